@@ -1,0 +1,56 @@
+# techmatch — the targets people and CI use. Everything installs into .venv.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOME_DIR ?= ./techmatch-data
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export OMP_NUM_THREADS ?= 1
+
+.PHONY: install run test test-fast lint typecheck bench eval clean fonts
+
+install: $(STAMP)
+
+# CJK font so report and stats PNGs render Chinese labels (Debian package fonts-noto-cjk).
+fonts:
+	@if ! fc-list 2>/dev/null | grep -qi "CJK\|WenQuanYi\|Droid Sans Fallback"; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk fontconfig) \
+	      || echo "warning: could not install fonts-noto-cjk; PNG reports need a CJK font"; \
+	  else echo "warning: install fonts-noto-cjk (apt) for Chinese labels in PNG reports"; fi; \
+	fi
+
+# torch is pinned to the CPU build first so sentence-transformers does not pull a CUDA build.
+$(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory fonts
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q "torch==2.13.0" || $(BIN)/python -m pip install -q torch --index-url https://download.pytorch.org/whl/cpu
+	$(BIN)/python -m pip install -q -e ".[st,test]"
+	touch $(STAMP)
+
+run: install
+	$(BIN)/techmatch demo --home $(HOME_DIR)
+
+test: install
+	$(BIN)/python -m pytest -q -n 2 --durations=15
+
+test-fast: install
+	$(BIN)/python -m pytest -q -n 2 -m "not slow"
+
+lint: install
+	$(BIN)/ruff check techmatch tests bench
+
+typecheck: install
+	$(BIN)/mypy techmatch
+
+bench: install
+	$(BIN)/python bench/index_bench.py
+
+eval: install
+	$(BIN)/techmatch eval --dataset ../shared/eval/csl-kw-dev --split dev --home $(HOME_DIR)
+	$(BIN)/techmatch eval --dataset ../shared/eval/csl-title-dev --split dev --home $(HOME_DIR)
+
+clean:
+	rm -rf $(VENV) $(HOME_DIR) .pytest_cache

@@ -1,0 +1,5 @@
+"""`python -m techmatch` runs the CLI."""
+
+from techmatch.cli import main
+
+main()

@@ -1,0 +1,76 @@
+"""Shared CLI plumbing: options, engine construction, JSON output, error → exit code mapping."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from techmatch.config import Settings, get_settings
+from techmatch.errors import (
+    ConfigError,
+    IndexError_,
+    InfeasibleError,
+    LockedError,
+    NotFoundError,
+    TechmatchError,
+    ValidationError,
+)
+
+log = logging.getLogger("techmatch")
+
+HomeOpt = Annotated[Path | None, typer.Option("--home", envvar="TECHMATCH_HOME",
+                                              help="Data folder (default ./techmatch-data).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+EXIT_CODES: dict[type[TechmatchError], int] = {
+    ValidationError: 2, NotFoundError: 3, IndexError_: 4, ConfigError: 5, LockedError: 6,
+    InfeasibleError: 7,
+}
+
+
+def settings_for(home: Path | None, **overrides: object) -> Settings:
+    return get_settings(home=home, **overrides)
+
+
+def print_json(obj: Any) -> None:
+    typer.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+@contextmanager
+def cli_errors() -> Iterator[None]:
+    """Translate techmatch errors into a message on stderr and a distinct exit code."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        yield
+    except TechmatchError as exc:
+        code = next((c for t, c in EXIT_CODES.items() if isinstance(exc, t)), 1)
+        typer.echo(f"error: {exc}", err=True)
+        for line in getattr(exc, "diagnostics", []) or []:
+            typer.echo(f"  - {line}", err=True)
+        raise typer.Exit(code) from None
+
+
+@contextmanager
+def progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a TTY, periodic log lines otherwise; yields `advance(n)`."""
+    if sys.stderr.isatty():
+        with typer.progressbar(length=max(total, 1), label=label, file=sys.stderr) as bar:
+            yield bar.update
+        return
+    done = [0, 0]
+
+    def advance(n: int) -> None:
+        done[0] += n
+        if done[0] - done[1] >= max(total // 10, 1) or done[0] >= total:
+            done[1] = done[0]
+            log.info("%s: %d/%d", label, done[0], total)
+
+    yield advance

@@ -1,0 +1,126 @@
+"""Commands on records and indexes: ingest, index, search, get, delete, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, progress, settings_for
+from techmatch.matcher.engine import Engine
+from techmatch.models.records import KINDS
+from techmatch.models.results import Filters, Ranking
+
+KindOpt = Annotated[str, typer.Option("--kind", help="need | achievement | expert")]
+
+
+def ingest(paths: Annotated[list[Path], typer.Argument(help="JSONL / CSV / XLSX files")],
+           kind: KindOpt, home: HomeOpt = None, json_out: JsonOpt = False,
+           on_duplicate: Annotated[str, typer.Option(help="last | first | error")] = "last",
+           no_index: Annotated[bool, typer.Option("--no-index",
+                                                  help="Load the store only.")] = False) -> None:
+    """Load records from files into the store (bad rows go to a reject file), then index."""
+    from techmatch.indexers.ingest.load import ingest_files
+
+    with cli_errors():
+        engine = Engine.open(settings_for(home))
+        report = ingest_files(paths, kind, engine.store, reject_dir=engine.settings.home /
+                              "rejects", on_duplicate=on_duplicate)
+        out = report.as_dict()
+        if not no_index:
+            out["index"] = [r.__dict__ for r in _sync(engine, (kind,), full=False)]
+        if json_out:
+            print_json(out)
+        else:
+            typer.echo(_summary(out))
+
+
+def index(home: HomeOpt = None, kind: Annotated[str | None, typer.Option(
+        "--kind", help="Only this kind.")] = None,
+          full: Annotated[bool, typer.Option("--full", help="Rebuild from the store.")] = False,
+          json_out: JsonOpt = False) -> None:
+    """Bring the indexes up to date with the store (incremental unless --full)."""
+    with cli_errors():
+        engine = Engine.open(settings_for(home))
+        kinds = (kind,) if kind else KINDS
+        reports = [r.__dict__ for r in _sync(engine, kinds, full=full)]
+        if json_out:
+            print_json({"index": reports})
+        else:
+            for r in reports:
+                typer.echo(f"{r['kind']}: +{r['upserted']} -{r['deleted']} encoded "
+                           f"{r['encoded']} → {r['generation']} (seq {r['applied_seq']})")
+
+
+def _sync(engine: Engine, kinds: tuple[str, ...], *, full: bool) -> list:
+    todo = sum(engine.store.count(k) for k in kinds)
+    with progress("indexing", todo) as advance:
+        return engine.sync(kinds, full=full, progress=advance)
+
+
+def search(text: Annotated[str, typer.Argument(help="Free text query")], kind: KindOpt,
+           k: Annotated[int, typer.Option("-k", help="Number of hits.")] = 10,
+           mode: Annotated[str | None, typer.Option(help="lexical | dense | hybrid")] = None,
+           city: Annotated[list[str] | None, typer.Option(help="Filter: city")] = None,
+           province: Annotated[list[str] | None, typer.Option(help="Filter: province")] = None,
+           industry: Annotated[list[str] | None, typer.Option(help="Filter: industry")] = None,
+           home: HomeOpt = None, json_out: JsonOpt = False) -> None:
+    """Free-text search over one kind, hits with lexical and dense components."""
+    with cli_errors():
+        engine = Engine.open(settings_for(home))
+        filters = Filters(city=city or None, province=province or None,
+                          industry=industry or None)
+        ranking = engine.retriever().search(text, kind=kind, k=k, mode=mode, filters=filters)
+        _attach_titles(engine, ranking)
+        if json_out:
+            print_json(ranking.model_dump(mode="json", exclude_none=True))
+        else:
+            _print_ranking(ranking)
+
+
+def _attach_titles(engine: Engine, ranking: Ranking) -> None:
+    records = engine.store.get_many(h.id for h in ranking.hits)
+    for hit in ranking.hits:
+        rec = records.get(hit.id)
+        hit.title = rec.display_title if rec is not None else ""
+
+
+def _print_ranking(ranking: Ranking) -> None:
+    for h in ranking.hits:
+        lex = f"{h.lexical.score:.2f}#{h.lexical.rank}" if h.lexical.rank else "-"
+        den = f"{h.dense.score:.3f}#{h.dense.rank}" if h.dense.rank else "-"
+        typer.echo(f"{h.rank:>3}. {h.id:<16} {h.score:.4f}  lex {lex:<12} dense {den:<12} "
+                   f"{h.title}")
+
+
+def get(rid: Annotated[str, typer.Argument(help="Record id")], home: HomeOpt = None) -> None:
+    """Print one stored record as JSON."""
+    with cli_errors():
+        engine = Engine.open(settings_for(home))
+        record = engine.store.get(rid)
+        print_json({"kind": record.kind, **record.model_dump(mode="json")})
+
+
+def delete(rid: Annotated[str, typer.Argument(help="Record id")], home: HomeOpt = None) -> None:
+    """Delete a record from the store and from its index."""
+    with cli_errors():
+        engine = Engine.open(settings_for(home))
+        kind = engine.store.delete(rid)
+        engine.sync((kind,))
+        typer.echo(f"deleted {kind} {rid}")
+
+
+def _summary(out: dict) -> str:
+    lines = [f"{k}: {v}" for k, v in out.items() if not isinstance(v, list | dict)]
+    for err in out.get("errors", [])[:50]:
+        lines.append(f"  rejected: {err}")
+    return "\n".join(lines)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(ingest)
+    app.command()(index)
+    app.command()(search)
+    app.command()(get)
+    app.command()(delete)

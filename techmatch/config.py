@@ -1,0 +1,85 @@
+"""Settings (pydantic-settings, env prefix TECHMATCH_) and the tuned retrieval parameters."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from techmatch.errors import ConfigError
+
+TUNED_FILE = "retrieval.json"
+
+
+class RetrievalParams(BaseModel):
+    """Fusion and candidate-depth parameters; `techmatch tune` writes them to the home."""
+
+    mode: Literal["lexical", "dense", "hybrid"] = "hybrid"
+    fusion: Literal["rrf", "weighted"] = "rrf"
+    rrf_k: int = Field(default=60, ge=1)
+    normalization: Literal["minmax", "zscore"] = "minmax"
+    lexical_weight: float = Field(default=0.5, ge=0.0, le=1.0)
+    depth: int = Field(default=100, ge=1, le=10_000, description="candidates per retriever")
+
+
+class Settings(BaseSettings):
+    """Process configuration; build once at start-up with `get_settings()` and pass it in."""
+
+    model_config = SettingsConfigDict(env_prefix="TECHMATCH_", extra="ignore")
+
+    home: Path = Path("./techmatch-data")
+    backend: Literal["embedded", "elasticsearch"] = "embedded"
+    encoder: str = "e5-small"
+    encode_batch: int = Field(default=32, ge=1, le=4096)
+    threads: int = Field(default=1, ge=1, le=64, description="OpenMP threads for encode/search")
+    user_dict: Path | None = None
+    stopwords: Path | None = None
+    dense_exact_max: int = Field(default=200_000, ge=0,
+                                 description="exact faiss search up to this size, HNSW above")
+    # Elasticsearch backend
+    es_url: str | None = None
+    es_api_key: str | None = None
+    es_username: str | None = None
+    es_password: str | None = None
+    es_verify_certs: bool = True
+    es_ca_certs: Path | None = None
+    es_index_prefix: str = "techmatch"
+    # HTTP service
+    api_keys: str = Field(default="", description="'role:sha256hex,...' (roles read/write/admin)")
+    cors_origins: str = ""
+    max_body_bytes: int = Field(default=5_000_000, ge=1024)
+    confidence_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
+
+    @field_validator("home", mode="before")
+    @classmethod
+    def _expand(cls, value: object) -> object:
+        return Path(os.path.expanduser(str(value))) if value is not None else value
+
+    def retrieval(self) -> RetrievalParams:
+        """Tuned parameters from `<home>/retrieval.json` when present, defaults otherwise."""
+        path = self.home / TUNED_FILE
+        if not path.exists():
+            return RetrievalParams()
+        try:
+            return RetrievalParams.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, OSError) as exc:
+            raise ConfigError(f"{path}: cannot read tuned retrieval parameters: {exc}; "
+                              f"delete it or rerun `techmatch tune`") from exc
+
+    def save_retrieval(self, params: RetrievalParams) -> Path:
+        self.home.mkdir(parents=True, exist_ok=True)
+        path = self.home / TUNED_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(params.model_dump_json(indent=2), encoding="utf-8")
+        os.replace(tmp, path)
+        return path
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (CLI options) applied."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)  # type: ignore[arg-type]

@@ -1,0 +1,80 @@
+"""Exception tree of techmatch; translated to HTTP status / exit codes only at the boundary.
+
+    TechmatchError
+    ├── ConfigError             bad or inconsistent settings
+    ├── ValidationError         a record, row or request field is invalid (names the field)
+    │   └── IngestError         a whole file cannot be read (names the file)
+    ├── NotFoundError           a record / run / generation does not exist
+    ├── IndexError_             index missing, corrupt or incompatible
+    │   ├── IndexMissingError   no generation has been built yet
+    │   └── IndexMismatchError  built with another encoder / tokenizer / schema
+    ├── BackendError            a search backend (Elasticsearch) failed or is unreachable
+    ├── LockedError             another process holds a lock (batch run, index build)
+    └── InfeasibleError         an assignment's constraints cannot all be met
+"""
+
+from __future__ import annotations
+
+
+class TechmatchError(Exception):
+    """Base of every error techmatch raises on purpose."""
+
+
+class ConfigError(TechmatchError):
+    """Settings are missing, malformed or inconsistent."""
+
+
+class ValidationError(TechmatchError):
+    """Input is invalid; `field` names the offending field (dotted path) when known."""
+
+    def __init__(self, message: str, *, field: str | None = None, row: int | None = None,
+                 source: str | None = None) -> None:
+        self.field = field
+        self.row = row
+        self.source = source
+        where = []
+        if source:
+            where.append(f"file {source}")
+        if row is not None:
+            where.append(f"row {row}")
+        if field:
+            where.append(f"field '{field}'")
+        prefix = ", ".join(where)
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+        self.message = message
+
+
+class IngestError(ValidationError):
+    """A whole input file cannot be read (unknown format, undecodable, no usable header)."""
+
+
+class NotFoundError(TechmatchError):
+    """The requested record, run or generation does not exist."""
+
+
+class IndexError_(TechmatchError):  # noqa: N801 - avoid shadowing the builtin IndexError
+    """An index is missing, corrupt or incompatible with the running configuration."""
+
+
+class IndexMissingError(IndexError_):
+    """No index generation exists yet; run `techmatch index`."""
+
+
+class IndexMismatchError(IndexError_):
+    """The index was built with another encoder, tokenizer dictionary or schema."""
+
+
+class BackendError(TechmatchError):
+    """A search backend failed or cannot be reached."""
+
+
+class LockedError(TechmatchError):
+    """Another process holds the lock for this operation."""
+
+
+class InfeasibleError(TechmatchError):
+    """Constraints of an assignment cannot all be satisfied; `diagnostics` says which."""
+
+    def __init__(self, message: str, diagnostics: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics or []

@@ -1,0 +1,125 @@
+"""The `Index` interface every backend implements, and the documents it is built from.
+
+One index per kind. An index is a cache derived from the store: it records the last store
+sequence it applied and can always be rebuilt. Fusion, ranking and explanation never look
+inside a backend; they only see `Candidates`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from techmatch.indexers.ingest.normalize import normalize
+from techmatch.indexers.tokenize import Tokenizer
+from techmatch.models.records import Record
+from techmatch.models.results import Filters
+
+FACETS: tuple[str, ...] = ("province", "city", "industry", "discipline", "type", "status",
+                           "language")
+SCHEMA_VERSION = 1
+
+Progress = Callable[[int], None]
+
+
+class Candidates(NamedTuple):
+    """One retriever's answer: ids in descending score order, scores shape (n,) float32."""
+
+    ids: list[str]
+    scores: np.ndarray
+
+
+@dataclass(frozen=True)
+class Document:
+    """What an index stores for one record: tokens for BM25, text for the encoder, facets."""
+
+    id: str
+    kind: str
+    tokens: list[str]
+    dense_text: str
+    facets: dict[str, str | None]
+
+
+def to_document(record: Record, tokenizer: Tokenizer) -> Document:
+    """The single place that turns a record into index input (every backend uses it)."""
+    text = record.text()
+    facets = {name: record.facets().get(name) for name in FACETS}
+    facets = {k: (normalize(v) if isinstance(v, str) and v else None) for k, v in facets.items()}
+    return Document(id=record.id, kind=record.kind, tokens=tokenizer.tokens(text),
+                    dense_text=normalize(text, lower=False), facets=facets)
+
+
+def normalize_filters(filters: Filters | None) -> Filters | None:
+    """Filters with values normalised the way facets are, so 蘇州 matches 苏州."""
+    if filters is None or filters.is_empty():
+        return None
+    data = filters.model_dump()
+    for name, values in data.items():
+        if values and name != "exclude_ids":
+            data[name] = [normalize(v) for v in values]
+    return Filters.model_validate(data)
+
+
+@dataclass
+class SyncReport:
+    """What one `sync` applied to an index."""
+
+    kind: str
+    upserted: int = 0
+    deleted: int = 0
+    encoded: int = 0
+    applied_seq: int = 0
+    generation: str = ""
+    full: bool = False
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+class Index(ABC):
+    """Search one kind: BM25 over tokens, inner product over unit vectors, facet filters."""
+
+    kind: str
+
+    @property
+    @abstractmethod
+    def generation(self) -> str:
+        """Identifier of the on-disk / cluster generation this handle reads."""
+
+    @property
+    @abstractmethod
+    def applied_seq(self) -> int:
+        """Last store change sequence this index reflects."""
+
+    @abstractmethod
+    def count(self) -> int:
+        """Number of live documents."""
+
+    @abstractmethod
+    def search_lexical(self, tokens: Sequence[str], *, k: int,
+                       filters: Filters | None = None) -> Candidates:
+        """BM25 top-k for the OR of `tokens` (already tokenized: no query parser)."""
+
+    @abstractmethod
+    def search_dense(self, vector: np.ndarray, *, k: int,
+                     filters: Filters | None = None) -> Candidates:
+        """Inner-product top-k for one unit vector of shape (dim,)."""
+
+    def search_dense_batch(self, vectors: np.ndarray, *, k: int,
+                           filters: Filters | None = None) -> list[Candidates]:
+        """Top-k for each row of `vectors` (m, dim); backends override to search in one call."""
+        return [self.search_dense(v, k=k, filters=filters) for v in vectors]
+
+    @abstractmethod
+    def vectors(self, ids: Sequence[str]) -> np.ndarray:
+        """Stored vectors (len(ids), dim) in `ids` order; unknown ids give zero rows."""
+
+    @abstractmethod
+    def has(self, rid: str) -> bool:
+        """True if a live document with this id is in the index."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release files / connections."""

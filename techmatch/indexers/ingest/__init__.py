@@ -1,0 +1,1 @@
+"""Readers (JSONL, CSV, XLSX), column mapping, validation and normalisation."""

@@ -1,0 +1,172 @@
+"""Column mapping: Chinese or English headers (and metadata keys) → record field names, per kind."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from techmatch.models.records import KINDS
+
+# Aliases shared by every kind. Keys are compared after `header_key` (NFKC, lower case,
+# spaces/hyphens → underscores), so "Keywords", "keywords " and "ＫＥＹＷＯＲＤＳ" all match.
+_COMMON: dict[str, tuple[str, ...]] = {
+    "id": ("id", "_id", "编号", "记录编号", "唯一编号", "record_id"),
+    "keywords": ("keywords", "keyword", "关键词", "关键字", "标签", "tags"),
+    "province": ("province", "省份", "省", "所在省份", "所属省份"),
+    "city": ("city", "城市", "市", "所在城市", "所属城市", "地市"),
+    "created_at": ("created_at", "created", "创建时间", "发布时间", "提交时间"),
+    "updated_at": ("updated_at", "updated", "更新时间", "修改时间"),
+}
+
+_BY_KIND: dict[str, dict[str, tuple[str, ...]]] = {
+    "need": {
+        "id": ("需求编号", "问题编号"),
+        "title": ("title", "标题", "题目", "名称", "需求名称", "问题名称", "需求标题"),
+        "description": ("description", "问题描述", "需求描述", "描述", "需求内容", "详细描述",
+                        "text", "正文", "内容"),
+        "enterprise": ("enterprise", "企业名称", "企业", "需求单位", "需求企业", "company"),
+        "industry": ("industry", "所属行业", "行业", "行业领域"),
+        "discipline": ("discipline", "学科", "学科领域", "所属学科", "技术领域"),
+        "status": ("status", "状态", "需求状态"),
+        "confidential": ("confidential", "是否保密", "保密"),
+        "contact": ("contact", "联系方式", "联系人", "联系电话"),
+    },
+    "achievement": {
+        "id": ("成果编号", "publication_number", "公开号", "公开(公告)号", "申请号", "专利号"),
+        "title": ("title", "标题", "题目", "名称", "成果名称", "专利名称", "论文题目"),
+        "abstract": ("abstract", "摘要", "简介", "成果简介", "内容摘要", "text", "正文",
+                     "内容", "description", "描述"),
+        "type": ("type", "类型", "成果类型"),
+        "discipline": ("discipline", "学科", "学科领域", "所属学科", "技术领域"),
+        "industry": ("industry", "所属行业", "行业", "应用行业", "行业领域"),
+        "institution": ("institution", "单位", "机构", "完成单位", "所属单位", "申请人",
+                        "organization"),
+        "owners": ("owners", "owner", "完成人", "发明人", "作者", "专家编号"),
+        "maturity": ("maturity", "trl", "成熟度", "技术成熟度"),
+        "language": ("language", "语言", "语种"),
+        "keywords": ("labels",),
+    },
+    "expert": {
+        "id": ("专家编号", "人员编号"),
+        "name": ("name", "姓名", "专家姓名"),
+        "title": ("title", "职称", "职务"),
+        "organization": ("organization", "工作单位", "单位", "所在单位", "机构", "institution"),
+        "disciplines": ("disciplines", "discipline", "研究方向", "学科", "研究领域", "专业领域"),
+        "industries": ("industries", "industry", "服务行业", "行业", "所属行业"),
+        "bio": ("bio", "简介", "个人简介", "专家简介", "text", "正文", "description"),
+        "works": ("works", "成果", "代表成果", "成果编号"),
+        "capacity": ("capacity", "服务容量", "容量"),
+        "available": ("available", "是否可用", "可服务", "是否可服务"),
+        "languages": ("languages", "language", "语言", "语种"),
+        "overseas": ("overseas", "是否海外", "海外"),
+        "exclusions": ("exclusions", "回避企业", "回避"),
+    },
+}
+
+# The field that holds a BEIR corpus line's `text`, per kind.
+BEIR_TEXT_FIELD: dict[str, str] = {"need": "description", "achievement": "abstract",
+                                   "expert": "bio"}
+# The field that holds a BEIR corpus line's `title`, per kind (an expert's `title` is a rank).
+BEIR_TITLE_FIELD: dict[str, str] = {"need": "title", "achievement": "title", "expert": "name"}
+
+# Display values staff type → the enum / boolean value the records expect.
+VALUE_ALIASES: dict[str, dict[str, object]] = {
+    "type": {"论文": "paper", "期刊论文": "paper", "会议论文": "paper", "专利": "patent",
+             "发明专利": "patent", "实用新型": "patent", "技术": "technology",
+             "技术成果": "technology", "软件": "software", "软件著作权": "software",
+             "软著": "software", "其他": "other", "其它": "other"},
+    "status": {"待解决": "open", "未解决": "open", "开放": "open", "待匹配": "open",
+               "已匹配": "matched", "匹配中": "matched", "对接中": "matched",
+               "已解决": "closed", "已关闭": "closed", "关闭": "closed"},
+    "language": {"中文": "zh", "汉语": "zh", "chinese": "zh", "英文": "en", "英语": "en",
+                 "english": "en", "其他": "other", "其它": "other"},
+    "bool": {"是": True, "否": False, "true": True, "false": False, "1": True, "0": False,
+             "yes": True, "no": False, "y": True, "n": False, "有": True, "无": False,
+             "保密": True, "不保密": False, "公开": False},
+}
+
+_SEPARATORS = re.compile(r"[\s\-]+")
+_BRACKETED = re.compile(r"[(（\[【].*?[)）\]】]")
+
+
+def header_key(header: str) -> str:
+    """Comparable form of a header: NFKC, trimmed, lower case, spaces/hyphens → `_`."""
+    text = unicodedata.normalize("NFKC", str(header)).strip().lower().lstrip("\ufeff")
+    return _SEPARATORS.sub("_", text).strip("_*")
+
+
+def _build(kind: str) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for name, aliases in (*_BY_KIND[kind].items(), *_COMMON.items()):
+        for alias in aliases:
+            table.setdefault(header_key(alias), name)
+    return table
+
+
+ALIASES: dict[str, dict[str, str]] = {kind: _build(kind) for kind in KINDS}
+
+
+def field_for(header: str, kind: str) -> str | None:
+    """The record field a header names for `kind`, or None when it names none.
+
+    A bracketed suffix is tried away as a fallback: "成熟度（1-9）" → maturity.
+    """
+    table = ALIASES[kind]
+    key = header_key(header)
+    if key in table:
+        return table[key]
+    bare = header_key(_BRACKETED.sub("", unicodedata.normalize("NFKC", str(header))))
+    return table.get(bare) if bare else None
+
+
+@dataclass
+class ColumnMap:
+    """Where each mapped field sits in a header row, plus what was ignored and why."""
+
+    fields: dict[int, str] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    shadowed: list[str] = field(default_factory=list)
+
+    def warnings(self) -> list[str]:
+        out = []
+        if self.unknown:
+            out.append("unknown columns ignored: " + ", ".join(self.unknown))
+        out.extend(self.shadowed)
+        return out
+
+
+def map_header(header: list[object], kind: str) -> ColumnMap:
+    """Map a header row to field names; the first column naming a field wins."""
+    mapping = ColumnMap()
+    taken: dict[str, str] = {}
+    for index, cell in enumerate(header):
+        text = "" if cell is None else str(cell).strip()
+        if not text:
+            continue
+        name = field_for(text, kind)
+        if name is None:
+            mapping.unknown.append(text)
+        elif name in taken:
+            mapping.shadowed.append(f"column {text!r} ignored: {taken[name]!r} already gives "
+                                    f"'{name}'")
+        else:
+            taken[name] = text
+            mapping.fields[index] = name
+    return mapping
+
+
+def map_keys(data: dict[str, object], kind: str) -> tuple[dict[str, object], list[str]]:
+    """Map a JSON object's keys like headers; returns (mapped, unknown keys).
+
+    When two keys name one field the first non-empty value wins.
+    """
+    out: dict[str, object] = {}
+    unknown: list[str] = []
+    for key, value in data.items():
+        name = field_for(key, kind)
+        if name is None:
+            unknown.append(key)
+        elif out.get(name) in (None, "", []):
+            out[name] = value
+    return out, unknown

@@ -1,0 +1,53 @@
+"""Text normalisation for matching: NFKC, traditional→simplified (OpenCC), whitespace, controls.
+
+The original text is always kept for display; only the matching copy is normalised.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_SPACE = re.compile(r"[ \t\r\f\v\u3000\xa0]+")
+_LINES = re.compile(r"\n\s*\n+")
+
+
+@lru_cache(maxsize=1)
+def _t2s():  # type: ignore[no-untyped-def]
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def strip_controls(text: str) -> str:
+    """Remove control and zero-width characters except newline and tab."""
+    return _CONTROL.sub("", text)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified Chinese (OpenCC t2s); other scripts pass through."""
+    return str(_t2s().convert(text)) if text else text
+
+
+def normalize(text: str, *, lower: bool = True) -> str:
+    """Matching form: NFKC (full-width → half-width), simplified Chinese, lower case (unless
+    `lower=False`, for cased encoders), controls removed, runs of spaces collapsed.
+    Idempotent: normalize(normalize(x)) == normalize(x).
+    """
+    if not text:
+        return ""
+    out = unicodedata.normalize("NFKC", text)
+    out = strip_controls(out)
+    out = to_simplified(out)
+    out = unicodedata.normalize("NFKC", out)
+    out = out.lower() if lower else out
+    out = _SPACE.sub(" ", out)
+    out = _LINES.sub("\n", out)
+    return out.strip()
+
+
+def clean_display(text: str) -> str:
+    """Display form: the original text with controls removed and edges trimmed."""
+    return strip_controls(text).strip() if text else ""

@@ -1,0 +1,93 @@
+"""Tokenizer: jieba search-mode segmentation + domain dictionary + stopwords + CJK bigram fallback.
+
+The same `Tokenizer.tokens()` runs at index and at query time; `Tokenizer.fingerprint` (a hash
+of the jieba version, dictionaries, stopwords and this module's rules) goes into every index
+manifest so an index built with another dictionary is refused instead of silently mismatching.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+from importlib import resources
+from pathlib import Path
+
+from techmatch.errors import ConfigError
+from techmatch.indexers.ingest.normalize import normalize
+
+RULES_VERSION = "tok-1"  # bump when the token rules below change
+_CJK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]$")
+_WORD = re.compile(r"[\w\u3400-\u4dbf\u4e00-\u9fff]", re.UNICODE)
+
+
+def _resource_text(name: str) -> str:
+    return resources.files("techmatch.resources").joinpath(name).read_text(encoding="utf-8")
+
+
+class Tokenizer:
+    """jieba (search mode) over normalised text; build once and share (thread-safe reads)."""
+
+    def __init__(self, *, user_dict: Path | None = None, stopwords: Path | None = None) -> None:
+        import jieba
+
+        logging.getLogger("jieba").setLevel(logging.WARNING)
+        jieba.setLogLevel(logging.WARNING)
+        self._jieba = jieba.Tokenizer()
+        self._lock = threading.Lock()
+        dict_texts = [_resource_text("domain_dict.txt")]
+        if user_dict is not None:
+            dict_texts.append(_read(user_dict, "user dictionary"))
+        stop_texts = [_resource_text("stopwords.txt")]
+        if stopwords is not None:
+            stop_texts.append(_read(stopwords, "stopword list"))
+        self._jieba.initialize()
+        for text in dict_texts:
+            for line in text.splitlines():
+                parts = line.split()
+                if not parts:
+                    continue
+                freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+                self._jieba.add_word(normalize(parts[0]), freq=freq)
+        self.stopwords = frozenset(normalize(w) for t in stop_texts for w in t.split())
+        digest = hashlib.sha256()
+        for part in [RULES_VERSION, jieba.__version__, *dict_texts, "\0", *stop_texts]:
+            digest.update(part.encode("utf-8"))
+        self.fingerprint = digest.hexdigest()[:16]
+
+    def segment(self, text: str) -> list[str]:
+        """Raw jieba search-mode segments of already-normalised text (no filtering)."""
+        with self._lock:  # jieba's lazy structures are not safe to build concurrently
+            return list(self._jieba.cut_for_search(text))
+
+    def tokens(self, text: str) -> list[str]:
+        """Normalise, segment, drop stopwords and punctuation, add bigrams of unknown CJK runs."""
+        out: list[str] = []
+        run: list[str] = []
+        for seg in self.segment(normalize(text)):
+            seg = seg.strip()
+            if len(seg) == 1 and _CJK.match(seg) and seg not in self.stopwords:
+                run.append(seg)
+            else:
+                out.extend(_bigrams(run))
+                run = []
+            if not seg or not _WORD.search(seg) or seg in self.stopwords:
+                continue
+            out.append(seg)
+        out.extend(_bigrams(run))
+        return out
+
+
+def _bigrams(run: list[str]) -> list[str]:
+    """Character bigrams over a run of single CJK characters jieba could not group."""
+    if len(run) < 2:
+        return []
+    return [run[i] + run[i + 1] for i in range(len(run) - 1)]
+
+
+def _read(path: Path, what: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc}") from exc

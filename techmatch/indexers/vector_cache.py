@@ -1,0 +1,74 @@
+"""Content-addressed vector cache: never re-encode unchanged text (SQLite, one file per encoder)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from techmatch.indexers.encoders import Encoder
+
+
+def text_key(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+class CachedEncoder:
+    """Wraps an Encoder; passage vectors are looked up by content hash before encoding."""
+
+    def __init__(self, encoder: Encoder, cache_dir: Path) -> None:
+        self.inner = encoder
+        self.id = encoder.id
+        self.dim = encoder.dim
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        safe = re.sub(r"[^\w.\-]+", "_", encoder.id)
+        self._db = sqlite3.connect(cache_dir / f"vectors-{safe}.sqlite", check_same_thread=False,
+                                   isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS vec (k TEXT PRIMARY KEY, v BLOB NOT NULL)")
+
+    @property
+    def progress(self):  # type: ignore[no-untyped-def]
+        return getattr(self.inner, "progress", None)
+
+    @progress.setter
+    def progress(self, fn) -> None:  # type: ignore[no-untyped-def]
+        if hasattr(self.inner, "progress"):
+            self.inner.progress = fn
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.encode_queries(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, dim) float32; only texts never seen by this encoder are encoded."""
+        keys = [text_key(t) for t in texts]
+        found = self._lookup(set(keys))
+        missing = sorted({k: t for k, t in zip(keys, texts, strict=True)
+                          if k not in found}.items())
+        if missing:
+            vecs = self.inner.encode_passages([t for _, t in missing])
+            rows = [(k, vecs[i].tobytes()) for i, (k, _) in enumerate(missing)]
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)", rows)
+            found.update({k: vecs[i] for i, (k, _) in enumerate(missing)})
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, k in enumerate(keys):
+            out[i] = found[k]
+        return out
+
+    def _lookup(self, keys: set[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        items = list(keys)
+        for start in range(0, len(items), 500):
+            chunk = items[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for k, blob in self._db.execute(f"SELECT k, v FROM vec WHERE k IN ({marks})", chunk):
+                found[k] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def close(self) -> None:
+        self._db.close()

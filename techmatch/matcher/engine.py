@@ -1,0 +1,98 @@
+"""The engine: settings, store, tokenizer, encoder and indexes built once and shared.
+
+CLI main and the FastAPI lifespan build one `Engine`; everything else receives it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from techmatch.config import Settings
+from techmatch.errors import IndexMissingError
+from techmatch.indexers.base import Index, SyncReport
+from techmatch.indexers.encoders import Encoder, build_encoder
+from techmatch.indexers.store import Store
+from techmatch.indexers.tokenize import Tokenizer
+from techmatch.indexers.vector_cache import CachedEncoder
+from techmatch.matcher.retrieve import Retriever
+from techmatch.models.records import KINDS
+
+STORE_FILE = "store.sqlite"
+
+
+@dataclass
+class Engine:
+    """Heavy, long-lived objects of one process."""
+
+    settings: Settings
+    store: Store
+    tokenizer: Tokenizer
+    encoder: Encoder
+    indexes: dict[str, Index] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def open(cls, settings: Settings, *, encoder: Encoder | None = None) -> Engine:
+        """Open the store and build tokenizer and encoder (indexes are opened lazily)."""
+        settings.home.mkdir(parents=True, exist_ok=True)
+        store = Store(settings.home / STORE_FILE)
+        tokenizer = Tokenizer(user_dict=settings.user_dict, stopwords=settings.stopwords)
+        if encoder is None:
+            raw = build_encoder(settings.encoder, threads=settings.threads,
+                                batch=settings.encode_batch)
+            encoder = CachedEncoder(raw, settings.home / "cache")  # type: ignore[assignment]
+        return cls(settings=settings, store=store, tokenizer=tokenizer,
+                   encoder=encoder)  # type: ignore[arg-type]
+
+    def index(self, kind: str) -> Index:
+        """The open index of `kind`, reopened when a newer generation was published."""
+        from techmatch.indexers.factory import current_generation, open_index
+
+        with self._lock:
+            idx = self.indexes.get(kind)
+            if idx is None or current_generation(self.settings, kind) != idx.generation:
+                fresh = open_index(self.settings, kind, encoder=self.encoder,
+                                   tokenizer=self.tokenizer)
+                self.indexes[kind] = fresh
+                idx = fresh
+            return idx
+
+    def available_kinds(self) -> list[str]:
+        """Kinds whose index can be opened."""
+        out = []
+        for kind in KINDS:
+            try:
+                self.index(kind)
+            except IndexMissingError:
+                continue
+            out.append(kind)
+        return out
+
+    def retriever(self) -> Retriever:
+        """A retriever over every built index, using the tuned retrieval parameters."""
+        indexes = {kind: self.index(kind) for kind in self.available_kinds()}
+        return Retriever(indexes, tokenizer=self.tokenizer, encoder=self.encoder,
+                         params=self.settings.retrieval())
+
+    def sync(self, kinds: tuple[str, ...] = KINDS, *, full: bool = False,
+             progress: Callable[[int], None] | None = None) -> list[SyncReport]:
+        """Bring every index up to the store's latest change (or rebuild with `full`)."""
+        from techmatch.indexers.factory import sync_index
+
+        reports = []
+        for kind in kinds:
+            reports.append(sync_index(self.settings, kind, self.store, encoder=self.encoder,
+                                      tokenizer=self.tokenizer, full=full, progress=progress))
+        with self._lock:
+            self.indexes.clear()
+        return reports
+
+    def close(self) -> None:
+        for idx in self.indexes.values():
+            idx.close()
+        self.store.close()
+        close = getattr(self.encoder, "close", None)
+        if callable(close):
+            close()

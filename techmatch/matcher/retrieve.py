@@ -1,0 +1,118 @@
+"""Hybrid retrieval: lexical top-N and dense top-N under filters, fused into one ranking."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from techmatch.config import RetrievalParams
+from techmatch.errors import IndexMissingError, ValidationError
+from techmatch.indexers.base import Candidates, Index, normalize_filters
+from techmatch.indexers.encoders import Encoder
+from techmatch.indexers.tokenize import Tokenizer
+from techmatch.matcher.fusion import rrf, weighted
+from techmatch.models.results import Component, Filters, Hit, Ranking
+
+_EMPTY = Candidates([], np.zeros(0, dtype=np.float32))
+
+
+class Retriever:
+    """Answers free-text queries over one index per kind; built once and shared."""
+
+    def __init__(self, indexes: Mapping[str, Index], *, tokenizer: Tokenizer, encoder: Encoder,
+                 params: RetrievalParams | None = None) -> None:
+        self.indexes = dict(indexes)
+        self.tokenizer = tokenizer
+        self.encoder = encoder
+        self.params = params or RetrievalParams()
+
+    def index(self, kind: str) -> Index:
+        try:
+            return self.indexes[kind]
+        except KeyError:
+            raise IndexMissingError(f"no index for kind {kind!r}; run `techmatch index`") from None
+
+    def search(self, text: str, *, kind: str, k: int = 10, mode: str | None = None,
+               filters: Filters | None = None, params: RetrievalParams | None = None,
+               query_id: str | None = None) -> Ranking:
+        """One query; see `search_many`."""
+        return self.search_many([text], kind=kind, k=k, mode=mode, filters=filters,
+                                params=params, query_ids=[query_id] if query_id else None)[0]
+
+    def search_many(self, texts: Sequence[str], *, kind: str, k: int = 10,
+                    mode: str | None = None, filters: Filters | None = None,
+                    params: RetrievalParams | None = None,
+                    query_ids: Sequence[str] | None = None,
+                    vectors: np.ndarray | None = None) -> list[Ranking]:
+        """Rank `kind` for each text; queries are encoded once, dense search runs batched.
+
+        `vectors` (len(texts), dim) may be given to reuse query vectors already computed.
+        """
+        p = params or self.params
+        mode = mode or p.mode
+        if mode not in ("lexical", "dense", "hybrid"):
+            raise ValidationError(f"unknown mode {mode!r}; valid: lexical, dense, hybrid",
+                                  field="mode")
+        if k < 1:
+            raise ValidationError("must be >= 1", field="k")
+        index = self.index(kind)
+        flt = normalize_filters(filters)
+        depth = max(p.depth, k)
+        lexical = self._lexical(index, texts, depth, flt) if mode != "dense" else None
+        dense = self._dense(index, texts, depth, flt, vectors) if mode != "lexical" else None
+        out = []
+        for i in range(len(texts)):
+            lex = lexical[i] if lexical is not None else _EMPTY
+            den = dense[i] if dense is not None else _EMPTY
+            fused = self._fuse(mode, lex, den, p)
+            hits = _hits(fused, lex, den, kind, k)
+            out.append(Ranking(query_id=query_ids[i] if query_ids else None, kind=kind,
+                               mode=mode, hits=hits, generation=index.generation))
+        return out
+
+    def _lexical(self, index: Index, texts: Sequence[str], depth: int,
+                 flt: Filters | None) -> list[Candidates]:
+        out = []
+        for text in texts:
+            tokens = self.tokenizer.tokens(text)
+            out.append(index.search_lexical(tokens, k=depth, filters=flt) if tokens else _EMPTY)
+        return out
+
+    def _dense(self, index: Index, texts: Sequence[str], depth: int, flt: Filters | None,
+               vectors: np.ndarray | None) -> list[Candidates]:
+        if vectors is None:
+            from techmatch.indexers.ingest.normalize import normalize
+
+            vectors = self.encoder.encode_queries([normalize(t, lower=False) for t in texts])
+        blank = [not t.strip() for t in texts]
+        results = index.search_dense_batch(vectors, k=depth, filters=flt)
+        return [_EMPTY if b else r for b, r in zip(blank, results, strict=True)]
+
+    @staticmethod
+    def _fuse(mode: str, lex: Candidates, den: Candidates, p: RetrievalParams) -> Candidates:
+        if mode == "lexical":
+            return lex
+        if mode == "dense":
+            return den
+        if p.fusion == "rrf":
+            return rrf([lex, den], k=p.rrf_k)
+        return weighted([lex, den], [p.lexical_weight, 1.0 - p.lexical_weight],
+                        normalization=p.normalization)
+
+
+def _hits(fused: Candidates, lex: Candidates, den: Candidates, kind: str, k: int) -> list[Hit]:
+    lex_pos = {rid: i for i, rid in enumerate(lex.ids)}
+    den_pos = {rid: i for i, rid in enumerate(den.ids)}
+    hits = []
+    for rank, (rid, score) in enumerate(zip(fused.ids[:k], fused.scores[:k], strict=True), 1):
+        hits.append(Hit(id=rid, kind=kind, score=float(score), rank=rank,
+                        lexical=_component(lex, lex_pos.get(rid)),
+                        dense=_component(den, den_pos.get(rid))))
+    return hits
+
+
+def _component(cands: Candidates, pos: int | None) -> Component:
+    if pos is None:
+        return Component()
+    return Component(score=float(cands.scores[pos]), rank=pos + 1)

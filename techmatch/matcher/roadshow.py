@@ -1,0 +1,227 @@
+"""Plan a roadshow: pick achievements covering the most local demand, invitees and an expert.
+
+Choosing achievements is weighted max coverage in its graded (facility-location) form:
+
+    f(S) = sum over needs n of max_{a in S} g(a, n),   g = score if score >= min_score else 0
+
+f is monotone submodular, so greedily adding the achievement with the largest marginal gain
+gives f(S_greedy) >= (1 - 1/e) * f(S_opt) under the slot limit alone (Nemhauser, Wolsey &
+Fisher 1978); with 0/1 scores it is exactly classic max coverage. The near-duplicate rule
+(never two achievements with similarity >= duplicate_threshold) is an independent-set
+constraint on the similarity graph, for which greedy keeps no constant-factor guarantee in
+general: with duplicates present the bound above is a heuristic target, not a promise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from techmatch.errors import ValidationError
+from techmatch.models.records import Achievement, Expert, Need
+
+
+class Invitee(BaseModel):
+    """An enterprise invited to one achievement's slot, for its best-matching need."""
+
+    need_id: str
+    enterprise: str | None = None
+    score: float
+    shared_keywords: list[str] = Field(default_factory=list)
+    other_need_ids: list[str] = Field(default_factory=list,
+                                      description="more needs of the same enterprise")
+    reason: str
+
+
+class PresentingExpert(BaseModel):
+    expert_id: str
+    name: str = ""
+    role: Literal["owner", "commentator"]
+    score: float | None = None
+    reason: str
+
+
+class RoadshowItem(BaseModel):
+    rank: int
+    achievement_id: str
+    title: str
+    covered_demand: float = Field(description="marginal coverage gain when it was chosen")
+    covered_needs: list[str] = Field(description="needs it serves best among the chosen")
+    invitees: list[Invitee]
+    expert: PresentingExpert | None = None
+
+
+class SkippedDuplicate(BaseModel):
+    achievement_id: str
+    duplicate_of: str
+    similarity: float
+
+
+class RoadshowPlan(BaseModel):
+    """A roadshow in one city / industry, JSON-serialisable for CLI and HTTP."""
+
+    city: str | None = None
+    industry: str | None = None
+    date: dt.date | None = None
+    slots: int
+    invites_per_achievement: int
+    items: list[RoadshowItem]
+    total_covered_demand: float
+    skipped_duplicates: list[SkippedDuplicate] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+def _norm(text: str | None) -> str:
+    return (text or "").strip().casefold()
+
+
+def _check(name: str, matrix: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    array = np.asarray(matrix, dtype=np.float64)
+    if array.shape != shape:
+        raise ValidationError(f"shape {array.shape} != {shape}", field=name)
+    return array
+
+
+def _local(needs: Sequence[Need], city: str | None, industry: str | None) -> list[int]:
+    return [i for i, n in enumerate(needs)
+            if (city is None or _norm(n.city) == _norm(city))
+            and (industry is None or _norm(n.industry) == _norm(industry))]
+
+
+def greedy_cover(gain: np.ndarray, sim: np.ndarray, order: np.ndarray, slots: int,
+                 threshold: float) -> tuple[list[tuple[int, float, np.ndarray]],
+                                            list[tuple[int, int, float]]]:
+    """Greedy max coverage; gain (n_ach, n_needs) >= 0, sim (n_ach, n_ach), order = id order.
+
+    Returns (achievement, marginal gain, needs it now serves best) per pick, and
+    (blocked, blocker, similarity) for each achievement excluded as a near duplicate.
+    """
+    best = np.zeros(gain.shape[1])
+    blocked = np.zeros(gain.shape[0], dtype=bool)
+    picks: list[tuple[int, float, np.ndarray]] = []
+    skipped: list[tuple[int, int, float]] = []
+    while len(picks) < slots:
+        marginal = np.maximum(gain[order] - best, 0.0).sum(axis=1)
+        marginal[blocked[order]] = -1.0
+        position = int(np.argmax(marginal))  # first maximum = lowest id among ties
+        if marginal[position] <= 0:
+            break  # nothing left adds demand; an empty slot beats a useless talk
+        a = int(order[position])
+        improved = np.flatnonzero(gain[a] > best)
+        picks.append((a, float(marginal[position]), improved))
+        best = np.maximum(best, gain[a])
+        blocked[a] = True
+        for b in np.flatnonzero((sim[a] >= threshold) & ~blocked):
+            blocked[b] = True
+            skipped.append((int(b), a, float(sim[a, b])))
+    return picks, skipped
+
+
+def _shared(achievement: Achievement, need: Need) -> list[str]:
+    mine = {_norm(k) for k in achievement.keywords}
+    return [k for k in need.keywords if _norm(k) in mine]
+
+
+def _invitees(achievement: Achievement, needs: Sequence[Need], row: np.ndarray,
+              limit: int) -> list[Invitee]:
+    """Best needs first, one invitation per enterprise; ties by need id."""
+    ranked = sorted((i for i in range(len(needs)) if row[i] > 0),
+                    key=lambda i: (-row[i], needs[i].id))
+    out: dict[str, Invitee] = {}
+    for i in ranked:
+        need = needs[i]
+        key = _norm(need.enterprise) or f"need:{need.id}"
+        if key in out:
+            out[key].other_need_ids.append(need.id)
+            continue
+        if len(out) >= limit:
+            continue
+        shared = _shared(achievement, need)
+        reason = f"match score {row[i]:.2f} for need “{need.display_title}”"
+        if shared:
+            reason += f"; shared keywords: {'、'.join(shared)}"
+        out[key] = Invitee(need_id=need.id, enterprise=need.enterprise, score=float(row[i]),
+                           shared_keywords=shared, reason=reason)
+    return list(out.values())
+
+
+def _conflicted(expert: Expert, invitees: list[Invitee]) -> bool:
+    enterprises = {_norm(v.enterprise) for v in invitees if v.enterprise}
+    return _norm(expert.organization) in enterprises or bool(
+        enterprises & {_norm(x) for x in expert.exclusions})
+
+
+def _expert(achievement: Achievement, experts: Sequence[Expert], row: np.ndarray,
+            invitees: list[Invitee], used: set[int]) -> PresentingExpert | None:
+    """An available owner without conflict, else the best unused available expert."""
+    owners = set(achievement.owners)
+    ok = [j for j, e in enumerate(experts) if e.available and not _conflicted(e, invitees)]
+    own = [j for j in ok if experts[j].id in owners or achievement.id in experts[j].works]
+
+    def rank(j: int) -> tuple[float, str]:
+        return (-row[j] if np.isfinite(row[j]) else np.inf, experts[j].id)
+
+    if own:
+        j = min(own, key=rank)
+        role: Literal["owner", "commentator"] = "owner"
+        reason = "owner of the achievement"
+    else:
+        others = [j for j in ok if j not in used and np.isfinite(row[j])]
+        if not others:
+            return None
+        j = min(others, key=rank)
+        role, reason = "commentator", f"best-scoring available expert ({row[j]:.2f})"
+    used.add(j)
+    score = float(row[j]) if np.isfinite(row[j]) else None
+    return PresentingExpert(expert_id=experts[j].id, name=experts[j].name, role=role,
+                            score=score, reason=reason + ", no conflict with the invitees")
+
+
+def plan_roadshow(achievements: Sequence[Achievement], needs: Sequence[Need],
+                  experts: Sequence[Expert], score_an: np.ndarray, sim_aa: np.ndarray,
+                  expert_for_ach: np.ndarray, *, slots: int, invites_per_achievement: int,
+                  duplicate_threshold: float = 0.9, min_score: float = 0.0,
+                  city: str | None = None, industry: str | None = None,
+                  date: dt.date | None = None) -> RoadshowPlan:
+    """Plan one roadshow.
+
+    score_an (n_ach, n_needs), sim_aa (n_ach, n_ach), expert_for_ach (n_ach, n_experts);
+    NaN scores count as no match. `city` / `industry` keep only the needs located there.
+    """
+    if slots < 1 or invites_per_achievement < 0:
+        raise ValidationError("need slots >= 1 and invites_per_achievement >= 0", field="slots")
+    n_a = len(achievements)
+    scores = _check("score_an", score_an, (n_a, len(needs)))
+    sim = _check("sim_aa", sim_aa, (n_a, n_a))
+    by_expert = _check("expert_for_ach", expert_for_ach, (n_a, len(experts)))
+    cols = _local(needs, city, industry)
+    local = [needs[i] for i in cols]
+    gain = np.nan_to_num(scores[:, cols], nan=0.0)
+    gain = np.where(gain >= min_score, np.maximum(gain, 0.0), 0.0)
+    order = np.array(sorted(range(n_a), key=lambda a: achievements[a].id), dtype=np.int64)
+    picks, skipped = greedy_cover(gain, np.nan_to_num(sim, nan=0.0), order, slots,
+                                  duplicate_threshold)
+    used: set[int] = set()
+    items = []
+    for rank, (a, marginal, improved) in enumerate(picks, start=1):
+        invitees = _invitees(achievements[a], local, gain[a], invites_per_achievement)
+        items.append(RoadshowItem(
+            rank=rank, achievement_id=achievements[a].id, title=achievements[a].display_title,
+            covered_demand=marginal, covered_needs=[local[i].id for i in improved],
+            invitees=invitees, expert=_expert(achievements[a], experts, by_expert[a], invitees,
+                                              used)))
+    notes = [f"{len(local)} local needs, {n_a} candidate achievements"]
+    if len(items) < slots:
+        notes.append(f"only {len(items)} of {slots} slots filled: no other achievement "
+                     f"covers more demand without duplicating a chosen one")
+    return RoadshowPlan(
+        city=city, industry=industry, date=date, slots=slots,
+        invites_per_achievement=invites_per_achievement, items=items,
+        total_covered_demand=float(sum(p[1] for p in picks)), notes=notes,
+        skipped_duplicates=[SkippedDuplicate(achievement_id=achievements[b].id,
+                                             duplicate_of=achievements[a].id, similarity=s)
+                            for b, a, s in skipped])

@@ -1,0 +1,213 @@
+"""Records of the three libraries: Need (问题库), Achievement (成果库), Expert (人才库), ServiceTeam."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Kind = Literal["need", "achievement", "expert"]
+KINDS: tuple[str, ...] = ("need", "achievement", "expert")
+
+RecordId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w.\-:/]+$")]
+ShortText = Annotated[str, Field(max_length=500)]
+LongText = Annotated[str, Field(max_length=20_000)]
+
+_SPLIT = re.compile(r"[,，;；、|/\s]+")
+
+
+def _as_list(value: object) -> object:
+    """Accept a list, or a string joined by , ， ; ； 、 | / or whitespace."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part for part in _SPLIT.split(value) if part]
+    return value
+
+
+class NeedStatus(str, Enum):
+    open = "open"
+    matched = "matched"
+    closed = "closed"
+
+
+class AchievementType(str, Enum):
+    paper = "paper"
+    patent = "patent"
+    technology = "technology"
+    software = "software"
+    other = "other"
+
+
+class _Record(BaseModel):
+    """Fields shared by every record; `TEXT_FIELDS` lists what matching reads, in order."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=True,
+                              validate_default=True)
+
+    TEXT_FIELDS: ClassVar[tuple[str, ...]] = ()
+    KIND: ClassVar[str] = ""
+
+    id: RecordId
+    keywords: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list,
+                                                                  max_length=100)
+    province: ShortText | None = None
+    city: ShortText | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @field_validator("keywords", mode="before")
+    @classmethod
+    def _split_keywords(cls, value: object) -> object:
+        return _as_list(value)
+
+    @model_validator(mode="after")
+    def _needs_text(self) -> _Record:
+        if not any((getattr(self, name) or "").strip() for name in self.TEXT_FIELDS
+                   if isinstance(getattr(self, name), str)) and not self.keywords:
+            fields = "/".join(self.TEXT_FIELDS)
+            raise ValueError(f"at least one text field ({fields}) or keywords must be non-empty")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return self.KIND
+
+    @property
+    def display_title(self) -> str:
+        for name in self.TEXT_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, str) and value:
+                return value[:80]
+        return "、".join(self.keywords)[:80]
+
+    def text(self) -> str:
+        """Original text used for matching and display: text fields then keywords."""
+        parts = [getattr(self, name) for name in self.TEXT_FIELDS]
+        parts = [p for p in parts if isinstance(p, str) and p]
+        if self.keywords:
+            parts.append("、".join(self.keywords))
+        return "\n".join(parts)
+
+    def facets(self) -> dict[str, str | None]:
+        """Keyword-like values used by filters (all backends index exactly these)."""
+        return {"province": self.province, "city": self.city}
+
+
+class Need(_Record):
+    """An enterprise's technical problem (问题库 entry): the demand side."""
+
+    TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("title", "description")
+    KIND: ClassVar[str] = "need"
+
+    title: ShortText = ""
+    description: LongText = ""
+    enterprise: ShortText | None = None
+    industry: ShortText | None = None
+    discipline: ShortText | None = None
+    status: NeedStatus = NeedStatus.open
+    confidential: bool = False
+    contact: ShortText | None = None
+
+    def facets(self) -> dict[str, str | None]:
+        return {**super().facets(), "industry": self.industry, "discipline": self.discipline,
+                "status": str(self.status)}
+
+
+class Achievement(_Record):
+    """A research result offered for transfer: paper, patent, technology, software (成果库)."""
+
+    TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("title", "abstract")
+    KIND: ClassVar[str] = "achievement"
+
+    title: ShortText = ""
+    abstract: LongText = ""
+    type: AchievementType = AchievementType.other
+    discipline: ShortText | None = None
+    industry: ShortText | None = None
+    institution: ShortText | None = None
+    owners: list[RecordId] = Field(default_factory=list, max_length=200)
+    maturity: int | None = Field(default=None, ge=1, le=9, description="TRL 1-9")
+    language: Literal["zh", "en", "other"] = "zh"
+
+    @field_validator("owners", mode="before")
+    @classmethod
+    def _split_owners(cls, value: object) -> object:
+        return _as_list(value)
+
+    def facets(self) -> dict[str, str | None]:
+        return {**super().facets(), "industry": self.industry, "discipline": self.discipline,
+                "type": str(self.type), "language": self.language}
+
+
+class Expert(_Record):
+    """A person with expertise: profile, works (achievement ids) and capacity (人才库)."""
+
+    TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("name", "title", "bio")
+    KIND: ClassVar[str] = "expert"
+
+    name: ShortText = ""
+    title: ShortText = ""
+    organization: ShortText | None = None
+    disciplines: list[ShortText] = Field(default_factory=list, max_length=50)
+    industries: list[ShortText] = Field(default_factory=list, max_length=50)
+    bio: LongText = ""
+    works: list[RecordId] = Field(default_factory=list, max_length=2000)
+    capacity: int = Field(default=3, ge=0, le=1000, description="needs this expert can serve")
+    available: bool = True
+    languages: list[ShortText] = Field(default_factory=lambda: ["zh"], max_length=20)
+    overseas: bool = False
+    exclusions: list[ShortText] = Field(default_factory=list, max_length=200,
+                                        description="enterprises this expert must not serve")
+
+    @field_validator("disciplines", "industries", "works", "languages", "exclusions",
+                     mode="before")
+    @classmethod
+    def _split_lists(cls, value: object) -> object:
+        return _as_list(value)
+
+    def text(self) -> str:
+        parts = [self.title, self.bio, "、".join(self.disciplines), "、".join(self.keywords)]
+        return "\n".join(p for p in parts if p)
+
+    def facets(self) -> dict[str, str | None]:
+        return {**super().facets(),
+                "discipline": self.disciplines[0] if self.disciplines else None,
+                "industry": self.industries[0] if self.industries else None,
+                "language": self.languages[0] if self.languages else None}
+
+
+class ServiceTeam(BaseModel):
+    """A named group of experts sent to the enterprises of a region / industry (科技服务团)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: RecordId
+    name: ShortText
+    province: ShortText | None = None
+    city: ShortText | None = None
+    industry: ShortText | None = None
+    experts: list[RecordId] = Field(default_factory=list)
+    needs: list[RecordId] = Field(default_factory=list,
+                                  description="needs to serve; empty = open needs of the region")
+    min_experts_per_need: int = Field(default=1, ge=0)
+    max_experts_per_need: int = Field(default=2, ge=1)
+
+
+Record = Need | Achievement | Expert
+RECORD_TYPES: dict[str, type[_Record]] = {"need": Need, "achievement": Achievement,
+                                          "expert": Expert}
+
+
+def record_type(kind: str) -> type[_Record]:
+    """The model class of `kind`; unknown kinds raise and list the valid ones."""
+    try:
+        return RECORD_TYPES[kind]
+    except KeyError:
+        from techmatch.errors import ValidationError
+
+        raise ValidationError(f"unknown kind {kind!r}; valid: {', '.join(KINDS)}",
+                              field="kind") from None

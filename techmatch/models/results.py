@@ -1,0 +1,102 @@
+"""Queries, filters, hits and explanations: what is asked and what comes back."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Mode = Literal["lexical", "dense", "hybrid"]
+Fusion = Literal["rrf", "weighted"]
+Normalization = Literal["minmax", "zscore"]
+
+
+class Filters(BaseModel):
+    """Exact-match facet filters applied inside retrieval (a list means any of)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    province: list[str] | None = None
+    city: list[str] | None = None
+    industry: list[str] | None = None
+    discipline: list[str] | None = None
+    type: list[str] | None = None
+    status: list[str] | None = None
+    language: list[str] | None = None
+    exclude_ids: list[str] | None = None
+
+    def facet_items(self) -> list[tuple[str, list[str]]]:
+        """(facet, allowed values) for every facet that is set, exclude_ids left out."""
+        out = []
+        for name, value in self.model_dump().items():
+            if name != "exclude_ids" and value:
+                out.append((name, list(value)))
+        return out
+
+    def is_empty(self) -> bool:
+        return not self.facet_items() and not self.exclude_ids
+
+
+class Component(BaseModel):
+    """One retriever's view of a hit: its raw score and 1-based rank (None = not retrieved)."""
+
+    score: float | None = None
+    rank: int | None = None
+
+
+class Contribution(BaseModel):
+    """One ranking signal's value and its weighted contribution to the final score."""
+
+    name: str
+    value: float
+    weight: float
+    contribution: float
+
+
+class Highlight(BaseModel):
+    """A matched term and where it occurs in the original (display) text of each side."""
+
+    term: str
+    query_spans: list[tuple[int, int]] = Field(default_factory=list)
+    record_spans: list[tuple[int, int]] = Field(default_factory=list)
+
+
+class Explanation(BaseModel):
+    """Why a record matched: terms on both sides, best sentence pair, signal contributions."""
+
+    matched_terms: list[Highlight] = Field(default_factory=list)
+    query_sentence: str | None = None
+    record_sentence: str | None = None
+    sentence_similarity: float | None = None
+    contributions: list[Contribution] = Field(default_factory=list)
+    works: list[dict[str, object]] = Field(default_factory=list,
+                                           description="expert hits: the works that matched")
+    notes: list[str] = Field(default_factory=list)
+
+
+class Hit(BaseModel):
+    """One scored record in answer to a query."""
+
+    id: str
+    kind: str
+    score: float
+    rank: int
+    title: str = ""
+    lexical: Component = Field(default_factory=Component)
+    dense: Component = Field(default_factory=Component)
+    confidence: float | None = None
+    explanation: Explanation | None = None
+    duplicate_of: str | None = None
+    record: dict[str, object] | None = None
+
+
+class Ranking(BaseModel):
+    """Ordered hits for one query, with the index generation that answered it."""
+
+    query_id: str | None = None
+    kind: str
+    mode: str
+    hits: list[Hit]
+    generation: str | None = None
+    routed_to_staff: bool = False
+    message: str | None = None
