@@ -12,6 +12,9 @@ app = typer.Typer(name="techmatch", no_args_is_help=True, add_completion=False,
 # Each module defines `register(app: typer.Typer) -> None`.
 _COMMAND_MODULES: tuple[str, ...] = (
     "techmatch.cli.records",
+    "techmatch.cli.elastic",
+    "techmatch.cli.eval",
+    "techmatch.cli.match",
 )
 
 for _name in _COMMAND_MODULES:

@@ -33,7 +33,7 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="JSONL / CSV / XLSX 
         if json_out:
             print_json(out)
         else:
-            typer.echo(_summary(out))
+            typer.echo("\n".join(report.summary_lines()))
 
 
 def index(home: HomeOpt = None, kind: Annotated[str | None, typer.Option(
@@ -109,13 +109,6 @@ def delete(rid: Annotated[str, typer.Argument(help="Record id")], home: HomeOpt 
         kind = engine.store.delete(rid)
         engine.sync((kind,))
         typer.echo(f"deleted {kind} {rid}")
-
-
-def _summary(out: dict) -> str:
-    lines = [f"{k}: {v}" for k, v in out.items() if not isinstance(v, list | dict)]
-    for err in out.get("errors", [])[:50]:
-        lines.append(f"  rejected: {err}")
-    return "\n".join(lines)
 
 
 def register(app: typer.Typer) -> None:

@@ -89,7 +89,9 @@ class SentenceTransformerEncoder:
         except (OSError, ValueError) as exc:
             raise ConfigError(f"cannot load sentence-transformers model {path!r} offline: "
                               f"{exc}") from exc
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        getdim = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        self.dim = int(getdim() or 0)
         self.id = f"st:{os.path.basename(os.path.normpath(path))}:{self.dim}"
         self.batch = batch
         self.query_prefix = query_prefix

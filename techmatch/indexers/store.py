@@ -217,7 +217,8 @@ class Store:
                 yield _load(kind, data)
             last = rows[-1][0]
 
-    def list(self, kind: str, *, offset: int = 0, limit: int = 50) -> list[Record]:
+    def page(self, kind: str, *, offset: int = 0, limit: int = 50) -> list[Record]:
+        """Live records of a kind ordered by id, one page."""
         _check_kind(kind)
         with self._lock:
             rows = self._db.execute(

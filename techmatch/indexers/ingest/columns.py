@@ -107,6 +107,11 @@ def _build(kind: str) -> dict[str, str]:
 ALIASES: dict[str, dict[str, str]] = {kind: _build(kind) for kind in KINDS}
 
 
+def aliases_of(name: str, kind: str) -> list[str]:
+    """Every header that maps to field `name` for `kind` (for error messages)."""
+    return [*_COMMON.get(name, ()), *_BY_KIND[kind].get(name, ())]
+
+
 def field_for(header: str, kind: str) -> str | None:
     """The record field a header names for `kind`, or None when it names none.
 
@@ -122,11 +127,15 @@ def field_for(header: str, kind: str) -> str | None:
 
 @dataclass
 class ColumnMap:
-    """Where each mapped field sits in a header row, plus what was ignored and why."""
+    """Header → field name for the mapped columns, plus what was ignored and why."""
 
-    fields: dict[int, str] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
     shadowed: list[str] = field(default_factory=list)
+
+    def apply(self, values: dict[str, object]) -> dict[str, object]:
+        """A row's values by header → values by field name (unmapped columns dropped)."""
+        return {self.fields[h]: v for h, v in values.items() if h in self.fields}
 
     def warnings(self) -> list[str]:
         out = []
@@ -136,14 +145,11 @@ class ColumnMap:
         return out
 
 
-def map_header(header: list[object], kind: str) -> ColumnMap:
-    """Map a header row to field names; the first column naming a field wins."""
+def map_header(header: list[str], kind: str) -> ColumnMap:
+    """Map header names to field names; the first column naming a field wins."""
     mapping = ColumnMap()
     taken: dict[str, str] = {}
-    for index, cell in enumerate(header):
-        text = "" if cell is None else str(cell).strip()
-        if not text:
-            continue
+    for text in header:
         name = field_for(text, kind)
         if name is None:
             mapping.unknown.append(text)
@@ -152,7 +158,7 @@ def map_header(header: list[object], kind: str) -> ColumnMap:
                                     f"'{name}'")
         else:
             taken[name] = text
-            mapping.fields[index] = name
+            mapping.fields[text] = name
     return mapping
 
 

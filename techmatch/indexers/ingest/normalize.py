@@ -9,8 +9,10 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
-_SPACE = re.compile(r"[ \t\r\f\v\u3000\xa0]+")
+# Lone surrogates are not text (they cannot be encoded, and OpenCC raises on them).
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff\ud800-\udfff]")
+_SPACE = re.compile(r"[^\S\n]+")  # any whitespace but newline
 _LINES = re.compile(r"\n\s*\n+")
 
 
@@ -22,7 +24,7 @@ def _t2s():  # type: ignore[no-untyped-def]
 
 
 def strip_controls(text: str) -> str:
-    """Remove control and zero-width characters except newline and tab."""
+    """Remove control and zero-width characters (and lone surrogates) except newline and tab."""
     return _CONTROL.sub("", text)
 
 
@@ -38,8 +40,8 @@ def normalize(text: str, *, lower: bool = True) -> str:
     """
     if not text:
         return ""
-    out = unicodedata.normalize("NFKC", text)
-    out = strip_controls(out)
+    out = text.replace("\r\n", "\n").replace("\r", "\n")
+    out = strip_controls(unicodedata.normalize("NFKC", out))
     out = to_simplified(out)
     out = unicodedata.normalize("NFKC", out)
     out = out.lower() if lower else out

@@ -89,10 +89,11 @@ class WhyNot(BaseModel):
     related: list[Pair] = Field(default_factory=list)
 
 
-def _alternates(problem: AssignmentProblem, chosen: np.ndarray, i: int,
-                limit: int) -> list[Alternate]:
-    load = chosen.sum(axis=0)
-    open_ = np.flatnonzero(usable(problem)[i] & ~chosen[i])
+def _alternates(problem: AssignmentProblem, chosen: np.ndarray, ok: np.ndarray,
+                load: np.ndarray, i: int, limit: int) -> list[Alternate]:
+    if limit <= 0:
+        return []
+    open_ = np.flatnonzero(ok[i] & ~chosen[i])
     order = open_[np.lexsort((open_, -problem.scores[i, open_]))][:limit]
     return [Alternate(expert_id=problem.experts[j].id, score=float(problem.scores[i, j]),
                       has_capacity=bool(load[j] < problem.capacity[j])) for j in order]
@@ -104,14 +105,16 @@ def decode(problem: AssignmentProblem, solution: Solution, *, alternates: int = 
     chosen, scores = solution.chosen, problem.scores
     rows, cols = np.nonzero(chosen)
     pairs = [_pair(problem, int(i), int(j)) for i, j in zip(rows, cols, strict=True)]
+    solved = solution.status in (Status.optimal, Status.feasible)
+    ok, load = usable(problem), chosen.sum(axis=0)  # once: recomputing per need is O(n^2 m)
     by_need: dict[str, list[Pair]] = {n.id: [] for n in problem.needs}
     for pair in pairs:
         by_need[pair.need_id].append(pair)
     needs = [NeedResult(need_id=n.id, experts=sorted(by_need[n.id], key=lambda p: -p.score),
                         total_score=float(scores[i][chosen[i]].sum()),
                         min_experts=int(problem.need_min[i]), max_experts=int(problem.need_max[i]),
-                        alternates=_alternates(problem, chosen, i, alternates) if solution.status
-                        in (Status.optimal, Status.feasible) else [])
+                        alternates=_alternates(problem, chosen, ok, load, i,
+                                               alternates if solved else 0))
              for i, n in enumerate(problem.needs)]
     experts = [ExpertLoad(expert_id=e.id, load=int(chosen[:, j].sum()),
                           capacity=int(problem.capacity[j]),

@@ -144,6 +144,8 @@ def relax(problem: AssignmentProblem) -> list[Diagnostic]:
     """Minimum total slack that makes the model feasible, reported per constraint group."""
     n, m = problem.scores.shape
     cost, constraints, integrality, start = _elastic_model(problem)
+    if cost.size == 0:
+        return []
     result = milp(cost, constraints=[constraints], integrality=integrality,
                   bounds=Bounds(0, np.concatenate([np.ones(start), np.full(len(cost) - start,
                                                                            np.inf)])))

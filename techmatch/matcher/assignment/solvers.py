@@ -11,7 +11,8 @@
 objective="fairness" is lexicographic: first maximise t with t <= sum_j c_ij x_ij for every
 need that must be served (min_i >= 1), then maximise the total with every such need kept at
 >= t* - tol. Without quotas and fairness the matrix is a transportation polytope (totally
-unimodular), so HiGHS usually closes at the root LP.
+unimodular): then the LP relaxation is solved instead and its vertex optimum is checked to be
+0/1 (the MIP runs only if it is not).
 
 Ties: rows and columns are sorted by id and c_ij gets a perturbation below 1e-6 * max|c|
 favouring lower (need, expert) ids, so equal-score alternatives resolve by id order and
@@ -84,6 +85,10 @@ def _status(result: object) -> Status:
 
 def _run(cost: np.ndarray, rows: list[LinearConstraint], integrality: np.ndarray,
          bounds: Bounds, time_limit: float | None) -> tuple[Status, np.ndarray | None, str]:
+    if cost.size == 0:  # nothing to choose: feasible iff every row accepts 0 (HiGHS refuses)
+        fits = all((np.asarray(r.lb) <= 0).all() and (np.asarray(r.ub) >= 0).all() for r in rows)
+        return (Status.optimal, np.zeros(0), "no variables") if fits else (
+            Status.infeasible, None, "no variables and a row needs more than 0")
     options: dict[str, object] = {"mip_rel_gap": 1e-9}
     if time_limit is not None:
         options["time_limit"] = float(time_limit)
@@ -156,6 +161,14 @@ def solve_milp(problem: AssignmentProblem, rows: np.ndarray, cols: np.ndarray,
             floor = worst - _FAIRNESS_TOL * max(1.0, abs(worst))
             constraints.append(LinearConstraint(score_rows, floor, np.inf))
     cost = -np.concatenate([_tie_costs(problem, rows, cols), np.zeros(width - len(rows))])
+    if len(constraints) == 1 and not problem.quotas:
+        # Only need and expert rows: a bipartite incidence matrix, totally unimodular, so the
+        # LP optimum HiGHS returns (a vertex) is already 0/1; ~10x faster than branch and cut.
+        status, x, message = _run(cost, constraints, np.zeros(width), Bounds(0, 1), time_limit)
+        if status == Status.infeasible:  # the LP relaxation is infeasible: so is the MIP
+            return _Output(status, None, message)
+        if x is not None and np.allclose(x, np.round(x), atol=1e-6):
+            return _Output(status, x[: len(rows)] > 0.5, message)
     status, x, message = _run(cost, constraints, integrality, Bounds(0, 1), time_limit)
     picked = None if x is None else x[: len(rows)] > 0.5
     return _Output(status, picked, message)

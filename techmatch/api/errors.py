@@ -1,0 +1,126 @@
+"""Errors as RFC 9457 problem+json: techmatch errors, validation and HTTP errors mapped once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from techmatch.errors import (
+    BackendError,
+    ConfigError,
+    IndexError_,
+    InfeasibleError,
+    LockedError,
+    NotFoundError,
+    TechmatchError,
+    ValidationError,
+)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("techmatch.api")
+
+# (error class, HTTP status, problem slug, title); the first matching class wins.
+_MAPPING: tuple[tuple[type[TechmatchError], int, str, str], ...] = (
+    (ValidationError, 422, "validation", "请求参数无效 (invalid request)"),
+    (InfeasibleError, 422, "infeasible", "约束无法同时满足 (infeasible constraints)"),
+    (NotFoundError, 404, "not-found", "记录不存在 (not found)"),
+    (IndexError_, 503, "index-unavailable", "索引不可用 (index unavailable)"),
+    (BackendError, 503, "backend-unavailable", "检索后端不可用 (backend unavailable)"),
+    (LockedError, 409, "locked", "操作被占用 (locked)"),
+    (ConfigError, 500, "config", "服务配置错误 (configuration error)"),
+)
+_HTTP_TITLES = {400: "请求错误 (bad request)", 401: "未认证 (unauthorized)",
+                403: "无权限 (forbidden)", 404: "记录不存在 (not found)",
+                405: "方法不允许 (method not allowed)", 409: "冲突 (conflict)",
+                413: "请求体过大 (content too large)", 415: "媒体类型不支持 (unsupported media type)",
+                422: "请求参数无效 (invalid request)", 503: "服务未就绪 (service unavailable)"}
+
+
+class FieldError(BaseModel):
+    """One invalid input, located by a dotted path such as `body.need.title` or `query.k`."""
+
+    field: str = Field(description="出错字段的路径，如 body.need.title")
+    message: str = Field(description="错误说明")
+
+
+class Problem(BaseModel):
+    """Error body (RFC 9457 problem details, media type application/problem+json)."""
+
+    type: str = Field(default="about:blank", description="错误类型 URI")
+    title: str = Field(description="错误类别")
+    status: int = Field(description="HTTP 状态码")
+    detail: str = Field(description="具体说明")
+    errors: list[FieldError] = Field(default_factory=list, description="逐字段的错误")
+
+
+def problem_response(status: int, detail: str, *, title: str | None = None,
+                     slug: str | None = None, errors: Sequence[FieldError] = (),
+                     headers: dict[str, str] | None = None) -> JSONResponse:
+    """A problem+json response."""
+    body = Problem(type=f"urn:techmatch:problem:{slug}" if slug else "about:blank",
+                   title=title or _HTTP_TITLES.get(status, "错误 (error)"), status=status,
+                   detail=detail, errors=list(errors))
+    return JSONResponse(body.model_dump(mode="json"), status_code=status,
+                        media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _loc_path(loc: Sequence[object]) -> str:
+    return ".".join(str(part) for part in loc) or "body"
+
+
+def _techmatch_handler(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TechmatchError)
+    for cls, status, slug, title in _MAPPING:
+        if isinstance(exc, cls):
+            break
+    else:
+        status, slug, title = 500, "internal", "内部错误 (internal error)"
+    if status >= 500:
+        log.error("%s: %s", type(exc).__name__, exc)
+    errors: list[FieldError] = []
+    if isinstance(exc, ValidationError) and exc.field:
+        errors.append(FieldError(field=exc.field, message=exc.message))
+    if isinstance(exc, InfeasibleError):
+        errors.extend(FieldError(field="constraints", message=d) for d in exc.diagnostics)
+    return problem_response(status, str(exc), title=title, slug=slug, errors=errors)
+
+
+def _request_validation_handler(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [FieldError(field=_loc_path(err.get("loc", ())), message=str(err.get("msg", "")))
+              for err in exc.errors()]
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5]) or "invalid request"
+    return problem_response(422, detail, slug="validation", errors=errors)
+
+
+def _http_handler(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers) if exc.headers else None
+    return problem_response(exc.status_code, str(exc.detail), headers=headers)
+
+
+def _unexpected_handler(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error", exc_info=exc)
+    return problem_response(500, "internal error; see the server log",
+                            title="内部错误 (internal error)", slug="internal")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the problem+json handlers on `app`."""
+    app.add_exception_handler(TechmatchError, _techmatch_handler)
+    app.add_exception_handler(RequestValidationError, _request_validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(Exception, _unexpected_handler)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI `responses` entries declaring problem+json bodies for `statuses`."""
+    ref = {"$ref": "#/components/schemas/Problem"}
+    return {status: {"description": _HTTP_TITLES.get(status, "错误"),
+                     "content": {PROBLEM_MEDIA_TYPE: {"schema": ref}}} for status in statuses}

@@ -1,0 +1,181 @@
+"""Request limits: body size (413), text hygiene of every JSON string and query value (422),
+caps on `k`, page depth, query and list lengths.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from techmatch.api.errors import FieldError, problem_response
+from techmatch.errors import ValidationError
+
+MAX_K = 100
+MAX_PAGE_DEPTH = 10_000
+MAX_PAGE_SIZE = 200
+MAX_QUERY_CHARS = 2_000
+MAX_BATCH = 1_000
+MAX_FILTER_VALUES = 50
+MAX_JSON_DEPTH = 32
+_ALLOWED_CONTROLS = frozenset("\n\t\r")  # \r too: pasted Windows text is common and harmless
+
+
+def text_problem(text: str) -> str | None:
+    """Why `text` is unacceptable (lone surrogate, control character), or None if it is fine."""
+    for pos, ch in enumerate(text):
+        code = ord(ch)
+        if 0xD800 <= code <= 0xDFFF:
+            return f"contains a lone surrogate U+{code:04X} at position {pos}"
+        if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) == "Cc":
+            return (f"contains control character U+{code:04X} at position {pos}; "
+                    f"only newline and tab are allowed")
+    return None
+
+
+def find_bad_text(value: object, root: str = "body") -> FieldError | None:
+    """First string (key or value) in a JSON document that `text_problem` rejects."""
+    stack: list[tuple[object, str, int]] = [(value, root, 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return FieldError(field=path, message=f"nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(node, str):
+            problem = text_problem(node)
+            if problem:
+                return FieldError(field=path, message=problem)
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                problem = text_problem(key)
+                if problem:
+                    return FieldError(field=path, message=f"a field name {problem}")
+                stack.append((child, f"{path}.{key}", depth + 1))
+        elif isinstance(node, list):
+            stack.extend((child, f"{path}.{i}", depth + 1) for i, child in enumerate(node))
+    return None
+
+
+def has_searchable(text: str) -> bool:
+    """True if the text has a letter, digit or CJK character (not only punctuation/space)."""
+    return any(ch.isalnum() for ch in text)
+
+
+def check_page(offset: int, limit: int) -> None:
+    """Deep pagination is refused: offset + limit must stay within MAX_PAGE_DEPTH."""
+    if offset + limit > MAX_PAGE_DEPTH:
+        raise ValidationError(f"offset + limit must be <= {MAX_PAGE_DEPTH} (got {offset + limit});"
+                              f" narrow the filters instead of paging deeper",
+                              field="query.offset")
+
+
+def _query_problem(scope: Scope) -> FieldError | None:
+    raw: bytes = scope.get("query_string", b"")
+    if not raw:
+        return None
+    try:
+        pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8",
+                          errors="strict")
+    except UnicodeDecodeError as exc:
+        return FieldError(field="query", message=f"query string is not valid UTF-8: {exc.reason}")
+    for name, value in pairs:
+        problem = text_problem(name) or text_problem(value)
+        if problem:
+            return FieldError(field=f"query.{name if not text_problem(name) else '?'}",
+                              message=problem)
+    return None
+
+
+def _json_problem(body: bytes) -> FieldError | None:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return FieldError(field="body", message=f"body is not valid UTF-8: byte "
+                          f"0x{body[exc.start]:02x} at offset {exc.start} ({exc.reason})")
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        return None  # FastAPI reports malformed JSON itself (422 json_invalid)
+    return find_bad_text(document)
+
+
+def _is_json(headers: Headers) -> bool:
+    ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+    return ctype == "application/json" or ctype.endswith("+json")
+
+
+class RequestLimitMiddleware:
+    """Pure ASGI middleware: 413 above `max_body_bytes` (Content-Length or streamed bytes),
+    422 for invalid UTF-8, lone surrogates or control characters in query values and in every
+    string of a JSON body. The body is buffered (it is bounded) and replayed to the app.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
+            await self._too_large(scope, receive, send, declared=declared)
+            return
+        bad = _query_problem(scope)
+        body = await self._read(receive)
+        if body is None:
+            await self._too_large(scope, receive, send, declared=None)
+            return
+        if bad is None and body and _is_json(headers):
+            bad = _json_problem(body)
+        if bad is not None:
+            response = problem_response(422, f"{bad.field}: {bad.message}", slug="bad-text",
+                                        title="文本无效 (invalid text)", errors=[bad])
+            await response(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _read(self, receive: Receive) -> bytes | None:
+        """The whole body, or None as soon as it exceeds the limit."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, *,
+                         declared: str | None) -> None:
+        if declared is not None and not declared.isdigit():
+            response = problem_response(400, f"invalid Content-Length {declared!r}")
+        else:
+            response = problem_response(
+                413, f"request body exceeds {self.max_body_bytes} bytes "
+                     f"(setting TECHMATCH_MAX_BODY_BYTES); split the batch or the file",
+                slug="too-large")
+        await response(scope, receive, send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

@@ -1,0 +1,44 @@
+"""Feedback: record a staff / outcome judgement on a proposed pair, and list judgements."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from techmatch.api.deps import EngineDep, PageDep, Reader, VisibilityDep, Writer
+from techmatch.api.errors import problem_responses
+from techmatch.api.schemas import FeedbackCreate, FeedbackPublic, Page
+from techmatch.errors import NotFoundError
+from techmatch.matcher.feedback import list_feedback, record_feedback
+
+router = APIRouter(prefix="/v1/feedback", tags=["feedback"],
+                   responses=problem_responses(401, 403, 413, 422, 503))
+
+IdQuery = Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[\w.\-:/]+$")]
+
+
+@router.post("", status_code=201, response_model=FeedbackPublic, summary="记录一条反馈",
+             description="对推荐对（需求 → 成果/专家，或成果 → 需求）的判断：采纳、拒绝（须给原因）、"
+                         "已对接、成交。同一对以最新判断为准。需要 write 权限。",
+             responses=problem_responses(404))
+def create_feedback(principal: Writer, body: FeedbackCreate, engine: EngineDep) -> FeedbackPublic:
+    fb = record_feedback(engine.store, body.query_id, body.candidate_id, label=body.label,
+                         reason=body.reason, note=body.note, actor=principal.actor)
+    return FeedbackPublic.model_validate(fb.model_dump())
+
+
+@router.get("", response_model=Page[FeedbackPublic], summary="列出反馈",
+            description="按记录顺序；可按需求/成果 id 或候选 id 筛选。只读密钥看不到涉及保密需求的反馈。")
+def get_feedback(principal: Reader, engine: EngineDep, visibility: VisibilityDep, page: PageDep,
+                 query_id: IdQuery = None, candidate_id: IdQuery = None) -> dict[str, object]:
+    hidden = visibility.hide_pairs([i for i in (query_id, candidate_id) if i], principal)
+    if hidden:
+        raise NotFoundError(f"no record with id {sorted(hidden)[0]!r}")
+    rows = list_feedback(engine.store, query_id=query_id, candidate_id=candidate_id)
+    if not principal.sees_confidential:
+        secret = visibility.confidential_ids()
+        rows = [r for r in rows if r.query_id not in secret and r.candidate_id not in secret]
+    items = [FeedbackPublic.model_validate(r.model_dump())
+             for r in rows[page.offset:page.offset + page.limit]]
+    return {"total": len(rows), "offset": page.offset, "limit": page.limit, "items": items}

@@ -1,0 +1,69 @@
+"""Match: a stored or ad-hoc need → achievements / experts; an achievement → needs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from techmatch.api.deps import EngineDep, Reader, ServiceDep, VisibilityDep
+from techmatch.api.errors import problem_responses
+from techmatch.api.limits import MAX_K, has_searchable
+from techmatch.api.schemas import MatchNeedRequest, RankingPublic, Target
+from techmatch.errors import NotFoundError, ValidationError
+from techmatch.models.records import Need
+from techmatch.models.results import Ranking
+
+router = APIRouter(prefix="/v1/match", tags=["match"],
+                   responses=problem_responses(401, 403, 404, 413, 422, 503))
+
+IdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[\w.\-:/]+$",
+                             description="记录 id")]
+KQuery = Annotated[int, Query(ge=1, le=MAX_K, description="返回条数，最多 100")]
+ExplainQuery = Annotated[bool, Query(description="是否返回匹配解释")]
+
+
+@router.get("/needs/{need_id:path}", response_model=RankingPublic,
+            summary="为已入库的需求匹配成果或专家",
+            description="返回排序后的成果（target=achievement）或专家（target=expert），"
+                        "含置信度与解释；置信度都偏低时 routed_to_staff 为 true。")
+def match_stored_need(principal: Reader, need_id: IdPath, engine: EngineDep,
+                      service: ServiceDep, visibility: VisibilityDep,
+                      target: Annotated[Target, Query(description="匹配对象")] = "achievement",
+                      k: KQuery = 10, explain: ExplainQuery = True,
+                      prefer_local: Annotated[bool, Query(description="同省优先")] = False,
+                      require_local: Annotated[bool, Query(description="只要同省")] = False,
+                      ) -> Ranking:
+    need = engine.store.get(need_id, "need")
+    if not visibility.visible(need, principal):
+        raise NotFoundError(f"no need with id {need_id!r}")
+    ranking = service.match_need(need, target=target, k=k, explain=explain,
+                                 prefer_local=prefer_local, require_local=require_local)
+    return visibility.redact(ranking, principal)
+
+
+@router.post("/need", response_model=RankingPublic, summary="为临时需求匹配成果或专家",
+             description="请求体中的需求不入库，直接用于匹配。")
+def match_adhoc_need(principal: Reader, body: MatchNeedRequest, service: ServiceDep,
+                     visibility: VisibilityDep) -> Ranking:
+    if not has_searchable(body.need.text()):
+        raise ValidationError("the need has no title, description or keywords with letters, "
+                              "digits or CJK characters", field="body.need")
+    need: Need = body.need.to_need()
+    filters = body.filters.to_filters() if body.filters else None
+    ranking = service.match_need(need, target=body.target, k=body.k, filters=filters,
+                                 explain=body.explain, prefer_local=body.prefer_local,
+                                 require_local=body.require_local)
+    return visibility.redact(ranking, principal)
+
+
+@router.get("/achievements/{achievement_id:path}/needs", response_model=RankingPublic,
+            summary="为成果寻找可能需要它的企业需求",
+            description="只读密钥看不到保密需求，也看不到联系方式。")
+def match_achievement(principal: Reader, achievement_id: IdPath, engine: EngineDep,
+                      service: ServiceDep, visibility: VisibilityDep, k: KQuery = 10,
+                      explain: ExplainQuery = True) -> Ranking:
+    achievement = engine.store.get(achievement_id, "achievement")
+    filters = visibility.filters_for("need", None, principal)
+    ranking = service.match_achievement(achievement, k=k, filters=filters, explain=explain)
+    return visibility.redact(ranking, principal)

@@ -1,0 +1,225 @@
+"""Records: upsert (single, batch), get, delete, list with filters, file upload — per kind.
+
+Writes commit to the store (the truth) immediately; the index of the kind follows in the
+background (`IndexSyncer`), or before the response when the caller passes `wait=true`.
+"""
+
+# No `from __future__ import annotations` here: the routes are built in a loop per kind and
+# FastAPI must see the evaluated body types of those closures.
+
+import re
+import tempfile
+from pathlib import Path as FsPath
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, File, Path, Query, UploadFile
+from pydantic import BaseModel, Field, create_model
+
+from techmatch.api.deps import EngineDep, PageDep, Reader, SyncerDep, VisibilityDep, Writer
+from techmatch.api.errors import problem_responses
+from techmatch.api.limits import MAX_BATCH
+from techmatch.api.schemas import (
+    AchievementCreate,
+    AchievementPublic,
+    BatchResult,
+    DeleteResult,
+    ExpertCreate,
+    ExpertPublic,
+    IndexState,
+    NeedCreate,
+    NeedPublic,
+    Page,
+    WriteResult,
+)
+from techmatch.api.syncer import IndexSyncer
+from techmatch.api.visibility import LIST_FILTERS
+from techmatch.errors import NotFoundError, ValidationError
+from techmatch.indexers.ingest.load import ingest_files
+from techmatch.matcher.engine import Engine
+
+WAIT_SECONDS = 60.0
+ID_PATTERN = r"^[\w.\-:/]+$"
+_SAFE_NAME = re.compile(r"[^\w.\-]+")
+
+router = APIRouter(prefix="/v1", responses=problem_responses(401, 403, 413, 422, 503))
+
+RecordIdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=ID_PATTERN,
+                                   description="记录 id")]
+WaitQuery = Annotated[bool, Query(description="等待索引同步完成后再返回（最多 60 秒）")]
+FacetQuery = Annotated[str | None, Query(min_length=1, max_length=200)]
+
+
+class RowProblem(BaseModel):
+    """上传文件中被拒绝的一行。"""
+
+    row: int
+    field: str | None = None
+    message: str
+
+
+class UploadReport(BaseModel):
+    """文件上传的逐行报告：合格行在一个事务中写入，不合格行逐行说明原因。"""
+
+    kind: str
+    file: str
+    format: str
+    encoding: str | None = None
+    read: int
+    rejected: int
+    inserted: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    errors: list[RowProblem]
+    duplicates: list[dict[str, object]]
+    warnings: list[str]
+    index: IndexState
+
+
+def index_state(syncer: IndexSyncer, kind: str, seq: int, changed: bool,
+                wait: bool) -> IndexState:
+    """Schedule the index follow-up of `kind` and, with `wait`, block until it applied `seq`."""
+    if changed:
+        syncer.schedule(kind)
+        if wait:
+            syncer.wait(kind, seq, WAIT_SECONDS)
+    applied, generation = syncer.applied(kind)
+    return IndexState(store_seq=seq, scheduled=changed, applied_seq=applied,
+                      generation=generation if wait else None)
+
+
+def _visible_record(engine: Engine, visibility, principal, kind: str, rid: str):  # noqa: ANN001,ANN202
+    record = engine.store.get(rid, kind)
+    if not visibility.visible(record, principal):
+        raise NotFoundError(f"no {kind} with id {rid!r}")  # same answer as a missing id
+    return record
+
+
+class ListFilters:
+    """Exact-match filters of the list endpoints (only those that apply to the kind)."""
+
+    def __init__(self, province: FacetQuery = None, city: FacetQuery = None,
+                 industry: FacetQuery = None, discipline: FacetQuery = None,
+                 status: FacetQuery = None, type: FacetQuery = None,  # noqa: A002
+                 language: FacetQuery = None, institution: FacetQuery = None,
+                 enterprise: FacetQuery = None, organization: FacetQuery = None) -> None:
+        given = {"province": province, "city": city, "industry": industry,
+                 "discipline": discipline, "status": status, "type": type,
+                 "language": language, "institution": institution,
+                 "enterprise": enterprise, "organization": organization}
+        self.values = {k: v for k, v in given.items() if v is not None}
+
+    def for_kind(self, kind: str) -> dict[str, str]:
+        for name in self.values:
+            if name not in LIST_FILTERS[kind]:
+                raise ValidationError(f"not a filter of {kind} records; valid: "
+                                      f"{', '.join(LIST_FILTERS[kind])}", field=f"query.{name}")
+        return self.values
+
+
+def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
+              public: type[BaseModel]) -> None:
+    tags = [f"records: {plural}"]
+    batch = create_model(f"{create.__name__}Batch", __doc__=f"批量写入的{label}（最多 1000 条）",
+                         records=(list[create], Field(min_length=1, max_length=MAX_BATCH)))
+
+    @router.post(f"/{plural}", tags=tags, summary=f"新增或更新一条{label}",
+                 description=f"按 id 写入一条{label}；内容未变时不产生新版本。需要 write 权限。")
+    def upsert_one(principal: Writer, record: create, engine: EngineDep,  # type: ignore[valid-type]
+                   syncer: SyncerDep, wait: WaitQuery = False) -> WriteResult:
+        return _upsert_single(engine, syncer, kind, record, wait)
+
+    @router.put(f"/{plural}/{{rid:path}}", tags=tags, summary=f"按 id 更新一条{label}",
+                description="路径中的 id 必须与请求体中的 id 相同。需要 write 权限。")
+    def put_one(principal: Writer, rid: RecordIdPath, record: create,  # type: ignore[valid-type]
+                engine: EngineDep, syncer: SyncerDep,
+                wait: WaitQuery = False) -> WriteResult:
+        if record.id != rid:  # type: ignore[attr-defined]
+            raise ValidationError(f"id in the body ({record.id!r}) differs from the path "  # type: ignore[attr-defined]
+                                  f"({rid!r})", field="body.id")
+        return _upsert_single(engine, syncer, kind, record, wait)
+
+    @router.post(f"/{plural}/batch", tags=tags, summary=f"批量新增或更新{label}",
+                 description="一次最多 1000 条，在一个事务中写入；任何一条无效则全部不写并指出字段。")
+    def upsert_batch(principal: Writer, body: batch, engine: EngineDep,  # type: ignore[valid-type]
+                     syncer: SyncerDep, wait: WaitQuery = False) -> BatchResult:
+        report = engine.store.upsert(body.records)  # type: ignore[attr-defined]
+        seq = engine.store.last_seq(kind)
+        changed = bool(report.inserted or report.updated)
+        return BatchResult(kind=kind, inserted=report.inserted, updated=report.updated,  # type: ignore[arg-type]
+                           unchanged=report.unchanged,
+                           index=index_state(syncer, kind, seq, changed, wait))
+
+    @router.get(f"/{plural}/{{rid:path}}", tags=tags, summary=f"查看一条{label}",
+                response_model=public, responses=problem_responses(404))
+    def get_one(principal: Reader, rid: RecordIdPath, engine: EngineDep,
+                visibility: VisibilityDep) -> dict[str, object]:
+        record = _visible_record(engine, visibility, principal, kind, rid)
+        return visibility.public(record, principal)
+
+    @router.delete(f"/{plural}/{{rid:path}}", tags=tags, summary=f"删除一条{label}",
+                   responses=problem_responses(404))
+    def delete_one(principal: Writer, rid: RecordIdPath, engine: EngineDep,
+                   syncer: SyncerDep, wait: WaitQuery = False) -> DeleteResult:
+        engine.store.get(rid, kind)  # 404 when missing or of another kind
+        engine.store.delete(rid)
+        seq = engine.store.last_seq(kind)
+        return DeleteResult(id=rid, kind=kind,  # type: ignore[arg-type]
+                            index=index_state(syncer, kind, seq, True, wait))
+
+    @router.get(f"/{plural}", tags=tags, summary=f"分页列出{label}",
+                response_model=Page[public],  # type: ignore[valid-type]
+                description="按 id 排序；可按地区、行业等精确筛选；offset + limit ≤ 10000。")
+    def list_records(principal: Reader, page: PageDep, visibility: VisibilityDep,
+                     filters: Annotated[ListFilters, Depends()]) -> dict[str, object]:
+        values = filters.for_kind(kind)
+        items, total = visibility.list(kind, principal, filters=values, offset=page.offset,
+                                       limit=page.limit)
+        return {"total": total, "offset": page.offset, "limit": page.limit,
+                "items": [visibility.public(r, principal) for r in items]}
+
+    @router.post(f"/{plural}/upload", tags=tags, summary=f"上传{label}文件（CSV / XLSX / JSONL）",
+                 description="合格行在一个事务中写入；不合格行逐行报告（行号、字段、原因）。"
+                             "文件编码可为 UTF-8 或 GB18030。需要 write 权限。")
+    def upload(principal: Writer, file: Annotated[UploadFile, File(description="数据文件")],
+               engine: EngineDep, syncer: SyncerDep,
+               on_duplicate: Annotated[Literal["last", "first", "error"], Query(
+                   description="文件中重复 id 的处理方式")] = "last",
+               wait: WaitQuery = False) -> UploadReport:
+        return _ingest_upload(engine, syncer, kind, file, on_duplicate, wait)
+
+
+def _upsert_single(engine: Engine, syncer: IndexSyncer, kind: str, record: BaseModel,
+                   wait: bool) -> WriteResult:
+    report = engine.store.upsert([record])  # type: ignore[list-item]
+    status = "inserted" if report.inserted else "updated" if report.updated else "unchanged"
+    seq = engine.store.last_seq(kind)
+    return WriteResult(id=record.id, kind=kind, status=status,  # type: ignore[attr-defined,arg-type]
+                       index=index_state(syncer, kind, seq, status != "unchanged", wait))
+
+
+def _ingest_upload(engine: Engine, syncer: IndexSyncer, kind: str, file: UploadFile,
+                   on_duplicate: str, wait: bool) -> UploadReport:
+    name = _SAFE_NAME.sub("_", FsPath(file.filename or "upload").name) or "upload"
+    with tempfile.TemporaryDirectory(prefix="techmatch-upload-") as tmp:
+        path = FsPath(tmp) / name
+        with path.open("wb") as out:
+            while chunk := file.file.read(1 << 20):
+                out.write(chunk)
+        report = ingest_files([path], kind, engine.store, on_duplicate=on_duplicate)  # type: ignore[arg-type]
+    loaded = report.loaded
+    changed = bool(loaded.inserted or loaded.updated)
+    seq = engine.store.last_seq(kind)
+    first = report.files[0] if report.files else None
+    return UploadReport(
+        kind=kind, file=name, format=first.format if first else "",
+        encoding=first.encoding if first else None, read=report.read, rejected=report.rejected,
+        inserted=loaded.inserted, updated=loaded.updated, unchanged=loaded.unchanged,
+        errors=[RowProblem(row=e.row, field=e.field, message=e.message) for e in report.errors],
+        duplicates=[d.as_dict() for d in report.duplicates],
+        warnings=[w.replace(str(path), name) for w in report.warnings],
+        index=index_state(syncer, kind, seq, changed, wait))
+
+
+_add_kind("need", "needs", "需求", NeedCreate, NeedPublic)
+_add_kind("achievement", "achievements", "成果", AchievementCreate, AchievementPublic)
+_add_kind("expert", "experts", "专家", ExpertCreate, ExpertPublic)

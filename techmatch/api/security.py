@@ -1,0 +1,127 @@
+"""API keys (header X-API-Key) with roles read < write < admin; keys are configured hashed.
+
+`Settings.api_keys` holds `role:sha256hex,role:sha256hex`, where the hex is
+`hashlib.sha256(key.encode()).hexdigest()`. A presented key is hashed and compared with every
+configured hash with `hmac.compare_digest` (no early exit), so timing says nothing about keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import HTTPException, Request, Security
+from fastapi.security import APIKeyHeader
+
+from techmatch.errors import ConfigError
+
+ROLES: tuple[str, ...] = ("read", "write", "admin")
+_RANK = {role: i for i, role in enumerate(ROLES)}
+_HEX = re.compile(r"^[0-9a-f]{64}$")
+HEADER = "X-API-Key"
+
+api_key_header = APIKeyHeader(name=HEADER, auto_error=False, scheme_name="ApiKey",
+                              description="平台工作人员的 API 密钥 (roles: read / write / admin)")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the role of the matching key and a short, non-secret key id."""
+
+    role: str
+    key_id: str
+
+    def allows(self, role: str) -> bool:
+        return _RANK[self.role] >= _RANK[role]
+
+    @property
+    def sees_confidential(self) -> bool:
+        """Confidential needs and contact fields are visible to write and admin keys only."""
+        return self.allows("write")
+
+    @property
+    def actor(self) -> str:
+        return f"{self.role}:{self.key_id}"
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def new_key() -> str:
+    """A fresh random key (256 bits, URL-safe)."""
+    return "tm_" + secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """Configured (role, sha256 hex) pairs."""
+
+    entries: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def parse(cls, spec: str) -> KeyRing:
+        """Parse `role:sha256hex,...`; a malformed entry raises ConfigError naming it."""
+        entries = []
+        for n, raw in enumerate(part.strip() for part in spec.split(",")):
+            if not raw:
+                continue
+            role, _, digest = raw.partition(":")
+            role, digest = role.strip().lower(), digest.strip().lower()
+            if role not in _RANK:
+                raise ConfigError(f"api_keys entry {n + 1}: unknown role {role!r}; "
+                                  f"valid: {', '.join(ROLES)}")
+            if not _HEX.match(digest):
+                raise ConfigError(f"api_keys entry {n + 1}: expected 64 hex digits of sha256 "
+                                  f"after '{role}:' (make one with `techmatch api-key`)")
+            entries.append((role, digest))
+        return cls(tuple(entries))
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def authenticate(self, key: str) -> Principal | None:
+        """The highest role whose hash equals the key's hash, compared in constant time."""
+        presented = hash_key(key).encode("ascii")
+        best: str | None = None
+        key_id = ""
+        for role, digest in self.entries:
+            if hmac.compare_digest(presented, digest.encode("ascii")) and (
+                    best is None or _RANK[role] > _RANK[best]):
+                best, key_id = role, digest[:8]
+        return Principal(best, key_id) if best else None
+
+
+def authenticate(request: Request,
+                 key: Annotated[str | None, Security(api_key_header)] = None) -> Principal:
+    """The caller, from the X-API-Key header; 401 without a valid key."""
+    auth = request.app.state.tm
+    if auth.anonymous:
+        return Principal("admin", "anonymous")
+    if not key:
+        raise HTTPException(401, f"missing API key: send it in the {HEADER} header",
+                            headers={"WWW-Authenticate": HEADER})
+    principal = auth.keyring.authenticate(key)
+    if principal is None:
+        raise HTTPException(401, "invalid API key", headers={"WWW-Authenticate": HEADER})
+    return principal
+
+
+def require(role: str) -> Callable[[Principal], Principal]:
+    """A dependency admitting callers whose role is at least `role` (403 otherwise)."""
+    if role not in _RANK:
+        raise ValueError(f"unknown role {role!r}; valid: {', '.join(ROLES)}")
+
+    def check(principal: Annotated[Principal, Security(authenticate)]) -> Principal:
+        if not principal.allows(role):
+            raise HTTPException(403, f"this operation needs a {role} key; "
+                                     f"yours is {principal.role}")
+        return principal
+
+    check.__name__ = f"require_{role}"
+    return check

@@ -1,0 +1,87 @@
+"""Per-app state: settings, keys, and the engine / service loaded once by the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from techmatch.api.security import KeyRing
+from techmatch.api.syncer import IndexSyncer
+from techmatch.api.visibility import Visibility
+from techmatch.config import Settings
+from techmatch.errors import IndexMissingError, TechmatchError
+from techmatch.matcher.engine import Engine
+from techmatch.models.records import KINDS
+
+log = logging.getLogger("techmatch.api")
+
+
+@dataclass
+class AppState:
+    """Everything a request needs; heavy members are None until `load` has finished."""
+
+    settings: Settings
+    keyring: KeyRing
+    anonymous: bool
+    engine: Engine | None = None
+    service: Any = None
+    owns_engine: bool = False
+    syncer: IndexSyncer | None = None
+    visibility: Visibility | None = None
+    phase: str = "loading"
+    error: str = ""
+
+    def load(self) -> None:
+        """Build the engine and service (unless injected) and open every built index."""
+        try:
+            if self.engine is None:
+                self.engine = Engine.open(self.settings)
+                self.owns_engine = True
+            if self.service is None:
+                from techmatch.matcher.service import MatchService
+
+                self.service = MatchService(self.engine)
+            self.visibility = Visibility(self.engine.store)
+            self.syncer = IndexSyncer(self.engine)
+            for kind in KINDS:
+                try:
+                    self.engine.index(kind)
+                except IndexMissingError:
+                    continue
+            self.phase = "ready"
+        except TechmatchError as exc:
+            log.error("start-up failed: %s", exc)
+            self.phase, self.error = "error", str(exc)
+        except Exception as exc:  # noqa: BLE001 - keep /healthz up and report why not ready
+            log.exception("start-up failed")
+            self.phase, self.error = "error", f"{type(exc).__name__}: {exc}"
+
+    def readiness(self) -> tuple[bool, str, dict[str, str | None], dict[str, int]]:
+        """(ready, detail, generation per kind, documents per kind)."""
+        if self.phase != "ready" or self.engine is None:
+            return False, self.error or "engine and indexes are loading", {}, {}
+        generations: dict[str, str | None] = {}
+        documents: dict[str, int] = {}
+        missing = []
+        for kind in KINDS:
+            try:
+                idx = self.engine.index(kind)
+            except IndexMissingError:
+                generations[kind] = None
+                if self.engine.store.count(kind):
+                    missing.append(kind)
+                continue
+            except TechmatchError as exc:
+                return False, str(exc), generations, documents
+            generations[kind], documents[kind] = str(idx.generation), idx.count()
+        if missing:
+            return (False, f"no index for {', '.join(missing)} although the store has records; "
+                    f"run `techmatch index`", generations, documents)
+        return True, "", generations, documents
+
+    def close(self) -> None:
+        if self.syncer is not None:
+            self.syncer.close()
+        if self.owns_engine and self.engine is not None:
+            self.engine.close()

@@ -1,0 +1,75 @@
+"""`techmatch demo`: load data/samples into an empty home, index, then serve (or print matches)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from techmatch.cli.common import HomeOpt, cli_errors, settings_for
+from techmatch.matcher.engine import Engine
+from techmatch.models.records import KINDS
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+_FILES = {"need": "needs.jsonl", "achievement": "achievements.jsonl", "expert": "experts.jsonl"}
+
+
+def load_samples(engine: Engine, samples: Path = SAMPLES) -> dict[str, dict[str, int]]:
+    """Ingest the sample needs, achievements and experts into the store."""
+    from techmatch.indexers.ingest.load import ingest_files
+
+    out = {}
+    for kind in KINDS:
+        report = ingest_files([samples / _FILES[kind]], kind, engine.store,
+                              reject_dir=engine.settings.home / "rejects")
+        out[kind] = report.as_dict()
+    return out
+
+
+def print_sample_matches(engine: Engine, limit: int = 5, k: int = 3) -> None:
+    """Ranked, explained matches for the first open sample needs."""
+    from techmatch.matcher.service import MatchService
+
+    service = MatchService(engine)
+    needs = [n for n in engine.store.iter_records("need")
+             if getattr(n, "status", "open") == "open"][:limit]
+    for need in needs:
+        typer.echo(f"\n■ {need.id} {need.display_title}  [{need.city or ''} {need.industry or ''}]")
+        for target in ("achievement", "expert"):
+            ranking = service.match_need(need, target=target, k=k)  # type: ignore[arg-type]
+            if ranking.routed_to_staff:
+                typer.echo(f"  {target}: {ranking.message}")
+            for hit in ranking.hits:
+                terms = "、".join(h.term for h in (hit.explanation.matched_terms
+                                                   if hit.explanation else [])[:6])
+                conf = f"{hit.confidence:.2f}" if hit.confidence is not None else "-"
+                typer.echo(f"  {target:<11} {hit.rank}. {hit.id:<6} conf {conf}  {hit.title}"
+                           f"  ← {terms}")
+
+
+def demo(home: HomeOpt = None,
+         serve: Annotated[bool, typer.Option("--serve/--no-serve",
+                                             help="Serve the HTTP API after loading.")] = True,
+         host: Annotated[str, typer.Option(help="Bind address.")] = "127.0.0.1",
+         port: Annotated[int, typer.Option(help="Port.")] = 8000) -> None:
+    """Load the samples if the home is empty, build the indexes, then serve the API."""
+    with cli_errors():
+        engine = Engine.open(settings_for(home))
+        if engine.store.count() == 0:
+            for kind, counts in load_samples(engine).items():
+                typer.echo(f"loaded {kind}: {counts}", err=True)
+        for report in engine.sync():
+            typer.echo(f"index {report.kind}: {report.generation} ({report.upserted} upserted)",
+                       err=True)
+        if not serve:
+            print_sample_matches(engine)
+            return
+        engine.close()
+        from techmatch.cli.serve import serve_api
+
+        serve_api(engine.settings, host=host, port=port, workers=1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)

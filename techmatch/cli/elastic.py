@@ -1,0 +1,79 @@
+"""`techmatch reindex` and `techmatch rollback`: zero-downtime rebuild and alias swap-back."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, progress, settings_for
+from techmatch.errors import ConfigError
+from techmatch.models.records import KINDS
+
+if TYPE_CHECKING:
+    from techmatch.indexers.base import Progress, SyncReport
+    from techmatch.matcher.engine import Engine
+
+
+def reindex(home: HomeOpt = None,
+            kind: Annotated[str | None, typer.Option("--kind", help="Only this kind.")] = None,
+            json_out: JsonOpt = False) -> None:
+    """Rebuild indexes from the store as a new generation and switch readers to it atomically.
+
+    Elasticsearch: builds <prefix>_<kind>_v<N+1>, verifies its count, swaps the alias and keeps
+    the previous index for `techmatch rollback`. Embedded: same as `techmatch index --full`.
+    """
+    from techmatch.matcher.engine import Engine
+
+    with cli_errors():
+        settings = settings_for(home)
+        kinds = (kind,) if kind else KINDS
+        engine = Engine.open(settings)
+        try:
+            with progress("reindexing", sum(engine.store.count(k) for k in kinds)) as advance:
+                reports = [_reindex_one(engine, k, advance) for k in kinds]
+        finally:
+            engine.close()
+        if json_out:
+            print_json({"reindex": [r.__dict__ for r in reports]})
+            return
+        for r in reports:
+            typer.echo(f"{r.kind}: {r.upserted} records → {r.generation} (seq {r.applied_seq})")
+            for note in r.notes:
+                typer.echo(f"  {note}")
+
+
+def _reindex_one(engine: Engine, kind: str, advance: Progress) -> SyncReport:
+    from techmatch.indexers.factory import sync_index
+
+    if engine.settings.backend == "elasticsearch":
+        from techmatch.indexers import elastic
+
+        return elastic.reindex(engine.settings, kind, engine.store, encoder=engine.encoder,
+                               tokenizer=engine.tokenizer, progress=advance)
+    return sync_index(engine.settings, kind, engine.store, encoder=engine.encoder,
+                      tokenizer=engine.tokenizer, full=True, progress=advance)
+
+
+def rollback(kind: Annotated[str, typer.Option("--kind", help="need | achievement | expert")],
+             home: HomeOpt = None, json_out: JsonOpt = False) -> None:
+    """Point the Elasticsearch alias of KIND back at the generation the last reindex replaced."""
+    from techmatch.indexers import elastic
+
+    with cli_errors():
+        settings = settings_for(home)
+        if settings.backend != "elasticsearch":
+            raise ConfigError("rollback applies to the Elasticsearch backend "
+                              "(TECHMATCH_BACKEND=elasticsearch); the embedded backend keeps "
+                              "its previous generation on disk and is rebuilt with "
+                              "`techmatch index --full`")
+        swap = elastic.rollback(settings, kind)
+        if json_out:
+            print_json(swap._asdict())
+        else:
+            typer.echo(f"{swap.alias}: {swap.before} → {swap.after}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("reindex")(reindex)
+    app.command("rollback")(rollback)

@@ -1,0 +1,107 @@
+"""Commands `eval` (score configurations on a BEIR set) and `tune` (grid-search fusion on dev)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, log, print_json, settings_for
+from techmatch.config import Settings
+
+DatasetOpt = Annotated[Path, typer.Option("--dataset", help="BEIR folder (corpus.jsonl, "
+                                          "queries.jsonl, qrels/<split>.tsv).")]
+SplitOpt = Annotated[str, typer.Option("--split", help="Qrels split to use.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Report folder (default: inside "
+                                             "the dataset's work folder).")]
+ThreadsOpt = Annotated[int | None, typer.Option("--threads", help="Encoder threads (default: "
+                                                "TECHMATCH_THREADS, else every core).")]
+
+
+def _settings(home: Path | None, threads: int | None) -> Settings:
+    if threads is None and "TECHMATCH_THREADS" not in os.environ:
+        threads = os.cpu_count() or 1  # an offline batch job may use every core
+    return settings_for(home, threads=threads)
+
+
+def eval_command(
+        dataset: DatasetOpt, split: SplitOpt = "dev",
+        retrievers: Annotated[str, typer.Option(
+            "--retrievers", help="Configurations, comma-separated.")] =
+        "lexical,dense,hybrid-rrf,hybrid-weighted,default",
+        metrics: Annotated[str, typer.Option("--metrics", help="Comma-separated.")] =
+        "ndcg@10,mrr@10,recall@100,map",
+        baseline: Annotated[str, typer.Option("--baseline", help="Configuration the others "
+                                              "are tested against.")] = "lexical",
+        out: OutOpt = None, json_out: JsonOpt = False, home: HomeOpt = None,
+        threads: ThreadsOpt = None,
+        trials: Annotated[int, typer.Option(help="Randomisation-test trials.")] = 10_000,
+        seed: Annotated[int, typer.Option(help="Seed of the randomisation test.")] = 0) -> None:
+    """Score retrieval configurations on a BEIR set; write report.md/.json/.png."""
+    from techmatch.eval.report import write_report
+    from techmatch.eval.runner import EvalOptions, run_evaluation, summary, workspace_path
+
+    with cli_errors():
+        settings = _settings(home, threads)
+        options = EvalOptions(split=split, configs=tuple(retrievers.split(",")),
+                              metrics=tuple(metrics.split(",")), baseline=baseline,
+                              trials=trials, seed=seed)
+        report = run_evaluation(dataset, settings, options)
+        if out is None:
+            from techmatch.eval.datasets import load_dataset
+
+            out = workspace_path(settings, load_dataset(dataset, split))[0] / f"report-{split}"
+        paths = write_report(report, out)
+        log.info("report written to %s", paths["md"])
+        if json_out:
+            print_json({**summary(report), "report": str(paths["md"])})
+        else:
+            typer.echo(_table(report))
+            typer.echo(f"report: {paths['md']}")
+
+
+def _table(report: dict) -> str:
+    configs = report["configs"]
+    metrics = list(next(iter(configs.values()), {}))
+    lines = [f"{report['dataset']} / {report['split']}: {report['queries']} queries",
+             "config".ljust(18) + "".join(m.rjust(12) for m in metrics) + "1-nDCG@10".rjust(12)]
+    for name, values in configs.items():
+        lines.append(name.ljust(18) + "".join(f"{values[m]:12.4f}" for m in metrics)
+                     + f"{report['failures'][name]['1-ndcg@10']:12.4f}")
+    return "\n".join(lines)
+
+
+def tune_command(
+        dataset: DatasetOpt, split: SplitOpt = "dev",
+        folds: Annotated[int, typer.Option("--folds", help="> 1: also report a held-out "
+                                           "estimate by cross-validation.")] = 1,
+        seed: Annotated[int, typer.Option(help="Seed of the fold split.")] = 0,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Do not save the "
+                                              "winner.")] = False,
+        out: OutOpt = None, json_out: JsonOpt = False, home: HomeOpt = None,
+        threads: ThreadsOpt = None) -> None:
+    """Grid-search fusion parameters on the dev split and save the winner as the default."""
+    from techmatch.eval.datasets import load_dataset
+    from techmatch.eval.report import write_tune_report
+    from techmatch.eval.runner import workspace_path
+    from techmatch.eval.tune import run_tuning
+
+    with cli_errors():
+        settings = _settings(home, threads)
+        report = run_tuning(dataset, settings, split=split, folds=folds, seed=seed,
+                            save=not dry_run)
+        if out is None:
+            out = workspace_path(settings, load_dataset(dataset, split))[0] / f"tune-{split}"
+        paths = write_tune_report(report, out)
+        if json_out:
+            print_json({k: v for k, v in report.items() if k != "grid"} |
+                       {"report": str(paths["md"])})
+        else:
+            typer.echo(paths["md"].read_text(encoding="utf-8"))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_command)
+    app.command("tune")(tune_command)

@@ -1,0 +1,239 @@
+"""Commands of the ranking service: match, feedback, train-ranker, duplicates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, settings_for
+from techmatch.config import Settings
+from techmatch.errors import ValidationError
+from techmatch.matcher.engine import Engine
+from techmatch.models.results import Ranking
+
+KindOpt = Annotated[str, typer.Option("--kind", help="achievement | expert (ID is a need) or "
+                                      "need (ID is an achievement)")]
+
+
+def match(rid: Annotated[str, typer.Argument(metavar="ID", help="Need or achievement id")],
+          kind: KindOpt, k: Annotated[int, typer.Option("--k", "-k", help="Hits.")] = 10,
+          prefer_local: Annotated[bool, typer.Option(help="Favour the same city/province.")]
+          = False,
+          require_local: Annotated[bool, typer.Option(help="Only the need's city/province.")]
+          = False,
+          home: HomeOpt = None, json_out: JsonOpt = False) -> None:
+    """Ranked, explained matches for a stored need (or, with --kind need, an achievement)."""
+    from techmatch.matcher.service import MatchService
+
+    with cli_errors():
+        engine = Engine.open(settings_for(home))
+        service = MatchService(engine)
+        if kind in ("achievement", "expert"):
+            ranking = service.match_need(rid, target=kind, k=k,  # type: ignore[arg-type]
+                                         prefer_local=prefer_local, require_local=require_local)
+        elif kind == "need":
+            ranking = service.match_achievement(rid, k=k)
+        else:
+            raise ValidationError(f"unknown kind {kind!r}; valid: achievement, expert, need",
+                                  field="kind")
+        if json_out:
+            print_json(ranking.model_dump(mode="json", exclude_none=True))
+        else:
+            _print(ranking)
+
+
+def _print(ranking: Ranking) -> None:
+    if ranking.routed_to_staff:
+        typer.echo(f"!! {ranking.message}")
+    for h in ranking.hits:
+        dup = f"  (duplicate of {h.duplicate_of})" if h.duplicate_of else ""
+        typer.echo(f"{h.rank:>3}. {h.id:<16} conf {h.confidence or 0:.3f}  score {h.score:+.3f}"
+                   f"  {h.title}{dup}")
+        exp = h.explanation
+        if exp is None:
+            continue
+        if exp.matched_terms:
+            typer.echo("     terms: " + "、".join(t.term for t in exp.matched_terms))
+        if exp.record_sentence:
+            typer.echo(f"     best pair ({exp.sentence_similarity or 0:.2f}): "
+                       f"{exp.query_sentence} ⇄ {exp.record_sentence}")
+        top = [c for c in exp.contributions if abs(c.contribution) > 1e-9][:4]
+        typer.echo("     signals: " + ", ".join(f"{c.name} {c.contribution:+.3f}" for c in top))
+        for work in exp.works:
+            typer.echo(f"     work {work['id']}: {work['title']}")
+
+
+def feedback(need_id: Annotated[str, typer.Argument(help="Need id (or achievement id)")],
+             candidate_id: Annotated[str, typer.Argument(help="Achievement / expert id")],
+             label: Annotated[str, typer.Option(help="accepted | rejected | contacted | deal")],
+             reason: Annotated[str | None, typer.Option(
+                 help="With rejected: not_relevant | too_early | already_solved | too_costly "
+                      "| ip_confidentiality | other")] = None,
+             note: Annotated[str | None, typer.Option(help="Free text.")] = None,
+             actor: Annotated[str | None, typer.Option(help="Who judged.")] = None,
+             home: HomeOpt = None, json_out: JsonOpt = False) -> None:
+    """Record a staff or outcome judgement on a proposed pair."""
+    from techmatch.matcher.feedback import record_feedback
+
+    with cli_errors():
+        engine = Engine.open(settings_for(home))
+        fb = record_feedback(engine.store, need_id, candidate_id, label=label, reason=reason,
+                             note=note, actor=actor)
+        if json_out:
+            print_json(fb.model_dump())
+        else:
+            typer.echo(f"feedback #{fb.fid}: {fb.query_id} → {fb.candidate_id} {fb.label}"
+                       + (f" ({fb.reason})" if fb.reason else ""))
+
+
+def train_ranker(
+        qrels: Annotated[Path | None, typer.Option(help="BEIR qrels TSV over stored records")]
+        = None,
+        from_feedback: Annotated[bool, typer.Option("--from-feedback",
+                                                    help="Train on the stored feedback.")] = False,
+        dataset: Annotated[Path | None, typer.Option(help="BEIR folder (corpus + queries)")]
+        = None,
+        split: Annotated[str, typer.Option(help="Split of --dataset")] = "dev",
+        half: Annotated[int | None, typer.Option(
+            help="Fit on half 1 or 2 of the split's queries (seeded) and compare with the "
+                 "hybrid on the other half")] = None,
+        calibration: Annotated[str, typer.Option(help="platt | isotonic")] = "platt",
+        seed: Annotated[int, typer.Option(help="Seed of splits and sampling")] = 0,
+        home: HomeOpt = None, json_out: JsonOpt = False) -> None:
+    """Fit the ranker's weights and calibration on labelled pairs; save a new model version."""
+    with cli_errors():
+        sources = sum([qrels is not None, from_feedback, dataset is not None])
+        if sources != 1:
+            raise ValidationError("give exactly one of --qrels, --from-feedback, --dataset",
+                                  field="source")
+        out = run_training(settings_for(home), qrels=qrels, from_feedback=from_feedback,
+                           dataset=dataset, split=split, half=half, calibration=calibration,
+                           seed=seed)
+        if json_out:
+            print_json(out)
+        else:
+            _print_training(out)
+
+
+def _print_training(out: dict[str, Any]) -> None:
+    from techmatch.matcher.calibrate import Reliability
+
+    typer.echo(f"saved {out['path']} (version {out['version']})")
+    for kind, info in out["kinds"].items():
+        typer.echo(f"[{kind}] pairs {info['pairs']} (positives {info['positives']}), "
+                   f"queries {info['queries']}, held out {info['heldout_queries']}")
+        if info.get("reliability"):
+            typer.echo(Reliability.model_validate(info["reliability"]).table())
+    for name, value in out.get("comparison", {}).items():
+        typer.echo(f"{name}: {value}")
+
+
+def duplicates(kind: Annotated[str, typer.Option("--kind", help="need | achievement | expert")],
+               threshold: Annotated[float, typer.Option(help="Cosine threshold")] = 0.95,
+               jaccard: Annotated[float | None, typer.Option(
+                   help="Token Jaccard threshold (pairs above either threshold)")] = None,
+               both: Annotated[bool, typer.Option("--both", help="Require both thresholds.")]
+               = False,
+               home: HomeOpt = None, json_out: JsonOpt = False) -> None:
+    """Report near-duplicate records within a kind."""
+    from techmatch.matcher.duplicates import duplicate_report
+
+    with cli_errors():
+        engine = Engine.open(settings_for(home))
+        pairs = duplicate_report(engine, kind, threshold=threshold, jaccard=jaccard, both=both)
+        if json_out:
+            print_json({"kind": kind, "threshold": threshold, "jaccard": jaccard,
+                        "pairs": pairs})
+            return
+        for p in pairs:
+            jac = f" jaccard {p['jaccard']:.3f}" if p["jaccard"] is not None else ""
+            typer.echo(f"{p['a']} ~ {p['b']}  cosine {p['cosine']:.4f}{jac}  "
+                       f"{p['title_a']} | {p['title_b']}")
+        typer.echo(f"{len(pairs)} near-duplicate pair(s) among {kind} records")
+
+
+def run_training(settings: Settings, *, qrels: Path | None, from_feedback: bool,
+                 dataset: Path | None, split: str, half: int | None, calibration: str,
+                 seed: int) -> dict[str, Any]:
+    """Train from one label source, save the next model version, report reliability."""
+    from techmatch.matcher.feedback import feedback_qrels
+    from techmatch.matcher.scorer import load_current, save_model
+    from techmatch.matcher.train import TrainOptions, train_ranker
+
+    opts = TrainOptions(calibration=calibration, seed=seed)
+    queries: dict[str, Any] | None = None
+    held: list[str] = []
+    if dataset is not None:
+        ds, engine, queries, labels, held = _dataset_labels(settings, dataset, split, half, seed)
+        source = f"dataset {ds.name}/{split}" + (f" half {half}" if half else "")
+    else:
+        engine = Engine.open(settings)
+        if qrels is not None:
+            from techmatch.eval.datasets import read_qrels
+
+            labels, source = read_qrels(qrels), f"qrels {qrels}"
+        else:
+            labels, source = feedback_qrels(engine.store), "feedback"
+    model = train_ranker(engine, labels, queries=queries, options=opts,
+                         base=load_current(settings.home), source=source)
+    path = save_model(model, settings.home)
+    out: dict[str, Any] = {"path": str(path), "version": model.version,
+                           "trained_on": model.trained_on,
+                           "kinds": {k: m.metrics for k, m in model.models.items()}}
+    if dataset is not None and held:
+        out["comparison"] = _compare(engine, ds, queries or {}, held, model)
+    return out
+
+
+def _dataset_labels(settings: Settings, path: Path, split: str, half: int | None,
+                    seed: int) -> tuple[Any, Engine, dict[str, Any], dict[str, dict[str, int]],
+                                        list[str]]:
+    from techmatch.eval.datasets import load_dataset
+    from techmatch.eval.runner import open_workspace
+    from techmatch.matcher.train import needs_from_queries, split_queries
+
+    ds = load_dataset(path, split)
+    engine = open_workspace(ds, settings).engine
+    queries = needs_from_queries(ds.queries, ds.query_meta)
+    labels = ds.qrels
+    held: list[str] = []
+    if half is not None:
+        if half not in (1, 2):
+            raise ValidationError("must be 1 or 2", field="half")
+        first, second = split_queries(ds.query_ids(), 0.5, seed=seed, salt="half")
+        train, held = (first, second) if half == 1 else (second, first)
+        labels = {q: ds.qrels[q] for q in train}
+    return ds, engine, queries, labels, held
+
+
+def _compare(engine: Engine, ds: Any, queries: dict[str, Any], held: list[str],
+             model: Any) -> dict[str, Any]:
+    """nDCG@10 / MRR@10 on the held-out half: hybrid retrieval, default ranker, trained one."""
+    from techmatch.eval.metrics import evaluate, mean
+    from techmatch.eval.significance import compare
+    from techmatch.matcher.scorer import RankerModel
+    from techmatch.matcher.service import MatchService
+
+    needs = [queries[q] for q in held]
+    hybrid = engine.retriever().search_many([n.text() for n in needs], kind="achievement", k=100)
+    runs = {"hybrid": {q: [h.id for h in r.hits] for q, r in zip(held, hybrid, strict=True)}}
+    for name, m in (("default-ranker", RankerModel()), ("trained-ranker", model)):
+        rankings = MatchService(engine, model=m).match_many(needs, target="achievement", k=100,
+                                                           explain=False)
+        runs[name] = {q: [h.id for h in r.hits] for q, r in zip(held, rankings, strict=True)}
+    metrics = ("ndcg@10", "mrr@10")
+    per = {name: evaluate(ds.qrels, run, metrics, query_ids=held) for name, run in runs.items()}
+    return {"queries": len(held),
+            "means": {name: {m: round(mean(v[m]), 4) for m in metrics} for name, v in per.items()},
+            "significance_vs_hybrid": {
+                name: {m: compare(per[name][m], per["hybrid"][m]) for m in metrics}
+                for name in runs if name != "hybrid"}}
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(match)
+    app.command()(feedback)
+    app.command("train-ranker")(train_ranker)
+    app.command()(duplicates)

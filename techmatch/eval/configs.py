@@ -1,0 +1,120 @@
+"""Evaluated configurations: a registry name → callable(context) → run, and their shared context.
+
+Each retriever's candidate lists are fetched once per query set at the largest depth any
+configuration needs; hybrid configurations fuse each retriever's top-`depth` in memory with the
+same fusion code `Retriever.search_many` uses, so every configuration is scored exactly as
+`search` would answer it, and tuning can try many fusion settings without searching again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from techmatch.config import RetrievalParams
+from techmatch.errors import ValidationError
+from techmatch.indexers.base import Candidates
+from techmatch.indexers.ingest.normalize import normalize
+from techmatch.matcher.retrieve import Retriever
+from techmatch.models.results import Ranking
+
+log = logging.getLogger(__name__)
+
+Run = dict[str, list[str]]
+
+
+def _as_candidates(ranking: Ranking) -> Candidates:
+    return Candidates([h.id for h in ranking.hits],
+                      np.array([h.score for h in ranking.hits], dtype=np.float64))
+
+
+def _head(cands: Candidates, depth: int) -> Candidates:
+    return Candidates(cands.ids[:depth], cands.scores[:depth])
+
+
+@dataclass
+class EvalContext:
+    """Queries of one split plus the retriever answering them; caches candidate lists.
+
+    `vectors` has shape (len(texts), dim): query vectors computed once for every config.
+    """
+
+    retriever: Retriever
+    query_ids: list[str]
+    texts: list[str]
+    default_params: RetrievalParams = field(default_factory=RetrievalParams)
+    k: int = 100
+    kind: str = "achievement"
+    max_depth: int = 200
+    vectors: np.ndarray | None = None
+    params_used: dict[str, dict[str, object]] = field(default_factory=dict)
+    _cache: dict[str, list[Candidates]] = field(default_factory=dict, repr=False)
+
+    def query_vectors(self) -> np.ndarray:
+        if self.vectors is None:
+            texts = [normalize(t, lower=False) for t in self.texts]
+            self.vectors = self.retriever.encoder.encode_queries(texts)
+        return self.vectors
+
+    def candidates(self, mode: str, depth: int) -> list[Candidates]:
+        """Per query, the `mode` ("lexical" | "dense") retriever's top-`depth` list."""
+        if mode not in ("lexical", "dense"):
+            raise ValidationError(f"unknown retriever {mode!r}; valid: lexical, dense",
+                                  field="mode")
+        have = self._cache.get(mode)
+        if have is None or self.max_depth < depth:
+            self.max_depth = max(self.max_depth, depth)
+            log.info("retrieving %s top-%d for %d queries", mode, self.max_depth,
+                     len(self.texts))
+            rankings = self.retriever.search_many(
+                self.texts, kind=self.kind, k=self.max_depth, mode=mode,
+                params=RetrievalParams(mode=mode, depth=self.max_depth),  # type: ignore[arg-type]
+                query_ids=self.query_ids,
+                vectors=self.query_vectors() if mode == "dense" else None)
+            have = self._cache[mode] = [_as_candidates(r) for r in rankings]
+        return [_head(c, depth) for c in have]
+
+    def fused(self, params: RetrievalParams) -> list[Candidates]:
+        """Per query, the full fused list `search` would rank from (before its top-k cut)."""
+        if params.mode != "hybrid":
+            return self.candidates(params.mode, max(params.depth, self.k))
+        lexical = self.candidates("lexical", params.depth)
+        dense = self.candidates("dense", params.depth)
+        # The retriever's own fusion step, so evaluation cannot drift from `search`.
+        return [Retriever._fuse("hybrid", lex, den, params)
+                for lex, den in zip(lexical, dense, strict=True)]
+
+    def run(self, params: RetrievalParams, *, name: str | None = None) -> Run:
+        """Top-`k` ids per query under `params`; `name` records the params in the report."""
+        if name is not None:
+            self.params_used[name] = params.model_dump()
+        return {qid: cands.ids[:self.k]
+                for qid, cands in zip(self.query_ids, self.fused(params), strict=True)}
+
+
+Config = Callable[[EvalContext], Run]
+
+CONFIGS: dict[str, Config] = {
+    "lexical": lambda ctx: ctx.run(RetrievalParams(mode="lexical"), name="lexical"),
+    "dense": lambda ctx: ctx.run(RetrievalParams(mode="dense"), name="dense"),
+    "hybrid-rrf": lambda ctx: ctx.run(RetrievalParams(fusion="rrf"), name="hybrid-rrf"),
+    "hybrid-weighted": lambda ctx: ctx.run(RetrievalParams(fusion="weighted"),
+                                           name="hybrid-weighted"),
+    "default": lambda ctx: ctx.run(ctx.default_params, name="default"),
+}
+
+
+def resolve_configs(names: Sequence[str] | str) -> list[str]:
+    """Validated configuration names (comma-separated or listed), order kept."""
+    items = names.split(",") if isinstance(names, str) else list(names)
+    out = list(dict.fromkeys(n.strip() for n in items if n.strip()))
+    unknown = [n for n in out if n not in CONFIGS]
+    if unknown:
+        raise ValidationError(f"unknown configuration(s) {', '.join(unknown)}; valid: "
+                              f"{', '.join(CONFIGS)}", field="retrievers")
+    if not out:
+        raise ValidationError("no configuration given", field="retrievers")
+    return out

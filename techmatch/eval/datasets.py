@@ -1,0 +1,230 @@
+"""BEIR-layout evaluation sets: corpus.jsonl, queries.jsonl, qrels/<split>.tsv (+ experts.jsonl).
+
+    DIR/corpus.jsonl          {"_id", "title", "text", "metadata"}   one record per line
+    DIR/queries.jsonl         {"_id", "text", "metadata"}
+    DIR/qrels/<split>.tsv     query-id <TAB> corpus-id <TAB> score   (header line optional)
+    DIR/experts.jsonl         {"id", "name", "works": [corpus ids], "profile"?}   optional
+    DIR/qrels/<split>-experts.tsv   direct expert judgements (optional, see `expert_qrels`)
+
+Thakur et al., "BEIR: A Heterogeneous Benchmark for Zero-shot Evaluation of Information
+Retrieval Models", NeurIPS 2021 Datasets and Benchmarks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from techmatch.errors import IngestError, ValidationError
+
+Qrels = dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class ExpertEntry:
+    """One expert of a need→expert task: its works are corpus ids."""
+
+    id: str
+    name: str
+    works: tuple[str, ...]
+    profile: str = ""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One split of a BEIR set, read into memory (the corpus stays on disk)."""
+
+    name: str
+    path: Path
+    split: str
+    queries: dict[str, str]
+    qrels: Qrels
+    splits: tuple[str, ...]
+    experts: tuple[ExpertEntry, ...] | None = None
+    expert_judgements: Qrels | None = None
+    query_meta: dict[str, dict[str, object]] = field(default_factory=dict)
+
+    @property
+    def corpus_path(self) -> Path:
+        return self.path / "corpus.jsonl"
+
+    def query_ids(self) -> list[str]:
+        """Queries that are evaluated: in this split's qrels with ≥ 1 positive grade, sorted."""
+        return sorted(q for q, docs in self.qrels.items()
+                      if q in self.queries and any(g > 0 for g in docs.values()))
+
+
+def load_dataset(path: Path, split: str = "dev") -> Dataset:
+    """Read a BEIR folder; missing files and malformed rows raise with file and row named."""
+    path = Path(path)
+    if not path.is_dir():
+        raise IngestError(f"dataset folder {path} does not exist", source=str(path))
+    for name in ("corpus.jsonl", "queries.jsonl"):
+        if not (path / name).is_file():
+            raise IngestError(f"missing {name} (BEIR layout)", source=str(path / name))
+    splits = available_splits(path)
+    if split not in splits:
+        raise ValidationError(f"no qrels/{split}.tsv in {path}; available splits: "
+                              f"{', '.join(splits) or 'none'}", field="split")
+    queries, meta = read_queries(path / "queries.jsonl")
+    qrels = read_qrels(path / "qrels" / f"{split}.tsv")
+    unknown = sorted(set(qrels) - set(queries))
+    if unknown:
+        raise ValidationError(f"{len(unknown)} qrels query ids are not in queries.jsonl, "
+                              f"e.g. {unknown[:3]}", source=str(path / "qrels" / f"{split}.tsv"))
+    experts = read_experts(path / "experts.jsonl") if (path / "experts.jsonl").exists() else None
+    judged = path / "qrels" / f"{split}-experts.tsv"
+    return Dataset(name=path.resolve().name, path=path, split=split, queries=queries,
+                   qrels=qrels, splits=splits, experts=experts,
+                   expert_judgements=read_qrels(judged) if judged.exists() else None,
+                   query_meta=meta)
+
+
+def available_splits(path: Path) -> tuple[str, ...]:
+    """Split names with a `qrels/<split>.tsv` (expert judgement files left out)."""
+    folder = Path(path) / "qrels"
+    if not folder.is_dir():
+        return ()
+    return tuple(sorted(p.stem for p in folder.glob("*.tsv") if not p.stem.endswith("-experts")))
+
+
+def _jsonl(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for row, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValidationError(f"not JSON: {exc.msg}", source=str(path),
+                                          row=row) from None
+                if not isinstance(obj, dict):
+                    raise ValidationError("each line must be a JSON object", source=str(path),
+                                          row=row)
+                yield row, obj
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IngestError(f"cannot read: {exc}", source=str(path)) from exc
+
+
+def _text_field(obj: dict[str, object], name: str, path: Path, row: int) -> str:
+    value = obj.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError("must be a string", field=name, source=str(path), row=row)
+    return value
+
+
+def _id_field(obj: dict[str, object], name: str, path: Path, row: int) -> str:
+    value = obj.get(name)
+    if not isinstance(value, str | int) or not str(value).strip():
+        raise ValidationError("missing or empty id", field=name, source=str(path), row=row)
+    return str(value).strip()
+
+
+def read_queries(path: Path) -> tuple[dict[str, str], dict[str, dict[str, object]]]:
+    """Query id → text, and query id → metadata."""
+    queries: dict[str, str] = {}
+    meta: dict[str, dict[str, object]] = {}
+    for row, obj in _jsonl(path):
+        qid = _id_field(obj, "_id", path, row)
+        queries[qid] = _text_field(obj, "text", path, row)
+        extra = obj.get("metadata")
+        meta[qid] = dict(extra) if isinstance(extra, dict) else {}
+    return queries, meta
+
+
+@dataclass(frozen=True)
+class CorpusDoc:
+    id: str
+    title: str
+    text: str
+    metadata: dict[str, object]
+
+
+def read_corpus(path: Path) -> Iterator[CorpusDoc]:
+    """Corpus documents in file order."""
+    for row, obj in _jsonl(path):
+        extra = obj.get("metadata")
+        yield CorpusDoc(id=_id_field(obj, "_id", path, row),
+                        title=_text_field(obj, "title", path, row),
+                        text=_text_field(obj, "text", path, row),
+                        metadata=dict(extra) if isinstance(extra, dict) else {})
+
+
+def read_qrels(path: Path) -> Qrels:
+    """query id → {corpus id: grade}; a first line whose score is not an integer is a header."""
+    qrels: Qrels = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IngestError(f"cannot read qrels: {exc}", source=str(path)) from exc
+    for row, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) == 4:  # TREC style: qid 0 docid grade
+            parts = [parts[0], parts[2], parts[3]]
+        if len(parts) != 3:
+            raise ValidationError(f"expected 3 tab-separated columns, got {len(parts)}",
+                                  source=str(path), row=row)
+        try:
+            grade = int(parts[2])
+        except ValueError:
+            if row == 1:
+                continue
+            raise ValidationError(f"score {parts[2]!r} is not an integer", source=str(path),
+                                  row=row, field="score") from None
+        qrels.setdefault(parts[0].strip(), {})[parts[1].strip()] = grade
+    return qrels
+
+
+def read_experts(path: Path) -> tuple[ExpertEntry, ...]:
+    """Experts with their works; `profile` (or `bio`) is optional free text."""
+    out: list[ExpertEntry] = []
+    seen: set[str] = set()
+    for row, obj in _jsonl(path):
+        eid = _id_field(obj, "id", path, row)
+        if eid in seen:
+            raise ValidationError(f"duplicate expert id {eid!r}", field="id", source=str(path),
+                                  row=row)
+        seen.add(eid)
+        works = obj.get("works", [])
+        if not isinstance(works, list) or not all(isinstance(w, str) for w in works):
+            raise ValidationError("must be a list of corpus ids", field="works",
+                                  source=str(path), row=row)
+        profile = _text_field(obj, "profile", path, row) or _text_field(obj, "bio", path, row)
+        out.append(ExpertEntry(id=eid, name=_text_field(obj, "name", path, row),
+                               works=tuple(works), profile=profile))
+    return tuple(out)
+
+
+def expert_qrels(dataset: Dataset) -> Qrels:
+    """Expert relevance per query.
+
+    Direct judgements (`qrels/<split>-experts.tsv`, e.g. exported feedback) are used when
+    present. Otherwise they are derived from the corpus qrels: an expert is relevant to a query
+    when any of its works is, with grade = the maximum grade of its works for that query.
+    """
+    if dataset.expert_judgements is not None:
+        return dataset.expert_judgements
+    out: Qrels = {}
+    for expert in dataset.experts or ():
+        for qid, docs in dataset.qrels.items():
+            grade = max((docs.get(w, 0) for w in expert.works), default=0)
+            if grade > 0:
+                out.setdefault(qid, {})[expert.id] = grade
+    return out
+
+
+def corpus_hash(path: Path) -> str:
+    """sha256 of corpus.jsonl's bytes (first 12 hex digits) — keys the work folder."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:12]

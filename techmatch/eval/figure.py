@@ -1,0 +1,88 @@
+"""The report picture: metric bars per configuration and recall@k curves, Chinese labels."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from techmatch.errors import ConfigError
+
+CJK_FONTS: tuple[str, ...] = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC",
+                              "Noto Serif CJK JP", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+                              "Droid Sans Fallback")
+_FONT_FILE = re.compile(r"(NotoSansCJK|NotoSerifCJK|wqy-zenhei|wqy-microhei|DroidSansFallback)",
+                        re.IGNORECASE)
+
+
+def cjk_font() -> str:
+    """Name of an installed font with Chinese glyphs (Noto CJK, WenQuanYi or Droid Fallback).
+
+    Matplotlib's font list is cached; a font installed after the cache was built is found by
+    scanning the system font folders and registered here.
+    """
+    from matplotlib import font_manager
+
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    for name in CJK_FONTS:
+        if name in known:
+            return name
+    for path in sorted(font_manager.findSystemFonts()):
+        if _FONT_FILE.search(Path(path).name):
+            font_manager.fontManager.addfont(path)
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    for name in CJK_FONTS:
+        if name in known:
+            return name
+    raise ConfigError("no Chinese (CJK) font found for the report picture (looked for "
+                      f"{', '.join(CJK_FONTS)}); install the Debian package fonts-noto-cjk: "
+                      "`apt-get install fonts-noto-cjk`")
+
+
+def _axis_floor(values: Sequence[float]) -> float:
+    """Start the bar axis near the data when every value is high (near-ceiling sets)."""
+    low = min(values, default=0.0)
+    return 0.0 if low < 0.5 else float(int((low - 0.05) * 10) / 10)
+
+
+def draw_report(path: Path, *, title: str, configs: Mapping[str, Mapping[str, float]],
+                curves: Mapping[str, Sequence[float]]) -> Path:
+    """Write a PNG: left, grouped bars (metric × configuration); right, mean recall@k."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    font = cjk_font()
+    names = list(configs)
+    metrics = list(next(iter(configs.values()), {}))
+    with matplotlib.rc_context({"font.family": [font, "DejaVu Sans"],
+                                "axes.unicode_minus": False}):
+        fig = Figure(figsize=(13, 5.2), dpi=110)
+        bars, curve = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
+        width = 0.8 / max(len(names), 1)
+        everything = [v for values in configs.values() for v in values.values()]
+        floor = _axis_floor(everything)
+        for i, name in enumerate(names):
+            xs = [m + (i - (len(names) - 1) / 2) * width for m in range(len(metrics))]
+            values = [configs[name][m] for m in metrics]
+            drawn = bars.bar(xs, values, width=width * 0.95, label=name)
+            bars.bar_label(drawn, labels=[f"{v:.3f}" for v in values], fontsize=6,
+                           rotation=90, padding=2)
+        bars.set_xticks(range(len(metrics)), metrics)
+        bars.set_ylim(floor, 1.0 + (1.0 - floor) * 0.12)
+        bars.set_ylabel("指标值" + ("（纵轴从 %.2f 开始）" % floor if floor > 0 else ""))
+        bars.set_title("各配置的检索指标")
+        for name, values in curves.items():
+            curve.plot(range(1, len(values) + 1), values, label=name, linewidth=1.4)
+        curve.set_xscale("log")
+        curve.set_xlabel("k（返回结果数，对数刻度）")
+        curve.set_ylabel("平均召回率 recall@k")
+        curve.set_title("召回率随 k 的变化")
+        curve.grid(True, alpha=0.3)
+        handles, labels = bars.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=max(len(names), 1), fontsize=9,
+                   frameon=False)
+        fig.suptitle(title)
+        fig.tight_layout(rect=(0, 0.07, 1, 1))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path)
+    return path

@@ -1,0 +1,132 @@
+"""Evaluation report files: report.json (everything), report.md (tables), report.png (picture)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from techmatch.eval.figure import draw_report
+
+FAILING_SHOWN = 20
+
+
+def write_report(report: dict[str, Any], out: Path) -> dict[str, Path]:
+    """Write the three files into `out` (created); returns their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "report.json", "md": out / "report.md", "png": out / "report.png"}
+    _write_text(paths["json"], json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    draw_report(paths["png"], title=f"{report['dataset']} · {report['split']} · "
+                f"{report['queries']} 条查询", configs=report["configs"],
+                curves=report["recall_curve"])
+    _write_text(paths["md"], render_markdown(report, picture=paths["png"].name))
+    return paths
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def render_markdown(report: dict[str, Any], *, picture: str = "report.png") -> str:
+    """The human-readable report."""
+    configs: dict[str, dict[str, float]] = report["configs"]
+    metrics = list(next(iter(configs.values()), {}))
+    failures = report["failures"]
+    lines = [f"# Evaluation: {report['dataset']} / {report['split']}", "",
+             f"{report['queries']} queries · {report['corpus']['records']} records · encoder "
+             f"{report['settings']['encoder']} · runs cut at k={report['settings']['k']} · "
+             f"{report.get('seconds', '?')} s", "", f"![metrics]({picture})", "",
+             "## Metrics", ""]
+    rows = [[name, *(f"{values[m]:.4f}" for m in metrics),
+             f"{failures[name]['1-ndcg@10']:.4f}", str(failures[name]["count"])]
+            for name, values in configs.items()]
+    lines += _table(["config", *metrics, "1 − nDCG@10", "failing (nDCG@10 < 1)"], rows)
+    lines += ["", *_significance(report, metrics), "", *_params(report)]
+    if "experts" in report:
+        lines += ["", *_experts(report["experts"])]
+    lines += ["", *_failing(report)]
+    if report.get("notes"):
+        lines += ["", "## Notes", "", *(f"- {note}" for note in report["notes"])]
+    return "\n".join(lines) + "\n"
+
+
+def _significance(report: dict[str, Any], metrics: list[str]) -> list[str]:
+    sig = report["significance"]
+    lines = [f"## Significance against `{sig['baseline']}`", "",
+             "Δ of means; p from a paired randomisation test / paired t-test.", ""]
+    rows = [[name, *(f"{t[m]['delta']:+.4f} ({t[m]['p_randomization']:.3g} / "
+                     f"{t[m]['p_ttest']:.3g})" for m in metrics)]
+            for name, t in sig["tests"].items()]
+    return lines + _table(["config", *metrics], rows)
+
+
+def _params(report: dict[str, Any]) -> list[str]:
+    lines = ["## Configurations", ""]
+    for name, params in report.get("params", {}).items():
+        shown = ", ".join(f"{k}={v}" for k, v in params.items())
+        lines.append(f"- `{name}`: {shown}")
+    return lines
+
+
+def _experts(experts: dict[str, Any]) -> list[str]:
+    lines = ["## Need → expert", "",
+             f"{experts['experts']} experts ranked by affinity from their works for "
+             f"{experts['queries']} queries. Relevance: {experts['relevance']}.", ""]
+    names = list(experts["metrics"])
+    return lines + _table(names, [[f"{experts['metrics'][m]:.4f}" for m in names]])
+
+
+def _failing(report: dict[str, Any]) -> list[str]:
+    failures = report["failures"]
+    name = "default" if "default" in failures else list(failures)[-1]
+    rows = failures[name]["queries"]
+    lines = [f"## Failing queries of `{name}` ({len(rows)}; worst {FAILING_SHOWN} shown, all "
+             f"in report.json)", ""]
+    table = [[row["id"], row["text"][:60].replace("|", "\\|"), f"{row['ndcg@10']:.3f}",
+              str(row["first_relevant_rank"] or "—"), ", ".join(row["top"])]
+             for row in rows[:FAILING_SHOWN]]
+    if not table:
+        return lines + ["None."]
+    return lines + _table(["query", "text", "nDCG@10", "first relevant rank", "top 3"], table)
+
+
+def write_tune_report(report: dict[str, Any], out: Path) -> dict[str, Path]:
+    """tune.json (every grid point) and tune.md (winner, splits, held-out estimate)."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "tune.json", "md": out / "tune.md"}
+    _write_text(paths["json"], json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    best = ", ".join(f"{k}={v}" for k, v in report["best"].items())
+    lines = [f"# Tuning: {report['dataset']} / {report['split']}", "",
+             f"{report['queries']} queries · {report['grid_points']} grid points · objective "
+             f"{report['objective']} · {report.get('seconds', '?')} s", "", f"Winner: {best}", ""]
+    for split, setups in report["splits"].items():
+        metrics = list(next(iter(setups.values()), {}))
+        lines += [f"## {split}", ""]
+        lines += _table(["setup", *metrics], [[name, *(f"{v[m]:.4f}" for m in metrics)]
+                                              for name, v in setups.items()])
+        lines.append("")
+    if "cross_validation" in report:
+        cv = report["cross_validation"]
+        lines += [f"## {cv['folds']}-fold cross-validation (seed {cv['seed']})", "",
+                  f"Held-out {report['objective']}: {cv['held_out']:.4f}", ""]
+        lines += _table(["fold", "queries", "train", "held out", "chosen"],
+                        [[str(r["fold"]), str(r["queries"]), f"{r['train']:.4f}",
+                          f"{r['held_out']:.4f}",
+                          ", ".join(f"{k}={v}" for k, v in r["params"].items())]
+                         for r in cv["per_fold"]])
+        lines.append("")
+    if report.get("note"):
+        lines += [f"Note: {report['note']}", ""]
+    if report.get("saved_to"):
+        lines += [f"Saved to `{report['saved_to']}`.", ""]
+    _write_text(paths["md"], "\n".join(lines))
+    return paths

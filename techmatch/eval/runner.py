@@ -1,0 +1,220 @@
+"""Offline evaluation: index a BEIR corpus in a work folder, run every configuration, score it.
+
+The work folder `<home>/eval/<dataset>-<corpus hash>/` holds a private store and index of the
+corpus; it is reused while corpus.jsonl is unchanged. Passage vectors live in the shared
+content-addressed cache `<home>/cache`, so a rebuilt index re-encodes nothing it has seen.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from techmatch.config import RetrievalParams, Settings
+from techmatch.errors import ValidationError
+from techmatch.eval.configs import CONFIGS, EvalContext, Run, resolve_configs
+from techmatch.eval.datasets import Dataset, corpus_hash, expert_qrels, load_dataset
+from techmatch.eval.experts import rank_experts
+from techmatch.eval.metrics import Metric, evaluate, mean, parse_metrics, recall_curve
+from techmatch.eval.significance import compare
+from techmatch.indexers.encoders import Encoder
+from techmatch.matcher.engine import Engine
+
+log = logging.getLogger(__name__)
+
+KIND = "achievement"
+FAILURE_METRIC = "ndcg@10"
+DEFAULT_CONFIGS = ("lexical", "dense", "hybrid-rrf", "hybrid-weighted", "default")
+DEFAULT_METRICS = ("ndcg@10", "mrr@10", "recall@100", "map")
+EXPERT_RELEVANCE = ("an expert is relevant to a query when any of its works is; its grade is "
+                    "the maximum grade of its works (direct judgements in "
+                    "qrels/<split>-experts.tsv take precedence)")
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """What to run and how to score it."""
+
+    split: str = "dev"
+    configs: tuple[str, ...] = DEFAULT_CONFIGS
+    metrics: tuple[str, ...] = DEFAULT_METRICS
+    baseline: str = "lexical"
+    k: int = 100
+    trials: int = 10_000
+    seed: int = 0
+
+
+@dataclass
+class Workspace:
+    """An engine over the dataset's private store and index."""
+
+    engine: Engine
+    path: Path
+    corpus_hash: str
+    notes: list[str] = field(default_factory=list)
+
+
+def workspace_path(settings: Settings, dataset: Dataset) -> tuple[Path, str]:
+    digest = corpus_hash(dataset.corpus_path)
+    return settings.home / "eval" / f"{dataset.name}-{digest}", digest
+
+
+def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | None = None,
+                   progress: Callable[[int], None] | None = None) -> Workspace:
+    """Open (building on first use) the store + index of the dataset's corpus."""
+    from techmatch.indexers.encoders import build_encoder
+    from techmatch.indexers.ingest.load import ingest_files
+    from techmatch.indexers.vector_cache import CachedEncoder
+
+    path, digest = workspace_path(settings, dataset)
+    if encoder is None:
+        raw = build_encoder(settings.encoder, threads=settings.threads,
+                            batch=settings.encode_batch)
+        encoder = CachedEncoder(raw, settings.home / "cache")  # type: ignore[assignment]
+    engine = Engine.open(settings.model_copy(update={"home": path}), encoder=encoder)
+    ws = Workspace(engine=engine, path=path, corpus_hash=digest)
+    if engine.store.get_meta("eval.corpus_hash") != digest:
+        log.info("loading %s into %s", dataset.corpus_path, path)
+        report = ingest_files([dataset.corpus_path], KIND, engine.store,
+                              reject_dir=path / "rejects")
+        ws.notes.append(f"loaded corpus: {report.read} rows read, {report.rejected} rejected"
+                        + (f" (see {path / 'rejects'})" if report.rejected else ""))
+        engine.store.set_meta("eval.corpus_hash", digest)
+    started = time.perf_counter()
+    for sync in engine.sync((KIND,), progress=progress):
+        if sync.upserted or sync.deleted:
+            ws.notes.append(f"indexed {sync.upserted} records ({sync.encoded} encoded) in "
+                            f"{time.perf_counter() - started:.1f} s")
+    _check_judged_ids(dataset, engine, ws)
+    return ws
+
+
+def _check_judged_ids(dataset: Dataset, engine: Engine, ws: Workspace) -> None:
+    judged = {d for docs in dataset.qrels.values() for d, g in docs.items() if g > 0}
+    missing = judged - set(engine.store.get_many(judged))
+    if missing:
+        note = (f"{len(missing)} relevant corpus ids of the qrels are not in the store "
+                f"(rejected or absent rows), e.g. {sorted(missing)[:3]}")
+        log.warning(note)
+        ws.notes.append(note)
+
+
+def build_context(ws: Workspace, dataset: Dataset, *, default_params: RetrievalParams,
+                  k: int = 100, query_ids: Sequence[str] | None = None) -> EvalContext:
+    qids = list(query_ids) if query_ids is not None else dataset.query_ids()
+    if not qids:
+        raise ValidationError(f"split {dataset.split!r} has no query with a positive grade",
+                              field="split")
+    return EvalContext(retriever=ws.engine.retriever(), query_ids=qids,
+                       texts=[dataset.queries[q] for q in qids], default_params=default_params,
+                       k=k, kind=KIND, max_depth=max(k, default_params.depth, 200))
+
+
+def score_runs(dataset: Dataset, runs: dict[str, Run], metrics: Sequence[Metric],
+               query_ids: Sequence[str], *, options: EvalOptions) -> dict[str, object]:
+    """Means, per-query values, significance against the baseline, failures, recall curves."""
+    wanted = list(metrics)
+    if FAILURE_METRIC not in {m.name for m in wanted}:
+        wanted += parse_metrics([FAILURE_METRIC])
+    per_query = {name: evaluate(dataset.qrels, run, wanted, query_ids=query_ids)
+                 for name, run in runs.items()}
+    shown = [m.name for m in metrics]
+    means = {name: {m: mean(values[m]) for m in shown} for name, values in per_query.items()}
+    base = per_query[options.baseline]
+    tests = {name: {m: compare(values[m], base[m], trials=options.trials, seed=options.seed)
+                    for m in shown}
+             for name, values in per_query.items() if name != options.baseline}
+    return {
+        "configs": means,
+        "per_query": per_query,
+        "significance": {"baseline": options.baseline, "tests": tests,
+                         "methods": {"p_randomization": f"paired randomisation test, "
+                                     f"{options.trials} trials, seed {options.seed}",
+                                     "p_ttest": "paired t-test (scipy.stats.ttest_rel)"}},
+        "failures": {name: _failures(dataset, runs[name], values[FAILURE_METRIC])
+                     for name, values in per_query.items()},
+        "recall_curve": {name: recall_curve(dataset.qrels, run, max_k=options.k,
+                                            query_ids=query_ids)
+                         for name, run in runs.items()},
+    }
+
+
+def _failures(dataset: Dataset, run: Run, ndcg: dict[str, float]) -> dict[str, object]:
+    """1 − nDCG@10 and every query with nDCG@10 < 1, worst first."""
+    failing = sorted((q for q, v in ndcg.items() if v < 1.0 - 1e-9), key=lambda q: (ndcg[q], q))
+    rows = []
+    for qid in failing:
+        relevant = {d for d, g in dataset.qrels.get(qid, {}).items() if g > 0}
+        ranked = run.get(qid, [])
+        first = next((i + 1 for i, d in enumerate(ranked) if d in relevant), None)
+        rows.append({"id": qid, "text": dataset.queries.get(qid, ""), FAILURE_METRIC: ndcg[qid],
+                     "first_relevant_rank": first, "top": ranked[:3]})
+    return {f"1-{FAILURE_METRIC}": 1.0 - mean(ndcg), "count": len(failing), "queries": rows}
+
+
+def score_experts(ctx: EvalContext, dataset: Dataset, metrics: Sequence[Metric],
+                  params: RetrievalParams) -> dict[str, object]:
+    """Need→expert metrics of the affinity ranking (see techmatch.eval.experts)."""
+    qrels = expert_qrels(dataset)
+    qids = [q for q in ctx.query_ids if any(g > 0 for g in qrels.get(q, {}).values())]
+    run = rank_experts(ctx, dataset.experts or (), params)
+    per_query = evaluate(qrels, run, metrics, query_ids=qids)
+    return {"config": "expert-affinity", "experts": len(dataset.experts or ()),
+            "queries": len(qids), "params": params.model_dump(), "relevance": EXPERT_RELEVANCE,
+            "metrics": {m: mean(v) for m, v in per_query.items()}, "per_query": per_query}
+
+
+def run_evaluation(dataset_dir: Path, settings: Settings, options: EvalOptions, *,
+                   encoder: Encoder | None = None,
+                   progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """The full evaluation report as a dict (see techmatch.eval.report for its files)."""
+    started = time.perf_counter()
+    dataset = load_dataset(dataset_dir, options.split)
+    metrics = parse_metrics(options.metrics)
+    names = resolve_configs(options.configs)
+    resolve_configs([options.baseline])
+    if options.baseline not in names:
+        names.insert(0, options.baseline)
+    default_params = settings.retrieval()
+    ws = open_workspace(dataset, settings, encoder=encoder, progress=progress)
+    try:
+        ctx = build_context(ws, dataset, default_params=default_params, k=options.k)
+        runs = {}
+        for name in names:
+            log.info("running %s", name)
+            runs[name] = CONFIGS[name](ctx)
+        report: dict[str, Any] = {
+            "dataset": dataset.name, "split": dataset.split, "queries": len(ctx.query_ids),
+            "corpus": {"path": str(dataset.corpus_path), "hash": ws.corpus_hash,
+                       "records": ws.engine.store.count(KIND)},
+            "workspace": str(ws.path), "params": ctx.params_used,
+            "settings": {"encoder": settings.encoder, "threads": settings.threads,
+                         "backend": settings.backend, "k": options.k},
+            **score_runs(dataset, runs, metrics, ctx.query_ids, options=options),
+            "notes": ws.notes,
+        }
+        if dataset.experts:
+            hybrid = default_params if default_params.mode == "hybrid" else RetrievalParams()
+            report["experts"] = score_experts(ctx, dataset, metrics, hybrid)
+    finally:
+        ws.engine.close()
+    report["seconds"] = round(time.perf_counter() - started, 2)
+    return report
+
+
+def summary(report: dict[str, Any]) -> dict[str, Any]:
+    """The one JSON object `techmatch eval --json` prints."""
+    out = {key: report[key] for key in ("dataset", "split", "queries", "configs")}
+    sig = report["significance"]
+    out["significance"] = {"baseline": sig["baseline"], "tests": sig["tests"]}
+    out["failures"] = {name: {k: v for k, v in f.items() if k != "queries"}
+                       for name, f in report["failures"].items()}
+    if "experts" in report:
+        out["experts"] = {k: report["experts"][k]
+                          for k in ("config", "experts", "queries", "metrics")}
+    out["seconds"] = report["seconds"]
+    return out

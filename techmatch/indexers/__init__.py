@@ -1,0 +1,1 @@
+"""From source file to searchable index: ingest, tokenize, encode, store, index backends."""

@@ -1,0 +1,139 @@
+"""`ElasticIndex`: the `Index` interface over one concrete Elasticsearch index (a generation)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+from elasticsearch import Elasticsearch
+from elasticsearch import NotFoundError as EsNotFound
+
+from techmatch.errors import BackendError, IndexMissingError
+from techmatch.indexers.base import Candidates, Index
+from techmatch.indexers.elastic import queries
+from techmatch.indexers.elastic.client import guarded
+from techmatch.indexers.elastic.mapping import VECTOR, Identity
+from techmatch.models.results import Filters
+
+
+class ElasticIndex(Index):
+    """Reads the generation resolved at open time (the alias may move on; this handle does not).
+
+    `applied_seq` is the store sequence recorded in the generation's mapping `_meta`.
+    """
+
+    def __init__(self, client: Elasticsearch, url: str, name: str, identity: Identity,
+                 meta: dict[str, Any], *, exclude_vectors_param: bool = False,
+                 owns_client: bool = True) -> None:
+        self.kind = identity.kind
+        self._client = client
+        self._url = url
+        self._name = name
+        self._identity = identity
+        self._meta = dict(meta)
+        self._exclude_vectors_param = exclude_vectors_param
+        self._owns_client = owns_client
+
+    @property
+    def generation(self) -> str:
+        return self._name
+
+    @property
+    def applied_seq(self) -> int:
+        return int(self._meta.get("applied_seq") or 0)
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """A copy of the generation's `_meta` as read at open time (or last written)."""
+        return dict(self._meta)
+
+    def count(self) -> int:
+        with self._guard("count"):
+            return int(self._client.count(index=self._name)["count"])
+
+    def has(self, rid: str) -> bool:
+        with self._guard("check a document"):
+            return bool(self._client.exists(index=self._name, id=rid))
+
+    def search_lexical(self, tokens: Sequence[str], *, k: int,
+                       filters: Filters | None = None) -> Candidates:
+        if not tokens or k <= 0:
+            return _empty()
+        body = queries.lexical_body(tokens, k=k, filters=filters)
+        with self._guard("lexical search"):
+            hits = self._client.search(index=self._name, **body)["hits"]["hits"]
+        return _candidates([(h["_id"], float(h["_score"])) for h in hits])
+
+    def search_dense(self, vector: np.ndarray, *, k: int,
+                     filters: Filters | None = None) -> Candidates:
+        return self.search_dense_batch(np.asarray(vector)[None, :], k=k, filters=filters)[0]
+
+    def search_dense_batch(self, vectors: np.ndarray, *, k: int,
+                           filters: Filters | None = None) -> list[Candidates]:
+        """One `msearch` round trip for all rows of `vectors` (m, dim)."""
+        self._require_vectors()
+        rows = np.asarray(vectors, dtype=np.float32)
+        if k <= 0 or len(rows) == 0:
+            return [_empty() for _ in range(len(rows))]
+        searches: list[dict[str, Any]] = []
+        for row in rows:
+            searches += [{"index": self._name}, queries.knn_body(row, k=k, filters=filters)]
+        with self._guard("kNN search"):
+            responses = self._client.msearch(searches=searches)["responses"]
+        out = []
+        for response in responses:
+            if "error" in response:
+                raise BackendError(f"Elasticsearch at {self._url}: kNN search on {self._name} "
+                                   f"failed: {response['error']}")
+            out.append(_candidates([(h["_id"], queries.inner_product(float(h["_score"])))
+                                    for h in response["hits"]["hits"]]))
+        return out
+
+    def vectors(self, ids: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(ids), self._identity.dim), dtype=np.float32)
+        if not ids or not self._identity.dense:
+            return out
+        wanted = list(dict.fromkeys(ids))
+        src: Any = {"includes": [VECTOR]}
+        if self._exclude_vectors_param:  # 9.1+: vectors may be left out of _source otherwise
+            src["exclude_vectors"] = False
+        with self._guard("read vectors"):
+            hits = self._client.search(index=self._name, query={"ids": {"values": wanted}},
+                                       size=len(wanted), source=src)["hits"]["hits"]
+        found = {h["_id"]: h.get("_source", {}).get(VECTOR) for h in hits}
+        for row, rid in enumerate(ids):
+            if found.get(rid):
+                out[row] = np.asarray(found[rid], dtype=np.float32)
+        return out
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()
+
+    def _require_vectors(self) -> None:
+        if not self._identity.dense:
+            raise BackendError(f"Elasticsearch index {self._name} was built without vectors "
+                               "(lexical-only); run `techmatch reindex` with a cluster that "
+                               "supports dense_vector")
+
+    @contextmanager
+    def _guard(self, what: str) -> Iterator[None]:
+        """`guarded`, plus: a vanished generation becomes IndexMissingError naming the fix."""
+        try:
+            with guarded(self._url, f"{what} on {self._name}"):
+                yield
+        except EsNotFound as exc:
+            raise IndexMissingError(f"Elasticsearch index {self._name} no longer exists "
+                                    "(deleted by a later reindex?); reopen the index") from exc
+
+
+def _empty() -> Candidates:
+    return Candidates([], np.zeros(0, dtype=np.float32))
+
+
+def _candidates(pairs: list[tuple[str, float]]) -> Candidates:
+    """Order by score descending, ties by id, whatever order the cluster returned."""
+    pairs.sort(key=lambda p: (-p[1], p[0]))
+    return Candidates([p[0] for p in pairs], np.array([p[1] for p in pairs], dtype=np.float32))

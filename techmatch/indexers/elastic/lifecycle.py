@@ -1,0 +1,218 @@
+"""Open, sync, reindex (zero downtime, alias swap) and roll back the index of one kind.
+
+Readers use the alias `<prefix>_<kind>`; it points at exactly one concrete generation
+`<prefix>_<kind>_v<N>`. Reindex builds v<N+1> from the store, verifies its count against the
+store, then moves the alias with one atomic `update_aliases` call (remove + add). The
+generation it replaced is kept for `rollback`; older ones are deleted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from elasticsearch import Elasticsearch
+from elasticsearch import NotFoundError as EsNotFound
+
+from techmatch.config import Settings
+from techmatch.errors import BackendError, IndexMissingError
+from techmatch.indexers.base import Document, Progress
+from techmatch.indexers.elastic import bulk
+from techmatch.indexers.elastic.client import (
+    alias_name,
+    connect,
+    generation_number,
+    guarded,
+    redact,
+    server_version,
+)
+from techmatch.indexers.elastic.index import ElasticIndex
+from techmatch.indexers.elastic.mapping import Identity, check_meta
+from techmatch.indexers.encoders import Encoder
+from techmatch.indexers.store import Store
+from techmatch.indexers.tokenize import Tokenizer
+
+ENCODE_CHUNK = 256
+
+
+@dataclass
+class Cluster:
+    """A client plus the alias of one kind; closes the client only if it created it."""
+
+    client: Elasticsearch
+    url: str
+    alias: str
+    owns: bool
+
+    def close(self) -> None:
+        if self.owns:
+            self.client.close()
+
+
+class Swap(NamedTuple):
+    """An alias move: which generation it left and which it now points at."""
+
+    alias: str
+    before: str | None
+    after: str
+
+
+@contextmanager
+def cluster(settings: Settings, kind: str, client: Elasticsearch | None) -> Iterator[Cluster]:
+    """The cluster for `kind`; `client` (tests, callers that share one) is never closed here."""
+    alias = alias_name(settings, kind)
+    url = redact(settings.es_url or "")
+    handle = Cluster(client or connect(settings), url, alias, owns=client is None)
+    try:
+        yield handle
+    finally:
+        handle.close()
+
+
+def identity_of(kind: str, encoder: Encoder, tokenizer: Tokenizer, dense: bool) -> Identity:
+    return Identity(kind=kind, encoder_id=encoder.id, dim=int(encoder.dim),
+                    tokenizer=tokenizer.fingerprint, dense=dense)
+
+
+def resolve(cl: Cluster) -> str | None:
+    """The concrete index behind the alias, None when the alias does not exist yet."""
+    try:
+        with guarded(cl.url, f"resolve alias {cl.alias}"):
+            names = sorted(cl.client.indices.get_alias(name=cl.alias).body)
+    except EsNotFound:
+        return None
+    if len(names) != 1:
+        raise BackendError(f"Elasticsearch at {cl.url}: alias {cl.alias} points at "
+                           f"{len(names)} indices ({', '.join(names)}); expected one. Fix it "
+                           f"with `techmatch rollback` or the _aliases API")
+    return names[0]
+
+
+def generations(cl: Cluster) -> dict[str, int]:
+    """Every `<alias>_v<N>` index in the cluster → N."""
+    try:
+        with guarded(cl.url, f"list generations of {cl.alias}"):
+            found = cl.client.indices.get_alias(index=f"{cl.alias}_v*").body
+    except EsNotFound:
+        return {}
+    out = {name: generation_number(cl.alias, name) for name in found}
+    return {name: n for name, n in out.items() if n is not None}
+
+
+def read_meta(cl: Cluster, index: str) -> dict[str, Any]:
+    with guarded(cl.url, f"read the mapping of {index}"):
+        body = cl.client.indices.get_mapping(index=index).body
+    mappings = next(iter(body.values()), {}).get("mappings", {})
+    return dict(mappings.get("_meta") or {})
+
+
+def write_meta(cl: Cluster, index: str, meta: dict[str, Any]) -> None:
+    """Replace the whole `_meta` (Elasticsearch does not merge it)."""
+    with guarded(cl.url, f"update the _meta of {index}"):
+        cl.client.indices.put_mapping(index=index, meta=meta)
+
+
+def open_on(cl: Cluster, identity: Identity) -> ElasticIndex:
+    """Handle on the generation behind the alias, refused if its `_meta` disagrees."""
+    name = resolve(cl)
+    if name is None:
+        raise IndexMissingError(f"no Elasticsearch index for kind {identity.kind} at {cl.url} "
+                                f"(alias {cl.alias}); run `techmatch index` to build it")
+    meta = read_meta(cl, name)
+    check_meta(name, meta, identity)
+    exclude_param = identity.dense and server_version(cl.client, cl.url) >= (9, 1)
+    return ElasticIndex(cl.client, cl.url, name, identity, meta,
+                        exclude_vectors_param=exclude_param, owns_client=cl.owns)
+
+
+def load(cl: Cluster, index: str, docs: Sequence[Document], encoder: Encoder, dense: bool,
+         report: bulk.BulkReport, progress: Progress | None) -> int:
+    """Encode (when the index holds vectors) and bulk-load `docs`; returns texts encoded."""
+    encoded = 0
+    for start in range(0, len(docs), ENCODE_CHUNK):
+        chunk = docs[start:start + ENCODE_CHUNK]
+        vectors = encoder.encode_passages([d.dense_text for d in chunk]) if dense else None
+        encoded += len(chunk) if dense else 0
+        bulk.run(cl.client, cl.url, bulk.index_actions(index, chunk, vectors), report=report)
+        if progress is not None:
+            progress(len(chunk))
+    return encoded
+
+
+def refresh(cl: Cluster, index: str) -> None:
+    with guarded(cl.url, f"refresh {index}"):
+        cl.client.indices.refresh(index=index)
+
+
+def count(cl: Cluster, index: str) -> int:
+    with guarded(cl.url, f"count {index}"):
+        return int(cl.client.count(index=index)["count"])
+
+
+def swap_alias(cl: Cluster, before: str | None, after: str) -> Swap:
+    """Point the alias at `after` in one atomic update_aliases call (remove + add)."""
+    actions: list[dict[str, Any]] = []
+    if before is not None:
+        actions.append({"remove": {"index": before, "alias": cl.alias}})
+    actions.append({"add": {"index": after, "alias": cl.alias}})
+    with guarded(cl.url, f"move alias {cl.alias} to {after}"):
+        cl.client.indices.update_aliases(actions=actions)
+    return Swap(cl.alias, before, after)
+
+
+def elapsed(start: float) -> float:
+    return round(time.perf_counter() - start, 3)
+
+
+@contextmanager
+def bulk_settings(cl: Cluster, index: str) -> Iterator[None]:
+    """No refresh and no replicas while a new generation loads; restored afterwards."""
+    with guarded(cl.url, f"read the settings of {index}"):
+        current = cl.client.indices.get_settings(index=index).body
+    replicas = next(iter(current.values()))["settings"]["index"].get("number_of_replicas", "1")
+    _put_settings(cl, index, {"refresh_interval": "-1", "number_of_replicas": 0})
+    try:
+        yield
+    finally:
+        _put_settings(cl, index, {"refresh_interval": None, "number_of_replicas": int(replicas)})
+
+
+def _put_settings(cl: Cluster, index: str, values: dict[str, Any]) -> None:
+    with guarded(cl.url, f"update the settings of {index}"):
+        cl.client.indices.put_settings(index=index, settings={"index": values})
+
+
+def verify(cl: Cluster, index: str, store: Store, kind: str, report: bulk.BulkReport,
+           read: int, target: int) -> None:
+    """Refuse to swap when items failed or the new generation's count disagrees with the store."""
+    if report.errors:
+        raise BackendError(f"reindex of {index} stopped before the alias swap (the alias still "
+                           f"points at the previous generation): {report.summary()}")
+    found = count(cl, index)
+    if found != read:
+        raise BackendError(f"reindex of {index}: it holds {found} documents but {read} "
+                           f"{kind} records were read from the store; alias not moved")
+    if store.last_seq(kind) == target and store.count(kind) != found:
+        raise BackendError(f"reindex of {index}: it holds {found} documents but the store has "
+                           f"{store.count(kind)} live {kind} records; alias not moved")
+
+
+def drop(cl: Cluster, index: str) -> None:
+    """Delete a half-built generation; failures here must not hide the original error."""
+    try:
+        with guarded(cl.url, f"delete {index}"):
+            cl.client.indices.delete(index=index)
+    except (BackendError, EsNotFound):
+        pass
+
+
+def prune(cl: Cluster, keep: set[str | None]) -> list[str]:
+    """Delete generations other than `keep` (the new one and the one kept for rollback)."""
+    doomed = sorted(name for name in generations(cl) if name not in keep)
+    for name in doomed:
+        with guarded(cl.url, f"delete old generation {name}"):
+            cl.client.indices.delete(index=name)
+    return doomed

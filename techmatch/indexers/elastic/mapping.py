@@ -1,0 +1,80 @@
+"""Index body (settings + mappings) and the `_meta` that ties an index to its encoder/tokenizer.
+
+Text holds the jieba tokens joined by single spaces in a `whitespace`-analyzed field, so
+Elasticsearch sees exactly the tokens the embedded backend indexes; facets are `keyword`
+fields; vectors are a `dense_vector` searched with kNN. Shard and replica counts are left to
+the cluster (use an index template on `<prefix>_*`; see docs/elasticsearch.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from techmatch.errors import IndexMismatchError
+from techmatch.indexers.base import FACETS, SCHEMA_VERSION
+
+TOKENS = "tokens"
+VECTOR = "vector"
+ID = "id"
+SIMILARITY = "dot_product"  # encoders return unit rows, so dot product == cosine
+KEYWORD_MAX = 1024  # longer facet values are kept in _source but not indexed (never rejected)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What must agree between an index and the running process to read it correctly."""
+
+    kind: str
+    encoder_id: str
+    dim: int
+    tokenizer: str
+    dense: bool = True
+
+    def meta(self, *, applied_seq: int = 0, previous: str | None = None) -> dict[str, Any]:
+        return {"schema_version": SCHEMA_VERSION, "kind": self.kind,
+                "encoder_id": self.encoder_id, "dim": self.dim, "tokenizer": self.tokenizer,
+                "dense": self.dense, "similarity": SIMILARITY, "applied_seq": applied_seq,
+                "previous": previous,
+                "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+def index_body(identity: Identity, *, previous: str | None) -> dict[str, Any]:
+    """`settings` and `mappings` for a new generation (pass as keyword arguments to create)."""
+    properties: dict[str, Any] = {
+        ID: {"type": "keyword"},
+        TOKENS: {"type": "text", "analyzer": "whitespace", "similarity": "BM25",
+                 "norms": True, "index_options": "freqs"},
+    }
+    for facet in FACETS:
+        properties[facet] = {"type": "keyword", "ignore_above": KEYWORD_MAX}
+    if identity.dense:
+        properties[VECTOR] = {"type": "dense_vector", "dims": identity.dim, "index": True,
+                              "similarity": SIMILARITY}
+    else:
+        # lexical-only test mode (osmem has no dense_vector): no vector field at all
+        properties[VECTOR] = {"type": "object", "enabled": False}
+    return {
+        "settings": {"index": {"similarity": {"default": {"type": "BM25", "k1": 1.2,
+                                                          "b": 0.75}}}},
+        "mappings": {"dynamic": "strict", "_meta": identity.meta(previous=previous),
+                     "properties": properties},
+    }
+
+
+def check_meta(index: str, meta: dict[str, Any], wanted: Identity) -> None:
+    """Raise IndexMismatchError naming every difference and the command that fixes it."""
+    found = {"schema version": meta.get("schema_version"), "kind": meta.get("kind"),
+             "encoder": meta.get("encoder_id"), "vector dim": meta.get("dim"),
+             "tokenizer fingerprint": meta.get("tokenizer"),
+             "vectors indexed": meta.get("dense", True)}
+    expected = {"schema version": SCHEMA_VERSION, "kind": wanted.kind,
+                "encoder": wanted.encoder_id, "vector dim": wanted.dim,
+                "tokenizer fingerprint": wanted.tokenizer, "vectors indexed": wanted.dense}
+    diffs = [f"{name} is {found[name]!r} in the index but {expected[name]!r} here"
+             for name in expected if found[name] != expected[name]]
+    if diffs:
+        raise IndexMismatchError(f"Elasticsearch index {index} does not match the running "
+                                 f"configuration: {'; '.join(diffs)}; run `techmatch reindex "
+                                 f"--kind {wanted.kind}` to rebuild it")

@@ -1,0 +1,176 @@
+"""The backend's public operations, named as the factory calls them for every backend.
+
+`client` (keyword-only) lets a caller share one client or inject a test transport; `dense=False`
+builds lexical-only indexes for clusters without `dense_vector` (the osmem test emulator).
+"""
+
+from __future__ import annotations
+
+import time
+
+from elasticsearch import Elasticsearch
+
+from techmatch.config import Settings
+from techmatch.errors import IndexMismatchError, IndexMissingError, NotFoundError
+from techmatch.indexers.base import Progress, SyncReport, to_document
+from techmatch.indexers.elastic import bulk
+from techmatch.indexers.elastic.client import (
+    alias_name,
+    connect,
+    guarded,
+    redact,
+    shared_client,
+)
+from techmatch.indexers.elastic.index import ElasticIndex
+from techmatch.indexers.elastic.lifecycle import (
+    Cluster,
+    Swap,
+    bulk_settings,
+    cluster,
+    drop,
+    elapsed,
+    generations,
+    identity_of,
+    load,
+    open_on,
+    prune,
+    read_meta,
+    refresh,
+    resolve,
+    swap_alias,
+    verify,
+    write_meta,
+)
+from techmatch.indexers.elastic.mapping import Identity, index_body
+from techmatch.indexers.encoders import Encoder
+from techmatch.indexers.store import Store
+from techmatch.indexers.tokenize import Tokenizer
+
+
+def open_index(settings: Settings, kind: str, *, encoder: Encoder, tokenizer: Tokenizer,
+               client: Elasticsearch | None = None, dense: bool = True) -> ElasticIndex:
+    """Handle on the generation behind `<prefix>_<kind>`; the handle owns a client it made."""
+    alias = alias_name(settings, kind)
+    cl = Cluster(client or connect(settings), redact(settings.es_url or ""), alias,
+                 owns=client is None)
+    try:
+        return open_on(cl, identity_of(kind, encoder, tokenizer, dense))
+    except BaseException:
+        cl.close()
+        raise
+
+
+def current_generation(settings: Settings, kind: str, *,
+                       client: Elasticsearch | None = None) -> str | None:
+    """Concrete index name behind the alias, None before the first build (one request on a
+    shared client: servers call this before every search)."""
+    with cluster(settings, kind, client or shared_client(settings)) as cl:
+        return resolve(cl)
+
+
+def sync_index(settings: Settings, kind: str, store: Store, *, encoder: Encoder,
+               tokenizer: Tokenizer, full: bool = False, progress: Progress | None = None,
+               client: Elasticsearch | None = None, dense: bool = True) -> SyncReport:
+    """Apply store changes since the generation's `applied_seq`. A first or `full` sync, or
+    one over a generation built with another encoder/tokenizer, is a zero-downtime reindex."""
+    identity = identity_of(kind, encoder, tokenizer, dense)
+    with cluster(settings, kind, client) as cl:
+        index, why = None, ""
+        if not full and resolve(cl) is not None:
+            try:
+                index = open_on(Cluster(cl.client, cl.url, cl.alias, owns=False), identity)
+            except IndexMismatchError as exc:
+                why = f"rebuilt in full: {exc}"
+        if index is None:
+            report = _reindex(cl, store, identity, encoder, tokenizer, progress)
+            report.notes[:0] = [why] if why else []
+            return report
+        return _apply_changes(cl, store, index, identity, encoder, tokenizer, progress)
+
+
+def reindex(settings: Settings, kind: str, store: Store, *, encoder: Encoder,
+            tokenizer: Tokenizer, progress: Progress | None = None,
+            client: Elasticsearch | None = None, dense: bool = True) -> SyncReport:
+    """Build `<alias>_v<N+1>` from the store, verify counts, swap the alias atomically."""
+    with cluster(settings, kind, client) as cl:
+        return _reindex(cl, store, identity_of(kind, encoder, tokenizer, dense), encoder,
+                        tokenizer, progress)
+
+
+def rollback(settings: Settings, kind: str, *, client: Elasticsearch | None = None) -> Swap:
+    """Point the alias back at the generation the last reindex replaced."""
+    with cluster(settings, kind, client) as cl:
+        current = resolve(cl)
+        if current is None:
+            raise IndexMissingError(f"no Elasticsearch index for kind {kind} at {cl.url} "
+                                    f"(alias {cl.alias}); nothing to roll back")
+        previous = read_meta(cl, current).get("previous")
+        if not previous or previous not in generations(cl):
+            raise NotFoundError(f"{current} has no previous generation to roll back to "
+                                f"(recorded: {previous!r}); run `techmatch reindex --kind "
+                                f"{kind}` instead")
+        return swap_alias(cl, current, str(previous))
+
+
+def _reindex(cl: Cluster, store: Store, identity: Identity, encoder: Encoder,
+             tokenizer: Tokenizer, progress: Progress | None) -> SyncReport:
+    start = time.perf_counter()
+    before = resolve(cl)
+    known = generations(cl)
+    name = f"{cl.alias}_v{max(known.values(), default=0) + 1}"
+    with guarded(cl.url, f"create index {name}"):
+        cl.client.indices.create(index=name, **index_body(identity, previous=before))
+    target = store.last_seq(identity.kind)
+    report, encoded, read = bulk.BulkReport(), 0, 0
+    try:
+        with bulk_settings(cl, name):
+            batch = []
+            for record in store.iter_records(identity.kind):
+                batch.append(to_document(record, tokenizer))
+                if len(batch) >= bulk.CHUNK:
+                    encoded += load(cl, name, batch, encoder, identity.dense, report, progress)
+                    read, batch = read + len(batch), []
+            encoded += load(cl, name, batch, encoder, identity.dense, report, progress)
+            read += len(batch)
+        refresh(cl, name)
+        verify(cl, name, store, identity.kind, report, read, target)
+    except BaseException:
+        drop(cl, name)
+        raise
+    meta = identity.meta(applied_seq=target, previous=before)
+    write_meta(cl, name, meta)
+    swap = swap_alias(cl, before, name)
+    notes = [f"alias {swap.alias}: {swap.before or '(none)'} -> {swap.after}"]
+    notes += [f"deleted old generation {old}" for old in prune(cl, keep={name, before})]
+    return SyncReport(kind=identity.kind, upserted=len(report.indexed), encoded=encoded,
+                      applied_seq=target, generation=name, full=True,
+                      seconds=elapsed(start), notes=notes)
+
+
+def _apply_changes(cl: Cluster, store: Store, index: ElasticIndex, identity: Identity,
+                   encoder: Encoder, tokenizer: Tokenizer,
+                   progress: Progress | None) -> SyncReport:
+    """Incremental sync; a failed item holds `applied_seq` back so the next sync retries it."""
+    start = time.perf_counter()
+    name = index.generation
+    changes = store.changes_since(index.applied_seq, identity.kind)
+    if not changes:
+        return SyncReport(kind=identity.kind, applied_seq=index.applied_seq, generation=name,
+                          seconds=elapsed(start),
+                          notes=["up to date: no store changes since the current generation"])
+    records = store.get_many(c.id for c in changes if c.op == "upsert")
+    docs = [to_document(r, tokenizer) for r in records.values() if r.kind == identity.kind]
+    gone = [c.id for c in changes if c.id not in records]
+    report = bulk.BulkReport()
+    encoded = load(cl, name, docs, encoder, identity.dense, report, progress)
+    bulk.run(cl.client, cl.url, bulk.delete_actions(name, gone), report=report)
+    refresh(cl, name)
+    target, notes = max(c.seq for c in changes), []
+    if report.errors:
+        failed = {rid for rid, _, _ in report.errors}
+        target = min(c.seq for c in changes if c.id in failed) - 1
+        notes.append(report.summary() + "; they are retried by the next sync")
+    write_meta(cl, name, {**index.meta, "applied_seq": target})
+    return SyncReport(kind=identity.kind, upserted=len(report.indexed),
+                      deleted=len(report.deleted), encoded=encoded, applied_seq=target,
+                      generation=name, seconds=elapsed(start), notes=notes)

@@ -1,0 +1,58 @@
+"""Request bodies built as dicts: user text only ever appears inside `match`/`terms` clauses.
+
+There is no `query_string` anywhere: tokens are joined by spaces and matched against the
+whitespace-analyzed token field with `operator: or`, so no query syntax can be injected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from techmatch.indexers.base import normalize_filters
+from techmatch.indexers.elastic.mapping import ID, TOKENS, VECTOR
+from techmatch.models.results import Filters
+
+MAX_WINDOW = 10_000  # Elasticsearch's default index.max_result_window and kNN k limit
+SORT = [{"_score": {"order": "desc"}}, {ID: {"order": "asc"}}]  # ties broken by id
+
+
+def filter_clauses(filters: Filters | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(filter, must_not) clauses: `terms` per facet, `ids` for exclusions."""
+    clean = normalize_filters(filters)
+    if clean is None:
+        return [], []
+    keep = [{"terms": {facet: list(values)}} for facet, values in clean.facet_items()]
+    drop = [{"ids": {"values": list(clean.exclude_ids)}}] if clean.exclude_ids else []
+    return keep, drop
+
+
+def lexical_body(tokens: Sequence[str], *, k: int, filters: Filters | None) -> dict[str, Any]:
+    """BM25 over the OR of `tokens`, filters inside the bool query (not post-filtered)."""
+    keep, drop = filter_clauses(filters)
+    match = {"match": {TOKENS: {"query": " ".join(tokens), "operator": "or"}}}
+    query: dict[str, Any] = {"bool": {"must": [match]}}
+    if keep:
+        query["bool"]["filter"] = keep
+    if drop:
+        query["bool"]["must_not"] = drop
+    return {"query": query, "size": min(k, MAX_WINDOW), "sort": SORT, "_source": False,
+            "track_total_hits": False}
+
+
+def knn_body(vector: np.ndarray, *, k: int, filters: Filters | None) -> dict[str, Any]:
+    """Approximate kNN on the dense_vector field with the filters inside `knn.filter`."""
+    keep, drop = filter_clauses(filters)
+    size = min(k, MAX_WINDOW)
+    knn: dict[str, Any] = {"field": VECTOR, "query_vector": [float(x) for x in vector],
+                           "k": size, "num_candidates": min(MAX_WINDOW, max(100, 2 * size))}
+    if keep or drop:
+        knn["filter"] = {"bool": {"filter": keep, "must_not": drop}}
+    return {"knn": knn, "size": size, "_source": False, "track_total_hits": False}
+
+
+def inner_product(score: float) -> float:
+    """kNN `_score` for dot_product similarity is (1 + ip) / 2; return ip itself."""
+    return 2.0 * score - 1.0

@@ -1,0 +1,128 @@
+"""Dense part of a generation: float32 vectors (`vectors.npy`) and a faiss inner-product index.
+
+Up to `dense_exact_max` live rows: exact `IndexIDMap2(IndexFlatIP)`, built at open time from
+`vectors.npy` (nothing else to store). Above: `IndexIDMap2(IndexHNSWFlat)` saved as
+`dense.faiss`; HNSW cannot remove, so changed rows become tombstones (kept out by the id
+selector) and the graph is rebuilt once they pass `MAX_DEAD` of the rows. faiss ids are the
+stable row keys. Filters are an `IDSelectorBitmap` over keys passed in `SearchParameters`, so
+faiss only ever scores allowed rows (no post-filtering).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from techmatch.indexers.embedded.rows import Rows
+
+VECTORS_FILE = "vectors.npy"
+FAISS_FILE = "dense.faiss"
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
+MAX_DEAD = 0.25
+EXACT_BELOW = 20_000  # with HNSW, a filter this selective is scanned exactly (better recall)
+
+
+def save_dense(folder: Path, rows: Rows, vectors: np.ndarray, *, exact_max: int,
+               previous: Path | None) -> tuple[Rows, np.ndarray, str]:
+    """Write vectors (and the HNSW graph when large); compacts rows when allowed or needed.
+
+    `previous` is the prior generation folder whose `dense.faiss` may be extended, or None.
+    Returns the rows and vectors actually saved and the dense type ("flat" or "hnsw").
+    """
+    n_live = int(rows.live.sum())
+    dead = len(rows) - n_live
+    if n_live <= exact_max:
+        rows, keep = rows.compacted()
+        vectors = vectors[keep]
+        dense_type = "flat"
+    else:
+        dense_type = "hnsw"
+        graph = _previous_graph(previous, rows)
+        if graph is None or dead > MAX_DEAD * len(rows):
+            rows, keep = rows.compacted()
+            vectors = vectors[keep]
+            graph = _new_hnsw(vectors.shape[1])
+            graph.add_with_ids(vectors, rows.keys)
+        else:
+            start = graph.ntotal
+            graph.add_with_ids(vectors[start:], rows.keys[start:])
+        faiss.write_index(graph, str(folder / FAISS_FILE))
+    np.save(folder / VECTORS_FILE, np.ascontiguousarray(vectors, dtype=np.float32))
+    rows.save(folder)
+    return rows, vectors, dense_type
+
+
+def _new_hnsw(dim: int) -> faiss.IndexIDMap2:
+    inner = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    return faiss.IndexIDMap2(inner)
+
+
+def _previous_graph(previous: Path | None, rows: Rows) -> faiss.IndexIDMap2 | None:
+    """The prior HNSW graph when its rows are a prefix of `rows` (appends only)."""
+    if previous is None or not (previous / FAISS_FILE).is_file():
+        return None
+    graph = faiss.read_index(str(previous / FAISS_FILE))
+    if graph.ntotal > len(rows):
+        return None
+    ids = faiss.vector_to_array(graph.id_map)
+    return graph if np.array_equal(ids, rows.keys[:graph.ntotal]) else None
+
+
+def load_vectors(folder: Path) -> np.ndarray:
+    """(rows, dim) float32, memory-mapped read-only."""
+    return np.load(folder / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
+
+
+class DenseSearcher:
+    """Inner-product top-k over one generation's vectors under a row mask."""
+
+    def __init__(self, folder: Path, rows: Rows, vectors: np.ndarray, dense_type: str) -> None:
+        self.rows = rows
+        self.vectors = vectors
+        self.dense_type = dense_type
+        if dense_type == "hnsw":
+            self.index = faiss.read_index(str(folder / FAISS_FILE))
+            faiss.downcast_index(self.index.index).hnsw.efSearch = HNSW_EF_SEARCH
+        else:
+            self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(vectors.shape[1]))
+            live = np.flatnonzero(rows.live)
+            if len(live):
+                self.index.add_with_ids(np.ascontiguousarray(vectors[live]), rows.keys[live])
+
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray
+               ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per query row: (rows, scores) best first. `allowed` is a bool mask over rows."""
+        queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+        n_allowed = int(allowed.sum())
+        if n_allowed == 0 or k <= 0:
+            return [(np.zeros(0, np.int64), np.zeros(0, np.float32)) for _ in queries]
+        if self.dense_type == "hnsw" and n_allowed <= EXACT_BELOW:
+            return self._scan(queries, k, np.flatnonzero(allowed))
+        params = None
+        if n_allowed < int(self.rows.live.sum()) or not self.rows.live.all():
+            bits = np.zeros(int(self.rows.keys[-1]) + 1, dtype=bool)
+            bits[self.rows.keys[allowed]] = True
+            packed = np.packbits(bits, bitorder="little")
+            selector = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(packed))
+            params = faiss.SearchParameters(sel=selector)
+        scores, keys = self.index.search(queries, min(k, n_allowed), params=params)
+        out = []
+        for srow, krow in zip(scores, keys, strict=True):
+            ok = krow >= 0
+            out.append((self.rows.rows_of_keys(krow[ok]), srow[ok]))
+        return out
+
+    def _scan(self, queries: np.ndarray, k: int, rows: np.ndarray
+              ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Exact scores over the allowed rows only: (m, d) @ (d, n_allowed)."""
+        scores = queries @ np.asarray(self.vectors[rows]).T
+        out = []
+        for srow in scores:
+            top = np.argsort(-srow, kind="stable")[:k]
+            out.append((rows[top], srow[top].astype(np.float32)))
+        return out

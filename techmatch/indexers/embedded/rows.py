@@ -1,0 +1,112 @@
+"""The row table of a generation: record id, stable int64 key, live flag and facet codes per row.
+
+Row i of `vectors.npy` belongs to row i here. Keys are handed out in increasing order and never
+reused (a changed record gets a new key), so `keys` is sorted and maps a faiss / tantivy key back
+to its row with one `searchsorted`. Facet values are dictionary-coded (-1 = no value) so a
+filter becomes a boolean mask over rows without touching any record.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from techmatch.indexers.base import FACETS, Document
+from techmatch.models.results import Filters
+
+ROWS_FILE = "rows.npz"
+IDS_FILE = "ids.json"
+
+
+@dataclass
+class Rows:
+    """Columns of equal length n: ids, keys (int64, ascending), live (bool), facet codes."""
+
+    ids: list[str] = field(default_factory=list)
+    keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    live: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    codes: dict[str, np.ndarray] = field(
+        default_factory=lambda: {f: np.zeros(0, dtype=np.int32) for f in FACETS})
+    vocab: dict[str, list[str]] = field(default_factory=lambda: {f: [] for f in FACETS})
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    # -- persistence -------------------------------------------------------------------------
+    def save(self, folder: Path) -> None:
+        arrays: dict[str, np.ndarray] = {"keys": self.keys, "live": self.live}
+        for name in FACETS:
+            arrays[f"codes_{name}"] = self.codes[name]
+            arrays[f"vocab_{name}"] = np.asarray(self.vocab[name], dtype=np.str_)
+        with open(folder / ROWS_FILE, "wb") as handle:
+            np.savez(handle, **arrays)  # type: ignore[arg-type]
+        (folder / IDS_FILE).write_text(json.dumps(self.ids, ensure_ascii=False),
+                                       encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> Rows:
+        with np.load(folder / ROWS_FILE, allow_pickle=False) as data:
+            codes = {name: data[f"codes_{name}"].astype(np.int32) for name in FACETS}
+            vocab = {name: [str(v) for v in data[f"vocab_{name}"]] for name in FACETS}
+            keys, live = data["keys"].astype(np.int64), data["live"].astype(bool)
+        ids = json.loads((folder / IDS_FILE).read_text(encoding="utf-8"))
+        return cls(ids=ids, keys=keys, live=live, codes=codes, vocab=vocab)
+
+    # -- building ----------------------------------------------------------------------------
+    def kill(self, ids: Iterable[str]) -> None:
+        """Mark the rows of these record ids as dead (tombstones)."""
+        wanted = set(ids)
+        if wanted:
+            self.live &= ~np.fromiter((i in wanted for i in self.ids), bool, len(self.ids))
+
+    def compacted(self) -> tuple[Rows, np.ndarray]:
+        """Live rows only, and the selected row numbers (to slice vectors the same way)."""
+        rows = np.flatnonzero(self.live)
+        out = Rows(ids=[self.ids[r] for r in rows], keys=self.keys[rows],
+                   live=np.ones(len(rows), dtype=bool),
+                   codes={f: c[rows] for f, c in self.codes.items()},
+                   vocab={f: list(v) for f, v in self.vocab.items()})
+        return out, rows
+
+    def append(self, docs: Sequence[Document], keys: np.ndarray) -> None:
+        self.ids.extend(d.id for d in docs)
+        self.keys = np.concatenate([self.keys, keys.astype(np.int64)])
+        self.live = np.concatenate([self.live, np.ones(len(docs), dtype=bool)])
+        for name in FACETS:
+            lookup = {v: i for i, v in enumerate(self.vocab[name])}
+            new = np.empty(len(docs), dtype=np.int32)
+            for i, doc in enumerate(docs):
+                value = doc.facets.get(name)
+                if value is None:
+                    new[i] = -1
+                    continue
+                if value not in lookup:
+                    lookup[value] = len(self.vocab[name])
+                    self.vocab[name].append(value)
+                new[i] = lookup[value]
+            self.codes[name] = np.concatenate([self.codes[name], new])
+
+    # -- reading -----------------------------------------------------------------------------
+    def rows_of_keys(self, keys: np.ndarray) -> np.ndarray:
+        """Row per key (keys must exist; -1 stays -1)."""
+        rows = np.searchsorted(self.keys, keys)
+        return np.where(keys < 0, -1, rows)
+
+    def mask(self, filters: Filters | None, row_of: dict[str, int]) -> np.ndarray:
+        """Rows allowed by `filters` (already normalised): live, facet values, exclude_ids."""
+        allowed = self.live.copy()
+        if filters is None:
+            return allowed
+        for name, values in filters.facet_items():
+            lookup = {v: i for i, v in enumerate(self.vocab[name])}
+            codes = [lookup[v] for v in values if v in lookup]
+            allowed &= np.isin(self.codes[name], np.asarray(codes, dtype=np.int32))
+        for rid in filters.exclude_ids or []:
+            row = row_of.get(rid)
+            if row is not None:
+                allowed[row] = False
+        return allowed

@@ -1,0 +1,185 @@
+"""Bring the embedded index of one kind up to date with the store and publish a new generation.
+
+Incremental by default: the store's changes after the current generation's `applied_seq` are
+applied on top of it (tantivy: delete by id + add, on hard-linked segment files; dense: rows of
+changed ids become dead, unchanged vectors are copied, never re-encoded). `full=True`, a missing
+generation or one built with another encoder / tokenizer / schema rebuilds from the store. Text
+is encoded through the content-hash vector cache in `<home>/cache`, so a full rebuild re-encodes
+only text it has never seen.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from techmatch.config import Settings
+from techmatch.errors import IndexError_
+from techmatch.indexers.base import Progress, SyncReport, to_document
+from techmatch.indexers.embedded.dense import load_vectors, save_dense
+from techmatch.indexers.embedded.generations import (
+    Manifest,
+    build_lock,
+    collect_garbage,
+    kind_dir,
+    new_tmp,
+    publish,
+    read_current,
+    resolved_settings,
+    verify,
+)
+from techmatch.indexers.embedded.lexical import LexicalWriter
+from techmatch.indexers.embedded.rows import Rows
+from techmatch.indexers.encoders import Encoder
+from techmatch.indexers.store import Store
+from techmatch.indexers.tokenize import Tokenizer
+from techmatch.indexers.vector_cache import CachedEncoder
+from techmatch.models.records import Record
+
+BATCH = 256
+
+
+@dataclass
+class _Plan:
+    """Records to (re)index, ids to drop from the previous generation, the seq reached."""
+
+    records: Iterable[Record]
+    removed: list[str] = field(default_factory=list)
+    deleted: int = 0
+    applied_seq: int = 0
+
+
+class _CountingEncoder:
+    """Pass-through that counts passages really encoded (cache misses)."""
+
+    def __init__(self, inner: Encoder) -> None:
+        self.inner = inner
+        self.id = inner.id
+        self.dim = inner.dim
+        self.encoded = 0
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.encode_queries(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.encoded += len(texts)
+        return self.inner.encode_passages(texts)
+
+
+def sync_embedded(settings: Settings, kind: str, store: Store, *, encoder: Encoder,
+                  tokenizer: Tokenizer, full: bool = False,
+                  progress: Progress | None = None) -> SyncReport:
+    """Apply the store's changes (everything when `full`) and publish a generation."""
+    started = time.perf_counter()
+    faiss.omp_set_num_threads(settings.threads)
+    root = kind_dir(settings, kind)
+    report = SyncReport(kind=kind, full=full)
+    with build_lock(root, kind):
+        current = read_current(root)
+        previous = None if full else _usable_previous(root, current, kind, encoder, tokenizer,
+                                                      report)
+        report.full = previous is None
+        plan = _plan(store, kind, previous)
+        if plan is not None:
+            report.generation = _build(settings, root, kind, plan, previous, encoder=encoder,
+                                       tokenizer=tokenizer, report=report, progress=progress)
+            report.applied_seq = plan.applied_seq
+        elif previous is not None:  # nothing changed since the current generation
+            report.generation, report.applied_seq = previous[0].name, previous[1].applied_seq
+            report.notes.append("up to date: no store changes since the current generation")
+        collect_garbage(root, current)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _usable_previous(root: Path, current: str | None, kind: str, encoder: Encoder,
+                     tokenizer: Tokenizer, report: SyncReport) -> tuple[Path, Manifest] | None:
+    """The current generation if it can be extended; otherwise None (with a note why)."""
+    if current is None:
+        return None
+    folder = root / current
+    try:
+        manifest = Manifest.load(folder)
+        manifest.check(kind=kind, encoder_id=encoder.id, encoder_dim=encoder.dim,
+                       fingerprint=tokenizer.fingerprint)
+        verify(folder, manifest, deep=False)
+    except IndexError_ as exc:
+        report.notes.append(f"rebuilt in full: {exc}")
+        return None
+    return folder, manifest
+
+
+def _plan(store: Store, kind: str, previous: tuple[Path, Manifest] | None) -> _Plan | None:
+    if previous is None:
+        seq = store.last_seq(kind)  # read first: later changes are re-applied next time
+        return _Plan(records=store.iter_records(kind), applied_seq=seq)
+    changes = store.changes_since(previous[1].applied_seq, kind)
+    if not changes:
+        return None
+    wanted = [c.id for c in changes if c.op == "upsert"]
+    found = {rid: r for rid, r in store.get_many(wanted).items() if r.kind == kind}
+    records = [found[rid] for rid in wanted if rid in found]
+    changed = [c.id for c in changes]
+    return _Plan(records=records, removed=changed, deleted=len(changed) - len(records),
+                 applied_seq=max(c.seq for c in changes))
+
+
+def _build(settings: Settings, root: Path, kind: str, plan: _Plan,
+           previous: tuple[Path, Manifest] | None, *, encoder: Encoder, tokenizer: Tokenizer,
+           report: SyncReport, progress: Progress | None) -> str:
+    """Write a new generation in a temp folder and publish it; the temp folder never survives."""
+    prev_folder = previous[0] if previous else None
+    counting = _CountingEncoder(encoder.inner if isinstance(encoder, CachedEncoder) else encoder)
+    cached = CachedEncoder(counting, Path(settings.home) / "cache")
+    tmp = new_tmp(root)
+    try:
+        rows = Rows.load(prev_folder) if prev_folder else Rows()
+        old_vectors = (np.asarray(load_vectors(prev_folder)) if prev_folder
+                       else np.zeros((0, encoder.dim), dtype=np.float32))
+        rows.kill(plan.removed)
+        lexical = LexicalWriter(tmp, prev_folder, threads=settings.threads)
+        lexical.delete(plan.removed)
+        next_key = previous[1].next_key if previous else 0
+        new_vectors = [old_vectors]
+        for batch in _batches(plan.records, BATCH):
+            docs = [to_document(record, tokenizer) for record in batch]
+            keys = np.arange(next_key, next_key + len(docs), dtype=np.int64)
+            next_key += len(docs)
+            new_vectors.append(cached.encode_passages([d.dense_text for d in docs]))
+            lexical.add(docs, keys)
+            rows.append(docs, keys)
+            report.upserted += len(docs)
+            if progress is not None:
+                progress(len(docs))
+        lexical.close()
+        vectors = np.concatenate(new_vectors)
+        rows, vectors, dense_type = save_dense(tmp, rows, vectors,
+                                               exact_max=settings.dense_exact_max,
+                                               previous=prev_folder)
+        manifest = Manifest(kind=kind, encoder_id=encoder.id, encoder_dim=encoder.dim,
+                            tokenizer_fingerprint=tokenizer.fingerprint,
+                            applied_seq=plan.applied_seq, count=int(rows.live.sum()),
+                            next_key=next_key, dense_type=dense_type,
+                            settings=resolved_settings(settings))
+        name = publish(root, tmp, manifest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        cached.close()
+    report.deleted = plan.deleted
+    report.encoded = counting.encoded
+    return name
+
+
+def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    iterator = iter(records)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch

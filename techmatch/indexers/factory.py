@@ -1,0 +1,52 @@
+"""The only place that names concrete backends: open, sync and poll an index of one kind."""
+
+from __future__ import annotations
+
+from techmatch.config import Settings
+from techmatch.indexers.base import Index, Progress, SyncReport
+from techmatch.indexers.encoders import Encoder
+from techmatch.indexers.store import Store
+from techmatch.indexers.tokenize import Tokenizer
+
+
+def open_index(settings: Settings, kind: str, *, encoder: Encoder,
+               tokenizer: Tokenizer) -> Index:
+    """The current index of `kind` for the configured backend.
+
+    Raises IndexMissingError when nothing was built ("run `techmatch index`") and
+    IndexMismatchError naming what differs (encoder id/dim, tokenizer fingerprint, schema
+    version) and the fix (`techmatch index --full`).
+    """
+    if settings.backend == "elasticsearch":
+        from techmatch.indexers import elastic
+
+        return elastic.open_index(settings, kind, encoder=encoder, tokenizer=tokenizer)
+    from techmatch.indexers.embedded import open_embedded
+
+    return open_embedded(settings, kind, encoder=encoder, tokenizer=tokenizer)
+
+
+def sync_index(settings: Settings, kind: str, store: Store, *, encoder: Encoder,
+               tokenizer: Tokenizer, full: bool = False,
+               progress: Progress | None = None) -> SyncReport:
+    """Apply the store's changes since the index's applied sequence (all when `full`)."""
+    if settings.backend == "elasticsearch":
+        from techmatch.indexers import elastic
+
+        return elastic.sync_index(settings, kind, store, encoder=encoder, tokenizer=tokenizer,
+                                  full=full, progress=progress)
+    from techmatch.indexers.embedded import sync_embedded
+
+    return sync_embedded(settings, kind, store, encoder=encoder, tokenizer=tokenizer, full=full,
+                         progress=progress)
+
+
+def current_generation(settings: Settings, kind: str) -> str | None:
+    """Cheap check of the newest published generation, so a server can notice and reopen."""
+    if settings.backend == "elasticsearch":
+        from techmatch.indexers import elastic
+
+        return elastic.current_generation(settings, kind)
+    from techmatch.indexers.embedded import current_generation as embedded_generation
+
+    return embedded_generation(settings, kind)

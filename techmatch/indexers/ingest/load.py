@@ -1,0 +1,259 @@
+"""Ingest files into the store: read → map → validate → resolve duplicates → reject file → upsert.
+
+Every file is read and validated before anything is written, so a file that cannot be read
+at all (IngestError) leaves the store untouched; good rows of a partly bad file are upserted
+in ONE transaction and bad rows go to `<reject_dir>/<file-stem>.rejects.jsonl`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from techmatch.errors import IngestError, ValidationError
+from techmatch.indexers.ingest.columns import aliases_of, map_header
+from techmatch.indexers.ingest.readers import RawRow, read_source
+from techmatch.indexers.ingest.validate import RowError, from_json, validate_row
+from techmatch.indexers.store import Store, UpsertReport
+from techmatch.models.records import Record, record_type
+
+OnDuplicate = Literal["last", "first", "error"]
+ON_DUPLICATE: tuple[str, ...] = ("last", "first", "error")
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """An id given more than once in the input: which (file, row) was kept, which dropped."""
+
+    id: str
+    kept: tuple[str, int]
+    dropped: tuple[str, int]
+
+    def __str__(self) -> str:
+        return (f"duplicate id {self.id!r}: kept {self.kept[0]} row {self.kept[1]}, "
+                f"dropped {self.dropped[0]} row {self.dropped[1]}")
+
+    def as_dict(self) -> dict[str, object]:
+        return {"id": self.id, "kept": {"file": self.kept[0], "row": self.kept[1]},
+                "dropped": {"file": self.dropped[0], "row": self.dropped[1]}}
+
+
+@dataclass
+class FileReport:
+    """What happened to one input file."""
+
+    file: str
+    format: str
+    encoding: str | None
+    read: int = 0
+    rejected: int = 0
+    warnings: list[str] = field(default_factory=list)
+    reject_file: Path | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"file": self.file, "format": self.format, "encoding": self.encoding,
+                "read": self.read, "rejected": self.rejected, "warnings": self.warnings,
+                "reject_file": str(self.reject_file) if self.reject_file else None}
+
+
+@dataclass
+class IngestReport:
+    """Counts and details of one ingest run; `as_dict()` is the CLI's `--json` output."""
+
+    kind: str
+    on_duplicate: str
+    files: list[FileReport] = field(default_factory=list)
+    loaded: UpsertReport = field(default_factory=UpsertReport)
+    errors: list[RowError] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+
+    @property
+    def read(self) -> int:
+        return sum(f.read for f in self.files)
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"{f.file}: {w}" for f in self.files for w in f.warnings]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "on_duplicate": self.on_duplicate, "read": self.read,
+                "loaded": self.loaded.as_dict(), "rejected": self.rejected,
+                "duplicates": len(self.duplicates),
+                "files": [f.as_dict() for f in self.files],
+                "duplicate_ids": [d.as_dict() for d in self.duplicates],
+                "errors": [e.as_dict() for e in self.errors], "warnings": self.warnings}
+
+    def summary_lines(self) -> list[str]:
+        """Human-readable report: one line per file, the totals, duplicates, then errors."""
+        lines = []
+        for f in self.files:
+            line = f"{f.file} ({f.format}{', ' + f.encoding if f.encoding else ''}): " \
+                   f"{f.read} rows read, {f.rejected} rejected"
+            lines.append(line + (f" → {f.reject_file}" if f.reject_file else ""))
+        counts = self.loaded.as_dict()
+        lines.append(f"{self.kind}: {counts['inserted']} inserted, {counts['updated']} updated, "
+                     f"{counts['unchanged']} unchanged, {self.rejected} rejected, "
+                     f"{len(self.duplicates)} duplicate ids ({self.on_duplicate} wins)")
+        lines += [f"warning: {w}" for w in self.warnings]
+        lines += [str(d) for d in self.duplicates]
+        lines += [str(e) for e in self.errors]
+        return lines
+
+
+@dataclass(frozen=True)
+class _Good:
+    record: Record
+    file: str
+    row: int
+
+
+@dataclass
+class _Parsed:
+    report: FileReport
+    good: list[_Good] = field(default_factory=list)
+    bad: dict[int, tuple[list[RowError], object]] = field(default_factory=dict)
+
+    def reject(self, row: int, errors: list[RowError], raw: object) -> None:
+        self.bad.setdefault(row, ([], raw))[0].extend(errors)
+
+
+def ingest_files(paths: Iterable[str | Path], kind: str, store: Store, *,
+                 reject_dir: Path | None = None, on_duplicate: OnDuplicate = "last",
+                 sheet: str | None = None) -> IngestReport:
+    """Load files of one kind into the store; see the module docstring for the guarantees.
+
+    `on_duplicate`: which occurrence of an id repeated in the input is kept ("last" | "first"),
+    or "error" to refuse the whole input. `sheet` picks an XLSX sheet (default: the first).
+    """
+    record_type(kind)
+    if on_duplicate not in ON_DUPLICATE:
+        raise ValidationError(f"unknown duplicate rule {on_duplicate!r}; valid: "
+                              f"{', '.join(ON_DUPLICATE)}", field="on_duplicate")
+    parsed = [_parse_file(Path(p), str(p), kind, sheet) for p in paths]
+    by_file = {p.report.file: p for p in parsed}
+    kept, duplicates = resolve_duplicates([g for p in parsed for g in p.good], on_duplicate)
+    kept = _drop_kind_conflicts(kept, kind, store, by_file)
+    report = IngestReport(kind, on_duplicate, duplicates=duplicates)
+    used: set[str] = set()
+    for item in parsed:
+        item.report.rejected = len(item.bad)
+        if reject_dir is not None:
+            item.report.reject_file = _write_rejects(item, Path(reject_dir), used)
+        report.files.append(item.report)
+        report.errors += [e for row in sorted(item.bad) for e in item.bad[row][0]]
+    report.loaded = store.upsert([g.record for g in kept])
+    return report
+
+
+def resolve_duplicates(rows: list[_Good], rule: str) -> tuple[list[_Good], list[Duplicate]]:
+    """Keep one row per id by `rule`, in input order of the kept rows; report each dropped one."""
+    chosen: dict[str, _Good] = {}
+    duplicates: list[Duplicate] = []
+    for good in rows:
+        previous = chosen.get(good.record.id)
+        if previous is None:
+            chosen[good.record.id] = good
+            continue
+        keep, drop = (good, previous) if rule == "last" else (previous, good)
+        chosen[good.record.id] = keep
+        duplicates.append(Duplicate(good.record.id, (keep.file, keep.row), (drop.file, drop.row)))
+    if duplicates and rule == "error":
+        first = duplicates[0]
+        raise IngestError(f"{len(duplicates)} duplicate ids in the input, e.g. {first.id!r} at "
+                          f"row {first.kept[1]} and {first.dropped[0]} row {first.dropped[1]}; "
+                          f"use on_duplicate='last' or 'first' to pick one", source=first.kept[0],
+                          field="id")
+    kept = [g for g in rows if chosen[g.record.id] is g]
+    return kept, duplicates
+
+
+# -- one file ----------------------------------------------------------------------------------
+def _parse_file(path: Path, name: str, kind: str, sheet: str | None) -> _Parsed:
+    source = read_source(path, sheet=sheet)
+    parsed = _Parsed(FileReport(name, source.format, source.encoding, len(source.rows),
+                                warnings=list(source.warnings)))
+    columns = None
+    if source.header is not None:
+        columns = map_header(source.header, kind)
+        _check_header(set(columns.fields.values()), kind, name)
+        parsed.report.warnings += columns.warnings()
+    unknown: dict[str, None] = {}
+    for raw in source.rows:
+        if raw.error is not None:
+            parsed.reject(raw.row, [RowError(name, raw.row, None, raw.error)], raw.text)
+            continue
+        fields = columns.apply(raw.values) if columns else _json_fields(raw, kind, unknown)
+        result = validate_row(fields, kind, file=name, row=raw.row)
+        if isinstance(result, list):
+            parsed.reject(raw.row, result, raw.values)
+        else:
+            parsed.good.append(_Good(result, name, raw.row))
+    if unknown:
+        parsed.report.warnings.append("unknown keys ignored: " + ", ".join(unknown))
+    return parsed
+
+
+def _json_fields(raw: RawRow, kind: str, unknown: dict[str, None]) -> dict[str, object]:
+    fields, keys = from_json(raw.values, kind)
+    unknown.update(dict.fromkeys(k for k in keys if k != "kind"))
+    if "kind" in raw.values:
+        fields["kind"] = raw.values["kind"]
+    return fields
+
+
+def _check_header(mapped: set[str], kind: str, file: str) -> None:
+    """A tabular file needs an id column and at least one text (or keywords) column."""
+    if "id" not in mapped:
+        raise IngestError("missing required column 'id' (any of: "
+                          f"{', '.join(aliases_of('id', kind))})", source=file, field="id")
+    text_fields = (*record_type(kind).TEXT_FIELDS, "keywords")
+    if not mapped & set(text_fields):
+        names = ", ".join(a for t in text_fields for a in aliases_of(t, kind)[:3])
+        raise IngestError(f"no text column: need one of {names}", source=file,
+                          field="/".join(text_fields))
+
+
+def _drop_kind_conflicts(rows: list[_Good], kind: str, store: Store,
+                         by_file: dict[str, _Parsed]) -> list[_Good]:
+    """Rows whose id is already stored as another kind are rejected (the store would refuse)."""
+    stored = store.get_many(g.record.id for g in rows)
+    kept = []
+    for good in rows:
+        other = stored.get(good.record.id)
+        if other is not None and other.kind != kind:
+            error = RowError(good.file, good.row, "id",
+                             f"id {good.record.id!r} is already stored as a {other.kind}")
+            by_file[good.file].reject(good.row, [error], good.record.model_dump(mode="json"))
+        else:
+            kept.append(good)
+    return kept
+
+
+def _write_rejects(item: _Parsed, reject_dir: Path, used: set[str]) -> Path | None:
+    """Write `<stem>.rejects.jsonl` (atomically); remove a stale one when nothing was rejected."""
+    stem, n = Path(item.report.file).stem, 1
+    while f"{stem}{'' if n == 1 else f'-{n}'}" in used:
+        n += 1
+    stem = f"{stem}{'' if n == 1 else f'-{n}'}"
+    used.add(stem)
+    target = reject_dir / f"{stem}.rejects.jsonl"
+    if not item.bad:
+        target.unlink(missing_ok=True)
+        return None
+    reject_dir.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".jsonl.tmp")
+    with tmp.open("w", encoding="utf-8") as out:
+        for row in sorted(item.bad):
+            errors, raw = item.bad[row]
+            line = {**errors[0].as_dict(), "errors": [e.as_dict() for e in errors], "raw": raw}
+            out.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+    os.replace(tmp, target)
+    return target

@@ -1,0 +1,209 @@
+"""Turn a raw row into a Need, Achievement or Expert, or into RowErrors naming the field."""
+
+from __future__ import annotations
+
+import json
+import re
+import types
+from dataclasses import dataclass
+from enum import Enum
+from typing import Annotated, Literal, Union, get_args, get_origin
+
+import pydantic
+from pydantic_core import ErrorDetails
+
+from techmatch.indexers.ingest.columns import (
+    BEIR_TEXT_FIELD,
+    BEIR_TITLE_FIELD,
+    VALUE_ALIASES,
+    map_keys,
+)
+from techmatch.indexers.ingest.normalize import clean_display
+from techmatch.models.records import Record, record_type
+
+_TRL = re.compile(r"^(?:trl\s*)?(\d+)\s*级?$", re.IGNORECASE)
+_LIST_SPLIT = re.compile(r"[,，;；、|/\s]+")  # as the records split joined strings
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem of one row: `field` is the record field (pydantic loc), None for the row."""
+
+    file: str
+    row: int
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f", field '{self.field}'" if self.field else ""
+        return f"{self.file}, row {self.row}{where}: {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"file": self.file, "row": self.row, "field": self.field, "message": self.message}
+
+
+def from_json(obj: dict[str, object], kind: str) -> tuple[dict[str, object], list[str]]:
+    """Field values of a JSON object: our own record shape or a BEIR corpus line.
+
+    BEIR: `_id` → id, `title` → title (name for experts), `text` → the kind's long text,
+    `metadata` keys mapped like headers. Returns (fields, unknown keys).
+    """
+    if "_id" not in obj and not isinstance(obj.get("metadata"), dict):
+        return map_keys(obj, kind)
+    top = dict(obj)
+    metadata = top.pop("metadata", None)
+    renamed: dict[str, object] = {}
+    for key, value in top.items():
+        target = {"_id": "id", "title": BEIR_TITLE_FIELD[kind],
+                  "text": BEIR_TEXT_FIELD[kind]}.get(key)
+        renamed[target or key] = value
+    fields, unknown = map_keys(renamed, kind)
+    if isinstance(metadata, dict):
+        extra, unknown_meta = map_keys(metadata, kind)
+        for name, value in extra.items():
+            fields.setdefault(name, value)
+        unknown += [f"metadata.{key}" for key in unknown_meta]
+    return fields, unknown
+
+
+def validate_row(fields: dict[str, object], kind: str, *, file: str,
+                 row: int) -> Record | list[RowError]:
+    """A record from mapped field values, or every error of the row (never just the first)."""
+    model = record_type(kind)
+    fields = dict(fields)
+    given_kind = fields.pop("kind", None)
+    if given_kind not in (None, "", kind):
+        message = f"the row holds a {given_kind!r} record, expected {kind!r}"
+        return [RowError(file, row, "kind", message)]
+    shapes = _shapes(model)
+    values = {name: _coerce(value, shapes.get(name, "other"), name)
+              for name, value in fields.items()}
+    values = {name: value for name, value in values.items() if value is not None}
+    try:
+        return model.model_validate(values)  # type: ignore[return-value]
+    except pydantic.ValidationError as exc:
+        return [_row_error(err, model, file, row) for err in exc.errors()]
+
+
+# -- coercion of what staff type into what the records expect --------------------------------
+def _coerce(value: object, shape: str, name: str) -> object:
+    if isinstance(value, str):
+        value = clean_display(value)
+        if not value:
+            return None
+    if shape == "list":
+        items = _as_list(value)
+        if name == "languages" and isinstance(items, list):
+            aliases = VALUE_ALIASES["language"]
+            return [aliases.get(v.lower(), v) if isinstance(v, str) else v for v in items]
+        return items
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and shape == "str":
+        return str(value)
+    if not isinstance(value, str):
+        return value
+    if shape == "bool":
+        return VALUE_ALIASES["bool"].get(value.lower(), value)
+    if shape == "int":
+        match = _TRL.match(value)
+        return int(match.group(1)) if match else value
+    if name in VALUE_ALIASES:
+        return VALUE_ALIASES[name].get(value.lower(), value.lower())
+    return value
+
+
+def _as_list(value: object) -> object:
+    """A JSON list written in a cell (`["a", "b"]`) or a joined string becomes a clean list."""
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            pass
+    if isinstance(value, str):
+        return [part for part in _LIST_SPLIT.split(value) if part]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [str(value)]
+    if isinstance(value, list):
+        items = [clean_display(v) if isinstance(v, str) else
+                 str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+                 for v in value]
+        return [v for v in items if v not in ("", None)]
+    return value
+
+
+def _shapes(model: type[pydantic.BaseModel]) -> dict[str, str]:
+    """field name → bool | int | list | str | other, read from the model's annotations."""
+    return {name: _shape(info.annotation) for name, info in model.model_fields.items()}
+
+
+def _shape(annotation: object) -> str:
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _shape(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        return _shape(args[0]) if len(args) == 1 else "other"
+    if origin is list:
+        return "list"
+    if origin is Literal or (isinstance(annotation, type) and issubclass(annotation, Enum)):
+        return "enum"
+    if annotation is bool:
+        return "bool"
+    if annotation is int:
+        return "int"
+    return "str" if annotation is str else "other"
+
+
+# -- readable messages -------------------------------------------------------------------------
+def _row_error(err: ErrorDetails, model: type[pydantic.BaseModel], file: str,
+               row: int) -> RowError:
+    loc: tuple[int | str, ...] = tuple(err["loc"])
+    text_fields = getattr(model, "TEXT_FIELDS", ())
+    name = ".".join(str(part) for part in loc) if loc else "/".join(text_fields)
+    return RowError(file, row, name, _message(err, model, loc))
+
+
+def _message(err: ErrorDetails, model: type[pydantic.BaseModel],
+             loc: tuple[int | str, ...]) -> str:
+    kind = err["type"]
+    ctx: dict[str, object] = dict(err.get("ctx") or {})
+    if kind in ("less_than_equal", "greater_than_equal", "less_than", "greater_than"):
+        text = _bounds(model, str(loc[0])) if loc else str(err["msg"])
+    elif kind == "missing":
+        return "is required"
+    elif kind == "extra_forbidden":
+        return "is not a field of this kind of record"
+    elif kind == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
+    elif kind == "bool_parsing":
+        text = "must be yes or no (是/否, true/false, 1/0)"
+    elif kind in ("enum", "literal_error"):
+        text = f"must be one of {ctx.get('expected')}"
+    elif kind == "int_parsing" or kind == "int_from_float":
+        text = "must be a whole number"
+    elif kind == "string_pattern_mismatch":
+        text = "may hold only letters, digits, '_', '.', '-', ':' and '/'"
+    elif kind == "string_too_long":
+        return f"is longer than {ctx.get('max_length')} characters"
+    elif kind == "too_long":
+        return f"has more than {ctx.get('max_length')} items"
+    else:
+        text = str(err["msg"])
+    return f"{text} (got {_shown(err.get('input'))})"
+
+
+def _bounds(model: type[pydantic.BaseModel], name: str) -> str:
+    info = model.model_fields.get(name)
+    low = high = None
+    for item in info.metadata if info else ():
+        low = getattr(item, "ge", low)
+        high = getattr(item, "le", high)
+    if low is not None and high is not None:
+        return f"must be between {low} and {high}"
+    if low is not None:
+        return f"must be at least {low}"
+    return f"must be at most {high}" if high is not None else "is out of range"
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,1 @@
+"""Retrieval, fusion, ranking, explanation, expert affinity, assignment, batch and analytics."""

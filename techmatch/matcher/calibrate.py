@@ -1,0 +1,109 @@
+"""Confidence calibration (Platt scaling or isotonic regression) and its reliability table.
+
+Platt, "Probabilistic Outputs for Support Vector Machines", 1999: p = σ(a·s + b).
+Zadrozny & Elkan, "Transforming Classifier Scores into Accurate Multiclass Probability
+Estimates", KDD 2002: isotonic (monotone step) regression of labels on scores.
+Expected calibration error (Naeini et al., AAAI 2015): Σ_b (n_b / N) · |acc_b − conf_b|
+over equal-width confidence bins.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from techmatch.errors import ValidationError
+
+Method = Literal["platt", "isotonic"]
+METHODS: tuple[str, ...] = ("platt", "isotonic")
+
+
+class Calibrator(BaseModel):
+    """Maps a raw ranker score to a probability of relevance; JSON-serialisable."""
+
+    method: Method
+    a: float = 1.0
+    b: float = 0.0
+    x: list[float] = Field(default_factory=list, description="isotonic thresholds")
+    y: list[float] = Field(default_factory=list, description="isotonic values")
+
+    def apply(self, scores: np.ndarray) -> np.ndarray:
+        """Probabilities in [0, 1], same shape as `scores`, monotone non-decreasing in score."""
+        scores = np.asarray(scores, dtype=np.float64)
+        if self.method == "platt":
+            return 1.0 / (1.0 + np.exp(-(self.a * scores + self.b)))
+        if not self.x:
+            return np.full_like(scores, 0.5)
+        return np.clip(np.interp(scores, self.x, self.y), 0.0, 1.0)
+
+
+def fit_calibrator(scores: np.ndarray, labels: np.ndarray, *, method: str = "platt",
+                   seed: int = 0) -> Calibrator:
+    """Fit on (n,) raw scores and (n,) 0/1 labels; both classes must be present."""
+    if method not in METHODS:
+        raise ValidationError(f"unknown calibration {method!r}; valid: {', '.join(METHODS)}",
+                              field="calibration")
+    scores = np.asarray(scores, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.int64)
+    if len(set(labels.tolist())) < 2:
+        raise ValidationError("calibration needs both relevant and non-relevant pairs",
+                              field="labels")
+    if method == "platt":
+        from sklearn.linear_model import LogisticRegression
+
+        lr = LogisticRegression(C=1e4, random_state=seed, max_iter=1000)
+        lr.fit(scores.reshape(-1, 1), labels)
+        return Calibrator(method="platt", a=float(lr.coef_[0, 0]), b=float(lr.intercept_[0]))
+    from sklearn.isotonic import IsotonicRegression
+
+    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
+    iso.fit(scores, labels)
+    return Calibrator(method="isotonic", x=[float(v) for v in iso.X_thresholds_],
+                      y=[float(v) for v in iso.y_thresholds_])
+
+
+class ReliabilityBin(BaseModel):
+    """One confidence bin: [low, high), mean confidence, observed precision, pair count."""
+
+    low: float
+    high: float
+    confidence: float | None
+    precision: float | None
+    count: int
+
+
+class Reliability(BaseModel):
+    """Reliability table and expected calibration error of confidences against labels."""
+
+    bins: list[ReliabilityBin]
+    ece: float
+    pairs: int
+
+    def table(self) -> str:
+        lines = ["bin          conf   prec   count"]
+        for b in self.bins:
+            conf = f"{b.confidence:.3f}" if b.confidence is not None else "  -  "
+            prec = f"{b.precision:.3f}" if b.precision is not None else "  -  "
+            lines.append(f"[{b.low:.1f}, {b.high:.1f})  {conf}  {prec}  {b.count:6d}")
+        lines.append(f"ECE = {self.ece:.4f} over {self.pairs} pairs")
+        return "\n".join(lines)
+
+
+def reliability(confidence: np.ndarray, labels: np.ndarray, *, bins: int = 10) -> Reliability:
+    """Equal-width bins over [0, 1]; the last bin includes 1.0."""
+    confidence = np.clip(np.asarray(confidence, dtype=np.float64), 0.0, 1.0)
+    labels = np.asarray(labels, dtype=np.float64)
+    which = np.minimum((confidence * bins).astype(int), bins - 1)
+    out, ece, n = [], 0.0, len(confidence)
+    for b in range(bins):
+        mask = which == b
+        count = int(mask.sum())
+        conf = float(confidence[mask].mean()) if count else None
+        prec = float(labels[mask].mean()) if count else None
+        if count and conf is not None and prec is not None:
+            ece += count / n * abs(prec - conf)
+        out.append(ReliabilityBin(low=b / bins, high=(b + 1) / bins, confidence=conf,
+                                  precision=prec, count=count))
+    return Reliability(bins=out, ece=ece, pairs=n)

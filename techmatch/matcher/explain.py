@@ -1,0 +1,186 @@
+"""Explanations: matched terms located in the ORIGINAL texts, best sentence pair, contributions.
+
+Tokens are computed on normalised text (NFKC, traditional→simplified, lower case); to show
+them on the original text, each side is normalised character by character with a map from
+normalised position to original position, every found span is verified by normalising the
+original slice again, and spans that do not verify are dropped (never shown wrong).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from techmatch.indexers.encoders import Encoder
+from techmatch.indexers.ingest.normalize import normalize, to_simplified
+from techmatch.matcher.engine import Engine
+from techmatch.models.records import Expert
+from techmatch.models.results import Contribution, Explanation, Highlight, Hit
+
+if TYPE_CHECKING:
+    from techmatch.matcher.service import Scored
+
+MAX_TERMS = 12
+MAX_SPANS = 3
+MAX_SENTENCES = 8
+SENTENCE_HITS = 3  # hits whose best sentence pair is found with the encoder
+MAX_WORKS = 3
+_SENTENCE = re.compile(r"[^。！？；.!?;\n]+[。！？；.!?;]?")
+_ASCII_WORD = re.compile(r"[0-9a-z]")
+
+
+class NormalizedText:
+    """`text` normalised per character; `origin[i]` is the original index of normalised char i."""
+
+    def __init__(self, original: str) -> None:
+        chars: list[str] = []
+        origin: list[int] = []
+        for i, ch in enumerate(original):
+            for out in unicodedata.normalize("NFKC", ch).lower():
+                chars.append(out)
+                origin.append(i)
+        joined = "".join(chars)
+        simplified = to_simplified(joined)
+        if len(simplified) != len(joined):  # phrase conversion changed length: go char by char
+            simplified = "".join(c2 if len(c2 := to_simplified(c)) == 1 else c for c in joined)
+        self.original = original
+        self.text = simplified.lower()
+        self.origin = origin
+
+    def find(self, term: str, limit: int = MAX_SPANS) -> list[tuple[int, int]]:
+        """Up to `limit` verified (start, end) spans of `term` in the original text."""
+        spans: list[tuple[int, int]] = []
+        start = self.text.find(term)
+        while start >= 0 and len(spans) < limit:
+            end = start + len(term)
+            if _word_bounded(self.text, start, end, term):
+                span = (self.origin[start], self.origin[end - 1] + 1)
+                if normalize(self.original[span[0]:span[1]]) == term:
+                    spans.append(span)
+            start = self.text.find(term, start + 1)
+        return spans
+
+
+def _word_bounded(text: str, start: int, end: int, term: str) -> bool:
+    """ASCII words must not be cut out of longer words ('net' inside 'network')."""
+    if _ASCII_WORD.match(term[0]) and start > 0 and _ASCII_WORD.match(text[start - 1]):
+        return False
+    return not (_ASCII_WORD.match(term[-1]) and end < len(text)
+                and _ASCII_WORD.match(text[end]))
+
+
+def highlights(query: NormalizedText, record: NormalizedText,
+               terms: Sequence[str]) -> list[Highlight]:
+    """Shared terms (longest first) with their spans in both original texts."""
+    out = []
+    for term in sorted(set(terms), key=lambda t: (-len(t), t)):
+        q_spans = query.find(term)
+        r_spans = record.find(term) if q_spans else []
+        if q_spans and r_spans:
+            out.append(Highlight(term=term, query_spans=q_spans, record_spans=r_spans))
+        if len(out) >= MAX_TERMS:
+            break
+    return out
+
+
+def sentences(text: str, terms: Sequence[str] = ()) -> list[str]:
+    """Sentences of `text` split on 。！？；.!?; and newlines; at most MAX_SENTENCES, keeping
+    those that contain the most matched terms (ties: text order)."""
+    found = [m.group(0).strip() for m in _SENTENCE.finditer(text)]
+    found = [s for s in found if len(s) >= 2]
+    if len(found) <= MAX_SENTENCES:
+        return found
+    norm = [normalize(s) for s in found]
+    score = [sum(t in n for t in terms) for n in norm]
+    keep = sorted(range(len(found)), key=lambda i: (-score[i], i))[:MAX_SENTENCES]
+    return [found[i] for i in sorted(keep)]
+
+
+def best_sentence_pairs(encoder: Encoder, query_text: str, record_texts: Sequence[str],
+                        terms: Sequence[Sequence[str]]) -> list[tuple[str, str, float] | None]:
+    """For each record text, the (query sentence, record sentence, cosine) with the highest
+    cosine; all sentences are encoded in one call per side."""
+    q_sents = sentences(query_text, [t for ts in terms for t in ts])
+    r_sents = [sentences(text, ts) for text, ts in zip(record_texts, terms, strict=True)]
+    flat = [s for group in r_sents for s in group]
+    if not q_sents or not flat:
+        return [None] * len(record_texts)
+    q_vecs = encoder.encode_queries([normalize(s, lower=False) for s in q_sents])
+    r_vecs = encoder.encode_passages([normalize(s, lower=False) for s in flat])
+    sims = r_vecs @ q_vecs.T  # (len(flat), len(q_sents))
+    out: list[tuple[str, str, float] | None] = []
+    pos = 0
+    for group in r_sents:
+        if not group:
+            out.append(None)
+            continue
+        block = sims[pos:pos + len(group)]
+        r_i, q_i = np.unravel_index(int(np.argmax(block)), block.shape)
+        out.append((q_sents[int(q_i)], group[int(r_i)], float(block[r_i, q_i])))
+        pos += len(group)
+    return out
+
+
+def contributions(names: Sequence[str], values: Sequence[float],
+                  weights: Sequence[float]) -> list[Contribution]:
+    """weight × value per signal, largest absolute contribution first (ties by name)."""
+    items = [Contribution(name=n, value=float(v), weight=float(w), contribution=float(v * w))
+             for n, v, w in zip(names, values, weights, strict=True)]
+    return sorted(items, key=lambda c: (-abs(c.contribution), c.name))
+
+
+class Explainer:
+    """Builds the `Explanation` of each hit of a scored query (see module docstring)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def explain(self, scored: Scored, hits: Sequence[Hit], rows: Sequence[int]) -> None:
+        """Set `explanation` on `hits`; `rows[i]` is hit i's row in `scored.table`."""
+        q_text = NormalizedText(scored.query.text)
+        q_tokens = set(self.engine.tokenizer.tokens(scored.query.text))
+        records = [scored.records[h.id] for h in hits]
+        terms = [sorted(q_tokens & set(self.engine.tokenizer.tokens(r.text()))) for r in records]
+        top = min(SENTENCE_HITS, len(hits))
+        pairs = best_sentence_pairs(self.engine.encoder, scored.query.text,
+                                    [r.text() for r in records[:top]], terms[:top])
+        for i, (hit, rec, row) in enumerate(zip(hits, records, rows, strict=True)):
+            exp = Explanation(matched_terms=highlights(q_text, NormalizedText(rec.text()),
+                                                       terms[i]),
+                              contributions=self._contributions(scored, row))
+            if i < top and pairs[i] is not None:
+                exp.query_sentence, exp.record_sentence, exp.sentence_similarity = pairs[i]
+            if isinstance(rec, Expert):
+                exp.works = self._works(scored, rec)
+            if not scored.model.calibrated:
+                exp.notes.append("confidence is not calibrated: no trained ranker model")
+            if hit.duplicate_of:
+                exp.notes.append(f"near duplicate of {hit.duplicate_of}")
+            hit.explanation = exp
+
+    @staticmethod
+    def _contributions(scored: Scored, row: int) -> list[Contribution]:
+        model, table = scored.model, scored.table
+        values = [float(table.values[row, table.names.index(f)]) for f in model.features]
+        items = contributions(model.features, values, model.weights)
+        if scored.bonus:
+            region = float(table.column("region")[row])
+            items.append(Contribution(name="prefer_local", value=region, weight=scored.bonus,
+                                      contribution=region * scored.bonus))
+        return items
+
+    def _works(self, scored: Scored, expert: Expert) -> list[dict[str, object]]:
+        """The expert's best-matching works (hybrid score, then dense cosine)."""
+        works = scored.works
+        if works is None or not expert.works:
+            return []
+        order = sorted(expert.works, key=lambda w: (-works.hybrid.get(w, 0.0),
+                                                    -works.dense.get(w, 0.0), w))[:MAX_WORKS]
+        found = self.engine.store.get_many(order)
+        return [{"id": w, "title": found[w].display_title if w in found else "",
+                 "score": round(works.hybrid.get(w, 0.0), 4),
+                 "dense": round(works.dense.get(w, 0.0), 4)} for w in order]

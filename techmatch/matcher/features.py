@@ -1,0 +1,203 @@
+"""Ranking features per (query, candidate) pair: retrieval scores, overlap, facets, affinity.
+
+Every feature is a float in a small fixed range so that a linear model's contribution
+(weight × value) reads directly. Names per target kind are in `FEATURES`; signed facet
+agreements are +1 (agree), 0 (unknown on either side), −1 (disagree).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import numpy as np
+
+from techmatch.indexers.ingest.normalize import normalize
+from techmatch.models.records import Achievement, Expert, Record
+from techmatch.models.results import Ranking
+
+COMMON: tuple[str, ...] = ("fused", "lexical", "dense", "dense_gap", "term_coverage",
+                           "keyword_jaccard", "discipline", "industry", "region")
+FEATURES: dict[str, tuple[str, ...]] = {
+    "achievement": (*COMMON, "maturity", "recency"),
+    "need": (*COMMON, "recency"),
+    "expert": (*COMMON, "work_max", "work_mean", "work_dense_max", "capacity", "available"),
+}
+WORK_TOP_K = 3
+RECENCY_YEARS = 3.0
+CAPACITY_SCALE = 5.0
+_FACET_SPLIT = re.compile(r"[/、,，;；|]+")
+
+
+@dataclass
+class Query:
+    """What is asked: the original display text and, when the query is a record, the record."""
+
+    text: str
+    record: Record | None = None
+    id: str | None = None
+
+    @classmethod
+    def of(cls, value: str | Record) -> Query:
+        if isinstance(value, str):
+            return cls(text=value)
+        return cls(text=value.text(), record=value, id=value.id)
+
+
+@dataclass
+class WorkScores:
+    """Need→achievement evidence for experts: hybrid score per achievement (max-normalised)
+    and the dense cosine of every work of the candidate experts."""
+
+    hybrid: dict[str, float] = field(default_factory=dict)
+    dense: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class FeatureTable:
+    """Feature values for one query's candidates: `values` shape (len(ids), len(names))."""
+
+    ids: list[str]
+    names: tuple[str, ...]
+    values: np.ndarray
+
+    def column(self, name: str) -> np.ndarray:
+        return self.values[:, self.names.index(name)]
+
+    def row(self, i: int) -> dict[str, float]:
+        return {n: float(v) for n, v in zip(self.names, self.values[i], strict=True)}
+
+
+def facet_set(values: Sequence[str | None] | str | None) -> frozenset[str]:
+    """Normalised facet values; '化学/化学工程' counts as both parts."""
+    if values is None:
+        return frozenset()
+    items = [values] if isinstance(values, str) else list(values)
+    out = set()
+    for item in items:
+        if item:
+            out.update(p.strip() for p in _FACET_SPLIT.split(normalize(item)) if p.strip())
+    return frozenset(out)
+
+
+def disciplines(record: Record | None) -> frozenset[str]:
+    if isinstance(record, Expert):
+        return facet_set(record.disciplines)
+    return facet_set(getattr(record, "discipline", None))
+
+
+def industries(record: Record | None) -> frozenset[str]:
+    if isinstance(record, Expert):
+        return facet_set(record.industries)
+    return facet_set(getattr(record, "industry", None))
+
+
+def agreement(left: frozenset[str], right: frozenset[str]) -> float:
+    """+1 when the sets share a value, −1 when both are known and disjoint, 0 when unknown."""
+    if not left or not right:
+        return 0.0
+    return 1.0 if left & right else -1.0
+
+
+def region(query: Record | None, candidate: Record) -> float:
+    """Same city 1, same province 0.5, elsewhere or unknown 0."""
+    if query is None:
+        return 0.0
+    qc, cc = normalize(query.city or ""), normalize(candidate.city or "")
+    if qc and qc == cc:
+        return 1.0
+    qp, cp = normalize(query.province or ""), normalize(candidate.province or "")
+    return 0.5 if qp and qp == cp else 0.0
+
+
+def recency(record: Record, now: datetime) -> float:
+    """exp(−age / 3 years) of the last update (or creation); unknown dates give 0."""
+    stamp = record.updated_at or record.created_at
+    if stamp is None:
+        return 0.0
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=timezone.utc)
+    years = max((now - stamp).total_seconds(), 0.0) / (365.25 * 86400)
+    return math.exp(-years / RECENCY_YEARS)
+
+
+def jaccard(left: frozenset[str], right: frozenset[str]) -> float:
+    union = left | right
+    return len(left & right) / len(union) if union else 0.0
+
+
+def keyword_jaccard(query: Query, q_tokens: frozenset[str], candidate: Record,
+                    c_tokens: frozenset[str]) -> float:
+    """Jaccard on normalised keywords when both sides have keywords, else on token sets."""
+    q_kw = facet_set(query.record.keywords) if query.record is not None else frozenset()
+    c_kw = facet_set(candidate.keywords)
+    if q_kw and c_kw:
+        return jaccard(q_kw, c_kw)
+    return jaccard(q_tokens, c_tokens)
+
+
+def work_affinity(expert: Expert, works: WorkScores) -> tuple[float, float, float]:
+    """(max, mean of top-k, best dense cosine) over the expert's works."""
+    if not expert.works:
+        return 0.0, 0.0, 0.0
+    scores = sorted((works.hybrid.get(w, 0.0) for w in expert.works), reverse=True)
+    top = scores[:WORK_TOP_K]
+    dense = [works.dense[w] for w in expert.works if w in works.dense]
+    return scores[0], float(np.mean(top)), max(dense) if dense else 0.0
+
+
+def capacity(expert: Expert, load: Mapping[str, int]) -> float:
+    """Remaining capacity (capacity − current assignments) scaled to [0, 1]."""
+    remaining = max(expert.capacity - load.get(expert.id, 0), 0)
+    return min(remaining, CAPACITY_SCALE) / CAPACITY_SCALE
+
+
+def build_table(query: Query, q_tokens: frozenset[str], ranking: Ranking, kind: str,
+                records: Mapping[str, Record], tokens: Mapping[str, frozenset[str]],
+                dense: np.ndarray, *, works: WorkScores | None = None,
+                load: Mapping[str, int] | None = None,
+                now: datetime | None = None) -> FeatureTable:
+    """Features of every hit of `ranking` whose record is known; `dense` (n_hits,) cosines."""
+    names = FEATURES[kind]
+    now = now or datetime.now(timezone.utc)
+    hits = ranking.hits
+    max_fused = max((h.score for h in hits), default=0.0) or 1.0
+    max_lex = max((h.lexical.score or 0.0 for h in hits), default=0.0) or 1.0
+    max_dense = float(dense.max()) if dense.size else 0.0
+    q_disc, q_ind = disciplines(query.record), industries(query.record)
+    ids, rows = [], []
+    for hit, cos in zip(hits, dense, strict=True):
+        rec = records.get(hit.id)
+        if rec is None:
+            continue
+        c_tok = tokens.get(hit.id, frozenset())
+        row = {
+            "fused": hit.score / max_fused,
+            "lexical": (hit.lexical.score or 0.0) / max_lex,
+            "dense": float(cos),
+            "dense_gap": float(cos) - max_dense,
+            "term_coverage": len(q_tokens & c_tok) / len(q_tokens) if q_tokens else 0.0,
+            "keyword_jaccard": keyword_jaccard(query, q_tokens, rec, c_tok),
+            "discipline": agreement(q_disc, disciplines(rec)),
+            "industry": agreement(q_ind, industries(rec)),
+            "region": region(query.record, rec),
+            "recency": recency(rec, now),
+        }
+        if isinstance(rec, Achievement):
+            row["maturity"] = (rec.maturity or 0) / 9.0
+        if isinstance(rec, Expert):
+            row["work_max"], row["work_mean"], row["work_dense_max"] = work_affinity(
+                rec, works or WorkScores())
+            row["capacity"] = capacity(rec, load or {})
+            row["available"] = 1.0 if rec.available else 0.0
+        ids.append(hit.id)
+        rows.append([row.get(n, 0.0) for n in names])
+    values = np.array(rows, dtype=np.float64).reshape(len(ids), len(names))
+    return FeatureTable(ids=ids, names=names, values=values)
+
+
+__all__ = ["FEATURES", "FeatureTable", "Query", "WorkScores", "build_table",
+           "disciplines", "facet_set", "industries"]

@@ -1,0 +1,270 @@
+"""The ranking service: hybrid candidates → features → linear score → confidence → explanation.
+
+Build one `MatchService` per process from the shared `Engine` and inject it (HTTP API, batch,
+roadshow, assignment). Confidential needs are returned like any record: filtering them by
+role is the API's job (techmatch.api.visibility).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from techmatch.errors import ValidationError
+from techmatch.indexers.ingest.normalize import normalize
+from techmatch.matcher import experts as expert_mod
+from techmatch.matcher.duplicates import DEFAULT_THRESHOLD, mark_duplicates
+from techmatch.matcher.engine import Engine
+from techmatch.matcher.explain import Explainer
+from techmatch.matcher.features import FeatureTable, Query, WorkScores, build_table
+from techmatch.matcher.scorer import LinearModel, RankerModel, load_current
+from techmatch.models.records import Achievement, Expert, Need, Record
+from techmatch.models.results import Component, Filters, Hit, Ranking
+
+ROUTE_MESSAGE = "no good match — route to staff"
+PREFER_LOCAL_BONUS = 0.15
+_TARGETS = ("achievement", "expert", "need")
+
+
+@dataclass
+class Scored:
+    """One query's candidates, features and scores before hits are built."""
+
+    query: Query
+    ranking: Ranking
+    table: FeatureTable
+    model: LinearModel
+    raw: np.ndarray
+    final: np.ndarray
+    confidence: np.ndarray
+    vectors: np.ndarray
+    records: dict[str, Record]
+    works: WorkScores | None
+    bonus: float
+
+
+class MatchService:
+    """Ranks achievements / experts for needs, needs for achievements, and free text."""
+
+    def __init__(self, engine: Engine, *, model: RankerModel | None = None,
+                 depth: int = 50, work_depth: int = 200) -> None:
+        self.engine = engine
+        self.model = model if model is not None else (load_current(engine.settings.home)
+                                                      or RankerModel())
+        self.depth = depth
+        self.work_depth = work_depth
+        self.load: dict[str, int] = {}  # expert id → current assignments (set by assignment)
+        self.duplicate_threshold = DEFAULT_THRESHOLD
+        self.explainer = Explainer(engine)
+        self._works = expert_mod.WorkIndex(engine)
+        self._tokens: dict[str, frozenset[str]] = {}
+
+    # -- public API ------------------------------------------------------------------------
+    def search(self, text: str, *, kind: str, k: int = 10, mode: str | None = None,
+               filters: Filters | None = None, explain: bool = True) -> Ranking:
+        """Free text → records of `kind`."""
+        return self._rank([Query.of(text)], _target(kind), k=k, mode=mode, filters=filters,
+                          explain=explain)[0]
+
+    def match_need(self, need: str | Need, *, target: Literal["achievement", "expert"],
+                   k: int = 10, filters: Filters | None = None, explain: bool = True,
+                   prefer_local: bool = False, require_local: bool = False) -> Ranking:
+        """A need (id or record) → achievements or experts."""
+        record = self._resolve(need, "need")
+        if target not in ("achievement", "expert"):
+            raise ValidationError(f"unknown target {target!r}; valid: achievement, expert",
+                                  field="target")
+        if require_local:
+            filters = local_filters(record, filters)
+        return self._rank([Query.of(record)], target, k=k, filters=filters, explain=explain,
+                          prefer_local=prefer_local)[0]
+
+    def match_achievement(self, achievement: str | Achievement, *, k: int = 10,
+                          filters: Filters | None = None, explain: bool = True) -> Ranking:
+        """An achievement (id or record) → the needs (enterprises) that would want it."""
+        record = self._resolve(achievement, "achievement")
+        return self._rank([Query.of(record)], "need", k=k, filters=filters, explain=explain)[0]
+
+    def match_many(self, needs: Sequence[Need], *, target: str, k: int = 10,
+                   filters: Filters | None = None, explain: bool = True) -> list[Ranking]:
+        """Many needs at once: query texts encoded once, retrieval batched."""
+        return self._rank([Query.of(n) for n in needs], _target(target), k=k, filters=filters,
+                          explain=explain)
+
+    def score_pairs(self, needs: Sequence[Need], candidates: Sequence[Record], *,
+                    target: str) -> np.ndarray:
+        """(len(needs), len(candidates)) confidences in [0, 1] for every pair."""
+        target = _target(target)
+        extra = {c.id: c for c in candidates}
+        scored = self._score([Query.of(n) for n in needs], target, filters=None, mode=None,
+                             depth=self.work_depth, extra=extra)
+        out = np.zeros((len(needs), len(candidates)), dtype=np.float64)
+        for i, s in enumerate(scored):
+            pos = {rid: j for j, rid in enumerate(s.table.ids)}
+            for j, cand in enumerate(candidates):
+                if cand.id in pos:
+                    out[i, j] = s.confidence[pos[cand.id]]
+        return out
+
+    def feature_tables(self, queries: Sequence[Query], *, target: str,
+                       depth: int | None = None) -> list[FeatureTable]:
+        """Features of each query's retrieved candidates (what `train_ranker` learns from)."""
+        scored = self._score(queries, _target(target), filters=None, mode=None,
+                             depth=depth or self.depth)
+        return [s.table for s in scored]
+
+    def tokens(self, text: str) -> frozenset[str]:
+        """Token set of a text (cached: candidate texts recur across queries)."""
+        found = self._tokens.get(text)
+        if found is None:
+            if len(self._tokens) > 200_000:
+                self._tokens.clear()
+            found = frozenset(self.engine.tokenizer.tokens(text))
+            self._tokens[text] = found
+        return found
+
+    # -- pipeline --------------------------------------------------------------------------
+    def _resolve(self, value: str | Record, kind: str) -> Record:
+        if isinstance(value, str):
+            return self.engine.store.get(value, kind)
+        if value.kind != kind:
+            raise ValidationError(f"expected a {kind}, got a {value.kind}", field="kind")
+        return value
+
+    def _rank(self, queries: Sequence[Query], target: str, *, k: int, mode: str | None = None,
+              filters: Filters | None = None, explain: bool = True,
+              prefer_local: bool = False) -> list[Ranking]:
+        if k < 1:
+            raise ValidationError("must be >= 1", field="k")
+        scored = self._score(queries, target, filters=filters, mode=mode,
+                             depth=max(k, self.depth), prefer_local=prefer_local)
+        return [self._ranking(s, target, k, explain) for s in scored]
+
+    def _score(self, queries: Sequence[Query], target: str, *, filters: Filters | None,
+               mode: str | None, depth: int, prefer_local: bool = False,
+               extra: Mapping[str, Record] | None = None) -> list[Scored]:
+        texts = [q.text for q in queries]
+        qvecs = self.engine.encoder.encode_queries([normalize(t, lower=False) for t in texts])
+        rankings = self.engine.retriever().search_many(texts, kind=target, k=depth, mode=mode,
+                                                       filters=filters, vectors=qvecs)
+        work_rankings = (expert_mod.achievement_rankings(self.engine, texts, qvecs,
+                                                         self.work_depth)
+                         if target == "expert" else None)
+        out = []
+        for i, (query, ranking) in enumerate(zip(queries, rankings, strict=True)):
+            ranking.query_id = query.id
+            hybrid = None
+            if work_rankings is not None:
+                hybrid = expert_mod.hybrid_scores(work_rankings[i])
+                pool = expert_mod.owner_pool(self.engine, work_rankings[i], self._works)
+                _extend(ranking, pool, target)
+            if extra:
+                _extend(ranking, list(extra), target)
+            out.append(self._features(query, ranking, target, qvecs[i], filters, hybrid,
+                                      extra or {}, prefer_local))
+        return out
+
+    def _features(self, query: Query, ranking: Ranking, target: str, qvec: np.ndarray,
+                  filters: Filters | None, hybrid: dict[str, float] | None,
+                  extra: Mapping[str, Record], prefer_local: bool) -> Scored:
+        ids = [h.id for h in ranking.hits]
+        records: dict[str, Record] = dict(self.engine.store.get_many(ids))
+        records.update({rid: rec for rid, rec in extra.items() if rec.kind == target})
+        ranking.hits = [h for h in ranking.hits if h.id in records
+                        and (h.lexical.rank or h.dense.rank or h.id in extra
+                             or passes(records[h.id], filters))]
+        vectors = self._vectors(target, [h.id for h in ranking.hits], records)
+        cos = vectors @ qvec if len(vectors) else np.zeros(0)
+        works = None
+        if hybrid is not None:
+            team = [r for r in records.values() if isinstance(r, Expert)]
+            works = expert_mod.work_scores(self.engine, hybrid, team, qvec)
+        tokens = {rid: self.tokens(rec.text()) for rid, rec in records.items()}
+        table = build_table(query, self.tokens(query.text), ranking, target, records, tokens,
+                            cos, works=works, load=self.load)
+        model = self.model.for_kind(target)
+        raw = model.score(table.values, table.names)
+        bonus = PREFER_LOCAL_BONUS if prefer_local else 0.0
+        final = raw + bonus * table.column("region")
+        keep = {rid: j for j, rid in enumerate(h.id for h in ranking.hits)}
+        vectors = vectors[[keep[rid] for rid in table.ids]] if len(table.ids) else vectors[:0]
+        return Scored(query, ranking, table, model, raw, final, model.confidence(raw),
+                      vectors, records, works, bonus)
+
+    def _vectors(self, kind: str, ids: list[str], records: Mapping[str, Record]) -> np.ndarray:
+        """Index vectors (len(ids), dim); records missing from the index are encoded."""
+        vecs = self.engine.index(kind).vectors(ids).astype(np.float32, copy=True)
+        missing = [i for i in range(len(ids)) if not np.any(vecs[i])]
+        if missing:
+            texts = [normalize(records[ids[i]].text(), lower=False) for i in missing]
+            vecs[missing] = self.engine.encoder.encode_passages(texts)
+        return vecs
+
+    def _ranking(self, s: Scored, target: str, k: int, explain: bool) -> Ranking:
+        order = sorted(range(len(s.table.ids)), key=lambda j: (-s.final[j], s.table.ids[j]))
+        order = order[:k]
+        by_id = {h.id: h for h in s.ranking.hits}
+        hits = []
+        for rank, j in enumerate(order, 1):
+            rid = s.table.ids[j]
+            src = by_id[rid]
+            rec = s.records[rid]
+            hits.append(Hit(id=rid, kind=target, score=float(s.final[j]), rank=rank,
+                            title=rec.display_title, lexical=src.lexical, dense=src.dense,
+                            confidence=float(s.confidence[j]),
+                            record=rec.model_dump(mode="json")))
+        mark_duplicates(hits, s.vectors[order], threshold=self.duplicate_threshold)
+        if explain and hits:
+            self.explainer.explain(s, hits, order)
+        best = hits[0].confidence if hits else 0.0
+        routed = best is None or best < self.engine.settings.confidence_threshold
+        return Ranking(query_id=s.query.id, kind=target, mode=s.ranking.mode, hits=hits,
+                       generation=s.ranking.generation, routed_to_staff=routed,
+                       message=ROUTE_MESSAGE if routed else None)
+
+
+def _target(kind: str) -> str:
+    if kind not in _TARGETS:
+        raise ValidationError(f"unknown kind {kind!r}; valid: {', '.join(_TARGETS)}",
+                              field="kind")
+    return kind
+
+
+def _extend(ranking: Ranking, ids: Sequence[str], kind: str) -> None:
+    """Add candidates that retrieval did not return, with empty components and score 0."""
+    have = {h.id for h in ranking.hits}
+    for rid in ids:
+        if rid not in have:
+            have.add(rid)
+            ranking.hits.append(Hit(id=rid, kind=kind, score=0.0, rank=len(ranking.hits) + 1,
+                                    lexical=Component(), dense=Component()))
+
+
+def passes(record: Record, filters: Filters | None) -> bool:
+    """True when `record` satisfies `filters` (same normalisation as the index facets)."""
+    if filters is None:
+        return True
+    if filters.exclude_ids and record.id in filters.exclude_ids:
+        return False
+    facets = record.facets()
+    for name, values in filters.facet_items():
+        value = facets.get(name)
+        if value is None or normalize(value) not in {normalize(v) for v in values}:
+            return False
+    return True
+
+
+def local_filters(need: Record, filters: Filters | None) -> Filters:
+    """`filters` narrowed to the need's city (or province when the city is unknown)."""
+    data = filters.model_dump() if filters is not None else {}
+    if need.city:
+        data["city"] = [need.city]
+    elif need.province:
+        data["province"] = [need.province]
+    else:
+        raise ValidationError("require_local needs the need's city or province",
+                              field="require_local")
+    return Filters.model_validate(data)

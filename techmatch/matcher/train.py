@@ -1,0 +1,202 @@
+"""Fit the linear ranker on labelled pairs (qrels or feedback) and calibrate its confidence.
+
+Rows are the retrieved candidates of every labelled query: positives are pairs with grade > 0,
+negatives are pairs graded 0 plus up to `negatives` retrieved-but-unlabelled candidates per
+query, chosen by a seeded hash (deterministic). Queries are split by a seeded hash: a
+`holdout` share is kept out of fitting and reports the reliability table; on the rest a
+class-balanced logistic regression is fitted on standardised features (weights are stored
+back in raw feature units, so weight × value is each signal's contribution) and the
+calibrator is fitted on out-of-fold scores (grouped by query).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from techmatch.errors import ValidationError
+from techmatch.matcher.calibrate import Calibrator, fit_calibrator, reliability
+from techmatch.matcher.engine import Engine
+from techmatch.matcher.features import Query
+from techmatch.matcher.scorer import LinearModel, RankerModel
+from techmatch.matcher.service import MatchService
+from techmatch.models.records import Need, Record
+
+log = logging.getLogger(__name__)
+Qrels = dict[str, dict[str, int]]
+CHUNK = 128
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    calibration: str = "platt"
+    seed: int = 0
+    negatives: int = 20
+    holdout: float = 0.2
+    depth: int = 50
+    folds: int = 5
+    c: float = 1.0
+
+
+@dataclass
+class PairRows:
+    """Training rows: x (n, F), y (n,), the query of each row, feature names."""
+
+    names: tuple[str, ...]
+    x: list[np.ndarray] = field(default_factory=list)
+    y: list[np.ndarray] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        x = np.vstack(self.x) if self.x else np.zeros((0, len(self.names)))
+        y = np.concatenate(self.y) if self.y else np.zeros(0)
+        return x, y.astype(np.int64), np.array(self.groups)
+
+
+def _hash01(seed: int, *parts: str) -> float:
+    digest = hashlib.blake2b("\0".join((str(seed), *parts)).encode("utf-8"), digest_size=8)
+    return int.from_bytes(digest.digest(), "little") / 2.0 ** 64
+
+
+def split_queries(query_ids: Sequence[str], share: float, *, seed: int = 0,
+                  salt: str = "split") -> tuple[list[str], list[str]]:
+    """(kept, held out): each id is held out when its seeded hash < share (deterministic)."""
+    held = sorted(q for q in query_ids if _hash01(seed, salt, q) < share)
+    held_set = set(held)
+    return sorted(q for q in query_ids if q not in held_set), held
+
+
+def needs_from_queries(texts: Mapping[str, str],
+                       meta: Mapping[str, Mapping[str, object]] | None = None) -> dict[str, Need]:
+    """BEIR queries as Need records (text → description, metadata discipline/industry kept)."""
+    out = {}
+    for qid, text in texts.items():
+        m = (meta or {}).get(qid, {})
+        out[qid] = Need(id=qid, description=text,
+                        discipline=str(m["discipline"]) if m.get("discipline") else None,
+                        industry=str(m["industry"]) if m.get("industry") else None)
+    return out
+
+
+def collect_rows(service: MatchService, qrels: Qrels, queries: Mapping[str, Record],
+                 target: str, opts: TrainOptions) -> PairRows:
+    """Feature rows of every labelled query's retrieved candidates (see module docstring)."""
+    rows: PairRows | None = None
+    qids = sorted(q for q in qrels if q in queries)
+    for start in range(0, len(qids), CHUNK):
+        chunk = qids[start:start + CHUNK]
+        tables = service.feature_tables([Query.of(queries[q]) for q in chunk], target=target,
+                                        depth=opts.depth)
+        for qid, table in zip(chunk, tables, strict=True):
+            rows = rows or PairRows(names=table.names)
+            labels = qrels[qid]
+            unlabelled = sorted((c for c in table.ids if c not in labels),
+                                key=lambda c, q=qid: _hash01(opts.seed, "neg", q, c))
+            chosen = set(unlabelled[:opts.negatives])
+            keep = [i for i, c in enumerate(table.ids) if c in labels or c in chosen]
+            if not keep:
+                continue
+            rows.x.append(table.values[keep])
+            rows.y.append(np.array([1 if labels.get(table.ids[i], 0) > 0 else 0
+                                    for i in keep]))
+            rows.groups.extend([qid] * len(keep))
+    if rows is None:
+        raise ValidationError(f"no labelled query for target {target!r} could be ranked",
+                              field="qrels")
+    return rows
+
+
+def fit_linear(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], kind: str,
+               opts: TrainOptions) -> LinearModel:
+    """Class-balanced logistic regression on standardised features, unfolded to raw units."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean = x.mean(axis=0)
+    std = x.std(axis=0)
+    std = np.where(std < 1e-9, 1.0, std)
+    lr = LogisticRegression(C=opts.c, class_weight="balanced", random_state=opts.seed,
+                            max_iter=5000)
+    lr.fit((x - mean) / std, y)
+    coef = lr.coef_[0] / std
+    intercept = float(lr.intercept_[0] - np.sum(lr.coef_[0] * mean / std))
+    return LinearModel(kind=kind, features=list(names), weights=[float(w) for w in coef],
+                       intercept=intercept)
+
+
+def out_of_fold_scores(x: np.ndarray, y: np.ndarray, groups: np.ndarray, names: tuple[str, ...],
+                       kind: str, opts: TrainOptions) -> np.ndarray:
+    """Scores of each row from a model fitted without its query (grouped k-fold)."""
+    unique = sorted(set(groups.tolist()))
+    fold = {q: int(_hash01(opts.seed, "fold", q) * opts.folds) for q in unique}
+    which = np.array([fold[g] for g in groups])
+    out = np.zeros(len(y))
+    for f in range(opts.folds):
+        test = which == f
+        train = ~test
+        if not test.any() or len(set(y[train].tolist())) < 2:
+            continue
+        out[test] = fit_linear(x[train], y[train], names, kind, opts).score(x[test], names)
+    return out
+
+
+def train_kind(service: MatchService, qrels: Qrels, queries: Mapping[str, Record], target: str,
+               opts: TrainOptions) -> LinearModel:
+    """One target kind: fit, calibrate out-of-fold, report reliability on held-out queries."""
+    rows = collect_rows(service, qrels, queries, target, opts)
+    x, y, groups = rows.arrays()
+    kept, held = split_queries(sorted(set(groups.tolist())), opts.holdout, seed=opts.seed)
+    fit_mask = np.isin(groups, kept)
+    if len(set(y[fit_mask].tolist())) < 2:
+        raise ValidationError(f"{target}: labels need both relevant (grade > 0) and "
+                              f"non-relevant pairs among the training queries", field="qrels")
+    model = fit_linear(x[fit_mask], y[fit_mask], rows.names, target, opts)
+    oof = out_of_fold_scores(x[fit_mask], y[fit_mask], groups[fit_mask], rows.names, target,
+                             opts)
+    model.calibrator = fit_calibrator(oof, y[fit_mask], method=opts.calibration,
+                                      seed=opts.seed)
+    model.metrics = {"pairs": int(fit_mask.sum()), "positives": int(y[fit_mask].sum()),
+                     "queries": len(kept), "heldout_queries": len(held)}
+    if held:
+        held_mask = ~fit_mask
+        conf = model.confidence(model.score(x[held_mask], rows.names))
+        model.metrics["reliability"] = reliability(conf, y[held_mask]).model_dump()
+    return model
+
+
+def train_ranker(engine: Engine, qrels: Qrels, *, queries: Mapping[str, Record] | None = None,
+                 options: TrainOptions | None = None,
+                 base: RankerModel | None = None, source: str = "qrels") -> RankerModel:
+    """A RankerModel trained per target kind found in `qrels` (query id → candidate → grade).
+
+    Queries are looked up in `queries`, then in the store; candidate kinds come from the store.
+    Kinds without labels keep `base`'s model (or the default weights).
+    """
+    opts = options or TrainOptions()
+    service = MatchService(engine, model=RankerModel(), depth=opts.depth)
+    known = dict(queries or {})
+    missing = [q for q in qrels if q not in known]
+    known.update(engine.store.get_many(missing))
+    by_kind: dict[str, Qrels] = {}
+    cands = engine.store.get_many({c for docs in qrels.values() for c in docs})
+    for qid, docs in qrels.items():
+        for cid, grade in docs.items():
+            if qid in known and cid in cands:
+                by_kind.setdefault(cands[cid].kind, {}).setdefault(qid, {})[cid] = grade
+    if not by_kind:
+        raise ValidationError("no labelled pair has both its query and its candidate in the "
+                              "store", field="qrels")
+    model = RankerModel(models=dict(base.models) if base else {})
+    model.trained_on = {"source": source, "seed": opts.seed, "calibration": opts.calibration,
+                        "negatives": opts.negatives, "depth": opts.depth,
+                        "holdout": opts.holdout, "kinds": sorted(by_kind)}
+    for kind, labels in sorted(by_kind.items()):
+        log.info("training %s ranker on %d queries", kind, len(labels))
+        model.models[kind] = train_kind(service, labels, known, kind, opts)
+    return model
+
+
+__all__ = ["Calibrator", "TrainOptions", "needs_from_queries", "split_queries", "train_ranker"]

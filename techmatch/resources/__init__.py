@@ -1,0 +1,1 @@
+"""Bundled domain dictionary and stopword list."""

@@ -1,0 +1,191 @@
+"""Contract every `Index` backend must meet; backends subclass `IndexContract` in their own file.
+
+Dense-dependent tests have `dense` in their names so a lexical-only run can skip them. The
+`FakeEncoder` (hash-seeded unit vectors) keeps these tests fast; the real e5 encoder is
+exercised in tests/indexers/test_embedded.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from techmatch.config import Settings
+from techmatch.indexers.base import Index
+from techmatch.indexers.factory import open_index, sync_index
+from techmatch.indexers.store import Store
+from techmatch.indexers.tokenize import Tokenizer
+from techmatch.models.records import Achievement
+from techmatch.models.results import Filters
+
+
+class FakeEncoder:
+    """Deterministic unit vectors seeded by the text's hash; dim 16. Tests only."""
+
+    id = "fake-hash-16"
+    dim = 16
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            seed = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
+            row = np.random.default_rng(seed).standard_normal(self.dim)
+            out[i] = row / np.linalg.norm(row)
+        return out
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+
+def _ach(rid: str, title: str, abstract: str, city: str, industry: str,
+         kind: str = "patent") -> Achievement:
+    return Achievement(id=rid, title=title, abstract=abstract, city=city, province="江苏",
+                       industry=industry, type=kind)
+
+
+def contract_records() -> list[Achievement]:
+    """A dozen achievements: eight strong 锂电池 matches in 苏州, weaker ones in 深圳."""
+    strong = [_ach(f"su-{i:02d}", f"锂电池正极材料制备方法{i}",
+                   "一种锂电池正极材料，提高锂电池正极材料的循环寿命和锂电池能量密度", "苏州",
+                   "新能源") for i in range(8)]
+    weak = [_ach(f"sz-{i:02d}", f"智能制造产线改造{i}",
+                 "面向电子装配的产线改造方案，兼顾设备联网与质量追溯，也适用于锂电池模组装配",
+                 "深圳", "智能制造", kind="technology") for i in range(3)]
+    other = [_ach("gx-00", "光伏组件清洗机器人", "光伏电站组件自动清洗，节水降本", "南京",
+                  "新能源", kind="technology")]
+    return strong + weak + other
+
+
+class Harness:
+    """Store + backend under test: load records, delete, and reopen the current index."""
+
+    def __init__(self, settings: Settings, tokenizer: Tokenizer) -> None:
+        self.settings = settings
+        self.tokenizer = tokenizer
+        self.encoder = FakeEncoder()
+        self.store = Store(Path(settings.home) / "store.sqlite")
+
+    def sync(self) -> Index:
+        sync_index(self.settings, "achievement", self.store, encoder=self.encoder,
+                   tokenizer=self.tokenizer)
+        return open_index(self.settings, "achievement", encoder=self.encoder,
+                          tokenizer=self.tokenizer)
+
+    def load(self, records: Sequence[Achievement]) -> Index:
+        self.store.upsert(list(records))
+        return self.sync()
+
+    def delete(self, rid: str) -> Index:
+        self.store.delete(rid)
+        return self.sync()
+
+    def tokens(self, text: str) -> list[str]:
+        return self.tokenizer.tokens(text)
+
+
+class IndexContract:
+    """Behaviour shared by every backend. Override `settings()` to select the backend."""
+
+    def settings(self, home: Path) -> Settings:
+        return Settings(home=home, threads=1)
+
+    @pytest.fixture(scope="class")
+    def tokenizer(self) -> Tokenizer:
+        return Tokenizer()
+
+    @pytest.fixture
+    def harness(self, tmp_path: Path, tokenizer: Tokenizer) -> Harness:
+        return Harness(self.settings(tmp_path / "home"), tokenizer)
+
+    @pytest.fixture
+    def index(self, harness: Harness) -> Index:
+        return harness.load(contract_records())
+
+    def test_count_and_has(self, index: Index) -> None:
+        assert index.count() == 12
+        assert index.has("su-03") and index.has("gx-00")
+
+    def test_lexical_order(self, harness: Harness, index: Index) -> None:
+        found = index.search_lexical(harness.tokens("锂电池 正极材料"), k=20)
+        assert set(found.ids[:8]) == {f"su-{i:02d}" for i in range(8)}
+        assert set(found.ids[8:]) == {"sz-00", "sz-01", "sz-02"}
+        assert list(found.scores) == sorted(found.scores, reverse=True)
+        assert "gx-00" not in found.ids
+
+    def test_lexical_ties_broken_by_id(self, harness: Harness, index: Index) -> None:
+        found = index.search_lexical(harness.tokens("产线改造"), k=10)
+        assert found.ids == ["sz-00", "sz-01", "sz-02"]
+
+    def test_lexical_filters_inside_retrieval(self, harness: Harness, index: Index) -> None:
+        tokens = harness.tokens("锂电池 正极材料")
+        found = index.search_lexical(tokens, k=3, filters=Filters(city=["深圳"]))
+        assert sorted(found.ids) == ["sz-00", "sz-01", "sz-02"]
+
+    def test_lexical_filter_values_are_normalised(self, harness: Harness, index: Index) -> None:
+        found = index.search_lexical(harness.tokens("锂电池"), k=20,
+                                     filters=Filters(city=["蘇州"], type=["patent"]))
+        assert sorted(found.ids) == [f"su-{i:02d}" for i in range(8)]
+
+    def test_lexical_exclude_ids(self, harness: Harness, index: Index) -> None:
+        found = index.search_lexical(harness.tokens("产线改造"), k=10,
+                                     filters=Filters(exclude_ids=["sz-01", "unknown"]))
+        assert found.ids == ["sz-00", "sz-02"]
+
+    def test_lexical_unknown_filter_value_and_empty_query(self, harness: Harness,
+                                                          index: Index) -> None:
+        none = index.search_lexical(harness.tokens("锂电池"), k=5,
+                                    filters=Filters(city=["拉萨"]))
+        assert none.ids == []
+        assert index.search_lexical([], k=5).ids == []
+        assert index.search_lexical(["从未出现的词"], k=5).ids == []
+
+    def test_delete_removes_doc(self, harness: Harness, index: Index) -> None:
+        after = harness.delete("su-02")
+        assert after.count() == 11 and not after.has("su-02")
+        found = after.search_lexical(harness.tokens("锂电池 正极材料"), k=20)
+        assert "su-02" not in found.ids and len(found.ids) == 10
+
+    def test_upsert_changes_doc(self, harness: Harness, index: Index) -> None:
+        changed = _ach("gx-00", "氢燃料电池催化剂", "低铂催化剂用于氢燃料电池电堆", "南京",
+                       "新能源")
+        after = harness.load([changed])
+        assert after.count() == 12
+        assert after.search_lexical(harness.tokens("催化剂"), k=5).ids == ["gx-00"]
+        assert after.search_lexical(harness.tokens("光伏"), k=5).ids == []
+
+    def test_unknown_ids(self, index: Index) -> None:
+        assert not index.has("no-such-id")
+
+    def test_dense_self_is_top1(self, index: Index) -> None:
+        ids = [r.id for r in contract_records()]
+        vectors = index.vectors(ids)
+        results = index.search_dense_batch(vectors, k=3)
+        assert [r.ids[0] for r in results] == ids
+        assert all(abs(float(r.scores[0]) - 1.0) < 1e-4 for r in results)
+
+    def test_dense_filters_inside_retrieval(self, index: Index) -> None:
+        query = index.vectors(["su-00"])[0]
+        found = index.search_dense(query, k=3, filters=Filters(city=["深圳"]))
+        assert sorted(found.ids) == ["sz-00", "sz-01", "sz-02"]
+        excluded = index.search_dense(query, k=12, filters=Filters(exclude_ids=["su-00"]))
+        assert "su-00" not in excluded.ids and len(excluded.ids) == 11
+
+    def test_dense_unknown_ids_give_zero_rows(self, index: Index) -> None:
+        vectors = index.vectors(["no-such-id", "su-01"])
+        assert not vectors[0].any() and abs(float(np.linalg.norm(vectors[1])) - 1.0) < 1e-4
+
+    def test_dense_delete_and_upsert(self, harness: Harness, index: Index) -> None:
+        old = index.vectors(["gx-00"])[0]
+        after = harness.delete("su-00")
+        assert "su-00" not in after.search_dense(old, k=12).ids
+        changed = _ach("gx-00", "氢燃料电池催化剂", "低铂催化剂", "南京", "新能源")
+        after = harness.load([changed])
+        assert not np.allclose(after.vectors(["gx-00"])[0], old)
+        assert after.search_dense(after.vectors(["gx-00"])[0], k=1).ids == ["gx-00"]

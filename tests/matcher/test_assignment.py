@@ -1,0 +1,353 @@
+"""Assignment: brute-force optimum on small instances, invariants, diagnostics and why-not."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pydantic
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from techmatch.errors import InfeasibleError, ValidationError
+from techmatch.matcher.assignment import (
+    Assignment,
+    AssignmentProblem,
+    Constraints,
+    Reason,
+    Status,
+    assign,
+    encode,
+    why_not,
+)
+from techmatch.models.records import Expert, Need
+
+# ---------------------------------------------------------------- helpers
+
+
+def need(i: int | str, **kw: object) -> Need:
+    nid = i if isinstance(i, str) else f"n{i}"
+    return Need(id=nid, title=f"need {nid}", enterprise=kw.pop("enterprise", f"ent-{nid}"), **kw)
+
+
+def expert(j: int | str, **kw: object) -> Expert:
+    eid = j if isinstance(j, str) else f"e{j}"
+    return Expert(id=eid, name=f"expert {eid}", organization=kw.pop("organization", f"org-{eid}"),
+                  **kw)
+
+
+def brute_force(problem: AssignmentProblem, objective: str = "total") -> float | None:
+    """Best total score over every feasible 0/1 assignment (None = infeasible)."""
+    n, m = problem.scores.shape
+    ok = problem.allowed
+    rows, cols = np.nonzero(ok)
+    k = len(rows)
+    assert k <= 16, "brute force is for tiny instances"
+    bits = ((np.arange(2**k)[:, None] >> np.arange(k)) & 1).astype(float)
+    to_need = np.zeros((k, n))
+    to_need[np.arange(k), rows] = 1
+    to_expert = np.zeros((k, m))
+    to_expert[np.arange(k), cols] = 1
+    counts, loads = bits @ to_need, bits @ to_expert
+    feasible = ((counts >= problem.need_min) & (counts <= problem.need_max)).all(axis=1)
+    feasible &= (loads <= problem.capacity).all(axis=1)
+    for quota in problem.quotas:
+        feasible &= (counts[:, quota.members] > 0).sum(axis=1) >= quota.minimum
+    if not feasible.any():
+        return None
+    need_scores = bits @ (to_need * problem.scores[rows, cols][:, None])
+    totals = need_scores.sum(axis=1)
+    if objective == "fairness":
+        must = problem.need_min >= 1
+        if must.any():
+            worst = need_scores[:, must].min(axis=1)
+            best_worst = worst[feasible].max()
+            feasible &= worst >= best_worst - 1e-6
+    return float(totals[feasible].max())
+
+
+def check_feasible(problem: AssignmentProblem, result: Assignment) -> None:
+    """Every hard constraint holds on the returned pairs (independent of the solver)."""
+    chosen = np.zeros(problem.scores.shape, dtype=bool)
+    for pair in result.pairs:
+        chosen[problem.need_index(pair.need_id), problem.expert_index(pair.expert_id)] = True
+    assert not (chosen & ~problem.allowed).any(), "a forbidden pair was chosen"
+    counts, loads = chosen.sum(axis=1), chosen.sum(axis=0)
+    assert (counts >= problem.need_min).all() and (counts <= problem.need_max).all()
+    assert (loads <= problem.capacity).all()
+    for quota in problem.quotas:
+        assert (counts[quota.members] > 0).sum() >= quota.minimum
+    for i, n in enumerate(problem.needs):  # record-level conflicts, re-derived from records
+        for j in np.flatnonzero(chosen[i]):
+            e = problem.experts[j]
+            assert e.available and e.organization != n.enterprise
+            assert n.enterprise not in e.exclusions
+
+
+def random_instance(seed: int, n: int, m: int, quotas: bool = True) -> AssignmentProblem:
+    rng = np.random.default_rng(seed)
+    provinces = ["湖北", "湖南"]
+    needs = [need(i, enterprise=f"ent{rng.integers(3)}", city=["武汉", "宜昌"][i % 2],
+                  industry=["新能源", "医药"][int(rng.integers(2))],
+                  province=provinces[int(rng.integers(2))]) for i in range(n)]
+    experts = [expert(j, organization=f"ent{rng.integers(6)}", capacity=int(rng.integers(0, 4)),
+                      available=bool(rng.random() > 0.1), province=provinces[int(rng.integers(2))],
+                      exclusions=[f"ent{rng.integers(3)}"] if rng.random() < 0.3 else [])
+               for j in range(m)]
+    scores = np.round(rng.random((n, m)), 2)  # 2 decimals: ties happen on purpose
+    low = int(rng.integers(0, 2))
+    city_quotas = {"武汉": int(rng.integers(0, 3))} if quotas and rng.random() < 0.4 else {}
+    constraints = Constraints(
+        min_experts_per_need=low, max_experts_per_need=low + int(rng.integers(0, 3)),
+        same_province=bool(rng.random() < 0.3),
+        min_score=0.2 if rng.random() < 0.3 else None, city_quotas=city_quotas)
+    return encode(needs, experts, scores, constraints)
+
+
+# ---------------------------------------------------------------- optimum vs brute force
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 4), m=st.integers(1, 4),
+       objective=st.sampled_from(["total", "fairness"]))
+def test_matches_brute_force_optimum(seed: int, n: int, m: int, objective: str) -> None:
+    problem = random_instance(seed, n, m)
+    expected = brute_force(problem, objective)
+    result = assign(problem, objective=objective)
+    if expected is None:
+        assert result.status == Status.infeasible
+        assert result.diagnostics and result.message.startswith("infeasible")
+        assert result.pairs == []
+    else:
+        assert result.status == Status.optimal, result.message
+        check_feasible(problem, result)
+        assert result.total_score == pytest.approx(expected, abs=1e-4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), top_k=st.sampled_from([None, 1, 2, 5]))
+def test_larger_random_instances_never_violate_constraints(seed: int, top_k: int | None) -> None:
+    problem = random_instance(seed, 12, 7)
+    result = assign(problem, top_k=top_k)
+    if result.solved:
+        check_feasible(problem, result)
+        loads = {x.expert_id: x.load for x in result.experts}
+        assert all(loads[e.id] <= c for e, c in zip(problem.experts, problem.capacity,
+                                                    strict=True))
+    else:
+        assert result.status == Status.infeasible and result.diagnostics
+
+
+def test_fairness_maximises_worst_need_first() -> None:
+    # total: n0-e0 + n1-e1 = 1.0 (worst 0.0); fairness: n0-e1 + n1-e0 = 0.95 (worst 0.45)
+    scores = np.array([[1.0, 0.45], [0.5, 0.0]])
+    problem = encode([need(0), need(1)], [expert(0, capacity=1), expert(1, capacity=1)], scores,
+                     Constraints(min_experts_per_need=1, max_experts_per_need=1))
+    total = assign(problem)
+    fair = assign(problem, objective="fairness")
+    assert {(p.need_id, p.expert_id) for p in total.pairs} == {("n0", "e0"), ("n1", "e1")}
+    assert total.total_score == pytest.approx(1.0) and total.worst_need_score == 0.0
+    assert {(p.need_id, p.expert_id) for p in fair.pairs} == {("n0", "e1"), ("n1", "e0")}
+    assert fair.total_score == pytest.approx(0.95)
+    assert fair.worst_need_score == pytest.approx(0.45)
+
+
+def test_ties_go_to_lower_ids_whatever_the_input_order() -> None:
+    needs = [need("b"), need("a"), need("c")]
+    experts = [expert("y", capacity=1), expert("x", capacity=1)]
+    scores = np.full((3, 2), 0.5)
+    constraints = Constraints(min_experts_per_need=0, max_experts_per_need=1)
+    first = assign(encode(needs, experts, scores, constraints))
+    rev = assign(encode(needs[::-1], experts[::-1], scores, constraints))
+    pairs = sorted((p.need_id, p.expert_id) for p in first.pairs)
+    assert pairs == sorted((p.need_id, p.expert_id) for p in rev.pairs)
+    assert [p[0] for p in pairs] == ["a", "b"]  # need c (highest id) is left out
+
+
+# ---------------------------------------------------------------- encode
+
+
+def test_encode_reason_codes_and_capacity_overrides() -> None:
+    needs = [need(0, enterprise="Acme", province="湖北"), need(1, province="湖北")]
+    experts = [expert(0, organization="acme "), expert(1, exclusions=["ACME"]),
+               expert(2, available=False), expert(3, province="湖南", capacity=5),
+               expert(4, capacity=1)]
+    scores = np.array([[0.9, 0.9, 0.9, 0.9, 0.1], [0.9, 0.9, np.nan, 0.9, 0.9]])
+    problem = encode(needs, experts, scores, Constraints(
+        same_province=True, min_score=0.2, capacity={"e4": 4}, default_capacity=2))
+    assert problem.reasons.tolist() == [
+        [Reason.same_organization, Reason.excluded, Reason.unavailable, Reason.region,
+         Reason.below_threshold],
+        [0, 0, Reason.unavailable, Reason.region, 0]]
+    assert problem.capacity.tolist() == [2, 2, 2, 2, 4]
+
+
+def test_encode_rejects_bad_input() -> None:
+    with pytest.raises(ValidationError, match="shape"):
+        encode([need(0)], [expert(0)], np.zeros((2, 1)))
+    with pytest.raises(ValidationError, match="duplicate id 'n0'"):
+        encode([need(0), need(0)], [expert(0)], np.zeros((2, 1)))
+    with pytest.raises(pydantic.ValidationError, match="min_experts_per_need"):
+        Constraints(min_experts_per_need=3, max_experts_per_need=1)
+    problem = encode([need(0)], [expert(0)], np.ones((1, 1)))
+    with pytest.raises(ValidationError, match="valid: milp"):
+        assign(problem, solver="hungarian")
+    with pytest.raises(ValidationError, match="valid: total, fairness"):
+        assign(problem, objective="happiness")
+
+
+# ---------------------------------------------------------------- infeasible → diagnostics
+
+
+def test_total_demand_over_capacity_names_the_numbers() -> None:
+    problem = encode([need(i) for i in range(3)], [expert(j, capacity=2) for j in range(2)],
+                     np.ones((3, 2)), Constraints(min_experts_per_need=2, max_experts_per_need=2))
+    result = assign(problem)
+    assert result.status == Status.infeasible and result.pairs == []
+    first = result.diagnostics[0]
+    assert (first.constraint, first.required, first.available, first.shortfall) == (
+        "total_capacity", 6, 4, 2)
+    assert "total demand 6 > total capacity 4" in result.message
+    with pytest.raises(InfeasibleError) as caught:
+        result.raise_for_status()
+    assert "total demand 6 > total capacity 4" in caught.value.diagnostics[0]
+
+
+def test_need_without_enough_allowed_experts_says_why() -> None:
+    needs = [need(0, enterprise="Acme", province="湖北")]
+    experts = [expert(0, organization="Acme"), expert(1, exclusions=["Acme"]),
+               expert(2, province="湖南"), expert(3), expert(4)]
+    scores = np.array([[0.9, 0.9, 0.9, 0.1, 0.8]])
+    problem = encode(needs, experts, scores, Constraints(
+        min_experts_per_need=2, max_experts_per_need=2, same_province=True, min_score=0.5))
+    result = assign(problem)
+    [diag] = [d for d in result.diagnostics if d.constraint == "need_experts"]
+    assert diag.subject == "n0" and diag.required == 2 and diag.available == 1
+    assert diag.causes == {"below_threshold": 1, "excluded": 1, "region": 1,
+                           "same_organization": 1}
+    assert "needs at least 2 experts but only 1 allowed" in diag.message
+
+
+def test_quota_larger_than_servable_needs() -> None:
+    needs = [need(0, city="武汉"), need(1, city="武汉"), need(2, city="宜昌")]
+    problem = encode(needs, [expert(0, capacity=5)], np.ones((3, 1)), Constraints(
+        min_experts_per_need=0, max_experts_per_need=1, city_quotas={"武汉": 3}))
+    result = assign(problem)
+    [diag] = result.diagnostics
+    assert (diag.constraint, diag.required, diag.available) == ("quota", 3, 2)
+    assert "city 武汉 quota 3 > 2 servable needs" in diag.message
+
+
+def test_hidden_conflict_found_by_relaxation() -> None:
+    # Counting passes (demand 4 <= usable capacity 5, every need has an expert), but n0 and
+    # n1 can only use e0, which has capacity 1: the elastic model must find a shortfall of 1.
+    needs = [need(i) for i in range(4)]
+    experts = [expert(0, capacity=1), expert(1, capacity=2, exclusions=["ent-n0", "ent-n1"]),
+               expert(2, capacity=2, exclusions=["ent-n0", "ent-n1"])]
+    problem = encode(needs, experts, np.ones((4, 3)),
+                     Constraints(min_experts_per_need=1, max_experts_per_need=1))
+    result = assign(problem)
+    assert result.status == Status.infeasible
+    assert [d.constraint for d in result.diagnostics] in (["need_min"], ["capacity"])
+    assert result.diagnostics[0].shortfall == 1
+    assert set(result.diagnostics[0].subjects) <= {"n0", "n1", "e0"}
+
+
+# ---------------------------------------------------------------- decode and why-not
+
+
+@pytest.fixture()
+def small() -> tuple[AssignmentProblem, Assignment]:
+    needs = [need(0, enterprise="Acme", province="湖北"), need(1, province="湖北"),
+             need(2, province="湖北")]
+    experts = [expert(0, capacity=1, province="湖北"), expert(1, organization="Acme",
+                                                             province="湖北"),
+               expert(2, province="湖北"), expert(3, province="湖南"),
+               expert(4, available=False), expert(5, province="湖北")]
+    scores = np.array([[0.90, 0.99, 0.45, 0.95, 0.99, 0.10],
+                       [0.80, 0.20, 0.30, 0.90, 0.90, 0.40],
+                       [0.10, 0.20, 0.70, 0.90, 0.90, 0.60]])
+    problem = encode(needs, experts, scores, Constraints(
+        min_experts_per_need=1, max_experts_per_need=1, same_province=True, min_score=0.15))
+    return problem, assign(problem)
+
+
+def test_decode_pairs_loads_and_alternates(small: tuple[AssignmentProblem, Assignment]) -> None:
+    problem, result = small
+    assert [(p.need_id, p.expert_id) for p in result.pairs] == [
+        ("n0", "e0"), ("n1", "e5"), ("n2", "e2")]
+    assert result.total_score == pytest.approx(0.9 + 0.4 + 0.7)
+    n1 = next(r for r in result.needs if r.need_id == "n1")
+    assert [(a.expert_id, a.score, a.has_capacity) for a in n1.alternates] == [
+        ("e0", 0.8, False), ("e2", 0.3, True), ("e1", 0.2, True)]
+    loads = {x.expert_id: (x.load, x.needs) for x in result.experts}
+    assert loads["e0"] == (1, ["n0"]) and loads["e4"] == (0, [])
+    again = Assignment.model_validate_json(result.model_dump_json())
+    assert again == result and json.loads(result.model_dump_json())["status"] == "optimal"
+
+
+def test_why_not_reasons(small: tuple[AssignmentProblem, Assignment]) -> None:
+    problem, result = small
+
+    def ask(n: str, e: str) -> tuple[str, str | None]:
+        answer = why_not(problem, result, n, e)
+        return answer.reason, answer.detail
+
+    assert ask("n0", "e0") == ("assigned", None)
+    assert ask("n0", "e1") == ("conflict", "same_organization")
+    assert ask("n0", "e3") == ("region", "region")
+    assert ask("n0", "e4") == ("unavailable", "unavailable")
+    assert ask("n0", "e5") == ("below_threshold", "below_threshold")
+    full = why_not(problem, result, "n1", "e0")
+    assert full.reason == "capacity_full"
+    assert [(p.need_id, p.score) for p in full.related] == [("n0", 0.9)]
+    assert "taken by n0" in full.message
+    beaten = why_not(problem, result, "n2", "e5")
+    assert beaten.reason == "beaten" and beaten.related[0].expert_id == "e2"
+    assert "beaten by e2" in beaten.message
+    with pytest.raises(ValidationError, match="unknown id 'e9'"):
+        why_not(problem, result, "n0", "e9")
+
+
+def test_why_not_exclusion_and_unsolved() -> None:
+    problem = encode([need(0, enterprise="Acme"), need(1)],
+                     [expert(0, exclusions=["Acme"], capacity=1)], np.ones((2, 1)),
+                     Constraints(min_experts_per_need=1, max_experts_per_need=1))
+    result = assign(problem)
+    assert result.status == Status.infeasible
+    assert why_not(problem, result, "n0", "e0").detail == "excluded"
+    assert why_not(problem, result, "n1", "e0").reason == "not_solved"
+
+
+# ---------------------------------------------------------------- top-k pruning, public names
+
+
+def test_top_k_retries_unpruned_and_why_not_says_pruned() -> None:
+    # top-1: both needs only see e0 (capacity 1) -> infeasible -> solved again on all pairs.
+    scores = np.array([[0.9, 0.5], [0.95, 0.4]])
+    problem = encode([need(0), need(1)], [expert(0, capacity=1), expert(1, capacity=1)],
+                     scores, Constraints(min_experts_per_need=1, max_experts_per_need=1))
+    result = assign(problem, top_k=1)
+    assert result.status == Status.optimal
+    assert result.total_score == pytest.approx(brute_force(problem))  # 0.5 + 0.95
+
+    scores = np.array([[0.9, 0.5, 0.4], [0.95, 0.0, 0.0]])
+    problem = encode([need(0), need(1)], [expert(0, capacity=1), expert(1), expert(2)], scores,
+                     Constraints(min_experts_per_need=0, max_experts_per_need=1))
+    result = assign(problem, top_k=1)
+    assert [(p.need_id, p.expert_id) for p in result.pairs] == [("n1", "e0")]
+    assert why_not(problem, result, "n0", "e1").reason == "pruned"
+    assert why_not(problem, result, "n0", "e0").reason == "capacity_full"
+
+
+def test_public_names() -> None:
+    import techmatch.matcher.assignment as package
+
+    assert sorted(package.__all__) == sorted(
+        ["OBJECTIVES", "SOLVERS", "Alternate", "Assignment", "AssignmentProblem",
+         "Constraints", "Diagnostic", "ExpertLoad", "NeedResult", "Pair", "Quota", "Reason",
+         "Solution", "Status", "WhyNot", "assign", "decode", "encode", "explain_infeasible",
+         "get_solver", "solve", "why_not"])
+    assert all(hasattr(package, name) for name in package.__all__)
+    assert list(package.SOLVERS) == ["milp"]

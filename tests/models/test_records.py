@@ -1,0 +1,40 @@
+"""Records: required text, list splitting, ranges, unknown fields."""
+
+from __future__ import annotations
+
+import pydantic
+import pytest
+
+from techmatch.errors import ValidationError
+from techmatch.models import Achievement, Expert, Need, record_type
+
+
+def test_a_record_needs_some_text() -> None:
+    with pytest.raises(pydantic.ValidationError, match="at least one text field"):
+        Need(id="n1")
+    assert Need(id="n1", keywords=["储能"]).keywords == ["储能"]
+
+
+def test_lists_accept_joined_strings() -> None:
+    a = Achievement(id="a1", title="t", keywords="储能、锂电池,正极；隔膜", owners="E1 E2")
+    assert a.keywords == ["储能", "锂电池", "正极", "隔膜"]
+    assert a.owners == ["E1", "E2"]
+
+
+def test_maturity_range_and_unknown_fields() -> None:
+    with pytest.raises(pydantic.ValidationError, match="maturity"):
+        Achievement(id="a1", title="t", maturity=12)
+    with pytest.raises(pydantic.ValidationError, match="colour"):
+        Need(id="n1", title="t", colour="red")
+
+
+def test_facets_and_text() -> None:
+    e = Expert(id="e1", name="王明", title="教授", bio="研究锂电池", disciplines=["材料科学"],
+               city="苏州")
+    assert e.facets()["discipline"] == "材料科学" and e.facets()["city"] == "苏州"
+    assert "研究锂电池" in e.text() and e.kind == "expert"
+
+
+def test_record_type_lists_valid_kinds() -> None:
+    with pytest.raises(ValidationError, match="need, achievement, expert"):
+        record_type("patent")
