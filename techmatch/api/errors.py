@@ -38,7 +38,8 @@ _MAPPING: tuple[tuple[type[TechmatchError], int, str, str], ...] = (
 _HTTP_TITLES = {400: "请求错误 (bad request)", 401: "未认证 (unauthorized)",
                 403: "无权限 (forbidden)", 404: "记录不存在 (not found)",
                 405: "方法不允许 (method not allowed)", 409: "冲突 (conflict)",
-                413: "请求体过大 (content too large)", 415: "媒体类型不支持 (unsupported media type)",
+                413: "请求体过大 (content too large)",
+                415: "媒体类型不支持 (unsupported media type)",
                 422: "请求参数无效 (invalid request)", 503: "服务未就绪 (service unavailable)"}
 
 
@@ -76,11 +77,8 @@ def _loc_path(loc: Sequence[object]) -> str:
 
 def _techmatch_handler(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TechmatchError)
-    for cls, status, slug, title in _MAPPING:
-        if isinstance(exc, cls):
-            break
-    else:
-        status, slug, title = 500, "internal", "内部错误 (internal error)"
+    status, slug, title = next(((s, g, t) for cls, s, g, t in _MAPPING if isinstance(exc, cls)),
+                               (500, "internal", "内部错误 (internal error)"))
     if status >= 500:
         log.error("%s: %s", type(exc).__name__, exc)
     errors: list[FieldError] = []

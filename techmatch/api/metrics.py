@@ -128,6 +128,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_status)
         finally:
             route = scope.get("route")
-            template = getattr(route, "path", None) or "<unmatched>"
+            template = (getattr(route, "path_format", None) or getattr(route, "path", None)
+                        or "<unmatched>")
             self.metrics.latency.labels(scope.get("method", ""), template,
                                         str(status)).observe(time.perf_counter() - start)

@@ -206,11 +206,13 @@ class FeedbackCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
         "examples": [{"query_id": "need-demo-001", "candidate_id": "ach-demo-001",
-                      "label": "rejected", "reason": "too_early", "note": "技术成熟度不够，企业需要量产方案"}]})
+                      "label": "rejected", "reason": "too_early",
+                      "note": "技术成熟度不够，企业需要量产方案"}]})
 
     query_id: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w.\-:/]+$")]
     candidate_id: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w.\-:/]+$")]
-    label: FeedbackLabel = Field(description="accepted 采纳 / rejected 拒绝 / contacted 已对接 / deal 成交")
+    label: FeedbackLabel = Field(
+        description="accepted 采纳 / rejected 拒绝 / contacted 已对接 / deal 成交")
     reason: RejectReason | None = Field(default=None, description="拒绝原因（仅 rejected 时必填）")
     note: Annotated[str, Field(max_length=2000)] | None = None
 

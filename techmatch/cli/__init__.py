@@ -15,6 +15,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "techmatch.cli.elastic",
     "techmatch.cli.eval",
     "techmatch.cli.match",
+    "techmatch.cli.serve",
 )
 
 for _name in _COMMAND_MODULES:

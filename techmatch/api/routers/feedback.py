@@ -19,8 +19,9 @@ IdQuery = Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[
 
 
 @router.post("", status_code=201, response_model=FeedbackPublic, summary="记录一条反馈",
-             description="对推荐对（需求 → 成果/专家，或成果 → 需求）的判断：采纳、拒绝（须给原因）、"
-                         "已对接、成交。同一对以最新判断为准。需要 write 权限。",
+             description="对推荐对（需求 → 成果/专家，或成果 → 需求）的判断："
+                         "采纳、拒绝（须给原因）、已对接、成交。"
+                         "同一对以最新判断为准。需要 write 权限。",
              responses=problem_responses(404))
 def create_feedback(principal: Writer, body: FeedbackCreate, engine: EngineDep) -> FeedbackPublic:
     fb = record_feedback(engine.store, body.query_id, body.candidate_id, label=body.label,
@@ -29,7 +30,8 @@ def create_feedback(principal: Writer, body: FeedbackCreate, engine: EngineDep) 
 
 
 @router.get("", response_model=Page[FeedbackPublic], summary="列出反馈",
-            description="按记录顺序；可按需求/成果 id 或候选 id 筛选。只读密钥看不到涉及保密需求的反馈。")
+            description="按记录顺序；可按需求/成果 id 或候选 id 筛选。"
+                        "只读密钥看不到涉及保密需求的反馈。")
 def get_feedback(principal: Reader, engine: EngineDep, visibility: VisibilityDep, page: PageDep,
                  query_id: IdQuery = None, candidate_id: IdQuery = None) -> dict[str, object]:
     hidden = visibility.hide_pairs([i for i in (query_id, candidate_id) if i], principal)

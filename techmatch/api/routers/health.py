@@ -18,7 +18,8 @@ def healthz() -> Health:
 
 
 @router.get("/readyz", response_model=Readiness, summary="就绪检查",
-            description="引擎与索引加载完成后返回 200，否则 503 并说明原因；同时报告各类索引的代号。",
+            description="引擎与索引加载完成后返回 200，否则 503 并说明原因；"
+                        "同时报告各类索引的代号。",
             responses={503: {"model": Readiness, "description": "尚未就绪"}})
 def readyz(request: Request) -> JSONResponse:
     state = get_state(request)

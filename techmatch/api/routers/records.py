@@ -139,7 +139,8 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
         return _upsert_single(engine, syncer, kind, record, wait)
 
     @router.post(f"/{plural}/batch", tags=tags, summary=f"批量新增或更新{label}",
-                 description="一次最多 1000 条，在一个事务中写入；任何一条无效则全部不写并指出字段。")
+                 description="一次最多 1000 条，在一个事务中写入；"
+                             "任何一条无效则全部不写并指出字段。")
     def upsert_batch(principal: Writer, body: batch, engine: EngineDep,  # type: ignore[valid-type]
                      syncer: SyncerDep, wait: WaitQuery = False) -> BatchResult:
         report = engine.store.upsert(body.records)  # type: ignore[attr-defined]

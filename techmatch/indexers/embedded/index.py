@@ -21,6 +21,7 @@ from techmatch.indexers.embedded.generations import (
     Manifest,
     current_folder,
     kind_dir,
+    read_current,
     verify,
 )
 from techmatch.indexers.embedded.lexical import LexicalSearcher
@@ -28,6 +29,8 @@ from techmatch.indexers.embedded.rows import Rows
 from techmatch.indexers.encoders import Encoder
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.models.results import Filters
+
+OPEN_ATTEMPTS = 3
 
 
 class EmbeddedIndex(Index):
@@ -108,7 +111,21 @@ def open_embedded(settings: Settings, kind: str, *, encoder: Encoder,
                   tokenizer: Tokenizer) -> EmbeddedIndex:
     """Open the current generation; IndexMissingError / IndexMismatchError as documented."""
     faiss.omp_set_num_threads(settings.threads)
-    folder = current_folder(kind_dir(settings, kind), kind)
+    root = kind_dir(settings, kind)
+    for _ in range(OPEN_ATTEMPTS - 1):
+        folder = current_folder(root, kind)
+        try:
+            return _open_folder(folder, kind, encoder, tokenizer)
+        except (IndexError_, OSError, ValueError):
+            # Newer generations published while this one was opening may have removed it:
+            # retry on the new CURRENT; if CURRENT did not move, the error is real.
+            if read_current(root) == folder.name:
+                raise
+    return _open_folder(current_folder(root, kind), kind, encoder, tokenizer)
+
+
+def _open_folder(folder: Path, kind: str, encoder: Encoder,
+                 tokenizer: Tokenizer) -> EmbeddedIndex:
     manifest = Manifest.load(folder)
     manifest.check(kind=kind, encoder_id=encoder.id, encoder_dim=encoder.dim,
                    fingerprint=tokenizer.fingerprint)

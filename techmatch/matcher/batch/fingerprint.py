@@ -1,0 +1,58 @@
+"""Fingerprints of what a batch result depends on: the configuration and each need's inputs.
+
+The configuration fingerprint covers everything that changes every ranking at once — k,
+retrieval parameters, ranker model (version and weights), encoder, tokenizer dictionary,
+index schema, backend, confidence threshold, service depths — but not the index
+generation itself, which moves on every sync (candidate changes are handled per need).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from techmatch.indexers.base import SCHEMA_VERSION
+from techmatch.matcher.service import MatchService
+
+# Bump when the batch changes how results are computed or stored.
+BATCH_VERSION = 1
+
+
+def resolved_config(service: MatchService, *, kind: str, k: int,
+                    chunk: int) -> dict[str, Any]:
+    """The configuration one target kind's results are computed with (saved with the run)."""
+    engine = service.engine
+    settings = engine.settings
+    model = service.model
+    return {
+        "batch_version": BATCH_VERSION,
+        "kind": kind,
+        "k": k,
+        "chunk": chunk,
+        "retrieval": settings.retrieval().model_dump(mode="json"),
+        "ranker_version": model.version,
+        "ranker_hash": _hash(model.model_dump(mode="json", exclude={"created"})),
+        "encoder": getattr(engine.encoder, "id", type(engine.encoder).__name__),
+        "tokenizer": getattr(engine.tokenizer, "fingerprint", ""),
+        "index_schema": SCHEMA_VERSION,
+        "backend": settings.backend,
+        "confidence_threshold": settings.confidence_threshold,
+        "depth": service.depth,
+        "work_depth": service.work_depth,
+    }
+
+
+def config_fingerprint(config: dict[str, Any]) -> str:
+    """Hash of a resolved configuration; `chunk` is left out (it does not change results)."""
+    return _hash({k: v for k, v in config.items() if k != "chunk"})
+
+
+def need_fingerprint(config_fp: str, need_hash: str) -> str:
+    """Inputs of one need's result: its content hash under one configuration."""
+    return hashlib.sha256(f"{config_fp}:{need_hash}".encode()).hexdigest()[:24]
+
+
+def _hash(obj: object) -> str:
+    blob = json.dumps(obj, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:24]

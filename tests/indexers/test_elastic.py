@@ -1,0 +1,368 @@
+"""Elasticsearch backend specifics, against osmem-server (or TECHMATCH_ES_URL when set).
+
+Covers what the shared contract does not: mapping and `_meta`, bulk per-item errors and
+retries, query bodies, alias swap in one call, reindex → rollback end to end, verification
+before the swap, error messages for an unreachable cluster and an incompatible index.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contract"))
+from contract import FakeEncoder, contract_records  # noqa: E402
+from es_node import (  # noqa: E402
+    EsTarget,
+    OsmemNode,
+    drop_prefix,
+    start_target,
+    unique_prefix,
+)
+
+from techmatch.config import Settings  # noqa: E402
+from techmatch.errors import (  # noqa: E402
+    BackendError,
+    IndexMismatchError,
+    IndexMissingError,
+    NotFoundError,
+)
+from techmatch.indexers import elastic  # noqa: E402
+from techmatch.indexers.base import Document  # noqa: E402
+from techmatch.indexers.elastic import bulk, queries  # noqa: E402
+from techmatch.indexers.store import Store  # noqa: E402
+from techmatch.indexers.tokenize import Tokenizer  # noqa: E402
+from techmatch.models.records import Achievement  # noqa: E402
+from techmatch.models.results import Filters  # noqa: E402
+
+KIND = "achievement"
+
+
+class Recorder:
+    """What a recording node saw, and which bulk responses it should corrupt."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, bytes | None]] = []
+        self.fail_bulk: list[tuple[int, str]] = []  # (status, error type) for the next bulks
+
+
+def recording_node(recorder: Recorder) -> type:
+    """An OsmemNode subclass that records requests and can fail the first item of a bulk."""
+
+    class RecordingNode(OsmemNode):
+        def perform_request(self, method: str, target: str, body: bytes | None = None,
+                            headers: Any = None, **kwargs: Any) -> Any:
+            recorder.requests.append((method, target, body))
+            response = super().perform_request(method, target, body=body, headers=headers,
+                                               **kwargs)
+            if target.split("?")[0].endswith("/_bulk") and recorder.fail_bulk:
+                return _fail_first_item(response, *recorder.fail_bulk.pop(0))
+            return response
+
+    return RecordingNode
+
+
+def _fail_first_item(response: Any, status: int, error: str) -> Any:
+    data = json.loads(response.body)
+    item = next(iter(data["items"][0].values()))
+    item.update({"status": status, "error": {"type": error, "reason": "injected by the test"}})
+    data["errors"] = True
+    return type(response)(response.meta, json.dumps(data).encode())
+
+
+@pytest.fixture(scope="module")
+def target() -> Iterator[EsTarget]:
+    yield from start_target()
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> Tokenizer:
+    return Tokenizer()
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, target: EsTarget) -> Settings:
+    return Settings(home=tmp_path, backend="elasticsearch", threads=1, es_url=target.url,
+                    es_index_prefix=unique_prefix())
+
+
+@pytest.fixture
+def client(settings: Settings, target: EsTarget, recorder: Recorder) -> Iterator[Elasticsearch]:
+    node = recording_node(recorder) if not target.real else None
+    es = elastic.connect(settings, node_class=node)
+    yield es
+    drop_prefix(es, settings.es_index_prefix)
+    es.close()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(tmp_path / "store.sqlite")
+    s.upsert(contract_records())
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def opts(client: Elasticsearch, tokenizer: Tokenizer, target: EsTarget) -> dict[str, Any]:
+    return {"encoder": FakeEncoder(), "tokenizer": tokenizer, "client": client,
+            "dense": target.dense}
+
+
+def _skip_on_real(target: EsTarget) -> None:
+    if target.real:
+        pytest.skip("needs the request-recording osmem transport")
+
+
+def test_mapping_whitespace_tokens_keyword_facets_and_meta(settings: Settings, store: Store,
+                                                           client: Elasticsearch,
+                                                           opts: dict[str, Any]) -> None:
+    report = elastic.sync_index(settings, KIND, store, **opts)
+    name = f"{settings.es_index_prefix}_{KIND}_v1"
+    assert report.generation == name and report.upserted == 12 and report.full
+    mapping = client.indices.get_mapping(index=name)[name]["mappings"]
+    props = mapping["properties"]
+    assert props["tokens"]["type"] == "text" and props["tokens"]["analyzer"] == "whitespace"
+    assert {props[f]["type"] for f in ("province", "city", "industry", "type")} == {"keyword"}
+    assert mapping["dynamic"] == "strict"
+    meta = mapping["_meta"]
+    assert (meta["encoder_id"], meta["dim"]) == ("fake-hash-16", 16)
+    assert meta["tokenizer"] == opts["tokenizer"].fingerprint
+    assert meta["applied_seq"] == store.last_seq(KIND) and meta["previous"] is None
+    analyzed = client.indices.analyze(index=name, field="tokens", text="锂电池 正极材料 Li-ion")
+    assert [t["token"] for t in analyzed["tokens"]] == ["锂电池", "正极材料", "Li-ion"]
+
+
+def test_bulk_reports_bad_items_and_loads_the_rest(settings: Settings, store: Store,
+                                                   client: Elasticsearch,
+                                                   opts: dict[str, Any]) -> None:
+    elastic.sync_index(settings, KIND, store, **opts)
+    name = elastic.current_generation(settings, KIND, client=client)
+    assert name is not None
+    good = [Document(id=f"ok-{i}", kind=KIND, tokens=["好"], dense_text="好",
+                     facets={"city": "苏州"}) for i in range(3)]
+    actions = list(bulk.index_actions(name, good, None))
+    actions.insert(1, {"_index": name, "_id": "bad-field", "_source": {"id": "x", "nope": 1}})
+    actions.append({"_index": name, "_id": "bad-type", "_source": {"city": {"a": 1}}})
+    report = bulk.run(client, settings.es_url or "", actions, initial_backoff=0.01)
+    client.indices.refresh(index=name)
+    assert sorted(report.indexed) == ["ok-0", "ok-1", "ok-2"]
+    assert sorted(rid for rid, _, _ in report.errors) == ["bad-field", "bad-type"]
+    assert all(status == 400 for _, status, _ in report.errors)
+    assert "strict_dynamic_mapping_exception" in report.summary()
+    assert client.count(index=name)["count"] == 12 + 3
+
+
+def test_bulk_retries_rejected_items_with_backoff(settings: Settings, store: Store,
+                                                  client: Elasticsearch, recorder: Recorder,
+                                                  target: EsTarget,
+                                                  opts: dict[str, Any]) -> None:
+    _skip_on_real(target)
+    elastic.sync_index(settings, KIND, store, **opts)
+    name = f"{settings.es_index_prefix}_{KIND}_v1"
+    docs = [Document(id="retry-me", kind=KIND, tokens=["重试"], dense_text="重试", facets={})]
+    recorder.fail_bulk = [(429, "es_rejected_execution_exception")]
+    before = sum(t.endswith("/_bulk") for _, t, _ in recorder.requests)
+    report = bulk.run(client, "osmem", bulk.index_actions(name, docs, None),
+                      initial_backoff=0.01)
+    sent = sum(t.split("?")[0].endswith("/_bulk") for _, t, _ in recorder.requests) - before
+    assert report.indexed == ["retry-me"] and report.errors == [] and sent == 2
+
+
+def test_query_bodies_never_use_a_query_parser() -> None:
+    hostile = ['title:x OR *', '"unterminated', 'a AND (b', '\\', '{"script": 1}', '*:*']
+    body = queries.lexical_body(hostile, k=5, filters=Filters(city=['苏州" OR 1=1']))
+    text = json.dumps(body, ensure_ascii=False)
+    assert "query_string" not in text and "simple_query_string" not in text
+    match = body["query"]["bool"]["must"][0]["match"]["tokens"]
+    assert match == {"query": " ".join(hostile), "operator": "or"}
+    assert body["query"]["bool"]["filter"] == [{"terms": {"city": ['苏州" or 1=1']}}]
+    knn = queries.knn_body(FakeEncoder().encode_queries(["x"])[0], k=3,
+                           filters=Filters(city=["苏州"], exclude_ids=["a"]))
+    assert knn["knn"]["filter"] == {"bool": {"filter": [{"terms": {"city": ["苏州"]}}],
+                                             "must_not": [{"ids": {"values": ["a"]}}]}}
+
+
+def test_hostile_text_searches_without_error(settings: Settings, store: Store,
+                                             opts: dict[str, Any]) -> None:
+    elastic.sync_index(settings, KIND, store, **opts)
+    index = elastic.open_index(settings, KIND, **opts)
+    for text in ['title:x OR *', '"', 'a AND (b', '\\', '*:*', '锂电池 OR 光伏']:
+        found = index.search_lexical(opts["tokenizer"].tokens(text), k=5)
+        assert len(found.ids) <= 5
+    assert index.search_lexical(["*:*"], k=5).ids == []
+
+
+def test_ingest_search_delete_reindex_rollback(settings: Settings, store: Store,
+                                               client: Elasticsearch, recorder: Recorder,
+                                               target: EsTarget, opts: dict[str, Any]) -> None:
+    prefix, tokens = settings.es_index_prefix, opts["tokenizer"].tokens("锂电池 正极材料")
+    elastic.sync_index(settings, KIND, store, **opts)
+    v1 = elastic.open_index(settings, KIND, **opts)
+    assert v1.generation == f"{prefix}_{KIND}_v1"
+    assert v1.search_lexical(tokens, k=3).ids == ["su-00", "su-01", "su-02"]
+    store.delete("su-00")
+    inc = elastic.sync_index(settings, KIND, store, **opts)
+    assert (inc.deleted, inc.full, inc.generation) == (1, False, v1.generation)
+    assert v1.search_lexical(tokens, k=3).ids == ["su-01", "su-02", "su-03"]
+    store.upsert([Achievement(id="new-1", title="锂电池 正极材料 正极材料 锂电池", city="苏州")])
+    report = elastic.reindex(settings, KIND, store, **opts)
+    v2 = f"{prefix}_{KIND}_v2"
+    assert report.generation == v2 and report.upserted == 12
+    assert elastic.current_generation(settings, KIND, client=client) == v2
+    assert set(client.indices.get_alias(name=f"{prefix}_{KIND}").body) == {v2}
+    assert client.indices.exists(index=v1.generation)  # kept for rollback
+    fresh = elastic.open_index(settings, KIND, **opts)
+    assert fresh.search_lexical(tokens, k=1).ids == ["new-1"] and fresh.count() == 12
+    assert v1.search_lexical(tokens, k=1).ids == ["su-01"]  # old handle keeps its generation
+    swap = elastic.rollback(settings, KIND, client=client)
+    assert (swap.before, swap.after) == (v2, v1.generation)
+    assert elastic.current_generation(settings, KIND, client=client) == v1.generation
+    back = elastic.open_index(settings, KIND, **opts)
+    assert back.count() == 11 and not back.has("new-1")
+    if not target.real:  # the swap was one atomic update_aliases call: remove + add
+        bodies = [json.loads(b or b"{}") for m, t, b in recorder.requests if t == "/_aliases"]
+        assert bodies[-1] == {"actions": [{"remove": {"index": v2, "alias": f"{prefix}_{KIND}"}},
+                                          {"add": {"index": v1.generation,
+                                                   "alias": f"{prefix}_{KIND}"}}]}
+    # catch-up after rollback: the next sync applies what v1 has not seen
+    assert elastic.sync_index(settings, KIND, store, **opts).upserted == 1
+    assert back.search_lexical(tokens, k=1).ids == ["new-1"]
+
+
+def test_reindex_prunes_all_but_current_and_previous(settings: Settings, store: Store,
+                                                     client: Elasticsearch,
+                                                     opts: dict[str, Any]) -> None:
+    for _ in range(3):
+        elastic.reindex(settings, KIND, store, **opts)
+    prefix = settings.es_index_prefix
+    assert sorted(client.indices.get_alias(index=f"{prefix}_*").body) == [
+        f"{prefix}_{KIND}_v2", f"{prefix}_{KIND}_v3"]
+    assert elastic.rollback(settings, KIND, client=client).after == f"{prefix}_{KIND}_v2"
+    with pytest.raises(NotFoundError, match="no previous generation"):
+        elastic.rollback(settings, KIND, client=client)  # v1 was pruned
+
+
+def test_failed_items_stop_reindex_before_the_swap(settings: Settings, store: Store,
+                                                   client: Elasticsearch, recorder: Recorder,
+                                                   target: EsTarget,
+                                                   opts: dict[str, Any]) -> None:
+    _skip_on_real(target)
+    elastic.sync_index(settings, KIND, store, **opts)
+    recorder.fail_bulk = [(400, "mapper_parsing_exception")]
+    with pytest.raises(BackendError, match="stopped before the alias swap.*mapper_parsing"):
+        elastic.reindex(settings, KIND, store, **opts)
+    prefix = settings.es_index_prefix
+    assert elastic.current_generation(settings, KIND, client=client) == f"{prefix}_{KIND}_v1"
+    assert sorted(client.indices.get_alias(index=f"{prefix}_*").body) == [f"{prefix}_{KIND}_v1"]
+
+
+def test_failed_item_in_sync_is_retried_next_time(settings: Settings, store: Store,
+                                                  recorder: Recorder, target: EsTarget,
+                                                  opts: dict[str, Any]) -> None:
+    _skip_on_real(target)
+    elastic.sync_index(settings, KIND, store, **opts)
+    seq = store.last_seq(KIND)
+    store.upsert([Achievement(id="late-1", title="钠离子电池", city="苏州")])
+    recorder.fail_bulk = [(400, "mapper_parsing_exception")]
+    first = elastic.sync_index(settings, KIND, store, **opts)
+    assert first.applied_seq == seq and "late-1" in first.notes[0]
+    second = elastic.sync_index(settings, KIND, store, **opts)
+    assert second.upserted == 1 and second.applied_seq == store.last_seq(KIND)
+    assert elastic.open_index(settings, KIND, **opts).has("late-1")
+
+
+def test_unreachable_cluster_names_url_and_cause(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, backend="elasticsearch",
+                        es_url="http://alice:s3cret@127.0.0.1:9")
+    with pytest.raises(BackendError) as err:
+        elastic.connect(settings)
+    message = str(err.value)
+    assert "http://127.0.0.1:9" in message and "unreachable" in message
+    assert "Connection refused" in message and "s3cret" not in message
+
+
+def test_missing_index_and_incompatible_meta(settings: Settings, store: Store,
+                                             opts: dict[str, Any]) -> None:
+    with pytest.raises(IndexMissingError, match="techmatch index"):
+        elastic.open_index(settings, KIND, **opts)
+    elastic.sync_index(settings, KIND, store, **opts)
+
+    class OtherEncoder(FakeEncoder):
+        id, dim = "other-encoder", 32
+
+    with pytest.raises(IndexMismatchError) as err:
+        elastic.open_index(settings, KIND, **{**opts, "encoder": OtherEncoder()})
+    message = str(err.value)
+    assert "'fake-hash-16'" in message and "'other-encoder'" in message
+    assert "vector dim is 16" in message and "techmatch reindex --kind achievement" in message
+    report = elastic.sync_index(settings, KIND, store, **{**opts, "encoder": OtherEncoder()})
+    assert report.full and report.notes[0].startswith("rebuilt in full:")
+    assert report.generation.endswith("_v2")
+
+
+def test_lexical_only_index_refuses_dense_search(settings: Settings, store: Store,
+                                                 target: EsTarget,
+                                                 opts: dict[str, Any]) -> None:
+    if target.dense:
+        pytest.skip("the real cluster builds vectors")
+    elastic.sync_index(settings, KIND, store, **opts)
+    index = elastic.open_index(settings, KIND, **opts)
+    with pytest.raises(BackendError, match="without vectors"):
+        index.search_dense(FakeEncoder().encode_queries(["锂电池"])[0], k=3)
+    assert not index.vectors(["su-01"]).any()
+
+
+def test_cli_reindex_and_rollback(tmp_path: Path, target: EsTarget, tokenizer: Tokenizer,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`techmatch reindex` / `techmatch rollback` end to end. On osmem the client gets the test
+    transport and indexes are built lexical-only (osmem has no dense_vector)."""
+    import functools
+
+    from typer.testing import CliRunner
+
+    from techmatch.cli import app
+    from techmatch.indexers.elastic import client as client_module
+    from techmatch.indexers.elastic import operations
+    from techmatch.matcher import engine as engine_module
+
+    prefix = unique_prefix()
+    for key, value in {"BACKEND": "elasticsearch", "ES_URL": target.url, "HOME": str(tmp_path),
+                       "ES_INDEX_PREFIX": prefix, "THREADS": "1"}.items():
+        monkeypatch.setenv(f"TECHMATCH_{key}", value)
+    monkeypatch.setattr(engine_module, "build_encoder", lambda *a, **k: FakeEncoder())
+    if not target.real:
+        monkeypatch.setattr(client_module, "Elasticsearch",
+                            functools.partial(Elasticsearch, node_class=OsmemNode))
+        real_identity = operations.identity_of
+        monkeypatch.setattr(operations, "identity_of",
+                            lambda kind, enc, tok, dense: real_identity(kind, enc, tok, False))
+    store = Store(tmp_path / engine_module.STORE_FILE)
+    store.upsert(contract_records())
+    store.close()
+    runner = CliRunner()
+    try:
+        for expected in ("v1", "v2"):
+            result = runner.invoke(app, ["reindex", "--kind", KIND, "--json"])
+            assert result.exit_code == 0, result.output
+            report = json.loads(result.stdout)["reindex"][0]
+            assert report["generation"] == f"{prefix}_{KIND}_{expected}"
+            assert report["upserted"] == 12
+        result = runner.invoke(app, ["rollback", "--kind", KIND])
+        assert result.exit_code == 0, result.output
+        assert f"{prefix}_{KIND}_v2 → {prefix}_{KIND}_v1" in result.stdout
+    finally:
+        es = client_module.connect(Settings(es_url=target.url), node_class=target.node_class)
+        drop_prefix(es, prefix)
+        es.close()

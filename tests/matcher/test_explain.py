@@ -1,0 +1,54 @@
+"""Explanations: spans on the original text (traditional, full-width), sentences, pairs."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from techmatch.indexers.ingest.normalize import normalize
+from techmatch.matcher.explain import NormalizedText, highlights, sentences
+
+
+def test_traditional_and_full_width_terms_are_found_on_the_original() -> None:
+    text = NormalizedText("我公司生產動力電池，ＡＢＣ型号")
+    spans = text.find("动力电池")
+    assert spans == [(4, 8)]
+    assert text.original[4:8] == "動力電池"
+    assert text.find("abc") == [(9, 12)]
+
+
+def test_ascii_terms_are_whole_words() -> None:
+    text = NormalizedText("A network of nets; the net.")
+    assert text.find("net") == [(23, 26)]
+
+
+def test_highlights_occur_in_both_texts() -> None:
+    query = NormalizedText("鋰電池熱失控預警")
+    record = NormalizedText("一种锂电池热失控预警方法")
+    found = highlights(query, record, ["锂电池", "预警", "不存在"])
+    assert [h.term for h in found] == ["锂电池", "预警"]
+    for h in found:
+        for s, e in h.query_spans:
+            assert normalize(query.original[s:e]) == h.term
+        for s, e in h.record_spans:
+            assert normalize(record.original[s:e]) == h.term
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("電池电池abc ＡＢ１2。，!?\n發发展")), max_size=40),
+       st.text(alphabet=st.sampled_from(list("电池發展ab12")), min_size=1, max_size=3))
+def test_every_reported_span_verifies(text: str, term: str) -> None:
+    norm = NormalizedText(text)
+    for s, e in norm.find(normalize(term)):
+        assert normalize(text[s:e]) == normalize(term)
+
+
+def test_sentences_split_on_chinese_and_western_punctuation() -> None:
+    parts = sentences("第一句。第二句！Third one? 第四；fifth.")
+    assert parts == ["第一句。", "第二句！", "Third one?", "第四；", "fifth."]
+
+
+def test_sentences_keep_the_ones_with_matched_terms_when_capped() -> None:
+    text = "。".join(f"句子{i}" for i in range(20)) + "。电池很好。"
+    kept = sentences(text, ["电池"])
+    assert len(kept) == 8 and "电池很好。" in kept
