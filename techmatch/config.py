@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     home: Path = Path("./techmatch-data")
     backend: Literal["embedded", "elasticsearch"] = "embedded"
     encoder: str = "e5-small"
+    cache_dir: Path | None = Field(default=None, description="vector cache (default <home>/cache)")
     encode_batch: int = Field(default=32, ge=1, le=4096)
     threads: int = Field(default=1, ge=1, le=64, description="OpenMP threads for encode/search")
     user_dict: Path | None = None
@@ -58,6 +59,10 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: object) -> object:
         return Path(os.path.expanduser(str(value))) if value is not None else value
+
+    @property
+    def vector_cache_dir(self) -> Path:
+        return self.cache_dir if self.cache_dir is not None else self.home / "cache"
 
     def retrieval(self) -> RetrievalParams:
         """Tuned parameters from `<home>/retrieval.json` when present, defaults otherwise."""

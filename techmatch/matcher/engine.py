@@ -42,7 +42,7 @@ class Engine:
         if encoder is None:
             raw = build_encoder(settings.encoder, threads=settings.threads,
                                 batch=settings.encode_batch)
-            encoder = CachedEncoder(raw, settings.home / "cache")  # type: ignore[assignment]
+            encoder = CachedEncoder(raw, settings.vector_cache_dir)  # type: ignore[assignment]
         return cls(settings=settings, store=store, tokenizer=tokenizer,
                    encoder=encoder)  # type: ignore[arg-type]
 

@@ -12,9 +12,9 @@ from techmatch.matcher.explain import NormalizedText, highlights, sentences
 def test_traditional_and_full_width_terms_are_found_on_the_original() -> None:
     text = NormalizedText("我公司生產動力電池，ＡＢＣ型号")
     spans = text.find("动力电池")
-    assert spans == [(4, 8)]
-    assert text.original[4:8] == "動力電池"
-    assert text.find("abc") == [(9, 12)]
+    assert spans == [(5, 9)]
+    assert text.original[5:9] == "動力電池"
+    assert text.find("abc") == [(10, 13)]
 
 
 def test_ascii_terms_are_whole_words() -> None:

@@ -1,0 +1,149 @@
+"""Which open needs a batch run recomputes for one target kind (the incremental rule).
+
+A need N, last computed in run R (whose start saw store sequence s_R), is recomputed when:
+
+1. `full` was asked, or N has no stored result, or N's inputs fingerprint differs (its
+   content changed, or the configuration — k, ranker model, retrieval parameters, encoder,
+   tokenizer, index schema — changed; see `fingerprint.py`);
+2. more than `max(MIN_FALLBACK, FALLBACK_FRACTION × live candidates)` candidates changed
+   after s_R: every need of R is recomputed (checking them one by one would cost more);
+3. a candidate in N's stored top-k was updated or deleted after s_R;
+4. a candidate added or updated after s_R (and not in N's top-k) scores against N, by
+   `MatchService.score_pairs` (one vectorised pass over all remaining needs), a confidence
+   ≥ (confidence of N's stored k-th hit − MARGIN); when N stored fewer than k hits any
+   such candidate triggers it.
+
+For the expert target, "candidates changed" also includes every expert whose works (or an
+achievement's `owners`) name an achievement changed after s_R, since work evidence feeds
+expert scores. Only open needs are planned; closed / matched needs keep their results.
+
+What the rule ignores, and why MARGIN exists: second-order effects of a change on the other
+candidates of N — BM25 document frequencies, the RRF rank shift of candidates below the new
+one, and the per-query max-normalisation of the fused / lexical features. These move
+scores by a few hundredths at most; a need whose top-k could be reordered by more than that
+is caught by rule 3 or 4.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from techmatch.indexers.store import Change, Store, content_hash
+from techmatch.matcher.batch import results
+from techmatch.matcher.batch.fingerprint import need_fingerprint
+from techmatch.matcher.service import MatchService
+from techmatch.models.records import Achievement, Expert, Need, Record
+
+FALLBACK_FRACTION = 0.05
+MIN_FALLBACK = 20
+MARGIN = 0.05
+
+
+@dataclass
+class Plan:
+    """The needs of one target kind to recompute (need id → reason) and the rest."""
+
+    kind: str
+    recompute: dict[str, str] = field(default_factory=dict)
+    skipped: int = 0
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+
+def plan_kind(store: Store, service: MatchService, needs: Sequence[Need], *, kind: str, k: int,
+              config_fp: str, full: bool, run_seqs: dict[str, dict[str, int]]) -> Plan:
+    """Apply the rule above to the open `needs`; `run_seqs` maps run id → its start seqs."""
+    plan = Plan(kind=kind)
+    plan.fingerprints = {n.id: need_fingerprint(config_fp, content_hash(n)) for n in needs}
+    stored = results.state(store, kind)
+    groups: dict[str, list[Need]] = {}
+    for need in needs:
+        prior = stored.get(need.id)
+        if full:
+            plan.recompute[need.id] = "full"
+        elif prior is None:
+            plan.recompute[need.id] = "new"
+        elif prior[0] != plan.fingerprints[need.id]:
+            plan.recompute[need.id] = "need_or_config_changed"
+        else:
+            groups.setdefault(prior[1], []).append(need)
+    if groups:
+        top = results.topk(store, kind)
+        for run_id in sorted(groups):
+            since = run_seqs.get(run_id, {})
+            _candidate_rule(store, service, groups[run_id], plan, kind=kind, k=k, top=top,
+                            since=since)
+    plan.skipped = len(needs) - len(plan.recompute)
+    return plan
+
+
+def _candidate_rule(store: Store, service: MatchService, needs: list[Need], plan: Plan, *,
+                    kind: str, k: int, top: dict[str, list[tuple[str, float]]],
+                    since: dict[str, int]) -> None:
+    """Rules 2–4 for needs whose results were computed in the same run."""
+    changed = changed_candidates(store, kind, since)
+    if not changed:
+        return
+    live = max(store.count(kind), 1)
+    if len(changed) > max(MIN_FALLBACK, FALLBACK_FRACTION * live):
+        for need in needs:
+            plan.recompute[need.id] = "many_candidates_changed"
+        return
+    rest = []
+    for need in needs:
+        if any(cand in changed for cand, _ in top.get(need.id, [])):
+            plan.recompute[need.id] = "candidate_in_topk_changed"
+        else:
+            rest.append(need)
+    live_records = [r for r in store.get_many(sorted(changed)).values() if r.kind == kind]
+    if not rest or not live_records:
+        return
+    conf = service.score_pairs(rest, live_records, target=kind)
+    best = conf.max(axis=1) if conf.size else np.zeros(len(rest))
+    for need, score in zip(rest, best, strict=True):
+        hits = top.get(need.id, [])
+        floor = hits[k - 1][1] - MARGIN if len(hits) >= k else -np.inf
+        if score >= floor:
+            plan.recompute[need.id] = "candidate_may_enter_topk"
+
+
+def changed_candidates(store: Store, kind: str, since: dict[str, int]) -> set[str]:
+    """Ids of `kind` records upserted or deleted after the run start seqs `since`.
+
+    Without a known start seq every candidate counts as changed. For experts, experts
+    linked to a changed achievement (its `owners`, or the expert's `works`) count too.
+    """
+    changes = _changes(store, kind, since)
+    if changes is None:
+        return set(store.record_seqs(kind))
+    out = {c.id for c in changes}
+    if kind == "expert":
+        achievements = _changes(store, "achievement", since)
+        touched = ({c.id for c in achievements} if achievements is not None
+                   else set(store.record_seqs("achievement")))
+        if touched:
+            out |= _experts_linked(store, touched)
+    return out
+
+
+def _changes(store: Store, kind: str, since: dict[str, int]) -> list[Change] | None:
+    if kind not in since:
+        return None
+    return store.changes_since(int(since[kind]), kind)
+
+
+def _experts_linked(store: Store, achievement_ids: set[str]) -> set[str]:
+    out: set[str] = set()
+    for rec in store.get_many(sorted(achievement_ids)).values():
+        if isinstance(rec, Achievement):
+            out.update(rec.owners)
+    for expert in store.iter_records("expert"):
+        if isinstance(expert, Expert) and achievement_ids.intersection(expert.works):
+            out.add(expert.id)
+    return out
+
+
+def is_open(record: Record) -> bool:
+    return isinstance(record, Need) and str(record.status) == "open"

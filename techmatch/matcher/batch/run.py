@@ -1,0 +1,254 @@
+"""The nightly batch job: keep every open need's top-k achievements / experts fresh.
+
+One run: take the lock → sync the indexes → resume the unfinished run with the same
+configuration, or plan a new one (`plan.py`: incremental rule) → for each target kind
+match the planned needs in id order, chunk by chunk, committing each chunk's results and
+the checkpoint in one transaction → forget deleted needs, snapshot unmatched topics, close
+the run record.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from techmatch.errors import IndexMissingError, ValidationError
+from techmatch.matcher.analytics.topics import keyword_counts
+from techmatch.matcher.batch import checkpoint, results
+from techmatch.matcher.batch.fingerprint import (
+    config_fingerprint,
+    need_fingerprint,
+    resolved_config,
+)
+from techmatch.matcher.batch.lock import batch_lock
+from techmatch.matcher.batch.plan import is_open, plan_kind
+from techmatch.matcher.engine import Engine
+from techmatch.matcher.service import MatchService
+from techmatch.indexers.store import content_hash
+from techmatch.models.records import Need
+
+log = logging.getLogger(__name__)
+
+TARGETS: tuple[str, ...] = ("achievement", "expert")
+KEEP_PLANS = 30
+Progress = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
+OnChunk = Callable[[str, Sequence[str]], None]
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """What to run: target kinds, hits per need, full recompute, needs per chunk."""
+
+    kinds: tuple[str, ...] = TARGETS
+    k: int = 10
+    full: bool = False
+    chunk: int = 32
+
+    def __post_init__(self) -> None:
+        unknown = [kd for kd in self.kinds if kd not in TARGETS]
+        if unknown or not self.kinds:
+            raise ValidationError(f"unknown target kinds {unknown}; valid: {', '.join(TARGETS)}",
+                                  field="kinds")
+        if self.k < 1:
+            raise ValidationError("must be >= 1", field="k")
+        if self.chunk < 1:
+            raise ValidationError("must be >= 1", field="chunk")
+
+
+@dataclass
+class BatchSummary:
+    """What a run did; `recomputed` / `skipped` count open needs over all target kinds."""
+
+    run_id: str
+    status: str
+    resumed: bool
+    recomputed: int
+    skipped: int
+    seconds: float
+    counts: dict[str, Any] = field(default_factory=dict)
+    generations: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_batch(engine: Engine, options: BatchOptions, *, service: MatchService | None = None,
+              progress: Progress | None = None, on_chunk: OnChunk | None = None) -> BatchSummary:
+    """Run (or resume) one batch under the lock; see the module docstring."""
+    started = time.monotonic()
+    with batch_lock(engine.settings.home):
+        results.ensure(engine.store)
+        checkpoint.ensure(engine.store)
+        engine.sync(_sync_kinds(options.kinds))
+        service = service or MatchService(engine)
+        job = _Job(engine, service, options)
+        run, resumed = job.open_run()
+        try:
+            job.execute(run, progress or _log_progress, on_chunk)
+            summary = job.finish(run, resumed)
+        except BaseException as exc:
+            with results.transaction(engine.store):
+                results.set_status(engine.store, run.run_id, "failed",
+                                   error=f"{type(exc).__name__}: {exc}")
+            raise
+    summary.seconds = round(time.monotonic() - started, 3)
+    return summary
+
+
+class _Job:
+    """One run's state: engine, service, options and the resolved configuration."""
+
+    def __init__(self, engine: Engine, service: MatchService, options: BatchOptions) -> None:
+        self.engine = engine
+        self.store = engine.store
+        self.service = service
+        self.options = options
+        self.configs = {kind: resolved_config(service, kind=kind, k=options.k,
+                                              chunk=options.chunk) for kind in options.kinds}
+        self.fps = {kind: config_fingerprint(cfg) for kind, cfg in self.configs.items()}
+        self.fingerprint = config_fingerprint({"fps": self.fps, "full": options.full})
+
+    # -- open ------------------------------------------------------------------------------
+    def open_run(self) -> tuple[results.RunRecord, bool]:
+        """The unfinished run with this configuration (resumed), or a newly planned one."""
+        for run in results.runs(self.store, limit=5):
+            if run.status not in ("running", "failed"):
+                continue
+            with results.transaction(self.store):
+                if run.fingerprint == self.fingerprint and run.kinds == list(self.options.kinds):
+                    results.set_status(self.store, run.run_id, "running")
+                    log.info("resuming batch run %s", run.run_id)
+                    return run, True
+                results.set_status(self.store, run.run_id, "abandoned", error=run.error)
+        return self._new_run(), False
+
+    def _new_run(self) -> results.RunRecord:
+        now = datetime.now(timezone.utc)
+        run = results.RunRecord(
+            run_id=f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}", started=results.now_iso(),
+            finished=None, status="running", kinds=list(self.options.kinds), k=self.options.k,
+            full=self.options.full, config=self.configs, generations=self._generations(),
+            seqs=self._seqs(), fingerprint=self.fingerprint)
+        needs = [n for n in self.store.iter_records("need") if is_open(n)]
+        run_seqs = {r.run_id: r.seqs for r in results.runs(self.store, limit=10_000)}
+        plans = {kind: plan_kind(self.store, self.service, needs, kind=kind, k=self.options.k,
+                                 config_fp=self.fps[kind], full=self.options.full,
+                                 run_seqs=run_seqs) for kind in self.options.kinds}
+        with results.transaction(self.store):
+            results.insert_run(self.store, run)
+            for kind, plan in plans.items():
+                checkpoint.save_plan(self.store, run.run_id, kind, plan.recompute)
+        log.info("batch run %s planned: %s", run.run_id,
+                 {kd: len(p.recompute) for kd, p in plans.items()})
+        return run
+
+    def _seqs(self) -> dict[str, int]:
+        """Store sequence each candidate index reflects at the start of the run."""
+        out = {}
+        for kind in _sync_kinds(self.options.kinds):
+            try:
+                out[kind] = min(self.engine.index(kind).applied_seq,
+                                self.store.last_seq(kind))
+            except IndexMissingError:
+                out[kind] = self.store.last_seq(kind)
+        return out
+
+    def _generations(self) -> dict[str, str]:
+        out = {}
+        for kind in self.options.kinds:
+            try:
+                out[kind] = self.engine.index(kind).generation
+            except IndexMissingError:
+                out[kind] = ""
+        return out
+
+    # -- execute ---------------------------------------------------------------------------
+    def execute(self, run: results.RunRecord, progress: Progress,
+                on_chunk: OnChunk | None) -> None:
+        """Match every pending planned need, chunk by chunk, each chunk one transaction."""
+        for kind in self.options.kinds:
+            pending = checkpoint.pending(self.store, run.run_id, kind)
+            size = int(run.config.get(kind, {}).get("chunk", self.options.chunk))
+            with progress(f"batch {kind}", len(pending)) as advance:
+                for start in range(0, len(pending), size):
+                    chunk = pending[start:start + size]
+                    self._chunk(run.run_id, kind, chunk)
+                    advance(len(chunk))
+                    if on_chunk is not None:
+                        on_chunk(kind, chunk)
+
+    def _chunk(self, run_id: str, kind: str, need_ids: list[str]) -> None:
+        live = self.store.get_many(need_ids)
+        needs = [n for nid in need_ids if isinstance(n := live.get(nid), Need) and is_open(n)]
+        rankings = (self.service.match_many(needs, target=kind, k=self.options.k, explain=True)
+                    if needs else [])
+        rows = [(n.id, need_fingerprint(self.fps[kind], content_hash(n)), r)
+                for n, r in zip(needs, rankings, strict=True)]
+        with results.transaction(self.store):
+            results.write_rankings(self.store, run_id, kind, rows)
+            checkpoint.advance(self.store, run_id, kind, need_ids)
+
+    # -- finish ----------------------------------------------------------------------------
+    def finish(self, run: results.RunRecord, resumed: bool) -> BatchSummary:
+        """Forget deleted needs, snapshot unmatched topics, close the run record."""
+        needs = list(self.store.iter_records("need"))
+        open_ids = {n.id for n in needs if is_open(n)}
+        gone = sorted(results.stored_need_ids(self.store) - {n.id for n in needs})
+        planned = {kd: checkpoint.planned(self.store, run.run_id, kd) for kd in run.kinds}
+        recomputed = set().union(*planned.values()) & open_ids
+        counts = self._counts(run, planned, open_ids, gone)
+        best = results.best_confidence(self.store)
+        threshold = self.engine.settings.confidence_threshold
+        unmatched = [n for n in needs if n.id in open_ids and best.get(n.id, 0.0) < threshold]
+        topics = keyword_counts(unmatched, self.engine.tokenizer)  # type: ignore[arg-type]
+        keep = [r.run_id for r in results.runs(self.store, limit=KEEP_PLANS)]
+        with results.transaction(self.store):
+            results.forget_needs(self.store, gone)
+            results.save_topics(self.store, run.run_id, topics)
+            results.set_status(self.store, run.run_id, "finished", counts=counts,
+                               generations=self._generations())
+            checkpoint.prune(self.store, keep)
+        skipped = len(open_ids) - len(recomputed)
+        message = (f"nothing changed since the last run: 0 of {len(open_ids)} open needs "
+                   "recomputed" if not recomputed else
+                   f"recomputed {len(recomputed)} of {len(open_ids)} open needs, "
+                   f"skipped {skipped}")
+        return BatchSummary(run_id=run.run_id, status="finished", resumed=resumed,
+                            recomputed=len(recomputed), skipped=skipped, seconds=0.0,
+                            counts=counts, generations=self._generations(), message=message)
+
+    def _counts(self, run: results.RunRecord, planned: dict[str, dict[str, str]],
+                open_ids: set[str], gone: list[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {"open_needs": len(open_ids), "forgotten_needs": len(gone)}
+        done = checkpoint.checkpoints(self.store, run.run_id)
+        for kind, plan in planned.items():
+            reasons: dict[str, int] = {}
+            for why in plan.values():
+                reasons[why] = reasons.get(why, 0) + 1
+            out[kind] = {"recomputed": len(plan), "skipped": len(open_ids - set(plan)),
+                         "reasons": reasons, "chunks": done[kind].chunks if kind in done else 0}
+        return out
+
+
+def _sync_kinds(kinds: Sequence[str]) -> tuple[str, ...]:
+    """Indexes a run reads: the targets, and achievements for expert work evidence."""
+    extra = ("achievement",) if "expert" in kinds else ()
+    return tuple(dict.fromkeys((*kinds, *extra)))
+
+
+@contextmanager
+def _log_progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    done = [0]
+
+    def advance(n: int) -> None:
+        done[0] += n
+        log.info("%s: %d/%d", label, done[0], total)
+
+    yield advance
