@@ -15,6 +15,8 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "techmatch.cli.elastic",
     "techmatch.cli.eval",
     "techmatch.cli.match",
+    "techmatch.cli.plans",
+    "techmatch.cli.batch",
     "techmatch.cli.serve",
 )
 

@@ -14,6 +14,7 @@ import typer
 
 from techmatch.config import Settings, get_settings
 from techmatch.errors import (
+    BackendError,
     ConfigError,
     IndexError_,
     InfeasibleError,
@@ -31,7 +32,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 EXIT_CODES: dict[type[TechmatchError], int] = {
     ValidationError: 2, NotFoundError: 3, IndexError_: 4, ConfigError: 5, LockedError: 6,
-    InfeasibleError: 7,
+    InfeasibleError: 7, BackendError: 8,
 }
 
 

@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, log, print_json, settings_for
+from techmatch.cli.common import (
+    HomeOpt,
+    JsonOpt,
+    cli_errors,
+    log,
+    print_json,
+    progress,
+    settings_for,
+)
 from techmatch.config import Settings
 
 DatasetOpt = Annotated[Path, typer.Option("--dataset", help="BEIR folder (corpus.jsonl, "
@@ -24,6 +32,14 @@ def _settings(home: Path | None, threads: int | None) -> Settings:
     if threads is None and "TECHMATCH_THREADS" not in os.environ:
         threads = os.cpu_count() or 1  # an offline batch job may use every core
     return settings_for(home, threads=threads)
+
+
+def _count_lines(path: Path) -> int:
+    try:
+        with path.open("rb") as fh:
+            return sum(1 for line in fh if line.strip())
+    except OSError:
+        return 0  # load_dataset reports the missing file
 
 
 def eval_command(
@@ -48,7 +64,8 @@ def eval_command(
         options = EvalOptions(split=split, configs=tuple(retrievers.split(",")),
                               metrics=tuple(metrics.split(",")), baseline=baseline,
                               trials=trials, seed=seed)
-        report = run_evaluation(dataset, settings, options)
+        with progress("indexing", _count_lines(dataset / "corpus.jsonl")) as advance:
+            report = run_evaluation(dataset, settings, options, progress=advance)
         if out is None:
             from techmatch.eval.datasets import load_dataset
 

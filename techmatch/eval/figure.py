@@ -69,7 +69,7 @@ def draw_report(path: Path, *, title: str, configs: Mapping[str, Mapping[str, fl
                            rotation=90, padding=2)
         bars.set_xticks(range(len(metrics)), metrics)
         bars.set_ylim(floor, 1.0 + (1.0 - floor) * 0.12)
-        bars.set_ylabel("指标值" + ("（纵轴从 %.2f 开始）" % floor if floor > 0 else ""))
+        bars.set_ylabel("指标值" + (f"（纵轴从 {floor:.2f} 开始）" if floor > 0 else ""))
         bars.set_title("各配置的检索指标")
         for name, values in curves.items():
             curve.plot(range(1, len(values) + 1), values, label=name, linewidth=1.4)

@@ -75,6 +75,7 @@ def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | N
         raw = build_encoder(settings.encoder, threads=settings.threads,
                             batch=settings.encode_batch)
         encoder = CachedEncoder(raw, settings.home / "cache")  # type: ignore[assignment]
+    _share_vector_cache(path, settings.home / "cache")
     engine = Engine.open(settings.model_copy(update={"home": path}), encoder=encoder)
     ws = Workspace(engine=engine, path=path, corpus_hash=digest)
     if engine.store.get_meta("eval.corpus_hash") != digest:
@@ -91,6 +92,20 @@ def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | N
                             f"{time.perf_counter() - started:.1f} s")
     _check_judged_ids(dataset, engine, ws)
     return ws
+
+
+def _share_vector_cache(workspace: Path, shared: Path) -> None:
+    """Point the work folder's vector cache at the home's, so a changed corpus re-encodes only
+    its new texts (the index build reads `<its home>/cache`)."""
+    link = workspace / "cache"
+    if link.exists() or link.is_symlink():
+        return
+    shared.mkdir(parents=True, exist_ok=True)
+    workspace.mkdir(parents=True, exist_ok=True)
+    try:
+        link.symlink_to(shared.resolve(), target_is_directory=True)
+    except OSError as exc:  # no symlinks here: a private cache still works
+        log.info("work folder keeps its own vector cache (%s)", exc)
 
 
 def _check_judged_ids(dataset: Dataset, engine: Engine, ws: Workspace) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
@@ -15,7 +16,9 @@ from fastapi.testclient import TestClient
 from techmatch.api.security import hash_key
 from techmatch.config import Settings
 from techmatch.indexers.encoders import Encoder
-from techmatch.matcher.engine import Engine
+from techmatch.indexers.store import Store
+from techmatch.indexers.tokenize import Tokenizer
+from techmatch.matcher.engine import STORE_FILE, Engine
 from techmatch.models.records import Achievement, Expert, Need
 
 KEYS = {"read": "test-read-key", "write": "test-write-key", "admin": "test-admin-key"}
@@ -71,6 +74,12 @@ def build_home(home: Path, encoder: Encoder) -> Engine:
     return engine
 
 
+def open_copy(template: Path, home: Path, encoder: Encoder, tokenizer: Tokenizer) -> Engine:
+    """An engine over a fresh copy of a built home, sharing the encoder and tokenizer."""
+    shutil.copytree(template, home)
+    settings = Settings(home=home, threads=1, api_keys=API_KEYS)
+    return Engine(settings=settings, store=Store(home / STORE_FILE), tokenizer=tokenizer,
+                  encoder=encoder)
 
 
 def wait_ready(client: TestClient | httpx.Client, timeout: float = 60.0) -> None:

@@ -6,12 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_support import LiveServer, build_home, wait_ready
+from api_support import LiveServer, build_home, open_copy, wait_ready
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from techmatch.api.app import create_app
 from techmatch.indexers.encoders import Encoder, build_encoder
+from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.engine import Engine
 
 
@@ -20,9 +21,19 @@ def encoder() -> Encoder:
     return build_encoder("e5-small", threads=1)
 
 
+@pytest.fixture(scope="session")
+def template_home(tmp_path_factory: pytest.TempPathFactory,
+                  encoder: Encoder) -> tuple[Path, Tokenizer]:
+    """The tiny corpus built once; tests get copies (building costs ~4 s)."""
+    eng = build_home(tmp_path_factory.mktemp("template") / "home", encoder)
+    eng.store.close()
+    return eng.settings.home, eng.tokenizer
+
+
 @pytest.fixture()
-def engine(tmp_path: Path, encoder: Encoder) -> Iterator[Engine]:
-    eng = build_home(tmp_path / "home", encoder)
+def engine(tmp_path: Path, encoder: Encoder,
+           template_home: tuple[Path, Tokenizer]) -> Iterator[Engine]:
+    eng = open_copy(template_home[0], tmp_path / "home", encoder, template_home[1])
     yield eng
     eng.close()
 
@@ -40,8 +51,10 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[str]:
-    eng = build_home(tmp_path_factory.mktemp("live") / "home", encoder)
+def live_server(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder,
+                template_home: tuple[Path, Tokenizer]) -> Iterator[str]:
+    eng = open_copy(template_home[0], tmp_path_factory.mktemp("live") / "home", encoder,
+                    template_home[1])
     with LiveServer(create_app(eng.settings, engine=eng)) as server:
         yield server.url
     eng.close()

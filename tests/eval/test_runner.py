@@ -13,8 +13,14 @@ from techmatch.errors import ValidationError
 from techmatch.eval.configs import CONFIGS, EvalContext, resolve_configs
 from techmatch.eval.datasets import Dataset, load_dataset
 from techmatch.eval.metrics import parse_metrics
-from techmatch.eval.runner import EvalOptions, build_context, open_workspace, run_evaluation, \
-    score_runs, summary
+from techmatch.eval.runner import (
+    EvalOptions,
+    build_context,
+    open_workspace,
+    run_evaluation,
+    score_runs,
+    summary,
+)
 from techmatch.indexers.vector_cache import CachedEncoder
 from techmatch.matcher.fusion import rrf
 from techmatch.models.results import Hit, Ranking
@@ -45,7 +51,7 @@ def test_score_runs_by_hand() -> None:
     test = out["significance"]["tests"]["dense"]["mrr@10"]
     assert test["delta"] == pytest.approx(0.25)
     assert list(out["significance"]["tests"]) == ["dense"]  # the baseline is not tested
-    assert out["recall_curve"]["lexical"][:2] == pytest.approx([0.25, 0.75])
+    assert out["recall_curve"]["lexical"][:2] == pytest.approx([0.25, 1.0])
 
 
 class _FixedRetriever:

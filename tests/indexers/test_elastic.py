@@ -366,3 +366,47 @@ def test_cli_reindex_and_rollback(tmp_path: Path, target: EsTarget, tokenizer: T
         es = client_module.connect(Settings(es_url=target.url), node_class=target.node_class)
         drop_prefix(es, prefix)
         es.close()
+
+
+def test_dense_mapping_body() -> None:
+    """Pure function: what a real cluster would receive (not run against one here)."""
+    from techmatch.indexers.elastic.mapping import Identity, index_body
+
+    body = index_body(Identity(KIND, "e5-small", 384, "abc"), previous="p_v1")
+    vector = body["mappings"]["properties"]["vector"]
+    assert vector["type"] == "dense_vector" and vector["dims"] == 384 and vector["index"]
+    assert vector["similarity"] == "dot_product" and vector["index_options"]["type"] == "hnsw"
+    assert body["mappings"]["_meta"]["previous"] == "p_v1"
+    assert "number_of_shards" not in json.dumps(body)  # left to index templates
+
+
+class _StubClient:
+    """Returns a canned msearch answer and records the request (parsing test, no cluster)."""
+
+    def __init__(self, responses: list[dict[str, Any]]) -> None:
+        self.responses = responses
+        self.searches: list[dict[str, Any]] = []
+
+    def msearch(self, *, searches: list[dict[str, Any]]) -> dict[str, Any]:
+        self.searches = searches
+        return {"responses": self.responses}
+
+
+def test_knn_response_parsing_scores_and_ties() -> None:
+    from techmatch.indexers.elastic.index import ElasticIndex
+    from techmatch.indexers.elastic.mapping import Identity
+
+    hits = [{"_id": "b", "_score": 0.9}, {"_id": "a", "_score": 0.9}, {"_id": "c", "_score": 0.5}]
+    stub = _StubClient([{"hits": {"hits": hits}}, {"error": {"type": "boom"}}])
+    index = ElasticIndex(stub, "http://es", "p_v1", Identity(KIND, "fake", 16, "t"),  # type: ignore[arg-type]
+                         {"applied_seq": 7})
+    queries_ = FakeEncoder().encode_queries(["x", "y"])
+    with pytest.raises(BackendError, match="boom"):
+        index.search_dense_batch(queries_, k=3, filters=Filters(city=["苏州"]))
+    assert stub.searches[0] == {"index": "p_v1"}
+    assert stub.searches[1]["knn"]["filter"]["bool"]["filter"] == [{"terms": {"city": ["苏州"]}}]
+    stub.responses = stub.responses[:1]
+    found = index.search_dense(queries_[0], k=3)
+    assert found.ids == ["a", "b", "c"]  # equal scores ordered by id
+    assert [round(float(s), 4) for s in found.scores] == [0.8, 0.8, 0.0]  # 2 * score - 1
+    assert index.applied_seq == 7 and index.generation == "p_v1"

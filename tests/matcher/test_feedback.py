@@ -28,10 +28,11 @@ TOPICS = ["锂电池热管理", "印染废水处理", "小麦抗旱育种", "光
 def _records() -> list[Need | Achievement | Expert]:
     out: list[Need | Achievement | Expert] = []
     for i, topic in enumerate(TOPICS):
-        out.append(Need(id=f"n{i}", title=f"{topic}技术需求", description=f"企业需要{topic}的解决方案"))
+        out.append(Need(id=f"n{i}", title=f"{topic}技术需求",
+                        description=f"企业需要{topic}的解决方案"))
         # The early-stage one matches the wording better, so it ranks first by default.
-        out.append(Achievement(id=f"early{i}", title=f"{topic}技术", abstract=f"{topic}的解决方案",
-                               maturity=2))
+        out.append(Achievement(id=f"early{i}", title=f"{topic}技术",
+                               abstract=f"{topic}的解决方案", maturity=2))
         out.append(Achievement(id=f"mature{i}", title=f"{topic}新方法",
                                abstract=f"一种{topic}工艺，已中试", maturity=8))
     out.append(Expert(id="x1", name="专家", bio="锂电池", works=["mature0"]))

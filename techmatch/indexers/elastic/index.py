@@ -17,6 +17,8 @@ from techmatch.indexers.elastic.client import guarded
 from techmatch.indexers.elastic.mapping import VECTOR, Identity
 from techmatch.models.results import Filters
 
+VECTOR_READ_CHUNK = 1000
+
 
 class ElasticIndex(Index):
     """Reads the generation resolved at open time (the alias may move on; this handle does not).
@@ -96,17 +98,22 @@ class ElasticIndex(Index):
         if not ids or not self._identity.dense:
             return out
         wanted = list(dict.fromkeys(ids))
-        src: Any = {"includes": [VECTOR]}
-        if self._exclude_vectors_param:  # 9.1+: vectors may be left out of _source otherwise
-            src["exclude_vectors"] = False
-        with self._guard("read vectors"):
-            hits = self._client.search(index=self._name, query={"ids": {"values": wanted}},
-                                       size=len(wanted), source=src)["hits"]["hits"]
-        found = {h["_id"]: h.get("_source", {}).get(VECTOR) for h in hits}
+        found: dict[str, Any] = {}
+        for start in range(0, len(wanted), VECTOR_READ_CHUNK):
+            found.update(self._read_vectors(wanted[start:start + VECTOR_READ_CHUNK]))
         for row, rid in enumerate(ids):
             if found.get(rid):
                 out[row] = np.asarray(found[rid], dtype=np.float32)
         return out
+
+    def _read_vectors(self, ids: list[str]) -> dict[str, Any]:
+        src: dict[str, Any] = {"includes": [VECTOR]}
+        if self._exclude_vectors_param:  # else 9.2+ may leave vectors out of _source
+            src["exclude_vectors"] = False
+        with self._guard("read vectors"):
+            hits = self._client.search(index=self._name, query={"ids": {"values": ids}},
+                                       size=len(ids), source=src)["hits"]["hits"]
+        return {h["_id"]: h.get("_source", {}).get(VECTOR) for h in hits}
 
     def close(self) -> None:
         if self._owns_client:

@@ -104,8 +104,9 @@ def generations(cl: Cluster) -> dict[str, int]:
 
 def read_meta(cl: Cluster, index: str) -> dict[str, Any]:
     with guarded(cl.url, f"read the mapping of {index}"):
-        body = cl.client.indices.get_mapping(index=index).body
-    mappings = next(iter(body.values()), {}).get("mappings", {})
+        body: dict[str, Any] = cl.client.indices.get_mapping(index=index).body
+    first: dict[str, Any] = next(iter(body.values()), {})
+    mappings: dict[str, Any] = first.get("mappings", {})
     return dict(mappings.get("_meta") or {})
 
 
@@ -123,7 +124,9 @@ def open_on(cl: Cluster, identity: Identity) -> ElasticIndex:
                                 f"(alias {cl.alias}); run `techmatch index` to build it")
     meta = read_meta(cl, name)
     check_meta(name, meta, identity)
-    exclude_param = identity.dense and server_version(cl.client, cl.url) >= (9, 1)
+    version = server_version(cl.client, cl.url)
+    # `_source.exclude_vectors` exists from 8.19 and 9.1; 9.2+ leaves vectors out by default
+    exclude_param = identity.dense and (version >= (9, 1) or (8, 19) <= version < (9, 0))
     return ElasticIndex(cl.client, cl.url, name, identity, meta,
                         exclude_vectors_param=exclude_param, owns_client=cl.owns)
 

@@ -19,6 +19,9 @@ TOKENS = "tokens"
 VECTOR = "vector"
 ID = "id"
 SIMILARITY = "dot_product"  # encoders return unit rows, so dot product == cosine
+# Unquantized HNSW keeps kNN scores equal to the embedded backend's float inner products; for
+# 100M+ vectors switch to "int8_hnsw" or "bbq_hnsw" here (4-32x less memory, approximate scores)
+VECTOR_INDEX_OPTIONS = {"type": "hnsw", "m": 16, "ef_construction": 100}
 KEYWORD_MAX = 1024  # longer facet values are kept in _source but not indexed (never rejected)
 
 
@@ -51,7 +54,8 @@ def index_body(identity: Identity, *, previous: str | None) -> dict[str, Any]:
         properties[facet] = {"type": "keyword", "ignore_above": KEYWORD_MAX}
     if identity.dense:
         properties[VECTOR] = {"type": "dense_vector", "dims": identity.dim, "index": True,
-                              "similarity": SIMILARITY}
+                              "similarity": SIMILARITY,
+                              "index_options": dict(VECTOR_INDEX_OPTIONS)}
     else:
         # lexical-only test mode (osmem has no dense_vector): no vector field at all
         properties[VECTOR] = {"type": "object", "enabled": False}

@@ -11,6 +11,7 @@ faiss only ever scores allowed rows (no post-filtering).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import faiss
 import numpy as np
@@ -66,7 +67,7 @@ def _previous_graph(previous: Path | None, rows: Rows) -> faiss.IndexIDMap2 | No
     """The prior HNSW graph when its rows are a prefix of `rows` (appends only)."""
     if previous is None or not (previous / FAISS_FILE).is_file():
         return None
-    graph = faiss.read_index(str(previous / FAISS_FILE))
+    graph = cast(faiss.IndexIDMap2, faiss.read_index(str(previous / FAISS_FILE)))
     if graph.ntotal > len(rows):
         return None
     ids = faiss.vector_to_array(graph.id_map)
@@ -86,10 +87,12 @@ class DenseSearcher:
         self.vectors = vectors
         self.dense_type = dense_type
         if dense_type == "hnsw":
-            self.index = faiss.read_index(str(folder / FAISS_FILE))
-            faiss.downcast_index(self.index.index).hnsw.efSearch = HNSW_EF_SEARCH
+            graph = cast(faiss.IndexIDMap2, faiss.read_index(str(folder / FAISS_FILE)))
+            cast(faiss.IndexHNSWFlat, faiss.downcast_index(graph.index)).hnsw.efSearch = (
+                HNSW_EF_SEARCH)
+            self.index = graph
         else:
-            self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(vectors.shape[1]))
+            self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(int(vectors.shape[1])))
             live = np.flatnonzero(rows.live)
             if len(live):
                 self.index.add_with_ids(np.ascontiguousarray(vectors[live]), rows.keys[live])
@@ -109,7 +112,8 @@ class DenseSearcher:
             bits[self.rows.keys[allowed]] = True
             packed = np.packbits(bits, bitorder="little")
             selector = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(packed))
-            params = faiss.SearchParameters(sel=selector)
+            params = faiss.SearchParameters()
+            params.sel = selector
         scores, keys = self.index.search(queries, min(k, n_allowed), params=params)
         out = []
         for srow, krow in zip(scores, keys, strict=True):

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from techmatch.errors import IndexMissingError, ValidationError
+from techmatch.indexers.store import content_hash
 from techmatch.matcher.analytics.topics import keyword_counts
 from techmatch.matcher.batch import checkpoint, results
 from techmatch.matcher.batch.fingerprint import (
@@ -30,7 +31,6 @@ from techmatch.matcher.batch.lock import batch_lock
 from techmatch.matcher.batch.plan import is_open, plan_kind
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.service import MatchService
-from techmatch.indexers.store import content_hash
 from techmatch.models.records import Need
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,88 @@
+"""Commands of the nightly job and its analytics: `batch` and `stats`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, progress, settings_for
+from techmatch.matcher.engine import Engine
+
+KindsOpt = Annotated[str, typer.Option("--kinds", help="Target kinds, comma separated.")]
+
+
+def batch(kinds: KindsOpt = "achievement,expert",
+          k: Annotated[int, typer.Option("--k", "-k", help="Hits kept per need.")] = 10,
+          full: Annotated[bool, typer.Option("--full", help="Recompute every open need.")]
+          = False,
+          chunk: Annotated[int, typer.Option("--chunk", help="Needs per committed chunk.")] = 32,
+          export: Annotated[Path | None, typer.Option(
+              "--export", help="Also write the results to DIR as JSONL, CSV and XLSX.")] = None,
+          home: HomeOpt = None, json_out: JsonOpt = False) -> None:
+    """Match every open need that may have changed (incremental, resumable, locked).
+
+    Exit codes: 0 done, 2 bad option, 4 index problem, 6 another run holds the lock.
+    """
+    from techmatch.matcher.batch import BatchOptions, export_results, run_batch
+
+    with cli_errors():
+        options = BatchOptions(kinds=tuple(p.strip() for p in kinds.split(",") if p.strip()),
+                               k=k, full=full, chunk=chunk)
+        engine = Engine.open(settings_for(home))
+        try:
+            summary = run_batch(engine, options, progress=progress)
+            paths = export_results(engine.store, export, kinds=options.kinds) if export else {}
+        finally:
+            engine.close()
+        out = summary.as_dict()
+        if paths:
+            out["exported"] = {fmt: str(p) for fmt, p in paths.items()}
+        if json_out:
+            print_json(out)
+            return
+        resumed = " (resumed)" if summary.resumed else ""
+        typer.echo(f"batch run {summary.run_id}{resumed}: {summary.message} "
+                   f"in {summary.seconds:.1f} s")
+        for kind in options.kinds:
+            typer.echo(f"  {kind}: {summary.counts.get(kind, {})}")
+        for fmt, path in paths.items():
+            typer.echo(f"  exported {fmt}: {path}")
+
+
+def stats(threshold: Annotated[float | None, typer.Option(
+              "--threshold", help="Confident-match threshold (default: settings).")] = None,
+          out: Annotated[Path | None, typer.Option(
+              "--out", help="Write stats.json, stats.md and stats.png to DIR.")] = None,
+          home: HomeOpt = None, json_out: JsonOpt = False) -> None:
+    """Coverage per city × industry, unmatched needs, and topics of unmet demand."""
+    from techmatch.indexers.store import Store
+    from techmatch.indexers.tokenize import Tokenizer
+    from techmatch.matcher.analytics import coverage_report, write_report
+    from techmatch.matcher.analytics.report import markdown
+    from techmatch.matcher.engine import STORE_FILE
+
+    with cli_errors():
+        settings = settings_for(home)
+        store = Store(settings.home / STORE_FILE)  # no encoder needed: stats reads the store
+        try:
+            tokenizer = Tokenizer(user_dict=settings.user_dict, stopwords=settings.stopwords)
+            limit = settings.confidence_threshold if threshold is None else threshold
+            report = coverage_report(store, tokenizer, threshold=limit)
+        finally:
+            store.close()
+        paths = write_report(report, out) if out else {}
+        if json_out:
+            data = report.as_dict()
+            data["files"] = {name: str(p) for name, p in paths.items()}
+            print_json(data)
+            return
+        typer.echo(markdown(report))
+        for name, path in paths.items():
+            typer.echo(f"wrote {name}: {path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(batch)
+    app.command()(stats)

@@ -1,0 +1,163 @@
+"""Coverage and demand gaps per city × industry, from the latest batch results.
+
+For each (city, industry) of the open needs: open needs, needs with a confident match (best
+stored confidence over the target kinds ≥ threshold), needs without one (of which some may
+not be computed yet), and candidate supply — achievements / experts in that city and
+industry, and in that industry anywhere. Also: the unmatched needs listed, the top keywords
+of unmatched demand and the topics rising since the previous batch run.
+
+`compute_coverage` is pure (records and confidences in, report out); `coverage_report`
+reads the store — the CLI (`techmatch stats`) and the HTTP API call the latter.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from techmatch.indexers.ingest.normalize import normalize
+from techmatch.indexers.store import Store
+from techmatch.indexers.tokenize import Tokenizer
+from techmatch.matcher.analytics.topics import Topic, keyword_counts, rising, top_keywords
+from techmatch.matcher.features import facet_set
+from techmatch.models.records import Achievement, Expert, Need
+
+UNKNOWN = "未知"
+
+
+@dataclass
+class Cell:
+    """Demand and supply of one (city, industry)."""
+
+    city: str
+    industry: str
+    open_needs: int = 0
+    matched: int = 0
+    unmatched: int = 0
+    not_computed: int = 0
+    achievements_local: int = 0
+    achievements_industry: int = 0
+    experts_local: int = 0
+    experts_industry: int = 0
+
+
+@dataclass(frozen=True)
+class UnmatchedNeed:
+    """An open need without a confident match; `best_confidence` None = not computed yet."""
+
+    id: str
+    title: str
+    city: str
+    industry: str
+    enterprise: str
+    best_confidence: float | None
+
+
+@dataclass
+class CoverageReport:
+    """Everything `techmatch stats` shows; `as_dict()` is the JSON form."""
+
+    threshold: float
+    run_id: str | None
+    previous_run_id: str | None
+    totals: dict[str, int]
+    cells: list[Cell]
+    unmatched: list[UnmatchedNeed]
+    top_keywords: list[tuple[str, int]]
+    rising: list[Topic]
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["top_keywords"] = [{"keyword": k, "count": n} for k, n in self.top_keywords]
+        return out
+
+
+def _key(value: str | None) -> str:
+    return normalize(value) if value and value.strip() else UNKNOWN
+
+
+def compute_coverage(needs: Iterable[Need], achievements: Iterable[Achievement],
+                     experts: Iterable[Expert], best: Mapping[str, float],
+                     tokenizer: Tokenizer, *, threshold: float,
+                     previous_topics: Mapping[str, int] | None = None,
+                     top_n: int = 20) -> tuple[list[Cell], list[UnmatchedNeed],
+                                               dict[str, int], list[Topic], dict[str, int]]:
+    """(cells, unmatched needs, top keyword counts, rising topics, totals) — pure.
+
+    `best` maps need id → best stored confidence; needs missing from it are not computed.
+    """
+    open_needs = [n for n in needs if str(n.status) == "open"]
+    cells: dict[tuple[str, str], Cell] = {}
+    unmatched: list[UnmatchedNeed] = []
+    for need in sorted(open_needs, key=lambda n: n.id):
+        key = (_key(need.city), _key(need.industry))
+        cell = cells.setdefault(key, Cell(*key))
+        cell.open_needs += 1
+        conf = best.get(need.id)
+        if conf is not None and conf >= threshold:
+            cell.matched += 1
+            continue
+        cell.unmatched += 1
+        cell.not_computed += conf is None
+        unmatched.append(UnmatchedNeed(need.id, need.display_title, key[0], key[1],
+                                       need.enterprise or "", conf))
+    _supply(cells, achievements, experts)
+    ordered = sorted(cells.values(), key=lambda c: (-c.unmatched, -c.open_needs, c.city,
+                                                    c.industry))
+    ids = {u.id for u in unmatched}
+    counts = keyword_counts([n for n in open_needs if n.id in ids], tokenizer)
+    totals = {"open_needs": len(open_needs), "matched": len(open_needs) - len(unmatched),
+              "unmatched": len(unmatched),
+              "not_computed": sum(1 for u in unmatched if u.best_confidence is None)}
+    return (ordered, unmatched, dict(top_keywords(counts, top_n)),
+            rising(counts, previous_topics), totals)
+
+
+def _supply(cells: dict[tuple[str, str], Cell], achievements: Iterable[Achievement],
+            experts: Iterable[Expert]) -> None:
+    """Fill supply counts: (city, industry) pairs and industries of every candidate."""
+    local: Counter[tuple[str, str, str]] = Counter()
+    anywhere: Counter[tuple[str, str]] = Counter()
+    for kind, records in (("achievement", achievements), ("expert", experts)):
+        for rec in records:
+            inds = facet_set(rec.industries if isinstance(rec, Expert) else rec.industry)
+            city = _key(rec.city)
+            for ind in inds:
+                local[(kind, city, ind)] += 1
+                anywhere[(kind, ind)] += 1
+    for (city, industry), cell in cells.items():
+        parts = facet_set(industry) or {industry}
+        cell.achievements_local = max(local[("achievement", city, p)] for p in parts)
+        cell.experts_local = max(local[("expert", city, p)] for p in parts)
+        cell.achievements_industry = max(anywhere[("achievement", p)] for p in parts)
+        cell.experts_industry = max(anywhere[("expert", p)] for p in parts)
+
+
+def coverage_report(store: Store, tokenizer: Tokenizer, *, threshold: float,
+                    kinds: Sequence[str] | None = None, top_n: int = 20) -> CoverageReport:
+    """Coverage of the store's open needs by the latest batch results (see module doc)."""
+    from techmatch.matcher.batch import results
+
+    results.ensure(store)
+    finished = results.runs(store, status="finished", limit=2)
+    run_id = finished[0].run_id if finished else None
+    previous = finished[1].run_id if len(finished) > 1 else None
+    best = results.best_confidence(store, kinds)
+    cells, unmatched, top, grown, totals = compute_coverage(
+        store.iter_records("need"), store.iter_records("achievement"),  # type: ignore[arg-type]
+        store.iter_records("expert"), best, tokenizer,  # type: ignore[arg-type]
+        threshold=threshold, previous_topics=results.topics(store, previous) if previous
+        else None, top_n=top_n)
+    notes = []
+    if run_id is None:
+        notes.append("no finished batch run yet: run `techmatch batch` first")
+    if previous is None:
+        notes.append("rising topics need two finished batch runs")
+    if totals["not_computed"]:
+        notes.append(f"{totals['not_computed']} open needs have no batch result yet")
+    return CoverageReport(threshold=threshold, run_id=run_id, previous_run_id=previous,
+                          totals=totals, cells=cells, unmatched=unmatched,
+                          top_keywords=list(top.items()), rising=grown, notes=notes)

@@ -1,0 +1,63 @@
+"""Write the coverage report: `stats.json`, `stats.md` and `stats.png` in one folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from techmatch.matcher.analytics.chart import draw_coverage
+from techmatch.matcher.analytics.coverage import CoverageReport
+
+
+def write_report(report: CoverageReport, folder: Path) -> dict[str, Path]:
+    """Write the three files; returns name → path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"json": folder / "stats.json", "markdown": folder / "stats.md",
+             "png": folder / "stats.png"}
+    paths["json"].write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2),
+                             encoding="utf-8")
+    paths["markdown"].write_text(markdown(report), encoding="utf-8")
+    draw_coverage(report, paths["png"])
+    return paths
+
+
+def markdown(report: CoverageReport) -> str:
+    """The report as Markdown (Chinese headings, tables)."""
+    t = report.totals
+    lines = [
+        "# 需求覆盖与缺口分析", "",
+        f"- 批次：{report.run_id or '（尚无批次）'}；上次批次：{report.previous_run_id or '—'}",
+        f"- 置信度阈值：{report.threshold:.2f}",
+        f"- 待匹配需求 {t['open_needs']}，已有可信匹配 {t['matched']}，"
+        f"无可信匹配 {t['unmatched']}（其中未计算 {t['not_computed']}）", "",
+        "![coverage](stats.png)", "",
+        "## 城市 × 行业", "",
+        "| 城市 | 行业 | 待匹配 | 已匹配 | 未匹配 | 本地成果 | 全国同行业成果 | 本地专家 | "
+        "全国同行业专家 |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for c in report.cells:
+        lines.append(f"| {c.city} | {c.industry} | {c.open_needs} | {c.matched} | "
+                     f"{c.unmatched} | {c.achievements_local} | {c.achievements_industry} | "
+                     f"{c.experts_local} | {c.experts_industry} |")
+    lines += ["", "## 未匹配需求", "", "| 需求编号 | 城市 | 行业 | 需求标题 | 最高置信度 |",
+              "|---|---|---|---|---:|"]
+    for u in sorted(report.unmatched, key=lambda u: (u.city, u.industry, u.id)):
+        conf = "未计算" if u.best_confidence is None else f"{u.best_confidence:.2f}"
+        lines.append(f"| {u.id} | {u.city} | {u.industry} | {_cell(u.title)} | {conf} |")
+    lines += ["", "## 未匹配需求高频关键词", "", "| 关键词 | 需求数 |", "|---|---:|"]
+    lines += [f"| {kw} | {n} |" for kw, n in report.top_keywords]
+    lines += ["", "## 上升话题（较上次批次）", ""]
+    if report.rising:
+        lines += ["| 关键词 | 本次 | 上次 | 变化 |", "|---|---:|---:|---:|"]
+        lines += [f"| {r.keyword} | {r.count} | {r.previous} | +{r.delta} |"
+                  for r in report.rising]
+    else:
+        lines.append("（无）")
+    if report.notes:
+        lines += ["", "## 说明", ""] + [f"- {n}" for n in report.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

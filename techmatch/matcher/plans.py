@@ -1,0 +1,262 @@
+"""Service-level plans: a service team's assignment and a city roadshow, from stored records.
+
+Both read records from the engine's store, score pairs with the ranking service and hand the
+arrays to the pure planners (`matcher.assignment`, `matcher.roadshow`).
+
+Roadshow scores: achievement → need uses `MatchService.score_pairs` (need as query,
+achievements as candidates, transposed). Achievement ↔ achievement similarity and expert →
+achievement fit are dense cosines of index vectors, because `score_pairs` takes needs as
+queries only; experts who own the achievement are preferred by the planner anyway, the
+cosine only ranks commentators.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pydantic
+
+from techmatch.errors import IndexMissingError, NotFoundError, ValidationError
+from techmatch.indexers.ingest.normalize import normalize
+from techmatch.matcher.assignment import (
+    Assignment,
+    AssignmentProblem,
+    Constraints,
+    WhyNot,
+    assign,
+    encode,
+    why_not,
+)
+from techmatch.matcher.duplicates import DEFAULT_THRESHOLD
+from techmatch.matcher.engine import Engine
+from techmatch.matcher.roadshow import RoadshowPlan, plan_roadshow
+from techmatch.models.records import Achievement, Expert, Need, Record, ServiceTeam
+from techmatch.models.results import Filters, Ranking
+
+PREFER_PROVINCE_BONUS = 0.1  # added to achievement→need scores of same-province achievements
+MAX_ALL_ACHIEVEMENTS = 2_000  # above this, roadshow candidates come from retrieval
+ROADSHOW_DEPTH = 50  # achievements retrieved per local need when the library is large
+
+
+class PairScorer(Protocol):
+    """What plans need from the ranking service (MatchService or a test fake)."""
+
+    def score_pairs(self, needs: Sequence[Need], candidates: Sequence[Record], *,
+                    target: str) -> np.ndarray: ...
+
+    def match_many(self, needs: Sequence[Need], *, target: str, k: int = 10,
+                   filters: Filters | None = None, explain: bool = True) -> list[Ranking]: ...
+
+
+# -- service teams ---------------------------------------------------------------------------
+
+def load_teams(path: Path) -> list[ServiceTeam]:
+    """Service teams from a JSONL file (one team per line); errors name the file and row."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ValidationError(f"cannot read: {exc}", source=str(path)) from exc
+    teams = []
+    for row, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            teams.append(ServiceTeam.model_validate_json(line))
+        except pydantic.ValidationError as exc:
+            raise ValidationError(str(exc.errors()[0]["msg"]), source=str(path), row=row,
+                                  field=".".join(map(str, exc.errors()[0]["loc"])) or None
+                                  ) from None
+    if not teams:
+        raise ValidationError("no service team in the file", source=str(path))
+    return teams
+
+
+def pick_team(teams: Sequence[ServiceTeam], team_id: str | None) -> ServiceTeam:
+    """The team with `team_id`, or the only team when no id is given."""
+    if team_id is None:
+        if len(teams) == 1:
+            return teams[0]
+        raise ValidationError(f"{len(teams)} teams in the file; pick one with --team-id "
+                              f"({', '.join(t.id for t in teams)})", field="team_id")
+    for team in teams:
+        if team.id == team_id:
+            return team
+    raise NotFoundError(f"no service team {team_id!r}; teams: {', '.join(t.id for t in teams)}")
+
+
+def _same(value: str | None, wanted: str | None) -> bool:
+    return wanted is None or normalize(value or "") == normalize(wanted)
+
+
+def _records(engine: Engine, ids: Sequence[str], kind: str) -> list[Record]:
+    found = engine.store.get_many(ids)
+    missing = [i for i in ids if i not in found or found[i].kind != kind]
+    if missing:
+        raise NotFoundError(f"no {kind} with id {', '.join(map(repr, missing))}")
+    return [found[i] for i in dict.fromkeys(ids)]
+
+
+def open_needs(engine: Engine, *, city: str | None = None, province: str | None = None,
+               industry: str | None = None) -> list[Need]:
+    """Open needs located in `city` / `province` and of `industry` (None = any), by id."""
+    return [n for n in engine.store.iter_records("need")
+            if isinstance(n, Need) and n.status == "open" and _same(n.city, city)
+            and _same(n.province, province) and _same(n.industry, industry)]
+
+
+def team_needs(engine: Engine, team: ServiceTeam | None, need_ids: Sequence[str]) -> list[Need]:
+    """Explicit ids, else the team's needs, else the open needs of the team's region/industry."""
+    if need_ids:
+        return _records(engine, need_ids, "need")  # type: ignore[return-value]
+    if team is None:
+        raise ValidationError("give need ids or a service team", field="need_ids")
+    if team.needs:
+        return _records(engine, team.needs, "need")  # type: ignore[return-value]
+    if not (team.city or team.province or team.industry):
+        raise ValidationError(f"team {team.id} lists no needs and no city, province or "
+                              f"industry to find them", field="team.needs")
+    return open_needs(engine, city=team.city, province=team.province, industry=team.industry)
+
+
+def team_experts(engine: Engine, team: ServiceTeam | None,
+                 expert_ids: Sequence[str]) -> list[Expert]:
+    ids = list(expert_ids) or (team.experts if team is not None else [])
+    if not ids:
+        raise ValidationError("give expert ids or a service team with experts",
+                              field="expert_ids")
+    return _records(engine, ids, "expert")  # type: ignore[return-value]
+
+
+def team_constraints(team: ServiceTeam | None, constraints: Constraints | None) -> Constraints:
+    """`constraints` as given; when None, the team's experts-per-need limits (or defaults)."""
+    if constraints is not None:
+        return constraints
+    if team is None:
+        return Constraints()
+    return Constraints(min_experts_per_need=team.min_experts_per_need,
+                       max_experts_per_need=team.max_experts_per_need)
+
+
+def team_problem(engine: Engine, service: PairScorer, *, team: ServiceTeam | None = None,
+                 expert_ids: Sequence[str] = (), need_ids: Sequence[str] = (),
+                 constraints: Constraints | None = None) -> AssignmentProblem:
+    """Needs × experts scored by the ranking service and encoded with the constraints."""
+    needs = team_needs(engine, team, need_ids)
+    experts = team_experts(engine, team, expert_ids)
+    if not needs:
+        where = " ".join(x for x in (team.city, team.province, team.industry) if x) if team else ""
+        raise ValidationError(f"no open needs to serve ({where or 'none given'})",
+                              field="need_ids")
+    scores = service.score_pairs(needs, experts, target="expert")
+    return encode(needs, experts, scores, team_constraints(team, constraints))
+
+
+def assign_team(engine: Engine, service: PairScorer, *, team: ServiceTeam | None = None,
+                expert_ids: Sequence[str] = (), need_ids: Sequence[str] = (),
+                constraints: Constraints | None = None, objective: str = "total",
+                solver: str = "milp", alternates: int = 3) -> Assignment:
+    """Assign the team's (or the given) experts to its needs; infeasible → diagnostics."""
+    problem = team_problem(engine, service, team=team, expert_ids=expert_ids,
+                           need_ids=need_ids, constraints=constraints)
+    return assign(problem, solver=solver, objective=objective, alternates=alternates)
+
+
+@dataclass(frozen=True)
+class TeamPlan:
+    """An assignment with the problem it solved, so pairs not made can be explained."""
+
+    problem: AssignmentProblem
+    assignment: Assignment
+
+    def why_not(self, pairs: Iterable[tuple[str, str]]) -> list[WhyNot]:
+        """Why each (need id, expert id) pair is not assigned (or 'assigned')."""
+        return [why_not(self.problem, self.assignment, n, e) for n, e in pairs]
+
+
+def plan_team(engine: Engine, service: PairScorer, *, team: ServiceTeam | None = None,
+              expert_ids: Sequence[str] = (), need_ids: Sequence[str] = (),
+              constraints: Constraints | None = None, objective: str = "total",
+              solver: str = "milp", alternates: int = 3) -> TeamPlan:
+    """`assign_team`, keeping the problem for why-not questions (CLI and HTTP use this)."""
+    problem = team_problem(engine, service, team=team, expert_ids=expert_ids,
+                           need_ids=need_ids, constraints=constraints)
+    return TeamPlan(problem, assign(problem, solver=solver, objective=objective,
+                                    alternates=alternates))
+
+
+# -- roadshows -------------------------------------------------------------------------------
+
+def _vectors(engine: Engine, kind: str, records: Sequence[Record]) -> np.ndarray:
+    """Unit index vectors (len(records), dim); records missing from the index are encoded."""
+    try:
+        vecs = engine.index(kind).vectors([r.id for r in records]).astype(np.float32)
+    except IndexMissingError:
+        vecs = np.zeros((len(records), engine.encoder.dim), dtype=np.float32)
+    missing = [i for i in range(len(records)) if not np.any(vecs[i])]
+    if missing:
+        texts = [normalize(records[i].text(), lower=False) for i in missing]
+        vecs[missing] = engine.encoder.encode_passages(texts)
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    return vecs / np.where(norms > 0, norms, 1.0)
+
+
+def _candidates(engine: Engine, service: PairScorer, needs: Sequence[Need]) -> list[Achievement]:
+    """Every achievement, or (large libraries) those retrieved for some local need."""
+    if engine.store.count("achievement") <= MAX_ALL_ACHIEVEMENTS:
+        return [a for a in engine.store.iter_records("achievement")
+                if isinstance(a, Achievement)]
+    rankings = service.match_many(needs, target="achievement", k=ROADSHOW_DEPTH, explain=False)
+    ids = sorted({h.id for r in rankings for h in r.hits})
+    found = engine.store.get_many(ids)
+    return [found[i] for i in ids if isinstance(found.get(i), Achievement)]  # type: ignore[misc]
+
+
+def _no_needs(engine: Engine, city: str, industry: str | None) -> ValidationError:
+    pairs = sorted({(n.city or "?", n.industry or "?") for n in open_needs(engine, city=city)})
+    hint = ("; open needs there: " + ", ".join(f"{c}/{i}" for c, i in pairs[:10])
+            if pairs else "; no open needs in that city at all")
+    what = f"{city}/{industry}" if industry else city
+    return ValidationError(f"no open needs in {what}{hint}", field="city")
+
+
+def plan_city_roadshow(engine: Engine, service: PairScorer, *, city: str,
+                       industry: str | None, slots: int, invites_per_achievement: int = 5,
+                       date: dt.date | None = None, prefer_province: bool = False,
+                       duplicate_threshold: float = DEFAULT_THRESHOLD,
+                       min_score: float | None = None) -> RoadshowPlan:
+    """Plan a roadshow for the open needs of `city` (and `industry`) from stored records.
+
+    Scores below `min_score` (default: the settings' confidence threshold, under which the
+    service routes a need to staff) count as no match, so nobody is invited on a weak match.
+    `prefer_province` adds PREFER_PROVINCE_BONUS to the scores of achievements from the
+    city's province (capped at 1), so local supply wins close calls.
+    """
+    if min_score is None:
+        min_score = engine.settings.confidence_threshold
+    needs = open_needs(engine, city=city, industry=industry)
+    if not needs:
+        raise _no_needs(engine, city, industry)
+    achievements = _candidates(engine, service, needs)
+    experts = [e for e in engine.store.iter_records("expert") if isinstance(e, Expert)]
+    score_an = np.asarray(service.score_pairs(needs, achievements, target="achievement")).T
+    if prefer_province:
+        provinces = {normalize(n.province) for n in needs if n.province}
+        local = np.array([normalize(a.province or "") in provinces for a in achievements])
+        score_an = np.minimum(score_an + PREFER_PROVINCE_BONUS * local[:, None], 1.0)
+    ach_vecs = _vectors(engine, "achievement", achievements)
+    expert_vecs = _vectors(engine, "expert", experts)
+    plan = plan_roadshow(achievements, needs, experts, score_an, ach_vecs @ ach_vecs.T,
+                         ach_vecs @ expert_vecs.T, slots=slots,
+                         invites_per_achievement=invites_per_achievement,
+                         duplicate_threshold=duplicate_threshold, min_score=min_score,
+                         date=date)
+    notes = [*plan.notes, f"pairs scoring below {min_score:g} count as no match"]
+    if prefer_province:
+        notes.append(f"same-province achievements got +{PREFER_PROVINCE_BONUS} on their scores")
+    # The needs are already local (normalised match); the planner only records the labels.
+    return plan.model_copy(update={"city": city, "industry": industry, "notes": notes})

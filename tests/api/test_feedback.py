@@ -1,0 +1,38 @@
+"""Feedback: record (write key) and list (read key; confidential pairs hidden)."""
+
+from __future__ import annotations
+
+from api_support import SECRET_NEED, headers
+from fastapi.testclient import TestClient
+
+
+def test_record_and_list_feedback(client: TestClient) -> None:
+    body = {"query_id": "need-blade", "candidate_id": "ach-eddy", "label": "accepted",
+            "note": "企业已约见"}
+    created = client.post("/v1/feedback", json=body, headers=headers("write"))
+    assert created.status_code == 201
+    assert created.json()["actor"].startswith("write:") and created.json()["fid"] >= 1
+    listed = client.get("/v1/feedback?query_id=need-blade", headers=headers("read")).json()
+    assert listed["total"] == 1 and listed["items"][0]["label"] == "accepted"
+
+
+def test_rejection_needs_a_reason(client: TestClient) -> None:
+    body = {"query_id": "need-blade", "candidate_id": "ach-eddy", "label": "rejected"}
+    response = client.post("/v1/feedback", json=body, headers=headers("write"))
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "reason"
+
+
+def test_unknown_or_mismatched_pair(client: TestClient) -> None:
+    missing = {"query_id": "need-blade", "candidate_id": "nope", "label": "accepted"}
+    assert client.post("/v1/feedback", json=missing, headers=headers("write")).status_code == 404
+    wrong = {"query_id": "need-blade", "candidate_id": "need-water", "label": "accepted"}
+    assert client.post("/v1/feedback", json=wrong, headers=headers("write")).status_code == 422
+
+
+def test_confidential_feedback_hidden_from_read_key(client: TestClient) -> None:
+    body = {"query_id": SECRET_NEED, "candidate_id": "ach-bms", "label": "contacted"}
+    assert client.post("/v1/feedback", json=body, headers=headers("admin")).status_code == 201
+    assert client.get("/v1/feedback", headers=headers("read")).json()["total"] == 0
+    assert client.get("/v1/feedback", headers=headers("write")).json()["total"] == 1
+    hidden = client.get(f"/v1/feedback?query_id={SECRET_NEED}", headers=headers("read"))
+    assert hidden.status_code == 404

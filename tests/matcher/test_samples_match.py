@@ -1,0 +1,75 @@
+"""Every need of the samples matched on the real embedded index (fake encoder, so it is fast):
+each highlighted term really occurs in both original texts at the given spans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fakes import FakeEncoder
+
+from techmatch.config import Settings
+from techmatch.indexers.ingest.load import ingest_files
+from techmatch.indexers.ingest.normalize import normalize
+from techmatch.matcher.engine import Engine
+from techmatch.matcher.service import MatchService
+from techmatch.models.records import Need, record_type
+from techmatch.models.results import Ranking
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+FILES = {"need": "needs.jsonl", "achievement": "achievements.jsonl", "expert": "experts.jsonl"}
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> MatchService:
+    home = tmp_path_factory.mktemp("samples")
+    engine = Engine.open(Settings(home=home, threads=1), encoder=FakeEncoder())
+    for kind, name in FILES.items():
+        ingest_files([SAMPLES / name], kind, engine.store, reject_dir=home / "rejects")
+    engine.sync()
+    return MatchService(engine)
+
+
+def _check_spans(query_text: str, ranking: Ranking) -> int:
+    checked = 0
+    for hit in ranking.hits:
+        assert hit.explanation is not None and hit.record is not None
+        record_text = record_type(hit.kind).model_validate(hit.record).text()
+        for term in hit.explanation.matched_terms:
+            assert term.query_spans and term.record_spans
+            for s, e in term.query_spans:
+                assert normalize(query_text[s:e]) == term.term, (hit.id, term)
+            for s, e in term.record_spans:
+                assert normalize(record_text[s:e]) == term.term, (hit.id, term)
+            checked += 1
+    return checked
+
+
+def test_highlights_occur_in_both_original_texts(service: MatchService) -> None:
+    needs = list(service.engine.store.iter_records("need"))
+    assert len(needs) >= 40
+    checked = 0
+    traditional = {"N006", "N017", "N041", "N047"}
+    seen_traditional = 0
+    for target in ("achievement", "expert"):
+        rankings = service.match_many(needs, target=target, k=5)  # type: ignore[arg-type]
+        for need, ranking in zip(needs, rankings, strict=True):
+            n = _check_spans(need.text(), ranking)
+            checked += n
+            if need.id in traditional and n:
+                seen_traditional += 1
+    assert checked > 500
+    assert seen_traditional >= 3  # traditional-Chinese needs are highlighted on their originals
+
+
+def test_reverse_match_spans(service: MatchService) -> None:
+    achievement = service.engine.store.get("A001")
+    ranking = service.match_achievement(achievement.id, k=5)  # type: ignore[arg-type]
+    assert ranking.hits and _check_spans(achievement.text(), ranking) > 0
+    assert isinstance(service.engine.store.get(ranking.hits[0].id), Need)
+
+
+def test_both_copies_of_a_known_duplicate_are_retrieved(service: MatchService) -> None:
+    ranking = service.match_need("N001", target="achievement", k=10)
+    ids = [h.id for h in ranking.hits]
+    assert "A001" in ids and "A042" in ids

@@ -1,0 +1,68 @@
+"""train_ranker: splits, unfolded weights, per-kind models with held-out reliability."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fakes import make_engine
+
+from techmatch.errors import ValidationError
+from techmatch.matcher.train import (
+    TrainOptions,
+    fit_linear,
+    needs_from_queries,
+    split_queries,
+    train_ranker,
+)
+from techmatch.models.records import Achievement, Expert, Need
+
+TOPICS = ["锂电池", "废水", "小麦", "光伏", "涂层", "机器人", "茶叶", "中药", "风电", "冷链",
+          "陶瓷", "阻燃", "污泥", "水稻", "压铸", "轴承", "玻璃", "饲料", "芯片", "纸浆"]
+
+
+def test_split_is_deterministic_and_disjoint() -> None:
+    ids = [f"q{i}" for i in range(200)]
+    kept, held = split_queries(ids, 0.5, seed=3)
+    assert (kept, held) == split_queries(list(reversed(ids)), 0.5, seed=3)
+    assert not set(kept) & set(held) and len(kept) + len(held) == 200
+    assert 70 < len(held) < 130
+    assert split_queries(ids, 0.5, seed=4)[1] != held
+
+
+def test_unfolded_weights_reproduce_the_standardised_model() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(loc=[5.0, -2.0], scale=[3.0, 0.1], size=(300, 2))
+    y = (x[:, 0] / 3 + (x[:, 1] + 2) / 0.1 + rng.normal(size=300) > 1.5).astype(int)
+    model = fit_linear(x, y, ("a", "b"), "achievement", TrainOptions())
+    from sklearn.linear_model import LogisticRegression
+
+    z = (x - x.mean(0)) / x.std(0)
+    lr = LogisticRegression(class_weight="balanced", random_state=0, max_iter=5000).fit(z, y)
+    assert model.score(x, ("a", "b")) == pytest.approx(lr.decision_function(z), abs=1e-6)
+
+
+def test_needs_from_beir_queries_keep_discipline() -> None:
+    needs = needs_from_queries({"q1": "锂电池、热失控"}, {"q1": {"discipline": "材料"}})
+    assert needs["q1"].description == "锂电池、热失控" and needs["q1"].discipline == "材料"
+
+
+def test_trains_one_model_per_labelled_kind(tmp_path: Path) -> None:
+    records: list[Need | Achievement | Expert] = []
+    qrels: dict[str, dict[str, int]] = {}
+    for i, topic in enumerate(TOPICS):
+        records += [Need(id=f"n{i}", title=f"{topic}问题", description=f"{topic}的生产难题"),
+                    Achievement(id=f"a{i}", title=f"{topic}技术", abstract=f"{topic}的生产方法"),
+                    Expert(id=f"e{i}", name=f"专家{i}", bio=f"{topic}研究", works=[f"a{i}"])]
+        qrels[f"n{i}"] = {f"a{i}": 1, f"e{i}": 2, f"a{(i + 1) % len(TOPICS)}": 0}
+    engine = make_engine(tmp_path, records)
+    model = train_ranker(engine, qrels, options=TrainOptions(negatives=3, holdout=0.3))
+    assert sorted(model.models) == ["achievement", "expert"]
+    for lm in model.models.values():
+        assert lm.calibrated and lm.metrics["heldout_queries"] > 0
+        rel = lm.metrics["reliability"]
+        assert isinstance(rel, dict) and 0.0 <= rel["ece"] <= 1.0 and rel["pairs"] > 0
+    assert model.trained_on["kinds"] == ["achievement", "expert"]
+    with pytest.raises(ValidationError, match="store"):
+        train_ranker(engine, {"zz": {"yy": 1}})
