@@ -18,6 +18,8 @@ def batch(kinds: KindsOpt = "achievement,expert",
           full: Annotated[bool, typer.Option("--full", help="Recompute every open need.")]
           = False,
           chunk: Annotated[int, typer.Option("--chunk", help="Needs per committed chunk.")] = 32,
+          explain: Annotated[bool, typer.Option(
+              "--explain/--no-explain", help="Store an explanation with every hit.")] = True,
           export: Annotated[Path | None, typer.Option(
               "--export", help="Also write the results to DIR as JSONL, CSV and XLSX.")] = None,
           home: HomeOpt = None, json_out: JsonOpt = False) -> None:
@@ -29,7 +31,7 @@ def batch(kinds: KindsOpt = "achievement,expert",
 
     with cli_errors():
         options = BatchOptions(kinds=tuple(p.strip() for p in kinds.split(",") if p.strip()),
-                               k=k, full=full, chunk=chunk)
+                               k=k, full=full, chunk=chunk, explain=explain)
         engine = Engine.open(settings_for(home))
         try:
             summary = run_batch(engine, options, progress=progress)
@@ -55,8 +57,12 @@ def stats(threshold: Annotated[float | None, typer.Option(
               "--threshold", help="Confident-match threshold (default: settings).")] = None,
           out: Annotated[Path | None, typer.Option(
               "--out", help="Write stats.json, stats.md and stats.png to DIR.")] = None,
+          kinds: KindsOpt = "achievement,expert",
           home: HomeOpt = None, json_out: JsonOpt = False) -> None:
-    """Coverage per city × industry, unmatched needs, and topics of unmet demand."""
+    """Coverage per city × industry, unmatched needs, and topics of unmet demand.
+
+    A need is matched when its best stored confidence over `--kinds` reaches the threshold.
+    """
     from techmatch.indexers.store import Store
     from techmatch.indexers.tokenize import Tokenizer
     from techmatch.matcher.analytics import coverage_report, write_report
@@ -69,7 +75,8 @@ def stats(threshold: Annotated[float | None, typer.Option(
         try:
             tokenizer = Tokenizer(user_dict=settings.user_dict, stopwords=settings.stopwords)
             limit = settings.confidence_threshold if threshold is None else threshold
-            report = coverage_report(store, tokenizer, threshold=limit)
+            targets = [p.strip() for p in kinds.split(",") if p.strip()]
+            report = coverage_report(store, tokenizer, threshold=limit, kinds=targets)
         finally:
             store.close()
         paths = write_report(report, out) if out else {}

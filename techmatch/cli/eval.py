@@ -48,7 +48,7 @@ def eval_command(
             "--retrievers", help="Configurations, comma-separated.")] =
         "lexical,dense,hybrid-rrf,hybrid-weighted,default",
         metrics: Annotated[str, typer.Option("--metrics", help="Comma-separated.")] =
-        "ndcg@10,mrr@10,recall@100,map",
+        "ndcg@10,ndcg_exp@10,mrr@10,recall@100,map",
         baseline: Annotated[str, typer.Option("--baseline", help="Configuration the others "
                                               "are tested against.")] = "lexical",
         out: OutOpt = None, json_out: JsonOpt = False, home: HomeOpt = None,

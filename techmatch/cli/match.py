@@ -215,14 +215,14 @@ def _compare(engine: Engine, ds: Any, queries: dict[str, Any], held: list[str],
     from techmatch.eval.significance import compare
     from techmatch.matcher.scorer import RankerModel
     from techmatch.matcher.service import MatchService
+    from techmatch.matcher.train import ranking_run
 
     needs = [queries[q] for q in held]
     hybrid = engine.retriever().search_many([n.text() for n in needs], kind="achievement", k=100)
     runs = {"hybrid": {q: [h.id for h in r.hits] for q, r in zip(held, hybrid, strict=True)}}
     for name, m in (("default-ranker", RankerModel()), ("trained-ranker", model)):
-        rankings = MatchService(engine, model=m).match_many(needs, target="achievement", k=100,
-                                                           explain=False)
-        runs[name] = {q: [h.id for h in r.hits] for q, r in zip(held, rankings, strict=True)}
+        service = MatchService(engine, model=m)
+        runs[name] = ranking_run(service, {q: queries[q] for q in held}, k=100)
     metrics = ("ndcg@10", "mrr@10")
     per = {name: evaluate(ds.qrels, run, metrics, query_ids=held) for name, run in runs.items()}
     return {"queries": len(held),

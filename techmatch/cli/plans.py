@@ -162,7 +162,7 @@ def _assignment_sheets(plan: TeamPlan, answers: list[WhyNot]) -> list[Sheet]:
     why = [[w.need_id, w.expert_id, w.reason, w.score, w.message] for w in answers]
     diag = [[d.constraint, d.subject, d.required, d.available, d.shortfall, d.message]
             for d in a.diagnostics]
-    summary = [["状态", a.status.value], ["总分", round(a.total_score, 4)],
+    summary: list[list[Any]] = [["状态", a.status.value], ["总分", round(a.total_score, 4)],
                ["最差需求得分", a.worst_need_score], ["目标", a.objective],
                ["求解器", a.solver], ["说明", a.message]]
     return [
@@ -239,7 +239,7 @@ def _roadshow_sheets(plan: RoadshowPlan) -> list[Sheet]:
                for i in plan.items for v in i.invitees]
     dups = [[d.achievement_id, d.duplicate_of, round(d.similarity, 4)]
             for d in plan.skipped_duplicates]
-    summary = [["城市", plan.city], ["行业", plan.industry], ["日期", plan.date],
+    summary: list[list[Any]] = [["城市", plan.city], ["行业", plan.industry], ["日期", plan.date],
                ["场次", plan.slots], ["每项邀请企业数", plan.invites_per_achievement],
                ["覆盖需求分", round(plan.total_covered_demand, 4)],
                *[["说明", note] for note in plan.notes]]

@@ -18,11 +18,11 @@ from techmatch.eval.tune import grid, run_tuning
 
 __all__ = [
     "CONFIGS",
-    "FEEDBACK_GRADES",
     "Dataset",
     "EvalContext",
     "EvalOptions",
     "ExpertEntry",
+    "FEEDBACK_GRADES",
     "evaluate",
     "expert_qrels",
     "export_feedback",

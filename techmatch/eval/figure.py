@@ -71,8 +71,8 @@ def draw_report(path: Path, *, title: str, configs: Mapping[str, Mapping[str, fl
         bars.set_ylim(floor, 1.0 + (1.0 - floor) * 0.12)
         bars.set_ylabel("指标值" + (f"（纵轴从 {floor:.2f} 开始）" if floor > 0 else ""))
         bars.set_title("各配置的检索指标")
-        for name, values in curves.items():
-            curve.plot(range(1, len(values) + 1), values, label=name, linewidth=1.4)
+        for name, points in curves.items():
+            curve.plot(range(1, len(points) + 1), points, label=name, linewidth=1.4)
         curve.set_xscale("log")
         curve.set_xlabel("k（返回结果数，对数刻度）")
         curve.set_ylabel("平均召回率 recall@k")

@@ -2,10 +2,11 @@
 
 Values come from pytrec_eval-terrier (Van Gysel & de Rijke, "Pytrec_eval: An Extremely Fast
 Python Interface to trec_eval", SIGIR 2018), i.e. trec_eval's definitions: nDCG uses linear
-gains (gain = grade, Järvelin & Kekäläinen 2002); recall, MAP, P and reciprocal rank count
-grade ≥ 1 as relevant. trec_eval's `recip_rank` has no cutoff, so mrr@k truncates each ranking
-to k before evaluation. Runs are ranked id lists; scores are derived from rank so trec_eval's
-own tie-breaking (by document id) never reorders them.
+gains (gain = grade, Järvelin & Kekäläinen 2002) — `ndcg_exp@k` the exponential gains
+2^g − 1 (Burges et al. 2005) that the issue's reference numbers use; recall, MAP, P and
+reciprocal rank count grade ≥ 1 as relevant. trec_eval's `recip_rank` has no cutoff, so
+mrr@k truncates each ranking to k before evaluation. Runs are ranked id lists; scores are
+derived from rank so trec_eval's own tie-breaking (by document id) never reorders them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from techmatch.errors import ValidationError
 Run = dict[str, list[str]]  # query id → ranked record ids (best first)
 PerQuery = dict[str, float]  # query id → value
 
-_NAME = re.compile(r"^(ndcg|mrr|recall|map|precision|p)(?:@(\d+))?$")
+_NAME = re.compile(r"^(ndcg_exp|ndcg|mrr|recall|map|precision|p)(?:@(\d+))?$")
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,13 @@ class Metric:
     measure: str  # what pytrec_eval is asked for, e.g. "ndcg_cut.10"
     key: str  # what it answers under, e.g. "ndcg_cut_10"
     cut: int | None = None
+    exp_gain: bool = False  # grades g are turned into gains 2^g − 1 before evaluation
 
 
 def parse_metric(name: str) -> Metric:
     """`ndcg@10` → ndcg_cut_10, `mrr@10` → recip_rank over the top 10, `recall@100` → recall_100,
-    `map` → map, `map@k` → map_cut_k, `precision@5`/`p@5` → P_5, `ndcg` → ndcg."""
+    `map` → map, `map@k` → map_cut_k, `precision@5`/`p@5` → P_5, `ndcg` → ndcg;
+    `ndcg_exp@10` → ndcg_cut_10 over qrels whose grades g are replaced by gains 2^g − 1."""
     clean = name.strip().lower()
     match = _NAME.match(clean)
     if match is None:
@@ -48,6 +51,9 @@ def parse_metric(name: str) -> Metric:
         raise ValidationError(f"cutoff of {name!r} must be >= 1", field="metrics")
     if family == "mrr":
         return Metric(clean, "recip_rank", "recip_rank", cut)
+    if family == "ndcg_exp":
+        measure, key = (f"ndcg_cut.{cut}", f"ndcg_cut_{cut}") if cut else ("ndcg", "ndcg")
+        return Metric(clean, measure, key, exp_gain=True)
     if family in ("recall", "precision", "p") and cut is None:
         raise ValidationError(f"{name!r} needs a cutoff, e.g. {family}@10", field="metrics")
     trec = {"ndcg": "ndcg_cut", "recall": "recall", "map": "map_cut", "precision": "P",
@@ -98,10 +104,18 @@ def evaluate(qrels: Mapping[str, Mapping[str, int]], run: Mapping[str, Sequence[
     for metric in (parse_metric(m) if isinstance(m, str) else m for m in metrics):
         scored = _scored(run, metric.cut, list(judged))
         answered = {q: docs for q, docs in scored.items() if docs}
-        values = pytrec_eval.RelevanceEvaluator(judged, {metric.measure}).evaluate(answered) \
+        gains = _exp_gains(judged) if metric.exp_gain else judged
+        values = pytrec_eval.RelevanceEvaluator(gains, {metric.measure}).evaluate(answered) \
             if answered else {}
         out[metric.name] = {q: float(values.get(q, {}).get(metric.key, 0.0)) for q in qids}
     return out
+
+
+def _exp_gains(qrels: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Grades → gains 2^g − 1 (Burges et al., ICML 2005): trec_eval's nDCG takes the qrels value
+    as the gain, so this gives the exponential-gain nDCG many IR toolkits report."""
+    return {q: {d: (2 ** g - 1 if g > 0 else g) for d, g in docs.items()}
+            for q, docs in qrels.items()}
 
 
 def mean(per_query: PerQuery) -> float:

@@ -47,9 +47,12 @@ def render_markdown(report: dict[str, Any], *, picture: str = "report.png") -> s
              f"{report.get('seconds', '?')} s", "", f"![metrics]({picture})", "",
              "## Metrics", ""]
     rows = [[name, *(f"{values[m]:.4f}" for m in metrics),
-             f"{failures[name]['1-ndcg@10']:.4f}", str(failures[name]["count"])]
+             f"{failures[name]['1-ndcg@10']:.4f}",
+             f"{failures[name].get('1-ndcg_exp@10', float('nan')):.4f}",
+             str(failures[name]["count"])]
             for name, values in configs.items()]
-    lines += _table(["config", *metrics, "1 − nDCG@10", "failing (nDCG@10 < 1)"], rows)
+    lines += _table(["config", *metrics, "1 − nDCG@10", "1 − nDCG_exp@10",
+                     "failing (nDCG@10 < 1)"], rows)
     lines += ["", *_significance(report, metrics), "", *_params(report)]
     if "experts" in report:
         lines += ["", *_experts(report["experts"])]

@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 
 KIND = "achievement"
 FAILURE_METRIC = "ndcg@10"
+EXP_METRIC = "ndcg_exp@10"  # the gain the issue's reference numbers use
 DEFAULT_CONFIGS = ("lexical", "dense", "hybrid-rrf", "hybrid-weighted", "default")
-DEFAULT_METRICS = ("ndcg@10", "mrr@10", "recall@100", "map")
+DEFAULT_METRICS = ("ndcg@10", "ndcg_exp@10", "mrr@10", "recall@100", "map")
 EXPERT_RELEVANCE = ("an expert is relevant to a query when any of its works is; its grade is "
                     "the maximum grade of its works (direct judgements in "
                     "qrels/<split>-experts.tsv take precedence)")
@@ -133,8 +134,9 @@ def score_runs(dataset: Dataset, runs: dict[str, Run], metrics: Sequence[Metric]
                query_ids: Sequence[str], *, options: EvalOptions) -> dict[str, object]:
     """Means, per-query values, significance against the baseline, failures, recall curves."""
     wanted = list(metrics)
-    if FAILURE_METRIC not in {m.name for m in wanted}:
-        wanted += parse_metrics([FAILURE_METRIC])
+    missing = [m for m in (FAILURE_METRIC, EXP_METRIC) if m not in {w.name for w in wanted}]
+    if missing:
+        wanted += parse_metrics(missing)
     per_query = {name: evaluate(dataset.qrels, run, wanted, query_ids=query_ids)
                  for name, run in runs.items()}
     shown = [m.name for m in metrics]
@@ -150,7 +152,8 @@ def score_runs(dataset: Dataset, runs: dict[str, Run], metrics: Sequence[Metric]
                          "methods": {"p_randomization": f"paired randomisation test, "
                                      f"{options.trials} trials, seed {options.seed}",
                                      "p_ttest": "paired t-test (scipy.stats.ttest_rel)"}},
-        "failures": {name: _failures(dataset, runs[name], values[FAILURE_METRIC])
+        "failures": {name: {**_failures(dataset, runs[name], values[FAILURE_METRIC]),
+                            f"1-{EXP_METRIC}": 1.0 - mean(values[EXP_METRIC])}
                      for name, values in per_query.items()},
         "recall_curve": {name: recall_curve(dataset.qrels, run, max_k=options.k,
                                             query_ids=query_ids)

@@ -152,8 +152,9 @@ class Explainer:
             exp = Explanation(matched_terms=highlights(q_text, NormalizedText(rec.text()),
                                                        terms[i]),
                               contributions=self._contributions(scored, row))
-            if i < top and pairs[i] is not None:
-                exp.query_sentence, exp.record_sentence, exp.sentence_similarity = pairs[i]
+            pair = pairs[i] if i < top else None
+            if pair is not None:
+                exp.query_sentence, exp.record_sentence, exp.sentence_similarity = pair
             if isinstance(rec, Expert):
                 exp.works = self._works(scored, rec)
             if not scored.model.calibrated:

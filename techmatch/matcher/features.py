@@ -76,7 +76,7 @@ def facet_set(values: Sequence[str | None] | str | None) -> frozenset[str]:
     if values is None:
         return frozenset()
     items = [values] if isinstance(values, str) else list(values)
-    out = set()
+    out: set[str] = set()
     for item in items:
         if item:
             out.update(p.strip() for p in _FACET_SPLIT.split(normalize(item)) if p.strip())

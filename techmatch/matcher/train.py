@@ -15,11 +15,12 @@ import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 from techmatch.errors import ValidationError
-from techmatch.matcher.calibrate import Calibrator, fit_calibrator, reliability
+from techmatch.matcher.calibrate import fit_calibrator, reliability
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.features import Query
 from techmatch.matcher.scorer import LinearModel, RankerModel
@@ -82,6 +83,19 @@ def needs_from_queries(texts: Mapping[str, str],
     return out
 
 
+def ranking_run(service: MatchService, needs: Mapping[str, Need], *, target: str = "achievement",
+                k: int = 100, batch: int = 256) -> dict[str, list[str]]:
+    """query id → ranked candidate ids (a run for evaluation), in batches of `batch` needs."""
+    qids = sorted(needs)
+    run: dict[str, list[str]] = {}
+    for start in range(0, len(qids), batch):
+        chunk = qids[start:start + batch]
+        rankings = service.match_many([needs[q] for q in chunk], target=target, k=k,
+                                      explain=False)
+        run.update({q: [h.id for h in r.hits] for q, r in zip(chunk, rankings, strict=True)})
+    return run
+
+
 def collect_rows(service: MatchService, qrels: Qrels, queries: Mapping[str, Record],
                  target: str, opts: TrainOptions) -> PairRows:
     """Feature rows of every labelled query's retrieved candidates (see module docstring)."""
@@ -94,8 +108,8 @@ def collect_rows(service: MatchService, qrels: Qrels, queries: Mapping[str, Reco
         for qid, table in zip(chunk, tables, strict=True):
             rows = rows or PairRows(names=table.names)
             labels = qrels[qid]
-            unlabelled = sorted((c for c in table.ids if c not in labels),
-                                key=lambda c, q=qid: _hash01(opts.seed, "neg", q, c))
+            unlabelled = sorted(c for c in table.ids if c not in labels)
+            unlabelled.sort(key=partial(_hash01, opts.seed, "neg", qid))
             chosen = set(unlabelled[:opts.negatives])
             keep = [i for i, c in enumerate(table.ids) if c in labels or c in chosen]
             if not keep:
@@ -199,4 +213,4 @@ def train_ranker(engine: Engine, qrels: Qrels, *, queries: Mapping[str, Record] 
     return model
 
 
-__all__ = ["Calibrator", "TrainOptions", "needs_from_queries", "split_queries", "train_ranker"]
+__all__ = ["TrainOptions", "ranking_run", "needs_from_queries", "split_queries", "train_ranker"]

@@ -82,6 +82,13 @@ def open_copy(template: Path, home: Path, encoder: Encoder, tokenizer: Tokenizer
                   encoder=encoder)
 
 
+def close_engine(engine: Engine) -> None:
+    """Close indexes and store but not the shared (session) encoder."""
+    for idx in engine.indexes.values():
+        idx.close()
+    engine.store.close()
+
+
 def wait_ready(client: TestClient | httpx.Client, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_support import LiveServer, build_home, open_copy, wait_ready
+from api_support import LiveServer, build_home, close_engine, open_copy, wait_ready
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from techmatch.api.app import create_app
 from techmatch.indexers.encoders import Encoder, build_encoder
 from techmatch.indexers.tokenize import Tokenizer
+from techmatch.indexers.vector_cache import CachedEncoder
 from techmatch.matcher.engine import Engine
 
 
 @pytest.fixture(scope="session")
-def encoder() -> Encoder:
-    return build_encoder("e5-small", threads=1)
+def encoder() -> Iterator[Encoder]:
+    """e5-small behind the suite's shared content-addressed vector cache (tests/conftest.py)."""
+    cache = Path(os.environ.get("TECHMATCH_CACHE_DIR", "") or ".pytest_cache/vectors")
+    cached = CachedEncoder(build_encoder("e5-small", threads=1), cache)
+    yield cached
+    cached.close()
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +41,7 @@ def engine(tmp_path: Path, encoder: Encoder,
            template_home: tuple[Path, Tokenizer]) -> Iterator[Engine]:
     eng = open_copy(template_home[0], tmp_path / "home", encoder, template_home[1])
     yield eng
-    eng.close()
+    close_engine(eng)
 
 
 @pytest.fixture()
@@ -57,4 +63,4 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder,
                     template_home[1])
     with LiveServer(create_app(eng.settings, engine=eng)) as server:
         yield server.url
-    eng.close()
+    close_engine(eng)

@@ -64,3 +64,10 @@ def test_bad_names_raise(name: str) -> None:
 def test_recall_curve_steps_at_each_relevant_rank() -> None:
     curve = recall_curve({"q": {"a": 1, "b": 1}}, {"q": ["x", "a", "y", "b"]}, max_k=5)
     assert curve == pytest.approx([0.0, 0.5, 0.5, 1.0, 1.0])
+
+
+def test_exponential_gain_ndcg() -> None:
+    # grades 2, 1 → gains 3, 1; ranking (d2, d1): DCG = 1 + 3/log2(3), ideal = 3 + 1/log2(3)
+    got = evaluate({"q": {"d1": 2, "d2": 1}}, {"q": ["d2", "d1"]}, ["ndcg_exp@10", "ndcg@10"])
+    assert got["ndcg_exp@10"]["q"] == pytest.approx((1 + 3 / math.log2(3)) / (3 + 1 / math.log2(3)))
+    assert got["ndcg@10"]["q"] == pytest.approx((1 + 2 / math.log2(3)) / (2 + 1 / math.log2(3)))

@@ -32,7 +32,7 @@ def test_report_files(tmp_path: Path) -> None:
     png = paths["png"].read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
     md = paths["md"].read_text(encoding="utf-8")
-    assert "| default | 0.9700 | 0.9900 | 0.0300 | 1 |" in md
+    assert "| default | 0.9700 | 0.9900 | 0.0300 | nan | 1 |" in md
     assert "+0.0200 (0.01 / 0.02)" in md
     assert "锂电池\\|热失控" in md  # a pipe in query text cannot break the table
     assert "![metrics](report.png)" in md

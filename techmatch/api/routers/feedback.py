@@ -13,7 +13,7 @@ from techmatch.errors import NotFoundError
 from techmatch.matcher.feedback import list_feedback, record_feedback
 
 router = APIRouter(prefix="/v1/feedback", tags=["feedback"],
-                   responses=problem_responses(401, 403, 413, 422, 503))
+                   responses=problem_responses(401, 403, 404, 413, 422, 503))
 
 IdQuery = Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[\w.\-:/]+$")]
 

@@ -41,7 +41,7 @@ WAIT_SECONDS = 60.0
 ID_PATTERN = r"^[\w.\-:/]+$"
 _SAFE_NAME = re.compile(r"[^\w.\-]+")
 
-router = APIRouter(prefix="/v1", responses=problem_responses(401, 403, 413, 422, 503))
+router = APIRouter(prefix="/v1", responses=problem_responses(401, 403, 404, 413, 422, 503))
 
 RecordIdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=ID_PATTERN,
                                    description="记录 id")]

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from techmatch.errors import ValidationError
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.indexers.store import Store
 from techmatch.indexers.tokenize import Tokenizer
@@ -60,6 +61,7 @@ class CoverageReport:
     """Everything `techmatch stats` shows; `as_dict()` is the JSON form."""
 
     threshold: float
+    kinds: list[str]
     run_id: str | None
     previous_run_id: str | None
     totals: dict[str, int]
@@ -140,7 +142,13 @@ def coverage_report(store: Store, tokenizer: Tokenizer, *, threshold: float,
                     kinds: Sequence[str] | None = None, top_n: int = 20) -> CoverageReport:
     """Coverage of the store's open needs by the latest batch results (see module doc)."""
     from techmatch.matcher.batch import results
+    from techmatch.matcher.batch.run import TARGETS
 
+    unknown = sorted(set(kinds or ()) - set(TARGETS))
+    if unknown or (kinds is not None and not kinds):
+        raise ValidationError(f"unknown target kinds {unknown}; valid: {', '.join(TARGETS)}",
+                              field="kinds")
+    scope = results.scope_of(kinds or TARGETS)
     results.ensure(store)
     finished = results.runs(store, status="finished", limit=2)
     run_id = finished[0].run_id if finished else None
@@ -149,15 +157,19 @@ def coverage_report(store: Store, tokenizer: Tokenizer, *, threshold: float,
     cells, unmatched, top, grown, totals = compute_coverage(
         store.iter_records("need"), store.iter_records("achievement"),  # type: ignore[arg-type]
         store.iter_records("expert"), best, tokenizer,  # type: ignore[arg-type]
-        threshold=threshold, previous_topics=results.topics(store, previous) if previous
-        else None, top_n=top_n)
+        threshold=threshold, previous_topics=results.topics(store, previous, scope)
+        if previous else None, top_n=top_n)
     notes = []
     if run_id is None:
         notes.append("no finished batch run yet: run `techmatch batch` first")
     if previous is None:
         notes.append("rising topics need two finished batch runs")
+    snap = finished[1].counts.get("topics_threshold") if previous else None
+    if snap is not None and abs(float(snap) - threshold) > 1e-9:
+        notes.append(f"rising topics compare with the previous run's snapshot taken at "
+                     f"threshold {snap}, not {threshold}")
     if totals["not_computed"]:
         notes.append(f"{totals['not_computed']} open needs have no batch result yet")
-    return CoverageReport(threshold=threshold, run_id=run_id, previous_run_id=previous,
-                          totals=totals, cells=cells, unmatched=unmatched,
+    return CoverageReport(threshold=threshold, kinds=scope.split(","), run_id=run_id,
+                          previous_run_id=previous, totals=totals, cells=cells, unmatched=unmatched,
                           top_keywords=list(top.items()), rising=grown, notes=notes)

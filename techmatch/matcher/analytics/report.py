@@ -8,6 +8,8 @@ from pathlib import Path
 from techmatch.matcher.analytics.chart import draw_coverage
 from techmatch.matcher.analytics.coverage import CoverageReport
 
+_KIND_LABELS = {"achievement": "成果", "expert": "专家"}
+
 
 def write_report(report: CoverageReport, folder: Path) -> dict[str, Path]:
     """Write the three files; returns name → path."""
@@ -24,10 +26,11 @@ def write_report(report: CoverageReport, folder: Path) -> dict[str, Path]:
 def markdown(report: CoverageReport) -> str:
     """The report as Markdown (Chinese headings, tables)."""
     t = report.totals
+    kinds = "、".join(_KIND_LABELS.get(k, k) for k in report.kinds)
     lines = [
         "# 需求覆盖与缺口分析", "",
         f"- 批次：{report.run_id or '（尚无批次）'}；上次批次：{report.previous_run_id or '—'}",
-        f"- 置信度阈值：{report.threshold:.2f}",
+        f"- 置信度阈值：{report.threshold:.2f}（候选类型：{kinds}）",
         f"- 待匹配需求 {t['open_needs']}，已有可信匹配 {t['matched']}，"
         f"无可信匹配 {t['unmatched']}（其中未计算 {t['not_computed']}）", "",
         "![coverage](stats.png)", "",

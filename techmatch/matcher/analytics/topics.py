@@ -29,11 +29,14 @@ class Topic:
 def need_keywords(need: Need, tokenizer: Tokenizer) -> set[str]:
     """The need's keywords (normalised) and the tokens of its title, numbers left out.
 
-    A set: every need counts once per keyword, however often it repeats a term.
+    A set: every need counts once per keyword, however often it repeats a term. A word
+    inside a longer one of the same need (search-mode 发生 in 发生器, flue in flue gas) is
+    dropped, so one concept is counted once.
     """
     words = {normalize(k) for k in need.keywords}
     words.update(tokenizer.tokens(need.title))
-    return {w for w in words if len(w) >= MIN_LENGTH and not _NUMERIC.match(w)}
+    words = {w for w in words if len(w) >= MIN_LENGTH and not _NUMERIC.match(w)}
+    return {w for w in words if not any(w != other and w in other for other in words)}
 
 
 def keyword_counts(needs: Iterable[Need], tokenizer: Tokenizer) -> dict[str, int]:

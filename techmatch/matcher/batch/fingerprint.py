@@ -19,8 +19,8 @@ from techmatch.matcher.service import MatchService
 BATCH_VERSION = 1
 
 
-def resolved_config(service: MatchService, *, kind: str, k: int,
-                    chunk: int) -> dict[str, Any]:
+def resolved_config(service: MatchService, *, kind: str, k: int, chunk: int,
+                    explain: bool = True) -> dict[str, Any]:
     """The configuration one target kind's results are computed with (saved with the run)."""
     engine = service.engine
     settings = engine.settings
@@ -30,6 +30,7 @@ def resolved_config(service: MatchService, *, kind: str, k: int,
         "kind": kind,
         "k": k,
         "chunk": chunk,
+        "explain": explain,
         "retrieval": settings.retrieval().model_dump(mode="json"),
         "ranker_version": model.version,
         "ranker_hash": _hash(model.model_dump(mode="json", exclude={"created"})),

@@ -10,8 +10,10 @@ A need N, last computed in run R (whose start saw store sequence s_R), is recomp
 3. a candidate in N's stored top-k was updated or deleted after s_R;
 4. a candidate added or updated after s_R (and not in N's top-k) scores against N, by
    `MatchService.score_pairs` (one vectorised pass over all remaining needs), a confidence
-   ≥ (confidence of N's stored k-th hit − MARGIN); when N stored fewer than k hits any
-   such candidate triggers it.
+   c with logit(c) ≥ logit(c_k) − MARGIN, c_k the confidence of N's stored k-th hit; when
+   N stored fewer than k hits any such candidate triggers it. The comparison is in logit
+   space because confidence is a squashed score: for the default ranker c = σ(8·score),
+   so MARGIN = 0.16 is 0.02 on the score scale, whatever the confidence level.
 
 For the expert target, "candidates changed" also includes every expert whose works (or an
 achievement's `owners`) name an achievement changed after s_R, since work evidence feeds
@@ -20,7 +22,8 @@ expert scores. Only open needs are planned; closed / matched needs keep their re
 What the rule ignores, and why MARGIN exists: second-order effects of a change on the other
 candidates of N — BM25 document frequencies, the RRF rank shift of candidates below the new
 one, and the per-query max-normalisation of the fused / lexical features. These move
-scores by a few hundredths at most; a need whose top-k could be reordered by more than that
+scores by about a hundredth (one RRF rank shift changes a fused score by ~1.6 %, and
+the fused feature weighs 0.3); a need whose top-k could be reordered by more than that
 is caught by rule 3 or 4.
 """
 
@@ -39,7 +42,8 @@ from techmatch.models.records import Achievement, Expert, Need, Record
 
 FALLBACK_FRACTION = 0.05
 MIN_FALLBACK = 20
-MARGIN = 0.05
+MARGIN = 0.16
+_EPS = 1e-6
 
 
 @dataclass
@@ -101,12 +105,19 @@ def _candidate_rule(store: Store, service: MatchService, needs: list[Need], plan
     if not rest or not live_records:
         return
     conf = service.score_pairs(rest, live_records, target=kind)
-    best = conf.max(axis=1) if conf.size else np.zeros(len(rest))
+    best = logit(conf.max(axis=1)) if conf.size else np.full(len(rest), -np.inf)
     for need, score in zip(rest, best, strict=True):
         hits = top.get(need.id, [])
-        floor = hits[k - 1][1] - MARGIN if len(hits) >= k else -np.inf
+        floor = float(logit(np.array([hits[k - 1][1]]))[0]) - MARGIN if len(hits) >= k \
+            else -np.inf
         if score >= floor:
             plan.recompute[need.id] = "candidate_may_enter_topk"
+
+
+def logit(conf: np.ndarray) -> np.ndarray:
+    """log(c / (1 − c)), clipped away from 0 and 1."""
+    c = np.clip(np.asarray(conf, dtype=np.float64), _EPS, 1.0 - _EPS)
+    return np.log(c / (1.0 - c))
 
 
 def changed_candidates(store: Store, kind: str, since: dict[str, int]) -> set[str]:

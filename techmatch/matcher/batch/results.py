@@ -3,7 +3,8 @@
 `batch_runs` holds one row per run (the API reads `finished`, an ISO time, for /metrics);
 `batch_results` holds the current top-k of every (need, target kind) with the run that
 computed it; `batch_state` the inputs fingerprint and run of that computation;
-`batch_topics` the unmatched-demand keyword counts snapshotted at the end of every run.
+`batch_topics` the unmatched-demand keyword counts snapshotted at the end of every run, per
+scope (the target kinds whose best confidence decides "matched", e.g. "achievement,expert").
 """
 
 from __future__ import annotations
@@ -58,9 +59,10 @@ CREATE TABLE IF NOT EXISTS batch_state (
 );
 CREATE TABLE IF NOT EXISTS batch_topics (
   run_id TEXT NOT NULL,
+  scope TEXT NOT NULL,
   keyword TEXT NOT NULL,
   count INTEGER NOT NULL,
-  PRIMARY KEY (run_id, keyword)
+  PRIMARY KEY (run_id, scope, keyword)
 );
 """
 
@@ -108,6 +110,10 @@ _RUN_COLS = ("run_id, started, finished, status, kinds, k, \"full\", counts, con
 
 
 def ensure(store: Store) -> None:
+    with store.lock:
+        cols = [r[1] for r in store.db.execute("PRAGMA table_info(batch_topics)")]
+        if cols and "scope" not in cols:  # pre-release layout; snapshots are derived data
+            store.db.execute("DROP TABLE batch_topics")
     store.ensure_schema(SCHEMA)
 
 
@@ -240,17 +246,22 @@ def iter_hits(store: Store, kinds: Sequence[str] | None = None) -> Iterator[Stor
                         run_id=r[8])
 
 
-def save_topics(store: Store, run_id: str, counts: dict[str, int]) -> None:
+def scope_of(kinds: Sequence[str]) -> str:
+    return ",".join(sorted(kinds))
+
+
+def save_topics(store: Store, run_id: str, scope: str, counts: dict[str, int]) -> None:
     """Snapshot unmatched-demand keyword counts of a run (caller's transaction)."""
-    store.db.execute("DELETE FROM batch_topics WHERE run_id = ?", (run_id,))
-    store.db.executemany("INSERT INTO batch_topics(run_id, keyword, count) VALUES (?,?,?)",
-                         [(run_id, kw, n) for kw, n in sorted(counts.items())])
+    store.db.execute("DELETE FROM batch_topics WHERE run_id = ? AND scope = ?", (run_id, scope))
+    store.db.executemany("INSERT INTO batch_topics(run_id, scope, keyword, count) "
+                         "VALUES (?,?,?,?)",
+                         [(run_id, scope, kw, n) for kw, n in sorted(counts.items())])
 
 
-def topics(store: Store, run_id: str) -> dict[str, int]:
+def topics(store: Store, run_id: str, scope: str) -> dict[str, int]:
     with store.lock:
-        rows = store.db.execute("SELECT keyword, count FROM batch_topics WHERE run_id = ?",
-                                (run_id,)).fetchall()
+        rows = store.db.execute("SELECT keyword, count FROM batch_topics WHERE run_id = ? AND "
+                                "scope = ?", (run_id, scope)).fetchall()
     return {r[0]: int(r[1]) for r in rows}
 
 

@@ -31,24 +31,28 @@ from techmatch.matcher.batch.lock import batch_lock
 from techmatch.matcher.batch.plan import is_open, plan_kind
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.service import MatchService
-from techmatch.models.records import Need
+from techmatch.models.records import Need, Record
 
 log = logging.getLogger(__name__)
 
 TARGETS: tuple[str, ...] = ("achievement", "expert")
 KEEP_PLANS = 30
+# Target-kind sets whose unmatched topics are snapshotted for `stats` (rising topics).
+TOPIC_SCOPES: tuple[str, ...] = ("achievement", "expert", "achievement,expert")
 Progress = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
 OnChunk = Callable[[str, Sequence[str]], None]
 
 
 @dataclass(frozen=True)
 class BatchOptions:
-    """What to run: target kinds, hits per need, full recompute, needs per chunk."""
+    """What to run: target kinds, hits per need, full recompute, needs per chunk, and whether
+    hits get explanations (the costly part: sentence vectors of every hit)."""
 
     kinds: tuple[str, ...] = TARGETS
     k: int = 10
     full: bool = False
     chunk: int = 32
+    explain: bool = True
 
     def __post_init__(self) -> None:
         unknown = [kd for kd in self.kinds if kd not in TARGETS]
@@ -111,7 +115,8 @@ class _Job:
         self.service = service
         self.options = options
         self.configs = {kind: resolved_config(service, kind=kind, k=options.k,
-                                              chunk=options.chunk) for kind in options.kinds}
+                                              chunk=options.chunk, explain=options.explain)
+                        for kind in options.kinds}
         self.fps = {kind: config_fingerprint(cfg) for kind, cfg in self.configs.items()}
         self.fingerprint = config_fingerprint({"fps": self.fps, "full": options.full})
 
@@ -136,7 +141,7 @@ class _Job:
             finished=None, status="running", kinds=list(self.options.kinds), k=self.options.k,
             full=self.options.full, config=self.configs, generations=self._generations(),
             seqs=self._seqs(), fingerprint=self.fingerprint)
-        needs = [n for n in self.store.iter_records("need") if is_open(n)]
+        needs = [n for n in self.store.iter_records("need") if isinstance(n, Need) and is_open(n)]
         run_seqs = {r.run_id: r.seqs for r in results.runs(self.store, limit=10_000)}
         plans = {kind: plan_kind(self.store, self.service, needs, kind=kind, k=self.options.k,
                                  config_fp=self.fps[kind], full=self.options.full,
@@ -187,8 +192,8 @@ class _Job:
     def _chunk(self, run_id: str, kind: str, need_ids: list[str]) -> None:
         live = self.store.get_many(need_ids)
         needs = [n for nid in need_ids if isinstance(n := live.get(nid), Need) and is_open(n)]
-        rankings = (self.service.match_many(needs, target=kind, k=self.options.k, explain=True)
-                    if needs else [])
+        rankings = (self.service.match_many(needs, target=kind, k=self.options.k,
+                                            explain=self.options.explain) if needs else [])
         rows = [(n.id, need_fingerprint(self.fps[kind], content_hash(n)), r)
                 for n, r in zip(needs, rankings, strict=True)]
         with results.transaction(self.store):
@@ -204,14 +209,13 @@ class _Job:
         planned = {kd: checkpoint.planned(self.store, run.run_id, kd) for kd in run.kinds}
         recomputed = set().union(*planned.values()) & open_ids
         counts = self._counts(run, planned, open_ids, gone)
-        best = results.best_confidence(self.store)
-        threshold = self.engine.settings.confidence_threshold
-        unmatched = [n for n in needs if n.id in open_ids and best.get(n.id, 0.0) < threshold]
-        topics = keyword_counts(unmatched, self.engine.tokenizer)  # type: ignore[arg-type]
+        counts["topics_threshold"] = self.engine.settings.confidence_threshold
+        topics = {scope: self._topics(needs, open_ids, scope) for scope in TOPIC_SCOPES}
         keep = [r.run_id for r in results.runs(self.store, limit=KEEP_PLANS)]
         with results.transaction(self.store):
             results.forget_needs(self.store, gone)
-            results.save_topics(self.store, run.run_id, topics)
+            for scope, found in topics.items():
+                results.save_topics(self.store, run.run_id, scope, found)
             results.set_status(self.store, run.run_id, "finished", counts=counts,
                                generations=self._generations())
             checkpoint.prune(self.store, keep)
@@ -223,6 +227,14 @@ class _Job:
         return BatchSummary(run_id=run.run_id, status="finished", resumed=resumed,
                             recomputed=len(recomputed), skipped=skipped, seconds=0.0,
                             counts=counts, generations=self._generations(), message=message)
+
+    def _topics(self, needs: list[Record], open_ids: set[str], scope: str) -> dict[str, int]:
+        """Keyword counts of open needs without a confident match over the scope's kinds."""
+        best = results.best_confidence(self.store, scope.split(","))
+        threshold = self.engine.settings.confidence_threshold
+        unmatched = [n for n in needs if isinstance(n, Need) and n.id in open_ids
+                     and best.get(n.id, 0.0) < threshold]
+        return keyword_counts(unmatched, self.engine.tokenizer)
 
     def _counts(self, run: results.RunRecord, planned: dict[str, dict[str, str]],
                 open_ids: set[str], gone: list[str]) -> dict[str, Any]:

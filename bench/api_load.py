@@ -1,0 +1,220 @@
+"""Loopback load test of the HTTP API: throughput and p50 / p99 latency of search and match
+with 1 and 2 uvicorn workers, next to a minimal FastAPI endpoint returning a constant,
+measured in the same run. Bounded: fixed duration per scenario, 127.0.0.1 only.
+
+    .venv/bin/python bench/api_load.py [--home DIR] [--seconds 10] [--concurrency 8]
+
+--home (default /tmp/techmatch-bench-samples) is built from data/samples when it has no
+store yet (encodes ~210 records once).
+Writes bench/results/api_load.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data" / "samples"
+KEY = "bench-admin-key"
+
+
+def const_app() -> FastAPI:
+    """The baseline: FastAPI + uvicorn cost with no work behind it."""
+    app = FastAPI()
+
+    @app.get("/const")
+    def const() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+@dataclass
+class Result:
+    scenario: str
+    workers: int
+    requests: int
+    errors: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def pct(self, q: float) -> float:
+        xs = sorted(self.latencies)
+        return xs[min(len(xs) - 1, int(q * len(xs)))] * 1000 if xs else float("nan")
+
+
+def build_samples_home(home: Path) -> Path:
+    from techmatch.config import Settings
+    from techmatch.indexers.ingest.load import ingest_files
+    from techmatch.matcher.engine import Engine
+
+    engine = Engine.open(Settings(home=home, threads=1))
+    for kind, name in (("need", "needs.jsonl"), ("achievement", "achievements.jsonl"),
+                       ("expert", "experts.jsonl")):
+        ingest_files([SAMPLES / name], kind, engine.store)
+    engine.sync()
+    engine.close()
+    return home
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(target: str, workers: int, port: int, env: dict[str, str]) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "uvicorn", target, "--factory", "--host", "127.0.0.1",
+           "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+           "--app-dir", str(ROOT / "bench") if "const_app" in target else str(ROOT)]
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def wait_up(url: str, path: str, workers: int, timeout: float = 300) -> None:
+    """Until `path` answers 200 several times in a row (every worker has loaded)."""
+    deadline, streak = time.monotonic() + timeout, 0
+    while time.monotonic() < deadline and streak < 4 * workers:
+        try:
+            ok = httpx.get(url + path, timeout=5).status_code == 200
+        except httpx.TransportError:
+            ok = False
+        streak = streak + 1 if ok else 0
+        time.sleep(0.05 if ok else 0.5)
+    if streak < 4 * workers:
+        raise RuntimeError(f"{url}{path} not ready after {timeout}s")
+
+
+async def load(url: str, requests: list[tuple[str, str, dict | None]], seconds: float,
+               concurrency: int) -> tuple[int, int, float, list[float]]:
+    latencies: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, headers={"X-API-Key": KEY}, timeout=30,
+                                 limits=limits) as client:
+        async def worker(offset: int) -> None:
+            nonlocal errors
+            i = offset
+            while time.perf_counter() < stop:
+                method, path, body = requests[i % len(requests)]
+                i += concurrency
+                t0 = time.perf_counter()
+                response = await client.request(method, path, json=body)
+                latencies.append(time.perf_counter() - t0)
+                errors += response.status_code != 200
+
+        start_t = time.perf_counter()
+        await asyncio.gather(*(worker(n) for n in range(concurrency)))
+        elapsed = time.perf_counter() - start_t
+    return len(latencies), errors, elapsed, latencies
+
+
+def scenarios() -> dict[str, list[tuple[str, str, dict | None]]]:
+    needs = [json.loads(line) for line in (SAMPLES / "needs.jsonl").read_text("utf-8")
+             .splitlines() if line.strip()]
+    needs = [n for n in needs if not n.get("confidential")]
+    search = [("POST", "/v1/search", {"kind": "achievement", "text": n["title"], "k": 10})
+              for n in needs]
+    bare = [("POST", "/v1/search", {"kind": "achievement", "text": n["title"], "k": 10,
+                                     "explain": False}) for n in needs]
+    match = [("GET", f"/v1/match/needs/{n['id']}?target=achievement&k=10", None)
+             for n in needs]
+    return {"search": search, "search explain=false": bare, "match": match}
+
+
+def run(home: Path, seconds: float, concurrency: int) -> list[Result]:
+    from techmatch.api.security import hash_key
+
+    env = {**os.environ, "TECHMATCH_HOME": str(home), "TECHMATCH_THREADS": "1",
+           "OMP_NUM_THREADS": "1", "TECHMATCH_API_KEYS": f"admin:{hash_key(KEY)}"}
+    results = []
+    for workers in (1, 2):
+        for name, target, ready, reqs in (
+                ("constant", "api_load:const_app", "/const", [("GET", "/const", None)]),
+                *(("api " + k, "techmatch.api.app:create_app", "/readyz", v)
+                  for k, v in scenarios().items())):
+            port = free_port()
+            proc = start(target, workers, port, env)
+            try:
+                url = f"http://127.0.0.1:{port}"
+                wait_up(url, ready, workers)
+                asyncio.run(load(url, reqs[:4], 2.0, concurrency))  # warm-up, discarded
+                n, errors, elapsed, lat = asyncio.run(load(url, reqs, seconds, concurrency))
+                results.append(Result(name, workers, n, errors, elapsed, lat))
+                print(f"{name:12s} workers={workers} {n / elapsed:8.1f} req/s  "
+                      f"p50={results[-1].pct(0.5):7.1f} ms  p99={results[-1].pct(0.99):7.1f} ms"
+                      f"  errors={errors}", flush=True)
+            finally:
+                proc.terminate()
+                proc.wait(30)
+    return results
+
+
+def report(results: list[Result], home: Path, seconds: float, concurrency: int,
+           out: Path) -> None:
+    from techmatch.indexers.store import Store
+    from techmatch.matcher.engine import STORE_FILE
+
+    store = Store(home / STORE_FILE)
+    sizes = ", ".join(f"{k} {store.count(k)}" for k in ("need", "achievement", "expert"))
+    store.close()
+    lines = [
+        "# API load (loopback)", "",
+        f"Command: `.venv/bin/python bench/api_load.py --seconds {seconds:g} "
+        f"--concurrency {concurrency}`  ",
+        f"Machine: {os.cpu_count()} cores, {platform.python_implementation()} "
+        f"{platform.python_version()}, {platform.platform()}  ",
+        f"Corpus: {home} ({sizes}); one OpenMP thread per worker; the load generator "
+        f"(httpx, asyncio, {concurrency} connections) runs on the same cores.  ",
+        f"Each row: {seconds:g} s after a 2 s warm-up; latency per request, client side.", "",
+        "| scenario | workers | requests | errors | req/s | p50 ms | p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(f"| {r.scenario} | {r.workers} | {r.requests} | {r.errors} | "
+                     f"{r.rps:.1f} | {r.pct(0.5):.1f} | {r.pct(0.99):.1f} |")
+    mean = {(r.scenario, r.workers): statistics.mean(r.latencies) * 1000 for r in results
+            if r.latencies}
+    lines += ["", "Mean latency (ms): " + ", ".join(f"{s} ×{w}: {v:.1f}"
+                                                     for (s, w), v in mean.items()), ""]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--home", type=Path, default=Path(tempfile.gettempdir()) /
+                        "techmatch-bench-samples")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "api_load.md")
+    args = parser.parse_args()
+    from techmatch.matcher.engine import STORE_FILE
+
+    home = args.home if (args.home / STORE_FILE).exists() else build_samples_home(args.home)
+    results = run(home, args.seconds, args.concurrency)
+    report(results, home, args.seconds, args.concurrency, args.out)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

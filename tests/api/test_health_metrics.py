@@ -1,0 +1,118 @@
+"""/healthz, /readyz (503 until loaded, or when an index is missing) and /metrics."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timezone
+
+from api_support import API_KEYS, headers, wait_ready
+from fastapi.testclient import TestClient
+
+from techmatch.api.app import create_app
+from techmatch.config import Settings
+from techmatch.indexers.store import Store
+from techmatch.matcher.engine import STORE_FILE, Engine
+from techmatch.models.records import Need
+
+
+def test_readyz_is_503_until_indexes_are_loaded(engine: Engine) -> None:
+    gate = threading.Event()
+    real_index = engine.index
+
+    def gated_index(kind: str):  # noqa: ANN202
+        gate.wait(30)
+        return real_index(kind)
+
+    engine.index = gated_index  # type: ignore[method-assign]
+    with TestClient(create_app(engine.settings, engine=engine)) as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
+        loading = client.get("/readyz")
+        assert loading.status_code == 503 and loading.json()["status"] == "loading"
+        search = client.post("/v1/search", json={"kind": "need", "text": "裂纹"},
+                             headers=headers("read"))
+        assert search.status_code == 503 and search.headers["retry-after"] == "5"
+        gate.set()
+        wait_ready(client)
+        ready = client.get("/readyz").json()
+        assert ready["status"] == "ready" and ready["generations"]["need"] == "gen-1"
+        assert ready["documents"] == {"need": 4, "achievement": 4, "expert": 2}
+
+
+def test_readyz_503_when_store_has_records_but_no_index(tmp_path, engine: Engine) -> None:  # noqa: ANN001
+    home = tmp_path / "fresh"
+    home.mkdir()
+    settings = Settings(home=home, threads=1, api_keys=API_KEYS)
+    store = Store(home / STORE_FILE)
+    store.upsert([Need(id="n1", title="题目")])
+    fresh = Engine(settings=settings, store=store, tokenizer=engine.tokenizer,
+                   encoder=engine.encoder)
+    with TestClient(create_app(settings, engine=fresh)) as client:
+        deadline = time.monotonic() + 30
+        while client.get("/readyz").json()["status"] == "loading" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["status"] == "error" and "techmatch index" in \
+            response.json()["detail"]
+        searched = client.post("/v1/search", json={"kind": "need", "text": "题目"},
+                               headers=headers("read"))
+        assert searched.status_code == 503 and searched.json()["type"].endswith("unavailable")
+    store.close()
+
+
+def _metric(text: str, prefix: str) -> float:
+    lines = [line for line in text.splitlines() if line.startswith(prefix)]
+    assert lines, f"no metric {prefix}"
+    return float(lines[0].rsplit(" ", 1)[1])
+
+
+def test_metrics_latency_per_route_template_and_index_gauges(client: TestClient) -> None:
+    for rid in ("need-blade", "need-water", "missing"):
+        client.get(f"/v1/needs/{rid}", headers=headers("read"))
+    text = client.get("/metrics").text
+    count = 'techmatch_http_request_duration_seconds_count{method="GET",route="/v1/needs/{rid}"'
+    assert _metric(text, count + ',status="200"}') == 2.0
+    assert _metric(text, count + ',status="404"}') == 1.0
+    assert _metric(text, 'techmatch_index_documents{kind="need"}') == 4.0
+    assert _metric(text, 'techmatch_index_generation_info{generation="gen-1",kind="need"}') == 1
+    assert _metric(text, 'techmatch_store_records{kind="expert"}') == 2.0
+    assert _metric(text, "techmatch_last_batch_run_timestamp_seconds") == 0.0
+
+
+def test_last_batch_run_read_from_batch_runs_table(client: TestClient, engine: Engine) -> None:
+    finished = datetime(2025, 3, 1, 2, 0, tzinfo=timezone.utc)
+    engine.store.ensure_schema("CREATE TABLE IF NOT EXISTS batch_runs (run_id TEXT, "
+                               "started_at TEXT, finished_at TEXT)")
+    with engine.store.lock:
+        engine.store.db.execute("INSERT INTO batch_runs VALUES ('r1', ?, ?)",
+                                (finished.isoformat(), finished.isoformat()))
+    text = client.get("/metrics").text
+    assert _metric(text, "techmatch_last_batch_run_timestamp_seconds") == finished.timestamp()
+
+
+def test_each_app_has_its_own_registry(engine: Engine) -> None:
+    one = create_app(engine.settings, engine=engine)
+    two = create_app(engine.settings, engine=engine)
+    assert one.state.metrics.registry is not two.state.metrics.registry
+
+
+def test_cors_off_by_default_and_on_when_configured(engine: Engine) -> None:
+    preflight = {"Origin": "https://staff.example", "Access-Control-Request-Method": "GET"}
+    with TestClient(create_app(engine.settings, engine=engine)) as client:
+        assert "access-control-allow-origin" not in client.options("/v1/needs",
+                                                                    headers=preflight).headers
+    settings = engine.settings.model_copy(update={"cors_origins": "https://staff.example"})
+    with TestClient(create_app(settings, engine=engine)) as client:
+        got = client.options("/v1/needs", headers=preflight).headers
+        assert got["access-control-allow-origin"] == "https://staff.example"
+
+
+def test_openapi_is_documented_in_chinese_with_problem_responses(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    operation = schema["paths"]["/v1/match/needs/{need_id}"]["get"]
+    assert "匹配" in operation["summary"]
+    assert "application/problem+json" in operation["responses"]["422"]["content"]
+    assert "ApiKey" in schema["components"]["securitySchemes"]
+    need_create = schema["components"]["schemas"]["NeedCreate"]
+    assert need_create["examples"][0]["title"].startswith("航空发动机")

@@ -1,0 +1,80 @@
+"""The network path: a real uvicorn server on 127.0.0.1 (free port, started in a thread)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from api_support import headers
+
+
+@pytest.fixture(scope="module")
+def http(live_server: str):  # noqa: ANN201
+    with httpx.Client(base_url=live_server, timeout=30) as client:
+        yield client
+
+
+def test_served_on_loopback(live_server: str) -> None:
+    assert live_server.startswith("http://127.0.0.1:")
+
+
+def test_health_and_ready(http: httpx.Client) -> None:
+    assert http.get("/healthz").status_code == 200
+    assert http.get("/readyz").json()["status"] == "ready"
+
+
+def test_no_key_401_problem_json(http: httpx.Client) -> None:
+    response = http.get("/v1/match/needs/need-blade")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"] == "X-API-Key"
+
+
+def test_read_key_write_403(http: httpx.Client) -> None:
+    response = http.post("/v1/needs", json={"id": "n", "title": "题"}, headers=headers("read"))
+    assert response.status_code == 403 and response.json()["status"] == 403
+
+
+def test_oversized_body_413(http: httpx.Client) -> None:
+    big = b'{"kind": "need", "text": "' + b"a" * 6_000_000 + b'"}'
+    response = http.post("/v1/search", content=big,
+                         headers={**headers("read"), "content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["type"] == "urn:techmatch:problem:too-large"
+
+
+def test_chunked_oversized_body_413(http: httpx.Client) -> None:
+    def chunks():  # noqa: ANN202
+        for _ in range(100):
+            yield b"x" * 65536
+
+    response = http.post("/v1/search", content=chunks(),
+                         headers={**headers("read"), "content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_invalid_text_422_problem_json(http: httpx.Client) -> None:
+    response = http.post("/v1/search", content=b'{"kind": "need", "text": "\\ud83d"}',
+                         headers={**headers("read"), "content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "body.text",
+                                          "message": "contains a lone surrogate U+D83D at "
+                                                     "position 0"}]
+
+
+def test_match_over_http_returns_explained_hits(http: httpx.Client) -> None:
+    ranking = http.get("/v1/match/needs/need-blade?target=achievement&k=3",
+                       headers=headers("read")).json()
+    assert ranking["generation"] == "gen-1"
+    top = ranking["hits"][0]
+    assert top["id"] == "ach-eddy" and top["confidence"] > 0.5
+    assert top["explanation"]["matched_terms"] and top["explanation"]["record_sentence"]
+
+
+def test_write_then_read_over_http(http: httpx.Client) -> None:
+    body = {"id": "need-live", "title": "氢燃料电池双极板涂层", "province": "上海"}
+    written = http.post("/v1/needs?wait=true", json=body, headers=headers("write")).json()
+    assert written["index"]["generation"] not in (None, "gen-1")
+    ranking = http.post("/v1/search", json={"kind": "need", "text": "燃料电池 双极板"},
+                        headers=headers("read")).json()
+    assert ranking["hits"][0]["id"] == "need-live"
+    assert ranking["generation"] == written["index"]["generation"]

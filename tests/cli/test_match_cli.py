@@ -1,0 +1,77 @@
+"""`techmatch match / feedback / train-ranker / duplicates` on the samples with the real encoder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from techmatch.cli import app
+from techmatch.indexers.ingest.normalize import normalize
+from techmatch.models.records import record_type
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+FILES = {"need": "needs.jsonl", "achievement": "achievements.jsonl", "expert": "experts.jsonl"}
+pytestmark = pytest.mark.slow  # encodes the ~210 sample records with e5-small
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("cli-match")
+    for kind, name in FILES.items():
+        result = CliRunner().invoke(app, ["ingest", str(SAMPLES / name), "--kind", kind,
+                                          "--home", str(home)])
+        assert result.exit_code == 0, result.output
+    return home
+
+
+def _run(home: Path, *args: str) -> dict:  # type: ignore[type-arg]
+    result = CliRunner().invoke(app, [*args, "--home", str(home), "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _assert_spans(query_text: str, ranking: dict) -> int:  # type: ignore[type-arg]
+    checked = 0
+    for hit in ranking["hits"]:
+        text = record_type(hit["kind"]).model_validate(hit["record"]).text()
+        for term in hit["explanation"]["matched_terms"]:
+            for s, e in term["query_spans"]:
+                assert normalize(query_text[s:e]) == term["term"]
+            for s, e in term["record_spans"]:
+                assert normalize(text[s:e]) == term["term"]
+            checked += 1
+    return checked
+
+
+def test_match_explains_with_real_spans(home: Path) -> None:
+    need = record_type("need").model_validate_json(
+        (SAMPLES / FILES["need"]).read_text(encoding="utf-8").splitlines()[0])
+    ranking = _run(home, "match", need.id, "--kind", "achievement", "--k", "5")
+    assert len(ranking["hits"]) == 5 and _assert_spans(need.text(), ranking) > 0
+    top = ranking["hits"][0]
+    assert 0.0 <= top["confidence"] <= 1.0 and top["explanation"]["record_sentence"]
+    experts = _run(home, "match", need.id, "--kind", "expert", "--k", "3")
+    assert experts["hits"][0]["explanation"]["works"]
+
+
+def test_feedback_validation_and_training_report(home: Path) -> None:
+    bad = CliRunner().invoke(app, ["feedback", "N001", "A099", "--label", "rejected",
+                                   "--home", str(home)])
+    assert bad.exit_code == 2 and "reason" in bad.output
+    fb = _run(home, "feedback", "N001", "A099", "--label", "rejected", "--reason",
+              "not_relevant")
+    assert fb["label"] == "rejected" and fb["reason"] == "not_relevant"
+    out = _run(home, "train-ranker", "--qrels", str(SAMPLES / "qrels.tsv"))
+    assert out["version"] == 1 and set(out["kinds"]) == {"achievement", "expert"}
+    ranking = _run(home, "match", "N002", "--kind", "achievement", "--k", "3")
+    notes = ranking["hits"][0]["explanation"].get("notes", [])
+    assert not any("not calibrated" in n for n in notes)
+
+
+def test_duplicates_report(home: Path) -> None:
+    out = _run(home, "duplicates", "--kind", "achievement", "--threshold", "0.9")
+    pairs = {(p["a"], p["b"]) for p in out["pairs"]}
+    assert ("A001", "A042") in pairs

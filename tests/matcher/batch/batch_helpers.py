@@ -1,0 +1,36 @@
+"""Helpers of the batch tests: sample homes on the fake engine."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/matcher: fakes
+
+from fakes import FakeEngine, make_engine  # noqa: E402
+
+from techmatch.cli.demo import load_samples  # noqa: E402
+from techmatch.matcher.batch import BatchOptions  # noqa: E402
+from techmatch.matcher.engine import STORE_FILE  # noqa: E402
+
+OPTIONS = BatchOptions(kinds=("achievement",), k=5, chunk=8)
+OPEN_SAMPLE_NEEDS = 43
+
+__all__ = ["OPEN_SAMPLE_NEEDS", "OPTIONS", "FakeEngine", "engine_from", "make_engine",
+           "sample_engine"]
+
+
+def sample_engine(home: Path) -> FakeEngine:
+    """A fake engine over data/samples (store filled, indexes synced)."""
+    engine = make_engine(home)
+    load_samples(engine)
+    engine.sync()
+    return engine
+
+
+def engine_from(snapshot: Path, home: Path) -> FakeEngine:
+    """A fake engine whose store is a copy of `snapshot`."""
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(snapshot, home / STORE_FILE)
+    return make_engine(home)

@@ -1,0 +1,48 @@
+"""Exports of the batch results: JSONL, CSV with BOM and XLSX with Chinese headers."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from batch_helpers import FakeEngine
+
+from techmatch.matcher.batch import export_results, results
+from techmatch.matcher.batch.export import COLUMNS, reason_text
+
+
+def test_exports_have_one_row_per_pair_and_chinese_headers(batched: FakeEngine,
+                                                           tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    pairs = list(results.iter_hits(batched.store))
+    paths = export_results(batched.store, tmp_path / "out")
+    headers = [h for _, h in COLUMNS]
+    assert headers[:3] == ["需求编号", "需求标题", "企业"] and "匹配理由" in headers
+
+    raw = paths["csv"].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows[0] == headers and len(rows) == len(pairs) + 1
+    need = batched.store.get(pairs[0].need_id)
+    assert rows[1][0] == need.id and rows[1][1] == need.display_title
+    assert rows[1][headers.index("候选类型")] == "成果"
+
+    lines = paths["jsonl"].read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    assert len(lines) == len(pairs)
+    assert (first["need_id"], first["rank"], first["candidate_id"]) == (
+        pairs[0].need_id, pairs[0].rank, pairs[0].candidate_id)
+
+    sheet = load_workbook(paths["xlsx"]).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert list(values[0]) == headers and len(values) == len(pairs) + 1
+    assert values[1][headers.index("候选编号")] == pairs[0].candidate_id
+
+
+def test_reason_text_joins_terms_and_sentence() -> None:
+    explanation = {"matched_terms": [{"term": "勃姆石"}, {"term": "浆料"}],
+                   "record_sentence": "静置72小时无明显沉降"}
+    assert reason_text(explanation) == "共同术语：勃姆石、浆料；最相关句：静置72小时无明显沉降"
+    assert reason_text(None) == ""

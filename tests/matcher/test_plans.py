@@ -1,0 +1,345 @@
+"""Plans end to end on the samples: team assignment, roadshow, and the `assign` / `roadshow` CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pytest
+from fakes import make_engine
+from typer.testing import CliRunner
+
+from techmatch.cli import app
+from techmatch.cli.demo import SAMPLES, load_samples
+from techmatch.config import Settings
+from techmatch.errors import NotFoundError, ValidationError
+from techmatch.matcher import plans
+from techmatch.matcher.assignment import Constraints, Status
+from techmatch.matcher.engine import Engine
+from techmatch.matcher.plans import (
+    assign_team,
+    load_teams,
+    open_needs,
+    pick_team,
+    plan_city_roadshow,
+    plan_team,
+)
+from techmatch.matcher.service import MatchService
+from techmatch.models.records import Achievement, Expert, Need, Record, ServiceTeam
+from techmatch.models.results import Hit, Ranking
+
+TEAMS = SAMPLES / "teams.jsonl"
+# (need, expert) pairs the samples make conflicts of interest: same organization or exclusion.
+CONFLICTS = {("N001", "E003"), ("N005", "E003"), ("N015", "E031"), ("N020", "E041"),
+             ("N010", "E018"), ("N038", "E030")}
+EV_NEEDS = ["N010", "N015", "N020", "N038"]
+EV_EXPERTS = ["E018", "E019", "E028", "E029", "E030", "E031", "E041"]
+
+
+slow = pytest.mark.slow  # the samples home encodes 214 texts: ~60 s CPU on a cold cache
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A home built from data/samples once per module.
+
+    Index builds cache vectors in `<home>/cache` only, so that folder is linked to the
+    suite's shared, content-addressed cache: warm runs skip encoding, results are the same.
+    """
+    home = tmp_path_factory.mktemp("plans") / "home"
+    cache = Path(os.environ.get("TECHMATCH_CACHE_DIR", "") or ".pytest_cache/vectors")
+    cache.mkdir(parents=True, exist_ok=True)
+    home.mkdir()
+    (home / "cache").symlink_to(cache.resolve(), target_is_directory=True)
+    eng = Engine.open(Settings(home=home, threads=1))
+    load_samples(eng)
+    eng.sync()
+    yield eng
+    eng.close()
+
+
+@pytest.fixture(scope="module")
+def service(engine: Engine) -> MatchService:
+    return MatchService(engine)
+
+
+def _cli(engine: Engine, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, [*args, "--home", str(engine.settings.home)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+# ------------------------------------------------------------------ service teams
+
+
+@slow
+def test_team_assignment_respects_capacity_limits_and_conflicts(
+        engine: Engine, service: MatchService) -> None:
+    team = pick_team(load_teams(TEAMS), "T01")
+    plan = plan_team(engine, service, team=team)
+    result = plan.assignment
+    assert result.status == Status.optimal
+    assert {p.need_id for p in result.pairs} == {"N001", "N005"}
+    assert not {(p.need_id, p.expert_id) for p in result.pairs} & CONFLICTS
+    for need in result.needs:
+        assert team.min_experts_per_need <= len(need.experts) <= team.max_experts_per_need
+        assert all(a.expert_id != "E003" for a in need.alternates)
+    records = engine.store.get_many(team.experts)
+    for load in result.experts:
+        record = records[load.expert_id]
+        assert isinstance(record, Expert)
+        assert load.load == len(load.needs) <= load.capacity == record.capacity
+    answer = plan.why_not([("N001", "E003")])[0]
+    assert (answer.reason, answer.detail) == ("conflict", "same_organization")
+
+
+@slow
+def test_exclusions_and_same_organization_never_paired_under_tight_capacity(
+        engine: Engine, service: MatchService) -> None:
+    constraints = Constraints(min_experts_per_need=1, max_experts_per_need=2,
+                              default_capacity=1)
+    plan = plan_team(engine, service, expert_ids=EV_EXPERTS, need_ids=EV_NEEDS,
+                     constraints=constraints)
+    pairs = {(p.need_id, p.expert_id) for p in plan.assignment.pairs}
+    assert plan.assignment.solved
+    assert {n for n, _ in pairs} == set(EV_NEEDS)  # every need served (min 1)
+    assert not pairs & CONFLICTS
+    assert all(x.load <= 1 for x in plan.assignment.experts)
+    answers = plan.why_not([("N010", "E018"), ("N038", "E030"), ("N015", "E031")])
+    assert [(a.reason, a.detail) for a in answers] == [
+        ("conflict", "excluded"), ("conflict", "excluded"), ("conflict", "same_organization")]
+
+
+@slow
+def test_team_without_needs_serves_open_needs_of_its_city_and_industry(
+        engine: Engine, service: MatchService) -> None:
+    team = pick_team(load_teams(TEAMS), "T02")  # 深圳 · 新能源汽车, empty needs
+    expected = [n.id for n in open_needs(engine, city="深圳", industry="新能源汽车")]
+    result = assign_team(engine, service, team=team)
+    assert expected and [n.need_id for n in result.needs] == expected
+    assert ("N015", "E031") not in {(p.need_id, p.expert_id) for p in result.pairs}
+
+
+@slow
+def test_infeasible_assignment_returns_diagnostics(engine: Engine,
+                                                   service: MatchService) -> None:
+    result = assign_team(engine, service, expert_ids=["E001", "E002"],
+                         need_ids=["N001", "N005"],
+                         constraints=Constraints(min_experts_per_need=2, default_capacity=1))
+    assert result.status == Status.infeasible and not result.pairs
+    assert result.diagnostics[0].constraint == "total_capacity"
+    assert (result.diagnostics[0].required, result.diagnostics[0].available) == (4, 2)
+
+
+@slow
+def test_team_file_and_ids_are_checked(engine: Engine, service: MatchService,
+                                       tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="pick one with --team-id"):
+        pick_team(load_teams(TEAMS), None)
+    with pytest.raises(NotFoundError, match="T09"):
+        pick_team(load_teams(TEAMS), "T09")
+    bad = tmp_path / "teams.jsonl"
+    bad.write_text('{"id": "T1", "name": "x"}\n{"id": "T2"}\n', encoding="utf-8")
+    with pytest.raises(ValidationError, match="row 2"):
+        load_teams(bad)
+    with pytest.raises(NotFoundError, match="'N999'"):
+        assign_team(engine, service, expert_ids=["E001"], need_ids=["N001", "N999"])
+
+
+# ------------------------------------------------------------------ roadshow
+
+
+@slow
+def test_roadshow_lists_achievements_invitees_and_presenters(
+        engine: Engine, service: MatchService) -> None:
+    plan = plan_city_roadshow(engine, service, city="苏州", industry="新材料", slots=3,
+                              invites_per_achievement=3)
+    local = {n.id: n for n in open_needs(engine, city="苏州", industry="新材料")}
+    assert plan.items and plan.total_covered_demand > 0
+    chosen = {item.achievement_id for item in plan.items}
+    assert not {"A001", "A042"} <= chosen  # the sample near-duplicate pair
+    assert {item.achievement_id for item in plan.items[:1]} & {"A001", "A042"}
+    for item in plan.items:
+        assert item.invitees and set(item.covered_needs) <= set(local)
+        for invitee in item.invitees:
+            assert invitee.need_id in local and invitee.reason.startswith("match score")
+            assert invitee.score >= engine.settings.confidence_threshold
+        assert item.expert is not None and item.expert.reason
+        expert = engine.store.get(item.expert.expert_id, "expert")
+        assert isinstance(expert, Expert) and expert.available
+        enterprises = {v.enterprise for v in item.invitees}
+        assert expert.organization not in enterprises
+        assert not enterprises & set(expert.exclusions)
+
+
+@slow
+def test_roadshow_skips_the_near_duplicate_and_invites_only_local_needs(
+        engine: Engine, service: MatchService) -> None:
+    plan = plan_city_roadshow(engine, service, city="深圳", industry=None, slots=5,
+                              invites_per_achievement=2)
+    local = {n.id for n in open_needs(engine, city="深圳")}
+    invited = {v.need_id for item in plan.items for v in item.invitees}
+    assert invited and invited <= local
+    assert all(len(item.invitees) <= 2 for item in plan.items)
+    ranks = [item.rank for item in plan.items]
+    assert ranks == list(range(1, len(ranks) + 1))
+    gains = [item.covered_demand for item in plan.items]
+    assert gains == sorted(gains, reverse=True)  # greedy marginal gains never increase
+
+
+@slow
+def test_roadshow_without_local_needs_names_the_problem(engine: Engine,
+                                                        service: MatchService) -> None:
+    with pytest.raises(ValidationError, match="no open needs in 苏州/海洋工程"):
+        plan_city_roadshow(engine, service, city="苏州", industry="海洋工程", slots=2)
+
+
+# ------------------------------------------------------------------ CLI
+
+
+@slow
+def test_cli_assign_infeasible_prints_diagnostic_and_exits_7(engine: Engine) -> None:
+    code, out, err = _cli(engine, "assign", "--team", str(TEAMS), "--team-id", "T01",
+                          "--min-per-need", "2", "--capacity", "0")
+    assert code == 7
+    assert "total demand 4 > total capacity 0" in err
+    assert "Traceback" not in out + err
+    code, out, _ = _cli(engine, "assign", "--experts", "E001,E002", "--needs", "N001,N005",
+                        "--min-per-need", "2", "--capacity", "1", "--json")
+    assert code == 7
+    body = json.loads(out)
+    assert body["status"] == "infeasible" and body["diagnostics"][0]["shortfall"] == 2
+
+
+@slow
+def test_cli_assign_json_why_not_and_xlsx(engine: Engine, tmp_path: Path) -> None:
+    xlsx = tmp_path / "assign.xlsx"
+    code, out, err = _cli(engine, "assign", "--team", str(TEAMS), "--team-id", "T03",
+                          "--why-not", "N043:E999", "--json")
+    assert code == 2 and "E999" in err  # unknown expert in a why-not question
+    code, out, _ = _cli(engine, "assign", "--experts", ",".join(EV_EXPERTS), "--needs",
+                        ",".join(EV_NEEDS), "--capacity", "1", "--quota-city", "深圳=1",
+                        "--why-not", "N010:E018", "--json", "--xlsx", str(xlsx))
+    assert code == 0
+    body = json.loads(out)
+    assert body["status"] == "optimal"
+    assert not {(p["need_id"], p["expert_id"]) for p in body["pairs"]} & CONFLICTS
+    assert body["why_not"][0]["reason"] == "conflict"
+    book = openpyxl.load_workbook(xlsx)
+    assert book.sheetnames[:3] == ["分配结果", "需求", "专家负荷"]
+    sheet = book["分配结果"]
+    assert [c.value for c in sheet[1]][:5] == ["需求编号", "需求标题", "企业", "城市", "专家编号"]
+    assert sheet.max_row == len(body["pairs"]) + 1
+
+
+@slow
+def test_cli_roadshow_json_and_text(engine: Engine, tmp_path: Path) -> None:
+    code, out, _ = _cli(engine, "roadshow", "--city", "青岛", "--industry", "海洋工程",
+                        "--slots", "2", "--invites", "3", "--date", "2026-03-15", "--json")
+    assert code == 0
+    plan = json.loads(out)
+    assert plan["date"] == "2026-03-15" and plan["city"] == "青岛"
+    needs = {n.id for n in open_needs(engine, city="青岛", industry="海洋工程")}
+    assert plan["items"] and all(v["need_id"] in needs
+                                 for item in plan["items"] for v in item["invitees"])
+    xlsx = tmp_path / "roadshow.xlsx"
+    code, out, _ = _cli(engine, "roadshow", "--city", "青岛", "--industry", "海洋工程",
+                        "--slots", "2", "--xlsx", str(xlsx))
+    assert code == 0 and plan["items"][0]["achievement_id"] in out and "invite" in out
+    rows = list(openpyxl.load_workbook(xlsx)["路演成果"].values)
+    assert rows[0][:3] == ("序号", "成果编号", "成果名称")
+    assert [r[1] for r in rows[1:]] == [i["achievement_id"] for i in plan["items"]]
+    code, _, err = _cli(engine, "roadshow", "--city", "拉萨", "--slots", "2")
+    assert code == 2 and "no open needs in 拉萨" in err
+
+
+@slow
+def test_samples_need_conflicts_exist(engine: Engine) -> None:
+    """Guard: the conflict pairs above really are conflicts in the sample records."""
+    records = engine.store.get_many({x for pair in CONFLICTS for x in pair})
+    for need_id, expert_id in CONFLICTS:
+        need, expert = records[need_id], records[expert_id]
+        assert isinstance(need, Need) and isinstance(expert, Expert)
+        assert need.enterprise in (expert.organization, *expert.exclusions)
+
+
+# ------------------------------------------------------------------ fast: fake scores
+
+
+class KeywordScorer:
+    """Scores 0.9 for a shared keyword, else 0.1; records the candidates it was asked about."""
+
+    def __init__(self) -> None:
+        self.asked: list[list[str]] = []
+
+    def score_pairs(self, needs: Sequence[Need], candidates: Sequence[Record], *,
+                    target: str) -> np.ndarray:
+        self.asked.append([c.id for c in candidates])
+        return np.array([[0.9 if set(n.keywords) & set(c.keywords) else 0.1
+                          for c in candidates] for n in needs]).reshape(len(needs),
+                                                                        len(candidates))
+
+    def match_many(self, needs: Sequence[Need], *, target: str, k: int = 10,
+                   filters: object = None, explain: bool = True) -> list[Ranking]:
+        return [Ranking(kind=target, mode="fake", hits=[Hit(id="a2", kind=target, score=1.0,
+                                                            rank=1)]) for _ in needs]
+
+
+@pytest.fixture()
+def small(tmp_path: Path) -> Engine:
+    records: list[Record] = [
+        Need(id="n1", title="电池回收", keywords=["电池"], city="蘇州", province="江苏",
+             industry="新能源", enterprise="甲公司"),
+        Need(id="n2", title="电池检测", keywords=["电池"], city="苏州", province="江苏",
+             industry="新能源", enterprise="乙公司"),
+        Need(id="n3", title="电池", keywords=["电池"], city="苏州", industry="新能源",
+             status="closed"),
+        Need(id="n4", title="膜", keywords=["膜"], city="杭州", industry="新能源"),
+        Achievement(id="a1", title="电池回收工艺", keywords=["电池"], province="广东"),
+        Achievement(id="a2", title="电池检测方法", keywords=["电池"], province="江苏"),
+        Expert(id="e1", name="甲", organization="甲公司", keywords=["电池"], capacity=2),
+        Expert(id="e2", name="乙", organization="大学", keywords=["电池"], capacity=1),
+    ]
+    return make_engine(tmp_path / "home", records)
+
+
+def test_team_needs_are_open_local_and_normalised(small: Engine) -> None:
+    team = ServiceTeam(id="T", name="苏州新能源", city="苏州", industry="新能源",
+                       experts=["e1", "e2"], max_experts_per_need=1)
+    assert [n.id for n in plans.team_needs(small, team, [])] == ["n1", "n2"]  # 蘇州 = 苏州
+    result = assign_team(small, KeywordScorer(), team=team)
+    assert {(p.need_id, p.expert_id) for p in result.pairs} == {("n2", "e1"), ("n1", "e2")}
+    with pytest.raises(ValidationError, match="no open needs"):
+        assign_team(small, KeywordScorer(), team=team.model_copy(update={"city": "拉萨"}))
+
+
+def test_team_constraints_come_from_the_team_unless_given() -> None:
+    team = ServiceTeam(id="T", name="x", min_experts_per_need=0, max_experts_per_need=3)
+    assert plans.team_constraints(team, None).max_experts_per_need == 3
+    given = Constraints(max_experts_per_need=1)
+    assert plans.team_constraints(team, given) is given
+
+
+def test_roadshow_min_score_and_prefer_province(small: Engine) -> None:
+    plan = plan_city_roadshow(small, KeywordScorer(), city="苏州", industry="新能源", slots=2,
+                              invites_per_achievement=5)
+    assert [i.achievement_id for i in plan.items] == ["a1"]  # ties go to the lower id
+    assert {v.need_id for v in plan.items[0].invitees} == {"n1", "n2"}  # not the closed n3
+    assert plan.items[0].expert is not None
+    preferred = plan_city_roadshow(small, KeywordScorer(), city="苏州", industry="新能源",
+                                   slots=1, invites_per_achievement=5, prefer_province=True)
+    assert [i.achievement_id for i in preferred.items] == ["a2"]  # the 江苏 achievement
+    none = plan_city_roadshow(small, KeywordScorer(), city="苏州", industry="新能源", slots=2,
+                              invites_per_achievement=5, min_score=0.95)
+    assert none.items == [] and none.total_covered_demand == 0
+
+
+def test_large_library_takes_roadshow_candidates_from_retrieval(
+        small: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plans, "MAX_ALL_ACHIEVEMENTS", 1)
+    scorer = KeywordScorer()
+    plan = plan_city_roadshow(small, scorer, city="苏州", industry=None, slots=2)
+    assert scorer.asked == [["a2"]] and [i.achievement_id for i in plan.items] == ["a2"]
