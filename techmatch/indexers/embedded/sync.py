@@ -4,8 +4,8 @@ Incremental by default: the store's changes after the current generation's `appl
 applied on top of it (tantivy: delete by id + add, on hard-linked segment files; dense: rows of
 changed ids become dead, unchanged vectors are copied, never re-encoded). `full=True`, a missing
 generation or one built with another encoder / tokenizer / schema rebuilds from the store. Text
-is encoded through the content-hash vector cache in `<home>/cache`, so a full rebuild re-encodes
-only text it has never seen.
+is encoded through the content-hash vector cache (`settings.vector_cache_dir`, default
+`<home>/cache`), so a full rebuild re-encodes only text it has never seen.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def _build(settings: Settings, root: Path, kind: str, plan: _Plan,
     """Write a new generation in a temp folder and publish it; the temp folder never survives."""
     prev_folder = previous[0] if previous else None
     counting = _CountingEncoder(encoder.inner if isinstance(encoder, CachedEncoder) else encoder)
-    cached = CachedEncoder(counting, Path(settings.home) / "cache")
+    cached = CachedEncoder(counting, settings.vector_cache_dir)
     tmp = new_tmp(root)
     try:
         rows = Rows.load(prev_folder) if prev_folder else Rows()
