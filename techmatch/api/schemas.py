@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,7 +16,7 @@ FacetValues = Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]
                         Field(max_length=MAX_FILTER_VALUES)]
 T = TypeVar("T")
 
-NEED_EXAMPLE = {
+NEED_EXAMPLE: dict[str, Any] = {
     "id": "need-demo-001", "title": "航空发动机涡轮叶片微裂纹在线检测",
     "description": "我公司生产镍基高温合金涡轮叶片，需要一种可在线使用的无损检测方法，"
                    "能发现 50 微米以上的表面裂纹。",
@@ -24,13 +24,13 @@ NEED_EXAMPLE = {
     "city": "苏州", "keywords": ["无损检测", "涡轮叶片", "高温合金"], "confidential": False,
     "contact": "张工 0512-00000000",
 }
-ACHIEVEMENT_EXAMPLE = {
+ACHIEVEMENT_EXAMPLE: dict[str, Any] = {
     "id": "ach-demo-001", "title": "基于涡流阵列的金属构件表面裂纹快速检测技术",
     "abstract": "提出一种柔性涡流阵列探头与信号处理方法，可在 1 秒内检出 30 微米表面裂纹。",
     "type": "technology", "institution": "某大学机械工程学院", "industry": "航空航天",
     "province": "北京", "keywords": ["涡流检测", "裂纹"], "maturity": 6,
 }
-EXPERT_EXAMPLE = {
+EXPERT_EXAMPLE: dict[str, Any] = {
     "id": "exp-demo-001", "name": "李明", "title": "教授", "organization": "某大学",
     "bio": "长期从事无损检测与结构健康监测研究。", "disciplines": ["机械工程"],
     "industries": ["航空航天"], "province": "北京", "capacity": 3,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from techmatch.api.security import Principal
 from techmatch.indexers.store import Store
 from techmatch.models.records import Record, record_type
-from techmatch.models.results import Filters, Ranking
+from techmatch.models.results import Filters, Hit, Ranking
 
 HIDDEN_FIELDS: tuple[str, ...] = ("contact",)
 LIST_FILTERS: dict[str, tuple[str, ...]] = {
@@ -69,7 +69,7 @@ class Visibility:
         if principal.sees_confidential:
             return ranking
         hidden = self.confidential_ids()
-        hits = []
+        hits: list[Hit] = []
         for hit in ranking.hits:
             if hit.kind == "need" and (hit.id in hidden or (hit.record or {}).get("confidential")):
                 continue

@@ -11,6 +11,7 @@ app = typer.Typer(name="techmatch", no_args_is_help=True, add_completion=False,
 
 # Each module defines `register(app: typer.Typer) -> None`.
 _COMMAND_MODULES: tuple[str, ...] = (
+    "techmatch.cli.demo",
     "techmatch.cli.records",
     "techmatch.cli.elastic",
     "techmatch.cli.eval",

@@ -66,9 +66,9 @@ def demo(home: HomeOpt = None,
             print_sample_matches(engine)
             return
         engine.close()
-        from techmatch.cli.serve import serve_api
+    from techmatch.cli.serve import serve as serve_command
 
-        serve_api(engine.settings, host=host, port=port, workers=1)
+    serve_command(host=host, port=port, workers=1, home=engine.settings.home, dev_key=True)
 
 
 def register(app: typer.Typer) -> None:

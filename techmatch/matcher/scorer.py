@@ -31,8 +31,8 @@ _DEFAULT_WEIGHTS: dict[str, float] = {
     "available": 0.05,
 }
 # Uncalibrated squashing of the default score: σ(SLOPE · (s − CENTER)); see module docstring.
-_DEFAULT_SLOPE = 8.0
-_DEFAULT_CENTER = {"achievement": 0.65, "need": 0.65, "expert": 0.85}
+_DEFAULT_SLOPE = 10.0
+_DEFAULT_CENTER = {"achievement": 0.75, "need": 0.75, "expert": 0.95}
 
 
 class LinearModel(BaseModel):

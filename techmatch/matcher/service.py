@@ -20,7 +20,7 @@ from techmatch.matcher.duplicates import DEFAULT_THRESHOLD, mark_duplicates
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.explain import Explainer
 from techmatch.matcher.features import FeatureTable, Query, WorkScores, build_table
-from techmatch.matcher.scorer import LinearModel, RankerModel, load_current
+from techmatch.matcher.scorer import CURRENT, MODELS_DIR, LinearModel, RankerModel, load_current
 from techmatch.models.records import Achievement, Expert, Need, Record
 from techmatch.models.results import Component, Filters, Hit, Ranking
 
@@ -52,8 +52,10 @@ class MatchService:
     def __init__(self, engine: Engine, *, model: RankerModel | None = None,
                  depth: int = 50, work_depth: int = 200) -> None:
         self.engine = engine
-        self.model = model if model is not None else (load_current(engine.settings.home)
-                                                      or RankerModel())
+        self._follow = model is None  # follow `ranker-current.json` when no model was given
+        self._stamp: int | None = None
+        self.model = model if model is not None else RankerModel()
+        self.refresh_model()
         self.depth = depth
         self.work_depth = work_depth
         self.load: dict[str, int] = {}  # expert id → current assignments (set by assignment)
@@ -116,6 +118,17 @@ class MatchService:
                              depth=depth or self.depth)
         return [s.table for s in scored]
 
+    def refresh_model(self) -> None:
+        """Load the current trained model when `ranker-current.json` changed since the last
+        look (a stat per call), so a long-running service picks up `train-ranker` output."""
+        if not self._follow:
+            return
+        pointer = self.engine.settings.home / MODELS_DIR / CURRENT
+        stamp = pointer.stat().st_mtime_ns if pointer.exists() else None
+        if stamp != self._stamp:
+            self.model = load_current(self.engine.settings.home) or RankerModel()
+            self._stamp = stamp
+
     def tokens(self, text: str) -> frozenset[str]:
         """Token set of a text (cached: candidate texts recur across queries)."""
         found = self._tokens.get(text)
@@ -146,6 +159,7 @@ class MatchService:
     def _score(self, queries: Sequence[Query], target: str, *, filters: Filters | None,
                mode: str | None, depth: int, prefer_local: bool = False,
                extra: Mapping[str, Record] | None = None) -> list[Scored]:
+        self.refresh_model()
         texts = [q.text for q in queries]
         qvecs = self.engine.encoder.encode_queries([normalize(t, lower=False) for t in texts])
         rankings = self.engine.retriever().search_many(texts, kind=target, k=depth, mode=mode,

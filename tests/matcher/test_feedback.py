@@ -83,16 +83,17 @@ def _rank(service: MatchService, need: str, rid: str) -> int:
 
 def test_rejected_pair_drops_after_retraining_on_feedback(engine) -> None:  # type: ignore[no-untyped-def]
     home = engine.settings.home
-    before = MatchService(engine)
-    assert _rank(before, "n0", "early0") == 1
+    service = MatchService(engine)
+    rank_before = _rank(service, "n0", "early0")
+    assert rank_before == 1
     for i in range(len(TOPICS)):
         record_feedback(engine.store, f"n{i}", f"early{i}", label="rejected", reason="too_early")
         record_feedback(engine.store, f"n{i}", f"mature{i}", label="accepted")
     model = train_ranker(engine, feedback_qrels(engine.store),
                          options=TrainOptions(negatives=5), source="feedback")
     save_model(model, home)
-    after = MatchService(engine)  # loads ranker-current.json
-    assert after.model.version == 1 and load_current(home) is not None
-    assert after.model.for_kind("achievement").calibrated
-    assert _rank(after, "n0", "early0") > _rank(before, "n0", "early0")
-    assert _rank(after, "n0", "mature0") == 1
+    assert _rank(service, "n0", "early0") > rank_before  # the running service reloaded
+    assert service.model.version == 1 and load_current(home) is not None
+    assert service.model.for_kind("achievement").calibrated
+    assert _rank(service, "n0", "mature0") == 1
+    assert MatchService(engine).model.version == 1

@@ -134,3 +134,13 @@ def test_bad_requests_raise(service: MatchService) -> None:
         service.search("电池", kind="achievement", k=0)
     with pytest.raises(NotFoundError):
         service.match_need("a1", target="achievement")
+
+
+def test_free_text_search_any_kind_with_mode_and_filters(service: MatchService) -> None:
+    lexical = service.search("membrane wastewater", kind="achievement", mode="lexical", k=3)
+    assert lexical.mode == "lexical" and lexical.hits[0].id == "a2"
+    assert lexical.hits[0].dense.rank is None
+    needs = service.search("电池 预警", kind="need", filters=Filters(city=["苏州"]))
+    assert [h.id for h in needs.hits] == ["n1"]
+    assert needs.hits[0].explanation is not None
+    assert needs.hits[0].explanation.matched_terms

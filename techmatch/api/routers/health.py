@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -24,7 +26,8 @@ def healthz() -> Health:
 def readyz(request: Request) -> JSONResponse:
     state = get_state(request)
     ready, detail, generations, documents = state.readiness()
-    status = "ready" if ready else ("loading" if state.phase == "loading" else "error")
+    status: Literal["ready", "loading", "error"] = (
+        "ready" if ready else "loading" if state.phase == "loading" else "error")
     body = Readiness(status=status, detail=detail, generations=generations, documents=documents)
     return JSONResponse(body.model_dump(mode="json"), status_code=200 if ready else 503)
 

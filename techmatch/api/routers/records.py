@@ -9,6 +9,7 @@ background (`IndexSyncer`), or before the response when the caller passes `wait=
 
 import re
 import tempfile
+from enum import Enum
 from pathlib import Path as FsPath
 from typing import Annotated, Literal
 
@@ -118,9 +119,10 @@ class ListFilters:
 
 def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
               public: type[BaseModel]) -> None:
-    tags = [f"records: {plural}"]
+    tags: list[str | Enum] = [f"records: {plural}"]
     batch = create_model(f"{create.__name__}Batch", __doc__=f"批量写入的{label}（最多 1000 条）",
-                         records=(list[create], Field(min_length=1, max_length=MAX_BATCH)))
+                         records=(list[create],  # type: ignore[valid-type]
+                                  Field(min_length=1, max_length=MAX_BATCH)))
 
     @router.post(f"/{plural}", tags=tags, summary=f"新增或更新一条{label}",
                  description=f"按 id 写入一条{label}；内容未变时不产生新版本。需要 write 权限。")
