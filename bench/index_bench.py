@@ -8,7 +8,8 @@ build for reference), and the end-to-end `sync_index --full`. Queries (first N o
 queries.jsonl, top-10, one thread): lexical (tantivy), dense (faiss exact), hybrid (both at
 depth 100 + RRF k=60), next to bm25s over the same jieba tokens and a brute-force numpy scan
 (vectors @ q, argpartition) measured in the same run. Query encoding is timed separately.
-Writes bench/results/index_bench.md.
+Writes bench/results/index_bench.md (or --out). `--encoder hash` swaps e5 for hash-seeded random
+unit vectors of the same dim (384): build/search timings of everything but encoding, in minutes.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
+import hashlib  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -48,6 +51,28 @@ def read_corpus(path: Path) -> list[Achievement]:
                                abstract=row.get("text") or "", type=meta.get("type", "other"),
                                discipline=meta.get("discipline")))
     return out
+
+
+class HashEncoder:
+    """Hash-seeded random unit vectors (dim 384): same search cost as e5, no model, no meaning."""
+
+    id = "hash-384"
+    dim = 384
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            seed = int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(),
+                                  "little")
+            row = np.random.default_rng(seed).standard_normal(self.dim)
+            out[i] = row / np.linalg.norm(row)
+        return out
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
 
 
 def timed(fn: Callable[[], object]) -> tuple[object, float]:
@@ -96,7 +121,7 @@ def build_parts(records: list[Achievement], tokenizer: Tokenizer, encoder: Encod
     vectors, secs = timed(lambda: np.concatenate([cache.encode_passages(texts[i:i + 256])
                                                   for i in range(0, n, 256)]))
     cache.close()
-    label = "encode e5-small (cold)" if cold else "encode e5-small (vector cache hit)"
+    label = f"encode {encoder.id} ({'cold' if cold else 'vector cache hit'})"
     rows.append([label, f"{n / secs:,.0f}", f"{secs:.2f}"])
     folder = work / "parts"
     shutil.rmtree(folder, ignore_errors=True)
@@ -131,6 +156,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / ".work")
     parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--encoder", choices=["e5-small", "hash"], default="e5-small")
+    parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     n_queries = min(args.queries, 500)
 
@@ -146,7 +173,8 @@ def main() -> None:
                (DATA / "queries.jsonl").read_text(encoding="utf-8").splitlines()][:n_queries]
     settings = Settings(home=args.work, threads=1)
     tokenizer = Tokenizer()
-    encoder = build_encoder("e5-small", threads=1)
+    encoder = (build_encoder("e5-small", threads=1) if args.encoder == "e5-small"
+               else HashEncoder())
     build_rows: list[list[str]] = []
     build_parts(records, tokenizer, encoder, args.work, build_rows)
 
@@ -193,7 +221,7 @@ def main() -> None:
         "dense · numpy brute force": numpy_scan,
         "hybrid · tantivy+faiss @100 + RRF": hybrid,
     }
-    query_rows = [["encode query (e5-small)", f"{secs / len(queries) * 1000:.2f}", "–", "–"]]
+    query_rows = [[f"encode query ({encoder.id})", f"{secs / len(queries) * 1000:.2f}", "–", "–"]]
     results = {}
     for name, fn in systems.items():
         ms = latencies(fn, len(queries))
@@ -208,7 +236,8 @@ def main() -> None:
             overlap = np.mean([len(set(a) & set(b)) / K for a, b in
                                zip(results[row[0]], results[other], strict=True)])
             row[3] = f"top-10 overlap with {other.split('·')[1].strip()}: {overlap:.3f}"
-    write_report(len(records), len(queries), build_rows, query_rows, report.generation)  # type: ignore[attr-defined]
+    write_report(args.out, sys.argv[1:], len(records), len(queries), build_rows, query_rows,
+                 report.generation)  # type: ignore[attr-defined]
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -216,20 +245,22 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
 
 
-def write_report(n_docs: int, n_queries: int, build_rows: list[list[str]],
-                 query_rows: list[list[str]], generation: str) -> None:
+def write_report(out: Path, argv: list[str], n_docs: int, n_queries: int,
+                 build_rows: list[list[str]], query_rows: list[list[str]], generation: str) -> None:
     text = "\n".join([
         "# Embedded index benchmark (csl-kw-dev)", "",
         f"{n_docs:,} documents, {n_queries} queries, top-{K}, OMP_NUM_THREADS="
         f"{os.environ.get('OMP_NUM_THREADS')}, {os.cpu_count()} cores; "
-        f"command: `OMP_NUM_THREADS=1 .venv/bin/python bench/index_bench.py`", "",
+        f"load average at the end {os.getloadavg()[0]:.1f}; "
+        f"command: `OMP_NUM_THREADS=1 .venv/bin/python bench/index_bench.py {' '.join(argv)}`",
+        "",
         "## Build", "", table(["stage", "docs/s", "seconds"], build_rows), "",
         "## Query latency (ms per query, one at a time)", "",
         table(["system", "p50", "p99", "check"], query_rows), "",
         f"Index generation measured: {generation}. Latency excludes query encoding "
         "(its own row) and tokenization.", ""])
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text, encoding="utf-8")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
     print(text)
 
 

@@ -20,14 +20,15 @@ def text_key(text: str) -> str:
 class CachedEncoder:
     """Wraps an Encoder; passage vectors are looked up by content hash before encoding."""
 
-    def __init__(self, encoder: Encoder, cache_dir: Path) -> None:
+    def __init__(self, encoder: Encoder, cache_dir: Path, *, chunk: int = 128) -> None:
         self.inner = encoder
+        self.chunk = chunk
         self.id = encoder.id
         self.dim = encoder.dim
         cache_dir.mkdir(parents=True, exist_ok=True)
         safe = re.sub(r"[^\w.\-]+", "_", encoder.id)
         self._db = sqlite3.connect(cache_dir / f"vectors-{safe}.sqlite", check_same_thread=False,
-                                   isolation_level=None)
+                                   isolation_level=None, timeout=120.0)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS vec (k TEXT PRIMARY KEY, v BLOB NOT NULL)")
 
@@ -49,12 +50,14 @@ class CachedEncoder:
         found = self._lookup(set(keys))
         missing = sorted({k: t for k, t in zip(keys, texts, strict=True)
                           if k not in found}.items())
-        if missing:
-            vecs = self.inner.encode_passages([t for _, t in missing])
-            rows = [(k, vecs[i].tobytes()) for i, (k, _) in enumerate(missing)]
+        # Encode and commit in chunks: a killed build keeps every chunk it finished.
+        for start in range(0, len(missing), self.chunk):
+            part = missing[start:start + self.chunk]
+            vecs = self.inner.encode_passages([t for _, t in part])
             with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)", rows)
-            found.update({k: vecs[i] for i, (k, _) in enumerate(missing)})
+                self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)",
+                                     [(k, vecs[i].tobytes()) for i, (k, _) in enumerate(part)])
+            found.update({k: vecs[i] for i, (k, _) in enumerate(part)})
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for i, k in enumerate(keys):
             out[i] = found[k]

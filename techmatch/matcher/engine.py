@@ -47,17 +47,23 @@ class Engine:
                    encoder=encoder)  # type: ignore[arg-type]
 
     def index(self, kind: str) -> Index:
-        """The open index of `kind`, reopened when a newer generation was published."""
+        """The open index of `kind`, reopened when a newer generation was published.
+
+        The new generation is opened outside the lock, so requests keep answering from the
+        generation they hold while it loads; only the swap is serialised.
+        """
         from techmatch.indexers.factory import current_generation, open_index
 
-        with self._lock:
-            idx = self.indexes.get(kind)
-            if idx is None or current_generation(self.settings, kind) != idx.generation:
-                fresh = open_index(self.settings, kind, encoder=self.encoder,
-                                   tokenizer=self.tokenizer)
-                self.indexes[kind] = fresh
-                idx = fresh
+        idx = self.indexes.get(kind)
+        if idx is not None and current_generation(self.settings, kind) == idx.generation:
             return idx
+        fresh = open_index(self.settings, kind, encoder=self.encoder, tokenizer=self.tokenizer)
+        with self._lock:
+            current = self.indexes.get(kind)
+            if current is not None and current.generation == fresh.generation:
+                return current
+            self.indexes[kind] = fresh
+        return fresh
 
     def available_kinds(self) -> list[str]:
         """Kinds whose index can be opened."""
