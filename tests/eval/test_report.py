@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from techmatch.eval.figure import cjk_font
 from techmatch.eval.report import render_markdown, write_report
+from techmatch.fonts import cjk_font
 
 
 def _report() -> dict[str, object]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from techmatch.eval.figure import cjk_font
+from techmatch.fonts import cjk_font
 from techmatch.matcher.analytics.coverage import CoverageReport
 
 if TYPE_CHECKING:

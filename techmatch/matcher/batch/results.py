@@ -229,14 +229,21 @@ def stored_need_ids(store: Store) -> set[str]:
         return {r[0] for r in store.db.execute("SELECT DISTINCT need_id FROM batch_state")}
 
 
-def iter_hits(store: Store, kinds: Sequence[str] | None = None) -> Iterator[StoredHit]:
-    """Every stored pair, ordered by need id, kind, rank."""
+def iter_hits(store: Store, kinds: Sequence[str] | None = None, *,
+              need_id: str | None = None) -> Iterator[StoredHit]:
+    """Every stored pair (of one need when `need_id` is given), ordered by need, kind, rank."""
     sql = ("SELECT need_id, kind, rank, candidate_id, score, confidence, routed, explanation, "
            "run_id FROM batch_results")
+    where: list[str] = []
     args: tuple[Any, ...] = ()
     if kinds:
-        sql += f" WHERE kind IN ({','.join('?' * len(kinds))})"
-        args = tuple(kinds)
+        where.append(f"kind IN ({','.join('?' * len(kinds))})")
+        args += tuple(kinds)
+    if need_id is not None:
+        where.append("need_id = ?")
+        args += (need_id,)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
     with store.lock:
         rows = store.db.execute(sql + " ORDER BY need_id, kind, rank", args).fetchall()
     for r in rows:

@@ -11,7 +11,7 @@ from batch_helpers import OPTIONS, FakeEngine
 from typer.testing import CliRunner
 
 from techmatch.cli import app
-from techmatch.eval.figure import CJK_FONTS
+from techmatch.fonts import CJK_FONTS
 from techmatch.matcher.analytics import coverage_report, write_report
 from techmatch.matcher.analytics.chart import cjk_font
 from techmatch.matcher.batch import run_batch

@@ -1,0 +1,60 @@
+"""Coverage and demand-gap analytics, and the nightly batch's runs and stored results."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from techmatch.api.deps import EngineDep, Reader, SettingsDep, VisibilityDep
+from techmatch.api.errors import problem_responses
+from techmatch.errors import NotFoundError
+from techmatch.matcher.analytics import coverage_report
+from techmatch.matcher.batch import results
+
+router = APIRouter(prefix="/v1", tags=["stats"],
+                   responses=problem_responses(401, 403, 404, 422, 503))
+
+KindsQuery = Annotated[list[str] | None, Query(description="候选类型：achievement / expert")]
+
+
+@router.get("/stats/coverage", summary="覆盖率与需求缺口",
+            description="按城市 × 行业统计：开放需求数、有可信匹配的需求数、无可信匹配的需求数、"
+                        "候选供给；列出未匹配需求、未满足需求的高频关键词与上升话题。"
+                        "数据来自最近一次夜间批量匹配。只读密钥看不到保密需求的明细。")
+def coverage(principal: Reader, engine: EngineDep, settings: SettingsDep,
+             visibility: VisibilityDep, kinds: KindsQuery = None,
+             threshold: Annotated[float | None, Query(ge=0.0, le=1.0,
+                                                      description="置信度阈值")] = None
+             ) -> dict[str, Any]:
+    report = coverage_report(engine.store, engine.tokenizer,
+                             threshold=settings.confidence_threshold if threshold is None
+                             else threshold, kinds=kinds)
+    out = report.as_dict()
+    if not principal.sees_confidential:
+        secret = visibility.confidential_ids()
+        out["unmatched"] = [u for u in out["unmatched"] if u["id"] not in secret]
+    return out
+
+
+@router.get("/batch/runs", summary="批量匹配运行记录",
+            description="最近的夜间批量匹配运行：开始/结束时间、状态、计数、配置、索引代次。")
+def batch_runs(principal: Reader, engine: EngineDep,
+               limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, Any]]:
+    return [asdict(run) for run in results.runs(engine.store, limit=limit)]
+
+
+@router.get("/batch/results/{need_id}", summary="某需求的批量匹配结果",
+            description="最近一次批量匹配为该需求保存的前 k 个候选（含得分、置信度、理由）。")
+def batch_results(principal: Reader, engine: EngineDep, visibility: VisibilityDep,
+                  need_id: Annotated[str, Path(min_length=1, max_length=128,
+                                               pattern=r"^[\w.\-:/]+$")]
+                  ) -> list[dict[str, Any]]:
+    if not principal.sees_confidential and need_id in visibility.confidential_ids():
+        raise NotFoundError(f"no need with id {need_id!r}")
+    hits = [asdict(h) for h in results.iter_hits(engine.store, need_id=need_id)]
+    if not principal.sees_confidential:
+        secret = visibility.confidential_ids()
+        hits = [h for h in hits if h["candidate_id"] not in secret]
+    return hits
