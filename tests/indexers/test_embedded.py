@@ -38,7 +38,7 @@ def tokenizer() -> Tokenizer:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(home=tmp_path / "home", threads=1)
+    return Settings(home=tmp_path / "home", threads=1, cache_dir=tmp_path / "cache")
 
 
 @pytest.fixture
@@ -208,7 +208,7 @@ def test_second_process_sees_the_same_index(settings: Settings, store: Store,
 def test_e5_index_over_samples(tmp_path: Path, tokenizer: Tokenizer) -> None:
     from techmatch.indexers.encoders import build_encoder
 
-    settings = Settings(home=tmp_path / "home", threads=1)
+    settings = Settings(home=tmp_path / "home", threads=1, cache_dir=tmp_path / "cache")
     lines = SAMPLES.read_text(encoding="utf-8").splitlines()
     records = [Achievement.model_validate_json(line) for line in lines if line.strip()][:40]
     store = Store(settings.home / "store.sqlite")
