@@ -29,5 +29,10 @@ def test_coverage_and_batch_results(client: TestClient, engine: Engine) -> None:
                       headers=headers("read")).status_code == 404
 
 
+def test_no_batch_yet_gives_empty_lists(client: TestClient) -> None:
+    assert client.get("/v1/batch/runs", headers=headers("read")).json() == []
+    assert client.get("/v1/batch/results/need-water", headers=headers("read")).json() == []
+
+
 def test_stats_need_a_key(client: TestClient) -> None:
     assert client.get("/v1/stats/coverage").status_code == 401

@@ -110,7 +110,8 @@ class FakeIndex(Index):
         for doc in self._docs.values():
             if not self._allowed(doc, filters):
                 continue
-            score = sum(self._idf.get(t, 0.0) for t in query & set(doc.tokens))
+            # sorted: a set's order changes with the hash seed, and so would the float sum
+            score = sum(self._idf.get(t, 0.0) for t in sorted(query & set(doc.tokens)))
             if score > 0:
                 scored[doc.id] = score
         return self._top(scored, k)
