@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     max_body_bytes: int = Field(default=5_000_000, ge=1024)
     confidence_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
+    explain_dense_sentences: bool = Field(
+        default=False, description="best sentence pair by e5 vectors (slow) instead of tokens")
 
     @field_validator("home", mode="before")
     @classmethod

@@ -27,6 +27,21 @@ def load_samples(engine: Engine, samples: Path = SAMPLES) -> dict[str, dict[str,
     return out
 
 
+def train_on_samples(engine: Engine, samples: Path = SAMPLES) -> None:
+    """Fit and calibrate the ranker on the sample qrels when the home has no model yet, so the
+    demo's confidences mean something (a real deployment trains on its own feedback)."""
+    from techmatch.eval.datasets import read_qrels
+    from techmatch.matcher.scorer import load_current, save_model
+    from techmatch.matcher.train import train_ranker
+
+    qrels = samples / "qrels.tsv"
+    if load_current(engine.settings.home) is not None or not qrels.exists():
+        return
+    model = train_ranker(engine, read_qrels(qrels), source=f"samples {qrels.name}")
+    path = save_model(model, engine.settings.home)
+    typer.echo(f"ranker trained on {qrels.name} → {path.name}", err=True)
+
+
 def print_sample_matches(engine: Engine, limit: int = 5, k: int = 3) -> None:
     """Ranked, explained matches for the first open sample needs."""
     from techmatch.matcher.service import MatchService
@@ -58,10 +73,12 @@ def demo(home: HomeOpt = None,
         engine = Engine.open(settings_for(home))
         if engine.store.count() == 0:
             for kind, counts in load_samples(engine).items():
-                typer.echo(f"loaded {kind}: {counts}", err=True)
+                typer.echo(f"loaded {kind}: {counts['loaded']}, rejected {counts['rejected']}",
+                           err=True)
         for report in engine.sync():
             typer.echo(f"index {report.kind}: {report.generation} ({report.upserted} upserted)",
                        err=True)
+        train_on_samples(engine)
         if not serve:
             print_sample_matches(engine)
             return

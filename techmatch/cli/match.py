@@ -124,8 +124,11 @@ def _print_training(out: dict[str, Any]) -> None:
     for kind, info in out["kinds"].items():
         typer.echo(f"[{kind}] pairs {info['pairs']} (positives {info['positives']}), "
                    f"queries {info['queries']}, held out {info['heldout_queries']}")
-        if info.get("reliability"):
-            typer.echo(Reliability.model_validate(info["reliability"]).table())
+        for key, label in (("reliability", "every retrieved pair of the held-out queries"),
+                           ("reliability_top10", "top-10 hits of the held-out queries")):
+            if info.get(key):
+                typer.echo(f"reliability on {label}:")
+                typer.echo(Reliability.model_validate(info[key]).table())
     for name, value in out.get("comparison", {}).items():
         typer.echo(f"{name}: {value}")
 

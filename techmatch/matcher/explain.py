@@ -17,6 +17,7 @@ import numpy as np
 
 from techmatch.indexers.encoders import Encoder
 from techmatch.indexers.ingest.normalize import normalize, to_simplified
+from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.engine import Engine
 from techmatch.models.records import Expert
 from techmatch.models.results import Contribution, Explanation, Highlight, Hit
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 MAX_TERMS = 12
 MAX_SPANS = 3
 MAX_SENTENCES = 8
-SENTENCE_HITS = 3  # hits whose best sentence pair is found with the encoder
+SENTENCE_HITS = 3  # hits whose best sentence pair is found with the encoder (dense mode)
 MAX_WORKS = 3
 _SENTENCE = re.compile(r"[^。！？；.!?;\n]+[。！？；.!?;]?")
 _ASCII_WORD = re.compile(r"[0-9a-z]")
@@ -100,18 +101,20 @@ def sentences(text: str, terms: Sequence[str] = ()) -> list[str]:
     return [found[i] for i in sorted(keep)]
 
 
-def best_sentence_pairs(encoder: Encoder, query_text: str, record_texts: Sequence[str],
-                        terms: Sequence[Sequence[str]]) -> list[tuple[str, str, float] | None]:
-    """For each record text, the (query sentence, record sentence, cosine) with the highest
-    cosine; all sentences are encoded in one call per side."""
+def best_sentence_pairs(tokenizer: Tokenizer, query_text: str, record_texts: Sequence[str],
+                        terms: Sequence[Sequence[str]], *, encoder: Encoder | None = None
+                        ) -> list[tuple[str, str, float] | None]:
+    """For each record text, the (query sentence, record sentence, similarity) pair with the
+    highest similarity: cosine of the sentences' token sets by default (cheap, and it points at
+    the words staff can see), or of their e5 vectors when `encoder` is given (costly: every
+    sentence is encoded, ~3 ms per token on this hardware)."""
     q_sents = sentences(query_text, [t for ts in terms for t in ts])
     r_sents = [sentences(text, ts) for text, ts in zip(record_texts, terms, strict=True)]
     flat = [s for group in r_sents for s in group]
     if not q_sents or not flat:
         return [None] * len(record_texts)
-    q_vecs = encoder.encode_queries([normalize(s, lower=False) for s in q_sents])
-    r_vecs = encoder.encode_passages([normalize(s, lower=False) for s in flat])
-    sims = r_vecs @ q_vecs.T  # (len(flat), len(q_sents))
+    sims = (_dense_similarity(encoder, q_sents, flat) if encoder is not None
+            else _token_similarity(tokenizer, q_sents, flat))
     out: list[tuple[str, str, float] | None] = []
     pos = 0
     for group in r_sents:
@@ -123,6 +126,31 @@ def best_sentence_pairs(encoder: Encoder, query_text: str, record_texts: Sequenc
         out.append((q_sents[int(q_i)], group[int(r_i)], float(block[r_i, q_i])))
         pos += len(group)
     return out
+
+
+def _token_similarity(tokenizer: Tokenizer, q_sents: Sequence[str],
+                      r_sents: Sequence[str]) -> np.ndarray:
+    """(len(r_sents), len(q_sents)) cosine of token sets: |A∩B| / sqrt(|A|·|B|)."""
+    q_sets = [set(tokenizer.tokens(s)) for s in q_sents]
+    r_sets = [set(tokenizer.tokens(s)) for s in r_sents]
+    sims = np.zeros((len(r_sets), len(q_sets)), dtype=np.float64)
+    for i, r in enumerate(r_sets):
+        for j, q in enumerate(q_sets):
+            if r and q:
+                sims[i, j] = len(r & q) / float(np.sqrt(len(r) * len(q)))
+    return sims
+
+
+def _dense_similarity(encoder: Encoder, q_sents: Sequence[str],
+                      r_sents: Sequence[str]) -> np.ndarray:
+    q_vecs = encoder.encode_queries([normalize(s, lower=False) for s in q_sents])
+    r_vecs = encoder.encode_passages([normalize(s, lower=False) for s in r_sents])
+    return np.asarray(r_vecs @ q_vecs.T, dtype=np.float64)
+
+
+def _telling(term: str) -> bool:
+    """Terms worth showing staff: not a lone character, not a bare number."""
+    return len(term) >= 2 and not term.replace(".", "").isdigit()
 
 
 def contributions(names: Sequence[str], values: Sequence[float],
@@ -144,10 +172,13 @@ class Explainer:
         q_text = NormalizedText(scored.query.text)
         q_tokens = set(self.engine.tokenizer.tokens(scored.query.text))
         records = [scored.records[h.id] for h in hits]
-        terms = [sorted(q_tokens & set(self.engine.tokenizer.tokens(r.text()))) for r in records]
-        top = min(SENTENCE_HITS, len(hits))
-        pairs = best_sentence_pairs(self.engine.encoder, scored.query.text,
-                                    [r.text() for r in records[:top]], terms[:top])
+        terms = [sorted(t for t in q_tokens & set(self.engine.tokenizer.tokens(r.text()))
+                        if _telling(t)) for r in records]
+        dense = self.engine.settings.explain_dense_sentences
+        top = min(SENTENCE_HITS, len(hits)) if dense else len(hits)
+        pairs = best_sentence_pairs(self.engine.tokenizer, scored.query.text,
+                                    [r.text() for r in records[:top]], terms[:top],
+                                    encoder=self.engine.encoder if dense else None)
         for i, (hit, rec, row) in enumerate(zip(hits, records, rows, strict=True)):
             exp = Explanation(matched_terms=highlights(q_text, NormalizedText(rec.text()),
                                                        terms[i]),

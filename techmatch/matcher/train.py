@@ -30,6 +30,8 @@ from techmatch.models.records import Need, Record
 log = logging.getLogger(__name__)
 Qrels = dict[str, dict[str, int]]
 CHUNK = 128
+CONSTANT_STD = 1e-3
+TOP_HITS = 10
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,9 @@ def ranking_run(service: MatchService, needs: Mapping[str, Need], *, target: str
 
 
 def collect_rows(service: MatchService, qrels: Qrels, queries: Mapping[str, Record],
-                 target: str, opts: TrainOptions) -> PairRows:
-    """Feature rows of every labelled query's retrieved candidates (see module docstring)."""
+                 target: str, opts: TrainOptions, *, keep_all: set[str] | None = None) -> PairRows:
+    """Feature rows of every labelled query's retrieved candidates (see module docstring);
+    queries in `keep_all` (held out) keep every retrieved candidate, unsampled."""
     rows: PairRows | None = None
     qids = sorted(q for q in qrels if q in queries)
     for start in range(0, len(qids), CHUNK):
@@ -110,7 +113,8 @@ def collect_rows(service: MatchService, qrels: Qrels, queries: Mapping[str, Reco
             labels = qrels[qid]
             unlabelled = sorted(c for c in table.ids if c not in labels)
             unlabelled.sort(key=partial(_hash01, opts.seed, "neg", qid))
-            chosen = set(unlabelled[:opts.negatives])
+            chosen = set(unlabelled if qid in (keep_all or set()) else
+                         unlabelled[:opts.negatives])
             keep = [i for i, c in enumerate(table.ids) if c in labels or c in chosen]
             if not keep:
                 continue
@@ -131,12 +135,17 @@ def fit_linear(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], kind: str,
 
     mean = x.mean(axis=0)
     std = x.std(axis=0)
-    std = np.where(std < 1e-9, 1.0, std)
+    # (Nearly) constant features carry no information here; standardising them would turn
+    # rounding noise into huge raw-unit weights, so they get weight 0.
+    live = std > CONSTANT_STD
+    std = np.where(live, std, 1.0)
     lr = LogisticRegression(C=opts.c, class_weight="balanced", random_state=opts.seed,
                             max_iter=5000)
-    lr.fit((x - mean) / std, y)
-    coef = lr.coef_[0] / std
-    intercept = float(lr.intercept_[0] - np.sum(lr.coef_[0] * mean / std))
+    lr.fit(((x - mean) / std)[:, live], y)
+    scaled = np.zeros(x.shape[1])
+    scaled[live] = lr.coef_[0]
+    coef = scaled / std
+    intercept = float(lr.intercept_[0] - np.sum(scaled * mean / std))
     return LinearModel(kind=kind, features=list(names), weights=[float(w) for w in coef],
                        intercept=intercept)
 
@@ -160,9 +169,10 @@ def out_of_fold_scores(x: np.ndarray, y: np.ndarray, groups: np.ndarray, names: 
 def train_kind(service: MatchService, qrels: Qrels, queries: Mapping[str, Record], target: str,
                opts: TrainOptions) -> LinearModel:
     """One target kind: fit, calibrate out-of-fold, report reliability on held-out queries."""
-    rows = collect_rows(service, qrels, queries, target, opts)
+    kept, held = split_queries(sorted(q for q in qrels if q in queries), opts.holdout,
+                               seed=opts.seed)
+    rows = collect_rows(service, qrels, queries, target, opts, keep_all=set(held))
     x, y, groups = rows.arrays()
-    kept, held = split_queries(sorted(set(groups.tolist())), opts.holdout, seed=opts.seed)
     fit_mask = np.isin(groups, kept)
     if len(set(y[fit_mask].tolist())) < 2:
         raise ValidationError(f"{target}: labels need both relevant (grade > 0) and "
@@ -174,11 +184,24 @@ def train_kind(service: MatchService, qrels: Qrels, queries: Mapping[str, Record
                                       seed=opts.seed)
     model.metrics = {"pairs": int(fit_mask.sum()), "positives": int(y[fit_mask].sum()),
                      "queries": len(kept), "heldout_queries": len(held)}
-    if held:
-        held_mask = ~fit_mask
-        conf = model.confidence(model.score(x[held_mask], rows.names))
-        model.metrics["reliability"] = reliability(conf, y[held_mask]).model_dump()
+    if (~fit_mask).any():
+        model.metrics.update(heldout_reliability(model, x[~fit_mask], y[~fit_mask],
+                                                 groups[~fit_mask], rows.names))
     return model
+
+
+def heldout_reliability(model: LinearModel, x: np.ndarray, y: np.ndarray, groups: np.ndarray,
+                        names: tuple[str, ...]) -> dict[str, object]:
+    """Reliability over every retrieved pair of the held-out queries, and over the TOP_HITS
+    highest-scored pairs of each (what staff are shown)."""
+    scores = model.score(x, names)
+    conf = model.confidence(scores)
+    top = np.zeros(len(y), dtype=bool)
+    for qid in sorted(set(groups.tolist())):
+        idx = np.flatnonzero(groups == qid)
+        top[idx[np.argsort(-scores[idx], kind="stable")[:TOP_HITS]]] = True
+    return {"reliability": reliability(conf, y).model_dump(),
+            f"reliability_top{TOP_HITS}": reliability(conf[top], y[top]).model_dump()}
 
 
 def train_ranker(engine: Engine, qrels: Qrels, *, queries: Mapping[str, Record] | None = None,

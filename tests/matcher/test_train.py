@@ -43,6 +43,14 @@ def test_unfolded_weights_reproduce_the_standardised_model() -> None:
     assert model.score(x, ("a", "b")) == pytest.approx(lr.decision_function(z), abs=1e-6)
 
 
+def test_constant_features_get_zero_weight() -> None:
+    rng = np.random.default_rng(1)
+    x = np.column_stack([rng.normal(size=200), 0.9999999 + rng.normal(size=200) * 1e-9])
+    y = (x[:, 0] > 0).astype(int)
+    model = fit_linear(x, y, ("a", "recency"), "achievement", TrainOptions())
+    assert model.weights[1] == 0.0 and abs(model.intercept) < 5
+
+
 def test_needs_from_beir_queries_keep_discipline() -> None:
     needs = needs_from_queries({"q1": "锂电池、热失控"}, {"q1": {"discipline": "材料"}})
     assert needs["q1"].description == "锂电池、热失控" and needs["q1"].discipline == "材料"
@@ -61,8 +69,9 @@ def test_trains_one_model_per_labelled_kind(tmp_path: Path) -> None:
     assert sorted(model.models) == ["achievement", "expert"]
     for lm in model.models.values():
         assert lm.calibrated and lm.metrics["heldout_queries"] > 0
-        rel = lm.metrics["reliability"]
-        assert isinstance(rel, dict) and 0.0 <= rel["ece"] <= 1.0 and rel["pairs"] > 0
+        for key in ("reliability", "reliability_top10"):
+            rel = lm.metrics[key]
+            assert isinstance(rel, dict) and 0.0 <= rel["ece"] <= 1.0 and rel["pairs"] > 0
     assert model.trained_on["kinds"] == ["achievement", "expert"]
     with pytest.raises(ValidationError, match="store"):
         train_ranker(engine, {"zz": {"yy": 1}})
