@@ -54,7 +54,11 @@ def eval_command(
         out: OutOpt = None, json_out: JsonOpt = False, home: HomeOpt = None,
         threads: ThreadsOpt = None,
         trials: Annotated[int, typer.Option(help="Randomisation-test trials.")] = 10_000,
-        seed: Annotated[int, typer.Option(help="Seed of the randomisation test.")] = 0) -> None:
+        seed: Annotated[int, typer.Option(help="Seed of the randomisation test.")] = 0,
+        half: Annotated[int | None, typer.Option(
+            help="Score only half 1 or 2 of the queries, split as `train-ranker --half` "
+                 "splits them (train on one half, evaluate `ranker` on the other).")] = None
+        ) -> None:
     """Score retrieval configurations on a BEIR set; write report.md/.json/.png."""
     from techmatch.eval.report import write_report
     from techmatch.eval.runner import EvalOptions, run_evaluation, summary, workspace_path
@@ -63,7 +67,7 @@ def eval_command(
         settings = _settings(home, threads)
         options = EvalOptions(split=split, configs=tuple(retrievers.split(",")),
                               metrics=tuple(metrics.split(",")), baseline=baseline,
-                              trials=trials, seed=seed)
+                              trials=trials, seed=seed, half=half)
         with progress("indexing", _count_lines(dataset / "corpus.jsonl")) as advance:
             report = run_evaluation(dataset, settings, options, progress=advance)
         if out is None:
@@ -119,6 +123,26 @@ def tune_command(
             typer.echo(paths["md"].read_text(encoding="utf-8"))
 
 
+def export_feedback_command(
+        out: Annotated[Path, typer.Option("--out", help="Folder for the BEIR files.")],
+        split: Annotated[str, typer.Option(help="Name of the qrels split file.")] = "test",
+        home: HomeOpt = None, json_out: JsonOpt = False) -> None:
+    """Export stored feedback as a BEIR set (qrels, queries, corpus) for `eval`/`train-ranker`."""
+    from techmatch.eval.feedback_export import export_feedback
+    from techmatch.indexers.store import Store
+    from techmatch.matcher.engine import STORE_FILE
+
+    with cli_errors():
+        settings = settings_for(home)
+        report = export_feedback(Store(settings.home / STORE_FILE), out, split=split)
+        if json_out:
+            print_json(report.as_dict())
+        else:
+            typer.echo(f"{report.pairs} need→achievement and {report.expert_pairs} need→expert "
+                       f"pairs written to {out}")
+
+
 def register(app: typer.Typer) -> None:
+    app.command("export-feedback")(export_feedback_command)
     app.command("eval")(eval_command)
     app.command("tune")(tune_command)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -50,6 +52,9 @@ class EvalContext:
     kind: str = "achievement"
     max_depth: int = 200
     vectors: np.ndarray | None = None
+    engine: Any = None  # the workspace Engine, for the full ranker
+    model_home: Path | None = None  # where `train-ranker` saved the model to evaluate
+    query_meta: dict[str, dict[str, object]] = field(default_factory=dict)
     params_used: dict[str, dict[str, object]] = field(default_factory=dict)
     _cache: dict[str, list[Candidates]] = field(default_factory=dict, repr=False)
 
@@ -87,6 +92,23 @@ class EvalContext:
         return [Retriever._fuse("hybrid", lex, den, params)
                 for lex, den in zip(lexical, dense, strict=True)]
 
+    def ranker_run(self, *, trained: bool) -> Run:
+        """Top-`k` ids per query from the full ranker (features → score), explanations off."""
+        from techmatch.matcher.scorer import RankerModel, load_current
+        from techmatch.matcher.service import MatchService
+        from techmatch.matcher.train import needs_from_queries, ranking_run
+
+        if self.engine is None:
+            raise ValidationError("the ranker needs the workspace engine", field="retrievers")
+        model = load_current(self.model_home) if trained and self.model_home else None
+        if trained and model is None:
+            raise ValidationError(f"no trained ranker model in {self.model_home}/models: run "
+                                  f"`techmatch train-ranker` first", field="retrievers")
+        service = MatchService(self.engine, model=model or RankerModel())
+        needs = needs_from_queries(dict(zip(self.query_ids, self.texts, strict=True)),
+                                   self.query_meta)
+        return ranking_run(service, needs, k=self.k)
+
     def run(self, params: RetrievalParams, *, name: str | None = None) -> Run:
         """Top-`k` ids per query under `params`; `name` records the params in the report."""
         if name is not None:
@@ -104,6 +126,8 @@ CONFIGS: dict[str, Config] = {
     "hybrid-weighted": lambda ctx: ctx.run(RetrievalParams(fusion="weighted"),
                                            name="hybrid-weighted"),
     "default": lambda ctx: ctx.run(ctx.default_params, name="default"),
+    "ranker": lambda ctx: ctx.ranker_run(trained=True),
+    "ranker-default": lambda ctx: ctx.ranker_run(trained=False),
 }
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from techmatch.indexers.store import Store
-from techmatch.models.records import Achievement, Expert, Record
 
 # Staff / outcome label → relevance grade. Labels not listed are skipped (and counted).
-FEEDBACK_GRADES: dict[str, int] = {"accepted": 1, "contacted": 1, "deal": 2, "rejected": 0}
+from techmatch.matcher.feedback import FEEDBACK_GRADES  # one mapping for training and export
+from techmatch.models.records import Achievement, Expert, Record
 
 
 @dataclass

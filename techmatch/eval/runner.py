@@ -47,6 +47,7 @@ class EvalOptions:
     k: int = 100
     trials: int = 10_000
     seed: int = 0
+    half: int | None = None  # evaluate only half 1 or 2 of the queries (train-ranker's split)
 
 
 @dataclass
@@ -120,14 +121,17 @@ def _check_judged_ids(dataset: Dataset, engine: Engine, ws: Workspace) -> None:
 
 
 def build_context(ws: Workspace, dataset: Dataset, *, default_params: RetrievalParams,
-                  k: int = 100, query_ids: Sequence[str] | None = None) -> EvalContext:
+                  k: int = 100, query_ids: Sequence[str] | None = None,
+                  model_home: Path | None = None) -> EvalContext:
     qids = list(query_ids) if query_ids is not None else dataset.query_ids()
     if not qids:
         raise ValidationError(f"split {dataset.split!r} has no query with a positive grade",
                               field="split")
     return EvalContext(retriever=ws.engine.retriever(), query_ids=qids,
                        texts=[dataset.queries[q] for q in qids], default_params=default_params,
-                       k=k, kind=KIND, max_depth=max(k, default_params.depth, 200))
+                       k=k, kind=KIND, max_depth=max(k, default_params.depth, 200),
+                       engine=ws.engine, model_home=model_home,
+                       query_meta=dict(dataset.query_meta))
 
 
 def score_runs(dataset: Dataset, runs: dict[str, Run], metrics: Sequence[Metric],
@@ -186,6 +190,18 @@ def score_experts(ctx: EvalContext, dataset: Dataset, metrics: Sequence[Metric],
             "metrics": {m: mean(v) for m, v in per_query.items()}, "per_query": per_query}
 
 
+def _half(query_ids: list[str], options: EvalOptions) -> list[str]:
+    """All query ids, or half 1 / 2 of them exactly as `train-ranker --half` splits them."""
+    if options.half is None:
+        return query_ids
+    if options.half not in (1, 2):
+        raise ValidationError("must be 1 or 2", field="half")
+    from techmatch.matcher.train import split_queries
+
+    first, second = split_queries(query_ids, 0.5, seed=options.seed, salt="half")
+    return first if options.half == 1 else second
+
+
 def run_evaluation(dataset_dir: Path, settings: Settings, options: EvalOptions, *,
                    encoder: Encoder | None = None,
                    progress: Callable[[int], None] | None = None) -> dict[str, Any]:
@@ -200,7 +216,9 @@ def run_evaluation(dataset_dir: Path, settings: Settings, options: EvalOptions, 
     default_params = settings.retrieval()
     ws = open_workspace(dataset, settings, encoder=encoder, progress=progress)
     try:
-        ctx = build_context(ws, dataset, default_params=default_params, k=options.k)
+        ctx = build_context(ws, dataset, default_params=default_params, k=options.k,
+                            query_ids=_half(dataset.query_ids(), options),
+                            model_home=settings.home)
         runs = {}
         for name in names:
             log.info("running %s", name)

@@ -44,3 +44,38 @@ def test_missing_dataset_is_a_clear_error(tmp_path: Path) -> None:
                                       "--home", str(tmp_path / "h")])
     assert result.exit_code == 2
     assert "does not exist" in result.stderr
+
+
+def test_ranker_configs_and_halves(tiny_dataset: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    base = ["eval", "--dataset", str(tiny_dataset), "--json", "--home", str(home), "--threads",
+            "1", "--trials", "100", "--metrics", "ndcg@10"]
+    result = CliRunner().invoke(app, [*base, "--retrievers", "lexical,ranker-default"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert 0.0 < out["configs"]["ranker-default"]["ndcg@10"] <= 1.0
+    halves = [json.loads(CliRunner().invoke(app, [*base, "--retrievers", "lexical",
+                                                  "--half", h]).stdout)["queries"]
+              for h in ("1", "2")]
+    assert sum(halves) == out["queries"]
+    missing = CliRunner().invoke(app, [*base, "--retrievers", "ranker"])
+    assert missing.exit_code == 2 and "train-ranker" in missing.output
+
+
+def test_export_feedback_writes_beir_qrels(tmp_path: Path) -> None:
+    from techmatch.indexers.store import Store
+    from techmatch.matcher.feedback import record_feedback
+    from techmatch.models import Achievement, Need
+
+    home = tmp_path / "home"
+    store = Store(home / "store.sqlite")
+    store.upsert([Need(id="n1", title="废水处理"), Achievement(id="a1", title="臭氧氧化"),
+                  Achievement(id="a2", title="膜分离")])
+    record_feedback(store, "n1", "a1", label="deal")
+    record_feedback(store, "n1", "a2", label="rejected", reason="too_costly")
+    store.close()
+    result = CliRunner().invoke(app, ["export-feedback", "--out", str(tmp_path / "fb"),
+                                      "--home", str(home), "--json"])
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "fb" / "qrels" / "test.tsv").read_text(encoding="utf-8").splitlines()
+    assert lines[1:] == ["n1\ta1\t2", "n1\ta2\t0"]
