@@ -17,8 +17,8 @@ from techmatch.matcher.engine import STORE_FILE  # noqa: E402
 OPTIONS = BatchOptions(kinds=("achievement",), k=5, chunk=8)
 OPEN_SAMPLE_NEEDS = 43
 
-__all__ = ["OPEN_SAMPLE_NEEDS", "OPTIONS", "FakeEngine", "engine_from", "make_engine",
-           "sample_engine"]
+__all__ = ["OPEN_SAMPLE_NEEDS", "OPTIONS", "FakeEngine", "batched_snapshot_file", "engine_from",
+           "make_engine", "sample_engine"]
 
 
 def sample_engine(home: Path) -> FakeEngine:
@@ -27,6 +27,23 @@ def sample_engine(home: Path) -> FakeEngine:
     load_samples(engine)
     engine.sync()
     return engine
+
+
+def batched_snapshot_file(home: Path) -> Path:
+    """Load the samples into `home`, run one batch with OPTIONS, and back the store up to a
+    snapshot file tests can copy (cheaper than re-running the batch per test)."""
+    import sqlite3
+
+    from techmatch.matcher.batch import run_batch
+
+    engine = sample_engine(home)
+    run_batch(engine, OPTIONS)
+    path = home / "snapshot.sqlite"
+    target = sqlite3.connect(path)
+    engine.store.db.backup(target)
+    target.close()
+    engine.close()
+    return path
 
 
 def engine_from(snapshot: Path, home: Path) -> FakeEngine:
