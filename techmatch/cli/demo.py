@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from techmatch.cli.common import HomeOpt, cli_errors, settings_for
 from techmatch.matcher.engine import Engine
-from techmatch.models.records import KINDS
+from techmatch.models.records import KINDS, Need
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 _FILES = {"need": "needs.jsonl", "achievement": "achievements.jsonl", "expert": "experts.jsonl"}
 
 
-def load_samples(engine: Engine, samples: Path = SAMPLES) -> dict[str, dict[str, int]]:
+def load_samples(engine: Engine, samples: Path = SAMPLES) -> dict[str, dict[str, Any]]:
     """Ingest the sample needs, achievements and experts into the store."""
     from techmatch.indexers.ingest.load import ingest_files
 
@@ -48,7 +48,7 @@ def print_sample_matches(engine: Engine, limit: int = 5, k: int = 3) -> None:
 
     service = MatchService(engine)
     needs = [n for n in engine.store.iter_records("need")
-             if getattr(n, "status", "open") == "open"][:limit]
+             if isinstance(n, Need) and n.status == "open"][:limit]
     for need in needs:
         typer.echo(f"\n■ {need.id} {need.display_title}  [{need.city or ''} {need.industry or ''}]")
         for target in ("achievement", "expert"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -17,7 +17,9 @@ KindOpt = Annotated[str, typer.Option("--kind", help="need | achievement | exper
 
 def ingest(paths: Annotated[list[Path], typer.Argument(help="JSONL / CSV / XLSX files")],
            kind: KindOpt, home: HomeOpt = None, json_out: JsonOpt = False,
-           on_duplicate: Annotated[str, typer.Option(help="last | first | error")] = "last",
+           on_duplicate: Annotated[Literal["last", "first", "error"],
+                                   typer.Option(help="Which copy of a repeated id wins.")
+                                   ] = "last",
            no_index: Annotated[bool, typer.Option("--no-index",
                                                   help="Load the store only.")] = False) -> None:
     """Load records from files into the store (bad rows go to a reject file), then index."""

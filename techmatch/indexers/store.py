@@ -213,7 +213,7 @@ class Store:
                     "ORDER BY id LIMIT ?", (kind, last, batch)).fetchall()
             if not rows:
                 return
-            for rid, data in rows:
+            for _rid, data in rows:
                 yield _load(kind, data)
             last = rows[-1][0]
 

@@ -1,4 +1,4 @@
-"""Records of the three libraries: Need (问题库), Achievement (成果库), Expert (人才库), ServiceTeam."""
+"""Records of the libraries: Need (问题库), Achievement (成果库), Expert (人才库), ServiceTeam."""
 
 from __future__ import annotations
 

@@ -17,7 +17,8 @@ def store(tmp_path: Path) -> Store:
 
 
 def test_upsert_assigns_increasing_sequence(store: Store) -> None:
-    report = store.upsert([Need(id="n1", title="注塑件翘曲"), Achievement(id="a1", title="模流分析")])
+    report = store.upsert([Need(id="n1", title="注塑件翘曲"),
+                           Achievement(id="a1", title="模流分析")])
     assert report.as_dict() == {"inserted": 2, "updated": 0, "unchanged": 0}
     assert store.last_seq() == 2
     assert store.last_seq("achievement") == 2 and store.last_seq("need") == 1
