@@ -49,6 +49,7 @@ def cli_errors() -> Iterator[None]:
     """Translate techmatch errors into a message on stderr and a distinct exit code."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # CPU-feature probing noise
     try:
         yield
     except TechmatchError as exc:
