@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from techmatch.errors import NotFoundError, ValidationError
+from techmatch.indexers.sqlite import connect_wal
 from techmatch.models.records import KINDS, Record, record_type
 
 SCHEMA = """
@@ -92,9 +93,7 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
-                                   timeout=30.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = connect_wal(self.path, timeout=30.0)
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)

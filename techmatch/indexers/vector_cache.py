@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from techmatch.indexers.encoders import Encoder
+from techmatch.indexers.sqlite import connect_wal
 
 
 def text_key(text: str) -> str:
@@ -27,9 +27,7 @@ class CachedEncoder:
         self.dim = encoder.dim
         cache_dir.mkdir(parents=True, exist_ok=True)
         safe = re.sub(r"[^\w.\-]+", "_", encoder.id)
-        self._db = sqlite3.connect(cache_dir / f"vectors-{safe}.sqlite", check_same_thread=False,
-                                   isolation_level=None, timeout=120.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = connect_wal(cache_dir / f"vectors-{safe}.sqlite")
         self._db.execute("CREATE TABLE IF NOT EXISTS vec (k TEXT PRIMARY KEY, v BLOB NOT NULL)")
 
     @property
