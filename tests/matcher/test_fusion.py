@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from techmatch.errors import ValidationError
@@ -47,6 +47,7 @@ _lists = st.lists(st.lists(st.sampled_from("abcdefgh"), unique=True, max_size=8)
                   min_size=1, max_size=4)
 
 
+@settings(max_examples=500)
 @given(_lists)
 def test_rrf_is_independent_of_list_order(lists: list[list[str]]) -> None:
     cands = [_c(ids, list(range(len(ids), 0, -1))) for ids in lists]
@@ -59,3 +60,14 @@ def test_fused_scores_are_sorted_and_cover_every_id(lists: list[list[str]]) -> N
     for fused in (rrf(cands), weighted(cands, [1.0] * len(cands), normalization="zscore")):
         assert set(fused.ids) == {i for ids in lists for i in ids}
         assert all(np.diff(fused.scores) <= 1e-12)
+
+
+@settings(max_examples=300)
+@given(_lists, st.lists(st.floats(0.1, 1.0), min_size=4, max_size=4))
+def test_weighted_is_independent_of_list_order(lists: list[list[str]],
+                                               weights: list[float]) -> None:
+    cands = [_c(ids, list(range(len(ids), 0, -1))) for ids in lists]
+    w = weights[:len(cands)]
+    forward = weighted(cands, w, normalization="zscore")
+    backward = weighted(list(reversed(cands)), list(reversed(w)), normalization="zscore")
+    assert forward.ids == backward.ids

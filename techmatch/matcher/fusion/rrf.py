@@ -8,6 +8,7 @@ Learning Methods", SIGIR 2009. k = 60 as in the paper.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -24,10 +25,12 @@ def rrf(lists: Sequence[Candidates], *, k: int = 60,
     weights = list(weights) if weights is not None else [1.0] * len(lists)
     if len(weights) != len(lists):
         raise ValidationError("one weight per list", field="weights")
-    scores: dict[str, float] = {}
+    parts: dict[str, list[float]] = {}
     for weight, cands in zip(weights, lists, strict=True):
         for rank, rid in enumerate(cands.ids, start=1):
-            scores[rid] = scores.get(rid, 0.0) + weight / (k + rank)
-    order = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+            parts.setdefault(rid, []).append(weight / (k + rank))
+    # fsum is exactly rounded, so the score (and every tie) is the same in any list order
+    order = sorted(((rid, math.fsum(p)) for rid, p in parts.items()),
+                   key=lambda item: (-item[1], item[0]))
     return Candidates([rid for rid, _ in order],
                       np.array([s for _, s in order], dtype=np.float64))

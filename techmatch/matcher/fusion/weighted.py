@@ -8,6 +8,7 @@ normalisation as compared by Lee, "Analyses of Multiple Evidence Combination", S
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -51,11 +52,13 @@ def weighted(lists: Sequence[Candidates], weights: Sequence[float], *,
     normed = [norm(c.scores) for c in lists]
     floors = [float(n.min()) if n.size else 0.0 for n in normed]
     ids = sorted({rid for c in lists for rid in c.ids})
-    total = {rid: 0.0 for rid in ids}
+    parts: dict[str, list[float]] = {rid: [] for rid in ids}
     for weight, cands, values, floor in zip(weights, lists, normed, floors, strict=True):
         seen = dict(zip(cands.ids, values, strict=True))
         for rid in ids:
-            total[rid] += weight * float(seen.get(rid, min(floor, 0.0)))
+            parts[rid].append(weight * float(seen.get(rid, min(floor, 0.0))))
+    # fsum is exactly rounded, so the score (and every tie) is the same in any list order
+    total = {rid: math.fsum(p) for rid, p in parts.items()}
     order = sorted(total.items(), key=lambda item: (-item[1], item[0]))
     return Candidates([rid for rid, _ in order],
                       np.array([s for _, s in order], dtype=np.float64))
