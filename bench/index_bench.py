@@ -19,7 +19,6 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
-import hashlib  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
@@ -29,7 +28,8 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from techmatch.indexers.encoders import Encoder  # noqa: E402
+from techmatch.eval.datasets import read_corpus as beir_corpus  # noqa: E402
+from techmatch.indexers.encoders import Encoder, HashEncoder  # noqa: E402
 from techmatch.indexers.tokenize import Tokenizer  # noqa: E402
 from techmatch.models.records import Achievement  # noqa: E402
 
@@ -42,37 +42,12 @@ RRF_K = 60
 
 
 def read_corpus(path: Path) -> list[Achievement]:
-    """BEIR corpus.jsonl → Achievements (a tiny local reader: _id, title, text, metadata)."""
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        meta = row.get("metadata") or {}
-        out.append(Achievement(id=row["_id"], title=row.get("title") or "",
-                               abstract=row.get("text") or "", type=meta.get("type", "other"),
-                               discipline=meta.get("discipline")))
-    return out
+    """BEIR corpus.jsonl → Achievements, through the evaluation's BEIR reader."""
+    return [Achievement(id=doc.id, title=doc.title, abstract=doc.text,
+                        type=str(doc.metadata.get("type", "other")),  # type: ignore[arg-type]
+                        discipline=doc.metadata.get("discipline"))  # type: ignore[arg-type]
+            for doc in beir_corpus(path)]
 
-
-class HashEncoder:
-    """Hash-seeded random unit vectors (dim 384): same search cost as e5, no model, no meaning."""
-
-    id = "hash-384"
-    dim = 384
-
-    def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            seed = int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(),
-                                  "little")
-            row = np.random.default_rng(seed).standard_normal(self.dim)
-            out[i] = row / np.linalg.norm(row)
-        return out
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts)
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts)
 
 
 def timed(fn: Callable[[], object]) -> tuple[object, float]:

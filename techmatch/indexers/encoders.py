@@ -7,6 +7,7 @@ HF_HUB_OFFLINE=1 and must be given a local directory or an installed model packa
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
@@ -46,6 +47,28 @@ def _batched(fn: Callable[[list[str]], np.ndarray], texts: Sequence[str], dim: i
         if progress is not None:
             progress(len(chunk))
     return out
+
+
+class HashEncoder:
+    """Hash-seeded random unit vectors: the search cost of a real encoder with no model and no
+    meaning. For benchmarks and tests only; `build_encoder` never returns it."""
+
+    id = "hash-384"
+    dim = 384
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+            row = np.random.default_rng(int.from_bytes(digest, "little")).standard_normal(self.dim)
+            out[i] = row / np.linalg.norm(row)
+        return out
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
 
 
 class E5SmallEncoder:

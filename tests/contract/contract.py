@@ -7,7 +7,6 @@ exercised in tests/indexers/test_embedded.py.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 
 from techmatch.config import Settings
 from techmatch.indexers.base import Index
+from techmatch.indexers.encoders import HashEncoder
 from techmatch.indexers.factory import open_index, sync_index
 from techmatch.indexers.store import Store
 from techmatch.indexers.tokenize import Tokenizer
@@ -23,25 +23,11 @@ from techmatch.models.records import Achievement
 from techmatch.models.results import Filters
 
 
-class FakeEncoder:
-    """Deterministic unit vectors seeded by the text's hash; dim 16. Tests only."""
+class FakeEncoder(HashEncoder):
+    """Hash-seeded unit vectors of dim 16 (see HashEncoder). Tests only."""
 
     id = "fake-hash-16"
     dim = 16
-
-    def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            seed = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
-            row = np.random.default_rng(seed).standard_normal(self.dim)
-            out[i] = row / np.linalg.norm(row)
-        return out
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts)
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts)
 
 
 def _ach(rid: str, title: str, abstract: str, city: str, industry: str,
