@@ -89,7 +89,7 @@ class EvalContext:
         lexical = self.candidates("lexical", params.depth)
         dense = self.candidates("dense", params.depth)
         # The retriever's own fusion step, so evaluation cannot drift from `search`.
-        return [Retriever._fuse("hybrid", lex, den, params)
+        return [Retriever.fuse("hybrid", lex, den, params)
                 for lex, den in zip(lexical, dense, strict=True)]
 
     def ranker_run(self, *, trained: bool) -> Run:

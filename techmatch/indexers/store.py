@@ -245,16 +245,14 @@ class Store:
 
     def changes_since(self, seq: int, kind: str | None = None) -> list[Change]:
         """Latest change per id after `seq` (older changes of the same id are superseded)."""
-        sql = ("SELECT MAX(seq), kind, id FROM changes WHERE seq > ?"
-               + (" AND kind = ?" if kind else "") + " GROUP BY id ORDER BY MAX(seq)")
+        inner = ("SELECT MAX(seq) AS last FROM changes WHERE seq > ?"
+                 + (" AND kind = ?" if kind else "") + " GROUP BY id")
+        sql = (f"SELECT c.seq, c.kind, c.id, c.op FROM changes c JOIN ({inner}) m "
+               "ON c.seq = m.last ORDER BY c.seq")
         args: tuple[object, ...] = (seq, kind) if kind else (seq,)
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
-            out = []
-            for s, k, rid in rows:
-                op = self._db.execute("SELECT op FROM changes WHERE seq = ?", (s,)).fetchone()[0]
-                out.append(Change(int(s), k, rid, op))
-        return out
+        return [Change(int(s), k, rid, op) for s, k, rid, op in rows]
 
     def record_seqs(self, kind: str) -> dict[str, int]:
         """id → sequence of its last change, for live records of a kind."""

@@ -65,7 +65,7 @@ class Retriever:
         for i in range(len(texts)):
             lex = lexical[i] if lexical is not None else _EMPTY
             den = dense[i] if dense is not None else _EMPTY
-            fused = self._fuse(mode, lex, den, p)
+            fused = self.fuse(mode, lex, den, p)
             hits = _hits(fused, lex, den, kind, k)
             out.append(Ranking(query_id=query_ids[i] if query_ids else None, kind=kind,
                                mode=mode, hits=hits, generation=index.generation))
@@ -90,7 +90,9 @@ class Retriever:
         return [_EMPTY if b else r for b, r in zip(blank, results, strict=True)]
 
     @staticmethod
-    def _fuse(mode: str, lex: Candidates, den: Candidates, p: RetrievalParams) -> Candidates:
+    def fuse(mode: str, lex: Candidates, den: Candidates, p: RetrievalParams) -> Candidates:
+        """The fused candidate list of one query (evaluation calls this too, so it cannot
+        drift from what `search` answers)."""
         if mode == "lexical":
             return lex
         if mode == "dense":
