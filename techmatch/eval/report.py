@@ -43,7 +43,8 @@ def render_markdown(report: dict[str, Any], *, picture: str = "report.png") -> s
     failures = report["failures"]
     lines = [f"# Evaluation: {report['dataset']} / {report['split']}", "",
              f"{report['queries']} queries · {report['corpus']['records']} records · encoder "
-             f"{report['settings']['encoder']} · runs cut at k={report['settings']['k']} · "
+             f"{report['settings'].get('encoder_id', report['settings']['encoder'])} · runs cut "
+             f"at k={report['settings']['k']} · "
              f"{report.get('seconds', '?')} s", "", f"![metrics]({picture})", "",
              "## Metrics", ""]
     rows = [[name, *(f"{values[m]:.4f}" for m in metrics),

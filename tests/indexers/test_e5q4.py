@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from techmatch.errors import ConfigError
-from techmatch.indexers.e5q4 import _BLOCK, QK, E5File, E5Q4Model, dequantize
+from techmatch.indexers.e5q4 import (
+    _BLOCK,
+    QK,
+    E5File,
+    E5Q4Model,
+    default_model_path,
+    dequantize,
+)
 
 TEXTS = [
     "锂离子电池正极材料的高镍化研究",
@@ -84,3 +91,15 @@ def test_not_a_model_file_names_the_path(tmp_path: Path) -> None:
         E5File(str(bad))
     with pytest.raises(ConfigError, match="missing.bin"):
         E5File(str(tmp_path / "missing.bin"))
+    empty = tmp_path / "empty.bin"
+    empty.write_bytes(b"")
+    with pytest.raises(ConfigError, match="empty.bin"):
+        E5File(str(empty))
+
+
+def test_truncated_model_file_is_a_clear_error(tmp_path: Path) -> None:
+    head = Path(default_model_path()).read_bytes()[:200_000]  # vocabulary cut mid-way
+    cut = tmp_path / "cut.bin"
+    cut.write_bytes(head)
+    with pytest.raises(ConfigError, match="cut.bin: truncated or corrupt"):
+        E5File(str(cut))
