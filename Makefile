@@ -46,6 +46,7 @@ typecheck: install
 	$(BIN)/mypy techmatch
 
 bench: install
+	$(BIN)/python bench/encode_bench.py
 	$(BIN)/python bench/index_bench.py
 
 eval: install

@@ -108,7 +108,11 @@ async def load(url: str, requests: list[tuple[str, str, dict | None]], seconds: 
     latencies: list[float] = []
     errors = 0
     stop = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # A new connection per request: with keep-alive the kernel hands the client's few
+    # long-lived connections to whichever worker accepts first, often all to one of the two,
+    # and the 2-worker rows then measured anything from one worker's rate to two (10-19 req/s
+    # for explained search on the dev corpus in three runs).
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=0)
     async with httpx.AsyncClient(base_url=url, headers={"X-API-Key": KEY}, timeout=30,
                                  limits=limits) as client:
         async def worker(offset: int) -> None:
@@ -171,6 +175,7 @@ def run(home: Path, seconds: float, concurrency: int) -> list[Result]:
 
 def report(results: list[Result], home: Path, seconds: float, concurrency: int,
            out: Path) -> None:
+    from techmatch.config import Settings
     from techmatch.indexers.store import Store
     from techmatch.matcher.engine import STORE_FILE
 
@@ -179,13 +184,15 @@ def report(results: list[Result], home: Path, seconds: float, concurrency: int,
     store.close()
     lines = [
         "# API load (loopback)", "",
-        f"Command: `.venv/bin/python bench/api_load.py --seconds {seconds:g} "
-        f"--concurrency {concurrency}`  ",
+        f"Command: `.venv/bin/python bench/api_load.py {' '.join(sys.argv[1:])}`  ",
         f"Machine: {os.cpu_count()} cores, {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.platform()}  ",
-        f"Corpus: {home} ({sizes}); one OpenMP thread per worker; the load generator "
+        f"Corpus: {home} ({sizes}); encoder {Settings().encoder}; one thread per worker; "
+        f"the load generator "
         f"(httpx, asyncio, {concurrency} connections) runs on the same cores.  ",
-        f"Each row: {seconds:g} s after a 2 s warm-up; latency per request, client side.", "",
+        f"Each row: {seconds:g} s after a 2 s warm-up; latency per request, client side; a new "
+        f"TCP connection per request (no keep-alive), so the kernel spreads requests over the "
+        f"workers.", "",
         "| scenario | workers | requests | errors | req/s | p50 ms | p99 ms |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
