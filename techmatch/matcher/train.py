@@ -1,8 +1,10 @@
 """Fit the linear ranker on labelled pairs (qrels or feedback) and calibrate its confidence.
 
 Rows are the retrieved candidates of every labelled query: positives are pairs with grade > 0,
-negatives are pairs graded 0 plus up to `negatives` retrieved-but-unlabelled candidates per
-query, chosen by a seeded hash (deterministic). Queries are split by a seeded hash: a
+negatives are pairs graded 0, the `hard_negatives` best-ranked unlabelled candidates (what
+looks most like a match without being one: without them the confidence of top hits is learnt
+from easy negatives only) and up to `negatives` more unlabelled candidates per query, chosen
+by a seeded hash (deterministic). Queries are split by a seeded hash: a
 `holdout` share is kept out of fitting and reports the reliability table; on the rest a
 class-balanced logistic regression is fitted on standardised features (weights are stored
 back in raw feature units, so weight × value is each signal's contribution) and the
@@ -39,6 +41,7 @@ class TrainOptions:
     calibration: str = "platt"
     seed: int = 0
     negatives: int = 20
+    hard_negatives: int = 5
     holdout: float = 0.2
     depth: int = 50
     folds: int = 5
@@ -111,10 +114,12 @@ def collect_rows(service: MatchService, qrels: Qrels, queries: Mapping[str, Reco
         for qid, table in zip(chunk, tables, strict=True):
             rows = rows or PairRows(names=table.names)
             labels = qrels[qid]
-            unlabelled = sorted(c for c in table.ids if c not in labels)
-            unlabelled.sort(key=partial(_hash01, opts.seed, "neg", qid))
-            chosen = set(unlabelled if qid in (keep_all or set()) else
-                         unlabelled[:opts.negatives])
+            ranked = [c for c in table.ids if c not in labels]  # retrieval order
+            hard = set(ranked[:opts.hard_negatives])
+            rest = sorted(c for c in ranked if c not in hard)
+            rest.sort(key=partial(_hash01, opts.seed, "neg", qid))
+            chosen = set(ranked) if qid in (keep_all or set()) else \
+                hard | set(rest[:opts.negatives])
             keep = [i for i, c in enumerate(table.ids) if c in labels or c in chosen]
             if not keep:
                 continue

@@ -75,3 +75,32 @@ def test_trains_one_model_per_labelled_kind(tmp_path: Path) -> None:
     assert model.trained_on["kinds"] == ["achievement", "expert"]
     with pytest.raises(ValidationError, match="store"):
         train_ranker(engine, {"zz": {"yy": 1}})
+
+
+def test_rows_keep_the_best_ranked_unlabelled_candidates_as_hard_negatives() -> None:
+    from types import SimpleNamespace
+
+    from techmatch.matcher.train import collect_rows
+
+    ranked = [f"c{i:02d}" for i in range(30)]  # retrieval order
+    table = SimpleNamespace(names=("f",), ids=ranked,
+                            values=np.arange(len(ranked), dtype=float)[:, None])
+
+    class Service:
+        def feature_tables(self, queries, *, target, depth):  # type: ignore[no-untyped-def]
+            return [table for _ in queries]
+
+    qrels = {"q": {"c03": 2, "c10": 0}}
+    queries = {"q": Need(id="q", title="锂电池")}
+    opts = TrainOptions(negatives=4, hard_negatives=3)
+    rows = collect_rows(Service(), qrels, queries, "achievement", opts)  # type: ignore[arg-type]
+    x, y, _ = rows.arrays()
+    kept = {ranked[int(v)] for v in x[:, 0]}
+    assert {"c00", "c01", "c02"} <= kept  # the three best unlabelled, always
+    assert {"c03", "c10"} <= kept and int(y.sum()) == 1  # labelled pairs, c03 the positive
+    assert len(kept) == 2 + 3 + 4  # labelled + hard + sampled
+    held = collect_rows(Service(), qrels, queries, "achievement", opts, keep_all={"q"})
+    assert len(held.arrays()[1]) == len(ranked)  # held-out queries keep every candidate
+    none = collect_rows(Service(), qrels, queries, "achievement",
+                        TrainOptions(negatives=4, hard_negatives=0))
+    assert len(none.arrays()[1]) == 2 + 4
