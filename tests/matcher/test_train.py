@@ -10,8 +10,10 @@ from fakes import make_engine
 
 from techmatch.errors import ValidationError
 from techmatch.matcher.train import (
+    C_GRID,
     TrainOptions,
     fit_linear,
+    mean_average_precision,
     needs_from_queries,
     split_queries,
     train_ranker,
@@ -69,6 +71,7 @@ def test_trains_one_model_per_labelled_kind(tmp_path: Path) -> None:
     assert sorted(model.models) == ["achievement", "expert"]
     for lm in model.models.values():
         assert lm.calibrated and lm.metrics["heldout_queries"] > 0
+        assert lm.metrics["c"] in C_GRID and len(lm.metrics["c_grid_oof_map"]) == len(C_GRID)
         for key in ("reliability", "reliability_top10"):
             rel = lm.metrics[key]
             assert isinstance(rel, dict) and 0.0 <= rel["ece"] <= 1.0 and rel["pairs"] > 0
@@ -104,3 +107,14 @@ def test_rows_keep_the_best_ranked_unlabelled_candidates_as_hard_negatives() -> 
     none = collect_rows(Service(), qrels, queries, "achievement",
                         TrainOptions(negatives=4, hard_negatives=0))
     assert len(none.arrays()[1]) == 2 + 4
+
+
+def test_mean_average_precision_by_hand() -> None:
+    # q1: positives ranked 1 and 3 -> (1/1 + 2/3) / 2; q3 has no positive and is skipped.
+    scores = np.array([0.9, 0.5, 0.4, 0.8, 0.9, 0.1, 0.3])
+    y = np.array([1, 0, 1, 0, 1, 0, 0])
+    groups = np.array(["q1", "q1", "q1", "q2", "q2", "q3", "q3"])
+    # q2: scores 0.8 (neg), 0.9 (pos) -> the positive is first: AP 1.0
+    assert mean_average_precision(scores, y, groups) == pytest.approx(((1 + 2 / 3) / 2 + 1) / 2)
+    flipped = np.array([0.9, 0.5, 0.4, 0.95, 0.9, 0.1, 0.3])
+    assert mean_average_precision(flipped, y, groups) == pytest.approx(((1 + 2 / 3) / 2 + .5) / 2)
