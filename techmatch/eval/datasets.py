@@ -121,6 +121,8 @@ def _text_field(obj: dict[str, object], name: str, path: Path, row: int) -> str:
 
 def _id_field(obj: dict[str, object], name: str, path: Path, row: int) -> str:
     value = obj.get(name)
+    if value is None and name == "_id":
+        value = obj.get("id")  # BEIR writes `_id`; some exports write `id`
     if not isinstance(value, str | int) or not str(value).strip():
         raise ValidationError("missing or empty id", field=name, source=str(path), row=row)
     return str(value).strip()
@@ -166,14 +168,18 @@ def read_qrels(path: Path) -> Qrels:
     for row, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        parts = line.rstrip("\n").split("\t")
+        # Tab-separated (BEIR); whitespace-separated when the line has no tab (TREC files).
+        parts = line.rstrip("\r\n").split("\t") if "\t" in line else line.split()
         if len(parts) == 4:  # TREC style: qid 0 docid grade
             parts = [parts[0], parts[2], parts[3]]
         if len(parts) != 3:
             raise ValidationError(f"expected 3 tab-separated columns, got {len(parts)}",
                                   source=str(path), row=row)
         try:
-            grade = int(parts[2])
+            value = float(parts[2])
+            if not value.is_integer():
+                raise ValueError(parts[2])
+            grade = int(value)  # "2" and "2.0" alike
         except ValueError:
             if row == 1:
                 continue

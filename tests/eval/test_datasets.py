@@ -52,6 +52,21 @@ def test_qrels_header_trec_format_and_bad_rows(tmp_path: Path) -> None:
     path.write_text("q1\td1\t2\nq1\td2\thigh\n", encoding="utf-8")
     with pytest.raises(ValidationError, match="row 2"):
         read_qrels(path)
+    path.write_text("q1 0 d1 1\r\nq2  0  d3  2.0\n", encoding="utf-8")  # TREC, spaces
+    assert read_qrels(path) == {"q1": {"d1": 1}, "q2": {"d3": 2}}
+    path.write_text("q1\td1\t1\nq1\td2\t0.5\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="0.5"):
+        read_qrels(path)
+
+
+def test_plain_id_key_is_accepted(tmp_path: Path) -> None:
+    from techmatch.eval.datasets import read_corpus, read_queries
+
+    (tmp_path / "c.jsonl").write_text('{"id": 7, "title": "t", "text": "x"}\n', "utf-8")
+    (tmp_path / "q.jsonl").write_text('{"id": "q1", "text": "问"}\n{"text": "无"}\n', "utf-8")
+    assert [d.id for d in read_corpus(tmp_path / "c.jsonl")] == ["7"]
+    with pytest.raises(ValidationError, match="row 2"):
+        read_queries(tmp_path / "q.jsonl")
 
 
 def test_qrels_query_missing_from_queries_is_an_error(tmp_path: Path, tiny_dataset: Path) -> None:
