@@ -45,8 +45,9 @@ def _count_lines(path: Path) -> int:
 def eval_command(
         dataset: DatasetOpt, split: SplitOpt = "dev",
         retrievers: Annotated[str, typer.Option(
-            "--retrievers", help="Configurations, comma-separated.")] =
-        "lexical,dense,hybrid-rrf,hybrid-weighted,default",
+            "--retrievers", help="Configurations, comma-separated; add `ranker` to score "
+            "the model `train-ranker` saved (train on --half 1, score --half 2).")] =
+        "lexical,dense,hybrid-rrf,hybrid-weighted,default,ranker-default",
         metrics: Annotated[str, typer.Option("--metrics", help="Comma-separated.")] =
         "ndcg@10,ndcg_exp@10,mrr@10,recall@100,map",
         baseline: Annotated[str, typer.Option("--baseline", help="Configuration the others "

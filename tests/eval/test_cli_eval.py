@@ -27,6 +27,18 @@ def test_eval_json_and_report_files(tiny_dataset: Path, tmp_path: Path) -> None:
     assert report.parent.parent.parent == home / "eval"
 
 
+def test_default_configurations_include_the_untrained_ranker(tiny_dataset: Path,
+                                                            tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, [
+        "eval", "--dataset", str(tiny_dataset), "--json", "--home", str(tmp_path / "home"),
+        "--threads", "1", "--trials", "100", "--metrics", "ndcg@10"])
+    assert result.exit_code == 0, result.output
+    configs = json.loads(result.stdout)["configs"]
+    assert list(configs) == ["lexical", "dense", "hybrid-rrf", "hybrid-weighted", "default",
+                             "ranker-default"]
+    assert all(0.0 <= v["ndcg@10"] <= 1.0 for v in configs.values())
+
+
 def test_tune_dry_run_does_not_save(tiny_dataset: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
     result = CliRunner().invoke(app, [
