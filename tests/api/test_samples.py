@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from api_support import API_KEYS, close_engine, headers, wait_ready
 from fastapi.testclient import TestClient
 
 from techmatch.api.app import create_app
+from techmatch.cli.demo import SAMPLES, load_samples
 from techmatch.config import Settings
+from techmatch.eval.datasets import read_qrels
 from techmatch.indexers.encoders import Encoder
-from techmatch.indexers.ingest.load import ingest_files
 from techmatch.matcher.engine import Engine
 
-SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 FILES = {"need": "needs.jsonl", "achievement": "achievements.jsonl", "expert": "experts.jsonl"}
 pytestmark = pytest.mark.slow  # encodes the ~210 sample records once (~10 s)
 
@@ -32,21 +31,12 @@ def samples_client(tmp_path_factory: pytest.TempPathFactory,
     settings = Settings(home=tmp_path_factory.mktemp("samples") / "home", threads=1,
                         api_keys=API_KEYS)
     engine = Engine.open(settings, encoder=encoder)
-    for kind, name in FILES.items():
-        ingest_files([SAMPLES / name], kind, engine.store)
+    load_samples(engine)
     engine.sync()
     with TestClient(create_app(settings, engine=engine)) as client:
         wait_ready(client)
         yield client
     close_engine(engine)
-
-
-def _qrels() -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {}
-    for line in (SAMPLES / "qrels.tsv").read_text("utf-8").splitlines()[1:]:
-        qid, cid, grade = line.split("\t")
-        out.setdefault(qid, {})[cid] = int(grade)
-    return out
 
 
 def test_records_paths_on_samples(samples_client: TestClient) -> None:
@@ -62,7 +52,7 @@ def test_records_paths_on_samples(samples_client: TestClient) -> None:
 
 
 def test_match_on_samples_finds_labelled_achievements(samples_client: TestClient) -> None:
-    qrels = _qrels()
+    qrels = read_qrels(SAMPLES / "qrels.tsv")
     found = 0
     for qid in sorted(qrels)[:10]:
         ranking = samples_client.get(f"/v1/match/needs/{qid}?k=10",

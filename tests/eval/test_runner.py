@@ -121,7 +121,7 @@ def test_tiny_set_end_to_end(tiny_dataset: Path, eval_settings: Settings,
                             encoder=encoder)
     assert report["queries"] == 4 and report["corpus"]["records"] == 12
     assert set(report["configs"]) == {"lexical", "dense", "hybrid-rrf", "hybrid-weighted",
-                                      "default"}
+                                      "default", "ranker-default"}
     assert report["params"]["default"]["lexical_weight"] == 0.6  # the tuned file is used
     for name, values in report["configs"].items():
         per_query = report["per_query"][name]["ndcg@10"]

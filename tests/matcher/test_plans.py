@@ -21,7 +21,6 @@ from techmatch.matcher import plans
 from techmatch.matcher.assignment import Constraints, Status
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.plans import (
-    assign_team,
     load_teams,
     open_needs,
     pick_team,
@@ -118,7 +117,7 @@ def test_team_without_needs_serves_open_needs_of_its_city_and_industry(
         engine: Engine, service: MatchService) -> None:
     team = pick_team(load_teams(TEAMS), "T02")  # 深圳 · 新能源汽车, empty needs
     expected = [n.id for n in open_needs(engine, city="深圳", industry="新能源汽车")]
-    result = assign_team(engine, service, team=team)
+    result = plan_team(engine, service, team=team).assignment
     assert expected and [n.need_id for n in result.needs] == expected
     assert ("N015", "E031") not in {(p.need_id, p.expert_id) for p in result.pairs}
 
@@ -126,9 +125,10 @@ def test_team_without_needs_serves_open_needs_of_its_city_and_industry(
 @slow
 def test_infeasible_assignment_returns_diagnostics(engine: Engine,
                                                    service: MatchService) -> None:
-    result = assign_team(engine, service, expert_ids=["E001", "E002"],
-                         need_ids=["N001", "N005"],
-                         constraints=Constraints(min_experts_per_need=2, default_capacity=1))
+    result = plan_team(engine, service, expert_ids=["E001", "E002"],
+                       need_ids=["N001", "N005"],
+                       constraints=Constraints(min_experts_per_need=2,
+                                               default_capacity=1)).assignment
     assert result.status == Status.infeasible and not result.pairs
     assert result.diagnostics[0].constraint == "total_capacity"
     assert (result.diagnostics[0].required, result.diagnostics[0].available) == (4, 2)
@@ -146,7 +146,7 @@ def test_team_file_and_ids_are_checked(engine: Engine, service: MatchService,
     with pytest.raises(ValidationError, match="row 2"):
         load_teams(bad)
     with pytest.raises(NotFoundError, match="'N999'"):
-        assign_team(engine, service, expert_ids=["E001"], need_ids=["N001", "N999"])
+        plan_team(engine, service, expert_ids=["E001"], need_ids=["N001", "N999"])
 
 
 # ------------------------------------------------------------------ roadshow
@@ -176,7 +176,7 @@ def test_roadshow_lists_achievements_invitees_and_presenters(
 
 
 @slow
-def test_roadshow_skips_the_near_duplicate_and_invites_only_local_needs(
+def test_roadshow_invites_only_local_needs_in_falling_gain_order(
         engine: Engine, service: MatchService) -> None:
     plan = plan_city_roadshow(engine, service, city="深圳", industry=None, slots=5,
                               invites_per_achievement=2)
@@ -310,10 +310,10 @@ def test_team_needs_are_open_local_and_normalised(small: Engine) -> None:
     team = ServiceTeam(id="T", name="苏州新能源", city="苏州", industry="新能源",
                        experts=["e1", "e2"], max_experts_per_need=1)
     assert [n.id for n in plans.team_needs(small, team, [])] == ["n1", "n2"]  # 蘇州 = 苏州
-    result = assign_team(small, KeywordScorer(), team=team)
+    result = plan_team(small, KeywordScorer(), team=team).assignment
     assert {(p.need_id, p.expert_id) for p in result.pairs} == {("n2", "e1"), ("n1", "e2")}
     with pytest.raises(ValidationError, match="no open needs"):
-        assign_team(small, KeywordScorer(), team=team.model_copy(update={"city": "拉萨"}))
+        plan_team(small, KeywordScorer(), team=team.model_copy(update={"city": "拉萨"}))
 
 
 def test_team_constraints_come_from_the_team_unless_given() -> None:

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from techmatch.matcher.analytics.chart import draw_coverage
 from techmatch.matcher.analytics.coverage import CoverageReport
-
-_KIND_LABELS = {"achievement": "成果", "expert": "专家"}
+from techmatch.matcher.batch.export import KIND_LABELS
 
 
 def write_report(report: CoverageReport, folder: Path) -> dict[str, Path]:
@@ -26,7 +25,7 @@ def write_report(report: CoverageReport, folder: Path) -> dict[str, Path]:
 def markdown(report: CoverageReport) -> str:
     """The report as Markdown (Chinese headings, tables)."""
     t = report.totals
-    kinds = "、".join(_KIND_LABELS.get(k, k) for k in report.kinds)
+    kinds = "、".join(KIND_LABELS.get(k, k) for k in report.kinds)
     lines = [
         "# 需求覆盖与缺口分析", "",
         f"- 批次：{report.run_id or '（尚无批次）'}；上次批次：{report.previous_run_id or '—'}",

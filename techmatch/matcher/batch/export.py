@@ -12,6 +12,7 @@ from typing import Any
 from techmatch.indexers.store import Store
 from techmatch.matcher.batch import results
 from techmatch.models.records import Need, Record
+from techmatch.xlsx import Sheet, write_sheets
 
 # (field, Chinese header) in column order.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -108,19 +109,7 @@ def write_csv(rows: Sequence[dict[str, Any]], path: Path) -> None:
 
 
 def write_xlsx(rows: Sequence[dict[str, Any]], path: Path) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "匹配结果"
-    sheet.append([header for _, header in COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(_display(row))
     widths = {"need_title": 40, "candidate_name": 40, "reason": 60, "enterprise": 28}
-    for i, (name, _) in enumerate(COLUMNS, 1):
-        sheet.column_dimensions[sheet.cell(1, i).column_letter].width = widths.get(name, 12)
-    sheet.freeze_panes = "A2"
-    book.save(path)
+    write_sheets(path, [Sheet("匹配结果", [header for _, header in COLUMNS],
+                              [_display(row) for row in rows],
+                              [widths.get(name, 12) for name, _ in COLUMNS])])

@@ -11,9 +11,7 @@ from batch_helpers import OPTIONS, FakeEngine
 from typer.testing import CliRunner
 
 from techmatch.cli import app
-from techmatch.fonts import CJK_FONTS
 from techmatch.matcher.analytics import coverage_report, write_report
-from techmatch.matcher.analytics.chart import cjk_font
 from techmatch.matcher.batch import run_batch
 from techmatch.models.records import Need
 
@@ -21,8 +19,8 @@ from techmatch.models.records import Need
 DELIBERATELY_UNMATCHED = {"N024", "N040", "N047"}
 
 
-def test_stats_lists_unmatched_needs_by_city_and_industry(stats_engine: FakeEngine) -> None:
-    report = coverage_report(stats_engine.store, stats_engine.tokenizer, threshold=0.35,
+def test_stats_lists_unmatched_needs_by_city_and_industry(batched: FakeEngine) -> None:
+    report = coverage_report(batched.store, batched.tokenizer, threshold=0.35,
                              kinds=["achievement"])
     ids = {u.id for u in report.unmatched}
     assert DELIBERATELY_UNMATCHED <= ids
@@ -35,11 +33,10 @@ def test_stats_lists_unmatched_needs_by_city_and_industry(stats_engine: FakeEngi
     assert report.rising == [] and report.previous_run_id is None
 
 
-def test_chart_renders_chinese_without_missing_glyphs(stats_engine: FakeEngine,
+def test_chart_renders_chinese_without_missing_glyphs(batched: FakeEngine,
                                                        tmp_path: Path) -> None:
-    report = coverage_report(stats_engine.store, stats_engine.tokenizer, threshold=0.35,
+    report = coverage_report(batched.store, batched.tokenizer, threshold=0.35,
                              kinds=["achievement"])
-    assert cjk_font() in CJK_FONTS
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         paths = write_report(report, tmp_path / "stats")
@@ -53,23 +50,23 @@ def test_chart_renders_chinese_without_missing_glyphs(stats_engine: FakeEngine,
     assert {u["id"] for u in data["unmatched"]} == {u.id for u in report.unmatched}
 
 
-def test_rising_topics_after_new_unmatched_demand(stats_engine: FakeEngine) -> None:
-    base = stats_engine.store.get("N047", "need")
+def test_rising_topics_after_new_unmatched_demand(batched: FakeEngine) -> None:
+    base = batched.store.get("N047", "need")
     assert isinstance(base, Need)
-    stats_engine.store.upsert([base.model_copy(update={"id": f"N2{i:02d}",
+    batched.store.upsert([base.model_copy(update={"id": f"N2{i:02d}",
                                                        "enterprise": f"企业{i}"})
                                for i in range(3)])
-    run_batch(stats_engine, OPTIONS)
-    report = coverage_report(stats_engine.store, stats_engine.tokenizer,
-                             threshold=stats_engine.settings.confidence_threshold,
+    run_batch(batched, OPTIONS)
+    report = coverage_report(batched.store, batched.tokenizer,
+                             threshold=batched.settings.confidence_threshold,
                              kinds=["achievement"])
     assert report.previous_run_id is not None
     grown = {t.keyword: t for t in report.rising}
     assert grown["无铬鞣剂"].delta == 3 and grown["无铬鞣剂"].previous == 1
 
 
-def test_stats_command_writes_the_report(stats_engine: FakeEngine, tmp_path: Path) -> None:
-    home = str(stats_engine.settings.home)
+def test_stats_command_writes_the_report(batched: FakeEngine, tmp_path: Path) -> None:
+    home = str(batched.settings.home)
     result = CliRunner().invoke(app, ["stats", "--home", home, "--kinds", "achievement",
                                       "--threshold", "0.35", "--out", str(tmp_path / "o"),
                                       "--json"])

@@ -1,12 +1,16 @@
-"""Fixtures of the batch tests: one batched snapshot of the samples, copied per test."""
+"""Fixtures shared by the batch and analytics tests: the samples after one batch run."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from batch_helpers import FakeEngine, batched_snapshot_file, engine_from
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "batch"))  # batch_helpers
+
+from batch_helpers import FakeEngine, batched_snapshot_file, engine_from  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,45 @@
+"""The one spreadsheet writer: a sheet per table, bold header row, column widths, frozen header."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from techmatch.errors import ValidationError
+
+DEFAULT_WIDTH = 18
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    widths: Sequence[int] = field(default_factory=tuple)  # per column; DEFAULT_WIDTH past the end
+
+
+def write_sheets(path: Path, sheets: Sequence[Sheet]) -> None:
+    """Write `sheets` to `path` (.xlsx); values that are not numbers are written as text."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for spec in sheets:
+        sheet = book.create_sheet(spec.title)
+        sheet.append(list(spec.headers))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in spec.rows:
+            sheet.append([str(v) if v is not None and not isinstance(v, int | float) else v
+                          for v in row])
+        for i in range(1, len(spec.headers) + 1):
+            width = spec.widths[i - 1] if i <= len(spec.widths) else DEFAULT_WIDTH
+            sheet.column_dimensions[sheet.cell(1, i).column_letter].width = width
+        sheet.freeze_panes = "A2"
+    try:
+        book.save(path)
+    except OSError as exc:
+        raise ValidationError(f"cannot write: {exc}", source=str(path), field="xlsx") from exc
