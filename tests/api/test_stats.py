@@ -19,6 +19,11 @@ def test_coverage_and_batch_results(client: TestClient, engine: Engine) -> None:
     read = client.get("/v1/stats/coverage?threshold=0.99", headers=headers("read")).json()
     assert SECRET_NEED not in {u["id"] for u in read["unmatched"]}
     assert ids - {SECRET_NEED} == {u["id"] for u in read["unmatched"]}
+    # The secret need's words (系统升级) reach admins' keywords, never a read key's; it still
+    # counts in the totals.
+    assert "升级" in {k["keyword"] for k in cov["top_keywords"]}
+    assert "升级" not in {k["keyword"] for k in read["top_keywords"]}
+    assert read["totals"] == cov["totals"]
 
     runs = client.get("/v1/batch/runs", headers=headers("read")).json()
     assert runs[0]["run_id"] == summary.run_id and runs[0]["status"] == "finished"

@@ -28,14 +28,10 @@ def coverage(principal: Reader, engine: EngineDep, settings: SettingsDep,
              threshold: Annotated[float | None, Query(ge=0.0, le=1.0,
                                                       description="置信度阈值")] = None
              ) -> dict[str, Any]:
-    report = coverage_report(engine.store, engine.tokenizer,
-                             threshold=settings.confidence_threshold if threshold is None
-                             else threshold, kinds=kinds)
-    out = report.as_dict()
-    if not principal.sees_confidential:
-        secret = visibility.confidential_ids()
-        out["unmatched"] = [u for u in out["unmatched"] if u["id"] not in secret]
-    return out
+    hidden = frozenset() if principal.sees_confidential else visibility.confidential_ids()
+    return coverage_report(engine.store, engine.tokenizer,
+                           threshold=settings.confidence_threshold if threshold is None
+                           else threshold, kinds=kinds, hidden=hidden).as_dict()
 
 
 @router.get("/batch/runs", summary="批量匹配运行记录",

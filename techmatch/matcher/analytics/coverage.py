@@ -13,7 +13,7 @@ reads the store — the CLI (`techmatch stats`) and the HTTP API call the latter
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -85,11 +85,14 @@ def compute_coverage(needs: Iterable[Need], achievements: Iterable[Achievement],
                      experts: Iterable[Expert], best: Mapping[str, float],
                      tokenizer: Tokenizer, *, threshold: float,
                      previous_topics: Mapping[str, int] | None = None,
-                     top_n: int = 20) -> tuple[list[Cell], list[UnmatchedNeed],
-                                               dict[str, int], list[Topic], dict[str, int]]:
+                     top_n: int = 20, hidden: Collection[str] = frozenset()
+                     ) -> tuple[list[Cell], list[UnmatchedNeed], dict[str, int], list[Topic],
+                                dict[str, int]]:
     """(cells, unmatched needs, top keyword counts, rising topics, totals) — pure.
 
     `best` maps need id → best stored confidence; needs missing from it are not computed.
+    `hidden` needs (confidential, for a viewer who may not see them) count in the cells and
+    totals but are neither listed nor mined for keywords.
     """
     open_needs = [n for n in needs if str(n.status) == "open"]
     cells: dict[tuple[str, str], Cell] = {}
@@ -109,12 +112,13 @@ def compute_coverage(needs: Iterable[Need], achievements: Iterable[Achievement],
     _supply(cells, achievements, experts)
     ordered = sorted(cells.values(), key=lambda c: (-c.unmatched, -c.open_needs, c.city,
                                                     c.industry))
-    ids = {u.id for u in unmatched}
+    shown = [u for u in unmatched if u.id not in hidden]
+    ids = {u.id for u in shown}
     counts = keyword_counts([n for n in open_needs if n.id in ids], tokenizer)
     totals = {"open_needs": len(open_needs), "matched": len(open_needs) - len(unmatched),
               "unmatched": len(unmatched),
               "not_computed": sum(1 for u in unmatched if u.best_confidence is None)}
-    return (ordered, unmatched, dict(top_keywords(counts, top_n)),
+    return (ordered, shown, dict(top_keywords(counts, top_n)),
             rising(counts, previous_topics), totals)
 
 
@@ -139,7 +143,8 @@ def _supply(cells: dict[tuple[str, str], Cell], achievements: Iterable[Achieveme
 
 
 def coverage_report(store: Store, tokenizer: Tokenizer, *, threshold: float,
-                    kinds: Sequence[str] | None = None, top_n: int = 20) -> CoverageReport:
+                    kinds: Sequence[str] | None = None, top_n: int = 20,
+                    hidden: Collection[str] = frozenset()) -> CoverageReport:
     """Coverage of the store's open needs by the latest batch results (see module doc)."""
     from techmatch.matcher.batch import results
     from techmatch.matcher.batch.run import TARGETS
@@ -158,7 +163,7 @@ def coverage_report(store: Store, tokenizer: Tokenizer, *, threshold: float,
         store.iter_records("need"), store.iter_records("achievement"),  # type: ignore[arg-type]
         store.iter_records("expert"), best, tokenizer,  # type: ignore[arg-type]
         threshold=threshold, previous_topics=results.topics(store, previous, scope)
-        if previous else None, top_n=top_n)
+        if previous else None, top_n=top_n, hidden=hidden)
     notes = []
     if run_id is None:
         notes.append("no finished batch run yet: run `techmatch batch` first")
