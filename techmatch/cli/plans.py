@@ -80,7 +80,7 @@ def assign(
     Infeasible constraints print which constraint fails and by how much (exit code 7).
     """
     from techmatch.matcher.assignment import Constraints
-    from techmatch.matcher.plans import load_teams, pick_team, plan_team
+    from techmatch.matcher.plans import load_teams, per_need_limits, pick_team, plan_team
     from techmatch.matcher.service import MatchService
 
     with cli_errors():
@@ -88,10 +88,7 @@ def assign(
         if team is None and not (experts and needs):
             raise ValidationError("give --team FILE, or both --experts and --needs",
                                   field="team")
-        low = min_per_need if min_per_need is not None else (
-            team.min_experts_per_need if team else 1)
-        high = max_per_need if max_per_need is not None else (
-            team.max_experts_per_need if team else max(low, 2))
+        low, high = per_need_limits(team, min_per_need, max_per_need)
         try:
             constraints = Constraints(
                 min_experts_per_need=low, max_experts_per_need=high, default_capacity=capacity,

@@ -49,7 +49,7 @@ def render_markdown(report: dict[str, Any], *, picture: str = "report.png") -> s
              "## Metrics", ""]
     rows = [[name, *(f"{values[m]:.4f}" for m in metrics),
              f"{failures[name]['1-ndcg@10']:.4f}",
-             f"{failures[name].get('1-ndcg_exp@10', float('nan')):.4f}",
+             f"{failures[name]['1-ndcg_exp@10']:.4f}",
              str(failures[name]["count"])]
             for name, values in configs.items()]
     lines += _table(["config", *metrics, "1 − nDCG@10", "1 − nDCG_exp@10",

@@ -132,14 +132,22 @@ def team_experts(engine: Engine, team: ServiceTeam | None,
     return _records(engine, ids, "expert")  # type: ignore[return-value]
 
 
+def per_need_limits(team: ServiceTeam | None, low: int | None = None,
+                    high: int | None = None) -> tuple[int, int]:
+    """(min, max) experts per need: as given, else the team's, else 1 and max(min, 2)."""
+    if low is None:
+        low = team.min_experts_per_need if team else 1
+    if high is None:
+        high = team.max_experts_per_need if team else max(low, 2)
+    return low, high
+
+
 def team_constraints(team: ServiceTeam | None, constraints: Constraints | None) -> Constraints:
-    """`constraints` as given; when None, the team's experts-per-need limits (or defaults)."""
+    """`constraints` as given; when None, the per-need limits of `per_need_limits`."""
     if constraints is not None:
         return constraints
-    if team is None:
-        return Constraints()
-    return Constraints(min_experts_per_need=team.min_experts_per_need,
-                       max_experts_per_need=team.max_experts_per_need)
+    low, high = per_need_limits(team)
+    return Constraints(min_experts_per_need=low, max_experts_per_need=high)
 
 
 def team_problem(engine: Engine, service: PairScorer, *, team: ServiceTeam | None = None,

@@ -20,8 +20,10 @@ def _report() -> dict[str, object]:
             "configs": configs, "params": {"default": {"fusion": "rrf", "rrf_k": 60}},
             "significance": {"baseline": "lexical",
                              "tests": {"default": {"ndcg@10": test, "mrr@10": test}}},
-            "failures": {"lexical": {"1-ndcg@10": 0.05, "count": 1, "queries": [failing]},
-                         "default": {"1-ndcg@10": 0.03, "count": 1, "queries": [failing]}},
+            "failures": {"lexical": {"1-ndcg@10": 0.05, "1-ndcg_exp@10": 0.04, "count": 1,
+                                     "queries": [failing]},
+                         "default": {"1-ndcg@10": 0.03, "1-ndcg_exp@10": 0.02, "count": 1,
+                                     "queries": [failing]}},
             "recall_curve": {"lexical": [0.5, 0.8, 0.9], "default": [0.6, 0.9, 1.0]},
             "notes": ["note one"], "seconds": 1.5}
 
@@ -32,7 +34,7 @@ def test_report_files(tmp_path: Path) -> None:
     png = paths["png"].read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
     md = paths["md"].read_text(encoding="utf-8")
-    assert "| default | 0.9700 | 0.9900 | 0.0300 | nan | 1 |" in md
+    assert "| default | 0.9700 | 0.9900 | 0.0300 | 0.0200 | 1 |" in md
     assert "+0.0200 (0.01 / 0.02)" in md
     assert "锂电池\\|热失控" in md  # a pipe in query text cannot break the table
     assert "![metrics](report.png)" in md
@@ -40,7 +42,8 @@ def test_report_files(tmp_path: Path) -> None:
 
 def test_markdown_without_failures_says_none() -> None:
     report = _report()
-    report["failures"]["default"] = {"1-ndcg@10": 0.0, "count": 0, "queries": []}  # type: ignore[index]
+    report["failures"]["default"] = {"1-ndcg@10": 0.0, "1-ndcg_exp@10": 0.0, "count": 0,
+                                     "queries": []}  # type: ignore[index]
     assert "None." in render_markdown(report)
 
 

@@ -321,6 +321,9 @@ def test_team_constraints_come_from_the_team_unless_given() -> None:
     assert plans.team_constraints(team, None).max_experts_per_need == 3
     given = Constraints(max_experts_per_need=1)
     assert plans.team_constraints(team, given) is given
+    assert plans.per_need_limits(team) == (0, 3)
+    assert plans.per_need_limits(None) == (1, 2) and plans.per_need_limits(None, 3) == (3, 3)
+    assert plans.per_need_limits(team, None, 5) == (0, 5)
 
 
 def test_roadshow_min_score_and_prefer_province(small: Engine) -> None:

@@ -12,7 +12,7 @@ from techmatch.api.deps import EngineDep, ServiceDep, Writer
 from techmatch.api.errors import problem_responses
 from techmatch.errors import ValidationError
 from techmatch.matcher.assignment import Assignment, Constraints, WhyNot
-from techmatch.matcher.plans import plan_city_roadshow, plan_team
+from techmatch.matcher.plans import per_need_limits, plan_city_roadshow, plan_team
 from techmatch.matcher.roadshow import RoadshowPlan
 from techmatch.models.records import RecordId, ServiceTeam
 
@@ -50,12 +50,7 @@ class ConstraintsIn(BaseModel):
                                                description="行业覆盖下限：行业 → 至少服务的需求数")
 
     def resolve(self, team: ServiceTeam | None) -> Constraints:
-        low = self.min_experts_per_need
-        if low is None:
-            low = team.min_experts_per_need if team else 1
-        high = self.max_experts_per_need
-        if high is None:
-            high = team.max_experts_per_need if team else max(low, 2)
+        low, high = per_need_limits(team, self.min_experts_per_need, self.max_experts_per_need)
         data = self.model_dump(exclude={"min_experts_per_need", "max_experts_per_need"})
         try:
             return Constraints(min_experts_per_need=low, max_experts_per_need=high, **data)
