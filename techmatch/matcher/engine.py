@@ -6,8 +6,10 @@ CLI main and the FastAPI lifespan build one `Engine`; everything else receives i
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from techmatch.config import Settings
 from techmatch.errors import IndexMissingError
@@ -17,7 +19,7 @@ from techmatch.indexers.store import Store
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.indexers.vector_cache import CachedEncoder
 from techmatch.matcher.retrieve import Retriever
-from techmatch.models.records import KINDS
+from techmatch.models.records import KINDS, Record
 
 STORE_FILE = "store.sqlite"
 
@@ -75,6 +77,21 @@ class Engine:
                 continue
             out.append(kind)
         return out
+
+    def record_vectors(self, kind: str, records: Sequence[Record]) -> np.ndarray:
+        """(len(records), dim) float32 vectors from the kind's index; records it does not hold
+        (not synced yet, or no index built) are encoded from their text."""
+        from techmatch.indexers.ingest.normalize import normalize
+
+        try:
+            vecs = self.index(kind).vectors([r.id for r in records]).astype(np.float32)
+        except IndexMissingError:
+            vecs = np.zeros((len(records), self.encoder.dim), dtype=np.float32)
+        missing = [i for i in range(len(records)) if not np.any(vecs[i])]
+        if missing:
+            texts = [normalize(records[i].text(), lower=False) for i in missing]
+            vecs[missing] = self.encoder.encode_passages(texts)
+        return vecs
 
     def retriever(self) -> Retriever:
         """A retriever over every built index, using the tuned retrieval parameters."""

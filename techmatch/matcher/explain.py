@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from techmatch.indexers.encoders import Encoder
 from techmatch.indexers.ingest.normalize import normalize, to_simplified
-from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.engine import Engine
 from techmatch.models.records import Expert
 from techmatch.models.results import Contribution, Explanation, Highlight, Hit
@@ -101,20 +100,21 @@ def sentences(text: str, terms: Sequence[str] = ()) -> list[str]:
     return [found[i] for i in sorted(keep)]
 
 
-def best_sentence_pairs(tokenizer: Tokenizer, query_text: str, record_texts: Sequence[str],
+def best_sentence_pairs(tokens: Callable[[str], Collection[str]], query_text: str,
+                        record_texts: Sequence[str],
                         terms: Sequence[Sequence[str]], *, encoder: Encoder | None = None
                         ) -> list[tuple[str, str, float] | None]:
     """For each record text, the (query sentence, record sentence, similarity) pair with the
     highest similarity: cosine of the sentences' token sets by default (cheap, and it points at
     the words staff can see), or of their e5 vectors when `encoder` is given (costly: every
-    sentence is encoded, ~3 ms per token on this hardware)."""
+    sentence is encoded). `tokens` gives a text's token set (the service's cached one)."""
     q_sents = sentences(query_text, [t for ts in terms for t in ts])
     r_sents = [sentences(text, ts) for text, ts in zip(record_texts, terms, strict=True)]
     flat = [s for group in r_sents for s in group]
     if not q_sents or not flat:
         return [None] * len(record_texts)
     sims = (_dense_similarity(encoder, q_sents, flat) if encoder is not None
-            else _token_similarity(tokenizer, q_sents, flat))
+            else _token_similarity(tokens, q_sents, flat))
     out: list[tuple[str, str, float] | None] = []
     pos = 0
     for group in r_sents:
@@ -128,11 +128,11 @@ def best_sentence_pairs(tokenizer: Tokenizer, query_text: str, record_texts: Seq
     return out
 
 
-def _token_similarity(tokenizer: Tokenizer, q_sents: Sequence[str],
+def _token_similarity(tokens: Callable[[str], Collection[str]], q_sents: Sequence[str],
                       r_sents: Sequence[str]) -> np.ndarray:
     """(len(r_sents), len(q_sents)) cosine of token sets: |A∩B| / sqrt(|A|·|B|)."""
-    q_sets = [set(tokenizer.tokens(s)) for s in q_sents]
-    r_sets = [set(tokenizer.tokens(s)) for s in r_sents]
+    q_sets = [set(tokens(s)) for s in q_sents]
+    r_sets = [set(tokens(s)) for s in r_sents]
     sims = np.zeros((len(r_sets), len(q_sets)), dtype=np.float64)
     for i, r in enumerate(r_sets):
         for j, q in enumerate(q_sets):
@@ -164,19 +164,22 @@ def contributions(names: Sequence[str], values: Sequence[float],
 class Explainer:
     """Builds the `Explanation` of each hit of a scored query (see module docstring)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine,
+                 tokens: Callable[[str], Collection[str]] | None = None) -> None:
         self.engine = engine
+        # The service passes its cached token sets: they were just computed for the features.
+        self.tokens = tokens or engine.tokenizer.tokens
 
     def explain(self, scored: Scored, hits: Sequence[Hit], rows: Sequence[int]) -> None:
         """Set `explanation` on `hits`; `rows[i]` is hit i's row in `scored.table`."""
         q_text = NormalizedText(scored.query.text)
-        q_tokens = set(self.engine.tokenizer.tokens(scored.query.text))
+        q_tokens = set(self.tokens(scored.query.text))
         records = [scored.records[h.id] for h in hits]
-        terms = [sorted(t for t in q_tokens & set(self.engine.tokenizer.tokens(r.text()))
+        terms = [sorted(t for t in q_tokens & set(self.tokens(r.text()))
                         if _telling(t)) for r in records]
         dense = self.engine.settings.explain_dense_sentences
         top = min(SENTENCE_HITS, len(hits)) if dense else len(hits)
-        pairs = best_sentence_pairs(self.engine.tokenizer, scored.query.text,
+        pairs = best_sentence_pairs(self.tokens, scored.query.text,
                                     [r.text() for r in records[:top]], terms[:top],
                                     encoder=self.engine.encoder if dense else None)
         for i, (hit, rec, row) in enumerate(zip(hits, records, rows, strict=True)):

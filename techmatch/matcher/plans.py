@@ -21,7 +21,7 @@ from typing import Protocol
 import numpy as np
 import pydantic
 
-from techmatch.errors import IndexMissingError, NotFoundError, ValidationError
+from techmatch.errors import NotFoundError, ValidationError
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.matcher.assignment import (
     Assignment,
@@ -58,8 +58,8 @@ class PairScorer(Protocol):
 def load_teams(path: Path) -> list[ServiceTeam]:
     """Service teams from a JSONL file (one team per line); errors name the file and row."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()  # a BOM is not JSON
+    except (OSError, UnicodeDecodeError) as exc:
         raise ValidationError(f"cannot read: {exc}", source=str(path)) from exc
     teams = []
     for row, line in enumerate(lines, start=1):
@@ -191,15 +191,8 @@ def plan_team(engine: Engine, service: PairScorer, *, team: ServiceTeam | None =
 # -- roadshows -------------------------------------------------------------------------------
 
 def _vectors(engine: Engine, kind: str, records: Sequence[Record]) -> np.ndarray:
-    """Unit index vectors (len(records), dim); records missing from the index are encoded."""
-    try:
-        vecs = engine.index(kind).vectors([r.id for r in records]).astype(np.float32)
-    except IndexMissingError:
-        vecs = np.zeros((len(records), engine.encoder.dim), dtype=np.float32)
-    missing = [i for i in range(len(records)) if not np.any(vecs[i])]
-    if missing:
-        texts = [normalize(records[i].text(), lower=False) for i in missing]
-        vecs[missing] = engine.encoder.encode_passages(texts)
+    """Unit vectors (len(records), dim) of `records` (see `Engine.record_vectors`)."""
+    vecs = engine.record_vectors(kind, records)
     norms = np.linalg.norm(vecs, axis=1, keepdims=True)
     return vecs / np.where(norms > 0, norms, 1.0)
 

@@ -60,9 +60,9 @@ class MatchService:
         self.work_depth = work_depth
         self.load: dict[str, int] = {}  # expert id → current assignments (set by assignment)
         self.duplicate_threshold = DEFAULT_THRESHOLD
-        self.explainer = Explainer(engine)
-        self._works = expert_mod.WorkIndex(engine)
         self._tokens: dict[str, frozenset[str]] = {}
+        self.explainer = Explainer(engine, tokens=self.tokens)
+        self._works = expert_mod.WorkIndex(engine)
 
     # -- public API ------------------------------------------------------------------------
     def search(self, text: str, *, kind: str, k: int = 10, mode: str | None = None,
@@ -190,7 +190,7 @@ class MatchService:
         ranking.hits = [h for h in ranking.hits if h.id in records
                         and (h.lexical.rank or h.dense.rank or h.id in extra
                              or passes(records[h.id], filters))]
-        vectors = self._vectors(target, [h.id for h in ranking.hits], records)
+        vectors = self.engine.record_vectors(target, [records[h.id] for h in ranking.hits])
         cos = vectors @ qvec if len(vectors) else np.zeros(0)
         works = None
         if hybrid is not None:
@@ -207,15 +207,6 @@ class MatchService:
         vectors = vectors[[keep[rid] for rid in table.ids]] if len(table.ids) else vectors[:0]
         return Scored(query, ranking, table, model, raw, final, model.confidence(raw),
                       vectors, records, works, bonus)
-
-    def _vectors(self, kind: str, ids: list[str], records: Mapping[str, Record]) -> np.ndarray:
-        """Index vectors (len(ids), dim); records missing from the index are encoded."""
-        vecs = self.engine.index(kind).vectors(ids).astype(np.float32, copy=True)
-        missing = [i for i in range(len(ids)) if not np.any(vecs[i])]
-        if missing:
-            texts = [normalize(records[ids[i]].text(), lower=False) for i in missing]
-            vecs[missing] = self.engine.encoder.encode_passages(texts)
-        return vecs
 
     def _ranking(self, s: Scored, target: str, k: int, explain: bool) -> Ranking:
         order = sorted(range(len(s.table.ids)), key=lambda j: (-s.final[j], s.table.ids[j]))

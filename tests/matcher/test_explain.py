@@ -62,7 +62,7 @@ def test_best_sentence_pair_by_tokens_points_at_the_shared_words() -> None:
     query = "我们的注塑件经常翘曲变形。另外车间噪声很大。"
     records = ["本技术面向机床主轴。通过模流分析优化保压曲线，显著减小注塑件翘曲变形。",
                "与本需求无关的一句话。"]
-    pairs = best_sentence_pairs(tok, query, records, [["注塑", "翘曲"], []])
+    pairs = best_sentence_pairs(tok.tokens, query, records, [["注塑", "翘曲"], []])
     assert pairs[0] is not None
     q_sent, r_sent, sim = pairs[0]
     assert "翘曲" in q_sent and "翘曲" in r_sent and "机床" not in r_sent
@@ -83,6 +83,6 @@ def test_best_sentence_pair_dense_mode_uses_the_encoder() -> None:
             calls.append(len(texts))
             return super().encode_passages(texts)
 
-    pairs = best_sentence_pairs(Tokenizer(), "锂电池热失控。", ["电池热失控预警。无关内容。"],
-                                [["热失控"]], encoder=Counting())
+    pairs = best_sentence_pairs(Tokenizer().tokens, "锂电池热失控。",
+                                ["电池热失控预警。无关内容。"], [["热失控"]], encoder=Counting())
     assert calls == [2] and pairs[0] is not None and pairs[0][1] == "电池热失控预警。"

@@ -145,6 +145,13 @@ def test_team_file_and_ids_are_checked(engine: Engine, service: MatchService,
     bad.write_text('{"id": "T1", "name": "x"}\n{"id": "T2"}\n', encoding="utf-8")
     with pytest.raises(ValidationError, match="row 2"):
         load_teams(bad)
+    bom = tmp_path / "excel.jsonl"  # saved by Excel / Notepad: UTF-8 with a BOM
+    bom.write_text('{"id": "T1", "name": "x"}\n', encoding="utf-8-sig")
+    assert [t.id for t in load_teams(bom)] == ["T1"]
+    gbk = tmp_path / "gbk.jsonl"
+    gbk.write_bytes('{"id": "T1", "name": "服务队"}\n'.encode("gbk"))
+    with pytest.raises(ValidationError, match="gbk.jsonl"):
+        load_teams(gbk)
     with pytest.raises(NotFoundError, match="'N999'"):
         plan_team(engine, service, expert_ids=["E001"], need_ids=["N001", "N999"])
 
