@@ -110,10 +110,7 @@ _RUN_COLS = ("run_id, started, finished, status, kinds, k, \"full\", counts, con
 
 
 def ensure(store: Store) -> None:
-    with store.lock:
-        cols = [r[1] for r in store.db.execute("PRAGMA table_info(batch_topics)")]
-        if cols and "scope" not in cols:  # pre-release layout; snapshots are derived data
-            store.db.execute("DROP TABLE batch_topics")
+    """Create the batch tables when missing (idempotent)."""
     store.ensure_schema(SCHEMA)
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -20,7 +21,7 @@ from typing import Any
 
 from techmatch.errors import IndexMissingError, ValidationError
 from techmatch.indexers.store import content_hash
-from techmatch.matcher.analytics.topics import keyword_counts
+from techmatch.matcher.analytics.topics import need_keywords
 from techmatch.matcher.batch import checkpoint, results
 from techmatch.matcher.batch.fingerprint import (
     config_fingerprint,
@@ -31,7 +32,7 @@ from techmatch.matcher.batch.lock import batch_lock
 from techmatch.matcher.batch.plan import is_open, plan_kind
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.service import MatchService
-from techmatch.models.records import Need, Record
+from techmatch.models.records import Need
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +211,9 @@ class _Job:
         recomputed = set().union(*planned.values()) & open_ids
         counts = self._counts(run, planned, open_ids, gone)
         counts["topics_threshold"] = self.engine.settings.confidence_threshold
-        topics = {scope: self._topics(needs, open_ids, scope) for scope in TOPIC_SCOPES}
+        words = {n.id: need_keywords(n, self.engine.tokenizer) for n in needs
+                 if isinstance(n, Need) and n.id in open_ids}  # tokenized once for all scopes
+        topics = {scope: self._topics(words, scope) for scope in TOPIC_SCOPES}
         keep = [r.run_id for r in results.runs(self.store, limit=KEEP_PLANS)]
         with results.transaction(self.store):
             results.forget_needs(self.store, gone)
@@ -228,13 +231,16 @@ class _Job:
                             recomputed=len(recomputed), skipped=skipped, seconds=0.0,
                             counts=counts, generations=self._generations(), message=message)
 
-    def _topics(self, needs: list[Record], open_ids: set[str], scope: str) -> dict[str, int]:
-        """Keyword counts of open needs without a confident match over the scope's kinds."""
+    def _topics(self, words: Mapping[str, set[str]], scope: str) -> dict[str, int]:
+        """Keyword counts of the open needs (`words`: id → keywords) without a confident match
+        over the scope's kinds."""
         best = results.best_confidence(self.store, scope.split(","))
         threshold = self.engine.settings.confidence_threshold
-        unmatched = [n for n in needs if isinstance(n, Need) and n.id in open_ids
-                     and best.get(n.id, 0.0) < threshold]
-        return keyword_counts(unmatched, self.engine.tokenizer)
+        counts: Counter[str] = Counter()
+        for need_id, found in words.items():
+            if best.get(need_id, 0.0) < threshold:
+                counts.update(found)
+        return dict(counts)
 
     def _counts(self, run: results.RunRecord, planned: dict[str, dict[str, str]],
                 open_ids: set[str], gone: list[str]) -> dict[str, Any]:
