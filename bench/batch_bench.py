@@ -30,7 +30,6 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
-import json  # noqa: E402
 import resource  # noqa: E402
 import shutil  # noqa: E402
 import time  # noqa: E402
@@ -40,6 +39,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 from techmatch.config import Settings  # noqa: E402
+from techmatch.eval.datasets import CorpusDoc, read_corpus, read_queries  # noqa: E402
 from techmatch.indexers.encoders import build_encoder  # noqa: E402
 from techmatch.indexers.ingest.normalize import normalize  # noqa: E402
 from techmatch.indexers.store import Store  # noqa: E402
@@ -98,20 +98,15 @@ def unit(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-def read_jsonl(path: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-
-
-def build_achievements(corpus: list[dict[str, object]], total: int, real_vecs: np.ndarray,
+def build_achievements(corpus: list[CorpusDoc], total: int, real_vecs: np.ndarray,
                        tokenizer: Tokenizer, rng: np.random.Generator,
                        enc: BenchEncoder) -> list[Achievement]:
     """Dev records with real text + synthetic recombinations; vectors registered in `enc`."""
     out = []
     n_real = len(real_vecs)
-    tokens = [tokenizer.tokens(f"{r.get('title') or ''} {r.get('text') or ''}") for r in corpus]
+    tokens = [tokenizer.tokens(f"{r.title} {r.text}") for r in corpus]
     for i, row in enumerate(corpus[:total]):
-        rec = Achievement(id=str(row["_id"]), title=str(row.get("title") or "")[:500],
-                          abstract=str(row.get("text") or "")[:20_000],
+        rec = Achievement(id=row.id, title=row.title[:500], abstract=row.text[:20_000],
                           city=CITIES[i % len(CITIES)], industry=INDUSTRIES[i % 6])
         out.append(rec)
     for j in range(max(total - len(corpus), 0)):
@@ -131,12 +126,12 @@ def build_achievements(corpus: list[dict[str, object]], total: int, real_vecs: n
     return out
 
 
-def build_needs(queries: list[dict[str, object]], qvecs: np.ndarray, n: int,
+def build_needs(queries: list[str], qvecs: np.ndarray, n: int,
                 rng: np.random.Generator, enc: BenchEncoder) -> list[Need]:
     out = []
     for i in range(n):
         parts = rng.choice(len(queries), size=int(rng.integers(2, 4)), replace=False)
-        phrases = [str(queries[p]["text"]) for p in parts]
+        phrases = [queries[p] for p in parts]
         keywords = [w for p in phrases for w in p.split("、")][:8]
         need = Need(id=f"BN{i:05d}", title=phrases[0][:200], description="；".join(phrases),
                     keywords=[k[:100] for k in keywords if k], city=CITIES[i % len(CITIES)],
@@ -186,15 +181,14 @@ def main() -> None:
     real = CachedEncoder(build_encoder("e5-small", threads=1), args.work / "cache")
     tokenizer = Tokenizer()
     enc = BenchEncoder(real)
-    corpus = read_jsonl(DATA / "corpus.jsonl")
-    queries = read_jsonl(DATA / "queries.jsonl")
+    corpus = list(read_corpus(DATA / "corpus.jsonl"))
+    queries = list(read_queries(DATA / "queries.jsonl")[0].values())
     rows: dict[str, object] = {"peak_mb_start": peak_mb()}
 
     t0 = time.perf_counter()
-    sample = [Achievement(id=str(r["_id"]), title=str(r.get("title") or ""),
-                          abstract=str(r.get("text") or "")) for r in corpus[:args.real]]
+    sample = [Achievement(id=r.id, title=r.title, abstract=r.text) for r in corpus[:args.real]]
     real_vecs = real.encode_passages([normalize(a.text(), lower=False) for a in sample])
-    qtexts = [normalize(str(q["text"]), lower=False) for q in queries]
+    qtexts = [normalize(q, lower=False) for q in queries]
     qvecs = query_vectors(real, qtexts, args.work / "bench-query-vectors.npy")
     rows["encode_real_s"] = time.perf_counter() - t0
     rows["query_encoding"] = timed_encode(real, qtexts[:200])

@@ -124,7 +124,10 @@ class MatchService:
         if not self._follow:
             return
         pointer = self.engine.settings.home / MODELS_DIR / CURRENT
-        stamp = pointer.stat().st_mtime_ns if pointer.exists() else None
+        try:
+            stamp: int | None = pointer.stat().st_mtime_ns
+        except FileNotFoundError:
+            stamp = None
         if stamp != self._stamp:
             self.model = load_current(self.engine.settings.home) or RankerModel()
             self._stamp = stamp

@@ -94,7 +94,9 @@ def compute_coverage(needs: Iterable[Need], achievements: Iterable[Achievement],
     `hidden` needs (confidential, for a viewer who may not see them) count in the cells and
     totals but are neither listed nor mined for keywords.
     """
-    open_needs = [n for n in needs if str(n.status) == "open"]
+    from techmatch.matcher.batch.plan import is_open
+
+    open_needs = [n for n in needs if is_open(n)]
     cells: dict[tuple[str, str], Cell] = {}
     unmatched: list[UnmatchedNeed] = []
     for need in sorted(open_needs, key=lambda n: n.id):
