@@ -107,7 +107,8 @@ class EvalContext:
         service = MatchService(self.engine, model=model or RankerModel())
         needs = needs_from_queries(dict(zip(self.query_ids, self.texts, strict=True)),
                                    self.query_meta)
-        return ranking_run(service, needs, k=self.k)
+        vectors = dict(zip(self.query_ids, self.query_vectors(), strict=True))
+        return ranking_run(service, needs, k=self.k, vectors=vectors)
 
     def run(self, params: RetrievalParams, *, name: str | None = None) -> Run:
         """Top-`k` ids per query under `params`; `name` records the params in the report."""

@@ -91,10 +91,12 @@ class MatchService:
         return self._rank([Query.of(record)], "need", k=k, filters=filters, explain=explain)[0]
 
     def match_many(self, needs: Sequence[Need], *, target: str, k: int = 10,
-                   filters: Filters | None = None, explain: bool = True) -> list[Ranking]:
-        """Many needs at once: query texts encoded once, retrieval batched."""
+                   filters: Filters | None = None, explain: bool = True,
+                   vectors: np.ndarray | None = None) -> list[Ranking]:
+        """Many needs at once: query texts encoded once (or `vectors`, one row per need, when
+        the caller already has them), retrieval batched."""
         return self._rank([Query.of(n) for n in needs], _target(target), k=k, filters=filters,
-                          explain=explain)
+                          explain=explain, vectors=vectors)
 
     def score_pairs(self, needs: Sequence[Need], candidates: Sequence[Record], *,
                     target: str) -> np.ndarray:
@@ -152,19 +154,22 @@ class MatchService:
 
     def _rank(self, queries: Sequence[Query], target: str, *, k: int, mode: str | None = None,
               filters: Filters | None = None, explain: bool = True,
-              prefer_local: bool = False) -> list[Ranking]:
+              prefer_local: bool = False, vectors: np.ndarray | None = None) -> list[Ranking]:
         if k < 1:
             raise ValidationError("must be >= 1", field="k")
         scored = self._score(queries, target, filters=filters, mode=mode,
-                             depth=max(k, self.depth), prefer_local=prefer_local)
+                             depth=max(k, self.depth), prefer_local=prefer_local,
+                             vectors=vectors)
         return [self._ranking(s, target, k, explain) for s in scored]
 
     def _score(self, queries: Sequence[Query], target: str, *, filters: Filters | None,
                mode: str | None, depth: int, prefer_local: bool = False,
-               extra: Mapping[str, Record] | None = None) -> list[Scored]:
+               extra: Mapping[str, Record] | None = None,
+               vectors: np.ndarray | None = None) -> list[Scored]:
         self.refresh_model()
         texts = [q.text for q in queries]
-        qvecs = self.engine.encoder.encode_queries([normalize(t, lower=False) for t in texts])
+        qvecs = vectors if vectors is not None else self.engine.encoder.encode_queries(
+            [normalize(t, lower=False) for t in texts])
         rankings = self.engine.retriever().search_many(texts, kind=target, k=depth, mode=mode,
                                                        filters=filters, vectors=qvecs)
         work_rankings = (expert_mod.achievement_rankings(self.engine, texts, qvecs,

@@ -100,14 +100,18 @@ def needs_from_queries(texts: Mapping[str, str],
 
 
 def ranking_run(service: MatchService, needs: Mapping[str, Need], *, target: str = "achievement",
-                k: int = 100, batch: int = 256) -> dict[str, list[str]]:
-    """query id → ranked candidate ids (a run for evaluation), in batches of `batch` needs."""
+                k: int = 100, batch: int = 256,
+                vectors: Mapping[str, np.ndarray] | None = None) -> dict[str, list[str]]:
+    """query id → ranked candidate ids (a run for evaluation), in batches of `batch` needs;
+    `vectors` (query id → query vector) saves encoding queries the caller already encoded."""
     qids = sorted(needs)
     run: dict[str, list[str]] = {}
     for start in range(0, len(qids), batch):
         chunk = qids[start:start + batch]
         rankings = service.match_many([needs[q] for q in chunk], target=target, k=k,
-                                      explain=False)
+                                      explain=False,
+                                      vectors=np.stack([vectors[q] for q in chunk])
+                                      if vectors is not None else None)
         run.update({q: [h.id for h in r.hits] for q, r in zip(chunk, rankings, strict=True)})
     return run
 

@@ -118,3 +118,22 @@ def test_mean_average_precision_by_hand() -> None:
     assert mean_average_precision(scores, y, groups) == pytest.approx(((1 + 2 / 3) / 2 + 1) / 2)
     flipped = np.array([0.9, 0.5, 0.4, 0.95, 0.9, 0.1, 0.3])
     assert mean_average_precision(flipped, y, groups) == pytest.approx(((1 + 2 / 3) / 2 + .5) / 2)
+
+
+def test_ranking_run_uses_given_query_vectors_instead_of_encoding(tmp_path: Path) -> None:
+    from techmatch.matcher.scorer import RankerModel
+    from techmatch.matcher.service import MatchService
+    from techmatch.matcher.train import ranking_run
+
+    records = [Achievement(id=f"a{i}", title=f"{t}技术", abstract=f"{t}的生产方法")
+               for i, t in enumerate(TOPICS)]
+    engine = make_engine(tmp_path, records)
+    service = MatchService(engine, model=RankerModel())
+    needs = needs_from_queries({"q1": "锂电池生产", "q2": "茶叶加工"})
+    plain = ranking_run(service, needs, k=5)
+    vectors = dict(zip(sorted(needs), engine.encoder.encode_queries(
+        [needs[q].text() for q in sorted(needs)]), strict=True))
+    before = engine.encoder.calls  # type: ignore[attr-defined]
+    given = ranking_run(service, needs, k=5, vectors=vectors)
+    assert engine.encoder.calls == before  # type: ignore[attr-defined]  # nothing re-encoded
+    assert given == plain and given["q1"][0] == "a0"
