@@ -8,22 +8,30 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: install run test test-fast lint typecheck bench eval clean fonts
+.PHONY: install run test test-fast lint typecheck bench eval clean fonts system
 
-install: $(STAMP)
+install: system $(STAMP)
 
-# CJK font so report and stats PNGs render Chinese labels (Debian package fonts-noto-cjk).
-fonts:
-	@if ! fc-list 2>/dev/null | grep -qi "CJK\|WenQuanYi\|Droid Sans Fallback"; then \
+# Debian packages the tests and reports need, installed when run as root (CI runs as root):
+# a CJK font for Chinese labels in PNGs, Chromium + its driver for the console's browser tests,
+# PostgreSQL for the store contract suite. Each is checked first so a warm machine skips apt.
+SYSTEM_PKGS := fonts-noto-cjk fontconfig chromium chromium-driver postgresql
+system:
+	@missing=""; for p in $(SYSTEM_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk fontconfig) \
-	      || echo "warning: could not install fonts-noto-cjk; PNG reports need a CJK font"; \
-	  else echo "warning: install fonts-noto-cjk (apt) for Chinese labels in PNG reports"; fi; \
+	    echo "apt-get install$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "warning: as root, make would install:$$missing (apt)"; fi; \
 	fi
+
+fonts: system
 
 # torch is pinned to the CPU build first so sentence-transformers does not pull a CUDA build.
 $(STAMP): pyproject.toml
-	@$(MAKE) --no-print-directory fonts
+	@$(MAKE) --no-print-directory system
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "torch==2.13.0" || $(BIN)/python -m pip install -q torch --index-url https://download.pytorch.org/whl/cpu

@@ -174,7 +174,7 @@ def run(home: Path, seconds: float, concurrency: int) -> list[Result]:
 def report(results: list[Result], home: Path, seconds: float, concurrency: int,
            out: Path) -> None:
     from techmatch.config import Settings
-    from techmatch.indexers.store import Store
+    from techmatch.store import Store
     from techmatch.matcher.engine import STORE_FILE
 
     store = Store(home / STORE_FILE)

@@ -139,7 +139,7 @@ def main() -> None:
     from techmatch.config import Settings
     from techmatch.indexers.encoders import build_encoder
     from techmatch.indexers.factory import open_index, sync_index
-    from techmatch.indexers.store import Store
+    from techmatch.store import Store
 
     records = read_corpus(DATA / "corpus.jsonl")
     queries = [json.loads(x)["text"] for x in

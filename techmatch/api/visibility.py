@@ -11,7 +11,7 @@ import threading
 from collections.abc import Sequence
 
 from techmatch.api.security import Principal
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 from techmatch.models.records import Record, record_type
 from techmatch.models.results import Filters, Hit, Ranking
 

@@ -131,7 +131,7 @@ def export_feedback_command(
         home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """Export stored feedback as a BEIR set (qrels, queries, corpus) for `eval`/`train-ranker`."""
     from techmatch.eval.feedback_export import export_feedback
-    from techmatch.indexers.store import Store
+    from techmatch.store import Store
     from techmatch.matcher.engine import STORE_FILE
 
     with cli_errors():

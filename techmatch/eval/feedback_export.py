@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 
 # Staff / outcome label → relevance grade. Labels not listed are skipped (and counted).
 from techmatch.matcher.feedback import FEEDBACK_GRADES  # one mapping for training and export

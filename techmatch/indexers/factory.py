@@ -5,7 +5,7 @@ from __future__ import annotations
 from techmatch.config import Settings
 from techmatch.indexers.base import Index, Progress, SyncReport
 from techmatch.indexers.encoders import Encoder
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from techmatch.indexers.encoders import Encoder
-from techmatch.indexers.sqlite import connect_wal
+from techmatch.store.sqlite import connect_wal
 
 
 def text_key(text: str) -> str:

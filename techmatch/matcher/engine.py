@@ -15,7 +15,7 @@ from techmatch.config import Settings
 from techmatch.errors import IndexMissingError
 from techmatch.indexers.base import Index, SyncReport
 from techmatch.indexers.encoders import Encoder, build_encoder
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.indexers.vector_cache import CachedEncoder
 from techmatch.matcher.retrieve import Retriever

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from techmatch.errors import NotFoundError, ValidationError
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 
 Label = Literal["accepted", "rejected", "contacted", "deal"]
 FEEDBACK_LABELS: tuple[str, ...] = ("accepted", "rejected", "contacted", "deal")

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from techmatch.api.security import hash_key
 from techmatch.config import Settings
 from techmatch.indexers.encoders import Encoder
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.engine import STORE_FILE, Engine
 from techmatch.models.records import Achievement, Expert, Need

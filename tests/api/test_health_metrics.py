@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from techmatch.api.app import create_app
 from techmatch.config import Settings
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 from techmatch.matcher.engine import STORE_FILE, Engine
 from techmatch.models.records import Need
 

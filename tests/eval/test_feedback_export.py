@@ -7,7 +7,7 @@ from pathlib import Path
 
 from techmatch.eval.datasets import expert_qrels, load_dataset
 from techmatch.eval.feedback_export import FEEDBACK_GRADES, export_feedback
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 from techmatch.models.records import Achievement, Expert, Need
 
 

@@ -18,7 +18,7 @@ from techmatch.indexers.base import SCHEMA_VERSION
 from techmatch.indexers.embedded import dense as dense_module
 from techmatch.indexers.embedded.generations import build_lock, kind_dir
 from techmatch.indexers.factory import current_generation, open_index, sync_index
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.models.records import Achievement
 from techmatch.models.results import Filters

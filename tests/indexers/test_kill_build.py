@@ -14,7 +14,7 @@ import pytest
 
 from techmatch.config import Settings
 from techmatch.indexers.factory import open_index, sync_index
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.models.records import Achievement
 
@@ -33,7 +33,7 @@ sys.path.insert(0, {contract!r})
 from contract import FakeEncoder
 from techmatch.config import Settings
 from techmatch.indexers.factory import sync_index
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.models.records import Achievement
 settings = Settings(home={home!r}, threads=1)

@@ -13,7 +13,7 @@ from techmatch.config import Settings
 from techmatch.errors import IndexMissingError
 from techmatch.indexers.base import Candidates, Document, Index, SyncReport, to_document
 from techmatch.indexers.ingest.normalize import normalize
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.engine import STORE_FILE, Engine
 from techmatch.models.records import KINDS, Record

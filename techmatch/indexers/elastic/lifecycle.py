@@ -32,7 +32,7 @@ from techmatch.indexers.elastic.client import (
 from techmatch.indexers.elastic.index import ElasticIndex
 from techmatch.indexers.elastic.mapping import Identity, check_meta
 from techmatch.indexers.encoders import Encoder
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
 
 ENCODE_CHUNK = 256

@@ -43,7 +43,7 @@ from techmatch.indexers.elastic.lifecycle import (
 )
 from techmatch.indexers.elastic.mapping import Identity, index_body
 from techmatch.indexers.encoders import Encoder
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS batch_plan (

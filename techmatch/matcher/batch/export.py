@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 from techmatch.matcher.batch import results
 from techmatch.models.records import Need, Record
 from techmatch.xlsx import Sheet, write_sheets

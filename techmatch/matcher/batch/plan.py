@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from techmatch.indexers.store import Change, Store, content_hash
+from techmatch.store import Change, Store, content_hash
 from techmatch.matcher.batch import results
 from techmatch.matcher.batch.fingerprint import need_fingerprint
 from techmatch.matcher.service import MatchService

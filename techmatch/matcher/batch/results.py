@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 from techmatch.models.results import Ranking
 
 SCHEMA = """

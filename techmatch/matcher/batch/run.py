@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from techmatch.errors import IndexMissingError, ValidationError
-from techmatch.indexers.store import content_hash
+from techmatch.store import content_hash
 from techmatch.matcher.analytics.topics import need_keywords
 from techmatch.matcher.batch import checkpoint, results
 from techmatch.matcher.batch.fingerprint import (

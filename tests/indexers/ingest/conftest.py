@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared"
 

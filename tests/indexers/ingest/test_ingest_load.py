@@ -10,7 +10,7 @@ import pytest
 
 from techmatch.errors import IngestError
 from techmatch.indexers.ingest.load import ingest_files
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 from techmatch.models.records import Achievement, Need
 
 ACHIEVEMENTS_CSV = """成果编号,成果名称,摘要,类型,成熟度,所属行业,城市,备注

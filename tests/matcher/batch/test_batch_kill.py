@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from batch_helpers import OPEN_SAMPLE_NEEDS, sample_engine
 
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 from techmatch.matcher.batch import BatchOptions, checkpoint, results, run_batch
 
 KILL_OPTIONS = BatchOptions(kinds=("achievement",), k=5, chunk=4)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from techmatch.errors import NotFoundError, ValidationError
-from techmatch.indexers.store import Store
+from techmatch.store import Store
 from techmatch.models import Achievement, Need
 
 

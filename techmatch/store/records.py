@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from techmatch.errors import NotFoundError, ValidationError
-from techmatch.indexers.sqlite import connect_wal
+from techmatch.store.sqlite import connect_wal
 from techmatch.models.records import KINDS, Record, record_type
 
 SCHEMA = """

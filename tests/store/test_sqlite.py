@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing as mp
 from pathlib import Path
 
-from techmatch.indexers.sqlite import connect_wal
+from techmatch.store.sqlite import connect_wal
 
 
 def _open_and_write(path: str, n: int) -> str:
