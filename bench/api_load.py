@@ -174,8 +174,8 @@ def run(home: Path, seconds: float, concurrency: int) -> list[Result]:
 def report(results: list[Result], home: Path, seconds: float, concurrency: int,
            out: Path) -> None:
     from techmatch.config import Settings
-    from techmatch.store import Store
     from techmatch.matcher.engine import STORE_FILE
+    from techmatch.store import Store
 
     store = Store(home / STORE_FILE)
     sizes = ", ".join(f"{k} {store.count(k)}" for k in ("need", "achievement", "expert"))

@@ -42,13 +42,13 @@ from techmatch.config import Settings  # noqa: E402
 from techmatch.eval.datasets import CorpusDoc, read_corpus, read_queries  # noqa: E402
 from techmatch.indexers.encoders import build_encoder  # noqa: E402
 from techmatch.indexers.ingest.normalize import normalize  # noqa: E402
-from techmatch.store import Store  # noqa: E402
 from techmatch.indexers.tokenize import Tokenizer  # noqa: E402
 from techmatch.indexers.vector_cache import CachedEncoder  # noqa: E402
 from techmatch.matcher.batch import BatchOptions, run_batch  # noqa: E402
 from techmatch.matcher.engine import STORE_FILE, Engine  # noqa: E402
 from techmatch.matcher.service import MatchService  # noqa: E402
 from techmatch.models.records import Achievement, Need  # noqa: E402
+from techmatch.store import Store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "eval" / "csl-kw-dev"

@@ -19,8 +19,8 @@ from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from techmatch.errors import TechmatchError
-from techmatch.store import Store
 from techmatch.models.records import KINDS
+from techmatch.store import Store
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _BATCH_TIME_COLUMNS = ("finished_at", "ended_at", "finished", "completed_at", "started_at", "at")

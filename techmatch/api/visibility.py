@@ -11,9 +11,9 @@ import threading
 from collections.abc import Sequence
 
 from techmatch.api.security import Principal
-from techmatch.store import Store
 from techmatch.models.records import Record, record_type
 from techmatch.models.results import Filters, Hit, Ranking
+from techmatch.store import Store
 
 HIDDEN_FIELDS: tuple[str, ...] = ("contact",)
 LIST_FILTERS: dict[str, tuple[str, ...]] = {

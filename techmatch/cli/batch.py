@@ -63,11 +63,11 @@ def stats(threshold: Annotated[float | None, typer.Option(
 
     A need is matched when its best stored confidence over `--kinds` reaches the threshold.
     """
-    from techmatch.store import Store
     from techmatch.indexers.tokenize import Tokenizer
     from techmatch.matcher.analytics import coverage_report, write_report
     from techmatch.matcher.analytics.report import markdown
     from techmatch.matcher.engine import STORE_FILE
+    from techmatch.store import Store
 
     with cli_errors():
         settings = settings_for(home)

@@ -131,8 +131,8 @@ def export_feedback_command(
         home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """Export stored feedback as a BEIR set (qrels, queries, corpus) for `eval`/`train-ranker`."""
     from techmatch.eval.feedback_export import export_feedback
-    from techmatch.store import Store
     from techmatch.matcher.engine import STORE_FILE
+    from techmatch.store import Store
 
     with cli_errors():
         settings = settings_for(home)

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from techmatch.store import Store
-
 # Staff / outcome label → relevance grade. Labels not listed are skipped (and counted).
 from techmatch.matcher.feedback import FEEDBACK_GRADES  # one mapping for training and export
 from techmatch.models.records import Achievement, Expert, Record
+from techmatch.store import Store
 
 
 @dataclass

@@ -5,8 +5,8 @@ from __future__ import annotations
 from techmatch.config import Settings
 from techmatch.indexers.base import Index, Progress, SyncReport
 from techmatch.indexers.encoders import Encoder
-from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
+from techmatch.store import Store
 
 
 def open_index(settings: Settings, kind: str, *, encoder: Encoder,

@@ -15,11 +15,11 @@ from techmatch.config import Settings
 from techmatch.errors import IndexMissingError
 from techmatch.indexers.base import Index, SyncReport
 from techmatch.indexers.encoders import Encoder, build_encoder
-from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.indexers.vector_cache import CachedEncoder
 from techmatch.matcher.retrieve import Retriever
 from techmatch.models.records import KINDS, Record
+from techmatch.store import Store
 
 STORE_FILE = "store.sqlite"
 

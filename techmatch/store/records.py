@@ -17,8 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from techmatch.errors import NotFoundError, ValidationError
-from techmatch.store.sqlite import connect_wal
 from techmatch.models.records import KINDS, Record, record_type
+from techmatch.store.sqlite import connect_wal
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (

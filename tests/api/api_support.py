@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 from techmatch.api.security import hash_key
 from techmatch.config import Settings
 from techmatch.indexers.encoders import Encoder
-from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.engine import STORE_FILE, Engine
 from techmatch.models.records import Achievement, Expert, Need
+from techmatch.store import Store
 
 KEYS = {"read": "test-read-key", "write": "test-write-key", "admin": "test-admin-key"}
 API_KEYS = ",".join(f"{role}:{hash_key(key)}" for role, key in KEYS.items())

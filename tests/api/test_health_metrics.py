@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from techmatch.api.app import create_app
 from techmatch.config import Settings
-from techmatch.store import Store
 from techmatch.matcher.engine import STORE_FILE, Engine
 from techmatch.models.records import Need
+from techmatch.store import Store
 
 
 def test_readyz_is_503_until_indexes_are_loaded(engine: Engine) -> None:

@@ -17,10 +17,10 @@ from techmatch.config import Settings
 from techmatch.indexers.base import Index
 from techmatch.indexers.encoders import HashEncoder
 from techmatch.indexers.factory import open_index, sync_index
-from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.models.records import Achievement
 from techmatch.models.results import Filters
+from techmatch.store import Store
 
 
 class FakeEncoder(HashEncoder):

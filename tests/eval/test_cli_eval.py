@@ -82,9 +82,9 @@ def test_ranker_configs_and_halves(tiny_dataset: Path, tmp_path: Path) -> None:
 
 
 def test_export_feedback_writes_beir_qrels(tmp_path: Path) -> None:
-    from techmatch.store import Store
     from techmatch.matcher.feedback import record_feedback
     from techmatch.models import Achievement, Need
+    from techmatch.store import Store
 
     home = tmp_path / "home"
     store = Store(home / "store.sqlite")

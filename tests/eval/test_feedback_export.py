@@ -7,8 +7,8 @@ from pathlib import Path
 
 from techmatch.eval.datasets import expert_qrels, load_dataset
 from techmatch.eval.feedback_export import FEEDBACK_GRADES, export_feedback
-from techmatch.store import Store
 from techmatch.models.records import Achievement, Expert, Need
+from techmatch.store import Store
 
 
 def _feedback(store: Store, rows: list[tuple[str, str, str]]) -> None:

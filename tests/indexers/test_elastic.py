@@ -36,10 +36,10 @@ from techmatch.errors import (  # noqa: E402
 from techmatch.indexers import elastic  # noqa: E402
 from techmatch.indexers.base import Document  # noqa: E402
 from techmatch.indexers.elastic import bulk, queries  # noqa: E402
-from techmatch.store import Store  # noqa: E402
 from techmatch.indexers.tokenize import Tokenizer  # noqa: E402
 from techmatch.models.records import Achievement  # noqa: E402
 from techmatch.models.results import Filters  # noqa: E402
+from techmatch.store import Store  # noqa: E402
 
 KIND = "achievement"
 

@@ -18,10 +18,10 @@ from techmatch.indexers.base import SCHEMA_VERSION
 from techmatch.indexers.embedded import dense as dense_module
 from techmatch.indexers.embedded.generations import build_lock, kind_dir
 from techmatch.indexers.factory import current_generation, open_index, sync_index
-from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.models.records import Achievement
 from techmatch.models.results import Filters
+from techmatch.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contract"))
 from contract import FakeEncoder, contract_records  # noqa: E402

@@ -14,9 +14,9 @@ import pytest
 
 from techmatch.config import Settings
 from techmatch.indexers.factory import open_index, sync_index
-from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.models.records import Achievement
+from techmatch.store import Store
 
 CONTRACT = Path(__file__).resolve().parents[1] / "contract"
 sys.path.insert(0, str(CONTRACT))

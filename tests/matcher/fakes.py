@@ -13,11 +13,11 @@ from techmatch.config import Settings
 from techmatch.errors import IndexMissingError
 from techmatch.indexers.base import Candidates, Document, Index, SyncReport, to_document
 from techmatch.indexers.ingest.normalize import normalize
-from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.engine import STORE_FILE, Engine
 from techmatch.models.records import KINDS, Record
 from techmatch.models.results import Filters
+from techmatch.store import Store
 
 
 class FakeEncoder:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from techmatch.errors import NotFoundError, ValidationError
-from techmatch.store import Store
 from techmatch.models import Achievement, Need
+from techmatch.store import Store
 
 
 @pytest.fixture()

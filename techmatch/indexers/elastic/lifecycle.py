@@ -32,8 +32,8 @@ from techmatch.indexers.elastic.client import (
 from techmatch.indexers.elastic.index import ElasticIndex
 from techmatch.indexers.elastic.mapping import Identity, check_meta
 from techmatch.indexers.encoders import Encoder
-from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
+from techmatch.store import Store
 
 ENCODE_CHUNK = 256
 

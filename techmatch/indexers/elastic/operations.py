@@ -43,8 +43,8 @@ from techmatch.indexers.elastic.lifecycle import (
 )
 from techmatch.indexers.elastic.mapping import Identity, index_body
 from techmatch.indexers.encoders import Encoder
-from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
+from techmatch.store import Store
 
 
 def open_index(settings: Settings, kind: str, *, encoder: Encoder, tokenizer: Tokenizer,

@@ -38,10 +38,10 @@ from techmatch.indexers.embedded.generations import (
 from techmatch.indexers.embedded.lexical import LexicalWriter
 from techmatch.indexers.embedded.rows import Rows
 from techmatch.indexers.encoders import Encoder
-from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.indexers.vector_cache import CachedEncoder
 from techmatch.models.records import Record
+from techmatch.store import Store
 
 BATCH = 256
 

@@ -18,8 +18,8 @@ from techmatch.errors import IngestError, ValidationError
 from techmatch.indexers.ingest.columns import aliases_of, map_header
 from techmatch.indexers.ingest.readers import RawRow, read_source
 from techmatch.indexers.ingest.validate import RowError, from_json, validate_row
-from techmatch.store import Store, UpsertReport
 from techmatch.models.records import Record, record_type
+from techmatch.store import Store, UpsertReport
 
 OnDuplicate = Literal["last", "first", "error"]
 ON_DUPLICATE: tuple[str, ...] = ("last", "first", "error")

@@ -19,11 +19,11 @@ from typing import Any
 
 from techmatch.errors import ValidationError
 from techmatch.indexers.ingest.normalize import normalize
-from techmatch.store import Store
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.analytics.topics import Topic, keyword_counts, rising, top_keywords
 from techmatch.matcher.features import facet_set
 from techmatch.models.records import Achievement, Expert, Need
+from techmatch.store import Store
 
 UNKNOWN = "未知"
 

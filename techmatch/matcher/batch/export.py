@@ -9,9 +9,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from techmatch.store import Store
 from techmatch.matcher.batch import results
 from techmatch.models.records import Need, Record
+from techmatch.store import Store
 from techmatch.xlsx import Sheet, write_sheets
 
 # (field, Chinese header) in column order.

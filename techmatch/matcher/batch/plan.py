@@ -34,11 +34,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from techmatch.store import Change, Store, content_hash
 from techmatch.matcher.batch import results
 from techmatch.matcher.batch.fingerprint import need_fingerprint
 from techmatch.matcher.service import MatchService
 from techmatch.models.records import Achievement, Expert, Need, Record
+from techmatch.store import Change, Store, content_hash
 
 FALLBACK_FRACTION = 0.05
 MIN_FALLBACK = 20

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from techmatch.store import Store
 from techmatch.models.results import Ranking
+from techmatch.store import Store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS batch_runs (

@@ -20,7 +20,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from techmatch.errors import IndexMissingError, ValidationError
-from techmatch.store import content_hash
 from techmatch.matcher.analytics.topics import need_keywords
 from techmatch.matcher.batch import checkpoint, results
 from techmatch.matcher.batch.fingerprint import (
@@ -33,6 +32,7 @@ from techmatch.matcher.batch.plan import is_open, plan_kind
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.service import MatchService
 from techmatch.models.records import Need
+from techmatch.store import content_hash
 
 log = logging.getLogger(__name__)
 

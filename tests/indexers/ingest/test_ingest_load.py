@@ -10,8 +10,8 @@ import pytest
 
 from techmatch.errors import IngestError
 from techmatch.indexers.ingest.load import ingest_files
-from techmatch.store import Store
 from techmatch.models.records import Achievement, Need
+from techmatch.store import Store
 
 ACHIEVEMENTS_CSV = """成果编号,成果名称,摘要,类型,成熟度,所属行业,城市,备注
 A001,高镍三元正极材料制备技术,一种锂电池正极材料的共沉淀制备方法,专利,6,新能源,宁波,

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from batch_helpers import OPEN_SAMPLE_NEEDS, sample_engine
 
-from techmatch.store import Store
 from techmatch.matcher.batch import BatchOptions, checkpoint, results, run_batch
+from techmatch.store import Store
 
 KILL_OPTIONS = BatchOptions(kinds=("achievement",), k=5, chunk=4)
 STALL_AFTER = 3
