@@ -10,6 +10,7 @@
     │   └── IndexMismatchError  built with another encoder / tokenizer / schema
     ├── BackendError            a search backend (Elasticsearch) failed or is unreachable
     ├── LockedError             another process holds a lock (batch run, index build)
+    ├── ConflictError           a write lost a race: the record changed since it was read
     └── InfeasibleError         an assignment's constraints cannot all be met
 """
 
@@ -70,6 +71,15 @@ class BackendError(TechmatchError):
 
 class LockedError(TechmatchError):
     """Another process holds the lock for this operation."""
+
+
+class ConflictError(TechmatchError):
+    """A write names a version (or a pair) that no longer holds; `field` names what clashed."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
 
 
 class InfeasibleError(TechmatchError):

@@ -17,7 +17,16 @@ from fastapi.openapi.utils import get_openapi
 from techmatch.api.errors import Problem, install_error_handlers
 from techmatch.api.limits import RequestLimitMiddleware
 from techmatch.api.metrics import Metrics, MetricsMiddleware
-from techmatch.api.routers import feedback, health, match, plans, records, search, stats
+from techmatch.api.routers import (
+    dockings,
+    feedback,
+    health,
+    match,
+    plans,
+    records,
+    search,
+    stats,
+)
 from techmatch.api.security import KeyRing
 from techmatch.api.state import AppState
 from techmatch.config import Settings, get_settings
@@ -35,6 +44,7 @@ TAGS = [
     {"name": "search", "description": "自由文本检索"},
     {"name": "match", "description": "需求 → 成果/专家；成果 → 需求"},
     {"name": "feedback", "description": "工作人员与对接结果的反馈"},
+    {"name": "dockings", "description": "对接跟踪：从推荐到签约、验收的阶段、负责人、时限与历史"},
     {"name": "health", "description": "存活、就绪与指标"},
     {"name": "plans", "description": "服务团专家分配与技术路演方案"},
     {"name": "stats", "description": "覆盖率、需求缺口与夜间批量匹配结果"},
@@ -67,7 +77,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.tm = state
     app.state.metrics = Metrics(lambda: state.engine if state.phase == "ready" else None)
     install_error_handlers(app)
-    for module in (records, search, match, feedback, health, plans, stats):
+    for module in (records, search, match, feedback, dockings, health, plans, stats):
         app.include_router(module.router)
     # Added innermost first: limits see the body before routing; metrics time everything.
     app.add_middleware(RequestLimitMiddleware, max_body_bytes=settings.max_body_bytes)

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from techmatch.errors import (
     BackendError,
     ConfigError,
+    ConflictError,
     IndexError_,
     InfeasibleError,
     LockedError,
@@ -33,6 +34,7 @@ _MAPPING: tuple[tuple[type[TechmatchError], int, str, str], ...] = (
     (IndexError_, 503, "index-unavailable", "索引不可用 (index unavailable)"),
     (BackendError, 503, "backend-unavailable", "检索后端不可用 (backend unavailable)"),
     (LockedError, 409, "locked", "操作被占用 (locked)"),
+    (ConflictError, 409, "conflict", "数据已被修改 (conflict)"),
     (ConfigError, 500, "config", "服务配置错误 (configuration error)"),
 )
 _HTTP_TITLES = {400: "请求错误 (bad request)", 401: "未认证 (unauthorized)",
@@ -83,6 +85,8 @@ def _techmatch_handler(_: Request, exc: Exception) -> JSONResponse:
         log.error("%s: %s", type(exc).__name__, exc)
     errors: list[FieldError] = []
     if isinstance(exc, ValidationError) and exc.field:
+        errors.append(FieldError(field=exc.field, message=exc.message))
+    if isinstance(exc, ConflictError) and exc.field:
         errors.append(FieldError(field=exc.field, message=exc.message))
     if isinstance(exc, InfeasibleError):
         errors.extend(FieldError(field="constraints", message=d) for d in exc.diagnostics)

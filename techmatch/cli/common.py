@@ -16,6 +16,7 @@ from techmatch.config import Settings, get_settings
 from techmatch.errors import (
     BackendError,
     ConfigError,
+    ConflictError,
     IndexError_,
     InfeasibleError,
     LockedError,
@@ -32,7 +33,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 EXIT_CODES: dict[type[TechmatchError], int] = {
     ValidationError: 2, NotFoundError: 3, IndexError_: 4, ConfigError: 5, LockedError: 6,
-    InfeasibleError: 7, BackendError: 8,
+    InfeasibleError: 7, BackendError: 8, ConflictError: 9,
 }
 
 

@@ -1,28 +1,49 @@
-"""Feedback on proposed pairs (staff and outcome judgements), stored in the store's table.
+"""Feedback on proposed pairs (staff and outcome judgements): a shorthand for docking moves.
 
-Labels: accepted, rejected (with a reason code), contacted, deal. When a pair has several
-judgements the latest one counts. As qrels, grades are `FEEDBACK_GRADES`: deal 2,
-accepted / contacted 1, rejected 0.
+Labels and the docking stage each one moves the pair's docking to (created at `suggested`
+with source `feedback` when the pair has none; intermediate stages are walked one by one):
+
+    accepted → confirmed 企业确认 · contacted → contacted 已联系 · deal → signed 签约 ·
+    rejected + reason → dropped 终止 with that reason
+
+so `feedback N C --label rejected --reason not_relevant` is the same as dropping the docking
+as not relevant (the pair is never suggested again). A label the docking cannot reach by
+the allowed moves (e.g. `accepted` after `rejected`) is refused, naming from, to and the
+allowed moves. Every judgement is also kept in the `feedback` table as it was given.
+
+Grades come from the dockings (`techmatch.matcher.dockings.grades`): the legacy grades
+`FEEDBACK_GRADES` are exactly what the mapped stages give. Judgements stored before dockings
+existed are applied to dockings once, in id order, by `apply_pending_feedback`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel
 
 from techmatch.errors import NotFoundError, ValidationError
+from techmatch.matcher.dockings.effects import sync_need_status
+from techmatch.matcher.dockings.grades import Qrels, docking_qrels
+from techmatch.matcher.dockings.levels import ServiceLevels
+from techmatch.matcher.dockings.moves import check_move, path_to
+from techmatch.matcher.dockings.tracking import Move, new_id, plan_move
+from techmatch.models.dockings import Docking, HistoryEntry
+from techmatch.models.records import Record
 from techmatch.store import Store
+from techmatch.store.dockings import DockingRepo, FeedbackRepo, FeedbackRow, iso
 
 Label = Literal["accepted", "rejected", "contacted", "deal"]
 FEEDBACK_LABELS: tuple[str, ...] = ("accepted", "rejected", "contacted", "deal")
 REJECT_REASONS: tuple[str, ...] = ("not_relevant", "too_early", "already_solved",
-                                   "too_costly", "ip_confidentiality", "other")
+                                   "too_costly", "ip_confidentiality", "unresponsive", "other")
+LABEL_STAGES: dict[str, str] = {"accepted": "confirmed", "contacted": "contacted",
+                                "deal": "signed", "rejected": "dropped"}
+# The grade each label's stage gets (dockings.grades); kept for callers of the old name.
 FEEDBACK_GRADES: dict[str, int] = {"deal": 2, "accepted": 1, "contacted": 1, "rejected": 0}
 CANDIDATE_KINDS: dict[str, tuple[str, ...]] = {"need": ("achievement", "expert"),
                                                "achievement": ("need",)}
-Qrels = dict[str, dict[str, int]]
 
 
 class Feedback(BaseModel):
@@ -36,6 +57,7 @@ class Feedback(BaseModel):
     note: str | None = None
     actor: str | None = None
     at: str
+    docking_id: str | None = None
 
     @property
     def grade(self) -> int:
@@ -61,9 +83,65 @@ def validate_feedback(label: str, reason: str | None) -> None:
 def record_feedback(store: Store, query_id: str, candidate_id: str, *, label: str,
                     reason: str | None = None, note: str | None = None,
                     actor: str | None = None) -> Feedback:
-    """Validate and store one judgement; both ids must be live records of matching kinds."""
+    """Validate, store the judgement and move the pair's docking, in one transaction."""
     validate_feedback(label, reason)
     found = store.get_many([query_id, candidate_id])
+    _check_kinds(found, query_id, candidate_id)
+    at = dt.datetime.now(dt.timezone.utc)
+    repo, feedback = DockingRepo(store), FeedbackRepo(store)
+    with repo.transaction():
+        _apply_pending(store, repo, feedback)
+        need_id, cand = _pair(found[query_id], found[candidate_id])
+        docking = _apply(repo, need_id, cand, label=label, reason=reason, note=note,
+                         actor=actor, at=at, strict=True)
+        fid = feedback.insert(query_id, candidate_id, label=label, reason=reason, note=note,
+                              actor=actor, at=iso(at))
+        feedback.set_applied(fid)
+        sync_need_status(store, need_id)
+    return Feedback(fid=fid, query_id=query_id, candidate_id=candidate_id,
+                    label=label, reason=reason, note=note, actor=actor,  # type: ignore[arg-type]
+                    at=iso(at), docking_id=docking.id)
+
+
+def list_feedback(store: Store, *, query_id: str | None = None,
+                  candidate_id: str | None = None, limit: int | None = None) -> list[Feedback]:
+    """Judgements in recording order, optionally for one query and / or candidate."""
+    rows = FeedbackRepo(store).list(query_id=query_id, candidate_id=candidate_id, limit=limit)
+    return [Feedback.model_validate(r.__dict__) for r in rows]
+
+
+def apply_pending_feedback(store: Store) -> int:
+    """Apply judgements stored before dockings existed (or written by other means) to the
+    dockings, in id order; returns how many were applied. Idempotent."""
+    repo, feedback = DockingRepo(store), FeedbackRepo(store)
+    if not feedback.list(after=feedback.applied(), limit=1):
+        return 0
+    with repo.transaction():
+        applied = _apply_pending(store, repo, feedback)
+    return applied
+
+
+def feedback_qrels(store: Store) -> Qrels:
+    """need id → candidate id → grade of each graded docking (see dockings.grades)."""
+    apply_pending_feedback(store)
+    return docking_qrels(all_dockings(store))
+
+
+def all_dockings(store: Store) -> list[Docking]:
+    return DockingRepo(store).all()
+
+
+def qrels_lines(qrels: Qrels) -> list[str]:
+    """BEIR qrels TSV lines (header first), sorted by query then candidate id."""
+    lines = ["query-id\tcorpus-id\tscore"]
+    for qid in sorted(qrels):
+        lines.extend(f"{qid}\t{cid}\t{g}" for cid, g in sorted(qrels[qid].items()))
+    return lines
+
+
+# -- applying a label to a docking --------------------------------------------------------------
+
+def _check_kinds(found: dict[str, Record], query_id: str, candidate_id: str) -> None:
     if query_id not in found:
         raise NotFoundError(f"no need or achievement with id {query_id!r}")
     if candidate_id not in found:
@@ -74,46 +152,77 @@ def record_feedback(store: Store, query_id: str, candidate_id: str, *, label: st
                               f"{found[candidate_id].kind}; candidates of a "
                               f"{found[query_id].kind} are {', '.join(allowed) or 'none'}",
                               field="candidate_id")
-    at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
-    with store.lock:
-        cur = store.db.execute(
-            "INSERT INTO feedback(query_id, candidate_id, label, reason, note, actor, at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)", (query_id, candidate_id, label, reason, note, actor,
-                                             at))
-    return Feedback(fid=int(cur.lastrowid or 0), query_id=query_id, candidate_id=candidate_id,
-                    label=label, reason=reason, note=note, actor=actor,  # type: ignore[arg-type]
-                    at=at)
 
 
-def list_feedback(store: Store, *, query_id: str | None = None,
-                  candidate_id: str | None = None, limit: int | None = None) -> list[Feedback]:
-    """Judgements in recording order, optionally for one query and / or candidate."""
-    where, args = [], []
-    for column, value in (("query_id", query_id), ("candidate_id", candidate_id)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            args.append(value)
-    sql = ("SELECT fid, query_id, candidate_id, label, reason, note, actor, at FROM feedback"
-           + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY fid")
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    with store.lock:
-        rows = store.db.execute(sql, args).fetchall()
-    keys = ("fid", "query_id", "candidate_id", "label", "reason", "note", "actor", "at")
-    return [Feedback.model_validate(dict(zip(keys, row, strict=True))) for row in rows]
+def _pair(query: Record, candidate: Record) -> tuple[str, Record]:
+    """(need id, the other record): an achievement → need judgement is the need's docking."""
+    if query.kind == "need":
+        return query.id, candidate
+    return candidate.id, query
 
 
-def feedback_qrels(store: Store) -> Qrels:
-    """query id → candidate id → grade of the latest judgement of each pair."""
-    qrels: Qrels = {}
-    for fb in list_feedback(store):
-        qrels.setdefault(fb.query_id, {})[fb.candidate_id] = fb.grade
-    return qrels
+def _apply(repo: DockingRepo, need_id: str, cand: Record, *, label: str, reason: str | None,
+           note: str | None, actor: str | None, at: dt.datetime, strict: bool) -> Docking:
+    """Move (creating if needed) the pair's docking to the label's stage, step by step.
+    `strict` refuses what the table does not allow; legacy rows are applied regardless."""
+    docking = repo.find_pair(need_id, cand.id)
+    if docking is None:
+        docking = _create(repo, need_id, cand, actor=actor, at=at)
+    target = LABEL_STAGES[label]
+    if docking.stage == target:
+        return docking
+    path = path_to(docking.stage, target)
+    if path is None and strict:
+        check_move(docking.stage, target)  # raises, naming from, to and the allowed moves
+    levels = ServiceLevels()
+    text = f"反馈：{label}" + (f"；{note}" if note else "")
+    for step in path or [target]:
+        dropping = step == "dropped"
+        move = Move(to=step, reason=reason if dropping else None, note=text,
+                    reason_note=(note or "反馈未说明") if dropping and reason == "other" else None)
+        updated, entry = plan_move(docking, move, actor=actor, admin=False, levels=levels,
+                                   now=at, require_contract=False, check=path is not None)
+        repo.update(updated, expected_version=docking.version, entry=entry)
+        docking = updated
+    return docking
 
 
-def qrels_lines(qrels: Qrels) -> list[str]:
-    """BEIR qrels TSV lines (header first), sorted by query then candidate id."""
-    lines = ["query-id\tcorpus-id\tscore"]
-    for qid in sorted(qrels):
-        lines.extend(f"{qid}\t{cid}\t{g}" for cid, g in sorted(qrels[qid].items()))
-    return lines
+def _create(repo: DockingRepo, need_id: str, cand: Record, *, actor: str | None,
+            at: dt.datetime) -> Docking:
+    docking = Docking(id=new_id(), need_id=need_id, candidate_id=cand.id,
+                      candidate_kind=cand.kind, source="feedback",  # type: ignore[arg-type]
+                      stage="suggested", peak_stage="suggested", version=1, created_at=at,
+                      created_by=actor, stage_at=at,
+                      due_on=ServiceLevels().due_on("suggested", at))
+    repo.insert(docking, HistoryEntry(docking_id=docking.id, version=1, at=at, actor=actor,
+                                      from_stage=None, to_stage="suggested",
+                                      note="来源：反馈"))
+    return docking
+
+
+def _apply_pending(store: Store, repo: DockingRepo, feedback: FeedbackRepo) -> int:
+    """Inside a transaction: apply every judgement after the last applied id."""
+    rows = feedback.list(after=feedback.applied())
+    if not rows:
+        return 0
+    found = store.get_many({i for r in rows for i in (r.query_id, r.candidate_id)})
+    for row in rows:
+        _apply_row(repo, row, found)
+    feedback.set_applied(rows[-1].fid)
+    return len(rows)
+
+
+def _apply_row(repo: DockingRepo, row: FeedbackRow, found: dict[str, Record]) -> None:
+    query, cand = found.get(row.query_id), found.get(row.candidate_id)
+    label = str(row.label).strip().lower()
+    if query is None or cand is None or label not in LABEL_STAGES \
+            or cand.kind not in CANDIDATE_KINDS.get(query.kind, ()):
+        return  # a judgement on a deleted record or with an unknown label carries no grade
+    reason = row.reason if row.reason in REJECT_REASONS else ("other" if label == "rejected"
+                                                              else None)
+    need_id, other = _pair(query, cand)
+    at = dt.datetime.fromisoformat(row.at) if row.at else dt.datetime.now(dt.timezone.utc)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.timezone.utc)
+    _apply(repo, need_id, other, label=label, reason=reason, note=row.note, actor=row.actor,
+           at=at, strict=False)

@@ -1,0 +1,75 @@
+"""What staff decisions change elsewhere: need status, and pairs never suggested again.
+
+- A docking moved to signed makes its need `matched` (when it was open); completed makes it
+  `closed` unless the docking is kept open (`keep_open`). An admin's reopen out of signed /
+  completed sets the need back to `open` when no other docking of it is signed or completed.
+- A pair dropped as not relevant, or dropped with `never_suggest`, is excluded for that need
+  from match, search by need, batch, roadshow invitations and team assignment
+  (`exclusions`); the consumers list it under `excluded` with its reason when asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from techmatch.errors import ConflictError, NotFoundError
+from techmatch.models.dockings import REASON_LABELS, Docking, Excluded
+from techmatch.models.records import Need
+from techmatch.store import Store
+from techmatch.store.dockings import DockingRepo
+
+Exclusions = dict[str, dict[str, Excluded]]
+
+
+def check_version(current: Docking, version: int) -> None:
+    """ConflictError naming the current stage when `version` is not the docking's."""
+    if version != current.version:
+        raise ConflictError(f"docking {current.id} is at version {current.version}, not "
+                            f"{version}: it is now at stage {current.stage!r}; reload and "
+                            f"retry", field="version")
+
+
+def need_status(dockings: Sequence[Docking], current: str, *, reopened: bool) -> str:
+    """The status a need should have given its dockings (see the module docstring)."""
+    if any(d.stage == "completed" and not d.keep_open for d in dockings):
+        return "closed"
+    if any(d.stage in ("signed", "completed") for d in dockings):
+        return "matched" if current in ("open", "matched") or reopened else current
+    return "open" if reopened and current in ("matched", "closed") else current
+
+
+def sync_need_status(store: Store, need_id: str, *, reopened: bool = False) -> str | None:
+    """Bring the need's status in line with its dockings; returns the new status if changed."""
+    try:
+        need = store.get(need_id, "need")
+    except NotFoundError:  # the need was deleted since: nothing to update
+        return None
+    if not isinstance(need, Need):
+        return None
+    current = str(need.status)
+    wanted = need_status(DockingRepo(store).for_needs([need_id]), current, reopened=reopened)
+    if wanted == current:
+        return None
+    store.upsert([need.model_copy(update={"status": wanted})])
+    return wanted
+
+
+def exclusions(store: Store, need_ids: Sequence[str] | None = None) -> Exclusions:
+    """need id → candidate id → why it is excluded, for the dropped pairs that exclude."""
+    out: Exclusions = {}
+    for d in DockingRepo(store).dropped(need_ids):
+        if d.excludes:
+            out.setdefault(d.need_id, {})[d.candidate_id] = Excluded(
+                candidate_id=d.candidate_id, docking_id=d.id, reason=d.reason,
+                reason_label=REASON_LABELS[d.reason] if d.reason else "",
+                never_suggest=d.never_suggest)
+    return out
+
+
+def excluded_ids(store: Store, need_id: str) -> frozenset[str]:
+    return frozenset(exclusions(store, [need_id]).get(need_id, {}))
+
+
+def exclusion_digest(found: dict[str, Excluded]) -> str:
+    """A short stable text of a need's excluded candidates (for batch fingerprints)."""
+    return ",".join(sorted(found))

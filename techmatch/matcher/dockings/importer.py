@@ -1,0 +1,235 @@
+"""Import existing docking records from a staff spreadsheet (CSV / TSV / XLSX).
+
+One row per docking; headers in Chinese or English (`COLUMNS`); codes or Chinese labels for
+stage, reason, contract type and source. Required: need id, candidate id. A row's stage is
+entered at its stage date (default: its creation date, default: now); the history gets
+two entries for a row beyond `suggested` — created (None → suggested, at the creation
+date) and imported straight into its stage (suggested → stage, at the stage date) — so KPIs
+count each imported docking as having reached every stage up to its own on that date.
+
+Every row is checked first; rows with errors are reported (row number as a spreadsheet shows
+it, field, message) and not written; the good rows are written in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from techmatch.errors import ValidationError
+from techmatch.indexers.ingest.columns import header_key
+from techmatch.indexers.ingest.readers import read_source
+from techmatch.matcher.dockings.effects import sync_need_status
+from techmatch.matcher.dockings.levels import OVERDUE_STAGES, ServiceLevels
+from techmatch.matcher.dockings.tracking import new_id
+from techmatch.models.dockings import (
+    CONTRACT_LABELS,
+    REASON_LABELS,
+    SOURCE_LABELS,
+    STAGE_LABELS,
+    Contract,
+    Docking,
+    HistoryEntry,
+)
+from techmatch.store import Store
+from techmatch.store.dockings import DockingRepo
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "need_id": ("need_id", "需求编号", "需求id", "需求"),
+    "candidate_id": ("candidate_id", "候选编号", "候选id", "成果或专家编号", "成果/专家编号"),
+    "source": ("source", "来源"),
+    "stage": ("stage", "阶段", "对接阶段"),
+    "owner": ("owner", "负责人"),
+    "team": ("team", "服务团", "服务队"),
+    "reason": ("reason", "终止原因"),
+    "reason_note": ("reason_note", "原因说明"),
+    "contract_type": ("contract_type", "合同类型"),
+    "value_wan": ("value_wan", "合同金额", "合同金额（万元）", "合同金额(万元)", "金额（万元）"),
+    "signed_on": ("signed_on", "签约日期"),
+    "rank": ("rank", "推荐名次", "名次"),
+    "confidence": ("confidence", "置信度"),
+    "created_at": ("created_at", "创建日期", "推荐日期"),
+    "stage_at": ("stage_at", "阶段日期", "进入阶段日期"),
+    "note": ("note", "备注"),
+}
+_LOOKUP = {header_key(alias): name for name, aliases in COLUMNS.items() for alias in aliases}
+
+
+class RowProblem(BaseModel):
+    row: int
+    field: str | None = None
+    message: str
+
+
+class ImportReport(BaseModel):
+    """What an import read, wrote and refused (row by row)."""
+
+    file: str
+    read: int = 0
+    imported: int = 0
+    rejected: int = 0
+    ids: list[str] = Field(default_factory=list)
+    errors: list[RowProblem] = Field(default_factory=list)
+
+
+def _code(vocabulary: dict[str, str], field: str) -> Callable[[object], str]:
+    """Accept a code or its Chinese label; unknown values name the valid codes."""
+    by_label = {label: code for code, label in vocabulary.items()}
+
+    def parse(value: object) -> str:
+        text = str(value).strip()
+        if text in vocabulary:
+            return text
+        if text in by_label:
+            return by_label[text]
+        valid = ", ".join(f"{c} ({lbl})" for c, lbl in vocabulary.items())
+        raise ValidationError(f"unknown value {text!r}; valid: {valid}", field=field)
+    return parse
+
+
+def _date(value: object, field: str) -> dt.date:
+    text = str(value).strip()[:10].replace("/", "-").replace(".", "-")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"not a date (YYYY-MM-DD): {value!r}", field=field) from None
+
+
+def _number(value: object, field: str, kind: type) -> float | int:
+    try:
+        return kind(str(value).strip().replace(",", ""))  # type: ignore[no-any-return]
+    except ValueError:
+        raise ValidationError(f"not a number: {value!r}", field=field) from None
+
+
+def _fields(values: dict[str, object]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for header, value in values.items():
+        name = _LOOKUP.get(header_key(header))
+        if name is not None:
+            out[name] = value
+    return out
+
+
+def _at(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(9, 0), tzinfo=dt.timezone.utc)
+
+
+def parse_row(fields: dict[str, object], *, kinds: dict[str, str], now: dt.datetime,
+              actor: str | None, levels: ServiceLevels) -> tuple[Docking, list[HistoryEntry]]:
+    """One spreadsheet row → a docking and its history (raises ValidationError with field)."""
+    for name in ("need_id", "candidate_id"):
+        if not str(fields.get(name, "")).strip():
+            raise ValidationError("required", field=name)
+    need_id, cand_id = str(fields["need_id"]).strip(), str(fields["candidate_id"]).strip()
+    if kinds.get(need_id) != "need":
+        raise ValidationError(f"no need with id {need_id!r}", field="need_id")
+    if kinds.get(cand_id) not in ("achievement", "expert"):
+        raise ValidationError(f"no achievement or expert with id {cand_id!r}",
+                              field="candidate_id")
+    stage = _code(STAGE_LABELS, "stage")(fields.get("stage", "suggested"))
+    source = _code(SOURCE_LABELS, "source")(fields.get("source", "import"))
+    created = _at(_date(fields["created_at"], "created_at")) if "created_at" in fields else now
+    entered = _at(_date(fields["stage_at"], "stage_at")) if "stage_at" in fields else created
+    if entered < created:
+        raise ValidationError("the stage date is before the creation date", field="stage_at")
+    reason = _code(REASON_LABELS, "reason")(fields["reason"]) if "reason" in fields else None
+    if (stage == "dropped") != (reason is not None):
+        raise ValidationError("a reason is given exactly when the stage is dropped (终止)",
+                              field="reason")
+    if reason == "other" and not str(fields.get("reason_note", "")).strip():
+        raise ValidationError("reason 'other' needs a reason note", field="reason_note")
+    contract = _contract(fields, stage)
+    rank = int(_number(fields["rank"], "rank", int)) if "rank" in fields else None
+    conf = float(_number(fields["confidence"], "confidence", float)) \
+        if "confidence" in fields else None
+    if conf is not None and not 0 <= conf <= 1:
+        raise ValidationError("must be between 0 and 1", field="confidence")
+    did = new_id()
+    peak = stage if stage != "dropped" else "suggested"
+    docking = Docking(
+        id=did, need_id=need_id, candidate_id=cand_id,
+        candidate_kind=kinds[cand_id],  # type: ignore[arg-type]
+        source=source, rank=rank, confidence=conf, stage=stage,  # type: ignore[arg-type]
+        peak_stage=peak, reason=reason,  # type: ignore[arg-type]
+        reason_note=_text(fields, "reason_note"), owner=_text(fields, "owner"),
+        team=_text(fields, "team"), contract=contract, version=1 if stage == "suggested" else 2,
+        created_at=created, created_by=actor, stage_at=entered,
+        due_on=levels.due_on(stage, entered) if stage in OVERDUE_STAGES else None)
+    history = [HistoryEntry(docking_id=did, version=1, at=created, actor=actor,
+                            from_stage=None, to_stage="suggested",
+                            note=_text(fields, "note") or "表格导入")]
+    if stage != "suggested":
+        history.append(HistoryEntry(docking_id=did, version=2, at=entered, actor=actor,
+                                    from_stage="suggested", to_stage=stage,  # type: ignore[arg-type]
+                                    note=f"表格导入：记为{STAGE_LABELS[stage]}"))
+    return docking, history
+
+
+def _contract(fields: dict[str, object], stage: str) -> Contract | None:
+    given = [n for n in ("contract_type", "value_wan", "signed_on") if n in fields]
+    if stage not in ("signed", "completed"):
+        if given:
+            raise ValidationError("contract columns are only filled for signed or completed "
+                                  "dockings", field=given[0])
+        return None
+    missing = [n for n in ("contract_type", "value_wan", "signed_on") if n not in fields]
+    if missing:
+        raise ValidationError("a signed docking needs contract type, value (万元) and date",
+                              field=missing[0])
+    value = float(_number(fields["value_wan"], "value_wan", float))
+    if value < 0:
+        raise ValidationError("must be >= 0", field="value_wan")
+    return Contract(contract_type=_code(CONTRACT_LABELS, "contract_type")(  # type: ignore[arg-type]
+        fields["contract_type"]), value_wan=value,
+        signed_on=_date(fields["signed_on"], "signed_on"))
+
+
+def _text(fields: dict[str, object], name: str) -> str | None:
+    value = str(fields.get(name, "")).strip()
+    return value or None
+
+
+def import_dockings(store: Store, path: Path, *, actor: str | None = None,
+                    levels: ServiceLevels | None = None, sheet: str | None = None,
+                    now: dt.datetime | None = None) -> ImportReport:
+    """Check every row, then write the good ones in one transaction (see module doc)."""
+    source = read_source(Path(path), sheet=sheet)
+    report = ImportReport(file=Path(path).name, read=len(source.rows))
+    rows = [(raw.row, _fields(raw.values), raw.error) for raw in source.rows]
+    ids = {str(f.get(n, "")).strip() for _, f, _ in rows for n in ("need_id", "candidate_id")}
+    kinds = {rid: rec.kind for rid, rec in store.get_many(ids - {""}).items()}
+    at = now or dt.datetime.now(dt.timezone.utc)
+    repo = DockingRepo(store)
+    good: list[tuple[Docking, list[HistoryEntry]]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for number, fields, error in rows:
+        try:
+            if error:
+                raise ValidationError(error)
+            docking, history = parse_row(fields, kinds=kinds, now=at, actor=actor,
+                                         levels=levels or ServiceLevels())
+            pair = (docking.need_id, docking.candidate_id)
+            if pair in seen:
+                raise ValidationError(f"the same need and candidate as row {seen[pair]}",
+                                      field="candidate_id")
+            if repo.find_pair(*pair) is not None:
+                raise ValidationError("this need and candidate already have a docking",
+                                      field="candidate_id")
+            seen[pair] = number
+            good.append((docking, history))
+        except ValidationError as exc:
+            report.errors.append(RowProblem(row=number, field=exc.field, message=exc.message))
+    with repo.transaction():
+        for docking, history in good:
+            repo.insert(docking, history[0])
+            for entry in history[1:]:
+                repo.append(entry)
+        for need_id in sorted({d.need_id for d, _ in good}):
+            sync_need_status(store, need_id)
+    report.imported, report.rejected = len(good), len(report.errors)
+    report.ids = [d.id for d, _ in good]
+    return report

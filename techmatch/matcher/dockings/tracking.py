@@ -1,0 +1,275 @@
+"""Create, move, reassign, read and list dockings: the functions the API, CLI and console call.
+
+Every change writes the docking row (version + 1) and one history row in one transaction;
+a move that names a stale version fails with ConflictError naming the current stage.
+After the transaction the need's status follows the dockings (`effects.sync_need_status`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from techmatch.errors import NotFoundError, ValidationError
+from techmatch.matcher.dockings import effects
+from techmatch.matcher.dockings.levels import OVERDUE_STAGES, ServiceLevels
+from techmatch.matcher.dockings.moves import allowed_moves, check_move, check_stage, is_reopen
+from techmatch.models.dockings import (
+    CONTRACT_LABELS,
+    REASON_LABELS,
+    REASONS,
+    SOURCE_LABELS,
+    SOURCES,
+    STAGE_LABELS,
+    STAGE_RANK,
+    Contract,
+    Docking,
+    DockingView,
+    HistoryEntry,
+    HistoryView,
+)
+from techmatch.store import Store
+from techmatch.store.dockings import DockingQuery, DockingRepo
+
+CANDIDATE_KINDS: tuple[str, ...] = ("achievement", "expert")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class NewDocking:
+    """What creating a docking needs; rank / confidence as the suggestion showed them."""
+
+    need_id: str
+    candidate_id: str
+    source: str = "manual"
+    rank: int | None = None
+    confidence: float | None = None
+    owner: str | None = None
+    team: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Move:
+    """One requested move; `version` is the version the caller read (None: do not check)."""
+
+    to: str
+    version: int | None = None
+    reason: str | None = None
+    reason_note: str | None = None
+    never_suggest: bool = False
+    contract: Contract | None = None
+    note: str | None = None
+    keep_open: bool | None = None
+
+
+@dataclass(frozen=True)
+class Assign:
+    """A change of owner / team / keep-open without a move (still versioned and logged)."""
+
+    version: int | None = None
+    owner: str | None = None
+    team: str | None = None
+    keep_open: bool | None = None
+    note: str | None = None
+
+
+def new_id() -> str:
+    return f"DK{uuid.uuid4().hex[:12].upper()}"
+
+
+def create_docking(store: Store, spec: NewDocking, *, actor: str | None = None,
+                   levels: ServiceLevels | None = None, now: dt.datetime | None = None
+                   ) -> Docking:
+    """A docking at stage `suggested` for a live need and achievement / expert."""
+    kind = _check_pair(store, spec.need_id, spec.candidate_id)
+    if spec.source not in SOURCES:
+        raise ValidationError(f"unknown source {spec.source!r}; valid: {', '.join(SOURCES)}",
+                              field="source")
+    if spec.confidence is not None and not 0.0 <= spec.confidence <= 1.0:
+        raise ValidationError("must be between 0 and 1", field="confidence")
+    if spec.rank is not None and spec.rank < 1:
+        raise ValidationError("must be >= 1", field="rank")
+    at = now or utcnow()
+    docking = Docking(id=new_id(), need_id=spec.need_id, candidate_id=spec.candidate_id,
+                      candidate_kind=kind, source=spec.source,  # type: ignore[arg-type]
+                      rank=spec.rank, confidence=spec.confidence, stage="suggested",
+                      peak_stage="suggested", owner=spec.owner, team=spec.team, version=1,
+                      created_at=at, created_by=actor, stage_at=at,
+                      due_on=(levels or ServiceLevels()).due_on("suggested", at))
+    entry = HistoryEntry(docking_id=docking.id, version=1, at=at, actor=actor,
+                         from_stage=None, to_stage="suggested",
+                         note=spec.note or f"来源：{SOURCE_LABELS[spec.source]}")
+    repo = DockingRepo(store)
+    with repo.transaction():
+        repo.insert(docking, entry)
+    return docking
+
+
+def move_docking(store: Store, docking_id: str, move: Move, *, actor: str | None = None,
+                 admin: bool = False, levels: ServiceLevels | None = None,
+                 now: dt.datetime | None = None) -> Docking:
+    """Apply one move from the allowed-moves table (reopen for admins), then its effects."""
+    repo = DockingRepo(store)
+    with repo.transaction():
+        current = repo.get(docking_id)
+        if move.version is not None:
+            effects.check_version(current, move.version)
+        updated, entry = plan_move(current, move, actor=actor, admin=admin,
+                                   levels=levels or ServiceLevels(), now=now or utcnow())
+        repo.update(updated, expected_version=current.version, entry=entry)
+        # Same transaction: a need is never left `open` beside a signed docking.
+        effects.sync_need_status(store, updated.need_id,
+                                 reopened=is_reopen(current.stage, updated.stage))
+    return updated
+
+
+def plan_move(current: Docking, move: Move, *, actor: str | None, admin: bool,
+              levels: ServiceLevels, now: dt.datetime,
+              require_contract: bool = True, check: bool = True) -> tuple[Docking, HistoryEntry]:
+    """The docking after `move` and its history entry (pure; validates the move)."""
+    if check:
+        check_move(current.stage, move.to, admin=admin)
+    else:
+        check_stage(move.to)
+    _check_details(move, require_contract=require_contract)
+    reopen = is_reopen(current.stage, move.to)
+    peak = current.peak_stage
+    if move.to in STAGE_RANK and STAGE_RANK[move.to] > STAGE_RANK[peak]:
+        peak = move.to
+    dropping = move.to == "dropped"
+    contract = move.contract if move.to == "signed" else current.contract
+    if STAGE_RANK.get(move.to, 0) < STAGE_RANK["signed"]:
+        contract = None  # reopened before signing: the contract no longer holds
+    updated = current.model_copy(update={
+        "stage": move.to, "peak_stage": peak, "version": current.version + 1,
+        "reason": move.reason if dropping else None,
+        "reason_note": move.reason_note if dropping else None,
+        "never_suggest": move.never_suggest if dropping else False,
+        "contract": contract, "stage_at": now,
+        "keep_open": current.keep_open if move.keep_open is None else move.keep_open,
+        "due_on": levels.due_on(move.to, now) if move.to in OVERDUE_STAGES else None})
+    note = move.note
+    if reopen:
+        note = "重新打开" + (f"：{note}" if note else "")
+    entry = HistoryEntry(docking_id=current.id, version=updated.version, at=now, actor=actor,
+                         from_stage=current.stage, to_stage=move.to, note=note)  # type: ignore[arg-type]
+    return updated, entry
+
+
+def assign_docking(store: Store, docking_id: str, change: Assign, *,
+                   actor: str | None = None, now: dt.datetime | None = None) -> Docking:
+    """Change owner / team / keep-open; logged as a history row from and to the same stage."""
+    repo = DockingRepo(store)
+    at = now or utcnow()
+    with repo.transaction():
+        current = repo.get(docking_id)
+        if change.version is not None:
+            effects.check_version(current, change.version)
+        fields = {k: v for k, v in (("owner", change.owner), ("team", change.team),
+                                    ("keep_open", change.keep_open)) if v is not None}
+        if not fields:
+            raise ValidationError("give owner, team or keep_open", field="owner")
+        updated = current.model_copy(update={**fields, "version": current.version + 1})
+        said = "，".join(f"{k}={v}" for k, v in fields.items())
+        entry = HistoryEntry(docking_id=current.id, version=updated.version, at=at, actor=actor,
+                             from_stage=current.stage, to_stage=current.stage,
+                             note=f"变更：{said}" + (f"；{change.note}" if change.note else ""))
+        repo.update(updated, expected_version=current.version, entry=entry)
+    return updated
+
+
+def get_docking(store: Store, docking_id: str) -> Docking:
+    return DockingRepo(store).get(docking_id)
+
+
+def docking_history(store: Store, docking_id: str) -> list[HistoryView]:
+    repo = DockingRepo(store)
+    repo.get(docking_id)  # 404 for an unknown id
+    return [HistoryView(**h.model_dump(), to_label=STAGE_LABELS[h.to_stage],
+                        from_label=STAGE_LABELS[h.from_stage] if h.from_stage else None)
+            for h in repo.history(docking_id)]
+
+
+@dataclass(frozen=True)
+class DockingFilters:
+    """List filters; `overdue` = open or signed dockings whose due date is before `today`."""
+
+    need_id: str | None = None
+    candidate_id: str | None = None
+    stages: tuple[str, ...] = ()
+    owner: str | None = None
+    team: str | None = None
+    source: str | None = None
+    overdue: bool = False
+
+
+def list_dockings(store: Store, filters: DockingFilters, *, offset: int = 0, limit: int = 50,
+                  hidden_needs: frozenset[str] = frozenset(), today: dt.date | None = None,
+                  admin: bool = False) -> tuple[list[DockingView], int]:
+    """One page of dockings (newest first) as views, and the total under `filters`."""
+    for stage in filters.stages:
+        check_stage(stage, field="stage")
+    day = today or utcnow().date()
+    query = DockingQuery(need_id=filters.need_id, candidate_id=filters.candidate_id,
+                         stages=filters.stages, owner=filters.owner, team=filters.team,
+                         source=filters.source, due_before=day if filters.overdue else None,
+                         open_stages=OVERDUE_STAGES, hidden_needs=hidden_needs)
+    rows, total = DockingRepo(store).list(query, offset=offset, limit=limit)
+    return [view(d, today=day, admin=admin) for d in rows], total
+
+
+def is_overdue(docking: Docking, today: dt.date) -> bool:
+    return docking.stage in OVERDUE_STAGES and docking.due_on is not None \
+        and docking.due_on < today
+
+
+def view(docking: Docking, *, today: dt.date | None = None, admin: bool = False) -> DockingView:
+    """`docking` with labels, overdue flag and allowed moves."""
+    day = today or utcnow().date()
+    return DockingView(
+        **docking.model_dump(), stage_label=STAGE_LABELS[docking.stage],
+        reason_label=REASON_LABELS[docking.reason] if docking.reason else None,
+        source_label=SOURCE_LABELS[docking.source],
+        contract_label=(CONTRACT_LABELS[docking.contract.contract_type]
+                        if docking.contract else None),
+        overdue=is_overdue(docking, day),
+        allowed_moves=list(allowed_moves(docking.stage, admin=admin)))
+
+
+def _check_details(move: Move, *, require_contract: bool) -> None:
+    if move.to == "dropped":
+        if move.reason not in REASONS:
+            raise ValidationError(f"dropping needs a reason; valid: {', '.join(REASONS)}",
+                                  field="reason")
+        if move.reason == "other" and not (move.reason_note or "").strip():
+            raise ValidationError("reason 'other' needs a free-text reason_note",
+                                  field="reason_note")
+    elif move.reason is not None or move.never_suggest:
+        raise ValidationError("a reason (and never_suggest) is only given when dropping",
+                              field="reason")
+    if move.to == "signed":
+        if move.contract is None and require_contract:
+            raise ValidationError("signing needs the contract: contract_type, value_wan "
+                                  "(万元) and signed_on", field="contract")
+    elif move.contract is not None:
+        raise ValidationError("a contract is only given when moving to signed",
+                              field="contract")
+
+
+def _check_pair(store: Store, need_id: str, candidate_id: str) -> str:
+    found = store.get_many([need_id, candidate_id])
+    need = found.get(need_id)
+    if need is None or need.kind != "need":
+        raise NotFoundError(f"no need with id {need_id!r}")
+    cand = found.get(candidate_id)
+    if cand is None:
+        raise NotFoundError(f"no achievement or expert with id {candidate_id!r}")
+    if cand.kind not in CANDIDATE_KINDS:
+        raise ValidationError(f"a docking pairs a need with an achievement or expert, "
+                              f"not a {cand.kind}", field="candidate_id")
+    return cand.kind
