@@ -33,6 +33,9 @@ class Settings(BaseSettings):
 
     home: Path = Path("./techmatch-data")
     backend: Literal["embedded", "elasticsearch"] = "embedded"
+    store_url: str | None = Field(
+        default=None, description="postgresql://… for a store shared by several API nodes "
+        "(default: the SQLite file <home>/store.sqlite)")
     encoder: str = "e5-small"
     cache_dir: Path | None = Field(default=None, description="vector cache (default <home>/cache)")
     encode_batch: int = Field(default=32, ge=1, le=4096)
@@ -54,8 +57,19 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     max_body_bytes: int = Field(default=5_000_000, ge=1024)
     confidence_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
+    console_session_minutes: int = Field(default=480, ge=1, le=10_080,
+                                         description="staff console login lifetime")
     explain_dense_sentences: bool = Field(
         default=False, description="best sentence pair by e5 vectors (slow) instead of tokens")
+    index_lag_max_seconds: float = Field(
+        default=30.0, ge=0.0, description="/readyz is 503 while the oldest store change the "
+                                          "index has not applied is older than this")
+    write_wait_seconds: float = Field(
+        default=30.0, ge=0.0, le=600.0, description="longest a ?wait=true write waits for the "
+                                                    "index before answering 202 with the lag")
+    follow_interval_seconds: float = Field(
+        default=1.0, gt=0.0, le=60.0, description="how often the serving process checks the "
+                                                   "store for changes its indexes lack")
 
     @field_validator("home", mode="before")
     @classmethod

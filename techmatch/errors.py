@@ -3,14 +3,17 @@
     TechmatchError
     ├── ConfigError             bad or inconsistent settings
     ├── ValidationError         a record, row or request field is invalid (names the field)
-    │   └── IngestError         a whole file cannot be read (names the file)
+    │   ├── IngestError         a whole file cannot be read (names the file)
+    │   └── RowsRejectedError   every row of an input was rejected (lists the rows)
     ├── NotFoundError           a record / run / generation does not exist
     ├── IndexError_             index missing, corrupt or incompatible
     │   ├── IndexMissingError   no generation has been built yet
     │   └── IndexMismatchError  built with another encoder / tokenizer / schema
     ├── BackendError            a search backend (Elasticsearch) failed or is unreachable
+    │   └── StoreUnavailableError   the store's database server cannot be reached (retry)
     ├── LockedError             another process holds a lock (batch run, index build)
     ├── ConflictError           a write lost a race: the record changed since it was read
+    ├── AddressInUseError       the server's host:port is already bound by another process
     └── InfeasibleError         an assignment's constraints cannot all be met
 """
 
@@ -49,6 +52,15 @@ class IngestError(ValidationError):
     """A whole input file cannot be read (unknown format, undecodable, no usable header)."""
 
 
+class RowsRejectedError(ValidationError):
+    """Every row of an input was rejected; `rows` holds (row, field, message) per problem."""
+
+    def __init__(self, message: str, *, source: str | None = None,
+                 rows: list[tuple[int, str | None, str]] | None = None) -> None:
+        super().__init__(message, source=source)
+        self.rows = rows or []
+
+
 class NotFoundError(TechmatchError):
     """The requested record, run or generation does not exist."""
 
@@ -69,6 +81,12 @@ class BackendError(TechmatchError):
     """A search backend failed or cannot be reached."""
 
 
+class StoreUnavailableError(BackendError):
+    """The store's database (PostgreSQL) cannot be reached; retrying later may succeed."""
+
+    retry_after = 2
+
+
 class LockedError(TechmatchError):
     """Another process holds the lock for this operation."""
 
@@ -80,6 +98,10 @@ class ConflictError(TechmatchError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class AddressInUseError(TechmatchError):
+    """`techmatch serve` cannot bind its address: another process listens there."""
 
 
 class InfeasibleError(TechmatchError):

@@ -19,11 +19,13 @@ from techmatch.errors import (
     InfeasibleError,
     LockedError,
     NotFoundError,
+    RowsRejectedError,
     TechmatchError,
     ValidationError,
 )
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+MAX_ROW_ERRORS = 100  # rows listed in one problem body (an upload may reject thousands)
 log = logging.getLogger("techmatch.api")
 
 # (error class, HTTP status, problem slug, title); the first matching class wins.
@@ -86,6 +88,9 @@ def _techmatch_handler(_: Request, exc: Exception) -> JSONResponse:
     errors: list[FieldError] = []
     if isinstance(exc, ValidationError) and exc.field:
         errors.append(FieldError(field=exc.field, message=exc.message))
+    if isinstance(exc, RowsRejectedError):
+        errors.extend(FieldError(field=f"row {row}" + (f".{name}" if name else ""), message=text)
+                      for row, name, text in exc.rows[:MAX_ROW_ERRORS])
     if isinstance(exc, ConflictError) and exc.field:
         errors.append(FieldError(field=exc.field, message=exc.message))
     if isinstance(exc, InfeasibleError):

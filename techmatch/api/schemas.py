@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from techmatch.api.limits import MAX_BATCH, MAX_FILTER_VALUES, MAX_K, MAX_QUERY_CHARS
 from techmatch.models.records import Achievement, Expert, Need
@@ -43,16 +43,27 @@ class NeedCreate(Need):
     model_config = ConfigDict(json_schema_extra={"examples": [NEED_EXAMPLE]})
 
 
+def _no_bool(value: object) -> object:
+    """Numbers are numbers: pydantic's lax mode would read `true` as 1."""
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true/false")
+    return value
+
+
 class AchievementCreate(Achievement):
     """新增或更新的成果（论文、专利、技术、软件）。"""
 
     model_config = ConfigDict(json_schema_extra={"examples": [ACHIEVEMENT_EXAMPLE]})
+
+    _strict_maturity = field_validator("maturity", mode="before")(_no_bool)
 
 
 class ExpertCreate(Expert):
     """新增或更新的专家。"""
 
     model_config = ConfigDict(json_schema_extra={"examples": [EXPERT_EXAMPLE]})
+
+    _strict_capacity = field_validator("capacity", mode="before")(_no_bool)
 
 
 class NeedPublic(Need):
@@ -74,6 +85,10 @@ class IndexState(BaseModel):
     scheduled: bool = Field(description="是否已安排后台索引同步")
     applied_seq: int | None = Field(default=None, description="索引已应用到的序号（已知时）")
     generation: str | None = Field(default=None, description="同步后的索引代号（wait=true 时）")
+    waited: bool = Field(default=False, description="是否按 wait=true 等待了索引")
+    caught_up: bool | None = Field(default=None, description="wait=true 时：等待期内索引是否已"
+                                   "应用本次写入；false 时响应为 202 并给出 lag")
+    lag: IndexLag | None = Field(default=None, description="wait=true 超时时索引的落后程度")
 
 
 class WriteResult(BaseModel):
@@ -135,7 +150,8 @@ class FiltersIn(BaseModel):
 
 QueryText = Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS,
                                  description="查询文本（中文或英文）")]
-TopK = Annotated[int, Field(ge=1, le=MAX_K, description="返回条数，最多 100")]
+# strict: a JSON `true` is not 1 (nor "10" or 10.0 a count) in a request body.
+TopK = Annotated[int, Field(ge=1, le=MAX_K, strict=True, description="返回条数，最多 100")]
 
 
 class SearchRequest(BaseModel):
@@ -230,13 +246,26 @@ class FeedbackPublic(BaseModel):
     at: str
 
 
-class Readiness(BaseModel):
-    """就绪状态：引擎与索引加载完成后为 ready。"""
+class IndexLag(BaseModel):
+    """某类索引落后于存储的程度。"""
 
-    status: Literal["ready", "loading", "error"]
+    records: int = Field(description="索引尚未应用的记录数（按 id 去重）")
+    seconds: float = Field(description="最早一条未应用变更距今的秒数")
+    store_seq: int = Field(description="存储中该类记录的最新变更序号")
+    applied_seq: int = Field(description="索引已应用到的变更序号")
+
+
+class Readiness(BaseModel):
+    """就绪状态：引擎与索引加载完成、且各索引落后存储不超过上限时为 ready。"""
+
+    status: Literal["ready", "loading", "lagging", "error"]
     detail: str = ""
     generations: dict[str, str | None] = Field(default_factory=dict)
     documents: dict[str, int] = Field(default_factory=dict)
+    lag: dict[str, IndexLag] = Field(default_factory=dict,
+                                     description="各类索引落后存储的记录数与秒数")
+    lag_max_seconds: float | None = Field(default=None,
+                                          description="就绪所允许的最大落后秒数")
 
 
 class Health(BaseModel):

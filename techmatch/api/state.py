@@ -43,12 +43,14 @@ class AppState:
 
                 self.service = MatchService(self.engine)
             self.visibility = Visibility(self.engine.store)
-            self.syncer = IndexSyncer(self.engine)
             for kind in KINDS:
                 try:
                     self.engine.index(kind)
                 except IndexMissingError:
                     continue
+            # The follower brings every index up to the store at start and keeps it there.
+            self.syncer = IndexSyncer(self.engine, KINDS,
+                                      interval=self.settings.follow_interval_seconds)
             self.phase = "ready"
         except TechmatchError as exc:
             log.error("start-up failed: %s", exc)
@@ -77,8 +79,17 @@ class AppState:
             generations[kind], documents[kind] = str(idx.generation), idx.count()
         if missing:
             return (False, f"no index for {', '.join(missing)} although the store has records; "
-                    f"run `techmatch index`", generations, documents)
+                    f"it is being built (or run `techmatch index`)", generations, documents)
         return True, "", generations, documents
+
+    def lag(self) -> tuple[dict[str, dict[str, float | int]], list[str]]:
+        """Index lag per kind, and the kinds over the `index_lag_max_seconds` bound."""
+        if self.syncer is None:
+            return {}, []
+        bound = self.settings.index_lag_max_seconds
+        lags = {kind: self.syncer.lag(kind) for kind in KINDS}
+        over = [k for k, lag in lags.items() if lag.records and lag.seconds > bound]
+        return {k: lag.as_dict() for k, lag in lags.items()}, over
 
     def close(self) -> None:
         if self.syncer is not None:

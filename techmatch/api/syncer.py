@@ -1,9 +1,13 @@
-"""Index follow-up after API writes: one background thread runs `engine.sync((kind,))`.
+"""Index follower of the serving process: one background thread keeps every index at the
+store's change sequence.
 
-Why in the background: a write commits to the store (the truth) at once, while encoding new
-text costs ~40 ms per record on one core; staff should not wait for that, and many small
-writes coalesce into one sync per kind. Callers that need read-your-write pass `wait=true`
-and block (bounded) until the index has applied their store sequence.
+Why a follower and not only "sync after a write": the store is the truth and other processes
+(a CLI ingest, another worker, a server killed before its sync finished) add changes this
+process never saw. So the thread checks the store's last sequence per kind every
+`follow_interval_seconds` (and at once when a write schedules its kind) and syncs any kind
+whose index is behind. Encoding costs ~40 ms per record on one core, so writes return at once
+and many small writes coalesce into one sync. `lag(kind)` says how far behind an index is
+(records, seconds) for /readyz and for `?wait=true` writes that time out.
 """
 
 from __future__ import annotations
@@ -11,48 +15,85 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
-from techmatch.errors import LockedError, TechmatchError
-from techmatch.indexers.base import SyncReport
+from techmatch.errors import IndexMissingError, LockedError, TechmatchError
+from techmatch.indexers.base import Index, SyncReport
+from techmatch.store import Store
+from techmatch.store.changelog import ChangeLog
 
 log = logging.getLogger("techmatch.api.sync")
-RETRY_SECONDS = 1.0
+LOCKED_RETRY_SECONDS = 1.0
+ERROR_RETRY_SECONDS = 30.0
 
 
 class Syncable(Protocol):
+    store: Store
+
     def sync(self, kinds: tuple[str, ...] = ...) -> list[SyncReport]: ...
+
+    def index(self, kind: str) -> Index: ...
+
+
+@dataclass(frozen=True)
+class Lag:
+    """How far the index of one kind is behind the store."""
+
+    records: int
+    seconds: float
+    store_seq: int
+    applied_seq: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"records": self.records, "seconds": round(self.seconds, 1),
+                "store_seq": self.store_seq, "applied_seq": self.applied_seq}
 
 
 class IndexSyncer:
-    """Coalesces sync requests per kind and runs them one at a time off the request path."""
+    """Follows the store's change log per kind, one sync at a time, off the request path."""
 
-    def __init__(self, engine: Syncable) -> None:
+    def __init__(self, engine: Syncable, kinds: Iterable[str], *,
+                 interval: float = 1.0) -> None:
         self._engine = engine
+        self._changes = ChangeLog(engine.store)
+        self._kinds = tuple(kinds)
+        self._interval = interval
         self._cond = threading.Condition()
         self._pending: set[str] = set()
-        self._applied: dict[str, int] = {}
+        self._applied: dict[str, int] = {k: self._index_seq(k) for k in self._kinds}
         self._generation: dict[str, str] = {}
+        self._retry_at: dict[str, float] = {}
         self.last_error: str | None = None
         self._closed = False
-        self._thread = threading.Thread(target=self._run, name="techmatch-index-sync",
+        self._thread = threading.Thread(target=self._run, name="techmatch-index-follow",
                                         daemon=True)
         self._thread.start()
 
+    # -- used by routes and /readyz ---------------------------------------------------------
     def schedule(self, kind: str) -> None:
         with self._cond:
             self._pending.add(kind)
+            self._retry_at.pop(kind, None)
             self._cond.notify_all()
 
     def applied(self, kind: str) -> tuple[int | None, str | None]:
         with self._cond:
             return self._applied.get(kind), self._generation.get(kind)
 
+    def lag(self, kind: str) -> Lag:
+        """Records (distinct ids) the index of `kind` lacks and the age of the oldest change."""
+        with self._cond:
+            applied = self._applied.get(kind, 0)
+        pending = self._changes.pending(kind, applied)
+        return Lag(pending.records, pending.seconds(), max(pending.last_seq, applied), applied)
+
     def wait(self, kind: str, seq: int, timeout: float) -> bool:
         """Block until the index of `kind` has applied store sequence `seq` (or timeout)."""
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self._applied.get(kind, -1) < seq:
+            while self._applied.get(kind, 0) < seq:
                 left = deadline - time.monotonic()
                 if left <= 0 or self._closed:
                     return False
@@ -65,16 +106,41 @@ class IndexSyncer:
             self._cond.notify_all()
         self._thread.join(timeout)
 
+    # -- the follower thread ----------------------------------------------------------------
+    def _index_seq(self, kind: str) -> int:
+        try:
+            return self._engine.index(kind).applied_seq
+        except IndexMissingError:
+            return 0
+        except TechmatchError as exc:  # unreadable index: the first sync reports it
+            log.warning("index of %s not readable at start: %s", kind, exc)
+            return 0
+
     def _run(self) -> None:
         while True:
+            behind = self._behind()
             with self._cond:
-                while not self._pending and not self._closed:
-                    self._cond.wait()
                 if self._closed:
                     return
-                kind = min(self._pending)
-                self._pending.discard(kind)
-            self._sync_one(kind)
+                due = self._pending | behind
+                self._pending.clear()
+                now = time.monotonic()
+                due = {k for k in due if self._retry_at.get(k, 0.0) <= now}
+                if not due:
+                    self._cond.wait(self._interval)
+                    continue
+            for kind in sorted(due):
+                self._sync_one(kind)
+
+    def _behind(self) -> set[str]:
+        """Kinds whose store sequence is past what their index applied (store read, cheap)."""
+        with self._cond:
+            applied = dict(self._applied)
+        try:
+            return {k for k in self._kinds if self._changes.last_seq(k) > applied.get(k, 0)}
+        except Exception as exc:  # noqa: BLE001 - a closed store at shutdown must not kill us
+            log.warning("cannot read the store's change sequence: %s", exc)
+            return set()
 
     def _sync_one(self, kind: str) -> None:
         try:
@@ -82,21 +148,25 @@ class IndexSyncer:
         except LockedError as exc:
             # Another process (worker, CLI) is building this index: try again shortly.
             log.info("index sync of %s deferred: %s", kind, exc)
-            time.sleep(RETRY_SECONDS)
-            self.schedule(kind)
+            self._retry(kind, LOCKED_RETRY_SECONDS, None)
             return
-        except Exception as exc:  # noqa: BLE001 - keep the worker alive; the error is reported
-            if not isinstance(exc, TechmatchError):
-                log.exception("index sync of %s failed", kind)
-            else:
+        except Exception as exc:  # noqa: BLE001 - keep the follower alive; the error is reported
+            if isinstance(exc, TechmatchError):
                 log.error("index sync of %s failed: %s", kind, exc)
-            with self._cond:
-                self.last_error = f"{kind}: {exc}"
-                self._cond.notify_all()
+            else:
+                log.exception("index sync of %s failed", kind)
+            self._retry(kind, ERROR_RETRY_SECONDS, f"{kind}: {exc}")
             return
         with self._cond:
             for report in reports:
                 self._applied[report.kind] = report.applied_seq
                 self._generation[report.kind] = report.generation
             self.last_error = None
+            self._cond.notify_all()
+
+    def _retry(self, kind: str, seconds: float, error: str | None) -> None:
+        with self._cond:
+            self._retry_at[kind] = time.monotonic() + seconds
+            if error is not None:
+                self.last_error = error
             self._cond.notify_all()

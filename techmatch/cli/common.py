@@ -14,6 +14,7 @@ import typer
 
 from techmatch.config import Settings, get_settings
 from techmatch.errors import (
+    AddressInUseError,
     BackendError,
     ConfigError,
     ConflictError,
@@ -33,7 +34,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 EXIT_CODES: dict[type[TechmatchError], int] = {
     ValidationError: 2, NotFoundError: 3, IndexError_: 4, ConfigError: 5, LockedError: 6,
-    InfeasibleError: 7, BackendError: 8, ConflictError: 9,
+    InfeasibleError: 7, BackendError: 8, ConflictError: 9, AddressInUseError: 10,
 }
 
 

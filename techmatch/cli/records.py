@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
 
 from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, progress, settings_for
+from techmatch.errors import LockedError, RowsRejectedError
 from techmatch.matcher.engine import Engine
 from techmatch.models.records import KINDS
 from techmatch.models.results import Filters, Ranking
 
+LOCK_POLL_SECONDS = 0.5
 KindOpt = Annotated[str, typer.Option("--kind", help="need | achievement | expert")]
 
 
@@ -21,21 +24,60 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="JSONL / CSV / XLSX 
                                    typer.Option(help="Which copy of a repeated id wins.")
                                    ] = "last",
            no_index: Annotated[bool, typer.Option("--no-index",
-                                                  help="Load the store only.")] = False) -> None:
-    """Load records from files into the store (bad rows go to a reject file), then index."""
+                                                  help="Load the store only.")] = False,
+           force_kind: Annotated[bool, typer.Option(
+               "--force-kind", help="Load even when the columns look like another kind's.")
+           ] = False,
+           lock_timeout: Annotated[float, typer.Option(
+               "--lock-timeout", min=0.0,
+               help="Seconds to wait for another process's index build before leaving the "
+                    "sync to the serving process / the next `techmatch index`.")] = 60.0,
+           ) -> None:
+    """Load records from files into the store (bad rows go to a reject file), then index.
+
+    Exit 2 when a file cannot be read, is empty, looks like another kind, or every row is
+    rejected. The load summary is printed even when indexing has to wait for another process.
+    """
     from techmatch.indexers.ingest.load import ingest_files
 
     with cli_errors():
         engine = Engine.open(settings_for(home))
         report = ingest_files(paths, kind, engine.store, reject_dir=engine.settings.home /
-                              "rejects", on_duplicate=on_duplicate)
+                              "rejects", on_duplicate=on_duplicate, force_kind=force_kind)
         out = report.as_dict()
-        if not no_index:
-            out["index"] = [r.__dict__ for r in _sync(engine, (kind,), full=False)]
+        if not json_out:
+            typer.echo("\n".join(report.summary_lines()))
+        if not no_index and not report.all_rejected:
+            out["index"] = _sync_after_ingest(engine, kind, lock_timeout, echo=not json_out)
         if json_out:
             print_json(out)
-        else:
-            typer.echo("\n".join(report.summary_lines()))
+        if report.all_rejected:
+            raise RowsRejectedError(f"every row was rejected ({report.rejected} of "
+                                    f"{report.read}); nothing was stored")
+
+
+def _sync_after_ingest(engine: Engine, kind: str, timeout: float, *,
+                       echo: bool) -> dict[str, object]:
+    """Index the ingested kind, waiting up to `timeout` s for another builder's lock."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            reports = _sync(engine, (kind,), full=False)
+        except LockedError as exc:
+            if time.monotonic() < deadline:
+                time.sleep(min(LOCK_POLL_SECONDS, max(deadline - time.monotonic(), 0.01)))
+                continue
+            note = (f"index not updated: {exc} (waited {timeout:g} s); the rows are stored "
+                    f"and a running `techmatch serve` indexes them within seconds, otherwise "
+                    f"run `techmatch index --kind {kind}`")
+            if echo:
+                typer.echo(note, err=True)
+            return {"status": "deferred", "reason": str(exc), "waited_seconds": timeout}
+        report = reports[0]
+        if echo:
+            typer.echo(f"index {kind}: +{report.upserted} -{report.deleted} → "
+                       f"{report.generation} (seq {report.applied_seq})")
+        return {"status": "indexed", **report.__dict__}
 
 
 def index(home: HomeOpt = None, kind: Annotated[str | None, typer.Option(

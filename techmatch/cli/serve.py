@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 from typing import Annotated
 
 import typer
 
 from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json
-from techmatch.errors import ConfigError
+from techmatch.errors import AddressInUseError, ConfigError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 APP_FACTORY = "techmatch.api.app:create_app"
@@ -46,10 +48,27 @@ def serve(host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0
                                   "`techmatch api-key`), pass --dev-key, or set "
                                   "TECHMATCH_ALLOW_ANONYMOUS=1 for local development")
             _require_loopback(host, "TECHMATCH_ALLOW_ANONYMOUS")
+        check_address(host, port)
         typer.echo(f"serving {settings.home} on http://{host}:{port} ({workers} worker(s))",
                    err=True)
         uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
                     log_level="info")
+
+
+def check_address(host: str, port: int) -> None:
+    """Bind and release host:port as uvicorn will (SO_REUSEADDR), so a taken port is a clear
+    error with its own exit code instead of uvicorn's generic start-up failure (3)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise AddressInUseError(
+                    f"{host}:{port} is already in use by another process; pick another port "
+                    f"(`techmatch serve --port N`, or `make run PORT=N`)") from None
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 def _require_loopback(host: str, what: str) -> None:

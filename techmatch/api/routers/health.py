@@ -1,4 +1,4 @@
-"""Health: /healthz (process up), /readyz (engine and indexes loaded), /metrics (Prometheus)."""
+"""Health: /healthz (process up), /readyz (indexes loaded and within the lag bound), /metrics."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from techmatch.api.deps import get_state
 from techmatch.api.schemas import Health, Readiness
+from techmatch.models.records import KINDS
 
 router = APIRouter(tags=["health"])
 
@@ -20,16 +21,34 @@ def healthz() -> Health:
 
 
 @router.get("/readyz", response_model=Readiness, summary="就绪检查",
-            description="引擎与索引加载完成后返回 200，否则 503 并说明原因；"
-                        "同时报告各类索引的代号。",
+            description="引擎与索引加载完成、且每类索引落后存储的时间不超过 "
+                        "TECHMATCH_INDEX_LAG_MAX_SECONDS 时返回 200，否则 503 并说明原因；"
+                        "同时报告各类索引的代号、文档数与落后程度（记录数、秒数）。",
             responses={503: {"model": Readiness, "description": "尚未就绪"}})
 def readyz(request: Request) -> JSONResponse:
     state = get_state(request)
     ready, detail, generations, documents = state.readiness()
-    status: Literal["ready", "loading", "error"] = (
-        "ready" if ready else "loading" if state.phase == "loading" else "error")
-    body = Readiness(status=status, detail=detail, generations=generations, documents=documents)
-    return JSONResponse(body.model_dump(mode="json"), status_code=200 if ready else 503)
+    lag, over = state.lag() if state.phase == "ready" else ({}, [])
+    status: Literal["ready", "loading", "lagging", "error"] = "ready"
+    if state.phase == "loading":
+        status = "loading"
+    elif not ready and state.phase == "ready" and any(lag.get(k, {}).get("records")
+                                                        for k in KINDS):
+        status = "lagging"  # a missing index the follower is building
+    elif not ready:
+        status = "error"
+    elif over:
+        status, detail = "lagging", _lag_detail(over, lag, state.settings.index_lag_max_seconds)
+    body = Readiness(status=status, detail=detail, generations=generations, documents=documents,
+                     lag=lag,  # type: ignore[arg-type]
+                     lag_max_seconds=state.settings.index_lag_max_seconds)
+    return JSONResponse(body.model_dump(mode="json"),
+                        status_code=200 if status == "ready" else 503)
+
+
+def _lag_detail(over: list[str], lag: dict[str, dict[str, float | int]], bound: float) -> str:
+    parts = [f"{k} {lag[k]['records']} records / {lag[k]['seconds']} s" for k in over]
+    return f"indexes behind the store by more than {bound:g} s: " + ", ".join(parts)
 
 
 @router.get("/metrics", summary="Prometheus 指标", response_class=Response,

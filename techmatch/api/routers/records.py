@@ -9,14 +9,23 @@ background (`IndexSyncer`), or before the response when the caller passes `wait=
 
 import re
 import tempfile
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path as FsPath
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Path, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field, create_model
 
-from techmatch.api.deps import EngineDep, PageDep, Reader, SyncerDep, VisibilityDep, Writer
+from techmatch.api.deps import (
+    EngineDep,
+    PageDep,
+    Reader,
+    SyncerDep,
+    VisibilityDep,
+    Writer,
+    get_state,
+)
 from techmatch.api.errors import problem_responses
 from techmatch.api.limits import MAX_BATCH
 from techmatch.api.schemas import (
@@ -26,6 +35,7 @@ from techmatch.api.schemas import (
     DeleteResult,
     ExpertCreate,
     ExpertPublic,
+    IndexLag,
     IndexState,
     NeedCreate,
     NeedPublic,
@@ -34,11 +44,10 @@ from techmatch.api.schemas import (
 )
 from techmatch.api.syncer import IndexSyncer
 from techmatch.api.visibility import LIST_FILTERS
-from techmatch.errors import NotFoundError, ValidationError
+from techmatch.errors import NotFoundError, RowsRejectedError, ValidationError
 from techmatch.indexers.ingest.load import ingest_files
 from techmatch.matcher.engine import Engine
 
-WAIT_SECONDS = 60.0
 ID_PATTERN = r"^[\w.\-:/]+$"
 _SAFE_NAME = re.compile(r"[^\w.\-]+")
 
@@ -46,7 +55,9 @@ router = APIRouter(prefix="/v1", responses=problem_responses(401, 403, 404, 413,
 
 RecordIdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=ID_PATTERN,
                                    description="记录 id")]
-WaitQuery = Annotated[bool, Query(description="等待索引同步完成后再返回（最多 60 秒）")]
+WaitQuery = Annotated[bool, Query(description="等待索引同步完成后再返回；最多等待 "
+                                             "TECHMATCH_WRITE_WAIT_SECONDS（默认 30 秒），"
+                                             "超时则返回 202 并给出索引落后程度")]
 FacetQuery = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 
@@ -76,16 +87,38 @@ class UploadReport(BaseModel):
     index: IndexState
 
 
+class WriteWait:
+    """`?wait=true` of a write, with the stated limit and the response whose status it sets."""
+
+    def __init__(self, request: Request, response: Response, wait: WaitQuery = False) -> None:
+        self.wait = wait
+        self.limit = get_state(request).settings.write_wait_seconds
+        self.response = response
+
+
+WaitDep = Annotated[WriteWait, Depends()]
+
+
 def index_state(syncer: IndexSyncer, kind: str, seq: int, changed: bool,
-                wait: bool) -> IndexState:
-    """Schedule the index follow-up of `kind` and, with `wait`, block until it applied `seq`."""
+                wait: WriteWait) -> IndexState:
+    """Schedule the index follow-up of `kind`; with `wait`, block up to the limit until it
+    applied `seq`. A wait that runs out answers 202 (stored, not yet searchable) with the
+    index lag, never a silent 200."""
+    caught_up: bool | None = None
     if changed:
         syncer.schedule(kind)
-        if wait:
-            syncer.wait(kind, seq, WAIT_SECONDS)
+        if wait.wait:
+            caught_up = syncer.wait(kind, seq, wait.limit)
+    elif wait.wait:
+        caught_up = True
     applied, generation = syncer.applied(kind)
+    lag = None
+    if caught_up is False:
+        wait.response.status_code = 202
+        lag = IndexLag(**syncer.lag(kind).as_dict())  # type: ignore[arg-type]
     return IndexState(store_seq=seq, scheduled=changed, applied_seq=applied,
-                      generation=generation if wait else None)
+                      generation=generation if wait.wait else None, waited=wait.wait,
+                      caught_up=caught_up, lag=lag)
 
 
 def _visible_record(engine: Engine, visibility, principal, kind: str, rid: str):  # noqa: ANN001,ANN202
@@ -127,14 +160,14 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
     @router.post(f"/{plural}", tags=tags, summary=f"新增或更新一条{label}",
                  description=f"按 id 写入一条{label}；内容未变时不产生新版本。需要 write 权限。")
     def upsert_one(principal: Writer, record: create, engine: EngineDep,  # type: ignore[valid-type]
-                   syncer: SyncerDep, wait: WaitQuery = False) -> WriteResult:
+                   syncer: SyncerDep, wait: WaitDep) -> WriteResult:
         return _upsert_single(engine, syncer, kind, record, wait)
 
     @router.put(f"/{plural}/{{rid:path}}", tags=tags, summary=f"按 id 更新一条{label}",
                 description="路径中的 id 必须与请求体中的 id 相同。需要 write 权限。")
     def put_one(principal: Writer, rid: RecordIdPath, record: create,  # type: ignore[valid-type]
                 engine: EngineDep, syncer: SyncerDep,
-                wait: WaitQuery = False) -> WriteResult:
+                wait: WaitDep) -> WriteResult:
         if record.id != rid:  # type: ignore[attr-defined]
             raise ValidationError(f"id in the body ({record.id!r}) differs from the path "  # type: ignore[attr-defined]
                                   f"({rid!r})", field="body.id")
@@ -144,7 +177,7 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
                  description="一次最多 1000 条，在一个事务中写入；"
                              "任何一条无效则全部不写并指出字段。")
     def upsert_batch(principal: Writer, body: batch, engine: EngineDep,  # type: ignore[valid-type]
-                     syncer: SyncerDep, wait: WaitQuery = False) -> BatchResult:
+                     syncer: SyncerDep, wait: WaitDep) -> BatchResult:
         report = engine.store.upsert(body.records)  # type: ignore[attr-defined]
         seq = engine.store.last_seq(kind)
         changed = bool(report.inserted or report.updated)
@@ -162,7 +195,7 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
     @router.delete(f"/{plural}/{{rid:path}}", tags=tags, summary=f"删除一条{label}",
                    responses=problem_responses(404))
     def delete_one(principal: Writer, rid: RecordIdPath, engine: EngineDep,
-                   syncer: SyncerDep, wait: WaitQuery = False) -> DeleteResult:
+                   syncer: SyncerDep, wait: WaitDep) -> DeleteResult:
         engine.store.get(rid, kind)  # 404 when missing or of another kind
         engine.store.delete(rid)
         seq = engine.store.last_seq(kind)
@@ -182,17 +215,21 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
 
     @router.post(f"/{plural}/upload", tags=tags, summary=f"上传{label}文件（CSV / XLSX / JSONL）",
                  description="合格行在一个事务中写入；不合格行逐行报告（行号、字段、原因）。"
-                             "文件编码可为 UTF-8 或 GB18030。需要 write 权限。")
+                             "文件编码可为 UTF-8 或 GB18030。文件无法读取、为空、看起来是"
+                             "另一类记录，或所有行都被拒绝时返回 422。需要 write 权限。")
     def upload(principal: Writer, file: Annotated[UploadFile, File(description="数据文件")],
-               engine: EngineDep, syncer: SyncerDep,
+               engine: EngineDep, syncer: SyncerDep, wait: WaitDep,
                on_duplicate: Annotated[Literal["last", "first", "error"], Query(
                    description="文件中重复 id 的处理方式")] = "last",
-               wait: WaitQuery = False) -> UploadReport:
-        return _ingest_upload(engine, syncer, kind, file, on_duplicate, wait)
+               force_kind: Annotated[bool, Query(
+                   description="列名看起来属于另一类记录时仍按本类写入")] = False,
+               ) -> UploadReport:
+        return _ingest_upload(engine, syncer, kind, file, UploadOptions(on_duplicate,
+                                                                        force_kind), wait)
 
 
 def _upsert_single(engine: Engine, syncer: IndexSyncer, kind: str, record: BaseModel,
-                   wait: bool) -> WriteResult:
+                   wait: WriteWait) -> WriteResult:
     report = engine.store.upsert([record])  # type: ignore[list-item]
     status = "inserted" if report.inserted else "updated" if report.updated else "unchanged"
     seq = engine.store.last_seq(kind)
@@ -200,15 +237,28 @@ def _upsert_single(engine: Engine, syncer: IndexSyncer, kind: str, record: BaseM
                        index=index_state(syncer, kind, seq, status != "unchanged", wait))
 
 
+@dataclass(frozen=True)
+class UploadOptions:
+    on_duplicate: str
+    force_kind: bool
+
+
 def _ingest_upload(engine: Engine, syncer: IndexSyncer, kind: str, file: UploadFile,
-                   on_duplicate: str, wait: bool) -> UploadReport:
+                   options: UploadOptions, wait: WriteWait) -> UploadReport:
     name = _SAFE_NAME.sub("_", FsPath(file.filename or "upload").name) or "upload"
     with tempfile.TemporaryDirectory(prefix="techmatch-upload-") as tmp:
         path = FsPath(tmp) / name
         with path.open("wb") as out:
             while chunk := file.file.read(1 << 20):
                 out.write(chunk)
-        report = ingest_files([path], kind, engine.store, on_duplicate=on_duplicate)  # type: ignore[arg-type]
+        # The file is called by its own name in every message: never the server's temp path.
+        report = ingest_files([path], kind, engine.store, names=[name],
+                              on_duplicate=options.on_duplicate,  # type: ignore[arg-type]
+                              force_kind=options.force_kind)
+    if report.all_rejected:
+        raise RowsRejectedError(f"every row was rejected ({report.rejected} of {report.read}); "
+                                f"nothing was stored", source=name,
+                                rows=[(e.row, e.field, e.message) for e in report.errors])
     loaded = report.loaded
     changed = bool(loaded.inserted or loaded.updated)
     seq = engine.store.last_seq(kind)
@@ -219,7 +269,7 @@ def _ingest_upload(engine: Engine, syncer: IndexSyncer, kind: str, file: UploadF
         inserted=loaded.inserted, updated=loaded.updated, unchanged=loaded.unchanged,
         errors=[RowProblem(row=e.row, field=e.field, message=e.message) for e in report.errors],
         duplicates=[d.as_dict() for d in report.duplicates],
-        warnings=[w.replace(str(path), name) for w in report.warnings],
+        warnings=report.warnings,
         index=index_state(syncer, kind, seq, changed, wait))
 
 

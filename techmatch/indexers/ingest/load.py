@@ -2,20 +2,26 @@
 
 Every file is read and validated before anything is written, so a file that cannot be read
 at all (IngestError) leaves the store untouched; good rows of a partly bad file are upserted
-in ONE transaction and bad rows go to `<reject_dir>/<file-stem>.rejects.jsonl`.
+in ONE transaction and bad rows go to `<reject_dir>/<file-stem>.rejects.jsonl` (raw values
+clipped to their first KBs and length). A file whose columns belong to another kind is
+refused unless `force_kind`; a need's confidential flag on a row of another kind rejects the
+row (never dropped silently).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from techmatch.errors import IngestError, ValidationError
+from techmatch.indexers.ingest.clip import clip_raw
 from techmatch.indexers.ingest.columns import aliases_of, map_header
+from techmatch.indexers.ingest.industries import map_industries
+from techmatch.indexers.ingest.kind_check import confidential_keys, is_set, refuse_other_kind
 from techmatch.indexers.ingest.readers import RawRow, read_source
 from techmatch.indexers.ingest.validate import RowError, from_json, validate_row
 from techmatch.models.records import Record, record_type
@@ -83,6 +89,11 @@ class IngestReport:
     def warnings(self) -> list[str]:
         return [f"{f.file}: {w}" for f in self.files for w in f.warnings]
 
+    @property
+    def all_rejected(self) -> bool:
+        """Rows were read and every one was rejected (nothing stored)."""
+        return self.read > 0 and self.rejected >= self.read
+
     def as_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "on_duplicate": self.on_duplicate, "read": self.read,
                 "loaded": self.loaded.as_dict(), "rejected": self.rejected,
@@ -127,17 +138,22 @@ class _Parsed:
 
 def ingest_files(paths: Iterable[str | Path], kind: str, store: Store, *,
                  reject_dir: Path | None = None, on_duplicate: OnDuplicate = "last",
-                 sheet: str | None = None) -> IngestReport:
+                 sheet: str | None = None, force_kind: bool = False,
+                 names: Sequence[str] | None = None) -> IngestReport:
     """Load files of one kind into the store; see the module docstring for the guarantees.
 
     `on_duplicate`: which occurrence of an id repeated in the input is kept ("last" | "first"),
     or "error" to refuse the whole input. `sheet` picks an XLSX sheet (default: the first).
+    `names`: how each file is called in reports and errors (default: its path).
     """
     record_type(kind)
     if on_duplicate not in ON_DUPLICATE:
         raise ValidationError(f"unknown duplicate rule {on_duplicate!r}; valid: "
                               f"{', '.join(ON_DUPLICATE)}", field="on_duplicate")
-    parsed = [_parse_file(Path(p), str(p), kind, sheet) for p in paths]
+    files = [Path(p) for p in paths]
+    labels = list(names) if names is not None else [str(p) for p in files]
+    parsed = [_parse_file(path, label, kind, sheet, force_kind)
+              for path, label in zip(files, labels, strict=True)]
     by_file = {p.report.file: p for p in parsed}
     kept, duplicates = resolve_duplicates([g for p in parsed for g in p.good], on_duplicate)
     kept = _drop_kind_conflicts(kept, kind, store, by_file)
@@ -176,10 +192,15 @@ def resolve_duplicates(rows: list[_Good], rule: str) -> tuple[list[_Good], list[
 
 
 # -- one file ----------------------------------------------------------------------------------
-def _parse_file(path: Path, name: str, kind: str, sheet: str | None) -> _Parsed:
-    source = read_source(path, sheet=sheet)
+def _parse_file(path: Path, name: str, kind: str, sheet: str | None,
+                force_kind: bool) -> _Parsed:
+    source = read_source(path, sheet=sheet, name=name)
     parsed = _Parsed(FileReport(name, source.format, source.encoding, len(source.rows),
                                 warnings=list(source.warnings)))
+    keys = source.header if source.header is not None else _json_keys(source.rows)
+    if not force_kind:
+        refuse_other_kind(keys, kind, name)
+    secret = confidential_keys(keys, kind)
     columns = None
     if source.header is not None:
         columns = map_header(source.header, kind)
@@ -190,15 +211,40 @@ def _parse_file(path: Path, name: str, kind: str, sheet: str | None) -> _Parsed:
         if raw.error is not None:
             parsed.reject(raw.row, [RowError(name, raw.row, None, raw.error)], raw.text)
             continue
+        flagged = [k for k in secret if is_set(raw.values.get(k))]
+        if flagged:
+            parsed.reject(raw.row, [_confidential_error(name, raw.row, flagged[0], kind)],
+                          raw.values)
+            continue
         fields = columns.apply(raw.values) if columns else _json_fields(raw, kind, unknown)
         result = validate_row(fields, kind, file=name, row=raw.row)
         if isinstance(result, list):
             parsed.reject(raw.row, result, raw.values)
         else:
+            result, notes = map_industries(result, file=name, row=raw.row)
+            parsed.report.warnings += [str(n) for n in notes]  # unmapped industries, by row
             parsed.good.append(_Good(result, name, raw.row))
     if unknown:
         parsed.report.warnings.append("unknown keys ignored: " + ", ".join(unknown))
     return parsed
+
+
+def _json_keys(rows: list[RawRow]) -> list[str]:
+    """Keys of the JSON rows (and of BEIR `metadata` objects), in first-seen order."""
+    keys: dict[str, None] = {}
+    for raw in rows:
+        keys.update(dict.fromkeys(raw.values))
+        metadata = raw.values.get("metadata")
+        if isinstance(metadata, dict):
+            keys.update(dict.fromkeys(str(k) for k in metadata))
+    keys.pop("kind", None)
+    return list(keys)
+
+
+def _confidential_error(file: str, row: int, key: str, kind: str) -> RowError:
+    return RowError(file, row, key, f"the row is marked confidential, but {kind} records have "
+                                    f"no confidential flag: it is not loaded, so it cannot "
+                                    f"become readable by read keys (load it as a need)")
 
 
 def _json_fields(raw: RawRow, kind: str, unknown: dict[str, None]) -> dict[str, object]:
@@ -253,7 +299,8 @@ def _write_rejects(item: _Parsed, reject_dir: Path, used: set[str]) -> Path | No
     with tmp.open("w", encoding="utf-8") as out:
         for row in sorted(item.bad):
             errors, raw = item.bad[row]
-            line = {**errors[0].as_dict(), "errors": [e.as_dict() for e in errors], "raw": raw}
+            line = {**errors[0].as_dict(), "errors": [e.as_dict() for e in errors],
+                    "raw": clip_raw(raw)}
             out.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
     os.replace(tmp, target)
     return target

@@ -2,21 +2,27 @@
 
 Row numbers: CSV and XLSX count spreadsheet rows (the header row included, as a spreadsheet
 program shows them); JSONL counts lines; a `.json` array counts its elements from 1.
-Text files are decoded as UTF-8 (BOM or not), then GB18030 (which covers GBK and GB2312),
-then whatever `charset_normalizer` is confident about.
+Text files are decoded as UTF-8 (BOM or not), then GB18030 (which covers GBK and GB2312);
+when a few lines hold bad bytes, line by line (`encoding.py`) so only the rows on those lines
+are rejected; then whatever `charset_normalizer` is confident about. A file without data rows
+is an error in every format. `name` is how the file is called in messages (an upload's own
+file name, never a server path).
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
 from techmatch.errors import IngestError
+from techmatch.indexers.ingest.clip import clip
+from techmatch.indexers.ingest.csvrows import split_records
+from techmatch.indexers.ingest.encoding import Decoded, decode, decode_lines
+
+__all__ = ["FORMATS", "RawRow", "Source", "decode", "read_source", "sniff_delimiter"]
 
 FORMATS: dict[str, str] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
                            ".csv": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
@@ -49,56 +55,29 @@ class Source:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_source(path: Path, *, sheet: str | None = None) -> Source:
+def read_source(path: Path, *, sheet: str | None = None, name: str | None = None) -> Source:
     """Read a file into raw rows; a file that cannot be read at all raises IngestError."""
     path = Path(path)
+    label = name or str(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise IngestError(f"unknown file extension {path.suffix or '(none)'!r}; supported: "
-                          f"{', '.join(sorted(FORMATS))}", source=str(path))
+                          f"{', '.join(sorted(FORMATS))}", source=label)
     if not path.is_file():
-        raise IngestError("no such file", source=str(path))
+        raise IngestError("no such file", source=label)
     if fmt == "xlsx":
-        return _read_xlsx(path, sheet)
-    text, encoding = decode(path.read_bytes(), str(path))
-    if fmt == "csv":
-        return _read_csv(path, text, encoding)
-    if fmt == "json":
-        return _read_json(path, text, encoding)
-    return _read_jsonl(path, text, encoding)
-
-
-# -- encodings ---------------------------------------------------------------------------------
-def decode(data: bytes, source: str) -> tuple[str, str]:
-    """Decode bytes → (text, encoding name); undecodable bytes raise IngestError with the offset."""
-    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    try:
-        return data[bom:].decode("utf-8"), "utf-8-sig" if bom else "utf-8"
-    except UnicodeDecodeError as utf8_error:
-        offset, reason = utf8_error.start + bom, utf8_error.reason
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        pass
-    guess = _guess(data)
-    if guess is not None:
-        return guess
-    raise IngestError(f"cannot decode the file: invalid UTF-8 at byte offset {offset} "
-                      f"({reason}), not GB18030 either, and no other text encoding fits",
-                      source=source)
-
-
-def _guess(data: bytes) -> tuple[str, str] | None:
-    """charset_normalizer's best guess, kept only when it decodes to clean text."""
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None or best.encoding is None or best.percent_chaos > 10.0:
-        return None
-    text = str(best)
-    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
-        return None
-    return text, str(best.encoding)
+        source = _read_xlsx(path, sheet, label)
+    else:
+        decoded = decode_lines(path.read_bytes(), label)
+        if fmt == "csv":
+            source = _read_csv(path, decoded, label)
+        elif fmt == "json":
+            source = _read_json(path, decoded, label)
+        else:
+            source = _read_jsonl(path, decoded, label)
+    if not source.rows:
+        raise IngestError("the file has no data rows (it is empty)", source=label)
+    return source
 
 
 # -- CSV ---------------------------------------------------------------------------------------
@@ -117,37 +96,51 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(path: Path, text: str, encoding: str) -> Source:
+def _read_csv(path: Path, decoded: Decoded, label: str) -> Source:
+    text = decoded.text
     delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        table: list[tuple[int, list[object]]] = [
-            (number, list(cells)) for number, cells in enumerate(reader, start=1)]
-    except csv.Error as exc:
-        raise IngestError(f"malformed CSV near row {reader.line_num}: {exc}",
-                          source=str(path)) from None
-    return _tabular(path, "csv", encoding, table)
+    table: list[_Line] = []
+    for record in split_records(text, delimiter):
+        lines = range(record.first_line, record.last_line + 1)
+        bad = next((decoded.bad[n] for n in lines if n in decoded.bad), None)
+        if bad is not None:
+            table.append(_Line(record.row, None, f"cannot decode the row: {bad}",
+                               clip(text.splitlines()[record.first_line - 1])))
+        else:
+            table.append(_Line(record.row, record.cells, record.error, record.text))
+    return _tabular(path, "csv", decoded.encoding, table, label, ragged=True)
 
 
 # -- XLSX --------------------------------------------------------------------------------------
-def _read_xlsx(path: Path, sheet: str | None) -> Source:
+def _read_xlsx(path: Path, sheet: str | None, label: str) -> Source:
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        raise IngestError(f"not a readable XLSX workbook: {exc}", source=str(path)) from None
+    except Exception as exc:  # noqa: BLE001 - any parser failure on user bytes is a bad file
+        raise IngestError(f"not a readable XLSX workbook ({_reason(exc)})", source=label) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise IngestError(f"no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)}",
-                              source=str(path))
+                              source=label)
         worksheet = book[sheet] if sheet is not None else book.worksheets[0]
-        table = [(number, [_cell(value) for value in values])
+        table = [_Line(number, [_cell(value) for value in values])
                  for number, values in enumerate(worksheet.iter_rows(values_only=True), 1)]
+    except IngestError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged sheet part inside a valid zip
+        raise IngestError(f"not a readable XLSX workbook ({_reason(exc)})", source=label) from None
     finally:
         book.close()
-    return _tabular(path, "xlsx", None, table)
+    return _tabular(path, "xlsx", None, table, label, ragged=False)
+
+
+def _reason(exc: Exception) -> str:
+    """A short reason without file-system paths (the message may name the server's file)."""
+    text = str(exc)
+    if "/" in text or "\\" in text:
+        text = ""
+    return clip(f"{type(exc).__name__}: {text}" if text else type(exc).__name__, 160)
 
 
 def _cell(value: object) -> object:
@@ -164,27 +157,61 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _tabular(path: Path, fmt: str, encoding: str | None,
-             table: list[tuple[int, list[object]]]) -> Source:
-    """Header = first non-empty row; later rows become dicts; all-empty rows are skipped."""
-    start = next((i for i, (_, cells) in enumerate(table)
-                  if not all(_blank(c) for c in cells)), None)
+@dataclass(frozen=True)
+class _Line:
+    """One table row before the header is applied: cells, or why the row could not be read."""
+
+    row: int
+    cells: list[object] | None
+    error: str | None = None
+    text: str | None = None
+
+
+def _tabular(path: Path, fmt: str, encoding: str | None, table: list[_Line], label: str, *,
+             ragged: bool) -> Source:
+    """Header = first non-empty row; later rows become dicts; all-empty rows are skipped.
+
+    `ragged`: a row with fewer fields than the header's named columns, or more non-empty
+    fields than the header has, is rejected (text formats; a sheet has no such rows).
+    """
+    start = next((i for i, line in enumerate(table)
+                  if line.cells is not None and not all(_blank(c) for c in line.cells)), None)
     if start is None:
-        raise IngestError("the file has no header row (it is empty)", source=str(path))
-    header = _header_names(table[start][1])
+        raise IngestError("the file has no header row (it is empty)", source=label)
+    header = _header_names(table[start].cells or [])
+    named = max((i + 1 for i, name in enumerate(header) if name), default=0)
     source = Source(path, fmt, encoding, [name for name in header if name], [])
+    rejected_before = [line for line in table[:start] if line.error is not None]
     stray = False
-    for number, cells in table[start + 1:]:
+    for line in [*rejected_before, *table[start + 1:]]:
+        if line.cells is None:
+            source.rows.append(RawRow(line.row, {}, error=line.error, text=line.text))
+            continue
+        cells = line.cells
         if all(_blank(c) for c in cells):
+            continue
+        extra = any(not _blank(c) for c in cells[len(header):])
+        if ragged and (len(cells) < named or extra):
+            source.rows.append(RawRow(line.row, {}, error=_ragged(len(cells), named),
+                                      text=_joined(cells)))
             continue
         values = {name: cells[i] for i, name in enumerate(header)
                   if name and i < len(cells) and not _blank(cells[i])}
-        stray = stray or any(not _blank(c) for c in cells[len(header):]) or any(
+        stray = stray or extra or any(
             not name and i < len(cells) and not _blank(cells[i]) for i, name in enumerate(header))
-        source.rows.append(RawRow(number, values))
+        source.rows.append(RawRow(line.row, values))
     if stray:
         source.warnings.append("values in columns without a header were ignored")
     return source
+
+
+def _ragged(got: int, named: int) -> str:
+    return (f"the row has {got} fields but the header names {named} columns (a missing or "
+            f"extra delimiter, or a quote that does not close)")
+
+
+def _joined(cells: list[object]) -> str:
+    return clip(",".join("" if c is None else str(c) for c in cells))
 
 
 def _header_names(cells: list[object]) -> list[str]:
@@ -202,16 +229,19 @@ def _header_names(cells: list[object]) -> list[str]:
 
 
 # -- JSON --------------------------------------------------------------------------------------
-def _read_jsonl(path: Path, text: str, encoding: str) -> Source:
+def _read_jsonl(path: Path, decoded: Decoded, label: str) -> Source:
     rows: list[RawRow] = []
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in enumerate(decoded.text.split("\n"), start=1):
         line = line.strip().lstrip("\ufeff")
-        if line:
+        if number in decoded.bad:
+            rows.append(RawRow(number, {}, error=f"cannot decode the line: {decoded.bad[number]}",
+                               text=clip(line)))
+        elif line:
             rows.append(_json_row(number, line))
-    if rows and all(r.error is not None for r in rows):
+    if rows and all(r.error is not None for r in rows) and not decoded.bad:
         raise IngestError(f"not JSON Lines: no line holds a JSON object (line {rows[0].row}: "
-                          f"{rows[0].error})", source=str(path))
-    return Source(path, "jsonl", encoding, None, rows)
+                          f"{rows[0].error})", source=label)
+    return Source(path, "jsonl", decoded.encoding, None, rows)
 
 
 def _json_row(number: int, line: str) -> RawRow:
@@ -219,26 +249,30 @@ def _json_row(number: int, line: str) -> RawRow:
         value = json.loads(line)
     except json.JSONDecodeError as exc:
         return RawRow(number, {}, error=f"invalid JSON: {exc.msg} (column {exc.colno})",
-                      text=line)
+                      text=clip(line))
     if not isinstance(value, dict):
         return RawRow(number, {}, error=f"expected a JSON object, got {type(value).__name__}",
-                      text=line)
+                      text=clip(line))
     return RawRow(number, value)
 
 
-def _read_json(path: Path, text: str, encoding: str) -> Source:
+def _read_json(path: Path, decoded: Decoded, label: str) -> Source:
+    text = decoded.text
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":  # one object per line in a file named .json
-            return _read_jsonl(path, text, encoding)
+            return _read_jsonl(path, decoded, label)
         raise IngestError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
-                          source=str(path)) from None
+                          source=label) from None
+    if decoded.bad:  # one array: no rows to reject apart, so the file is refused
+        line, why = next(iter(decoded.bad.items()))
+        raise IngestError(f"cannot decode line {line}: {why}", source=label)
     if not isinstance(value, list):
         raise IngestError(f"expected a JSON array of objects, got {type(value).__name__}",
-                          source=str(path))
+                          source=label)
     rows = [RawRow(i, item) if isinstance(item, dict) else
             RawRow(i, {}, error=f"expected a JSON object, got {type(item).__name__}",
-                   text=json.dumps(item, ensure_ascii=False))
+                   text=clip(json.dumps(item, ensure_ascii=False)))
             for i, item in enumerate(value, start=1)]
-    return Source(path, "json", encoding, None, rows)
+    return Source(path, "json", decoded.encoding, None, rows)

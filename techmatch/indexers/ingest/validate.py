@@ -99,6 +99,8 @@ def _coerce(value: object, shape: str, name: str) -> object:
         return items
     if isinstance(value, (int, float)) and not isinstance(value, bool) and shape == "str":
         return str(value)
+    if isinstance(value, bool) and shape == "int":
+        return str(value).lower()  # true is not 1: pydantic then names the field
     if not isinstance(value, str):
         return value
     if shape == "bool":

@@ -30,11 +30,34 @@ def test_csv_encodings_are_detected(tmp_path: Path, encoding: str, expected: str
 
 def test_undecodable_file_names_file_and_offset(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
-    path.write_bytes(b"id,title\n1,ok\n" + b"\x00\x81\xff\xfe\x80" * 40)
+    path.write_bytes(b"id,title\n1,ok\n" + b"\x00\x81\xff\xfe\x80\n" * 40)
     with pytest.raises(IngestError) as info:
         read_source(path)
     assert "bad.csv" in str(info.value)
     assert "byte offset 15" in str(info.value)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_one_bad_byte_rejects_only_its_row(tmp_path: Path, encoding: str) -> None:
+    lines = ["编号,标题", "A1,锂电池正极材料", "A2,高镍三元", "A3,软件开发平台"]
+    data = [line.encode(encoding) for line in lines]
+    data[2] = data[2][:4] + b"\xff" + data[2][4:]
+    path = tmp_path / "one.csv"
+    path.write_bytes(b"\n".join(data) + b"\n")
+    source = read_source(path)
+    assert source.encoding == encoding
+    assert [(r.row, r.values.get("编号"), r.error is None) for r in source.rows] == [
+        (2, "A1", True), (3, None, False), (4, "A3", True)]
+    assert source.rows[1].error.startswith(f"cannot decode the row: bytes that are not "
+                                           f"{encoding.upper()} at byte 4 of the line")
+
+
+def test_one_bad_byte_in_jsonl_rejects_only_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b'{"id": "A1"}\n{"id": "A2\xff"}\n{"id": "A3"}\n')
+    rows = read_source(path).rows
+    assert [(r.row, r.values.get("id")) for r in rows] == [(1, "A1"), (2, None), (3, "A3")]
+    assert "line" in (rows[1].error or "") and rows[1].text == '{"id": "A2\ufffd"}'
 
 
 def test_bom_offset_counts_the_bom() -> None:

@@ -1,0 +1,91 @@
+"""CSV records with their real structure: quoted fields may span lines, but a quote that never
+closes (or closes many lines later into a ragged record) is a bad row, not a swallowed file.
+
+`csv.reader` alone reads an unterminated quote as one field running to the end of the file,
+so every following row silently becomes part of one cell. Here each record is assembled from
+physical lines with a small quote scanner; a record that reaches the end of the file inside
+quotes, or spans lines and comes out with the wrong number of fields, is reported at its first
+line (with that raw line) and reading resumes on the next line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from techmatch.indexers.ingest.clip import clip
+
+
+@dataclass(frozen=True)
+class CsvRecord:
+    """One record: `row` counts records as a spreadsheet shows them; lines are 1-based."""
+
+    row: int
+    first_line: int
+    last_line: int
+    cells: list[str] | None
+    error: str | None = None
+    text: str | None = None
+
+
+def _open_quote(line: str, delimiter: str, inside: bool) -> bool:
+    """True when `line` ends inside a quoted field (`inside`: it starts inside one)."""
+    state = "quoted" if inside else "start"
+    for ch in line:
+        if state == "start":
+            state = "quoted" if ch == '"' else "start" if ch == delimiter else "plain"
+        elif state == "plain":
+            if ch == delimiter:
+                state = "start"
+        elif state == "quoted":
+            if ch == '"':
+                state = "closing"
+        elif state == "closing":  # after a quote inside quotes: "" escapes, else it closed
+            state = "quoted" if ch == '"' else "start" if ch == delimiter else "plain"
+    return state == "quoted"
+
+
+def _cells(text: str, delimiter: str) -> list[str]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return next(reader, [])
+
+
+def split_records(text: str, delimiter: str) -> Iterator[CsvRecord]:
+    """Records of `text`; the header's width (first non-blank record) judges multi-line ones."""
+    width: int | None = None
+    lines = text.splitlines(keepends=True)
+    row, i = 0, 0
+    while i < len(lines):
+        row += 1
+        j, inside = i, _open_quote(lines[i], delimiter, False)
+        while inside and j + 1 < len(lines):
+            j += 1
+            inside = _open_quote(lines[j], delimiter, True)
+        raw = lines[i].rstrip("\r\n")
+        if inside:
+            yield CsvRecord(row, i + 1, i + 1, None, _unclosed(i + 1, raw), clip(raw))
+            i += 1
+            continue
+        cells = _cells("".join(lines[i:j + 1]), delimiter)
+        if width is None and any(c.strip() for c in cells):
+            width = len(cells)
+        if j > i and width is not None and len(cells) != width:
+            yield CsvRecord(row, i + 1, j + 1, None, _swallowing(i + 1, j + 1, len(cells), width),
+                            clip(raw))
+            i += 1
+            continue
+        yield CsvRecord(row, i + 1, j + 1, cells)
+        i = j + 1
+
+
+def _unclosed(line: int, raw: str) -> str:
+    return (f"a quote opened on line {line} never closes (the rest of the file would become "
+            f"one field); fix the quoting of this row: {clip(raw, 120)}")
+
+
+def _swallowing(first: int, last: int, got: int, width: int) -> str:
+    return (f"a quoted field runs from line {first} to line {last} and the row then has {got} "
+            f"fields instead of {width}: probably a quote that does not close; the following "
+            f"lines are read as rows of their own")

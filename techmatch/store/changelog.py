@@ -1,0 +1,45 @@
+"""Change-log reads for index followers: how far an index is behind the store, per kind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from techmatch.store.records import Store
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Store changes of one kind after a sequence: distinct ids, oldest change time, last seq."""
+
+    records: int
+    oldest: datetime | None
+    last_seq: int
+
+    def seconds(self, now: datetime | None = None) -> float:
+        """Age of the oldest pending change in seconds (0 when nothing is pending)."""
+        if self.oldest is None or not self.records:
+            return 0.0
+        now = now or datetime.now(timezone.utc)
+        return max(0.0, (now - self.oldest).total_seconds())
+
+
+class ChangeLog:
+    """Read-only view of the `changes` table that `Store` writes."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def last_seq(self, kind: str) -> int:
+        return self._store.last_seq(kind)
+
+    def pending(self, kind: str, after_seq: int) -> Pending:
+        """Changes of `kind` with seq > `after_seq`: how many ids, since when, up to which seq."""
+        sql = ("SELECT COUNT(DISTINCT id), MIN(at), MAX(seq) FROM changes "
+               "WHERE kind = ? AND seq > ?")
+        with self._store.lock:
+            count, oldest, last = self._store.db.execute(sql, (kind, after_seq)).fetchone()
+        when = datetime.fromisoformat(oldest) if oldest else None
+        if when is not None and when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return Pending(int(count or 0), when, int(last or after_seq))
