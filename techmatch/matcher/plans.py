@@ -35,6 +35,7 @@ from techmatch.matcher.assignment import (
 from techmatch.matcher.duplicates import DEFAULT_THRESHOLD
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.roadshow import RoadshowPlan, plan_roadshow
+from techmatch.matcher.taxonomy import headline, industry_matches, industry_path
 from techmatch.models.records import Achievement, Expert, Need, Record, ServiceTeam
 from techmatch.models.results import Filters, Ranking
 
@@ -103,10 +104,14 @@ def _records(engine: Engine, ids: Sequence[str], kind: str) -> list[Record]:
 
 def open_needs(engine: Engine, *, city: str | None = None, province: str | None = None,
                industry: str | None = None) -> list[Need]:
-    """Open needs located in `city` / `province` and of `industry` (None = any), by id."""
+    """Open needs located in `city` / `province` and of `industry` (None = any), by id.
+
+    `industry` rolls down the taxonomy (集成电路 ⊂ 电子核心产业 ⊂ 新一代信息技术产业); see
+    `matcher.taxonomy.industry_matches`."""
     return [n for n in engine.store.iter_records("need")
             if isinstance(n, Need) and n.status == "open" and _same(n.city, city)
-            and _same(n.province, province) and _same(n.industry, industry)]
+            and _same(n.province, province)
+            and industry_matches(n.industry, industry, text=headline(n))]
 
 
 def team_needs(engine: Engine, team: ServiceTeam | None, need_ids: Sequence[str]) -> list[Need]:
@@ -213,6 +218,9 @@ def _no_needs(engine: Engine, city: str, industry: str | None) -> ValidationErro
     hint = ("; open needs there: " + ", ".join(f"{c}/{i}" for c, i in pairs[:10])
             if pairs else "; no open needs in that city at all")
     what = f"{city}/{industry}" if industry else city
+    path = industry_path(industry)
+    if path:
+        what += f" ({path})"
     return ValidationError(f"no open needs in {what}{hint}", field="city")
 
 

@@ -12,6 +12,7 @@ from techmatch.indexers.base import Candidates, Index, normalize_filters
 from techmatch.indexers.encoders import Encoder
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.fusion import rrf, weighted
+from techmatch.matcher.taxonomy import expand_filters
 from techmatch.models.results import Component, Filters, Hit, Ranking
 
 _EMPTY = Candidates([], np.zeros(0, dtype=np.float32))
@@ -57,7 +58,7 @@ class Retriever:
         if k < 1:
             raise ValidationError("must be >= 1", field="k")
         index = self.index(kind)
-        flt = normalize_filters(filters)
+        flt = normalize_filters(expand_filters(filters))  # industry rolls down the taxonomy
         depth = max(p.depth, k)
         lexical = self._lexical(index, texts, depth, flt) if mode != "dense" else None
         dense = self._dense(index, texts, depth, flt, vectors) if mode != "lexical" else None

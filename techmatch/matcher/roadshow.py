@@ -22,6 +22,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from techmatch.errors import ValidationError
+from techmatch.matcher.taxonomy import headline, industry_matches
 from techmatch.models.records import Achievement, Expert, Need
 
 
@@ -89,7 +90,7 @@ def _check(name: str, matrix: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 def _local(needs: Sequence[Need], city: str | None, industry: str | None) -> list[int]:
     return [i for i, n in enumerate(needs)
             if (city is None or _norm(n.city) == _norm(city))
-            and (industry is None or _norm(n.industry) == _norm(industry))]
+            and industry_matches(n.industry, industry, text=headline(n))]
 
 
 def greedy_cover(gain: np.ndarray, sim: np.ndarray, order: np.ndarray, slots: int,

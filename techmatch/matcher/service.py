@@ -21,6 +21,7 @@ from techmatch.matcher.engine import Engine
 from techmatch.matcher.explain import Explainer
 from techmatch.matcher.features import FeatureTable, Query, WorkScores, build_table
 from techmatch.matcher.scorer import CURRENT, MODELS_DIR, LinearModel, RankerModel, load_current
+from techmatch.matcher.taxonomy import expand_filters
 from techmatch.models.records import Achievement, Expert, Need, Record
 from techmatch.models.results import Component, Filters, Hit, Ranking
 
@@ -258,6 +259,7 @@ def _extend(ranking: Ranking, ids: Sequence[str], kind: str) -> None:
 
 def passes(record: Record, filters: Filters | None) -> bool:
     """True when `record` satisfies `filters` (same normalisation as the index facets)."""
+    filters = expand_filters(filters)  # the same industry roll-down as retrieval
     if filters is None:
         return True
     if filters.exclude_ids and record.id in filters.exclude_ids:

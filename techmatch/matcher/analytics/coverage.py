@@ -22,6 +22,7 @@ from techmatch.indexers.ingest.normalize import normalize
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.analytics.topics import Topic, keyword_counts, rising, top_keywords
 from techmatch.matcher.features import facet_set
+from techmatch.models.industries import load_taxonomy
 from techmatch.models.records import Achievement, Expert, Need
 from techmatch.store import Store
 
@@ -81,18 +82,26 @@ def _key(value: str | None) -> str:
     return normalize(value) if value and value.strip() else UNKNOWN
 
 
+def _industry(value: str | None, level: int | None) -> str:
+    """The industry's cell label: as given, or rolled up to taxonomy `level` (1 = top)."""
+    node = load_taxonomy().at_level(value, level) if level else None
+    return normalize(node.name) if node is not None else _key(value)
+
+
 def compute_coverage(needs: Iterable[Need], achievements: Iterable[Achievement],
                      experts: Iterable[Expert], best: Mapping[str, float],
                      tokenizer: Tokenizer, *, threshold: float,
                      previous_topics: Mapping[str, int] | None = None,
-                     top_n: int = 20, hidden: Collection[str] = frozenset()
+                     top_n: int = 20, hidden: Collection[str] = frozenset(),
+                     industry_level: int | None = None
                      ) -> tuple[list[Cell], list[UnmatchedNeed], dict[str, int], list[Topic],
                                 dict[str, int]]:
     """(cells, unmatched needs, top keyword counts, rising topics, totals) — pure.
 
     `best` maps need id → best stored confidence; needs missing from it are not computed.
     `hidden` needs (confidential, for a viewer who may not see them) count in the cells and
-    totals but are neither listed nor mined for keywords.
+    totals but are neither listed nor mined for keywords. `industry_level` rolls industries
+    up the taxonomy (1: 集成电路 counts under 新一代信息技术产业); None keeps them as recorded.
     """
     from techmatch.matcher.batch.plan import is_open
 
@@ -100,7 +109,7 @@ def compute_coverage(needs: Iterable[Need], achievements: Iterable[Achievement],
     cells: dict[tuple[str, str], Cell] = {}
     unmatched: list[UnmatchedNeed] = []
     for need in sorted(open_needs, key=lambda n: n.id):
-        key = (_key(need.city), _key(need.industry))
+        key = (_key(need.city), _industry(need.industry, industry_level))
         cell = cells.setdefault(key, Cell(*key))
         cell.open_needs += 1
         conf = best.get(need.id)
@@ -111,7 +120,7 @@ def compute_coverage(needs: Iterable[Need], achievements: Iterable[Achievement],
         cell.not_computed += conf is None
         unmatched.append(UnmatchedNeed(need.id, need.display_title, key[0], key[1],
                                        need.enterprise or "", conf))
-    _supply(cells, achievements, experts)
+    _supply(cells, achievements, experts, industry_level)
     ordered = sorted(cells.values(), key=lambda c: (-c.unmatched, -c.open_needs, c.city,
                                                     c.industry))
     shown = [u for u in unmatched if u.id not in hidden]
@@ -125,13 +134,15 @@ def compute_coverage(needs: Iterable[Need], achievements: Iterable[Achievement],
 
 
 def _supply(cells: dict[tuple[str, str], Cell], achievements: Iterable[Achievement],
-            experts: Iterable[Expert]) -> None:
+            experts: Iterable[Expert], level: int | None = None) -> None:
     """Fill supply counts: (city, industry) pairs and industries of every candidate."""
     local: Counter[tuple[str, str, str]] = Counter()
     anywhere: Counter[tuple[str, str]] = Counter()
     for kind, records in (("achievement", achievements), ("expert", experts)):
         for rec in records:
             inds = facet_set(rec.industries if isinstance(rec, Expert) else rec.industry)
+            if level:
+                inds = frozenset(_industry(i, level) for i in inds)
             city = _key(rec.city)
             for ind in inds:
                 local[(kind, city, ind)] += 1
@@ -146,7 +157,8 @@ def _supply(cells: dict[tuple[str, str], Cell], achievements: Iterable[Achieveme
 
 def coverage_report(store: Store, tokenizer: Tokenizer, *, threshold: float,
                     kinds: Sequence[str] | None = None, top_n: int = 20,
-                    hidden: Collection[str] = frozenset()) -> CoverageReport:
+                    hidden: Collection[str] = frozenset(),
+                    industry_level: int | None = None) -> CoverageReport:
     """Coverage of the store's open needs by the latest batch results (see module doc)."""
     from techmatch.matcher.batch import results
     from techmatch.matcher.batch.run import TARGETS
@@ -165,7 +177,7 @@ def coverage_report(store: Store, tokenizer: Tokenizer, *, threshold: float,
         store.iter_records("need"), store.iter_records("achievement"),  # type: ignore[arg-type]
         store.iter_records("expert"), best, tokenizer,  # type: ignore[arg-type]
         threshold=threshold, previous_topics=results.topics(store, previous, scope)
-        if previous else None, top_n=top_n, hidden=hidden)
+        if previous else None, top_n=top_n, hidden=hidden, industry_level=industry_level)
     notes = []
     if run_id is None:
         notes.append("no finished batch run yet: run `techmatch batch` first")
