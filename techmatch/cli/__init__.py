@@ -18,6 +18,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "techmatch.cli.match",
     "techmatch.cli.plans",
     "techmatch.cli.batch",
+    "techmatch.cli.dockings",
     "techmatch.cli.serve",
 )
 

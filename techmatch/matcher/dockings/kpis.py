@@ -1,0 +1,272 @@
+"""KPIs (绩效考核) of dockings over a date window, per city × industry × team × owner.
+
+Window: `start` and `end` are dates, both inclusive, compared with the UTC date of each
+event: an event at 23:59:59.999999 UTC on `end` counts, one at 00:00 UTC the day after
+does not; one at 00:00 UTC on `start` counts, one a microsecond earlier does not.
+
+Groups: a docking's need gives city and industry ("未知" when unknown), the docking gives
+team and owner ("未分配" when unset). `by` picks the dimensions (default all four); the
+other dimensions are merged. The `total` row counts over all dockings (needs distinct).
+
+Per group, counting events inside the window:
+
+- needs_posted: needs created in the window; a need counts in the groups of its dockings,
+  or in its (city, industry, 未分配, 未分配) group when it has none.
+- needs_suggested: distinct needs with a docking created in the window.
+- suggested: dockings created in the window.
+- contacted, confirmed, negotiating, signed, completed: dockings that first reached that
+  stage or a later one of the main path (推荐 → … → 验收) in the window (an import straight
+  into 签约 reaches 已联系 … 签约 at once).
+- dropped: dockings moved to 终止 in the window.
+- deal_value: contract value (万元) of the dockings counted as signed.
+- conversion: each stage's count over the previous stage's count in the same window
+  (contacted / suggested, …, completed / signed) and signed / suggested; None when the
+  denominator is 0.
+- median_days: per stage, the median length in days of stays in that stage that ended
+  (by any move out of it) in the window.
+- overdue: dockings overdue today (still in a stage past its due date) whose due date lies
+  in the window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, Field
+
+from techmatch.errors import ValidationError
+from techmatch.indexers.ingest.normalize import normalize
+from techmatch.matcher.dockings.levels import OVERDUE_STAGES
+from techmatch.models.dockings import STAGE_LABELS, STAGE_RANK
+from techmatch.models.records import Need
+from techmatch.store import Store
+from techmatch.store.dockings import DockingRepo, KpiDocking, KpiMove
+
+DIMENSIONS: tuple[str, ...] = ("city", "industry", "team", "owner")
+DIMENSION_LABELS: dict[str, str] = {"city": "城市", "industry": "行业", "team": "服务团",
+                                    "owner": "负责人"}
+UNKNOWN = "未知"
+UNASSIGNED = "未分配"
+REACHED: tuple[str, ...] = ("contacted", "confirmed", "negotiating", "signed", "completed")
+TIMED: tuple[str, ...] = ("suggested", "contacted", "confirmed", "negotiating", "signed")
+COUNTS: tuple[str, ...] = ("needs_posted", "needs_suggested", "suggested", *REACHED, "dropped",
+                           "overdue")
+COUNT_LABELS: dict[str, str] = {
+    "needs_posted": "发布需求数", "needs_suggested": "有推荐的需求数", "suggested": "推荐数",
+    "contacted": "已联系", "confirmed": "企业确认", "negotiating": "洽谈", "signed": "签约",
+    "completed": "验收", "dropped": "终止", "overdue": "超期",
+}
+Key = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NeedFacts:
+    """What KPIs need of a need: where, which industry, when it was posted (UTC date)."""
+
+    city: str
+    industry: str
+    posted: dt.date | None
+
+
+class KpiRow(BaseModel):
+    """The KPIs of one group (`group` maps each chosen dimension to its value)."""
+
+    group: dict[str, str]
+    counts: dict[str, int] = Field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+    deal_value: float = Field(default=0.0, description="签约金额（万元）")
+    conversion: dict[str, float | None] = Field(default_factory=dict)
+    median_days: dict[str, float | None] = Field(default_factory=dict)
+
+
+class KpiReport(BaseModel):
+    """KPIs over [start, end] (UTC dates, both inclusive), one row per group and a total."""
+
+    start: dt.date
+    end: dt.date
+    by: list[str]
+    rows: list[KpiRow]
+    total: KpiRow
+
+
+@dataclass
+class _Acc:
+    """Accumulator of one group: sets of ids per count, values and stay lengths."""
+
+    ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    value: dict[str, float] = field(default_factory=dict)
+    stays: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+
+
+def day_of(text: str) -> dt.date:
+    """UTC date of a stored timestamp (fixed-width ISO text)."""
+    return dt.date.fromisoformat(text[:10])
+
+
+def _label(value: str | None, missing: str) -> str:
+    return normalize(value, lower=False) if value and value.strip() else missing
+
+
+def need_facts(needs: Iterable[Need]) -> dict[str, NeedFacts]:
+    out = {}
+    for n in needs:
+        posted = n.created_at.astimezone(dt.timezone.utc).date() if n.created_at else None
+        out[n.id] = NeedFacts(_label(n.city, UNKNOWN), _label(n.industry, UNKNOWN), posted)
+    return out
+
+
+def compute_kpis(dockings: Sequence[KpiDocking], moves: Sequence[KpiMove],
+                 needs: Mapping[str, NeedFacts], *, start: dt.date, end: dt.date,
+                 by: Sequence[str] = DIMENSIONS, today: dt.date | None = None) -> KpiReport:
+    """KPIs as defined in the module docstring (pure)."""
+    if end < start:
+        raise ValidationError(f"the window ends ({end}) before it starts ({start})",
+                              field="to")
+    unknown = [d for d in by if d not in DIMENSIONS]
+    if unknown or not by:
+        raise ValidationError(f"unknown dimensions {unknown}; valid: {', '.join(DIMENSIONS)}",
+                              field="by")
+    day = today or dt.datetime.now(dt.timezone.utc).date()
+    by = [d for d in DIMENSIONS if d in by]
+    accs: dict[Key, _Acc] = defaultdict(_Acc)
+    total = _Acc()
+    keys: dict[str, Key] = {}
+    history = _by_docking(moves)
+    for d in dockings:
+        facts = needs.get(d.need_id, NeedFacts(UNKNOWN, UNKNOWN, None))
+        key = _key(by, facts.city, facts.industry, d.team, d.owner)
+        keys[d.id] = key
+        for acc in (accs[key], total):
+            _count_docking(acc, d, history.get(d.id, []), facts, start, end, day)
+    _count_unassigned_needs(accs, total, dockings, needs, by, start, end)
+    rows = [_row(dict(zip(by, key, strict=True)), acc) for key, acc in sorted(accs.items())]
+    return KpiReport(start=start, end=end, by=list(by), rows=rows,
+                     total=_row({d: "合计" for d in by}, total))
+
+
+def _key(by: Sequence[str], city: str, industry: str, team: str | None,
+         owner: str | None) -> Key:
+    values = {"city": city, "industry": industry, "team": _label(team, UNASSIGNED),
+              "owner": _label(owner, UNASSIGNED)}
+    return tuple(values[d] for d in by)
+
+
+def _by_docking(moves: Sequence[KpiMove]) -> dict[str, list[KpiMove]]:
+    out: dict[str, list[KpiMove]] = defaultdict(list)
+    for m in moves:
+        out[m.docking_id].append(m)
+    for found in out.values():
+        found.sort(key=lambda m: m.version)
+    return out
+
+
+def _count_docking(acc: _Acc, d: KpiDocking, moves: list[KpiMove], facts: NeedFacts,
+                   start: dt.date, end: dt.date, today: dt.date) -> None:
+    def inside(text: str) -> bool:
+        return start <= day_of(text) <= end
+
+    if facts.posted is not None and start <= facts.posted <= end:
+        acc.ids["needs_posted"].add(d.need_id)
+    if inside(d.created_at):
+        acc.ids["suggested"].add(d.id)
+        acc.ids["needs_suggested"].add(d.need_id)
+    reached: dict[str, str] = {}
+    entered: dict[str, str] = {}
+    for m in moves:
+        rank = STAGE_RANK.get(m.to_stage)
+        if rank is not None:
+            for stage in REACHED:
+                if STAGE_RANK[stage] <= rank and stage not in reached:
+                    reached[stage] = m.at
+        if m.to_stage == "dropped" and m.from_stage != "dropped" and inside(m.at):
+            acc.ids["dropped"].add(d.id)
+        if m.from_stage is not None and m.from_stage != m.to_stage:
+            began = entered.get(m.from_stage)
+            if began is not None and m.from_stage in TIMED and inside(m.at):
+                acc.stays[m.from_stage].append(_days(began, m.at))
+        if m.from_stage != m.to_stage:
+            entered[m.to_stage] = m.at
+    for stage, at in reached.items():
+        if inside(at):
+            acc.ids[stage].add(d.id)
+    if "signed" in reached and inside(reached["signed"]):
+        acc.value[d.id] = float(d.contract_value or 0.0)
+    if d.stage in OVERDUE_STAGES and d.due_on is not None:
+        due = dt.date.fromisoformat(d.due_on)
+        if due < today and start <= due <= end:
+            acc.ids["overdue"].add(d.id)
+
+
+def _days(begin: str, end: str) -> float:
+    delta = dt.datetime.fromisoformat(end) - dt.datetime.fromisoformat(begin)
+    return delta.total_seconds() / 86400.0
+
+
+def _count_unassigned_needs(accs: dict[Key, _Acc], total: _Acc,
+                            dockings: Sequence[KpiDocking], needs: Mapping[str, NeedFacts],
+                            by: Sequence[str], start: dt.date, end: dt.date) -> None:
+    docked = {d.need_id for d in dockings}
+    for need_id, facts in needs.items():
+        if need_id in docked or facts.posted is None or not start <= facts.posted <= end:
+            continue
+        key = _key(by, facts.city, facts.industry, None, None)
+        accs[key].ids["needs_posted"].add(need_id)
+        total.ids["needs_posted"].add(need_id)
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return num / den if den else None
+
+
+def _row(group: dict[str, str], acc: _Acc) -> KpiRow:
+    row = KpiRow(group=group)
+    row.counts = {name: len(acc.ids.get(name, ())) for name in COUNTS}
+    row.deal_value = round(sum(acc.value.values()), 6)
+    chain = ("suggested", *REACHED)
+    row.conversion = {f"{a}_to_{b}": _ratio(row.counts[b], row.counts[a])
+                      for a, b in zip(chain, chain[1:], strict=False)}
+    row.conversion["suggested_to_signed"] = _ratio(row.counts["signed"], row.counts["suggested"])
+    row.median_days = {s: (statistics.median(acc.stays[s]) if acc.stays.get(s) else None)
+                       for s in TIMED}
+    return row
+
+
+def kpi_report(store: Store, *, start: dt.date, end: dt.date,
+               by: Sequence[str] = DIMENSIONS, filters: Mapping[str, str] | None = None,
+               today: dt.date | None = None) -> KpiReport:
+    """KPIs of the store's dockings; `filters` keep only groups whose dimension equals the
+    given value (e.g. {"city": "苏州"})."""
+    repo = DockingRepo(store)
+    needs = need_facts(n for n in store.iter_records("need") if isinstance(n, Need))
+    report = compute_kpis(repo.kpi_dockings(), repo.kpi_moves(), needs, start=start, end=end,
+                          by=by, today=today)
+    if filters:
+        bad = [k for k in filters if k not in report.by]
+        if bad:
+            raise ValidationError(f"filter on {bad[0]!r} needs it among the dimensions "
+                                  f"({', '.join(report.by)})", field=bad[0])
+        report.rows = [r for r in report.rows
+                       if all(r.group[k] == _label(v, UNKNOWN) for k, v in filters.items())]
+    return report
+
+
+def table(report: KpiReport) -> tuple[list[str], list[list[object]]]:
+    """Chinese headers and one row per group (the total last), for spreadsheets and text."""
+    headers = [DIMENSION_LABELS[d] for d in report.by]
+    headers += [COUNT_LABELS[c] for c in COUNTS] + ["签约金额（万元）"]
+    chain = ("suggested", *REACHED)
+    headers += [f"{STAGE_LABELS[a]}→{STAGE_LABELS[b]}转化率" for a, b in
+                zip(chain, chain[1:], strict=False)] + ["推荐→签约转化率"]
+    headers += [f"{STAGE_LABELS[s]}阶段中位天数" for s in TIMED]
+    rows = []
+    for row in [*report.rows, report.total]:
+        values: list[object] = [row.group[d] for d in report.by]
+        values += [row.counts[c] for c in COUNTS] + [row.deal_value]
+        values += [None if v is None else round(v, 4) for v in row.conversion.values()]
+        values += [None if v is None else round(v, 2) for v in row.median_days.values()]
+        rows.append(values)
+    return headers, rows
+
