@@ -213,6 +213,19 @@ def _candidates(engine: Engine, service: PairScorer, needs: Sequence[Need]) -> l
     return [found[i] for i in ids if isinstance(found.get(i), Achievement)]  # type: ignore[misc]
 
 
+def overseas_supply(achievements: Sequence[Achievement], experts: Sequence[Expert]
+                    ) -> tuple[list[Achievement], list[Expert]]:
+    """Overseas experts and the achievements they own (works or owners)."""
+    abroad = [e for e in experts if e.overseas]
+    ids = {e.id for e in abroad}
+    owned = {w for e in abroad for w in e.works}
+    kept = [a for a in achievements if a.id in owned or ids & set(a.owners)]
+    if not kept:
+        raise ValidationError("no achievement of an overseas expert among the candidates",
+                              field="overseas")
+    return kept, abroad
+
+
 def _no_needs(engine: Engine, city: str, industry: str | None) -> ValidationError:
     pairs = sorted({(n.city or "?", n.industry or "?") for n in open_needs(engine, city=city)})
     hint = ("; open needs there: " + ", ".join(f"{c}/{i}" for c, i in pairs[:10])
@@ -228,13 +241,14 @@ def plan_city_roadshow(engine: Engine, service: PairScorer, *, city: str,
                        industry: str | None, slots: int, invites_per_achievement: int = 5,
                        date: dt.date | None = None, prefer_province: bool = False,
                        duplicate_threshold: float = DEFAULT_THRESHOLD,
-                       min_score: float | None = None) -> RoadshowPlan:
+                       min_score: float | None = None, overseas: bool = False) -> RoadshowPlan:
     """Plan a roadshow for the open needs of `city` (and `industry`) from stored records.
 
     Scores below `min_score` (default: the settings' confidence threshold, under which the
     service routes a need to staff) count as no match, so nobody is invited on a weak match.
     `prefer_province` adds PREFER_PROVINCE_BONUS to the scores of achievements from the
-    city's province (capped at 1), so local supply wins close calls.
+    city's province (capped at 1), so local supply wins close calls. `overseas` (海外人才中国行)
+    keeps only achievements of overseas experts and overseas presenters.
     """
     if min_score is None:
         min_score = engine.settings.confidence_threshold
@@ -243,6 +257,8 @@ def plan_city_roadshow(engine: Engine, service: PairScorer, *, city: str,
         raise _no_needs(engine, city, industry)
     achievements = _candidates(engine, service, needs)
     experts = [e for e in engine.store.iter_records("expert") if isinstance(e, Expert)]
+    if overseas:
+        achievements, experts = overseas_supply(achievements, experts)
     score_an = np.asarray(service.score_pairs(needs, achievements, target="achievement")).T
     if prefer_province:
         provinces = {normalize(n.province) for n in needs if n.province}
@@ -258,5 +274,8 @@ def plan_city_roadshow(engine: Engine, service: PairScorer, *, city: str,
     notes = [*plan.notes, f"pairs scoring below {min_score:g} count as no match"]
     if prefer_province:
         notes.append(f"same-province achievements got +{PREFER_PROVINCE_BONUS} on their scores")
+    if overseas:
+        notes.append(f"overseas strand: {len(achievements)} achievements of "
+                     f"{len(experts)} overseas experts")
     # The needs are already local (normalised match); the planner only records the labels.
     return plan.model_copy(update={"city": city, "industry": industry, "notes": notes})

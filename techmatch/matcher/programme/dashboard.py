@@ -1,0 +1,263 @@
+"""KPI dashboard (绩效考核): actual against target over a date window, per city, industry and team,
+with a national roll-up.
+
+Window: `start`..`end`, both inclusive. Actuals count confirmed outcomes only, never machine
+confidence (DESIGN.md): 
+
+- teams_formed: teams formed in the window, in each city they serve (national: distinct teams).
+- events, events.<type>: events dated in the window and not cancelled, by their city.
+- enterprises_served: distinct enterprises that attended an event or were turned into a
+  docking there, were visited by a team dispatch, hosted a workstation or placed an order
+  that is not cancelled — all dated in the window.
+- dockings_signed, deal_value (万元): dockings that reached 签约 in the window and their
+  contract values, from the dockings' own KPIs (`matcher.dockings.kpis`); city and industry
+  are the need's, team is the docking's.
+- workstations: workstations started in the window; orders_delivered: orders delivered in it.
+
+Targets: the sum over the years the window touches. The national target of a metric is the
+`全国` target when one is set, else the sum of the cities' targets. Industries roll up to the
+taxonomy's top categories (集成电路 counts under 新一代信息技术产业).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+
+from pydantic import BaseModel, Field
+
+from techmatch.errors import ValidationError
+from techmatch.matcher.dockings import get_docking
+from techmatch.matcher.dockings.kpis import kpi_report
+from techmatch.matcher.programme import registry
+from techmatch.matcher.programme.targets import OverdueMilestone, list_targets, overdue_milestones
+from techmatch.models.industries import load_taxonomy
+from techmatch.models.programme import EVENT_TYPE_LABELS, METRIC_LABELS, METRICS, NATIONAL, Event
+from techmatch.store import Store
+
+UNKNOWN = "未知"
+SERVED = ("attended", "docking")  # invitation states that count an enterprise as served
+
+
+class MetricCell(BaseModel):
+    metric: str
+    label: str
+    actual: float
+    target: float | None = None
+    ratio: float | None = Field(default=None, description="完成率 actual / target")
+
+
+class ScopeRow(BaseModel):
+    """The metrics of one city (or of the nation)."""
+
+    city: str
+    batch: int | None = None
+    cells: list[MetricCell]
+
+    def cell(self, metric: str) -> MetricCell:
+        return next(c for c in self.cells if c.metric == metric)
+
+
+class BreakdownRow(BaseModel):
+    """Actuals of one industry (top category) or team."""
+
+    key: str
+    label: str
+    events: int = 0
+    dockings_signed: int = 0
+    deal_value: float = 0.0
+    dispatches: int = 0
+
+
+class EventLine(BaseModel):
+    """An event in the window with its invitations and what became of them."""
+
+    id: str
+    type: str
+    type_label: str
+    title: str
+    date: dt.date
+    city: str
+    industry: str | None
+    team_id: str | None
+    overseas: bool
+    status: str
+    invitations: int
+    dockings: int
+    signed: int
+    deal_value: float
+
+
+class Dashboard(BaseModel):
+    start: dt.date
+    end: dt.date
+    years: list[int]
+    today: dt.date
+    cities: list[ScopeRow]
+    national: ScopeRow
+    by_industry: list[BreakdownRow]
+    by_team: list[BreakdownRow]
+    events: list[EventLine]
+    overdue: list[OverdueMilestone]
+    notes: list[str] = Field(default_factory=list)
+
+
+def _years(start: dt.date, end: dt.date) -> list[int]:
+    return list(range(start.year, end.year + 1))
+
+
+def _inside(day: dt.date | None, start: dt.date, end: dt.date) -> bool:
+    return day is not None and start <= day <= end
+
+
+def _top_industry(value: str | None) -> str:
+    node = load_taxonomy().at_level(value, 1)
+    return node.name if node is not None else (value or UNKNOWN)
+
+
+class _Actuals:
+    """Counters per city, industry and team, filled from the registries and dockings."""
+
+    def __init__(self) -> None:
+        self.city: dict[str, Counter[str]] = defaultdict(Counter)
+        self.national: Counter[str] = Counter()
+        self.served: dict[str, set[str]] = defaultdict(set)
+        self.industry: dict[str, BreakdownRow] = {}
+        self.team: dict[str, BreakdownRow] = {}
+
+    def add(self, city: str, metric: str, n: float = 1.0) -> None:
+        self.city[city][metric] += n  # type: ignore[assignment]
+        self.national[metric] += n  # type: ignore[assignment]
+
+    def row(self, table: dict[str, BreakdownRow], key: str, label: str) -> BreakdownRow:
+        return table.setdefault(key, BreakdownRow(key=key, label=label))
+
+
+def _count_registries(store: Store, acts: _Actuals, start: dt.date, end: dt.date,
+                      team_names: Mapping[str, str]) -> list[Event]:
+    teams = registry.items(store, "team", start=start, end=end)
+    for team in teams:
+        for city in team.cities:
+            acts.city[city]["teams_formed"] += 1
+    acts.national["teams_formed"] += len(teams)
+    events = [e for e in registry.items(store, "event", start=start, end=end)
+              if e.status != "cancelled"]
+    for e in events:
+        acts.add(e.city, "events")
+        acts.add(e.city, f"events.{e.type}")
+        acts.served[e.city] |= {p.name for p in e.participants if p.kind == "enterprise"
+                                and p.name and (p.status in SERVED or p.status is None)}
+        top = _top_industry(e.industry)
+        acts.row(acts.industry, top, top).events += 1
+        if e.team_id:
+            acts.row(acts.team, e.team_id, team_names.get(e.team_id, e.team_id)).events += 1
+    for d in registry.items(store, "dispatch", start=start, end=end):
+        acts.served[d.city] |= set(d.enterprises)
+        acts.row(acts.team, d.team_id, team_names.get(d.team_id, d.team_id)).dispatches += 1
+    for w in registry.items(store, "workstation", start=start, end=end):
+        acts.add(w.city or UNKNOWN, "workstations")
+        acts.served[w.city or UNKNOWN].add(w.enterprise)
+    for o in registry.items(store, "order"):
+        if o.status != "cancelled" and _inside(o.ordered_on, start, end):
+            acts.served[o.city or UNKNOWN].add(o.enterprise)
+        if o.status in ("delivered", "closed") and _inside(o.delivered_on, start, end):
+            acts.add(o.city or UNKNOWN, "orders_delivered")
+    return events
+
+
+def _count_dockings(store: Store, acts: _Actuals, start: dt.date, end: dt.date,
+                    team_names: Mapping[str, str], today: dt.date) -> None:
+    report = kpi_report(store, start=start, end=end, by=("city", "industry", "team"),
+                        today=today)
+    for row in report.rows:
+        signed, value = row.counts["signed"], row.deal_value
+        if not signed:
+            continue
+        acts.add(row.group["city"], "dockings_signed", signed)
+        acts.add(row.group["city"], "deal_value", value)
+        top = _top_industry(row.group["industry"])
+        ind = acts.row(acts.industry, top, top)
+        ind.dockings_signed += signed
+        ind.deal_value += value
+        team = row.group["team"]
+        entry = acts.row(acts.team, team, team_names.get(team, team))
+        entry.dockings_signed += signed
+        entry.deal_value += value
+
+
+def _scope(city: str, counts: Mapping[str, float], served: int,
+           targets: Mapping[str, float], batch: int | None = None) -> ScopeRow:
+    cells = []
+    for metric in METRICS:
+        actual = float(served if metric == "enterprises_served" else counts.get(metric, 0))
+        target = targets.get(metric)
+        ratio = actual / target if target else None
+        cells.append(MetricCell(metric=metric, label=METRIC_LABELS[metric], actual=actual,
+                                target=target, ratio=ratio))
+    return ScopeRow(city=city, batch=batch, cells=cells)
+
+
+def _event_line(store: Store, e: Event) -> EventLine:
+    invited = [p for p in e.participants if p.role == "invitee"]
+    ids = [p.docking_id for p in invited if p.docking_id]
+    signed, value = 0, 0.0
+    for docking_id in ids:
+        d = get_docking(store, docking_id)
+        if d.stage in ("signed", "completed"):
+            signed += 1
+            value += d.contract.value_wan if d.contract else 0.0
+    return EventLine(id=e.id, type=e.type, type_label=EVENT_TYPE_LABELS[e.type], title=e.title,
+                     date=e.date, city=e.city, industry=e.industry, team_id=e.team_id,
+                     overseas=e.overseas, status=e.status, invitations=len(invited),
+                     dockings=len(ids), signed=signed, deal_value=value)
+
+
+def _targets_by_city(store: Store, years: Iterable[int]) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    for t in list_targets(store, years=list(years)):
+        out[t.city][t.metric] = out[t.city].get(t.metric, 0.0) + t.value
+    return out
+
+
+def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = None,
+              today: dt.date | None = None) -> Dashboard:
+    """Actual against target over [start, end] (see the module docstring)."""
+    if end < start:
+        raise ValidationError(f"the window ends ({end}) before it starts ({start})", field="end")
+    day = today or dt.date.today()
+    years = _years(start, end)
+    team_names = {t.id: t.name for t in registry.items(store, "team")}
+    acts = _Actuals()
+    events = _count_registries(store, acts, start, end, team_names)
+    _count_dockings(store, acts, start, end, team_names, day)
+    targets = _targets_by_city(store, years)
+    pilots = {c.name: c for c in registry.items(store, "city")}
+    names = sorted((set(pilots) | set(targets) | set(acts.city) | set(acts.served))
+                   - {NATIONAL})
+    if city is not None:
+        names = [n for n in names if n == city]
+    rows = [_scope(n, acts.city.get(n, Counter()), len(acts.served.get(n, ())),
+                   targets.get(n, {}), pilots[n].batch if n in pilots else None)
+            for n in names]
+    national_targets = _national_targets(targets)
+    served = len(set().union(*acts.served.values())) if acts.served else 0
+    notes = [f"{m}: 全国目标为各城市目标之和" for m in METRICS
+             if m in national_targets and m not in targets.get(NATIONAL, {})]
+    return Dashboard(
+        start=start, end=end, years=years, today=day, cities=rows,
+        national=_scope(NATIONAL, acts.national, served, national_targets),
+        by_industry=sorted(acts.industry.values(), key=lambda r: r.key),
+        by_team=sorted(acts.team.values(), key=lambda r: r.key),
+        events=[_event_line(store, e) for e in events if city is None or e.city == city],
+        overdue=overdue_milestones(store, today=day, city=city), notes=notes)
+
+
+def _national_targets(targets: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
+    explicit = dict(targets.get(NATIONAL, {}))
+    summed: dict[str, float] = defaultdict(float)
+    for name, metrics in targets.items():
+        if name != NATIONAL:
+            for metric, value in metrics.items():
+                summed[metric] += value
+    return {**summed, **explicit}

@@ -1,0 +1,173 @@
+"""Import registry records and targets from CSV / XLSX / JSONL, with Chinese or English headers.
+
+Every row is validated before anything is written; good rows are saved in one transaction,
+bad rows are reported with file, row, field and message (nothing stored is touched by them).
+Chinese values of coded fields (学会, 技术路演, 已交付 …) are mapped to their codes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_origin
+
+import pydantic
+from pydantic import BaseModel
+
+from techmatch.indexers.ingest.readers import read_source
+from techmatch.indexers.ingest.validate import RowError
+from techmatch.matcher.programme import registry, targets
+from techmatch.models import programme as pm
+from techmatch.store import Store
+
+FIELD_LABELS: dict[str, str] = {
+    "id": "编号", "name": "名称", "province": "省份", "city": "城市", "batch": "批次",
+    "start": "开始日期", "end": "结束日期", "agreement": "合作协议", "notes": "备注",
+    "type": "类型", "country": "国家/地区", "overseas": "海外", "lead_organisation": "牵头单位",
+    "members": "成员专家", "cities": "服务城市", "industries": "服务行业",
+    "formed_on": "组建日期", "team_id": "服务团队", "purpose": "任务", "enterprises": "服务企业",
+    "need_ids": "需求编号", "outcome": "成效", "expert_id": "专家编号", "enterprise": "企业",
+    "industry": "行业", "orders": "订单", "title": "标题", "provider": "服务方",
+    "provider_kind": "服务方类型", "status": "状态", "ordered_on": "下单日期",
+    "delivered_on": "交付日期", "value_wan": "金额（万元）", "date": "日期",
+    "organiser": "组织方", "topic": "主题", "year": "年度", "due": "截止日期",
+    "done_on": "完成日期", "owner": "负责人", "metric": "指标", "value": "目标值",
+    "contacts": "联系人", "participants": "参与方",
+}
+# Per kind: headers that mean another field there (a pilot city's name is its 城市).
+KIND_HEADERS: dict[str, dict[str, str]] = {"city": {"城市": "name", "启动日期": "start"},
+                                           "event": {"活动类型": "type", "活动名称": "title"}}
+VALUE_LABELS: dict[str, dict[str, dict[str, str]]] = {
+    "organisation": {"type": pm.ORG_TYPE_LABELS},
+    "team": {"type": pm.TEAM_TYPE_LABELS},
+    "event": {"type": pm.EVENT_TYPE_LABELS, "status": pm.EVENT_STATUS_LABELS},
+    "order": {"status": pm.ORDER_STATUS_LABELS},
+    "target": {"metric": pm.METRIC_LABELS},
+}
+TRUE = {"是", "true", "yes", "y", "1", "海外"}
+FALSE = {"否", "false", "no", "n", "0", ""}
+_SPLIT = re.compile(r"[,，;；、|]+")
+
+
+@dataclass
+class ImportReport:
+    """What one import did: rows read, ids saved, errors by row."""
+
+    kind: str
+    file: str
+    read: int = 0
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "file": self.file, "read": self.read,
+                "created": self.created, "updated": self.updated,
+                "rejected": len({e.row for e in self.errors}),
+                "errors": [e.as_dict() for e in self.errors]}
+
+
+def _header_map(kind: str, model: type[BaseModel]) -> dict[str, str]:
+    """header text (field name, Chinese label, kind override) → field name."""
+    out = {name: name for name in model.model_fields}
+    out.update({FIELD_LABELS[n]: n for n in model.model_fields if n in FIELD_LABELS})
+    out.update(KIND_HEADERS.get(kind, {}))
+    return out
+
+
+def _coerce(kind: str, model: type[BaseModel], name: str, value: object) -> object:
+    if isinstance(value, str):
+        value = value.strip()
+        if value == "":
+            return None
+    info = model.model_fields.get(name)
+    labels = VALUE_LABELS.get(kind, {}).get(name)
+    if labels and isinstance(value, str):
+        reverse = {label: code for code, label in labels.items()}
+        return reverse.get(value, value)
+    if info is not None and info.annotation is bool and isinstance(value, str):
+        low = value.lower()
+        return True if low in TRUE else False if low in FALSE else value
+    if info is not None and get_origin(info.annotation) is list and isinstance(value, str):
+        if value.startswith("["):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError:
+                return value
+        return [p.strip() for p in _SPLIT.split(value) if p.strip()]
+    if isinstance(value, str) and value.startswith("{") and name in ("outcome", "plan"):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    if hasattr(value, "date") and callable(value.date) and name not in ("title", "name"):
+        return value.date()  # an XLSX datetime cell in a date column
+    return value
+
+
+def parse_row(kind: str, model: type[BaseModel], values: Mapping[str, object], *, file: str,
+              row: int) -> BaseModel | list[RowError]:
+    """A record from one raw row, or every error of the row."""
+    headers = _header_map(kind, model)
+    fields: dict[str, Any] = {}
+    unknown = []
+    for header, value in values.items():
+        name = headers.get(str(header).strip())
+        if name is None:
+            unknown.append(str(header))
+            continue
+        coerced = _coerce(kind, model, name, value)
+        if coerced is not None:
+            fields[name] = coerced
+    try:
+        return model.model_validate(fields)
+    except pydantic.ValidationError as exc:
+        return [RowError(file, row, ".".join(map(str, e["loc"])) or None,
+                         f"{e['msg']} (got {str(e.get('input'))[:40]!r})")
+                for e in exc.errors()]
+
+
+def import_file(store: Store, kind: str, path: Path, *, sheet: str | None = None,
+                name: str | None = None) -> ImportReport:
+    """Import `kind` records (a registry, or `target`) from a file; see the module docstring."""
+    model: type[BaseModel] = pm.Target if kind == "target" else registry.check_kind(kind)
+    label = name or str(path)
+    source = read_source(Path(path), sheet=sheet, name=label)
+    report = ImportReport(kind, label, read=len(source.rows))
+    good: list[BaseModel] = []
+    for raw in source.rows:
+        if raw.error is not None:
+            report.errors.append(RowError(label, raw.row, None, raw.error))
+            continue
+        result = parse_row(kind, model, raw.values, file=label, row=raw.row)
+        if isinstance(result, list):
+            report.errors += result
+        else:
+            good.append(result)
+    if kind == "target":
+        targets.set_targets(store, good)  # type: ignore[arg-type]
+        report.created = [f"{t.year}/{t.city}/{t.metric}" for t in good]  # type: ignore[attr-defined]
+    elif good:
+        saved = registry.save(store, kind, good)
+        report.created, report.updated = saved.created, saved.updated
+    return report
+
+
+FOLDER_FILES: dict[str, str] = {
+    "pilot_cities": "city", "organisations": "organisation", "programme_teams": "team",
+    "dispatches": "dispatch", "workstations": "workstation", "orders": "order",
+    "events": "event", "milestones": "milestone", "targets": "target",
+}
+
+
+def import_folder(store: Store, folder: Path) -> list[ImportReport]:
+    """Import every known file of a folder (e.g. data/samples/programme), registries first:
+    `<stem>.<jsonl|csv|xlsx>` where the stem is a key of FOLDER_FILES."""
+    reports = []
+    for stem, kind in FOLDER_FILES.items():
+        for path in sorted(Path(folder).glob(f"{stem}.*")):
+            reports.append(import_file(store, kind, path))
+    return reports

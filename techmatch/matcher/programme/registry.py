@@ -1,0 +1,105 @@
+"""Registries of the programme: save, read, list and delete pilot cities, organisations, teams,
+dispatches, workstations, orders, events and milestones (the service functions the API, CLI
+and console call)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from techmatch.errors import ValidationError
+from techmatch.models.programme import REGISTRY_TYPES
+from techmatch.store import Store
+from techmatch.store.programme import ItemRow, ProgrammeRepo
+
+KINDS: tuple[str, ...] = tuple(REGISTRY_TYPES)
+
+
+def check_kind(kind: str) -> type[BaseModel]:
+    """The model of a registry kind; unknown kinds raise and list the valid ones."""
+    try:
+        return REGISTRY_TYPES[kind]
+    except KeyError:
+        raise ValidationError(f"unknown registry {kind!r}; valid: {', '.join(KINDS)}",
+                              field="kind") from None
+
+
+def _columns(kind: str, item: Any) -> tuple[str | None, str | None, str | None]:
+    """(city, day, ref) of a record: what lists filter on."""
+    day: dt.date | None = None
+    ref: str | None = None
+    city = getattr(item, "city", None)
+    if kind == "city":
+        city, day = item.name, item.start
+    elif kind == "team":
+        day = item.formed_on
+    elif kind in ("dispatch", "workstation"):
+        day = item.start
+        ref = item.team_id if kind == "dispatch" else item.expert_id
+    elif kind == "order":
+        day = item.ordered_on
+    elif kind == "event":
+        day, ref = item.date, item.team_id
+    elif kind == "milestone":
+        day = item.due
+    return city, day.isoformat() if day else None, ref
+
+
+def to_row(kind: str, item: BaseModel) -> ItemRow:
+    city, day, ref = _columns(kind, item)
+    return ItemRow(kind, str(item.id), city, day, ref,  # type: ignore[attr-defined]
+                   item.model_dump_json())
+
+
+@dataclass
+class SaveReport:
+    """Ids created and updated by one save."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"created": self.created, "updated": self.updated}
+
+
+def save(store: Store, kind: str, items: Sequence[BaseModel]) -> SaveReport:
+    """Insert or replace records of one registry in one transaction."""
+    model = check_kind(kind)
+    for item in items:
+        if not isinstance(item, model):
+            raise ValidationError(f"expected a {model.__name__}, got {type(item).__name__}",
+                                  field="kind")
+    flags = ProgrammeRepo(store).put([to_row(kind, i) for i in items])
+    report = SaveReport()
+    for item, new in zip(items, flags, strict=True):
+        (report.created if new else report.updated).append(str(item.id))  # type: ignore[attr-defined]
+    return report
+
+
+def get(store: Store, kind: str, item_id: str) -> Any:
+    """One record (NotFoundError when missing)."""
+    model = check_kind(kind)
+    return model.model_validate_json(ProgrammeRepo(store).get(kind, item_id).data)
+
+
+def find(store: Store, kind: str, item_id: str) -> Any | None:
+    model = check_kind(kind)
+    row = ProgrammeRepo(store).find(kind, item_id)
+    return model.model_validate_json(row.data) if row else None
+
+
+def items(store: Store, kind: str, *, city: str | None = None, ref: str | None = None,
+          start: dt.date | None = None, end: dt.date | None = None) -> list[Any]:
+    """Records of a registry, by (date, id); dates bound the record's own date, inclusive."""
+    model = check_kind(kind)
+    rows = ProgrammeRepo(store).list(kind, city=city, ref=ref, start=start, end=end)
+    return [model.model_validate_json(r.data) for r in rows]
+
+
+def remove(store: Store, kind: str, item_id: str) -> None:
+    check_kind(kind)
+    ProgrammeRepo(store).delete(kind, item_id)

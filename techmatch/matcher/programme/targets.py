@@ -1,0 +1,41 @@
+"""Plan and targets: numbers per year and city, milestones (节点控制) and overdue detection."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from techmatch.matcher.programme import registry
+from techmatch.models.programme import Milestone, Target
+from techmatch.store import Store
+from techmatch.store.programme import ProgrammeRepo, TargetRow
+
+
+def set_targets(store: Store, items: Sequence[Target]) -> None:
+    """Store targets (a (year, city, metric) given again replaces its value)."""
+    ProgrammeRepo(store).set_targets([TargetRow(t.year, t.city, t.metric, t.value)
+                                      for t in items])
+
+
+def list_targets(store: Store, *, years: Sequence[int] = (),
+                 city: str | None = None) -> list[Target]:
+    return [Target(year=r.year, city=r.city, metric=r.metric, value=r.value)
+            for r in ProgrammeRepo(store).targets(years=years, city=city)]
+
+
+class OverdueMilestone(BaseModel):
+    """A milestone past its due date and not done, with the days it is late."""
+
+    milestone: Milestone
+    days_late: int
+
+
+def overdue_milestones(store: Store, *, today: dt.date, city: str | None = None,
+                       year: int | None = None) -> list[OverdueMilestone]:
+    """Milestones not done by their due date (before `today`), most late first, ties by id."""
+    found = [m for m in registry.items(store, "milestone", city=city, end=today)
+             if m.overdue(today) and (year is None or m.year == year)]
+    found.sort(key=lambda m: (m.due, m.id))
+    return [OverdueMilestone(milestone=m, days_late=m.days_late(today)) for m in found]

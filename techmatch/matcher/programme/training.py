@@ -1,0 +1,246 @@
+"""Training planner: cluster unmet demand per city × industry into topics, propose experts to
+teach and enterprises to invite, with reasons; save a proposal as a training event.
+
+Unmet demand: open needs without a confirmed docking (企业确认 or later). Needs are grouped
+per (city, top industry of the taxonomy); inside a group two needs join one topic when they
+share a keyword or their vectors' cosine is at least `link_similarity` (connected components,
+so the grouping does not depend on input order). A topic is named by its most frequent
+keywords (ties by keyword).
+
+Experts for a topic come from the ranking service (need → expert for every need of the
+topic): mean confidence over the topic's needs, kept only when at least one of the expert's
+works was retrieved for a topic need (works affinity) and the expert is available (the
+record's flag, capacity > 0, and no other event on the same date as trainer or presenter).
+Enterprises: those of the topic's needs first, then other open needs of the city that
+mention a topic keyword.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from techmatch.errors import ValidationError
+from techmatch.indexers.ingest.normalize import normalize
+from techmatch.matcher.analytics.topics import need_keywords
+from techmatch.matcher.engine import Engine
+from techmatch.matcher.plans import PairScorer, open_needs
+from techmatch.matcher.programme import registry
+from techmatch.models.industries import load_taxonomy
+from techmatch.models.programme import Event, Participant
+from techmatch.models.records import Expert, Need
+from techmatch.store.dockings import DockingRepo
+
+CONFIRMED = ("confirmed", "negotiating", "signed", "completed")
+LINK_SIMILARITY = 0.9
+TOPIC_WORDS = 3
+
+
+class WorkMatch(BaseModel):
+    achievement_id: str
+    title: str
+    score: float
+
+
+class TopicExpert(BaseModel):
+    expert_id: str
+    name: str
+    organization: str | None = None
+    overseas: bool = False
+    score: float = Field(description="mean confidence over the topic's needs")
+    works: list[WorkMatch]
+    reason: str
+
+
+class TopicInvitee(BaseModel):
+    need_id: str
+    enterprise: str | None
+    in_topic: bool
+    reason: str
+
+
+class TrainingTopic(BaseModel):
+    """One proposed training session."""
+
+    city: str
+    industry: str
+    topic: str
+    keywords: list[str]
+    need_ids: list[str]
+    experts: list[TopicExpert]
+    invitees: list[TopicInvitee]
+    notes: list[str] = Field(default_factory=list)
+
+
+class TrainingPlan(BaseModel):
+    unmet: int
+    topics: list[TrainingTopic]
+    notes: list[str] = Field(default_factory=list)
+
+
+def unmet_needs(engine: Engine, *, city: str | None = None,
+                industry: str | None = None) -> list[Need]:
+    """Open needs (of `city` / `industry`) without a confirmed docking, by id."""
+    confirmed = {d.need_id for d in DockingRepo(engine.store).kpi_dockings()
+                 if d.stage in CONFIRMED}
+    return [n for n in open_needs(engine, city=city, industry=industry) if n.id not in confirmed]
+
+
+def _cell(need: Need) -> tuple[str, str]:
+    node = load_taxonomy().at_level(need.industry, 1)
+    return (normalize(need.city or "未知", lower=False),
+            node.name if node else (need.industry or "未知"))
+
+
+def cluster(needs: Sequence[Need], vectors: np.ndarray, keywords: Sequence[set[str]], *,
+            link_similarity: float = LINK_SIMILARITY) -> list[list[int]]:
+    """Connected components of needs linked by a shared keyword or cosine ≥ link_similarity.
+
+    vectors (n, dim) unit rows; returns index lists, each sorted, ordered by first index.
+    """
+    n = len(needs)
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    sims = vectors @ vectors.T if n else np.zeros((0, 0))
+    for i in range(n):
+        for j in range(i + 1, n):
+            if keywords[i] & keywords[j] or sims[i, j] >= link_similarity:
+                parent[root(j)] = root(i)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(n):
+        groups[root(i)].append(i)
+    return sorted((sorted(g) for g in groups.values()), key=lambda g: g[0])
+
+
+def _topic_words(keywords: Sequence[set[str]]) -> list[str]:
+    counts: Counter[str] = Counter()
+    for words in keywords:
+        counts.update(words)
+    return [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOPIC_WORDS]]
+
+
+def _booked(engine: Engine, date: dt.date | None) -> set[str]:
+    if date is None:
+        return set()
+    return {p.ref for e in registry.items(engine.store, "event", start=date, end=date)
+            if e.status != "cancelled" for p in e.participants
+            if p.role in ("trainer", "presenter") and p.ref}
+
+
+def _experts(service: PairScorer, needs: Sequence[Need], experts: dict[str, Expert], *,
+             k: int, booked: set[str], overseas_only: bool) -> list[TopicExpert]:
+    rankings = service.match_many(needs, target="expert", k=max(k * 3, 10), explain=True)
+    conf: dict[str, float] = defaultdict(float)
+    works: dict[str, dict[str, WorkMatch]] = defaultdict(dict)
+    for ranking in rankings:
+        for hit in ranking.hits:
+            conf[hit.id] += (hit.confidence or 0.0) / len(needs)
+            for w in (hit.explanation.works if hit.explanation else []):
+                if float(w.get("score", 0.0)) > 0:  # type: ignore[arg-type]
+                    wid = str(w["id"])
+                    found = works[hit.id].get(wid)
+                    score = float(w["score"])  # type: ignore[arg-type]
+                    if found is None or score > found.score:
+                        works[hit.id][wid] = WorkMatch(achievement_id=wid,
+                                                       title=str(w.get("title", "")),
+                                                       score=score)
+    out = []
+    for eid, score in conf.items():
+        expert = experts.get(eid)
+        if expert is None or not works[eid] or not expert.available or expert.capacity < 1:
+            continue
+        if eid in booked or (overseas_only and not expert.overseas):
+            continue
+        matched = sorted(works[eid].values(), key=lambda w: (-w.score, w.achievement_id))
+        titles = "；".join(f"{w.achievement_id}《{w.title}》" for w in matched[:3])
+        reason = (f"与主题需求平均匹配置信度 {score:.2f}；相关成果：{titles}；可安排"
+                  + ("（海外专家）" if expert.overseas else ""))
+        out.append(TopicExpert(expert_id=eid, name=expert.name,
+                               organization=expert.organization, overseas=expert.overseas,
+                               score=round(score, 4), works=matched, reason=reason))
+    out.sort(key=lambda t: (-t.score, t.expert_id))
+    return out[:k]
+
+
+def _invitees(needs: Sequence[Need], words: list[str], others: Sequence[Need],
+              limit: int) -> list[TopicInvitee]:
+    out: dict[str, TopicInvitee] = {}
+    for need in needs:
+        key = need.enterprise or f"need:{need.id}"
+        out.setdefault(key, TopicInvitee(
+            need_id=need.id, enterprise=need.enterprise, in_topic=True,
+            reason=f"需求《{need.display_title}》尚无已确认对接"))
+    for need in others:
+        if len(out) >= limit:
+            break
+        text = normalize(need.text())
+        hit = [w for w in words if w in text]
+        key = need.enterprise or f"need:{need.id}"
+        if hit and key not in out:
+            out[key] = TopicInvitee(need_id=need.id, enterprise=need.enterprise,
+                                    in_topic=False,
+                                    reason=f"需求涉及主题关键词：{'、'.join(hit)}")
+    return list(out.values())[:max(limit, len(needs))]
+
+
+def plan_training(engine: Engine, service: PairScorer, *, city: str | None = None,
+                  industry: str | None = None, date: dt.date | None = None,
+                  experts_per_topic: int = 3, invites_per_topic: int = 10,
+                  min_needs: int = 1, overseas_only: bool = False,
+                  link_similarity: float = LINK_SIMILARITY) -> TrainingPlan:
+    """Topics of unmet demand with experts and invitees (see the module docstring)."""
+    if experts_per_topic < 1 or invites_per_topic < 0 or min_needs < 1:
+        raise ValidationError("need experts_per_topic >= 1, invites_per_topic >= 0 and "
+                              "min_needs >= 1", field="experts_per_topic")
+    unmet = unmet_needs(engine, city=city, industry=industry)
+    experts = {e.id: e for e in engine.store.iter_records("expert") if isinstance(e, Expert)}
+    booked = _booked(engine, date)
+    cells: dict[tuple[str, str], list[Need]] = defaultdict(list)
+    for need in unmet:
+        cells[_cell(need)].append(need)
+    topics = []
+    for (where, top), needs in sorted(cells.items()):
+        vecs = engine.record_vectors("need", needs)
+        vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        words = [need_keywords(n, engine.tokenizer) for n in needs]
+        for group in cluster(needs, vecs, words, link_similarity=link_similarity):
+            if len(group) < min_needs:
+                continue
+            members = [needs[i] for i in group]
+            label = _topic_words([words[i] for i in group])
+            others = [n for n in open_needs(engine, city=where) if n.id not in
+                      {m.id for m in members}]
+            chosen = _experts(service, members, experts, k=experts_per_topic, booked=booked,
+                              overseas_only=overseas_only)
+            notes = [] if chosen else ["没有作品与主题相符且可安排的专家"]
+            topics.append(TrainingTopic(
+                city=where, industry=top, topic=f"{top}：{'、'.join(label)}", keywords=label,
+                need_ids=[m.id for m in members], experts=chosen,
+                invitees=_invitees(members, label, others, invites_per_topic), notes=notes))
+    notes = [f"{len(unmet)} 条未满足需求（开放且无已确认对接）"]
+    return TrainingPlan(unmet=len(unmet), topics=topics, notes=notes)
+
+
+def training_event(topic: TrainingTopic, *, event_id: str, date: dt.date,
+                   title: str | None = None, team_id: str | None = None,
+                   organiser: str | None = None) -> Event:
+    """The event a proposed topic becomes (not stored yet)."""
+    people = [Participant(role="trainer", kind="expert", ref=e.expert_id, name=e.name,
+                          overseas=e.overseas, reason=e.reason) for e in topic.experts]
+    people += [Participant(role="invitee", kind="enterprise", name=v.enterprise or v.need_id,
+                           need_id=v.need_id, reason=v.reason, status="invited")
+               for v in topic.invitees]
+    return Event(id=event_id, type="training", title=title or f"培训·{topic.city}·{topic.topic}",
+                 date=date, city=topic.city, industry=topic.industry, organiser=organiser,
+                 team_id=team_id, overseas=any(e.overseas for e in topic.experts),
+                 participants=people, topic=topic.topic, plan=topic.model_dump(mode="json"))

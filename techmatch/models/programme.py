@@ -1,0 +1,267 @@
+"""Programme records (科创中国): pilot cities, organisations, service teams and their dispatches,
+expert workstations, order-based services, events, targets and milestones.
+
+Codes are stable English values; every code has a Chinese label in the `*_LABELS` tables,
+which exports and the console show. Dates are calendar dates (no time of day).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from techmatch.models.records import RecordId, ShortText, _as_list
+
+LongNote = Annotated[str, Field(max_length=5_000)]
+Names = list[Annotated[str, Field(min_length=1, max_length=200)]]
+NATIONAL = "全国"  # the city value of a national target
+
+OrgType = Literal["society", "university", "institute", "enterprise", "transfer_agency",
+                  "other"]
+ORG_TYPE_LABELS: dict[str, str] = {"society": "学会", "university": "高校",
+                                   "institute": "科研院所", "enterprise": "企业",
+                                   "transfer_agency": "技术转移机构", "other": "其他"}
+TeamType = Literal["service_group", "service_squad", "tech_manager_team"]
+TEAM_TYPE_LABELS: dict[str, str] = {"service_group": "科技服务团", "service_squad": "服务队",
+                                    "tech_manager_team": "技术经理人团队"}
+EventType = Literal["roadshow", "training", "trade", "consulting", "forum"]
+EVENT_TYPES: tuple[str, ...] = ("roadshow", "training", "trade", "consulting", "forum")
+EVENT_TYPE_LABELS: dict[str, str] = {"roadshow": "技术路演", "training": "培训",
+                                     "trade": "国际技术贸易", "consulting": "决策咨询",
+                                     "forum": "论坛"}
+EventStatus = Literal["planned", "held", "cancelled"]
+EVENT_STATUS_LABELS: dict[str, str] = {"planned": "计划", "held": "已举办", "cancelled": "取消"}
+OrderStatus = Literal["open", "accepted", "in_progress", "delivered", "closed", "cancelled"]
+ORDER_STATUS_LABELS: dict[str, str] = {"open": "待接单", "accepted": "已接单",
+                                       "in_progress": "服务中", "delivered": "已交付",
+                                       "closed": "已结单", "cancelled": "已取消"}
+Role = Literal["invitee", "presenter", "trainer", "organiser", "attendee"]
+ROLE_LABELS: dict[str, str] = {"invitee": "受邀企业", "presenter": "路演/主讲专家",
+                               "trainer": "培训专家", "organiser": "组织方", "attendee": "参会"}
+ParticipantKind = Literal["enterprise", "expert", "organisation"]
+InvitationStatus = Literal["invited", "attended", "declined", "docking"]
+INVITATION_LABELS: dict[str, str] = {"invited": "已邀请", "attended": "已参加",
+                                     "declined": "婉拒", "docking": "已转对接"}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Contact(_Model):
+    name: ShortText
+    role: ShortText | None = None
+    phone: ShortText | None = None
+    email: ShortText | None = None
+
+
+class PilotCity(_Model):
+    """A pilot city (试点城市): batch, start, agreement and contacts; keyed by its name."""
+
+    KIND: ClassVar[str] = "city"
+
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    province: ShortText | None = None
+    batch: int = Field(ge=1, le=9, description="试点批次")
+    start: dt.date | None = Field(default=None, description="启动日期")
+    agreement: ShortText | None = Field(default=None, description="合作协议")
+    contacts: list[Contact] = Field(default_factory=list, max_length=50)
+    notes: LongNote = ""
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+
+class Organisation(_Model):
+    """学会, university, institute, enterprise or technology-transfer agency."""
+
+    KIND: ClassVar[str] = "organisation"
+
+    id: RecordId
+    name: ShortText
+    type: OrgType
+    province: ShortText | None = None
+    city: ShortText | None = None
+    country: ShortText = "中国"
+    overseas: bool = False
+
+
+class Team(_Model):
+    """A service team (科技服务团 / 服务队 / 技术经理人团队) with members, cities and industries."""
+
+    KIND: ClassVar[str] = "team"
+
+    id: RecordId
+    name: ShortText
+    type: TeamType = "service_group"
+    lead_organisation: RecordId | None = None
+    members: list[RecordId] = Field(default_factory=list, max_length=500,
+                                    description="专家 id")
+    cities: Names = Field(default_factory=list, max_length=100)
+    industries: Names = Field(default_factory=list, max_length=100)
+    formed_on: dt.date | None = None
+    overseas: bool = False
+
+    @field_validator("members", "cities", "industries", mode="before")
+    @classmethod
+    def _lists(cls, value: object) -> object:
+        return _as_list(value)
+
+
+class Dispatch(_Model):
+    """One dispatch of a team to a city (派出记录): the team's history."""
+
+    KIND: ClassVar[str] = "dispatch"
+
+    id: RecordId
+    team_id: RecordId
+    city: ShortText
+    start: dt.date
+    end: dt.date | None = None
+    purpose: ShortText = ""
+    enterprises: Names = Field(default_factory=list, max_length=500)
+    need_ids: list[RecordId] = Field(default_factory=list, max_length=500)
+    outcome: LongNote = ""
+
+    @model_validator(mode="after")
+    def _dates(self) -> Dispatch:
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class Workstation(_Model):
+    """An expert workstation (专家工作站) hosted by an enterprise for a period."""
+
+    KIND: ClassVar[str] = "workstation"
+
+    id: RecordId
+    name: ShortText = ""
+    expert_id: RecordId
+    enterprise: ShortText
+    city: ShortText | None = None
+    industry: ShortText | None = None
+    start: dt.date
+    end: dt.date | None = None
+    orders: list[RecordId] = Field(default_factory=list, max_length=500)
+
+
+class ServiceOrder(_Model):
+    """An order-based service (订单式服务): an enterprise's order served by a provider."""
+
+    KIND: ClassVar[str] = "order"
+
+    id: RecordId
+    title: ShortText
+    enterprise: ShortText
+    provider: RecordId = Field(description="专家、团队或机构 id")
+    provider_kind: Literal["expert", "team", "organisation"] = "expert"
+    city: ShortText | None = None
+    industry: ShortText | None = None
+    status: OrderStatus = "open"
+    ordered_on: dt.date
+    delivered_on: dt.date | None = None
+    value_wan: float | None = Field(default=None, ge=0, description="金额（万元）")
+
+
+class Participant(_Model):
+    """Someone at an event: an invited enterprise (with its need), a presenter, a trainer …"""
+
+    role: Role
+    kind: ParticipantKind
+    ref: RecordId | None = Field(default=None, description="专家 / 机构 id")
+    name: ShortText = ""
+    need_id: RecordId | None = None
+    achievement_id: RecordId | None = None
+    overseas: bool = False
+    reason: LongNote = ""
+    status: InvitationStatus | None = None
+    docking_id: str | None = None
+
+
+class Outcome(_Model):
+    attendance: int | None = Field(default=None, ge=0)
+    notes: LongNote = ""
+
+
+class Event(_Model):
+    """A dated programme activity in a city: roadshow, training, trade, consulting, forum."""
+
+    KIND: ClassVar[str] = "event"
+
+    id: RecordId
+    type: EventType
+    title: ShortText
+    date: dt.date
+    city: ShortText
+    industry: ShortText | None = None
+    organiser: ShortText | None = None
+    team_id: RecordId | None = None
+    overseas: bool = Field(default=False, description="海外人才中国行等海外专项")
+    status: EventStatus = "planned"
+    participants: list[Participant] = Field(default_factory=list, max_length=2_000)
+    outcome: Outcome = Field(default_factory=Outcome)
+    topic: ShortText | None = Field(default=None, description="培训主题")
+    plan: dict[str, object] | None = Field(default=None, description="保存的路演/培训方案")
+
+    def enterprises(self) -> set[str]:
+        return {p.name for p in self.participants if p.kind == "enterprise" and p.name}
+
+
+class Target(_Model):
+    """A planned number for a year and city (`全国` for a national target) of one metric."""
+
+    year: int = Field(ge=2000, le=2100)
+    city: Annotated[str, Field(min_length=1, max_length=100)]
+    metric: str
+    value: float = Field(ge=0)
+
+    @field_validator("metric")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in METRIC_LABELS:
+            raise ValueError(f"unknown metric {value!r}; valid: {', '.join(METRIC_LABELS)}")
+        return value
+
+
+class Milestone(_Model):
+    """A dated checkpoint (节点) of the plan; overdue when not done by its due date."""
+
+    KIND: ClassVar[str] = "milestone"
+
+    id: RecordId
+    year: int = Field(ge=2000, le=2100)
+    city: ShortText = NATIONAL
+    title: ShortText
+    due: dt.date
+    done_on: dt.date | None = None
+    owner: ShortText | None = None
+    metric: str | None = None
+
+    def overdue(self, today: dt.date) -> bool:
+        return self.done_on is None and self.due < today
+
+    def days_late(self, today: dt.date) -> int:
+        return (today - self.due).days if self.overdue(today) else 0
+
+
+METRIC_LABELS: dict[str, str] = {
+    "teams_formed": "组建服务团队数", "enterprises_served": "服务企业数",
+    "events": "活动场次", **{f"events.{t}": f"{label}场次" for t, label in
+                            EVENT_TYPE_LABELS.items()},
+    "dockings_signed": "签约对接数", "deal_value": "签约金额（万元）",
+    "workstations": "专家工作站数", "orders_delivered": "完成订单式服务数",
+}
+METRICS: tuple[str, ...] = tuple(METRIC_LABELS)
+
+REGISTRY_TYPES: dict[str, type[BaseModel]] = {
+    "city": PilotCity, "organisation": Organisation, "team": Team, "dispatch": Dispatch,
+    "workstation": Workstation, "order": ServiceOrder, "event": Event, "milestone": Milestone,
+}
+REGISTRY_LABELS: dict[str, str] = {
+    "city": "试点城市", "organisation": "机构", "team": "服务团队", "dispatch": "派出记录",
+    "workstation": "专家工作站", "order": "订单式服务", "event": "活动", "milestone": "节点",
+}

@@ -1,0 +1,165 @@
+"""Programme tables and every SQL statement of them: registries, targets.
+
+- `programme_items`: one row per (kind, id) of the registries (pilot city, organisation,
+  team, dispatch, workstation, order, event, milestone): the record's JSON plus the columns
+  lists filter on — `city`, `day` (the record's date, ISO text so text order is date order)
+  and `ref` (the team of a dispatch or event, the expert of a workstation).
+- `programme_targets`: one number per (year, city, metric); city `全国` is national.
+
+Standard SQL with `?` placeholders through the Store's `Database` (SQLite or PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import weakref
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from techmatch.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from techmatch.store.db import Database
+    from techmatch.store.records import Store
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS programme_items (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  city TEXT,
+  day TEXT,
+  ref TEXT,
+  data TEXT NOT NULL,
+  updated TEXT NOT NULL,
+  PRIMARY KEY (kind, id)
+);
+CREATE INDEX IF NOT EXISTS programme_items_city ON programme_items(kind, city, day);
+CREATE INDEX IF NOT EXISTS programme_items_ref ON programme_items(kind, ref);
+CREATE TABLE IF NOT EXISTS programme_targets (
+  year INTEGER NOT NULL,
+  city TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  value REAL NOT NULL,
+  updated TEXT NOT NULL,
+  PRIMARY KEY (year, city, metric)
+);
+"""
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One stored registry record: its indexed columns and JSON."""
+
+    kind: str
+    id: str
+    city: str | None
+    day: str | None
+    ref: str | None
+    data: str
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    year: int
+    city: str
+    metric: str
+    value: float
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+_READY: weakref.WeakKeyDictionary[Store, bool] = weakref.WeakKeyDictionary()
+_ITEM = "SELECT kind, id, city, day, ref, data FROM programme_items"
+
+
+class ProgrammeRepo:
+    """Typed access to the programme tables over one `Store`."""
+
+    def __init__(self, store: Store) -> None:
+        self._db: Database = store._db  # noqa: SLF001 - repositories share the Store's database
+        if store not in _READY:
+            store.ensure_schema(SCHEMA)
+            _READY[store] = True
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Group several writes into one transaction."""
+        return self._db.transaction()
+
+    # -- registry items ------------------------------------------------------------------------
+    def put(self, rows: Sequence[ItemRow]) -> list[bool]:
+        """Insert or replace rows in one transaction; per row True when it was new."""
+        now = _now()
+        created = []
+        with self._db.transaction():
+            for r in rows:
+                found = self._db.fetchone("SELECT 1 FROM programme_items WHERE kind = ? AND "
+                                          "id = ?", (r.kind, r.id))
+                if found is None:
+                    self._db.execute("INSERT INTO programme_items (kind, id, city, day, ref, "
+                                     "data, updated) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                     (r.kind, r.id, r.city, r.day, r.ref, r.data, now))
+                else:
+                    self._db.execute("UPDATE programme_items SET city = ?, day = ?, ref = ?, "
+                                     "data = ?, updated = ? WHERE kind = ? AND id = ?",
+                                     (r.city, r.day, r.ref, r.data, now, r.kind, r.id))
+                created.append(found is None)
+        return created
+
+    def get(self, kind: str, item_id: str) -> ItemRow:
+        row = self._db.fetchone(f"{_ITEM} WHERE kind = ? AND id = ?", (kind, item_id))
+        if row is None:
+            raise NotFoundError(f"no {kind} with id {item_id!r}")
+        return ItemRow(*row)
+
+    def find(self, kind: str, item_id: str) -> ItemRow | None:
+        row = self._db.fetchone(f"{_ITEM} WHERE kind = ? AND id = ?", (kind, item_id))
+        return ItemRow(*row) if row else None
+
+    def list(self, kind: str, *, city: str | None = None, ref: str | None = None,
+             start: dt.date | None = None, end: dt.date | None = None) -> list[ItemRow]:
+        """Rows of `kind` ordered by (day, id); `start`/`end` bound `day`, both inclusive."""
+        sql, args = f"{_ITEM} WHERE kind = ?", [kind]
+        for column, value in (("city", city), ("ref", ref)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                args.append(value)
+        if start is not None:
+            sql += " AND day >= ?"
+            args.append(start.isoformat())
+        if end is not None:
+            sql += " AND day <= ?"
+            args.append(end.isoformat())
+        rows = self._db.fetch(sql + " ORDER BY day, id", args)
+        return [ItemRow(*r) for r in rows]
+
+    def delete(self, kind: str, item_id: str) -> None:
+        with self._db.transaction():
+            if not self._db.execute("DELETE FROM programme_items WHERE kind = ? AND id = ?",
+                                    (kind, item_id)):
+                raise NotFoundError(f"no {kind} with id {item_id!r}")
+
+    # -- targets -------------------------------------------------------------------------------
+    def set_targets(self, rows: Sequence[TargetRow]) -> None:
+        now = _now()
+        with self._db.transaction():
+            for t in rows:
+                self._db.execute("DELETE FROM programme_targets WHERE year = ? AND city = ? "
+                                 "AND metric = ?", (t.year, t.city, t.metric))
+                self._db.execute("INSERT INTO programme_targets (year, city, metric, value, "
+                                 "updated) VALUES (?, ?, ?, ?, ?)",
+                                 (t.year, t.city, t.metric, t.value, now))
+
+    def targets(self, *, years: Sequence[int] = (), city: str | None = None) -> list[TargetRow]:
+        sql, args = "SELECT year, city, metric, value FROM programme_targets WHERE 1 = 1", []
+        if years:
+            sql += f" AND year IN ({', '.join('?' * len(years))})"
+            args += list(years)
+        if city is not None:
+            sql += " AND city = ?"
+            args.append(city)
+        rows = self._db.fetch(sql + " ORDER BY year, city, metric", args)
+        return [TargetRow(int(y), str(c), str(m), float(v)) for y, c, m, v in rows]
