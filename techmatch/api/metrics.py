@@ -7,10 +7,8 @@ With several uvicorn workers each process has its own registry; a scrape sees on
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from typing import Protocol
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
@@ -23,7 +21,6 @@ from techmatch.models.records import KINDS
 from techmatch.store import Store
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-_BATCH_TIME_COLUMNS = ("finished_at", "ended_at", "finished", "completed_at", "started_at", "at")
 
 
 class _EngineLike(Protocol):
@@ -65,28 +62,8 @@ class IndexCollector(Collector):
 
 
 def last_batch_run(store: Store) -> float:
-    """Newest run time in the `batch_runs` table (written by the batch job), 0 if absent."""
-    try:
-        with store.lock:
-            cols = [r[1] for r in store.db.execute("PRAGMA table_info(batch_runs)")]
-            col = next((c for c in _BATCH_TIME_COLUMNS if c in cols), None)
-            if col is None:
-                return 0.0
-            value = store.db.execute(f"SELECT MAX({col}) FROM batch_runs").fetchone()[0]
-    except sqlite3.Error:
-        return 0.0
-    return _as_timestamp(value)
-
-
-def _as_timestamp(value: object) -> float:
-    if value is None:
-        return 0.0
-    if isinstance(value, (int, float)):
-        return float(value)
-    try:
-        return datetime.fromisoformat(str(value)).timestamp()
-    except ValueError:
-        return 0.0
+    """Unix time the newest batch run finished (0 when none); the store keeps the table."""
+    return store.batch.last_finished()
 
 
 class Metrics:

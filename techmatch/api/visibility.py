@@ -11,7 +11,7 @@ import threading
 from collections.abc import Sequence
 
 from techmatch.api.security import Principal
-from techmatch.models.records import Record, record_type
+from techmatch.models.records import Record
 from techmatch.models.results import Filters, Hit, Ranking
 from techmatch.store import Store
 
@@ -22,8 +22,6 @@ LIST_FILTERS: dict[str, tuple[str, ...]] = {
                     "institution"),
     "expert": ("province", "city", "organization"),
 }
-_CONFIDENTIAL_SQL = ("SELECT id FROM records WHERE kind = 'need' AND deleted = 0 "
-                     "AND json_extract(data, '$.confidential') = 1")
 
 
 class Visibility:
@@ -39,8 +37,7 @@ class Visibility:
         with self._lock:
             if self._cache[0] == seq:
                 return self._cache[1]
-        with self._store.lock:
-            ids = frozenset(r[0] for r in self._store.db.execute(_CONFIDENTIAL_SQL))
+        ids = self._store.listing.confidential_need_ids()
         with self._lock:
             self._cache = (seq, ids)
         return ids
@@ -80,23 +77,11 @@ class Visibility:
     def list(self, kind: str, principal: Principal, *, filters: dict[str, str],
              offset: int, limit: int) -> tuple[list[Record], int]:
         """One page of live records of `kind` (ordered by id) and the total under `filters`."""
-        where, args = ["kind = ?", "deleted = 0"], [kind]
-        for name, value in sorted(filters.items()):
-            if name not in LIST_FILTERS[kind]:
-                continue
-            where.append(f"json_extract(data, '$.{name}') = ?")
-            args.append(value)
-        if kind == "need" and not principal.sees_confidential:
-            where.append("COALESCE(json_extract(data, '$.confidential'), 0) = 0")
-        sql = " AND ".join(where)
-        with self._store.lock:
-            total = int(self._store.db.execute(f"SELECT COUNT(*) FROM records WHERE {sql}",
-                                               args).fetchone()[0])
-            rows = self._store.db.execute(
-                f"SELECT data FROM records WHERE {sql} ORDER BY id LIMIT ? OFFSET ?",
-                [*args, limit, offset]).fetchall()
-        model = record_type(kind)
-        return [model.model_validate_json(r[0]) for r in rows], total  # type: ignore[misc]
+        allowed = {k: v for k, v in filters.items() if k in LIST_FILTERS[kind]}
+        return self._store.listing.page(kind, filters=allowed,
+                                        hide_confidential=kind == "need"
+                                        and not principal.sees_confidential,
+                                        offset=offset, limit=limit)
 
     def hide_pairs(self, ids: Sequence[str], principal: Principal) -> set[str]:
         """Which of `ids` a caller may not see (confidential need ids for read keys)."""

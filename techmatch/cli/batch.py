@@ -66,12 +66,11 @@ def stats(threshold: Annotated[float | None, typer.Option(
     from techmatch.indexers.tokenize import Tokenizer
     from techmatch.matcher.analytics import coverage_report, write_report
     from techmatch.matcher.analytics.report import markdown
-    from techmatch.matcher.engine import STORE_FILE
-    from techmatch.store import Store
+    from techmatch.store.factory import open_store
 
     with cli_errors():
         settings = settings_for(home)
-        store = Store(settings.home / STORE_FILE)  # no encoder needed: stats reads the store
+        store = open_store(settings)  # no encoder needed: stats reads the store
         try:
             tokenizer = Tokenizer(user_dict=settings.user_dict, stopwords=settings.stopwords)
             limit = settings.confidence_threshold if threshold is None else threshold

@@ -131,12 +131,11 @@ def export_feedback_command(
         home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """Export stored feedback as a BEIR set (qrels, queries, corpus) for `eval`/`train-ranker`."""
     from techmatch.eval.feedback_export import export_feedback
-    from techmatch.matcher.engine import STORE_FILE
-    from techmatch.store import Store
+    from techmatch.store.factory import open_store
 
     with cli_errors():
         settings = settings_for(home)
-        report = export_feedback(Store(settings.home / STORE_FILE), out, split=split)
+        report = export_feedback(open_store(settings), out, split=split)
         if json_out:
             print_json(report.as_dict())
         else:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from techmatch.indexers.encoders import Encoder
-from techmatch.store.sqlite import connect_wal
+from techmatch.store.vectors import VectorFile
 
 
 def text_key(text: str) -> str:
@@ -27,8 +27,7 @@ class CachedEncoder:
         self.dim = encoder.dim
         cache_dir.mkdir(parents=True, exist_ok=True)
         safe = re.sub(r"[^\w.\-]+", "_", encoder.id)
-        self._db = connect_wal(cache_dir / f"vectors-{safe}.sqlite")
-        self._db.execute("CREATE TABLE IF NOT EXISTS vec (k TEXT PRIMARY KEY, v BLOB NOT NULL)")
+        self._file = VectorFile(cache_dir / f"vectors-{safe}.sqlite")
 
     @property
     def progress(self):  # type: ignore[no-untyped-def]
@@ -52,9 +51,7 @@ class CachedEncoder:
         for start in range(0, len(missing), self.chunk):
             part = missing[start:start + self.chunk]
             vecs = self.inner.encode_passages([t for _, t in part])
-            with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)",
-                                     [(k, vecs[i].tobytes()) for i, (k, _) in enumerate(part)])
+            self._file.put_many([(k, vecs[i].tobytes()) for i, (k, _) in enumerate(part)])
             found.update({k: vecs[i] for i, (k, _) in enumerate(part)})
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for i, k in enumerate(keys):
@@ -62,14 +59,8 @@ class CachedEncoder:
         return out
 
     def _lookup(self, keys: set[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
-        items = list(keys)
-        for start in range(0, len(items), 500):
-            chunk = items[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for k, blob in self._db.execute(f"SELECT k, v FROM vec WHERE k IN ({marks})", chunk):
-                found[k] = np.frombuffer(blob, dtype=np.float32)
-        return found
+        return {k: np.frombuffer(blob, dtype=np.float32)
+                for k, blob in self._file.get_many(keys).items()}
 
     def close(self) -> None:
-        self._db.close()
+        self._file.close()

@@ -20,8 +20,9 @@ from techmatch.indexers.vector_cache import CachedEncoder
 from techmatch.matcher.retrieve import Retriever
 from techmatch.models.records import KINDS, Record
 from techmatch.store import Store
+from techmatch.store.factory import STORE_FILE, open_store
 
-STORE_FILE = "store.sqlite"
+__all__ = ["STORE_FILE", "Engine"]
 
 
 @dataclass
@@ -39,7 +40,7 @@ class Engine:
     def open(cls, settings: Settings, *, encoder: Encoder | None = None) -> Engine:
         """Open the store and build tokenizer and encoder (indexes are opened lazily)."""
         settings.home.mkdir(parents=True, exist_ok=True)
-        store = Store(settings.home / STORE_FILE)
+        store = open_store(settings)
         tokenizer = Tokenizer(user_dict=settings.user_dict, stopwords=settings.stopwords)
         if encoder is None:
             raw = build_encoder(settings.encoder, threads=settings.threads,

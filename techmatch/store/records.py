@@ -1,57 +1,37 @@
-"""SQLite record store (WAL): the single source of truth; every change gets a sequence number.
+"""The record store: the single source of truth; every change gets a sequence number.
 
-Tables: `records` (one row per id, the original JSON, content hash, last change seq, tombstone),
-`changes` (append-only log: seq, kind, id, op), `feedback` (staff / outcome judgements) and
-`meta`. Other modules add their own tables through `Store.ensure_schema(sql)`.
+Tables (created by `migrations.py`): `records` (one row per id, the original JSON, content
+hash, last change seq, tombstone), `changes` (append-only log: seq, kind, id, op),
+`feedback` and `meta`. The database is SQLite (embedded, a path) or PostgreSQL (a
+`postgresql://` URL, several API nodes); the other repositories hang off the `Store`.
+
+Change sequences on PostgreSQL: a sequence number is taken when a row is inserted but becomes
+visible at commit, so two concurrent writers could commit 8 before 7 and a follower reading
+`changes_since(7)` would skip 7 for ever. Every writing transaction therefore takes the
+`changes` lock first (`Database.serialize`): sequence numbers commit in order on both stores.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-import sqlite3
-import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from techmatch.errors import NotFoundError, ValidationError
 from techmatch.models.records import KINDS, Record, record_type
-from techmatch.store.sqlite import connect_wal
+from techmatch.store.db import Database, split_statements
+from techmatch.store.migrations import migrate
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS records (
-  id TEXT PRIMARY KEY,
-  kind TEXT NOT NULL,
-  data TEXT,
-  hash TEXT,
-  seq INTEGER NOT NULL,
-  deleted INTEGER NOT NULL DEFAULT 0,
-  updated TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS records_kind ON records(kind, deleted, id);
-CREATE TABLE IF NOT EXISTS changes (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  kind TEXT NOT NULL,
-  id TEXT NOT NULL,
-  op TEXT NOT NULL CHECK (op IN ('upsert', 'delete')),
-  at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS changes_kind ON changes(kind, seq);
-CREATE TABLE IF NOT EXISTS feedback (
-  fid INTEGER PRIMARY KEY AUTOINCREMENT,
-  query_id TEXT NOT NULL,
-  candidate_id TEXT NOT NULL,
-  label TEXT NOT NULL,
-  reason TEXT,
-  note TEXT,
-  actor TEXT,
-  at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS feedback_pair ON feedback(query_id, candidate_id);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
+if TYPE_CHECKING:
+    from techmatch.store.batch import BatchRepository
+    from techmatch.store.checkpoints import PlanRepository
+    from techmatch.store.listing import RecordListing
 
 
 def _now() -> str:
@@ -87,53 +67,95 @@ class Change:
 
 
 class Store:
-    """Thread-safe handle on the store file; one per process, built at start-up."""
+    """Thread-safe handle on the store's database; one per process, built at start-up.
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._db = connect_wal(self.path, timeout=30.0)
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(SCHEMA)
+    `target`: a path (SQLite file), a `postgresql://` URL, or an open `Database`.
+    """
+
+    def __init__(self, target: Path | str | Database) -> None:
+        self._db = open_database(target)
+        migrate(self._db)
 
     @property
-    def db(self) -> sqlite3.Connection:
-        """The raw connection, for modules that own extra tables (hold `lock` while writing)."""
+    def url(self) -> str:
+        """Where the store lives (`sqlite:///…` or the PostgreSQL URL)."""
+        return self._db.url
+
+    @property
+    def dialect(self) -> str:
+        return self._db.dialect.name
+
+    # Transitional, removed once dockings / change-log readers use the repositories' Database:
+    # the raw SQLite connection and its lock, as `Store` exposed them before.
+    @property
+    def db(self) -> Any:
+        return self._sqlite().raw
+
+    @property
+    def lock(self) -> Any:
+        return self._sqlite().raw_lock
+
+    def _sqlite(self) -> Any:
+        from techmatch.store.sqlite import SQLiteDatabase
+
+        if not isinstance(self._db, SQLiteDatabase):
+            raise TypeError("Store.db is the SQLite connection; use a repository in "
+                            "techmatch.store on PostgreSQL")
         return self._db
 
-    @property
-    def lock(self) -> threading.RLock:
-        return self._lock
+    def transaction(self) -> AbstractContextManager[None]:
+        """Group repository writes of this thread into one transaction (re-entrant)."""
+        return self._db.transaction()
+
+    def advisory_lock(self, name: str) -> AbstractContextManager[None]:
+        """Hold a named lock across every process of this store (LockedError when taken)."""
+        return self._db.advisory_lock(name)
 
     def ensure_schema(self, sql: str) -> None:
-        with self._lock:
-            self._db.executescript(sql)
+        """Create tables from portable DDL (idempotent `IF NOT EXISTS` statements)."""
+        with self._db.transaction():
+            self._db.serialize("migrations")
+            for statement in split_statements(self._db.dialect.ddl(sql)):
+                self._db.execute(statement)
+
+    @functools.cached_property
+    def batch(self) -> BatchRepository:
+        """Batch runs, per-need results and state, unmatched topics."""
+        from techmatch.store.batch import BatchRepository
+
+        return BatchRepository(self._db)
+
+    @functools.cached_property
+    def plans(self) -> PlanRepository:
+        """Batch run plans and checkpoints."""
+        from techmatch.store.checkpoints import PlanRepository
+
+        return PlanRepository(self._db)
+
+    @functools.cached_property
+    def listing(self) -> RecordListing:
+        """Filtered record pages and confidential need ids."""
+        from techmatch.store.listing import RecordListing
+
+        return RecordListing(self._db)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
     # -- writes ----------------------------------------------------------------------------
     def upsert(self, records: Sequence[Record]) -> UpsertReport:
         """Insert or replace records in one transaction; identical content is a no-op."""
         report = UpsertReport()
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for record in records:
-                    self._upsert_one(record, report)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._db.transaction():
+            self._db.serialize("changes")
+            for record in records:
+                self._upsert_one(record, report)
         return report
 
     def _upsert_one(self, record: Record, report: UpsertReport) -> None:
         digest = content_hash(record)
-        row = self._db.execute("SELECT kind, hash, deleted FROM records WHERE id = ?",
-                               (record.id,)).fetchone()
+        row = self._db.fetchone("SELECT kind, hash, deleted FROM records WHERE id = ?",
+                                (record.id,))
         if row is not None and row[0] != record.kind and not row[2]:
             raise ValidationError(f"id {record.id!r} is already a {row[0]}, cannot store it as "
                                   f"a {record.kind}", field="id")
@@ -153,34 +175,29 @@ class Store:
         (report.updated if row is not None and not row[2] else report.inserted).append(record.id)
 
     def _log(self, kind: str, rid: str, op: str, now: str) -> int:
-        cur = self._db.execute("INSERT INTO changes(kind, id, op, at) VALUES (?, ?, ?, ?)",
-                               (kind, rid, op, now))
-        return int(cur.lastrowid or 0)
+        row = self._db.fetchone("INSERT INTO changes(kind, id, op, at) VALUES (?, ?, ?, ?) "
+                                "RETURNING seq", (kind, rid, op, now))
+        assert row is not None  # RETURNING always yields the inserted row
+        return int(row[0])
 
     def delete(self, rid: str) -> str:
         """Tombstone a record (its kind is returned); unknown or deleted ids raise NotFoundError."""
-        with self._lock:
-            row = self._db.execute("SELECT kind FROM records WHERE id = ? AND deleted = 0",
-                                   (rid,)).fetchone()
+        with self._db.transaction():
+            self._db.serialize("changes")
+            row = self._db.fetchone("SELECT kind FROM records WHERE id = ? AND deleted = 0",
+                                    (rid,))
             if row is None:
                 raise NotFoundError(f"no record with id {rid!r}")
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                now = _now()
-                seq = self._log(row[0], rid, "delete", now)
-                self._db.execute("UPDATE records SET data=NULL, hash=NULL, deleted=1, seq=?, "
-                                 "updated=? WHERE id=?", (seq, now, rid))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            now = _now()
+            seq = self._log(row[0], rid, "delete", now)
+            self._db.execute("UPDATE records SET data=NULL, hash=NULL, deleted=1, seq=?, "
+                             "updated=? WHERE id=?", (seq, now, rid))
             return str(row[0])
 
     # -- reads -----------------------------------------------------------------------------
     def get(self, rid: str, kind: str | None = None) -> Record:
-        with self._lock:
-            row = self._db.execute("SELECT kind, data FROM records WHERE id = ? AND deleted = 0",
-                                   (rid,)).fetchone()
+        row = self._db.fetchone("SELECT kind, data FROM records WHERE id = ? AND deleted = 0",
+                                (rid,))
         if row is None or (kind is not None and row[0] != kind):
             what = f"{kind} " if kind else "record "
             raise NotFoundError(f"no {what}with id {rid!r}")
@@ -190,15 +207,14 @@ class Store:
         """Live records by id (missing ids are left out)."""
         wanted = list(dict.fromkeys(ids))
         out: dict[str, Record] = {}
-        with self._lock:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start:start + 500]
-                marks = ",".join("?" * len(chunk))
-                for kind, data in self._db.execute(
-                        f"SELECT kind, data FROM records WHERE deleted = 0 AND id IN ({marks})",
-                        chunk):
-                    rec = _load(kind, data)
-                    out[rec.id] = rec
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for kind, data in self._db.fetch(
+                    f"SELECT kind, data FROM records WHERE deleted = 0 AND id IN ({marks})",
+                    chunk):
+                rec = _load(kind, data)
+                out[rec.id] = rec
         return out
 
     def iter_records(self, kind: str, *, batch: int = 1000) -> Iterator[Record]:
@@ -206,10 +222,9 @@ class Store:
         _check_kind(kind)
         last = ""
         while True:
-            with self._lock:
-                rows = self._db.execute(
-                    "SELECT id, data FROM records WHERE kind = ? AND deleted = 0 AND id > ? "
-                    "ORDER BY id LIMIT ?", (kind, last, batch)).fetchall()
+            rows = self._db.fetch(
+                "SELECT id, data FROM records WHERE kind = ? AND deleted = 0 AND id > ? "
+                "ORDER BY id LIMIT ?", (kind, last, batch))
             if not rows:
                 return
             for _rid, data in rows:
@@ -219,29 +234,26 @@ class Store:
     def page(self, kind: str, *, offset: int = 0, limit: int = 50) -> list[Record]:
         """Live records of a kind ordered by id, one page."""
         _check_kind(kind)
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT data FROM records WHERE kind = ? AND deleted = 0 ORDER BY id "
-                "LIMIT ? OFFSET ?", (kind, limit, offset)).fetchall()
+        rows = self._db.fetch(
+            "SELECT data FROM records WHERE kind = ? AND deleted = 0 ORDER BY id "
+            "LIMIT ? OFFSET ?", (kind, limit, offset))
         return [_load(kind, r[0]) for r in rows]
 
     def count(self, kind: str | None = None) -> int:
-        with self._lock:
-            if kind is None:
-                row = self._db.execute("SELECT COUNT(*) FROM records WHERE deleted = 0")
-            else:
-                row = self._db.execute("SELECT COUNT(*) FROM records WHERE kind = ? AND "
-                                       "deleted = 0", (kind,))
-            return int(row.fetchone()[0])
+        if kind is None:
+            row = self._db.fetchone("SELECT COUNT(*) FROM records WHERE deleted = 0")
+        else:
+            row = self._db.fetchone("SELECT COUNT(*) FROM records WHERE kind = ? AND "
+                                    "deleted = 0", (kind,))
+        return int(row[0]) if row else 0
 
     def last_seq(self, kind: str | None = None) -> int:
-        with self._lock:
-            if kind is None:
-                row = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes")
-            else:
-                row = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes WHERE kind = ?",
-                                       (kind,))
-            return int(row.fetchone()[0])
+        if kind is None:
+            row = self._db.fetchone("SELECT COALESCE(MAX(seq), 0) FROM changes")
+        else:
+            row = self._db.fetchone("SELECT COALESCE(MAX(seq), 0) FROM changes WHERE kind = ?",
+                                    (kind,))
+        return int(row[0]) if row else 0
 
     def changes_since(self, seq: int, kind: str | None = None) -> list[Change]:
         """Latest change per id after `seq` (older changes of the same id are superseded)."""
@@ -250,27 +262,38 @@ class Store:
         sql = (f"SELECT c.seq, c.kind, c.id, c.op FROM changes c JOIN ({inner}) m "
                "ON c.seq = m.last ORDER BY c.seq")
         args: tuple[object, ...] = (seq, kind) if kind else (seq,)
-        with self._lock:
-            rows = self._db.execute(sql, args).fetchall()
+        rows = self._db.fetch(sql, args)
         return [Change(int(s), k, rid, op) for s, k, rid, op in rows]
 
     def record_seqs(self, kind: str) -> dict[str, int]:
         """id → sequence of its last change, for live records of a kind."""
-        with self._lock:
-            rows = self._db.execute("SELECT id, seq FROM records WHERE kind = ? AND deleted = 0",
-                                    (kind,)).fetchall()
+        rows = self._db.fetch("SELECT id, seq FROM records WHERE kind = ? AND deleted = 0",
+                              (kind,))
         return {r[0]: int(r[1]) for r in rows}
 
     # -- meta ------------------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self._db.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
         return row[0] if row else default
 
     def set_meta(self, key: str, value: str) -> None:
-        with self._lock:
-            self._db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO "
-                             "UPDATE SET value = excluded.value", (key, value))
+        self._db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO "
+                         "UPDATE SET value = excluded.value", (key, value))
+
+
+def open_database(target: Path | str | Database) -> Database:
+    """A path → SQLite; a `postgresql://` URL → PostgreSQL; a Database is used as it is."""
+    if isinstance(target, str) and target.startswith(("postgresql://", "postgres://")):
+        from techmatch.store.postgres import PostgresDatabase
+
+        return PostgresDatabase(target)
+    if isinstance(target, (str, Path)):
+        from techmatch.store.sqlite import SQLiteDatabase
+
+        path = str(target)
+        return SQLiteDatabase(Path(path[len("sqlite:///"):] if path.startswith("sqlite:///")
+                                   else path))
+    return target
 
 
 def _check_kind(kind: str) -> None:

@@ -1,12 +1,18 @@
-"""Opening SQLite files shared by several processes (store, vector cache) in WAL mode."""
+"""The embedded database (SQLite in WAL mode), and opening SQLite files shared by processes."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
+import threading
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from techmatch.errors import LockedError
+from techmatch.store.db import SQLITE, Params, Row
 
 
 def connect_wal(path: Path, *, timeout: float = 120.0) -> sqlite3.Connection:
@@ -32,3 +38,113 @@ def connect_wal(path: Path, *, timeout: float = 120.0) -> sqlite3.Connection:
                 raise
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
+
+
+class SQLiteDatabase:
+    """The embedded database: one WAL connection per process, serialised by a re-entrant lock.
+
+    A transaction is `BEGIN IMMEDIATE` … `COMMIT`, which already orders writers across
+    processes, so `serialize` has nothing to add. The advisory lock is an `flock` on
+    `<store folder>/<name>.lock`: the kernel drops it when its holder dies.
+    """
+
+    dialect = SQLITE
+
+    def __init__(self, path: Path, *, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.url = f"sqlite:///{self.path}"
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._db = connect_wal(self.path, timeout=timeout)
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+
+    def execute(self, sql: str, params: Params = ()) -> int:
+        with self._lock:
+            return int(self._db.execute(sql, tuple(params)).rowcount)
+
+    def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        with self._lock:
+            self._db.executemany(sql, [tuple(r) for r in rows])
+
+    def fetch(self, sql: str, params: Params = ()) -> list[Row]:
+        with self._lock:
+            return self._db.execute(sql, tuple(params)).fetchall()
+
+    def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        with self._lock:
+            row: Row | None = self._db.execute(sql, tuple(params)).fetchone()
+            return row
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._depth = 0
+                self._db.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            self._db.execute("COMMIT")
+
+    def serialize(self, name: str) -> None:
+        """BEGIN IMMEDIATE already holds the database's single write lock."""
+
+    @contextmanager
+    def advisory_lock(self, name: str) -> Iterator[None]:
+        path = self.path.parent / f"{name}.lock"
+        with open(path, "a+", encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                raise LockedError(f"lock {name!r} is held by another process (pid {holder}, "
+                                  f"{path})") from None
+            try:
+                handle.seek(0)
+                handle.truncate()
+                handle.write(str(os.getpid()))
+                handle.flush()
+                yield
+            finally:
+                handle.seek(0)
+                handle.truncate()
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @property
+    def raw(self) -> sqlite3.Connection:
+        return self._db
+
+    @property
+    def raw_lock(self) -> threading.RLock:
+        return self._lock
+
+    def tables(self) -> list[str]:
+        rows = self.fetch("SELECT name FROM sqlite_master WHERE type = 'table' "
+                          "AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        return [str(r[0]) for r in rows]
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the database file (SQLite's online backup)."""
+        with self._lock:
+            dest = sqlite3.connect(target)
+            try:
+                self._db.backup(dest)
+            finally:
+                dest.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

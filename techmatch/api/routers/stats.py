@@ -38,7 +38,6 @@ def coverage(principal: Reader, engine: EngineDep, settings: SettingsDep,
             description="最近的夜间批量匹配运行：开始/结束时间、状态、计数、配置、索引代次。")
 def batch_runs(principal: Reader, engine: EngineDep,
                limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, Any]]:
-    results.ensure(engine.store)  # a home that never ran a batch has no tables yet
     return [asdict(run) for run in results.runs(engine.store, limit=limit)]
 
 
@@ -50,7 +49,6 @@ def batch_results(principal: Reader, engine: EngineDep, visibility: VisibilityDe
                   ) -> list[dict[str, Any]]:
     if not principal.sees_confidential and need_id in visibility.confidential_ids():
         raise NotFoundError(f"no need with id {need_id!r}")
-    results.ensure(engine.store)
     hits = [asdict(h) for h in results.iter_hits(engine.store, need_id=need_id)]
     if not principal.sees_confidential:
         secret = visibility.confidential_ids()

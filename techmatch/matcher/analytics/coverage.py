@@ -168,7 +168,6 @@ def coverage_report(store: Store, tokenizer: Tokenizer, *, threshold: float,
         raise ValidationError(f"unknown target kinds {unknown}; valid: {', '.join(TARGETS)}",
                               field="kinds")
     scope = results.scope_of(kinds or TARGETS)
-    results.ensure(store)
     finished = results.runs(store, status="finished", limit=2)
     run_id = finished[0].run_id if finished else None
     previous = finished[1].run_id if len(finished) > 1 else None

@@ -1,42 +1,29 @@
-"""The batch lock: `fcntl.flock` on `<home>/batch.lock`, so two runs never overlap."""
+"""The batch lock: one run at a time over one store, whichever node starts it.
+
+It is the store's advisory lock `batch`: an `flock` beside an SQLite store, a PostgreSQL
+session advisory lock on a shared server (two API nodes starting the nightly batch: one
+runs, the other gets LockedError → exit code 6). Both are released by the kernel / server
+when their holder dies, so a run killed with SIGKILL never leaves a stale lock behind.
+"""
 
 from __future__ import annotations
 
-import fcntl
-import os
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from contextlib import ExitStack, contextmanager
 
 from techmatch.errors import LockedError
+from techmatch.store import Store
 
-LOCK_FILE = "batch.lock"
+LOCK_NAME = "batch"
 
 
 @contextmanager
-def batch_lock(home: Path) -> Iterator[None]:
-    """Hold the exclusive batch lock; LockedError at once if another process holds it.
-
-    The kernel releases a flock when its holder dies, so a run killed with SIGKILL never
-    leaves a stale lock behind.
-    """
-    home.mkdir(parents=True, exist_ok=True)
-    path = home / LOCK_FILE
-    with open(path, "a+", encoding="utf-8") as handle:
+def batch_lock(store: Store) -> Iterator[None]:
+    """Hold the exclusive batch lock; LockedError at once if another process holds it."""
+    with ExitStack() as stack:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise LockedError(f"another batch run holds {path} (pid {holder}); wait for it to "
-                              "finish — runs never overlap") from None
-        try:
-            handle.seek(0)
-            handle.truncate()
-            handle.write(str(os.getpid()))
-            handle.flush()
-            yield
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            stack.enter_context(store.advisory_lock(LOCK_NAME))
+        except LockedError as exc:
+            raise LockedError(f"another batch run holds the batch lock of {store.url} "
+                              f"({exc}); wait for it to finish — runs never overlap") from None
+        yield

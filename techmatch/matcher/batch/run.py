@@ -88,9 +88,7 @@ def run_batch(engine: Engine, options: BatchOptions, *, service: MatchService | 
               progress: Progress | None = None, on_chunk: OnChunk | None = None) -> BatchSummary:
     """Run (or resume) one batch under the lock; see the module docstring."""
     started = time.monotonic()
-    with batch_lock(engine.settings.home):
-        results.ensure(engine.store)
-        checkpoint.ensure(engine.store)
+    with batch_lock(engine.store):
         engine.sync(_sync_kinds(options.kinds))
         service = service or MatchService(engine)
         job = _Job(engine, service, options)

@@ -32,16 +32,12 @@ def sample_engine(home: Path) -> FakeEngine:
 def batched_snapshot_file(home: Path) -> Path:
     """Load the samples into `home`, run one batch with OPTIONS, and back the store up to a
     snapshot file tests can copy (cheaper than re-running the batch per test)."""
-    import sqlite3
-
     from techmatch.matcher.batch import run_batch
 
     engine = sample_engine(home)
     run_batch(engine, OPTIONS)
     path = home / "snapshot.sqlite"
-    target = sqlite3.connect(path)
-    engine.store.db.backup(target)
-    target.close()
+    engine.store._db.backup(path)  # type: ignore[attr-defined]  # SQLite's online backup
     engine.close()
     return path
 

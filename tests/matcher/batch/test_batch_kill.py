@@ -33,13 +33,9 @@ def _wait_for_chunks(store: Store, proc: subprocess.Popen[bytes], n: int) -> str
     """Block until the child committed `n` chunks (a marker in the DB, not a sleep)."""
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
-        with store.lock:
-            has_table = store.db.execute("SELECT 1 FROM sqlite_master WHERE name = "
-                                         "'batch_checkpoints'").fetchone()
-            row = store.db.execute("SELECT run_id, chunks FROM batch_checkpoints"
-                                   ).fetchone() if has_table else None
-        if row and row[1] >= n:
-            return str(row[0])
+        progress = store.plans.checkpoints().get("achievement")
+        if progress is not None and progress.chunks >= n:
+            return max(r.run_id for r in results.runs(store, limit=5))
         if proc.poll() is not None:
             err = proc.stderr.read().decode() if proc.stderr else ""
             pytest.fail(f"child exited before stalling: {err}")

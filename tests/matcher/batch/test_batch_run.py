@@ -116,7 +116,7 @@ def test_expert_candidates_include_owners_of_changed_achievements(batched: FakeE
 
 
 def test_a_second_run_is_refused_while_the_lock_is_held(batched: FakeEngine) -> None:
-    with batch_lock(batched.settings.home):
+    with batch_lock(batched.store):
         with pytest.raises(LockedError, match="another batch run"):
             run_batch(batched, OPTIONS)
         result = CliRunner().invoke(app, ["batch", "--home", str(batched.settings.home)])

@@ -1,0 +1,160 @@
+"""Schema versions: numbered migrations applied in order, recorded in `schema_version`.
+
+Why a small runner and not Alembic: the schema is a dozen tables written as portable DDL
+(SQLite spelling, turned into PostgreSQL's by `Dialect.ddl`), the store has no ORM models for
+Alembic to compare against, and every process must bring its database up to date at open
+time without a separate tool or a migrations folder on disk. The runner is one transaction:
+it takes the `migrations` lock (so two nodes opening a fresh PostgreSQL at once do not race),
+reads the applied versions and applies the missing ones — all or none.
+
+Rules: never edit an applied migration; add a new version. DDL of version 1 and 2 uses
+`IF NOT EXISTS` so stores created before versions were recorded adopt them unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from techmatch.store.db import Database, split_statements
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    ddl: str  # portable DDL, SQLite spelling
+
+
+RECORDS = """
+CREATE TABLE IF NOT EXISTS records (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  data TEXT,
+  hash TEXT,
+  seq INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  updated TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_kind ON records(kind, deleted, id);
+CREATE TABLE IF NOT EXISTS changes (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  op TEXT NOT NULL CHECK (op IN ('upsert', 'delete')),
+  at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS changes_kind ON changes(kind, seq);
+CREATE TABLE IF NOT EXISTS feedback (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  query_id TEXT NOT NULL,
+  candidate_id TEXT NOT NULL,
+  label TEXT NOT NULL,
+  reason TEXT,
+  note TEXT,
+  actor TEXT,
+  at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS feedback_pair ON feedback(query_id, candidate_id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+BATCH = """
+CREATE TABLE IF NOT EXISTS batch_runs (
+  run_id TEXT PRIMARY KEY,
+  started TEXT NOT NULL,
+  finished TEXT,
+  status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'abandoned')),
+  kinds TEXT NOT NULL,
+  k INTEGER NOT NULL,
+  "full" INTEGER NOT NULL,
+  counts TEXT NOT NULL DEFAULT '{}',
+  config TEXT NOT NULL DEFAULT '{}',
+  generations TEXT NOT NULL DEFAULT '{}',
+  seqs TEXT NOT NULL DEFAULT '{}',
+  fingerprint TEXT NOT NULL DEFAULT '',
+  error TEXT
+);
+CREATE TABLE IF NOT EXISTS batch_results (
+  run_id TEXT NOT NULL,
+  need_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  rank INTEGER NOT NULL,
+  candidate_id TEXT NOT NULL,
+  score REAL NOT NULL,
+  confidence REAL,
+  routed INTEGER NOT NULL DEFAULT 0,
+  explanation TEXT,
+  PRIMARY KEY (need_id, kind, rank)
+);
+CREATE INDEX IF NOT EXISTS batch_results_run ON batch_results(run_id);
+CREATE INDEX IF NOT EXISTS batch_results_candidate ON batch_results(kind, candidate_id);
+CREATE TABLE IF NOT EXISTS batch_state (
+  need_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  hits INTEGER NOT NULL,
+  PRIMARY KEY (need_id, kind)
+);
+CREATE TABLE IF NOT EXISTS batch_topics (
+  run_id TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  keyword TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (run_id, scope, keyword)
+);
+CREATE TABLE IF NOT EXISTS batch_plan (
+  run_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  need_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  PRIMARY KEY (run_id, kind, need_id)
+);
+CREATE TABLE IF NOT EXISTS batch_checkpoints (
+  run_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  last_need_id TEXT NOT NULL DEFAULT '',
+  done INTEGER NOT NULL DEFAULT 0,
+  total INTEGER NOT NULL,
+  chunks INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, kind)
+);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "records, change log, feedback, meta", RECORDS),
+    Migration(2, "batch runs, results, state, topics, plans, checkpoints", BATCH),
+)
+
+_VERSION_TABLE = ("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+                  "name TEXT NOT NULL, applied TEXT NOT NULL)")
+
+
+def applied_versions(db: Database) -> list[int]:
+    if "schema_version" not in db.tables():
+        return []
+    return [int(r[0]) for r in db.fetch("SELECT version FROM schema_version ORDER BY version")]
+
+
+def migrate(db: Database, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[int]:
+    """Apply the missing migrations in one transaction; the versions applied now."""
+    done: list[int] = []
+    with db.transaction():
+        db.serialize("migrations")
+        db.execute(db.dialect.ddl(_VERSION_TABLE))
+        have = {int(r[0]) for r in db.fetch("SELECT version FROM schema_version")}
+        for migration in sorted(migrations, key=lambda m: m.version):
+            if migration.version in have:
+                continue
+            for statement in split_statements(db.dialect.ddl(migration.ddl)):
+                db.execute(statement)
+            db.execute("INSERT INTO schema_version(version, name, applied) VALUES (?, ?, ?)",
+                       (migration.version, migration.name,
+                        datetime.now(timezone.utc).isoformat(timespec="seconds")))
+            done.append(migration.version)
+    return done
+
+
+def latest_version(migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
+    return max(m.version for m in migrations)

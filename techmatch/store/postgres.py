@@ -1,0 +1,145 @@
+"""The shared database for several API nodes: PostgreSQL through psycopg 3 and psycopg_pool.
+
+Statements use the repositories' `?` placeholders, rewritten once per statement text to
+psycopg's `%s`. Connections come from a pool in autocommit mode; `transaction()` pins one
+connection to the calling thread until commit. Every pooled connection is checked before
+use, so after a server restart the first request gets a fresh connection instead of a dead
+one; while the server is down calls raise `StoreUnavailableError` (HTTP 503 + Retry-After),
+and nothing needs restarting when it is back.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from techmatch.errors import LockedError, StoreUnavailableError
+from techmatch.store.db import POSTGRESQL, Params, Row, lock_key
+
+log = logging.getLogger("techmatch.store")
+_DOWN = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
+
+
+@functools.lru_cache(maxsize=1024)
+def to_pyformat(sql: str) -> str:
+    """`?` placeholders → `%s` (a literal `%` is doubled first, as psycopg expects)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    head, sep, tail = url.partition("@")
+    if not sep or ":" not in head.split("//", 1)[-1]:
+        return url
+    scheme, _, cred = head.partition("//")
+    return f"{scheme}//{cred.split(':', 1)[0]}:***@{tail}"
+
+
+@contextmanager
+def _unavailable(url: str) -> Iterator[None]:
+    try:
+        yield
+    except _DOWN as exc:
+        raise StoreUnavailableError(f"存储数据库不可用 (store database unavailable): "
+                                    f"{redact(url)}: {type(exc).__name__}: "
+                                    f"{str(exc).strip()[:200]}") from exc
+
+
+class PostgresDatabase:
+    """A pooled PostgreSQL database; thread-safe, one per process."""
+
+    dialect = POSTGRESQL
+
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8,
+                 timeout: float = 10.0) -> None:
+        self.url = url
+        self._local = threading.local()
+        self._pool = ConnectionPool(url, min_size=min_size, max_size=max_size, timeout=timeout,
+                                    kwargs={"autocommit": True}, open=False,
+                                    check=ConnectionPool.check_connection,
+                                    name="techmatch-store")
+        self._pool.open(wait=False)
+        with _unavailable(url):
+            self._pool.wait(timeout)
+
+    # -- statements ------------------------------------------------------------------------
+    @contextmanager
+    def _conn(self) -> Iterator[psycopg.Connection[Any]]:
+        pinned = getattr(self._local, "conn", None)
+        if pinned is not None:
+            yield pinned
+            return
+        with _unavailable(self.url), self._pool.connection() as conn:
+            yield conn
+
+    def execute(self, sql: str, params: Params = ()) -> int:
+        with self._conn() as conn, _unavailable(self.url):
+            return int(conn.execute(to_pyformat(sql), tuple(params)).rowcount)
+
+    def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        if not rows:
+            return
+        with self._conn() as conn, _unavailable(self.url), conn.cursor() as cur:
+            cur.executemany(to_pyformat(sql), [tuple(r) for r in rows])
+
+    def fetch(self, sql: str, params: Params = ()) -> list[Row]:
+        with self._conn() as conn, _unavailable(self.url):
+            return [tuple(r) for r in conn.execute(to_pyformat(sql), tuple(params)).fetchall()]
+
+    def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        with self._conn() as conn, _unavailable(self.url):
+            row = conn.execute(to_pyformat(sql), tuple(params)).fetchone()
+        return None if row is None else tuple(row)
+
+    # -- transactions and locks ------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if getattr(self._local, "conn", None) is not None:
+            yield  # joins the transaction this thread already has open
+            return
+        with _unavailable(self.url), self._pool.connection() as conn:
+            try:
+                with conn.transaction():
+                    self._local.conn = conn
+                    yield
+            finally:
+                self._local.conn = None
+
+    def serialize(self, name: str) -> None:
+        """Transaction-level advisory lock: released by COMMIT / ROLLBACK (or a dead client)."""
+        if getattr(self._local, "conn", None) is None:
+            raise RuntimeError("serialize() needs an open transaction")
+        self.execute("SELECT pg_advisory_xact_lock(?)", (lock_key(name),))
+
+    @contextmanager
+    def advisory_lock(self, name: str) -> Iterator[None]:
+        """A session-level advisory lock on a connection of its own (not the pool's): the
+        server releases it when that session ends, including when the process is killed."""
+        with _unavailable(self.url):
+            conn = psycopg.connect(self.url, autocommit=True)
+        try:
+            with _unavailable(self.url):
+                got = conn.execute("SELECT pg_try_advisory_lock(%s)",
+                                   (lock_key(name),)).fetchone()
+            if not got or not got[0]:
+                raise LockedError(f"lock {name!r} is held by another node of this store "
+                                  f"({redact(self.url)})")
+            yield
+        finally:
+            conn.close()  # ends the session: the lock goes with it
+
+    def tables(self) -> list[str]:
+        rows = self.fetch("SELECT table_name FROM information_schema.tables WHERE "
+                          "table_schema = current_schema() AND table_type = 'BASE TABLE' "
+                          "ORDER BY table_name")
+        return [str(r[0]) for r in rows]
+
+    def close(self) -> None:
+        self._pool.close()
