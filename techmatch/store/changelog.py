@@ -37,8 +37,8 @@ class ChangeLog:
         """Changes of `kind` with seq > `after_seq`: how many ids, since when, up to which seq."""
         sql = ("SELECT COUNT(DISTINCT id), MIN(at), MAX(seq) FROM changes "
                "WHERE kind = ? AND seq > ?")
-        with self._store.lock:
-            count, oldest, last = self._store.db.execute(sql, (kind, after_seq)).fetchone()
+        row = self._store._db.fetchone(sql, (kind, after_seq))
+        count, oldest, last = row if row is not None else (0, None, None)
         when = datetime.fromisoformat(oldest) if oldest else None
         if when is not None and when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
