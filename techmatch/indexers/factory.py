@@ -50,3 +50,13 @@ def current_generation(settings: Settings, kind: str) -> str | None:
     from techmatch.indexers.embedded import current_generation as embedded_generation
 
     return embedded_generation(settings, kind)
+
+
+def generation_stamp(settings: Settings, kind: str) -> object:
+    """A value that changes whenever the published generation may have changed, cheaper than
+    `current_generation` where the backend allows (embedded: a `stat` of `CURRENT`)."""
+    if settings.backend == "elasticsearch":
+        return current_generation(settings, kind)
+    from techmatch.indexers.embedded import generation_stamp as embedded_stamp
+
+    return embedded_stamp(settings, kind)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from techmatch.config import Settings
+from techmatch.config import TUNED_FILE, Settings
 from techmatch.errors import IndexMissingError
 from techmatch.indexers.base import Index, SyncReport
 from techmatch.indexers.encoders import Encoder, build_encoder
@@ -35,6 +35,9 @@ class Engine:
     encoder: Encoder
     indexes: dict[str, Index] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _stamps: dict[str, object] = field(default_factory=dict, repr=False)
+    _missing: dict[str, object] = field(default_factory=dict, repr=False)
+    _retriever: tuple[object, Retriever] | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, settings: Settings, *, encoder: Encoder | None = None) -> Engine:
@@ -52,30 +55,46 @@ class Engine:
     def index(self, kind: str) -> Index:
         """The open index of `kind`, reopened when a newer generation was published.
 
-        The new generation is opened outside the lock, so requests keep answering from the
-        generation they hold while it loads; only the swap is serialised.
+        Whether one was published is a `stat` of the generation pointer (`generation_stamp`);
+        the pointer is read only when that changed. The new generation is opened outside the
+        lock, so requests keep answering from the generation they hold while it loads; only
+        the swap is serialised.
         """
-        from techmatch.indexers.factory import current_generation, open_index
+        from techmatch.indexers.factory import current_generation, generation_stamp, open_index
 
+        stamp = generation_stamp(self.settings, kind)
         idx = self.indexes.get(kind)
-        if idx is not None and current_generation(self.settings, kind) == idx.generation:
-            return idx
+        if idx is not None:
+            if self._stamps.get(kind) == stamp:
+                return idx
+            if current_generation(self.settings, kind) == idx.generation:
+                self._stamps[kind] = stamp
+                return idx
         fresh = open_index(self.settings, kind, encoder=self.encoder, tokenizer=self.tokenizer)
         with self._lock:
             current = self.indexes.get(kind)
             if current is not None and current.generation == fresh.generation:
-                return current
+                fresh = current
             self.indexes[kind] = fresh
+            self._stamps[kind] = stamp
         return fresh
 
     def available_kinds(self) -> list[str]:
-        """Kinds whose index can be opened."""
+        """Kinds whose index can be opened (a kind found missing is looked at again only when
+        its generation pointer changes)."""
+        from techmatch.indexers.factory import generation_stamp
+
         out = []
         for kind in KINDS:
+            if kind not in self.indexes and kind in self._missing:
+                if self._missing[kind] == generation_stamp(self.settings, kind):
+                    continue
             try:
                 self.index(kind)
             except IndexMissingError:
+                self._missing[kind] = generation_stamp(self.settings, kind)
                 continue
+            self._missing.pop(kind, None)
             out.append(kind)
         return out
 
@@ -95,10 +114,24 @@ class Engine:
         return vecs
 
     def retriever(self) -> Retriever:
-        """A retriever over every built index, using the tuned retrieval parameters."""
+        """A retriever over every built index with the tuned retrieval parameters, built once
+        per set of index generations and `retrieval.json` version (not once per query)."""
         indexes = {kind: self.index(kind) for kind in self.available_kinds()}
-        return Retriever(indexes, tokenizer=self.tokenizer, encoder=self.encoder,
-                         params=self.settings.retrieval())
+        key = (tuple((kind, id(idx)) for kind, idx in indexes.items()), self._params_stamp())
+        cached = self._retriever
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        retriever = Retriever(indexes, tokenizer=self.tokenizer, encoder=self.encoder,
+                              params=self.settings.retrieval())
+        self._retriever = (key, retriever)
+        return retriever
+
+    def _params_stamp(self) -> tuple[int, int] | None:
+        try:
+            st = (self.settings.home / TUNED_FILE).stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
 
     def sync(self, kinds: tuple[str, ...] = KINDS, *, full: bool = False,
              progress: Callable[[int], None] | None = None) -> list[SyncReport]:
@@ -111,6 +144,9 @@ class Engine:
                                       tokenizer=self.tokenizer, full=full, progress=progress))
         with self._lock:
             self.indexes.clear()
+            self._stamps.clear()
+            self._missing.clear()
+            self._retriever = None
         return reports
 
     def close(self) -> None:
