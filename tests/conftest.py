@@ -15,6 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
 SHARED = ROOT.parent / "shared"
 
+# real services started by the tests themselves (tests/services/)
+pytest_plugins = ["services.pg_fixtures"]
+
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("TECHMATCH_THREADS", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
