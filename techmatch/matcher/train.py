@@ -26,6 +26,7 @@ from techmatch.errors import ValidationError
 from techmatch.matcher.calibrate import fit_calibrator, reliability
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.features import Query
+from techmatch.matcher.metrics import evaluate, mean
 from techmatch.matcher.scorer import LinearModel, RankerModel
 from techmatch.matcher.service import MatchService
 from techmatch.models.records import Need, Record
@@ -188,9 +189,7 @@ def out_of_fold_scores(x: np.ndarray, y: np.ndarray, groups: np.ndarray, names: 
 
 def mean_average_precision(scores: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:
     """Mean over queries with a positive row of the average precision of `scores` (trec_eval's
-    `map`, through the evaluation's metrics)."""
-    from techmatch.eval.metrics import evaluate, mean
-
+    `map`, through the shared metrics)."""
     qrels: dict[str, dict[str, int]] = {}
     run: dict[str, list[str]] = {}
     for i in np.argsort(-scores, kind="stable").tolist():
