@@ -14,7 +14,6 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
-from techmatch.api import console
 from techmatch.api.errors import Problem, install_error_handlers
 from techmatch.api.limits import RequestLimitMiddleware
 from techmatch.api.metrics import Metrics, MetricsMiddleware
@@ -81,7 +80,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
     for module in (records, search, match, feedback, dockings, kpis, health, plans, stats):
         app.include_router(module.router)
-    console.install(app, settings)  # the staff console's pages at / and its assets
     # Added innermost first: limits see the body before routing; metrics time everything.
     app.add_middleware(RequestLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]

@@ -32,10 +32,12 @@ from techmatch.matcher.assignment import (
     encode,
     why_not,
 )
+from techmatch.matcher.dockings.effects import excluded_pairs
 from techmatch.matcher.duplicates import DEFAULT_THRESHOLD
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.roadshow import RoadshowPlan, plan_roadshow
 from techmatch.matcher.taxonomy import headline, industry_matches, industry_path
+from techmatch.models.dockings import ExcludedPair
 from techmatch.models.records import Achievement, Expert, Need, Record, ServiceTeam
 from techmatch.models.results import Filters, Ranking
 
@@ -165,8 +167,22 @@ def team_problem(engine: Engine, service: PairScorer, *, team: ServiceTeam | Non
         where = " ".join(x for x in (team.city, team.province, team.industry) if x) if team else ""
         raise ValidationError(f"no open needs to serve ({where or 'none given'})",
                               field="need_ids")
-    scores = service.score_pairs(needs, experts, target="expert")
+    scores, _ = without_dropped(engine, needs, experts,
+                                service.score_pairs(needs, experts, target="expert"))
     return encode(needs, experts, scores, team_constraints(team, constraints))
+
+
+def without_dropped(engine: Engine, needs: Sequence[Need], candidates: Sequence[Record],
+                    scores: np.ndarray) -> tuple[np.ndarray, list[ExcludedPair]]:
+    """`scores` (len(needs), len(candidates)) with the pairs staff dropped (not relevant /
+    never suggest) set to NaN, which every planner treats as "no match"; and those pairs."""
+    pairs = excluded_pairs(engine.store, [n.id for n in needs], {c.id for c in candidates})
+    out = np.array(scores, dtype=np.float64, copy=True)
+    rows = {n.id: i for i, n in enumerate(needs)}
+    cols = {c.id: j for j, c in enumerate(candidates)}
+    for pair in pairs:
+        out[rows[pair.need_id], cols[pair.candidate_id]] = np.nan
+    return out, pairs
 
 
 @dataclass(frozen=True)
@@ -175,10 +191,22 @@ class TeamPlan:
 
     problem: AssignmentProblem
     assignment: Assignment
+    excluded: tuple[ExcludedPair, ...] = ()
 
     def why_not(self, pairs: Iterable[tuple[str, str]]) -> list[WhyNot]:
         """Why each (need id, expert id) pair is not assigned (or 'assigned')."""
-        return [why_not(self.problem, self.assignment, n, e) for n, e in pairs]
+        dropped = {(p.need_id, p.candidate_id): p for p in self.excluded}
+        out = []
+        for n, e in pairs:
+            answer = why_not(self.problem, self.assignment, n, e)
+            if (n, e) in dropped:
+                p = dropped[(n, e)]
+                answer = answer.model_copy(update={
+                    "detail": f"docking {p.docking_id} dropped: {p.reason_label}",
+                    "message": f"staff dropped this pair (对接终止：{p.reason_label}); "
+                               "it is never assigned"})
+            out.append(answer)
+        return out
 
 
 def plan_team(engine: Engine, service: PairScorer, *, team: ServiceTeam | None = None,
@@ -189,8 +217,9 @@ def plan_team(engine: Engine, service: PairScorer, *, team: ServiceTeam | None =
     the problem for why-not questions."""
     problem = team_problem(engine, service, team=team, expert_ids=expert_ids,
                            need_ids=need_ids, constraints=constraints)
+    excluded = excluded_pairs(engine.store, problem.need_ids, set(problem.expert_ids))
     return TeamPlan(problem, assign(problem, solver=solver, objective=objective,
-                                    alternates=alternates))
+                                    alternates=alternates), tuple(excluded))
 
 
 # -- roadshows -------------------------------------------------------------------------------
@@ -259,7 +288,9 @@ def plan_city_roadshow(engine: Engine, service: PairScorer, *, city: str,
     experts = [e for e in engine.store.iter_records("expert") if isinstance(e, Expert)]
     if overseas:
         achievements, experts = overseas_supply(achievements, experts)
-    score_an = np.asarray(service.score_pairs(needs, achievements, target="achievement")).T
+    scores, dropped = without_dropped(engine, needs, achievements, service.score_pairs(
+        needs, achievements, target="achievement"))
+    score_an = scores.T
     if prefer_province:
         provinces = {normalize(n.province) for n in needs if n.province}
         local = np.array([normalize(a.province or "") in provinces for a in achievements])
@@ -278,4 +309,7 @@ def plan_city_roadshow(engine: Engine, service: PairScorer, *, city: str,
         notes.append(f"overseas strand: {len(achievements)} achievements of "
                      f"{len(experts)} overseas experts")
     # The needs are already local (normalised match); the planner only records the labels.
-    return plan.model_copy(update={"city": city, "industry": industry, "notes": notes})
+    if dropped:
+        notes.append(f"{len(dropped)} pairs dropped by staff are never invited (see excluded)")
+    return plan.model_copy(update={"city": city, "industry": industry, "notes": notes,
+                                   "excluded": dropped})

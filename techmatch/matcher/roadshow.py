@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 
 from techmatch.errors import ValidationError
 from techmatch.matcher.taxonomy import headline, industry_matches
+from techmatch.models.dockings import ExcludedPair
 from techmatch.models.records import Achievement, Expert, Need
 
 
@@ -73,6 +74,8 @@ class RoadshowPlan(BaseModel):
     items: list[RoadshowItem]
     total_covered_demand: float
     skipped_duplicates: list[SkippedDuplicate] = Field(default_factory=list)
+    excluded: list[ExcludedPair] = Field(
+        default_factory=list, description="pairs staff dropped (对接终止): never invited")
     notes: list[str] = Field(default_factory=list)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from techmatch.errors import ValidationError
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.matcher import experts as expert_mod
+from techmatch.matcher.dockings.effects import exclusions
 from techmatch.matcher.duplicates import DEFAULT_THRESHOLD, mark_duplicates
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.explain import Explainer
@@ -74,16 +75,23 @@ class MatchService:
 
     def match_need(self, need: str | Need, *, target: Literal["achievement", "expert"],
                    k: int = 10, filters: Filters | None = None, explain: bool = True,
-                   prefer_local: bool = False, require_local: bool = False) -> Ranking:
-        """A need (id or record) → achievements or experts."""
+                   prefer_local: bool = False, require_local: bool = False,
+                   show_excluded: bool = False) -> Ranking:
+        """A need (id or record) → achievements or experts. Pairs staff dropped as not
+        relevant (or never to suggest) are left out; `show_excluded` lists them."""
         record = self._resolve(need, "need")
         if target not in ("achievement", "expert"):
             raise ValidationError(f"unknown target {target!r}; valid: achievement, expert",
                                   field="target")
         if require_local:
             filters = local_filters(record, filters)
-        return self._rank([Query.of(record)], target, k=k, filters=filters, explain=explain,
-                          prefer_local=prefer_local)[0]
+        ranking = self._rank([Query.of(record)], target, k=k, filters=filters, explain=explain,
+                             prefer_local=prefer_local)[0]
+        if show_excluded:
+            found = exclusions(self.engine.store, [record.id]).get(record.id, {})
+            ranking.excluded = [found[c] for c in sorted(found)
+                                if found[c].candidate_kind == target]
+        return ranking
 
     def match_achievement(self, achievement: str | Achievement, *, k: int = 10,
                           filters: Filters | None = None, explain: bool = True) -> Ranking:
@@ -176,6 +184,8 @@ class MatchService:
         work_rankings = (expert_mod.achievement_rankings(self.engine, texts, qvecs,
                                                          self.work_depth)
                          if target == "expert" else None)
+        banned = (exclusions(self.engine.store, [q.id for q in queries if q.id])
+                  if target != "need" else {})
         out = []
         for i, (query, ranking) in enumerate(zip(queries, rankings, strict=True)):
             ranking.query_id = query.id
@@ -186,6 +196,8 @@ class MatchService:
                 _extend(ranking, pool, target)
             if extra:
                 _extend(ranking, list(extra), target)
+            if query.id in banned:  # dropped by staff for this need: never suggested again
+                ranking.hits = [h for h in ranking.hits if h.id not in banned[query.id]]
             out.append(self._features(query, ranking, target, qvecs[i], filters, hybrid,
                                       extra or {}, prefer_local))
         return out

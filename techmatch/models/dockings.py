@@ -115,10 +115,17 @@ class Excluded(BaseModel):
     """A candidate left out for a need because staff dropped the pair."""
 
     candidate_id: str
+    candidate_kind: CandidateKind
     docking_id: str
     reason: Reason | None = None
     reason_label: str = ""
     never_suggest: bool = False
+
+
+class ExcludedPair(Excluded):
+    """An excluded (need, candidate) pair, as plans (roadshow, team) list them."""
+
+    need_id: str
 
 
 class DockingView(Docking):

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from techmatch.models.dockings import Excluded
+
 Mode = Literal["lexical", "dense", "hybrid"]
 Fusion = Literal["rrf", "weighted"]
 Normalization = Literal["minmax", "zscore"]
@@ -100,3 +102,6 @@ class Ranking(BaseModel):
     generation: str | None = None
     routed_to_staff: bool = False
     message: str | None = None
+    excluded: list[Excluded] | None = Field(
+        default=None, description="asked for: candidates left out because staff dropped the "
+                                  "pair (not relevant / never suggest), with the reason")

@@ -267,6 +267,12 @@ class DockingRepo:
                 f"{sql} AND need_id IN ({marks}) ORDER BY need_id, candidate_id", chunk))
         return out
 
+    def need_stages(self, stages: Sequence[str]) -> list[tuple[str, str]]:
+        """(need id, stage) of every docking at one of `stages`."""
+        marks = ",".join("?" * len(stages))
+        return [(str(r[0]), str(r[1])) for r in self._db.fetch(
+            f"SELECT need_id, stage FROM dockings WHERE stage IN ({marks})", list(stages))]
+
     def kpi_dockings(self) -> list[KpiDocking]:
         rows = self._db.fetch("SELECT id, need_id, owner, team, stage, contract_value, "
                               "created_at, due_on FROM dockings")

@@ -33,12 +33,15 @@ def match_stored_need(principal: Reader, need_id: IdPath, engine: EngineDep,
                       k: KQuery = 10, explain: ExplainQuery = True,
                       prefer_local: Annotated[bool, Query(description="同省优先")] = False,
                       require_local: Annotated[bool, Query(description="只要同省")] = False,
+                      excluded: Annotated[bool, Query(
+                          description="列出因对接终止而排除的候选及原因")] = False,
                       ) -> Ranking:
     need = engine.store.get(need_id, "need")
     if not visibility.visible(need, principal):
         raise NotFoundError(f"no need with id {need_id!r}")
     ranking = service.match_need(need, target=target, k=k, explain=explain,
-                                 prefer_local=prefer_local, require_local=require_local)
+                                 prefer_local=prefer_local, require_local=require_local,
+                                 show_excluded=excluded)
     return visibility.redact(ranking, principal)
 
 

@@ -14,6 +14,7 @@ from techmatch.errors import ValidationError
 from techmatch.matcher.assignment import Assignment, Constraints, WhyNot
 from techmatch.matcher.plans import per_need_limits, plan_city_roadshow, plan_team
 from techmatch.matcher.roadshow import RoadshowPlan
+from techmatch.models.dockings import ExcludedPair
 from techmatch.models.records import RecordId, ServiceTeam
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"],
@@ -101,6 +102,9 @@ class AssignResponse(Assignment):
 
     why_not: list[WhyNot] = Field(default_factory=list, description="未分配原因")
 
+    excluded: list[ExcludedPair] = Field(default_factory=list,
+                                         description="工作人员已终止（不相关/不再推荐）的需求—专家对，"
+                                                     "不会被分配")
 
 class RoadshowRequest(BaseModel):
     """技术路演：在一个城市（和行业）选出覆盖本地需求最多的成果，并为每项成果邀请企业。"""
@@ -132,7 +136,8 @@ def assign(principal: Writer, body: AssignRequest, engine: EngineDep,
                      objective=body.objective, alternates=body.alternates)
     plan.assignment.raise_for_status()
     answers = plan.why_not((q.need_id, q.expert_id) for q in body.why_not)
-    return AssignResponse(**plan.assignment.model_dump(), why_not=answers)
+    return AssignResponse(**plan.assignment.model_dump(), why_not=answers,
+                          excluded=list(plan.excluded))
 
 
 @router.post("/roadshow", response_model=RoadshowPlan, summary="技术路演方案",

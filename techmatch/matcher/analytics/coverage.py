@@ -1,10 +1,15 @@
 """Coverage and demand gaps per city × industry, from the latest batch results.
 
-For each (city, industry) of the open needs: open needs, needs with a confident match (best
-stored confidence over the target kinds ≥ threshold), needs without one (of which some may
-not be computed yet), and candidate supply — achievements / experts in that city and
-industry, and in that industry anywhere. Also: the unmatched needs listed, the top keywords
-of unmatched demand and the topics rising since the previous batch run.
+For each (city, industry): open needs, and three separate numbers that are never merged —
+`suggested` (open needs the machine has a confident suggestion for: best stored confidence
+over the target kinds ≥ threshold), `confirmed` (needs with a docking the enterprise
+confirmed: stage 企业确认, 洽谈, 签约 or 验收) and `signed` (needs with a docking at 签约 or
+验收); a need is never called matched on confidence alone. `unmatched` counts the open needs
+without a confident suggestion (some may not be computed yet). Needs that left `open`
+through a signed docking stay in their cell's confirmed / signed counts. Then candidate
+supply — achievements / experts in that city and industry, and in that industry anywhere.
+Also: the unmatched needs listed, the top keywords of unmatched demand and the topics rising
+since the previous batch run.
 
 `compute_coverage` is pure (records and confidences in, report out); `coverage_report`
 reads the store — the CLI (`techmatch stats`) and the HTTP API call the latter.
@@ -21,6 +26,7 @@ from techmatch.errors import ValidationError
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.analytics.topics import Topic, keyword_counts, rising, top_keywords
+from techmatch.matcher.dockings.effects import need_outcomes
 from techmatch.matcher.features import facet_set
 from techmatch.models.industries import load_taxonomy
 from techmatch.models.records import Achievement, Expert, Need
@@ -36,7 +42,9 @@ class Cell:
     city: str
     industry: str
     open_needs: int = 0
-    matched: int = 0
+    suggested: int = 0
+    confirmed: int = 0
+    signed: int = 0
     unmatched: int = 0
     not_computed: int = 0
     achievements_local: int = 0
@@ -93,28 +101,44 @@ def compute_coverage(needs: Iterable[Need], achievements: Iterable[Achievement],
                      tokenizer: Tokenizer, *, threshold: float,
                      previous_topics: Mapping[str, int] | None = None,
                      top_n: int = 20, hidden: Collection[str] = frozenset(),
-                     industry_level: int | None = None
+                     industry_level: int | None = None,
+                     outcomes: Mapping[str, str] | None = None
                      ) -> tuple[list[Cell], list[UnmatchedNeed], dict[str, int], list[Topic],
                                 dict[str, int]]:
     """(cells, unmatched needs, top keyword counts, rising topics, totals) — pure.
 
     `best` maps need id → best stored confidence; needs missing from it are not computed.
-    `hidden` needs (confidential, for a viewer who may not see them) count in the cells and
-    totals but are neither listed nor mined for keywords. `industry_level` rolls industries
+    `outcomes` maps need id → "confirmed" or "signed" (the furthest live docking stage, see
+    `dockings.effects.need_outcomes`). `hidden` needs (confidential, for a viewer who may
+    not see them) count in the cells and totals but are neither listed nor mined for
+    keywords. `industry_level` rolls industries
     up the taxonomy (1: 集成电路 counts under 新一代信息技术产业); None keeps them as recorded.
     """
     from techmatch.matcher.batch.plan import is_open
 
+    needs = list(needs)
     open_needs = [n for n in needs if is_open(n)]
     cells: dict[tuple[str, str], Cell] = {}
     unmatched: list[UnmatchedNeed] = []
+    outcomes = outcomes or {}
+    outcome_totals = {"confirmed": 0, "signed": 0}
+    for need in needs:
+        found = outcomes.get(need.id)
+        if found is None:
+            continue
+        cell = cells.setdefault((_key(need.city), _industry(need.industry, industry_level)),
+                                Cell(_key(need.city), _industry(need.industry, industry_level)))
+        cell.confirmed += 1
+        cell.signed += found == "signed"
+        outcome_totals["confirmed"] += 1
+        outcome_totals["signed"] += found == "signed"
     for need in sorted(open_needs, key=lambda n: n.id):
         key = (_key(need.city), _industry(need.industry, industry_level))
         cell = cells.setdefault(key, Cell(*key))
         cell.open_needs += 1
         conf = best.get(need.id)
         if conf is not None and conf >= threshold:
-            cell.matched += 1
+            cell.suggested += 1
             continue
         cell.unmatched += 1
         cell.not_computed += conf is None
@@ -126,8 +150,8 @@ def compute_coverage(needs: Iterable[Need], achievements: Iterable[Achievement],
     shown = [u for u in unmatched if u.id not in hidden]
     ids = {u.id for u in shown}
     counts = keyword_counts([n for n in open_needs if n.id in ids], tokenizer)
-    totals = {"open_needs": len(open_needs), "matched": len(open_needs) - len(unmatched),
-              "unmatched": len(unmatched),
+    totals = {"open_needs": len(open_needs), "suggested": len(open_needs) - len(unmatched),
+              **outcome_totals, "unmatched": len(unmatched),
               "not_computed": sum(1 for u in unmatched if u.best_confidence is None)}
     return (ordered, shown, dict(top_keywords(counts, top_n)),
             rising(counts, previous_topics), totals)
@@ -176,7 +200,8 @@ def coverage_report(store: Store, tokenizer: Tokenizer, *, threshold: float,
         store.iter_records("need"), store.iter_records("achievement"),  # type: ignore[arg-type]
         store.iter_records("expert"), best, tokenizer,  # type: ignore[arg-type]
         threshold=threshold, previous_topics=results.topics(store, previous, scope)
-        if previous else None, top_n=top_n, hidden=hidden, industry_level=industry_level)
+        if previous else None, top_n=top_n, hidden=hidden, industry_level=industry_level,
+        outcomes=need_outcomes(store))
     notes = []
     if run_id is None:
         notes.append("no finished batch run yet: run `techmatch batch` first")

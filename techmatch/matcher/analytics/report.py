@@ -30,18 +30,19 @@ def markdown(report: CoverageReport) -> str:
         "# 需求覆盖与缺口分析", "",
         f"- 批次：{report.run_id or '（尚无批次）'}；上次批次：{report.previous_run_id or '—'}",
         f"- 置信度阈值：{report.threshold:.2f}（候选类型：{kinds}）",
-        f"- 待匹配需求 {t['open_needs']}，已有可信匹配 {t['matched']}，"
-        f"无可信匹配 {t['unmatched']}（其中未计算 {t['not_computed']}）", "",
+        f"- 待匹配需求 {t['open_needs']}，其中机器有可信推荐 {t['suggested']}、"
+        f"无可信推荐 {t['unmatched']}（其中未计算 {t['not_computed']}）",
+        f"- 对接结果（与机器推荐分开统计）：企业确认 {t['confirmed']}，签约 {t['signed']}", "",
         "![coverage](stats.png)", "",
         "## 城市 × 行业", "",
-        "| 城市 | 行业 | 待匹配 | 已匹配 | 未匹配 | 本地成果 | 全国同行业成果 | 本地专家 | "
-        "全国同行业专家 |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| 城市 | 行业 | 待匹配 | 机器推荐 | 企业确认 | 签约 | 无可信推荐 | 本地成果 | "
+        "全国同行业成果 | 本地专家 | 全国同行业专家 |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for c in report.cells:
-        lines.append(f"| {c.city} | {c.industry} | {c.open_needs} | {c.matched} | "
-                     f"{c.unmatched} | {c.achievements_local} | {c.achievements_industry} | "
-                     f"{c.experts_local} | {c.experts_industry} |")
+        lines.append(f"| {c.city} | {c.industry} | {c.open_needs} | {c.suggested} | "
+                     f"{c.confirmed} | {c.signed} | {c.unmatched} | {c.achievements_local} | "
+                     f"{c.achievements_industry} | {c.experts_local} | {c.experts_industry} |")
     lines += ["", "## 未匹配需求", "", "| 需求编号 | 城市 | 行业 | 需求标题 | 最高置信度 |",
               "|---|---|---|---|---:|"]
     for u in sorted(report.unmatched, key=lambda u: (u.city, u.industry, u.id)):

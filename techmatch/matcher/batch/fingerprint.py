@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from techmatch.indexers.base import SCHEMA_VERSION
+from techmatch.matcher.dockings.effects import exclusions
 from techmatch.matcher.service import MatchService
+from techmatch.models.records import Need
+from techmatch.store import Store, content_hash
 
 # Bump when the batch changes how results are computed or stored.
 BATCH_VERSION = 1
@@ -52,6 +56,18 @@ def config_fingerprint(config: dict[str, Any]) -> str:
 def need_fingerprint(config_fp: str, need_hash: str) -> str:
     """Inputs of one need's result: its content hash under one configuration."""
     return hashlib.sha256(f"{config_fp}:{need_hash}".encode()).hexdigest()[:24]
+
+
+def need_inputs(store: Store, needs: Sequence[Need], kind: str) -> dict[str, str]:
+    """need id → what its result depends on beyond the configuration: its content hash and,
+    when staff dropped pairs of this target kind for it, the excluded candidate ids — so an
+    incremental run recomputes a need whose exclusions changed (and no other)."""
+    banned = exclusions(store, [n.id for n in needs])
+    out = {}
+    for need in needs:
+        ids = sorted(c for c, e in banned.get(need.id, {}).items() if e.candidate_kind == kind)
+        out[need.id] = content_hash(need) + (f"|x:{','.join(ids)}" if ids else "")
+    return out
 
 
 def _hash(obj: object) -> str:

@@ -3,7 +3,8 @@
 A need N, last computed in run R (whose start saw store sequence s_R), is recomputed when:
 
 1. `full` was asked, or N has no stored result, or N's inputs fingerprint differs (its
-   content changed, or the configuration — k, ranker model, retrieval parameters, encoder,
+   content changed; staff dropped or reopened one of its pairs, so its exclusions changed;
+   or the configuration — k, ranker model, retrieval parameters, encoder,
    tokenizer, index schema — changed; see `fingerprint.py`);
 2. more than `max(MIN_FALLBACK, FALLBACK_FRACTION × live candidates)` candidates changed
    after s_R: every need of R is recomputed (checking them one by one would cost more);
@@ -35,10 +36,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from techmatch.matcher.batch import results
-from techmatch.matcher.batch.fingerprint import need_fingerprint
+from techmatch.matcher.batch.fingerprint import need_fingerprint, need_inputs
 from techmatch.matcher.service import MatchService
 from techmatch.models.records import Achievement, Expert, Need, Record
-from techmatch.store import Change, Store, content_hash
+from techmatch.store import Change, Store
 
 FALLBACK_FRACTION = 0.05
 MIN_FALLBACK = 20
@@ -60,7 +61,8 @@ def plan_kind(store: Store, service: MatchService, needs: Sequence[Need], *, kin
               config_fp: str, full: bool, run_seqs: dict[str, dict[str, int]]) -> Plan:
     """Apply the rule above to the open `needs`; `run_seqs` maps run id → its start seqs."""
     plan = Plan(kind=kind)
-    plan.fingerprints = {n.id: need_fingerprint(config_fp, content_hash(n)) for n in needs}
+    inputs = need_inputs(store, needs, kind)
+    plan.fingerprints = {n.id: need_fingerprint(config_fp, inputs[n.id]) for n in needs}
     stored = results.state(store, kind)
     groups: dict[str, list[Need]] = {}
     for need in needs:

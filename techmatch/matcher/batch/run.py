@@ -25,6 +25,7 @@ from techmatch.matcher.batch import checkpoint, results
 from techmatch.matcher.batch.fingerprint import (
     config_fingerprint,
     need_fingerprint,
+    need_inputs,
     resolved_config,
 )
 from techmatch.matcher.batch.lock import batch_lock
@@ -32,7 +33,6 @@ from techmatch.matcher.batch.plan import is_open, plan_kind
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.service import MatchService
 from techmatch.models.records import Need
-from techmatch.store import content_hash
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +193,8 @@ class _Job:
         needs = [n for nid in need_ids if isinstance(n := live.get(nid), Need) and is_open(n)]
         rankings = (self.service.match_many(needs, target=kind, k=self.options.k,
                                             explain=self.options.explain) if needs else [])
-        rows = [(n.id, need_fingerprint(self.fps[kind], content_hash(n)), r)
+        inputs = need_inputs(self.store, needs, kind)
+        rows = [(n.id, need_fingerprint(self.fps[kind], inputs[n.id]), r)
                 for n, r in zip(needs, rankings, strict=True)]
         with results.transaction(self.store):
             results.write_rankings(self.store, run_id, kind, rows)

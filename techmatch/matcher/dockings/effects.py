@@ -10,15 +10,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from techmatch.errors import ConflictError, NotFoundError
-from techmatch.models.dockings import REASON_LABELS, Docking, Excluded
+from techmatch.models.dockings import REASON_LABELS, Docking, Excluded, ExcludedPair
 from techmatch.models.records import Need
 from techmatch.store import Store
 from techmatch.store.dockings import DockingRepo
 
 Exclusions = dict[str, dict[str, Excluded]]
+CONFIRMED_STAGES: tuple[str, ...] = ("confirmed", "negotiating", "signed", "completed")
 
 
 def check_version(current: Docking, version: int) -> None:
@@ -60,9 +61,30 @@ def exclusions(store: Store, need_ids: Sequence[str] | None = None) -> Exclusion
     for d in DockingRepo(store).dropped(need_ids):
         if d.excludes:
             out.setdefault(d.need_id, {})[d.candidate_id] = Excluded(
-                candidate_id=d.candidate_id, docking_id=d.id, reason=d.reason,
+                candidate_id=d.candidate_id, candidate_kind=d.candidate_kind, docking_id=d.id,
+                reason=d.reason,
                 reason_label=REASON_LABELS[d.reason] if d.reason else "",
                 never_suggest=d.never_suggest)
+    return out
+
+
+def excluded_pairs(store: Store, need_ids: Sequence[str],
+                   candidate_ids: Collection[str]) -> list[ExcludedPair]:
+    """The excluded pairs among `need_ids` × `candidate_ids`, by need then candidate."""
+    found = exclusions(store, need_ids)
+    return [ExcludedPair(need_id=n, **found[n][c].model_dump()) for n in sorted(found)
+            for c in sorted(found[n]) if c in candidate_ids]
+
+
+def need_outcomes(store: Store) -> dict[str, str]:
+    """need id → "signed" (a docking at 签约 / 验收) or "confirmed" (企业确认 / 洽谈), for
+    coverage's confirmed and signed counts (dropped dockings count for nothing)."""
+    out: dict[str, str] = {}
+    for need_id, stage in DockingRepo(store).need_stages(CONFIRMED_STAGES):
+        if stage in ("signed", "completed"):
+            out[need_id] = "signed"
+        else:
+            out.setdefault(need_id, "confirmed")
     return out
 
 

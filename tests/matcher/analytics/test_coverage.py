@@ -41,15 +41,16 @@ def test_cells_count_open_matched_unmatched_and_supply(tokenizer: Tokenizer) -> 
         NEEDS, ACHIEVEMENTS, EXPERTS, best, tokenizer, threshold=0.4)
     by = {(c.city, c.industry): c for c in cells}
     suzhou = by[("苏州", "新材料")]
-    assert (suzhou.open_needs, suzhou.matched, suzhou.unmatched, suzhou.not_computed) == \
+    assert (suzhou.open_needs, suzhou.suggested, suzhou.unmatched, suzhou.not_computed) == \
         (3, 1, 2, 1)
     assert (suzhou.achievements_local, suzhou.achievements_industry) == (1, 2)
     qingdao = by[("青岛", "海洋工程")]
-    assert (qingdao.open_needs, qingdao.matched, qingdao.experts_local) == (1, 1, 1)
+    assert (qingdao.open_needs, qingdao.suggested, qingdao.experts_local) == (1, 1, 1)
     assert qingdao.achievements_industry == 1  # A2 lists 新材料/海洋工程
     assert [u.id for u in unmatched] == ["N2", "N3"]
     assert unmatched[1].best_confidence is None
-    assert totals == {"open_needs": 4, "matched": 2, "unmatched": 2, "not_computed": 1}
+    assert totals == {"open_needs": 4, "suggested": 2, "confirmed": 0, "signed": 0,
+                      "unmatched": 2, "not_computed": 1}
     assert top["浆料分散"] == 2 and "勃姆石" not in top
     assert cells[0] is suzhou  # most unmatched first
 

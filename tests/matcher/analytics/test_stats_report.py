@@ -27,7 +27,7 @@ def test_stats_lists_unmatched_needs_by_city_and_industry(batched: FakeEngine) -
     n047 = next(u for u in report.unmatched if u.id == "N047")
     assert (n047.city, n047.industry) == ("青岛", "精细化工")
     cell = next(c for c in report.cells if (c.city, c.industry) == ("青岛", "精细化工"))
-    assert cell.unmatched >= 1 and cell.open_needs == cell.matched + cell.unmatched
+    assert cell.unmatched >= 1 and cell.open_needs == cell.suggested + cell.unmatched
     assert sum(c.unmatched for c in report.cells) == len(report.unmatched)
     assert report.totals["open_needs"] == 43 and report.totals["not_computed"] == 0
     assert report.rising == [] and report.previous_run_id is None
