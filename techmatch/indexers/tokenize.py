@@ -23,6 +23,7 @@ from techmatch.indexers.segment import FastSegmenter
 
 RULES_VERSION = "tok-1"  # bump when the token rules below change
 _CJK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]$")
+_KINDS_MAX = 500_000
 _WORD = re.compile(r"[\w\u3400-\u4dbf\u4e00-\u9fff]", re.UNICODE)
 
 
@@ -56,6 +57,7 @@ class Tokenizer:
                 added.append((normalize(parts[0]), freq))
                 self._jieba.add_word(added[-1][0], freq=freq)
         self._fast = FastSegmenter(self._jieba, added)
+        self._kinds: dict[str, tuple[str, bool, bool]] = {}
         self.stopwords = frozenset(normalize(w) for t in stop_texts for w in t.split())
         digest = hashlib.sha256()
         for part in [RULES_VERSION, jieba.__version__, *dict_texts, "\0", *stop_texts]:
@@ -74,18 +76,32 @@ class Tokenizer:
         """Normalise, segment, drop stopwords and punctuation, add bigrams of unknown CJK runs."""
         out: list[str] = []
         run: list[str] = []
+        kinds = self._kinds
         for seg in self.segment(normalize(text)):
-            seg = seg.strip()
-            if len(seg) == 1 and _CJK.match(seg) and seg not in self.stopwords:
-                run.append(seg)
-            else:
+            kind = kinds.get(seg)
+            if kind is None:
+                kind = self._classify(seg)
+            word, single, keep = kind
+            if single:
+                run.append(word)
+            elif run:
                 out.extend(_bigrams(run))
                 run = []
-            if not seg or not _WORD.search(seg) or seg in self.stopwords:
-                continue
-            out.append(seg)
+            if keep:
+                out.append(word)
         out.extend(_bigrams(run))
         return out
+
+    def _classify(self, seg: str) -> tuple[str, bool, bool]:
+        """(stripped segment, is a single non-stopword CJK character, is kept as a token);
+        remembered per distinct segment (a vocabulary, bounded)."""
+        word = seg.strip()
+        single = len(word) == 1 and bool(_CJK.match(word)) and word not in self.stopwords
+        keep = bool(word) and bool(_WORD.search(word)) and word not in self.stopwords
+        if len(self._kinds) >= _KINDS_MAX:
+            self._kinds.clear()
+        self._kinds[seg] = (word, single, keep)
+        return word, single, keep
 
 
 def _bigrams(run: list[str]) -> list[str]:
