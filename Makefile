@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: install run test test-fast lint typecheck bench eval clean fonts system
+.PHONY: install es-dist run test test-fast lint typecheck bench eval clean fonts system
 
 install: system $(STAMP)
 
@@ -41,11 +41,19 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/techmatch demo --home $(HOME_DIR)
 
-test: install
-	$(BIN)/python -m pytest -q -n 2 --durations=15
+# Elasticsearch 9.x for the backend's tests: Elastic's integration-test zip from Maven Central
+# (cached in the local Maven repository), unpacked once into $(ES_CACHE); tests/services/ starts it
+ES_VERSION ?= 9.2.0
+ES_CACHE ?= /var/tmp/techmatch-es
+es-dist: $(STAMP)
+	TECHMATCH_ES_VERSION=$(ES_VERSION) TECHMATCH_ES_CACHE=$(ES_CACHE) $(BIN)/python tests/services/es_cluster.py fetch
 
-test-fast: install
-	$(BIN)/python -m pytest -q -n 2 -m "not slow"
+# --dist loadgroup: the Elasticsearch tests share one xdist worker and one node
+test: install es-dist
+	TECHMATCH_ES_VERSION=$(ES_VERSION) TECHMATCH_ES_CACHE=$(ES_CACHE) $(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=15
+
+test-fast: install es-dist
+	TECHMATCH_ES_VERSION=$(ES_VERSION) TECHMATCH_ES_CACHE=$(ES_CACHE) $(BIN)/python -m pytest -q -n 2 --dist loadgroup -m "not slow"
 
 lint: install
 	$(BIN)/ruff check techmatch tests bench

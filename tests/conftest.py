@@ -16,7 +16,7 @@ SAMPLES = ROOT / "data" / "samples"
 SHARED = ROOT.parent / "shared"
 
 # real services started by the tests themselves (tests/services/)
-pytest_plugins = ["services.pg_fixtures"]
+pytest_plugins = ["services.es_fixtures", "services.pg_fixtures"]
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("TECHMATCH_THREADS", "1")

@@ -1,8 +1,10 @@
-"""Elasticsearch backend specifics, against osmem-server (or TECHMATCH_ES_URL when set).
+"""Elasticsearch backend specifics, on a real Elasticsearch 9.x node (tests/services/).
 
 Covers what the shared contract does not: mapping and `_meta`, bulk per-item errors and
 retries, query bodies, alias swap in one call, reindex → rollback end to end, verification
-before the swap, error messages for an unreachable cluster and an incompatible index.
+before the swap, error messages for an unreachable cluster and an incompatible index, and the
+CLI (ingest → search → delete → reindex → rollback). Failures a healthy node never produces on
+demand (one bad item in a reindex) are injected by a transport node (`es_node.faulty_node`).
 """
 
 from __future__ import annotations
@@ -18,13 +20,7 @@ from elasticsearch import Elasticsearch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contract"))
 from contract import FakeEncoder, contract_records  # noqa: E402
-from es_node import (  # noqa: E402
-    EsTarget,
-    OsmemNode,
-    drop_prefix,
-    start_target,
-    unique_prefix,
-)
+from es_node import Recorder, drop_prefix, faulty_node, unique_prefix  # noqa: E402
 
 from techmatch.config import Settings  # noqa: E402
 from techmatch.errors import (  # noqa: E402
@@ -44,43 +40,6 @@ from techmatch.store import Store  # noqa: E402
 KIND = "achievement"
 
 
-class Recorder:
-    """What a recording node saw, and which bulk responses it should corrupt."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, str, bytes | None]] = []
-        self.fail_bulk: list[tuple[int, str]] = []  # (status, error type) for the next bulks
-
-
-def recording_node(recorder: Recorder) -> type:
-    """An OsmemNode subclass that records requests and can fail the first item of a bulk."""
-
-    class RecordingNode(OsmemNode):
-        def perform_request(self, method: str, target: str, body: bytes | None = None,
-                            headers: Any = None, **kwargs: Any) -> Any:
-            recorder.requests.append((method, target, body))
-            response = super().perform_request(method, target, body=body, headers=headers,
-                                               **kwargs)
-            if target.split("?")[0].endswith("/_bulk") and recorder.fail_bulk:
-                return _fail_first_item(response, *recorder.fail_bulk.pop(0))
-            return response
-
-    return RecordingNode
-
-
-def _fail_first_item(response: Any, status: int, error: str) -> Any:
-    data = json.loads(response.body)
-    item = next(iter(data["items"][0].values()))
-    item.update({"status": status, "error": {"type": error, "reason": "injected by the test"}})
-    data["errors"] = True
-    return type(response)(response.meta, json.dumps(data).encode())
-
-
-@pytest.fixture(scope="module")
-def target() -> Iterator[EsTarget]:
-    yield from start_target()
-
-
 @pytest.fixture(scope="module")
 def tokenizer() -> Tokenizer:
     return Tokenizer()
@@ -92,15 +51,14 @@ def recorder() -> Recorder:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, target: EsTarget) -> Settings:
-    return Settings(home=tmp_path, backend="elasticsearch", threads=1, es_url=target.url,
+def settings(tmp_path: Path, es_url: str) -> Settings:
+    return Settings(home=tmp_path, backend="elasticsearch", threads=1, es_url=es_url,
                     es_index_prefix=unique_prefix())
 
 
 @pytest.fixture
-def client(settings: Settings, target: EsTarget, recorder: Recorder) -> Iterator[Elasticsearch]:
-    node = recording_node(recorder) if not target.real else None
-    es = elastic.connect(settings, node_class=node)
+def client(settings: Settings, recorder: Recorder) -> Iterator[Elasticsearch]:
+    es = elastic.connect(settings, node_class=faulty_node(recorder))
     yield es
     drop_prefix(es, settings.es_index_prefix)
     es.close()
@@ -115,14 +73,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def opts(client: Elasticsearch, tokenizer: Tokenizer, target: EsTarget) -> dict[str, Any]:
-    return {"encoder": FakeEncoder(), "tokenizer": tokenizer, "client": client,
-            "dense": target.dense}
-
-
-def _skip_on_real(target: EsTarget) -> None:
-    if target.real:
-        pytest.skip("needs the request-recording osmem transport")
+def opts(client: Elasticsearch, tokenizer: Tokenizer) -> dict[str, Any]:
+    return {"encoder": FakeEncoder(), "tokenizer": tokenizer, "client": client}
 
 
 def test_mapping_whitespace_tokens_keyword_facets_and_meta(settings: Settings, store: Store,
@@ -166,18 +118,19 @@ def test_bulk_reports_bad_items_and_loads_the_rest(settings: Settings, store: St
 
 def test_bulk_retries_rejected_items_with_backoff(settings: Settings, store: Store,
                                                   client: Elasticsearch, recorder: Recorder,
-                                                  target: EsTarget,
                                                   opts: dict[str, Any]) -> None:
-    _skip_on_real(target)
     elastic.sync_index(settings, KIND, store, **opts)
     name = f"{settings.es_index_prefix}_{KIND}_v1"
     docs = [Document(id="retry-me", kind=KIND, tokens=["重试"], dense_text="重试", facets={})]
     recorder.fail_bulk = [(429, "es_rejected_execution_exception")]
-    before = sum(t.endswith("/_bulk") for _, t, _ in recorder.requests)
-    report = bulk.run(client, "osmem", bulk.index_actions(name, docs, None),
+    vectors = FakeEncoder().encode_passages(["重试"])
+    before = recorder.count("/_bulk")
+    report = bulk.run(client, settings.es_url or "", bulk.index_actions(name, docs, vectors),
                       initial_backoff=0.01)
-    sent = sum(t.split("?")[0].endswith("/_bulk") for _, t, _ in recorder.requests) - before
+    sent = recorder.count("/_bulk") - before
     assert report.indexed == ["retry-me"] and report.errors == [] and sent == 2
+    client.indices.refresh(index=name)
+    assert client.exists(index=name, id="retry-me")
 
 
 def test_query_bodies_never_use_a_query_parser() -> None:
@@ -206,7 +159,7 @@ def test_hostile_text_searches_without_error(settings: Settings, store: Store,
 
 def test_ingest_search_delete_reindex_rollback(settings: Settings, store: Store,
                                                client: Elasticsearch, recorder: Recorder,
-                                               target: EsTarget, opts: dict[str, Any]) -> None:
+                                               opts: dict[str, Any]) -> None:
     prefix, tokens = settings.es_index_prefix, opts["tokenizer"].tokens("锂电池 正极材料")
     elastic.sync_index(settings, KIND, store, **opts)
     v1 = elastic.open_index(settings, KIND, **opts)
@@ -231,11 +184,11 @@ def test_ingest_search_delete_reindex_rollback(settings: Settings, store: Store,
     assert elastic.current_generation(settings, KIND, client=client) == v1.generation
     back = elastic.open_index(settings, KIND, **opts)
     assert back.count() == 11 and not back.has("new-1")
-    if not target.real:  # the swap was one atomic update_aliases call: remove + add
-        bodies = [json.loads(b or b"{}") for m, t, b in recorder.requests if t == "/_aliases"]
-        assert bodies[-1] == {"actions": [{"remove": {"index": v2, "alias": f"{prefix}_{KIND}"}},
-                                          {"add": {"index": v1.generation,
-                                                   "alias": f"{prefix}_{KIND}"}}]}
+    # the swap was one atomic update_aliases call: remove + add
+    bodies = [json.loads(b or b"{}") for m, t, b in recorder.requests if t == "/_aliases"]
+    assert bodies[-1] == {"actions": [{"remove": {"index": v2, "alias": f"{prefix}_{KIND}"}},
+                                      {"add": {"index": v1.generation,
+                                               "alias": f"{prefix}_{KIND}"}}]}
     # catch-up after rollback: the next sync applies what v1 has not seen
     assert elastic.sync_index(settings, KIND, store, **opts).upserted == 1
     assert back.search_lexical(tokens, k=1).ids == ["new-1"]
@@ -256,9 +209,7 @@ def test_reindex_prunes_all_but_current_and_previous(settings: Settings, store: 
 
 def test_failed_items_stop_reindex_before_the_swap(settings: Settings, store: Store,
                                                    client: Elasticsearch, recorder: Recorder,
-                                                   target: EsTarget,
                                                    opts: dict[str, Any]) -> None:
-    _skip_on_real(target)
     elastic.sync_index(settings, KIND, store, **opts)
     recorder.fail_bulk = [(400, "mapper_parsing_exception")]
     with pytest.raises(BackendError, match="stopped before the alias swap.*mapper_parsing"):
@@ -269,9 +220,8 @@ def test_failed_items_stop_reindex_before_the_swap(settings: Settings, store: St
 
 
 def test_failed_item_in_sync_is_retried_next_time(settings: Settings, store: Store,
-                                                  recorder: Recorder, target: EsTarget,
+                                                  recorder: Recorder,
                                                   opts: dict[str, Any]) -> None:
-    _skip_on_real(target)
     elastic.sync_index(settings, KIND, store, **opts)
     seq = store.last_seq(KIND)
     store.upsert([Achievement(id="late-1", title="钠离子电池", city="苏州")])
@@ -313,63 +263,69 @@ def test_missing_index_and_incompatible_meta(settings: Settings, store: Store,
 
 
 def test_lexical_only_index_refuses_dense_search(settings: Settings, store: Store,
-                                                 target: EsTarget,
                                                  opts: dict[str, Any]) -> None:
-    if target.dense:
-        pytest.skip("the real cluster builds vectors")
-    elastic.sync_index(settings, KIND, store, **opts)
-    index = elastic.open_index(settings, KIND, **opts)
+    lexical = {**opts, "dense": False}
+    elastic.sync_index(settings, KIND, store, **lexical)
+    index = elastic.open_index(settings, KIND, **lexical)
     with pytest.raises(BackendError, match="without vectors"):
         index.search_dense(FakeEncoder().encode_queries(["锂电池"])[0], k=3)
     assert not index.vectors(["su-01"]).any()
+    assert index.search_lexical(opts["tokenizer"].tokens("锂电池"), k=1).ids == ["su-00"]
 
 
-def test_cli_reindex_and_rollback(tmp_path: Path, target: EsTarget, tokenizer: Tokenizer,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """`techmatch reindex` / `techmatch rollback` end to end. On osmem the client gets the test
-    transport and indexes are built lexical-only (osmem has no dense_vector)."""
-    import functools
-
+def test_cli_ingest_search_delete_reindex_rollback(tmp_path: Path, es_url: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI end to end on the real node, hybrid search (BM25 + kNN) included."""
     from typer.testing import CliRunner
 
     from techmatch.cli import app
-    from techmatch.indexers.elastic import client as client_module
-    from techmatch.indexers.elastic import operations
     from techmatch.matcher import engine as engine_module
 
-    prefix = unique_prefix()
-    for key, value in {"BACKEND": "elasticsearch", "ES_URL": target.url, "HOME": str(tmp_path),
+    prefix, home = unique_prefix(), tmp_path / "home"
+    for key, value in {"BACKEND": "elasticsearch", "ES_URL": es_url, "HOME": str(home),
                        "ES_INDEX_PREFIX": prefix, "THREADS": "1"}.items():
         monkeypatch.setenv(f"TECHMATCH_{key}", value)
     monkeypatch.setattr(engine_module, "build_encoder", lambda *a, **k: FakeEncoder())
-    if not target.real:
-        monkeypatch.setattr(client_module, "Elasticsearch",
-                            functools.partial(Elasticsearch, node_class=OsmemNode))
-        real_identity = operations.identity_of
-        monkeypatch.setattr(operations, "identity_of",
-                            lambda kind, enc, tok, dense: real_identity(kind, enc, tok, False))
-    store = Store(tmp_path / engine_module.STORE_FILE)
-    store.upsert(contract_records())
-    store.close()
+    source = tmp_path / "achievements.jsonl"
+    source.write_text("".join(json.dumps(r.model_dump(mode="json", exclude_none=True),
+                                         ensure_ascii=False) + "\n"
+                              for r in contract_records()), encoding="utf-8")
     runner = CliRunner()
-    try:
-        for expected in ("v1", "v2"):
-            result = runner.invoke(app, ["reindex", "--kind", KIND, "--json"])
-            assert result.exit_code == 0, result.output
-            report = json.loads(result.stdout)["reindex"][0]
-            assert report["generation"] == f"{prefix}_{KIND}_{expected}"
-            assert report["upserted"] == 12
-        result = runner.invoke(app, ["rollback", "--kind", KIND])
+
+    def run(*args: str) -> str:
+        result = runner.invoke(app, list(args))
         assert result.exit_code == 0, result.output
-        assert f"{prefix}_{KIND}_v2 → {prefix}_{KIND}_v1" in result.stdout
+        return result.stdout
+
+    def search_ids(mode: str) -> list[str]:
+        out = run("search", "锂电池 正极材料", "--kind", KIND, "-k", "12", "--mode", mode,
+                  "--json")
+        return [hit["id"] for hit in json.loads(out)["hits"]]
+
+    try:
+        ingested = json.loads(run("ingest", str(source), "--kind", KIND, "--json"))
+        assert ingested["index"]["generation"] == f"{prefix}_{KIND}_v1"
+        assert ingested["index"]["upserted"] == 12
+        lexical = search_ids("lexical")
+        assert set(lexical[:8]) == {f"su-{i:02d}" for i in range(8)}
+        hybrid = search_ids("hybrid")
+        assert len(hybrid) == 12 and set(hybrid) == {r.id for r in contract_records()}
+        assert "deleted achievement su-00" in run("delete", "su-00")
+        assert "su-00" not in search_ids("hybrid") and len(search_ids("dense")) == 11
+        for expected in ("v2", "v3"):
+            report = json.loads(run("reindex", "--kind", KIND, "--json"))["reindex"][0]
+            assert report["generation"] == f"{prefix}_{KIND}_{expected}"
+            assert report["upserted"] == 11
+        assert f"{prefix}_{KIND}_v3 → {prefix}_{KIND}_v2" in run("rollback", "--kind", KIND)
+        assert set(search_ids("hybrid")) == {r.id for r in contract_records()} - {"su-00"}
     finally:
-        es = client_module.connect(Settings(es_url=target.url), node_class=target.node_class)
+        es = elastic.connect(Settings(es_url=es_url))
         drop_prefix(es, prefix)
         es.close()
 
 
 def test_dense_mapping_body() -> None:
-    """Pure function: what a real cluster would receive (not run against one here)."""
+    """Pure function: the vector mapping (the contract's dense tests run it on the node)."""
     from techmatch.indexers.elastic.mapping import Identity, index_body
 
     body = index_body(Identity(KIND, "e5-small", 384, "abc"), previous="p_v1")

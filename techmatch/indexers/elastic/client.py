@@ -25,8 +25,16 @@ _SHARED_LOCK = threading.Lock()
 _PREFIX = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,100}$")
 
 
+def hosts(url: str) -> list[str]:
+    """The node URLs of `TECHMATCH_ES_URL`: one URL, or several separated by commas (the client
+    then spreads requests over them and retries on another node when one is down)."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 def redact(url: str) -> str:
-    """`url` without user:password, safe to put in error messages and logs."""
+    """`url` (or a comma-separated list) without user:password, safe for messages and logs."""
+    if "," in url:
+        return ",".join(redact(part) for part in hosts(url))
     parts = urlsplit(url)
     host = parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
@@ -75,11 +83,11 @@ def connect(settings: Settings, *, node_class: type | None = None) -> Elasticsea
     if node_class is not None:
         options["node_class"] = node_class
     try:
-        client = Elasticsearch(settings.es_url, **options)
+        client = Elasticsearch(hosts(settings.es_url), **options)
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"TECHMATCH_ES_URL {redact(settings.es_url)!r}: {exc}") from exc
     with guarded(settings.es_url, "connect"):
-        client.info()
+        version_number(client)
     return client
 
 
@@ -98,10 +106,25 @@ def shared_client(settings: Settings) -> Elasticsearch:
 def server_version(client: Elasticsearch, url: str) -> tuple[int, int]:
     """(major, minor) of the cluster, for request features that depend on it."""
     with guarded(url, "read the cluster version"):
-        number = str(client.info()["version"]["number"])
+        number = version_number(client)
     major, _, rest = number.partition(".")
     minor = rest.partition(".")[0]
     return (int(major), int(minor)) if major.isdigit() and minor.isdigit() else (0, 0)
+
+
+def version_number(client: Elasticsearch) -> str:
+    """The server's version string, e.g. "9.2.0".
+
+    `GET /` is served by the `rest-root` module, which builds such as Elastic's integration-test
+    distribution leave out (they answer 405); the version is then read from `GET _nodes/_local`.
+    """
+    try:
+        return str(client.info()["version"]["number"])
+    except ApiError as exc:
+        if exc.meta.status != 405:
+            raise
+    nodes = client.nodes.info(node_id="_local", filter_path="nodes.*.version")["nodes"]
+    return str(next(iter(nodes.values()))["version"])
 
 
 @contextmanager
