@@ -63,7 +63,8 @@ def assign(
                                                           "records' capacity).")] = None,
         same_province: Annotated[bool, typer.Option(help="Only experts of the need's "
                                                          "province.")] = False,
-        min_score: Annotated[float | None, typer.Option(help="Ignore pairs scoring below.")]
+        min_score: Annotated[float | None, typer.Option(
+            help="Minimum confidence of a pair (default: the confidence threshold; 0: none).")]
         = None,
         quota_city: Annotated[list[str] | None, typer.Option(
             help="CITY=N: at least N needs of the city served (repeatable).")] = None,

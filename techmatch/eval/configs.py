@@ -92,11 +92,10 @@ class EvalContext:
         return [Retriever.fuse("hybrid", lex, den, params)
                 for lex, den in zip(lexical, dense, strict=True)]
 
-    def ranker_run(self, *, trained: bool) -> Run:
-        """Top-`k` ids per query from the full ranker (features → score), explanations off."""
+    def ranker_service(self, *, trained: bool) -> Any:
+        """A MatchService over the workspace with the trained (saved) or default model."""
         from techmatch.matcher.scorer import RankerModel, load_current
         from techmatch.matcher.service import MatchService
-        from techmatch.matcher.train import needs_from_queries, ranking_run
 
         if self.engine is None:
             raise ValidationError("the ranker needs the workspace engine", field="retrievers")
@@ -104,7 +103,13 @@ class EvalContext:
         if trained and model is None:
             raise ValidationError(f"no trained ranker model in {self.model_home}/models: run "
                                   f"`techmatch train-ranker` first", field="retrievers")
-        service = MatchService(self.engine, model=model or RankerModel())
+        return MatchService(self.engine, model=model or RankerModel())
+
+    def ranker_run(self, *, trained: bool) -> Run:
+        """Top-`k` ids per query from the full ranker (features → score), explanations off."""
+        from techmatch.matcher.train import needs_from_queries, ranking_run
+
+        service = self.ranker_service(trained=trained)
         needs = needs_from_queries(dict(zip(self.query_ids, self.texts, strict=True)),
                                    self.query_meta)
         vectors = dict(zip(self.query_ids, self.query_vectors(), strict=True))

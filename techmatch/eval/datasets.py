@@ -46,15 +46,26 @@ class Dataset:
     experts: tuple[ExpertEntry, ...] | None = None
     expert_judgements: Qrels | None = None
     query_meta: dict[str, dict[str, object]] = field(default_factory=dict)
+    unanswerable: tuple[str, ...] = ()  # queries with no right answer (unanswerable.txt)
 
     @property
     def corpus_path(self) -> Path:
         return self.path / "corpus.jsonl"
 
     def query_ids(self) -> list[str]:
-        """Queries that are evaluated: in this split's qrels with ≥ 1 positive grade, sorted."""
+        """Queries that are evaluated: in this split's qrels with ≥ 1 positive grade and a
+        non-empty text, sorted (see `empty_queries`)."""
         return sorted(q for q, docs in self.qrels.items()
-                      if q in self.queries and any(g > 0 for g in docs.values()))
+                      if self.queries.get(q, "").strip() and any(g > 0 for g in docs.values()))
+
+    def empty_queries(self) -> list[str]:
+        """Judged or unanswerable queries whose text is empty: skipped and reported."""
+        ids = set(self.qrels) | set(self.unanswerable)
+        return sorted(q for q in ids if q in self.queries and not self.queries[q].strip())
+
+    def unanswerable_ids(self) -> list[str]:
+        """Unanswerable queries with a non-empty text, sorted."""
+        return sorted(q for q in self.unanswerable if self.queries.get(q, "").strip())
 
 
 def load_dataset(path: Path, split: str = "dev") -> Dataset:
@@ -80,7 +91,29 @@ def load_dataset(path: Path, split: str = "dev") -> Dataset:
     return Dataset(name=path.resolve().name, path=path, split=split, queries=queries,
                    qrels=qrels, splits=splits, experts=experts,
                    expert_judgements=read_qrels(judged) if judged.exists() else None,
-                   query_meta=meta)
+                   query_meta=meta, unanswerable=read_unanswerable(path, queries, qrels))
+
+
+def read_unanswerable(path: Path, queries: dict[str, str], qrels: Qrels) -> tuple[str, ...]:
+    """Ids listed in `unanswerable.txt` (one per line, `#` comments); each must be a query
+    and must have no positive qrels."""
+    file = path / "unanswerable.txt"
+    if not file.exists():
+        return ()
+    out: list[str] = []
+    for row, line in enumerate(file.read_text(encoding="utf-8-sig").splitlines(), 1):
+        qid = line.split("#", 1)[0].strip()
+        if not qid:
+            continue
+        if qid not in queries:
+            raise ValidationError(f"{qid!r} is not in queries.jsonl", field="query-id",
+                                  source=str(file), row=row)
+        if any(g > 0 for g in qrels.get(qid, {}).values()):
+            raise ValidationError(f"{qid!r} is listed as unanswerable but has relevant "
+                                  f"records in the qrels", field="query-id", source=str(file),
+                                  row=row)
+        out.append(qid)
+    return tuple(sorted(set(out)))
 
 
 def available_splits(path: Path) -> tuple[str, ...]:

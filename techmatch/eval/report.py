@@ -57,6 +57,8 @@ def render_markdown(report: dict[str, Any], *, picture: str = "report.png") -> s
     lines += ["", *_significance(report, metrics), "", *_params(report)]
     if "experts" in report:
         lines += ["", *_experts(report["experts"])]
+    if "abstention" in report:
+        lines += ["", *_abstention(report["abstention"])]
     lines += ["", *_failing(report)]
     if report.get("notes"):
         lines += ["", "## Notes", "", *(f"- {note}" for note in report["notes"])]
@@ -85,8 +87,32 @@ def _experts(experts: dict[str, Any]) -> list[str]:
     lines = ["## Need → expert", "",
              f"{experts['experts']} experts ranked by affinity from their works for "
              f"{experts['queries']} queries. Relevance: {experts['relevance']}.", ""]
+    configs = experts.get("configs") or {experts["config"]: experts["metrics"]}
     names = list(experts["metrics"])
-    return lines + _table(names, [[f"{experts['metrics'][m]:.4f}" for m in names]])
+    tests = experts.get("significance", {}).get("tests", {})
+    rows = []
+    for config, values in configs.items():
+        p = {m: tests.get(config, {}).get(m, {}).get("p_randomization") for m in names}
+        rows.append([config, *[f"{values[m]:.4f}" + (f" (p={p[m]:.4f})" if p[m] is not None
+                                                      else "") for m in names]])
+    return lines + _table(["configuration", *names], rows)
+
+
+def _abstention(abstention: dict[str, Any]) -> list[str]:
+    lines = ["## No good match (abstention)", ""]
+    rows = []
+    for name, a in abstention.items():
+        rows.append([name, str(a["answerable"]), str(a["unanswerable"]), f"{a['threshold']:g}",
+                     _fmt(a["auroc"]), _fmt(a["routed_unanswerable"]),
+                     _fmt(a["routed_answerable"]), _fmt(a["ece_top1"]),
+                     _fmt(a.get("ece_top10"))])
+    return lines + _table(["configuration", "answerable", "unanswerable", "threshold", "AUROC",
+                           "routed (unanswerable)", "routed (answerable)", "ECE top-1",
+                           "ECE top-10"], rows)
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
 
 
 def _failing(report: dict[str, Any]) -> list[str]:

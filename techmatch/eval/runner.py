@@ -16,6 +16,7 @@ from typing import Any
 
 from techmatch.config import RetrievalParams, Settings
 from techmatch.errors import ValidationError
+from techmatch.eval.abstention import score_abstention
 from techmatch.eval.configs import CONFIGS, EvalContext, Run, resolve_configs
 from techmatch.eval.datasets import Dataset, corpus_hash, expert_qrels, load_dataset
 from techmatch.eval.experts import rank_experts
@@ -91,13 +92,32 @@ def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | N
         ws.notes.append(f"loaded corpus: {report.read} rows read, {report.rejected} rejected"
                         + (f" (see {path / 'rejects'})" if report.rejected else ""))
         engine.store.set_meta("eval.corpus_hash", digest)
+    kinds: tuple[str, ...] = (KIND,)
+    if dataset.experts:
+        _load_experts(dataset, engine, ws)
+        kinds = (KIND, "expert")
     started = time.perf_counter()
-    for sync in engine.sync((KIND,), progress=progress):
+    for sync in engine.sync(kinds, progress=progress):
         if sync.upserted or sync.deleted:
             ws.notes.append(f"indexed {sync.upserted} records ({sync.encoded} encoded) in "
                             f"{time.perf_counter() - started:.1f} s")
     _check_judged_ids(dataset, engine, ws)
     return ws
+
+
+def _load_experts(dataset: Dataset, engine: Engine, ws: Workspace) -> None:
+    """The dataset's experts as Expert records (works = corpus ids, profile = bio), so the
+    product's need→expert ranking can be evaluated; reloaded when experts.jsonl changes."""
+    from techmatch.models.records import Expert
+
+    digest = corpus_hash(dataset.path / "experts.jsonl")
+    if engine.store.get_meta("eval.experts_hash") == digest:
+        return
+    experts = [Expert(id=e.id, name=e.name, bio=e.profile, works=list(e.works))
+               for e in dataset.experts or ()]
+    report = engine.store.upsert(experts)
+    ws.notes.append(f"loaded {len(experts)} experts ({report.as_dict()})")
+    engine.store.set_meta("eval.experts_hash", digest)
 
 
 def _check_judged_ids(dataset: Dataset, engine: Engine, ws: Workspace) -> None:
@@ -169,15 +189,40 @@ def _failures(dataset: Dataset, run: Run, ndcg: dict[str, float]) -> dict[str, o
 
 
 def score_experts(ctx: EvalContext, dataset: Dataset, metrics: Sequence[Metric],
-                  params: RetrievalParams) -> dict[str, object]:
-    """Need→expert metrics of the affinity ranking (see techmatch.eval.experts)."""
+                  params: RetrievalParams, *, configs: Sequence[str] = (),
+                  options: EvalOptions | None = None) -> dict[str, object]:
+    """Need→expert metrics of the plain works baseline (techmatch.eval.experts) and of the
+    product's expert ranking for each ranker configuration in `configs`, with significance
+    against the baseline."""
+    options = options or EvalOptions()
     qrels = expert_qrels(dataset)
     qids = [q for q in ctx.query_ids if any(g > 0 for g in qrels.get(q, {}).values())]
-    run = rank_experts(ctx, dataset.experts or (), params)
-    per_query = evaluate(qrels, run, metrics, query_ids=qids)
+    runs = {"expert-affinity": rank_experts(ctx, dataset.experts or (), params)}
+    for name in configs:
+        if name in ("ranker-default", "ranker"):
+            runs[f"expert-{name}"] = expert_product_run(ctx, qids, trained=name == "ranker",
+                                                        k=options.k)
+    per_query = {n: evaluate(qrels, run, metrics, query_ids=qids) for n, run in runs.items()}
+    base = per_query["expert-affinity"]
+    tests = {n: {m: compare(v[m], base[m], trials=options.trials, seed=options.seed)
+                 for m in base} for n, v in per_query.items() if n != "expert-affinity"}
     return {"config": "expert-affinity", "experts": len(dataset.experts or ()),
             "queries": len(qids), "params": params.model_dump(), "relevance": EXPERT_RELEVANCE,
-            "metrics": {m: mean(v) for m, v in per_query.items()}, "per_query": per_query}
+            "metrics": {m: mean(v) for m, v in base.items()}, "per_query": base,
+            "configs": {n: {m: mean(v) for m, v in pq.items()} for n, pq in per_query.items()},
+            "significance": {"baseline": "expert-affinity", "tests": tests}}
+
+
+def expert_product_run(ctx: EvalContext, query_ids: Sequence[str], *, trained: bool,
+                       k: int = 100) -> Run:
+    """Top-`k` experts per query from the ranking service (target expert), as `match` ranks."""
+    from techmatch.matcher.train import needs_from_queries, ranking_run
+
+    service = ctx.ranker_service(trained=trained)
+    texts = dict(zip(ctx.query_ids, ctx.texts, strict=True))
+    needs = needs_from_queries({q: texts[q] for q in query_ids}, ctx.query_meta)
+    vectors = dict(zip(ctx.query_ids, ctx.query_vectors(), strict=True))
+    return ranking_run(service, needs, target="expert", k=k, vectors=vectors)
 
 
 def _half(query_ids: list[str], options: EvalOptions) -> list[str]:
@@ -223,7 +268,18 @@ def run_evaluation(dataset_dir: Path, settings: Settings, options: EvalOptions, 
         }
         if dataset.experts:
             hybrid = default_params if default_params.mode == "hybrid" else RetrievalParams()
-            report["experts"] = score_experts(ctx, dataset, metrics, hybrid)
+            report["experts"] = score_experts(ctx, dataset, metrics, hybrid, configs=names,
+                                              options=options)
+        if dataset.unanswerable:
+            report["abstention"] = score_abstention(
+                ctx, dataset.queries, ctx.query_ids,
+                _half(dataset.unanswerable_ids(), options), dataset.qrels, configs=names,
+                threshold=settings.confidence_threshold)
+        empty = dataset.empty_queries()
+        if empty:
+            report["skipped_queries"] = {"empty_text": empty}
+            report["notes"].append(f"{len(empty)} queries with empty text skipped, e.g. "
+                                   f"{empty[:3]}")
     finally:
         ws.engine.close()
     report["seconds"] = round(time.perf_counter() - started, 2)
@@ -239,6 +295,12 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
                        for name, f in report["failures"].items()}
     if "experts" in report:
         out["experts"] = {k: report["experts"][k]
-                          for k in ("config", "experts", "queries", "metrics")}
+                          for k in ("config", "experts", "queries", "metrics", "configs",
+                                    "significance")}
+    if "abstention" in report:
+        out["abstention"] = {name: {k: v for k, v in a.items() if not k.startswith("reliab")}
+                             for name, a in report["abstention"].items()}
+    if "skipped_queries" in report:
+        out["skipped_queries"] = report["skipped_queries"]
     out["seconds"] = report["seconds"]
     return out

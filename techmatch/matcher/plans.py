@@ -169,7 +169,16 @@ def team_problem(engine: Engine, service: PairScorer, *, team: ServiceTeam | Non
                               field="need_ids")
     scores, _ = without_dropped(engine, needs, experts,
                                 service.score_pairs(needs, experts, target="expert"))
-    return encode(needs, experts, scores, team_constraints(team, constraints))
+    return encode(needs, experts, scores,
+                  with_min_confidence(engine, team_constraints(team, constraints)))
+
+
+def with_min_confidence(engine: Engine, constraints: Constraints) -> Constraints:
+    """`constraints` whose unset `min_score` is the settings' confidence threshold: a pair the
+    service would route to staff is never dispatched (set `min_score=0` to allow it)."""
+    if constraints.min_score is not None:
+        return constraints
+    return constraints.model_copy(update={"min_score": engine.settings.confidence_threshold})
 
 
 def without_dropped(engine: Engine, needs: Sequence[Need], candidates: Sequence[Record],

@@ -11,6 +11,7 @@ from techmatch.errors import IndexMissingError, ValidationError
 from techmatch.indexers.base import Candidates, Index, normalize_filters
 from techmatch.indexers.encoders import Encoder
 from techmatch.indexers.tokenize import Tokenizer
+from techmatch.matcher.crosslingual import Translator, with_translation
 from techmatch.matcher.fusion import rrf, weighted
 from techmatch.matcher.taxonomy import expand_filters
 from techmatch.models.results import Component, Filters, Hit, Ranking
@@ -22,11 +23,14 @@ class Retriever:
     """Answers free-text queries over one index per kind; built once and shared."""
 
     def __init__(self, indexes: Mapping[str, Index], *, tokenizer: Tokenizer, encoder: Encoder,
-                 params: RetrievalParams | None = None) -> None:
+                 params: RetrievalParams | None = None,
+                 translate: bool = True) -> None:
         self.indexes = dict(indexes)
         self.tokenizer = tokenizer
         self.encoder = encoder
         self.params = params or RetrievalParams()
+        # Query translation for the lexical side (techmatch.matcher.crosslingual).
+        self.translator = Translator(tokenizer.tokens) if translate else None
 
     def index(self, kind: str) -> Index:
         try:
@@ -77,7 +81,9 @@ class Retriever:
         out = []
         for text in texts:
             tokens = self.tokenizer.tokens(text)
-            out.append(index.search_lexical(tokens, k=depth, filters=flt) if tokens else _EMPTY)
+            native = index.search_lexical(tokens, k=depth, filters=flt) if tokens else _EMPTY
+            out.append(with_translation(index, self.translator, text, tokens, native, depth,
+                                        flt))
         return out
 
     def _dense(self, index: Index, texts: Sequence[str], depth: int, flt: Filters | None,

@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from techmatch.errors import ConfigError
+from techmatch.matcher.abstain import AbstainModel, default_abstain
 from techmatch.matcher.calibrate import Calibrator
 from techmatch.matcher.features import FEATURES
 
@@ -79,10 +80,16 @@ class RankerModel(BaseModel):
         timespec="seconds"))
     trained_on: dict[str, object] = Field(default_factory=dict)
     models: dict[str, LinearModel] = Field(default_factory=dict)
+    abstention: dict[str, AbstainModel] = Field(
+        default_factory=dict, description="target kind -> 'no good match' model")
 
     def for_kind(self, kind: str) -> LinearModel:
         """The trained model of `kind`, or the default weights when none was trained."""
         return self.models.get(kind) or default_model(kind)
+
+    def abstain_for(self, kind: str) -> AbstainModel | None:
+        """The abstention model of `kind`: fitted with this model, else the shipped one."""
+        return self.abstention.get(kind) or default_abstain(kind)
 
 
 def _check(model: RankerModel, path: Path) -> RankerModel:

@@ -16,6 +16,7 @@ import numpy as np
 from techmatch.errors import ValidationError
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.matcher import experts as expert_mod
+from techmatch.matcher import needevidence
 from techmatch.matcher.dockings.effects import exclusions
 from techmatch.matcher.duplicates import DEFAULT_THRESHOLD, mark_duplicates
 from techmatch.matcher.engine import Engine
@@ -46,6 +47,8 @@ class Scored:
     records: dict[str, Record]
     works: WorkScores | None
     bonus: float
+    evidence: np.ndarray | None = None  # absolute evidence (techmatch.matcher.abstain)
+    answerable: float | None = None  # P(the top hit is a good match), when a model applies
 
 
 class MatchService:
@@ -129,6 +132,16 @@ class MatchService:
                              depth=depth or self.depth)
         return [s.table for s in scored]
 
+    def evidence(self, queries: Sequence[Query], *, target: str,
+                 vectors: np.ndarray | None = None) -> list[tuple[np.ndarray | None, list[str]]]:
+        """Per query: its abstention evidence and its ranked candidate ids (what the
+        abstention model is fitted on)."""
+        scored = self._score(queries, _target(target), filters=None, mode=None,
+                             depth=self.depth, vectors=vectors)
+        return [(s.evidence, [s.table.ids[j] for j in sorted(
+            range(len(s.table.ids)), key=lambda j: (-s.final[j], s.table.ids[j]))])
+                for s in scored]
+
     def refresh_model(self) -> None:
         """Load the current trained model when `ranker-current.json` changed since the last
         look (a stat per call), so a long-running service picks up `train-ranker` output."""
@@ -198,8 +211,12 @@ class MatchService:
                 _extend(ranking, list(extra), target)
             if query.id in banned:  # dropped by staff for this need: never suggested again
                 ranking.hits = [h for h in ranking.hits if h.id not in banned[query.id]]
-            out.append(self._features(query, ranking, target, qvecs[i], filters, hybrid,
-                                      extra or {}, prefer_local))
+            scored = self._features(query, ranking, target, qvecs[i], filters, hybrid,
+                                    extra or {}, prefer_local)
+            needevidence.attach(self, scored, target,
+                                work_rankings[i] if work_rankings is not None else None,
+                                qvecs[i])
+            out.append(scored)
         return out
 
     def _features(self, query: Query, ranking: Ranking, target: str, qvec: np.ndarray,

@@ -23,6 +23,7 @@ from functools import partial
 import numpy as np
 
 from techmatch.errors import ValidationError
+from techmatch.matcher.abstain import AbstainModel, fit_abstain
 from techmatch.matcher.calibrate import fit_calibrator, reliability
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.features import Query
@@ -37,6 +38,7 @@ CHUNK = 128
 CONSTANT_STD = 1e-3
 TOP_HITS = 10
 C_GRID = (0.01, 0.1, 1.0, 10.0)
+MIN_ABSTAIN = 10  # needs of each label (top hit good / not) before abstention is refitted
 
 
 @dataclass(frozen=True)
@@ -242,13 +244,58 @@ def heldout_reliability(model: LinearModel, x: np.ndarray, y: np.ndarray, groups
             f"reliability_top{TOP_HITS}": reliability(conf[top], y[top]).model_dump()}
 
 
+def abstention_rows(service: MatchService, queries: Mapping[str, Record], qrels: Qrels,
+                    unanswerable: Sequence[str], target: str
+                    ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Evidence rows (n, len(EVIDENCE)), labels (n,) and query ids: label 1 when the need's
+    top-ranked candidate is relevant, 0 when it is not or the need is unanswerable."""
+    from techmatch.matcher.abstain import EVIDENCE
+
+    none = set(unanswerable)
+    qids = sorted(q for q in {*qrels, *none} if q in queries and queries[q].text().strip())
+    xs, ys, kept = [], [], []
+    for start in range(0, len(qids), CHUNK):
+        chunk = qids[start:start + CHUNK]
+        rows = service.evidence([Query.of(queries[q]) for q in chunk], target=target)
+        for qid, (ev, ranked) in zip(chunk, rows, strict=True):
+            top = ranked[0] if ranked else None
+            good = qid not in none and top is not None and qrels.get(qid, {}).get(top, 0) > 0
+            xs.append(ev if ev is not None else np.zeros(len(EVIDENCE)))
+            ys.append(1 if good else 0)
+            kept.append(qid)
+    return (np.vstack(xs) if xs else np.zeros((0, len(EVIDENCE))), np.array(ys, dtype=np.int64),
+            kept)
+
+
+def fit_abstention(service: MatchService, queries: Mapping[str, Record], qrels: Qrels,
+                   unanswerable: Sequence[str], target: str, *, seed: int = 0
+                   ) -> AbstainModel | None:
+    """The abstention model of `target` (None with fewer than MIN_ABSTAIN needs of either
+    label: the shipped model is kept then), with its in-sample AUROC in `metrics`."""
+    from sklearn.metrics import roc_auc_score
+
+    x, y, qids = abstention_rows(service, queries, qrels, unanswerable, target)
+    if min(int(y.sum()), int(len(y) - y.sum())) < MIN_ABSTAIN:
+        log.info("%s: too few needs of one label for abstention (%d good, %d not)", target,
+                 int(y.sum()), int(len(y) - y.sum()))
+        return None
+    model = fit_abstain(x, y, kind=target, encoder=service.engine.encoder.id, seed=seed)
+    model.metrics = {"needs": len(y), "good_top": int(y.sum()),
+                     "unanswerable": len(set(unanswerable) & set(qids)),
+                     "auroc_in_sample": round(float(roc_auc_score(y, model.probability(x))), 4)}
+    return model
+
+
 def train_ranker(engine: Engine, qrels: Qrels, *, queries: Mapping[str, Record] | None = None,
                  options: TrainOptions | None = None,
-                 base: RankerModel | None = None, source: str = "qrels") -> RankerModel:
+                 base: RankerModel | None = None, source: str = "qrels",
+                 unanswerable: Sequence[str] = ()) -> RankerModel:
     """A RankerModel trained per target kind found in `qrels` (query id → candidate → grade).
 
     Queries are looked up in `queries`, then in the store; candidate kinds come from the store.
-    Kinds without labels keep `base`'s model (or the default weights).
+    Kinds without labels keep `base`'s model (or the default weights). Each kind's abstention
+    model is then fitted on its labelled needs plus the unanswerable ones (`unanswerable`, and
+    needs whose judged pairs are all grade 0) when both labels have MIN_ABSTAIN needs.
     """
     opts = options or TrainOptions()
     service = MatchService(engine, model=RankerModel(), depth=opts.depth)
@@ -271,7 +318,17 @@ def train_ranker(engine: Engine, qrels: Qrels, *, queries: Mapping[str, Record] 
     for kind, labels in sorted(by_kind.items()):
         log.info("training %s ranker on %d queries", kind, len(labels))
         model.models[kind] = train_kind(service, labels, known, kind, opts)
+    model.abstention = dict(base.abstention) if base else {}
+    fitted = MatchService(engine, model=model, depth=opts.depth)
+    known.update(engine.store.get_many([q for q in unanswerable if q not in known]))
+    for kind, labels in sorted(by_kind.items()):
+        none = sorted({*unanswerable, *(q for q, d in labels.items()
+                                        if not any(g > 0 for g in d.values()))})
+        found = fit_abstention(fitted, known, labels, none, kind, seed=opts.seed)
+        if found is not None:
+            model.abstention[kind] = found
     return model
 
 
-__all__ = ["TrainOptions", "ranking_run", "needs_from_queries", "split_queries", "train_ranker"]
+__all__ = ["TrainOptions", "abstention_rows", "fit_abstention", "needs_from_queries",
+           "ranking_run", "split_queries", "train_ranker"]

@@ -98,8 +98,9 @@ def test_team_assignment_respects_capacity_limits_and_conflicts(
 @slow
 def test_exclusions_and_same_organization_never_paired_under_tight_capacity(
         engine: Engine, service: MatchService) -> None:
+    # min_score 0: this checks conflicts under tight capacity, not the minimum confidence
     constraints = Constraints(min_experts_per_need=1, max_experts_per_need=2,
-                              default_capacity=1)
+                              default_capacity=1, min_score=0.0)
     plan = plan_team(engine, service, expert_ids=EV_EXPERTS, need_ids=EV_NEEDS,
                      constraints=constraints)
     pairs = {(p.need_id, p.expert_id) for p in plan.assignment.pairs}
@@ -229,7 +230,8 @@ def test_cli_assign_json_why_not_and_xlsx(engine: Engine, tmp_path: Path) -> Non
     assert code == 2 and "E999" in err  # unknown expert in a why-not question
     code, out, _ = _cli(engine, "assign", "--experts", ",".join(EV_EXPERTS), "--needs",
                         ",".join(EV_NEEDS), "--capacity", "1", "--quota-city", "深圳=1",
-                        "--why-not", "N010:E018", "--json", "--xlsx", str(xlsx))
+                        "--min-score", "0", "--why-not", "N010:E018", "--json", "--xlsx",
+                        str(xlsx))
     assert code == 0
     body = json.loads(out)
     assert body["status"] == "optimal"

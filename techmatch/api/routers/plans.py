@@ -44,7 +44,8 @@ class ConstraintsIn(BaseModel):
                                            description="统一容量，替代专家记录中的容量")
     same_province: bool = Field(default=False, description="只分配同省专家（省份未知时不限制）")
     min_score: float | None = Field(default=None, ge=0.0, le=1.0,
-                                    description="低于此匹配分的专家不分配")
+                                    description="低于此置信度的专家不分配；默认为置信度阈值"
+                                                "（会转人工的配对不派专家），0 表示不限制")
     city_quotas: dict[Name, Count] = Field(default_factory=dict, max_length=1000,
                                            description="城市覆盖下限：城市 → 至少服务的需求数")
     industry_quotas: dict[Name, Count] = Field(default_factory=dict, max_length=1000,
@@ -101,10 +102,10 @@ class AssignResponse(Assignment):
     """分配结果：分配对、每个需求的专家与备选、专家负荷，以及所问各对的未分配原因。"""
 
     why_not: list[WhyNot] = Field(default_factory=list, description="未分配原因")
-
     excluded: list[ExcludedPair] = Field(default_factory=list,
                                          description="工作人员已终止（不相关/不再推荐）的需求—专家对，"
                                                      "不会被分配")
+
 
 class RoadshowRequest(BaseModel):
     """技术路演：在一个城市（和行业）选出覆盖本地需求最多的成果，并为每项成果邀请企业。"""

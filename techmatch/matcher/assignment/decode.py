@@ -150,8 +150,9 @@ def _forbidden(problem: AssignmentProblem, i: int, j: int) -> tuple[WhyNotReason
         Reason.region: ("region", f"need in {need.province}, expert in {expert.province} "
                                   f"(same-province rule)"),
         Reason.unscored: ("unscored", "the ranking service gave no score for this pair"),
-        Reason.below_threshold: ("below_threshold", f"score {problem.scores[i, j]:.4g} < "
-                                                    f"min score {problem.constraints.min_score}"),
+        Reason.below_threshold: ("below_threshold", f"confidence {problem.scores[i, j]:.4g} < "
+                                                    f"minimum confidence "
+                                                    f"{problem.constraints.min_score}"),
     }
     kind, message = details[reason]
     return kind, reason.name, f"{REASON_TEXT[reason]}: {message}"

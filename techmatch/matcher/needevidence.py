@@ -1,0 +1,72 @@
+"""The abstention evidence of one scored need, per target kind (glue between the ranking
+service and techmatch.matcher.abstain)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from techmatch.matcher.abstain import adjust, key_terms, ranked_evidence
+from techmatch.models.records import Expert
+from techmatch.models.results import Ranking
+
+if TYPE_CHECKING:
+    from techmatch.matcher.service import MatchService, Scored
+
+TARGETS = ("achievement", "expert")
+
+
+def _terms(service: MatchService, s: Scored
+           ) -> tuple[tuple[str, ...], frozenset[str], list[str]]:
+    """(key terms, tokens, dictionary translation) of the scored query."""
+    q_tokens = service.tokens(s.query.text)
+    keywords = s.query.record.keywords if s.query.record is not None else None
+    translator = service.engine.retriever().translator
+    translated = translator.translate(s.query.text, sorted(q_tokens))[1] if translator else []
+    return key_terms(s.query.text, keywords, q_tokens), q_tokens, translated
+
+
+def achievement_evidence(service: MatchService, s: Scored) -> np.ndarray:
+    """Evidence of the scored candidates themselves, in the service's final order."""
+    terms, q_tokens, translated = _terms(service, s)
+    order = sorted(range(len(s.table.ids)), key=lambda j: (-s.final[j], s.table.ids[j]))
+    ids = [s.table.ids[j] for j in order]
+    cos = s.table.column("dense")[order] if order else np.zeros(0)
+    bm25 = {h.id: h.lexical.score or 0.0 for h in s.ranking.hits}
+    texts = {i: s.records[i].text() for i in ids[:20] if i in s.records}
+    return ranked_evidence(terms, q_tokens, ids, cos.tolist(), bm25, texts, service.tokens,
+                           translated=translated)
+
+
+def expert_evidence(service: MatchService, s: Scored, works: Ranking,
+                    qvec: np.ndarray) -> np.ndarray:
+    """Evidence of the candidate experts' works in the need's achievement ranking."""
+    terms, q_tokens, translated = _terms(service, s)
+    owned = {w for r in s.records.values() if isinstance(r, Expert) for w in r.works}
+    ids = [h.id for h in works.hits if h.id in owned]
+    vecs = service.engine.index("achievement").vectors(ids) if ids else np.zeros((0, 1))
+    cos = (vecs @ qvec).tolist() if len(ids) else []
+    bm25 = {h.id: h.lexical.score or 0.0 for h in works.hits}
+    texts = {rid: rec.text() for rid, rec in service.engine.store.get_many(ids[:20]).items()}
+    return ranked_evidence(terms, q_tokens, ids, cos, bm25, texts, service.tokens,
+                           translated=translated)
+
+
+def attach(service: MatchService, s: Scored, target: str, works: Ranking | None,
+           qvec: np.ndarray) -> None:
+    """Set `s.evidence`; when a fitting abstention model exists, `s.answerable` and the
+    adjusted confidences (see techmatch.matcher.abstain)."""
+    if target not in TARGETS or not s.table.ids:
+        return
+    if target == "expert":
+        if works is None:
+            return
+        s.evidence = expert_evidence(service, s, works, qvec)
+    else:
+        s.evidence = achievement_evidence(service, s)
+    model = service.model.abstain_for(target)
+    if model is None or not model.fits(service.engine.encoder.id):
+        return
+    s.answerable = float(model.probability(s.evidence)[0])
+    s.confidence = adjust(s.confidence, s.answerable)
