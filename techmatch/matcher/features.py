@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from techmatch.indexers.ingest.normalize import normalize
+from techmatch.matcher.facets import facet_values, normalized
 from techmatch.models.records import Achievement, Expert, Record
 from techmatch.models.results import Ranking
 
@@ -75,12 +75,7 @@ def facet_set(values: Sequence[str | None] | str | None) -> frozenset[str]:
     """Normalised facet values; '化学/化学工程' counts as both parts."""
     if values is None:
         return frozenset()
-    items = [values] if isinstance(values, str) else list(values)
-    out: set[str] = set()
-    for item in items:
-        if item:
-            out.update(p.strip() for p in _FACET_SPLIT.split(normalize(item)) if p.strip())
-    return frozenset(out)
+    return facet_values((values,) if isinstance(values, str) else tuple(values))  # cached
 
 
 def disciplines(record: Record | None) -> frozenset[str]:
@@ -106,10 +101,10 @@ def region(query: Record | None, candidate: Record) -> float:
     """Same city 1, same province 0.5, elsewhere or unknown 0."""
     if query is None:
         return 0.0
-    qc, cc = normalize(query.city or ""), normalize(candidate.city or "")
+    qc, cc = normalized(query.city or ""), normalized(candidate.city or "")
     if qc and qc == cc:
         return 1.0
-    qp, cp = normalize(query.province or ""), normalize(candidate.province or "")
+    qp, cp = normalized(query.province or ""), normalized(candidate.province or "")
     return 0.5 if qp and qp == cp else 0.0
 
 
