@@ -3,14 +3,17 @@ teach and enterprises to invite, with reasons; save a proposal as a training eve
 
 Unmet demand: open needs without a confirmed docking (企业确认 or later). Needs are grouped
 per (city, top industry of the taxonomy); inside a group two needs join one topic when they
-share a keyword or their vectors' cosine is at least `link_similarity` (connected components,
-so the grouping does not depend on input order). A topic is named by its most frequent
-keywords (ties by keyword).
+share a keyword (the need's own keywords, else its title words) or their vectors' cosine is
+at least `link_similarity` (connected components, so the grouping does not depend on input
+order). On the samples e5-small cosines of needs of the same industry and of different
+industries overlap (medians 0.878 and 0.868), so the vector link only joins near-duplicates.
+A topic is named by its most frequent keywords (ties by first appearance).
 
 Experts for a topic come from the ranking service (need → expert for every need of the
-topic): mean confidence over the topic's needs, kept only when at least one of the expert's
-works was retrieved for a topic need (works affinity) and the expert is available (the
-record's flag, capacity > 0, and no other event on the same date as trainer or presenter).
+topic), scored by their mean confidence over the topic's needs, and kept only when (works
+affinity) one of their works ranks in the top `work_rank` achievements the service finds for
+a topic need, and when they are available (the record's flag, capacity > 0, and not trainer
+or presenter at another event on the same date).
 Enterprises: those of the topic's needs first, then other open needs of the city that
 mention a topic keyword.
 """
@@ -26,6 +29,7 @@ from pydantic import BaseModel, Field
 
 from techmatch.errors import ValidationError
 from techmatch.indexers.ingest.normalize import normalize
+from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.analytics.topics import need_keywords
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.plans import PairScorer, open_needs
@@ -36,14 +40,19 @@ from techmatch.models.records import Expert, Need
 from techmatch.store.dockings import DockingRepo
 
 CONFIRMED = ("confirmed", "negotiating", "signed", "completed")
-LINK_SIMILARITY = 0.9
+LINK_SIMILARITY = 0.92
+WORK_RANK = 10
 TOPIC_WORDS = 3
 
 
 class WorkMatch(BaseModel):
+    """An expert's work among the best achievements for a topic need."""
+
     achievement_id: str
     title: str
-    score: float
+    need_id: str
+    rank: int
+    score: float = Field(description="the achievement's confidence for that need")
 
 
 class TopicExpert(BaseModel):
@@ -122,11 +131,21 @@ def cluster(needs: Sequence[Need], vectors: np.ndarray, keywords: Sequence[set[s
     return sorted((sorted(g) for g in groups.values()), key=lambda g: g[0])
 
 
-def _topic_words(keywords: Sequence[set[str]]) -> list[str]:
+def topic_terms(need: Need, tokenizer: Tokenizer) -> list[str]:
+    """The need's own keywords (normalised, in order), else the words of its title."""
+    own = list(dict.fromkeys(normalize(k) for k in need.keywords if k.strip()))
+    return own or sorted(need_keywords(need, tokenizer))
+
+
+def _topic_words(terms: Sequence[list[str]]) -> list[str]:
     counts: Counter[str] = Counter()
-    for words in keywords:
-        counts.update(words)
-    return [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOPIC_WORDS]]
+    first: dict[str, int] = {}
+    for words in terms:
+        for w in words:
+            counts[w] += 1
+            first.setdefault(w, len(first))
+    ranked = sorted(counts, key=lambda w: (-counts[w], first[w]))
+    return ranked[:TOPIC_WORDS]
 
 
 def _booked(engine: Engine, date: dt.date | None) -> set[str]:
@@ -137,32 +156,44 @@ def _booked(engine: Engine, date: dt.date | None) -> set[str]:
             if p.role in ("trainer", "presenter") and p.ref}
 
 
+def _top_works(service: PairScorer, needs: Sequence[Need],
+               work_rank: int) -> dict[str, WorkMatch]:
+    """achievement id → its best (rank, confidence) among the top achievements of the needs."""
+    best: dict[str, WorkMatch] = {}
+    for need, ranking in zip(needs, service.match_many(needs, target="achievement",
+                                                       k=work_rank, explain=False),
+                             strict=True):
+        for hit in ranking.hits:
+            found = best.get(hit.id)
+            if found is None or (hit.rank, need.id) < (found.rank, found.need_id):
+                best[hit.id] = WorkMatch(achievement_id=hit.id, title=hit.title,
+                                         need_id=need.id, rank=hit.rank,
+                                         score=round(hit.confidence or 0.0, 4))
+    return best
+
+
 def _experts(service: PairScorer, needs: Sequence[Need], experts: dict[str, Expert], *,
-             k: int, booked: set[str], overseas_only: bool) -> list[TopicExpert]:
-    rankings = service.match_many(needs, target="expert", k=max(k * 3, 10), explain=True)
+             k: int, booked: set[str], overseas_only: bool,
+             work_rank: int) -> list[TopicExpert]:
+    rankings = service.match_many(needs, target="expert", k=max(k * 3, 10), explain=False)
     conf: dict[str, float] = defaultdict(float)
-    works: dict[str, dict[str, WorkMatch]] = defaultdict(dict)
     for ranking in rankings:
         for hit in ranking.hits:
             conf[hit.id] += (hit.confidence or 0.0) / len(needs)
-            for w in (hit.explanation.works if hit.explanation else []):
-                if float(w.get("score", 0.0)) > 0:  # type: ignore[arg-type]
-                    wid = str(w["id"])
-                    found = works[hit.id].get(wid)
-                    score = float(w["score"])  # type: ignore[arg-type]
-                    if found is None or score > found.score:
-                        works[hit.id][wid] = WorkMatch(achievement_id=wid,
-                                                       title=str(w.get("title", "")),
-                                                       score=score)
+    top = _top_works(service, needs, work_rank)
     out = []
     for eid, score in conf.items():
         expert = experts.get(eid)
-        if expert is None or not works[eid] or not expert.available or expert.capacity < 1:
+        if expert is None or not expert.available or expert.capacity < 1:
+            continue
+        matched = sorted((top[w] for w in expert.works if w in top),
+                         key=lambda w: (w.rank, w.achievement_id))
+        if not matched:
             continue
         if eid in booked or (overseas_only and not expert.overseas):
             continue
-        matched = sorted(works[eid].values(), key=lambda w: (-w.score, w.achievement_id))
-        titles = "；".join(f"{w.achievement_id}《{w.title}》" for w in matched[:3])
+        titles = "；".join(f"{w.achievement_id}《{w.title}》（需求 {w.need_id} 第 {w.rank} 名）"
+                          for w in matched[:3])
         reason = (f"与主题需求平均匹配置信度 {score:.2f}；相关成果：{titles}；可安排"
                   + ("（海外专家）" if expert.overseas else ""))
         out.append(TopicExpert(expert_id=eid, name=expert.name,
@@ -197,7 +228,8 @@ def plan_training(engine: Engine, service: PairScorer, *, city: str | None = Non
                   industry: str | None = None, date: dt.date | None = None,
                   experts_per_topic: int = 3, invites_per_topic: int = 10,
                   min_needs: int = 1, overseas_only: bool = False,
-                  link_similarity: float = LINK_SIMILARITY) -> TrainingPlan:
+                  link_similarity: float = LINK_SIMILARITY,
+                  work_rank: int = WORK_RANK) -> TrainingPlan:
     """Topics of unmet demand with experts and invitees (see the module docstring)."""
     if experts_per_topic < 1 or invites_per_topic < 0 or min_needs < 1:
         raise ValidationError("need experts_per_topic >= 1, invites_per_topic >= 0 and "
@@ -212,16 +244,17 @@ def plan_training(engine: Engine, service: PairScorer, *, city: str | None = Non
     for (where, top), needs in sorted(cells.items()):
         vecs = engine.record_vectors("need", needs)
         vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
-        words = [need_keywords(n, engine.tokenizer) for n in needs]
+        terms = [topic_terms(n, engine.tokenizer) for n in needs]
+        words = [set(t) for t in terms]
         for group in cluster(needs, vecs, words, link_similarity=link_similarity):
             if len(group) < min_needs:
                 continue
             members = [needs[i] for i in group]
-            label = _topic_words([words[i] for i in group])
+            label = _topic_words([terms[i] for i in group])
             others = [n for n in open_needs(engine, city=where) if n.id not in
                       {m.id for m in members}]
             chosen = _experts(service, members, experts, k=experts_per_topic, booked=booked,
-                              overseas_only=overseas_only)
+                              overseas_only=overseas_only, work_rank=work_rank)
             notes = [] if chosen else ["没有作品与主题相符且可安排的专家"]
             topics.append(TrainingTopic(
                 city=where, industry=top, topic=f"{top}：{'、'.join(label)}", keywords=label,
