@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from techmatch.errors import NotFoundError, ValidationError
 from techmatch.matcher.dockings import effects
@@ -136,6 +136,8 @@ def plan_move(current: Docking, move: Move, *, actor: str | None, admin: bool,
         check_move(current.stage, move.to, admin=admin)
     else:
         check_stage(move.to)
+    if move.to == "signed" and move.contract is None and current.stage == "completed":
+        move = replace(move, contract=current.contract)  # reopened: the contract still holds
     _check_details(move, require_contract=require_contract)
     reopen = is_reopen(current.stage, move.to)
     peak = current.peak_stage
