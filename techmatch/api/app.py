@@ -24,6 +24,8 @@ from techmatch.api.routers import (
     kpis,
     match,
     plans,
+    programme,
+    programme_events,
     records,
     search,
     stats,
@@ -47,6 +49,7 @@ TAGS = [
     {"name": "feedback", "description": "工作人员与对接结果的反馈"},
     {"name": "dockings", "description": "对接跟踪：从推荐到签约、验收的阶段、负责人、时限与历史"},
     {"name": "health", "description": "存活、就绪与指标"},
+    {"name": "programme", "description": "项目管理：试点城市、团队、活动、目标、看板、培训"},
     {"name": "plans", "description": "服务团专家分配与技术路演方案"},
     {"name": "stats", "description": "覆盖率、需求缺口与夜间批量匹配结果"},
 ]
@@ -78,7 +81,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.tm = state
     app.state.metrics = Metrics(lambda: state.engine if state.phase == "ready" else None)
     install_error_handlers(app)
-    for module in (records, search, match, feedback, dockings, kpis, health, plans, stats):
+    for module in (records, search, match, feedback, dockings, kpis, health, plans, stats,
+                   programme_events, programme):  # fixed paths before /v1/programme/{kind}
         app.include_router(module.router)
     # Added innermost first: limits see the body before routing; metrics time everything.
     app.add_middleware(RequestLimitMiddleware, max_body_bytes=settings.max_body_bytes)

@@ -1,0 +1,178 @@
+"""Programme registries, targets, milestones, the industry taxonomy and spreadsheet imports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+from pathlib import Path as FsPath
+from typing import Annotated, Any
+
+import pydantic
+from fastapi import APIRouter, File, Path, Query, UploadFile
+from pydantic import BaseModel, Field
+
+from techmatch.api.deps import Admin, EngineDep, Reader, VisibilityDep, Writer
+from techmatch.api.errors import problem_responses
+from techmatch.api.security import Principal
+from techmatch.api.visibility import Visibility
+from techmatch.errors import ValidationError
+from techmatch.matcher import programme as service
+from techmatch.matcher.programme.registry import check_kind
+from techmatch.matcher.programme.targets import OverdueMilestone
+from techmatch.models.industries import load_taxonomy
+from techmatch.models.programme import Event, Target
+
+router = APIRouter(prefix="/v1/programme", tags=["programme"],
+                   responses=problem_responses(401, 403, 404, 413, 422, 503))
+
+KindPath = Annotated[str, Path(description="登记类别：city / organisation / team / dispatch / "
+                                           "workstation / order / event / milestone")]
+ItemId = Annotated[str, Path(min_length=1, max_length=128, description="编号")]
+MAX_ITEMS = 2_000
+_SAFE_NAME = re.compile(r"[^\w.\-]+")
+HIDDEN = "（保密需求）"
+
+
+def redact_event(event: Event, principal: Principal, visibility: Visibility) -> Event:
+    """Invitations of confidential needs lose enterprise, need and reason for read keys."""
+    if principal.sees_confidential:
+        return event
+    hidden = visibility.confidential_ids()
+    people = [p.model_copy(update={"name": HIDDEN, "need_id": None, "reason": ""})
+              if p.need_id in hidden else p for p in event.participants]
+    plan = None if any(p.need_id in hidden for p in event.participants) else event.plan
+    return event.model_copy(update={"participants": people, "plan": plan})
+
+
+def _public(item: Any, principal: Principal, visibility: Visibility) -> dict[str, Any]:
+    if isinstance(item, Event):
+        item = redact_event(item, principal, visibility)
+    return item.model_dump(mode="json")  # type: ignore[no-any-return]
+
+
+class TaxonomyNode(BaseModel):
+    code: str
+    name: str
+    level: int
+    parent: str | None
+    synonyms: list[str]
+    gbt4754: list[dict[str, str]]
+    children: list[str]
+
+
+class TaxonomyOut(BaseModel):
+    """战略性新兴产业分类（2018）树、同义词与平台原有标签映射。"""
+
+    version: str
+    source: str
+    nodes: list[TaxonomyNode]
+    legacy_labels: list[dict[str, str]]
+
+
+class Resolved(BaseModel):
+    text: str
+    code: str | None
+    name: str | None
+    how: str = Field(description="exact / contained / unmapped")
+    path: str | None = None
+
+
+@router.get("/taxonomy", response_model=TaxonomyOut, summary="产业分类树")
+def taxonomy(principal: Reader) -> TaxonomyOut:
+    tax = load_taxonomy()
+    return TaxonomyOut(version=tax.version, source=tax.source,
+                       nodes=[TaxonomyNode(**n.as_dict()) for n in tax.iter_nodes()],
+                       legacy_labels=[{"label": x.label, "code": x.code, "note": x.note}
+                                      for x in tax.legacy])
+
+
+@router.get("/taxonomy/resolve", response_model=Resolved, summary="行业文本映射到分类")
+def resolve(principal: Reader,
+            text: Annotated[str, Query(min_length=1, max_length=200, description="行业文本")]
+            ) -> Resolved:
+    tax = load_taxonomy()
+    m = tax.map_text(text)
+    return Resolved(text=text, code=m.code, name=m.name, how=m.how,
+                    path=tax.path(m.code) if m.code else None)
+
+
+@router.get("/targets", response_model=list[Target], summary="年度目标")
+def get_targets(principal: Reader, engine: EngineDep,
+                year: Annotated[list[int] | None, Query(description="年度")] = None,
+                city: Annotated[str | None, Query(max_length=100)] = None) -> list[Target]:
+    return service.list_targets(engine.store, years=year or [], city=city)
+
+
+@router.put("/targets", response_model=list[Target], summary="设置年度目标（同年同城同指标覆盖）",
+            description="需要 write 权限；城市为“全国”表示全国目标。")
+def put_targets(principal: Writer, body: Annotated[list[Target], Field(max_length=MAX_ITEMS)],
+                engine: EngineDep) -> list[Target]:
+    service.set_targets(engine.store, body)
+    return body
+
+
+@router.get("/milestones/overdue", response_model=list[OverdueMilestone], summary="超期节点")
+def overdue(principal: Reader, engine: EngineDep,
+            today: Annotated[dt.date | None, Query(description="统计日，默认今天")] = None,
+            city: Annotated[str | None, Query(max_length=100)] = None
+            ) -> list[OverdueMilestone]:
+    return service.overdue_milestones(engine.store, today=today or dt.date.today(), city=city)
+
+
+@router.post("/import/{kind}", response_model=dict[str, Any],
+             summary="从表格导入登记记录或目标（CSV / XLSX / JSONL）",
+             description="中文或英文表头；合格行一次写入，不合格行逐行报告（行号、字段、原因）。"
+                         "kind 另可为 target（年度目标）。需要 write 权限。")
+def import_rows(principal: Writer, kind: KindPath, engine: EngineDep,
+                file: Annotated[UploadFile, File(description="表格文件")]) -> dict[str, Any]:
+    name = _SAFE_NAME.sub("_", FsPath(file.filename or "upload.csv").name) or "upload.csv"
+    with tempfile.TemporaryDirectory(prefix="techmatch-programme-") as tmp:
+        path = FsPath(tmp) / name
+        with path.open("wb") as out:
+            while chunk := file.file.read(1 << 20):
+                out.write(chunk)
+        report = service.import_file(engine.store, kind, path, name=name)
+    return report.as_dict()
+
+
+@router.get("/{kind}", response_model=list[dict[str, Any]], summary="登记记录列表")
+def list_items(principal: Reader, kind: KindPath, engine: EngineDep, visibility: VisibilityDep,
+               city: Annotated[str | None, Query(max_length=100)] = None,
+               ref: Annotated[str | None, Query(
+                   max_length=128, description="派出/活动的团队，工作站的专家")] = None,
+               start: Annotated[dt.date | None, Query(description="起始日期（含）")] = None,
+               end: Annotated[dt.date | None, Query(description="截止日期（含）")] = None
+               ) -> list[dict[str, Any]]:
+    found = service.items(engine.store, kind, city=city, ref=ref, start=start, end=end)
+    return [_public(i, principal, visibility) for i in found]
+
+
+@router.get("/{kind}/{item_id}", response_model=dict[str, Any], summary="一条登记记录")
+def get_item(principal: Reader, kind: KindPath, item_id: ItemId, engine: EngineDep,
+             visibility: VisibilityDep) -> dict[str, Any]:
+    return _public(service.get(engine.store, kind, item_id), principal, visibility)
+
+
+@router.put("/{kind}", response_model=dict[str, list[str]], summary="新增或更新登记记录",
+            description="请求体为记录数组；同编号覆盖。需要 write 权限。")
+def put_items(principal: Writer, kind: KindPath, engine: EngineDep,
+              body: Annotated[list[dict[str, Any]], Field(max_length=MAX_ITEMS)]
+              ) -> dict[str, list[str]]:
+    model = check_kind(kind)
+    parsed = []
+    for i, raw in enumerate(body):
+        try:
+            parsed.append(model.model_validate(raw))
+        except pydantic.ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in ("body", i, *err["loc"]))
+            raise ValidationError(str(err["msg"]), field=where) from None
+    report = service.save(engine.store, kind, parsed)
+    return {"created": report.created, "updated": report.updated}
+
+
+@router.delete("/{kind}/{item_id}", status_code=204, summary="删除登记记录",
+               description="需要 admin 权限。")
+def delete_item(principal: Admin, kind: KindPath, item_id: ItemId, engine: EngineDep) -> None:
+    service.remove(engine.store, kind, item_id)
