@@ -12,6 +12,8 @@ import numpy as np
 from techmatch.indexers.encoders import Encoder
 from techmatch.store.vectors import VectorFile
 
+QUERY_PREFIX = "q:"  # query vectors share the file; passage keys are bare hex digests
+
 
 def text_key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
@@ -40,6 +42,23 @@ class CachedEncoder:
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.inner.encode_queries(texts)
+
+    def encode_queries_cached(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, dim) query vectors looked up by content hash first, and stored when encoded: for
+        query texts that recur (a stored need matched again and again, by any process), not
+        for free text, whose vectors would only fill the file."""
+        keys = [QUERY_PREFIX + text_key(t) for t in texts]
+        found = self._lookup(set(keys))
+        missing = sorted({k: t for k, t in zip(keys, texts, strict=True)
+                          if k not in found}.items())
+        if missing:
+            vecs = self.inner.encode_queries([t for _, t in missing])
+            self._file.put_many([(k, vecs[i].tobytes()) for i, (k, _) in enumerate(missing)])
+            found.update({k: vecs[i] for i, (k, _) in enumerate(missing)})
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, k in enumerate(keys):
+            out[i] = found[k]
+        return out
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         """(n, dim) float32; only texts never seen by this encoder are encoded."""

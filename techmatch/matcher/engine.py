@@ -113,6 +113,20 @@ class Engine:
             vecs[missing] = self.encoder.encode_passages(texts)
         return vecs
 
+    def query_vectors(self, texts: Sequence[str], *, stored: Sequence[bool]) -> np.ndarray:
+        """(len(texts), dim) query vectors of normalised texts. Texts of stored records
+        (`stored[i]`) go through the persistent vector cache, so a need matched again is never
+        encoded again; free text is always encoded."""
+        if not isinstance(self.encoder, CachedEncoder) or not any(stored):
+            return self.encoder.encode_queries(texts)
+        keep = [i for i, s in enumerate(stored) if s]
+        rest = [i for i, s in enumerate(stored) if not s]
+        out = np.empty((len(texts), self.encoder.dim), dtype=np.float32)
+        out[keep] = self.encoder.encode_queries_cached([texts[i] for i in keep])
+        if rest:
+            out[rest] = self.encoder.encode_queries([texts[i] for i in rest])
+        return out
+
     def retriever(self) -> Retriever:
         """A retriever over every built index with the tuned retrieval parameters, built once
         per set of index generations and `retrieval.json` version (not once per query)."""

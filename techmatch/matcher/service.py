@@ -190,8 +190,9 @@ class MatchService:
                vectors: np.ndarray | None = None) -> list[Scored]:
         self.refresh_model()
         texts = [q.text for q in queries]
-        qvecs = vectors if vectors is not None else self.engine.encoder.encode_queries(
-            [normalize(t, lower=False) for t in texts])
+        qvecs = vectors if vectors is not None else self.engine.query_vectors(
+            [normalize(t, lower=False) for t in texts],
+            stored=[q.record is not None for q in queries])  # a stored need: encoded once
         rankings = self.engine.retriever().search_many(texts, kind=target, k=depth, mode=mode,
                                                        filters=filters, vectors=qvecs)
         work_rankings = (expert_mod.achievement_rankings(self.engine, texts, qvecs,
