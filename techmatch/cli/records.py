@@ -13,6 +13,7 @@ from techmatch.errors import LockedError, RowsRejectedError
 from techmatch.matcher.engine import Engine
 from techmatch.models.records import KINDS
 from techmatch.models.results import Filters, Ranking
+from techmatch.store.factory import open_store
 
 LOCK_POLL_SECONDS = 0.5
 KindOpt = Annotated[str, typer.Option("--kind", help="need | achievement | expert")]
@@ -41,13 +42,18 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="JSONL / CSV / XLSX 
     from techmatch.indexers.ingest.load import ingest_files
 
     with cli_errors():
-        engine = Engine.open(settings_for(home))
-        report = ingest_files(paths, kind, engine.store, reject_dir=engine.settings.home /
-                              "rejects", on_duplicate=on_duplicate, force_kind=force_kind)
+        settings = settings_for(home)
+        store = open_store(settings)  # the encoder loads only when there is something to index
+        try:
+            report = ingest_files(paths, kind, store, reject_dir=settings.home / "rejects",
+                                  on_duplicate=on_duplicate, force_kind=force_kind)
+        finally:
+            store.close()
         out = report.as_dict()
         if not json_out:
             typer.echo("\n".join(report.summary_lines()))
         if not no_index and not report.all_rejected:
+            engine = Engine.open(settings)
             out["index"] = _sync_after_ingest(engine, kind, lock_timeout, echo=not json_out)
         if json_out:
             print_json(out)
