@@ -19,7 +19,9 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "techmatch.cli.plans",
     "techmatch.cli.batch",
     "techmatch.cli.dockings",
+    "techmatch.cli.programme",
     "techmatch.cli.serve",
+    "techmatch.cli.migrate",
 )
 
 for _name in _COMMAND_MODULES:

@@ -17,6 +17,7 @@ from typing import Any, get_origin
 import pydantic
 from pydantic import BaseModel
 
+from techmatch.errors import IngestError
 from techmatch.indexers.ingest.readers import read_source
 from techmatch.indexers.ingest.validate import RowError
 from techmatch.matcher.programme import registry, targets
@@ -49,7 +50,7 @@ VALUE_LABELS: dict[str, dict[str, dict[str, str]]] = {
 }
 TRUE = {"是", "true", "yes", "y", "1", "海外"}
 FALSE = {"否", "false", "no", "n", "0", ""}
-_SPLIT = re.compile(r"[,，;；、|]+")
+_SPLIT = re.compile(r"[,，;；、|/]+")
 
 
 @dataclass
@@ -62,12 +63,13 @@ class ImportReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "file": self.file, "read": self.read,
                 "created": self.created, "updated": self.updated,
                 "rejected": len({e.row for e in self.errors}),
-                "errors": [e.as_dict() for e in self.errors]}
+                "errors": [e.as_dict() for e in self.errors], "warnings": self.warnings}
 
 
 def _header_map(kind: str, model: type[BaseModel]) -> dict[str, str]:
@@ -126,8 +128,22 @@ def parse_row(kind: str, model: type[BaseModel], values: Mapping[str, object], *
         return model.model_validate(fields)
     except pydantic.ValidationError as exc:
         return [RowError(file, row, ".".join(map(str, e["loc"])) or None,
-                         f"{e['msg']} (got {str(e.get('input'))[:40]!r})")
+                         e["msg"] if e["type"] == "missing"
+                         else f"{e['msg']} (got {str(e.get('input'))[:40]!r})")
                 for e in exc.errors()]
+
+
+def _check_columns(kind: str, model: type[BaseModel], header: list[str], file: str
+                   ) -> list[str]:
+    """Unknown columns (to warn about); a missing required column refuses the whole file."""
+    headers = _header_map(kind, model)
+    mapped = {headers[h.strip()] for h in header if h.strip() in headers}
+    missing = [n for n, f in model.model_fields.items() if f.is_required() and n not in mapped]
+    if missing:
+        names = ", ".join(f"{n}（{FIELD_LABELS.get(n, n)}）" for n in missing)
+        raise IngestError(f"missing required columns for {kind}: {names}; the file's columns: "
+                          f"{', '.join(header)}", source=file, field=missing[0])
+    return [h for h in header if h.strip() and h.strip() not in headers]
 
 
 def import_file(store: Store, kind: str, path: Path, *, sheet: str | None = None,
@@ -137,6 +153,10 @@ def import_file(store: Store, kind: str, path: Path, *, sheet: str | None = None
     label = name or str(path)
     source = read_source(Path(path), sheet=sheet, name=label)
     report = ImportReport(kind, label, read=len(source.rows))
+    if source.header is not None:
+        unknown = _check_columns(kind, model, source.header, label)
+        if unknown:
+            report.warnings.append(f"unknown columns ignored: {', '.join(unknown)}")
     good: list[BaseModel] = []
     for raw in source.rows:
         if raw.error is not None:

@@ -144,3 +144,38 @@ def test_cli_roadshow_industry_rolls_down_the_taxonomy(engine: Engine) -> None:
                                       "--slots", "1", *home])
     assert result.exit_code == 2
     assert "新一代信息技术产业 > 电子核心产业 > 集成电路制造" in result.stderr
+
+
+def test_overseas_roadshow_keeps_overseas_supply_and_presenters(engine: Engine,
+                                                                service: MatchService) -> None:
+    experts = {e.id: e for e in engine.store.iter_records("expert") if isinstance(e, Expert)}
+    abroad = {e.id for e in experts.values() if e.overseas}
+    owned = {w for i in abroad for w in experts[i].works}
+    plan = plan_city_roadshow(engine, service, city="苏州", industry=None, slots=2,
+                              date=TODAY, overseas=True, min_score=0.0)
+    assert plan.items and {i.achievement_id for i in plan.items} <= owned
+    assert all(i.expert is None or i.expert.expert_id in abroad for i in plan.items)
+    event = roadshow_event(plan, event_id="OV-SZ-01", experts=experts, overseas=True)
+    assert event.overseas and event.title == "海外人才中国行·苏州"
+    presenters = [p for p in event.participants if p.role == "presenter"]
+    assert presenters and all(p.overseas for p in presenters)
+
+
+def test_cli_roadshow_event_and_training_save(engine: Engine) -> None:
+    home = ["--home", str(engine.settings.home)]
+    result = CliRunner().invoke(app, [
+        "programme", "roadshow-event", "--event-id", "RS-HZ-01", "--city", "杭州", "--slots",
+        "1", "--date", TODAY.isoformat(), "--min-score", "0", "--dockings", "--json", *home])
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    invited = [p for p in out["event"]["participants"] if p["role"] == "invitee"]
+    assert invited and len(out["dockings"]) == len(invited)
+    assert get(engine.store, "event", "RS-HZ-01").participants[-1].docking_id
+    result = CliRunner().invoke(app, [
+        "programme", "training", "--city", "西安", "--save-topic", "1", "--event-id",
+        "TR-XA-01", "--date", TODAY.isoformat(), "--json", *home])
+    assert result.exit_code == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan["saved_event"] == "TR-XA-01"
+    saved = get(engine.store, "event", "TR-XA-01")
+    assert saved.type == "training" and saved.topic == plan["topics"][0]["topic"]
