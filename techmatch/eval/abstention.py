@@ -66,6 +66,7 @@ def summarize(top: Mapping[str, float], routed: Mapping[str, bool], hits: Mappin
         if conf10 else None,
         "reliability_top1": reliability(np.array(top1_conf), np.array(top1_rel)).model_dump()
         if top1_conf else None,
+        "per_query": {q: {"top_confidence": top[q], "routed": routed[q]} for q in qids},
     }
 
 

@@ -298,7 +298,8 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
                           for k in ("config", "experts", "queries", "metrics", "configs",
                                     "significance")}
     if "abstention" in report:
-        out["abstention"] = {name: {k: v for k, v in a.items() if not k.startswith("reliab")}
+        out["abstention"] = {name: {k: v for k, v in a.items()
+                                    if not k.startswith("reliab") and k != "per_query"}
                              for name, a in report["abstention"].items()}
     if "skipped_queries" in report:
         out["skipped_queries"] = report["skipped_queries"]

@@ -24,9 +24,11 @@ COMMON: tuple[str, ...] = ("fused", "lexical", "dense", "dense_gap", "term_cover
 FEATURES: dict[str, tuple[str, ...]] = {
     "achievement": (*COMMON, "maturity", "recency"),
     "need": (*COMMON, "recency"),
-    "expert": (*COMMON, "work_max", "work_mean", "work_dense_max", "capacity", "available"),
+    "expert": (*COMMON, "work_max", "work_mean", "work_dense_max", "capacity", "available",
+               "work_votes", "work_dense_mean"),
 }
 WORK_TOP_K = 3
+WORK_VOTES_K = 5  # work_votes: mean of the best 5 work scores, absent works count 0
 RECENCY_YEARS = 3.0
 CAPACITY_SCALE = 5.0
 _FACET_SPLIT = re.compile(r"[/、,，;；|]+")
@@ -144,6 +146,16 @@ def work_affinity(expert: Expert, works: WorkScores) -> tuple[float, float, floa
     return scores[0], float(np.mean(top)), max(dense) if dense else 0.0
 
 
+def work_profile(expert: Expert, works: WorkScores) -> tuple[float, float]:
+    """(votes, mean dense cosine) over the expert's works: the votes are the sum of the best
+    WORK_VOTES_K work scores / WORK_VOTES_K (CombSUM voting, Macdonald & Ounis, CIKM 2006:
+    several fitting works outweigh one), the mean cosine reads the expert's field as a whole."""
+    scores = sorted((works.hybrid.get(w, 0.0) for w in expert.works), reverse=True)
+    dense = [works.dense[w] for w in expert.works if w in works.dense]
+    return (sum(scores[:WORK_VOTES_K]) / WORK_VOTES_K,
+            float(np.mean(dense)) if dense else 0.0)
+
+
 def capacity(expert: Expert, load: Mapping[str, int]) -> float:
     """Remaining capacity (capacity − current assignments) scaled to [0, 1]."""
     remaining = max(expert.capacity - load.get(expert.id, 0), 0)
@@ -186,6 +198,7 @@ def build_table(query: Query, q_tokens: frozenset[str], ranking: Ranking, kind: 
         if isinstance(rec, Expert):
             row["work_max"], row["work_mean"], row["work_dense_max"] = work_affinity(
                 rec, works or WorkScores())
+            row["work_votes"], row["work_dense_mean"] = work_profile(rec, works or WorkScores())
             row["capacity"] = capacity(rec, load or {})
             row["available"] = 1.0 if rec.available else 0.0
         ids.append(hit.id)

