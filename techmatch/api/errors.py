@@ -20,6 +20,7 @@ from techmatch.errors import (
     LockedError,
     NotFoundError,
     RowsRejectedError,
+    StoreUnavailableError,
     TechmatchError,
     ValidationError,
 )
@@ -34,6 +35,7 @@ _MAPPING: tuple[tuple[type[TechmatchError], int, str, str], ...] = (
     (InfeasibleError, 422, "infeasible", "约束无法同时满足 (infeasible constraints)"),
     (NotFoundError, 404, "not-found", "记录不存在 (not found)"),
     (IndexError_, 503, "index-unavailable", "索引不可用 (index unavailable)"),
+    (StoreUnavailableError, 503, "store-unavailable", "存储数据库不可用 (store unavailable)"),
     (BackendError, 503, "backend-unavailable", "检索后端不可用 (backend unavailable)"),
     (LockedError, 409, "locked", "操作被占用 (locked)"),
     (ConflictError, 409, "conflict", "数据已被修改 (conflict)"),
@@ -95,7 +97,11 @@ def _techmatch_handler(_: Request, exc: Exception) -> JSONResponse:
         errors.append(FieldError(field=exc.field, message=exc.message))
     if isinstance(exc, InfeasibleError):
         errors.extend(FieldError(field="constraints", message=d) for d in exc.diagnostics)
-    return problem_response(status, str(exc), title=title, slug=slug, errors=errors)
+    # a store outage passes: clients (and load balancers) are told when to try again
+    headers = ({"Retry-After": str(exc.retry_after)}
+               if isinstance(exc, StoreUnavailableError) else None)
+    return problem_response(status, str(exc), title=title, slug=slug, errors=errors,
+                            headers=headers)
 
 
 def _request_validation_handler(_: Request, exc: Exception) -> JSONResponse:

@@ -21,6 +21,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "techmatch.cli.dockings",
     "techmatch.cli.programme",
     "techmatch.cli.serve",
+    "techmatch.cli.migrate",
 )
 
 for _name in _COMMAND_MODULES:

@@ -86,8 +86,17 @@ class Database(Protocol):
     def advisory_lock(self, name: str) -> AbstractContextManager[None]:
         """Hold the named lock for a job; LockedError at once when another process holds it."""
 
+    def iterate(self, sql: str, params: Params = (), *, size: int = 2000) -> Iterator[Row]:
+        """Rows of a large result, fetched `size` at a time (for copying whole tables)."""
+
     def tables(self) -> list[str]:
         """Names of the tables in the database."""
+
+    def columns(self, table: str) -> list[str]:
+        """Column names of a table, in table order."""
+
+    def reset_identities(self) -> None:
+        """After rows were inserted with explicit keys: move key generators past them."""
 
     def close(self) -> None: ...
 

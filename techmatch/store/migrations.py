@@ -127,6 +127,16 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "batch runs, results, state, topics, plans, checkpoints", BATCH),
 )
 
+
+def registered() -> tuple[Migration, ...]:
+    """Every migration: the core ones above, then the tables whose repositories keep their
+    DDL beside their statements (dockings, programme), read when a store is opened."""
+    from techmatch.store import dockings, programme
+
+    return (*MIGRATIONS,
+            Migration(3, "dockings and their history", dockings.SCHEMA),
+            Migration(4, "programme registries and targets", programme.SCHEMA))
+
 _VERSION_TABLE = ("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
                   "name TEXT NOT NULL, applied TEXT NOT NULL)")
 
@@ -137,8 +147,9 @@ def applied_versions(db: Database) -> list[int]:
     return [int(r[0]) for r in db.fetch("SELECT version FROM schema_version ORDER BY version")]
 
 
-def migrate(db: Database, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[int]:
+def migrate(db: Database, migrations: tuple[Migration, ...] | None = None) -> list[int]:
     """Apply the missing migrations in one transaction; the versions applied now."""
+    migrations = registered() if migrations is None else migrations
     done: list[int] = []
     with db.transaction():
         db.serialize("migrations")
@@ -156,5 +167,5 @@ def migrate(db: Database, migrations: tuple[Migration, ...] = MIGRATIONS) -> lis
     return done
 
 
-def latest_version(migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
-    return max(m.version for m in migrations)
+def latest_version() -> int:
+    return max(m.version for m in registered())

@@ -24,6 +24,9 @@ from techmatch.errors import LockedError, StoreUnavailableError
 from techmatch.store.db import POSTGRESQL, Params, Row, lock_key
 
 log = logging.getLogger("techmatch.store")
+# How long a statement waits for a pooled connection: past it the caller gets
+# StoreUnavailableError (HTTP 503 + Retry-After) instead of hanging while the server is away.
+POOL_TIMEOUT = 3.0
 _DOWN = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
 
 
@@ -58,7 +61,7 @@ class PostgresDatabase:
     dialect = POSTGRESQL
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8,
-                 timeout: float = 10.0) -> None:
+                 timeout: float = POOL_TIMEOUT) -> None:
         self.url = url
         self._local = threading.local()
         self._pool = ConnectionPool(url, min_size=min_size, max_size=max_size, timeout=timeout,
@@ -140,6 +143,28 @@ class PostgresDatabase:
                           "table_schema = current_schema() AND table_type = 'BASE TABLE' "
                           "ORDER BY table_name")
         return [str(r[0]) for r in rows]
+
+    def iterate(self, sql: str, params: Params = (), *, size: int = 2000) -> Iterator[Row]:
+        """A server-side cursor inside a transaction (joins this thread's open one)."""
+        with self.transaction(), self._conn() as conn, _unavailable(self.url), \
+                conn.cursor(name="techmatch_iterate") as cur:
+            cur.execute(to_pyformat(sql), tuple(params))
+            while rows := cur.fetchmany(size):
+                yield from (tuple(r) for r in rows)
+
+    def columns(self, table: str) -> list[str]:
+        rows = self.fetch("SELECT column_name FROM information_schema.columns WHERE "
+                          "table_schema = current_schema() AND table_name = ? "
+                          "ORDER BY ordinal_position", (table,))
+        return [str(r[0]) for r in rows]
+
+    def reset_identities(self) -> None:
+        rows = self.fetch("SELECT table_name, column_name FROM information_schema.columns "
+                          "WHERE table_schema = current_schema() AND is_identity = 'YES'")
+        for table, column in rows:
+            self.execute(f'SELECT setval(pg_get_serial_sequence(?, ?), '
+                         f'COALESCE((SELECT MAX("{column}") FROM "{table}"), 0) + 1, false)',
+                         (table, column))
 
     def close(self) -> None:
         self._pool.close()

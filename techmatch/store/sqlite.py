@@ -123,6 +123,18 @@ class SQLiteDatabase:
                 handle.truncate()
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def iterate(self, sql: str, params: Params = (), *, size: int = 2000) -> Iterator[Row]:
+        with self._lock:
+            cursor = self._db.execute(sql, tuple(params))
+            while rows := cursor.fetchmany(size):
+                yield from rows
+
+    def columns(self, table: str) -> list[str]:
+        return [str(r[1]) for r in self.fetch(f"PRAGMA table_info({_quoted(table)})")]
+
+    def reset_identities(self) -> None:
+        """SQLite moves AUTOINCREMENT past explicitly inserted keys by itself."""
+
     @property
     def raw(self) -> sqlite3.Connection:
         return self._db
@@ -148,3 +160,7 @@ class SQLiteDatabase:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
