@@ -1,0 +1,107 @@
+"""A pair dropped as not relevant never comes back: match, batch, roadshow, team assignment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from batch_helpers import OPTIONS, FakeEngine, sample_engine
+
+from techmatch.cli.demo import SAMPLES
+from techmatch.matcher.batch import results, run_batch
+from techmatch.matcher.dockings import Move, NewDocking, create_docking, move_docking
+from techmatch.matcher.feedback import record_feedback
+from techmatch.matcher.plans import load_teams, pick_team, plan_city_roadshow, plan_team
+from techmatch.matcher.service import MatchService
+
+
+@pytest.fixture()
+def engine(tmp_path: Path) -> Iterator[FakeEngine]:
+    eng = sample_engine(tmp_path / "home")
+    yield eng
+    eng.close()
+
+
+def _drop(engine: FakeEngine, need: str, cand: str, *, reason: str = "not_relevant",
+          never: bool = False) -> str:
+    d = create_docking(engine.store, NewDocking(need, cand, source="match"))
+    move_docking(engine.store, d.id, Move(to="dropped", version=1, reason=reason,
+                                          never_suggest=never))
+    return d.id
+
+
+def test_match_leaves_the_pair_out_and_lists_it_when_asked(engine: FakeEngine) -> None:
+    service = MatchService(engine)
+    before = service.match_need("N001", target="achievement", k=5, explain=False)
+    top = before.hits[0].id
+    did = _drop(engine, "N001", top)
+    after = service.match_need("N001", target="achievement", k=5, explain=False,
+                               show_excluded=True)
+    assert top not in {h.id for h in after.hits} and len(after.hits) == 5
+    assert after.hits[0].id == before.hits[1].id
+    assert [(e.candidate_id, e.docking_id, e.reason, e.reason_label)
+            for e in after.excluded or []] == [(top, did, "not_relevant", "不相关")]
+    plain = service.match_need("N001", target="achievement", k=5, explain=False)
+    assert plain.excluded is None
+    # Other needs still get it; a drop for another reason does not exclude.
+    second = before.hits[1].id
+    _drop(engine, "N001", second, reason="too_costly")
+    assert second in {h.id for h in service.match_need("N001", target="achievement", k=5,
+                                                       explain=False).hits}
+
+
+def test_feedback_rejected_not_relevant_excludes_like_a_drop(engine: FakeEngine) -> None:
+    service = MatchService(engine)
+    expert = service.match_need("N002", target="expert", k=3, explain=False).hits[0].id
+    record_feedback(engine.store, "N002", expert, label="rejected", reason="not_relevant")
+    again = service.match_need("N002", target="expert", k=10, explain=False,
+                               show_excluded=True)
+    assert expert not in {h.id for h in again.hits}
+    assert [e.candidate_id for e in again.excluded or []] == [expert]
+    many = service.match_many([engine.store.get("N002")], target="expert", k=10,  # type: ignore[list-item]
+                              explain=False)
+    assert expert not in {h.id for h in many[0].hits}
+
+
+def test_incremental_batch_recomputes_exactly_the_need_whose_exclusions_changed(
+        batched: FakeEngine) -> None:
+    top = {n: [c for c, _ in v] for n, v in results.topk(batched.store, "achievement").items()}
+    need = sorted(top)[0]
+    dropped = top[need][0]
+    _drop(batched, need, dropped, never=True, reason="too_early")  # excluded: never_suggest
+    summary = run_batch(batched, OPTIONS)
+    assert summary.recomputed == 1
+    assert summary.counts["achievement"]["reasons"] == {"need_or_config_changed": 1}
+    after = {n: [c for c, _ in v] for n, v in results.topk(batched.store, "achievement").items()}
+    assert dropped not in after[need] and after[need][0] == top[need][1]
+    assert {n: v for n, v in after.items() if n != need} == \
+        {n: v for n, v in top.items() if n != need}
+    assert run_batch(batched, OPTIONS).recomputed == 0  # and it stays out
+
+
+def test_roadshow_never_invites_a_dropped_pair(engine: FakeEngine) -> None:
+    service = MatchService(engine)
+    kw = {"city": "苏州", "industry": "新材料", "slots": 3, "invites_per_achievement": 3}
+    plan = plan_city_roadshow(engine, service, **kw)  # type: ignore[arg-type]
+    item = plan.items[0]
+    need = item.invitees[0].need_id
+    _drop(engine, need, item.achievement_id)
+    again = plan_city_roadshow(engine, service, **kw)  # type: ignore[arg-type]
+    invited = {(i.achievement_id, v.need_id) for i in again.items for v in i.invitees}
+    assert (item.achievement_id, need) not in invited
+    assert [(e.need_id, e.candidate_id) for e in again.excluded] == [(need, item.achievement_id)]
+    assert any("dropped by staff" in n for n in again.notes)
+
+
+def test_team_assignment_never_assigns_a_dropped_pair(engine: FakeEngine) -> None:
+    service = MatchService(engine)
+    team = pick_team(load_teams(SAMPLES / "teams.jsonl"), "T01")
+    plan = plan_team(engine, service, team=team)
+    pair = (plan.assignment.pairs[0].need_id, plan.assignment.pairs[0].expert_id)
+    _drop(engine, *pair)
+    again = plan_team(engine, service, team=team)
+    assert pair not in {(p.need_id, p.expert_id) for p in again.assignment.pairs}
+    assert [(e.need_id, e.candidate_id) for e in again.excluded] == [pair]
+    [why] = again.why_not([pair])
+    assert why.reason != "assigned" and "staff dropped this pair" in why.message
