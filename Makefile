@@ -3,6 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOME_DIR ?= ./techmatch-data
+PORT ?= 8000
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -39,7 +40,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: install
-	$(BIN)/techmatch demo --home $(HOME_DIR)
+	$(BIN)/techmatch demo --home $(HOME_DIR) --port $(PORT)
 
 # Elasticsearch 9.x for the backend's tests: Elastic's integration-test zip from Maven Central
 # (cached in the local Maven repository), unpacked once into $(ES_CACHE); tests/services/ starts it
