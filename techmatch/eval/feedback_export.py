@@ -1,8 +1,11 @@
-"""Export the store's feedback table as a BEIR evaluation set (qrels + queries + corpus + experts).
+"""Export the staff's judgements as a BEIR evaluation set (qrels + queries + corpus + experts).
 
-A pair's grade comes from its latest judgement (highest feedback id) through `FEEDBACK_GRADES`.
-Pairs whose candidate is an achievement go to `qrels/<split>.tsv`; pairs whose candidate is an
-expert go to `qrels/<split>-experts.tsv` (direct expert judgements, read by `expert_qrels`).
+Grades come from the dockings through the one mapping of `techmatch.matcher.dockings.grades`
+(stages and drop reasons → 0–2); legacy feedback rows are applied to dockings first, so a
+label and the docking it moved agree. Pairs whose candidate is an achievement go to
+`qrels/<split>.tsv`; pairs whose candidate is an expert go to `qrels/<split>-experts.tsv`
+(direct expert judgements, read by `expert_qrels`). Legacy rows with an unknown label are
+skipped and counted; judgements on records that no longer exist are named.
 """
 
 from __future__ import annotations
@@ -13,9 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Staff / outcome label → relevance grade. Labels not listed are skipped (and counted).
-from techmatch.matcher.feedback import FEEDBACK_GRADES  # one mapping for training and export
+from techmatch.matcher.dockings.grades import grade as docking_grade
+from techmatch.matcher.feedback import (  # one mapping for training and export
+    FEEDBACK_GRADES,
+    LABEL_STAGES,
+    all_dockings,
+    apply_pending_feedback,
+    list_feedback_rows,
+)
 from techmatch.models.records import Achievement, Expert, Record
+
+__all__ = ["FEEDBACK_GRADES", "ExportReport", "export_feedback", "latest_judgements"]
 from techmatch.store import Store
 
 
@@ -39,20 +50,21 @@ class ExportReport:
         return out
 
 
-def latest_judgements(store: Store) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
-    """(query id, candidate id) → grade of its latest mapped label; and unknown label counts."""
-    with store.lock:
-        rows = store.db.execute("SELECT query_id, candidate_id, label FROM feedback "
-                                "ORDER BY fid").fetchall()
-    grades: dict[tuple[str, str], int] = {}
+def latest_judgements(store: Store) -> tuple[dict[tuple[str, str], int], dict[str, int],
+                                           set[tuple[str, str]]]:
+    """(need id, candidate id) → grade of each graded docking; legacy labels that map to no
+    stage, with counts; and ids that legacy judgements named but no record has."""
+    apply_pending_feedback(store)
+    grades = {(d.need_id, d.candidate_id): g for d in all_dockings(store)
+              if (g := docking_grade(d)) is not None}
     skipped: dict[str, int] = {}
-    for query_id, candidate_id, label in rows:
-        grade = FEEDBACK_GRADES.get(str(label).strip().lower())
-        if grade is None:
-            skipped[label] = skipped.get(label, 0) + 1
-            continue
-        grades[(query_id, candidate_id)] = grade
-    return grades, skipped
+    named: set[tuple[str, str]] = set()
+    for row in list_feedback_rows(store):
+        if str(row.label).strip().lower() not in LABEL_STAGES:
+            skipped[row.label] = skipped.get(row.label, 0) + 1
+        else:
+            named.add((row.query_id, row.candidate_id))
+    return grades, skipped, named
 
 
 def _corpus_line(record: Record) -> dict[str, Any]:
@@ -72,10 +84,12 @@ def _write_lines(path: Path, lines: list[str]) -> None:
 
 
 def export_feedback(store: Store, out: Path, *, split: str = "test") -> ExportReport:
-    """Write a BEIR folder at `out` from the feedback table and the live records."""
-    grades, skipped = latest_judgements(store)
+    """Write a BEIR folder at `out` from the dockings' grades and the live records."""
+    grades, skipped, named = latest_judgements(store)
     report = ExportReport(path=Path(out), skipped_labels=skipped)
-    records = store.get_many({rid for pair in grades for rid in pair})
+    records = store.get_many({rid for pair in (*grades, *named) for rid in pair})
+    report.missing_queries = [q for q, _ in named if q not in records]
+    report.missing_candidates = [c for q, c in named if q in records and c not in records]
     qrels: list[str] = ["query-id\tcorpus-id\tscore"]
     expert_qrels: list[str] = ["query-id\tcorpus-id\tscore"]
     queries: dict[str, str] = {}

@@ -110,6 +110,11 @@ def list_feedback(store: Store, *, query_id: str | None = None,
     return [Feedback.model_validate(r.__dict__) for r in rows]
 
 
+def list_feedback_rows(store: Store) -> list[FeedbackRow]:
+    """Every stored judgement as it was given (unknown legacy labels included)."""
+    return FeedbackRepo(store).list()
+
+
 def apply_pending_feedback(store: Store) -> int:
     """Apply judgements stored before dockings existed (or written by other means) to the
     dockings, in id order; returns how many were applied. Idempotent."""

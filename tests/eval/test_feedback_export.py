@@ -9,13 +9,15 @@ from techmatch.eval.datasets import expert_qrels, load_dataset
 from techmatch.eval.feedback_export import FEEDBACK_GRADES, export_feedback
 from techmatch.models.records import Achievement, Expert, Need
 from techmatch.store import Store
+from techmatch.store.dockings import FeedbackRepo
 
 
 def _feedback(store: Store, rows: list[tuple[str, str, str]]) -> None:
+    """Judgements stored as before dockings existed (the export applies them)."""
     now = datetime.now(timezone.utc).isoformat()
-    with store.lock:
-        store.db.executemany("INSERT INTO feedback(query_id, candidate_id, label, at) "
-                             "VALUES (?, ?, ?, ?)", [(*r, now) for r in rows])
+    legacy = FeedbackRepo(store)
+    for query, cand, label in rows:
+        legacy.insert(query, cand, label=label, reason=None, note=None, actor=None, at=now)
 
 
 def test_export_round_trip(tmp_path: Path) -> None:
