@@ -32,12 +32,13 @@ from pydantic import BaseModel, Field
 
 from techmatch.errors import ConfigError, ValidationError
 from techmatch.indexers.ingest.normalize import normalize
+from techmatch.matcher.crosslingual import language as text_language
 from techmatch.matcher.features import facet_set
 
 EVIDENCE: tuple[str, ...] = (
     "top_dense", "dense_gap10", "top_key_cover", "best_key_cover", "best_token_cover",
     "lexical_per_token", "n_dense_85", "n_dense_88", "n_dense_91", "n_key_cover_half",
-    "n_key_terms",
+    "n_key_terms", "cross_language",
 )
 DENSE_LEVELS = (0.85, 0.88, 0.91)
 TOP = 3  # coverage is read from the best TOP candidates
@@ -72,32 +73,40 @@ def key_terms(text: str, keywords: Sequence[str] | None,
     return tuple(sorted(terms))
 
 
-def key_cover(terms: Sequence[str], text: str) -> float:
-    """Share of `terms` occurring in the normalised `text` (0 without terms)."""
+Term = str | tuple[str, ...]  # a key term, or a key term and its translations
+
+
+def key_cover(terms: Sequence[Term], text: str) -> float:
+    """Share of `terms` occurring in the normalised `text` (0 without terms); a term given
+    with its translations counts when any of them occurs."""
     if not terms:
         return 0.0
     hay = normalize(text)
-    return sum(1 for t in terms if t in hay) / len(terms)
+    return sum(1 for t in terms
+               if any(a in hay for a in ((t,) if isinstance(t, str) else t))) / len(terms)
 
 
 def _token_cover(q_tokens: frozenset[str], tokens: frozenset[str]) -> float:
     return len(q_tokens & tokens) / len(q_tokens) if q_tokens else 0.0
 
 
-def evidence(terms: Sequence[str], q_tokens: frozenset[str],
-             candidates: Sequence[Candidate], *, translated: Sequence[str] = ()) -> np.ndarray:
+def evidence(terms: Sequence[Term], q_tokens: frozenset[str],
+             candidates: Sequence[Candidate], *, translated: Sequence[str] = (),
+             language: str | None = None) -> np.ndarray:
     """(len(EVIDENCE),) absolute evidence of one need's candidates, best-ranked first.
 
-    `translated`: the query's dictionary translation (techmatch.matcher.crosslingual); a
-    candidate's coverage is the better of the original terms' and the translation's."""
+    `translated`: the query's dictionary tokens (techmatch.matcher.crosslingual); a
+    candidate's token coverage is the better of the original tokens' and the translation's.
+    `language`: the query's; `cross_language` is 1 when the top candidate's differs (dense
+    cosines across languages run lower)."""
     if not candidates:
         return np.zeros(len(EVIDENCE))
     cos = np.sort(np.array([c.cosine for c in candidates], dtype=np.float64))[::-1]
     head = candidates[:TOP]
     alt = frozenset(translated)
-    covers = [max(key_cover(terms, c.text), key_cover(sorted(alt), c.text))
-              for c in candidates[:COVER_POOL]]
+    covers = [key_cover(terms, c.text) for c in candidates[:COVER_POOL]]
     tok = [max(_token_cover(q_tokens, c.tokens), _token_cover(alt, c.tokens)) for c in head]
+    top_lang = text_language(candidates[0].text)
     bm25 = max((c.bm25 for c in candidates), default=0.0)
     row = {
         "top_dense": float(cos[0]),
@@ -108,6 +117,7 @@ def evidence(terms: Sequence[str], q_tokens: frozenset[str],
         "lexical_per_token": bm25 / max(len(q_tokens), 1),
         "n_key_cover_half": float(np.log1p(sum(1 for c in covers if c >= 0.5))),
         "n_key_terms": float(np.log1p(len(terms))),
+        "cross_language": float(bool(language and top_lang and language != top_lang)),
     }
     for level in DENSE_LEVELS:
         row[f"n_dense_{round(level * 100)}"] = float(np.log1p(int((cos >= level).sum())))
@@ -194,17 +204,18 @@ def candidates_of(ids: Sequence[str], cosines: Sequence[float], bm25: Mapping[st
             for i, c in zip(ids, cosines, strict=True)]
 
 
-def ranked_evidence(terms: Sequence[str], q_tokens: frozenset[str], ids: Sequence[str],
+def ranked_evidence(terms: Sequence[Term], q_tokens: frozenset[str], ids: Sequence[str],
                     cosines: Sequence[float], bm25: Mapping[str, float],
                     texts: Mapping[str, str], tokens: Callable[[str], frozenset[str]], *,
-                    translated: Sequence[str] = ()) -> np.ndarray:
+                    translated: Sequence[str] = (), language: str | None = None
+                    ) -> np.ndarray:
     """`evidence` of candidates `ids` (best first) with their cosines; texts of the first
     COVER_POOL are read from `texts` and tokenized with `tokens`."""
     head = set(ids[:COVER_POOL])
     toks = {i: tokens(texts.get(i, "")) for i in head}
     return evidence(terms, q_tokens,
                     candidates_of(ids, cosines, bm25, {i: texts.get(i, "") for i in head},
-                                  toks), translated=translated)
+                                  toks), translated=translated, language=language)
 
 
 __all__ = ["EVIDENCE", "AbstainModel", "Candidate", "adjust", "candidates_of",

@@ -175,6 +175,17 @@ class Translator:
             self._dictionary = default_dictionary()
         return self._dictionary
 
+    def alternatives(self, term: str) -> tuple[str, ...]:
+        """A key term and its translations (English term → Chinese words, Chinese term →
+        English words of its tokens)."""
+        lang = language(term)
+        if lang == "en":
+            return (term, *dict.fromkeys(self.dictionary.to_chinese(normalize(term))))
+        if lang == "zh":
+            words = self.dictionary.to_english(self._tokenize(term))  # type: ignore[operator]
+            return (term, *dict.fromkeys(words))
+        return (term,)
+
     def translate(self, text: str, tokens: Sequence[str]) -> tuple[str | None, list[str]]:
         """(target language, tokens to search it with); (None, []) when nothing translates."""
         lang = language(text)

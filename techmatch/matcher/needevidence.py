@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from techmatch.matcher.abstain import adjust, key_terms, ranked_evidence
+from techmatch.matcher.abstain import Term, adjust, key_terms, ranked_evidence
+from techmatch.matcher.crosslingual import language
 from techmatch.models.records import Expert
 from techmatch.models.results import Ranking
 
@@ -18,31 +19,36 @@ TARGETS = ("achievement", "expert")
 
 
 def _terms(service: MatchService, s: Scored
-           ) -> tuple[tuple[str, ...], frozenset[str], list[str]]:
-    """(key terms, tokens, dictionary translation) of the scored query."""
+           ) -> tuple[list[Term], frozenset[str], list[str], str | None]:
+    """(key terms with their translations, tokens, dictionary translation, language) of the
+    scored query."""
     q_tokens = service.tokens(s.query.text)
     keywords = s.query.record.keywords if s.query.record is not None else None
+    terms: list[Term] = list(key_terms(s.query.text, keywords, q_tokens))
     translator = service.engine.retriever().translator
-    translated = translator.translate(s.query.text, sorted(q_tokens))[1] if translator else []
-    return key_terms(s.query.text, keywords, q_tokens), q_tokens, translated
+    translated: list[str] = []
+    if translator is not None:
+        translated = translator.translate(s.query.text, sorted(q_tokens))[1]
+        terms = [translator.alternatives(str(t)) for t in terms]
+    return terms, q_tokens, translated, language(s.query.text)
 
 
 def achievement_evidence(service: MatchService, s: Scored) -> np.ndarray:
     """Evidence of the scored candidates themselves, in the service's final order."""
-    terms, q_tokens, translated = _terms(service, s)
+    terms, q_tokens, translated, lang = _terms(service, s)
     order = sorted(range(len(s.table.ids)), key=lambda j: (-s.final[j], s.table.ids[j]))
     ids = [s.table.ids[j] for j in order]
     cos = s.table.column("dense")[order] if order else np.zeros(0)
     bm25 = {h.id: h.lexical.score or 0.0 for h in s.ranking.hits}
     texts = {i: s.records[i].text() for i in ids[:20] if i in s.records}
     return ranked_evidence(terms, q_tokens, ids, cos.tolist(), bm25, texts, service.tokens,
-                           translated=translated)
+                           translated=translated, language=lang)
 
 
 def expert_evidence(service: MatchService, s: Scored, works: Ranking,
                     qvec: np.ndarray) -> np.ndarray:
     """Evidence of the candidate experts' works in the need's achievement ranking."""
-    terms, q_tokens, translated = _terms(service, s)
+    terms, q_tokens, translated, lang = _terms(service, s)
     owned = {w for r in s.records.values() if isinstance(r, Expert) for w in r.works}
     ids = [h.id for h in works.hits if h.id in owned]
     vecs = service.engine.index("achievement").vectors(ids) if ids else np.zeros((0, 1))
@@ -50,7 +56,7 @@ def expert_evidence(service: MatchService, s: Scored, works: Ranking,
     bm25 = {h.id: h.lexical.score or 0.0 for h in works.hits}
     texts = {rid: rec.text() for rid, rec in service.engine.store.get_many(ids[:20]).items()}
     return ranked_evidence(terms, q_tokens, ids, cos, bm25, texts, service.tokens,
-                           translated=translated)
+                           translated=translated, language=lang)
 
 
 def attach(service: MatchService, s: Scored, target: str, works: Ranking | None,

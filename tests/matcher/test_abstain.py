@@ -58,14 +58,18 @@ def test_evidence_values() -> None:
 
 def test_translation_counts_as_coverage() -> None:
     cands = [_cand(0.85, 0.0, "泡沫镍电极的制备", {"泡沫", "镍", "电极", "制备"})]
-    plain = dict(zip(EVIDENCE, evidence(("nickel foam", "electrode"),
-                                        frozenset({"nickel", "foam", "electrode"}), cands),
-                     strict=True))
-    crossed = dict(zip(EVIDENCE, evidence(("nickel foam", "electrode"),
-                                          frozenset({"nickel", "foam", "electrode"}), cands,
-                                          translated=["泡沫", "电极"]), strict=True))
+    q_tokens = frozenset({"nickel", "foam", "electrode"})
+    plain = dict(zip(EVIDENCE, evidence(("nickel foam", "electrode"), q_tokens, cands,
+                                        language="en"), strict=True))
+    crossed = dict(zip(EVIDENCE, evidence([("nickel foam", "泡沫镍"), ("electrode", "电极")],
+                                          q_tokens, cands, translated=["泡沫", "电极"],
+                                          language="en"), strict=True))
     assert plain["best_key_cover"] == 0.0 and crossed["best_key_cover"] == 1.0
-    assert crossed["best_token_cover"] == 1.0
+    assert plain["best_token_cover"] == 0.0 and crossed["best_token_cover"] == 1.0
+    assert plain["cross_language"] == 1.0  # English need, Chinese top candidate
+    same = dict(zip(EVIDENCE, evidence(("泡沫镍",), frozenset(), cands, language="zh"),
+                    strict=True))
+    assert same["cross_language"] == 0.0
 
 
 def test_fit_separates_and_is_monotone_in_evidence() -> None:
