@@ -181,6 +181,17 @@ class DockingRepo:
                          _row(docking))
         self.append(entry)
 
+    def insert_many(self, dockings: Sequence[Docking], entries: Sequence[HistoryEntry]) -> None:
+        """Many new dockings and their history rows at once (call inside `transaction`); the
+        caller has checked that no pair exists yet (the UNIQUE constraint still refuses)."""
+        marks = ", ".join("?" * len(_COLUMNS))
+        self._db.executemany(f"INSERT INTO dockings ({', '.join(_COLUMNS)}) VALUES ({marks})",
+                             [_row(d) for d in dockings])
+        self._db.executemany(
+            f"INSERT INTO docking_history ({_HISTORY}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(e.docking_id, e.version, iso(e.at), e.actor, e.from_stage, e.to_stage, e.note)
+             for e in entries])
+
     def update(self, docking: Docking, *, expected_version: int, entry: HistoryEntry) -> None:
         """Write `docking` over the row still at `expected_version`, and append `entry`."""
         values = dict(zip(_COLUMNS, _row(docking), strict=True))

@@ -224,10 +224,7 @@ def import_dockings(store: Store, path: Path, *, actor: str | None = None,
         except ValidationError as exc:
             report.errors.append(RowProblem(row=number, field=exc.field, message=exc.message))
     with repo.transaction():
-        for docking, history in good:
-            repo.insert(docking, history[0])
-            for entry in history[1:]:
-                repo.append(entry)
+        repo.insert_many([d for d, _ in good], [e for _, h in good for e in h])
         for need_id in sorted({d.need_id for d, _ in good}):
             sync_need_status(store, need_id)
     report.imported, report.rejected = len(good), len(report.errors)

@@ -31,6 +31,7 @@ Per group, counting events inside the window:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -101,11 +102,7 @@ class _Acc:
     stays: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
 
-def day_of(text: str) -> dt.date:
-    """UTC date of a stored timestamp (fixed-width ISO text)."""
-    return dt.date.fromisoformat(text[:10])
-
-
+@functools.lru_cache(maxsize=65536)
 def _label(value: str | None, missing: str) -> str:
     return normalize(value, lower=False) if value and value.strip() else missing
 
@@ -133,14 +130,14 @@ def compute_kpis(dockings: Sequence[KpiDocking], moves: Sequence[KpiMove],
     by = [d for d in DIMENSIONS if d in by]
     accs: dict[Key, _Acc] = defaultdict(_Acc)
     total = _Acc()
-    keys: dict[str, Key] = {}
     history = _by_docking(moves)
+    window = (start.isoformat(), (end + dt.timedelta(days=1)).isoformat())
     for d in dockings:
         facts = needs.get(d.need_id, NeedFacts(UNKNOWN, UNKNOWN, None))
         key = _key(by, facts.city, facts.industry, d.team, d.owner)
-        keys[d.id] = key
-        for acc in (accs[key], total):
-            _count_docking(acc, d, history.get(d.id, []), facts, start, end, day)
+        events = _events(d, history.get(d.id, []), facts, window, start, end, day)
+        _add(accs[key], d.id, events)
+        _add(total, d.id, events)
     _count_unassigned_needs(accs, total, dockings, needs, by, start, end)
     rows = [_row(dict(zip(by, key, strict=True)), acc) for key, acc in sorted(accs.items())]
     return KpiReport(start=start, end=end, by=list(by), rows=rows,
@@ -163,16 +160,25 @@ def _by_docking(moves: Sequence[KpiMove]) -> dict[str, list[KpiMove]]:
     return out
 
 
-def _count_docking(acc: _Acc, d: KpiDocking, moves: list[KpiMove], facts: NeedFacts,
-                   start: dt.date, end: dt.date, today: dt.date) -> None:
-    def inside(text: str) -> bool:
-        return start <= day_of(text) <= end
+@dataclass
+class _Events:
+    """What one docking contributes inside the window (computed once, added to each group)."""
 
+    ids: list[tuple[str, str]] = field(default_factory=list)  # (count name, id)
+    value: float | None = None
+    stays: list[tuple[str, float]] = field(default_factory=list)
+
+
+def _events(d: KpiDocking, moves: list[KpiMove], facts: NeedFacts, window: tuple[str, str],
+            start: dt.date, end: dt.date, today: dt.date) -> _Events:
+    """The docking's in-window events; `window` = (first day, day after the last) as ISO
+    text, so fixed-width UTC timestamps compare as text."""
+    low, high = window
+    out = _Events()
     if facts.posted is not None and start <= facts.posted <= end:
-        acc.ids["needs_posted"].add(d.need_id)
-    if inside(d.created_at):
-        acc.ids["suggested"].add(d.id)
-        acc.ids["needs_suggested"].add(d.need_id)
+        out.ids.append(("needs_posted", d.need_id))
+    if low <= d.created_at < high:
+        out.ids += [("suggested", d.id), ("needs_suggested", d.need_id)]
     reached: dict[str, str] = {}
     entered: dict[str, str] = {}
     for m in moves:
@@ -181,23 +187,32 @@ def _count_docking(acc: _Acc, d: KpiDocking, moves: list[KpiMove], facts: NeedFa
             for stage in REACHED:
                 if STAGE_RANK[stage] <= rank and stage not in reached:
                     reached[stage] = m.at
-        if m.to_stage == "dropped" and m.from_stage != "dropped" and inside(m.at):
-            acc.ids["dropped"].add(d.id)
-        if m.from_stage is not None and m.from_stage != m.to_stage:
-            began = entered.get(m.from_stage)
-            if began is not None and m.from_stage in TIMED and inside(m.at):
-                acc.stays[m.from_stage].append(_days(began, m.at))
-        if m.from_stage != m.to_stage:
-            entered[m.to_stage] = m.at
-    for stage, at in reached.items():
-        if inside(at):
-            acc.ids[stage].add(d.id)
-    if "signed" in reached and inside(reached["signed"]):
-        acc.value[d.id] = float(d.contract_value or 0.0)
+        if m.from_stage == m.to_stage:
+            continue  # an owner / team change: no move
+        inside = low <= m.at < high
+        if m.to_stage == "dropped" and inside:
+            out.ids.append(("dropped", d.id))
+        began = entered.get(m.from_stage) if m.from_stage is not None else None
+        if began is not None and inside and m.from_stage in TIMED:
+            out.stays.append((m.from_stage, _days(began, m.at)))  # type: ignore[arg-type]
+        entered[m.to_stage] = m.at
+    out.ids += [(stage, d.id) for stage, at in reached.items() if low <= at < high]
+    if "signed" in reached and low <= reached["signed"] < high:
+        out.value = float(d.contract_value or 0.0)
     if d.stage in OVERDUE_STAGES and d.due_on is not None:
         due = dt.date.fromisoformat(d.due_on)
         if due < today and start <= due <= end:
-            acc.ids["overdue"].add(d.id)
+            out.ids.append(("overdue", d.id))
+    return out
+
+
+def _add(acc: _Acc, docking_id: str, events: _Events) -> None:
+    for name, rid in events.ids:
+        acc.ids[name].add(rid)
+    if events.value is not None:
+        acc.value[docking_id] = events.value
+    for stage, days in events.stays:
+        acc.stays[stage].append(days)
 
 
 def _days(begin: str, end: str) -> float:
@@ -222,16 +237,15 @@ def _ratio(num: int, den: int) -> float | None:
 
 
 def _row(group: dict[str, str], acc: _Acc) -> KpiRow:
-    row = KpiRow(group=group)
-    row.counts = {name: len(acc.ids.get(name, ())) for name in COUNTS}
-    row.deal_value = round(sum(acc.value.values()), 6)
+    counts = {name: len(acc.ids.get(name, ())) for name in COUNTS}
     chain = ("suggested", *REACHED)
-    row.conversion = {f"{a}_to_{b}": _ratio(row.counts[b], row.counts[a])
-                      for a, b in zip(chain, chain[1:], strict=False)}
-    row.conversion["suggested_to_signed"] = _ratio(row.counts["signed"], row.counts["suggested"])
-    row.median_days = {s: (statistics.median(acc.stays[s]) if acc.stays.get(s) else None)
-                       for s in TIMED}
-    return row
+    conversion = {f"{a}_to_{b}": _ratio(counts[b], counts[a])
+                  for a, b in zip(chain, chain[1:], strict=False)}
+    conversion["suggested_to_signed"] = _ratio(counts["signed"], counts["suggested"])
+    return KpiRow(group=group, counts=counts, deal_value=round(sum(acc.value.values()), 6),
+                  conversion=conversion,
+                  median_days={s: (statistics.median(acc.stays[s]) if acc.stays.get(s)
+                                   else None) for s in TIMED})
 
 
 def kpi_report(store: Store, *, start: dt.date, end: dt.date,
