@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
+from techmatch.api import console
 from techmatch.api.errors import Problem, install_error_handlers
 from techmatch.api.limits import RequestLimitMiddleware
 from techmatch.api.metrics import Metrics, MetricsMiddleware
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     for module in (records, search, match, feedback, dockings, kpis, health, plans, stats,
                    programme_events, programme):  # fixed paths before /v1/programme/{kind}
         app.include_router(module.router)
+    console.install(app, settings)  # the staff console's pages at / and its assets
     # Added innermost first: limits see the body before routing; metrics time everything.
     app.add_middleware(RequestLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]

@@ -41,6 +41,7 @@ def serve(host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0
             os.environ["TECHMATCH_API_KEYS"] = ",".join(e for e in entries if e)
             typer.echo(f"dev API key (admin, this run only): {key}")
             typer.echo(f"  curl -H 'X-API-Key: {key}' http://{host}:{port}/v1/match/needs/<id>")
+            typer.echo(f"staff console (工作台): http://{host}:{port}/ — log in with this key")
         settings = get_settings()
         if not KeyRing.parse(settings.api_keys):
             if not anonymous_allowed():

@@ -1,0 +1,70 @@
+"""Chinese labels for the console: stable codes in, zh-CN words out (unknown codes shown as is)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+KIND = {"need": "需求", "achievement": "成果", "expert": "专家"}
+KIND_LIBRARY = {"need": "需求库", "achievement": "成果库", "expert": "专家库"}
+PLURAL = {"need": "needs", "achievement": "achievements", "expert": "experts"}
+ROLE = {"read": "只读", "write": "编辑", "admin": "管理员"}
+NEED_STATUS = {"open": "待匹配", "matched": "已匹配", "closed": "已关闭"}
+ACHIEVEMENT_TYPE = {"paper": "论文", "patent": "专利", "technology": "技术", "software": "软件",
+                    "other": "其他"}
+LANGUAGE = {"zh": "中文", "en": "英文", "other": "其他"}
+FEEDBACK = {"accepted": "采纳", "rejected": "拒绝", "contacted": "已对接", "deal": "成交"}
+REJECT_REASON = {"not_relevant": "不相关", "too_early": "技术尚不成熟",
+                 "already_solved": "企业已解决", "too_costly": "成本过高",
+                 "ip_confidentiality": "知识产权或保密限制", "other": "其他原因"}
+SIGNAL = {
+    "fused": "综合检索", "lexical": "关键词检索", "dense": "语义相似度",
+    "dense_gap": "语义领先幅度", "term_coverage": "需求词覆盖", "keyword_jaccard": "关键词重合",
+    "discipline": "学科一致", "industry": "行业一致", "region": "地域相近",
+    "maturity": "技术成熟度", "recency": "时效", "work_max": "代表成果最佳匹配",
+    "work_mean": "代表成果平均匹配", "work_dense_max": "代表成果语义最佳",
+    "capacity": "剩余服务容量", "available": "可服务", "prefer_local": "同省优先",
+    "work_votes": "多项代表成果匹配", "work_dense_mean": "代表成果整体语义",
+}
+WHY_NOT = {
+    "assigned": "已分配", "conflict": "利益冲突", "unavailable": "专家不可服务",
+    "region": "不满足同省规则", "unscored": "没有匹配分", "below_threshold": "低于最低置信度",
+    "capacity_full": "专家容量已满", "beaten": "名额被更合适的专家占用",
+    "pruned": "不在候选前列", "need_limit": "该需求专家数已满", "no_gain": "分配后总分不增加",
+    "not_solved": "方案未求解",
+}
+CONSTRAINT = {
+    "total_capacity": "专家总容量不足", "need_experts": "需求可用专家不足",
+    "quota": "城市/行业覆盖下限无法满足", "need_min": "需求最少专家数无法满足",
+    "capacity": "专家容量不足", "unknown": "原因未知",
+}
+ASSIGN_STATUS = {"optimal": "最优方案", "feasible": "可行方案", "infeasible": "约束无法同时满足",
+                 "error": "求解出错", "timeout": "求解超时"}
+EXPERT_ROLE = {"owner": "成果完成人", "commentator": "点评专家"}
+FIELD = {
+    "id": "编号", "title": "标题", "description": "需求描述", "enterprise": "企业",
+    "industry": "行业", "discipline": "学科", "province": "省份", "city": "城市",
+    "keywords": "关键词", "status": "状态", "confidential": "保密", "contact": "联系方式",
+    "abstract": "摘要", "type": "类型", "institution": "单位", "owners": "完成人",
+    "maturity": "成熟度（TRL）", "language": "语言", "name": "姓名", "organization": "单位",
+    "disciplines": "学科", "industries": "行业", "bio": "简介", "works": "代表成果",
+    "capacity": "服务容量", "available": "可服务", "languages": "语言", "overseas": "海外",
+    "exclusions": "回避企业", "created_at": "录入时间", "updated_at": "更新时间",
+}
+DOCKING_STAGE = {"suggested": "推荐", "contacted": "已联系", "negotiating": "洽谈中",
+                 "signed": "已签约", "dropped": "已放弃", "accepted": "已采纳",
+                 "meeting": "已会面", "deal": "已成交", "closed": "已关闭"}
+
+
+def label(table: Mapping[str, str], code: object) -> str:
+    """The Chinese label of `code` in `table`, or the code itself when it has none."""
+    text = "" if code is None else str(code)
+    return table.get(text, text)
+
+
+TABLES: dict[str, Mapping[str, str]] = {
+    "kind": KIND, "library": KIND_LIBRARY, "role": ROLE, "status": NEED_STATUS,
+    "type": ACHIEVEMENT_TYPE, "language": LANGUAGE, "feedback": FEEDBACK,
+    "reason": REJECT_REASON, "signal": SIGNAL, "why_not": WHY_NOT, "constraint": CONSTRAINT,
+    "assign_status": ASSIGN_STATUS, "expert_role": EXPERT_ROLE, "field": FIELD,
+    "stage": DOCKING_STAGE,
+}

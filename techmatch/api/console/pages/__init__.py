@@ -1,0 +1,1 @@
+"""Console pages: one router module per page group, handlers thin (parse → call → render)."""

@@ -1,0 +1,109 @@
+"""对接看板: dockings by stage; move, owner, due date, overdue highlighted, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import Form, Path, Request
+from starlette.responses import RedirectResponse, Response
+
+from techmatch.api.console.deps import Staff, WriterPost, render
+from techmatch.api.console.pages.common import console_router
+from techmatch.api.console.views.decide import REJECT_REASONS
+from techmatch.api.console.views.docking_board import CONTRACTS, board, titles_of
+from techmatch.api.deps import EngineDep, VisibilityDep
+from techmatch.errors import NotFoundError, ValidationError
+from techmatch.matcher.dockings import (
+    Assign,
+    DockingFilters,
+    Move,
+    assign_docking,
+    docking_history,
+    get_docking,
+    load_levels,
+    move_docking,
+    view,
+)
+from techmatch.models.dockings import STAGE_LABELS, Contract
+
+router = console_router()
+DockingId = Annotated[str, Path(max_length=64, pattern=r"^[\w\-]+$")]
+Short = Annotated[str, Form(max_length=200)]
+
+
+def _hidden(session: Staff, visibility: VisibilityDep) -> frozenset[str]:
+    return frozenset() if session.principal.sees_confidential else visibility.confidential_ids()
+
+
+@router.get("/dockings")
+def docking_board(request: Request, session: Staff, engine: EngineDep,
+                  visibility: VisibilityDep) -> Response:
+    q = request.query_params
+    filters = DockingFilters(need_id=q.get("need") or None, owner=q.get("owner") or None,
+                             overdue=q.get("overdue") == "1")
+    columns, total = board(engine.store, filters, hidden=_hidden(session, visibility),
+                           admin=session.principal.allows("admin"))
+    views = [c for col in columns for c in col.cards]
+    done = q.get("done", "")
+    return render(request, "dockings.html", {
+        "title": "对接看板", "columns": columns, "total": total, "shown": len(views),
+        "filters": filters,
+        "titles": titles_of(engine.store, views), "reasons": REJECT_REASONS,
+        "contracts": CONTRACTS, "stage_labels": STAGE_LABELS, "today": dt.date.today(),
+        "flash": f"对接 {done} 已更新" if done else ""}, session=session)
+
+
+@router.get("/dockings/{docking_id}")
+def docking_detail(request: Request, docking_id: DockingId, session: Staff,
+                   engine: EngineDep, visibility: VisibilityDep) -> Response:
+    docking = get_docking(engine.store, docking_id)
+    if docking.need_id in _hidden(session, visibility):
+        raise NotFoundError(f"没有编号为 {docking_id} 的对接")
+    shown = view(docking, admin=session.principal.allows("admin"))
+    return render(request, "docking.html", {
+        "title": f"对接 {docking_id}", "d": shown, "history": docking_history(engine.store,
+                                                                            docking_id),
+        "titles": titles_of(engine.store, [shown]), "reasons": REJECT_REASONS,
+        "contracts": CONTRACTS, "stage_labels": STAGE_LABELS,
+        "flash": "已更新" if request.query_params.get("done") else ""}, session=session)
+
+
+def _contract(kind: str, value: str, day: str) -> Contract | None:
+    if not kind:
+        return None
+    try:
+        return Contract(contract_type=kind, value_wan=float(value or "nan"),  # type: ignore[arg-type]
+                        signed_on=dt.date.fromisoformat(day))
+    except ValueError:
+        raise ValidationError("签约需填写合同类型、金额（万元）与签约日期（YYYY-MM-DD）",
+                              field="contract") from None
+
+
+@router.post("/dockings/{docking_id}/move")
+def move(docking_id: DockingId, session: WriterPost, engine: EngineDep,
+         to: Annotated[str, Form(max_length=20)], version: Annotated[int, Form(ge=1)],
+         reason: Short = "", reason_note: Annotated[str, Form(max_length=2000)] = "",
+         never_suggest: Short = "", contract_type: Short = "", value_wan: Short = "",
+         signed_on: Short = "", note: Annotated[str, Form(max_length=2000)] = "",
+         back: Short = "") -> Response:
+    dropping = to == "dropped"
+    move_docking(engine.store, docking_id, Move(
+        to=to, version=version, reason=reason or None if dropping else None,
+        reason_note=reason_note.strip() or None if dropping else None,
+        never_suggest=dropping and never_suggest == "on",
+        contract=_contract(contract_type, value_wan, signed_on) if to == "signed" else None,
+        note=note.strip() or None), actor=session.principal.actor,
+        admin=session.principal.allows("admin"), levels=load_levels(engine.settings.home))
+    target = back if back.startswith("/dockings") and not back.startswith("//") else "/dockings"
+    sep = "&" if "?" in target else "?"
+    return RedirectResponse(f"{target}{sep}done={docking_id}", status_code=303)
+
+
+@router.post("/dockings/{docking_id}/owner")
+def reassign(docking_id: DockingId, session: WriterPost, engine: EngineDep,
+             owner: Annotated[str, Form(min_length=1, max_length=100)],
+             version: Annotated[int, Form(ge=1)]) -> Response:
+    assign_docking(engine.store, docking_id, Assign(version=version, owner=owner.strip()),
+                   actor=session.principal.actor)
+    return RedirectResponse(f"/dockings/{docking_id}?done=owner", status_code=303)

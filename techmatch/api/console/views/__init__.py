@@ -1,0 +1,1 @@
+"""Presenters: domain objects → what a console page shows (no HTTP, no HTML)."""

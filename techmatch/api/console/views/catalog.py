@@ -1,0 +1,147 @@
+"""Record lists for the console: filters, date range, search box and paging.
+
+Without search text, a light row per record (facets, date, title) is kept per kind and
+rebuilt only when the store's change sequence for that kind moves, so filtering and paging
+are list operations in memory and only the shown page is loaded. With search text, the
+ranking service answers (hybrid search under the same facet filters) and its hits are paged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+
+from techmatch.indexers.ingest.normalize import normalize
+from techmatch.models.records import Expert, Need, Record
+from techmatch.models.results import Filters
+from techmatch.store import Store
+
+PAGE_SIZE = 20
+SEARCH_DEPTH = 100
+FACETS: dict[str, tuple[str, ...]] = {"need": ("city", "industry", "status"),
+                                      "achievement": ("city", "industry", "type"),
+                                      "expert": ("city", "industry")}
+
+
+@dataclass(frozen=True)
+class Row:
+    """What filtering needs of one record."""
+
+    id: str
+    facets: dict[str, tuple[str, ...]]
+    created: dt.date | None
+    confidential: bool
+
+
+@dataclass
+class ListQuery:
+    """A list request: facet values (exact), created-date range, search text, page."""
+
+    kind: str
+    facets: dict[str, str] = field(default_factory=dict)
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    text: str = ""
+    page: int = 1
+
+
+@dataclass
+class ListPage:
+    records: list[Record]
+    total: int
+    page: int
+    pages: int
+    scores: dict[str, float] = field(default_factory=dict)
+    searched: bool = False
+
+
+def _facets(record: Record) -> dict[str, tuple[str, ...]]:
+    values: dict[str, tuple[str, ...]] = {"city": (record.city,) if record.city else ()}
+    if isinstance(record, Expert):
+        values["industry"] = tuple(record.industries)
+    else:
+        industry = getattr(record, "industry", None)
+        values["industry"] = (industry,) if industry else ()
+    for name in ("status", "type"):
+        value = getattr(record, name, None)
+        if value is not None:
+            values[name] = (str(value),)
+    return values
+
+
+def row_of(record: Record) -> Row:
+    created = record.created_at.date() if record.created_at else None
+    return Row(record.id, _facets(record), created,
+               bool(isinstance(record, Need) and record.confidential))
+
+
+class Catalog:
+    """Per-kind light rows of one store, refreshed on change (thread-safe)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._rows: dict[str, tuple[int, list[Row]]] = {}
+
+    def rows(self, kind: str) -> list[Row]:
+        seq = self.store.last_seq(kind)
+        with self._lock:
+            cached = self._rows.get(kind)
+            if cached is not None and cached[0] == seq:
+                return cached[1]
+        rows = [row_of(r) for r in self.store.iter_records(kind)]
+        with self._lock:
+            self._rows[kind] = (seq, rows)
+        return rows
+
+    def options(self, kind: str, hide_confidential: bool) -> dict[str, list[str]]:
+        """Distinct values of each facet of `kind`, sorted (for the filter selects)."""
+        found: dict[str, set[str]] = {name: set() for name in FACETS[kind]}
+        for row in self.rows(kind):
+            if hide_confidential and row.confidential:
+                continue
+            for name in found:
+                found[name].update(row.facets.get(name, ()))
+        return {name: sorted(values) for name, values in found.items()}
+
+    def page(self, query: ListQuery, *, hide_confidential: bool) -> ListPage:
+        """One page of records matching `query`, ordered by id."""
+        rows = [r for r in self.rows(query.kind) if keep(r, query, hide_confidential)]
+        total = len(rows)
+        pages = max(1, -(-total // PAGE_SIZE))
+        number = min(max(query.page, 1), pages)
+        shown = rows[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+        found = self.store.get_many(r.id for r in shown)
+        return ListPage([found[r.id] for r in shown if r.id in found], total, number, pages)
+
+
+def keep(row: Row, query: ListQuery, hide_confidential: bool) -> bool:
+    """True when the row passes the query's facets and date range (and visibility)."""
+    if hide_confidential and row.confidential:
+        return False
+    for name, wanted in query.facets.items():
+        if wanted and normalize(wanted) not in {normalize(v) for v in row.facets.get(name, ())}:
+            return False
+    if query.created_from and (row.created is None or row.created < query.created_from):
+        return False
+    return not (query.created_to and (row.created is None or row.created > query.created_to))
+
+
+def search_filters(query: ListQuery, hidden: frozenset[str]) -> Filters:
+    """The service filters of a list query (facets as one-value lists, hidden ids excluded)."""
+    data: dict[str, object] = {name: [value] for name, value in query.facets.items() if value}
+    if hidden:
+        data["exclude_ids"] = sorted(hidden)
+    return Filters.model_validate(data)
+
+
+def search_page(query: ListQuery, records: list[Record], scores: dict[str, float], *,
+                hide_confidential: bool) -> ListPage:
+    """Page the service's hits (already in rank order) after the date range and visibility."""
+    kept = [r for r in records if keep(row_of(r), query, hide_confidential)]
+    total = len(kept)
+    pages = max(1, -(-total // PAGE_SIZE))
+    number = min(max(query.page, 1), pages)
+    return ListPage(kept[(number - 1) * PAGE_SIZE:number * PAGE_SIZE], total, number, pages,
+                    scores=scores, searched=True)

@@ -1,0 +1,95 @@
+"""覆盖分析 presenter: coverage of the needs posted in a date range, heat map and sheets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+
+from techmatch.api.console.charts import HeatCell, bar_list, heat_map
+from techmatch.api.console.views.dashboard import in_range
+from techmatch.indexers.tokenize import Tokenizer
+from techmatch.matcher.analytics.coverage import CoverageReport, compute_coverage
+from techmatch.matcher.batch import results
+from techmatch.matcher.batch.run import TARGETS
+from techmatch.models.records import Need
+from techmatch.store import Store
+from techmatch.xlsx import Sheet
+
+
+@dataclass
+class CoverageView:
+    report: CoverageReport
+    heat: Markup
+    keywords: Markup
+
+
+def coverage_for_range(store: Store, tokenizer: Tokenizer, *, threshold: float,
+                       start: dt.date | None, end: dt.date | None,
+                       hidden: frozenset[str]) -> CoverageReport:
+    """The coverage report (latest batch results) over needs created in [start, end]."""
+    scope = results.scope_of(TARGETS)
+    finished = results.runs(store, status="finished", limit=2)
+    run_id = finished[0].run_id if finished else None
+    previous = finished[1].run_id if len(finished) > 1 else None
+    low, high = start or dt.date.min, end or dt.date.max
+    needs = [n for n in store.iter_records("need") if isinstance(n, Need)
+             and (start is None and end is None or in_range(n.created_at, low, high))]
+    cells, unmatched, top, grown, totals = compute_coverage(
+        needs, store.iter_records("achievement"),  # type: ignore[arg-type]
+        store.iter_records("expert"), results.best_confidence(store),  # type: ignore[arg-type]
+        tokenizer, threshold=threshold, hidden=hidden,
+        previous_topics=results.topics(store, previous, scope) if previous else None)
+    notes = []
+    if run_id is None:
+        notes.append("尚无完成的夜间批量匹配：请先运行 techmatch batch")
+    if previous is None:
+        notes.append("上升话题需要两次完成的批量匹配")
+    if totals["not_computed"]:
+        notes.append(f"{totals['not_computed']} 条待匹配需求还没有批量匹配结果")
+    return CoverageReport(threshold=threshold, kinds=scope.split(","), run_id=run_id,
+                          previous_run_id=previous, totals=totals, cells=cells,
+                          unmatched=unmatched, top_keywords=list(top.items()), rising=grown,
+                          notes=notes)
+
+
+def coverage_view(report: CoverageReport) -> CoverageView:
+    cities = sorted({c.city for c in report.cells})
+    industries = sorted({c.industry for c in report.cells})
+    cells = [HeatCell(c.city, c.industry, float(c.unmatched), f"{c.unmatched}/{c.open_needs}",
+                      f"{c.city} · {c.industry}：未匹配 {c.unmatched} / 待匹配 {c.open_needs}，"
+                      f"本地成果 {c.achievements_local}，本地专家 {c.experts_local}")
+             for c in report.cells]
+    rising = frozenset(t.keyword for t in report.rising)
+    return CoverageView(
+        report=report,
+        heat=heat_map(cities, industries, cells, caption="各城市 × 行业 未匹配 / 待匹配需求数"),
+        keywords=bar_list([(k, float(n)) for k, n in report.top_keywords[:15]],
+                          caption="未匹配需求高频关键词", highlight=rising))
+
+
+def coverage_sheets(report: CoverageReport, start: dt.date | None,
+                    end: dt.date | None) -> list[Sheet]:
+    cells = [[c.city, c.industry, c.open_needs, c.suggested, c.unmatched, c.achievements_local,
+              c.achievements_industry, c.experts_local, c.experts_industry]
+             for c in report.cells]
+    unmatched = [[u.id, u.city, u.industry, u.title, u.enterprise,
+                  "未计算" if u.best_confidence is None else round(u.best_confidence, 4)]
+                 for u in report.unmatched]
+    t = report.totals
+    summary: list[list[Any]] = [["录入起", start or "不限"], ["录入止", end or "不限"],
+               ["置信度阈值", report.threshold], ["批次", report.run_id or "（尚无）"],
+               ["待匹配需求", t["open_needs"]], ["机器有可信推荐", t["suggested"]],
+               ["无可信匹配", t["unmatched"]]]
+    return [
+        Sheet("城市×行业", ["城市", "行业", "待匹配", "已匹配", "未匹配", "本地成果",
+                         "全国同行业成果", "本地专家", "全国同行业专家"], cells),
+        Sheet("未匹配需求", ["需求编号", "城市", "行业", "标题", "企业", "最高置信度"], unmatched,
+              (10, 8, 14, 40, 28, 12)),
+        Sheet("高频关键词", ["关键词", "需求数"], [list(kw) for kw in report.top_keywords]),
+        Sheet("上升话题", ["关键词", "本次", "上次", "增加"],
+              [[r.keyword, r.count, r.previous, r.delta] for r in report.rising]),
+        Sheet("概要", ["项目", "值"], summary),
+    ]

@@ -1,0 +1,56 @@
+"""工作台: open needs, needs without a good match, the last batch run and KPI tiles for a range."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from techmatch.matcher.batch import results
+from techmatch.matcher.batch.plan import is_open
+from techmatch.matcher.batch.results import RunRecord
+from techmatch.matcher.dockings.kpis import COUNT_LABELS, KpiRow, kpi_report
+from techmatch.models.records import Need
+from techmatch.store import Store
+
+UNMATCHED_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    need: Need
+    best: float | None
+
+
+@dataclass
+class Dashboard:
+    open_needs: int
+    unmatched: list[Unmatched]
+    unmatched_total: int
+    last_run: RunRecord | None
+    kpis: KpiRow | None = None
+    kpi_labels: dict[str, str] = field(default_factory=lambda: dict(COUNT_LABELS))
+
+
+def in_range(moment: dt.datetime | str | None, start: dt.date, end: dt.date) -> bool:
+    """True when a timestamp (datetime or ISO text) falls on a day in [start, end]."""
+    if moment is None:
+        return False
+    day = moment.date() if isinstance(moment, dt.datetime) else dt.date.fromisoformat(
+        str(moment)[:10])
+    return start <= day <= end
+
+
+def build_dashboard(store: Store, *, threshold: float, start: dt.date, end: dt.date,
+                    hidden: frozenset[str]) -> Dashboard:
+    """Counts over the store; `hidden` needs count but are not listed."""
+    needs = [n for n in store.iter_records("need") if isinstance(n, Need)]
+    open_needs = [n for n in needs if is_open(n)]
+    best = results.best_confidence(store)
+    weak = [Unmatched(n, best.get(n.id)) for n in open_needs
+            if best.get(n.id) is None or best[n.id] < threshold]
+    shown = [u for u in weak if u.need.id not in hidden]
+    shown.sort(key=lambda u: (u.best if u.best is not None else -1.0, u.need.id))
+    runs = results.runs(store, limit=1)
+    kpis = kpi_report(store, start=start, end=end, by=["city"]).total
+    return Dashboard(open_needs=len(open_needs), unmatched=shown[:UNMATCHED_SHOWN],
+                     unmatched_total=len(weak), last_run=runs[0] if runs else None, kpis=kpis)

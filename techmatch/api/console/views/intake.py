@@ -1,0 +1,110 @@
+"""需求录入 and 批量导入: a need from a form (per-field Chinese messages) and file uploads."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import pydantic
+
+from techmatch.indexers.ingest.load import IngestReport, ingest_files
+from techmatch.models.records import Need
+from techmatch.store import Store
+
+FORM_FIELDS: tuple[str, ...] = ("id", "title", "description", "enterprise", "industry",
+                                "discipline", "province", "city", "keywords", "contact", "status")
+UPLOAD_DIR = Path("rejects") / "console"
+SAFE_NAME = re.compile(r"[^\w.\-]+")
+TOKEN = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
+ALLOWED_SUFFIXES = (".csv", ".tsv", ".xlsx", ".jsonl", ".json")
+
+
+def _message(error: dict[str, object]) -> str:
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    assert isinstance(ctx, dict)
+    if kind == "missing":
+        return "必填"
+    if kind == "string_too_long":
+        return f"过长：最多 {ctx.get('max_length')} 个字符"
+    if kind == "too_long":
+        return f"过多：最多 {ctx.get('max_length')} 项"
+    if kind == "string_pattern_mismatch":
+        return "只能包含字母、数字、下划线、点、短横线或冒号"
+    if kind == "enum" or kind == "literal_error":
+        return "取值无效"
+    if kind == "value_error" and "text field" in str(error.get("msg", "")):
+        return "标题、需求描述或关键词至少填写一项"
+    return str(error.get("msg", "无效"))
+
+
+def validate_need(values: dict[str, str], confidential: bool,
+                  store: Store) -> tuple[Need | None, dict[str, str]]:
+    """(need, {}) when the form is valid and the id is new, else (None, field → message)."""
+    data: dict[str, object] = {k: v.strip() for k, v in values.items() if v and v.strip()}
+    data["confidential"] = confidential
+    errors: dict[str, str] = {}
+    try:
+        need = Need.model_validate(data)
+    except pydantic.ValidationError as exc:
+        for error in exc.errors():
+            loc = error.get("loc") or ()
+            name = str(loc[0]) if loc else "title"
+            errors.setdefault(name, _message(dict(error)))
+        return None, errors
+    if store.get_many([need.id]):
+        return None, {"id": f"编号 {need.id} 已存在，请换一个编号"}
+    return need, {}
+
+
+def new_need_id() -> str:
+    """A suggested id for a need typed in by staff."""
+    return "N-" + secrets.token_hex(4).upper()
+
+
+@dataclass
+class Upload:
+    """One upload's ingest report, and where its rejected rows were written."""
+
+    token: str
+    name: str
+    report: IngestReport
+
+    @property
+    def rejects(self) -> list[str]:
+        return [f.reject_file.name for f in self.report.files if f.reject_file is not None]
+
+
+def safe_name(filename: str | None) -> str:
+    name = SAFE_NAME.sub("_", Path(filename or "upload").name).strip("._") or "upload"
+    return name[:120]
+
+
+def ingest_upload(home: Path, store: Store, kind: str, filename: str | None,
+                  stream: BinaryIO) -> Upload:
+    """Save the upload to a temporary file, ingest it (good rows in one transaction) and keep
+    its rejected rows under `<home>/rejects/console/<token>/` for download."""
+    name = safe_name(filename)
+    token = secrets.token_urlsafe(12)
+    with tempfile.TemporaryDirectory(prefix="techmatch-console-") as tmp:
+        path = Path(tmp) / name
+        with path.open("wb") as out:
+            shutil.copyfileobj(stream, out, 1 << 20)
+        report = ingest_files([path], kind, store, reject_dir=home / UPLOAD_DIR / token)
+    for item in report.files:
+        item.file = name  # the temporary path means nothing to staff
+    report.errors = [type(e)(name, e.row, e.field, e.message) for e in report.errors]
+    return Upload(token, name, report)
+
+
+def rejects_path(home: Path, token: str, name: str) -> Path | None:
+    """The rejects file of an upload, or None for a bad token / name / missing file."""
+    if not TOKEN.match(token) or name != safe_name(name) or not name.endswith(".rejects.jsonl"):
+        return None
+    path = home / UPLOAD_DIR / token / name
+    return path if path.is_file() else None

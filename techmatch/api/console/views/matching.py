@@ -1,0 +1,70 @@
+"""匹配 page presenter: a ranking → cards with highlighted texts, sentence pair and signal bars."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+
+from techmatch.api.console import labels
+from techmatch.api.console.highlight import mark
+from techmatch.api.console.views.decide import Decisions
+from techmatch.models.dockings import DockingView
+from techmatch.models.records import Need, Record
+from techmatch.models.results import Filters, Hit, Ranking
+
+
+@dataclass(frozen=True)
+class Signal:
+    name: str
+    label: str
+    value: float
+    contribution: float
+
+
+@dataclass
+class MatchCard:
+    """One hit as the page shows it."""
+
+    hit: Hit
+    record: Record
+    need_text: Markup
+    record_text: Markup
+    terms: list[str]
+    signals: list[Signal]
+    docking: DockingView | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def exclusion_filters(excluded: frozenset[str]) -> Filters | None:
+    return Filters(exclude_ids=sorted(excluded)) if excluded else None
+
+
+def cards(need: Need, ranking: Ranking, records: dict[str, Record],
+          seen: Decisions) -> list[MatchCard]:
+    """Cards for the hits whose record is known, in rank order."""
+    need_text = need.text()
+    out = []
+    for hit in ranking.hits:
+        record = records.get(hit.id)
+        if record is None:
+            continue
+        exp = hit.explanation
+        terms = exp.matched_terms if exp else []
+        signals = [Signal(c.name, labels.label(labels.SIGNAL, c.name), c.value, c.contribution)
+                   for c in (exp.contributions if exp else [])]
+        notes = []
+        if hit.duplicate_of:
+            notes.append(f"与 {hit.duplicate_of} 近似重复")
+        out.append(MatchCard(
+            hit=hit, record=record,
+            need_text=mark(need_text, [s for t in terms for s in t.query_spans]),
+            record_text=mark(record.text(), [s for t in terms for s in t.record_spans]),
+            terms=[t.term for t in terms], signals=signals, docking=seen.active(hit.id),
+            notes=notes))
+    return out
+
+
+def signal_scale(items: list[MatchCard]) -> float:
+    """The largest absolute contribution on the page (bars share one scale)."""
+    return max((abs(s.contribution) for c in items for s in c.signals), default=1.0) or 1.0

@@ -1,0 +1,89 @@
+"""路演策划 and 服务团派单 presenters: Chinese reasons from the plans' codes, and their sheets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from techmatch.api.console import labels
+from techmatch.matcher.assignment import Assignment, Diagnostic, WhyNot
+from techmatch.matcher.roadshow import Invitee, PresentingExpert, RoadshowPlan
+from techmatch.xlsx import Sheet
+
+
+def invitee_reason(invitee: Invitee, titles: Mapping[str, str]) -> str:
+    text = f"与需求“{titles.get(invitee.need_id, invitee.need_id)}”匹配分 {invitee.score:.2f}"
+    if invitee.shared_keywords:
+        text += f"；共同关键词：{'、'.join(invitee.shared_keywords)}"
+    if invitee.other_need_ids:
+        text += f"；该企业另有需求 {'、'.join(invitee.other_need_ids)}"
+    return text
+
+
+def expert_reason(expert: PresentingExpert) -> str:
+    if expert.role == "owner":
+        return "成果完成人，与受邀企业无利益冲突"
+    score = f"（匹配分 {expert.score:.2f}）" if expert.score is not None else ""
+    return f"可服务专家中与该成果最相关{score}，与受邀企业无利益冲突"
+
+
+def diagnostic_text(d: Diagnostic) -> str:
+    what = labels.label(labels.CONSTRAINT, d.constraint)
+    subject = f"（{d.subject}）" if d.subject else ""
+    return (f"{what}{subject}：需要 {d.required:g}，可用 {d.available:g}，"
+            f"缺口 {d.shortfall:g}")
+
+
+def why_not_text(w: WhyNot) -> str:
+    text = labels.label(labels.WHY_NOT, w.reason)
+    if w.score is not None:
+        text += f"（匹配分 {w.score:.2f}）"
+    if w.related:
+        text += "；占用名额的是 " + "、".join(f"{p.expert_id}（{p.score:.2f}）"
+                                           for p in w.related)
+    return text
+
+
+def roadshow_sheets(plan: RoadshowPlan, titles: Mapping[str, str]) -> list[Sheet]:
+    items = [[i.rank, i.achievement_id, i.title, round(i.covered_demand, 4),
+              "、".join(i.covered_needs), i.expert.expert_id if i.expert else None,
+              i.expert.name if i.expert else None,
+              labels.label(labels.EXPERT_ROLE, i.expert.role) if i.expert else None,
+              expert_reason(i.expert) if i.expert else None] for i in plan.items]
+    invites = [[i.rank, i.achievement_id, v.need_id, v.enterprise, round(v.score, 4),
+                "、".join(v.shared_keywords), invitee_reason(v, titles)]
+               for i in plan.items for v in i.invitees]
+    summary: list[list[Any]] = [["城市", plan.city], ["行业", plan.industry or "全部"],
+                                ["日期", plan.date], ["场次", plan.slots],
+                                ["每项邀请企业数", plan.invites_per_achievement],
+                                ["覆盖需求分", round(plan.total_covered_demand, 4)]]
+    return [
+        Sheet("路演成果", ["序号", "成果编号", "成果名称", "覆盖需求分", "覆盖需求", "路演专家编号",
+                       "专家姓名", "专家角色", "专家理由"], items,
+              (6, 10, 40, 10, 20, 10, 10, 10, 40)),
+        Sheet("邀请企业", ["序号", "成果编号", "需求编号", "企业", "匹配分", "共同关键词",
+                       "邀请理由"], invites, (6, 10, 10, 30, 8, 24, 60)),
+        Sheet("概要", ["项目", "值"], summary, (16, 40)),
+    ]
+
+
+def assignment_sheets(assignment: Assignment, names: Mapping[str, str],
+                      answers: list[WhyNot]) -> list[Sheet]:
+    pairs = [[p.need_id, names.get(p.need_id, ""), p.expert_id, names.get(p.expert_id, ""),
+              round(p.score, 4)] for p in assignment.pairs]
+    loads = [[x.expert_id, names.get(x.expert_id, ""), x.load, x.capacity, "、".join(x.needs)]
+             for x in assignment.experts]
+    why = [[w.need_id, w.expert_id, why_not_text(w)] for w in answers]
+    diag = [[diagnostic_text(d)] for d in assignment.diagnostics]
+    summary: list[list[Any]] = [
+        ["状态", labels.label(labels.ASSIGN_STATUS, assignment.status.value)],
+        ["总分", round(assignment.total_score, 4)], ["最差需求得分", assignment.worst_need_score],
+        ["目标", "先保最差需求" if assignment.objective == "fairness" else "总匹配分最大"]]
+    return [
+        Sheet("分配结果", ["需求编号", "需求", "专家编号", "专家", "匹配分"], pairs,
+              (10, 40, 10, 12, 8)),
+        Sheet("专家负荷", ["专家编号", "专家", "已分配需求数", "容量", "需求"], loads),
+        Sheet("未分配原因", ["需求编号", "专家编号", "原因"], why, (10, 10, 60)),
+        Sheet("不可行诊断", ["说明"], diag, (80,)),
+        Sheet("概要", ["项目", "值"], summary, (16, 30)),
+    ]

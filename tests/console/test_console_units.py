@@ -1,0 +1,53 @@
+"""Console pieces without a browser: session cookies, CSRF comparison, highlighting, lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from techmatch.api.console.highlight import mark, merge_spans
+from techmatch.api.console.session import SessionCodec, load_secret, tokens_equal
+from techmatch.api.console.views.catalog import ListQuery, Row, keep
+from techmatch.api.security import Principal
+
+
+def test_session_cookie_round_trips_and_refuses_tampering_expiry_and_logout() -> None:
+    codec = SessionCodec(b"k" * 32, ttl_seconds=60)
+    value, session = codec.issue(Principal("read", "abcd1234"), now=1000.0)
+    assert codec.read(value, now=1001.0) == session
+    assert session.role == "read" and not session.can_write
+    payload, signature = value.split(".")
+    forged, _ = SessionCodec(b"x" * 32).issue(Principal("admin", "abcd1234"), now=1000.0)
+    assert codec.read(forged.split(".")[0] + "." + signature, now=1001.0) is None
+    assert codec.read(payload + "." + forged.split(".")[1], now=1001.0) is None
+    assert codec.read(value, now=1060.0) is None  # expired
+    codec.revoke(session)
+    assert codec.read(value, now=1001.0) is None  # logged out
+
+
+def test_secret_is_created_once_and_private(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    first = load_secret(tmp_path)
+    assert len(first) == 32 and load_secret(tmp_path) == first
+    assert (tmp_path / "console-secret").stat().st_mode & 0o077 == 0
+
+
+def test_csrf_tokens_compare_exactly() -> None:
+    assert tokens_equal("abc", "abc")
+    assert not tokens_equal(None, "abc") and not tokens_equal("", "abc")
+    assert not tokens_equal("abd", "abc")
+
+
+def test_spans_merge_and_text_is_escaped() -> None:
+    assert merge_spans([(5, 8), (0, 2), (1, 3), (7, 9), (4, 4)], 8) == [(0, 3), (5, 8)]
+    html = str(mark("<b>涡轮叶片</b>\n裂纹", [(3, 5), (12, 14)]))
+    assert html == "&lt;b&gt;<mark>涡轮</mark>叶片&lt;/b&gt;<br><mark>裂纹</mark>"
+
+
+def test_list_filters_keep_facets_dates_and_visibility() -> None:
+    row = Row("N1", {"city": ("苏州",), "industry": ("新材料",)}, dt.date(2026, 1, 5), True)
+    query = ListQuery(kind="need", facets={"city": "苏州"})
+    assert keep(row, query, hide_confidential=False)
+    assert not keep(row, query, hide_confidential=True)
+    assert not keep(row, ListQuery(kind="need", facets={"city": "杭州"}), False)
+    assert keep(row, ListQuery(kind="need", created_from=dt.date(2026, 1, 5),
+                               created_to=dt.date(2026, 1, 5)), False)
+    assert not keep(row, ListQuery(kind="need", created_from=dt.date(2026, 1, 6)), False)
