@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
@@ -81,6 +82,16 @@ def _loc_path(loc: Sequence[object]) -> str:
     return ".".join(str(part) for part in loc) or "body"
 
 
+_SERVER_PATH = re.compile(r"(?<![\w.])/(?:[\w.\-]+/)+[\w.\-]*")
+
+
+def scrub_paths(text: str) -> str:
+    """Server file-system paths in a message → `<path>`: answers never reveal them (the
+    server log keeps the full message). Ids such as `a/b` are left alone: a path starts at a
+    slash that follows no word character."""
+    return _SERVER_PATH.sub("<path>", text)
+
+
 def _techmatch_handler(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TechmatchError)
     status, slug, title = next(((s, g, t) for cls, s, g, t in _MAPPING if isinstance(exc, cls)),
@@ -100,8 +111,8 @@ def _techmatch_handler(_: Request, exc: Exception) -> JSONResponse:
     # a store outage passes: clients (and load balancers) are told when to try again
     headers = ({"Retry-After": str(exc.retry_after)}
                if isinstance(exc, StoreUnavailableError) else None)
-    return problem_response(status, str(exc), title=title, slug=slug, errors=errors,
-                            headers=headers)
+    return problem_response(status, scrub_paths(str(exc)), title=title, slug=slug,
+                            errors=errors, headers=headers)
 
 
 def _request_validation_handler(_: Request, exc: Exception) -> JSONResponse:

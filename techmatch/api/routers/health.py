@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from techmatch.api.deps import get_state
+from techmatch.api.errors import scrub_paths
 from techmatch.api.schemas import Health, Readiness
 from techmatch.models.records import KINDS
 
@@ -39,8 +40,8 @@ def readyz(request: Request) -> JSONResponse:
         status = "error"
     elif over:
         status, detail = "lagging", _lag_detail(over, lag, state.settings.index_lag_max_seconds)
-    body = Readiness(status=status, detail=detail, generations=generations, documents=documents,
-                     lag=lag,  # type: ignore[arg-type]
+    body = Readiness(status=status, detail=scrub_paths(detail), generations=generations,
+                     documents=documents, lag=lag,  # type: ignore[arg-type]
                      lag_max_seconds=state.settings.index_lag_max_seconds)
     return JSONResponse(body.model_dump(mode="json"),
                         status_code=200 if status == "ready" else 503)

@@ -49,6 +49,10 @@ from techmatch.indexers.ingest.load import ingest_files
 from techmatch.matcher.engine import Engine
 
 ID_PATTERN = r"^[\w.\-:/]+$"
+# wait=true that runs out: stored, not yet searchable; the body says how far the index is behind
+ACCEPTED: dict[int | str, dict[str, object]] = {202: {
+    "description": "已写入存储；wait=true 的等待已到上限而索引尚未应用本次写入，"
+                   "index.lag 给出落后的记录数与秒数"}}
 _SAFE_NAME = re.compile(r"[^\w.\-]+")
 
 router = APIRouter(prefix="/v1", responses=problem_responses(401, 403, 404, 413, 422, 503))
@@ -157,13 +161,15 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
                          records=(list[create],  # type: ignore[valid-type]
                                   Field(min_length=1, max_length=MAX_BATCH)))
 
-    @router.post(f"/{plural}", tags=tags, summary=f"新增或更新一条{label}",
+    @router.post(f"/{plural}", tags=tags, responses=ACCEPTED,
+                 summary=f"新增或更新一条{label}",
                  description=f"按 id 写入一条{label}；内容未变时不产生新版本。需要 write 权限。")
     def upsert_one(principal: Writer, record: create, engine: EngineDep,  # type: ignore[valid-type]
                    syncer: SyncerDep, wait: WaitDep) -> WriteResult:
         return _upsert_single(engine, syncer, kind, record, wait)
 
-    @router.put(f"/{plural}/{{rid:path}}", tags=tags, summary=f"按 id 更新一条{label}",
+    @router.put(f"/{plural}/{{rid:path}}", tags=tags, responses=ACCEPTED,
+                summary=f"按 id 更新一条{label}",
                 description="路径中的 id 必须与请求体中的 id 相同。需要 write 权限。")
     def put_one(principal: Writer, rid: RecordIdPath, record: create,  # type: ignore[valid-type]
                 engine: EngineDep, syncer: SyncerDep,
@@ -173,7 +179,8 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
                                   f"({rid!r})", field="body.id")
         return _upsert_single(engine, syncer, kind, record, wait)
 
-    @router.post(f"/{plural}/batch", tags=tags, summary=f"批量新增或更新{label}",
+    @router.post(f"/{plural}/batch", tags=tags, responses=ACCEPTED,
+                 summary=f"批量新增或更新{label}",
                  description="一次最多 1000 条，在一个事务中写入；"
                              "任何一条无效则全部不写并指出字段。")
     def upsert_batch(principal: Writer, body: batch, engine: EngineDep,  # type: ignore[valid-type]
@@ -193,7 +200,7 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
         return visibility.public(record, principal)
 
     @router.delete(f"/{plural}/{{rid:path}}", tags=tags, summary=f"删除一条{label}",
-                   responses=problem_responses(404))
+                   responses={**ACCEPTED, **problem_responses(404)})
     def delete_one(principal: Writer, rid: RecordIdPath, engine: EngineDep,
                    syncer: SyncerDep, wait: WaitDep) -> DeleteResult:
         engine.store.get(rid, kind)  # 404 when missing or of another kind
@@ -213,7 +220,9 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
         return {"total": total, "offset": page.offset, "limit": page.limit,
                 "items": [visibility.public(r, principal) for r in items]}
 
-    @router.post(f"/{plural}/upload", tags=tags, summary=f"上传{label}文件（CSV / XLSX / JSONL）",
+    @router.post(f"/{plural}/upload", tags=tags,
+                 responses={**ACCEPTED, **problem_responses(400)},  # 400: broken multipart
+                 summary=f"上传{label}文件（CSV / XLSX / JSONL）",
                  description="合格行在一个事务中写入；不合格行逐行报告（行号、字段、原因）。"
                              "文件编码可为 UTF-8 或 GB18030。文件无法读取、为空、看起来是"
                              "另一类记录，或所有行都被拒绝时返回 422。需要 write 权限。")

@@ -32,6 +32,8 @@ class CsvRecord:
 
 def _open_quote(line: str, delimiter: str, inside: bool) -> bool:
     """True when `line` ends inside a quoted field (`inside`: it starts inside one)."""
+    if '"' not in line:  # the common case, decided in C
+        return inside
     state = "quoted" if inside else "start"
     for ch in line:
         if state == "start":
@@ -55,7 +57,10 @@ def _cells(text: str, delimiter: str) -> list[str]:
 def split_records(text: str, delimiter: str) -> Iterator[CsvRecord]:
     """Records of `text`; the header's width (first non-blank record) judges multi-line ones."""
     width: int | None = None
-    lines = text.splitlines(keepends=True)
+    # Only \n ends a line (as for csv and for the decoder's line numbers); str.splitlines
+    # would also split on U+2028, form feeds and other characters a cell may hold.
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
     row, i = 0, 0
     while i < len(lines):
         row += 1

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from techmatch.errors import IngestError, ValidationError
-from techmatch.indexers.ingest.clip import clip_raw
+from techmatch.indexers.ingest.clip import clip, clip_raw
 from techmatch.indexers.ingest.columns import aliases_of, map_header
 from techmatch.indexers.ingest.industries import map_industries
 from techmatch.indexers.ingest.kind_check import confidential_keys, is_set, refuse_other_kind
@@ -205,7 +205,7 @@ def _parse_file(path: Path, name: str, kind: str, sheet: str | None,
     if source.header is not None:
         columns = map_header(source.header, kind)
         _check_header(set(columns.fields.values()), kind, name)
-        parsed.report.warnings += columns.warnings()
+        parsed.report.warnings += [clip(w) for w in columns.warnings()]
     unknown: dict[str, None] = {}
     for raw in source.rows:
         if raw.error is not None:
@@ -225,7 +225,7 @@ def _parse_file(path: Path, name: str, kind: str, sheet: str | None,
             parsed.report.warnings += [str(n) for n in notes]  # unmapped industries, by row
             parsed.good.append(_Good(result, name, raw.row))
     if unknown:
-        parsed.report.warnings.append("unknown keys ignored: " + ", ".join(unknown))
+        parsed.report.warnings.append(clip("unknown keys ignored: " + ", ".join(unknown)))
     return parsed
 
 

@@ -100,14 +100,16 @@ def _read_csv(path: Path, decoded: Decoded, label: str) -> Source:
     text = decoded.text
     delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(text)
     table: list[_Line] = []
+    physical = text.split("\n")
     for record in split_records(text, delimiter):
         lines = range(record.first_line, record.last_line + 1)
         bad = next((decoded.bad[n] for n in lines if n in decoded.bad), None)
         if bad is not None:
             table.append(_Line(record.row, None, f"cannot decode the row: {bad}",
-                               clip(text.splitlines()[record.first_line - 1])))
+                               clip(physical[record.first_line - 1].rstrip("\r"))))
         else:
-            table.append(_Line(record.row, record.cells, record.error, record.text))
+            cells: list[object] | None = list(record.cells) if record.cells is not None else None
+            table.append(_Line(record.row, cells, record.error, record.text))
     return _tabular(path, "csv", decoded.encoding, table, label, ragged=True)
 
 
