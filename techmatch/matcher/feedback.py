@@ -106,20 +106,20 @@ def record_feedback(store: Store, query_id: str, candidate_id: str, *, label: st
 def list_feedback(store: Store, *, query_id: str | None = None,
                   candidate_id: str | None = None, limit: int | None = None) -> list[Feedback]:
     """Judgements in recording order, optionally for one query and / or candidate."""
-    rows = FeedbackRepo(store).list(query_id=query_id, candidate_id=candidate_id, limit=limit)
+    rows = FeedbackRepo(store).rows(query_id=query_id, candidate_id=candidate_id, limit=limit)
     return [Feedback.model_validate(r.__dict__) for r in rows]
 
 
 def list_feedback_rows(store: Store) -> list[FeedbackRow]:
     """Every stored judgement as it was given (unknown legacy labels included)."""
-    return FeedbackRepo(store).list()
+    return FeedbackRepo(store).rows()
 
 
 def apply_pending_feedback(store: Store) -> int:
     """Apply judgements stored before dockings existed (or written by other means) to the
     dockings, in id order; returns how many were applied. Idempotent."""
     repo, feedback = DockingRepo(store), FeedbackRepo(store)
-    if not feedback.list(after=feedback.applied(), limit=1):
+    if not feedback.rows(after=feedback.applied(), limit=1):
         return 0
     with repo.transaction():
         applied = _apply_pending(store, repo, feedback)
@@ -207,7 +207,7 @@ def _create(repo: DockingRepo, need_id: str, cand: Record, *, actor: str | None,
 
 def _apply_pending(store: Store, repo: DockingRepo, feedback: FeedbackRepo) -> int:
     """Inside a transaction: apply every judgement after the last applied id."""
-    rows = feedback.list(after=feedback.applied())
+    rows = feedback.rows(after=feedback.applied())
     if not rows:
         return 0
     found = store.get_many({i for r in rows for i in (r.query_id, r.candidate_id)})

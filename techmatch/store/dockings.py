@@ -237,7 +237,7 @@ class DockingRepo:
         return [HistoryEntry(docking_id=r[0], version=r[1], at=r[2], actor=r[3],
                              from_stage=r[4], to_stage=r[5], note=r[6]) for r in rows]
 
-    def list(self, query: DockingQuery, *, offset: int = 0,
+    def page(self, query: DockingQuery, *, offset: int = 0,
              limit: int = 50) -> tuple[list[Docking], int]:
         """One page (newest first, ties by id) and the total matching `query`."""
         where, args = _where(query)
@@ -316,10 +316,11 @@ class FeedbackRepo:
         assert row is not None  # RETURNING always yields the inserted row
         return int(row[0])
 
-    def list(self, *, query_id: str | None = None, candidate_id: str | None = None,
+    def rows(self, *, query_id: str | None = None, candidate_id: str | None = None,
              after: int = 0, limit: int | None = None) -> list[FeedbackRow]:
         """Judgements in recording order, optionally for one query and / or candidate."""
-        where, args = ["fid > ?"], [after]
+        where: list[str] = ["fid > ?"]
+        args: list[object] = [after]
         for column, value in (("query_id", query_id), ("candidate_id", candidate_id)):
             if value is not None:
                 where.append(f"{column} = ?")

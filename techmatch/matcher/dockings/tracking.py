@@ -140,7 +140,7 @@ def plan_move(current: Docking, move: Move, *, actor: str | None, admin: bool,
         move = replace(move, contract=current.contract)  # reopened: the contract still holds
     _check_details(move, require_contract=require_contract)
     reopen = is_reopen(current.stage, move.to)
-    peak = current.peak_stage
+    peak: str = current.peak_stage
     if move.to in STAGE_RANK and STAGE_RANK[move.to] > STAGE_RANK[peak]:
         peak = move.to
     dropping = move.to == "dropped"
@@ -221,7 +221,7 @@ def list_dockings(store: Store, filters: DockingFilters, *, offset: int = 0, lim
                          stages=filters.stages, owner=filters.owner, team=filters.team,
                          source=filters.source, due_before=day if filters.overdue else None,
                          open_stages=OVERDUE_STAGES, hidden_needs=hidden_needs)
-    rows, total = DockingRepo(store).list(query, offset=offset, limit=limit)
+    rows, total = DockingRepo(store).page(query, offset=offset, limit=limit)
     return [view(d, today=day, admin=admin) for d in rows], total
 
 
