@@ -23,6 +23,8 @@ def match(rid: Annotated[str, typer.Argument(metavar="ID", help="Need or achieve
           = False,
           require_local: Annotated[bool, typer.Option(help="Only the need's city/province.")]
           = False,
+          excluded: Annotated[bool, typer.Option(
+              help="Also list candidates left out because staff dropped the pair.")] = False,
           home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """Ranked, explained matches for a stored need (or, with --kind need, an achievement)."""
     from techmatch.matcher.service import MatchService
@@ -32,7 +34,8 @@ def match(rid: Annotated[str, typer.Argument(metavar="ID", help="Need or achieve
         service = MatchService(engine)
         if kind in ("achievement", "expert"):
             ranking = service.match_need(rid, target=kind, k=k,  # type: ignore[arg-type]
-                                         prefer_local=prefer_local, require_local=require_local)
+                                         prefer_local=prefer_local, require_local=require_local,
+                                         show_excluded=excluded)
         elif kind == "need":
             ranking = service.match_achievement(rid, k=k)
         else:
@@ -42,6 +45,9 @@ def match(rid: Annotated[str, typer.Argument(metavar="ID", help="Need or achieve
             print_json(ranking.model_dump(mode="json", exclude_none=True))
         else:
             _print(ranking)
+            for e in ranking.excluded or []:
+                typer.echo(f"  excluded {e.candidate_id}: 对接 {e.docking_id} "
+                           f"终止（{e.reason_label}）" + ("，不再推荐" if e.never_suggest else ""))
 
 
 def _print(ranking: Ranking) -> None:
@@ -70,11 +76,12 @@ def feedback(need_id: Annotated[str, typer.Argument(help="Need id (or achievemen
              label: Annotated[str, typer.Option(help="accepted | rejected | contacted | deal")],
              reason: Annotated[str | None, typer.Option(
                  help="With rejected: not_relevant | too_early | already_solved | too_costly "
-                      "| ip_confidentiality | other")] = None,
+                      "| ip_confidentiality | unresponsive | other")] = None,
              note: Annotated[str | None, typer.Option(help="Free text.")] = None,
              actor: Annotated[str | None, typer.Option(help="Who judged.")] = None,
              home: HomeOpt = None, json_out: JsonOpt = False) -> None:
-    """Record a staff or outcome judgement on a proposed pair."""
+    """Record a staff or outcome judgement on a proposed pair: a move of its docking
+    (accepted → 企业确认, contacted → 已联系, deal → 签约, rejected → 终止 with the reason)."""
     from techmatch.matcher.feedback import record_feedback
 
     with cli_errors():
