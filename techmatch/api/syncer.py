@@ -22,7 +22,6 @@ from typing import Protocol
 from techmatch.errors import IndexMissingError, LockedError, TechmatchError
 from techmatch.indexers.base import Index, SyncReport
 from techmatch.store import Store
-from techmatch.store.changelog import ChangeLog
 
 log = logging.getLogger("techmatch.api.sync")
 LOCKED_RETRY_SECONDS = 1.0
@@ -57,7 +56,8 @@ class IndexSyncer:
     def __init__(self, engine: Syncable, kinds: Iterable[str], *,
                  interval: float = 1.0) -> None:
         self._engine = engine
-        self._changes = ChangeLog(engine.store)
+        self._store = engine.store
+        self._changes = engine.store.changelog
         self._kinds = tuple(kinds)
         self._interval = interval
         self._cond = threading.Condition()
@@ -137,7 +137,7 @@ class IndexSyncer:
         with self._cond:
             applied = dict(self._applied)
         try:
-            return {k for k in self._kinds if self._changes.last_seq(k) > applied.get(k, 0)}
+            return {k for k in self._kinds if self._store.last_seq(k) > applied.get(k, 0)}
         except Exception as exc:  # noqa: BLE001 - a closed store at shutdown must not kill us
             log.warning("cannot read the store's change sequence: %s", exc)
             return set()

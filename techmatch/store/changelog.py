@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from techmatch.store.records import Store
+from techmatch.store.db import Database
 
 
 @dataclass(frozen=True)
@@ -25,21 +25,17 @@ class Pending:
 
 
 class ChangeLog:
-    """Read-only view of the `changes` table that `Store` writes."""
+    """Read-only view of the `changes` table that `Store.upsert` / `delete` append to."""
 
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    def last_seq(self, kind: str) -> int:
-        return self._store.last_seq(kind)
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     def pending(self, kind: str, after_seq: int) -> Pending:
         """Changes of `kind` with seq > `after_seq`: how many ids, since when, up to which seq."""
-        sql = ("SELECT COUNT(DISTINCT id), MIN(at), MAX(seq) FROM changes "
-               "WHERE kind = ? AND seq > ?")
-        row = self._store._db.fetchone(sql, (kind, after_seq))
+        row = self._db.fetchone("SELECT COUNT(DISTINCT id), MIN(at), MAX(seq) FROM changes "
+                                "WHERE kind = ? AND seq > ?", (kind, after_seq))
         count, oldest, last = row if row is not None else (0, None, None)
-        when = datetime.fromisoformat(oldest) if oldest else None
+        when = datetime.fromisoformat(str(oldest)) if oldest else None
         if when is not None and when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
         return Pending(int(count or 0), when, int(last or after_seq))

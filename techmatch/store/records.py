@@ -31,6 +31,7 @@ from techmatch.store.migrations import migrate
 
 if TYPE_CHECKING:
     from techmatch.store.batch import BatchRepository
+    from techmatch.store.changelog import ChangeLog
     from techmatch.store.checkpoints import PlanRepository
     from techmatch.store.listing import RecordListing
 
@@ -135,6 +136,13 @@ class Store:
         from techmatch.store.checkpoints import PlanRepository
 
         return PlanRepository(self._db)
+
+    @functools.cached_property
+    def changelog(self) -> ChangeLog:
+        """How far behind the store an index is (pending changes per kind)."""
+        from techmatch.store.changelog import ChangeLog
+
+        return ChangeLog(self._db)
 
     @functools.cached_property
     def listing(self) -> RecordListing:
