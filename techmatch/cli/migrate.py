@@ -27,15 +27,13 @@ def migrate(
     from techmatch.errors import NotFoundError
     from techmatch.store import Store
     from techmatch.store.factory import STORE_FILE, open_store
-    from techmatch.store.migrations import applied_versions
 
     with cli_errors():
         settings = settings_for(home)
         if to is None:
             store = open_store(settings)
             try:
-                versions = applied_versions(store._db)  # noqa: SLF001 - report only
-                _report_versions(store.url, versions, json_out)
+                _report_versions(store.url, store.schema_versions(), json_out)
             finally:
                 store.close()
             return

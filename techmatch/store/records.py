@@ -22,12 +22,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from techmatch.errors import NotFoundError, ValidationError
 from techmatch.models.records import KINDS, Record, record_type
 from techmatch.store.db import Database, split_statements
-from techmatch.store.migrations import migrate
+from techmatch.store.migrations import applied_versions, migrate
 
 if TYPE_CHECKING:
     from techmatch.store.batch import BatchRepository
@@ -90,23 +90,9 @@ class Store:
     def dialect(self) -> str:
         return self._db.dialect.name
 
-    # Transitional, removed once dockings / change-log readers use the repositories' Database:
-    # the raw SQLite connection and its lock, as `Store` exposed them before.
-    @property
-    def db(self) -> Any:
-        return self._sqlite().raw
-
-    @property
-    def lock(self) -> Any:
-        return self._sqlite().raw_lock
-
-    def _sqlite(self) -> Any:
-        from techmatch.store.sqlite import SQLiteDatabase
-
-        if not isinstance(self._db, SQLiteDatabase):
-            raise TypeError("Store.db is the SQLite connection; use a repository in "
-                            "techmatch.store on PostgreSQL")
-        return self._db
+    def schema_versions(self) -> list[int]:
+        """Applied schema versions (`migrations.py`), ascending."""
+        return applied_versions(self._db)
 
     def transaction(self) -> AbstractContextManager[None]:
         """Group repository writes of this thread into one transaction (re-entrant)."""

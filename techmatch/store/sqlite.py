@@ -135,14 +135,6 @@ class SQLiteDatabase:
     def reset_identities(self) -> None:
         """SQLite moves AUTOINCREMENT past explicitly inserted keys by itself."""
 
-    @property
-    def raw(self) -> sqlite3.Connection:
-        return self._db
-
-    @property
-    def raw_lock(self) -> threading.RLock:
-        return self._lock
-
     def tables(self) -> list[str]:
         rows = self.fetch("SELECT name FROM sqlite_master WHERE type = 'table' "
                           "AND name NOT LIKE 'sqlite_%' ORDER BY name")
