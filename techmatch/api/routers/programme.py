@@ -99,7 +99,8 @@ def resolve(principal: Reader,
 
 @router.get("/targets", response_model=list[Target], summary="年度目标")
 def get_targets(principal: Reader, engine: EngineDep,
-                year: Annotated[list[int] | None, Query(description="年度")] = None,
+                year: Annotated[list[Annotated[int, Field(ge=2000, le=2100)]] | None,
+                                Query(max_length=50, description="年度")] = None,
                 city: Annotated[str | None, Query(max_length=100)] = None) -> list[Target]:
     return service.list_targets(engine.store, years=year or [], city=city)
 
@@ -123,7 +124,8 @@ def overdue(principal: Reader, engine: EngineDep,
 @router.post("/import/{kind}", response_model=dict[str, Any],
              summary="从表格导入登记记录或目标（CSV / XLSX / JSONL）",
              description="中文或英文表头；合格行一次写入，不合格行逐行报告（行号、字段、原因）。"
-                         "kind 另可为 target（年度目标）。需要 write 权限。")
+                         "kind 另可为 target（年度目标）。需要 write 权限。",
+             responses=problem_responses(400))
 def import_rows(principal: Writer, kind: KindPath, engine: EngineDep,
                 file: Annotated[UploadFile, File(description="表格文件")]) -> dict[str, Any]:
     name = _SAFE_NAME.sub("_", FsPath(file.filename or "upload.csv").name) or "upload.csv"

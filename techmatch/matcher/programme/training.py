@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from typing import Annotated
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -36,7 +37,7 @@ from techmatch.matcher.plans import PairScorer, open_needs
 from techmatch.matcher.programme import registry
 from techmatch.models.industries import load_taxonomy
 from techmatch.models.programme import Event, Participant
-from techmatch.models.records import Expert, Need
+from techmatch.models.records import Expert, Need, RecordId, ShortText
 from techmatch.store.dockings import DockingRepo
 
 CONFIRMED = ("confirmed", "negotiating", "signed", "completed")
@@ -45,44 +46,48 @@ WORK_RANK = 10
 TOPIC_WORDS = 3
 
 
+Label = Annotated[str, Field(min_length=1, max_length=200)]
+Note = Annotated[str, Field(max_length=5_000)]
+
+
 class WorkMatch(BaseModel):
     """An expert's work among the best achievements for a topic need."""
 
-    achievement_id: str
-    title: str
-    need_id: str
-    rank: int
+    achievement_id: RecordId
+    title: ShortText
+    need_id: RecordId
+    rank: int = Field(ge=1)
     score: float = Field(description="the achievement's confidence for that need")
 
 
 class TopicExpert(BaseModel):
-    expert_id: str
-    name: str
-    organization: str | None = None
+    expert_id: RecordId
+    name: ShortText
+    organization: ShortText | None = None
     overseas: bool = False
     score: float = Field(description="mean confidence over the topic's needs")
-    works: list[WorkMatch]
-    reason: str
+    works: list[WorkMatch] = Field(max_length=100)
+    reason: Note
 
 
 class TopicInvitee(BaseModel):
-    need_id: str
-    enterprise: str | None
+    need_id: RecordId
+    enterprise: ShortText | None
     in_topic: bool
-    reason: str
+    reason: Note
 
 
 class TrainingTopic(BaseModel):
-    """One proposed training session."""
+    """One proposed training session (also the input that saves it as an event)."""
 
-    city: str
-    industry: str
-    topic: str
-    keywords: list[str]
-    need_ids: list[str]
-    experts: list[TopicExpert]
-    invitees: list[TopicInvitee]
-    notes: list[str] = Field(default_factory=list)
+    city: Annotated[str, Field(min_length=1, max_length=100)]
+    industry: Label
+    topic: Label
+    keywords: list[Label] = Field(max_length=20)
+    need_ids: list[RecordId] = Field(max_length=1_000)
+    experts: list[TopicExpert] = Field(max_length=50)
+    invitees: list[TopicInvitee] = Field(max_length=1_000)
+    notes: list[Note] = Field(default_factory=list, max_length=20)
 
 
 class TrainingPlan(BaseModel):
