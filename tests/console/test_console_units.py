@@ -51,3 +51,24 @@ def test_list_filters_keep_facets_dates_and_visibility() -> None:
     assert keep(row, ListQuery(kind="need", created_from=dt.date(2026, 1, 5),
                                created_to=dt.date(2026, 1, 5)), False)
     assert not keep(row, ListQuery(kind="need", created_from=dt.date(2026, 1, 6)), False)
+
+
+def test_loader_row_messages_read_in_chinese() -> None:
+    from techmatch.api.console.views.intake import field_label, row_message
+
+    assert row_message("is required") == "必填"
+    assert row_message("is longer than 500 characters") == "过长：最多 500 个字符"
+    assert row_message("must be between 1 and 9 (got 12)") == "应在 1 到 9 之间（收到 12）"
+    assert row_message("some new message") == "some new message"  # unknown forms unchanged
+    assert field_label("title/description") == "标题/需求描述"
+    assert field_label(None) == "整行"
+
+
+def test_heat_map_marks_cells_with_unmatched_needs() -> None:
+    from techmatch.api.console.charts import HeatCell, heat_map
+
+    svg = str(heat_map(["苏州", "杭州"], ["新材料"], [
+        HeatCell("苏州", "新材料", 2.0, "1/2", "苏州 · 新材料", alert=True),
+        HeatCell("杭州", "新材料", 1.0, "0/1", "杭州 · 新材料")], caption="图"))
+    assert svg.count("<rect") == 2 and svg.count('stroke="#dc2626"') == 1
+    assert ">1/2</text>" in svg and ">0/1</text>" in svg

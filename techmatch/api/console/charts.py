@@ -41,11 +41,13 @@ class HeatCell:
     value: float
     label: str
     title: str
+    alert: bool = False
 
 
 def heat_map(rows: Sequence[str], cols: Sequence[str], cells: Sequence[HeatCell], *,
              caption: str) -> Markup:
-    """A rows × cols grid coloured by value (white → deep orange), labels inside the cells."""
+    """A rows × cols grid coloured by value (pale → deep blue), labels inside the cells;
+    `alert` cells get a red frame and red text."""
     cw, ch, left, top = 78, 34, 70, 96
     width, height = left + cw * len(cols) + 70, top + ch * len(rows) + 10
     peak = max((c.value for c in cells), default=0.0) or 1.0
@@ -64,23 +66,26 @@ def heat_map(rows: Sequence[str], cols: Sequence[str], cells: Sequence[HeatCell]
             cell = where.get((row, col))
             x, y = left + cw * j, top + ch * i
             share = (cell.value / peak) if cell else 0.0
-            fill = _orange(share) if cell else "#f8fafc"
+            fill = _shade(share) if cell else "#f8fafc"
+            stroke = ' stroke="#dc2626" stroke-width="2.5"' if cell and cell.alert \
+                else ' stroke="#cbd5e1"'
             parts.append(f'<rect x="{x}" y="{y}" width="{cw - 2}" height="{ch - 2}" '
-                         f'fill="{fill}" stroke="#cbd5e1"><title>'
+                         f'fill="{fill}"{stroke}><title>'
                          f'{escape(cell.title if cell else f"{row} · {col}：无需求")}'
                          f'</title></rect>')
             if cell:
-                ink = "#ffffff" if share > 0.6 else "#0f172a"
+                ink = "#ffffff" if share > 0.6 else "#b91c1c" if cell.alert else "#0f172a"
+                weight = ' font-weight="700"' if cell.alert else ""
                 parts.append(f'<text x="{x + cw / 2 - 1:.0f}" y="{y + ch / 2 + 4:.0f}" '
-                             f'text-anchor="middle" font-size="12" fill="{ink}">'
+                             f'text-anchor="middle" font-size="12" fill="{ink}"{weight}>'
                              f'{escape(cell.label)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def _orange(share: float) -> str:
-    """White (0) → #c2410c (1), linear in RGB."""
-    lo, hi = (255, 247, 237), (194, 65, 12)
+def _shade(share: float) -> str:
+    """White (0) → #1d4ed8 (1), linear in RGB."""
+    lo, hi = (239, 246, 255), (29, 78, 216)
     rgb = [round(a + (b - a) * max(0.0, min(share, 1.0))) for a, b in zip(lo, hi, strict=True)]
     return "#{:02x}{:02x}{:02x}".format(*rgb)
 

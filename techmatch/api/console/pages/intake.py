@@ -13,9 +13,11 @@ from techmatch.api.console.pages.common import console_router
 from techmatch.api.console.views.intake import (
     ALLOWED_SUFFIXES,
     FORM_FIELDS,
+    field_label,
     ingest_upload,
     new_need_id,
     rejects_path,
+    row_message,
     validate_need,
 )
 from techmatch.api.deps import EngineDep, SyncerDep
@@ -72,7 +74,7 @@ def upload(request: Request, session: WriterPost, engine: EngineDep, syncer: Syn
     loaded = result.report.loaded
     if loaded.inserted or loaded.updated:
         syncer.schedule(kind)
-    context["upload"] = result
+    context.update(upload=result, row_message=row_message, field_label=field_label)
     return render(request, "upload.html", context, session=session)
 
 

@@ -14,6 +14,7 @@ from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.analytics.coverage import CoverageReport, compute_coverage
 from techmatch.matcher.batch import results
 from techmatch.matcher.batch.run import TARGETS
+from techmatch.matcher.dockings.effects import need_outcomes
 from techmatch.models.records import Need
 from techmatch.store import Store
 from techmatch.xlsx import Sheet
@@ -40,7 +41,7 @@ def coverage_for_range(store: Store, tokenizer: Tokenizer, *, threshold: float,
     cells, unmatched, top, grown, totals = compute_coverage(
         needs, store.iter_records("achievement"),  # type: ignore[arg-type]
         store.iter_records("expert"), results.best_confidence(store),  # type: ignore[arg-type]
-        tokenizer, threshold=threshold, hidden=hidden,
+        tokenizer, threshold=threshold, hidden=hidden, outcomes=need_outcomes(store),
         previous_topics=results.topics(store, previous, scope) if previous else None)
     notes = []
     if run_id is None:
@@ -55,25 +56,31 @@ def coverage_for_range(store: Store, tokenizer: Tokenizer, *, threshold: float,
                           notes=notes)
 
 
+HEAT_CAPTION = "各城市 × 行业 未匹配 / 待匹配需求数（颜色：待匹配数；红框：有未匹配）"
+
+
 def coverage_view(report: CoverageReport) -> CoverageView:
-    cities = sorted({c.city for c in report.cells})
-    industries = sorted({c.industry for c in report.cells})
-    cells = [HeatCell(c.city, c.industry, float(c.unmatched), f"{c.unmatched}/{c.open_needs}",
+    shown = [c for c in report.cells if c.open_needs]
+    cities = sorted({c.city for c in shown})
+    industries = sorted({c.industry for c in shown})
+    cells = [HeatCell(c.city, c.industry, float(c.open_needs), f"{c.unmatched}/{c.open_needs}",
                       f"{c.city} · {c.industry}：未匹配 {c.unmatched} / 待匹配 {c.open_needs}，"
-                      f"本地成果 {c.achievements_local}，本地专家 {c.experts_local}")
-             for c in report.cells]
+                      f"本地成果 {c.achievements_local}，本地专家 {c.experts_local}",
+                      alert=c.unmatched > 0)
+             for c in shown]
     rising = frozenset(t.keyword for t in report.rising)
     return CoverageView(
         report=report,
-        heat=heat_map(cities, industries, cells, caption="各城市 × 行业 未匹配 / 待匹配需求数"),
+        heat=heat_map(cities, industries, cells, caption=HEAT_CAPTION),
         keywords=bar_list([(k, float(n)) for k, n in report.top_keywords[:15]],
                           caption="未匹配需求高频关键词", highlight=rising))
 
 
 def coverage_sheets(report: CoverageReport, start: dt.date | None,
                     end: dt.date | None) -> list[Sheet]:
-    cells = [[c.city, c.industry, c.open_needs, c.suggested, c.unmatched, c.achievements_local,
-              c.achievements_industry, c.experts_local, c.experts_industry]
+    cells = [[c.city, c.industry, c.open_needs, c.suggested, c.unmatched, c.confirmed,
+              c.signed, c.achievements_local, c.achievements_industry, c.experts_local,
+              c.experts_industry]
              for c in report.cells]
     unmatched = [[u.id, u.city, u.industry, u.title, u.enterprise,
                   "未计算" if u.best_confidence is None else round(u.best_confidence, 4)]
@@ -82,10 +89,11 @@ def coverage_sheets(report: CoverageReport, start: dt.date | None,
     summary: list[list[Any]] = [["录入起", start or "不限"], ["录入止", end or "不限"],
                ["置信度阈值", report.threshold], ["批次", report.run_id or "（尚无）"],
                ["待匹配需求", t["open_needs"]], ["机器有可信推荐", t["suggested"]],
-               ["无可信匹配", t["unmatched"]]]
+               ["无可信匹配", t["unmatched"]], ["企业确认（对接）", t.get("confirmed", 0)],
+               ["签约（对接）", t.get("signed", 0)]]
     return [
-        Sheet("城市×行业", ["城市", "行业", "待匹配", "已匹配", "未匹配", "本地成果",
-                         "全国同行业成果", "本地专家", "全国同行业专家"], cells),
+        Sheet("城市×行业", ["城市", "行业", "待匹配", "有可信推荐", "未匹配", "企业确认", "签约",
+                         "本地成果", "全国同行业成果", "本地专家", "全国同行业专家"], cells),
         Sheet("未匹配需求", ["需求编号", "城市", "行业", "标题", "企业", "最高置信度"], unmatched,
               (10, 8, 14, 40, 28, 12)),
         Sheet("高频关键词", ["关键词", "需求数"], [list(kw) for kw in report.top_keywords]),
