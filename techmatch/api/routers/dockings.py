@@ -186,7 +186,8 @@ def reassign(principal: Writer, docking_id: IdPath, body: AssignRequest,
 
 @router.post("/import", response_model=ImportReport, summary="从表格导入对接记录（CSV / XLSX）",
              description="每行一条对接（中文或英文表头）；合格行在一个事务中写入，"
-                         "不合格行逐行报告（行号、字段、原因）。需要 write 权限。")
+                         "不合格行逐行报告（行号、字段、原因）。需要 write 权限。",
+             responses=problem_responses(400))  # 400: broken multipart
 def import_file(principal: Writer, file: Annotated[UploadFile, File(description="表格文件")],
                 engine: EngineDep) -> ImportReport:
     name = _SAFE_NAME.sub("_", FsPath(file.filename or "upload.csv").name) or "upload.csv"

@@ -131,7 +131,9 @@ def compute_kpis(dockings: Sequence[KpiDocking], moves: Sequence[KpiMove],
     accs: dict[Key, _Acc] = defaultdict(_Acc)
     total = _Acc()
     history = _by_docking(moves)
-    window = (start.isoformat(), (end + dt.timedelta(days=1)).isoformat())
+    # The day after `end` as text; past the last representable date any later text will do.
+    window = (start.isoformat(), (end + dt.timedelta(days=1)).isoformat()
+              if end < dt.date.max else "9999-99")
     for d in dockings:
         facts = needs.get(d.need_id, NeedFacts(UNKNOWN, UNKNOWN, None))
         key = _key(by, facts.city, facts.industry, d.team, d.owner)
