@@ -19,7 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from techmatch.errors import IndexMissingError, LockedError, TechmatchError
+from techmatch.errors import (
+    IndexMissingError,
+    LockedError,
+    StoreUnavailableError,
+    TechmatchError,
+)
 from techmatch.indexers.base import Index, SyncReport
 from techmatch.store import Store
 
@@ -149,6 +154,11 @@ class IndexSyncer:
             # Another process (worker, CLI) is building this index: try again shortly.
             log.info("index sync of %s deferred: %s", kind, exc)
             self._retry(kind, LOCKED_RETRY_SECONDS, None)
+            return
+        except StoreUnavailableError as exc:
+            # The shared store (PostgreSQL) is restarting: catch up as soon as it is back.
+            log.warning("index sync of %s waits for the store: %s", kind, exc)
+            self._retry(kind, float(exc.retry_after), f"{kind}: {exc}")
             return
         except Exception as exc:  # noqa: BLE001 - keep the follower alive; the error is reported
             if isinstance(exc, TechmatchError):

@@ -11,6 +11,7 @@ and nothing needs restarting when it is back.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import threading
 from collections.abc import Iterator, Sequence
@@ -27,6 +28,7 @@ log = logging.getLogger("techmatch.store")
 # How long a statement waits for a pooled connection: past it the caller gets
 # StoreUnavailableError (HTTP 503 + Retry-After) instead of hanging while the server is away.
 POOL_TIMEOUT = 3.0
+_CURSORS = itertools.count()
 _DOWN = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
 
 
@@ -146,8 +148,9 @@ class PostgresDatabase:
 
     def iterate(self, sql: str, params: Params = (), *, size: int = 2000) -> Iterator[Row]:
         """A server-side cursor inside a transaction (joins this thread's open one)."""
+        name = f"techmatch_iterate_{next(_CURSORS)}"
         with self.transaction(), self._conn() as conn, _unavailable(self.url), \
-                conn.cursor(name="techmatch_iterate") as cur:
+                conn.cursor(name=name) as cur:
             cur.execute(to_pyformat(sql), tuple(params))
             while rows := cur.fetchmany(size):
                 yield from (tuple(r) for r in rows)

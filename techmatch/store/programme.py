@@ -119,10 +119,11 @@ class ProgrammeRepo:
         row = self._db.fetchone(f"{_ITEM} WHERE kind = ? AND id = ?", (kind, item_id))
         return ItemRow(*row) if row else None
 
-    def list(self, kind: str, *, city: str | None = None, ref: str | None = None,
+    def list_items(self, kind: str, *, city: str | None = None, ref: str | None = None,
              start: dt.date | None = None, end: dt.date | None = None) -> list[ItemRow]:
         """Rows of `kind` ordered by (day, id); `start`/`end` bound `day`, both inclusive."""
-        sql, args = f"{_ITEM} WHERE kind = ?", [kind]
+        sql = f"{_ITEM} WHERE kind = ?"
+        args: list[object] = [kind]
         for column, value in (("city", city), ("ref", ref)):
             if value is not None:
                 sql += f" AND {column} = ?"
@@ -154,7 +155,8 @@ class ProgrammeRepo:
                                  (t.year, t.city, t.metric, t.value, now))
 
     def targets(self, *, years: Sequence[int] = (), city: str | None = None) -> list[TargetRow]:
-        sql, args = "SELECT year, city, metric, value FROM programme_targets WHERE 1 = 1", []
+        sql = "SELECT year, city, metric, value FROM programme_targets WHERE 1 = 1"
+        args: list[object] = []
         if years:
             sql += f" AND year IN ({', '.join('?' * len(years))})"
             args += list(years)

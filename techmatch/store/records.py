@@ -163,12 +163,12 @@ class Store:
         rows: list[tuple[object, ...]] = []
         for record in chunk:
             digest = content_hash(record)
-            prior = stored.get(record.id)
-            live = prior is not None and not prior[2]
-            if live and prior[0] != record.kind:
-                raise ValidationError(f"id {record.id!r} is already a {prior[0]}, cannot store "
+            kind, stored_hash, deleted = stored.get(record.id, (record.kind, None, 1))
+            live = not deleted
+            if live and kind != record.kind:
+                raise ValidationError(f"id {record.id!r} is already a {kind}, cannot store "
                                       f"it as a {record.kind}", field="id")
-            if live and prior[1] == digest:
+            if live and stored_hash == digest:
                 report.unchanged.append(record.id)
                 continue
             if record.created_at is None:

@@ -82,7 +82,8 @@ class Resolved(BaseModel):
 def taxonomy(principal: Reader) -> TaxonomyOut:
     tax = load_taxonomy()
     return TaxonomyOut(version=tax.version, source=tax.source,
-                       nodes=[TaxonomyNode(**n.as_dict()) for n in tax.iter_nodes()],
+                       nodes=[TaxonomyNode.model_validate(n.as_dict())
+                              for n in tax.iter_nodes()],
                        legacy_labels=[{"label": x.label, "code": x.code, "note": x.note}
                                       for x in tax.legacy])
 

@@ -33,8 +33,8 @@ def dashboard_sheets(board: Dashboard) -> list[Sheet]:
              for r in board.by_team]
     overdue = [[o.milestone.id, o.milestone.city, o.milestone.title, o.milestone.due,
                 o.days_late, o.milestone.owner] for o in board.overdue]
-    summary = [["开始日期", board.start], ["结束日期", board.end], ["统计日", board.today],
-               *[["说明", n] for n in board.notes]]
+    summary: list[list[Any]] = [["开始日期", board.start], ["结束日期", board.end],
+                                ["统计日", board.today], *[["说明", n] for n in board.notes]]
     return [
         Sheet("全国汇总", metric_head, _scope_rows([board.national]), widths=(10, 8, 20, 20)),
         Sheet("城市指标", metric_head, _scope_rows(board.cities), widths=(10, 8, 20, 20)),

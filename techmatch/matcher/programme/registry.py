@@ -96,7 +96,7 @@ def items(store: Store, kind: str, *, city: str | None = None, ref: str | None =
           start: dt.date | None = None, end: dt.date | None = None) -> list[Any]:
     """Records of a registry, by (date, id); dates bound the record's own date, inclusive."""
     model = check_kind(kind)
-    rows = ProgrammeRepo(store).list(kind, city=city, ref=ref, start=start, end=end)
+    rows = ProgrammeRepo(store).list_items(kind, city=city, ref=ref, start=start, end=end)
     return [model.model_validate_json(r.data) for r in rows]
 
 
