@@ -58,6 +58,9 @@ def stats(threshold: Annotated[float | None, typer.Option(
           out: Annotated[Path | None, typer.Option(
               "--out", help="Write stats.json, stats.md and stats.png to DIR.")] = None,
           kinds: KindsOpt = "achievement,expert",
+          industry_level: Annotated[int | None, typer.Option(
+              min=1, max=3, help="Roll industries up the taxonomy (1 = the 9 top "
+                                 "categories).")] = None,
           home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """Coverage per city × industry, unmatched needs, and topics of unmet demand.
 
@@ -75,7 +78,8 @@ def stats(threshold: Annotated[float | None, typer.Option(
             tokenizer = Tokenizer(user_dict=settings.user_dict, stopwords=settings.stopwords)
             limit = settings.confidence_threshold if threshold is None else threshold
             targets = [p.strip() for p in kinds.split(",") if p.strip()]
-            report = coverage_report(store, tokenizer, threshold=limit, kinds=targets)
+            report = coverage_report(store, tokenizer, threshold=limit, kinds=targets,
+                                     industry_level=industry_level)
         finally:
             store.close()
         paths = write_report(report, out) if out else {}

@@ -151,3 +151,13 @@ def test_overdue_milestones_and_training_plan_roles(client: TestClient) -> None:
     topics = r.json()["topics"]
     assert [t["need_ids"] for t in topics] == [["need-battery"]]
     assert topics[0]["industry"] == "新能源汽车产业"
+
+
+def test_coverage_rolls_industries_up_the_taxonomy(client: TestClient) -> None:
+    flat = client.get("/v1/stats/coverage", headers=headers("write")).json()
+    assert {c["industry"] for c in flat["cells"]} == {"航空航天", "新能源汽车", "新能源", "纺织"}
+    top = client.get("/v1/stats/coverage", params={"industry_level": 1},
+                     headers=headers("write")).json()
+    assert {(c["city"], c["industry"]) for c in top["cells"]} == {
+        ("苏州", "高端装备制造产业"), ("深圳", "新能源汽车产业"), ("未知", "新能源产业"),
+        ("绍兴", "纺织")}  # 纺织 is not in the taxonomy: kept as recorded

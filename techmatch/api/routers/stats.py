@@ -26,12 +26,15 @@ KindsQuery = Annotated[list[str] | None, Query(description="候选类型：achie
 def coverage(principal: Reader, engine: EngineDep, settings: SettingsDep,
              visibility: VisibilityDep, kinds: KindsQuery = None,
              threshold: Annotated[float | None, Query(ge=0.0, le=1.0,
-                                                      description="置信度阈值")] = None
+                                                      description="置信度阈值")] = None,
+             industry_level: Annotated[int | None, Query(
+                 ge=1, le=3, description="按产业分类汇总到第几级（1 为 9 个大类）")] = None
              ) -> dict[str, Any]:
     hidden = frozenset() if principal.sees_confidential else visibility.confidential_ids()
     return coverage_report(engine.store, engine.tokenizer,
                            threshold=settings.confidence_threshold if threshold is None
-                           else threshold, kinds=kinds, hidden=hidden).as_dict()
+                           else threshold, kinds=kinds, hidden=hidden,
+                           industry_level=industry_level).as_dict()
 
 
 @router.get("/batch/runs", summary="批量匹配运行记录",
