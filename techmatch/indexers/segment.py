@@ -1,25 +1,31 @@
-"""Fast jieba search-mode segmentation: rjieba (jieba-rs) where it is token-identical to jieba.
+"""Fast jieba search-mode segmentation: rjieba (jieba-rs) where it gives jieba's tokens.
 
-jieba and jieba-rs agree on blocks of pure CJK (the dictionary route and the HMM), but treat
-Latin letters and digits differently (jieba-rs's HMM skip pattern accepts any character before
-a decimal part, and it groups ASCII runs in the route). So, inside each of jieba's own blocks:
+jieba and jieba-rs agree on pure CJK text (dictionary route and HMM) except where a repeated
+unit (常常, 相相相相) lets two segmentations tie, which they break differently; they disagree on
+Latin letters and digits (jieba-rs's HMM skip pattern accepts any character before a decimal
+part, and it groups ASCII runs in the route). So:
 
-- pure CJK blocks, with the spaces and punctuation between them, go to rjieba in one call;
-- a mixed block (CJK with Latin / digits) is split into CJK and non-CJK runs: rjieba gives the
-  CJK runs' dictionary route (no HMM), jieba's own `get_DAG` / `calc` the non-CJK runs' route,
-  and jieba's output step (single characters buffered, unknown buffers through jieba's HMM) runs
-  here over the joined route — exactly what jieba does, because the best route of a block
-  splits at a run boundary when no dictionary word crosses it; blocks holding a dictionary word
-  that mixes CJK and non-CJK characters (e.g. 3d打印) are left to jieba whole;
+- usually (`_by_stretches`): the text between non-CJK runs goes to rjieba (blocks with a
+  repeated unit to jieba), and each non-CJK run is split as jieba's HMM step splits it. jieba
+  buffers a run with the single characters its route leaves beside it and splits the buffer
+  back into CJK parts and number / word runs, so each side comes out as if it stood alone —
+  unless those single characters spell a dictionary word (checked), or the text holds a
+  dictionary word mixing CJK and non-CJK (3d打印) or made of non-CJK characters (c++);
+- otherwise (`_by_blocks`), per jieba block: pure CJK blocks to rjieba; a mixed block split
+  into runs, rjieba giving the CJK runs' route, jieba's `get_DAG` / `calc` the others', and
+  jieba's output step (buffered single characters, HMM) run here over the joined route — the
+  best route splits at a run boundary when no dictionary word crosses it;
 - text with CJK characters outside jieba's range (extension A, compatibility ideographs), which
   jieba-rs would group, goes to jieba whole.
 
-`tests/indexers/test_tokenize_identity.py` compares every token with jieba's on real corpora
-with the domain and a user dictionary loaded.
+Identity is tested, not proven: `tests/indexers/test_tokenize_identity.py` compares every token
+with jieba's on real corpus text with the domain and a user dictionary loaded, on edge cases and
+on random mixed text.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -33,6 +39,13 @@ _NON_CJK_ONLY = re.compile(r"[a-zA-Z0-9+#&._%\-]+")
 _CJK_ONLY = re.compile(r"[\u4E00-\u9FD5]+")
 _WIDER_HAN = re.compile(r"[\u3400-\u4DBF\u9FD6-\u9FFF\uF900-\uFAFF\U00020000-\U0002FFFF]")
 _HMM_SKIP = jieba.finalseg.re_skip
+# A repeated unit (常常, 相相相相, abab) can tile a block in two ways of equal probability; jieba
+# and jieba-rs then break the tie differently, so such blocks go to jieba.
+_REPEAT = re.compile(r"([\u4E00-\u9FD5]{1,4})\1")
+_REPEAT_BLOCK = re.compile(r"[\u4E00-\u9FD5]*?([\u4E00-\u9FD5]{1,4})\1[\u4E00-\u9FD5]*")
+_LEAD_CJK = re.compile(r"[\u4E00-\u9FD5]+")
+_TRAIL_CJK = re.compile(r"[\u4E00-\u9FD5]+$")
+_NON_CJK_SPLIT = re.compile(r"([a-zA-Z0-9+#&._%\-]+)")
 _CJK_RUNS = re.compile(r"([\u4E00-\u9FD5]+)")
 
 
@@ -63,16 +76,82 @@ class FastSegmenter:
         """jieba's `cut_for_search(text)` tokens, in jieba's order."""
         if _WIDER_HAN.search(text):  # characters jieba-rs groups as CJK and jieba does not
             return list(self._py.cut_for_search(text))
+        fast = self._by_stretches(text)
+        return fast if fast is not None else self._by_blocks(text)
+
+    def _by_stretches(self, text: str) -> list[str] | None:
+        """rjieba over the text between non-CJK runs, jieba's HMM split of the runs; None when
+        a run's neighbourhood could make jieba differ (then `_by_blocks` decides).
+
+        jieba buffers a non-CJK run with the single characters its route leaves on either side
+        and splits the buffer back into CJK parts (HMM) and number / word runs, so each side is
+        cut as if it stood alone — except where the single characters beside the run spell a
+        dictionary word (rjieba alone would emit them one by one): that is checked here.
+        """
+        if ((self._mixed is not None and self._mixed.search(text))
+                or (self._ascii_words is not None and self._ascii_words.search(text))):
+            return None
+        parts = _NON_CJK_SPLIT.split(text)
+        last = len(parts) - 1
+        out: list[str] = []
+        for j, part in enumerate(parts):
+            if j % 2:  # no dictionary word in it (checked above), so no search grams either
+                out.extend(w for w in _HMM_SKIP.split(part) if w)
+                continue
+            if not part:
+                continue
+            lead = j > 0 and _CJK_CHAR.match(part[0])
+            trail = j < last and _CJK_CHAR.match(part[-1])
+            # a repeat beside a run: its tie would be broken with the run's route in the sum
+            if ((lead and _REPEAT.search(_LEAD_CJK.match(part).group(0)))  # type: ignore[union-attr]
+                    or (trail and _REPEAT.search(_TRAIL_CJK.search(part).group(0)))):  # type: ignore[union-attr]
+                return None
+            tokens = self._cjk_text(part)
+            if (lead and self._edge_word(tokens, lead=True)) or (
+                    trail and self._edge_word(tokens, lead=False)):
+                return None
+            out.extend(tokens)
+        return out
+
+    def _cjk_text(self, text: str) -> list[str]:
+        """Text whose jieba blocks are all pure CJK: rjieba, except blocks with a repeat."""
+        if not _REPEAT.search(text):
+            return self._rj.cut_for_search(text)
+        out: list[str] = []
+        start = 0
+        for match in _REPEAT_BLOCK.finditer(text):
+            if match.start() > start:
+                out.extend(self._rj.cut_for_search(text[start:match.start()]))
+            out.extend(self._py.cut_for_search(match.group(0)))
+            start = match.end()
+        if start < len(text):
+            out.extend(self._rj.cut_for_search(text[start:]))
+        return out
+
+    def _edge_word(self, tokens: list[str], *, lead: bool) -> bool:
+        """True when the single-character tokens at the start (or end) of `tokens` begin (or
+        end) with a dictionary word of two or more characters."""
+        ends = tokens if lead else reversed(tokens)
+        singles = "".join(itertools.takewhile(lambda t: len(t) == 1, ends))
+        if len(singles) < 2:
+            return False
+        if lead:
+            return any(self._freq.get(singles[:n]) for n in range(2, min(len(singles), 32) + 1))
+        return any(self._freq.get(singles[n - 1::-1]) for n in range(2, min(len(singles), 32) + 1))
+
+    def _by_blocks(self, text: str) -> list[str]:
+        """jieba's blocks: pure CJK ones to rjieba, mixed ones run by run (see the module
+        docstring)."""
         out: list[str] = []
         plain: list[str] = []  # pure CJK blocks and what separates them: rjieba in one call
         for i, block in enumerate(self._han.split(text)):
-            if i % 2 == 0 or _CJK_ONLY.fullmatch(block):
+            if i % 2 == 0 or (_CJK_ONLY.fullmatch(block) and not _REPEAT.search(block)):
                 plain.append(block)
                 continue
             if plain:
                 out.extend(self._rj.cut_for_search("".join(plain)))
                 plain = []
-            if self._mixed is not None and self._mixed.search(block):
+            if _REPEAT.search(block) or (self._mixed is not None and self._mixed.search(block)):
                 out.extend(self._py.cut_for_search(block))
             else:
                 out.extend(self._mixed_block(block))

@@ -50,7 +50,9 @@ def test_identical_to_jieba_on_real_corpus_with_user_dictionary(shared_dir: Path
 def test_identical_on_constructed_edge_cases(user_tok: Tokenizer) -> None:
     cases = ["2076.2kg的载荷", "et-1与9-1号样品", "c++编译器和c#", "at&t公司", "3d打印机",
              "采用修正的rodrigues参数(mrp)", "近场后行比为3.5%", "相相相a相相", "γ射线探测",
-             "鑫垚磊淼abc", "  多个   空格\n换行\r\n", "中苏k值", "㐀㐁测试", "a", "", "……"]
+             "鑫垚磊淼abc", "  多个   空格\n换行\r\n", "中苏k值", "㐀㐁测试", "a", "", "……",
+             "确认。相相相相相相相相相相机机机机机机机机机机123452345工厂终端", "常常出现ab常常",
+             "高炉高炉x高炉", "ababa甲乙甲乙甲"]
     for text in cases:
         assert user_tok.segment(text) == user_tok.segment_jieba(text), text
 
