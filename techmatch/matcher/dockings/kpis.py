@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -95,10 +95,12 @@ class KpiReport(BaseModel):
 
 @dataclass
 class _Acc:
-    """Accumulator of one group: sets of ids per count, values and stay lengths."""
+    """Accumulator of one group: docking counts (a docking adds at most one to each), the
+    distinct need ids of the need counts, the deal value and stay lengths."""
 
-    ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    value: dict[str, float] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
+    needs: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    value: float = 0.0
     stays: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
 
@@ -138,8 +140,8 @@ def compute_kpis(dockings: Sequence[KpiDocking], moves: Sequence[KpiMove],
         facts = needs.get(d.need_id, NeedFacts(UNKNOWN, UNKNOWN, None))
         key = _key(by, facts.city, facts.industry, d.team, d.owner)
         events = _events(d, history.get(d.id, []), facts, window, start, end, day)
-        _add(accs[key], d.id, events)
-        _add(total, d.id, events)
+        _add(accs[key], events)
+        _add(total, events)
     _count_unassigned_needs(accs, total, dockings, needs, by, start, end)
     rows = [_row(dict(zip(by, key, strict=True)), acc) for key, acc in sorted(accs.items())]
     return KpiReport(start=start, end=end, by=list(by), rows=rows,
@@ -166,7 +168,8 @@ def _by_docking(moves: Sequence[KpiMove]) -> dict[str, list[KpiMove]]:
 class _Events:
     """What one docking contributes inside the window (computed once, added to each group)."""
 
-    ids: list[tuple[str, str]] = field(default_factory=list)  # (count name, id)
+    counts: set[str] = field(default_factory=set)  # docking counts it adds one to
+    needs: list[tuple[str, str]] = field(default_factory=list)  # (need count, need id)
     value: float | None = None
     stays: list[tuple[str, float]] = field(default_factory=list)
 
@@ -178,9 +181,10 @@ def _events(d: KpiDocking, moves: list[KpiMove], facts: NeedFacts, window: tuple
     low, high = window
     out = _Events()
     if facts.posted is not None and start <= facts.posted <= end:
-        out.ids.append(("needs_posted", d.need_id))
+        out.needs.append(("needs_posted", d.need_id))
     if low <= d.created_at < high:
-        out.ids += [("suggested", d.id), ("needs_suggested", d.need_id)]
+        out.counts.add("suggested")
+        out.needs.append(("needs_suggested", d.need_id))
     reached: dict[str, str] = {}
     entered: dict[str, str] = {}
     for m in moves:
@@ -193,26 +197,27 @@ def _events(d: KpiDocking, moves: list[KpiMove], facts: NeedFacts, window: tuple
             continue  # an owner / team change: no move
         inside = low <= m.at < high
         if m.to_stage == "dropped" and inside:
-            out.ids.append(("dropped", d.id))
+            out.counts.add("dropped")
         began = entered.get(m.from_stage) if m.from_stage is not None else None
         if began is not None and inside and m.from_stage in TIMED:
             out.stays.append((m.from_stage, _days(began, m.at)))  # type: ignore[arg-type]
         entered[m.to_stage] = m.at
-    out.ids += [(stage, d.id) for stage, at in reached.items() if low <= at < high]
+    out.counts.update(stage for stage, at in reached.items() if low <= at < high)
     if "signed" in reached and low <= reached["signed"] < high:
         out.value = float(d.contract_value or 0.0)
     if d.stage in OVERDUE_STAGES and d.due_on is not None:
         due = dt.date.fromisoformat(d.due_on)
         if due < today and start <= due <= end:
-            out.ids.append(("overdue", d.id))
+            out.counts.add("overdue")
     return out
 
 
-def _add(acc: _Acc, docking_id: str, events: _Events) -> None:
-    for name, rid in events.ids:
-        acc.ids[name].add(rid)
+def _add(acc: _Acc, events: _Events) -> None:
+    acc.counts.update(events.counts)
+    for name, need_id in events.needs:
+        acc.needs[name].add(need_id)
     if events.value is not None:
-        acc.value[docking_id] = events.value
+        acc.value += events.value
     for stage, days in events.stays:
         acc.stays[stage].append(days)
 
@@ -230,8 +235,8 @@ def _count_unassigned_needs(accs: dict[Key, _Acc], total: _Acc,
         if need_id in docked or facts.posted is None or not start <= facts.posted <= end:
             continue
         key = _key(by, facts.city, facts.industry, None, None)
-        accs[key].ids["needs_posted"].add(need_id)
-        total.ids["needs_posted"].add(need_id)
+        accs[key].needs["needs_posted"].add(need_id)
+        total.needs["needs_posted"].add(need_id)
 
 
 def _ratio(num: int, den: int) -> float | None:
@@ -239,15 +244,15 @@ def _ratio(num: int, den: int) -> float | None:
 
 
 def _row(group: dict[str, str], acc: _Acc) -> KpiRow:
-    counts = {name: len(acc.ids.get(name, ())) for name in COUNTS}
+    counts = {name: acc.counts[name] + len(acc.needs.get(name, ())) for name in COUNTS}
     chain = ("suggested", *REACHED)
     conversion = {f"{a}_to_{b}": _ratio(counts[b], counts[a])
                   for a, b in zip(chain, chain[1:], strict=False)}
     conversion["suggested_to_signed"] = _ratio(counts["signed"], counts["suggested"])
-    return KpiRow(group=group, counts=counts, deal_value=round(sum(acc.value.values()), 6),
-                  conversion=conversion,
-                  median_days={s: (statistics.median(acc.stays[s]) if acc.stays.get(s)
-                                   else None) for s in TIMED})
+    return KpiRow.model_construct(  # built from checked parts: no validation per group
+        group=group, counts=counts, deal_value=round(acc.value, 6), conversion=conversion,
+        median_days={s: (statistics.median(acc.stays[s]) if acc.stays.get(s) else None)
+                     for s in TIMED})
 
 
 def kpi_report(store: Store, *, start: dt.date, end: dt.date,
