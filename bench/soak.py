@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
 KEY = "soak-admin-key"
 HEADERS = {"X-API-Key": KEY}
+CLIENT_TIMEOUT = 60.0
 KINDS = {"need": "needs.jsonl", "achievement": "achievements.jsonl", "expert": "experts.jsonl"}
 
 
@@ -45,7 +46,7 @@ class Call:
     op: str
     start: float
     end: float
-    status: int  # 0: transport error (connection refused / reset)
+    status: int  # 0: connection refused / reset, -1: no answer within the client timeout
 
 
 @dataclass
@@ -135,7 +136,7 @@ class Worker:
         self.count = 0
 
     def run(self) -> None:
-        with httpx.Client(base_url=self.url, headers=HEADERS, timeout=60) as client:
+        with httpx.Client(base_url=self.url, headers=HEADERS, timeout=CLIENT_TIMEOUT) as client:
             while not self.shared.stop.is_set():
                 roll = self.rng.random()
                 if roll < 0.25 and self._take_write_budget(3):
@@ -184,6 +185,8 @@ class Worker:
         try:
             response = client.request(method, path, **kwargs)  # type: ignore[arg-type]
             status = response.status_code
+        except httpx.TimeoutException:
+            response, status = None, -1
         except httpx.TransportError:
             response, status = None, 0
         if status in (0, 503):
@@ -264,6 +267,7 @@ def report(args: argparse.Namespace, shared: Shared, window: tuple[float, float]
                 f"{pct(health, 0.5) * 1000:.0f} | {pct(health, 0.99) * 1000:.0f} |")
     fivexx = sum(1 for c in outside if c.status >= 500)
     transport = sum(1 for c in outside if c.status == 0)
+    timeouts = sum(1 for c in outside if c.status == -1)
     lags = [(t, s, b) for t, s, b in shared.ready if b and (t < w0 or t > w1)]
     max_lag = max((max(v["seconds"] for v in b.get("lag", {}).values()) for _, _, b in lags
                    if b.get("lag")), default=0.0)
@@ -271,6 +275,8 @@ def report(args: argparse.Namespace, shared: Shared, window: tuple[float, float]
                        if b.get("lag")), default=0)
     over = sum(1 for _, s, b in lags if b.get("lag") and s == 200 and
                max(v["seconds"] for v in b["lag"].values()) > args.lag_bound)
+    series = [max(v["seconds"] for v in b["lag"].values()) for _, _, b in lags if b.get("lag")]
+    over_share = sum(1 for x in series if x > args.lag_bound) / max(len(series), 1)
     loads = [load for _, load in shared.loads]
     load1 = [x[0] for x in loads]
     writes = sum(1 for c in shared.calls if c.op.startswith("write"))
@@ -301,12 +307,16 @@ def report(args: argparse.Namespace, shared: Shared, window: tuple[float, float]
         f"| not searchable after the run (lexical search for the record's own token) | "
         f"{len(unsearchable)} |",
         f"| 5xx outside the restart window | {fivexx} |",
-        f"| transport errors outside the restart window | {transport} |",
+        f"| connection errors outside the restart window | {transport} |",
+        f"| client timeouts (no answer in {CLIENT_TIMEOUT:g} s) outside the window | "
+        f"{timeouts} |",
         f"| calls inside the restart window (errors expected) | {len(inside)} "
-        f"({sum(1 for c in inside if c.status == 0)} transport, "
+        f"({sum(1 for c in inside if c.status <= 0)} connection / timeout, "
         f"{sum(1 for c in inside if c.status >= 500)} 5xx) |",
         f"| largest index lag on /readyz outside the window | {max_lag:.1f} s, "
         f"{max_records} records |",
+        f"| index lag p50 / p95 of the /readyz samples | {pct(series, 0.5):.1f} s / "
+        f"{pct(series, 0.95):.1f} s; {over_share:.0%} of samples over the bound |",
         f"| /readyz 200 while over the {args.lag_bound:g} s bound | {over} |",
         f"| drain after load stopped (lag → 0) | {drain:.1f} s |",
         "",
@@ -368,7 +378,10 @@ def main() -> None:
     args.out.write_text(text, encoding="utf-8")
     args.out.with_suffix(".json").write_text(json.dumps({
         "lost": lost, "unsearchable": unsearchable, "acked": len(shared.acked),
-        "calls": len(shared.calls), "window_seconds": window[1] - window[0]}, indent=1),
+        "calls": len(shared.calls), "window_seconds": window[1] - window[0],
+        "readyz": [[round(t - started, 1), status, {k: v["seconds"] for k, v in
+                                                     body.get("lag", {}).items()}]
+                   for t, status, body in shared.ready]}, indent=1),
         encoding="utf-8")
     print(text)
 
