@@ -110,6 +110,11 @@ def _read_csv(path: Path, decoded: Decoded, label: str) -> Source:
         else:
             cells: list[object] | None = list(record.cells) if record.cells is not None else None
             table.append(_Line(record.row, cells, record.error, record.text))
+    first = next((line for line in table if line.error is not None or
+                  any(not _blank(c) for c in line.cells or [])), None)
+    if first is not None and first.error is not None:  # no header: the rows cannot be named
+        raise IngestError(f"the header row (row {first.row}) cannot be read: {first.error}",
+                          source=label)
     return _tabular(path, "csv", decoded.encoding, table, label, ragged=True)
 
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from techmatch.errors import IngestError
 from techmatch.indexers.ingest.clip import clip, clip_raw
 from techmatch.indexers.ingest.csvrows import split_records
 from techmatch.indexers.ingest.encoding import decode_lines
 from techmatch.indexers.ingest.kind_check import confidential_keys, is_set, looks_like
+from techmatch.indexers.ingest.readers import read_source
 
 CELL = st.text(alphabet=st.sampled_from(list('ab,"\n\r 中文\u2028;')), max_size=12)
 
@@ -76,3 +80,11 @@ def test_decode_lines_keeps_line_numbers_and_picks_the_encoding() -> None:
     decoded = decode_lines(data, "x.csv")
     assert decoded.encoding == "gb18030" and list(decoded.bad) == [3]
     assert decoded.text.split("\n")[3] == "第四行"
+
+
+def test_an_unreadable_header_is_a_file_error(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_bytes("编号,标题\nA1,第一\nA2,第二\nA3,第三\n".encode("gb18030")
+                     .replace("标题".encode("gb18030"), b"\xff\xff", 1))
+    with pytest.raises(IngestError, match=r"the header row \(row 1\) cannot be read"):
+        read_source(path)
