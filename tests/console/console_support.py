@@ -41,7 +41,24 @@ def build_sample_home(home: Path) -> Path:
         run_batch(engine, BatchOptions(k=5, explain=False))
     finally:
         engine.close()
+    run_tiny_eval(home)
     return home
+
+
+TINY_EVAL = Path(__file__).resolve().parents[1] / "fixtures" / "eval" / "tiny-zh"
+
+
+def run_tiny_eval(home: Path) -> None:
+    """A real `techmatch eval` on the tiny Chinese set, so the 评估 page has a report."""
+    from typer.testing import CliRunner
+
+    from techmatch.cli import app
+
+    result = CliRunner().invoke(app, [
+        "eval", "--dataset", str(TINY_EVAL), "--split", "dev", "--json", "--home", str(home),
+        "--threads", "1", "--trials", "200", "--retrievers", "lexical,dense,hybrid-rrf",
+        "--metrics", "ndcg@10,mrr@10"])
+    assert result.exit_code == 0, result.output
 
 
 def free_port() -> int:

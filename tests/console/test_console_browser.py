@@ -94,6 +94,12 @@ def test_login_refuses_a_bad_key_and_admits_a_good_one(browser: WebDriver, serve
     assert cookie is not None and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     assert _find(browser, "#open-needs")[0].text == "43"  # open sample needs
     shoot("dashboard")
+    browser.find_element(By.CSS_SELECTOR, "form.logout button").click()  # 退出
+    wait_for(lambda: "/login" in browser.current_url)
+    assert browser.get_cookie("tm_session") is None
+    again = httpx.get(server.url + "/", cookies={"tm_session": cookie["value"]},
+                      follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"].startswith("/login")
 
 
 def test_search_box_ranks_matching_needs(browser: WebDriver, server: Server,
@@ -273,9 +279,16 @@ def test_coverage_and_other_pages_render(browser: WebDriver, server: Server,
         "return [...document.querySelectorAll('svg.heat rect title')].map(t => t.textContent)")
     assert any(t.startswith("苏州 · 新材料：未匹配 ") and "/ 待匹配 2，" in t for t in titles)
     shoot("coverage")
+    browser.get(server.url + "/evaluation")
+    report = settle(browser, "section.eval-report")
+    assert report.find_element(By.TAG_NAME, "h2").text == "tiny-zh · dev"
+    configs = [row.find_elements(By.TAG_NAME, "td")[0].text
+               for row in report.find_elements(By.CSS_SELECTOR, "div.charts table tbody tr")]
+    assert configs == ["lexical", "dense", "hybrid-rrf"]
+    assert report.find_elements(By.CSS_SELECTOR, "svg.bars rect")
+    shoot("evaluation")
     for path, title in (("/achievements", "成果库"), ("/experts", "专家库"),
-                          ("/needs/new", "需求录入"), ("/plans/assign", "服务团派单"),
-                          ("/evaluation", "评估")):
+                        ("/needs/new", "需求录入"), ("/plans/assign", "服务团派单")):
         browser.get(server.url + path)
         assert heading(browser) == title
         shoot(path.strip("/").replace("/", "-"))
