@@ -167,6 +167,11 @@ class IndexSyncer:
                 log.exception("index sync of %s failed", kind)
             self._retry(kind, ERROR_RETRY_SECONDS, f"{kind}: {exc}")
             return
+        for report in reports:
+            if report.upserted or report.deleted:
+                log.info("index %s: +%d -%d → %s (seq %d) in %.2f s", report.kind,
+                         report.upserted, report.deleted, report.generation, report.applied_seq,
+                         report.seconds)
         with self._cond:
             for report in reports:
                 self._applied[report.kind] = report.applied_seq

@@ -70,6 +70,10 @@ def demo(home: HomeOpt = None,
          port: Annotated[int, typer.Option(help="Port.")] = 8000) -> None:
     """Load the samples if the home is empty, build the indexes, then serve the API."""
     with cli_errors():
+        if serve:  # a taken port is known before minutes of loading and indexing
+            from techmatch.cli.serve import check_address
+
+            check_address(host, port)
         engine = Engine.open(settings_for(home))
         if engine.store.count() == 0:
             for kind, counts in load_samples(engine).items():
