@@ -132,6 +132,12 @@ class IndexContract:
         assert index.search_lexical([], k=5).ids == []
         assert index.search_lexical(["从未出现的词"], k=5).ids == []
 
+    def test_lexical_repeated_query_tokens_count_once(self, index: Index) -> None:
+        once = index.search_lexical(["锂电池", "光伏"], k=20)
+        twice = index.search_lexical(["锂电池", "光伏", "锂电池", "锂电池"], k=20)
+        assert once.ids == twice.ids and len(once.ids) == 12
+        assert np.allclose(once.scores, twice.scores, rtol=1e-6)
+
     def test_delete_removes_doc(self, harness: Harness, index: Index) -> None:
         after = harness.delete("su-02")
         assert after.count() == 11 and not after.has("su-02")

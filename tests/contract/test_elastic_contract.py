@@ -53,3 +53,10 @@ class TestElasticContract(IndexContract):
         harness = ElasticHarness(self.settings(tmp_path / "home"), tokenizer)
         yield harness
         harness.close()
+
+
+class TestElasticHnswContract(TestElasticContract):
+    """Same contract with HNSW forced (exact search limit 0), as for the embedded backend."""
+
+    def settings(self, home: Path) -> Settings:
+        return super().settings(home).model_copy(update={"dense_exact_max": 0})

@@ -92,6 +92,9 @@ def test_mapping_whitespace_tokens_keyword_facets_and_meta(settings: Settings, s
     assert (meta["encoder_id"], meta["dim"]) == ("fake-hash-16", 16)
     assert meta["tokenizer"] == opts["tokenizer"].fingerprint
     assert meta["applied_seq"] == store.last_seq(KIND) and meta["previous"] is None
+    # 12 records <= TECHMATCH_DENSE_EXACT_MAX: exact kNN (no graph), recorded in _meta
+    assert props["vector"]["index_options"] == {"type": "flat"}
+    assert meta["vector_index"] == "flat" and props["vector"]["similarity"] == "dot_product"
     analyzed = client.indices.analyze(index=name, field="tokens", text="锂电池 正极材料 Li-ion")
     assert [t["token"] for t in analyzed["tokens"]] == ["锂电池", "正极材料", "Li-ion"]
 
@@ -333,6 +336,9 @@ def test_dense_mapping_body() -> None:
     assert vector["type"] == "dense_vector" and vector["dims"] == 384 and vector["index"]
     assert vector["similarity"] == "dot_product" and vector["index_options"]["type"] == "hnsw"
     assert body["mappings"]["_meta"]["previous"] == "p_v1"
+    assert body["mappings"]["_meta"]["vector_index"] == "hnsw"
+    exact = index_body(Identity(KIND, "e5-small", 384, "abc"), previous=None, exact=True)
+    assert exact["mappings"]["properties"]["vector"]["index_options"] == {"type": "flat"}
     assert "number_of_shards" not in json.dumps(body)  # left to index templates
 
 

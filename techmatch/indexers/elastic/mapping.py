@@ -19,9 +19,12 @@ TOKENS = "tokens"
 VECTOR = "vector"
 ID = "id"
 SIMILARITY = "dot_product"  # encoders return unit rows, so dot product == cosine
-# Unquantized HNSW keeps kNN scores equal to the embedded backend's float inner products; for
-# 100M+ vectors switch to "int8_hnsw" or "bbq_hnsw" here (4-32x less memory, approximate scores)
+# Like the embedded backend: exact search ("flat": every vector scored, no graph) up to
+# TECHMATCH_DENSE_EXACT_MAX records, unquantized HNSW above (approximate order, exact float
+# inner products); for 100M+ vectors switch HNSW to "int8_hnsw" or "bbq_hnsw" here (4-32x
+# less memory, approximate scores)
 VECTOR_INDEX_OPTIONS = {"type": "hnsw", "m": 16, "ef_construction": 100}
+EXACT_INDEX_OPTIONS = {"type": "flat"}
 KEYWORD_MAX = 1024  # longer facet values are kept in _source but not indexed (never rejected)
 
 
@@ -43,8 +46,10 @@ class Identity:
                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
-def index_body(identity: Identity, *, previous: str | None) -> dict[str, Any]:
-    """`settings` and `mappings` for a new generation (pass as keyword arguments to create)."""
+def index_body(identity: Identity, *, previous: str | None,
+               exact: bool = False) -> dict[str, Any]:
+    """`settings` and `mappings` for a new generation (pass as keyword arguments to create);
+    `exact` stores vectors without a graph, so kNN scores every one of them."""
     properties: dict[str, Any] = {
         ID: {"type": "keyword"},
         TOKENS: {"type": "text", "analyzer": "whitespace", "similarity": "BM25",
@@ -55,14 +60,18 @@ def index_body(identity: Identity, *, previous: str | None) -> dict[str, Any]:
     if identity.dense:
         properties[VECTOR] = {"type": "dense_vector", "dims": identity.dim, "index": True,
                               "similarity": SIMILARITY,
-                              "index_options": dict(VECTOR_INDEX_OPTIONS)}
+                              "index_options": dict(EXACT_INDEX_OPTIONS if exact
+                                                    else VECTOR_INDEX_OPTIONS)}
     else:
         # lexical-only test mode (osmem has no dense_vector): no vector field at all
         properties[VECTOR] = {"type": "object", "enabled": False}
     return {
         "settings": {"index": {"similarity": {"default": {"type": "BM25", "k1": 1.2,
                                                           "b": 0.75}}}},
-        "mappings": {"dynamic": "strict", "_meta": identity.meta(previous=previous),
+        "mappings": {"dynamic": "strict",
+                     "_meta": {**identity.meta(previous=previous),
+                               "vector_index": ("flat" if exact else "hnsw")
+                               if identity.dense else None},
                      "properties": properties},
     }
 

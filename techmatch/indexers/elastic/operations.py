@@ -82,7 +82,8 @@ def sync_index(settings: Settings, kind: str, store: Store, *, encoder: Encoder,
             except IndexMismatchError as exc:
                 why = f"rebuilt in full: {exc}"
         if index is None:
-            report = _reindex(cl, store, identity, encoder, tokenizer, progress)
+            report = _reindex(cl, store, identity, encoder, tokenizer, progress,
+                              exact_max=settings.dense_exact_max)
             report.notes[:0] = [why] if why else []
             return report
         return _apply_changes(cl, store, index, identity, encoder, tokenizer, progress)
@@ -94,7 +95,7 @@ def reindex(settings: Settings, kind: str, store: Store, *, encoder: Encoder,
     """Build `<alias>_v<N+1>` from the store, verify counts, swap the alias atomically."""
     with cluster(settings, kind, client) as cl:
         return _reindex(cl, store, identity_of(kind, encoder, tokenizer, dense), encoder,
-                        tokenizer, progress)
+                        tokenizer, progress, exact_max=settings.dense_exact_max)
 
 
 def rollback(settings: Settings, kind: str, *, client: Elasticsearch | None = None) -> Swap:
@@ -113,13 +114,17 @@ def rollback(settings: Settings, kind: str, *, client: Elasticsearch | None = No
 
 
 def _reindex(cl: Cluster, store: Store, identity: Identity, encoder: Encoder,
-             tokenizer: Tokenizer, progress: Progress | None) -> SyncReport:
+             tokenizer: Tokenizer, progress: Progress | None, *, exact_max: int) -> SyncReport:
+    """Exact vectors when the store holds at most `exact_max` records of the kind (decided
+    here, per generation: an index that grows past it by syncs goes HNSW at the next reindex)."""
     start = time.perf_counter()
     before = resolve(cl)
     known = generations(cl)
     name = f"{cl.alias}_v{max(known.values(), default=0) + 1}"
     with guarded(cl.url, f"create index {name}"):
-        cl.client.indices.create(index=name, **index_body(identity, previous=before))
+        body = index_body(identity, previous=before,
+                          exact=store.count(identity.kind) <= exact_max)
+        cl.client.indices.create(index=name, **body)
     target = store.last_seq(identity.kind)
     report, encoded, read = bulk.BulkReport(), 0, 0
     try:
@@ -137,7 +142,7 @@ def _reindex(cl: Cluster, store: Store, identity: Identity, encoder: Encoder,
     except BaseException:
         drop(cl, name)
         raise
-    meta = identity.meta(applied_seq=target, previous=before)
+    meta = {**body["mappings"]["_meta"], **identity.meta(applied_seq=target, previous=before)}
     write_meta(cl, name, meta)
     swap = swap_alias(cl, before, name)
     notes = [f"alias {swap.alias}: {swap.before or '(none)'} -> {swap.after}"]

@@ -30,9 +30,14 @@ def filter_clauses(filters: Filters | None) -> tuple[list[dict[str, Any]], list[
 
 
 def lexical_body(tokens: Sequence[str], *, k: int, filters: Filters | None) -> dict[str, Any]:
-    """BM25 over the OR of `tokens`, filters inside the bool query (not post-filtered)."""
+    """BM25 over the OR of `tokens`, filters inside the bool query (not post-filtered).
+
+    A repeated query token counts once, as in the embedded backend (a `match` query would
+    otherwise add one clause per repetition and weigh that term twice).
+    """
     keep, drop = filter_clauses(filters)
-    match = {"match": {TOKENS: {"query": " ".join(tokens), "operator": "or"}}}
+    terms = dict.fromkeys(t for t in tokens if t and not t.isspace())
+    match = {"match": {TOKENS: {"query": " ".join(terms), "operator": "or"}}}
     query: dict[str, Any] = {"bool": {"must": [match]}}
     if keep:
         query["bool"]["filter"] = keep
