@@ -209,15 +209,16 @@ def test_ingest_reports_what_it_stored_while_another_process_builds(tmp_path: Pa
     assert report["index"]["upserted"] == 4  # the deferred rows and the new one
 
 
-def test_address_in_use_has_its_own_exit_code(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    # Old: exit 3, which the README defines as "not found".
+@pytest.mark.parametrize("command", ["serve", "demo"])
+def test_address_in_use_has_its_own_exit_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               command: str) -> None:
+    # Old: exit 3, which the README defines as "not found" (demo: after loading everything).
     monkeypatch.setenv("TECHMATCH_API_KEYS", "admin:" + "0" * 64)
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = CliRunner().invoke(app, ["serve", "--port", str(port), "--home",
+        result = CliRunner().invoke(app, [command, "--port", str(port), "--home",
                                           str(tmp_path / "home")])
     assert result.exit_code == 10
     assert f"127.0.0.1:{port} is already in use" in result.stderr
