@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -110,19 +111,45 @@ NEEDS = [
 ]
 
 
+def _engine(settings: Settings) -> Engine:
+    eng = Engine.open(settings, encoder=HashEncoder())
+    eng.store.upsert(NEEDS)
+    eng.sync(("need",))
+    return eng
+
+
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A real embedded index (tantivy + faiss) over three needs, with hashed vectors."""
-    home = tmp_path_factory.mktemp("taxonomy") / "home"
-    eng = Engine.open(Settings(home=home, threads=1), encoder=HashEncoder())
-    eng.store.upsert(NEEDS)
-    eng.sync(("need",))
+    eng = _engine(Settings(home=tmp_path_factory.mktemp("taxonomy") / "home", threads=1))
     yield eng
     eng.close()
 
 
+@pytest.fixture(scope="module")
+def es_engine(tmp_path_factory: pytest.TempPathFactory, es_url: str) -> Iterator[Engine]:
+    """The same needs on the Elasticsearch node of the session."""
+    from techmatch.indexers import elastic
+
+    settings = Settings(home=tmp_path_factory.mktemp("taxonomy-es") / "home", threads=1,
+                        backend="elasticsearch", es_url=es_url,
+                        es_index_prefix=f"tmtaxonomy{os.getpid()}")
+    eng = _engine(settings)
+    yield eng
+    eng.close()
+    client = elastic.connect(settings)
+    names = sorted(client.indices.get_alias(index=f"{settings.es_index_prefix}_*").body)
+    if names:  # by name: the node refuses wildcard deletes
+        client.indices.delete(index=",".join(names))
+    client.close()
+
+
+@pytest.mark.parametrize("backend", ["embedded", pytest.param("elasticsearch",
+                                                              marks=pytest.mark.slow)])
 @pytest.mark.parametrize("mode", ["lexical", "dense", "hybrid"])
-def test_ic_need_is_found_by_the_top_category_filter(engine: Engine, mode: str) -> None:
+def test_ic_need_is_found_by_the_top_category_filter(request: pytest.FixtureRequest,
+                                                     backend: str, mode: str) -> None:
+    engine = request.getfixturevalue("engine" if backend == "embedded" else "es_engine")
     retriever = engine.retriever()
     text = "晶圆级封装翘曲 工业视觉缺陷 隔膜涂层"
     ranking = retriever.search(text, kind="need", k=10, mode=mode,
