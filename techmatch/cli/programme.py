@@ -96,12 +96,15 @@ def list_(kind: KindArg, city: CityOpt = None,
               "--from", formats=["%Y-%m-%d"], help="From date (inclusive).")] = None,
           end: Annotated[dt.datetime | None, typer.Option(
               "--to", formats=["%Y-%m-%d"], help="To date (inclusive).")] = None,
+          overseas: Annotated[bool | None, typer.Option(
+              "--overseas/--domestic", help="Overseas strand only / without it.")] = None,
           home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """List records of a registry by date and id."""
     from techmatch.matcher.programme import items
 
     with cli_errors(), _store(home) as store:
-        found = items(store, kind, city=city, ref=ref, start=_day(start), end=_day(end))
+        found = items(store, kind, city=city, ref=ref, start=_day(start), end=_day(end),
+                      overseas=overseas)
         if json_out:
             print_json([i.model_dump(mode="json") for i in found])
             return

@@ -145,9 +145,12 @@ def list_items(principal: Reader, kind: KindPath, engine: EngineDep, visibility:
                ref: Annotated[str | None, Query(
                    max_length=128, description="派出/活动的团队，工作站的专家")] = None,
                start: Annotated[dt.date | None, Query(description="起始日期（含）")] = None,
-               end: Annotated[dt.date | None, Query(description="截止日期（含）")] = None
+               end: Annotated[dt.date | None, Query(description="截止日期（含）")] = None,
+               overseas: Annotated[bool | None, Query(
+                   description="海外专项：机构、团队、活动按海外标记筛选")] = None
                ) -> list[dict[str, Any]]:
-    found = service.items(engine.store, kind, city=city, ref=ref, start=start, end=end)
+    found = service.items(engine.store, kind, city=city, ref=ref, start=start, end=end,
+                          overseas=overseas)
     return [_public(i, principal, visibility) for i in found]
 
 

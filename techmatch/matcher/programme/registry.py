@@ -93,11 +93,18 @@ def find(store: Store, kind: str, item_id: str) -> Any | None:
 
 
 def items(store: Store, kind: str, *, city: str | None = None, ref: str | None = None,
-          start: dt.date | None = None, end: dt.date | None = None) -> list[Any]:
-    """Records of a registry, by (date, id); dates bound the record's own date, inclusive."""
+          start: dt.date | None = None, end: dt.date | None = None,
+          overseas: bool | None = None) -> list[Any]:
+    """Records of a registry, by (date, id); dates bound the record's own date, inclusive.
+
+    `overseas` keeps organisations, teams and events of the overseas strand (True) or the
+    others (False); registries without the flag raise."""
     model = check_kind(kind)
+    if overseas is not None and "overseas" not in model.model_fields:
+        raise ValidationError(f"{kind} records have no overseas flag", field="overseas")
     rows = ProgrammeRepo(store).list_items(kind, city=city, ref=ref, start=start, end=end)
-    return [model.model_validate_json(r.data) for r in rows]
+    found = [model.model_validate_json(r.data) for r in rows]
+    return [i for i in found if overseas is None or i.overseas == overseas]
 
 
 def remove(store: Store, kind: str, item_id: str) -> None:

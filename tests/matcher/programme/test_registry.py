@@ -51,6 +51,10 @@ def test_samples_load_into_every_registry(store: Store) -> None:
     assert get(store, "event", "EV04").team_id is None
     assert get(store, "city", "成都").batch == 2
     assert [d.id for d in items(store, "dispatch", ref="T01")] == ["D01"]  # team history
+    assert [o.id for o in items(store, "organisation", overseas=True)] == ["O06"]
+    assert [e.id for e in items(store, "event", overseas=True)] == ["EV03"]
+    with pytest.raises(ValidationError, match="milestone records have no overseas flag"):
+        items(store, "milestone", overseas=True)
     assert [c.name for c in items(store, "city", start=dt.date(2026, 4, 1))] == [
         "成都", "西安", "合肥", "青岛"]
     targets = {(t.city, t.metric): t.value for t in list_targets(store, years=[2026])}
