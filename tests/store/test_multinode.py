@@ -11,7 +11,6 @@ own home (embedded index following the shared change log), a real PostgreSQL ser
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -249,9 +248,3 @@ def _post_batch(node: Node, batch: list[object]) -> None:
         httpx.post(f"{node.url}/v1/needs/batch", json=payload, timeout=300)
     except httpx.HTTPError:
         pass  # the node is killed mid-request
-
-
-def test_environment_names_the_store() -> None:
-    env = node_env(Path("/tmp/h"), "postgresql://u@127.0.0.1:1/db")
-    assert env["TECHMATCH_STORE_URL"].startswith("postgresql://") and "PYTHONPATH" in env
-    assert os.environ.get("TECHMATCH_STORE_URL") is None
