@@ -230,6 +230,8 @@ def test_read_key_sees_no_confidential_need_and_no_write_button(
     assert not set(CONFIDENTIAL) & shown and {f"N00{i}" for i in range(1, 10)} <= shown
     browser.get(server.url + f"/needs/{CONFIDENTIAL[0]}")
     assert heading(browser) == "未找到"
+    nav = {a.text for a in _find(browser, "header.top nav a")}
+    assert "需求库" in nav and not nav & {"需求录入", "批量导入", "路演策划", "服务团派单"}
     browser.get(server.url + "/needs/N002/match")
     assert _find(browser, "article.hit") and not _find(browser, "button.accept")
     assert not _find(browser, "details.reject")

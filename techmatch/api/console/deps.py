@@ -22,10 +22,12 @@ from techmatch.api.state import AppState
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.globals.update(labels=labels.TABLES, label=labels.label, mark=mark,
                              signal_bar=charts.signal_bar, meter=charts.meter)
-NAV = (("/", "工作台"), ("/needs", "需求库"), ("/achievements", "成果库"), ("/experts", "专家库"),
-       ("/needs/new", "需求录入"), ("/upload", "批量导入"), ("/dockings", "对接看板"),
-       ("/plans/roadshow", "路演策划"), ("/plans/assign", "服务团派单"),
-       ("/coverage", "覆盖分析"), ("/evaluation", "评估"))
+# (path, label, role needed): pages that only write are not offered to read keys.
+NAV = (("/", "工作台", "read"), ("/needs", "需求库", "read"), ("/achievements", "成果库", "read"),
+       ("/experts", "专家库", "read"), ("/needs/new", "需求录入", "write"),
+       ("/upload", "批量导入", "write"), ("/dockings", "对接看板", "read"),
+       ("/plans/roadshow", "路演策划", "write"), ("/plans/assign", "服务团派单", "write"),
+       ("/coverage", "覆盖分析", "read"), ("/evaluation", "评估", "read"))
 
 
 class LoginRequired(Exception):
@@ -92,7 +94,9 @@ WriterPost = Annotated[StaffSession, Depends(csrf_writer)]
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
            session: StaffSession | None = None, status_code: int = 200) -> Response:
     """A page from `templates/`, with the navigation, the session and its CSRF token."""
-    ctx = {"nav": NAV, "staff": session, "csrf": session.csrf if session else "",
+    nav = [(href, name) for href, name, role in NAV
+           if session is not None and session.principal.allows(role)]
+    ctx = {"nav": nav, "staff": session, "csrf": session.csrf if session else "",
            "path": request.url.path, **(context or {})}
     return TEMPLATES.TemplateResponse(request, template, ctx, status_code=status_code)
 
