@@ -24,6 +24,7 @@ from techmatch.store import Store
 pytestmark = pytest.mark.slow  # three server starts and ~60 encoded records
 LAG_BOUND = 20.0
 SEEDS = 3
+QUOTA = 3  # writes per writer at full speed; then one a second until the SIGKILL
 
 
 class Writers:
@@ -57,6 +58,8 @@ class Writers:
         with httpx.Client(base_url=self.url, headers=HEADERS, timeout=60) as client:
             n = 0
             while not self.stop.is_set():
+                if n >= QUOTA:  # keep writing until the kill, but slowly: few records to encode
+                    self.stop.wait(1.0)
                 try:
                     write(client, n)
                 except httpx.TransportError:
