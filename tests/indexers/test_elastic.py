@@ -144,6 +144,7 @@ def test_query_bodies_never_use_a_query_parser() -> None:
     match = body["query"]["bool"]["must"][0]["match"]["tokens"]
     assert match == {"query": " ".join(hostile), "operator": "or"}
     assert body["query"]["bool"]["filter"] == [{"terms": {"city": ['苏州" or 1=1']}}]
+    assert body["allow_partial_search_results"] is False  # never a silently shorter ranking
     knn = queries.knn_body(FakeEncoder().encode_queries(["x"])[0], k=3,
                            filters=Filters(city=["苏州"], exclude_ids=["a"]))
     assert knn["knn"]["filter"] == {"bool": {"filter": [{"terms": {"city": ["苏州"]}}],
@@ -365,7 +366,7 @@ def test_knn_response_parsing_scores_and_ties() -> None:
     queries_ = FakeEncoder().encode_queries(["x", "y"])
     with pytest.raises(BackendError, match="boom"):
         index.search_dense_batch(queries_, k=3, filters=Filters(city=["苏州"]))
-    assert stub.searches[0] == {"index": "p_v1"}
+    assert stub.searches[0] == {"index": "p_v1", "allow_partial_search_results": False}
     assert stub.searches[1]["knn"]["filter"]["bool"]["filter"] == [{"terms": {"city": ["苏州"]}}]
     stub.responses = stub.responses[:1]
     found = index.search_dense(queries_[0], k=3)

@@ -27,6 +27,7 @@ from contract import FakeEncoder  # noqa: E402
 from es_node import drop_prefix, unique_prefix  # noqa: E402
 
 from techmatch.config import Settings  # noqa: E402
+from techmatch.errors import BackendError  # noqa: E402
 from techmatch.indexers import elastic  # noqa: E402
 from techmatch.indexers.base import Index  # noqa: E402
 from techmatch.indexers.tokenize import Tokenizer  # noqa: E402
@@ -171,18 +172,19 @@ def pair_env(tmp_path: Path, es_cluster2: Any) -> Iterator[tuple[Settings, Elast
     settings = _settings(tmp_path, es_cluster2.urls)  # both nodes: the client fails over
     client, store = elastic.connect(settings), Store(tmp_path / "store.sqlite")
     yield settings, client, store
-    client.options(ignore_status=404).indices.delete_index_template(
-        name=settings.es_index_prefix)
-    drop_prefix(client, settings.es_index_prefix)
+    for prefix in (settings.es_index_prefix, f"{settings.es_index_prefix}bare"):
+        client.options(ignore_status=404).indices.delete_index_template(name=prefix)
+        drop_prefix(client, prefix)
     client.close()
     store.close()
 
 
-def _template(client: Elasticsearch, prefix: str, shards: int, replicas: int) -> None:
+def _template(client: Elasticsearch, prefix: str, shards: int, replicas: int,
+              **extra: object) -> None:
     """Shard and replica counts come from an index template, as docs/elasticsearch.md says."""
-    client.indices.put_index_template(
-        name=prefix, index_patterns=[f"{prefix}_*"],
-        template={"settings": {"number_of_shards": shards, "number_of_replicas": replicas}})
+    settings = {"number_of_shards": shards, "number_of_replicas": replicas, **extra}
+    client.indices.put_index_template(name=prefix, index_patterns=[f"{prefix}_*"],
+                                      template={"settings": settings})
 
 
 def _shard_docs(client: Elasticsearch, index: str) -> dict[tuple[str, str], int]:
@@ -204,7 +206,15 @@ def test_node_killed_searches_go_on_and_nothing_is_missing(
     opts: dict[str, Any] = {"encoder": FakeEncoder(), "tokenizer": tokenizer, "client": client}
     elastic.sync_index(settings, KIND, store, **opts)
     index = elastic.open_index(settings, KIND, **opts)
-    assert es_cluster2.wait("green", 2)["active_shards"] >= 4
+    # a second kind without replicas, one shard per node: it turns red when a node dies
+    bare = settings.model_copy(update={"es_index_prefix": f"{prefix}bare"})
+    _template(client, bare.es_index_prefix, shards=2, replicas=0,
+              **{"routing.allocation.total_shards_per_node": 1})
+    elastic.sync_index(bare, KIND, store, **opts)
+    # no transport retries: the 503s below are the expected answer, not worth waiting on
+    unreplicated = elastic.open_index(bare, KIND, **{**opts,
+                                                     "client": client.options(max_retries=0)})
+    assert es_cluster2.wait("green", 2)["active_shards"] >= 6
     victim = es_cluster2.nodes[1]
     shards = client.cat.shards(index=index.generation, format="json", h="prirep,node").body
     assert {"p"} <= {s["prirep"] for s in shards if s["node"] == victim.name}  # holds a primary
@@ -218,8 +228,15 @@ def test_node_killed_searches_go_on_and_nothing_is_missing(
     with SearchLoop(search, lambda: expected_probe_hits(records)) as loop:
         loop.wait_for(10)
         victim.kill()
-        assert es_cluster2.wait("yellow", 1)["status"] == "yellow"
+        health = client.cluster.health(index=index.generation, wait_for_status="yellow",
+                                       wait_for_nodes="1", timeout="120s")
+        assert health["status"] == "yellow" and health["number_of_nodes"] == 1
         loop.wait_for(20)
+        # half of the unreplicated index is gone: an error, never a half ranking
+        with pytest.raises(BackendError, match="lexical search"):
+            unreplicated.search_lexical([PROBE], k=500)
+        with pytest.raises(BackendError, match="kNN search"):
+            unreplicated.search_dense(query, k=10)
         late = corpus(40, start=1000, topic="钠离子电池")  # written while the node is down
         store.upsert(late)
         assert elastic.sync_index(settings, KIND, store, **opts).upserted == 40

@@ -81,7 +81,8 @@ class ElasticIndex(Index):
             return [_empty() for _ in range(len(rows))]
         searches: list[dict[str, Any]] = []
         for row in rows:
-            searches += [{"index": self._name}, queries.knn_body(row, k=k, filters=filters)]
+            searches += [{"index": self._name, **queries.PARTIAL},
+                         queries.knn_body(row, k=k, filters=filters)]
         with self._guard("kNN search"):
             responses = self._client.msearch(searches=searches)["responses"]
         out = []

@@ -15,6 +15,9 @@ from techmatch.indexers.base import normalize_filters
 from techmatch.indexers.elastic.mapping import ID, TOKENS, VECTOR
 from techmatch.models.results import Filters
 
+# Searches fail rather than answer from some shards only: a missing primary (red index) must
+# not look like a shorter ranking. A yellow index (replicas missing) answers in full.
+PARTIAL = {"allow_partial_search_results": False}
 MAX_WINDOW = 10_000  # Elasticsearch's default index.max_result_window and kNN k limit
 SORT = [{"_score": {"order": "desc"}}, {ID: {"order": "asc"}}]  # ties broken by id
 
@@ -44,11 +47,12 @@ def lexical_body(tokens: Sequence[str], *, k: int, filters: Filters | None) -> d
     if drop:
         query["bool"]["must_not"] = drop
     return {"query": query, "size": min(k, MAX_WINDOW), "sort": SORT, "_source": False,
-            "track_total_hits": False}
+            "track_total_hits": False, **PARTIAL}
 
 
 def knn_body(vector: np.ndarray, *, k: int, filters: Filters | None) -> dict[str, Any]:
-    """Approximate kNN on the dense_vector field with the filters inside `knn.filter`."""
+    """kNN on the dense_vector field with the filters inside `knn.filter` (exact on a `flat`
+    index, approximate on HNSW). The msearch header carries `allow_partial_search_results`."""
     keep, drop = filter_clauses(filters)
     size = min(k, MAX_WINDOW)
     knn: dict[str, Any] = {"field": VECTOR, "query_vector": [float(x) for x in vector],
