@@ -71,6 +71,8 @@ class FastSegmenter:
         self._ascii_words = (re.compile("|".join(map(re.escape, ascii_words)))
                              if ascii_words else None)
         self._han = jieba.re_han_default
+        # non-CJK pieces of dictionary words: a run holding one may hold or border such a word
+        self._reach = max((len(w) for w in mixed), default=0)
 
     def cut_for_search(self, text: str) -> list[str]:
         """jieba's `cut_for_search(text)` tokens, in jieba's order."""
@@ -88,15 +90,16 @@ class FastSegmenter:
         cut as if it stood alone — except where the single characters beside the run spell a
         dictionary word (rjieba alone would emit them one by one): that is checked here.
         """
-        if ((self._mixed is not None and self._mixed.search(text))
-                or (self._ascii_words is not None and self._ascii_words.search(text))):
-            return None
         parts = _NON_CJK_SPLIT.split(text)
         last = len(parts) - 1
         out: list[str] = []
+        pos = 0
         for j, part in enumerate(parts):
-            if j % 2:  # no dictionary word in it (checked above), so no search grams either
-                out.extend(w for w in _HMM_SKIP.split(part) if w)
+            pos += len(part)
+            if j % 2:
+                if self._near_word(text, pos - len(part), pos):
+                    return None
+                out.extend(w for w in _HMM_SKIP.split(part) if w)  # no word: no search grams
                 continue
             if not part:
                 continue
@@ -112,6 +115,14 @@ class FastSegmenter:
                 return None
             out.extend(tokens)
         return out
+
+    def _near_word(self, text: str, start: int, end: int) -> bool:
+        """Whether the non-CJK run text[start:end] holds a dictionary word (c++) or lies
+        inside one that mixes CJK and non-CJK characters (3d打印)."""
+        if self._ascii_words is not None and self._ascii_words.search(text, start, end):
+            return True
+        return self._mixed is not None and self._mixed.search(
+            text, max(0, start - self._reach), min(len(text), end + self._reach)) is not None
 
     def _cjk_text(self, text: str) -> list[str]:
         """Text whose jieba blocks are all pure CJK: rjieba, except blocks with a repeat."""

@@ -1,0 +1,249 @@
+"""Scale benchmark on the synthetic home `build_1m.py` wrote: latency, memory, ANN recall, BM25.
+
+    nice -n 15 .venv/bin/python bench/bench_1m.py --out-dir /tmp/tm-1m [--queries 200]
+
+In one process, one thread (TECHMATCH_THREADS=1), csl-kw-dev queries (first N):
+- the e5-small query encoder alone (the peer every query pays);
+- hybrid top-10 through `Engine.retriever()` (tokenise + encode + tantivy + faiss HNSW + RRF);
+- hybrid top-10 through `MatchService.search` (+ features, ranker, confidence), with and
+  without explanations — the service path an API request takes, network excluded;
+- resident memory (VmRSS / VmHWM) of this serving process after opening and after queries;
+- ANN recall@10 of the HNSW graph against an exact scan of `vectors.npy`, for several efSearch,
+  with per-query latency;
+- tantivy BM25 top-10 / top-100 against bm25s (lucene variant) over the same tokens, both
+  measured here (bm25s is built after the memory figures are taken).
+Quality is not measured: the 1M corpus is recombined text (see build_1m.py).
+Writes bench/results/scale_1m.md (or --out).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import argparse  # noqa: E402
+import itertools  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import faiss  # noqa: E402
+import numpy as np  # noqa: E402
+
+from techmatch.config import Settings  # noqa: E402
+from techmatch.indexers.encoders import build_encoder  # noqa: E402
+from techmatch.indexers.vector_cache import CachedEncoder  # noqa: E402
+from techmatch.matcher.engine import Engine  # noqa: E402
+from techmatch.matcher.service import MatchService  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV = ROOT.parent / "shared" / "eval" / "csl-kw-dev"
+OUT = ROOT / "bench" / "results" / "scale_1m.md"
+K = 10
+EF_SEARCH = (32, 64, 128, 256)
+
+
+def memory_mb() -> dict[str, float]:
+    """VmRSS and VmHWM (peak) of this process, MB."""
+    out = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("VmRSS", "VmHWM")):
+            out[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return out
+
+
+def latencies(fn: Callable[[int], object], n: int) -> np.ndarray:
+    """Milliseconds per call of fn(i), i < n, after 3 warm-up calls."""
+    for i in range(min(3, n)):
+        fn(i)
+    out = []
+    for i in range(n):
+        start = time.perf_counter()
+        fn(i)
+        out.append((time.perf_counter() - start) * 1000)
+    return np.asarray(out)
+
+
+def row(name: str, ms: np.ndarray, note: str = "") -> list[str]:
+    return [name, f"{np.percentile(ms, 50):.2f}", f"{np.percentile(ms, 99):.2f}",
+            f"{ms.mean():.2f}", note]
+
+
+def exact_top(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    """(len(queries), k) row numbers of the exact inner-product top-k, scanning in blocks."""
+    best_s = np.full((len(queries), k), -np.inf, dtype=np.float32)
+    best_r = np.zeros((len(queries), k), dtype=np.int64)
+    for start in range(0, len(vectors), 100_000):
+        block = np.asarray(vectors[start:start + 100_000], dtype=np.float32)
+        scores = queries @ block.T
+        top = np.argpartition(-scores, k, axis=1)[:, :k]
+        cand_s = np.concatenate([best_s, np.take_along_axis(scores, top, 1)], axis=1)
+        cand_r = np.concatenate([best_r, top + start], axis=1)
+        keep = np.argsort(-cand_s, axis=1, kind="stable")[:, :k]
+        best_s = np.take_along_axis(cand_s, keep, 1)
+        best_r = np.take_along_axis(cand_r, keep, 1)
+    return best_r
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out-dir", type=Path, default=Path("/tmp/tm-1m"))
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--bm25s", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    load_start = os.getloadavg()
+    build = json.loads((args.out_dir / "build.json").read_text(encoding="utf-8"))
+    queries = [json.loads(x)["text"] for x in itertools.islice(
+        (DEV / "queries.jsonl").open(encoding="utf-8"), args.queries)]
+    settings = Settings(home=args.out_dir / "home", threads=1, cache_dir=args.out_dir / "cache")
+    mem0 = memory_mb()
+    started = time.perf_counter()
+    encoder = CachedEncoder(build_encoder("e5-small", threads=1), settings.vector_cache_dir)
+    engine = Engine.open(settings, encoder=encoder)  # type: ignore[arg-type]
+    index = engine.index("achievement")
+    service = MatchService(engine)
+    open_s = time.perf_counter() - started
+    mem_open = memory_mb()
+    n = len(queries)
+    rows = [row("encode query (e5-small, the peer every query pays)",
+                latencies(lambda i: encoder.encode_queries([queries[i]]), n))]
+    rows.append(row("hybrid top-10, Engine.retriever() (tokenise + encode + tantivy + HNSW "
+                    "+ RRF)", latencies(lambda i: engine.retriever().search(
+                        queries[i], kind="achievement", k=K), n)))
+    rows.append(row("hybrid top-10, MatchService.search explain=False",
+                    latencies(lambda i: service.search(queries[i], kind="achievement", k=K,
+                                                       explain=False), n)))
+    rows.append(row("hybrid top-10, MatchService.search explained",
+                    latencies(lambda i: service.search(queries[i], kind="achievement", k=K),
+                              n)))
+    mem_serve = memory_mb()
+
+    qvecs = encoder.encode_queries(queries)
+    dense = index._dense  # type: ignore[attr-defined]
+    vectors = index._vectors  # type: ignore[attr-defined]
+    truth = exact_top(vectors, qvecs, K)
+    ann_rows = []
+    if dense.dense_type == "hnsw":
+        hnsw = faiss.downcast_index(dense.index.index)
+        for ef in EF_SEARCH:
+            hnsw.hnsw.efSearch = ef
+            found = [dense.rows.rows_of_keys(dense.index.search(qvecs[i:i + 1], K)[1][0])
+                     for i in range(n)]
+            recall = np.mean([len(set(truth[i]) & set(found[i])) / K for i in range(n)])
+            ms = latencies(lambda i: dense.index.search(qvecs[i:i + 1], K), n)
+            ann_rows.append([str(ef), f"{recall:.4f}", f"{np.percentile(ms, 50):.3f}",
+                             f"{np.percentile(ms, 99):.3f}"])
+        hnsw.hnsw.efSearch = dense_default()
+    ms_exact = latencies(lambda i: exact_top(vectors, qvecs[i:i + 1], K), min(n, 20))
+    ann_rows.append(["exact scan (numpy, blocks of 100k)", "1.0000",
+                     f"{np.percentile(ms_exact, 50):.3f}", f"{np.percentile(ms_exact, 99):.3f}"])
+
+    lex_rows = lexical_rows(engine, index, queries, args.bm25s)
+    write(args, build, load_start, open_s, mem0, mem_open, mem_serve, rows, ann_rows, lex_rows,
+          index.count())
+    engine.close()
+
+
+def dense_default() -> int:
+    from techmatch.indexers.embedded.dense import HNSW_EF_SEARCH
+
+    return HNSW_EF_SEARCH
+
+
+def lexical_rows(engine: Engine, index: object, queries: list[str], with_bm25s: bool
+                 ) -> list[list[str]]:
+    """tantivy vs bm25s (same tokens) at top-10 and top-100."""
+    q_tokens = [engine.tokenizer.tokens(q) for q in queries]
+    n = len(queries)
+    out = []
+    for depth in (K, 100):
+        ms = latencies(lambda i, d=depth: index.search_lexical(  # type: ignore[attr-defined,misc]
+            q_tokens[i], k=d), n)
+        out.append(row(f"tantivy BM25 top-{depth}", ms))
+    if not with_bm25s:
+        return out
+    import bm25s
+
+    started = time.perf_counter()
+    ids, corpus = [], []
+    for record in engine.store.iter_records("achievement"):
+        ids.append(record.id)
+        corpus.append(engine.tokenizer.tokens(record.text()))
+    tok_s = time.perf_counter() - started
+    started = time.perf_counter()
+    bm25 = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
+    bm25.index(corpus, show_progress=False)
+    index_s = time.perf_counter() - started
+    del corpus
+    vocab = bm25.vocab_dict
+    bm_q = [[t for t in dict.fromkeys(ts) if t in vocab] or [next(iter(vocab))]
+            for ts in q_tokens]
+    for depth in (K, 100):
+        ms = latencies(lambda i, d=depth: bm25.retrieve(  # type: ignore[misc]
+            [bm_q[i]], k=d, show_progress=False, n_threads=0), n)
+        out.append(row(f"bm25s (lucene) top-{depth}, same tokens", ms,
+                       f"tokenised {len(ids):,} docs in {tok_s:.0f} s, indexed in "
+                       f"{index_s:.0f} s"))
+    agree = []
+    for i in range(n):
+        a = set(index.search_lexical(q_tokens[i], k=K).ids)  # type: ignore[attr-defined]
+        docs, _ = bm25.retrieve([bm_q[i]], k=K, show_progress=False, n_threads=0)
+        agree.append(len(a & {ids[j] for j in docs[0]}) / K)
+    out.append(["top-10 overlap tantivy vs bm25s", f"{np.mean(agree):.3f}", "", "", ""])
+    return out
+
+
+def write(args: argparse.Namespace, build: dict[str, object], load_start: tuple[float, ...],
+          open_s: float, mem0: dict[str, float], mem_open: dict[str, float],
+          mem_serve: dict[str, float], rows: list[list[str]], ann_rows: list[list[str]],
+          lex_rows: list[list[str]], count: int) -> None:
+    lines = [
+        f"# Scale benchmark: {count:,} achievements (synthetic, see bench/build_1m.py)", "",
+        f"Command: `nice -n 15 .venv/bin/python bench/bench_1m.py --out-dir {args.out_dir} "
+        f"--queries {args.queries}` after `{build['command']}`  ",
+        f"Machine: {os.cpu_count()} cores, CPython {platform.python_version()}, one thread "
+        f"(TECHMATCH_THREADS=1). **Shared machine: other jobs were running.** Load average "
+        f"(1/5/15 min) at the start of the build {fmt(build['load_start'])}, at its end "
+        f"{fmt(build['load_end'])}, at the start of this bench {fmt(load_start)}, at its end "
+        f"{fmt(os.getloadavg())}.  ",
+        "**Quality is not measured at this scale**: texts recombine csl-kw-dev sentences and "
+        "vectors are normalised mixtures of the real e5-small vectors of the source documents "
+        f"({build['source_documents']} of them), so only latency, memory and ANN recall mean "
+        "anything here.", "",
+        "## Build (from cached vectors)", "",
+        "| step | seconds |", "|---|---:|",
+        "| generate + store upsert + vector-cache fill | "
+        f"{build['generate_store_cache_seconds']} |",
+        f"| `Engine.sync` (tokenise, tantivy, faiss HNSW; encoded "
+        f"{build['sync']['encoded']}) | {build['sync_seconds']} |",  # type: ignore[index]
+        "", "## Query latency (ms, one query at a time, csl-kw-dev queries)", "",
+        "| path | p50 | p99 | mean | note |", "|---|---:|---:|---:|---|",
+        *["| " + " | ".join(r) + " |" for r in rows], "",
+        "## Memory of the serving process", "",
+        "| moment | VmRSS MB | VmHWM MB |", "|---|---:|---:|",
+        f"| before opening | {mem0['VmRSS']:.0f} | {mem0['VmHWM']:.0f} |",
+        f"| engine + index + service open ({open_s:.1f} s) | {mem_open['VmRSS']:.0f} | "
+        f"{mem_open['VmHWM']:.0f} |",
+        f"| after the latency runs | {mem_serve['VmRSS']:.0f} | {mem_serve['VmHWM']:.0f} |",
+        "", "## ANN recall@10 (HNSW vs exact inner product over the same vectors)", "",
+        "| efSearch | recall@10 | p50 ms | p99 ms |", "|---|---:|---:|---:|",
+        *["| " + " | ".join(r) + " |" for r in ann_rows], "",
+        f"The index serves with efSearch = {dense_default()}.", "",
+        "## Lexical: tantivy vs bm25s over the same tokens (ms)", "",
+        "| system | p50 | p99 | mean | note |", "|---|---:|---:|---:|---|",
+        *["| " + " | ".join(r) + " |" for r in lex_rows], ""]
+    args.out.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+def fmt(load: object) -> str:
+    return "/".join(f"{x:.1f}" for x in load)  # type: ignore[attr-defined]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Tokenisation benchmark: jieba vs the fast segmenter (rjieba where identical) vs raw rjieba.
+
+    OMP_NUM_THREADS=1 .venv/bin/python bench/tokenize_bench.py [--docs 3000] [--rounds 3]
+
+Texts: titles + abstracts of csl-kw-dev and csl-title-dev (../shared/eval, by path), normalised
+as the index normalises them. Rows, measured in the same run, rounds interleaved (the best
+round of each is reported, and the ratio of medians beside it):
+- `jieba.cut_for_search` (the reference; what the index used before),
+- `Tokenizer.segment` (techmatch.indexers.segment: rjieba where it gives jieba's tokens),
+- raw `rjieba.cut_for_search` (NOT identical: shown as the ceiling),
+- `Tokenizer.tokens` end to end (normalise + segment + filters) vs the same filters over jieba.
+Token identity with jieba is counted over every text. Writes bench/results/tokenize_bench.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from techmatch.indexers.ingest.normalize import normalize
+from techmatch.indexers.tokenize import _CJK, _WORD, Tokenizer, _bigrams
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL = ROOT.parent / "shared" / "eval"
+OUT = ROOT / "bench" / "results" / "tokenize_bench.md"
+
+
+def texts(limit: int) -> list[str]:
+    out = []
+    for name in ("csl-kw-dev", "csl-title-dev"):
+        with open(EVAL / name / "corpus.jsonl", encoding="utf-8") as handle:
+            for line in itertools.islice(handle, limit // 2):
+                row = json.loads(line)
+                out.append(f"{row.get('title', '')}\n{row['text']}")
+    return out
+
+
+def jieba_tokens(tok: Tokenizer, text: str) -> list[str]:
+    """`Tokenizer.tokens` as it was before the fast segmenter (jieba segments)."""
+    out: list[str] = []
+    run: list[str] = []
+    for seg in tok.segment_jieba(normalize(text)):
+        seg = seg.strip()
+        if len(seg) == 1 and _CJK.match(seg) and seg not in tok.stopwords:
+            run.append(seg)
+        else:
+            out.extend(_bigrams(run))
+            run = []
+        if not seg or not _WORD.search(seg) or seg in tok.stopwords:
+            continue
+        out.append(seg)
+    out.extend(_bigrams(run))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--docs", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    import rjieba
+
+    load_start = os.getloadavg()
+    tok = Tokenizer()
+    raw = texts(args.docs)
+    norm = [normalize(t) for t in raw]
+    raw_rj = rjieba.Jieba()
+    same_seg = sum(tok.segment(t) == tok.segment_jieba(t) for t in norm)
+    same_tok = sum(tok.tokens(t) == jieba_tokens(tok, t) for t in raw)
+    systems: dict[str, Callable[[], object]] = {
+        "jieba cut_for_search (reference)": lambda: [tok.segment_jieba(t) for t in norm],
+        "Tokenizer.segment (fast, identical)": lambda: [tok.segment(t) for t in norm],
+        "raw rjieba cut_for_search (not identical)": lambda: [raw_rj.cut_for_search(t)
+                                                              for t in norm],
+        "tokens() over jieba (before)": lambda: [jieba_tokens(tok, t) for t in raw],
+        "Tokenizer.tokens (now)": lambda: [tok.tokens(t) for t in raw],
+    }
+    times: dict[str, list[float]] = {name: [] for name in systems}
+    for _ in range(args.rounds):
+        for name, fn in systems.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    chars = sum(map(len, norm))
+    ref_seg = times["jieba cut_for_search (reference)"]
+    ref_tok = times["tokens() over jieba (before)"]
+    lines = [
+        "# Tokenisation: jieba vs the fast segmenter", "",
+        f"Command: `OMP_NUM_THREADS=1 .venv/bin/python bench/tokenize_bench.py --docs {args.docs} "
+        f"--rounds {args.rounds}`  ",
+        f"Machine: {os.cpu_count()} cores, CPython {platform.python_version()}, one thread. "
+        f"**Shared machine, other jobs running**: load average {fmt(load_start)} at the start, "
+        f"{fmt(os.getloadavg())} at the end; rounds interleaved so every row saw the same load.  ",
+        f"Texts: {len(raw):,} titles + abstracts (half csl-kw-dev, half csl-title-dev), "
+        f"{chars:,} characters after normalisation.  ",
+        f"Identical to jieba: segments {same_seg:,}/{len(norm):,} texts; tokens "
+        f"{same_tok:,}/{len(raw):,} texts.", "",
+        "| system | best s | median s | docs/s (best) | × jieba (best) | × jieba (median) |",
+        "|---|---:|---:|---:|---:|---:|"]
+    for name, ts in times.items():
+        ref = ref_tok if "tokens" in name else ref_seg
+        lines.append(f"| {name} | {min(ts):.2f} | {statistics.median(ts):.2f} | "
+                     f"{len(raw) / min(ts):,.0f} | {min(ref) / min(ts):.1f} | "
+                     f"{statistics.median(ref) / statistics.median(ts):.1f} |")
+    lines.append("")
+    args.out.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+def fmt(load: tuple[float, ...]) -> str:
+    return "/".join(f"{x:.1f}" for x in load)
+
+
+if __name__ == "__main__":
+    main()
