@@ -294,3 +294,66 @@ def test_coverage_and_other_pages_render(browser: WebDriver, server: Server,
         browser.get(server.url + path)
         assert heading(browser) == title
         shoot(path.strip("/").replace("/", "-"))
+
+
+def test_docking_moves_on_the_board_and_keeps_history(browser: WebDriver, server: Server,
+                                                      shoot: Callable[[str], Path]) -> None:
+    login(browser, server, "write")
+    browser.get(server.url + "/needs/N007/match")
+    first = _find(browser, "article.hit")[0]
+    candidate = first.get_attribute("data-candidate")
+    first.find_element(By.CSS_SELECTOR, "button.accept").click()
+    settle(browser, ".flash")
+    browser.get(server.url + "/dockings?need=N007")
+    card = settle(browser, ".column[aria-labelledby=col-suggested] .card")
+    docking_id = card.get_attribute("id").removeprefix("docking-")
+    card.find_element(By.CSS_SELECTOR, "details.move summary").click()
+    Select(card.find_element(By.CSS_SELECTOR, "select[name=to]")).select_by_visible_text("已联系")
+    card.find_element(By.CSS_SELECTOR, "input[name=note]").send_keys("已电话联系企业")
+    card.find_element(By.CSS_SELECTOR, "details.move button[type=submit]").click()
+    wait_for(lambda: "done=" in browser.current_url)
+    moved = settle(browser, f"#docking-{docking_id}")
+    assert moved.find_element(By.XPATH, "ancestor::section").get_attribute(
+        "aria-labelledby") == "col-contacted"
+    assert candidate in moved.text
+    browser.get(server.url + f"/dockings/{docking_id}")
+    history = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+               for tr in _find(browser, "table tbody tr")]
+    assert [h[2] for h in history] == ["推荐", "推荐 → 已联系"]
+    assert history[1][3] == "已电话联系企业"
+    shoot("docking-history")
+
+
+def test_route_to_staff_banner_follows_the_api(browser: WebDriver, server: Server) -> None:
+    login(browser, server, "admin")
+    for need in ("N002", "N048"):
+        api = httpx.get(server.url + f"/v1/match/needs/{need}?target=expert&k=10",
+                        headers={"X-API-Key": KEYS["admin"]}, timeout=60).json()
+        browser.get(server.url + f"/needs/{need}/match?target=expert")
+        settle(browser, "h1")
+        assert bool(_find(browser, "#route-banner")) == api["routed_to_staff"], need
+        shown = [a.get_attribute("data-candidate") for a in _find(browser, "article.hit")]
+        assert shown == [h["id"] for h in api["hits"]]
+
+
+def test_need_form_shows_per_field_messages(browser: WebDriver, server: Server,
+                                            shoot: Callable[[str], Path]) -> None:
+    login(browser, server, "write")
+    browser.get(server.url + "/needs/new")
+    ident = browser.find_element(By.ID, "f-id")
+    ident.clear()
+    ident.send_keys("bad id")
+    browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    assert settle(browser, "#err-id").text.startswith("只能包含")
+    assert browser.find_element(By.ID, "err-title").text == "标题、需求描述或关键词至少填写一项"
+    assert browser.find_element(By.ID, "f-id").get_attribute("aria-invalid") == "true"
+    shoot("need-form-errors")
+    ident = browser.find_element(By.ID, "f-id")
+    ident.clear()
+    ident.send_keys("N-FORM-1")
+    browser.find_element(By.ID, "f-title").send_keys("注塑件表面缩痕严重")
+    browser.find_element(By.ID, "f-city").send_keys("宁波")
+    browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    wait_for(lambda: browser.current_url.endswith("/needs/N-FORM-1?done=created"))
+    assert heading(browser) == "注塑件表面缩痕严重"
+    assert settle(browser, ".flash").text == "已保存，索引正在后台更新"

@@ -22,6 +22,7 @@ UPLOAD_DIR = Path("rejects") / "console"
 SAFE_NAME = re.compile(r"[^\w.\-]+")
 TOKEN = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
 ALLOWED_SUFFIXES = (".csv", ".tsv", ".xlsx", ".jsonl", ".json")
+TEXT_NEEDED = "标题、需求描述或关键词至少填写一项"
 
 
 def _message(error: dict[str, object]) -> str:
@@ -39,7 +40,7 @@ def _message(error: dict[str, object]) -> str:
     if kind == "enum" or kind == "literal_error":
         return "取值无效"
     if kind == "value_error" and "text field" in str(error.get("msg", "")):
-        return "标题、需求描述或关键词至少填写一项"
+        return TEXT_NEEDED
     return str(error.get("msg", "无效"))
 
 
@@ -56,6 +57,9 @@ def validate_need(values: dict[str, str], confidential: bool,
             loc = error.get("loc") or ()
             name = str(loc[0]) if loc else "title"
             errors.setdefault(name, _message(dict(error)))
+        if not any(data.get(f) for f in ("title", "description", "keywords")):
+            # pydantic checks this only once every field is valid; say it at once
+            errors.setdefault("title", TEXT_NEEDED)
         return None, errors
     if store.get_many([need.id]):
         return None, {"id": f"编号 {need.id} 已存在，请换一个编号"}
