@@ -1,7 +1,7 @@
 """Fit the shipped "no good match" models on development sets (the package's default).
 
-    python -m techmatch.eval.abstain_fit --answerable-set DIR --expert-set DIR --half 1 \
-        --out techmatch/resources/abstain-default.json
+    python -m techmatch.eval.abstain_fit --answerable-set DIR [--answerable-set DIR2] \
+        --expert-set DIR --half 1 --out techmatch/resources/abstain-default.json
 
 Achievements: the answerable and unanswerable needs of a set with `unanswerable.txt` (label 1
 when the top-ranked achievement is relevant). Experts: the needs of a need→expert set (label 1
@@ -65,21 +65,25 @@ def expert_rows(settings: Settings, ds: Dataset, other: Dataset, half: int | Non
     return x, y
 
 
-def fit_defaults(settings: Settings, answerable_set: Path, expert_set: Path,
+def fit_defaults(settings: Settings, answerable_sets: list[Path], expert_set: Path,
                  half: int | None) -> dict[str, AbstainModel]:
-    """Both kinds' models, each with its training counts in `metrics`."""
+    """Both kinds' models, each with its training counts in `metrics`; the experts' borrowed
+    unanswerable needs come from the first set."""
     from sklearn.metrics import roc_auc_score
 
-    first = load_dataset(answerable_set)
+    sets = [load_dataset(p) for p in answerable_sets]
     experts = load_dataset(expert_set)
+    parts = [achievement_rows(settings, ds, half) for ds in sets]
+    xa = np.vstack([p[0] for p in parts])
+    ya = np.concatenate([p[1] for p in parts])
+    suffix = f" half {half}" if half else ""
+    sources = {"achievement": " + ".join(ds.name for ds in sets) + suffix,
+               "expert": f"{experts.name} + {sets[0].name} unanswerable{suffix}"}
     out = {}
-    xa, ya, encoder = achievement_rows(settings, first, half)
     for kind, (x, y) in (("achievement", (xa, ya)),
-                         ("expert", expert_rows(settings, experts, first, half))):
-        model = fit_abstain(x, y, kind=kind, encoder=encoder)
-        model.metrics = {"trained_on": f"{first.name if kind == 'achievement' else experts.name}"
-                         f"{'' if kind == 'achievement' else ' + ' + first.name + ' unanswerable'}"
-                         f"{f' half {half}' if half else ''}", "needs": len(y),
+                         ("expert", expert_rows(settings, experts, sets[0], half))):
+        model = fit_abstain(x, y, kind=kind, encoder=parts[0][2])
+        model.metrics = {"trained_on": sources[kind], "needs": len(y),
                          "good_top": int(y.sum()),
                          "auroc_in_sample": round(float(roc_auc_score(y, model.probability(x))),
                                                   4)}
@@ -89,7 +93,8 @@ def fit_defaults(settings: Settings, answerable_set: Path, expert_set: Path,
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--answerable-set", type=Path, required=True)
+    parser.add_argument("--answerable-set", type=Path, action="append", required=True,
+                        help="a set with unanswerable.txt (repeatable)")
     parser.add_argument("--expert-set", type=Path, required=True)
     parser.add_argument("--half", type=int, choices=(1, 2), default=None)
     parser.add_argument("--home", type=Path, default=None)

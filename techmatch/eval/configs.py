@@ -115,6 +115,17 @@ class EvalContext:
         vectors = dict(zip(self.query_ids, self.query_vectors(), strict=True))
         return ranking_run(service, needs, k=self.k, vectors=vectors)
 
+    def untranslated_lexical(self) -> Run:
+        """Top-`k` ids per query from BM25 over the query's own words only (no dictionary
+        translation): what the lexical side was before query translation."""
+        plain = Retriever(self.retriever.indexes, tokenizer=self.retriever.tokenizer,
+                          encoder=self.retriever.encoder, translate=False)
+        rankings = plain.search_many(
+            self.texts, kind=self.kind, k=self.k, mode="lexical",
+            params=RetrievalParams(mode="lexical", depth=self.k),  # type: ignore[arg-type]
+            query_ids=self.query_ids)
+        return {q: [h.id for h in r.hits] for q, r in zip(self.query_ids, rankings, strict=True)}
+
     def run(self, params: RetrievalParams, *, name: str | None = None) -> Run:
         """Top-`k` ids per query under `params`; `name` records the params in the report."""
         if name is not None:
@@ -127,6 +138,7 @@ Config = Callable[[EvalContext], Run]
 
 CONFIGS: dict[str, Config] = {
     "lexical": lambda ctx: ctx.run(RetrievalParams(mode="lexical"), name="lexical"),
+    "lexical-untranslated": lambda ctx: ctx.untranslated_lexical(),
     "dense": lambda ctx: ctx.run(RetrievalParams(mode="dense"), name="dense"),
     "hybrid-rrf": lambda ctx: ctx.run(RetrievalParams(fusion="rrf"), name="hybrid-rrf"),
     "hybrid-weighted": lambda ctx: ctx.run(RetrievalParams(fusion="weighted"),

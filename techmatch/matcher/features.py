@@ -28,6 +28,8 @@ FEATURES: dict[str, tuple[str, ...]] = {
                "work_votes", "work_dense_mean"),
 }
 WORK_TOP_K = 3
+# An expert's own retrieval signals (profile text vs the need), zero when the profile is empty.
+PROFILE_SIGNALS = ("fused", "lexical", "dense", "dense_gap", "term_coverage", "keyword_jaccard")
 WORK_VOTES_K = 5  # work_votes: mean of the best 5 work scores, absent works count 0
 RECENCY_YEARS = 3.0
 CAPACITY_SCALE = 5.0
@@ -196,6 +198,8 @@ def build_table(query: Query, q_tokens: frozenset[str], ranking: Ranking, kind: 
         if isinstance(rec, Achievement):
             row["maturity"] = (rec.maturity or 0) / 9.0
         if isinstance(rec, Expert):
+            if not rec.text().strip():  # no profile: its retrieval scores carry no evidence
+                row.update(dict.fromkeys(PROFILE_SIGNALS, 0.0))
             row["work_max"], row["work_mean"], row["work_dense_max"] = work_affinity(
                 rec, works or WorkScores())
             row["work_votes"], row["work_dense_mean"] = work_profile(rec, works or WorkScores())

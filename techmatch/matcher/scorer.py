@@ -29,11 +29,12 @@ _DEFAULT_WEIGHTS: dict[str, float] = {
     "keyword_jaccard": 0.05, "discipline": 0.05, "industry": 0.05, "region": 0.03,
     "maturity": 0.02, "recency": 0.01,
     "work_max": 0.25, "work_mean": 0.10, "work_dense_max": 0.15, "capacity": 0.03,
-    "available": 0.05, "work_votes": 0.0, "work_dense_mean": 0.0,
+    "available": 0.05, "work_votes": 0.3, "work_dense_mean": 1.0,
 }
 # Uncalibrated squashing of the default score: σ(SLOPE · (s − CENTER)); see module docstring.
 _DEFAULT_SLOPE = 10.0
-_DEFAULT_CENTER = {"achievement": 0.75, "need": 0.75, "expert": 0.95}
+# expert: 0.95 before work_votes / work_dense_mean joined (+ about 0.1 and 0.8 on a fitting one)
+_DEFAULT_CENTER = {"achievement": 0.75, "need": 0.75, "expert": 1.85}
 
 
 class LinearModel(BaseModel):
