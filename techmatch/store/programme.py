@@ -12,7 +12,6 @@ Standard SQL with `?` placeholders through the Store's `Database` (SQLite or Pos
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -72,7 +71,6 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-_READY: weakref.WeakKeyDictionary[Store, bool] = weakref.WeakKeyDictionary()
 _ITEM = "SELECT kind, id, city, day, ref, data FROM programme_items"
 
 
@@ -80,10 +78,8 @@ class ProgrammeRepo:
     """Typed access to the programme tables over one `Store`."""
 
     def __init__(self, store: Store) -> None:
+        # The tables come from migration 4 (`store.migrations`), applied when the store opens.
         self._db: Database = store._db  # noqa: SLF001 - repositories share the Store's database
-        if store not in _READY:
-            store.ensure_schema(SCHEMA)
-            _READY[store] = True
 
     def transaction(self) -> AbstractContextManager[None]:
         """Group several writes into one transaction."""
