@@ -19,6 +19,7 @@ import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from techmatch.errors import ConflictError, NotFoundError
 from techmatch.models.dockings import Contract, Docking, HistoryEntry
@@ -121,9 +122,8 @@ class FeedbackRow:
     at: str
 
 
-@dataclass(frozen=True)
-class KpiDocking:
-    """The columns KPIs read from one docking."""
+class KpiDocking(NamedTuple):
+    """The columns KPIs read from one docking (a tuple: hundreds of thousands are read)."""
 
     id: str
     need_id: str
@@ -135,8 +135,7 @@ class KpiDocking:
     due_on: str | None
 
 
-@dataclass(frozen=True)
-class KpiMove:
+class KpiMove(NamedTuple):
     """The columns KPIs read from one history row."""
 
     docking_id: str
@@ -287,12 +286,12 @@ class DockingRepo:
     def kpi_dockings(self) -> list[KpiDocking]:
         rows = self._db.fetch("SELECT id, need_id, owner, team, stage, contract_value, "
                               "created_at, due_on FROM dockings")
-        return [KpiDocking(*r) for r in rows]
+        return list(map(KpiDocking._make, rows))
 
     def kpi_moves(self) -> list[KpiMove]:
         rows = self._db.fetch("SELECT docking_id, version, at, from_stage, to_stage FROM "
                               "docking_history ORDER BY docking_id, version")
-        return [KpiMove(*r) for r in rows]
+        return list(map(KpiMove._make, rows))
 
     def count(self) -> int:
         row = self._db.fetchone("SELECT COUNT(*) FROM dockings")

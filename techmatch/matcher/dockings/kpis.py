@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,7 +43,7 @@ from pydantic import BaseModel, Field
 from techmatch.errors import ValidationError
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.matcher.dockings.levels import OVERDUE_STAGES
-from techmatch.models.dockings import STAGE_LABELS, STAGE_RANK
+from techmatch.models.dockings import STAGE_LABELS, STAGE_RANK, STAGES
 from techmatch.models.records import Need
 from techmatch.store import Store
 from techmatch.store.dockings import DockingRepo, KpiDocking, KpiMove
@@ -52,6 +53,7 @@ DIMENSION_LABELS: dict[str, str] = {"city": "城市", "industry": "行业", "tea
                                     "owner": "负责人"}
 UNKNOWN = "未知"
 UNASSIGNED = "未分配"
+_VERSION = operator.attrgetter("version")
 REACHED: tuple[str, ...] = ("contacted", "confirmed", "negotiating", "signed", "completed")
 TIMED: tuple[str, ...] = ("suggested", "contacted", "confirmed", "negotiating", "signed")
 COUNTS: tuple[str, ...] = ("needs_posted", "needs_suggested", "suggested", *REACHED, "dropped",
@@ -156,11 +158,12 @@ def _key(by: Sequence[str], city: str, industry: str, team: str | None,
 
 
 def _by_docking(moves: Sequence[KpiMove]) -> dict[str, list[KpiMove]]:
-    out: dict[str, list[KpiMove]] = defaultdict(list)
+    """History rows per docking, in version order."""
+    out: dict[str, list[KpiMove]] = {}
     for m in moves:
-        out[m.docking_id].append(m)
+        out.setdefault(m.docking_id, []).append(m)
     for found in out.values():
-        found.sort(key=lambda m: m.version)
+        found.sort(key=_VERSION)  # already sorted as the store returns them: a linear pass
     return out
 
 
@@ -187,12 +190,12 @@ def _events(d: KpiDocking, moves: list[KpiMove], facts: NeedFacts, window: tuple
         out.needs.append(("needs_suggested", d.need_id))
     reached: dict[str, str] = {}
     entered: dict[str, str] = {}
+    top = 0  # rank of the furthest main-path stage reached so far
     for m in moves:
-        rank = STAGE_RANK.get(m.to_stage)
-        if rank is not None:
-            for stage in REACHED:
-                if STAGE_RANK[stage] <= rank and stage not in reached:
-                    reached[stage] = m.at
+        rank = STAGE_RANK.get(m.to_stage, 0)
+        while top < rank:  # first reach of every stage up to this one
+            top += 1
+            reached[STAGES[top]] = m.at
         if m.from_stage == m.to_stage:
             continue  # an owner / team change: no move
         inside = low <= m.at < high
