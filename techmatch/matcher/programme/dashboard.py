@@ -14,9 +14,10 @@ confidence (DESIGN.md):
   are the need's, team is the docking's.
 - workstations: workstations started in the window; orders_delivered: orders delivered in it.
 
-Targets: the sum over the years the window touches. The national target of a metric is the
-`全国` target when one is set, else the sum of the cities' targets. Industries roll up to the
-taxonomy's top categories (集成电路 counts under 新一代信息技术产业).
+With `city`, the city rows and the industry / team rows cover that city only; the national
+row stays national. Targets: the sum over the years the window touches. The national target
+of a metric is the `全国` target when one is set, else the sum of the cities' targets.
+Industries roll up to the taxonomy's top categories (集成电路 counts under 新一代信息技术产业).
 """
 
 from __future__ import annotations
@@ -119,7 +120,8 @@ def _top_industry(value: str | None) -> str:
 class _Actuals:
     """Counters per city, industry and team, filled from the registries and dockings."""
 
-    def __init__(self) -> None:
+    def __init__(self, only: str | None = None) -> None:
+        self.only = only  # a city: industry and team rows count that city only
         self.city: dict[str, Counter[str]] = defaultdict(Counter)
         self.national: Counter[str] = Counter()
         self.served: dict[str, set[str]] = defaultdict(set)
@@ -130,7 +132,11 @@ class _Actuals:
         self.city[city][metric] += n  # type: ignore[assignment]
         self.national[metric] += n  # type: ignore[assignment]
 
-    def row(self, table: dict[str, BreakdownRow], key: str, label: str) -> BreakdownRow:
+    def row(self, table: dict[str, BreakdownRow], key: str, label: str,
+            city: str) -> BreakdownRow:
+        """The breakdown row of `key`; a scratch row when `city` is not the one shown."""
+        if self.only is not None and city != self.only:
+            return BreakdownRow(key=key, label=label)
         return table.setdefault(key, BreakdownRow(key=key, label=label))
 
 
@@ -149,12 +155,14 @@ def _count_registries(store: Store, acts: _Actuals, start: dt.date, end: dt.date
         acts.served[e.city] |= {p.name for p in e.participants if p.kind == "enterprise"
                                 and p.name and (p.status in SERVED or p.status is None)}
         top = _top_industry(e.industry)
-        acts.row(acts.industry, top, top).events += 1
+        acts.row(acts.industry, top, top, e.city).events += 1
         if e.team_id:
-            acts.row(acts.team, e.team_id, team_names.get(e.team_id, e.team_id)).events += 1
+            acts.row(acts.team, e.team_id, team_names.get(e.team_id, e.team_id),
+                     e.city).events += 1
     for d in registry.items(store, "dispatch", start=start, end=end):
         acts.served[d.city] |= set(d.enterprises)
-        acts.row(acts.team, d.team_id, team_names.get(d.team_id, d.team_id)).dispatches += 1
+        acts.row(acts.team, d.team_id, team_names.get(d.team_id, d.team_id),
+                 d.city).dispatches += 1
     for w in registry.items(store, "workstation", start=start, end=end):
         acts.add(w.city or UNKNOWN, "workstations")
         acts.served[w.city or UNKNOWN].add(w.enterprise)
@@ -176,12 +184,12 @@ def _count_dockings(store: Store, acts: _Actuals, start: dt.date, end: dt.date,
             continue
         acts.add(row.group["city"], "dockings_signed", signed)
         acts.add(row.group["city"], "deal_value", value)
-        top = _top_industry(row.group["industry"])
-        ind = acts.row(acts.industry, top, top)
+        top, city = _top_industry(row.group["industry"]), row.group["city"]
+        ind = acts.row(acts.industry, top, top, city)
         ind.dockings_signed += signed
         ind.deal_value += value
         team = row.group["team"]
-        entry = acts.row(acts.team, team, team_names.get(team, team))
+        entry = acts.row(acts.team, team, team_names.get(team, team), city)
         entry.dockings_signed += signed
         entry.deal_value += value
 
@@ -228,7 +236,7 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
     day = today or dt.date.today()
     years = _years(start, end)
     team_names = {t.id: t.name for t in registry.items(store, "team")}
-    acts = _Actuals()
+    acts = _Actuals(city)
     events = _count_registries(store, acts, start, end, team_names)
     _count_dockings(store, acts, start, end, team_names, day)
     targets = _targets_by_city(store, years)

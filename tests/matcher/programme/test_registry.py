@@ -139,5 +139,8 @@ def test_dashboard_window_and_city(store: Store) -> None:
     assert spring.national.cell("events").actual == 1  # EV01 only
     only = dashboard(store, start=YEAR[0], end=YEAR[1], city="青岛", today=TODAY)
     assert [r.city for r in only.cities] == ["青岛"] and [e.id for e in only.events] == ["EV03"]
+    assert [(r.label, r.events) for r in only.by_industry] == [("高端装备制造产业", 1)]
+    assert [r.key for r in only.by_team] == ["T03"]
+    assert only.national.cell("events").actual == 4  # the national row stays national
     with pytest.raises(ValidationError, match="ends"):
         dashboard(store, start=YEAR[1], end=YEAR[0])
