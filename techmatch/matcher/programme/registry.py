@@ -103,7 +103,7 @@ def items(store: Store, kind: str, *, city: str | None = None, ref: str | None =
     if overseas is not None and "overseas" not in model.model_fields:
         raise ValidationError(f"{kind} records have no overseas flag", field="overseas")
     rows = ProgrammeRepo(store).list_items(kind, city=city, ref=ref, start=start, end=end)
-    found = [model.model_validate_json(r.data) for r in rows]
+    found: list[Any] = [model.model_validate_json(r.data) for r in rows]
     return [i for i in found if overseas is None or i.overseas == overseas]
 
 
