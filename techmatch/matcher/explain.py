@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -63,6 +64,13 @@ class NormalizedText:
                     spans.append(span)
             start = self.text.find(term, start + 1)
         return spans
+
+
+@lru_cache(maxsize=8192)
+def normalized_text(original: str) -> NormalizedText:
+    """`NormalizedText(original)`, remembered: candidates recur across queries and the
+    character-by-character mapping is a large part of explaining a ranking."""
+    return NormalizedText(original)
 
 
 def _word_bounded(text: str, start: int, end: int, term: str) -> bool:
@@ -172,7 +180,7 @@ class Explainer:
 
     def explain(self, scored: Scored, hits: Sequence[Hit], rows: Sequence[int]) -> None:
         """Set `explanation` on `hits`; `rows[i]` is hit i's row in `scored.table`."""
-        q_text = NormalizedText(scored.query.text)
+        q_text = normalized_text(scored.query.text)
         q_tokens = set(self.tokens(scored.query.text))
         records = [scored.records[h.id] for h in hits]
         terms = [sorted(t for t in q_tokens & set(self.tokens(r.text()))
@@ -183,7 +191,7 @@ class Explainer:
                                     [r.text() for r in records[:top]], terms[:top],
                                     encoder=self.engine.encoder if dense else None)
         for i, (hit, rec, row) in enumerate(zip(hits, records, rows, strict=True)):
-            exp = Explanation(matched_terms=highlights(q_text, NormalizedText(rec.text()),
+            exp = Explanation(matched_terms=highlights(q_text, normalized_text(rec.text()),
                                                        terms[i]),
                               contributions=self._contributions(scored, row))
             pair = pairs[i] if i < top else None
