@@ -57,9 +57,10 @@ CREATE TABLE IF NOT EXISTS dockings (
   due_on TEXT,
   UNIQUE (need_id, candidate_id)
 );
-CREATE INDEX IF NOT EXISTS dockings_stage_due ON dockings(stage, due_on);
 CREATE INDEX IF NOT EXISTS dockings_created ON dockings(created_at, id);
 CREATE INDEX IF NOT EXISTS dockings_owner ON dockings(owner);
+DROP INDEX IF EXISTS dockings_stage_due;
+CREATE INDEX IF NOT EXISTS dockings_due ON dockings(due_on, id, stage);
 CREATE TABLE IF NOT EXISTS docking_history (
   docking_id TEXT NOT NULL,
   version INTEGER NOT NULL,
@@ -106,6 +107,7 @@ class DockingQuery:
     due_before: dt.date | None = None
     open_stages: tuple[str, ...] = ()
     hidden_needs: frozenset[str] = frozenset()
+    by_due: bool = False  # order by due date (most overdue first) instead of newest first
 
 
 @dataclass(frozen=True)
@@ -238,12 +240,13 @@ class DockingRepo:
 
     def page(self, query: DockingQuery, *, offset: int = 0,
              limit: int = 50) -> tuple[list[Docking], int]:
-        """One page (newest first, ties by id) and the total matching `query`."""
+        """One page (newest first, or by due date; ties by id) and the total matching `query`."""
         where, args = _where(query)
         sql = f" WHERE {' AND '.join(where)}" if where else ""
         with self._db.transaction():  # count and page from one snapshot
             found = self._db.fetchone(f"SELECT COUNT(*) FROM dockings{sql}", args)
-            rows = self._db.fetch(f"{_SELECT}{sql} ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+            order = "due_on, id" if query.by_due else "created_at DESC, id"
+            rows = self._db.fetch(f"{_SELECT}{sql} ORDER BY {order} LIMIT ? OFFSET ?",
                                   [*args, limit, offset])
         total = int(found[0]) if found else 0
         return [_docking(r) for r in rows], total

@@ -213,14 +213,16 @@ class DockingFilters:
 def list_dockings(store: Store, filters: DockingFilters, *, offset: int = 0, limit: int = 50,
                   hidden_needs: frozenset[str] = frozenset(), today: dt.date | None = None,
                   admin: bool = False) -> tuple[list[DockingView], int]:
-    """One page of dockings (newest first) as views, and the total under `filters`."""
+    """One page of dockings as views — newest first; overdue ones by due date, most overdue
+    first — and the total under `filters`."""
     for stage in filters.stages:
         check_stage(stage, field="stage")
     day = today or utcnow().date()
     query = DockingQuery(need_id=filters.need_id, candidate_id=filters.candidate_id,
                          stages=filters.stages, owner=filters.owner, team=filters.team,
                          source=filters.source, due_before=day if filters.overdue else None,
-                         open_stages=OVERDUE_STAGES, hidden_needs=hidden_needs)
+                         open_stages=OVERDUE_STAGES, hidden_needs=hidden_needs,
+                         by_due=filters.overdue)
     rows, total = DockingRepo(store).page(query, offset=offset, limit=limit)
     return [view(d, today=day, admin=admin) for d in rows], total
 
