@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: install es-dist run test test-fast lint typecheck bench eval clean fonts system
+.PHONY: install es-dist run test test-fast lint typecheck bench bench-1m eval clean fonts system
 
 install: system $(STAMP)
 
@@ -65,6 +65,16 @@ typecheck: install
 bench: install
 	$(BIN)/python bench/encode_bench.py
 	$(BIN)/python bench/index_bench.py
+
+# Scale benchmark, never part of `make test`: csl-kw-dev encoded once (its vectors seed the
+# synthetic 1M corpus), then the 1M home built from cached vectors and measured (nice: hours
+# of CPU on a busy 2-core box). Results: bench/results/scale_1m.md.
+BENCH_1M ?= /tmp/techmatch-1m
+bench-1m: install
+	TECHMATCH_CACHE_DIR=$(BENCH_1M)/dev-cache $(BIN)/techmatch eval --dataset ../shared/eval/csl-kw-dev --split dev --home $(BENCH_1M)/dev-home --retrievers dense --out $(BENCH_1M)/dev-eval
+	rm -rf $(BENCH_1M)/home $(BENCH_1M)/cache
+	nice -n 15 $(BIN)/python bench/build_1m.py --out $(BENCH_1M) --source-cache $(BENCH_1M)/dev-cache
+	nice -n 15 $(BIN)/python bench/bench_1m.py --out-dir $(BENCH_1M)
 
 eval: install
 	$(BIN)/techmatch eval --dataset ../shared/eval/csl-kw-dev --split dev --home $(HOME_DIR)

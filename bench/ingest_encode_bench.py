@@ -1,0 +1,99 @@
+"""Ingest encoding rate vs the encoder's raw rate (e5-small), measured in the same run.
+
+    OMP_NUM_THREADS=1 .venv/bin/python bench/ingest_encode_bench.py [--passages 256] [--rounds 2]
+
+Raw: `encoder.encode_passages(texts)` on N csl-title-dev passages (titles withheld, as the
+dataset gives them) in one call. Ingest: the same N records stored and indexed by
+`Engine.sync` into a fresh home with an empty vector cache — tokenise, encode through the
+content-hash cache in chunks, tantivy, faiss, publish — so the rate includes everything an
+index build does around encoding. Rounds alternate raw / ingest so both see the same load;
+the best round of each is reported. Writes bench/results/ingest_encode_bench.md.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import argparse  # noqa: E402
+import itertools  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from techmatch.config import Settings  # noqa: E402
+from techmatch.indexers.encoders import build_encoder  # noqa: E402
+from techmatch.indexers.ingest.normalize import normalize  # noqa: E402
+from techmatch.indexers.vector_cache import CachedEncoder  # noqa: E402
+from techmatch.matcher.engine import Engine  # noqa: E402
+from techmatch.models.records import Achievement  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "eval" / "csl-title-dev" / "corpus.jsonl"
+OUT = ROOT / "bench" / "results" / "ingest_encode_bench.md"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--passages", type=int, default=256)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    load_start = os.getloadavg()
+    with open(DATA, encoding="utf-8") as handle:
+        rows = [json.loads(x) for x in itertools.islice(handle, 2000, 2000 + args.passages)]
+    records = [Achievement(id=r["_id"], title=r.get("title", ""), abstract=r["text"])
+               for r in rows]
+    texts = [normalize(r.text(), lower=False) for r in records]
+    encoder = build_encoder("e5-small", threads=args.threads)
+    encoder.encode_passages(texts[:8])  # load weights, warm kernels
+    raw_s, ingest_s, encoded = [], [], 0
+    for _ in range(args.rounds):
+        start = time.perf_counter()
+        encoder.encode_passages(texts)
+        raw_s.append(time.perf_counter() - start)
+        with tempfile.TemporaryDirectory() as tmp:
+            home = Path(tmp) / "home"
+            settings = Settings(home=home, threads=args.threads, cache_dir=Path(tmp) / "cache")
+            engine = Engine.open(settings, encoder=CachedEncoder(  # type: ignore[arg-type]
+                encoder, settings.vector_cache_dir))
+            engine.store.upsert(records)
+            start = time.perf_counter()
+            report = engine.sync(("achievement",))[0]
+            ingest_s.append(time.perf_counter() - start)
+            encoded = report.encoded
+            engine.close()
+            shutil.rmtree(home, ignore_errors=True)
+    n = len(texts)
+    raw_rate, ingest_rate = n / min(raw_s), n / min(ingest_s)
+    lines = [
+        "# Ingest encoding rate vs the raw encoder", "",
+        f"Command: `OMP_NUM_THREADS=1 .venv/bin/python bench/ingest_encode_bench.py "
+        f"--passages {args.passages} --rounds {args.rounds} --threads {args.threads}`  ",
+        f"Machine: {os.cpu_count()} cores, CPython {platform.python_version()}, "
+        f"{args.threads} encoder thread(s). **Shared machine, other jobs running**: load "
+        f"average {fmt(load_start)} at the start, {fmt(os.getloadavg())} at the end.  ",
+        f"{n} csl-title-dev passages ({sum(map(len, texts)):,} characters); encoder "
+        f"{encoder.id}; rounds alternate raw / ingest.", "",
+        "| path | seconds per round | passages/s (best round) |", "|---|---|---:|",
+        f"| raw `encode_passages` (one call) | {', '.join(f'{s:.1f}' for s in raw_s)} | "
+        f"{raw_rate:.1f} |",
+        f"| ingest: `Engine.sync` into an empty home and cache (encoded {encoded}) | "
+        f"{', '.join(f'{s:.1f}' for s in ingest_s)} | {ingest_rate:.1f} |", "",
+        f"Ingest / raw = **{ingest_rate / raw_rate:.2f}**.", ""]
+    args.out.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+def fmt(load: tuple[float, ...]) -> str:
+    return "/".join(f"{x:.1f}" for x in load)
+
+
+if __name__ == "__main__":
+    main()
