@@ -8,14 +8,19 @@ started like the tests start it (Debian's binaries, loopback, default durability
 fsync on, synchronous_commit on); SQLite runs in WAL mode with synchronous=NORMAL, as the
 store opens it.
 
-Phases per store:
+The machine is shared and its load moves by the minute, so the two stores are measured
+interleaved wherever the phase allows, under the same load: single writes, reads and
+searches alternate store by store, the full scan alternates for three rounds, and the batch
+runs S, P, P, S (full recompute) and reports each store's mean. Phases:
 - ingest, bulk: all achievements + needs, 1,000 records per transaction (as `techmatch
-  ingest` / the batch API write them);
+  ingest` / the batch API write them), SQLite first;
 - ingest, single: `--single` records one transaction each (as single API writes do);
 - read: `store.get` of one record and `get_many` of 10 (the hydration search does);
-- search: `MatchService.search` top-10 over achievements (index + store);
-- batch: `run_batch` over every open need, achievements, k=10, no explanations; then a rerun
-  with nothing changed.
+- scan: every achievement in id order (`iter_records`, the store's part of an index build);
+- index build: tantivy + faiss from the store (sequential; mostly not the store's time);
+- search: `MatchService.search` top-10 over achievements (index + store hydration);
+- batch: `run_batch` over the open needs (`--needs`), achievements, k=10, no explanations,
+  full recompute; then a rerun with nothing changed.
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/store_bench.py --out bench/results/store_bench.md
 """
@@ -53,9 +58,9 @@ from techmatch.store import Store  # noqa: E402
 DATA = ROOT.parent / "shared" / "eval" / "csl-kw-dev"
 
 
-def records(limit: int) -> tuple[list[Record], list[Need]]:
+def records(limit: int, needs_limit: int) -> tuple[list[Record], list[Need]]:
     corpus = list(read_corpus(DATA / "corpus.jsonl"))[:limit]
-    queries = list(read_queries(DATA / "queries.jsonl")[0].items())
+    queries = list(read_queries(DATA / "queries.jsonl")[0].items())[:needs_limit]
     achievements: list[Record] = [Achievement(id=f"A-{d.id}", title=d.title or d.text[:30],
                                               abstract=d.text) for d in corpus]
     needs = [Need(id=f"N-{qid}", title=text[:60], description=text) for qid, text in queries]
@@ -74,49 +79,76 @@ def percentiles(samples: Sequence[float]) -> tuple[float, float]:
             ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000)
 
 
-def bench_store(label: str, target: str | Path, home: Path, achievements: list[Record],
-                needs: list[Need], args: argparse.Namespace) -> dict[str, float]:
-    out: dict[str, float] = {}
-    store = Store(target)
+STORES = ("sqlite", "postgresql")
+
+
+def engine_for(store: Store, home: Path, tokenizer: Tokenizer) -> Engine:
+    return Engine(settings=Settings(home=home, threads=1), store=store, tokenizer=tokenizer,
+                  encoder=HashEncoder())  # type: ignore[arg-type]
+
+
+def measure(stores: dict[str, Store], engines: dict[str, Engine], achievements: list[Record],
+            needs: list[Need], args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {name: {} for name in STORES}
     everything: list[Record] = [*achievements, *needs]
-    out["ingest_bulk_s"] = timed(lambda: [store.upsert(everything[i:i + 1000])
-                                          for i in range(0, len(everything), 1000)])
-    singles = [Need(id=f"S-{i:05d}", title=f"单条写入需求 {i}", description="单条写入")
-               for i in range(args.single)]
-    out["ingest_single_s"] = timed(lambda: [store.upsert([r]) for r in singles])
+    for name in STORES:
+        out[name]["ingest_bulk_s"] = timed(lambda n=name: [
+            stores[n].upsert(everything[i:i + 1000]) for i in range(0, len(everything), 1000)])
+    samples: dict[str, dict[str, list[float]]] = {n: {"single": [], "get": [], "many": [],
+                                                      "search": [], "scan": []} for n in STORES}
+    for i in range(args.single):
+        record = Need(id=f"S-{i:05d}", title=f"单条写入需求 {i}", description="单条写入")
+        for name in STORES:
+            samples[name]["single"].append(timed(lambda n=name, r=record: stores[n].upsert([r])))
     ids = [r.id for r in achievements]
-    gets = [timed(lambda i=i: store.get(ids[i * 7 % len(ids)])) for i in range(args.reads)]
-    many = [timed(lambda i=i: store.get_many(ids[i * 10 % len(ids):][:10]))
-            for i in range(args.reads)]
-    out["get_p50_ms"], out["get_p99_ms"] = percentiles(gets)
-    out["get_many10_p50_ms"], out["get_many10_p99_ms"] = percentiles(many)
-    settings = Settings(home=home, threads=1)
-    engine = Engine(settings=settings, store=store, tokenizer=Tokenizer(),
-                    encoder=HashEncoder())  # type: ignore[arg-type]
-    out["index_s"] = timed(lambda: engine.sync(("achievement", "need")))
-    service = MatchService(engine)
+    for i in range(args.reads):
+        one, ten = ids[i * 7 % len(ids)], ids[i * 10 % len(ids):][:10]
+        for name in STORES:
+            samples[name]["get"].append(timed(lambda n=name, r=one: stores[n].get(r)))
+            samples[name]["many"].append(timed(lambda n=name, r=ten: stores[n].get_many(r)))
+    for _ in range(3):
+        for name in STORES:
+            samples[name]["scan"].append(timed(
+                lambda n=name: sum(1 for _ in stores[n].iter_records("achievement"))))
+    for name in STORES:
+        out[name]["index_s"] = timed(lambda n=name: engines[n].sync(("achievement", "need")))
+    services = {n: MatchService(engines[n]) for n in STORES}
     texts = [n.description or n.title for n in needs[:args.queries]]
-    service.search(texts[0], kind="achievement", k=10)  # warm caches
-    searches = [timed(lambda t=t: service.search(t, kind="achievement", k=10, explain=False))
-                for t in texts]
-    out["search_p50_ms"], out["search_p99_ms"] = percentiles(searches)
-    options = BatchOptions(kinds=("achievement",), k=10, chunk=64, explain=False)
-    out["batch_s"] = timed(lambda: run_batch(engine, options, service=service))
-    out["batch_rerun_s"] = timed(lambda: run_batch(engine, options, service=service))
-    out["needs"] = float(len(needs) + args.single)
-    engine.close()
-    print(label, out, flush=True)
+    for name in STORES:
+        services[name].search(texts[0], kind="achievement", k=10)  # warm caches
+    for text in texts:
+        for name in STORES:
+            samples[name]["search"].append(timed(lambda n=name, t=text: services[n].search(
+                t, kind="achievement", k=10, explain=False)))
+    for name in STORES:
+        s = samples[name]
+        out[name]["ingest_single_ms"] = statistics.median(s["single"]) * 1000
+        out[name]["get_p50_ms"], out[name]["get_p99_ms"] = percentiles(s["get"])
+        out[name]["get_many10_p50_ms"], out[name]["get_many10_p99_ms"] = percentiles(s["many"])
+        out[name]["scan_s"] = statistics.median(s["scan"])
+        out[name]["search_p50_ms"], out[name]["search_p99_ms"] = percentiles(s["search"])
+    full = BatchOptions(kinds=("achievement",), k=10, chunk=64, explain=False, full=True)
+    runs: dict[str, list[float]] = {n: [] for n in STORES}
+    for name in (*STORES, *reversed(STORES)):
+        runs[name].append(timed(lambda n=name: run_batch(engines[n], full,
+                                                         service=services[n])))
+    again = BatchOptions(kinds=("achievement",), k=10, chunk=64, explain=False)
+    for name in STORES:
+        out[name]["batch_s"] = statistics.mean(runs[name])
+        out[name]["batch_rerun_s"] = timed(lambda n=name: run_batch(engines[n], again,
+                                                                     service=services[n]))
     return out
 
 
 ROWS = [("ingest_bulk_s", "ingest, 1,000 records per transaction (s, all records)"),
-        ("ingest_single_s", "ingest, one record per transaction (s, --single records)"),
+        ("ingest_single_ms", "ingest, one record per transaction (ms, median)"),
         ("get_p50_ms", "get one record p50 (ms)"), ("get_p99_ms", "get one record p99 (ms)"),
         ("get_many10_p50_ms", "get_many 10 ids p50 (ms)"),
         ("get_many10_p99_ms", "get_many 10 ids p99 (ms)"),
-        ("index_s", "index build from the store (s)"),
+        ("scan_s", "scan every achievement, iter_records (s, median of 3)"),
+        ("index_s", "index build from the store (s; sequential, mostly not store time)"),
         ("search_p50_ms", "search top-10 p50 (ms)"), ("search_p99_ms", "search top-10 p99 (ms)"),
-        ("batch_s", "batch run, every open need (s)"),
+        ("batch_s", "batch run, full recompute (s, mean of 2)"),
         ("batch_rerun_s", "batch rerun, nothing changed (s)")]
 
 
@@ -124,40 +156,46 @@ def report(results: dict[str, dict[str, float]], args: argparse.Namespace, n: in
            load: tuple[float, float]) -> str:
     lines = ["# Store benchmark: SQLite (embedded) and PostgreSQL side by side", "",
              f"Command: `OMP_NUM_THREADS=1 .venv/bin/python bench/store_bench.py --achievements "
-             f"{args.achievements} --single {args.single} --reads {args.reads} "
-             f"--queries {args.queries}`", "",
+             f"{args.achievements} --needs {args.needs} --single {args.single} --reads "
+             f"{args.reads} --queries {args.queries} --out bench/results/store_bench.md`", "",
              f"- records: {n:,} (csl-kw-dev achievements + needs) + {args.single} single writes",
-             "- encoder: HashEncoder (no model; same embedded index for both stores)",
+             "- encoder: HashEncoder (no model; the same embedded index for both stores)",
              "- PostgreSQL 15 on loopback (fsync on); SQLite WAL, synchronous=NORMAL",
+             "- phases interleaved store by store where possible (see the script docstring)",
              f"- machine: 2 cores; load average {load[0]:.1f} at start, {load[1]:.1f} at end "
-             "(other jobs running: absolute numbers are pessimistic, the ratio is the point)",
+             "(other jobs running: absolute numbers are pessimistic)",
              "", "| phase | SQLite | PostgreSQL | PG / SQLite |", "|---|---:|---:|---:|"]
     for key, label in ROWS:
         s, p = results["sqlite"][key], results["postgresql"][key]
-        lines.append(f"| {label} | {s:.2f} | {p:.2f} | {p / s if s else float('nan'):.2f} |")
+        lines.append(f"| {label} | {s:.3g} | {p:.3g} | {p / s if s else float('nan'):.2f} |")
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--achievements", type=int, default=5659)
+    parser.add_argument("--needs", type=int, default=200)
     parser.add_argument("--single", type=int, default=300)
     parser.add_argument("--reads", type=int, default=500)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     load_start = os.getloadavg()[0]
-    achievements, needs = records(args.achievements)
+    achievements, needs = records(args.achievements, args.needs)
     work = Path(tempfile.mkdtemp(prefix="store-bench-"))
     server = start_server()
+    tokenizer = Tokenizer()
+    tokenizer.tokens("预热分词词典")  # load the dictionary before anything is timed
+    stores: dict[str, Store] = {}
     try:
-        results = {
-            "sqlite": bench_store("sqlite", work / "sqlite" / "store.sqlite", work / "sqlite",
-                                  achievements, needs, args),
-            "postgresql": bench_store("postgresql", server.create_database("bench"),
-                                      work / "pg", achievements, needs, args),
-        }
+        stores = {"sqlite": Store(work / "sqlite" / "store.sqlite"),
+                  "postgresql": Store(server.create_database("bench"))}
+        engines = {name: engine_for(store, work / name, tokenizer)
+                   for name, store in stores.items()}
+        results = measure(stores, engines, achievements, needs, args)
     finally:
+        for store in stores.values():
+            store.close()
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
     text = report(results, args, len(achievements) + len(needs),
