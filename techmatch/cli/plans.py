@@ -187,6 +187,8 @@ def roadshow(
             help="Favour achievements from the city's province.")] = False,
         min_score: Annotated[float | None, typer.Option(
             help="Pairs below count as no match (default: the confidence threshold).")] = None,
+        overseas: Annotated[bool, typer.Option(
+            help="海外人才中国行: overseas experts' achievements and presenters only.")] = False,
         home: HomeOpt = None, json_out: JsonOpt = False, xlsx: XlsxOpt = None) -> None:
     """Plan a roadshow: achievements covering the most local demand, invitees, presenters."""
     from techmatch.matcher.plans import plan_city_roadshow
@@ -197,7 +199,8 @@ def roadshow(
         plan = plan_city_roadshow(engine, MatchService(engine), city=city, industry=industry,
                                   slots=slots, invites_per_achievement=invites,
                                   date=date.date() if date else None,
-                                  prefer_province=prefer_province, min_score=min_score)
+                                  prefer_province=prefer_province, min_score=min_score,
+                                  overseas=overseas)
         if json_out:
             print_json(plan.model_dump(mode="json"))
         else:

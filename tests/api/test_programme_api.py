@@ -161,3 +161,11 @@ def test_coverage_rolls_industries_up_the_taxonomy(client: TestClient) -> None:
     assert {(c["city"], c["industry"]) for c in top["cells"]} == {
         ("苏州", "高端装备制造产业"), ("深圳", "新能源汽车产业"), ("未知", "新能源产业"),
         ("绍兴", "纺织")}  # 纺织 is not in the taxonomy: kept as recorded
+
+
+def test_overseas_roadshow_without_overseas_supply_is_a_clear_error(client: TestClient) -> None:
+    body = {"city": "深圳", "slots": 1, "min_score": 0.0, "overseas": True}
+    r = client.post("/v1/plans/roadshow", json=body, headers=headers("write"))
+    assert r.status_code == 422
+    assert "no achievement of an overseas expert" in r.json()["detail"]
+    assert r.json()["errors"][0]["field"] == "overseas"

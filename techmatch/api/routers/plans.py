@@ -123,6 +123,7 @@ class RoadshowRequest(BaseModel):
     prefer_province: bool = Field(default=False, description="同省成果优先（匹配分加 0.1）")
     min_score: float | None = Field(default=None, ge=0.0, le=1.0,
                                     description="低于此匹配分不算覆盖，也不邀请；默认为置信度阈值")
+    overseas: bool = Field(default=False, description="海外人才中国行：只用海外专家的成果与主讲")
 
 
 @router.post("/assign", response_model=AssignResponse, summary="服务团专家分配",
@@ -150,4 +151,4 @@ def roadshow(principal: Writer, body: RoadshowRequest, engine: EngineDep,
                               slots=body.slots,
                               invites_per_achievement=body.invites_per_achievement,
                               date=body.date, prefer_province=body.prefer_province,
-                              min_score=body.min_score)
+                              min_score=body.min_score, overseas=body.overseas)

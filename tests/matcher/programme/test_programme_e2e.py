@@ -144,6 +144,11 @@ def test_cli_roadshow_industry_rolls_down_the_taxonomy(engine: Engine) -> None:
                                       "--slots", "1", *home])
     assert result.exit_code == 2
     assert "新一代信息技术产业 > 电子核心产业 > 集成电路制造" in result.stderr
+    result = CliRunner().invoke(app, ["roadshow", "--city", "苏州", "--slots", "1", "--overseas",
+                                      "--min-score", "0", "--json", *home])
+    assert result.exit_code == 0, result.stderr
+    presenter = json.loads(result.stdout)["items"][0]["expert"]["expert_id"]
+    assert engine.store.get(presenter).overseas
 
 
 def test_overseas_roadshow_keeps_overseas_supply_and_presenters(engine: Engine,
