@@ -12,10 +12,6 @@ NEED_STATUS = {"open": "待匹配", "matched": "已匹配", "closed": "已关闭
 ACHIEVEMENT_TYPE = {"paper": "论文", "patent": "专利", "technology": "技术", "software": "软件",
                     "other": "其他"}
 LANGUAGE = {"zh": "中文", "en": "英文", "other": "其他"}
-FEEDBACK = {"accepted": "采纳", "rejected": "拒绝", "contacted": "已对接", "deal": "成交"}
-REJECT_REASON = {"not_relevant": "不相关", "too_early": "技术尚不成熟",
-                 "already_solved": "企业已解决", "too_costly": "成本过高",
-                 "ip_confidentiality": "知识产权或保密限制", "other": "其他原因"}
 SIGNAL = {
     "fused": "综合检索", "lexical": "关键词检索", "dense": "语义相似度",
     "dense_gap": "语义领先幅度", "term_coverage": "需求词覆盖", "keyword_jaccard": "关键词重合",
@@ -50,9 +46,6 @@ FIELD = {
     "capacity": "服务容量", "available": "可服务", "languages": "语言", "overseas": "海外",
     "exclusions": "回避企业", "created_at": "录入时间", "updated_at": "更新时间",
 }
-DOCKING_STAGE = {"suggested": "推荐", "contacted": "已联系", "negotiating": "洽谈中",
-                 "signed": "已签约", "dropped": "已放弃", "accepted": "已采纳",
-                 "meeting": "已会面", "deal": "已成交", "closed": "已关闭"}
 
 
 def label(table: Mapping[str, str], code: object) -> str:
@@ -63,8 +56,7 @@ def label(table: Mapping[str, str], code: object) -> str:
 
 TABLES: dict[str, Mapping[str, str]] = {
     "kind": KIND, "library": KIND_LIBRARY, "role": ROLE, "status": NEED_STATUS,
-    "type": ACHIEVEMENT_TYPE, "language": LANGUAGE, "feedback": FEEDBACK,
-    "reason": REJECT_REASON, "signal": SIGNAL, "why_not": WHY_NOT, "constraint": CONSTRAINT,
-    "assign_status": ASSIGN_STATUS, "expert_role": EXPERT_ROLE, "field": FIELD,
-    "stage": DOCKING_STAGE,
+    "type": ACHIEVEMENT_TYPE, "language": LANGUAGE, "signal": SIGNAL, "why_not": WHY_NOT,
+    "constraint": CONSTRAINT, "assign_status": ASSIGN_STATUS, "expert_role": EXPERT_ROLE,
+    "field": FIELD,
 }
