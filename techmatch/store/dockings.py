@@ -135,6 +135,7 @@ class KpiDocking(NamedTuple):
     contract_value: float | None
     created_at: str
     due_on: str | None
+    stage_at: str | None = None  # when the last move happened
 
 
 class KpiMove(NamedTuple):
@@ -288,7 +289,7 @@ class DockingRepo:
 
     def kpi_dockings(self) -> list[KpiDocking]:
         rows = self._db.fetch("SELECT id, need_id, owner, team, stage, contract_value, "
-                              "created_at, due_on FROM dockings")
+                              "created_at, due_on, stage_at FROM dockings")
         return list(map(KpiDocking._make, rows))
 
     def kpi_moves(self) -> list[KpiMove]:

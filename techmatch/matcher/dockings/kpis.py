@@ -6,7 +6,8 @@ does not; one at 00:00 UTC on `start` counts, one a microsecond earlier does not
 
 Groups: a docking's need gives city and industry ("未知" when unknown), the docking gives
 team and owner ("未分配" when unset). `by` picks the dimensions (default all four); the
-other dimensions are merged. The `total` row counts over all dockings (needs distinct).
+other dimensions are merged. Only groups with something in the window get a row; the
+`total` row counts over all dockings (needs distinct).
 
 Per group, counting events inside the window:
 
@@ -140,14 +141,29 @@ def compute_kpis(dockings: Sequence[KpiDocking], moves: Sequence[KpiMove],
               if end < dt.date.max else "9999-99")
     for d in dockings:
         facts = needs.get(d.need_id, NeedFacts(UNKNOWN, UNKNOWN, None))
-        key = _key(by, facts.city, facts.industry, d.team, d.owner)
+        if _quiet(d, facts, window, start, end):
+            continue
         events = _events(d, history.get(d.id, []), facts, window, start, end, day)
-        _add(accs[key], events)
-        _add(total, events)
+        if events.counts or events.needs or events.stays:
+            key = _key(by, facts.city, facts.industry, d.team, d.owner)
+            _add(accs[key], events)
+            _add(total, events)
     _count_unassigned_needs(accs, total, dockings, needs, by, start, end)
     rows = [_row(dict(zip(by, key, strict=True)), acc) for key, acc in sorted(accs.items())]
     return KpiReport(start=start, end=end, by=list(by), rows=rows,
                      total=_row({d: "合计" for d in by}, total))
+
+
+def _quiet(d: KpiDocking, facts: NeedFacts, window: tuple[str, str], start: dt.date,
+           end: dt.date) -> bool:
+    """True when the docking cannot add anything to the window (a cheap test before reading
+    its history): created after it, or last moved before it, its need not posted in it and
+    its due date not in it."""
+    if facts.posted is not None and start <= facts.posted <= end:
+        return False
+    if d.due_on is not None and window[0] <= d.due_on < window[1]:
+        return False
+    return d.created_at >= window[1] or (d.stage_at is not None and d.stage_at < window[0])
 
 
 def _key(by: Sequence[str], city: str, industry: str, team: str | None,

@@ -131,7 +131,7 @@ def _independent(store: Store) -> dict[tuple[str, ...], dict[str, object]]:
     for need in needs.values():
         if need.id not in docked and need.created_at and inside(need.created_at):
             row(key(need.city, need.industry, None, None))["needs_posted"].add(need.id)  # type: ignore[attr-defined]
-    return out
+    return {k: v for k, v in out.items() if any(v[c] for c in COUNTS) or v["stays"]}
 
 
 @pytest.mark.slow
