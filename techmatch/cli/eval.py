@@ -125,6 +125,47 @@ def tune_command(
             typer.echo(paths["md"].read_text(encoding="utf-8"))
 
 
+def loso_command(
+        dataset: Annotated[list[Path], typer.Option(
+            "--dataset", help="BEIR folder; give two or more (each is held out in turn).")],
+        split: SplitOpt = "dev",
+        save_shipped: Annotated[bool, typer.Option(
+            "--save-shipped", help="Also fit on every set together and write the package's "
+                                   "shipped default model (techmatch/resources).")] = False,
+        trials: Annotated[int, typer.Option(help="Randomisation-test trials.")] = 10_000,
+        seed: Annotated[int, typer.Option(help="Seed of splits, folds and the test.")] = 0,
+        json_out: JsonOpt = False, home: HomeOpt = None, threads: ThreadsOpt = None) -> None:
+    """Leave-one-set-out: train the ranker on all sets but one, score it on that one against
+    the best untrained configuration."""
+    from techmatch.eval.loso import LosoOptions, leave_one_set_out, summary
+    from techmatch.eval.loso import save_shipped as write_shipped
+    from techmatch.matcher.shipped import shipped_path
+    from techmatch.matcher.train import TrainOptions
+
+    with cli_errors():
+        settings = _settings(home, threads)
+        options = LosoOptions(split=split, train=TrainOptions(seed=seed), trials=trials,
+                              seed=seed)
+        full = leave_one_set_out(dataset, settings, options, fit_all=save_shipped)
+        report = summary(full)
+        if save_shipped:
+            model = full["model_all"]
+            report["shipped"] = {"path": str(write_shipped(model, shipped_path())),
+                                 "trained_on": model.trained_on,
+                                 "c": model.models["achievement"].metrics.get("c")}
+        if json_out:
+            print_json(report)
+            return
+        for fold in report["folds"]:
+            test = fold["ranker_vs_best"]["ndcg_exp@10"]
+            typer.echo(f"{fold['dataset']} (训练集 {', '.join(fold['trained_on'])}; "
+                       f"{fold['queries']} 条查询)")
+            for name, values in fold["configs"].items():
+                typer.echo(f"  {name:<16}" + "".join(f"{m} {v:.4f}  " for m, v in values.items()))
+            typer.echo(f"  ranker − {fold['best_untrained']}: {test['delta']:+.4f} nDCG_exp@10, "
+                       f"p = {test['p_randomization']:.4f} / {test['p_ttest']:.2g}")
+
+
 def export_feedback_command(
         out: Annotated[Path, typer.Option("--out", help="Folder for the BEIR files.")],
         split: Annotated[str, typer.Option(help="Name of the qrels split file.")] = "test",
@@ -147,3 +188,4 @@ def register(app: typer.Typer) -> None:
     app.command("export-feedback")(export_feedback_command)
     app.command("eval")(eval_command)
     app.command("tune")(tune_command)
+    app.command("loso")(loso_command)

@@ -22,7 +22,8 @@ from techmatch.matcher.duplicates import DEFAULT_THRESHOLD, mark_duplicates
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.explain import Explainer
 from techmatch.matcher.features import FeatureTable, Query, WorkScores, build_table
-from techmatch.matcher.scorer import CURRENT, MODELS_DIR, LinearModel, RankerModel, load_current
+from techmatch.matcher.scorer import CURRENT, MODELS_DIR, LinearModel, RankerModel
+from techmatch.matcher.shipped import active_model
 from techmatch.matcher.taxonomy import expand_filters
 from techmatch.models.records import Achievement, Expert, Need, Record
 from techmatch.models.results import Component, Filters, Hit, Ranking
@@ -153,7 +154,8 @@ class MatchService:
         except FileNotFoundError:
             stamp = None
         if stamp != self._stamp:
-            self.model = load_current(self.engine.settings.home) or RankerModel()
+            # the home's own model, else the shipped one (same encoder), else defaults
+            self.model = active_model(self.engine.settings.home, self.engine.encoder.id)
             self._stamp = stamp
 
     def tokens(self, text: str) -> frozenset[str]:

@@ -206,6 +206,14 @@ def train_kind(service: MatchService, qrels: Qrels, queries: Mapping[str, Record
     kept, held = split_queries(sorted(q for q in qrels if q in queries), opts.holdout,
                                seed=opts.seed)
     rows = collect_rows(service, qrels, queries, target, opts, keep_all=set(held))
+    return fit_rows(rows, kept, held, target, opts)
+
+
+def fit_rows(rows: PairRows, kept: Sequence[str], held: Sequence[str], target: str,
+             opts: TrainOptions) -> LinearModel:
+    """Fit on the rows of the `kept` queries (C by out-of-fold MAP), calibrate out-of-fold,
+    report reliability on the `held` ones; rows may come from several sets (their query ids
+    then carry a set prefix, see techmatch.eval.loso)."""
     x, y, groups = rows.arrays()
     fit_mask = np.isin(groups, kept)
     if len(set(y[fit_mask].tolist())) < 2:
@@ -330,5 +338,6 @@ def train_ranker(engine: Engine, qrels: Qrels, *, queries: Mapping[str, Record] 
     return model
 
 
-__all__ = ["TrainOptions", "abstention_rows", "fit_abstention", "needs_from_queries",
+__all__ = ["PairRows", "TrainOptions", "abstention_rows", "collect_rows", "fit_abstention",
+           "fit_rows", "needs_from_queries",
            "ranking_run", "split_queries", "train_ranker"]

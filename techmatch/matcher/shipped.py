@@ -1,0 +1,56 @@
+"""The ranker model shipped inside the package, used by a home that has trained none.
+
+`techmatch/resources/ranker-default.json` is a `RankerModel` fitted on the public development
+sets (`techmatch loso --save-shipped` writes it; docs/evaluation.md gives its numbers), so a
+new home ranks with the best measured model from its first query. Its features include dense
+cosines, whose scale depends on the encoder: it applies only with the encoder it was fitted
+with (`trained_on.encoder`); with another encoder the untrained default weights rank.
+`train-ranker --from-feedback` starts from it and adapts it (techmatch.matcher.train).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from techmatch.errors import ConfigError
+from techmatch.matcher.scorer import RankerModel, _check, load_current
+
+SHIPPED_FILE = "ranker-default.json"
+
+
+def shipped_path() -> Path:
+    return Path(str(resources.files("techmatch") / "resources" / SHIPPED_FILE))
+
+
+@cache
+def _read() -> RankerModel | None:
+    path = shipped_path()
+    if not path.exists():
+        return None
+    try:
+        model = RankerModel.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: unreadable shipped ranker model: {exc}") from exc
+    return _check(model, path)
+
+
+def shipped_model(encoder_id: str | None = None) -> RankerModel | None:
+    """A copy of the shipped model, or None when none is shipped or `encoder_id` is given and
+    differs from the encoder it was fitted with."""
+    model = _read()
+    if model is None:
+        return None
+    if encoder_id is not None and model.trained_on.get("encoder") != encoder_id:
+        return None
+    return model.model_copy(deep=True)
+
+
+def active_model(home: Path, encoder_id: str | None = None) -> RankerModel:
+    """What a home ranks with: its own current model, else the shipped one (same encoder),
+    else the untrained default weights."""
+    return load_current(home) or shipped_model(encoder_id) or RankerModel()
+
+
+__all__ = ["SHIPPED_FILE", "active_model", "shipped_model", "shipped_path"]

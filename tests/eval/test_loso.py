@@ -1,0 +1,88 @@
+"""Leave-one-set-out on two tiny sets of different query styles (needs / titles), real e5."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from techmatch.config import Settings
+from techmatch.errors import ValidationError
+from techmatch.eval.loso import (
+    SELECT_METRIC,
+    UNTRAINED,
+    LosoOptions,
+    leave_one_set_out,
+    save_shipped,
+    summary,
+)
+from techmatch.matcher.scorer import load_current, load_model
+from techmatch.matcher.train import TrainOptions
+
+pytestmark = pytest.mark.slow  # encodes the tiny corpus once per session cache
+
+
+def _title_set(tiny: Path, out: Path) -> Path:
+    """The tiny corpus again, queried by each record's own title (grade 2)."""
+    out.mkdir()
+    shutil.copy(tiny / "corpus.jsonl", out / "corpus.jsonl")
+    docs = [json.loads(line) for line in (tiny / "corpus.jsonl").read_text("utf-8").splitlines()
+            if line.strip()]
+    (out / "queries.jsonl").write_text("".join(
+        json.dumps({"_id": f"t{d['_id']}", "text": d["title"]}, ensure_ascii=False) + "\n"
+        for d in docs), encoding="utf-8")
+    (out / "qrels").mkdir()
+    (out / "qrels" / "dev.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(
+        f"t{d['_id']}\t{d['_id']}\t2\n" for d in docs), encoding="utf-8")
+    return out
+
+
+@pytest.fixture
+def settings(tmp_path: Path, vector_cache: Path) -> Settings:
+    return Settings(home=tmp_path / "home", threads=1, cache_dir=vector_cache)
+
+
+def test_each_set_is_scored_by_a_model_fitted_without_it(
+        tiny_dataset: Path, tmp_path: Path, settings: Settings) -> None:
+    titles = _title_set(tiny_dataset, tmp_path / "tiny-titles")
+    options = LosoOptions(train=TrainOptions(negatives=3, holdout=0.0, folds=2), trials=200)
+    report = leave_one_set_out([tiny_dataset, titles], settings, options, fit_all=True)
+
+    folds = {f["dataset"]: f for f in report["folds"]}
+    assert sorted(folds) == ["tiny-titles", "tiny-zh"]
+    assert folds["tiny-zh"]["trained_on"] == ["tiny-titles"]
+    assert folds["tiny-titles"]["trained_on"] == ["tiny-zh"]
+    assert folds["tiny-titles"]["queries"] == 12 and folds["tiny-zh"]["queries"] == 4
+    for name, fold in folds.items():
+        configs = fold["configs"]
+        assert set(configs) == {*UNTRAINED, "ranker"}
+        best = max(UNTRAINED, key=lambda n: configs[n][SELECT_METRIC])
+        assert configs[fold["best_untrained"]][SELECT_METRIC] == configs[best][SELECT_METRIC]
+        test = fold["ranker_vs_best"][SELECT_METRIC]
+        assert test["delta"] == pytest.approx(
+            configs["ranker"][SELECT_METRIC] - configs[best][SELECT_METRIC])
+        assert 0.0 < test["p_randomization"] <= 1.0
+        # the scored model is on disk, fitted on the other set only
+        saved = load_current(settings.home / "loso" / f"without-{name}")
+        assert saved is not None
+        assert saved.trained_on["source"] == f"datasets {folds[name]['trained_on'][0]}"
+        assert saved.trained_on["encoder"] == "e5-small-q4@torch"
+        assert saved.models["achievement"].calibrated
+
+    both = report["model_all"]
+    # every labelled query of both sets, kept apart by set prefix (q1 of one set ≠ of another)
+    assert both.models["achievement"].metrics["queries"] == 12 + 4
+    assert "model_all" not in summary(report)
+    assert all("per_query" not in f for f in summary(report)["folds"])
+
+    path = save_shipped(both, tmp_path / "ranker-default.json")
+    shipped = load_model(path)
+    assert shipped.version == 1 and shipped.abstention == {}
+    assert shipped.models["achievement"].weights == both.models["achievement"].weights
+
+
+def test_needs_two_sets(tiny_dataset: Path, settings: Settings) -> None:
+    with pytest.raises(ValidationError, match="two sets"):
+        leave_one_set_out([tiny_dataset], settings)
