@@ -27,19 +27,21 @@ def load_samples(engine: Engine, samples: Path = SAMPLES) -> dict[str, dict[str,
     return out
 
 
-def train_on_samples(engine: Engine, samples: Path = SAMPLES) -> None:
-    """Fit and calibrate the ranker on the sample qrels when the home has no model yet, so the
-    demo's confidences mean something (a real deployment trains on its own feedback)."""
-    from techmatch.eval.datasets import read_qrels
-    from techmatch.matcher.scorer import load_current, save_model
-    from techmatch.matcher.train import train_ranker
+def model_in_use(engine: Engine) -> str:
+    """Which ranker model the demo ranks with: the home's own, else the shipped default
+    (fitted on the public dev sets, techmatch.matcher.shipped), else the untrained weights.
+    The demo no longer fits on the sample qrels: a new home ranks with the shipped model, and
+    `techmatch train-ranker --qrels data/samples/qrels.tsv` (or `--from-feedback`) adapts it."""
+    from techmatch.matcher.scorer import load_current
+    from techmatch.matcher.shipped import shipped_model
 
-    qrels = samples / "qrels.tsv"
-    if load_current(engine.settings.home) is not None or not qrels.exists():
-        return
-    model = train_ranker(engine, read_qrels(qrels), source=f"samples {qrels.name}")
-    path = save_model(model, engine.settings.home)
-    typer.echo(f"ranker trained on {qrels.name} → {path.name}", err=True)
+    own = load_current(engine.settings.home)
+    if own is not None:
+        return f"本库模型 v{own.version}（{own.trained_on.get('source', '')}）"
+    shipped = shipped_model(engine.encoder.id)
+    if shipped is not None:
+        return f"内置默认模型（{shipped.trained_on.get('source', '')}）"
+    return "未训练的默认权重"
 
 
 def print_sample_matches(engine: Engine, limit: int = 5, k: int = 3) -> None:
@@ -82,7 +84,7 @@ def demo(home: HomeOpt = None,
         for report in engine.sync():
             typer.echo(f"index {report.kind}: {report.generation} ({report.upserted} upserted)",
                        err=True)
-        train_on_samples(engine)
+        typer.echo(f"排序模型：{model_in_use(engine)}", err=True)
         if not serve:
             print_sample_matches(engine)
             return

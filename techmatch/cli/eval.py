@@ -132,6 +132,9 @@ def loso_command(
         save_shipped: Annotated[bool, typer.Option(
             "--save-shipped", help="Also fit on every set together and write the package's "
                                    "shipped default model (techmatch/resources).")] = False,
+        shipped_out: Annotated[Path | None, typer.Option(
+            "--shipped-out", help="Write the model fitted on every set here instead of "
+                                  "into the package.")] = None,
         trials: Annotated[int, typer.Option(help="Randomisation-test trials.")] = 10_000,
         seed: Annotated[int, typer.Option(help="Seed of splits, folds and the test.")] = 0,
         json_out: JsonOpt = False, home: HomeOpt = None, threads: ThreadsOpt = None) -> None:
@@ -146,11 +149,13 @@ def loso_command(
         settings = _settings(home, threads)
         options = LosoOptions(split=split, train=TrainOptions(seed=seed), trials=trials,
                               seed=seed)
-        full = leave_one_set_out(dataset, settings, options, fit_all=save_shipped)
+        fit_all = save_shipped or shipped_out is not None
+        full = leave_one_set_out(dataset, settings, options, fit_all=fit_all)
         report = summary(full)
-        if save_shipped:
+        if fit_all:
             model = full["model_all"]
-            report["shipped"] = {"path": str(write_shipped(model, shipped_path())),
+            target = shipped_out or shipped_path()
+            report["shipped"] = {"path": str(write_shipped(model, target)),
                                  "trained_on": model.trained_on,
                                  "c": model.models["achievement"].metrics.get("c")}
         if json_out:

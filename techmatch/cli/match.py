@@ -165,15 +165,22 @@ def duplicates(kind: Annotated[str, typer.Option("--kind", help="need | achievem
         typer.echo(f"{len(pairs)} near-duplicate pair(s) among {kind} records")
 
 
+# `train-ranker --from-feedback` keeps the model it adapts as if it were this many judged needs
+# (techmatch.matcher.train.blend): 40 judged needs move it 29 %, 400 move it 80 %.
+FEEDBACK_PRIOR_QUERIES = 100
+
+
 def run_training(settings: Settings, *, qrels: Path | None, from_feedback: bool,
                  dataset: Path | None, split: str, half: int | None, calibration: str,
                  seed: int) -> dict[str, Any]:
     """Train from one label source, save the next model version, report reliability."""
     from techmatch.matcher.feedback import feedback_qrels
     from techmatch.matcher.scorer import load_current, save_model
+    from techmatch.matcher.shipped import active_model
     from techmatch.matcher.train import TrainOptions, train_ranker
 
-    opts = TrainOptions(calibration=calibration, seed=seed)
+    opts = TrainOptions(calibration=calibration, seed=seed,
+                        prior_queries=FEEDBACK_PRIOR_QUERIES if from_feedback else 0)
     queries: dict[str, Any] | None = None
     held: list[str] = []
     if dataset is not None:
@@ -187,8 +194,11 @@ def run_training(settings: Settings, *, qrels: Path | None, from_feedback: bool,
             labels, source = read_qrels(qrels), f"qrels {qrels}"
         else:
             labels, source = feedback_qrels(engine.store), "feedback"
-    model = train_ranker(engine, labels, queries=queries, options=opts,
-                         base=load_current(settings.home), source=source)
+    # feedback adapts what the home ranks with (its own model, else the shipped one)
+    base = active_model(settings.home, engine.encoder.id) if from_feedback else \
+        load_current(settings.home)
+    model = train_ranker(engine, labels, queries=queries, options=opts, base=base,
+                         source=source)
     path = save_model(model, settings.home)
     out: dict[str, Any] = {"path": str(path), "version": model.version,
                            "trained_on": model.trained_on,

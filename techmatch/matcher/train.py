@@ -51,6 +51,9 @@ class TrainOptions:
     depth: int = 50
     folds: int = 5
     c: float | None = None  # None: chosen from C_GRID by out-of-fold average precision
+    # > 0: shrink towards the base model of the kind as if it were this many labelled queries
+    # (adapting the shipped model to a home's feedback without forgetting it; see `blend`)
+    prior_queries: int = 0
 
 
 @dataclass
@@ -201,19 +204,31 @@ def mean_average_precision(scores: np.ndarray, y: np.ndarray, groups: np.ndarray
 
 
 def train_kind(service: MatchService, qrels: Qrels, queries: Mapping[str, Record], target: str,
-               opts: TrainOptions) -> LinearModel:
+               opts: TrainOptions, prior: LinearModel | None = None) -> LinearModel:
     """One target kind: fit, calibrate out-of-fold, report reliability on held-out queries."""
     kept, held = split_queries(sorted(q for q in qrels if q in queries), opts.holdout,
                                seed=opts.seed)
     rows = collect_rows(service, qrels, queries, target, opts, keep_all=set(held))
-    return fit_rows(rows, kept, held, target, opts)
+    return fit_rows(rows, kept, held, target, opts, prior=prior)
+
+
+def blend(model: LinearModel, prior: LinearModel, share: float) -> LinearModel:
+    """share · model + (1 − share) · prior, weight by weight (a feature the prior lacks counts
+    0 there): the linear score of the blend is the same mix of the two scores."""
+    old = dict(zip(prior.features, prior.weights, strict=True))
+    return LinearModel(kind=model.kind, features=list(model.features),
+                       weights=[share * w + (1 - share) * old.get(f, 0.0)
+                                for f, w in zip(model.features, model.weights, strict=True)],
+                       intercept=share * model.intercept + (1 - share) * prior.intercept)
 
 
 def fit_rows(rows: PairRows, kept: Sequence[str], held: Sequence[str], target: str,
-             opts: TrainOptions) -> LinearModel:
+             opts: TrainOptions, *, prior: LinearModel | None = None) -> LinearModel:
     """Fit on the rows of the `kept` queries (C by out-of-fold MAP), calibrate out-of-fold,
     report reliability on the `held` ones; rows may come from several sets (their query ids
-    then carry a set prefix, see techmatch.eval.loso)."""
+    then carry a set prefix, see techmatch.eval.loso). With a `prior` and
+    `opts.prior_queries` > 0 the fitted weights are blended with the prior's, the fit counting
+    n / (n + prior_queries) for n training queries, and calibrated on the blend's scores."""
     x, y, groups = rows.arrays()
     fit_mask = np.isin(groups, kept)
     if len(set(y[fit_mask].tolist())) < 2:
@@ -227,11 +242,16 @@ def fit_rows(rows: PairRows, kept: Sequence[str], held: Sequence[str], target: s
     best_c = max(grid, key=lambda c: (quality[c], -abs(np.log10(c))))  # ties: nearest 1
     opts = replace(opts, c=best_c)
     model = fit_linear(fx, fy, rows.names, target, opts)
-    model.calibrator = fit_calibrator(oofs[best_c], fy, method=opts.calibration,
-                                      seed=opts.seed)
+    oof, share = oofs[best_c], 1.0
+    if prior is not None and opts.prior_queries > 0:
+        share = len(kept) / (len(kept) + opts.prior_queries)
+        model = blend(model, prior, share)
+        oof = share * oof + (1 - share) * blend(model, prior, 0.0).score(fx, rows.names)
+    model.calibrator = fit_calibrator(oof, fy, method=opts.calibration, seed=opts.seed)
     model.metrics = {"pairs": int(fit_mask.sum()), "positives": int(fy.sum()),
                      "queries": len(kept), "heldout_queries": len(held), "c": best_c,
-                     "c_grid_oof_map": {str(c): round(v, 4) for c, v in quality.items()}}
+                     "c_grid_oof_map": {str(c): round(v, 4) for c, v in quality.items()},
+                     "own_share": round(share, 4)}
     if (~fit_mask).any():
         model.metrics.update(heldout_reliability(model, x[~fit_mask], y[~fit_mask],
                                                  groups[~fit_mask], rows.names))
@@ -323,9 +343,13 @@ def train_ranker(engine: Engine, qrels: Qrels, *, queries: Mapping[str, Record] 
     model.trained_on = {"source": source, "seed": opts.seed, "calibration": opts.calibration,
                         "negatives": opts.negatives, "depth": opts.depth,
                         "holdout": opts.holdout, "kinds": sorted(by_kind)}
+    if base is not None and opts.prior_queries > 0:
+        model.trained_on["prior"] = {"source": base.trained_on.get("source", "default weights"),
+                                     "queries": opts.prior_queries}
     for kind, labels in sorted(by_kind.items()):
         log.info("training %s ranker on %d queries", kind, len(labels))
-        model.models[kind] = train_kind(service, labels, known, kind, opts)
+        model.models[kind] = train_kind(service, labels, known, kind, opts,
+                                        prior=base.models.get(kind) if base else None)
     model.abstention = dict(base.abstention) if base else {}
     fitted = MatchService(engine, model=model, depth=opts.depth)
     known.update(engine.store.get_many([q for q in unanswerable if q not in known]))
@@ -339,5 +363,5 @@ def train_ranker(engine: Engine, qrels: Qrels, *, queries: Mapping[str, Record] 
 
 
 __all__ = ["PairRows", "TrainOptions", "abstention_rows", "collect_rows", "fit_abstention",
-           "fit_rows", "needs_from_queries",
+           "blend", "fit_rows", "needs_from_queries",
            "ranking_run", "split_queries", "train_ranker"]

@@ -1,0 +1,100 @@
+"""The shipped ranker model: what a home ranks with, and adapting it without forgetting it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from techmatch.errors import ConfigError
+from techmatch.matcher import shipped
+from techmatch.matcher.features import FEATURES
+from techmatch.matcher.scorer import LinearModel, RankerModel, save_model
+from techmatch.matcher.train import PairRows, TrainOptions, blend, fit_rows
+
+
+def _model(weight: float, source: str, encoder: str = "enc-a") -> RankerModel:
+    names = list(FEATURES["achievement"])
+    lm = LinearModel(kind="achievement", features=names, weights=[weight] * len(names),
+                     intercept=-weight)
+    return RankerModel(models={"achievement": lm},
+                       trained_on={"source": source, "encoder": encoder})
+
+
+@pytest.fixture
+def fake_shipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "ranker-default.json"
+    path.write_text(_model(0.5, "dev sets").model_dump_json(), encoding="utf-8")
+    monkeypatch.setattr(shipped, "shipped_path", lambda: path)
+    shipped._read.cache_clear()
+    yield path
+    shipped._read.cache_clear()
+
+
+def test_home_model_then_shipped_with_its_encoder_then_defaults(
+        fake_shipped: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert shipped.active_model(home, "enc-a").trained_on["source"] == "dev sets"
+    assert shipped.active_model(home, "enc-b").models == {}  # other encoder: defaults
+    save_model(_model(2.0, "feedback"), home)
+    assert shipped.active_model(home, "enc-a").trained_on["source"] == "feedback"
+    copy = shipped.shipped_model("enc-a")
+    assert copy is not None
+    copy.models["achievement"].weights[0] = 99.0  # a copy: the cached model is untouched
+    assert shipped.shipped_model("enc-a").models["achievement"].weights[0] == 0.5
+
+
+def test_corrupt_shipped_model_is_a_clear_error(fake_shipped: Path) -> None:
+    fake_shipped.write_text("{not json", encoding="utf-8")
+    shipped._read.cache_clear()
+    with pytest.raises(ConfigError, match="shipped ranker model"):
+        shipped.shipped_model()
+
+
+def test_the_package_ships_a_model_that_fits_this_version() -> None:
+    shipped._read.cache_clear()
+    model = shipped.shipped_model()
+    assert model is not None, "techmatch/resources/ranker-default.json is missing"
+    lm = model.models["achievement"]
+    assert lm.features == list(FEATURES["achievement"]) and lm.calibrated
+    assert model.trained_on["encoder"] == "e5-small-q4@torch"
+    assert "csl-kw-dev" in str(model.trained_on["source"])
+    assert shipped.shipped_model("another-encoder") is None
+
+
+def test_blend_mixes_scores_linearly() -> None:
+    own = LinearModel(kind="achievement", features=["a", "b"], weights=[2.0, 0.0], intercept=1.0)
+    prior = LinearModel(kind="achievement", features=["b"], weights=[4.0], intercept=-1.0)
+    mixed = blend(own, prior, 0.25)
+    assert mixed.features == ["a", "b"] and mixed.weights == pytest.approx([0.5, 3.0])
+    assert mixed.intercept == pytest.approx(-0.5)
+    x = np.array([[1.0, 2.0], [0.5, -1.0]])
+    assert mixed.score(x, ("a", "b")) == pytest.approx(
+        0.25 * own.score(x, ("a", "b")) + 0.75 * (prior.score(x[:, 1:], ("b",))))
+
+
+def test_prior_keeps_the_fit_near_the_base_model_in_proportion_to_its_queries() -> None:
+    rng = np.random.default_rng(0)
+    names = ("a", "b")
+    rows = PairRows(names=names)
+    qids = [f"q{i}" for i in range(30)]
+    for q in qids:
+        x = rng.normal(size=(6, 2))
+        rows.x.append(x)
+        rows.y.append((x[:, 0] > 0.3).astype(int))
+        rows.groups += [q] * 6
+    prior = LinearModel(kind="achievement", features=["a", "b"], weights=[0.0, 3.0],
+                        intercept=0.0)
+    opts = TrainOptions(c=1.0, folds=3)
+    own = fit_rows(rows, qids, [], "achievement", opts)
+    kept = fit_rows(rows, qids, [], "achievement", TrainOptions(c=1.0, folds=3,
+                                                                  prior_queries=90),
+                    prior=prior)
+    assert kept.metrics["own_share"] == pytest.approx(0.25)
+    assert kept.weights == pytest.approx([0.25 * own.weights[0],
+                                          0.25 * own.weights[1] + 0.75 * 3.0])
+    assert kept.calibrated
+    # without prior_queries the prior is ignored
+    assert fit_rows(rows, qids, [], "achievement", opts, prior=prior).weights == \
+        pytest.approx(own.weights)
