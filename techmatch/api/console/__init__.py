@@ -20,13 +20,15 @@ from techmatch.api.console.pages import (
     intake,
     match,
     plans,
+    programme,
     records,
 )
 from techmatch.api.console.session import SessionCodec, load_secret
 from techmatch.config import Settings
 
 STATIC = Path(__file__).parent / "static"
-ROUTERS = (auth, dashboard, intake, match, records, dockings, plans, coverage, evaluation)
+ROUTERS = (auth, dashboard, intake, match, records, dockings, plans, coverage, evaluation,
+           programme)
 
 __all__ = ["install"]
 

@@ -109,3 +109,35 @@ def bar_list(items: Sequence[tuple[str, float]], *, caption: str, width: int = 4
                      f'{escape(fmt.format(value))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def target_bars(items: Sequence[tuple[str, float, float | None]], *, caption: str,
+                width: int = 420, fmt: str = "{:g}") -> Markup:
+    """Horizontal bars of actual per (label, actual, target), the target as a red tick;
+    bars that reached their target are drawn green."""
+    row, left = 24, 70
+    height = row * len(items) + 8
+    peak = max((max(a, t or 0.0) for _, a, t in items), default=0.0) or 1.0
+    span = width - left - 90
+    parts = [f'<svg class="target-bars" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(caption)}">']
+    for i, (name, actual, target) in enumerate(items):
+        y = 4 + row * i
+        length = span * actual / peak
+        done = target is not None and target > 0 and actual >= target
+        colour = "#0f766e" if done else "#2563eb"
+        goal = "" if target is None else f" / {fmt.format(target)}"
+        parts.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" font-size="12">'
+                     f'{escape(name)}</text><rect x="{left}" y="{y + 3}" '
+                     f'width="{max(length, 1):.1f}" height="{row - 8}" fill="{colour}">'
+                     f'<title>{escape(name)}：实际 {escape(fmt.format(actual))}{escape(goal)}'
+                     f'</title></rect>')
+        if target is not None:
+            tx = left + span * target / peak
+            parts.append(f'<line class="target" x1="{tx:.1f}" y1="{y}" x2="{tx:.1f}" '
+                         f'y2="{y + row - 2}" stroke="#dc2626" stroke-width="3"/>')
+        end = left + max(length, span * (target or 0.0) / peak)
+        parts.append(f'<text x="{end + 6:.1f}" y="{y + 15}" font-size="12">'
+                     f'{escape(fmt.format(actual) + goal)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

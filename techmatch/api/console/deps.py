@@ -27,7 +27,9 @@ NAV = (("/", "工作台", "read"), ("/needs", "需求库", "read"), ("/achieveme
        ("/experts", "专家库", "read"), ("/needs/new", "需求录入", "write"),
        ("/upload", "批量导入", "write"), ("/dockings", "对接看板", "read"),
        ("/plans/roadshow", "路演策划", "write"), ("/plans/assign", "服务团派单", "write"),
-       ("/coverage", "覆盖分析", "read"), ("/evaluation", "评估", "read"))
+       ("/coverage", "覆盖分析", "read"), ("/evaluation", "评估", "read"),
+       ("/programme", "项目看板", "read"), ("/programme/events", "活动", "read"),
+       ("/programme/training", "培训策划", "write"))
 
 
 class LoginRequired(Exception):

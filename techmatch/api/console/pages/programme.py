@@ -1,0 +1,220 @@
+"""项目看板, 活动 (with milestones), 培训策划 and the registries: thin handlers over
+`techmatch.matcher.programme`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path as FsPath
+from typing import Annotated, Any
+
+import pydantic
+from fastapi import Form, Path, Request
+from starlette.responses import RedirectResponse, Response
+
+from techmatch.api.console.deps import Staff, Writer, WriterPost, render
+from techmatch.api.console.pages.common import console_router, parse_date
+from techmatch.api.console.pages.plans import XLSX
+from techmatch.api.console.session import StaffSession
+from techmatch.api.console.views.programme import (
+    LABELS,
+    dashboard_view,
+    milestone_lines,
+    number,
+    pending_invitations,
+    ratio_text,
+    year_window,
+)
+from techmatch.api.deps import EngineDep, ServiceDep, VisibilityDep
+from techmatch.api.routers.programme import redact_event
+from techmatch.errors import ConflictError, ValidationError
+from techmatch.matcher import programme as service
+from techmatch.matcher.engine import Engine
+from techmatch.matcher.plans import open_needs
+from techmatch.matcher.programme.exports import draw_dashboard, write_dashboard_xlsx
+from techmatch.models.programme import EVENT_TYPES
+
+router = console_router()
+EventId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[\w.\-:]+$")]
+Short = Annotated[str, Form(max_length=200)]
+HELPERS = {"number": number, "ratio_text": ratio_text, "plabels": LABELS}
+
+
+def _window(request: Request, errors: dict[str, str]) -> tuple[dt.date, dt.date]:
+    first, last = year_window(dt.date.today())
+    start = parse_date(request.query_params.get("from"), "from", errors) or first
+    end = parse_date(request.query_params.get("to"), "to", errors) or last
+    if start > end:
+        errors["from"] = "起始日期不能晚于截止日期"
+        start, end = first, last
+    return start, end
+
+
+def _board(request: Request, engine: Engine) -> tuple[service.Dashboard, dict[str, str]]:
+    errors: dict[str, str] = {}
+    start, end = _window(request, errors)
+    city = (request.query_params.get("city") or "").strip() or None
+    return service.dashboard(engine.store, start=start, end=end, city=city), errors
+
+
+def _cities(engine: Engine) -> list[str]:
+    return [c.name for c in service.items(engine.store, "city")]
+
+
+@router.get("/programme")
+def programme_dashboard(request: Request, session: Staff, engine: EngineDep) -> Response:
+    board, errors = _board(request, engine)
+    query = request.url.query
+    return render(request, "programme_dashboard.html", {
+        "title": "项目看板", "view": dashboard_view(board), "errors": errors,
+        "city": request.query_params.get("city") or "", "cities": _cities(engine),
+        "export": "/programme/xlsx" + (f"?{query}" if query else ""),
+        "chart_png": "/programme/png" + (f"?{query}" if query else ""), **HELPERS},
+        session=session)
+
+
+def _download(board: service.Dashboard, fmt: str) -> Response:
+    with tempfile.TemporaryDirectory(prefix="techmatch-dashboard-") as tmp:
+        if fmt == "xlsx":
+            body = write_dashboard_xlsx(board, FsPath(tmp) / "d.xlsx").read_bytes()
+        else:
+            body = draw_dashboard(board, FsPath(tmp) / "d.png").read_bytes()
+    name = f"programme-{board.start}-{board.end}.{fmt}"
+    media = XLSX if fmt == "xlsx" else "image/png"
+    return Response(body, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/programme/xlsx")
+def programme_xlsx(request: Request, session: Staff, engine: EngineDep) -> Response:
+    return _download(_board(request, engine)[0], "xlsx")
+
+
+@router.get("/programme/png")
+def programme_png(request: Request, session: Staff, engine: EngineDep) -> Response:
+    return _download(_board(request, engine)[0], "png")
+
+
+@router.get("/programme/events")
+def events(request: Request, session: Staff, engine: EngineDep) -> Response:
+    errors: dict[str, str] = {}
+    start = parse_date(request.query_params.get("from"), "from", errors)
+    end = parse_date(request.query_params.get("to"), "to", errors)
+    city = (request.query_params.get("city") or "").strip() or None
+    kind = request.query_params.get("type") or None
+    if kind is not None and kind not in EVENT_TYPES:
+        errors["type"] = f"未知的活动类型“{kind}”"
+        kind = None
+    found = service.list_events(engine.store, city=city, type=kind, start=start, end=end)
+    today = dt.date.today()
+    return render(request, "programme_events.html", {
+        "title": "活动", "events": found, "errors": errors, "cities": _cities(engine),
+        "filters": {"city": city or "", "type": kind or "", "from": start, "to": end},
+        "types": EVENT_TYPES, "today": today,
+        "milestones": milestone_lines(service.items(engine.store, "milestone", city=city),
+                                      today), **HELPERS}, session=session)
+
+
+@router.get("/programme/events/{event_id}")
+def event_detail(request: Request, event_id: EventId, session: Staff, engine: EngineDep,
+                 visibility: VisibilityDep) -> Response:
+    event = redact_event(service.get(engine.store, "event", event_id), session.principal,
+                         visibility)
+    done = request.query_params.get("done")
+    flash = {"saved": "已保存为活动", "dockings": "邀请已转为对接"}.get(done or "", "")
+    teams = {t.id: t.name for t in service.items(engine.store, "team")}
+    return render(request, "programme_event.html", {
+        "title": f"活动 {event.id}", "event": event, "flash": flash,
+        "team": teams.get(event.team_id or "", event.team_id),
+        "pending": pending_invitations(event), **HELPERS}, session=session)
+
+
+@router.post("/programme/events/{event_id}/dockings")
+def event_dockings(event_id: EventId, session: WriterPost, engine: EngineDep) -> Response:
+    service.record_dockings(engine.store, event_id, actor=session.principal.actor)
+    return RedirectResponse(f"/programme/events/{event_id}?done=dockings", status_code=303)
+
+
+def _training_page(request: Request, session: StaffSession, engine: Engine,
+                   values: dict[str, str], plan: service.TrainingPlan | None = None,
+                   error: str = "", status: int = 200) -> Response:
+    needs = open_needs(engine)
+    day = values.get("date") or (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    return render(request, "programme_training.html", {
+        "title": "培训策划", "values": values, "plan": plan, "error": error, "day": day,
+        "cities": sorted({n.city for n in needs if n.city}),
+        "industries": sorted({n.industry for n in needs if n.industry}), **HELPERS},
+        session=session, status_code=status)
+
+
+@router.get("/programme/training")
+def training_form(request: Request, session: Writer, engine: EngineDep) -> Response:
+    return _training_page(request, session, engine, {"experts": "3", "invites": "10"})
+
+
+@router.post("/programme/training")
+def training_plan(request: Request, session: WriterPost, engine: EngineDep,
+                  match: ServiceDep, city: Short = "", industry: Short = "",
+                  date: Annotated[str, Form(max_length=10)] = "",
+                  experts: Annotated[int, Form(ge=1, le=20)] = 3,
+                  invites: Annotated[int, Form(ge=0, le=200)] = 10,
+                  overseas_only: Annotated[str, Form(max_length=4)] = "") -> Response:
+    values = {"city": city, "industry": industry, "date": date, "experts": str(experts),
+              "invites": str(invites), "overseas_only": overseas_only}
+    errors: dict[str, str] = {}
+    day = parse_date(date, "date", errors)
+    if errors:
+        return _training_page(request, session, engine, values, error=errors["date"],
+                              status=400)
+    plan = service.plan_training(engine, match, city=city or None, industry=industry or None,
+                                 date=day, experts_per_topic=experts,
+                                 invites_per_topic=invites,
+                                 overseas_only=overseas_only == "on")
+    return _training_page(request, session, engine, values, plan=plan)
+
+
+@router.post("/programme/training/save")
+def training_save(session: WriterPost, engine: EngineDep,
+                  topic: Annotated[str, Form(min_length=2, max_length=500_000)],
+                  event_id: Annotated[str, Form(min_length=1, max_length=128)],
+                  date: Annotated[str, Form(min_length=10, max_length=10)],
+                  title: Short = "") -> Response:
+    try:
+        chosen = service.TrainingTopic.model_validate_json(topic)
+        day = dt.date.fromisoformat(date)
+    except (pydantic.ValidationError, ValueError):
+        raise ValidationError("培训主题或日期无效，请重新生成方案后保存", field="topic") from None
+    if service.find(engine.store, "event", event_id) is not None:
+        raise ConflictError(f"活动编号 {event_id} 已存在，请换一个编号", field="event_id")
+    try:
+        event = service.training_event(chosen, event_id=event_id, date=day,
+                                       title=title.strip() or None)
+    except pydantic.ValidationError:
+        raise ValidationError(f"活动编号“{event_id}”只能包含字母、数字、下划线、点和连字符",
+                              field="event_id") from None
+    service.save_event(engine.store, event)
+    return RedirectResponse(f"/programme/events/{event.id}?done=saved", status_code=303)
+
+
+REGISTRIES: dict[str, tuple[str, str]] = {"cities": ("city", "试点城市"),
+                                          "teams": ("team", "服务团队")}
+
+
+@router.get("/programme/cities")
+def pilot_cities(request: Request, session: Staff, engine: EngineDep) -> Response:
+    return _registry(request, session, engine, "cities")
+
+
+@router.get("/programme/teams")
+def teams(request: Request, session: Staff, engine: EngineDep) -> Response:
+    return _registry(request, session, engine, "teams")
+
+
+def _registry(request: Request, session: StaffSession, engine: Engine, name: str) -> Response:
+    kind, title = REGISTRIES[name]
+    found: list[Any] = service.items(engine.store, kind)
+    context: dict[str, Any] = {"title": title, "kind": kind, "items": found, **HELPERS}
+    if kind == "team":
+        context["dispatches"] = {t.id: len(service.items(engine.store, "dispatch", ref=t.id))
+                                 for t in found}
+    return render(request, "programme_registry.html", context, session=session)
