@@ -9,6 +9,7 @@ import pytest
 from batch_helpers import OPTIONS, FakeEngine, sample_engine
 
 from techmatch.cli.demo import SAMPLES
+from techmatch.matcher.assignment import Constraints
 from techmatch.matcher.batch import results, run_batch
 from techmatch.matcher.dockings import Move, NewDocking, create_docking, move_docking
 from techmatch.matcher.feedback import record_feedback
@@ -97,10 +98,12 @@ def test_roadshow_never_invites_a_dropped_pair(engine: FakeEngine) -> None:
 def test_team_assignment_never_assigns_a_dropped_pair(engine: FakeEngine) -> None:
     service = MatchService(engine)
     team = pick_team(load_teams(SAMPLES / "teams.jsonl"), "T01")
-    plan = plan_team(engine, service, team=team)
+    # Any score counts (the fake encoder's confidences sit below the routing threshold).
+    limits = Constraints(min_experts_per_need=1, max_experts_per_need=2, min_score=0.0)
+    plan = plan_team(engine, service, team=team, constraints=limits)
     pair = (plan.assignment.pairs[0].need_id, plan.assignment.pairs[0].expert_id)
     _drop(engine, *pair)
-    again = plan_team(engine, service, team=team)
+    again = plan_team(engine, service, team=team, constraints=limits)
     assert pair not in {(p.need_id, p.expert_id) for p in again.assignment.pairs}
     assert [(e.need_id, e.candidate_id) for e in again.excluded] == [pair]
     [why] = again.why_not([pair])
