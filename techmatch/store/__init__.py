@@ -4,7 +4,10 @@
 (`db.py`: SQLite in `sqlite.py`, PostgreSQL in `postgres.py`), brings its schema up to date
 (`migrations.py`) and hands out the other repositories, one module per concern: batch runs
 and results (`batch.py`), plans and checkpoints (`checkpoints.py`), record listing
-(`listing.py`), copying a store (`copy.py`), the per-node vector cache file (`vectors.py`).
+(`listing.py`), the change log for index followers (`changelog.py`), dockings and feedback
+(`dockings.py`), programme registries and targets (`programme.py`), copying a store
+(`copy.py`), the per-node vector cache file (`vectors.py`). `factory.open_store(settings)`
+picks SQLite (`<home>/store.sqlite`) or PostgreSQL (`TECHMATCH_STORE_URL`).
 """
 
 from techmatch.store.records import Change, Store, UpsertReport, content_hash
