@@ -27,17 +27,20 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
 
 def build_sample_home(home: Path) -> Path:
     """data/samples loaded, indexed with the real e5-small encoder and one batch run (what
-    `make run` serves, plus the batch for coverage). The ranker is not trained here: that
-    costs most of the build and no browser test depends on calibrated confidences."""
-    from techmatch.cli.demo import load_samples
+    `make run` serves, plus the batch for coverage) and the programme fixtures. The ranker is
+    not trained here: that costs most of the build and no browser test depends on calibrated
+    confidences."""
+    from techmatch.cli.demo import SAMPLES, load_samples
     from techmatch.config import Settings
     from techmatch.matcher.batch import BatchOptions, run_batch
     from techmatch.matcher.engine import Engine
+    from techmatch.matcher.programme.imports import import_folder
 
     engine = Engine.open(Settings(home=home, threads=1))
     try:
         load_samples(engine)
         engine.sync()
+        import_folder(engine.store, SAMPLES / "programme")  # cities, teams, events, targets
         run_batch(engine, BatchOptions(k=5, explain=False))
     finally:
         engine.close()

@@ -10,7 +10,6 @@ from markupsafe import Markup
 
 from techmatch.api.console.charts import target_bars
 from techmatch.matcher.programme.dashboard import Dashboard, MetricCell, ScopeRow
-from techmatch.matcher.programme.exports import CHART_METRICS
 from techmatch.models.programme import (
     EVENT_STATUS_LABELS,
     EVENT_TYPE_LABELS,
@@ -23,6 +22,9 @@ from techmatch.models.programme import (
     Milestone,
 )
 
+# the charted metrics: the ones pilot cities are usually given targets for
+CHART_METRICS = ("teams_formed", "events.roadshow", "events.training", "enterprises_served",
+                 "dockings_signed", "deal_value")
 LABELS = {"event_type": EVENT_TYPE_LABELS, "event_status": EVENT_STATUS_LABELS,
           "invitation": INVITATION_LABELS, "participant_role": ROLE_LABELS,
           "team_type": TEAM_TYPE_LABELS, "metric": METRIC_LABELS}
