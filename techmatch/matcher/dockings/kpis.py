@@ -57,6 +57,7 @@ UNASSIGNED = "未分配"
 _VERSION = operator.attrgetter("version")
 REACHED: tuple[str, ...] = ("contacted", "confirmed", "negotiating", "signed", "completed")
 TIMED: tuple[str, ...] = ("suggested", "contacted", "confirmed", "negotiating", "signed")
+NEED_COUNTS: frozenset[str] = frozenset({"needs_posted", "needs_suggested"})
 COUNTS: tuple[str, ...] = ("needs_posted", "needs_suggested", "suggested", *REACHED, "dropped",
                            "overdue")
 COUNT_LABELS: dict[str, str] = {
@@ -263,7 +264,9 @@ def _ratio(num: int, den: int) -> float | None:
 
 
 def _row(group: dict[str, str], acc: _Acc) -> KpiRow:
-    counts = {name: acc.counts[name] + len(acc.needs.get(name, ())) for name in COUNTS}
+    have = acc.counts.get  # dict.get: a Counter's [] calls __missing__ for absent names
+    counts = {name: len(acc.needs.get(name, ())) if name in NEED_COUNTS else have(name, 0)
+              for name in COUNTS}
     chain = ("suggested", *REACHED)
     conversion = {f"{a}_to_{b}": _ratio(counts[b], counts[a])
                   for a, b in zip(chain, chain[1:], strict=False)}
