@@ -52,6 +52,15 @@ def test_dashboard_shows_actual_against_target_and_exports(
     assert str(len(late)) == overdue  # every milestone is overdue-checked as of today
     assert "M01" not in " ".join(r.text for r in late)  # done before its due date
     shoot("programme-events")
+    browser.get(server.url + "/programme/cities")
+    assert heading(browser) == "试点城市"
+    rows = {r.find_elements(By.TAG_NAME, "td")[0].text: r.text
+            for r in _find(browser, "table.registry tbody tr")}
+    assert "第1批" in rows["苏州"] and "第2批" in rows["成都"]
+    browser.get(server.url + "/programme/teams")
+    assert heading(browser) == "服务团队"
+    assert "T01" in {r.find_elements(By.TAG_NAME, "td")[0].text
+                     for r in _find(browser, "table.registry tbody tr")}
     browser.get(server.url + f"/programme?{WINDOW}")
     before = set(downloads.glob("programme-*.xlsx"))
     browser.find_element(By.ID, "programme-xlsx").click()

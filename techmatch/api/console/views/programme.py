@@ -45,6 +45,13 @@ class DashboardView:
     scopes: list[ScopeRow]
     rows: list[MetricRow]
     charts: list[tuple[str, Markup]]
+    notes: list[str]
+
+
+def note_text(note: str) -> str:
+    """A dashboard note in Chinese: its leading metric code (`deal_value: …`) labelled."""
+    code, sep, rest = note.partition(":")
+    return f"{METRIC_LABELS[code]}：{rest.strip()}" if sep and code in METRIC_LABELS else note
 
 
 def year_window(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -60,7 +67,8 @@ def dashboard_view(board: Dashboard) -> DashboardView:
         caption = f"{METRIC_LABELS[metric]}：各城市实际（条）与目标（红线）"
         charts.append((METRIC_LABELS[metric],
                        target_bars(items, caption=caption) if items else Markup("")))
-    return DashboardView(board=board, scopes=scopes, rows=rows, charts=charts)
+    return DashboardView(board=board, scopes=scopes, rows=rows, charts=charts,
+                         notes=[note_text(n) for n in board.notes])
 
 
 def ratio_text(cell: MetricCell) -> str:
