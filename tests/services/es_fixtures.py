@@ -21,10 +21,26 @@ GROUP = "elasticsearch"
 CLUSTER2_SETTINGS = {"thread_pool.write.size": "1", "thread_pool.write.queue_size": "1"}
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the group into the node id
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if any(name in getattr(item, "fixturenames", ()) for name in ES_FIXTURES):
             item.add_marker(pytest.mark.xdist_group(GROUP))
+            if getattr(config.option, "loadgroup", False):
+                _group_node_id(item)
+
+
+def _group_node_id(item: pytest.Item) -> None:
+    """Give the node id xdist's `@<group>` suffix.
+
+    xdist 3.8 assigns `item._nodeid`, which pytest 9 no longer reads (the id lives in
+    `item._id`, a NodeId), so `--dist loadgroup` silently spread the group over both workers
+    (seen: two nodes started). This does what xdist means to do, for pytest versions with `_id`.
+    """
+    from _pytest.nodeid import NodeId
+
+    if hasattr(item, "_id") and not item.nodeid.endswith(f"@{GROUP}"):
+        item._id = NodeId.parse(f"{item.nodeid}@{GROUP}")
 
 
 @pytest.fixture(scope="session")
