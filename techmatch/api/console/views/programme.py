@@ -66,7 +66,7 @@ def dashboard_view(board: Dashboard) -> DashboardView:
         items = [(r.city, r.cell(metric).actual, r.cell(metric).target) for r in board.cities]
         caption = f"{METRIC_LABELS[metric]}：各城市实际（条）与目标（红线）"
         charts.append((METRIC_LABELS[metric],
-                       target_bars(items, caption=caption) if items else Markup("")))
+                       target_bars(items, caption=caption, width=360) if items else Markup("")))
     return DashboardView(board=board, scopes=scopes, rows=rows, charts=charts,
                          notes=[note_text(n) for n in board.notes])
 
