@@ -206,9 +206,9 @@ def render(r: dict[str, object], args: argparse.Namespace) -> str:
         same, overlap = agreement(emb["tops"][mode], es["tops"][mode])
         lines.append(f"| {mode} | {same:.1%} | {overlap:.1%} |")
     lines += ["", "Elasticsearch latency includes the HTTP round trip on loopback and JSON "
-              "(de)serialisation in the Python client; dense search there is approximate HNSW "
-              "(num_candidates = max(100, 2k)), the embedded backend's is exact below "
-              "TECHMATCH_DENSE_EXACT_MAX.", ""]
+              "(de)serialisation in the Python client. Both backends search vectors exactly "
+              "below TECHMATCH_DENSE_EXACT_MAX (faiss flat; Elasticsearch `flat` index "
+              "options), so the dense and hybrid lists can agree exactly.", ""]
     return "\n".join(lines)
 
 
