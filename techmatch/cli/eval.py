@@ -140,7 +140,7 @@ def loso_command(
         json_out: JsonOpt = False, home: HomeOpt = None, threads: ThreadsOpt = None) -> None:
     """Leave-one-set-out: train the ranker on all sets but one, score it on that one against
     the best untrained configuration."""
-    from techmatch.eval.loso import LosoOptions, leave_one_set_out, summary
+    from techmatch.eval.loso import LosoOptions, leave_one_set_out, summary, train_on_sets
     from techmatch.eval.loso import save_shipped as write_shipped
     from techmatch.matcher.shipped import shipped_path
     from techmatch.matcher.train import TrainOptions
@@ -150,7 +150,12 @@ def loso_command(
         options = LosoOptions(split=split, train=TrainOptions(seed=seed), trials=trials,
                               seed=seed)
         fit_all = save_shipped or shipped_out is not None
-        full = leave_one_set_out(dataset, settings, options, fit_all=fit_all)
+        if len(dataset) == 1 and fit_all:  # nothing to hold out: only fit the shipped model
+            full = {"split": split, "folds": [],
+                    "model_all": train_on_sets(dataset, settings, split=split,
+                                               options=options.train)}
+        else:
+            full = leave_one_set_out(dataset, settings, options, fit_all=fit_all)
         report = summary(full)
         if fit_all:
             model = full["model_all"]

@@ -343,7 +343,7 @@ def train_ranker(engine: Engine, qrels: Qrels, *, queries: Mapping[str, Record] 
     model.trained_on = {"source": source, "seed": opts.seed, "calibration": opts.calibration,
                         "negatives": opts.negatives, "depth": opts.depth,
                         "holdout": opts.holdout, "kinds": sorted(by_kind)}
-    if base is not None and opts.prior_queries > 0:
+    if base is not None and base.models and opts.prior_queries > 0:
         model.trained_on["prior"] = {"source": base.trained_on.get("source", "default weights"),
                                      "queries": opts.prior_queries}
     for kind, labels in sorted(by_kind.items()):
