@@ -127,3 +127,47 @@ def test_training_planner_proposes_and_saves_a_topic(browser: WebDriver, server:
                        data={"topic": "{}", "event_id": "TR-NOCSRF", "date": "2027-01-16"},
                        cookies={"tm_session": cookie_write}, follow_redirects=False)
     assert again.status_code == 403  # the write key without the CSRF token
+
+
+def test_roadshow_plan_becomes_an_event_whose_invitations_become_dockings(
+        browser: WebDriver, server: Server, shoot: Callable[[str], Path]) -> None:
+    login(browser, server, "write")
+    browser.get(server.url + "/plans/roadshow")
+    Select(browser.find_element(By.ID, "city")).select_by_value("苏州")
+    slots = browser.find_element(By.ID, "slots")
+    slots.clear()
+    slots.send_keys("1")
+    browser.find_element(By.ID, "make-plan").click()
+    settle(browser, "#save-event")
+    invited = {a.text for a in _find(browser, "section.roadshow-item tbody td:nth-child(2) a")}
+    assert invited
+    event_id = browser.find_element(By.ID, "rs-event-id")
+    event_id.clear()
+    event_id.send_keys("RS-CONSOLE-01")
+    browser.execute_script("arguments[0].value = '2027-02-01'",
+                           browser.find_element(By.ID, "rs-event-date"))
+    browser.find_element(By.ID, "save-event").click()
+    wait_for(lambda: "/programme/events/RS-CONSOLE-01" in browser.current_url)
+    assert settle(browser, ".flash").text == "已保存为活动"
+    rows = _find(browser, "table.participants tbody tr")
+    needs = {r.find_elements(By.TAG_NAME, "td")[2].text for r in rows
+             if r.find_elements(By.TAG_NAME, "td")[0].text == "受邀企业"}
+    assert needs == invited
+    pending = browser.find_element(By.ID, "record-dockings").text
+    assert pending == f"把 {len(invited)} 个邀请转为对接"
+    login(browser, server, "read")  # a read key sees the event but no write button
+    browser.get(server.url + "/programme/events/RS-CONSOLE-01")
+    assert heading(browser).startswith("活动 RS-CONSOLE-01")
+    assert not _find(browser, "#record-dockings") and not _find(browser, "main form")
+    login(browser, server, "write")
+    browser.get(server.url + "/programme/events/RS-CONSOLE-01")
+    browser.find_element(By.ID, "record-dockings").click()
+    wait_for(lambda: "done=dockings" in browser.current_url)
+    assert settle(browser, ".flash").text == "邀请已转为对接"
+    links = [a.get_attribute("href") for a in
+             _find(browser, "table.participants tbody td:nth-child(6) a")]
+    assert len(links) == len(invited) and all("/dockings/" in h for h in links)
+    assert not _find(browser, "#record-dockings")  # nothing left to turn into a docking
+    shoot("programme-event")
+    browser.get(links[0])
+    assert heading(browser).startswith("对接 ")

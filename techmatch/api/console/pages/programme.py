@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from techmatch.api.console.deps import Staff, Writer, WriterPost, render
 from techmatch.api.console.pages.common import console_router, parse_date
-from techmatch.api.console.pages.plans import XLSX
+from techmatch.api.console.pages.plans import XLSX, PlanId
 from techmatch.api.console.session import StaffSession
 from techmatch.api.console.views.programme import (
     LABELS,
@@ -25,6 +25,7 @@ from techmatch.api.console.views.programme import (
     ratio_text,
     year_window,
 )
+from techmatch.api.console.views.saved_plans import PlanFiles
 from techmatch.api.deps import EngineDep, ServiceDep, VisibilityDep
 from techmatch.api.routers.programme import redact_event
 from techmatch.errors import ConflictError, ValidationError
@@ -32,7 +33,9 @@ from techmatch.matcher import programme as service
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.plans import open_needs
 from techmatch.matcher.programme.exports import draw_dashboard, write_dashboard_xlsx
+from techmatch.matcher.roadshow import RoadshowPlan
 from techmatch.models.programme import EVENT_TYPES
+from techmatch.models.records import Expert
 
 router = console_router()
 EventId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[\w.\-:]+$")]
@@ -133,6 +136,37 @@ def event_detail(request: Request, event_id: EventId, session: Staff, engine: En
 def event_dockings(event_id: EventId, session: WriterPost, engine: EngineDep) -> Response:
     service.record_dockings(engine.store, event_id, actor=session.principal.actor)
     return RedirectResponse(f"/programme/events/{event_id}?done=dockings", status_code=303)
+
+
+@router.post("/plans/{plan_id}/event")
+def roadshow_to_event(plan_id: PlanId, session: WriterPost, engine: EngineDep,
+                      event_id: Annotated[str, Form(min_length=1, max_length=128)],
+                      date: Annotated[str, Form(min_length=10, max_length=10)],
+                      record_dockings: Annotated[str, Form(max_length=4)] = "") -> Response:
+    """A saved roadshow plan becomes an event (its invitations optionally dockings)."""
+    saved = PlanFiles(engine.settings.home).get(plan_id)
+    if saved.kind != "roadshow":
+        raise ValidationError("只有路演方案可以保存为活动", field="plan_id")
+    errors: dict[str, str] = {}
+    day = parse_date(date, "date", errors)
+    if day is None:
+        raise ValidationError(errors.get("date", "请填写路演日期"), field="date")
+    if service.find(engine.store, "event", event_id) is not None:
+        raise ConflictError(f"活动编号 {event_id} 已存在，请换一个编号", field="event_id")
+    plan = RoadshowPlan.model_validate(saved.plan).model_copy(update={"date": day})
+    experts = {e.id: e for e in engine.store.iter_records("expert") if isinstance(e, Expert)}
+    try:
+        event = service.roadshow_event(plan, event_id=event_id, title=saved.title,
+                                       experts=experts)
+    except pydantic.ValidationError:
+        raise ValidationError(f"活动编号“{event_id}”只能包含字母、数字、下划线、点和连字符",
+                              field="event_id") from None
+    service.save_event(engine.store, event)
+    done = "saved"
+    if record_dockings == "on":
+        service.record_dockings(engine.store, event.id, actor=session.principal.actor)
+        done = "dockings"
+    return RedirectResponse(f"/programme/events/{event.id}?done={done}", status_code=303)
 
 
 def _training_page(request: Request, session: StaffSession, engine: Engine,
