@@ -9,6 +9,7 @@ generation it replaced is kept for `rollback`; older ones are deleted.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,6 +71,19 @@ def cluster(settings: Settings, kind: str, client: Elasticsearch | None) -> Iter
         yield handle
     finally:
         handle.close()
+
+
+STORE_ID_KEY = "elastic.store_id"
+
+
+def store_id(store: Store) -> str:
+    """A random id kept in the store's meta table (created on first use) and recorded in each
+    generation's `_meta`, so an index is never mistaken for another store's."""
+    sid = store.get_meta(STORE_ID_KEY)
+    if sid is None:
+        sid = uuid.uuid4().hex
+        store.set_meta(STORE_ID_KEY, sid)
+    return sid
 
 
 def identity_of(kind: str, encoder: Encoder, tokenizer: Tokenizer, dense: bool) -> Identity:

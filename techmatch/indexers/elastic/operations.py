@@ -37,6 +37,7 @@ from techmatch.indexers.elastic.lifecycle import (
     read_meta,
     refresh,
     resolve,
+    store_id,
     swap_alias,
     verify,
     write_meta,
@@ -81,6 +82,13 @@ def sync_index(settings: Settings, kind: str, store: Store, *, encoder: Encoder,
                 index = open_on(Cluster(cl.client, cl.url, cl.alias, owns=False), identity)
             except IndexMismatchError as exc:
                 why = f"rebuilt in full: {exc}"
+        if index is not None and index.meta.get("store_id") not in (None, store_id(store)):
+            # same cluster and prefix, another store (two homes, or eval sets one after the
+            # other): applying "changes since" its sequence would mix two corpora silently
+            why = (f"rebuilt in full: {index.generation} was built from another store "
+                   f"({index.meta.get('store_id')}); set TECHMATCH_ES_INDEX_PREFIX per store")
+            index.close()
+            index = None
         if index is None:
             report = _reindex(cl, store, identity, encoder, tokenizer, progress,
                               exact_max=settings.dense_exact_max)
@@ -142,7 +150,8 @@ def _reindex(cl: Cluster, store: Store, identity: Identity, encoder: Encoder,
     except BaseException:
         drop(cl, name)
         raise
-    meta = {**body["mappings"]["_meta"], **identity.meta(applied_seq=target, previous=before)}
+    meta = {**body["mappings"]["_meta"], **identity.meta(applied_seq=target, previous=before),
+            "store_id": store_id(store)}
     write_meta(cl, name, meta)
     swap = swap_alias(cl, before, name)
     notes = [f"alias {swap.alias}: {swap.before or '(none)'} -> {swap.after}"]
@@ -175,7 +184,7 @@ def _apply_changes(cl: Cluster, store: Store, index: ElasticIndex, identity: Ide
         failed = {rid for rid, _, _ in report.errors}
         target = min(c.seq for c in changes if c.id in failed) - 1
         notes.append(report.summary() + "; they are retried by the next sync")
-    write_meta(cl, name, {**index.meta, "applied_seq": target})
+    write_meta(cl, name, {**index.meta, "applied_seq": target, "store_id": store_id(store)})
     return SyncReport(kind=identity.kind, upserted=len(report.indexed),
                       deleted=len(report.deleted), encoded=encoded, applied_seq=target,
                       generation=name, seconds=elapsed(start), notes=notes)
