@@ -153,6 +153,9 @@ def test_roadshow_plan_becomes_an_event_whose_invitations_become_dockings(
     needs = {r.find_elements(By.TAG_NAME, "td")[2].text for r in rows
              if r.find_elements(By.TAG_NAME, "td")[0].text == "受邀企业"}
     assert needs == invited
+    cells = [[td.text for td in r.find_elements(By.TAG_NAME, "td")] for r in rows]
+    assert all(c[6].startswith("与需求“") for c in cells if c[0] == "受邀企业")  # in Chinese
+    assert all("无利益冲突" in c[6] for c in cells if c[0] == "路演/主讲专家")
     pending = browser.find_element(By.ID, "record-dockings").text
     assert pending == f"把 {len(invited)} 个邀请转为对接"
     login(browser, server, "read")  # a read key sees the event but no write button

@@ -21,6 +21,7 @@ from techmatch.api.console.views.programme import (
     dashboard_view,
     milestone_lines,
     number,
+    participant_reasons,
     pending_invitations,
     ratio_text,
     year_window,
@@ -126,8 +127,11 @@ def event_detail(request: Request, event_id: EventId, session: Staff, engine: En
     done = request.query_params.get("done")
     flash = {"saved": "已保存为活动", "dockings": "邀请已转为对接"}.get(done or "", "")
     teams = {t.id: t.name for t in service.items(engine.store, "team")}
+    needs = engine.store.get_many([p.need_id for p in event.participants if p.need_id])
+    titles = {rid: r.display_title for rid, r in needs.items()}
     return render(request, "programme_event.html", {
         "title": f"活动 {event.id}", "event": event, "flash": flash,
+        "reasons": participant_reasons(event, titles),
         "team": teams.get(event.team_id or "", event.team_id),
         "pending": pending_invitations(event), **HELPERS}, session=session)
 

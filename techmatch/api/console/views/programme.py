@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from techmatch.api.console.charts import target_bars
+from techmatch.api.console.views.plans import expert_reason, invitee_reason
 from techmatch.matcher.programme.dashboard import Dashboard, MetricCell, ScopeRow
+from techmatch.matcher.roadshow import RoadshowPlan
 from techmatch.models.programme import (
     EVENT_STATUS_LABELS,
     EVENT_TYPE_LABELS,
@@ -98,3 +100,24 @@ def pending_invitations(event: Event) -> int:
     """Invitations that could still become dockings (need and achievement, no docking)."""
     return sum(1 for p in event.participants if p.role == "invitee" and p.need_id
                and p.achievement_id and not p.docking_id)
+
+
+def participant_reasons(event: Event, titles: dict[str, str]) -> list[str]:
+    """Each participant's reason in Chinese: a roadshow's invitations and presenters are worded
+    from its saved plan (the stored reasons are the planner's English); others as stored."""
+    if event.type != "roadshow" or not event.plan:
+        return [p.reason for p in event.participants]
+    plan = RoadshowPlan.model_validate(event.plan)
+    invited = {(v.need_id, item.achievement_id): invitee_reason(v, titles)
+               for item in plan.items for v in item.invitees}
+    presenting = {(item.expert.expert_id, item.achievement_id): expert_reason(item.expert)
+                  for item in plan.items if item.expert is not None}
+    out = []
+    for p in event.participants:
+        if p.role == "invitee" and p.reason:
+            out.append(invited.get((p.need_id or "", p.achievement_id or ""), p.reason))
+        elif p.role == "presenter":
+            out.append(presenting.get((p.ref or "", p.achievement_id or ""), p.reason))
+        else:
+            out.append(p.reason)
+    return out
