@@ -37,7 +37,7 @@ class ServerProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = ""
 
-    def start(self, timeout: float = 240.0) -> str:
+    def start(self, timeout: float = 600.0) -> str:
         """Start and wait until /healthz answers (not /readyz: callers watch that themselves)."""
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"

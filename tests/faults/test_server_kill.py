@@ -116,10 +116,20 @@ def _ready_body(client: httpx.Client) -> tuple[int, dict]:  # type: ignore[type-
     return response.status_code, response.json()
 
 
+def _wait_loaded(client: httpx.Client, timeout: float = 900.0) -> None:
+    """Until the engine is loaded (a liveness deadline: a busy 2-core box loads slowly)."""
+    deadline = time.monotonic() + timeout
+    while _ready_body(client)[1]["status"] == "loading":
+        assert time.monotonic() < deadline, "the server never finished loading"
+        time.sleep(0.2)
+
+
 def _write_and_kill(server: ServerProcess, phase: int) -> list[tuple[str, str]]:
     """Writers run against the server; it is SIGKILLed while every writer is mid-stream."""
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        _wait_loaded(client)
     with Writers(server.url, phase) as writers:
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 600
         while (min(writers.count(p) for p in "sbu") < 2 and time.monotonic() < deadline
                and not writers.errors):
             time.sleep(0.05)
@@ -136,7 +146,7 @@ def _write_and_kill(server: ServerProcess, phase: int) -> list[tuple[str, str]]:
     return writers.acked
 
 
-def _watch_until_caught_up(client: httpx.Client, timeout: float = 300.0
+def _watch_until_caught_up(client: httpx.Client, timeout: float = 900.0
                            ) -> list[tuple[int, dict]]:  # type: ignore[type-arg]
     seen = []
     deadline = time.monotonic() + timeout
