@@ -9,6 +9,25 @@ from pathlib import Path
 import pytest
 from console_support import KEYS, Server, build_sample_home, chromium
 
+GROUP = "console"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the group into the node id
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep the browser tests on one xdist worker (one sample home, one server, one browser).
+
+    As in tests/services/es_fixtures.py: xdist 3.8 writes the `@console` suffix to
+    `item._nodeid`, which pytest 9 no longer reads, so `--dist loadgroup` spread the group."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        marker = item.get_closest_marker("xdist_group")
+        if (marker is not None and marker.args and marker.args[0] == GROUP
+                and hasattr(item, "_id") and not item.nodeid.endswith(f"@{GROUP}")):
+            item._id = NodeId.parse(f"{item.nodeid}@{GROUP}")
+
 
 @pytest.fixture(scope="session")
 def console_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
