@@ -29,13 +29,13 @@ from techmatch.api.console.views.programme import (
 from techmatch.api.console.views.saved_plans import PlanFiles
 from techmatch.api.deps import EngineDep, ServiceDep, VisibilityDep
 from techmatch.api.routers.programme import redact_event
-from techmatch.errors import ConflictError, ValidationError
+from techmatch.errors import ConflictError, NotFoundError, ValidationError
 from techmatch.matcher import programme as service
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.plans import open_needs
 from techmatch.matcher.programme.exports import draw_dashboard, write_dashboard_xlsx
 from techmatch.matcher.roadshow import RoadshowPlan
-from techmatch.models.programme import EVENT_TYPES
+from techmatch.models.programme import EVENT_TYPES, Event
 from techmatch.models.records import Expert
 
 router = console_router()
@@ -119,11 +119,17 @@ def events(request: Request, session: Staff, engine: EngineDep) -> Response:
                                       today), **HELPERS}, session=session)
 
 
+def _event(engine: Engine, event_id: str) -> Event:
+    found = service.find(engine.store, "event", event_id)
+    if found is None:
+        raise NotFoundError(f"没有编号为 {event_id} 的活动")
+    return found  # type: ignore[no-any-return]
+
+
 @router.get("/programme/events/{event_id}")
 def event_detail(request: Request, event_id: EventId, session: Staff, engine: EngineDep,
                  visibility: VisibilityDep) -> Response:
-    event = redact_event(service.get(engine.store, "event", event_id), session.principal,
-                         visibility)
+    event = redact_event(_event(engine, event_id), session.principal, visibility)
     done = request.query_params.get("done")
     flash = {"saved": "已保存为活动", "dockings": "邀请已转为对接"}.get(done or "", "")
     teams = {t.id: t.name for t in service.items(engine.store, "team")}
@@ -138,7 +144,8 @@ def event_detail(request: Request, event_id: EventId, session: Staff, engine: En
 
 @router.post("/programme/events/{event_id}/dockings")
 def event_dockings(event_id: EventId, session: WriterPost, engine: EngineDep) -> Response:
-    service.record_dockings(engine.store, event_id, actor=session.principal.actor)
+    service.record_dockings(engine.store, _event(engine, event_id).id,
+                            actor=session.principal.actor)
     return RedirectResponse(f"/programme/events/{event_id}?done=dockings", status_code=303)
 
 
