@@ -21,6 +21,8 @@ from batch_helpers import OPTIONS, sample_engine  # noqa: E402
 
 FEEDBACK = [("N001", "A001", "accepted", None), ("N002", "A003", "rejected", "not_relevant")]
 
+pytestmark = pytest.mark.xdist_group("postgresql")  # one PostgreSQL server
+
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:

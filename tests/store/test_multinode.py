@@ -30,7 +30,7 @@ from techmatch.indexers.ingest.load import ingest_files
 from techmatch.store import Store
 from techmatch.store.db import lock_key
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgresql")]
 VISIBLE_BOUND = 60.0  # seconds; measured delays are far below it (README, "Several nodes")
 RECOVER_BOUND = 120.0
 EXIT_LOCKED = 6
@@ -45,7 +45,7 @@ class Cluster:
     root: Path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def cluster(pg_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     if not isinstance(pg_server, PgServer):
         pytest.skip("restart and kill tests need the server the tests started")
@@ -57,17 +57,18 @@ def cluster(pg_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> It
             ingest_files([SAMPLES / name], kind, store)
     finally:
         store.close()
-    a, b = start_node(root / "a", url), start_node(root / "b", url)
+    nodes = Cluster(pg_server, url, start_node(root / "a", url), start_node(root / "b", url),
+                    root)
     try:
-        for node in (a, b):
+        for node in (nodes.a, nodes.b):
             node.wait_ready()
-            with node.client() as client:  # loads the encoder: the first query pays for it
+            with node.client(timeout=300) as client:  # the first query loads the encoder
                 assert client.post("/v1/search", json={"kind": "need", "text": "涂层"}
                                    ).status_code == 200
-        yield Cluster(pg_server, url, a, b, root)
+        yield nodes
     finally:
-        a.stop()
-        b.stop()
+        nodes.a.stop()  # node A as restarted by the SIGKILL phase
+        nodes.b.stop()
 
 
 def _visible(node: Node, rid: str, text: str, bound: float) -> float:
@@ -83,7 +84,7 @@ def _visible(node: Node, rid: str, text: str, bound: float) -> float:
     raise AssertionError(f"{rid} not searchable on {node.url} after {bound} s")
 
 
-def test_write_on_a_is_searchable_on_b(cluster: Cluster) -> None:
+def write_on_a_is_searchable_on_b(cluster: Cluster) -> None:
     body = {"id": "need-node-a", "title": "氢燃料电池金属双极板涂层腐蚀", "province": "上海"}
     with cluster.a.client() as client:
         response = client.post("/v1/needs", json=body)
@@ -110,7 +111,7 @@ def _holds_batch_lock(url: str) -> bool:
     return bool(row and row[0])
 
 
-def test_two_nodes_start_the_batch_one_runs(cluster: Cluster) -> None:
+def two_nodes_start_the_batch_one_runs(cluster: Cluster) -> None:
     first = _batch(cluster, "batch-a")
     try:
         deadline = time.monotonic() + 300
@@ -137,7 +138,7 @@ def test_two_nodes_start_the_batch_one_runs(cluster: Cluster) -> None:
     assert "0 of" in out + err
 
 
-def test_postgresql_restart_under_load(cluster: Cluster) -> None:
+def postgresql_restart_under_load(cluster: Cluster) -> None:
     statuses: list[tuple[int, str | None]] = []
     stop = threading.Event()
 
@@ -201,7 +202,7 @@ def _blocked_backends(url: str) -> int:
     return int(row[0]) if row else 0
 
 
-def test_sigkill_mid_upsert_leaves_no_partial_rows(cluster: Cluster) -> None:
+def sigkill_mid_upsert_leaves_no_partial_rows(cluster: Cluster) -> None:
     store = Store(cluster.url)
     try:
         blocker_id = "need-kill-0500"
@@ -248,3 +249,12 @@ def _post_batch(node: Node, batch: list[object]) -> None:
         httpx.post(f"{node.url}/v1/needs/batch", json=payload, timeout=300)
     except httpx.HTTPError:
         pass  # the node is killed mid-request
+
+
+def test_two_api_nodes_on_one_postgresql(cluster: Cluster) -> None:
+    """The phases share one cluster and build on each other's writes, so they are one test:
+    xdist never splits them over two workers (each would start its own nodes)."""
+    write_on_a_is_searchable_on_b(cluster)
+    two_nodes_start_the_batch_one_runs(cluster)
+    postgresql_restart_under_load(cluster)
+    sigkill_mid_upsert_leaves_no_partial_rows(cluster)

@@ -20,6 +20,8 @@ from techmatch.store import Store
 from techmatch.store.batch import ResultRow, RunRecord
 from techmatch.store.migrations import applied_versions, latest_version
 
+pytestmark = pytest.mark.xdist_group("postgresql")  # one PostgreSQL server
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
