@@ -51,7 +51,7 @@ def achievement_rows(settings: Settings, ds: Dataset, half: int | None
 
 
 def expert_rows(settings: Settings, ds: Dataset, other: Dataset, half: int | None
-                ) -> tuple[np.ndarray, np.ndarray]:
+                ) -> tuple[np.ndarray, np.ndarray, str]:
     ws = open_workspace(ds, settings)
     try:
         service = MatchService(ws.engine, model=RankerModel())
@@ -60,31 +60,36 @@ def expert_rows(settings: Settings, ds: Dataset, other: Dataset, half: int | Non
         none = {OTHER + q: other.queries[q] for q in _half(other.unanswerable_ids(), half)}
         needs = needs_from_queries({**{q: ds.queries[q] for q in good}, **none})
         x, y, _ = abstention_rows(service, needs, qrels, sorted(none), "expert")
+        encoder = ws.engine.encoder.id
     finally:
         ws.engine.close()
-    return x, y
+    return x, y, encoder
 
 
 def fit_defaults(settings: Settings, answerable_sets: list[Path], expert_set: Path,
-                 half: int | None) -> dict[str, AbstainModel]:
-    """Both kinds' models, each with its training counts in `metrics`; the experts' borrowed
+                 half: int | None, kinds: tuple[str, ...] = ("achievement", "expert"),
+                 c: float = 1.0) -> dict[str, AbstainModel]:
+    """The kinds' models, each with its training counts in `metrics`; the experts' borrowed
     unanswerable needs come from the first set."""
     from sklearn.metrics import roc_auc_score
 
     sets = [load_dataset(p) for p in answerable_sets]
     experts = load_dataset(expert_set)
-    parts = [achievement_rows(settings, ds, half) for ds in sets]
-    xa = np.vstack([p[0] for p in parts])
-    ya = np.concatenate([p[1] for p in parts])
     suffix = f" half {half}" if half else ""
     sources = {"achievement": " + ".join(ds.name for ds in sets) + suffix,
                "expert": f"{experts.name} + {sets[0].name} unanswerable{suffix}"}
+    rows: dict[str, tuple[np.ndarray, np.ndarray, str]] = {}
+    if "achievement" in kinds:
+        parts = [achievement_rows(settings, ds, half) for ds in sets]
+        rows["achievement"] = (np.vstack([p[0] for p in parts]),
+                               np.concatenate([p[1] for p in parts]), parts[0][2])
+    if "expert" in kinds:
+        rows["expert"] = expert_rows(settings, experts, sets[0], half)
     out = {}
-    for kind, (x, y) in (("achievement", (xa, ya)),
-                         ("expert", expert_rows(settings, experts, sets[0], half))):
-        model = fit_abstain(x, y, kind=kind, encoder=parts[0][2])
+    for kind, (x, y, encoder) in rows.items():
+        model = fit_abstain(x, y, kind=kind, encoder=encoder, c=c)
         model.metrics = {"trained_on": sources[kind], "needs": len(y),
-                         "good_top": int(y.sum()),
+                         "good_top": int(y.sum()), "c": c,
                          "auroc_in_sample": round(float(roc_auc_score(y, model.probability(x))),
                                                   4)}
         out[kind] = model
@@ -97,6 +102,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="a set with unanswerable.txt (repeatable)")
     parser.add_argument("--expert-set", type=Path, required=True)
     parser.add_argument("--half", type=int, choices=(1, 2), default=None)
+    parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation")
+    parser.add_argument("--kind", action="append", choices=("achievement", "expert"),
+                        help="fit only this kind (repeatable; default both); the other "
+                             "kinds in --out are kept")
     parser.add_argument("--home", type=Path, default=None)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
@@ -104,9 +113,12 @@ def main(argv: list[str] | None = None) -> None:
     settings = get_settings()
     if args.home is not None:
         settings = settings.model_copy(update={"home": args.home})
-    models = fit_defaults(settings, args.answerable_set, args.expert_set, args.half)
-    args.out.write_text(json.dumps({k: m.model_dump() for k, m in models.items()}, indent=1,
-                                   ensure_ascii=False) + "\n", encoding="utf-8")
+    models = fit_defaults(settings, args.answerable_set, args.expert_set, args.half,
+                          tuple(args.kind or ("achievement", "expert")), c=args.c)
+    kept = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
+    kept.update({k: m.model_dump() for k, m in models.items()})
+    args.out.write_text(json.dumps(kept, indent=1, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
     print(json.dumps({k: m.metrics for k, m in models.items()}, ensure_ascii=False))
 
 

@@ -225,14 +225,19 @@ def cross_filters(filters: Filters | None, target: str) -> Filters | None:
 
 def with_translation(index: Index, translator: Translator | None, text: str,
                      tokens: Sequence[str], native: Candidates, k: int,
-                     filters: Filters | None) -> Candidates:
+                     filters: Filters | None, *, by_language: bool = True) -> Candidates:
     """`native` merged with the BM25 list of the query's translation over records of the
-    other language (see module docstring); `native` alone when nothing translates."""
+    other language (see module docstring); `native` alone when nothing translates.
+    `by_language` False: the records have no language facet (needs), so the translation
+    searches them all (its words only occur in records of the other language anyway)."""
     if translator is None:
         return native
     target, translated = translator.translate(text, tokens)
-    flt = cross_filters(filters, target) if target else None
-    if not translated or flt is None:
+    if not by_language:
+        flt = filters
+    else:
+        flt = cross_filters(filters, target) if target else None
+    if not translated or (by_language and flt is None):
         return native
     return merge_by_score(native, index.search_lexical(translated, k=k, filters=flt), k)
 

@@ -158,6 +158,10 @@ def work_profile(expert: Expert, works: WorkScores) -> tuple[float, float]:
             float(np.mean(dense)) if dense else 0.0)
 
 
+def _cover(q_tokens: frozenset[str], c_tokens: frozenset[str]) -> float:
+    return len(q_tokens & c_tokens) / len(q_tokens) if q_tokens else 0.0
+
+
 def capacity(expert: Expert, load: Mapping[str, int]) -> float:
     """Remaining capacity (capacity − current assignments) scaled to [0, 1]."""
     remaining = max(expert.capacity - load.get(expert.id, 0), 0)
@@ -168,8 +172,11 @@ def build_table(query: Query, q_tokens: frozenset[str], ranking: Ranking, kind: 
                 records: Mapping[str, Record], tokens: Mapping[str, frozenset[str]],
                 dense: np.ndarray, *, works: WorkScores | None = None,
                 load: Mapping[str, int] | None = None,
-                now: datetime | None = None) -> FeatureTable:
-    """Features of every hit of `ranking` whose record is known; `dense` (n_hits,) cosines."""
+                now: datetime | None = None,
+                translated: frozenset[str] = frozenset()) -> FeatureTable:
+    """Features of every hit of `ranking` whose record is known; `dense` (n_hits,) cosines.
+    `translated`: the query's dictionary tokens (techmatch.matcher.crosslingual); a record in
+    the other language covers the query through them."""
     names = FEATURES[kind]
     now = now or datetime.now(timezone.utc)
     hits = ranking.hits
@@ -188,7 +195,7 @@ def build_table(query: Query, q_tokens: frozenset[str], ranking: Ranking, kind: 
             "lexical": (hit.lexical.score or 0.0) / max_lex,
             "dense": float(cos),
             "dense_gap": float(cos) - max_dense,
-            "term_coverage": len(q_tokens & c_tok) / len(q_tokens) if q_tokens else 0.0,
+            "term_coverage": max(_cover(q_tokens, c_tok), _cover(translated, c_tok)),
             "keyword_jaccard": keyword_jaccard(query, q_tokens, rec, c_tok),
             "discipline": agreement(q_disc, disciplines(rec)),
             "industry": agreement(q_ind, industries(rec)),

@@ -64,7 +64,7 @@ class Retriever:
         index = self.index(kind)
         flt = normalize_filters(expand_filters(filters))  # industry rolls down the taxonomy
         depth = max(p.depth, k)
-        lexical = self._lexical(index, texts, depth, flt) if mode != "dense" else None
+        lexical = self._lexical(index, texts, depth, flt, kind) if mode != "dense" else None
         dense = self._dense(index, texts, depth, flt, vectors) if mode != "lexical" else None
         out = []
         for i in range(len(texts)):
@@ -77,13 +77,13 @@ class Retriever:
         return out
 
     def _lexical(self, index: Index, texts: Sequence[str], depth: int,
-                 flt: Filters | None) -> list[Candidates]:
+                 flt: Filters | None, kind: str = "achievement") -> list[Candidates]:
         out = []
         for text in texts:
             tokens = self.tokenizer.tokens(text)
             native = index.search_lexical(tokens, k=depth, filters=flt) if tokens else _EMPTY
             out.append(with_translation(index, self.translator, text, tokens, native, depth,
-                                        flt))
+                                        flt, by_language=kind != "need"))
         return out
 
     def _dense(self, index: Index, texts: Sequence[str], depth: int, flt: Filters | None,

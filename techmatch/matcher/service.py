@@ -60,7 +60,8 @@ class MatchService:
         self.engine = engine
         self._follow = model is None  # follow `ranker-current.json` when no model was given
         self._stamp: int | None = None
-        self.model = model if model is not None else RankerModel()
+        self.model = model if model is not None else active_model(
+            engine.settings.home, engine.encoder.id)  # no pointer file: the shipped model
         self.refresh_model()
         self.depth = depth
         self.work_depth = work_depth
@@ -238,8 +239,12 @@ class MatchService:
             team = [r for r in records.values() if isinstance(r, Expert)]
             works = expert_mod.work_scores(self.engine, hybrid, team, qvec)
         tokens = {rid: self.tokens(rec.text()) for rid, rec in records.items()}
-        table = build_table(query, self.tokens(query.text), ranking, target, records, tokens,
-                            cos, works=works, load=self.load)
+        translator = self.engine.retriever().translator
+        q_tokens = self.tokens(query.text)
+        translated = frozenset(translator.translate(query.text, sorted(q_tokens))[1]) \
+            if translator is not None else frozenset()
+        table = build_table(query, q_tokens, ranking, target, records, tokens,
+                            cos, works=works, load=self.load, translated=translated)
         model = self.model.for_kind(target)
         raw = model.score(table.values, table.names)
         bonus = PREFER_LOCAL_BONUS if prefer_local else 0.0

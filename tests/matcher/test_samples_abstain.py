@@ -1,0 +1,112 @@
+"""On the samples, with the real encoder and the shipped abstention model (fitted on the dev
+sets, never on the samples): the deliberately unmatched needs are routed to staff for
+achievements and for experts, matched needs are not; English and Chinese records that answer
+each other find each other; plans never dispatch a pair the engine would route."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from techmatch.cli.demo import load_samples
+from techmatch.config import Settings
+from techmatch.matcher.abstain import default_abstain
+from techmatch.matcher.assignment import Constraints
+from techmatch.matcher.assignment.problem import Reason
+from techmatch.matcher.engine import Engine
+from techmatch.matcher.plans import plan_team
+from techmatch.matcher.scorer import RankerModel
+from techmatch.matcher.service import MatchService
+from techmatch.models.records import Need
+
+pytestmark = pytest.mark.slow  # encodes the 214 sample texts on a cold cache
+
+UNMATCHED = {"N024", "N030", "N040", "N047"}  # data/samples/README.md
+ENGLISH = {"N036", "N042", "N048"}
+# grade-2 pairs of qrels.tsv between an English and a Chinese record
+CROSS = [("N036", "A080"), ("N042", "A088"), ("N048", "A097"), ("N004", "A012"),
+         ("N007", "A018"), ("N015", "A038"), ("N018", "A047"), ("N033", "A073"),
+         ("N044", "A093")]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    home = tmp_path_factory.mktemp("abstain") / "home"
+    cache = Path(os.environ.get("TECHMATCH_CACHE_DIR", "") or ".pytest_cache/vectors")
+    cache.mkdir(parents=True, exist_ok=True)
+    home.mkdir()
+    (home / "cache").symlink_to(cache.resolve(), target_is_directory=True)
+    eng = Engine.open(Settings(home=home, threads=1))
+    load_samples(eng)
+    eng.sync()
+    yield eng
+    eng.close()
+
+
+@pytest.fixture(scope="module")
+def service(engine: Engine) -> MatchService:
+    return MatchService(engine, model=RankerModel())  # default weights + shipped abstention
+
+
+def test_shipped_models_fit_the_default_encoder(engine: Engine) -> None:
+    for kind in ("achievement", "expert"):
+        model = default_abstain(kind)
+        assert model is not None and model.fits(engine.encoder.id)
+
+
+@pytest.mark.parametrize("target", ["achievement", "expert"])
+def test_unmatched_needs_are_routed_and_matched_ones_are_not(service: MatchService,
+                                                            target: str) -> None:
+    needs = [n for n in service.engine.store.iter_records("need") if isinstance(n, Need)]
+    rankings = service.match_many(needs, target=target, k=5, explain=False)
+    routed = {n.id for n, r in zip(needs, rankings, strict=True) if r.routed_to_staff}
+    assert UNMATCHED <= routed, sorted(UNMATCHED - routed)
+    # Known gap (issue 13): English needs answered by Chinese records have weaker absolute
+    # evidence (cross-language cosines, dictionary coverage), so N042 / N048 are routed too.
+    assert len(routed - UNMATCHED - ENGLISH) <= 1, sorted(routed - UNMATCHED)
+    assert len(routed - UNMATCHED) <= 3, sorted(routed - UNMATCHED)
+    threshold = service.engine.settings.confidence_threshold
+    for need, ranking in zip(needs, rankings, strict=True):
+        top = max(h.confidence or 0.0 for h in ranking.hits)
+        assert ranking.routed_to_staff == (top < threshold), need.id
+        if need.id in UNMATCHED:
+            assert ranking.message and top < threshold
+
+
+def test_english_and_chinese_records_find_each_other(service: MatchService) -> None:
+    for need_id, achievement_id in CROSS:
+        forward = service.match_need(need_id, target="achievement", k=10, explain=False)
+        ranked = [h.id for h in forward.hits]
+        # English needs find their Chinese answers in the top 3; Chinese needs find their
+        # English answers in the top 10 only (known gap: ranks 2-8 behind Chinese answers)
+        assert achievement_id in ranked[:3 if need_id in ENGLISH else 10], \
+            (need_id, achievement_id, ranked)
+        back = service.match_achievement(achievement_id, k=3, explain=False)
+        assert need_id in [h.id for h in back.hits], (achievement_id, need_id)
+
+
+def test_free_text_english_need_finds_the_chinese_answers(service: MatchService) -> None:
+    ranking = service.search("boehmite ceramic coating slurry for lithium battery separators",
+                             kind="achievement", k=3, explain=False)
+    assert {"A001", "A042"} & {h.id for h in ranking.hits}
+
+
+def test_team_plan_never_dispatches_below_the_minimum_confidence(engine: Engine,
+                                                                 service: MatchService) -> None:
+    needs = ["N024", "N040", "N010", "N015"]
+    experts = [e.id for e in engine.store.iter_records("expert")]
+    plan = plan_team(engine, service, need_ids=needs, expert_ids=experts,
+                     constraints=Constraints(min_experts_per_need=0, max_experts_per_need=2))
+    threshold = engine.settings.confidence_threshold
+    assert plan.problem.constraints.min_score == threshold
+    assert all(p.score >= threshold for p in plan.assignment.pairs)
+    assert not {p.need_id for p in plan.assignment.pairs} & UNMATCHED
+    i = plan.problem.need_index("N040")
+    [j] = [j for j in range(len(plan.problem.experts))
+           if plan.problem.reasons[i, j] == Reason.below_threshold][:1]
+    [answer] = plan.why_not([("N040", plan.problem.experts[j].id)])
+    assert answer.reason == "below_threshold"
+    assert "below the minimum confidence" in answer.message
