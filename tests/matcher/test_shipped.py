@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fakes import FakeEncoder, make_engine
 
 from techmatch.errors import ConfigError
 from techmatch.matcher import shipped
@@ -43,6 +44,21 @@ def test_home_model_then_shipped_with_its_encoder_then_defaults(
     assert copy is not None
     copy.models["achievement"].weights[0] = 99.0  # a copy: the cached model is untouched
     assert shipped.shipped_model("enc-a").models["achievement"].weights[0] == 0.5
+
+
+def test_a_new_home_ranks_with_the_shipped_model_until_it_trains_its_own(
+        fake_shipped: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_shipped.write_text(_model(0.5, "dev sets", encoder=FakeEncoder.id).model_dump_json(),
+                            encoding="utf-8")
+    shipped._read.cache_clear()
+    from techmatch.matcher.service import MatchService
+
+    engine = make_engine(tmp_path / "new")
+    service = MatchService(engine)
+    assert service.model.trained_on["source"] == "dev sets"
+    save_model(_model(2.0, "feedback", encoder=FakeEncoder.id), engine.settings.home)
+    service.refresh_model()
+    assert service.model.trained_on["source"] == "feedback"
 
 
 def test_corrupt_shipped_model_is_a_clear_error(fake_shipped: Path) -> None:
