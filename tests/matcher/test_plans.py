@@ -169,7 +169,8 @@ def test_roadshow_lists_achievements_invitees_and_presenters(
     assert plan.items and plan.total_covered_demand > 0
     chosen = {item.achievement_id for item in plan.items}
     assert not {"A001", "A042"} <= chosen  # the sample near-duplicate pair
-    assert {item.achievement_id for item in plan.items[:1]} & {"A001", "A042"}
+    # the first slot goes to a strong answer (grade 2 in qrels.tsv) of 苏州's N001 / N005
+    assert {item.achievement_id for item in plan.items[:1]} & {"A001", "A042", "A002"}
     for item in plan.items:
         assert item.invitees and set(item.covered_needs) <= set(local)
         for invitee in item.invitees:
