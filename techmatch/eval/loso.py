@@ -195,13 +195,31 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
                       for f in report["folds"]]}
 
 
+def keep_untaught(model: RankerModel) -> RankerModel:
+    """Features the sets could not teach (constant there, so fitted to exactly 0: the dev
+    queries carry no discipline, industry or region) keep the hand-set default weight, put
+    in logit units (default weight × the default squashing slope), so a home whose records
+    carry facets still has them count before its feedback says how much."""
+    from techmatch.matcher.scorer import _DEFAULT_SLOPE, default_model
+
+    out = model.model_copy(deep=True)
+    for kind, lm in out.models.items():
+        default = dict(zip(default_model(kind).features, default_model(kind).weights,
+                           strict=True))
+        lm.weights = [w if w != 0.0 else default.get(f, 0.0) * _DEFAULT_SLOPE
+                      for f, w in zip(lm.features, lm.weights, strict=True)]
+        lm.metrics["untaught_from_defaults"] = [f for f, w in zip(
+            lm.features, model.models[kind].weights, strict=True) if w == 0.0]
+    return out
+
+
 def save_shipped(model: RankerModel, path: Path) -> Path:
-    """Write `model` as the shipped default (version 1, abstention left to the shipped
-    abstention model): what `techmatch loso --save-shipped` does."""
-    shipped = model.model_copy(update={"version": 1, "abstention": {}})
+    """Write `model` as the shipped default (version 1, untaught features from the defaults,
+    abstention left to the shipped abstention model): what `loso --save-shipped` does."""
+    shipped = keep_untaught(model).model_copy(update={"version": 1, "abstention": {}})
     Path(path).write_text(shipped.model_dump_json(indent=1) + "\n", encoding="utf-8")
     return Path(path)
 
 
-__all__ = ["LosoOptions", "leave_one_set_out", "merge_rows", "save_shipped", "score_set",
-           "set_rows", "summary", "train_on_sets"]
+__all__ = ["LosoOptions", "keep_untaught", "leave_one_set_out", "merge_rows", "save_shipped",
+           "score_set", "set_rows", "summary", "train_on_sets"]

@@ -18,6 +18,8 @@ from techmatch.eval.loso import (
     save_shipped,
     summary,
 )
+from techmatch.matcher.scorer import _DEFAULT_SLOPE as DEFAULT_SLOPE
+from techmatch.matcher.scorer import _DEFAULT_WEIGHTS as DEFAULT_WEIGHTS
 from techmatch.matcher.scorer import load_current, load_model
 from techmatch.matcher.train import TrainOptions
 
@@ -80,7 +82,12 @@ def test_each_set_is_scored_by_a_model_fitted_without_it(
     path = save_shipped(both, tmp_path / "ranker-default.json")
     shipped = load_model(path)
     assert shipped.version == 1 and shipped.abstention == {}
-    assert shipped.models["achievement"].weights == both.models["achievement"].weights
+    fitted = both.models["achievement"]
+    for f, w, fit in zip(fitted.features, shipped.models["achievement"].weights,
+                         fitted.weights, strict=True):
+        # taught weights kept; untaught ones (constant in the sets) from the defaults, in logits
+        assert w == (fit if fit != 0.0 else DEFAULT_WEIGHTS[f] * DEFAULT_SLOPE)
+    assert "region" in shipped.models["achievement"].metrics["untaught_from_defaults"]
 
 
 def test_needs_two_sets(tiny_dataset: Path, settings: Settings) -> None:
