@@ -197,8 +197,14 @@ def run_training(settings: Settings, *, qrels: Path | None, from_feedback: bool,
     # feedback adapts what the home ranks with (its own model, else the shipped one)
     base = active_model(settings.home, engine.encoder.id) if from_feedback else \
         load_current(settings.home)
+    unanswerable: list[str] = []
+    if dataset is not None:  # needs without a right answer teach the abstention model
+        from techmatch.matcher.train import query_half
+
+        unanswerable = query_half(ds.unanswerable_ids(), half)[0] if half else \
+            ds.unanswerable_ids()
     model = train_ranker(engine, labels, queries=queries, options=opts, base=base,
-                         source=source)
+                         source=source, unanswerable=unanswerable)
     path = save_model(model, settings.home)
     out: dict[str, Any] = {"path": str(path), "version": model.version,
                            "trained_on": model.trained_on,
