@@ -145,9 +145,10 @@ def score_set(dataset_dir: Path, settings: Settings, model: RankerModel, *,
                                   query_ids=ctx.query_ids)[SELECT_METRIC])
               for name in options.untrained}
     best = max(options.untrained, key=lambda n: (chosen[n], -options.untrained.index(n)))
-    scored = score_runs(ds, runs, metrics, ctx.query_ids,
-                        options=EvalOptions(baseline=best, trials=options.trials,
-                                            seed=options.seed))
+    scored: dict[str, Any] = score_runs(ds, runs, metrics, ctx.query_ids,
+                                        options=EvalOptions(baseline=best,
+                                                            trials=options.trials,
+                                                            seed=options.seed))
     return {"dataset": ds.name, "queries": len(ctx.query_ids), "best_untrained": best,
             "configs": scored["configs"],
             "ranker_vs_best": scored["significance"]["tests"]["ranker"],
