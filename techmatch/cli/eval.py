@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -151,9 +151,9 @@ def loso_command(
                               seed=seed)
         fit_all = save_shipped or shipped_out is not None
         if len(dataset) == 1 and fit_all:  # nothing to hold out: only fit the shipped model
-            full = {"split": split, "folds": [],
-                    "model_all": train_on_sets(dataset, settings, split=split,
-                                               options=options.train)}
+            full: dict[str, Any] = {"split": split, "folds": [],
+                                    "model_all": train_on_sets(dataset, settings, split=split,
+                                                               options=options.train)}
         else:
             full = leave_one_set_out(dataset, settings, options, fit_all=fit_all)
         report = summary(full)

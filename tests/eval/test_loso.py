@@ -93,3 +93,14 @@ def test_each_set_is_scored_by_a_model_fitted_without_it(
 def test_needs_two_sets(tiny_dataset: Path, settings: Settings) -> None:
     with pytest.raises(ValidationError, match="two sets"):
         leave_one_set_out([tiny_dataset], settings)
+
+
+def test_cli_refuses_one_set_without_a_shipped_fit(tiny_dataset: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from techmatch.cli import app
+
+    result = CliRunner().invoke(app, ["loso", "--dataset", str(tiny_dataset),
+                                      "--home", str(tmp_path / "home")])
+    assert result.exit_code != 0
+    assert "two sets" in result.output
