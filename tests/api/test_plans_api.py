@@ -6,7 +6,7 @@ from api_support import headers
 from fastapi.testclient import TestClient
 
 ASSIGN = {"expert_ids": ["exp-ndt", "exp-battery"], "need_ids": ["need-blade", "need-battery"],
-          "constraints": {"max_experts_per_need": 1},
+          "constraints": {"max_experts_per_need": 1, "min_score": 0.0},
           "why_not": [{"need_id": "need-blade", "expert_id": "exp-battery"}]}
 
 
@@ -24,7 +24,8 @@ def test_assign_needs_write_role_and_reports_infeasible_as_problem(
         client: TestClient) -> None:
     r = client.post("/v1/plans/assign", json=ASSIGN, headers=headers("read"))
     assert r.status_code == 403
-    body = {**ASSIGN, "constraints": {"min_experts_per_need": 2, "default_capacity": 1}}
+    body = {**ASSIGN, "constraints": {"min_experts_per_need": 2, "default_capacity": 1,
+                                      "min_score": 0.0}}
     r = client.post("/v1/plans/assign", json=body, headers=headers("write"))
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -32,6 +33,16 @@ def test_assign_needs_write_role_and_reports_infeasible_as_problem(
     assert problem["type"].endswith("infeasible")
     assert "total demand 4 > total capacity 2" in problem["detail"]
     assert problem["errors"][0]["field"] == "constraints"
+
+
+def test_assign_defaults_to_the_minimum_confidence(client: TestClient) -> None:
+    """Without `min_score` no pair the service would route to staff is dispatched: on this
+    corpus both experts score below the threshold for need-blade, so the plan names it."""
+    body = {**ASSIGN, "constraints": {"max_experts_per_need": 1}}
+    r = client.post("/v1/plans/assign", json=body, headers=headers("write"))
+    assert r.status_code == 422, r.text
+    assert "need need-blade needs at least 1 experts but only 0 allowed (2 below_threshold)" \
+        in r.json()["detail"]
 
 
 def test_assign_rejects_bad_input(client: TestClient) -> None:
