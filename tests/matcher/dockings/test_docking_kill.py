@@ -19,6 +19,11 @@ WORKER = Path(__file__).with_name("kill_worker.py")
 COUNT = 400
 
 
+def _moves(store: Store) -> int:
+    """Moves made so far (every docking starts at version 1)."""
+    return sum(d.version - 1 for d in DockingRepo(store).all())
+
+
 def _consistent(store: Store) -> tuple[int, int]:
     """Assert every docking's row agrees with its history; (moves made, signed dockings)."""
     repo = DockingRepo(store)
@@ -50,12 +55,17 @@ def test_sigkill_mid_moves_leaves_stage_and_history_consistent(tmp_path: Path) -
     ready = tmp_path / "ready"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     kills, progress = [], [0]
-    for delay in (0.05, 0.3, 0.6):
+    for step in (20, 60, 120):
         proc = subprocess.Popen([sys.executable, str(WORKER), str(path), str(ready)], env=env)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while not ready.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
-        time.sleep(delay)
+        # Kill once the worker has made `step` more moves (by progress, not by time, so a
+        # fast or a loaded machine both kill it in the middle).
+        watch = Store(path)
+        while _moves(watch) < progress[-1] + step and time.monotonic() < deadline:
+            time.sleep(0.005)
+        watch.close()
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         ready.unlink(missing_ok=True)
