@@ -27,6 +27,7 @@ from pathlib import Path  # noqa: E402
 
 import faiss  # noqa: E402
 import numpy as np  # noqa: E402
+from bench_report import fmt_load, write_report  # noqa: E402
 
 from techmatch.indexers.embedded.dense import (  # noqa: E402
     HNSW_EF_CONSTRUCTION,
@@ -93,8 +94,8 @@ def main() -> None:
         f"Command: `nice -n 15 .venv/bin/python bench/ann_recall_bench.py --cache {args.cache} "
         f"--n {args.n} --queries {args.queries}`  ",
         f"Machine: {os.cpu_count()} cores, CPython {platform.python_version()}, one thread. "
-        f"**Shared machine, other jobs running**: load average {fmt(load_start)} at the start, "
-        f"{fmt(os.getloadavg())} at the end.  ",
+        f"**Shared machine, other jobs running**: load average {fmt_load(load_start)} "
+        f"at the start, {fmt_load(os.getloadavg())} at the end.  ",
         f"Vectors: the first {len(vectors):,} of {args.cache} (mixtures of real e5-small "
         f"passage vectors, see build_1m.py); queries: {len(queries)} csl-kw-dev queries "
         f"encoded by e5-small. HNSW M={HNSW_M}, efConstruction={HNSW_EF_CONSTRUCTION}, built "
@@ -104,12 +105,7 @@ def main() -> None:
         f"{np.percentile(ms_exact, 99):.3f} |", "",
         "Not measured at 1,000,000 vectors (see scale_1m.md): recall of a fixed HNSW "
         "configuration falls as the collection grows.", ""]
-    args.out.write_text("\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
-
-
-def fmt(load: tuple[float, ...]) -> str:
-    return "/".join(f"{x:.1f}" for x in load)
+    write_report(args.out, lines)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from bench_report import fmt_load, write_report  # noqa: E402
+
 from techmatch.config import Settings  # noqa: E402
 from techmatch.indexers.encoders import build_encoder  # noqa: E402
 from techmatch.indexers.ingest.normalize import normalize  # noqa: E402
@@ -78,7 +80,7 @@ def main() -> None:
         f"--passages {args.passages} --rounds {args.rounds} --threads {args.threads}`  ",
         f"Machine: {os.cpu_count()} cores, CPython {platform.python_version()}, "
         f"{args.threads} encoder thread(s). **Shared machine, other jobs running**: load "
-        f"average {fmt(load_start)} at the start, {fmt(os.getloadavg())} at the end.  ",
+        f"average {fmt_load(load_start)} at the start, {fmt_load(os.getloadavg())} at the end.  ",
         f"{n} csl-title-dev passages ({sum(map(len, texts)):,} characters); encoder "
         f"{encoder.id}; rounds alternate raw / ingest.", "",
         "| path | seconds per round | passages/s (best round) |", "|---|---|---:|",
@@ -87,12 +89,7 @@ def main() -> None:
         f"| ingest: `Engine.sync` into an empty home and cache (encoded {encoded}) | "
         f"{', '.join(f'{s:.1f}' for s in ingest_s)} | {ingest_rate:.1f} |", "",
         f"Ingest / raw = **{ingest_rate / raw_rate:.2f}**.", ""]
-    args.out.write_text("\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
-
-
-def fmt(load: tuple[float, ...]) -> str:
-    return "/".join(f"{x:.1f}" for x in load)
+    write_report(args.out, lines)
 
 
 if __name__ == "__main__":

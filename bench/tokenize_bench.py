@@ -24,6 +24,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench_report import fmt_load, write_report
+
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.indexers.tokenize import _CJK, _WORD, Tokenizer, _bigrams
 
@@ -97,8 +99,9 @@ def main() -> None:
         f"Command: `OMP_NUM_THREADS=1 .venv/bin/python bench/tokenize_bench.py --docs {args.docs} "
         f"--rounds {args.rounds}`  ",
         f"Machine: {os.cpu_count()} cores, CPython {platform.python_version()}, one thread. "
-        f"**Shared machine, other jobs running**: load average {fmt(load_start)} at the start, "
-        f"{fmt(os.getloadavg())} at the end; rounds interleaved so every row saw the same load.  ",
+        f"**Shared machine, other jobs running**: load average {fmt_load(load_start)} "
+        f"at the start, {fmt_load(os.getloadavg())} at the end; rounds interleaved so every "
+        "row saw the same load.  ",
         f"Texts: {len(raw):,} titles + abstracts (half csl-kw-dev, half csl-title-dev), "
         f"{chars:,} characters after normalisation.  ",
         f"Identical to jieba: segments {same_seg:,}/{len(norm):,} texts; tokens "
@@ -111,12 +114,7 @@ def main() -> None:
                      f"{len(raw) / min(ts):,.0f} | {min(ref) / min(ts):.1f} | "
                      f"{statistics.median(ref) / statistics.median(ts):.1f} |")
     lines.append("")
-    args.out.write_text("\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
-
-
-def fmt(load: tuple[float, ...]) -> str:
-    return "/".join(f"{x:.1f}" for x in load)
+    write_report(args.out, lines)
 
 
 if __name__ == "__main__":
