@@ -254,14 +254,7 @@ class DockingRepo:
 
     def for_needs(self, need_ids: Sequence[str]) -> list[Docking]:
         """Every docking of the given needs, by need then id."""
-        out: list[Docking] = []
-        wanted = sorted(set(need_ids))
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            out.extend(_docking(r) for r in self._db.fetch(
-                f"{_SELECT} WHERE need_id IN ({marks}) ORDER BY need_id, id", chunk))
-        return out
+        return self._of_needs(f"{_SELECT} WHERE", need_ids, "need_id, id")
 
     def all(self) -> list[Docking]:
         """Every docking, by need then candidate."""
@@ -272,13 +265,17 @@ class DockingRepo:
         sql = f"{_SELECT} WHERE stage = 'dropped'"
         if need_ids is None:
             return [_docking(r) for r in self._db.fetch(sql + " ORDER BY need_id, candidate_id")]
+        return self._of_needs(f"{sql} AND", need_ids, "need_id, candidate_id")
+
+    def _of_needs(self, head: str, need_ids: Sequence[str], order: str) -> list[Docking]:
+        """`head` (a select ending in WHERE or AND) narrowed to `need_ids`, 500 ids a query."""
         out: list[Docking] = []
         wanted = sorted(set(need_ids))
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
             marks = ",".join("?" * len(chunk))
             out.extend(_docking(r) for r in self._db.fetch(
-                f"{sql} AND need_id IN ({marks}) ORDER BY need_id, candidate_id", chunk))
+                f"{head} need_id IN ({marks}) ORDER BY {order}", chunk))
         return out
 
     def need_stages(self, stages: Sequence[str]) -> list[tuple[str, str]]:
