@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -83,8 +84,7 @@ class ElasticIndex(Index):
         for row in rows:
             searches += [{"index": self._name, **queries.PARTIAL},
                          queries.knn_body(row, k=k, filters=filters)]
-        with self._guard("kNN search"):
-            responses = self._client.msearch(searches=searches)["responses"]
+        responses = self._msearch(searches)
         out = []
         for response in responses:
             if "error" in response:
@@ -126,6 +126,20 @@ class ElasticIndex(Index):
                                "(lexical-only); run `techmatch reindex` with a cluster that "
                                "supports dense_vector")
 
+    def _msearch(self, searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One msearch; a shard lost with a node in the middle of a query (the copy answering
+        it went away) is retried on the remaining copies, up to RETRIES times, because
+        partial results are refused rather than silently shortened."""
+        for attempt in range(RETRIES + 1):
+            with self._guard("kNN search"):
+                responses: list[dict[str, Any]] = self._client.msearch(
+                    searches=searches)["responses"]
+            lost = [r for r in responses if "error" in r and _node_lost(r["error"])]
+            if not lost or attempt == RETRIES:
+                return responses
+            time.sleep(0.2 * (attempt + 1))
+        return responses
+
     @contextmanager
     def _guard(self, what: str) -> Iterator[None]:
         """`guarded`, plus: a vanished generation becomes IndexMissingError naming the fix."""
@@ -135,6 +149,17 @@ class ElasticIndex(Index):
         except EsNotFound as exc:
             raise IndexMissingError(f"Elasticsearch index {self._name} no longer exists "
                                     "(deleted by a later reindex?); reopen the index") from exc
+
+
+RETRIES = 3
+_NODE_LOST = ("disconnected", "node_not_connected", "NodeNotConnectedException",
+              "NodeDisconnectedException", "node_closed")
+
+
+def _node_lost(error: Any) -> bool:
+    """Whether a search error is a shard copy that vanished with its node (transient)."""
+    text = str(error)
+    return any(mark in text for mark in _NODE_LOST)
 
 
 def _empty() -> Candidates:
