@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -11,11 +10,11 @@ import numpy as np
 import openpyxl
 import pytest
 from fakes import make_engine
+from samples_home import samples_engine
 from typer.testing import CliRunner
 
 from techmatch.cli import app
-from techmatch.cli.demo import SAMPLES, load_samples
-from techmatch.config import Settings
+from techmatch.cli.demo import SAMPLES
 from techmatch.errors import NotFoundError, ValidationError
 from techmatch.matcher import plans
 from techmatch.matcher.assignment import Constraints, Status
@@ -44,19 +43,8 @@ slow = pytest.mark.slow  # the samples home encodes 214 texts: ~60 s CPU on a co
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """A home built from data/samples once per module.
-
-    Index builds cache vectors in `<home>/cache` only, so that folder is linked to the
-    suite's shared, content-addressed cache: warm runs skip encoding, results are the same.
-    """
-    home = tmp_path_factory.mktemp("plans") / "home"
-    cache = Path(os.environ.get("TECHMATCH_CACHE_DIR", "") or ".pytest_cache/vectors")
-    cache.mkdir(parents=True, exist_ok=True)
-    home.mkdir()
-    (home / "cache").symlink_to(cache.resolve(), target_is_directory=True)
-    eng = Engine.open(Settings(home=home, threads=1))
-    load_samples(eng)
-    eng.sync()
+    """A home built from data/samples once per module (vectors cached, see samples_home)."""
+    eng = samples_engine(tmp_path_factory.mktemp("plans") / "home")
     yield eng
     eng.close()
 

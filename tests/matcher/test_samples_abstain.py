@@ -5,14 +5,11 @@ each other find each other; plans never dispatch a pair the engine would route."
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from samples_home import samples_engine
 
-from techmatch.cli.demo import load_samples
-from techmatch.config import Settings
 from techmatch.matcher.abstain import default_abstain
 from techmatch.matcher.assignment import Constraints
 from techmatch.matcher.assignment.problem import Reason
@@ -34,14 +31,7 @@ CROSS = [("N036", "A080"), ("N042", "A088"), ("N048", "A097"), ("N004", "A012"),
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    home = tmp_path_factory.mktemp("abstain") / "home"
-    cache = Path(os.environ.get("TECHMATCH_CACHE_DIR", "") or ".pytest_cache/vectors")
-    cache.mkdir(parents=True, exist_ok=True)
-    home.mkdir()
-    (home / "cache").symlink_to(cache.resolve(), target_is_directory=True)
-    eng = Engine.open(Settings(home=home, threads=1))
-    load_samples(eng)
-    eng.sync()
+    eng = samples_engine(tmp_path_factory.mktemp("abstain") / "home")
     yield eng
     eng.close()
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from samples_home import samples_engine
 from typer.testing import CliRunner
 
 from techmatch.cli import app
-from techmatch.cli.demo import SAMPLES, load_samples
-from techmatch.config import Settings
+from techmatch.cli.demo import SAMPLES
 from techmatch.matcher.dockings import Move, get_docking, move_docking
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.plans import plan_city_roadshow
@@ -41,14 +39,7 @@ WINDOW = (dt.date(TODAY.year, 1, 1), dt.date(TODAY.year, 12, 31))
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    home = tmp_path_factory.mktemp("programme") / "home"
-    cache = Path(os.environ.get("TECHMATCH_CACHE_DIR", "") or ".pytest_cache/vectors")
-    cache.mkdir(parents=True, exist_ok=True)
-    home.mkdir()
-    (home / "cache").symlink_to(cache.resolve(), target_is_directory=True)
-    eng = Engine.open(Settings(home=home, threads=1))
-    load_samples(eng)
-    eng.sync()
+    eng = samples_engine(tmp_path_factory.mktemp("programme") / "home")
     import_folder(eng.store, SAMPLES / "programme")
     yield eng
     eng.close()
