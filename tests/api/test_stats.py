@@ -41,3 +41,27 @@ def test_no_batch_yet_gives_empty_lists(client: TestClient) -> None:
 
 def test_stats_need_a_key(client: TestClient) -> None:
     assert client.get("/v1/stats/coverage").status_code == 401
+
+
+def test_batch_leaves_a_dropped_pair_out_and_lists_it(client: TestClient,
+                                                      engine: Engine) -> None:
+    run_batch(engine, BatchOptions(kinds=("achievement",), k=3, explain=False))
+    before = client.get("/v1/batch/results/need-water", headers=headers("read")).json()
+    top = before[0]["candidate_id"]
+    assert client.get("/v1/batch/excluded/need-water", headers=headers("read")).json() == []
+    made = client.post("/v1/dockings", json={"need_id": "need-water", "candidate_id": top,
+                                             "source": "batch"}, headers=headers("write"))
+    assert made.status_code == 201, made.text
+    moved = client.post(f"/v1/dockings/{made.json()['id']}/moves",
+                        json={"to": "dropped", "version": made.json()["version"],
+                              "reason": "not_relevant"}, headers=headers("write"))
+    assert moved.status_code == 200, moved.text
+    run_batch(engine, BatchOptions(kinds=("achievement",), k=3, explain=False))
+    after = client.get("/v1/batch/results/need-water", headers=headers("read")).json()
+    assert top not in {h["candidate_id"] for h in after}
+    assert [h["candidate_id"] for h in after][:2] == [h["candidate_id"] for h in before][1:3]
+    excluded = client.get("/v1/batch/excluded/need-water", headers=headers("read")).json()
+    assert [(e["candidate_id"], e["reason"], e["reason_label"]) for e in excluded] == [
+        (top, "not_relevant", "不相关")]
+    assert client.get(f"/v1/batch/excluded/{SECRET_NEED}",
+                      headers=headers("read")).status_code == 404

@@ -12,6 +12,7 @@ from techmatch.api.errors import problem_responses
 from techmatch.errors import NotFoundError
 from techmatch.matcher.analytics import coverage_report
 from techmatch.matcher.batch import results
+from techmatch.matcher.dockings.effects import exclusions
 
 router = APIRouter(prefix="/v1", tags=["stats"],
                    responses=problem_responses(401, 403, 404, 422, 503))
@@ -57,3 +58,16 @@ def batch_results(principal: Reader, engine: EngineDep, visibility: VisibilityDe
         secret = visibility.confidential_ids()
         hits = [h for h in hits if h["candidate_id"] not in secret]
     return hits
+
+
+@router.get("/batch/excluded/{need_id}", summary="批量匹配为某需求排除的候选",
+            description="员工终止为“不相关”或标记“不再推荐”的配对：夜间批量匹配不再为该需求"
+                        "推荐这些候选。列出候选、对接编号与原因（英文代码与中文标签）。")
+def batch_excluded(principal: Reader, engine: EngineDep, visibility: VisibilityDep,
+                   need_id: Annotated[str, Path(min_length=1, max_length=128,
+                                                pattern=r"^[\w.\-:/]+$")]
+                   ) -> list[dict[str, Any]]:
+    if not principal.sees_confidential and need_id in visibility.confidential_ids():
+        raise NotFoundError(f"no need with id {need_id!r}")
+    found = exclusions(engine.store, [need_id]).get(need_id, {})
+    return [{"need_id": need_id, **found[c].model_dump(mode="json")} for c in sorted(found)]
