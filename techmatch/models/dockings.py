@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from techmatch.models.strict import NumbersNotBooleans
+
 Stage = Literal["suggested", "contacted", "confirmed", "negotiating", "signed", "completed",
                 "dropped"]
 # The main path in order; `dropped` leaves it from any open stage.
@@ -54,7 +56,7 @@ SOURCE_LABELS: dict[str, str] = {
 CandidateKind = Literal["achievement", "expert"]
 
 
-class Contract(BaseModel):
+class Contract(NumbersNotBooleans):
     """What a signing records: contract type, value in 万元 (10,000 yuan) and date."""
 
     model_config = ConfigDict(extra="forbid")

@@ -13,6 +13,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from techmatch.models.records import RecordId, ShortText, _as_list
+from techmatch.models.strict import NumbersNotBooleans
 
 LongNote = Annotated[str, Field(max_length=5_000)]
 Names = list[Annotated[str, Field(min_length=1, max_length=200)]]
@@ -46,7 +47,7 @@ INVITATION_LABELS: dict[str, str] = {"invited": "已邀请", "attended": "已参
                                      "declined": "婉拒", "docking": "已转对接"}
 
 
-class _Model(BaseModel):
+class _Model(NumbersNotBooleans):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path as FsPath
 from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, UploadFile
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from techmatch.api.deps import EngineDep, PageDep, Reader, VisibilityDep, Writer
 from techmatch.api.errors import problem_responses
@@ -42,6 +42,7 @@ from techmatch.models.dockings import (
     Source,
     Stage,
 )
+from techmatch.models.strict import NumbersNotBooleans
 
 router = APIRouter(prefix="/v1/dockings", tags=["dockings"],
                    responses=problem_responses(401, 403, 404, 413, 422, 503))
@@ -54,7 +55,7 @@ NameQuery = Annotated[str | None, Query(min_length=1, max_length=100)]
 _SAFE_NAME = re.compile(r"[^\w.\-]+")
 
 
-class DockingCreate(BaseModel):
+class DockingCreate(NumbersNotBooleans):
     """从任一推荐（检索、匹配、批量、路演邀请、服务团分配）或人工新建一条对接记录。"""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
@@ -74,7 +75,7 @@ class DockingCreate(BaseModel):
     note: Annotated[str, Field(max_length=2000)] | None = None
 
 
-class MoveRequest(BaseModel):
+class MoveRequest(NumbersNotBooleans):
     """推进（或终止、管理员重开）一条对接；version 为读取时的版本，过期返回 409。"""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
@@ -94,7 +95,7 @@ class MoveRequest(BaseModel):
     keep_open: bool | None = Field(default=None, description="验收后需求仍保持开放")
 
 
-class AssignRequest(BaseModel):
+class AssignRequest(NumbersNotBooleans):
     """变更负责人、服务团或“验收后保持开放”；不改变阶段，但记入历史。"""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from techmatch.api.deps import EngineDep, ServiceDep, Writer
 from techmatch.api.errors import problem_responses
@@ -16,6 +16,7 @@ from techmatch.matcher.plans import per_need_limits, plan_city_roadshow, plan_te
 from techmatch.matcher.roadshow import RoadshowPlan
 from techmatch.models.dockings import ExcludedPair
 from techmatch.models.records import RecordId, ServiceTeam
+from techmatch.models.strict import NumbersNotBooleans
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"],
                    responses=problem_responses(401, 403, 404, 413, 422, 503))
@@ -26,7 +27,7 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 Count = Annotated[int, Field(ge=0, le=10_000)]
 
 
-class ConstraintsIn(BaseModel):
+class ConstraintsIn(NumbersNotBooleans):
     """分配约束；未给出的每需求专家数取服务团设置（没有服务团时为 1–2）。"""
 
     model_config = ConfigDict(extra="forbid")
@@ -61,14 +62,14 @@ class ConstraintsIn(BaseModel):
                                   field="body.constraints") from None
 
 
-class PairQuestion(BaseModel):
+class PairQuestion(NumbersNotBooleans):
     """询问某位专家为何没有分配给某个需求。"""
 
     need_id: RecordId = Field(description="需求 id")
     expert_id: RecordId = Field(description="专家 id")
 
 
-class AssignRequest(BaseModel):
+class AssignRequest(NumbersNotBooleans):
     """服务团分配：给出服务团（专家与需求），或直接给出专家 id 与需求 id。"""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
@@ -107,7 +108,7 @@ class AssignResponse(Assignment):
                                                      "不会被分配")
 
 
-class RoadshowRequest(BaseModel):
+class RoadshowRequest(NumbersNotBooleans):
     """技术路演：在一个城市（和行业）选出覆盖本地需求最多的成果，并为每项成果邀请企业。"""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{

@@ -20,6 +20,7 @@ from techmatch.matcher.programme.events import DockingLink
 from techmatch.matcher.programme.exports import draw_dashboard, write_dashboard_xlsx
 from techmatch.models.programme import Event, EventStatus
 from techmatch.models.records import Expert, RecordId
+from techmatch.models.strict import NumbersNotBooleans
 
 router = APIRouter(prefix="/v1/programme", tags=["programme"],
                    responses=problem_responses(401, 403, 404, 413, 422, 503))
@@ -29,7 +30,7 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class RoadshowEventRequest(BaseModel):
+class RoadshowEventRequest(NumbersNotBooleans):
     """规划技术路演并保存为活动；可同时把邀请转为对接。"""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
@@ -56,7 +57,7 @@ class RoadshowEventOut(BaseModel):
     dockings: list[DockingLink]
 
 
-class OutcomeRequest(BaseModel):
+class OutcomeRequest(NumbersNotBooleans):
     model_config = ConfigDict(extra="forbid")
 
     status: EventStatus | None = None
@@ -66,7 +67,7 @@ class OutcomeRequest(BaseModel):
                                      description="到场企业的需求编号")
 
 
-class TrainingRequest(BaseModel):
+class TrainingRequest(NumbersNotBooleans):
     """按城市 × 行业聚类未满足需求，提出培训主题、授课专家与受邀企业。"""
 
     model_config = ConfigDict(extra="forbid")
@@ -80,7 +81,7 @@ class TrainingRequest(BaseModel):
     overseas_only: bool = Field(default=False, description="只请海外专家")
 
 
-class TrainingEventRequest(BaseModel):
+class TrainingEventRequest(NumbersNotBooleans):
     model_config = ConfigDict(extra="forbid")
 
     topic: service.TrainingTopic
