@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import numpy as np
 
 
 def fmt_load(load: Sequence[float]) -> str:
@@ -16,3 +19,15 @@ def write_report(out: Path, lines: list[str]) -> None:
     text = "\n".join(lines)
     out.write_text(text, encoding="utf-8")
     print(text)
+
+
+def latencies(fn: Callable[[int], object], n: int) -> np.ndarray:
+    """Milliseconds per call of fn(i) for i < n (after two warm-up calls)."""
+    fn(0)
+    fn(1)
+    out = np.empty(n)
+    for i in range(n):
+        start = time.perf_counter_ns()
+        fn(i)
+        out[i] = (time.perf_counter_ns() - start) / 1e6
+    return out

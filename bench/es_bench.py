@@ -28,10 +28,10 @@ import platform  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
+from bench_report import latencies  # noqa: E402
 
 from techmatch.config import Settings  # noqa: E402
 from techmatch.eval.datasets import read_corpus  # noqa: E402
@@ -64,18 +64,6 @@ def records() -> list[Achievement]:
                         type=str(doc.metadata.get("type", "other")),  # type: ignore[arg-type]
                         discipline=doc.metadata.get("discipline"))  # type: ignore[arg-type]
             for doc in read_corpus(DATA / "corpus.jsonl")]
-
-
-def latencies(fn: Callable[[int], object], n: int) -> np.ndarray:
-    """Milliseconds per call of fn(i) for i < n (after two warm-up calls)."""
-    fn(0)
-    fn(1)
-    out = np.empty(n)
-    for i in range(n):
-        start = time.perf_counter_ns()
-        fn(i)
-        out[i] = (time.perf_counter_ns() - start) / 1e6
-    return out
 
 
 def run_backend(settings: Settings, store: Store, encoder: Encoder, tokenizer: Tokenizer,

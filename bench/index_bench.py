@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
+from bench_report import latencies  # noqa: E402
 
 from techmatch.eval.datasets import read_corpus as beir_corpus  # noqa: E402
 from techmatch.indexers.encoders import Encoder, HashEncoder  # noqa: E402
@@ -54,18 +55,6 @@ def timed(fn: Callable[[], object]) -> tuple[object, float]:
     start = time.perf_counter()
     value = fn()
     return value, time.perf_counter() - start
-
-
-def latencies(fn: Callable[[int], object], n: int) -> np.ndarray:
-    """Milliseconds per call of fn(i) for i < n (after two warm-up calls)."""
-    fn(0)
-    fn(1)
-    out = np.empty(n)
-    for i in range(n):
-        start = time.perf_counter_ns()
-        fn(i)
-        out[i] = (time.perf_counter_ns() - start) / 1e6
-    return out
 
 
 def rrf(lists: Sequence[Sequence[str]], k: int) -> list[str]:
