@@ -7,7 +7,8 @@ Tables (DDL below; statements use standard SQL with `?` placeholders):
 - `docking_history`: one row per change, keyed (docking_id, version); a change and its
   history row are written in one transaction, so stage and history never disagree (a
   process killed mid-move leaves both before or both after). Rows are never updated or
-  deleted: no statement here does, and SQLite triggers refuse it.
+  deleted: no statement here does, and triggers refuse it on both databases (SQLite: UPDATE,
+  DELETE; PostgreSQL: UPDATE, DELETE, TRUNCATE).
 - `feedback`: legacy staff labels (created by `Store`); applied to dockings in id order, the
   last applied id kept in `meta` under `FEEDBACK_APPLIED`.
 """
@@ -77,6 +78,14 @@ SQLITE_GUARDS: tuple[str, ...] = tuple(
     f"CREATE TRIGGER IF NOT EXISTS docking_history_no_{op.lower()} BEFORE {op} ON "
     "docking_history BEGIN SELECT RAISE(ABORT, 'docking history is append-only'); END"
     for op in ("UPDATE", "DELETE"))
+# PostgreSQL: one trigger function, statement-level triggers (TRUNCATE has no row triggers).
+POSTGRES_GUARDS: tuple[str, ...] = (
+    "CREATE OR REPLACE FUNCTION docking_history_append_only() RETURNS trigger "
+    "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'docking history is append-only' "
+    "USING ERRCODE = 'integrity_constraint_violation'; END $$",
+    *(f"CREATE OR REPLACE TRIGGER docking_history_no_{op.lower()} BEFORE {op} ON "
+      "docking_history FOR EACH STATEMENT EXECUTE FUNCTION docking_history_append_only()"
+      for op in ("UPDATE", "DELETE", "TRUNCATE")))
 
 _COLUMNS = ("id", "need_id", "candidate_id", "candidate_kind", "source", "rank", "confidence",
             "stage", "peak_stage", "reason", "reason_note", "never_suggest", "owner", "team",
@@ -156,8 +165,10 @@ class DockingRepo:
         self._db: Database = store._db  # noqa: SLF001 - repositories share the Store's database
         if store not in _READY:
             store.ensure_schema(SCHEMA)
-            if self._db.dialect.name == "sqlite":
-                for guard in SQLITE_GUARDS:
+            guards = SQLITE_GUARDS if self._db.dialect.name == "sqlite" else POSTGRES_GUARDS
+            with self._db.transaction():
+                self._db.serialize("migrations")
+                for guard in guards:
                     self._db.execute(guard)
             _READY[store] = True
 

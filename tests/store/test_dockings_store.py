@@ -74,3 +74,28 @@ def test_drops_exclusions_lists_and_feedback(store: Store) -> None:
         move_docking(store, d.id, Move(to="contacted", version=1))
         raise RuntimeError("boom")
     assert repo.get(d.id).stage == "suggested" and len(repo.history(d.id)) == 1
+
+
+def test_history_refuses_changes_in_plain_sql_on_both_databases(store: Store) -> None:
+    """The append-only rule holds for any client of the database, not only for this code."""
+    d = create_docking(store, NewDocking("n1", "a1"), now=T0)
+    move_docking(store, d.id, Move(to="contacted", version=1), now=T0)
+    statements = ["UPDATE docking_history SET to_stage = 'signed'", "DELETE FROM docking_history"]
+    if store.url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(store.url.removeprefix("sqlite:///"))
+        refused: type[Exception] = sqlite3.IntegrityError
+    else:
+        import psycopg
+
+        conn = psycopg.connect(store.url, autocommit=True)
+        refused = psycopg.errors.IntegrityConstraintViolation
+        statements.append("TRUNCATE docking_history")
+    try:
+        for sql in statements:
+            with pytest.raises(refused, match="append-only"):
+                conn.execute(sql)
+    finally:
+        conn.close()
+    assert [h.to_stage for h in docking_history(store, d.id)] == ["suggested", "contacted"]
