@@ -322,6 +322,15 @@ def test_docking_moves_on_the_board_and_keeps_history(browser: WebDriver, server
     assert [h[2] for h in history] == ["推荐", "推荐 → 已联系"]
     assert history[1][3] == "已电话联系企业"
     shoot("docking-history")
+    # A move from a stale page (version 1, now 2) answers a Chinese conflict page.
+    token = browser.execute_script(
+        "return document.querySelector('input[name=csrf_token]').value")
+    stale = httpx.post(server.url + f"/dockings/{docking_id}/move",
+                       data={"csrf_token": token, "to": "confirmed", "version": "1"},
+                       cookies={"tm_session": browser.get_cookie("tm_session")["value"]},
+                       follow_redirects=False)
+    assert stale.status_code == 409
+    assert f"对接 {docking_id} 已被他人更新，现处于「已联系」阶段" in stale.text, stale.text
 
 
 def test_route_to_staff_banner_follows_the_api(browser: WebDriver, server: Server) -> None:

@@ -18,6 +18,8 @@ from techmatch.api.console.deps import (
     login_redirect,
     render,
 )
+from techmatch.api.console.messages import error_message
+from techmatch.api.console.views.intake import field_label
 from techmatch.errors import (
     ConflictError,
     IndexError_,
@@ -71,7 +73,7 @@ class ConsoleRoute(APIRoute):
                 status = _status(exc)
                 if status == 500:
                     log.exception("console request failed")
-                return error_page(request, status, str(exc))
+                return error_page(request, status, error_message(exc, field_label))
             except RequestValidationError as exc:
                 fields = "、".join(".".join(map(str, e.get("loc", ())[1:])) or "请求"
                                   for e in exc.errors())

@@ -12,7 +12,9 @@ from fastapi import Form, Path, Request
 from starlette.responses import RedirectResponse, Response
 
 from techmatch.api.console.deps import Writer, WriterPost, render
+from techmatch.api.console.messages import error_message
 from techmatch.api.console.pages.common import console_router
+from techmatch.api.console.views.intake import field_label
 from techmatch.api.console.views.plans import (
     assignment_sheets,
     diagnostic_text,
@@ -79,7 +81,7 @@ def roadshow(request: Request, session: WriterPost, engine: EngineDep, service: 
     except (ValidationError, ValueError) as exc:
         message = ("日期格式应为 YYYY-MM-DD" if not isinstance(exc, ValidationError)
                    else f"无法生成方案：{city}{'/' + industry if industry else ''} 没有待匹配的需求"
-                   if exc.field == "city" else f"无法生成方案：{exc}")
+                   if exc.field == "city" else f"无法生成方案：{error_message(exc, field_label)}")
         return render(request, "roadshow.html", {
             "title": "路演策划", "values": values, "error": message,
             "saved": PlanFiles(engine.settings.home).recent("roadshow"), **_places(engine)},
@@ -122,7 +124,10 @@ def assign(request: Request, session: WriterPost, engine: EngineDep, service: Se
                          objective=objective)
     except (ValidationError, ValueError) as exc:
         return render(request, "assign.html", {
-            "title": "服务团派单", "values": values, "error": f"无法生成方案：{exc}",
+            "title": "服务团派单", "values": values,
+            "error": "无法生成方案：" + (error_message(exc, field_label)
+                                      if isinstance(exc, ValidationError)
+                                      else "参数无效，请检查专家数与容量设置"),
             "saved": PlanFiles(engine.settings.home).recent("assign")},
             session=session, status_code=400)
     answers = plan.why_not(questions)  # type: ignore[arg-type]

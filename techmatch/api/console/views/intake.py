@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 import pydantic
 
+from techmatch.api.console.messages import row_message  # noqa: F401 - the upload page's
 from techmatch.indexers.ingest.load import IngestReport, ingest_files
 from techmatch.models.records import Need
 from techmatch.store import Store
@@ -112,37 +113,6 @@ def rejects_path(home: Path, token: str, name: str) -> Path | None:
         return None
     path = home / UPLOAD_DIR / token / name
     return path if path.is_file() else None
-
-
-_ROW_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^is required$"), "必填"),
-    (re.compile(r"^is not a field of this kind of record$"), "不是该类记录的字段"),
-    (re.compile(r"^at least one text field \((.+)\) or keywords must be non-empty$"),
-     "标题、正文与关键词至少填写一项"),
-    (re.compile(r"^must be yes or no .*?(\(got .*\))?$"), "应为是或否（是/否、true/false、1/0）"),
-    (re.compile(r"^must be one of (.+?)(?: \(got .*\))?$"), r"取值应为 \1 之一"),
-    (re.compile(r"^must be a whole number"), "应为整数"),
-    (re.compile(r"^may hold only letters.*?(?:\(got (.*)\))?$"),
-     r"只能包含字母、数字、下划线、点、短横线、冒号或斜杠（收到 \1）"),
-    (re.compile(r"^is longer than (\d+) characters$"), r"过长：最多 \1 个字符"),
-    (re.compile(r"^has more than (\d+) items$"), r"过多：最多 \1 项"),
-    (re.compile(r"^must be between (\S+) and (\S+)"), r"应在 \1 到 \2 之间"),
-    (re.compile(r"^must be at least (\S+)"), r"应不小于 \1"),
-    (re.compile(r"^must be at most (\S+)"), r"应不大于 \1"),
-    (re.compile(r"^id '(.+)' is already stored as a (\w+)$"), r"编号 \1 已被另一类记录（\2）使用"),
-)
-
-
-_GOT = re.compile(r" \(got (.*)\)$")
-
-
-def row_message(message: str) -> str:
-    """A loader's row message in Chinese when it is one of the known forms, else as given."""
-    for pattern, chinese in _ROW_MESSAGES:
-        if pattern.match(message):
-            text = pattern.sub(chinese, message).replace("（收到 ）", "")
-            return _GOT.sub(r"（收到 \1）", text).replace("' or '", "'、'")
-    return message
 
 
 def field_label(field: str | None) -> str:

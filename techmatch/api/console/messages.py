@@ -1,0 +1,180 @@
+"""Errors in Chinese for staff: the lower layers' messages (English, for the API and logs) read
+through a catalogue of their known forms; an unknown form keeps a Chinese headline by error type
+and the original text as the detail, so nothing a staff member needs is hidden.
+
+The catalogue matches the message text (ValidationError's `message`, without the field prefix);
+`tests/console/test_console_messages.py` raises the real errors of the docking, programme and
+plan code and checks each reads in Chinese, so a reworded message fails there, not silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from techmatch.errors import (
+    ConflictError,
+    IndexError_,
+    InfeasibleError,
+    LockedError,
+    NotFoundError,
+    StoreUnavailableError,
+    TechmatchError,
+    ValidationError,
+)
+from techmatch.models.dockings import STAGE_LABELS
+
+Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
+
+
+def _stage(code: str) -> str:
+    return STAGE_LABELS.get(code.strip("'\""), code)
+
+
+def _stages(listed: str) -> str:
+    """'contacted (已联系), dropped (终止)' or 'none' → '已联系、终止' / '无'."""
+    codes = [part.split(" (")[0].strip() for part in listed.split(",") if part.strip()]
+    return "、".join(_stage(c) for c in codes if c != "none") or "无"
+
+
+def _move(m: re.Match[str]) -> str:
+    hint = "；重新打开需要管理员权限" if m.group(4) else ""
+    return (f"不能从「{_stage(m.group(1))}」改为「{_stage(m.group(2))}」；"
+            f"当前阶段可改为：{_stages(m.group(3))}{hint}")
+
+
+_KIND = {"need": "需求", "achievement": "成果", "expert": "专家", "city": "城市",
+         "team": "服务团", "event": "活动", "industry": "行业", "target": "目标",
+         "pilot city": "试点城市", "service team": "服务团"}
+
+# Docking, programme, plan and store messages (techmatch/matcher/dockings, programme, plans,
+# assignment; techmatch/store/dockings, programme).
+_RULES: tuple[Rule, ...] = (
+    (re.compile(r"^cannot move from (\w+) \(.*?\) to (\w+) \(.*?\); allowed from \w+: (.*?)"
+                r"(; reopening needs an admin key)?$"), _move),
+    (re.compile(r"^unknown stage '(.*)'; valid: .*$"), r"未知阶段 \1"),
+    (re.compile(r"^docking (\S+) (?:is at version (\d+), not \d+|changed since version \d+)"
+                r": it is now at stage '(\w+)'.*$"),
+     lambda m: f"对接 {m.group(1)} 已被他人更新，现处于「{_stage(m.group(3))}」阶段；"
+               "请刷新页面后重试"),
+    (re.compile(r"^a docking for need '(.+)' and candidate '(.+)' exists already: (\S+)$"),
+     r"需求 \1 与 \2 的对接已存在（\3）"),
+    (re.compile(r"^this need and candidate already have a docking"), "该需求与对象的对接已存在"),
+    (re.compile(r"^no docking with id '(.+)'$"), r"没有编号为 \1 的对接"),
+    (re.compile(r"^no docking for (\S+)/(\S+)$"), r"需求 \1 与 \2 之间没有对接"),
+    (re.compile(r"^no need with id '(.+)'$"), r"没有编号为 \1 的需求"),
+    (re.compile(r"^no achievement or expert with id '(.+)'$"), r"没有编号为 \1 的成果或专家"),
+    (re.compile(r"^no (need|achievement|expert|city|team|event|industry|target|pilot city|"
+                r"service team) with id (.+)$"),
+     lambda m: f"没有编号为 {m.group(2).replace(chr(39), '')} 的{_KIND[m.group(1)]}"),
+    (re.compile(r"^no service team '(.+)'; teams: (.*)$"), r"没有服务团 \1（现有：\2）"),
+    (re.compile(r"^dropping needs a reason; valid: .*$"), "终止对接需要选择原因"),
+    (re.compile(r"^reason 'other' needs a (?:free-text )?reason note$"),
+     "原因为「其他」时需要填写说明"),
+    (re.compile(r"^a reason \(and never_suggest\) is only given when dropping"),
+     "只有终止对接时才填写原因"),
+    (re.compile(r"^a reason is given exactly when the stage is dropped"),
+     "阶段为终止时必须填写原因，其他阶段不填"),
+    (re.compile(r"^signing needs the contract"), "签约需要填写合同类型、金额（万元）和签约日期"),
+    (re.compile(r"^a signed docking needs contract type"),
+     "签约的对接需要合同类型、金额（万元）和日期"),
+    (re.compile(r"^a contract is only given when moving to signed"), "只有改为签约时才填写合同"),
+    (re.compile(r"^contract columns are only filled for signed or completed"),
+     "只有签约或完成的对接才填写合同列"),
+    (re.compile(r"^give owner, team or keep_open$"), "请填写负责人、服务团或保持需求开放"),
+    (re.compile(r"^a docking pairs a need with an achievement or expert"),
+     "对接只能在需求与成果或专家之间建立"),
+    (re.compile(r"^unknown source '(.*)'; valid: .*$"), r"未知来源 \1"),
+    (re.compile(r"^the window ends \((.+)\) before it starts \((.+)\)$"),
+     r"结束日期（\1）早于开始日期（\2）"),
+    (re.compile(r"^the stage date is before the creation date$"), "阶段日期早于创建日期"),
+    (re.compile(r"^unknown dimensions (.*); valid: (.*)$"), r"未知统计维度 \1（可选：\2）"),
+    (re.compile(r"^filter on '(.+)' needs it among the dimensions"),
+     r"按 \1 筛选时需要把它列为统计维度"),
+    (re.compile(r"^a roadshow becomes an event only with a date$"),
+     "路演方案需要日期才能保存为活动"),
+    (re.compile(r"^a roadshow becomes an event only with a city$"),
+     "路演方案需要城市才能保存为活动"),
+    (re.compile(r"^unknown event type '(.*)'; valid: .*$"), r"未知活动类型 \1"),
+    (re.compile(r"^unknown registry '(.*)'; valid: .*$"), r"未知名录 \1"),
+    (re.compile(r"^give need ids or a service team$"), "请选择需求或服务团"),
+    (re.compile(r"^give expert ids or a service team with experts$"), "请选择专家或含专家的服务团"),
+    (re.compile(r"^team (\S+) lists no needs and no city, province or"),
+     r"服务团 \1 没有列出需求，也没有城市、省份或行业范围"),
+    (re.compile(r"^no open needs to serve \((.*)\)$"), r"没有待服务的需求（\1）"),
+    (re.compile(r"^no achievement of an overseas expert among the candidates$"),
+     "候选成果中没有海外专家的成果"),
+    (re.compile(r"^unknown (solver|objective) '(.*)'; valid: .*$"),
+     lambda m: f"未知{'求解器' if m.group(1) == 'solver' else '优化目标'} {m.group(2)}"),
+    (re.compile(r"^unknown id '(.+)'$"), r"未知编号 \1"),
+    (re.compile(r"^duplicate id '(.+)'$"), r"编号 \1 重复"),
+    (re.compile(r"^required$"), "必填"),
+    (re.compile(r"^must be between (\S+) and (\S+)$"), r"应在 \1 到 \2 之间"),
+    (re.compile(r"^must be >= (\S+)$"), r"应不小于 \1"),
+    (re.compile(r"^not a date \(YYYY-MM-DD\): (.*)$"), r"不是日期（应为 YYYY-MM-DD）：\1"),
+    (re.compile(r"^not a number: (.*)$"), r"不是数字：\1"),
+    (re.compile(r"^unknown value (.*); valid: (.*)$"), r"未知取值 \1（可选：\2）"),
+    (re.compile(r"^lock '(.+)' is held by another (?:node|process).*$"),
+     r"另一个进程正在执行「\1」，请稍后重试"),
+)
+
+# Loader row messages (techmatch/indexers/ingest): shown per row of an upload report.
+ROW_RULES: tuple[Rule, ...] = (
+    (re.compile(r"^is required$"), "必填"),
+    (re.compile(r"^is not a field of this kind of record$"), "不是该类记录的字段"),
+    (re.compile(r"^at least one text field \((.+)\) or keywords must be non-empty$"),
+     "标题、正文与关键词至少填写一项"),
+    (re.compile(r"^must be yes or no .*?(\(got .*\))?$"), "应为是或否（是/否、true/false、1/0）"),
+    (re.compile(r"^must be one of (.+?)(?: \(got .*\))?$"), r"取值应为 \1 之一"),
+    (re.compile(r"^must be a whole number"), "应为整数"),
+    (re.compile(r"^may hold only letters.*?(?:\(got (.*)\))?$"),
+     r"只能包含字母、数字、下划线、点、短横线、冒号或斜杠（收到 \1）"),
+    (re.compile(r"^is longer than (\d+) characters$"), r"过长：最多 \1 个字符"),
+    (re.compile(r"^has more than (\d+) items$"), r"过多：最多 \1 项"),
+    (re.compile(r"^must be between (\S+) and (\S+)"), r"应在 \1 到 \2 之间"),
+    (re.compile(r"^must be at least (\S+)"), r"应不小于 \1"),
+    (re.compile(r"^must be at most (\S+)"), r"应不大于 \1"),
+    (re.compile(r"^id '(.+)' is already stored as a (\w+)$"), r"编号 \1 已被另一类记录（\2）使用"),
+)
+_GOT = re.compile(r" \(got (.*)\)$")
+
+_HEADLINE: tuple[tuple[type[TechmatchError], str], ...] = (
+    (StoreUnavailableError, "数据库暂时无法连接，请稍后重试"),
+    (NotFoundError, "未找到"),
+    (ConflictError, "操作冲突，请刷新后重试"),
+    (LockedError, "另一个任务正在进行，请稍后重试"),
+    (InfeasibleError, "约束无法同时满足"),
+    (IndexError_, "索引尚未就绪"),
+    (ValidationError, "输入有误"),
+)
+
+
+def _translate(rules: tuple[Rule, ...], message: str) -> str | None:
+    for pattern, chinese in rules:
+        m = pattern.match(message)
+        if m:
+            return chinese(m) if callable(chinese) else m.expand(chinese)
+    return None
+
+
+def row_message(message: str) -> str:
+    """A loader's row message in Chinese when it is one of the known forms, else as given."""
+    for pattern, chinese in ROW_RULES:
+        if pattern.match(message):
+            text = pattern.sub(chinese, message).replace("（收到 ）", "")  # type: ignore[arg-type]
+            return _GOT.sub(r"（收到 \1）", text).replace("' or '", "'、'")
+    return message
+
+
+def error_message(exc: TechmatchError, field_label: Callable[[str], str] | None = None) -> str:
+    """What a staff member reads for `exc`: Chinese, naming the field (in Chinese) when known."""
+    message = exc.message if isinstance(exc, ValidationError) else str(exc)
+    field = exc.field if isinstance(exc, ValidationError) else getattr(exc, "field", None)
+    chinese = _translate(_RULES, message)
+    if chinese is None:
+        headline = next((text for kind, text in _HEADLINE if isinstance(exc, kind)), "操作未完成")
+        chinese = f"{headline}（详情：{message}）"
+    if field and field_label is not None:
+        return f"{field_label(field)}：{chinese}"
+    return chinese
+
