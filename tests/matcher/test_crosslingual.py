@@ -56,12 +56,16 @@ def test_language() -> None:
     assert language("1234 ...") is None
 
 
-def test_merge_by_score_keeps_best_and_breaks_ties_by_id() -> None:
-    native = Candidates(["a", "b"], np.array([3.0, 1.0], dtype=np.float32))
-    cross = Candidates(["c", "b", "d"], np.array([2.0, 2.0, 0.5], dtype=np.float32))
-    merged = merge_by_score(native, cross, 3)
-    assert merged.ids == ["a", "b", "c"] and merged.scores.tolist() == [3.0, 2.0, 2.0]
+def test_merge_by_score_interleaves_the_lists_by_rank_keeps_best_breaks_ties_by_id() -> None:
+    native = Candidates(["a", "b"], np.array([4.0, 1.0], dtype=np.float32))
+    cross = Candidates(["c", "b", "d", "e"], np.array([2.0, 1.5, 0.6, 0.3], dtype=np.float32))
+    # translated r-th hit gets the native r-th score; past the native end, the ratio
+    merged = merge_by_score(native, cross, 4)
+    assert merged.ids == ["a", "c", "b", "d"]
+    assert merged.scores.tolist() == pytest.approx([4.0, 4.0, 1.0, 0.4])
     assert merge_by_score(native, Candidates([], np.zeros(0)), 3) is native
+    alone = merge_by_score(Candidates([], np.zeros(0)), cross, 2)  # no native list: raw
+    assert alone.ids == ["c", "b"] and alone.scores.tolist() == [2.0, 1.5]
 
 
 def test_cross_filters() -> None:

@@ -25,10 +25,10 @@ candidates of N — BM25 document frequencies, the RRF rank shift of candidates 
 one, and the per-query max-normalisation of the fused / lexical features. These move
 scores by about a hundredth (one RRF rank shift changes a fused score by ~1.6 %, and
 the fused feature weighs 0.3); a need whose top-k could be reordered by more than that
-is caught by rule 3 or 4. Not covered: the lexical list of a translated query
-(techmatch.matcher.crosslingual) is merged with the native one by raw BM25, so a changed
-document frequency can reorder another need's lower ranks by more than MARGIN; a `--full`
-run recomputes them.
+is caught by rule 3 or 4. The lexical list of a translated query (techmatch.matcher.
+crosslingual) is merged with the native one by rank, not by raw BM25, so a changed document
+frequency moves it no more than a native list (merged by raw BM25, the two lists' scales
+moved apart and reordered lower ranks of needs this rule did not recompute).
 """
 
 from __future__ import annotations

@@ -34,10 +34,6 @@ def test_second_run_without_changes_recomputes_nothing(batched: FakeEngine) -> N
     assert first.finished is not None and first.generations["achievement"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known gap since query translation (issue 13): the translated lexical list is merged with "
-    "the native one by raw BM25, so a changed document frequency reorders lower ranks of "
-    "needs the incremental rule does not recompute (N008, N009 here); see batch/plan.py"))
 def test_changed_achievement_recomputes_only_needs_it_can_affect(
         batched: FakeEngine, batched_snapshot: Path, tmp_path: Path) -> None:
     used = Counter(c for v in ranked(batched).values() for c in v)
