@@ -104,3 +104,17 @@ def test_truncated_model_file_is_a_clear_error(tmp_path: Path) -> None:
     cut.write_bytes(head)
     with pytest.raises(ConfigError, match="cut.bin: truncated or corrupt"):
         E5File(str(cut))
+
+
+def test_bf16_queries_stay_within_cosine_of_fp32(model) -> None:  # type: ignore[no-untyped-def]
+    """The fast query path (bf16 products, when the CPU has them) against the fp32 path on the
+    same texts; passages never take it."""
+    exact = E5Q4Model(threads=1, bf16_queries=False)
+    queries = [*TEXTS, "锂电池 正极", "基于深度学习的农作物病虫害识别、图像分割、无人机",
+               "高速公路 沥青路面 裂缝检测"]
+    fast, slow = model.embed(queries, True), exact.embed(queries, True)
+    assert fast.shape == slow.shape == (len(queries), 384)
+    assert np.min(np.sum(fast * slow, axis=1)) >= 0.9999
+    assert np.array_equal(model.embed(TEXTS[:3], False), exact.embed(TEXTS[:3], False))
+    if model.bf16_queries:  # the fast path really ran: not bit-identical to fp32
+        assert not np.array_equal(fast, slow)
