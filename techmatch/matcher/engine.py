@@ -82,20 +82,24 @@ class Engine:
     def available_kinds(self) -> list[str]:
         """Kinds whose index can be opened (a kind found missing is looked at again only when
         its generation pointer changes)."""
+        return list(self._open_indexes())
+
+    def _open_indexes(self) -> dict[str, Index]:
+        """kind → its current open index, for every kind that has one (one generation `stat`
+        per kind)."""
         from techmatch.indexers.factory import generation_stamp
 
-        out = []
+        out: dict[str, Index] = {}
         for kind in KINDS:
             if kind not in self.indexes and kind in self._missing:
                 if self._missing[kind] == generation_stamp(self.settings, kind):
                     continue
             try:
-                self.index(kind)
+                out[kind] = self.index(kind)
             except IndexMissingError:
                 self._missing[kind] = generation_stamp(self.settings, kind)
                 continue
             self._missing.pop(kind, None)
-            out.append(kind)
         return out
 
     def record_vectors(self, kind: str, records: Sequence[Record]) -> np.ndarray:
@@ -130,7 +134,7 @@ class Engine:
     def retriever(self) -> Retriever:
         """A retriever over every built index with the tuned retrieval parameters, built once
         per set of index generations and `retrieval.json` version (not once per query)."""
-        indexes = {kind: self.index(kind) for kind in self.available_kinds()}
+        indexes = self._open_indexes()
         key = (tuple((kind, id(idx)) for kind, idx in indexes.items()), self._params_stamp())
         cached = self._retriever
         if cached is not None and cached[0] == key:

@@ -227,7 +227,8 @@ class MatchService:
                   filters: Filters | None, hybrid: dict[str, float] | None,
                   extra: Mapping[str, Record], prefer_local: bool) -> Scored:
         ids = [h.id for h in ranking.hits]
-        records: dict[str, Record] = dict(self.engine.store.get_many(ids))
+        # parsed once per change of a record, not once per query (techmatch.store.parsed)
+        records: dict[str, Record] = dict(self.engine.store.parsed.get_many(ids))
         records.update({rid: rec for rid, rec in extra.items() if rec.kind == target})
         ranking.hits = [h for h in ranking.hits if h.id in records
                         and (h.lexical.rank or h.dense.rank or h.id in extra

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from techmatch.store.changelog import ChangeLog
     from techmatch.store.checkpoints import PlanRepository
     from techmatch.store.listing import RecordListing
+    from techmatch.store.parsed import ParsedRecords
 
 
 CHUNK = 500  # records per statement batch in `upsert`
@@ -136,6 +137,13 @@ class Store:
         from techmatch.store.listing import RecordListing
 
         return RecordListing(self._db)
+
+    @functools.cached_property
+    def parsed(self) -> ParsedRecords:
+        """Live records by id, parsed once per change (ranking's candidates recur)."""
+        from techmatch.store.parsed import ParsedRecords
+
+        return ParsedRecords(self._db)
 
     def close(self) -> None:
         self._db.close()

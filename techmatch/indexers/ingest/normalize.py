@@ -33,13 +33,32 @@ def to_simplified(text: str) -> str:
     return str(_t2s().convert(text)) if text else text
 
 
+SHORT = 256  # texts up to this many characters are normalised once and remembered
+CACHE_SIZE = 131_072
+
+
 def normalize(text: str, *, lower: bool = True) -> str:
     """Matching form: NFKC (full-width → half-width), simplified Chinese, lower case (unless
     `lower=False`, for cased encoders), controls removed, runs of spaces collapsed.
     Idempotent: normalize(normalize(x)) == normalize(x).
+
+    Short texts (terms, facet values, sentences, the slices explanations verify: thousands
+    per ranked query) go through a bounded LRU cache; the function is pure, so a cached answer
+    is the answer.
     """
     if not text:
         return ""
+    if len(text) <= SHORT:
+        return _normalize_short(text, lower)
+    return _normalize(text, lower)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _normalize_short(text: str, lower: bool) -> str:
+    return _normalize(text, lower)
+
+
+def _normalize(text: str, lower: bool) -> str:
     out = text.replace("\r\n", "\n").replace("\r", "\n")
     out = strip_controls(unicodedata.normalize("NFKC", out))
     out = to_simplified(out)

@@ -1,0 +1,74 @@
+"""Parsed live records by id, remembered between ranking requests and checked on every read.
+
+Ranking one query parses every candidate's stored JSON into a pydantic record (about 50 per
+query, a few milliseconds): the same candidates come back query after query. `ParsedRecords`
+keeps the parsed record with the change sequence number it was parsed at; each read first asks
+the store for the current sequence numbers of the wanted ids (a narrow indexed query, no JSON)
+and parses again only the ids whose number moved. A write by any process (another API worker,
+the CLI) bumps the record's sequence number, so a cached record is never returned stale; a
+deleted record is never returned. Share the returned records read-only.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+from techmatch.models.records import Record, record_type
+from techmatch.store.db import Database
+
+CHUNK = 500  # ids per statement
+MAX_ENTRIES = 200_000  # beyond this the memory is cleared (a bounded, simple policy)
+
+
+class ParsedRecords:
+    """`get_many` like `Store.get_many`, with parsed records reused while unchanged."""
+
+    def __init__(self, db: Database, *, max_entries: int = MAX_ENTRIES) -> None:
+        self._db = db
+        self._max = max_entries
+        self._known: dict[str, tuple[int, Record]] = {}
+        self._lock = threading.Lock()
+        self.parsed = 0  # records parsed so far (diagnostics and tests)
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, Record]:
+        """Live records by id in the order asked (missing or deleted ids are left out)."""
+        wanted = list(dict.fromkeys(ids))
+        seqs: dict[str, int] = {}
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start:start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            seqs.update((str(rid), int(seq)) for rid, seq in self._db.fetch(
+                f"SELECT id, seq FROM records WHERE deleted = 0 AND id IN ({marks})", chunk))
+        known = self._known
+        stale = [rid for rid in wanted if rid in seqs
+                 and (rid not in known or known[rid][0] != seqs[rid])]
+        fresh = self._parse(stale)
+        out: dict[str, Record] = {}
+        for rid in wanted:
+            if rid in fresh:
+                out[rid] = fresh[rid][1]
+            elif rid in seqs and rid in known and known[rid][0] == seqs[rid]:
+                out[rid] = known[rid][1]
+        return out
+
+    def _parse(self, ids: list[str]) -> dict[str, tuple[int, Record]]:
+        fresh: dict[str, tuple[int, Record]] = {}
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for rid, kind, data, seq in self._db.fetch(
+                    f"SELECT id, kind, data, seq FROM records WHERE deleted = 0 "
+                    f"AND id IN ({marks})", chunk):
+                record = record_type(kind).model_validate_json(data)
+                fresh[str(rid)] = (int(seq), record)  # type: ignore[assignment]
+        if fresh:
+            with self._lock:
+                if len(self._known) + len(fresh) > self._max:
+                    self._known.clear()
+                self._known.update(fresh)
+                self.parsed += len(fresh)
+        return fresh
+
+
+__all__ = ["ParsedRecords"]
