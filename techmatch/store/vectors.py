@@ -17,6 +17,7 @@ class VectorFile:
 
     def __init__(self, path: Path) -> None:
         self._db = connect_wal(path)
+        self._db.execute("PRAGMA synchronous=NORMAL")  # a cache: a lost tail is re-encoded
         self._db.execute("CREATE TABLE IF NOT EXISTS vec (k TEXT PRIMARY KEY, v BLOB NOT NULL)")
 
     def get_many(self, keys: Iterable[str]) -> dict[str, bytes]:
@@ -30,9 +31,21 @@ class VectorFile:
         return found
 
     def put_many(self, items: Sequence[tuple[str, bytes]]) -> None:
-        """Store vectors in one commit (a killed build keeps every commit it finished)."""
-        with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)", list(items))
+        """Store vectors in one transaction (a killed build keeps every commit it finished).
+
+        The connection is in autocommit mode, where `with connection:` opens no transaction:
+        without the explicit BEGIN every row was its own commit (an fsync per vector).
+        """
+        rows = list(items)
+        if not rows:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)", rows)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def close(self) -> None:
         self._db.close()

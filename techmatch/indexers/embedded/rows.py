@@ -73,22 +73,10 @@ class Rows:
         return out, rows
 
     def append(self, docs: Sequence[Document], keys: np.ndarray) -> None:
-        self.ids.extend(d.id for d in docs)
-        self.keys = np.concatenate([self.keys, keys.astype(np.int64)])
-        self.live = np.concatenate([self.live, np.ones(len(docs), dtype=bool)])
-        for name in FACETS:
-            lookup = {v: i for i, v in enumerate(self.vocab[name])}
-            new = np.empty(len(docs), dtype=np.int32)
-            for i, doc in enumerate(docs):
-                value = doc.facets.get(name)
-                if value is None:
-                    new[i] = -1
-                    continue
-                if value not in lookup:
-                    lookup[value] = len(self.vocab[name])
-                    self.vocab[name].append(value)
-                new[i] = lookup[value]
-            self.codes[name] = np.concatenate([self.codes[name], new])
+        """Add one batch of rows (for many batches use one `RowsAppender`: linear time)."""
+        appender = RowsAppender(self)
+        appender.add(docs, keys)
+        appender.finish()
 
     # -- reading -----------------------------------------------------------------------------
     def rows_of_keys(self, keys: np.ndarray) -> np.ndarray:
@@ -110,3 +98,50 @@ class Rows:
             if row is not None:
                 allowed[row] = False
         return allowed
+
+
+class RowsAppender:
+    """Appends batches of documents to `rows`, joining the columns once in `finish`.
+
+    Concatenating the arrays on every batch copied all earlier rows each time (quadratic in
+    the record count: minutes at a million); the new columns are collected per batch here.
+    `rows` is only consistent again after `finish`.
+    """
+
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+        self._keys: list[np.ndarray] = []
+        self._codes: dict[str, list[np.ndarray]] = {f: [] for f in FACETS}
+        self._lookup = {f: {v: i for i, v in enumerate(rows.vocab[f])} for f in FACETS}
+        self._count = 0
+
+    def add(self, docs: Sequence[Document], keys: np.ndarray) -> None:
+        if len(keys) != len(docs):
+            raise ValueError(f"{len(docs)} documents but {len(keys)} keys")
+        self.rows.ids.extend(d.id for d in docs)
+        self._keys.append(np.asarray(keys, dtype=np.int64))
+        self._count += len(docs)
+        for name in FACETS:
+            lookup, vocab = self._lookup[name], self.rows.vocab[name]
+            new = np.empty(len(docs), dtype=np.int32)
+            for i, doc in enumerate(docs):
+                value = doc.facets.get(name)
+                if value is None:
+                    new[i] = -1
+                    continue
+                code = lookup.get(value)
+                if code is None:
+                    code = lookup[value] = len(vocab)
+                    vocab.append(value)
+                new[i] = code
+            self._codes[name].append(new)
+
+    def finish(self) -> Rows:
+        """Join the collected columns onto `rows` (once) and return it."""
+        rows = self.rows
+        rows.keys = np.concatenate([rows.keys, *self._keys])
+        rows.live = np.concatenate([rows.live, np.ones(self._count, dtype=bool)])
+        for name in FACETS:
+            rows.codes[name] = np.concatenate([rows.codes[name], *self._codes[name]])
+        self._keys, self._codes, self._count = [], {f: [] for f in FACETS}, 0
+        return rows
