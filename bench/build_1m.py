@@ -97,32 +97,60 @@ def sources(cache_dir: Path) -> tuple[list[Achievement], list[list[str]], np.nda
 
 def synthesize(n: int, seed: int, docs: list[Achievement], sents: list[list[str]],
                vecs: np.ndarray) -> Iterator[tuple[list[Achievement], np.ndarray]]:
-    """Chunks of (records, vectors (len, DIM) float32, unit norm)."""
+    """Chunks of (records, vectors (len, DIM) float32, unit norm).
+
+    All random draws of a chunk are numpy arrays (2–3 distinct source documents, one or two
+    distinct sentences of each, facets); only the string joins run per record, and the
+    mixtures are one weighted sum over the chunk.
+    """
     rng = np.random.default_rng(seed)
+    n_sents = np.asarray([len(x) for x in sents])
     for start in range(0, n, CHUNK):
         size = min(CHUNK, n - start)
-        records, out = [], np.zeros((size, DIM), dtype=np.float32)
+        used = rng.integers(2, 4, size=size)  # source documents per record
+        picks = _distinct_picks(rng, size, len(docs))
+        pool = n_sents[picks]
+        first = (rng.random((size, 3)) * pool).astype(np.int64)
+        second = (first + 1 + (rng.random((size, 3)) * (pool - 1)).astype(np.int64)) % pool
+        two = (rng.integers(1, 3, size=(size, 3)) == 2) & (pool > 1)
+        city = rng.integers(len(CITIES), size=size)
+        industry = rng.integers(len(INDUSTRIES), size=size)
+        kind = rng.integers(len(TYPES), size=size)
+        maturity = rng.integers(1, 10, size=size)
+        weights = np.zeros((size, 3), dtype=np.float32)
+        records = []
         for j in range(size):
-            picks = rng.choice(len(docs), size=int(rng.integers(2, 4)), replace=False)
-            parts, weights = [], []
-            for p in picks:
-                pool = sents[p]
-                take = rng.choice(len(pool), size=min(len(pool), int(rng.integers(1, 3))),
-                                  replace=False)
-                chosen = "".join(pool[t] for t in sorted(take))
+            parts = []
+            for p in range(int(used[j])):
+                pool_j, a = sents[picks[j, p]], int(first[j, p])
+                if two[j, p]:
+                    b = int(second[j, p])
+                    chosen = pool_j[min(a, b)] + pool_j[max(a, b)]
+                else:
+                    chosen = pool_j[a]
                 parts.append(chosen)
-                weights.append(len(chosen))
-            title = docs[picks[0]].title
-            weights[0] += len(title)
-            city, province = CITIES[int(rng.integers(len(CITIES)))]
+                weights[j, p] = len(chosen)
+            title = docs[picks[j, 0]].title
+            weights[j, 0] += len(title)
+            c, province = CITIES[city[j]]
             records.append(Achievement(
                 id=f"syn-{start + j:07d}", title=title, abstract="".join(parts),
-                type=TYPES[int(rng.integers(len(TYPES)))],  # type: ignore[arg-type]
-                industry=INDUSTRIES[int(rng.integers(len(INDUSTRIES)))], city=city,
-                province=province, maturity=int(rng.integers(1, 10))))
-            mix = (np.asarray(weights, dtype=np.float32) @ vecs[picks])
-            out[j] = mix / np.linalg.norm(mix)
-        yield records, out
+                type=TYPES[kind[j]],  # type: ignore[arg-type]
+                industry=INDUSTRIES[industry[j]], city=c, province=province,
+                maturity=int(maturity[j])))
+        mix = np.einsum("ij,ijk->ik", weights, vecs[picks])
+        yield records, (mix / np.linalg.norm(mix, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _distinct_picks(rng: np.random.Generator, size: int, n_docs: int) -> np.ndarray:
+    """(size, 3) source document numbers, distinct within each row (redrawn until so)."""
+    picks = rng.integers(n_docs, size=(size, 3))
+    while True:
+        bad = ((picks[:, 0] == picks[:, 1]) | (picks[:, 0] == picks[:, 2])
+               | (picks[:, 1] == picks[:, 2]))
+        if not bad.any():
+            return picks
+        picks[bad] = rng.integers(n_docs, size=(int(bad.sum()), 3))
 
 
 def main() -> None:
@@ -150,20 +178,29 @@ def main() -> None:
     settings = Settings(home=home, threads=args.threads, cache_dir=cache_dir)
     engine = Engine.open(settings, encoder=CachedEncoder(CacheOnlyEncoder(), cache_dir))
     cache = VectorFile(cache_file(cache_dir))
+    phases = {"generate": 0.0, "store_upsert": 0.0, "vector_cache_fill": 0.0}
     started = time.perf_counter()
+    mark = started
     for i, (records, out) in enumerate(synthesize(args.records, args.seed, docs, sents, vecs)):
+        now = time.perf_counter()
+        phases["generate"] += now - mark
         engine.store.upsert(records)
+        mark, now = now, time.perf_counter()
+        phases["store_upsert"] += now - mark
         cache.put_many([(text_key(dense_text(r)), out[j].tobytes())
                         for j, r in enumerate(records)])
+        mark = time.perf_counter()
+        phases["vector_cache_fill"] += mark - now
         if i % 10 == 0:
-            print(f"generated {(i + 1) * CHUNK:,} in {time.perf_counter() - started:.0f} s",
-                  flush=True)
+            print(f"generated {(i + 1) * CHUNK:,} in {mark - started:.0f} s", flush=True)
     cache.close()
     info["generate_store_cache_seconds"] = round(time.perf_counter() - started, 1)
+    info["generate_phases_seconds"] = {k: round(v, 1) for k, v in phases.items()}
     info["load_after_generate"] = os.getloadavg()
     started = time.perf_counter()
     report = engine.sync(("achievement",))[0]
     info["sync_seconds"] = round(time.perf_counter() - started, 1)
+    info["sync_phases_seconds"] = {k: round(v, 1) for k, v in report.phases.items()}
     info["sync"] = {"upserted": report.upserted, "encoded": report.encoded,
                     "generation": report.generation}
     info["load_end"] = os.getloadavg()

@@ -77,6 +77,7 @@ class SyncReport:
     full: bool = False
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per build step
 
 
 class Index(ABC):

@@ -10,7 +10,9 @@ is encoded through the content-hash vector cache (`settings.vector_cache_dir`, d
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import multiprocessing
 import shutil
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,7 +24,7 @@ import numpy as np
 
 from techmatch.config import Settings
 from techmatch.errors import IndexError_
-from techmatch.indexers.base import Progress, SyncReport, to_document
+from techmatch.indexers.base import Document, Progress, SyncReport, to_document
 from techmatch.indexers.embedded.dense import load_vectors, save_dense
 from techmatch.indexers.embedded.generations import (
     Manifest,
@@ -36,7 +38,7 @@ from techmatch.indexers.embedded.generations import (
     verify,
 )
 from techmatch.indexers.embedded.lexical import LexicalWriter
-from techmatch.indexers.embedded.rows import Rows
+from techmatch.indexers.embedded.rows import Rows, RowsAppender
 from techmatch.indexers.encoders import Encoder
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.indexers.vector_cache import CachedEncoder
@@ -44,6 +46,7 @@ from techmatch.models.records import Record
 from techmatch.store import Store
 
 BATCH = 256
+PARALLEL_MIN = 50_000  # records: a build this large tokenises in `threads` worker processes
 
 
 @dataclass
@@ -148,27 +151,32 @@ def _build(settings: Settings, root: Path, kind: str, plan: _Plan,
         lexical.delete(plan.removed)
         next_key = previous[1].next_key if previous else 0
         new_vectors = [old_vectors]
-        for batch in _batches(plan.records, BATCH):
-            docs = [to_document(record, tokenizer) for record in batch]
-            keys = np.arange(next_key, next_key + len(docs), dtype=np.int64)
-            next_key += len(docs)
-            new_vectors.append(cached.encode_passages([d.dense_text for d in docs]))
-            lexical.add(docs, keys)
-            rows.append(docs, keys)
-            report.upserted += len(docs)
-            if progress is not None:
-                progress(len(docs))
-        lexical.close()
+        appender = RowsAppender(rows)
+        timer = _Timer(report.phases)
+        with contextlib.closing(_documents(plan.records, tokenizer,
+                                           workers=settings.threads)) as documents:
+            while (docs := timer.call("tokenise", next, documents, None)) is not None:
+                keys = np.arange(next_key, next_key + len(docs), dtype=np.int64)
+                next_key += len(docs)
+                new_vectors.append(timer.call("vectors_from_cache", cached.encode_passages,
+                                              [d.dense_text for d in docs]))
+                timer.call("lexical_add", lexical.add, docs, keys)
+                timer.call("rows", appender.add, docs, keys)
+                report.upserted += len(docs)
+                if progress is not None:
+                    progress(len(docs))
+        timer.call("lexical_commit", lexical.close)
+        rows = appender.finish()
         vectors = np.concatenate(new_vectors)
-        rows, vectors, dense_type = save_dense(tmp, rows, vectors,
-                                               exact_max=settings.dense_exact_max,
-                                               previous=prev_folder)
+        rows, vectors, dense_type = timer.call(
+            "dense_save", save_dense, tmp, rows, vectors, exact_max=settings.dense_exact_max,
+            previous=prev_folder)
         manifest = Manifest(kind=kind, encoder_id=encoder.id, encoder_dim=encoder.dim,
                             tokenizer_fingerprint=tokenizer.fingerprint,
                             applied_seq=plan.applied_seq, count=int(rows.live.sum()),
                             next_key=next_key, dense_type=dense_type,
                             settings=resolved_settings(settings))
-        name = publish(root, tmp, manifest)
+        name = timer.call("publish", publish, root, tmp, manifest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -183,3 +191,51 @@ def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
     iterator = iter(records)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
+
+
+class _Timer:
+    """Adds each call's wall time to `phases[name]`."""
+
+    def __init__(self, phases: dict[str, float]) -> None:
+        self.phases = phases
+
+    def call(self, name: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - started
+
+
+_WORKER_TOKENIZER: Tokenizer | None = None
+
+
+def _documents(records: Iterable[Record], tokenizer: Tokenizer, *, workers: int,
+               parallel_min: int | None = None) -> Iterator[list[Document]]:
+    """Batches of `to_document` output in record order.
+
+    Tokenising is most of a large build's CPU and holds the GIL, so from `parallel_min`
+    records on (only large builds: a server's incremental syncs stay in-process) the batches
+    go to `workers` forked processes that inherit the tokenizer; order is kept (`imap`).
+    """
+    parallel_min = PARALLEL_MIN if parallel_min is None else parallel_min
+    iterator = iter(records)
+    head = list(itertools.islice(iterator, parallel_min))
+    if workers < 2 or len(head) < parallel_min or "fork" not in (
+            multiprocessing.get_all_start_methods()):
+        for batch in _batches(itertools.chain(head, iterator), BATCH):
+            yield [to_document(record, tokenizer) for record in batch]
+        return
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=_init_worker, initargs=(tokenizer,)) as pool:
+        yield from pool.imap(_to_documents, _batches(itertools.chain(head, iterator), BATCH))
+
+
+def _init_worker(tokenizer: Tokenizer) -> None:
+    global _WORKER_TOKENIZER
+    _WORKER_TOKENIZER = tokenizer
+
+
+def _to_documents(batch: list[Record]) -> list[Document]:
+    assert _WORKER_TOKENIZER is not None
+    return [to_document(record, _WORKER_TOKENIZER) for record in batch]
