@@ -11,7 +11,13 @@ part, and it groups ASCII runs in the route). So:
   back into CJK parts and number / word runs, so each side comes out as if it stood alone —
   unless those single characters spell a dictionary word (checked), or the text holds a
   dictionary word mixing CJK and non-CJK (3d打印) or made of non-CJK characters (c++);
-- otherwise (`_by_blocks`), per jieba block: pure CJK blocks to rjieba; a mixed block split
+- `_in_one_call` does the same in one rjieba call per text: the non-CJK runs and the CJK runs
+  with a repeat are replaced by sentinel characters (blocks of their own, so rjieba cuts what
+  lies between them as if alone) whose tokens are put back afterwards; the checks above look
+  at the tokens beside each sentinel, and a run is looked up once (remembered) for dictionary
+  words it could hold or be part of;
+- otherwise (`_by_blocks`), per jieba block (each block alone through `_in_one_call` first,
+  jieba cuts blocks independently): pure CJK blocks to rjieba; a mixed block split
   into runs, rjieba giving the CJK runs' route, jieba's `get_DAG` / `calc` the others', and
   jieba's output step (buffered single characters, HMM) run here over the joined route — the
   best route splits at a run boundary when no dictionary word crosses it;
@@ -47,6 +53,32 @@ _LEAD_CJK = re.compile(r"[\u4E00-\u9FD5]+")
 _TRAIL_CJK = re.compile(r"[\u4E00-\u9FD5]+$")
 _NON_CJK_SPLIT = re.compile(r"([a-zA-Z0-9+#&._%\-]+)")
 _CJK_RUNS = re.compile(r"([\u4E00-\u9FD5]+)")
+_RUN = "\x00"  # stands for a non-CJK run in the one rjieba call (a block of its own)
+_HELD = "\x01"  # stands for a CJK run with a repeat (cut by jieba)
+_MEMO_MAX = 200_000
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fd5"
+
+
+def _replace(tokens: list[str], at: list[int], parts: list[list[str]]) -> None:
+    """Replace tokens[at[i]] (one token each, ascending) by the tokens parts[i], in place."""
+    for pos, part in zip(reversed(at), reversed(parts), strict=True):
+        if len(part) == 1:
+            tokens[pos] = part[0]
+        else:
+            tokens[pos:pos + 1] = part
+
+
+def _positions(tokens: list[str], mark: str, count: int) -> list[int]:
+    """Indices of the first `count` tokens equal to `mark`."""
+    out: list[int] = []
+    pos = -1
+    for _ in range(count):
+        pos = tokens.index(mark, pos + 1)
+        out.append(pos)
+    return out
 
 
 class FastSegmenter:
@@ -71,6 +103,14 @@ class FastSegmenter:
         self._ascii_words = (re.compile("|".join(map(re.escape, ascii_words)))
                              if ascii_words else None)
         self._han = jieba.re_han_default
+        # each non-CJK piece of those words, and whether it must start / end a run holding it
+        self._pieces: dict[tuple[str, bool, bool], list[str]] = {}
+        for word in mixed:
+            for m in _NON_CJK_ONLY.finditer(word):
+                key = (m.group(0), m.start() > 0, m.end() < len(word))
+                self._pieces.setdefault(key, []).append(word)
+        self._run_flags: dict[str, bool | tuple[str, ...]] = {}
+        self._run_words: dict[str, list[str]] = {}
         # non-CJK pieces of dictionary words: a run holding one may hold or border such a word
         self._reach = max((len(w) for w in mixed), default=0)
 
@@ -78,8 +118,110 @@ class FastSegmenter:
         """jieba's `cut_for_search(text)` tokens, in jieba's order."""
         if _WIDER_HAN.search(text):  # characters jieba-rs groups as CJK and jieba does not
             return list(self._py.cut_for_search(text))
-        fast = self._by_stretches(text)
+        fast = self._in_one_call(text)
         return fast if fast is not None else self._by_blocks(text)
+
+    def _in_one_call(self, text: str) -> list[str] | None:
+        """`_by_stretches` with one rjieba call per text: each non-CJK run is replaced by a
+        sentinel (a character of no block, so rjieba cuts the stretches between them exactly
+        as it cuts each alone), each CJK run with a repeat by another sentinel (that run goes to
+        jieba), and the sentinels' tokens are replaced afterwards. Same decisions as
+        `_by_stretches`: None where it gives None.
+        """
+        if _RUN in text or _HELD in text:
+            return self._by_stretches(text)
+        parts = _NON_CJK_SPLIT.split(text)
+        runs = parts[1::2]
+        flags = self._run_flags
+        candidates: list[str] = []
+        for run in runs:
+            flag = flags.get(run)
+            if flag is None:
+                flag = self._flag_run(run)
+            if flag is True:
+                return None
+            if flag:
+                candidates.extend(flag)
+        # a dictionary word mixing CJK and non-CJK lies within reach of the run it overlaps
+        if candidates and any(word in text for word in candidates):
+            return None
+        stretches = parts[0::2]
+        joined = _RUN.join(stretches) if runs else text
+        held: list[str] = []
+        if _REPEAT.search(joined):
+            for match in _REPEAT_BLOCK.finditer(joined):
+                start, end = match.span()
+                if (start and joined[start - 1] == _RUN) or (
+                        end < len(joined) and joined[end] == _RUN):
+                    return None  # a repeat beside a run: its tie is broken with the run's route
+                held.append(match.group(0))
+            joined = _REPEAT_BLOCK.sub(_HELD, joined)
+        tokens = self._rj.cut_for_search(joined)
+        if held:
+            _replace(tokens, _positions(tokens, _HELD, len(held)),
+                     [self._py_search(b) for b in held])
+        if not runs:
+            return tokens
+        at = _positions(tokens, _RUN, len(runs))
+        last = len(tokens) - 1
+        for k, pos in enumerate(at):
+            # two single-character tokens before / after the run: do they spell a word?
+            before = stretches[k]
+            if (before and pos > 1 and len(tokens[pos - 1]) == 1 and len(tokens[pos - 2]) == 1
+                    and _is_cjk(before[-1]) and self._edge_at(tokens, pos, -1)):
+                return None
+            after = stretches[k + 1]
+            if (after and pos < last - 1 and len(tokens[pos + 1]) == 1
+                    and len(tokens[pos + 2]) == 1 and _is_cjk(after[0])
+                    and self._edge_at(tokens, pos, 1)):
+                return None
+        _replace(tokens, at, [self._run_tokens(r) for r in runs])
+        return tokens
+
+    def _flag_run(self, run: str) -> bool | tuple[str, ...]:
+        """True when a non-CJK run holds a dictionary word (c++); else the dictionary words
+        mixing CJK and non-CJK characters the run could be part of (it holds a non-CJK piece
+        of one — the 5g of 5g通信 — placed as in the word: a piece followed by other
+        characters in the word ends the run, one preceded by some starts it), often none;
+        remembered per run."""
+        flag: bool | tuple[str, ...]
+        if self._ascii_words is not None and self._ascii_words.search(run):
+            flag = True
+        else:
+            flag = tuple(word for (piece, first, last), words in self._pieces.items()
+                         if (run.startswith(piece) if first else True)
+                         and (run.endswith(piece) if last else True) and piece in run
+                         for word in words)
+        if len(self._run_flags) >= _MEMO_MAX:
+            self._run_flags.clear()
+        self._run_flags[run] = flag
+        return flag
+
+    def _run_tokens(self, run: str) -> list[str]:
+        """jieba's HMM step over a non-CJK run with no dictionary word: number / word runs."""
+        words = self._run_words.get(run)
+        if words is None:
+            words = [w for w in _HMM_SKIP.split(run) if w]
+            if len(self._run_words) >= _MEMO_MAX:
+                self._run_words.clear()
+            self._run_words[run] = words
+        return words
+
+    def _py_search(self, block: str) -> list[str]:
+        return list(self._py.cut_for_search(block))
+
+    def _edge_at(self, tokens: list[str], pos: int, step: int) -> bool:
+        """`_edge_word` of the stretch beside the sentinel at `pos` (after it when step is 1,
+        before it when -1)."""
+        if step == 1:
+            end = pos + 1
+            while end < len(tokens) and tokens[end] != _RUN:
+                end += 1
+            return self._edge_word(tokens[pos + 1:end], lead=True)
+        start = pos - 1
+        while start >= 0 and tokens[start] != _RUN:
+            start -= 1
+        return self._edge_word(tokens[start + 1:pos], lead=False)
 
     def _by_stretches(self, text: str) -> list[str] | None:
         """rjieba over the text between non-CJK runs, jieba's HMM split of the runs; None when
@@ -162,7 +304,10 @@ class FastSegmenter:
             if plain:
                 out.extend(self._rj.cut_for_search("".join(plain)))
                 plain = []
-            if _REPEAT.search(block) or (self._mixed is not None and self._mixed.search(block)):
+            fast = self._in_one_call(block)  # jieba cuts each block alone: check this one
+            if fast is not None:
+                out.extend(fast)
+            elif _REPEAT.search(block) or (self._mixed is not None and self._mixed.search(block)):
                 out.extend(self._py.cut_for_search(block))
             else:
                 out.extend(self._mixed_block(block))
