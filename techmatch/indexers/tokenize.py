@@ -57,7 +57,7 @@ class Tokenizer:
                 added.append((normalize(parts[0]), freq))
                 self._jieba.add_word(added[-1][0], freq=freq)
         self._fast = FastSegmenter(self._jieba, added)
-        self._kinds: dict[str, tuple[str, bool, bool]] = {}
+        self._kinds: dict[str, str | tuple[str]] = {}
         self.stopwords = frozenset(normalize(w) for t in stop_texts for w in t.split())
         digest = hashlib.sha256()
         for part in [RULES_VERSION, jieba.__version__, *dict_texts, "\0", *stop_texts]:
@@ -76,32 +76,41 @@ class Tokenizer:
         """Normalise, segment, drop stopwords and punctuation, add bigrams of unknown CJK runs."""
         out: list[str] = []
         run: list[str] = []
-        kinds = self._kinds
+        get = self._kinds.get
         for seg in self.segment(normalize(text)):
-            kind = kinds.get(seg)
+            kind = get(seg)
             if kind is None:
                 kind = self._classify(seg)
-            word, single, keep = kind
-            if single:
-                run.append(word)
-            elif run:
-                out.extend(_bigrams(run))
+            if kind.__class__ is tuple:  # a single CJK character jieba could not group
+                run.append(kind[0])
+                out.append(kind[0])
+                continue
+            if run:
+                if len(run) > 1:
+                    out.extend(_bigrams(run))
                 run = []
-            if keep:
-                out.append(word)
+            if kind:
+                out.append(kind)  # type: ignore[arg-type]
         out.extend(_bigrams(run))
         return out
 
-    def _classify(self, seg: str) -> tuple[str, bool, bool]:
-        """(stripped segment, is a single non-stopword CJK character, is kept as a token);
-        remembered per distinct segment (a vocabulary, bounded)."""
+    def _classify(self, seg: str) -> str | tuple[str]:
+        """A segment's kind, remembered per distinct segment (a vocabulary, bounded): the
+        stripped segment as a 1-tuple when it is a single non-stopword CJK character (kept,
+        and bigrams are made of runs of those), the stripped segment when it is otherwise
+        kept, "" when it is dropped (stopword, punctuation, space)."""
         word = seg.strip()
-        single = len(word) == 1 and bool(_CJK.match(word)) and word not in self.stopwords
-        keep = bool(word) and bool(_WORD.search(word)) and word not in self.stopwords
+        kind: str | tuple[str]
+        if len(word) == 1 and _CJK.match(word) and word not in self.stopwords:
+            kind = (word,)
+        elif word and _WORD.search(word) and word not in self.stopwords:
+            kind = word
+        else:
+            kind = ""
         if len(self._kinds) >= _KINDS_MAX:
             self._kinds.clear()
-        self._kinds[seg] = (word, single, keep)
-        return word, single, keep
+        self._kinds[seg] = kind
+        return kind
 
 
 def _bigrams(run: list[str]) -> list[str]:
