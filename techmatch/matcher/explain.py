@@ -8,6 +8,7 @@ original slice again, and spans that do not verify are dropped (never shown wron
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
@@ -139,13 +140,16 @@ def best_sentence_pairs(tokens: Callable[[str], Collection[str]], query_text: st
 def _token_similarity(tokens: Callable[[str], Collection[str]], q_sents: Sequence[str],
                       r_sents: Sequence[str]) -> np.ndarray:
     """(len(r_sents), len(q_sents)) cosine of token sets: |A∩B| / sqrt(|A|·|B|)."""
-    q_sets = [set(tokens(s)) for s in q_sents]
-    r_sets = [set(tokens(s)) for s in r_sents]
+    q_sets = [frozenset(tokens(s)) for s in q_sents]
+    r_sets = [frozenset(tokens(s)) for s in r_sents]
     sims = np.zeros((len(r_sets), len(q_sets)), dtype=np.float64)
     for i, r in enumerate(r_sets):
+        if not r:
+            continue
+        row = sims[i]
         for j, q in enumerate(q_sets):
-            if r and q:
-                sims[i, j] = len(r & q) / float(np.sqrt(len(r) * len(q)))
+            if q:  # math.sqrt: the same correctly rounded sqrt as numpy's, without a ufunc call
+                row[j] = len(r & q) / math.sqrt(len(r) * len(q))
     return sims
 
 
@@ -164,7 +168,9 @@ def _telling(term: str) -> bool:
 def contributions(names: Sequence[str], values: Sequence[float],
                   weights: Sequence[float]) -> list[Contribution]:
     """weight × value per signal, largest absolute contribution first (ties by name)."""
-    items = [Contribution(name=n, value=float(v), weight=float(w), contribution=float(v * w))
+    # plain floats and a str, so built without re-validation (a ranked page builds hundreds)
+    items = [Contribution.model_construct(name=n, value=float(v), weight=float(w),
+                                          contribution=float(v * w))
              for n, v, w in zip(names, values, weights, strict=True)]
     return sorted(items, key=lambda c: (-abs(c.contribution), c.name))
 
