@@ -3,12 +3,19 @@
     python -m techmatch.eval.abstain_fit --answerable-set DIR [--answerable-set DIR2] \
         --expert-set DIR --half 1 --out techmatch/resources/abstain-default.json
 
-Achievements: the answerable and unanswerable needs of a set with `unanswerable.txt` (label 1
-when the top-ranked achievement is relevant). Experts: the needs of a need→expert set (label 1
-when the top-ranked expert is relevant) plus, as needs without any fitting expert, the
-unanswerable needs of the first set (their disciplines are absent from both corpora). With
-`--half`, only that half of each query list is used (the fixed split `eval --half` shares), so
-the other half stays held out. Rankings use the default ranker weights.
+Achievements: the answerable and unanswerable needs of the sets with `unanswerable.txt`
+(label 1 when the top-ranked achievement is relevant) give the evidence model (without the
+`LENGTH_DEPENDENT` evidence); the hits at
+ranks 2..HIT_RANKS of the same needs (label: relevant; every hit of an unanswerable need is
+not) give its `HitModel` (techmatch.matcher.abstain_hits). Experts: the needs of a
+need→expert set (label 1 when the top-ranked expert is relevant, grade ≥ 1), each also ranked
+with all its relevant experts left out (its whole discipline: a need no expert fits, label 0);
+the evidence model is refined with the top expert's work features (`AbstainModel.top`) and
+has a `HitModel` of its own. (Needs borrowed from the first set as unanswerable were tried
+and dropped: their evidence over the expert corpus is strong, P ≈ 0.99 for half of them, so
+they are not needs without an expert.) With `--half`, only that half of
+each query list is used (the fixed split `eval --half` shares), so the other half stays held
+out. Rankings use the default ranker weights.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,76 +31,168 @@ import numpy as np
 from techmatch.config import Settings, get_settings
 from techmatch.eval.datasets import Dataset, expert_qrels, load_dataset
 from techmatch.eval.runner import open_workspace
-from techmatch.matcher.abstain import AbstainModel, fit_abstain
+from techmatch.matcher.abstain import (
+    EVIDENCE,
+    FITTED,
+    AbstainModel,
+    fit_abstain,
+)
+from techmatch.matcher.abstain_hits import HIT_COLUMNS, HIT_RANKS, HitModel, fit_hits, hit_inputs
+from techmatch.matcher.features import Query
+from techmatch.matcher.needevidence import ranked_columns
 from techmatch.matcher.scorer import RankerModel
 from techmatch.matcher.service import MatchService
-from techmatch.matcher.train import abstention_rows, needs_from_queries, query_half
+from techmatch.matcher.train import CHUNK, needs_from_queries, query_half
+from techmatch.models.records import Need
+from techmatch.models.results import Filters
 
 log = logging.getLogger(__name__)
-OTHER = "x-"  # prefix of needs borrowed from another set (ids may collide)
+OTHER = "x-"  # prefix of a need ranked with its relevant experts left out
+
 
 
 def _half(ids: list[str], half: int | None) -> list[str]:
     return query_half(ids, half)[0] if half else ids
 
 
-def achievement_rows(settings: Settings, ds: Dataset, half: int | None
-                     ) -> tuple[np.ndarray, np.ndarray, str]:
+@dataclass
+class Rows:
+    """One kind's fitting material: per need, its evidence, whether its top hit is good, and
+    its ranked hits' HIT_COLUMNS values and relevance (first HIT_RANKS)."""
+
+    evidence: list[np.ndarray] = field(default_factory=list)
+    good: list[int] = field(default_factory=list)
+    values: list[np.ndarray] = field(default_factory=list)
+    labels: list[np.ndarray] = field(default_factory=list)
+    encoder: str = ""
+
+    def extend(self, other: Rows) -> None:
+        self.evidence += other.evidence
+        self.good += other.good
+        self.values += other.values
+        self.labels += other.labels
+        self.encoder = self.encoder or other.encoder
+
+
+def scored_rows(service: MatchService, needs: dict[str, Need], qrels: dict[str, dict[str, int]],
+                none: set[str], target: str,
+                excluded: dict[str, list[str]] | None = None) -> Rows:
+    """`Rows` of the `needs` (those in `none` are unanswerable) ranked for `target`; a need
+    in `excluded` is ranked without those candidates, one need at a time."""
+    rows = Rows(encoder=service.engine.encoder.id)
+    qids = sorted(q for q in needs if needs[q].text().strip())
+    excluded = excluded or {}
+    plain = [q for q in qids if q not in excluded]
+    scored = {}
+    for start in range(0, len(plain), CHUNK):
+        chunk = plain[start:start + CHUNK]
+        scored.update(zip(chunk, service.scored([Query.of(needs[q]) for q in chunk],
+                                                target=target), strict=True))
+    for qid in sorted(set(qids) & set(excluded)):
+        [scored[qid]] = service.scored([Query.of(needs[qid])], target=target,
+                                       filters=Filters(exclude_ids=excluded[qid]))
+    columns = HIT_COLUMNS[target]
+    for qid in qids:
+        s = scored[qid]
+        order, values = ranked_columns(s, columns)
+        judged = {} if qid in none else qrels.get(qid, {})
+        labels = np.array([1 if judged.get(s.table.ids[j], 0) > 0 else 0
+                           for j in order[:HIT_RANKS]], dtype=np.int64)
+        rows.evidence.append(s.evidence if s.evidence is not None
+                             else np.zeros(len(EVIDENCE)))
+        rows.good.append(int(labels[0]) if len(labels) else 0)
+        rows.values.append(values[:HIT_RANKS])
+        rows.labels.append(labels)
+    return rows
+
+
+def achievement_rows(settings: Settings, ds: Dataset, half: int | None) -> Rows:
     ws = open_workspace(ds, settings)
     try:
         service = MatchService(ws.engine, model=RankerModel())
         good, none = _half(ds.query_ids(), half), _half(ds.unanswerable_ids(), half)
         needs = needs_from_queries({q: ds.queries[q] for q in [*good, *none]})
-        x, y, _ = abstention_rows(service, needs, ds.qrels, none, "achievement")
-        encoder = ws.engine.encoder.id
+        return scored_rows(service, needs, ds.qrels, set(none), "achievement")
     finally:
         ws.engine.close()
-    return x, y, encoder
 
 
-def expert_rows(settings: Settings, ds: Dataset, other: Dataset, half: int | None
-                ) -> tuple[np.ndarray, np.ndarray, str]:
+def expert_rows(settings: Settings, ds: Dataset, half: int | None) -> Rows:
+    """The need→expert set's needs as they are, plus each again with every relevant expert
+    (grade ≥ 1: its whole discipline) left out, as a need no expert fits (label 0)."""
     ws = open_workspace(ds, settings)
     try:
         service = MatchService(ws.engine, model=RankerModel())
         qrels = expert_qrels(ds)
         good = _half([q for q in ds.query_ids() if q in qrels], half)
-        none = {OTHER + q: other.queries[q] for q in _half(other.unanswerable_ids(), half)}
-        needs = needs_from_queries({**{q: ds.queries[q] for q in good}, **none})
-        x, y, _ = abstention_rows(service, needs, qrels, sorted(none), "expert")
-        encoder = ws.engine.encoder.id
+        out = {OTHER + q: sorted(e for e, g in qrels[q].items() if g > 0) for q in good}
+        needs = needs_from_queries({**{q: ds.queries[q] for q in good},
+                                    **{OTHER + q: ds.queries[q] for q in good}})
+        return scored_rows(service, needs, qrels, set(out), "expert", excluded=out)
     finally:
         ws.engine.close()
-    return x, y, encoder
+
+
+def probabilities(model: AbstainModel, rows: Rows) -> np.ndarray:
+    """(n,) P(top hit good) of every need in `rows`, refined by `model.top` when set."""
+    p = model.probability(np.vstack(rows.evidence))
+    if model.top is None:
+        return p
+    x = np.vstack([hit_inputs(float(pi), v[:1]) for pi, v in zip(p, rows.values, strict=True)])
+    return model.top.probability(x)
+
+
+def fit_hit_model(rows: Rows, model: AbstainModel, kind: str, c: float) -> HitModel:
+    """The `HitModel` of ranks 2..HIT_RANKS given the model's P per need."""
+    p = probabilities(model, rows)
+    xs = [hit_inputs(float(pi), v)[1:] for pi, v in zip(p, rows.values, strict=True)
+          if len(v) > 1]
+    ys = [lab[1:] for lab, v in zip(rows.labels, rows.values, strict=True) if len(v) > 1]
+    return fit_hits(np.vstack(xs), np.concatenate(ys), HIT_COLUMNS[kind], c=c)
+
+
+def fit_top(rows: Rows, model: AbstainModel, kind: str, c: float) -> HitModel:
+    """The refinement of the evidence model's P with the top hit's ranker features."""
+    p = model.probability(np.vstack(rows.evidence))
+    x = np.vstack([hit_inputs(float(pi), v[:1]) for pi, v in zip(p, rows.values, strict=True)])
+    return fit_hits(x, np.array(rows.good), HIT_COLUMNS[kind], c=c)
+
+
+def _metrics(model: AbstainModel, rows: Rows, source: str, c: float) -> dict[str, object]:
+    from sklearn.metrics import roc_auc_score
+
+    y = np.array(rows.good)
+    return {"trained_on": source, "needs": len(y), "good_top": int(y.sum()), "c": c,
+            "hit_pairs": int(sum(max(len(v) - 1, 0) for v in rows.values)),
+            "auroc_in_sample": round(float(roc_auc_score(y, probabilities(model, rows))), 4)}
 
 
 def fit_defaults(settings: Settings, answerable_sets: list[Path], expert_set: Path,
                  half: int | None, kinds: tuple[str, ...] = ("achievement", "expert"),
                  c: float = 1.0) -> dict[str, AbstainModel]:
-    """The kinds' models, each with its training counts in `metrics`; the experts' borrowed
-    unanswerable needs come from the first set."""
-    from sklearn.metrics import roc_auc_score
-
-    sets = [load_dataset(p) for p in answerable_sets]
-    experts = load_dataset(expert_set)
+    """The kinds' models, each with its training counts in `metrics`."""
     suffix = f" half {half}" if half else ""
-    sources = {"achievement": " + ".join(ds.name for ds in sets) + suffix,
-               "expert": f"{experts.name} + {sets[0].name} unanswerable{suffix}"}
-    rows: dict[str, tuple[np.ndarray, np.ndarray, str]] = {}
+    out: dict[str, AbstainModel] = {}
     if "achievement" in kinds:
-        parts = [achievement_rows(settings, ds, half) for ds in sets]
-        rows["achievement"] = (np.vstack([p[0] for p in parts]),
-                               np.concatenate([p[1] for p in parts]), parts[0][2])
+        sets = [load_dataset(p) for p in answerable_sets]
+        rows = Rows()
+        for ds in sets:
+            rows.extend(achievement_rows(settings, ds, half))
+        model = fit_abstain(np.vstack(rows.evidence), np.array(rows.good), kind="achievement",
+                            encoder=rows.encoder, c=c, features=FITTED)
+        model.hits = fit_hit_model(rows, model, "achievement", c)
+        model.metrics = _metrics(model, rows, " + ".join(ds.name for ds in sets) + suffix, c)
+        out["achievement"] = model
     if "expert" in kinds:
-        rows["expert"] = expert_rows(settings, experts, sets[0], half)
-    out = {}
-    for kind, (x, y, encoder) in rows.items():
-        model = fit_abstain(x, y, kind=kind, encoder=encoder, c=c)
-        model.metrics = {"trained_on": sources[kind], "needs": len(y),
-                         "good_top": int(y.sum()), "c": c,
-                         "auroc_in_sample": round(float(roc_auc_score(y, model.probability(x))),
-                                                  4)}
-        out[kind] = model
+        experts = load_dataset(expert_set)
+        rows = expert_rows(settings, experts, half)
+        model = fit_abstain(np.vstack(rows.evidence), np.array(rows.good), kind="expert",
+                            encoder=rows.encoder, c=c, features=FITTED)
+        model.top = fit_top(rows, model, "expert", c)
+        model.hits = fit_hit_model(rows, model, "expert", c)
+        model.metrics = {**_metrics(model, rows, f"{experts.name}{suffix}, each need also "
+                                                 f"with its relevant experts left out", c)}
+        out["expert"] = model
     return out
 
 
@@ -113,9 +213,9 @@ def main(argv: list[str] | None = None) -> None:
     settings = get_settings()
     if args.home is not None:
         settings = settings.model_copy(update={"home": args.home})
+    kept = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
     models = fit_defaults(settings, args.answerable_set, args.expert_set, args.half,
                           tuple(args.kind or ("achievement", "expert")), c=args.c)
-    kept = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
     kept.update({k: m.model_dump() for k, m in models.items()})
     args.out.write_text(json.dumps(kept, indent=1, ensure_ascii=False) + "\n",
                         encoding="utf-8")

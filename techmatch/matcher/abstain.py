@@ -10,8 +10,9 @@ calibrated probability when the classes are not re-weighted, Niculescu-Mizil & C
 2005) gives P(the top hit is a good match). Staff see it as the top hit's confidence; every
 other hit gets P · c_j / c_top, where c is the ranker's confidence (the ranker learns
 P(relevant | the need is answerable) from labelled pairs, so P · c_j / c_top is the pair's
-probability when both are calibrated). A need whose top confidence is below the settings'
-threshold is routed to staff.
+probability when both are calibrated; a model with a `HitModel` gives them a fitted
+P(relevant) instead, techmatch.matcher.abstain_hits). A need whose top confidence is below
+the settings' threshold is routed to staff.
 
 For experts the evidence is read from the need's ranking of the experts' works (an expert is
 as good a match as their best work), with a model of its own. Cosine levels depend on the
@@ -32,6 +33,7 @@ from pydantic import BaseModel, Field
 
 from techmatch.errors import ConfigError, ValidationError
 from techmatch.indexers.ingest.normalize import normalize
+from techmatch.matcher.abstain_hits import HitModel
 from techmatch.matcher.crosslingual import language as text_language
 from techmatch.matcher.features import facet_set
 
@@ -40,6 +42,12 @@ EVIDENCE: tuple[str, ...] = (
     "lexical_per_token", "n_dense_85", "n_dense_88", "n_dense_91", "n_key_cover_half",
     "n_key_terms", "cross_language",
 )
+# Evidence that scales with the query's length (token shares, BM25 per query token): the dev
+# needs are short keyword lists, real needs a title and a paragraph, so a model fitted on
+# them learnt "long need = no match" (the samples' matched English needs got P 0.08-0.27).
+# Still computed (reports, diagnostics), not fitted.
+LENGTH_DEPENDENT = ("best_token_cover", "lexical_per_token")
+FITTED: tuple[str, ...] = tuple(f for f in EVIDENCE if f not in LENGTH_DEPENDENT)
 DENSE_LEVELS = (0.85, 0.88, 0.91)
 TOP = 3  # coverage is read from the best TOP candidates
 COVER_POOL = 20  # candidates whose key-term coverage is counted against the 0.5 level
@@ -135,6 +143,12 @@ class AbstainModel(BaseModel):
     weights: list[float]
     intercept: float
     metrics: dict[str, object] = Field(default_factory=dict)
+    hits: HitModel | None = Field(
+        default=None, description="confidence of the hits below the top one "
+        "(techmatch.matcher.abstain_hits); without it they get P · c / c_top")
+    top: HitModel | None = Field(
+        default=None, description="P refined with the top hit's own ranker features "
+        "(a HitModel read at rank 1); without it P is the evidence model's")
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         """(n,) probabilities for evidence rows `x` (n, len(EVIDENCE))."""
@@ -148,11 +162,12 @@ class AbstainModel(BaseModel):
 
 
 def fit_abstain(x: np.ndarray, y: np.ndarray, *, kind: str, encoder: str, c: float = 1.0,
-                seed: int = 0) -> AbstainModel:
-    """Logistic regression of 0/1 labels `y` (n,) on evidence `x` (n, len(EVIDENCE))."""
+                seed: int = 0, features: Sequence[str] = EVIDENCE) -> AbstainModel:
+    """Logistic regression of 0/1 labels `y` (n,) on evidence `x` (n, len(EVIDENCE)), over
+    the evidence columns `features`."""
     from sklearn.linear_model import LogisticRegression
 
-    x = np.asarray(x, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)[:, [EVIDENCE.index(f) for f in features]]
     y = np.asarray(y, dtype=np.int64)
     if len(set(y.tolist())) < 2:
         raise ValidationError("abstention needs needs with and without a good match",
@@ -161,7 +176,7 @@ def fit_abstain(x: np.ndarray, y: np.ndarray, *, kind: str, encoder: str, c: flo
     std = np.where(std > 1e-6, std, 1.0)
     lr = LogisticRegression(C=c, random_state=seed, max_iter=5000)
     lr.fit((x - mean) / std, y)
-    return AbstainModel(kind=kind, encoder=encoder, features=list(EVIDENCE),
+    return AbstainModel(kind=kind, encoder=encoder, features=list(features),
                         mean=mean.tolist(), std=std.tolist(),
                         weights=[float(w) for w in lr.coef_[0]],
                         intercept=float(lr.intercept_[0]))
@@ -218,6 +233,6 @@ def ranked_evidence(terms: Sequence[Term], q_tokens: frozenset[str], ids: Sequen
                                   toks), translated=translated, language=language)
 
 
-__all__ = ["EVIDENCE", "AbstainModel", "Candidate", "adjust", "candidates_of",
-           "default_abstain", "evidence", "fit_abstain", "key_cover", "key_terms",
+__all__ = ["EVIDENCE", "FITTED", "LENGTH_DEPENDENT", "AbstainModel", "Candidate", "adjust",
+           "candidates_of", "default_abstain", "evidence", "fit_abstain", "key_cover", "key_terms",
            "ranked_evidence"]

@@ -3,11 +3,13 @@ service and techmatch.matcher.abstain)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from techmatch.matcher.abstain import Term, adjust, key_terms, ranked_evidence
+from techmatch.matcher.abstain import AbstainModel, Term, adjust, key_terms, ranked_evidence
+from techmatch.matcher.abstain_hits import hit_inputs
 from techmatch.matcher.crosslingual import language
 from techmatch.models.records import Expert
 from techmatch.models.results import Ranking
@@ -47,9 +49,12 @@ def achievement_evidence(service: MatchService, s: Scored) -> np.ndarray:
 
 def expert_evidence(service: MatchService, s: Scored, works: Ranking,
                     qvec: np.ndarray) -> np.ndarray:
-    """Evidence of the candidate experts' works in the need's achievement ranking."""
+    """Evidence of the candidate experts' works in the need's achievement ranking (only the
+    experts that passed the filters count)."""
     terms, q_tokens, translated, lang = _terms(service, s)
-    owned = {w for r in s.records.values() if isinstance(r, Expert) for w in r.works}
+    scored = set(s.table.ids)  # the candidates left after filters (not every record read)
+    owned = {w for rid, r in s.records.items() if rid in scored and isinstance(r, Expert)
+             for w in r.works}
     ids = [h.id for h in works.hits if h.id in owned]
     vecs = service.engine.index("achievement").vectors(ids) if ids else np.zeros((0, 1))
     cos = (vecs @ qvec).tolist() if len(ids) else []
@@ -74,5 +79,29 @@ def attach(service: MatchService, s: Scored, target: str, works: Ranking | None,
     model = service.model.abstain_for(target)
     if model is None or not model.fits(service.engine.encoder.id):
         return
-    s.answerable = float(model.probability(s.evidence)[0])
-    s.confidence = adjust(s.confidence, s.answerable)
+    s.answerable = answerable(model, s)
+    if model.hits is None:
+        s.confidence = adjust(s.confidence, s.answerable)
+        return
+    order, values = ranked_columns(s, model.hits.columns)
+    confidence = np.empty(len(order))
+    confidence[order] = model.hits.confidences(s.answerable, values)
+    s.confidence = confidence
+
+
+def answerable(model: AbstainModel, s: Scored) -> float:
+    """P(the top hit is a good match): the evidence model's, refined by `model.top` with the
+    top hit's ranker features when the model has one."""
+    p = float(model.probability(s.evidence)[0])
+    if model.top is None:
+        return p
+    _, values = ranked_columns(s, model.top.columns)
+    return float(model.top.probability(hit_inputs(p, values[:1]))[0])
+
+
+def ranked_columns(s: Scored, columns: Sequence[str]) -> tuple[list[int], np.ndarray]:
+    """(table rows in the service's final order, (n, len(columns)) their feature values)."""
+    order = sorted(range(len(s.table.ids)), key=lambda j: (-s.final[j], s.table.ids[j]))
+    if not order:
+        return order, np.zeros((0, len(columns)))
+    return order, np.stack([s.table.column(c)[order] for c in columns], axis=1)

@@ -144,6 +144,13 @@ class MatchService:
             range(len(s.table.ids)), key=lambda j: (-s.final[j], s.table.ids[j]))])
                 for s in scored]
 
+    def scored(self, queries: Sequence[Query], *, target: str,
+               filters: Filters | None = None) -> list[Scored]:
+        """Per query: its scored candidates with their abstention evidence, before hits are
+        built (what the abstention and hit-confidence models are fitted on)."""
+        return self._score(queries, _target(target), filters=filters, mode=None,
+                           depth=self.depth)
+
     def refresh_model(self) -> None:
         """Load the current trained model when `ranker-current.json` changed since the last
         look (a stat per call), so a long-running service picks up `train-ranker` output."""

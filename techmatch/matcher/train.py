@@ -23,7 +23,7 @@ from functools import partial
 import numpy as np
 
 from techmatch.errors import ValidationError
-from techmatch.matcher.abstain import AbstainModel, fit_abstain
+from techmatch.matcher.abstain import FITTED, AbstainModel, default_abstain, fit_abstain
 from techmatch.matcher.calibrate import fit_calibrator, reliability
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.features import Query
@@ -307,7 +307,10 @@ def fit_abstention(service: MatchService, queries: Mapping[str, Record], qrels: 
         log.info("%s: too few needs of one label for abstention (%d good, %d not)", target,
                  int(y.sum()), int(len(y) - y.sum()))
         return None
-    model = fit_abstain(x, y, kind=target, encoder=service.engine.encoder.id, seed=seed)
+    model = fit_abstain(x, y, kind=target, encoder=service.engine.encoder.id, seed=seed,
+                        features=FITTED)
+    shipped = default_abstain(target)  # its hit confidences read P, which keeps its meaning
+    model.hits = shipped.hits if shipped is not None else None
     model.metrics = {"needs": len(y), "good_top": int(y.sum()),
                      "unanswerable": len(set(unanswerable) & set(qids)),
                      "auroc_in_sample": round(float(roc_auc_score(y, model.probability(x))), 4)}

@@ -16,6 +16,7 @@ from techmatch.matcher.abstain import (
     key_cover,
     key_terms,
 )
+from techmatch.matcher.abstain_hits import HitModel, fit_hits, hit_inputs
 
 
 def test_key_terms_prefer_keywords_then_term_lists_then_tokens() -> None:
@@ -93,3 +94,34 @@ def test_adjust_gives_the_top_hit_the_answerable_probability() -> None:
     assert out.tolist() == pytest.approx([0.2, 0.1, 0.0])
     assert adjust(np.zeros(2), 0.9).tolist() == [0.0, 0.0]
     assert adjust(np.array([]), 0.5).size == 0
+
+
+def test_hit_inputs_hold_logit_log_rank_values_and_gaps_to_the_top() -> None:
+    values = np.array([[0.9, 1.0], [0.8, 0.5], [0.7, 0.0]])
+    x = hit_inputs(0.5, values)
+    assert x.shape == (3, 6)
+    assert x[:, 0].tolist() == pytest.approx([0.0, 0.0, 0.0])  # logit(0.5)
+    assert x[:, 1].tolist() == pytest.approx(np.log([1, 2, 3]).tolist())
+    assert x[2, 2:].tolist() == pytest.approx([0.7, 0.0, 0.2, 1.0])
+    assert hit_inputs(0.5, np.zeros((0, 2))).shape == (0, 6)
+
+
+def test_hit_model_learns_relevance_and_confidences_never_rise_down_the_ranking() -> None:
+    rng = np.random.default_rng(2)
+    xs, ys = [], []
+    for _ in range(200):  # relevant when the hit's first column is close to the top's
+        p = float(rng.uniform(0.05, 0.95))
+        values = np.sort(rng.uniform(0.0, 1.0, size=(10, 1)), axis=0)[::-1]
+        x = hit_inputs(p, values)[1:]
+        xs.append(x)
+        ys.append(((values[0, 0] - values[1:, 0]) < 0.2).astype(int))
+    model = fit_hits(np.vstack(xs), np.concatenate(ys), ["dense"])
+    near, far = hit_inputs(0.5, np.array([[0.9], [0.85], [0.2]]))[1:]
+    assert model.probability(near)[0] > 0.7 > 0.3 > model.probability(far)[0]
+    conf = model.confidences(0.4, np.array([[0.9], [0.89], [0.1], [0.88]]))
+    assert conf[0] == pytest.approx(0.4)
+    assert np.all(np.diff(conf) <= 0) and conf[2] < 0.3 and conf[3] <= conf[2]
+    again = HitModel.model_validate_json(model.model_dump_json())
+    assert np.allclose(again.probability(near), model.probability(near))
+    with pytest.raises(ValidationError):
+        fit_hits(np.vstack(xs), np.zeros(len(np.vstack(xs)), dtype=int), ["dense"])
