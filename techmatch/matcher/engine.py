@@ -47,7 +47,8 @@ class Engine:
         tokenizer = Tokenizer(user_dict=settings.user_dict, stopwords=settings.stopwords)
         if encoder is None:
             raw = build_encoder(settings.encoder, threads=settings.threads,
-                                batch=settings.encode_batch)
+                                batch=settings.encode_batch,
+                                query_precision=settings.query_precision)
             encoder = CachedEncoder(raw, settings.vector_cache_dir)  # type: ignore[assignment]
         return cls(settings=settings, store=store, tokenizer=tokenizer,
                    encoder=encoder)  # type: ignore[arg-type]

@@ -73,3 +73,16 @@ def test_sentence_transformers_packaged_model_loads_offline() -> None:
     assert vecs.shape == (3, enc.dim) == (3, 384)
     assert np.argmin(vecs @ q) == 2
     assert enc.id.startswith("st:")
+
+
+def test_query_precision_setting_reaches_the_e5_model(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from techmatch.config import Settings
+    from techmatch.indexers.encoders import build_encoder
+
+    monkeypatch.setenv("TECHMATCH_QUERY_PRECISION", "fp32")
+    settings = Settings()
+    enc = build_encoder(settings.encoder, query_precision=settings.query_precision)
+    assert enc._model.query_precision == "fp32"  # type: ignore[attr-defined]
+    monkeypatch.setenv("TECHMATCH_QUERY_PRECISION", "fp16")
+    with pytest.raises(ValueError, match="query_precision"):
+        Settings()
