@@ -92,7 +92,7 @@ def test_a_write_through_another_connection_is_seen(engine: Engine) -> None:
 
 def test_remembered_normalisation_equals_the_computation() -> None:
     samples = ["動力電池 熱失控", "ＡＢＣ　全角", "Net\r\nWork  ", "锂电池", "x" * 300,
-               "中\u200b文", "鋰" * 257]
+               "中\u200b文", "鋰" * 257, "動力電池。" * 3000]
     for text in samples:
         for lower in (True, False):
             expected = norm_mod._normalize(text, lower)

@@ -35,6 +35,8 @@ def to_simplified(text: str) -> str:
 
 SHORT = 256  # texts up to this many characters are normalised once and remembered
 CACHE_SIZE = 131_072
+LONG = 8192  # record-sized texts (a candidate's title + abstract) up to this size, fewer of them
+LONG_CACHE_SIZE = 8192
 
 
 def normalize(text: str, *, lower: bool = True) -> str:
@@ -43,18 +45,26 @@ def normalize(text: str, *, lower: bool = True) -> str:
     Idempotent: normalize(normalize(x)) == normalize(x).
 
     Short texts (terms, facet values, sentences, the slices explanations verify: thousands
-    per ranked query) go through a bounded LRU cache; the function is pure, so a cached answer
-    is the answer.
+    per ranked query) and record-sized texts (the candidates whose key-term cover every query
+    checks) go through bounded LRU caches; the function is pure, so a cached answer is the
+    answer. Longer texts (ingest of whole documents) are not kept.
     """
     if not text:
         return ""
     if len(text) <= SHORT:
         return _normalize_short(text, lower)
+    if len(text) <= LONG:
+        return _normalize_long(text, lower)
     return _normalize(text, lower)
 
 
 @lru_cache(maxsize=CACHE_SIZE)
 def _normalize_short(text: str, lower: bool) -> str:
+    return _normalize(text, lower)
+
+
+@lru_cache(maxsize=LONG_CACHE_SIZE)
+def _normalize_long(text: str, lower: bool) -> str:
     return _normalize(text, lower)
 
 
