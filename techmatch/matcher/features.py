@@ -16,11 +16,19 @@ from datetime import datetime, timezone
 import numpy as np
 
 from techmatch.matcher.facets import facet_values, normalized
+from techmatch.matcher.prf import (
+    HYBRID_LEXICAL_WEIGHT,
+    LIST_FEATURES,
+    PRF_FEATURES,
+    minmax,
+    prf_columns,
+)
 from techmatch.models.records import Achievement, Expert, Record
-from techmatch.models.results import Ranking
+from techmatch.models.results import Hit, Ranking
 
 COMMON: tuple[str, ...] = ("fused", "lexical", "dense", "dense_gap", "term_coverage",
-                           "keyword_jaccard", "discipline", "industry", "region")
+                           "keyword_jaccard", "discipline", "industry", "region",
+                           *LIST_FEATURES, *PRF_FEATURES)
 FEATURES: dict[str, tuple[str, ...]] = {
     "achievement": (*COMMON, "maturity", "recency"),
     "need": (*COMMON, "recency"),
@@ -173,10 +181,12 @@ def build_table(query: Query, q_tokens: frozenset[str], ranking: Ranking, kind: 
                 dense: np.ndarray, *, works: WorkScores | None = None,
                 load: Mapping[str, int] | None = None,
                 now: datetime | None = None,
-                translated: frozenset[str] = frozenset()) -> FeatureTable:
+                translated: frozenset[str] = frozenset(),
+                vectors: np.ndarray | None = None) -> FeatureTable:
     """Features of every hit of `ranking` whose record is known; `dense` (n_hits,) cosines.
     `translated`: the query's dictionary tokens (techmatch.matcher.crosslingual); a record in
-    the other language covers the query through them."""
+    the other language covers the query through them. `vectors` (n_hits, dim): the hits'
+    record vectors, for `prf_dense` (0 without them)."""
     names = FEATURES[kind]
     now = now or datetime.now(timezone.utc)
     hits = ranking.hits
@@ -215,7 +225,30 @@ def build_table(query: Query, q_tokens: frozenset[str], ranking: Ranking, kind: 
         ids.append(hit.id)
         rows.append([row.get(n, 0.0) for n in names])
     values = np.array(rows, dtype=np.float64).reshape(len(ids), len(names))
+    _fill_prf(values, names, ids, hits, records, tokens, vectors)
     return FeatureTable(ids=ids, names=names, values=values)
+
+
+def _fill_prf(values: np.ndarray, names: tuple[str, ...], ids: list[str], hits: Sequence[Hit],
+              records: Mapping[str, Record], tokens: Mapping[str, frozenset[str]],
+              vectors: np.ndarray | None) -> None:
+    """The list and PRF columns (techmatch.matcher.prf) of the kept hits, ranking order."""
+    if ids and "hybrid_mm" in names:
+        lex, den = (minmax(values[:, names.index(n)]) for n in ("lexical", "dense"))
+        values[:, names.index("lexical_mm")], values[:, names.index("dense_mm")] = lex, den
+        values[:, names.index("hybrid_mm")] = (HYBRID_LEXICAL_WEIGHT * lex
+                                               + (1 - HYBRID_LEXICAL_WEIGHT) * den)
+    if not ids or not set(PRF_FEATURES) & set(names):
+        return
+    pos = {h.id: i for i, h in enumerate(hits)}
+    keep = [pos[rid] for rid in ids]
+    scores = np.array([hits[i].score for i in keep], dtype=np.float64)
+    kept_vectors = vectors[keep] if vectors is not None and len(vectors) == len(hits) else None
+    cols = prf_columns([disciplines(records[rid]) for rid in ids],
+                       [tokens.get(rid, frozenset()) for rid in ids], scores, kept_vectors)
+    for name, col in cols.items():
+        if name in names:
+            values[:, names.index(name)] = col
 
 
 __all__ = ["FEATURES", "FeatureTable", "Query", "WorkScores", "build_table",

@@ -252,7 +252,8 @@ class MatchService:
         translated = frozenset(translator.translate(query.text, sorted(q_tokens))[1]) \
             if translator is not None else frozenset()
         table = build_table(query, q_tokens, ranking, target, records, tokens,
-                            cos, works=works, load=self.load, translated=translated)
+                            cos, works=works, load=self.load, translated=translated,
+                            vectors=vectors)
         model = self.model.for_kind(target)
         raw = model.score(table.values, table.names)
         bonus = PREFER_LOCAL_BONUS if prefer_local else 0.0

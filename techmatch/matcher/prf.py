@@ -1,0 +1,121 @@
+"""Pseudo-relevance feedback features: what a candidate shares with the query's own top hits.
+
+Grade-1 relevance (and what staff accept as "also fitting") is a record of the same field as
+the best answers, sharing their specific terms. The query never says its field, but its own
+retrieved list does: the first `PRF_K` hits (fused order), weighted by their fused score, form
+a pseudo-relevant set, and each candidate is compared with it on three sides:
+
+- `prf_discipline`: the weighted share of the other top hits whose discipline the candidate
+  shares, centred over the candidates whose discipline is known (so a record without a
+  discipline, e.g. a patent, stays at 0 and does not look worse or better than an average
+  one: the feature cannot learn "papers are relevant" from a set where only papers are);
+- `prf_terms`: weighted mean token Jaccard with the other top hits;
+- `prf_dense`: cosine of the candidate's vector with the weighted mean vector of the top hits
+  (dense PRF, Rocchio's centroid).
+
+Only the query's own candidate list is read: no label, no query metadata.
+
+Two list normalisations sit beside them: `lexical_mm` and `dense_mm`, the BM25 score and the
+dense cosine min-max scaled over the query's candidates (what weighted fusion sums), so a
+linear model can express the weighted hybrid exactly; `hybrid_mm` is that sum
+(0.5 · lexical_mm + 0.5 · dense_mm), so a fit restricted to it keeps the hybrid's ranking and
+only learns its scale (`train-ranker`/`loso --features hybrid_mm`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+PRF_K = 10
+PRF_FEATURES = ("prf_discipline", "prf_terms", "prf_dense")
+LIST_FEATURES = ("lexical_mm", "dense_mm", "hybrid_mm")
+HYBRID_LEXICAL_WEIGHT = 0.5  # RetrievalParams.lexical_weight's default
+
+
+def _weights(scores: np.ndarray) -> np.ndarray:
+    """Fused scores of the top hits as non-negative weights (uniform when all are 0)."""
+    w = np.clip(np.asarray(scores, dtype=np.float64), 0.0, None)
+    return w if w.sum() > 0 else np.ones_like(w)
+
+
+def _leave_one_out(matrix: np.ndarray, w: np.ndarray, top: int) -> np.ndarray:
+    """Weighted mean over the top hits of `matrix[i, j]` (j < top), without j == i."""
+    m = matrix[:, :top] * w[:top]
+    total = np.full(matrix.shape[0], w[:top].sum())
+    own = np.arange(matrix.shape[0]) < top
+    idx = np.arange(matrix.shape[0])[own]
+    m[idx, idx] = 0.0
+    total[own] -= w[idx]
+    return np.where(total > 0, m.sum(axis=1) / np.where(total > 0, total, 1.0), 0.0)
+
+
+def discipline_agreement(facets: Sequence[frozenset[str]], scores: np.ndarray,
+                         k: int = PRF_K) -> np.ndarray:
+    """`prf_discipline` per candidate (see module docstring)."""
+    n = len(facets)
+    if n == 0:
+        return np.zeros(0)
+    top = min(k, n)
+    share = np.array([[1.0 if a and facets[j] and a & facets[j] else 0.0 for j in range(top)]
+                      for a in facets]).reshape(n, top)
+    raw = _leave_one_out(share, _weights(scores), top)
+    known = np.array([bool(f) for f in facets])
+    if not known.any():
+        return np.zeros(n)
+    return np.where(known, raw - raw[known].mean(), 0.0)
+
+
+def term_agreement(token_sets: Sequence[frozenset[str]], scores: np.ndarray,
+                   k: int = PRF_K) -> np.ndarray:
+    """`prf_terms`: weighted mean Jaccard of each candidate's tokens with the other top hits."""
+    n = len(token_sets)
+    if n == 0:
+        return np.zeros(0)
+    top = min(k, n)
+    sim = np.zeros((n, top))
+    for i, a in enumerate(token_sets):
+        for j in range(top):
+            union = len(a | token_sets[j])
+            sim[i, j] = len(a & token_sets[j]) / union if union else 0.0
+    return _leave_one_out(sim, _weights(scores), top)
+
+
+def centroid_similarity(vectors: np.ndarray, scores: np.ndarray, k: int = PRF_K) -> np.ndarray:
+    """`prf_dense`: cosine with the score-weighted mean of the top hits' (unit) vectors."""
+    n = len(vectors)
+    if n == 0 or vectors.ndim != 2:
+        return np.zeros(n)
+    top = min(k, n)
+    centroid = (_weights(scores)[:top, None] * vectors[:top]).sum(axis=0)
+    norm = float(np.linalg.norm(centroid))
+    if norm == 0.0:
+        return np.zeros(n)
+    lengths = np.linalg.norm(vectors, axis=1)
+    return (vectors @ (centroid / norm)) / np.where(lengths > 0, lengths, 1.0)
+
+
+def minmax(values: np.ndarray) -> np.ndarray:
+    """(v − min) / (max − min) over the query's candidates; 0 when all are equal."""
+    v = np.asarray(values, dtype=np.float64)
+    if v.size == 0:
+        return v
+    lo, hi = float(v.min()), float(v.max())
+    return (v - lo) / (hi - lo) if hi > lo else np.zeros_like(v)
+
+
+def prf_columns(facets: Sequence[frozenset[str]], token_sets: Sequence[frozenset[str]],
+                scores: np.ndarray, vectors: np.ndarray | None,
+                k: int = PRF_K) -> dict[str, np.ndarray]:
+    """The three PRF columns for candidates in ranking order (top hits first)."""
+    n = len(facets)
+    dense = (centroid_similarity(vectors, scores, k) if vectors is not None
+             and len(vectors) == n else np.zeros(n))
+    return {"prf_discipline": discipline_agreement(facets, scores, k),
+            "prf_terms": term_agreement(token_sets, scores, k),
+            "prf_dense": dense}
+
+
+__all__ = ["HYBRID_LEXICAL_WEIGHT", "LIST_FEATURES", "PRF_FEATURES", "PRF_K", "centroid_similarity",
+           "discipline_agreement", "minmax", "prf_columns", "term_agreement"]

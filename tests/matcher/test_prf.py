@@ -1,0 +1,92 @@
+"""Pseudo-relevance feedback features: agreement with the query's own top hits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from techmatch.matcher.features import FEATURES, Query, build_table
+from techmatch.matcher.prf import (
+    centroid_similarity,
+    discipline_agreement,
+    prf_columns,
+    term_agreement,
+)
+from techmatch.models.records import Achievement
+from techmatch.models.results import Component, Hit, Ranking
+
+F = frozenset
+
+
+def test_discipline_agreement_weights_other_top_hits_and_centres_known():
+    facets = [F({"化学"}), F({"化学"}), F({"物理"}), F()]
+    scores = np.array([3.0, 1.0, 1.0, 1.0])
+    got = discipline_agreement(facets, scores, k=3)
+    # raw shares, leaving the candidate itself out of its own top-k:
+    # 0: others 1 (化学, w1) and 2 (物理, w1) → 0.5; 1: 0 (w3) and 2 (w1) → 0.75;
+    # 2: 0 and 1 → 0; 3 unknown → stays 0.
+    raw = np.array([0.5, 0.75, 0.0])
+    assert got[:3] == pytest.approx(raw - raw.mean())
+    assert got[3] == 0.0
+
+
+def test_discipline_agreement_without_any_known_discipline_is_zero():
+    assert discipline_agreement([F(), F()], np.array([1.0, 0.5])).tolist() == [0.0, 0.0]
+
+
+def test_term_agreement_is_weighted_jaccard_with_the_other_top_hits():
+    toks = [F({"a", "b"}), F({"a", "c"}), F({"x"})]
+    got = term_agreement(toks, np.array([1.0, 1.0, 2.0]), k=2)
+    # 0 vs 1: |{a}|/|{a,b,c}| = 1/3 (only other top hit); 1 vs 0: 1/3; 2 vs 0,1: 0
+    assert got.tolist() == pytest.approx([1 / 3, 1 / 3, 0.0])
+
+
+def test_centroid_similarity_follows_the_score_weighted_top_hits():
+    v = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.6, 0.8]])
+    got = centroid_similarity(v, np.array([3.0, 1.0, 0.0, 0.0]), k=2)
+    c = np.array([3.0, 1.0]) / np.linalg.norm([3.0, 1.0])
+    assert got == pytest.approx(v @ c)
+    assert got[0] > got[1]
+
+
+def test_prf_columns_without_vectors_gives_zero_dense():
+    cols = prf_columns([F({"化学"})], [F({"a"})], np.array([1.0]), None)
+    assert cols["prf_dense"].tolist() == [0.0]
+    assert set(cols) == {"prf_discipline", "prf_terms", "prf_dense"}
+
+
+def _hit(rid: str, score: float) -> Hit:
+    return Hit(id=rid, kind="achievement", score=score, rank=1, lexical=Component(),
+               dense=Component())
+
+
+def test_build_table_fills_prf_columns_in_ranking_order():
+    recs = {f"a{i}": Achievement(id=f"a{i}", title=t, discipline=d)
+            for i, (t, d) in enumerate([("电池", "化学"), ("电池 材料", "化学"),
+                                        ("桥梁", "土木")])}
+    ranking = Ranking(kind="achievement", mode="hybrid", hits=[_hit("a0", 1.0), _hit("a1", 0.8),
+                                               _hit("a2", 0.5), _hit("gone", 0.4)])
+    tokens = {"a0": F({"电池"}), "a1": F({"电池", "材料"}), "a2": F({"桥梁"})}
+    vecs = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [1.0, 0.0]])
+    table = build_table(Query.of("电池"), F({"电池"}), ranking, "achievement", recs, tokens,
+                        np.array([0.9, 0.8, 0.2, 0.1]), vectors=vecs)
+    assert table.ids == ["a0", "a1", "a2"]
+    assert "prf_discipline" in FEATURES["achievement"]
+    disc = table.column("prf_discipline")
+    assert disc[0] > 0 and disc[1] > 0 and disc[2] < 0
+    assert table.column("prf_terms")[2] == 0.0 and table.column("prf_terms")[0] > 0
+    dense = table.column("prf_dense")
+    assert dense[0] > dense[2] and dense[1] > dense[2]
+
+
+def test_list_minmax_columns_span_zero_to_one_over_the_candidates():
+    recs = {f"a{i}": Achievement(id=f"a{i}", title="电池") for i in range(3)}
+    hits = [Hit(id=f"a{i}", kind="achievement", score=1.0 - i / 10, rank=i + 1,
+                lexical=Component(score=s), dense=Component())
+            for i, s in enumerate([8.0, 2.0, 0.0])]
+    ranking = Ranking(kind="achievement", mode="hybrid", hits=hits)
+    table = build_table(Query.of("电池"), F({"电池"}), ranking, "achievement", recs, {},
+                        np.array([0.70, 0.90, 0.80]))
+    assert table.column("lexical_mm").tolist() == pytest.approx([1.0, 0.25, 0.0])
+    assert table.column("dense_mm").tolist() == pytest.approx([0.0, 1.0, 0.5])
+    assert table.column("prf_dense").tolist() == [0.0, 0.0, 0.0]  # no vectors given
