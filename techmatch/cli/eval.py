@@ -137,6 +137,9 @@ def loso_command(
                                   "into the package.")] = None,
         trials: Annotated[int, typer.Option(help="Randomisation-test trials.")] = 10_000,
         seed: Annotated[int, typer.Option(help="Seed of splits, folds and the test.")] = 0,
+        features: Annotated[str | None, typer.Option(
+            "--features", help="Fit only these ranking features (comma-separated), e.g. "
+                               "hybrid_mm: the weighted hybrid, only its scale fitted.")] = None,
         json_out: JsonOpt = False, home: HomeOpt = None, threads: ThreadsOpt = None) -> None:
     """Leave-one-set-out: train the ranker on all sets but one, score it on that one against
     the best untrained configuration."""
@@ -147,8 +150,9 @@ def loso_command(
 
     with cli_errors():
         settings = _settings(home, threads)
-        options = LosoOptions(split=split, train=TrainOptions(seed=seed), trials=trials,
-                              seed=seed)
+        only = tuple(f.strip() for f in features.split(",") if f.strip()) if features else None
+        options = LosoOptions(split=split, train=TrainOptions(seed=seed, features=only),
+                              trials=trials, seed=seed)
         fit_all = save_shipped or shipped_out is not None
         if len(dataset) == 1 and fit_all:  # nothing to hold out: only fit the shipped model
             full: dict[str, Any] = {"split": split, "folds": [],

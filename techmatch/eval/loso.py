@@ -44,6 +44,8 @@ UNTRAINED = ("lexical", "dense", "hybrid-rrf", "hybrid-weighted", "ranker-defaul
 SELECT_METRIC = "ndcg_exp@10"  # the gain of the issue's reference numbers
 METRICS = ("ndcg_exp@10", "ndcg@10", "mrr@10", "recall@100")
 LOSO_DIR = "loso"
+# what the dev sets cannot teach (their queries carry no facets): see keep_untaught
+UNTAUGHT = ("discipline", "industry", "region", "maturity", "recency")
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,8 @@ def train_on_sets(dataset_dirs: Sequence[Path], settings: Settings, *, split: st
                         "split": split, "encoder": encoders.pop(), "seed": opts.seed,
                         "calibration": opts.calibration, "negatives": opts.negatives,
                         "hard_negatives": opts.hard_negatives, "depth": opts.depth,
-                        "holdout": opts.holdout, "kinds": [KIND]}
+                        "holdout": opts.holdout, "kinds": [KIND],
+                        "features": list(opts.features) if opts.features else "all"}
     return model
 
 
@@ -200,17 +203,18 @@ def keep_untaught(model: RankerModel) -> RankerModel:
     """Features the sets could not teach (constant there, so fitted to exactly 0: the dev
     queries carry no discipline, industry or region) keep the hand-set default weight, put
     in logit units (default weight × the default squashing slope), so a home whose records
-    carry facets still has them count before its feedback says how much."""
+    carry facets still has them count before its feedback says how much. Only the facet
+    features (`UNTAUGHT`): a retrieval feature at 0 was left out on purpose (`--features`)."""
     from techmatch.matcher.scorer import _DEFAULT_SLOPE, default_model
 
     out = model.model_copy(deep=True)
     for kind, lm in out.models.items():
         default = dict(zip(default_model(kind).features, default_model(kind).weights,
                            strict=True))
-        lm.weights = [w if w != 0.0 else default.get(f, 0.0) * _DEFAULT_SLOPE
+        lm.weights = [w if w != 0.0 or f not in UNTAUGHT else default.get(f, 0.0) * _DEFAULT_SLOPE
                       for f, w in zip(lm.features, lm.weights, strict=True)]
         lm.metrics["untaught_from_defaults"] = [f for f, w in zip(
-            lm.features, model.models[kind].weights, strict=True) if w == 0.0]
+            lm.features, model.models[kind].weights, strict=True) if w == 0.0 and f in UNTAUGHT]
     return out
 
 

@@ -54,6 +54,8 @@ class TrainOptions:
     # > 0: shrink towards the base model of the kind as if it were this many labelled queries
     # (adapting the shipped model to a home's feedback without forgetting it; see `blend`)
     prior_queries: int = 0
+    # fit only these features (every other gets weight 0); None: all of the kind's features
+    features: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -164,6 +166,8 @@ def fit_linear(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], kind: str,
     # (Nearly) constant features carry no information here; standardising them would turn
     # rounding noise into huge raw-unit weights, so they get weight 0.
     live = std > CONSTANT_STD
+    if opts.features is not None:
+        live &= np.isin(np.asarray(names), opts.features)
     std = np.where(live, std, 1.0)
     lr = LogisticRegression(C=opts.c or 1.0, class_weight="balanced", random_state=opts.seed,
                             max_iter=5000)
@@ -229,6 +233,10 @@ def fit_rows(rows: PairRows, kept: Sequence[str], held: Sequence[str], target: s
     then carry a set prefix, see techmatch.eval.loso). With a `prior` and
     `opts.prior_queries` > 0 the fitted weights are blended with the prior's, the fit counting
     n / (n + prior_queries) for n training queries, and calibrated on the blend's scores."""
+    unknown = sorted(set(opts.features or ()) - set(rows.names))
+    if unknown:
+        raise ValidationError(f"unknown ranking features {unknown}; valid: "
+                              f"{', '.join(rows.names)}", field="features")
     x, y, groups = rows.arrays()
     fit_mask = np.isin(groups, kept)
     if len(set(y[fit_mask].tolist())) < 2:

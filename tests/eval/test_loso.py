@@ -12,15 +12,17 @@ from techmatch.config import Settings
 from techmatch.errors import ValidationError
 from techmatch.eval.loso import (
     SELECT_METRIC,
+    UNTAUGHT,
     UNTRAINED,
     LosoOptions,
+    keep_untaught,
     leave_one_set_out,
     save_shipped,
     summary,
 )
 from techmatch.matcher.scorer import _DEFAULT_SLOPE as DEFAULT_SLOPE
 from techmatch.matcher.scorer import _DEFAULT_WEIGHTS as DEFAULT_WEIGHTS
-from techmatch.matcher.scorer import load_current, load_model
+from techmatch.matcher.scorer import LinearModel, RankerModel, load_current, load_model
 from techmatch.matcher.train import TrainOptions
 
 pytestmark = pytest.mark.slow  # encodes the tiny corpus once per session cache
@@ -86,7 +88,7 @@ def test_each_set_is_scored_by_a_model_fitted_without_it(
     for f, w, fit in zip(fitted.features, shipped.models["achievement"].weights,
                          fitted.weights, strict=True):
         # taught weights kept; untaught ones (constant in the sets) from the defaults, in logits
-        assert w == (fit if fit != 0.0 else DEFAULT_WEIGHTS[f] * DEFAULT_SLOPE)
+        assert w == (fit if fit != 0.0 or f not in UNTAUGHT else DEFAULT_WEIGHTS[f] * DEFAULT_SLOPE)
     assert "region" in shipped.models["achievement"].metrics["untaught_from_defaults"]
 
 
@@ -104,3 +106,12 @@ def test_cli_refuses_one_set_without_a_shipped_fit(tiny_dataset: Path, tmp_path:
                                       "--home", str(tmp_path / "home")])
     assert result.exit_code != 0
     assert "two sets" in result.output
+
+
+def test_keep_untaught_fills_only_facets_not_features_left_out_of_the_fit() -> None:
+    fitted = RankerModel(models={"achievement": LinearModel(
+        kind="achievement", features=["hybrid_mm", "dense", "discipline", "region"],
+        weights=[12.0, 0.0, 0.0, 0.7])})
+    lm = keep_untaught(fitted).models["achievement"]
+    assert lm.weights == [12.0, 0.0, DEFAULT_WEIGHTS["discipline"] * DEFAULT_SLOPE, 0.7]
+    assert lm.metrics["untaught_from_defaults"] == ["discipline"]

@@ -53,6 +53,24 @@ def test_constant_features_get_zero_weight() -> None:
     assert model.weights[1] == 0.0 and abs(model.intercept) < 5
 
 
+def test_fit_restricted_to_features_leaves_the_others_at_zero() -> None:
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(300, 3))
+    y = (x[:, 0] + 2 * x[:, 1] > 0).astype(int)
+    model = fit_linear(x, y, ("a", "b", "c"), "achievement", TrainOptions(features=("a",)))
+    assert model.weights[0] > 0 and model.weights[1:] == [0.0, 0.0]
+    free = fit_linear(x, y, ("a", "b", "c"), "achievement", TrainOptions())
+    assert free.weights[1] > free.weights[0] > 0
+
+
+def test_fit_rows_names_unknown_features() -> None:
+    from techmatch.matcher.train import PairRows, fit_rows
+
+    rows = PairRows(names=("a", "b"), x=[np.eye(2)], y=[np.array([1, 0])], groups=["q", "q"])
+    with pytest.raises(ValidationError, match="unknown ranking features.*'zz'"):
+        fit_rows(rows, ["q"], [], "achievement", TrainOptions(features=("a", "zz")))
+
+
 def test_needs_from_beir_queries_keep_discipline() -> None:
     needs = needs_from_queries({"q1": "锂电池、热失控"}, {"q1": {"discipline": "材料"}})
     assert needs["q1"].description == "锂电池、热失控" and needs["q1"].discipline == "材料"
