@@ -1,6 +1,8 @@
 """Build a synthetic home of N achievements (default 1,000,000) for the scale benchmarks.
 
-    nice -n 15 .venv/bin/python bench/build_1m.py --out /tmp/tm-1m [--records 1000000]
+    nice -n 15 .venv/bin/python bench/build_1m.py --out /tmp/tm-1m --step generate
+    flock <lock> .venv/bin/python bench/build_1m.py --out /tmp/tm-1m --step sync   # timed
+    (or --step all, the default; --records 100000 for a smaller home)
 
 Text: every record recombines 2–3 documents of csl-kw-dev (`../shared/eval`, read by path):
 the title of the first, one or two sentences of each. Vectors: a normalised mixture of the real
@@ -11,9 +13,10 @@ gave the record. Encoding a million passages here would take ~12 h; mixtures kee
 vectors' geometry (clusters, norms, dimension) real so that latency, memory and ANN recall are
 measured at scale. Relevance on this corpus means nothing: quality is NOT measured at 1M.
 
-Steps (timed, written to <out>/build.json): generate + store upsert + vector-cache fill, then
-`Engine.sync` (tokenise, tantivy, faiss HNSW) from the cached vectors, with an encoder that
-refuses to encode so a cache miss fails instead of running for hours. Not part of `make test`;
+Steps (timed per phase, written to <out>/generate.json and <out>/build.json): generate + store
+upsert + vector-cache fill, then `Engine.sync` (tokenise in worker processes, tantivy, faiss
+HNSW; `SyncReport.phases`) from the cached vectors, with an encoder that refuses to encode so
+a cache miss fails instead of running for hours. Not part of `make test`;
 `make bench-1m` runs this and `bench_1m.py`.
 """
 
@@ -161,23 +164,44 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--source-cache", type=Path,
                         default=Path(os.environ.get("TECHMATCH_CACHE_DIR", "/tmp/tm-cache")))
+    parser.add_argument("--step", choices=("all", "generate", "sync"), default="all",
+                        help="generate = records + vector cache only; sync = the index build "
+                             "from the cached vectors only (the timed 'build'), after generate")
     args = parser.parse_args()
     home = args.out / "home"
     cache_dir = args.out / "cache"
-    if home.exists():
-        raise SystemExit(f"{home} exists: remove it first (the build is from scratch)")
-    info: dict[str, object] = {"command": "bench/build_1m.py " + " ".join(
-        f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()),
-        "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} "
-                   f"{platform.python_version()}", "load_start": os.getloadavg()}
+    settings = Settings(home=home, threads=args.threads, cache_dir=cache_dir)
+    command = "bench/build_1m.py " + " ".join(
+        f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items())
+    if args.step in ("all", "generate"):
+        if home.exists():
+            raise SystemExit(f"{home} exists: remove it first (the build is from scratch)")
+        info = generate(args, settings, command)
+        (args.out / "generate.json").write_text(json.dumps(info, ensure_ascii=False, indent=1),
+                                                encoding="utf-8")
+    if args.step in ("all", "sync"):
+        info = json.loads((args.out / "generate.json").read_text(encoding="utf-8"))
+        info["sync_command"] = command
+        info.update(build_index(settings, cache_dir))
+        (args.out / "build.json").write_text(json.dumps(info, ensure_ascii=False, indent=1),
+                                             encoding="utf-8")
+    print(json.dumps(info, ensure_ascii=False, indent=1))
+
+
+def generate(args: argparse.Namespace, settings: Settings, command: str) -> dict[str, object]:
+    """Records into the store and their mixture vectors into the vector cache (timed)."""
+    info: dict[str, object] = {
+        "command": command, "machine": f"{os.cpu_count()} cores, "
+        f"{platform.python_implementation()} {platform.python_version()}",
+        "load_start": os.getloadavg(), "nice": os.nice(0)}
     docs, sents, vecs = sources(args.source_cache)
     if len(docs) < 1000:
         raise SystemExit(f"only {len(docs)} csl-kw-dev vectors in {args.source_cache}: run "
                          "`techmatch eval --dataset ../shared/eval/csl-kw-dev` first")
     info["source_documents"] = len(docs)
-    settings = Settings(home=home, threads=args.threads, cache_dir=cache_dir)
-    engine = Engine.open(settings, encoder=CachedEncoder(CacheOnlyEncoder(), cache_dir))
-    cache = VectorFile(cache_file(cache_dir))
+    engine = Engine.open(settings, encoder=CachedEncoder(CacheOnlyEncoder(),
+                                                         settings.vector_cache_dir))
+    cache = VectorFile(cache_file(settings.vector_cache_dir))
     phases = {"generate": 0.0, "store_upsert": 0.0, "vector_cache_fill": 0.0}
     started = time.perf_counter()
     mark = started
@@ -194,20 +218,28 @@ def main() -> None:
         if i % 10 == 0:
             print(f"generated {(i + 1) * CHUNK:,} in {mark - started:.0f} s", flush=True)
     cache.close()
+    engine.close()
     info["generate_store_cache_seconds"] = round(time.perf_counter() - started, 1)
     info["generate_phases_seconds"] = {k: round(v, 1) for k, v in phases.items()}
     info["load_after_generate"] = os.getloadavg()
+    return info
+
+
+def build_index(settings: Settings, cache_dir: Path) -> dict[str, object]:
+    """`Engine.sync` of the stored records from the cached vectors (the timed build)."""
+    info: dict[str, object] = {"load_before_sync": os.getloadavg(), "sync_nice": os.nice(0)}
+    cpu = time.process_time()
+    engine = Engine.open(settings, encoder=CachedEncoder(CacheOnlyEncoder(), cache_dir))
     started = time.perf_counter()
     report = engine.sync(("achievement",))[0]
     info["sync_seconds"] = round(time.perf_counter() - started, 1)
+    info["sync_main_process_cpu_seconds"] = round(time.process_time() - cpu, 1)
     info["sync_phases_seconds"] = {k: round(v, 1) for k, v in report.phases.items()}
     info["sync"] = {"upserted": report.upserted, "encoded": report.encoded,
                     "generation": report.generation}
     info["load_end"] = os.getloadavg()
     engine.close()
-    (args.out / "build.json").write_text(json.dumps(info, ensure_ascii=False, indent=1),
-                                         encoding="utf-8")
-    print(json.dumps(info, ensure_ascii=False, indent=1))
+    return info
 
 
 if __name__ == "__main__":
