@@ -182,11 +182,12 @@ def build_table(query: Query, q_tokens: frozenset[str], ranking: Ranking, kind: 
                 load: Mapping[str, int] | None = None,
                 now: datetime | None = None,
                 translated: frozenset[str] = frozenset(),
-                vectors: np.ndarray | None = None) -> FeatureTable:
+                vectors: np.ndarray | None = None, prf: bool = True) -> FeatureTable:
     """Features of every hit of `ranking` whose record is known; `dense` (n_hits,) cosines.
     `translated`: the query's dictionary tokens (techmatch.matcher.crosslingual); a record in
     the other language covers the query through them. `vectors` (n_hits, dim): the hits'
-    record vectors, for `prf_dense` (0 without them)."""
+    record vectors, for `prf_dense` (0 without them). `prf` False leaves the PRF columns 0
+    (a model that does not weigh them need not pay for them)."""
     names = FEATURES[kind]
     now = now or datetime.now(timezone.utc)
     hits = ranking.hits
@@ -225,20 +226,20 @@ def build_table(query: Query, q_tokens: frozenset[str], ranking: Ranking, kind: 
         ids.append(hit.id)
         rows.append([row.get(n, 0.0) for n in names])
     values = np.array(rows, dtype=np.float64).reshape(len(ids), len(names))
-    _fill_prf(values, names, ids, hits, records, tokens, vectors)
+    _fill_prf(values, names, ids, hits, records, tokens, vectors, prf=prf)
     return FeatureTable(ids=ids, names=names, values=values)
 
 
 def _fill_prf(values: np.ndarray, names: tuple[str, ...], ids: list[str], hits: Sequence[Hit],
               records: Mapping[str, Record], tokens: Mapping[str, frozenset[str]],
-              vectors: np.ndarray | None) -> None:
+              vectors: np.ndarray | None, *, prf: bool = True) -> None:
     """The list and PRF columns (techmatch.matcher.prf) of the kept hits, ranking order."""
     if ids and "hybrid_mm" in names:
         lex, den = (minmax(values[:, names.index(n)]) for n in ("lexical", "dense"))
         values[:, names.index("lexical_mm")], values[:, names.index("dense_mm")] = lex, den
         values[:, names.index("hybrid_mm")] = (HYBRID_LEXICAL_WEIGHT * lex
                                                + (1 - HYBRID_LEXICAL_WEIGHT) * den)
-    if not ids or not set(PRF_FEATURES) & set(names):
+    if not prf or not ids or not set(PRF_FEATURES) & set(names):
         return
     pos = {h.id: i for i, h in enumerate(hits)}
     keep = [pos[rid] for rid in ids]

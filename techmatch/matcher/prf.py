@@ -74,11 +74,17 @@ def term_agreement(token_sets: Sequence[frozenset[str]], scores: np.ndarray,
     if n == 0:
         return np.zeros(0)
     top = min(k, n)
-    sim = np.zeros((n, top))
-    for i, a in enumerate(token_sets):
-        for j in range(top):
-            union = len(a | token_sets[j])
-            sim[i, j] = len(a & token_sets[j]) / union if union else 0.0
+    vocab: dict[str, int] = {}
+    for toks in token_sets[:top]:  # only the top hits' tokens can be shared with them
+        for t in toks:
+            vocab.setdefault(t, len(vocab))
+    rows = np.zeros((n, max(len(vocab), 1)))
+    for i, toks in enumerate(token_sets):
+        rows[i, [vocab[t] for t in toks if t in vocab]] = 1.0
+    inter = rows @ rows[:top].T
+    sizes = np.array([len(t) for t in token_sets], dtype=np.float64)
+    union = sizes[:, None] + sizes[None, :top] - inter
+    sim = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
     return _leave_one_out(sim, _weights(scores), top)
 
 
@@ -105,6 +111,13 @@ def minmax(values: np.ndarray) -> np.ndarray:
     return (v - lo) / (hi - lo) if hi > lo else np.zeros_like(v)
 
 
+def uses_prf(model: object) -> bool:
+    """True when a linear model (features, weights) gives a PRF feature a non-zero weight."""
+    features = getattr(model, "features", ())
+    weights = getattr(model, "weights", ())
+    return any(w != 0.0 for f, w in zip(features, weights, strict=False) if f in PRF_FEATURES)
+
+
 def prf_columns(facets: Sequence[frozenset[str]], token_sets: Sequence[frozenset[str]],
                 scores: np.ndarray, vectors: np.ndarray | None,
                 k: int = PRF_K) -> dict[str, np.ndarray]:
@@ -118,4 +131,4 @@ def prf_columns(facets: Sequence[frozenset[str]], token_sets: Sequence[frozenset
 
 
 __all__ = ["HYBRID_LEXICAL_WEIGHT", "LIST_FEATURES", "PRF_FEATURES", "PRF_K", "centroid_similarity",
-           "discipline_agreement", "minmax", "prf_columns", "term_agreement"]
+           "discipline_agreement", "minmax", "prf_columns", "term_agreement", "uses_prf"]

@@ -22,6 +22,7 @@ from techmatch.matcher.duplicates import DEFAULT_THRESHOLD, mark_duplicates
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.explain import Explainer
 from techmatch.matcher.features import FeatureTable, Query, WorkScores, build_table
+from techmatch.matcher.prf import uses_prf
 from techmatch.matcher.scorer import CURRENT, MODELS_DIR, LinearModel, RankerModel
 from techmatch.matcher.shipped import active_model
 from techmatch.matcher.taxonomy import expand_filters
@@ -131,7 +132,7 @@ class MatchService:
                        depth: int | None = None) -> list[FeatureTable]:
         """Features of each query's retrieved candidates (what `train_ranker` learns from)."""
         scored = self._score(queries, _target(target), filters=None, mode=None,
-                             depth=depth or self.depth)
+                             depth=depth or self.depth, all_features=True)
         return [s.table for s in scored]
 
     def evidence(self, queries: Sequence[Query], *, target: str,
@@ -197,7 +198,7 @@ class MatchService:
     def _score(self, queries: Sequence[Query], target: str, *, filters: Filters | None,
                mode: str | None, depth: int, prefer_local: bool = False,
                extra: Mapping[str, Record] | None = None,
-               vectors: np.ndarray | None = None) -> list[Scored]:
+               vectors: np.ndarray | None = None, all_features: bool = False) -> list[Scored]:
         self.refresh_model()
         texts = [q.text for q in queries]
         qvecs = vectors if vectors is not None else self.engine.query_vectors(
@@ -223,7 +224,7 @@ class MatchService:
             if query.id in banned:  # dropped by staff for this need: never suggested again
                 ranking.hits = [h for h in ranking.hits if h.id not in banned[query.id]]
             scored = self._features(query, ranking, target, qvecs[i], filters, hybrid,
-                                    extra or {}, prefer_local)
+                                    extra or {}, prefer_local, all_features)
             needevidence.attach(self, scored, target,
                                 work_rankings[i] if work_rankings is not None else None,
                                 qvecs[i])
@@ -232,7 +233,8 @@ class MatchService:
 
     def _features(self, query: Query, ranking: Ranking, target: str, qvec: np.ndarray,
                   filters: Filters | None, hybrid: dict[str, float] | None,
-                  extra: Mapping[str, Record], prefer_local: bool) -> Scored:
+                  extra: Mapping[str, Record], prefer_local: bool,
+                  all_features: bool = False) -> Scored:
         ids = [h.id for h in ranking.hits]
         # parsed once per change of a record, not once per query (techmatch.store.parsed)
         records: dict[str, Record] = dict(self.engine.store.parsed.get_many(ids))
@@ -251,10 +253,11 @@ class MatchService:
         q_tokens = self.tokens(query.text)
         translated = frozenset(translator.translate(query.text, sorted(q_tokens))[1]) \
             if translator is not None else frozenset()
+        model = self.model.for_kind(target)
+        # PRF features cost a few ms per query: only when training or the model weighs them
         table = build_table(query, q_tokens, ranking, target, records, tokens,
                             cos, works=works, load=self.load, translated=translated,
-                            vectors=vectors)
-        model = self.model.for_kind(target)
+                            vectors=vectors, prf=all_features or uses_prf(model))
         raw = model.score(table.values, table.names)
         bonus = PREFER_LOCAL_BONUS if prefer_local else 0.0
         final = raw + bonus * table.column("region")

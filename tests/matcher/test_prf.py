@@ -90,3 +90,20 @@ def test_list_minmax_columns_span_zero_to_one_over_the_candidates():
     assert table.column("lexical_mm").tolist() == pytest.approx([1.0, 0.25, 0.0])
     assert table.column("dense_mm").tolist() == pytest.approx([0.0, 1.0, 0.5])
     assert table.column("prf_dense").tolist() == [0.0, 0.0, 0.0]  # no vectors given
+
+
+def test_prf_columns_are_skipped_when_not_wanted_and_uses_prf_reads_weights():
+    from techmatch.matcher.prf import uses_prf
+    from techmatch.matcher.scorer import LinearModel, default_model
+
+    recs = {"a0": Achievement(id="a0", title="电池", discipline="化学"),
+            "a1": Achievement(id="a1", title="电池", discipline="化学")}
+    ranking = Ranking(kind="achievement", mode="hybrid", hits=[_hit("a0", 1.0), _hit("a1", 0.5)])
+    tokens = {"a0": F({"电池"}), "a1": F({"电池"})}
+    args = (Query.of("电池"), F({"电池"}), ranking, "achievement", recs, tokens,
+            np.array([0.9, 0.8]))
+    assert build_table(*args).column("prf_terms").tolist() == [1.0, 1.0]
+    assert build_table(*args, prf=False).column("prf_terms").tolist() == [0.0, 0.0]
+    assert not uses_prf(default_model("achievement"))
+    assert uses_prf(LinearModel(kind="achievement", features=["dense", "prf_terms"],
+                                weights=[1.0, -0.2]))
