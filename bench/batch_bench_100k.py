@@ -1,0 +1,169 @@
+"""Batch at scale: 10,000 needs × 100,000 achievements, `run_batch` vs the naive per-need loop.
+
+    OMP_NUM_THREADS=1 .venv/bin/python bench/batch_bench_100k.py --corpus /var/tmp/h19/c100k \
+        [--needs 10000] [--naive 300] [--work bench/.work/batch100k]
+
+Corpus: a home built by `bench/build_1m.py --records 100000` (achievements recombining
+csl-kw-dev sentences, e5-small mixture vectors in its vector cache). It is copied to <work>
+first (the copy gets the needs; the original is never written). Needs: recombined the same way
+(`build_1m.synthesize` with another seed: 2–3 dev documents, one or two sentences each),
+their query vectors the same character-weighted mixtures of real e5 vectors, stored as the
+needs' cached query vectors — so neither loop encodes, and the encoder refuses to (a miss
+fails). Relevance means nothing on this corpus: only speed is measured.
+
+Measured in one process, after one warm-up need: the naive loop (`MatchService.match_need`
+one need at a time, explain off — what matching each need through the service costs) on the
+first --naive needs, extrapolated per need to all needs and labelled so; then `run_batch`
+(achievement target, k=10, no explanations, chunks of 256: plan → match → commit) over all
+needs, each with a fresh MatchService. The batch's top-10 ids are checked against the naive
+loop's for the sampled needs. Writes bench/results/batch_bench_100k.md.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import platform  # noqa: E402
+import resource  # noqa: E402
+import shutil  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from bench_report import fmt_load, write_report  # noqa: E402
+from build_1m import CacheOnlyEncoder, cache_file, sources, synthesize  # noqa: E402
+
+from techmatch.config import Settings  # noqa: E402
+from techmatch.indexers.ingest.normalize import normalize  # noqa: E402
+from techmatch.indexers.vector_cache import QUERY_PREFIX, CachedEncoder, text_key  # noqa: E402
+from techmatch.matcher.batch import BatchOptions, run_batch  # noqa: E402
+from techmatch.matcher.batch.results import topk  # noqa: E402
+from techmatch.matcher.engine import Engine  # noqa: E402
+from techmatch.matcher.service import MatchService  # noqa: E402
+from techmatch.models.records import Need  # noqa: E402
+from techmatch.store.vectors import VectorFile  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "results" / "batch_bench_100k.md"
+NEED_SEED = 19
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def make_needs(n: int, source_cache: Path, cache_dir: Path) -> list[Need]:
+    """n needs recombined from csl-kw-dev like the corpus; mixture query vectors cached."""
+    docs, sents, vecs = sources(source_cache)
+    out: list[Need] = []
+    cache = VectorFile(cache_file(cache_dir))
+    for records, mix in synthesize(n, NEED_SEED, docs, sents, vecs):
+        needs = [Need(id=f"need-{len(out) + j:06d}", title=r.title, description=r.abstract,
+                      industry=r.industry, city=r.city, province=r.province)
+                 for j, r in enumerate(records)]
+        cache.put_many([(QUERY_PREFIX + text_key(normalize(need.text(), lower=False)),
+                         mix[j].tobytes()) for j, need in enumerate(needs)])
+        out.extend(needs)
+    cache.close()
+    return out
+
+
+def prepare(args: argparse.Namespace) -> tuple[Settings, list[Need], dict[str, float]]:
+    """Copy the corpus home and cache to <work>, add the needs, return settings and needs."""
+    phases: dict[str, float] = {}
+    start = time.perf_counter()
+    shutil.rmtree(args.work, ignore_errors=True)
+    shutil.copytree(args.corpus / "home", args.work / "home")
+    shutil.copytree(args.corpus / "cache", args.work / "cache")
+    phases["copy corpus"] = time.perf_counter() - start
+    settings = Settings(home=args.work / "home", threads=1, cache_dir=args.work / "cache")
+    start = time.perf_counter()
+    needs = make_needs(args.needs, args.source_cache, settings.vector_cache_dir)
+    engine = open_engine(settings)
+    for i in range(0, len(needs), 5000):
+        engine.store.upsert(needs[i:i + 5000])
+    engine.close()
+    phases["generate + store needs"] = time.perf_counter() - start
+    return settings, needs, phases
+
+
+def open_engine(settings: Settings) -> Engine:
+    return Engine.open(settings, encoder=CachedEncoder(CacheOnlyEncoder(),
+                                                       settings.vector_cache_dir))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", type=Path, required=True,
+                        help="build_1m.py --out directory of a 100k build (read only)")
+    parser.add_argument("--needs", type=int, default=10_000)
+    parser.add_argument("--naive", type=int, default=300)
+    parser.add_argument("--chunk", type=int, default=256)
+    parser.add_argument("--work", type=Path, default=ROOT / "bench" / ".work" / "batch100k")
+    parser.add_argument("--source-cache", type=Path,
+                        default=Path(os.environ.get("TECHMATCH_CACHE_DIR", "/tmp/tm-cache")))
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    settings, needs, phases = prepare(args)
+    load_start = os.getloadavg()
+    engine = open_engine(settings)
+    engine.sync(("achievement",))  # nothing to do: the index is built; opens it
+    n_ach = engine.store.count("achievement")
+
+    service = MatchService(engine)
+    service.match_need(needs[-1], target="achievement", k=10, explain=False)  # warm-up
+    sample = needs[:args.naive]
+    start, cpu = time.perf_counter(), time.process_time()
+    naive = {n.id: [h.id for h in service.match_need(n, target="achievement", k=10,
+                                                      explain=False).hits] for n in sample}
+    naive_s, naive_cpu = time.perf_counter() - start, time.process_time() - cpu
+    load_mid = os.getloadavg()
+
+    options = BatchOptions(kinds=("achievement",), k=10, chunk=args.chunk, explain=False)
+    start, cpu = time.perf_counter(), time.process_time()
+    summary = run_batch(engine, options, service=MatchService(engine))
+    batch_s, batch_cpu = time.perf_counter() - start, time.process_time() - cpu
+    load_end = os.getloadavg()
+    stored = topk(engine.store, "achievement")
+    same = sum(naive[nid] == [cid for cid, _ in stored.get(nid, [])] for nid in naive)
+    engine.close()
+
+    per_naive = naive_s / len(sample)
+    per_batch = batch_s / summary.recomputed
+    lines = [
+        "# Batch at scale: 10,000 needs × 100,000 achievements", "",
+        f"Command: `OMP_NUM_THREADS=1 .venv/bin/python bench/batch_bench_100k.py --corpus "
+        f"{args.corpus} --needs {args.needs} --naive {args.naive} --chunk {args.chunk}` "
+        "(under `flock /tmp/helpers/bench.lock`)  ",
+        f"Machine: {os.cpu_count()} cores, CPython {platform.python_version()}, one thread. "
+        f"**Shared machine, other jobs running**: load average {fmt_load(load_start)} at the "
+        f"start, {fmt_load(load_mid)} after the naive loop, {fmt_load(load_end)} at the end.  ",
+        f"Corpus: {n_ach:,} achievements from `bench/build_1m.py` (recombined csl-kw-dev "
+        "sentences, mixtures of real e5-small vectors; flat faiss index); "
+        f"{len(needs):,} needs recombined the same way with mixture query vectors in the "
+        "vector cache (neither loop encodes). Speed only: relevance means nothing here.  ",
+        "Setup (not part of the comparison): "
+        f"{', '.join(f'{k} {v:.0f} s' for k, v in phases.items())}.", "",
+        "| path | needs | seconds | ms per need | needs/s | CPU ms per need |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| naive: `MatchService.match_need` one need at a time | {len(sample):,} (measured) | "
+        f"{naive_s:.1f} | {1000 * per_naive:.1f} | {1 / per_naive:.1f} | "
+        f"{1000 * naive_cpu / len(sample):.1f} |",
+        f"| naive, all {len(needs):,} needs (**extrapolated** from the line above) | "
+        f"{len(needs):,} | {per_naive * len(needs):.0f} | {1000 * per_naive:.1f} | "
+        f"{1 / per_naive:.1f} | |",
+        f"| `run_batch` (plan + match + commit, chunks of {args.chunk}) | "
+        f"{summary.recomputed:,} (measured) | {batch_s:.1f} | {1000 * per_batch:.1f} | "
+        f"{1 / per_batch:.1f} | {1000 * batch_cpu / summary.recomputed:.1f} |", "",
+        f"Batch / naive speed: **{per_naive / per_batch:.2f}×** per need by wall clock, "
+        f"{(naive_cpu / len(sample)) / (batch_cpu / summary.recomputed):.2f}× by process CPU "
+        "time (less sensitive to the other jobs). Same top-10 ids as "
+        f"the naive loop on {same}/{len(sample)} sampled needs. Peak RSS "
+        f"{peak_mb():,.0f} MB.", ""]
+    write_report(args.out, lines)
+
+
+if __name__ == "__main__":
+    main()
