@@ -12,8 +12,11 @@ regression, fitted on held-out-able dev data, of the relevance of the hit at ran
   coverage), the hit's value and its gap to the top hit's value.
 
 The inputs are absolute (no ranker confidence), so the model does not depend on the ranker's
-scale; the ranking itself is the product's. Confidences are then made non-increasing down the
-ranking (a hit never shows more confidence than the one above it).
+scale; the ranking itself is the product's. A near-duplicate of a higher hit (the ranking's
+`duplicate_of`, cosine ≥ the service's duplicate threshold) takes that hit's confidence: the
+dev sets' judgments rarely cover a second copy of the same work, so the model would call it
+unlikely. Confidences are then made non-increasing down the ranking (a hit never shows more
+confidence than the one above it).
 """
 
 from __future__ import annotations
@@ -62,14 +65,20 @@ class HitModel(BaseModel):
         z = (x - np.asarray(self.mean)) / np.asarray(self.std)
         return 1.0 / (1.0 + np.exp(-(self.intercept + z @ np.asarray(self.weights))))
 
-    def confidences(self, answerable: float, values: np.ndarray) -> np.ndarray:
+    def confidences(self, answerable: float, values: np.ndarray,
+                    duplicate_of: Sequence[int | None] = ()) -> np.ndarray:
         """(n,) confidences of one need's hits, best-ranked first: the top hit gets
-        `answerable`, the others the model's probability, non-increasing down the ranking."""
+        `answerable`, the others the model's probability, non-increasing down the ranking.
+        `duplicate_of[j]` = i < j: hit j is a near-duplicate of hit i (same content, so as
+        relevant: it gets hit i's confidence, capped by the hit above it)."""
         values = np.atleast_2d(np.asarray(values, dtype=np.float64))
         if not len(values):
             return np.zeros(0)
         out = self.probability(hit_inputs(answerable, values))
         out[0] = answerable
+        for j, i in enumerate(duplicate_of):
+            if i is not None and i < j < len(out):
+                out[j] = max(out[j], out[i])
         return np.minimum.accumulate(np.clip(out, 0.0, 1.0))
 
 

@@ -85,8 +85,21 @@ def attach(service: MatchService, s: Scored, target: str, works: Ranking | None,
         return
     order, values = ranked_columns(s, model.hits.columns)
     confidence = np.empty(len(order))
-    confidence[order] = model.hits.confidences(s.answerable, values)
+    confidence[order] = model.hits.confidences(
+        s.answerable, values, duplicates(s.vectors[order], service.duplicate_threshold))
     s.confidence = confidence
+
+
+def duplicates(vectors: np.ndarray, threshold: float) -> list[int | None]:
+    """Per row (best-ranked first): the first higher row it near-duplicates (cosine ≥
+    `threshold`, as `mark_duplicates` marks hits), else None; zero rows never match."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if len(vectors) < 2:
+        return [None] * len(vectors)
+    known = np.linalg.norm(vectors, axis=1) > 0
+    close = np.triu((vectors @ vectors.T >= threshold) & known[:, None] & known[None, :], 1)
+    first = close.argmax(axis=0)  # close[i, j] only for i < j: the first higher duplicate
+    return [int(first[j]) if close[first[j], j] else None for j in range(len(vectors))]
 
 
 def answerable(model: AbstainModel, s: Scored) -> float:

@@ -125,3 +125,19 @@ def test_hit_model_learns_relevance_and_confidences_never_rise_down_the_ranking(
     assert np.allclose(again.probability(near), model.probability(near))
     with pytest.raises(ValidationError):
         fit_hits(np.vstack(xs), np.zeros(len(np.vstack(xs)), dtype=int), ["dense"])
+
+
+def test_a_near_duplicate_takes_the_confidence_of_the_hit_it_copies() -> None:
+    from techmatch.matcher.needevidence import duplicates
+
+    v = np.array([[1.0, 0.0], [0.0, 1.0], [0.999, 0.0447], [0.0, 0.0]])
+    assert duplicates(v, 0.95) == [None, None, 0, None]  # zero rows never match
+    model = HitModel(columns=["dense"], mean=[0.0] * 4, std=[1.0] * 4,
+                     weights=[0.0] * 4, intercept=-2.0)  # σ(-2) = 0.12 below the top
+    values = np.zeros((4, 1))
+    plain = model.confidences(0.9, values)
+    assert plain.tolist() == pytest.approx([0.9, 0.1192, 0.1192, 0.1192], abs=1e-4)
+    dup = model.confidences(0.9, values, [None, 0, None, None])  # hit 1 copies hit 0
+    assert dup.tolist() == pytest.approx([0.9, 0.9, 0.1192, 0.1192], abs=1e-4)
+    capped = model.confidences(0.9, values, [None, None, 0, None])  # capped by hit 1
+    assert capped.tolist() == pytest.approx([0.9, 0.1192, 0.1192, 0.1192], abs=1e-4)
