@@ -85,8 +85,11 @@ def attach(service: MatchService, s: Scored, target: str, works: Ranking | None,
         return
     order, values = ranked_columns(s, model.hits.columns)
     confidence = np.empty(len(order))
-    confidence[order] = model.hits.confidences(
-        s.answerable, values, duplicates(s.vectors[order], service.duplicate_threshold))
+    # near-duplicate content (achievements); experts' profile vectors say nothing of that
+    # (empty profiles all look alike)
+    copies = duplicates(s.vectors[order], service.duplicate_threshold) \
+        if target == "achievement" else []
+    confidence[order] = model.hits.confidences(s.answerable, values, copies)
     s.confidence = confidence
 
 
