@@ -15,7 +15,7 @@ import itertools
 import multiprocessing
 import shutil
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -211,7 +211,7 @@ _WORKER_TOKENIZER: Tokenizer | None = None
 
 
 def _documents(records: Iterable[Record], tokenizer: Tokenizer, *, workers: int,
-               parallel_min: int | None = None) -> Iterator[list[Document]]:
+               parallel_min: int | None = None) -> Generator[list[Document], None, None]:
     """Batches of `to_document` output in record order.
 
     Tokenising is most of a large build's CPU and holds the GIL, so from `parallel_min`
