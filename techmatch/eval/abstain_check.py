@@ -38,8 +38,9 @@ def check(model: AbstainModel, rows: Rows, answerable: np.ndarray,
         raise ValidationError(f"{len(answerable)} flags for {len(rows.good)} needs",
                               field="answerable")
     p = probabilities(model, rows)
-    conf = [model.hits.confidences(float(pi), v) if model.hits else np.array([pi])
-            for pi, v in zip(p, rows.values, strict=True)]
+    copies = rows.duplicates or [[] for _ in rows.values]
+    conf = [model.hits.confidences(float(pi), v, d) if model.hits else np.array([pi])
+            for pi, v, d in zip(p, rows.values, copies, strict=True)]
 
     def ece(mask: np.ndarray, top: int) -> float:
         c = [x for ci, m in zip(conf, mask, strict=True) if m for x in ci[:top]]

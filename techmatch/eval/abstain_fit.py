@@ -39,7 +39,7 @@ from techmatch.matcher.abstain import (
 )
 from techmatch.matcher.abstain_hits import HIT_COLUMNS, HIT_RANKS, HitModel, fit_hits, hit_inputs
 from techmatch.matcher.features import Query
-from techmatch.matcher.needevidence import ranked_columns
+from techmatch.matcher.needevidence import duplicates, ranked_columns
 from techmatch.matcher.scorer import RankerModel
 from techmatch.matcher.service import MatchService
 from techmatch.matcher.train import CHUNK, needs_from_queries, query_half
@@ -64,6 +64,7 @@ class Rows:
     good: list[int] = field(default_factory=list)
     values: list[np.ndarray] = field(default_factory=list)
     labels: list[np.ndarray] = field(default_factory=list)
+    duplicates: list[list[int | None]] = field(default_factory=list)  # needevidence.duplicates
     encoder: str = ""
 
     def extend(self, other: Rows) -> None:
@@ -71,6 +72,7 @@ class Rows:
         self.good += other.good
         self.values += other.values
         self.labels += other.labels
+        self.duplicates += other.duplicates
         self.encoder = self.encoder or other.encoder
 
 
@@ -103,6 +105,9 @@ def scored_rows(service: MatchService, needs: dict[str, Need], qrels: dict[str, 
         rows.good.append(int(labels[0]) if len(labels) else 0)
         rows.values.append(values[:HIT_RANKS])
         rows.labels.append(labels)
+        rows.duplicates.append(duplicates(s.vectors[order[:HIT_RANKS]],
+                                          service.duplicate_threshold)
+                               if target == "achievement" else [])
     return rows
 
 
