@@ -16,8 +16,11 @@ part, and it groups ASCII runs in the route). So:
   lies between them as if alone) whose tokens are put back afterwards; the checks above look
   at the tokens beside each sentinel, and a run is looked up once (remembered) for dictionary
   words it could hold or be part of;
-- otherwise (`_by_blocks`), per jieba block (each block alone through `_in_one_call` first,
-  jieba cuts blocks independently): pure CJK blocks to rjieba; a mixed block split
+- where `_in_one_call` refuses, it names the jieba block it refused at: that block goes
+  block-wise, the text before and after it (whole blocks: jieba cuts each block alone) through
+  `_in_one_call` again;
+- block-wise (`_by_blocks`), per jieba block (each block alone through `_in_one_call` first):
+  pure CJK blocks to rjieba; a mixed block split
   into runs, rjieba giving the CJK runs' route, jieba's `get_DAG` / `calc` the others', and
   jieba's output step (buffered single characters, HMM) run here over the joined route — the
   best route splits at a run boundary when no dictionary word crosses it;
@@ -56,6 +59,20 @@ _CJK_RUNS = re.compile(r"([\u4E00-\u9FD5]+)")
 _RUN = "\x00"  # stands for a non-CJK run in the one rjieba call (a block of its own)
 _HELD = "\x01"  # stands for a CJK run with a repeat (cut by jieba)
 _MEMO_MAX = 200_000
+
+
+_DEPTH_MAX = 64  # refused blocks handled one by one before the rest goes block-wise
+
+
+def _is_block_char(char: str) -> bool:
+    """A character of jieba's blocks (re_han_default): CJK or a non-CJK run character."""
+    return "\u4e00" <= char <= "\u9fd5" or (
+        char.isascii() and (char.isalnum() or char in "+#&._%-"))
+
+
+def _run_offset(parts: list[str], k: int) -> int:
+    """Offset in the text of the k-th non-CJK run (`parts`: the text split around runs)."""
+    return sum(len(p) for p in parts[:2 * k + 1])
 
 
 def _is_cjk(char: str) -> bool:
@@ -118,33 +135,59 @@ class FastSegmenter:
         """jieba's `cut_for_search(text)` tokens, in jieba's order."""
         if _WIDER_HAN.search(text):  # characters jieba-rs groups as CJK and jieba does not
             return list(self._py.cut_for_search(text))
-        fast = self._in_one_call(text)
-        return fast if fast is not None else self._by_blocks(text)
+        return self._cut(text, 0)
 
-    def _in_one_call(self, text: str) -> list[str] | None:
+    def _cut(self, text: str, depth: int) -> list[str]:
+        """`_in_one_call`; where it refuses, the jieba block it refused at goes block-wise
+        (`_by_blocks`) and the text before and after it (whole blocks: jieba cuts each block
+        alone) through `_cut` again."""
+        fast = self._in_one_call(text)
+        if fast is None:
+            return []
+        if not isinstance(fast, int):
+            return fast
+        if fast < 0 or depth > _DEPTH_MAX:
+            return self._by_blocks(text)
+        start = end = fast
+        while start > 0 and _is_block_char(text[start - 1]):
+            start -= 1
+        while end < len(text) and _is_block_char(text[end]):
+            end += 1
+        out = self._cut(text[:start], depth + 1) if start else []
+        out += self._by_blocks(text[start:end])
+        if end < len(text):
+            out += self._cut(text[end:], depth + 1)
+        return out
+
+    def _in_one_call(self, text: str) -> list[str] | int | None:
         """`_by_stretches` with one rjieba call per text: each non-CJK run is replaced by a
         sentinel (a character of no block, so rjieba cuts the stretches between them exactly
         as it cuts each alone), each CJK run with a repeat by another sentinel (that run goes to
         jieba), and the sentinels' tokens are replaced afterwards. Same decisions as
-        `_by_stretches`: None where it gives None.
+        `_by_stretches`: where it gives None, the offset of a character of the jieba block
+        that made it refuse (-1 when not known); None for empty text.
         """
+        if not text:
+            return None
         if _RUN in text or _HELD in text:
-            return self._by_stretches(text)
+            found = self._by_stretches(text)
+            return found if found is not None else -1
         parts = _NON_CJK_SPLIT.split(text)
         runs = parts[1::2]
         flags = self._run_flags
         candidates: list[str] = []
-        for run in runs:
+        for k, run in enumerate(runs):
             flag = flags.get(run)
             if flag is None:
                 flag = self._flag_run(run)
             if flag is True:
-                return None
+                return _run_offset(parts, k)
             if flag:
                 candidates.extend(flag)
         # a dictionary word mixing CJK and non-CJK lies within reach of the run it overlaps
-        if candidates and any(word in text for word in candidates):
-            return None
+        for word in candidates:
+            if word in text:
+                return text.index(word)
         stretches = parts[0::2]
         joined = _RUN.join(stretches) if runs else text
         held: list[str] = []
@@ -153,7 +196,9 @@ class FastSegmenter:
                 start, end = match.span()
                 if (start and joined[start - 1] == _RUN) or (
                         end < len(joined) and joined[end] == _RUN):
-                    return None  # a repeat beside a run: its tie is broken with the run's route
+                    # a repeat beside a run: its tie is broken with the run's route
+                    k = joined.count(_RUN, 0, start)
+                    return start + sum(len(r) for r in runs[:k]) - k
                 held.append(match.group(0))
             joined = _REPEAT_BLOCK.sub(_HELD, joined)
         tokens = self._rj.cut_for_search(joined)
@@ -169,12 +214,12 @@ class FastSegmenter:
             before = stretches[k]
             if (before and pos > 1 and len(tokens[pos - 1]) == 1 and len(tokens[pos - 2]) == 1
                     and _is_cjk(before[-1]) and self._edge_at(tokens, pos, -1)):
-                return None
+                return _run_offset(parts, k)
             after = stretches[k + 1]
             if (after and pos < last - 1 and len(tokens[pos + 1]) == 1
                     and len(tokens[pos + 2]) == 1 and _is_cjk(after[0])
                     and self._edge_at(tokens, pos, 1)):
-                return None
+                return _run_offset(parts, k)
         _replace(tokens, at, [self._run_tokens(r) for r in runs])
         return tokens
 
@@ -305,7 +350,7 @@ class FastSegmenter:
                 out.extend(self._rj.cut_for_search("".join(plain)))
                 plain = []
             fast = self._in_one_call(block)  # jieba cuts each block alone: check this one
-            if fast is not None:
+            if isinstance(fast, list):
                 out.extend(fast)
             elif _REPEAT.search(block) or (self._mixed is not None and self._mixed.search(block)):
                 out.extend(self._py.cut_for_search(block))

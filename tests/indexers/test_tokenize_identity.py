@@ -85,5 +85,9 @@ def test_identical_where_a_repeat_sits_before_a_run() -> None:
     # jieba breaks the repeat's tie with the run's route in the sum (the rounding of the
     # route's floats depends on the dictionary: these differ without a user dictionary)
     for text in ["常常常甲乙的a", "a常常常甲乙的1", "常人人人人越来越2021",
-                 "常常常出现高炉相相机2021"]:
+                 "常常常出现高炉相相机2021",
+                 # refused blocks amid accepted text: only they go block-wise
+                 "前文2021年的研究，常常常甲乙的a，后文b的研究 常人人人人越来越2021 3d打印",
+                 # more refused blocks than are handled one by one: the rest goes block-wise
+                 "，".join(["常常常甲乙的a", "研究2021年"] * 40)]:
         assert _TOK.segment(text) == _TOK.segment_jieba(text), text
