@@ -41,7 +41,7 @@ from techmatch.matcher.abstain_hits import HIT_COLUMNS, HIT_RANKS, HitModel, fit
 from techmatch.matcher.features import Query
 from techmatch.matcher.needevidence import duplicates, ranked_columns
 from techmatch.matcher.scorer import RankerModel
-from techmatch.matcher.service import MatchService
+from techmatch.matcher.service import MatchService, Scored
 from techmatch.matcher.train import CHUNK, needs_from_queries, query_half
 from techmatch.models.records import Need
 from techmatch.models.results import Filters
@@ -85,7 +85,7 @@ def scored_rows(service: MatchService, needs: dict[str, Need], qrels: dict[str, 
     qids = sorted(q for q in needs if needs[q].text().strip())
     excluded = excluded or {}
     plain = [q for q in qids if q not in excluded]
-    scored = {}
+    scored: dict[str, Scored] = {}
     for start in range(0, len(plain), CHUNK):
         chunk = plain[start:start + CHUNK]
         scored.update(zip(chunk, service.scored([Query.of(needs[q]) for q in chunk],

@@ -108,6 +108,8 @@ def duplicates(vectors: np.ndarray, threshold: float) -> list[int | None]:
 def answerable(model: AbstainModel, s: Scored) -> float:
     """P(the top hit is a good match): the evidence model's, refined by `model.top` with the
     top hit's ranker features when the model has one."""
+    if s.evidence is None:
+        raise ValueError("answerable() needs the evidence set first (set_evidence)")
     p = float(model.probability(s.evidence)[0])
     if model.top is None:
         return p
