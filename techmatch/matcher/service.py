@@ -15,6 +15,7 @@ import numpy as np
 
 from techmatch.errors import ValidationError
 from techmatch.indexers.ingest.normalize import normalize
+from techmatch.indexers.token_cache import TokenSets
 from techmatch.matcher import experts as expert_mod
 from techmatch.matcher import needevidence
 from techmatch.matcher.dockings.effects import exclusions
@@ -69,6 +70,7 @@ class MatchService:
         self.load: dict[str, int] = {}  # expert id → current assignments (set by assignment)
         self.duplicate_threshold = DEFAULT_THRESHOLD
         self._tokens: dict[str, frozenset[str]] = {}
+        self._token_sets: TokenSets | None = None  # on-disk sets by text (opened on first use)
         self.explainer = Explainer(engine, tokens=self.tokens)
         self._works = expert_mod.WorkIndex(engine)
 
@@ -177,6 +179,22 @@ class MatchService:
             self._tokens[text] = found
         return found
 
+    def tokens_many(self, texts: Sequence[str]) -> dict[str, frozenset[str]]:
+        """Token sets of candidate texts: the in-memory dict, then one read of the on-disk
+        cache filled by index sync (techmatch.indexers.token_cache), tokenising only the rest."""
+        out = {t: found for t in texts if (found := self._tokens.get(t)) is not None}
+        misses = [t for t in dict.fromkeys(texts) if t not in out]
+        if misses:
+            if self._token_sets is None:
+                self._token_sets = TokenSets(self.engine.tokenizer,
+                                             self.engine.settings.vector_cache_dir)
+            if len(self._tokens) > 200_000:
+                self._tokens.clear()
+            read = self._token_sets.sets(misses)
+            self._tokens.update(read)
+            out.update(read)
+        return out
+
     # -- pipeline --------------------------------------------------------------------------
     def _resolve(self, value: str | Record, kind: str) -> Record:
         if isinstance(value, str):
@@ -248,7 +266,9 @@ class MatchService:
         if hybrid is not None:
             team = [r for r in records.values() if isinstance(r, Expert)]
             works = expert_mod.work_scores(self.engine, hybrid, team, qvec)
-        tokens = {rid: self.tokens(rec.text()) for rid, rec in records.items()}
+        texts = {rid: rec.text() for rid, rec in records.items()}
+        sets = self.tokens_many(list(texts.values()))
+        tokens = {rid: sets[text] for rid, text in texts.items()}
         translator = self.engine.retriever().translator
         q_tokens = self.tokens(query.text)
         translated = frozenset(translator.translate(query.text, sorted(q_tokens))[1]) \

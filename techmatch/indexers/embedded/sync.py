@@ -5,7 +5,10 @@ applied on top of it (tantivy: delete by id + add, on hard-linked segment files;
 changed ids become dead, unchanged vectors are copied, never re-encoded). `full=True`, a missing
 generation or one built with another encoder / tokenizer / schema rebuilds from the store. Text
 is encoded through the content-hash vector cache (`settings.vector_cache_dir`, default
-`<home>/cache`), so a full rebuild re-encodes only text it has never seen.
+`<home>/cache`), so a full rebuild re-encodes only text it has never seen. The token set of
+each indexed record's `text()` goes to the token-set cache beside it
+(`techmatch.indexers.token_cache`), tokenised in the same pass (and the same worker processes)
+as the index documents, so queries read their candidates' sets instead of tokenising them.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from techmatch.indexers.embedded.generations import (
 from techmatch.indexers.embedded.lexical import LexicalWriter
 from techmatch.indexers.embedded.rows import Rows, RowsAppender
 from techmatch.indexers.encoders import Encoder
+from techmatch.indexers.token_cache import TokenSets, token_row
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.indexers.vector_cache import CachedEncoder
 from techmatch.models.records import Record
@@ -141,6 +145,7 @@ def _build(settings: Settings, root: Path, kind: str, plan: _Plan,
     prev_folder = previous[0] if previous else None
     counting = _CountingEncoder(encoder.inner if isinstance(encoder, CachedEncoder) else encoder)
     cached = CachedEncoder(counting, settings.vector_cache_dir)
+    token_sets = TokenSets(tokenizer, settings.vector_cache_dir)
     tmp = new_tmp(root)
     try:
         rows = Rows.load(prev_folder) if prev_folder else Rows()
@@ -153,9 +158,11 @@ def _build(settings: Settings, root: Path, kind: str, plan: _Plan,
         new_vectors = [old_vectors]
         appender = RowsAppender(rows)
         timer = _Timer(report.phases)
-        with contextlib.closing(_documents(plan.records, tokenizer,
-                                           workers=settings.threads)) as documents:
-            while (docs := timer.call("tokenise", next, documents, None)) is not None:
+        with contextlib.closing(_prepared(plan.records, tokenizer, workers=settings.threads,
+                                          token_sets=True)) as prepared:
+            while (item := timer.call("tokenise", next, prepared, None)) is not None:
+                docs, token_rows = item
+                timer.call("token_sets", token_sets.put_rows, token_rows)
                 keys = np.arange(next_key, next_key + len(docs), dtype=np.int64)
                 next_key += len(docs)
                 new_vectors.append(timer.call("vectors_from_cache", cached.encode_passages,
@@ -182,6 +189,7 @@ def _build(settings: Settings, root: Path, kind: str, plan: _Plan,
         raise
     finally:
         cached.close()
+        token_sets.close()
     report.deleted = plan.deleted
     report.encoded = counting.encoded
     return name
@@ -210,9 +218,23 @@ class _Timer:
 _WORKER_TOKENIZER: Tokenizer | None = None
 
 
+_Prepared = tuple[list[Document], list[tuple[str, str]]]
+
+
 def _documents(records: Iterable[Record], tokenizer: Tokenizer, *, workers: int,
                parallel_min: int | None = None) -> Generator[list[Document], None, None]:
-    """Batches of `to_document` output in record order.
+    """Batches of `to_document` output in record order (see `_prepared`)."""
+    with contextlib.closing(_prepared(records, tokenizer, workers=workers,
+                                      parallel_min=parallel_min)) as prepared:
+        for docs, _ in prepared:
+            yield docs
+
+
+def _prepared(records: Iterable[Record], tokenizer: Tokenizer, *, workers: int,
+              parallel_min: int | None = None,
+              token_sets: bool = False) -> Generator[_Prepared, None, None]:
+    """Batches of `to_document` output in record order, with the token-set cache rows of
+    each record's `text()` when `token_sets` (else an empty list).
 
     Tokenising is most of a large build's CPU and holds the GIL, so from `parallel_min`
     records on (only large builds: a server's incremental syncs stay in-process) the batches
@@ -224,11 +246,12 @@ def _documents(records: Iterable[Record], tokenizer: Tokenizer, *, workers: int,
     if workers < 2 or len(head) < parallel_min or "fork" not in (
             multiprocessing.get_all_start_methods()):
         for batch in _batches(itertools.chain(head, iterator), BATCH):
-            yield [to_document(record, tokenizer) for record in batch]
+            yield _prepare(batch, tokenizer, token_sets)
         return
     context = multiprocessing.get_context("fork")
+    job = _to_documents_with_sets if token_sets else _to_documents
     with context.Pool(workers, initializer=_init_worker, initargs=(tokenizer,)) as pool:
-        yield from pool.imap(_to_documents, _batches(itertools.chain(head, iterator), BATCH))
+        yield from pool.imap(job, _batches(itertools.chain(head, iterator), BATCH))
 
 
 def _init_worker(tokenizer: Tokenizer) -> None:
@@ -236,6 +259,17 @@ def _init_worker(tokenizer: Tokenizer) -> None:
     _WORKER_TOKENIZER = tokenizer
 
 
-def _to_documents(batch: list[Record]) -> list[Document]:
+def _prepare(batch: list[Record], tokenizer: Tokenizer, token_sets: bool) -> _Prepared:
+    docs = [to_document(record, tokenizer) for record in batch]
+    rows = [token_row(tokenizer, record.text()) for record in batch] if token_sets else []
+    return docs, rows
+
+
+def _to_documents(batch: list[Record]) -> _Prepared:
     assert _WORKER_TOKENIZER is not None
-    return [to_document(record, _WORKER_TOKENIZER) for record in batch]
+    return _prepare(batch, _WORKER_TOKENIZER, False)
+
+
+def _to_documents_with_sets(batch: list[Record]) -> _Prepared:
+    assert _WORKER_TOKENIZER is not None
+    return _prepare(batch, _WORKER_TOKENIZER, True)
