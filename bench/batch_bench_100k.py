@@ -38,8 +38,9 @@ from bench_report import fmt_load, write_report  # noqa: E402
 from build_1m import CacheOnlyEncoder, cache_file, sources, synthesize  # noqa: E402
 
 from techmatch.config import Settings  # noqa: E402
+from techmatch.indexers.e5q4 import QUERY_PRECISIONS  # noqa: E402
 from techmatch.indexers.ingest.normalize import normalize  # noqa: E402
-from techmatch.indexers.vector_cache import QUERY_PREFIX, CachedEncoder, text_key  # noqa: E402
+from techmatch.indexers.vector_cache import CachedEncoder, text_key, variant_prefix  # noqa: E402
 from techmatch.matcher.batch import BatchOptions, run_batch  # noqa: E402
 from techmatch.matcher.batch.results import topk  # noqa: E402
 from techmatch.matcher.engine import Engine  # noqa: E402
@@ -65,8 +66,10 @@ def make_needs(n: int, source_cache: Path, cache_dir: Path) -> list[Need]:
         needs = [Need(id=f"need-{len(out) + j:06d}", title=r.title, description=r.abstract,
                       industry=r.industry, city=r.city, province=r.province)
                  for j, r in enumerate(records)]
-        cache.put_many([(QUERY_PREFIX + text_key(normalize(need.text(), lower=False)),
-                         mix[j].tobytes()) for j, need in enumerate(needs)])
+        # keyed for every query precision: the mixture vector stands in for any of them
+        cache.put_many([(variant_prefix(v) + text_key(normalize(need.text(), lower=False)),
+                         mix[j].tobytes()) for j, need in enumerate(needs)
+                        for v in QUERY_PRECISIONS])
         out.extend(needs)
     cache.close()
     return out

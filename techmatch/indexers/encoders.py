@@ -91,6 +91,12 @@ class E5SmallTorchEncoder:
         self.batch = max(batch, 256)
         self.progress: Callable[[int], None] | None = None
 
+    @property
+    def query_variant(self) -> str:
+        """The query precision in effect ('fp32', 'bf16', 'int8'): cached query vectors are
+        keyed by it, so a cache never serves one precision's vectors to another."""
+        return str(self._model.query_precision)
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return _batched(lambda c: self._model.embed(c, True), texts, self.dim, self.batch, None)
 

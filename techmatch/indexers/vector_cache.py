@@ -15,6 +15,17 @@ from techmatch.store.vectors import VectorFile
 QUERY_PREFIX = "q:"  # query vectors share the file; passage keys are bare hex digests
 
 
+def query_prefix(encoder: object) -> str:
+    """Key prefix of an encoder's query vectors: `q:` for full precision, `q<variant>:` when
+    the encoder runs queries in a lower precision (vectors differ slightly, and a confidence
+    near a threshold must not depend on which precision filled the cache first)."""
+    return variant_prefix(getattr(encoder, "query_variant", "fp32"))
+
+
+def variant_prefix(variant: str) -> str:
+    return QUERY_PREFIX if variant == "fp32" else f"q{variant}:"
+
+
 def text_key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
@@ -47,7 +58,8 @@ class CachedEncoder:
         """(n, dim) query vectors looked up by content hash first, and stored when encoded: for
         query texts that recur (a stored need matched again and again, by any process), not
         for free text, whose vectors would only fill the file."""
-        keys = [QUERY_PREFIX + text_key(t) for t in texts]
+        prefix = query_prefix(self.inner)
+        keys = [prefix + text_key(t) for t in texts]
         found = self._lookup(set(keys))
         missing = sorted({k: t for k, t in zip(keys, texts, strict=True)
                           if k not in found}.items())
