@@ -167,6 +167,9 @@ def main() -> None:
     parser.add_argument("--step", choices=("all", "generate", "sync"), default="all",
                         help="generate = records + vector cache only; sync = the index build "
                              "from the cached vectors only (the timed 'build'), after generate")
+    parser.add_argument("--full", action="store_true",
+                        help="with --step sync: rebuild the index from scratch (a new "
+                             "generation) even when it is up to date")
     args = parser.parse_args()
     home = args.out / "home"
     cache_dir = args.out / "cache"
@@ -182,7 +185,7 @@ def main() -> None:
     if args.step in ("all", "sync"):
         info = json.loads((args.out / "generate.json").read_text(encoding="utf-8"))
         info["sync_command"] = command
-        info.update(build_index(settings, cache_dir))
+        info.update(build_index(settings, cache_dir, full=args.full))
         (args.out / "build.json").write_text(json.dumps(info, ensure_ascii=False, indent=1),
                                              encoding="utf-8")
     print(json.dumps(info, ensure_ascii=False, indent=1))
@@ -225,13 +228,13 @@ def generate(args: argparse.Namespace, settings: Settings, command: str) -> dict
     return info
 
 
-def build_index(settings: Settings, cache_dir: Path) -> dict[str, object]:
+def build_index(settings: Settings, cache_dir: Path, *, full: bool = False) -> dict[str, object]:
     """`Engine.sync` of the stored records from the cached vectors (the timed build)."""
     info: dict[str, object] = {"load_before_sync": os.getloadavg(), "sync_nice": os.nice(0)}
     cpu = time.process_time()
     engine = Engine.open(settings, encoder=CachedEncoder(CacheOnlyEncoder(), cache_dir))
     started = time.perf_counter()
-    report = engine.sync(("achievement",))[0]
+    report = engine.sync(("achievement",), full=full)[0]
     info["sync_seconds"] = round(time.perf_counter() - started, 1)
     info["sync_main_process_cpu_seconds"] = round(time.process_time() - cpu, 1)
     info["sync_phases_seconds"] = {k: round(v, 1) for k, v in report.phases.items()}
