@@ -3,7 +3,6 @@ reparsed after an update (by this or another connection), and dropped when delet
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,21 +10,8 @@ import pytest
 from techmatch.models import Achievement
 from techmatch.store import Store
 
-pytestmark = pytest.mark.xdist_group("postgresql")  # one PostgreSQL server
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
-    if request.param == "sqlite":
-        return tmp_path / "store.sqlite"
-    return str(request.getfixturevalue("pg_url"))
-
-
-@pytest.fixture()
-def store(target: str | Path) -> Iterator[Store]:
-    handle = Store(target)
-    yield handle
-    handle.close()
+pytestmark = pytest.mark.xdist_group("postgresql")  # one PostgreSQL server; `store` and
+# `target` (both databases) come from tests/store/conftest.py
 
 
 def test_parsed_records_follow_every_write(store: Store, target: str | Path) -> None:

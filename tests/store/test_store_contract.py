@@ -8,7 +8,6 @@ advisory locks and writer ordering.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,21 +19,8 @@ from techmatch.store import Store
 from techmatch.store.batch import ResultRow, RunRecord
 from techmatch.store.migrations import applied_versions, latest_version
 
-pytestmark = pytest.mark.xdist_group("postgresql")  # one PostgreSQL server
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
-    if request.param == "sqlite":
-        return tmp_path / "store.sqlite"
-    return str(request.getfixturevalue("pg_url"))
-
-
-@pytest.fixture()
-def store(target: str | Path) -> Iterator[Store]:
-    handle = Store(target)
-    yield handle
-    handle.close()
+pytestmark = pytest.mark.xdist_group("postgresql")  # one PostgreSQL server; `store` and
+# `target` (both databases) come from tests/store/conftest.py
 
 
 def test_dialect_follows_the_target(store: Store, target: str | Path) -> None:
