@@ -31,9 +31,9 @@ from importlib import resources
 import numpy as np
 from pydantic import BaseModel, Field
 
-from techmatch.errors import ConfigError, ValidationError
+from techmatch.errors import ConfigError
 from techmatch.indexers.ingest.normalize import normalize
-from techmatch.matcher.abstain_hits import HitModel
+from techmatch.matcher.abstain_hits import HitModel, fit_logistic
 from techmatch.matcher.crosslingual import language as text_language
 from techmatch.matcher.features import facet_set
 
@@ -165,21 +165,11 @@ def fit_abstain(x: np.ndarray, y: np.ndarray, *, kind: str, encoder: str, c: flo
                 seed: int = 0, features: Sequence[str] = EVIDENCE) -> AbstainModel:
     """Logistic regression of 0/1 labels `y` (n,) on evidence `x` (n, len(EVIDENCE)), over
     the evidence columns `features`."""
-    from sklearn.linear_model import LogisticRegression
-
     x = np.asarray(x, dtype=np.float64)[:, [EVIDENCE.index(f) for f in features]]
-    y = np.asarray(y, dtype=np.int64)
-    if len(set(y.tolist())) < 2:
-        raise ValidationError("abstention needs needs with and without a good match",
-                              field="labels")
-    mean, std = x.mean(axis=0), x.std(axis=0)
-    std = np.where(std > 1e-6, std, 1.0)
-    lr = LogisticRegression(C=c, random_state=seed, max_iter=5000)
-    lr.fit((x - mean) / std, y)
-    return AbstainModel(kind=kind, encoder=encoder, features=list(features),
-                        mean=mean.tolist(), std=std.tolist(),
-                        weights=[float(w) for w in lr.coef_[0]],
-                        intercept=float(lr.intercept_[0]))
+    fit = fit_logistic(x, y, c=c, seed=seed,
+                       one_class="abstention needs needs with and without a good match")
+    return AbstainModel(kind=kind, encoder=encoder, features=list(features), mean=fit.mean,
+                        std=fit.std, weights=fit.weights, intercept=fit.intercept)
 
 
 def adjust(confidence: np.ndarray, answerable: float) -> np.ndarray:

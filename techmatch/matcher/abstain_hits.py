@@ -22,6 +22,7 @@ confidence than the one above it).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 from pydantic import BaseModel
@@ -86,20 +87,36 @@ def fit_hits(x: np.ndarray, y: np.ndarray, columns: Sequence[str], *, c: float =
              seed: int = 0) -> HitModel:
     """Logistic regression of 0/1 relevance `y` (n,) on `hit_inputs` rows `x` of hits at
     ranks ≥ 2 (not class-weighted: its output is a probability)."""
+    fit = fit_logistic(x, y, c=c, seed=seed,
+                       one_class="hit calibration needs relevant and non-relevant hits")
+    return HitModel(columns=list(columns), mean=fit.mean, std=fit.std, weights=fit.weights,
+                    intercept=fit.intercept)
+
+
+class LogisticFit(NamedTuple):
+    mean: list[float]
+    std: list[float]
+    weights: list[float]
+    intercept: float
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, *, c: float, seed: int,
+                 one_class: str) -> LogisticFit:
+    """Logistic regression of 0/1 `y` on standardised `x` (not class-weighted: its output is
+    a probability): mean, std, weights and intercept, as the models store them. `one_class`
+    is the error message when `y` holds a single class."""
     from sklearn.linear_model import LogisticRegression
 
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.int64)
     if len(set(y.tolist())) < 2:
-        raise ValidationError("hit calibration needs relevant and non-relevant hits",
-                              field="labels")
+        raise ValidationError(one_class, field="labels")
     mean, std = x.mean(axis=0), x.std(axis=0)
     std = np.where(std > 1e-6, std, 1.0)
     lr = LogisticRegression(C=c, random_state=seed, max_iter=5000)
     lr.fit((x - mean) / std, y)
-    return HitModel(columns=list(columns), mean=mean.tolist(), std=std.tolist(),
-                    weights=[float(w) for w in lr.coef_[0]],
-                    intercept=float(lr.intercept_[0]))
+    return LogisticFit(mean.tolist(), std.tolist(), [float(w) for w in lr.coef_[0]],
+                       float(lr.intercept_[0]))
 
 
 __all__ = ["HIT_COLUMNS", "HIT_RANKS", "HitModel", "fit_hits", "hit_inputs"]
