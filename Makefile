@@ -31,7 +31,8 @@ system:
 fonts: system
 
 # torch is pinned to the CPU build first so sentence-transformers does not pull a CUDA build.
-$(STAMP): pyproject.toml
+# setup.py builds the compiled segmenter (techmatch/indexers/_jiebafast.c): a change reinstalls
+$(STAMP): pyproject.toml setup.py techmatch/indexers/_jiebafast.c
 	@$(MAKE) --no-print-directory system
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip

@@ -1,4 +1,4 @@
-"""Tokenisation benchmark: jieba vs the fast segmenter (rjieba where identical) vs raw rjieba.
+"""Tokenisation benchmark: jieba vs the compiled segmenter vs raw rjieba.
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/tokenize_bench.py [--docs 3000] [--rounds 3]
 
@@ -6,9 +6,10 @@ Texts: titles + abstracts of csl-kw-dev and csl-title-dev (../shared/eval, by pa
 as the index normalises them. Rows, measured in the same run, rounds interleaved (the best
 round of each is reported, and the ratio of medians beside it):
 - `jieba.cut_for_search` (the reference; what the index used before),
-- `Tokenizer.segment` (techmatch.indexers.segment: rjieba where it gives jieba's tokens),
+- `Tokenizer.segment` (techmatch.indexers.segment: jieba's algorithm compiled, `_jiebafast.c`),
 - raw `rjieba.cut_for_search` (NOT identical: shown as the ceiling),
-- `Tokenizer.tokens` end to end (normalise + segment + filters) vs the same filters over jieba.
+- `Tokenizer.tokens` end to end (normalise + segment + filters) vs `Tokenizer.tokens_jieba`
+  (the same filters over jieba's segments: the reference).
 Token identity with jieba is counted over every text. Each round is timed by wall clock and by
 this process's CPU time (on a shared machine the wall clock follows the other jobs). Writes
 bench/results/tokenize_bench.md.
@@ -29,7 +30,7 @@ from pathlib import Path
 from bench_report import fmt_load, write_report
 
 from techmatch.indexers.ingest.normalize import normalize
-from techmatch.indexers.tokenize import _CJK, _WORD, Tokenizer, _bigrams
+from techmatch.indexers.tokenize import Tokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT.parent / "shared" / "eval"
@@ -43,24 +44,6 @@ def texts(limit: int) -> list[str]:
             for line in itertools.islice(handle, limit // 2):
                 row = json.loads(line)
                 out.append(f"{row.get('title', '')}\n{row['text']}")
-    return out
-
-
-def jieba_tokens(tok: Tokenizer, text: str) -> list[str]:
-    """`Tokenizer.tokens` as it was before the fast segmenter (jieba segments)."""
-    out: list[str] = []
-    run: list[str] = []
-    for seg in tok.segment_jieba(normalize(text)):
-        seg = seg.strip()
-        if len(seg) == 1 and _CJK.match(seg) and seg not in tok.stopwords:
-            run.append(seg)
-        else:
-            out.extend(_bigrams(run))
-            run = []
-        if not seg or not _WORD.search(seg) or seg in tok.stopwords:
-            continue
-        out.append(seg)
-    out.extend(_bigrams(run))
     return out
 
 
@@ -78,14 +61,14 @@ def main() -> None:
     norm = [normalize(t) for t in raw]
     raw_rj = rjieba.Jieba()
     same_seg = sum(tok.segment(t) == tok.segment_jieba(t) for t in norm)
-    same_tok = sum(tok.tokens(t) == jieba_tokens(tok, t) for t in raw)
+    same_tok = sum(tok.tokens(t) == tok.tokens_jieba(t) for t in raw)
     systems: dict[str, Callable[[], object]] = {
         "jieba cut_for_search (reference)": lambda: [tok.segment_jieba(t) for t in norm],
-        "Tokenizer.segment (fast, identical)": lambda: [tok.segment(t) for t in norm],
+        "Tokenizer.segment (compiled, identical)": lambda: [tok.segment(t) for t in norm],
         "raw rjieba cut_for_search (not identical)": lambda: [raw_rj.cut_for_search(t)
                                                               for t in norm],
-        "tokens() over jieba (before)": lambda: [jieba_tokens(tok, t) for t in raw],
-        "Tokenizer.tokens (now)": lambda: [tok.tokens(t) for t in raw],
+        "Tokenizer.tokens_jieba (reference)": lambda: [tok.tokens_jieba(t) for t in raw],
+        "Tokenizer.tokens (compiled)": lambda: [tok.tokens(t) for t in raw],
     }
     times: dict[str, list[float]] = {name: [] for name in systems}
     cpu: dict[str, list[float]] = {name: [] for name in systems}
@@ -97,9 +80,9 @@ def main() -> None:
             cpu[name].append(time.process_time() - cpu_start)
     chars = sum(map(len, norm))
     ref_seg = times["jieba cut_for_search (reference)"]
-    ref_tok = times["tokens() over jieba (before)"]
+    ref_tok = times["Tokenizer.tokens_jieba (reference)"]
     lines = [
-        "# Tokenisation: jieba vs the fast segmenter", "",
+        "# Tokenisation: jieba vs the compiled segmenter", "",
         f"Command: `OMP_NUM_THREADS=1 .venv/bin/python bench/tokenize_bench.py --docs {args.docs} "
         f"--rounds {args.rounds}`  ",
         f"Machine: {os.cpu_count()} cores, CPython {platform.python_version()}, one thread. "
@@ -115,7 +98,7 @@ def main() -> None:
         "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, ts in times.items():
         ref = ref_tok if "tokens" in name else ref_seg
-        ref_cpu = cpu["tokens() over jieba (before)" if "tokens" in name
+        ref_cpu = cpu["Tokenizer.tokens_jieba (reference)" if "tokens" in name
                       else "jieba cut_for_search (reference)"]
         lines.append(f"| {name} | {min(ts):.2f} | {statistics.median(ts):.2f} | "
                      f"{len(raw) / min(ts):,.0f} | {min(ref) / min(ts):.1f} | "

@@ -1,8 +1,9 @@
 """Tokenizer: jieba search-mode segmentation + domain dictionary + stopwords + CJK bigram fallback.
 
-Segments are jieba's; most of the segmenting runs in rjieba (jieba-rs) through
-`techmatch.indexers.segment.FastSegmenter`, which yields exactly jieba's tokens (tested on real
-corpora with the dictionaries loaded) several times faster.
+Segments are jieba's, computed by jieba's algorithm compiled to C over jieba's own dictionary
+(`techmatch.indexers.segment.FastSegmenter`); jieba itself stays the reference
+(`segment_jieba`, `tokens_jieba`), and the two are tested equal on real corpora with the
+dictionaries loaded.
 
 The same `Tokenizer.tokens()` runs at index and at query time; `Tokenizer.fingerprint` (a hash
 of the jieba version, dictionaries, stopwords and this module's rules) goes into every index
@@ -47,16 +48,14 @@ class Tokenizer:
         if stopwords is not None:
             stop_texts.append(_read(stopwords, "stopword list"))
         self._jieba.initialize()
-        added: list[tuple[str, int | None]] = []
         for text in dict_texts:
             for line in text.splitlines():
                 parts = line.split()
                 if not parts:
                     continue
                 freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-                added.append((normalize(parts[0]), freq))
-                self._jieba.add_word(added[-1][0], freq=freq)
-        self._fast = FastSegmenter(self._jieba, added)
+                self._jieba.add_word(normalize(parts[0]), freq=freq)
+        self._fast = FastSegmenter(self._jieba)
         self._kinds: dict[str, str | tuple[str]] = {}
         self.stopwords = frozenset(normalize(w) for t in stop_texts for w in t.split())
         digest = hashlib.sha256()
@@ -65,12 +64,34 @@ class Tokenizer:
         self.fingerprint = digest.hexdigest()[:16]
 
     def segment(self, text: str) -> list[str]:
-        """Raw jieba search-mode segments of already-normalised text (no filtering)."""
+        """jieba search-mode segments of already-normalised text (compiled; no filtering)."""
         return self._fast.cut_for_search(text)
 
     def segment_jieba(self, text: str) -> list[str]:
         """The same segments from jieba alone (the reference the fast path is tested against)."""
         return list(self._jieba.cut_for_search(text))
+
+    def tokens_jieba(self, text: str) -> list[str]:
+        """`tokens` over jieba's own segments (the reference `tokens` is tested against)."""
+        return self.plain_tokens(self.segment_jieba(normalize(text)))
+
+    def plain_tokens(self, segments: list[str]) -> list[str]:
+        """The filters of `tokens` over given segments, written plainly: stopwords and
+        punctuation dropped, single CJK characters kept and their runs' bigrams added."""
+        out: list[str] = []
+        run: list[str] = []
+        for seg in segments:
+            word = seg.strip()
+            if len(word) == 1 and _CJK.match(word) and word not in self.stopwords:
+                run.append(word)
+                out.append(word)
+                continue
+            out.extend(_bigrams(run))
+            run = []
+            if word and _WORD.search(word) and word not in self.stopwords:
+                out.append(word)
+        out.extend(_bigrams(run))
+        return out
 
     def tokens(self, text: str) -> list[str]:
         """Normalise, segment, drop stopwords and punctuation, add bigrams of unknown CJK runs."""

@@ -1,8 +1,13 @@
-"""The fast segmenter (rjieba where it agrees with jieba) yields exactly jieba's tokens."""
+"""The compiled segmenter (`_jiebafast`, jieba's algorithm in C) yields exactly jieba's tokens.
+
+jieba itself is the reference (`Tokenizer.segment_jieba`, `Tokenizer.tokens_jieba`): every text
+of the dev corpora (corpus and queries of csl-kw-dev and csl-title-dev) with and without a user
+dictionary, constructed edge cases and random mixed text.
+"""
 
 from __future__ import annotations
 
-import itertools
+import importlib.machinery
 import json
 from pathlib import Path
 
@@ -10,12 +15,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from techmatch.indexers import _jiebafast
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.indexers.tokenize import Tokenizer
 
 # Words without a frequency, a word mixing digits and CJK, ASCII words, a word with '+'.
 USER_DICT = ("翘曲变形\n姿态控制系统\n5g通信 300 n\nmems传感器\npcb 50 n\nlyapunov函数\n"
              "c++编译 20\n平方和优化 3\n")
+_TOK = Tokenizer()  # the domain dictionary only, as the index and evaluation run
 
 
 @pytest.fixture(scope="module")
@@ -25,26 +32,66 @@ def user_tok(tmp_path_factory: pytest.TempPathFactory) -> Tokenizer:
     return Tokenizer(user_dict=path)
 
 
-def _texts(shared: Path, limit: int) -> list[str]:
-    """Titles + abstracts and queries of the csl-kw-dev set, normalised as the index does."""
+def _texts(shared: Path, dataset: str) -> list[str]:
+    """Every corpus record (title + abstract) and query of a dev set, as the files hold them."""
     out = []
-    for name in ("queries.jsonl", "corpus.jsonl"):
-        with open(shared / "eval" / "csl-kw-dev" / name, encoding="utf-8") as handle:
-            for line in itertools.islice(handle, limit):
+    for name in ("corpus.jsonl", "queries.jsonl"):
+        with open(shared / "eval" / dataset / name, encoding="utf-8") as handle:
+            for line in handle:
                 row = json.loads(line)
-                out.append(normalize(f"{row.get('title', '')} {row['text']}".strip()))
+                out.append(f"{row.get('title', '')}\n{row['text']}".strip())
+    return out
+
+
+def _differing(tok: Tokenizer, texts: list[str]) -> list[str]:
+    """Texts whose segments or tokens differ from jieba's (jieba run once per text)."""
+    out = []
+    for text in texts:
+        norm = normalize(text)
+        ref = tok.segment_jieba(norm)
+        if tok.segment(norm) != ref or tok.tokens(text) != tok.plain_tokens(ref):
+            out.append(text)
     return out
 
 
 @pytest.mark.slow
-def test_identical_to_jieba_on_real_corpus_with_user_dictionary(shared_dir: Path,
-                                                                 user_tok: Tokenizer) -> None:
-    texts = _texts(shared_dir, 600)
-    differing = [t for t in texts if user_tok.segment(t) != user_tok.segment_jieba(t)]
-    assert differing == []
-    # the user dictionary is really in use on both paths
-    assert "5g通信" in user_tok.segment(normalize("基于5G通信的MEMS传感器"))
-    assert "lyapunov函数" in user_tok.segment("构造lyapunov函数")
+@pytest.mark.parametrize("dataset", ["csl-kw-dev", "csl-title-dev"])
+@pytest.mark.parametrize("dictionary", ["domain", "domain+user"])
+def test_identical_to_jieba_on_every_dev_text(shared_dir: Path, user_tok: Tokenizer,
+                                              dataset: str, dictionary: str) -> None:
+    tok = user_tok if dictionary == "domain+user" else _TOK
+    texts = _texts(shared_dir, dataset)
+    assert len(texts) == {"csl-kw-dev": 6301, "csl-title-dev": 6659}[dataset]
+    assert _differing(tok, texts) == []
+
+
+def test_user_dictionary_is_in_use_on_both_paths(user_tok: Tokenizer) -> None:
+    for text, word in [(normalize("基于5G通信的MEMS传感器"), "5g通信"),
+                       ("构造lyapunov函数", "lyapunov函数"), ("基于c++编译的方法", "c++编译")]:
+        assert word in user_tok.segment(text)
+        assert word in user_tok.segment_jieba(text)
+        assert word not in _TOK.segment(text)
+
+
+def test_the_compiled_segmenter_is_the_one_in_use() -> None:
+    assert _jiebafast.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+    fast = _TOK._fast
+    assert isinstance(fast.compiled, _jiebafast.Segmenter)
+    assert fast.cut_for_search.__self__ is fast.compiled  # the C method, no Python in between
+    # it loaded jieba's dictionary: every key made only of characters of jieba's blocks
+    assert fast.compiled.nodes > 400_000
+
+
+def test_force_split_word_follows_jieba(tmp_path: Path) -> None:
+    # a word given frequency 0 becomes a prefix only, and jieba's HMM splits it where it finds
+    # it (jieba keeps such words in one process-wide set, which the compiled path reads too)
+    assert "磊淼" in _TOK.segment("研究磊淼的")
+    path = tmp_path / "user.txt"
+    path.write_text("磊淼 0\n", encoding="utf-8")
+    tok = Tokenizer(user_dict=path)
+    for text in ["鑫垚磊淼", "磊淼", "鑫垚磊淼abc磊淼", "研究磊淼的"]:
+        assert tok.segment(text) == tok.segment_jieba(text), text
+    assert tok.segment("研究磊淼的") == ["研究", "磊", "淼", "的"]
 
 
 def test_identical_on_constructed_edge_cases(user_tok: Tokenizer) -> None:
@@ -64,7 +111,6 @@ def test_identical_on_constructed_edge_cases(user_tok: Tokenizer) -> None:
 _ALPHABET = st.sampled_from(list("的了是在和与锂电池正极材料翘曲变形注塑件中苏近场后行比为相"
                                  "鑫垚磊淼打印通信传感器函数abcdegkmpsxyz0123456789.-+#&%_ "
                                  "，。、（）()\n"))
-_TOK = Tokenizer()
 _MIXED_PARTS = st.sampled_from(["1", "号店", "4s", "店", "style", "江南", "3d", "打印", "相关",
                                 "关系", "常", "a", "2021", "年", ",", " ", "x", "光", "\x00"])
 
