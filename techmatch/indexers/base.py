@@ -84,6 +84,9 @@ class Index(ABC):
     """Search one kind: BM25 over tokens, inner product over unit vectors, facet filters."""
 
     kind: str
+    # A forked process may search through this handle (it holds files, not connections);
+    # the batch job's worker processes need it (techmatch.matcher.batch.workers).
+    fork_safe: bool = True
 
     @property
     @abstractmethod

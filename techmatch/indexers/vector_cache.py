@@ -40,7 +40,9 @@ class CachedEncoder:
         self.dim = encoder.dim
         cache_dir.mkdir(parents=True, exist_ok=True)
         safe = re.sub(r"[^\w.\-]+", "_", encoder.id)
-        self._file = VectorFile(cache_dir / f"vectors-{safe}.sqlite")
+        self._path = cache_dir / f"vectors-{safe}.sqlite"
+        self._file = VectorFile(self._path)
+        self._inherited: list[VectorFile] = []
 
     @property
     def progress(self):  # type: ignore[no-untyped-def]
@@ -92,6 +94,12 @@ class CachedEncoder:
     def _lookup(self, keys: set[str]) -> dict[str, np.ndarray]:
         return {k: np.frombuffer(blob, dtype=np.float32)
                 for k, blob in self._file.get_many(keys).items()}
+
+    def after_fork(self) -> None:
+        """In a forked worker: a connection of its own to the cache file (the inherited one
+        is the parent's: kept, never used nor closed here)."""
+        self._inherited.append(self._file)
+        self._file = VectorFile(self._path)
 
     def close(self) -> None:
         self._file.close()

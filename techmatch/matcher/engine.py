@@ -24,6 +24,10 @@ from techmatch.store.factory import STORE_FILE, open_store
 
 __all__ = ["STORE_FILE", "Engine"]
 
+# Connections a forked worker inherited (see `Engine.after_fork`): kept referenced so they are
+# never closed in the worker.
+_INHERITED: list[object] = []
+
 
 @dataclass
 class Engine:
@@ -167,6 +171,16 @@ class Engine:
             self._missing.clear()
             self._retriever = None
         return reports
+
+    def after_fork(self) -> None:
+        """In a forked worker process (the batch job's): its own store connection and vector
+        cache file. The inherited ones are the parent's: kept referenced, never used nor
+        closed here (closing an inherited SQLite connection may checkpoint the parent's WAL)."""
+        _INHERITED.append(self.store)
+        self.store = Store(self.store.url)
+        reopen = getattr(self.encoder, "after_fork", None)
+        if callable(reopen):
+            reopen()
 
     def close(self) -> None:
         for idx in self.indexes.values():

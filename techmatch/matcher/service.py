@@ -154,6 +154,14 @@ class MatchService:
         return self._score(queries, _target(target), filters=filters, mode=None,
                            depth=self.depth)
 
+    def after_fork(self) -> None:
+        """In a forked worker (techmatch.matcher.batch.workers): connections of its own to
+        the store and the cache files; the inherited ones stay referenced, never closed."""
+        self.engine.after_fork()
+        if self._token_sets is not None:
+            self._inherited = self._token_sets
+            self._token_sets = None  # reopened on first use
+
     def refresh_model(self) -> None:
         """Load the current trained model when `ranker-current.json` changed since the last
         look (a stat per call), so a long-running service picks up `train-ranker` output."""

@@ -27,6 +27,8 @@ class ElasticIndex(Index):
     `applied_seq` is the store sequence recorded in the generation's mapping `_meta`.
     """
 
+    fork_safe = False  # its HTTP connections would be shared by forked processes
+
     def __init__(self, client: Elasticsearch, url: str, name: str, identity: Identity,
                  meta: dict[str, Any], *, exclude_vectors_param: bool = False,
                  owns_client: bool = True) -> None:

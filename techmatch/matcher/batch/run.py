@@ -5,6 +5,10 @@ configuration, or plan a new one (`plan.py`: incremental rule) → for each targ
 match the planned needs in id order, chunk by chunk, committing each chunk's results and
 the checkpoint in one transaction → forget deleted needs, snapshot unmatched topics, close
 the run record.
+
+Chunks are matched in `workers` forked processes (`workers.py`; default one per CPU) and
+committed by this process in plan order, so the stored results and checkpoints are those of
+matching the chunks one after another here (`workers=1`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from techmatch.errors import IndexMissingError, ValidationError
+from techmatch.indexers.ingest.normalize import normalize
 from techmatch.matcher.analytics.topics import need_keywords
 from techmatch.matcher.batch import checkpoint, results
 from techmatch.matcher.batch.fingerprint import (
@@ -30,9 +35,13 @@ from techmatch.matcher.batch.fingerprint import (
 )
 from techmatch.matcher.batch.lock import batch_lock
 from techmatch.matcher.batch.plan import is_open, plan_kind
+from techmatch.matcher.batch.workers import chunk_results, effective_workers
 from techmatch.matcher.engine import Engine
+from techmatch.matcher.features import Query
 from techmatch.matcher.service import MatchService
 from techmatch.models.records import Need
+from techmatch.models.results import Ranking
+from techmatch.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +55,17 @@ OnChunk = Callable[[str, Sequence[str]], None]
 
 @dataclass(frozen=True)
 class BatchOptions:
-    """What to run: target kinds, hits per need, full recompute, needs per chunk, and whether
-    hits get explanations (the costly part: sentence vectors of every hit)."""
+    """What to run: target kinds, hits per need, full recompute, needs per chunk, whether
+    hits get explanations (the costly part: sentence vectors of every hit), and how many
+    worker processes match chunks (0: one per CPU; 1: none, all in this process). Workers
+    change the speed only, never the results."""
 
     kinds: tuple[str, ...] = TARGETS
     k: int = 10
     full: bool = False
     chunk: int = 32
     explain: bool = True
+    workers: int = 0
 
     def __post_init__(self) -> None:
         unknown = [kd for kd in self.kinds if kd not in TARGETS]
@@ -64,6 +76,8 @@ class BatchOptions:
             raise ValidationError("must be >= 1", field="k")
         if self.chunk < 1:
             raise ValidationError("must be >= 1", field="chunk")
+        if self.workers < 0:
+            raise ValidationError("must be >= 0 (0: one per CPU)", field="workers")
 
 
 @dataclass
@@ -110,7 +124,6 @@ class _Job:
 
     def __init__(self, engine: Engine, service: MatchService, options: BatchOptions) -> None:
         self.engine = engine
-        self.store = engine.store
         self.service = service
         self.options = options
         self.configs = {kind: resolved_config(service, kind=kind, k=options.k,
@@ -118,6 +131,10 @@ class _Job:
                         for kind in options.kinds}
         self.fps = {kind: config_fingerprint(cfg) for kind, cfg in self.configs.items()}
         self.fingerprint = config_fingerprint({"fps": self.fps, "full": options.full})
+
+    @property
+    def store(self) -> Store:
+        return self.engine.store  # a forked worker's own connection after `after_fork`
 
     # -- open ------------------------------------------------------------------------------
     def open_run(self) -> tuple[results.RunRecord, bool]:
@@ -180,22 +197,57 @@ class _Job:
         for kind in self.options.kinds:
             pending = checkpoint.pending(self.store, run.run_id, kind)
             size = int(run.config.get(kind, {}).get("chunk", self.options.chunk))
-            with progress(f"batch {kind}", len(pending)) as advance:
-                for start in range(0, len(pending), size):
-                    chunk = pending[start:start + size]
-                    self._chunk(run.run_id, kind, chunk)
+            tasks = [(kind, pending[start:start + size])
+                     for start in range(0, len(pending), size)]
+            workers = self.options.workers if self._fork_safe() else 1
+            if effective_workers(workers, len(tasks)) > 1:
+                self._warm(tasks)
+            with progress(f"batch {kind}", len(pending)) as advance, \
+                    chunk_results(self._rows, tasks, workers=workers,
+                                  after_fork=self.service.after_fork) as computed:
+                for (_, chunk), rows in zip(tasks, computed, strict=True):
+                    self._commit(run.run_id, kind, chunk, rows)
                     advance(len(chunk))
                     if on_chunk is not None:
                         on_chunk(kind, chunk)
 
-    def _chunk(self, run_id: str, kind: str, need_ids: list[str]) -> None:
+    def _fork_safe(self) -> bool:
+        """Whether worker processes may search the indexes (not Elasticsearch's clients)."""
+        try:
+            return all(self.engine.index(kind).fork_safe
+                       for kind in _sync_kinds(self.options.kinds))
+        except IndexMissingError:
+            return False
+
+    def _open_needs(self, need_ids: list[str]) -> list[Need]:
         live = self.store.get_many(need_ids)
-        needs = [n for nid in need_ids if isinstance(n := live.get(nid), Need) and is_open(n)]
+        return [n for nid in need_ids if isinstance(n := live.get(nid), Need) and is_open(n)]
+
+    def _warm(self, tasks: list[tuple[str, list[str]]]) -> None:
+        """Before forking: load what every worker reads once, here (shared copy-on-write):
+        the indexes, retriever and dictionary, model (one need matched), and each chunk's
+        query vectors — encoded here when missing, with the chunk's own texts as the serial
+        path encodes them, and kept in the vector cache the workers read."""
+        for i, (kind, ids) in enumerate(tasks):
+            needs = self._open_needs(ids)
+            if needs:
+                self.engine.query_vectors([normalize(Query.of(n).text, lower=False)
+                                           for n in needs], stored=[True] * len(needs))
+            if needs and i == 0:
+                self.service.match_many(needs[:1], target=kind, k=self.options.k,
+                                        explain=self.options.explain)
+
+    def _rows(self, kind: str, need_ids: list[str]) -> list[tuple[str, str, Ranking]]:
+        """(need id, inputs fingerprint, ranking) of the open needs of one chunk."""
+        needs = self._open_needs(need_ids)
         rankings = (self.service.match_many(needs, target=kind, k=self.options.k,
                                             explain=self.options.explain) if needs else [])
         inputs = need_inputs(self.store, needs, kind)
-        rows = [(n.id, need_fingerprint(self.fps[kind], inputs[n.id]), r)
+        return [(n.id, need_fingerprint(self.fps[kind], inputs[n.id]), r)
                 for n, r in zip(needs, rankings, strict=True)]
+
+    def _commit(self, run_id: str, kind: str, need_ids: list[str],
+                rows: list[tuple[str, str, Ranking]]) -> None:
         with results.transaction(self.store):
             results.write_rankings(self.store, run_id, kind, rows)
             checkpoint.advance(self.store, run_id, kind, need_ids)
