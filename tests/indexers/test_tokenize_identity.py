@@ -110,7 +110,9 @@ def test_identical_on_constructed_edge_cases(user_tok: Tokenizer) -> None:
 
 _ALPHABET = st.sampled_from(list("的了是在和与锂电池正极材料翘曲变形注塑件中苏近场后行比为相"
                                  "鑫垚磊淼打印通信传感器函数abcdegkmpsxyz0123456789.-+#&%_ "
-                                 "，。、（）()\n"))
+                                 "，。、（）()\n")
+                             # whitespace jieba keeps apart, CJK outside its range, Latin-1
+                             + ["\r\n", "\r", "\t", "\u3000", "㐀", "𠀀", "é"])
 _MIXED_PARTS = st.sampled_from(["1", "号店", "4s", "店", "style", "江南", "3d", "打印", "相关",
                                 "关系", "常", "a", "2021", "年", ",", " ", "x", "光", "\x00"])
 
