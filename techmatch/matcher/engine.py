@@ -177,7 +177,8 @@ class Engine:
         cache file. The inherited ones are the parent's: kept referenced, never used nor
         closed here (closing an inherited SQLite connection may checkpoint the parent's WAL)."""
         _INHERITED.append(self.store)
-        self.store = Store(self.store.url)
+        inherited, self.store = self.store, Store(self.store.url)
+        self.store.parsed.adopt(inherited.parsed)  # parsed records stay shared copy-on-write
         reopen = getattr(self.encoder, "after_fork", None)
         if callable(reopen):
             reopen()

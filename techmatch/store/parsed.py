@@ -52,6 +52,18 @@ class ParsedRecords:
                 out[rid] = known[rid][1]
         return out
 
+    def adopt(self, other: ParsedRecords) -> None:
+        """Reuse `other`'s parsed records (a forked worker's fresh store keeps what its parent
+        parsed; they are still checked against the sequence numbers on every read)."""
+        with self._lock:
+            self._known = other._known
+            self._max = other._max
+
+    @property
+    def capacity(self) -> int:
+        """Records kept before the memory is cleared."""
+        return self._max
+
     def _parse(self, ids: list[str]) -> dict[str, tuple[int, Record]]:
         fresh: dict[str, tuple[int, Record]] = {}
         for start in range(0, len(ids), CHUNK):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -59,16 +60,35 @@ def best_confidence(store: Store, kinds: Sequence[str] | None = None) -> dict[st
     return store.batch.best_confidence(kinds)
 
 
-def write_rankings(store: Store, run_id: str, kind: str,
-                   rows: Sequence[tuple[str, str, Ranking]]) -> None:
-    """Replace the stored results of each (need, fingerprint, ranking) (caller's transaction)."""
-    for need_id, fingerprint, ranking in rows:
+@dataclass(frozen=True)
+class NeedResult:
+    """What is stored for one need: inputs fingerprint, hits as rows, routed to staff."""
+
+    need_id: str
+    fingerprint: str
+    hits: list[ResultRow]
+    routed: bool
+
+    @classmethod
+    def of(cls, need_id: str, fingerprint: str, ranking: Ranking) -> NeedResult:
         hits = [ResultRow(rank=hit.rank, candidate_id=hit.id, score=hit.score,
                           confidence=hit.confidence,
                           explanation=hit.explanation.model_dump(mode="json")
                           if hit.explanation else None) for hit in ranking.hits]
-        store.batch.replace_results(run_id, kind, need_id, fingerprint, hits,
-                                    routed=ranking.routed_to_staff)
+        return cls(need_id, fingerprint, hits, ranking.routed_to_staff)
+
+
+def write_results(store: Store, run_id: str, kind: str, rows: Sequence[NeedResult]) -> None:
+    """Replace the stored results of each need (caller's transaction)."""
+    for row in rows:
+        store.batch.replace_results(run_id, kind, row.need_id, row.fingerprint, row.hits,
+                                    routed=row.routed)
+
+
+def write_rankings(store: Store, run_id: str, kind: str,
+                   rows: Sequence[tuple[str, str, Ranking]]) -> None:
+    """Replace the stored results of each (need, fingerprint, ranking) (caller's transaction)."""
+    write_results(store, run_id, kind, [NeedResult.of(*row) for row in rows])
 
 
 def forget_needs(store: Store, need_ids: Sequence[str]) -> None:

@@ -40,13 +40,13 @@ from techmatch.matcher.engine import Engine
 from techmatch.matcher.features import Query
 from techmatch.matcher.service import MatchService
 from techmatch.models.records import Need
-from techmatch.models.results import Ranking
 from techmatch.store import Store
 
 log = logging.getLogger(__name__)
 
 TARGETS: tuple[str, ...] = ("achievement", "expert")
 KEEP_PLANS = 30
+PRELOAD_CHUNK = 5000  # candidate records parsed per statement group by `_preload`
 # Target-kind sets whose unmatched topics are snapshotted for `stats` (rising topics).
 TOPIC_SCOPES: tuple[str, ...] = ("achievement", "expert", "achievement,expert")
 Progress = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
@@ -200,6 +200,7 @@ class _Job:
             tasks = [(kind, pending[start:start + size])
                      for start in range(0, len(pending), size)]
             workers = self.options.workers if self._fork_safe() else 1
+            self._preload(kind, len(pending))
             if effective_workers(workers, len(tasks)) > 1:
                 self._warm(tasks)
             with progress(f"batch {kind}", len(pending)) as advance, \
@@ -219,6 +220,19 @@ class _Job:
         except IndexMissingError:
             return False
 
+    def _preload(self, kind: str, needs: int) -> None:
+        """Parse every candidate record and read its token set once, before matching, when
+        the needs will retrieve more candidates than there are records (a large batch
+        touches most of them, many times): each worker then starts with them in memory,
+        shared copy-on-write, instead of parsing them again chunk after chunk."""
+        depth = max(self.options.k, self.service.depth)
+        ids = sorted(self.store.record_seqs(kind))
+        if not ids or needs * depth < len(ids) or len(ids) > self.store.parsed.capacity // 2:
+            return
+        for start in range(0, len(ids), PRELOAD_CHUNK):
+            records = self.store.parsed.get_many(ids[start:start + PRELOAD_CHUNK])
+            self.service.tokens_many([r.text() for r in records.values()])
+
     def _open_needs(self, need_ids: list[str]) -> list[Need]:
         live = self.store.get_many(need_ids)
         return [n for nid in need_ids if isinstance(n := live.get(nid), Need) and is_open(n)]
@@ -237,19 +251,20 @@ class _Job:
                 self.service.match_many(needs[:1], target=kind, k=self.options.k,
                                         explain=self.options.explain)
 
-    def _rows(self, kind: str, need_ids: list[str]) -> list[tuple[str, str, Ranking]]:
-        """(need id, inputs fingerprint, ranking) of the open needs of one chunk."""
+    def _rows(self, kind: str, need_ids: list[str]) -> list[results.NeedResult]:
+        """What to store for the open needs of one chunk (rows, not rankings: a worker
+        sends them to the parent, and rows are what it writes)."""
         needs = self._open_needs(need_ids)
         rankings = (self.service.match_many(needs, target=kind, k=self.options.k,
                                             explain=self.options.explain) if needs else [])
         inputs = need_inputs(self.store, needs, kind)
-        return [(n.id, need_fingerprint(self.fps[kind], inputs[n.id]), r)
+        return [results.NeedResult.of(n.id, need_fingerprint(self.fps[kind], inputs[n.id]), r)
                 for n, r in zip(needs, rankings, strict=True)]
 
     def _commit(self, run_id: str, kind: str, need_ids: list[str],
-                rows: list[tuple[str, str, Ranking]]) -> None:
+                rows: list[results.NeedResult]) -> None:
         with results.transaction(self.store):
-            results.write_rankings(self.store, run_id, kind, rows)
+            results.write_results(self.store, run_id, kind, rows)
             checkpoint.advance(self.store, run_id, kind, need_ids)
 
     # -- finish ----------------------------------------------------------------------------
