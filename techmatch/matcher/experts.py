@@ -4,6 +4,13 @@ As in reviewer-matching systems (e.g. the OpenReview expertise model, the Toront
 Matching System), an expert's fit to a need is read from their works: the need is ranked
 against achievements once (hybrid, deep), and each expert gets the max and the mean of the
 top-k scores of their own works, plus the best dense cosine over all their works.
+
+Field agreement (pseudo-relevance feedback on the works ranking): the need never says its
+discipline, but the disciplines of its FIELD_K best-ranked achievements, weighted by their
+fused score, say what field the need is in. An expert's field is the disciplines of their
+works plus their own `disciplines`; `work_field` is the share of that weighted sample the
+expert's field covers (techmatch.matcher.features), `field_lead` the sample's largest share
+of one discipline (how clearly the need has a field at all).
 """
 
 from __future__ import annotations
@@ -14,11 +21,12 @@ import numpy as np
 
 from techmatch.errors import IndexMissingError
 from techmatch.matcher.engine import Engine
-from techmatch.matcher.features import WorkScores
+from techmatch.matcher.features import WorkScores, disciplines
 from techmatch.models.records import Achievement, Expert
 from techmatch.models.results import Ranking
 
 OWNER_POOL = 50  # experts owning any of this many top achievements join the candidates
+FIELD_K = 10  # the need's best-ranked achievements whose disciplines sample its field
 
 
 class WorkIndex:
@@ -70,10 +78,34 @@ def owner_pool(engine: Engine, ranking: Ranking, index: WorkIndex) -> list[str]:
     return sorted(pool)
 
 
+def field_sample(hybrid: dict[str, float], fields: dict[str, frozenset[str]],
+                 k: int = FIELD_K) -> tuple[tuple[float, frozenset[str]], ...]:
+    """(weight, disciplines) of the k best achievements of `hybrid` (ties by id) whose
+    disciplines are known (`fields`); weight = their max-normalised fused score."""
+    top = sorted(hybrid, key=lambda a: (-hybrid[a], a))[:k]
+    return tuple((max(hybrid[a], 0.0), fields[a]) for a in top if fields.get(a))
+
+
+def field_lead(sample: Sequence[tuple[float, frozenset[str]]]) -> float:
+    """The largest weighted share of the sample one discipline holds (0 for an empty one)."""
+    total = sum(w for w, _ in sample)
+    if total <= 0.0:
+        return 0.0
+    counts: dict[str, float] = {}
+    for w, ds in sample:
+        for d in ds:
+            counts[d] = counts.get(d, 0.0) + w
+    return max(counts.values()) / total
+
+
 def work_scores(engine: Engine, hybrid: dict[str, float], experts: Sequence[Expert],
                 query_vector: np.ndarray) -> WorkScores:
-    """WorkScores for `experts`: hybrid scores plus the dense cosine of each of their works."""
+    """WorkScores for `experts`: hybrid scores, the dense cosine of each of their works, the
+    disciplines of their works and the need's field sample (`field_sample`)."""
     works = sorted({w for e in experts for w in e.works})
+    top = sorted(hybrid, key=lambda a: (-hybrid[a], a))[:FIELD_K]
+    fields = {rid: disciplines(rec) for rid, rec in
+              engine.store.parsed.get_many([*works, *top]).items()}
     dense: dict[str, float] = {}
     if works:
         try:
@@ -84,4 +116,5 @@ def work_scores(engine: Engine, hybrid: dict[str, float], experts: Sequence[Expe
             known = np.linalg.norm(vecs, axis=1) > 0
             cos = vecs @ query_vector
             dense = {w: float(c) for w, c, k in zip(works, cos, known, strict=True) if k}
-    return WorkScores(hybrid=hybrid, dense=dense)
+    return WorkScores(hybrid=hybrid, dense=dense, fields=fields,
+                      field=field_sample(hybrid, fields))

@@ -33,7 +33,7 @@ FEATURES: dict[str, tuple[str, ...]] = {
     "achievement": (*COMMON, "maturity", "recency"),
     "need": (*COMMON, "recency"),
     "expert": (*COMMON, "work_max", "work_mean", "work_dense_max", "capacity", "available",
-               "work_votes", "work_dense_mean"),
+               "work_votes", "work_dense_mean", "work_field"),
 }
 WORK_TOP_K = 3
 # An expert's own retrieval signals (profile text vs the need), zero when the profile is empty.
@@ -66,6 +66,10 @@ class WorkScores:
 
     hybrid: dict[str, float] = field(default_factory=dict)
     dense: dict[str, float] = field(default_factory=dict)
+    # disciplines of the candidate experts' works, and the need's field sample: (weight,
+    # disciplines) of its best-ranked achievements (techmatch.matcher.experts.field_sample)
+    fields: dict[str, frozenset[str]] = field(default_factory=dict)
+    field: tuple[tuple[float, frozenset[str]], ...] = ()
 
 
 @dataclass
@@ -166,6 +170,16 @@ def work_profile(expert: Expert, works: WorkScores) -> tuple[float, float]:
             float(np.mean(dense)) if dense else 0.0)
 
 
+def work_field(expert: Expert, works: WorkScores) -> float | None:
+    """Share of the need's field sample (weighted) that the expert's field covers: the
+    disciplines of their works plus their own; None when either side is unknown."""
+    own = disciplines(expert).union(*(works.fields.get(w, frozenset()) for w in expert.works))
+    total = sum(w for w, _ in works.field)
+    if not own or total <= 0.0:
+        return None
+    return sum(w for w, ds in works.field if ds & own) / total
+
+
 def _cover(q_tokens: frozenset[str], c_tokens: frozenset[str]) -> float:
     return len(q_tokens & c_tokens) / len(q_tokens) if q_tokens else 0.0
 
@@ -221,13 +235,24 @@ def build_table(query: Query, q_tokens: frozenset[str], ranking: Ranking, kind: 
             row["work_max"], row["work_mean"], row["work_dense_max"] = work_affinity(
                 rec, works or WorkScores())
             row["work_votes"], row["work_dense_mean"] = work_profile(rec, works or WorkScores())
+            row["work_field"] = work_field(rec, works or WorkScores())  # None: filled below
             row["capacity"] = capacity(rec, load or {})
             row["available"] = 1.0 if rec.available else 0.0
         ids.append(hit.id)
-        rows.append([row.get(n, 0.0) for n in names])
+        rows.append([np.nan if (v := row.get(n, 0.0)) is None else v for n in names])
     values = np.array(rows, dtype=np.float64).reshape(len(ids), len(names))
+    _fill_unknown(values)
     _fill_prf(values, names, ids, hits, records, tokens, vectors, prf=prf)
     return FeatureTable(ids=ids, names=names, values=values)
+
+
+def _fill_unknown(values: np.ndarray) -> None:
+    """Unknown values (NaN, e.g. `work_field` of an expert without a known field) take their
+    column's mean over the query's known candidates (neutral within the query), else 0."""
+    unknown = np.isnan(values)
+    for j in np.flatnonzero(unknown.any(axis=0)):
+        known = values[~unknown[:, j], j]
+        values[unknown[:, j], j] = float(known.mean()) if known.size else 0.0
 
 
 def _fill_prf(values: np.ndarray, names: tuple[str, ...], ids: list[str], hits: Sequence[Hit],
@@ -253,4 +278,4 @@ def _fill_prf(values: np.ndarray, names: tuple[str, ...], ids: list[str], hits: 
 
 
 __all__ = ["FEATURES", "FeatureTable", "Query", "WorkScores", "build_table",
-           "disciplines", "facet_set", "industries"]
+           "disciplines", "facet_set", "industries", "work_field"]

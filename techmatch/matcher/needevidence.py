@@ -8,9 +8,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from techmatch.matcher.abstain import AbstainModel, Term, adjust, key_terms, ranked_evidence
+from techmatch.matcher.abstain import (
+    EVIDENCE,
+    AbstainModel,
+    Term,
+    adjust,
+    combine,
+    key_terms,
+    ranked_evidence,
+)
 from techmatch.matcher.abstain_hits import hit_inputs
 from techmatch.matcher.crosslingual import language
+from techmatch.matcher.experts import field_lead
 from techmatch.models.records import Expert
 from techmatch.models.results import Ranking
 
@@ -60,8 +69,14 @@ def expert_evidence(service: MatchService, s: Scored, works: Ranking,
     cos = (vecs @ qvec).tolist() if len(ids) else []
     bm25 = {h.id: h.lexical.score or 0.0 for h in works.hits}
     texts = {rid: rec.text() for rid, rec in service.engine.store.get_many(ids[:20]).items()}
-    return ranked_evidence(terms, q_tokens, ids, cos, bm25, texts, service.tokens,
-                           translated=translated, language=lang)
+    row = ranked_evidence(terms, q_tokens, ids, cos, bm25, texts, service.tokens,
+                          translated=translated, language=lang)
+    _, field = ranked_columns(s, ("work_field",))
+    if len(field):
+        row[EVIDENCE.index("top_field")] = field[0, 0]
+        row[EVIDENCE.index("best_field")] = field[:, 0].max()
+    row[EVIDENCE.index("field_lead")] = field_lead(s.works.field if s.works else ())
+    return row
 
 
 def attach(service: MatchService, s: Scored, target: str, works: Ranking | None,
@@ -79,7 +94,9 @@ def attach(service: MatchService, s: Scored, target: str, works: Ranking | None,
     model = service.model.abstain_for(target)
     if model is None or not model.fits(service.engine.encoder.id):
         return
-    s.answerable = answerable(model, s)
+    close = service.model.abstain_for(model.close) if model.close else None
+    s.answerable = answerable(model, s, close if close is not None
+                              and close.fits(service.engine.encoder.id) else None)
     if model.hits is None:
         s.confidence = adjust(s.confidence, s.answerable)
         return
@@ -105,16 +122,19 @@ def duplicates(vectors: np.ndarray, threshold: float) -> list[int | None]:
     return [int(first[j]) if close[first[j], j] else None for j in range(len(vectors))]
 
 
-def answerable(model: AbstainModel, s: Scored) -> float:
+def answerable(model: AbstainModel, s: Scored, close: AbstainModel | None = None) -> float:
     """P(the top hit is a good match): the evidence model's, refined by `model.top` with the
-    top hit's ranker features when the model has one."""
+    top hit's ranker features when the model has one, and combined with `close`'s P on the
+    same evidence when given (`techmatch.matcher.abstain.combine`)."""
     if s.evidence is None:
         raise ValueError("answerable() needs the evidence set first (set_evidence)")
     p = float(model.probability(s.evidence)[0])
-    if model.top is None:
+    if model.top is not None:
+        _, values = ranked_columns(s, model.top.columns)
+        p = float(model.top.probability(hit_inputs(p, values[:1]))[0])
+    if close is None:
         return p
-    _, values = ranked_columns(s, model.top.columns)
-    return float(model.top.probability(hit_inputs(p, values[:1]))[0])
+    return float(combine(close.probability(s.evidence)[0], p))
 
 
 def ranked_columns(s: Scored, columns: Sequence[str]) -> tuple[list[int], np.ndarray]:

@@ -18,6 +18,7 @@ from techmatch.matcher.plans import plan_team
 from techmatch.matcher.scorer import RankerModel
 from techmatch.matcher.service import MatchService
 from techmatch.models.records import Need
+from techmatch.models.results import Ranking
 
 pytestmark = pytest.mark.slow  # encodes the 214 sample texts on a cold cache
 
@@ -27,6 +28,7 @@ ENGLISH = {"N036", "N042", "N048"}
 CROSS = [("N036", "A080"), ("N042", "A088"), ("N048", "A097"), ("N004", "A012"),
          ("N007", "A018"), ("N015", "A038"), ("N018", "A047"), ("N033", "A073"),
          ("N044", "A093")]
+KNOWN_GAP = {("N015", "A038"): 4}  # docs/evaluation.md, "Across languages"
 
 
 @pytest.fixture(scope="module")
@@ -48,20 +50,23 @@ def test_shipped_models_fit_the_default_encoder(engine: Engine) -> None:
         assert model.hits is not None  # fitted confidences below the top hit
 
 
-@pytest.mark.parametrize("target", ["achievement", "expert"])
-def test_unmatched_needs_are_routed_and_matched_ones_are_not(service: MatchService,
-                                                            target: str) -> None:
+def test_unmatched_needs_are_routed_and_at_most_one_matched_need(service: MatchService
+                                                                 ) -> None:
+    """The issue's rule: every deliberately unmatched need is routed for achievements and
+    for experts, and at most one matched need is routed, both kinds together."""
     needs = [n for n in service.engine.store.iter_records("need") if isinstance(n, Need)]
-    rankings = service.match_many(needs, target=target, k=5, explain=False)
-    routed = {n.id for n, r in zip(needs, rankings, strict=True) if r.routed_to_staff}
-    assert UNMATCHED <= routed, sorted(UNMATCHED - routed)
-    if target == "achievement":
-        assert len(routed - UNMATCHED) <= 1, sorted(routed - UNMATCHED)  # the issue's target
-    else:
-        # Known gap (issue 13): for experts the English N042 (top 0.32 with bf16 query vectors)
-        # and N048 (0.17) are routed too; no Chinese matched need is.
-        assert not routed - UNMATCHED - ENGLISH, sorted(routed - UNMATCHED)
-        assert len(routed - UNMATCHED) <= 2, sorted(routed - UNMATCHED)
+    matched_routed: list[tuple[str, str]] = []
+    for target in ("achievement", "expert"):
+        rankings = service.match_many(needs, target=target, k=5, explain=False)
+        routed = {n.id for n, r in zip(needs, rankings, strict=True) if r.routed_to_staff}
+        assert UNMATCHED <= routed, (target, sorted(UNMATCHED - routed))
+        matched_routed += [(target, n) for n in sorted(routed - UNMATCHED)]
+        _check_confidences(service, needs, rankings)
+    assert len(matched_routed) <= 1, matched_routed
+
+
+def _check_confidences(service: MatchService, needs: list[Need],
+                       rankings: list[Ranking]) -> None:
     threshold = service.engine.settings.confidence_threshold
     for need, ranking in zip(needs, rankings, strict=True):
         confidences = [h.confidence or 0.0 for h in ranking.hits]
@@ -73,15 +78,19 @@ def test_unmatched_needs_are_routed_and_matched_ones_are_not(service: MatchServi
             assert ranking.message and top < threshold
 
 
-def test_english_and_chinese_records_find_each_other(service: MatchService) -> None:
+@pytest.mark.parametrize("shipped", [False, True], ids=["default-weights", "shipped-ranker"])
+def test_english_and_chinese_records_find_each_other(engine: Engine, service: MatchService,
+                                                     shipped: bool) -> None:
+    ranker = MatchService(engine) if shipped else service  # a new home ranks with the shipped
     for need_id, achievement_id in CROSS:
-        forward = service.match_need(need_id, target="achievement", k=10, explain=False)
+        forward = ranker.match_need(need_id, target="achievement", k=10, explain=False)
         ranked = [h.id for h in forward.hits]
-        # English needs find their Chinese answers in the top 3; Chinese needs find their
-        # English answers in the top 10 only (known gap: ranks 2-8 behind Chinese answers)
-        assert achievement_id in ranked[:3 if need_id in ENGLISH else 10], \
-            (need_id, achievement_id, ranked)
-        back = service.match_achievement(achievement_id, k=3, explain=False)
+        # every pair in the top 3 both ways (other-language cosines calibrated by
+        # techmatch.matcher.langshift), but N015 -> A038: 4th behind its grade-2 A036 and the
+        # grade-1 A037 / A039, which share the need's discipline or region (known gap)
+        top = KNOWN_GAP.get((need_id, achievement_id), 3)
+        assert achievement_id in ranked[:top], (need_id, achievement_id, ranked)
+        back = ranker.match_achievement(achievement_id, k=3, explain=False)
         assert need_id in [h.id for h in back.hits], (achievement_id, need_id)
 
 
