@@ -23,7 +23,14 @@ import numpy as np
 
 from techmatch.config import get_settings
 from techmatch.errors import ValidationError
-from techmatch.eval.abstain_fit import OTHER, Rows, achievement_rows, expert_rows, probabilities
+from techmatch.eval.abstain_fit import (
+    OTHER,
+    Rows,
+    achievement_rows,
+    columns,
+    expert_rows,
+    probabilities,
+)
 from techmatch.eval.abstention import auroc
 from techmatch.eval.datasets import expert_qrels, load_dataset
 from techmatch.matcher.abstain import AbstainModel, default_abstain
@@ -39,7 +46,8 @@ def check(model: AbstainModel, rows: Rows, answerable: np.ndarray,
                               field="answerable")
     p = probabilities(model, rows, close)
     copies = rows.duplicates or [[] for _ in rows.values]
-    conf = [model.hits.confidences(float(pi), v, d) if model.hits else np.array([pi])
+    conf = [model.hits.confidences(float(pi), columns(v, model.kind, model.hits.columns), d)
+            if model.hits else np.array([pi])
             for pi, v, d in zip(p, rows.values, copies, strict=True)]
 
     def ece(mask: np.ndarray, top: int) -> float:

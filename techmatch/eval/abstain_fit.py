@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,6 +142,13 @@ def expert_rows(settings: Settings, ds: Dataset, half: int | None) -> Rows:
         ws.engine.close()
 
 
+def columns(values: np.ndarray, kind: str, wanted: Sequence[str]) -> np.ndarray:
+    """The `wanted` columns of `Rows.values` (which hold HIT_COLUMNS[kind]): a model fitted
+    with other columns reads its own."""
+    have = HIT_COLUMNS[kind]
+    return values[:, [have.index(c) for c in wanted]]
+
+
 def probabilities(model: AbstainModel, rows: Rows,
                   close: AbstainModel | None = None) -> np.ndarray:
     """(n,) P(top hit good) of every need in `rows`, refined by `model.top` when set and
@@ -148,7 +156,7 @@ def probabilities(model: AbstainModel, rows: Rows,
     evidence = np.vstack(rows.evidence)
     p = model.probability(evidence)
     if model.top is not None:
-        x = np.vstack([hit_inputs(float(pi), v[:1])
+        x = np.vstack([hit_inputs(float(pi), columns(v[:1], model.kind, model.top.columns))
                        for pi, v in zip(p, rows.values, strict=True)])
         p = model.top.probability(x)
     return p if close is None else combine(close.probability(evidence), p)
