@@ -36,13 +36,24 @@ def test_assign_needs_write_role_and_reports_infeasible_as_problem(
 
 
 def test_assign_defaults_to_the_minimum_confidence(client: TestClient) -> None:
-    """Without `min_score` no pair the service would route to staff is dispatched: on this
-    corpus both experts score below the threshold for need-blade, so the plan names it."""
-    body = {**ASSIGN, "constraints": {"max_experts_per_need": 1}}
+    """Without `min_score` no pair the service would route to staff is dispatched: the
+    battery expert scores below the threshold for need-blade, so a plan with only that
+    expert names it; with `min_score` 0 the same plan dispatches the pair."""
+    body = {**ASSIGN, "expert_ids": ["exp-battery"], "need_ids": ["need-blade"],
+            "constraints": {"max_experts_per_need": 1}}
     r = client.post("/v1/plans/assign", json=body, headers=headers("write"))
     assert r.status_code == 422, r.text
-    assert "need need-blade needs at least 1 experts but only 0 allowed (2 below_threshold)" \
+    assert "need need-blade needs at least 1 experts but only 0 allowed (1 below_threshold)" \
         in r.json()["detail"]
+    body["constraints"] = {"max_experts_per_need": 1, "min_score": 0.0}
+    r = client.post("/v1/plans/assign", json=body, headers=headers("write"))
+    assert r.status_code == 200, r.text
+    assert [(p["need_id"], p["expert_id"]) for p in r.json()["pairs"]] == [
+        ("need-blade", "exp-battery")]
+    default = client.post("/v1/plans/assign", json={**ASSIGN, "constraints": {
+        "max_experts_per_need": 1}}, headers=headers("write"))
+    assert default.status_code == 200, default.text
+    assert all(p["score"] >= 0.35 for p in default.json()["pairs"])  # the default threshold
 
 
 def test_assign_rejects_bad_input(client: TestClient) -> None:
