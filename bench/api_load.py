@@ -152,7 +152,7 @@ def scenarios() -> dict[str, list[tuple[str, str, dict | None]]]:
     return {"search": search, "search explain=false": bare, "match": match}
 
 
-def inprocess(home: Path, passes: int = 3) -> list[list[str]]:
+def inprocess(home: Path, passes: int = 3, threads: int = 1) -> list[list[str]]:
     """Latency without HTTP, one query at a time in this process (one thread): the service's
     explained search, bare search and match of a stored need; the query encoder alone; and a
     peer stack on the same corpus, tokens and vectors — bm25s top-50 + faiss exact inner
@@ -169,7 +169,7 @@ def inprocess(home: Path, passes: int = 3) -> list[list[str]]:
     from techmatch.matcher.fusion.rrf import rrf
     from techmatch.matcher.service import MatchService
 
-    engine = Engine.open(Settings(home=home, threads=1))
+    engine = Engine.open(Settings(home=home, threads=threads))
     service = MatchService(engine)
     needs = [n for _, _, n in scenarios()["search"]]
     titles = [str(b["text"]) for b in needs if b is not None]
@@ -219,11 +219,11 @@ def inprocess(home: Path, passes: int = 3) -> list[list[str]]:
     return rows
 
 
-def run(home: Path, seconds: float, concurrency: int) -> list[Result]:
+def run(home: Path, seconds: float, concurrency: int, threads: int = 1) -> list[Result]:
     from techmatch.api.security import hash_key
 
-    env = {**os.environ, "TECHMATCH_HOME": str(home), "TECHMATCH_THREADS": "1",
-           "OMP_NUM_THREADS": "1", "TECHMATCH_API_KEYS": f"admin:{hash_key(KEY)}"}
+    env = {**os.environ, "TECHMATCH_HOME": str(home), "TECHMATCH_THREADS": str(threads),
+           "OMP_NUM_THREADS": str(threads), "TECHMATCH_API_KEYS": f"admin:{hash_key(KEY)}"}
     results = []
     for workers in (1, 2):
         for name, target, ready, reqs in (
@@ -267,7 +267,8 @@ def scheduling() -> str:
 
 
 def report(results: list[Result], home: Path, seconds: float, concurrency: int,
-           out: Path, local: list[list[str]], load: tuple[tuple[float, ...], ...]) -> None:
+           out: Path, local: list[list[str]], load: tuple[tuple[float, ...], ...],
+           threads: int = 1) -> None:
     from techmatch.config import Settings
     from techmatch.matcher.engine import STORE_FILE
     from techmatch.store import Store
@@ -280,7 +281,8 @@ def report(results: list[Result], home: Path, seconds: float, concurrency: int,
         f"Command: `.venv/bin/python bench/api_load.py {' '.join(sys.argv[1:])}`  ",
         f"Machine: {os.cpu_count()} cores, {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.platform()}  ",
-        f"Corpus: {home} ({sizes}); encoder {Settings().encoder}; one thread per worker; "
+        f"Corpus: {home} ({sizes}); encoder {Settings().encoder}; {threads} encoder / faiss "
+        f"thread(s) per worker (TECHMATCH_THREADS); "
         f"the load generator "
         f"(httpx, asyncio, {concurrency} connections) runs on the same cores.  ",
         f"Each row: {seconds:g} s after a 2 s warm-up; latency per request, client side; a new "
@@ -315,6 +317,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "api_load.md")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="TECHMATCH_THREADS of the workers and of the in-process rows "
+                             "(torch intra-op / faiss threads; the default is 1)")
     parser.add_argument("--inprocess", action=argparse.BooleanOptionalAction, default=True,
                         help="also time search / match / a bm25s + faiss peer without HTTP")
     args = parser.parse_args()
@@ -322,10 +327,10 @@ def main() -> None:
 
     home = args.home if (args.home / STORE_FILE).exists() else build_samples_home(args.home)
     before = os.getloadavg()
-    local = inprocess(home) if args.inprocess else []
-    results = run(home, args.seconds, args.concurrency)
+    local = inprocess(home, threads=args.threads) if args.inprocess else []
+    results = run(home, args.seconds, args.concurrency, args.threads)
     report(results, home, args.seconds, args.concurrency, args.out, local,
-           (before, os.getloadavg()))
+           (before, os.getloadavg()), args.threads)
     print(f"wrote {args.out}")
 
 

@@ -3,7 +3,7 @@
     nice -n 15 .venv/bin/python bench/bench_1m.py --out-dir /tmp/tm-1m --prepare-bm25s
     flock <lock> .venv/bin/python bench/bench_1m.py --out-dir /tmp/tm-1m [--queries 200]
 
-In one process, one thread (TECHMATCH_THREADS=1), csl-kw-dev queries (first N):
+In one process, one thread unless --threads (TECHMATCH_THREADS), csl-kw-dev queries (first N):
 - the e5-small query encoder alone (the peer every query pays);
 - hybrid top-10 through `Engine.retriever()` (tokenise + encode + tantivy + faiss HNSW + RRF);
 - hybrid top-10 through `MatchService.search` (+ features, ranker, confidence), with and
@@ -105,6 +105,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--bm25s", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch intra-op / faiss threads of the serving process (default 1)")
     parser.add_argument("--prepare-bm25s", action="store_true",
                         help="only tokenise + index the peer (bm25s) into <out-dir>/bm25s")
     parser.add_argument("--lexical-only", action="store_true",
@@ -122,10 +124,12 @@ def main() -> None:
     load_start = os.getloadavg()
     build = json.loads((args.out_dir / "build.json").read_text(encoding="utf-8"))
     queries = queries_from(0, args.queries)
-    settings = Settings(home=args.out_dir / "home", threads=1, cache_dir=args.out_dir / "cache")
+    settings = Settings(home=args.out_dir / "home", threads=args.threads,
+                        cache_dir=args.out_dir / "cache")
     mem0 = memory_mb()
     started = time.perf_counter()
-    encoder = CachedEncoder(build_encoder("e5-small", threads=1), settings.vector_cache_dir)
+    encoder = CachedEncoder(build_encoder("e5-small", threads=args.threads),
+                            settings.vector_cache_dir)
     engine = Engine.open(settings, encoder=encoder)  # type: ignore[arg-type]
     index = engine.index("achievement")
     service = MatchService(engine)
@@ -289,11 +293,13 @@ def write(args: argparse.Namespace, build: dict[str, object], load_start: tuple[
     lines = [
         f"# Scale benchmark: {count:,} achievements (synthetic, see bench/build_1m.py)", "",
         f"Command: `.venv/bin/python bench/bench_1m.py --out-dir {args.out_dir} "
-        f"--queries {args.queries}` (nice {os.nice(0)}; under `flock /tmp/helpers/bench.lock` "
+        f"--queries {args.queries} --threads {args.threads}` (nice {os.nice(0)}; under `flock "
+        f"/tmp/helpers/bench.lock` "
         f"when run as in the results file) after `{build['command']}` and "
         f"`{build.get('sync_command', build['command'])}`  ",
-        f"Machine: {os.cpu_count()} cores, CPython {platform.python_version()}, one thread "
-        f"(TECHMATCH_THREADS=1). **Shared machine: other jobs were running.** Load average "
+        f"Machine: {os.cpu_count()} cores, CPython {platform.python_version()}, "
+        f"{args.threads} thread(s) (TECHMATCH_THREADS={args.threads}). **Shared machine: other "
+        f"jobs were running.** Load average "
         f"(1/5/15 min) at the start of the generation {fmt(build['load_start'])}, before the "
         f"index build {fmt(build.get('load_before_sync', build['load_start']))}, at its end "
         f"{fmt(build['load_end'])}, at the start of this bench {fmt(load_start)}, at its end "

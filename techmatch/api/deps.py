@@ -64,11 +64,34 @@ class PageParams:
         self.limit = limit
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-EngineDep = Annotated[Engine, Depends(get_engine)]
-ServiceDep = Annotated[Any, Depends(get_service)]
-SyncerDep = Annotated[IndexSyncer, Depends(get_syncer)]
-VisibilityDep = Annotated[Visibility, Depends(get_visibility)]
+# The dependencies below are `async` wrappers of the getters above (which other code calls
+# directly): FastAPI runs a plain `def` dependency in its thread pool, a thread hop each, and
+# these only read attributes.
+async def _settings(request: Request) -> Settings:
+    return get_settings(request)
+
+
+async def _engine(request: Request) -> Engine:
+    return get_engine(request)
+
+
+async def _service(request: Request) -> Any:
+    return get_service(request)
+
+
+async def _syncer(request: Request) -> IndexSyncer:
+    return get_syncer(request)
+
+
+async def _visibility(request: Request) -> Visibility:
+    return get_visibility(request)
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+EngineDep = Annotated[Engine, Depends(_engine)]
+ServiceDep = Annotated[Any, Depends(_service)]
+SyncerDep = Annotated[IndexSyncer, Depends(_syncer)]
+VisibilityDep = Annotated[Visibility, Depends(_visibility)]
 PageDep = Annotated[PageParams, Depends()]
 Reader = Annotated[Principal, Depends(require("read"))]
 Writer = Annotated[Principal, Depends(require("write"))]

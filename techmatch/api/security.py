@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -97,9 +97,12 @@ class KeyRing:
         return Principal(best, key_id) if best else None
 
 
-def authenticate(request: Request,
-                 key: Annotated[str | None, Security(api_key_header)] = None) -> Principal:
-    """The caller, from the X-API-Key header; 401 without a valid key."""
+async def authenticate(request: Request,
+                       key: Annotated[str | None, Security(api_key_header)] = None
+                       ) -> Principal:
+    """The caller, from the X-API-Key header; 401 without a valid key. `async` although it
+    never awaits: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per
+    request for a hash and a compare."""
     auth = request.app.state.tm
     if auth.anonymous:
         return Principal("admin", "anonymous")
@@ -112,12 +115,12 @@ def authenticate(request: Request,
     return principal
 
 
-def require(role: str) -> Callable[[Principal], Principal]:
+def require(role: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency admitting callers whose role is at least `role` (403 otherwise)."""
     if role not in _RANK:
         raise ValueError(f"unknown role {role!r}; valid: {', '.join(ROLES)}")
 
-    def check(principal: Annotated[Principal, Security(authenticate)]) -> Principal:
+    async def check(principal: Annotated[Principal, Security(authenticate)]) -> Principal:
         if not principal.allows(role):
             raise HTTPException(403, f"this operation needs a {role} key; "
                                      f"yours is {principal.role}")

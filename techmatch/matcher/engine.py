@@ -116,7 +116,7 @@ class Engine:
             vecs = self.index(kind).vectors([r.id for r in records]).astype(np.float32)
         except IndexMissingError:
             vecs = np.zeros((len(records), self.encoder.dim), dtype=np.float32)
-        missing = [i for i in range(len(records)) if not np.any(vecs[i])]
+        missing = np.flatnonzero(~vecs.any(axis=1)).tolist()
         if missing:
             texts = [normalize(records[i].text(), lower=False) for i in missing]
             vecs[missing] = self.encoder.encode_passages(texts)

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import TypeAdapter
 
 from techmatch.indexers.encoders import Encoder
 from techmatch.indexers.ingest.normalize import normalize, to_simplified
@@ -165,14 +166,19 @@ def _telling(term: str) -> bool:
     return len(term) >= 2 and not term.replace(".", "").isdigit()
 
 
+_CONTRIBUTIONS = TypeAdapter(list[Contribution])
+
+
 def contributions(names: Sequence[str], values: Sequence[float],
                   weights: Sequence[float]) -> list[Contribution]:
     """weight × value per signal, largest absolute contribution first (ties by name)."""
-    # plain floats and a str, so built without re-validation (a ranked page builds hundreds)
-    items = [Contribution.model_construct(name=n, value=float(v), weight=float(w),
-                                          contribution=float(v * w))
-             for n, v, w in zip(names, values, weights, strict=True)]
-    return sorted(items, key=lambda c: (-abs(c.contribution), c.name))
+    rows = [(n, float(v), float(w), float(v * w))
+            for n, v, w in zip(names, values, weights, strict=True)]
+    rows.sort(key=lambda r: (-abs(r[3]), r[0]))
+    # one validator call for the whole list: a ranked page builds hundreds of these, and
+    # pydantic's model_construct (pure Python) costs twice a validated construction
+    return _CONTRIBUTIONS.validate_python(
+        [{"name": n, "value": v, "weight": w, "contribution": c} for n, v, w, c in rows])
 
 
 class Explainer:
@@ -189,17 +195,20 @@ class Explainer:
         q_text = normalized_text(scored.query.text)
         q_tokens = set(self.tokens(scored.query.text))
         records = [scored.records[h.id] for h in hits]
-        terms = [sorted(t for t in q_tokens & set(self.tokens(r.text()))
-                        if _telling(t)) for r in records]
+        # the texts the service already built for the features (a record's text() is a join)
+        texts = [scored.texts.get(h.id) or r.text() for h, r in zip(hits, records, strict=True)]
+        terms = [sorted(t for t in q_tokens & set(self.tokens(text))
+                        if _telling(t)) for text in texts]
         dense = self.engine.settings.explain_dense_sentences
         top = min(SENTENCE_HITS, len(hits)) if dense else len(hits)
-        pairs = best_sentence_pairs(self.tokens, scored.query.text,
-                                    [r.text() for r in records[:top]], terms[:top],
+        pairs = best_sentence_pairs(self.tokens, scored.query.text, texts[:top], terms[:top],
                                     encoder=self.engine.encoder if dense else None)
+        names = scored.table.names
+        cols = [names.index(f) for f in scored.model.features]
         for i, (hit, rec, row) in enumerate(zip(hits, records, rows, strict=True)):
-            exp = Explanation(matched_terms=highlights(q_text, normalized_text(rec.text()),
+            exp = Explanation(matched_terms=highlights(q_text, normalized_text(texts[i]),
                                                        terms[i]),
-                              contributions=self._contributions(scored, row))
+                              contributions=self._contributions(scored, row, cols))
             pair = pairs[i] if i < top else None
             if pair is not None:
                 exp.query_sentence, exp.record_sentence, exp.sentence_similarity = pair
@@ -212,10 +221,10 @@ class Explainer:
             hit.explanation = exp
 
     @staticmethod
-    def _contributions(scored: Scored, row: int) -> list[Contribution]:
+    def _contributions(scored: Scored, row: int, cols: Sequence[int]) -> list[Contribution]:
+        """`cols`: the table columns of the model's features (`_columns`)."""
         model, table = scored.model, scored.table
-        values = [float(table.values[row, table.names.index(f)]) for f in model.features]
-        items = contributions(model.features, values, model.weights)
+        items = contributions(model.features, table.values[row, cols].tolist(), model.weights)
         if scored.bonus:
             region = float(table.column("region")[row])
             items.append(Contribution(name="prefer_local", value=region, weight=scored.bonus,

@@ -33,13 +33,13 @@ def _terms(service: MatchService, s: Scored
            ) -> tuple[list[Term], frozenset[str], list[str], str | None]:
     """(key terms with their translations, tokens, dictionary translation, language) of the
     scored query."""
-    q_tokens = service.tokens(s.query.text)
+    q_tokens = s.q_tokens or service.tokens(s.query.text)
     keywords = s.query.record.keywords if s.query.record is not None else None
     terms: list[Term] = list(key_terms(s.query.text, keywords, q_tokens))
-    translator = service.engine.retriever().translator
+    translator = s.translator  # the one the features used, with their translation
     translated: list[str] = []
     if translator is not None:
-        translated = translator.translate(s.query.text, sorted(q_tokens))[1]
+        translated = sorted(s.translated)  # a set where it is read (`evidence`)
         terms = [translator.alternatives(str(t)) for t in terms]
     return terms, q_tokens, translated, language(s.query.text)
 
@@ -51,7 +51,7 @@ def achievement_evidence(service: MatchService, s: Scored) -> np.ndarray:
     ids = [s.table.ids[j] for j in order]
     cos = s.table.column("dense")[order] if order else np.zeros(0)
     bm25 = {h.id: h.lexical.score or 0.0 for h in s.ranking.hits}
-    texts = {i: s.records[i].text() for i in ids[:20] if i in s.records}
+    texts = {i: s.texts.get(i) or s.records[i].text() for i in ids[:20] if i in s.records}
     return ranked_evidence(terms, q_tokens, ids, cos.tolist(), bm25, texts, service.tokens,
                            translated=translated, language=lang)
 

@@ -8,7 +8,7 @@ role is the API's job (techmatch.api.visibility).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -18,6 +18,7 @@ from techmatch.indexers.ingest.normalize import normalize
 from techmatch.indexers.token_cache import TokenSets
 from techmatch.matcher import experts as expert_mod
 from techmatch.matcher import needevidence
+from techmatch.matcher.crosslingual import Translator
 from techmatch.matcher.dockings.effects import exclusions
 from techmatch.matcher.duplicates import DEFAULT_THRESHOLD, mark_duplicates
 from techmatch.matcher.engine import Engine
@@ -52,6 +53,11 @@ class Scored:
     bonus: float
     evidence: np.ndarray | None = None  # absolute evidence (techmatch.matcher.abstain)
     answerable: float | None = None  # P(the top hit is a good match), when a model applies
+    # computed once per query for the features, reused by evidence and explanations:
+    texts: dict[str, str] = field(default_factory=dict)  # record id → record.text()
+    q_tokens: frozenset[str] = frozenset()
+    translated: frozenset[str] = frozenset()  # the query's dictionary tokens
+    translator: Translator | None = None
 
 
 class MatchService:
@@ -230,8 +236,9 @@ class MatchService:
         qvecs = vectors if vectors is not None else self.engine.query_vectors(
             [normalize(t, lower=False) for t in texts],
             stored=[q.record is not None for q in queries])  # a stored need: encoded once
-        rankings = self.engine.retriever().search_many(texts, kind=target, k=depth, mode=mode,
-                                                       filters=filters, vectors=qvecs)
+        retriever = self.engine.retriever()  # once per call: each lookup stats every index
+        rankings = retriever.search_many(texts, kind=target, k=depth, mode=mode,
+                                         filters=filters, vectors=qvecs)
         work_rankings = (expert_mod.achievement_rankings(self.engine, texts, qvecs,
                                                          self.work_depth)
                          if target == "expert" else None)
@@ -250,7 +257,8 @@ class MatchService:
             if query.id in banned:  # dropped by staff for this need: never suggested again
                 ranking.hits = [h for h in ranking.hits if h.id not in banned[query.id]]
             scored = self._features(query, ranking, target, qvecs[i], filters, hybrid,
-                                    extra or {}, prefer_local, all_features)
+                                    extra or {}, prefer_local, all_features,
+                                    translator=retriever.translator)
             needevidence.attach(self, scored, target,
                                 work_rankings[i] if work_rankings is not None else None,
                                 qvecs[i])
@@ -260,7 +268,8 @@ class MatchService:
     def _features(self, query: Query, ranking: Ranking, target: str, qvec: np.ndarray,
                   filters: Filters | None, hybrid: dict[str, float] | None,
                   extra: Mapping[str, Record], prefer_local: bool,
-                  all_features: bool = False) -> Scored:
+                  all_features: bool = False, *,
+                  translator: Translator | None = None) -> Scored:
         ids = [h.id for h in ranking.hits]
         # parsed once per change of a record, not once per query (techmatch.store.parsed)
         records: dict[str, Record] = dict(self.engine.store.parsed.get_many(ids))
@@ -277,7 +286,6 @@ class MatchService:
         texts = {rid: rec.text() for rid, rec in records.items()}
         sets = self.tokens_many(list(texts.values()))
         tokens = {rid: sets[text] for rid, text in texts.items()}
-        translator = self.engine.retriever().translator
         q_tokens = self.tokens(query.text)
         translated = frozenset(translator.translate(query.text, sorted(q_tokens))[1]) \
             if translator is not None else frozenset()
@@ -292,7 +300,8 @@ class MatchService:
         keep = {rid: j for j, rid in enumerate(h.id for h in ranking.hits)}
         vectors = vectors[[keep[rid] for rid in table.ids]] if len(table.ids) else vectors[:0]
         return Scored(query, ranking, table, model, raw, final, model.confidence(raw),
-                      vectors, records, works, bonus)
+                      vectors, records, works, bonus, texts=texts, q_tokens=q_tokens,
+                      translated=translated, translator=translator)
 
     def _ranking(self, s: Scored, target: str, k: int, explain: bool) -> Ranking:
         order = sorted(range(len(s.table.ids)), key=lambda j: (-s.final[j], s.table.ids[j]))

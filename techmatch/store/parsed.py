@@ -2,9 +2,10 @@
 
 Ranking one query parses every candidate's stored JSON into a pydantic record (about 50 per
 query, a few milliseconds): the same candidates come back query after query. `ParsedRecords`
-keeps the parsed record with the change sequence number it was parsed at; each read first asks
-the store for the current sequence numbers of the wanted ids (a narrow indexed query, no JSON)
-and parses again only the ids whose number moved. A write by any process (another API worker,
+keeps the parsed record with the change sequence number it was parsed at; each read asks the
+store for the current sequence numbers of the wanted ids it holds (a narrow indexed query, no
+JSON) and parses again only the ids whose number moved; ids it never parsed are read and parsed
+with their sequence number in one query. A write by any process (another API worker,
 the CLI) bumps the record's sequence number, so a cached record is never returned stale; a
 deleted record is never returned. Share the returned records read-only.
 """
@@ -34,22 +35,26 @@ class ParsedRecords:
     def get_many(self, ids: Iterable[str]) -> dict[str, Record]:
         """Live records by id in the order asked (missing or deleted ids are left out)."""
         wanted = list(dict.fromkeys(ids))
+        # Parsed before: one narrow query of their current seq, reparse only what moved.
+        # Never parsed here (most candidates of a fresh query over a large store): read and
+        # parse them at once, their seq comes with them (one query instead of two).
+        prior = {rid: found for rid in wanted if (found := self._known.get(rid)) is not None}
+        fresh = self._parse([rid for rid in wanted if rid not in prior])
         seqs: dict[str, int] = {}
-        for start in range(0, len(wanted), CHUNK):
-            chunk = wanted[start:start + CHUNK]
+        seen = list(prior)
+        for start in range(0, len(seen), CHUNK):
+            chunk = seen[start:start + CHUNK]
             marks = ",".join("?" * len(chunk))
             seqs.update((str(rid), int(seq)) for rid, seq in self._db.fetch(
                 f"SELECT id, seq FROM records WHERE deleted = 0 AND id IN ({marks})", chunk))
-        known = self._known
-        stale = [rid for rid in wanted if rid in seqs
-                 and (rid not in known or known[rid][0] != seqs[rid])]
-        fresh = self._parse(stale)
+        fresh.update(self._parse([rid for rid in seen
+                                  if rid in seqs and prior[rid][0] != seqs[rid]]))
         out: dict[str, Record] = {}
         for rid in wanted:
             if rid in fresh:
                 out[rid] = fresh[rid][1]
-            elif rid in seqs and rid in known and known[rid][0] == seqs[rid]:
-                out[rid] = known[rid][1]
+            elif rid in seqs and prior[rid][0] == seqs[rid]:
+                out[rid] = prior[rid][1]
         return out
 
     def adopt(self, other: ParsedRecords) -> None:

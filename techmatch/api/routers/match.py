@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from techmatch.api.deps import EngineDep, Reader, ServiceDep, VisibilityDep
 from techmatch.api.errors import problem_responses
 from techmatch.api.limits import MAX_K, has_searchable
+from techmatch.api.responses import model_json
 from techmatch.api.schemas import MatchNeedRequest, RankingPublic, Target
 from techmatch.errors import NotFoundError, ValidationError
 from techmatch.models.records import Need
-from techmatch.models.results import Ranking
 
 router = APIRouter(prefix="/v1/match", tags=["match"],
                    responses=problem_responses(401, 403, 404, 413, 422, 503))
@@ -35,20 +35,20 @@ def match_stored_need(principal: Reader, need_id: IdPath, engine: EngineDep,
                       require_local: Annotated[bool, Query(description="只要同省")] = False,
                       excluded: Annotated[bool, Query(
                           description="列出因对接终止而排除的候选及原因")] = False,
-                      ) -> Ranking:
+                      ) -> Response:
     need = engine.store.get(need_id, "need")
     if not visibility.visible(need, principal):
         raise NotFoundError(f"no need with id {need_id!r}")
     ranking = service.match_need(need, target=target, k=k, explain=explain,
                                  prefer_local=prefer_local, require_local=require_local,
                                  show_excluded=excluded)
-    return visibility.redact(ranking, principal)
+    return model_json(visibility.redact(ranking, principal))
 
 
 @router.post("/need", response_model=RankingPublic, summary="为临时需求匹配成果或专家",
              description="请求体中的需求不入库，直接用于匹配。")
 def match_adhoc_need(principal: Reader, body: MatchNeedRequest, service: ServiceDep,
-                     visibility: VisibilityDep) -> Ranking:
+                     visibility: VisibilityDep) -> Response:
     if not has_searchable(body.need.text()):
         raise ValidationError("the need has no title, description or keywords with letters, "
                               "digits or CJK characters", field="body.need")
@@ -57,7 +57,7 @@ def match_adhoc_need(principal: Reader, body: MatchNeedRequest, service: Service
     ranking = service.match_need(need, target=body.target, k=body.k, filters=filters,
                                  explain=body.explain, prefer_local=body.prefer_local,
                                  require_local=body.require_local)
-    return visibility.redact(ranking, principal)
+    return model_json(visibility.redact(ranking, principal))
 
 
 @router.get("/achievements/{achievement_id:path}/needs", response_model=RankingPublic,
@@ -65,8 +65,8 @@ def match_adhoc_need(principal: Reader, body: MatchNeedRequest, service: Service
             description="只读密钥看不到保密需求，也看不到联系方式。")
 def match_achievement(principal: Reader, achievement_id: IdPath, engine: EngineDep,
                       service: ServiceDep, visibility: VisibilityDep, k: KQuery = 10,
-                      explain: ExplainQuery = True) -> Ranking:
+                      explain: ExplainQuery = True) -> Response:
     achievement = engine.store.get(achievement_id, "achievement")
     filters = visibility.filters_for("need", None, principal)
     ranking = service.match_achievement(achievement, k=k, filters=filters, explain=explain)
-    return visibility.redact(ranking, principal)
+    return model_json(visibility.redact(ranking, principal))

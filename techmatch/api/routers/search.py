@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from techmatch.api.deps import Reader, ServiceDep, VisibilityDep
 from techmatch.api.errors import problem_responses
 from techmatch.api.limits import has_searchable
+from techmatch.api.responses import model_json
 from techmatch.api.schemas import RankingPublic, SearchRequest
 from techmatch.errors import ValidationError
-from techmatch.models.results import Ranking
 
 router = APIRouter(prefix="/v1", tags=["search"],
                    responses=problem_responses(401, 403, 413, 422, 503))
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["search"],
              description="在需求、成果或专家中检索；返回命中、置信度与解释，以及所用索引代号。"
                          "只读密钥检索需求时不会看到保密需求。")
 def search(principal: Reader, body: SearchRequest, service: ServiceDep,
-           visibility: VisibilityDep) -> Ranking:
+           visibility: VisibilityDep) -> Response:
     if not has_searchable(body.text):
         raise ValidationError("query text has no letters, digits or CJK characters",
                               field="body.text")
@@ -27,4 +27,4 @@ def search(principal: Reader, body: SearchRequest, service: ServiceDep,
     filters = visibility.filters_for(body.kind, base, principal)
     ranking = service.search(body.text, kind=body.kind, k=body.k, mode=body.mode,
                              filters=filters, explain=body.explain)
-    return visibility.redact(ranking, principal)
+    return model_json(visibility.redact(ranking, principal))  # RankingPublic adds no field
