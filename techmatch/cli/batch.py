@@ -20,6 +20,9 @@ def batch(kinds: KindsOpt = "achievement,expert",
           chunk: Annotated[int, typer.Option("--chunk", help="Needs per committed chunk.")] = 32,
           explain: Annotated[bool, typer.Option(
               "--explain/--no-explain", help="Store an explanation with every hit.")] = True,
+          workers: Annotated[int, typer.Option(
+              "--workers", help="Worker processes matching chunks (0: one per CPU; 1: none). "
+                                "Results are the same for any number.")] = 0,
           export: Annotated[Path | None, typer.Option(
               "--export", help="Also write the results to DIR as JSONL, CSV and XLSX.")] = None,
           home: HomeOpt = None, json_out: JsonOpt = False) -> None:
@@ -31,7 +34,8 @@ def batch(kinds: KindsOpt = "achievement,expert",
 
     with cli_errors():
         options = BatchOptions(kinds=tuple(p.strip() for p in kinds.split(",") if p.strip()),
-                               k=k, full=full, chunk=chunk, explain=explain)
+                               k=k, full=full, chunk=chunk, explain=explain,
+                               workers=workers)
         engine = Engine.open(settings_for(home))
         try:
             summary = run_batch(engine, options, progress=progress)

@@ -161,7 +161,7 @@ class DenseSearcher:
         scores straddle the k-th place (duplicate vectors) the query is left to faiss itself,
         whose choice among them this does not reproduce.
         """
-        flat = faiss.downcast_index(self.index.index)
+        flat = cast(faiss.IndexFlatIP, faiss.downcast_index(self.index.index))
         n, dim = int(flat.ntotal), int(flat.d)
         stored = faiss.rev_swig_ptr(flat.get_xb(), n * dim).reshape(n, dim)
         width = max(1, n // (4 * k))  # columns per block: at least k full blocks
@@ -196,8 +196,9 @@ class DenseSearcher:
         query = np.ascontiguousarray(query, dtype=np.float32)
         cand = np.ascontiguousarray(stored[cols])
         scores = np.empty(len(cols), dtype=np.float32)
-        faiss.fvec_inner_products_ny(faiss.swig_ptr(scores), faiss.swig_ptr(query),
-                                     faiss.swig_ptr(cand), stored.shape[1], len(cols))
+        faiss.fvec_inner_products_ny(  # type: ignore[attr-defined]  # not in the stubs
+            faiss.swig_ptr(scores), faiss.swig_ptr(query), faiss.swig_ptr(cand),
+            stored.shape[1], len(cols))
         order = np.lexsort((cols, -scores))
         if len(order) > k and scores[order[k - 1]] == scores[order[k]]:
             return None

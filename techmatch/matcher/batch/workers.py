@@ -22,6 +22,7 @@ import ctypes
 import multiprocessing
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,7 +69,7 @@ def chunk_results(compute: Callable[[str, list[str]], T], tasks: Sequence[Task],
     try:
         with multiprocessing.get_context("fork").Pool(n, initializer=_init,
                                                       initargs=(os.getpid(),)) as pool:
-            yield pool.imap(_run, tasks)  # type: ignore[misc]
+            yield pool.imap(_run, tasks)  # type: ignore[arg-type]  # _run returns compute's T
     finally:
         _COMPUTE.clear()
         _AFTER_FORK.clear()
@@ -77,6 +78,9 @@ def chunk_results(compute: Callable[[str, list[str]], T], tasks: Sequence[Task],
 def _init(parent: int) -> None:
     _die_with(parent)
     _drop_lock_files()
+    torch = sys.modules.get("torch")
+    if torch is not None:  # explanations encode here: one thread (no OpenMP team after fork)
+        torch.set_num_threads(1)
     _AFTER_FORK[0]()
 
 
