@@ -13,6 +13,7 @@ from techmatch.indexers.encoders import Encoder
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.crosslingual import Translator, with_translation
 from techmatch.matcher.fusion import rrf, weighted
+from techmatch.matcher.langshift import default_shift, with_other_languages
 from techmatch.matcher.taxonomy import expand_filters
 from techmatch.models.results import Component, Filters, Hit, Ranking
 
@@ -31,6 +32,8 @@ class Retriever:
         self.params = params or RetrievalParams()
         # Query translation for the lexical side (techmatch.matcher.crosslingual).
         self.translator = Translator(tokenizer.tokens) if translate else None
+        # The encoder's cross-language cosine calibration (techmatch.matcher.langshift).
+        self.language_shift = default_shift(encoder.id, encoder.dim) if translate else None
 
     def index(self, kind: str) -> Index:
         try:
@@ -65,7 +68,8 @@ class Retriever:
         flt = normalize_filters(expand_filters(filters))  # industry rolls down the taxonomy
         depth = max(p.depth, k)
         lexical = self._lexical(index, texts, depth, flt, kind) if mode != "dense" else None
-        dense = self._dense(index, texts, depth, flt, vectors) if mode != "lexical" else None
+        dense = self._dense(index, texts, depth, flt, vectors, kind) if mode != "lexical" \
+            else None
         out = []
         for i in range(len(texts)):
             lex = lexical[i] if lexical is not None else _EMPTY
@@ -87,13 +91,17 @@ class Retriever:
         return out
 
     def _dense(self, index: Index, texts: Sequence[str], depth: int, flt: Filters | None,
-               vectors: np.ndarray | None) -> list[Candidates]:
+               vectors: np.ndarray | None, kind: str = "achievement") -> list[Candidates]:
         if vectors is None:
             from techmatch.indexers.ingest.normalize import normalize
 
             vectors = self.encoder.encode_queries([normalize(t, lower=False) for t in texts])
         blank = [not t.strip() for t in texts]
         results = index.search_dense_batch(vectors, k=depth, filters=flt)
+        if kind == "achievement" and self.translator is not None:
+            # records in another language at their calibrated cosine (techmatch.matcher.langshift)
+            results = with_other_languages(index, self.language_shift, texts, vectors,
+                                           results, depth, flt)
         return [_EMPTY if b else r for b, r in zip(blank, results, strict=True)]
 
     @staticmethod

@@ -24,6 +24,7 @@ from techmatch.matcher.duplicates import DEFAULT_THRESHOLD, mark_duplicates
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.explain import Explainer
 from techmatch.matcher.features import FeatureTable, Query, WorkScores, build_table
+from techmatch.matcher.langshift import LanguageShift, cross_offsets
 from techmatch.matcher.prf import uses_prf
 from techmatch.matcher.scorer import CURRENT, MODELS_DIR, LinearModel, RankerModel
 from techmatch.matcher.shipped import active_model
@@ -258,7 +259,8 @@ class MatchService:
                 ranking.hits = [h for h in ranking.hits if h.id not in banned[query.id]]
             scored = self._features(query, ranking, target, qvecs[i], filters, hybrid,
                                     extra or {}, prefer_local, all_features,
-                                    translator=retriever.translator)
+                                    translator=retriever.translator,
+                                    language_shift=retriever.language_shift)
             needevidence.attach(self, scored, target,
                                 work_rankings[i] if work_rankings is not None else None,
                                 qvecs[i])
@@ -269,7 +271,8 @@ class MatchService:
                   filters: Filters | None, hybrid: dict[str, float] | None,
                   extra: Mapping[str, Record], prefer_local: bool,
                   all_features: bool = False, *,
-                  translator: Translator | None = None) -> Scored:
+                  translator: Translator | None = None,
+                  language_shift: LanguageShift | None = None) -> Scored:
         ids = [h.id for h in ranking.hits]
         # parsed once per change of a record, not once per query (techmatch.store.parsed)
         records: dict[str, Record] = dict(self.engine.store.parsed.get_many(ids))
@@ -279,6 +282,9 @@ class MatchService:
                              or passes(records[h.id], filters))]
         vectors = self.engine.record_vectors(target, [records[h.id] for h in ranking.hits])
         cos = vectors @ qvec if len(vectors) else np.zeros(0)
+        # records in another language on the query language's cosine scale (langshift)
+        cos = cos + cross_offsets(language_shift, qvec, query.text,
+                                  [records[h.id] for h in ranking.hits])
         works = None
         if hybrid is not None:
             team = [r for r in records.values() if isinstance(r, Expert)]
