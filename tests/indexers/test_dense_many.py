@@ -40,9 +40,10 @@ def test_many_queries_find_what_faiss_finds_for_each_alone(
     calls: list[int] = []
     many = DenseSearcher._flat_many
 
-    def spy(self: DenseSearcher, q: np.ndarray, kk: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    def spy(self: DenseSearcher, q: np.ndarray, *rest: object
+            ) -> list[tuple[np.ndarray, np.ndarray]]:
         calls.append(len(q))
-        return many(self, q, kk)
+        return many(self, q, *rest)  # type: ignore[arg-type]
 
     monkeypatch.setattr(DenseSearcher, "_flat_many", spy)
     together = searcher.search(queries, k, rows.live)
@@ -54,14 +55,18 @@ def test_many_queries_find_what_faiss_finds_for_each_alone(
         assert _canonical(got) == _canonical(want), i  # same rows, bit-identical scores
 
 
-def test_small_blocks_and_filters_keep_faiss_results(tmp_path: Path,
+def test_small_blocks_and_filters_give_faiss_results(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     searcher, rows, queries = _searcher(tmp_path, seed=11)
     alone = [_canonical(searcher.search(queries[i:i + 1], 10, rows.live)[0])
              for i in range(len(queries))]
     monkeypatch.setattr(dense_module, "BLOCK_CELLS", 3 * len(rows))  # blocks of 3 queries
     assert [_canonical(f) for f in searcher.search(queries, 10, rows.live)] == alone
-    allowed = rows.live.copy()
-    allowed[::2] = False  # a filter: faiss with its selector, no row outside it
-    for got in searcher.search(queries, 10, allowed):
-        assert len(got[0]) == 10 and allowed[got[0]].all()
+    for keep in (slice(None, None, 2), slice(0, 130), slice(95, 105)):  # filters
+        allowed = np.zeros(len(rows), dtype=bool)
+        allowed[keep] = True
+        alone = [_canonical(searcher.search(queries[i:i + 1], 10, allowed)[0])
+                 for i in range(len(queries))]  # faiss with its id selector
+        together = searcher.search(queries, 10, allowed)
+        assert [_canonical(f) for f in together] == alone
+        assert all(len(f[0]) == 10 and allowed[f[0]].all() for f in together)

@@ -7,12 +7,13 @@ selector) and the graph is rebuilt once they pass `MAX_DEAD` of the rows. faiss 
 stable row keys. Filters are an `IDSelectorBitmap` over keys passed in `SearchParameters`, so
 faiss only ever scores allowed rows (no post-filtering).
 
-Many queries at once over a flat index without a filter (a batch job's chunk): faiss scans
-the vectors once per query here (about 6–7 ms per query at 100,000 × 384, batched or not),
+Many queries at once over a flat index (a batch job's chunk): faiss scans the vectors once
+per query here (about 6–7 ms per query at 100,000 × 384, batched or not),
 so `DenseSearcher` instead finds each query's candidates with one matrix product for the
 whole block (numpy / OpenBLAS, about 2 ms per query) and a lower bound of the k-th score,
 then scores those candidates again with faiss's own inner-product kernel and keeps the top
-k — the same rows and the same float32 scores as faiss's search (see `_flat_many`).
+k — the same rows and the same float32 scores as faiss's search (see `_flat_many`). Under a
+filter the allowed vectors are gathered first.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
 MAX_DEAD = 0.25
 EXACT_BELOW = 20_000  # with HNSW, a filter this selective is scanned exactly (better recall)
-MANY_QUERIES = 8  # from this many queries a flat search without filter uses `_flat_many`
+MANY_QUERIES = 8  # from this many queries a flat search uses `_flat_many`
 BLOCK_CELLS = 1 << 24  # scores per matrix product block (64 MB of float32)
 
 
@@ -117,9 +118,8 @@ class DenseSearcher:
             return [(np.zeros(0, np.int64), np.zeros(0, np.float32)) for _ in queries]
         if self.dense_type == "hnsw" and n_allowed <= EXACT_BELOW:
             return self._scan(queries, k, np.flatnonzero(allowed))
-        if (self.dense_type == "flat" and len(queries) >= MANY_QUERIES
-                and n_allowed == len(self._storage_rows)):
-            return self._flat_many(queries, min(k, n_allowed))
+        if self.dense_type == "flat" and len(queries) >= MANY_QUERIES:
+            return self._flat_many(queries, min(k, n_allowed), allowed, n_allowed)
         return self._faiss(queries, k, allowed, n_allowed)
 
     def _faiss(self, queries: np.ndarray, k: int, allowed: np.ndarray, n_allowed: int
@@ -149,8 +149,10 @@ class DenseSearcher:
             out.append((rows[top], srow[top].astype(np.float32)))
         return out
 
-    def _flat_many(self, queries: np.ndarray, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        """faiss's flat top-k of many unfiltered queries, found by blocks of matrix products.
+    def _flat_many(self, queries: np.ndarray, k: int, allowed: np.ndarray, n_allowed: int
+                   ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """faiss's flat top-k of many queries over the `allowed` rows, found by blocks of
+        matrix products over those rows' vectors.
 
         Per query, `bound` (the k-th largest of the maxima of at least k disjoint column
         blocks, less `slack`) is at most the k-th largest product score less `slack`, and
@@ -164,9 +166,13 @@ class DenseSearcher:
         flat = cast(faiss.IndexFlatIP, faiss.downcast_index(self.index.index))
         n, dim = int(flat.ntotal), int(flat.d)
         stored = faiss.rev_swig_ptr(flat.get_xb(), n * dim).reshape(n, dim)
+        reach = self._max_norm(stored)
+        positions = None  # storage position of each row of `stored` (None: the same)
+        if n_allowed < n:
+            positions = np.flatnonzero(allowed[self._storage_rows])
+            stored, n = np.ascontiguousarray(stored[positions]), len(positions)
         width = max(1, n // (4 * k))  # columns per block: at least k full blocks
         blocks = n // width
-        reach = self._max_norm(stored)
         step = max(1, BLOCK_CELLS // n)
         out: list[tuple[np.ndarray, np.ndarray]] = []
         for start in range(0, len(queries), step):
@@ -179,9 +185,10 @@ class DenseSearcher:
             which, cols = np.nonzero(products >= bound[:, None])
             edges = np.searchsorted(which, np.arange(len(block) + 1))
             for i in range(len(block)):
-                top = self._exact_top(block[i], stored, cols[edges[i]:edges[i + 1]], k)
+                top = self._exact_top(block[i], stored, cols[edges[i]:edges[i + 1]], k,
+                                      positions)
                 out.append(top if top is not None else self._faiss(
-                    block[i:i + 1], k, self.rows.live, len(self._storage_rows))[0])
+                    block[i:i + 1], k, allowed, n_allowed)[0])
         return out
 
     def _max_norm(self, stored: np.ndarray) -> float:
@@ -189,9 +196,9 @@ class DenseSearcher:
             self._norm = float(np.sqrt(np.einsum("ij,ij->i", stored, stored)).max())
         return self._norm
 
-    def _exact_top(self, query: np.ndarray, stored: np.ndarray, cols: np.ndarray, k: int
-                   ) -> tuple[np.ndarray, np.ndarray] | None:
-        """Top k of the candidate storage positions `cols` by faiss's own scores (None on a
+    def _exact_top(self, query: np.ndarray, stored: np.ndarray, cols: np.ndarray, k: int,
+                   positions: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
+        """Top k of the candidate rows `cols` of `stored` by faiss's own scores (None on a
         tie at the k-th place)."""
         query = np.ascontiguousarray(query, dtype=np.float32)
         cand = np.ascontiguousarray(stored[cols])
@@ -202,5 +209,6 @@ class DenseSearcher:
         order = np.lexsort((cols, -scores))
         if len(order) > k and scores[order[k - 1]] == scores[order[k]]:
             return None
-        top = order[:k]
-        return self._storage_rows[cols[top]], scores[top]
+        top = cols[order[:k]]
+        return self._storage_rows[top if positions is None else positions[top]], \
+            scores[order[:k]]
