@@ -34,6 +34,7 @@ They apply only with the encoder they were estimated with.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from functools import cache, lru_cache
 from importlib import resources
@@ -147,7 +148,7 @@ def with_other_languages(index: Index, shift: LanguageShift | None, texts: Seque
         rows = [i for i, q_lang in enumerate(langs) if q_lang == lang]
         for other in sorted(set(shift.shifts) - {lang}):
             flt = cross_filters(filters, other)
-            if flt is None:
+            if flt is None or not _holds(index, other, int(vectors.shape[1])):
                 continue
             found = index.search_dense_batch(vectors[rows], k=k, filters=flt)
             for i, cands in zip(rows, found, strict=True):
@@ -156,6 +157,27 @@ def with_other_languages(index: Index, shift: LanguageShift | None, texts: Seque
                         vectors[i], lang, other)
                     out[i] = _merge_max(out[i], Candidates(cands.ids, lifted), k)
     return out
+
+
+_HOLDS: weakref.WeakKeyDictionary[Index, tuple[tuple[str, int], dict[str, bool]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _holds(index: Index, lang: str, dim: int) -> bool:
+    """Whether `index` holds a record filed in `lang`: one probe per index state (generation
+    and applied change), so a corpus of one language pays no filtered search (a row mask over
+    the whole index) per query."""
+    state = (index.generation, index.applied_seq)
+    cached = _HOLDS.get(index)
+    if cached is None or cached[0] != state:
+        cached = (state, {})
+        _HOLDS[index] = cached
+    known = cached[1]
+    if lang not in known:
+        probe = np.full((1, dim), 1.0 / np.sqrt(dim), dtype=np.float32)
+        found = index.search_dense_batch(probe, k=1, filters=Filters(language=[lang]))
+        known[lang] = bool(found and found[0].ids)
+    return known[lang]
 
 
 def _merge_max(native: Candidates, other: Candidates, k: int) -> Candidates:

@@ -110,6 +110,24 @@ def test_chinese_query_over_chinese_records_ranks_exactly_as_without_shift(
     assert runs[0] == runs[1]
 
 
+def test_corpus_of_one_language_is_probed_once_not_searched_per_query(
+        tokenizer: Tokenizer) -> None:
+    retriever = _retriever(_records(False), tokenizer, _shift(5.0))
+    index = retriever.index("achievement")
+    calls: list[object] = []
+    search = index.search_dense_batch
+
+    def counting(vectors: np.ndarray, *, k: int, filters: Filters | None = None) -> list:
+        calls.append(filters)
+        return search(vectors, k=k, filters=filters)
+
+    index.search_dense_batch = counting  # type: ignore[method-assign]
+    for text in ("电池热失控预警", "水稻育种", "动力电池"):
+        retriever.search(text, kind="achievement", mode="dense", k=3)
+    english = [f for f in calls if f is not None and f.language == ["en"]]
+    assert len(english) == 1 and len(calls) == 4  # one probe, then native searches only
+
+
 def test_other_language_records_get_their_own_shifted_cosine(tokenizer: Tokenizer) -> None:
     query = "电池热失控预警"
     shift = _shift(5.0)
