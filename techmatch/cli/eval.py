@@ -18,6 +18,7 @@ from techmatch.cli.common import (
     settings_for,
 )
 from techmatch.config import Settings
+from techmatch.errors import ValidationError
 from techmatch.eval.runner import DEFAULT_CONFIGS, DEFAULT_METRICS
 
 DatasetOpt = Annotated[Path, typer.Option("--dataset", help="BEIR folder (corpus.jsonl, "
@@ -140,10 +141,22 @@ def loso_command(
         features: Annotated[str | None, typer.Option(
             "--features", help="Fit only these ranking features (comma-separated), e.g. "
                                "hybrid_mm: the weighted hybrid, only its scale fitted.")] = None,
+        objective: Annotated[str, typer.Option(
+            "--objective", help="pointwise (logistic on rows) or pairwise (on within-query "
+                                "differences).")] = "pointwise",
+        half: Annotated[int | None, typer.Option(
+            "--half", help="In-distribution check instead: fit on this half (1 or 2) of every "
+                           "set, score the other half of each.")] = None,
         json_out: JsonOpt = False, home: HomeOpt = None, threads: ThreadsOpt = None) -> None:
     """Leave-one-set-out: train the ranker on all sets but one, score it on that one against
     the best untrained configuration."""
-    from techmatch.eval.loso import LosoOptions, leave_one_set_out, summary, train_on_sets
+    from techmatch.eval.loso import (
+        LosoOptions,
+        in_distribution,
+        leave_one_set_out,
+        summary,
+        train_on_sets,
+    )
     from techmatch.eval.loso import save_shipped as write_shipped
     from techmatch.matcher.shipped import shipped_path
     from techmatch.matcher.train import TrainOptions
@@ -151,10 +164,16 @@ def loso_command(
     with cli_errors():
         settings = _settings(home, threads)
         only = tuple(f.strip() for f in features.split(",") if f.strip()) if features else None
-        options = LosoOptions(split=split, train=TrainOptions(seed=seed, features=only),
-                              trials=trials, seed=seed)
+        options = LosoOptions(split=split, train=TrainOptions(seed=seed, features=only,
+                                                              objective=objective),
+                              trials=trials, seed=seed, half=half)
         fit_all = save_shipped or shipped_out is not None
-        if len(dataset) == 1 and fit_all:  # nothing to hold out: only fit the shipped model
+        if half is not None:
+            if fit_all:
+                raise ValidationError("--half fits on half the queries: not a shipped model",
+                                      field="half")
+            full = in_distribution(dataset, settings, options)
+        elif len(dataset) == 1 and fit_all:  # nothing to hold out: only fit the shipped model
             full: dict[str, Any] = {"split": split, "folds": [],
                                     "model_all": train_on_sets(dataset, settings, split=split,
                                                                options=options.train)}

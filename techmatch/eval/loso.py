@@ -9,6 +9,10 @@ that set, chosen on the held-out set itself by `SELECT_METRIC` (which favours th
 
 `train_on_sets` is also what fits the shipped default model (techmatch.matcher.shipped) on all
 the sets at once.
+
+`in_distribution` is the check beside it: fitted on half 1 (or 2) of every set's queries
+together (the fixed split `train-ranker --half` / `eval --half` use), scored on the other half
+of each set, against the best untrained configuration on that half (`loso --half N`).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from techmatch.matcher.train import (
     collect_rows,
     fit_rows,
     needs_from_queries,
+    query_half,
     split_queries,
 )
 
@@ -56,12 +61,14 @@ class LosoOptions:
     metrics: tuple[str, ...] = METRICS
     trials: int = 10_000
     seed: int = 0
+    half: int | None = None  # in_distribution: fit on this half of every set
 
 
-def set_rows(dataset_dir: Path, settings: Settings, split: str, opts: TrainOptions
-             ) -> tuple[PairRows, list[str], list[str], str]:
-    """Feature rows of one set's labelled queries (ids prefixed `<set>/`), the prefixed ids
-    kept for fitting and held out for reliability, and the workspace's encoder id."""
+def set_rows(dataset_dir: Path, settings: Settings, split: str, opts: TrainOptions,
+             half: int | None = None) -> tuple[PairRows, list[str], list[str], str]:
+    """Feature rows of one set's labelled queries (ids prefixed `<set>/`; only half `half` of
+    them when given), the prefixed ids kept for fitting and held out for reliability, and the
+    workspace's encoder id."""
     ds = load_dataset(dataset_dir, split)
     ws = open_workspace(ds, settings)
     try:
@@ -69,6 +76,8 @@ def set_rows(dataset_dir: Path, settings: Settings, split: str, opts: TrainOptio
 
         service = MatchService(ws.engine, model=RankerModel(), depth=opts.depth)
         qids = ds.query_ids()  # judged, with a positive grade and a non-empty text
+        if half is not None:
+            qids = query_half(qids, half)[0]
         queries = needs_from_queries({q: ds.queries[q] for q in qids}, ds.query_meta)
         kept, held = split_queries(qids, opts.holdout, seed=opts.seed)
         log.info("%s: feature rows of %d queries", ds.name, len(qids))
@@ -99,7 +108,7 @@ RowsCache = dict[Path, tuple[PairRows, list[str], list[str], str]]
 
 def train_on_sets(dataset_dirs: Sequence[Path], settings: Settings, *, split: str = "dev",
                   options: TrainOptions | None = None,
-                  cache: RowsCache | None = None) -> RankerModel:
+                  cache: RowsCache | None = None, half: int | None = None) -> RankerModel:
     """One achievement ranker fitted on the pooled labelled queries of every set; `cache`
     keeps each set's rows for the next call (leave-one-set-out fits on overlapping sets)."""
     opts = options or TrainOptions()
@@ -109,7 +118,7 @@ def train_on_sets(dataset_dirs: Sequence[Path], settings: Settings, *, split: st
     parts, kept, held, encoders = [], [], [], set()
     for path in dataset_dirs:
         if Path(path) not in cache:
-            cache[Path(path)] = set_rows(Path(path), settings, split, opts)
+            cache[Path(path)] = set_rows(Path(path), settings, split, opts, half)
         rows, k, h, enc = cache[Path(path)]
         parts.append(rows)
         kept += k
@@ -125,21 +134,25 @@ def train_on_sets(dataset_dirs: Sequence[Path], settings: Settings, *, split: st
                         "calibration": opts.calibration, "negatives": opts.negatives,
                         "hard_negatives": opts.hard_negatives, "depth": opts.depth,
                         "holdout": opts.holdout, "kinds": [KIND],
-                        "features": list(opts.features) if opts.features else "all"}
+                        "features": list(opts.features) if opts.features else "all",
+                        "objective": opts.objective}
+    if half is not None:
+        model.trained_on["half"] = half
     return model
 
 
 def score_set(dataset_dir: Path, settings: Settings, model: RankerModel, *,
-              options: LosoOptions, model_home: Path) -> dict[str, Any]:
-    """Every untrained configuration and `model` (as `ranker`) on one set; `ranker` against
-    the best untrained configuration."""
+              options: LosoOptions, model_home: Path, half: int | None = None) -> dict[str, Any]:
+    """Every untrained configuration and `model` (as `ranker`) on one set (only half `half` of
+    its queries when given); `ranker` against the best untrained configuration."""
     ds = load_dataset(dataset_dir, options.split)
     save_model(model, model_home)
     metrics = parse_metrics(options.metrics)
     ws = open_workspace(ds, settings)
     try:
         ctx = build_context(ws, ds, default_params=settings.retrieval(), k=100,
-                            model_home=model_home)
+                            model_home=model_home,
+                            query_ids=query_half(ds.query_ids(), half)[0] if half else None)
         runs = {name: CONFIGS[name](ctx) for name in (*options.untrained, "ranker")}
     finally:
         ws.engine.close()
@@ -192,6 +205,32 @@ def leave_one_set_out(dataset_dirs: Sequence[Path], settings: Settings,
     return out
 
 
+def in_distribution(dataset_dirs: Sequence[Path], settings: Settings,
+                    options: LosoOptions) -> dict[str, Any]:
+    """Fit on half `options.half` of every set together, score the other half of each."""
+    if options.half not in (1, 2):
+        raise ValidationError("must be 1 or 2", field="half")
+    started = time.perf_counter()
+    paths = [Path(p) for p in dataset_dirs]
+    model = train_on_sets(paths, settings, split=options.split, options=options.train,
+                          half=options.half)
+    other = 3 - options.half
+    home = settings.home / LOSO_DIR / f"half-{options.half}"
+    folds = []
+    for path in paths:
+        result = score_set(path, settings, model, options=options, model_home=home, half=other)
+        result["trained_on"] = [f"{p.name} half {options.half}" for p in paths]
+        result["dataset"] = f"{result['dataset']} half {other}"
+        folds.append(result)
+    lm = model.models[KIND]
+    for result in folds:
+        result["model"] = {"c": lm.metrics.get("c"), "weights": dict(zip(
+            lm.features, np.round(lm.weights, 4).tolist(), strict=True))}
+    return {"split": options.split, "select_metric": SELECT_METRIC, "half": options.half,
+            "folds": folds, "model_all": model,
+            "seconds": round(time.perf_counter() - started, 1)}
+
+
 def summary(report: dict[str, Any]) -> dict[str, Any]:
     """The report without per-query values and fitted models."""
     return {**{k: v for k, v in report.items() if k != "model_all"},
@@ -226,5 +265,6 @@ def save_shipped(model: RankerModel, path: Path) -> Path:
     return Path(path)
 
 
-__all__ = ["LosoOptions", "keep_untaught", "leave_one_set_out", "merge_rows", "save_shipped",
+__all__ = ["LosoOptions", "in_distribution", "keep_untaught", "leave_one_set_out", "merge_rows",
+           "save_shipped",
            "score_set", "set_rows", "summary", "train_on_sets"]

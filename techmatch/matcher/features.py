@@ -20,15 +20,21 @@ from techmatch.matcher.prf import (
     HYBRID_LEXICAL_WEIGHT,
     LIST_FEATURES,
     PRF_FEATURES,
+    STYLE_FEATURES,
+    STYLED_FEATURES,
     minmax,
+    phrase_coverage,
     prf_columns,
+    styled_columns,
+    top_discipline,
 )
+from techmatch.matcher.querystyle import query_style
 from techmatch.models.records import Achievement, Expert, Record
 from techmatch.models.results import Hit, Ranking
 
 COMMON: tuple[str, ...] = ("fused", "lexical", "dense", "dense_gap", "term_coverage",
                            "keyword_jaccard", "discipline", "industry", "region",
-                           *LIST_FEATURES, *PRF_FEATURES)
+                           *LIST_FEATURES, *PRF_FEATURES, *STYLE_FEATURES)
 FEATURES: dict[str, tuple[str, ...]] = {
     "achievement": (*COMMON, "maturity", "recency"),
     "need": (*COMMON, "recency"),
@@ -242,7 +248,7 @@ def build_table(query: Query, q_tokens: frozenset[str], ranking: Ranking, kind: 
         rows.append([np.nan if (v := row.get(n, 0.0)) is None else v for n in names])
     values = np.array(rows, dtype=np.float64).reshape(len(ids), len(names))
     _fill_unknown(values)
-    _fill_prf(values, names, ids, hits, records, tokens, vectors, prf=prf)
+    _fill_prf(values, names, ids, hits, records, tokens, vectors, prf=prf, query_text=query.text)
     return FeatureTable(ids=ids, names=names, values=values)
 
 
@@ -257,8 +263,9 @@ def _fill_unknown(values: np.ndarray) -> None:
 
 def _fill_prf(values: np.ndarray, names: tuple[str, ...], ids: list[str], hits: Sequence[Hit],
               records: Mapping[str, Record], tokens: Mapping[str, frozenset[str]],
-              vectors: np.ndarray | None, *, prf: bool = True) -> None:
-    """The list and PRF columns (techmatch.matcher.prf) of the kept hits, ranking order."""
+              vectors: np.ndarray | None, *, prf: bool = True, query_text: str = "") -> None:
+    """The list, PRF and style-gated columns (techmatch.matcher.prf) of the kept hits, in
+    ranking order; the gated ones need the query's text (techmatch.matcher.querystyle)."""
     if ids and "hybrid_mm" in names:
         lex, den = (minmax(values[:, names.index(n)]) for n in ("lexical", "dense"))
         values[:, names.index("lexical_mm")], values[:, names.index("dense_mm")] = lex, den
@@ -272,6 +279,14 @@ def _fill_prf(values: np.ndarray, names: tuple[str, ...], ids: list[str], hits: 
     kept_vectors = vectors[keep] if vectors is not None and len(vectors) == len(hits) else None
     cols = prf_columns([disciplines(records[rid]) for rid in ids],
                        [tokens.get(rid, frozenset()) for rid in ids], scores, kept_vectors)
+    if STYLED_FEATURES.keys() & set(names):
+        style = query_style(query_text)
+        facets = [disciplines(records[rid]) for rid in ids]
+        cols["top_discipline"] = top_discipline(facets)
+        cols["phrase_coverage"] = phrase_coverage(
+            style.phrases, [records[rid].text().lower() for rid in ids]) if style.list_style \
+            else np.zeros(len(ids))
+        cols.update(styled_columns(style.list_style, cols))
     for name, col in cols.items():
         if name in names:
             values[:, names.index(name)] = col

@@ -20,6 +20,13 @@ dense cosine min-max scaled over the query's candidates (what weighted fusion su
 linear model can express the weighted hybrid exactly; `hybrid_mm` is that sum
 (0.5 · lexical_mm + 0.5 · dense_mm), so a fit restricted to it keeps the hybrid's ranking and
 only learns its scale (`train-ranker`/`loso --features hybrid_mm`).
+
+Style-gated list evidence (`STYLED_FEATURES`): the three PRF columns and two more list
+features — `top_discipline` (+1 the candidate shares the discipline of the top hit, −1 it does
+not, 0 unknown; the top hit is compared with the second) and `phrase_coverage` (share of the
+query's phrases found verbatim in the candidate's text) — each centred over the query's
+candidates and multiplied by the query's `list_style` (techmatch.matcher.querystyle), and `list_style` itself (the gate; constant
+within a query, so it ranks nothing: it tells the fit how many list-style queries it saw).
 """
 
 from __future__ import annotations
@@ -31,6 +38,14 @@ import numpy as np
 PRF_K = 10
 PRF_FEATURES = ("prf_discipline", "prf_terms", "prf_dense")
 LIST_FEATURES = ("lexical_mm", "dense_mm", "hybrid_mm")
+STYLE_GATE = "list_style"
+# styled feature -> the list-evidence column it gates by `list_style`
+STYLED_FEATURES: dict[str, str] = {
+    "list_prf_discipline": "prf_discipline", "list_prf_terms": "prf_terms",
+    "list_prf_dense": "prf_dense", "list_top_discipline": "top_discipline",
+    "list_phrase_coverage": "phrase_coverage",
+}
+STYLE_FEATURES = (STYLE_GATE, *STYLED_FEATURES)
 HYBRID_LEXICAL_WEIGHT = 0.5  # RetrievalParams.lexical_weight's default
 
 
@@ -102,6 +117,39 @@ def centroid_similarity(vectors: np.ndarray, scores: np.ndarray, k: int = PRF_K)
     return (vectors @ (centroid / norm)) / np.where(lengths > 0, lengths, 1.0)
 
 
+def top_discipline(facets: Sequence[frozenset[str]]) -> np.ndarray:
+    """+1 when the candidate shares a discipline with the top hit, −1 when both are known and
+    disjoint, 0 when either is unknown; the top hit itself is compared with the second."""
+    n = len(facets)
+    out = np.zeros(n)
+    for i in range(n):
+        ref = facets[1] if i == 0 and n > 1 else facets[0]
+        if i == 0 and n < 2:
+            continue
+        if facets[i] and ref:
+            out[i] = 1.0 if facets[i] & ref else -1.0
+    return out
+
+
+def phrase_coverage(phrases: Sequence[str], texts: Sequence[str]) -> np.ndarray:
+    """Share of the (lower-cased) query phrases found verbatim in each (lower-cased) text."""
+    if not phrases:
+        return np.zeros(len(texts))
+    return np.array([sum(p in t for p in phrases) / len(phrases) for t in texts])
+
+
+def styled_columns(gate: float, base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """`list_style` and every STYLED_FEATURES column: its base column centred over the
+    query's candidates, × the gate. Centring leaves the order within a query as it is but
+    keeps a styled weight from shifting every candidate of a list-style query (a cosine of
+    0.85 × weight −47 would): the calibrator reads one score scale for every style."""
+    n = len(next(iter(base.values()))) if base else 0
+    out = {STYLE_GATE: np.full(n, gate)}
+    out.update({name: (base[col] - base[col].mean()) * gate if gate and n else np.zeros(n)
+                for name, col in STYLED_FEATURES.items()})
+    return out
+
+
 def minmax(values: np.ndarray) -> np.ndarray:
     """(v − min) / (max − min) over the query's candidates; 0 when all are equal."""
     v = np.asarray(values, dtype=np.float64)
@@ -115,7 +163,8 @@ def uses_prf(model: object) -> bool:
     """True when a linear model (features, weights) gives a PRF feature a non-zero weight."""
     features = getattr(model, "features", ())
     weights = getattr(model, "weights", ())
-    return any(w != 0.0 for f, w in zip(features, weights, strict=False) if f in PRF_FEATURES)
+    return any(w != 0.0 for f, w in zip(features, weights, strict=False)
+               if f in PRF_FEATURES or f in STYLED_FEATURES)
 
 
 def prf_columns(facets: Sequence[frozenset[str]], token_sets: Sequence[frozenset[str]],
@@ -130,5 +179,7 @@ def prf_columns(facets: Sequence[frozenset[str]], token_sets: Sequence[frozenset
             "prf_dense": dense}
 
 
-__all__ = ["HYBRID_LEXICAL_WEIGHT", "LIST_FEATURES", "PRF_FEATURES", "PRF_K", "centroid_similarity",
-           "discipline_agreement", "minmax", "prf_columns", "term_agreement", "uses_prf"]
+__all__ = ["HYBRID_LEXICAL_WEIGHT", "LIST_FEATURES", "PRF_FEATURES", "PRF_K", "STYLED_FEATURES",
+           "STYLE_FEATURES", "STYLE_GATE", "centroid_similarity", "discipline_agreement",
+           "minmax", "phrase_coverage", "prf_columns", "styled_columns", "term_agreement",
+           "top_discipline", "uses_prf"]

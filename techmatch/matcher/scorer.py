@@ -36,6 +36,9 @@ _DEFAULT_WEIGHTS: dict[str, float] = {
     # pseudo-relevance feedback (techmatch.matcher.prf): 0 until a fit says how much
     "prf_discipline": 0.0, "prf_terms": 0.0, "prf_dense": 0.0,
     "lexical_mm": 0.0, "dense_mm": 0.0, "hybrid_mm": 0.0,
+    # query-style-gated list evidence (techmatch.matcher.querystyle): 0 until a fit
+    "list_style": 0.0, "list_prf_discipline": 0.0, "list_prf_terms": 0.0,
+    "list_prf_dense": 0.0, "list_top_discipline": 0.0, "list_phrase_coverage": 0.0,
 }
 # Uncalibrated squashing of the default score: σ(SLOPE · (s − CENTER)); see module docstring.
 _DEFAULT_SLOPE = 10.0

@@ -10,6 +10,18 @@ class-balanced logistic regression is fitted on standardised features (weights a
 back in raw feature units, so weight × value is each signal's contribution). Its
 regularisation C is the value of `C_GRID` whose out-of-fold scores (folds grouped by query)
 rank best by mean average precision, and the calibrator is fitted on those scores.
+
+`objective="pairwise"` fits the same linear score on within-query differences instead (every
+relevant row minus every other row of its query, each query weighing the same; a logistic
+regression without intercept on ±differences): it learns only how to order a query's
+candidates, so a feature constant within a query (the query's style) gets no weight, and a
+feature that separates relevant from non-relevant candidates of the same list (the
+style-gated list evidence) is not outweighed by differences between queries.
+
+Style-gated features (techmatch.matcher.prf.STYLED_FEATURES) get weight 0 when the training
+queries hold less than MIN_STYLE_QUERIES of the style (Σ of the gate `list_style` over the
+queries): a style never seen in training leaves the gated weights at 0 instead of fitting
+them on the few borderline queries, so the model ranks as its ungated features do.
 """
 
 from __future__ import annotations
@@ -28,6 +40,7 @@ from techmatch.matcher.calibrate import fit_calibrator, reliability
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.features import Query
 from techmatch.matcher.metrics import evaluate, mean
+from techmatch.matcher.prf import STYLE_GATE, STYLED_FEATURES
 from techmatch.matcher.scorer import LinearModel, RankerModel
 from techmatch.matcher.service import MatchService
 from techmatch.models.records import Need, Record
@@ -39,6 +52,8 @@ CONSTANT_STD = 1e-3
 TOP_HITS = 10
 C_GRID = (0.01, 0.1, 1.0, 10.0)
 MIN_ABSTAIN = 10  # needs of each label (top hit good / not) before abstention is refitted
+OBJECTIVES = ("pointwise", "pairwise")
+MIN_STYLE_QUERIES = 50.0  # Σ list_style over training queries before styled features fit
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,7 @@ class TrainOptions:
     prior_queries: int = 0
     # fit only these features (every other gets weight 0); None: all of the kind's features
     features: tuple[str, ...] | None = None
+    objective: str = "pointwise"  # see OBJECTIVES and the module docstring
 
 
 @dataclass
@@ -156,11 +172,77 @@ def collect_rows(service: MatchService, qrels: Qrels, queries: Mapping[str, Reco
     return rows
 
 
-def fit_linear(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], kind: str,
-               opts: TrainOptions) -> LinearModel:
-    """Class-balanced logistic regression on standardised features, unfolded to raw units."""
+def style_support(x: np.ndarray, names: tuple[str, ...], groups: np.ndarray | None
+                  ) -> np.ndarray:
+    """(F,) bool: False for the style-gated features when the rows' queries hold less than
+    MIN_STYLE_QUERIES of the style (Σ over queries of the gate; see module docstring)."""
+    ok = np.ones(len(names), dtype=bool)
+    styled = np.isin(np.asarray(names), list(STYLED_FEATURES))
+    if not styled.any():
+        return ok
+    if STYLE_GATE not in names:
+        return ~styled
+    gate = x[:, names.index(STYLE_GATE)]
+    if groups is not None and len(groups):
+        first = np.unique(groups, return_index=True)[1]
+        mass = float(gate[first].sum())
+    else:
+        mass = float(gate.sum())
+    return ok if mass >= MIN_STYLE_QUERIES else ~styled
+
+
+def pair_differences(x: np.ndarray, y: np.ndarray, groups: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Within-query differences relevant − non-relevant row and their weights (each query's
+    pairs sum to 1)."""
+    diffs, weights = [], []
+    order = np.argsort(groups, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, groups[order][1:] != groups[order][:-1], True])
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        idx = order[lo:hi]
+        pos, neg = idx[y[idx] > 0], idx[y[idx] <= 0]
+        if not len(pos) or not len(neg):
+            continue
+        d = (x[pos][:, None, :] - x[neg][None, :, :]).reshape(-1, x.shape[1])
+        diffs.append(d)
+        weights.append(np.full(len(d), 1.0 / len(d)))
+    if not diffs:
+        raise ValidationError("no query has both a relevant and a non-relevant candidate",
+                              field="qrels")
+    return np.vstack(diffs), np.concatenate(weights)
+
+
+def fit_pairwise(x: np.ndarray, y: np.ndarray, groups: np.ndarray, names: tuple[str, ...],
+                 kind: str, opts: TrainOptions, live: np.ndarray) -> LinearModel:
+    """Logistic regression without intercept on ± within-query differences (standardised),
+    unfolded to raw units; the intercept is 0 (the calibrator places the scores)."""
     from sklearn.linear_model import LogisticRegression
 
+    d, w = pair_differences(x, y, groups)
+    std = d.std(axis=0)
+    live = live & (std > CONSTANT_STD)
+    std = np.where(live, std, 1.0)
+    ds = (d / std)[:, live]
+    lr = LogisticRegression(C=opts.c or 1.0, fit_intercept=False, random_state=opts.seed,
+                            max_iter=5000)
+    weights = np.r_[w, w] * len(w) / w.sum()
+    lr.fit(np.vstack([ds, -ds]), np.r_[np.ones(len(ds)), np.zeros(len(ds))],
+           sample_weight=weights)
+    scaled = np.zeros(x.shape[1])
+    scaled[live] = lr.coef_[0]
+    return LinearModel(kind=kind, features=list(names),
+                       weights=[float(v) for v in scaled / std], intercept=0.0)
+
+
+def fit_linear(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], kind: str,
+               opts: TrainOptions, groups: np.ndarray | None = None) -> LinearModel:
+    """Class-balanced logistic regression on standardised features, unfolded to raw units
+    (pairwise on within-query differences with `opts.objective` "pairwise": needs `groups`)."""
+    from sklearn.linear_model import LogisticRegression
+
+    if opts.objective not in OBJECTIVES:
+        raise ValidationError(f"unknown objective {opts.objective!r}; valid: "
+                              f"{', '.join(OBJECTIVES)}", field="objective")
     mean = x.mean(axis=0)
     std = x.std(axis=0)
     # (Nearly) constant features carry no information here; standardising them would turn
@@ -168,6 +250,11 @@ def fit_linear(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], kind: str,
     live = std > CONSTANT_STD
     if opts.features is not None:
         live &= np.isin(np.asarray(names), opts.features)
+    live &= style_support(x, names, groups)
+    if opts.objective == "pairwise":
+        if groups is None:
+            raise ValidationError("a pairwise fit needs the query of every row", field="groups")
+        return fit_pairwise(x, y, groups, names, kind, opts, live)
     std = np.where(live, std, 1.0)
     lr = LogisticRegression(C=opts.c or 1.0, class_weight="balanced", random_state=opts.seed,
                             max_iter=5000)
@@ -192,7 +279,8 @@ def out_of_fold_scores(x: np.ndarray, y: np.ndarray, groups: np.ndarray, names: 
         train = ~test
         if not test.any() or len(set(y[train].tolist())) < 2:
             continue
-        out[test] = fit_linear(x[train], y[train], names, kind, opts).score(x[test], names)
+        out[test] = fit_linear(x[train], y[train], names, kind, opts,
+                               groups[train]).score(x[test], names)
     return out
 
 
@@ -249,7 +337,7 @@ def fit_rows(rows: PairRows, kept: Sequence[str], held: Sequence[str], target: s
     quality = {c: mean_average_precision(oof, fy, fg) for c, oof in oofs.items()}
     best_c = max(grid, key=lambda c: (quality[c], -abs(np.log10(c))))  # ties: nearest 1
     opts = replace(opts, c=best_c)
-    model = fit_linear(fx, fy, rows.names, target, opts)
+    model = fit_linear(fx, fy, rows.names, target, opts, fg)
     oof, share = oofs[best_c], 1.0
     if prior is not None and opts.prior_queries > 0:
         share = len(kept) / (len(kept) + opts.prior_queries)
@@ -373,6 +461,7 @@ def train_ranker(engine: Engine, qrels: Qrels, *, queries: Mapping[str, Record] 
     return model
 
 
-__all__ = ["PairRows", "TrainOptions", "abstention_rows", "collect_rows", "fit_abstention",
+__all__ = ["OBJECTIVES", "PairRows", "TrainOptions", "abstention_rows", "collect_rows",
+           "fit_abstention",
            "blend", "fit_rows", "needs_from_queries",
            "ranking_run", "split_queries", "train_ranker"]

@@ -15,6 +15,7 @@ from techmatch.eval.loso import (
     UNTAUGHT,
     UNTRAINED,
     LosoOptions,
+    in_distribution,
     keep_untaught,
     leave_one_set_out,
     save_shipped,
@@ -23,7 +24,7 @@ from techmatch.eval.loso import (
 from techmatch.matcher.scorer import _DEFAULT_SLOPE as DEFAULT_SLOPE
 from techmatch.matcher.scorer import _DEFAULT_WEIGHTS as DEFAULT_WEIGHTS
 from techmatch.matcher.scorer import LinearModel, RankerModel, load_current, load_model
-from techmatch.matcher.train import TrainOptions
+from techmatch.matcher.train import TrainOptions, query_half
 
 pytestmark = pytest.mark.slow  # encodes the tiny corpus once per session cache
 
@@ -90,6 +91,30 @@ def test_each_set_is_scored_by_a_model_fitted_without_it(
         # taught weights kept; untaught ones (constant in the sets) from the defaults, in logits
         assert w == (fit if fit != 0.0 or f not in UNTAUGHT else DEFAULT_WEIGHTS[f] * DEFAULT_SLOPE)
     assert "region" in shipped.models["achievement"].metrics["untaught_from_defaults"]
+
+
+def test_in_distribution_fits_on_one_half_of_every_set_and_scores_the_other(
+        tiny_dataset: Path, tmp_path: Path, settings: Settings) -> None:
+    titles = _title_set(tiny_dataset, tmp_path / "tiny-titles")
+    options = LosoOptions(train=TrainOptions(negatives=3, holdout=0.0, folds=2,
+                                             objective="pairwise"), trials=200, half=1)
+    report = in_distribution([tiny_dataset, titles], settings, options)
+    folds = {f["dataset"]: f for f in report["folds"]}
+    assert sorted(folds) == ["tiny-titles half 2", "tiny-zh half 2"]
+    title_ids = [json.loads(line)["_id"]
+                 for line in (titles / "queries.jsonl").read_text("utf-8").splitlines()]
+    second = query_half(title_ids, 2)[0]
+    assert 0 < len(second) < len(title_ids)
+    assert folds["tiny-titles half 2"]["queries"] == len(second)
+    model = report["model_all"]
+    lm = model.models["achievement"]
+    assert model.trained_on["half"] == 1 and model.trained_on["objective"] == "pairwise"
+    assert lm.intercept == 0.0 and lm.calibrated
+    # fitted on half 1 of both sets only
+    assert lm.metrics["queries"] < 12 + 4
+    for fold in folds.values():
+        assert set(fold["configs"]) == {*UNTRAINED, "ranker"}
+        assert fold["trained_on"] == ["tiny-zh half 1", "tiny-titles half 1"]
 
 
 def test_needs_two_sets(tiny_dataset: Path, settings: Settings) -> None:

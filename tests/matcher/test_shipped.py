@@ -73,7 +73,9 @@ def test_the_package_ships_a_model_that_fits_this_version() -> None:
     model = shipped.shipped_model()
     assert model is not None, "techmatch/resources/ranker-default.json is missing"
     lm = model.models["achievement"]
-    assert lm.features == list(FEATURES["achievement"]) and lm.calibrated
+    # a model may lack features added after it was fitted (they count 0), never know others
+    assert set(lm.features) <= set(FEATURES["achievement"]) and lm.calibrated
+    assert "hybrid_mm" in lm.features
     assert model.trained_on["encoder"] == "e5-small-q4@torch"
     assert "csl-kw-dev" in str(model.trained_on["source"])
     assert shipped.shipped_model("another-encoder") is None
