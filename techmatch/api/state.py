@@ -11,6 +11,7 @@ from techmatch.api.syncer import IndexSyncer
 from techmatch.api.visibility import Visibility
 from techmatch.config import Settings
 from techmatch.errors import IndexMissingError, TechmatchError
+from techmatch.matcher.crosslingual import default_dictionary
 from techmatch.matcher.engine import Engine
 from techmatch.models.records import KINDS
 
@@ -48,6 +49,9 @@ class AppState:
                     self.engine.index(kind)
                 except IndexMissingError:
                     continue
+            # The query translation dictionary (~1 s to parse) before "ready", not on the first
+            # requests (techmatch.matcher.crosslingual).
+            default_dictionary()
             # The follower brings every index up to the store at start and keeps it there.
             self.syncer = IndexSyncer(self.engine, KINDS,
                                       interval=self.settings.follow_interval_seconds)

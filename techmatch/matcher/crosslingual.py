@@ -27,6 +27,7 @@ The dictionary is read on first use (about a second), never at import.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -159,10 +160,19 @@ def cedict_path() -> Path:
     return path
 
 
-@cache
+_DICTIONARY_LOCK = threading.Lock()
+
+
 def default_dictionary() -> Dictionary:
     """The packaged CC-CEDICT, parsed once per process, headwords ordered by jieba's word
-    frequencies."""
+    frequencies. Concurrent first callers wait for that one parse: without the lock each API
+    thread parsed it (about 1 s alone; 8 threads at once held two workers ~12 s)."""
+    with _DICTIONARY_LOCK:
+        return _parse_default()
+
+
+@cache
+def _parse_default() -> Dictionary:
     import jieba
 
     jieba.dt.initialize()
