@@ -25,8 +25,9 @@ Style-gated list evidence (`STYLED_FEATURES`): the three PRF columns and two mor
 features — `top_discipline` (+1 the candidate shares the discipline of the top hit, −1 it does
 not, 0 unknown; the top hit is compared with the second) and `phrase_coverage` (share of the
 query's phrases found verbatim in the candidate's text) — each centred over the query's
-candidates and multiplied by the query's `list_style` (techmatch.matcher.querystyle), and `list_style` itself (the gate; constant
-within a query, so it ranks nothing: it tells the fit how many list-style queries it saw).
+candidates and multiplied by the query's `list_style` (techmatch.matcher.querystyle), and
+`list_style` itself (the gate; constant within a query, so it ranks nothing: it tells the
+fit how many list-style queries it saw).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
+from techmatch.matcher.querystyle import list_style
 
 PRF_K = 10
 PRF_FEATURES = ("prf_discipline", "prf_terms", "prf_dense")
@@ -159,12 +162,15 @@ def minmax(values: np.ndarray) -> np.ndarray:
     return (v - lo) / (hi - lo) if hi > lo else np.zeros_like(v)
 
 
-def uses_prf(model: object) -> bool:
-    """True when a linear model (features, weights) gives a PRF feature a non-zero weight."""
-    features = getattr(model, "features", ())
-    weights = getattr(model, "weights", ())
-    return any(w != 0.0 for f, w in zip(features, weights, strict=False)
-               if f in PRF_FEATURES or f in STYLED_FEATURES)
+def uses_prf(model: object, text: str | None = None) -> bool:
+    """True when a linear model (features, weights) gives a PRF feature a non-zero weight, or
+    a style-gated one and the query `text` (None: any query) has some list style: a
+    statement pays nothing for gated features that are 0 for it anyway."""
+    weighted = {f for f, w in zip(getattr(model, "features", ()), getattr(model, "weights", ()),
+                                  strict=False) if w != 0.0}
+    if weighted & set(PRF_FEATURES):
+        return True
+    return bool(weighted & set(STYLED_FEATURES)) and (text is None or list_style(text) > 0)
 
 
 def prf_columns(facets: Sequence[frozenset[str]], token_sets: Sequence[frozenset[str]],

@@ -299,7 +299,7 @@ class MatchService:
         # PRF features cost a few ms per query: only when training or the model weighs them
         table = build_table(query, q_tokens, ranking, target, records, tokens,
                             cos, works=works, load=self.load, translated=translated,
-                            vectors=vectors, prf=all_features or uses_prf(model))
+                            vectors=vectors, prf=all_features or uses_prf(model, query.text))
         raw = model.score(table.values, table.names)
         bonus = PREFER_LOCAL_BONUS if prefer_local else 0.0
         final = raw + bonus * table.column("region")

@@ -101,7 +101,8 @@ def test_a_model_weighing_styled_features_needs_the_prf_columns() -> None:
                      weights=[1.0, 0.0])
     assert not uses_prf(lm)
     lm.weights = [1.0, 0.5]
-    assert uses_prf(lm)
+    assert uses_prf(lm) and uses_prf(lm, "锂电池、隔膜、储能")
+    assert not uses_prf(lm, "一种锂电池隔膜的制备方法")  # gated features are 0 for it
 
 
 def _style_rows(n_list: int, n_plain: int, seed: int = 0):
