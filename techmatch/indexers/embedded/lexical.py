@@ -87,6 +87,12 @@ class LexicalSearcher:
     def num_docs(self) -> int:
         return int(self.searcher.num_docs)
 
+    def doc_freqs(self, tokens: Sequence[str]) -> np.ndarray:
+        """Documents holding each distinct token (first-occurrence order), as tantivy's BM25
+        counts them (deleted documents count until a merge drops them)."""
+        terms = list(dict.fromkeys(t for t in tokens if t and not t.isspace()))
+        return np.array([self.searcher.doc_freq("body", t) for t in terms], dtype=np.int64)
+
     def search(self, tokens: Sequence[str], k: int, filters: Filters | None
                ) -> tuple[np.ndarray, np.ndarray]:
         """(keys int64, scores float32) best first; duplicate query tokens count once."""

@@ -26,11 +26,12 @@ one, and the per-query max-normalisation of the fused / lexical features. These 
 scores by about a hundredth (one RRF rank shift changes a fused score by ~1.6 %, and
 the fused feature weighs 0.3); a need whose top-k could be reordered by more than that
 is caught by rule 3 or 4. The lexical list of a translated query (techmatch.matcher.
-crosslingual) takes the native list's scores by rank where they are the higher, so a changed
-document frequency moves it no more than a native list there (merged by raw BM25 only, the
-two lists' scales moved apart and reordered lower ranks of needs this rule did not
-recompute); where the translation's own BM25 is the higher (an English need over Chinese
-records sharing few Latin words), a `--full` run is the safe way after large changes.
+crosslingual) scores each record by its own BM25 times a factor of the query and the index's
+document frequencies (the two queries' attainable BM25), so a changed record moves the other
+records' scores there only through document frequencies — but for the whole translated list
+at once, which in a small corpus can exceed MARGIN (an index without document frequencies,
+Elasticsearch, lifts the translated list by rank instead: a record entering it shifts the
+scores below it); a `--full` run is the safe way after large changes.
 """
 
 from __future__ import annotations
