@@ -138,6 +138,15 @@ class IndexContract:
         assert once.ids == twice.ids and len(once.ids) == 12
         assert np.allclose(once.scores, twice.scores, rtol=1e-6)
 
+    def test_document_frequencies(self, harness: Harness, index: Index) -> None:
+        """What BM25 counts (the cross-language lexical merge scales by it)."""
+        terms = ["锂电池", "光伏", "产线", "从未出现的词"]
+        held = [set(harness.tokens(r.text())) for r in contract_records()]
+        expected = [sum(t in h for h in held) for t in terms]
+        assert expected[0] > 1 and expected[-1] == 0
+        df = index.doc_freqs([*terms, "锂电池"])
+        assert df is not None and df.tolist() == expected
+
     def test_delete_removes_doc(self, harness: Harness, index: Index) -> None:
         after = harness.delete("su-02")
         assert after.count() == 11 and not after.has("su-02")

@@ -15,7 +15,7 @@ from techmatch.errors import BackendError, IndexMissingError
 from techmatch.indexers.base import Candidates, Index
 from techmatch.indexers.elastic import queries
 from techmatch.indexers.elastic.client import guarded
-from techmatch.indexers.elastic.mapping import VECTOR, Identity
+from techmatch.indexers.elastic.mapping import TOKENS, VECTOR, Identity
 from techmatch.models.results import Filters
 
 VECTOR_READ_CHUNK = 1000
@@ -70,6 +70,21 @@ class ElasticIndex(Index):
         with self._guard("lexical search"):
             hits = self._client.search(index=self._name, **body)["hits"]["hits"]
         return _candidates([(h["_id"], float(h["_score"])) for h in hits])
+
+    def doc_freqs(self, tokens: Sequence[str]) -> np.ndarray | None:
+        """Term statistics of an artificial document holding the tokens (one shard's counts:
+        the whole index, which has one shard)."""
+        terms = list(dict.fromkeys(t for t in tokens if t and not t.isspace()))
+        if not terms:
+            return np.zeros(0, dtype=np.int64)
+        with self._guard("term statistics"):
+            found = self._client.termvectors(
+                index=self._name, doc={TOKENS: " ".join(terms)}, fields=[TOKENS],
+                term_statistics=True, field_statistics=False, positions=False, offsets=False,
+                payloads=False)
+        stats = found.body.get("term_vectors", {}).get(TOKENS, {}).get("terms", {})
+        return np.array([int(stats.get(t, {}).get("doc_freq", 0)) for t in terms],
+                        dtype=np.int64)
 
     def search_dense(self, vector: np.ndarray, *, k: int,
                      filters: Filters | None = None) -> Candidates:

@@ -29,9 +29,9 @@ is caught by rule 3 or 4. The lexical list of a translated query (techmatch.matc
 crosslingual) scores each record by its own BM25 times a factor of the query and the index's
 document frequencies (the two queries' attainable BM25), so a changed record moves the other
 records' scores there only through document frequencies — but for the whole translated list
-at once, which in a small corpus can exceed MARGIN (an index without document frequencies,
-Elasticsearch, lifts the translated list by rank instead: a record entering it shifts the
-scores below it); a `--full` run is the safe way after large changes.
+at once, which in a small corpus can exceed MARGIN (a backend without document frequencies
+lifts the translated list by rank instead: a record entering it shifts the scores below it);
+a `--full` run is the safe way after large changes.
 """
 
 from __future__ import annotations
