@@ -168,15 +168,16 @@ def loso_command(
                                                               objective=objective),
                               trials=trials, seed=seed, half=half)
         fit_all = save_shipped or shipped_out is not None
+        full: dict[str, Any]
         if half is not None:
             if fit_all:
                 raise ValidationError("--half fits on half the queries: not a shipped model",
                                       field="half")
             full = in_distribution(dataset, settings, options)
         elif len(dataset) == 1 and fit_all:  # nothing to hold out: only fit the shipped model
-            full: dict[str, Any] = {"split": split, "folds": [],
-                                    "model_all": train_on_sets(dataset, settings, split=split,
-                                                               options=options.train)}
+            full = {"split": split, "folds": [],
+                    "model_all": train_on_sets(dataset, settings, split=split,
+                                               options=options.train)}
         else:
             full = leave_one_set_out(dataset, settings, options, fit_all=fit_all)
         report = summary(full)
