@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, reduce
 from importlib import resources
+from itertools import accumulate
+from operator import or_
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -60,6 +63,7 @@ COVER_POOL = 20  # candidates whose key-term coverage is counted against the 0.5
 GAP_RANK = 10
 MAX_TERM_CHARS = 16  # a need written as a list of short terms: 泡沫镍、超级电容、…
 _TERM_SPLIT = re.compile(r"[、,，;；/|\n]+")
+_SEP = "\x00"  # joins texts for `key_covers` (normalised texts hold no control characters)
 DEFAULT_FILE = "abstain-default.json"
 
 
@@ -100,6 +104,40 @@ def key_cover(terms: Sequence[Term], text: str) -> float:
                if any(a in hay for a in ((t,) if isinstance(t, str) else t))) / len(terms)
 
 
+def key_covers(terms: Sequence[Term], texts: Sequence[str]) -> list[float]:
+    """`key_cover` of each text (the same values): each distinct term or translation is
+    looked up once in all the normalised texts joined, not once per text."""
+    if not terms:
+        return [0.0] * len(texts)
+    hays = [normalize(t) for t in texts]
+    if any(_SEP in h for h in hays):
+        return [key_cover(terms, t) for t in texts]
+    joined = _SEP.join(hays)
+    ends = list(accumulate(len(h) + 1 for h in hays))  # offset of each text's separator
+    every = (1 << len(hays)) - 1
+    masks: dict[str, int] = {}  # term or translation → bit j set when text j holds it
+
+    def mask(alt: str) -> int:
+        found = masks.get(alt)
+        if found is None:
+            if not alt:
+                found = every
+            elif _SEP in alt:
+                found = sum(1 << j for j, h in enumerate(hays) if alt in h)
+            else:
+                found, i = 0, joined.find(alt)
+                while i >= 0:
+                    j = bisect_right(ends, i)
+                    found |= 1 << j
+                    i = joined.find(alt, ends[j])
+            masks[alt] = found
+        return found
+
+    covered = [reduce(or_, (mask(a) for a in ((t,) if isinstance(t, str) else t)), 0)
+               for t in terms]
+    return [sum((m >> j) & 1 for m in covered) / len(terms) for j in range(len(hays))]
+
+
 def _token_cover(q_tokens: frozenset[str], tokens: frozenset[str]) -> float:
     return len(q_tokens & tokens) / len(q_tokens) if q_tokens else 0.0
 
@@ -118,7 +156,7 @@ def evidence(terms: Sequence[Term], q_tokens: frozenset[str],
     cos = np.sort(np.array([c.cosine for c in candidates], dtype=np.float64))[::-1]
     head = candidates[:TOP]
     alt = frozenset(translated)
-    covers = [key_cover(terms, c.text) for c in candidates[:COVER_POOL]]
+    covers = key_covers(terms, [c.text for c in candidates[:COVER_POOL]])
     tok = [max(_token_cover(q_tokens, c.tokens), _token_cover(alt, c.tokens)) for c in head]
     top_lang = text_language(candidates[0].text)
     bm25 = max((c.bm25 for c in candidates), default=0.0)
@@ -242,4 +280,4 @@ def ranked_evidence(terms: Sequence[Term], q_tokens: frozenset[str], ids: Sequen
 
 __all__ = ["EVIDENCE", "FIELD_EVIDENCE", "FITTED", "FITTED_EXPERT", "LENGTH_DEPENDENT",
            "AbstainModel", "Candidate", "adjust", "candidates_of", "combine", "default_abstain",
-           "evidence", "fit_abstain", "key_cover", "key_terms", "ranked_evidence"]
+           "evidence", "fit_abstain", "key_cover", "key_covers", "key_terms", "ranked_evidence"]

@@ -52,6 +52,8 @@ PER_TOKEN = 2  # English glosses kept per Chinese token
 # times SCALE (chosen on dev data, docs/evaluation.md "Across languages"): a translation keeps
 # two alternatives per term (PER_GLOSS / PER_TOKEN), of which a record holds about one.
 SCALE = 0.5
+MEMO = 65_536  # key terms a Translator remembers before it forgets them all
+MEMO_QUERIES = 4_096  # query translations likewise (a batch chunk translates its needs twice)
 _LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
 _PAREN = re.compile(r"\([^)]*\)")
 _GLOSS_OK = re.compile(r"^[a-z][a-z0-9\- ]*$")
@@ -191,6 +193,9 @@ class Translator:
     def __init__(self, tokenize: object, dictionary: Dictionary | None = None) -> None:
         self._tokenize = tokenize
         self._dictionary = dictionary
+        # pure given the dictionary and tokenizer: remembered (bounded, cleared when full)
+        self._alternatives: dict[str, tuple[str, ...]] = {}
+        self._translated: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
 
     @property
     def dictionary(self) -> Dictionary:
@@ -201,6 +206,14 @@ class Translator:
     def alternatives(self, term: str) -> tuple[str, ...]:
         """A key term and its translations (English term → Chinese words, Chinese term →
         English words of its tokens)."""
+        found = self._alternatives.get(term)
+        if found is None:
+            if len(self._alternatives) >= MEMO:
+                self._alternatives.clear()
+            found = self._alternatives[term] = self._alternatives_of(term)
+        return found
+
+    def _alternatives_of(self, term: str) -> tuple[str, ...]:
         lang = language(term)
         if lang == "en":
             return (term, *dict.fromkeys(self.dictionary.to_chinese(normalize(term))))
@@ -211,6 +224,20 @@ class Translator:
 
     def translate(self, text: str, tokens: Sequence[str]) -> tuple[str | None, list[str]]:
         """(target language, tokens to search it with); (None, []) when nothing translates."""
+        found = self._translate(text, tokens)
+        if len(self._translated) >= MEMO_QUERIES:
+            self._translated.clear()
+        self._translated[(text, frozenset(tokens))] = frozenset(found[1])
+        return found
+
+    def translated_set(self, text: str, tokens: Iterable[str]) -> frozenset[str]:
+        """The set of `translate(text, tokens)[1]`, which depends on the set of `tokens` only:
+        remembered from the request's retrieval, which translated the same query."""
+        wanted = frozenset(tokens)
+        found = self._translated.get((text, wanted))
+        return found if found is not None else frozenset(self.translate(text, sorted(wanted))[1])
+
+    def _translate(self, text: str, tokens: Sequence[str]) -> tuple[str | None, list[str]]:
         lang = language(text)
         if lang == "en":
             words = self.dictionary.to_chinese(normalize(text))

@@ -116,11 +116,12 @@ class MatchService:
 
     def match_many(self, needs: Sequence[Need], *, target: str, k: int = 10,
                    filters: Filters | None = None, explain: bool = True,
-                   vectors: np.ndarray | None = None) -> list[Ranking]:
+                   vectors: np.ndarray | None = None, records: bool = True) -> list[Ranking]:
         """Many needs at once: query texts encoded once (or `vectors`, one row per need, when
-        the caller already has them), retrieval batched."""
+        the caller already has them), retrieval batched. `records` False: hits without the
+        record itself (`Hit.record` None; the batch stores ids, and a dump costs ~0.1 ms)."""
         return self._rank([Query.of(n) for n in needs], _target(target), k=k, filters=filters,
-                          explain=explain, vectors=vectors)
+                          explain=explain, vectors=vectors, records=records)
 
     def score_pairs(self, needs: Sequence[Need], candidates: Sequence[Record], *,
                     target: str) -> np.ndarray:
@@ -220,13 +221,14 @@ class MatchService:
 
     def _rank(self, queries: Sequence[Query], target: str, *, k: int, mode: str | None = None,
               filters: Filters | None = None, explain: bool = True,
-              prefer_local: bool = False, vectors: np.ndarray | None = None) -> list[Ranking]:
+              prefer_local: bool = False, vectors: np.ndarray | None = None,
+              records: bool = True) -> list[Ranking]:
         if k < 1:
             raise ValidationError("must be >= 1", field="k")
         scored = self._score(queries, target, filters=filters, mode=mode,
                              depth=max(k, self.depth), prefer_local=prefer_local,
                              vectors=vectors)
-        return [self._ranking(s, target, k, explain) for s in scored]
+        return [self._ranking(s, target, k, explain, records) for s in scored]
 
     def _score(self, queries: Sequence[Query], target: str, *, filters: Filters | None,
                mode: str | None, depth: int, prefer_local: bool = False,
@@ -293,8 +295,8 @@ class MatchService:
         sets = self.tokens_many(list(texts.values()))
         tokens = {rid: sets[text] for rid, text in texts.items()}
         q_tokens = self.tokens(query.text)
-        translated = frozenset(translator.translate(query.text, sorted(q_tokens))[1]) \
-            if translator is not None else frozenset()
+        translated = translator.translated_set(query.text, q_tokens) \
+            if translator is not None else frozenset()  # remembered from retrieval
         model = self.model.for_kind(target)
         # PRF features cost a few ms per query: only when training or the model weighs them
         table = build_table(query, q_tokens, ranking, target, records, tokens,
@@ -309,7 +311,8 @@ class MatchService:
                       vectors, records, works, bonus, texts=texts, q_tokens=q_tokens,
                       translated=translated, translator=translator)
 
-    def _ranking(self, s: Scored, target: str, k: int, explain: bool) -> Ranking:
+    def _ranking(self, s: Scored, target: str, k: int, explain: bool,
+                 records: bool = True) -> Ranking:
         order = sorted(range(len(s.table.ids)), key=lambda j: (-s.final[j], s.table.ids[j]))
         order = order[:k]
         by_id = {h.id: h for h in s.ranking.hits}
@@ -321,7 +324,7 @@ class MatchService:
             hits.append(Hit(id=rid, kind=target, score=float(s.final[j]), rank=rank,
                             title=rec.display_title, lexical=src.lexical, dense=src.dense,
                             confidence=float(s.confidence[j]),
-                            record=rec.model_dump(mode="json")))
+                            record=rec.model_dump(mode="json") if records else None))
         mark_duplicates(hits, s.vectors[order], threshold=self.duplicate_threshold)
         if explain and hits:
             self.explainer.explain(s, hits, order)

@@ -12,7 +12,7 @@ from techmatch.config import Settings
 from techmatch.errors import NotFoundError, ValidationError
 from techmatch.matcher.service import MatchService
 from techmatch.models.records import Achievement, Expert, Need
-from techmatch.models.results import Filters
+from techmatch.models.results import Filters, Ranking
 
 RECORDS = [
     Need(id="n1", title="锂电池热失控预警",
@@ -115,6 +115,20 @@ def test_match_many_equals_one_by_one(service: MatchService) -> None:
         single = service.match_need(need.id, target="achievement", k=3, explain=False)
         assert [(h.id, round(h.score, 9)) for h in ranking.hits] == \
             [(h.id, round(h.score, 9)) for h in single.hits]
+
+
+def test_match_many_without_records_only_drops_them(service: MatchService) -> None:
+    needs = [service.engine.store.get("n1"), service.engine.store.get("n2")]
+    full = service.match_many(needs, target="achievement", k=3)  # type: ignore[arg-type]
+    bare = service.match_many(needs, target="achievement", k=3,  # type: ignore[arg-type]
+                              records=False)
+    assert all(h.record is None for r in bare for h in r.hits)
+    assert all(h.record is not None and h.record["id"] == h.id for r in full for h in r.hits)
+    def key(r: Ranking) -> list[tuple[object, ...]]:  # scores agree to rounding run to run
+        return [(h.id, h.rank, round(h.score, 9), round(h.confidence or 0.0, 9),
+                 h.explanation is not None, r.routed_to_staff) for h in r.hits]
+
+    assert [key(r) for r in bare] == [key(r) for r in full]
 
 
 def test_score_pairs_agrees_with_rankings(service: MatchService) -> None:

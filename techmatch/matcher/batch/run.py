@@ -249,14 +249,15 @@ class _Job:
                                            for n in needs], stored=[True] * len(needs))
             if needs and i == 0:
                 self.service.match_many(needs[:1], target=kind, k=self.options.k,
-                                        explain=self.options.explain)
+                                        explain=self.options.explain, records=False)
 
     def _rows(self, kind: str, need_ids: list[str]) -> list[results.NeedResult]:
         """What to store for the open needs of one chunk (rows, not rankings: a worker
         sends them to the parent, and rows are what it writes)."""
         needs = self._open_needs(need_ids)
         rankings = (self.service.match_many(needs, target=kind, k=self.options.k,
-                                            explain=self.options.explain) if needs else [])
+                                            explain=self.options.explain, records=False)
+                    if needs else [])  # rows keep ids, not the records themselves
         inputs = need_inputs(self.store, needs, kind)
         return [results.NeedResult.of(n.id, need_fingerprint(self.fps[kind], inputs[n.id]), r)
                 for n, r in zip(needs, rankings, strict=True)]

@@ -1,0 +1,56 @@
+"""Shared per-need costs cut for the batch (issue 19) give the same answers: `key_covers` (all
+candidates at once) equals `key_cover` text by text; remembered translations equal computed ones."""
+
+from __future__ import annotations
+
+import random
+
+from techmatch.matcher.abstain import key_cover, key_covers
+
+
+def test_key_covers_equal_key_cover_per_text() -> None:
+    rng = random.Random(7)
+    alphabet = list("泡沫镍超级电容ab cde锂电池")
+    for _ in range(300):
+        texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+                 for _ in range(rng.randint(0, 8))]
+        terms = []
+        for _ in range(rng.randint(0, 6)):
+            alts = tuple("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 3)))
+                         for _ in range(rng.randint(1, 3)))
+            terms.append(alts[0] if len(alts) == 1 else alts)
+        assert key_covers(terms, texts) == [key_cover(terms, t) for t in texts]
+
+
+def test_key_covers_values() -> None:
+    terms = ["泡沫镍", ("supercapacitor", "超级电容"), "ab"]
+    texts = ["泡沫镍与超级电容", "AB", "", "ab泡沫镍"]
+    assert key_covers(terms, texts) == [2 / 3, 1 / 3, 0.0, 2 / 3]
+    assert key_covers([], texts) == [0.0] * 4
+    assert key_covers(["x\x00y"], ["x\x00y"]) == [key_cover(["x\x00y"], "x\x00y")]
+
+
+LINES = ["電池 电池 [dian4 chi2] /battery/", "鋰 锂 [li3] /lithium (chemistry)/",
+         "廢水 废水 [fei4 shui3] /waste water/"]
+
+
+def test_translated_set_and_alternatives_equal_the_uncached_answers() -> None:
+    from techmatch.indexers.tokenize import Tokenizer
+    from techmatch.matcher.crosslingual import Translator, parse_cedict
+
+    tok = Tokenizer()
+    translator = Translator(tok.tokens, parse_cedict(LINES))
+    for text in ("锂电池废水", "lithium battery waste water", "12345"):
+        tokens = tok.tokens(text)
+        translated = translator.translate(text, tokens)[1]  # retrieval's call
+        expected = frozenset(Translator(tok.tokens, parse_cedict(LINES))
+                             .translate(text, sorted(set(tokens)))[1])
+        assert frozenset(translated) == expected
+        assert translator.translated_set(text, frozenset(tokens)) == expected
+        assert Translator(tok.tokens, parse_cedict(LINES)).translated_set(text, tokens) \
+            == expected  # nothing remembered: computed
+    assert "battery" in translator.translated_set("锂电池", ["电池", "锂"])
+    for term in ("电池", "battery", "电池"):  # the second 电池 is remembered
+        assert translator.alternatives(term) == \
+            Translator(tok.tokens, parse_cedict(LINES)).alternatives(term)
+    assert translator.alternatives("battery") == ("battery", "电池")
