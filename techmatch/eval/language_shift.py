@@ -81,13 +81,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--split", default="dev")
     args = parser.parse_args(argv)
-    from techmatch.indexers.encoders import build_encoder
-    from techmatch.indexers.vector_cache import CachedEncoder
+    from techmatch.indexers.vector_cache import settings_encoder
 
     settings = Settings()
-    raw = build_encoder(settings.encoder, threads=settings.threads,
-                        batch=settings.encode_batch, query_precision=settings.query_precision)
-    encoder = CachedEncoder(raw, settings.vector_cache_dir)
+    encoder = settings_encoder(settings)
     shift, report = fit(args.source, encoder, split=args.split)  # type: ignore[arg-type]
     args.out.write_text(shift.model_dump_json(indent=1) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=1))

@@ -73,16 +73,12 @@ def workspace_path(settings: Settings, dataset: Dataset) -> tuple[Path, str]:
 def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | None = None,
                    progress: Callable[[int], None] | None = None) -> Workspace:
     """Open (building on first use) the store + index of the dataset's corpus."""
-    from techmatch.indexers.encoders import build_encoder
     from techmatch.indexers.ingest.load import ingest_files
-    from techmatch.indexers.vector_cache import CachedEncoder
+    from techmatch.indexers.vector_cache import settings_encoder
 
     path, digest = workspace_path(settings, dataset)
     if encoder is None:
-        raw = build_encoder(settings.encoder, threads=settings.threads,
-                            batch=settings.encode_batch,
-                            query_precision=settings.query_precision)
-        encoder = CachedEncoder(raw, settings.vector_cache_dir)  # type: ignore[assignment]
+        encoder = settings_encoder(settings)  # type: ignore[assignment]
     # The work folder shares the vector cache, so a changed corpus re-encodes only new texts.
     engine = Engine.open(settings.model_copy(update={"home": path,
                                                     "cache_dir": settings.vector_cache_dir}),

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from techmatch.indexers.encoders import Encoder
+from techmatch.config import Settings
+from techmatch.indexers.encoders import Encoder, build_encoder
 from techmatch.store.vectors import VectorFile
 
 QUERY_PREFIX = "q:"  # query vectors share the file; passage keys are bare hex digests
@@ -103,3 +104,12 @@ class CachedEncoder:
 
     def close(self) -> None:
         self._file.close()
+
+
+def settings_encoder(settings: Settings) -> CachedEncoder:
+    """The configured encoder (`settings.encoder`, threads, batch, query precision) behind the
+    vector cache of `settings.vector_cache_dir`: what an engine, an evaluation or a fit encodes
+    with."""
+    raw = build_encoder(settings.encoder, threads=settings.threads, batch=settings.encode_batch,
+                        query_precision=settings.query_precision)
+    return CachedEncoder(raw, settings.vector_cache_dir)

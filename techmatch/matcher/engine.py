@@ -14,9 +14,9 @@ import numpy as np
 from techmatch.config import TUNED_FILE, Settings
 from techmatch.errors import IndexMissingError
 from techmatch.indexers.base import Index, SyncReport
-from techmatch.indexers.encoders import Encoder, build_encoder
+from techmatch.indexers.encoders import Encoder
 from techmatch.indexers.tokenize import Tokenizer
-from techmatch.indexers.vector_cache import CachedEncoder
+from techmatch.indexers.vector_cache import CachedEncoder, settings_encoder
 from techmatch.matcher.retrieve import Retriever
 from techmatch.models.records import KINDS, Record
 from techmatch.store import Store
@@ -50,10 +50,7 @@ class Engine:
         store = open_store(settings)
         tokenizer = Tokenizer(user_dict=settings.user_dict, stopwords=settings.stopwords)
         if encoder is None:
-            raw = build_encoder(settings.encoder, threads=settings.threads,
-                                batch=settings.encode_batch,
-                                query_precision=settings.query_precision)
-            encoder = CachedEncoder(raw, settings.vector_cache_dir)  # type: ignore[assignment]
+            encoder = settings_encoder(settings)  # type: ignore[assignment]
         return cls(settings=settings, store=store, tokenizer=tokenizer,
                    encoder=encoder)  # type: ignore[arg-type]
 
