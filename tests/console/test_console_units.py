@@ -72,3 +72,13 @@ def test_heat_map_marks_cells_with_unmatched_needs() -> None:
         HeatCell("杭州", "新材料", 1.0, "0/1", "杭州 · 新材料")], caption="图"))
     assert svg.count("<rect") == 2 and svg.count('stroke="#dc2626"') == 1
     assert ">1/2</text>" in svg and ">0/1</text>" in svg
+
+
+def test_every_ranking_feature_has_a_chinese_label() -> None:
+    from techmatch.api.console.labels import SIGNAL
+    from techmatch.matcher.features import FEATURES
+
+    names = {name for kind in FEATURES.values() for name in kind}
+    missing = sorted(names - set(SIGNAL))
+    assert not missing, missing
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in SIGNAL[n]) for n in names)

@@ -24,6 +24,11 @@ SIGNAL = {
     "lexical_mm": "关键词检索(归一)", "dense_mm": "语义相似度(归一)", "hybrid_mm": "加权混合检索",
     "prf_discipline": "与前列结果学科一致", "prf_terms": "与前列结果用词相近",
     "prf_dense": "与前列结果语义相近",
+    "list_style": "关键词列表式需求", "list_prf_discipline": "与前列结果学科一致(关键词需求)",
+    "list_prf_terms": "与前列结果用词相近(关键词需求)",
+    "list_prf_dense": "与前列结果语义相近(关键词需求)",
+    "list_top_discipline": "与首位结果学科一致(关键词需求)",
+    "list_phrase_coverage": "需求词组原文覆盖(关键词需求)",
 }
 WHY_NOT = {
     "assigned": "已分配", "conflict": "利益冲突", "unavailable": "专家不可服务",
