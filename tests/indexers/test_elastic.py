@@ -283,13 +283,13 @@ def test_cli_ingest_search_delete_reindex_rollback(tmp_path: Path, es_url: str,
     from typer.testing import CliRunner
 
     from techmatch.cli import app
-    from techmatch.matcher import engine as engine_module
+    from techmatch.indexers import vector_cache as encoder_module
 
     prefix, home = unique_prefix(), tmp_path / "home"
     for key, value in {"BACKEND": "elasticsearch", "ES_URL": es_url, "HOME": str(home),
                        "ES_INDEX_PREFIX": prefix, "THREADS": "1"}.items():
         monkeypatch.setenv(f"TECHMATCH_{key}", value)
-    monkeypatch.setattr(engine_module, "build_encoder", lambda *a, **k: FakeEncoder())
+    monkeypatch.setattr(encoder_module, "build_encoder", lambda *a, **k: FakeEncoder())
     source = tmp_path / "achievements.jsonl"
     source.write_text("".join(json.dumps(r.model_dump(mode="json", exclude_none=True),
                                          ensure_ascii=False) + "\n"

@@ -125,7 +125,7 @@ def test_reindex_swaps_alias_under_search_load(node_env: tuple[Settings, Elastic
     from typer.testing import CliRunner
 
     from techmatch.cli import app
-    from techmatch.matcher import engine as engine_module
+    from techmatch.indexers import vector_cache as encoder_module
 
     settings, client, store = node_env
     records = corpus(400)
@@ -148,7 +148,7 @@ def test_reindex_swaps_alias_under_search_load(node_env: tuple[Settings, Elastic
             raise AssertionError(f"kNN gave {len(dense.ids)} of 50 hits")
         return len(index.search_lexical([PROBE], k=500).ids)
 
-    monkeypatch.setattr(engine_module, "build_encoder", lambda *a, **k: FakeEncoder())
+    monkeypatch.setattr(encoder_module, "build_encoder", lambda *a, **k: FakeEncoder())
     for key, value in {"BACKEND": "elasticsearch", "ES_URL": settings.es_url or "",
                        "HOME": str(settings.home), "ES_INDEX_PREFIX": settings.es_index_prefix,
                        "THREADS": "1"}.items():
