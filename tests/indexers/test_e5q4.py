@@ -132,3 +132,31 @@ def test_int8_query_vector_does_not_depend_on_its_batch() -> None:
     alone = fast.embed(["高速公路 沥青路面 裂缝检测"], True)
     together = fast.embed(["锂电池", "高速公路 沥青路面 裂缝检测", TEXTS[2] * 5], True)
     assert np.array_equal(alone[0], together[1])
+
+
+def test_packed_bf16_products_equal_linear_bit_for_bit(model) -> None:  # type: ignore[no-untyped-def]
+    """The bf16 query products run on weights packed once for oneDNN: every one of a layer's
+    four products gives exactly what `linear()` on the bf16 weights gives, for one query and
+    for a padded batch (so query vectors are those of the unpacked path)."""
+    import torch
+    from torch.nn.functional import linear
+
+    from techmatch.indexers.e5q4 import _packed_bf16, bf16_supported
+
+    if not bf16_supported():
+        pytest.skip("no native bf16 products on this CPU: queries run in fp32")
+    layer = model._layers[3]
+    pairs = [(layer[0], layer[1]), (layer[2], layer[3]), (layer[6], layer[7]),
+             (layer[8], layer[9])]
+    gen = torch.Generator().manual_seed(7)
+    for w, b in pairs:
+        wb, bb = w.to(torch.bfloat16), b.to(torch.bfloat16)
+        packed = _packed_bf16(wb, bb)
+        assert packed is not None
+        for shape in ((1, 23, w.shape[1]), (3, 41, w.shape[1])):
+            x = torch.randn(*shape, generator=gen)
+            with torch.inference_mode():
+                want = linear(x.to(torch.bfloat16), wb, bb).float()
+                got = packed(x)
+            assert got.shape == want.shape and got.dtype == torch.float32
+            assert torch.equal(got, want)
