@@ -9,7 +9,8 @@ need→expert set's needs of the half, each also ranked with its relevant expert
 need no expert fits). Reported per set: AUROC of the top confidence (answerable vs not),
 routed shares at the settings' threshold, and ECE of the top-1 and top-10 hits, over all the
 half's needs and over the answerable ones only (what `techmatch eval` reports for experts,
-whose set has no unanswerable needs). Rankings use the default ranker weights, as the fit.
+whose set has no unanswerable needs), the latter beside its floor (`calibrate.ece_floor`).
+Rankings use the default ranker weights, as the fit.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from techmatch.eval.abstain_fit import (
 from techmatch.eval.abstention import auroc
 from techmatch.eval.datasets import expert_qrels, load_dataset
 from techmatch.matcher.abstain import AbstainModel, default_abstain
-from techmatch.matcher.calibrate import reliability
+from techmatch.matcher.calibrate import ece_floor, reliability
 from techmatch.matcher.train import query_half
 
 
@@ -50,9 +51,11 @@ def check(model: AbstainModel, rows: Rows, answerable: np.ndarray,
             if model.hits else np.array([pi])
             for pi, v, d in zip(p, rows.values, copies, strict=True)]
 
-    def ece(mask: np.ndarray, top: int) -> float:
+    def ece(mask: np.ndarray, top: int, floor: bool = False) -> float:
         c = [x for ci, m in zip(conf, mask, strict=True) if m for x in ci[:top]]
         r = [x for li, m in zip(rows.labels, mask, strict=True) if m for x in li[:top]]
+        if floor:
+            return round(ece_floor(np.array(c)), 4)
         return round(reliability(np.array(c), np.array(r)).ece, 4)
 
     every = np.ones(len(p), dtype=bool)
@@ -63,7 +66,9 @@ def check(model: AbstainModel, rows: Rows, answerable: np.ndarray,
             "routed_answerable": float((p[answerable] < threshold).mean()),
             "ece_top1": ece(every, 1), "ece_top10": ece(every, 10),
             "ece_top1_answerable": ece(answerable, 1),
-            "ece_top10_answerable": ece(answerable, 10)}
+            "ece_top10_answerable": ece(answerable, 10),
+            "ece_top1_answerable_floor": ece(answerable, 1, floor=True),
+            "ece_top10_answerable_floor": ece(answerable, 10, floor=True)}
 
 
 def main(argv: list[str] | None = None) -> None:

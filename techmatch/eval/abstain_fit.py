@@ -11,11 +11,15 @@ not) give its `HitModel` (techmatch.matcher.abstain_hits). Experts: the needs of
 need→expert set (label 1 when the top-ranked expert is relevant, grade ≥ 1), each also ranked
 with all its relevant experts left out (its whole discipline: a need no expert fits, label 0);
 the evidence model is refined with the top expert's work features (`AbstainModel.top`) and
-has a `HitModel` of its own. (Needs borrowed from the first set as unanswerable were tried
-and dropped: their evidence over the expert corpus is strong, P ≈ 0.99 for half of them, so
-they are not needs without an expert.) With `--half`, only that half of
-each query list is used (the fixed split `eval --half` shares), so the other half stays held
-out. Rankings use the default ranker weights.
+has a `HitModel` of its own. The left-out copies are weighted (`--expert-unanswerable-weight`,
+default 0.25): the copies double the needs, so unweighted the model was calibrated for a
+population where every other need has no expert, and understated the answerable ones (the
+need→expert set's held-out half, all answerable: top-10 ECE 0.099); 0.25 makes one need in
+five unanswerable, close to `csl-abstain-dev`'s share (201 of 733). (Needs borrowed from
+the first set as unanswerable were tried and dropped: their evidence over the expert corpus
+is strong, P ≈ 0.99 for half of them, so they are not needs without an expert.) With
+`--half`, only that half of each query list is used (the fixed split `eval --half` shares),
+so the other half stays held out. Rankings use the default ranker weights.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from techmatch.models.results import Filters
 
 log = logging.getLogger(__name__)
 OTHER = "x-"  # prefix of a need ranked with its relevant experts left out
+UNANSWERABLE_WEIGHT = 0.25  # weight of a left-out copy in the expert fit (module docstring)
 
 
 
@@ -69,7 +74,12 @@ class Rows:
     values: list[np.ndarray] = field(default_factory=list)
     labels: list[np.ndarray] = field(default_factory=list)
     duplicates: list[list[int | None]] = field(default_factory=list)  # needevidence.duplicates
+    ids: list[str] = field(default_factory=list)  # the needs' ids (OTHER + id: a left-out copy)
     encoder: str = ""
+
+    def weights(self, unanswerable: float) -> np.ndarray:
+        """(n,) per need: `unanswerable` for a left-out copy, 1 for the others."""
+        return np.array([unanswerable if q.startswith(OTHER) else 1.0 for q in self.ids])
 
     def extend(self, other: Rows) -> None:
         self.evidence += other.evidence
@@ -77,6 +87,7 @@ class Rows:
         self.values += other.values
         self.labels += other.labels
         self.duplicates += other.duplicates
+        self.ids += other.ids
         self.encoder = self.encoder or other.encoder
 
 
@@ -104,6 +115,7 @@ def scored_rows(service: MatchService, needs: dict[str, Need], qrels: dict[str, 
         judged = {} if qid in none else qrels.get(qid, {})
         labels = np.array([1 if judged.get(s.table.ids[j], 0) > 0 else 0
                            for j in order[:HIT_RANKS]], dtype=np.int64)
+        rows.ids.append(qid)
         rows.evidence.append(s.evidence if s.evidence is not None
                              else np.zeros(len(EVIDENCE)))
         rows.good.append(int(labels[0]) if len(labels) else 0)
@@ -163,20 +175,26 @@ def probabilities(model: AbstainModel, rows: Rows,
 
 
 def fit_hit_model(rows: Rows, model: AbstainModel, kind: str, c: float,
-                  close: AbstainModel | None = None) -> HitModel:
-    """The `HitModel` of ranks 2..HIT_RANKS given the model's P per need."""
+                  close: AbstainModel | None = None,
+                  weight: np.ndarray | None = None) -> HitModel:
+    """The `HitModel` of ranks 2..HIT_RANKS given the model's P per need; `weight` (n,):
+    per need, given to each of its hits."""
     p = probabilities(model, rows, close)
-    xs = [hit_inputs(float(pi), v)[1:] for pi, v in zip(p, rows.values, strict=True)
-          if len(v) > 1]
-    ys = [lab[1:] for lab, v in zip(rows.labels, rows.values, strict=True) if len(v) > 1]
-    return fit_hits(np.vstack(xs), np.concatenate(ys), HIT_COLUMNS[kind], c=c)
+    weight = np.ones(len(p)) if weight is None else weight
+    deep = [j for j, v in enumerate(rows.values) if len(v) > 1]
+    xs = [hit_inputs(float(p[j]), rows.values[j])[1:] for j in deep]
+    ys = [rows.labels[j][1:] for j in deep]
+    ws = [np.full(len(rows.values[j]) - 1, weight[j]) for j in deep]
+    return fit_hits(np.vstack(xs), np.concatenate(ys), HIT_COLUMNS[kind], c=c,
+                    weight=np.concatenate(ws))
 
 
-def fit_top(rows: Rows, model: AbstainModel, kind: str, c: float) -> HitModel:
+def fit_top(rows: Rows, model: AbstainModel, kind: str, c: float,
+            weight: np.ndarray | None = None) -> HitModel:
     """The refinement of the evidence model's P with the top hit's ranker features."""
     p = model.probability(np.vstack(rows.evidence))
     x = np.vstack([hit_inputs(float(pi), v[:1]) for pi, v in zip(p, rows.values, strict=True)])
-    return fit_hits(x, np.array(rows.good), HIT_COLUMNS[kind], c=c)
+    return fit_hits(x, np.array(rows.good), HIT_COLUMNS[kind], c=c, weight=weight)
 
 
 def _metrics(model: AbstainModel, rows: Rows, source: str, c: float,
@@ -192,11 +210,13 @@ def _metrics(model: AbstainModel, rows: Rows, source: str, c: float,
 
 def fit_defaults(settings: Settings, answerable_sets: list[Path], expert_sets: list[Path],
                  half: int | None, kinds: tuple[str, ...] = ("achievement", "expert"),
-                 c: float = 1.0, close: AbstainModel | None = None
+                 c: float = 1.0, close: AbstainModel | None = None, *,
+                 unanswerable_weight: float = UNANSWERABLE_WEIGHT
                  ) -> dict[str, AbstainModel]:
     """The kinds' models, each with its training counts in `metrics`. The expert model's
     confidence combines its own P with the achievement model's on the experts' works
-    (`AbstainModel.close`): the one fitted here, else `close`."""
+    (`AbstainModel.close`): the one fitted here, else `close`. The experts' left-out copies
+    are weighted `unanswerable_weight` (module docstring)."""
     suffix = f" half {half}" if half else ""
     out: dict[str, AbstainModel] = {}
     if "achievement" in kinds:
@@ -214,16 +234,19 @@ def fit_defaults(settings: Settings, answerable_sets: list[Path], expert_sets: l
         rows = Rows()
         for ds in expert_data:
             rows.extend(expert_rows(settings, ds, half))
+        weight = rows.weights(unanswerable_weight)
         model = fit_abstain(np.vstack(rows.evidence), np.array(rows.good), kind="expert",
-                            encoder=rows.encoder, c=c, features=FITTED_EXPERT)
-        model.top = fit_top(rows, model, "expert", c)
+                            encoder=rows.encoder, c=c, features=FITTED_EXPERT,
+                            weight=weight)
+        model.top = fit_top(rows, model, "expert", c, weight)
         works = out.get("achievement", close)
         if works is not None:
             model.close = "achievement"
-        model.hits = fit_hit_model(rows, model, "expert", c, works)
+        model.hits = fit_hit_model(rows, model, "expert", c, works, weight)
         names = " + ".join(ds.name for ds in expert_data)
         model.metrics = {**_metrics(model, rows, f"{names}{suffix}, each need also "
-                                                 f"with its relevant experts left out", c,
+                                                 f"with its relevant experts left out "
+                                                 f"(weight {unanswerable_weight})", c,
                                     works)}
         out["expert"] = model
     return out
@@ -237,6 +260,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="a need→expert set (repeatable)")
     parser.add_argument("--half", type=int, choices=(1, 2), default=None)
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation")
+    parser.add_argument("--expert-unanswerable-weight", type=float,
+                        default=UNANSWERABLE_WEIGHT,
+                        help="weight of each need's copy with its relevant experts left out")
     parser.add_argument("--kind", action="append", choices=("achievement", "expert"),
                         help="fit only this kind (repeatable; default both); the other "
                              "kinds in --out are kept")
@@ -252,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
              else default_abstain("achievement"))
     models = fit_defaults(settings, args.answerable_set, args.expert_set, args.half,
                           tuple(args.kind or ("achievement", "expert")), c=args.c,
-                          close=close)
+                          close=close, unanswerable_weight=args.expert_unanswerable_weight)
     kept.update({k: m.model_dump() for k, m in models.items()})
     args.out.write_text(json.dumps(kept, indent=1, ensure_ascii=False) + "\n",
                         encoding="utf-8")

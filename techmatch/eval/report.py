@@ -95,7 +95,16 @@ def _experts(experts: dict[str, Any]) -> list[str]:
         p = {m: tests.get(config, {}).get(m, {}).get("p_randomization") for m in names}
         rows.append([config, *[f"{values[m]:.4f}" + (f" (p={p[m]:.4f})" if p[m] is not None
                                                       else "") for m in names]])
-    return lines + _table(["configuration", *names], rows)
+    lines += _table(["configuration", *names], rows)
+    calibration = experts.get("calibration") or {}
+    if calibration:
+        lines += ["", "Calibration of the confidences (ECE; floor: what a perfectly calibrated "
+                      "model with the same confidences shows on as few pairs):", ""]
+        lines += _table(["configuration", "ECE top-1", "floor", "ECE top-10", "floor", "pairs"],
+                        [[name, _fmt(c.get("ece_top1")), _fmt(c.get("ece_top1_floor")),
+                          _fmt(c.get("ece_top10")), _fmt(c.get("ece_top10_floor")),
+                          str(c.get("pairs", ""))] for name, c in calibration.items()])
+    return lines
 
 
 def _abstention(abstention: dict[str, Any]) -> list[str]:

@@ -217,9 +217,11 @@ def score_experts(ctx: EvalContext, dataset: Dataset, metrics: Sequence[Metric],
 
 def hit_calibration(hits: dict[str, list[tuple[str, float]]],
                     qrels: dict[str, dict[str, int]], *, top: int = 10) -> dict[str, float]:
-    """ECE of the confidences of each query's top-1 and top-`top` hits against relevance."""
+    """ECE of the confidences of each query's top-1 and top-`top` hits against relevance, each
+    beside its floor (`techmatch.matcher.calibrate.ece_floor`: what a perfectly calibrated
+    model with the same confidences would show on as few pairs)."""
     from techmatch.eval.abstention import TOP_HITS
-    from techmatch.matcher.calibrate import reliability
+    from techmatch.matcher.calibrate import ece_floor, reliability
 
     top = min(top, TOP_HITS)
     conf1, rel1, conf, rel = [], [], [], []
@@ -233,6 +235,8 @@ def hit_calibration(hits: dict[str, list[tuple[str, float]]],
                 rel1.append(r)
     return {"ece_top1": reliability(np.array(conf1), np.array(rel1)).ece if conf1 else 0.0,
             f"ece_top{top}": reliability(np.array(conf), np.array(rel)).ece if conf else 0.0,
+            "ece_top1_floor": ece_floor(np.array(conf1)),
+            f"ece_top{top}_floor": ece_floor(np.array(conf)),
             "pairs": len(conf)}
 
 

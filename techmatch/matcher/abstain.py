@@ -210,11 +210,12 @@ class AbstainModel(BaseModel):
 
 
 def fit_abstain(x: np.ndarray, y: np.ndarray, *, kind: str, encoder: str, c: float = 1.0,
-                seed: int = 0, features: Sequence[str] = EVIDENCE) -> AbstainModel:
+                seed: int = 0, features: Sequence[str] = EVIDENCE,
+                weight: np.ndarray | None = None) -> AbstainModel:
     """Logistic regression of 0/1 labels `y` (n,) on evidence `x` (n, len(EVIDENCE)), over
-    the evidence columns `features`."""
+    the evidence columns `features`; `weight` (n,): optional sample weights."""
     x = np.asarray(x, dtype=np.float64)[:, [EVIDENCE.index(f) for f in features]]
-    fit = fit_logistic(x, y, c=c, seed=seed,
+    fit = fit_logistic(x, y, c=c, seed=seed, weight=weight,
                        one_class="abstention needs needs with and without a good match")
     return AbstainModel(kind=kind, encoder=encoder, features=list(features), mean=fit.mean,
                         std=fit.std, weights=fit.weights, intercept=fit.intercept)

@@ -118,13 +118,30 @@ def test_hit_model_learns_relevance_and_confidences_never_rise_down_the_ranking(
     model = fit_hits(np.vstack(xs), np.concatenate(ys), ["dense"])
     near, far = hit_inputs(0.5, np.array([[0.9], [0.85], [0.2]]))[1:]
     assert model.probability(near)[0] > 0.7 > 0.3 > model.probability(far)[0]
-    conf = model.confidences(0.4, np.array([[0.9], [0.89], [0.1], [0.88]]))
-    assert conf[0] == pytest.approx(0.4)
-    assert np.all(np.diff(conf) <= 0) and conf[2] < 0.3 and conf[3] <= conf[2]
+    conf = model.confidences(0.9, np.array([[0.9], [0.89], [0.1], [0.88]]))
+    raw = model.probability(hit_inputs(0.9, np.array([[0.9], [0.89], [0.1], [0.88]])))
+    assert conf[0] == pytest.approx(0.9)
+    assert np.all(np.diff(conf) <= 0) and raw[2] < 0.3 < raw[3]
+    # the far hit between two near ones is pooled with the one below it, not the reverse
+    assert conf[1] == pytest.approx(min(raw[1], 0.9))
+    assert conf[2] == pytest.approx(conf[3]) == pytest.approx((raw[2] + raw[3]) / 2)
+    assert model.confidences(0.4, np.array([[0.9], [0.89]]))[1] == pytest.approx(0.4)
     again = HitModel.model_validate_json(model.model_dump_json())
     assert np.allclose(again.probability(near), model.probability(near))
     with pytest.raises(ValidationError):
         fit_hits(np.vstack(xs), np.zeros(len(np.vstack(xs)), dtype=int), ["dense"])
+
+
+def test_non_increasing_is_the_isotonic_fit() -> None:
+    from techmatch.matcher.abstain_hits import non_increasing
+
+    assert non_increasing(np.array([0.3, 0.1, 0.2])).tolist() == pytest.approx([0.3, 0.15, 0.15])
+    assert non_increasing(np.array([0.1, 0.2, 0.3])).tolist() == pytest.approx([0.2] * 3)
+    assert non_increasing(np.array([0.5, 0.4, 0.4, 0.1])).tolist() == [0.5, 0.4, 0.4, 0.1]
+    assert non_increasing(np.zeros(0)).size == 0
+    values = np.random.default_rng(0).uniform(size=50)
+    out = non_increasing(values)
+    assert np.all(np.diff(out) <= 1e-12) and out.sum() == pytest.approx(values.sum())
 
 
 def test_a_near_duplicate_takes_the_confidence_of_the_hit_it_copies() -> None:
@@ -141,3 +158,30 @@ def test_a_near_duplicate_takes_the_confidence_of_the_hit_it_copies() -> None:
     assert dup.tolist() == pytest.approx([0.9, 0.9, 0.1192, 0.1192], abs=1e-4)
     capped = model.confidences(0.9, values, [None, None, 0, None])  # capped by hit 1
     assert capped.tolist() == pytest.approx([0.9, 0.1192, 0.1192, 0.1192], abs=1e-4)
+
+
+def test_sample_weights_set_the_population_the_probability_is_calibrated_for() -> None:
+    from techmatch.matcher.abstain_hits import fit_logistic
+
+    x = np.zeros((200, 1))  # no evidence: the fitted P is the weighted share of positives
+    y = np.array([1] * 100 + [0] * 100)
+    plain = fit_logistic(x, y, c=1.0, seed=0, one_class="-")
+    weighted = fit_logistic(x, y, c=1.0, seed=0, one_class="-",
+                            weight=np.array([1.0] * 100 + [0.25] * 100))
+    assert 1 / (1 + np.exp(-plain.intercept)) == pytest.approx(0.5, abs=1e-3)
+    assert 1 / (1 + np.exp(-weighted.intercept)) == pytest.approx(0.8, abs=1e-3)
+    with pytest.raises(ValidationError, match="weight"):
+        fit_logistic(x, y, c=1.0, seed=0, one_class="-", weight=np.ones(3))
+
+
+def test_ece_floor_is_what_a_calibrated_model_shows_on_as_few_pairs() -> None:
+    from techmatch.matcher.calibrate import ece_floor, reliability
+
+    rng = np.random.default_rng(1)
+    few, many = rng.uniform(size=70), rng.uniform(size=7000)
+    assert ece_floor(few) > 0.06 > 0.02 > ece_floor(many)
+    assert ece_floor(few) == ece_floor(few)  # seeded
+    assert ece_floor(np.zeros(0)) == 0.0
+    # a calibrated model's own ECE on a fresh sample is of the floor's size, not 0
+    labels = rng.uniform(size=70) < few
+    assert abs(reliability(few, labels).ece - ece_floor(few)) < 0.08
