@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -52,10 +52,13 @@ class Retriever:
                     mode: str | None = None, filters: Filters | None = None,
                     params: RetrievalParams | None = None,
                     query_ids: Sequence[str] | None = None,
-                    vectors: np.ndarray | None = None) -> list[Ranking]:
+                    vectors: np.ndarray | Callable[[], np.ndarray] | None = None,
+                    ) -> list[Ranking]:
         """Rank `kind` for each text; queries are encoded once, dense search runs batched.
 
-        `vectors` (len(texts), dim) may be given to reuse query vectors already computed.
+        `vectors` (len(texts), dim) may be given to reuse query vectors already computed, or
+        a callable returning them, called after the lexical side has searched (the service
+        encodes the query in a thread meanwhile).
         """
         p = params or self.params
         mode = mode or p.mode
@@ -91,7 +94,10 @@ class Retriever:
         return out
 
     def _dense(self, index: Index, texts: Sequence[str], depth: int, flt: Filters | None,
-               vectors: np.ndarray | None, kind: str = "achievement") -> list[Candidates]:
+               vectors: np.ndarray | Callable[[], np.ndarray] | None,
+               kind: str = "achievement") -> list[Candidates]:
+        if callable(vectors):
+            vectors = vectors()
         if vectors is None:
             from techmatch.indexers.ingest.normalize import normalize
 

@@ -8,6 +8,7 @@ role is the API's job (techmatch.api.visibility).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -34,6 +35,7 @@ from techmatch.models.results import Component, Filters, Hit, Ranking
 
 ROUTE_MESSAGE = "no good match — route to staff"
 PREFER_LOCAL_BONUS = 0.15
+ENCODER_THREADS = 4  # concurrent requests of one API worker each encode in their own thread
 _TARGETS = ("achievement", "expert", "need")
 
 
@@ -78,6 +80,7 @@ class MatchService:
         self.duplicate_threshold = DEFAULT_THRESHOLD
         self._tokens: dict[str, frozenset[str]] = {}
         self._token_sets: TokenSets | None = None  # on-disk sets by text (opened on first use)
+        self._encoders: ThreadPoolExecutor | None = None  # query encoding beside retrieval
         self.explainer = Explainer(engine, tokens=self.tokens)
         self._works = expert_mod.WorkIndex(engine)
 
@@ -166,6 +169,7 @@ class MatchService:
         """In a forked worker (techmatch.matcher.batch.workers): connections of its own to
         the store and the cache files; the inherited ones stay referenced, never closed."""
         self.engine.after_fork()
+        self._encoders = None  # a pool's threads do not survive a fork: a new one on first use
         if self._token_sets is not None:
             self._inherited = self._token_sets
             self._token_sets = None  # reopened on first use
@@ -212,6 +216,16 @@ class MatchService:
         return out
 
     # -- pipeline --------------------------------------------------------------------------
+    def _encode(self, queries: Sequence[Query]) -> Future[np.ndarray]:
+        """The queries' vectors, computed in the service's encoder thread pool (a stored
+        need's vector comes from the vector cache: encoded once)."""
+        if self._encoders is None:
+            self._encoders = ThreadPoolExecutor(ENCODER_THREADS,
+                                                thread_name_prefix="techmatch-encode")
+        return self._encoders.submit(self.engine.query_vectors,
+                                     [normalize(q.text, lower=False) for q in queries],
+                                     stored=[q.record is not None for q in queries])
+
     def _resolve(self, value: str | Record, kind: str) -> Record:
         if isinstance(value, str):
             return self.engine.store.get(value, kind)
@@ -236,12 +250,14 @@ class MatchService:
                vectors: np.ndarray | None = None, all_features: bool = False) -> list[Scored]:
         self.refresh_model()
         texts = [q.text for q in queries]
-        qvecs = vectors if vectors is not None else self.engine.query_vectors(
-            [normalize(t, lower=False) for t in texts],
-            stored=[q.record is not None for q in queries])  # a stored need: encoded once
         retriever = self.engine.retriever()  # once per call: each lookup stats every index
+        # the query encoder runs in a thread while the lexical side searches (torch releases
+        # the GIL in its products); the dense side waits for its vectors
+        pending = self._encode(queries) if vectors is None else None
         rankings = retriever.search_many(texts, kind=target, k=depth, mode=mode,
-                                         filters=filters, vectors=qvecs)
+                                         filters=filters,
+                                         vectors=vectors if pending is None else pending.result)
+        qvecs = vectors if pending is None else pending.result()
         work_rankings = (expert_mod.achievement_rankings(self.engine, texts, qvecs,
                                                          self.work_depth)
                          if target == "expert" else None)
