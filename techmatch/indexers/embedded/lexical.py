@@ -97,7 +97,7 @@ class LexicalSearcher:
                ) -> tuple[np.ndarray, np.ndarray]:
         """(keys int64, scores float32) best first; duplicate query tokens count once."""
         terms = list(dict.fromkeys(t for t in tokens if t and not t.isspace()))
-        if not terms or k <= 0:
+        if not terms or k <= 0 or self._excludes_all(filters):
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         query = self._query(terms, filters)
         hits = self.searcher.search(query, limit=k, count=False).hits
@@ -106,6 +106,16 @@ class LexicalSearcher:
         keys = self.searcher.fast_field_values("key", [addr for _, addr in hits])
         return (np.asarray(keys, dtype=np.int64),
                 np.asarray([score for score, _ in hits], dtype=np.float32))
+
+    def _excludes_all(self, filters: Filters | None) -> bool:
+        """True when a facet filter allows only values no document holds (the cross-language
+        search of a corpus without records in the other language): its MUST clause matches
+        nothing, so the search would return nothing — skip it (about 0.6 ms of a 100,000-record
+        index). Document frequencies count deleted documents too, so 0 means none."""
+        if filters is None:
+            return False
+        return any(all(self.searcher.doc_freq(name, v) == 0 for v in values)
+                   for name, values in filters.facet_items())
 
     def _query(self, terms: list[str], filters: Filters | None) -> tantivy.Query:
         query, occur = tantivy.Query, tantivy.Occur
