@@ -202,17 +202,25 @@ class _Job:
             tasks = [(kind, pending[start:start + size])
                      for start in range(0, len(pending), size)]
             workers = self.options.workers if self._fork_safe() else 1
-            self._preload(kind, len(pending))
-            if effective_workers(workers, len(tasks)) > 1:
-                self._warm(tasks)
-            with gcpause.paused(), progress(f"batch {kind}", len(pending)) as advance, \
-                    chunk_results(self._rows, tasks, workers=workers,
-                                  after_fork=self.service.after_fork) as computed:
-                for (_, chunk), rows in zip(tasks, computed, strict=True):
-                    self._commit(run.run_id, kind, chunk, rows)
-                    advance(len(chunk))
-                    if on_chunk is not None:
-                        on_chunk(kind, chunk)
+            with gcpause.paused():
+                self._preload(kind, len(pending))
+                if effective_workers(workers, len(tasks)) > 1:
+                    self._warm(tasks)
+                gcpause.settle()
+                self._match(run.run_id, kind, tasks, workers, len(pending), progress,
+                            on_chunk)
+
+    def _match(self, run_id: str, kind: str, tasks: list[tuple[str, list[str]]],
+               workers: int, pending: int, progress: Progress,
+               on_chunk: OnChunk | None) -> None:
+        with progress(f"batch {kind}", pending) as advance, \
+                chunk_results(self._rows, tasks, workers=workers,
+                              after_fork=self.service.after_fork) as computed:
+            for (_, chunk), rows in zip(tasks, computed, strict=True):
+                self._commit(run_id, kind, chunk, rows)
+                advance(len(chunk))
+                if on_chunk is not None:
+                    on_chunk(kind, chunk)
 
     def _fork_safe(self) -> bool:
         """Whether worker processes may search the indexes (not Elasticsearch's clients)."""

@@ -57,3 +57,16 @@ def test_a_batch_run_leaves_the_collector_as_it_was(tmp_path: Path) -> None:
     assert summary.recomputed > 0
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+
+
+def test_settle_freezes_what_was_built_while_paused() -> None:
+    with gcpause.paused():
+        before = gc.get_freeze_count()
+        built = [[i] for i in range(1000)]  # tracked containers, alive
+        gcpause.settle()
+        assert gc.get_freeze_count() >= before + len(built)
+        assert not gc.isenabled()
+    assert gc.get_freeze_count() == 0
+    frozen = gc.get_freeze_count()
+    gcpause.settle()  # collector running: nothing to do
+    assert gc.get_freeze_count() == frozen == 0
