@@ -97,8 +97,9 @@ def term_agreement(token_sets: Sequence[frozenset[str]], scores: np.ndarray,
         for t in toks:
             vocab.setdefault(t, len(vocab))
     rows = np.zeros((n, max(len(vocab), 1)))
-    for i, toks in enumerate(token_sets):
-        rows[i, [vocab[t] for t in toks if t in vocab]] = 1.0
+    shared = vocab.keys()
+    for i, toks in enumerate(token_sets):  # a set intersection in C, then the few shared
+        rows[i, [vocab[t] for t in toks & shared]] = 1.0
     inter = rows @ rows[:top].T
     sizes = np.array([len(t) for t in token_sets], dtype=np.float64)
     union = sizes[:, None] + sizes[None, :top] - inter

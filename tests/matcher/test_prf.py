@@ -107,3 +107,20 @@ def test_prf_columns_are_skipped_when_not_wanted_and_uses_prf_reads_weights():
     assert not uses_prf(default_model("achievement"))
     assert uses_prf(LinearModel(kind="achievement", features=["dense", "prf_terms"],
                                 weights=[1.0, -0.2]))
+
+
+def test_term_agreement_equals_pairwise_jaccard_by_sets() -> None:
+    """prf_terms against a direct computation: weighted leave-one-out mean of each
+    candidate's Jaccard with the other top hits (tokens outside the top hits included)."""
+    from techmatch.matcher.prf import _leave_one_out, _weights
+
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(40)]
+    sets = [frozenset(rng.choice(words, size=int(rng.integers(0, 12)), replace=False))
+            for _ in range(14)]
+    scores = np.sort(rng.random(14))[::-1]
+    top = 5
+    sim = np.array([[len(a & b) / len(a | b) if a | b else 0.0 for b in sets[:top]]
+                    for a in sets])
+    want = _leave_one_out(sim, _weights(scores), top)
+    np.testing.assert_allclose(term_agreement(sets, scores, k=top), want, rtol=0, atol=1e-12)

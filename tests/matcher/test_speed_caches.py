@@ -100,3 +100,4 @@ def test_remembered_normalisation_equals_the_computation() -> None:
             assert norm_mod.normalize(text, lower=lower) == expected  # second: from memory
     assert norm_mod.normalize("動力電池") == "动力电池"
     assert norm_mod._normalize_short.cache_info().hits >= 1
+    assert norm_mod._normalize_huge.cache_info().hits >= 1  # the 15,000-character sample
