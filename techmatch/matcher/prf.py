@@ -33,6 +33,7 @@ fit how many list-style queries it saw).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 
@@ -97,9 +98,10 @@ def term_agreement(token_sets: Sequence[frozenset[str]], scores: np.ndarray,
         for t in toks:
             vocab.setdefault(t, len(vocab))
     rows = np.zeros((n, max(len(vocab), 1)))
-    shared = vocab.keys()
-    for i, toks in enumerate(token_sets):  # a set intersection in C, then the few shared
-        rows[i, [vocab[t] for t in toks & shared]] = 1.0
+    shared = vocab.keys()  # each candidate's row: a set intersection in C, one assignment
+    cols = [[vocab[t] for t in toks & shared] for toks in token_sets]
+    rows[np.repeat(np.arange(n), [len(c) for c in cols]),
+         np.fromiter(chain.from_iterable(cols), dtype=np.intp)] = 1.0
     inter = rows @ rows[:top].T
     sizes = np.array([len(t) for t in token_sets], dtype=np.float64)
     union = sizes[:, None] + sizes[None, :top] - inter
