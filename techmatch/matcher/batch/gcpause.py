@@ -18,7 +18,8 @@ loaded, before forking: one collection and freeze again. `after_chunk()`, once p
 chunk (in a worker too: it inherits the paused state): a young collection frees the chunk's
 own reference cycles, if any (its objects were freed by reference counting already), and
 every FULL_EVERY chunks a full one frees cycles that lived longer. Leaving `paused`
-unfreezes and restores the collector as it was. The results do not change: the collector
+unfreezes (unless the process had frozen objects before: `gc.unfreeze` cannot tell its own
+apart) and restores the collector as it was. The results do not change: the collector
 only ever frees unreachable objects.
 """
 
@@ -37,6 +38,7 @@ _chunks = [0]  # chunks matched in this process since the pause began
 def paused() -> Iterator[None]:
     """Collector off and the heap frozen for the block (restored afterwards)."""
     was_enabled = gc.isenabled()
+    was_frozen = gc.get_freeze_count() > 0  # the host froze its own heap: leave it frozen
     gc.collect()
     gc.freeze()
     gc.disable()
@@ -44,7 +46,8 @@ def paused() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.unfreeze()
+        if not was_frozen:
+            gc.unfreeze()
         if was_enabled:
             gc.enable()
 

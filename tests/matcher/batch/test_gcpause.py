@@ -70,3 +70,16 @@ def test_settle_freezes_what_was_built_while_paused() -> None:
     frozen = gc.get_freeze_count()
     gcpause.settle()  # collector running: nothing to do
     assert gc.get_freeze_count() == frozen == 0
+
+
+def test_paused_leaves_a_heap_the_process_froze_frozen() -> None:
+    keep = [[i] for i in range(100)]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with gcpause.paused():
+            pass
+        assert gc.get_freeze_count() >= frozen > 0 and len(keep) == 100
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
