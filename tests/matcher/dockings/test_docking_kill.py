@@ -56,7 +56,8 @@ def test_sigkill_mid_moves_leaves_stage_and_history_consistent(tmp_path: Path) -
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     kills, progress = [], [0]
     for step in (20, 60, 120):
-        proc = subprocess.Popen([sys.executable, str(WORKER), str(path), str(ready)], env=env)
+        proc = subprocess.Popen([sys.executable, str(WORKER), str(path), str(ready),
+                                 str(step)], env=env)
         deadline = time.monotonic() + 120
         while not ready.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
