@@ -257,7 +257,8 @@ class MatchService:
         rankings = retriever.search_many(texts, kind=target, k=depth, mode=mode,
                                          filters=filters,
                                          vectors=vectors if pending is None else pending.result)
-        qvecs = vectors if pending is None else pending.result()
+        qvecs = pending.result() if pending is not None else vectors
+        assert qvecs is not None  # pending is None only when the vectors were given
         work_rankings = (expert_mod.achievement_rankings(self.engine, texts, qvecs,
                                                          self.work_depth)
                          if target == "expert" else None)
