@@ -167,18 +167,23 @@ def _telling(term: str) -> bool:
 
 
 _CONTRIBUTIONS = TypeAdapter(list[Contribution])
+_CONTRIBUTION_LISTS = TypeAdapter(list[list[Contribution]])
+
+
+def _contribution_rows(names: Sequence[str], values: Sequence[float],
+                       weights: Sequence[float]) -> list[dict[str, object]]:
+    rows = [(n, float(v), float(w), float(v * w))
+            for n, v, w in zip(names, values, weights, strict=True)]
+    rows.sort(key=lambda r: (-abs(r[3]), r[0]))
+    return [{"name": n, "value": v, "weight": w, "contribution": c} for n, v, w, c in rows]
 
 
 def contributions(names: Sequence[str], values: Sequence[float],
                   weights: Sequence[float]) -> list[Contribution]:
     """weight × value per signal, largest absolute contribution first (ties by name)."""
-    rows = [(n, float(v), float(w), float(v * w))
-            for n, v, w in zip(names, values, weights, strict=True)]
-    rows.sort(key=lambda r: (-abs(r[3]), r[0]))
     # one validator call for the whole list: a ranked page builds hundreds of these, and
     # pydantic's model_construct (pure Python) costs twice a validated construction
-    return _CONTRIBUTIONS.validate_python(
-        [{"name": n, "value": v, "weight": w, "contribution": c} for n, v, w, c in rows])
+    return _CONTRIBUTIONS.validate_python(_contribution_rows(names, values, weights))
 
 
 class Explainer:
@@ -193,11 +198,11 @@ class Explainer:
     def explain(self, scored: Scored, hits: Sequence[Hit], rows: Sequence[int]) -> None:
         """Set `explanation` on `hits`; `rows[i]` is hit i's row in `scored.table`."""
         q_text = normalized_text(scored.query.text)
-        q_tokens = set(self.tokens(scored.query.text))
+        q_tokens = frozenset(self.tokens(scored.query.text))
         records = [scored.records[h.id] for h in hits]
         # the texts the service already built for the features (a record's text() is a join)
         texts = [scored.texts.get(h.id) or r.text() for h, r in zip(hits, records, strict=True)]
-        terms = [sorted(t for t in q_tokens & set(self.tokens(text))
+        terms = [sorted(t for t in q_tokens.intersection(self.tokens(text))  # no set copy
                         if _telling(t)) for text in texts]
         dense = self.engine.settings.explain_dense_sentences
         top = min(SENTENCE_HITS, len(hits)) if dense else len(hits)
@@ -205,10 +210,11 @@ class Explainer:
                                     encoder=self.engine.encoder if dense else None)
         names = scored.table.names
         cols = [names.index(f) for f in scored.model.features]
-        for i, (hit, rec, row) in enumerate(zip(hits, records, rows, strict=True)):
+        contribs = self._contributions(scored, rows, cols)
+        for i, (hit, rec) in enumerate(zip(hits, records, strict=True)):
             exp = Explanation(matched_terms=highlights(q_text, normalized_text(texts[i]),
                                                        terms[i]),
-                              contributions=self._contributions(scored, row, cols))
+                              contributions=contribs[i])
             pair = pairs[i] if i < top else None
             if pair is not None:
                 exp.query_sentence, exp.record_sentence, exp.sentence_similarity = pair
@@ -221,15 +227,21 @@ class Explainer:
             hit.explanation = exp
 
     @staticmethod
-    def _contributions(scored: Scored, row: int, cols: Sequence[int]) -> list[Contribution]:
-        """`cols`: the table columns of the model's features (`_columns`)."""
+    def _contributions(scored: Scored, rows: Sequence[int],
+                       cols: Sequence[int]) -> list[list[Contribution]]:
+        """`contributions` of each table row of `rows`, validated in one call; `cols`: the
+        table columns of the model's features."""
         model, table = scored.model, scored.table
-        items = contributions(model.features, table.values[row, cols].tolist(), model.weights)
+        block = table.values[list(rows)][:, cols].tolist()
+        out = _CONTRIBUTION_LISTS.validate_python(
+            [_contribution_rows(model.features, values, model.weights) for values in block])
         if scored.bonus:
-            region = float(table.column("region")[row])
-            items.append(Contribution(name="prefer_local", value=region, weight=scored.bonus,
-                                      contribution=region * scored.bonus))
-        return items
+            for row, items in zip(rows, out, strict=True):
+                region = float(table.column("region")[row])
+                items.append(Contribution(name="prefer_local", value=region,
+                                          weight=scored.bonus,
+                                          contribution=region * scored.bonus))
+        return out
 
     def _works(self, scored: Scored, expert: Expert) -> list[dict[str, object]]:
         """The expert's best-matching works (hybrid score, then dense cosine)."""

@@ -142,16 +142,16 @@ def recency(record: Record, now: datetime) -> float:
 
 
 def jaccard(left: frozenset[str], right: frozenset[str]) -> float:
-    union = left | right
-    return len(left & right) / len(union) if union else 0.0
+    shared = len(left & right)  # |A ∪ B| = |A| + |B| − |A ∩ B|: no union set is built
+    union = len(left) + len(right) - shared
+    return shared / union if union else 0.0
 
 
 def keyword_jaccard(query: Query, q_tokens: frozenset[str], candidate: Record,
                     c_tokens: frozenset[str]) -> float:
     """Jaccard on normalised keywords when both sides have keywords, else on token sets."""
     q_kw = facet_set(query.record.keywords) if query.record is not None else frozenset()
-    c_kw = facet_set(candidate.keywords)
-    if q_kw and c_kw:
+    if q_kw and (c_kw := facet_set(candidate.keywords)):  # free text has no keywords
         return jaccard(q_kw, c_kw)
     return jaccard(q_tokens, c_tokens)
 
@@ -228,8 +228,9 @@ def build_table(query: Query, q_tokens: frozenset[str], ranking: Ranking, kind: 
             "dense_gap": float(cos) - max_dense,
             "term_coverage": max(_cover(q_tokens, c_tok), _cover(translated, c_tok)),
             "keyword_jaccard": keyword_jaccard(query, q_tokens, rec, c_tok),
-            "discipline": agreement(q_disc, disciplines(rec)),
-            "industry": agreement(q_ind, industries(rec)),
+            # agreement() is 0 when the query's side is unknown (free text): no lookup then
+            "discipline": agreement(q_disc, disciplines(rec)) if q_disc else 0.0,
+            "industry": agreement(q_ind, industries(rec)) if q_ind else 0.0,
             "region": region(query.record, rec),
             "recency": recency(rec, now),
         }

@@ -47,7 +47,7 @@ def _terms(service: MatchService, s: Scored
 def achievement_evidence(service: MatchService, s: Scored) -> np.ndarray:
     """Evidence of the scored candidates themselves, in the service's final order."""
     terms, q_tokens, translated, lang = _terms(service, s)
-    order = sorted(range(len(s.table.ids)), key=lambda j: (-s.final[j], s.table.ids[j]))
+    order = s.order()
     ids = [s.table.ids[j] for j in order]
     cos = s.table.column("dense")[order] if order else np.zeros(0)
     bm25 = {h.id: h.lexical.score or 0.0 for h in s.ranking.hits}
@@ -139,7 +139,7 @@ def answerable(model: AbstainModel, s: Scored, close: AbstainModel | None = None
 
 def ranked_columns(s: Scored, columns: Sequence[str]) -> tuple[list[int], np.ndarray]:
     """(table rows in the service's final order, (n, len(columns)) their feature values)."""
-    order = sorted(range(len(s.table.ids)), key=lambda j: (-s.final[j], s.table.ids[j]))
+    order = s.order()
     if not order:
         return order, np.zeros((0, len(columns)))
     return order, np.stack([s.table.column(c)[order] for c in columns], axis=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
+from pydantic import TypeAdapter
 
 from techmatch.config import RetrievalParams
 from techmatch.errors import IndexMissingError, ValidationError
@@ -15,7 +16,7 @@ from techmatch.matcher.crosslingual import Translator, with_translation
 from techmatch.matcher.fusion import rrf, weighted
 from techmatch.matcher.langshift import default_shift, with_other_languages
 from techmatch.matcher.taxonomy import expand_filters
-from techmatch.models.results import Component, Filters, Hit, Ranking
+from techmatch.models.results import Filters, Hit, Ranking
 
 _EMPTY = Candidates([], np.zeros(0, dtype=np.float32))
 
@@ -124,18 +125,24 @@ class Retriever:
                         normalization=p.normalization)
 
 
+_HITS = TypeAdapter(list[Hit])
+
+
 def _hits(fused: Candidates, lex: Candidates, den: Candidates, kind: str, k: int) -> list[Hit]:
     lex_pos = {rid: i for i, rid in enumerate(lex.ids)}
     den_pos = {rid: i for i, rid in enumerate(den.ids)}
-    hits = []
-    for rank, (rid, score) in enumerate(zip(fused.ids[:k], fused.scores[:k], strict=True), 1):
-        hits.append(Hit(id=rid, kind=kind, score=float(score), rank=rank,
-                        lexical=_component(lex, lex_pos.get(rid)),
-                        dense=_component(den, den_pos.get(rid))))
-    return hits
+    # one validator call for the page (a Hit and two Components per candidate) instead of
+    # three model constructions per candidate
+    return _HITS.validate_python([
+        {"id": rid, "kind": kind, "score": float(score), "rank": rank,
+         "lexical": _component(lex, lex_pos.get(rid)),
+         "dense": _component(den, den_pos.get(rid))}
+        for rank, (rid, score) in enumerate(zip(fused.ids[:k], fused.scores[:k], strict=True),
+                                            1)])
 
 
-def _component(cands: Candidates, pos: int | None) -> Component:
+def _component(cands: Candidates, pos: int | None) -> dict[str, float | int]:
+    """A `Component`'s fields (none: not retrieved)."""
     if pos is None:
-        return Component()
-    return Component(score=float(cands.scores[pos]), rank=pos + 1)
+        return {}
+    return {"score": float(cands.scores[pos]), "rank": pos + 1}

@@ -61,6 +61,16 @@ class Scored:
     q_tokens: frozenset[str] = frozenset()
     translated: frozenset[str] = frozenset()  # the query's dictionary tokens
     translator: Translator | None = None
+    _order: list[int] | None = field(default=None, init=False, repr=False)
+
+    def order(self) -> list[int]:
+        """Table rows in the final order (score descending, ties by id). Sorted once: the
+        hits, the evidence and the hit confidences all read it, and `final` is fixed once
+        scored (the evidence changes only `confidence`)."""
+        if self._order is None:
+            self._order = sorted(range(len(self.table.ids)),
+                                 key=lambda j: (-self.final[j], self.table.ids[j]))
+        return list(self._order)
 
 
 class MatchService:
@@ -330,8 +340,7 @@ class MatchService:
 
     def _ranking(self, s: Scored, target: str, k: int, explain: bool,
                  records: bool = True) -> Ranking:
-        order = sorted(range(len(s.table.ids)), key=lambda j: (-s.final[j], s.table.ids[j]))
-        order = order[:k]
+        order = s.order()[:k]
         by_id = {h.id: h for h in s.ranking.hits}
         hits = []
         for rank, j in enumerate(order, 1):

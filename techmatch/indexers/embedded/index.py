@@ -105,10 +105,13 @@ class EmbeddedIndex(Index):
 
 def _candidates(rows: Rows, row_numbers: np.ndarray, scores: np.ndarray) -> Candidates:
     """Candidates best first, equal scores ordered by id."""
-    ids = [rows.ids[int(r)] for r in row_numbers]
-    order = sorted(range(len(ids)), key=lambda i: (-float(scores[i]), ids[i]))
+    every = rows.ids
+    ids = [every[r] for r in np.asarray(row_numbers, dtype=np.int64).tolist()]
+    values = np.asarray(scores)
+    floats = values.tolist()  # Python floats once, not a numpy scalar per comparison
+    order = sorted(range(len(ids)), key=lambda i: (-floats[i], ids[i]))
     return Candidates([ids[i] for i in order],
-                      np.asarray([scores[i] for i in order], dtype=np.float32))
+                      values[np.asarray(order, dtype=np.intp)].astype(np.float32))
 
 
 def open_embedded(settings: Settings, kind: str, *, encoder: Encoder,
