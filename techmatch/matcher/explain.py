@@ -236,8 +236,9 @@ class Explainer:
         out = _CONTRIBUTION_LISTS.validate_python(
             [_contribution_rows(model.features, values, model.weights) for values in block])
         if scored.bonus:
+            regions = table.column("region")
             for row, items in zip(rows, out, strict=True):
-                region = float(table.column("region")[row])
+                region = float(regions[row])
                 items.append(Contribution(name="prefer_local", value=region,
                                           weight=scored.bonus,
                                           contribution=region * scored.bonus))

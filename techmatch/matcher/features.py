@@ -278,11 +278,11 @@ def _fill_prf(values: np.ndarray, names: tuple[str, ...], ids: list[str], hits: 
     keep = [pos[rid] for rid in ids]
     scores = np.array([hits[i].score for i in keep], dtype=np.float64)
     kept_vectors = vectors[keep] if vectors is not None and len(vectors) == len(hits) else None
-    cols = prf_columns([disciplines(records[rid]) for rid in ids],
-                       [tokens.get(rid, frozenset()) for rid in ids], scores, kept_vectors)
+    facets = [disciplines(records[rid]) for rid in ids]
+    cols = prf_columns(facets, [tokens.get(rid, frozenset()) for rid in ids], scores,
+                       kept_vectors)
     if STYLED_FEATURES.keys() & set(names):
         style = query_style(query_text)
-        facets = [disciplines(records[rid]) for rid in ids]
         cols["top_discipline"] = top_discipline(facets)
         cols["phrase_coverage"] = phrase_coverage(
             style.phrases, [records[rid].text().lower() for rid in ids]) if style.list_style \
