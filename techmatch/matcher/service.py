@@ -33,7 +33,8 @@ from techmatch.matcher.taxonomy import expand_filters
 from techmatch.models.records import Achievement, Expert, Need, Record
 from techmatch.models.results import Component, Filters, Hit, Ranking
 
-ROUTE_MESSAGE = "no good match — route to staff"
+# staff-facing (zh-CN); `routed_to_staff` is the stable code beside it
+ROUTE_MESSAGE = "没有足够好的匹配，请转人工处理"
 PREFER_LOCAL_BONUS = 0.15
 ENCODER_THREADS = 4  # concurrent requests of one API worker each encode in their own thread
 _TARGETS = ("achievement", "expert", "need")

@@ -10,7 +10,7 @@ from fakes import make_engine
 
 from techmatch.config import Settings
 from techmatch.errors import NotFoundError, ValidationError
-from techmatch.matcher.service import MatchService
+from techmatch.matcher.service import ROUTE_MESSAGE, MatchService
 from techmatch.models.records import Achievement, Expert, Need
 from techmatch.models.results import Filters, Ranking
 
@@ -94,7 +94,8 @@ def test_low_confidence_routes_to_staff(tmp_path: Path) -> None:
     engine = make_engine(tmp_path, RECORDS, settings=Settings(home=tmp_path,
                                                               confidence_threshold=0.999))
     ranking = MatchService(engine).search("完全无关 quantum chromodynamics", kind="achievement")
-    assert ranking.routed_to_staff and ranking.message == "no good match — route to staff"
+    assert ranking.routed_to_staff
+    assert ranking.message == ROUTE_MESSAGE == "没有足够好的匹配，请转人工处理"
 
 
 def test_require_local_filters_and_prefer_local_reorders(service: MatchService) -> None:
