@@ -171,6 +171,13 @@ def dequantize(blocks: np.ndarray) -> np.ndarray:
     return out.reshape(*blocks.shape[:-1], blocks.shape[-1] * QK)
 
 
+def _finish(sums: np.ndarray, totals: np.ndarray) -> np.ndarray:
+    """Window-weighted mean vectors (float64 sums) → L2-normalised float32 rows."""
+    out = (sums / np.maximum(totals, 1e-12)[:, None]).astype(np.float32)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.maximum(norms, 1e-6)
+
+
 @dataclass(frozen=True)
 class _Header:
     hidden: int
@@ -428,9 +435,67 @@ class E5Q4Model:
                 sums[owner[j]] += weight[j] * means[row]
                 totals[owner[j]] += weight[j]
             start = end
-        out = (sums / np.maximum(totals, 1e-12)[:, None]).astype(np.float32)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-6)
+        return _finish(sums, totals)
+
+    def embed_queries_apart(self, texts: Sequence[str]) -> np.ndarray:
+        """Query vectors of `texts`, each row bit-identical to `embed([text], True)`: what
+        the service's micro-batching of concurrent requests needs (a request's answer must not
+        depend on which requests arrived with it). With bf16 products, one-window queries run
+        in one packed forward pass — the products over every text's tokens at once (a row's
+        product does not depend on the other rows), attention and pooling per text on its own
+        unpadded tokens (padding a short text changes its attention's rounding); anything else
+        (int8 or fp32 queries, texts over one window) is encoded alone."""
+        if len(texts) == 1:
+            return self.embed(texts, True)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        packed: list[int] = []
+        seqs: list[list[int]] = []
+        for i, text in enumerate(texts):
+            wins = self.windows(text, self.QUERY)
+            if self.query_precision == "bf16" and len(wins) == 1:
+                packed.append(i)
+                seqs.append([self.bos, *wins[0], self.eos])
+            else:
+                out[i] = self.embed([text], True)[0]
+        if packed:
+            weight = np.array([float(max(len(s) - 2, 1)) for s in seqs])
+            sums = np.zeros((len(seqs), self.dim), dtype=np.float64)
+            sums += weight[:, None] * self._forward_apart(seqs)
+            out[packed] = _finish(sums, weight)
+        return out
+
+    def _forward_apart(self, seqs: list[list[int]]) -> np.ndarray:
+        """`_forward([s])` for each of `seqs`, with the products of all of them at once."""
+        torch = self._torch
+        fn = torch.nn.functional
+        products = self._products["bf16"]
+        bounds = np.cumsum([0, *map(len, seqs)]).tolist()
+        spans = list(zip(bounds[:-1], bounds[1:], strict=True))
+        h, heads = self.dim, self.heads
+        with torch.inference_mode():
+            ids = np.concatenate([np.asarray(s, dtype=np.int64) for s in seqs])[None, :]
+            pos = torch.cat([self._pos[:b - a] for a, b in spans])
+            x = torch.from_numpy(self._embed_tokens(ids)) + pos + self._type0
+            x = fn.layer_norm(x, (h,), *self._emb_ln, eps=self.eps)
+            masks = [torch.ones((1, 1, 1, b - a), dtype=torch.bool) for a, b in spans]
+            for (_, _, _, _, aln_w, aln_b, _, _, _, _, oln_w, oln_b), (qkv_p, ao_p, fi_p, fo_p) \
+                    in zip(self._layers, products, strict=True):
+                qkv = qkv_p(x)
+                parts = []
+                for (a, b), mask in zip(spans, masks, strict=True):
+                    q, k, v = qkv[:, a:b].view(1, b - a, 3, heads, h // heads) \
+                        .permute(2, 0, 3, 1, 4).unbind(0)
+                    ctx = fn.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+                    parts.append(ctx.transpose(1, 2).reshape(1, b - a, h))
+                ctx = torch.cat(parts, dim=1)
+                x = fn.layer_norm(x + ao_p(ctx), (h,), aln_w, aln_b, eps=self.eps)
+                mid = fn.gelu(fi_p(x))
+                x = fn.layer_norm(x + fo_p(mid), (h,), oln_w, oln_b, eps=self.eps)
+            means = []
+            for a, b in spans:
+                m = torch.ones((1, b - a, 1), dtype=x.dtype)
+                means.append((x[:, a:b] * m).sum(1) / m.sum(1))
+        return torch.cat(means).numpy().astype(np.float64)
 
     def _embed_tokens(self, ids: np.ndarray) -> np.ndarray:
         uniq, inverse = np.unique(ids, return_inverse=True)

@@ -17,6 +17,7 @@ import numpy as np
 from techmatch.errors import ValidationError
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.indexers.token_cache import TokenSets
+from techmatch.indexers.vector_cache import encode_apart
 from techmatch.matcher import experts as expert_mod
 from techmatch.matcher import needevidence
 from techmatch.matcher.crosslingual import Translator
@@ -27,6 +28,7 @@ from techmatch.matcher.explain import Explainer
 from techmatch.matcher.features import FeatureTable, Query, WorkScores, build_table
 from techmatch.matcher.langshift import LanguageShift, cross_offsets
 from techmatch.matcher.prf import uses_prf
+from techmatch.matcher.querybatch import QueryBatcher
 from techmatch.matcher.scorer import CURRENT, MODELS_DIR, LinearModel, RankerModel
 from techmatch.matcher.shipped import active_model
 from techmatch.matcher.taxonomy import expand_filters
@@ -92,6 +94,7 @@ class MatchService:
         self._tokens: dict[str, frozenset[str]] = {}
         self._token_sets: TokenSets | None = None  # on-disk sets by text (opened on first use)
         self._encoders: ThreadPoolExecutor | None = None  # query encoding beside retrieval
+        self._batcher = self._new_batcher()  # one free-text query per request, encoded jointly
         self.explainer = Explainer(engine, tokens=self.tokens)
         self._works = expert_mod.WorkIndex(engine)
 
@@ -181,6 +184,7 @@ class MatchService:
         the store and the cache files; the inherited ones stay referenced, never closed."""
         self.engine.after_fork()
         self._encoders = None  # a pool's threads do not survive a fork: a new one on first use
+        self._batcher = self._new_batcher()
         if self._token_sets is not None:
             self._inherited = self._token_sets
             self._token_sets = None  # reopened on first use
@@ -229,13 +233,20 @@ class MatchService:
     # -- pipeline --------------------------------------------------------------------------
     def _encode(self, queries: Sequence[Query]) -> Future[np.ndarray]:
         """The queries' vectors, computed in the service's encoder thread pool (a stored
-        need's vector comes from the vector cache: encoded once)."""
+        need's vector comes from the vector cache: encoded once). A lone free-text query (a
+        search request) goes to the micro-batcher, encoded together with concurrent requests'
+        queries and bit-identical to encoding it alone (techmatch.matcher.querybatch)."""
+        if len(queries) == 1 and queries[0].record is None:
+            return self._batcher.submit([normalize(queries[0].text, lower=False)])
         if self._encoders is None:
             self._encoders = ThreadPoolExecutor(ENCODER_THREADS,
                                                 thread_name_prefix="techmatch-encode")
         return self._encoders.submit(self.engine.query_vectors,
                                      [normalize(q.text, lower=False) for q in queries],
                                      stored=[q.record is not None for q in queries])
+
+    def _new_batcher(self) -> QueryBatcher:
+        return QueryBatcher(lambda texts: encode_apart(self.engine.encoder, texts))
 
     def _resolve(self, value: str | Record, kind: str) -> Record:
         if isinstance(value, str):

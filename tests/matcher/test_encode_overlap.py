@@ -53,7 +53,8 @@ def test_query_is_encoded_in_the_encoder_thread_with_the_same_vectors(setup) -> 
     engine, encoder, _ = setup
     service = MatchService(engine)
     got = service.search("隔膜涂层", kind="achievement", k=3)
-    assert encoder.threads and all(t.startswith("techmatch-encode") for t in encoder.threads)
+    # a free-text search's query goes to the micro-batcher's thread (matcher.querybatch)
+    assert encoder.threads and all(t == "techmatch-querybatch" for t in encoder.threads)
     vec = HashEncoder().encode_queries(["隔膜涂层"])
     # the same ranking as when the caller hands the vector over (no encoder thread)
     want = service._rank([service_query("隔膜涂层")], "achievement", k=3, vectors=vec)[0]
