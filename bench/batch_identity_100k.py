@@ -26,6 +26,7 @@ from pathlib import Path  # noqa: E402
 import batch_bench_100k as bench  # noqa: E402
 
 import techmatch.matcher.features as features  # noqa: E402
+import techmatch.matcher.tablecols as tablecols  # noqa: E402
 from techmatch.matcher.batch import BatchOptions, results, run_batch  # noqa: E402
 from techmatch.matcher.service import MatchService  # noqa: E402
 
@@ -51,6 +52,7 @@ def main() -> None:
                         default=Path(os.environ.get("TECHMATCH_CACHE_DIR", "/tmp/tm-cache")))
     args = parser.parse_args()
     features.datetime = _FixedClock  # type: ignore[misc]  # forked workers inherit it
+    tablecols.datetime = _FixedClock  # type: ignore[misc]  # the batch's column-wise table
     args.naive, args.chunk = args.sample, 256
     settings, needs, _ = bench.prepare(args)
     engine = bench.open_engine(settings)

@@ -64,6 +64,8 @@ GAP_RANK = 10
 MAX_TERM_CHARS = 16  # a need written as a list of short terms: 泡沫镍、超级电容、…
 _TERM_SPLIT = re.compile(r"[、,，;；/|\n]+")
 _SEP = "\x00"  # joins texts for `key_covers` (normalised texts hold no control characters)
+_GAP = "\x01"  # stands for a run of non-ASCII characters in a text's ASCII part
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 DEFAULT_FILE = "abstain-default.json"
 
 
@@ -104,16 +106,20 @@ def key_cover(terms: Sequence[Term], text: str) -> float:
                if any(a in hay for a in ((t,) if isinstance(t, str) else t))) / len(terms)
 
 
-def key_covers(terms: Sequence[Term], texts: Sequence[str]) -> list[float]:
+def key_covers(terms: Sequence[Term], texts: Sequence[str], *,
+               normal: Callable[[str], str] = normalize) -> list[float]:
     """`key_cover` of each text (the same values): each distinct term or translation is
-    looked up once in all the normalised texts joined, not once per text."""
+    looked up once in all the normalised texts joined, not once per text. `normal`:
+    `normalize` or a function equal to it (the batch's memo, techmatch.matcher.memo)."""
     if not terms:
         return [0.0] * len(texts)
-    hays = [normalize(t) for t in texts]
+    hays = [normal(t) for t in texts]
     if any(_SEP in h for h in hays):
         return [key_cover(terms, t) for t in texts]
-    joined = _SEP.join(hays)
-    ends = list(accumulate(len(h) + 1 for h in hays))  # offset of each text's separator
+    whole = _Joined(hays)
+    # an ASCII term (most translations) can only occur inside a text's ASCII runs: it is
+    # looked up in those runs alone, a small part of a Chinese text
+    ascii_runs = _Joined([_NON_ASCII.sub(_GAP, h) for h in hays])
     every = (1 << len(hays)) - 1
     masks: dict[str, int] = {}  # term or translation → bit j set when text j holds it
 
@@ -125,17 +131,33 @@ def key_covers(terms: Sequence[Term], texts: Sequence[str]) -> list[float]:
             elif _SEP in alt:
                 found = sum(1 << j for j, h in enumerate(hays) if alt in h)
             else:
-                found, i = 0, joined.find(alt)
-                while i >= 0:
-                    j = bisect_right(ends, i)
-                    found |= 1 << j
-                    i = joined.find(alt, ends[j])
+                found = (ascii_runs if alt.isascii() and _GAP not in alt else whole).mask(alt)
             masks[alt] = found
         return found
 
     covered = [reduce(or_, (mask(a) for a in ((t,) if isinstance(t, str) else t)), 0)
                for t in terms]
-    return [sum((m >> j) & 1 for m in covered) / len(terms) for j in range(len(hays))]
+    if len(hays) > 62:  # more texts than an int64 has bits
+        return [sum((m >> j) & 1 for m in covered) / len(terms) for j in range(len(hays))]
+    bits = (np.array(covered, dtype=np.int64)[:, None] >> np.arange(len(hays))) & 1
+    return (bits.sum(axis=0) / len(terms)).tolist()  # the same floats as int / int
+
+
+class _Joined:
+    """Texts joined by `_SEP`, searched for a term once for all of them."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.joined = _SEP.join(texts)
+        self.ends = list(accumulate(len(t) + 1 for t in texts))  # each separator's offset + 1
+
+    def mask(self, alt: str) -> int:
+        """Bit j set when text j holds `alt` (which holds no `_SEP`)."""
+        found, i = 0, self.joined.find(alt)
+        while i >= 0:
+            j = bisect_right(self.ends, i)
+            found |= 1 << j
+            i = self.joined.find(alt, self.ends[j])
+        return found
 
 
 def _token_cover(q_tokens: frozenset[str], tokens: frozenset[str]) -> float:
@@ -144,21 +166,23 @@ def _token_cover(q_tokens: frozenset[str], tokens: frozenset[str]) -> float:
 
 def evidence(terms: Sequence[Term], q_tokens: frozenset[str],
              candidates: Sequence[Candidate], *, translated: Sequence[str] = (),
-             language: str | None = None) -> np.ndarray:
+             language: str | None = None, normal: Callable[[str], str] = normalize,
+             language_of: Callable[[str], str | None] = text_language) -> np.ndarray:
     """(len(EVIDENCE),) absolute evidence of one need's candidates, best-ranked first.
 
     `translated`: the query's dictionary tokens (techmatch.matcher.crosslingual); a
     candidate's token coverage is the better of the original tokens' and the translation's.
     `language`: the query's; `cross_language` is 1 when the top candidate's differs (dense
-    cosines across languages run lower)."""
+    cosines across languages run lower). `normal` / `language_of`: `normalize` / `language`
+    or functions equal to them (the batch's memo, techmatch.matcher.memo)."""
     if not candidates:
         return np.zeros(len(EVIDENCE))
     cos = np.sort(np.array([c.cosine for c in candidates], dtype=np.float64))[::-1]
     head = candidates[:TOP]
     alt = frozenset(translated)
-    covers = key_covers(terms, [c.text for c in candidates[:COVER_POOL]])
+    covers = key_covers(terms, [c.text for c in candidates[:COVER_POOL]], normal=normal)
     tok = [max(_token_cover(q_tokens, c.tokens), _token_cover(alt, c.tokens)) for c in head]
-    top_lang = text_language(candidates[0].text)
+    top_lang = language_of(candidates[0].text)
     bm25 = max((c.bm25 for c in candidates), default=0.0)
     row = {
         "top_dense": float(cos[0]),
@@ -268,15 +292,17 @@ def candidates_of(ids: Sequence[str], cosines: Sequence[float], bm25: Mapping[st
 def ranked_evidence(terms: Sequence[Term], q_tokens: frozenset[str], ids: Sequence[str],
                     cosines: Sequence[float], bm25: Mapping[str, float],
                     texts: Mapping[str, str], tokens: Callable[[str], frozenset[str]], *,
-                    translated: Sequence[str] = (), language: str | None = None
-                    ) -> np.ndarray:
+                    translated: Sequence[str] = (), language: str | None = None,
+                    normal: Callable[[str], str] = normalize,
+                    language_of: Callable[[str], str | None] = text_language) -> np.ndarray:
     """`evidence` of candidates `ids` (best first) with their cosines; texts of the first
     COVER_POOL are read from `texts` and tokenized with `tokens`."""
     head = set(ids[:COVER_POOL])
     toks = {i: tokens(texts.get(i, "")) for i in head}
     return evidence(terms, q_tokens,
                     candidates_of(ids, cosines, bm25, {i: texts.get(i, "") for i in head},
-                                  toks), translated=translated, language=language)
+                                  toks), translated=translated, language=language,
+                    normal=normal, language_of=language_of)
 
 
 __all__ = ["EVIDENCE", "FIELD_EVIDENCE", "FITTED", "FITTED_EXPERT", "LENGTH_DEPENDENT",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from techmatch.indexers.ingest.normalize import normalize
 from techmatch.matcher.abstain import (
     EVIDENCE,
     AbstainModel,
@@ -52,8 +53,11 @@ def achievement_evidence(service: MatchService, s: Scored) -> np.ndarray:
     cos = s.table.column("dense")[order] if order else np.zeros(0)
     bm25 = {h.id: h.lexical.score or 0.0 for h in s.ranking.hits}
     texts = {i: s.texts.get(i) or s.records[i].text() for i in ids[:20] if i in s.records}
+    memo = service.memo  # the batch's (techmatch.matcher.memo): the same values, remembered
     return ranked_evidence(terms, q_tokens, ids, cos.tolist(), bm25, texts, service.tokens,
-                           translated=translated, language=lang)
+                           translated=translated, language=lang,
+                           normal=memo.normalized if memo is not None else normalize,
+                           language_of=memo.language if memo is not None else language)
 
 
 def expert_evidence(service: MatchService, s: Scored, works: Ranking,

@@ -7,7 +7,7 @@ role is the API's job (techmatch.api.visibility).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
@@ -19,7 +19,7 @@ from techmatch.indexers.ingest.normalize import normalize
 from techmatch.indexers.token_cache import TokenSets
 from techmatch.indexers.vector_cache import encode_apart
 from techmatch.matcher import experts as expert_mod
-from techmatch.matcher import needevidence
+from techmatch.matcher import needevidence, tablecols
 from techmatch.matcher.crosslingual import Translator
 from techmatch.matcher.dockings.effects import exclusions
 from techmatch.matcher.duplicates import DEFAULT_THRESHOLD, mark_duplicates
@@ -27,6 +27,7 @@ from techmatch.matcher.engine import Engine
 from techmatch.matcher.explain import Explainer
 from techmatch.matcher.features import FeatureTable, Query, WorkScores, build_table
 from techmatch.matcher.langshift import LanguageShift, cross_offsets
+from techmatch.matcher.memo import CandidateMemo
 from techmatch.matcher.prf import uses_prf
 from techmatch.matcher.querybatch import QueryBatcher
 from techmatch.matcher.scorer import CURRENT, MODELS_DIR, LinearModel, RankerModel
@@ -93,6 +94,8 @@ class MatchService:
         self.duplicate_threshold = DEFAULT_THRESHOLD
         self._tokens: dict[str, frozenset[str]] = {}
         self._token_sets: TokenSets | None = None  # on-disk sets by text (opened on first use)
+        # candidate texts etc. remembered across needs: set by the batch while it matches
+        self.memo: CandidateMemo | None = None
         self._encoders: ThreadPoolExecutor | None = None  # query encoding beside retrieval
         self._batcher = self._new_batcher()  # one free-text query per request, encoded jointly
         self.explainer = Explainer(engine, tokens=self.tokens)
@@ -286,6 +289,9 @@ class MatchService:
                          if target == "expert" else None)
         banned = (exclusions(self.engine.store, [q.id for q in queries if q.id])
                   if target != "need" else {})
+        # many queries (a batch chunk): their candidates read and seq-checked in one pass
+        fetched = (self.engine.store.parsed.get_many(
+            dict.fromkeys(h.id for r in rankings for h in r.hits)) if len(queries) > 1 else None)
         out = []
         for i, (query, ranking) in enumerate(zip(queries, rankings, strict=True)):
             ranking.query_id = query.id
@@ -301,7 +307,7 @@ class MatchService:
             scored = self._features(query, ranking, target, qvecs[i], filters, hybrid,
                                     extra or {}, prefer_local, all_features,
                                     translator=retriever.translator,
-                                    language_shift=retriever.language_shift)
+                                    language_shift=retriever.language_shift, fetched=fetched)
             needevidence.attach(self, scored, target,
                                 work_rankings[i] if work_rankings is not None else None,
                                 qvecs[i])
@@ -313,10 +319,12 @@ class MatchService:
                   extra: Mapping[str, Record], prefer_local: bool,
                   all_features: bool = False, *,
                   translator: Translator | None = None,
-                  language_shift: LanguageShift | None = None) -> Scored:
+                  language_shift: LanguageShift | None = None,
+                  fetched: Mapping[str, Record] | None = None) -> Scored:
         ids = [h.id for h in ranking.hits]
-        # parsed once per change of a record, not once per query (techmatch.store.parsed)
-        records: dict[str, Record] = dict(self.engine.store.parsed.get_many(ids))
+        # parsed once per change of a record, not once per query (techmatch.store.parsed);
+        # `fetched`: the records of the call's queries, read at once (`_score`)
+        records: dict[str, Record] = _records(self.engine.store.parsed.get_many, ids, fetched)
         records.update({rid: rec for rid, rec in extra.items() if rec.kind == target})
         ranking.hits = [h for h in ranking.hits if h.id in records
                         and (h.lexical.rank or h.dense.rank or h.id in extra
@@ -330,7 +338,9 @@ class MatchService:
         if hybrid is not None:
             team = [r for r in records.values() if isinstance(r, Expert)]
             works = expert_mod.work_scores(self.engine, hybrid, team, qvec)
-        texts = {rid: rec.text() for rid, rec in records.items()}
+        memo = self.memo
+        texts = ({rid: rec.text() for rid, rec in records.items()} if memo is None
+                 else {rid: memo.text(rec) for rid, rec in records.items()})
         sets = self.tokens_many(list(texts.values()))
         tokens = {rid: sets[text] for rid, text in texts.items()}
         q_tokens = self.tokens(query.text)
@@ -338,9 +348,15 @@ class MatchService:
             if translator is not None else frozenset()  # remembered from retrieval
         model = self.model.for_kind(target)
         # PRF features cost a few ms per query: only when training or the model weighs them
-        table = build_table(query, q_tokens, ranking, target, records, tokens,
-                            cos, works=works, load=self.load, translated=translated,
-                            vectors=vectors, prf=all_features or uses_prf(model, query.text))
+        prf = all_features or uses_prf(model, query.text)
+        if memo is not None and works is None and tablecols.applies(target, records):
+            table = tablecols.achievement_table(query, q_tokens, ranking, records, tokens, cos,
+                                                translated=translated, vectors=vectors,
+                                                prf=prf, memo=memo)  # the batch's: by column
+        else:
+            table = build_table(query, q_tokens, ranking, target, records, tokens,
+                                cos, works=works, load=self.load, translated=translated,
+                                vectors=vectors, prf=prf)
         raw = model.score(table.values, table.names)
         bonus = PREFER_LOCAL_BONUS if prefer_local else 0.0
         final = raw + bonus * table.column("region")
@@ -378,6 +394,18 @@ def _target(kind: str) -> str:
         raise ValidationError(f"unknown kind {kind!r}; valid: {', '.join(_TARGETS)}",
                               field="kind")
     return kind
+
+
+def _records(read: Callable[[list[str]], Mapping[str, Record]], ids: list[str],
+             fetched: Mapping[str, Record] | None) -> dict[str, Record]:
+    """Live records of `ids` in their order (missing or deleted ids left out), from
+    `fetched` when it holds them, else read."""
+    if fetched is None:
+        return dict(read(ids))
+    missing = [rid for rid in ids if rid not in fetched]
+    more = read(missing) if missing else {}
+    return {rid: rec for rid in ids
+            if (rec := fetched.get(rid, more.get(rid))) is not None}
 
 
 def _extend(ranking: Ranking, ids: Sequence[str], kind: str) -> None:

@@ -54,3 +54,15 @@ def test_translated_set_and_alternatives_equal_the_uncached_answers() -> None:
         assert translator.alternatives(term) == \
             Translator(tok.tokens, parse_cedict(LINES)).alternatives(term)
     assert translator.alternatives("battery") == ("battery", "电池")
+
+
+def test_key_covers_ascii_terms_inside_chinese_text_and_many_texts() -> None:
+    """ASCII terms are looked up in the texts' ASCII runs alone: at the edges of Chinese
+    runs, across a run break (never), and with more texts than an int64 has bits."""
+    terms = ["ph", ("lithium battery", "锂电池"), "ph值", "a b", "10"]
+    texts = ["ph值为7", "测ph", "lithium电池battery", "A\u3000B", "锂电池10", "p锂h"]
+    assert key_covers(terms, texts) == [key_cover(terms, t) for t in texts]
+    assert key_covers(terms, texts)[5] == 0.0  # "p" and "h" around a Chinese character
+    many = texts * 12
+    assert key_covers(terms, many) == [key_cover(terms, t) for t in many]
+    assert key_covers(terms, texts, normal=lambda t: "ph") == [0.2] * len(texts)

@@ -40,6 +40,7 @@ from techmatch.matcher.batch.plan import is_open, plan_kind
 from techmatch.matcher.batch.workers import chunk_results, effective_workers
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.features import Query
+from techmatch.matcher.memo import CandidateMemo
 from techmatch.matcher.service import MatchService
 from techmatch.models.records import Need
 from techmatch.store import Store
@@ -202,7 +203,7 @@ class _Job:
             tasks = [(kind, pending[start:start + size])
                      for start in range(0, len(pending), size)]
             workers = self.options.workers if self._fork_safe() else 1
-            with gcpause.paused():
+            with gcpause.paused(), remembering(self.service):
                 self._preload(kind, len(pending))
                 if effective_workers(workers, len(tasks)) > 1:
                     self._warm(tasks)
@@ -241,7 +242,9 @@ class _Job:
             return
         for start in range(0, len(ids), PRELOAD_CHUNK):
             records = self.store.parsed.get_many(ids[start:start + PRELOAD_CHUNK])
-            self.service.tokens_many([r.text() for r in records.values()])
+            memo = self.service.memo
+            self.service.tokens_many([memo.text(r) if memo is not None else r.text()
+                                      for r in records.values()])
 
     def _open_needs(self, need_ids: list[str]) -> list[Need]:
         live = self.store.get_many(need_ids)
@@ -339,6 +342,18 @@ def _sync_kinds(kinds: Sequence[str]) -> tuple[str, ...]:
     """Indexes a run reads: the targets, and achievements for expert work evidence."""
     extra = ("achievement",) if "expert" in kinds else ()
     return tuple(dict.fromkeys((*kinds, *extra)))
+
+
+@contextmanager
+def remembering(service: MatchService) -> Iterator[None]:
+    """While matching: the service remembers its candidates' texts, normalised texts and
+    languages from need to need (techmatch.matcher.memo; the same values, computed once)."""
+    prior = service.memo
+    service.memo = prior if prior is not None else CandidateMemo()
+    try:
+        yield
+    finally:
+        service.memo = prior
 
 
 @contextmanager

@@ -1,0 +1,92 @@
+"""Per-candidate values remembered for a whole batch run (issue 19).
+
+A batch over 10,000 needs meets each of the 100,000 candidates many times; every meeting
+derived the same values again from the same parsed record: its text, the normalised text the
+key-term cover searches (`normalize`'s bounded LRU thrashes on a working set this large), its
+language, its facet sets. `CandidateMemo` keeps them for the run: the batch sets one on its
+`MatchService` while it matches (`MatchService.memo`), the request path never does. Every
+value is a pure function of the record (or text) it is kept for, so a remembered value is the
+value; a record is keyed by id and its entry is used only while it is the same parsed object
+(`ParsedRecords` returns a new object when the record changed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from techmatch.indexers.ingest.normalize import normalize
+from techmatch.matcher.crosslingual import language as text_language
+from techmatch.models.records import Record
+
+MAX_ENTRIES = 400_000  # beyond this a table is cleared (a bounded, simple policy)
+
+
+class CandidateMemo:
+    """Text (as is, normalised, lower-cased), language and token ids of candidates,
+    remembered between needs."""
+
+    def __init__(self, *, max_entries: int = MAX_ENTRIES) -> None:
+        self._max = max_entries
+        self._texts: dict[str, tuple[Record, str]] = {}
+        self._normal: dict[str, str] = {}
+        self._language: dict[str, str | None] = {}
+        self._lowered: dict[str, tuple[Record, str]] = {}
+        self._vocab: dict[str, int] = {}  # token → id, for `token_ids`
+        self._ids: dict[frozenset[str], np.ndarray] = {}
+
+    def text(self, record: Record) -> str:
+        """`record.text()`."""
+        found = self._texts.get(record.id)
+        if found is not None and found[0] is record:
+            return found[1]
+        if len(self._texts) >= self._max:
+            self._texts.clear()
+        text = record.text()
+        self._texts[record.id] = (record, text)
+        return text
+
+    def lowered(self, record: Record) -> str:
+        """`record.text().lower()`."""
+        found = self._lowered.get(record.id)
+        if found is not None and found[0] is record:
+            return found[1]
+        if len(self._lowered) >= self._max:
+            self._lowered.clear()
+        text = self.text(record).lower()
+        self._lowered[record.id] = (record, text)
+        return text
+
+    def token_ids(self, tokens: frozenset[str]) -> np.ndarray:
+        """The distinct ids (int64) of a token set's tokens, in a vocabulary of this memo's
+        own (the same token always gets the same id here; ids mean nothing elsewhere)."""
+        found = self._ids.get(tokens)
+        if found is None:
+            if len(self._ids) >= self._max:
+                self._ids.clear()
+            vocab = self._vocab
+            found = self._ids[tokens] = np.fromiter(
+                (vocab.setdefault(t, len(vocab)) for t in tokens), dtype=np.int64,
+                count=len(tokens))
+        return found
+
+    def normalized(self, text: str) -> str:
+        """`normalize(text)` (lower case)."""
+        found = self._normal.get(text)
+        if found is None:
+            if len(self._normal) >= self._max:
+                self._normal.clear()
+            found = self._normal[text] = normalize(text)
+        return found
+
+    def language(self, text: str) -> str | None:
+        """`techmatch.matcher.crosslingual.language(text)`."""
+        try:
+            return self._language[text]
+        except KeyError:
+            if len(self._language) >= self._max:
+                self._language.clear()
+            found = self._language[text] = text_language(text)
+            return found
+
+
+__all__ = ["CandidateMemo"]
