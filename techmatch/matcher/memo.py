@@ -12,8 +12,6 @@ value; a record is keyed by id and its entry is used only while it is the same p
 
 from __future__ import annotations
 
-import numpy as np
-
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.matcher.crosslingual import language as text_language
 from techmatch.models.records import Record
@@ -22,8 +20,8 @@ MAX_ENTRIES = 400_000  # beyond this a table is cleared (a bounded, simple polic
 
 
 class CandidateMemo:
-    """Text (as is, normalised, lower-cased), language and token ids of candidates,
-    remembered between needs."""
+    """Text (as is, normalised, lower-cased) and language of candidates, remembered
+    between needs."""
 
     def __init__(self, *, max_entries: int = MAX_ENTRIES) -> None:
         self._max = max_entries
@@ -31,8 +29,6 @@ class CandidateMemo:
         self._normal: dict[str, str] = {}
         self._language: dict[str, str | None] = {}
         self._lowered: dict[str, tuple[Record, str]] = {}
-        self._vocab: dict[str, int] = {}  # token → id, for `token_ids`
-        self._ids: dict[frozenset[str], np.ndarray] = {}
 
     def text(self, record: Record) -> str:
         """`record.text()`."""
@@ -55,19 +51,6 @@ class CandidateMemo:
         text = self.text(record).lower()
         self._lowered[record.id] = (record, text)
         return text
-
-    def token_ids(self, tokens: frozenset[str]) -> np.ndarray:
-        """The distinct ids (int64) of a token set's tokens, in a vocabulary of this memo's
-        own (the same token always gets the same id here; ids mean nothing elsewhere)."""
-        found = self._ids.get(tokens)
-        if found is None:
-            if len(self._ids) >= self._max:
-                self._ids.clear()
-            vocab = self._vocab
-            found = self._ids[tokens] = np.fromiter(
-                (vocab.setdefault(t, len(vocab)) for t in tokens), dtype=np.int64,
-                count=len(tokens))
-        return found
 
     def normalized(self, text: str) -> str:
         """`normalize(text)` (lower case)."""

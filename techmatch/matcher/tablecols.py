@@ -6,9 +6,8 @@ per-row Python was a tenth of the batch. `achievement_table` gives the same tabl
 columns, the same floats — computing each column once over the need's candidates: retrieval
 scores as numpy divisions, the token overlap of a candidate once for `term_coverage` and
 `keyword_jaccard`, the facet, region, recency and maturity columns in one pass; the list, PRF
-and style-gated columns as `features._fill_prf` computes them, with a `CandidateMemo`'s token
-ids for `prf_terms` (`term_agreement_ids`: no per-query vocabulary dict) and its lower-cased
-texts for `phrase_coverage`. Used by the batch
+and style-gated columns as `features._fill_prf` computes them, with a `CandidateMemo`'s
+lower-cased texts for `phrase_coverage`. Used by the batch
 (the service with a `CandidateMemo`) for achievement targets; anything else — experts, work
 evidence, records of another kind — goes through `build_table`. tests/matcher/test_tablecols.py
 checks the two agree value for value.
@@ -38,15 +37,13 @@ from techmatch.matcher.memo import CandidateMemo
 from techmatch.matcher.prf import (
     HYBRID_LEXICAL_WEIGHT,
     PRF_FEATURES,
-    PRF_K,
     STYLED_FEATURES,
-    _leave_one_out,
-    _weights,
     centroid_similarity,
     discipline_agreement,
     minmax,
     phrase_coverage,
     styled_columns,
+    term_agreement,
     top_discipline,
 )
 from techmatch.matcher.querystyle import query_style
@@ -69,7 +66,7 @@ def achievement_table(query: Query, q_tokens: frozenset[str], ranking: Ranking,
                       memo: CandidateMemo | None = None) -> FeatureTable:
     """`features.build_table(query, q_tokens, ranking, "achievement", records, tokens, dense,
     ...)` without works or load (achievements have neither), when `applies`; with `memo`,
-    the PRF term column from its token ids and the phrase column from its lower-cased texts."""
+    the phrase column from its lower-cased texts."""
     names = FEATURES[KIND]
     now = now or datetime.now(timezone.utc)
     hits = ranking.hits
@@ -122,8 +119,7 @@ def _fill_list(values: np.ndarray, names: tuple[str, ...], ids: list[str],
                scores: list[float], recs: list[Achievement], c_toks: list[frozenset[str]],
                vectors: np.ndarray | None, memo: CandidateMemo, *, prf: bool,
                query_text: str) -> None:
-    """`features._fill_prf` of the kept hits, with the memo's token ids (`prf_terms` as
-    `term_agreement_ids`) and lower-cased texts."""
+    """`features._fill_prf` of the kept hits, with the memo's lower-cased texts."""
     if ids and "hybrid_mm" in names:
         lex, den = (minmax(values[:, names.index(n)]) for n in ("lexical", "dense"))
         values[:, names.index("lexical_mm")], values[:, names.index("dense_mm")] = lex, den
@@ -134,8 +130,7 @@ def _fill_list(values: np.ndarray, names: tuple[str, ...], ids: list[str],
     weights = np.array(scores, dtype=np.float64)
     facets = [disciplines(r) for r in recs]
     cols = {"prf_discipline": discipline_agreement(facets, weights),
-            "prf_terms": term_agreement_ids([memo.token_ids(c) for c in c_toks], c_toks,
-                                            weights),
+            "prf_terms": term_agreement(c_toks, weights),
             "prf_dense": (centroid_similarity(vectors, weights) if vectors is not None
                           else np.zeros(len(ids)))}
     if STYLED_FEATURES.keys() & set(names):
@@ -148,31 +143,6 @@ def _fill_list(values: np.ndarray, names: tuple[str, ...], ids: list[str],
     for name, col in cols.items():
         if name in names:
             values[:, names.index(name)] = col
-
-
-def term_agreement_ids(ids: list[np.ndarray], token_sets: list[frozenset[str]],
-                       scores: np.ndarray, k: int = PRF_K) -> np.ndarray:
-    """`prf.term_agreement(token_sets, scores, k)` from each set's token ids (`ids[i]`: the
-    distinct ids of `token_sets[i]`, `CandidateMemo.token_ids`): the top hits' ids mapped to
-    matrix columns by one sorted search over all candidates' ids at once. The intersection
-    counts are the same small integers (sums of 0/1 products), so the values are the same."""
-    n = len(ids)
-    if n == 0:
-        return np.zeros(0)
-    top = min(k, n)
-    vocab = np.unique(np.concatenate(ids[:top]))
-    every = np.concatenate(ids)
-    owner = np.repeat(np.arange(n), [len(a) for a in ids])
-    col = np.searchsorted(vocab, every)
-    known = col < len(vocab)
-    known[known] = vocab[col[known]] == every[known]
-    rows = np.zeros((n, max(len(vocab), 1)))
-    rows[owner[known], col[known]] = 1.0
-    inter = rows @ rows[:top].T
-    sizes = np.array([len(t) for t in token_sets], dtype=np.float64)
-    union = sizes[:, None] + sizes[None, :top] - inter
-    sim = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
-    return _leave_one_out(sim, _weights(scores), top)
 
 
 def _keyword_jaccard(query: Query, n_q: int, recs: list[Achievement],
@@ -191,4 +161,4 @@ def _keyword_jaccard(query: Query, n_q: int, recs: list[Achievement],
     return out
 
 
-__all__ = ["achievement_table", "applies", "term_agreement_ids"]
+__all__ = ["achievement_table", "applies"]

@@ -13,8 +13,7 @@ from techmatch.indexers.ingest.normalize import normalize
 from techmatch.matcher.crosslingual import language
 from techmatch.matcher.features import Query, build_table
 from techmatch.matcher.memo import CandidateMemo
-from techmatch.matcher.prf import PRF_K, term_agreement
-from techmatch.matcher.tablecols import achievement_table, applies, term_agreement_ids
+from techmatch.matcher.tablecols import achievement_table, applies
 from techmatch.models.records import Achievement, Expert, Need
 from techmatch.models.results import Component, Hit, Ranking
 
@@ -86,18 +85,6 @@ def test_column_wise_table_equals_build_table(prf: bool) -> None:
         assert want.values.any()  # the comparison is not between two empty tables
 
 
-def test_term_agreement_ids_equals_term_agreement() -> None:
-    rng = random.Random(3)
-    memo = CandidateMemo()
-    for _ in range(200):
-        sets = [frozenset(rng.sample(WORDS, rng.randint(0, 8))) for _ in range(rng.randint(0, 25))]
-        scores = np.array([rng.choice([0.0, rng.random()]) for _ in sets])
-        for k in (1, 3, PRF_K):
-            want = term_agreement(sets, scores, k)
-            got = term_agreement_ids([memo.token_ids(s) for s in sets], sets, scores, k)
-            assert np.array_equal(got, want)
-
-
 def test_applies_only_to_achievements() -> None:
     ach = Achievement(id="a", title="锂电池")
     assert applies("achievement", {"a": ach})
@@ -115,6 +102,3 @@ def test_memo_returns_the_values_and_follows_a_changed_record() -> None:
     for text in ("锂電池 ＡＢＣ", "Battery SENSOR", "", "桥梁"):
         assert memo.normalized(text) == normalize(text)
         assert memo.language(text) == language(text)
-    a, b = frozenset({"x", "y"}), frozenset({"y", "z"})
-    ids_a, ids_b = memo.token_ids(a), memo.token_ids(b)
-    assert len(set(ids_a.tolist())) == 2 and len(set(ids_a.tolist()) & set(ids_b.tolist())) == 1
