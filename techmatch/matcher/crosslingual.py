@@ -89,6 +89,9 @@ class Dictionary:
 
     en_zh: dict[str, tuple[str, ...]] = field(default_factory=dict)
     zh_en: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # token → its English words (`to_english`), remembered: pure given the glosses
+    _english: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False,
+                                                 repr=False)
 
     def to_chinese(self, text: str) -> list[str]:
         """Chinese words for the English phrases of `text` (greedy longest gloss first)."""
@@ -118,8 +121,14 @@ class Dictionary:
         """English words of the first glosses of each Chinese token (stop words left out)."""
         out: list[str] = []
         for token in tokens:
-            for gloss in self.zh_en.get(token, ()):
-                out.extend(w for w in _WORD.findall(gloss) if w not in _STOP)
+            words = self._english.get(token)
+            if words is None:
+                if len(self._english) >= MEMO:
+                    self._english.clear()
+                words = self._english[token] = tuple(
+                    w for gloss in self.zh_en.get(token, ()) for w in _WORD.findall(gloss)
+                    if w not in _STOP)
+            out.extend(words)
         return out
 
 

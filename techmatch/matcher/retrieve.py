@@ -54,12 +54,13 @@ class Retriever:
                     params: RetrievalParams | None = None,
                     query_ids: Sequence[str] | None = None,
                     vectors: np.ndarray | Callable[[], np.ndarray] | None = None,
-                    ) -> list[Ranking]:
+                    query_tokens: Sequence[list[str]] | None = None) -> list[Ranking]:
         """Rank `kind` for each text; queries are encoded once, dense search runs batched.
 
         `vectors` (len(texts), dim) may be given to reuse query vectors already computed, or
         a callable returning them, called after the lexical side has searched (the service
-        encodes the query in a thread meanwhile).
+        encodes the query in a thread meanwhile). `query_tokens`: `tokenizer.tokens(text)`
+        of each text, when the caller has them already.
         """
         p = params or self.params
         mode = mode or p.mode
@@ -71,7 +72,8 @@ class Retriever:
         index = self.index(kind)
         flt = normalize_filters(expand_filters(filters))  # industry rolls down the taxonomy
         depth = max(p.depth, k)
-        lexical = self._lexical(index, texts, depth, flt, kind) if mode != "dense" else None
+        lexical = (self._lexical(index, texts, depth, flt, kind, query_tokens)
+                   if mode != "dense" else None)
         dense = self._dense(index, texts, depth, flt, vectors, kind) if mode != "lexical" \
             else None
         out = []
@@ -85,10 +87,12 @@ class Retriever:
         return out
 
     def _lexical(self, index: Index, texts: Sequence[str], depth: int,
-                 flt: Filters | None, kind: str = "achievement") -> list[Candidates]:
+                 flt: Filters | None, kind: str = "achievement",
+                 query_tokens: Sequence[list[str]] | None = None) -> list[Candidates]:
         out = []
-        for text in texts:
-            tokens = self.tokenizer.tokens(text)
+        for i, text in enumerate(texts):
+            tokens = (query_tokens[i] if query_tokens is not None
+                      else self.tokenizer.tokens(text))
             native = index.search_lexical(tokens, k=depth, filters=flt) if tokens else _EMPTY
             out.append(with_translation(index, self.translator, text, tokens, native, depth,
                                         flt, by_language=kind != "need"))

@@ -233,6 +233,13 @@ class MatchService:
             out.update(read)
         return out
 
+    def _query_tokens(self, texts: Sequence[str]) -> list[list[str]]:
+        """The batch's queries tokenised once for retrieval and features (`tokens`)."""
+        out = [self.engine.tokenizer.tokens(text) for text in texts]
+        for text, tokens in zip(texts, out, strict=True):
+            self._tokens.setdefault(text, frozenset(tokens))
+        return out
+
     # -- pipeline --------------------------------------------------------------------------
     def _encode(self, queries: Sequence[Query]) -> Future[np.ndarray]:
         """The queries' vectors, computed in the service's encoder thread pool (a stored
@@ -279,9 +286,11 @@ class MatchService:
         # the query encoder runs in a thread while the lexical side searches (torch releases
         # the GIL in its products); the dense side waits for its vectors
         pending = self._encode(queries) if vectors is None else None
+        q_tokens = self._query_tokens(texts) if self.memo is not None else None
         rankings = retriever.search_many(texts, kind=target, k=depth, mode=mode,
                                          filters=filters,
-                                         vectors=vectors if pending is None else pending.result)
+                                         vectors=vectors if pending is None else pending.result,
+                                         query_tokens=q_tokens)
         qvecs = pending.result() if pending is not None else vectors
         assert qvecs is not None  # pending is None only when the vectors were given
         work_rankings = (expert_mod.achievement_rankings(self.engine, texts, qvecs,

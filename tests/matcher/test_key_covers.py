@@ -66,3 +66,14 @@ def test_key_covers_ascii_terms_inside_chinese_text_and_many_texts() -> None:
     many = texts * 12
     assert key_covers(terms, many) == [key_cover(terms, t) for t in many]
     assert key_covers(terms, texts, normal=lambda t: "ph") == [0.2] * len(texts)
+
+
+def test_to_english_remembered_per_token_equals_the_glosses_words() -> None:
+    from techmatch.matcher.crosslingual import parse_cedict
+
+    remembered = parse_cedict(LINES)
+    tokens = ["电池", "锂", "未知", "废水", "电池"]
+    first = remembered.to_english(tokens)
+    assert first == ["battery", "waste", "water", "battery"]  # parse_cedict keeps no gloss of 锂
+    assert remembered.to_english(tokens) == first == parse_cedict(LINES).to_english(tokens)
+    assert remembered.to_english(["废水"]) == ["waste", "water"]
