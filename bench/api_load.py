@@ -61,10 +61,16 @@ class Result:
     errors: int
     seconds: float
     latencies: list[float]
+    server_cpu: float = float("nan")  # CPU seconds of the uvicorn process tree over the row
+    client_cpu: float = float("nan")  # CPU seconds of this process (the load generator)
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds
+
+    def cpu_ms(self, seconds: float) -> float:
+        """CPU milliseconds per request."""
+        return 1000 * seconds / self.requests if self.requests else float("nan")
 
     def pct(self, q: float) -> float:
         xs = sorted(self.latencies)
@@ -94,6 +100,31 @@ def start(target: str, workers: int, port: int, env: dict[str, str]) -> subproce
            "--port", str(port), "--workers", str(workers), "--log-level", "warning",
            "--app-dir", str(ROOT / "bench") if "const_app" in target else str(ROOT)]
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by `pid` and its descendants (the workers)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            stat = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            kids = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        total += (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+        todo += [int(k) for k in kids]
+    return total
+
+
+def measured(url: str, requests: list[tuple[str, str, dict | None]], seconds: float,
+             concurrency: int, pid: int) -> tuple[int, int, float, list[float], float, float]:
+    """`load` with the server tree's and this process's CPU seconds over it (CPU per request
+    is steadier than req/s on a shared machine: other sessions' jobs take wall time, not
+    the server's CPU)."""
+    server, client = tree_cpu(pid), time.process_time()
+    n, errors, elapsed, lat = asyncio.run(load(url, requests, seconds, concurrency))
+    return (n, errors, elapsed, lat, tree_cpu(pid) - server, time.process_time() - client)
 
 
 def wait_up(url: str, path: str, workers: int, timeout: float = 300) -> None:
@@ -236,16 +267,17 @@ def run(home: Path, seconds: float, concurrency: int, threads: int = 1) -> list[
                 url = f"http://127.0.0.1:{port}"
                 wait_up(url, ready, workers)
                 asyncio.run(load(url, reqs[:4], 2.0, concurrency))  # warm-up, discarded
-                n, errors, elapsed, lat = asyncio.run(load(url, reqs, seconds, concurrency))
-                results.append(Result(name, workers, n, errors, elapsed, lat))
+                results.append(Result(name, workers,
+                                      *measured(url, reqs, seconds, concurrency, proc.pid)))
                 if workers == 2 and name in ("api search", "api match"):
                     # one client: latency without queueing (at concurrency c, p50 is about
                     # c / throughput by Little's law, whatever one request costs)
-                    n, errors, elapsed, lat = asyncio.run(load(url, reqs, seconds, 1))
-                    results.append(Result(name + ", 1 client", workers, n, errors, elapsed, lat))
+                    results.append(Result(name + ", 1 client", workers,
+                                          *measured(url, reqs, seconds, 1, proc.pid)))
                 for r in results[-2:] if results[-1].scenario.endswith("client") else results[-1:]:
                     print(f"{r.scenario:12s} workers={workers} {r.rps:8.1f} req/s  "
                           f"p50={r.pct(0.5):7.1f} ms  p99={r.pct(0.99):7.1f} ms"
+                          f"  server CPU {r.cpu_ms(r.server_cpu):.1f} ms/req"
                           f"  errors={r.errors}", flush=True)
             finally:
                 proc.terminate()
@@ -287,7 +319,8 @@ def report(results: list[Result], home: Path, seconds: float, concurrency: int,
         f"(httpx, asyncio, {concurrency} connections) runs on the same cores.  ",
         f"Each row: {seconds:g} s after a 2 s warm-up; latency per request, client side; a new "
         f"TCP connection per request (no keep-alive), so the kernel spreads requests over the "
-        f"workers.  ",
+        f"workers; server CPU = user + system CPU of the uvicorn process tree over the row "
+        f"(/proc), client CPU = the load generator's, both per request.  ",
         f"Load average (1/5/15 min) before {fmt_load(load[0])}, after {fmt_load(load[1])}; "
         f"timed runs hold `/tmp/helpers/bench.lock`, so no other timed bench ran meanwhile "
         f"(untimed jobs of other sessions did, at nice 15).  ",
@@ -296,12 +329,14 @@ def report(results: list[Result], home: Path, seconds: float, concurrency: int,
         "| path | p50 ms | p99 ms | mean ms | calls |", "|---|---:|---:|---:|---:|",
         *["| " + " | ".join(r) + " |" for r in local], "",
         "## HTTP (loopback)", "",
-        "| scenario | workers | requests | errors | req/s | p50 ms | p99 ms |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| scenario | workers | requests | errors | req/s | p50 ms | p99 ms | server CPU ms/req "
+        "| client CPU ms/req |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(f"| {r.scenario} | {r.workers} | {r.requests} | {r.errors} | "
-                     f"{r.rps:.1f} | {r.pct(0.5):.1f} | {r.pct(0.99):.1f} |")
+                     f"{r.rps:.1f} | {r.pct(0.5):.1f} | {r.pct(0.99):.1f} | "
+                     f"{r.cpu_ms(r.server_cpu):.1f} | {r.cpu_ms(r.client_cpu):.1f} |")
     mean = {(r.scenario, r.workers): statistics.mean(r.latencies) * 1000 for r in results
             if r.latencies}
     lines += ["", "Mean latency (ms): " + ", ".join(f"{s} ×{w}: {v:.1f}"
