@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 TARGETS: tuple[str, ...] = ("achievement", "expert")
 KEEP_PLANS = 30
 PRELOAD_CHUNK = 5000  # candidate records parsed per statement group by `_preload`
+TAIL_CHUNKS = 2  # per worker: the run's last chunks, handed out in parts (`tail_parts`)
+TAIL_PARTS = 4
 # Target-kind sets whose unmatched topics are snapshotted for `stats` (rising topics).
 TOPIC_SCOPES: tuple[str, ...] = ("achievement", "expert", "achievement,expert")
 Progress = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
@@ -214,11 +216,18 @@ class _Job:
     def _match(self, run_id: str, kind: str, tasks: list[tuple[str, list[str]]],
                workers: int, pending: int, progress: Progress,
                on_chunk: OnChunk | None) -> None:
+        parts = tail_parts(tasks, effective_workers(workers, len(tasks)))
         with progress(f"batch {kind}", pending) as advance, \
-                chunk_results(self._rows, tasks, workers=workers,
+                chunk_results(self._rows, [part for _, part, _ in parts], workers=workers,
                               after_fork=self.service.after_fork) as computed:
-            for (_, chunk), rows in zip(tasks, computed, strict=True):
+            rows: list[results.NeedResult] = []
+            for (c, _, last), found in zip(parts, computed, strict=True):
+                rows.extend(found)
+                if not last:
+                    continue
+                chunk = tasks[c][1]
                 self._commit(run_id, kind, chunk, rows)
+                rows = []
                 advance(len(chunk))
                 if on_chunk is not None:
                     on_chunk(kind, chunk)
@@ -336,6 +345,23 @@ class _Job:
             out[kind] = {"recomputed": len(plan), "skipped": len(open_ids - set(plan)),
                          "reasons": reasons, "chunks": done[kind].chunks if kind in done else 0}
         return out
+
+
+def tail_parts(tasks: Sequence[tuple[str, list[str]]], workers: int
+               ) -> list[tuple[int, tuple[str, list[str]], bool]]:
+    """What the workers are handed: (chunk index, (kind, need ids), last part of its chunk).
+    With several workers the last `TAIL_CHUNKS` chunks per worker go out in `TAIL_PARTS`
+    parts, so the run does not end with one worker finishing a whole chunk while the others
+    wait; a chunk is still committed whole, with its checkpoint, once its parts are back
+    (each need's results do not depend on the needs matched beside it)."""
+    split_from = len(tasks) - TAIL_CHUNKS * workers if workers > 1 else len(tasks)
+    out: list[tuple[int, tuple[str, list[str]], bool]] = []
+    for c, (kind, ids) in enumerate(tasks):
+        n = TAIL_PARTS if c >= split_from else 1
+        step = max(1, -(-len(ids) // n))
+        pieces = [ids[i:i + step] for i in range(0, len(ids), step)] or [ids]
+        out.extend((c, (kind, piece), j == len(pieces) - 1) for j, piece in enumerate(pieces))
+    return out
 
 
 def _sync_kinds(kinds: Sequence[str]) -> tuple[str, ...]:
