@@ -3,7 +3,7 @@
 A batch over 10,000 needs meets each of the 100,000 candidates many times; every meeting
 derived the same values again from the same parsed record: its text, the normalised text the
 key-term cover searches (`normalize`'s bounded LRU thrashes on a working set this large), its
-language, its facet sets. `CandidateMemo` keeps them for the run: the batch sets one on its
+lower-cased text, its language. `CandidateMemo` keeps them for the run: the batch sets one on its
 `MatchService` while it matches (`MatchService.memo`), the request path never does. Every
 value is a pure function of the record (or text) it is kept for, so a remembered value is the
 value; a record is keyed by id and its entry is used only while it is the same parsed object

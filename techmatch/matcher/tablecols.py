@@ -2,8 +2,9 @@
 
 `features.build_table` builds one dict per candidate and then one list of every feature name
 per candidate (about 2,000 lookups per need); at 10,000 needs over 100,000 achievements that
-per-row Python was a tenth of the batch. `achievement_table` gives the same table — the same
-columns, the same floats — computing each column once over the need's candidates: retrieval
+per-row Python was about 8 % of the batch (py-spy). `achievement_table` gives the same
+table — the same columns, the same floats — computing each column once over the need's
+candidates: retrieval
 scores as numpy divisions, the token overlap of a candidate once for `term_coverage` and
 `keyword_jaccard`, the facet, region, recency and maturity columns in one pass; the list, PRF
 and style-gated columns as `features._fill_prf` computes them, with a `CandidateMemo`'s
