@@ -2,11 +2,13 @@
 
 Each search request of an API worker needs its free-text query encoded (e5-small: ~10 ms of
 CPU alone, ~7 ms per query when a few are encoded together). `QueryBatcher` runs one encoder
-thread: a request submits its texts and gets a `Future`; the thread takes what is queued —
-waiting at most `wait` seconds for company once it holds a first request, up to `max_texts`
-texts — and encodes it in one call of the encoder's `encode_queries_apart`, whose rows are
-bit-identical to encoding each text alone. So a request's vector, and its answer, never depend
-on which requests arrived with it.
+thread: a request submits its texts and gets a `Future`; the thread takes what is queued, up
+to `max_texts` texts, and encodes it in one call of the encoder's `encode_queries_apart`, whose
+rows are bit-identical to encoding each text alone: a request's vector, and its answer, never
+depend on which requests arrived with it. Requests that arrive while a call runs queue up for
+the next one; by default the thread does not wait for company (`wait` 0): under load, 2
+workers at concurrency 8 on the dev corpus, waits of 1, 3 and 6 ms hardly changed the calls'
+sizes (mostly 1–3 texts), and at one client a wait only adds latency.
 
 When a joint call fails, every request of it is encoded again alone, so an error reaches only
 the request whose text caused it (and each request it belongs to), never its neighbours.
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MAX_TEXTS = 8  # texts encoded in one call at most (a call's cost grows with its tokens)
-WAIT_S = 0.001  # how long a first request waits for others before it is encoded alone
+WAIT_S = 0.0  # how long a first request waits for others before it is encoded alone
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 
