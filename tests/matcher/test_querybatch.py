@@ -6,6 +6,7 @@ and only it; and concurrent searches of the service answer as sequential ones.""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -129,8 +130,10 @@ def test_concurrent_searches_answer_as_sequential_ones(engine: Engine) -> None:
     assert gate.entered.wait(60)
     with ThreadPoolExecutor(len(QUERIES)) as pool:
         running = [pool.submit(service.search, q, kind="achievement", k=5) for q in QUERIES]
+        deadline = time.monotonic() + 60
         while service._batcher._queue.qsize() < len(QUERIES):  # every search is waiting
-            threading.Event().wait(0.01)
+            assert time.monotonic() < deadline, [f.exception() for f in running if f.done()]
+            time.sleep(0.01)
         gate.open.set()
         concurrent = [f.result(120) for f in running]
     blocker.result(60)
