@@ -102,6 +102,20 @@ def test_a_wrong_number_of_vectors_is_an_error_not_a_shifted_answer() -> None:
         batcher.submit(["锂电池"]).result(60)
 
 
+def test_an_exception_outside_exception_does_not_kill_the_thread() -> None:
+    """SystemExit raised by the encoder goes to the request; later requests are still served
+    (a dead thread would leave every later search of the process waiting)."""
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        if "退出" in texts:
+            raise SystemExit("encoder gave up")
+        return HASH.encode_queries(texts)
+
+    batcher = QueryBatcher(encode, wait=0.0)
+    with pytest.raises(SystemExit, match="encoder gave up"):
+        batcher.submit(["退出"]).result(60)
+    assert np.array_equal(batcher.submit(["之后"]).result(60), HASH.encode_queries(["之后"]))
+
+
 RECORDS = [Achievement(id="a1", title="陶瓷涂覆隔膜", abstract="浆料分散工艺"),
            Achievement(id="a2", title="注塑模具冷却", abstract="随形水路"),
            Achievement(id="a3", title="隔膜涂层浆料", abstract="陶瓷颗粒分散"),
