@@ -15,8 +15,9 @@ install: system $(STAMP)
 
 # Debian packages the tests and reports need, installed when run as root (CI runs as root):
 # a CJK font for Chinese labels in PNGs, Chromium + its driver for the console's browser tests,
-# PostgreSQL for the store contract suite. Each is checked first so a warm machine skips apt.
-SYSTEM_PKGS := fonts-noto-cjk fontconfig chromium chromium-driver postgresql
+# PostgreSQL for the store contract suite, wrk for bench/api_load.py's lean load-generator row.
+# Each is checked first so a warm machine skips apt.
+SYSTEM_PKGS := fonts-noto-cjk fontconfig chromium chromium-driver postgresql wrk
 system:
 	@missing=""; for p in $(SYSTEM_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \

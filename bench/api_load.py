@@ -3,6 +3,9 @@ with 1 and 2 uvicorn workers, next to a minimal FastAPI endpoint returning a con
 measured in the same run. Bounded: fixed duration per scenario, 127.0.0.1 only. Before the
 HTTP rows, the same queries in process (no HTTP, one at a time): explained and bare search,
 match of a stored need, the query encoder alone, and a peer stack (bm25s + faiss flat + RRF).
+With 2 workers the explained-search requests are also sent by wrk (row 'api search, wrk'; C,
+one thread, a Lua script written to a temp file): the Python client's own CPU (~2.3 ms per
+request) shares the two cores with the server; without `wrk` on PATH the row says so.
 
     .venv/bin/python bench/api_load.py [--home DIR] [--seconds 10] [--concurrency 8]
 
@@ -24,6 +27,9 @@ import asyncio
 import json
 import os
 import platform
+import re
+import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -62,17 +68,21 @@ class Result:
     seconds: float
     latencies: list[float]
     server_cpu: float = float("nan")  # CPU seconds of the uvicorn process tree over the row
-    client_cpu: float = float("nan")  # CPU seconds of this process (the load generator)
+    client_cpu: float = float("nan")  # CPU seconds of the load generator (this process or wrk)
+    quantiles: dict[float, float] | None = None  # ms, when the client reports them (wrk)
+    note: str = ""  # why a row has no numbers (wrk not installed)
 
     @property
     def rps(self) -> float:
-        return self.requests / self.seconds
+        return self.requests / self.seconds if self.seconds else float("nan")
 
     def cpu_ms(self, seconds: float) -> float:
         """CPU milliseconds per request."""
         return 1000 * seconds / self.requests if self.requests else float("nan")
 
     def pct(self, q: float) -> float:
+        if self.quantiles is not None:
+            return self.quantiles.get(q, float("nan"))
         xs = sorted(self.latencies)
         return xs[min(len(xs) - 1, int(q * len(xs)))] * 1000 if xs else float("nan")
 
@@ -168,6 +178,113 @@ async def load(url: str, requests: list[tuple[str, str, dict | None]], seconds: 
         await asyncio.gather(*(worker(n) for n in range(concurrency)))
         elapsed = time.perf_counter() - start_t
     return len(latencies), errors, elapsed, latencies
+
+
+def json_body(body: dict) -> bytes:
+    """The bytes httpx sends for `json=body` (0.28: UTF-8, compact separators)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"),
+                      allow_nan=False).encode("utf-8")
+
+
+def lua_string(data: bytes) -> str:
+    """`data` as a Lua long-bracket literal (raw UTF-8, no escapes to get wrong)."""
+    text = data.decode("utf-8")
+    level = 0
+    while "]" + "=" * level + "]" in text:
+        level += 1
+    return "[" + "=" * level + "[" + text + "]" + "=" * level + "]"
+
+
+def wrk_script(requests: list[tuple[str, str, dict | None]]) -> str:
+    """A wrk script sending `requests` in turn, over all connections (one thread, one Lua
+    state): the same bodies in the same cycle as the Python client, the same API key, and a
+    new connection per request like `load` (`Connection: close`: uvicorn closes after the
+    response and wrk reconnects; connect time is then outside wrk's latency)."""
+    if any(method != "POST" or body is None for method, _, body in requests):
+        raise ValueError("wrk rows send POST requests with a JSON body only")
+    paths = ",\n".join(f"  {lua_string(path.encode())}" for _, path, _ in requests)
+    bodies = ",\n".join(f"  {lua_string(json_body(body))}" for _, _, body in requests
+                        if body is not None)
+    return (f'wrk.method = "POST"\n'
+            f'wrk.headers["Content-Type"] = "application/json"\n'
+            f'wrk.headers["X-API-Key"] = {lua_string(KEY.encode())}\n'
+            f'wrk.headers["Connection"] = "close"\n'
+            f"local paths = {{\n{paths}\n}}\n"
+            f"local bodies = {{\n{bodies}\n}}\n"
+            "local i = 0\n"
+            "request = function()\n"
+            "  i = i % #bodies + 1\n"
+            "  return wrk.format(nil, paths[i], nil, bodies[i])\n"
+            "end\n")
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
+
+
+def parse_wrk(out: str) -> tuple[int, int, float, dict[float, float]]:
+    """Completed requests, errors (non-2xx/3xx responses + socket errors), req/s and the
+    latency quantiles (ms) from `wrk --latency` output."""
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", out, re.M)
+    done = re.search(r"^\s*(\d+) requests in ", out, re.M)
+    if rps is None or done is None:
+        raise RuntimeError(f"unexpected wrk output:\n{out}")
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                     out)
+    errors = (int(non2xx.group(1)) if non2xx else 0) + (
+        sum(int(g) for g in sock.groups()) if sock else 0)
+    quantiles = {int(q) / 100: float(v) * _UNITS[u] for q, v, u in
+                 re.findall(r"^\s+(\d+)%\s+([\d.]+)(us|ms|s|m|h)\s*$", out, re.M)}
+    return int(done.group(1)), errors, float(rps.group(1)), quantiles
+
+
+def verify(url: str, requests: list[tuple[str, str, dict | None]]) -> str:
+    """'' when every distinct request answers 200 with at least one hit, else what failed:
+    the wrk row then is not run (its requests would not be real searches)."""
+    seen: set[bytes] = set()
+    for method, path, body in requests:
+        key = method.encode() + path.encode() + (json_body(body) if body else b"")
+        if key in seen:
+            continue
+        seen.add(key)
+        response = httpx.request(method, url + path, content=json_body(body) if body else None,
+                                 headers={"X-API-Key": KEY,
+                                          "Content-Type": "application/json"}, timeout=30)
+        if response.status_code != 200 or not response.json().get("hits"):
+            return f"check failed: {path} {body} → {response.status_code} {response.text[:200]}"
+    return ""
+
+
+def wrk_row(name: str, workers: int, url: str, requests: list[tuple[str, str, dict | None]],
+            seconds: float, concurrency: int, pid: int) -> Result:
+    """The same requests driven by wrk (C, one thread, `concurrency` connections): a lean
+    load generator beside the Python one, whose own CPU (~2 ms per request) shares the two
+    cores with the server. Server CPU from the process tree as for the other rows; wrk's CPU
+    from RUSAGE_CHILDREN (the servers still running are not yet waited for, so only wrk
+    counts)."""
+    exe = shutil.which("wrk")
+    if exe is None:
+        return Result(name, workers, 0, 0, 0.0, [], note="wrk not installed (apt-get install wrk)")
+    problem = verify(url, requests)
+    if problem:
+        return Result(name, workers, 0, 0, 0.0, [], note=problem)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", encoding="utf-8",
+                                     delete=False) as f:
+        f.write(wrk_script(requests))
+    try:
+        server = tree_cpu(pid)
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out = subprocess.run([exe, "-t", "1", "-c", str(concurrency), "-d", f"{seconds:g}s",
+                              "--timeout", "30s", "--latency", "-s", f.name, url],
+                             capture_output=True, text=True, check=True,
+                             timeout=seconds + 60).stdout
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        server = tree_cpu(pid) - server
+    finally:
+        os.unlink(f.name)
+    client = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
+    n, errors, rps, quantiles = parse_wrk(out)
+    return Result(name, workers, n, errors, n / rps if rps else 0.0, [], server, client, quantiles)
 
 
 def scenarios() -> dict[str, list[tuple[str, str, dict | None]]]:
@@ -269,16 +386,24 @@ def run(home: Path, seconds: float, concurrency: int, threads: int = 1) -> list[
                 asyncio.run(load(url, reqs[:4], 2.0, concurrency))  # warm-up, discarded
                 results.append(Result(name, workers,
                                       *measured(url, reqs, seconds, concurrency, proc.pid)))
+                rows = 1
+                if workers == 2 and name == "api search":
+                    # the same requests from wrk, on the same server right after
+                    results.append(wrk_row(name + ", wrk", workers, url, reqs, seconds,
+                                           concurrency, proc.pid))
+                    rows += 1
                 if workers == 2 and name in ("api search", "api match"):
                     # one client: latency without queueing (at concurrency c, p50 is about
                     # c / throughput by Little's law, whatever one request costs)
                     results.append(Result(name + ", 1 client", workers,
                                           *measured(url, reqs, seconds, 1, proc.pid)))
-                for r in results[-2:] if results[-1].scenario.endswith("client") else results[-1:]:
+                    rows += 1
+                for r in results[-rows:]:
                     print(f"{r.scenario:12s} workers={workers} {r.rps:8.1f} req/s  "
                           f"p50={r.pct(0.5):7.1f} ms  p99={r.pct(0.99):7.1f} ms"
                           f"  server CPU {r.cpu_ms(r.server_cpu):.1f} ms/req"
-                          f"  errors={r.errors}", flush=True)
+                          f"  client CPU {r.cpu_ms(r.client_cpu):.1f} ms/req"
+                          f"  errors={r.errors} {r.note}", flush=True)
             finally:
                 proc.terminate()
                 proc.wait(30)
@@ -316,7 +441,13 @@ def report(results: list[Result], home: Path, seconds: float, concurrency: int,
         f"Corpus: {home} ({sizes}); encoder {Settings().encoder}; {threads} encoder / faiss "
         f"thread(s) per worker (TECHMATCH_THREADS); "
         f"the load generator "
-        f"(httpx, asyncio, {concurrency} connections) runs on the same cores.  ",
+        f"(httpx, asyncio, {concurrency} connections) runs on the same cores; the row "
+        f"'api search, wrk' sends the same requests from wrk 4.1 (C, one thread, "
+        f"{concurrency} connections, a Lua script cycling over the same bodies, same API key), "
+        f"on the same server right after the Python row, its responses first checked "
+        f"(200 with hits for every distinct body); wrk's latency excludes the connect, its "
+        f"client CPU is wrk's own (RUSAGE_CHILDREN) and its errors are non-2xx/3xx responses "
+        f"plus socket errors.  ",
         f"Each row: {seconds:g} s after a 2 s warm-up; latency per request, client side; a new "
         f"TCP connection per request (no keep-alive), so the kernel spreads requests over the "
         f"workers; server CPU = user + system CPU of the uvicorn process tree over the row "
@@ -334,6 +465,10 @@ def report(results: list[Result], home: Path, seconds: float, concurrency: int,
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
+        if r.note:
+            lines.append(f"| {r.scenario} | {r.workers} | – | – | – | – | – | – | – "
+                         f"({r.note}) |")
+            continue
         lines.append(f"| {r.scenario} | {r.workers} | {r.requests} | {r.errors} | "
                      f"{r.rps:.1f} | {r.pct(0.5):.1f} | {r.pct(0.99):.1f} | "
                      f"{r.cpu_ms(r.server_cpu):.1f} | {r.cpu_ms(r.client_cpu):.1f} |")
