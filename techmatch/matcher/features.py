@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -267,26 +267,39 @@ def _fill_prf(values: np.ndarray, names: tuple[str, ...], ids: list[str], hits: 
               vectors: np.ndarray | None, *, prf: bool = True, query_text: str = "") -> None:
     """The list, PRF and style-gated columns (techmatch.matcher.prf) of the kept hits, in
     ranking order; the gated ones need the query's text (techmatch.matcher.querystyle)."""
-    if ids and "hybrid_mm" in names:
-        lex, den = (minmax(values[:, names.index(n)]) for n in ("lexical", "dense"))
-        values[:, names.index("lexical_mm")], values[:, names.index("dense_mm")] = lex, den
-        values[:, names.index("hybrid_mm")] = (HYBRID_LEXICAL_WEIGHT * lex
-                                               + (1 - HYBRID_LEXICAL_WEIGHT) * den)
+    fill_hybrid(values, names, len(ids))
     if not prf or not ids or not set(PRF_FEATURES) & set(names):
         return
     pos = {h.id: i for i, h in enumerate(hits)}
     keep = [pos[rid] for rid in ids]
     scores = np.array([hits[i].score for i in keep], dtype=np.float64)
     kept_vectors = vectors[keep] if vectors is not None and len(vectors) == len(hits) else None
-    facets = [disciplines(records[rid]) for rid in ids]
-    cols = prf_columns(facets, [tokens.get(rid, frozenset()) for rid in ids], scores,
-                       kept_vectors)
+    fill_prf_columns(values, names, [disciplines(records[rid]) for rid in ids],
+                     [tokens.get(rid, frozenset()) for rid in ids], scores, kept_vectors,
+                     lambda: [records[rid].text().lower() for rid in ids], query_text)
+
+
+def fill_hybrid(values: np.ndarray, names: tuple[str, ...], n: int) -> None:
+    """The min-max scaled retrieval columns and their mixture, over the `n` kept rows."""
+    if n and "hybrid_mm" in names:
+        lex, den = (minmax(values[:, names.index(c)]) for c in ("lexical", "dense"))
+        values[:, names.index("lexical_mm")], values[:, names.index("dense_mm")] = lex, den
+        values[:, names.index("hybrid_mm")] = (HYBRID_LEXICAL_WEIGHT * lex
+                                               + (1 - HYBRID_LEXICAL_WEIGHT) * den)
+
+
+def fill_prf_columns(values: np.ndarray, names: tuple[str, ...],
+                     facets: list[frozenset[str]], token_sets: list[frozenset[str]],
+                     scores: np.ndarray, vectors: np.ndarray | None,
+                     lowered: Callable[[], list[str]], query_text: str) -> None:
+    """The PRF and style-gated columns from the kept rows' disciplines, token sets, scores
+    and vectors; `lowered()` gives their lower-cased texts (read only for list-style queries)."""
+    cols = prf_columns(facets, token_sets, scores, vectors)
     if STYLED_FEATURES.keys() & set(names):
         style = query_style(query_text)
         cols["top_discipline"] = top_discipline(facets)
-        cols["phrase_coverage"] = phrase_coverage(
-            style.phrases, [records[rid].text().lower() for rid in ids]) if style.list_style \
-            else np.zeros(len(ids))
+        cols["phrase_coverage"] = phrase_coverage(style.phrases, lowered()) \
+            if style.list_style else np.zeros(len(facets))
         cols.update(styled_columns(style.list_style, cols))
     for name, col in cols.items():
         if name in names:

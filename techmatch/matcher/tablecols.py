@@ -30,24 +30,14 @@ from techmatch.matcher.features import (
     agreement,
     disciplines,
     facet_set,
+    fill_hybrid,
+    fill_prf_columns,
     industries,
     recency,
     region,
 )
 from techmatch.matcher.memo import CandidateMemo
-from techmatch.matcher.prf import (
-    HYBRID_LEXICAL_WEIGHT,
-    PRF_FEATURES,
-    STYLED_FEATURES,
-    centroid_similarity,
-    discipline_agreement,
-    minmax,
-    phrase_coverage,
-    styled_columns,
-    term_agreement,
-    top_discipline,
-)
-from techmatch.matcher.querystyle import query_style
+from techmatch.matcher.prf import PRF_FEATURES
 from techmatch.models.records import Achievement, Record
 from techmatch.models.results import Ranking
 
@@ -121,29 +111,12 @@ def _fill_list(values: np.ndarray, names: tuple[str, ...], ids: list[str],
                vectors: np.ndarray | None, memo: CandidateMemo, *, prf: bool,
                query_text: str) -> None:
     """`features._fill_prf` of the kept hits, with the memo's lower-cased texts."""
-    if ids and "hybrid_mm" in names:
-        lex, den = (minmax(values[:, names.index(n)]) for n in ("lexical", "dense"))
-        values[:, names.index("lexical_mm")], values[:, names.index("dense_mm")] = lex, den
-        values[:, names.index("hybrid_mm")] = (HYBRID_LEXICAL_WEIGHT * lex
-                                               + (1 - HYBRID_LEXICAL_WEIGHT) * den)
+    fill_hybrid(values, names, len(ids))
     if not prf or not ids or not set(PRF_FEATURES) & set(names):
         return
-    weights = np.array(scores, dtype=np.float64)
-    facets = [disciplines(r) for r in recs]
-    cols = {"prf_discipline": discipline_agreement(facets, weights),
-            "prf_terms": term_agreement(c_toks, weights),
-            "prf_dense": (centroid_similarity(vectors, weights) if vectors is not None
-                          else np.zeros(len(ids)))}
-    if STYLED_FEATURES.keys() & set(names):
-        style = query_style(query_text)
-        cols["top_discipline"] = top_discipline(facets)
-        cols["phrase_coverage"] = phrase_coverage(
-            style.phrases, [memo.lowered(r) for r in recs]) if style.list_style \
-            else np.zeros(len(ids))
-        cols.update(styled_columns(style.list_style, cols))
-    for name, col in cols.items():
-        if name in names:
-            values[:, names.index(name)] = col
+    fill_prf_columns(values, names, [disciplines(r) for r in recs], c_toks,
+                     np.array(scores, dtype=np.float64), vectors,
+                     lambda: [memo.lowered(r) for r in recs], query_text)
 
 
 def _keyword_jaccard(query: Query, n_q: int, recs: list[Achievement],
