@@ -12,6 +12,8 @@ value; a record is keyed by id and its entry is used only while it is the same p
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.matcher.crosslingual import language as text_language
 from techmatch.models.records import Record
@@ -32,25 +34,23 @@ class CandidateMemo:
 
     def text(self, record: Record) -> str:
         """`record.text()`."""
-        found = self._texts.get(record.id)
-        if found is not None and found[0] is record:
-            return found[1]
-        if len(self._texts) >= self._max:
-            self._texts.clear()
-        text = record.text()
-        self._texts[record.id] = (record, text)
-        return text
+        return self._by_record(self._texts, record, lambda: record.text())
 
     def lowered(self, record: Record) -> str:
         """`record.text().lower()`."""
-        found = self._lowered.get(record.id)
+        return self._by_record(self._lowered, record, lambda: self.text(record).lower())
+
+    def _by_record(self, table: dict[str, tuple[Record, str]], record: Record,
+                   compute: Callable[[], str]) -> str:
+        """`compute()` remembered by record id while the same record object is asked for."""
+        found = table.get(record.id)
         if found is not None and found[0] is record:
             return found[1]
-        if len(self._lowered) >= self._max:
-            self._lowered.clear()
-        text = self.text(record).lower()
-        self._lowered[record.id] = (record, text)
-        return text
+        if len(table) >= self._max:
+            table.clear()
+        value = compute()
+        table[record.id] = (record, value)
+        return value
 
     def normalized(self, text: str) -> str:
         """`normalize(text)` (lower case)."""
