@@ -129,6 +129,9 @@ def tune_command(
 def loso_command(
         dataset: Annotated[list[Path], typer.Option(
             "--dataset", help="BEIR folder; give two or more (each is held out in turn).")],
+        train_set: Annotated[list[Path] | None, typer.Option(
+            "--train-set", help="BEIR folder fitted on in every fold and in the shipped fit, "
+                                "never held out (repeatable).")] = None,
         split: SplitOpt = "dev",
         save_shipped: Annotated[bool, typer.Option(
             "--save-shipped", help="Also fit on every set together and write the package's "
@@ -169,6 +172,9 @@ def loso_command(
                               trials=trials, seed=seed, half=half)
         fit_all = save_shipped or shipped_out is not None
         full: dict[str, Any]
+        if train_set and (half is not None or len(dataset) < 2):
+            raise ValidationError("needs two or more --dataset and no --half",
+                                  field="train-set")
         if half is not None:
             if fit_all:
                 raise ValidationError("--half fits on half the queries: not a shipped model",
@@ -179,7 +185,8 @@ def loso_command(
                     "model_all": train_on_sets(dataset, settings, split=split,
                                                options=options.train)}
         else:
-            full = leave_one_set_out(dataset, settings, options, fit_all=fit_all)
+            full = leave_one_set_out(dataset, settings, options, fit_all=fit_all,
+                                     train_only=train_set or ())
         report = summary(full)
         if fit_all:
             model = full["model_all"]

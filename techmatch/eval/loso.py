@@ -174,18 +174,22 @@ def score_set(dataset_dir: Path, settings: Settings, model: RankerModel, *,
 
 def leave_one_set_out(dataset_dirs: Sequence[Path], settings: Settings,
                       options: LosoOptions | None = None, *,
-                      fit_all: bool = False) -> dict[str, Any]:
+                      fit_all: bool = False,
+                      train_only: Sequence[Path] = ()) -> dict[str, Any]:
     """For each set: fit on all the others, score on it (see module docstring); `fit_all`
-    also fits on every set (the shipped model) and returns it as `model_all`."""
+    also fits on every set (the shipped model) and returns it as `model_all`. `train_only`
+    sets are in every fold's training and in `model_all`, and never held out (a large
+    training set not worth scoring, e.g. `pat-kw-a`)."""
     options = options or LosoOptions()
     paths = [Path(p) for p in dataset_dirs]
+    extra = [Path(p) for p in train_only if Path(p) not in paths]
     if len(paths) < 2:
         raise ValidationError("leave-one-set-out needs at least two sets", field="dataset")
     started = time.perf_counter()
     folds = []
     cache: RowsCache = {}
     for held in paths:
-        train = [p for p in paths if p != held]
+        train = [p for p in paths if p != held] + extra
         model = train_on_sets(train, settings, split=options.split, options=options.train,
                               cache=cache)
         home = settings.home / LOSO_DIR / f"without-{held.name}"
@@ -199,7 +203,7 @@ def leave_one_set_out(dataset_dirs: Sequence[Path], settings: Settings,
     out: dict[str, Any] = {"split": options.split, "select_metric": SELECT_METRIC,
                            "folds": folds}
     if fit_all:
-        out["model_all"] = train_on_sets(paths, settings, split=options.split,
+        out["model_all"] = train_on_sets(paths + extra, settings, split=options.split,
                                          options=options.train, cache=cache)
     out["seconds"] = round(time.perf_counter() - started, 1)
     return out

@@ -93,6 +93,26 @@ def test_each_set_is_scored_by_a_model_fitted_without_it(
     assert "region" in shipped.models["achievement"].metrics["untaught_from_defaults"]
 
 
+def test_train_only_sets_are_fitted_in_every_fold_and_never_held_out(
+        tiny_dataset: Path, tmp_path: Path, settings: Settings) -> None:
+    titles = _title_set(tiny_dataset, tmp_path / "tiny-titles")
+    extra = _title_set(tiny_dataset, tmp_path / "tiny-titles-b")
+    options = LosoOptions(train=TrainOptions(negatives=3, holdout=0.0, folds=2,
+                                             objective="pairwise"), trials=200)
+    report = leave_one_set_out([tiny_dataset, titles], settings, options, fit_all=True,
+                               train_only=[extra])
+    folds = {f["dataset"]: f for f in report["folds"]}
+    assert sorted(folds) == ["tiny-titles", "tiny-zh"]
+    assert folds["tiny-zh"]["trained_on"] == ["tiny-titles", "tiny-titles-b"]
+    assert folds["tiny-titles"]["trained_on"] == ["tiny-zh", "tiny-titles-b"]
+    saved = load_current(settings.home / "loso" / "without-tiny-zh")
+    assert saved is not None
+    assert saved.models["achievement"].metrics["queries"] == 12 + 12
+    both = report["model_all"]
+    assert both.models["achievement"].metrics["queries"] == 4 + 12 + 12
+    assert both.trained_on["source"] == "datasets tiny-zh, tiny-titles, tiny-titles-b"
+
+
 def test_in_distribution_fits_on_one_half_of_every_set_and_scores_the_other(
         tiny_dataset: Path, tmp_path: Path, settings: Settings) -> None:
     titles = _title_set(tiny_dataset, tmp_path / "tiny-titles")
