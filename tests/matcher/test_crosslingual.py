@@ -189,3 +189,27 @@ def test_english_query_finds_chinese_record_lexically(tokenizer: Tokenizer) -> N
     zh_off = off.search("杂交水稻", kind="achievement", mode="lexical", k=3)
     assert [(h.id, h.lexical.score) for h in zh_on.hits] == \
         [(h.id, h.lexical.score) for h in zh_off.hits]
+
+
+def test_packaged_dictionary_is_parsed_once_then_loaded_from_the_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from techmatch.matcher import crosslingual
+
+    monkeypatch.setenv("TECHMATCH_CACHE_DIR", str(tmp_path))
+    crosslingual._parse_default.cache_clear()
+    try:
+        parsed = crosslingual._parse_default()
+        files = list(tmp_path.glob("cedict-*.pickle"))
+        assert len(files) == 1
+        crosslingual._parse_default.cache_clear()
+        loaded = crosslingual._parse_default()
+        assert loaded is not parsed
+        assert loaded.en_zh == parsed.en_zh and loaded.zh_en == parsed.zh_en
+        assert loaded.to_chinese("lithium battery") == parsed.to_chinese("lithium battery")
+        files[0].write_bytes(b"not a pickle")  # a damaged cache is parsed again and rewritten
+        crosslingual._parse_default.cache_clear()
+        again = crosslingual._parse_default()
+        assert again.en_zh == parsed.en_zh and again.zh_en == parsed.zh_en
+        assert files[0].read_bytes().startswith(b"\x80")
+    finally:
+        crosslingual._parse_default.cache_clear()
