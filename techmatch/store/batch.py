@@ -18,6 +18,7 @@ from typing import Any
 
 from techmatch.store.db import Database, Row
 
+_IN_CHUNK = 500  # need ids per DELETE ... IN (...): under every backend's parameter limit
 RUN_COLUMNS = ("run_id, started, finished, status, kinds, k, \"full\", counts, config, "
                "generations, seqs, fingerprint, error")
 
@@ -147,18 +148,32 @@ class BatchRepository:
     def replace_results(self, run_id: str, kind: str, need_id: str, fingerprint: str,
                         hits: Sequence[ResultRow], routed: bool) -> None:
         """Replace the stored results and state of one need (caller's transaction)."""
-        self._db.execute("DELETE FROM batch_results WHERE need_id = ? AND kind = ?",
-                         (need_id, kind))
+        self.replace_many(run_id, kind, [(need_id, fingerprint, hits, routed)])
+
+    def replace_many(self, run_id: str, kind: str,
+                     needs: Sequence[tuple[str, str, Sequence[ResultRow], bool]]) -> None:
+        """Replace the stored results and state of each (need id, fingerprint, hits, routed)
+        — a batch chunk's needs in a few statements, not three per need (caller's
+        transaction)."""
+        needs = list({item[0]: item for item in needs}.values())  # a need given twice: the last
+        ids = [need_id for need_id, _, _, _ in needs]
+        for start in range(0, len(ids), _IN_CHUNK):
+            part = ids[start:start + _IN_CHUNK]
+            self._db.execute(f"DELETE FROM batch_results WHERE kind = ? AND need_id IN "
+                             f"({','.join('?' * len(part))})", (kind, *part))
         self._db.executemany(
             "INSERT INTO batch_results(run_id, need_id, kind, rank, candidate_id, score, "
             "confidence, routed, explanation) VALUES (?,?,?,?,?,?,?,?,?)",
             [(run_id, need_id, kind, h.rank, h.candidate_id, h.score, h.confidence,
-              int(routed), dump(h.explanation) if h.explanation else None) for h in hits])
-        self._db.execute("INSERT INTO batch_state(need_id, kind, fingerprint, run_id, hits) "
-                         "VALUES (?,?,?,?,?) ON CONFLICT(need_id, kind) DO UPDATE SET "
-                         "fingerprint = excluded.fingerprint, run_id = excluded.run_id, "
-                         "hits = excluded.hits", (need_id, kind, fingerprint, run_id,
-                                                  len(hits)))
+              int(routed), dump(h.explanation) if h.explanation else None)
+             for need_id, _, hits, routed in needs for h in hits])
+        self._db.executemany(
+            "INSERT INTO batch_state(need_id, kind, fingerprint, run_id, hits) "
+            "VALUES (?,?,?,?,?) ON CONFLICT(need_id, kind) DO UPDATE SET "
+            "fingerprint = excluded.fingerprint, run_id = excluded.run_id, "
+            "hits = excluded.hits",
+            [(need_id, kind, fingerprint, run_id, len(hits))
+             for need_id, fingerprint, hits, _ in needs])
 
     def forget_needs(self, need_ids: Sequence[str]) -> None:
         """Drop results and state of needs that no longer exist (caller's transaction)."""

@@ -145,6 +145,29 @@ def test_batch_runs_results_and_topics(store: Store) -> None:
     assert store.batch.stored_need_ids() == set()
 
 
+def test_batch_results_replaced_for_many_needs_at_once(store: Store) -> None:
+    """A chunk's needs replaced in one call: fewer hits than before leave no stale rank, other
+    needs and other kinds keep theirs, a need given twice keeps its last rows."""
+    old = [ResultRow(r, f"a{r}", 1.0 / r, 0.5, None) for r in (1, 2, 3)]
+    with store.transaction():
+        store.batch.replace_many("r1", "achievement", [("n1", "f1", old, False),
+                                                       ("n2", "f1", old, False),
+                                                       ("n3", "f1", old, False)])
+        store.batch.replace_results("r1", "expert", "n1", "f1", old, routed=False)
+    new = [ResultRow(1, "b1", 0.7, 0.2, {"why": "同领域"})]
+    with store.transaction():
+        store.batch.replace_many("r2", "achievement", [("n1", "f2", new, True),
+                                                       ("n3", "f9", old, False),
+                                                       ("n3", "f2", [], True)])
+    top = store.batch.topk("achievement")
+    assert top == {"n1": [("b1", 0.2)], "n2": [("a1", 0.5), ("a2", 0.5), ("a3", 0.5)]}
+    assert store.batch.state("achievement") == {"n1": ("f2", "r2", 1), "n2": ("f1", "r1", 3),
+                                                "n3": ("f2", "r2", 0)}
+    assert [h.candidate_id for h in store.batch.iter_hits(["expert"], need_id="n1")] == [
+        "a1", "a2", "a3"]
+    assert [h.routed for h in store.batch.iter_hits(["achievement"], need_id="n1")] == [True]
+
+
 def test_plans_and_checkpoints(store: Store) -> None:
     with store.transaction():
         store.plans.save_plan("r1", "expert", {"n2": "new", "n1": "full", "n3": "new"})

@@ -80,9 +80,8 @@ class NeedResult:
 
 def write_results(store: Store, run_id: str, kind: str, rows: Sequence[NeedResult]) -> None:
     """Replace the stored results of each need (caller's transaction)."""
-    for row in rows:
-        store.batch.replace_results(run_id, kind, row.need_id, row.fingerprint, row.hits,
-                                    routed=row.routed)
+    store.batch.replace_many(run_id, kind, [(row.need_id, row.fingerprint, row.hits, row.routed)
+                                            for row in rows])
 
 
 def write_rankings(store: Store, run_id: str, kind: str,
