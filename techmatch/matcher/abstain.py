@@ -26,16 +26,16 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, reduce
+from functools import cache
 from importlib import resources
 from itertools import accumulate
-from operator import or_
 
 import numpy as np
 from pydantic import BaseModel, Field
 
 from techmatch.errors import ConfigError
 from techmatch.indexers.ingest.normalize import normalize
+from techmatch.matcher import _textmask
 from techmatch.matcher.abstain_hits import HitModel, fit_logistic
 from techmatch.matcher.crosslingual import language as text_language
 from techmatch.matcher.features import facet_set
@@ -122,21 +122,30 @@ def key_covers(terms: Sequence[Term], texts: Sequence[str], *,
     ascii_runs = _Joined([_NON_ASCII.sub(_GAP, h) for h in hays])
     every = (1 << len(hays)) - 1
     masks: dict[str, int] = {}  # term or translation → bit j set when text j holds it
-
-    def mask(alt: str) -> int:
-        found = masks.get(alt)
-        if found is None:
+    in_whole: list[str] = []
+    in_ascii: list[str] = []
+    for term in terms:
+        for alt in ((term,) if isinstance(term, str) else term):
+            if alt in masks:
+                continue
             if not alt:
-                found = every
+                masks[alt] = every
             elif _SEP in alt:
-                found = sum(1 << j for j, h in enumerate(hays) if alt in h)
+                masks[alt] = sum(1 << j for j, h in enumerate(hays) if alt in h)
             else:
-                found = (ascii_runs if alt.isascii() and _GAP not in alt else whole).mask(alt)
-            masks[alt] = found
-        return found
-
-    covered = [reduce(or_, (mask(a) for a in ((t,) if isinstance(t, str) else t)), 0)
-               for t in terms]
+                masks[alt] = 0  # set below, with the others of its kind
+                (in_ascii if alt.isascii() and _GAP not in alt else in_whole).append(alt)
+    masks.update(zip(in_whole, whole.masks(in_whole), strict=True))
+    masks.update(zip(in_ascii, ascii_runs.masks(in_ascii), strict=True))
+    covered = []
+    for term in terms:
+        if isinstance(term, str):
+            covered.append(masks[term])
+        else:
+            found = 0
+            for alt in term:
+                found |= masks[alt]
+            covered.append(found)
     if len(hays) > 62:  # more texts than an int64 has bits
         return [sum((m >> j) & 1 for m in covered) / len(terms) for j in range(len(hays))]
     bits = (np.array(covered, dtype=np.int64)[:, None] >> np.arange(len(hays))) & 1
@@ -149,6 +158,13 @@ class _Joined:
     def __init__(self, texts: Sequence[str]) -> None:
         self.joined = _SEP.join(texts)
         self.ends = list(accumulate(len(t) + 1 for t in texts))  # each separator's offset + 1
+
+    def masks(self, alts: Sequence[str]) -> list[int]:
+        """`mask` of each alt: in C (techmatch.matcher._textmask, the same search and
+        bisection) for up to 64 texts, else one `mask` call each."""
+        if len(self.ends) <= _textmask.MAX_TEXTS:
+            return _textmask.masks(self.joined, self.ends, alts)
+        return [self.mask(alt) for alt in alts]
 
     def mask(self, alt: str) -> int:
         """Bit j set when text j holds `alt` (which holds no `_SEP`)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from techmatch.matcher.abstain import key_cover, key_covers
 
 
@@ -77,3 +79,29 @@ def test_to_english_remembered_per_token_equals_the_glosses_words() -> None:
     assert first == ["battery", "waste", "water", "battery"]  # parse_cedict keeps no gloss of 锂
     assert remembered.to_english(tokens) == first == parse_cedict(LINES).to_english(tokens)
     assert remembered.to_english(["废水"]) == ["waste", "water"]
+
+
+def test_compiled_masks_equal_the_python_search() -> None:
+    """`_textmask.masks` (C) against `_Joined.mask` (Python) on texts of every string width
+    (ASCII, CJK, astral), repeated and overlapping occurrences, absent and empty strings."""
+    import random
+
+    from techmatch.matcher import _textmask
+    from techmatch.matcher.abstain import _Joined
+
+    rng = random.Random(7)
+    alphabet = ["a", "b", "锂", "电", "池", "𠀋", "é", " "]
+    for _ in range(200):
+        texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+                 for _ in range(rng.randint(1, 20))]
+        joined = _Joined(texts)
+        alts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 3)))
+                for _ in range(30)]
+        assert _textmask.masks(joined.joined, joined.ends, alts) == [joined.mask(a)
+                                                                     for a in alts]
+    many = _Joined(["x"] * (_textmask.MAX_TEXTS + 1))
+    assert many.masks(["x"]) == [many.mask("x")] == [(1 << (_textmask.MAX_TEXTS + 1)) - 1]
+    with pytest.raises(ValueError, match="64"):
+        _textmask.masks(many.joined, many.ends, ["x"])
+    with pytest.raises(TypeError, match="str"):
+        _textmask.masks("ab", [3], [b"a"])
