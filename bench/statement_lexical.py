@@ -22,8 +22,14 @@ leave-one-set-out number):
 - BM25 b: the lexical half of `hybrid_mm` recomputed for statements as BM25 over the product's
   tokens with k1 1.2 and b = 0.75 (the recomputation itself, a reference), 0.5 and 1.0:
   (1 − g) · lexical_mm + g · minmax(BM25_b) in place of `lexical_mm`;
+- SDM (Metzler & Croft's sequential dependence model with its published weights 0.85 /
+  0.10 / 0.05 for unigrams / ordered adjacent pairs / unordered pairs within 8 tokens),
+  in place of the lexical half for statements like b: `sdm_bm25` with BM25 (k1 1.2, b 0.75)
+  for each of the three parts, `sdm_ql` with Dirichlet-smoothed query likelihood (mu 2500,
+  Indri's default) as in the paper, and `ql` (its unigram part alone, the reference);
 - combinations with the second encoder (`--m3e-corpus/--m3e-queries`): the four min-max terms
-  (BM25, e5, m3e, the signal) with equal shares 1/4 for statements (hybrid_mm keeps 1/2).
+  (BM25, e5, m3e, the signal) with equal shares 1/4 for statements (hybrid_mm keeps 1/2);
+  and m3e as the third term (share 1/3) over a hybrid whose lexical half is `sdm_bm25`.
 
 Per-query nDCG_exp@10, paired randomisation (10,000 trials) and t-test against the shipped
 model. Records are indexed as title + text (statement_signals.py's `full`).
@@ -67,13 +73,15 @@ from statement_signals import DEPTH, METRIC, SHARE, npz_vectors, tables_of  # no
 WINDOW = 8
 K1 = 1.2
 B_VALUES = (0.75, 0.5, 1.0)
+MU = 2500.0  # Dirichlet smoothing, Indri's default
+SDM_WEIGHTS = (0.85, 0.10, 0.05)  # Metzler & Croft 2005: unigrams, ordered, unordered
 THIRD_TERMS = ("pair_adjacent", "pair_window8", "bigram_bm25", "coverage_idf")
 
 
 class Doc:
     """One record's token views: precise-mode sequence (positions), search-mode counts."""
 
-    __slots__ = ("bigrams", "positions", "tf", "length")
+    __slots__ = ("bigrams", "length", "positions", "seq_length", "tf")
 
     def __init__(self, seq: list[str], tokens: list[str]) -> None:
         self.positions: dict[str, list[int]] = {}
@@ -82,6 +90,14 @@ class Doc:
         self.bigrams = Counter(zip(seq, seq[1:], strict=False))
         self.tf = Counter(tokens)
         self.length = len(tokens)
+        self.seq_length = len(seq)
+
+    def window_tf(self, a: str, b: str) -> int:
+        """Occurrences of `a` with a `b` within WINDOW − 1 positions (either order)."""
+        pa, pb = self.positions.get(a), self.positions.get(b)
+        if not pa or not pb:
+            return 0
+        return sum(1 for x in pa if any(abs(x - y) < WINDOW for y in pb))
 
 
 class LexicalCorpus:
@@ -92,11 +108,22 @@ class LexicalCorpus:
         self.df: Counter[str] = Counter()  # search-mode tokens
         self.df_seq: Counter[str] = Counter()  # precise-mode tokens
         self.df_bigram: Counter[tuple[str, str]] = Counter()
-        for d in self.docs.values():
+        self.cf: Counter[str] = Counter()
+        self.cf_bigram: Counter[tuple[str, str]] = Counter()
+        self.postings: dict[str, list[str]] = {}
+        for i, d in self.docs.items():
             self.df.update(d.tf.keys())
+            self.cf.update(d.tf)
             self.df_seq.update(d.positions.keys())
             self.df_bigram.update(d.bigrams.keys())
+            self.cf_bigram.update(d.bigrams)
+            for t in d.positions:
+                self.postings.setdefault(t, []).append(i)
+        self.total = float(sum(self.cf.values())) or 1.0
+        self.total_seq = float(sum(d.seq_length for d in self.docs.values())) or 1.0
+        self._window: dict[tuple[str, str], tuple[int, int]] = {}
         self.avg_len = float(np.mean([d.length for d in self.docs.values()])) or 1.0
+        self.avg_seq = float(np.mean([d.seq_length for d in self.docs.values()])) or 1.0
         self.avg_bigrams = float(np.mean([sum(d.bigrams.values())
                                           for d in self.docs.values()])) or 1.0
 
@@ -109,6 +136,14 @@ class LexicalCorpus:
             if w and w not in stop and any(c.isalnum() for c in w):
                 out.append(w)
         return out
+
+    def window_stats(self, a: str, b: str) -> tuple[int, int]:
+        """(document frequency, collection frequency) of the unordered window of a, b."""
+        if (a, b) not in self._window:
+            both = set(self.postings.get(a, ())) & set(self.postings.get(b, ()))
+            tfs = [self.docs[i].window_tf(a, b) for i in both]
+            self._window[a, b] = (sum(1 for t in tfs if t), sum(tfs))
+        return self._window[a, b]
 
     def idf(self, df: float) -> float:
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
@@ -133,6 +168,7 @@ class LexicalCorpus:
         total = float(pw.sum()) or 1.0
         out = {"pair_adjacent": adj / total, "pair_window8": win / total,
                "bigram_bm25": self._bm25_bigrams(pairs, docs)}
+        out.update(self._sdm(query, pairs, docs, out["bigram_bm25"]))
         terms = list(dict.fromkeys(self.tok.tokens(query)))
         idf = np.array([self.idf(self.df[t]) for t in terms])
         hits = np.array([[d.tf.get(t, 0) for t in terms] for d in docs],
@@ -143,6 +179,35 @@ class LexicalCorpus:
             norm = K1 * (1 - b + b * dl / self.avg_len)
             out[f"bm25_b{b}"] = (idf * hits * (K1 + 1) / (hits + norm[:, None])).sum(axis=1)
         return out
+
+    def _sdm(self, query: str, pairs: list[tuple[str, str]], docs: list[Doc],
+             ordered_bm25: np.ndarray) -> dict[str, np.ndarray]:
+        terms = list(dict.fromkeys(self.tok.tokens(query)))
+        tf = np.array([[d.tf.get(t, 0) for t in terms] for d in docs],
+                      dtype=np.float64).reshape(len(docs), len(terms))
+        dl = np.array([d.length for d in docs], dtype=np.float64)
+        sl = np.array([d.seq_length for d in docs], dtype=np.float64)
+        p_t = np.array([max(self.cf[t], 0.5) / self.total for t in terms])
+        ql = np.log((tf + MU * p_t) / (dl + MU)[:, None]).sum(axis=1)
+        idf = np.array([self.idf(self.df[t]) for t in terms])
+        bm25 = (idf * tf * (K1 + 1) / (tf + K1 * (0.25 + 0.75 * dl / self.avg_len)[:, None])
+                ).sum(axis=1)
+        ordered = np.zeros(len(docs))
+        unordered = np.zeros(len(docs))
+        window_bm25 = np.zeros(len(docs))
+        for a, b in pairs:
+            o_tf = np.array([d.bigrams.get((a, b), 0) for d in docs], dtype=np.float64)
+            u_tf = np.array([d.window_tf(a, b) for d in docs], dtype=np.float64)
+            u_df, u_cf = self.window_stats(a, b)
+            p_o = max(self.cf_bigram[a, b], 0.5) / self.total_seq
+            p_u = max(u_cf, 0.5) / self.total_seq
+            ordered += np.log((o_tf + MU * p_o) / (sl + MU))
+            unordered += np.log((u_tf + MU * p_u) / (sl + MU))
+            norm = K1 * (0.25 + 0.75 * sl / self.avg_seq)
+            window_bm25 += self.idf(u_df) * u_tf * (K1 + 1) / (u_tf + norm)
+        lam = SDM_WEIGHTS
+        return {"ql": ql, "sdm_ql": lam[0] * ql + lam[1] * ordered + lam[2] * unordered,
+                "sdm_bm25": lam[0] * bm25 + lam[1] * ordered_bm25 + lam[2] * window_bm25}
 
     def _bm25_bigrams(self, pairs: list[tuple[str, str]], docs: list[Doc]) -> np.ndarray:
         if not pairs:
@@ -220,15 +285,26 @@ def main() -> None:  # noqa: PLR0915 - one measurement, read top to bottom
             return (1 - share * len(names)) * hmm + share * extra
         return with_mix(mix)
 
+    def m3e_sdm() -> Callable:
+        def mix(q: str, hmm: np.ndarray, g: float) -> np.ndarray:
+            t = tables[q]
+            lexical = (1 - g) * t.column("lexical_mm") + g * minmax(signals[q]["sdm_bm25"])
+            new = 0.5 * lexical + 0.5 * t.column("dense_mm")
+            return (1 - SHARE * g) * new + SHARE * g * minmax(signals[q]["m3e"])
+        return with_mix(mix)
+
     configs: dict[str, Callable[[str], np.ndarray]] = {"shipped": lambda q: base[q]}
     for name in THIRD_TERMS:
         configs[f"{name} (gated, 1/3)"] = third(name)
     for b in B_VALUES:
         configs[f"lexical := bm25 b={b} (statements)"] = lexical_b(f"bm25_b{b}")
+    for key in ("ql", "sdm_ql", "sdm_bm25"):
+        configs[f"lexical := {key} (statements)"] = lexical_b(key)
     if m3e_c is not None:
         configs["m3e (gated, 1/3)"] = third("m3e")
         for name in THIRD_TERMS:
             configs[f"m3e + {name} (gated, 1/4 each)"] = quarters(("m3e", name))
+        configs["m3e (gated, 1/3) + lexical := sdm_bm25"] = m3e_sdm()
     per: dict[str, np.ndarray] = {}
     for cname, fn in configs.items():
         run = {}
