@@ -153,6 +153,20 @@ def test_cli_refuses_one_set_without_a_shipped_fit(tiny_dataset: Path, tmp_path:
     assert "two sets" in result.output
 
 
+def test_cli_refuses_train_sets_with_half_or_one_set(tiny_dataset: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from techmatch.cli import app
+
+    base = ["loso", "--dataset", str(tiny_dataset), "--home", str(tmp_path / "home"),
+            "--train-set", str(tiny_dataset)]
+    for extra in ([], ["--dataset", str(tiny_dataset), "--half", "1"]):
+        result = CliRunner().invoke(app, [*base, *extra])
+        assert result.exit_code != 0
+        assert "train-set" in result.output
+    assert not (tmp_path / "home" / "loso").exists()
+
+
 def test_keep_untaught_fills_only_facets_not_features_left_out_of_the_fit() -> None:
     fitted = RankerModel(models={"achievement": LinearModel(
         kind="achievement", features=["hybrid_mm", "dense", "discipline", "region"],
