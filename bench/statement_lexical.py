@@ -55,9 +55,7 @@ import numpy as np
 
 from techmatch.config import Settings
 from techmatch.eval.datasets import load_dataset, read_corpus
-from techmatch.eval.metrics import evaluate, parse_metrics
 from techmatch.eval.runner import open_workspace
-from techmatch.eval.significance import paired_t_test, randomization_test
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.prf import minmax
@@ -68,7 +66,15 @@ from techmatch.matcher.shipped import shipped_model
 from techmatch.matcher.train import needs_from_queries
 
 sys.path.insert(0, str(Path(__file__).parent))
-from statement_signals import DEPTH, METRIC, SHARE, npz_vectors, tables_of  # noqa: E402
+from statement_signals import (  # noqa: E402
+    DEPTH,
+    METRIC,
+    SHARE,
+    against_shipped,
+    npz_vectors,
+    score_configs,
+    tables_of,
+)
 
 WINDOW = 8
 K1 = 1.2
@@ -305,24 +311,11 @@ def main() -> None:  # noqa: PLR0915 - one measurement, read top to bottom
         for name in THIRD_TERMS:
             configs[f"m3e + {name} (gated, 1/4 each)"] = quarters(("m3e", name))
         configs["m3e (gated, 1/3) + lexical := sdm_bm25"] = m3e_sdm()
-    per: dict[str, np.ndarray] = {}
-    for cname, fn in configs.items():
-        run = {}
-        for q in qids:
-            s, ids = fn(q), tables[q].ids
-            run[q] = [ids[j] for j in sorted(range(len(ids)), key=lambda j: (-s[j], ids[j]))]
-        got = evaluate(ds.qrels, run, parse_metrics([METRIC]), query_ids=qids)[METRIC]
-        per[cname] = np.array([got[q] for q in qids])
-    ref = per["shipped"]
+    per = score_configs(ds.qrels, tables, qids, configs)
     out: dict[str, object] = {
         "dataset": ds.name, "queries": len(qids), "metric": METRIC, "share": round(SHARE, 4),
         "corpus_tokenize_s": round(corpus_s, 1), "signals_ms_per_query": round(signal_ms, 2),
-        "configs": {}}
-    for cname, v in per.items():
-        out["configs"][cname] = {  # type: ignore[index]
-            METRIC: round(float(v.mean()), 4), "delta": round(float(v.mean() - ref.mean()), 4),
-            "p_randomization": round(randomization_test(v, ref), 4),
-            "p_ttest": round(paired_t_test(v, ref), 4), "failures": int((v < 1).sum())}
+        "configs": against_shipped(per)}
     lexcol = [np.corrcoef(tables[q].column("lexical"), signals[q]["bm25_b0.75"])[0, 1]
               for q in qids if tables[q].column("lexical").std() > 0
               and signals[q]["bm25_b0.75"].std() > 0]

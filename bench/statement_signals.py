@@ -220,22 +220,9 @@ def main() -> None:  # noqa: PLR0915 - one measurement, read top to bottom
         configs[f"{name} (gated)"] = mixed(name, True)
         if name not in ("csls", "lexical_0.4"):
             configs[f"{name} (ungated)"] = mixed(name, False)
-    per: dict[str, np.ndarray] = {}
-    for cname, fn in configs.items():
-        run = {}
-        for q in qids:
-            s, ids = fn(q), tables[q].ids
-            run[q] = [ids[j] for j in sorted(range(len(ids)), key=lambda j: (-s[j], ids[j]))]
-        got = evaluate(ds.qrels, run, parse_metrics([METRIC]), query_ids=qids)[METRIC]
-        per[cname] = np.array([got[q] for q in qids])
-    ref = per["shipped"]
+    per = score_configs(ds.qrels, tables, qids, configs)
     out: dict[str, object] = {"dataset": ds.name, "queries": len(qids), "metric": METRIC,
-                              "share": round(SHARE, 4), "configs": {}}
-    for cname, v in per.items():
-        out["configs"][cname] = {  # type: ignore[index]
-            METRIC: round(float(v.mean()), 4), "delta": round(float(v.mean() - ref.mean()), 4),
-            "p_randomization": round(randomization_test(v, ref), 4),
-            "p_ttest": round(paired_t_test(v, ref), 4), "failures": int((v < 1).sum())}
+                              "share": round(SHARE, 4), "configs": against_shipped(per)}
     out["shipped_failures"] = failure_causes(ds.qrels, tables, base, qids)
     out["load"] = Path("/proc/loadavg").read_text().split()[:3]
     ws.engine.close()
@@ -243,6 +230,31 @@ def main() -> None:  # noqa: PLR0915 - one measurement, read top to bottom
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
     print(text)
+
+
+def score_configs(qrels: dict, tables: dict[str, FeatureTable], qids: list[str],
+                  configs: dict[str, Callable[[str], np.ndarray]]) -> dict[str, np.ndarray]:
+    """Per-query METRIC of each configuration: a query's candidates ranked by its scores
+    (ties by id)."""
+    per: dict[str, np.ndarray] = {}
+    for cname, fn in configs.items():
+        run = {}
+        for q in qids:
+            s, ids = fn(q), tables[q].ids
+            run[q] = [ids[j] for j in sorted(range(len(ids)), key=lambda j: (-s[j], ids[j]))]
+        got = evaluate(qrels, run, parse_metrics([METRIC]), query_ids=qids)[METRIC]
+        per[cname] = np.array([got[q] for q in qids])
+    return per
+
+
+def against_shipped(per: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
+    """Mean, difference from "shipped", paired tests and failures of every configuration."""
+    ref = per["shipped"]
+    return {cname: {METRIC: round(float(v.mean()), 4),
+                    "delta": round(float(v.mean() - ref.mean()), 4),
+                    "p_randomization": round(randomization_test(v, ref), 4),
+                    "p_ttest": round(paired_t_test(v, ref), 4), "failures": int((v < 1).sum())}
+            for cname, v in per.items()}
 
 
 def failure_causes(qrels: dict, tables: dict[str, FeatureTable], base: dict[str, np.ndarray],
