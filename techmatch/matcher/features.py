@@ -196,6 +196,15 @@ def capacity(expert: Expert, load: Mapping[str, int]) -> float:
     return min(remaining, CAPACITY_SCALE) / CAPACITY_SCALE
 
 
+def list_maxima(hits: Sequence[Hit], dense: np.ndarray) -> tuple[float, float, float]:
+    """The candidate list's best fused and lexical scores (1 when none is positive), the
+    scales `fused` and `lexical` are divided by, and its best cosine (0 for no hits), the
+    reference of `dense_gap`."""
+    max_fused = max((h.score for h in hits), default=0.0) or 1.0
+    max_lex = max((h.lexical.score or 0.0 for h in hits), default=0.0) or 1.0
+    return max_fused, max_lex, float(dense.max()) if dense.size else 0.0
+
+
 def build_table(query: Query, q_tokens: frozenset[str], ranking: Ranking, kind: str,
                 records: Mapping[str, Record], tokens: Mapping[str, frozenset[str]],
                 dense: np.ndarray, *, works: WorkScores | None = None,
@@ -211,9 +220,7 @@ def build_table(query: Query, q_tokens: frozenset[str], ranking: Ranking, kind: 
     names = FEATURES[kind]
     now = now or datetime.now(timezone.utc)
     hits = ranking.hits
-    max_fused = max((h.score for h in hits), default=0.0) or 1.0
-    max_lex = max((h.lexical.score or 0.0 for h in hits), default=0.0) or 1.0
-    max_dense = float(dense.max()) if dense.size else 0.0
+    max_fused, max_lex, max_dense = list_maxima(hits, dense)
     q_disc, q_ind = disciplines(query.record), industries(query.record)
     ids, rows = [], []
     for hit, cos in zip(hits, dense, strict=True):
@@ -307,4 +314,4 @@ def fill_prf_columns(values: np.ndarray, names: tuple[str, ...],
 
 
 __all__ = ["FEATURES", "FeatureTable", "Query", "WorkScores", "build_table",
-           "disciplines", "facet_set", "industries", "work_field"]
+           "disciplines", "facet_set", "industries", "list_maxima", "work_field"]

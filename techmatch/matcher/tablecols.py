@@ -33,6 +33,7 @@ from techmatch.matcher.features import (
     fill_hybrid,
     fill_prf_columns,
     industries,
+    list_maxima,
     recency,
     region,
 )
@@ -61,9 +62,7 @@ def achievement_table(query: Query, q_tokens: frozenset[str], ranking: Ranking,
     names = FEATURES[KIND]
     now = now or datetime.now(timezone.utc)
     hits = ranking.hits
-    max_fused = max((h.score for h in hits), default=0.0) or 1.0
-    max_lex = max((h.lexical.score or 0.0 for h in hits), default=0.0) or 1.0
-    max_dense = float(dense.max()) if dense.size else 0.0
+    max_fused, max_lex, max_dense = list_maxima(hits, dense)
     keep = [i for i, h in enumerate(hits) if h.id in records]
     ids = [hits[i].id for i in keep]
     recs: list[Achievement] = [records[rid] for rid in ids]  # type: ignore[misc]  # applies()
