@@ -53,27 +53,20 @@ from pathlib import Path
 
 import numpy as np
 
-from techmatch.config import Settings
-from techmatch.eval.datasets import load_dataset, read_corpus
-from techmatch.eval.runner import open_workspace
+from techmatch.eval.datasets import read_corpus
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.prf import minmax
 from techmatch.matcher.querystyle import list_style
-from techmatch.matcher.scorer import RankerModel
-from techmatch.matcher.service import MatchService
-from techmatch.matcher.shipped import shipped_model
-from techmatch.matcher.train import needs_from_queries
 
 sys.path.insert(0, str(Path(__file__).parent))
 from statement_signals import (  # noqa: E402
-    DEPTH,
     METRIC,
     SHARE,
     against_shipped,
+    candidate_lists,
     npz_vectors,
     score_configs,
-    tables_of,
 )
 
 WINDOW = 8
@@ -235,16 +228,7 @@ def main() -> None:  # noqa: PLR0915 - one measurement, read top to bottom
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     started = time.perf_counter()
-    ds = load_dataset(args.dataset, args.split)
-    settings = Settings(home=args.home, threads=1)
-    ws = open_workspace(ds, settings)
-    service = MatchService(ws.engine, model=RankerModel(), depth=DEPTH)
-    qids = ds.query_ids()
-    needs = needs_from_queries({q: ds.queries[q] for q in qids}, ds.query_meta)
-    tables = tables_of(service, needs, qids)
-    ship = shipped_model(ws.engine.encoder.id)
-    assert ship is not None, "no shipped model for this encoder"
-    model = ship.models["achievement"]
+    ds, ws, qids, tables, model = candidate_lists(args.dataset, args.split, args.home)
     ws.engine.close()
     full = {d.id: (d.title + " " + d.text).strip() for d in read_corpus(ds.corpus_path)}
     t0 = time.perf_counter()

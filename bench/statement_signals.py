@@ -48,9 +48,9 @@ from pathlib import Path
 import numpy as np
 
 from techmatch.config import Settings
-from techmatch.eval.datasets import load_dataset, read_corpus
+from techmatch.eval.datasets import Dataset, load_dataset, read_corpus
 from techmatch.eval.metrics import evaluate, parse_metrics
-from techmatch.eval.runner import open_workspace
+from techmatch.eval.runner import Workspace, open_workspace
 from techmatch.eval.significance import paired_t_test, randomization_test
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.indexers.vector_cache import CachedEncoder, settings_encoder
@@ -127,6 +127,22 @@ def tables_of(service: MatchService, needs: dict, qids: list[str]) -> dict[str, 
     return tables
 
 
+def candidate_lists(dataset: Path, split: str, home: Path
+                    ) -> tuple[Dataset, Workspace, list[str], dict[str, FeatureTable],
+                               RankerModel]:
+    """The set, its open workspace (the caller closes its engine), query ids, every query's
+    candidate list at DEPTH with untrained features, and the shipped achievement model."""
+    ds = load_dataset(dataset, split)
+    ws = open_workspace(ds, Settings(home=home, threads=1))
+    service = MatchService(ws.engine, model=RankerModel(), depth=DEPTH)
+    qids = ds.query_ids()
+    needs = needs_from_queries({q: ds.queries[q] for q in qids}, ds.query_meta)
+    tables = tables_of(service, needs, qids)
+    ship = shipped_model(ws.engine.encoder.id)
+    assert ship is not None, "no shipped model for this encoder"
+    return ds, ws, qids, tables, ship.models["achievement"]
+
+
 def unit(m: np.ndarray) -> np.ndarray:
     return m / np.maximum(np.linalg.norm(m, axis=-1, keepdims=True), 1e-12)
 
@@ -146,18 +162,9 @@ def main() -> None:  # noqa: PLR0915 - one measurement, read top to bottom
     ap.add_argument("--m3e-queries", type=Path)
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
-    ds = load_dataset(args.dataset, args.split)
-    settings = Settings(home=args.home, threads=1)
-    ws = open_workspace(ds, settings)
-    service = MatchService(ws.engine, model=RankerModel(), depth=DEPTH)
-    qids = ds.query_ids()
-    needs = needs_from_queries({q: ds.queries[q] for q in qids}, ds.query_meta)
-    tables = tables_of(service, needs, qids)
+    ds, ws, qids, tables, model = candidate_lists(args.dataset, args.split, args.home)
     texts = {d.id: d.text for d in read_corpus(ds.corpus_path)}
     full = {d.id: (d.title + " " + d.text).strip() for d in read_corpus(ds.corpus_path)}
-    ship = shipped_model(ws.engine.encoder.id)
-    assert ship is not None, "no shipped model for this encoder"
-    model = ship.models["achievement"]
     index = ws.engine.index("achievement")
     all_ids = sorted(texts)
     corpus_vecs = unit(index.vectors(all_ids).astype(np.float32))
@@ -166,7 +173,7 @@ def main() -> None:  # noqa: PLR0915 - one measurement, read top to bottom
     hub = dict(zip(all_ids, (-np.partition(-sims, 10, axis=1)[:, :10]).mean(axis=1), strict=True))
     del sims
     pos = {rid: i for i, rid in enumerate(all_ids)}
-    enc = settings_encoder(settings)
+    enc = settings_encoder(Settings(home=args.home, threads=1))
     sent_enc = CachedEncoder(enc.inner, args.sentence_cache)
     q_vecs = unit(enc.encode_queries_cached([ds.queries[q] for q in qids]))
     q_as_passages = unit(enc.inner.encode_passages([ds.queries[q] for q in qids]))
