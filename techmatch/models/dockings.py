@@ -62,7 +62,7 @@ class Contract(NumbersNotBooleans):
     model_config = ConfigDict(extra="forbid")
 
     contract_type: ContractType
-    value_wan: float = Field(ge=0, description="合同金额（万元）")
+    value_wan: float = Field(ge=0, allow_inf_nan=False, description="合同金额（万元）")
     signed_on: dt.date
 
 

@@ -165,7 +165,8 @@ class ServiceOrder(_Model):
     status: OrderStatus = "open"
     ordered_on: dt.date
     delivered_on: dt.date | None = None
-    value_wan: float | None = Field(default=None, ge=0, description="金额（万元）")
+    value_wan: float | None = Field(default=None, ge=0, allow_inf_nan=False,
+                                    description="金额（万元）")
 
 
 class Participant(_Model):
@@ -218,7 +219,7 @@ class Target(_Model):
     year: int = Field(ge=2000, le=2100)
     city: Annotated[str, Field(min_length=1, max_length=100)]
     metric: str
-    value: float = Field(ge=0)
+    value: float = Field(ge=0, allow_inf_nan=False)
 
     @field_validator("metric")
     @classmethod

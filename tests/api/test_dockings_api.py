@@ -192,3 +192,20 @@ def test_history_is_append_only_through_every_route(client: TestClient) -> None:
     after = client.get(url, headers=headers("admin")).json()
     assert after[:len(before)] == before  # nothing changed or removed …
     assert all(h["to_stage"] != "signed" and h["note"] != "forged" for h in after)
+
+
+def test_an_infinite_contract_value_is_422_and_nothing_is_stored(client: TestClient) -> None:
+    """`1e999` parses to infinity: stored, it read back as null and made every deal-value KPI
+    (and the console's 签约金额 tile) inf / null."""
+    d = _create(client)
+    version = 1
+    for stage in ("contacted", "confirmed", "negotiating"):
+        version = _move(client, d["id"], stage, version).json()["version"]
+    body = (f'{{"to": "signed", "version": {version}, "contract": {{"contract_type": '
+            '"license", "value_wan": 1e999, "signed_on": "2026-11-20"}}')
+    response = client.post(f"/v1/dockings/{d['id']}/moves", content=body,
+                           headers={**headers("write"), "Content-Type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "body.contract.value_wan"
+    got = client.get(f"/v1/dockings/{d['id']}", headers=headers("read")).json()
+    assert (got["stage"], got["version"], got["contract"]) == ("negotiating", version, None)

@@ -169,3 +169,26 @@ def test_overseas_roadshow_without_overseas_supply_is_a_clear_error(client: Test
     assert r.status_code == 422
     assert "no achievement of an overseas expert" in r.json()["detail"]
     assert r.json()["errors"][0]["field"] == "overseas"
+
+
+def test_infinite_targets_and_order_values_are_refused_naming_the_field(
+        client: TestClient) -> None:
+    """An infinite target or order value was stored and read back as null (JSON has no inf)."""
+    write = {**headers("write"), "Content-Type": "application/json"}
+    target = '[{"year": 2031, "city": "深圳", "metric": "deal_value", "value": 1e999}]'
+    r = client.put("/v1/programme/targets", content=target, headers=write)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.0.value", r.text
+    order = ('[{"id": "S99", "title": "浆料改进", "enterprise": "某公司", "provider": "E1", '
+             '"provider_kind": "expert", "status": "delivered", "ordered_on": "2031-04-02", '
+             '"value_wan": 1e999}]')
+    r = client.put("/v1/programme/order", content=order, headers=write)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.0.value_wan", r.text
+    csv = "年度,城市,指标,目标值\n2031,深圳,签约金额（万元）,inf\n2031,深圳,签约对接数,4\n"
+    r = client.post("/v1/programme/import/target", headers=headers("write"),
+                    files={"file": ("targets.csv", csv.encode("utf-8"), "text/csv")})
+    assert r.status_code == 200, r.text
+    assert [(e["row"], e["field"]) for e in r.json()["errors"]] == [(2, "value")]
+    got = client.get("/v1/programme/targets", params={"year": 2031},
+                     headers=headers("read")).json()
+    assert [(t["metric"], t["value"]) for t in got] == [("dockings_signed", 4.0)]
+    assert client.get("/v1/programme/order/S99", headers=headers("read")).status_code == 404
