@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated
 
 from fastapi import Form, Path, Request
@@ -70,14 +71,33 @@ def docking_detail(request: Request, docking_id: DockingId, session: Staff,
 
 
 def _contract(kind: str, value: str, day: str) -> Contract | None:
+    """The signing form's contract; a bad part is named by its own field (合同金额, 签约日期)."""
     if not kind:
         return None
+    amount = _amount(value.strip())
+    if not day:
+        raise ValidationError("required", field="signed_on")
     try:
-        return Contract(contract_type=kind, value_wan=float(value or "nan"),  # type: ignore[arg-type]
-                        signed_on=dt.date.fromisoformat(day))
+        signed = dt.date.fromisoformat(day)
     except ValueError:
-        raise ValidationError("签约需填写合同类型、金额（万元）与签约日期（YYYY-MM-DD）",
-                              field="contract") from None
+        raise ValidationError(f"not a date (YYYY-MM-DD): {day}", field="signed_on") from None
+    try:
+        return Contract(contract_type=kind, value_wan=amount, signed_on=signed)  # type: ignore[arg-type]
+    except ValueError:
+        raise ValidationError(f"unknown value {kind}; valid: {', '.join(CONTRACTS)}",
+                              field="contract_type") from None
+
+
+def _amount(value: str) -> float:
+    if not value:
+        raise ValidationError("required", field="value_wan")
+    try:
+        amount = float(value)
+    except ValueError:
+        raise ValidationError(f"not a number: {value}", field="value_wan") from None
+    if not math.isfinite(amount) or amount < 0:
+        raise ValidationError("must be >= 0", field="value_wan")
+    return amount
 
 
 @router.post("/dockings/{docking_id}/move")
