@@ -126,7 +126,7 @@ def available_splits(path: Path) -> tuple[str, ...]:
 
 def _jsonl(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
     try:
-        with path.open(encoding="utf-8") as fh:
+        with path.open(encoding="utf-8-sig") as fh:  # a UTF-8 BOM is not part of line 1
             for row, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
@@ -162,12 +162,19 @@ def _id_field(obj: dict[str, object], name: str, path: Path, row: int) -> str:
 
 
 def read_queries(path: Path) -> tuple[dict[str, str], dict[str, dict[str, object]]]:
-    """Query id → text, and query id → metadata."""
+    """Query id → text, and query id → metadata. An id given twice must repeat its text: which
+    of two texts was judged cannot be known."""
     queries: dict[str, str] = {}
     meta: dict[str, dict[str, object]] = {}
+    first: dict[str, int] = {}
     for row, obj in _jsonl(path):
         qid = _id_field(obj, "_id", path, row)
-        queries[qid] = _text_field(obj, "text", path, row)
+        text = _text_field(obj, "text", path, row)
+        if qid in queries and queries[qid] != text:
+            raise ValidationError(f"query id {qid!r} given again with another text (first at "
+                                  f"row {first[qid]})", field="_id", source=str(path), row=row)
+        first.setdefault(qid, row)
+        queries[qid] = text
         extra = obj.get("metadata")
         meta[qid] = dict(extra) if isinstance(extra, dict) else {}
     return queries, meta
@@ -191,19 +198,52 @@ def read_corpus(path: Path) -> Iterator[CorpusDoc]:
                         metadata=dict(extra) if isinstance(extra, dict) else {})
 
 
+# Header names of the three qrels columns (compared lower-cased, `_` as `-`); a header that
+# names all three picks them out of any number of columns.
+_QRELS_COLUMNS: dict[str, tuple[str, ...]] = {
+    "query": ("query-id", "qid", "query"),
+    "doc": ("corpus-id", "doc-id", "docid", "docno", "pid", "corpus"),
+    "score": ("score", "relevance", "grade", "label", "rel"),
+}
+
+
+def _named_columns(parts: list[str]) -> tuple[int, int, int] | None:
+    """(query, doc, score) column indices when a header line names all three, else None."""
+    names = [p.strip().lower().replace("_", "-") for p in parts]
+    found = [next((i for i, n in enumerate(names) if n in aliases), None)
+             for aliases in _QRELS_COLUMNS.values()]
+    if any(i is None for i in found) or len(set(found)) < 3:
+        return None
+    return found[0], found[1], found[2]  # type: ignore[return-value]
+
+
 def read_qrels(path: Path) -> Qrels:
-    """query id → {corpus id: grade}; a first line whose score is not an integer is a header."""
+    """query id → {corpus id: grade}; a first line whose score is not an integer is a header.
+
+    BEIR files are `query-id<TAB>corpus-id<TAB>score`; TREC files `qid iter docid grade`. A
+    header naming the three columns also allows extra columns (e.g. an annotator's)."""
     qrels: Qrels = {}
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise IngestError(f"cannot read qrels: {exc}", source=str(path)) from exc
+    columns: tuple[int, int, int] | None = None
+    width = 0
     for row, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         # Tab-separated (BEIR); whitespace-separated when the line has no tab (TREC files).
         parts = line.rstrip("\r\n").split("\t") if "\t" in line else line.split()
-        if len(parts) == 4:  # TREC style: qid 0 docid grade
+        named = _named_columns(parts) if row == 1 else None
+        if named is not None and (named, len(parts)) != ((0, 1, 2), 3):
+            columns, width = named, len(parts)  # the plain BEIR header changes nothing
+            continue
+        if columns is not None:
+            if len(parts) != width:
+                raise ValidationError(f"expected {width} columns as the header names, got "
+                                      f"{len(parts)}", source=str(path), row=row)
+            parts = [parts[i] for i in columns]
+        elif len(parts) == 4:  # TREC style: qid 0 docid grade
             parts = [parts[0], parts[2], parts[3]]
         if len(parts) != 3:
             raise ValidationError(f"expected 3 tab-separated columns, got {len(parts)}",
@@ -233,9 +273,11 @@ def read_experts(path: Path) -> tuple[ExpertEntry, ...]:
                                   row=row)
         seen.add(eid)
         works = obj.get("works", [])
-        if not isinstance(works, list) or not all(isinstance(w, str) for w in works):
+        if not isinstance(works, list) or not all(
+                isinstance(w, str | int) and not isinstance(w, bool) for w in works):
             raise ValidationError("must be a list of corpus ids", field="works",
                                   source=str(path), row=row)
+        works = [str(w).strip() for w in works]  # integer ids as corpus `_id`s may be
         profile = _text_field(obj, "profile", path, row) or _text_field(obj, "bio", path, row)
         out.append(ExpertEntry(id=eid, name=_text_field(obj, "name", path, row),
                                works=tuple(works), profile=profile))
