@@ -3,7 +3,9 @@ in Chinese, numbers that stay finite, downloads that open."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -77,3 +79,31 @@ def test_signing_form_names_the_contract_field_in_chinese(browser: WebDriver,
     got = _api(server, "GET", f"/v1/dockings/{did}").json()
     assert got["contract"] == {"contract_type": "license", "value_wan": 120.0,
                                "signed_on": "2026-11-20"}
+
+
+def _upload(browser: WebDriver, server: Server, kind: str, path: Path) -> None:
+    browser.get(server.url + "/upload")
+    Select(browser.find_element(By.ID, "kind")).select_by_value(kind)
+    browser.find_element(By.ID, "file").send_keys(str(path))
+    browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    wait_for(lambda: bool(browser.find_elements(By.CSS_SELECTOR, "#upload-report, p.error")))
+
+
+def test_upload_names_the_file_never_the_servers_temp_path(browser: WebDriver, server: Server,
+                                                           tmp_path: Path) -> None:
+    """The console ingested a copy in a temporary folder and named that path (the server's
+    /tmp/techmatch-console-…/) in file errors and in every line of the rejects file."""
+    login(browser, server, "write")
+    damaged = tmp_path / "qa-damaged.xlsx"
+    damaged.write_bytes(b"PK\x03\x04 not a workbook")
+    _upload(browser, server, "achievement", damaged)
+    shown = browser.find_element(By.CSS_SELECTOR, "p.error").text
+    assert "qa-damaged.xlsx" in shown and "/tmp" not in shown and "techmatch-" not in shown, shown
+    rows = tmp_path / "qa-rows.csv"
+    rows.write_text("编号,需求标题,城市\nQA01,轴承温升过高,苏州\nQA 02,编号有空格,杭州\n",
+                    encoding="utf-8")
+    _upload(browser, server, "need", rows)
+    link = browser.find_element(By.ID, "rejects-link").get_attribute("href")
+    rejects = httpx.get(link, cookies={"tm_session": browser.get_cookie("tm_session")["value"]})
+    assert rejects.status_code == 200, rejects.text
+    assert [json.loads(line)["file"] for line in rejects.text.splitlines()] == ["qa-rows.csv"]

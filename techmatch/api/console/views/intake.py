@@ -100,10 +100,9 @@ def ingest_upload(home: Path, store: Store, kind: str, filename: str | None,
         path = Path(tmp) / name
         with path.open("wb") as out:
             shutil.copyfileobj(stream, out, 1 << 20)
-        report = ingest_files([path], kind, store, reject_dir=home / UPLOAD_DIR / token)
-    for item in report.files:
-        item.file = name  # the temporary path means nothing to staff
-    report.errors = [type(e)(name, e.row, e.field, e.message) for e in report.errors]
+        # called by its own name in errors and the rejects file, never the server's temp path
+        report = ingest_files([path], kind, store, reject_dir=home / UPLOAD_DIR / token,
+                              names=[name])
     return Upload(token, name, report)
 
 
