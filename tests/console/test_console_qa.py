@@ -107,3 +107,43 @@ def test_upload_names_the_file_never_the_servers_temp_path(browser: WebDriver, s
     rejects = httpx.get(link, cookies={"tm_session": browser.get_cookie("tm_session")["value"]})
     assert rejects.status_code == 200, rejects.text
     assert [json.loads(line)["file"] for line in rejects.text.splitlines()] == ["qa-rows.csv"]
+
+
+def _report_texts(browser: WebDriver) -> list[str]:
+    rows = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+            for tr in browser.find_elements(By.CSS_SELECTOR, "#row-errors tbody tr")]
+    notes = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#upload-report ul li")]
+    return [f"{r[0]} {r[1]} {r[2]}" for r in rows] + notes
+
+
+def test_upload_report_and_file_errors_read_in_chinese(browser: WebDriver, server: Server,
+                                                       tmp_path: Path) -> None:
+    """Broken quoting, a ragged row, bad JSON lines, ignored columns, an empty file and a file
+    of another kind were reported in the loader's English (and told staff to use --kind)."""
+    login(browser, server, "write")
+    csv = tmp_path / "qa-quotes.csv"
+    csv.write_text("编号,需求标题,城市,备用列\nQB01,轴承温升,苏州,甲\nQB02,多一列,苏州,乙,丙\n"
+                   'QB03,"引号不闭合,苏州,丁\n', encoding="utf-8")
+    _upload(browser, server, "need", csv)
+    texts = _report_texts(browser)
+    assert texts == ["3 整行 该行有 5 个字段，而表头有 4 列（分隔符多了或少了，或引号没有闭合）",
+                     '4 整行 第 4 行的引号没有闭合（否则其后的内容会并成一个字段），'
+                     '请修正该行的引号：QB03,"引号不闭合,苏州,丁',
+                     "qa-quotes.csv：已忽略未知列：备用列"], texts
+    lines = tmp_path / "qa-lines.jsonl"
+    lines.write_text('{"id": "QC01", "title": "密封圈老化"}\n{"id": "QC02",\n[1, 2]\n',
+                     encoding="utf-8")
+    _upload(browser, server, "need", lines)
+    texts = _report_texts(browser)
+    assert texts == ["2 整行 不是有效的 JSON（第 15 列附近）",
+                     "3 整行 应为 JSON 对象（{…}），收到数组"], texts
+    cases = [("qa-empty.csv", "need", b"", "文件无法导入：qa-empty.csv：文件为空，没有表头行"),
+             ("qa-kind.csv", "achievement", "编号,标题,企业,保密\nQD01,标题,某公司,否\n"
+              .encode(), "文件无法导入：qa-kind.csv：文件的列属于需求，而不是成果"
+              "（企业、保密 是需求的字段）；请把记录类型选为需求")]
+    for name, kind, data, expected in cases:
+        path = tmp_path / name
+        path.write_bytes(data)
+        _upload(browser, server, kind, path)
+        shown = browser.find_element(By.CSS_SELECTOR, "p.error").text
+        assert shown == expected, shown

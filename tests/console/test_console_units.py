@@ -82,3 +82,43 @@ def test_every_ranking_feature_has_a_chinese_label() -> None:
     missing = sorted(names - set(SIGNAL))
     assert not missing, missing
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in SIGNAL[n]) for n in names)
+
+
+def test_loader_file_row_and_warning_texts_read_in_chinese(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The loader's real messages for broken files, rows and ignored columns, as the upload
+    page shows them: Chinese, with no English word left (QA pass)."""
+    import re
+
+    from techmatch.api.console.messages import row_message, upload_error, upload_warning
+    from techmatch.errors import IngestError
+    from techmatch.indexers.ingest.load import ingest_files
+    from techmatch.store import Store
+
+    english = re.compile(r"\b[A-Za-z]{4,}\b")
+    files = {"a.csv": ("need", '编号,标题,城市\nA1,好,苏州\nA2,"跨行\n引号,苏州\nA3,甲\n'
+                               'A4,乙,丙,丁\n'),
+             "b.csv": ("achievement", "编号,标题,保密\nB1,好,是\nB2,好,否\n"),
+             "c.jsonl": ("need", '{"id":"C1","title":"题","kind":"expert"}\n[1]\n{"id":\n'
+                                 '{"id":"C3","title":"题","industry":"某未知行业"}\n'),
+             "d.csv": ("need", "编号,标题,标题,\nD1,甲,乙,丙\n")}
+    shown: list[str] = []
+    store = Store(tmp_path / "store.sqlite")
+    for name, (kind, text) in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        report = ingest_files([tmp_path / name], kind, store, names=[name], force_kind=True)
+        shown += [row_message(e.message) for e in report.errors]
+        shown += [upload_warning(w) for w in report.warnings]
+    refused = {"e.json": b'{"a": 1}', "f.json": b"[1,", "h.csv": "编号,城市\nH1,苏州\n".encode(),
+               "i.csv": "标题,城市\n好,苏州\n".encode(), "j.jsonl": b"1\n2\n", "k.csv": b"",
+               "l.xlsx": b"PK\x03\x04 not a workbook"}
+    for name, data in refused.items():
+        (tmp_path / name).write_bytes(data)
+        try:
+            ingest_files([tmp_path / name], "need", store, names=[name])
+        except IngestError as exc:
+            shown.append(upload_error(exc).split("（可用表头")[0].split("其中之一")[0])
+    store.close()
+    assert len(shown) == 19, shown
+    names = re.compile(r"\b\w+\.(?:csv|jsonl?|xlsx)\b|\bJSON\b|\bXLSX\b|\bLines\b")
+    leftover = [text for text in shown if english.search(names.sub("", text))]
+    assert not leftover, leftover

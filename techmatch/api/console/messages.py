@@ -118,6 +118,9 @@ _RULES: tuple[Rule, ...] = (
      r"另一个进程正在执行「\1」，请稍后重试"),
 )
 
+_JSON_TYPE: dict[str, str] = {"list": "数组", "dict": "对象", "str": "字符串", "int": "数字",
+                              "float": "数字", "bool": "布尔值", "NoneType": "null"}
+
 # Loader row messages (techmatch/indexers/ingest): shown per row of an upload report.
 ROW_RULES: tuple[Rule, ...] = (
     (re.compile(r"^is required$"), "必填"),
@@ -135,7 +138,64 @@ ROW_RULES: tuple[Rule, ...] = (
     (re.compile(r"^must be at least (\S+)"), r"应不小于 \1"),
     (re.compile(r"^must be at most (\S+)"), r"应不大于 \1"),
     (re.compile(r"^id '(.+)' is already stored as a (\w+)$"), r"编号 \1 已被另一类记录（\2）使用"),
+    # the row as a whole (csvrows.py, readers.py, load.py): the pattern takes the whole text
+    (re.compile(r"^the row has (\d+) fields but the header names (\d+) columns.*$"),
+     r"该行有 \1 个字段，而表头有 \2 列（分隔符多了或少了，或引号没有闭合）"),
+    (re.compile(r"^a quote opened on line (\d+) never closes .*?; fix the quoting of this row: "
+                r"(.*)$", re.S),
+     r"第 \1 行的引号没有闭合（否则其后的内容会并成一个字段），请修正该行的引号：\2"),
+    (re.compile(r"^a quoted field runs from line (\d+) to line (\d+) and the row then has (\d+) "
+                r"fields instead of (\d+).*$", re.S),
+     r"引号内的字段从第 \1 行延续到第 \2 行，该行因此有 \3 个字段而不是 \4 个：可能是引号没有闭合；"
+     r"其后各行单独读取"),
+    (re.compile(r"^invalid JSON: .*\(column (\d+)\)$", re.S), r"不是有效的 JSON（第 \1 列附近）"),
+    (re.compile(r"^expected a JSON object, got (\w+)$"),
+     lambda m: f"应为 JSON 对象（{{…}}），收到{_JSON_TYPE.get(m.group(1), m.group(1))}"),
+    (re.compile(r"^cannot decode the line: (.*)$", re.S),
+     r"该行无法解码（既不是 UTF-8 也不是 GB18030）：\1"),
+    (re.compile(r"^the row is marked confidential, but (\w+) records have no confidential.*$",
+                re.S), lambda m: f"该行标记为保密，但{_KIND.get(m.group(1), m.group(1))}"
+                                 "没有保密标记：未导入（保密记录请按需求导入）"),
+    (re.compile(r"^the row holds a '(\w+)' record, expected '(\w+)'$"),
+     lambda m: f"该行是{_KIND.get(m.group(1), m.group(1))}记录，应为"
+               f"{_KIND.get(m.group(2), m.group(2))}"),
 )
+
+# A whole file the loader refuses (IngestError's message without the file prefix).
+FILE_RULES: tuple[Rule, ...] = (
+    (re.compile(r"^not a readable XLSX workbook.*$"),
+     "不是可读取的 XLSX 工作簿（文件损坏或不是 XLSX）"),
+    (re.compile(r"^the file has no header row \(it is empty\)$"), "文件为空，没有表头行"),
+    (re.compile(r"^the file has no data rows \(it is empty\)$"), "文件没有数据行"),
+    (re.compile(r"^the rows look like (\w+) records, not (\w+) records: (.+?) (?:is an?|are) "
+                r"\w+ fields? that .*$", re.S),
+     lambda m: f"文件的列属于{_KIND[m.group(1)]}，而不是{_KIND[m.group(2)]}"
+               f"（{_fields(m.group(3))} 是{_KIND[m.group(1)]}的字段）；"
+               f"请把记录类型选为{_KIND[m.group(1)]}"),
+    (re.compile(r"^missing required column 'id' \(any of: (.*)\)$", re.S),
+     r"缺少编号列（可用表头：\1）"),
+    (re.compile(r"^no text column: need one of (.*)$", re.S), r"没有文本列：至少需要其中之一：\1"),
+    (re.compile(r"^cannot decode the file.*$", re.S),
+     "文件无法解码：应为 UTF-8 或 GB18030 编码的文本"),
+    (re.compile(r"^not JSON Lines: .*$", re.S), "不是 JSON Lines：没有一行是 JSON 对象"),
+    (re.compile(r"^invalid JSON at line (\d+) column (\d+): .*$", re.S),
+     r"不是有效的 JSON（第 \1 行第 \2 列附近）"),
+    (re.compile(r"^expected a JSON array of objects, got (\w+)$"),
+     lambda m: f"应为 JSON 对象数组，收到{_JSON_TYPE.get(m.group(1), m.group(1))}"),
+    (re.compile(r"^cannot decode line (\d+): .*$", re.S),
+     r"第 \1 行无法解码（应为 UTF-8 或 GB18030）"),
+)
+
+# What the loader ignored (the report's warnings, after "<file>: ").
+WARN_RULES: tuple[Rule, ...] = (
+    (re.compile(r"^unknown columns ignored: (.*)$", re.S), r"已忽略未知列：\1"),
+    (re.compile(r"^unknown keys ignored: (.*)$", re.S), r"已忽略未知字段：\1"),
+    (re.compile(r"^column '(.+)' ignored: '(.+)' already gives '(\w+)'$"),
+     r"已忽略列「\1」：「\2」已提供该字段"),
+    (re.compile(r"^values in columns without a header were ignored$"), "没有表头的列中的值已忽略"),
+    (re.compile(r"^(行业.*?) ?\((?:un)?mapped industry\)$", re.S), r"\1"),
+)
+_WHERE = re.compile(r"^([^:]+?)(?:: \1)?(?:, row (\d+))?(?:, field '([^']+)')?: (.*)$", re.S)
 _GOT = re.compile(r" \(got (.*)\)$")
 
 _HEADLINE: tuple[tuple[type[TechmatchError], str], ...] = (
@@ -164,6 +224,31 @@ def row_message(message: str) -> str:
             text = pattern.sub(chinese, message).replace("（收到 ）", "")  # type: ignore[arg-type]
             return _GOT.sub(r"（收到 \1）", text).replace("' or '", "'、'")
     return message
+
+
+def _fields(listed: str) -> str:
+    from techmatch.api.console.labels import FIELD
+
+    return "、".join(FIELD.get(f.strip(), f.strip()) for f in listed.split(","))
+
+
+def upload_error(exc: TechmatchError) -> str:
+    """A refused upload in Chinese: '<file>：<reason>' (the loader's text when not catalogued)."""
+    message = exc.message if isinstance(exc, ValidationError) else str(exc)
+    source = exc.source if isinstance(exc, ValidationError) else None
+    chinese = _translate(FILE_RULES, message) or _translate(ROW_RULES, message) or message
+    return f"{source}：{chinese}" if source else chinese
+
+
+def upload_warning(text: str) -> str:
+    """A loader warning ('<file>[, row N][, field F]: text') in Chinese."""
+    m = _WHERE.match(text)
+    if m is None:
+        return _translate(WARN_RULES, text) or text
+    where, row, field, body = m.groups()
+    if row:
+        where += f" 第 {row} 行"
+    return f"{where}：{_translate(WARN_RULES, body) or body}"
 
 
 def error_message(exc: TechmatchError, field_label: Callable[[str], str] | None = None) -> str:

@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse
 from starlette.responses import RedirectResponse, Response
 
 from techmatch.api.console.deps import Writer, WriterPost, render
+from techmatch.api.console.messages import upload_error, upload_warning
 from techmatch.api.console.pages.common import console_router
 from techmatch.api.console.views.intake import (
     ALLOWED_SUFFIXES,
@@ -69,12 +70,13 @@ def upload(request: Request, session: WriterPost, engine: EngineDep, syncer: Syn
         result = ingest_upload(engine.settings.home, engine.store, kind, file.filename,
                                file.file)
     except IngestError as exc:
-        context["error"] = f"文件无法导入：{exc}"
+        context["error"] = f"文件无法导入：{upload_error(exc)}"
         return render(request, "upload.html", context, session=session, status_code=400)
     loaded = result.report.loaded
     if loaded.inserted or loaded.updated:
         syncer.schedule(kind)
-    context.update(upload=result, row_message=row_message, field_label=field_label)
+    context.update(upload=result, row_message=row_message, field_label=field_label,
+                   upload_warning=upload_warning)
     return render(request, "upload.html", context, session=session)
 
 
