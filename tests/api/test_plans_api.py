@@ -84,3 +84,15 @@ def test_roadshow_invites_the_local_enterprise(client: TestClient) -> None:
 def test_plans_are_in_the_openapi_schema(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/plans/assign", "/v1/plans/roadshow"} <= set(paths)
+
+
+def test_assign_min_above_max_says_so(client: TestClient) -> None:
+    """min > max answered 'For further information visit https://errors.pydantic.dev/…' (the
+    last line of pydantic's message) instead of what is wrong."""
+    body = {**ASSIGN, "constraints": {"min_experts_per_need": 5, "max_experts_per_need": 1}}
+    r = client.post("/v1/plans/assign", json=body, headers=headers("write"))
+    assert r.status_code == 422, r.text
+    error = r.json()["errors"][0]
+    assert error["field"] == "body.constraints"
+    assert "min_experts_per_need > max_experts_per_need" in error["message"], error
+    assert "pydantic" not in r.text

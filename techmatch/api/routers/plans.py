@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
+import pydantic
 from fastapi import APIRouter
 from pydantic import ConfigDict, Field, model_validator
 
@@ -57,9 +58,9 @@ class ConstraintsIn(NumbersNotBooleans):
         data = self.model_dump(exclude={"min_experts_per_need", "max_experts_per_need"})
         try:
             return Constraints(min_experts_per_need=low, max_experts_per_need=high, **data)
-        except ValueError as exc:  # pydantic's check of min <= max
-            raise ValidationError(str(exc).splitlines()[-1].strip(),
-                                  field="body.constraints") from None
+        except pydantic.ValidationError as exc:  # pydantic's check of min <= max
+            message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+            raise ValidationError(message, field="body.constraints") from None
 
 
 class PairQuestion(NumbersNotBooleans):
