@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+import pydantic
 import typer
 
 from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, settings_for
@@ -96,8 +97,9 @@ def assign(
                 same_province=same_province, min_score=min_score,
                 city_quotas=_quotas(quota_city, "quota_city"),
                 industry_quotas=_quotas(quota_industry, "quota_industry"))
-        except ValueError as exc:  # pydantic's error: report it as a bad option
-            raise ValidationError(str(exc).splitlines()[-1].strip(), field="constraints") from None
+        except pydantic.ValidationError as exc:  # pydantic's error: report it as a bad option
+            message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+            raise ValidationError(message, field="constraints") from None
         questions = _pairs(why_not)
         engine = Engine.open(settings_for(home))
         plan = plan_team(engine, MatchService(engine), team=team, expert_ids=_ids(experts),

@@ -348,3 +348,14 @@ def test_large_library_takes_roadshow_candidates_from_retrieval(
     scorer = KeywordScorer()
     plan = plan_city_roadshow(small, scorer, city="苏州", industry=None, slots=2)
     assert scorer.asked == [["a2"]] and [i.achievement_id for i in plan.items] == ["a2"]
+
+
+def test_cli_assign_min_above_max_says_so(tmp_path: Path) -> None:
+    """The error read 'For further information visit https://errors.pydantic.dev/…' (the last
+    line of pydantic's text) instead of what is wrong."""
+    result = CliRunner().invoke(app, ["assign", "--experts", "E001", "--needs", "N001",
+                                      "--min-per-need", "5", "--max-per-need", "1",
+                                      "--home", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "min_experts_per_need > max_experts_per_need" in result.stderr, result.stderr
+    assert "pydantic" not in result.stderr
