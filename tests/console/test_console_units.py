@@ -122,3 +122,17 @@ def test_loader_file_row_and_warning_texts_read_in_chinese(tmp_path) -> None:  #
     names = re.compile(r"\b\w+\.(?:csv|jsonl?|xlsx)\b|\bJSON\b|\bXLSX\b|\bLines\b")
     leftover = [text for text in shown if english.search(names.sub("", text))]
     assert not leftover, leftover
+
+
+def test_a_message_already_in_chinese_is_shown_as_it_is() -> None:
+    """'没有编号为 NOPE 的活动' read '未找到（详情：没有编号为 NOPE 的活动）' (QA pass): the
+    fallback for uncatalogued English text wrapped Chinese text too."""
+    from techmatch.api.console.messages import error_message
+    from techmatch.api.console.views.intake import field_label
+    from techmatch.errors import NotFoundError, ValidationError
+
+    assert error_message(NotFoundError("没有编号为 NOPE 的活动")) == "没有编号为 NOPE 的活动"
+    dated = error_message(ValidationError("请填写日期", field="date"), field_label)
+    assert dated == "日期：请填写日期"
+    english = error_message(ValidationError("odd new text", field="title"), field_label)
+    assert english == "标题：输入有误（详情：odd new text）"

@@ -197,6 +197,8 @@ WARN_RULES: tuple[Rule, ...] = (
 )
 _WHERE = re.compile(r"^([^:]+?)(?:: \1)?(?:, row (\d+))?(?:, field '([^']+)')?: (.*)$", re.S)
 _GOT = re.compile(r" \(got (.*)\)$")
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+_ENGLISH_WORD = re.compile(r"\b[a-z]{3,}\b")  # ids such as NOPE or E001 are not words
 
 _HEADLINE: tuple[tuple[type[TechmatchError], str], ...] = (
     (StoreUnavailableError, "数据库暂时无法连接，请稍后重试"),
@@ -256,6 +258,8 @@ def error_message(exc: TechmatchError, field_label: Callable[[str], str] | None 
     message = exc.message if isinstance(exc, ValidationError) else str(exc)
     field = exc.field if isinstance(exc, ValidationError) else getattr(exc, "field", None)
     chinese = _translate(_RULES, message)
+    if chinese is None and _CHINESE.search(message) and not _ENGLISH_WORD.search(message):
+        chinese = message  # raised in Chinese already (console and programme code)
     if chinese is None:
         headline = next((text for kind, text in _HEADLINE if isinstance(exc, kind)), "操作未完成")
         chinese = f"{headline}（详情：{message}）"
