@@ -15,10 +15,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
+
+import pydantic
 
 from techmatch.errors import IngestError, ValidationError
+from techmatch.models.records import RecordId
 
 Qrels = dict[str, dict[str, int]]
 
@@ -47,6 +51,7 @@ class Dataset:
     expert_judgements: Qrels | None = None
     query_meta: dict[str, dict[str, object]] = field(default_factory=dict)
     unanswerable: tuple[str, ...] = ()  # queries with no right answer (unanswerable.txt)
+    original_ids: dict[str, str] = field(default_factory=dict)  # stand-in id → the set's id
 
     @property
     def corpus_path(self) -> Path:
@@ -88,10 +93,63 @@ def load_dataset(path: Path, split: str = "dev") -> Dataset:
                               f"e.g. {unknown[:3]}", source=str(path / "qrels" / f"{split}.tsv"))
     experts = read_experts(path / "experts.jsonl") if (path / "experts.jsonl").exists() else None
     judged = path / "qrels" / f"{split}-experts.tsv"
-    return Dataset(name=path.resolve().name, path=path, split=split, queries=queries,
+    dataset = Dataset(name=path.resolve().name, path=path, split=split, queries=queries,
                    qrels=qrels, splits=splits, experts=experts,
                    expert_judgements=read_qrels(judged) if judged.exists() else None,
                    query_meta=meta, unanswerable=read_unanswerable(path, queries, qrels))
+    return _with_safe_ids(dataset)
+
+
+_RECORD_ID: pydantic.TypeAdapter[str] = pydantic.TypeAdapter(RecordId)
+STAND_IN = "beir:"  # prefix of the stand-in ids
+
+
+def safe_id(raw: str) -> str:
+    """`raw` when records accept it as an id (letters, digits, `_ . - : /`, ≤ 128 characters),
+    else a stable stand-in (`beir:` + 24 hex digits of its sha1): BEIR ids may hold spaces or
+    be longer, and every query, qrels row, work and corpus line maps through this alike."""
+    try:
+        return _RECORD_ID.validate_python(raw)
+    except pydantic.ValidationError:
+        return STAND_IN + hashlib.sha1(raw.encode("utf-8")).hexdigest()[:24]
+
+
+def _with_safe_ids(ds: Dataset) -> Dataset:
+    """The dataset with every id the records refuse replaced by its stand-in (see `safe_id`)."""
+    ids = set(ds.queries) | set(ds.unanswerable) | {
+        d for docs in [*ds.qrels.values(), *(ds.expert_judgements or {}).values()] for d in docs}
+    ids |= {x for e in ds.experts or () for x in (e.id, *e.works)}
+    original = {safe_id(i): i for i in ids if safe_id(i) != i}
+    if not original:
+        return ds
+    m = safe_id
+
+    def mq(qrels: Qrels) -> Qrels:
+        return {m(q): {m(d): g for d, g in docs.items()} for q, docs in qrels.items()}
+
+    experts = None if ds.experts is None else tuple(
+        replace(e, id=m(e.id), works=tuple(m(w) for w in e.works)) for e in ds.experts)
+    return replace(ds, queries={m(q): t for q, t in ds.queries.items()}, qrels=mq(ds.qrels),
+                   experts=experts,
+                   expert_judgements=None if ds.expert_judgements is None
+                   else mq(ds.expert_judgements),
+                   query_meta={m(q): v for q, v in ds.query_meta.items()},
+                   unanswerable=tuple(sorted(m(q) for q in ds.unanswerable)),
+                   original_ids=original)
+
+
+def restore_ids(value: Any, original: dict[str, str]) -> Any:
+    """`value` (a report: dicts, lists, strings) with every stand-in id, as a key or a
+    string, turned back into the set's own id."""
+    if not original:
+        return value
+    if isinstance(value, dict):
+        return {restore_ids(k, original): restore_ids(v, original) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(restore_ids(v, original) for v in value)
+    if isinstance(value, str):
+        return original.get(value, value)
+    return value
 
 
 def read_unanswerable(path: Path, queries: dict[str, str], qrels: Qrels) -> tuple[str, ...]:
@@ -124,7 +182,7 @@ def available_splits(path: Path) -> tuple[str, ...]:
     return tuple(sorted(p.stem for p in folder.glob("*.tsv") if not p.stem.endswith("-experts")))
 
 
-def _jsonl(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
+def jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
     try:
         with path.open(encoding="utf-8-sig") as fh:  # a UTF-8 BOM is not part of line 1
             for row, line in enumerate(fh, start=1):
@@ -143,7 +201,7 @@ def _jsonl(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
         raise IngestError(f"cannot read: {exc}", source=str(path)) from exc
 
 
-def _text_field(obj: dict[str, object], name: str, path: Path, row: int) -> str:
+def text_field(obj: dict[str, object], name: str, path: Path, row: int) -> str:
     value = obj.get(name)
     if value is None:
         return ""
@@ -152,7 +210,7 @@ def _text_field(obj: dict[str, object], name: str, path: Path, row: int) -> str:
     return value
 
 
-def _id_field(obj: dict[str, object], name: str, path: Path, row: int) -> str:
+def id_field(obj: dict[str, object], name: str, path: Path, row: int) -> str:
     value = obj.get(name)
     if value is None and name == "_id":
         value = obj.get("id")  # BEIR writes `_id`; some exports write `id`
@@ -167,9 +225,9 @@ def read_queries(path: Path) -> tuple[dict[str, str], dict[str, dict[str, object
     queries: dict[str, str] = {}
     meta: dict[str, dict[str, object]] = {}
     first: dict[str, int] = {}
-    for row, obj in _jsonl(path):
-        qid = _id_field(obj, "_id", path, row)
-        text = _text_field(obj, "text", path, row)
+    for row, obj in jsonl_rows(path):
+        qid = id_field(obj, "_id", path, row)
+        text = text_field(obj, "text", path, row)
         if qid in queries and queries[qid] != text:
             raise ValidationError(f"query id {qid!r} given again with another text (first at "
                                   f"row {first[qid]})", field="_id", source=str(path), row=row)
@@ -190,11 +248,11 @@ class CorpusDoc:
 
 def read_corpus(path: Path) -> Iterator[CorpusDoc]:
     """Corpus documents in file order."""
-    for row, obj in _jsonl(path):
+    for row, obj in jsonl_rows(path):
         extra = obj.get("metadata")
-        yield CorpusDoc(id=_id_field(obj, "_id", path, row),
-                        title=_text_field(obj, "title", path, row),
-                        text=_text_field(obj, "text", path, row),
+        yield CorpusDoc(id=id_field(obj, "_id", path, row),
+                        title=text_field(obj, "title", path, row),
+                        text=text_field(obj, "text", path, row),
                         metadata=dict(extra) if isinstance(extra, dict) else {})
 
 
@@ -266,8 +324,8 @@ def read_experts(path: Path) -> tuple[ExpertEntry, ...]:
     """Experts with their works; `profile` (or `bio`) is optional free text."""
     out: list[ExpertEntry] = []
     seen: set[str] = set()
-    for row, obj in _jsonl(path):
-        eid = _id_field(obj, "id", path, row)
+    for row, obj in jsonl_rows(path):
+        eid = id_field(obj, "id", path, row)
         if eid in seen:
             raise ValidationError(f"duplicate expert id {eid!r}", field="id", source=str(path),
                                   row=row)
@@ -278,8 +336,8 @@ def read_experts(path: Path) -> tuple[ExpertEntry, ...]:
             raise ValidationError("must be a list of corpus ids", field="works",
                                   source=str(path), row=row)
         works = [str(w).strip() for w in works]  # integer ids as corpus `_id`s may be
-        profile = _text_field(obj, "profile", path, row) or _text_field(obj, "bio", path, row)
-        out.append(ExpertEntry(id=eid, name=_text_field(obj, "name", path, row),
+        profile = text_field(obj, "profile", path, row) or text_field(obj, "bio", path, row)
+        out.append(ExpertEntry(id=eid, name=text_field(obj, "name", path, row),
                                works=tuple(works), profile=profile))
     return tuple(out)
 

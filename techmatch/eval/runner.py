@@ -20,7 +20,13 @@ from techmatch.config import RetrievalParams, Settings
 from techmatch.errors import ValidationError
 from techmatch.eval.abstention import score_abstention
 from techmatch.eval.configs import CONFIGS, EvalContext, Run, resolve_configs
-from techmatch.eval.datasets import Dataset, corpus_hash, expert_qrels, load_dataset
+from techmatch.eval.datasets import (
+    Dataset,
+    corpus_hash,
+    expert_qrels,
+    load_dataset,
+    restore_ids,
+)
 from techmatch.eval.experts import rank_experts
 from techmatch.eval.metrics import Metric, evaluate, mean, parse_metrics, recall_curve
 from techmatch.eval.significance import compare
@@ -73,6 +79,7 @@ def workspace_path(settings: Settings, dataset: Dataset) -> tuple[Path, str]:
 def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | None = None,
                    progress: Callable[[int], None] | None = None) -> Workspace:
     """Open (building on first use) the store + index of the dataset's corpus."""
+    from techmatch.eval.corpus_prep import prepare_corpus
     from techmatch.indexers.ingest.load import ingest_files
     from techmatch.indexers.vector_cache import settings_encoder
 
@@ -86,8 +93,12 @@ def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | N
     ws = Workspace(engine=engine, path=path, corpus_hash=digest)
     if engine.store.get_meta("eval.corpus_hash") != digest:
         log.info("loading %s into %s", dataset.corpus_path, path)
-        report = ingest_files([dataset.corpus_path], KIND, engine.store,
-                              reject_dir=path / "rejects")
+        prepared = path / "corpus.prepared.jsonl"  # every line as the records accept it
+        prep = prepare_corpus(dataset.corpus_path, prepared, KIND)
+        ws.notes += prep.notes()
+        report = ingest_files([prepared], KIND, engine.store, reject_dir=path / "rejects",
+                              names=[str(dataset.corpus_path)])
+        prepared.unlink()
         ws.notes.append(f"loaded corpus: {report.read} rows read, {report.rejected} rejected"
                         + (f" (see {path / 'rejects'})" if report.rejected else ""))
         engine.store.set_meta("eval.corpus_hash", digest)
@@ -322,7 +333,7 @@ def run_evaluation(dataset_dir: Path, settings: Settings, options: EvalOptions, 
     finally:
         ws.engine.close()
     report["seconds"] = round(time.perf_counter() - started, 2)
-    return report
+    return restore_ids(report, dataset.original_ids)
 
 
 def summary(report: dict[str, Any]) -> dict[str, Any]:
@@ -342,5 +353,6 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
                              for name, a in report["abstention"].items()}
     if "skipped_queries" in report:
         out["skipped_queries"] = report["skipped_queries"]
+    out["notes"] = report["notes"]
     out["seconds"] = report["seconds"]
     return out

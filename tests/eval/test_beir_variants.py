@@ -10,8 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from techmatch.config import Settings
 from techmatch.errors import ValidationError
 from techmatch.eval.datasets import load_dataset, read_qrels
+from techmatch.eval.runner import EvalOptions, run_evaluation
+from techmatch.indexers.encoders import Encoder
+from techmatch.indexers.vector_cache import CachedEncoder
 
 FILES = ("corpus.jsonl", "queries.jsonl", "experts.jsonl", "qrels/dev.tsv")
 
@@ -81,3 +85,75 @@ def test_integer_ids_in_experts_works(tmp_path: Path) -> None:
     ds = load_dataset(path, "dev")
     assert ds.query_ids() == ["5"] and ds.qrels == {"5": {"1": 2}}
     assert [(e.id, e.works) for e in ds.experts or ()] == [("9", ("1", "2"))]
+
+
+def test_prepared_corpus_keeps_every_line(tmp_path: Path) -> None:
+    from techmatch.eval.corpus_prep import prepare_corpus
+    from techmatch.eval.datasets import safe_id
+
+    src = tmp_path / "corpus.jsonl"
+    rows = [{"_id": "文献 1", "title": "题" * 600, "text": "文" * 25_000},
+            {"_id": 7, "text": "储能", "url": "u", "metadata": {"type": "journal-article",
+                                                              "discipline": "电气工程"}},
+            {"id": "d3", "title": None, "text": "风机", "type": "专利"}]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    report = prepare_corpus(src, tmp_path / "out.jsonl", "achievement")
+    out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text("utf-8").splitlines()]
+    assert [o["_id"] for o in out] == [safe_id("文献 1"), "7", "d3"]
+    assert out[0]["_id"].startswith("beir:") and safe_id("d3") == "d3"
+    assert (len(out[0]["title"]), len(out[0]["text"])) == (500, 20_000)
+    assert out[1]["metadata"] == {"discipline": "电气工程"} and out[1]["url"] == "u"
+    assert out[2]["type"] == "专利"  # a value the records accept stays
+    assert (report.rows, report.stand_in_ids) == (3, 1)
+    assert report.cut == {"title": 1, "text": 1}
+    assert report.dropped == {"metadata.type": 1}
+    (tmp_path / "bad.jsonl").write_text('{"_id": "d1", "title": ["x"], "text": "y"}\n', "utf-8")
+    with pytest.raises(ValidationError, match="row 1.*'title'"):
+        prepare_corpus(tmp_path / "bad.jsonl", tmp_path / "out.jsonl", "achievement")
+
+
+def _renamed(src: Path, dest: Path, ids: dict[str, str]) -> Path:
+    """The tiny set with ids renamed (corpus, queries, qrels, experts), content unchanged."""
+    for name in FILES:
+        text = (src / name).read_text(encoding="utf-8")
+        if name.endswith(".tsv"):
+            text = "".join("\t".join(ids.get(c, c) for c in line.split("\t")) + "\n"
+                           for line in text.splitlines())
+        else:
+            lines = []
+            for line in text.splitlines():
+                obj = json.loads(line)
+                for key in ("_id", "id"):
+                    if key in obj:
+                        obj[key] = ids.get(obj[key], obj[key])
+                if "works" in obj:
+                    obj["works"] = [ids.get(w, w) for w in obj["works"]]
+                lines.append(json.dumps(obj, ensure_ascii=False) + "\n")
+            text = "".join(lines)
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        (dest / name).write_text(text, encoding="utf-8")
+    return dest
+
+
+def test_ids_the_records_refuse_score_like_plain_ids(tmp_path: Path, tiny_dataset: Path,
+                                                     eval_settings: Settings,
+                                                     encoder: CachedEncoder,
+                                                     raw_encoder: Encoder,
+                                                     vector_cache: Path) -> None:
+    """Spaces and > 128 characters in query, corpus and expert ids: stand-ins inside, the
+    set's own ids in the report, the same scores (was: a traceback, or records rejected)."""
+    ids = {"q1": "需求 1", "d02": "文献 02", "d07": "d" * 140, "e1": "专家 甲"}
+    odd = _renamed(tiny_dataset, tmp_path / "odd", ids)
+    options = EvalOptions(configs=("lexical", "dense", "ranker-default"), trials=100)
+    plain = run_evaluation(tiny_dataset, eval_settings, options, encoder=encoder)
+    report = run_evaluation(odd, eval_settings, options,  # the engine closed the first one
+                            encoder=CachedEncoder(raw_encoder, vector_cache))
+    assert report["corpus"]["records"] == plain["corpus"]["records"] == 12
+    assert report["configs"] == plain["configs"]
+    back = {v: k for k, v in ids.items()}
+    for name, values in report["per_query"].items():
+        assert {back.get(q, q) for q in values["ndcg@10"]} == {"q1", "q2", "q3", "q4"}
+        assert values["ndcg@10"]["需求 1"] == plain["per_query"][name]["ndcg@10"]["q1"]
+    assert report["experts"]["configs"] == plain["experts"]["configs"]
+    assert "需求 1" in report["experts"]["per_query"]["ndcg@10"]
+    assert any("stand-in ids" in note for note in report["notes"])
