@@ -147,3 +147,24 @@ def test_upload_report_and_file_errors_read_in_chinese(browser: WebDriver, serve
         _upload(browser, server, kind, path)
         shown = browser.find_element(By.CSS_SELECTOR, "p.error").text
         assert shown == expected, shown
+
+
+def test_assign_form_names_the_field_to_fix(browser: WebDriver, server: Server) -> None:
+    """No needs and no city / industry said 'team.needs：服务团 console 没有列出需求…' (a raw
+    path and the page's internal team id); min > max said only '参数无效'."""
+    login(browser, server, "write")
+    cases = [({}, "无法生成方案：需求编号：请填写需求编号，或填写城市或行业以服务其全部待匹配需求"),
+             ({"needs": "N001 N005", "min": "5", "max": "1"},
+              "无法生成方案：每需求最少专家数（5）不能大于最多专家数（1）")]
+    for fields, expected in cases:
+        browser.get(server.url + "/plans/assign")
+        browser.find_element(By.ID, "name").send_keys("质检服务团")
+        browser.find_element(By.ID, "experts").send_keys("E001 E002")
+        for name, value in fields.items():
+            box = browser.find_element(By.ID, name)
+            box.clear()
+            box.send_keys(value)
+        browser.find_element(By.ID, "make-plan").click()
+        shown = settle(browser, "p.error").text
+        assert shown == expected, shown
+        assert browser.find_element(By.ID, "experts").get_attribute("value") == "E001 E002"

@@ -62,6 +62,7 @@ FIELD = {
     "signed_on": "签约日期",
     "start": "开始日期", "end": "结束日期", "by": "统计维度", "date": "日期",
     "need_ids": "需求", "expert_ids": "专家", "objective": "优化目标", "solver": "求解器",
+    "needs": "需求编号", "experts": "专家编号",
 }
 
 

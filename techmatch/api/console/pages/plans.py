@@ -99,6 +99,16 @@ def assign_form(request: Request, session: Writer, engine: EngineDep) -> Respons
         "saved": PlanFiles(engine.settings.home).recent("assign")}, session=session)
 
 
+def _check_assign_form(needs: str, city: str, industry: str, low: int, high: int) -> None:
+    """The form's own checks, named by the form's fields (the planner would name team.needs
+    and the page's internal team id, or only say that pydantic refused the limits)."""
+    if not (_ids(needs) or city.strip() or industry.strip()):
+        raise ValidationError("请填写需求编号，或填写城市或行业以服务其全部待匹配需求",
+                              field="needs")
+    if low > high:
+        raise ValidationError(f"每需求最少专家数（{low}）不能大于最多专家数（{high}）")
+
+
 @router.post("/plans/assign")
 def assign(request: Request, session: WriterPost, engine: EngineDep, service: ServiceDep,
            name: Annotated[str, Form(min_length=1, max_length=200)],
@@ -113,6 +123,7 @@ def assign(request: Request, session: WriterPost, engine: EngineDep, service: Se
               "industry": industry, "min": str(min_experts), "max": str(max_experts),
               "same_province": same_province, "objective": objective, "why_not": why_not}
     try:
+        _check_assign_form(needs, city, industry, min_experts, max_experts)
         questions = [tuple(line.split()[:2]) for line in why_not.splitlines()
                      if len(line.split()) >= 2]
         team = ServiceTeam(id="console", name=name, city=city or None,
