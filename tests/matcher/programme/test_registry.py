@@ -144,3 +144,14 @@ def test_dashboard_window_and_city(store: Store) -> None:
     assert only.national.cell("events").actual == 4  # the national row stays national
     with pytest.raises(ValidationError, match="ends"):
         dashboard(store, start=YEAR[1], end=YEAR[0])
+
+
+def test_dashboard_xlsx_events_sheet_shows_the_status_in_chinese(store: Store,
+                                                                  tmp_path: Path) -> None:
+    """The 活动 sheet's 状态 column held the raw codes (held, planned) beside Chinese types."""
+    board = dashboard(store, start=YEAR[0], end=YEAR[1], today=TODAY)
+    book = openpyxl.load_workbook(write_dashboard_xlsx(board, tmp_path / "board.xlsx"))
+    sheet = book["活动"]
+    column = [c.value for c in sheet[1]].index("状态")
+    statuses = {row[column] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert statuses and statuses <= {"计划", "已举办", "取消"}, statuses
