@@ -346,15 +346,16 @@ def expert_qrels(dataset: Dataset) -> Qrels:
     """Expert relevance per query.
 
     Direct judgements (`qrels/<split>-experts.tsv`, e.g. exported feedback) are used when
-    present. Otherwise they are derived from the corpus qrels: an expert is relevant to a query
-    when any of its works is, with grade = the maximum grade of its works for that query.
+    present. Otherwise they come from the split's qrels: an expert is relevant to a query when
+    the qrels grade the expert itself (sets that judge experts in `<split>.tsv`) or any of its
+    works, with grade = the maximum of those grades for that query.
     """
     if dataset.expert_judgements is not None:
         return dataset.expert_judgements
     out: Qrels = {}
     for expert in dataset.experts or ():
         for qid, docs in dataset.qrels.items():
-            grade = max((docs.get(w, 0) for w in expert.works), default=0)
+            grade = max((docs.get(w, 0) for w in (expert.id, *expert.works)), default=0)
             if grade > 0:
                 out.setdefault(qid, {})[expert.id] = grade
     return out

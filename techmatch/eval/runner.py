@@ -42,8 +42,8 @@ EXP_METRIC = "ndcg_exp@10"  # the gain the issue's reference numbers use
 DEFAULT_CONFIGS = ("lexical", "dense", "hybrid-rrf", "hybrid-weighted", "default",
                    "ranker-default")
 DEFAULT_METRICS = ("ndcg@10", "ndcg_exp@10", "mrr@10", "recall@100", "map")
-EXPERT_RELEVANCE = ("an expert is relevant to a query when any of its works is; its grade is "
-                    "the maximum grade of its works (direct judgements in "
+EXPERT_RELEVANCE = ("an expert is relevant to a query when the qrels grade it or any of its "
+                    "works; its grade is the maximum of those grades (direct judgements in "
                     "qrels/<split>-experts.tsv take precedence)")
 
 

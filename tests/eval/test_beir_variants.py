@@ -12,7 +12,7 @@ import pytest
 
 from techmatch.config import Settings
 from techmatch.errors import ValidationError
-from techmatch.eval.datasets import load_dataset, read_qrels
+from techmatch.eval.datasets import expert_qrels, load_dataset, read_qrels
 from techmatch.eval.runner import EvalOptions, run_evaluation
 from techmatch.indexers.encoders import Encoder
 from techmatch.indexers.vector_cache import CachedEncoder
@@ -157,3 +157,16 @@ def test_ids_the_records_refuse_score_like_plain_ids(tmp_path: Path, tiny_datase
     assert report["experts"]["configs"] == plain["experts"]["configs"]
     assert "需求 1" in report["experts"]["per_query"]["ndcg@10"]
     assert any("stand-in ids" in note for note in report["notes"])
+
+
+def test_qrels_that_grade_experts_directly(tmp_path: Path, tiny_dataset: Path) -> None:
+    """An expert set whose <split>.tsv names experts, without <split>-experts.tsv (as
+    csl-expert-dev's README describes it): those grades are the expert relevance (was: none,
+    so every expert metric was 0 over 0 queries, exit 0)."""
+    path = _copy(tiny_dataset, tmp_path / "experts")
+    (path / "qrels" / "dev.tsv").write_text("q1\te1\t2\nq1\te3\t1\nq2\te2\t2\nq3\te6\t0\n",
+                                            encoding="utf-8")
+    ds = load_dataset(path, "dev")
+    assert expert_qrels(ds) == {"q1": {"e1": 2, "e3": 1}, "q2": {"e2": 2}}
+    (path / "qrels" / "dev.tsv").write_text("q1\td02\t1\nq1\te1\t2\n", encoding="utf-8")
+    assert expert_qrels(load_dataset(path, "dev")) == {"q1": {"e1": 2}}  # max of both
