@@ -168,3 +168,41 @@ def test_assign_form_names_the_field_to_fix(browser: WebDriver, server: Server) 
         shown = settle(browser, "p.error").text
         assert shown == expected, shown
         assert browser.find_element(By.ID, "experts").get_attribute("value") == "E001 E002"
+
+
+def _docking_for(server: Server, need: str) -> str:
+    top = _api(server, "GET", f"/v1/match/needs/{need}?k=1").json()["hits"][0]["id"]
+    created = _api(server, "POST", "/v1/dockings", json={"need_id": need, "candidate_id": top,
+                                                         "owner": "王芳"})
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+def test_a_blank_owner_is_refused_not_stored(browser: WebDriver, server: Server) -> None:
+    """'   ' passed the form's min_length, was stripped to '' and cleared the owner."""
+    did = _docking_for(server, "N014")
+    login(browser, server, "write")
+    browser.get(server.url + f"/dockings/{did}")
+    settle(browser, "details.move:nth-of-type(2) summary").click()
+    owner = browser.find_element(By.ID, "owner")
+    owner.clear()
+    owner.send_keys("   ")
+    browser.find_element(By.CSS_SELECTOR, "form[action$='/owner'] button").click()
+    assert settle(browser, "p.error").text == "负责人：必填"
+    got = _api(server, "GET", f"/v1/dockings/{did}").json()
+    assert (got["owner"], got["version"]) == ("王芳", 1)
+
+
+def test_dropping_as_other_without_a_note_says_so_in_chinese(browser: WebDriver,
+                                                             server: Server) -> None:
+    """The catalogue expected 'reason note'; the tracker says 'reason_note', so staff read
+    '输入有误（详情：reason 'other' needs a free-text reason_note）'."""
+    did = _docking_for(server, "N015")
+    login(browser, server, "write")
+    browser.get(server.url + f"/dockings/{did}")
+    settle(browser, "details.move summary").click()
+    Select(browser.find_element(By.ID, f"to-{did}")).select_by_value("dropped")
+    Select(browser.find_element(By.ID, f"reason-{did}")).select_by_value("other")
+    browser.find_element(By.CSS_SELECTOR, "details.move form button[type=submit]").click()
+    assert settle(browser, "p.error").text == "原因说明：原因为「其他」时需要填写说明"
+    assert _api(server, "GET", f"/v1/dockings/{did}").json()["stage"] == "suggested"

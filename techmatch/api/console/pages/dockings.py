@@ -124,6 +124,8 @@ def move(docking_id: DockingId, session: WriterPost, engine: EngineDep,
 def reassign(docking_id: DockingId, session: WriterPost, engine: EngineDep,
              owner: Annotated[str, Form(min_length=1, max_length=100)],
              version: Annotated[int, Form(ge=1)]) -> Response:
+    if not owner.strip():  # blank: would clear the owner (min_length counts the spaces)
+        raise ValidationError("required", field="owner")
     assign_docking(engine.store, docking_id, Assign(version=version, owner=owner.strip()),
                    actor=session.principal.actor)
     return RedirectResponse(f"/dockings/{docking_id}?done=owner", status_code=303)
