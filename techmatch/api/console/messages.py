@@ -69,7 +69,7 @@ _RULES: tuple[Rule, ...] = (
      lambda m: f"没有编号为 {m.group(2).replace(chr(39), '')} 的{_KIND[m.group(1)]}"),
     (re.compile(r"^no service team '(.+)'; teams: (.*)$"), r"没有服务团 \1（现有：\2）"),
     (re.compile(r"^dropping needs a reason; valid: .*$"), "终止对接需要选择原因"),
-    (re.compile(r"^reason 'other' needs a (?:free-text )?reason note$"),
+    (re.compile(r"^reason 'other' needs a (?:free-text )?reason[ _]note$"),
      "原因为「其他」时需要填写说明"),
     (re.compile(r"^a reason \(and never_suggest\) is only given when dropping"),
      "只有终止对接时才填写原因"),
