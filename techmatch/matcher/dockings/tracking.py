@@ -78,6 +78,13 @@ class Assign:
     note: str | None = None
 
 
+ASSIGN_LABELS = {"owner": "负责人", "team": "服务团", "keep_open": "验收后保持开放"}
+
+
+def _said(value: object) -> str:
+    return ("是" if value else "否") if isinstance(value, bool) else str(value)
+
+
 def new_id() -> str:
     return f"DK{uuid.uuid4().hex[:12].upper()}"
 
@@ -177,7 +184,7 @@ def assign_docking(store: Store, docking_id: str, change: Assign, *,
         if not fields:
             raise ValidationError("give owner, team or keep_open", field="owner")
         updated = current.model_copy(update={**fields, "version": current.version + 1})
-        said = "，".join(f"{k}={v}" for k, v in fields.items())
+        said = "，".join(f"{ASSIGN_LABELS[k]}={_said(v)}" for k, v in fields.items())
         entry = HistoryEntry(docking_id=current.id, version=updated.version, at=at, actor=actor,
                              from_stage=current.stage, to_stage=current.stage,
                              note=f"变更：{said}" + (f"；{change.note}" if change.note else ""))

@@ -182,3 +182,11 @@ def test_history_rows_cannot_be_changed_even_in_sql(store: Store) -> None:
             db.execute(sql)
     db.close()
     assert [h.to_stage for h in docking_history(store, d.id)] == ["suggested", "contacted"]
+
+
+def test_assign_history_note_names_the_fields_in_chinese(store: Store) -> None:
+    """The note read '变更：owner=李四，keep_open=True' in the console's history table."""
+    d = create_docking(store, NewDocking("n1", "a1"))
+    assign_docking(store, d.id, Assign(version=1, owner="李四", team="T9", keep_open=True))
+    note = docking_history(store, d.id)[-1].note
+    assert note == "变更：负责人=李四，服务团=T9，验收后保持开放=是", note
