@@ -68,6 +68,12 @@ class Dataset:
         ids = set(self.qrels) | set(self.unanswerable)
         return sorted(q for q in ids if q in self.queries and not self.queries[q].strip())
 
+    def ungraded_queries(self) -> list[str]:
+        """Queries in the qrels with no positive grade (and not unanswerable): nothing can be
+        scored for them, so they are skipped and reported."""
+        return sorted(q for q, docs in self.qrels.items() if q not in self.unanswerable
+                      and not any(g > 0 for g in docs.values()))
+
     def unanswerable_ids(self) -> list[str]:
         """Unanswerable queries with a non-empty text, sorted."""
         return sorted(q for q in self.unanswerable if self.queries.get(q, "").strip())
@@ -89,8 +95,10 @@ def load_dataset(path: Path, split: str = "dev") -> Dataset:
     qrels = read_qrels(path / "qrels" / f"{split}.tsv")
     unknown = sorted(set(qrels) - set(queries))
     if unknown:
+        file = path / "qrels" / f"{split}.tsv"
         raise ValidationError(f"{len(unknown)} qrels query ids are not in queries.jsonl, "
-                              f"e.g. {unknown[:3]}", source=str(path / "qrels" / f"{split}.tsv"))
+                              f"e.g. {unknown[:3]}", source=str(file),
+                              row=qrels_row(file, unknown[0]), field="query-id")
     experts = read_experts(path / "experts.jsonl") if (path / "experts.jsonl").exists() else None
     judged = path / "qrels" / f"{split}-experts.tsv"
     dataset = Dataset(name=path.resolve().name, path=path, split=split, queries=queries,
@@ -287,6 +295,7 @@ def read_qrels(path: Path) -> Qrels:
         raise IngestError(f"cannot read qrels: {exc}", source=str(path)) from exc
     columns: tuple[int, int, int] | None = None
     width = 0
+    seen: dict[tuple[str, str], int] = {}  # (query, doc) → first row
     for row, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -316,8 +325,23 @@ def read_qrels(path: Path) -> Qrels:
                 continue
             raise ValidationError(f"score {parts[2]!r} is not an integer", source=str(path),
                                   row=row, field="score") from None
-        qrels.setdefault(parts[0].strip(), {})[parts[1].strip()] = grade
+        qid, doc = parts[0].strip(), parts[1].strip()
+        if qrels.get(qid, {}).get(doc, grade) != grade:
+            raise ValidationError(f"({qid!r}, {doc!r}) is graded {qrels[qid][doc]} on row "
+                                  f"{seen[qid, doc]} and {grade} here", source=str(path),
+                                  row=row, field="score")
+        seen.setdefault((qid, doc), row)
+        qrels.setdefault(qid, {})[doc] = grade
     return qrels
+
+
+def qrels_row(path: Path, qid: str) -> int | None:
+    """The first row of `path` (a qrels file) naming query `qid`, for error messages."""
+    for row, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        parts = line.split("\t") if "\t" in line else line.split()
+        if parts and parts[0].strip() == qid:
+            return row
+    return None
 
 
 def read_experts(path: Path) -> tuple[ExpertEntry, ...]:

@@ -330,6 +330,11 @@ def run_evaluation(dataset_dir: Path, settings: Settings, options: EvalOptions, 
             report["skipped_queries"] = {"empty_text": empty}
             report["notes"].append(f"{len(empty)} queries with empty text skipped, e.g. "
                                    f"{empty[:3]}")
+        ungraded = dataset.ungraded_queries()
+        if ungraded:
+            report.setdefault("skipped_queries", {})["no_positive_grade"] = ungraded
+            report["notes"].append(f"{len(ungraded)} queries whose qrels grade nothing above 0 "
+                                   f"skipped, e.g. {ungraded[:3]}")
     finally:
         ws.engine.close()
     report["seconds"] = round(time.perf_counter() - started, 2)

@@ -144,6 +144,10 @@ def test_ids_the_records_refuse_score_like_plain_ids(tmp_path: Path, tiny_datase
     set's own ids in the report, the same scores (was: a traceback, or records rejected)."""
     ids = {"q1": "需求 1", "d02": "文献 02", "d07": "d" * 140, "e1": "专家 甲"}
     odd = _renamed(tiny_dataset, tmp_path / "odd", ids)
+    with (odd / "queries.jsonl").open("a", encoding="utf-8") as fh:  # judged, nothing relevant
+        fh.write('{"_id": "需求 9", "text": "风电"}\n')
+    with (odd / "qrels" / "dev.tsv").open("a", encoding="utf-8") as fh:
+        fh.write("需求 9\td01\t0\n")
     options = EvalOptions(configs=("lexical", "dense", "ranker-default"), trials=100)
     plain = run_evaluation(tiny_dataset, eval_settings, options, encoder=encoder)
     report = run_evaluation(odd, eval_settings, options,  # the engine closed the first one
@@ -157,6 +161,8 @@ def test_ids_the_records_refuse_score_like_plain_ids(tmp_path: Path, tiny_datase
     assert report["experts"]["configs"] == plain["experts"]["configs"]
     assert "需求 1" in report["experts"]["per_query"]["ndcg@10"]
     assert any("stand-in ids" in note for note in report["notes"])
+    assert report["skipped_queries"] == {"no_positive_grade": ["需求 9"]}
+    assert "skipped_queries" not in plain
 
 
 def test_qrels_that_grade_experts_directly(tmp_path: Path, tiny_dataset: Path) -> None:
@@ -170,3 +176,17 @@ def test_qrels_that_grade_experts_directly(tmp_path: Path, tiny_dataset: Path) -
     assert expert_qrels(ds) == {"q1": {"e1": 2, "e3": 1}, "q2": {"e2": 2}}
     (path / "qrels" / "dev.tsv").write_text("q1\td02\t1\nq1\te1\t2\n", encoding="utf-8")
     assert expert_qrels(load_dataset(path, "dev")) == {"q1": {"e1": 2}}  # max of both
+
+
+def test_qrels_rows_that_contradict_or_name_unknown_queries(tmp_path: Path) -> None:
+    path = tmp_path / "q.tsv"
+    path.write_text("q1\td1\t2\nq1\td2\t1\nq1\td1\t2.0\n", encoding="utf-8")
+    assert read_qrels(path) == {"q1": {"d1": 2, "d2": 1}}  # a repeated row is harmless
+    path.write_text("q1\td1\t2\nq1\td2\t1\nq1\td1\t0\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="graded 2 on row 1 and 0 here") as err:
+        read_qrels(path)
+    assert (err.value.row, err.value.field) == (3, "score")
+    ds = _set(tmp_path / "s", [{"_id": "q1", "text": "电池"}], "q1\td1\t1\nq7\td1\t2\n")
+    with pytest.raises(ValidationError, match="q7") as err:
+        load_dataset(ds, "dev")
+    assert (err.value.row, err.value.field) == (2, "query-id")
