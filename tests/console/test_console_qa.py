@@ -206,3 +206,13 @@ def test_dropping_as_other_without_a_note_says_so_in_chinese(browser: WebDriver,
     browser.find_element(By.CSS_SELECTOR, "details.move form button[type=submit]").click()
     assert settle(browser, "p.error").text == "原因说明：原因为「其他」时需要填写说明"
     assert _api(server, "GET", f"/v1/dockings/{did}").json()["stage"] == "suggested"
+
+
+def test_a_punctuation_only_search_explains_itself(browser: WebDriver, server: Server) -> None:
+    """'!!!' listed every need ranked by noise with confidences (the API refuses it: 422)."""
+    login(browser, server, "write")
+    browser.get(server.url + "/needs?q=%EF%BC%81%EF%BC%81%20...")  # "！！ ..."
+    assert settle(browser, "#err-q").text == "检索词需要包含文字、字母或数字"
+    assert browser.find_element(By.ID, "q").get_attribute("aria-invalid") == "true"
+    summary = browser.find_element(By.ID, "result-summary").text
+    assert summary.startswith("共 ") and "检索到" not in summary, summary

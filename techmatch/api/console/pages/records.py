@@ -12,6 +12,7 @@ from techmatch.api.console.deps import Staff, render
 from techmatch.api.console.pages.common import catalog_of, console_router, page_number, parse_date
 from techmatch.api.console.views.catalog import FACETS, ListQuery, search_filters, search_page
 from techmatch.api.deps import EngineDep, ServiceDep, VisibilityDep
+from techmatch.api.limits import has_searchable
 from techmatch.errors import NotFoundError
 from techmatch.models.records import Expert
 
@@ -33,7 +34,9 @@ def _list(request: Request, kind: str, session: Staff, service: ServiceDep,
                       page=page_number(params.get("page")))
     hide = not session.principal.sees_confidential
     catalog = catalog_of(request)
-    if query.text:
+    if query.text and not has_searchable(query.text):  # as the API's 422: nothing to rank by
+        errors["q"] = "检索词需要包含文字、字母或数字"
+    if query.text and "q" not in errors:
         hidden = visibility.confidential_ids() if hide and kind == "need" else frozenset()
         ranking = service.search(query.text, kind=kind, k=100, explain=False,
                                  filters=search_filters(query, hidden))
