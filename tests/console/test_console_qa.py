@@ -216,3 +216,18 @@ def test_a_punctuation_only_search_explains_itself(browser: WebDriver, server: S
     assert browser.find_element(By.ID, "q").get_attribute("aria-invalid") == "true"
     summary = browser.find_element(By.ID, "result-summary").text
     assert summary.startswith("共 ") and "检索到" not in summary, summary
+
+
+def _field(browser: WebDriver, name: str) -> str:
+    return str(browser.find_element(
+        By.XPATH, f"//dl[@class='fields']/dt[text()='{name}']/following-sibling::dd[1]").text)
+
+
+def test_expert_detail_shows_languages_and_entry_time_for_people(browser: WebDriver,
+                                                                 server: Server) -> None:
+    """An expert's 语言 showed the codes (zh, en) and 录入时间 the raw ISO stamp
+    (2025-06-02T09:00:00+08:00); an achievement's single language was already 中文."""
+    login(browser, server, "read")
+    browser.get(server.url + "/experts/E001")
+    assert _field(browser, "语言") == "中文"
+    assert _field(browser, "录入时间") == "2025-06-02 09:00"
