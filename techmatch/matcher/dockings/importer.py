@@ -14,6 +14,7 @@ it, field, message) and not written; the good rows are written in one transactio
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -181,7 +182,7 @@ def _contract(fields: dict[str, object], stage: str) -> Contract | None:
         raise ValidationError("a signed docking needs contract type, value (万元) and date",
                               field=missing[0])
     value = float(_number(fields["value_wan"], "value_wan", float))
-    if value < 0:
+    if not math.isfinite(value) or value < 0:
         raise ValidationError("must be >= 0", field="value_wan")
     return Contract(contract_type=_code(CONTRACT_LABELS, "contract_type")(  # type: ignore[arg-type]
         fields["contract_type"]), value_wan=value,

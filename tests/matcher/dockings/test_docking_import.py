@@ -83,3 +83,17 @@ def test_cli_import_exits_2_when_every_row_fails(store: Store, tmp_path: Path) -
     assert result.exit_code == 0 and "imported 1" in result.stdout
     with pytest.raises(IngestError):
         import_dockings(store, tmp_path / "missing.csv")
+
+
+def test_an_infinite_contract_value_is_a_row_error(store: Store, tmp_path: Path) -> None:
+    """'inf' / '1e999' in 合同金额 is named at its row (it crashed the import with pydantic's
+    traceback once Contract refused non-finite values; before that it was stored)."""
+    csv = tmp_path / "dockings.csv"
+    csv.write_text("需求编号,候选编号,阶段,合同类型,合同金额（万元）,签约日期\n"
+                   "N1,A1,签约,技术许可,inf,2026-11-01\nN2,A1,签约,技术许可,1e999,2026-11-01\n"
+                   "N3,A1,签约,技术许可,30,2026-11-01\n", encoding="utf-8")
+    report = import_dockings(store, csv, now=NOW)
+    assert (report.imported, report.rejected) == (1, 2)
+    assert [(e.row, e.field, e.message) for e in report.errors] == [
+        (2, "value_wan", "must be >= 0"), (3, "value_wan", "must be >= 0")]
+    assert [d.need_id for d in DockingRepo(store).all()] == ["N3"]
