@@ -36,6 +36,9 @@ from techmatch.matcher.engine import Engine
 log = logging.getLogger(__name__)
 
 KIND = "achievement"
+# Bumped when the corpus is loaded differently: a work folder loaded before is loaded again
+# (2: lines the records refused are prepared, not rejected — techmatch.eval.corpus_prep).
+LOAD_VERSION = 2
 FAILURE_METRIC = "ndcg@10"
 EXP_METRIC = "ndcg_exp@10"  # the gain the reference numbers use
 # Every configuration but `ranker`, whose saved model may have been fitted on the scored queries.
@@ -91,7 +94,8 @@ def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | N
                                                     "cache_dir": settings.vector_cache_dir}),
                          encoder=encoder)
     ws = Workspace(engine=engine, path=path, corpus_hash=digest)
-    if engine.store.get_meta("eval.corpus_hash") != digest:
+    loaded = f"{digest}+{LOAD_VERSION}"
+    if engine.store.get_meta("eval.corpus_hash") != loaded:
         log.info("loading %s into %s", dataset.corpus_path, path)
         prepared = path / "corpus.prepared.jsonl"  # every line as the records accept it
         prep = prepare_corpus(dataset.corpus_path, prepared, KIND)
@@ -101,7 +105,7 @@ def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | N
         prepared.unlink()
         ws.notes.append(f"loaded corpus: {report.read} rows read, {report.rejected} rejected"
                         + (f" (see {path / 'rejects'})" if report.rejected else ""))
-        engine.store.set_meta("eval.corpus_hash", digest)
+        engine.store.set_meta("eval.corpus_hash", loaded)
     kinds: tuple[str, ...] = (KIND,)
     if dataset.experts:
         _load_experts(dataset, engine, ws)
@@ -134,8 +138,9 @@ def _check_judged_ids(dataset: Dataset, engine: Engine, ws: Workspace) -> None:
     judged = {d for docs in dataset.qrels.values() for d, g in docs.items() if g > 0}
     missing = judged - set(engine.store.get_many(judged))
     if missing:
+        shown = sorted(dataset.original_ids.get(d, d) for d in missing)[:3]
         note = (f"{len(missing)} relevant corpus ids of the qrels are not in the store "
-                f"(rejected or absent rows), e.g. {sorted(missing)[:3]}")
+                f"(rejected or absent rows), e.g. {shown}")
         log.warning(note)
         ws.notes.append(note)
 

@@ -190,3 +190,25 @@ def test_qrels_rows_that_contradict_or_name_unknown_queries(tmp_path: Path) -> N
     with pytest.raises(ValidationError, match="q7") as err:
         load_dataset(ds, "dev")
     assert (err.value.row, err.value.field) == (2, "query-id")
+
+
+def test_work_folder_loaded_by_the_old_loader_is_loaded_again(
+        tiny_dataset: Path, eval_settings: Settings, raw_encoder: Encoder,
+        vector_cache: Path) -> None:
+    """A work folder whose corpus was loaded before lines were prepared (it may miss refused
+    lines) is loaded again; one loaded by this version is reused as it is."""
+    from techmatch.eval.datasets import corpus_hash
+    from techmatch.eval.runner import open_workspace
+
+    ds = load_dataset(tiny_dataset, "dev")
+
+    def notes(mark_old: bool) -> list[str]:
+        ws = open_workspace(ds, eval_settings, encoder=CachedEncoder(raw_encoder, vector_cache))
+        if mark_old:  # as the loader before version 2 marked it
+            ws.engine.store.set_meta("eval.corpus_hash", corpus_hash(ds.corpus_path))
+        ws.engine.close()
+        return ws.notes
+
+    assert any("loaded corpus" in n for n in notes(mark_old=True))
+    assert any("loaded corpus" in n for n in notes(mark_old=False))
+    assert notes(mark_old=False) == []
