@@ -16,6 +16,7 @@ Tables (DDL below; statements use standard SQL with `?` placeholders):
 from __future__ import annotations
 
 import datetime as dt
+import math
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -387,9 +388,12 @@ def _docking(row: Sequence[object]) -> Docking:
     data = dict(zip(_COLUMNS, row, strict=True))
     contract = None
     if data["contract_type"] is not None:
+        value = float(data["contract_value"] or 0.0)  # type: ignore[arg-type]
         contract = Contract(contract_type=data["contract_type"],  # type: ignore[arg-type]
-                            value_wan=data["contract_value"] or 0.0,  # type: ignore[arg-type]
+                            value_wan=value if math.isfinite(value) else 0.0,
                             signed_on=data["signed_on"])  # type: ignore[arg-type]
+        if not math.isfinite(value):  # stored before non-finite amounts were refused
+            contract = contract.model_copy(update={"value_wan": value})
     for name in ("contract_type", "contract_value", "signed_on"):
         data.pop(name)
     data["never_suggest"] = bool(data["never_suggest"])

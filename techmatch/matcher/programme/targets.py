@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 
 from pydantic import BaseModel
@@ -21,8 +22,15 @@ def set_targets(store: Store, items: Sequence[Target]) -> None:
 
 def list_targets(store: Store, *, years: Sequence[int] = (),
                  city: str | None = None) -> list[Target]:
-    return [Target(year=r.year, city=r.city, metric=r.metric, value=r.value)
-            for r in ProgrammeRepo(store).targets(years=years, city=city)]
+    return [_target(r) for r in ProgrammeRepo(store).targets(years=years, city=city)]
+
+
+def _target(row: TargetRow) -> Target:
+    if math.isfinite(row.value):
+        return Target(year=row.year, city=row.city, metric=row.metric, value=row.value)
+    # stored before non-finite values were refused: read it as it is
+    checked = Target(year=row.year, city=row.city, metric=row.metric, value=0.0)
+    return checked.model_copy(update={"value": row.value})
 
 
 class OverdueMilestone(BaseModel):

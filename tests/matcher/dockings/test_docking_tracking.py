@@ -190,3 +190,17 @@ def test_assign_history_note_names_the_fields_in_chinese(store: Store) -> None:
     assign_docking(store, d.id, Assign(version=1, owner="李四", team="T9", keep_open=True))
     note = docking_history(store, d.id)[-1].note
     assert note == "变更：负责人=李四，服务团=T9，验收后保持开放=是", note
+
+
+def test_an_infinite_amount_stored_before_it_was_refused_still_reads(store: Store) -> None:
+    """Contract refuses non-finite amounts now; a docking stored earlier with one (the value
+    read back as null) must stay readable rather than fail validation on every read."""
+    d = create_docking(store, NewDocking("n1", "a1"))
+    _to(store, d.id, "contacted", "confirmed", "negotiating", "signed")
+    db = sqlite3.connect(store.url.removeprefix("sqlite:///"))
+    db.execute("UPDATE dockings SET contract_value = 1e999")
+    db.commit()
+    db.close()
+    got = get_docking(store, d.id)
+    assert got.stage == "signed" and got.contract is not None
+    assert got.contract.value_wan == float("inf")

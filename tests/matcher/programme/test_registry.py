@@ -155,3 +155,13 @@ def test_dashboard_xlsx_events_sheet_shows_the_status_in_chinese(store: Store,
     column = [c.value for c in sheet[1]].index("状态")
     statuses = {row[column] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert statuses and statuses <= {"计划", "已举办", "取消"}, statuses
+
+
+def test_an_infinite_target_stored_before_it_was_refused_still_lists(store: Store) -> None:
+    """Target refuses non-finite values now; one stored earlier must not break every read."""
+    from techmatch.matcher.programme.targets import list_targets
+    from techmatch.store.programme import ProgrammeRepo, TargetRow
+
+    ProgrammeRepo(store).set_targets([TargetRow(2031, "苏州", "deal_value", float("inf"))])
+    assert [(t.metric, t.value) for t in list_targets(store, years=[2031])] == [
+        ("deal_value", float("inf"))]
