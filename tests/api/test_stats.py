@@ -67,3 +67,12 @@ def test_batch_leaves_a_dropped_pair_out_and_lists_it(client: TestClient,
         (top, "not_relevant", "不相关")]
     assert client.get(f"/v1/batch/excluded/{SECRET_NEED}",
                       headers=headers("read")).status_code == 404
+
+
+def test_batch_results_of_an_unknown_need_are_404(client: TestClient) -> None:
+    """A typo in the need id answered 200 [] — the same as 'no batch run yet'."""
+    for path in ("/v1/batch/results/need-nope", "/v1/batch/excluded/need-nope",
+                 "/v1/batch/results/ach-eddy"):  # an achievement is not a need
+        r = client.get(path, headers=headers("read"))
+        assert r.status_code == 404, (path, r.text)
+        assert r.json()["detail"].startswith("no need with id"), r.text

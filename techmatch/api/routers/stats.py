@@ -53,6 +53,7 @@ def batch_results(principal: Reader, engine: EngineDep, visibility: VisibilityDe
                   ) -> list[dict[str, Any]]:
     if not principal.sees_confidential and need_id in visibility.confidential_ids():
         raise NotFoundError(f"no need with id {need_id!r}")
+    engine.store.get(need_id, "need")  # an unknown id is 404, not [] ("no run yet")
     hits = [asdict(h) for h in results.iter_hits(engine.store, need_id=need_id)]
     if not principal.sees_confidential:
         secret = visibility.confidential_ids()
@@ -69,5 +70,6 @@ def batch_excluded(principal: Reader, engine: EngineDep, visibility: VisibilityD
                    ) -> list[dict[str, Any]]:
     if not principal.sees_confidential and need_id in visibility.confidential_ids():
         raise NotFoundError(f"no need with id {need_id!r}")
+    engine.store.get(need_id, "need")  # an unknown id is 404, not []
     found = exclusions(engine.store, [need_id]).get(need_id, {})
     return [{"need_id": need_id, **found[c].model_dump(mode="json")} for c in sorted(found)]
