@@ -20,7 +20,7 @@ from pathlib import Path
 from techmatch.eval.datasets import id_field, jsonl_rows, safe_id, text_field
 from techmatch.indexers.ingest.columns import field_for
 from techmatch.indexers.ingest.validate import from_json, validate_row
-from techmatch.models.records import record_type
+from techmatch.models.records import max_length, record_type
 
 # BEIR key → the record field it fills, for the two texts that are cut rather than dropped.
 _TEXTS = {"title": "title", "text": "abstract"}
@@ -73,7 +73,7 @@ def _prepared(obj: dict[str, object], kind: str, src: Path, row: int,
         line["metadata"] = dict(obj["metadata"])  # type: ignore[arg-type]
     refused = _refused_fields(line, kind, str(src), row)
     for key, name in _TEXTS.items():
-        limit = _max_length(kind, name)
+        limit = max_length(record_type(kind), name)
         value = line.get(key)
         if name in refused and isinstance(value, str) and limit and len(value) > limit:
             line[key] = value[:limit]
@@ -96,11 +96,3 @@ def _refused_fields(line: dict[str, object], kind: str, file: str, row: int) -> 
     if not isinstance(result, list):
         return set()
     return {e.field.split(".")[0] for e in result if e.field}
-
-
-def _max_length(kind: str, name: str) -> int | None:
-    info = record_type(kind).model_fields.get(name)
-    for item in info.metadata if info else ():
-        if getattr(item, "max_length", None):
-            return int(item.max_length)
-    return None

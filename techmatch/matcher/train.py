@@ -43,7 +43,7 @@ from techmatch.matcher.metrics import evaluate, mean
 from techmatch.matcher.prf import STYLE_GATE, STYLED_FEATURES
 from techmatch.matcher.scorer import LinearModel, RankerModel
 from techmatch.matcher.service import MatchService
-from techmatch.models.records import Need, Record
+from techmatch.models.records import Need, Record, max_length
 
 log = logging.getLogger(__name__)
 Qrels = dict[str, dict[str, int]]
@@ -113,13 +113,17 @@ def query_half(query_ids: Sequence[str], half: int) -> tuple[list[str], list[str
 
 def needs_from_queries(texts: Mapping[str, str],
                        meta: Mapping[str, Mapping[str, object]] | None = None) -> dict[str, Need]:
-    """BEIR queries as Need records (text → description, metadata discipline/industry kept)."""
+    """BEIR queries as Need records (text → description, metadata discipline/industry kept),
+    each cut to what a Need's field holds: a BEIR query may be longer."""
+    def cut(value: object, name: str) -> str | None:
+        return str(value)[:max_length(Need, name)] if value else None
+
     out = {}
     for qid, text in texts.items():
         m = (meta or {}).get(qid, {})
-        out[qid] = Need(id=qid, description=text,
-                        discipline=str(m["discipline"]) if m.get("discipline") else None,
-                        industry=str(m["industry"]) if m.get("industry") else None)
+        out[qid] = Need(id=qid, description=cut(text, "description") or "",
+                        discipline=cut(m.get("discipline"), "discipline"),
+                        industry=cut(m.get("industry"), "industry"))
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -211,3 +211,16 @@ def record_type(kind: str) -> type[_Record]:
 
         raise ValidationError(f"unknown kind {kind!r}; valid: {', '.join(KINDS)}",
                               field="kind") from None
+
+
+def max_length(model: type[BaseModel], name: str) -> int | None:
+    """The most characters field `name` of `model` holds, or None when unbounded."""
+    info = model.model_fields.get(name)
+    items = list(info.metadata) if info else []
+    for arg in get_args(info.annotation) if info else ():  # `ShortText | None` keeps it inside
+        for inner in getattr(arg, "__metadata__", ()):
+            items += getattr(inner, "metadata", [inner])
+    for item in items:
+        if getattr(item, "max_length", None):
+            return int(item.max_length)
+    return None

@@ -212,3 +212,15 @@ def test_work_folder_loaded_by_the_old_loader_is_loaded_again(
     assert any("loaded corpus" in n for n in notes(mark_old=True))
     assert any("loaded corpus" in n for n in notes(mark_old=False))
     assert notes(mark_old=False) == []
+
+
+def test_queries_longer_than_a_need_become_needs() -> None:
+    """A 25,000-character query or a 600-character discipline stopped ranker-default with a
+    pydantic traceback; they are cut to the Need's limits."""
+    from techmatch.matcher.train import needs_from_queries
+
+    needs = needs_from_queries({"q1": "电" * 25_000, "q2": "风机"},
+                               {"q1": {"discipline": "工" * 600, "industry": ["能源"]}})
+    assert (len(needs["q1"].description), len(needs["q1"].discipline or "")) == (20_000, 500)
+    assert needs["q1"].industry == "['能源']" and needs["q2"].description == "风机"
+    assert needs["q2"].discipline is None
