@@ -104,7 +104,9 @@ def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | N
                               names=[str(dataset.corpus_path)])
         prepared.unlink()
         ws.notes.append(f"loaded corpus: {report.read} rows read, {report.rejected} rejected"
-                        + (f" (see {path / 'rejects'})" if report.rejected else ""))
+                        + (f" (see {path / 'rejects'})" if report.rejected else "")
+                        + (f", {len(report.duplicates)} ids given twice (the last line "
+                           f"kept)" if report.duplicates else ""))
         engine.store.set_meta("eval.corpus_hash", loaded)
     kinds: tuple[str, ...] = (KIND,)
     if dataset.experts:

@@ -148,6 +148,8 @@ def test_ids_the_records_refuse_score_like_plain_ids(tmp_path: Path, tiny_datase
         fh.write('{"_id": "需求 9", "text": "风电"}\n')
     with (odd / "qrels" / "dev.tsv").open("a", encoding="utf-8") as fh:
         fh.write("需求 9\td01\t0\n")
+    with (odd / "corpus.jsonl").open("a", encoding="utf-8") as fh:  # a line given twice
+        fh.write((odd / "corpus.jsonl").read_text(encoding="utf-8").splitlines()[2] + "\n")
     options = EvalOptions(configs=("lexical", "dense", "ranker-default"), trials=100)
     plain = run_evaluation(tiny_dataset, eval_settings, options, encoder=encoder)
     report = run_evaluation(odd, eval_settings, options,  # the engine closed the first one
@@ -161,6 +163,7 @@ def test_ids_the_records_refuse_score_like_plain_ids(tmp_path: Path, tiny_datase
     assert report["experts"]["configs"] == plain["experts"]["configs"]
     assert "需求 1" in report["experts"]["per_query"]["ndcg@10"]
     assert any("stand-in ids" in note for note in report["notes"])
+    assert any("1 ids given twice" in note for note in report["notes"])
     assert report["skipped_queries"] == {"no_positive_grade": ["需求 9"]}
     assert "skipped_queries" not in plain
 
