@@ -115,6 +115,10 @@ def set_outcome(store: Store, event_id: str, *, status: str | None = None,
             notes=notes if notes is not None else event.outcome.notes)
     if attended:
         wanted = set(attended)
+        unknown = sorted(wanted - {p.need_id for p in event.participants if p.need_id})
+        if unknown:  # a typo would otherwise be ignored and nobody marked
+            raise ValidationError(f"not invited to event {event_id}: {', '.join(unknown)}",
+                                  field="attended")
         update["participants"] = [
             p.model_copy(update={"status": "attended"})
             if p.need_id in wanted and p.status == "invited" else p for p in event.participants]

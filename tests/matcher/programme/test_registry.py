@@ -165,3 +165,22 @@ def test_an_infinite_target_stored_before_it_was_refused_still_lists(store: Stor
     ProgrammeRepo(store).set_targets([TargetRow(2031, "苏州", "deal_value", float("inf"))])
     assert [(t.metric, t.value) for t in list_targets(store, years=[2031])] == [
         ("deal_value", float("inf"))]
+
+
+def test_outcome_refuses_an_attendee_who_was_not_invited(store: Store) -> None:
+    """An unknown need id in `attended` (a typo) was silently ignored: the call succeeded,
+    nobody was marked and the dashboard counted fewer enterprises served."""
+    from techmatch.matcher.programme.events import save_event, set_outcome
+    from techmatch.matcher.programme.registry import get
+    from techmatch.models.programme import Participant
+
+    event = get(store, "event", "EV02")
+    invited = [Participant(role="invitee", kind="enterprise", name=f"企业{n}", need_id=n,
+                           status="invited") for n in ("N1", "N2")]
+    save_event(store, event.model_copy(update={"participants": invited}))
+    with pytest.raises(ValidationError) as info:
+        set_outcome(store, "EV02", status="held", attended=["N1", "N9"])
+    assert info.value.field == "attended" and "N9" in info.value.message
+    assert [p.status for p in get(store, "event", "EV02").participants] == ["invited"] * 2
+    done = set_outcome(store, "EV02", status="held", attended=["N1"])
+    assert [p.status for p in done.participants] == ["attended", "invited"]
