@@ -231,3 +231,22 @@ def test_expert_detail_shows_languages_and_entry_time_for_people(browser: WebDri
     browser.get(server.url + "/experts/E001")
     assert _field(browser, "语言") == "中文"
     assert _field(browser, "录入时间") == "2025-06-02 09:00"
+
+
+def test_need_form_drops_control_characters_like_the_loader(browser: WebDriver,
+                                                            server: Server) -> None:
+    """A pasted control character (U+0001) was stored as typed — the loader strips it and the
+    API refuses it — and then every XLSX export holding the need failed with a 500."""
+    login(browser, server, "write")
+    browser.get(server.url + "/needs/new")
+    ident = browser.find_element(By.ID, "f-id")
+    ident.clear()
+    ident.send_keys("QA-CTRL-1")
+    browser.execute_script("arguments[0].value = arguments[1]",
+                           browser.find_element(By.ID, "f-title"), "注塑\u0001件缩痕\u200b ")
+    browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    wait_for(lambda: "QA-CTRL-1?done=created" in browser.current_url)
+    assert _api(server, "GET", "/v1/needs/QA-CTRL-1").json()["title"] == "注塑件缩痕"
+    cookie = {"tm_session": browser.get_cookie("tm_session")["value"]}
+    export = httpx.get(server.url + "/coverage/xlsx", cookies=cookie, timeout=60)
+    assert export.status_code == 200, export.text[:300]

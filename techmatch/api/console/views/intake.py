@@ -14,6 +14,7 @@ import pydantic
 
 from techmatch.api.console.messages import row_message  # noqa: F401 - the upload page's
 from techmatch.indexers.ingest.load import IngestReport, ingest_files
+from techmatch.indexers.ingest.normalize import clean_display
 from techmatch.models.records import Need
 from techmatch.store import Store
 
@@ -48,7 +49,9 @@ def _message(error: dict[str, object]) -> str:
 def validate_need(values: dict[str, str], confidential: bool,
                   store: Store) -> tuple[Need | None, dict[str, str]]:
     """(need, {}) when the form is valid and the id is new, else (None, field → message)."""
-    data: dict[str, object] = {k: v.strip() for k, v in values.items() if v and v.strip()}
+    # controls and zero-width characters dropped as the file loader does (the API refuses them)
+    data: dict[str, object] = {k: clean_display(v) for k, v in values.items()
+                               if v and clean_display(v)}
     data["confidential"] = confidential
     errors: dict[str, str] = {}
     try:
