@@ -23,6 +23,7 @@ class Sheet:
 def write_sheets(path: Path, sheets: Sequence[Sheet]) -> None:
     """Write `sheets` to `path` (.xlsx); values that are not numbers are written as text."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     book = Workbook()
@@ -33,7 +34,9 @@ def write_sheets(path: Path, sheets: Sequence[Sheet]) -> None:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in spec.rows:
-            sheet.append([str(v) if v is not None and not isinstance(v, int | float) else v
+            # text without the control characters a worksheet cannot hold (openpyxl refuses)
+            sheet.append([ILLEGAL_CHARACTERS_RE.sub("", str(v))
+                          if v is not None and not isinstance(v, int | float) else v
                           for v in row])
         for i in range(1, len(spec.headers) + 1):
             width = spec.widths[i - 1] if i <= len(spec.widths) else DEFAULT_WIDTH
