@@ -250,3 +250,20 @@ def test_need_form_drops_control_characters_like_the_loader(browser: WebDriver,
     cookie = {"tm_session": browser.get_cookie("tm_session")["value"]}
     export = httpx.get(server.url + "/coverage/xlsx", cookies=cookie, timeout=60)
     assert export.status_code == 200, export.text[:300]
+
+
+def test_field_names_in_console_errors_read_in_chinese(browser: WebDriver,
+                                                       server: Server) -> None:
+    """'event_id：活动编号 RS-… 已存在', '请求参数无效：target' / 'plan_id' named the field by
+    its code."""
+    from techmatch.api.console.messages import error_message
+    from techmatch.api.console.views.intake import field_label
+    from techmatch.errors import ConflictError
+
+    taken = ConflictError("活动编号 RS-1 已存在，请换一个编号", field="event_id")
+    assert error_message(taken, field_label).startswith("活动编号：")
+    login(browser, server, "write")
+    for path, expected in (("/needs/N002/match?target=widget", "请求参数无效：匹配对象"),
+                           ("/plans/NOPE", "请求参数无效：方案编号")):
+        browser.get(server.url + path)
+        assert settle(browser, "p.error").text == expected, path

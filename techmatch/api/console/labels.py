@@ -63,6 +63,10 @@ FIELD = {
     "start": "开始日期", "end": "结束日期", "by": "统计维度", "date": "日期",
     "need_ids": "需求", "expert_ids": "专家", "objective": "优化目标", "solver": "求解器",
     "needs": "需求编号", "experts": "专家编号",
+    # console forms and programme pages
+    "event_id": "活动编号", "team_id": "服务团队", "topic": "培训主题", "attended": "到场企业",
+    "experts_per_topic": "每个主题专家数", "slots": "路演成果数", "kind": "记录类型",
+    "note": "备注", "stage": "阶段", "plan_id": "方案编号", "target": "匹配对象",
 }
 
 

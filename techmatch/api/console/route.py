@@ -75,7 +75,8 @@ class ConsoleRoute(APIRoute):
                     log.exception("console request failed")
                 return error_page(request, status, error_message(exc, field_label))
             except RequestValidationError as exc:
-                fields = "、".join(".".join(map(str, e.get("loc", ())[1:])) or "请求"
+                fields = "、".join(field_label(".".join(map(str, e.get("loc", ())[1:])))
+                                  if len(e.get("loc", ())) > 1 else "请求"
                                   for e in exc.errors())
                 return error_page(request, 400, f"请求参数无效：{fields}")
             except HTTPException as exc:
