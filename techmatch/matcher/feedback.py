@@ -36,6 +36,8 @@ from techmatch.store.dockings import DockingRepo, FeedbackRepo, FeedbackRow, iso
 
 Label = Literal["accepted", "rejected", "contacted", "deal"]
 FEEDBACK_LABELS: tuple[str, ...] = ("accepted", "rejected", "contacted", "deal")
+LABEL_NAMES: dict[str, str] = {"accepted": "采纳", "rejected": "拒绝", "contacted": "已联系",
+                               "deal": "成交"}  # in the dockings' history notes
 REJECT_REASONS: tuple[str, ...] = ("not_relevant", "too_early", "already_solved",
                                    "too_costly", "ip_confidentiality", "unresponsive", "other")
 LABEL_STAGES: dict[str, str] = {"accepted": "confirmed", "contacted": "contacted",
@@ -180,7 +182,7 @@ def _apply(repo: DockingRepo, need_id: str, cand: Record, *, label: str, reason:
     if path is None and strict:
         check_move(docking.stage, target)  # raises, naming from, to and the allowed moves
     levels = ServiceLevels()
-    text = f"反馈：{label}" + (f"；{note}" if note else "")
+    text = f"反馈：{LABEL_NAMES.get(label, label)}" + (f"；{note}" if note else "")
     for step in path or [target]:
         dropping = step == "dropped"
         move = Move(to=step, reason=reason if dropping else None, note=text,

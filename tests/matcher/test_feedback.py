@@ -97,3 +97,15 @@ def test_rejected_pair_drops_after_retraining_on_feedback(engine) -> None:  # ty
     assert service.model.for_kind("achievement").calibrated
     assert _rank(service, "n0", "mature0") == 1
     assert MatchService(engine).model.version == 1
+
+
+def test_feedback_history_notes_name_the_label_in_chinese(engine) -> None:  # type: ignore[no-untyped-def]
+    """The docking history (the console's 历史 table) read '反馈：deal' for each step."""
+    from techmatch.matcher.dockings import docking_history
+    from techmatch.store.dockings import DockingRepo
+
+    record_feedback(engine.store, "n0", "early0", label="deal", note="已签技术许可")
+    docking = DockingRepo(engine.store).find_pair("n0", "early0")
+    assert docking is not None
+    notes = {h.note for h in docking_history(engine.store, docking.id)[1:]}
+    assert notes == {"反馈：成交；已签技术许可"}, notes
