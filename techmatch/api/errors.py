@@ -82,7 +82,7 @@ def _loc_path(loc: Sequence[object]) -> str:
     return ".".join(str(part) for part in loc) or "body"
 
 
-_SERVER_PATH = re.compile(r"(?<![\w.])/(?:[\w.\-]+/)+[\w.\-]*")
+_SERVER_PATH = re.compile(r"(?<![\w.])/(?!v1/)(?:[\w.\-]+/)+[\w.\-]*")  # routes stay
 
 
 def scrub_paths(text: str) -> str:

@@ -170,3 +170,12 @@ def test_wait_true_that_runs_out_answers_202_with_the_lag(client: TestClient, en
         "kind": "need", "text": "waitprobe", "mode": "lexical", "explain": False}).json()["hits"]
     assert "W1" in [h["id"] for h in hits]
     assert json.dumps(client.get("/readyz").json()["lag"]["need"]["records"]) == "0"
+
+
+def test_wrong_kind_upload_says_how_to_load_it_over_http(client: TestClient) -> None:
+    """The hint read 'use --kind need (HTTP: the <path> route), or --force-kind': the route
+    was scrubbed as if it were a server path, and HTTP users were told a CLI flag."""
+    data = (SAMPLES / "needs.jsonl").read_bytes()
+    detail = _upload(client, "achievements", "needs.jsonl", data).json()["detail"]
+    assert "<path>" not in detail and "force_kind=true" in detail, detail
+    assert "POST /v1/needs/upload" in detail, detail

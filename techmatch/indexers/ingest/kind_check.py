@@ -56,8 +56,9 @@ def refuse_other_kind(names: Iterable[str], kind: str, file: str) -> None:
     raise IngestError(f"the rows look like {other} records, not {kind} records: "
                       f"{', '.join(hits)} {'is a' if len(hits) == 1 else 'are'} {other} "
                       f"field{'s' if len(hits) > 1 else ''} that {kind} records do not have; "
-                      f"use --kind {other} (HTTP: the /v1/{other}s/upload route), or "
-                      f"--force-kind to load them as {kind} records anyway", source=file,
+                      f"use --kind {other} (HTTP: POST /v1/{other}s/upload), or --force-kind "
+                      f"(HTTP: force_kind=true) to load them as {kind} records anyway",
+                      source=file,
                       field="kind")
 
 
