@@ -267,3 +267,21 @@ def test_field_names_in_console_errors_read_in_chinese(browser: WebDriver,
                            ("/plans/NOPE", "请求参数无效：方案编号")):
         browser.get(server.url + path)
         assert settle(browser, "p.error").text == expected, path
+
+
+def test_need_form_errors_put_the_focus_on_the_first_field_to_fix(browser: WebDriver,
+                                                                  server: Server) -> None:
+    """After a refused submit the focus was on the page body: a keyboard user tabbed through
+    the whole menu to reach the field the red message is about."""
+    login(browser, server, "write")
+    browser.get(server.url + "/needs/new")
+    ident = browser.find_element(By.ID, "f-id")
+    ident.clear()
+    ident.send_keys("bad id")
+    browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    settle(browser, "#err-id")
+    assert browser.switch_to.active_element.get_attribute("id") == "f-id"
+    browser.get(server.url + "/needs/new")
+    browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    settle(browser, "#err-title")
+    assert browser.switch_to.active_element.get_attribute("id") == "f-title"

@@ -45,6 +45,7 @@ async def create_need(request: Request, session: WriterPost, engine: EngineDep,
     if need is None:
         return render(request, "need_form.html", {
             "title": "需求录入", "values": values, "errors": errors,
+            "first_error": next((f for f in FORM_FIELDS if f in errors), None),  # gets focus
             "confidential": confidential}, session=session, status_code=400)
     engine.store.upsert([need])
     syncer.schedule("need")
