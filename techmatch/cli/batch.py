@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, progress, settings_for
+from techmatch.errors import ValidationError
 from techmatch.matcher.engine import Engine
 
 KindsOpt = Annotated[str, typer.Option("--kinds", help="Target kinds, comma separated.")]
@@ -36,6 +37,10 @@ def batch(kinds: KindsOpt = "achievement,expert",
         options = BatchOptions(kinds=tuple(p.strip() for p in kinds.split(",") if p.strip()),
                                k=k, full=full, chunk=chunk, explain=explain,
                                workers=workers)
+        if export is not None and export.exists() and not export.is_dir():
+            raise ValidationError("not a folder (the results are written into it as "
+                                  "batch-results.jsonl / .csv / .xlsx)", source=str(export),
+                                  field="export")
         engine = Engine.open(settings_for(home))
         try:
             summary = run_batch(engine, options, progress=progress)

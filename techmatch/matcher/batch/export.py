@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from techmatch.errors import ValidationError
 from techmatch.matcher.batch import results
 from techmatch.models.records import Need, Record
 from techmatch.store import Store
@@ -74,14 +75,18 @@ def reason_text(explanation: dict[str, Any] | None) -> str:
 def export_results(store: Store, folder: Path, *, kinds: Sequence[str] | None = None,
                    formats: Iterable[str] = ("jsonl", "csv", "xlsx")) -> dict[str, Path]:
     """Write the current results as `<folder>/batch-results.<fmt>`; returns fmt → path."""
-    folder.mkdir(parents=True, exist_ok=True)
     rows = pair_rows(store, kinds)
     writers = {"jsonl": write_jsonl, "csv": write_csv, "xlsx": write_xlsx}
     out = {}
-    for fmt in formats:
-        path = folder / f"{BASENAME}.{fmt}"
-        writers[fmt](rows, path)
-        out[fmt] = path
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for fmt in formats:
+            path = folder / f"{BASENAME}.{fmt}"
+            writers[fmt](rows, path)
+            out[fmt] = path
+    except OSError as exc:  # a file in the way, no permission, disk full: name the option
+        raise ValidationError(f"cannot write the export: {exc.strerror or exc}",
+                              source=str(exc.filename or folder), field="export") from None
     return out
 
 

@@ -46,3 +46,19 @@ def test_reason_text_joins_terms_and_sentence() -> None:
                    "record_sentence": "静置72小时无明显沉降"}
     assert reason_text(explanation) == "共同术语：勃姆石、浆料；最相关句：静置72小时无明显沉降"
     assert reason_text(None) == ""
+
+
+def test_cli_export_to_a_file_is_a_clear_error_before_the_run(tmp_path: Path) -> None:
+    """--export naming an existing file ran the whole batch, then died with FileExistsError's
+    traceback; it is refused up front (exit 2) naming the option."""
+    from typer.testing import CliRunner
+
+    from techmatch.cli import app
+
+    target = tmp_path / "results.xlsx"
+    target.write_text("not a folder")
+    result = CliRunner().invoke(app, ["batch", "--export", str(target),
+                                      "--home", str(tmp_path / "home")])
+    assert result.exit_code == 2, result.output
+    assert "export" in result.stderr and "not a folder" in result.stderr, result.stderr
+    assert "Traceback" not in result.output and not (tmp_path / "home").exists()
