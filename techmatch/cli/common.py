@@ -60,6 +60,10 @@ def cli_errors() -> Iterator[None]:
         for line in getattr(exc, "diagnostics", []) or []:
             typer.echo(f"  - {line}", err=True)
         raise typer.Exit(code) from None
+    except (FileExistsError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
+            PermissionError) as exc:  # an output path given on the command line is unusable
+        typer.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @contextmanager
