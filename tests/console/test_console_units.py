@@ -136,3 +136,31 @@ def test_a_message_already_in_chinese_is_shown_as_it_is() -> None:
     assert dated == "日期：请填写日期"
     english = error_message(ValidationError("odd new text", field="title"), field_label)
     assert english == "标题：输入有误（详情：odd new text）"
+
+
+def _page(template: str, **context: object) -> str:
+    import re
+
+    from techmatch.api.console.deps import TEMPLATES
+
+    html = TEMPLATES.env.get_template(template).render(nav=[], staff=None, csrf="", **context)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_empty_dashboard_and_board_say_why_they_are_empty() -> None:
+    """A new home's 工作台 said 所有待匹配需求都有可信匹配 (there were no needs at all) and
+    showed 最近批量匹配 — without saying none ran; an empty 对接看板 said only 共 0 条对接."""
+    from types import SimpleNamespace
+
+    from techmatch.matcher.dockings import DockingFilters
+
+    board = SimpleNamespace(open_needs=0, unmatched_total=0, unmatched=[], last_run=None,
+                            kpi_labels={}, kpis=SimpleNamespace(counts={}, deal_value=0))
+    text = _page("dashboard.html", board=board, threshold=0.35, overdue=[], errors={})
+    assert "所有待匹配需求都有可信匹配" not in text and "暂无待匹配需求" in text
+    assert "尚未运行" in text
+    empty = _page("dockings.html", columns=[], total=0, shown=0, filters=DockingFilters())
+    assert "在需求的匹配页点「采纳并创建对接」" in empty
+    filtered = _page("dockings.html", columns=[], total=0, shown=0,
+                     filters=DockingFilters(need_id="N404"))
+    assert "没有符合筛选条件的对接" in filtered
