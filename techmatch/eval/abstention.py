@@ -2,7 +2,8 @@
 needs, and whom does the default threshold route to staff?
 
 For a set with `unanswerable.txt`, every answerable and unanswerable query is matched by the
-full ranker (`ranker-default`, and `ranker` when asked for). Reported per configuration:
+full ranker (`ranker-default`, the shipped model; `ranker` and `ranker-untrained` when asked
+for). Reported per configuration:
 
 - AUROC of the top hit's confidence, answerable = positive class (Hanley & McNeil, Radiology
   1982; computed by scikit-learn's `roc_auc_score`);
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from techmatch.eval.configs import EvalContext
+from techmatch.eval.configs import RANKER_MODELS, EvalContext
 from techmatch.matcher.calibrate import reliability
 
 TOP_HITS = 10
@@ -70,13 +71,13 @@ def summarize(top: Mapping[str, float], routed: Mapping[str, bool], hits: Mappin
     }
 
 
-def abstention_run(ctx: EvalContext, texts: Mapping[str, str], *, trained: bool,
+def abstention_run(ctx: EvalContext, texts: Mapping[str, str], *, config: str,
                    target: str = "achievement", k: int = TOP_HITS
                    ) -> tuple[dict[str, float], dict[str, bool], dict[str, list]]:
     """(top confidence, routed, [(hit id, confidence)]) per query id of `texts`."""
     from techmatch.matcher.train import needs_from_queries
 
-    service = ctx.ranker_service(trained=trained)
+    service = ctx.ranker_service(config)
     needs = needs_from_queries(dict(texts), ctx.query_meta)
     qids = sorted(needs)
     top: dict[str, float] = {}
@@ -98,12 +99,12 @@ def score_abstention(ctx: EvalContext, queries: Mapping[str, str],
                      answerable: Sequence[str], unanswerable: Sequence[str],
                      qrels: Mapping[str, Mapping[str, int]], *, configs: Sequence[str],
                      threshold: float) -> dict[str, Any]:
-    """`summarize` for each ranker configuration in `configs` (ranker-default, ranker)."""
+    """`summarize` for each ranker configuration in `configs` (RANKER_MODELS)."""
     texts = {q: queries[q] for q in [*answerable, *unanswerable]}
     out: dict[str, Any] = {}
     for name in configs:
-        if name not in ("ranker-default", "ranker"):
+        if name not in RANKER_MODELS:
             continue
-        top, routed, hits = abstention_run(ctx, texts, trained=name == "ranker")
+        top, routed, hits = abstention_run(ctx, texts, config=name)
         out[name] = summarize(top, routed, hits, answerable, unanswerable, qrels, threshold)
     return out

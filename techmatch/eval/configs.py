@@ -27,6 +27,22 @@ log = logging.getLogger(__name__)
 
 Run = dict[str, list[str]]
 
+# Ranker configurations → the model each ranks with. `ranker-default` is what a new home ranks
+# with out of the box (techmatch.matcher.shipped: the model shipped in the package for this
+# encoder, else the untrained weights); `ranker-untrained` the hand-set default weights; `ranker`
+# the model `train-ranker` saved in the evaluation home. (Until 2026-11-30 `ranker-default`
+# named the untrained weights; older tables in docs/evaluation.md use it that way.)
+RANKER_MODELS = {"ranker": "trained", "ranker-default": "shipped",
+                 "ranker-untrained": "untrained"}
+
+
+def model_label(model: Any) -> str:
+    """What a report says about a ranker model: what it was fitted on, or that it is not."""
+    trained_on = getattr(model, "trained_on", None) or {}
+    if not trained_on:
+        return "untrained default weights"
+    return f"fitted on {trained_on.get('source') or 'unrecorded data'}"
+
 
 def _as_candidates(ranking: Ranking) -> Candidates:
     return Candidates([h.id for h in ranking.hits],
@@ -56,6 +72,7 @@ class EvalContext:
     model_home: Path | None = None  # where `train-ranker` saved the model to evaluate
     query_meta: dict[str, dict[str, object]] = field(default_factory=dict)
     params_used: dict[str, dict[str, object]] = field(default_factory=dict)
+    models_used: dict[str, str] = field(default_factory=dict)  # ranker config → its model
     _cache: dict[str, list[Candidates]] = field(default_factory=dict, repr=False)
 
     def query_vectors(self) -> np.ndarray:
@@ -92,24 +109,38 @@ class EvalContext:
         return [Retriever.fuse("hybrid", lex, den, params)
                 for lex, den in zip(lexical, dense, strict=True)]
 
-    def ranker_service(self, *, trained: bool) -> Any:
-        """A MatchService over the workspace with the trained (saved) or default model."""
+    def ranker_model(self, name: str) -> Any:
+        """The model ranker configuration `name` ranks with (see RANKER_MODELS)."""
         from techmatch.matcher.scorer import RankerModel, load_current
+        from techmatch.matcher.shipped import shipped_model
+
+        which = RANKER_MODELS[name]
+        if which == "untrained":
+            return RankerModel()
+        if which == "shipped":
+            encoder = getattr(self.engine.encoder, "id", None) if self.engine else None
+            return shipped_model(encoder) or RankerModel()
+        model = load_current(self.model_home) if self.model_home else None
+        if model is None:
+            raise ValidationError(f"no trained ranker model in {self.model_home}/models: run "
+                                  f"`techmatch train-ranker` first", field="retrievers")
+        return model
+
+    def ranker_service(self, name: str) -> Any:
+        """A MatchService over the workspace ranking with configuration `name`'s model."""
         from techmatch.matcher.service import MatchService
 
         if self.engine is None:
             raise ValidationError("the ranker needs the workspace engine", field="retrievers")
-        model = load_current(self.model_home) if trained and self.model_home else None
-        if trained and model is None:
-            raise ValidationError(f"no trained ranker model in {self.model_home}/models: run "
-                                  f"`techmatch train-ranker` first", field="retrievers")
-        return MatchService(self.engine, model=model or RankerModel())
+        model = self.ranker_model(name)
+        self.models_used[name] = model_label(model)
+        return MatchService(self.engine, model=model)
 
-    def ranker_run(self, *, trained: bool) -> Run:
+    def ranker_run(self, name: str) -> Run:
         """Top-`k` ids per query from the full ranker (features → score), explanations off."""
         from techmatch.matcher.train import needs_from_queries, ranking_run
 
-        service = self.ranker_service(trained=trained)
+        service = self.ranker_service(name)
         needs = needs_from_queries(dict(zip(self.query_ids, self.texts, strict=True)),
                                    self.query_meta)
         vectors = dict(zip(self.query_ids, self.query_vectors(), strict=True))
@@ -144,8 +175,9 @@ CONFIGS: dict[str, Config] = {
     "hybrid-weighted": lambda ctx: ctx.run(RetrievalParams(fusion="weighted"),
                                            name="hybrid-weighted"),
     "default": lambda ctx: ctx.run(ctx.default_params, name="default"),
-    "ranker": lambda ctx: ctx.ranker_run(trained=True),
-    "ranker-default": lambda ctx: ctx.ranker_run(trained=False),
+    "ranker": lambda ctx: ctx.ranker_run("ranker"),
+    "ranker-default": lambda ctx: ctx.ranker_run("ranker-default"),
+    "ranker-untrained": lambda ctx: ctx.ranker_run("ranker-untrained"),
 }
 
 

@@ -69,8 +69,9 @@ def _prepared(obj: dict[str, object], kind: str, src: Path, row: int,
     line = {k: v for k, v in obj.items() if k != "id"}
     line["_id"] = safe_id(raw_id)
     report.stand_in_ids += line["_id"] != raw_id
-    if isinstance(obj.get("metadata"), dict):
-        line["metadata"] = dict(obj["metadata"])  # type: ignore[arg-type]
+    metadata = obj.get("metadata")
+    if isinstance(metadata, dict):
+        line["metadata"] = dict(metadata)
     refused = _refused_fields(line, kind, str(src), row)
     for key, name in _TEXTS.items():
         limit = max_length(record_type(kind), name)

@@ -19,7 +19,7 @@ import numpy as np
 from techmatch.config import RetrievalParams, Settings
 from techmatch.errors import ValidationError
 from techmatch.eval.abstention import score_abstention
-from techmatch.eval.configs import CONFIGS, EvalContext, Run, resolve_configs
+from techmatch.eval.configs import CONFIGS, RANKER_MODELS, EvalContext, Run, resolve_configs
 from techmatch.eval.datasets import (
     Dataset,
     corpus_hash,
@@ -41,7 +41,9 @@ KIND = "achievement"
 LOAD_VERSION = 2
 FAILURE_METRIC = "ndcg@10"
 EXP_METRIC = "ndcg_exp@10"  # the gain the issue's reference numbers use
-# Every configuration but `ranker`, whose saved model may have been fitted on the scored queries.
+# The untrained configurations and `ranker-default` (what a new home ranks with: the shipped
+# model); not `ranker`, whose saved model may have been fitted on the scored queries, nor
+# `ranker-untrained` (the hand-set weights, asked for by name).
 DEFAULT_CONFIGS = ("lexical", "dense", "hybrid-rrf", "hybrid-weighted", "default",
                    "ranker-default")
 DEFAULT_METRICS = ("ndcg@10", "ndcg_exp@10", "mrr@10", "recall@100", "map")
@@ -217,8 +219,8 @@ def score_experts(ctx: EvalContext, dataset: Dataset, metrics: Sequence[Metric],
     runs = {"expert-affinity": rank_experts(ctx, dataset.experts or (), params)}
     calibration: dict[str, object] = {}
     for name in configs:
-        if name in ("ranker-default", "ranker"):
-            run, hits = expert_product_run(ctx, qids, trained=name == "ranker", k=options.k)
+        if name in RANKER_MODELS:
+            run, hits = expert_product_run(ctx, qids, config=name, k=options.k)
             runs[f"expert-{name}"] = run
             calibration[f"expert-{name}"] = hit_calibration(hits, qrels)
     per_query = {n: evaluate(qrels, run, metrics, query_ids=qids) for n, run in runs.items()}
@@ -258,13 +260,13 @@ def hit_calibration(hits: dict[str, list[tuple[str, float]]],
             "pairs": len(conf)}
 
 
-def expert_product_run(ctx: EvalContext, query_ids: Sequence[str], *, trained: bool,
+def expert_product_run(ctx: EvalContext, query_ids: Sequence[str], *, config: str,
                        k: int = 100) -> tuple[Run, dict[str, list[tuple[str, float]]]]:
     """Top-`k` experts per query from the ranking service (target expert), as `match` ranks,
     and each query's (expert, confidence) pairs."""
     from techmatch.matcher.train import needs_from_queries
 
-    service = ctx.ranker_service(trained=trained)
+    service = ctx.ranker_service(config)
     texts = dict(zip(ctx.query_ids, ctx.texts, strict=True))
     needs = needs_from_queries({q: texts[q] for q in query_ids}, ctx.query_meta)
     vectors = dict(zip(ctx.query_ids, ctx.query_vectors(), strict=True))
@@ -316,7 +318,7 @@ def run_evaluation(dataset_dir: Path, settings: Settings, options: EvalOptions, 
             "dataset": dataset.name, "split": dataset.split, "queries": len(ctx.query_ids),
             "corpus": {"path": str(dataset.corpus_path), "hash": ws.corpus_hash,
                        "records": ws.engine.store.count(KIND)},
-            "workspace": str(ws.path), "params": ctx.params_used,
+            "workspace": str(ws.path), "params": ctx.params_used, "models": ctx.models_used,
             "settings": {"encoder": settings.encoder, "encoder_id": ws.engine.encoder.id,
                          "threads": settings.threads,
                          "backend": settings.backend, "k": options.k},
@@ -351,6 +353,7 @@ def run_evaluation(dataset_dir: Path, settings: Settings, options: EvalOptions, 
 def summary(report: dict[str, Any]) -> dict[str, Any]:
     """The one JSON object `techmatch eval --json` prints."""
     out = {key: report[key] for key in ("dataset", "split", "queries", "configs")}
+    out["models"] = report.get("models", {})
     sig = report["significance"]
     out["significance"] = {"baseline": sig["baseline"], "tests": sig["tests"]}
     out["failures"] = {name: {k: v for k, v in f.items() if k != "queries"}

@@ -66,6 +66,12 @@ def test_ranker_configs_and_halves(tiny_dataset: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert 0.0 < out["configs"]["ranker-default"]["ndcg@10"] <= 1.0
+    # ranked with the package's shipped model: the tiny set uses the default encoder
+    from techmatch.eval.configs import model_label
+    from techmatch.matcher.shipped import shipped_model
+
+    assert out["models"] == {"ranker-default": model_label(shipped_model())}
+    assert out["models"]["ranker-default"].startswith("fitted on datasets ")
     # Each half is exactly the one `train-ranker --half` uses, whatever --seed says.
     from techmatch.eval.datasets import load_dataset
     from techmatch.matcher.train import query_half
