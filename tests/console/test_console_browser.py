@@ -119,6 +119,13 @@ def test_search_box_ranks_matching_needs(browser: WebDriver, server: Server,
     browser.find_element(By.ID, "q").clear()
     browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
     wait_for(lambda: "city=" in browser.current_url)
+    # the URL changes before the new page replaces the old rows: wait for the unranked list
+    def unranked() -> bool:
+        try:
+            return str(browser.find_element(By.ID, "result-summary").text).startswith("共 ")
+        except WebDriverException:  # the old page went away between find and read
+            return False
+    wait_for(unranked)
     cities = {row.find_elements(By.TAG_NAME, "td")[3].text
               for row in _find(browser, "table.records tbody tr")}
     assert cities == {"深圳"}
