@@ -46,29 +46,32 @@ def match(rid: Annotated[str, typer.Argument(metavar="ID", help="Need or achieve
         else:
             _print(ranking)
             for e in ranking.excluded or []:
-                typer.echo(f"  excluded {e.candidate_id}: 对接 {e.docking_id} "
+                typer.echo(f"  已排除 {e.candidate_id}：对接 {e.docking_id} "
                            f"终止（{e.reason_label}）" + ("，不再推荐" if e.never_suggest else ""))
 
 
 def _print(ranking: Ranking) -> None:
+    """The ranking for staff reading a terminal: Chinese labels, ids and codes as stored."""
     if ranking.routed_to_staff:
         typer.echo(f"!! {ranking.message}")
     for h in ranking.hits:
-        dup = f"  (duplicate of {h.duplicate_of})" if h.duplicate_of else ""
-        typer.echo(f"{h.rank:>3}. {h.id:<16} conf {h.confidence or 0:.3f}  score {h.score:+.3f}"
+        dup = f"（与 {h.duplicate_of} 近似重复）" if h.duplicate_of else ""
+        typer.echo(f"{h.rank:>3}. {h.id:<16} 置信度 {h.confidence or 0:.3f}  得分 {h.score:+.3f}"
                    f"  {h.title}{dup}")
         exp = h.explanation
         if exp is None:
             continue
         if exp.matched_terms:
-            typer.echo("     terms: " + "、".join(t.term for t in exp.matched_terms))
+            typer.echo("     匹配词：" + "、".join(t.term for t in exp.matched_terms))
         if exp.record_sentence:
-            typer.echo(f"     best pair ({exp.sentence_similarity or 0:.2f}): "
+            typer.echo(f"     最相近句对（{exp.sentence_similarity or 0:.2f}）："
                        f"{exp.query_sentence} ⇄ {exp.record_sentence}")
         top = [c for c in exp.contributions if abs(c.contribution) > 1e-9][:4]
-        typer.echo("     signals: " + ", ".join(f"{c.name} {c.contribution:+.3f}" for c in top))
+        typer.echo("     主要信号：" + "，".join(f"{c.label} {c.contribution:+.3f}" for c in top))
         for work in exp.works:
-            typer.echo(f"     work {work['id']}: {work['title']}")
+            typer.echo(f"     代表成果 {work['id']}：{work['title']}")
+        for note in exp.notes:
+            typer.echo(f"     说明：{note}")
 
 
 def feedback(need_id: Annotated[str, typer.Argument(help="Need id (or achievement id)")],

@@ -32,6 +32,7 @@ MAX_SPANS = 3
 MAX_SENTENCES = 8
 SENTENCE_HITS = 3  # hits whose best sentence pair is found with the encoder (dense mode)
 MAX_WORKS = 3
+NOT_CALIBRATED = "置信度未经校准：还没有训练过的排序模型"  # explanation note (zh-CN, staff-facing)
 _SENTENCE = re.compile(r"[^。！？；.!?;\n]+[。！？；.!?;]?")
 _ASCII_WORD = re.compile(r"[0-9a-z]")
 
@@ -221,9 +222,9 @@ class Explainer:
             if isinstance(rec, Expert):
                 exp.works = self._works(scored, rec)
             if not scored.model.calibrated:
-                exp.notes.append("confidence is not calibrated: no trained ranker model")
+                exp.notes.append(NOT_CALIBRATED)
             if hit.duplicate_of:
-                exp.notes.append(f"near duplicate of {hit.duplicate_of}")
+                exp.notes.append(f"与 {hit.duplicate_of} 近似重复")
             hit.explanation = exp
 
     @staticmethod

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from techmatch.models.dockings import Excluded
+from techmatch.models.signals import signal_label
 
 Mode = Literal["lexical", "dense", "hybrid"]
 Fusion = Literal["rrf", "weighted"]
@@ -47,12 +48,18 @@ class Component(BaseModel):
 
 
 class Contribution(BaseModel):
-    """One ranking signal's value and its weighted contribution to the final score."""
+    """One ranking signal's value and its weighted contribution to the final score; `name` is
+    the stable code, `label` its Chinese name (techmatch.models.signals)."""
 
     name: str
     value: float
     weight: float
     contribution: float
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def label(self) -> str:
+        return signal_label(self.name)
 
 
 class Highlight(BaseModel):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from api_support import headers
 from fastapi.testclient import TestClient
+
+from techmatch.models.signals import SIGNAL_LABELS
 
 R = headers("read")
 
@@ -38,6 +42,12 @@ def test_match_stored_need_to_achievements_and_experts(client: TestClient) -> No
     assert achievements["hits"][0]["explanation"]["contributions"]
     experts = client.get("/v1/match/needs/need-battery?target=expert", headers=R).json()
     assert experts["kind"] == "expert" and experts["hits"][0]["id"] == "exp-battery"
+    # every signal keeps its stable code and carries its Chinese label beside it
+    for ranking in (achievements, experts):
+        for hit in ranking["hits"]:
+            for c in hit["explanation"]["contributions"]:
+                assert c["label"] == SIGNAL_LABELS[c["name"]], c
+                assert re.search(r"[\u4e00-\u9fff]", c["label"]), c
 
 
 def test_match_adhoc_need(client: TestClient) -> None:

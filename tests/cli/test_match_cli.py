@@ -10,7 +10,9 @@ from typer.testing import CliRunner
 
 from techmatch.cli import app
 from techmatch.indexers.ingest.normalize import normalize
+from techmatch.matcher.explain import NOT_CALIBRATED
 from techmatch.models.records import record_type
+from techmatch.models.signals import SIGNAL_LABELS
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 FILES = {"need": "needs.jsonl", "achievement": "achievements.jsonl", "expert": "experts.jsonl"}
@@ -57,6 +59,22 @@ def test_match_explains_with_real_spans(home: Path) -> None:
     assert experts["hits"][0]["explanation"]["works"]
 
 
+def test_match_prints_chinese_labels_for_staff(home: Path) -> None:
+    result = CliRunner().invoke(app, ["match", "N001", "--kind", "achievement", "--k", "2",
+                                      "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    ranking = _run(home, "match", "N001", "--kind", "achievement", "--k", "2")
+    first = ranking["hits"][0]
+    assert f"置信度 {first['confidence']:.3f}" in result.stdout
+    assert "匹配词：" in result.stdout and "主要信号：" in result.stdout
+    top = next(c for c in first["explanation"]["contributions"] if abs(c["contribution"]) > 1e-9)
+    assert f"{SIGNAL_LABELS[top['name']]} {top['contribution']:+.3f}" in result.stdout
+    assert "signals:" not in result.stdout and "terms:" not in result.stdout
+    experts = CliRunner().invoke(app, ["match", "N001", "--kind", "expert", "--k", "1",
+                                       "--home", str(home)])
+    assert experts.exit_code == 0 and "代表成果 " in experts.stdout, experts.output
+
+
 def test_feedback_validation_and_training_report(home: Path) -> None:
     bad = CliRunner().invoke(app, ["feedback", "N001", "A099", "--label", "rejected",
                                    "--home", str(home)])
@@ -68,7 +86,7 @@ def test_feedback_validation_and_training_report(home: Path) -> None:
     assert out["version"] == 1 and set(out["kinds"]) == {"achievement", "expert"}
     ranking = _run(home, "match", "N002", "--kind", "achievement", "--k", "3")
     notes = ranking["hits"][0]["explanation"].get("notes", [])
-    assert not any("not calibrated" in n for n in notes)
+    assert NOT_CALIBRATED not in notes
 
 
 def test_duplicates_report(home: Path) -> None:
