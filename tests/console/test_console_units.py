@@ -164,3 +164,39 @@ def test_empty_dashboard_and_board_say_why_they_are_empty() -> None:
     filtered = _page("dockings.html", columns=[], total=0, shown=0,
                      filters=DockingFilters(need_id="N404"))
     assert "没有符合筛选条件的对接" in filtered
+
+
+def test_deal_amounts_never_show_an_exponent() -> None:
+    """签约金额 was formatted with %g: a national total of 1,000,000 万元 read 1e+06."""
+    from types import SimpleNamespace
+
+    from techmatch.api.console.views.programme import number
+
+    assert number(1_000_000.0) == "1000000" and number(2.5) == "2.5" and number(None) == "—"
+    for value, shown in ((1_000_000.0, "1000000"), (1234567.25, "1234567.2")):
+        board = SimpleNamespace(open_needs=0, unmatched_total=0, unmatched=[], last_run=None,
+                                kpi_labels={}, kpis=SimpleNamespace(counts={}, deal_value=value))
+        text = _page("dashboard.html", board=board, threshold=0.35, overdue=[], errors={})
+        assert f"{shown} 签约金额（万元）" in " ".join(text.split()) and "e+" not in text
+
+
+def test_match_cards_leave_out_signals_that_read_zero() -> None:
+    """The match page listed ~20 signal rows of +0.00 / -0.00 per hit; only signals that move
+    the score at the page's rounding are drawn, and the rest are counted."""
+    from techmatch.api.console.views.decide import Decisions
+    from techmatch.api.console.views.matching import cards
+    from techmatch.models.records import record_type
+    from techmatch.models.results import Contribution, Explanation, Hit, Ranking
+
+    need = record_type("need").model_validate({"id": "N1", "title": "涂层浆料分散"})
+    record = record_type("achievement").model_validate({"id": "A1", "title": "勃姆石浆料"})
+    values = {"hybrid_mm": 0.9, "list_prf_terms": -0.004, "discipline": 0.0, "recency": 0.006}
+    exp = Explanation(contributions=[Contribution(name=n, value=1.0, weight=v, contribution=v)
+                                     for n, v in values.items()])
+    ranking = Ranking(kind="achievement", mode="hybrid",
+                      hits=[Hit(id="A1", kind="achievement", score=1.0, rank=1,
+                                explanation=exp)])
+    [card] = cards(need, ranking, {"A1": record}, Decisions({}, frozenset()))
+    assert [(s.name, s.label) for s in card.signals] == [("hybrid_mm", "加权混合检索"),
+                                                         ("recency", "时效")]
+    assert card.zero_signals == 2

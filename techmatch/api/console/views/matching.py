@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from techmatch.api.console import labels
 from techmatch.api.console.highlight import mark
 from techmatch.api.console.views.decide import Decisions
 from techmatch.models.dockings import DockingView
@@ -22,6 +21,9 @@ class Signal:
     contribution: float
 
 
+SHOWN_CONTRIBUTION = 0.005  # contributions shown with two decimals: smaller ones read ±0.00
+
+
 @dataclass
 class MatchCard:
     """One hit as the page shows it."""
@@ -34,6 +36,7 @@ class MatchCard:
     signals: list[Signal]
     docking: DockingView | None = None
     notes: list[str] = field(default_factory=list)
+    zero_signals: int = 0  # signals left out of the list: they add ±0.00 at the page's rounding
 
 
 def exclusion_filters(excluded: frozenset[str]) -> Filters | None:
@@ -51,8 +54,9 @@ def cards(need: Need, ranking: Ranking, records: dict[str, Record],
             continue
         exp = hit.explanation
         terms = exp.matched_terms if exp else []
-        signals = [Signal(c.name, labels.label(labels.SIGNAL, c.name), c.value, c.contribution)
-                   for c in (exp.contributions if exp else [])]
+        every = exp.contributions if exp else []
+        signals = [Signal(c.name, c.label, c.value, c.contribution)
+                   for c in every if abs(c.contribution) >= SHOWN_CONTRIBUTION]
         notes = []
         if hit.duplicate_of:
             notes.append(f"与 {hit.duplicate_of} 近似重复")
@@ -61,7 +65,7 @@ def cards(need: Need, ranking: Ranking, records: dict[str, Record],
             need_text=mark(need_text, [s for t in terms for s in t.query_spans]),
             record_text=mark(record.text(), [s for t in terms for s in t.record_spans]),
             terms=[t.term for t in terms], signals=signals, docking=seen.active(hit.id),
-            notes=notes))
+            notes=notes, zero_signals=len(every) - len(signals)))
     return out
 
 

@@ -80,7 +80,8 @@ def ratio_text(cell: MetricCell) -> str:
 def number(value: float | None) -> str:
     if value is None:
         return "—"
-    return f"{value:g}" if value == int(value) else f"{value:.1f}"
+    # never an exponent: a national deal total of 1,000,000 万元 reads 1000000, not 1e+06
+    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
 
 
 @dataclass
