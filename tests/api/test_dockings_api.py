@@ -209,3 +209,17 @@ def test_an_infinite_contract_value_is_422_and_nothing_is_stored(client: TestCli
     assert response.json()["errors"][0]["field"] == "body.contract.value_wan"
     got = client.get(f"/v1/dockings/{d['id']}", headers=headers("read")).json()
     assert (got["stage"], got["version"], got["contract"]) == ("negotiating", version, None)
+
+
+def test_a_blank_owner_or_team_is_422_and_nothing_is_stored(client: TestClient) -> None:
+    """An owner of only spaces was stripped to '' and stored; the KPIs then counted it as
+    未分配 while the docking looked assigned. The console form and the assign route refuse it."""
+    for key in ("owner", "team"):
+        body = {"need_id": "need-battery", "candidate_id": "ach-eddy", "source": "manual",
+                key: "   "}
+        response = client.post("/v1/dockings", json=body, headers=headers("write"))
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == f"body.{key}"
+    listed = client.get("/v1/dockings?need=need-battery", headers=headers("read")).json()
+    assert not [d for d in listed["items"]
+                if (d["need_id"], d["candidate_id"]) == ("need-battery", "ach-eddy")]

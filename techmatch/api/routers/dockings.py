@@ -68,9 +68,9 @@ class DockingCreate(NumbersNotBooleans):
                                                          "team_plan/manual/import/feedback")
     rank: int | None = Field(default=None, ge=1, description="推荐时的名次")
     confidence: float | None = Field(default=None, ge=0, le=1, description="推荐时的置信度")
-    owner: Annotated[str, Field(max_length=100)] | None = Field(default=None,
+    owner: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(default=None,
                                                                 description="负责人")
-    team: Annotated[str, Field(max_length=100)] | None = Field(default=None,
+    team: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(default=None,
                                                                description="服务团/队")
     note: Annotated[str, Field(max_length=2000)] | None = None
 
