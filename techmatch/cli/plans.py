@@ -124,9 +124,9 @@ def _names(plan: TeamPlan) -> tuple[dict[str, Any], dict[str, Any]]:
 def _print_assignment(plan: TeamPlan, answers: list[WhyNot]) -> None:
     a = plan.assignment
     needs, experts = _names(plan)
-    worst = f" · worst need {a.worst_need_score:.3f}" if a.worst_need_score is not None else ""
-    typer.echo(f"status {a.status.value} · total {a.total_score:.3f}{worst} · "
-               f"{a.solver}/{a.objective} · {a.seconds:.2f} s")
+    worst = f" · 最低需求得分 {a.worst_need_score:.3f}" if a.worst_need_score is not None else ""
+    typer.echo(f"方案状态 {a.status_label}（{a.status.value}）· 总分 {a.total_score:.3f}{worst} · "
+               f"{a.solver}/{a.objective} · 用时 {a.seconds:.2f} 秒")
     for result in a.needs if a.solved else []:
         need = needs[result.need_id]
         typer.echo(f"{need.id} {need.display_title} ({need.enterprise or '-'}, "
@@ -136,15 +136,15 @@ def _print_assignment(plan: TeamPlan, answers: list[WhyNot]) -> None:
             typer.echo(f"   → {expert.id} {expert.name} ({expert.organization or '-'}) "
                        f"{pair.score:.3f}")
         if result.alternates:
-            typer.echo("   alternates: " + ", ".join(
-                f"{x.expert_id} {x.score:.3f}{'' if x.has_capacity else ' (full)'}"
+            typer.echo("   备选：" + "，".join(
+                f"{x.expert_id} {x.score:.3f}{'' if x.has_capacity else '（已满）'}"
                 for x in result.alternates))
     if a.solved:
-        typer.echo("experts: " + ", ".join(f"{x.expert_id} {x.load}/{x.capacity}"
-                                           for x in a.experts))
+        typer.echo("专家负载（已派/容量）：" + "，".join(f"{x.expert_id} {x.load}/{x.capacity}"
+                                                      for x in a.experts))
     for answer in answers:
-        typer.echo(f"why not {answer.need_id}:{answer.expert_id} [{answer.reason}] "
-                   f"{answer.message}")
+        typer.echo(f"为何未分配 {answer.need_id}:{answer.expert_id}：{answer.text}"
+                   f"（{answer.reason}）")
 
 
 def _assignment_sheets(plan: TeamPlan, answers: list[WhyNot]) -> list[Sheet]:
@@ -214,22 +214,22 @@ def roadshow(
 
 def _print_roadshow(plan: RoadshowPlan) -> None:
     head = " · ".join(str(x) for x in (plan.city, plan.industry, plan.date) if x)
-    typer.echo(f"roadshow {head} · {len(plan.items)}/{plan.slots} slots · covered demand "
+    typer.echo(f"路演 {head} · 成果 {len(plan.items)}/{plan.slots} 项 · 覆盖需求分 "
                f"{plan.total_covered_demand:.3f}")
     for item in plan.items:
-        typer.echo(f"{item.rank}. {item.achievement_id} {item.title} (gain "
-                   f"{item.covered_demand:.3f}: {', '.join(item.covered_needs)})")
+        typer.echo(f"{item.rank}. {item.achievement_id} {item.title}（覆盖增益 "
+                   f"{item.covered_demand:.3f}：{'、'.join(item.covered_needs)}）")
         if item.expert is not None:
-            typer.echo(f"   presenter {item.expert.expert_id} {item.expert.name} "
-                       f"({item.expert.role}): {item.expert.reason}")
+            typer.echo(f"   主讲专家 {item.expert.expert_id} {item.expert.name}"
+                       f"（{item.expert.role_label}）：{item.expert.reason}")
         for v in item.invitees:
-            more = f" +{', '.join(v.other_need_ids)}" if v.other_need_ids else ""
-            typer.echo(f"   invite {v.enterprise or '-'} [{v.need_id}{more}]: {v.reason}")
+            more = f" +{'、'.join(v.other_need_ids)}" if v.other_need_ids else ""
+            typer.echo(f"   邀请 {v.enterprise or '-'} [{v.need_id}{more}]：{v.reason}")
     for d in plan.skipped_duplicates:
-        typer.echo(f"skipped {d.achievement_id}: near duplicate of {d.duplicate_of} "
-                   f"({d.similarity:.3f})")
+        typer.echo(f"未选 {d.achievement_id}：与 {d.duplicate_of} 近似重复"
+                   f"（相似度 {d.similarity:.3f}）")
     for note in plan.notes:
-        typer.echo(f"note: {note}")
+        typer.echo(f"说明：{note}")
 
 
 def _roadshow_sheets(plan: RoadshowPlan) -> list[Sheet]:

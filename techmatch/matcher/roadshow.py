@@ -19,11 +19,12 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from techmatch.errors import ValidationError
 from techmatch.matcher.taxonomy import headline, industry_matches
 from techmatch.models.dockings import ExcludedPair
+from techmatch.models.plan_labels import EXPERT_ROLE_LABELS
 from techmatch.models.records import Achievement, Expert, Need
 
 
@@ -45,6 +46,11 @@ class PresentingExpert(BaseModel):
     role: Literal["owner", "commentator"]
     score: float | None = None
     reason: str
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def role_label(self) -> str:
+        return EXPERT_ROLE_LABELS[self.role]
 
 
 class RoadshowItem(BaseModel):

@@ -27,6 +27,7 @@ from techmatch.matcher.plans import (
     plan_team,
 )
 from techmatch.matcher.service import MatchService
+from techmatch.models.plan_labels import CONSTRAINT_LABELS
 from techmatch.models.records import Achievement, Expert, Need, Record, ServiceTeam
 from techmatch.models.results import Hit, Ranking
 
@@ -207,12 +208,18 @@ def test_cli_assign_infeasible_prints_diagnostic_and_exits_7(engine: Engine) -> 
                           "--min-per-need", "2", "--capacity", "0")
     assert code == 7
     assert "total demand 4 > total capacity 0" in err
+    assert "专家总容量不足：需要 4，可用 0，缺口 4" in err
     assert "Traceback" not in out + err
     code, out, _ = _cli(engine, "assign", "--experts", "E001,E002", "--needs", "N001,N005",
                         "--min-per-need", "2", "--capacity", "1", "--json")
     assert code == 7
     body = json.loads(out)
     assert body["status"] == "infeasible" and body["diagnostics"][0]["shortfall"] == 2
+    # codes stay, Chinese labels and text beside them
+    assert body["status_label"] == "约束无法同时满足"
+    diag = body["diagnostics"][0]
+    assert diag["constraint_label"] == CONSTRAINT_LABELS[diag["constraint"]]
+    assert diag["text"].startswith(diag["constraint_label"]) and "缺口 2" in diag["text"]
 
 
 @slow
@@ -230,6 +237,9 @@ def test_cli_assign_json_why_not_and_xlsx(engine: Engine, tmp_path: Path) -> Non
     assert body["status"] == "optimal"
     assert not {(p["need_id"], p["expert_id"]) for p in body["pairs"]} & CONFLICTS
     assert body["why_not"][0]["reason"] == "conflict"
+    assert body["status_label"] == "最优方案"
+    assert body["why_not"][0]["reason_label"] == "利益冲突"
+    assert body["why_not"][0]["text"].startswith("利益冲突")
     book = openpyxl.load_workbook(xlsx)
     assert book.sheetnames[:3] == ["分配结果", "需求", "专家负荷"]
     sheet = book["分配结果"]
@@ -250,7 +260,8 @@ def test_cli_roadshow_json_and_text(engine: Engine, tmp_path: Path) -> None:
     xlsx = tmp_path / "roadshow.xlsx"
     code, out, _ = _cli(engine, "roadshow", "--city", "青岛", "--industry", "海洋工程",
                         "--slots", "2", "--xlsx", str(xlsx))
-    assert code == 0 and plan["items"][0]["achievement_id"] in out and "invite" in out
+    assert code == 0 and plan["items"][0]["achievement_id"] in out and "   邀请 " in out
+    assert "主讲专家" in out and "presenter" not in out
     rows = list(openpyxl.load_workbook(xlsx)["路演成果"].values)
     assert rows[0][:3] == ("序号", "成果编号", "成果名称")
     assert [r[1] for r in rows[1:]] == [i["achievement_id"] for i in plan["items"]]

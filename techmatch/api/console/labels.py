@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from techmatch.models.plan_labels import (
+    ASSIGN_STATUS_LABELS,
+    CONSTRAINT_LABELS,
+    EXPERT_ROLE_LABELS,
+    WHY_NOT_LABELS,
+)
 from techmatch.models.signals import SIGNAL_LABELS
 
 KIND = {"need": "需求", "achievement": "成果", "expert": "专家"}
@@ -15,21 +21,10 @@ ACHIEVEMENT_TYPE = {"paper": "论文", "patent": "专利", "technology": "技术
                     "other": "其他"}
 LANGUAGE = {"zh": "中文", "en": "英文", "other": "其他"}
 SIGNAL = SIGNAL_LABELS
-WHY_NOT = {
-    "assigned": "已分配", "conflict": "利益冲突", "unavailable": "专家不可服务",
-    "region": "不满足同省规则", "unscored": "没有匹配分", "below_threshold": "低于最低置信度",
-    "capacity_full": "专家容量已满", "beaten": "名额被更合适的专家占用",
-    "pruned": "不在候选前列", "need_limit": "该需求专家数已满", "no_gain": "分配后总分不增加",
-    "not_solved": "方案未求解",
-}
-CONSTRAINT = {
-    "total_capacity": "专家总容量不足", "need_experts": "需求可用专家不足",
-    "quota": "城市/行业覆盖下限无法满足", "need_min": "需求最少专家数无法满足",
-    "capacity": "专家容量不足", "unknown": "原因未知",
-}
-ASSIGN_STATUS = {"optimal": "最优方案", "feasible": "可行方案", "infeasible": "约束无法同时满足",
-                 "error": "求解出错", "timeout": "求解超时"}
-EXPERT_ROLE = {"owner": "成果完成人", "commentator": "点评专家"}
+WHY_NOT = WHY_NOT_LABELS
+CONSTRAINT = CONSTRAINT_LABELS
+ASSIGN_STATUS = ASSIGN_STATUS_LABELS
+EXPERT_ROLE = EXPERT_ROLE_LABELS
 FIELD = {
     "id": "编号", "title": "标题", "description": "需求描述", "enterprise": "企业",
     "industry": "行业", "discipline": "学科", "province": "省份", "city": "城市",

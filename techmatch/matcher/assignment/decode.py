@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from techmatch.errors import InfeasibleError
 from techmatch.matcher.assignment.diagnose import Diagnostic, usable
 from techmatch.matcher.assignment.problem import REASON_TEXT, AssignmentProblem, Reason
 from techmatch.matcher.assignment.solvers import Solution, Status, solve
+from techmatch.models.plan_labels import ASSIGN_STATUS_LABELS, WHY_NOT_LABELS
 
 WhyNotReason = Literal["assigned", "conflict", "unavailable", "region", "unscored",
                        "below_threshold", "capacity_full", "beaten", "pruned", "need_limit",
@@ -65,6 +66,11 @@ class Assignment(BaseModel):
     experts: list[ExpertLoad] = Field(default_factory=list)
     diagnostics: list[Diagnostic] = Field(default_factory=list)
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status_label(self) -> str:
+        return ASSIGN_STATUS_LABELS.get(self.status.value, self.status.value)
+
     @property
     def solved(self) -> bool:
         return self.status in (Status.optimal, Status.feasible)
@@ -73,7 +79,7 @@ class Assignment(BaseModel):
         """Return self when solved; otherwise raise InfeasibleError carrying the diagnostics."""
         if not self.solved:
             raise InfeasibleError(self.message or str(self.status.value),
-                                  [d.message for d in self.diagnostics])
+                                  [f"{d.text}（{d.message}）" for d in self.diagnostics])
         return self
 
 
@@ -87,6 +93,23 @@ class WhyNot(BaseModel):
     score: float | None = None
     message: str
     related: list[Pair] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def reason_label(self) -> str:
+        return WHY_NOT_LABELS.get(self.reason, self.reason)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def text(self) -> str:
+        """The answer for staff, in Chinese (`message` keeps the English detail)."""
+        text = self.reason_label
+        if self.score is not None:
+            text += f"（匹配分 {self.score:.2f}）"
+        if self.related:
+            text += "；占用名额的是 " + "、".join(f"{p.expert_id}（{p.score:.2f}）"
+                                               for p in self.related)
+        return text
 
 
 def _alternates(problem: AssignmentProblem, chosen: np.ndarray, ok: np.ndarray,

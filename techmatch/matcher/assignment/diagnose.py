@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix, hstack, identity, vstack
 
 from techmatch.matcher.assignment.problem import AssignmentProblem, Reason, linear_rows
+from techmatch.models.plan_labels import CONSTRAINT_LABELS
 
 _SHOWN = 5  # subjects listed in one message; the full list stays in `subjects`
 
@@ -34,6 +35,24 @@ class Diagnostic(BaseModel):
     causes: dict[str, int] = Field(default_factory=dict)
     subjects: dict[str, float] = Field(default_factory=dict,
                                        description="relaxation: id or group -> slack")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def constraint_label(self) -> str:
+        return CONSTRAINT_LABELS.get(self.constraint, self.constraint)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def text(self) -> str:
+        """The diagnostic for staff, in Chinese (`message` keeps the solver's English)."""
+        subject = f"（{self.subject}）" if self.subject else ""
+        return (f"{self.constraint_label}{subject}：需要 {amount(self.required)}，可用 "
+                f"{amount(self.available)}，缺口 {amount(self.shortfall)}")
+
+
+def amount(value: float) -> str:
+    """A count or capacity as staff read it: no exponent, no trailing zeros."""
+    return f"{value:.0f}" if value == int(value) else f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def usable(problem: AssignmentProblem) -> np.ndarray:

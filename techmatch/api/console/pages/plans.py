@@ -17,11 +17,9 @@ from techmatch.api.console.pages.common import console_router
 from techmatch.api.console.views.intake import field_label
 from techmatch.api.console.views.plans import (
     assignment_sheets,
-    diagnostic_text,
     expert_reason,
     invitee_reason,
     roadshow_sheets,
-    why_not_text,
 )
 from techmatch.api.console.views.saved_plans import PlanFiles, SavedPlan
 from techmatch.api.deps import EngineDep, ServiceDep
@@ -160,8 +158,7 @@ def _view(saved: SavedPlan, engine: Engine) -> dict[str, Any]:
                 "expert_reason": expert_reason}
     assignment = Assignment.model_validate(saved.plan)
     answers = [WhyNot.model_validate(w) for w in saved.extra.get("why_not", [])]
-    return {"plan": assignment, "names": saved.extra.get("names", {}), "answers": answers,
-            "why_not_text": why_not_text, "diagnostic_text": diagnostic_text}
+    return {"plan": assignment, "names": saved.extra.get("names", {}), "answers": answers}
 
 
 @router.get("/plans/{plan_id}")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from techmatch.api.console import labels
-from techmatch.matcher.assignment import Assignment, Diagnostic, WhyNot
+from techmatch.matcher.assignment import Assignment, WhyNot
 from techmatch.matcher.roadshow import Invitee, PresentingExpert, RoadshowPlan
 from techmatch.xlsx import Sheet
 
@@ -27,28 +26,11 @@ def expert_reason(expert: PresentingExpert) -> str:
     return f"可服务专家中与该成果最相关{score}，与受邀企业无利益冲突"
 
 
-def diagnostic_text(d: Diagnostic) -> str:
-    what = labels.label(labels.CONSTRAINT, d.constraint)
-    subject = f"（{d.subject}）" if d.subject else ""
-    return (f"{what}{subject}：需要 {d.required:g}，可用 {d.available:g}，"
-            f"缺口 {d.shortfall:g}")
-
-
-def why_not_text(w: WhyNot) -> str:
-    text = labels.label(labels.WHY_NOT, w.reason)
-    if w.score is not None:
-        text += f"（匹配分 {w.score:.2f}）"
-    if w.related:
-        text += "；占用名额的是 " + "、".join(f"{p.expert_id}（{p.score:.2f}）"
-                                           for p in w.related)
-    return text
-
-
 def roadshow_sheets(plan: RoadshowPlan, titles: Mapping[str, str]) -> list[Sheet]:
     items = [[i.rank, i.achievement_id, i.title, round(i.covered_demand, 4),
               "、".join(i.covered_needs), i.expert.expert_id if i.expert else None,
               i.expert.name if i.expert else None,
-              labels.label(labels.EXPERT_ROLE, i.expert.role) if i.expert else None,
+              i.expert.role_label if i.expert else None,
               expert_reason(i.expert) if i.expert else None] for i in plan.items]
     invites = [[i.rank, i.achievement_id, v.need_id, v.enterprise, round(v.score, 4),
                 "、".join(v.shared_keywords), invitee_reason(v, titles)]
@@ -73,10 +55,10 @@ def assignment_sheets(assignment: Assignment, names: Mapping[str, str],
               round(p.score, 4)] for p in assignment.pairs]
     loads = [[x.expert_id, names.get(x.expert_id, ""), x.load, x.capacity, "、".join(x.needs)]
              for x in assignment.experts]
-    why = [[w.need_id, w.expert_id, why_not_text(w)] for w in answers]
-    diag = [[diagnostic_text(d)] for d in assignment.diagnostics]
+    why = [[w.need_id, w.expert_id, w.text] for w in answers]
+    diag = [[d.text] for d in assignment.diagnostics]
     summary: list[list[Any]] = [
-        ["状态", labels.label(labels.ASSIGN_STATUS, assignment.status.value)],
+        ["状态", assignment.status_label],
         ["总分", round(assignment.total_score, 4)], ["最差需求得分", assignment.worst_need_score],
         ["目标", "先保最差需求" if assignment.objective == "fairness" else "总匹配分最大"]]
     return [

@@ -1,0 +1,24 @@
+"""Chinese labels of the plans' codes (service-team assignment, roadshows), beside the codes in
+JSON and shared by the console, the CLI and the API."""
+
+from __future__ import annotations
+
+WHY_NOT_LABELS: dict[str, str] = {
+    "assigned": "已分配", "conflict": "利益冲突", "unavailable": "专家不可服务",
+    "region": "不满足同省规则", "unscored": "没有匹配分", "below_threshold": "低于最低置信度",
+    "capacity_full": "专家容量已满", "beaten": "名额被更合适的专家占用",
+    "pruned": "不在候选前列", "need_limit": "该需求专家数已满", "no_gain": "分配后总分不增加",
+    "not_solved": "方案未求解",
+}
+CONSTRAINT_LABELS: dict[str, str] = {
+    "total_capacity": "专家总容量不足", "need_experts": "需求可用专家不足",
+    "quota": "城市/行业覆盖下限无法满足", "need_min": "需求最少专家数无法满足",
+    "capacity": "专家容量不足", "unknown": "原因未知",
+}
+ASSIGN_STATUS_LABELS: dict[str, str] = {
+    "optimal": "最优方案", "feasible": "可行方案", "infeasible": "约束无法同时满足",
+    "error": "求解出错", "timeout": "求解超时"}
+EXPERT_ROLE_LABELS: dict[str, str] = {"owner": "成果完成人", "commentator": "点评专家"}
+
+
+__all__ = ["ASSIGN_STATUS_LABELS", "CONSTRAINT_LABELS", "EXPERT_ROLE_LABELS", "WHY_NOT_LABELS"]
