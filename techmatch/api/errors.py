@@ -123,7 +123,7 @@ def _request_validation_handler(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(422, detail, slug="validation", errors=errors)
 
 
-def _http_handler(_: Request, exc: Exception) -> JSONResponse:
+def http_problem(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers) if exc.headers else None
     return problem_response(exc.status_code, str(exc.detail), headers=headers)
@@ -139,7 +139,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the problem+json handlers on `app`."""
     app.add_exception_handler(TechmatchError, _techmatch_handler)
     app.add_exception_handler(RequestValidationError, _request_validation_handler)
-    app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(StarletteHTTPException, http_problem)
     app.add_exception_handler(Exception, _unexpected_handler)
 
 
