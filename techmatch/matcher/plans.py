@@ -311,14 +311,13 @@ def plan_city_roadshow(engine: Engine, service: PairScorer, *, city: str,
                          invites_per_achievement=invites_per_achievement,
                          duplicate_threshold=duplicate_threshold, min_score=min_score,
                          date=date)
-    notes = [*plan.notes, f"pairs scoring below {min_score:g} count as no match"]
+    notes = [*plan.notes, f"匹配分低于 {min_score:g} 的需求与成果视为不匹配"]
     if prefer_province:
-        notes.append(f"same-province achievements got +{PREFER_PROVINCE_BONUS} on their scores")
+        notes.append(f"同省成果的匹配分加 {PREFER_PROVINCE_BONUS}")
     if overseas:
-        notes.append(f"overseas strand: {len(achievements)} achievements of "
-                     f"{len(experts)} overseas experts")
+        notes.append(f"海外专场：{len(experts)} 位海外专家的成果 {len(achievements)} 项")
     # The needs are already local (normalised match); the planner only records the labels.
     if dropped:
-        notes.append(f"{len(dropped)} pairs dropped by staff are never invited (see excluded)")
+        notes.append(f"{len(dropped)} 对已被工作人员终止的需求与成果不再邀请（见 excluded）")
     return plan.model_copy(update={"city": city, "industry": industry, "notes": notes,
                                    "excluded": dropped})

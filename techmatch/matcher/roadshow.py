@@ -224,10 +224,10 @@ def plan_roadshow(achievements: Sequence[Achievement], needs: Sequence[Need],
             covered_demand=marginal, covered_needs=[local[i].id for i in improved],
             invitees=invitees, expert=_expert(achievements[a], experts, by_expert[a], invitees,
                                               used)))
-    notes = [f"{len(local)} local needs, {n_a} candidate achievements"]
+    notes = [f"本地待匹配需求 {len(local)} 条，候选成果 {n_a} 项"]
     if len(items) < slots:
-        notes.append(f"only {len(items)} of {slots} slots filled: no other achievement "
-                     f"covers more demand without duplicating a chosen one")
+        notes.append(f"{slots} 个路演名额只排了 {len(items)} 个：其余成果要么不再增加覆盖的需求，"
+                     f"要么与已选成果近似重复")
     return RoadshowPlan(
         city=city, industry=industry, date=date, slots=slots,
         invites_per_achievement=invites_per_achievement, items=items,

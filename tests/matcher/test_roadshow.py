@@ -86,7 +86,7 @@ def test_stops_when_nothing_adds_demand_and_filters_industry(world: tuple) -> No
                          slots=3, invites_per_achievement=5, industry="新能源")
     assert [i.achievement_id for i in plan.items] == ["a2"]
     assert [v.need_id for v in plan.items[0].invitees] == ["n0"]
-    assert "only 1 of 3 slots filled" in plan.notes[-1]
+    assert plan.notes[-1].startswith("3 个路演名额只排了 1 个")
 
 
 def test_min_score_and_validation(world: tuple) -> None:

@@ -202,17 +202,25 @@ def coverage_report(store: Store, tokenizer: Tokenizer, *, threshold: float,
         threshold=threshold, previous_topics=results.topics(store, previous, scope)
         if previous else None, top_n=top_n, hidden=hidden, industry_level=industry_level,
         outcomes=need_outcomes(store))
-    notes = []
-    if run_id is None:
-        notes.append("no finished batch run yet: run `techmatch batch` first")
-    if previous is None:
-        notes.append("rising topics need two finished batch runs")
     snap = finished[1].counts.get("topics_threshold") if previous else None
-    if snap is not None and abs(float(snap) - threshold) > 1e-9:
-        notes.append(f"rising topics compare with the previous run's snapshot taken at "
-                     f"threshold {snap}, not {threshold}")
-    if totals["not_computed"]:
-        notes.append(f"{totals['not_computed']} open needs have no batch result yet")
+    notes = coverage_notes(run_id, previous, totals, threshold=threshold,
+                           previous_threshold=None if snap is None else float(snap))
     return CoverageReport(threshold=threshold, kinds=scope.split(","), run_id=run_id,
                           previous_run_id=previous, totals=totals, cells=cells, unmatched=unmatched,
                           top_keywords=list(top.items()), rising=grown, notes=notes)
+
+
+def coverage_notes(run_id: str | None, previous: str | None, totals: dict[str, int], *,
+                   threshold: float, previous_threshold: float | None = None) -> list[str]:
+    """What staff should know about a coverage report, in Chinese (CLI, API and console)."""
+    notes = []
+    if run_id is None:
+        notes.append("尚无完成的夜间批量匹配：请先运行 techmatch batch")
+    if previous is None:
+        notes.append("上升话题需要两次完成的批量匹配")
+    if previous_threshold is not None and abs(previous_threshold - threshold) > 1e-9:
+        notes.append(f"上升话题对比的是上一次批量匹配在置信度阈值 {previous_threshold:g}（而非 "
+                     f"{threshold:g}）下的快照")
+    if totals["not_computed"]:
+        notes.append(f"{totals['not_computed']} 条待匹配需求还没有批量匹配结果")
+    return notes

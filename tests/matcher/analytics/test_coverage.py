@@ -72,3 +72,18 @@ def test_a_word_inside_a_longer_one_counts_once(tokenizer: Tokenizer) -> None:
     need = Need(id="N8", title="Digital twin for line balancing", keywords=["digital twin"])
     words = need_keywords(need, tokenizer)
     assert "digital twin" in words and "digital" not in words and "twin" not in words
+
+
+def test_coverage_notes_are_chinese_for_every_client() -> None:
+    """The stats JSON / Markdown (CLI, API) said 'no finished batch run yet …' in English while
+    the console computed its own Chinese notes; both now read one list."""
+    from techmatch.matcher.analytics.coverage import coverage_notes
+
+    notes = coverage_notes(None, None, {"not_computed": 3}, threshold=0.35,
+                           previous_threshold=0.5)
+    assert notes == ["尚无完成的夜间批量匹配：请先运行 techmatch batch",
+                     "上升话题需要两次完成的批量匹配",
+                     "上升话题对比的是上一次批量匹配在置信度阈值 0.5（而非 0.35）下的快照",
+                     "3 条待匹配需求还没有批量匹配结果"]
+    assert coverage_notes("r2", "r1", {"not_computed": 0}, threshold=0.35,
+                          previous_threshold=0.35) == []

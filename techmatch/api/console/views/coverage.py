@@ -11,7 +11,7 @@ from markupsafe import Markup
 from techmatch.api.console.charts import HeatCell, bar_list, heat_map
 from techmatch.api.console.views.dashboard import in_range
 from techmatch.indexers.tokenize import Tokenizer
-from techmatch.matcher.analytics.coverage import CoverageReport, compute_coverage
+from techmatch.matcher.analytics.coverage import CoverageReport, compute_coverage, coverage_notes
 from techmatch.matcher.batch import results
 from techmatch.matcher.batch.run import TARGETS
 from techmatch.matcher.dockings.effects import need_outcomes
@@ -43,13 +43,7 @@ def coverage_for_range(store: Store, tokenizer: Tokenizer, *, threshold: float,
         store.iter_records("expert"), results.best_confidence(store),  # type: ignore[arg-type]
         tokenizer, threshold=threshold, hidden=hidden, outcomes=need_outcomes(store),
         previous_topics=results.topics(store, previous, scope) if previous else None)
-    notes = []
-    if run_id is None:
-        notes.append("尚无完成的夜间批量匹配：请先运行 techmatch batch")
-    if previous is None:
-        notes.append("上升话题需要两次完成的批量匹配")
-    if totals["not_computed"]:
-        notes.append(f"{totals['not_computed']} 条待匹配需求还没有批量匹配结果")
+    notes = coverage_notes(run_id, previous, totals, threshold=threshold)
     return CoverageReport(threshold=threshold, kinds=scope.split(","), run_id=run_id,
                           previous_run_id=previous, totals=totals, cells=cells,
                           unmatched=unmatched, top_keywords=list(top.items()), rising=grown,
