@@ -15,7 +15,7 @@ general: with duplicates present the bound above is a heuristic target, not a pr
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -150,13 +150,29 @@ def _invitees(achievement: Achievement, needs: Sequence[Need], row: np.ndarray,
             continue
         if len(out) >= limit:
             continue
-        shared = _shared(achievement, need)
-        reason = f"match score {row[i]:.2f} for need “{need.display_title}”"
-        if shared:
-            reason += f"; shared keywords: {'、'.join(shared)}"
         out[key] = Invitee(need_id=need.id, enterprise=need.enterprise, score=float(row[i]),
-                           shared_keywords=shared, reason=reason)
-    return list(out.values())
+                           shared_keywords=_shared(achievement, need), reason="")
+    titles = {n.id: n.display_title for n in needs}
+    return [v.model_copy(update={"reason": invitee_reason(v, titles)}) for v in out.values()]
+
+
+def invitee_reason(invitee: Invitee, titles: Mapping[str, str]) -> str:
+    """Why the enterprise is invited, in Chinese, from the invitation's fields (so plans saved
+    before a wording change read the same)."""
+    text = f"与需求“{titles.get(invitee.need_id, invitee.need_id)}”匹配分 {invitee.score:.2f}"
+    if invitee.shared_keywords:
+        text += f"；共同关键词：{'、'.join(invitee.shared_keywords)}"
+    if invitee.other_need_ids:
+        text += f"；该企业另有需求 {'、'.join(invitee.other_need_ids)}"
+    return text
+
+
+def expert_reason(expert: PresentingExpert) -> str:
+    """Why this expert presents, in Chinese, from the role and score."""
+    if expert.role == "owner":
+        return "成果完成人，与受邀企业无利益冲突"
+    score = f"（匹配分 {expert.score:.2f}）" if expert.score is not None else ""
+    return f"可服务专家中与该成果最相关{score}，与受邀企业无利益冲突"
 
 
 def _conflicted(expert: Expert, invitees: list[Invitee]) -> bool:
@@ -178,17 +194,17 @@ def _expert(achievement: Achievement, experts: Sequence[Expert], row: np.ndarray
     if own:
         j = min(own, key=rank)
         role: Literal["owner", "commentator"] = "owner"
-        reason = "owner of the achievement"
     else:
         others = [j for j in ok if j not in used and np.isfinite(row[j])]
         if not others:
             return None
         j = min(others, key=rank)
-        role, reason = "commentator", f"best-scoring available expert ({row[j]:.2f})"
+        role = "commentator"
     used.add(j)
     score = float(row[j]) if np.isfinite(row[j]) else None
-    return PresentingExpert(expert_id=experts[j].id, name=experts[j].name, role=role,
-                            score=score, reason=reason + ", no conflict with the invitees")
+    expert = PresentingExpert(expert_id=experts[j].id, name=experts[j].name, role=role,
+                              score=score, reason="")
+    return expert.model_copy(update={"reason": expert_reason(expert)})
 
 
 def plan_roadshow(achievements: Sequence[Achievement], needs: Sequence[Need],

@@ -167,7 +167,7 @@ def test_roadshow_lists_achievements_invitees_and_presenters(
     for item in plan.items:
         assert item.invitees and set(item.covered_needs) <= set(local)
         for invitee in item.invitees:
-            assert invitee.need_id in local and invitee.reason.startswith("match score")
+            assert invitee.need_id in local and invitee.reason.startswith("与需求“")
             assert invitee.score >= engine.settings.confidence_threshold
         assert item.expert is not None and item.expert.reason
         expert = engine.store.get(item.expert.expert_id, "expert")

@@ -65,7 +65,7 @@ def test_plan_picks_coverage_skips_duplicates_and_explains(world: tuple) -> None
     # n0 and n1 belong to the same enterprise: one invitation, the other need attached
     assert [(v.need_id, v.other_need_ids) for v in first.invitees] == [("n0", ["n1"])]
     assert first.invitees[0].shared_keywords == ["锂电池"]
-    assert "shared keywords: 锂电池" in first.invitees[0].reason
+    assert "；共同关键词：锂电池" in first.invitees[0].reason
     # e0 works for the invited enterprise, e3 is unavailable: e2 comments
     assert first.expert is not None and (first.expert.expert_id, first.expert.role) == (
         "e2", "commentator")

@@ -17,8 +17,6 @@ from techmatch.api.console.pages.common import console_router
 from techmatch.api.console.views.intake import field_label
 from techmatch.api.console.views.plans import (
     assignment_sheets,
-    expert_reason,
-    invitee_reason,
     roadshow_sheets,
 )
 from techmatch.api.console.views.saved_plans import PlanFiles, SavedPlan
@@ -27,7 +25,7 @@ from techmatch.errors import ValidationError
 from techmatch.matcher.assignment import Assignment, Constraints, WhyNot
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.plans import open_needs, plan_city_roadshow, plan_team
-from techmatch.matcher.roadshow import RoadshowPlan
+from techmatch.matcher.roadshow import RoadshowPlan, expert_reason, invitee_reason
 from techmatch.models.records import ServiceTeam
 from techmatch.xlsx import write_sheets
 

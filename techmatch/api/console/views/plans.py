@@ -6,24 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from techmatch.matcher.assignment import Assignment, WhyNot
-from techmatch.matcher.roadshow import Invitee, PresentingExpert, RoadshowPlan
+from techmatch.matcher.roadshow import RoadshowPlan, expert_reason, invitee_reason
 from techmatch.xlsx import Sheet
-
-
-def invitee_reason(invitee: Invitee, titles: Mapping[str, str]) -> str:
-    text = f"与需求“{titles.get(invitee.need_id, invitee.need_id)}”匹配分 {invitee.score:.2f}"
-    if invitee.shared_keywords:
-        text += f"；共同关键词：{'、'.join(invitee.shared_keywords)}"
-    if invitee.other_need_ids:
-        text += f"；该企业另有需求 {'、'.join(invitee.other_need_ids)}"
-    return text
-
-
-def expert_reason(expert: PresentingExpert) -> str:
-    if expert.role == "owner":
-        return "成果完成人，与受邀企业无利益冲突"
-    score = f"（匹配分 {expert.score:.2f}）" if expert.score is not None else ""
-    return f"可服务专家中与该成果最相关{score}，与受邀企业无利益冲突"
 
 
 def roadshow_sheets(plan: RoadshowPlan, titles: Mapping[str, str]) -> list[Sheet]:

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from techmatch.api.console.charts import target_bars
-from techmatch.api.console.views.plans import expert_reason, invitee_reason
 from techmatch.matcher.programme.dashboard import Dashboard, MetricCell, ScopeRow
-from techmatch.matcher.roadshow import RoadshowPlan
+from techmatch.matcher.roadshow import RoadshowPlan, expert_reason, invitee_reason
 from techmatch.models.programme import (
     EVENT_STATUS_LABELS,
     EVENT_TYPE_LABELS,
