@@ -188,7 +188,7 @@ def test_upload_reports_bad_rows(browser: WebDriver, server: Server, downloads: 
     shoot("upload-report")
     link = browser.find_element(By.ID, "rejects-link")
     link.click()
-    target = downloads / "needs-upload.rejects.jsonl"
+    target = downloads / "needs-upload.csv.rejects.jsonl"
     wait_for(target.exists)
     lines = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     assert [line["row"] for line in lines] == [3, 4]

@@ -160,7 +160,7 @@ def test_rejects_file_and_messages_are_clipped(tmp_path: Path) -> None:
     code, out, _ = _ingest(tmp_path / "home", str(path), "--kind", "need", "--no-index",
                            "--json")
     assert code == 0 and len(out) < 10_000
-    rejects = (tmp_path / "home" / "rejects" / "big.rejects.jsonl").read_text("utf-8")
+    rejects = (tmp_path / "home" / "rejects" / "big.jsonl.rejects.jsonl").read_text("utf-8")
     line = json.loads(rejects)
     assert len(rejects) < 10_000
     assert line["row"] == 1 and line["raw"]["length"] > 1_000_000

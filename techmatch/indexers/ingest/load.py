@@ -2,7 +2,7 @@
 
 Every file is read and validated before anything is written, so a file that cannot be read
 at all (IngestError) leaves the store untouched; good rows of a partly bad file are upserted
-in ONE transaction and bad rows go to `<reject_dir>/<file-stem>.rejects.jsonl` (raw values
+in ONE transaction and bad rows go to `<reject_dir>/<file name>.rejects.jsonl` (raw values
 clipped to their first KBs and length). A file whose columns belong to another kind is
 refused unless `force_kind`; a need's confidential flag on a row of another kind rejects the
 row (never dropped silently).
@@ -284,8 +284,10 @@ def _drop_kind_conflicts(rows: list[_Good], kind: str, store: Store,
 
 
 def _write_rejects(item: _Parsed, reject_dir: Path, used: set[str]) -> Path | None:
-    """Write `<stem>.rejects.jsonl` (atomically); remove a stale one when nothing was rejected."""
-    stem, n = Path(item.report.file).stem, 1
+    """Write `<file name>.rejects.jsonl` (atomically); remove a stale one when nothing was
+    rejected. The whole name, extension included: `needs.csv` and `needs.jsonl` keep their
+    own rejects, and a clean load of one never removes the other's."""
+    stem, n = Path(item.report.file).name, 1
     while f"{stem}{'' if n == 1 else f'-{n}'}" in used:
         n += 1
     stem = f"{stem}{'' if n == 1 else f'-{n}'}"

@@ -53,13 +53,13 @@ def test_gb18030_csv_loads_good_rows_and_names_each_bad_row(tmp_path: Path,
     assert report.loaded.inserted == ["N001"]
     assert [(e.row, e.field) for e in report.errors] == [(3, "confidential"),
                                                          (4, "title/description")]
-    lines = [json.loads(x) for x in (rejects / "needs.rejects.jsonl").read_text("utf-8")
+    lines = [json.loads(x) for x in (rejects / "needs.csv.rejects.jsonl").read_text("utf-8")
              .splitlines()]
     assert [(x["row"], x["field"]) for x in lines] == [(3, "confidential"),
                                                        (4, "title/description")]
     assert lines[0]["raw"]["是否保密"] == "也许" and lines[0]["file"] == str(needs)
     assert lines[0]["message"].startswith("must be yes or no")
-    assert len((rejects / "achievements.rejects.jsonl").read_text("utf-8").splitlines()) == 2
+    assert len((rejects / "achievements.csv.rejects.jsonl").read_text("utf-8").splitlines()) == 2
 
 
 def test_traditional_chinese_is_stored_for_display_as_written(tmp_path: Path,
@@ -125,7 +125,7 @@ def test_jsonl_with_a_bad_line(tmp_path: Path, store: Store) -> None:
     assert [(e.row, e.field) for e in report.errors] == [(2, None)]
     assert report.errors[0].message.startswith("invalid JSON")
     assert report.warnings == [f"{path}: unknown keys ignored: colour"]
-    reject = json.loads((tmp_path / "r" / "a.rejects.jsonl").read_text("utf-8"))
+    reject = json.loads((tmp_path / "r" / "a.jsonl.rejects.jsonl").read_text("utf-8"))
     assert reject["raw"] == '{"id": "A2", "title": "broken",'
 
 
@@ -197,7 +197,7 @@ def test_whole_file_rejection_leaves_the_store_unchanged(tmp_path: Path, store: 
         ingest_files([changed, bad], "achievement", store, reject_dir=tmp_path / "r")
     assert name in str(info.value)
     assert (store.last_seq(), store.count(), store.get("A001")) == before
-    assert not (tmp_path / "r" / "a2.rejects.jsonl").exists()
+    assert not (tmp_path / "r" / "a2.csv.rejects.jsonl").exists()
 
 
 def test_id_stored_as_another_kind_is_a_row_error(tmp_path: Path, store: Store) -> None:
@@ -209,14 +209,26 @@ def test_id_stored_as_another_kind_is_a_row_error(tmp_path: Path, store: Store) 
         (2, "id", "id 'X1' is already stored as a need")]
 
 
+def test_a_clean_file_never_removes_another_files_rejects(tmp_path: Path, store: Store) -> None:
+    """Rejects were named by the file's stem: a clean `a.jsonl` removed `a.csv`'s rejects."""
+    rejects = tmp_path / "r"
+    bad = _write(tmp_path / "a.csv", "id,title,maturity\nA1,x,12\n")
+    ingest_files([bad], "achievement", store, reject_dir=rejects)
+    clean = _write(tmp_path / "a.jsonl", '{"id": "A2", "title": "成果"}\n')
+    ingest_files([clean], "achievement", store, reject_dir=rejects)
+    kept = (rejects / "a.csv.rejects.jsonl").read_text("utf-8").splitlines()
+    assert len(kept) == 1 and json.loads(kept[0])["row"] == 2
+    assert not (rejects / "a.jsonl.rejects.jsonl").exists()
+
+
 def test_stale_reject_file_is_removed_and_report_dict(tmp_path: Path, store: Store) -> None:
     rejects = tmp_path / "r"
     path = _write(tmp_path / "a.csv", "id,title,maturity\nA1,x,12\n")
     first = ingest_files([path], "achievement", store, reject_dir=rejects)
-    assert first.files[0].reject_file == rejects / "a.rejects.jsonl"
+    assert first.files[0].reject_file == rejects / "a.csv.rejects.jsonl"
     _write(path, "id,title,maturity\nA1,x,2\n")
     report = ingest_files([path], "achievement", store, reject_dir=rejects)
-    assert not (rejects / "a.rejects.jsonl").exists()
+    assert not (rejects / "a.csv.rejects.jsonl").exists()
     assert report.as_dict() == {
         "kind": "achievement", "on_duplicate": "last", "read": 1,
         "loaded": {"inserted": 1, "updated": 0, "unchanged": 0}, "rejected": 0, "duplicates": 0,
