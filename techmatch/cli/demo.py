@@ -9,7 +9,7 @@ import typer
 
 from techmatch.cli.common import HomeOpt, cli_errors, settings_for
 from techmatch.matcher.engine import Engine
-from techmatch.models.records import KINDS, Need
+from techmatch.models.records import KIND_LABELS, KINDS, Need
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 _FILES = {"need": "needs.jsonl", "achievement": "achievements.jsonl", "expert": "experts.jsonl"}
@@ -56,13 +56,13 @@ def print_sample_matches(engine: Engine, limit: int = 5, k: int = 3) -> None:
         for target in ("achievement", "expert"):
             ranking = service.match_need(need, target=target, k=k)  # type: ignore[arg-type]
             if ranking.routed_to_staff:
-                typer.echo(f"  {target}: {ranking.message}")
+                typer.echo(f"  {KIND_LABELS[target]}：{ranking.message}")
             for hit in ranking.hits:
                 terms = "、".join(h.term for h in (hit.explanation.matched_terms
                                                    if hit.explanation else [])[:6])
                 conf = f"{hit.confidence:.2f}" if hit.confidence is not None else "-"
-                typer.echo(f"  {target:<11} {hit.rank}. {hit.id:<6} conf {conf}  {hit.title}"
-                           f"  ← {terms}")
+                typer.echo(f"  {KIND_LABELS[target]} {hit.rank}. {hit.id:<6} 置信度 {conf}  "
+                           f"{hit.title}  ← {terms}")
 
 
 def demo(home: HomeOpt = None,
@@ -79,11 +79,11 @@ def demo(home: HomeOpt = None,
         engine = Engine.open(settings_for(home))
         if engine.store.count() == 0:
             for kind, counts in load_samples(engine).items():
-                typer.echo(f"loaded {kind}: {counts['loaded']}, rejected {counts['rejected']}",
-                           err=True)
+                typer.echo(f"已载入{KIND_LABELS[kind]} {counts['loaded']} 条，退回 "
+                           f"{counts['rejected']} 条", err=True)
         for report in engine.sync():
-            typer.echo(f"index {report.kind}: {report.generation} ({report.upserted} upserted)",
-                       err=True)
+            typer.echo(f"{KIND_LABELS[report.kind]}索引：{report.generation}（写入 "
+                       f"{report.upserted} 条）", err=True)
         typer.echo(f"排序模型：{model_in_use(engine)}", err=True)
         if not serve:
             print_sample_matches(engine)

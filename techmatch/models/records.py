@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 Kind = Literal["need", "achievement", "expert"]
 KINDS: tuple[str, ...] = ("need", "achievement", "expert")
+KIND_LABELS = {"need": "需求", "achievement": "成果", "expert": "专家"}  # zh-CN, staff-facing
 
 RecordId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w.\-:/]+$")]
 ShortText = Annotated[str, Field(max_length=500)]

@@ -370,3 +370,15 @@ def test_cli_assign_min_above_max_says_so(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "min_experts_per_need > max_experts_per_need" in result.stderr, result.stderr
     assert "pydantic" not in result.stderr
+
+
+@slow
+def test_demo_prints_sample_matches_in_chinese(engine: Engine,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """`make run` / `techmatch demo --no-serve` printed 'achievement 1. A001 conf 0.99'."""
+    from techmatch.cli.demo import print_sample_matches
+
+    print_sample_matches(engine, limit=2, k=2)
+    out = capsys.readouterr().out
+    assert out.count("■ ") == 2 and "成果 1. " in out and "置信度 " in out
+    assert "专家" in out and "conf " not in out and "achievement " not in out

@@ -10,9 +10,10 @@ from techmatch.models.plan_labels import (
     EXPERT_ROLE_LABELS,
     WHY_NOT_LABELS,
 )
+from techmatch.models.records import KIND_LABELS
 from techmatch.models.signals import SIGNAL_LABELS
 
-KIND = {"need": "需求", "achievement": "成果", "expert": "专家"}
+KIND = KIND_LABELS
 KIND_LIBRARY = {"need": "需求库", "achievement": "成果库", "expert": "专家库"}
 PLURAL = {"need": "needs", "achievement": "achievements", "expert": "experts"}
 ROLE = {"read": "只读", "write": "编辑", "admin": "管理员"}

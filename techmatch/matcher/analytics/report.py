@@ -7,7 +7,7 @@ from pathlib import Path
 
 from techmatch.matcher.analytics.chart import draw_coverage
 from techmatch.matcher.analytics.coverage import CoverageReport
-from techmatch.matcher.batch.export import KIND_LABELS
+from techmatch.models.records import KIND_LABELS
 
 
 def write_report(report: CoverageReport, folder: Path) -> dict[str, Path]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from techmatch.errors import ValidationError
 from techmatch.matcher.batch import results
-from techmatch.models.records import Need, Record
+from techmatch.models.records import KIND_LABELS, Need, Record
 from techmatch.store import Store
 from techmatch.xlsx import Sheet, write_sheets
 
@@ -24,7 +24,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("confidence", "置信度"), ("routed_to_staff", "转人工"), ("reason", "匹配理由"),
     ("run_id", "批次编号"),
 )
-KIND_LABELS = {"achievement": "成果", "expert": "专家"}
 STATUS_LABELS = {"open": "待匹配", "matched": "已匹配", "closed": "已关闭"}
 BASENAME = "batch-results"
 
