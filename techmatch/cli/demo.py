@@ -27,6 +27,13 @@ def load_samples(engine: Engine, samples: Path = SAMPLES) -> dict[str, dict[str,
     return out
 
 
+def loaded_line(kind: str, counts: dict[str, Any]) -> str:
+    """One kind's ingest report (`IngestReport.as_dict`) as the demo prints it."""
+    loaded = counts["loaded"]
+    return (f"已载入{KIND_LABELS[kind]}：新增 {loaded['inserted']} 条，更新 {loaded['updated']} "
+            f"条，未变 {loaded['unchanged']} 条，退回 {counts['rejected']} 条")
+
+
 def model_in_use(engine: Engine) -> str:
     """Which ranker model the demo ranks with: the home's own, else the shipped default
     (fitted on the public dev sets, techmatch.matcher.shipped), else the untrained weights.
@@ -79,8 +86,7 @@ def demo(home: HomeOpt = None,
         engine = Engine.open(settings_for(home))
         if engine.store.count() == 0:
             for kind, counts in load_samples(engine).items():
-                typer.echo(f"已载入{KIND_LABELS[kind]} {counts['loaded']} 条，退回 "
-                           f"{counts['rejected']} 条", err=True)
+                typer.echo(loaded_line(kind, counts), err=True)
         for report in engine.sync():
             typer.echo(f"{KIND_LABELS[report.kind]}索引：{report.generation}（写入 "
                        f"{report.upserted} 条）", err=True)

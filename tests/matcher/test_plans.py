@@ -376,7 +376,10 @@ def test_cli_assign_min_above_max_says_so(tmp_path: Path) -> None:
 def test_demo_prints_sample_matches_in_chinese(engine: Engine,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     """`make run` / `techmatch demo --no-serve` printed 'achievement 1. A001 conf 0.99'."""
-    from techmatch.cli.demo import print_sample_matches
+    from techmatch.cli.demo import loaded_line, print_sample_matches
+
+    counts = {"loaded": {"inserted": 48, "updated": 1, "unchanged": 2}, "rejected": 3}
+    assert loaded_line("need", counts) == "已载入需求：新增 48 条，更新 1 条，未变 2 条，退回 3 条"
 
     print_sample_matches(engine, limit=2, k=2)
     out = capsys.readouterr().out
