@@ -221,7 +221,7 @@ class Explainer:
                 exp.query_sentence, exp.record_sentence, exp.sentence_similarity = pair
             if isinstance(rec, Expert):
                 exp.works = self._works(scored, rec)
-            if not scored.model.calibrated:
+            if not scored.model.calibrated and not scored.fitted_hits:
                 exp.notes.append(NOT_CALIBRATED)
             if hit.duplicate_of:
                 exp.notes.append(f"与 {hit.duplicate_of} 近似重复")

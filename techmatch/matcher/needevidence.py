@@ -112,6 +112,7 @@ def attach(service: MatchService, s: Scored, target: str, works: Ranking | None,
         if target == "achievement" else []
     confidence[order] = model.hits.confidences(s.answerable, values, copies)
     s.confidence = confidence
+    s.fitted_hits = True
 
 
 def duplicates(vectors: np.ndarray, threshold: float) -> list[int | None]:

@@ -60,6 +60,7 @@ class Scored:
     bonus: float
     evidence: np.ndarray | None = None  # absolute evidence (techmatch.matcher.abstain)
     answerable: float | None = None  # P(the top hit is a good match), when a model applies
+    fitted_hits: bool = False  # every hit's confidence came from a fitted hit model
     # computed once per query for the features, reused by evidence and explanations:
     texts: dict[str, str] = field(default_factory=dict)  # record id → record.text()
     q_tokens: frozenset[str] = frozenset()

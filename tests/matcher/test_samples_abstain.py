@@ -14,6 +14,7 @@ from techmatch.matcher.abstain import default_abstain
 from techmatch.matcher.assignment import Constraints
 from techmatch.matcher.assignment.problem import Reason
 from techmatch.matcher.engine import Engine
+from techmatch.matcher.explain import NOT_CALIBRATED
 from techmatch.matcher.plans import plan_team
 from techmatch.matcher.scorer import RankerModel
 from techmatch.matcher.service import MatchService
@@ -48,6 +49,16 @@ def test_shipped_models_fit_the_default_encoder(engine: Engine) -> None:
         model = default_abstain(kind)
         assert model is not None and model.fits(engine.encoder.id)
         assert model.hits is not None  # fitted confidences below the top hit
+
+
+def test_fitted_hit_confidences_are_not_called_uncalibrated(service: MatchService) -> None:
+    """The default weights have no calibration of their own, but the shipped abstention
+    models' hit models give every confidence, so no hit may say 置信度未经校准 (the note
+    appeared on every expert hit of `make run`)."""
+    for target in ("achievement", "expert"):
+        ranking = service.match_need("N001", target=target, k=3)  # type: ignore[arg-type]
+        assert ranking.hits and all(h.explanation is not None for h in ranking.hits)
+        assert not [h.id for h in ranking.hits if NOT_CALIBRATED in h.explanation.notes]
 
 
 def test_unmatched_needs_are_routed_and_at_most_one_matched_need(service: MatchService

@@ -10,6 +10,7 @@ from fakes import make_engine
 
 from techmatch.config import Settings
 from techmatch.errors import NotFoundError, ValidationError
+from techmatch.matcher.explain import NOT_CALIBRATED
 from techmatch.matcher.service import ROUTE_MESSAGE, MatchService
 from techmatch.models.records import Achievement, Expert, Need
 from techmatch.models.results import Filters, Ranking
@@ -61,6 +62,15 @@ def test_near_duplicate_hit_points_at_the_higher_ranked_one(service: MatchServic
     hits = service.match_need("n1", target="achievement", k=4).hits
     assert hits[1].duplicate_of == hits[0].id
     assert all(h.duplicate_of is None for h in hits[2:])
+
+
+def test_uncalibrated_confidence_is_said_in_chinese(service: MatchService) -> None:
+    """The fake engine's encoder fits neither the shipped ranker nor the shipped abstention
+    models, so nothing calibrates the confidences and every hit says so."""
+    hits = service.match_need("n1", target="achievement", k=2).hits
+    assert all(NOT_CALIBRATED in h.explanation.notes for h in hits if h.explanation)
+    assert hits[1].explanation is not None
+    assert f"与 {hits[0].id} 近似重复" in hits[1].explanation.notes
 
 
 def test_contributions_sum_to_score_minus_intercept(service: MatchService) -> None:
