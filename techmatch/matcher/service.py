@@ -389,7 +389,8 @@ class MatchService:
                             title=rec.display_title, lexical=src.lexical, dense=src.dense,
                             confidence=float(s.confidence[j]),
                             record=rec.model_dump(mode="json") if records else None))
-        mark_duplicates(hits, s.vectors[order], threshold=self.duplicate_threshold)
+        if target != "expert":  # two people are never "the same record" by profile cosine
+            mark_duplicates(hits, s.vectors[order], threshold=self.duplicate_threshold)
         if explain and hits:
             self.explainer.explain(s, hits, order)
         best = hits[0].confidence if hits else 0.0

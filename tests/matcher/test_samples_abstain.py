@@ -61,6 +61,16 @@ def test_fitted_hit_confidences_are_not_called_uncalibrated(service: MatchServic
         assert not [h.id for h in ranking.hits if NOT_CALIBRATED in h.explanation.notes]
 
 
+def test_experts_are_never_marked_near_duplicates_of_each_other(service: MatchService) -> None:
+    """Profile vectors are no evidence that two people are one record: N024's second expert
+    (周鹏, E051) was shown as 与 E005 近似重复 (吴晓东). Achievements keep the marking."""
+    needs = [n for n in service.engine.store.iter_records("need") if isinstance(n, Need)]
+    rankings = service.match_many(needs, target="expert", k=5)
+    assert not [(r.query_id, h.id) for r in rankings for h in r.hits if h.duplicate_of]
+    assert not [(r.query_id, h.id) for r in rankings for h in r.hits if h.explanation
+                and any("近似重复" in n for n in h.explanation.notes)]
+
+
 def test_unmatched_needs_are_routed_and_at_most_one_matched_need(service: MatchService
                                                                  ) -> None:
     """The issue's rule: every deliberately unmatched need is routed for achievements and
