@@ -363,6 +363,8 @@ def test_need_form_shows_per_field_messages(browser: WebDriver, server: Server,
     assert settle(browser, "#err-id").text.startswith("只能包含")
     assert browser.find_element(By.ID, "err-title").text == "标题、需求描述或关键词至少填写一项"
     assert browser.find_element(By.ID, "f-id").get_attribute("aria-invalid") == "true"
+    # the focus is on the first field to fix, not on the page body (keyboard users)
+    assert browser.switch_to.active_element.get_attribute("id") == "f-id"
     shoot("need-form-errors")
     ident = browser.find_element(By.ID, "f-id")
     ident.clear()
