@@ -170,7 +170,7 @@ def test_deal_amounts_never_show_an_exponent() -> None:
     """签约金额 was formatted with %g: a national total of 1,000,000 万元 read 1e+06."""
     from types import SimpleNamespace
 
-    from techmatch.api.console.views.programme import number
+    from techmatch.api.console.charts import number
 
     assert number(1_000_000.0) == "1000000" and number(2.5) == "2.5" and number(None) == "—"
     for value, shown in ((1_000_000.0, "1000000"), (1234567.25, "1234567.2")):

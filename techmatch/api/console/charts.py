@@ -141,3 +141,11 @@ def target_bars(items: Sequence[tuple[str, float, float | None]], *, caption: st
                      f'{escape(fmt.format(actual) + goal)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def number(value: float | None) -> str:
+    """A count or amount as the pages show it (every template: `number`)."""
+    if value is None:
+        return "—"
+    # never an exponent: a national deal total of 1,000,000 万元 reads 1000000, not 1e+06
+    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"

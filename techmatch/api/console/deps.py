@@ -21,7 +21,8 @@ from techmatch.api.state import AppState
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.globals.update(labels=labels.TABLES, label=labels.label, mark=mark,
-                             signal_bar=charts.signal_bar, meter=charts.meter)
+                             signal_bar=charts.signal_bar, meter=charts.meter,
+                             number=charts.number)
 # (path, label, role needed): pages that only write are not offered to read keys.
 NAV = (("/", "工作台", "read"), ("/needs", "需求库", "read"), ("/achievements", "成果库", "read"),
        ("/experts", "专家库", "read"), ("/needs/new", "需求录入", "write"),

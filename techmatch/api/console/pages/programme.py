@@ -20,7 +20,6 @@ from techmatch.api.console.views.programme import (
     LABELS,
     dashboard_view,
     milestone_lines,
-    number,
     participant_reasons,
     pending_invitations,
     ratio_text,
@@ -41,7 +40,7 @@ from techmatch.models.records import Expert
 router = console_router()
 EventId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[\w.\-:]+$")]
 Short = Annotated[str, Form(max_length=200)]
-HELPERS = {"number": number, "ratio_text": ratio_text, "plabels": LABELS}
+HELPERS = {"ratio_text": ratio_text, "plabels": LABELS}  # `number`: a template global
 
 
 def _window(request: Request, errors: dict[str, str]) -> tuple[dt.date, dt.date]:

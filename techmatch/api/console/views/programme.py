@@ -76,13 +76,6 @@ def ratio_text(cell: MetricCell) -> str:
     return "—" if cell.ratio is None else f"{cell.ratio:.0%}"
 
 
-def number(value: float | None) -> str:
-    if value is None:
-        return "—"
-    # never an exponent: a national deal total of 1,000,000 万元 reads 1000000, not 1e+06
-    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
-
-
 @dataclass
 class MilestoneLine:
     milestone: Milestone
