@@ -56,6 +56,7 @@ def _print(ranking: Ranking) -> None:
         typer.echo(f"!! {ranking.message}")
     for h in ranking.hits:
         dup = f"（与 {h.duplicate_of} 近似重复）" if h.duplicate_of else ""
+        dup += f"（{h.conflict_label}）" if h.conflict_label else ""
         typer.echo(f"{h.rank:>3}. {h.id:<16} 置信度 {h.confidence or 0:.3f}  得分 {h.score:+.3f}"
                    f"  {h.title}{dup}")
         exp = h.explanation

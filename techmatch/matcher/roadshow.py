@@ -22,6 +22,7 @@ import numpy as np
 from pydantic import BaseModel, Field, computed_field
 
 from techmatch.errors import ValidationError
+from techmatch.matcher.conflicts import name_key
 from techmatch.matcher.taxonomy import headline, industry_matches
 from techmatch.models.dockings import ExcludedPair
 from techmatch.models.plan_labels import EXPERT_ROLE_LABELS
@@ -85,10 +86,6 @@ class RoadshowPlan(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
-def _norm(text: str | None) -> str:
-    return (text or "").strip().casefold()
-
-
 def _check(name: str, matrix: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     array = np.asarray(matrix, dtype=np.float64)
     if array.shape != shape:
@@ -98,7 +95,7 @@ def _check(name: str, matrix: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 def _local(needs: Sequence[Need], city: str | None, industry: str | None) -> list[int]:
     return [i for i, n in enumerate(needs)
-            if (city is None or _norm(n.city) == _norm(city))
+            if (city is None or name_key(n.city) == name_key(city))
             and industry_matches(n.industry, industry, text=headline(n))]
 
 
@@ -131,9 +128,21 @@ def greedy_cover(gain: np.ndarray, sim: np.ndarray, order: np.ndarray, slots: in
     return picks, skipped
 
 
+def _own_results(achievements: Sequence[Achievement], needs: Sequence[Need]
+                 ) -> list[tuple[int, int]]:
+    """(achievement, need) index pairs where the need's enterprise owns the achievement
+    (techmatch.matcher.conflicts): no enterprise is invited to its own result."""
+    by_enterprise: dict[str, list[int]] = {}
+    for i, need in enumerate(needs):
+        if key := name_key(need.enterprise):
+            by_enterprise.setdefault(key, []).append(i)
+    return [(a, i) for a, ach in enumerate(achievements)
+            for i in by_enterprise.get(name_key(ach.institution), [])]
+
+
 def _shared(achievement: Achievement, need: Need) -> list[str]:
-    mine = {_norm(k) for k in achievement.keywords}
-    return [k for k in need.keywords if _norm(k) in mine]
+    mine = {name_key(k) for k in achievement.keywords}
+    return [k for k in need.keywords if name_key(k) in mine]
 
 
 def _invitees(achievement: Achievement, needs: Sequence[Need], row: np.ndarray,
@@ -144,7 +153,7 @@ def _invitees(achievement: Achievement, needs: Sequence[Need], row: np.ndarray,
     out: dict[str, Invitee] = {}
     for i in ranked:
         need = needs[i]
-        key = _norm(need.enterprise) or f"need:{need.id}"
+        key = name_key(need.enterprise) or f"need:{need.id}"
         if key in out:
             out[key].other_need_ids.append(need.id)
             continue
@@ -176,9 +185,9 @@ def expert_reason(expert: PresentingExpert) -> str:
 
 
 def _conflicted(expert: Expert, invitees: list[Invitee]) -> bool:
-    enterprises = {_norm(v.enterprise) for v in invitees if v.enterprise}
-    return _norm(expert.organization) in enterprises or bool(
-        enterprises & {_norm(x) for x in expert.exclusions})
+    enterprises = {name_key(v.enterprise) for v in invitees if v.enterprise}
+    return name_key(expert.organization) in enterprises or bool(
+        enterprises & {name_key(x) for x in expert.exclusions})
 
 
 def _expert(achievement: Achievement, experts: Sequence[Expert], row: np.ndarray,
@@ -228,6 +237,8 @@ def plan_roadshow(achievements: Sequence[Achievement], needs: Sequence[Need],
     local = [needs[i] for i in cols]
     gain = np.nan_to_num(scores[:, cols], nan=0.0)
     gain = np.where(gain >= min_score, np.maximum(gain, 0.0), 0.0)
+    own = _own_results(achievements, local)
+    gain[tuple(np.array(own, dtype=np.int64).reshape(-1, 2).T)] = 0.0
     order = np.array(sorted(range(n_a), key=lambda a: achievements[a].id), dtype=np.int64)
     picks, skipped = greedy_cover(gain, np.nan_to_num(sim, nan=0.0), order, slots,
                                   duplicate_threshold)
@@ -241,6 +252,9 @@ def plan_roadshow(achievements: Sequence[Achievement], needs: Sequence[Need],
             invitees=invitees, expert=_expert(achievements[a], experts, by_expert[a], invitees,
                                               used)))
     notes = [f"本地待匹配需求 {len(local)} 条，候选成果 {n_a} 项"]
+    if own:
+        notes.append(f"{len(own)} 对成果与需求同属一家单位（需求企业自有成果）：不计入覆盖，"
+                     f"不邀请该企业")
     if len(items) < slots:
         notes.append(f"{slots} 个路演名额只排了 {len(items)} 个：其余成果要么不再增加覆盖的需求，"
                      f"要么与已选成果近似重复")

@@ -20,6 +20,7 @@ from techmatch.indexers.token_cache import TokenSets
 from techmatch.indexers.vector_cache import encode_apart
 from techmatch.matcher import experts as expert_mod
 from techmatch.matcher import needevidence, tablecols
+from techmatch.matcher.conflicts import conflict
 from techmatch.matcher.crosslingual import Translator
 from techmatch.matcher.dockings.effects import exclusions
 from techmatch.matcher.duplicates import DEFAULT_THRESHOLD, mark_duplicates
@@ -388,6 +389,7 @@ class MatchService:
             hits.append(Hit(id=rid, kind=target, score=float(s.final[j]), rank=rank,
                             title=rec.display_title, lexical=src.lexical, dense=src.dense,
                             confidence=float(s.confidence[j]),
+                            conflict=conflict(s.query.record, rec),
                             record=rec.model_dump(mode="json") if records else None))
         if target != "expert":  # two people are never "the same record" by profile cosine
             mark_duplicates(hits, s.vectors[order], threshold=self.duplicate_threshold)

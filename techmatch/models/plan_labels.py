@@ -19,6 +19,14 @@ ASSIGN_STATUS_LABELS: dict[str, str] = {
     "optimal": "最优方案", "feasible": "可行方案", "infeasible": "约束无法同时满足",
     "error": "求解出错", "timeout": "求解超时"}
 EXPERT_ROLE_LABELS: dict[str, str] = {"owner": "成果完成人", "commentator": "点评专家"}
+# a match hit that is relevant but no docking (techmatch.matcher.conflicts): the same
+# conditions the assignment reports as "conflict", plus the enterprise's own result
+CONFLICT_LABELS: dict[str, str] = {
+    "own_result": "需求企业自有成果",
+    "same_organization": "专家任职于需求企业",
+    "excluded": "专家声明回避该企业",
+}
 
 
-__all__ = ["ASSIGN_STATUS_LABELS", "CONSTRAINT_LABELS", "EXPERT_ROLE_LABELS", "WHY_NOT_LABELS"]
+__all__ = ["ASSIGN_STATUS_LABELS", "CONFLICT_LABELS", "CONSTRAINT_LABELS", "EXPERT_ROLE_LABELS",
+           "WHY_NOT_LABELS"]

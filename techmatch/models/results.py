@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from techmatch.models.dockings import Excluded
+from techmatch.models.plan_labels import CONFLICT_LABELS
 from techmatch.models.signals import signal_label
 
 Mode = Literal["lexical", "dense", "hybrid"]
@@ -96,7 +97,16 @@ class Hit(BaseModel):
     confidence: float | None = None
     explanation: Explanation | None = None
     duplicate_of: str | None = None
+    conflict: Literal["own_result", "same_organization", "excluded"] | None = Field(
+        default=None, description="relevant but no docking: the need's enterprise owns the "
+                                  "achievement, or the expert works for it / declared it in "
+                                  "exclusions (plans refuse such pairs)")
     record: dict[str, object] | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def conflict_label(self) -> str | None:
+        return CONFLICT_LABELS.get(self.conflict) if self.conflict else None
 
 
 class Ranking(BaseModel):

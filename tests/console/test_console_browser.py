@@ -352,6 +352,24 @@ def test_route_to_staff_banner_follows_the_api(browser: WebDriver, server: Serve
         assert shown == [h["id"] for h in api["hits"]]
 
 
+def test_conflict_badges_follow_the_api(browser: WebDriver, server: Server) -> None:
+    """An enterprise's own result and an expert employed by it are marked as in the API."""
+    login(browser, server, "admin")
+    marked = 0
+    for need, target in (("N001", "expert"), ("N015", "achievement")):
+        api = httpx.get(server.url + f"/v1/match/needs/{need}?target={target}&k=10",
+                        headers={"X-API-Key": KEYS["admin"]}, timeout=60).json()
+        want = {h["id"]: h["conflict_label"] for h in api["hits"] if h["conflict"]}
+        browser.get(server.url + f"/needs/{need}/match?target={target}")
+        settle(browser, "h1")
+        shown = {a.get_attribute("data-candidate"): tags[0].text
+                 for a in _find(browser, "article.hit")
+                 if (tags := a.find_elements(By.CSS_SELECTOR, ".tag.conflict"))}
+        assert shown == want, need
+        marked += len(want)
+    assert marked >= 1  # N001's enterprise employs E003, N015's owns A039 (data/samples)
+
+
 def test_need_form_shows_per_field_messages(browser: WebDriver, server: Server,
                                             shoot: Callable[[str], Path]) -> None:
     login(browser, server, "write")

@@ -89,6 +89,20 @@ def test_stops_when_nothing_adds_demand_and_filters_industry(world: tuple) -> No
     assert plan.notes[-1].startswith("3 个路演名额只排了 1 个")
 
 
+def test_an_enterprise_is_never_invited_to_its_own_result(world: tuple) -> None:
+    achievements, needs, experts = world
+    achievements[1] = achievements[1].model_copy(update={"institution": " acme "})  # n0, n1
+    score_an = np.zeros((4, 4))
+    score_an[1, :2] = 0.95  # a1 answers its owner's two needs best
+    score_an[0, :3] = [0.6, 0.5, 0.4]
+    plan = plan_roadshow(achievements, needs, experts, score_an, np.eye(4), np.zeros((4, 4)),
+                         slots=2, invites_per_achievement=3, city="武汉")
+    assert [i.achievement_id for i in plan.items] == ["a0"]  # a1 covers nobody else
+    assert [v.need_id for v in plan.items[0].invitees] == ["n0", "n2"]
+    assert plan.items[0].covered_demand == pytest.approx(1.5)
+    assert "2 对成果与需求同属一家单位（需求企业自有成果）：不计入覆盖，不邀请该企业" in plan.notes
+
+
 def test_min_score_and_validation(world: tuple) -> None:
     achievements, needs, experts = world
     score_an = np.full((4, 4), 0.3)

@@ -73,3 +73,21 @@ def test_both_copies_of_a_known_duplicate_are_retrieved(service: MatchService) -
     ranking = service.match_need("N001", target="achievement", k=10)
     ids = [h.id for h in ranking.hits]
     assert "A001" in ids and "A042" in ids
+
+
+def test_pairs_that_are_no_docking_are_marked(service: MatchService) -> None:
+    """The samples' own results and conflicted experts (data/samples/README.md): kept in the
+    lists (they are relevant) and marked; nothing else is."""
+    cases = [("N015", "achievement", {"A039": "own_result"}),
+             ("N001", "achievement", {"A004": "own_result"}),
+             ("N001", "expert", {"E003": "same_organization"}),
+             ("N010", "expert", {"E018": "excluded"})]
+    for need_id, target, marked in cases:
+        ranking = service.match_need(need_id, target=target, k=50, explain=False)
+        found = {h.id: h.conflict for h in ranking.hits if h.conflict}
+        assert found == marked, (need_id, target)
+    reverse = service.match_achievement("A039", k=50, explain=False)
+    hit = next(h for h in reverse.hits if h.id == "N015")
+    assert (hit.conflict, hit.model_dump()["conflict_label"]) == ("own_result", "需求企业自有成果")
+    assert all(h.conflict is None for h in service.search("电池包热失控预警", kind="achievement",
+                                                          k=20, explain=False).hits)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.sparse import csr_matrix, hstack, identity
 
 from techmatch.errors import ValidationError
+from techmatch.matcher.conflicts import name_key
 from techmatch.models.records import Expert, Need
 
 
@@ -124,10 +125,6 @@ def _index_of(ids: list[str], wanted: str, field: str) -> int:
         raise ValidationError(f"unknown id {wanted!r}", field=field) from None
 
 
-def _norm(text: str | None) -> str:
-    return (text or "").strip().casefold()
-
-
 def _codes(values: Sequence[str], vocabulary: dict[str, int]) -> np.ndarray:
     """Integer code per value; empty strings get -1 so they never match anything."""
     return np.array([vocabulary.setdefault(v, len(vocabulary)) if v else -1 for v in values])
@@ -143,12 +140,12 @@ def _same(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
 def _excluded(needs: Sequence[Need], experts: Sequence[Expert]) -> np.ndarray:
     rows: dict[str, list[int]] = {}
     for i, need in enumerate(needs):
-        if _norm(need.enterprise):
-            rows.setdefault(_norm(need.enterprise), []).append(i)
+        if name_key(need.enterprise):
+            rows.setdefault(name_key(need.enterprise), []).append(i)
     out = np.zeros((len(needs), len(experts)), dtype=bool)
     for j, expert in enumerate(experts):
         for name in expert.exclusions:
-            out[rows.get(_norm(name), []), j] = True
+            out[rows.get(name_key(name), []), j] = True
     return out
 
 
@@ -156,16 +153,16 @@ def _reasons(needs: Sequence[Need], experts: Sequence[Expert], scores: np.ndarra
              constraints: Constraints) -> np.ndarray:
     """Reason code per pair; later rules only fill pairs earlier rules left allowed."""
     masks: list[tuple[Reason, np.ndarray]] = [
-        (Reason.same_organization, _same([_norm(n.enterprise) for n in needs],
-                                         [_norm(e.organization) for e in experts])),
+        (Reason.same_organization, _same([name_key(n.enterprise) for n in needs],
+                                         [name_key(e.organization) for e in experts])),
         (Reason.excluded, _excluded(needs, experts)),
         (Reason.unavailable, np.broadcast_to(~np.array([e.available for e in experts]),
                                              scores.shape)),
     ]
     if constraints.same_province:
         # Unknown province on either side is not evidence of a different region: allowed.
-        need_p = [_norm(n.province) for n in needs]
-        exp_p = [_norm(e.province) for e in experts]
+        need_p = [name_key(n.province) for n in needs]
+        exp_p = [name_key(e.province) for e in experts]
         both = np.outer([bool(p) for p in need_p], [bool(p) for p in exp_p])
         masks.append((Reason.region, both & ~_same(need_p, exp_p)))
     masks.append((Reason.unscored, ~np.isfinite(scores)))
@@ -196,9 +193,9 @@ def _quotas(needs: Sequence[Need], constraints: Constraints) -> tuple[Quota, ...
     out = []
     for facet, quotas in (("city", constraints.city_quotas),
                           ("industry", constraints.industry_quotas)):
-        values = [_norm(getattr(n, facet)) for n in needs]
+        values = [name_key(getattr(n, facet)) for n in needs]
         for value, minimum in sorted(quotas.items()):
-            members = np.array([i for i, v in enumerate(values) if v == _norm(value)],
+            members = np.array([i for i, v in enumerate(values) if v == name_key(value)],
                                dtype=np.int64)
             out.append(Quota(facet, value, minimum, members))
     return tuple(out)

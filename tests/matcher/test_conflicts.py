@@ -1,0 +1,24 @@
+"""Pairs that are relevant but no docking (techmatch.matcher.conflicts)."""
+
+from __future__ import annotations
+
+from techmatch.matcher.conflicts import conflict, name_key
+from techmatch.models.records import Achievement, Expert, Need
+
+
+def test_conflict_codes_both_directions_and_unknown_names() -> None:
+    need = Need(id="n1", title="t", enterprise=" Acme Ltd ")
+    own = Achievement(id="a1", title="t", institution="acme ltd")
+    other = Achievement(id="a2", title="t", institution="Uni")
+    staff = Expert(id="e1", name="x", organization="ACME LTD")
+    shy = Expert(id="e2", name="y", organization="Uni", exclusions=["Beta", "acme ltd"])
+    free = Expert(id="e3", name="z", organization="Uni", exclusions=["Beta"])
+    assert conflict(need, own) == conflict(own, need) == "own_result"
+    assert conflict(need, other) is None and conflict(other, need) is None
+    assert (conflict(need, staff), conflict(need, shy), conflict(need, free)) == (
+        "same_organization", "excluded", None)
+    anonymous = Need(id="n2", title="t")  # no enterprise: nothing to conflict with
+    nameless = Achievement(id="a3", title="t")
+    assert conflict(anonymous, nameless) is None and conflict(need, nameless) is None
+    assert conflict(None, own) is None and conflict(own, other) is None
+    assert name_key(None) == name_key("  ") == ""
