@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from techmatch.models.plan_labels import CONFLICT_LABELS
 from techmatch.models.records import Achievement, Expert, Need, Record
+from techmatch.models.results import Conflict
 
 
 def name_key(name: str | None) -> str:
@@ -23,7 +24,7 @@ def name_key(name: str | None) -> str:
     return (name or "").strip().casefold()
 
 
-def conflict(query: Record | None, candidate: Record) -> str | None:
+def conflict(query: Record | None, candidate: Record) -> Conflict | None:
     """The code of the conflict between a query record and a candidate, else None."""
     if isinstance(query, Achievement) and isinstance(candidate, Need):
         query, candidate = candidate, query  # an achievement offered to its owner's need

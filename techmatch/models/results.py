@@ -11,6 +11,7 @@ from techmatch.models.plan_labels import CONFLICT_LABELS
 from techmatch.models.signals import signal_label
 
 Mode = Literal["lexical", "dense", "hybrid"]
+Conflict = Literal["own_result", "same_organization", "excluded"]  # techmatch.matcher.conflicts
 Fusion = Literal["rrf", "weighted"]
 Normalization = Literal["minmax", "zscore"]
 
@@ -97,7 +98,7 @@ class Hit(BaseModel):
     confidence: float | None = None
     explanation: Explanation | None = None
     duplicate_of: str | None = None
-    conflict: Literal["own_result", "same_organization", "excluded"] | None = Field(
+    conflict: Conflict | None = Field(
         default=None, description="relevant but no docking: the need's enterprise owns the "
                                   "achievement, or the expert works for it / declared it in "
                                   "exclusions (plans refuse such pairs)")
