@@ -22,16 +22,21 @@ expert scores. Only open needs are planned; closed / matched needs keep their re
 
 What the rule ignores, and why MARGIN exists: second-order effects of a change on the other
 candidates of N — BM25 document frequencies, the RRF rank shift of candidates below the new
-one, and the per-query max-normalisation of the fused / lexical features. These move
-scores by about a hundredth (one RRF rank shift changes a fused score by ~1.6 %, and
-the fused feature weighs 0.3); a need whose top-k could be reordered by more than that
-is caught by rule 3 or 4. The lexical list of a translated query (techmatch.matcher.
-crosslingual) scores each record by its own BM25 times a factor of the query and the index's
-document frequencies (the two queries' attainable BM25), so a changed record moves the other
-records' scores there only through document frequencies — but for the whole translated list
-at once, which in a small corpus can exceed MARGIN (a backend without document frequencies
-lifts the translated list by rank instead: a record entering it shifts the scores below it);
-a `--full` run is the safe way after large changes.
+one, and the per-query normalisation of list-relative features (max-normalised fused /
+lexical, min-max `hybrid_mm`, whose rescaling changes its weight against the facet and PRF
+features). These move scores by about a hundredth (one RRF rank shift changes a fused score
+by ~1.6 %, and the fused feature weighs 0.3); the changed candidate itself entering the top-k
+is caught by rule 4 with that margin, but two other candidates whose scores are that close
+can swap places without N being planned. So an incremental run stores what a full run would
+store up to such near ties (at most SECOND_ORDER apart on the score scale; on the samples,
+rewriting an unused record as a copy of a need swapped pairs 0.0002–0.0034 apart in 2 of 3
+trials — `tests/matcher/batch/test_batch_run.py`). The lexical list of a translated query
+(techmatch.matcher.crosslingual) scores each record by its own BM25 times a factor of the
+query and the index's document frequencies (the two queries' attainable BM25), so a changed
+record moves the other records' scores there only through document frequencies — but for
+the whole translated list at once, which in a small corpus can exceed MARGIN (a backend
+without document frequencies lifts the translated list by rank instead: a record entering it
+shifts the scores below it); a `--full` run is the exact way after large changes.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ from techmatch.store import Change, Store
 FALLBACK_FRACTION = 0.05
 MIN_FALLBACK = 20
 MARGIN = 0.16
+SECOND_ORDER = 0.02  # score gap within which a change's side effects may swap two candidates
 _EPS = 1e-6
 
 

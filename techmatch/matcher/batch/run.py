@@ -158,7 +158,10 @@ class _Job:
     def _new_run(self) -> results.RunRecord:
         now = datetime.now(timezone.utc)
         run = results.RunRecord(
-            run_id=f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}", started=results.now_iso(),
+            # `started` to the microsecond: runs list newest first by it, and two runs of
+            # one second (small data, tests) were listed in random order
+            run_id=f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}",
+            started=now.isoformat(timespec="microseconds"),
             finished=None, status="running", kinds=list(self.options.kinds), k=self.options.k,
             full=self.options.full, config=self.configs, generations=self._generations(),
             seqs=self._seqs(), fingerprint=self.fingerprint)
