@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, replace
 
 from techmatch.errors import NotFoundError, ValidationError
+from techmatch.matcher.conflicts import conflict
 from techmatch.matcher.dockings import effects
 from techmatch.matcher.dockings.levels import OVERDUE_STAGES, ServiceLevels
 from techmatch.matcher.dockings.moves import allowed_moves, check_move, check_stage, is_reopen
@@ -29,6 +30,8 @@ from techmatch.models.dockings import (
     HistoryEntry,
     HistoryView,
 )
+from techmatch.models.plan_labels import CONFLICT_LABELS
+from techmatch.models.results import Conflict
 from techmatch.store import Store
 from techmatch.store.dockings import DockingQuery, DockingRepo
 
@@ -93,7 +96,7 @@ def create_docking(store: Store, spec: NewDocking, *, actor: str | None = None,
                    levels: ServiceLevels | None = None, now: dt.datetime | None = None
                    ) -> Docking:
     """A docking at stage `suggested` for a live need and achievement / expert."""
-    kind = _check_pair(store, spec.need_id, spec.candidate_id)
+    kind, clash = _check_pair(store, spec.need_id, spec.candidate_id)
     if spec.source not in SOURCES:
         raise ValidationError(f"unknown source {spec.source!r}; valid: {', '.join(SOURCES)}",
                               field="source")
@@ -108,9 +111,11 @@ def create_docking(store: Store, spec: NewDocking, *, actor: str | None = None,
                       peak_stage="suggested", owner=spec.owner, team=spec.team, version=1,
                       created_at=at, created_by=actor, stage_at=at,
                       due_on=(levels or ServiceLevels()).due_on("suggested", at))
+    note = spec.note or f"来源：{SOURCE_LABELS[spec.source]}"
+    if clash is not None:  # kept, but whoever follows the docking should know
+        note += f"；注意：{CONFLICT_LABELS[clash]}（相关但不宜对接）"
     entry = HistoryEntry(docking_id=docking.id, version=1, at=at, actor=actor,
-                         from_stage=None, to_stage="suggested",
-                         note=spec.note or f"来源：{SOURCE_LABELS[spec.source]}")
+                         from_stage=None, to_stage="suggested", note=note)
     repo = DockingRepo(store)
     with repo.transaction():
         repo.insert(docking, entry)
@@ -272,7 +277,9 @@ def _check_details(move: Move, *, require_contract: bool) -> None:
                               field="contract")
 
 
-def _check_pair(store: Store, need_id: str, candidate_id: str) -> str:
+def _check_pair(store: Store, need_id: str, candidate_id: str
+                ) -> tuple[str, Conflict | None]:
+    """The candidate's kind and the pair's conflict (techmatch.matcher.conflicts), if any."""
     found = store.get_many([need_id, candidate_id])
     need = found.get(need_id)
     if need is None or need.kind != "need":
@@ -283,4 +290,4 @@ def _check_pair(store: Store, need_id: str, candidate_id: str) -> str:
     if cand.kind not in CANDIDATE_KINDS:
         raise ValidationError(f"a docking pairs a need with an achievement or expert, "
                               f"not a {cand.kind}", field="candidate_id")
-    return cand.kind
+    return cand.kind, conflict(need, cand)

@@ -184,6 +184,21 @@ def test_history_rows_cannot_be_changed_even_in_sql(store: Store) -> None:
     assert [h.to_stage for h in docking_history(store, d.id)] == ["suggested", "contacted"]
 
 
+def test_a_conflicted_pair_is_kept_with_a_warning_in_its_first_note(store: Store) -> None:
+    """The enterprise's own result or an expert it employs: relevant, no docking — staff may
+    still follow the pair, and whoever does reads why it is unusual."""
+    store.upsert([Need(id="n3", title="热失控预警", enterprise="锐能电池"),
+                  Achievement(id="a3", title="液冷板", institution="锐能电池"),
+                  Expert(id="x3", name="王工", organization="锐能电池")])
+    notes = {}
+    for cand in ("a3", "x3", "a1"):
+        d = create_docking(store, NewDocking("n3", cand, source="manual"), now=T0)
+        notes[cand] = docking_history(store, d.id)[0].note
+    assert notes == {"a3": "来源：人工录入；注意：需求企业自有成果（相关但不宜对接）",
+                     "x3": "来源：人工录入；注意：专家任职于需求企业（相关但不宜对接）",
+                     "a1": "来源：人工录入"}
+
+
 def test_assign_history_note_names_the_fields_in_chinese(store: Store) -> None:
     """The note read '变更：owner=李四，keep_open=True' in the console's history table."""
     d = create_docking(store, NewDocking("n1", "a1"))
