@@ -11,6 +11,8 @@ from typing import Any
 
 from techmatch.errors import ValidationError
 from techmatch.matcher.batch import results
+from techmatch.matcher.conflicts import conflict
+from techmatch.models.plan_labels import CONFLICT_LABELS
 from techmatch.models.records import KIND_LABELS, Need, Record
 from techmatch.store import Store
 from techmatch.xlsx import Sheet, write_sheets
@@ -21,7 +23,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("city", "城市"), ("industry", "行业"), ("need_status", "需求状态"),
     ("kind", "候选类型"), ("rank", "排名"), ("candidate_id", "候选编号"),
     ("candidate_name", "候选名称"), ("candidate_city", "候选城市"), ("score", "得分"),
-    ("confidence", "置信度"), ("routed_to_staff", "转人工"), ("reason", "匹配理由"),
+    ("confidence", "置信度"), ("routed_to_staff", "转人工"), ("conflict", "不宜对接"),
+    ("reason", "匹配理由"),
     ("run_id", "批次编号"),
 )
 STATUS_LABELS = {"open": "待匹配", "matched": "已匹配", "closed": "已关闭"}
@@ -52,6 +55,8 @@ def _row(hit: results.StoredHit, need: Record | None,
         "score": round(hit.score, 4),
         "confidence": None if hit.confidence is None else round(hit.confidence, 4),
         "routed_to_staff": hit.routed,
+        # the enterprise's own result / an expert it employs or who excludes it
+        "conflict": CONFLICT_LABELS[c] if need and cand and (c := conflict(need, cand)) else "",
         "reason": reason_text(hit.explanation),
         "run_id": hit.run_id,
     }

@@ -28,6 +28,11 @@ def test_exports_have_one_row_per_pair_and_chinese_headers(batched: FakeEngine,
     need = batched.store.get(pairs[0].need_id)
     assert rows[1][0] == need.id and rows[1][1] == need.display_title
     assert rows[1][headers.index("候选类型")] == "成果"
+    # the samples' own results (data/samples/README.md) are marked, nothing else is
+    marked = {(r[0], r[headers.index("候选编号")]): r[headers.index("不宜对接")] for r in rows[1:]
+              if r[headers.index("不宜对接")]}
+    assert marked and set(marked.values()) == {"需求企业自有成果"}, marked
+    assert ("N015", "A039") in marked or ("N001", "A004") in marked, marked
 
     lines = paths["jsonl"].read_text(encoding="utf-8").splitlines()
     first = json.loads(lines[0])
