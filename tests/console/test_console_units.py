@@ -200,3 +200,27 @@ def test_match_cards_leave_out_signals_that_read_zero() -> None:
     assert [(s.name, s.label) for s in card.signals] == [("hybrid_mm", "加权混合检索"),
                                                          ("recency", "时效")]
     assert card.zero_signals == 2
+
+
+def test_board_cards_mark_a_pair_that_is_no_docking(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A docking opened for the enterprise's own result carries the same badge as the match
+    page; an ordinary one carries none."""
+    from techmatch.api.console.views.docking_board import board, sides
+    from techmatch.matcher.dockings import DockingFilters, NewDocking, create_docking
+    from techmatch.models.records import Achievement, Need
+    from techmatch.store import Store
+
+    store = Store(tmp_path / "store.sqlite")
+    store.upsert([Need(id="N1", title="热失控预警", enterprise="锐能电池"),
+                  Achievement(id="A1", title="液冷板", institution="锐能电池"),
+                  Achievement(id="A2", title="氢气传感预警", institution="KIT")])
+    own = create_docking(store, NewDocking("N1", "A1"))
+    other = create_docking(store, NewDocking("N1", "A2"))
+    columns, total = board(store, DockingFilters(), hidden=frozenset(), admin=False)
+    views = [c for col in columns for c in col.cards]
+    titles, conflicts = sides(store, views)
+    assert total == 2 and conflicts == {own.id: "需求企业自有成果"} and other.id not in conflicts
+    text = _page("dockings.html", columns=columns, total=total, shown=len(views),
+                 filters=DockingFilters(), titles=titles, conflicts=conflicts, reasons={},
+                 contracts={}, stage_labels={}, labels=None, label=lambda *a: "")
+    assert text.count("需求企业自有成果") == 1 and "液冷板" in text and "氢气传感预警" in text

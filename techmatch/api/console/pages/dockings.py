@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from techmatch.api.console.deps import Staff, WriterPost, render
 from techmatch.api.console.pages.common import console_router
 from techmatch.api.console.views.decide import REJECT_REASONS
-from techmatch.api.console.views.docking_board import CONTRACTS, board, titles_of
+from techmatch.api.console.views.docking_board import CONTRACTS, board, sides, titles_of
 from techmatch.api.deps import EngineDep, VisibilityDep
 from techmatch.errors import NotFoundError, ValidationError
 from techmatch.matcher.dockings import (
@@ -46,11 +46,12 @@ def docking_board(request: Request, session: Staff, engine: EngineDep,
     columns, total = board(engine.store, filters, hidden=_hidden(session, visibility),
                            admin=session.principal.allows("admin"))
     views = [c for col in columns for c in col.cards]
+    titles, conflicts = sides(engine.store, views)
     done = q.get("done", "")
     return render(request, "dockings.html", {
         "title": "对接看板", "columns": columns, "total": total, "shown": len(views),
-        "filters": filters,
-        "titles": titles_of(engine.store, views), "reasons": REJECT_REASONS,
+        "filters": filters, "conflicts": conflicts,
+        "titles": titles, "reasons": REJECT_REASONS,
         "contracts": CONTRACTS, "stage_labels": STAGE_LABELS, "today": dt.date.today(),
         "flash": f"对接 {done} 已更新" if done else ""}, session=session)
 

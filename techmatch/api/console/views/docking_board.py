@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from techmatch.matcher.conflicts import conflict
 from techmatch.matcher.dockings import DockingFilters, list_dockings
 from techmatch.models.dockings import ALL_STAGES, CONTRACT_LABELS, STAGE_LABELS, DockingView
+from techmatch.models.plan_labels import CONFLICT_LABELS
 from techmatch.store import Store
 
 BOARD_LIMIT = 500
@@ -19,9 +21,19 @@ class Column:
 
 
 def titles_of(store: Store, views: list[DockingView]) -> dict[str, str]:
+    return sides(store, views)[0]
+
+
+def sides(store: Store, views: list[DockingView]) -> tuple[dict[str, str], dict[str, str]]:
+    """(record id → title or name, docking id → its pair's conflict label) of the dockings'
+    needs and candidates, read at once; a docking whose pair can dock has no label."""
     ids = {v.need_id for v in views} | {v.candidate_id for v in views}
     found = store.get_many(sorted(ids))
-    return {rid: (getattr(r, "name", "") or r.display_title) for rid, r in found.items()}
+    titles = {rid: (getattr(r, "name", "") or r.display_title) for rid, r in found.items()}
+    labels = {v.id: CONFLICT_LABELS[c] for v in views
+              if (need := found.get(v.need_id)) and (cand := found.get(v.candidate_id))
+              and (c := conflict(need, cand))}
+    return titles, labels
 
 
 def board(store: Store, filters: DockingFilters, *, hidden: frozenset[str],
