@@ -8,20 +8,22 @@ the enterprise already has the result — but mark them with a code and a Chines
 (`Hit.conflict`, `Hit.conflict_label`); service-team plans refuse them
 (techmatch.matcher.assignment: `same_organization` / `excluded`) and roadshows never invite an
 enterprise to present its own result to itself (techmatch.matcher.roadshow). Organisation names
-are compared stripped and case-folded, the one rule all three use (`name_key`).
+are compared in one matching form, the one rule all three use (`name_key`).
 """
 
 from __future__ import annotations
 
+from techmatch.indexers.ingest.normalize import normalize
 from techmatch.models.plan_labels import CONFLICT_LABELS
 from techmatch.models.records import Achievement, Expert, Need, Record
 from techmatch.models.results import Conflict
 
 
 def name_key(name: str | None) -> str:
-    """A name (organisation, city, province, keyword) as the plans compare it: stripped and
-    case-folded ('' when unknown)."""
-    return (name or "").strip().casefold()
+    """A name (organisation, city, province, keyword) as the plans compare it: in the facets'
+    matching form (simplified, half-width, lower case, spaces collapsed; so 蘇州 is 苏州),
+    stripped and case-folded ('' when unknown)."""
+    return normalize(name or "").strip().casefold()
 
 
 def conflict(query: Record | None, candidate: Record) -> Conflict | None:

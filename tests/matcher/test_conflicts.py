@@ -22,3 +22,9 @@ def test_conflict_codes_both_directions_and_unknown_names() -> None:
     assert conflict(anonymous, nameless) is None and conflict(need, nameless) is None
     assert conflict(None, own) is None and conflict(own, other) is None
     assert name_key(None) == name_key("  ") == ""
+    # one organisation written in traditional / full-width characters is still one
+    taiwan = Need(id="n4", title="t", enterprise="蘇州台聯電子化學品有限公司")
+    assert conflict(taiwan, Achievement(id="a4", title="t",
+                                        institution="苏州台联电子化学品有限公司")) == "own_result"
+    assert conflict(need, Expert(id="e4", name="w", organization="ＡＣＭＥ  ＬＴＤ")) == (
+        "same_organization")
