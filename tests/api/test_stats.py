@@ -34,6 +34,24 @@ def test_coverage_and_batch_results(client: TestClient, engine: Engine) -> None:
     assert hits[0]["candidate_id"] == "ach-ozone"
     assert client.get(f"/v1/batch/results/{SECRET_NEED}",
                       headers=headers("read")).status_code == 404
+    assert all(h["conflict"] is None and h["conflict_label"] is None for h in hits)
+
+
+def test_batch_results_mark_the_enterprises_own_result(client: TestClient,
+                                                       engine: Engine) -> None:
+    """The same mark as a live match: need-water's enterprise holds ach-ozone."""
+    need, own = engine.store.get("need-water"), engine.store.get("ach-ozone")
+    engine.store.upsert([need.model_copy(update={"enterprise": "绍兴印染集团"}),
+                         own.model_copy(update={"institution": "紹興印染集團"})])
+    engine.sync()
+    run_batch(engine, BatchOptions(kinds=("achievement",), k=3, explain=False))
+    hits = client.get("/v1/batch/results/need-water", headers=headers("read")).json()
+    marked = {h["candidate_id"]: (h["conflict"], h["conflict_label"]) for h in hits
+              if h["conflict"]}
+    assert marked == {"ach-ozone": ("own_result", "需求企业自有成果")}, hits
+    live = client.get("/v1/match/needs/need-water?target=achievement&k=3",
+                      headers=headers("read")).json()
+    assert {h["id"]: h["conflict"] for h in live["hits"]}["ach-ozone"] == "own_result"
 
 
 def test_no_batch_yet_gives_empty_lists(client: TestClient) -> None:

@@ -12,7 +12,9 @@ from techmatch.api.errors import problem_responses
 from techmatch.errors import NotFoundError
 from techmatch.matcher.analytics import coverage_report
 from techmatch.matcher.batch import results
+from techmatch.matcher.conflicts import conflict
 from techmatch.matcher.dockings.effects import exclusions
+from techmatch.models.plan_labels import CONFLICT_LABELS
 
 router = APIRouter(prefix="/v1", tags=["stats"],
                    responses=problem_responses(401, 403, 404, 422, 503))
@@ -53,11 +55,15 @@ def batch_results(principal: Reader, engine: EngineDep, visibility: VisibilityDe
                   ) -> list[dict[str, Any]]:
     if not principal.sees_confidential and need_id in visibility.confidential_ids():
         raise NotFoundError(f"no need with id {need_id!r}")
-    engine.store.get(need_id, "need")  # an unknown id is 404, not [] ("no run yet")
+    need = engine.store.get(need_id, "need")  # an unknown id is 404, not [] ("no run yet")
     hits = [asdict(h) for h in results.iter_hits(engine.store, need_id=need_id)]
     if not principal.sees_confidential:
         secret = visibility.confidential_ids()
         hits = [h for h in hits if h["candidate_id"] not in secret]
+    found = engine.store.get_many([h["candidate_id"] for h in hits])
+    for h in hits:  # relevant but no docking: the same mark as a live match (conflicts.py)
+        code = conflict(need, cand) if (cand := found.get(h["candidate_id"])) else None
+        h["conflict"], h["conflict_label"] = code, CONFLICT_LABELS[code] if code else None
     return hits
 
 
