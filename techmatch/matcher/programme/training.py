@@ -32,6 +32,7 @@ from techmatch.errors import ValidationError
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.analytics.topics import need_keywords
+from techmatch.matcher.conflicts import name_key
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.plans import PairScorer, open_needs
 from techmatch.matcher.programme import registry
@@ -212,7 +213,7 @@ def _invitees(needs: Sequence[Need], words: list[str], others: Sequence[Need],
               limit: int) -> list[TopicInvitee]:
     out: dict[str, TopicInvitee] = {}
     for need in needs:
-        key = need.enterprise or f"need:{need.id}"
+        key = name_key(need.enterprise) or f"need:{need.id}"  # one invitation per enterprise
         out.setdefault(key, TopicInvitee(
             need_id=need.id, enterprise=need.enterprise, in_topic=True,
             reason=f"需求《{need.display_title}》尚无已确认对接"))
@@ -221,7 +222,7 @@ def _invitees(needs: Sequence[Need], words: list[str], others: Sequence[Need],
             break
         text = normalize(need.text())
         hit = [w for w in words if w in text]
-        key = need.enterprise or f"need:{need.id}"
+        key = name_key(need.enterprise) or f"need:{need.id}"
         if hit and key not in out:
             out[key] = TopicInvitee(need_id=need.id, enterprise=need.enterprise,
                                     in_topic=False,
