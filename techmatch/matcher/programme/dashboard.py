@@ -6,9 +6,10 @@ confidence (DESIGN.md):
 
 - teams_formed: teams formed in the window, in each city they serve (national: distinct teams).
 - events, events.<type>: events dated in the window and not cancelled, by their city.
-- enterprises_served: distinct enterprises that attended an event or were turned into a
-  docking there, were visited by a team dispatch, hosted a workstation or placed an order
-  that is not cancelled — all dated in the window.
+- enterprises_served: distinct enterprises (one per organisation however its name is written,
+  `name_key`) that attended an event or were turned into a docking there, were visited by a
+  team dispatch, hosted a workstation or placed an order that is not cancelled — all dated in
+  the window.
 - dockings_signed, deal_value (万元): dockings that reached 签约 in the window and their
   contract values, from the dockings' own KPIs (`matcher.dockings.kpis`); city and industry
   are the need's, team is the docking's.
@@ -24,11 +25,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, Field
 
 from techmatch.errors import ValidationError
+from techmatch.matcher.conflicts import name_key
 from techmatch.matcher.dockings import get_docking
 from techmatch.matcher.dockings.kpis import kpi_report
 from techmatch.matcher.programme import registry
@@ -140,6 +142,12 @@ class _Actuals:
         return table.setdefault(key, BreakdownRow(key=key, label=label))
 
 
+def _serve(acts: _Actuals, city: str, names: Sequence[str | None]) -> None:
+    """Count enterprises served in `city` by name, one per organisation however it is
+    written (techmatch.matcher.conflicts.name_key: 蘇州… is 苏州…); blank names count none."""
+    acts.served[city] |= {key for name in names if (key := name_key(name))}
+
+
 def _count_registries(store: Store, acts: _Actuals, start: dt.date, end: dt.date,
                       team_names: Mapping[str, str]) -> list[Event]:
     teams = registry.items(store, "team", start=start, end=end)
@@ -152,23 +160,23 @@ def _count_registries(store: Store, acts: _Actuals, start: dt.date, end: dt.date
     for e in events:
         acts.add(e.city, "events")
         acts.add(e.city, f"events.{e.type}")
-        acts.served[e.city] |= {p.name for p in e.participants if p.kind == "enterprise"
-                                and p.name and (p.status in SERVED or p.status is None)}
+        _serve(acts, e.city, [p.name for p in e.participants if p.kind == "enterprise"
+                              and (p.status in SERVED or p.status is None)])
         top = _top_industry(e.industry)
         acts.row(acts.industry, top, top, e.city).events += 1
         if e.team_id:
             acts.row(acts.team, e.team_id, team_names.get(e.team_id, e.team_id),
                      e.city).events += 1
     for d in registry.items(store, "dispatch", start=start, end=end):
-        acts.served[d.city] |= set(d.enterprises)
+        _serve(acts, d.city, d.enterprises)
         acts.row(acts.team, d.team_id, team_names.get(d.team_id, d.team_id),
                  d.city).dispatches += 1
     for w in registry.items(store, "workstation", start=start, end=end):
         acts.add(w.city or UNKNOWN, "workstations")
-        acts.served[w.city or UNKNOWN].add(w.enterprise)
+        _serve(acts, w.city or UNKNOWN, [w.enterprise])
     for o in registry.items(store, "order"):
         if o.status != "cancelled" and _inside(o.ordered_on, start, end):
-            acts.served[o.city or UNKNOWN].add(o.enterprise)
+            _serve(acts, o.city or UNKNOWN, [o.enterprise])
         if o.status in ("delivered", "closed") and _inside(o.delivered_on, start, end):
             acts.add(o.city or UNKNOWN, "orders_delivered")
     return events

@@ -102,6 +102,26 @@ def test_overdue_milestone_is_detected(store: Store) -> None:
     assert overdue_milestones(store, today=TODAY, city="苏州") == []
 
 
+def test_an_enterprise_served_counts_once_however_its_name_is_written(store: Store) -> None:
+    """A second workstation at 苏州纳锂 entered in traditional, full-width characters is not a
+    second enterprise served; a new enterprise is."""
+    from techmatch.models.programme import Workstation
+
+    def served() -> float | None:
+        board = dashboard(store, start=YEAR[0], end=YEAR[1], today=TODAY)
+        return next(r for r in board.cities if r.city == "苏州").cell("enterprises_served").actual
+
+    before = served()
+    save(store, "workstation", [Workstation(
+        id="W09", expert_id="E001", enterprise="蘇州納鋰新材料科技有限公司 ", city="苏州",
+        start=dt.date(2026, 5, 1))])
+    assert served() == before == 1
+    save(store, "workstation", [Workstation(
+        id="W10", expert_id="E001", enterprise="苏州另一家公司", city="苏州",
+        start=dt.date(2026, 5, 1))])
+    assert served() == 2
+
+
 def test_dashboard_against_targets_with_national_roll_up(store: Store, tmp_path: Path) -> None:
     board = dashboard(store, start=YEAR[0], end=YEAR[1], today=TODAY)
     suzhou = next(r for r in board.cities if r.city == "苏州")
