@@ -42,4 +42,10 @@ def conflict(query: Record | None, candidate: Record) -> Conflict | None:
     return None
 
 
-__all__ = ["CONFLICT_LABELS", "conflict", "name_key"]
+def conflict_label(query: Record | None, candidate: Record) -> str:
+    """The Chinese label of the pair's conflict, '' when the pair can dock."""
+    code = conflict(query, candidate)
+    return CONFLICT_LABELS[code] if code else ""
+
+
+__all__ = ["CONFLICT_LABELS", "conflict", "conflict_label", "name_key"]

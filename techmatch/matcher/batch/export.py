@@ -11,8 +11,7 @@ from typing import Any
 
 from techmatch.errors import ValidationError
 from techmatch.matcher.batch import results
-from techmatch.matcher.conflicts import conflict
-from techmatch.models.plan_labels import CONFLICT_LABELS
+from techmatch.matcher.conflicts import conflict_label
 from techmatch.models.records import KIND_LABELS, Need, Record
 from techmatch.store import Store
 from techmatch.xlsx import Sheet, write_sheets
@@ -56,7 +55,7 @@ def _row(hit: results.StoredHit, need: Record | None,
         "confidence": None if hit.confidence is None else round(hit.confidence, 4),
         "routed_to_staff": hit.routed,
         # the enterprise's own result / an expert it employs or who excludes it
-        "conflict": CONFLICT_LABELS[c] if need and cand and (c := conflict(need, cand)) else "",
+        "conflict": conflict_label(need, cand) if need and cand else "",
         "reason": reason_text(hit.explanation),
         "run_id": hit.run_id,
     }

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from techmatch.matcher.conflicts import conflict
+from techmatch.matcher.conflicts import conflict_label
 from techmatch.matcher.dockings import DockingFilters, list_dockings
 from techmatch.models.dockings import ALL_STAGES, CONTRACT_LABELS, STAGE_LABELS, DockingView
-from techmatch.models.plan_labels import CONFLICT_LABELS
 from techmatch.store import Store
 
 BOARD_LIMIT = 500
@@ -30,9 +29,9 @@ def sides(store: Store, views: list[DockingView]) -> tuple[dict[str, str], dict[
     ids = {v.need_id for v in views} | {v.candidate_id for v in views}
     found = store.get_many(sorted(ids))
     titles = {rid: (getattr(r, "name", "") or r.display_title) for rid, r in found.items()}
-    labels = {v.id: CONFLICT_LABELS[c] for v in views
+    labels = {v.id: label for v in views
               if (need := found.get(v.need_id)) and (cand := found.get(v.candidate_id))
-              and (c := conflict(need, cand))}
+              and (label := conflict_label(need, cand))}
     return titles, labels
 
 
