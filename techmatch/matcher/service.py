@@ -395,11 +395,23 @@ class MatchService:
             mark_duplicates(hits, s.vectors[order], threshold=self.duplicate_threshold)
         if explain and hits:
             self.explainer.explain(s, hits, order)
-        best = hits[0].confidence if hits else 0.0
-        routed = best is None or best < self.engine.settings.confidence_threshold
+        routed, message = route(hits, self.engine.settings.confidence_threshold)
         return Ranking(query_id=s.query.id, kind=target, mode=s.ranking.mode, hits=hits,
                        generation=s.ranking.generation, routed_to_staff=routed,
-                       message=ROUTE_MESSAGE if routed else None)
+                       message=message)
+
+
+def route(hits: Sequence[Hit], threshold: float) -> tuple[bool, str | None]:
+    """(routed to staff, the message): routed when no hit that can become a docking reaches
+    `threshold`. A list whose only confident hits are conflicted (the enterprise's own result,
+    an expert it employs or who excludes it: techmatch.matcher.conflicts) is routed too — the
+    need is not served by them — and the message says why."""
+    if max((h.confidence or 0.0 for h in hits if h.conflict is None), default=0.0) >= threshold:
+        return False, None
+    blocked = next((h for h in hits if h.conflict and (h.confidence or 0.0) >= threshold), None)
+    if blocked is not None:
+        return True, f"可信的候选均不宜对接（{blocked.conflict_label}），请转人工处理"
+    return True, ROUTE_MESSAGE
 
 
 def _target(kind: str) -> str:

@@ -28,3 +28,20 @@ def test_conflict_codes_both_directions_and_unknown_names() -> None:
                                         institution="苏州台联电子化学品有限公司")) == "own_result"
     assert conflict(need, Expert(id="e4", name="w", organization="ＡＣＭＥ  ＬＴＤ")) == (
         "same_organization")
+
+
+def test_routing_reads_only_hits_that_can_dock() -> None:
+    from techmatch.matcher.service import ROUTE_MESSAGE, route
+    from techmatch.models.results import Hit
+
+    def hit(i: int, confidence: float | None, clash: str | None = None) -> Hit:
+        return Hit(id=f"a{i}", kind="achievement", score=1.0, rank=i,
+                   confidence=confidence, conflict=clash)  # type: ignore[arg-type]
+
+    assert route([], 0.35) == (True, ROUTE_MESSAGE)
+    assert route([hit(1, 0.9), hit(2, 0.1)], 0.35) == (False, None)
+    assert route([hit(1, 0.2), hit(2, None)], 0.35) == (True, ROUTE_MESSAGE)
+    assert route([hit(1, 0.9, "own_result"), hit(2, 0.5)], 0.35) == (False, None)
+    assert route([hit(1, 0.9, "own_result"), hit(2, 0.2)], 0.35) == (
+        True, "可信的候选均不宜对接（需求企业自有成果），请转人工处理")
+    assert route([hit(1, 0.2, "excluded"), hit(2, 0.1)], 0.35) == (True, ROUTE_MESSAGE)

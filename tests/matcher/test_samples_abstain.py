@@ -94,7 +94,10 @@ def _check_confidences(service: MatchService, needs: list[Need],
         top = max(confidences)
         assert confidences[0] == top, need.id
         assert confidences == sorted(confidences, reverse=True), need.id  # never rises
-        assert ranking.routed_to_staff == (top < threshold), need.id
+        # routed when no hit that can become a docking is confident (techmatch.matcher.
+        # conflicts): N010's best expert declared the enterprise in his exclusions
+        dockable = max((h.confidence or 0.0 for h in ranking.hits if not h.conflict), default=0)
+        assert ranking.routed_to_staff == (dockable < threshold), need.id
         if need.id in UNMATCHED:
             assert ranking.message and top < threshold
 
@@ -139,3 +142,19 @@ def test_team_plan_never_dispatches_below_the_minimum_confidence(engine: Engine,
     [answer] = plan.why_not([("N040", plan.problem.experts[j].id)])
     assert answer.reason == "below_threshold"
     assert "below the minimum confidence" in answer.message
+
+
+@pytest.mark.parametrize("shipped", [False, True], ids=["default-weights", "shipped-ranker"])
+def test_a_need_whose_confident_experts_cannot_serve_it_is_routed(
+        engine: Engine, service: MatchService, shipped: bool) -> None:
+    """N010's best expert (E018) declared its enterprise in his exclusions: the list keeps him
+    first and confident, but no one who can serve the need is, so staff must find someone."""
+    ranker = MatchService(engine) if shipped else service
+    threshold = engine.settings.confidence_threshold
+    ranking = ranker.match_need("N010", target="expert", k=10, explain=False)
+    first = ranking.hits[0]
+    assert (first.id, first.conflict) == ("E018", "excluded")
+    assert (first.confidence or 0.0) >= threshold
+    assert all((h.confidence or 0.0) < threshold for h in ranking.hits if not h.conflict)
+    assert ranking.routed_to_staff
+    assert ranking.message == "可信的候选均不宜对接（专家声明回避该企业），请转人工处理"
