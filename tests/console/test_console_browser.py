@@ -342,14 +342,22 @@ def test_docking_moves_on_the_board_and_keeps_history(browser: WebDriver, server
 
 def test_route_to_staff_banner_follows_the_api(browser: WebDriver, server: Server) -> None:
     login(browser, server, "admin")
-    for need in ("N002", "N048"):
+    for need in ("N002", "N048", "N010"):
         api = httpx.get(server.url + f"/v1/match/needs/{need}?target=expert&k=10",
                         headers={"X-API-Key": KEYS["admin"]}, timeout=60).json()
         browser.get(server.url + f"/needs/{need}/match?target=expert")
         settle(browser, "h1")
-        assert bool(_find(browser, "#route-banner")) == api["routed_to_staff"], need
+        banner = _find(browser, "#route-banner")
+        assert bool(banner) == api["routed_to_staff"], need
         shown = [a.get_attribute("data-candidate") for a in _find(browser, "article.hit")]
         assert shown == [h["id"] for h in api["hits"]]
+        # N010's confident expert declared its enterprise in his exclusions: the banner says
+        # the confident candidates cannot dock, not that confidence is low
+        blocked = str(api["message"] or "").startswith("可信的候选均不宜对接")
+        assert blocked == (need == "N010"), (need, api["message"])
+        if banner:
+            assert banner[0].text.startswith(
+                "可信的候选均不宜对接" if blocked else "无合适匹配"), (need, banner[0].text)
 
 
 def test_conflict_badges_follow_the_api(browser: WebDriver, server: Server) -> None:

@@ -44,10 +44,15 @@ def match_page(request: Request, rid: IdPath, session: Staff, engine: EngineDep,
     items = cards(need, ranking, records, seen)
     done = request.query_params.get("done", "")
     flash = FLASH[done].format(c=request.query_params.get("c", "")) if done in FLASH else ""
+    threshold = engine.settings.confidence_threshold
+    # routed although confident: every confident candidate is conflicted (service.route)
+    blocked = ranking.routed_to_staff and any(
+        h.conflict and (h.confidence or 0.0) >= threshold for h in ranking.hits)
     return render(request, "match.html", {
         "title": f"匹配 · {need.id}", "need": need, "target": target, "ranking": ranking,
+        "blocked": blocked,
         "cards": items, "scale": signal_scale(items), "excluded": len(seen.excluded),
-        "threshold": engine.settings.confidence_threshold, "flash": flash,
+        "threshold": threshold, "flash": flash,
         "reasons": decide.REJECT_REASONS}, session=session)
 
 
