@@ -17,7 +17,9 @@ confidence (DESIGN.md):
 
 With `city`, the city rows and the industry / team rows cover that city only; the national
 row stays national. Targets: the sum over the years the window touches. The national target
-of a metric is the `全国` target when one is set, else the sum of the cities' targets.
+of a metric is, year by year, that year's `全国` target when one is set, else the sum of that
+year's city targets (a window over 2026–2027 with a 2026 `全国` target and only city targets for
+2027 gets the 2026 national target plus the 2027 cities' sum).
 Industries roll up to the taxonomy's top categories (集成电路 counts under 新一代信息技术产业).
 """
 
@@ -229,10 +231,23 @@ def _event_line(store: Store, e: Event) -> EventLine:
                      dockings=len(ids), signed=signed, deal_value=value)
 
 
-def _targets_by_city(store: Store, years: Iterable[int]) -> dict[str, dict[str, float]]:
-    out: dict[str, dict[str, float]] = defaultdict(dict)
+Targets = dict[int, dict[str, dict[str, float]]]  # year → city → metric → value
+
+
+def _targets_by_year(store: Store, years: Iterable[int]) -> Targets:
+    out: Targets = defaultdict(lambda: defaultdict(dict))
     for t in list_targets(store, years=list(years)):
-        out[t.city][t.metric] = out[t.city].get(t.metric, 0.0) + t.value
+        out[t.year][t.city][t.metric] = t.value
+    return out
+
+
+def _targets_by_city(by_year: Targets) -> dict[str, dict[str, float]]:
+    """Each city's targets summed over the years (the `全国` rows under NATIONAL)."""
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    for cities in by_year.values():
+        for name, metrics in cities.items():
+            for metric, value in metrics.items():
+                out[name][metric] = out[name].get(metric, 0.0) + value
     return out
 
 
@@ -247,7 +262,8 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
     acts = _Actuals(city)
     events = _count_registries(store, acts, start, end, team_names)
     _count_dockings(store, acts, start, end, team_names, day)
-    targets = _targets_by_city(store, years)
+    by_year = _targets_by_year(store, years)
+    targets = _targets_by_city(by_year)
     pilots = {c.name: c for c in registry.items(store, "city")}
     names = sorted((set(pilots) | set(targets) | set(acts.city) | set(acts.served))
                    - {NATIONAL})
@@ -256,10 +272,9 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
     rows = [_scope(n, acts.city.get(n, Counter()), len(acts.served.get(n, ())),
                    targets.get(n, {}), pilots[n].batch if n in pilots else None)
             for n in names]
-    national_targets = _national_targets(targets)
+    national_targets, summed = _national_targets(by_year)
     served = len(set().union(*acts.served.values())) if acts.served else 0
-    notes = [f"{m}: 全国目标为各城市目标之和" for m in METRICS
-             if m in national_targets and m not in targets.get(NATIONAL, {})]
+    notes = [f"{m}: 全国目标为各城市目标之和" for m in METRICS if m in summed]
     return Dashboard(
         start=start, end=end, years=years, today=day, cities=rows,
         national=_scope(NATIONAL, acts.national, served, national_targets),
@@ -269,11 +284,19 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
         overdue=overdue_milestones(store, today=day, city=city), notes=notes)
 
 
-def _national_targets(targets: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
-    explicit = dict(targets.get(NATIONAL, {}))
-    summed: dict[str, float] = defaultdict(float)
-    for name, metrics in targets.items():
-        if name != NATIONAL:
-            for metric, value in metrics.items():
-                summed[metric] += value
-    return {**summed, **explicit}
+def _national_targets(by_year: Targets) -> tuple[dict[str, float], set[str]]:
+    """The national target of each metric summed over the years, each year's being its
+    `全国` target when set, else the sum of that year's city targets; and the metrics where
+    some year fell back to the cities' sum."""
+    total: dict[str, float] = defaultdict(float)
+    summed: set[str] = set()
+    for cities in by_year.values():
+        explicit = cities.get(NATIONAL, {})
+        for metric in {m for metrics in cities.values() for m in metrics}:
+            if metric in explicit:
+                total[metric] += explicit[metric]
+            else:
+                total[metric] += sum(metrics.get(metric, 0.0) for name, metrics
+                                     in cities.items() if name != NATIONAL)
+                summed.add(metric)
+    return dict(total), summed
