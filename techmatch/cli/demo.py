@@ -10,6 +10,7 @@ import typer
 from techmatch.cli.common import HomeOpt, cli_errors, settings_for
 from techmatch.matcher.engine import Engine
 from techmatch.models.records import KIND_LABELS, KINDS, Need
+from techmatch.models.results import Hit
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 _FILES = {"need": "needs.jsonl", "achievement": "achievements.jsonl", "expert": "experts.jsonl"}
@@ -65,11 +66,18 @@ def print_sample_matches(engine: Engine, limit: int = 5, k: int = 3) -> None:
             if ranking.routed_to_staff:
                 typer.echo(f"  {KIND_LABELS[target]}：{ranking.message}")
             for hit in ranking.hits:
-                terms = "、".join(h.term for h in (hit.explanation.matched_terms
-                                                   if hit.explanation else [])[:6])
-                conf = f"{hit.confidence:.2f}" if hit.confidence is not None else "-"
-                typer.echo(f"  {KIND_LABELS[target]} {hit.rank}. {hit.id:<6} 置信度 {conf}  "
-                           f"{hit.title}  ← {terms}")
+                typer.echo(hit_line(target, hit))
+
+
+def hit_line(target: str, hit: Hit) -> str:
+    """One ranked hit as the demo prints it: kind, rank, id, confidence, title, the pair's
+    conflict when it has one, and up to six shared terms."""
+    terms = "、".join(h.term for h in (hit.explanation.matched_terms
+                                       if hit.explanation else [])[:6])
+    conf = f"{hit.confidence:.2f}" if hit.confidence is not None else "-"
+    clash = f"（{hit.conflict_label}）" if hit.conflict_label else ""
+    return (f"  {KIND_LABELS[target]} {hit.rank}. {hit.id:<6} 置信度 {conf}  "
+            f"{hit.title}{clash}  ← {terms}")
 
 
 def demo(home: HomeOpt = None,
