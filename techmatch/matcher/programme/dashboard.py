@@ -9,7 +9,8 @@ confidence (DESIGN.md):
 - enterprises_served: distinct enterprises (one per organisation however its name is written,
   `name_key`) that attended an event or were turned into a docking there, were visited by a
   team dispatch, hosted a workstation or placed an order that is not cancelled — all dated in
-  the window.
+  the window. A blank name counts none, and so does an invitee named only by its need id
+  (the planners' placeholder when the need names no enterprise).
 - dockings_signed, deal_value (万元): dockings that reached 签约 in the window and their
   contract values, from the dockings' own KPIs (`matcher.dockings.kpis`); city and industry
   are the need's, team is the docking's.
@@ -38,7 +39,14 @@ from techmatch.matcher.dockings.kpis import kpi_report
 from techmatch.matcher.programme import registry
 from techmatch.matcher.programme.targets import OverdueMilestone, list_targets, overdue_milestones
 from techmatch.models.industries import load_taxonomy
-from techmatch.models.programme import EVENT_TYPE_LABELS, METRIC_LABELS, METRICS, NATIONAL, Event
+from techmatch.models.programme import (
+    EVENT_TYPE_LABELS,
+    METRIC_LABELS,
+    METRICS,
+    NATIONAL,
+    Event,
+    Participant,
+)
 from techmatch.store import Store
 
 UNKNOWN = "未知"
@@ -150,6 +158,12 @@ def _serve(acts: _Actuals, city: str, names: Sequence[str | None]) -> None:
     acts.served[city] |= {key for name in names if (key := name_key(name))}
 
 
+def _enterprise(p: Participant) -> str | None:
+    """The enterprise a participant names; None when its name is only its need id (the
+    roadshow and training planners' placeholder for a need that names no enterprise)."""
+    return None if p.need_id and p.name == p.need_id else p.name
+
+
 def _count_registries(store: Store, acts: _Actuals, start: dt.date, end: dt.date,
                       team_names: Mapping[str, str]) -> list[Event]:
     teams = registry.items(store, "team", start=start, end=end)
@@ -162,7 +176,7 @@ def _count_registries(store: Store, acts: _Actuals, start: dt.date, end: dt.date
     for e in events:
         acts.add(e.city, "events")
         acts.add(e.city, f"events.{e.type}")
-        _serve(acts, e.city, [p.name for p in e.participants if p.kind == "enterprise"
+        _serve(acts, e.city, [_enterprise(p) for p in e.participants if p.kind == "enterprise"
                               and (p.status in SERVED or p.status is None)])
         top = _top_industry(e.industry)
         acts.row(acts.industry, top, top, e.city).events += 1

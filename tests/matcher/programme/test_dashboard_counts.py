@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from techmatch.matcher.programme import dashboard, set_targets
-from techmatch.models.programme import Target
+from techmatch.matcher.programme import dashboard, save, set_targets
+from techmatch.models.programme import Event, Participant, Target
 from techmatch.store import Store
 
 TODAY = dt.date(2027, 12, 31)
@@ -39,3 +39,20 @@ def test_national_target_falls_back_to_the_cities_year_by_year(store: Store) -> 
     one_year = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
                          today=TODAY)
     assert one_year.national.cell("events").target == 10 and one_year.notes == []
+
+
+def test_an_invitee_named_only_by_its_need_id_is_no_enterprise_served(store: Store) -> None:
+    """The roadshow / training planners name an invitee by its need id when the need names no
+    enterprise: two such attendees are not two enterprises served; a named one is one."""
+    people = [Participant(role="invitee", kind="enterprise", name=need, need_id=need,
+                          status="attended") for need in ("N1", "N2")]
+    people.append(Participant(role="invitee", kind="enterprise", name="苏州甲公司",
+                              need_id="N3", status="docking"))
+    save(store, "event", [Event(id="EV1", type="roadshow", title="路演", city="苏州",
+                                date=dt.date(2026, 8, 1), status="held",
+                                participants=people)])
+    board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                      today=TODAY)
+    assert board.national.cell("enterprises_served").actual == 1
+    assert board.cities[0].city == "苏州"
+    assert board.cities[0].cell("enterprises_served").actual == 1
