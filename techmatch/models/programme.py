@@ -230,7 +230,8 @@ class Target(_Model):
 
 
 class Milestone(_Model):
-    """A dated checkpoint (节点) of the plan; overdue when not done by its due date."""
+    """A dated checkpoint (节点) of the plan; overdue on a day past its due date when it was
+    not done by that day (done later, or not yet: a board as of an earlier day shows it)."""
 
     KIND: ClassVar[str] = "milestone"
 
@@ -244,7 +245,7 @@ class Milestone(_Model):
     metric: str | None = None
 
     def overdue(self, today: dt.date) -> bool:
-        return self.done_on is None and self.due < today
+        return self.due < today and (self.done_on is None or self.done_on > today)
 
     def days_late(self, today: dt.date) -> int:
         return (today - self.due).days if self.overdue(today) else 0

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from techmatch.matcher.programme import dashboard, save, set_targets
-from techmatch.models.programme import Event, Participant, Target
+from techmatch.matcher.programme import dashboard, overdue_milestones, save, set_targets
+from techmatch.models.programme import Event, Milestone, Participant, Target
 from techmatch.store import Store
 
 TODAY = dt.date(2027, 12, 31)
@@ -56,3 +56,22 @@ def test_an_invitee_named_only_by_its_need_id_is_no_enterprise_served(store: Sto
     assert board.national.cell("enterprises_served").actual == 1
     assert board.cities[0].city == "苏州"
     assert board.cities[0].cell("enterprises_served").actual == 1
+
+
+def test_a_milestone_done_late_was_overdue_on_the_days_before_it_was_done(store: Store) -> None:
+    """Due 06-01, done 07-10: overdue as of 06-30 (29 days late), not as of 07-10 or later,
+    not as of its due day; one never done stays overdue."""
+    save(store, "milestone", [
+        Milestone(id="M1", year=2026, city="苏州", title="中期评估", due=dt.date(2026, 6, 1),
+                  done_on=dt.date(2026, 7, 10)),
+        Milestone(id="M2", year=2026, city="苏州", title="首次派出", due=dt.date(2026, 6, 15))])
+
+    def late(day: dt.date) -> list[tuple[str, int]]:
+        return [(o.milestone.id, o.days_late) for o in overdue_milestones(store, today=day)]
+
+    assert late(dt.date(2026, 6, 30)) == [("M1", 29), ("M2", 15)]
+    assert late(dt.date(2026, 7, 10)) == [("M2", 25)]
+    assert late(dt.date(2026, 6, 1)) == []
+    board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 6, 30),
+                      today=dt.date(2026, 6, 30))
+    assert [o.milestone.id for o in board.overdue] == ["M1", "M2"]
