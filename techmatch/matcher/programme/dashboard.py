@@ -4,7 +4,8 @@ with a national roll-up.
 Window: `start`..`end`, both inclusive. Actuals count confirmed outcomes only, never machine
 confidence (DESIGN.md): 
 
-- teams_formed: teams formed in the window, in each city they serve (national: distinct teams).
+- teams_formed: teams formed in the window, once in each city they serve (national: distinct
+  teams).
 - events, events.<type>: events dated in the window and not cancelled, by their city.
 - enterprises_served: distinct enterprises (one per organisation however its name is written,
   `name_key`) that attended an event or were turned into a docking there, were visited by a
@@ -168,7 +169,7 @@ def _count_registries(store: Store, acts: _Actuals, start: dt.date, end: dt.date
                       team_names: Mapping[str, str]) -> list[Event]:
     teams = registry.items(store, "team", start=start, end=end)
     for team in teams:
-        for city in team.cities:
+        for city in dict.fromkeys(team.cities):  # a city listed twice is one team there
             acts.city[city]["teams_formed"] += 1
     acts.national["teams_formed"] += len(teams)
     events = [e for e in registry.items(store, "event", start=start, end=end)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from techmatch.matcher.programme import dashboard, overdue_milestones, save, set_targets
-from techmatch.models.programme import Event, Milestone, Participant, Target
+from techmatch.models.programme import Event, Milestone, Participant, Target, Team
 from techmatch.store import Store
 
 TODAY = dt.date(2027, 12, 31)
@@ -75,3 +75,15 @@ def test_a_milestone_done_late_was_overdue_on_the_days_before_it_was_done(store:
     board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 6, 30),
                       today=dt.date(2026, 6, 30))
     assert [o.milestone.id for o in board.overdue] == ["M1", "M2"]
+
+
+def test_a_team_listing_a_city_twice_is_one_team_formed_there(store: Store) -> None:
+    save(store, "team", [
+        Team(id="T1", name="服务团一", cities=["苏州", "苏州", "无锡"],
+             formed_on=dt.date(2026, 8, 1)),
+        Team(id="T2", name="服务团二", cities=["苏州"], formed_on=dt.date(2026, 9, 1))])
+    board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                      today=TODAY)
+    formed = {r.city: r.cell("teams_formed").actual for r in board.cities}
+    assert formed == {"苏州": 2, "无锡": 1}
+    assert board.national.cell("teams_formed").actual == 2
