@@ -13,7 +13,9 @@ Experts for a topic come from the ranking service (need → expert for every nee
 topic), scored by their mean confidence over the topic's needs, and kept only when (works
 affinity) one of their works ranks in the top `work_rank` achievements the service finds for
 a topic need, and when they are available (the record's flag, capacity > 0, and not trainer
-or presenter at another event on the same date).
+or presenter at another event on the same date). An expert who works for an invited
+enterprise or declared it in its exclusions (techmatch.matcher.conflicts) never teaches the
+topic; the topic's notes name those the plan would otherwise have proposed.
 Enterprises: those of the topic's needs first, then other open needs of the city that
 mention a topic keyword.
 """
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated
 
 import numpy as np
@@ -32,11 +34,12 @@ from techmatch.errors import ValidationError
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.analytics.topics import need_keywords
-from techmatch.matcher.conflicts import name_key
+from techmatch.matcher.conflicts import conflict, name_key
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.plans import PairScorer, open_needs
 from techmatch.matcher.programme import registry
 from techmatch.models.industries import load_taxonomy
+from techmatch.models.plan_labels import CONFLICT_LABELS
 from techmatch.models.programme import Event, Participant
 from techmatch.models.records import Expert, Need, RecordId, ShortText
 from techmatch.store.dockings import DockingRepo
@@ -178,9 +181,23 @@ def _top_works(service: PairScorer, needs: Sequence[Need],
     return best
 
 
+def conflicted(experts: dict[str, Expert], invited: Sequence[Need]) -> dict[str, str]:
+    """expert id → why it cannot teach: it works for an invited enterprise or declared it in
+    its exclusions (techmatch.matcher.conflicts), in Chinese."""
+    out: dict[str, str] = {}
+    for eid, expert in experts.items():
+        for need in invited:
+            if code := conflict(need, expert):
+                out[eid] = f"与受邀企业“{need.enterprise}”存在利益冲突：{CONFLICT_LABELS[code]}"
+                break
+    return out
+
+
 def _experts(service: PairScorer, needs: Sequence[Need], experts: dict[str, Expert], *,
              k: int, booked: set[str], overseas_only: bool,
-             work_rank: int) -> list[TopicExpert]:
+             work_rank: int, barred: Mapping[str, str]) -> tuple[list[TopicExpert], list[str]]:
+    """The topic's trainers, best first, and the notes of matching experts left out because
+    of a conflict of interest with an invited enterprise."""
     rankings = service.match_many(needs, target="expert", k=max(k * 3, 10), explain=False)
     conf: dict[str, float] = defaultdict(float)
     for ranking in rankings:
@@ -188,6 +205,7 @@ def _experts(service: PairScorer, needs: Sequence[Need], experts: dict[str, Expe
             conf[hit.id] += (hit.confidence or 0.0) / len(needs)
     top = _top_works(service, needs, work_rank)
     out = []
+    left_out: list[tuple[float, str]] = []
     for eid, score in conf.items():
         expert = experts.get(eid)
         if expert is None or not expert.available or expert.capacity < 1:
@@ -198,6 +216,9 @@ def _experts(service: PairScorer, needs: Sequence[Need], experts: dict[str, Expe
             continue
         if eid in booked or (overseas_only and not expert.overseas):
             continue
+        if eid in barred:
+            left_out.append((-score, eid))
+            continue
         titles = "；".join(f"{w.achievement_id}《{w.title}》（需求 {w.need_id} 第 {w.rank} 名）"
                           for w in matched[:3])
         reason = (f"与主题需求平均匹配置信度 {score:.2f}；相关成果：{titles}；可安排"
@@ -206,7 +227,10 @@ def _experts(service: PairScorer, needs: Sequence[Need], experts: dict[str, Expe
                                organization=expert.organization, overseas=expert.overseas,
                                score=round(score, 4), works=matched, reason=reason))
     out.sort(key=lambda t: (-t.score, t.expert_id))
-    return out[:k]
+    floor = out[k - 1].score if len(out) >= k else -np.inf  # noted: those it would have made
+    notes = [f"专家 {eid}（{experts[eid].name}）未安排授课：{barred[eid]}"
+             for score, eid in sorted(left_out) if round(-score, 4) >= floor]
+    return out[:k], notes
 
 
 def _invitees(needs: Sequence[Need], words: list[str], others: Sequence[Need],
@@ -259,13 +283,17 @@ def plan_training(engine: Engine, service: PairScorer, *, city: str | None = Non
             label = _topic_words([terms[i] for i in group])
             others = [n for n in open_needs(engine, city=where) if n.id not in
                       {m.id for m in members}]
-            chosen = _experts(service, members, experts, k=experts_per_topic, booked=booked,
-                              overseas_only=overseas_only, work_rank=work_rank)
-            notes = [] if chosen else ["没有作品与主题相符且可安排的专家"]
+            invitees = _invitees(members, label, others, invites_per_topic)
+            invited = {v.need_id for v in invitees}
+            barred = conflicted(experts, [n for n in (*members, *others) if n.id in invited])
+            chosen, left_out = _experts(service, members, experts, k=experts_per_topic,
+                                        booked=booked, overseas_only=overseas_only,
+                                        work_rank=work_rank, barred=barred)
+            notes = (([] if chosen else ["没有作品与主题相符且可安排的专家"]) + left_out)[:20]
             topics.append(TrainingTopic(
                 city=where, industry=top, topic=f"{top}：{'、'.join(label)}", keywords=label,
-                need_ids=[m.id for m in members], experts=chosen,
-                invitees=_invitees(members, label, others, invites_per_topic), notes=notes))
+                need_ids=[m.id for m in members], experts=chosen, invitees=invitees,
+                notes=notes))
     notes = [f"{len(unmet)} 条未满足需求（开放且无已确认对接）"]
     return TrainingPlan(unmet=len(unmet), topics=topics, notes=notes)
 

@@ -111,6 +111,9 @@ def test_training_planner_proposes_a_topic_with_experts_whose_works_match(
         assert {w.achievement_id for w in proposal.works} <= mine and proposal.works
         assert experts[proposal.expert_id].available
     assert any({w.achievement_id for w in p.works} & relevant for p in topic.experts)
+    # E003 works for the enterprise behind N001/N005, which is invited: never its trainer
+    assert "E003" not in {e.expert_id for e in topic.experts}
+    assert any(n.startswith("专家 E003") and "专家任职于需求企业" in n for n in topic.notes)
     assert topic.invitees[0].in_topic and topic.invitees[0].need_id in topic.need_ids
     event = save_event(engine.store, training_event(topic, event_id="TR-SZ-01", date=TODAY))
     stored = get(engine.store, "event", "TR-SZ-01")
