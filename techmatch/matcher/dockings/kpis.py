@@ -7,7 +7,8 @@ does not; one at 00:00 UTC on `start` counts, one a microsecond earlier does not
 Groups: a docking's need gives city and industry ("未知" when unknown), the docking gives
 team and owner ("未分配" when unset). `by` picks the dimensions (default all four); the
 other dimensions are merged. Only groups with something in the window get a row; the
-`total` row counts over all dockings (needs distinct).
+`total` row counts over all dockings (needs distinct). `filters` (e.g. city = 苏州) keep
+only the dockings and needs of groups with that value, and the total counts over those.
 
 Per group, counting events inside the window:
 
@@ -123,7 +124,8 @@ def need_facts(needs: Iterable[Need]) -> dict[str, NeedFacts]:
 
 def compute_kpis(dockings: Sequence[KpiDocking], moves: Sequence[KpiMove],
                  needs: Mapping[str, NeedFacts], *, start: dt.date, end: dt.date,
-                 by: Sequence[str] = DIMENSIONS, today: dt.date | None = None) -> KpiReport:
+                 by: Sequence[str] = DIMENSIONS, today: dt.date | None = None,
+                 filters: Mapping[str, str] | None = None) -> KpiReport:
     """KPIs as defined in the module docstring (pure)."""
     if end < start:
         raise ValidationError(f"the window ends ({end}) before it starts ({start})",
@@ -134,6 +136,7 @@ def compute_kpis(dockings: Sequence[KpiDocking], moves: Sequence[KpiMove],
                               field="by")
     day = today or dt.datetime.now(dt.timezone.utc).date()
     by = [d for d in DIMENSIONS if d in by]
+    wanted = _wanted(filters or {}, by)
     accs: dict[Key, _Acc] = defaultdict(_Acc)
     total = _Acc()
     history = _by_docking(moves)
@@ -142,17 +145,31 @@ def compute_kpis(dockings: Sequence[KpiDocking], moves: Sequence[KpiMove],
               if end < dt.date.max else "9999-99")
     for d in dockings:
         facts = needs.get(d.need_id, NeedFacts(UNKNOWN, UNKNOWN, None))
-        if _quiet(d, facts, window, start, end):
+        if _quiet(d, facts, window, start, end) or not _kept(
+                wanted, _key(DIMENSIONS, facts.city, facts.industry, d.team, d.owner)):
             continue
         events = _events(d, history.get(d.id, []), facts, window, start, end, day)
         if events.counts or events.needs or events.stays:
             key = _key(by, facts.city, facts.industry, d.team, d.owner)
             _add(accs[key], events)
             _add(total, events)
-    _count_unassigned_needs(accs, total, dockings, needs, by, start, end)
+    _count_unassigned_needs(accs, total, dockings, needs, by, start, end, wanted)
     rows = [_row(dict(zip(by, key, strict=True)), acc) for key, acc in sorted(accs.items())]
     return KpiReport(start=start, end=end, by=list(by), rows=rows,
                      total=_row({d: "合计" for d in by}, total))
+
+
+def _wanted(filters: Mapping[str, str], by: Sequence[str]) -> dict[int, str]:
+    """Filters as (position in a full DIMENSIONS key → value in its label form)."""
+    bad = [k for k in filters if k not in by]
+    if bad:
+        raise ValidationError(f"filter on {bad[0]!r} needs it among the dimensions "
+                              f"({', '.join(by)})", field=bad[0])
+    return {DIMENSIONS.index(k): _label(v, UNKNOWN) for k, v in filters.items()}
+
+
+def _kept(wanted: Mapping[int, str], full_key: Key) -> bool:
+    return all(full_key[i] == value for i, value in wanted.items())
 
 
 def _quiet(d: KpiDocking, facts: NeedFacts, window: tuple[str, str], start: dt.date,
@@ -249,10 +266,13 @@ def _days(begin: str, end: str) -> float:
 
 def _count_unassigned_needs(accs: dict[Key, _Acc], total: _Acc,
                             dockings: Sequence[KpiDocking], needs: Mapping[str, NeedFacts],
-                            by: Sequence[str], start: dt.date, end: dt.date) -> None:
+                            by: Sequence[str], start: dt.date, end: dt.date,
+                            wanted: Mapping[int, str]) -> None:
     docked = {d.need_id for d in dockings}
     for need_id, facts in needs.items():
         if need_id in docked or facts.posted is None or not start <= facts.posted <= end:
+            continue
+        if not _kept(wanted, _key(DIMENSIONS, facts.city, facts.industry, None, None)):
             continue
         key = _key(by, facts.city, facts.industry, None, None)
         accs[key].needs["needs_posted"].add(need_id)
@@ -280,20 +300,13 @@ def _row(group: dict[str, str], acc: _Acc) -> KpiRow:
 def kpi_report(store: Store, *, start: dt.date, end: dt.date,
                by: Sequence[str] = DIMENSIONS, filters: Mapping[str, str] | None = None,
                today: dt.date | None = None) -> KpiReport:
-    """KPIs of the store's dockings; `filters` keep only groups whose dimension equals the
-    given value (e.g. {"city": "苏州"})."""
+    """KPIs of the store's dockings; `filters` keep only the dockings and needs whose
+    dimension equals the given value (e.g. {"city": "苏州"}): the rows of those groups and
+    a total over them."""
     repo = DockingRepo(store)
     needs = need_facts(n for n in store.iter_records("need") if isinstance(n, Need))
-    report = compute_kpis(repo.kpi_dockings(), repo.kpi_moves(), needs, start=start, end=end,
-                          by=by, today=today)
-    if filters:
-        bad = [k for k in filters if k not in report.by]
-        if bad:
-            raise ValidationError(f"filter on {bad[0]!r} needs it among the dimensions "
-                                  f"({', '.join(report.by)})", field=bad[0])
-        report.rows = [r for r in report.rows
-                       if all(r.group[k] == _label(v, UNKNOWN) for k, v in filters.items())]
-    return report
+    return compute_kpis(repo.kpi_dockings(), repo.kpi_moves(), needs, start=start, end=end,
+                        by=by, today=today, filters=filters)
 
 
 def table(report: KpiReport) -> tuple[list[str], list[list[object]]]:

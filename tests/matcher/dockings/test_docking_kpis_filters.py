@@ -1,0 +1,56 @@
+"""KPIs filtered to one city: the rows and the 合计 total both cover that city only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from techmatch.errors import ValidationError
+from techmatch.matcher.dockings import Move, NewDocking, create_docking, move_docking
+from techmatch.matcher.dockings.kpis import kpi_report
+from techmatch.models.dockings import Contract
+from techmatch.models.records import Achievement, Need
+from techmatch.store import Store
+
+UTC = dt.timezone.utc
+START, END = dt.date(2026, 3, 1), dt.date(2026, 3, 31)
+
+
+def _signed(store: Store, need_id: str, achievement_id: str, value: float) -> None:
+    at = dt.datetime(2026, 3, 2, 9, tzinfo=UTC)
+    docking = create_docking(store, NewDocking(need_id=need_id, candidate_id=achievement_id),
+                             now=at)
+    for stage in ("contacted", "confirmed", "negotiating"):
+        at += dt.timedelta(days=1)
+        move_docking(store, docking.id, Move(to=stage), now=at)
+    contract = Contract(contract_type="transfer", value_wan=value, signed_on=at.date())
+    move_docking(store, docking.id, Move(to="signed", contract=contract),
+                 now=at + dt.timedelta(days=1))
+
+
+def test_a_city_filter_totals_that_city_only(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store.sqlite")
+    posted = dt.datetime(2026, 3, 1, 8, tzinfo=UTC)
+    store.upsert([
+        Need(id="N1", title="苏州需求", city="苏州", industry="新材料", created_at=posted),
+        Need(id="N2", title="无锡需求", city="无锡", industry="新材料", created_at=posted),
+        Need(id="N3", title="无锡需求二", city="无锡", industry="新材料", created_at=posted),
+        *(Achievement(id=f"A{i}", title=f"成果{i}") for i in range(3))])
+    _signed(store, "N1", "A0", 100.0)
+    _signed(store, "N2", "A1", 40.0)
+    report = kpi_report(store, start=START, end=END, by=["city", "industry"],
+                        filters={"city": "蘇州"})  # traditional: the same city
+    assert [r.group["city"] for r in report.rows] == ["苏州"]
+    total = report.total
+    assert (total.counts["signed"], total.deal_value) == (1, 100.0)
+    assert (total.counts["needs_posted"], total.counts["suggested"]) == (1, 1)
+    assert total.conversion["suggested_to_signed"] == 1.0
+    everywhere = kpi_report(store, start=START, end=END, by=["city"])
+    assert (everywhere.total.counts["signed"], everywhere.total.deal_value) == (2, 140.0)
+    assert everywhere.total.counts["needs_posted"] == 3
+    with pytest.raises(ValidationError) as err:
+        kpi_report(store, start=START, end=END, by=["city"], filters={"team": "T1"})
+    assert err.value.field == "team"
+    store.close()
