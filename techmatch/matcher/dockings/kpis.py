@@ -1,8 +1,9 @@
 """KPIs (绩效考核) of dockings over a date window, per city × industry × team × owner.
 
 Window: `start` and `end` are dates, both inclusive, compared with the UTC date of each
-event: an event at 23:59:59.999999 UTC on `end` counts, one at 00:00 UTC the day after
-does not; one at 00:00 UTC on `start` counts, one a microsecond earlier does not.
+event (a timestamp without a time zone is read as UTC): an event at 23:59:59.999999 UTC on
+`end` counts, one at 00:00 UTC the day after does not; one at 00:00 UTC on `start` counts, one
+a microsecond earlier does not.
 
 Groups: a docking's need gives city and industry ("未知" when unknown), the docking gives
 team and owner ("未分配" when unset). `by` picks the dimensions (default all four); the
@@ -114,10 +115,18 @@ def _label(value: str | None, missing: str) -> str:
     return normalize(value, lower=False) if value and value.strip() else missing
 
 
+def utc_day(moment: dt.datetime) -> dt.date:
+    """The UTC date of a timestamp; one without a time zone is read as UTC (never as the
+    server's local time, so a window counts the same on every machine)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return moment.date()
+    return moment.astimezone(dt.timezone.utc).date()
+
+
 def need_facts(needs: Iterable[Need]) -> dict[str, NeedFacts]:
     out = {}
     for n in needs:
-        posted = n.created_at.astimezone(dt.timezone.utc).date() if n.created_at else None
+        posted = utc_day(n.created_at) if n.created_at else None
         out[n.id] = NeedFacts(_label(n.city, UNKNOWN), _label(n.industry, UNKNOWN), posted)
     return out
 

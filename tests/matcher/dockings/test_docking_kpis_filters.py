@@ -1,4 +1,5 @@
-"""KPIs filtered to one city: the rows and the 合计 total both cover that city only."""
+"""KPIs filtered to one city (rows and the 合计 total cover that city only); the UTC date
+of a need posted without a time zone."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from techmatch.errors import ValidationError
 from techmatch.matcher.dockings import Move, NewDocking, create_docking, move_docking
-from techmatch.matcher.dockings.kpis import kpi_report
+from techmatch.matcher.dockings.kpis import compute_kpis, kpi_report, need_facts
 from techmatch.models.dockings import Contract
 from techmatch.models.records import Achievement, Need
 from techmatch.store import Store
@@ -54,3 +55,29 @@ def test_a_city_filter_totals_that_city_only(tmp_path: Path) -> None:
         kpi_report(store, start=START, end=END, by=["city"], filters={"team": "T1"})
     assert err.value.field == "team"
     store.close()
+
+
+@pytest.fixture
+def shanghai_clock(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The server's local time zone is Asia/Shanghai (UTC+8) for the test."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("shanghai_clock")
+def test_a_need_posted_without_a_time_zone_counts_on_its_utc_date_on_any_server() -> None:
+    """2026-03-01T02:00 without a zone is read as UTC (posted 03-01), not as the server's
+    local time (which on a UTC+8 server made it 02-28 and left it out of March)."""
+    facts = need_facts([Need(id="N1", title="需求", city="苏州",
+                             created_at=dt.datetime(2026, 3, 1, 2, 0))])
+    assert facts["N1"].posted == dt.date(2026, 3, 1)
+    aware = need_facts([Need(id="N2", title="需求", created_at=dt.datetime(
+        2026, 3, 1, 7, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))])
+    assert aware["N2"].posted == dt.date(2026, 2, 28)
+    report = compute_kpis([], [], facts, start=START, end=END)
+    assert report.total.counts["needs_posted"] == 1

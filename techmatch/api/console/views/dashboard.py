@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from techmatch.matcher.batch import results
 from techmatch.matcher.batch.plan import is_open
 from techmatch.matcher.batch.results import RunRecord
-from techmatch.matcher.dockings.kpis import COUNT_LABELS, KpiRow, kpi_report
+from techmatch.matcher.dockings.kpis import COUNT_LABELS, KpiRow, kpi_report, utc_day
 from techmatch.models.records import Need
 from techmatch.store import Store
 
@@ -32,12 +32,12 @@ class Dashboard:
 
 
 def in_range(moment: dt.datetime | str | None, start: dt.date, end: dt.date) -> bool:
-    """True when a timestamp (datetime or ISO text) falls on a day in [start, end]."""
+    """True when a timestamp (datetime or ISO text) falls on a UTC day in [start, end], as
+    the KPIs count (`dockings.kpis.utc_day`: 2026-03-01T07:00+08:00 is 2026-02-28)."""
     if moment is None:
         return False
-    day = moment.date() if isinstance(moment, dt.datetime) else dt.date.fromisoformat(
-        str(moment)[:10])
-    return start <= day <= end
+    when = moment if isinstance(moment, dt.datetime) else dt.datetime.fromisoformat(str(moment))
+    return start <= utc_day(when) <= end
 
 
 def build_dashboard(store: Store, *, threshold: float, start: dt.date, end: dt.date,
