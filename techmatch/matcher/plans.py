@@ -318,6 +318,8 @@ def plan_city_roadshow(engine: Engine, service: PairScorer, *, city: str,
         notes.append(f"海外专场：{len(experts)} 位海外专家的成果 {len(achievements)} 项")
     # The needs are already local (normalised match); the planner only records the labels.
     if dropped:
-        notes.append(f"{len(dropped)} 对已被工作人员终止的需求与成果不再邀请（见 excluded）")
+        pairs = "、".join(f"{x.need_id}–{x.candidate_id}" for x in dropped[:10])
+        more = f" 等 {len(dropped)} 对" if len(dropped) > 10 else ""
+        notes.append(f"{len(dropped)} 对已被工作人员终止的需求与成果不再邀请：{pairs}{more}")
     return plan.model_copy(update={"city": city, "industry": industry, "notes": notes,
                                    "excluded": dropped})

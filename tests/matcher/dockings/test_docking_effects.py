@@ -92,7 +92,9 @@ def test_roadshow_never_invites_a_dropped_pair(engine: FakeEngine) -> None:
     invited = {(i.achievement_id, v.need_id) for i in again.items for v in i.invitees}
     assert (item.achievement_id, need) not in invited
     assert [(e.need_id, e.candidate_id) for e in again.excluded] == [(need, item.achievement_id)]
-    assert any("已被工作人员终止" in n for n in again.notes)
+    # the note names the pair for staff (it said 见 excluded, a JSON field they never see)
+    assert any("已被工作人员终止" in n and f"{need}–{item.achievement_id}" in n
+               and "excluded" not in n for n in again.notes)
 
 
 def test_team_assignment_never_assigns_a_dropped_pair(engine: FakeEngine) -> None:

@@ -19,17 +19,23 @@ def roadshow_sheets(plan: RoadshowPlan, titles: Mapping[str, str]) -> list[Sheet
     invites = [[i.rank, i.achievement_id, v.need_id, v.enterprise, round(v.score, 4),
                 "、".join(v.shared_keywords), invitee_reason(v, titles)]
                for i in plan.items for v in i.invitees]
+    dups = [[d.achievement_id, d.duplicate_of, round(d.similarity, 4)]
+            for d in plan.skipped_duplicates]
+    dropped = [[x.need_id, x.candidate_id, x.reason_label] for x in plan.excluded]
     summary: list[list[Any]] = [["城市", plan.city], ["行业", plan.industry or "全部"],
-                                ["日期", plan.date], ["场次", plan.slots],
+                                ["日期", plan.date], ["路演成果数", plan.slots],
                                 ["每项邀请企业数", plan.invites_per_achievement],
-                                ["覆盖需求分", round(plan.total_covered_demand, 4)]]
+                                ["覆盖需求分", round(plan.total_covered_demand, 4)],
+                                *[["说明", note] for note in plan.notes]]
     return [
         Sheet("路演成果", ["序号", "成果编号", "成果名称", "覆盖需求分", "覆盖需求", "路演专家编号",
                        "专家姓名", "专家角色", "专家理由"], items,
               (6, 10, 40, 10, 20, 10, 10, 10, 40)),
         Sheet("邀请企业", ["序号", "成果编号", "需求编号", "企业", "匹配分", "共同关键词",
                        "邀请理由"], invites, (6, 10, 10, 30, 8, 24, 60)),
-        Sheet("概要", ["项目", "值"], summary, (16, 40)),
+        Sheet("近似重复未选", ["成果编号", "重复于", "相似度"], dups, (10, 10, 8)),
+        Sheet("已终止不邀请", ["需求编号", "成果编号", "终止原因"], dropped, (10, 10, 30)),
+        Sheet("概要", ["项目", "值"], summary, (16, 60)),
     ]
 
 

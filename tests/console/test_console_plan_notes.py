@@ -1,0 +1,52 @@
+"""A roadshow plan's page and its XLSX carry what the plan says beside its items: why slots
+stayed empty, which pairs were left out (own results, pairs staff dropped), near duplicates."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+from techmatch.api.console.deps import TEMPLATES
+from techmatch.api.console.views.plans import roadshow_sheets
+from techmatch.matcher.roadshow import (
+    PresentingExpert,
+    RoadshowItem,
+    RoadshowPlan,
+    SkippedDuplicate,
+    expert_reason,
+    invitee_reason,
+)
+from techmatch.models.dockings import ExcludedPair
+
+NOTES = ["本地待匹配需求 6 条，候选成果 100 项",
+         "8 个路演名额只排了 1 个：其余成果要么不再增加覆盖的需求，要么与已选成果近似重复"]
+PLAN = RoadshowPlan(
+    city="合肥", slots=8, invites_per_achievement=3, total_covered_demand=1.0, notes=NOTES,
+    items=[RoadshowItem(rank=1, achievement_id="A081", title="Mura缺陷检测", covered_demand=1.0,
+                        covered_needs=["N037"], invitees=[],
+                        expert=PresentingExpert(expert_id="E058", name="孙昊", role="owner",
+                                                reason=""))],
+    skipped_duplicates=[SkippedDuplicate(achievement_id="A042", duplicate_of="A001",
+                                         similarity=0.99)],
+    excluded=[ExcludedPair(need_id="N038", candidate_id="A083", candidate_kind="achievement",
+                           docking_id="D1", reason_label="企业不感兴趣")])
+
+
+def test_roadshow_page_shows_the_plans_notes_and_the_pairs_staff_dropped() -> None:
+    saved = SimpleNamespace(id="roadshow-1", title="合肥 技术路演", status="draft",
+                            created="2026-11-30T18:00:00", actor="write:1")
+    html = TEMPLATES.env.get_template("roadshow_plan.html").render(
+        nav=[], staff=None, csrf="", saved=saved, plan=PLAN, titles={},
+        invitee_reason=invitee_reason, expert_reason=expert_reason)
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert all(note in text for note in NOTES)
+    assert "N038 — A083 （企业不感兴趣）" in text
+
+
+def test_roadshow_xlsx_has_the_notes_duplicates_and_dropped_pairs_the_page_shows() -> None:
+    sheets = {s.title: s for s in roadshow_sheets(PLAN, {})}
+    summary = dict((row[0], row[1]) for row in sheets["概要"].rows if row[0] != "说明")
+    assert summary["路演成果数"] == 8 and "场次" not in summary
+    assert [row[1] for row in sheets["概要"].rows if row[0] == "说明"] == NOTES
+    assert sheets["近似重复未选"].rows == [["A042", "A001", 0.99]]
+    assert sheets["已终止不邀请"].rows == [["N038", "A083", "企业不感兴趣"]]
