@@ -17,6 +17,7 @@ confidence (DESIGN.md):
   are the need's, team is the docking's.
 - workstations: workstations started in the window; orders_delivered: orders delivered in it.
 
+A record without a city (blank) counts under 未知, as dockings whose need names none do.
 With `city`, the city rows and the industry / team rows cover that city only; the national
 row stays national. Targets: the sum over the years the window touches. The national target
 of a metric is, year by year, that year's `全国` target when one is set, else the sum of that
@@ -175,19 +176,20 @@ def _count_registries(store: Store, acts: _Actuals, start: dt.date, end: dt.date
     events = [e for e in registry.items(store, "event", start=start, end=end)
               if e.status != "cancelled"]
     for e in events:
-        acts.add(e.city, "events")
-        acts.add(e.city, f"events.{e.type}")
-        _serve(acts, e.city, [_enterprise(p) for p in e.participants if p.kind == "enterprise"
-                              and (p.status in SERVED or p.status is None)])
+        where = e.city or UNKNOWN  # a blank city is no city of its own
+        acts.add(where, "events")
+        acts.add(where, f"events.{e.type}")
+        _serve(acts, where, [_enterprise(p) for p in e.participants if p.kind == "enterprise"
+                             and (p.status in SERVED or p.status is None)])
         top = _top_industry(e.industry)
-        acts.row(acts.industry, top, top, e.city).events += 1
+        acts.row(acts.industry, top, top, where).events += 1
         if e.team_id:
             acts.row(acts.team, e.team_id, team_names.get(e.team_id, e.team_id),
-                     e.city).events += 1
+                     where).events += 1
     for d in registry.items(store, "dispatch", start=start, end=end):
-        _serve(acts, d.city, d.enterprises)
+        _serve(acts, d.city or UNKNOWN, d.enterprises)
         acts.row(acts.team, d.team_id, team_names.get(d.team_id, d.team_id),
-                 d.city).dispatches += 1
+                 d.city or UNKNOWN).dispatches += 1
     for w in registry.items(store, "workstation", start=start, end=end):
         acts.add(w.city or UNKNOWN, "workstations")
         _serve(acts, w.city or UNKNOWN, [w.enterprise])

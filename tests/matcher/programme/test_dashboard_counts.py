@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from techmatch.matcher.programme import dashboard, overdue_milestones, save, set_targets
-from techmatch.models.programme import Event, Milestone, Participant, Target, Team
+from techmatch.models.programme import (
+    Dispatch,
+    Event,
+    Milestone,
+    Participant,
+    Target,
+    Team,
+    Workstation,
+)
 from techmatch.store import Store
 
 TODAY = dt.date(2027, 12, 31)
@@ -87,3 +95,22 @@ def test_a_team_listing_a_city_twice_is_one_team_formed_there(store: Store) -> N
     formed = {r.city: r.cell("teams_formed").actual for r in board.cities}
     assert formed == {"苏州": 2, "无锡": 1}
     assert board.national.cell("teams_formed").actual == 2
+
+
+def test_a_record_with_a_blank_city_counts_under_unknown_not_as_a_city_named_blank(
+        store: Store) -> None:
+    save(store, "event", [Event(id="EV1", type="forum", title="论坛", city=" ",
+                                date=dt.date(2026, 5, 1), status="held",
+                                participants=[Participant(role="attendee", kind="enterprise",
+                                                          name="甲公司")])])
+    save(store, "dispatch", [Dispatch(id="D1", team_id="T1", city="", enterprises=["乙公司"],
+                                      start=dt.date(2026, 5, 2))])
+    save(store, "workstation", [Workstation(id="W1", expert_id="E1", enterprise="丙公司",
+                                            city="", start=dt.date(2026, 5, 3))])
+    board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                      today=TODAY)
+    assert [r.city for r in board.cities] == ["未知"]
+    unknown = board.cities[0]
+    assert unknown.cell("events").actual == 1
+    assert unknown.cell("enterprises_served").actual == 3
+    assert unknown.cell("workstations").actual == 1
