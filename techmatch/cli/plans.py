@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from techmatch.matcher.plans import TeamPlan
     from techmatch.matcher.roadshow import RoadshowPlan
 
+OBJECTIVE_LABELS = {"total": "总匹配分最大", "fairness": "先保最差需求"}
 XlsxOpt = Annotated[Path | None, typer.Option("--xlsx", help="Also write an Excel workbook.")]
 
 
@@ -113,7 +114,7 @@ def assign(
             _print_assignment(plan, answers)
         if xlsx is not None:
             write_sheets(xlsx, _assignment_sheets(plan, answers))
-            typer.echo(f"wrote {xlsx}", err=True)
+            typer.echo(f"已写入 {xlsx}", err=True)
         plan.assignment.raise_for_status()
 
 
@@ -159,12 +160,12 @@ def _assignment_sheets(plan: TeamPlan, answers: list[WhyNot]) -> list[Sheet]:
                 for r in a.needs]
     loads = [[x.expert_id, experts[x.expert_id].name, x.load, x.capacity, "、".join(x.needs)]
              for x in a.experts]
-    why = [[w.need_id, w.expert_id, w.reason, w.score, w.message] for w in answers]
-    diag = [[d.constraint, d.subject, d.required, d.available, d.shortfall, d.message]
+    why = [[w.need_id, w.expert_id, w.reason_label, w.score, w.text] for w in answers]
+    diag = [[d.constraint_label, d.subject, d.required, d.available, d.shortfall, d.text]
             for d in a.diagnostics]
-    summary: list[list[Any]] = [["状态", a.status.value], ["总分", round(a.total_score, 4)],
-               ["最差需求得分", a.worst_need_score], ["目标", a.objective],
-               ["求解器", a.solver], ["说明", a.message]]
+    summary: list[list[Any]] = [["状态", a.status_label], ["总分", round(a.total_score, 4)],
+               ["最差需求得分", a.worst_need_score],
+               ["目标", OBJECTIVE_LABELS.get(a.objective, a.objective)], ["求解器", a.solver]]
     return [
         Sheet("分配结果", ["需求编号", "需求标题", "企业", "城市", "专家编号", "专家姓名", "单位",
                       "匹配分"], pairs),
@@ -209,7 +210,7 @@ def roadshow(
             _print_roadshow(plan)
         if xlsx is not None:
             write_sheets(xlsx, _roadshow_sheets(plan))
-            typer.echo(f"wrote {xlsx}", err=True)
+            typer.echo(f"已写入 {xlsx}", err=True)
 
 
 def _print_roadshow(plan: RoadshowPlan) -> None:
@@ -235,15 +236,17 @@ def _print_roadshow(plan: RoadshowPlan) -> None:
 def _roadshow_sheets(plan: RoadshowPlan) -> list[Sheet]:
     items = [[i.rank, i.achievement_id, i.title, round(i.covered_demand, 4),
               "、".join(i.covered_needs), i.expert.expert_id if i.expert else None,
-              i.expert.name if i.expert else None, i.expert.role if i.expert else None,
+              i.expert.name if i.expert else None, i.expert.role_label if i.expert else None,
               i.expert.reason if i.expert else None] for i in plan.items]
     invites = [[i.rank, i.achievement_id, v.need_id, v.enterprise, round(v.score, 4),
                 "、".join(v.shared_keywords), "、".join(v.other_need_ids), v.reason]
                for i in plan.items for v in i.invitees]
     dups = [[d.achievement_id, d.duplicate_of, round(d.similarity, 4)]
             for d in plan.skipped_duplicates]
-    summary: list[list[Any]] = [["城市", plan.city], ["行业", plan.industry], ["日期", plan.date],
-               ["场次", plan.slots], ["每项邀请企业数", plan.invites_per_achievement],
+    dropped = [[x.need_id, x.candidate_id, x.reason_label] for x in plan.excluded]
+    summary: list[list[Any]] = [["城市", plan.city], ["行业", plan.industry or "全部"],
+               ["日期", plan.date], ["路演成果数", plan.slots],
+               ["每项邀请企业数", plan.invites_per_achievement],
                ["覆盖需求分", round(plan.total_covered_demand, 4)],
                *[["说明", note] for note in plan.notes]]
     return [
@@ -252,6 +255,7 @@ def _roadshow_sheets(plan: RoadshowPlan) -> list[Sheet]:
         Sheet("邀请企业", ["序号", "成果编号", "需求编号", "企业", "匹配分", "共同关键词",
                       "同企业其他需求", "邀请理由"], invites),
         Sheet("近似重复", ["成果编号", "重复于", "相似度"], dups),
+        Sheet("已终止不邀请", ["需求编号", "成果编号", "终止原因"], dropped),
         Sheet("概要", ["项目", "值"], summary),
     ]
 

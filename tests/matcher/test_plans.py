@@ -245,6 +245,12 @@ def test_cli_assign_json_why_not_and_xlsx(engine: Engine, tmp_path: Path) -> Non
     sheet = book["分配结果"]
     assert [c.value for c in sheet[1]][:5] == ["需求编号", "需求标题", "企业", "城市", "专家编号"]
     assert sheet.max_row == len(body["pairs"]) + 1
+    # staff read the sheets in Chinese: labels, not the JSON's codes or the solver's English
+    [why] = list(book["未分配原因"].values)[1:]
+    assert why[:3] == ("N010", "E018", "利益冲突") and why[4] == body["why_not"][0]["text"]
+    summary = dict(list(book["概要"].values)[1:])
+    assert summary["状态"] == "最优方案" and summary["目标"] == "总匹配分最大"
+    assert "说明" not in summary  # the solver's English message
 
 
 @slow
@@ -265,6 +271,11 @@ def test_cli_roadshow_json_and_text(engine: Engine, tmp_path: Path) -> None:
     rows = list(openpyxl.load_workbook(xlsx)["路演成果"].values)
     assert rows[0][:3] == ("序号", "成果编号", "成果名称")
     assert [r[1] for r in rows[1:]] == [i["achievement_id"] for i in plan["items"]]
+    roles = {"owner": "成果完成人", "commentator": "点评专家"}
+    assert [r[7] for r in rows[1:]] == [roles[i["expert"]["role"]] if i["expert"] else None
+                                        for i in plan["items"]]
+    summary = list(openpyxl.load_workbook(xlsx)["概要"].values)
+    assert ("路演成果数", 2) in summary and not any(r[0] == "场次" for r in summary)
     code, _, err = _cli(engine, "roadshow", "--city", "拉萨", "--slots", "2")
     assert code == 2 and "no open needs in 拉萨" in err
 
