@@ -22,6 +22,10 @@ Per group, counting events inside the window:
   into 签约 reaches 已联系 … 签约 at once).
 - dropped: dockings moved to 终止 in the window.
 - deal_value: contract value (万元) of the dockings counted as signed.
+- With `standing=True` (the programme dashboard's signed deals), signed and deal_value count
+  the standing contract instead: a docking now at 签约 or 验收 counts once, in the window of
+  its latest signing (the last move from below 签约 to 签约 or later), with that contract's
+  value; one whose contract fell through (reopened to 洽谈, or dropped since) counts none.
 - conversion: each stage's count over the previous stage's count in the same window
   (contacted / suggested, …, completed / signed) and signed / suggested; None when the
   denominator is 0.
@@ -134,7 +138,8 @@ def need_facts(needs: Iterable[Need]) -> dict[str, NeedFacts]:
 def compute_kpis(dockings: Sequence[KpiDocking], moves: Sequence[KpiMove],
                  needs: Mapping[str, NeedFacts], *, start: dt.date, end: dt.date,
                  by: Sequence[str] = DIMENSIONS, today: dt.date | None = None,
-                 filters: Mapping[str, str] | None = None) -> KpiReport:
+                 filters: Mapping[str, str] | None = None,
+                 standing: bool = False) -> KpiReport:
     """KPIs as defined in the module docstring (pure)."""
     if end < start:
         raise ValidationError(f"the window ends ({end}) before it starts ({start})",
@@ -158,6 +163,8 @@ def compute_kpis(dockings: Sequence[KpiDocking], moves: Sequence[KpiMove],
                 wanted, _key(DIMENSIONS, facts.city, facts.industry, d.team, d.owner)):
             continue
         events = _events(d, history.get(d.id, []), facts, window, start, end, day)
+        if standing:
+            _standing_signature(events, d, history.get(d.id, []), window)
         if events.counts or events.needs or events.stays:
             key = _key(by, facts.city, facts.industry, d.team, d.owner)
             _add(accs[key], events)
@@ -258,6 +265,21 @@ def _events(d: KpiDocking, moves: list[KpiMove], facts: NeedFacts, window: tuple
     return out
 
 
+def _standing_signature(out: _Events, d: KpiDocking, moves: list[KpiMove],
+                        window: tuple[str, str]) -> None:
+    """Replace signed / deal value by the standing contract's (see `standing`)."""
+    out.counts.discard("signed")
+    out.value = None
+    if d.stage not in ("signed", "completed"):
+        return
+    rank = STAGE_RANK["signed"]
+    crossed = [m.at for m in moves if STAGE_RANK.get(m.to_stage, -1) >= rank
+               and STAGE_RANK.get(m.from_stage or "", -1) < rank]
+    if crossed and window[0] <= crossed[-1] < window[1]:
+        out.counts.add("signed")
+        out.value = float(d.contract_value or 0.0)
+
+
 def _add(acc: _Acc, events: _Events) -> None:
     acc.counts.update(events.counts)
     for name, need_id in events.needs:
@@ -308,14 +330,14 @@ def _row(group: dict[str, str], acc: _Acc) -> KpiRow:
 
 def kpi_report(store: Store, *, start: dt.date, end: dt.date,
                by: Sequence[str] = DIMENSIONS, filters: Mapping[str, str] | None = None,
-               today: dt.date | None = None) -> KpiReport:
+               today: dt.date | None = None, standing: bool = False) -> KpiReport:
     """KPIs of the store's dockings; `filters` keep only the dockings and needs whose
     dimension equals the given value (e.g. {"city": "苏州"}): the rows of those groups and
     a total over them."""
     repo = DockingRepo(store)
     needs = need_facts(n for n in store.iter_records("need") if isinstance(n, Need))
     return compute_kpis(repo.kpi_dockings(), repo.kpi_moves(), needs, start=start, end=end,
-                        by=by, today=today, filters=filters)
+                        by=by, today=today, filters=filters, standing=standing)
 
 
 def table(report: KpiReport) -> tuple[list[str], list[list[object]]]:

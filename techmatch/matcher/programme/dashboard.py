@@ -12,9 +12,11 @@ confidence (DESIGN.md):
   team dispatch, hosted a workstation or placed an order that is not cancelled — all dated in
   the window. A blank name counts none, and so does an invitee named only by its need id
   (the planners' placeholder when the need names no enterprise).
-- dockings_signed, deal_value (万元): dockings that reached 签约 in the window and their
-  contract values, from the dockings' own KPIs (`matcher.dockings.kpis`); city and industry
-  are the need's, team is the docking's.
+- dockings_signed, deal_value (万元): signed deals from the dockings' own KPIs
+  (`matcher.dockings.kpis`, `standing=True`): a docking now at 签约 or 验收 counts once, in
+  the window of its latest signing, with that contract's value; signed, reopened and signed
+  again is one deal; a contract that fell through (reopened to 洽谈 or dropped since) counts
+  none. City and industry are the need's, team is the docking's.
 - workstations: workstations started in the window; orders_delivered: orders delivered in it.
 
 A record without a city (blank) counts under 未知, as dockings whose need names none do.
@@ -204,7 +206,7 @@ def _count_registries(store: Store, acts: _Actuals, start: dt.date, end: dt.date
 def _count_dockings(store: Store, acts: _Actuals, start: dt.date, end: dt.date,
                     team_names: Mapping[str, str], today: dt.date) -> None:
     report = kpi_report(store, start=start, end=end, by=("city", "industry", "team"),
-                        today=today)
+                        today=today, standing=True)
     for row in report.rows:
         signed, value = row.counts["signed"], row.deal_value
         if not signed:

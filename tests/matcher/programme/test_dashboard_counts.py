@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from techmatch.matcher.dockings import Move, NewDocking, create_docking, move_docking
+from techmatch.matcher.dockings.kpis import kpi_report
 from techmatch.matcher.programme import dashboard, overdue_milestones, save, set_targets
+from techmatch.models.dockings import Contract
 from techmatch.models.programme import (
     Dispatch,
     Event,
@@ -19,9 +22,11 @@ from techmatch.models.programme import (
     Team,
     Workstation,
 )
+from techmatch.models.records import Achievement, Need
 from techmatch.store import Store
 
 TODAY = dt.date(2027, 12, 31)
+UTC = dt.timezone.utc
 
 
 @pytest.fixture
@@ -114,3 +119,53 @@ def test_a_record_with_a_blank_city_counts_under_unknown_not_as_a_city_named_bla
     assert unknown.cell("events").actual == 1
     assert unknown.cell("enterprises_served").actual == 3
     assert unknown.cell("workstations").actual == 1
+
+
+def _sign(store: Store, docking_id: str, at: dt.datetime, value: float) -> None:
+    contract = Contract(contract_type="transfer", value_wan=value, signed_on=at.date())
+    move_docking(store, docking_id, Move(to="signed", contract=contract), now=at)
+
+
+def test_signed_deals_count_the_standing_contract_once(store: Store) -> None:
+    """D1 signed 03-05 (100), fell through 04-05 and was dropped: no deal. D2 signed 03-05
+    (100), reopened 04-05, signed again 06-05 (150): one deal of 150, in June. D3 signed
+    03-05 (80), completed, reopened to 签约 and completed again: one deal of 80, in March."""
+    store.upsert([Need(id="N1", title="需求", city="苏州", industry="集成电路",
+                       enterprise="甲公司"),
+                  *(Achievement(id=f"A{i}", title=f"成果{i}") for i in range(3))])
+    ids = []
+    for i in range(3):
+        at = dt.datetime(2026, 3, 1, 9, tzinfo=UTC)
+        d = create_docking(store, NewDocking(need_id="N1", candidate_id=f"A{i}"), now=at)
+        for stage in ("contacted", "confirmed", "negotiating"):
+            at += dt.timedelta(days=1)
+            move_docking(store, d.id, Move(to=stage), now=at)
+        ids.append(d.id)
+    _sign(store, ids[0], dt.datetime(2026, 3, 5, tzinfo=UTC), 100)
+    move_docking(store, ids[0], Move(to="negotiating"), admin=True,
+                 now=dt.datetime(2026, 4, 5, tzinfo=UTC))
+    move_docking(store, ids[0], Move(to="dropped", reason="too_costly"),
+                 now=dt.datetime(2026, 4, 6, tzinfo=UTC))
+    _sign(store, ids[1], dt.datetime(2026, 3, 5, tzinfo=UTC), 100)
+    move_docking(store, ids[1], Move(to="negotiating"), admin=True,
+                 now=dt.datetime(2026, 4, 5, tzinfo=UTC))
+    _sign(store, ids[1], dt.datetime(2026, 6, 5, tzinfo=UTC), 150)
+    _sign(store, ids[2], dt.datetime(2026, 3, 5, tzinfo=UTC), 80)
+    for stage, day in (("completed", 10), ("signed", 11), ("completed", 12)):
+        move_docking(store, ids[2], Move(to=stage), admin=True,
+                     now=dt.datetime(2026, 5, day, tzinfo=UTC))
+
+    def deals(start: dt.date, end: dt.date) -> tuple[float, float]:
+        board = dashboard(store, start=start, end=end, today=TODAY)
+        cells = board.national.cell("dockings_signed"), board.national.cell("deal_value")
+        return cells[0].actual, cells[1].actual
+
+    assert deals(dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == (2, 230)
+    assert deals(dt.date(2026, 1, 1), dt.date(2026, 3, 31)) == (1, 80)
+    assert deals(dt.date(2026, 4, 1), dt.date(2026, 6, 30)) == (1, 150)
+    board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                      today=TODAY)
+    assert [(r.key, r.dockings_signed, r.deal_value) for r in board.by_industry] == [
+        ("新一代信息技术产业", 2, 230)]
+    funnel = kpi_report(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
+    assert funnel.total.counts["signed"] == 3  # the KPIs' funnel still counts first reaches
