@@ -15,6 +15,12 @@ CONSTRAINT_LABELS: dict[str, str] = {
     "quota": "城市/行业覆盖下限无法满足", "need_min": "需求最少专家数无法满足",
     "capacity": "专家容量不足", "unknown": "原因未知",
 }
+# why an expert is not allowed for a need, as infeasibility diagnostics count them (`causes`)
+CAUSE_LABELS: dict[str, str] = {
+    "same_organization": "专家任职于需求企业", "excluded": "专家声明回避该企业",
+    "unavailable": "专家不可服务", "region": "不在同一省份", "unscored": "没有匹配分",
+    "below_threshold": "低于最低置信度", "zero_capacity": "专家容量为 0"}
+QUOTA_FACET_LABELS: dict[str, str] = {"city": "城市", "industry": "行业"}
 ASSIGN_STATUS_LABELS: dict[str, str] = {
     "optimal": "最优方案", "feasible": "可行方案", "infeasible": "约束无法同时满足",
     "error": "求解出错", "timeout": "求解超时"}
@@ -28,5 +34,5 @@ CONFLICT_LABELS: dict[str, str] = {
 }
 
 
-__all__ = ["ASSIGN_STATUS_LABELS", "CONFLICT_LABELS", "CONSTRAINT_LABELS", "EXPERT_ROLE_LABELS",
-           "WHY_NOT_LABELS"]
+__all__ = ["ASSIGN_STATUS_LABELS", "CAUSE_LABELS", "CONFLICT_LABELS", "CONSTRAINT_LABELS",
+           "EXPERT_ROLE_LABELS", "QUOTA_FACET_LABELS", "WHY_NOT_LABELS"]

@@ -227,6 +227,10 @@ def test_need_without_enough_allowed_experts_says_why() -> None:
     assert diag.causes == {"below_threshold": 1, "excluded": 1, "region": 1,
                            "same_organization": 1}
     assert "needs at least 2 experts but only 1 allowed" in diag.message
+    # staff read why the experts are out, in Chinese (the text said only 需要 2，可用 1)
+    assert diag.text == ("需求可用专家不足（n0）：需要 2，可用 1，缺口 1；不可用的专家："
+                         "低于最低置信度 1 位，专家声明回避该企业 1 位，不在同一省份 1 位，"
+                         "专家任职于需求企业 1 位")
 
 
 def test_quota_larger_than_servable_needs() -> None:
@@ -237,6 +241,7 @@ def test_quota_larger_than_servable_needs() -> None:
     [diag] = result.diagnostics
     assert (diag.constraint, diag.required, diag.available) == ("quota", 3, 2)
     assert "city 武汉 quota 3 > 2 servable needs" in diag.message
+    assert diag.text == "城市/行业覆盖下限无法满足（城市 武汉）：需要 3，可用 2，缺口 1"
 
 
 def test_hidden_conflict_found_by_relaxation() -> None:
@@ -252,6 +257,8 @@ def test_hidden_conflict_found_by_relaxation() -> None:
     assert [d.constraint for d in result.diagnostics] in (["need_min"], ["capacity"])
     assert result.diagnostics[0].shortfall == 1
     assert set(result.diagnostics[0].subjects) <= {"n0", "n1", "e0"}
+    subject = next(iter(result.diagnostics[0].subjects))
+    assert result.diagnostics[0].text.endswith(f"；涉及 {subject} 缺 1")  # who is short
 
 
 # ---------------------------------------------------------------- decode and why-not

@@ -17,7 +17,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix, hstack, identity, vstack
 
 from techmatch.matcher.assignment.problem import AssignmentProblem, Reason, linear_rows
-from techmatch.models.plan_labels import CONSTRAINT_LABELS
+from techmatch.models.plan_labels import CAUSE_LABELS, CONSTRAINT_LABELS, QUOTA_FACET_LABELS
 
 _SHOWN = 5  # subjects listed in one message; the full list stays in `subjects`
 
@@ -44,10 +44,28 @@ class Diagnostic(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def text(self) -> str:
-        """The diagnostic for staff, in Chinese (`message` keeps the solver's English)."""
-        subject = f"（{self.subject}）" if self.subject else ""
-        return (f"{self.constraint_label}{subject}：需要 {amount(self.required)}，可用 "
+        """The diagnostic for staff, in Chinese (`message` keeps the solver's English): the
+        numbers, the experts left out and why (`causes`), the needs / experts / groups short
+        (`subjects`)."""
+        subject = f"（{subject_label(self.subject)}）" if self.subject else ""
+        text = (f"{self.constraint_label}{subject}：需要 {amount(self.required)}，可用 "
                 f"{amount(self.available)}，缺口 {amount(self.shortfall)}")
+        if self.causes:
+            text += "；不可用的专家：" + "，".join(
+                f"{CAUSE_LABELS.get(code, code)} {count} 位" for code, count in self.causes.items())
+        if self.subjects:
+            shown = list(self.subjects.items())[:_SHOWN]
+            more = f" 等 {len(self.subjects)} 项" if len(self.subjects) > _SHOWN else ""
+            text += "；涉及 " + "、".join(f"{subject_label(key)} 缺 {amount(value)}"
+                                         for key, value in shown) + more
+        return text
+
+
+def subject_label(subject: str) -> str:
+    """A diagnostic's subject for staff: a quota's 'city 青岛' reads 城市 青岛."""
+    facet, sep, value = subject.partition(" ")
+    return f"{QUOTA_FACET_LABELS[facet]} {value}" if sep and facet in QUOTA_FACET_LABELS \
+        else subject
 
 
 def amount(value: float) -> str:
