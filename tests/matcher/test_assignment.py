@@ -303,6 +303,9 @@ def test_why_not_reasons(small: tuple[AssignmentProblem, Assignment]) -> None:
 
     assert ask("n0", "e0") == ("assigned", None)
     assert ask("n0", "e1") == ("conflict", "same_organization")
+    # staff read which conflict it is (the text said only 利益冲突)
+    assert why_not(problem, result, "n0", "e1").text == \
+        "利益冲突：专家任职于需求企业（匹配分 0.99）"
     assert ask("n0", "e3") == ("region", "region")
     assert ask("n0", "e4") == ("unavailable", "unavailable")
     assert ask("n0", "e5") == ("below_threshold", "below_threshold")
@@ -324,7 +327,13 @@ def test_why_not_exclusion_and_unsolved() -> None:
     result = assign(problem)
     assert result.status == Status.infeasible
     assert why_not(problem, result, "n0", "e0").detail == "excluded"
+    assert why_not(problem, result, "n0", "e0").text == \
+        "利益冲突：专家声明回避该企业（匹配分 1.00）"
     assert why_not(problem, result, "n1", "e0").reason == "not_solved"
+    empty = encode([need(0)], [expert(0, capacity=0)], np.ones((1, 1)),
+                   Constraints(min_experts_per_need=0, max_experts_per_need=1))
+    assert why_not(empty, assign(empty), "n0", "e0").text == \
+        "专家容量已满：专家容量为 0（匹配分 1.00）"
 
 
 # ---------------------------------------------------------------- top-k pruning, public names

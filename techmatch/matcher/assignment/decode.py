@@ -11,7 +11,7 @@ from techmatch.errors import InfeasibleError
 from techmatch.matcher.assignment.diagnose import Diagnostic, usable
 from techmatch.matcher.assignment.problem import REASON_TEXT, AssignmentProblem, Reason
 from techmatch.matcher.assignment.solvers import Solution, Status, solve
-from techmatch.models.plan_labels import ASSIGN_STATUS_LABELS, WHY_NOT_LABELS
+from techmatch.models.plan_labels import ASSIGN_STATUS_LABELS, CAUSE_LABELS, WHY_NOT_LABELS
 
 WhyNotReason = Literal["assigned", "conflict", "unavailable", "region", "unscored",
                        "below_threshold", "capacity_full", "beaten", "pruned", "need_limit",
@@ -83,6 +83,9 @@ class Assignment(BaseModel):
         return self
 
 
+_DETAILED = ("same_organization", "excluded", "zero_capacity")
+
+
 class WhyNot(BaseModel):
     """Why a (need, expert) pair is not in the assignment; `related` names who took its place."""
 
@@ -104,6 +107,8 @@ class WhyNot(BaseModel):
     def text(self) -> str:
         """The answer for staff, in Chinese (`message` keeps the English detail)."""
         text = self.reason_label
+        if self.detail in _DETAILED:  # which conflict; a capacity of 0 is no full capacity
+            text += f"：{CAUSE_LABELS[self.detail]}"
         if self.score is not None:
             text += f"（匹配分 {self.score:.2f}）"
         if self.related:
