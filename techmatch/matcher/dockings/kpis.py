@@ -127,6 +127,12 @@ def utc_day(moment: dt.datetime) -> dt.date:
     return moment.astimezone(dt.timezone.utc).date()
 
 
+def city_label(value: str | None) -> str:
+    """A city as the KPI groups name it: the facets' form with case kept (蘇州 is 苏州,
+    full-width and stray spaces folded), 未知 when blank."""
+    return _label(value, UNKNOWN)
+
+
 def need_facts(needs: Iterable[Need]) -> dict[str, NeedFacts]:
     out = {}
     for n in needs:

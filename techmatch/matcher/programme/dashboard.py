@@ -19,7 +19,10 @@ confidence (DESIGN.md):
   none. City and industry are the need's, team is the docking's.
 - workstations: workstations started in the window; orders_delivered: orders delivered in it.
 
-A record without a city (blank) counts under 未知, as dockings whose need names none do.
+Cities are compared in the KPIs' form (`kpis.city_label`: 蘇州 is 苏州, stray spaces
+folded), so an event, target or pilot city written another way is the same row as its
+dockings; a record without a city (blank) counts under 未知, as dockings whose need names
+none do.
 With `city`, the city rows and the industry / team rows cover that city only; the national
 row stays national. Targets: the sum over the years the window touches. The national target
 of a metric is, year by year, that year's `全国` target when one is set, else the sum of that
@@ -39,7 +42,7 @@ from pydantic import BaseModel, Field
 from techmatch.errors import ValidationError
 from techmatch.matcher.conflicts import name_key
 from techmatch.matcher.dockings import get_docking
-from techmatch.matcher.dockings.kpis import kpi_report
+from techmatch.matcher.dockings.kpis import city_label, kpi_report
 from techmatch.matcher.programme import registry
 from techmatch.matcher.programme.targets import OverdueMilestone, list_targets, overdue_milestones
 from techmatch.models.industries import load_taxonomy
@@ -172,13 +175,13 @@ def _count_registries(store: Store, acts: _Actuals, start: dt.date, end: dt.date
                       team_names: Mapping[str, str]) -> list[Event]:
     teams = registry.items(store, "team", start=start, end=end)
     for team in teams:
-        for city in dict.fromkeys(team.cities):  # a city listed twice is one team there
+        for city in dict.fromkeys(map(city_label, team.cities)):  # listed twice: one team
             acts.city[city]["teams_formed"] += 1
     acts.national["teams_formed"] += len(teams)
     events = [e for e in registry.items(store, "event", start=start, end=end)
               if e.status != "cancelled"]
     for e in events:
-        where = e.city or UNKNOWN  # a blank city is no city of its own
+        where = city_label(e.city)
         acts.add(where, "events")
         acts.add(where, f"events.{e.type}")
         _serve(acts, where, [_enterprise(p) for p in e.participants if p.kind == "enterprise"
@@ -189,17 +192,17 @@ def _count_registries(store: Store, acts: _Actuals, start: dt.date, end: dt.date
             acts.row(acts.team, e.team_id, team_names.get(e.team_id, e.team_id),
                      where).events += 1
     for d in registry.items(store, "dispatch", start=start, end=end):
-        _serve(acts, d.city or UNKNOWN, d.enterprises)
+        _serve(acts, city_label(d.city), d.enterprises)
         acts.row(acts.team, d.team_id, team_names.get(d.team_id, d.team_id),
-                 d.city or UNKNOWN).dispatches += 1
+                 city_label(d.city)).dispatches += 1
     for w in registry.items(store, "workstation", start=start, end=end):
-        acts.add(w.city or UNKNOWN, "workstations")
-        _serve(acts, w.city or UNKNOWN, [w.enterprise])
+        acts.add(city_label(w.city), "workstations")
+        _serve(acts, city_label(w.city), [w.enterprise])
     for o in registry.items(store, "order"):
         if o.status != "cancelled" and _inside(o.ordered_on, start, end):
-            _serve(acts, o.city or UNKNOWN, [o.enterprise])
+            _serve(acts, city_label(o.city), [o.enterprise])
         if o.status in ("delivered", "closed") and _inside(o.delivered_on, start, end):
-            acts.add(o.city or UNKNOWN, "orders_delivered")
+            acts.add(city_label(o.city), "orders_delivered")
     return events
 
 
@@ -256,7 +259,7 @@ Targets = dict[int, dict[str, dict[str, float]]]  # year → city → metric →
 def _targets_by_year(store: Store, years: Iterable[int]) -> Targets:
     out: Targets = defaultdict(lambda: defaultdict(dict))
     for t in list_targets(store, years=list(years)):
-        out[t.year][t.city][t.metric] = t.value
+        out[t.year][city_label(t.city)][t.metric] = t.value  # 蘇州 is 苏州: one target
     return out
 
 
@@ -278,12 +281,13 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
     day = today or dt.date.today()
     years = _years(start, end)
     team_names = {t.id: t.name for t in registry.items(store, "team")}
+    city = city_label(city) if city is not None else None
     acts = _Actuals(city)
     events = _count_registries(store, acts, start, end, team_names)
     _count_dockings(store, acts, start, end, team_names, day)
     by_year = _targets_by_year(store, years)
     targets = _targets_by_city(by_year)
-    pilots = {c.name: c for c in registry.items(store, "city")}
+    pilots = {city_label(c.name): c for c in registry.items(store, "city")}
     names = sorted((set(pilots) | set(targets) | set(acts.city) | set(acts.served))
                    - {NATIONAL})
     if city is not None:
@@ -299,8 +303,10 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
         national=_scope(NATIONAL, acts.national, served, national_targets),
         by_industry=sorted(acts.industry.values(), key=lambda r: r.key),
         by_team=sorted(acts.team.values(), key=lambda r: r.key),
-        events=[_event_line(store, e) for e in events if city is None or e.city == city],
-        overdue=overdue_milestones(store, today=day, city=city), notes=notes)
+        events=[_event_line(store, e) for e in events
+                if city is None or city_label(e.city) == city],
+        overdue=[o for o in overdue_milestones(store, today=day)
+                 if city is None or city_label(o.milestone.city) == city], notes=notes)
 
 
 def _national_targets(by_year: Targets) -> tuple[dict[str, float], set[str]]:

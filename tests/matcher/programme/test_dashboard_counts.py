@@ -18,6 +18,7 @@ from techmatch.models.programme import (
     Event,
     Milestone,
     Participant,
+    PilotCity,
     Target,
     Team,
     Workstation,
@@ -169,3 +170,30 @@ def test_signed_deals_count_the_standing_contract_once(store: Store) -> None:
         ("新一代信息技术产业", 2, 230)]
     funnel = kpi_report(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
     assert funnel.total.counts["signed"] == 3  # the KPIs' funnel still counts first reaches
+
+
+def test_a_city_written_another_way_is_the_same_row_as_its_dockings(store: Store) -> None:
+    """Pilot city 苏州, an event and a target written 蘇州 (traditional) and a need in 苏州 with
+    a signed docking: one 苏州 row with the event, the deal and the target, also when the
+    dashboard is asked for 蘇州."""
+    save(store, "city", [PilotCity(name="苏州", batch=1)])
+    save(store, "event", [Event(id="EV1", type="roadshow", title="路演", city="蘇州",
+                                industry="新材料", date=dt.date(2026, 5, 1), status="held")])
+    set_targets(store, [Target(year=2026, city="蘇州", metric="events", value=4)])
+    store.upsert([Need(id="N1", title="需求", city="苏州", industry="新材料"),
+                  Achievement(id="A1", title="成果")])
+    at = dt.datetime(2026, 5, 2, tzinfo=UTC)
+    d = create_docking(store, NewDocking(need_id="N1", candidate_id="A1"), now=at)
+    for stage in ("contacted", "confirmed", "negotiating"):
+        move_docking(store, d.id, Move(to=stage), now=at)
+    _sign(store, d.id, at + dt.timedelta(days=1), 60)
+    for city in (None, "蘇州"):
+        board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                          city=city, today=TODAY)
+        assert [r.city for r in board.cities] == ["苏州"]
+        row = board.cities[0]
+        assert (row.batch, row.cell("events").actual, row.cell("events").target) == (1, 1, 4)
+        assert row.cell("dockings_signed").actual == 1 and row.cell("deal_value").actual == 60
+        assert [e.id for e in board.events] == ["EV1"]
+        assert [(r.key, r.events, r.dockings_signed) for r in board.by_industry] == [
+            ("新材料产业", 1, 1)]
