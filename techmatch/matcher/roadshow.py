@@ -25,7 +25,7 @@ from techmatch.errors import ValidationError
 from techmatch.matcher.conflicts import name_key
 from techmatch.matcher.taxonomy import headline, industry_matches
 from techmatch.models.dockings import ExcludedPair
-from techmatch.models.plan_labels import EXPERT_ROLE_LABELS
+from techmatch.models.plan_labels import EXPERT_ROLE_LABELS, OWNER_OUT_LABELS
 from techmatch.models.records import Achievement, Expert, Need
 
 
@@ -41,12 +41,19 @@ class Invitee(BaseModel):
     reason: str
 
 
+OwnerOut = Literal["unavailable", "same_organization", "excluded"]
+
+
 class PresentingExpert(BaseModel):
     expert_id: str
     name: str = ""
     role: Literal["owner", "commentator"]
     score: float | None = None
     reason: str
+    owners_out: dict[str, OwnerOut] = Field(
+        default_factory=dict, description="a commentator's achievement: owner expert id → why "
+                                          "it does not present (not available, works for or "
+                                          "excludes an invited enterprise)")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -181,21 +188,33 @@ def expert_reason(expert: PresentingExpert) -> str:
     if expert.role == "owner":
         return "成果完成人，与受邀企业无利益冲突"
     score = f"（匹配分 {expert.score:.2f}）" if expert.score is not None else ""
-    return f"可服务专家中与该成果最相关{score}，与受邀企业无利益冲突"
+    text = f"可服务专家中与该成果最相关{score}，与受邀企业无利益冲突"
+    if expert.owners_out:
+        text += "；成果完成人 " + "、".join(f"{eid}（{OWNER_OUT_LABELS[why]}）" for eid, why
+                                       in expert.owners_out.items()) + "不主讲"
+    return text
 
 
-def _conflicted(expert: Expert, invitees: list[Invitee]) -> bool:
+def _out(expert: Expert, invitees: list[Invitee]) -> OwnerOut | None:
+    """Why the expert cannot present to these invitees, None when it can."""
+    if not expert.available:
+        return "unavailable"
     enterprises = {name_key(v.enterprise) for v in invitees if v.enterprise}
-    return name_key(expert.organization) in enterprises or bool(
-        enterprises & {name_key(x) for x in expert.exclusions})
+    if name_key(expert.organization) in enterprises:
+        return "same_organization"
+    if enterprises & {name_key(x) for x in expert.exclusions}:
+        return "excluded"
+    return None
 
 
 def _expert(achievement: Achievement, experts: Sequence[Expert], row: np.ndarray,
             invitees: list[Invitee], used: set[int]) -> PresentingExpert | None:
     """An available owner without conflict, else the best unused available expert."""
     owners = set(achievement.owners)
-    ok = [j for j, e in enumerate(experts) if e.available and not _conflicted(e, invitees)]
-    own = [j for j in ok if experts[j].id in owners or achievement.id in experts[j].works]
+    out = {j: _out(e, invitees) for j, e in enumerate(experts)}
+    ok = [j for j in range(len(experts)) if out[j] is None]
+    mine = [j for j, e in enumerate(experts) if e.id in owners or achievement.id in e.works]
+    own = [j for j in mine if out[j] is None]
 
     def rank(j: int) -> tuple[float, str]:
         return (-row[j] if np.isfinite(row[j]) else np.inf, experts[j].id)
@@ -211,8 +230,10 @@ def _expert(achievement: Achievement, experts: Sequence[Expert], row: np.ndarray
         role = "commentator"
     used.add(j)
     score = float(row[j]) if np.isfinite(row[j]) else None
+    owners_out = {experts[i].id: why for i in sorted(mine, key=lambda i: experts[i].id)
+                  if (why := out[i]) is not None} if role == "commentator" else {}
     expert = PresentingExpert(expert_id=experts[j].id, name=experts[j].name, role=role,
-                              score=score, reason="")
+                              score=score, reason="", owners_out=owners_out)
     return expert.model_copy(update={"reason": expert_reason(expert)})
 
 

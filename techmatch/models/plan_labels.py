@@ -25,6 +25,10 @@ ASSIGN_STATUS_LABELS: dict[str, str] = {
     "optimal": "最优方案", "feasible": "可行方案", "infeasible": "约束无法同时满足",
     "error": "求解出错", "timeout": "求解超时"}
 EXPERT_ROLE_LABELS: dict[str, str] = {"owner": "成果完成人", "commentator": "点评专家"}
+# why an achievement's owner does not present it at a roadshow
+OWNER_OUT_LABELS: dict[str, str] = {"unavailable": "不可服务",
+                                    "same_organization": "任职于受邀企业",
+                                    "excluded": "声明回避受邀企业"}
 # a match hit that is relevant but no docking (techmatch.matcher.conflicts): the same
 # conditions the assignment reports as "conflict", plus the enterprise's own result
 CONFLICT_LABELS: dict[str, str] = {
@@ -35,4 +39,4 @@ CONFLICT_LABELS: dict[str, str] = {
 
 
 __all__ = ["ASSIGN_STATUS_LABELS", "CAUSE_LABELS", "CONFLICT_LABELS", "CONSTRAINT_LABELS",
-           "EXPERT_ROLE_LABELS", "QUOTA_FACET_LABELS", "WHY_NOT_LABELS"]
+           "EXPERT_ROLE_LABELS", "OWNER_OUT_LABELS", "QUOTA_FACET_LABELS", "WHY_NOT_LABELS"]

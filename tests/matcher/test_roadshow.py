@@ -103,6 +103,29 @@ def test_an_enterprise_is_never_invited_to_its_own_result(world: tuple) -> None:
     assert "2 对成果与需求同属一家单位（需求企业自有成果）：不计入覆盖，不邀请该企业" in plan.notes
 
 
+def test_a_commentator_says_why_the_owner_does_not_present(world: tuple) -> None:
+    """a2's owner e1 declared a2's invitee in his exclusions: e2 comments, and the reason
+    says so (it read as if a2 had no presenting owner at all)."""
+    achievements, needs, experts = world
+    experts[1] = experts[1].model_copy(update={"exclusions": ["ENT2"]})
+    score_an = np.zeros((4, 4))
+    score_an[2, 2] = 0.7
+    by_expert = np.array([[0.1, 0.9, 0.5, 0.1]] * 4)
+    plan = plan_roadshow(achievements, needs, experts, score_an, np.eye(4), by_expert,
+                         slots=1, invites_per_achievement=2, city="武汉")
+    [item] = plan.items
+    assert item.expert is not None and (item.expert.expert_id, item.expert.role) == (
+        "e2", "commentator")
+    assert item.expert.owners_out == {"e1": "excluded"}
+    assert item.expert.reason.endswith("；成果完成人 e1（声明回避受邀企业）不主讲")
+    experts[1] = experts[1].model_copy(update={"exclusions": [], "available": False})
+    plan = plan_roadshow(achievements, needs, experts, score_an, np.eye(4), by_expert,
+                         slots=1, invites_per_achievement=2, city="武汉")
+    assert plan.items[0].expert is not None
+    assert plan.items[0].expert.reason.endswith("；成果完成人 e1（不可服务）不主讲")
+    assert RoadshowPlan.model_validate_json(plan.model_dump_json()) == plan
+
+
 def test_min_score_and_validation(world: tuple) -> None:
     achievements, needs, experts = world
     score_an = np.full((4, 4), 0.3)
