@@ -247,8 +247,8 @@ def roadshow_event(
                         "dockings": [x.model_dump(mode="json") for x in links]})
             return
         invited = [p for p in event.participants if p.role == "invitee"]
-        typer.echo(f"saved event {event.id} {event.title} {event.date}: {len(plan.items)} "
-                   f"achievements, {len(invited)} invitations, {len(links)} dockings")
+        typer.echo(f"已保存为路演活动 {event.id} {event.title} {event.date}：成果 "
+                   f"{len(plan.items)} 项，邀请 {len(invited)} 家，对接 {len(links)} 条")
 
 
 @programme_app.command("event-dockings")
@@ -331,16 +331,18 @@ def training(city: CityOpt = None,
             out["saved_event"] = saved.id if saved else None
             print_json(out)
             return
+        for note in plan.notes:
+            typer.echo(f"说明：{note}")
         for n, t in enumerate(plan.topics, start=1):
             typer.echo(f"{n}. {t.city} · {t.topic}  需求 {', '.join(t.need_ids)}")
+            for note in t.notes:
+                typer.echo(f"   说明：{note}")
             for e in t.experts:
                 typer.echo(f"   专家 {e.expert_id} {e.name}: {e.reason}")
             for v in t.invitees:
                 typer.echo(f"   邀请 {v.enterprise or v.need_id}: {v.reason}")
-            for note in t.notes:
-                typer.echo(f"   note: {note}")
         if saved is not None:
-            typer.echo(f"saved event {saved.id} {saved.title}")
+            typer.echo(f"已保存为培训活动 {saved.id} {saved.title}")
 
 
 @programme_app.command("taxonomy")

@@ -176,5 +176,13 @@ def test_cli_roadshow_event_and_training_save(engine: Engine) -> None:
     assert result.exit_code == 0, result.stderr
     plan = json.loads(result.stdout)
     assert plan["saved_event"] == "TR-XA-01"
+    # the text output reads in Chinese, with the plan's notes (it printed 'note:' and
+    # 'saved event', and never the count of unmet needs)
+    result = CliRunner().invoke(app, ["programme", "training", "--city", "苏州", *home])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("说明：") and "条未满足需求" in lines[0]
+    assert "   说明：专家 E003（钱峰）未安排授课" in "\n".join(lines)
+    assert not any("note" in line or "saved" in line for line in lines)
     saved = get(engine.store, "event", "TR-XA-01")
     assert saved.type == "training" and saved.topic == plan["topics"][0]["topic"]
