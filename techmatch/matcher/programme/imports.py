@@ -168,12 +168,26 @@ def import_file(store: Store, kind: str, path: Path, *, sheet: str | None = None
         else:
             good.append(result)
     if kind == "target":
+        report.created, report.updated = _target_keys(store, good)  # type: ignore[arg-type]
         targets.set_targets(store, good)  # type: ignore[arg-type]
-        report.created = [f"{t.year}/{t.city}/{t.metric}" for t in good]  # type: ignore[attr-defined]
     elif good:
         saved = registry.save(store, kind, good)
         report.created, report.updated = saved.created, saved.updated
     return report
+
+
+def _target_keys(store: Store, items: list[pm.Target]) -> tuple[list[str], list[str]]:
+    """(created, updated) keys `year/city/metric` of targets about to be stored: a target
+    already stored, or given twice in the file, replaces a value (updated)."""
+    seen = {(t.year, t.city, t.metric) for t in
+            targets.list_targets(store, years=sorted({t.year for t in items}))}
+    created: list[str] = []
+    updated: list[str] = []
+    for t in items:
+        key = (t.year, t.city, t.metric)
+        (updated if key in seen else created).append(f"{t.year}/{t.city}/{t.metric}")
+        seen.add(key)
+    return created, updated
 
 
 FOLDER_FILES: dict[str, str] = {

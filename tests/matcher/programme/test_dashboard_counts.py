@@ -11,7 +11,14 @@ import pytest
 
 from techmatch.matcher.dockings import Move, NewDocking, create_docking, move_docking
 from techmatch.matcher.dockings.kpis import kpi_report
-from techmatch.matcher.programme import dashboard, overdue_milestones, save, set_targets
+from techmatch.matcher.programme import (
+    dashboard,
+    import_file,
+    list_targets,
+    overdue_milestones,
+    save,
+    set_targets,
+)
 from techmatch.models.dockings import Contract
 from techmatch.models.programme import (
     Dispatch,
@@ -197,3 +204,21 @@ def test_a_city_written_another_way_is_the_same_row_as_its_dockings(store: Store
         assert [e.id for e in board.events] == ["EV1"]
         assert [(r.key, r.events, r.dockings_signed) for r in board.by_industry] == [
             ("新材料产业", 1, 1)]
+
+
+def test_a_target_import_reports_replaced_targets_as_updated(store: Store,
+                                                             tmp_path: Path) -> None:
+    """Importing the plan again replaces its targets: updated, not created a second time; a
+    target given twice in one file is created once and then updated."""
+    plan = tmp_path / "targets.csv"
+    plan.write_text("年度,城市,指标,目标值\n2026,苏州,events,4\n2026,全国,events,20\n",
+                    encoding="utf-8")
+    first = import_file(store, "target", plan)
+    assert (first.created, first.updated) == (["2026/苏州/events", "2026/全国/events"], [])
+    plan.write_text("年度,城市,指标,目标值\n2026,苏州,events,5\n2026,无锡,events,3\n"
+                    "2026,无锡,events,6\n", encoding="utf-8")
+    again = import_file(store, "target", plan)
+    assert again.created == ["2026/无锡/events"]
+    assert again.updated == ["2026/苏州/events", "2026/无锡/events"]
+    stored = {(t.city, t.value) for t in list_targets(store, years=[2026])}
+    assert stored == {("苏州", 5), ("全国", 20), ("无锡", 6)}
