@@ -165,7 +165,7 @@ def compute_kpis(dockings: Sequence[KpiDocking], moves: Sequence[KpiMove],
               if end < dt.date.max else "9999-99")
     for d in dockings:
         facts = needs.get(d.need_id, NeedFacts(UNKNOWN, UNKNOWN, None))
-        if _quiet(d, facts, window, start, end) or not _kept(
+        if _quiet(d, facts, window, start, end) or wanted and not _kept(
                 wanted, _key(DIMENSIONS, facts.city, facts.industry, d.team, d.owner)):
             continue
         events = _events(d, history.get(d.id, []), facts, window, start, end, day)
@@ -309,7 +309,8 @@ def _count_unassigned_needs(accs: dict[Key, _Acc], total: _Acc,
     for need_id, facts in needs.items():
         if need_id in docked or facts.posted is None or not start <= facts.posted <= end:
             continue
-        if not _kept(wanted, _key(DIMENSIONS, facts.city, facts.industry, None, None)):
+        if wanted and not _kept(wanted, _key(DIMENSIONS, facts.city, facts.industry, None,
+                                             None)):
             continue
         key = _key(by, facts.city, facts.industry, None, None)
         accs[key].needs["needs_posted"].add(need_id)
