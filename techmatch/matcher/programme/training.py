@@ -12,8 +12,9 @@ A topic is named by its most frequent keywords (ties by first appearance).
 Experts for a topic come from the ranking service (need → expert for every need of the
 topic), scored by their mean confidence over the topic's needs, and kept only when (works
 affinity) one of their works ranks in the top `work_rank` achievements the service finds for
-a topic need, and when they are available (the record's flag, capacity > 0, and not trainer
-or presenter at another event on the same date). An expert who works for an invited
+a topic need, when their mean confidence reaches the confidence threshold (as for
+roadshows and team assignment), and when they are available (the record's flag, capacity > 0,
+and not trainer or presenter at another event on the same date). An expert who works for an invited
 enterprise or declared it in its exclusions (techmatch.matcher.conflicts) never teaches the
 topic; the topic's notes name those the plan would otherwise have proposed.
 Enterprises: those of the topic's needs first, then other open needs of the city that
@@ -195,9 +196,10 @@ def conflicted(experts: dict[str, Expert], invited: Sequence[Need]) -> dict[str,
 
 def _experts(service: PairScorer, needs: Sequence[Need], experts: dict[str, Expert], *,
              k: int, booked: set[str], overseas_only: bool,
-             work_rank: int, barred: Mapping[str, str]) -> tuple[list[TopicExpert], list[str]]:
-    """The topic's trainers, best first, and the notes of matching experts left out because
-    of a conflict of interest with an invited enterprise."""
+             work_rank: int, barred: Mapping[str, str],
+             min_score: float = 0.0) -> tuple[list[TopicExpert], list[str]]:
+    """The topic's trainers (mean confidence >= min_score), best first, and the notes of
+    matching experts left out because of a conflict of interest with an invited enterprise."""
     rankings = service.match_many(needs, target="expert", k=max(k * 3, 10), explain=False)
     conf: dict[str, float] = defaultdict(float)
     for ranking in rankings:
@@ -208,7 +210,7 @@ def _experts(service: PairScorer, needs: Sequence[Need], experts: dict[str, Expe
     left_out: list[tuple[float, str]] = []
     for eid, score in conf.items():
         expert = experts.get(eid)
-        if expert is None or not expert.available or expert.capacity < 1:
+        if expert is None or not expert.available or expert.capacity < 1 or score < min_score:
             continue
         matched = sorted((top[w] for w in expert.works if w in top),
                          key=lambda w: (w.rank, w.achievement_id))
@@ -259,8 +261,14 @@ def plan_training(engine: Engine, service: PairScorer, *, city: str | None = Non
                   experts_per_topic: int = 3, invites_per_topic: int = 10,
                   min_needs: int = 1, overseas_only: bool = False,
                   link_similarity: float = LINK_SIMILARITY,
-                  work_rank: int = WORK_RANK) -> TrainingPlan:
-    """Topics of unmet demand with experts and invitees (see the module docstring)."""
+                  work_rank: int = WORK_RANK, min_score: float | None = None) -> TrainingPlan:
+    """Topics of unmet demand with experts and invitees (see the module docstring).
+
+    Trainers need a mean confidence of at least `min_score` (default: the settings'
+    confidence threshold, as roadshows and team assignment use), so no one teaches a topic
+    the ranking service finds them no confident match for."""
+    if min_score is None:
+        min_score = engine.settings.confidence_threshold
     if experts_per_topic < 1 or invites_per_topic < 0 or min_needs < 1:
         raise ValidationError("need experts_per_topic >= 1, invites_per_topic >= 0 and "
                               "min_needs >= 1", field="experts_per_topic")
@@ -288,13 +296,18 @@ def plan_training(engine: Engine, service: PairScorer, *, city: str | None = Non
             barred = conflicted(experts, [n for n in (*members, *others) if n.id in invited])
             chosen, left_out = _experts(service, members, experts, k=experts_per_topic,
                                         booked=booked, overseas_only=overseas_only,
-                                        work_rank=work_rank, barred=barred)
-            notes = (([] if chosen else ["没有作品与主题相符且可安排的专家"]) + left_out)[:20]
+                                        work_rank=work_rank, barred=barred,
+                                        min_score=min_score)
+            none = (f"没有作品与主题相符、可安排且平均匹配置信度不低于 {min_score:g} 的专家"
+                    if not chosen else None)
+            notes = ([none] if none else []) + left_out
+            notes = notes[:20]
             topics.append(TrainingTopic(
                 city=where, industry=top, topic=f"{top}：{'、'.join(label)}", keywords=label,
                 need_ids=[m.id for m in members], experts=chosen, invitees=invitees,
                 notes=notes))
-    notes = [f"{len(unmet)} 条未满足需求（开放且无已确认对接）"]
+    notes = [f"{len(unmet)} 条未满足需求（开放且无已确认对接）",
+             f"授课专家与主题需求的平均匹配置信度不低于 {min_score:g}"]
     return TrainingPlan(unmet=len(unmet), topics=topics, notes=notes)
 
 

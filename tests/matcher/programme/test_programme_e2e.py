@@ -128,6 +128,20 @@ def test_training_planner_proposes_a_topic_with_experts_whose_works_match(
     assert not busy & {e.expert_id for e in other.experts}
 
 
+def test_training_planner_proposes_no_trainer_for_a_need_nobody_addresses(
+        engine: Engine, service: MatchService) -> None:
+    """N040 (锝-99m generators, 合肥) is deliberately unmatched in the samples: the planner
+    proposed three trainers at mean confidence 0.09 (battery separators, CHO cells); trainers
+    now need the confidence threshold, and the topic says why it has none."""
+    plan = plan_training(engine, service, city="合肥")
+    topic = next(t for t in plan.topics if t.need_ids == ["N040"])
+    assert topic.experts == []
+    assert topic.notes[0] == "没有作品与主题相符、可安排且平均匹配置信度不低于 0.35 的专家"
+    threshold = engine.settings.confidence_threshold
+    assert all(e.score >= threshold for t in plan.topics for e in t.experts)
+    assert any(t.experts for t in plan.topics)
+
+
 def test_cli_roadshow_industry_rolls_down_the_taxonomy(engine: Engine) -> None:
     home = ["--home", str(engine.settings.home)]
     result = CliRunner().invoke(app, ["roadshow", "--city", "苏州", "--industry", "新材料产业",

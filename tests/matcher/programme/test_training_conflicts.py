@@ -51,3 +51,9 @@ def test_a_conflicted_expert_who_would_not_have_been_proposed_is_not_noted() -> 
     chosen, notes = _experts(FakeService(), [NEED], EXPERTS, k=2, booked=set(),
                              overseas_only=False, work_rank=10, barred=barred)
     assert [e.expert_id for e in chosen] == ["E1", "E2"] and notes == []
+
+
+def test_trainers_need_the_minimum_mean_confidence() -> None:
+    chosen, _ = _experts(FakeService(), [NEED], EXPERTS, k=4, booked=set(),
+                         overseas_only=False, work_rank=10, barred={}, min_score=0.35)
+    assert [e.expert_id for e in chosen] == ["E1", "E2", "E3"]  # E4 at 0.2 is left out
