@@ -214,6 +214,21 @@ def test_total_demand_over_capacity_names_the_numbers() -> None:
     assert "total demand 6 > total capacity 4" in caught.value.diagnostics[0]
 
 
+def test_total_capacity_text_says_how_much_is_usable_by_these_needs() -> None:
+    """专家总容量不足：需要 2，可用 1 read as if the team had capacity 1 when its experts have
+    4 in all, 3 of them held by an expert who may serve none of these needs."""
+    needs = [need(0, enterprise="Acme"), need(1, enterprise="Acme")]
+    problem = encode(needs, [expert(0, capacity=1), expert(1, organization="Acme", capacity=3)],
+                     np.ones((2, 2)), Constraints(min_experts_per_need=1, max_experts_per_need=1))
+    first = assign(problem).diagnostics[0]
+    assert (first.constraint, first.available, first.capacity) == ("total_capacity", 1, 4)
+    assert first.text == ("专家总容量不足：需要 2，可用 1（专家容量共 4，能用于这些需求的只有 1），"
+                          "缺口 1")
+    same = encode(needs, [expert(0, capacity=1)], np.ones((2, 1)),
+                  Constraints(min_experts_per_need=1, max_experts_per_need=1))
+    assert assign(same).diagnostics[0].text == "专家总容量不足：需要 2，可用 1，缺口 1"
+
+
 def test_need_without_enough_allowed_experts_says_why() -> None:
     needs = [need(0, enterprise="Acme", province="湖北")]
     experts = [expert(0, organization="Acme"), expert(1, exclusions=["Acme"]),

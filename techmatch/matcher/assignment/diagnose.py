@@ -35,6 +35,9 @@ class Diagnostic(BaseModel):
     causes: dict[str, int] = Field(default_factory=dict)
     subjects: dict[str, float] = Field(default_factory=dict,
                                        description="relaxation: id or group -> slack")
+    capacity: float | None = Field(default=None, description="total_capacity: the experts' "
+                                   "whole capacity, when more than `available` (the part "
+                                   "usable by these needs)")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -48,8 +51,10 @@ class Diagnostic(BaseModel):
         numbers, the experts left out and why (`causes`), the needs / experts / groups short
         (`subjects`)."""
         subject = f"（{subject_label(self.subject)}）" if self.subject else ""
+        whole = (f"（专家容量共 {amount(self.capacity)}，能用于这些需求的只有 "
+                 f"{amount(self.available)}）" if self.capacity is not None else "")
         text = (f"{self.constraint_label}{subject}：需要 {amount(self.required)}，可用 "
-                f"{amount(self.available)}，缺口 {amount(self.shortfall)}")
+                f"{amount(self.available)}{whole}，缺口 {amount(self.shortfall)}")
         if self.causes:
             text += "；不可用的专家：" + "，".join(
                 f"{CAUSE_LABELS.get(code, code)} {count} 位" for code, count in self.causes.items())
@@ -87,6 +92,7 @@ def _total(problem: AssignmentProblem, ok: np.ndarray) -> list[Diagnostic]:
     raw = int(problem.capacity.sum())
     note = "" if raw == effective else f" (raw capacity {raw}, usable by these needs {effective})"
     return [Diagnostic(constraint="total_capacity", required=demand, available=effective,
+                       capacity=None if raw == effective else raw,
                        shortfall=demand - effective,
                        message=f"total demand {demand} > total capacity {effective}{note}")]
 
