@@ -7,7 +7,8 @@ import re
 from types import SimpleNamespace
 
 from techmatch.api.console.deps import TEMPLATES
-from techmatch.api.console.views.plans import roadshow_sheets
+from techmatch.api.console.views.plans import assignment_sheets, roadshow_sheets
+from techmatch.matcher.assignment import Alternate, Assignment, NeedResult, Pair, Status
 from techmatch.matcher.roadshow import (
     PresentingExpert,
     RoadshowItem,
@@ -50,3 +51,18 @@ def test_roadshow_xlsx_has_the_notes_duplicates_and_dropped_pairs_the_page_shows
     assert [row[1] for row in sheets["概要"].rows if row[0] == "说明"] == NOTES
     assert sheets["近似重复未选"].rows == [["A042", "A001", 0.99]]
     assert sheets["已终止不邀请"].rows == [["N038", "A083", "企业不感兴趣"]]
+
+
+def test_assignment_xlsx_lists_the_alternates_the_page_shows() -> None:
+    pair = Pair(need_id="N005", expert_id="E001", score=0.997)
+    assignment = Assignment(
+        status=Status.optimal, solver="milp", objective="total", total_score=0.997,
+        seconds=0.0, pairs=[pair],
+        needs=[NeedResult(need_id="N005", experts=[pair], total_score=0.997, min_experts=1,
+                          max_experts=1,
+                          alternates=[Alternate(expert_id="E002", score=0.937,
+                                                has_capacity=False),
+                                      Alternate(expert_id="E009", score=0.526,
+                                                has_capacity=True)])])
+    sheets = {s.title: s for s in assignment_sheets(assignment, {"N005": "隔膜浆料"}, [])}
+    assert sheets["需求"].rows == [["N005", "隔膜浆料", 1, "E002（0.94，已满）、E009（0.53）"]]
