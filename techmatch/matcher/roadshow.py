@@ -276,7 +276,10 @@ def plan_roadshow(achievements: Sequence[Achievement], needs: Sequence[Need],
     if own:
         notes.append(f"{len(own)} 对成果与需求同属一家单位（需求企业自有成果）：不计入覆盖，"
                      f"不邀请该企业")
-    if len(items) < slots:
+    if not items:
+        notes.append(f"{slots} 个路演名额一个也没排：没有成果与本地需求有效匹配（匹配分低于下限，"
+                     f"或是需求企业自有成果）")
+    elif len(items) < slots:
         notes.append(f"{slots} 个路演名额只排了 {len(items)} 个：其余成果要么不再增加覆盖的需求，"
                      f"要么与已选成果近似重复")
     return RoadshowPlan(

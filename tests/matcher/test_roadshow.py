@@ -87,6 +87,12 @@ def test_stops_when_nothing_adds_demand_and_filters_industry(world: tuple) -> No
     assert [i.achievement_id for i in plan.items] == ["a2"]
     assert [v.need_id for v in plan.items[0].invitees] == ["n0"]
     assert plan.notes[-1].startswith("3 个路演名额只排了 1 个")
+    # nothing at all: the note said 其余成果…与已选成果近似重复 with no achievement chosen
+    empty = plan_roadshow(achievements, needs, experts, np.zeros((4, 4)), np.eye(4),
+                          np.zeros((4, 4)), slots=2, invites_per_achievement=5)
+    assert empty.items == [] and empty.notes[-1] == (
+        "2 个路演名额一个也没排：没有成果与本地需求有效匹配（匹配分低于下限，"
+        "或是需求企业自有成果）")
 
 
 def test_an_enterprise_is_never_invited_to_its_own_result(world: tuple) -> None:
