@@ -143,6 +143,10 @@ def _print_assignment(plan: TeamPlan, answers: list[WhyNot]) -> None:
     if a.solved:
         typer.echo("专家负载（已派/容量）：" + "，".join(f"{x.expert_id} {x.load}/{x.capacity}"
                                                       for x in a.experts))
+        idle = [f"{x.expert_id}（{x.blocked_text}）" for x in a.experts
+                if not x.load and x.blocked]
+        if idle:
+            typer.echo("未派且不能服务部分需求的专家：" + "，".join(idle))
     for answer in answers:
         typer.echo(f"为何未分配 {answer.need_id}:{answer.expert_id}：{answer.text}"
                    f"（{answer.reason}）")
@@ -158,8 +162,8 @@ def _assignment_sheets(plan: TeamPlan, answers: list[WhyNot]) -> list[Sheet]:
                  r.max_experts, round(r.total_score, 4),
                  "、".join(f"{x.expert_id}({x.score:.2f})" for x in r.alternates)]
                 for r in a.needs]
-    loads = [[x.expert_id, experts[x.expert_id].name, x.load, x.capacity, "、".join(x.needs)]
-             for x in a.experts]
+    loads = [[x.expert_id, experts[x.expert_id].name, x.load, x.capacity, "、".join(x.needs),
+              x.blocked_text] for x in a.experts]
     why = [[w.need_id, w.expert_id, w.reason_label, w.score, w.text] for w in answers]
     diag = [[d.constraint_label, d.subject, d.required, d.available, d.shortfall, d.text]
             for d in a.diagnostics]
@@ -171,7 +175,8 @@ def _assignment_sheets(plan: TeamPlan, answers: list[WhyNot]) -> list[Sheet]:
                       "匹配分"], pairs),
         Sheet("需求", ["需求编号", "需求标题", "已分配专家数", "最少专家数", "最多专家数",
                        "得分合计", "备选专家"], per_need),
-        Sheet("专家负荷", ["专家编号", "姓名", "已分配需求数", "容量", "需求"], loads),
+        Sheet("专家负荷", ["专家编号", "姓名", "已分配需求数", "容量", "需求", "不能服务的需求"],
+              loads),
         Sheet("未分配原因", ["需求编号", "专家编号", "原因", "匹配分", "说明"], why),
         Sheet("不可行诊断", ["约束", "对象", "需要", "可用", "缺口", "说明"], diag),
         Sheet("概要", ["项目", "值"], summary),

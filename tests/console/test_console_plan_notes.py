@@ -8,7 +8,14 @@ from types import SimpleNamespace
 
 from techmatch.api.console.deps import TEMPLATES
 from techmatch.api.console.views.plans import assignment_sheets, roadshow_sheets
-from techmatch.matcher.assignment import Alternate, Assignment, NeedResult, Pair, Status
+from techmatch.matcher.assignment import (
+    Alternate,
+    Assignment,
+    ExpertLoad,
+    NeedResult,
+    Pair,
+    Status,
+)
 from techmatch.matcher.roadshow import (
     PresentingExpert,
     RoadshowItem,
@@ -63,6 +70,15 @@ def test_assignment_xlsx_lists_the_alternates_the_page_shows() -> None:
                           alternates=[Alternate(expert_id="E002", score=0.937,
                                                 has_capacity=False),
                                       Alternate(expert_id="E009", score=0.526,
-                                                has_capacity=True)])])
+                                                has_capacity=True)])],
+        experts=[ExpertLoad(expert_id="E003", load=0, capacity=2, needs=[],
+                            blocked={"same_organization": 1})])
     sheets = {s.title: s for s in assignment_sheets(assignment, {"N005": "隔膜浆料"}, [])}
     assert sheets["需求"].rows == [["N005", "隔膜浆料", 1, "E002（0.94，已满）、E009（0.53）"]]
+    # why an unused expert serves nobody, on the page and in the sheet
+    assert sheets["专家负荷"].rows == [["E003", "", 0, 2, "", "专家任职于需求企业 1 条"]]
+    saved = SimpleNamespace(id="assign-1", title="T01 派单", status="draft")
+    html = TEMPLATES.env.get_template("assign_plan.html").render(
+        nav=[], staff=None, csrf="", saved=saved, plan=assignment, names={}, answers=[])
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "E003 0/2 专家任职于需求企业 1 条" in text

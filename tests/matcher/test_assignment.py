@@ -305,6 +305,13 @@ def test_decode_pairs_loads_and_alternates(small: tuple[AssignmentProblem, Assig
         ("e0", 0.8, False), ("e2", 0.3, True), ("e1", 0.2, True)]
     loads = {x.expert_id: (x.load, x.needs) for x in result.experts}
     assert loads["e0"] == (1, ["n0"]) and loads["e4"] == (0, [])
+    # why an expert serves none (or only some) of the needs, without asking why-not pair by pair
+    blocked = {x.expert_id: (x.blocked, x.blocked_text) for x in result.experts}
+    assert blocked["e1"] == ({"same_organization": 1}, "专家任职于需求企业 1 条")
+    assert blocked["e3"] == ({"region": 3}, "不在同一省份 3 条")
+    assert blocked["e4"] == ({"unavailable": 3}, "专家不可服务 3 条")
+    assert blocked["e0"] == ({"below_threshold": 1}, "低于最低置信度 1 条")
+    assert blocked["e2"] == ({}, "")
     again = Assignment.model_validate_json(result.model_dump_json())
     assert again == result and json.loads(result.model_dump_json())["status"] == "optimal"
 

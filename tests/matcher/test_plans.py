@@ -251,6 +251,11 @@ def test_cli_assign_json_why_not_and_xlsx(engine: Engine, tmp_path: Path) -> Non
     summary = dict(list(book["概要"].values)[1:])
     assert summary["状态"] == "最优方案" and summary["目标"] == "总匹配分最大"
     assert "说明" not in summary  # the solver's English message
+    loads = {row[0]: row for row in book["专家负荷"].values}
+    assert loads["专家编号"][5] == "不能服务的需求"
+    assert "专家声明回避该企业 1 条" in loads["E018"][5]  # N010's enterprise
+    assert next(x for x in body["experts"] if x["expert_id"] == "E018")["blocked"][
+        "excluded"] == 1
 
 
 @slow

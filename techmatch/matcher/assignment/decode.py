@@ -48,6 +48,16 @@ class ExpertLoad(BaseModel):
     load: int
     capacity: int
     needs: list[str]
+    blocked: dict[str, int] = Field(
+        default_factory=dict, description="needs of the plan the expert may not serve, by "
+                                          "reason code (same_organization, excluded, …)")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def blocked_text(self) -> str:
+        """The needs it may not serve and why, in Chinese ('' when it may serve them all)."""
+        return "，".join(f"{CAUSE_LABELS.get(code, code)} {count} 条"
+                        for code, count in self.blocked.items())
 
 
 class Assignment(BaseModel):
@@ -127,6 +137,13 @@ def _alternates(problem: AssignmentProblem, chosen: np.ndarray, ok: np.ndarray,
                       has_capacity=bool(load[j] < problem.capacity[j])) for j in order]
 
 
+def _blocked(problem: AssignmentProblem) -> list[dict[str, int]]:
+    """Per expert: how many of the needs it may not serve, by reason (vectorised per reason)."""
+    counts = {r: (problem.reasons == r).sum(axis=0) for r in Reason if r != Reason.allowed}
+    return [{r.name: int(c[j]) for r, c in counts.items() if c[j]}
+            for j in range(len(problem.experts))]
+
+
 def decode(problem: AssignmentProblem, solution: Solution, *, alternates: int = 3,
            top_k: int | None = None) -> Assignment:
     """Pairs, per-need lists (with up to `alternates` alternates) and per-expert loads."""
@@ -144,9 +161,11 @@ def decode(problem: AssignmentProblem, solution: Solution, *, alternates: int = 
                         alternates=_alternates(problem, chosen, ok, load, i,
                                                alternates if solved else 0))
              for i, n in enumerate(problem.needs)]
+    blocked = _blocked(problem)
     experts = [ExpertLoad(expert_id=e.id, load=int(chosen[:, j].sum()),
                           capacity=int(problem.capacity[j]),
-                          needs=[problem.needs[i].id for i in np.flatnonzero(chosen[:, j])])
+                          needs=[problem.needs[i].id for i in np.flatnonzero(chosen[:, j])],
+                          blocked=blocked[j])
                for j, e in enumerate(problem.experts)]
     must = [r.total_score for r in needs if r.min_experts >= 1]
     return Assignment(status=solution.status, solver=solution.solver,
