@@ -210,10 +210,10 @@ class TeamPlan:
             answer = why_not(self.problem, self.assignment, n, e)
             if (n, e) in dropped:
                 p = dropped[(n, e)]
-                answer = answer.model_copy(update={
-                    "detail": f"docking {p.docking_id} dropped: {p.reason_label}",
-                    "message": f"staff dropped this pair (对接终止：{p.reason_label}); "
-                               "it is never assigned"})
+                answer = answer.model_copy(update={  # its score was blanked: not 'unscored'
+                    "reason": "dropped", "detail": p.reason,
+                    "message": f"staff dropped this pair (docking {p.docking_id}, 对接终止："
+                               f"{p.reason_label}); it is never assigned"})
             out.append(answer)
         return out
 

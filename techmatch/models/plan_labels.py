@@ -8,7 +8,7 @@ WHY_NOT_LABELS: dict[str, str] = {
     "region": "不满足同省规则", "unscored": "没有匹配分", "below_threshold": "低于最低置信度",
     "capacity_full": "专家容量已满", "beaten": "名额被更合适的专家占用",
     "pruned": "不在候选前列", "need_limit": "该需求专家数已满", "no_gain": "分配后总分不增加",
-    "not_solved": "方案未求解",
+    "not_solved": "方案未求解", "dropped": "对接已被工作人员终止",
 }
 CONSTRAINT_LABELS: dict[str, str] = {
     "total_capacity": "专家总容量不足", "need_experts": "需求可用专家不足",

@@ -11,11 +11,12 @@ from techmatch.errors import InfeasibleError
 from techmatch.matcher.assignment.diagnose import Diagnostic, usable
 from techmatch.matcher.assignment.problem import REASON_TEXT, AssignmentProblem, Reason
 from techmatch.matcher.assignment.solvers import Solution, Status, solve
+from techmatch.models.dockings import REASON_LABELS
 from techmatch.models.plan_labels import ASSIGN_STATUS_LABELS, CAUSE_LABELS, WHY_NOT_LABELS
 
 WhyNotReason = Literal["assigned", "conflict", "unavailable", "region", "unscored",
                        "below_threshold", "capacity_full", "beaten", "pruned", "need_limit",
-                       "no_gain", "not_solved"]
+                       "no_gain", "not_solved", "dropped"]
 
 
 class Pair(BaseModel):
@@ -119,6 +120,8 @@ class WhyNot(BaseModel):
         text = self.reason_label
         if self.detail in _DETAILED:  # which conflict; a capacity of 0 is no full capacity
             text += f"：{CAUSE_LABELS[self.detail]}"
+        elif self.reason == "dropped" and self.detail in REASON_LABELS:  # why staff dropped it
+            text += f"：{REASON_LABELS[self.detail]}"
         if self.score is not None:
             text += f"（匹配分 {self.score:.2f}）"
         if self.related:

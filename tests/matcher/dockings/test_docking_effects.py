@@ -110,3 +110,6 @@ def test_team_assignment_never_assigns_a_dropped_pair(engine: FakeEngine) -> Non
     assert [(e.need_id, e.candidate_id) for e in again.excluded] == [pair]
     [why] = again.why_not([pair])
     assert why.reason != "assigned" and "staff dropped this pair" in why.message
+    # staff read that it was dropped and why (the text said 没有匹配分: its score is blanked)
+    assert (why.reason, why.reason_label) == ("dropped", "对接已被工作人员终止")
+    assert why.text == "对接已被工作人员终止：不相关"
