@@ -274,8 +274,11 @@ def plan_roadshow(achievements: Sequence[Achievement], needs: Sequence[Need],
                                               used)))
     notes = [f"本地待匹配需求 {len(local)} 条，候选成果 {n_a} 项"]
     if own:
+        named = "、".join(f"{achievements[a].id}–{local[i].id}" for a, i in sorted(
+            own, key=lambda p: (achievements[p[0]].id, local[p[1]].id))[:10])
+        more = f" 等 {len(own)} 对" if len(own) > 10 else ""
         notes.append(f"{len(own)} 对成果与需求同属一家单位（需求企业自有成果）：不计入覆盖，"
-                     f"不邀请该企业")
+                     f"不邀请该企业（{named}{more}）")
     if not items:
         notes.append(f"{slots} 个路演名额一个也没排：没有成果与本地需求有效匹配（匹配分低于下限，"
                      f"或是需求企业自有成果）")

@@ -106,7 +106,9 @@ def test_an_enterprise_is_never_invited_to_its_own_result(world: tuple) -> None:
     assert [i.achievement_id for i in plan.items] == ["a0"]  # a1 covers nobody else
     assert [v.need_id for v in plan.items[0].invitees] == ["n0", "n2"]
     assert plan.items[0].covered_demand == pytest.approx(1.5)
-    assert "2 对成果与需求同属一家单位（需求企业自有成果）：不计入覆盖，不邀请该企业" in plan.notes
+    # the note names the pairs (staff could not tell which result belongs to whom)
+    assert ("2 对成果与需求同属一家单位（需求企业自有成果）：不计入覆盖，不邀请该企业"
+            "（a1–n0、a1–n1）") in plan.notes
 
 
 def test_a_commentator_says_why_the_owner_does_not_present(world: tuple) -> None:
