@@ -167,10 +167,10 @@ def team_problem(engine: Engine, service: PairScorer, *, team: ServiceTeam | Non
         where = " ".join(x for x in (team.city, team.province, team.industry) if x) if team else ""
         raise ValidationError(f"no open needs to serve ({where or 'none given'})",
                               field="need_ids")
-    scores, _ = without_dropped(engine, needs, experts,
-                                service.score_pairs(needs, experts, target="expert"))
-    return encode(needs, experts, scores,
-                  with_min_confidence(engine, team_constraints(team, constraints)))
+    dropped = excluded_pairs(engine.store, [n.id for n in needs], {e.id for e in experts})
+    return encode(needs, experts, service.score_pairs(needs, experts, target="expert"),
+                  with_min_confidence(engine, team_constraints(team, constraints)),
+                  dropped={(p.need_id, p.candidate_id) for p in dropped})
 
 
 def with_min_confidence(engine: Engine, constraints: Constraints) -> Constraints:
@@ -210,7 +210,7 @@ class TeamPlan:
             answer = why_not(self.problem, self.assignment, n, e)
             if (n, e) in dropped:
                 p = dropped[(n, e)]
-                answer = answer.model_copy(update={  # its score was blanked: not 'unscored'
+                answer = answer.model_copy(update={
                     "reason": "dropped", "detail": p.reason,
                     "message": f"staff dropped this pair (docking {p.docking_id}, 对接终止："
                                f"{p.reason_label}); it is never assigned"})

@@ -229,6 +229,22 @@ def test_total_capacity_text_says_how_much_is_usable_by_these_needs() -> None:
     assert assign(same).diagnostics[0].text == "专家总容量不足：需要 2，可用 1，缺口 1"
 
 
+def test_dropped_pairs_are_refused_as_dropped_not_unscored() -> None:
+    problem = encode([need(0), need(1)], [expert(0), expert(1)], np.full((2, 2), 0.9),
+                     Constraints(min_experts_per_need=1, max_experts_per_need=1),
+                     dropped={("n0", "e0"), ("n9", "e0")})  # unknown pairs are ignored
+    assert problem.reasons.tolist() == [[Reason.dropped, 0], [0, 0]]
+    result = assign(problem)
+    assert ("n0", "e0") not in {(p.need_id, p.expert_id) for p in result.pairs}
+    answer = why_not(problem, result, "n0", "e0")
+    assert (answer.reason, answer.score) == ("dropped", 0.9)
+    assert next(x for x in result.experts if x.expert_id == "e0").blocked == {"dropped": 1}
+    stuck = encode([need(0)], [expert(0)], np.ones((1, 1)), Constraints(),
+                   dropped={("n0", "e0")})
+    [diag] = [d for d in assign(stuck).diagnostics if d.constraint == "need_experts"]
+    assert diag.causes == {"dropped": 1} and diag.text.endswith("对接已被工作人员终止 1 位")
+
+
 def test_need_without_enough_allowed_experts_says_why() -> None:
     needs = [need(0, enterprise="Acme", province="湖北")]
     experts = [expert(0, organization="Acme"), expert(1, exclusions=["Acme"]),

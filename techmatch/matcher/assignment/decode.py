@@ -203,6 +203,7 @@ def _forbidden(problem: AssignmentProblem, i: int, j: int) -> tuple[WhyNotReason
         Reason.below_threshold: ("below_threshold", f"confidence {problem.scores[i, j]:.4g} < "
                                                     f"minimum confidence "
                                                     f"{problem.constraints.min_score}"),
+        Reason.dropped: ("dropped", "it is never assigned"),
     }
     kind, message = details[reason]
     return kind, reason.name, f"{REASON_TEXT[reason]}: {message}"

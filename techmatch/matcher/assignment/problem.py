@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -25,6 +25,7 @@ class Reason(IntEnum):
     region = 4
     unscored = 5
     below_threshold = 6
+    dropped = 7  # staff ended a docking of the pair (对接终止); checked before unscored
 
 
 REASON_TEXT: dict[Reason, str] = {
@@ -34,6 +35,7 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.region: "region rule: the expert is in another province",
     Reason.unscored: "no score for this pair",
     Reason.below_threshold: "below the minimum confidence (低于最低置信度)",
+    Reason.dropped: "staff dropped this pair (对接终止)",
 }
 
 
@@ -149,8 +151,20 @@ def _excluded(needs: Sequence[Need], experts: Sequence[Expert]) -> np.ndarray:
     return out
 
 
+def _dropped(needs: Sequence[Need], experts: Sequence[Expert],
+             pairs: Collection[tuple[str, str]]) -> np.ndarray:
+    rows = {n.id: i for i, n in enumerate(needs)}
+    cols = {e.id: j for j, e in enumerate(experts)}
+    out = np.zeros((len(needs), len(experts)), dtype=bool)
+    for need_id, expert_id in pairs:
+        if need_id in rows and expert_id in cols:
+            out[rows[need_id], cols[expert_id]] = True
+    return out
+
+
 def _reasons(needs: Sequence[Need], experts: Sequence[Expert], scores: np.ndarray,
-             constraints: Constraints) -> np.ndarray:
+             constraints: Constraints,
+             dropped: Collection[tuple[str, str]] = ()) -> np.ndarray:
     """Reason code per pair; later rules only fill pairs earlier rules left allowed."""
     masks: list[tuple[Reason, np.ndarray]] = [
         (Reason.same_organization, _same([name_key(n.enterprise) for n in needs],
@@ -165,6 +179,8 @@ def _reasons(needs: Sequence[Need], experts: Sequence[Expert], scores: np.ndarra
         exp_p = [name_key(e.province) for e in experts]
         both = np.outer([bool(p) for p in need_p], [bool(p) for p in exp_p])
         masks.append((Reason.region, both & ~_same(need_p, exp_p)))
+    if dropped:
+        masks.append((Reason.dropped, _dropped(needs, experts, dropped)))
     masks.append((Reason.unscored, ~np.isfinite(scores)))
     if constraints.min_score is not None:
         with np.errstate(invalid="ignore"):
@@ -210,8 +226,10 @@ def _check_ids(ids: list[str], field: str) -> None:
 
 
 def encode(needs: Sequence[Need], experts: Sequence[Expert], scores: np.ndarray,
-           constraints: Constraints | None = None) -> AssignmentProblem:
-    """Build the arrays of an assignment. `scores` is (len(needs), len(experts)), NaN = unscored.
+           constraints: Constraints | None = None, *,
+           dropped: Collection[tuple[str, str]] = ()) -> AssignmentProblem:
+    """Build the arrays of an assignment. `scores` is (len(needs), len(experts)), NaN = unscored;
+    `dropped` (need id, expert id) pairs staff ended a docking of are never allowed.
 
     Inputs are not modified; rows and columns are re-ordered by id.
     """
@@ -230,7 +248,7 @@ def encode(needs: Sequence[Need], experts: Sequence[Expert], scores: np.ndarray,
     need_min, need_max = _limits(needs_s, constraints)
     return AssignmentProblem(
         needs=needs_s, experts=experts_s, scores=matrix,
-        reasons=_reasons(needs_s, experts_s, matrix, constraints),
+        reasons=_reasons(needs_s, experts_s, matrix, constraints, dropped),
         need_min=need_min, need_max=need_max, capacity=_capacity(experts_s, constraints),
         quotas=_quotas(needs_s, constraints), constraints=constraints)
 

@@ -110,6 +110,9 @@ def test_team_assignment_never_assigns_a_dropped_pair(engine: FakeEngine) -> Non
     assert [(e.need_id, e.candidate_id) for e in again.excluded] == [pair]
     [why] = again.why_not([pair])
     assert why.reason != "assigned" and "staff dropped this pair" in why.message
-    # staff read that it was dropped and why (the text said 没有匹配分: its score is blanked)
+    # staff read that it was dropped and why (the text said 没有匹配分: its score was blanked)
     assert (why.reason, why.reason_label) == ("dropped", "对接已被工作人员终止")
-    assert why.text == "对接已被工作人员终止：不相关"
+    assert why.text.startswith("对接已被工作人员终止：不相关（匹配分 ")
+    load = next(x for x in again.assignment.experts if x.expert_id == pair[1])
+    assert load.blocked.get("dropped") == 1 and "unscored" not in load.blocked
+    assert "对接已被工作人员终止 1 条" in load.blocked_text
