@@ -126,8 +126,9 @@ def _print_assignment(plan: TeamPlan, answers: list[WhyNot]) -> None:
     a = plan.assignment
     needs, experts = _names(plan)
     worst = f" · 最低需求得分 {a.worst_need_score:.3f}" if a.worst_need_score is not None else ""
+    goal = OBJECTIVE_LABELS.get(a.objective, a.objective)
     typer.echo(f"方案状态 {a.status_label}（{a.status.value}）· 总分 {a.total_score:.3f}{worst} · "
-               f"{a.solver}/{a.objective} · 用时 {a.seconds:.2f} 秒")
+               f"目标 {goal} · 求解器 {a.solver} · 用时 {a.seconds:.2f} 秒")
     for result in a.needs if a.solved else []:
         need = needs[result.need_id]
         typer.echo(f"{need.id} {need.display_title} ({need.enterprise or '-'}, "

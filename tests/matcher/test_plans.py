@@ -209,6 +209,7 @@ def test_cli_assign_infeasible_prints_diagnostic_and_exits_7(engine: Engine) -> 
     assert code == 7
     assert "total demand 4 > total capacity 0" in err
     assert "专家总容量不足：需要 4，可用 0，缺口 4" in err
+    assert "目标 总匹配分最大 · 求解器 milp" in out and "milp/total" not in out
     assert "Traceback" not in out + err
     code, out, _ = _cli(engine, "assign", "--experts", "E001,E002", "--needs", "N001,N005",
                         "--min-per-need", "2", "--capacity", "1", "--json")
