@@ -48,6 +48,7 @@ from techmatch.store.dockings import DockingRepo
 CONFIRMED = ("confirmed", "negotiating", "signed", "completed")
 LINK_SIMILARITY = 0.92
 WORK_RANK = 10
+BOOKED = "当天已在其他活动授课或主讲"
 TOPIC_WORDS = 3
 
 
@@ -199,7 +200,8 @@ def _experts(service: PairScorer, needs: Sequence[Need], experts: dict[str, Expe
              work_rank: int, barred: Mapping[str, str],
              min_score: float = 0.0) -> tuple[list[TopicExpert], list[str]]:
     """The topic's trainers (mean confidence >= min_score), best first, and the notes of
-    matching experts left out because of a conflict of interest with an invited enterprise."""
+    matching experts left out because of a conflict of interest with an invited enterprise
+    or another event that day."""
     rankings = service.match_many(needs, target="expert", k=max(k * 3, 10), explain=False)
     conf: dict[str, float] = defaultdict(float)
     for ranking in rankings:
@@ -207,7 +209,7 @@ def _experts(service: PairScorer, needs: Sequence[Need], experts: dict[str, Expe
             conf[hit.id] += (hit.confidence or 0.0) / len(needs)
     top = _top_works(service, needs, work_rank)
     out = []
-    left_out: list[tuple[float, str]] = []
+    left_out: list[tuple[float, str, str]] = []
     for eid, score in conf.items():
         expert = experts.get(eid)
         if expert is None or not expert.available or expert.capacity < 1 or score < min_score:
@@ -216,10 +218,10 @@ def _experts(service: PairScorer, needs: Sequence[Need], experts: dict[str, Expe
                          key=lambda w: (w.rank, w.achievement_id))
         if not matched:
             continue
-        if eid in booked or (overseas_only and not expert.overseas):
+        if overseas_only and not expert.overseas:
             continue
-        if eid in barred:
-            left_out.append((-score, eid))
+        if why := barred.get(eid) or (BOOKED if eid in booked else None):
+            left_out.append((-score, eid, why))
             continue
         titles = "；".join(f"{w.achievement_id}《{w.title}》（需求 {w.need_id} 第 {w.rank} 名）"
                           for w in matched[:3])
@@ -230,8 +232,8 @@ def _experts(service: PairScorer, needs: Sequence[Need], experts: dict[str, Expe
                                score=round(score, 4), works=matched, reason=reason))
     out.sort(key=lambda t: (-t.score, t.expert_id))
     floor = out[k - 1].score if len(out) >= k else -np.inf  # noted: those it would have made
-    notes = [f"专家 {eid}（{experts[eid].name}）未安排授课：{barred[eid]}"
-             for score, eid in sorted(left_out) if round(-score, 4) >= floor]
+    notes = [f"专家 {eid}（{experts[eid].name}）未安排授课：{why}"
+             for score, eid, why in sorted(left_out) if round(-score, 4) >= floor]
     return out[:k], notes
 
 

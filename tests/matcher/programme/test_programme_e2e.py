@@ -126,6 +126,10 @@ def test_training_planner_proposes_a_topic_with_experts_whose_works_match(
     again = plan_training(engine, service, city="苏州", date=TODAY)
     other = next(t for t in again.topics if {"N001", "N005"} <= set(t.need_ids))
     assert not busy & {e.expert_id for e in other.experts}
+    # and says why the busy ones are not proposed (they were left out silently)
+    best = topic.experts[0]
+    assert (f"专家 {best.expert_id}（{best.name}）未安排授课：当天已在其他活动授课或主讲"
+            in other.notes)
 
 
 def test_training_planner_proposes_no_trainer_for_a_need_nobody_addresses(
