@@ -347,6 +347,10 @@ def test_why_not_reasons(small: tuple[AssignmentProblem, Assignment]) -> None:
     assert ask("n0", "e3") == ("region", "region")
     assert ask("n0", "e4") == ("unavailable", "unavailable")
     assert ask("n0", "e5") == ("below_threshold", "below_threshold")
+    low = why_not(problem, result, "n0", "e5")  # staff read the floor it missed, not only 低于
+    assert low.floor == problem.constraints.min_score
+    assert low.text == (f"低于最低置信度（匹配分 {low.score:.2f}，"
+                        f"最低要求 {problem.constraints.min_score:.2f}）")
     full = why_not(problem, result, "n1", "e0")
     assert full.reason == "capacity_full"
     assert [(p.need_id, p.score) for p in full.related] == [("n0", 0.9)]

@@ -105,6 +105,8 @@ class WhyNot(BaseModel):
     reason: WhyNotReason
     detail: str | None = None
     score: float | None = None
+    floor: float | None = Field(default=None, description="the minimum confidence the pair "
+                                                          "missed (reason below_threshold)")
     message: str
     related: list[Pair] = Field(default_factory=list)
 
@@ -122,7 +124,9 @@ class WhyNot(BaseModel):
             text += f"：{CAUSE_LABELS[self.detail]}"
         elif self.reason == "dropped" and self.detail in REASON_LABELS:  # why staff dropped it
             text += f"：{REASON_LABELS[self.detail]}"
-        if self.score is not None:
+        if self.score is not None and self.floor is not None:
+            text += f"（匹配分 {self.score:.2f}，最低要求 {self.floor:.2f}）"
+        elif self.score is not None:
             text += f"（匹配分 {self.score:.2f}）"
         if self.related:
             text += "；占用名额的是 " + "、".join(f"{p.expert_id}（{p.score:.2f}）"
@@ -258,8 +262,9 @@ def why_not(problem: AssignmentProblem, assignment: Assignment, need_id: str,
 
     def answer(reason: WhyNotReason, message: str, detail: str | None = None,
                related: list[Pair] | None = None) -> WhyNot:
+        floor = problem.constraints.min_score if reason == "below_threshold" else None
         return WhyNot(need_id=need_id, expert_id=expert_id, reason=reason, detail=detail,
-                      score=score, message=message, related=related or [])
+                      score=score, floor=floor, message=message, related=related or [])
 
     if problem.reasons[i, j] != Reason.allowed:
         kind, detail, message = _forbidden(problem, i, j)
