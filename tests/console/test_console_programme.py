@@ -81,6 +81,10 @@ def test_training_planner_proposes_and_saves_a_topic(browser: WebDriver, server:
     browser.find_element(By.ID, "make-training").click()
     settle(browser, "section.training-topic")
     topics = _find(browser, "section.training-topic")
+    # a topic's notes explain the plan (experts left out and why): shown as notes, not errors
+    notes = [p.text for t in topics for p in t.find_elements(By.CSS_SELECTOR, "p.note")]
+    assert notes and all(n.startswith("说明：") for n in notes), notes
+    assert not [p.text for t in topics for p in t.find_elements(By.CSS_SELECTOR, "p.error")]
     taught = [t for t in topics if t.find_elements(By.CSS_SELECTOR,
                                                    "table.topic-experts tbody a")]
     assert taught, "no topic with an expert whose works match"
