@@ -10,7 +10,8 @@ discipline, but the disciplines of its FIELD_K best-ranked achievements, weighte
 fused score, say what field the need is in. An expert's field is the disciplines of their
 works plus their own `disciplines`; `work_field` is the share of that weighted sample the
 expert's field covers (techmatch.matcher.features), `field_lead` the sample's largest share
-of one discipline (how clearly the need has a field at all).
+of one discipline (how clearly the need has a field at all). `field_profile` reads the field
+from the whole corpus instead (techmatch.matcher.fieldprofile).
 """
 
 from __future__ import annotations
@@ -99,9 +100,11 @@ def field_lead(sample: Sequence[tuple[float, frozenset[str]]]) -> float:
 
 
 def work_scores(engine: Engine, hybrid: dict[str, float], experts: Sequence[Expert],
-                query_vector: np.ndarray) -> WorkScores:
+                query_vector: np.ndarray, profile: dict[str, float] | None = None
+                ) -> WorkScores:
     """WorkScores for `experts`: hybrid scores, the dense cosine of each of their works, the
-    disciplines of their works and the need's field sample (`field_sample`)."""
+    disciplines of their works, the need's field sample (`field_sample`) and its closeness
+    to each discipline's centroid (`profile`, techmatch.matcher.fieldprofile)."""
     works = sorted({w for e in experts for w in e.works})
     top = sorted(hybrid, key=lambda a: (-hybrid[a], a))[:FIELD_K]
     fields = {rid: disciplines(rec) for rid, rec in
@@ -117,4 +120,4 @@ def work_scores(engine: Engine, hybrid: dict[str, float], experts: Sequence[Expe
             cos = vecs @ query_vector
             dense = {w: float(c) for w, c, k in zip(works, cos, known, strict=True) if k}
     return WorkScores(hybrid=hybrid, dense=dense, fields=fields,
-                      field=field_sample(hybrid, fields))
+                      field=field_sample(hybrid, fields), profile=profile or {})

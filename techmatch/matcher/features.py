@@ -39,7 +39,7 @@ FEATURES: dict[str, tuple[str, ...]] = {
     "achievement": (*COMMON, "maturity", "recency"),
     "need": (*COMMON, "recency"),
     "expert": (*COMMON, "work_max", "work_mean", "work_dense_max", "capacity", "available",
-               "work_votes", "work_dense_mean", "work_field"),
+               "work_votes", "work_dense_mean", "work_field", "field_profile"),
 }
 WORK_TOP_K = 3
 # An expert's own retrieval signals (profile text vs the need), zero when the profile is empty.
@@ -75,6 +75,9 @@ class WorkScores:
     # disciplines of the candidate experts' works, and the need's field sample: (weight,
     # disciplines) of its best-ranked achievements (techmatch.matcher.experts.field_sample)
     fields: dict[str, frozenset[str]] = field(default_factory=dict)
+    # discipline → cosine of the need to the discipline's centroid over all achievements
+    # (techmatch.matcher.fieldprofile)
+    profile: dict[str, float] = field(default_factory=dict)
     field: tuple[tuple[float, frozenset[str]], ...] = ()
 
 
@@ -176,14 +179,29 @@ def work_profile(expert: Expert, works: WorkScores) -> tuple[float, float]:
             float(np.mean(dense)) if dense else 0.0)
 
 
+def expert_field(expert: Expert, works: WorkScores) -> frozenset[str]:
+    """The expert's field: their own disciplines plus those of their works."""
+    return disciplines(expert).union(*(works.fields.get(w, frozenset()) for w in expert.works))
+
+
 def work_field(expert: Expert, works: WorkScores) -> float | None:
     """Share of the need's field sample (weighted) that the expert's field covers: the
     disciplines of their works plus their own; None when either side is unknown."""
-    own = disciplines(expert).union(*(works.fields.get(w, frozenset()) for w in expert.works))
+    own = expert_field(expert, works)
     total = sum(w for w, _ in works.field)
     if not own or total <= 0.0:
         return None
     return sum(w for w, ds in works.field if ds & own) / total
+
+
+def field_profile(own: frozenset[str], profile: Mapping[str, float]) -> float | None:
+    """How far the expert's field `own` is from the need's closest field: the best centroid
+    cosine (`WorkScores.profile`) over `own` less the best over every discipline (0 for an
+    expert of the need's closest field, negative for the others); None when none of `own` is
+    known. Relative, so the score of an expert of the right field is not raised and the
+    uncalibrated squashing keeps its scale."""
+    known = [profile[d] for d in own if d in profile]
+    return max(known) - max(profile.values()) if known else None
 
 
 def _cover(q_tokens: frozenset[str], c_tokens: frozenset[str]) -> float:
@@ -250,6 +268,8 @@ def build_table(query: Query, q_tokens: frozenset[str], ranking: Ranking, kind: 
                 rec, works or WorkScores())
             row["work_votes"], row["work_dense_mean"] = work_profile(rec, works or WorkScores())
             row["work_field"] = work_field(rec, works or WorkScores())  # None: filled below
+            row["field_profile"] = field_profile(expert_field(rec, works or WorkScores()),
+                                                 (works or WorkScores()).profile)
             row["capacity"] = capacity(rec, load or {})
             row["available"] = 1.0 if rec.available else 0.0
         ids.append(hit.id)
@@ -314,4 +334,5 @@ def fill_prf_columns(values: np.ndarray, names: tuple[str, ...],
 
 
 __all__ = ["FEATURES", "FeatureTable", "Query", "WorkScores", "build_table",
-           "disciplines", "facet_set", "industries", "list_maxima", "work_field"]
+           "disciplines", "expert_field", "facet_set", "field_profile", "industries", "list_maxima",
+           "work_field"]

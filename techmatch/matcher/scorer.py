@@ -33,6 +33,10 @@ _DEFAULT_WEIGHTS: dict[str, float] = {
     # share of the need's field sample the expert's field covers (techmatch.matcher.experts);
     # 0.1: the best MRR@10 on half 1 of csl-expert-dev among 0, 0.1, 0.2, 0.3, 0.6, 1
     "work_field": 0.1,
+    # best cosine of the need to the centroid of a discipline of the expert's field
+    # (techmatch.matcher.fieldprofile); 4: the smallest weight within 0.001 of the best
+    # MRR@10 on half 1 of csl-expert-dev among 0.5, 1, 2, 3, 4, 6, 8, 12, 16 (8: 0.6331)
+    "field_profile": 4.0,
     # pseudo-relevance feedback (techmatch.matcher.prf): 0 until a fit says how much
     "prf_discipline": 0.0, "prf_terms": 0.0, "prf_dense": 0.0,
     "lexical_mm": 0.0, "dense_mm": 0.0, "hybrid_mm": 0.0,

@@ -27,6 +27,7 @@ from techmatch.matcher.duplicates import DEFAULT_THRESHOLD, mark_duplicates
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.explain import Explainer
 from techmatch.matcher.features import FeatureTable, Query, WorkScores, build_table
+from techmatch.matcher.fieldprofile import FieldCentroids
 from techmatch.matcher.langshift import LanguageShift, cross_offsets
 from techmatch.matcher.memo import CandidateMemo
 from techmatch.matcher.prf import uses_prf
@@ -102,6 +103,7 @@ class MatchService:
         self._batcher = self._new_batcher()  # one free-text query per request, encoded jointly
         self.explainer = Explainer(engine, tokens=self.tokens)
         self._works = expert_mod.WorkIndex(engine)
+        self._centroids = FieldCentroids(engine)
 
     # -- public API ------------------------------------------------------------------------
     def search(self, text: str, *, kind: str, k: int = 10, mode: str | None = None,
@@ -348,7 +350,8 @@ class MatchService:
         works = None
         if hybrid is not None:
             team = [r for r in records.values() if isinstance(r, Expert)]
-            works = expert_mod.work_scores(self.engine, hybrid, team, qvec)
+            works = expert_mod.work_scores(self.engine, hybrid, team, qvec,
+                                           self._centroids.profile(qvec))
         memo = self.memo
         texts = ({rid: rec.text() for rid, rec in records.items()} if memo is None
                  else {rid: memo.text(rec) for rid, rec in records.items()})
