@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from scipy import sparse
 
 from techmatch.errors import IndexMissingError
 from techmatch.matcher.engine import Engine
@@ -101,9 +102,11 @@ def _centroids(fields: Mapping[str, frozenset[str]], vectors_of
             sums = np.zeros((len(names), vecs.shape[1]))
         pairs = [(col[d], i) for i, rid in enumerate(chunk) if norms[i] > 0
                  for d in fields[rid]]
-        if pairs:
+        if pairs:  # sums += Y · unit vectors, Y the (discipline × record) membership matrix
             cols, rows = (np.asarray(x, dtype=np.int64) for x in zip(*pairs, strict=True))
-            np.add.at(sums, cols, vecs[rows] / norms[rows, None])
+            member = sparse.csr_matrix((np.ones(len(cols)), (cols, rows)),
+                                       shape=(len(names), len(chunk)))
+            sums += member @ (vecs / np.where(norms > 0, norms, 1.0)[:, None])
     assert sums is not None
     lengths = np.linalg.norm(sums, axis=1)
     keep = lengths > 0
