@@ -10,7 +10,7 @@ SIGNAL_LABELS: dict[str, str] = {
     "work_mean": "代表成果平均匹配", "work_dense_max": "代表成果语义最佳",
     "capacity": "剩余服务容量", "available": "可服务", "prefer_local": "同省优先",
     "work_votes": "多项代表成果匹配", "work_dense_mean": "代表成果整体语义",
-    "work_field": "代表成果领域覆盖", "field_profile": "学科领域相近",
+    "work_field": "代表成果领域覆盖", "field_profile": "学科接近度（0 为最接近）",
     "lexical_mm": "关键词检索(归一)", "dense_mm": "语义相似度(归一)", "hybrid_mm": "加权混合检索",
     "prf_discipline": "与前列结果学科一致", "prf_terms": "与前列结果用词相近",
     "prf_dense": "与前列结果语义相近",
