@@ -15,6 +15,7 @@ generation moves.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 
 import numpy as np
@@ -38,6 +39,7 @@ class FieldCentroids:
         self._stamp: tuple[int, str] | None = None
         self._names: list[str] = []
         self._matrix = np.zeros((0, 0), dtype=np.float32)
+        self._lock = threading.Lock()  # API requests share the service across threads
 
     def profile(self, query_vector: np.ndarray) -> dict[str, float]:
         """discipline → cosine of `query_vector` to its centroid ({} without an index)."""
@@ -53,12 +55,13 @@ class FieldCentroids:
             index = self.engine.index("achievement")
         except IndexMissingError:
             return [], np.zeros((0, 0), dtype=np.float32)
-        self._follow()
-        stamp = (self._seq, index.generation)
-        if stamp != self._stamp:
-            self._names, self._matrix = _centroids(self._fields, index.vectors)
-            self._stamp = stamp
-        return self._names, self._matrix
+        with self._lock:
+            self._follow()
+            stamp = (self._seq, index.generation)
+            if stamp != self._stamp:
+                self._names, self._matrix = _centroids(self._fields, index.vectors)
+                self._stamp = stamp
+            return self._names, self._matrix
 
     def _follow(self) -> None:
         """Bring the id → disciplines map up to the store's last achievement change."""
