@@ -148,6 +148,7 @@ def plan_move(current: Docking, move: Move, *, actor: str | None, admin: bool,
         check_move(current.stage, move.to, admin=admin)
     else:
         check_stage(move.to)
+    decided = _decision(move)  # before a reopen fills in the contract that still holds
     if move.to == "signed" and move.contract is None and current.stage == "completed":
         move = replace(move, contract=current.contract)  # reopened: the contract still holds
     _check_details(move, require_contract=require_contract)
@@ -167,7 +168,7 @@ def plan_move(current: Docking, move: Move, *, actor: str | None, admin: bool,
         "contract": contract, "stage_at": now,
         "keep_open": current.keep_open if move.keep_open is None else move.keep_open,
         "due_on": levels.due_on(move.to, now) if move.to in OVERDUE_STAGES else None})
-    note = move.note
+    note = "；".join(part for part in (decided, move.note) if part) or None
     if reopen:
         note = "重新打开" + (f"：{note}" if note else "")
     entry = HistoryEntry(docking_id=current.id, version=updated.version, at=now, actor=actor,
@@ -255,6 +256,22 @@ def view(docking: Docking, *, today: dt.date | None = None, admin: bool = False)
                         if docking.contract else None),
         overdue=is_overdue(docking, day),
         allowed_moves=list(allowed_moves(docking.stage, admin=admin)))
+
+
+def _decision(move: Move) -> str | None:
+    """What the history keeps of a drop's reason or a signing's contract (in Chinese), so a
+    later reopen and a new decision do not erase the earlier one."""
+    if move.to == "dropped" and move.reason in REASON_LABELS:
+        said = f"终止原因：{REASON_LABELS[move.reason]}"
+        why = (move.reason_note or "").strip()
+        said += f"（{why}）" if why else ""
+        return said + ("；不再推荐" if move.never_suggest else "")
+    if move.to == "signed" and move.contract is not None:
+        c = move.contract
+        value = f"{c.value_wan:.6f}".rstrip("0").rstrip(".")  # 1500000 stays 1500000
+        return (f"合同：{CONTRACT_LABELS[c.contract_type]}，{value} 万元，"
+                f"签约日期 {c.signed_on.isoformat()}")
+    return None
 
 
 def _check_details(move: Move, *, require_contract: bool) -> None:

@@ -1,0 +1,59 @@
+"""Defects staff met following dockings (helper audit): each test names what staff saw."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from techmatch.matcher.dockings import (
+    Move,
+    NewDocking,
+    create_docking,
+    docking_history,
+    get_docking,
+    move_docking,
+)
+from techmatch.models.dockings import Contract
+from techmatch.models.records import Achievement, Expert, Need
+from techmatch.store import Store
+
+T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)  # a Monday
+LICENSE = Contract(contract_type="license", value_wan=120.5, signed_on=dt.date(2026, 11, 20))
+TRANSFER = Contract(contract_type="transfer", value_wan=80, signed_on=dt.date(2026, 12, 1))
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "home" / "store.sqlite")
+    s.upsert([Need(id="n1", title="锂电池隔膜涂覆", city="苏州"),
+              Need(id="n2", title="印染废水", city="绍兴"),
+              Achievement(id="a1", title="陶瓷涂覆浆料"), Achievement(id="a2", title="粘结剂"),
+              Expert(id="x1", name="李明")])
+    return s
+
+
+def _walk(store: Store, did: str, *stages: str) -> None:
+    for stage in stages:
+        d = get_docking(store, did)
+        move_docking(store, did, Move(to=stage, version=d.version,
+                                      contract=LICENSE if stage == "signed" else None),
+                     now=T0)
+
+
+def test_history_keeps_each_drop_reason_and_contract_after_a_reopen(store: Store) -> None:
+    """The history table showed '推荐 → 终止' with no reason, and a signing with no contract:
+    once an admin reopened and staff decided again, the first reason / contract was gone."""
+    d = create_docking(store, NewDocking("n1", "a1"), now=T0)
+    move_docking(store, d.id, Move(to="dropped", reason="too_costly", reason_note="报价超预算",
+                                   never_suggest=True, note="企业来电"), now=T0)
+    move_docking(store, d.id, Move(to="contacted"), admin=True, now=T0)
+    _walk(store, d.id, "confirmed", "negotiating", "signed")
+    move_docking(store, d.id, Move(to="negotiating"), admin=True, now=T0)
+    move_docking(store, d.id, Move(to="signed", contract=TRANSFER, note="改为转让"), now=T0)
+    notes = [h.note for h in docking_history(store, d.id)]
+    assert notes[1] == "终止原因：成本过高（报价超预算）；不再推荐；企业来电", notes
+    assert notes[5] == "合同：技术许可，120.5 万元，签约日期 2026-11-20", notes
+    assert notes[6] == "重新打开", notes
+    assert notes[7] == "合同：技术转让，80 万元，签约日期 2026-12-01；改为转让", notes
