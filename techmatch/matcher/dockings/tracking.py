@@ -134,9 +134,11 @@ def move_docking(store: Store, docking_id: str, move: Move, *, actor: str | None
         updated, entry = plan_move(current, move, actor=actor, admin=admin,
                                    levels=levels or ServiceLevels(), now=now or utcnow())
         repo.update(updated, expected_version=current.version, entry=entry)
-        # Same transaction: a need is never left `open` beside a signed docking.
-        effects.sync_need_status(store, updated.need_id,
-                                 reopened=is_reopen(current.stage, updated.stage))
+        # Same transaction: a need is never left `open` beside a signed docking. Only a
+        # reopen out of 签约 / 验收 may set the need back to open (a dropped pair reopened
+        # leaves a need staff closed closed).
+        effects.sync_need_status(store, updated.need_id, reopened=is_reopen(
+            current.stage, updated.stage) and current.stage in ("signed", "completed"))
     return updated
 
 

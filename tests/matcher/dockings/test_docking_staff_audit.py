@@ -57,3 +57,20 @@ def test_history_keeps_each_drop_reason_and_contract_after_a_reopen(store: Store
     assert notes[5] == "合同：技术许可，120.5 万元，签约日期 2026-11-20", notes
     assert notes[6] == "重新打开", notes
     assert notes[7] == "合同：技术转让，80 万元，签约日期 2026-12-01；改为转让", notes
+
+
+def test_reopening_a_dropped_docking_leaves_a_closed_need_closed(store: Store) -> None:
+    """An admin reopened a dropped docking of a need staff had closed (solved elsewhere):
+    the need went back to 'open' and into the nightly batch, though nothing was signed."""
+    d = create_docking(store, NewDocking("n2", "a1"), now=T0)
+    move_docking(store, d.id, Move(to="dropped", reason="already_solved"), now=T0)
+    need = store.get("n2", "need")
+    store.upsert([need.model_copy(update={"status": "closed"})])
+    move_docking(store, d.id, Move(to="suggested"), admin=True, now=T0)
+    assert store.get("n2", "need").status == "closed"
+    # The documented reopen still works: out of signed, the need is open again.
+    e = create_docking(store, NewDocking("n1", "a2"), now=T0)
+    _walk(store, e.id, "contacted", "confirmed", "negotiating", "signed")
+    assert store.get("n1", "need").status == "matched"
+    move_docking(store, e.id, Move(to="negotiating"), admin=True, now=T0)
+    assert store.get("n1", "need").status == "open"
