@@ -88,6 +88,7 @@ _RULES: tuple[Rule, ...] = (
     (re.compile(r"^the window ends \((.+)\) before it starts \((.+)\)$"),
      r"结束日期（\1）早于开始日期（\2）"),
     (re.compile(r"^the stage date is before the creation date$"), "阶段日期早于创建日期"),
+    (re.compile(r"^date in the future: (.*)$"), r"日期晚于今天：\1"),
     (re.compile(r"^unknown dimensions (.*); valid: (.*)$"), r"未知统计维度 \1（可选：\2）"),
     (re.compile(r"^filter on '(.+)' needs it among the dimensions"),
      r"按 \1 筛选时需要把它列为统计维度"),

@@ -2,10 +2,12 @@
 
 One row per docking; headers in Chinese or English (`COLUMNS`); codes or Chinese labels for
 stage, reason, contract type and source. Required: need id, candidate id. A row's stage is
-entered at its stage date (default: its creation date, default: now); the history gets
-two entries for a row beyond `suggested` — created (None → suggested, at the creation
-date) and imported straight into its stage (suggested → stage, at the stage date) — so KPIs
-count each imported docking as having reached every stage up to its own on that date.
+entered at its stage date (default: its creation date, default: now) and created at its
+creation date (default: its stage date, default: now); dates after today (UTC) are row
+errors. The history gets two entries for a row beyond `suggested` — created (None →
+suggested, at the creation date) and imported straight into its stage (suggested → stage,
+at the stage date) — so KPIs count each imported docking as having reached every stage up
+to its own on that date.
 
 Every row is checked first; rows with errors are reported (row number as a spreadsheet shows
 it, field, message) and not written; the good rows are written in one transaction.
@@ -133,8 +135,14 @@ def parse_row(fields: dict[str, object], *, kinds: dict[str, str], now: dt.datet
                               field="candidate_id")
     stage = _code(STAGE_LABELS, "stage")(fields.get("stage", "suggested"))
     source = _code(SOURCE_LABELS, "source")(fields.get("source", "import"))
-    created = _at(_date(fields["created_at"], "created_at")) if "created_at" in fields else now
-    entered = _at(_date(fields["stage_at"], "stage_at")) if "stage_at" in fields else created
+    days = {name: _date(fields[name], name) for name in ("created_at", "stage_at")
+            if name in fields}
+    for name, day in days.items():
+        if day > now.date():  # a typo such as 2062: never in a KPI window, never overdue
+            raise ValidationError(f"date in the future: {day.isoformat()}", field=name)
+    first = days.get("created_at", days.get("stage_at"))  # no creation date: the stage's
+    created = min(_at(first), now) if first is not None else now
+    entered = min(_at(days["stage_at"]), now) if "stage_at" in days else created
     if entered < created:
         raise ValidationError("the stage date is before the creation date", field="stage_at")
     reason = _code(REASON_LABELS, "reason")(fields["reason"]) if "reason" in fields else None

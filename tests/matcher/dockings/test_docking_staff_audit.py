@@ -15,11 +15,13 @@ from techmatch.matcher.dockings import (
     get_docking,
     move_docking,
 )
+from techmatch.matcher.dockings.importer import import_dockings
 from techmatch.models.dockings import Contract
 from techmatch.models.records import Achievement, Expert, Need
 from techmatch.store import Store
 
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)  # a Monday
+NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.timezone.utc)
 LICENSE = Contract(contract_type="license", value_wan=120.5, signed_on=dt.date(2026, 11, 20))
 TRANSFER = Contract(contract_type="transfer", value_wan=80, signed_on=dt.date(2026, 12, 1))
 
@@ -74,3 +76,39 @@ def test_reopening_a_dropped_docking_leaves_a_closed_need_closed(store: Store) -
     assert store.get("n1", "need").status == "matched"
     move_docking(store, e.id, Move(to="negotiating"), admin=True, now=T0)
     assert store.get("n1", "need").status == "open"
+
+
+def _csv(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(["需求编号,候选编号,阶段,创建日期,阶段日期", *lines]) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_import_row_with_only_a_stage_date_is_loaded_from_that_date(store: Store,
+                                                                    tmp_path: Path) -> None:
+    """A ledger row '已联系, 阶段日期 2026-11-10' without a creation date was refused with
+    'the stage date is before the creation date' (the creation date defaulted to now)."""
+    report = import_dockings(store, _csv(tmp_path / "台账.csv", [
+        "n1,a1,已联系,,2026-11-10",
+        "n2,x1,,,2026-11-12"]), now=NOW)
+    assert (report.imported, report.rejected) == (2, 0), report.errors
+    first = get_docking(store, report.ids[0])
+    assert (first.created_at.date(), first.stage_at.date()) == (dt.date(2026, 11, 10),
+                                                                  dt.date(2026, 11, 10))
+    assert [h.at.date() for h in docking_history(store, first.id)] == [dt.date(2026, 11, 10)] * 2
+    second = get_docking(store, report.ids[1])
+    assert second.created_at.date() == dt.date(2026, 11, 12)
+
+
+def test_import_refuses_dates_in_the_future_naming_row_and_field(store: Store,
+                                                                 tmp_path: Path) -> None:
+    """A typo '2062-11-10' was loaded silently: the docking never counted in any KPI window
+    and was due decades later, so it was never overdue."""
+    report = import_dockings(store, _csv(tmp_path / "台账.csv", [
+        "n1,a1,已联系,2026-11-02,2062-11-10",
+        "n1,a2,推荐,2062-11-02,",
+        "n2,a1,推荐,2026-11-30,",  # today (UTC) is fine
+    ]), now=NOW)
+    assert [(e.row, e.field) for e in report.errors] == [(2, "stage_at"), (3, "created_at")]
+    assert "2062-11-10" in report.errors[0].message
+    assert report.imported == 1
