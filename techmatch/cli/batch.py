@@ -73,7 +73,9 @@ def stats(threshold: Annotated[float | None, typer.Option(
           home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """Coverage per city × industry, unmatched needs, and topics of unmet demand.
 
-    A need is matched when its best stored confidence over `--kinds` reaches the threshold.
+    A need is matched when its best stored confidence over `--kinds` reaches the threshold,
+    counting only pairs that can dock (not the enterprise's own result, nor an expert it
+    employs or who excluded it: those needs are listed as 可信候选均不宜对接).
     """
     from techmatch.indexers.tokenize import Tokenizer
     from techmatch.matcher.analytics import coverage_report, write_report

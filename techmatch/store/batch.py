@@ -58,6 +58,16 @@ class StoredHit:
 
 
 @dataclass(frozen=True)
+class StoredPair:
+    """One stored pair reduced to what coverage needs: need, kind, candidate, confidence."""
+
+    need_id: str
+    kind: str
+    candidate_id: str
+    confidence: float
+
+
+@dataclass(frozen=True)
 class ResultRow:
     """One hit to store: rank, candidate, score, confidence, explanation (JSON-ready)."""
 
@@ -144,6 +154,21 @@ class BatchRepository:
             args = tuple(kinds)
         rows = self._db.fetch(sql + " GROUP BY need_id", args)
         return {r[0]: float(r[1]) for r in rows}
+
+    def pairs(self, kinds: Sequence[str] | None = None, *,
+              at_least: float = 0.0) -> list[StoredPair]:
+        """Every stored (need, kind, candidate, confidence) with confidence ≥ `at_least` (a
+        missing confidence counts as 0), over the given target kinds (all when None): by
+        need, best confidence first, then kind and rank."""
+        sql = ("SELECT need_id, kind, candidate_id, COALESCE(confidence, 0) FROM batch_results "
+               "WHERE COALESCE(confidence, 0) >= ?")
+        args: tuple[Any, ...] = (at_least,)
+        if kinds:
+            sql += f" AND kind IN ({','.join('?' * len(kinds))})"
+            args += tuple(kinds)
+        rows = self._db.fetch(sql + " ORDER BY need_id, COALESCE(confidence, 0) DESC, kind, "
+                              "rank", args)
+        return [StoredPair(r[0], r[1], r[2], float(r[3])) for r in rows]
 
     def replace_results(self, run_id: str, kind: str, need_id: str, fingerprint: str,
                         hits: Sequence[ResultRow], routed: bool) -> None:

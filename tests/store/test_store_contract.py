@@ -138,6 +138,10 @@ def test_batch_runs_results_and_topics(store: Store) -> None:
     assert stored[0].score == 0.123456789012 and stored[0].explanation == {"why": "同领域"}
     assert store.batch.state("achievement") == {"n1": ("f1", "r1", 2)}
     assert store.batch.best_confidence(["achievement"]) == {"n1": 0.9}
+    assert [(p.need_id, p.candidate_id, p.confidence) for p in store.batch.pairs()] == [
+        ("n1", "a1", 0.9), ("n1", "a2", 0.0)]  # best first; no confidence counts as 0
+    assert [p.candidate_id for p in store.batch.pairs(["achievement"], at_least=0.5)] == ["a1"]
+    assert store.batch.pairs(["expert"]) == []
     assert store.batch.topics("r1", "achievement") == {"焊接": 2, "涂层": 1}
     assert store.batch.last_finished() > 0
     with store.transaction():
@@ -166,6 +170,11 @@ def test_batch_results_replaced_for_many_needs_at_once(store: Store) -> None:
     assert [h.candidate_id for h in store.batch.iter_hits(["expert"], need_id="n1")] == [
         "a1", "a2", "a3"]
     assert [h.routed for h in store.batch.iter_hits(["achievement"], need_id="n1")] == [True]
+    # by need, best confidence first (n1's experts at 0.5 before its achievement at 0.2)
+    assert [(p.need_id, p.kind, p.candidate_id) for p in store.batch.pairs()] == [
+        ("n1", "expert", "a1"), ("n1", "expert", "a2"), ("n1", "expert", "a3"),
+        ("n1", "achievement", "b1"), ("n2", "achievement", "a1"), ("n2", "achievement", "a2"),
+        ("n2", "achievement", "a3")]
 
 
 def test_plans_and_checkpoints(store: Store) -> None:

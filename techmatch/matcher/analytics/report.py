@@ -31,7 +31,8 @@ def markdown(report: CoverageReport) -> str:
         f"- 批次：{report.run_id or '（尚无批次）'}；上次批次：{report.previous_run_id or '—'}",
         f"- 置信度阈值：{report.threshold:.2f}（候选类型：{kinds}）",
         f"- 待匹配需求 {t['open_needs']}，其中机器有可信推荐 {t['suggested']}、"
-        f"无可信推荐 {t['unmatched']}（其中未计算 {t['not_computed']}）",
+        f"无可信推荐 {t['unmatched']}（其中未计算 {t['not_computed']}，可信候选均不宜对接 "
+        f"{t.get('conflicted_only', 0)}）",
         f"- 对接结果（与机器推荐分开统计）：企业确认 {t['confirmed']}，签约 {t['signed']}", "",
         "![coverage](stats.png)", "",
         "## 城市 × 行业", "",
@@ -43,11 +44,13 @@ def markdown(report: CoverageReport) -> str:
         lines.append(f"| {c.city} | {c.industry} | {c.open_needs} | {c.suggested} | "
                      f"{c.confirmed} | {c.signed} | {c.unmatched} | {c.achievements_local} | "
                      f"{c.achievements_industry} | {c.experts_local} | {c.experts_industry} |")
-    lines += ["", "## 未匹配需求", "", "| 需求编号 | 城市 | 行业 | 需求标题 | 最高置信度 |",
-              "|---|---|---|---|---:|"]
+    lines += ["", "## 未匹配需求", "",
+              "| 需求编号 | 城市 | 行业 | 需求标题 | 最高置信度（可对接候选） | 原因 |",
+              "|---|---|---|---|---:|---|"]
     for u in sorted(report.unmatched, key=lambda u: (u.city, u.industry, u.id)):
         conf = "未计算" if u.best_confidence is None else f"{u.best_confidence:.2f}"
-        lines.append(f"| {u.id} | {u.city} | {u.industry} | {_cell(u.title)} | {conf} |")
+        lines.append(f"| {u.id} | {u.city} | {u.industry} | {_cell(u.title)} | {conf} | "
+                     f"{u.note} |")
     lines += ["", "## 未匹配需求高频关键词", "", "| 关键词 | 需求数 |", "|---|---:|"]
     lines += [f"| {kw} | {n} |" for kw, n in report.top_keywords]
     lines += ["", "## 上升话题（较上次批次）", ""]

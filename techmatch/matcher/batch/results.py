@@ -15,9 +15,9 @@ from typing import Any
 
 from techmatch.models.results import Ranking
 from techmatch.store import Store
-from techmatch.store.batch import ResultRow, RunRecord, StoredHit
+from techmatch.store.batch import ResultRow, RunRecord, StoredHit, StoredPair
 
-__all__ = ["ResultRow", "RunRecord", "StoredHit"]
+__all__ = ["ResultRow", "RunRecord", "StoredHit", "StoredPair"]
 
 
 def now_iso() -> str:
@@ -58,6 +58,12 @@ def topk(store: Store, kind: str) -> dict[str, list[tuple[str, float]]]:
 def best_confidence(store: Store, kinds: Sequence[str] | None = None) -> dict[str, float]:
     """need id → best stored confidence over the given target kinds (all when None)."""
     return store.batch.best_confidence(kinds)
+
+
+def pairs(store: Store, kinds: Sequence[str] | None = None, *,
+          at_least: float = 0.0) -> list[StoredPair]:
+    """Stored (need, kind, candidate, confidence ≥ `at_least`), by need, best first."""
+    return store.batch.pairs(kinds, at_least=at_least)
 
 
 @dataclass(frozen=True)

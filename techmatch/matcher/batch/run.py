@@ -27,6 +27,7 @@ from typing import Any
 
 from techmatch.errors import IndexMissingError, ValidationError
 from techmatch.indexers.ingest.normalize import normalize
+from techmatch.matcher.analytics.dockable import dockable_best
 from techmatch.matcher.analytics.topics import need_keywords
 from techmatch.matcher.batch import checkpoint, gcpause, results
 from techmatch.matcher.batch.fingerprint import (
@@ -42,7 +43,7 @@ from techmatch.matcher.engine import Engine
 from techmatch.matcher.features import Query
 from techmatch.matcher.memo import CandidateMemo
 from techmatch.matcher.service import MatchService
-from techmatch.models.records import Need
+from techmatch.models.records import Need, Record
 from techmatch.store import Store
 
 log = logging.getLogger(__name__)
@@ -308,7 +309,9 @@ class _Job:
         counts["topics_threshold"] = self.engine.settings.confidence_threshold
         words = {n.id: need_keywords(n, self.engine.tokenizer) for n in needs
                  if isinstance(n, Need) and n.id in open_ids}  # tokenized once for all scopes
-        topics = {scope: self._topics(words, scope) for scope in TOPIC_SCOPES}
+        open_needs = {n.id: n for n in needs if isinstance(n, Need) and n.id in open_ids}
+        seen: dict[str, Record] = {}  # candidates read for one scope serve the next
+        topics = {scope: self._topics(words, scope, open_needs, seen) for scope in TOPIC_SCOPES}
         keep = [r.run_id for r in results.runs(self.store, limit=KEEP_PLANS)]
         with results.transaction(self.store):
             results.forget_needs(self.store, gone)
@@ -326,14 +329,17 @@ class _Job:
                             recomputed=len(recomputed), skipped=skipped, seconds=0.0,
                             counts=counts, generations=self._generations(), message=message)
 
-    def _topics(self, words: Mapping[str, set[str]], scope: str) -> dict[str, int]:
+    def _topics(self, words: Mapping[str, set[str]], scope: str, needs: Mapping[str, Need],
+                seen: dict[str, Record]) -> dict[str, int]:
         """Keyword counts of the open needs (`words`: id → keywords) without a confident match
-        over the scope's kinds."""
-        best = results.best_confidence(self.store, scope.split(","))
+        over the scope's kinds — a confident pair that cannot dock (conflicts.py) is none, as
+        in the coverage report these counts are compared with."""
         threshold = self.engine.settings.confidence_threshold
+        best = dockable_best(self.store, needs, scope.split(","), at_least=threshold,
+                             cache=seen)
         counts: Counter[str] = Counter()
         for need_id, found in words.items():
-            if best.get(need_id, 0.0) < threshold:
+            if need_id not in best or best[need_id].confidence < threshold:
                 counts.update(found)
         return dict(counts)
 

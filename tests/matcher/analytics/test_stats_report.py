@@ -76,3 +76,28 @@ def test_stats_command_writes_the_report(batched: FakeEngine, tmp_path: Path) ->
     assert Path(data["files"]["png"]).exists()
     bad = CliRunner().invoke(app, ["stats", "--home", home, "--kinds", "need"])
     assert bad.exit_code == 2 and "kinds" in bad.output
+
+
+def test_a_need_offered_only_its_own_result_is_unmatched_in_report_and_snapshot(
+        batched: FakeEngine) -> None:
+    """N006's one confident achievement (A013) becomes its own enterprise's result: coverage
+    lists it as unmatched (conflicted_only), and the batch's topic snapshot — what the next
+    report's rising topics compare with — counts its keywords as unmet demand too."""
+    from techmatch.matcher.batch import results
+
+    threshold = batched.settings.confidence_threshold
+    need = batched.store.get("N006", "need")
+    owner = batched.store.get("A013", "achievement")
+    assert isinstance(need, Need) and owner.institution  # type: ignore[union-attr]
+    # the institution in simplified characters: 工業 and 工业 are one organisation
+    batched.store.upsert([need.model_copy(update={"enterprise": "工业技术研究院材料与化工研究所"})])
+    summary = run_batch(batched, OPTIONS)
+    report = coverage_report(batched.store, batched.tokenizer, threshold=threshold,
+                             kinds=["achievement"], top_n=10_000)
+    n006 = next(u for u in report.unmatched if u.id == "N006")
+    assert (n006.reason, n006.conflict) == ("conflicted_only", "own_result")
+    assert n006.conflict_confidence is not None and n006.conflict_confidence >= threshold
+    assert n006.best_confidence is not None and n006.best_confidence < threshold
+    assert report.totals["conflicted_only"] == 1
+    snapshot = results.topics(batched.store, summary.run_id, "achievement")
+    assert snapshot == dict(report.top_keywords)

@@ -40,7 +40,7 @@ def coverage_for_range(store: Store, tokenizer: Tokenizer, *, threshold: float,
              and (start is None and end is None or in_range(n.created_at, low, high))]
     cells, unmatched, top, grown, totals = compute_coverage(
         needs, store.iter_records("achievement"),  # type: ignore[arg-type]
-        store.iter_records("expert"), results.best_confidence(store),  # type: ignore[arg-type]
+        store.iter_records("expert"), results.pairs(store),  # type: ignore[arg-type]
         tokenizer, threshold=threshold, hidden=hidden, outcomes=need_outcomes(store),
         previous_topics=results.topics(store, previous, scope) if previous else None)
     notes = coverage_notes(run_id, previous, totals, threshold=threshold)
@@ -77,19 +77,21 @@ def coverage_sheets(report: CoverageReport, start: dt.date | None,
               c.experts_industry]
              for c in report.cells]
     unmatched = [[u.id, u.city, u.industry, u.title, u.enterprise,
-                  "未计算" if u.best_confidence is None else round(u.best_confidence, 4)]
+                  "未计算" if u.best_confidence is None else round(u.best_confidence, 4),
+                  u.note]
                  for u in report.unmatched]
     t = report.totals
     summary: list[list[Any]] = [["录入起", start or "不限"], ["录入止", end or "不限"],
                ["置信度阈值", report.threshold], ["批次", report.run_id or "（尚无）"],
                ["待匹配需求", t["open_needs"]], ["机器有可信推荐", t["suggested"]],
-               ["无可信匹配", t["unmatched"]], ["企业确认（对接）", t.get("confirmed", 0)],
-               ["签约（对接）", t.get("signed", 0)]]
+               ["无可信匹配", t["unmatched"]],
+               ["其中可信候选均不宜对接", t.get("conflicted_only", 0)],
+               ["企业确认（对接）", t.get("confirmed", 0)], ["签约（对接）", t.get("signed", 0)]]
     return [
         Sheet("城市×行业", ["城市", "行业", "待匹配", "有可信推荐", "未匹配", "企业确认", "签约",
                          "本地成果", "全国同行业成果", "本地专家", "全国同行业专家"], cells),
-        Sheet("未匹配需求", ["需求编号", "城市", "行业", "标题", "企业", "最高置信度"], unmatched,
-              (10, 8, 14, 40, 28, 12)),
+        Sheet("未匹配需求", ["需求编号", "城市", "行业", "标题", "企业", "最高置信度", "原因"],
+              unmatched, (10, 8, 14, 40, 28, 12, 36)),
         Sheet("高频关键词", ["关键词", "需求数"], [list(kw) for kw in report.top_keywords]),
         Sheet("上升话题", ["关键词", "本次", "上次", "增加"],
               [[r.keyword, r.count, r.previous, r.delta] for r in report.rising]),

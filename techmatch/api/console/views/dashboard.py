@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from techmatch.matcher.analytics.dockable import Best, dockable_best
 from techmatch.matcher.batch import results
 from techmatch.matcher.batch.plan import is_open
 from techmatch.matcher.batch.results import RunRecord
 from techmatch.matcher.dockings.kpis import COUNT_LABELS, KpiRow, kpi_report, utc_day
+from techmatch.models.plan_labels import CONFLICT_LABELS
 from techmatch.models.records import Need
 from techmatch.store import Store
 
@@ -17,8 +19,12 @@ UNMATCHED_SHOWN = 12
 
 @dataclass(frozen=True)
 class Unmatched:
+    """`best`: best stored confidence over the pairs that can dock (None: not computed);
+    `conflict_label` when its confident pairs cannot dock (覆盖分析's `conflicted_only`)."""
+
     need: Need
     best: float | None
+    conflict_label: str | None = None
 
 
 @dataclass
@@ -40,14 +46,22 @@ def in_range(moment: dt.datetime | str | None, start: dt.date, end: dt.date) -> 
     return start <= utc_day(when) <= end
 
 
+def _unmatched(need: Need, best: Best | None, threshold: float) -> Unmatched:
+    if best is None:
+        return Unmatched(need, None)
+    blocked = best.conflict is not None and (best.conflict_confidence or 0.0) >= threshold
+    return Unmatched(need, best.confidence,
+                     CONFLICT_LABELS[best.conflict] if blocked and best.conflict else None)
+
+
 def build_dashboard(store: Store, *, threshold: float, start: dt.date, end: dt.date,
                     hidden: frozenset[str]) -> Dashboard:
     """Counts over the store; `hidden` needs count but are not listed."""
     needs = [n for n in store.iter_records("need") if isinstance(n, Need)]
     open_needs = [n for n in needs if is_open(n)]
-    best = results.best_confidence(store)
-    weak = [Unmatched(n, best.get(n.id)) for n in open_needs
-            if best.get(n.id) is None or best[n.id] < threshold]
+    best = dockable_best(store, {n.id: n for n in open_needs})
+    weak = [_unmatched(n, best.get(n.id), threshold) for n in open_needs
+            if n.id not in best or best[n.id].confidence < threshold]
     shown = [u for u in weak if u.need.id not in hidden]
     shown.sort(key=lambda u: (u.best if u.best is not None else -1.0, u.need.id))
     runs = results.runs(store, limit=1)
