@@ -9,7 +9,7 @@ with source `feedback` when the pair has none; intermediate stages are walked on
 so `feedback N C --label rejected --reason not_relevant` is the same as dropping the docking
 as not relevant (the pair is never suggested again). A label the docking cannot reach by
 the allowed moves (e.g. `accepted` after `rejected`) is refused, naming from, to and the
-allowed moves. Every judgement is also kept in the `feedback` table as it was given.
+allowed moves; so is a rejection of a dropped pair with another reason (field `reason`). Every judgement is also kept in the `feedback` table as it was given.
 
 Grades come from the dockings (`techmatch.matcher.dockings.grades`): the legacy grades
 `FEEDBACK_GRADES` are exactly what the mapped stages give. Judgements stored before dockings
@@ -84,8 +84,9 @@ def validate_feedback(label: str, reason: str | None) -> None:
 
 def record_feedback(store: Store, query_id: str, candidate_id: str, *, label: str,
                     reason: str | None = None, note: str | None = None,
-                    actor: str | None = None) -> Feedback:
-    """Validate, store the judgement and move the pair's docking, in one transaction."""
+                    actor: str | None = None, levels: ServiceLevels | None = None) -> Feedback:
+    """Validate, store the judgement and move the pair's docking, in one transaction; due
+    dates follow `levels` (the home's `service_levels.json`, as board moves do)."""
     validate_feedback(label, reason)
     found = store.get_many([query_id, candidate_id])
     _check_kinds(found, query_id, candidate_id)
@@ -95,7 +96,7 @@ def record_feedback(store: Store, query_id: str, candidate_id: str, *, label: st
         _apply_pending(store, repo, feedback)
         need_id, cand = _pair(found[query_id], found[candidate_id])
         docking = _apply(repo, need_id, cand, label=label, reason=reason, note=note,
-                         actor=actor, at=at, strict=True)
+                         actor=actor, at=at, strict=True, levels=levels)
         fid = feedback.insert(query_id, candidate_id, label=label, reason=reason, note=note,
                               actor=actor, at=iso(at))
         feedback.set_applied(fid)
@@ -169,7 +170,8 @@ def _pair(query: Record, candidate: Record) -> tuple[str, Record]:
 
 
 def _apply(repo: DockingRepo, need_id: str, cand: Record, *, label: str, reason: str | None,
-           note: str | None, actor: str | None, at: dt.datetime, strict: bool) -> Docking:
+           note: str | None, actor: str | None, at: dt.datetime, strict: bool,
+           levels: ServiceLevels | None = None) -> Docking:
     """Move (creating if needed) the pair's docking to the label's stage, step by step.
     `strict` refuses what the table does not allow; legacy rows are applied regardless."""
     docking = repo.find_pair(need_id, cand.id)
@@ -177,11 +179,13 @@ def _apply(repo: DockingRepo, need_id: str, cand: Record, *, label: str, reason:
         docking = _create(repo, need_id, cand, actor=actor, at=at)
     target = LABEL_STAGES[label]
     if docking.stage == target:
+        if strict and target == "dropped" and reason != docking.reason:
+            _refuse_new_reason(docking, reason)
         return docking
     path = path_to(docking.stage, target)
     if path is None and strict:
         check_move(docking.stage, target)  # raises, naming from, to and the allowed moves
-    levels = ServiceLevels()
+    levels = levels or ServiceLevels()
     text = f"反馈：{LABEL_NAMES.get(label, label)}" + (f"；{note}" if note else "")
     for step in path or [target]:
         dropping = step == "dropped"
@@ -192,6 +196,16 @@ def _apply(repo: DockingRepo, need_id: str, cand: Record, *, label: str, reason:
         repo.update(updated, expected_version=docking.version, entry=entry)
         docking = updated
     return docking
+
+
+def _refuse_new_reason(docking: Docking, reason: str | None) -> None:
+    """A dropped docking keeps its reason: a rejection with another one would be stored as
+    feedback while the docking (what match, batch and grades read) stays as it was."""
+    raise ValidationError(
+        f"the pair's docking {docking.id} is already dropped (终止) with reason "
+        f"{docking.reason!r}, not {reason!r}; to change the reason an admin reopens it "
+        f"first (`techmatch dockings move {docking.id} --to suggested --admin`)",
+        field="reason")
 
 
 def _create(repo: DockingRepo, need_id: str, cand: Record, *, actor: str | None,

@@ -36,3 +36,22 @@ def test_confidential_feedback_hidden_from_read_key(client: TestClient) -> None:
     assert client.get("/v1/feedback", headers=headers("write")).json()["total"] == 1
     hidden = client.get(f"/v1/feedback?query_id={SECRET_NEED}", headers=headers("read"))
     assert hidden.status_code == 404
+
+
+def test_feedback_moves_follow_the_homes_service_levels(client: TestClient, engine) -> None:  # type: ignore[no-untyped-def]
+    """A docking moved by POST /v1/feedback got the default due date, ignoring the home's
+    service_levels.json that moves on the board and /v1/dockings obey."""
+    import datetime as dt
+    import json
+
+    from techmatch.matcher.dockings import load_levels
+
+    (engine.settings.home / "service_levels.json").write_text(
+        json.dumps({"days": {"contacted": 2}}), encoding="utf-8")
+    body = {"query_id": "need-blade", "candidate_id": "ach-eddy", "label": "contacted"}
+    assert client.post("/v1/feedback", json=body, headers=headers("write")).status_code == 201
+    [docking] = client.get("/v1/dockings?need_id=need-blade&candidate_id=ach-eddy",
+                           headers=headers("read")).json()["items"]
+    entered = dt.datetime.fromisoformat(docking["stage_at"])
+    assert docking["due_on"] == load_levels(engine.settings.home).due_on(
+        "contacted", entered).isoformat()

@@ -10,6 +10,7 @@ from techmatch.api.deps import EngineDep, PageDep, Reader, VisibilityDep, Writer
 from techmatch.api.errors import problem_responses
 from techmatch.api.schemas import FeedbackCreate, FeedbackPublic, Page
 from techmatch.errors import NotFoundError
+from techmatch.matcher.dockings import load_levels
 from techmatch.matcher.feedback import list_feedback, record_feedback
 
 router = APIRouter(prefix="/v1/feedback", tags=["feedback"],
@@ -25,7 +26,8 @@ IdQuery = Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[
              responses=problem_responses(404))
 def create_feedback(principal: Writer, body: FeedbackCreate, engine: EngineDep) -> FeedbackPublic:
     fb = record_feedback(engine.store, body.query_id, body.candidate_id, label=body.label,
-                         reason=body.reason, note=body.note, actor=principal.actor)
+                         reason=body.reason, note=body.note, actor=principal.actor,
+                         levels=load_levels(engine.settings.home))
     return FeedbackPublic.model_validate(fb.model_dump())
 
 

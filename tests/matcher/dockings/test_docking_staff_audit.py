@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,22 @@ def test_import_refuses_dates_in_the_future_naming_row_and_field(store: Store,
     assert [(e.row, e.field) for e in report.errors] == [(2, "stage_at"), (3, "created_at")]
     assert "2062-11-10" in report.errors[0].message
     assert report.imported == 1
+
+
+def test_feedback_moves_use_the_homes_service_levels(store: Store, tmp_path: Path) -> None:
+    """Due dates of dockings moved by feedback ignored <home>/service_levels.json (holidays,
+    stage days) while moves from the board used it."""
+    from techmatch.matcher.dockings import load_levels
+    from techmatch.matcher.feedback import record_feedback
+
+    home = tmp_path / "home"
+    (home / "service_levels.json").write_text(json.dumps({"days": {"contacted": 3}}),
+                                              encoding="utf-8")
+    record_feedback(store, "n1", "a1", label="contacted", levels=load_levels(home))
+    from techmatch.store.dockings import DockingRepo
+
+    docking = DockingRepo(store).find_pair("n1", "a1")
+    assert docking is not None and docking.stage == "contacted"
+    assert docking.due_on == load_levels(home).due_on("contacted", docking.stage_at)
+    assert docking.due_on != load_levels(tmp_path / "nowhere").due_on("contacted",
+                                                                      docking.stage_at)
