@@ -446,13 +446,15 @@ def train_ranker(engine: Engine, qrels: Qrels, *, queries: Mapping[str, Record] 
     model.trained_on = {"source": source, "seed": opts.seed, "calibration": opts.calibration,
                         "negatives": opts.negatives, "depth": opts.depth,
                         "holdout": opts.holdout, "kinds": sorted(by_kind)}
-    if base is not None and base.models and opts.prior_queries > 0:
-        model.trained_on["prior"] = {"source": base.trained_on.get("source", "default weights"),
+    if base is not None and opts.prior_queries > 0:
+        model.trained_on["prior"] = {"source": base.trained_on.get("source", "default weights")
+                                     if base.models else "default weights",
                                      "queries": opts.prior_queries}
     for kind, labels in sorted(by_kind.items()):
         log.info("training %s ranker on %d queries", kind, len(labels))
+        # a kind the base has no model of ranks with the default weights: those are the prior
         model.models[kind] = train_kind(service, labels, known, kind, opts,
-                                        prior=base.models.get(kind) if base else None)
+                                        prior=base.for_kind(kind) if base else None)
     model.abstention = dict(base.abstention) if base else {}
     fitted = MatchService(engine, model=model, depth=opts.depth)
     known.update(engine.store.get_many([q for q in unanswerable if q not in known]))

@@ -109,3 +109,37 @@ def test_feedback_history_notes_name_the_label_in_chinese(engine) -> None:  # ty
     assert docking is not None
     notes = {h.note for h in docking_history(engine.store, docking.id)[1:]}
     assert notes == {"反馈：成交；已签技术许可"}, notes
+
+
+def _experts_engine(tmp_path: Path):  # type: ignore[no-untyped-def]
+    records: list[Need | Achievement | Expert] = _records()
+    records += [Expert(id=f"x{i + 2}", name=f"专家{i + 2}", bio=f"{topic}研究",
+                       works=[f"mature{i}", f"early{i}"]) for i, topic in enumerate(TOPICS)]
+    return make_engine(tmp_path, records)
+
+
+def test_a_few_expert_judgements_adapt_the_default_expert_weights_not_replace_them(
+        tmp_path: Path) -> None:
+    """Staff saw one expert (the one of a single deal) ranked first for every need after
+    `train-ranker --from-feedback`: the shipped model has no expert model, so the expert
+    ranker was fitted on the two judged needs alone and the default weights were forgotten."""
+    import numpy as np
+
+    from techmatch.matcher.scorer import RankerModel, default_model
+
+    engine = _experts_engine(tmp_path)
+    record_feedback(engine.store, "n0", "x2", label="deal")
+    record_feedback(engine.store, "n1", "x2", label="rejected", reason="not_relevant")
+    record_feedback(engine.store, "n1", "x3", label="accepted")
+    base = RankerModel()  # what a home without a fitting shipped model ranks with
+    model = train_ranker(engine, feedback_qrels(engine.store), base=base, source="feedback",
+                         options=TrainOptions(negatives=5, prior_queries=100))
+    expert = model.models["expert"]
+    kept = int(expert.metrics["queries"])  # type: ignore[call-overload]
+    assert kept >= 1 and expert.metrics["own_share"] == pytest.approx(kept / (kept + 100),
+                                                                       abs=1e-4)
+    default = default_model("expert")
+    assert expert.features == default.features
+    w, d = np.asarray(expert.weights), np.asarray(default.weights)
+    assert float(w @ d / (np.linalg.norm(w) * np.linalg.norm(d))) > 0.95
+    assert model.trained_on["prior"] == {"source": "default weights", "queries": 100}
