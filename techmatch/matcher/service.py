@@ -37,6 +37,7 @@ from techmatch.matcher.shipped import active_model
 from techmatch.matcher.taxonomy import expand_filters
 from techmatch.models.records import Achievement, Expert, Need, Record
 from techmatch.models.results import Component, Filters, Hit, Ranking
+from techmatch.store import Store
 
 # staff-facing (zh-CN); `routed_to_staff` is the stable code beside it
 ROUTE_MESSAGE = "没有足够好的匹配，请转人工处理"
@@ -300,8 +301,7 @@ class MatchService:
         work_rankings = (expert_mod.achievement_rankings(self.engine, texts, qvecs,
                                                          self.work_depth)
                          if target == "expert" else None)
-        banned = (exclusions(self.engine.store, [q.id for q in queries if q.id])
-                  if target != "need" else {})
+        banned = _banned(self.engine.store, queries, rankings, target)
         # many queries (a batch chunk): their candidates read and seq-checked in one pass
         fetched = (self.engine.store.parsed.get_many(
             dict.fromkeys(h.id for r in rankings for h in r.hits)) if len(queries) > 1 else None)
@@ -315,7 +315,7 @@ class MatchService:
                 _extend(ranking, pool, target)
             if extra:
                 _extend(ranking, list(extra), target)
-            if query.id in banned:  # dropped by staff for this need: never suggested again
+            if query.id in banned:  # dropped by staff for this pair: never suggested again
                 ranking.hits = [h for h in ranking.hits if h.id not in banned[query.id]]
             scored = self._features(query, ranking, target, qvecs[i], filters, hybrid,
                                     extra or {}, prefer_local, all_features,
@@ -402,6 +402,23 @@ class MatchService:
         return Ranking(query_id=s.query.id, kind=target, mode=s.ranking.mode, hits=hits,
                        generation=s.ranking.generation, routed_to_staff=routed,
                        message=message)
+
+
+def _banned(store: Store, queries: Sequence[Query], rankings: Sequence[Ranking],
+            target: str) -> dict[str, set[str]]:
+    """query id → candidate ids staff dropped for it (not relevant / never suggest): a need's
+    dropped candidates, or for an achievement (target `need`) the retrieved needs that
+    dropped it."""
+    if target != "need":
+        found = exclusions(store, [q.id for q in queries if q.id])
+        return {need: set(cands) for need, cands in found.items()}
+    ids = {q.id for q in queries if q.id}
+    needs = sorted({h.id for r in rankings for h in r.hits})
+    out: dict[str, set[str]] = {}
+    for need, cands in (exclusions(store, needs) if ids and needs else {}).items():
+        for cand in ids & set(cands):
+            out.setdefault(cand, set()).add(need)
+    return out
 
 
 def route(hits: Sequence[Hit], threshold: float) -> tuple[bool, str | None]:

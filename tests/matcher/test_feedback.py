@@ -143,3 +143,24 @@ def test_a_few_expert_judgements_adapt_the_default_expert_weights_not_replace_th
     w, d = np.asarray(expert.weights), np.asarray(default.weights)
     assert float(w @ d / (np.linalg.norm(w) * np.linalg.norm(d))) > 0.95
     assert model.trained_on["prior"] == {"source": "default weights", "queries": 100}
+
+
+
+def test_a_second_rejection_with_another_reason_is_refused_not_silently_ignored(engine) -> None:  # type: ignore[no-untyped-def]
+    """`feedback n0 early0 --label rejected --reason too_early`, then `--reason not_relevant`:
+    the second said 'feedback #2 … (not_relevant)' and exited 0, but the docking kept
+    too_early, so the pair kept coming back in match lists."""
+    from techmatch.store.dockings import DockingRepo
+
+    store = engine.store
+    record_feedback(store, "n0", "early0", label="rejected", reason="too_early")
+    again = record_feedback(store, "n0", "early0", label="rejected", reason="too_early")
+    assert again.docking_id is not None  # the same judgement again is harmless
+    with pytest.raises(ValidationError, match="reason") as err:
+        record_feedback(store, "n0", "early0", label="rejected", reason="not_relevant")
+    assert err.value.field == "reason"
+    assert "too_early" in str(err.value) and again.docking_id in str(err.value)
+    docking = DockingRepo(store).find_pair("n0", "early0")
+    assert docking is not None and docking.reason == "too_early"
+    assert [(f.label, f.reason) for f in list_feedback(store)] == \
+        [("rejected", "too_early"), ("rejected", "too_early")]
