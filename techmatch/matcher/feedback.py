@@ -9,7 +9,8 @@ with source `feedback` when the pair has none; intermediate stages are walked on
 so `feedback N C --label rejected --reason not_relevant` is the same as dropping the docking
 as not relevant (the pair is never suggested again). A label the docking cannot reach by
 the allowed moves (e.g. `accepted` after `rejected`) is refused, naming from, to and the
-allowed moves; so is a rejection of a dropped pair with another reason (field `reason`). Every judgement is also kept in the `feedback` table as it was given.
+allowed moves; so is a rejection of a dropped pair with another reason (field `reason`).
+Every judgement is also kept in the `feedback` table as it was given.
 
 Grades come from the dockings (`techmatch.matcher.dockings.grades`): the legacy grades
 `FEEDBACK_GRADES` are exactly what the mapped stages give. Judgements stored before dockings

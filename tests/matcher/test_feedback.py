@@ -145,6 +145,20 @@ def test_a_few_expert_judgements_adapt_the_default_expert_weights_not_replace_th
     assert model.trained_on["prior"] == {"source": "default weights", "queries": 100}
 
 
+def test_a_need_dropped_as_not_relevant_leaves_the_achievements_reverse_match(engine) -> None:  # type: ignore[no-untyped-def]
+    """Staff rejected n0 ⇄ early0 as not relevant; `match early0 --kind need` still listed n0
+    first (only need → candidate lists left dropped pairs out)."""
+    service = MatchService(engine)
+    assert service.match_achievement("early0", k=5, explain=False).hits[0].id == "n0"
+    record_feedback(engine.store, "early0", "n0", label="rejected", reason="not_relevant")
+    ids = [h.id for h in service.match_achievement("early0", k=5, explain=False).hits]
+    assert "n0" not in ids and ids
+    # only that pair: early0 is still a candidate of other needs, n0 still gets others
+    assert "n0" in [h.id for h in service.match_achievement("mature0", k=5,
+                                                            explain=False).hits]
+    assert "early0" not in [h.id for h in service.match_need("n0", target="achievement",
+                                                             k=5, explain=False).hits]
+
 
 def test_a_second_rejection_with_another_reason_is_refused_not_silently_ignored(engine) -> None:  # type: ignore[no-untyped-def]
     """`feedback n0 early0 --label rejected --reason too_early`, then `--reason not_relevant`:
