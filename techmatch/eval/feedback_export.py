@@ -106,8 +106,11 @@ def export_feedback(store: Store, out: Path, *, split: str = "test") -> ExportRe
     report.missing_queries = sorted(set(report.missing_queries))
     report.missing_candidates = sorted(set(report.missing_candidates))
     _write_lines(report.path / "qrels" / f"{split}.tsv", qrels)
+    experts_path = report.path / "qrels" / f"{split}-experts.tsv"
     if len(expert_qrels) > 1:
-        _write_lines(report.path / "qrels" / f"{split}-experts.tsv", expert_qrels)
+        _write_lines(experts_path, expert_qrels)
+    else:  # a folder exported to before keeps no expert pairs the dockings no longer grade
+        experts_path.unlink(missing_ok=True)
     _write_lines(report.path / "queries.jsonl",
                  [json.dumps({"_id": q, "text": t}, ensure_ascii=False)
                   for q, t in sorted(queries.items())])
@@ -119,6 +122,8 @@ def export_feedback(store: Store, out: Path, *, split: str = "test") -> ExportRe
                for e in store.iter_records("expert") if isinstance(e, Expert)]
     if experts:
         _write_lines(report.path / "experts.jsonl", experts)
+    else:
+        (report.path / "experts.jsonl").unlink(missing_ok=True)
     report.pairs, report.expert_pairs = len(qrels) - 1, len(expert_qrels) - 1
     report.queries, report.corpus, report.experts = len(queries), len(corpus), len(experts)
     return report

@@ -47,3 +47,29 @@ def test_export_round_trip(tmp_path: Path) -> None:
 
 def test_grade_mapping_is_one_dict() -> None:
     assert FEEDBACK_GRADES == {"accepted": 1, "contacted": 1, "deal": 2, "rejected": 0}
+
+
+def test_a_second_export_to_the_same_folder_drops_expert_pairs_no_longer_graded(
+        tmp_path: Path) -> None:
+    """Staff exported after judging an expert 'contacted', the enterprise then never answered
+    (rejected, unresponsive: no grade) and they exported again to the same folder: the
+    expert qrels still graded the pair 1, left over from the first export."""
+    from techmatch.matcher.feedback import record_feedback
+
+    store = Store(tmp_path / "s.sqlite")
+    store.upsert([Need(id="n1", title="锂电池热失控预警"),
+                  Achievement(id="a1", title="热失控预警方法"), Achievement(id="a2", title="轴承"),
+                  Expert(id="e1", name="张明", bio="储能安全", works=["a2"])])
+    record_feedback(store, "n1", "a1", label="accepted")
+    record_feedback(store, "n1", "e1", label="contacted")
+    out = tmp_path / "beir"
+    assert export_feedback(store, out, split="test").expert_pairs == 1
+    assert expert_qrels(load_dataset(out, "test")) == {"n1": {"e1": 1}}
+    record_feedback(store, "n1", "e1", label="rejected", reason="unresponsive")
+    again = export_feedback(store, out, split="test")
+    fresh = export_feedback(store, tmp_path / "fresh", split="test")
+    store.close()
+    assert again.expert_pairs == fresh.expert_pairs == 0
+    assert expert_qrels(load_dataset(out, "test")) == \
+        expert_qrels(load_dataset(tmp_path / "fresh", "test")) == {}
+    assert load_dataset(out, "test").qrels == {"n1": {"a1": 1}}
