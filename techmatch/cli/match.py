@@ -182,7 +182,7 @@ def run_training(settings: Settings, *, qrels: Path | None, from_feedback: bool,
     """Train from one label source, save the next model version, report reliability."""
     from techmatch.matcher.feedback import feedback_qrels
     from techmatch.matcher.scorer import load_current, save_model
-    from techmatch.matcher.shipped import active_model
+    from techmatch.matcher.shipped import feedback_base
     from techmatch.matcher.train import TrainOptions, train_ranker
 
     opts = TrainOptions(calibration=calibration, seed=seed,
@@ -200,8 +200,9 @@ def run_training(settings: Settings, *, qrels: Path | None, from_feedback: bool,
             labels, source = read_qrels(qrels), f"qrels {qrels}"
         else:
             labels, source = feedback_qrels(engine.store), "feedback"
-    # feedback adapts what the home ranks with (its own model, else the shipped one)
-    base = active_model(settings.home, engine.encoder.id) if from_feedback else \
+    # feedback adapts what the home ranks with (its own model, else the shipped one), or
+    # what that model was adapted from when it came from feedback itself (counted once)
+    base = feedback_base(settings.home, engine.encoder.id) if from_feedback else \
         load_current(settings.home)
     unanswerable: list[str] = []
     if dataset is not None:  # needs without a right answer teach the abstention model

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from techmatch.errors import ConfigError
-from techmatch.matcher.scorer import RankerModel, _check, load_current
+from techmatch.matcher.scorer import MODELS_DIR, RankerModel, _check, load_current, load_model
 
 SHIPPED_FILE = "ranker-default.json"
 
@@ -53,4 +53,36 @@ def active_model(home: Path, encoder_id: str | None = None) -> RankerModel:
     return load_current(home) or shipped_model(encoder_id) or RankerModel()
 
 
-__all__ = ["SHIPPED_FILE", "active_model", "shipped_model", "shipped_path"]
+def feedback_base(home: Path, encoder_id: str | None = None) -> RankerModel:
+    """The model `train-ranker --from-feedback` adapts: what the home ranks with, unless that
+    model was itself adapted from feedback — then the model it was adapted from (its
+    `trained_on.prior`), so the stored judgements, which every run reads in full, are
+    counted once however often training runs."""
+    model = active_model(home, encoder_id)
+    seen: set[tuple[int, str]] = set()
+    while model.trained_on.get("source") == "feedback" and \
+            (model.version, model.created) not in seen:
+        seen.add((model.version, model.created))
+        model = _prior(home, model.trained_on.get("prior"), encoder_id)
+    return model
+
+
+def _prior(home: Path, prior: object, encoder_id: str | None) -> RankerModel:
+    """The model a `trained_on.prior` names: a version of the home (same `created`), the
+    shipped model, else the default weights (a model saved before priors were named: the
+    shipped model when its source is the shipped one's)."""
+    info = prior if isinstance(prior, dict) else {}
+    version, created = info.get("version"), info.get("created")
+    path = Path(home) / MODELS_DIR / f"ranker-v{version}.json"
+    if isinstance(version, int) and version > 0 and path.exists():
+        own = load_model(path)
+        if own.created == created:
+            return own
+    shipped = shipped_model(encoder_id)
+    if shipped is not None and (shipped.created == created or created is None and
+                                info.get("source") == shipped.trained_on.get("source")):
+        return shipped
+    return RankerModel()
+
+
+__all__ = ["SHIPPED_FILE", "active_model", "feedback_base", "shipped_model", "shipped_path"]

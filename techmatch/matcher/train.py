@@ -449,7 +449,9 @@ def train_ranker(engine: Engine, qrels: Qrels, *, queries: Mapping[str, Record] 
     if base is not None and opts.prior_queries > 0:
         model.trained_on["prior"] = {"source": base.trained_on.get("source", "default weights")
                                      if base.models else "default weights",
-                                     "queries": opts.prior_queries}
+                                     "queries": opts.prior_queries,
+                                     # names the base (shipped.feedback_base finds it again)
+                                     "version": base.version, "created": base.created}
     for kind, labels in sorted(by_kind.items()):
         log.info("training %s ranker on %d queries", kind, len(labels))
         # a kind the base has no model of ranks with the default weights: those are the prior

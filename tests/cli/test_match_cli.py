@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from techmatch.cli import app
 from techmatch.indexers.ingest.normalize import normalize
-from techmatch.matcher.scorer import load_current
+from techmatch.matcher.scorer import load_current, load_model
 from techmatch.models.records import record_type
 from techmatch.models.signals import SIGNAL_LABELS
 
@@ -95,3 +95,28 @@ def test_duplicates_report(home: Path) -> None:
     out = _run(home, "duplicates", "--kind", "achievement", "--threshold", "0.9")
     pairs = {(p["a"], p["b"]) for p in out["pairs"]}
     assert ("A001", "A042") in pairs
+
+
+def _weights(model: object) -> dict[str, list[float]]:
+    return {k: m.weights for k, m in model.models.items()}  # type: ignore[attr-defined]
+
+
+def test_training_from_feedback_again_counts_the_feedback_once(home: Path) -> None:
+    """Staff ran `train-ranker --from-feedback` every night: each run adapted the previous
+    night's feedback-adapted model with the same judgements again (prior: 'feedback'), so
+    the shipped / own model's share shrank run by run as if the judgements were new."""
+    for need, cand, label in (("N002", "A004", "accepted"), ("N002", "A005", "deal"),
+                              ("N003", "A007", "accepted"), ("N004", "A010", "contacted")):
+        _run(home, "feedback", need, cand, "--label", label)
+    _run(home, "feedback", "N003", "A008", "--label", "rejected", "--reason", "not_relevant")
+    first = _run(home, "train-ranker", "--from-feedback")
+    second = _run(home, "train-ranker", "--from-feedback")
+    assert second["version"] == first["version"] + 1
+    one = load_model(Path(first["path"]))
+    two = load_model(Path(second["path"]))
+    assert one.trained_on["prior"] == two.trained_on["prior"]
+    assert two.trained_on["prior"]["source"] != "feedback"  # type: ignore[index]
+    ws, ones = _weights(two), _weights(one)
+    assert set(ws) == set(ones)
+    for kind, weights in ws.items():  # the same fit again (solver rounding aside)
+        assert weights == pytest.approx(ones[kind], rel=1e-6, abs=1e-9)

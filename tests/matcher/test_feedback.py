@@ -142,7 +142,9 @@ def test_a_few_expert_judgements_adapt_the_default_expert_weights_not_replace_th
     assert expert.features == default.features
     w, d = np.asarray(expert.weights), np.asarray(default.weights)
     assert float(w @ d / (np.linalg.norm(w) * np.linalg.norm(d))) > 0.95
-    assert model.trained_on["prior"] == {"source": "default weights", "queries": 100}
+    prior = model.trained_on["prior"]
+    assert isinstance(prior, dict) and prior["source"] == "default weights"
+    assert prior["queries"] == 100 and prior["version"] == 0
 
 
 def test_a_need_dropped_as_not_relevant_leaves_the_achievements_reverse_match(engine) -> None:  # type: ignore[no-untyped-def]

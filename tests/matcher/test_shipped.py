@@ -116,3 +116,30 @@ def test_prior_keeps_the_fit_near_the_base_model_in_proportion_to_its_queries() 
     # without prior_queries the prior is ignored
     assert fit_rows(rows, qids, [], "achievement", opts, prior=prior).weights == \
         pytest.approx(own.weights)
+
+
+def test_feedback_base_walks_back_past_feedback_models_to_what_they_adapted(
+        tmp_path: Path) -> None:
+    """A feedback-adapted model is not adapted again: its named prior is (a home version,
+    the shipped model, the default weights; a model saved before priors were named whose
+    prior source is the shipped model's: the shipped model)."""
+    from techmatch.matcher.scorer import RankerModel, save_model
+    from techmatch.matcher.shipped import feedback_base, shipped_model
+
+    shipped = shipped_model()
+    assert shipped is not None
+    own = RankerModel(trained_on={"source": "qrels q.tsv"})
+    save_model(own, tmp_path)  # v1
+    fb = RankerModel(trained_on={"source": "feedback", "prior": {
+        "source": "qrels q.tsv", "queries": 100, "version": 1, "created": own.created}})
+    save_model(fb, tmp_path)  # v2
+    found = feedback_base(tmp_path)
+    assert (found.version, found.created) == (1, own.created)
+    legacy = RankerModel(trained_on={"source": "feedback", "prior": {
+        "source": shipped.trained_on["source"], "queries": 100}})
+    save_model(legacy, tmp_path)  # v3
+    assert feedback_base(tmp_path).created == shipped.created
+    defaults = RankerModel(trained_on={"source": "feedback", "prior": {
+        "source": "default weights", "queries": 100, "version": 0, "created": "x"}})
+    save_model(defaults, tmp_path)  # v4
+    assert feedback_base(tmp_path).models == {}
