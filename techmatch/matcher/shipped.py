@@ -69,20 +69,19 @@ def feedback_base(home: Path, encoder_id: str | None = None) -> RankerModel:
 
 def _prior(home: Path, prior: object, encoder_id: str | None) -> RankerModel:
     """The model a `trained_on.prior` names: a version of the home (same `created`), the
-    shipped model, else the default weights (a model saved before priors were named: the
-    shipped model when its source is the shipped one's)."""
+    shipped model, else the default weights. A model saved before priors were named starts
+    over from the shipped model (else the default weights), as a first run would."""
     info = prior if isinstance(prior, dict) else {}
     version, created = info.get("version"), info.get("created")
+    shipped = shipped_model(encoder_id)
+    if version is None:
+        return shipped or RankerModel()
     path = Path(home) / MODELS_DIR / f"ranker-v{version}.json"
     if isinstance(version, int) and version > 0 and path.exists():
         own = load_model(path)
         if own.created == created:
             return own
-    shipped = shipped_model(encoder_id)
-    if shipped is not None and (shipped.created == created or created is None and
-                                info.get("source") == shipped.trained_on.get("source")):
-        return shipped
-    return RankerModel()
+    return shipped if shipped is not None and shipped.created == created else RankerModel()
 
 
 __all__ = ["SHIPPED_FILE", "active_model", "feedback_base", "shipped_model", "shipped_path"]

@@ -121,8 +121,8 @@ def test_prior_keeps_the_fit_near_the_base_model_in_proportion_to_its_queries() 
 def test_feedback_base_walks_back_past_feedback_models_to_what_they_adapted(
         tmp_path: Path) -> None:
     """A feedback-adapted model is not adapted again: its named prior is (a home version,
-    the shipped model, the default weights; a model saved before priors were named whose
-    prior source is the shipped model's: the shipped model)."""
+    the shipped model, the default weights; a model saved before priors were named: the
+    shipped model, as a first run)."""
     from techmatch.matcher.scorer import RankerModel, save_model
     from techmatch.matcher.shipped import feedback_base, shipped_model
 
@@ -136,7 +136,7 @@ def test_feedback_base_walks_back_past_feedback_models_to_what_they_adapted(
     found = feedback_base(tmp_path)
     assert (found.version, found.created) == (1, own.created)
     legacy = RankerModel(trained_on={"source": "feedback", "prior": {
-        "source": shipped.trained_on["source"], "queries": 100}})
+        "source": "feedback", "queries": 100}})  # rerun before priors were named
     save_model(legacy, tmp_path)  # v3
     assert feedback_base(tmp_path).created == shipped.created
     defaults = RankerModel(trained_on={"source": "feedback", "prior": {
