@@ -40,6 +40,7 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="JSONL / CSV / XLSX 
     rejected. The load summary is printed even when indexing has to wait for another process.
     """
     from techmatch.indexers.ingest.load import ingest_files
+    from techmatch.matcher.dockings.effects import sync_needs
 
     with cli_errors():
         settings = settings_for(home)
@@ -47,6 +48,8 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="JSONL / CSV / XLSX 
         try:
             report = ingest_files(paths, kind, store, reject_dir=settings.home / "rejects",
                                   on_duplicate=on_duplicate, force_kind=force_kind)
+            if kind == "need":  # a need with a signed docking re-sent as `open` stays matched
+                sync_needs(store, [*report.loaded.inserted, *report.loaded.updated])
         finally:
             store.close()
         out = report.as_dict()

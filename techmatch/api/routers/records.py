@@ -46,7 +46,9 @@ from techmatch.api.syncer import IndexSyncer
 from techmatch.api.visibility import LIST_FILTERS
 from techmatch.errors import NotFoundError, RowsRejectedError, ValidationError
 from techmatch.indexers.ingest.load import ingest_files
+from techmatch.matcher.dockings.effects import sync_needs
 from techmatch.matcher.engine import Engine
+from techmatch.store import UpsertReport
 
 ID_PATTERN = r"^[\w.\-:/]+$"
 # wait=true that runs out: stored, not yet searchable; the body says how far the index is behind
@@ -186,6 +188,7 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
     def upsert_batch(principal: Writer, body: batch, engine: EngineDep,  # type: ignore[valid-type]
                      syncer: SyncerDep, wait: WaitDep) -> BatchResult:
         report = engine.store.upsert(body.records)  # type: ignore[attr-defined]
+        _follow_dockings(engine, kind, report)
         seq = engine.store.last_seq(kind)
         changed = bool(report.inserted or report.updated)
         return BatchResult(kind=kind, inserted=report.inserted, updated=report.updated,  # type: ignore[arg-type]
@@ -240,10 +243,18 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
 def _upsert_single(engine: Engine, syncer: IndexSyncer, kind: str, record: BaseModel,
                    wait: WriteWait) -> WriteResult:
     report = engine.store.upsert([record])  # type: ignore[list-item]
+    _follow_dockings(engine, kind, report)
     status = "inserted" if report.inserted else "updated" if report.updated else "unchanged"
     seq = engine.store.last_seq(kind)
     return WriteResult(id=record.id, kind=kind, status=status,  # type: ignore[attr-defined,arg-type]
                        index=index_state(syncer, kind, seq, status != "unchanged", wait))
+
+
+def _follow_dockings(engine: Engine, kind: str, report: UpsertReport) -> None:
+    """Written needs with dockings keep the status their dockings give (a need with a signed
+    docking re-sent as `open` stays matched)."""
+    if kind == "need":
+        sync_needs(engine.store, [*report.inserted, *report.updated])
 
 
 @dataclass(frozen=True)
@@ -269,6 +280,7 @@ def _ingest_upload(engine: Engine, syncer: IndexSyncer, kind: str, file: UploadF
                                 f"nothing was stored", source=name,
                                 rows=[(e.row, e.field, e.message) for e in report.errors])
     loaded = report.loaded
+    _follow_dockings(engine, kind, loaded)
     changed = bool(loaded.inserted or loaded.updated)
     seq = engine.store.last_seq(kind)
     first = report.files[0] if report.files else None

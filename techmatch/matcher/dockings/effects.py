@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from techmatch.errors import ConflictError, NotFoundError
 from techmatch.models.dockings import REASON_LABELS, Docking, Excluded, ExcludedPair
@@ -53,6 +53,17 @@ def sync_need_status(store: Store, need_id: str, *, reopened: bool = False) -> s
         return None
     store.upsert([need.model_copy(update={"status": wanted})])
     return wanted
+
+
+def sync_needs(store: Store, need_ids: Iterable[str]) -> dict[str, str]:
+    """After needs were written from outside the dockings (a file ingest, an upload, an API
+    upsert): bring those that have dockings back in line with them, so a re-uploaded need
+    sheet saying `open` does not reopen a need with a signed docking. need id → new status
+    of each need changed."""
+    ids = sorted(set(need_ids))
+    docked = sorted({d.need_id for d in DockingRepo(store).for_needs(ids)}) if ids else []
+    changed = {need_id: sync_need_status(store, need_id) for need_id in docked}
+    return {need_id: status for need_id, status in changed.items() if status is not None}
 
 
 def exclusions(store: Store, need_ids: Sequence[str] | None = None) -> Exclusions:

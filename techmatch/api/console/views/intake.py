@@ -15,6 +15,7 @@ import pydantic
 from techmatch.api.console.messages import row_message  # noqa: F401 - the upload page's
 from techmatch.indexers.ingest.load import IngestReport, ingest_files
 from techmatch.indexers.ingest.normalize import clean_display
+from techmatch.matcher.dockings.effects import sync_needs
 from techmatch.models.records import Need
 from techmatch.store import Store
 
@@ -106,6 +107,8 @@ def ingest_upload(home: Path, store: Store, kind: str, filename: str | None,
         # called by its own name in errors and the rejects file, never the server's temp path
         report = ingest_files([path], kind, store, reject_dir=home / UPLOAD_DIR / token,
                               names=[name])
+    if kind == "need":  # a need with a signed docking re-sent as `open` stays matched
+        sync_needs(store, [*report.loaded.inserted, *report.loaded.updated])
     return Upload(token, name, report)
 
 
