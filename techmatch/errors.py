@@ -62,7 +62,13 @@ class RowsRejectedError(ValidationError):
 
 
 class NotFoundError(TechmatchError):
-    """The requested record, run or generation does not exist."""
+    """The requested record, run or generation does not exist; `field` names the request
+    field that named it when known (e.g. an id in a request body)."""
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
 
 
 class IndexError_(TechmatchError):  # noqa: N801 - avoid shadowing the builtin IndexError

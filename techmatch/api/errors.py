@@ -104,7 +104,7 @@ def _techmatch_handler(_: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, RowsRejectedError):
         errors.extend(FieldError(field=f"row {row}" + (f".{name}" if name else ""), message=text)
                       for row, name, text in exc.rows[:MAX_ROW_ERRORS])
-    if isinstance(exc, ConflictError) and exc.field:
+    if isinstance(exc, ConflictError | NotFoundError) and exc.field:
         errors.append(FieldError(field=exc.field, message=exc.message))
     if isinstance(exc, InfeasibleError):
         errors.extend(FieldError(field="constraints", message=d) for d in exc.diagnostics)

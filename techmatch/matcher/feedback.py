@@ -152,9 +152,10 @@ def qrels_lines(qrels: Qrels) -> list[str]:
 
 def _check_kinds(found: dict[str, Record], query_id: str, candidate_id: str) -> None:
     if query_id not in found:
-        raise NotFoundError(f"no need or achievement with id {query_id!r}")
+        raise NotFoundError(f"no need or achievement with id {query_id!r}", field="query_id")
     if candidate_id not in found:
-        raise NotFoundError(f"no candidate record with id {candidate_id!r}")
+        raise NotFoundError(f"no candidate record with id {candidate_id!r}",
+                            field="candidate_id")
     allowed = CANDIDATE_KINDS.get(found[query_id].kind, ())
     if found[candidate_id].kind not in allowed:
         raise ValidationError(f"a {found[query_id].kind} cannot be paired with a "

@@ -55,3 +55,17 @@ def test_feedback_moves_follow_the_homes_service_levels(client: TestClient, engi
     entered = dt.datetime.fromisoformat(docking["stage_at"])
     assert docking["due_on"] == load_levels(engine.settings.home).due_on(
         "contacted", entered).isoformat()
+
+
+def test_an_unknown_id_in_the_body_is_named_as_a_field(client: TestClient) -> None:
+    """POST /v1/feedback with an unknown need or candidate answered 404 with errors: [] —
+    a client could not tell which of the two ids the message was about."""
+    for body, field in (({"query_id": "need-gone", "candidate_id": "ach-eddy"}, "query_id"),
+                        ({"query_id": "need-blade", "candidate_id": "ach-gone"},
+                         "candidate_id")):
+        response = client.post("/v1/feedback", json={**body, "label": "accepted"},
+                               headers=headers("write"))
+        assert response.status_code == 404
+        problem = response.json()
+        assert [e["field"] for e in problem["errors"]] == [field], problem
+        assert body[field] in problem["errors"][0]["message"]
