@@ -166,11 +166,16 @@ class Store:
 
     def _upsert_chunk(self, chunk: Sequence[Record], seq: int, report: UpsertReport) -> int:
         stored = self._stored([r.id for r in chunk])
+        digests = [content_hash(r) for r in chunk]
+        # An update without a creation time keeps the stored one: editing a need posted in
+        # January does not make it posted today (KPIs count needs by creation date).
+        posted = self._created_at([r.id for r, digest in zip(chunk, digests, strict=True)
+                                   if r.created_at is None and r.id in stored
+                                   and not stored[r.id][2] and stored[r.id][1] != digest])
         now = _now()
         changes: list[tuple[object, ...]] = []
         rows: list[tuple[object, ...]] = []
-        for record in chunk:
-            digest = content_hash(record)
+        for record, digest in zip(chunk, digests, strict=True):
             kind, stored_hash, deleted = stored.get(record.id, (record.kind, None, 1))
             live = not deleted
             if live and kind != record.kind:
@@ -180,7 +185,8 @@ class Store:
                 report.unchanged.append(record.id)
                 continue
             if record.created_at is None:
-                record = record.model_copy(update={"created_at": datetime.now(timezone.utc)})
+                record = record.model_copy(update={"created_at": posted.get(record.id)
+                                                   or datetime.now(timezone.utc)})
             seq += 1
             changes.append((seq, record.kind, record.id, "upsert", now))
             rows.append((record.id, record.kind, record.model_dump_json(), digest, seq, now))
@@ -194,6 +200,19 @@ class Store:
             "data=excluded.data, hash=excluded.hash, seq=excluded.seq, deleted=0, "
             "updated=excluded.updated", rows)
         return seq
+
+    def _created_at(self, ids: Sequence[str]) -> dict[str, datetime]:
+        """id → stored creation time of the live records among `ids` that have one."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        out: dict[str, datetime] = {}
+        for rid, data in self._db.fetch(f"SELECT id, data FROM records WHERE deleted = 0 "
+                                        f"AND id IN ({marks})", list(ids)):
+            created = json.loads(data).get("created_at")
+            if created:
+                out[str(rid)] = datetime.fromisoformat(str(created))
+        return out
 
     def _stored(self, ids: Sequence[str]) -> dict[str, tuple[str, str | None, int]]:
         """id → (kind, hash, deleted) of the stored rows among `ids`."""

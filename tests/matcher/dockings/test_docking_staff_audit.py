@@ -132,3 +132,25 @@ def test_feedback_moves_use_the_homes_service_levels(store: Store, tmp_path: Pat
     assert docking.due_on == load_levels(home).due_on("contacted", docking.stage_at)
     assert docking.due_on != load_levels(tmp_path / "nowhere").due_on("contacted",
                                                                       docking.stage_at)
+
+
+def test_editing_a_need_keeps_its_posting_date_for_the_kpis(store: Store) -> None:
+    """A need posted in January and corrected today from a sheet without a 发布日期 column
+    was counted as posted today (发布需求数 of this month's KPIs), its January date lost."""
+    from techmatch.matcher.dockings.kpis import kpi_report
+
+    january = dt.datetime(2026, 1, 14, 8, 21, tzinfo=dt.timezone.utc)
+    today = dt.datetime.now(dt.timezone.utc).date()
+    store.upsert([Need(id="n9", title="高盐废水", city="苏州", created_at=january)])
+    before = kpi_report(store, start=today, end=today, by=["city"]).total.counts
+    report = store.upsert([Need(id="n9", title="高盐废水零排放（修订）", city="苏州")])
+    assert report.updated == ["n9"]
+    need = store.get("n9", "need")
+    assert (need.title, need.created_at) == ("高盐废水零排放（修订）", january)
+    now = kpi_report(store, start=today, end=today, by=["city"]).total.counts
+    assert now["needs_posted"] == before["needs_posted"]  # the fixture's two needs
+    then = kpi_report(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 31), by=["city"])
+    assert then.total.counts["needs_posted"] == 1
+    # A new record without a creation time still gets the time it was stored.
+    store.upsert([Need(id="n10", title="新需求")])
+    assert store.get("n10", "need").created_at.date() == today
