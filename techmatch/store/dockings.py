@@ -264,6 +264,13 @@ class DockingRepo:
         total = int(found[0]) if found else 0
         return [_docking(r) for r in rows], total
 
+    def stage_counts(self, query: DockingQuery) -> dict[str, int]:
+        """Dockings per stage under `query` (stages without any are left out)."""
+        where, args = _where(query)
+        sql = f" WHERE {' AND '.join(where)}" if where else ""
+        return {str(r[0]): int(r[1]) for r in self._db.fetch(
+            f"SELECT stage, COUNT(*) FROM dockings{sql} GROUP BY stage", args)}
+
     def for_needs(self, need_ids: Sequence[str]) -> list[Docking]:
         """Every docking of the given needs, by need then id."""
         return self._of_needs(f"{_SELECT} WHERE", need_ids, "need_id, id")

@@ -224,3 +224,42 @@ def test_board_cards_mark_a_pair_that_is_no_docking(tmp_path) -> None:  # type: 
                  filters=DockingFilters(), titles=titles, conflicts=conflicts, reasons={},
                  contracts={}, stage_labels={}, labels=None, label=lambda *a: "")
     assert text.count("需求企业自有成果") == 1 and "液冷板" in text and "氢气传感预警" in text
+
+
+def test_board_columns_count_every_docking_of_their_stage(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """With more dockings than the board shows (the newest 500), each column's number counted
+    only the cards shown: 签约 read 0 while the KPIs and GET /v1/dockings?stage=signed
+    counted the older signed deals."""
+    import datetime as dt
+
+    from techmatch.api.console.views import docking_board
+    from techmatch.matcher.dockings import (
+        DockingFilters,
+        Move,
+        NewDocking,
+        create_docking,
+        list_dockings,
+        move_docking,
+    )
+    from techmatch.models.records import Achievement, Need
+    from techmatch.store import Store
+
+    store = Store(tmp_path / "store.sqlite")
+    store.upsert([Need(id="N1", title="热失控预警"),
+                  *[Achievement(id=f"A{i}", title=f"成果{i}") for i in range(5)]])
+    t0 = dt.datetime(2026, 11, 2, 9, tzinfo=dt.timezone.utc)
+    made = [create_docking(store, NewDocking("N1", f"A{i}"), now=t0 + dt.timedelta(hours=i))
+            for i in range(5)]
+    move_docking(store, made[0].id, Move(to="contacted"))  # the oldest: not on a 2-card board
+    monkeypatch.setattr(docking_board, "BOARD_LIMIT", 2)
+    columns, total = docking_board.board(store, DockingFilters(), hidden=frozenset(),
+                                         admin=False)
+    by_stage = {c.stage: (c.total, len(c.cards)) for c in columns}
+    assert total == 5 and by_stage["suggested"] == (4, 2) and by_stage["contacted"] == (1, 0)
+    _, contacted = list_dockings(store, DockingFilters(stages=("contacted",)))
+    assert contacted == by_stage["contacted"][0]
+    text = _page("dockings.html", columns=columns, total=total, shown=2,
+                 filters=DockingFilters(), titles={}, conflicts={}, reasons={}, contracts={},
+                 stage_labels={}, labels=None, label=lambda *a: "")
+    flat = " ".join(text.split())
+    assert "推荐 4（显示 2）" in flat and "已联系 1（显示 0） 企业确认 0 洽谈 0 签约 0" in flat

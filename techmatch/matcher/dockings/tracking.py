@@ -230,16 +230,28 @@ def list_dockings(store: Store, filters: DockingFilters, *, offset: int = 0, lim
                   admin: bool = False) -> tuple[list[DockingView], int]:
     """One page of dockings as views — newest first; overdue ones by due date, most overdue
     first — and the total under `filters`."""
-    for stage in filters.stages:
-        check_stage(stage, field="stage")
     day = today or utcnow().date()
-    query = DockingQuery(need_id=filters.need_id, candidate_id=filters.candidate_id,
-                         stages=filters.stages, owner=filters.owner, team=filters.team,
-                         source=filters.source, due_before=day if filters.overdue else None,
-                         open_stages=OVERDUE_STAGES, hidden_needs=hidden_needs,
-                         by_due=filters.overdue)
+    query = _query(filters, hidden_needs, day)
     rows, total = DockingRepo(store).page(query, offset=offset, limit=limit)
     return [view(d, today=day, admin=admin) for d in rows], total
+
+
+def stage_counts(store: Store, filters: DockingFilters, *,
+                 hidden_needs: frozenset[str] = frozenset(),
+                 today: dt.date | None = None) -> dict[str, int]:
+    """How many dockings under `filters` are at each stage (all of them, not one page)."""
+    day = today or utcnow().date()
+    return DockingRepo(store).stage_counts(_query(filters, hidden_needs, day))
+
+
+def _query(filters: DockingFilters, hidden_needs: frozenset[str], day: dt.date) -> DockingQuery:
+    for stage in filters.stages:
+        check_stage(stage, field="stage")
+    return DockingQuery(need_id=filters.need_id, candidate_id=filters.candidate_id,
+                        stages=filters.stages, owner=filters.owner, team=filters.team,
+                        source=filters.source, due_before=day if filters.overdue else None,
+                        open_stages=OVERDUE_STAGES, hidden_needs=hidden_needs,
+                        by_due=filters.overdue)
 
 
 def is_overdue(docking: Docking, today: dt.date) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from techmatch.matcher.conflicts import conflict_label
 from techmatch.matcher.dockings import DockingFilters, list_dockings
+from techmatch.matcher.dockings.tracking import stage_counts
 from techmatch.models.dockings import ALL_STAGES, CONTRACT_LABELS, STAGE_LABELS, DockingView
 from techmatch.store import Store
 
@@ -17,6 +18,7 @@ class Column:
     stage: str
     label: str
     cards: list[DockingView]
+    total: int = 0  # dockings at this stage under the filters, shown or not
 
 
 def titles_of(store: Store, views: list[DockingView]) -> dict[str, str]:
@@ -37,11 +39,13 @@ def sides(store: Store, views: list[DockingView]) -> tuple[dict[str, str], dict[
 
 def board(store: Store, filters: DockingFilters, *, hidden: frozenset[str],
           admin: bool) -> tuple[list[Column], int]:
-    """Columns in stage order (dropped last) and the number of dockings shown."""
+    """Columns in stage order (dropped last), each with its stage's full count, and the
+    number of dockings under the filters (the cards are the newest `BOARD_LIMIT`)."""
     views, total = list_dockings(store, filters, limit=BOARD_LIMIT, hidden_needs=hidden,
                                  admin=admin)
-    columns = [Column(s, STAGE_LABELS[s], [v for v in views if v.stage == s])
-               for s in ALL_STAGES]
+    counts = stage_counts(store, filters, hidden_needs=hidden)
+    columns = [Column(s, STAGE_LABELS[s], [v for v in views if v.stage == s],
+                      counts.get(s, 0)) for s in ALL_STAGES]
     return columns, total
 
 
