@@ -51,7 +51,7 @@ def match_page(request: Request, rid: IdPath, session: Staff, engine: EngineDep,
     return render(request, "match.html", {
         "title": f"匹配 · {need.id}", "need": need, "target": target, "ranking": ranking,
         "blocked": blocked,
-        "cards": items, "scale": signal_scale(items), "excluded": len(seen.excluded),
+        "cards": items, "scale": signal_scale(items), "excluded": seen.excluded_count(target),
         "threshold": threshold, "flash": flash,
         "reasons": decide.REJECT_REASONS}, session=session)
 

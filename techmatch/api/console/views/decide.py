@@ -4,7 +4,8 @@ reason, and by default marks it never to be suggested again, so it leaves the li
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from techmatch.errors import ConflictError, ValidationError
 from techmatch.matcher.dockings import (
@@ -17,7 +18,7 @@ from techmatch.matcher.dockings import (
     load_levels,
     move_docking,
 )
-from techmatch.matcher.dockings.effects import excluded_ids
+from techmatch.matcher.dockings.effects import exclusions
 from techmatch.models.dockings import REASON_LABELS, REASONS, STAGE_LABELS, Docking, DockingView
 from techmatch.models.records import Need
 from techmatch.store import Store
@@ -28,14 +29,26 @@ PAIR_LIMIT = 500
 
 @dataclass(frozen=True)
 class Decisions:
-    """The need's dockings by candidate (the newest per pair) and the excluded candidates."""
+    """The need's dockings by candidate (the newest per pair) and the excluded candidates
+    (with their kind: achievement / expert)."""
 
     dockings: dict[str, DockingView]
     excluded: frozenset[str]
+    excluded_kinds: Mapping[str, str] = field(default_factory=dict)
 
     def active(self, candidate_id: str) -> DockingView | None:
         found = self.dockings.get(candidate_id)
         return found if found is not None and found.stage != "dropped" else None
+
+    def dropped(self, candidate_id: str) -> DockingView | None:
+        """The pair's docking when it is 终止 but still suggested (not relevant / never
+        suggest leave the list): neither accept nor reject can move it, an admin reopens it."""
+        found = self.dockings.get(candidate_id)
+        return found if found is not None and found.stage == "dropped" else None
+
+    def excluded_count(self, kind: str) -> int:
+        """How many candidates of `kind` staff dropped out of this need's list."""
+        return sum(1 for c in self.excluded if self.excluded_kinds.get(c) == kind)
 
 
 def decisions(store: Store, need_id: str) -> Decisions:
@@ -43,7 +56,9 @@ def decisions(store: Store, need_id: str) -> Decisions:
     by_candidate: dict[str, DockingView] = {}
     for v in views:  # newest first: keep the first seen
         by_candidate.setdefault(v.candidate_id, v)
-    return Decisions(by_candidate, excluded_ids(store, need_id))
+    found = exclusions(store, [need_id]).get(need_id, {})
+    return Decisions(by_candidate, frozenset(found),
+                     {c: e.candidate_kind for c, e in found.items()})
 
 
 def _pair(store: Store, need_id: str, candidate_id: str) -> DockingView | None:

@@ -35,6 +35,7 @@ class MatchCard:
     terms: list[str]
     signals: list[Signal]
     docking: DockingView | None = None
+    dropped: DockingView | None = None  # 终止 but still suggested: no decision to offer
     notes: list[str] = field(default_factory=list)
     zero_signals: int = 0  # signals left out of the list: they add ±0.00 at the page's rounding
 
@@ -65,7 +66,7 @@ def cards(need: Need, ranking: Ranking, records: dict[str, Record],
             need_text=mark(need_text, [s for t in terms for s in t.query_spans]),
             record_text=mark(record.text(), [s for t in terms for s in t.record_spans]),
             terms=[t.term for t in terms], signals=signals, docking=seen.active(hit.id),
-            notes=notes, zero_signals=len(every) - len(signals)))
+            dropped=seen.dropped(hit.id), notes=notes, zero_signals=len(every) - len(signals)))
     return out
 
 
