@@ -215,24 +215,27 @@ def import_dockings(store: Store, path: Path, *, actor: str | None = None,
     repo = DockingRepo(store)
     good: list[tuple[Docking, list[HistoryEntry]]] = []
     seen: dict[tuple[str, str], int] = {}
-    for number, fields, error in rows:
-        try:
-            if error:
-                raise ValidationError(error)
-            docking, history = parse_row(fields, kinds=kinds, now=at, actor=actor,
-                                         levels=levels or ServiceLevels())
-            pair = (docking.need_id, docking.candidate_id)
-            if pair in seen:
-                raise ValidationError(f"the same need and candidate as row {seen[pair]}",
-                                      field="candidate_id")
-            if repo.find_pair(*pair) is not None:
-                raise ValidationError("this need and candidate already have a docking",
-                                      field="candidate_id")
-            seen[pair] = number
-            good.append((docking, history))
-        except ValidationError as exc:
-            report.errors.append(RowProblem(row=number, field=exc.field, message=exc.message))
+    # Rows are checked against existing dockings inside the write transaction: a docking
+    # another writer creates meanwhile is a row error, never a failed insert of the file.
     with repo.transaction():
+        for number, fields, error in rows:
+            try:
+                if error:
+                    raise ValidationError(error)
+                docking, history = parse_row(fields, kinds=kinds, now=at, actor=actor,
+                                             levels=levels or ServiceLevels())
+                pair = (docking.need_id, docking.candidate_id)
+                if pair in seen:
+                    raise ValidationError(f"the same need and candidate as row {seen[pair]}",
+                                          field="candidate_id")
+                if repo.find_pair(*pair) is not None:
+                    raise ValidationError("this need and candidate already have a docking",
+                                          field="candidate_id")
+                seen[pair] = number
+                good.append((docking, history))
+            except ValidationError as exc:
+                report.errors.append(RowProblem(row=number, field=exc.field,
+                                                message=exc.message))
         repo.insert_many([d for d, _ in good], [e for _, h in good for e in h])
         for need_id in sorted({d.need_id for d, _ in good}):
             sync_need_status(store, need_id)

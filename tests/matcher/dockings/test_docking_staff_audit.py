@@ -154,3 +154,30 @@ def test_editing_a_need_keeps_its_posting_date_for_the_kpis(store: Store) -> Non
     # A new record without a creation time still gets the time it was stored.
     store.upsert([Need(id="n10", title="新需求")])
     assert store.get("n10", "need").created_at.date() == today
+
+
+def test_an_import_racing_another_writer_reports_the_row_instead_of_failing(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two staff uploaded the same ledger at once: the second upload failed with a database
+    UNIQUE error (HTTP 500) and none of its good rows were stored, because rows were checked
+    against existing dockings before the write transaction began."""
+    from techmatch.store.dockings import DockingRepo
+
+    other = Store(Path(store.url.removeprefix("sqlite:///")))
+    original = DockingRepo.transaction
+    fired: list[bool] = []
+
+    def racing(self: DockingRepo):  # type: ignore[no-untyped-def]
+        if not fired:  # another staff member's create lands just before this write
+            fired.append(True)
+            create_docking(other, NewDocking("n1", "a1"), actor="other")
+        return original(self)
+
+    monkeypatch.setattr(DockingRepo, "transaction", racing)
+    report = import_dockings(store, _csv(tmp_path / "台账.csv", [
+        "n1,a1,已联系,2026-11-02,2026-11-05",
+        "n2,x1,推荐,2026-11-02,"]), now=NOW)
+    assert fired and report.imported == 1
+    assert [(e.row, e.field) for e in report.errors] == [(2, "candidate_id")]
+    assert get_docking(store, report.ids[0]).need_id == "n2"
+    other.close()
