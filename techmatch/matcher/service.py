@@ -167,7 +167,8 @@ class MatchService:
                        depth: int | None = None) -> list[FeatureTable]:
         """Features of each query's retrieved candidates (what `train_ranker` learns from)."""
         scored = self._score(queries, _target(target), filters=None, mode=None,
-                             depth=depth or self.depth, all_features=True)
+                             depth=depth or self.depth, all_features=True,
+                             keep_dropped=True)  # staff's rejections are training rows
         return [s.table for s in scored]
 
     def evidence(self, queries: Sequence[Query], *, target: str,
@@ -175,7 +176,7 @@ class MatchService:
         """Per query: its abstention evidence and its ranked candidate ids (what the
         abstention model is fitted on)."""
         scored = self._score(queries, _target(target), filters=None, mode=None,
-                             depth=self.depth, vectors=vectors)
+                             depth=self.depth, vectors=vectors, keep_dropped=True)
         return [(s.evidence, [s.table.ids[j] for j in sorted(
             range(len(s.table.ids)), key=lambda j: (-s.final[j], s.table.ids[j]))])
                 for s in scored]
@@ -284,7 +285,10 @@ class MatchService:
     def _score(self, queries: Sequence[Query], target: str, *, filters: Filters | None,
                mode: str | None, depth: int, prefer_local: bool = False,
                extra: Mapping[str, Record] | None = None,
-               vectors: np.ndarray | None = None, all_features: bool = False) -> list[Scored]:
+               vectors: np.ndarray | None = None, all_features: bool = False,
+               keep_dropped: bool = False) -> list[Scored]:
+        """Score each query's retrieved candidates; pairs staff dropped (not relevant / never
+        suggest) are left out unless `keep_dropped` (training reads them as labels)."""
         self.refresh_model()
         texts = [q.text for q in queries]
         retriever = self.engine.retriever()  # once per call: each lookup stats every index
@@ -301,7 +305,7 @@ class MatchService:
         work_rankings = (expert_mod.achievement_rankings(self.engine, texts, qvecs,
                                                          self.work_depth)
                          if target == "expert" else None)
-        banned = _banned(self.engine.store, queries, rankings, target)
+        banned = {} if keep_dropped else _banned(self.engine.store, queries, rankings, target)
         # many queries (a batch chunk): their candidates read and seq-checked in one pass
         fetched = (self.engine.store.parsed.get_many(
             dict.fromkeys(h.id for r in rankings for h in r.hits)) if len(queries) > 1 else None)

@@ -180,3 +180,24 @@ def test_a_second_rejection_with_another_reason_is_refused_not_silently_ignored(
     assert docking is not None and docking.reason == "too_early"
     assert [(f.label, f.reason) for f in list_feedback(store)] == \
         [("rejected", "too_early"), ("rejected", "too_early")]
+
+
+def test_pairs_rejected_as_not_relevant_are_training_rows(engine) -> None:  # type: ignore[no-untyped-def]
+    """`train-ranker --from-feedback` reported 'pairs 52' for two judged needs: the pairs
+    staff rejected as not relevant — the clearest negatives there are — were left out of the
+    training rows, because training ranked with the staff's exclusions applied."""
+    from techmatch.matcher.train import collect_rows
+
+    record_feedback(engine.store, "n0", "early0", label="rejected", reason="not_relevant")
+    record_feedback(engine.store, "n0", "mature0", label="accepted")
+    qrels = feedback_qrels(engine.store)
+    assert qrels == {"n0": {"early0": 0, "mature0": 1}}
+    service = MatchService(engine)
+    queries = engine.store.get_many(["n0"])
+    rows = collect_rows(service, qrels, queries, "achievement", TrainOptions(negatives=0,
+                                                                            hard_negatives=0))
+    x, y, groups = rows.arrays()
+    assert sorted(y.tolist()) == [0, 1]  # the rejected pair and the accepted one
+    # what staff are shown still leaves the rejected pair out
+    assert "early0" not in [h.id for h in service.match_need("n0", target="achievement",
+                                                             k=10, explain=False).hits]
