@@ -1,8 +1,9 @@
 """What staff decisions change elsewhere: need status, and pairs never suggested again.
 
 - A docking moved to signed makes its need `matched` (when it was open); completed makes it
-  `closed` unless the docking is kept open (`keep_open`). An admin's reopen out of signed /
-  completed sets the need back to `open` when no other docking of it is signed or completed.
+  `closed` unless the docking is kept open (`keep_open`; changed after 验收, the need follows:
+  `matched` again, or `closed`). An admin's reopen out of signed / completed sets the need
+  back to `open` when no other docking of it is signed or completed.
 - A pair dropped as not relevant, or dropped with `never_suggest`, is excluded for that need
   from match, search by need, batch, roadshow invitations and team assignment
   (`exclusions`); the consumers list it under `excluded` with its reason when asked.

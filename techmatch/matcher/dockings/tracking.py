@@ -197,6 +197,9 @@ def assign_docking(store: Store, docking_id: str, change: Assign, *,
                              from_stage=current.stage, to_stage=current.stage,
                              note=f"变更：{said}" + (f"；{change.note}" if change.note else ""))
         repo.update(updated, expected_version=current.version, entry=entry)
+        if updated.keep_open != current.keep_open and updated.stage == "completed":
+            # 验收 already happened: the need follows the flag now (open again, or closed)
+            effects.sync_need_status(store, updated.need_id, reopened=updated.keep_open)
     return updated
 
 

@@ -181,3 +181,26 @@ def test_an_import_racing_another_writer_reports_the_row_instead_of_failing(
     assert [(e.row, e.field) for e in report.errors] == [(2, "candidate_id")]
     assert get_docking(store, report.ids[0]).need_id == "n2"
     other.close()
+
+
+def test_changing_keep_open_after_acceptance_moves_the_need(store: Store) -> None:
+    """Staff ticked 验收后保持开放 on an accepted (验收) docking whose need had closed — the
+    need stayed closed; unticking it on another left its need matched. The flag only took
+    effect on the move to 验收, not when it was changed afterwards."""
+    from techmatch.matcher.dockings import Assign, assign_docking
+
+    d = create_docking(store, NewDocking("n1", "a1"), now=T0)
+    _walk(store, d.id, "contacted", "confirmed", "negotiating", "signed", "completed")
+    assert store.get("n1", "need").status == "closed"
+    assign_docking(store, d.id, Assign(keep_open=True))
+    assert store.get("n1", "need").status == "matched"
+    assign_docking(store, d.id, Assign(keep_open=False))
+    assert store.get("n1", "need").status == "closed"
+    e = create_docking(store, NewDocking("n2", "a2"), now=T0)
+    _walk(store, e.id, "contacted", "confirmed", "negotiating", "signed")
+    move_docking(store, e.id, Move(to="completed", keep_open=True), now=T0)
+    assert store.get("n2", "need").status == "matched"
+    assign_docking(store, e.id, Assign(owner="李四"))  # no keep-open change: need untouched
+    assert store.get("n2", "need").status == "matched"
+    assign_docking(store, e.id, Assign(keep_open=False))
+    assert store.get("n2", "need").status == "closed"
