@@ -228,7 +228,7 @@ class FeedbackCreate(BaseModel):
     query_id: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w.\-:/]+$")]
     candidate_id: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w.\-:/]+$")]
     label: FeedbackLabel = Field(
-        description="accepted 采纳 / rejected 拒绝 / contacted 已对接 / deal 成交")
+        description="accepted 采纳 / rejected 拒绝 / contacted 已联系 / deal 成交")
     reason: RejectReason | None = Field(default=None, description="拒绝原因（仅 rejected 时必填）")
     note: Annotated[str, Field(max_length=2000)] | None = None
 

@@ -21,8 +21,10 @@ IdQuery = Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[
 
 @router.post("", status_code=201, response_model=FeedbackPublic, summary="记录一条反馈",
              description="对推荐对（需求 → 成果/专家，或成果 → 需求）的判断："
-                         "采纳、拒绝（须给原因）、已对接、成交。"
-                         "同一对以最新判断为准。需要 write 权限。",
+                         "采纳、拒绝（须给原因）、已联系、成交。每条判断沿对接流程移动该对的对接"
+                         "（采纳→企业确认、已联系→已联系、成交→签约、拒绝→终止）；"
+                         "流程不允许的判断（如终止后再采纳、以另一原因再次拒绝）返回 422 并说明"
+                         "当前阶段与允许的操作。需要 write 权限。",
              responses=problem_responses(404))
 def create_feedback(principal: Writer, body: FeedbackCreate, engine: EngineDep) -> FeedbackPublic:
     fb = record_feedback(engine.store, body.query_id, body.candidate_id, label=body.label,
