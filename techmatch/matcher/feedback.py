@@ -156,12 +156,19 @@ def _check_kinds(found: dict[str, Record], query_id: str, candidate_id: str) -> 
     if candidate_id not in found:
         raise NotFoundError(f"no candidate record with id {candidate_id!r}",
                             field="candidate_id")
-    allowed = CANDIDATE_KINDS.get(found[query_id].kind, ())
-    if found[candidate_id].kind not in allowed:
-        raise ValidationError(f"a {found[query_id].kind} cannot be paired with a "
-                              f"{found[candidate_id].kind}; candidates of a "
-                              f"{found[query_id].kind} are {', '.join(allowed) or 'none'}",
-                              field="candidate_id")
+    kind, other = found[query_id].kind, found[candidate_id].kind
+    if kind not in CANDIDATE_KINDS:  # e.g. an expert first: a pair is judged from its need
+        hint = f"; give the need first ({candidate_id} {query_id})" if other == "need" else ""
+        raise ValidationError(f"{query_id} is {_an(kind)}: the first id must be a need or an "
+                              f"achievement{hint}", field="query_id")
+    allowed = CANDIDATE_KINDS[kind]
+    if other not in allowed:
+        raise ValidationError(f"{_an(kind)} cannot be paired with {_an(other)}; candidates "
+                              f"of {_an(kind)} are {', '.join(allowed)}", field="candidate_id")
+
+
+def _an(kind: str) -> str:
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
 
 
 def _pair(query: Record, candidate: Record) -> tuple[str, Record]:

@@ -201,3 +201,16 @@ def test_pairs_rejected_as_not_relevant_are_training_rows(engine) -> None:  # ty
     # what staff are shown still leaves the rejected pair out
     assert "early0" not in [h.id for h in service.match_need("n0", target="achievement",
                                                              k=10, explain=False).hits]
+
+
+def test_an_expert_given_first_is_named_as_the_wrong_field(engine) -> None:  # type: ignore[no-untyped-def]
+    """`feedback x1 n0` (the expert first) said "field 'candidate_id': a expert cannot be
+    paired with a need; candidates of a expert are none": the first id was the wrong one."""
+    with pytest.raises(ValidationError) as err:
+        record_feedback(engine.store, "x1", "n0", label="accepted")
+    assert err.value.field == "query_id"
+    assert "n0 x1" in str(err.value) and "a expert" not in str(err.value)
+    with pytest.raises(ValidationError) as wrong:
+        record_feedback(engine.store, "early0", "x1", label="accepted")
+    assert wrong.value.field == "candidate_id" and "an achievement" in str(wrong.value)
+    assert list_feedback(engine.store) == []
