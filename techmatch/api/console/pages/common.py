@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from fastapi import APIRouter, Request
 
@@ -35,6 +36,21 @@ def parse_date(value: str | None, name: str, errors: dict[str, str]) -> dt.date 
     except ValueError:
         errors[name] = f"日期格式应为 YYYY-MM-DD，收到“{value}”"
         return None
+
+
+REVERSED = "起始日期不能晚于截止日期"
+
+
+def date_range(params: Mapping[str, str], errors: dict[str, str]
+               ) -> tuple[dt.date | None, dt.date | None]:
+    """The optional `from` / `to` dates of a filter form. A start after the end adds an
+    error under `from` and applies no range (else the page would list nothing, unexplained)."""
+    start = parse_date(params.get("from"), "from", errors)
+    end = parse_date(params.get("to"), "to", errors)
+    if start is not None and end is not None and start > end:
+        errors["from"] = REVERSED
+        return None, None
+    return start, end
 
 
 def page_number(value: str | None) -> int:

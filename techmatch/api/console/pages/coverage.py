@@ -10,7 +10,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from techmatch.api.console.deps import Staff, render
-from techmatch.api.console.pages.common import console_router, parse_date
+from techmatch.api.console.pages.common import console_router, date_range
 from techmatch.api.console.pages.plans import XLSX
 from techmatch.api.console.session import StaffSession
 from techmatch.api.console.views.coverage import (
@@ -30,8 +30,7 @@ router = console_router()
 def _report(request: Request, session: StaffSession, engine: Engine, visibility: Visibility
             ) -> tuple[CoverageReport, dt.date | None, dt.date | None, dict[str, str]]:
     errors: dict[str, str] = {}
-    start = parse_date(request.query_params.get("from"), "from", errors)
-    end = parse_date(request.query_params.get("to"), "to", errors)
+    start, end = date_range(request.query_params, errors)
     hidden = (frozenset() if session.principal.sees_confidential
               else visibility.confidential_ids())
     report = coverage_for_range(engine.store, engine.tokenizer,

@@ -13,7 +13,7 @@ from fastapi import Form, Path, Request
 from starlette.responses import RedirectResponse, Response
 
 from techmatch.api.console.deps import Staff, Writer, WriterPost, render
-from techmatch.api.console.pages.common import console_router, parse_date
+from techmatch.api.console.pages.common import console_router, date_range, parse_date
 from techmatch.api.console.pages.plans import XLSX, PlanId
 from techmatch.api.console.session import StaffSession
 from techmatch.api.console.views.programme import (
@@ -101,8 +101,7 @@ def programme_png(request: Request, session: Staff, engine: EngineDep) -> Respon
 @router.get("/programme/events")
 def events(request: Request, session: Staff, engine: EngineDep) -> Response:
     errors: dict[str, str] = {}
-    start = parse_date(request.query_params.get("from"), "from", errors)
-    end = parse_date(request.query_params.get("to"), "to", errors)
+    start, end = date_range(request.query_params, errors)
     city = (request.query_params.get("city") or "").strip() or None
     kind = request.query_params.get("type") or None
     if kind is not None and kind not in EVENT_TYPES:

@@ -9,7 +9,12 @@ from starlette.responses import Response
 
 from techmatch.api.console import labels
 from techmatch.api.console.deps import Staff, render
-from techmatch.api.console.pages.common import catalog_of, console_router, page_number, parse_date
+from techmatch.api.console.pages.common import (
+    catalog_of,
+    console_router,
+    date_range,
+    page_number,
+)
 from techmatch.api.console.views.catalog import FACETS, ListQuery, search_filters, search_page
 from techmatch.api.deps import EngineDep, ServiceDep, VisibilityDep
 from techmatch.api.limits import has_searchable
@@ -26,10 +31,10 @@ def _list(request: Request, kind: str, session: Staff, service: ServiceDep,
           visibility: VisibilityDep) -> Response:
     params = request.query_params
     errors: dict[str, str] = {}
+    created_from, created_to = date_range(params, errors)
     query = ListQuery(kind=kind, facets={f: params.get(f, "").strip() for f in FACETS[kind]
                                          if params.get(f, "").strip()},
-                      created_from=parse_date(params.get("from"), "from", errors),
-                      created_to=parse_date(params.get("to"), "to", errors),
+                      created_from=created_from, created_to=created_to,
                       text=params.get("q", "").strip()[:200],
                       page=page_number(params.get("page")))
     hide = not session.principal.sees_confidential
