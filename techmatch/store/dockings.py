@@ -220,6 +220,11 @@ class DockingRepo:
                                 f"(version {current.version})", field="version")
         self.append(entry)
 
+    def lock_records(self) -> None:
+        """Inside `transaction`: also wait for the records' writers (Store.upsert), so a need
+        read here and written back is not overwritten by an edit committed in between."""
+        self._db.serialize("changes")
+
     def append(self, entry: HistoryEntry) -> None:
         """Append one history row (inside a transaction, with the docking write it logs)."""
         self._db.execute(

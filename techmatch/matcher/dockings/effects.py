@@ -41,18 +41,23 @@ def need_status(dockings: Sequence[Docking], current: str, *, reopened: bool) ->
 
 
 def sync_need_status(store: Store, need_id: str, *, reopened: bool = False) -> str | None:
-    """Bring the need's status in line with its dockings; returns the new status if changed."""
-    try:
-        need = store.get(need_id, "need")
-    except NotFoundError:  # the need was deleted since: nothing to update
-        return None
-    if not isinstance(need, Need):
-        return None
-    current = str(need.status)
-    wanted = need_status(DockingRepo(store).for_needs([need_id]), current, reopened=reopened)
-    if wanted == current:
-        return None
-    store.upsert([need.model_copy(update={"status": wanted})])
+    """Bring the need's status in line with its dockings; returns the new status if changed.
+    The need is read and written back under the records' lock: an edit of it committed by
+    another writer meanwhile is never overwritten (joins the caller's transaction)."""
+    repo = DockingRepo(store)
+    with repo.transaction():
+        repo.lock_records()
+        try:
+            need = store.get(need_id, "need")
+        except NotFoundError:  # the need was deleted since: nothing to update
+            return None
+        if not isinstance(need, Need):
+            return None
+        current = str(need.status)
+        wanted = need_status(repo.for_needs([need_id]), current, reopened=reopened)
+        if wanted == current:
+            return None
+        store.upsert([need.model_copy(update={"status": wanted})])
     return wanted
 
 

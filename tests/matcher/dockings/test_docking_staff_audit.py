@@ -204,3 +204,43 @@ def test_changing_keep_open_after_acceptance_moves_the_need(store: Store) -> Non
     assert store.get("n2", "need").status == "matched"
     assign_docking(store, e.id, Assign(keep_open=False))
     assert store.get("n2", "need").status == "closed"
+
+
+def test_a_need_edit_racing_the_status_follow_up_is_not_lost(store: Store,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    """One staff member corrected a need's title while another's write brought the need's
+    status in line with its signed docking: the status follow-up wrote back the need it had
+    read before the correction, and the corrected title was gone."""
+    import threading
+
+    from techmatch.matcher.dockings.effects import sync_needs
+
+    d = create_docking(store, NewDocking("n1", "a1"), now=T0)
+    _walk(store, d.id, "contacted", "confirmed", "negotiating", "signed")
+    store.upsert([store.get("n1", "need").model_copy(update={"status": "open"})])
+    other = Store(Path(store.url.removeprefix("sqlite:///")))
+    done = threading.Event()
+
+    def correct() -> None:
+        other.upsert([Need(id="n1", title="锂电池隔膜涂覆（更正）", city="苏州",
+                           status="matched")])
+        done.set()
+
+    original = Store.get
+    writer = threading.Thread(target=correct)
+
+    def get_then_race(self: Store, rid: str, kind: str | None = None):  # type: ignore[no-untyped-def]
+        found = original(self, rid, kind)
+        if self is store and rid == "n1" and not writer.is_alive() and not done.is_set():
+            writer.start()  # the correction lands between the read and the write back,
+            done.wait(timeout=2)  # unless the follow-up holds the records' lock (then it waits)
+        return found
+
+    monkeypatch.setattr(Store, "get", get_then_race)
+    sync_needs(store, ["n1"])
+    writer.join()
+    monkeypatch.undo()
+    need = store.get("n1", "need")
+    assert (need.title, need.status) == ("锂电池隔膜涂覆（更正）", "matched")
+    other.close()
