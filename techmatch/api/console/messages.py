@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from techmatch.api.console.labels import ACHIEVEMENT_TYPE, LANGUAGE, NEED_STATUS
 from techmatch.errors import (
     ConflictError,
     IndexError_,
@@ -122,6 +123,19 @@ _RULES: tuple[Rule, ...] = (
 _JSON_TYPE: dict[str, str] = {"list": "数组", "dict": "对象", "str": "字符串", "int": "数字",
                               "float": "数字", "bool": "布尔值", "NoneType": "null"}
 
+# enum codes of the loaded records (status, type, language) → the words staff type in a file
+_VALUE_LABELS: dict[str, str] = {**NEED_STATUS, **ACHIEVEMENT_TYPE, **LANGUAGE}
+
+
+def _one_of(m: re.Match[str]) -> str:
+    """"must be one of 'open', 'matched' or 'closed' (got 'x')" → the Chinese values the
+    loader also accepts (待匹配、已匹配、已关闭), and what the row held."""
+    codes = re.findall(r"'([^']*)'", m.group(1)) or [m.group(1)]
+    words = list(dict.fromkeys(_VALUE_LABELS.get(c, c) for c in codes))
+    got = f"（收到 {m.group(2).strip(chr(39))}）" if m.group(2) else ""
+    return f"取值应为 {'、'.join(words)} 之一{got}"
+
+
 # Loader row messages (techmatch/indexers/ingest): shown per row of an upload report.
 ROW_RULES: tuple[Rule, ...] = (
     (re.compile(r"^is required$"), "必填"),
@@ -129,7 +143,7 @@ ROW_RULES: tuple[Rule, ...] = (
     (re.compile(r"^at least one text field \((.+)\) or keywords must be non-empty$"),
      "标题、正文与关键词至少填写一项"),
     (re.compile(r"^must be yes or no .*?(\(got .*\))?$"), "应为是或否（是/否、true/false、1/0）"),
-    (re.compile(r"^must be one of (.+?)(?: \(got .*\))?$"), r"取值应为 \1 之一"),
+    (re.compile(r"^must be one of (.+?)(?: \(got (.*)\))?$"), _one_of),
     (re.compile(r"^must be a whole number"), "应为整数"),
     (re.compile(r"^may hold only letters.*?(?:\(got (.*)\))?$"),
      r"只能包含字母、数字、下划线、点、短横线、冒号或斜杠（收到 \1）"),
