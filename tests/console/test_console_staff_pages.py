@@ -50,6 +50,33 @@ def test_a_bad_status_or_type_in_an_upload_reads_in_chinese(tmp_path: Path) -> N
                      "取值应为 论文、专利、技术、软件、其他 之一（收到 书籍）"], shown
 
 
+def test_dashboard_more_count_leaves_out_needs_the_viewer_cannot_see(tmp_path: Path) -> None:
+    """For a read key the 工作台 said 另有 31 条，见 覆盖分析 while 覆盖分析 listed 27 more:
+    the count included the confidential needs the list hides."""
+    from techmatch.api.console.views.dashboard import UNMATCHED_SHOWN, build_dashboard
+    from techmatch.models.records import Need
+    from techmatch.store import Store
+
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        store.upsert([Need(id=f"N{i:02d}", title=f"需求{i}", confidential=i < 3)
+                      for i in range(UNMATCHED_SHOWN + 5)])
+        hidden = frozenset({"N00", "N01", "N02"})
+        board = build_dashboard(store, threshold=0.35, start=dt.date(2026, 1, 1),
+                                end=dt.date(2026, 1, 31), hidden=hidden)
+        everyone = build_dashboard(store, threshold=0.35, start=dt.date(2026, 1, 1),
+                                   end=dt.date(2026, 1, 31), hidden=frozenset())
+    finally:
+        store.close()
+    assert board.unmatched_total == everyone.unmatched_total == UNMATCHED_SHOWN + 5
+    assert len(board.unmatched) == UNMATCHED_SHOWN
+    assert not {u.need.id for u in board.unmatched} & hidden
+    assert board.unmatched_listed == UNMATCHED_SHOWN + 2
+    assert everyone.unmatched_listed == UNMATCHED_SHOWN + 5
+    text = _page("dashboard.html", board=board, threshold=0.35, overdue=[], errors={})
+    assert "另有 2 条" in text
+
+
 def _page(template: str, **context: object) -> str:
     import re
 

@@ -154,7 +154,8 @@ def test_empty_dashboard_and_board_say_why_they_are_empty() -> None:
 
     from techmatch.matcher.dockings import DockingFilters
 
-    board = SimpleNamespace(open_needs=0, unmatched_total=0, unmatched=[], last_run=None,
+    board = SimpleNamespace(open_needs=0, unmatched_total=0, unmatched_listed=0,
+                            unmatched=[], last_run=None,
                             kpi_labels={}, kpis=SimpleNamespace(counts={}, deal_value=0))
     text = _page("dashboard.html", board=board, threshold=0.35, overdue=[], errors={})
     assert "所有待匹配需求都有可信匹配" not in text and "暂无待匹配需求" in text
@@ -174,7 +175,8 @@ def test_deal_amounts_never_show_an_exponent() -> None:
 
     assert number(1_000_000.0) == "1000000" and number(2.5) == "2.5" and number(None) == "—"
     for value, shown in ((1_000_000.0, "1000000"), (1234567.25, "1234567.2")):
-        board = SimpleNamespace(open_needs=0, unmatched_total=0, unmatched=[], last_run=None,
+        board = SimpleNamespace(open_needs=0, unmatched_total=0, unmatched_listed=0,
+                                unmatched=[], last_run=None,
                                 kpi_labels={}, kpis=SimpleNamespace(counts={}, deal_value=value))
         text = _page("dashboard.html", board=board, threshold=0.35, overdue=[], errors={})
         assert f"{shown} 签约金额（万元）" in " ".join(text.split()) and "e+" not in text

@@ -33,6 +33,7 @@ class Dashboard:
     unmatched: list[Unmatched]
     unmatched_total: int
     last_run: RunRecord | None
+    unmatched_listed: int = 0  # of unmatched_total, those the viewer may see (not hidden)
     kpis: KpiRow | None = None
     kpi_labels: dict[str, str] = field(default_factory=lambda: dict(COUNT_LABELS))
 
@@ -56,7 +57,7 @@ def _unmatched(need: Need, best: Best | None, threshold: float) -> Unmatched:
 
 def build_dashboard(store: Store, *, threshold: float, start: dt.date, end: dt.date,
                     hidden: frozenset[str]) -> Dashboard:
-    """Counts over the store; `hidden` needs count but are not listed."""
+    """Counts over the store; `hidden` needs count but are not listed (nor in 另有 N 条)."""
     needs = [n for n in store.iter_records("need") if isinstance(n, Need)]
     open_needs = [n for n in needs if is_open(n)]
     best = dockable_best(store, {n.id: n for n in open_needs})
@@ -67,4 +68,5 @@ def build_dashboard(store: Store, *, threshold: float, start: dt.date, end: dt.d
     runs = results.runs(store, limit=1)
     kpis = kpi_report(store, start=start, end=end, by=["city"]).total
     return Dashboard(open_needs=len(open_needs), unmatched=shown[:UNMATCHED_SHOWN],
-                     unmatched_total=len(weak), last_run=runs[0] if runs else None, kpis=kpis)
+                     unmatched_total=len(weak), last_run=runs[0] if runs else None, kpis=kpis,
+                     unmatched_listed=len(shown))
