@@ -18,7 +18,7 @@ from pydantic import ConfigDict, Field
 from techmatch.api.deps import EngineDep, PageDep, Reader, VisibilityDep, Writer
 from techmatch.api.errors import problem_responses
 from techmatch.api.schemas import Page
-from techmatch.errors import NotFoundError
+from techmatch.errors import NotFoundError, RowsRejectedError
 from techmatch.matcher.dockings import (
     Assign,
     DockingFilters,
@@ -187,7 +187,8 @@ def reassign(principal: Writer, docking_id: IdPath, body: AssignRequest,
 
 @router.post("/import", response_model=ImportReport, summary="从表格导入对接记录（CSV / XLSX）",
              description="每行一条对接（中文或英文表头）；合格行在一个事务中写入，"
-                         "不合格行逐行报告（行号、字段、原因）。需要 write 权限。",
+                         "不合格行逐行报告（行号、字段、原因）；所有行都不合格时返回 422。"
+                         "需要 write 权限。",
              responses=problem_responses(400))  # 400: broken multipart
 def import_file(principal: Writer, file: Annotated[UploadFile, File(description="表格文件")],
                 engine: EngineDep) -> ImportReport:
@@ -199,5 +200,9 @@ def import_file(principal: Writer, file: Annotated[UploadFile, File(description=
                 out.write(chunk)
         report = import_dockings(engine.store, path, actor=principal.actor,
                                  levels=load_levels(engine.settings.home))
+    if report.rejected and not report.imported:  # as the records upload and the CLI (exit 2)
+        raise RowsRejectedError(f"every row was rejected ({report.rejected} of {report.read}); "
+                                f"nothing was stored", source=name,
+                                rows=[(e.row, e.field, e.message) for e in report.errors])
     return report.model_copy(update={"file": name})
 
