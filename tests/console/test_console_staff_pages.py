@@ -84,3 +84,21 @@ def _page(template: str, **context: object) -> str:
 
     html = TEMPLATES.env.get_template(template).render(nav=[], staff=None, csrf="", **context)
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_programme_xlsx_notes_name_the_metric_in_chinese_as_the_page_does() -> None:
+    """项目看板's 说明 read 组建服务团队数：全国目标为各城市目标之和 while the XLSX from its
+    导出 XLSX button read teams_formed: 全国目标为各城市目标之和 (the metric's code)."""
+    from techmatch.api.console.views.programme import note_text
+    from techmatch.matcher.programme.dashboard import NATIONAL, Dashboard, ScopeRow
+    from techmatch.matcher.programme.exports import dashboard_sheets
+
+    day = dt.date(2026, 11, 30)
+    notes = ["teams_formed: 全国目标为各城市目标之和", "deal_value: 全国目标为各城市目标之和"]
+    board = Dashboard(start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31), years=[2026],
+                      today=day, cities=[], national=ScopeRow(city=NATIONAL, cells=[]),
+                      by_industry=[], by_team=[], events=[], overdue=[], notes=notes)
+    [summary] = [s for s in dashboard_sheets(board) if s.title == "概要"]
+    shown = [row[1] for row in summary.rows if row[0] == "说明"]
+    assert shown == [note_text(n) for n in notes] == [
+        "组建服务团队数：全国目标为各城市目标之和", "签约金额（万元）：全国目标为各城市目标之和"]

@@ -17,6 +17,13 @@ def _pct(ratio: float | None) -> str | None:
     return None if ratio is None else f"{ratio:.0%}"
 
 
+def note_text(note: str) -> str:
+    """A dashboard note in Chinese: its leading metric code (`deal_value: …`) labelled
+    (the console page and the XLSX both show it so; the JSON keeps the code)."""
+    code, sep, rest = note.partition(":")
+    return f"{METRIC_LABELS[code]}：{rest.strip()}" if sep and code in METRIC_LABELS else note
+
+
 def _scope_rows(rows: list[ScopeRow]) -> list[list[Any]]:
     return [[r.city, r.batch, c.label, c.metric, c.actual, c.target, _pct(c.ratio)]
             for r in rows for c in r.cells]
@@ -34,7 +41,8 @@ def dashboard_sheets(board: Dashboard) -> list[Sheet]:
     overdue = [[o.milestone.id, o.milestone.city, o.milestone.title, o.milestone.due,
                 o.days_late, o.milestone.owner] for o in board.overdue]
     summary: list[list[Any]] = [["开始日期", board.start], ["结束日期", board.end],
-                                ["统计日", board.today], *[["说明", n] for n in board.notes]]
+                                ["统计日", board.today],
+                                *[["说明", note_text(n)] for n in board.notes]]
     return [
         Sheet("全国汇总", metric_head, _scope_rows([board.national]), widths=(10, 8, 20, 20)),
         Sheet("城市指标", metric_head, _scope_rows(board.cities), widths=(10, 8, 20, 20)),

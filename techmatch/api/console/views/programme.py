@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from techmatch.api.console.charts import target_bars
 from techmatch.matcher.programme.dashboard import Dashboard, MetricCell, ScopeRow
+from techmatch.matcher.programme.exports import note_text
 from techmatch.matcher.roadshow import RoadshowPlan, expert_reason, invitee_reason
 from techmatch.models.programme import (
     EVENT_STATUS_LABELS,
@@ -47,12 +48,6 @@ class DashboardView:
     rows: list[MetricRow]
     charts: list[tuple[str, Markup]]
     notes: list[str]
-
-
-def note_text(note: str) -> str:
-    """A dashboard note in Chinese: its leading metric code (`deal_value: …`) labelled."""
-    code, sep, rest = note.partition(":")
-    return f"{METRIC_LABELS[code]}：{rest.strip()}" if sep and code in METRIC_LABELS else note
 
 
 def year_window(today: dt.date) -> tuple[dt.date, dt.date]:
