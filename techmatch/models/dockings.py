@@ -135,6 +135,8 @@ class DockingView(Docking):
     the moves allowed from its stage."""
 
     stage_label: str
+    peak_stage_label: str = ""
+    candidate_kind_label: str = ""
     reason_label: str | None = None
     source_label: str
     contract_label: str | None = None

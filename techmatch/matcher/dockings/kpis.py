@@ -71,6 +71,14 @@ COUNT_LABELS: dict[str, str] = {
     "contacted": "已联系", "confirmed": "企业确认", "negotiating": "洽谈", "signed": "签约",
     "completed": "验收", "dropped": "终止", "overdue": "超期",
 }
+CHAIN: tuple[str, ...] = ("suggested", *REACHED)
+# Chinese names of every key a report carries (dimensions, counts, conversions, median days)
+LABELS: dict[str, str] = {
+    **DIMENSION_LABELS, **COUNT_LABELS, "deal_value": "签约金额（万元）",
+    **{f"{a}_to_{b}": f"{STAGE_LABELS[a]}→{STAGE_LABELS[b]}转化率"
+       for a, b in zip(CHAIN, CHAIN[1:], strict=False)},
+    "suggested_to_signed": "推荐→签约转化率",
+    **{f"median_days.{s}": f"{STAGE_LABELS[s]}阶段中位天数" for s in TIMED}}
 Key = tuple[str, ...]
 
 
@@ -101,6 +109,8 @@ class KpiReport(BaseModel):
     by: list[str]
     rows: list[KpiRow]
     total: KpiRow
+    labels: dict[str, str] = Field(default_factory=lambda: dict(LABELS),
+                                   description="中文名：维度、计数、转化率、中位天数（键同上）")
 
 
 @dataclass
@@ -349,12 +359,10 @@ def kpi_report(store: Store, *, start: dt.date, end: dt.date,
 
 def table(report: KpiReport) -> tuple[list[str], list[list[object]]]:
     """Chinese headers and one row per group (the total last), for spreadsheets and text."""
-    headers = [DIMENSION_LABELS[d] for d in report.by]
-    headers += [COUNT_LABELS[c] for c in COUNTS] + ["签约金额（万元）"]
-    chain = ("suggested", *REACHED)
-    headers += [f"{STAGE_LABELS[a]}→{STAGE_LABELS[b]}转化率" for a, b in
-                zip(chain, chain[1:], strict=False)] + ["推荐→签约转化率"]
-    headers += [f"{STAGE_LABELS[s]}阶段中位天数" for s in TIMED]
+    headers = [LABELS[d] for d in report.by]
+    headers += [LABELS[c] for c in COUNTS] + [LABELS["deal_value"]]
+    headers += [LABELS[k] for k in report.total.conversion]
+    headers += [LABELS[f"median_days.{s}"] for s in TIMED]
     rows = []
     for row in [*report.rows, report.total]:
         values: list[object] = [row.group[d] for d in report.by]

@@ -31,6 +31,7 @@ from techmatch.models.dockings import (
     HistoryView,
 )
 from techmatch.models.plan_labels import CONFLICT_LABELS
+from techmatch.models.records import KIND_LABELS
 from techmatch.models.results import Conflict
 from techmatch.store import Store
 from techmatch.store.dockings import DockingQuery, DockingRepo
@@ -267,6 +268,8 @@ def view(docking: Docking, *, today: dt.date | None = None, admin: bool = False)
     day = today or utcnow().date()
     return DockingView(
         **docking.model_dump(), stage_label=STAGE_LABELS[docking.stage],
+        peak_stage_label=STAGE_LABELS[docking.peak_stage],
+        candidate_kind_label=KIND_LABELS[docking.candidate_kind],
         reason_label=REASON_LABELS[docking.reason] if docking.reason else None,
         source_label=SOURCE_LABELS[docking.source],
         contract_label=(CONTRACT_LABELS[docking.contract.contract_type]
