@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,6 +12,9 @@ from techmatch.config import Settings
 from techmatch.errors import ValidationError
 from techmatch.matcher.engine import Engine
 from techmatch.models.results import Ranking
+
+if TYPE_CHECKING:
+    from techmatch.matcher.feedback import Feedback
 
 KindOpt = Annotated[str, typer.Option("--kind", help="achievement | expert (ID is a need) or "
                                       "need (ID is an achievement)")]
@@ -97,8 +100,22 @@ def feedback(need_id: Annotated[str, typer.Argument(help="Need id (or achievemen
         if json_out:
             print_json(fb.model_dump())
         else:
-            typer.echo(f"feedback #{fb.fid}: {fb.query_id} → {fb.candidate_id} {fb.label}"
-                       + (f" ({fb.reason})" if fb.reason else ""))
+            _print_feedback(fb)
+
+
+def _print_feedback(fb: Feedback) -> None:
+    """What the judgement moved, for staff: label, the docking's stage, the need's status."""
+    from techmatch.matcher.batch.export import STATUS_LABELS
+    from techmatch.matcher.feedback import LABEL_NAMES
+    from techmatch.models.dockings import REASON_LABELS, STAGE_LABELS
+
+    reason = f"（{REASON_LABELS.get(fb.reason, fb.reason)}）" if fb.reason else ""
+    typer.echo(f"已记录反馈 #{fb.fid}：{fb.query_id} → {fb.candidate_id} "
+               f"{LABEL_NAMES.get(fb.label, fb.label)}{reason}；对接 {fb.docking_id} 现为 "
+               f"{STAGE_LABELS.get(fb.stage or '', fb.stage or '')}")
+    if fb.need_status:
+        typer.echo(f"需求 {fb.need_id} 状态改为 {STATUS_LABELS.get(fb.need_status, fb.need_status)}"
+                   + ("（不再进入每晚批量匹配）" if fb.need_status != "open" else ""))
 
 
 def train_ranker(

@@ -61,6 +61,9 @@ class Feedback(BaseModel):
     actor: str | None = None
     at: str
     docking_id: str | None = None
+    stage: str | None = None  # the docking's stage after the judgement
+    need_id: str | None = None  # the pair's need (the candidate of an achievement's judgement)
+    need_status: str | None = None  # the need's new status when the judgement changed it
 
     @property
     def grade(self) -> int:
@@ -101,10 +104,11 @@ def record_feedback(store: Store, query_id: str, candidate_id: str, *, label: st
         fid = feedback.insert(query_id, candidate_id, label=label, reason=reason, note=note,
                               actor=actor, at=iso(at))
         feedback.set_applied(fid)
-        sync_need_status(store, need_id)
+        status = sync_need_status(store, need_id)
     return Feedback(fid=fid, query_id=query_id, candidate_id=candidate_id,
                     label=label, reason=reason, note=note, actor=actor,  # type: ignore[arg-type]
-                    at=iso(at), docking_id=docking.id)
+                    at=iso(at), docking_id=docking.id, stage=docking.stage, need_id=need_id,
+                    need_status=status)
 
 
 def list_feedback(store: Store, *, query_id: str | None = None,

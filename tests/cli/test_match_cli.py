@@ -120,3 +120,26 @@ def test_training_from_feedback_again_counts_the_feedback_once(home: Path) -> No
     assert set(ws) == set(ones)
     for kind, weights in ws.items():  # the same fit again (solver rounding aside)
         assert weights == pytest.approx(ones[kind], rel=1e-6, abs=1e-9)
+
+
+def test_feedback_says_what_it_moved_in_chinese(home: Path) -> None:
+    """`techmatch feedback N006 A016 --label deal` printed 'feedback #N: N006 → A016 deal': not
+    that the pair's docking was now 签约 nor that the need had become 已匹配 (and so left the
+    nightly batch)."""
+    from techmatch.config import Settings
+    from techmatch.store.dockings import DockingRepo
+    from techmatch.store.factory import open_store
+
+    result = CliRunner().invoke(app, ["feedback", "N006", "A016", "--label", "deal",
+                                      "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    store = open_store(Settings(home=home))
+    docking = DockingRepo(store).find_pair("N006", "A016")
+    need = store.get("N006", "need")
+    store.close()
+    assert docking is not None and docking.stage == "signed"
+    assert f"对接 {docking.id} 现为 签约" in result.stdout and "成交" in result.stdout
+    assert getattr(need, "status", None) == "matched"
+    assert "需求 N006 状态改为 已匹配" in result.stdout
+    again = _run(home, "feedback", "N006", "A016", "--label", "deal")
+    assert again["stage"] == "signed" and again.get("need_status") is None  # nothing changed
