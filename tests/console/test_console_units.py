@@ -265,3 +265,33 @@ def test_board_columns_count_every_docking_of_their_stage(tmp_path, monkeypatch)
                  stage_labels={}, labels=None, label=lambda *a: "")
     flat = " ".join(text.split())
     assert "推荐 4（显示 2）" in flat and "已联系 1（显示 0） 企业确认 0 洽谈 0 签约 0" in flat
+
+
+def test_docking_history_says_its_times_are_utc(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The 历史 table showed '2026-11-30 19:33' for a move staff made at 03:33 on 1 December
+    (Beijing time) without saying which clock: the times are UTC, as due dates and KPI days."""
+    import datetime as dt
+
+    from techmatch.matcher.dockings import (
+        Move,
+        NewDocking,
+        create_docking,
+        docking_history,
+        move_docking,
+        view,
+    )
+    from techmatch.models.records import Achievement, Need
+    from techmatch.store import Store
+
+    store = Store(tmp_path / "store.sqlite")
+    store.upsert([Need(id="N1", title="热失控预警"), Achievement(id="A1", title="液冷板")])
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    d = create_docking(store, NewDocking("N1", "A1"),
+                       now=dt.datetime(2026, 12, 1, 3, 33, tzinfo=beijing))
+    moved = move_docking(store, d.id, Move(to="contacted"),
+                         now=dt.datetime(2026, 12, 1, 9, 5, tzinfo=beijing))
+    text = " ".join(_page("docking.html", d=view(moved), history=docking_history(store, d.id),
+                          titles={}, reasons={}, contracts={}, stage_labels={},
+                          flash="").split())
+    assert "时间（UTC）" in text
+    assert "2026-11-30 19:33" in text and "2026-12-01 01:05" in text
