@@ -102,3 +102,17 @@ def test_programme_xlsx_notes_name_the_metric_in_chinese_as_the_page_does() -> N
     shown = [row[1] for row in summary.rows if row[0] == "说明"]
     assert shown == [note_text(n) for n in notes] == [
         "组建服务团队数：全国目标为各城市目标之和", "签约金额（万元）：全国目标为各城市目标之和"]
+
+
+def test_roadshow_xlsx_says_the_date_is_open_as_the_page_does() -> None:
+    """A roadshow planned without a date read 日期待定 on the page, and its XLSX 概要 had an
+    empty 日期 cell."""
+    from techmatch.api.console.views.plans import roadshow_sheets
+    from techmatch.matcher.roadshow import RoadshowPlan
+
+    open_date = RoadshowPlan(city="苏州", slots=3, invites_per_achievement=5, items=[],
+                             total_covered_demand=0.0)
+    dated = open_date.model_copy(update={"date": dt.date(2026, 12, 15)})
+    for plan, shown in ((open_date, "待定"), (dated, dt.date(2026, 12, 15))):
+        [summary] = [s for s in roadshow_sheets(plan, {}) if s.title == "概要"]
+        assert dict((r[0], r[1]) for r in summary.rows if r[0] != "说明")["日期"] == shown
