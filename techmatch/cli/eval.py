@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -20,6 +20,9 @@ from techmatch.cli.common import (
 from techmatch.config import Settings
 from techmatch.errors import ValidationError
 from techmatch.eval.runner import DEFAULT_CONFIGS, DEFAULT_METRICS
+
+if TYPE_CHECKING:
+    from techmatch.eval.feedback_export import ExportReport
 
 DatasetOpt = Annotated[Path, typer.Option("--dataset", help="BEIR folder (corpus.jsonl, "
                                           "queries.jsonl, qrels/<split>.tsv).")]
@@ -221,8 +224,20 @@ def export_feedback_command(
         if json_out:
             print_json(report.as_dict())
         else:
-            typer.echo(f"{report.pairs} need→achievement and {report.expert_pairs} need→expert "
-                       f"pairs written to {out}")
+            _print_export(report)
+
+
+def _print_export(report: ExportReport) -> None:
+    """What `export-feedback` wrote and what it left out, for staff (zh-CN)."""
+    typer.echo(f"已导出 {report.pairs} 对需求→成果、{report.expert_pairs} 对需求→专家的判断"
+               f"（{report.queries} 个需求）到 {report.path}")
+    gone = [f"需求 {q}" for q in report.missing_queries] + \
+        [f"候选 {c}" for c in report.missing_candidates]
+    if gone:
+        typer.echo("记录已删除、未导出：" + "、".join(gone))
+    if report.skipped_labels:
+        typer.echo("无法识别的旧标签、未导出：" + "、".join(
+            f"{label} {n} 条" for label, n in sorted(report.skipped_labels.items())))
 
 
 def register(app: typer.Typer) -> None:

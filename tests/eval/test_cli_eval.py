@@ -104,3 +104,27 @@ def test_export_feedback_writes_beir_qrels(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = (tmp_path / "fb" / "qrels" / "test.tsv").read_text(encoding="utf-8").splitlines()
     assert lines[1:] == ["n1\ta1\t2", "n1\ta2\t0"]
+
+
+def test_export_feedback_says_in_chinese_what_it_wrote_and_left_out(tmp_path: Path) -> None:
+    """`techmatch export-feedback` said '1 need→achievement and 0 need→expert pairs written
+    to …' and nothing of the judgement it left out (its achievement had been deleted)."""
+    from techmatch.matcher.feedback import record_feedback
+    from techmatch.models import Achievement, Need
+    from techmatch.store import Store
+
+    home = tmp_path / "home"
+    store = Store(home / "store.sqlite")
+    store.upsert([Need(id="n1", title="废水处理"), Achievement(id="a1", title="臭氧氧化"),
+                  Achievement(id="a3", title="电絮凝")])
+    record_feedback(store, "n1", "a1", label="deal")
+    record_feedback(store, "n1", "a3", label="accepted")
+    store.delete("a3")
+    store.close()
+    result = CliRunner().invoke(app, ["export-feedback", "--out", str(tmp_path / "fb"),
+                                      "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert "已导出 1 对需求→成果、0 对需求→专家的判断" in result.stdout, result.stdout
+    assert "记录已删除、未导出：候选 a3" in result.stdout, result.stdout
+    lines = (tmp_path / "fb" / "qrels" / "test.tsv").read_text(encoding="utf-8").splitlines()
+    assert lines[1:] == ["n1\ta1\t2"]
