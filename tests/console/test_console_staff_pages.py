@@ -116,3 +116,37 @@ def test_roadshow_xlsx_says_the_date_is_open_as_the_page_does() -> None:
     for plan, shown in ((open_date, "待定"), (dated, dt.date(2026, 12, 15))):
         [summary] = [s for s in roadshow_sheets(plan, {}) if s.title == "概要"]
         assert dict((r[0], r[1]) for r in summary.rows if r[0] != "说明")["日期"] == shown
+
+
+def test_coverage_page_says_rising_topics_compare_another_threshold(tmp_path: Path) -> None:
+    """With the threshold changed since the previous batch run, /v1/stats/coverage and
+    techmatch stats said 上升话题对比的是上一次批量匹配在置信度阈值 0.5（而非 0.35）下的快照;
+    覆盖分析 compared the same snapshots without a word."""
+    from techmatch.api.console.views.coverage import coverage_for_range
+    from techmatch.indexers.tokenize import Tokenizer
+    from techmatch.matcher.analytics.coverage import coverage_report
+    from techmatch.matcher.batch import results
+    from techmatch.models.records import Need
+    from techmatch.store import Store
+    from techmatch.store.batch import RunRecord
+
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        store.upsert([Need(id="N1", title="涂层浆料分散不均")])
+        for run_id, level in (("R1", 0.5), ("R2", 0.35)):
+            with results.transaction(store):
+                results.insert_run(store, RunRecord(
+                    run_id=run_id, started=f"2026-11-0{run_id[1]}T00:00:00+00:00",
+                    finished=None, status="running", kinds=["achievement", "expert"], k=5,
+                    full=True))
+                results.set_status(store, run_id, "finished",
+                                   counts={"topics_threshold": level})
+        tokenizer = Tokenizer()
+        api = coverage_report(store, tokenizer, threshold=0.35)
+        page = coverage_for_range(store, tokenizer, threshold=0.35, start=None, end=None,
+                                  hidden=frozenset())
+    finally:
+        store.close()
+    assert api.run_id == page.run_id and api.previous_run_id == page.previous_run_id
+    assert any("置信度阈值 0.5（而非 0.35）" in n for n in api.notes), api.notes
+    assert page.notes == api.notes

@@ -43,7 +43,9 @@ def coverage_for_range(store: Store, tokenizer: Tokenizer, *, threshold: float,
         store.iter_records("expert"), results.pairs(store),  # type: ignore[arg-type]
         tokenizer, threshold=threshold, hidden=hidden, outcomes=need_outcomes(store),
         previous_topics=results.topics(store, previous, scope) if previous else None)
-    notes = coverage_notes(run_id, previous, totals, threshold=threshold)
+    snap = finished[1].counts.get("topics_threshold") if previous else None  # as the API
+    notes = coverage_notes(run_id, previous, totals, threshold=threshold,
+                           previous_threshold=None if snap is None else float(snap))
     return CoverageReport(threshold=threshold, kinds=scope.split(","), run_id=run_id,
                           previous_run_id=previous, totals=totals, cells=cells,
                           unmatched=unmatched, top_keywords=list(top.items()), rising=grown,
