@@ -33,6 +33,8 @@ def _store(home: Path | None) -> Iterator[tuple[Settings, Store]]:
 
 
 def _show(items: list, json_out: bool, total: int | None = None) -> None:  # type: ignore[type-arg]
+    from techmatch.matcher.dockings.tracking import amount_text
+
     if json_out:
         data = [i.model_dump(mode="json") for i in items]
         print_json({"total": total, "items": data} if total is not None else data)
@@ -41,7 +43,8 @@ def _show(items: list, json_out: bool, total: int | None = None) -> None:  # typ
         due = f" 截止 {d.due_on}" + ("（超期）" if d.overdue else "") if d.due_on else ""
         extra = f" {d.reason_label}" if d.reason_label else ""
         if d.contract:
-            extra += f" {d.contract_label} {d.contract.value_wan:g} 万元 {d.contract.signed_on}"
+            extra += (f" {d.contract_label} {amount_text(d.contract.value_wan)} 万元 "
+                      f"{d.contract.signed_on}")
         typer.echo(f"{d.id}  {d.need_id} → {d.candidate_id}  {d.stage_label}({d.stage}) "
                    f"v{d.version}{extra}  负责人 {d.owner or '未分配'}{due}")
     if total is not None:

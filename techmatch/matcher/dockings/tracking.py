@@ -278,6 +278,11 @@ def view(docking: Docking, *, today: dt.date | None = None, admin: bool = False)
         allowed_moves=list(allowed_moves(docking.stage, admin=admin)))
 
 
+def amount_text(value: float) -> str:
+    """An amount in 万元 as staff read it: 1000000, 120.5 — never 1e+06."""
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
 def _decision(move: Move) -> str | None:
     """What the history keeps of a drop's reason or a signing's contract (in Chinese), so a
     later reopen and a new decision do not erase the earlier one."""
@@ -288,8 +293,7 @@ def _decision(move: Move) -> str | None:
         return said + ("；不再推荐" if move.never_suggest else "")
     if move.to == "signed" and move.contract is not None:
         c = move.contract
-        value = f"{c.value_wan:.6f}".rstrip("0").rstrip(".")  # 1500000 stays 1500000
-        return (f"合同：{CONTRACT_LABELS[c.contract_type]}，{value} 万元，"
+        return (f"合同：{CONTRACT_LABELS[c.contract_type]}，{amount_text(c.value_wan)} 万元，"
                 f"签约日期 {c.signed_on.isoformat()}")
     return None
 

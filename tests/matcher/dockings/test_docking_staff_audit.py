@@ -244,3 +244,20 @@ def test_a_need_edit_racing_the_status_follow_up_is_not_lost(store: Store,
     need = store.get("n1", "need")
     assert (need.title, need.status) == ("锂电池隔膜涂覆（更正）", "matched")
     other.close()
+
+
+def test_cli_shows_a_large_deal_without_an_exponent(store: Store) -> None:
+    """`techmatch dockings get` printed a 1,000,000 万元 contract as '1e+06 万元' (%g), as the
+    console's tiles once did."""
+    from typer.testing import CliRunner
+
+    from techmatch.cli import app
+
+    d = create_docking(store, NewDocking("n1", "a1"), now=T0)
+    _walk(store, d.id, "contacted", "confirmed", "negotiating")
+    big = Contract(contract_type="equity", value_wan=1_000_000, signed_on=dt.date(2026, 11, 20))
+    move_docking(store, d.id, Move(to="signed", contract=big), now=T0)
+    home = Path(store.url.removeprefix("sqlite:///")).parent
+    out = CliRunner().invoke(app, ["dockings", "get", d.id, "--home", str(home)])
+    assert out.exit_code == 0, out.output
+    assert "作价入股 1000000 万元 2026-11-20" in out.output and "e+" not in out.output
