@@ -54,6 +54,9 @@ C_GRID = (0.01, 0.1, 1.0, 10.0)
 MIN_ABSTAIN = 10  # needs of each label (top hit good / not) before abstention is refitted
 OBJECTIVES = ("pointwise", "pairwise")
 MIN_STYLE_QUERIES = 50.0  # Σ list_style over training queries before styled features fit
+# judged positives before a model adapted from a prior is calibrated on its own rows; with
+# fewer it keeps the prior's calibration (see fit_rows)
+MIN_CALIBRATION = 10
 
 
 @dataclass(frozen=True)
@@ -324,7 +327,8 @@ def fit_rows(rows: PairRows, kept: Sequence[str], held: Sequence[str], target: s
     report reliability on the `held` ones; rows may come from several sets (their query ids
     then carry a set prefix, see techmatch.eval.loso). With a `prior` and
     `opts.prior_queries` > 0 the fitted weights are blended with the prior's, the fit counting
-    n / (n + prior_queries) for n training queries, and calibrated on the blend's scores."""
+    n / (n + prior_queries) for n training queries, and calibrated on the blend's scores
+    (with fewer than MIN_CALIBRATION positives: the prior's calibrator and intercept kept)."""
     unknown = sorted(set(opts.features or ()) - set(rows.names))
     if unknown:
         raise ValidationError(f"unknown ranking features {unknown}; valid: "
@@ -347,11 +351,20 @@ def fit_rows(rows: PairRows, kept: Sequence[str], held: Sequence[str], target: s
         share = len(kept) / (len(kept) + opts.prior_queries)
         model = blend(model, prior, share)
         oof = share * oof + (1 - share) * blend(model, prior, 0.0).score(fx, rows.names)
-    model.calibrator = fit_calibrator(oof, fy, method=opts.calibration, seed=opts.seed)
+    calibration = "fitted"
+    if prior is not None and share < 1.0 and prior.calibrator is not None \
+            and int(fy.sum()) < MIN_CALIBRATION:
+        # too few positives to place the scores: the prior's calibrator reads the blend, whose
+        # intercept (a constant per query: the ranking is the same) is set back to the prior's
+        model.intercept = prior.intercept
+        model.calibrator = prior.calibrator.model_copy(deep=True)
+        calibration = "prior"
+    else:
+        model.calibrator = fit_calibrator(oof, fy, method=opts.calibration, seed=opts.seed)
     model.metrics = {"pairs": int(fit_mask.sum()), "positives": int(fy.sum()),
                      "queries": len(kept), "heldout_queries": len(held), "c": best_c,
                      "c_grid_oof_map": {str(c): round(v, 4) for c, v in quality.items()},
-                     "own_share": round(share, 4)}
+                     "own_share": round(share, 4), "calibration": calibration}
     if (~fit_mask).any():
         model.metrics.update(heldout_reliability(model, x[~fit_mask], y[~fit_mask],
                                                  groups[~fit_mask], rows.names))
@@ -469,7 +482,7 @@ def train_ranker(engine: Engine, qrels: Qrels, *, queries: Mapping[str, Record] 
     return model
 
 
-__all__ = ["OBJECTIVES", "PairRows", "TrainOptions", "abstention_rows", "collect_rows",
-           "fit_abstention",
+__all__ = ["MIN_CALIBRATION", "OBJECTIVES", "PairRows", "TrainOptions", "abstention_rows",
+           "collect_rows", "fit_abstention",
            "blend", "fit_rows", "needs_from_queries",
            "ranking_run", "split_queries", "train_ranker"]

@@ -143,3 +143,40 @@ def test_feedback_base_walks_back_past_feedback_models_to_what_they_adapted(
         "source": "default weights", "queries": 100, "version": 0, "created": "x"}})
     save_model(defaults, tmp_path)  # v4
     assert feedback_base(tmp_path).models == {}
+
+
+def test_a_few_judged_positives_keep_the_prior_calibration() -> None:
+    """`train-ranker --from-feedback` on three judged positives replaced the shipped model's
+    calibration (fitted on thousands of pairs) by a Platt fit on those three (a 19.4,
+    b −239 instead of 1.28, −11.7) while the weights moved 2 %. With fewer than
+    MIN_CALIBRATION positives the prior's calibrator and intercept (a constant per query:
+    the ranking is the same) are kept; with enough the blend is calibrated on its own."""
+    from techmatch.matcher.calibrate import Calibrator
+    from techmatch.matcher.train import MIN_CALIBRATION
+
+    rng = np.random.default_rng(1)
+    prior = LinearModel(kind="achievement", features=["a", "b"], weights=[1.0, 1.0],
+                        intercept=0.5, calibrator=Calibrator(method="platt", a=2.0, b=-1.0))
+    opts = TrainOptions(c=1.0, folds=3, prior_queries=100)
+
+    def rows(positives: int) -> tuple[PairRows, list[str]]:
+        out = PairRows(names=("a", "b"))
+        qids = [f"q{i}" for i in range(30)]
+        for i, q in enumerate(qids):
+            x = rng.normal(size=(6, 2))
+            y = np.zeros(6, dtype=int)
+            if i < positives:
+                y[int(np.argmax(x[:, 0]))] = 1
+            out.x.append(x)
+            out.y.append(y)
+            out.groups += [q] * 6
+        return out, qids
+
+    few, qids = rows(MIN_CALIBRATION - 1)
+    kept = fit_rows(few, qids, [], "achievement", opts, prior=prior)
+    assert kept.metrics["calibration"] == "prior"
+    assert kept.calibrator == prior.calibrator and kept.intercept == 0.5
+    assert kept.metrics["own_share"] == pytest.approx(30 / 130, abs=1e-4)  # weights still move
+    many, qids = rows(30)
+    fitted = fit_rows(many, qids, [], "achievement", opts, prior=prior)
+    assert fitted.metrics["calibration"] == "fitted" and fitted.calibrator != prior.calibrator
