@@ -27,7 +27,7 @@ from techmatch.indexers.ingest.columns import header_key
 from techmatch.indexers.ingest.readers import read_source
 from techmatch.matcher.dockings.effects import sync_need_status
 from techmatch.matcher.dockings.levels import OVERDUE_STAGES, ServiceLevels
-from techmatch.matcher.dockings.tracking import new_id
+from techmatch.matcher.dockings.tracking import Move, decision, new_id
 from techmatch.models.dockings import (
     CONTRACT_LABELS,
     REASON_LABELS,
@@ -172,9 +172,13 @@ def parse_row(fields: dict[str, object], *, kinds: dict[str, str], now: dt.datet
                             from_stage=None, to_stage="suggested",
                             note=_text(fields, "note") or "表格导入")]
     if stage != "suggested":
+        # the reason of a 终止 row, the contract of a 签约 / 验收 row (kept past a reopen)
+        decided = decision(Move(to="signed", contract=contract) if contract else
+                           Move(to=stage, reason=reason, reason_note=docking.reason_note))
         history.append(HistoryEntry(docking_id=did, version=2, at=entered, actor=actor,
                                     from_stage="suggested", to_stage=stage,  # type: ignore[arg-type]
-                                    note=f"表格导入：记为{STAGE_LABELS[stage]}"))
+                                    note=f"表格导入：记为{STAGE_LABELS[stage]}"
+                                    + (f"；{decided}" if decided else "")))
     return docking, history
 
 

@@ -151,7 +151,7 @@ def plan_move(current: Docking, move: Move, *, actor: str | None, admin: bool,
         check_move(current.stage, move.to, admin=admin)
     else:
         check_stage(move.to)
-    decided = _decision(move)  # before a reopen fills in the contract that still holds
+    decided = decision(move)  # before a reopen fills in the contract that still holds
     if move.to == "signed" and move.contract is None and current.stage == "completed":
         move = replace(move, contract=current.contract)  # reopened: the contract still holds
     _check_details(move, require_contract=require_contract)
@@ -283,7 +283,7 @@ def amount_text(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
-def _decision(move: Move) -> str | None:
+def decision(move: Move) -> str | None:
     """What the history keeps of a drop's reason or a signing's contract (in Chinese), so a
     later reopen and a new decision do not erase the earlier one."""
     if move.to == "dropped" and move.reason in REASON_LABELS:

@@ -261,3 +261,22 @@ def test_cli_shows_a_large_deal_without_an_exponent(store: Store) -> None:
     out = CliRunner().invoke(app, ["dockings", "get", d.id, "--home", str(home)])
     assert out.exit_code == 0, out.output
     assert "作价入股 1000000 万元 2026-11-20" in out.output and "e+" not in out.output
+
+
+def test_imported_history_keeps_the_drop_reason_and_contract(store: Store,
+                                                             tmp_path: Path) -> None:
+    """An imported 终止 row's history read '表格导入：记为终止' (no reason) and a 签约 row's no
+    contract: after an admin reopened them, the ledger's reason / contract was gone."""
+    path = tmp_path / "台账.csv"
+    path.write_text("需求编号,候选编号,阶段,终止原因,原因说明,合同类型,合同金额（万元）,签约日期,"
+                    "创建日期,阶段日期\n"
+                    "n1,a1,终止,其他,企业转产,,,,2026-11-02,2026-11-05\n"
+                    "n2,a1,签约,,,技术开发,56.5,2026-11-20,2026-10-01,2026-11-20\n"
+                    "n2,a2,验收,,,技术服务,8,2026-06-01,2026-05-01,2026-09-01\n",
+                    encoding="utf-8")
+    report = import_dockings(store, path, now=NOW)
+    assert report.imported == 3, report.errors
+    dropped, signed, completed = (docking_history(store, i)[-1].note for i in report.ids)
+    assert dropped == "表格导入：记为终止；终止原因：其他（企业转产）"
+    assert signed == "表格导入：记为签约；合同：技术开发，56.5 万元，签约日期 2026-11-20"
+    assert completed == "表格导入：记为验收；合同：技术服务，8 万元，签约日期 2026-06-01"
