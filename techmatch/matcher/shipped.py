@@ -68,20 +68,20 @@ def feedback_base(home: Path, encoder_id: str | None = None) -> RankerModel:
 
 
 def _prior(home: Path, prior: object, encoder_id: str | None) -> RankerModel:
-    """The model a `trained_on.prior` names: a version of the home (same `created`), the
-    shipped model, else the default weights. A model saved before priors were named starts
-    over from the shipped model (else the default weights), as a first run would."""
+    """The model a `trained_on.prior` names: a version of the home (same `created`) or the
+    default weights; else — the shipped model, a home version since deleted, or a model saved
+    before priors were named — the shipped model of this package (else the default
+    weights), as a first run would start from."""
     info = prior if isinstance(prior, dict) else {}
     version, created = info.get("version"), info.get("created")
-    shipped = shipped_model(encoder_id)
-    if version is None:
-        return shipped or RankerModel()
     path = Path(home) / MODELS_DIR / f"ranker-v{version}.json"
     if isinstance(version, int) and version > 0 and path.exists():
         own = load_model(path)
         if own.created == created:
             return own
-    return shipped if shipped is not None and shipped.created == created else RankerModel()
+    if version == 0:  # the default weights (RankerModel() has version 0)
+        return RankerModel()
+    return shipped_model(encoder_id) or RankerModel()
 
 
 __all__ = ["SHIPPED_FILE", "active_model", "feedback_base", "shipped_model", "shipped_path"]

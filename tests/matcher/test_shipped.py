@@ -121,8 +121,8 @@ def test_prior_keeps_the_fit_near_the_base_model_in_proportion_to_its_queries() 
 def test_feedback_base_walks_back_past_feedback_models_to_what_they_adapted(
         tmp_path: Path) -> None:
     """A feedback-adapted model is not adapted again: its named prior is (a home version,
-    the shipped model, the default weights; a model saved before priors were named: the
-    shipped model, as a first run)."""
+    the shipped model, the default weights; a model saved before priors were named or whose
+    shipped prior came with an older package: this package's shipped model, as a first run)."""
     from techmatch.matcher.scorer import RankerModel, save_model
     from techmatch.matcher.shipped import feedback_base, shipped_model
 
@@ -139,9 +139,14 @@ def test_feedback_base_walks_back_past_feedback_models_to_what_they_adapted(
         "source": "feedback", "queries": 100}})  # rerun before priors were named
     save_model(legacy, tmp_path)  # v3
     assert feedback_base(tmp_path).created == shipped.created
+    upgraded = RankerModel(trained_on={"source": "feedback", "prior": {
+        "source": "datasets (an older package)", "queries": 100, "version": 1,
+        "created": "2020-01-01T00:00:00+00:00"}})  # the shipped model of an older package
+    save_model(upgraded, tmp_path)  # v4
+    assert feedback_base(tmp_path).created == shipped.created
     defaults = RankerModel(trained_on={"source": "feedback", "prior": {
         "source": "default weights", "queries": 100, "version": 0, "created": "x"}})
-    save_model(defaults, tmp_path)  # v4
+    save_model(defaults, tmp_path)  # v5
     assert feedback_base(tmp_path).models == {}
 
 
