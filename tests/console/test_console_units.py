@@ -295,3 +295,36 @@ def test_docking_history_says_its_times_are_utc(tmp_path) -> None:  # type: igno
                           flash="").split())
     assert "时间（UTC）" in text
     assert "2026-11-30 19:33" in text and "2026-12-01 01:05" in text
+
+
+def test_dashboard_counts_every_overdue_docking(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """工作台's 逾期对接 tile counted the overdue list the board draws (at most 500), so with
+    more overdue dockings it read 500 while `techmatch overdue` gave the real number."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from techmatch.api.console.views import docking_board
+    from techmatch.matcher.dockings import (
+        DockingFilters,
+        NewDocking,
+        create_docking,
+        list_dockings,
+    )
+    from techmatch.models.records import Achievement, Need
+    from techmatch.store import Store
+
+    store = Store(tmp_path / "store.sqlite")
+    store.upsert([Need(id="N1", title="热失控预警"),
+                  *[Achievement(id=f"A{i}", title=f"成果{i}") for i in range(3)]])
+    long_ago = dt.datetime(2026, 1, 5, 9, tzinfo=dt.timezone.utc)
+    for i in range(3):
+        create_docking(store, NewDocking("N1", f"A{i}"), now=long_ago)
+    monkeypatch.setattr(docking_board, "BOARD_LIMIT", 2)
+    count = docking_board.overdue_dockings(store, frozenset())
+    assert count == list_dockings(store, DockingFilters(overdue=True))[1] == 3
+    board = SimpleNamespace(open_needs=1, unmatched_total=0, unmatched_listed=0, unmatched=[],
+                            last_run=None,
+                            kpi_labels={}, kpis=SimpleNamespace(counts={}, deal_value=0))
+    text = " ".join(_page("dashboard.html", board=board, threshold=0.35, overdue=count,
+                          errors={}).split())
+    assert "3 逾期对接" in text

@@ -49,10 +49,10 @@ def board(store: Store, filters: DockingFilters, *, hidden: frozenset[str],
     return columns, total
 
 
-def overdue_dockings(store: Store, hidden: frozenset[str]) -> list[DockingView]:
-    views, _ = list_dockings(store, DockingFilters(overdue=True), limit=BOARD_LIMIT,
-                             hidden_needs=hidden)
-    return views
+def overdue_dockings(store: Store, hidden: frozenset[str]) -> int:
+    """How many dockings are overdue (all of them, as `techmatch overdue` counts)."""
+    _, total = list_dockings(store, DockingFilters(overdue=True), limit=1, hidden_needs=hidden)
+    return total
 
 
 CONTRACTS = CONTRACT_LABELS
