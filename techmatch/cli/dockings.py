@@ -230,15 +230,11 @@ def kpis(start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-D
          = None,
          home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """Docking KPIs over a date window (UTC dates, both ends included)."""
-    from techmatch.errors import ValidationError
     from techmatch.matcher.dockings.kpis import kpi_report, table
     from techmatch.xlsx import Sheet, write_sheets
 
     with cli_errors(), _store(home) as (_, store):
-        try:
-            first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-        except ValueError as exc:
-            raise ValidationError(f"not a date (YYYY-MM-DD): {exc}", field="from/to") from None
+        first, last = _day(start, "from"), _day(end, "to")
         report = kpi_report(store, start=first, end=last,
                             by=[d.strip() for d in by.split(",") if d.strip()])
         headers, rows = table(report)
@@ -254,6 +250,15 @@ def kpis(start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-D
             typer.echo(" | ".join("—" if v is None else str(v) for v in row))
         if xlsx is not None:
             typer.echo(f"wrote {xlsx}")
+
+
+def _day(text: str, option: str) -> dt.date:
+    from techmatch.errors import ValidationError
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"not a date (YYYY-MM-DD): {text}", field=option) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -280,3 +280,20 @@ def test_imported_history_keeps_the_drop_reason_and_contract(store: Store,
     assert dropped == "表格导入：记为终止；终止原因：其他（企业转产）"
     assert signed == "表格导入：记为签约；合同：技术开发，56.5 万元，签约日期 2026-11-20"
     assert completed == "表格导入：记为验收；合同：技术服务，8 万元，签约日期 2026-06-01"
+
+
+def test_cli_kpis_names_the_bad_date_option(store: Store) -> None:
+    """`techmatch kpis --from 2026-11-01 --to 2026-11-31` said "field 'from/to': not a date
+    (YYYY-MM-DD): day is out of range for month" — neither which option nor the value."""
+    from typer.testing import CliRunner
+
+    from techmatch.cli import app
+
+    home = Path(store.url.removeprefix("sqlite:///")).parent
+    out = CliRunner().invoke(app, ["kpis", "--from", "2026-11-01", "--to", "2026-11-31",
+                                   "--home", str(home)])
+    assert out.exit_code == 2, out.output
+    assert "field 'to'" in out.output and "2026-11-31" in out.output
+    out = CliRunner().invoke(app, ["kpis", "--from", "11/01/2026", "--to", "2026-11-30",
+                                   "--home", str(home)])
+    assert "field 'from'" in out.output and "11/01/2026" in out.output
