@@ -69,3 +69,17 @@ def test_an_unknown_id_in_the_body_is_named_as_a_field(client: TestClient) -> No
         problem = response.json()
         assert [e["field"] for e in problem["errors"]] == [field], problem
         assert body[field] in problem["errors"][0]["message"]
+
+
+def test_the_answer_says_what_the_judgement_moved(client: TestClient) -> None:
+    """POST /v1/feedback answered with the judgement only: a client could not tell that the
+    pair's docking was now 签约 nor that the need had become matched (left the batch)."""
+    body = {"query_id": "need-water", "candidate_id": "ach-ozone", "label": "deal"}
+    created = client.post("/v1/feedback", json=body, headers=headers("write"))
+    assert created.status_code == 201, created.text
+    out = created.json()
+    assert out["stage"] == "signed" and out["stage_label"] == "签约"
+    assert out["docking_id"].startswith("DK") and out["need_id"] == "need-water"
+    assert out["need_status"] == "matched"
+    docking = client.get(f"/v1/dockings/{out['docking_id']}", headers=headers("read"))
+    assert docking.status_code == 200 and docking.json()["stage"] == "signed"

@@ -12,6 +12,7 @@ from techmatch.api.schemas import FeedbackCreate, FeedbackPublic, Page
 from techmatch.errors import NotFoundError
 from techmatch.matcher.dockings import load_levels
 from techmatch.matcher.feedback import list_feedback, record_feedback
+from techmatch.models.dockings import STAGE_LABELS
 
 router = APIRouter(prefix="/v1/feedback", tags=["feedback"],
                    responses=problem_responses(401, 403, 404, 413, 422, 503))
@@ -30,7 +31,8 @@ def create_feedback(principal: Writer, body: FeedbackCreate, engine: EngineDep) 
     fb = record_feedback(engine.store, body.query_id, body.candidate_id, label=body.label,
                          reason=body.reason, note=body.note, actor=principal.actor,
                          levels=load_levels(engine.settings.home))
-    return FeedbackPublic.model_validate(fb.model_dump())
+    return FeedbackPublic.model_validate(
+        {**fb.model_dump(), "stage_label": STAGE_LABELS.get(fb.stage or "")})
 
 
 @router.get("", response_model=Page[FeedbackPublic], summary="列出反馈",
