@@ -150,3 +150,12 @@ def test_coverage_page_says_rising_topics_compare_another_threshold(tmp_path: Pa
     assert api.run_id == page.run_id and api.previous_run_id == page.previous_run_id
     assert any("置信度阈值 0.5（而非 0.35）" in n for n in api.notes), api.notes
     assert page.notes == api.notes
+
+
+def test_a_missing_index_reads_in_chinese() -> None:
+    """索引尚未就绪（详情：no index for kind 'need'; run `techmatch index`）."""
+    from techmatch.api.console.messages import error_message
+    from techmatch.errors import IndexMissingError
+
+    shown = error_message(IndexMissingError("no index for kind 'need'; run `techmatch index`"))
+    assert shown == "需求索引尚未建立：导入记录后运行 techmatch index"

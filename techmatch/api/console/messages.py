@@ -116,6 +116,8 @@ _RULES: tuple[Rule, ...] = (
     (re.compile(r"^not a date \(YYYY-MM-DD\): (.*)$"), r"不是日期（应为 YYYY-MM-DD）：\1"),
     (re.compile(r"^not a number: (.*)$"), r"不是数字：\1"),
     (re.compile(r"^unknown value (.*); valid: (.*)$"), r"未知取值 \1（可选：\2）"),
+    (re.compile(r"^no index for kind '(need|achievement|expert)'; run `techmatch index`$"),
+     lambda m: f"{_KIND[m.group(1)]}索引尚未建立：导入记录后运行 techmatch index"),
     (re.compile(r"^lock '(.+)' is held by another (?:node|process).*$"),
      r"另一个进程正在执行「\1」，请稍后重试"),
 )

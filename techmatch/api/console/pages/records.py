@@ -41,7 +41,7 @@ def _list(request: Request, kind: str, session: Staff, service: ServiceDep,
     catalog = catalog_of(request)
     if query.text and not has_searchable(query.text):  # as the API's 422: nothing to rank by
         errors["q"] = "检索词需要包含文字、字母或数字"
-    if query.text and "q" not in errors:
+    if query.text and "q" not in errors and catalog.rows(kind):  # nothing stored: no index
         hidden = visibility.confidential_ids() if hide and kind == "need" else frozenset()
         ranking = service.search(query.text, kind=kind, k=100, explain=False,
                                  filters=search_filters(query, hidden))
