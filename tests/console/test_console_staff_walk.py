@@ -44,6 +44,23 @@ def test_a_start_after_the_end_is_named_and_the_range_left_out(browser: WebDrive
     assert browser.find_elements(By.CSS_SELECTOR, events)  # every event, no range applied
 
 
+def test_a_mistyped_expert_id_keeps_the_assign_form(browser: WebDriver, server: Server) -> None:
+    """服务团派单 with an expert or need id that does not exist left the form for a 未找到
+    error page (the plan's inputs gone from the page); it now says so above the form."""
+    login(browser, server, "write")
+    cases = [({"experts": "E001 E999", "needs": "N001"}, "无法生成方案：没有编号为 E999 的专家"),
+             ({"experts": "E001", "needs": "N001 N999"}, "无法生成方案：没有编号为 N999 的需求")]
+    for fields, expected in cases:
+        browser.get(server.url + "/plans/assign")
+        browser.find_element(By.ID, "name").send_keys("质检服务团")
+        for name, value in fields.items():
+            browser.find_element(By.ID, name).send_keys(value)
+        browser.find_element(By.ID, "make-plan").click()
+        assert settle(browser, "p.error").text == expected
+        assert heading(browser) == "服务团派单"
+        assert browser.find_element(By.ID, "experts").get_attribute("value") == fields["experts"]
+
+
 PAGES = ("/", "/needs", "/achievements", "/experts", "/needs?q=浆料", "/experts?q=电池",
          "/coverage", "/evaluation", "/needs/new", "/upload", "/plans/roadshow",
          "/plans/assign", "/programme", "/programme/events", "/programme/training",

@@ -21,7 +21,7 @@ from techmatch.api.console.views.plans import (
 )
 from techmatch.api.console.views.saved_plans import PlanFiles, SavedPlan
 from techmatch.api.deps import EngineDep, ServiceDep
-from techmatch.errors import ValidationError
+from techmatch.errors import NotFoundError, ValidationError
 from techmatch.matcher.assignment import Assignment, Constraints, WhyNot
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.plans import open_needs, plan_city_roadshow, plan_team
@@ -129,11 +129,11 @@ def assign(request: Request, session: WriterPost, engine: EngineDep, service: Se
                                   same_province=same_province == "on")
         plan = plan_team(engine, service, team=team, constraints=constraints,
                          objective=objective)
-    except (ValidationError, ValueError) as exc:
+    except (ValidationError, NotFoundError, ValueError) as exc:  # a mistyped id: NotFound
         return render(request, "assign.html", {
             "title": "服务团派单", "values": values,
             "error": "无法生成方案：" + (error_message(exc, field_label)
-                                      if isinstance(exc, ValidationError)
+                                      if isinstance(exc, ValidationError | NotFoundError)
                                       else "参数无效，请检查专家数与容量设置"),
             "saved": PlanFiles(engine.settings.home).recent("assign")},
             session=session, status_code=400)
