@@ -220,6 +220,7 @@ def roadshow_event(
                                                              "match.")] = None,
         home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """Plan a roadshow and save it as an event (optionally with its dockings)."""
+    from techmatch.matcher.dockings import load_levels
     from techmatch.matcher.engine import Engine
     from techmatch.matcher.plans import plan_city_roadshow
     from techmatch.matcher.programme import get, record_dockings, save_event
@@ -238,7 +239,9 @@ def roadshow_event(
             event = save_event(engine.store, to_event(plan, event_id=event_id, title=title,
                                                       team_id=team, overseas=overseas,
                                                       experts=experts))
-            links = record_dockings(engine.store, event.id, actor=actor) if dockings else []
+            links = (record_dockings(engine.store, event.id, actor=actor,
+                                     levels=load_levels(engine.settings.home))
+                     if dockings else [])
             event = get(engine.store, "event", event.id)
         finally:
             engine.close()
@@ -256,10 +259,12 @@ def event_dockings(event_id: Annotated[str, typer.Argument(help="Event id.")],
                    actor: Annotated[str | None, typer.Option(help="Who acts.")] = None,
                    home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """Turn an event's invitations into dockings (existing ones are linked, not duplicated)."""
+    from techmatch.matcher.dockings import load_levels
     from techmatch.matcher.programme import record_dockings
 
     with cli_errors(), _store(home) as store:
-        links = record_dockings(store, event_id, actor=actor)
+        links = record_dockings(store, event_id, actor=actor,
+                                levels=load_levels(settings_for(home).home))
         if json_out:
             print_json([x.model_dump(mode="json") for x in links])
             return

@@ -39,3 +39,29 @@ def test_kpi_json_labels_its_counts_dimensions_and_ratios(client: TestClient) ->
     keys = [*row["counts"], *row["conversion"], *(f"median_days.{k}" for k in row["median_days"]),
             *body["by"]]
     assert all(labels.get(k) for k in keys), [k for k in keys if not labels.get(k)]
+
+
+def test_roadshow_dockings_follow_the_homes_service_levels(client: TestClient,
+                                                          engine) -> None:  # type: ignore[no-untyped-def]
+    """Dockings made from a roadshow's invitations (活动邀请转为对接) got the default due date,
+    ignoring <home>/service_levels.json as feedback moves once did."""
+    import datetime as dt
+    import json
+
+    from techmatch.matcher.dockings import load_levels
+    from techmatch.matcher.programme import save_event
+    from techmatch.models.programme import Event, Participant
+
+    (engine.settings.home / "service_levels.json").write_text(
+        json.dumps({"days": {"suggested": 1}}), encoding="utf-8")
+    save_event(engine.store, Event(
+        id="RS-T1", type="roadshow", title="苏州路演", date=dt.date(2026, 12, 3), city="苏州",
+        participants=[Participant(role="invitee", kind="enterprise", name="企业",
+                                  need_id="need-blade", achievement_id="ach-eddy")]))
+    made = client.post("/v1/programme/events/RS-T1/dockings", headers=W)
+    assert made.status_code == 200, made.text
+    [link] = made.json()
+    docking = client.get(f"/v1/dockings/{link['docking_id']}", headers=W).json()
+    entered = dt.datetime.fromisoformat(docking["stage_at"])
+    assert docking["due_on"] == load_levels(engine.settings.home).due_on(
+        "suggested", entered).isoformat()

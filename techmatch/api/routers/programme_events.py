@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from techmatch.api.deps import EngineDep, Reader, ServiceDep, Writer
 from techmatch.api.errors import problem_responses
 from techmatch.matcher import programme as service
+from techmatch.matcher.dockings import load_levels
 from techmatch.matcher.plans import plan_city_roadshow
 from techmatch.matcher.programme.events import DockingLink
 from techmatch.matcher.programme.exports import draw_dashboard, write_dashboard_xlsx
@@ -106,7 +107,8 @@ def roadshow_event(principal: Writer, body: RoadshowEventRequest, engine: Engine
     event = service.save_event(engine.store, service.roadshow_event(
         plan, event_id=body.event_id, title=body.title, team_id=body.team_id,
         organiser=body.organiser, overseas=body.overseas, experts=experts))
-    links = (service.record_dockings(engine.store, event.id, actor=principal.actor)
+    links = (service.record_dockings(engine.store, event.id, actor=principal.actor,
+                                     levels=load_levels(engine.settings.home))
              if body.record_dockings else [])
     return RoadshowEventOut(event=service.get(engine.store, "event", event.id), dockings=links)
 
@@ -115,7 +117,8 @@ def roadshow_event(principal: Writer, body: RoadshowEventRequest, engine: Engine
              summary="活动邀请转为对接",
              description="已有对接的邀请只关联，不重复创建。需要 write 权限。")
 def event_dockings(principal: Writer, event_id: EventId, engine: EngineDep) -> list[DockingLink]:
-    return service.record_dockings(engine.store, event_id, actor=principal.actor)
+    return service.record_dockings(engine.store, event_id, actor=principal.actor,
+                                   levels=load_levels(engine.settings.home))
 
 
 @router.post("/events/{event_id}/outcome", response_model=Event, summary="记录活动结果",

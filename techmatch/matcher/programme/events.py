@@ -15,7 +15,13 @@ from collections.abc import Mapping
 from pydantic import BaseModel, Field
 
 from techmatch.errors import ConflictError, NotFoundError, ValidationError
-from techmatch.matcher.dockings import DockingFilters, NewDocking, create_docking, list_dockings
+from techmatch.matcher.dockings import (
+    DockingFilters,
+    NewDocking,
+    ServiceLevels,
+    create_docking,
+    list_dockings,
+)
 from techmatch.matcher.programme import registry
 from techmatch.matcher.roadshow import RoadshowPlan
 from techmatch.models.programme import EVENT_TYPES, Event, Outcome, Participant
@@ -77,8 +83,10 @@ def _existing(store: Store, need_id: str, candidate_id: str) -> str:
 
 
 def record_dockings(store: Store, event_id: str, *, actor: str | None = None,
-                    owner: str | None = None) -> list[DockingLink]:
-    """One docking per invitation of the event (see the module docstring)."""
+                    owner: str | None = None,
+                    levels: ServiceLevels | None = None) -> list[DockingLink]:
+    """One docking per invitation of the event (see the module docstring); due dates follow
+    `levels` (the home's service_levels.json)."""
     event: Event = registry.get(store, "event", event_id)
     links: list[DockingLink] = []
     people = []
@@ -90,7 +98,8 @@ def record_dockings(store: Store, event_id: str, *, actor: str | None = None,
                           owner=owner, team=event.team_id,
                           note=f"路演活动 {event.id}：{event.title}")
         try:
-            docking_id, created = create_docking(store, spec, actor=actor).id, True
+            docking_id, created = create_docking(store, spec, actor=actor,
+                                                 levels=levels).id, True
         except ConflictError:
             docking_id, created = _existing(store, p.need_id, p.achievement_id), False
         links.append(DockingLink(need_id=p.need_id, achievement_id=p.achievement_id,

@@ -30,6 +30,7 @@ from techmatch.api.deps import EngineDep, ServiceDep, VisibilityDep
 from techmatch.api.routers.programme import redact_event
 from techmatch.errors import ConflictError, NotFoundError, ValidationError
 from techmatch.matcher import programme as service
+from techmatch.matcher.dockings import load_levels
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.plans import open_needs
 from techmatch.matcher.programme.exports import draw_dashboard, write_dashboard_xlsx
@@ -143,7 +144,8 @@ def event_detail(request: Request, event_id: EventId, session: Staff, engine: En
 @router.post("/programme/events/{event_id}/dockings")
 def event_dockings(event_id: EventId, session: WriterPost, engine: EngineDep) -> Response:
     service.record_dockings(engine.store, _event(engine, event_id).id,
-                            actor=session.principal.actor)
+                            actor=session.principal.actor,
+                            levels=load_levels(engine.settings.home))
     return RedirectResponse(f"/programme/events/{event_id}?done=dockings", status_code=303)
 
 
@@ -173,7 +175,8 @@ def roadshow_to_event(plan_id: PlanId, session: WriterPost, engine: EngineDep,
     service.save_event(engine.store, event)
     done = "saved"
     if record_dockings == "on":
-        service.record_dockings(engine.store, event.id, actor=session.principal.actor)
+        service.record_dockings(engine.store, event.id, actor=session.principal.actor,
+                                levels=load_levels(engine.settings.home))
         done = "dockings"
     return RedirectResponse(f"/programme/events/{event.id}?done={done}", status_code=303)
 
