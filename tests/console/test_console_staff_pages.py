@@ -159,3 +159,27 @@ def test_a_missing_index_reads_in_chinese() -> None:
 
     shown = error_message(IndexMissingError("no index for kind 'need'; run `techmatch index`"))
     assert shown == "需求索引尚未建立：导入记录后运行 techmatch index"
+
+
+def test_open_needs_tile_says_how_many_the_list_leaves_out(tmp_path: Path) -> None:
+    """For a read key 工作台 read 43 待匹配需求 and its link (需求库, 状态 待匹配) 共 40 条:
+    the tile counts confidential needs (as the API's stats do), the list hides them."""
+    from techmatch.api.console.views.dashboard import build_dashboard
+    from techmatch.models.records import Need
+    from techmatch.store import Store
+
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        store.upsert([Need(id=f"N{i}", title=f"需求{i}", confidential=i < 2,
+                           status="closed" if i == 4 else "open") for i in range(6)])
+        window = {"threshold": 0.35, "start": dt.date(2026, 1, 1), "end": dt.date(2026, 1, 31)}
+        reader = build_dashboard(store, hidden=frozenset({"N0", "N1"}), **window)  # type: ignore[arg-type]
+        writer = build_dashboard(store, hidden=frozenset(), **window)  # type: ignore[arg-type]
+    finally:
+        store.close()
+    assert reader.open_needs == writer.open_needs == 5
+    assert (reader.open_hidden, writer.open_hidden) == (2, 0)
+    shown = _page("dashboard.html", board=reader, threshold=0.35, overdue=[], errors={})
+    assert "5 待匹配需求（含保密需求 2 条，列表中不显示）" in shown
+    shown = _page("dashboard.html", board=writer, threshold=0.35, overdue=[], errors={})
+    assert "5 待匹配需求 " in shown and "含保密需求" not in shown

@@ -154,7 +154,7 @@ def test_empty_dashboard_and_board_say_why_they_are_empty() -> None:
 
     from techmatch.matcher.dockings import DockingFilters
 
-    board = SimpleNamespace(open_needs=0, unmatched_total=0, unmatched_listed=0,
+    board = SimpleNamespace(open_needs=0, unmatched_total=0, unmatched_listed=0, open_hidden=0,
                             unmatched=[], last_run=None,
                             kpi_labels={}, kpis=SimpleNamespace(counts={}, deal_value=0))
     text = _page("dashboard.html", board=board, threshold=0.35, overdue=[], errors={})
@@ -175,7 +175,7 @@ def test_deal_amounts_never_show_an_exponent() -> None:
 
     assert number(1_000_000.0) == "1000000" and number(2.5) == "2.5" and number(None) == "—"
     for value, shown in ((1_000_000.0, "1000000"), (1234567.25, "1234567.2")):
-        board = SimpleNamespace(open_needs=0, unmatched_total=0, unmatched_listed=0,
+        board = SimpleNamespace(open_needs=0, unmatched_total=0, unmatched_listed=0, open_hidden=0,
                                 unmatched=[], last_run=None,
                                 kpi_labels={}, kpis=SimpleNamespace(counts={}, deal_value=value))
         text = _page("dashboard.html", board=board, threshold=0.35, overdue=[], errors={})
@@ -322,8 +322,8 @@ def test_dashboard_counts_every_overdue_docking(tmp_path, monkeypatch) -> None: 
     monkeypatch.setattr(docking_board, "BOARD_LIMIT", 2)
     count = docking_board.overdue_dockings(store, frozenset())
     assert count == list_dockings(store, DockingFilters(overdue=True))[1] == 3
-    board = SimpleNamespace(open_needs=1, unmatched_total=0, unmatched_listed=0, unmatched=[],
-                            last_run=None,
+    board = SimpleNamespace(open_needs=1, unmatched_total=0, unmatched_listed=0, open_hidden=0,
+                            unmatched=[], last_run=None,
                             kpi_labels={}, kpis=SimpleNamespace(counts={}, deal_value=0))
     text = " ".join(_page("dashboard.html", board=board, threshold=0.35, overdue=count,
                           errors={}).split())

@@ -34,6 +34,7 @@ class Dashboard:
     unmatched_total: int
     last_run: RunRecord | None
     unmatched_listed: int = 0  # of unmatched_total, those the viewer may see (not hidden)
+    open_hidden: int = 0  # of open_needs, those hidden from the viewer (the list leaves out)
     kpis: KpiRow | None = None
     kpi_labels: dict[str, str] = field(default_factory=lambda: dict(COUNT_LABELS))
 
@@ -69,4 +70,5 @@ def build_dashboard(store: Store, *, threshold: float, start: dt.date, end: dt.d
     kpis = kpi_report(store, start=start, end=end, by=["city"]).total
     return Dashboard(open_needs=len(open_needs), unmatched=shown[:UNMATCHED_SHOWN],
                      unmatched_total=len(weak), last_run=runs[0] if runs else None, kpis=kpis,
-                     unmatched_listed=len(shown))
+                     unmatched_listed=len(shown),
+                     open_hidden=sum(1 for n in open_needs if n.id in hidden))
