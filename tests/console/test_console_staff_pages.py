@@ -183,3 +183,26 @@ def test_open_needs_tile_says_how_many_the_list_leaves_out(tmp_path: Path) -> No
     assert "5 待匹配需求（含保密需求 2 条，列表中不显示）" in shown
     shown = _page("dashboard.html", board=writer, threshold=0.35, overdue=[], errors={})
     assert "5 待匹配需求 " in shown and "含保密需求" not in shown
+
+
+def test_last_batch_tile_says_how_many_needs_the_run_covered(tmp_path: Path) -> None:
+    """最近批量匹配 was meant to read '…，43 条待匹配需求' but looked for a count the batch never
+    records ('needs'; a run records open_needs), so the number never showed."""
+    from techmatch.api.console.views.dashboard import build_dashboard
+    from techmatch.matcher.batch import results
+    from techmatch.store import Store
+    from techmatch.store.batch import RunRecord
+
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        with results.transaction(store):
+            results.insert_run(store, RunRecord(
+                run_id="R1", started="2026-11-30T03:00:00+00:00", finished=None,
+                status="running", kinds=["achievement", "expert"], k=5, full=True))
+            results.set_status(store, "R1", "finished", counts={"open_needs": 43})
+        board = build_dashboard(store, threshold=0.35, start=dt.date(2026, 11, 1),
+                                end=dt.date(2026, 11, 30), hidden=frozenset())
+    finally:
+        store.close()
+    shown = _page("dashboard.html", board=board, threshold=0.35, overdue=[], errors={})
+    assert "，43 条待匹配需求" in shown, shown
