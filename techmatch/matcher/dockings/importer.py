@@ -3,11 +3,11 @@
 One row per docking; headers in Chinese or English (`COLUMNS`); codes or Chinese labels for
 stage, reason, contract type and source. Required: need id, candidate id. A row's stage is
 entered at its stage date (default: its creation date, default: now) and created at its
-creation date (default: its stage date, default: now); dates after today (UTC) are row
-errors. The history gets two entries for a row beyond `suggested` — created (None →
-suggested, at the creation date) and imported straight into its stage (suggested → stage,
-at the stage date) — so KPIs count each imported docking as having reached every stage up
-to its own on that date.
+creation date (default: its stage date, default: now), never later than the import; dates
+after today in every time zone (UTC+14) are row errors. The history gets two entries for
+a row beyond `suggested` — created (None → suggested, at the creation date) and imported
+straight into its stage (suggested → stage, at the stage date) — so KPIs count each
+imported docking as having reached every stage up to its own on that date.
 
 Every row is checked first; rows with errors are reported (row number as a spreadsheet shows
 it, field, message) and not written; the good rows are written in one transaction.
@@ -58,6 +58,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "stage_at": ("stage_at", "阶段日期", "进入阶段日期"),
     "note": ("note", "备注"),
 }
+# A date is "in the future" only after today in every time zone (UTC+14 at most).
+LOCAL_AHEAD = dt.timedelta(hours=14)
 _LOOKUP = {header_key(alias): name for name, aliases in COLUMNS.items() for alias in aliases}
 
 
@@ -137,8 +139,9 @@ def parse_row(fields: dict[str, object], *, kinds: dict[str, str], now: dt.datet
     source = _code(SOURCE_LABELS, "source")(fields.get("source", "import"))
     days = {name: _date(fields[name], name) for name in ("created_at", "stage_at")
             if name in fields}
+    latest = (now + LOCAL_AHEAD).date()  # today somewhere: Beijing is ahead of UTC
     for name, day in days.items():
-        if day > now.date():  # a typo such as 2062: never in a KPI window, never overdue
+        if day > latest:  # a typo such as 2062: never in a KPI window, never overdue
             raise ValidationError(f"date in the future: {day.isoformat()}", field=name)
     first = days.get("created_at", days.get("stage_at"))  # no creation date: the stage's
     created = min(_at(first), now) if first is not None else now

@@ -297,3 +297,17 @@ def test_cli_kpis_names_the_bad_date_option(store: Store) -> None:
     out = CliRunner().invoke(app, ["kpis", "--from", "11/01/2026", "--to", "2026-11-30",
                                    "--home", str(home)])
     assert "field 'from'" in out.output and "11/01/2026" in out.output
+
+
+def test_import_accepts_todays_date_in_beijing_before_utc_midnight(store: Store,
+                                                                   tmp_path: Path) -> None:
+    """At 07:30 on 1 December in Beijing (23:30 UTC on 30 November) a ledger row dated
+    2026-12-01 — today where staff sit — must load; two days ahead is still a typo."""
+    late = dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.timezone.utc)
+    report = import_dockings(store, _csv(tmp_path / "台账.csv", [
+        "n1,a1,已联系,2026-11-28,2026-12-01",
+        "n2,a1,推荐,2026-12-02,"]), now=late)
+    assert [(e.row, e.field) for e in report.errors] == [(3, "created_at")]
+    assert report.imported == 1
+    docking = get_docking(store, report.ids[0])
+    assert docking.stage_at <= late  # entered "today", never after the import itself
