@@ -1,4 +1,5 @@
-"""Docking and KPI JSON: every code staff read comes with its Chinese label."""
+"""Docking and KPI JSON carry Chinese labels beside codes; roadshow dockings follow the home's
+service levels."""
 
 from __future__ import annotations
 
