@@ -99,3 +99,29 @@ def test_history_refuses_changes_in_plain_sql_on_both_databases(store: Store) ->
     finally:
         conn.close()
     assert [h.to_stage for h in docking_history(store, d.id)] == ["suggested", "contacted"]
+
+
+def test_stage_counts_need_status_follow_up_and_kept_posting_date(store: Store) -> None:
+    """The audit's store pieces on both databases: the board's per-stage counts, a re-sent
+    need keeping the status its signed docking gives (under the records' lock), and an
+    update without a creation time keeping the stored one."""
+    from techmatch.matcher.dockings.effects import sync_needs
+    from techmatch.matcher.dockings.tracking import stage_counts
+
+    january = dt.datetime(2026, 1, 14, 8, 21, tzinfo=dt.timezone.utc)
+    store.upsert([Need(id="n3", title="需求三", created_at=january)])
+    for cand in ("a1", "a2"):
+        create_docking(store, NewDocking("n1", cand), now=T0)
+    d = create_docking(store, NewDocking("n3", "a1"), now=T0)
+    for version, stage in enumerate(("contacted", "confirmed", "negotiating"), 1):
+        move_docking(store, d.id, Move(to=stage, version=version), now=T0)
+    move_docking(store, d.id, Move(to="signed", version=4, contract=Contract(
+        contract_type="service", value_wan=3, signed_on=dt.date(2026, 11, 20))), now=T0)
+    assert stage_counts(store, DockingFilters()) == {"suggested": 2, "signed": 1}
+    assert stage_counts(store, DockingFilters(need_id="n1", stages=("suggested",))) == \
+        {"suggested": 2}
+    assert store.get("n3", "need").status == "matched"
+    report = store.upsert([Need(id="n3", title="需求三（修订）", status="open")])
+    assert sync_needs(store, report.updated) == {"n3": "matched"}
+    need = store.get("n3", "need")
+    assert (need.title, need.status, need.created_at) == ("需求三（修订）", "matched", january)
