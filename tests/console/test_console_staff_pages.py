@@ -219,3 +219,22 @@ def test_saved_plan_times_say_they_are_utc() -> None:
                      params={}, plan={})
     shown = _page("roadshow.html", values={}, error="", saved=[plan], cities=[], industries=[])
     assert "苏州 技术路演 2026-11-30 19:47 UTC · write:abcd" in shown, shown
+
+
+def _detail(record: object, **extra: object) -> str:
+    from techmatch.api.console import labels
+
+    kind = record.kind  # type: ignore[attr-defined]
+    data = record.model_dump(mode="json")  # type: ignore[attr-defined]
+    context = {"works": {}, "owners": {}, **extra}
+    return _page("detail.html", kind=kind, plural=labels.PLURAL[kind], record=record,
+                 data=data, title="", flash="", **context)
+
+
+def test_an_experts_title_reads_as_a_rank() -> None:
+    """专家库 › E001 read 标题 研究员: an expert's `title` is a rank (职称), not a heading."""
+    from techmatch.models.records import Expert, Need
+
+    shown = _detail(Expert(id="E1", name="刘振宇", title="研究员", bio="纳米粉体分散"))
+    assert "职称 研究员" in shown and "标题" not in shown.split("刘振宇", 2)[-1]
+    assert "标题 涂层掉粉" in _detail(Need(id="N1", title="涂层掉粉"))
