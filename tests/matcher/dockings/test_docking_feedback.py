@@ -47,10 +47,14 @@ def test_grade_table() -> None:
         assert grade(_docking(stage, stage)) == expected[stage]
     for reason in REASONS:
         for peak in STAGES[:4]:
-            want = None if reason == "unresponsive" else 0 if reason == "not_relevant" \
+            want = None if reason in ("unresponsive", "already_solved") \
+                else 0 if reason == "not_relevant" \
                 else (1 if peak in ("confirmed", "negotiating") else 0)
             assert grade(_docking("dropped", peak, reason)) == want, (reason, peak)
     assert grade(_docking("dropped", "negotiating", "too_costly", never=True)) == 0
+    # "never suggest again" is a judgement of the pair whatever the stated reason
+    assert grade(_docking("dropped", "suggested", "already_solved", never=True)) == 0
+    assert grade(_docking("dropped", "contacted", "unresponsive", never=True)) == 0
 
 
 def test_rejected_not_relevant_is_dropping_the_docking(store: Store) -> None:
