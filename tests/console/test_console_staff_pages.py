@@ -238,3 +238,20 @@ def test_an_experts_title_reads_as_a_rank() -> None:
     shown = _detail(Expert(id="E1", name="刘振宇", title="研究员", bio="纳米粉体分散"))
     assert "职称 研究员" in shown and "标题" not in shown.split("刘振宇", 2)[-1]
     assert "标题 涂层掉粉" in _detail(Need(id="N1", title="涂层掉粉"))
+
+
+def test_an_achievements_owners_link_to_their_experts() -> None:
+    """成果库 › A001 listed 完成人 E001 as a bare id — no name, no link — while an expert's page
+    lists its 代表成果 with titles and links."""
+    import re
+
+    from techmatch.api.console import deps
+    from techmatch.models.records import Achievement, Expert
+
+    record = Achievement(id="A1", title="勃姆石浆料", owners=["E1", "E9"])
+    owners = {"E1": Expert(id="E1", name="刘振宇", title="研究员")}  # E9: not stored
+    html = deps.TEMPLATES.env.get_template("detail.html").render(
+        nav=[], staff=None, csrf="", kind="achievement", plural="achievements", record=record,
+        data=record.model_dump(mode="json"), title="", flash="", works={}, owners=owners)
+    assert re.search(r'<a href="/experts/E1">E1</a>\s*刘振宇', html), html
+    assert 'href="/experts/E9"' not in html

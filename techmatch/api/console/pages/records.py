@@ -19,7 +19,7 @@ from techmatch.api.console.views.catalog import FACETS, ListQuery, search_filter
 from techmatch.api.deps import EngineDep, ServiceDep, VisibilityDep
 from techmatch.api.limits import has_searchable
 from techmatch.errors import NotFoundError
-from techmatch.models.records import Expert
+from techmatch.models.records import Achievement, Expert
 
 router = console_router()
 CREATED = "已保存，索引正在后台更新"
@@ -65,9 +65,12 @@ def _detail(request: Request, kind: str, rid: str, session: Staff, engine: Engin
         raise NotFoundError(f"没有编号为 {rid} 的{labels.KIND[kind]}")
     data = visibility.public(record, session.principal)
     works = engine.store.get_many(record.works) if isinstance(record, Expert) else {}
+    people = engine.store.get_many(record.owners) if isinstance(record, Achievement) else {}
+    owners = {k: people[k] for k in getattr(record, "owners", ())
+              if isinstance(people.get(k), Expert)}  # in the record's order; stored experts
     return render(request, "detail.html", {
         "kind": kind, "plural": labels.PLURAL[kind], "record": record, "data": data,
-        "title": f"{labels.KIND[kind]} {rid}", "works": works,
+        "title": f"{labels.KIND[kind]} {rid}", "works": works, "owners": owners,
         "flash": CREATED if request.query_params.get("done") == "created" else ""},
         session=session)
 
