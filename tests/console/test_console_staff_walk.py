@@ -11,7 +11,8 @@ import pytest
 from console_support import KEYS, Server
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from test_console_browser import heading, login, settle
+from selenium.webdriver.support.ui import Select
+from test_console_browser import heading, login, settle, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("console")]
 REVERSED = "起始日期不能晚于截止日期"
@@ -89,3 +90,30 @@ def test_a_new_empty_home_answers_every_page_in_chinese(tmp_path: Path) -> None:
             assert re.search(r'id="result-summary">共 0 条<', listed), listed[-600:]
     finally:
         srv.stop()
+
+
+def test_saving_a_roadshow_as_a_taken_event_id_keeps_the_plan_page(browser: WebDriver,
+                                                                  server: Server) -> None:
+    """路演方案 → 保存为活动 with an event id in use went to an error page reading
+    活动编号：活动编号 RS-… 已存在 (the field named twice); the plan page now stays, its form
+    keeping what was typed, and says 活动编号 RS-… 已存在，请换一个编号."""
+    login(browser, server, "write")
+    browser.get(server.url + "/plans/roadshow")
+    Select(browser.find_element(By.ID, "city")).select_by_value("苏州")
+    browser.find_element(By.ID, "make-plan").click()
+    settle(browser, "#save-event")
+    plan_url = browser.current_url
+    for attempt in range(2):
+        box = browser.find_element(By.ID, "rs-event-id")
+        box.clear()
+        box.send_keys("RS-WALK-01")
+        browser.execute_script("arguments[0].value = '2027-03-01'",
+                               browser.find_element(By.ID, "rs-event-date"))
+        browser.find_element(By.ID, "save-event").click()
+        if attempt == 0:
+            wait_for(lambda: "/programme/events/RS-WALK-01" in browser.current_url)
+            browser.get(plan_url)
+    assert settle(browser, "#event-error").text == "活动编号 RS-WALK-01 已存在，请换一个编号"
+    assert heading(browser).endswith("技术路演")
+    assert browser.find_element(By.ID, "rs-event-id").get_attribute("value") == "RS-WALK-01"
+    assert browser.find_element(By.ID, "rs-event-date").get_attribute("value") == "2027-03-01"

@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from techmatch.api.console.deps import Writer, WriterPost, render
 from techmatch.api.console.messages import error_message
 from techmatch.api.console.pages.common import console_router
+from techmatch.api.console.session import StaffSession
 from techmatch.api.console.views.intake import field_label
 from techmatch.api.console.views.plans import (
     assignment_sheets,
@@ -159,14 +160,21 @@ def _view(saved: SavedPlan, engine: Engine) -> dict[str, Any]:
     return {"plan": assignment, "names": saved.extra.get("names", {}), "answers": answers}
 
 
+def plan_page(request: Request, saved: SavedPlan, engine: Engine, session: StaffSession, *,
+              flash: str = "", status: int = 200, **extra: Any) -> Response:
+    """A saved plan's page (`extra`: e.g. the 保存为活动 form's error and values)."""
+    return render(request, f"{saved.kind}_plan.html", {
+        "title": saved.title, "saved": saved, "flash": flash, "event_error": "",
+        "event_values": {}, **_view(saved, engine), **extra},
+        session=session, status_code=status)
+
+
 @router.get("/plans/{plan_id}")
 def show_plan(request: Request, plan_id: PlanId, session: Writer,
               engine: EngineDep) -> Response:
     saved = PlanFiles(engine.settings.home).get(plan_id)
     flash = "方案已保存" if request.query_params.get("done") == "saved" else ""
-    return render(request, f"{saved.kind}_plan.html", {
-        "title": saved.title, "saved": saved, "flash": flash, **_view(saved, engine)},
-        session=session)
+    return plan_page(request, saved, engine, session, flash=flash)
 
 
 @router.post("/plans/{plan_id}/save")

@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from techmatch.api.console.deps import Staff, Writer, WriterPost, render
 from techmatch.api.console.pages.common import console_router, date_range, parse_date
-from techmatch.api.console.pages.plans import XLSX, PlanId
+from techmatch.api.console.pages.plans import XLSX, PlanId, plan_page
 from techmatch.api.console.session import StaffSession
 from techmatch.api.console.views.programme import (
     LABELS,
@@ -150,28 +150,36 @@ def event_dockings(event_id: EventId, session: WriterPost, engine: EngineDep) ->
 
 
 @router.post("/plans/{plan_id}/event")
-def roadshow_to_event(plan_id: PlanId, session: WriterPost, engine: EngineDep,
+def roadshow_to_event(request: Request, plan_id: PlanId, session: WriterPost,
+                      engine: EngineDep,
                       event_id: Annotated[str, Form(min_length=1, max_length=128)],
                       date: Annotated[str, Form(min_length=10, max_length=10)],
                       record_dockings: Annotated[str, Form(max_length=4)] = "") -> Response:
-    """A saved roadshow plan becomes an event (its invitations optionally dockings)."""
+    """A saved roadshow plan becomes an event (its invitations optionally dockings); a bad
+    or taken event id or date is said on the plan page, the form keeping what was typed."""
     saved = PlanFiles(engine.settings.home).get(plan_id)
     if saved.kind != "roadshow":
         raise ValidationError("只有路演方案可以保存为活动", field="plan_id")
     errors: dict[str, str] = {}
     day = parse_date(date, "date", errors)
+    problem, status, event = "", 400, None
     if day is None:
-        raise ValidationError(errors.get("date", "请填写路演日期"), field="date")
-    if service.find(engine.store, "event", event_id) is not None:
-        raise ConflictError(f"活动编号 {event_id} 已存在，请换一个编号", field="event_id")
-    plan = RoadshowPlan.model_validate(saved.plan).model_copy(update={"date": day})
-    experts = {e.id: e for e in engine.store.iter_records("expert") if isinstance(e, Expert)}
-    try:
-        event = service.roadshow_event(plan, event_id=event_id, title=saved.title,
-                                       experts=experts)
-    except pydantic.ValidationError:
-        raise ValidationError(f"活动编号“{event_id}”只能包含字母、数字、下划线、点和连字符",
-                              field="event_id") from None
+        problem = errors.get("date", "请填写路演日期")
+    elif service.find(engine.store, "event", event_id) is not None:
+        problem, status = f"活动编号 {event_id} 已存在，请换一个编号", 409
+    else:
+        plan = RoadshowPlan.model_validate(saved.plan).model_copy(update={"date": day})
+        experts = {e.id: e for e in engine.store.iter_records("expert")
+                   if isinstance(e, Expert)}
+        try:
+            event = service.roadshow_event(plan, event_id=event_id, title=saved.title,
+                                           experts=experts)
+        except pydantic.ValidationError:
+            problem = f"活动编号“{event_id}”只能包含字母、数字、下划线、点和连字符"
+    if event is None:
+        return plan_page(request, saved, engine, session, event_error=problem, status=status,
+                         event_values={"event_id": event_id, "date": date,
+                                       "record_dockings": record_dockings})
     service.save_event(engine.store, event)
     done = "saved"
     if record_dockings == "on":
