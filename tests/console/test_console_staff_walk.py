@@ -117,3 +117,19 @@ def test_saving_a_roadshow_as_a_taken_event_id_keeps_the_plan_page(browser: WebD
     assert heading(browser).endswith("技术路演")
     assert browser.find_element(By.ID, "rs-event-id").get_attribute("value") == "RS-WALK-01"
     assert browser.find_element(By.ID, "rs-event-date").get_attribute("value") == "2027-03-01"
+
+
+def test_saving_a_training_topic_as_a_taken_event_id_names_the_field_once(
+        browser: WebDriver, server: Server) -> None:
+    """培训策划 保存为培训活动 with an event id in use read 活动编号：活动编号 EV01 已存在."""
+    login(browser, server, "write")
+    browser.get(server.url + "/programme/training")
+    Select(browser.find_element(By.ID, "city")).select_by_value("苏州")
+    browser.find_element(By.ID, "make-training").click()
+    topic = settle(browser, "section.training-topic")
+    box = topic.find_element(By.CSS_SELECTOR, "input[name=event_id]")
+    box.clear()
+    box.send_keys("EV01")  # an event of the programme fixtures
+    topic.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    assert heading(browser) == "操作冲突"
+    assert settle(browser, "p.error").text == "活动编号：EV01 已存在，请换一个编号"

@@ -239,12 +239,12 @@ def training_save(session: WriterPost, engine: EngineDep,
     except (pydantic.ValidationError, ValueError):
         raise ValidationError("培训主题或日期无效，请重新生成方案后保存", field="topic") from None
     if service.find(engine.store, "event", event_id) is not None:
-        raise ConflictError(f"活动编号 {event_id} 已存在，请换一个编号", field="event_id")
+        raise ConflictError(f"{event_id} 已存在，请换一个编号", field="event_id")  # 活动编号：…
     try:
         event = service.training_event(chosen, event_id=event_id, date=day,
                                        title=title.strip() or None)
     except pydantic.ValidationError:
-        raise ValidationError(f"活动编号“{event_id}”只能包含字母、数字、下划线、点和连字符",
+        raise ValidationError(f"“{event_id}”只能包含字母、数字、下划线、点和连字符",
                               field="event_id") from None
     service.save_event(engine.store, event)
     return RedirectResponse(f"/programme/events/{event.id}?done=saved", status_code=303)
