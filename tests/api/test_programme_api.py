@@ -136,6 +136,41 @@ def test_confidential_invitations_are_hidden_from_read_keys(client: TestClient) 
     assert full["participants"][0]["name"] == "某储能电站"
 
 
+def test_an_event_citing_a_confidential_need_shows_read_keys_no_topic_title_or_id(
+        client: TestClient) -> None:
+    """A training event's title names its needs' keywords and a trainer's reason cites the need
+    it ranked for; a read key saw both for a confidential need (only the invitation was hidden),
+    in the event, the events list and the 项目看板 (JSON and XLSX)."""
+    event = {"id": "EVT", "type": "training", "title": "培训·深圳·储能电站火灾预警",
+             "topic": "储能电站火灾预警", "date": "2026-06-02", "city": "深圳", "participants": [
+                 {"role": "trainer", "kind": "expert", "ref": "E1", "name": "李工",
+                  "reason": "相关成果：A1《储能安全》（需求 need-secret 第 1 名）；可安排"},
+                 {"role": "invitee", "kind": "enterprise", "name": "某电池厂",
+                  "need_id": "need-battery", "reason": "需求涉及主题关键词：储能"}]}
+    assert client.put("/v1/programme/event", json=[event],
+                      headers=headers("write")).status_code == 200
+    seen = client.get("/v1/programme/event/EVT", headers=headers("read")).json()
+    assert seen["title"] == "培训·深圳（含保密需求，主题不公开）" and seen["topic"] is None
+    assert seen["participants"][0]["reason"] == \
+        "相关成果：A1《储能安全》（需求 （保密需求） 第 1 名）；可安排"
+    assert seen["participants"][1]["need_id"] == "need-battery"  # not hidden: untouched
+    listed = client.get("/v1/programme/event", headers=headers("read")).json()
+    assert "储能电站火灾预警" not in str(listed) and "need-secret" not in str(listed)
+    window = {"start": "2026-01-01", "end": "2026-12-31"}
+    board = client.get("/v1/programme/dashboard", params=window, headers=headers("read")).json()
+    line = next(e for e in board["events"] if e["id"] == "EVT")
+    assert line["title"] == "培训·深圳（含保密需求，主题不公开）"
+    r = client.get("/v1/programme/dashboard", params={**window, "format": "xlsx"},
+                   headers=headers("read"))
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    assert not any("储能电站火灾预警" in str(c.value) for row in book["活动"].iter_rows()
+                   for c in row)
+    full = client.get("/v1/programme/event/EVT", headers=headers("write")).json()
+    assert full["title"] == event["title"] and "need-secret" in full["participants"][0]["reason"]
+    board = client.get("/v1/programme/dashboard", params=window, headers=headers("write")).json()
+    assert next(e for e in board["events"] if e["id"] == "EVT")["title"] == event["title"]
+
+
 def test_overdue_milestones_and_training_plan_roles(client: TestClient) -> None:
     milestone = {"id": "M1", "year": 2026, "city": "深圳", "title": "首批派出",
                  "due": "2026-03-31"}

@@ -117,6 +117,8 @@ def test_training_planner_proposes_and_saves_a_topic(browser: WebDriver, server:
     assert heading(browser).startswith("活动 TR-CONSOLE-01")
     assert not _find(browser, "main form, main button")
     assert not set(CONFIDENTIAL) & {a.text for a in _find(browser, "table.participants a")}
+    page = browser.find_element(By.TAG_NAME, "main").text  # no reason cites one either
+    assert not [n for n in CONFIDENTIAL if n in page], page
     browser.get(server.url + "/programme/training")
     assert heading(browser) == "没有权限"
     token = browser.execute_script(

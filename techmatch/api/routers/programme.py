@@ -18,6 +18,7 @@ from techmatch.api.security import Principal
 from techmatch.api.visibility import Visibility
 from techmatch.errors import ValidationError
 from techmatch.matcher import programme as service
+from techmatch.matcher.programme.redact import redact
 from techmatch.matcher.programme.registry import check_kind
 from techmatch.matcher.programme.targets import OverdueMilestone
 from techmatch.models.industries import load_taxonomy
@@ -31,18 +32,20 @@ KindPath = Annotated[str, Path(description="登记类别：city / organisation /
 ItemId = Annotated[str, Path(min_length=1, max_length=128, description="编号")]
 MAX_ITEMS = 2_000
 _SAFE_NAME = re.compile(r"[^\w.\-]+")
-HIDDEN = "（保密需求）"
 
 
 def redact_event(event: Event, principal: Principal, visibility: Visibility) -> Event:
-    """Invitations of confidential needs lose enterprise, need and reason for read keys."""
+    """For read keys: invitations of confidential needs lose enterprise, need and reason, and
+    an event that involves one loses its topic, title and plan (techmatch.matcher.programme.
+    redact)."""
     if principal.sees_confidential:
         return event
-    hidden = visibility.confidential_ids()
-    people = [p.model_copy(update={"name": HIDDEN, "need_id": None, "reason": ""})
-              if p.need_id in hidden else p for p in event.participants]
-    plan = None if any(p.need_id in hidden for p in event.participants) else event.plan
-    return event.model_copy(update={"participants": people, "plan": plan})
+    return redact(event, visibility.confidential_ids())
+
+
+def hidden_needs(principal: Principal, visibility: Visibility) -> frozenset[str]:
+    """The need ids `principal` may not see (none for keys that see confidential needs)."""
+    return frozenset() if principal.sees_confidential else visibility.confidential_ids()
 
 
 def _public(item: Any, principal: Principal, visibility: Visibility) -> dict[str, Any]:

@@ -12,8 +12,9 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from techmatch.api.deps import EngineDep, Reader, ServiceDep, Writer
+from techmatch.api.deps import EngineDep, Reader, ServiceDep, VisibilityDep, Writer
 from techmatch.api.errors import problem_responses
+from techmatch.api.routers.programme import hidden_needs
 from techmatch.matcher import programme as service
 from techmatch.matcher.dockings import load_levels
 from techmatch.matcher.plans import plan_city_roadshow
@@ -154,14 +155,15 @@ def training_event(principal: Writer, body: TrainingEventRequest, engine: Engine
             responses={200: {"content": {XLSX: {}, "image/png": {}}}},
             description="format=json（默认，英文代码旁附中文名称）、xlsx（中文表头）"
                         "或 png（图表）。")
-def dashboard(principal: Reader, engine: EngineDep,
+def dashboard(principal: Reader, engine: EngineDep, visibility: VisibilityDep,
               start: Annotated[dt.date, Query(description="起始日期（含）")],
               end: Annotated[dt.date, Query(description="截止日期（含）")],
               city: Annotated[str | None, Query(max_length=100)] = None,
               today: Annotated[dt.date | None, Query(description="统计日，默认今天")] = None,
               format: Annotated[Literal["json", "xlsx", "png"], Query()] = "json",
               ) -> service.Dashboard | Response:
-    board = service.dashboard(engine.store, start=start, end=end, city=city, today=today)
+    board = service.dashboard(engine.store, start=start, end=end, city=city, today=today,
+                              hidden=hidden_needs(principal, visibility))
     if format == "json":
         return board
     with tempfile.TemporaryDirectory(prefix="techmatch-dashboard-") as tmp:

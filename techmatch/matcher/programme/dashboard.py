@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 
 from pydantic import BaseModel, Field
 
@@ -44,6 +44,7 @@ from techmatch.matcher.conflicts import name_key
 from techmatch.matcher.dockings import get_docking
 from techmatch.matcher.dockings.kpis import city_label, kpi_report
 from techmatch.matcher.programme import registry
+from techmatch.matcher.programme.redact import redact
 from techmatch.matcher.programme.targets import OverdueMilestone, list_targets, overdue_milestones
 from techmatch.models.industries import load_taxonomy
 from techmatch.models.programme import (
@@ -238,7 +239,8 @@ def _scope(city: str, counts: Mapping[str, float], served: int,
     return ScopeRow(city=city, batch=batch, cells=cells)
 
 
-def _event_line(store: Store, e: Event) -> EventLine:
+def _event_line(store: Store, e: Event, hidden: Set[str]) -> EventLine:
+    e = redact(e, hidden)  # a viewer who may not see a confidential need reads a neutral title
     invited = [p for p in e.participants if p.role == "invitee"]
     ids = [p.docking_id for p in invited if p.docking_id]
     signed, value = 0, 0.0
@@ -274,8 +276,9 @@ def _targets_by_city(by_year: Targets) -> dict[str, dict[str, float]]:
 
 
 def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = None,
-              today: dt.date | None = None) -> Dashboard:
-    """Actual against target over [start, end] (see the module docstring)."""
+              today: dt.date | None = None, hidden: Set[str] = frozenset()) -> Dashboard:
+    """Actual against target over [start, end] (see the module docstring); `hidden`: the
+    confidential need ids the viewer may not see (their events' titles are neutral)."""
     if end < start:
         raise ValidationError(f"the window ends ({end}) before it starts ({start})", field="end")
     day = today or dt.date.today()
@@ -303,7 +306,7 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
         national=_scope(NATIONAL, acts.national, served, national_targets),
         by_industry=sorted(acts.industry.values(), key=lambda r: r.key),
         by_team=sorted(acts.team.values(), key=lambda r: r.key),
-        events=[_event_line(store, e) for e in events
+        events=[_event_line(store, e, hidden) for e in events
                 if city is None or city_label(e.city) == city],
         overdue=[o for o in overdue_milestones(store, today=day)
                  if city is None or city_label(o.milestone.city) == city], notes=notes)

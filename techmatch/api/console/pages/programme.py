@@ -27,7 +27,8 @@ from techmatch.api.console.views.programme import (
 )
 from techmatch.api.console.views.saved_plans import PlanFiles
 from techmatch.api.deps import EngineDep, ServiceDep, VisibilityDep
-from techmatch.api.routers.programme import redact_event
+from techmatch.api.routers.programme import hidden_needs, redact_event
+from techmatch.api.visibility import Visibility
 from techmatch.errors import ConflictError, NotFoundError, ValidationError
 from techmatch.matcher import programme as service
 from techmatch.matcher.dockings import load_levels
@@ -54,11 +55,13 @@ def _window(request: Request, errors: dict[str, str]) -> tuple[dt.date, dt.date]
     return start, end
 
 
-def _board(request: Request, engine: Engine) -> tuple[service.Dashboard, dict[str, str]]:
+def _board(request: Request, engine: Engine, session: StaffSession, visibility: Visibility
+           ) -> tuple[service.Dashboard, dict[str, str]]:
     errors: dict[str, str] = {}
     start, end = _window(request, errors)
     city = (request.query_params.get("city") or "").strip() or None
-    return service.dashboard(engine.store, start=start, end=end, city=city), errors
+    return service.dashboard(engine.store, start=start, end=end, city=city,
+                             hidden=hidden_needs(session.principal, visibility)), errors
 
 
 def _cities(engine: Engine) -> list[str]:
@@ -66,8 +69,9 @@ def _cities(engine: Engine) -> list[str]:
 
 
 @router.get("/programme")
-def programme_dashboard(request: Request, session: Staff, engine: EngineDep) -> Response:
-    board, errors = _board(request, engine)
+def programme_dashboard(request: Request, session: Staff, engine: EngineDep,
+                        visibility: VisibilityDep) -> Response:
+    board, errors = _board(request, engine, session, visibility)
     query = request.url.query
     return render(request, "programme_dashboard.html", {
         "title": "项目看板", "view": dashboard_view(board), "errors": errors,
@@ -90,17 +94,20 @@ def _download(board: service.Dashboard, fmt: str) -> Response:
 
 
 @router.get("/programme/xlsx")
-def programme_xlsx(request: Request, session: Staff, engine: EngineDep) -> Response:
-    return _download(_board(request, engine)[0], "xlsx")
+def programme_xlsx(request: Request, session: Staff, engine: EngineDep,
+                   visibility: VisibilityDep) -> Response:
+    return _download(_board(request, engine, session, visibility)[0], "xlsx")
 
 
 @router.get("/programme/png")
-def programme_png(request: Request, session: Staff, engine: EngineDep) -> Response:
-    return _download(_board(request, engine)[0], "png")
+def programme_png(request: Request, session: Staff, engine: EngineDep,
+                  visibility: VisibilityDep) -> Response:
+    return _download(_board(request, engine, session, visibility)[0], "png")
 
 
 @router.get("/programme/events")
-def events(request: Request, session: Staff, engine: EngineDep) -> Response:
+def events(request: Request, session: Staff, engine: EngineDep,
+           visibility: VisibilityDep) -> Response:
     errors: dict[str, str] = {}
     start, end = date_range(request.query_params, errors)
     city = (request.query_params.get("city") or "").strip() or None
@@ -108,7 +115,8 @@ def events(request: Request, session: Staff, engine: EngineDep) -> Response:
     if kind is not None and kind not in EVENT_TYPES:
         errors["type"] = f"未知的活动类型“{kind}”"
         kind = None
-    found = service.list_events(engine.store, city=city, type=kind, start=start, end=end)
+    found = [redact_event(e, session.principal, visibility) for e in
+             service.list_events(engine.store, city=city, type=kind, start=start, end=end)]
     today = dt.date.today()
     return render(request, "programme_events.html", {
         "title": "活动", "events": found, "errors": errors, "cities": _cities(engine),

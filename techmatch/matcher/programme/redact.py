@@ -1,0 +1,64 @@
+"""What a viewer without access to confidential needs may read of a programme event.
+
+An event built from a confidential need gives it away in more than its invitation: a training
+topic is named by its needs' keywords (培训·苏州·oled、mura缺陷) and a trainer's reason cites
+the need it ranked for (需求 N037 第 1 名). For such a viewer the invitation loses enterprise,
+need and reason (as before), every other text loses the ids of hidden needs, and an event that
+involves one (invited, or cited in a reason) shows a neutral title and no topic or saved plan.
+One rule for the API, the console's event pages and the 项目看板 (JSON, XLSX, PNG).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Set
+
+from techmatch.models.programme import EVENT_TYPE_LABELS, Event
+
+HIDDEN_NAME = "（保密需求）"
+HIDDEN_ID = "（保密需求）"
+# ids are ASCII in practice (N037, need-secret); a CJK id is still hidden as an invitation
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-:/]*")
+
+
+def scrub(text: str, hidden: Set[str]) -> tuple[str, bool]:
+    """`text` with every hidden need id replaced, and whether one was there."""
+    found = False
+
+    def swap(m: re.Match[str]) -> str:
+        nonlocal found
+        if m.group() in hidden:
+            found = True
+            return HIDDEN_ID
+        return m.group()
+
+    return (_ID.sub(swap, text), found) if text else (text, False)
+
+
+def neutral_title(event: Event) -> str:
+    """The title shown instead of one that may name a confidential need's topic."""
+    return f"{EVENT_TYPE_LABELS[event.type]}·{event.city}（含保密需求，主题不公开）"
+
+
+def redact(event: Event, hidden: Set[str]) -> Event:
+    """`event` as a viewer who may not see the `hidden` needs reads it (see module doc)."""
+    if not hidden:
+        return event
+    involved = False
+    people = []
+    for p in event.participants:
+        if p.need_id in hidden:
+            involved = True
+            people.append(p.model_copy(update={"name": HIDDEN_NAME, "need_id": None,
+                                               "reason": ""}))
+            continue
+        reason, named = scrub(p.reason, hidden)
+        involved |= named
+        people.append(p.model_copy(update={"reason": reason}) if named else p)
+    if not involved:
+        return event
+    return event.model_copy(update={"participants": people, "plan": None, "topic": None,
+                                    "title": neutral_title(event)})
+
+
+__all__ = ["HIDDEN_NAME", "neutral_title", "redact", "scrub"]
