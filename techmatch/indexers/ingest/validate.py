@@ -6,6 +6,7 @@ import json
 import re
 import types
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Annotated, Literal, Union, get_args, get_origin
 
@@ -23,6 +24,11 @@ from techmatch.models.records import Record, record_type
 
 _TRL = re.compile(r"^(?:trl\s*)?(\d+)\s*级?$", re.IGNORECASE)
 _LIST_SPLIT = re.compile(r"[,，;；、|/\s]+")  # as the records split joined strings
+# A spreadsheet date stored as a number (a General-formatted cell): days since 1899-12-30,
+# up to 9999-12-31. Read as seconds since 1970 it would silently become a 1970 timestamp.
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+_EXCEL_MAX = 2_958_465
+_SERIAL = re.compile(r"^\d+(?:\.\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,8 @@ def _coerce(value: object, shape: str, name: str) -> object:
         return items
     if isinstance(value, (int, float)) and not isinstance(value, bool) and shape == "str":
         return str(value)
+    if shape == "datetime":
+        return _excel_serial(value)
     if isinstance(value, bool) and shape == "int":
         return str(value).lower()  # true is not 1: pydantic then names the field
     if not isinstance(value, str):
@@ -111,6 +119,15 @@ def _coerce(value: object, shape: str, name: str) -> object:
     if name in VALUE_ALIASES:
         return VALUE_ALIASES[name].get(value.lower(), value.lower())
     return value
+
+
+def _excel_serial(value: object) -> object:
+    """A number (or digits) in the spreadsheet-date range → that date; anything else as is."""
+    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else (
+        float(value) if isinstance(value, str) and _SERIAL.match(value) else None)
+    if number is None or not 0 < number <= _EXCEL_MAX:
+        return value
+    return _EXCEL_EPOCH + timedelta(days=float(number))
 
 
 def _as_list(value: object) -> object:
@@ -152,6 +169,8 @@ def _shape(annotation: object) -> str:
         return "bool"
     if annotation is int:
         return "int"
+    if annotation is datetime:
+        return "datetime"
     return "str" if annotation is str else "other"
 
 

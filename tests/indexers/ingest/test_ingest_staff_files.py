@@ -7,7 +7,10 @@ nothing already stored is lost or changed.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+
+import openpyxl
 
 from techmatch.indexers.ingest.load import ingest_files
 from techmatch.models.records import Need
@@ -34,3 +37,22 @@ def test_a_cell_longer_than_the_csv_field_limit_is_a_row_error_naming_the_field(
     assert [(e.row, e.field) for e in report.errors] == [(2, "description")]
     assert "longer than 20000 characters" in report.errors[0].message
     assert store.get("KEEP1").model_dump_json() == before
+
+
+def test_excel_date_serials_are_dates_not_seconds_after_1970(tmp_path: Path,
+                                                             store: Store) -> None:
+    # Old: 45000 (a date cell exported as General / numbers) became 1970-01-01T12:30:00Z.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["需求编号", "需求名称", "需求描述", "发布时间"])
+    sheet.append(["D1", "标题一", "描述一", 45000])
+    sheet.append(["D2", "标题二", "描述二", "45001"])
+    sheet.append(["D3", "标题三", "描述三", 45000.5])
+    book.save(tmp_path / "needs.xlsx")
+    report = ingest_files([tmp_path / "needs.xlsx"], "need", store)
+    assert report.loaded.inserted == ["D1", "D2", "D3"]
+    created = {rid: store.get(rid).created_at for rid in ("D1", "D2", "D3")}
+    assert created["D1"] is not None and created["D1"].date() == date(2023, 3, 15)
+    assert created["D2"] is not None and created["D2"].date() == date(2023, 3, 16)
+    assert created["D3"] is not None and (created["D3"].date(), created["D3"].hour) == (
+        date(2023, 3, 15), 12)
