@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import types
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -28,6 +29,8 @@ _LIST_SPLIT = re.compile(r"[,，;；、|/\s]+")  # as the records split joined s
 # up to 9999-12-31. Read as seconds since 1970 it would silently become a 1970 timestamp.
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _EXCEL_MAX = 2_958_465
+# Id fields are read NFKC: Ｎ００１ typed with a Chinese input method is N001, not a new record.
+_ID_FIELDS = frozenset({"id", "owners", "works"})
 _SERIAL = re.compile(r"^\d+(?:\.\d+)?$")
 
 
@@ -95,8 +98,13 @@ def validate_row(fields: dict[str, object], kind: str, *, file: str,
 def _coerce(value: object, shape: str, name: str) -> object:
     if isinstance(value, str):
         value = clean_display(value)
+        if name in _ID_FIELDS:
+            value = unicodedata.normalize("NFKC", value).strip()
         if not value:
             return None
+    if name in _ID_FIELDS and isinstance(value, list):
+        value = [unicodedata.normalize("NFKC", v).strip() if isinstance(v, str) else v
+                 for v in value]
     if shape == "list":
         items = _as_list(value)
         if name == "languages" and isinstance(items, list):

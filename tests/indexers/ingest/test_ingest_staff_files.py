@@ -56,3 +56,20 @@ def test_excel_date_serials_are_dates_not_seconds_after_1970(tmp_path: Path,
     assert created["D2"] is not None and created["D2"].date() == date(2023, 3, 16)
     assert created["D3"] is not None and (created["D3"].date(), created["D3"].hour) == (
         date(2023, 3, 15), 12)
+
+
+def test_full_width_ids_update_the_record_they_name(tmp_path: Path, store: Store) -> None:
+    # Old: Ｎ００１ (typed with a Chinese input method) was stored as a second record beside
+    # N001, so the update went nowhere and search showed the need twice.
+    store.upsert([Need(id="N001", title="旧标题", description="旧描述")])
+    path = tmp_path / "needs.csv"
+    path.write_text(f"{HEADER}Ｎ００１,新标题,新描述\n", encoding="utf-8")
+    report = ingest_files([path], "need", store)
+    assert (report.loaded.inserted, report.loaded.updated) == ([], ["N001"])
+    assert [r.id for r in store.iter_records("need")] == ["N001"]
+    assert store.get("N001").title == "新标题"
+    achievements = tmp_path / "achievements.csv"
+    achievements.write_text("成果编号,成果名称,完成人\nＡ－１,新材料,Ｅ００１、E002\n",
+                            encoding="utf-8")
+    ingest_files([achievements], "achievement", store)
+    assert store.get("A-1").owners == ["E001", "E002"]  # type: ignore[attr-defined]
