@@ -1,5 +1,6 @@
-"""Decoding input files: UTF-8 (BOM or not), GB18030, a confident guess — and, when a few lines
-hold bad bytes, line by line so the good rows still load and the bad ones are named.
+"""Decoding input files: UTF-8 (BOM or not), UTF-16 (by its BOM), GB18030, a confident guess —
+and, when a few lines hold bad bytes, line by line so the good rows still load and the bad ones
+are named.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
 
 def decode_lines(data: bytes, source: str) -> Decoded:
     """Decode the whole file when possible, else line by line in the best-fitting encoding."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _utf16(data, source)
     bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     try:
         return Decoded(data[bom:].decode("utf-8"), "utf-8-sig" if bom else "utf-8")
@@ -56,6 +59,16 @@ def decode_lines(data: bytes, source: str) -> Decoded:
     raise IngestError(f"cannot decode the file: invalid UTF-8 at byte offset {offset} "
                       f"({reason}), not GB18030 either, and no other text encoding fits",
                       source=source)
+
+
+def _utf16(data: bytes, source: str) -> Decoded:
+    """A UTF-16 file (its BOM says so: Excel's "Unicode text", Notepad's "Unicode")."""
+    try:
+        return Decoded(data.decode("utf-16"), "utf-16")
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"cannot decode the file as UTF-16 (it starts with a UTF-16 byte "
+                          f"order mark): byte offset {exc.start}: {exc.reason}; save it as "
+                          f"UTF-8 or GB18030", source=source) from None
 
 
 def _per_line(data: bytes, utf8_name: str) -> Decoded | None:

@@ -2,11 +2,11 @@
 
 Row numbers: CSV and XLSX count spreadsheet rows (the header row included, as a spreadsheet
 program shows them); JSONL counts lines; a `.json` array counts its elements from 1.
-Text files are decoded as UTF-8 (BOM or not), then GB18030 (which covers GBK and GB2312);
-when a few lines hold bad bytes, line by line (`encoding.py`) so only the rows on those lines
-are rejected; then whatever `charset_normalizer` is confident about. A file without data rows
-is an error in every format. `name` is how the file is called in messages (an upload's own
-file name, never a server path).
+Text files are decoded as UTF-8 (BOM or not), UTF-16 (by its BOM), then GB18030 (which
+covers GBK and GB2312); when a few lines hold bad bytes, line by line (`encoding.py`) so only
+the rows on those lines are rejected; then whatever `charset_normalizer` is confident about.
+A file without data rows is an error in every format. `name` is how the file is called in
+messages (an upload's own file name, never a server path).
 """
 
 from __future__ import annotations

@@ -73,3 +73,16 @@ def test_full_width_ids_update_the_record_they_name(tmp_path: Path, store: Store
                             encoding="utf-8")
     ingest_files([achievements], "achievement", store)
     assert store.get("A-1").owners == ["E001", "E002"]  # type: ignore[attr-defined]
+
+
+def test_utf16_text_as_excel_saves_unicode_text_loads(tmp_path: Path, store: Store) -> None:
+    # Old: "the header row (row 1) cannot be read: bytes that are not GB18030" (exit 2).
+    path = tmp_path / "needs.csv"
+    path.write_text("需求编号\t需求名称\t需求描述\r\nU1\t焊接机器人\t焊缝跟踪精度不足\r\n",
+                    encoding="utf-16")
+    report = ingest_files([path], "need", store)
+    assert report.files[0].encoding == "utf-16"
+    assert report.loaded.inserted == ["U1"] and store.get("U1").title == "焊接机器人"
+    big_endian = tmp_path / "be.csv"
+    big_endian.write_bytes("\ufeff需求编号,需求名称\nU2,电池\n".encode("utf-16-be"))
+    assert ingest_files([big_endian], "need", store).loaded.inserted == ["U2"]
