@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from techmatch.indexers.ingest.normalize import to_simplified
 from techmatch.models.records import KINDS
 
 # Aliases shared by every kind. Keys are compared after `header_key` (NFKC, lower case,
@@ -115,14 +116,33 @@ def aliases_of(name: str, kind: str) -> list[str]:
 def field_for(header: str, kind: str) -> str | None:
     """The record field a header names for `kind`, or None when it names none.
 
-    A bracketed suffix is tried away as a fallback: "成熟度（1-9）" → maturity.
+    A bracketed suffix is tried away as a fallback: "成熟度（1-9）" → maturity; then the
+    header in simplified Chinese: "需求編號" → id.
     """
+    found = _field_for(str(header), kind)
+    if found is None:
+        simplified = to_simplified(str(header))
+        if simplified != header:
+            found = _field_for(simplified, kind)
+    return found
+
+
+def _field_for(header: str, kind: str) -> str | None:
     table = ALIASES[kind]
     key = header_key(header)
     if key in table:
         return table[key]
-    bare = header_key(_BRACKETED.sub("", unicodedata.normalize("NFKC", str(header))))
+    bare = header_key(_BRACKETED.sub("", unicodedata.normalize("NFKC", header)))
     return table.get(bare) if bare else None
+
+
+def value_alias(table: str, value: str) -> object | None:
+    """The value staff typed (display text, traditional or simplified) → the stored value."""
+    aliases = VALUE_ALIASES[table]
+    key = value.strip().lower()
+    if key in aliases:
+        return aliases[key]
+    return aliases.get(to_simplified(key))
 
 
 @dataclass

@@ -19,6 +19,7 @@ from techmatch.indexers.ingest.columns import (
     BEIR_TITLE_FIELD,
     VALUE_ALIASES,
     map_keys,
+    value_alias,
 )
 from techmatch.indexers.ingest.normalize import clean_display
 from techmatch.models.records import Record, record_type
@@ -120,12 +121,14 @@ def _coerce(value: object, shape: str, name: str) -> object:
     if not isinstance(value, str):
         return value
     if shape == "bool":
-        return VALUE_ALIASES["bool"].get(value.lower(), value)
+        found = value_alias("bool", value)
+        return value if found is None else found
     if shape == "int":
         match = _TRL.match(value)
         return int(match.group(1)) if match else value
     if name in VALUE_ALIASES:
-        return VALUE_ALIASES[name].get(value.lower(), value.lower())
+        found = value_alias(name, value)
+        return value.lower() if found is None else found
     return value
 
 

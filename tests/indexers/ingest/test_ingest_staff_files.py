@@ -86,3 +86,22 @@ def test_utf16_text_as_excel_saves_unicode_text_loads(tmp_path: Path, store: Sto
     big_endian = tmp_path / "be.csv"
     big_endian.write_bytes("\ufeff需求编号,需求名称\nU2,电池\n".encode("utf-16-be"))
     assert ingest_files([big_endian], "need", store).loaded.inserted == ["U2"]
+
+
+def test_traditional_chinese_headers_map_like_simplified_ones(tmp_path: Path,
+                                                              store: Store) -> None:
+    # Old: "missing required column 'id'" for 需求編號 (a Taiwan / Hong Kong partner's sheet).
+    path = tmp_path / "needs.csv"
+    path.write_text("需求編號,需求標題,問題描述,企業名稱,是否保密,需求狀態\n"
+                    "T1,焊接機器人,焊縫跟蹤精度不足,某公司,是,已解決\n", encoding="utf-8")
+    report = ingest_files([path], "need", store)
+    assert report.loaded.inserted == ["T1"] and report.files[0].warnings == []
+    need = store.get("T1")
+    assert (need.title, need.enterprise, need.confidential, need.status) == (  # type: ignore[attr-defined]
+        "焊接機器人", "某公司", True, "closed")
+    achievements = tmp_path / "achievements.csv"
+    achievements.write_text("成果編號,成果名稱,成果類型,語種\nA1,新材料,發明專利,英語\n",
+                            encoding="utf-8")
+    ingest_files([achievements], "achievement", store)
+    achievement = store.get("A1")
+    assert (achievement.type, achievement.language) == ("patent", "en")  # type: ignore[attr-defined]
