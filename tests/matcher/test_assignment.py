@@ -183,6 +183,21 @@ def test_encode_reason_codes_and_capacity_overrides() -> None:
     assert problem.capacity.tolist() == [2, 2, 2, 2, 4]
 
 
+def test_same_province_rule_refuses_an_overseas_expert() -> None:
+    """只分配同省专家 dispatched an overseas expert (province unknown: 'allowed') to a 苏州
+    need; abroad is no province of a need. An expert or need of unknown province stays allowed."""
+    needs = [need(0, province="江苏"), need(1)]
+    experts = [expert(0, province="江苏"), expert(1, overseas=True), expert(2)]
+    problem = encode(needs, experts, np.full((2, 3), 0.9),
+                     Constraints(same_province=True, max_experts_per_need=3))
+    assert problem.reasons.tolist() == [[0, Reason.region, 0], [0, 0, 0]]
+    result = assign(problem)
+    assert ("n0", "e1") not in {(p.need_id, p.expert_id) for p in result.pairs}
+    answer = why_not(problem, result, "n0", "e1")
+    assert answer.reason == "region" and answer.text.startswith("不满足同省规则")
+    assert "expert in abroad" in answer.message
+
+
 def test_encode_rejects_bad_input() -> None:
     with pytest.raises(ValidationError, match="shape"):
         encode([need(0)], [expert(0)], np.zeros((2, 1)))

@@ -44,7 +44,8 @@ class ConstraintsIn(NumbersNotBooleans):
                                             description="按专家覆盖容量：专家 id → 最多服务需求数")
     default_capacity: Count | None = Field(default=None,
                                            description="统一容量，替代专家记录中的容量")
-    same_province: bool = Field(default=False, description="只分配同省专家（省份未知时不限制）")
+    same_province: bool = Field(default=False,
+                                description="只分配同省专家（省份未知时不限制；海外专家不算同省）")
     min_score: float | None = Field(default=None, ge=0.0, le=1.0,
                                     description="低于此置信度的专家不分配；默认为置信度阈值"
                                                 "（会转人工的配对不派专家），0 表示不限制")

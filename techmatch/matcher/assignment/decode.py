@@ -201,7 +201,8 @@ def _forbidden(problem: AssignmentProblem, i: int, j: int) -> tuple[WhyNotReason
         Reason.excluded: ("conflict", f"{need.enterprise} is in expert {expert.id}'s "
                                       f"exclusions"),
         Reason.unavailable: ("unavailable", f"expert {expert.id} is not available"),
-        Reason.region: ("region", f"need in {need.province}, expert in {expert.province} "
+        Reason.region: ("region", f"need in {need.province}, expert in "
+                                  f"{expert.province or ('abroad' if expert.overseas else None)} "
                                   f"(same-province rule)"),
         Reason.unscored: ("unscored", "the ranking service gave no score for this pair"),
         Reason.below_threshold: ("below_threshold", f"confidence {problem.scores[i, j]:.4g} < "

@@ -174,9 +174,11 @@ def _reasons(needs: Sequence[Need], experts: Sequence[Expert], scores: np.ndarra
                                              scores.shape)),
     ]
     if constraints.same_province:
-        # Unknown province on either side is not evidence of a different region: allowed.
+        # Unknown province on either side is not evidence of a different region: allowed;
+        # an overseas expert without a province is abroad, in no province of a need.
         need_p = [name_key(n.province) for n in needs]
-        exp_p = [name_key(e.province) for e in experts]
+        exp_p = [name_key(e.province) or ("\x00overseas" if e.overseas else "")
+                 for e in experts]
         both = np.outer([bool(p) for p in need_p], [bool(p) for p in exp_p])
         masks.append((Reason.region, both & ~_same(need_p, exp_p)))
     if dropped:
