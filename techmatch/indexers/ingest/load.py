@@ -194,7 +194,8 @@ def resolve_duplicates(rows: list[_Good], rule: str) -> tuple[list[_Good], list[
 # -- one file ----------------------------------------------------------------------------------
 def _parse_file(path: Path, name: str, kind: str, sheet: str | None,
                 force_kind: bool) -> _Parsed:
-    source = read_source(path, sheet=sheet, name=name)
+    source = read_source(path, sheet=sheet, name=name,
+                         is_header=lambda names: _names_id(names, kind))
     parsed = _Parsed(FileReport(name, source.format, source.encoding, len(source.rows),
                                 warnings=list(source.warnings)))
     keys = source.header if source.header is not None else _json_keys(source.rows)
@@ -204,7 +205,8 @@ def _parse_file(path: Path, name: str, kind: str, sheet: str | None,
     columns = None
     if source.header is not None:
         columns = map_header(source.header, kind)
-        _check_header(set(columns.fields.values()), kind, name)
+        _check_header(set(columns.fields.values()), kind, name,
+                      f"row {source.header_row}: {clip(', '.join(source.header), 200)}")
         parsed.report.warnings += [clip(w) for w in columns.warnings()]
     unknown: dict[str, None] = {}
     for raw in source.rows:
@@ -255,15 +257,22 @@ def _json_fields(raw: RawRow, kind: str, unknown: dict[str, None]) -> dict[str, 
     return fields
 
 
-def _check_header(mapped: set[str], kind: str, file: str) -> None:
-    """A tabular file needs an id column and at least one text (or keywords) column."""
+def _names_id(names: list[str], kind: str) -> bool:
+    """Whether header `names` have an id column (a title row above the header has none)."""
+    return "id" in map_header(names, kind).fields.values()
+
+
+def _check_header(mapped: set[str], kind: str, file: str, header: str) -> None:
+    """A tabular file needs an id column and at least one text (or keywords) column;
+    `header` shows the row read as the header and its names."""
     if "id" not in mapped:
-        raise IngestError("missing required column 'id' (any of: "
-                          f"{', '.join(aliases_of('id', kind))})", source=file, field="id")
+        raise IngestError(f"missing required column 'id' (any of: "
+                          f"{', '.join(aliases_of('id', kind))}) in the header ({header})",
+                          source=file, field="id")
     text_fields = (*record_type(kind).TEXT_FIELDS, "keywords")
     if not mapped & set(text_fields):
         names = ", ".join(a for t in text_fields for a in aliases_of(t, kind)[:3])
-        raise IngestError(f"no text column: need one of {names}", source=file,
+        raise IngestError(f"no text column: need one of {names} (header {header})", source=file,
                           field="/".join(text_fields))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -28,6 +29,9 @@ FORMATS: dict[str, str] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json
                            ".csv": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 _DELIMITERS = ",\t;"
 _SNIFF_CHARS = 64 * 1024
+# Title rows (a merged 2024年…汇总表, a group header 基本信息 / 详情) a header may sit below.
+MAX_TITLE_ROWS = 5
+HeaderTest = Callable[[list[str]], bool]
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,8 @@ class RawRow:
 
 @dataclass
 class Source:
-    """A whole file read into rows; `header` is None for JSON formats."""
+    """A whole file read into rows; `header` is None for JSON formats (and `header_row`, the
+    row it was read from, too)."""
 
     path: Path
     format: str
@@ -53,10 +58,18 @@ class Source:
     header: list[str] | None
     rows: list[RawRow]
     warnings: list[str] = field(default_factory=list)
+    header_row: int | None = None
 
 
-def read_source(path: Path, *, sheet: str | None = None, name: str | None = None) -> Source:
-    """Read a file into raw rows; a file that cannot be read at all raises IngestError."""
+def read_source(path: Path, *, sheet: str | None = None, name: str | None = None,
+                is_header: HeaderTest | None = None) -> Source:
+    """Read a file into raw rows; a file that cannot be read at all raises IngestError.
+
+    `is_header` (tabular files): whether a row's texts make a usable header. When the first
+    non-empty row is not one, a later row among the first few that is becomes the header and
+    the title rows above it are skipped (with a warning); a workbook read without `sheet`
+    is read from its first sheet that has such a header and data rows.
+    """
     path = Path(path)
     label = name or str(path)
     fmt = FORMATS.get(path.suffix.lower())
@@ -66,11 +79,11 @@ def read_source(path: Path, *, sheet: str | None = None, name: str | None = None
     if not path.is_file():
         raise IngestError("no such file", source=label)
     if fmt == "xlsx":
-        source = _read_xlsx(path, sheet, label)
+        source = _read_xlsx(path, sheet, label, is_header)
     else:
         decoded = decode_lines(path.read_bytes(), label)
         if fmt == "csv":
-            source = _read_csv(path, decoded, label)
+            source = _read_csv(path, decoded, label, is_header)
         elif fmt == "json":
             source = _read_json(path, decoded, label)
         else:
@@ -96,7 +109,7 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(path: Path, decoded: Decoded, label: str) -> Source:
+def _read_csv(path: Path, decoded: Decoded, label: str, is_header: HeaderTest | None) -> Source:
     text = decoded.text
     delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(text)
     table: list[_Line] = []
@@ -115,11 +128,13 @@ def _read_csv(path: Path, decoded: Decoded, label: str) -> Source:
     if first is not None and first.error is not None:  # no header: the rows cannot be named
         raise IngestError(f"the header row (row {first.row}) cannot be read: {first.error}",
                           source=label)
-    return _tabular(path, "csv", decoded.encoding, table, label, ragged=True)
+    return _tabular(path, "csv", decoded.encoding, table, label, ragged=True,
+                    is_header=is_header)
 
 
 # -- XLSX --------------------------------------------------------------------------------------
-def _read_xlsx(path: Path, sheet: str | None, label: str) -> Source:
+def _read_xlsx(path: Path, sheet: str | None, label: str,
+               is_header: HeaderTest | None) -> Source:
     import openpyxl
 
     try:
@@ -130,16 +145,47 @@ def _read_xlsx(path: Path, sheet: str | None, label: str) -> Source:
         if sheet is not None and sheet not in book.sheetnames:
             raise IngestError(f"no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)}",
                               source=label)
-        worksheet = book[sheet] if sheet is not None else book.worksheets[0]
-        table = [_Line(number, [_cell(value) for value in values])
-                 for number, values in enumerate(worksheet.iter_rows(values_only=True), 1)]
+        sheets = list(book.sheetnames)
+        names = [sheet] if sheet is not None else sheets if is_header else sheets[:1]
+        read, source = _pick_sheet(book, names, path, label, is_header)
     except IngestError:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged sheet part inside a valid zip
         raise IngestError(f"not a readable XLSX workbook ({_reason(exc)})", source=label) from None
     finally:
         book.close()
-    return _tabular(path, "xlsx", None, table, label, ragged=False)
+    if len(sheets) > 1:
+        others = ", ".join(name for name in sheets if name != read)
+        source.warnings.append(clip(f"sheet {read!r} was read; other sheets were not: {others}"))
+    return source
+
+
+def _pick_sheet(book: object, names: list[str], path: Path, label: str,
+                is_header: HeaderTest | None) -> tuple[str, Source]:
+    """The first of `names` whose header passes `is_header` and that has data rows; else the
+    first readable one; else the first sheet's error, naming the sheets."""
+    fallback: tuple[str, Source] | None = None
+    error: IngestError | None = None
+    for title in names:
+        rows = book[title].iter_rows(values_only=True)  # type: ignore[index]
+        table = [_Line(number, [_cell(value) for value in values])
+                 for number, values in enumerate(rows, 1)]
+        try:
+            source = _tabular(path, "xlsx", None, table, label, ragged=False,
+                              is_header=is_header)
+        except IngestError as exc:
+            error = error or exc
+            continue
+        if is_header is None or (source.rows and is_header(source.header or [])):
+            return title, source
+        fallback = fallback or (title, source)
+    if fallback is not None:
+        return fallback
+    assert error is not None
+    if len(names) == 1:
+        raise error
+    raise IngestError(f"no sheet holds records ({error.message}); sheets: "
+                      f"{', '.join(names)}", source=label)
 
 
 def _reason(exc: Exception) -> str:
@@ -175,19 +221,28 @@ class _Line:
 
 
 def _tabular(path: Path, fmt: str, encoding: str | None, table: list[_Line], label: str, *,
-             ragged: bool) -> Source:
-    """Header = first non-empty row; later rows become dicts; all-empty rows are skipped.
+             ragged: bool, is_header: HeaderTest | None = None) -> Source:
+    """Header = first non-empty row (or, by `is_header`, a later one below title rows);
+    later rows become dicts; all-empty rows are skipped.
 
     `ragged`: a row with fewer fields than the header's named columns, or more non-empty
     fields than the header has, is rejected (text formats; a sheet has no such rows).
     """
-    start = next((i for i, line in enumerate(table)
-                  if line.cells is not None and not all(_blank(c) for c in line.cells)), None)
-    if start is None:
+    filled = [i for i, line in enumerate(table)
+              if line.cells is not None and not all(_blank(c) for c in line.cells)]
+    if not filled:
         raise IngestError("the file has no header row (it is empty)", source=label)
+    start = _header_index(table, filled, is_header)
     header = _header_names(table[start].cells or [])
     named = max((i + 1 for i, name in enumerate(header) if name), default=0)
-    source = Source(path, fmt, encoding, [name for name in header if name], [])
+    source = Source(path, fmt, encoding, [name for name in header if name], [],
+                    header_row=table[start].row)
+    skipped = [i for i in filled if i < start]
+    if skipped:
+        titles = " / ".join(_joined([c for c in table[i].cells or [] if not _blank(c)])
+                            for i in skipped)
+        source.warnings.append(clip(f"row {table[start].row} was read as the header; the "
+                                    f"title rows above it were skipped: {titles}"))
     rejected_before = [line for line in table[:start] if line.error is not None]
     stray = False
     for line in [*rejected_before, *table[start + 1:]]:
@@ -210,6 +265,16 @@ def _tabular(path: Path, fmt: str, encoding: str | None, table: list[_Line], lab
     if stray:
         source.warnings.append("values in columns without a header were ignored")
     return source
+
+
+def _header_index(table: list[_Line], filled: list[int], is_header: HeaderTest | None) -> int:
+    """The first of the first few non-empty rows that `is_header` accepts; else the first."""
+    if is_header is not None:
+        for i in filled[:MAX_TITLE_ROWS + 1]:
+            names = [name for name in _header_names(table[i].cells or []) if name]
+            if is_header(names):
+                return i
+    return filled[0]
 
 
 def _ragged(got: int, named: int) -> str:

@@ -11,7 +11,9 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
+import pytest
 
+from techmatch.errors import IngestError
 from techmatch.indexers.ingest.load import ingest_files
 from techmatch.models.records import Need
 from techmatch.store import Store
@@ -105,3 +107,54 @@ def test_traditional_chinese_headers_map_like_simplified_ones(tmp_path: Path,
     ingest_files([achievements], "achievement", store)
     achievement = store.get("A1")
     assert (achievement.type, achievement.language) == ("patent", "en")  # type: ignore[attr-defined]
+
+
+def test_a_title_row_above_the_header_is_skipped_and_said(tmp_path: Path, store: Store) -> None:
+    # Old: a merged title row (2024年企业技术需求汇总表) or a merged group header (基本信息 /
+    # 详情) was taken as the header: "missing required column 'id'", nothing loaded.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["2024年企业技术需求汇总表"])
+    sheet.merge_cells("A1:C1")
+    sheet.append(["基本信息", None, "详情"])
+    sheet.merge_cells("A2:B2")
+    sheet.append(["需求编号", "需求名称", "需求描述"])
+    sheet.append([1001, "标题一", "描述一"])
+    sheet.append(["1002", "标题二", None])
+    for _ in range(3):
+        sheet.append([None, None, None])
+    book.save(tmp_path / "needs.xlsx")
+    report = ingest_files([tmp_path / "needs.xlsx"], "need", store)
+    assert report.loaded.inserted == ["1001", "1002"] and report.rejected == 0
+    assert any("row 3" in w and "2024年企业技术需求汇总表" in w for w in report.files[0].warnings)
+
+
+def test_a_workbook_whose_first_sheet_is_a_cover_note_reads_the_sheet_with_the_records(
+        tmp_path: Path, store: Store) -> None:
+    # Old: "the file has no data rows (it is empty)" although sheet 需求 held two needs.
+    book = openpyxl.Workbook()
+    book.active.title = "填表说明"
+    book.active.append(["本表为需求导出，请勿修改列名"])
+    sheet = book.create_sheet("需求")
+    sheet.append(["需求编号", "需求名称", "需求描述"])
+    sheet.append(["S1", "标题一", "描述一"])
+    sheet.append(["S2", "标题二", "描述二"])
+    book.create_sheet("统计").append(["合计", 2])
+    book.save(tmp_path / "needs.xlsx")
+    report = ingest_files([tmp_path / "needs.xlsx"], "need", store)
+    assert report.loaded.inserted == ["S1", "S2"]
+    assert any("'需求'" in w and "填表说明" in w and "统计" in w
+               for w in report.files[0].warnings)
+
+
+def test_a_workbook_without_an_id_column_names_the_header_row_it_read(tmp_path: Path,
+                                                                      store: Store) -> None:
+    before = _stored_need(store)
+    book = openpyxl.Workbook()
+    book.active.append(["名称", "描述"])
+    book.active.append(["标题一", "描述一"])
+    book.save(tmp_path / "needs.xlsx")
+    with pytest.raises(IngestError) as caught:
+        ingest_files([tmp_path / "needs.xlsx"], "need", store)
+    assert "row 1" in str(caught.value) and "名称, 描述" in str(caught.value)
+    assert store.get("KEEP1").model_dump_json() == before and store.count("need") == 1
