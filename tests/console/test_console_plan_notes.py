@@ -82,3 +82,27 @@ def test_assignment_xlsx_lists_the_alternates_the_page_shows() -> None:
         nav=[], staff=None, csrf="", saved=saved, plan=assignment, names={}, answers=[])
     text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
     assert "E003 0/2 专家任职于需求企业 1 条" in text
+
+
+def test_why_not_lines_are_checked_against_the_plan_never_skipped() -> None:
+    """询问“为何未分配” with a need not in the plan (N010) left the form for a bare error page
+    (需求：未知编号 N010) and a line typed 'N001,E003' was silently skipped. Each line now reads
+    with a space, comma, colon or 、, and a line that is no pair of this plan names its row."""
+    from techmatch.api.console.messages import error_message
+    from techmatch.api.console.views.intake import field_label
+    from techmatch.api.console.views.plans import why_not_questions
+    from techmatch.errors import ValidationError
+
+    needs, experts = ["N001", "N005"], ["E001", "E003"]
+    assert why_not_questions("N001 E003\n\nN005,E001\nN001：E001\n", needs, experts) == [
+        ("N001", "E003"), ("N005", "E001"), ("N001", "E001")]
+    cases = [("N001 E003\nN010 E001", "询问“为何未分配”第 2 行：N010 不是本次派单的需求"),
+             ("N001 E019", "询问“为何未分配”第 1 行：E019 不是本次派单的专家"),
+             ("N001", "询问“为何未分配”第 1 行应为“需求编号 专家编号”，收到 N001")]
+    for text, expected in cases:
+        try:
+            why_not_questions(text, needs, experts)
+        except ValidationError as exc:
+            assert error_message(exc, field_label) == expected
+        else:
+            raise AssertionError(f"{text!r} was accepted")

@@ -19,6 +19,7 @@ from techmatch.api.console.views.intake import field_label
 from techmatch.api.console.views.plans import (
     assignment_sheets,
     roadshow_sheets,
+    why_not_questions,
 )
 from techmatch.api.console.views.saved_plans import PlanFiles, SavedPlan
 from techmatch.api.deps import EngineDep, ServiceDep
@@ -121,8 +122,6 @@ def assign(request: Request, session: WriterPost, engine: EngineDep, service: Se
               "same_province": same_province, "objective": objective, "why_not": why_not}
     try:
         _check_assign_form(needs, city, industry, min_experts, max_experts)
-        questions = [tuple(line.split()[:2]) for line in why_not.splitlines()
-                     if len(line.split()) >= 2]
         team = ServiceTeam(id="console", name=name, city=city or None,
                            industry=industry or None, experts=_ids(experts), needs=_ids(needs))
         constraints = Constraints(min_experts_per_need=min_experts,
@@ -130,6 +129,7 @@ def assign(request: Request, session: WriterPost, engine: EngineDep, service: Se
                                   same_province=same_province == "on")
         plan = plan_team(engine, service, team=team, constraints=constraints,
                          objective=objective)
+        questions = why_not_questions(why_not, plan.problem.need_ids, plan.problem.expert_ids)
     except (ValidationError, NotFoundError, ValueError) as exc:  # a mistyped id: NotFound
         return render(request, "assign.html", {
             "title": "服务团派单", "values": values,
@@ -138,7 +138,7 @@ def assign(request: Request, session: WriterPost, engine: EngineDep, service: Se
                                       else "参数无效，请检查专家数与容量设置"),
             "saved": PlanFiles(engine.settings.home).recent("assign")},
             session=session, status_code=400)
-    answers = plan.why_not(questions)  # type: ignore[arg-type]
+    answers = plan.why_not(questions)
     names = {n.id: n.display_title for n in plan.problem.needs}
     names.update({e.id: e.name for e in plan.problem.experts})
     saved = PlanFiles(engine.settings.home).add(

@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping
 from typing import Any
 
+from techmatch.errors import ValidationError
 from techmatch.matcher.assignment import Assignment, WhyNot
 from techmatch.matcher.roadshow import RoadshowPlan, expert_reason, invitee_reason
 from techmatch.xlsx import Sheet
+
+_PAIR_SEPARATORS = re.compile(r"[\s,，:：、;；]+")
+
+
+def why_not_questions(text: str, need_ids: Collection[str],
+                      expert_ids: Collection[str]) -> list[tuple[str, str]]:
+    """The form's 询问“为何未分配” lines as (need id, expert id), each a need and an expert of
+    this plan; a line that is no such pair is an error naming the line (never skipped)."""
+    out = []
+    for row, line in enumerate(text.splitlines(), start=1):
+        ids = [part for part in _PAIR_SEPARATORS.split(line.strip()) if part]
+        if not ids:
+            continue
+        where = f"询问“为何未分配”第 {row} 行"
+        if len(ids) != 2:
+            raise ValidationError(f"{where}应为“需求编号 专家编号”，收到 {line.strip()}")
+        need_id, expert_id = ids
+        if need_id not in need_ids:
+            raise ValidationError(f"{where}：{need_id} 不是本次派单的需求")
+        if expert_id not in expert_ids:
+            raise ValidationError(f"{where}：{expert_id} 不是本次派单的专家")
+        out.append((need_id, expert_id))
+    return out
 
 
 def roadshow_sheets(plan: RoadshowPlan, titles: Mapping[str, str]) -> list[Sheet]:
