@@ -287,7 +287,21 @@ def test_quota_larger_than_servable_needs() -> None:
     [diag] = result.diagnostics
     assert (diag.constraint, diag.required, diag.available) == ("quota", 3, 2)
     assert "city 武汉 quota 3 > 2 servable needs" in diag.message
-    assert diag.text == "城市/行业覆盖下限无法满足（城市 武汉）：需要 3，可用 2，缺口 1"
+    assert diag.text == ("城市/行业覆盖下限无法满足（城市 武汉）：需要 3，可用 2"
+                         "（本次派单中该城市的需求共 2 条），缺口 1")
+
+
+def test_quota_of_a_city_without_needs_in_the_plan_says_so() -> None:
+    """--quota-city 苏州市=2 over needs of 苏州 read 需要 2，可用 0 as if experts were short;
+    only the English message said the plan holds no need of 苏州市 (of 0 needs)."""
+    needs = [need(0, city="苏州"), need(1, city="苏州"), need(2, city="苏州")]
+    problem = encode(needs, [expert(0, capacity=5)], np.ones((3, 1)), Constraints(
+        min_experts_per_need=0, max_experts_per_need=1, city_quotas={"苏州市": 2},
+        industry_quotas={"新材料": 0}))
+    [diag] = assign(problem).diagnostics
+    assert "(of 0 needs in 苏州市)" in diag.message
+    assert diag.text == ("城市/行业覆盖下限无法满足（城市 苏州市）：需要 2，可用 0"
+                         "（本次派单中该城市的需求共 0 条），缺口 2")
 
 
 def test_hidden_conflict_found_by_relaxation() -> None:

@@ -38,6 +38,8 @@ class Diagnostic(BaseModel):
     capacity: float | None = Field(default=None, description="total_capacity: the experts' "
                                    "whole capacity, when more than `available` (the part "
                                    "usable by these needs)")
+    group_needs: int | None = Field(default=None, description="quota: the plan's needs of "
+                                    "the city / industry (`available` counts the servable)")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -53,6 +55,9 @@ class Diagnostic(BaseModel):
         subject = f"（{subject_label(self.subject)}）" if self.subject else ""
         whole = (f"（专家容量共 {amount(self.capacity)}，能用于这些需求的只有 "
                  f"{amount(self.available)}）" if self.capacity is not None else "")
+        if self.group_needs is not None and self.subject:
+            facet = QUOTA_FACET_LABELS.get(self.subject.partition(" ")[0], "")
+            whole = f"（本次派单中该{facet}的需求共 {self.group_needs} 条）"
         text = (f"{self.constraint_label}{subject}：需要 {amount(self.required)}，可用 "
                 f"{amount(self.available)}{whole}，缺口 {amount(self.shortfall)}")
         if self.causes:
@@ -129,7 +134,7 @@ def _quotas(problem: AssignmentProblem, ok: np.ndarray) -> list[Diagnostic]:
             label = f"{quota.facet} {quota.value}"
             out.append(Diagnostic(
                 constraint="quota", subject=label, required=quota.minimum, available=have,
-                shortfall=quota.minimum - have,
+                shortfall=quota.minimum - have, group_needs=len(quota.members),
                 message=f"{label} quota {quota.minimum} > {have} servable needs "
                         f"(of {len(quota.members)} needs in {quota.value})"))
     return out
