@@ -168,6 +168,7 @@ ROW_RULES: tuple[Rule, ...] = (
     (re.compile(r"^invalid JSON: .*\(column (\d+)\)$", re.S), r"不是有效的 JSON（第 \1 列附近）"),
     (re.compile(r"^expected a JSON object, got (\w+)$"),
      lambda m: f"应为 JSON 对象（{{…}}），收到{_JSON_TYPE.get(m.group(1), m.group(1))}"),
+    (re.compile(r"^the row cannot be read: (.*)$", re.S), r"该行无法读取：\1"),
     (re.compile(r"^cannot decode the line: (.*)$", re.S),
      r"该行无法解码（既不是 UTF-8 也不是 GB18030）：\1"),
     (re.compile(r"^the row is marked confidential, but (\w+) records have no confidential.*$",
@@ -189,11 +190,17 @@ FILE_RULES: tuple[Rule, ...] = (
      lambda m: f"文件的列属于{_KIND[m.group(1)]}，而不是{_KIND[m.group(2)]}"
                f"（{_fields(m.group(3))} 是{_KIND[m.group(1)]}的字段）；"
                f"请把记录类型选为{_KIND[m.group(1)]}"),
-    (re.compile(r"^missing required column 'id' \(any of: (.*)\)$", re.S),
-     r"缺少编号列（可用表头：\1）"),
-    (re.compile(r"^no text column: need one of (.*)$", re.S), r"没有文本列：至少需要其中之一：\1"),
+    (re.compile(r"^missing required column 'id' \(any of: (.*?)\)(?: in the header \(row (\d+): "
+                r"(.*)\))?$", re.S),
+     lambda m: f"缺少编号列（可用表头：{_listed(m.group(1))}）"
+               + (f"；第 {m.group(2)} 行被读作表头：{m.group(3)}" if m.group(2) else "")),
+    (re.compile(r"^no text column: need one of (.*?)(?: \(header row (\d+): (.*)\))?$", re.S),
+     lambda m: f"没有文本列：至少需要其中之一：{_listed(m.group(1))}"
+               + (f"；第 {m.group(2)} 行被读作表头：{m.group(3)}" if m.group(2) else "")),
+    (re.compile(r"^no sheet holds records .*; sheets: (.*)$", re.S),
+     lambda m: f"工作簿中没有含记录的工作表（工作表：{_listed(m.group(1))}）"),
     (re.compile(r"^cannot decode the file.*$", re.S),
-     "文件无法解码：应为 UTF-8 或 GB18030 编码的文本"),
+     "文件无法解码：应为 UTF-8、UTF-16 或 GB18030 编码的文本"),
     (re.compile(r"^not JSON Lines: .*$", re.S), "不是 JSON Lines：没有一行是 JSON 对象"),
     (re.compile(r"^invalid JSON at line (\d+) column (\d+): .*$", re.S),
      r"不是有效的 JSON（第 \1 行第 \2 列附近）"),
@@ -210,6 +217,10 @@ WARN_RULES: tuple[Rule, ...] = (
     (re.compile(r"^column '(.+)' ignored: '(.+)' already gives '(\w+)'$"),
      r"已忽略列「\1」：「\2」已提供该字段"),
     (re.compile(r"^values in columns without a header were ignored$"), "没有表头的列中的值已忽略"),
+    (re.compile(r"^row (\d+) was read as the header; the title rows above it were skipped: "
+                r"(.*)$", re.S), r"第 \1 行作为表头，其上的标题行已跳过：\2"),
+    (re.compile(r"^sheet '(.*)' was read; other sheets were not: (.*)$", re.S),
+     lambda m: f"已读取工作表「{m.group(1)}」，未读取：{_listed(m.group(2))}"),
     (re.compile(r"^(行业.*?) ?\((?:un)?mapped industry\)$", re.S), r"\1"),
 )
 _WHERE = re.compile(r"^([^:]+?)(?:: \1)?(?:, row (\d+))?(?:, field '([^']+)')?: (.*)$", re.S)
@@ -243,6 +254,11 @@ def row_message(message: str) -> str:
             text = pattern.sub(chinese, message).replace("（收到 ）", "")  # type: ignore[arg-type]
             return _GOT.sub(r"（收到 \1）", text).replace("' or '", "'、'")
     return message
+
+
+def _listed(names: str) -> str:
+    """'a, b, c' → 'a、b、c'."""
+    return "、".join(part.strip() for part in names.split(", "))
 
 
 def _fields(listed: str) -> str:

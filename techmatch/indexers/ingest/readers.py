@@ -179,13 +179,12 @@ def _pick_sheet(book: object, names: list[str], path: Path, label: str,
         if is_header is None or (source.rows and is_header(source.header or [])):
             return title, source
         fallback = fallback or (title, source)
-    if fallback is not None:
+    if fallback is not None and (fallback[1].rows or len(names) == 1):
         return fallback
-    assert error is not None
-    if len(names) == 1:
+    if error is not None and len(names) == 1:
         raise error
-    raise IngestError(f"no sheet holds records ({error.message}); sheets: "
-                      f"{', '.join(names)}", source=label)
+    raise IngestError(f"no sheet holds records (a header with an id column and data rows); "
+                      f"sheets: {', '.join(names)}", source=label)
 
 
 def _reason(exc: Exception) -> str:

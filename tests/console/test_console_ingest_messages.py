@@ -1,0 +1,68 @@
+"""批量导入 shows the loader's newer messages in Chinese (helper-49 audit): a title row skipped,
+the sheet read, a header without an id column, a UTF-16 file that cannot be decoded."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from techmatch.api.console.messages import upload_error, upload_warning
+from techmatch.errors import IngestError
+from techmatch.indexers.ingest.load import ingest_files
+from techmatch.store import Store
+
+ENGLISH = re.compile(r"\b[A-Za-z]{4,}\b")
+
+
+def _book(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_sheet_and_title_row_warnings_read_in_chinese(tmp_path: Path) -> None:
+    path = _book(tmp_path / "needs.xlsx", {
+        "填表说明": [["请勿修改列名"]],
+        "需求": [["2024年需求汇总表"], ["需求编号", "需求名称"], ["S1", "标题一"]]})
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        report = ingest_files([path], "need", store, names=["needs.xlsx"])
+    finally:
+        store.close()
+    shown = [upload_warning(w) for w in report.warnings]
+    assert shown == ["needs.xlsx：第 2 行作为表头，其上的标题行已跳过：2024年需求汇总表",
+                     "needs.xlsx：已读取工作表「需求」，未读取：填表说明"]
+
+
+@pytest.mark.parametrize(("name", "data", "expected"), [
+    ("h.csv", "名称,描述\n好,苏州\n".encode(),
+     "h.csv：缺少编号列（可用表头：id、_id、编号、记录编号、唯一编号、record_id、需求编号、问题编号）；"
+     "第 1 行被读作表头：名称, 描述"),
+    ("u.csv", b"\xff\xfe" + "编号".encode("utf-16-le") + b"\x00\xd8",
+     "u.csv：文件无法解码：应为 UTF-8、UTF-16 或 GB18030 编码的文本"),
+    ("n.xlsx", None, "n.xlsx：工作簿中没有含记录的工作表（工作表：说明、空白）"),
+])
+def test_refused_files_read_in_chinese(tmp_path: Path, name: str, data: bytes | None,
+                                       expected: str) -> None:
+    path = tmp_path / name
+    if data is None:
+        _book(path, {"说明": [["请勿修改列名"]], "空白": []})
+    else:
+        path.write_bytes(data)
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        with pytest.raises(IngestError) as caught:
+            ingest_files([path], "need", store, names=[name])
+    finally:
+        store.close()
+    shown = upload_error(caught.value)
+    assert shown == expected
+    assert not ENGLISH.search(shown.replace("record_id", "").replace(name, ""))
