@@ -6,6 +6,7 @@ import re
 import secrets
 import shutil
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -53,6 +54,8 @@ def validate_need(values: dict[str, str], confidential: bool,
     # controls and zero-width characters dropped as the file loader does (the API refuses them)
     data: dict[str, object] = {k: clean_display(v) for k, v in values.items()
                                if v and clean_display(v)}
+    if isinstance(data.get("id"), str):  # Ｎ００１ typed with a Chinese input method is N001
+        data["id"] = unicodedata.normalize("NFKC", str(data["id"])).strip()
     data["confidential"] = confidential
     errors: dict[str, str] = {}
     try:
