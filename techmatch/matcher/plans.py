@@ -35,7 +35,7 @@ from techmatch.matcher.assignment import (
 from techmatch.matcher.dockings.effects import excluded_pairs
 from techmatch.matcher.duplicates import DEFAULT_THRESHOLD
 from techmatch.matcher.engine import Engine
-from techmatch.matcher.roadshow import RoadshowPlan, plan_roadshow
+from techmatch.matcher.roadshow import RoadshowPlan, invitee_reason, plan_roadshow
 from techmatch.matcher.taxonomy import headline, industry_matches, industry_path
 from techmatch.models.dockings import ExcludedPair
 from techmatch.models.records import Achievement, Expert, Need, Record, ServiceTeam
@@ -275,6 +275,23 @@ def _no_needs(engine: Engine, city: str, industry: str | None) -> ValidationErro
     return ValidationError(f"no open needs in {what}{hint}", field="city")
 
 
+def _match_scores(plan: RoadshowPlan, needs: Sequence[Need],
+                  achievements: Sequence[Achievement], scores: np.ndarray) -> RoadshowPlan:
+    """`plan` whose invitations carry the pair's match score (needs × achievements `scores`),
+    not the score the province bonus raised for choosing, and reasons that cite it."""
+    rows = {n.id: i for i, n in enumerate(needs)}
+    cols = {a.id: j for j, a in enumerate(achievements)}
+    titles = {n.id: n.display_title for n in needs}
+    items = []
+    for item in plan.items:
+        j = cols[item.achievement_id]
+        invitees = [v.model_copy(update={"score": float(scores[rows[v.need_id], j])})
+                    for v in item.invitees]
+        invitees = [v.model_copy(update={"reason": invitee_reason(v, titles)}) for v in invitees]
+        items.append(item.model_copy(update={"invitees": invitees}))
+    return plan.model_copy(update={"items": items})
+
+
 def plan_city_roadshow(engine: Engine, service: PairScorer, *, city: str,
                        industry: str | None, slots: int, invites_per_achievement: int = 5,
                        date: dt.date | None = None, prefer_province: bool = False,
@@ -300,10 +317,13 @@ def plan_city_roadshow(engine: Engine, service: PairScorer, *, city: str,
     scores, dropped = without_dropped(engine, needs, achievements, service.score_pairs(
         needs, achievements, target="achievement"))
     score_an = scores.T
-    if prefer_province:
+    if prefer_province:  # the bonus ranks close calls; it never lifts a weak pair over the floor
         provinces = {normalize(n.province) for n in needs if n.province}
         local = np.array([normalize(a.province or "") in provinces for a in achievements])
-        score_an = np.minimum(score_an + PREFER_PROVINCE_BONUS * local[:, None], 1.0)
+        with np.errstate(invalid="ignore"):
+            weak = ~(score_an >= min_score)
+        score_an = np.where(weak, np.nan,
+                            np.minimum(score_an + PREFER_PROVINCE_BONUS * local[:, None], 1.0))
     ach_vecs = _vectors(engine, "achievement", achievements)
     expert_vecs = _vectors(engine, "expert", experts)
     plan = plan_roadshow(achievements, needs, experts, score_an, ach_vecs @ ach_vecs.T,
@@ -313,7 +333,9 @@ def plan_city_roadshow(engine: Engine, service: PairScorer, *, city: str,
                          date=date)
     notes = [*plan.notes, f"匹配分低于 {min_score:g} 的需求与成果视为不匹配"]
     if prefer_province:
-        notes.append(f"同省成果的匹配分加 {PREFER_PROVINCE_BONUS}")
+        plan = _match_scores(plan, needs, achievements, scores)
+        notes.append(f"同省成果选择时匹配分加 {PREFER_PROVINCE_BONUS}（覆盖需求分含此加分；"
+                     f"邀请理由中的匹配分不含）")
     if overseas:
         notes.append(f"海外专场：{len(experts)} 位海外专家的成果 {len(achievements)} 项")
     # The needs are already local (normalised match); the planner only records the labels.

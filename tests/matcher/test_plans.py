@@ -370,6 +370,21 @@ def test_roadshow_min_score_and_prefer_province(small: Engine) -> None:
     assert none.items == [] and none.total_covered_demand == 0
 
 
+def test_prefer_province_never_lifts_a_weak_pair_nor_the_invited_score(small: Engine) -> None:
+    """同省成果优先 added 0.1 before the floor: with 最低匹配分 0.95 a 江苏 achievement matching
+    at 0.9 was chosen and its enterprises invited (匹配分 1.00, a score no match page shows).
+    The bonus now only ranks pairs over the floor; invitations cite the match score."""
+    weak = plan_city_roadshow(small, KeywordScorer(), city="苏州", industry="新能源", slots=2,
+                              invites_per_achievement=5, min_score=0.95, prefer_province=True)
+    assert weak.items == [] and weak.total_covered_demand == 0
+    plan = plan_city_roadshow(small, KeywordScorer(), city="苏州", industry="新能源", slots=1,
+                              invites_per_achievement=5, prefer_province=True)
+    [item] = plan.items
+    assert item.achievement_id == "a2" and item.covered_demand == pytest.approx(2.0)
+    assert [(v.need_id, v.score) for v in item.invitees] == [("n1", 0.9), ("n2", 0.9)]
+    assert all("匹配分 0.90" in v.reason for v in item.invitees)
+
+
 def test_large_library_takes_roadshow_candidates_from_retrieval(
         small: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(plans, "MAX_ALL_ACHIEVEMENTS", 1)

@@ -123,7 +123,9 @@ class RoadshowRequest(NumbersNotBooleans):
     invites_per_achievement: int = Field(default=5, ge=0, le=100,
                                          description="每项成果邀请的企业数")
     date: dt.date | None = Field(default=None, description="路演日期")
-    prefer_province: bool = Field(default=False, description="同省成果优先（匹配分加 0.1）")
+    prefer_province: bool = Field(default=False,
+                                  description="同省成果优先（选择时匹配分加 0.1，不让低于最低匹配分"
+                                              "的配对入选；邀请仍引用原匹配分）")
     min_score: float | None = Field(default=None, ge=0.0, le=1.0,
                                     description="低于此匹配分不算覆盖，也不邀请；默认为置信度阈值")
     overseas: bool = Field(default=False, description="海外人才中国行：只用海外专家的成果与主讲")
