@@ -46,7 +46,8 @@ class IndexCollector(Collector):
         records = GaugeMetricFamily("techmatch_store_records", "Live records in the store",
                                     labels=["kind"])
         last = GaugeMetricFamily("techmatch_last_batch_run_timestamp_seconds",
-                                 "Unix time of the last batch run (0 when none)")
+                                 "Unix time the last batch run finished (failed and abandoned runs "
+                                 "do not count; 0 when none)")
         if engine is not None:
             for kind in KINDS:
                 records.add_metric([kind], engine.store.count(kind))

@@ -120,8 +120,10 @@ class BatchRepository:
                          (*args, run_id))
 
     def last_finished(self) -> float:
-        """Unix time of the newest finished run (0 when none)."""
-        row = self._db.fetchone("SELECT MAX(finished) FROM batch_runs")
+        """Unix time of the newest run that finished (0 when none): a failed or abandoned
+        run gets a `finished` time too, but did not keep the results fresh."""
+        row = self._db.fetchone("SELECT MAX(finished) FROM batch_runs WHERE status = ?",
+                                ("finished",))
         if row is None or row[0] is None:
             return 0.0
         try:

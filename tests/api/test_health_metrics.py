@@ -123,3 +123,18 @@ def test_openapi_is_documented_in_chinese_with_problem_responses(client: TestCli
     assert "ApiKey" in schema["components"]["securitySchemes"]
     need_create = schema["components"]["schemas"]["NeedCreate"]
     assert need_create["examples"][0]["title"].startswith("航空发动机")
+
+
+def test_last_batch_run_is_the_last_finished_one_not_a_failed_or_abandoned_one(
+        client: TestClient, engine: Engine) -> None:
+    """A nightly run that failed (or was abandoned) still gets a `finished` time; the
+    metric staff alert on ("no batch for 26 h") must keep the last run that finished."""
+    ok = datetime(2025, 3, 1, 2, 0, tzinfo=timezone.utc)
+    later = datetime(2025, 3, 2, 2, 0, tzinfo=timezone.utc)
+    for run_id, status, when in (("r1", "finished", ok), ("r2", "failed", later),
+                                 ("r3", "abandoned", later)):
+        engine.store.batch.insert_run(RunRecord(
+            run_id=run_id, started=when.isoformat(), finished=when.isoformat(),
+            status=status, kinds=["achievement"], k=10, full=False))
+    text = client.get("/metrics").text
+    assert _metric(text, "techmatch_last_batch_run_timestamp_seconds") == ok.timestamp()
