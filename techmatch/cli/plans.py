@@ -137,6 +137,8 @@ def _print_assignment(plan: TeamPlan, answers: list[WhyNot]) -> None:
             expert = experts[pair.expert_id]
             typer.echo(f"   → {expert.id} {expert.name} ({expert.organization or '-'}) "
                        f"{pair.score:.3f}")
+        if result.unserved_text:
+            typer.echo(f"   {result.unserved_text}")
         if result.alternates:
             typer.echo("   备选：" + "，".join(
                 f"{x.expert_id} {x.score:.3f}{'' if x.has_capacity else '（已满）'}"
@@ -161,8 +163,8 @@ def _assignment_sheets(plan: TeamPlan, answers: list[WhyNot]) -> list[Sheet]:
               experts[p.expert_id].organization, round(p.score, 4)] for p in a.pairs]
     per_need = [[r.need_id, needs[r.need_id].display_title, len(r.experts), r.min_experts,
                  r.max_experts, round(r.total_score, 4),
-                 "、".join(f"{x.expert_id}({x.score:.2f})" for x in r.alternates)]
-                for r in a.needs]
+                 "、".join(f"{x.expert_id}({x.score:.2f})" for x in r.alternates),
+                 r.unserved_text] for r in a.needs]
     loads = [[x.expert_id, experts[x.expert_id].name, x.load, x.capacity, "、".join(x.needs),
               x.blocked_text] for x in a.experts]
     why = [[w.need_id, w.expert_id, w.reason_label, w.score, w.text] for w in answers]
@@ -175,7 +177,7 @@ def _assignment_sheets(plan: TeamPlan, answers: list[WhyNot]) -> list[Sheet]:
         Sheet("分配结果", ["需求编号", "需求标题", "企业", "城市", "专家编号", "专家姓名", "单位",
                       "匹配分"], pairs),
         Sheet("需求", ["需求编号", "需求标题", "已分配专家数", "最少专家数", "最多专家数",
-                       "得分合计", "备选专家"], per_need),
+                       "得分合计", "备选专家", "未分配原因"], per_need),
         Sheet("专家负荷", ["专家编号", "姓名", "已分配需求数", "容量", "需求", "不能服务的需求"],
               loads),
         Sheet("未分配原因", ["需求编号", "专家编号", "原因", "匹配分", "说明"], why),

@@ -20,7 +20,7 @@ CAUSE_LABELS: dict[str, str] = {
     "same_organization": "专家任职于需求企业", "excluded": "专家声明回避该企业",
     "unavailable": "专家不可服务", "region": "不在同一省份", "unscored": "没有匹配分",
     "below_threshold": "低于最低置信度", "zero_capacity": "专家容量为 0",
-    "dropped": "对接已被工作人员终止"}
+    "dropped": "对接已被工作人员终止", "capacity_full": "专家容量已满"}
 QUOTA_FACET_LABELS: dict[str, str] = {"city": "城市", "industry": "行业"}
 ASSIGN_STATUS_LABELS: dict[str, str] = {
     "optimal": "最优方案", "feasible": "可行方案", "infeasible": "约束无法同时满足",

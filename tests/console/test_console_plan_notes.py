@@ -74,7 +74,7 @@ def test_assignment_xlsx_lists_the_alternates_the_page_shows() -> None:
         experts=[ExpertLoad(expert_id="E003", load=0, capacity=2, needs=[],
                             blocked={"same_organization": 1})])
     sheets = {s.title: s for s in assignment_sheets(assignment, {"N005": "隔膜浆料"}, [])}
-    assert sheets["需求"].rows == [["N005", "隔膜浆料", 1, "E002（0.94，已满）、E009（0.53）"]]
+    assert sheets["需求"].rows == [["N005", "隔膜浆料", 1, "E002（0.94，已满）、E009（0.53）", ""]]
     # why an unused expert serves nobody, on the page and in the sheet
     assert sheets["专家负荷"].rows == [["E003", "", 0, 2, "", "专家任职于需求企业 1 条"]]
     saved = SimpleNamespace(id="assign-1", title="T01 派单", status="draft")
@@ -106,3 +106,25 @@ def test_why_not_lines_are_checked_against_the_plan_never_skipped() -> None:
             assert error_message(exc, field_label) == expected
         else:
             raise AssertionError(f"{text!r} was accepted")
+
+
+def test_a_need_left_without_an_expert_says_why_on_the_page_and_in_the_sheet() -> None:
+    """With 每需求最少专家数 0 a need nobody could serve read only 无 (N044: its one confident
+    expert is in 辽宁, the others below the floor); page and sheet now say why."""
+    served = Pair(need_id="N043", expert_id="E062", score=0.96)
+    assignment = Assignment(
+        status=Status.optimal, solver="milp", objective="total", total_score=0.96,
+        seconds=0.0, pairs=[served],
+        needs=[NeedResult(need_id="N043", experts=[served], total_score=0.96, min_experts=0,
+                          max_experts=2),
+               NeedResult(need_id="N044", experts=[], total_score=0.0, min_experts=0,
+                          max_experts=2, unserved={"below_threshold": 4, "region": 2})])
+    reason = "没有可分配的专家：低于最低置信度 4 位，不在同一省份 2 位"
+    sheets = {s.title: s for s in assignment_sheets(assignment, {}, [])}
+    assert [row[4] for row in sheets["需求"].rows] == ["", reason]
+    saved = SimpleNamespace(id="assign-1", title="青岛团 派单", status="draft")
+    html = TEMPLATES.env.get_template("assign_plan.html").render(
+        nav=[], staff=None, csrf="", saved=saved, plan=assignment, names={}, answers=[],
+        label=lambda table, code: code, labels=SimpleNamespace(assign_status={}))
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert f"N044 无（{reason}）" in text

@@ -391,6 +391,26 @@ def test_why_not_reasons(small: tuple[AssignmentProblem, Assignment]) -> None:
         why_not(problem, result, "n0", "e9")
 
 
+def test_a_need_left_without_an_expert_carries_why() -> None:
+    """min 0: a need no expert may serve (region, floor) or whose experts are full reads why,
+    counted per expert; served needs and unsolved plans carry nothing."""
+    needs = [need(0, province="山东"), need(1, province="山东"), need(2, province="山东")]
+    experts = [expert(0, province="辽宁"), expert(1, province="山东", capacity=1),
+               expert(2, province="山东")]
+    scores = np.array([[0.99, 0.1, 0.2], [0.5, 0.9, 0.1], [0.5, 0.8, 0.1]])
+    problem = encode(needs, experts, scores, Constraints(
+        min_experts_per_need=0, max_experts_per_need=1, same_province=True, min_score=0.35))
+    result = assign(problem)
+    assert [(p.need_id, p.expert_id) for p in result.pairs] == [("n1", "e1")]
+    by_need = {r.need_id: r for r in result.needs}
+    assert by_need["n0"].unserved == {"below_threshold": 2, "region": 1}
+    assert by_need["n0"].unserved_text == "没有可分配的专家：低于最低置信度 2 位，不在同一省份 1 位"
+    assert by_need["n2"].unserved == {"below_threshold": 1, "capacity_full": 1, "region": 1}
+    assert by_need["n1"].unserved == {} and by_need["n1"].unserved_text == ""
+    hard = encode(needs, experts, scores, Constraints(same_province=True, min_score=0.35))
+    assert all(r.unserved == {} for r in assign(hard).needs)  # infeasible: diagnostics say it
+
+
 def test_why_not_exclusion_and_unsolved() -> None:
     problem = encode([need(0, enterprise="Acme"), need(1)],
                      [expert(0, exclusions=["Acme"], capacity=1)], np.ones((2, 1)),

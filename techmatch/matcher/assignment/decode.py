@@ -8,7 +8,7 @@ import numpy as np
 from pydantic import BaseModel, Field, computed_field
 
 from techmatch.errors import InfeasibleError
-from techmatch.matcher.assignment.diagnose import Diagnostic, usable
+from techmatch.matcher.assignment.diagnose import Diagnostic, causes, usable
 from techmatch.matcher.assignment.problem import REASON_TEXT, AssignmentProblem, Reason
 from techmatch.matcher.assignment.solvers import Solution, Status, solve
 from techmatch.models.dockings import REASON_LABELS
@@ -42,6 +42,19 @@ class NeedResult(BaseModel):
     min_experts: int
     max_experts: int
     alternates: list[Alternate] = Field(default_factory=list)
+    unserved: dict[str, int] = Field(
+        default_factory=dict, description="a need left without an expert in a solved plan: "
+                                          "its experts by why none serves it (reason codes as "
+                                          "in diagnostics' causes, and capacity_full)")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def unserved_text(self) -> str:
+        """Why the need got no expert, in Chinese ('' when it got one)."""
+        if not self.unserved:
+            return ""
+        return "没有可分配的专家：" + "，".join(f"{CAUSE_LABELS.get(code, code)} {count} 位"
+                                         for code, count in self.unserved.items())
 
 
 class ExpertLoad(BaseModel):
@@ -144,6 +157,15 @@ def _alternates(problem: AssignmentProblem, chosen: np.ndarray, ok: np.ndarray,
                       has_capacity=bool(load[j] < problem.capacity[j])) for j in order]
 
 
+def _unserved(problem: AssignmentProblem, i: int, load: np.ndarray) -> dict[str, int]:
+    """Need i's experts by why none serves it: a forbidding reason, no capacity, or full."""
+    counts = causes(problem, i)
+    full = int((problem.allowed[i] & (problem.capacity > 0) & (load >= problem.capacity)).sum())
+    if full:
+        counts["capacity_full"] = full
+    return dict(sorted(counts.items()))
+
+
 def _blocked(problem: AssignmentProblem) -> list[dict[str, int]]:
     """Per expert: how many of the needs it may not serve, by reason (vectorised per reason)."""
     counts = {r: (problem.reasons == r).sum(axis=0) for r in Reason if r != Reason.allowed}
@@ -166,7 +188,9 @@ def decode(problem: AssignmentProblem, solution: Solution, *, alternates: int = 
                         total_score=float(scores[i][chosen[i]].sum()),
                         min_experts=int(problem.need_min[i]), max_experts=int(problem.need_max[i]),
                         alternates=_alternates(problem, chosen, ok, load, i,
-                                               alternates if solved else 0))
+                                               alternates if solved else 0),
+                        unserved=_unserved(problem, i, load)
+                        if solved and not by_need[n.id] and problem.need_max[i] else {})
              for i, n in enumerate(problem.needs)]
     blocked = _blocked(problem)
     experts = [ExpertLoad(expert_id=e.id, load=int(chosen[:, j].sum()),

@@ -102,7 +102,8 @@ def _total(problem: AssignmentProblem, ok: np.ndarray) -> list[Diagnostic]:
                        message=f"total demand {demand} > total capacity {effective}{note}")]
 
 
-def _causes(problem: AssignmentProblem, i: int) -> dict[str, int]:
+def causes(problem: AssignmentProblem, i: int) -> dict[str, int]:
+    """Need i's experts not allowed (or of capacity 0), counted by reason code."""
     counts = Counter(Reason(int(r)).name for r in problem.reasons[i] if r != Reason.allowed)
     zero = int((problem.allowed[i] & (problem.capacity == 0)).sum())
     if zero:
@@ -115,11 +116,11 @@ def _per_need(problem: AssignmentProblem, ok: np.ndarray) -> list[Diagnostic]:
     out = []
     for i in np.flatnonzero(counts < problem.need_min):
         need_id, wanted, have = problem.needs[i].id, int(problem.need_min[i]), int(counts[i])
-        causes = _causes(problem, int(i))
-        why = ", ".join(f"{v} {k}" for k, v in causes.items()) or "no experts"
+        found = causes(problem, int(i))
+        why = ", ".join(f"{v} {k}" for k, v in found.items()) or "no experts"
         out.append(Diagnostic(
             constraint="need_experts", subject=need_id, required=wanted, available=have,
-            shortfall=wanted - have, causes=causes,
+            shortfall=wanted - have, causes=found,
             message=f"need {need_id} needs at least {wanted} experts but only {have} "
                     f"allowed ({why})"))
     return out

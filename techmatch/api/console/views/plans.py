@@ -70,7 +70,7 @@ def assignment_sheets(assignment: Assignment, names: Mapping[str, str],
               round(p.score, 4)] for p in assignment.pairs]
     per_need = [[r.need_id, names.get(r.need_id, ""), len(r.experts),
                  "、".join(f"{x.expert_id}（{x.score:.2f}{'' if x.has_capacity else '，已满'}）"
-                          for x in r.alternates)] for r in assignment.needs]
+                          for x in r.alternates), r.unserved_text] for r in assignment.needs]
     loads = [[x.expert_id, names.get(x.expert_id, ""), x.load, x.capacity, "、".join(x.needs),
               x.blocked_text] for x in assignment.experts]
     why = [[w.need_id, w.expert_id, w.text] for w in answers]
@@ -82,7 +82,8 @@ def assignment_sheets(assignment: Assignment, names: Mapping[str, str],
     return [
         Sheet("分配结果", ["需求编号", "需求", "专家编号", "专家", "匹配分"], pairs,
               (10, 40, 10, 12, 8)),
-        Sheet("需求", ["需求编号", "需求", "已分配专家数", "备选专家"], per_need, (10, 40, 12, 40)),
+        Sheet("需求", ["需求编号", "需求", "已分配专家数", "备选专家", "未分配原因"], per_need,
+              (10, 40, 12, 40, 40)),
         Sheet("专家负荷", ["专家编号", "专家", "已分配需求数", "容量", "需求", "不能服务的需求"],
               loads, (10, 12, 12, 8, 24, 40)),
         Sheet("未分配原因", ["需求编号", "专家编号", "原因"], why, (10, 10, 60)),
