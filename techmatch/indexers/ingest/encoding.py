@@ -41,6 +41,8 @@ def decode_lines(data: bytes, source: str) -> Decoded:
     """Decode the whole file when possible, else line by line in the best-fitting encoding."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _utf16(data, source)
+    if b"\n" not in data and b"\r" in data:  # CR-only line ends (Excel for Mac's "CSV (Mac)");
+        data = data.replace(b"\r", b"\n")  # 0x0D is never part of a UTF-8 / GB18030 character
     bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     try:
         return Decoded(data[bom:].decode("utf-8"), "utf-8-sig" if bom else "utf-8")
@@ -64,11 +66,14 @@ def decode_lines(data: bytes, source: str) -> Decoded:
 def _utf16(data: bytes, source: str) -> Decoded:
     """A UTF-16 file (its BOM says so: Excel's "Unicode text", Notepad's "Unicode")."""
     try:
-        return Decoded(data.decode("utf-16"), "utf-16")
+        text = data.decode("utf-16")
     except UnicodeDecodeError as exc:
         raise IngestError(f"cannot decode the file as UTF-16 (it starts with a UTF-16 byte "
                           f"order mark): byte offset {exc.start}: {exc.reason}; save it as "
                           f"UTF-8 or GB18030", source=source) from None
+    if "\n" not in text:
+        text = text.replace("\r", "\n")
+    return Decoded(text, "utf-16")
 
 
 def _per_line(data: bytes, utf8_name: str) -> Decoded | None:

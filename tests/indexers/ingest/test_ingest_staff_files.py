@@ -158,3 +158,17 @@ def test_a_workbook_without_an_id_column_names_the_header_row_it_read(tmp_path: 
         ingest_files([tmp_path / "needs.xlsx"], "need", store)
     assert "row 1" in str(caught.value) and "名称, 描述" in str(caught.value)
     assert store.get("KEEP1").model_dump_json() == before and store.count("need") == 1
+
+
+def test_a_csv_with_old_mac_line_endings_loads_every_row(tmp_path: Path, store: Store) -> None:
+    # Old: CR-only line ends (Excel for Mac's "CSV (Macintosh)") read as one line: "the file
+    # has no data rows (it is empty)" for a file of needs.
+    path = tmp_path / "needs.csv"
+    path.write_bytes("需求编号,需求名称,需求描述\rCR1,标题一,描述一\rCR2,\"两行\r描述\",描述二\r"
+                     .encode("gb18030"))
+    report = ingest_files([path], "need", store)
+    assert report.loaded.inserted == ["CR1", "CR2"] and report.rejected == 0
+    assert store.get("CR2").title == "两行\n描述"
+    utf16 = tmp_path / "u16.csv"
+    utf16.write_text("需求编号\t需求名称\rCR3\t标题三\r", encoding="utf-16")
+    assert ingest_files([utf16], "need", store).loaded.inserted == ["CR3"]
