@@ -88,6 +88,7 @@ VALUE_ALIASES: dict[str, dict[str, object]] = {
 }
 
 _SEPARATORS = re.compile(r"[\s\-]+")
+_SPACES = re.compile(r"\s+")
 _BRACKETED = re.compile(r"[(（\[【].*?[)）\]】]")
 
 
@@ -116,8 +117,9 @@ def aliases_of(name: str, kind: str) -> list[str]:
 def field_for(header: str, kind: str) -> str | None:
     """The record field a header names for `kind`, or None when it names none.
 
-    A bracketed suffix is tried away as a fallback: "成熟度（1-9）" → maturity; then the
-    header in simplified Chinese: "需求編號" → id.
+    A bracketed suffix is tried away as a fallback: "成熟度（1-9）" → maturity, and so are
+    spaces and line breaks inside and a colon at the end: "需求\n编号：" → id; then the header
+    in simplified Chinese: "需求編號" → id.
     """
     found = _field_for(str(header), kind)
     if found is None:
@@ -132,8 +134,13 @@ def _field_for(header: str, kind: str) -> str | None:
     key = header_key(header)
     if key in table:
         return table[key]
-    bare = header_key(_BRACKETED.sub("", unicodedata.normalize("NFKC", header)))
-    return table.get(bare) if bare else None
+    text = unicodedata.normalize("NFKC", header)
+    bare = header_key(_BRACKETED.sub("", text))
+    if bare in table:
+        return table[bare]
+    # a header wrapped in its cell (需求\n编号), spaced (问题 描述) or ending in a colon
+    compact = header_key(_SPACES.sub("", _BRACKETED.sub("", text)).rstrip(":"))
+    return table.get(compact) if compact else None
 
 
 def value_alias(table: str, value: str) -> object | None:

@@ -172,3 +172,18 @@ def test_a_csv_with_old_mac_line_endings_loads_every_row(tmp_path: Path, store: 
     utf16 = tmp_path / "u16.csv"
     utf16.write_text("需求编号\t需求名称\rCR3\t标题三\r", encoding="utf-16")
     assert ingest_files([utf16], "need", store).loaded.inserted == ["CR3"]
+
+
+def test_headers_wrapped_in_their_cells_map_to_their_fields(tmp_path: Path, store: Store) -> None:
+    # Old: a template header wrapped with Alt+Enter (需求\n编号), spaced (问题 描述) or ending
+    # in a colon (企业名称：) was unknown: "missing required column 'id'" / columns ignored.
+    book = openpyxl.Workbook()
+    book.active.append(["需求\n编号", "需求\r\n名称", "问题 描述", "企业名称：", "Created At"])
+    book.active.append(["W1", "标题一", "描述一", "某公司", "2024-05-01"])
+    book.save(tmp_path / "needs.xlsx")
+    report = ingest_files([tmp_path / "needs.xlsx"], "need", store)
+    assert report.loaded.inserted == ["W1"] and report.files[0].warnings == []
+    need = store.get("W1")
+    assert (need.title, need.description, need.enterprise) == (  # type: ignore[attr-defined]
+        "标题一", "描述一", "某公司")
+    assert need.created_at is not None and need.created_at.date() == date(2024, 5, 1)
