@@ -94,3 +94,22 @@ def test_batch_results_of_an_unknown_need_are_404(client: TestClient) -> None:
         r = client.get(path, headers=headers("read"))
         assert r.status_code == 404, (path, r.text)
         assert r.json()["detail"].startswith("no need with id"), r.text
+
+
+def test_batch_results_of_a_closed_need_mark_a_deleted_candidate(client: TestClient,
+                                                                  engine: Engine) -> None:
+    """A matched need leaves the batch and keeps its last results; when one of its stored
+    candidates is deleted later the results still name it, and nothing said that the id
+    now answers 404 (the export says 候选名称 (已删除))."""
+    run_batch(engine, BatchOptions(kinds=("achievement",), k=3, explain=False))
+    need = engine.store.get("need-water")
+    engine.store.upsert([need.model_copy(update={"status": "matched"})])
+    first = client.get("/v1/batch/results/need-water", headers=headers("read")).json()
+    gone = first[0]["candidate_id"]
+    engine.store.delete(gone)
+    engine.sync()
+    run_batch(engine, BatchOptions(kinds=("achievement",), k=3, explain=False))
+    hits = client.get("/v1/batch/results/need-water", headers=headers("read")).json()
+    assert [h["candidate_id"] for h in hits] == [h["candidate_id"] for h in first]
+    assert [(h["candidate_id"], h["candidate_deleted"]) for h in hits] == [
+        (h["candidate_id"], h["candidate_id"] == gone) for h in first]

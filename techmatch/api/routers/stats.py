@@ -48,7 +48,9 @@ def batch_runs(principal: Reader, engine: EngineDep,
 
 
 @router.get("/batch/results/{need_id}", summary="某需求的批量匹配结果",
-            description="最近一次批量匹配为该需求保存的前 k 个候选（含得分、置信度、理由）。")
+            description="最近一次批量匹配为该需求保存的前 k 个候选（含得分、置信度、理由）。"
+                        "已匹配/已关闭的需求保留最后一次结果；其后被删除的候选标 "
+                        "candidate_deleted。")
 def batch_results(principal: Reader, engine: EngineDep, visibility: VisibilityDep,
                   need_id: Annotated[str, Path(min_length=1, max_length=128,
                                                pattern=r"^[\w.\-:/]+$")]
@@ -64,6 +66,8 @@ def batch_results(principal: Reader, engine: EngineDep, visibility: VisibilityDe
     for h in hits:  # relevant but no docking: the same mark as a live match (conflicts.py)
         code = conflict(need, cand) if (cand := found.get(h["candidate_id"])) else None
         h["conflict"], h["conflict_label"] = code, CONFLICT_LABELS[code] if code else None
+        # a closed / matched need keeps its last results: a candidate deleted since is marked
+        h["candidate_deleted"] = cand is None
     return hits
 
 
