@@ -66,6 +66,7 @@ def assign(
         same_province: Annotated[bool, typer.Option(help="Only experts of the need's "
                                                          "province.")] = False,
         min_score: Annotated[float | None, typer.Option(
+            min=0.0, max=1.0,
             help="Minimum confidence of a pair (default: the confidence threshold; 0: none).")]
         = None,
         quota_city: Annotated[list[str] | None, typer.Option(
@@ -197,6 +198,7 @@ def roadshow(
         prefer_province: Annotated[bool, typer.Option(
             help="Favour achievements from the city's province.")] = False,
         min_score: Annotated[float | None, typer.Option(
+            min=0.0, max=1.0,
             help="Pairs below count as no match (default: the confidence threshold).")] = None,
         overseas: Annotated[bool, typer.Option(
             help="海外人才中国行: overseas experts' achievements and presenters only.")] = False,

@@ -417,3 +417,14 @@ def test_demo_prints_sample_matches_in_chinese(engine: Engine,
     out = capsys.readouterr().out
     assert out.count("■ ") == 2 and "成果 1. " in out and "置信度 " in out
     assert "专家" in out and "conf " not in out and "achievement " not in out
+
+
+def test_cli_min_score_outside_0_1_is_refused(tmp_path: Path) -> None:
+    """--min-score 35 (a percent) was taken: every pair fell below it, so `assign` answered
+    infeasible (最低要求 35.00) and `roadshow` an empty plan instead of naming the option."""
+    for args in (["assign", "--experts", "E001", "--needs", "N001", "--min-score", "35"],
+                 ["roadshow", "--city", "苏州", "--slots", "1", "--min-score", "-0.1"]):
+        result = CliRunner().invoke(app, [*args, "--home", str(tmp_path)])
+        assert result.exit_code == 2, result.output
+        assert "'--min-score'" in result.stderr and "than or equal to" in result.stderr, \
+            result.stderr
