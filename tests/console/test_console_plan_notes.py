@@ -128,3 +128,28 @@ def test_a_need_left_without_an_expert_says_why_on_the_page_and_in_the_sheet() -
         label=lambda table, code: code, labels=SimpleNamespace(assign_status={}))
     text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
     assert f"N044 无（{reason}）" in text
+
+
+def test_an_item_without_presenter_does_not_blame_only_conflicts() -> None:
+    """Two talks, one available expert who owns neither: it comments on the first and the
+    second had no presenter, which the page put down to 都不可服务或与受邀企业有冲突 although
+    the expert was free of both, only taken by the first talk."""
+    from techmatch.matcher.roadshow import plan_roadshow
+    from techmatch.models.records import Achievement, Expert, Need
+
+    needs = [Need(id="N1", title="电池", enterprise="甲"),
+             Need(id="N2", title="膜", enterprise="乙")]
+    achievements = [Achievement(id="A1", title="电池回收"), Achievement(id="A2", title="膜分离")]
+    experts = [Expert(id="E1", name="张", organization="大学")]
+    plan = plan_roadshow(achievements, needs, experts, [[0.9, 0.0], [0.0, 0.9]],
+                         [[1.0, 0.0], [0.0, 1.0]], [[0.8], [0.7]], slots=2,
+                         invites_per_achievement=2)
+    assert [i.expert.expert_id if i.expert else None for i in plan.items] == ["E1", None]
+    saved = SimpleNamespace(id="roadshow-1", title="苏州 技术路演", status="draft",
+                            created="2026-11-30T18:00:00", actor="write:1")
+    html = TEMPLATES.env.get_template("roadshow_plan.html").render(
+        nav=[], staff=None, csrf="", saved=saved, plan=plan, titles={},
+        invitee_reason=invitee_reason, expert_reason=expert_reason,
+        label=lambda table, code: code, labels=SimpleNamespace(expert_role={}))
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "没有可安排的路演专家" in text and "已在本场点评其他成果" in text
