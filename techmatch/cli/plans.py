@@ -172,7 +172,8 @@ def _assignment_sheets(plan: TeamPlan, answers: list[WhyNot]) -> list[Sheet]:
     diag = [[d.constraint_label, d.subject, d.required, d.available, d.shortfall, d.text]
             for d in a.diagnostics]
     summary: list[list[Any]] = [["状态", a.status_label], ["总分", round(a.total_score, 4)],
-               ["最差需求得分", a.worst_need_score],
+               ["最差需求得分", None if a.worst_need_score is None
+                else round(a.worst_need_score, 4)],
                ["目标", OBJECTIVE_LABELS.get(a.objective, a.objective)], ["求解器", a.solver]]
     return [
         Sheet("分配结果", ["需求编号", "需求标题", "企业", "城市", "专家编号", "专家姓名", "单位",

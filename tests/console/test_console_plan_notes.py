@@ -153,3 +153,13 @@ def test_an_item_without_presenter_does_not_blame_only_conflicts() -> None:
         label=lambda table, code: code, labels=SimpleNamespace(expert_role={}))
     text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
     assert "没有可安排的路演专家" in text and "已在本场点评其他成果" in text
+
+
+def test_assignment_summary_rounds_the_worst_need_score_as_the_total() -> None:
+    """概要 read 总分 3.5629 beside 最差需求得分 1.628546482381591."""
+    assignment = Assignment(status=Status.optimal, solver="milp", objective="total",
+                            total_score=3.562912, worst_need_score=1.628546482381591,
+                            seconds=0.0)
+    summary = dict(next(s for s in assignment_sheets(assignment, {}, [])
+                        if s.title == "概要").rows)
+    assert (summary["总分"], summary["最差需求得分"]) == (3.5629, 1.6285)

@@ -77,7 +77,9 @@ def assignment_sheets(assignment: Assignment, names: Mapping[str, str],
     diag = [[d.text] for d in assignment.diagnostics]
     summary: list[list[Any]] = [
         ["状态", assignment.status_label],
-        ["总分", round(assignment.total_score, 4)], ["最差需求得分", assignment.worst_need_score],
+        ["总分", round(assignment.total_score, 4)],
+        ["最差需求得分", None if assignment.worst_need_score is None
+         else round(assignment.worst_need_score, 4)],
         ["目标", "先保最差需求" if assignment.objective == "fairness" else "总匹配分最大"]]
     return [
         Sheet("分配结果", ["需求编号", "需求", "专家编号", "专家", "匹配分"], pairs,
