@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, progress, settings_for
 from techmatch.errors import ValidationError
 from techmatch.matcher.engine import Engine
+from techmatch.models.records import KIND_LABELS
+
+if TYPE_CHECKING:
+    from techmatch.matcher.batch import BatchSummary
 
 KindsOpt = Annotated[str, typer.Option("--kinds", help="Target kinds, comma separated.")]
 
@@ -53,13 +58,31 @@ def batch(kinds: KindsOpt = "achievement,expert",
         if json_out:
             print_json(out)
             return
-        resumed = " (resumed)" if summary.resumed else ""
-        typer.echo(f"batch run {summary.run_id}{resumed}: {summary.message} "
-                   f"in {summary.seconds:.1f} s")
-        for kind in options.kinds:
-            typer.echo(f"  {kind}: {summary.counts.get(kind, {})}")
-        for fmt, path in paths.items():
-            typer.echo(f"  exported {fmt}: {path}")
+        for line in summary_lines(summary, options.kinds, paths):
+            typer.echo(line)
+
+
+def summary_lines(summary: BatchSummary, kinds: Sequence[str],
+                  paths: Mapping[str, Path]) -> list[str]:
+    """The printed summary (what the cron log shows staff): run, counts per target kind with
+    the reasons, exported files."""
+    from techmatch.matcher.batch.plan import REASON_LABELS
+
+    open_needs = summary.recomputed + summary.skipped
+    done = (f"自上次运行以来没有变化，{open_needs} 条待匹配需求均未重算" if not summary.recomputed
+            else f"重算 {summary.recomputed} 条待匹配需求（共 {open_needs} 条），"
+                 f"跳过 {summary.skipped} 条")
+    resumed = "（续跑中断的运行）" if summary.resumed else ""
+    lines = [f"批量匹配 {summary.run_id}{resumed}：{done}，用时 {summary.seconds:.1f} 秒"]
+    for kind in kinds:
+        c = summary.counts.get(kind, {})
+        why = "、".join(f"{REASON_LABELS.get(r, r)} {n} 条"
+                        for r, n in sorted(c.get("reasons", {}).items()))
+        lines.append(f"  {KIND_LABELS.get(kind, kind)}：重算 {c.get('recomputed', 0)} 条，"
+                     f"跳过 {c.get('skipped', 0)} 条，提交 {c.get('chunks', 0)} 批"
+                     + (f"；原因：{why}" if why else ""))
+    lines.extend(f"  已导出 {fmt.upper()}：{path}" for fmt, path in paths.items())
+    return lines
 
 
 def stats(threshold: Annotated[float | None, typer.Option(

@@ -57,6 +57,15 @@ MIN_FALLBACK = 20
 MARGIN = 0.16
 SECOND_ORDER = 0.02  # score gap within which a change's side effects may swap two candidates
 _EPS = 1e-6
+# Why a need is recomputed (codes stored with the run's plan and counts), for staff.
+REASON_LABELS: dict[str, str] = {
+    "full": "全量重算",
+    "new": "尚无结果",
+    "need_or_config_changed": "需求、排除或配置有变",
+    "many_candidates_changed": "大量候选有变",
+    "candidate_in_topk_changed": "前 k 名中的候选有变",
+    "candidate_may_enter_topk": "新的或改动的候选可能进入前 k 名",
+}
 
 
 @dataclass
