@@ -304,6 +304,20 @@ def test_quota_of_a_city_without_needs_in_the_plan_says_so() -> None:
                          "（本次派单中该城市的需求共 0 条），缺口 2")
 
 
+def test_industry_quota_rolls_down_the_taxonomy() -> None:
+    """--quota-industry 新一代信息技术产业=1 over a need tagged 新一代信息技术 (served) read
+    行业 新一代信息技术产业：需要 1，可用 0 and failed the plan; the team's and roadshow's
+    industry roll down the taxonomy, the quota now too (a 集成电路 need counts as well)."""
+    needs = [need(0, industry="新一代信息技术"), need(1, industry="集成电路"),
+             need(2, industry="新材料")]
+    problem = encode(needs, [expert(0, capacity=5)], np.ones((3, 1)), Constraints(
+        min_experts_per_need=0, max_experts_per_need=1,
+        industry_quotas={"新一代信息技术产业": 2, "新材料": 1}))
+    assert [q.members.tolist() for q in problem.quotas] == [[0, 1], [2]]
+    result = assign(problem)
+    assert result.status == Status.optimal and len(result.pairs) == 3
+
+
 def test_hidden_conflict_found_by_relaxation() -> None:
     # Counting passes (demand 4 <= usable capacity 5, every need has an expert), but n0 and
     # n1 can only use e0, which has capacity 1: the elastic model must find a shortfall of 1.

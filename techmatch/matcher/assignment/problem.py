@@ -12,6 +12,7 @@ from scipy.sparse import csr_matrix, hstack, identity
 
 from techmatch.errors import ValidationError
 from techmatch.matcher.conflicts import name_key
+from techmatch.matcher.taxonomy import headline, industry_matches
 from techmatch.models.records import Expert, Need
 
 
@@ -207,15 +208,23 @@ def _capacity(experts: Sequence[Expert], constraints: Constraints) -> np.ndarray
                     dtype=np.int64)
 
 
+def _members(needs: Sequence[Need], facet: str, value: str) -> np.ndarray:
+    """Rows of the needs a quota counts: the city by name; the industry down the taxonomy, as
+    a team's or roadshow's industry picks needs (新一代信息技术产业 ⊃ 新一代信息技术 ⊃ 集成电路)."""
+    if facet == "industry":
+        rows = [i for i, n in enumerate(needs)
+                if industry_matches(n.industry, value, text=headline(n))]
+    else:
+        rows = [i for i, n in enumerate(needs) if name_key(getattr(n, facet)) == name_key(value)]
+    return np.array(rows, dtype=np.int64)
+
+
 def _quotas(needs: Sequence[Need], constraints: Constraints) -> tuple[Quota, ...]:
     out = []
     for facet, quotas in (("city", constraints.city_quotas),
                           ("industry", constraints.industry_quotas)):
-        values = [name_key(getattr(n, facet)) for n in needs]
         for value, minimum in sorted(quotas.items()):
-            members = np.array([i for i, v in enumerate(values) if v == name_key(value)],
-                               dtype=np.int64)
-            out.append(Quota(facet, value, minimum, members))
+            out.append(Quota(facet, value, minimum, _members(needs, facet, value)))
     return tuple(out)
 
 
