@@ -17,6 +17,10 @@ from techmatch.store.factory import open_store
 
 LOCK_POLL_SECONDS = 0.5
 KindOpt = Annotated[str, typer.Option("--kind", help="need | achievement | expert")]
+LockTimeoutOpt = Annotated[float, typer.Option(
+    "--lock-timeout", min=0.0,
+    help="Seconds to wait for another process's index build before leaving the "
+         "sync to the serving process / the next `techmatch index`.")]
 
 
 def ingest(paths: Annotated[list[Path], typer.Argument(help="JSONL / CSV / XLSX files")],
@@ -29,11 +33,7 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="JSONL / CSV / XLSX 
            force_kind: Annotated[bool, typer.Option(
                "--force-kind", help="Load even when the columns look like another kind's.")
            ] = False,
-           lock_timeout: Annotated[float, typer.Option(
-               "--lock-timeout", min=0.0,
-               help="Seconds to wait for another process's index build before leaving the "
-                    "sync to the serving process / the next `techmatch index`.")] = 60.0,
-           ) -> None:
+           lock_timeout: LockTimeoutOpt = 60.0) -> None:
     """Load records from files into the store (bad rows go to a reject file), then index.
 
     Exit 2 when a file cannot be read, is empty, looks like another kind, or every row is
@@ -57,7 +57,7 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="JSONL / CSV / XLSX 
             typer.echo("\n".join(report.summary_lines()))
         if not no_index and not report.all_rejected:
             engine = Engine.open(settings)
-            out["index"] = _sync_after_ingest(engine, kind, lock_timeout, echo=not json_out)
+            out["index"] = _sync_after_write(engine, kind, lock_timeout, echo=not json_out)
         if json_out:
             print_json(out)
         if report.all_rejected:
@@ -65,9 +65,9 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="JSONL / CSV / XLSX 
                                     f"{report.read}); nothing was stored")
 
 
-def _sync_after_ingest(engine: Engine, kind: str, timeout: float, *,
-                       echo: bool) -> dict[str, object]:
-    """Index the ingested kind, waiting up to `timeout` s for another builder's lock."""
+def _sync_after_write(engine: Engine, kind: str, timeout: float, *,
+                      echo: bool) -> dict[str, object]:
+    """Index the written kind, waiting up to `timeout` s for another builder's lock."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -76,9 +76,9 @@ def _sync_after_ingest(engine: Engine, kind: str, timeout: float, *,
             if time.monotonic() < deadline:
                 time.sleep(min(LOCK_POLL_SECONDS, max(deadline - time.monotonic(), 0.01)))
                 continue
-            note = (f"index not updated: {exc} (waited {timeout:g} s); the rows are stored "
-                    f"and a running `techmatch serve` indexes them within seconds, otherwise "
-                    f"run `techmatch index --kind {kind}`")
+            note = (f"index not updated: {exc} (waited {timeout:g} s); the store has the "
+                    f"change and a running `techmatch serve` indexes it within seconds, "
+                    f"otherwise run `techmatch index --kind {kind}`")
             if echo:
                 typer.echo(note, err=True)
             return {"status": "deferred", "reason": str(exc), "waited_seconds": timeout}
@@ -155,13 +155,15 @@ def get(rid: Annotated[str, typer.Argument(help="Record id")], home: HomeOpt = N
         print_json({"kind": record.kind, **record.model_dump(mode="json")})
 
 
-def delete(rid: Annotated[str, typer.Argument(help="Record id")], home: HomeOpt = None) -> None:
-    """Delete a record from the store and from its index."""
+def delete(rid: Annotated[str, typer.Argument(help="Record id")], home: HomeOpt = None,
+           lock_timeout: LockTimeoutOpt = 60.0) -> None:
+    """Delete a record from the store and from its index (the delete is reported even when
+    another process's index build makes the index wait)."""
     with cli_errors():
         engine = Engine.open(settings_for(home))
         kind = engine.store.delete(rid)
-        engine.sync((kind,))
         typer.echo(f"deleted {kind} {rid}")
+        _sync_after_write(engine, kind, lock_timeout, echo=True)
 
 
 def register(app: typer.Typer) -> None:
