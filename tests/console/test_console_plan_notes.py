@@ -163,3 +163,19 @@ def test_assignment_summary_rounds_the_worst_need_score_as_the_total() -> None:
     summary = dict(next(s for s in assignment_sheets(assignment, {}, [])
                         if s.title == "概要").rows)
     assert (summary["总分"], summary["最差需求得分"]) == (3.5629, 1.6285)
+
+
+def test_roadshow_without_needs_says_which_industries_the_city_has() -> None:
+    """路演策划 苏州/集成电路 read only 无法生成方案：苏州/集成电路 没有待匹配的需求; the planner's
+    hint (the city's open needs by industry, the taxonomy path) reached only the API."""
+    from techmatch.api.console.views.plans import no_needs_text
+    from techmatch.models.records import Need
+
+    there = [Need(id="N1", title="隔膜", industry="新材料"),
+             Need(id="N2", title="AOI", industry="新一代信息技术"),
+             Need(id="N3", title="浆料", industry="新材料")]
+    assert no_needs_text("苏州", "集成电路", there) == (
+        "无法生成方案：苏州/集成电路（新一代信息技术产业 > 电子核心产业 > 集成电路制造） "
+        "没有待匹配的需求；"
+        "该城市的待匹配需求：新一代信息技术 1 条、新材料 2 条")
+    assert no_needs_text("拉萨", "", []) == "无法生成方案：拉萨 没有待匹配的需求"

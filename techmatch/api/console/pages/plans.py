@@ -18,6 +18,7 @@ from techmatch.api.console.session import StaffSession
 from techmatch.api.console.views.intake import field_label
 from techmatch.api.console.views.plans import (
     assignment_sheets,
+    no_needs_text,
     roadshow_sheets,
     why_not_questions,
 )
@@ -78,7 +79,7 @@ def roadshow(request: Request, session: WriterPost, engine: EngineDep, service: 
                                   prefer_province=prefer_province == "on")
     except (ValidationError, ValueError) as exc:
         message = ("日期格式应为 YYYY-MM-DD" if not isinstance(exc, ValidationError)
-                   else f"无法生成方案：{city}{'/' + industry if industry else ''} 没有待匹配的需求"
+                   else no_needs_text(city, industry, open_needs(engine, city=city))
                    if exc.field == "city" else f"无法生成方案：{error_message(exc, field_label)}")
         return render(request, "roadshow.html", {
             "title": "路演策划", "values": values, "error": message,

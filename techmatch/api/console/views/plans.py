@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from techmatch.errors import ValidationError
 from techmatch.matcher.assignment import Assignment, WhyNot
 from techmatch.matcher.roadshow import RoadshowPlan, expert_reason, invitee_reason
+from techmatch.matcher.taxonomy import industry_path
+from techmatch.models.records import Need
 from techmatch.xlsx import Sheet
 
 _PAIR_SEPARATORS = re.compile(r"[\s,，:：、;；]+")
@@ -33,6 +36,19 @@ def why_not_questions(text: str, need_ids: Collection[str],
             raise ValidationError(f"{where}：{expert_id} 不是本次派单的专家")
         out.append((need_id, expert_id))
     return out
+
+
+def no_needs_text(city: str, industry: str, open_there: Sequence[Need]) -> str:
+    """Why no roadshow plan: no open need of the city (and industry), and which industries
+    the city's open needs do have, with the taxonomy path of the industry asked for."""
+    path = industry_path(industry) if industry else None
+    what = city + (f"/{industry}" if industry else "") + (f"（{path}）" if path else "")
+    text = f"无法生成方案：{what} 没有待匹配的需求"
+    if industry and open_there:
+        counts = Counter(n.industry or "未填行业" for n in open_there)
+        text += "；该城市的待匹配需求：" + "、".join(f"{name} {count} 条"
+                                          for name, count in sorted(counts.items()))
+    return text
 
 
 def roadshow_sheets(plan: RoadshowPlan, titles: Mapping[str, str]) -> list[Sheet]:
