@@ -398,6 +398,8 @@ def test_why_not_reasons(small: tuple[AssignmentProblem, Assignment]) -> None:
     assert full.reason == "capacity_full"
     assert [(p.need_id, p.score) for p in full.related] == [("n0", 0.9)]
     assert "taken by n0" in full.message
+    # staff read which need holds the slot (the text named the full expert itself: e0（0.90）)
+    assert full.text == f"专家容量已满（匹配分 {full.score:.2f}）；占用名额的是 需求 n0（0.90）"
     beaten = why_not(problem, result, "n2", "e5")
     assert beaten.reason == "beaten" and beaten.related[0].expert_id == "e2"
     assert "beaten by e2" in beaten.message

@@ -141,9 +141,10 @@ class WhyNot(BaseModel):
             text += f"（匹配分 {self.score:.2f}，最低要求 {self.floor:.2f}）"
         elif self.score is not None:
             text += f"（匹配分 {self.score:.2f}）"
-        if self.related:
-            text += "；占用名额的是 " + "、".join(f"{p.expert_id}（{p.score:.2f}）"
-                                               for p in self.related)
+        if self.related:  # capacity_full: the needs holding the expert; else the experts
+            text += "；占用名额的是 " + "、".join(
+                f"需求 {p.need_id}（{p.score:.2f}）" if self.reason == "capacity_full"
+                else f"{p.expert_id}（{p.score:.2f}）" for p in self.related)
         return text
 
 
