@@ -181,6 +181,8 @@ ROW_RULES: tuple[Rule, ...] = (
 
 # A whole file the loader refuses (IngestError's message without the file prefix).
 FILE_RULES: tuple[Rule, ...] = (
+    (re.compile(r"^an Excel 97-2003 workbook \(\.xls\) cannot be read.*$"),
+     "这是 Excel 97-2003 工作簿（.xls），无法读取：请在 Excel 中另存为 .xlsx"),
     (re.compile(r"^not a readable XLSX workbook.*$"),
      "不是可读取的 XLSX 工作簿（文件损坏或不是 XLSX）"),
     (re.compile(r"^the file has no header row \(it is empty\)$"), "文件为空，没有表头行"),

@@ -25,8 +25,13 @@ from techmatch.indexers.ingest.encoding import Decoded, decode, decode_lines
 
 __all__ = ["FORMATS", "RawRow", "Source", "decode", "read_source", "sniff_delimiter"]
 
+# .txt: delimited text as Excel saves "Unicode text" (UTF-16, tabs); the delimiter is sniffed.
 FORMATS: dict[str, str] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
-                           ".csv": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
+                           ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx",
+                           ".xlsm": "xlsx"}
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an Excel 97-2003 workbook (.xls)
+_XLS = ("an Excel 97-2003 workbook (.xls) cannot be read; save it as .xlsx (Excel: "
+        "文件 > 另存为 > Excel 工作簿)")
 _DELIMITERS = ",\t;"
 _SNIFF_CHARS = 64 * 1024
 # Title rows (a merged 2024年…汇总表, a group header 基本信息 / 详情) a header may sit below.
@@ -73,6 +78,8 @@ def read_source(path: Path, *, sheet: str | None = None, name: str | None = None
     path = Path(path)
     label = name or str(path)
     fmt = FORMATS.get(path.suffix.lower())
+    if path.suffix.lower() == ".xls":
+        raise IngestError(_XLS, source=label)
     if fmt is None:
         raise IngestError(f"unknown file extension {path.suffix or '(none)'!r}; supported: "
                           f"{', '.join(sorted(FORMATS))}", source=label)
@@ -140,6 +147,9 @@ def _read_xlsx(path: Path, sheet: str | None, label: str,
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any parser failure on user bytes is a bad file
+        with path.open("rb") as head:
+            if head.read(len(_OLE)) == _OLE:  # a .xls renamed .xlsx
+                raise IngestError(_XLS, source=label) from None
         raise IngestError(f"not a readable XLSX workbook ({_reason(exc)})", source=label) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:

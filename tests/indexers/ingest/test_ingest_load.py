@@ -183,7 +183,7 @@ def test_duplicate_rule_error_refuses_the_input(tmp_path: Path, store: Store) ->
     ("b.csv", b"title,abstract\nx,y\n"),                # no id column
     ("b.csv", b"id,title\nA9,ok\n" + b"\x81\xff\x00\n" * 40),  # mostly undecodable
     ("b.json", b'{"id": "A9", "title": "x"}'),          # not an array
-    ("b.txt", b"id,title\nA9,x\n"),                     # unknown extension
+    ("b.doc", b"id,title\nA9,x\n"),                     # unknown extension
 ])
 def test_whole_file_rejection_leaves_the_store_unchanged(tmp_path: Path, store: Store,
                                                          name: str, content: bytes) -> None:

@@ -136,7 +136,8 @@ def test_json_array_and_json_lines_named_json(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
-    ("a.xls", b"x", "unknown file extension '.xls'"),
+    ("a.xls", b"x", r"Excel 97-2003 workbook \(.xls\) cannot be read; save it as .xlsx"),
+    ("a.doc", b"x", "unknown file extension '.doc'"),
     ("a.json", b'{"id": 1}', "expected a JSON array"),
     ("a.json", b'[{"id": 1}', "invalid JSON at line 1"),
     ("a.csv", b"\n,,\n", "no header row"),

@@ -187,3 +187,19 @@ def test_headers_wrapped_in_their_cells_map_to_their_fields(tmp_path: Path, stor
     assert (need.title, need.description, need.enterprise) == (  # type: ignore[attr-defined]
         "标题一", "描述一", "某公司")
     assert need.created_at is not None and need.created_at.date() == date(2024, 5, 1)
+
+
+def test_excel_unicode_text_txt_loads_and_an_xls_says_save_as_xlsx(tmp_path: Path,
+                                                                  store: Store) -> None:
+    # Old: Excel's "Unicode 文本" saves needs.txt (UTF-16, tabs): "unknown file extension
+    # '.txt'"; an Excel 97-2003 .xls only listed the supported extensions.
+    path = tmp_path / "needs.txt"
+    path.write_text("需求编号\t需求名称\t需求描述\r\nX1\t焊接机器人\t焊缝跟踪\r\n",
+                    encoding="utf-16")
+    assert ingest_files([path], "need", store).loaded.inserted == ["X1"]
+    old = tmp_path / "needs.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    with pytest.raises(IngestError) as caught:
+        ingest_files([old], "need", store)
+    assert "Excel 97-2003" in str(caught.value) and "save it as .xlsx" in str(caught.value)
+    assert [r.id for r in store.iter_records("need")] == ["X1"]

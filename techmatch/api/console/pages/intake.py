@@ -63,6 +63,10 @@ def upload(request: Request, session: WriterPost, engine: EngineDep, syncer: Syn
            kind: KindForm, file: Annotated[UploadFile, File()]) -> Response:
     name = (file.filename or "").lower()
     context: dict[str, object] = {"title": "批量导入", "upload": None, "kind": kind, "error": ""}
+    if name.endswith(".xls"):
+        context["error"] = f"{file.filename}：Excel 97-2003 工作簿（.xls）无法读取，" \
+                           "请在 Excel 中另存为 .xlsx 后上传"
+        return render(request, "upload.html", context, session=session, status_code=400)
     if not name.endswith(ALLOWED_SUFFIXES):
         context["error"] = f"不支持的文件类型：{file.filename or '（无文件名）'}；" \
                            f"请上传 {' / '.join(s[1:].upper() for s in ALLOWED_SUFFIXES)} 文件"

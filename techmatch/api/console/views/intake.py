@@ -25,7 +25,7 @@ FORM_FIELDS: tuple[str, ...] = ("id", "title", "description", "enterprise", "ind
 UPLOAD_DIR = Path("rejects") / "console"
 SAFE_NAME = re.compile(r"[^\w.\-]+")
 TOKEN = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
-ALLOWED_SUFFIXES = (".csv", ".tsv", ".xlsx", ".jsonl", ".json")
+ALLOWED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".jsonl", ".json")
 TEXT_NEEDED = "标题、需求描述或关键词至少填写一项"
 
 
