@@ -54,7 +54,8 @@ def test_roadshow_page_shows_the_plans_notes_and_the_pairs_staff_dropped() -> No
 def test_roadshow_xlsx_has_the_notes_duplicates_and_dropped_pairs_the_page_shows() -> None:
     sheets = {s.title: s for s in roadshow_sheets(PLAN, {})}
     summary = dict((row[0], row[1]) for row in sheets["概要"].rows if row[0] != "说明")
-    assert summary["路演成果数"] == 8 and "场次" not in summary
+    # the page reads 1/8 项成果: the sheet said 路演成果数 8 beside one talk
+    assert (summary["路演名额"], summary["已排成果数"]) == (8, 1) and "场次" not in summary
     assert [row[1] for row in sheets["概要"].rows if row[0] == "说明"] == NOTES
     assert sheets["近似重复未选"].rows == [["A042", "A001", 0.99]]
     assert sheets["已终止不邀请"].rows == [["N038", "A083", "企业不感兴趣"]]

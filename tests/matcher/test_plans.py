@@ -281,7 +281,8 @@ def test_cli_roadshow_json_and_text(engine: Engine, tmp_path: Path) -> None:
     assert [r[7] for r in rows[1:]] == [roles[i["expert"]["role"]] if i["expert"] else None
                                         for i in plan["items"]]
     summary = list(openpyxl.load_workbook(xlsx)["概要"].values)
-    assert ("路演成果数", 2) in summary and not any(r[0] == "场次" for r in summary)
+    assert ("路演名额", 2) in summary and not any(r[0] == "场次" for r in summary)
+    assert ("已排成果数", len(plan["items"])) in summary
     code, _, err = _cli(engine, "roadshow", "--city", "拉萨", "--slots", "2")
     assert code == 2 and "no open needs in 拉萨" in err
 
