@@ -256,7 +256,7 @@ def _roadshow_sheets(plan: RoadshowPlan) -> list[Sheet]:
             for d in plan.skipped_duplicates]
     dropped = [[x.need_id, x.candidate_id, x.reason_label] for x in plan.excluded]
     summary: list[list[Any]] = [["城市", plan.city], ["行业", plan.industry or "全部"],
-               ["日期", plan.date], ["路演名额", plan.slots],
+               ["日期", plan.date or "待定"], ["路演名额", plan.slots],
                ["已排成果数", len(plan.items)],
                ["每项邀请企业数", plan.invites_per_achievement],
                ["覆盖需求分", round(plan.total_covered_demand, 4)],

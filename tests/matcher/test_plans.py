@@ -283,6 +283,7 @@ def test_cli_roadshow_json_and_text(engine: Engine, tmp_path: Path) -> None:
     summary = list(openpyxl.load_workbook(xlsx)["概要"].values)
     assert ("路演名额", 2) in summary and not any(r[0] == "场次" for r in summary)
     assert ("已排成果数", len(plan["items"])) in summary
+    assert ("日期", "待定") in summary  # no --date: the cell was empty (the console's says 待定)
     code, _, err = _cli(engine, "roadshow", "--city", "拉萨", "--slots", "2")
     assert code == 2 and "no open needs in 拉萨" in err
 
