@@ -66,3 +66,20 @@ def test_refused_files_read_in_chinese(tmp_path: Path, name: str, data: bytes | 
     shown = upload_error(caught.value)
     assert shown == expected
     assert not ENGLISH.search(shown.replace("record_id", "").replace(name, ""))
+
+
+def test_an_id_stored_as_another_kind_names_that_kind_in_chinese(tmp_path: Path) -> None:
+    # Old: 编号 N1 已被另一类记录（need）使用 — the kind left in English.
+    from techmatch.api.console.messages import row_message
+    from techmatch.models.records import Need
+
+    path = tmp_path / "achievements.csv"
+    path.write_text("成果编号,成果名称\nN1,一项成果\n", encoding="utf-8")
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        store.upsert([Need(id="N1", title="已有需求")])
+        report = ingest_files([path], "achievement", store, names=["achievements.csv"])
+        assert store.get("N1").kind == "need"
+    finally:
+        store.close()
+    assert [row_message(e.message) for e in report.errors] == ["编号 N1 已被另一类记录（需求）使用"]

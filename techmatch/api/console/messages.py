@@ -154,7 +154,8 @@ ROW_RULES: tuple[Rule, ...] = (
     (re.compile(r"^must be between (\S+) and (\S+)"), r"应在 \1 到 \2 之间"),
     (re.compile(r"^must be at least (\S+)"), r"应不小于 \1"),
     (re.compile(r"^must be at most (\S+)"), r"应不大于 \1"),
-    (re.compile(r"^id '(.+)' is already stored as a (\w+)$"), r"编号 \1 已被另一类记录（\2）使用"),
+    (re.compile(r"^id '(.+)' is already stored as a (\w+)$"),
+     lambda m: f"编号 {m.group(1)} 已被另一类记录（{_KIND.get(m.group(2), m.group(2))}）使用"),
     # the row as a whole (csvrows.py, readers.py, load.py): the pattern takes the whole text
     (re.compile(r"^the row has (\d+) fields but the header names (\d+) columns.*$"),
      r"该行有 \1 个字段，而表头有 \2 列（分隔符多了或少了，或引号没有闭合）"),
