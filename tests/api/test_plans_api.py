@@ -96,3 +96,17 @@ def test_assign_min_above_max_says_so(client: TestClient) -> None:
     assert error["field"] == "body.constraints"
     assert "min_experts_per_need > max_experts_per_need" in error["message"], error
     assert "pydantic" not in r.text
+
+
+def test_assign_refuses_an_override_for_an_expert_not_in_the_plan(client: TestClient) -> None:
+    """constraints.capacity {"exp-nd": 0} (a typo for exp-ndt) was ignored without a word and
+    exp-ndt dispatched as if no override had been given."""
+    body = {**ASSIGN, "constraints": {"max_experts_per_need": 1, "min_score": 0.0,
+                                      "capacity": {"exp-nd": 0}}}
+    r = client.post("/v1/plans/assign", json=body, headers=headers("write"))
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "constraints.capacity"
+    assert "exp-nd" in r.json()["detail"]
+    body["constraints"] = {"min_score": 0.0, "per_need": {"need-bla": [0, 0]}}
+    r = client.post("/v1/plans/assign", json=body, headers=headers("write"))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "constraints.per_need"

@@ -205,6 +205,12 @@ def test_encode_rejects_bad_input() -> None:
         encode([need(0), need(0)], [expert(0)], np.zeros((2, 1)))
     with pytest.raises(pydantic.ValidationError, match="min_experts_per_need"):
         Constraints(min_experts_per_need=3, max_experts_per_need=1)
+    # an override naming no need / expert of the plan was ignored: E01 kept its capacity
+    for constraints, field in ((Constraints(capacity={"e9": 0}), "constraints.capacity"),
+                               (Constraints(per_need={"n9": (0, 0)}), "constraints.per_need")):
+        with pytest.raises(ValidationError, match="unknown id 'e9'|unknown id 'n9'") as caught:
+            encode([need(0)], [expert(0)], np.ones((1, 1)), constraints)
+        assert caught.value.field == field
     problem = encode([need(0)], [expert(0)], np.ones((1, 1)))
     with pytest.raises(ValidationError, match="valid: milp"):
         assign(problem, solver="hungarian")

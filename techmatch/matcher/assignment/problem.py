@@ -236,6 +236,18 @@ def _check_ids(ids: list[str], field: str) -> None:
         seen.add(record_id)
 
 
+def _check_overrides(needs: Sequence[Need], experts: Sequence[Expert],
+                     constraints: Constraints) -> None:
+    """A per-need or per-expert override naming no need / expert of the plan would be
+    silently ignored (a capacity 0 meant for E001 typed E01): refuse it, naming it."""
+    for field, keys, ids in (("constraints.per_need", constraints.per_need, {n.id for n in needs}),
+                             ("constraints.capacity", constraints.capacity,
+                              {e.id for e in experts})):
+        unknown = sorted(set(keys) - ids)
+        if unknown:
+            raise ValidationError(f"unknown id {unknown[0]!r}", field=field)
+
+
 def encode(needs: Sequence[Need], experts: Sequence[Expert], scores: np.ndarray,
            constraints: Constraints | None = None, *,
            dropped: Collection[tuple[str, str]] = ()) -> AssignmentProblem:
@@ -251,6 +263,7 @@ def encode(needs: Sequence[Need], experts: Sequence[Expert], scores: np.ndarray,
                               field="scores")
     _check_ids([n.id for n in needs], "needs.id")
     _check_ids([e.id for e in experts], "experts.id")
+    _check_overrides(needs, experts, constraints)
     rows = sorted(range(len(needs)), key=lambda i: needs[i].id)
     cols = sorted(range(len(experts)), key=lambda j: experts[j].id)
     needs_s = tuple(needs[i] for i in rows)
