@@ -131,5 +131,6 @@ def test_saving_a_training_topic_as_a_taken_event_id_names_the_field_once(
     box.clear()
     box.send_keys("EV01")  # an event of the programme fixtures
     topic.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    assert heading(browser) == "操作冲突"
+    # the planner's page has an h1 too: wait for the answer's instead of reading the old one
+    wait_for(lambda: heading(browser) == "操作冲突")
     assert settle(browser, "p.error").text == "活动编号：EV01 已存在，请换一个编号"
