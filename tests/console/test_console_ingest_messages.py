@@ -83,3 +83,14 @@ def test_an_id_stored_as_another_kind_names_that_kind_in_chinese(tmp_path: Path)
     finally:
         store.close()
     assert [row_message(e.message) for e in report.errors] == ["编号 N1 已被另一类记录（需求）使用"]
+
+
+def test_a_bad_date_reads_in_chinese() -> None:
+    from techmatch.api.console.messages import row_message
+    from techmatch.indexers.ingest.validate import validate_row
+
+    errors = validate_row({"id": "D1", "title": "题", "created_at": "昨天"}, "need", file="a.csv",
+                          row=2)
+    assert isinstance(errors, list)
+    assert [row_message(e.message) for e in errors] == [
+        "应为日期，如 2024-01-05、2024/1/5 或 2024年1月5日（收到 '昨天'）"]

@@ -147,6 +147,8 @@ ROW_RULES: tuple[Rule, ...] = (
     (re.compile(r"^must be yes or no .*?(\(got .*\))?$"), "应为是或否（是/否、true/false、1/0）"),
     (re.compile(r"^must be one of (.+?)(?: \(got (.*)\))?$"), _one_of),
     (re.compile(r"^must be a whole number"), "应为整数"),
+    (re.compile(r"^must be a date such as 2024-01-05, 2024/1/5 or 2024年1月5日"),
+     "应为日期，如 2024-01-05、2024/1/5 或 2024年1月5日"),
     (re.compile(r"^may hold only letters.*?(?:\(got (.*)\))?$"),
      r"只能包含字母、数字、下划线、点、短横线、冒号或斜杠（收到 \1）"),
     (re.compile(r"^is longer than (\d+) characters$"), r"过长：最多 \1 个字符"),

@@ -33,6 +33,11 @@ _EXCEL_MAX = 2_958_465
 # Id fields are read NFKC: Ｎ００１ typed with a Chinese input method is N001, not a new record.
 _ID_FIELDS = frozenset({"id", "owners", "works"})
 _SERIAL = re.compile(r"^\d+(?:\.\d+)?$")
+# Dates as staff write them: 2024/1/5 (Excel's display), 2024年1月5日, 2024.01.05, 20240105,
+# with an optional time; ISO text is left to pydantic.
+_LOCAL_DATE = re.compile(r"^(\d{4})(?:[/.年](\d{1,2})[/.月](\d{1,2})日?|(\d{2})(\d{2}))"
+                         r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+DATE_MESSAGE = "must be a date such as 2024-01-05, 2024/1/5 or 2024年1月5日"
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,7 @@ def _coerce(value: object, shape: str, name: str) -> object:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and shape == "str":
         return str(value)
     if shape == "datetime":
-        return _excel_serial(value)
+        return _date_value(value)
     if isinstance(value, bool) and shape == "int":
         return str(value).lower()  # true is not 1: pydantic then names the field
     if not isinstance(value, str):
@@ -130,6 +135,21 @@ def _coerce(value: object, shape: str, name: str) -> object:
         found = value_alias(name, value)
         return value.lower() if found is None else found
     return value
+
+
+def _date_value(value: object) -> object:
+    """A date as staff write it (see `_LOCAL_DATE`) or a spreadsheet serial → a datetime;
+    anything else as is (pydantic judges ISO text; a bad day is a row error)."""
+    text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    local = _LOCAL_DATE.match(text)
+    if local is not None:
+        year, month, day, month8, day8, hour, minute, second = local.groups()
+        try:
+            return datetime(int(year), int(month or month8), int(day or day8), int(hour or 0),
+                            int(minute or 0), int(second or 0))
+        except ValueError:
+            return text if month else _excel_serial(value)  # 2024/13/45: a row error
+    return _excel_serial(value)
 
 
 def _excel_serial(value: object) -> object:
@@ -206,6 +226,8 @@ def _message(err: ErrorDetails, model: type[pydantic.BaseModel],
         return "is not a field of this kind of record"
     elif kind == "value_error":
         return str(err["msg"]).removeprefix("Value error, ")
+    elif kind.startswith(("datetime_", "date_")):
+        text = DATE_MESSAGE
     elif kind == "bool_parsing":
         text = "must be yes or no (是/否, true/false, 1/0)"
     elif kind in ("enum", "literal_error"):

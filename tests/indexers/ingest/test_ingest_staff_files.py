@@ -203,3 +203,25 @@ def test_excel_unicode_text_txt_loads_and_an_xls_says_save_as_xlsx(tmp_path: Pat
         ingest_files([old], "need", store)
     assert "Excel 97-2003" in str(caught.value) and "save it as .xlsx" in str(caught.value)
     assert [r.id for r in store.iter_records("need")] == ["X1"]
+
+
+def test_dates_as_chinese_staff_write_them(tmp_path: Path, store: Store) -> None:
+    # Old: 2024/1/5 (Excel's display format), 2024年1月5日 and 2024.01.05 were rejected with
+    # pydantic's English "invalid date separator", and 20240105 became 1970-08-23 silently.
+    path = tmp_path / "needs.csv"
+    path.write_text("需求编号,需求名称,发布时间\n"
+                    "D1,甲,2024/1/5\nD2,乙,2024年1月5日\nD3,丙,2024.01.05\nD4,丁,20240105\n"
+                    "D5,戊,2024/1/5 14:30\nD6,己,2024/13/45\nD7,庚,昨天\n", encoding="utf-8")
+    report = ingest_files([path], "need", store)
+    assert report.loaded.inserted == ["D1", "D2", "D3", "D4", "D5"]
+    for rid in ("D1", "D2", "D3", "D4"):
+        created = store.get(rid).created_at
+        assert created is not None and created.date() == date(2024, 1, 5), rid
+    d5 = store.get("D5").created_at
+    assert d5 is not None and (d5.date(), d5.hour, d5.minute) == (date(2024, 1, 5), 14, 30)
+    errors = {e.row: (e.field, e.message) for e in report.errors}
+    assert errors == {
+        7: ("created_at", "must be a date such as 2024-01-05, 2024/1/5 or 2024年1月5日 "
+                          "(got '2024/13/45')"),
+        8: ("created_at", "must be a date such as 2024-01-05, 2024/1/5 or 2024年1月5日 "
+                          "(got '昨天')")}
