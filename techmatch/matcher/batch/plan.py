@@ -18,7 +18,16 @@ A need N, last computed in run R (whose start saw store sequence s_R), is recomp
 
 For the expert target, "candidates changed" also includes every expert whose works (or an
 achievement's `owners`) name an achievement changed after s_R, since work evidence feeds
-expert scores. Only open needs are planned; closed / matched needs keep their results.
+expert scores; and
+
+5. (expert target) an achievement added or updated after s_R is in N's achievement ranking
+   (`work_depth` deep: the ranking every expert's work features read — its top is N's
+   field sample and the scale of the work scores), whoever owns it: adding one unowned
+   achievement moved an unrelated need's expert confidences by 0.13 before this rule.
+   A deleted achievement is only followed through its linked experts (its place in the
+   ranking the need had is not stored).
+
+Only open needs are planned; closed / matched needs keep their results.
 
 What the rule ignores, and why MARGIN exists: second-order effects of a change on the other
 candidates of N — BM25 document frequencies, the RRF rank shift of candidates below the new
@@ -46,8 +55,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from techmatch.indexers.ingest.normalize import normalize
 from techmatch.matcher.batch import results
 from techmatch.matcher.batch.fingerprint import need_fingerprint, need_inputs
+from techmatch.matcher.experts import achievement_rankings
+from techmatch.matcher.features import Query
 from techmatch.matcher.service import MatchService
 from techmatch.models.records import Achievement, Expert, Need, Record
 from techmatch.store import Change, Store
@@ -65,6 +77,7 @@ REASON_LABELS: dict[str, str] = {
     "many_candidates_changed": "大量候选有变",
     "candidate_in_topk_changed": "前 k 名中的候选有变",
     "candidate_may_enter_topk": "新的或改动的候选可能进入前 k 名",
+    "achievement_in_works_ranking": "需求的成果排名中有新的或改动的成果（影响专家得分）",
 }
 
 
@@ -109,10 +122,8 @@ def plan_kind(store: Store, service: MatchService, needs: Sequence[Need], *, kin
 def _candidate_rule(store: Store, service: MatchService, needs: list[Need], plan: Plan, *,
                     kind: str, k: int, top: dict[str, list[tuple[str, float]]],
                     since: dict[str, int]) -> None:
-    """Rules 2–4 for needs whose results were computed in the same run."""
+    """Rules 2–5 for needs whose results were computed in the same run."""
     changed = changed_candidates(store, kind, since)
-    if not changed:
-        return
     live = max(store.count(kind), 1)
     if len(changed) > max(MIN_FALLBACK, FALLBACK_FRACTION * live):
         for need in needs:
@@ -124,6 +135,10 @@ def _candidate_rule(store: Store, service: MatchService, needs: list[Need], plan
             plan.recompute[need.id] = "candidate_in_topk_changed"
         else:
             rest.append(need)
+    if kind == "expert":
+        rest = _works_rule(store, service, rest, plan, since=since)
+    if not changed:
+        return
     live_records = [r for r in store.get_many(sorted(changed)).values() if r.kind == kind]
     if not rest or not live_records:
         return
@@ -135,6 +150,35 @@ def _candidate_rule(store: Store, service: MatchService, needs: list[Need], plan
             else -np.inf
         if score >= floor:
             plan.recompute[need.id] = "candidate_may_enter_topk"
+
+
+def _works_rule(store: Store, service: MatchService, needs: list[Need], plan: Plan, *,
+                since: dict[str, int]) -> list[Need]:
+    """Rule 5 (expert target): a need whose achievement ranking — the one its experts' work
+    features read (`techmatch.matcher.experts`, `work_depth` deep) — holds an achievement
+    added or updated after s_R is recomputed, whoever owns it: its top FIELD_K are the
+    need's field sample (`work_field` of every expert), its best sets the scale of all work
+    scores, and it moves the fused scores of the works ranked below it. Returns the needs
+    left for rule 4."""
+    changes = _changes(store, "achievement", since)
+    touched = sorted({c.id for c in changes}) if changes else []
+    live = set(store.get_many(touched)) if touched else set()
+    if not needs or not live:
+        return needs
+    engine = service.engine
+    texts = [Query.of(n).text for n in needs]
+    vectors = engine.query_vectors([normalize(t, lower=False) for t in texts],
+                                   stored=[True] * len(texts))
+    rankings = achievement_rankings(engine, texts, vectors, service.work_depth)
+    if rankings is None:
+        return needs
+    rest = []
+    for need, ranking in zip(needs, rankings, strict=True):
+        if live.intersection(h.id for h in ranking.hits):
+            plan.recompute[need.id] = "achievement_in_works_ranking"
+        else:
+            rest.append(need)
+    return rest
 
 
 def logit(conf: np.ndarray) -> np.ndarray:
