@@ -38,8 +38,10 @@ from techmatch.matcher.engine import Engine
 from techmatch.matcher.roadshow import RoadshowPlan, invitee_reason, plan_roadshow
 from techmatch.matcher.taxonomy import headline, industry_matches, industry_path
 from techmatch.models.dockings import ExcludedPair
+from techmatch.models.programme import Event
 from techmatch.models.records import Achievement, Expert, Need, Record, ServiceTeam
 from techmatch.models.results import Filters, Ranking
+from techmatch.store.programme import ProgrammeRepo
 
 PREFER_PROVINCE_BONUS = 0.1  # added to achievement→need scores of same-province achievements
 MAX_ALL_ACHIEVEMENTS = 2_000  # above this, roadshow candidates come from retrieval
@@ -275,6 +277,21 @@ def _no_needs(engine: Engine, city: str, industry: str | None) -> ValidationErro
     return ValidationError(f"no open needs in {what}{hint}", field="city")
 
 
+def booked_experts(engine: Engine, date: dt.date | None) -> dict[str, str]:
+    """expert id → the event it presents at or teaches that day (not cancelled); none
+    without a date."""
+    if date is None:
+        return {}
+    rows = ProgrammeRepo(engine.store).list_items("event", start=date, end=date)
+    out: dict[str, str] = {}
+    for event in (Event.model_validate_json(r.data) for r in rows):
+        if event.status != "cancelled":
+            for p in event.participants:
+                if p.role in ("trainer", "presenter") and p.ref:
+                    out.setdefault(p.ref, event.id)
+    return out
+
+
 def _match_scores(plan: RoadshowPlan, needs: Sequence[Need],
                   achievements: Sequence[Achievement], scores: np.ndarray) -> RoadshowPlan:
     """`plan` whose invitations carry the pair's match score (needs × achievements `scores`),
@@ -326,12 +343,17 @@ def plan_city_roadshow(engine: Engine, service: PairScorer, *, city: str,
                             np.minimum(score_an + PREFER_PROVINCE_BONUS * local[:, None], 1.0))
     ach_vecs = _vectors(engine, "achievement", achievements)
     expert_vecs = _vectors(engine, "expert", experts)
+    booked = booked_experts(engine, date)
     plan = plan_roadshow(achievements, needs, experts, score_an, ach_vecs @ ach_vecs.T,
                          ach_vecs @ expert_vecs.T, slots=slots,
                          invites_per_achievement=invites_per_achievement,
                          duplicate_threshold=duplicate_threshold, min_score=min_score,
-                         date=date)
+                         date=date, booked=booked)
     notes = [*plan.notes, f"匹配分低于 {min_score:g} 的需求与成果视为不匹配"]
+    if booked:
+        named = "、".join(f"{e}（{ev}）" for e, ev in sorted(booked.items())[:10])
+        more = f" 等 {len(booked)} 位" if len(booked) > 10 else ""
+        notes.append(f"当天已在其他活动主讲或授课的专家不安排路演：{named}{more}")
     if prefer_province:
         plan = _match_scores(plan, needs, achievements, scores)
         notes.append(f"同省成果选择时匹配分加 {PREFER_PROVINCE_BONUS}（覆盖需求分含此加分；"

@@ -15,7 +15,7 @@ general: with duplicates present the bound above is a heuristic target, not a pr
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -41,7 +41,7 @@ class Invitee(BaseModel):
     reason: str
 
 
-OwnerOut = Literal["unavailable", "same_organization", "excluded"]
+OwnerOut = Literal["unavailable", "same_organization", "excluded", "booked"]
 
 
 class PresentingExpert(BaseModel):
@@ -53,7 +53,7 @@ class PresentingExpert(BaseModel):
     owners_out: dict[str, OwnerOut] = Field(
         default_factory=dict, description="a commentator's achievement: owner expert id → why "
                                           "it does not present (not available, works for or "
-                                          "excludes an invited enterprise)")
+                                          "excludes an invited enterprise, booked that day)")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -195,10 +195,13 @@ def expert_reason(expert: PresentingExpert) -> str:
     return text
 
 
-def _out(expert: Expert, invitees: list[Invitee]) -> OwnerOut | None:
+def _out(expert: Expert, invitees: list[Invitee],
+         booked: Collection[str] = ()) -> OwnerOut | None:
     """Why the expert cannot present to these invitees, None when it can."""
     if not expert.available:
         return "unavailable"
+    if expert.id in booked:
+        return "booked"
     enterprises = {name_key(v.enterprise) for v in invitees if v.enterprise}
     if name_key(expert.organization) in enterprises:
         return "same_organization"
@@ -208,10 +211,12 @@ def _out(expert: Expert, invitees: list[Invitee]) -> OwnerOut | None:
 
 
 def _expert(achievement: Achievement, experts: Sequence[Expert], row: np.ndarray,
-            invitees: list[Invitee], used: set[int]) -> PresentingExpert | None:
-    """An available owner without conflict, else the best unused available expert."""
+            invitees: list[Invitee], used: set[int],
+            booked: Collection[str] = ()) -> PresentingExpert | None:
+    """An available owner without conflict, else the best unused available expert; experts
+    `booked` (presenting or teaching elsewhere that day) present nothing."""
     owners = set(achievement.owners)
-    out = {j: _out(e, invitees) for j, e in enumerate(experts)}
+    out = {j: _out(e, invitees, booked) for j, e in enumerate(experts)}
     ok = [j for j in range(len(experts)) if out[j] is None]
     mine = [j for j, e in enumerate(experts) if e.id in owners or achievement.id in e.works]
     own = [j for j in mine if out[j] is None]
@@ -242,7 +247,7 @@ def plan_roadshow(achievements: Sequence[Achievement], needs: Sequence[Need],
                   expert_for_ach: np.ndarray, *, slots: int, invites_per_achievement: int,
                   duplicate_threshold: float = 0.9, min_score: float = 0.0,
                   city: str | None = None, industry: str | None = None,
-                  date: dt.date | None = None) -> RoadshowPlan:
+                  date: dt.date | None = None, booked: Collection[str] = ()) -> RoadshowPlan:
     """Plan one roadshow.
 
     score_an (n_ach, n_needs), sim_aa (n_ach, n_ach), expert_for_ach (n_ach, n_experts);
@@ -271,7 +276,7 @@ def plan_roadshow(achievements: Sequence[Achievement], needs: Sequence[Need],
             rank=rank, achievement_id=achievements[a].id, title=achievements[a].display_title,
             covered_demand=marginal, covered_needs=[local[i].id for i in improved],
             invitees=invitees, expert=_expert(achievements[a], experts, by_expert[a], invitees,
-                                              used)))
+                                              used, booked)))
     notes = [f"本地待匹配需求 {len(local)} 条，候选成果 {n_a} 项"]
     if own:
         named = "、".join(f"{achievements[a].id}–{local[i].id}" for a, i in sorted(

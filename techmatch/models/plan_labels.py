@@ -29,7 +29,8 @@ EXPERT_ROLE_LABELS: dict[str, str] = {"owner": "成果完成人", "commentator":
 # why an achievement's owner does not present it at a roadshow
 OWNER_OUT_LABELS: dict[str, str] = {"unavailable": "不可服务",
                                     "same_organization": "任职于受邀企业",
-                                    "excluded": "声明回避受邀企业"}
+                                    "excluded": "声明回避受邀企业",
+                                    "booked": "当天已在其他活动主讲或授课"}
 # a match hit that is relevant but no docking (techmatch.matcher.conflicts): the same
 # conditions the assignment reports as "conflict", plus the enterprise's own result
 CONFLICT_LABELS: dict[str, str] = {

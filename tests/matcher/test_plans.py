@@ -430,3 +430,24 @@ def test_cli_min_score_outside_0_1_is_refused(tmp_path: Path) -> None:
         assert result.exit_code == 2, result.output
         assert "'--min-score'" in result.stderr and "than or equal to" in result.stderr, \
             result.stderr
+
+
+def test_roadshow_on_a_date_never_books_an_expert_busy_elsewhere(small: Engine) -> None:
+    """A roadshow dated 2026-12-15 made e2 its commentator although e2 presents at another
+    event that day; the training planner already kept such experts out, the roadshow did not."""
+    import datetime as dt
+
+    from techmatch.matcher.programme import registry
+    from techmatch.models.programme import Event, Participant
+
+    day = dt.date(2026, 12, 15)
+    registry.save(small.store, "event", [Event(
+        id="EV1", type="training", title="电池培训", date=day, city="杭州",
+        participants=[Participant(role="trainer", kind="expert", ref="e2")])])
+    busy = plan_city_roadshow(small, KeywordScorer(), city="苏州", industry="新能源", slots=1,
+                              invites_per_achievement=5, date=day)
+    assert busy.items and busy.items[0].expert is None  # e1 works for an invitee, e2 is booked
+    assert "当天已在其他活动主讲或授课的专家不安排路演：e2（EV1）" in busy.notes
+    free = plan_city_roadshow(small, KeywordScorer(), city="苏州", industry="新能源", slots=1,
+                              invites_per_achievement=5, date=day + dt.timedelta(days=1))
+    assert free.items[0].expert is not None and free.items[0].expert.expert_id == "e2"

@@ -195,3 +195,20 @@ def test_greedy_within_one_minus_one_over_e_of_optimum(seed: int, slots: int) ->
     got = coverage(scores, [int(i.achievement_id[1:]) for i in plan.items])
     assert plan.total_covered_demand == pytest.approx(got)
     assert got >= (1 - 1 / math.e) * best - 1e-9
+
+
+def test_a_booked_owner_does_not_present_and_the_reason_says_why() -> None:
+    """An owner presenting or teaching elsewhere that day gives way to a commentator, and the
+    commentator's reason names the owner as booked (当天已在其他活动主讲或授课)."""
+    from techmatch.matcher.roadshow import expert_reason
+
+    achievements = [Achievement(id="A1", title="电池回收", owners=["E1"])]
+    needs = [Need(id="N1", title="电池", enterprise="甲")]
+    experts = [Expert(id="E1", name="张"), Expert(id="E2", name="李")]
+    args = (achievements, needs, experts, [[0.9]], [[1.0]], [[0.9, 0.5]])
+    [owner] = plan_roadshow(*args, slots=1, invites_per_achievement=1).items
+    assert owner.expert is not None and owner.expert.role == "owner"
+    [item] = plan_roadshow(*args, slots=1, invites_per_achievement=1, booked={"E1"}).items
+    assert item.expert is not None and item.expert.expert_id == "E2"
+    assert item.expert.owners_out == {"E1": "booked"}
+    assert "成果完成人 E1（当天已在其他活动主讲或授课）不主讲" in expert_reason(item.expert)
