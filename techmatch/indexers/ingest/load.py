@@ -258,8 +258,10 @@ def _json_fields(raw: RawRow, kind: str, unknown: dict[str, None]) -> dict[str, 
 
 
 def _names_id(names: list[str], kind: str) -> bool:
-    """Whether header `names` have an id column (a title row above the header has none)."""
-    return "id" in map_header(names, kind).fields.values()
+    """Whether header `names` have an id column and a text one (a title row above the header,
+    or the upper row of a two-level header, has not both)."""
+    mapped = set(map_header(names, kind).fields.values())
+    return "id" in mapped and bool(mapped & {*record_type(kind).TEXT_FIELDS, "keywords"})
 
 
 def _check_header(mapped: set[str], kind: str, file: str, header: str) -> None:

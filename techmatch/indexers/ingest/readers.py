@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -34,6 +35,8 @@ _XLS = ("an Excel 97-2003 workbook (.xls) cannot be read; save it as .xlsx (Exce
         "文件 > 另存为 > Excel 工作簿)")
 _DELIMITERS = ",\t;"
 _SNIFF_CHARS = 64 * 1024
+# A merged range in a sheet's XML (after its rows): <mergeCell ref="C2:C4"/>
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 # Title rows (a merged 2024年…汇总表, a group header 基本信息 / 详情) a header may sit below.
 MAX_TITLE_ROWS = 5
 HeaderTest = Callable[[list[str]], bool]
@@ -180,6 +183,7 @@ def _pick_sheet(book: object, names: list[str], path: Path, label: str,
         rows = book[title].iter_rows(values_only=True)  # type: ignore[index]
         table = [_Line(number, [_cell(value) for value in values])
                  for number, values in enumerate(rows, 1)]
+        _fill_merged(table, _merged_ranges(book[title]))  # type: ignore[index]
         try:
             source = _tabular(path, "xlsx", None, table, label, ragged=False,
                               is_header=is_header)
@@ -195,6 +199,44 @@ def _pick_sheet(book: object, names: list[str], path: Path, label: str,
         raise error
     raise IngestError(f"no sheet holds records (a header with an id column and data rows); "
                       f"sheets: {', '.join(names)}", source=label)
+
+
+def _merged_ranges(worksheet: object) -> list[tuple[int, int, int, int]]:
+    """(first column, first row, last column, last row) of each merged range, 1-based: read
+    from the sheet's XML, which a read-only worksheet does not parse."""
+    from openpyxl.utils.cell import column_index_from_string
+
+    source = worksheet._get_source()  # type: ignore[attr-defined]  # read-only sheet's XML
+    found: list[tuple[int, int, int, int]] = []
+    tail = b""
+    try:
+        while chunk := source.read(1 << 20):
+            data = tail + chunk
+            found += [(column_index_from_string(m[1].decode()), int(m[2]),
+                       column_index_from_string(m[3].decode()), int(m[4]))
+                      for m in _MERGE.finditer(data)]
+            cut = data.rfind(b"<")  # an element cut at the chunk's end is read with the next
+            tail = data[cut:] if cut >= 0 and b">" not in data[cut:] else b""
+    finally:
+        source.close()
+    return found
+
+
+def _fill_merged(table: list[_Line], ranges: list[tuple[int, int, int, int]]) -> None:
+    """A cell merged down several rows gives its value to each of them (in its own column:
+    one enterprise over three needs); a range across columns fills nothing sideways."""
+    by_row = {line.row: line for line in table}
+    for column, first, _, last in ranges:
+        top = by_row.get(first)
+        if top is None or top.cells is None or column > len(top.cells) or last <= first:
+            continue
+        value = top.cells[column - 1]
+        for number in range(first + 1, last + 1):
+            line = by_row.get(number)
+            if line is not None and line.cells is not None:
+                line.cells.extend([None] * (column - len(line.cells)))
+                if _blank(line.cells[column - 1]):
+                    line.cells[column - 1] = value
 
 
 def _reason(exc: Exception) -> str:

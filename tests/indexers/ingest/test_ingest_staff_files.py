@@ -225,3 +225,42 @@ def test_dates_as_chinese_staff_write_them(tmp_path: Path, store: Store) -> None
                           "(got '2024/13/45')"),
         8: ("created_at", "must be a date such as 2024-01-05, 2024/1/5 or 2024年1月5日 "
                           "(got '昨天')")}
+
+
+def test_a_cell_merged_down_several_rows_gives_its_value_to_each_row(tmp_path: Path,
+                                                                     store: Store) -> None:
+    # Old: 企业名称 merged over three needs of one enterprise reached only the first row; the
+    # other two were stored without an enterprise, silently.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["需求编号", "需求名称", "企业名称", "所属行业", "需求描述", "联系方式"])
+    sheet.append(["M1", "标题一", "甲公司", "新能源", "描述一", "张三"])
+    sheet.append(["M2", "标题二", None, None, "描述二", None])
+    sheet.append(["M3", "标题三", None, "化工", "描述三", None])
+    sheet.append(["M4", "标题四", "乙公司", "化工", "跨两列的描述", None])
+    sheet.merge_cells("C2:C4")
+    sheet.merge_cells("D2:D3")
+    sheet.merge_cells("E5:F5")  # across columns: the value stays in its own column
+    book.save(tmp_path / "needs.xlsx")
+    ingest_files([tmp_path / "needs.xlsx"], "need", store)
+    got = {r.id: (r.enterprise, r.industry, r.contact)  # type: ignore[attr-defined]
+           for r in store.iter_records("need")}
+    assert got == {"M1": ("甲公司", "新能源", "张三"), "M2": ("甲公司", "新能源", None),
+                   "M3": ("甲公司", "化工", None), "M4": ("乙公司", "化工", None)}
+
+
+def test_a_two_level_header_with_the_id_merged_down_reads_the_lower_row(tmp_path: Path,
+                                                                        store: Store) -> None:
+    # 需求编号 merged over both header rows, 需求信息 over the two text columns below it.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["需求编号", "需求信息", None])
+    sheet.append([None, "需求名称", "需求描述"])
+    sheet.append(["L1", "标题一", "描述一"])
+    sheet.merge_cells("A1:A2")
+    sheet.merge_cells("B1:C1")
+    book.save(tmp_path / "needs.xlsx")
+    report = ingest_files([tmp_path / "needs.xlsx"], "need", store)
+    assert report.loaded.inserted == ["L1"] and report.rejected == 0
+    assert (store.get("L1").title, store.get("L1").description) == (  # type: ignore[attr-defined]
+        "标题一", "描述一")
