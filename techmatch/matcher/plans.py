@@ -118,14 +118,25 @@ def open_needs(engine: Engine, *, city: str | None = None, province: str | None 
             and industry_matches(n.industry, industry, text=headline(n))]
 
 
+def _servable(needs: list[Record]) -> list[Need]:
+    """Needs named by id, refusing closed ones: an expert dispatched there would serve nobody
+    and hold a slot of its capacity (a team file may list a need closed since)."""
+    closed = [n.id for n in needs if isinstance(n, Need) and n.status == "closed"]
+    if closed:
+        raise ValidationError(f"closed needs cannot be served: {', '.join(closed)}",
+                              field="need_ids")
+    return needs  # type: ignore[return-value]
+
+
 def team_needs(engine: Engine, team: ServiceTeam | None, need_ids: Sequence[str]) -> list[Need]:
-    """Explicit ids, else the team's needs, else the open needs of the team's region/industry."""
+    """Explicit ids, else the team's needs, else the open needs of the team's region/industry;
+    needs named by id may be open or matched, not closed."""
     if need_ids:
-        return _records(engine, need_ids, "need")  # type: ignore[return-value]
+        return _servable(_records(engine, need_ids, "need"))
     if team is None:
         raise ValidationError("give need ids or a service team", field="need_ids")
     if team.needs:
-        return _records(engine, team.needs, "need")  # type: ignore[return-value]
+        return _servable(_records(engine, team.needs, "need"))
     if not (team.city or team.province or team.industry):
         raise ValidationError(f"team {team.id} lists no needs and no city, province or "
                               f"industry to find them", field="team.needs")

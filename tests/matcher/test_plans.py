@@ -451,3 +451,22 @@ def test_roadshow_on_a_date_never_books_an_expert_busy_elsewhere(small: Engine) 
     free = plan_city_roadshow(small, KeywordScorer(), city="苏州", industry="新能源", slots=1,
                               invites_per_achievement=5, date=day + dt.timedelta(days=1))
     assert free.items[0].expert is not None and free.items[0].expert.expert_id == "e2"
+
+
+def test_a_closed_need_named_by_id_is_refused_not_dispatched(small: Engine) -> None:
+    """服务团派单 with needs N043 N044 N045 dispatched E064 to N045, closed since (a team
+    file may still list it): the expert's slot went to a need nobody serves. Now refused,
+    named, in Chinese on the console."""
+    from techmatch.api.console.messages import error_message
+    from techmatch.api.console.views.intake import field_label
+
+    with pytest.raises(ValidationError) as caught:
+        plan_team(small, KeywordScorer(), need_ids=["n1", "n3"], expert_ids=["e2"])
+    assert caught.value.message == "closed needs cannot be served: n3"
+    assert error_message(caught.value, field_label) == \
+        "需求：n3 已关闭，不能派单，请从需求编号中删去"
+    team = ServiceTeam(id="T", name="x", experts=["e2"], needs=["n3", "n2"])
+    with pytest.raises(ValidationError, match="closed needs cannot be served: n3"):
+        plan_team(small, KeywordScorer(), team=team)
+    assert plan_team(small, KeywordScorer(), need_ids=["n1", "n2"],
+                     expert_ids=["e1", "e2"]).assignment.solved  # open needs: as before

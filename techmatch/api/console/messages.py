@@ -104,6 +104,8 @@ _RULES: tuple[Rule, ...] = (
     (re.compile(r"^team (\S+) lists no needs and no city, province or"),
      r"服务团 \1 没有列出需求，也没有城市、省份或行业范围"),
     (re.compile(r"^no open needs to serve \((.*)\)$"), r"没有待服务的需求（\1）"),
+    (re.compile(r"^closed needs cannot be served: (.*)$"),
+     lambda m: f"{m.group(1).replace(', ', '、')} 已关闭，不能派单，请从需求编号中删去"),
     (re.compile(r"^no achievement of an overseas expert among the candidates$"),
      "候选成果中没有海外专家的成果"),
     (re.compile(r"^unknown (solver|objective) '(.*)'; valid: .*$"),
