@@ -65,6 +65,10 @@ _BY_KIND: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+# A column that says each row's kind (a table of mixed kinds): rows of another kind are
+# rejected by row, never loaded as the kind asked for.
+KIND_HEADERS = frozenset({"kind", "record_kind", "记录类型"})
+
 # The field that holds a BEIR corpus line's `text`, per kind.
 BEIR_TEXT_FIELD: dict[str, str] = {"need": "description", "achievement": "abstract",
                                    "expert": "bio"}
@@ -178,7 +182,10 @@ def map_header(header: list[str], kind: str) -> ColumnMap:
     taken: dict[str, str] = {}
     for text in header:
         name = field_for(text, kind)
-        if name is None:
+        if name is None and header_key(text) in KIND_HEADERS and "kind" not in taken:
+            taken["kind"] = text
+            mapping.fields[text] = "kind"
+        elif name is None:
             mapping.unknown.append(text)
         elif name in taken:
             mapping.shadowed.append(f"column {text!r} ignored: {taken[name]!r} already gives "

@@ -22,7 +22,7 @@ from techmatch.indexers.ingest.columns import (
     value_alias,
 )
 from techmatch.indexers.ingest.normalize import clean_display
-from techmatch.models.records import Record, record_type
+from techmatch.models.records import KIND_LABELS, Record, record_type
 
 _TRL = re.compile(r"^(?:trl\s*)?(\d+)\s*级?$", re.IGNORECASE)
 _LIST_SPLIT = re.compile(r"[,，;；、|/\s]+")  # as the records split joined strings
@@ -86,7 +86,7 @@ def validate_row(fields: dict[str, object], kind: str, *, file: str,
     """A record from mapped field values, or every error of the row (never just the first)."""
     model = record_type(kind)
     fields = dict(fields)
-    given_kind = fields.pop("kind", None)
+    given_kind = _kind_code(fields.pop("kind", None))
     if given_kind not in (None, "", kind):
         message = f"the row holds a {given_kind!r} record, expected {kind!r}"
         return [RowError(file, row, "kind", message)]
@@ -98,6 +98,15 @@ def validate_row(fields: dict[str, object], kind: str, *, file: str,
         return model.model_validate(values)  # type: ignore[return-value]
     except pydantic.ValidationError as exc:
         return [_row_error(err, model, file, row) for err in exc.errors()]
+
+
+def _kind_code(value: object) -> object:
+    """'需求' / '成果' / '专家' or any case of need / achievement / expert → the kind code."""
+    if not isinstance(value, str):
+        return value
+    text = clean_display(value)
+    codes = {label: code for code, label in KIND_LABELS.items()}
+    return codes.get(text, text.lower())
 
 
 # -- coercion of what staff type into what the records expect --------------------------------

@@ -264,3 +264,17 @@ def test_a_two_level_header_with_the_id_merged_down_reads_the_lower_row(tmp_path
     assert report.loaded.inserted == ["L1"] and report.rejected == 0
     assert (store.get("L1").title, store.get("L1").description) == (  # type: ignore[attr-defined]
         "标题一", "描述一")
+
+
+def test_a_kind_column_in_a_mixed_table_rejects_the_rows_of_other_kinds(tmp_path: Path,
+                                                                        store: Store) -> None:
+    # Old: the 记录类型 / kind column was an "unknown column ignored" and every row, the
+    # achievements too, was loaded as a need.
+    path = tmp_path / "mixed.csv"
+    path.write_text("编号,标题,记录类型\nK1,一个需求,需求\nK2,一项成果,成果\nK3,另一项,achievement\n"
+                    "K4,又一个需求,need\n", encoding="utf-8")
+    report = ingest_files([path], "need", store)
+    assert report.loaded.inserted == ["K1", "K4"]
+    assert [(e.row, e.field) for e in report.errors] == [(3, "kind"), (4, "kind")]
+    assert "'achievement' record, expected 'need'" in report.errors[0].message
+    assert report.files[0].warnings == []
