@@ -218,8 +218,13 @@ class TeamPlan:
     def why_not(self, pairs: Iterable[tuple[str, str]]) -> list[WhyNot]:
         """Why each (need id, expert id) pair is not assigned (or 'assigned')."""
         dropped = {(p.need_id, p.candidate_id): p for p in self.excluded}
+        needs, experts = set(self.problem.need_ids), set(self.problem.expert_ids)
         out = []
-        for n, e in pairs:
+        for k, (n, e) in enumerate(pairs):
+            for value, ids, what in ((n, needs, "need"), (e, experts, "expert")):
+                if value not in ids:  # name the question, not the planner's need_id argument
+                    raise ValidationError(f"{value!r} is no {what} of this plan",
+                                          field=f"why_not[{k}].{what}_id")
             answer = why_not(self.problem, self.assignment, n, e)
             if (n, e) in dropped:
                 p = dropped[(n, e)]

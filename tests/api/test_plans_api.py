@@ -110,3 +110,14 @@ def test_assign_refuses_an_override_for_an_expert_not_in_the_plan(client: TestCl
     body["constraints"] = {"min_score": 0.0, "per_need": {"need-bla": [0, 0]}}
     r = client.post("/v1/plans/assign", json=body, headers=headers("write"))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "constraints.per_need"
+
+
+def test_why_not_for_a_need_outside_the_plan_names_the_question(client: TestClient) -> None:
+    """why_not [{need-nope, exp-ndt}] answered field 'need_id': unknown id — a field the
+    request does not have; the error now names the question (why_not[1].need_id)."""
+    body = {**ASSIGN, "why_not": [{"need_id": "need-blade", "expert_id": "exp-ndt"},
+                                  {"need_id": "need-nope", "expert_id": "exp-ndt"}]}
+    r = client.post("/v1/plans/assign", json=body, headers=headers("write"))
+    assert r.status_code == 422, r.text
+    error = r.json()["errors"][0]
+    assert error["field"] == "why_not[1].need_id" and "need-nope" in error["message"]
