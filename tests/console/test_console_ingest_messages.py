@@ -94,3 +94,18 @@ def test_a_bad_date_reads_in_chinese() -> None:
     assert isinstance(errors, list)
     assert [row_message(e.message) for e in errors] == [
         "应为日期，如 2024-01-05、2024/1/5 或 2024年1月5日（收到 '昨天'）"]
+
+
+def test_fields_kept_on_update_read_in_chinese(tmp_path: Path) -> None:
+    from techmatch.models.records import Need
+
+    path = tmp_path / "retitle.csv"
+    path.write_text("需求编号,需求名称\nC1,新标题\n", encoding="utf-8")
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        store.upsert([Need(id="C1", title="旧", confidential=True, contact="张工")])
+        report = ingest_files([path], "need", store, names=["retitle.csv"])
+    finally:
+        store.close()
+    assert [upload_warning(w) for w in report.warnings] == [
+        "retitle.csv：更新的记录保留了文件中没有的列的原值：保密（1 条）、联系方式（1 条）"]

@@ -224,6 +224,9 @@ WARN_RULES: tuple[Rule, ...] = (
     (re.compile(r"^column '(.+)' ignored: '(.+)' already gives '(\w+)'$"),
      r"已忽略列「\1」：「\2」已提供该字段"),
     (re.compile(r"^values in columns without a header were ignored$"), "没有表头的列中的值已忽略"),
+    (re.compile(r"^updated records kept their stored values of fields the file has no column "
+                r"for: (.*)$", re.S),
+     lambda m: "更新的记录保留了文件中没有的列的原值：" + _kept(m.group(1))),
     (re.compile(r"^row (\d+) was read as the header; the title rows above it were skipped: "
                 r"(.*)$", re.S), r"第 \1 行作为表头，其上的标题行已跳过：\2"),
     (re.compile(r"^sheet '(.*)' was read; other sheets were not: (.*)$", re.S),
@@ -261,6 +264,14 @@ def row_message(message: str) -> str:
             text = pattern.sub(chinese, message).replace("（收到 ）", "")  # type: ignore[arg-type]
             return _GOT.sub(r"（收到 \1）", text).replace("' or '", "'、'")
     return message
+
+
+def _kept(listed: str) -> str:
+    """'confidential (2), contact (1)' → '保密（2 条）、联系方式（1 条）'."""
+    from techmatch.api.console.labels import FIELD
+
+    pairs = re.findall(r"(\w+) \((\d+)\)", listed)
+    return "、".join(f"{FIELD.get(name, name)}（{n} 条）" for name, n in pairs)
 
 
 def _listed(names: str) -> str:

@@ -5,7 +5,9 @@ at all (IngestError) leaves the store untouched; good rows of a partly bad file 
 in ONE transaction and bad rows go to `<reject_dir>/<file name>.rejects.jsonl` (raw values
 clipped to their first KBs and length). A file whose columns belong to another kind is
 refused unless `force_kind`; a need's confidential flag on a row of another kind rejects the
-row (never dropped silently).
+row (never dropped silently). A row that updates a stored record keeps the stored values of
+the fields its file has no column (JSON: no key) for: a sheet of ids and titles fixes titles,
+it does not clear confidential flags or contacts.
 """
 
 from __future__ import annotations
@@ -121,9 +123,12 @@ class IngestReport:
 
 @dataclass(frozen=True)
 class _Good:
+    """A valid row; `given`: the fields its file's columns (or its JSON keys) gave."""
+
     record: Record
     file: str
     row: int
+    given: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -156,7 +161,9 @@ def ingest_files(paths: Iterable[str | Path], kind: str, store: Store, *,
               for path, label in zip(files, labels, strict=True)]
     by_file = {p.report.file: p for p in parsed}
     kept, duplicates = resolve_duplicates([g for p in parsed for g in p.good], on_duplicate)
-    kept = _drop_kind_conflicts(kept, kind, store, by_file)
+    stored = store.get_many(g.record.id for g in kept)
+    kept = _drop_kind_conflicts(kept, kind, stored, by_file)
+    kept = _keep_stored_fields(kept, stored, by_file)
     report = IngestReport(kind, on_duplicate, duplicates=duplicates)
     used: set[str] = set()
     for item in parsed:
@@ -219,13 +226,14 @@ def _parse_file(path: Path, name: str, kind: str, sheet: str | None,
                           raw.values)
             continue
         fields = columns.apply(raw.values) if columns else _json_fields(raw, kind, unknown)
+        given = frozenset(columns.fields.values()) if columns else frozenset(fields)
         result = validate_row(fields, kind, file=name, row=raw.row)
         if isinstance(result, list):
             parsed.reject(raw.row, result, raw.values)
         else:
             result, notes = map_industries(result, file=name, row=raw.row)
             parsed.report.warnings += [str(n) for n in notes]  # unmapped industries, by row
-            parsed.good.append(_Good(result, name, raw.row))
+            parsed.good.append(_Good(result, name, raw.row, given))
     if unknown:
         parsed.report.warnings.append(clip("unknown keys ignored: " + ", ".join(unknown)))
     return parsed
@@ -278,10 +286,9 @@ def _check_header(mapped: set[str], kind: str, file: str, header: str) -> None:
                           field="/".join(text_fields))
 
 
-def _drop_kind_conflicts(rows: list[_Good], kind: str, store: Store,
+def _drop_kind_conflicts(rows: list[_Good], kind: str, stored: dict[str, Record],
                          by_file: dict[str, _Parsed]) -> list[_Good]:
     """Rows whose id is already stored as another kind are rejected (the store would refuse)."""
-    stored = store.get_many(g.record.id for g in rows)
     kept = []
     for good in rows:
         other = stored.get(good.record.id)
@@ -292,6 +299,41 @@ def _drop_kind_conflicts(rows: list[_Good], kind: str, store: Store,
         else:
             kept.append(good)
     return kept
+
+
+_TIMESTAMPS = frozenset({"created_at", "updated_at"})
+
+
+def _keep_stored_fields(rows: list[_Good], stored: dict[str, Record],
+                        by_file: dict[str, _Parsed]) -> list[_Good]:
+    """An update keeps the stored values of the fields its file has no column (JSON: no key)
+    for: re-importing id + title must not clear a need's confidential flag, contact …"""
+    out: list[_Good] = []
+    kept_fields: dict[str, dict[str, int]] = {}
+    for good in rows:
+        old = stored.get(good.record.id)
+        missing = [name for name in type(good.record).model_fields
+                   if name not in good.given and name != "id"]
+        if old is None or old.kind != good.record.kind or not missing:
+            out.append(good)
+            continue
+        data = good.record.model_dump()
+        changed = {name: getattr(old, name) for name in missing
+                   if getattr(old, name) != data[name]}
+        if changed:
+            data.update(changed)
+            good = _Good(type(good.record).model_validate(data), good.file, good.row, good.given)
+            counts = kept_fields.setdefault(good.file, {})
+            for name in changed.keys() - _TIMESTAMPS:  # the store keeps these anyway
+                counts[name] = counts.get(name, 0) + 1
+        out.append(good)
+    for file, counts in kept_fields.items():
+        if not counts:
+            continue
+        by_file[file].report.warnings.append(clip(
+            "updated records kept their stored values of fields the file has no column for: "
+            + ", ".join(f"{name} ({n})" for name, n in sorted(counts.items()))))
+    return out
 
 
 def _write_rejects(item: _Parsed, reject_dir: Path, used: set[str]) -> Path | None:

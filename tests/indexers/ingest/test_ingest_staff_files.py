@@ -278,3 +278,28 @@ def test_a_kind_column_in_a_mixed_table_rejects_the_rows_of_other_kinds(tmp_path
     assert [(e.row, e.field) for e in report.errors] == [(3, "kind"), (4, "kind")]
     assert "'achievement' record, expected 'need'" in report.errors[0].message
     assert report.files[0].warnings == []
+
+
+def test_a_file_with_fewer_columns_updates_only_the_columns_it_has(tmp_path: Path,
+                                                                   store: Store) -> None:
+    # Old: re-importing 需求编号/需求名称/需求描述 to fix a title cleared the stored need's
+    # 是否保密 (a confidential need became readable by read keys), enterprise, contact, city
+    # and keywords.
+    store.upsert([Need(id="C1", title="旧标题", description="旧描述", confidential=True,
+                       enterprise="某公司", contact="张工 13800000000", city="杭州",
+                       keywords=["碳化硅", "散热"])])
+    path = tmp_path / "retitle.csv"
+    path.write_text("需求编号,需求名称,需求描述,城市\nC1,新标题,新描述,\n", encoding="utf-8")
+    report = ingest_files([path], "need", store)
+    assert report.loaded.updated == ["C1"]
+    need = store.get("C1")
+    assert (need.title, need.description, need.city) == ("新标题", "新描述", None)  # type: ignore[attr-defined]
+    assert (need.confidential, need.enterprise, need.contact, need.keywords) == (  # type: ignore[attr-defined]
+        True, "某公司", "张工 13800000000", ["碳化硅", "散热"])
+    assert any("kept" in w and "confidential" in w for w in report.files[0].warnings)
+    jsonl = tmp_path / "retitle.jsonl"
+    jsonl.write_text('{"id": "C1", "title": "JSON 标题"}\n', encoding="utf-8")
+    ingest_files([jsonl], "need", store)
+    need = store.get("C1")
+    assert (need.title, need.description, need.confidential) == (  # type: ignore[attr-defined]
+        "JSON 标题", "新描述", True)
