@@ -339,6 +339,10 @@ def test_hidden_conflict_found_by_relaxation() -> None:
     assert set(result.diagnostics[0].subjects) <= {"n0", "n1", "e0"}
     subject = next(iter(result.diagnostics[0].subjects))
     assert result.diagnostics[0].text.endswith(f"；涉及 {subject} 缺 1")  # who is short
+    # it read 需要 1，可用 0 although n0 has an allowed expert: a relaxation knows the shortfall
+    assert result.diagnostics[0].text.startswith(f"{result.diagnostics[0].constraint_label}"
+                                                 f"：共缺 1（")
+    assert "可用 0" not in result.diagnostics[0].text
 
 
 # ---------------------------------------------------------------- decode and why-not

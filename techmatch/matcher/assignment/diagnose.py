@@ -20,6 +20,10 @@ from techmatch.matcher.assignment.problem import AssignmentProblem, Reason, line
 from techmatch.models.plan_labels import CAUSE_LABELS, CONSTRAINT_LABELS, QUOTA_FACET_LABELS
 
 _SHOWN = 5  # subjects listed in one message; the full list stays in `subjects`
+# what a relaxed group's shortfall means, for staff
+_RELAXED = {"need_min": "（这些需求能用的专家被其他需求占满了容量）",
+            "capacity": "（要满足每需求最少专家数，这些专家的容量不够）",
+            "quota": "（覆盖下限要求的需求数超出能同时服务的数量）"}
 
 
 class Diagnostic(BaseModel):
@@ -58,8 +62,12 @@ class Diagnostic(BaseModel):
         if self.group_needs is not None and self.subject:
             facet = QUOTA_FACET_LABELS.get(self.subject.partition(" ")[0], "")
             whole = f"（本次派单中该{facet}的需求共 {self.group_needs} 条）"
-        text = (f"{self.constraint_label}{subject}：需要 {amount(self.required)}，可用 "
-                f"{amount(self.available)}{whole}，缺口 {amount(self.shortfall)}")
+        if self.subjects:  # a relaxation: only the shortfall is known (it sets available 0)
+            text = (f"{self.constraint_label}：共缺 {amount(self.shortfall)}"
+                    f"{_RELAXED.get(self.constraint, '')}")
+        else:
+            text = (f"{self.constraint_label}{subject}：需要 {amount(self.required)}，可用 "
+                    f"{amount(self.available)}{whole}，缺口 {amount(self.shortfall)}")
         if self.causes:
             text += "；不可用的专家：" + "，".join(
                 f"{CAUSE_LABELS.get(code, code)} {count} 位" for code, count in self.causes.items())
