@@ -24,8 +24,9 @@ expert scores; and
    (`work_depth` deep: the ranking every expert's work features read — its top is N's
    field sample and the scale of the work scores), whoever owns it: adding one unowned
    achievement moved an unrelated need's expert confidences by 0.13 before this rule.
-   A deleted achievement is only followed through its linked experts (its place in the
-   ranking the need had is not stored).
+   A deleted achievement's place in that ranking is not stored: it counts as held when the
+   ranking is shorter than its depth (it held every achievement) or N's stored achievement
+   results name it (deleting one moved another need's expert confidence by 0.06).
 
 Only open needs are planned; closed / matched needs keep their results.
 
@@ -77,7 +78,7 @@ REASON_LABELS: dict[str, str] = {
     "many_candidates_changed": "大量候选有变",
     "candidate_in_topk_changed": "前 k 名中的候选有变",
     "candidate_may_enter_topk": "新的或改动的候选可能进入前 k 名",
-    "achievement_in_works_ranking": "需求的成果排名中有新的或改动的成果（影响专家得分）",
+    "achievement_in_works_ranking": "需求的成果排名中有新增、改动或删除的成果（影响专家得分）",
 }
 
 
@@ -163,8 +164,10 @@ def _works_rule(store: Store, service: MatchService, needs: list[Need], plan: Pl
     changes = _changes(store, "achievement", since)
     touched = sorted({c.id for c in changes}) if changes else []
     live = set(store.get_many(touched)) if touched else set()
-    if not needs or not live:
+    deleted = set(touched) - live
+    if not needs or not touched:
         return needs
+    stored = results.topk(store, "achievement") if deleted else {}
     engine = service.engine
     texts = [Query.of(n).text for n in needs]
     vectors = engine.query_vectors([normalize(t, lower=False) for t in texts],
@@ -174,7 +177,11 @@ def _works_rule(store: Store, service: MatchService, needs: list[Need], plan: Pl
         return needs
     rest = []
     for need, ranking in zip(needs, rankings, strict=True):
-        if live.intersection(h.id for h in ranking.hits):
+        # a deleted one was in it when the ranking holds every achievement (shorter than
+        # its depth) or the need's stored achievement results name it
+        held = deleted and (len(ranking.hits) < service.work_depth or deleted.intersection(
+            c for c, _ in stored.get(need.id, [])))
+        if held or live.intersection(h.id for h in ranking.hits):
             plan.recompute[need.id] = "achievement_in_works_ranking"
         else:
             rest.append(need)
