@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -77,19 +78,27 @@ def reason_text(explanation: dict[str, Any] | None) -> str:
 
 def export_results(store: Store, folder: Path, *, kinds: Sequence[str] | None = None,
                    formats: Iterable[str] = ("jsonl", "csv", "xlsx")) -> dict[str, Path]:
-    """Write the current results as `<folder>/batch-results.<fmt>`; returns fmt → path."""
+    """Write the current results as `<folder>/batch-results.<fmt>`; returns fmt → path.
+
+    Each file is written beside its target (`.batch-results.<fmt>.part`) and the set is
+    moved into place only once all are written: a run killed or a disk filling up midway
+    leaves the previous export whole, never a truncated file or a mix of two runs."""
     rows = pair_rows(store, kinds)
     writers = {"jsonl": write_jsonl, "csv": write_csv, "xlsx": write_xlsx}
-    out = {}
+    out = {fmt: folder / f"{BASENAME}.{fmt}" for fmt in formats}
+    parts = {fmt: folder / f".{BASENAME}.{fmt}.part" for fmt in out}
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for fmt in formats:
-            path = folder / f"{BASENAME}.{fmt}"
-            writers[fmt](rows, path)
-            out[fmt] = path
+        for fmt, part in parts.items():
+            writers[fmt](rows, part)
+        for fmt, part in parts.items():
+            os.replace(part, out[fmt])
     except OSError as exc:  # a file in the way, no permission, disk full: name the option
         raise ValidationError(f"cannot write the export: {exc.strerror or exc}",
                               source=str(exc.filename or folder), field="export") from None
+    finally:
+        for part in parts.values():
+            part.unlink(missing_ok=True)
     return out
 
 

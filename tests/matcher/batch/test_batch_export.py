@@ -6,8 +6,10 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 from batch_helpers import FakeEngine
 
+from techmatch.errors import ValidationError
 from techmatch.matcher.batch import export_results, results
 from techmatch.matcher.batch.export import COLUMNS, reason_text
 
@@ -67,3 +69,27 @@ def test_cli_export_to_a_file_is_a_clear_error_before_the_run(tmp_path: Path) ->
     assert result.exit_code == 2, result.output
     assert "export" in result.stderr and "not a folder" in result.stderr, result.stderr
     assert "Traceback" not in result.output and not (tmp_path / "home").exists()
+
+
+def test_an_export_that_fails_midway_leaves_the_last_export_whole(
+        batched: FakeEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The nightly export overwrote batch-results.* in place, one after the other: a run
+    killed (or a disk filling up) while writing the XLSX left a truncated XLSX next to the
+    new JSONL/CSV and the old XLSX gone. The files are now written aside and moved into
+    place together, once all are written."""
+    from techmatch.matcher.batch import export
+
+    folder = tmp_path / "out"
+    first = {fmt: p.read_bytes() for fmt, p in export_results(batched.store, folder).items()}
+    need = batched.store.get("N001", "need")
+    batched.store.upsert([need.model_copy(update={"status": "closed"})])
+
+    def broken(path: Path, sheets: object) -> None:
+        path.write_bytes(b"PK\x03\x04 half a workbook")
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(export, "write_sheets", broken)
+    with pytest.raises(ValidationError, match="cannot write the export"):
+        export_results(batched.store, folder)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == {
+        f"batch-results.{fmt}": data for fmt, data in first.items()}
