@@ -69,7 +69,9 @@ def summary_lines(summary: BatchSummary, kinds: Sequence[str],
     from techmatch.matcher.batch.plan import REASON_LABELS
 
     open_needs = summary.recomputed + summary.skipped
-    done = (f"自上次运行以来没有变化，{open_needs} 条待匹配需求均未重算" if not summary.recomputed
+    done = ("没有待匹配需求（请确认 --home / TECHMATCH_HOME 指向的数据目录）" if not open_needs
+            else f"自上次运行以来没有变化，{open_needs} 条待匹配需求均未重算"
+            if not summary.recomputed
             else f"重算 {summary.recomputed} 条待匹配需求（共 {open_needs} 条），"
                  f"跳过 {summary.skipped} 条")
     resumed = "（续跑中断的运行）" if summary.resumed else ""

@@ -55,3 +55,17 @@ def test_every_plan_reason_has_a_label() -> None:
         encoding="utf-8")
     reasons = set(re.findall(r'recompute\[[^\]]+\] = "(\w+)"', source))
     assert reasons and reasons <= set(REASON_LABELS), reasons - set(REASON_LABELS)
+
+
+def test_a_home_without_open_needs_does_not_claim_nothing_changed(tmp_path: Path) -> None:
+    """`techmatch batch --home` with a typo in cron ran on a new empty store and said
+    自上次运行以来没有变化 (there was no last run); it now says there are no open needs."""
+    from typer.testing import CliRunner
+
+    from techmatch.cli import app
+
+    result = CliRunner().invoke(app, ["batch", "--home", str(tmp_path / "typo"),
+                                      "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert "没有待匹配需求" in first and "没有变化" not in first, first
