@@ -15,6 +15,7 @@ from typing import Any
 
 from techmatch.indexers.base import SCHEMA_VERSION
 from techmatch.matcher.dockings.effects import exclusions
+from techmatch.matcher.scorer import RankerModel
 from techmatch.matcher.service import MatchService
 from techmatch.models.records import Need
 from techmatch.store import Store, content_hash
@@ -38,6 +39,9 @@ def resolved_config(service: MatchService, *, kind: str, k: int, chunk: int,
         "retrieval": settings.retrieval().model_dump(mode="json"),
         "ranker_version": model.version,
         "ranker_hash": _hash(model.model_dump(mode="json", exclude={"created"})),
+        # what the model falls back to when it has none of its own (the default weights,
+        # the shipped abstention models): an upgrade that changes them changes every result
+        "effective_hash": _hash(_effective(model, kind)),
         "encoder": getattr(engine.encoder, "id", type(engine.encoder).__name__),
         "tokenizer": getattr(engine.tokenizer, "fingerprint", ""),
         "index_schema": SCHEMA_VERSION,
@@ -46,6 +50,16 @@ def resolved_config(service: MatchService, *, kind: str, k: int, chunk: int,
         "depth": service.depth,
         "work_depth": service.work_depth,
     }
+
+
+def _effective(model: RankerModel, kind: str) -> dict[str, Any]:
+    """The linear model and abstention models a ranking of `kind` reads (its own abstention
+    model and the one of the kind it is compared with, `close`), fallbacks included."""
+    own = model.abstain_for(kind)
+    close = model.abstain_for(own.close) if own is not None and own.close else None
+    return {"linear": model.for_kind(kind).model_dump(mode="json"),
+            "abstain": own.model_dump(mode="json") if own is not None else None,
+            "close": close.model_dump(mode="json") if close is not None else None}
 
 
 def config_fingerprint(config: dict[str, Any]) -> str:
