@@ -34,7 +34,11 @@ What the rule ignores, and why MARGIN exists: second-order effects of a change o
 candidates of N — BM25 document frequencies, the RRF rank shift of candidates below the new
 one, and the per-query normalisation of list-relative features (max-normalised fused /
 lexical, min-max `hybrid_mm`, whose rescaling changes its weight against the facet and PRF
-features). These move scores by about a hundredth (one RRF rank shift changes a fused score
+features; and, for experts, the discipline centroids behind `field_profile`
+(techmatch.matcher.fieldprofile), which every achievement change moves a little: on
+csl-expert-dev, 75 disciplines of median 21 records, removing one record moved an expert's
+score by at most 0.0115 over 40 draws, median 0.0046 — `/tmp/lead/s29/centshift.py`, not
+committed). These move scores by about a hundredth (one RRF rank shift changes a fused score
 by ~1.6 %, and the fused feature weighs 0.3); the changed candidate itself entering the top-k
 is caught by rule 4 with that margin, but two other candidates whose scores are that close
 can swap places without N being planned. So an incremental run stores what a full run would
