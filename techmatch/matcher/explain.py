@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 MAX_TERMS = 12
 MAX_SPANS = 3
+ALL_SPANS = 200  # occurrences looked at to tell a fragment of a longer term
 MAX_SENTENCES = 8
 SENTENCE_HITS = 3  # hits whose best sentence pair is found with the encoder (dense mode)
 MAX_WORKS = 3
@@ -86,16 +87,32 @@ def _word_bounded(text: str, start: int, end: int, term: str) -> bool:
 
 def highlights(query: NormalizedText, record: NormalizedText,
                terms: Sequence[str]) -> list[Highlight]:
-    """Shared terms (longest first) with their spans in both original texts."""
+    """Shared terms (longest first) with their spans in both original texts. A term whose
+    every occurrence on one side lies inside a longer listed term (半导 and 导体 beside
+    半导体, 学习 beside 深度学习 when it never stands alone) is a fragment, not a match of
+    its own: it is left out."""
     out = []
+    q_taken: list[tuple[int, int]] = []
+    r_taken: list[tuple[int, int]] = []
     for term in sorted(set(terms), key=lambda t: (-len(t), t)):
-        q_spans = query.find(term)
-        r_spans = record.find(term) if q_spans else []
-        if q_spans and r_spans:
-            out.append(Highlight(term=term, query_spans=q_spans, record_spans=r_spans))
+        q_all = query.find(term, ALL_SPANS)
+        r_all = record.find(term, ALL_SPANS) if q_all else []
+        if not q_all or not r_all:
+            continue
+        if _inside(q_all, q_taken) or _inside(r_all, r_taken):
+            continue
+        q_taken.extend(q_all)
+        r_taken.extend(r_all)
+        out.append(Highlight(term=term, query_spans=q_all[:MAX_SPANS],
+                             record_spans=r_all[:MAX_SPANS]))
         if len(out) >= MAX_TERMS:
             break
     return out
+
+
+def _inside(spans: Sequence[tuple[int, int]], taken: Sequence[tuple[int, int]]) -> bool:
+    """Every span of `spans` lies within some span of `taken`."""
+    return all(any(ts <= s and e <= te for ts, te in taken) for s, e in spans)
 
 
 def sentences(text: str, terms: Sequence[str] = ()) -> list[str]:

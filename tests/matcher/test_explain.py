@@ -86,3 +86,20 @@ def test_best_sentence_pair_dense_mode_uses_the_encoder() -> None:
     pairs = best_sentence_pairs(Tokenizer().tokens, "锂电池热失控。",
                                 ["电池热失控预警。无关内容。"], [["热失控"]], encoder=Counting())
     assert calls == [2] and pairs[0] is not None and pairs[0][1] == "电池热失控预警。"
+
+
+def test_fragments_of_a_longer_matched_term_are_not_listed() -> None:
+    query = NormalizedText("半導體製程用深度学习检测")
+    record = NormalizedText("用于半导体制程的深度学习方法，另有机器学习")
+    terms = ["半导体", "半导", "导体", "深度学习", "深度", "学习", "制程"]
+    found = [h.term for h in highlights(query, record, terms)]
+    # 学习 stands alone in the record but never in the query: still only a fragment
+    assert found == ["深度学习", "半导体", "制程"]
+
+
+def test_a_shorter_term_that_also_stands_alone_on_both_sides_is_kept() -> None:
+    query = NormalizedText("深度学习与强化学习")
+    record = NormalizedText("深度学习和机器学习")
+    found = {h.term: h for h in highlights(query, record, ["深度学习", "学习"])}
+    assert set(found) == {"深度学习", "学习"}
+    assert found["学习"].record_spans == [(2, 4), (7, 9)]
