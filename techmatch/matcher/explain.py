@@ -34,7 +34,8 @@ MAX_SENTENCES = 8
 SENTENCE_HITS = 3  # hits whose best sentence pair is found with the encoder (dense mode)
 MAX_WORKS = 3
 NOT_CALIBRATED = "置信度未经校准：还没有训练过的排序模型"  # explanation note (zh-CN, staff-facing)
-_SENTENCE = re.compile(r"[^。！？；.!?;\n]+[。！？；.!?;]?")
+# a '.' followed by a letter or digit (1.5 g/L, www.example.com) does not end a sentence
+_SENTENCE = re.compile(r"(?:[^。！？；.!?;\n]|\.(?=[0-9A-Za-z]))+[。！？；.!?;]?")
 _ASCII_WORD = re.compile(r"[0-9a-z]")
 
 
@@ -116,8 +117,9 @@ def _inside(spans: Sequence[tuple[int, int]], taken: Sequence[tuple[int, int]]) 
 
 
 def sentences(text: str, terms: Sequence[str] = ()) -> list[str]:
-    """Sentences of `text` split on 。！？；.!?; and newlines; at most MAX_SENTENCES, keeping
-    those that contain the most matched terms (ties: text order)."""
+    """Sentences of `text` split on 。！？；.!?; (not a '.' inside a number or name) and
+    newlines; at most MAX_SENTENCES, keeping those that contain the most matched terms (ties:
+    text order)."""
     found = [m.group(0).strip() for m in _SENTENCE.finditer(text)]
     found = [s for s in found if len(s) >= 2]
     if len(found) <= MAX_SENTENCES:

@@ -48,6 +48,13 @@ def test_sentences_split_on_chinese_and_western_punctuation() -> None:
     assert parts == ["第一句。", "第二句！", "Third one?", "第四；", "fifth."]
 
 
+def test_a_decimal_point_or_a_dotted_name_does_not_end_a_sentence() -> None:
+    parts = sentences("目前表达量仅1.5 g/L，达不到要求。Titre rose 48%. "
+                      "See www.example.com now.技术.完成")
+    assert parts == ["目前表达量仅1.5 g/L，达不到要求。", "Titre rose 48%.",
+                     "See www.example.com now.", "技术.", "完成"]
+
+
 def test_sentences_keep_the_ones_with_matched_terms_when_capped() -> None:
     text = "。".join(f"句子{i}" for i in range(20)) + "。电池很好。"
     kept = sentences(text, ["电池"])
