@@ -328,3 +328,28 @@ def test_dashboard_counts_every_overdue_docking(tmp_path, monkeypatch) -> None: 
     text = " ".join(_page("dashboard.html", board=board, threshold=0.35, overdue=count,
                           errors={}).split())
     assert "3 逾期对接" in text
+
+
+def test_match_page_shows_the_explanation_notes() -> None:
+    """The match page dropped every explanation note: staff never read 置信度未经校准 (a
+    home without a trained ranker) although `techmatch match` and the API said it."""
+    from techmatch.api.console.views.decide import Decisions
+    from techmatch.api.console.views.matching import cards
+    from techmatch.matcher.explain import NOT_CALIBRATED
+    from techmatch.models.records import record_type
+    from techmatch.models.results import Explanation, Hit, Ranking
+
+    need = record_type("need").model_validate({"id": "N1", "title": "涂层浆料分散"})
+    records = {rid: record_type("achievement").model_validate({"id": rid, "title": "勃姆石浆料"})
+               for rid in ("A1", "A2")}
+    hits = [Hit(id="A1", kind="achievement", score=1.0, rank=1,
+                explanation=Explanation(notes=[NOT_CALIBRATED])),
+            Hit(id="A2", kind="achievement", score=0.9, rank=2, duplicate_of="A1",
+                explanation=Explanation(notes=[NOT_CALIBRATED, "与 A1 近似重复"]))]
+    ranking = Ranking(kind="achievement", mode="hybrid", hits=hits)
+    items = cards(need, ranking, records, Decisions({}, frozenset()))
+    assert [c.notes for c in items] == [[NOT_CALIBRATED], [NOT_CALIBRATED]]
+    text = _page("match.html", need=need, target="achievement", ranking=ranking, blocked=False,
+                 cards=items, scale=1.0, excluded=0, threshold=0.35, flash="", reasons={},
+                 labels=None, label=lambda *a: "成果")
+    assert text.count(NOT_CALIBRATED) == 2

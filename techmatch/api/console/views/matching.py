@@ -58,9 +58,9 @@ def cards(need: Need, ranking: Ranking, records: dict[str, Record],
         every = exp.contributions if exp else []
         signals = [Signal(c.name, c.label, c.value, c.contribution)
                    for c in every if abs(c.contribution) >= SHOWN_CONTRIBUTION]
-        notes = []
-        if hit.duplicate_of:
-            notes.append(f"与 {hit.duplicate_of} 近似重复")
+        # the explanation's notes (置信度未经校准 …); the duplicate one is the header's tag
+        dup = f"与 {hit.duplicate_of} 近似重复" if hit.duplicate_of else None
+        notes = [n for n in (exp.notes if exp else []) if n != dup]
         out.append(MatchCard(
             hit=hit, record=record,
             need_text=mark(need_text, [s for t in terms for s in t.query_spans]),
