@@ -262,6 +262,7 @@ class Explainer:
                 items.append(Contribution(name="prefer_local", value=region,
                                           weight=scored.bonus,
                                           contribution=region * scored.bonus))
+                items.sort(key=lambda c: (-abs(c.contribution), c.name))  # its place by size
         return out
 
     def _works(self, scored: Scored, expert: Expert) -> list[dict[str, object]]:

@@ -91,3 +91,22 @@ def test_pairs_that_are_no_docking_are_marked(service: MatchService) -> None:
     assert (hit.conflict, hit.model_dump()["conflict_label"]) == ("own_result", "需求企业自有成果")
     assert all(h.conflict is None for h in service.search("电池包热失控预警", kind="achievement",
                                                           k=20, explain=False).hits)
+
+
+def test_prefer_local_takes_its_place_among_the_contributions(service: MatchService) -> None:
+    """同省优先 was appended after the sorted signals: staff read it last (and `techmatch
+    match` left it out of 主要信号) even when it added more than the signals above it."""
+    moved = 0
+    for need_id in ("N003", "N001", "N004", "N006"):
+        for target in ("achievement", "expert"):
+            ranking = service.match_need(need_id, target=target, k=5,  # type: ignore[arg-type]
+                                         prefer_local=True)
+            for hit in ranking.hits:
+                assert hit.explanation is not None
+                items = hit.explanation.contributions
+                sizes = [abs(c.contribution) for c in items]
+                assert sizes == sorted(sizes, reverse=True), (need_id, hit.id)
+                local = [i for i, c in enumerate(items) if c.name == "prefer_local"]
+                moved += bool(local and items[local[0]].contribution
+                              and local[0] < len(items) - 1)
+    assert moved > 0
