@@ -192,7 +192,7 @@ _CONTRIBUTION_LISTS = TypeAdapter(list[list[Contribution]])
 
 def _contribution_rows(names: Sequence[str], values: Sequence[float],
                        weights: Sequence[float]) -> list[dict[str, object]]:
-    rows = [(n, float(v), float(w), float(v * w))
+    rows = [(n, float(v), float(w), float(v * w) + 0.0)  # + 0.0: a -0.0 product reads 0.0
             for n, v, w in zip(names, values, weights, strict=True)]
     rows.sort(key=lambda r: (-abs(r[3]), r[0]))
     return [{"name": n, "value": v, "weight": w, "contribution": c} for n, v, w, c in rows]

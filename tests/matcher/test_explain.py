@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from techmatch.indexers.ingest.normalize import normalize
-from techmatch.matcher.explain import NormalizedText, highlights, sentences
+from techmatch.matcher.explain import NormalizedText, contributions, highlights, sentences
 
 
 def test_traditional_and_full_width_terms_are_found_on_the_original() -> None:
@@ -110,3 +112,9 @@ def test_a_shorter_term_that_also_stands_alone_on_both_sides_is_kept() -> None:
     found = {h.term: h for h in highlights(query, record, ["深度学习", "学习"])}
     assert set(found) == {"深度学习", "学习"}
     assert found["学习"].record_spans == [(2, 4), (7, 9)]
+
+
+def test_a_signal_with_weight_zero_contributes_zero_not_minus_zero() -> None:
+    """The API's JSON read "contribution": -0.0 for a negative value at weight 0 (dense_gap)."""
+    [row] = contributions(["dense_gap"], [-0.02], [0.0])
+    assert math.copysign(1.0, row.contribution) == 1.0
