@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
@@ -18,6 +18,7 @@ from techmatch.api import console
 from techmatch.api.errors import Problem, install_error_handlers
 from techmatch.api.limits import RequestLimitMiddleware
 from techmatch.api.metrics import Metrics, MetricsMiddleware
+from techmatch.api.query_check import reject_unknown_query
 from techmatch.api.routers import (
     dockings,
     feedback,
@@ -82,9 +83,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.tm = state
     app.state.metrics = Metrics(lambda: state.engine if state.phase == "ready" else None)
     install_error_handlers(app)
+    strict_query = [Depends(reject_unknown_query)]  # /v1: an unknown ?name= is a 422
     for module in (records, search, match, feedback, dockings, kpis, health, plans, stats,
                    programme_events, programme):  # fixed paths before /v1/programme/{kind}
-        app.include_router(module.router)
+        app.include_router(module.router,
+                           dependencies=[] if module is health else strict_query)
     console.install(app, settings)  # the staff console's pages at / and its assets
     # Added innermost first: limits see the body before routing; metrics time everything.
     app.add_middleware(RequestLimitMiddleware, max_body_bytes=settings.max_body_bytes)

@@ -220,6 +220,6 @@ def test_a_blank_owner_or_team_is_422_and_nothing_is_stored(client: TestClient) 
         response = client.post("/v1/dockings", json=body, headers=headers("write"))
         assert response.status_code == 422, response.text
         assert response.json()["errors"][0]["field"] == f"body.{key}"
-    listed = client.get("/v1/dockings?need=need-battery", headers=headers("read")).json()
+    listed = client.get("/v1/dockings?need_id=need-battery", headers=headers("read")).json()
     assert not [d for d in listed["items"]
                 if (d["need_id"], d["candidate_id"]) == ("need-battery", "ach-eddy")]
