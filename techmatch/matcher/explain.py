@@ -181,9 +181,20 @@ def _dense_similarity(encoder: Encoder, q_sents: Sequence[str],
     return np.asarray(r_vecs @ q_vecs.T, dtype=np.float64)
 
 
+# Words the tokenizer keeps (they may help retrieval) but that say nothing to staff as a
+# "matched term": comparisons, units of time, generic verbs. Display only: ranking unchanged.
+_NOT_TELLING = frozenset({
+    "以上", "以下", "以内", "低于", "高于", "大于", "小于", "超过", "不足", "达到", "左右",
+    "小时", "分钟", "个月", "年度", "使用", "用于", "采用", "需要", "要求", "目前", "现有",
+    "能够", "可以", "实现", "进行", "通过", "具有",
+})
+
+
 def _telling(term: str) -> bool:
-    """Terms worth showing staff: not a lone character, not a bare number."""
-    return len(term) >= 2 and not term.replace(".", "").isdigit()
+    """Terms worth showing staff: not a lone character, not a bare number, not a word that
+    only compares, counts time or links (低于、小时、用于)."""
+    return (len(term) >= 2 and not term.replace(".", "").isdigit()
+            and term not in _NOT_TELLING)
 
 
 _CONTRIBUTIONS = TypeAdapter(list[Contribution])
