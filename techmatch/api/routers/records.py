@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path as FsPath
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field, create_model
@@ -48,6 +48,7 @@ from techmatch.errors import NotFoundError, RowsRejectedError, ValidationError
 from techmatch.indexers.ingest.load import ingest_files
 from techmatch.matcher.dockings.effects import sync_needs
 from techmatch.matcher.engine import Engine
+from techmatch.models.records import Achievement, AchievementType, NeedStatus
 from techmatch.store import UpsertReport
 
 ID_PATTERN = r"^[\w.\-:/]+$"
@@ -134,6 +135,13 @@ def _visible_record(engine: Engine, visibility, principal, kind: str, rid: str):
     return record
 
 
+CODED_FILTERS: dict[str, tuple[str, ...]] = {  # filters whose values are stable codes
+    "status": tuple(s.value for s in NeedStatus),
+    "type": tuple(t.value for t in AchievementType),
+    "language": get_args(Achievement.model_fields["language"].annotation),
+}
+
+
 class ListFilters:
     """Exact-match filters of the list endpoints (only those that apply to the kind)."""
 
@@ -149,10 +157,14 @@ class ListFilters:
         self.values = {k: v for k, v in given.items() if v is not None}
 
     def for_kind(self, kind: str) -> dict[str, str]:
-        for name in self.values:
+        for name, value in self.values.items():
             if name not in LIST_FILTERS[kind]:
                 raise ValidationError(f"not a filter of {kind} records; valid: "
                                       f"{', '.join(LIST_FILTERS[kind])}", field=f"query.{name}")
+            codes = CODED_FILTERS.get(name)
+            if codes is not None and value not in codes:  # a typo listed nothing, with 200
+                raise ValidationError(f"unknown {name} '{value}'; valid: {', '.join(codes)}",
+                                      field=f"query.{name}")
         return self.values
 
 
