@@ -191,9 +191,9 @@ _NOT_TELLING = frozenset({
 
 
 def _telling(term: str) -> bool:
-    """Terms worth showing staff: not a lone character, not a bare number, not a word that
-    only compares, counts time or links (低于、小时、用于)."""
-    return (len(term) >= 2 and not term.replace(".", "").isdigit()
+    """Terms worth showing staff: not a lone character, not a bare number or percentage, not
+    a word that only compares, counts time or links (低于、小时、用于)."""
+    return (len(term) >= 2 and not term.removesuffix("%").replace(".", "").isdigit()
             and term not in _NOT_TELLING)
 
 

@@ -118,3 +118,11 @@ def test_a_signal_with_weight_zero_contributes_zero_not_minus_zero() -> None:
     """The API's JSON read "contribution": -0.0 for a negative value at weight 0 (dense_gap)."""
     [row] = contributions(["dense_gap"], [-0.02], [0.0])
     assert math.copysign(1.0, row.contribution) == 1.0
+
+
+def test_percentages_are_not_matched_terms() -> None:
+    """匹配词 read 30%、95% when two texts quoted the same figure by chance."""
+    from techmatch.matcher.explain import _telling
+
+    assert [t for t in ("30%", "95%", "1.5%", "5g", "cho", "3h", "锂电池") if _telling(t)] == [
+        "5g", "cho", "3h", "锂电池"]
