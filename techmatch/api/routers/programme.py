@@ -152,6 +152,8 @@ def list_items(principal: Reader, kind: KindPath, engine: EngineDep, visibility:
                overseas: Annotated[bool | None, Query(
                    description="海外专项：机构、团队、活动按海外标记筛选")] = None
                ) -> list[dict[str, Any]]:
+    if start is not None and end is not None and end < start:  # was 200 [] (read as "none")
+        raise ValidationError(f"the window ends ({end}) before it starts ({start})", field="end")
     found = service.items(engine.store, kind, city=city, ref=ref, start=start, end=end,
                           overseas=overseas)
     return [_public(i, principal, visibility) for i in found]
