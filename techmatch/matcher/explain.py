@@ -187,6 +187,9 @@ _NOT_TELLING = frozenset({
     "以上", "以下", "以内", "低于", "高于", "大于", "小于", "超过", "不足", "达到", "左右",
     "小时", "分钟", "个月", "年度", "使用", "用于", "采用", "需要", "要求", "目前", "现有",
     "能够", "可以", "实现", "进行", "通过", "具有",
+    "about", "after", "before", "every", "one", "per", "while", "than", "within", "over",
+    "under", "also", "more", "less", "hours", "hour", "years", "year", "days", "months",
+    "mg", "mm", "kg", "cm", "ml",
 })
 
 

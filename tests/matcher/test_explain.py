@@ -126,3 +126,12 @@ def test_percentages_are_not_matched_terms() -> None:
 
     assert [t for t in ("30%", "95%", "1.5%", "5g", "cho", "3h", "锂电池") if _telling(t)] == [
         "5g", "cho", "3h", "锂电池"]
+
+
+def test_english_link_words_and_units_are_not_matched_terms() -> None:
+    """English records listed about、after、every、per、while、hours、years、mg、mm as 匹配词."""
+    from techmatch.matcher.explain import _telling
+
+    words = ("about", "after", "every", "per", "while", "hours", "years", "mg", "mm", "kg",
+             "semiconductor", "rfid", "model", "oled")
+    assert [w for w in words if _telling(w)] == ["semiconductor", "rfid", "model", "oled"]
