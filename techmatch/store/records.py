@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from techmatch.errors import NotFoundError, ValidationError
+from techmatch.errors import ConfigError, NotFoundError, ValidationError
 from techmatch.models.records import KINDS, Record, record_type
 from techmatch.store.db import Database, split_statements
 from techmatch.store.migrations import applied_versions, migrate
@@ -335,6 +336,13 @@ def open_database(target: Path | str | Database) -> Database:
         from techmatch.store.postgres import PostgresDatabase
 
         return PostgresDatabase(target)
+    if isinstance(target, str) and _URL_SCHEME.match(target) \
+            and not target.startswith("sqlite:///"):
+        # not a file name: `mysql://…` or a typo such as `postgresql:/…` would otherwise
+        # become an empty SQLite file below the working directory, silently not shared
+        raise ConfigError(f"store URL {_without_credentials(target)!r} is not supported: use "
+                          "postgresql://user@host:5432/db (TECHMATCH_STORE_URL, migrate --to), "
+                          "or leave TECHMATCH_STORE_URL unset for <home>/store.sqlite")
     if isinstance(target, (str, Path)):
         from techmatch.store.sqlite import SQLiteDatabase
 
@@ -342,6 +350,14 @@ def open_database(target: Path | str | Database) -> Database:
         return SQLiteDatabase(Path(path[len("sqlite:///"):] if path.startswith("sqlite:///")
                                    else path))
     return target
+
+
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/")
+
+
+def _without_credentials(url: str) -> str:
+    """The URL without user:password, for the message."""
+    return re.sub(r"//[^/@]*@", "//", url)
 
 
 def _check_kind(kind: str) -> None:

@@ -1,0 +1,34 @@
+"""An operator's wrong TECHMATCH_STORE_URL (or `migrate --to`) fails with a message that says
+what is wrong, instead of opening something else (issue: helper-51 operations audit)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from techmatch.config import Settings
+from techmatch.errors import ConfigError
+from techmatch.store import Store
+from techmatch.store.factory import open_store
+
+
+@pytest.mark.parametrize("url", ["mysql://ops:s3cret@db.example.org/techmatch",
+                                 "postgresql:/typo@127.0.0.1:5432/techmatch"])
+def test_unsupported_store_url_is_refused_not_opened_as_a_file(
+        url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(home=tmp_path / "home", store_url=url)
+    with pytest.raises(ConfigError) as err:
+        open_store(settings)
+    assert "postgresql://user@host:5432/db" in str(err.value)
+    assert "s3cret" not in str(err.value)
+    assert url.split(":", 1)[0] in str(err.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no SQLite file made anywhere
+
+
+def test_sqlite_url_still_opens(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    store.close()
+    assert (tmp_path / "store.sqlite").is_file()
+
