@@ -199,7 +199,7 @@ def import_file(principal: Writer, file: Annotated[UploadFile, File(description=
             while chunk := file.file.read(1 << 20):
                 out.write(chunk)
         report = import_dockings(engine.store, path, actor=principal.actor,
-                                 levels=load_levels(engine.settings.home))
+                                 levels=load_levels(engine.settings.home), name=name)
     if report.rejected and not report.imported:  # as the records upload and the CLI (exit 2)
         raise RowsRejectedError(f"every row was rejected ({report.rejected} of {report.read}); "
                                 f"nothing was stored", source=name,

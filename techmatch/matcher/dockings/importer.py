@@ -211,9 +211,10 @@ def _text(fields: dict[str, object], name: str) -> str | None:
 
 def import_dockings(store: Store, path: Path, *, actor: str | None = None,
                     levels: ServiceLevels | None = None, sheet: str | None = None,
-                    now: dt.datetime | None = None) -> ImportReport:
-    """Check every row, then write the good ones in one transaction (see module doc)."""
-    source = read_source(Path(path), sheet=sheet)
+                    now: dt.datetime | None = None, name: str | None = None) -> ImportReport:
+    """Check every row, then write the good ones in one transaction (see module doc);
+    `name` calls the file in messages (an upload's own name, not the server's temp path)."""
+    source = read_source(Path(path), sheet=sheet, name=name)
     report = ImportReport(file=Path(path).name, read=len(source.rows))
     rows = [(raw.row, _fields(raw.values), raw.error) for raw in source.rows]
     ids = {str(f.get(n, "")).strip() for _, f, _ in rows for n in ("need_id", "candidate_id")}
