@@ -57,6 +57,22 @@ def _unavailable(url: str) -> Iterator[None]:
                                     f"{str(exc).strip()[:200]}") from exc
 
 
+def _raise_first_failure(url: str, timeout: float) -> None:
+    """The pool only says it timed out; one direct connection gives the server's own reason
+    (password authentication failed, database "x" does not exist, connection refused), which
+    tells the operator whether to fix TECHMATCH_STORE_URL or to wait for the server."""
+    try:
+        psycopg.connect(url, connect_timeout=max(int(timeout), 2)).close()
+    except psycopg.Error as exc:
+        raise StoreUnavailableError(
+            f"存储数据库不可用 (store database unavailable): {redact(url)}: "
+            f"{str(exc).strip()[:300]} — 请检查 TECHMATCH_STORE_URL（主机、端口、用户、密码、"
+            f"数据库名）及服务器是否运行 (check TECHMATCH_STORE_URL and that the server "
+            f"is running)") from exc
+    raise StoreUnavailableError(f"存储数据库不可用 (store database unavailable): "
+                                f"{redact(url)}: no pooled connection within {timeout:.0f} s")
+
+
 class PostgresDatabase:
     """A pooled PostgreSQL database; thread-safe, one per process."""
 
@@ -71,8 +87,11 @@ class PostgresDatabase:
                                     check=ConnectionPool.check_connection,
                                     name="techmatch-store")
         self._pool.open(wait=False)
-        with _unavailable(url):
+        try:
             self._pool.wait(timeout)
+        except PoolTimeout:
+            self._pool.close()
+            _raise_first_failure(url, timeout)
 
     # -- statements ------------------------------------------------------------------------
     @contextmanager

@@ -6,11 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from services.pg_server import PgServer
 
 from techmatch.config import Settings
-from techmatch.errors import ConfigError
+from techmatch.errors import ConfigError, StoreUnavailableError
 from techmatch.store import Store
 from techmatch.store.factory import open_store
+
+pytestmark = pytest.mark.xdist_group("postgresql")
 
 
 @pytest.mark.parametrize("url", ["mysql://ops:s3cret@db.example.org/techmatch",
@@ -32,3 +35,25 @@ def test_sqlite_url_still_opens(tmp_path: Path) -> None:
     store.close()
     assert (tmp_path / "store.sqlite").is_file()
 
+
+def _with_database(url: str, database: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + database
+
+
+def test_missing_database_names_the_server_reason(pg_server: PgServer) -> None:
+    url = _with_database(pg_server.url(), "no_such_techmatch_db")
+    with pytest.raises(StoreUnavailableError) as err:
+        Store(url)
+    text = str(err.value)
+    assert 'database "no_such_techmatch_db" does not exist' in text
+    assert "TECHMATCH_STORE_URL" in text
+    assert "PoolTimeout" not in text
+
+
+def test_unknown_role_names_the_server_reason(pg_server: PgServer) -> None:
+    url = pg_server.url().replace("postgres@", "nobody_h51:pw@", 1)
+    with pytest.raises(StoreUnavailableError) as err:
+        Store(url)
+    text = str(err.value)
+    assert 'role "nobody_h51" does not exist' in text
+    assert ":pw@" not in text
