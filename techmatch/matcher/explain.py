@@ -135,9 +135,10 @@ def best_sentence_pairs(tokens: Callable[[str], Collection[str]], query_text: st
                         terms: Sequence[Sequence[str]], *, encoder: Encoder | None = None
                         ) -> list[tuple[str, str, float] | None]:
     """For each record text, the (query sentence, record sentence, similarity) pair with the
-    highest similarity: cosine of the sentences' token sets by default (cheap, and it points at
-    the words staff can see), or of their e5 vectors when `encoder` is given (costly: every
-    sentence is encoded). `tokens` gives a text's token set (the service's cached one)."""
+    highest similarity (None when no pair scores above 0: nothing to point at): cosine of
+    the sentences' token sets by default (cheap, and it points at the words staff can see),
+    or of their e5 vectors when `encoder` is given (costly: every sentence is encoded).
+    `tokens` gives a text's token set (the service's cached one)."""
     q_sents = sentences(query_text, [t for ts in terms for t in ts])
     r_sents = [sentences(text, ts) for text, ts in zip(record_texts, terms, strict=True)]
     flat = [s for group in r_sents for s in group]
@@ -153,7 +154,9 @@ def best_sentence_pairs(tokens: Callable[[str], Collection[str]], query_text: st
             continue
         block = sims[pos:pos + len(group)]
         r_i, q_i = np.unravel_index(int(np.argmax(block)), block.shape)
-        out.append((q_sents[int(q_i)], group[int(r_i)], float(block[r_i, q_i])))
+        best = float(block[r_i, q_i])
+        # no sentence pair shares anything: none is "closest", show none
+        out.append((q_sents[int(q_i)], group[int(r_i)], best) if best > 0.0 else None)
         pos += len(group)
     return out
 
