@@ -4,9 +4,11 @@ dashboard (JSON, XLSX, PNG)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from pathlib import Path as FsPath
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
@@ -173,7 +175,13 @@ def dashboard(principal: Reader, engine: EngineDep, visibility: VisibilityDep,
         else:
             data = draw_dashboard(board, FsPath(tmp) / "dashboard.png").read_bytes()
             media = "image/png"
-    name = f"dashboard-{start}-{end}.{format}"
-    return Response(data, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    name = f"dashboard-{city + '-' if city else ''}{start}-{end}.{format}"
+    return Response(data, media_type=media, headers={"Content-Disposition": _attachment(name)})
+
+
+def _attachment(name: str) -> str:
+    """RFC 6266: an ASCII `filename` for old clients, the real (Chinese) one as `filename*`
+    (a city's board is named after the city, so two cities' downloads do not collide)."""
+    fallback = re.sub(r"[^A-Za-z0-9.\-]+", "_", name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
