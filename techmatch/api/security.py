@@ -122,7 +122,8 @@ def require(role: str) -> Callable[[Principal], Awaitable[Principal]]:
 
     async def check(principal: Annotated[Principal, Security(authenticate)]) -> Principal:
         if not principal.allows(role):
-            raise HTTPException(403, f"this operation needs a {role} key; "
+            article = "an" if role == "admin" else "a"  # "needs an admin key", as dockings say
+            raise HTTPException(403, f"this operation needs {article} {role} key; "
                                      f"yours is {principal.role}")
         return principal
 
