@@ -52,6 +52,7 @@ def cli_errors() -> Iterator[None]:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # CPU-feature probing noise
+    _quiet_elastic_transport()
     try:
         yield
     except TechmatchError as exc:
@@ -64,6 +65,21 @@ def cli_errors() -> Iterator[None]:
             PermissionError) as exc:  # an output path given on the command line is unusable
         typer.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
+
+
+def _drop_traceback(record: logging.LogRecord) -> bool:
+    record.exc_info, record.exc_text = None, None
+    return True
+
+
+def _quiet_elastic_transport() -> None:
+    """The Elasticsearch client logs every request at INFO and each retry with a full
+    traceback; keep its retry warnings as one line each (the final error is ours)."""
+    logging.getLogger("elastic_transport").setLevel(logging.WARNING)
+    for name in ("elastic_transport.transport", "elastic_transport.node_pool"):
+        logger = logging.getLogger(name)
+        if _drop_traceback not in logger.filters:
+            logger.addFilter(_drop_traceback)
 
 
 @contextmanager

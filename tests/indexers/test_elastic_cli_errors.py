@@ -1,0 +1,33 @@
+"""What an operator's terminal shows when the Elasticsearch cluster cannot be reached: one
+error line naming the URL and the cause, not the client's retry tracebacks and per-request
+log lines (helper-51 operations audit)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # released on close: nothing listens there
+
+
+def test_unreachable_cluster_is_one_error_line_without_tracebacks(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}"
+    env = {**os.environ, "TECHMATCH_BACKEND": "elasticsearch", "TECHMATCH_ES_URL": url,
+           "TECHMATCH_HOME": str(tmp_path / "home"), "TECHMATCH_ES_INDEX_PREFIX": "tmclosed",
+           "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    env.pop("TECHMATCH_STORE_URL", None)
+    done = subprocess.run([sys.executable, "-m", "techmatch", "search", "电池", "--kind", "need"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 8, done.stderr[-2000:]
+    assert f"error: Elasticsearch at {url} is unreachable" in done.stderr
+    assert "Connection refused" in done.stderr
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert "[status:N/A" not in done.stderr  # the client's per-request INFO lines
+    assert "Retrying request after failure" in done.stderr  # the retries stay visible, briefly
