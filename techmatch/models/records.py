@@ -20,6 +20,13 @@ LongText = Annotated[str, Field(max_length=20_000)]
 _SPLIT = re.compile(r"[,，;；、|/\s]+")
 
 
+TITLE_CHARS = 80  # display titles (lists, exports, explanations)
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= TITLE_CHARS else text[:TITLE_CHARS - 1] + "…"
+
+
 def _as_list(value: object) -> object:
     """Accept a list, or a string joined by , ， ; ； 、 | / or whitespace."""
     if value is None:
@@ -79,11 +86,13 @@ class _Record(BaseModel):
 
     @property
     def display_title(self) -> str:
+        """The first text field (else the keywords), at most TITLE_CHARS characters; a cut
+        one ends in … (a title cut mid-word read as a misspelling)."""
         for name in self.TEXT_FIELDS:
             value = getattr(self, name)
             if isinstance(value, str) and value:
-                return value[:80]
-        return "、".join(self.keywords)[:80]
+                return _shorten(value)
+        return _shorten("、".join(self.keywords))
 
     def text(self) -> str:
         """Original text used for matching and display: text fields then keywords."""

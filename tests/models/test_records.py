@@ -38,3 +38,15 @@ def test_facets_and_text() -> None:
 def test_record_type_lists_valid_kinds() -> None:
     with pytest.raises(ValidationError, match="need, achievement, expert"):
         record_type("patent")
+
+
+def test_a_long_title_is_shown_cut_with_an_ellipsis() -> None:
+    """A work of an expert read 'Transformer-based remaining useful life prediction for
+    semiconductor manufacturi': display titles were cut at 80 characters without a mark."""
+    from techmatch.models.records import Achievement
+
+    long = "Transformer-based remaining useful life prediction for semiconductor manufacturing"
+    shown = Achievement(id="A1", title=long).display_title
+    assert len(long) > 80 and len(shown) == 80 and shown == long[:79] + "…"
+    assert Achievement(id="A2", title=long[:80]).display_title == long[:80]
+    assert Achievement(id="A3", keywords=["x" * 50, "y" * 50]).display_title.endswith("…")
