@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -117,10 +118,20 @@ def _techmatch_handler(_: Request, exc: Exception) -> JSONResponse:
 
 def _request_validation_handler(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [FieldError(field=_loc_path(err.get("loc", ())), message=str(err.get("msg", "")))
-              for err in exc.errors()]
+    errors = [_field_error(err) for err in exc.errors()]
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5]) or "invalid request"
     return problem_response(422, detail, slug="validation", errors=errors)
+
+
+def _field_error(err: Any) -> FieldError:
+    """One pydantic error; broken JSON names `body` and the character offset (its loc's
+    offset read as `body.11`, like an array index)."""
+    loc, message = tuple(err.get("loc", ())), str(err.get("msg", ""))
+    if err.get("type") == "json_invalid" and len(loc) == 2 and isinstance(loc[1], int):
+        reason = (err.get("ctx") or {}).get("error", "")
+        return FieldError(field="body", message=f"{message} at character {loc[1]}"
+                                               + (f": {reason}" if reason else ""))
+    return FieldError(field=_loc_path(loc), message=message)
 
 
 def http_problem(_: Request, exc: Exception) -> JSONResponse:

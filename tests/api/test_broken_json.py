@@ -1,0 +1,17 @@
+"""Broken JSON is a 422 naming `body` and the character where parsing stopped: it named
+`body.11`, which a client reads as element 11 of an array body."""
+
+from __future__ import annotations
+
+import httpx
+from api_support import headers
+
+
+def test_broken_json_names_body_and_the_offset(live_server: str) -> None:
+    with httpx.Client(base_url=live_server, timeout=60) as client:
+        r = client.post("/v1/needs", content=b'{"id": "N9",', headers={
+            **headers("write"), "content-type": "application/json"})
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    error = r.json()["errors"][0]
+    assert error["field"] == "body"
+    assert error["message"].startswith("JSON decode error at character 12")
