@@ -116,9 +116,15 @@ def _techmatch_handler(_: Request, exc: Exception) -> JSONResponse:
                             errors=errors, headers=headers)
 
 
-def _request_validation_handler(_: Request, exc: Exception) -> JSONResponse:
+def _request_validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [_field_error(err) for err in exc.errors()]
+    content_type = request.headers.get("content-type", "")
+    if content_type and "json" not in content_type.lower():  # FastAPI never parsed the body
+        hint = ("the body must be JSON sent with Content-Type: application/json (got "
+                f"{content_type.split(';')[0].strip()})")  # curl -d sends a form type
+        errors = [FieldError(field=e.field, message=hint) if e.field == "body" else e
+                  for e in errors]
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5]) or "invalid request"
     return problem_response(422, detail, slug="validation", errors=errors)
 

@@ -15,3 +15,20 @@ def test_broken_json_names_body_and_the_offset(live_server: str) -> None:
     error = r.json()["errors"][0]
     assert error["field"] == "body"
     assert error["message"].startswith("JSON decode error at character 12")
+
+
+def test_json_sent_with_another_content_type_says_so(live_server: str) -> None:
+    """`curl -d` sends application/x-www-form-urlencoded: the answer said 'Input should be a
+    valid dictionary', though the JSON was fine."""
+    with httpx.Client(base_url=live_server, timeout=60) as client:
+        r = client.post("/v1/search", content='{"kind": "need", "text": "电池"}'.encode(),
+                        headers={**headers("read"),
+                                 "content-type": "application/x-www-form-urlencoded"})
+        ok = client.post("/v1/search", json={"kind": "need", "text": "电池", "k": 1},
+                         headers=headers("read"))
+    assert r.status_code == 422, r.text
+    error = r.json()["errors"][0]
+    assert error["field"] == "body"
+    assert "Content-Type: application/json" in error["message"]
+    assert "x-www-form-urlencoded" in error["message"]
+    assert ok.status_code == 200
