@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
 
 from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, progress, settings_for
-from techmatch.errors import LockedError, RowsRejectedError
+from techmatch.errors import BackendError, LockedError, RowsRejectedError
 from techmatch.matcher.engine import Engine
 from techmatch.models.records import KINDS
 from techmatch.models.results import Filters, Ranking
@@ -56,13 +58,27 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="JSONL / CSV / XLSX 
         if not json_out:
             typer.echo("\n".join(report.summary_lines()))
         if not no_index and not report.all_rejected:
-            engine = Engine.open(settings)
-            out["index"] = _sync_after_write(engine, kind, lock_timeout, echo=not json_out)
+            with _stored_first(kind):
+                engine = Engine.open(settings)
+                out["index"] = _sync_after_write(engine, kind, lock_timeout, echo=not json_out)
         if json_out:
             print_json(out)
         if report.all_rejected:
             raise RowsRejectedError(f"every row was rejected ({report.rejected} of "
                                     f"{report.read}); nothing was stored")
+
+
+@contextmanager
+def _stored_first(kind: str) -> Iterator[None]:
+    """The rows are committed before indexing: when the backend (an Elasticsearch cluster, the
+    store's server) fails now, say that nothing is lost and how the index catches up."""
+    try:
+        yield
+    except BackendError:
+        typer.echo(f"index not updated: the store has the change; once the backend is "
+                   f"reachable run `techmatch index --kind {kind}` (a running `techmatch "
+                   f"serve` catches up by itself)", err=True)
+        raise
 
 
 def _sync_after_write(engine: Engine, kind: str, timeout: float, *,

@@ -31,3 +31,32 @@ def test_unreachable_cluster_is_one_error_line_without_tracebacks(tmp_path: Path
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
     assert "[status:N/A" not in done.stderr  # the client's per-request INFO lines
     assert "Retrying request after failure" in done.stderr  # the retries stay visible, briefly
+
+
+def test_ingest_with_cluster_down_keeps_rows_and_says_how_to_catch_up(tmp_path: Path) -> None:
+    """The store commit comes first; when the cluster is down the operator is told the rows
+    are stored and which command brings the index up to date once it is back."""
+    from techmatch.store import Store
+
+    source = tmp_path / "achievements.jsonl"
+    source.write_text('{"id": "A1", "title": "石墨烯导热膜量产工艺", "abstract": "导热膜"}\n'
+                      '{"id": "A2", "title": "钠离子电池正极包覆", "abstract": "包覆"}\n',
+                      encoding="utf-8")
+    home = tmp_path / "home"
+    env = {**os.environ, "TECHMATCH_BACKEND": "elasticsearch",
+           "TECHMATCH_ES_URL": f"http://127.0.0.1:{_closed_port()}", "TECHMATCH_HOME": str(home),
+           "TECHMATCH_ES_INDEX_PREFIX": "tmclosed", "OMP_NUM_THREADS": "1",
+           "HF_HUB_OFFLINE": "1"}
+    env.pop("TECHMATCH_STORE_URL", None)
+    done = subprocess.run([sys.executable, "-m", "techmatch", "ingest", str(source),
+                           "--kind", "achievement"], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 8, done.stderr[-2000:]
+    assert "2 inserted" in done.stdout
+    assert "index not updated" in done.stderr
+    assert "techmatch index --kind achievement" in done.stderr
+    store = Store(home / "store.sqlite")
+    try:
+        assert store.count("achievement") == 2
+    finally:
+        store.close()
