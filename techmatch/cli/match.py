@@ -66,7 +66,7 @@ def _print(ranking: Ranking) -> None:
         if exp is None:
             continue
         if exp.matched_terms:
-            typer.echo("     匹配词：" + "、".join(t.term for t in exp.matched_terms))
+            typer.echo("     匹配词：" + "、".join(t.display or t.term for t in exp.matched_terms))
         if exp.record_sentence:
             typer.echo(f"     最相近句对（{exp.sentence_similarity or 0:.2f}）："
                        f"{exp.query_sentence} ⇄ {exp.record_sentence}")

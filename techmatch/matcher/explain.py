@@ -104,8 +104,10 @@ def highlights(query: NormalizedText, record: NormalizedText,
             continue
         q_taken.extend(q_all)
         r_taken.extend(r_all)
+        first = q_all[0]
         out.append(Highlight(term=term, query_spans=q_all[:MAX_SPANS],
-                             record_spans=r_all[:MAX_SPANS]))
+                             record_spans=r_all[:MAX_SPANS],
+                             display=query.original[first[0]:first[1]]))
         if len(out) >= MAX_TERMS:
             break
     return out

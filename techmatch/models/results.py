@@ -70,6 +70,8 @@ class Highlight(BaseModel):
     term: str
     query_spans: list[tuple[int, int]] = Field(default_factory=list)
     record_spans: list[tuple[int, int]] = Field(default_factory=list)
+    display: str = Field("", description="the term as the query's original text writes it "
+                         "(PCB, 氫氧化銨); `term` is its matching form (pcb, 氢氧化铵)")
 
 
 class Explanation(BaseModel):

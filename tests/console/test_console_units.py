@@ -353,3 +353,21 @@ def test_match_page_shows_the_explanation_notes() -> None:
                  cards=items, scale=1.0, excluded=0, threshold=0.35, flash="", reasons={},
                  labels=None, label=lambda *a: "成果")
     assert text.count(NOT_CALIBRATED) == 2
+
+
+def test_match_cards_list_terms_as_the_need_writes_them() -> None:
+    """共同词 read pcb、tmah (the matching form) under a need that wrote PCB、TMAH."""
+    from techmatch.api.console.views.decide import Decisions
+    from techmatch.api.console.views.matching import cards
+    from techmatch.models.records import record_type
+    from techmatch.models.results import Explanation, Highlight, Hit, Ranking
+
+    need = record_type("need").model_validate({"id": "N1", "title": "PCB缺陷"})
+    record = record_type("achievement").model_validate({"id": "A1", "title": "pcb检测"})
+    exp = Explanation(matched_terms=[Highlight(term="pcb", query_spans=[(0, 3)],
+                                               record_spans=[(0, 3)], display="PCB"),
+                                     Highlight(term="缺陷")])  # stored before `display`
+    ranking = Ranking(kind="achievement", mode="hybrid",
+                      hits=[Hit(id="A1", kind="achievement", score=1.0, rank=1, explanation=exp)])
+    [card] = cards(need, ranking, {"A1": record}, Decisions({}, frozenset()))
+    assert card.terms == ["PCB", "缺陷"]

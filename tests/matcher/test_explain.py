@@ -136,3 +136,13 @@ def test_english_link_words_and_units_are_not_matched_terms() -> None:
     words = ("about", "after", "every", "per", "while", "hours", "years", "mg", "mm", "kg",
              "semiconductor", "rfid", "model", "oled")
     assert [w for w in words if _telling(w)] == ["semiconductor", "rfid", "model", "oled"]
+
+
+def test_matched_terms_read_as_the_need_writes_them() -> None:
+    """匹配词 / 共同词 read pcb、aoi、tmah and simplified 氢氧化铵 for a traditional need that
+    wrote PCB、AOI、TMAH、氫氧化銨: the list showed the matching form, not the need's words."""
+    query = NormalizedText("PCB的AOI檢測，ＴＭＡＨ")
+    record = NormalizedText("pcb aoi 检测 tmah")
+    found = highlights(query, record, ["pcb", "aoi", "检测", "tmah"])
+    assert [(h.term, h.display) for h in found] == [
+        ("tmah", "ＴＭＡＨ"), ("aoi", "AOI"), ("pcb", "PCB"), ("检测", "檢測")]

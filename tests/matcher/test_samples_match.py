@@ -37,6 +37,7 @@ def _check_spans(query_text: str, ranking: Ranking) -> int:
         record_text = record_type(hit.kind).model_validate(hit.record).text()
         for term in hit.explanation.matched_terms:
             assert term.query_spans and term.record_spans
+            assert normalize(term.display) == term.term, (hit.id, term)  # the need's own writing
             for s, e in term.query_spans:
                 assert normalize(query_text[s:e]) == term.term, (hit.id, term)
             for s, e in term.record_spans:

@@ -65,8 +65,9 @@ def cards(need: Need, ranking: Ranking, records: dict[str, Record],
             hit=hit, record=record,
             need_text=mark(need_text, [s for t in terms for s in t.query_spans]),
             record_text=mark(record.text(), [s for t in terms for s in t.record_spans]),
-            terms=[t.term for t in terms], signals=signals, docking=seen.active(hit.id),
-            dropped=seen.dropped(hit.id), notes=notes, zero_signals=len(every) - len(signals)))
+            terms=[t.display or t.term for t in terms], signals=signals,
+            docking=seen.active(hit.id), dropped=seen.dropped(hit.id), notes=notes,
+            zero_signals=len(every) - len(signals)))
     return out
 
 
