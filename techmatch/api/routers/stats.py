@@ -12,6 +12,8 @@ from techmatch.api.errors import problem_responses
 from techmatch.errors import NotFoundError
 from techmatch.matcher.analytics import coverage_report
 from techmatch.matcher.batch import results
+from techmatch.matcher.batch.plan import REASON_LABELS
+from techmatch.matcher.batch.results import RUN_STATUS_LABELS
 from techmatch.matcher.conflicts import conflict
 from techmatch.matcher.dockings.effects import exclusions
 from techmatch.models.plan_labels import CONFLICT_LABELS
@@ -44,7 +46,18 @@ def coverage(principal: Reader, engine: EngineDep, settings: SettingsDep,
             description="最近的夜间批量匹配运行：开始/结束时间、状态、计数、配置、索引代次。")
 def batch_runs(principal: Reader, engine: EngineDep,
                limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, Any]]:
-    return [asdict(run) for run in results.runs(engine.store, limit=limit)]
+    return [_run_view(run) for run in results.runs(engine.store, limit=limit)]
+
+
+def _run_view(run: results.RunRecord) -> dict[str, Any]:
+    """A run with Chinese labels beside its codes: `status_label`, and `reason_labels` for
+    every recompute reason its counts name (`new` 尚无结果 …)."""
+    view = asdict(run)
+    view["status_label"] = RUN_STATUS_LABELS.get(run.status, run.status)
+    codes = {code for part in (run.counts or {}).values() if isinstance(part, dict)
+             for code in (part.get("reasons") or {})}
+    view["reason_labels"] = {code: REASON_LABELS.get(code, code) for code in sorted(codes)}
+    return view
 
 
 @router.get("/batch/results/{need_id}", summary="某需求的批量匹配结果",

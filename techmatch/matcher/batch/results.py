@@ -17,7 +17,12 @@ from techmatch.models.results import Ranking
 from techmatch.store import Store
 from techmatch.store.batch import ResultRow, RunRecord, StoredHit, StoredPair
 
-__all__ = ["ResultRow", "RunRecord", "StoredHit", "StoredPair"]
+__all__ = ["RUN_STATUS_LABELS", "ResultRow", "RunRecord", "StoredHit", "StoredPair"]
+
+# A run's status codes (store.migrations' CHECK) and their Chinese labels, for staff.
+RUN_STATUS_LABELS: dict[str, str] = {
+    "running": "运行中", "finished": "完成", "failed": "失败", "abandoned": "已放弃",
+}
 
 
 def now_iso() -> str:
