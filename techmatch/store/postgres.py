@@ -66,9 +66,9 @@ def _raise_first_failure(url: str, timeout: float) -> None:
     except psycopg.Error as exc:
         raise StoreUnavailableError(
             f"存储数据库不可用 (store database unavailable): {redact(url)}: "
-            f"{str(exc).strip()[:300]} — 请检查 TECHMATCH_STORE_URL（主机、端口、用户、密码、"
-            f"数据库名）及服务器是否运行 (check TECHMATCH_STORE_URL and that the server "
-            f"is running)") from exc
+            f"{str(exc).strip()[:300]} — 请检查存储 URL（TECHMATCH_STORE_URL 或 migrate --to："
+            f"主机、端口、用户、密码、数据库名）及服务器是否运行 (check the store URL and that "
+            f"the server is running)") from exc
     raise StoreUnavailableError(f"存储数据库不可用 (store database unavailable): "
                                 f"{redact(url)}: no pooled connection within {timeout:.0f} s")
 

@@ -57,3 +57,17 @@ def test_unknown_role_names_the_server_reason(pg_server: PgServer) -> None:
     text = str(err.value)
     assert 'role "nobody_h51" does not exist' in text
     assert ":pw@" not in text
+
+
+def test_migrate_to_a_missing_database_says_so(pg_server: PgServer, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from techmatch.cli import app
+
+    home = tmp_path / "home"
+    Store(home / "store.sqlite").close()
+    url = _with_database(pg_server.url(), "no_such_migrate_target")
+    result = CliRunner().invoke(app, ["migrate", "--home", str(home), "--to", url])
+    assert result.exit_code == 8
+    assert 'database "no_such_migrate_target" does not exist' in result.output
+    assert "migrate --to" in result.output
