@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from techmatch.errors import (
     BackendError,
@@ -140,10 +141,29 @@ def _field_error(err: Any) -> FieldError:
     return FieldError(field=_loc_path(loc), message=message)
 
 
-def http_problem(_: Request, exc: Exception) -> JSONResponse:
+def http_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers) if exc.headers else None
-    return problem_response(exc.status_code, str(exc.detail), headers=headers)
+    detail, title = str(exc.detail), None
+    allowed = _allowed_methods(request) if exc.status_code == 405 else []
+    if allowed:  # Starlette's Allow names only the first route at the path
+        headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+        detail = f"{request.method} is not allowed on {request.url.path}; allowed: " \
+                 f"{', '.join(allowed)}"
+    elif exc.status_code == 404 and detail == "Not Found":  # no route, not a missing record
+        title = "接口不存在 (no such route)"
+        detail = f"no route {request.method} {request.url.path}; see /docs for the routes"
+    return problem_response(exc.status_code, detail, title=title, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the documented API serves at the request's path (from the OpenAPI
+    paths, built once; console pages are not in it and keep Starlette's answer)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if compile_path(template)[0].match(request.url.path):
+            methods |= {method.upper() for method in operations}
+    return sorted(methods)
 
 
 def _unexpected_handler(_: Request, exc: Exception) -> JSONResponse:
