@@ -107,6 +107,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        state.stop_loading()  # ends start-up retries while a backend is still down
         await loading  # a thread cannot be cancelled; wait for it before closing
         await asyncio.to_thread(state.close)
 

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from techmatch.api.security import KeyRing
 from techmatch.api.syncer import IndexSyncer
 from techmatch.api.visibility import Visibility
 from techmatch.config import Settings
-from techmatch.errors import IndexMissingError, TechmatchError
+from techmatch.errors import BackendError, IndexMissingError, TechmatchError
 from techmatch.matcher.crosslingual import default_dictionary
 from techmatch.matcher.engine import Engine
 from techmatch.models.records import KINDS
 
 log = logging.getLogger("techmatch.api")
+RETRY_FIRST, RETRY_MAX = 1.0, 30.0  # seconds between start-up attempts while a backend is down
 
 
 @dataclass
@@ -32,9 +34,23 @@ class AppState:
     visibility: Visibility | None = None
     phase: str = "loading"
     error: str = ""
+    retryable: bool = False
+    _stop: threading.Event = field(default_factory=threading.Event)
 
     def load(self) -> None:
+        """`load_once`, again with back-off while the store's server or the Elasticsearch
+        cluster cannot be reached (a node that starts before them becomes ready when they
+        are up); other failures are final. `stop_loading` ends the retries."""
+        delay = RETRY_FIRST
+        while not self.load_once() and self.retryable and not self._stop.wait(delay):
+            delay = min(delay * 2, RETRY_MAX)
+
+    def stop_loading(self) -> None:
+        self._stop.set()
+
+    def load_once(self) -> bool:
         """Build the engine and service (unless injected) and open every built index."""
+        self.retryable = False
         try:
             if self.engine is None:
                 self.engine = Engine.open(self.settings)
@@ -56,12 +72,15 @@ class AppState:
             self.syncer = IndexSyncer(self.engine, KINDS,
                                       interval=self.settings.follow_interval_seconds)
             self.phase = "ready"
+            return True
         except TechmatchError as exc:
-            log.error("start-up failed: %s", exc)
+            self.retryable = isinstance(exc, BackendError)
+            log.error("start-up failed%s: %s", " (retrying)" if self.retryable else "", exc)
             self.phase, self.error = "error", str(exc)
         except Exception as exc:  # noqa: BLE001 - keep /healthz up and report why not ready
             log.exception("start-up failed")
             self.phase, self.error = "error", f"{type(exc).__name__}: {exc}"
+        return False
 
     def readiness(self) -> tuple[bool, str, dict[str, str | None], dict[str, int]]:
         """(ready, detail, generation per kind, documents per kind)."""
