@@ -370,10 +370,13 @@ def test_conflict_badges_follow_the_api(browser: WebDriver, server: Server) -> N
         want = {h["id"]: h["conflict_label"] for h in api["hits"] if h["conflict"]}
         browser.get(server.url + f"/needs/{need}/match?target={target}")
         settle(browser, "h1")
-        shown = {a.get_attribute("data-candidate"): tags[0].text
-                 for a in _find(browser, "article.hit")
-                 if (tags := a.find_elements(By.CSS_SELECTOR, ".tag.conflict"))}
-        assert shown == want, need
+        tagged = {a.get_attribute("data-candidate"): tags[0]
+                  for a in _find(browser, "article.hit")
+                  if (tags := a.find_elements(By.CSS_SELECTOR, ".tag.conflict"))}
+        assert {rid: tag.text for rid, tag in tagged.items()} == want, need
+        # the tooltip says what the plans do with such a pair, for this kind of candidate
+        what = "派出这位专家" if target == "expert" else "邀请需求企业观看自有成果"
+        assert all(what in (tag.get_attribute("title") or "") for tag in tagged.values()), need
         marked += len(want)
     assert marked >= 1  # N001's enterprise employs E003, N015's owns A039 (data/samples)
 
