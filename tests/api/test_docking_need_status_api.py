@@ -63,15 +63,20 @@ def test_a_resent_need_with_a_signed_docking_stays_matched(live_server: str) -> 
             "动力电池热失控预警（修订）"  # the upload itself was stored
 
 
-def test_cli_ingest_keeps_a_signed_needs_status(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    store = Store(home / "store.sqlite")
+def _signed_n1(store: Store) -> None:
+    """Need N1 with a docking to A1 walked to 签约 (the need becomes matched)."""
     store.upsert([Need(id="N1", title="隔膜涂覆"), Achievement(id="A1", title="陶瓷浆料")])
     d = create_docking(store, NewDocking("N1", "A1"))
     for version, stage in enumerate(("contacted", "confirmed", "negotiating"), 1):
         move_docking(store, d.id, Move(to=stage, version=version))
     move_docking(store, d.id, Move(to="signed", version=4, contract=Contract(**CONTRACT)))
+
+
+def test_cli_ingest_keeps_a_signed_needs_status(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    store = Store(home / "store.sqlite")
+    _signed_n1(store)
     assert store.get("N1", "need").status == "matched"
     store.close()
     sheet = tmp_path / "needs.jsonl"
@@ -92,11 +97,7 @@ def test_console_upload_keeps_a_signed_needs_status(tmp_path: Path) -> None:
     from techmatch.api.console.views.intake import ingest_upload
 
     store = Store(tmp_path / "store.sqlite")
-    store.upsert([Need(id="N1", title="隔膜涂覆"), Achievement(id="A1", title="陶瓷浆料")])
-    d = create_docking(store, NewDocking("N1", "A1"))
-    for version, stage in enumerate(("contacted", "confirmed", "negotiating"), 1):
-        move_docking(store, d.id, Move(to=stage, version=version))
-    move_docking(store, d.id, Move(to="signed", version=4, contract=Contract(**CONTRACT)))
+    _signed_n1(store)
     upload = ingest_upload(tmp_path, store, "need", "需求.csv",
                            io.BytesIO("id,title\nN1,隔膜涂覆（修订）\n".encode()))
     assert upload.report.loaded.updated == ["N1"]

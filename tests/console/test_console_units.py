@@ -228,30 +228,28 @@ def test_board_cards_mark_a_pair_that_is_no_docking(tmp_path) -> None:  # type: 
     assert text.count("需求企业自有成果") == 1 and "液冷板" in text and "氢气传感预警" in text
 
 
-def test_board_columns_count_every_docking_of_their_stage(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """With more dockings than the board shows (the newest 500), each column's number counted
-    only the cards shown: 签约 read 0 while the KPIs and GET /v1/dockings?stage=signed
-    counted the older signed deals."""
-    import datetime as dt
-
-    from techmatch.api.console.views import docking_board
-    from techmatch.matcher.dockings import (
-        DockingFilters,
-        Move,
-        NewDocking,
-        create_docking,
-        list_dockings,
-        move_docking,
-    )
+def _one_need_dockings(tmp_path, created: list[dt.datetime]):  # type: ignore[no-untyped-def]
+    """A store with need N1 and one docking N1 → A<i> created at each of `created`."""
+    from techmatch.matcher.dockings import NewDocking, create_docking
     from techmatch.models.records import Achievement, Need
     from techmatch.store import Store
 
     store = Store(tmp_path / "store.sqlite")
     store.upsert([Need(id="N1", title="热失控预警"),
-                  *[Achievement(id=f"A{i}", title=f"成果{i}") for i in range(5)]])
+                  *[Achievement(id=f"A{i}", title=f"成果{i}") for i in range(len(created))]])
+    return store, [create_docking(store, NewDocking("N1", f"A{i}"), now=at)
+                   for i, at in enumerate(created)]
+
+
+def test_board_columns_count_every_docking_of_their_stage(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """With more dockings than the board shows (the newest 500), each column's number counted
+    only the cards shown: 签约 read 0 while the KPIs and GET /v1/dockings?stage=signed
+    counted the older signed deals."""
+    from techmatch.api.console.views import docking_board
+    from techmatch.matcher.dockings import DockingFilters, Move, list_dockings, move_docking
+
     t0 = dt.datetime(2026, 11, 2, 9, tzinfo=dt.timezone.utc)
-    made = [create_docking(store, NewDocking("N1", f"A{i}"), now=t0 + dt.timedelta(hours=i))
-            for i in range(5)]
+    store, made = _one_need_dockings(tmp_path, [t0 + dt.timedelta(hours=i) for i in range(5)])
     move_docking(store, made[0].id, Move(to="contacted"))  # the oldest: not on a 2-card board
     monkeypatch.setattr(docking_board, "BOARD_LIMIT", 2)
     columns, total = docking_board.board(store, DockingFilters(), hidden=frozenset(),
@@ -300,25 +298,13 @@ def test_docking_history_says_its_times_are_utc(tmp_path) -> None:  # type: igno
 def test_dashboard_counts_every_overdue_docking(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """工作台's 逾期对接 tile counted the overdue list the board draws (at most 500), so with
     more overdue dockings it read 500 while `techmatch overdue` gave the real number."""
-    import datetime as dt
     from types import SimpleNamespace
 
     from techmatch.api.console.views import docking_board
-    from techmatch.matcher.dockings import (
-        DockingFilters,
-        NewDocking,
-        create_docking,
-        list_dockings,
-    )
-    from techmatch.models.records import Achievement, Need
-    from techmatch.store import Store
+    from techmatch.matcher.dockings import DockingFilters, list_dockings
 
-    store = Store(tmp_path / "store.sqlite")
-    store.upsert([Need(id="N1", title="热失控预警"),
-                  *[Achievement(id=f"A{i}", title=f"成果{i}") for i in range(3)]])
     long_ago = dt.datetime(2026, 1, 5, 9, tzinfo=dt.timezone.utc)
-    for i in range(3):
-        create_docking(store, NewDocking("N1", f"A{i}"), now=long_ago)
+    store, _ = _one_need_dockings(tmp_path, [long_ago] * 3)
     monkeypatch.setattr(docking_board, "BOARD_LIMIT", 2)
     count = docking_board.overdue_dockings(store, frozenset())
     assert count == list_dockings(store, DockingFilters(overdue=True))[1] == 3

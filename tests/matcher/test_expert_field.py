@@ -49,18 +49,23 @@ def test_work_field_is_the_covered_share_from_works_and_own_disciplines() -> Non
     assert work_field(_expert("e1", ["w1"]), WorkScores(fields=works.fields)) is None
 
 
+def _column(experts: dict[str, Expert], works: WorkScores, name: str) -> dict[str, float]:
+    """Expert feature `name` of every expert, all ranked alike for the query "q"."""
+    assert name in FEATURES["expert"]
+    ranking = Ranking(kind="expert", mode="hybrid",
+                      hits=[Hit(id=e, kind="expert", score=1.0, rank=i + 1)
+                            for i, e in enumerate(experts)])
+    table = build_table(Query(text="q"), frozenset({"q"}), ranking, "expert", experts, {},
+                        np.zeros(len(experts)), works=works, prf=False)
+    return dict(zip(table.ids, table.column(name).tolist(), strict=True))
+
+
 def test_unknown_field_is_neutral_within_the_query() -> None:
     works = WorkScores(hybrid={"w1": 1.0, "w2": 0.5}, fields={"w1": MAT, "w2": LAW},
                        field=((1.0, MAT), (0.5, LAW)))
     experts = {"e1": _expert("e1", ["w1"]), "e2": _expert("e2", ["w2"]),
                "e3": _expert("e3", ["nothing"])}
-    ranking = Ranking(kind="expert", mode="hybrid",
-                      hits=[Hit(id=e, kind="expert", score=1.0, rank=i + 1)
-                            for i, e in enumerate(experts)])
-    table = build_table(Query(text="q"), frozenset({"q"}), ranking, "expert", experts, {},
-                        np.zeros(3), works=works, prf=False)
-    assert "work_field" in FEATURES["expert"]
-    col = dict(zip(table.ids, table.column("work_field"), strict=True))
+    col = _column(experts, works, "work_field")
     assert col["e1"] == pytest.approx(2 / 3) and col["e2"] == pytest.approx(1 / 3)
     assert col["e3"] == pytest.approx(0.5)  # the mean of the known ones
 
@@ -71,3 +76,11 @@ def test_combined_confidence_adds_the_close_work_probability() -> None:
     assert combine(1.0, 0.0) == pytest.approx(1.0)
     out = combine(np.array([0.2, 0.5]), np.array([0.5, 0.0]))
     assert out.tolist() == pytest.approx([0.6, 0.5])
+
+
+def test_field_profile_column_reads_own_and_works_disciplines_unknown_is_the_mean() -> None:
+    works = WorkScores(fields={"w1": MAT}, profile={"材料": 0.9, "化学": 0.5, "法学": 0.2})
+    experts = {"e1": _expert("e1", ["w1"]), "e2": _expert("e2", [], ["化学"]),
+               "e3": _expert("e3", [])}
+    assert _column(experts, works, "field_profile") == pytest.approx(
+        {"e1": 0.0, "e2": -0.4, "e3": -0.2})

@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 from fakes import make_engine
 
-from techmatch.matcher.features import FEATURES, Query, WorkScores, build_table, field_profile
+from techmatch.matcher.features import Query, field_profile
 from techmatch.matcher.fieldprofile import FieldCentroids
 from techmatch.matcher.service import MatchService
 from techmatch.models.records import Achievement, Expert
-from techmatch.models.results import Hit, Ranking
 
 RECORDS = [
     Achievement(id="a1", title="动力电池热失控预警", abstract="电池温度监测。", discipline="材料"),
@@ -73,22 +72,6 @@ def test_field_profile_is_the_best_cosine_over_the_experts_field_less_the_needs_
     assert field_profile(frozenset({"化学", "法学"}), profile) == pytest.approx(-0.2)
     assert field_profile(frozenset({"法学"}), profile) is None
     assert field_profile(frozenset(), profile) is None
-
-
-def test_expert_column_reads_own_and_works_disciplines_unknown_is_the_mean() -> None:
-    works = WorkScores(fields={"w1": frozenset({"材料"})},
-                       profile={"材料": 0.9, "化学": 0.5, "法学": 0.2})
-    experts = {"e1": Expert(id="e1", name="e1", works=["w1"]),
-               "e2": Expert(id="e2", name="e2", disciplines=["化学"]),
-               "e3": Expert(id="e3", name="e3")}
-    ranking = Ranking(kind="expert", mode="hybrid",
-                      hits=[Hit(id=e, kind="expert", score=1.0, rank=i + 1)
-                            for i, e in enumerate(experts)])
-    table = build_table(Query(text="q"), frozenset({"q"}), ranking, "expert", experts, {},
-                        np.zeros(3), works=works, prf=False)
-    assert "field_profile" in FEATURES["expert"]
-    col = dict(zip(table.ids, table.column("field_profile"), strict=True))
-    assert col == pytest.approx({"e1": 0.0, "e2": -0.4, "e3": -0.2})
 
 
 def test_service_weighs_the_field_profile_of_the_experts(tmp_path: Path) -> None:
