@@ -17,6 +17,7 @@ from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from techmatch.errors import TechmatchError
+from techmatch.matcher.batch import results
 from techmatch.models.records import KINDS
 from techmatch.store import Store
 
@@ -48,6 +49,11 @@ class IndexCollector(Collector):
         last = GaugeMetricFamily("techmatch_last_batch_run_timestamp_seconds",
                                  "Unix time the last batch run finished (failed and abandoned runs "
                                  "do not count; 0 when none)")
+        status = GaugeMetricFamily("techmatch_last_batch_run_info",
+                                   "The newest batch run and its status (value 1): running, "
+                                   "finished, failed, abandoned, or interrupted — still marked "
+                                   "running while no process holds the batch lock",
+                                   labels=["run_id", "status"])
         if engine is not None:
             for kind in KINDS:
                 records.add_metric([kind], engine.store.count(kind))
@@ -59,7 +65,9 @@ class IndexCollector(Collector):
                 seq.add_metric([kind], idx.applied_seq)
                 gen.add_metric([kind, str(idx.generation)], 1)
             last.add_metric([], last_batch_run(engine.store))
-        yield from (docs, seq, gen, records, last)
+            for run in results.runs(engine.store, limit=1):
+                status.add_metric([run.run_id, results.shown_status(engine.store, run)], 1)
+        yield from (docs, seq, gen, records, last, status)
 
 
 def last_batch_run(store: Store) -> float:

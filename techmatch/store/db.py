@@ -86,6 +86,10 @@ class Database(Protocol):
     def advisory_lock(self, name: str) -> AbstractContextManager[None]:
         """Hold the named lock for a job; LockedError at once when another process holds it."""
 
+    def lock_held(self, name: str) -> bool:
+        """Whether a live process holds the named lock now, asked without taking it (a
+        holder killed with SIGKILL holds nothing: the kernel / server released it)."""
+
     def iterate(self, sql: str, params: Params = (), *, size: int = 2000) -> Iterator[Row]:
         """Rows of a large result, fetched `size` at a time (for copying whole tables)."""
 

@@ -159,6 +159,16 @@ class PostgresDatabase:
         finally:
             conn.close()  # ends the session: the lock goes with it
 
+    def lock_held(self, name: str) -> bool:
+        """Read from pg_locks: a bigint advisory key shows as classid (high 32 bits) and
+        objid (low 32 bits) with objsubid 1, in this database."""
+        key = lock_key(name) & 0xFFFFFFFFFFFFFFFF
+        row = self.fetchone("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND "
+                            "granted AND objsubid = 1 AND classid = CAST(? AS oid) AND "
+                            "objid = CAST(? AS oid) AND database = (SELECT oid FROM pg_database "
+                            "WHERE datname = current_database())", (key >> 32, key & 0xFFFFFFFF))
+        return bool(row and row[0])
+
     def tables(self) -> list[str]:
         rows = self.fetch("SELECT table_name FROM information_schema.tables WHERE "
                           "table_schema = current_schema() AND table_type = 'BASE TABLE' "

@@ -104,6 +104,10 @@ class Store:
         """Hold a named lock across every process of this store (LockedError when taken)."""
         return self._db.advisory_lock(name)
 
+    def lock_held(self, name: str) -> bool:
+        """Whether a live process holds the named lock (asked without taking it)."""
+        return self._db.lock_held(name)
+
     def ensure_schema(self, sql: str) -> None:
         """Create tables from portable DDL (idempotent `IF NOT EXISTS` statements)."""
         with self._db.transaction():

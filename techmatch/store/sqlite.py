@@ -123,6 +123,24 @@ class SQLiteDatabase:
                 handle.truncate()
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def lock_held(self, name: str) -> bool:
+        """Read from the kernel's lock table (taking the lock, even shared, to test it would
+        make a job starting at that instant fail as locked); without /proc/locks, whether
+        the pid the holder wrote into the lock file is alive."""
+        path = self.path.parent / f"{name}.lock"
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            return False
+        try:
+            table = Path("/proc/locks").read_text(encoding="ascii")
+        except OSError:
+            return _pid_alive(path)
+        inode = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+        return any(fields[1] == "FLOCK" and fields[5] == inode
+                   for fields in (line.split() for line in table.splitlines())
+                   if len(fields) > 5)
+
     def iterate(self, sql: str, params: Params = (), *, size: int = 2000) -> Iterator[Row]:
         with self._lock:
             cursor = self._db.execute(sql, tuple(params))
@@ -156,3 +174,20 @@ class SQLiteDatabase:
 
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _pid_alive(lock_file: Path) -> bool:
+    """Whether the process whose pid a lock holder wrote into `lock_file` is alive."""
+    try:
+        pid = int(lock_file.read_text(encoding="utf-8").strip() or "0")
+    except (OSError, ValueError):
+        return False
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -46,7 +46,8 @@ def coverage(principal: Reader, engine: EngineDep, settings: SettingsDep,
             description="最近的夜间批量匹配运行：开始/结束时间、状态、计数、配置、索引代次。")
 def batch_runs(principal: Reader, engine: EngineDep,
                limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, Any]]:
-    return [_run_view(run) for run in results.runs(engine.store, limit=limit)]
+    return [_run_view(results.as_shown(engine.store, run))
+            for run in results.runs(engine.store, limit=limit)]
 
 
 def _run_view(run: results.RunRecord) -> dict[str, Any]:

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 from techmatch.errors import LockedError
+from techmatch.matcher.batch.results import BATCH_LOCK
 from techmatch.store import Store
 
-LOCK_NAME = "batch"
+LOCK_NAME = BATCH_LOCK
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -19,10 +19,14 @@ from techmatch.store.batch import ResultRow, RunRecord, StoredHit, StoredPair
 
 __all__ = ["RUN_STATUS_LABELS", "ResultRow", "RunRecord", "StoredHit", "StoredPair"]
 
-# A run's status codes (store.migrations' CHECK) and their Chinese labels, for staff.
+# A run's status codes (store.migrations' CHECK) and their Chinese labels, for staff;
+# `interrupted` is never stored: it is how `shown_status` reads a running run whose process
+# died (killed, machine rebooted) — the next run resumes it.
 RUN_STATUS_LABELS: dict[str, str] = {
     "running": "运行中", "finished": "完成", "failed": "失败", "abandoned": "已放弃",
+    "interrupted": "中断",
 }
+BATCH_LOCK = "batch"  # the advisory lock every live run holds (`lock.py`)
 
 
 def now_iso() -> str:
@@ -48,6 +52,19 @@ def set_status(store: Store, run_id: str, status: str, *, counts: dict[str, Any]
     """Close (or re-open) a run; `finished` is set for every status but 'running'."""
     store.batch.set_status(run_id, status, finished=None if status == "running" else now_iso(),
                            counts=counts, generations=generations, error=error)
+
+
+def shown_status(store: Store, run: RunRecord) -> str:
+    """The run's status as staff should see it: a run still marked running while no process
+    holds the batch lock was interrupted (SIGKILL, a reboot), not running."""
+    if run.status == "running" and not store.lock_held(BATCH_LOCK):
+        return "interrupted"
+    return run.status
+
+
+def as_shown(store: Store, run: RunRecord) -> RunRecord:
+    """A copy of the run with `shown_status` as its status (for pages and the API)."""
+    return replace(run, status=shown_status(store, run))
 
 
 def state(store: Store, kind: str) -> dict[str, tuple[str, str, int]]:

@@ -69,6 +69,7 @@ def build_dashboard(store: Store, *, threshold: float, start: dt.date, end: dt.d
     runs = results.runs(store, limit=1)
     kpis = kpi_report(store, start=start, end=end, by=["city"]).total
     return Dashboard(open_needs=len(open_needs), unmatched=shown[:UNMATCHED_SHOWN],
-                     unmatched_total=len(weak), last_run=runs[0] if runs else None, kpis=kpis,
+                     unmatched_total=len(weak),
+                     last_run=results.as_shown(store, runs[0]) if runs else None, kpis=kpis,
                      unmatched_listed=len(shown),
                      open_hidden=sum(1 for n in open_needs if n.id in hidden))
