@@ -38,6 +38,9 @@ def write_sheets(path: Path, sheets: Sequence[Sheet]) -> None:
             sheet.append([ILLEGAL_CHARACTERS_RE.sub("", str(v))
                           if v is not None and not isinstance(v, int | float) else v
                           for v in row])
+            for cell in sheet[sheet.max_row]:  # record text like "=HYPERLINK(…)" stays text
+                if cell.data_type == "f":
+                    cell.data_type = "s"
         for i in range(1, len(spec.headers) + 1):
             width = spec.widths[i - 1] if i <= len(spec.widths) else DEFAULT_WIDTH
             sheet.column_dimensions[sheet.cell(1, i).column_letter].width = width
