@@ -187,8 +187,8 @@ def dashboard(start: Annotated[dt.datetime, typer.Option("--from", formats=["%Y-
         else:
             for row in [*board.cities, board.national]:
                 cells = "  ".join(f"{c.label} {c.actual:g}" + (f"/{c.target:g}" if c.target
-                                                               else "")
-                                  for c in row.cells if c.actual or c.target)
+                                                               is not None else "")
+                                  for c in row.cells if c.actual or c.target is not None)
                 typer.echo(f"{row.city}: {cells or '—'}")
             for o in board.overdue:
                 typer.echo(f"超期节点 {o.milestone.id} {o.milestone.title}（{o.days_late} 天）")

@@ -1,0 +1,35 @@
+"""A programme manager's checks of the KPI dashboard across CLI, API JSON and exports: targets
+of 0, event statuses with their labels, downloads named after their city, China's day."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from techmatch.cli import app
+
+
+def _run(home: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["programme", *args, "--home", str(home)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_cli_dashboard_shows_a_target_of_zero(tmp_path: Path) -> None:
+    """A city given 0 roadshows (none planned) that held one reads 1/0, and a metric with a
+    target of 0 and nothing done still shows 0/0: the target was set, it is no blank."""
+    home = tmp_path / "home"
+    targets = tmp_path / "targets.csv"
+    targets.write_text("年度,城市,指标,目标值\n2026,苏州,技术路演场次,0\n2026,苏州,培训场次,0\n",
+                       encoding="utf-8")
+    events = tmp_path / "events.csv"
+    events.write_text("编号,活动类型,活动名称,日期,城市,状态\n"
+                      "EV1,技术路演,路演,2026-05-12,苏州,已举办\n", encoding="utf-8")
+    assert _run(home, "import", "target", str(targets))[0] == 0
+    assert _run(home, "import", "event", str(events))[0] == 0
+    code, out, err = _run(home, "dashboard", "--from", "2026-01-01", "--to", "2026-12-31",
+                          "--today", "2026-11-30")
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if x.startswith("苏州:"))
+    assert "技术路演场次 1/0" in line
+    assert "培训场次 0/0" in line
