@@ -48,6 +48,7 @@ from techmatch.matcher.programme.redact import redact
 from techmatch.matcher.programme.targets import OverdueMilestone, list_targets, overdue_milestones
 from techmatch.models.industries import load_taxonomy
 from techmatch.models.programme import (
+    EVENT_STATUS_LABELS,
     EVENT_TYPE_LABELS,
     METRIC_LABELS,
     METRICS,
@@ -104,6 +105,7 @@ class EventLine(BaseModel):
     team_id: str | None
     overseas: bool
     status: str
+    status_label: str
     invitations: int
     dockings: int
     signed: int
@@ -251,7 +253,8 @@ def _event_line(store: Store, e: Event, hidden: Set[str]) -> EventLine:
             value += d.contract.value_wan if d.contract else 0.0
     return EventLine(id=e.id, type=e.type, type_label=EVENT_TYPE_LABELS[e.type], title=e.title,
                      date=e.date, city=e.city, industry=e.industry, team_id=e.team_id,
-                     overseas=e.overseas, status=e.status, invitations=len(invited),
+                     overseas=e.overseas, status=e.status,
+                     status_label=EVENT_STATUS_LABELS[e.status], invitations=len(invited),
                      dockings=len(ids), signed=signed, deal_value=value)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from techmatch.fonts import cjk_font
 from techmatch.matcher.programme.dashboard import Dashboard, ScopeRow
-from techmatch.models.programme import EVENT_STATUS_LABELS, METRIC_LABELS
+from techmatch.models.programme import METRIC_LABELS
 from techmatch.xlsx import Sheet, write_sheets
 
 CHART_METRICS: tuple[str, ...] = ("events", "enterprises_served", "dockings_signed", "deal_value")
@@ -33,7 +33,7 @@ def dashboard_sheets(board: Dashboard) -> list[Sheet]:
     """The dashboard as spreadsheet tables (Chinese headers; metric codes kept beside)."""
     metric_head = ["城市", "试点批次", "指标", "指标代码", "实际", "目标", "完成率"]
     events = [[e.id, e.type_label, e.title, e.date, e.city, e.industry, e.team_id,
-               "是" if e.overseas else "否", EVENT_STATUS_LABELS.get(e.status, e.status),
+               "是" if e.overseas else "否", e.status_label,
                e.invitations, e.dockings, e.signed, e.deal_value] for e in board.events]
     industry = [[r.label, r.events, r.dockings_signed, r.deal_value] for r in board.by_industry]
     teams = [[r.key, r.label, r.events, r.dispatches, r.dockings_signed, r.deal_value]

@@ -3,11 +3,15 @@ of 0, event statuses with their labels, downloads named after their city, China'
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from techmatch.cli import app
+from techmatch.matcher.programme import dashboard, save
+from techmatch.models.programme import Event
+from techmatch.store import Store
 
 
 def _run(home: Path, *args: str) -> tuple[int, str, str]:
@@ -33,3 +37,19 @@ def test_cli_dashboard_shows_a_target_of_zero(tmp_path: Path) -> None:
     line = next(x for x in out.splitlines() if x.startswith("苏州:"))
     assert "技术路演场次 1/0" in line
     assert "培训场次 0/0" in line
+
+
+def test_dashboard_json_gives_each_event_status_its_chinese_label(tmp_path: Path) -> None:
+    """The JSON keeps the stable code `held` and, beside it, the 已举办 the page shows."""
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        save(store, "event", [Event(id="EV1", type="forum", title="论坛", city="苏州",
+                                    date=dt.date(2026, 5, 1), status="held"),
+                              Event(id="EV2", type="training", title="培训", city="苏州",
+                                    date=dt.date(2026, 6, 1))])
+        board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                          today=dt.date(2026, 11, 30)).model_dump(mode="json")
+    finally:
+        store.close()
+    assert [(e["status"], e["status_label"]) for e in board["events"]] == [
+        ("held", "已举办"), ("planned", "计划")]
