@@ -12,6 +12,7 @@ import typer
 
 from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, progress, settings_for
 from techmatch.errors import BackendError, LockedError, RowsRejectedError
+from techmatch.matcher.dockings.deletion import delete_record
 from techmatch.matcher.engine import Engine
 from techmatch.models.records import KINDS
 from techmatch.models.results import Filters, Ranking
@@ -177,7 +178,7 @@ def delete(rid: Annotated[str, typer.Argument(help="Record id")], home: HomeOpt 
     another process's index build makes the index wait)."""
     with cli_errors():
         engine = Engine.open(settings_for(home))
-        kind = engine.store.delete(rid)
+        kind = delete_record(engine.store, rid)
         typer.echo(f"deleted {kind} {rid}")
         _sync_after_write(engine, kind, lock_timeout, echo=True)
 

@@ -46,6 +46,7 @@ from techmatch.api.syncer import IndexSyncer
 from techmatch.api.visibility import LIST_FILTERS
 from techmatch.errors import NotFoundError, RowsRejectedError, ValidationError
 from techmatch.indexers.ingest.load import ingest_files
+from techmatch.matcher.dockings.deletion import delete_record
 from techmatch.matcher.dockings.effects import sync_needs
 from techmatch.matcher.engine import Engine
 from techmatch.models.records import Achievement, AchievementType, NeedStatus
@@ -215,11 +216,10 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
         return visibility.public(record, principal)
 
     @router.delete(f"/{plural}/{{rid:path}}", tags=tags, summary=f"删除一条{label}",
-                   responses={**ACCEPTED, **problem_responses(404)})
+                   responses={**ACCEPTED, **problem_responses(404, 409)})
     def delete_one(principal: Writer, rid: RecordIdPath, engine: EngineDep,
                    syncer: SyncerDep, wait: WaitDep) -> DeleteResult:
-        engine.store.get(rid, kind)  # 404 when missing or of another kind
-        engine.store.delete(rid)
+        delete_record(engine.store, rid, kind=kind)  # 404 missing, 409 docked
         seq = engine.store.last_seq(kind)
         return DeleteResult(id=rid, kind=kind,  # type: ignore[arg-type]
                             index=index_state(syncer, kind, seq, True, wait))
