@@ -176,10 +176,10 @@ def dashboard(principal: Reader, engine: EngineDep, visibility: VisibilityDep,
             data = draw_dashboard(board, FsPath(tmp) / "dashboard.png").read_bytes()
             media = "image/png"
     name = f"dashboard-{city + '-' if city else ''}{start}-{end}.{format}"
-    return Response(data, media_type=media, headers={"Content-Disposition": _attachment(name)})
+    return Response(data, media_type=media, headers={"Content-Disposition": attachment(name)})
 
 
-def _attachment(name: str) -> str:
+def attachment(name: str) -> str:
     """RFC 6266: an ASCII `filename` for old clients, the real (Chinese) one as `filename*`
     (a city's board is named after the city, so two cities' downloads do not collide)."""
     fallback = re.sub(r"[^A-Za-z0-9.\-]+", "_", name)

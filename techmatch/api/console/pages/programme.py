@@ -28,6 +28,7 @@ from techmatch.api.console.views.programme import (
 from techmatch.api.console.views.saved_plans import PlanFiles
 from techmatch.api.deps import EngineDep, ServiceDep, VisibilityDep
 from techmatch.api.routers.programme import hidden_needs, redact_event
+from techmatch.api.routers.programme_events import attachment
 from techmatch.api.visibility import Visibility
 from techmatch.errors import ConflictError, NotFoundError, ValidationError
 from techmatch.matcher import programme as service
@@ -55,12 +56,15 @@ def _window(request: Request, errors: dict[str, str]) -> tuple[dt.date, dt.date]
     return start, end
 
 
+def _city(request: Request) -> str | None:
+    return (request.query_params.get("city") or "").strip() or None
+
+
 def _board(request: Request, engine: Engine, session: StaffSession, visibility: Visibility
            ) -> tuple[service.Dashboard, dict[str, str]]:
     errors: dict[str, str] = {}
     start, end = _window(request, errors)
-    city = (request.query_params.get("city") or "").strip() or None
-    return service.dashboard(engine.store, start=start, end=end, city=city,
+    return service.dashboard(engine.store, start=start, end=end, city=_city(request),
                              hidden=hidden_needs(session.principal, visibility)), errors
 
 
@@ -81,28 +85,27 @@ def programme_dashboard(request: Request, session: Staff, engine: EngineDep,
         session=session)
 
 
-def _download(board: service.Dashboard, fmt: str) -> Response:
+def _download(board: service.Dashboard, fmt: str, city: str | None) -> Response:
     with tempfile.TemporaryDirectory(prefix="techmatch-dashboard-") as tmp:
         if fmt == "xlsx":
             body = write_dashboard_xlsx(board, FsPath(tmp) / "d.xlsx").read_bytes()
         else:
             body = draw_dashboard(board, FsPath(tmp) / "d.png").read_bytes()
-    name = f"programme-{board.start}-{board.end}.{fmt}"
+    name = f"programme-{city + '-' if city else ''}{board.start}-{board.end}.{fmt}"
     media = XLSX if fmt == "xlsx" else "image/png"
-    return Response(body, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(body, media_type=media, headers={"Content-Disposition": attachment(name)})
 
 
 @router.get("/programme/xlsx")
 def programme_xlsx(request: Request, session: Staff, engine: EngineDep,
                    visibility: VisibilityDep) -> Response:
-    return _download(_board(request, engine, session, visibility)[0], "xlsx")
+    return _download(_board(request, engine, session, visibility)[0], "xlsx", _city(request))
 
 
 @router.get("/programme/png")
 def programme_png(request: Request, session: Staff, engine: EngineDep,
                   visibility: VisibilityDep) -> Response:
-    return _download(_board(request, engine, session, visibility)[0], "png")
+    return _download(_board(request, engine, session, visibility)[0], "png", _city(request))
 
 
 @router.get("/programme/events")

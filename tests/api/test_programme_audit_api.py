@@ -1,0 +1,40 @@
+"""The programme pages as a pilot-city coordinator uses them (real app, in-process HTTP):
+the console's dashboard downloads are named after the city, as the API's are."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from api_support import KEYS
+from fastapi.testclient import TestClient
+
+HTML = {"accept": "text/html"}
+WINDOW = {"from": "2026-01-01", "to": "2026-12-31"}
+
+
+def _login(client: TestClient) -> None:
+    form = client.get("/login", headers=HTML)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None, form.text[:500]
+    done = client.post("/login", data={"api_key": KEYS["read"], "csrf_token": token.group(1)},
+                       headers=HTML, follow_redirects=False)
+    assert done.status_code == 303, done.text[:500]
+
+
+def test_console_dashboard_downloads_are_named_after_their_city(client: TestClient) -> None:
+    """苏州's and 青岛's 导出 XLSX / 下载图表 PNG were both programme-2026-01-01-2026-12-31.*:
+    saving the second overwrote (or renamed) the first."""
+    _login(client)
+    for fmt in ("xlsx", "png"):
+        names = []
+        for city in ("苏州", "青岛"):
+            r = client.get(f"/programme/{fmt}", params={**WINDOW, "city": city}, headers=HTML)
+            assert r.status_code == 200, r.text[:300]
+            real = f"programme-{city}-2026-01-01-2026-12-31.{fmt}"
+            assert f"filename*=UTF-8''{quote(real, safe='')}" in r.headers["content-disposition"]
+            names.append(r.headers["content-disposition"])
+        assert names[0] != names[1]
+        national = client.get(f"/programme/{fmt}", params=WINDOW, headers=HTML)
+        assert f'filename="programme-2026-01-01-2026-12-31.{fmt}"' in \
+            national.headers["content-disposition"]
