@@ -18,11 +18,13 @@ from techmatch.api.security import Principal
 from techmatch.api.visibility import Visibility
 from techmatch.errors import ValidationError
 from techmatch.matcher import programme as service
-from techmatch.matcher.programme.redact import redact
+from techmatch.matcher.programme.redact import redact, redact_dispatch
 from techmatch.matcher.programme.registry import check_kind
 from techmatch.matcher.programme.targets import OverdueMilestone
 from techmatch.models.industries import load_taxonomy
-from techmatch.models.programme import Event, Target
+from techmatch.models.programme import Dispatch, Event, Target
+from techmatch.models.records import Need
+from techmatch.store import Store
 
 router = APIRouter(prefix="/v1/programme", tags=["programme"],
                    responses=problem_responses(401, 403, 404, 413, 422, 503))
@@ -48,9 +50,15 @@ def hidden_needs(principal: Principal, visibility: Visibility) -> frozenset[str]
     return frozenset() if principal.sees_confidential else visibility.confidential_ids()
 
 
-def _public(item: Any, principal: Principal, visibility: Visibility) -> dict[str, Any]:
+def _public(item: Any, principal: Principal, visibility: Visibility,
+            store: Store) -> dict[str, Any]:
     if isinstance(item, Event):
         item = redact_event(item, principal, visibility)
+    if isinstance(item, Dispatch) and (hidden := set(item.need_ids)
+                                       & hidden_needs(principal, visibility)):
+        firms = {n.enterprise for n in store.get_many(hidden).values()
+                 if isinstance(n, Need) and n.enterprise}
+        item = redact_dispatch(item, hidden, firms)
     return item.model_dump(mode="json")  # type: ignore[no-any-return]
 
 
@@ -156,13 +164,14 @@ def list_items(principal: Reader, kind: KindPath, engine: EngineDep, visibility:
         raise ValidationError(f"the window ends ({end}) before it starts ({start})", field="end")
     found = service.items(engine.store, kind, city=city, ref=ref, start=start, end=end,
                           overseas=overseas)
-    return [_public(i, principal, visibility) for i in found]
+    return [_public(i, principal, visibility, engine.store) for i in found]
 
 
 @router.get("/{kind}/{item_id}", response_model=dict[str, Any], summary="一条登记记录")
 def get_item(principal: Reader, kind: KindPath, item_id: ItemId, engine: EngineDep,
              visibility: VisibilityDep) -> dict[str, Any]:
-    return _public(service.get(engine.store, kind, item_id), principal, visibility)
+    return _public(service.get(engine.store, kind, item_id), principal, visibility,
+                   engine.store)
 
 
 @router.put("/{kind}", response_model=dict[str, list[str]], summary="新增或更新登记记录",

@@ -5,7 +5,8 @@ topic is named by its needs' keywords (培训·苏州·oled、mura缺陷) and a 
 the need it ranked for (需求 N037 第 1 名). For such a viewer the invitation loses enterprise,
 need and reason (as before), every other text loses the ids of hidden needs, and an event that
 involves one (invited, or cited in a reason) shows a neutral title and no topic or saved plan.
-One rule for the API, the console's event pages and the 项目看板 (JSON, XLSX, PNG).
+One rule for the API, the console's event pages and the 项目看板 (JSON, XLSX, PNG). A team
+dispatch sent to one loses its id and its enterprise's name, and its purpose and outcome.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Set
 
-from techmatch.models.programme import EVENT_TYPE_LABELS, Event
+from techmatch.models.programme import EVENT_TYPE_LABELS, Dispatch, Event
 
 HIDDEN_NAME = "（保密需求）"
 HIDDEN_ID = "（保密需求）"
+HIDDEN_TEXT = "（含保密需求，内容不公开）"
 # ids are ASCII in practice (N037, need-secret); a CJK id is still hidden as an invitation
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-:/]*")
 
@@ -61,4 +63,17 @@ def redact(event: Event, hidden: Set[str]) -> Event:
                                     "title": neutral_title(event)})
 
 
-__all__ = ["HIDDEN_NAME", "neutral_title", "redact", "scrub"]
+def redact_dispatch(dispatch: Dispatch, hidden: Set[str], enterprises: Set[str]) -> Dispatch:
+    """`dispatch` as a viewer who may not see the `hidden` needs reads it: when it served
+    one, their ids go, their `enterprises` (names) read HIDDEN_NAME, and the purpose and
+    outcome, which describe the problem, read HIDDEN_TEXT."""
+    if not set(dispatch.need_ids) & hidden:
+        return dispatch
+    return dispatch.model_copy(update={
+        "need_ids": [n for n in dispatch.need_ids if n not in hidden],
+        "enterprises": [HIDDEN_NAME if e in enterprises else e for e in dispatch.enterprises],
+        "purpose": HIDDEN_TEXT if dispatch.purpose else "",
+        "outcome": HIDDEN_TEXT if dispatch.outcome else ""})
+
+
+__all__ = ["HIDDEN_NAME", "HIDDEN_TEXT", "neutral_title", "redact", "redact_dispatch", "scrub"]
