@@ -7,7 +7,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from techmatch.api.limits import MAX_BATCH, MAX_FILTER_VALUES, MAX_K, MAX_QUERY_CHARS
-from techmatch.models.records import Achievement, Expert, Need
+from techmatch.models.records import Achievement, Expert, Need, fold_id
 from techmatch.models.results import Filters, Ranking
 
 KindName = Literal["need", "achievement", "expert"]
@@ -42,6 +42,8 @@ class NeedCreate(Need):
 
     model_config = ConfigDict(json_schema_extra={"examples": [NEED_EXAMPLE]})
 
+    _fold_ids = field_validator("id", mode="before")(fold_id)  # as ingest reads them
+
 
 def _no_bool(value: object) -> object:
     """Numbers are numbers: pydantic's lax mode would read `true` as 1."""
@@ -56,6 +58,7 @@ class AchievementCreate(Achievement):
     model_config = ConfigDict(json_schema_extra={"examples": [ACHIEVEMENT_EXAMPLE]})
 
     _strict_maturity = field_validator("maturity", mode="before")(_no_bool)
+    _fold_ids = field_validator("id", "owners", mode="before")(fold_id)
 
 
 class ExpertCreate(Expert):
@@ -64,6 +67,7 @@ class ExpertCreate(Expert):
     model_config = ConfigDict(json_schema_extra={"examples": [EXPERT_EXAMPLE]})
 
     _strict_capacity = field_validator("capacity", mode="before")(_no_bool)
+    _fold_ids = field_validator("id", "works", mode="before")(fold_id)
 
 
 class NeedPublic(Need):

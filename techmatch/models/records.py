@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, ClassVar, Literal, get_args
@@ -25,6 +26,16 @@ TITLE_CHARS = 80  # display titles (lists, exports, explanations)
 
 def _shorten(text: str) -> str:
     return text if len(text) <= TITLE_CHARS else text[:TITLE_CHARS - 1] + "…"
+
+
+def fold_id(value: object) -> object:
+    """An id (or a list of ids) as ingest reads it: NFKC, trimmed — Ｎ００１ typed with a
+    Chinese input method is N001, not a new record. Anything else is left to validation."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFKC", value).strip()
+    if isinstance(value, list):
+        return [fold_id(v) for v in value]
+    return value
 
 
 def _as_list(value: object) -> object:

@@ -15,7 +15,7 @@ from pathlib import Path as FsPath
 from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
-from pydantic import BaseModel, Field, create_model
+from pydantic import AfterValidator, BaseModel, Field, create_model
 
 from techmatch.api.deps import (
     EngineDep,
@@ -49,7 +49,7 @@ from techmatch.indexers.ingest.load import ingest_files
 from techmatch.matcher.dockings.deletion import delete_record
 from techmatch.matcher.dockings.effects import sync_needs
 from techmatch.matcher.engine import Engine
-from techmatch.models.records import Achievement, AchievementType, NeedStatus
+from techmatch.models.records import Achievement, AchievementType, NeedStatus, fold_id
 from techmatch.store import UpsertReport
 
 ID_PATTERN = r"^[\w.\-:/]+$"
@@ -61,8 +61,9 @@ _SAFE_NAME = re.compile(r"[^\w.\-]+")
 
 router = APIRouter(prefix="/v1", responses=problem_responses(401, 403, 404, 413, 422, 503))
 
-RecordIdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=ID_PATTERN,
-                                   description="记录 id")]
+RecordIdPath = Annotated[str, AfterValidator(fold_id),  # Ｎ００１ is N001, as ingest reads it
+                         Path(min_length=1, max_length=128, pattern=ID_PATTERN,
+                              description="记录 id")]
 WaitQuery = Annotated[bool, Query(description="等待索引同步完成后再返回；最多等待 "
                                              "TECHMATCH_WRITE_WAIT_SECONDS（默认 30 秒），"
                                              "超时则返回 202 并给出索引落后程度")]
