@@ -4,7 +4,8 @@ An event built from a confidential need gives it away in more than its invitatio
 topic is named by its needs' keywords (培训·苏州·oled、mura缺陷) and a trainer's reason cites
 the need it ranked for (需求 N037 第 1 名). For such a viewer the invitation loses enterprise,
 need and reason (as before), every other text loses the ids of hidden needs, and an event that
-involves one (invited, or cited in a reason) shows a neutral title and no topic or saved plan.
+involves one (invited, or cited in a reason or its outcome notes) shows a neutral title and no
+topic, saved plan or outcome notes.
 One rule for the API, the console's event pages and the 项目看板 (JSON, XLSX, PNG). A team
 dispatch sent to one loses its id and its enterprise's name, and its purpose and outcome.
 """
@@ -57,10 +58,14 @@ def redact(event: Event, hidden: Set[str]) -> Event:
         reason, named = scrub(p.reason, hidden)
         involved |= named
         people.append(p.model_copy(update={"reason": reason}) if named else p)
+    involved |= scrub(event.outcome.notes, hidden)[1]
     if not involved:
         return event
+    # staff's outcome notes describe the event, and so the hidden need's problem, freely
+    notes = HIDDEN_TEXT if event.outcome.notes else ""
     return event.model_copy(update={"participants": people, "plan": None, "topic": None,
-                                    "title": neutral_title(event)})
+                                    "title": neutral_title(event),
+                                    "outcome": event.outcome.model_copy(update={"notes": notes})})
 
 
 def redact_dispatch(dispatch: Dispatch, hidden: Set[str], enterprises: Set[str]) -> Dispatch:
