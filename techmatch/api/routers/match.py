@@ -11,6 +11,7 @@ from techmatch.api.errors import problem_responses
 from techmatch.api.limits import MAX_K, has_searchable
 from techmatch.api.responses import model_json
 from techmatch.api.schemas import MatchNeedRequest, RankingPublic, Target
+from techmatch.api.search_filters import check_filters
 from techmatch.errors import NotFoundError, ValidationError
 from techmatch.models.records import Need
 
@@ -54,6 +55,7 @@ def match_adhoc_need(principal: Reader, body: MatchNeedRequest, service: Service
                               "digits or CJK characters", field="body.need")
     need: Need = body.need.to_need()
     filters = body.filters.to_filters() if body.filters else None
+    check_filters(body.target, filters)
     ranking = service.match_need(need, target=body.target, k=body.k, filters=filters,
                                  explain=body.explain, prefer_local=body.prefer_local,
                                  require_local=body.require_local)

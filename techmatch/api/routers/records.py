@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path as FsPath
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
 from pydantic import AfterValidator, BaseModel, Field, create_model
@@ -42,6 +42,7 @@ from techmatch.api.schemas import (
     Page,
     WriteResult,
 )
+from techmatch.api.search_filters import CODED_FILTERS
 from techmatch.api.syncer import IndexSyncer
 from techmatch.api.visibility import LIST_FILTERS
 from techmatch.errors import NotFoundError, RowsRejectedError, ValidationError
@@ -49,7 +50,7 @@ from techmatch.indexers.ingest.load import ingest_files
 from techmatch.matcher.dockings.deletion import delete_record
 from techmatch.matcher.dockings.effects import sync_needs
 from techmatch.matcher.engine import Engine
-from techmatch.models.records import Achievement, AchievementType, NeedStatus, fold_id
+from techmatch.models.records import fold_id
 from techmatch.store import UpsertReport
 
 ID_PATTERN = r"^[\w.\-:/]+$"
@@ -135,13 +136,6 @@ def _visible_record(engine: Engine, visibility, principal, kind: str, rid: str):
     if not visibility.visible(record, principal):
         raise NotFoundError(f"no {kind} with id {rid!r}")  # same answer as a missing id
     return record
-
-
-CODED_FILTERS: dict[str, tuple[str, ...]] = {  # filters whose values are stable codes
-    "status": tuple(s.value for s in NeedStatus),
-    "type": tuple(t.value for t in AchievementType),
-    "language": get_args(Achievement.model_fields["language"].annotation),
-}
 
 
 class ListFilters:

@@ -9,6 +9,7 @@ from techmatch.api.errors import problem_responses
 from techmatch.api.limits import has_searchable
 from techmatch.api.responses import model_json
 from techmatch.api.schemas import RankingPublic, SearchRequest
+from techmatch.api.search_filters import check_filters
 from techmatch.errors import ValidationError
 
 router = APIRouter(prefix="/v1", tags=["search"],
@@ -24,6 +25,7 @@ def search(principal: Reader, body: SearchRequest, service: ServiceDep,
         raise ValidationError("query text has no letters, digits or CJK characters",
                               field="body.text")
     base = body.filters.to_filters() if body.filters else None
+    check_filters(body.kind, base)
     filters = visibility.filters_for(body.kind, base, principal)
     ranking = service.search(body.text, kind=body.kind, k=body.k, mode=body.mode,
                              filters=filters, explain=body.explain)
