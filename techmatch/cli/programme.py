@@ -18,6 +18,7 @@ import typer
 
 from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, settings_for
 from techmatch.errors import ValidationError
+from techmatch.models.programme import china_today
 from techmatch.store import Store
 
 programme_app = typer.Typer(name="programme", no_args_is_help=True,
@@ -157,7 +158,7 @@ def overdue(today: DateOpt = None, city: CityOpt = None, home: HomeOpt = None,
     from techmatch.matcher.programme import overdue_milestones
 
     with cli_errors(), _store(home) as store:
-        found = overdue_milestones(store, today=_day(today) or dt.date.today(), city=city)
+        found = overdue_milestones(store, today=_day(today) or china_today(), city=city)
         if json_out:
             print_json([o.model_dump(mode="json") for o in found])
             return
@@ -328,7 +329,7 @@ def training(city: CityOpt = None,
                                           field="save_topic")
                 saved = save_event(engine.store, training_event(
                     plan.topics[save_topic - 1], event_id=event_id or "",
-                    date=_day(date) or dt.date.today()))
+                    date=_day(date) or china_today()))
         finally:
             engine.close()
         if json_out:

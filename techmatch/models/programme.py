@@ -16,6 +16,20 @@ from techmatch.models.records import RecordId, ShortText, _as_list
 from techmatch.models.strict import NumbersNotBooleans
 
 LongNote = Annotated[str, Field(max_length=5_000)]
+CHINA = dt.timezone(dt.timedelta(hours=8), "UTC+08:00")  # the programme's days (no DST)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def china_today() -> dt.date:
+    """Today where the programme's staff work (China, UTC+8): the default 统计日 of the
+    dashboard and of overdue milestones. Between 00:00 and 08:00 China time a UTC server's
+    own date is still yesterday."""
+    return _utcnow().astimezone(CHINA).date()
+
+
 Names = list[Annotated[str, Field(min_length=1, max_length=200)]]
 NATIONAL = "全国"  # the city value of a national target
 

@@ -22,7 +22,7 @@ from techmatch.matcher.programme.redact import redact, redact_dispatch
 from techmatch.matcher.programme.registry import check_kind
 from techmatch.matcher.programme.targets import OverdueMilestone
 from techmatch.models.industries import load_taxonomy
-from techmatch.models.programme import Dispatch, Event, Target
+from techmatch.models.programme import Dispatch, Event, Target, china_today
 from techmatch.models.records import Need
 from techmatch.store import Store
 
@@ -127,10 +127,10 @@ def put_targets(principal: Writer, body: Annotated[list[Target], Field(max_lengt
 
 @router.get("/milestones/overdue", response_model=list[OverdueMilestone], summary="超期节点")
 def overdue(principal: Reader, engine: EngineDep,
-            today: Annotated[dt.date | None, Query(description="统计日，默认今天")] = None,
+            today: Annotated[dt.date | None, Query(description="统计日，默认北京时间今天")] = None,
             city: Annotated[str | None, Query(max_length=100)] = None
             ) -> list[OverdueMilestone]:
-    return service.overdue_milestones(engine.store, today=today or dt.date.today(), city=city)
+    return service.overdue_milestones(engine.store, today=today or china_today(), city=city)
 
 
 @router.post("/import/{kind}", response_model=dict[str, Any],

@@ -55,6 +55,7 @@ from techmatch.models.programme import (
     NATIONAL,
     Event,
     Participant,
+    china_today,
 )
 from techmatch.store import Store
 
@@ -284,7 +285,7 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
     confidential need ids the viewer may not see (their events' titles are neutral)."""
     if end < start:
         raise ValidationError(f"the window ends ({end}) before it starts ({start})", field="end")
-    day = today or dt.date.today()
+    day = today or china_today()
     years = _years(start, end)
     team_names = {t.id: t.name for t in registry.items(store, "team")}
     city = city_label(city) if city is not None else None

@@ -4,12 +4,16 @@ of 0, event statuses with their labels, downloads named after their city, China'
 from __future__ import annotations
 
 import datetime as dt
+import json
+import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from techmatch.cli import app
 from techmatch.matcher.programme import dashboard, save
+from techmatch.models import programme as programme_models
 from techmatch.models.programme import Event
 from techmatch.store import Store
 
@@ -53,3 +57,31 @@ def test_dashboard_json_gives_each_event_status_its_chinese_label(tmp_path: Path
         store.close()
     assert [(e["status"], e["status_label"]) for e in board["events"]] == [
         ("held", "已举办"), ("planned", "计划")]
+
+
+def test_the_default_day_is_chinas_not_the_servers(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 06:00 on 12-01 in China (22:00 UTC on 11-30) a milestone due 11-30 is one day late
+    and the default 统计日 is 12-01: a UTC server said 11-30 and showed nothing overdue."""
+    monkeypatch.setattr(programme_models, "_utcnow",
+                        lambda: dt.datetime(2026, 11, 30, 22, 0, tzinfo=dt.timezone.utc))
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    home = tmp_path / "home"
+    milestones = tmp_path / "milestones.jsonl"
+    milestones.write_text('{"id": "M1", "year": 2026, "city": "苏州", "title": "年度总结", '
+                          '"due": "2026-11-30"}\n', encoding="utf-8")
+    try:
+        assert _run(home, "import", "milestone", str(milestones))[0] == 0
+        code, out, _ = _run(home, "overdue", "--json")
+        assert code == 0 and [o["days_late"] for o in json.loads(out)] == [1]
+        store = Store(home / "store.sqlite")
+        try:
+            board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
+        finally:
+            store.close()
+        assert board.today == dt.date(2026, 12, 1)
+        assert [o.days_late for o in board.overdue] == [1]
+    finally:
+        monkeypatch.undo()
+        time.tzset()

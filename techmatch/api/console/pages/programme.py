@@ -37,7 +37,7 @@ from techmatch.matcher.engine import Engine
 from techmatch.matcher.plans import open_needs
 from techmatch.matcher.programme.exports import draw_dashboard, write_dashboard_xlsx
 from techmatch.matcher.roadshow import RoadshowPlan
-from techmatch.models.programme import EVENT_TYPES, Event
+from techmatch.models.programme import EVENT_TYPES, Event, china_today
 from techmatch.models.records import Expert
 
 router = console_router()
@@ -47,7 +47,7 @@ HELPERS = {"ratio_text": ratio_text, "plabels": LABELS}  # `number`: a template 
 
 
 def _window(request: Request, errors: dict[str, str]) -> tuple[dt.date, dt.date]:
-    first, last = year_window(dt.date.today())
+    first, last = year_window(china_today())
     start = parse_date(request.query_params.get("from"), "from", errors) or first
     end = parse_date(request.query_params.get("to"), "to", errors) or last
     if start > end:
@@ -120,7 +120,7 @@ def events(request: Request, session: Staff, engine: EngineDep,
         kind = None
     found = [redact_event(e, session.principal, visibility) for e in
              service.list_events(engine.store, city=city, type=kind, start=start, end=end)]
-    today = dt.date.today()
+    today = china_today()
     return render(request, "programme_events.html", {
         "title": "活动", "events": found, "errors": errors, "cities": _cities(engine),
         "filters": {"city": city or "", "type": kind or "", "from": start, "to": end},
@@ -204,7 +204,7 @@ def _training_page(request: Request, session: StaffSession, engine: Engine,
                    values: dict[str, str], plan: service.TrainingPlan | None = None,
                    error: str = "", status: int = 200) -> Response:
     needs = open_needs(engine)
-    day = values.get("date") or (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    day = values.get("date") or (china_today() + dt.timedelta(days=30)).isoformat()
     return render(request, "programme_training.html", {
         "title": "培训策划", "values": values, "plan": plan, "error": error, "day": day,
         "cities": sorted({n.city for n in needs if n.city}),
