@@ -162,6 +162,9 @@ def _print_training(out: dict[str, Any]) -> None:
                 typer.echo(Reliability.model_validate(info[key]).table())
     for name, value in out.get("comparison", {}).items():
         typer.echo(f"{name}: {value}")
+    empty = out.get("skipped_queries", {}).get("empty_text", [])
+    if empty:
+        typer.echo(f"已跳过 {len(empty)} 条文本为空的查询：{'、'.join(empty[:10])}")
 
 
 def duplicates(kind: Annotated[str, typer.Option("--kind", help="need | achievement | expert")],
@@ -235,6 +238,8 @@ def run_training(settings: Settings, *, qrels: Path | None, from_feedback: bool,
                            "kinds": {k: m.metrics for k, m in model.models.items()}}
     if dataset is not None and held:
         out["comparison"] = _compare(engine, ds, queries or {}, held, model)
+    if dataset is not None and ds.empty_queries():
+        out["skipped_queries"] = {"empty_text": ds.empty_queries()}
     return out
 
 
@@ -247,8 +252,10 @@ def _dataset_labels(settings: Settings, path: Path, split: str, half: int | None
 
     ds = load_dataset(path, split)
     engine = open_workspace(ds, settings).engine
-    queries = needs_from_queries(ds.queries, ds.query_meta)
-    labels = ds.qrels
+    # a query with an empty text is no need: skipped, reported as `eval` reports it
+    queries = needs_from_queries({q: t for q, t in ds.queries.items() if t.strip()},
+                                 ds.query_meta)
+    labels = {q: docs for q, docs in ds.qrels.items() if q in queries}
     held: list[str] = []
     if half is not None:
         train, held = query_half(ds.query_ids(), half)
