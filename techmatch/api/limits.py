@@ -58,11 +58,6 @@ def find_bad_text(value: object, root: str = "body") -> FieldError | None:
     return None
 
 
-def has_searchable(text: str) -> bool:
-    """True if the text has a letter, digit or CJK character (not only punctuation/space)."""
-    return any(ch.isalnum() for ch in text)
-
-
 def check_page(offset: int, limit: int) -> None:
     """Deep pagination is refused: offset + limit must stay within MAX_PAGE_DEPTH."""
     if offset + limit > MAX_PAGE_DEPTH:

@@ -11,10 +11,10 @@ from typing import Annotated, Literal
 import typer
 
 from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, progress, settings_for
-from techmatch.errors import BackendError, LockedError, RowsRejectedError
+from techmatch.errors import BackendError, LockedError, RowsRejectedError, ValidationError
 from techmatch.matcher.dockings.deletion import delete_record
 from techmatch.matcher.engine import Engine
-from techmatch.models.records import KINDS
+from techmatch.models.records import KINDS, record_type
 from techmatch.models.results import Filters, Ranking
 from techmatch.store.factory import open_store
 
@@ -46,7 +46,7 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="JSONL / CSV / XLSX 
     from techmatch.matcher.dockings.effects import sync_needs
 
     with cli_errors():
-        settings = settings_for(home)
+        settings = settings_for(home, new_home=True)
         store = open_store(settings)  # the encoder loads only when there is something to index
         try:
             report = ingest_files(paths, kind, store, reject_dir=settings.home / "rejects",
@@ -137,7 +137,13 @@ def search(text: Annotated[str, typer.Argument(help="Free text query")], kind: K
            industry: Annotated[list[str] | None, typer.Option(help="Filter: industry")] = None,
            home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """Free-text search over one kind, hits with lexical and dense components."""
+    from techmatch.indexers.ingest.normalize import has_searchable
+
     with cli_errors():
+        record_type(kind)  # a typo is no missing index: name the valid kinds
+        if not has_searchable(text):  # as the API's 422: nothing to rank by
+            raise ValidationError("query text has no letters, digits or CJK characters",
+                                  field="TEXT")
         engine = Engine.open(settings_for(home))
         filters = Filters(city=city or None, province=province or None,
                           industry=industry or None)

@@ -8,7 +8,8 @@ import pytest
 from api_support import headers
 from fastapi.testclient import TestClient
 
-from techmatch.api.limits import find_bad_text, has_searchable, text_problem
+from techmatch.api.limits import find_bad_text, text_problem
+from techmatch.indexers.ingest.normalize import has_searchable
 
 
 def test_text_problem_names_the_character() -> None:

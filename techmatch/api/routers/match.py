@@ -8,11 +8,12 @@ from fastapi import APIRouter, Path, Query, Response
 
 from techmatch.api.deps import EngineDep, Reader, ServiceDep, VisibilityDep
 from techmatch.api.errors import problem_responses
-from techmatch.api.limits import MAX_K, has_searchable
+from techmatch.api.limits import MAX_K
 from techmatch.api.responses import model_json
 from techmatch.api.schemas import MatchNeedRequest, RankingPublic, Target
 from techmatch.api.search_filters import check_filters
 from techmatch.errors import NotFoundError, ValidationError
+from techmatch.indexers.ingest.normalize import has_searchable
 from techmatch.models.records import Need
 
 router = APIRouter(prefix="/v1/match", tags=["match"],

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Response
 
 from techmatch.api.deps import Reader, ServiceDep, VisibilityDep
 from techmatch.api.errors import problem_responses
-from techmatch.api.limits import has_searchable
 from techmatch.api.responses import model_json
 from techmatch.api.schemas import RankingPublic, SearchRequest
 from techmatch.api.search_filters import check_filters
 from techmatch.errors import ValidationError
+from techmatch.indexers.ingest.normalize import has_searchable
 
 router = APIRouter(prefix="/v1", tags=["search"],
                    responses=problem_responses(401, 403, 413, 422, 503))

@@ -92,3 +92,9 @@ def _normalize(text: str, lower: bool) -> str:
 def clean_display(text: str) -> str:
     """Display form: the original text with controls removed and edges trimmed."""
     return strip_controls(text).strip() if text else ""
+
+
+def has_searchable(text: str) -> bool:
+    """True if the text has a letter, digit or CJK character (not only punctuation/space):
+    anything else gives the lexical side no token and the encoder nothing to mean."""
+    return any(ch.isalnum() for ch in text)

@@ -17,8 +17,8 @@ from techmatch.api.console.pages.common import (
 )
 from techmatch.api.console.views.catalog import FACETS, ListQuery, search_filters, search_page
 from techmatch.api.deps import EngineDep, ServiceDep, VisibilityDep
-from techmatch.api.limits import has_searchable
 from techmatch.errors import NotFoundError
+from techmatch.indexers.ingest.normalize import has_searchable
 from techmatch.models.records import Achievement, Expert
 
 router = console_router()

@@ -1,0 +1,32 @@
+"""`techmatch search` refuses what it cannot answer with exit 2 and a message naming the
+field, before it opens the home (no index is needed to say so)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from techmatch.cli import app
+
+
+def test_a_mistyped_kind_names_the_valid_kinds(tmp_path: Path) -> None:
+    """`--kind needs` said "no index for kind 'needs'; run `techmatch index`" (exit 4),
+    which no index run could fix."""
+    result = CliRunner().invoke(app, ["search", "锂电池", "--kind", "needs",
+                                      "--home", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert "unknown kind 'needs'" in result.output
+    assert "valid: need, achievement, expert" in result.output
+    assert "techmatch index" not in result.output
+
+
+@pytest.mark.parametrize("text", ["!!!", "  ", "😀", "——。"])
+def test_a_query_without_letters_digits_or_cjk_is_refused(tmp_path: Path, text: str) -> None:
+    """`techmatch search '!!!'` listed ten records by dense similarity to punctuation, where
+    the API answers 422 and the console asks for words."""
+    result = CliRunner().invoke(app, ["search", text, "--kind", "achievement",
+                                      "--home", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert "TEXT" in result.output and "letters, digits or CJK" in result.output
