@@ -191,16 +191,16 @@ def _as_list(value: object) -> object:
 
 def _shapes(model: type[pydantic.BaseModel]) -> dict[str, str]:
     """field name → bool | int | list | str | other, read from the model's annotations."""
-    return {name: _shape(info.annotation) for name, info in model.model_fields.items()}
+    return {name: field_shape(info.annotation) for name, info in model.model_fields.items()}
 
 
-def _shape(annotation: object) -> str:
+def field_shape(annotation: object) -> str:
     origin = get_origin(annotation)
     if origin is Annotated:
-        return _shape(get_args(annotation)[0])
+        return field_shape(get_args(annotation)[0])
     if origin in (Union, types.UnionType):
         args = [a for a in get_args(annotation) if a is not type(None)]
-        return _shape(args[0]) if len(args) == 1 else "other"
+        return field_shape(args[0]) if len(args) == 1 else "other"
     if origin is list:
         return "list"
     if origin is Literal or (isinstance(annotation, type) and issubclass(annotation, Enum)):

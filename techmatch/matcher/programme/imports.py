@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from techmatch.errors import IngestError
 from techmatch.indexers.ingest.readers import read_source
-from techmatch.indexers.ingest.validate import RowError
+from techmatch.indexers.ingest.validate import RowError, field_shape
 from techmatch.matcher.programme import registry, targets
 from techmatch.models import programme as pm
 from techmatch.store import Store
@@ -86,6 +86,9 @@ def _coerce(kind: str, model: type[BaseModel], name: str, value: object) -> obje
         if value == "":
             return None
     info = model.model_fields.get(name)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and info is not None \
+            and field_shape(info.annotation) == "str":  # an id or name typed as a number
+        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
     labels = VALUE_LABELS.get(kind, {}).get(name)
     if labels and isinstance(value, str):
         reverse = {label: code for code, label in labels.items()}

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from techmatch.cli import app
-from techmatch.matcher.programme import dashboard, save
+from techmatch.matcher.programme import dashboard, get, import_file, save
 from techmatch.models import programme as programme_models
 from techmatch.models.programme import Event
 from techmatch.store import Store
@@ -85,3 +85,31 @@ def test_the_default_day_is_chinas_not_the_servers(tmp_path: Path,
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def _events_xlsx(path: Path, rows: list[list[object]]) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["编号", "活动类型", "活动名称", "日期", "城市", "状态"])
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_a_workbook_numbering_events_1_2_3_imports_as_its_csv_does(tmp_path: Path) -> None:
+    """Staff number events 101, 102 in Excel: the cells are numbers, and the import refused
+    every row ('Input should be a valid string') while the same sheet saved as CSV loaded."""
+    book = _events_xlsx(tmp_path / "events.xlsx", [
+        [101, "技术路演", "路演一", dt.datetime(2026, 3, 1), "苏州", "已举办"],
+        [102.0, "培训", "培训一", dt.datetime(2026, 3, 2), "苏州", "计划"]])
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        report = import_file(store, "event", book)
+        assert report.errors == [] and report.created == ["101", "102"]
+        assert get(store, "event", "101").title == "路演一"
+    finally:
+        store.close()
+
