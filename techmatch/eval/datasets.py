@@ -167,7 +167,7 @@ def read_unanswerable(path: Path, queries: dict[str, str], qrels: Qrels) -> tupl
     if not file.exists():
         return ()
     out: list[str] = []
-    for row, line in enumerate(file.read_text(encoding="utf-8-sig").splitlines(), 1):
+    for row, line in enumerate(_read_lines(file), 1):
         qid = line.split("#", 1)[0].strip()
         if not qid:
             continue
@@ -205,7 +205,33 @@ def jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
                     raise ValidationError("each line must be a JSON object", source=str(path),
                                           row=row)
                 yield row, obj
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, exc) from None
+    except OSError as exc:
+        raise IngestError(f"cannot read: {exc}", source=str(path)) from exc
+
+
+def not_utf8(path: Path, exc: UnicodeDecodeError) -> IngestError:
+    """The error for a file that is not UTF-8 text, naming its first line that is not."""
+    with path.open("rb") as fh:
+        for row, raw in enumerate(fh, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                return IngestError(f"not UTF-8 text (byte 0x{raw[bad.start]:02x} at byte "
+                                   f"{bad.start + 1} of the line; GBK?): save the file as "
+                                   f"UTF-8", source=str(path), row=row)
+    return IngestError(f"cannot read: {exc}", source=str(path))
+
+
+def _read_lines(path: Path) -> list[str]:
+    """The lines of a UTF-8 text file (a BOM dropped); bytes that are not UTF-8 are an error
+    naming the line."""
+    try:
+        return path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, exc) from None
+    except OSError as exc:
         raise IngestError(f"cannot read: {exc}", source=str(path)) from exc
 
 
@@ -289,10 +315,7 @@ def read_qrels(path: Path) -> Qrels:
     BEIR files are `query-id<TAB>corpus-id<TAB>score`; TREC files `qid iter docid grade`. A
     header naming the three columns also allows extra columns (e.g. an annotator's)."""
     qrels: Qrels = {}
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise IngestError(f"cannot read qrels: {exc}", source=str(path)) from exc
+    lines = _read_lines(path)
     columns: tuple[int, int, int] | None = None
     width = 0
     seen: dict[tuple[str, str], int] = {}  # (query, doc) → first row
@@ -337,7 +360,7 @@ def read_qrels(path: Path) -> Qrels:
 
 def qrels_row(path: Path, qid: str) -> int | None:
     """The first row of `path` (a qrels file) naming query `qid`, for error messages."""
-    for row, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+    for row, line in enumerate(_read_lines(path), start=1):
         parts = line.split("\t") if "\t" in line else line.split()
         if parts and parts[0].strip() == qid:
             return row

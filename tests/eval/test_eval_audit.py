@@ -40,3 +40,43 @@ def test_train_ranker_skips_and_reports_a_query_with_empty_text(tiny_dataset: Pa
     assert out["skipped_queries"] == {"empty_text": ["q1"]}
     kind = out["kinds"]["achievement"]
     assert kind["queries"] + kind["heldout_queries"] == 5  # q2-q6
+
+
+def _garble_line(path: Path, row: int) -> None:
+    """Line `row` (1-based) of `path` rewritten in GBK, as a Windows export would write it."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    data = [line.encode("gbk") if i == row else line.encode("utf-8")
+            for i, line in enumerate(lines, start=1)]
+    path.write_bytes(b"".join(data))
+
+
+def test_a_file_that_is_not_utf8_is_named_with_its_line(tiny_dataset: Path,
+                                                        tmp_path: Path) -> None:
+    from techmatch.errors import ValidationError
+    from techmatch.eval.datasets import load_dataset, read_corpus
+
+    dataset = _copy(tiny_dataset, tmp_path)
+    cases = {"queries.jsonl": 4, "qrels/dev.tsv": 3, "corpus.jsonl": 5}
+    for name, row in cases.items():
+        case = tmp_path / name.replace("/", "-")
+        shutil.copytree(dataset, case)
+        if name.endswith(".tsv"):  # a Chinese corpus id on row 3
+            lines = (case / name).read_text(encoding="utf-8").splitlines(keepends=True)
+            lines.insert(2, "q1\t论文-01\t0\n")
+            (case / name).write_text("".join(lines), encoding="utf-8")
+        _garble_line(case / name, row)
+        try:
+            load_dataset(case, "dev")
+            list(read_corpus(case / "corpus.jsonl"))
+        except ValidationError as exc:
+            assert exc.source == str(case / name) and exc.row == row, (name, str(exc))
+            assert "UTF-8" in str(exc)
+        else:
+            raise AssertionError(f"{name}: no error")
+    (dataset / "unanswerable.txt").write_bytes("q5\n# 无答案的需求\n".encode("gbk"))
+    try:
+        load_dataset(dataset, "dev")
+    except ValidationError as exc:
+        assert exc.source == str(dataset / "unanswerable.txt") and exc.row == 2, str(exc)
+    else:
+        raise AssertionError("unanswerable.txt: no error")
