@@ -22,7 +22,7 @@ from techmatch.matcher.programme.redact import redact, redact_dispatch
 from techmatch.matcher.programme.registry import check_kind
 from techmatch.matcher.programme.targets import OverdueMilestone
 from techmatch.models.industries import load_taxonomy
-from techmatch.models.programme import Dispatch, Event, Target, china_today
+from techmatch.models.programme import Dispatch, Event, PilotCity, Target, china_today
 from techmatch.models.records import Need
 from techmatch.store import Store
 
@@ -59,6 +59,9 @@ def _public(item: Any, principal: Principal, visibility: Visibility,
         firms = {n.enterprise for n in store.get_many(hidden).values()
                  if isinstance(n, Need) and n.enterprise}
         item = redact_dispatch(item, hidden, firms)
+    if isinstance(item, PilotCity) and not principal.sees_confidential:  # contact fields
+        item = item.model_copy(update={"contacts": [
+            c.model_copy(update={"phone": None, "email": None}) for c in item.contacts]})
     return item.model_dump(mode="json")  # type: ignore[no-any-return]
 
 
