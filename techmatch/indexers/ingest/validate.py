@@ -129,7 +129,7 @@ def _coerce(value: object, shape: str, name: str) -> object:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and shape == "str":
         return str(value)
     if shape == "datetime":
-        return _date_value(value)
+        return date_value(value)
     if isinstance(value, bool) and shape == "int":
         return str(value).lower()  # true is not 1: pydantic then names the field
     if not isinstance(value, str):
@@ -146,7 +146,7 @@ def _coerce(value: object, shape: str, name: str) -> object:
     return value
 
 
-def _date_value(value: object) -> object:
+def date_value(value: object) -> object:
     """A date as staff write it (see `_LOCAL_DATE`) or a spreadsheet serial → a datetime;
     anything else as is (pydantic judges ISO text; a bad day is a row error)."""
     text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""

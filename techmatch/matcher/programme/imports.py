@@ -7,19 +7,20 @@ Chinese values of coded fields (学会, 技术路演, 已交付 …) are mapped 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_origin
+from typing import Any, get_args, get_origin
 
 import pydantic
 from pydantic import BaseModel
 
 from techmatch.errors import IngestError
 from techmatch.indexers.ingest.readers import read_source
-from techmatch.indexers.ingest.validate import RowError, field_shape
+from techmatch.indexers.ingest.validate import RowError, date_value, field_shape
 from techmatch.matcher.programme import registry, targets
 from techmatch.models import programme as pm
 from techmatch.store import Store
@@ -80,6 +81,11 @@ def _header_map(kind: str, model: type[BaseModel]) -> dict[str, str]:
     return out
 
 
+def _is_date(annotation: object) -> bool:
+    """A `date` or `date | None` field (not a datetime)."""
+    return dt.date in (get_args(annotation) or (annotation,))
+
+
 def _coerce(kind: str, model: type[BaseModel], name: str, value: object) -> object:
     if isinstance(value, str):
         value = value.strip()
@@ -89,6 +95,8 @@ def _coerce(kind: str, model: type[BaseModel], name: str, value: object) -> obje
     if isinstance(value, (int, float)) and not isinstance(value, bool) and info is not None \
             and field_shape(info.annotation) == "str":  # an id or name typed as a number
         return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    if info is not None and _is_date(info.annotation) and isinstance(value, (str, int, float)):
+        value = date_value(value)  # 2026/3/2, 2026年3月2日, a serial number → a datetime
     labels = VALUE_LABELS.get(kind, {}).get(name)
     if labels and isinstance(value, str):
         reverse = {label: code for code, label in labels.items()}

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from techmatch.cli import app
-from techmatch.matcher.programme import dashboard, get, import_file, save
+from techmatch.matcher.programme import dashboard, get, import_file, items, save
 from techmatch.models import programme as programme_models
 from techmatch.models.programme import Event
 from techmatch.store import Store
@@ -113,3 +113,22 @@ def test_a_workbook_numbering_events_1_2_3_imports_as_its_csv_does(tmp_path: Pat
     finally:
         store.close()
 
+
+def test_programme_dates_read_as_staff_write_them(tmp_path: Path) -> None:
+    """2026/3/2 (Excel's display), 2026年3月4日 and a date cell stored as its serial number
+    (46085 = 2026-03-05) load as the record ingest reads them; 2026/13/1 stays a row error
+    naming the date field."""
+    book = _events_xlsx(tmp_path / "events.xlsx", [
+        ["EV1", "技术路演", "路演一", "2026/3/2", "苏州", "已举办"],
+        ["EV2", "培训", "培训一", "2026年3月4日", "苏州", "计划"],
+        ["EV3", "论坛", "论坛一", 46086, "苏州", "计划"],
+        ["EV4", "论坛", "论坛二", "2026/13/1", "苏州", "计划"]])
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        report = import_file(store, "event", book)
+        assert [(e.row, e.field) for e in report.errors] == [(5, "date")]
+        assert [(e.id, e.date) for e in items(store, "event")] == [
+            ("EV1", dt.date(2026, 3, 2)), ("EV2", dt.date(2026, 3, 4)),
+            ("EV3", dt.date(2026, 3, 5))]
+    finally:
+        store.close()
