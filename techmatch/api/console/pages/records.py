@@ -49,13 +49,15 @@ def _list(request: Request, kind: str, session: Staff, service: ServiceDep,
         page = search_page(query, [found[h.id] for h in ranking.hits if h.id in found],
                            {h.id: h.confidence or 0.0 for h in ranking.hits},
                            hide_confidential=hide)
+        page.weak = ranking.routed_to_staff
     else:
         page = catalog.page(query, hide_confidential=hide)
     keep = {k: v for k, v in params.items() if k != "page" and v}
     return render(request, "list.html", {
         "kind": kind, "plural": labels.PLURAL[kind], "title": labels.KIND_LIBRARY[kind],
         "query": query, "page": page, "errors": errors, "keep": keep,
-        "options": catalog.options(kind, hide), "facets": FACETS[kind]}, session=session)
+        "options": catalog.options(kind, hide), "facets": FACETS[kind],
+        "threshold": service.engine.settings.confidence_threshold}, session=session)
 
 
 def _detail(request: Request, kind: str, rid: str, session: Staff, engine: EngineDep,

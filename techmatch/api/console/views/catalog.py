@@ -54,6 +54,7 @@ class ListPage:
     pages: int
     scores: dict[str, float] = field(default_factory=dict)
     searched: bool = False
+    weak: bool = False  # searched, and no hit reaches the confidence threshold
 
 
 def _facets(record: Record) -> dict[str, tuple[str, ...]]:

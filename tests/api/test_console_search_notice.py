@@ -1,0 +1,49 @@
+"""The console's search box when nothing stored is relevant: the list still ranks every
+record it retrieved, so the page says that none reaches the confidence threshold instead of
+reading "检索到 N 条" as N matches (real app, real encoder, the tiny home)."""
+
+from __future__ import annotations
+
+import re
+
+from api_support import KEYS
+from fastapi.testclient import TestClient
+
+HTML = {"accept": "text/html"}
+
+
+def _login(client: TestClient) -> None:
+    form = client.get("/login", headers=HTML)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None, form.text[:500]
+    done = client.post("/login", data={"api_key": KEYS["read"], "csrf_token": token.group(1)},
+                       headers=HTML, follow_redirects=False)
+    assert done.status_code == 303, done.text[:500]
+
+
+def _notice(html: str) -> str | None:
+    found = re.search(r'<p class="banner route"[^>]*id="search-weak"[^>]*>(.*?)</p>', html, re.S)
+    return found.group(1) if found else None
+
+
+def test_a_search_nothing_answers_says_so(client: TestClient) -> None:
+    _login(client)
+    api = client.post("/v1/search", headers={"X-API-Key": KEYS["read"]},
+                      json={"kind": "achievement", "text": "量子计算机 芯片封装", "k": 10})
+    assert api.json()["routed_to_staff"] is True  # the API's verdict the page must carry
+    page = client.get("/achievements", params={"q": "量子计算机 芯片封装"}, headers=HTML)
+    assert page.status_code == 200
+    notice = _notice(page.text)
+    assert notice is not None, page.text[:3000]
+    assert "没有与“量子计算机 芯片封装”足够相关的成果" in notice
+    assert "35%" in notice  # the threshold the confidences were compared with
+
+
+def test_a_search_with_a_confident_hit_has_no_notice(client: TestClient) -> None:
+    _login(client)
+    api = client.post("/v1/search", headers={"X-API-Key": KEYS["read"]},
+                      json={"kind": "achievement", "text": "涡流阵列 叶片表面裂纹检测", "k": 10})
+    assert api.json()["routed_to_staff"] is False
+    page = client.get("/achievements", params={"q": "涡流阵列 叶片表面裂纹检测"}, headers=HTML)
+    assert _notice(page.text) is None
+    assert "ach-eddy" in page.text
