@@ -111,7 +111,7 @@ class EvalContext:
 
     def ranker_model(self, name: str) -> Any:
         """The model ranker configuration `name` ranks with (see RANKER_MODELS)."""
-        from techmatch.matcher.scorer import RankerModel, load_current
+        from techmatch.matcher.scorer import RankerModel
         from techmatch.matcher.shipped import shipped_model
 
         which = RANKER_MODELS[name]
@@ -120,11 +120,7 @@ class EvalContext:
         if which == "shipped":
             encoder = getattr(self.engine.encoder, "id", None) if self.engine else None
             return shipped_model(encoder) or RankerModel()
-        model = load_current(self.model_home) if self.model_home else None
-        if model is None:
-            raise ValidationError(f"no trained ranker model in {self.model_home}/models: run "
-                                  f"`techmatch train-ranker` first", field="retrievers")
-        return model
+        return trained_model(self.model_home)
 
     def ranker_service(self, name: str) -> Any:
         """A MatchService over the workspace ranking with configuration `name`'s model."""
@@ -165,6 +161,17 @@ class EvalContext:
                 for qid, cands in zip(self.query_ids, self.fused(params), strict=True)}
 
 
+def trained_model(home: Path | None) -> Any:
+    """The model `train-ranker` saved in `home` (configuration `ranker`); none is an error."""
+    from techmatch.matcher.scorer import load_current
+
+    model = load_current(home) if home else None
+    if model is None:
+        raise ValidationError(f"no trained ranker model in {home}/models: run "
+                              f"`techmatch train-ranker` first", field="retrievers")
+    return model
+
+
 Config = Callable[[EvalContext], Run]
 
 CONFIGS: dict[str, Config] = {
@@ -181,14 +188,15 @@ CONFIGS: dict[str, Config] = {
 }
 
 
-def resolve_configs(names: Sequence[str] | str) -> list[str]:
-    """Validated configuration names (comma-separated or listed), order kept."""
+def resolve_configs(names: Sequence[str] | str, *, field: str = "retrievers") -> list[str]:
+    """Validated configuration names (comma-separated or listed), order kept; errors name
+    `field` (the option they came from)."""
     items = names.split(",") if isinstance(names, str) else list(names)
     out = list(dict.fromkeys(n.strip() for n in items if n.strip()))
     unknown = [n for n in out if n not in CONFIGS]
     if unknown:
         raise ValidationError(f"unknown configuration(s) {', '.join(unknown)}; valid: "
-                              f"{', '.join(CONFIGS)}", field="retrievers")
+                              f"{', '.join(CONFIGS)}", field=field)
     if not out:
-        raise ValidationError("no configuration given", field="retrievers")
+        raise ValidationError("no configuration given", field=field)
     return out

@@ -19,7 +19,14 @@ import numpy as np
 from techmatch.config import RetrievalParams, Settings
 from techmatch.errors import ValidationError
 from techmatch.eval.abstention import score_abstention
-from techmatch.eval.configs import CONFIGS, RANKER_MODELS, EvalContext, Run, resolve_configs
+from techmatch.eval.configs import (
+    CONFIGS,
+    RANKER_MODELS,
+    EvalContext,
+    Run,
+    resolve_configs,
+    trained_model,
+)
 from techmatch.eval.datasets import (
     Dataset,
     corpus_hash,
@@ -284,6 +291,16 @@ def expert_product_run(ctx: EvalContext, query_ids: Sequence[str], *, config: st
     return run, hits
 
 
+def _check_options(options: EvalOptions, names: Sequence[str], settings: Settings) -> None:
+    """The option errors that would otherwise surface after the corpus is indexed."""
+    if options.trials < 1:
+        raise ValidationError("must be >= 1", field="trials")
+    if options.half not in (None, 1, 2):
+        raise ValidationError("must be 1 or 2", field="half")
+    if "ranker" in names:
+        trained_model(settings.home)
+
+
 def _half(query_ids: list[str], options: EvalOptions) -> list[str]:
     """All query ids, or half 1 / 2 of them exactly as `train-ranker --half` splits them."""
     if options.half is None:
@@ -301,9 +318,10 @@ def run_evaluation(dataset_dir: Path, settings: Settings, options: EvalOptions, 
     dataset = load_dataset(dataset_dir, options.split)
     metrics = parse_metrics(options.metrics)
     names = resolve_configs(options.configs)
-    resolve_configs([options.baseline])
+    resolve_configs([options.baseline], field="baseline")
     if options.baseline not in names:
         names.insert(0, options.baseline)
+    _check_options(options, names, settings)  # before minutes of indexing
     default_params = settings.retrieval()
     ws = open_workspace(dataset, settings, encoder=encoder, progress=progress)
     try:

@@ -80,3 +80,18 @@ def test_a_file_that_is_not_utf8_is_named_with_its_line(tiny_dataset: Path,
         assert exc.source == str(dataset / "unanswerable.txt") and exc.row == 2, str(exc)
     else:
         raise AssertionError("unanswerable.txt: no error")
+
+
+def test_eval_refuses_bad_options_before_indexing_the_corpus(tiny_dataset: Path,
+                                                              tmp_path: Path) -> None:
+    """A cold corpus takes minutes to encode: an option error must come first."""
+    home = tmp_path / "home"
+    base = ["eval", "--dataset", str(tiny_dataset), "--home", str(home), "--threads", "1"]
+    cases = {("--trials", "0"): "'trials'", ("--half", "3"): "'half'",
+             ("--baseline", "bm25"): "'baseline': unknown configuration(s) bm25",
+             ("--retrievers", "lexical,ranker"): "no trained ranker model"}
+    for option, expected in cases.items():
+        result = CliRunner().invoke(app, [*base, *option])
+        assert result.exit_code == 2, (option, result.output)
+        assert expected in result.stderr, (option, result.stderr)
+        assert not (home / "eval").exists(), option  # nothing indexed
