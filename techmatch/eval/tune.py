@@ -72,13 +72,17 @@ def choose(points: Sequence[RetrievalParams], scores: np.ndarray,
     return min(tied, key=lambda i: simplicity(points[i]))
 
 
+def _check_folds(folds: int, queries: int) -> None:
+    if folds < 2 or folds > queries:
+        raise ValidationError(f"must be between 2 and the number of queries ({queries})",
+                              field="folds")
+
+
 def cross_validate(points: Sequence[RetrievalParams], scores: np.ndarray, *, folds: int,
                    seed: int = 0) -> dict[str, Any]:
     """Tune on all folds but one, score the held-out fold; repeated for every fold."""
     n = scores.shape[1]
-    if folds < 2 or folds > n:
-        raise ValidationError(f"must be between 2 and the number of queries ({n})",
-                              field="folds")
+    _check_folds(folds, n)
     assignment = np.random.default_rng(seed).permutation(n) % folds
     held_out = np.zeros(n, dtype=np.float64)
     rows = []
@@ -111,6 +115,10 @@ def run_tuning(dataset_dir: Path, settings: Settings, *, split: str = "dev", fol
     """Tune on `split`, optionally cross-validate, save the winner; returns the tuning report."""
     started = time.perf_counter()
     dataset = load_dataset(dataset_dir, split)
+    if folds < 1:
+        raise ValidationError("must be >= 1 (1: no cross-validation)", field="folds")
+    if folds > 1:  # checked before minutes of indexing, as cross_validate checks it
+        _check_folds(folds, len(dataset.query_ids()))
     points = grid()
     ws = open_workspace(dataset, settings, encoder=encoder)
     try:

@@ -95,3 +95,15 @@ def test_eval_refuses_bad_options_before_indexing_the_corpus(tiny_dataset: Path,
         assert result.exit_code == 2, (option, result.output)
         assert expected in result.stderr, (option, result.stderr)
         assert not (home / "eval").exists(), option  # nothing indexed
+
+
+def test_tune_refuses_a_fold_count_before_indexing(tiny_dataset: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    for folds, expected in (("0", "must be >= 1"), ("-2", "must be >= 1"),
+                            ("9", "between 2 and the number of queries (4)")):
+        result = CliRunner().invoke(app, ["tune", "--dataset", str(tiny_dataset), "--home",
+                                          str(home), "--threads", "1", "--dry-run",
+                                          "--folds", folds])
+        assert result.exit_code == 2, (folds, result.output)
+        assert "'folds'" in result.stderr and expected in result.stderr, result.stderr
+        assert not (home / "eval").exists(), folds  # nothing indexed
