@@ -8,14 +8,21 @@ taxonomy cannot place is kept as written and reported as a note naming file, row
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from pydantic import BaseModel
+
 from techmatch.indexers.ingest.validate import RowError
 from techmatch.models.industries import Mapping, load_taxonomy
-from techmatch.models.records import Expert, Record
+
+R = TypeVar("R", bound=BaseModel)
 
 
-def map_industries(record: Record, *, file: str, row: int) -> tuple[Record, list[RowError]]:
-    """(record with contained synonyms rewritten, notes for rewritten and unmapped values)."""
-    name = "industries" if isinstance(record, Expert) else "industry"
+def map_industries(record: R, *, file: str, row: int) -> tuple[R, list[RowError]]:
+    """(record with contained synonyms rewritten, notes for rewritten and unmapped values).
+    A record's industries are its `industries` list (experts, programme teams) or its
+    `industry` (needs, achievements, programme events …); a model with neither is as is."""
+    name = "industries" if "industries" in type(record).model_fields else "industry"
     value = getattr(record, name, None)
     if not value:
         return record, []

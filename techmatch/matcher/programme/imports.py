@@ -19,6 +19,7 @@ import pydantic
 from pydantic import BaseModel
 
 from techmatch.errors import IngestError
+from techmatch.indexers.ingest.industries import map_industries
 from techmatch.indexers.ingest.readers import read_source
 from techmatch.indexers.ingest.validate import RowError, date_value, field_shape
 from techmatch.matcher.programme import registry, targets
@@ -177,6 +178,8 @@ def import_file(store: Store, kind: str, path: Path, *, sheet: str | None = None
         if isinstance(result, list):
             report.errors += result
         else:
+            result, notes = map_industries(result, file=label, row=raw.row)
+            report.warnings += [str(n) for n in notes]  # mapped / unmapped industries, by row
             good.append(result)
     if kind == "target":
         report.created, report.updated = _target_keys(store, good)  # type: ignore[arg-type]

@@ -132,3 +132,35 @@ def test_programme_dates_read_as_staff_write_them(tmp_path: Path) -> None:
             ("EV3", dt.date(2026, 3, 5))]
     finally:
         store.close()
+
+
+def test_programme_import_maps_industries_onto_the_taxonomy_as_record_ingest_does(
+        tmp_path: Path) -> None:
+    """An event of 高端芯片封装 stayed as written: the dashboard's industry rows showed it
+    apart from 新一代信息技术产业 and nobody was told; 纺织服装 was kept without a word. Now
+    the first is stored as 集成电路制造 and counts under 新一代信息技术产业, and both are reported
+    by row (docs/programme.md: Imports)."""
+    events = tmp_path / "events.csv"
+    events.write_text("编号,活动类型,活动名称,日期,城市,行业,状态\n"
+                      "EV1,技术路演,路演一,2026-03-01,苏州,高端芯片封装,已举办\n"
+                      "EV2,培训,培训一,2026-03-02,苏州,纺织服装,已举办\n", encoding="utf-8")
+    teams = tmp_path / "teams.csv"
+    teams.write_text("编号,名称,服务行业,组建日期\nT1,服务团,高端芯片封装/新材料,2026-03-01\n",
+                     encoding="utf-8")
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        report = import_file(store, "event", events)
+        assert get(store, "event", "EV1").industry == "集成电路制造"
+        assert get(store, "event", "EV2").industry == "纺织服装"
+        assert [w.split(": ", 1)[0] for w in report.warnings] == [
+            f"{events}, row 2, field 'industry'", f"{events}, row 3, field 'industry'"]
+        assert "不在战略性新兴产业分类中" in report.warnings[1]
+        team_report = import_file(store, "team", teams)
+        assert get(store, "team", "T1").industries == ["集成电路制造", "新材料"]
+        assert len(team_report.warnings) == 1
+        board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                          today=dt.date(2026, 11, 30))
+        assert [(r.key, r.events) for r in board.by_industry] == [
+            ("新一代信息技术产业", 1), ("纺织服装", 1)]
+    finally:
+        store.close()
