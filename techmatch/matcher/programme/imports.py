@@ -22,6 +22,7 @@ from techmatch.errors import IngestError
 from techmatch.indexers.ingest.industries import map_industries
 from techmatch.indexers.ingest.readers import read_source
 from techmatch.indexers.ingest.validate import RowError, date_value, field_shape
+from techmatch.matcher.dockings.kpis import city_label
 from techmatch.matcher.programme import registry, targets
 from techmatch.models import programme as pm
 from techmatch.store import Store
@@ -170,6 +171,7 @@ def import_file(store: Store, kind: str, path: Path, *, sheet: str | None = None
         if unknown:
             report.warnings.append(f"unknown columns ignored: {', '.join(unknown)}")
     good: list[BaseModel] = []
+    rows: list[int] = []
     for raw in source.rows:
         if raw.error is not None:
             report.errors.append(RowError(label, raw.row, None, raw.error))
@@ -181,6 +183,8 @@ def import_file(store: Store, kind: str, path: Path, *, sheet: str | None = None
             result, notes = map_industries(result, file=label, row=raw.row)
             report.warnings += [str(n) for n in notes]  # mapped / unmapped industries, by row
             good.append(result)
+            rows.append(raw.row)
+    report.warnings += _city_warnings(store, kind, good, rows, label)
     if kind == "target":
         report.created, report.updated = _target_keys(store, good)  # type: ignore[arg-type]
         targets.set_targets(store, good)  # type: ignore[arg-type]
@@ -188,6 +192,28 @@ def import_file(store: Store, kind: str, path: Path, *, sheet: str | None = None
         saved = registry.save(store, kind, good)
         report.created, report.updated = saved.created, saved.updated
     return report
+
+
+CITY_KINDS = frozenset({"target", "team", "dispatch", "workstation", "order", "event",
+                        "milestone"})  # records counted in a city row of the dashboard
+
+
+def _city_warnings(store: Store, kind: str, records: list[BaseModel], rows: list[int],
+                   label: str) -> list[str]:
+    """One warning per city that is no registered pilot city (in the dashboard's form:
+    蘇州 is 苏州), naming its rows: 苏州市 or a typo would be a dashboard row of its own.
+    None when no pilot city is registered yet."""
+    pilots = {city_label(c.name) for c in registry.items(store, "city")}
+    if kind not in CITY_KINDS or not pilots:
+        return []
+    unknown: dict[str, list[int]] = {}
+    for record, row in zip(records, rows, strict=True):
+        names = getattr(record, "cities", None) or [getattr(record, "city", None)]
+        for name in names:
+            if name and name.strip() and city_label(name) not in pilots | {pm.NATIONAL}:
+                unknown.setdefault(name, []).append(row)
+    return [f"{label}: 城市“{name}”不是登记的试点城市（第 {'、'.join(map(str, found))} 行），"
+            f"项目看板上单列一行" for name, found in unknown.items()]
 
 
 def _target_keys(store: Store, items: list[pm.Target]) -> tuple[list[str], list[str]]:

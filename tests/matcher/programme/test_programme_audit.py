@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from techmatch.cli import app
 from techmatch.matcher.programme import dashboard, get, import_file, items, save
 from techmatch.models import programme as programme_models
-from techmatch.models.programme import Event
+from techmatch.models.programme import Event, PilotCity
 from techmatch.store import Store
 
 
@@ -162,5 +162,25 @@ def test_programme_import_maps_industries_onto_the_taxonomy_as_record_ingest_doe
                           today=dt.date(2026, 11, 30))
         assert [(r.key, r.events) for r in board.by_industry] == [
             ("新一代信息技术产业", 1), ("纺织服装", 1)]
+    finally:
+        store.close()
+
+
+def test_an_import_names_cities_that_are_not_registered_pilot_cities(tmp_path: Path) -> None:
+    """Targets typed for 苏州市 (the registry says 苏州) and a typo 苏洲 were stored without a
+    word and made rows of their own on the 项目看板, while 苏州's row showed no target.
+    They are still stored (a new pilot city may follow), but the import names them."""
+    targets = tmp_path / "targets.csv"
+    targets.write_text("年度,城市,指标,目标值\n2026,苏州市,签约对接数,5\n2026,苏洲,培训场次,2\n"
+                       "2026,蘇州,服务企业数,9\n2026,全国,签约对接数,40\n"
+                       "2026,苏州市,培训场次,3\n", encoding="utf-8")
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        save(store, "city", [PilotCity(name="苏州", batch=1)])
+        report = import_file(store, "target", targets)
+        assert len(report.created) == 5
+        assert report.warnings == [
+            f"{targets}: 城市“苏州市”不是登记的试点城市（第 2、6 行），项目看板上单列一行",
+            f"{targets}: 城市“苏洲”不是登记的试点城市（第 3 行），项目看板上单列一行"]
     finally:
         store.close()
