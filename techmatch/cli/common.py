@@ -38,8 +38,17 @@ EXIT_CODES: dict[type[TechmatchError], int] = {
 }
 
 
-def settings_for(home: Path | None, **overrides: object) -> Settings:
-    return get_settings(home=home, **overrides)
+def settings_for(home: Path | None, *, new_home: bool = False,
+                 **overrides: object) -> Settings:
+    """Settings with the CLI's options. Only commands that start a home (ingest, demo,
+    eval, programme imports …) pass `new_home`: any other command on a missing home met a mistyped
+    --home / TECHMATCH_HOME and would create an empty home there and answer from it (zeros,
+    exit 0). A node of a shared store (TECHMATCH_STORE_URL) keeps its records on the server."""
+    settings = get_settings(home=home, **overrides)
+    if not new_home and settings.store_url is None and not settings.home.exists():
+        raise ConfigError(f"数据目录 {settings.home} 不存在（--home / TECHMATCH_HOME）：请检查"
+                          f"路径；新的数据目录由 techmatch ingest 或 techmatch demo 创建")
+    return settings
 
 
 def print_json(obj: Any) -> None:

@@ -91,7 +91,7 @@ def demo(home: HomeOpt = None,
             from techmatch.cli.serve import check_address
 
             check_address(host, port)
-        engine = Engine.open(settings_for(home))
+        engine = Engine.open(settings_for(home, new_home=True))
         if engine.store.count() == 0:
             for kind, counts in load_samples(engine).items():
                 typer.echo(loaded_line(kind, counts), err=True)

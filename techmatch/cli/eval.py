@@ -36,7 +36,7 @@ ThreadsOpt = Annotated[int | None, typer.Option("--threads", help="Encoder threa
 def _settings(home: Path | None, threads: int | None) -> Settings:
     if threads is None and "TECHMATCH_THREADS" not in os.environ:
         threads = os.cpu_count() or 1  # an offline batch job may use every core
-    return settings_for(home, threads=threads)
+    return settings_for(home, new_home=True, threads=threads)
 
 
 def _count_lines(path: Path) -> int:

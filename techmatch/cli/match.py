@@ -139,9 +139,9 @@ def train_ranker(
         if sources != 1:
             raise ValidationError("give exactly one of --qrels, --from-feedback, --dataset",
                                   field="source")
-        out = run_training(settings_for(home), qrels=qrels, from_feedback=from_feedback,
-                           dataset=dataset, split=split, half=half, calibration=calibration,
-                           seed=seed)
+        out = run_training(settings_for(home, new_home=True), qrels=qrels,
+                           from_feedback=from_feedback, dataset=dataset, split=split, half=half,
+                           calibration=calibration, seed=seed)
         if json_out:
             print_json(out)
         else:

@@ -29,7 +29,8 @@ def migrate(
     from techmatch.store.factory import STORE_FILE, open_store
 
     with cli_errors():
-        settings = settings_for(home)
+        # with --to a missing store.sqlite is reported below (exit 3, naming the file)
+        settings = settings_for(home, new_home=to is not None)
         if to is None:
             store = open_store(settings)
             try:

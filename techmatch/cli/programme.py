@@ -31,10 +31,10 @@ CityOpt = Annotated[str | None, typer.Option(help="City.")]
 
 
 @contextmanager
-def _store(home: Path | None) -> Iterator[Store]:
+def _store(home: Path | None, *, new_home: bool = False) -> Iterator[Store]:
     from techmatch.store.factory import open_store
 
-    store = open_store(settings_for(home))
+    store = open_store(settings_for(home, new_home=new_home))
     try:
         yield store
     finally:
@@ -56,7 +56,7 @@ def import_(kind: Annotated[str, typer.Argument(help="A registry kind, or `targe
     """
     from techmatch.matcher.programme import import_file
 
-    with cli_errors(), _store(home) as store:
+    with cli_errors(), _store(home, new_home=True) as store:
         reports = [import_file(store, kind, f, sheet=sheet) for f in files]
         if json_out:
             print_json([r.as_dict() for r in reports])
@@ -78,7 +78,7 @@ def load_folder(folder: Annotated[Path, typer.Argument(help="e.g. data/samples/p
     """Import every known file of a folder (pilot_cities, programme_teams, events, targets …)."""
     from techmatch.matcher.programme.imports import import_folder
 
-    with cli_errors(), _store(home) as store:
+    with cli_errors(), _store(home, new_home=True) as store:
         reports = import_folder(store, folder)
         if json_out:
             print_json([r.as_dict() for r in reports])

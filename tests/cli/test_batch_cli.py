@@ -64,8 +64,9 @@ def test_a_home_without_open_needs_does_not_claim_nothing_changed(tmp_path: Path
 
     from techmatch.cli import app
 
-    result = CliRunner().invoke(app, ["batch", "--home", str(tmp_path / "typo"),
-                                      "--workers", "1"])
+    home = tmp_path / "empty"  # a typo'd home that does not exist is refused (exit 5):
+    home.mkdir()  # tests/cli/test_missing_home.py; an existing home without needs runs
+    result = CliRunner().invoke(app, ["batch", "--home", str(home), "--workers", "1"])
     assert result.exit_code == 0, result.output
     first = result.stdout.splitlines()[0]
     assert "没有待匹配需求" in first and "没有变化" not in first, first

@@ -17,6 +17,7 @@ def test_an_output_folder_that_is_a_file_is_exit_2_naming_it(tmp_path: Path,
     traceback (exit 1)."""
     target = tmp_path / "report.txt"
     target.write_text("a file, not a folder")
+    (tmp_path / "h").mkdir()  # an existing (empty) home: a missing one is refused first
     result = CliRunner().invoke(app, [*command, str(target), "--home", str(tmp_path / "h")])
     assert result.exit_code == 2, result.output
     assert str(target) in result.stderr and "Traceback" not in result.output, result.output

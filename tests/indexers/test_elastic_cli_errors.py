@@ -23,6 +23,7 @@ def test_unreachable_cluster_is_one_error_line_without_tracebacks(tmp_path: Path
            "TECHMATCH_HOME": str(tmp_path / "home"), "TECHMATCH_ES_INDEX_PREFIX": "tmclosed",
            "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     env.pop("TECHMATCH_STORE_URL", None)
+    (tmp_path / "home").mkdir()  # an existing home: a missing one is refused before the cluster
     done = subprocess.run([sys.executable, "-m", "techmatch", "search", "电池", "--kind", "need"],
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 8, done.stderr[-2000:]
