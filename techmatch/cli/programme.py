@@ -45,6 +45,11 @@ def _day(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value else None
 
 
+def _warning(file: str, text: str) -> str:
+    """A warning line naming its file once (row warnings name it already)."""
+    return f"warning: {text}" if text.startswith(file) else f"warning: {file}: {text}"
+
+
 @programme_app.command("import")
 def import_(kind: Annotated[str, typer.Argument(help="A registry kind, or `target`.")],
             files: Annotated[list[Path], typer.Argument(help="CSV / XLSX / JSONL files.")],
@@ -65,7 +70,7 @@ def import_(kind: Annotated[str, typer.Argument(help="A registry kind, or `targe
                 typer.echo(f"{r.file}: {r.read} rows, {len(r.created)} created, "
                            f"{len(r.updated)} updated, {r.as_dict()['rejected']} rejected")
             for w in r.warnings:
-                typer.echo(f"warning: {r.file}: {w}", err=True)
+                typer.echo(_warning(r.file, w), err=True)
             for e in r.errors:
                 typer.echo(f"error: {e}", err=True)
         if any(r.read and not (r.created or r.updated) for r in reports):
@@ -85,6 +90,8 @@ def load_folder(folder: Annotated[Path, typer.Argument(help="e.g. data/samples/p
             return
         for r in reports:
             typer.echo(f"{r.kind}: {r.file} {len(r.created) + len(r.updated)}/{r.read} stored")
+            for w in r.warnings:
+                typer.echo(_warning(r.file, w), err=True)
             for e in r.errors:
                 typer.echo(f"error: {e}", err=True)
 

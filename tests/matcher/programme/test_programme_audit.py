@@ -184,3 +184,19 @@ def test_an_import_names_cities_that_are_not_registered_pilot_cities(tmp_path: P
             f"{targets}: 城市“苏洲”不是登记的试点城市（第 3 行），项目看板上单列一行"]
     finally:
         store.close()
+
+
+def test_load_folder_prints_the_imports_warnings(tmp_path: Path) -> None:
+    """techmatch programme load-folder printed each file's errors but dropped its warnings
+    (a city that is no pilot city, an industry off the taxonomy) that import prints."""
+    folder = tmp_path / "programme"
+    folder.mkdir()
+    (folder / "pilot_cities.jsonl").write_text('{"name": "苏州", "batch": 1}\n',
+                                               encoding="utf-8")
+    (folder / "targets.csv").write_text("年度,城市,指标,目标值\n2026,苏州市,签约对接数,5\n",
+                                        encoding="utf-8")
+    code, out, err = _run(tmp_path / "home", "load-folder", str(folder))
+    assert code == 0 and "target: " in out
+    assert "城市“苏州市”不是登记的试点城市（第 2 行）" in err
+    code, _, err = _run(tmp_path / "home", "import", "target", str(folder / "targets.csv"))
+    assert code == 0 and err.count(str(folder / "targets.csv")) == 1, err
