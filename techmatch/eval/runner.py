@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -317,6 +317,9 @@ def run_evaluation(dataset_dir: Path, settings: Settings, options: EvalOptions, 
     started = time.perf_counter()
     dataset = load_dataset(dataset_dir, options.split)
     metrics = parse_metrics(options.metrics)
+    deepest = max((int(m.name.partition("@")[2] or 0) for m in metrics), default=0)
+    if deepest > options.k:  # recall@200 of runs cut at 100 would be recall@100
+        options = replace(options, k=deepest)
     names = resolve_configs(options.configs)
     resolve_configs([options.baseline], field="baseline")
     if options.baseline not in names:

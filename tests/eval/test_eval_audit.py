@@ -107,3 +107,20 @@ def test_tune_refuses_a_fold_count_before_indexing(tiny_dataset: Path, tmp_path:
         assert result.exit_code == 2, (folds, result.output)
         assert "'folds'" in result.stderr and expected in result.stderr, result.stderr
         assert not (home / "eval").exists(), folds  # nothing indexed
+
+
+def test_a_metric_cut_deeper_than_the_runs_deepens_them(tiny_dataset: Path, eval_settings,
+                                                        raw_encoder, vector_cache) -> None:
+    """recall@5 over runs cut at 2 would silently be recall@2."""
+    from techmatch.eval.runner import EvalOptions, run_evaluation
+    from techmatch.indexers.vector_cache import CachedEncoder
+
+    def recall(k: int) -> tuple[float, int]:
+        report = run_evaluation(tiny_dataset, eval_settings, EvalOptions(
+            configs=("lexical",), metrics=("recall@5", "recall@2"), k=k, trials=10),
+            encoder=CachedEncoder(raw_encoder, vector_cache))
+        return report["configs"]["lexical"]["recall@5"], report["settings"]["k"]
+
+    deep, _ = recall(100)
+    value, k = recall(2)
+    assert k == 5 and value == deep
