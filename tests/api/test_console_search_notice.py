@@ -47,3 +47,17 @@ def test_a_search_with_a_confident_hit_has_no_notice(client: TestClient) -> None
     page = client.get("/achievements", params={"q": "涡流阵列 叶片表面裂纹检测"}, headers=HTML)
     assert _notice(page.text) is None
     assert "ach-eddy" in page.text
+
+
+def test_a_long_search_text_says_what_was_searched(client: TestClient) -> None:
+    """A pasted problem statement longer than the box's 200 characters was cut silently: the
+    ranking answered its first 200 characters and nothing said so."""
+    _login(client)
+    statement = "航空发动机涡轮叶片表面微裂纹需要在线无损检测，" * 12  # 23 × 12 = 276 characters
+    page = client.get("/achievements", params={"q": statement}, headers=HTML)
+    assert page.status_code == 200
+    note = re.search(r'<span class="muted" id="note-q">(.*?)</span>', page.text)
+    assert note is not None, page.text[:3000]
+    assert note.group(1) == "检索词有 276 字，只按前 200 字检索"
+    short = client.get("/achievements", params={"q": statement[:200]}, headers=HTML)
+    assert 'id="note-q"' not in short.text

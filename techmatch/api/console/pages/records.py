@@ -24,6 +24,7 @@ from techmatch.models.records import Achievement, Expert
 router = console_router()
 CREATED = "已保存，索引正在后台更新"
 Text = Annotated[str | None, Query(max_length=200)]
+SEARCH_CHARS = 200  # the search box's text is cut here (a pasted statement: its first part)
 IdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[\w.\-:]+$")]
 
 
@@ -32,10 +33,13 @@ def _list(request: Request, kind: str, session: Staff, service: ServiceDep,
     params = request.query_params
     errors: dict[str, str] = {}
     created_from, created_to = date_range(params, errors)
+    text = params.get("q", "").strip()
+    notes = ({"q": f"检索词有 {len(text)} 字，只按前 {SEARCH_CHARS} 字检索"}
+             if len(text) > SEARCH_CHARS else {})
     query = ListQuery(kind=kind, facets={f: params.get(f, "").strip() for f in FACETS[kind]
                                          if params.get(f, "").strip()},
                       created_from=created_from, created_to=created_to,
-                      text=params.get("q", "").strip()[:200],
+                      text=text[:SEARCH_CHARS],
                       page=page_number(params.get("page")))
     hide = not session.principal.sees_confidential
     catalog = catalog_of(request)
@@ -55,7 +59,7 @@ def _list(request: Request, kind: str, session: Staff, service: ServiceDep,
     keep = {k: v for k, v in params.items() if k != "page" and v}
     return render(request, "list.html", {
         "kind": kind, "plural": labels.PLURAL[kind], "title": labels.KIND_LIBRARY[kind],
-        "query": query, "page": page, "errors": errors, "keep": keep,
+        "query": query, "page": page, "errors": errors, "notes": notes, "keep": keep,
         "options": catalog.options(kind, hide), "facets": FACETS[kind],
         "threshold": service.engine.settings.confidence_threshold}, session=session)
 
