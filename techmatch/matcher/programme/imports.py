@@ -184,6 +184,7 @@ def import_file(store: Store, kind: str, path: Path, *, sheet: str | None = None
             report.warnings += [str(n) for n in notes]  # mapped / unmapped industries, by row
             good.append(result)
             rows.append(raw.row)
+    report.warnings += _repeat_warnings(good, rows, label)
     report.warnings += _city_warnings(store, kind, good, rows, label)
     if kind == "target":
         report.created, report.updated = _target_keys(store, good)  # type: ignore[arg-type]
@@ -192,6 +193,22 @@ def import_file(store: Store, kind: str, path: Path, *, sheet: str | None = None
         saved = registry.save(store, kind, good)
         report.created, report.updated = saved.created, saved.updated
     return report
+
+
+def _key(record: BaseModel) -> str:
+    if isinstance(record, pm.Target):
+        return f"{record.year}/{record.city}/{record.metric}"
+    return f"编号 {record.id}"  # type: ignore[attr-defined]
+
+
+def _repeat_warnings(records: list[BaseModel], rows: list[int],
+                     label: str) -> list[str]:
+    """One warning per record given on several rows: the last row is the one stored."""
+    seen: dict[str, list[int]] = {}
+    for record, row in zip(records, rows, strict=True):
+        seen.setdefault(_key(record), []).append(row)
+    return [f"{label}: {key} 在第 {'、'.join(map(str, found))} 行重复出现，保存的是第 "
+            f"{found[-1]} 行" for key, found in seen.items() if len(found) > 1]
 
 
 CITY_KINDS = frozenset({"target", "team", "dispatch", "workstation", "order", "event",

@@ -200,3 +200,27 @@ def test_load_folder_prints_the_imports_warnings(tmp_path: Path) -> None:
     assert "城市“苏州市”不是登记的试点城市（第 2 行）" in err
     code, _, err = _run(tmp_path / "home", "import", "target", str(folder / "targets.csv"))
     assert code == 0 and err.count(str(folder / "targets.csv")) == 1, err
+
+
+def test_an_import_names_records_given_twice_in_one_file(tmp_path: Path) -> None:
+    """A sheet listing EV1 twice (or 杭州's 2026 服务企业数 target twice, 5 then 7) kept the last
+    row and reported '1 created, 1 updated' on an empty store, so the first row's values were
+    lost without a word; the import now says which rows repeat which record."""
+    events = tmp_path / "events.csv"
+    events.write_text("编号,活动类型,活动名称,日期,城市\nEV1,培训,培训一,2026-03-01,苏州\n"
+                      "EV2,培训,培训二,2026-03-02,苏州\nEV1,论坛,论坛一,2026-03-03,苏州\n",
+                      encoding="utf-8")
+    targets = tmp_path / "targets.csv"
+    targets.write_text("年度,城市,指标,目标值\n2026,杭州,服务企业数,5\n2026,杭州,服务企业数,7\n",
+                       encoding="utf-8")
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        report = import_file(store, "event", events)
+        assert report.warnings == [
+            f"{events}: 编号 EV1 在第 2、4 行重复出现，保存的是第 4 行"]
+        assert get(store, "event", "EV1").type == "forum"
+        report = import_file(store, "target", targets)
+        assert report.warnings == [
+            f"{targets}: 2026/杭州/enterprises_served 在第 2、3 行重复出现，保存的是第 3 行"]
+    finally:
+        store.close()
