@@ -147,11 +147,15 @@ def _load_experts(dataset: Dataset, engine: Engine, ws: Workspace) -> None:
 
 def _check_judged_ids(dataset: Dataset, engine: Engine, ws: Workspace) -> None:
     judged = {d for docs in dataset.qrels.values() for d, g in docs.items() if g > 0}
-    missing = judged - set(engine.store.get_many(judged))
+    found = engine.store.get_many(judged)
+    # an expert id (a need→expert set's qrels) is no corpus record either
+    missing = {d for d in judged if d not in found or found[d].kind != KIND}
     if missing:
         shown = sorted(dataset.original_ids.get(d, d) for d in missing)[:3]
-        note = (f"{len(missing)} relevant corpus ids of the qrels are not in the store "
-                f"(rejected or absent rows), e.g. {shown}")
+        experts = sum(d in found for d in missing)
+        note = (f"{len(missing)} relevant corpus ids of the qrels are not corpus records "
+                f"(rejected or absent rows" + (f"; {experts} are experts" if experts else "")
+                + f"), so no configuration can find them, e.g. {shown}")
         log.warning(note)
         ws.notes.append(note)
 

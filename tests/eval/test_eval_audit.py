@@ -124,3 +124,19 @@ def test_a_metric_cut_deeper_than_the_runs_deepens_them(tiny_dataset: Path, eval
     deep, _ = recall(100)
     value, k = recall(2)
     assert k == 5 and value == deep
+
+
+def test_qrels_grading_experts_are_noted_when_achievements_are_scored(
+        tiny_dataset: Path, tmp_path: Path, eval_settings, encoder) -> None:
+    """An expert set's qrels grade experts: its achievement table is all 0 and must say why."""
+    from techmatch.eval.runner import EvalOptions, run_evaluation
+
+    dataset = _copy(tiny_dataset, tmp_path)
+    (dataset / "qrels" / "dev.tsv").write_text(
+        "query-id\tcorpus-id\tscore\nq1\te1\t2\nq2\te2\t2\n", encoding="utf-8")
+    report = run_evaluation(dataset, eval_settings, EvalOptions(
+        configs=("lexical",), metrics=("ndcg@10",), trials=10), encoder=encoder)
+    assert report["configs"]["lexical"]["ndcg@10"] == 0.0
+    assert report["experts"]["metrics"]["ndcg@10"] > 0.0
+    note = [n for n in report["notes"] if "relevant" in n]
+    assert len(note) == 1 and "2 relevant" in note[0] and "'e1', 'e2'" in note[0], note
