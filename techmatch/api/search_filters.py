@@ -1,9 +1,9 @@
 """Filters of search and ad-hoc match, checked against the kind searched.
 
 Every backend indexes exactly a record's `facets()`; a filter on a facet the kind does not
-have (status on achievements) or a code no record holds (status `opened`) matched nothing
-and answered 200 with no hits, which a client reads as "nothing relevant". Such a filter is
-a 422 naming `body.filters.<name>` and the valid names or codes instead.
+have (status on achievements), a code no record holds (status `opened`) or a blank value
+matched nothing and answered 200 with no hits, which a client reads as "nothing relevant".
+Such a filter is a 422 naming `body.filters.<name>` and the valid names or codes instead.
 """
 
 from __future__ import annotations
@@ -36,6 +36,10 @@ def check_filters(kind: str, filters: Filters | None, field: str = "body.filters
         if name not in valid:
             raise ValidationError(f"not a filter of {kind} records; valid: {', '.join(valid)}",
                                   field=f"{field}.{name}")
+        blank = next((i for i, v in enumerate(values) if not v.strip()), None)
+        if blank is not None:  # no record's facet is blank: it matched nothing
+            raise ValidationError("a blank value matches no record",
+                                  field=f"{field}.{name}.{blank}")
         codes = CODED_FILTERS.get(name) if kind in _CODED_KINDS.get(name, ()) else None
         unknown = [v for v in values if codes is not None and v.strip().lower() not in codes]
         if codes is not None and unknown:

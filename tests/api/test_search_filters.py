@@ -50,3 +50,13 @@ def test_an_adhoc_match_checks_its_filters_against_the_target(live_server: str) 
             "filters": {"type": ["patent"]}})
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == "body.filters.type"
+
+
+def test_a_blank_filter_value_is_422(live_server: str) -> None:
+    """`{"city": ["  "]}` matched no record (no city is blank) and answered 200 with no hits."""
+    with httpx.Client(base_url=live_server, timeout=60) as client:
+        response = client.post("/v1/search", headers=headers("read"), json={
+            "kind": "achievement", "text": "锂电池 热失控", "filters": {"city": ["深圳", " \t"]}})
+    assert response.status_code == 422, response.text
+    error = response.json()["errors"][0]
+    assert error["field"] == "body.filters.city.1" and "blank" in error["message"]
