@@ -9,6 +9,7 @@ import unicodedata
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
+from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from techmatch.api.errors import FieldError, problem_response
@@ -153,14 +154,32 @@ class RequestLimitMiddleware:
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send, *,
                          declared: str | None) -> None:
+        response: Response
         if declared is not None and not declared.isdigit():
             response = problem_response(400, f"invalid Content-Length {declared!r}")
+        elif _console_page(scope):  # a staff member's upload form: a page, not JSON
+            response = HTMLResponse(_TOO_LARGE_PAGE.format(
+                limit=f"{self.max_body_bytes / 1e6:g}"), status_code=413)
         else:
             response = problem_response(
                 413, f"request body exceeds {self.max_body_bytes} bytes "
                      f"(setting TECHMATCH_MAX_BODY_BYTES); split the batch or the file",
                 slug="too-large")
         await response(scope, receive, send)
+
+
+_TOO_LARGE_PAGE = (
+    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>文件过大</title>'
+    '<link rel="stylesheet" href="/static/console/console.css"></head><body><main id="main">'
+    '<h1>文件过大</h1><p class="error" role="alert">上传内容超过 {limit} MB 的上限'
+    '（TECHMATCH_MAX_BODY_BYTES），请拆分文件后分批上传</p>'
+    '<p><a href="/upload">返回批量导入</a> · <a href="/">回到工作台</a></p></main></body></html>')
+
+
+def _console_page(scope: Scope) -> bool:
+    """A browser asking a console page (not the /v1 API) for HTML."""
+    accept = Headers(scope=scope).get("accept", "")
+    return not str(scope.get("path", "")).startswith("/v1/") and "text/html" in accept
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
