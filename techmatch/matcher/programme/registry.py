@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from techmatch.errors import ValidationError
+from techmatch.matcher.dockings.kpis import city_label
 from techmatch.models.programme import REGISTRY_TYPES
 from techmatch.store import Store
 from techmatch.store.programme import ItemRow, ProgrammeRepo
@@ -97,14 +98,25 @@ def items(store: Store, kind: str, *, city: str | None = None, ref: str | None =
           overseas: bool | None = None) -> list[Any]:
     """Records of a registry, by (date, id); dates bound the record's own date, inclusive.
 
-    `overseas` keeps organisations, teams and events of the overseas strand (True) or the
-    others (False); registries without the flag raise."""
+    `city` keeps the records of that city as the dashboard counts them (`city_label`: 蘇州
+    is 苏州; a team serving it among its cities). `overseas` keeps organisations, teams and
+    events of the overseas strand (True) or the others (False); registries without the flag
+    raise."""
     model = check_kind(kind)
     if overseas is not None and "overseas" not in model.model_fields:
         raise ValidationError(f"{kind} records have no overseas flag", field="overseas")
-    rows = ProgrammeRepo(store).list_items(kind, city=city, ref=ref, start=start, end=end)
+    rows = ProgrammeRepo(store).list_items(kind, ref=ref, start=start, end=end)
     found: list[Any] = [model.model_validate_json(r.data) for r in rows]
-    return [i for i in found if overseas is None or i.overseas == overseas]
+    want = city_label(city) if city is not None else None
+    return [i for i in found if (overseas is None or i.overseas == overseas)
+            and (want is None or want in map(city_label, _cities(kind, i)))]
+
+
+def _cities(kind: str, item: Any) -> list[str | None]:
+    """The cities a record is in: a pilot city's name, a team's cities, else its city."""
+    if kind == "city":
+        return [item.name]
+    return list(item.cities) if kind == "team" else [getattr(item, "city", None)]
 
 
 def remove(store: Store, kind: str, item_id: str) -> None:

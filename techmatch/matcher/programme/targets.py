@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from techmatch.matcher.dockings.kpis import city_label
 from techmatch.matcher.programme import registry
 from techmatch.models.programme import Milestone, Target
 from techmatch.store import Store
@@ -22,7 +23,11 @@ def set_targets(store: Store, items: Sequence[Target]) -> None:
 
 def list_targets(store: Store, *, years: Sequence[int] = (),
                  city: str | None = None) -> list[Target]:
-    return [_target(r) for r in ProgrammeRepo(store).targets(years=years, city=city)]
+    """Targets of the years (all when none) and of `city` as the dashboard reads it (蘇州 is
+    苏州)."""
+    want = city_label(city) if city is not None else None
+    return [_target(r) for r in ProgrammeRepo(store).targets(years=years)
+            if want is None or city_label(r.city) == want]
 
 
 def _target(row: TargetRow) -> Target:

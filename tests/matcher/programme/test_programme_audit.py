@@ -12,9 +12,19 @@ import pytest
 from typer.testing import CliRunner
 
 from techmatch.cli import app
-from techmatch.matcher.programme import dashboard, get, import_file, items, save
+from techmatch.matcher.programme import (
+    dashboard,
+    get,
+    import_file,
+    items,
+    list_events,
+    list_targets,
+    overdue_milestones,
+    save,
+    set_targets,
+)
 from techmatch.models import programme as programme_models
-from techmatch.models.programme import Event, PilotCity
+from techmatch.models.programme import Event, Milestone, PilotCity, Target, Team
 from techmatch.store import Store
 
 
@@ -222,5 +232,33 @@ def test_an_import_names_records_given_twice_in_one_file(tmp_path: Path) -> None
         report = import_file(store, "target", targets)
         assert report.warnings == [
             f"{targets}: 2026/杭州/enterprises_served 在第 2、3 行重复出现，保存的是第 3 行"]
+    finally:
+        store.close()
+
+
+def test_city_filters_of_lists_find_what_the_dashboard_counts_there(tmp_path: Path) -> None:
+    """The 项目看板 counts 苏州's events written 蘇州 and the teams serving it; the 活动 list, the
+    API / CLI lists, the milestones and the targets filtered to 苏州 compared the text exactly
+    and missed them (a team, whose cities are a list, was never found by city)."""
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        save(store, "event", [
+            Event(id="EV1", type="forum", title="论坛", city="苏州", date=dt.date(2026, 5, 1)),
+            Event(id="EV2", type="forum", title="论坛", city="蘇州", date=dt.date(2026, 6, 1)),
+            Event(id="EV3", type="forum", title="论坛", city="无锡", date=dt.date(2026, 6, 1))])
+        save(store, "team", [Team(id="T1", name="服务团", cities=["无锡", "蘇州"],
+                                  formed_on=dt.date(2026, 3, 1))])
+        save(store, "milestone", [Milestone(id="M1", year=2026, city="蘇州", title="中期",
+                                            due=dt.date(2026, 6, 30))])
+        set_targets(store, [Target(year=2026, city="蘇州", metric="events", value=3)])
+        board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                          city="苏州", today=dt.date(2026, 11, 30))
+        assert board.cities[0].cell("events").actual == 2
+        assert [e.id for e in list_events(store, city="苏州")] == ["EV1", "EV2"]
+        assert [t.id for t in items(store, "team", city="苏州")] == ["T1"]
+        assert [m.id for m in items(store, "milestone", city="苏州")] == ["M1"]
+        assert [o.milestone.id for o in overdue_milestones(store, today=dt.date(2026, 11, 30),
+                                                             city="苏州")] == ["M1"]
+        assert [t.value for t in list_targets(store, city="苏州")] == [3]
     finally:
         store.close()
