@@ -152,6 +152,8 @@ class FiltersIn(BaseModel):
         return Filters.model_validate(self.model_dump())
 
 
+PREFER_LOCAL = "本地优先：同城的候选加分最多，同省的加一半"
+REQUIRE_LOCAL = "只要本地：需求有城市时只要同城的候选，没有城市时只要同省的"
 QueryText = Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS,
                                  description="查询文本（中文或英文）")]
 # strict: a JSON `true` is not 1 (nor "10" or 10.0 a count) in a request body.
@@ -208,8 +210,8 @@ class MatchNeedRequest(BaseModel):
     k: TopK = 10
     filters: FiltersIn | None = None
     explain: bool = True
-    prefer_local: bool = Field(default=False, description="同省优先")
-    require_local: bool = Field(default=False, description="只要同省")
+    prefer_local: bool = Field(default=False, description=PREFER_LOCAL)
+    require_local: bool = Field(default=False, description=REQUIRE_LOCAL)
 
 
 class RankingPublic(Ranking):

@@ -10,7 +10,13 @@ from techmatch.api.deps import EngineDep, Reader, ServiceDep, VisibilityDep
 from techmatch.api.errors import problem_responses
 from techmatch.api.limits import MAX_K
 from techmatch.api.responses import model_json
-from techmatch.api.schemas import MatchNeedRequest, RankingPublic, Target
+from techmatch.api.schemas import (
+    PREFER_LOCAL,
+    REQUIRE_LOCAL,
+    MatchNeedRequest,
+    RankingPublic,
+    Target,
+)
 from techmatch.api.search_filters import check_filters
 from techmatch.errors import NotFoundError, ValidationError
 from techmatch.indexers.ingest.normalize import has_searchable
@@ -33,8 +39,8 @@ def match_stored_need(principal: Reader, need_id: IdPath, engine: EngineDep,
                       service: ServiceDep, visibility: VisibilityDep,
                       target: Annotated[Target, Query(description="匹配对象")] = "achievement",
                       k: KQuery = 10, explain: ExplainQuery = True,
-                      prefer_local: Annotated[bool, Query(description="同省优先")] = False,
-                      require_local: Annotated[bool, Query(description="只要同省")] = False,
+                      prefer_local: Annotated[bool, Query(description=PREFER_LOCAL)] = False,
+                      require_local: Annotated[bool, Query(description=REQUIRE_LOCAL)] = False,
                       excluded: Annotated[bool, Query(
                           description="列出因对接终止而排除的候选及原因")] = False,
                       ) -> Response:
