@@ -5,9 +5,11 @@ caps on `k`, page depth, query and list lengths.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from urllib.parse import parse_qsl
 
+from markupsafe import escape
 from starlette.datastructures import Headers
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -129,8 +131,11 @@ class RequestLimitMiddleware:
         if bad is None and body and _is_json(headers):
             bad = _json_problem(body)
         if bad is not None:
-            response = problem_response(422, f"{bad.field}: {bad.message}", slug="bad-text",
-                                        title="文本无效 (invalid text)", errors=[bad])
+            response: Response = (
+                _console_answer("文本无效", _console_text_message(bad), 422)
+                if _console_page(scope) else
+                problem_response(422, f"{bad.field}: {bad.message}", slug="bad-text",
+                                 title="文本无效 (invalid text)", errors=[bad]))
             await response(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
@@ -158,8 +163,9 @@ class RequestLimitMiddleware:
         if declared is not None and not declared.isdigit():
             response = problem_response(400, f"invalid Content-Length {declared!r}")
         elif _console_page(scope):  # a staff member's upload form: a page, not JSON
-            response = HTMLResponse(_TOO_LARGE_PAGE.format(
-                limit=f"{self.max_body_bytes / 1e6:g}"), status_code=413)
+            response = _console_answer(
+                "文件过大", f"上传内容超过 {self.max_body_bytes / 1e6:g} MB 的上限"
+                "（TECHMATCH_MAX_BODY_BYTES），请拆分文件后分批上传", 413)
         else:
             response = problem_response(
                 413, f"request body exceeds {self.max_body_bytes} bytes "
@@ -168,12 +174,29 @@ class RequestLimitMiddleware:
         await response(scope, receive, send)
 
 
-_TOO_LARGE_PAGE = (
-    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>文件过大</title>'
+_CONSOLE_PAGE = (
+    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>'
     '<link rel="stylesheet" href="/static/console/console.css"></head><body><main id="main">'
-    '<h1>文件过大</h1><p class="error" role="alert">上传内容超过 {limit} MB 的上限'
-    '（TECHMATCH_MAX_BODY_BYTES），请拆分文件后分批上传</p>'
-    '<p><a href="/upload">返回批量导入</a> · <a href="/">回到工作台</a></p></main></body></html>')
+    '<h1>{title}</h1><p class="error" role="alert">{message}</p>'
+    '<p><a href="javascript:history.back()">返回上一页</a> · <a href="/">回到工作台</a></p>'
+    '</main></body></html>')
+_CODE_POINT = re.compile(r"U\+[0-9A-F]{4}")
+
+
+def _console_answer(title: str, message: str, status: int) -> Response:
+    """The console's answer to a request refused before routing: a small zh-CN page."""
+    return HTMLResponse(_CONSOLE_PAGE.format(title=escape(title), message=escape(message)),
+                        status_code=status)
+
+
+def _console_text_message(bad: FieldError) -> str:
+    if bad.field == "query":
+        return "网址中的查询参数不是有效的 UTF-8 编码，请回到页面重新输入"
+    if not bad.field.startswith("query."):
+        return "提交的内容含有无法处理的字符，请删除后重试"
+    found = _CODE_POINT.search(bad.message)
+    return (f"搜索或筛选条件含有无法处理的字符 {found.group() if found else ''}"
+            "（常见于从 Word / PDF 粘贴的控制字符），请删除后重试")
 
 
 def _console_page(scope: Scope) -> bool:
