@@ -150,6 +150,13 @@ class ProgrammeRepo:
                                  "updated) VALUES (?, ?, ?, ?, ?)",
                                  (t.year, t.city, t.metric, t.value, now))
 
+    def delete_targets(self, keys: Sequence[tuple[int, str, str]]) -> None:
+        """Delete the targets of these (year, city, metric) keys (missing ones are no error)."""
+        with self._db.transaction():
+            for year, city, metric in keys:
+                self._db.execute("DELETE FROM programme_targets WHERE year = ? AND city = ? "
+                                 "AND metric = ?", (year, city, metric))
+
     def targets(self, *, years: Sequence[int] = (), city: str | None = None) -> list[TargetRow]:
         sql = "SELECT year, city, metric, value FROM programme_targets WHERE 1 = 1"
         args: list[object] = []

@@ -197,7 +197,7 @@ def import_file(store: Store, kind: str, path: Path, *, sheet: str | None = None
 
 def _key(record: BaseModel) -> str:
     if isinstance(record, pm.Target):
-        return f"{record.year}/{record.city}/{record.metric}"
+        return f"{record.year}/{city_label(record.city)}/{record.metric}"  # 蘇州 is 苏州
     return f"编号 {record.id}"  # type: ignore[attr-defined]
 
 
@@ -236,12 +236,12 @@ def _city_warnings(store: Store, kind: str, records: list[BaseModel], rows: list
 def _target_keys(store: Store, items: list[pm.Target]) -> tuple[list[str], list[str]]:
     """(created, updated) keys `year/city/metric` of targets about to be stored: a target
     already stored, or given twice in the file, replaces a value (updated)."""
-    seen = {(t.year, t.city, t.metric) for t in
+    seen = {(t.year, city_label(t.city), t.metric) for t in
             targets.list_targets(store, years=sorted({t.year for t in items}))}
     created: list[str] = []
     updated: list[str] = []
     for t in items:
-        key = (t.year, t.city, t.metric)
+        key = (t.year, city_label(t.city), t.metric)
         (updated if key in seen else created).append(f"{t.year}/{t.city}/{t.metric}")
         seen.add(key)
     return created, updated

@@ -16,9 +16,17 @@ from techmatch.store.programme import ProgrammeRepo, TargetRow
 
 
 def set_targets(store: Store, items: Sequence[Target]) -> None:
-    """Store targets (a (year, city, metric) given again replaces its value)."""
-    ProgrammeRepo(store).set_targets([TargetRow(t.year, t.city, t.metric, t.value)
-                                      for t in items])
+    """Store targets, the city in the dashboard's form (`city_label`): a (year, city, metric)
+    given again replaces its value, also when its city is written another way (蘇州 given
+    after 苏州, or the other way round, is one target)."""
+    repo = ProgrammeRepo(store)
+    rows = [TargetRow(t.year, city_label(t.city), t.metric, t.value) for t in items]
+    keys = {(r.year, r.city, r.metric) for r in rows}
+    stale = [(r.year, r.city, r.metric) for r in repo.targets(years=sorted({r.year for r in rows}))
+             if r.city != city_label(r.city) and (r.year, city_label(r.city), r.metric) in keys]
+    with repo.transaction():
+        repo.delete_targets(stale)
+        repo.set_targets(rows)
 
 
 def list_targets(store: Store, *, years: Sequence[int] = (),

@@ -262,3 +262,20 @@ def test_city_filters_of_lists_find_what_the_dashboard_counts_there(tmp_path: Pa
         assert [t.value for t in list_targets(store, city="苏州")] == [3]
     finally:
         store.close()
+
+
+def test_a_target_set_again_under_another_writing_of_its_city_replaces_it(
+        tmp_path: Path) -> None:
+    """苏州's 2026 活动场次 target entered as 蘇州 (4) and corrected as 苏州 (6) stayed two
+    stored targets, and the 项目看板 showed the old 4 (the one sorting last)."""
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        set_targets(store, [Target(year=2026, city="蘇州", metric="events", value=4)])
+        set_targets(store, [Target(year=2026, city="苏州", metric="events", value=6)])
+        assert [(t.city, t.value) for t in list_targets(store)] == [("苏州", 6)]
+        board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                          today=dt.date(2026, 11, 30))
+        assert board.cities[0].cell("events").target == 6
+        assert board.national.cell("events").target == 6
+    finally:
+        store.close()
