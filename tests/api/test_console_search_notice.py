@@ -61,3 +61,12 @@ def test_a_long_search_text_says_what_was_searched(client: TestClient) -> None:
     assert note.group(1) == "检索词有 276 字，只按前 200 字检索"
     short = client.get("/achievements", params={"q": statement[:200]}, headers=HTML)
     assert 'id="note-q"' not in short.text
+
+
+def test_a_search_nothing_passes_has_no_notice_about_a_list(client: TestClient) -> None:
+    """With a filter no record passes, the notice said 以下仅按相关度列出 above an empty table."""
+    _login(client)
+    page = client.get("/achievements", params={"q": "量子计算机 芯片封装", "type": "software"},
+                      headers=HTML)
+    assert "没有符合条件的记录" in page.text and "检索到 0 条" in page.text
+    assert _notice(page.text) is None

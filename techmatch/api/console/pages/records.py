@@ -53,7 +53,7 @@ def _list(request: Request, kind: str, session: Staff, service: ServiceDep,
         page = search_page(query, [found[h.id] for h in ranking.hits if h.id in found],
                            {h.id: h.confidence or 0.0 for h in ranking.hits},
                            hide_confidential=hide)
-        page.weak = ranking.routed_to_staff
+        page.weak = ranking.routed_to_staff and page.total > 0
     else:
         page = catalog.page(query, hide_confidential=hide)
     keep = {k: v for k, v in params.items() if k != "page" and v}
