@@ -234,12 +234,19 @@ def _scope(city: str, counts: Mapping[str, float], served: int,
            targets: Mapping[str, float], batch: int | None = None) -> ScopeRow:
     cells = []
     for metric in METRICS:
-        actual = float(served if metric == "enterprises_served" else counts.get(metric, 0))
+        actual = round(float(served if metric == "enterprises_served"
+                             else counts.get(metric, 0)), 6)  # 0.1 + 0.2 万元 is 0.3
         target = targets.get(metric)
         ratio = actual / target if target else None
         cells.append(MetricCell(metric=metric, label=METRIC_LABELS[metric], actual=actual,
                                 target=target, ratio=ratio))
     return ScopeRow(city=city, batch=batch, cells=cells)
+
+
+def _rounded(table: Mapping[str, BreakdownRow]) -> list[BreakdownRow]:
+    """Breakdown rows by key, deal values rounded as the KPIs round each group's."""
+    return [r.model_copy(update={"deal_value": round(r.deal_value, 6)})
+            for _, r in sorted(table.items())]
 
 
 def _event_line(store: Store, e: Event, hidden: Set[str]) -> EventLine:
@@ -256,7 +263,7 @@ def _event_line(store: Store, e: Event, hidden: Set[str]) -> EventLine:
                      date=e.date, city=e.city, industry=e.industry, team_id=e.team_id,
                      overseas=e.overseas, status=e.status,
                      status_label=EVENT_STATUS_LABELS[e.status], invitations=len(invited),
-                     dockings=len(ids), signed=signed, deal_value=value)
+                     dockings=len(ids), signed=signed, deal_value=round(value, 6))
 
 
 Targets = dict[int, dict[str, dict[str, float]]]  # year → city → metric → value
@@ -308,8 +315,7 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
     return Dashboard(
         start=start, end=end, years=years, today=day, cities=rows,
         national=_scope(NATIONAL, acts.national, served, national_targets),
-        by_industry=sorted(acts.industry.values(), key=lambda r: r.key),
-        by_team=sorted(acts.team.values(), key=lambda r: r.key),
+        by_industry=_rounded(acts.industry), by_team=_rounded(acts.team),
         events=[_event_line(store, e, hidden) for e in events
                 if city is None or city_label(e.city) == city],
         overdue=[o for o in overdue_milestones(store, today=day)

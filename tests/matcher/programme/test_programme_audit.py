@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from techmatch.cli import app
+from techmatch.matcher.dockings import Move, NewDocking, create_docking, move_docking
 from techmatch.matcher.programme import (
     dashboard,
     get,
@@ -23,8 +24,11 @@ from techmatch.matcher.programme import (
     save,
     set_targets,
 )
+from techmatch.matcher.programme.exports import dashboard_sheets
 from techmatch.models import programme as programme_models
+from techmatch.models.dockings import Contract
 from techmatch.models.programme import Event, Milestone, PilotCity, Target, Team
+from techmatch.models.records import Achievement, Need
 from techmatch.store import Store
 
 
@@ -279,3 +283,29 @@ def test_a_target_set_again_under_another_writing_of_its_city_replaces_it(
         assert board.national.cell("events").target == 6
     finally:
         store.close()
+
+
+def test_deal_values_add_up_without_float_noise(tmp_path: Path) -> None:
+    """Deals of 0.1 and 0.2 万元 in two cities read 0.30000000000000004 in the national row,
+    the team row and the XLSX (JSON too); sums are rounded as the KPIs round each group."""
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        store.upsert([Need(id="N1", title="甲", city="苏州", industry="新材料"),
+                      Need(id="N2", title="乙", city="无锡", industry="集成电路"),
+                      Achievement(id="A1", title="成果一"), Achievement(id="A2", title="成果二")])
+        at = dt.datetime(2026, 3, 5, tzinfo=dt.timezone.utc)
+        for need, achievement, value in (("N1", "A1", 0.1), ("N2", "A2", 0.2)):
+            docking = create_docking(store, NewDocking(need_id=need, candidate_id=achievement,
+                                                       team="T1"), now=at)
+            for stage in ("contacted", "confirmed", "negotiating"):
+                move_docking(store, docking.id, Move(to=stage), now=at)
+            move_docking(store, docking.id, Move(to="signed", contract=Contract(
+                contract_type="transfer", value_wan=value, signed_on=at.date())), now=at)
+        board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                          today=dt.date(2026, 11, 30))
+    finally:
+        store.close()
+    assert board.national.cell("deal_value").actual == 0.3
+    assert [r.deal_value for r in board.by_team] == [0.3]
+    national = next(s for s in dashboard_sheets(board) if s.title == "全国汇总")
+    assert [r[4] for r in national.rows if r[3] == "deal_value"] == [0.3]
