@@ -22,11 +22,13 @@ ActorOpt = Annotated[str | None, typer.Option(help="Who acts (recorded in the hi
 
 @contextmanager
 def _store(home: Path | None) -> Iterator[tuple[Settings, Store]]:
+    from techmatch.matcher.feedback import apply_pending_feedback
     from techmatch.store.factory import open_store
 
     settings = settings_for(home)
     store = open_store(settings)
     try:
+        apply_pending_feedback(store)  # a home from before dockings: its judgements, once
         yield settings, store
     finally:
         store.close()

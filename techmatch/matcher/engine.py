@@ -17,6 +17,7 @@ from techmatch.indexers.base import Index, SyncReport
 from techmatch.indexers.encoders import Encoder
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.indexers.vector_cache import CachedEncoder, settings_encoder
+from techmatch.matcher.feedback import apply_pending_feedback
 from techmatch.matcher.retrieve import Retriever
 from techmatch.models.records import KINDS, Record
 from techmatch.store import Store
@@ -48,6 +49,7 @@ class Engine:
         """Open the store and build tokenizer and encoder (indexes are opened lazily)."""
         settings.home.mkdir(parents=True, exist_ok=True)
         store = open_store(settings)
+        apply_pending_feedback(store)  # a home from before dockings: its judgements, once
         tokenizer = Tokenizer(user_dict=settings.user_dict, stopwords=settings.stopwords)
         if encoder is None:
             encoder = settings_encoder(settings)  # type: ignore[assignment]

@@ -235,23 +235,26 @@ def _create(repo: DockingRepo, need_id: str, cand: Record, *, actor: str | None,
 
 
 def _apply_pending(store: Store, repo: DockingRepo, feedback: FeedbackRepo) -> int:
-    """Inside a transaction: apply every judgement after the last applied id."""
+    """Inside a transaction: apply every judgement after the last applied id, and bring
+    the needs they touched in line with their dockings (a deal makes its need matched)."""
     rows = feedback.rows(after=feedback.applied())
     if not rows:
         return 0
     found = store.get_many({i for r in rows for i in (r.query_id, r.candidate_id)})
-    for row in rows:
-        _apply_row(repo, row, found)
+    touched = {need_id for row in rows if (need_id := _apply_row(repo, row, found))}
     feedback.set_applied(rows[-1].fid)
+    for need_id in sorted(touched):
+        sync_need_status(store, need_id)
     return len(rows)
 
 
-def _apply_row(repo: DockingRepo, row: FeedbackRow, found: dict[str, Record]) -> None:
+def _apply_row(repo: DockingRepo, row: FeedbackRow, found: dict[str, Record]) -> str | None:
+    """Apply one stored judgement; the id of the need whose docking moved (None: skipped)."""
     query, cand = found.get(row.query_id), found.get(row.candidate_id)
     label = str(row.label).strip().lower()
     if query is None or cand is None or label not in LABEL_STAGES \
             or cand.kind not in CANDIDATE_KINDS.get(query.kind, ()):
-        return  # a judgement on a deleted record or with an unknown label carries no grade
+        return None  # a judgement on a deleted record or with an unknown label: no grade
     reason = row.reason if row.reason in REJECT_REASONS else ("other" if label == "rejected"
                                                               else None)
     need_id, other = _pair(query, cand)
@@ -260,3 +263,4 @@ def _apply_row(repo: DockingRepo, row: FeedbackRow, found: dict[str, Record]) ->
         at = at.replace(tzinfo=dt.timezone.utc)
     _apply(repo, need_id, other, label=label, reason=reason, note=row.note, actor=row.actor,
            at=at, strict=False)
+    return need_id
