@@ -207,6 +207,7 @@ def run_training(settings: Settings, *, qrels: Path | None, from_feedback: bool,
 
     opts = TrainOptions(calibration=calibration, seed=seed,
                         prior_queries=FEEDBACK_PRIOR_QUERIES if from_feedback else 0)
+    opts.check()  # before the set is loaded and ranked
     queries: dict[str, Any] | None = None
     held: list[str] = []
     if dataset is not None:

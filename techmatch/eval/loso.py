@@ -113,6 +113,7 @@ def train_on_sets(dataset_dirs: Sequence[Path], settings: Settings, *, split: st
     """One achievement ranker fitted on the pooled labelled queries of every set; `cache`
     keeps each set's rows for the next call (leave-one-set-out fits on overlapping sets)."""
     opts = options or TrainOptions()
+    opts.check(KIND)
     if not dataset_dirs:
         raise ValidationError("give at least one training set", field="dataset")
     cache = cache if cache is not None else {}

@@ -76,6 +76,24 @@ class TrainOptions:
     features: tuple[str, ...] | None = None
     objective: str = "pointwise"  # see OBJECTIVES and the module docstring
 
+    def check(self, kind: str | None = None) -> None:
+        """The errors of these options, raised before any feature row is computed (that
+        ranks every labelled query: minutes on a large set); `kind` checks `features`."""
+        from techmatch.matcher.calibrate import METHODS
+        from techmatch.matcher.features import FEATURES
+
+        if self.objective not in OBJECTIVES:
+            raise ValidationError(f"unknown objective {self.objective!r}; valid: "
+                                  f"{', '.join(OBJECTIVES)}", field="objective")
+        if self.calibration not in METHODS:
+            raise ValidationError(f"unknown calibration {self.calibration!r}; valid: "
+                                  f"{', '.join(METHODS)}", field="calibration")
+        names = FEATURES.get(kind or "", ())
+        unknown = sorted(set(self.features or ()) - set(names))
+        if kind and unknown:
+            raise ValidationError(f"unknown ranking features {unknown}; valid: "
+                                  f"{', '.join(names)}", field="features")
+
 
 @dataclass
 class PairRows:

@@ -140,3 +140,21 @@ def test_qrels_grading_experts_are_noted_when_achievements_are_scored(
     assert report["experts"]["metrics"]["ndcg@10"] > 0.0
     note = [n for n in report["notes"] if "relevant" in n]
     assert len(note) == 1 and "2 relevant" in note[0] and "'e1', 'e2'" in note[0], note
+
+
+def test_training_option_typos_are_refused_before_any_feature_row(tiny_dataset: Path,
+                                                                   tmp_path: Path) -> None:
+    """loso --objective/--features and train-ranker --calibration were checked only when the
+    first model was fitted, after every query of a set was ranked for its feature rows."""
+    home = tmp_path / "home"
+    two = ["--dataset", str(tiny_dataset), "--dataset", str(_copy(tiny_dataset, tmp_path))]
+    cases = {("loso", *two, "--objective", "listwise"): "'objective': unknown objective",
+             ("loso", *two, "--features", "hybrid_mmx"): "'features': unknown ranking features",
+             ("loso", *two, "--half", "1", "--objective", "x"): "'objective'",
+             ("train-ranker", "--dataset", str(tiny_dataset), "--calibration", "beta"):
+             "'calibration': unknown calibration"}
+    for args, expected in cases.items():
+        result = CliRunner().invoke(app, [*args, "--home", str(home)])
+        assert result.exit_code == 2, (args, result.output)
+        assert expected in result.stderr, (args, result.stderr)
+        assert not (home / "eval").exists(), args  # no set was loaded
