@@ -14,6 +14,7 @@ import numpy as np
 
 from techmatch.errors import ValidationError
 from techmatch.matcher.engine import Engine
+from techmatch.models.records import record_type
 from techmatch.models.results import Hit
 
 DEFAULT_THRESHOLD = 0.95
@@ -106,6 +107,7 @@ def mark_duplicates(hits: Sequence[Hit], vectors: np.ndarray, *,
 def duplicate_report(engine: Engine, kind: str, *, threshold: float = DEFAULT_THRESHOLD,
                      jaccard: float | None = None, both: bool = False) -> list[dict[str, object]]:
     """Near-duplicate pairs of every live record of `kind`, with titles, for the CLI report."""
+    record_type(kind)  # a mistyped kind has no records: it must not read as "no duplicates"
     ids = sorted(engine.store.record_seqs(kind))
     vectors = engine.index(kind).vectors(ids) if ids else np.zeros((0, 1), dtype=np.float32)
     cache: dict[str, frozenset[str]] = {}

@@ -1,5 +1,5 @@
-"""`techmatch search` refuses what it cannot answer with exit 2 and a message naming the
-field, before it opens the home (no index is needed to say so)."""
+"""`techmatch search` (and `duplicates`) refuse what they cannot answer with exit 2 and a
+message naming the field (search says so before it opens the home: no index is needed)."""
 
 from __future__ import annotations
 
@@ -30,3 +30,13 @@ def test_a_query_without_letters_digits_or_cjk_is_refused(tmp_path: Path, text: 
                                       "--home", str(tmp_path)])
     assert result.exit_code == 2, result.output
     assert "TEXT" in result.output and "letters, digits or CJK" in result.output
+
+
+def test_duplicates_with_a_mistyped_kind_is_refused(tmp_path: Path) -> None:
+    """`techmatch duplicates --kind achievments` printed '0 near-duplicate pair(s) among
+    achievments records' with exit 0: a typo read as "no duplicates"."""
+    result = CliRunner().invoke(app, ["duplicates", "--kind", "achievments",
+                                      "--home", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert "unknown kind 'achievments'" in result.output
+    assert "near-duplicate" not in result.output
