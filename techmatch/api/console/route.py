@@ -63,6 +63,12 @@ class ConsoleRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def console_handler(request: Request) -> Response:
+            response = await answer(request)
+            # staff pages hold confidential needs: after 退出, Back must ask the server again
+            response.headers.setdefault("Cache-Control", "no-store")
+            return response
+
+        async def answer(request: Request) -> Response:
             try:
                 return await handler(request)
             except LoginRequired as exc:
