@@ -43,8 +43,9 @@ def parse_metric(name: str) -> Metric:
     clean = name.strip().lower()
     match = _NAME.match(clean)
     if match is None:
-        raise ValidationError(f"unknown metric {name!r}; valid: ndcg[@k], mrr[@k], recall@k, "
-                              f"map[@k], precision@k", field="metrics")
+        raise ValidationError(f"unknown metric {name!r}; valid: ndcg[@k], ndcg_exp[@k], "
+                              f"mrr[@k], recall@k, map[@k], precision@k (p@k)",
+                              field="metrics")
     family, cut_text = match.group(1), match.group(2)
     cut = int(cut_text) if cut_text else None
     if cut is not None and cut < 1:

@@ -158,3 +158,18 @@ def test_training_option_typos_are_refused_before_any_feature_row(tiny_dataset: 
         assert result.exit_code == 2, (args, result.output)
         assert expected in result.stderr, (args, result.stderr)
         assert not (home / "eval").exists(), args  # no set was loaded
+
+
+def test_a_metric_typo_lists_every_metric_family() -> None:
+    import pytest
+
+    from techmatch.errors import ValidationError
+    from techmatch.eval.metrics import parse_metric
+
+    with pytest.raises(ValidationError) as err:
+        parse_metric("ndcg-exp@10")
+    for family in ("ndcg[@k]", "ndcg_exp[@k]", "mrr[@k]", "recall@k", "map[@k]",
+                   "precision@k"):
+        assert family in str(err.value)
+    for name in ("ndcg_exp@10", "P@5", "map@100"):  # each family listed is accepted
+        parse_metric(name)
