@@ -66,7 +66,9 @@ def reason_text(explanation: dict[str, Any] | None) -> str:
     """A one-line Chinese reason: matched terms, then the best sentence pair."""
     if not explanation:
         return ""
-    terms = [str(t.get("term", "")) for t in explanation.get("matched_terms", [])][:8]
+    # as the need writes it (display: PCB, 氫氧化銨), as the console and CLI list it
+    terms = [str(t.get("display") or t.get("term", ""))
+             for t in explanation.get("matched_terms", [])][:8]
     parts = []
     if terms:
         parts.append("共同术语：" + "、".join(t for t in terms if t))

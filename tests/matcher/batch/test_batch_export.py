@@ -55,6 +55,16 @@ def test_reason_text_joins_terms_and_sentence() -> None:
     assert reason_text(None) == ""
 
 
+def test_reason_text_writes_terms_as_the_need_does() -> None:
+    """The export's 共同术语 read semi、tmah、氢氧化铵 for N006, whose text (and the console,
+    the CLI and the API's display) write SEMI、TMAH、氫氧化銨: staff could not find the words."""
+    explanation = {"matched_terms": [
+        {"term": "semi", "display": "SEMI"}, {"term": "氢氧化铵", "display": "氫氧化銨"},
+        {"term": "浆料"}],  # a result stored before `display` existed keeps its term
+        "record_sentence": "四甲基氫氧化銨"}
+    assert reason_text(explanation) == "共同术语：SEMI、氫氧化銨、浆料；最相关句：四甲基氫氧化銨"
+
+
 def test_cli_export_to_a_file_is_a_clear_error_before_the_run(tmp_path: Path) -> None:
     """--export naming an existing file ran the whole batch, then died with FileExistsError's
     traceback; it is refused up front (exit 2) naming the option."""
