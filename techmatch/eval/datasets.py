@@ -92,20 +92,26 @@ def load_dataset(path: Path, split: str = "dev") -> Dataset:
         raise ValidationError(f"no qrels/{split}.tsv in {path}; available splits: "
                               f"{', '.join(splits) or 'none'}", field="split")
     queries, meta = read_queries(path / "queries.jsonl")
-    qrels = read_qrels(path / "qrels" / f"{split}.tsv")
-    unknown = sorted(set(qrels) - set(queries))
-    if unknown:
-        file = path / "qrels" / f"{split}.tsv"
-        raise ValidationError(f"{len(unknown)} qrels query ids are not in queries.jsonl, "
-                              f"e.g. {unknown[:3]}", source=str(file),
-                              row=qrels_row(file, unknown[0]), field="query-id")
+    qrels = _known_queries(path / "qrels" / f"{split}.tsv", queries)
     experts = read_experts(path / "experts.jsonl") if (path / "experts.jsonl").exists() else None
     judged = path / "qrels" / f"{split}-experts.tsv"
     dataset = Dataset(name=path.resolve().name, path=path, split=split, queries=queries,
                    qrels=qrels, splits=splits, experts=experts,
-                   expert_judgements=read_qrels(judged) if judged.exists() else None,
+                   expert_judgements=_known_queries(judged, queries) if judged.exists()
+                   else None,
                    query_meta=meta, unanswerable=read_unanswerable(path, queries, qrels))
     return _with_safe_ids(dataset)
+
+
+def _known_queries(file: Path, queries: dict[str, str]) -> Qrels:
+    """The qrels of `file`; a query id that queries.jsonl lacks is an error naming its row."""
+    qrels = read_qrels(file)
+    unknown = sorted(set(qrels) - set(queries))
+    if unknown:
+        raise ValidationError(f"{len(unknown)} qrels query ids are not in queries.jsonl, "
+                              f"e.g. {unknown[:3]}", source=str(file),
+                              row=qrels_row(file, unknown[0]), field="query-id")
+    return qrels
 
 
 _RECORD_ID: pydantic.TypeAdapter[str] = pydantic.TypeAdapter(RecordId)

@@ -173,3 +173,20 @@ def test_a_metric_typo_lists_every_metric_family() -> None:
         assert family in str(err.value)
     for name in ("ndcg_exp@10", "P@5", "map@100"):  # each family listed is accepted
         parse_metric(name)
+
+
+def test_expert_qrels_naming_an_unknown_query_is_an_error(tiny_dataset: Path,
+                                                          tmp_path: Path) -> None:
+    """As qrels/<split>.tsv: a judged query that queries.jsonl lacks names file and row."""
+    import pytest
+
+    from techmatch.errors import ValidationError
+    from techmatch.eval.datasets import load_dataset
+
+    dataset = _copy(tiny_dataset, tmp_path)
+    judged = dataset / "qrels" / "dev-experts.tsv"
+    judged.write_text("query-id\tcorpus-id\tscore\nq1\te1\t2\nq9\te2\t1\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as err:
+        load_dataset(dataset, "dev")
+    assert err.value.source == str(judged) and err.value.row == 3
+    assert err.value.field == "query-id" and "q9" in str(err.value)
