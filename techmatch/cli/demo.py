@@ -72,8 +72,8 @@ def print_sample_matches(engine: Engine, limit: int = 5, k: int = 3) -> None:
 def hit_line(target: str, hit: Hit) -> str:
     """One ranked hit as the demo prints it: kind, rank, id, confidence, title, the pair's
     conflict when it has one, and up to six shared terms."""
-    terms = "、".join(h.term for h in (hit.explanation.matched_terms
-                                       if hit.explanation else [])[:6])
+    terms = "、".join(h.display or h.term for h in (hit.explanation.matched_terms
+                                                   if hit.explanation else [])[:6])
     conf = f"{hit.confidence:.2f}" if hit.confidence is not None else "-"
     clash = f"（{hit.conflict_label}）" if hit.conflict_label else ""
     return (f"  {KIND_LABELS[target]} {hit.rank}. {hit.id:<6} 置信度 {conf}  "
