@@ -224,6 +224,9 @@ WARN_RULES: tuple[Rule, ...] = (
     (re.compile(r"^column '(.+)' ignored: '(.+)' already gives '(\w+)'$"),
      r"已忽略列「\1」：「\2」已提供该字段"),
     (re.compile(r"^values in columns without a header were ignored$"), "没有表头的列中的值已忽略"),
+    (re.compile(r"^an empty confidential cell kept the stored flag of (\d+) record\(s\) "
+                r"\(rows (.*)\); write no / 否 to make a need public$", re.S),
+     r"是否保密为空的 \1 条记录保留了原有的保密标记（第 \2 行）；要公开请填“否”"),
     (re.compile(r"^updated records kept their stored values of fields the file has no column "
                 r"for: (.*)$", re.S),
      lambda m: "更新的记录保留了文件中没有的列的原值：" + _kept(m.group(1))),

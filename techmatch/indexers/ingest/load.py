@@ -23,7 +23,12 @@ from techmatch.errors import IngestError, ValidationError
 from techmatch.indexers.ingest.clip import clip, clip_raw
 from techmatch.indexers.ingest.columns import aliases_of, map_header
 from techmatch.indexers.ingest.industries import map_industries
-from techmatch.indexers.ingest.kind_check import confidential_keys, is_set, refuse_other_kind
+from techmatch.indexers.ingest.kind_check import (
+    CONFIDENTIAL,
+    confidential_keys,
+    is_set,
+    refuse_other_kind,
+)
 from techmatch.indexers.ingest.readers import RawRow, read_source
 from techmatch.indexers.ingest.validate import RowError, from_json, validate_row
 from techmatch.models.records import Record, record_type
@@ -129,6 +134,7 @@ class _Good:
     file: str
     row: int
     given: frozenset[str] = frozenset()
+    blank_secret: bool = False  # its confidential column / key was present but empty
 
 
 @dataclass
@@ -227,13 +233,16 @@ def _parse_file(path: Path, name: str, kind: str, sheet: str | None,
             continue
         fields = columns.apply(raw.values) if columns else _json_fields(raw, kind, unknown)
         given = frozenset(columns.fields.values()) if columns else frozenset(fields)
+        # an empty 是否保密 on an update keeps the stored flag: it never makes a need public
+        blank_secret = CONFIDENTIAL in given and _blank(fields.get(CONFIDENTIAL))
+        given -= {CONFIDENTIAL} if blank_secret else set()
         result = validate_row(fields, kind, file=name, row=raw.row)
         if isinstance(result, list):
             parsed.reject(raw.row, result, raw.values)
         else:
             result, notes = map_industries(result, file=name, row=raw.row)
             parsed.report.warnings += [str(n) for n in notes]  # unmapped industries, by row
-            parsed.good.append(_Good(result, name, raw.row, given))
+            parsed.good.append(_Good(result, name, raw.row, given, blank_secret))
     if unknown:
         parsed.report.warnings.append(clip("unknown keys ignored: " + ", ".join(unknown)))
     return parsed
@@ -263,6 +272,10 @@ def _json_fields(raw: RawRow, kind: str, unknown: dict[str, None]) -> dict[str, 
     if "kind" in raw.values:
         fields["kind"] = raw.values["kind"]
     return fields
+
+
+def _blank(value: object) -> bool:
+    return value is None or isinstance(value, str) and not value.strip()
 
 
 def _names_id(names: list[str], kind: str) -> bool:
@@ -310,6 +323,7 @@ def _keep_stored_fields(rows: list[_Good], stored: dict[str, Record],
     for: re-importing id + title must not clear a need's confidential flag, contact …"""
     out: list[_Good] = []
     kept_fields: dict[str, dict[str, int]] = {}
+    kept_secret: dict[str, list[int]] = {}  # rows whose empty 是否保密 kept the stored flag
     for good in rows:
         old = stored.get(good.record.id)
         missing = [name for name in type(good.record).model_fields
@@ -322,11 +336,20 @@ def _keep_stored_fields(rows: list[_Good], stored: dict[str, Record],
                    if getattr(old, name) != data[name]}
         if changed:
             data.update(changed)
-            good = _Good(type(good.record).model_validate(data), good.file, good.row, good.given)
+            good = _Good(type(good.record).model_validate(data), good.file, good.row, good.given,
+                         good.blank_secret)
             counts = kept_fields.setdefault(good.file, {})
             for name in changed.keys() - _TIMESTAMPS:  # the store keeps these anyway
-                counts[name] = counts.get(name, 0) + 1
+                if name == CONFIDENTIAL and good.blank_secret:
+                    kept_secret.setdefault(good.file, []).append(good.row)
+                else:
+                    counts[name] = counts.get(name, 0) + 1
         out.append(good)
+    for file, rows_kept in kept_secret.items():
+        by_file[file].report.warnings.append(clip(
+            f"an empty confidential cell kept the stored flag of {len(rows_kept)} record(s) "
+            f"(rows {', '.join(map(str, rows_kept[:10]))}{', …' if len(rows_kept) > 10 else ''});"
+            " write no / 否 to make a need public"))
     for file, counts in kept_fields.items():
         if not counts:
             continue
