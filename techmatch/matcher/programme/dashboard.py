@@ -6,7 +6,9 @@ confidence (DESIGN.md):
 
 - teams_formed: teams formed in the window, once in each city they serve (national: distinct
   teams).
-- events, events.<type>: events dated in the window and not cancelled, by their city.
+- events, events.<type>: events dated in the window that were held — marked held, or
+  planned for a day on or before the board's day (`today`) — by their city; one planned
+  for a later day is listed with the window's events but counts nothing yet.
 - enterprises_served: distinct enterprises (one per organisation however its name is written,
   `name_key`) that attended an event or were turned into a docking there, were visited by a
   team dispatch, hosted a workstation or placed an order that is not cancelled — all dated in
@@ -175,8 +177,15 @@ def _enterprise(p: Participant) -> str | None:
     return None if p.need_id and p.name == p.need_id else p.name
 
 
+def _happened(e: Event, today: dt.date) -> bool:
+    """An event counts once held: marked held, or planned for a day that has come (a
+    planned event after the board's day is listed but not counted yet)."""
+    return e.status == "held" or (e.status == "planned" and e.date <= today)
+
+
 def _count_registries(store: Store, acts: _Actuals, start: dt.date, end: dt.date,
-                      team_names: Mapping[str, str]) -> list[Event]:
+                      team_names: Mapping[str, str], today: dt.date) -> list[Event]:
+    """Count the registries' outcomes; the events of the window not cancelled (to list)."""
     teams = registry.items(store, "team", start=start, end=end)
     for team in teams:
         for city in dict.fromkeys(map(city_label, team.cities)):  # listed twice: one team
@@ -184,7 +193,7 @@ def _count_registries(store: Store, acts: _Actuals, start: dt.date, end: dt.date
     acts.national["teams_formed"] += len(teams)
     events = [e for e in registry.items(store, "event", start=start, end=end)
               if e.status != "cancelled"]
-    for e in events:
+    for e in (e for e in events if _happened(e, today)):
         where = city_label(e.city)
         acts.add(where, "events")
         acts.add(where, f"events.{e.type}")
@@ -297,7 +306,7 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
     team_names = {t.id: t.name for t in registry.items(store, "team")}
     city = city_label(city) if city is not None else None
     acts = _Actuals(city)
-    events = _count_registries(store, acts, start, end, team_names)
+    events = _count_registries(store, acts, start, end, team_names, day)
     _count_dockings(store, acts, start, end, team_names, day)
     by_year = _targets_by_year(store, years)
     targets = _targets_by_city(by_year)

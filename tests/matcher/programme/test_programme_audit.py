@@ -24,10 +24,18 @@ from techmatch.matcher.programme import (
     save,
     set_targets,
 )
+from techmatch.matcher.programme.dashboard import Dashboard
 from techmatch.matcher.programme.exports import dashboard_sheets
 from techmatch.models import programme as programme_models
 from techmatch.models.dockings import Contract
-from techmatch.models.programme import Event, Milestone, PilotCity, Target, Team
+from techmatch.models.programme import (
+    Event,
+    Milestone,
+    Participant,
+    PilotCity,
+    Target,
+    Team,
+)
 from techmatch.models.records import Achievement, Need
 from techmatch.store import Store
 
@@ -309,3 +317,33 @@ def test_deal_values_add_up_without_float_noise(tmp_path: Path) -> None:
     assert [r.deal_value for r in board.by_team] == [0.3]
     national = next(s for s in dashboard_sheets(board) if s.title == "全国汇总")
     assert [r[4] for r in national.rows if r[3] == "deal_value"] == [0.3]
+
+
+def test_an_event_planned_after_the_day_of_the_board_is_no_event_held_yet(
+        tmp_path: Path) -> None:
+    """On 11-30 a training planned for 12-20 counted as done: 苏州 read 培训场次 1/1 (100 %)
+    and its listed attendee as an enterprise served before the day came. It stays in the
+    board's list of events, but counts once its day has come (or it is marked held)."""
+    people = [Participant(role="attendee", kind="enterprise", name="甲公司")]
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        save(store, "event", [
+            Event(id="EV1", type="training", title="培训", city="苏州",
+                  date=dt.date(2026, 12, 20), participants=people),
+            Event(id="EV2", type="forum", title="论坛", city="苏州", date=dt.date(2026, 11, 30),
+                  participants=people)])
+        set_targets(store, [Target(year=2026, city="苏州", metric="events.training", value=1)])
+
+        def board(day: dt.date) -> Dashboard:
+            return dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                             today=day)
+
+        early = board(dt.date(2026, 11, 30))
+        row = early.cities[0]
+        assert (row.cell("events.training").actual, row.cell("events").actual) == (0, 1)
+        assert row.cell("enterprises_served").actual == 1
+        assert [e.id for e in early.events] == ["EV2", "EV1"]
+        late = board(dt.date(2026, 12, 20)).cities[0]
+        assert (late.cell("events.training").actual, late.cell("events").actual) == (1, 2)
+    finally:
+        store.close()
