@@ -127,6 +127,8 @@ def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | N
             ws.notes.append(f"indexed {sync.upserted} records ({sync.encoded} encoded) in "
                             f"{time.perf_counter() - started:.1f} s")
     _check_judged_ids(dataset, engine, ws)
+    if dataset.experts:
+        _check_expert_ids(dataset, engine, ws)
     return ws
 
 
@@ -158,6 +160,31 @@ def _check_judged_ids(dataset: Dataset, engine: Engine, ws: Workspace) -> None:
                 + f"), so no configuration can find them, e.g. {shown}")
         log.warning(note)
         ws.notes.append(note)
+
+
+def _check_expert_ids(dataset: Dataset, engine: Engine, ws: Workspace) -> None:
+    """Notes on judged experts that experts.jsonl lacks and works the corpus lacks: no
+    ranking can find the former; the latter count as never retrieved."""
+    original = dataset.original_ids
+    known = {e.id for e in dataset.experts or ()}
+    judged = {x for docs in expert_qrels(dataset).values() for x, g in docs.items() if g > 0}
+    absent = sorted(original.get(x, x) for x in judged - known)
+    notes = []
+    if absent:
+        notes.append(f"{len(absent)} relevant expert ids of qrels/{dataset.split}-"
+                     f"experts.tsv are not in experts.jsonl, so no ranking can find them, "
+                     f"e.g. {absent[:3]}")
+    works = {w for e in dataset.experts or () for w in e.works}
+    found = engine.store.get_many(works)
+    gone = {w for w in works if w not in found or found[w].kind != KIND}
+    if gone:
+        owners = sum(any(w in gone for w in e.works) for e in dataset.experts or ())
+        shown = sorted(original.get(w, w) for w in gone)[:3]
+        notes.append(f"{len(gone)} works of {owners} experts are not in corpus.jsonl "
+                     f"(they count as never retrieved), e.g. {shown}")
+    for note in notes:
+        log.warning(note)
+    ws.notes += notes
 
 
 def build_context(ws: Workspace, dataset: Dataset, *, default_params: RetrievalParams,

@@ -190,3 +190,23 @@ def test_expert_qrels_naming_an_unknown_query_is_an_error(tiny_dataset: Path,
         load_dataset(dataset, "dev")
     assert err.value.source == str(judged) and err.value.row == 3
     assert err.value.field == "query-id" and "q9" in str(err.value)
+
+
+def test_expert_ids_and_works_the_set_lacks_are_noted(tiny_dataset: Path, tmp_path: Path,
+                                                      eval_settings, encoder) -> None:
+    from techmatch.eval.runner import EvalOptions, run_evaluation
+
+    dataset = _copy(tiny_dataset, tmp_path)
+    (dataset / "qrels" / "dev-experts.tsv").write_text(
+        "query-id\tcorpus-id\tscore\nq1\te1\t2\nq2\te2\t2\nq2\te-gone\t2\n", encoding="utf-8")
+    experts = dataset / "experts.jsonl"
+    rows = [json.loads(line) for line in experts.read_text(encoding="utf-8").splitlines()]
+    rows[0]["works"] = [*rows[0]["works"], "d99"]
+    experts.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                       encoding="utf-8")
+    report = run_evaluation(dataset, eval_settings, EvalOptions(
+        configs=("lexical",), metrics=("ndcg@10",), trials=10), encoder=encoder)
+    notes = "\n".join(report["notes"])
+    assert "1 relevant expert ids of qrels/dev-experts.tsv are not in experts.jsonl" in notes
+    assert "'e-gone'" in notes
+    assert "1 works of 1 experts are not in corpus.jsonl" in notes and "'d99'" in notes
