@@ -50,8 +50,8 @@ from techmatch.indexers.ingest.load import ingest_files
 from techmatch.matcher.dockings.deletion import delete_record
 from techmatch.matcher.dockings.effects import sync_needs
 from techmatch.matcher.engine import Engine
-from techmatch.models.records import fold_id
-from techmatch.store import UpsertReport
+from techmatch.models.records import Need, fold_id
+from techmatch.store import Store, UpsertReport
 
 ID_PATTERN = r"^[\w.\-:/]+$"
 # wait=true that runs out: stored, not yet searchable; the body says how far the index is behind
@@ -195,7 +195,7 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
                              "任何一条无效则全部不写并指出字段。")
     def upsert_batch(principal: Writer, body: batch, engine: EngineDep,  # type: ignore[valid-type]
                      syncer: SyncerDep, wait: WaitDep) -> BatchResult:
-        report = engine.store.upsert(body.records)  # type: ignore[attr-defined]
+        report = engine.store.upsert(_keep_secret(engine.store, body.records))  # type: ignore[attr-defined,arg-type]
         _follow_dockings(engine, kind, report)
         seq = engine.store.last_seq(kind)
         changed = bool(report.inserted or report.updated)
@@ -247,9 +247,21 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
                                                                         force_kind), wait)
 
 
+def _keep_secret(store: Store, records: list[BaseModel]) -> list[BaseModel]:
+    """Needs sent without `confidential` keep a stored True: a client fixing a title must not
+    make a confidential need public (`"confidential": false` does)."""
+    unset = {r.id for r in records
+             if isinstance(r, Need) and "confidential" not in r.model_fields_set}
+    secret = {rid for rid, old in (store.get_many(unset) if unset else {}).items()
+              if getattr(old, "confidential", False)}
+    return [r.model_copy(update={"confidential": True})
+            if isinstance(r, Need) and r.id in unset and r.id in secret else r
+            for r in records]
+
+
 def _upsert_single(engine: Engine, syncer: IndexSyncer, kind: str, record: BaseModel,
                    wait: WriteWait) -> WriteResult:
-    report = engine.store.upsert([record])  # type: ignore[list-item]
+    report = engine.store.upsert(_keep_secret(engine.store, [record]))  # type: ignore[arg-type]
     _follow_dockings(engine, kind, report)
     status = "inserted" if report.inserted else "updated" if report.updated else "unchanged"
     seq = engine.store.last_seq(kind)
