@@ -118,6 +118,7 @@ class EventLine(BaseModel):
 class Dashboard(BaseModel):
     start: dt.date
     end: dt.date
+    city: str | None = Field(default=None, description="只看这一城市（None：全部城市）")
     years: list[int]
     today: dt.date
     cities: list[ScopeRow]
@@ -322,7 +323,7 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
     served = len(set().union(*acts.served.values())) if acts.served else 0
     notes = [f"{m}: 全国目标为各城市目标之和" for m in METRICS if m in summed]
     return Dashboard(
-        start=start, end=end, years=years, today=day, cities=rows,
+        start=start, end=end, city=city, years=years, today=day, cities=rows,
         national=_scope(NATIONAL, acts.national, served, national_targets),
         by_industry=_rounded(acts.industry), by_team=_rounded(acts.team),
         events=[_event_line(store, e, hidden) for e in events

@@ -40,7 +40,8 @@ def dashboard_sheets(board: Dashboard) -> list[Sheet]:
              for r in board.by_team]
     overdue = [[o.milestone.id, o.milestone.city, o.milestone.title, o.milestone.due,
                 o.days_late, o.milestone.owner] for o in board.overdue]
-    summary: list[list[Any]] = [["开始日期", board.start], ["结束日期", board.end],
+    summary: list[list[Any]] = [["城市", board.city or "全部城市"],
+                                ["开始日期", board.start], ["结束日期", board.end],
                                 ["统计日", board.today],
                                 *[["说明", note_text(n)] for n in board.notes]]
     return [
@@ -85,7 +86,8 @@ def draw_dashboard(board: Dashboard, path: Path) -> Path:
             ax.set_xticks(list(xs), cities, rotation=30, ha="right")
             ax.set_title(METRIC_LABELS[metric])
             ax.legend(loc="upper right", fontsize=8)
-        fig.suptitle(f"科创中国 绩效看板 {board.start} — {board.end}", fontsize=13)
+        fig.suptitle(f"科创中国 绩效看板 {board.city or '全部城市'} {board.start} — {board.end}",
+                     fontsize=13)
         fig.tight_layout()
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path)

@@ -347,3 +347,20 @@ def test_an_event_planned_after_the_day_of_the_board_is_no_event_held_yet(
         assert (late.cell("events.training").actual, late.cell("events").actual) == (1, 2)
     finally:
         store.close()
+
+
+def test_a_city_board_says_which_city_it_is(tmp_path: Path) -> None:
+    """苏州's exported workbook said only its dates in 概要 (and its 全国汇总 sheet holds the
+    national numbers), so a file passed on could not be told from another city's; the JSON
+    did not echo the city either. Both now name it (全部城市 for the national board)."""
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        save(store, "city", [PilotCity(name="苏州", batch=1), PilotCity(name="无锡", batch=2)])
+        boards = [dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                            city=city, today=dt.date(2026, 11, 30)) for city in ("蘇州", None)]
+    finally:
+        store.close()
+    assert [b.city for b in boards] == ["苏州", None]
+    summaries = [dict(next(s for s in dashboard_sheets(b) if s.title == "概要").rows)
+                 for b in boards]
+    assert [s["城市"] for s in summaries] == ["苏州", "全部城市"]
