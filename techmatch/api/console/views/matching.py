@@ -8,9 +8,10 @@ from markupsafe import Markup
 
 from techmatch.api.console.highlight import mark
 from techmatch.api.console.views.decide import Decisions
+from techmatch.matcher.explain import ALL_SPANS, normalized_text
 from techmatch.models.dockings import DockingView
 from techmatch.models.records import Need, Record
-from techmatch.models.results import Filters, Hit, Ranking
+from techmatch.models.results import Filters, Highlight, Hit, Ranking
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,20 @@ def cards(need: Need, ranking: Ranking, records: dict[str, Record],
         notes = [n for n in (exp.notes if exp else []) if n != dup]
         out.append(MatchCard(
             hit=hit, record=record,
-            need_text=mark(need_text, [s for t in terms for s in t.query_spans]),
-            record_text=mark(record.text(), [s for t in terms for s in t.record_spans]),
+            need_text=mark(need_text, every_span(need_text, terms)),
+            record_text=mark(record.text(), every_span(record.text(), terms)),
             terms=[t.display or t.term for t in terms], signals=signals,
             docking=seen.active(hit.id), dropped=seen.dropped(hit.id), notes=notes,
             zero_signals=len(every) - len(signals)))
     return out
+
+
+def every_span(text: str, terms: list[Highlight]) -> list[tuple[int, int]]:
+    """Every occurrence of each shared term in `text` (the API lists three per term to keep
+    its JSON small; a page marking three of five 隔膜 left the others plain). Found as the
+    explanation finds them: verified on the original, traditional writing included."""
+    shown = normalized_text(text)
+    return [span for t in terms for span in shown.find(t.term, ALL_SPANS)]
 
 
 def signal_scale(items: list[MatchCard]) -> float:
