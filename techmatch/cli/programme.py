@@ -186,7 +186,11 @@ def dashboard(start: Annotated[dt.datetime, typer.Option("--from", formats=["%Y-
               home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """Actual against target per city, industry and team, with the national roll-up."""
     from techmatch.matcher.programme import dashboard as build
-    from techmatch.matcher.programme.exports import draw_dashboard, write_dashboard_xlsx
+    from techmatch.matcher.programme.exports import (
+        draw_dashboard,
+        note_text,
+        write_dashboard_xlsx,
+    )
 
     with cli_errors(), _store(home) as store:
         board = build(store, start=start.date(), end=end.date(), city=city, today=_day(today))
@@ -200,6 +204,8 @@ def dashboard(start: Annotated[dt.datetime, typer.Option("--from", formats=["%Y-
                 typer.echo(f"{row.city}: {cells or '—'}")
             for o in board.overdue:
                 typer.echo(f"超期节点 {o.milestone.id} {o.milestone.title}（{o.days_late} 天）")
+            for note in board.notes:
+                typer.echo(f"说明：{note_text(note)}")
         if xlsx is not None:
             write_dashboard_xlsx(board, xlsx)
             typer.echo(f"wrote {xlsx}", err=True)

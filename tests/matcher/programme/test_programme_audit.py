@@ -364,3 +364,16 @@ def test_a_city_board_says_which_city_it_is(tmp_path: Path) -> None:
     summaries = [dict(next(s for s in dashboard_sheets(b) if s.title == "概要").rows)
                  for b in boards]
     assert [s["城市"] for s in summaries] == ["苏州", "全部城市"]
+
+
+def test_cli_dashboard_prints_the_notes_the_page_and_workbook_show(tmp_path: Path) -> None:
+    """The console and the XLSX say 全国目标为各城市目标之和 beside a national target summed
+    from the cities; the CLI's text printed 全国 …/5 without saying where the 5 came from."""
+    home = tmp_path / "home"
+    targets = tmp_path / "targets.csv"
+    targets.write_text("年度,城市,指标,目标值\n2026,苏州,签约对接数,5\n", encoding="utf-8")
+    assert _run(home, "import", "target", str(targets))[0] == 0
+    code, out, err = _run(home, "dashboard", "--from", "2026-01-01", "--to", "2026-12-31",
+                          "--today", "2026-11-30")
+    assert code == 0, err
+    assert "说明：签约对接数：全国目标为各城市目标之和" in out.splitlines()
