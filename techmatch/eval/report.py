@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from techmatch.eval.configs import RANKER_MODELS
 from techmatch.eval.figure import draw_report
 
 FAILING_SHOWN = 20
@@ -69,6 +70,8 @@ def _significance(report: dict[str, Any], metrics: list[str]) -> list[str]:
     sig = report["significance"]
     lines = [f"## Significance against `{sig['baseline']}`", "",
              "Δ of means; p from a paired randomisation test / paired t-test.", ""]
+    if not sig["tests"]:
+        return lines + ["No configuration other than the baseline was run."]
     rows = [[name, *(f"{t[m]['delta']:+.4f} ({t[m]['p_randomization']:.3g} / "
                      f"{t[m]['p_ttest']:.3g})" for m in metrics)]
             for name, t in sig["tests"].items()]
@@ -109,6 +112,9 @@ def _experts(experts: dict[str, Any]) -> list[str]:
 
 def _abstention(abstention: dict[str, Any]) -> list[str]:
     lines = ["## No good match (abstention)", ""]
+    if not abstention:
+        return lines + [f"Measured by the ranker configurations ({', '.join(RANKER_MODELS)}); "
+                        f"none was run."]
     rows = []
     for name, a in abstention.items():
         rows.append([name, str(a["answerable"]), str(a["unanswerable"]), f"{a['threshold']:g}",

@@ -210,3 +210,25 @@ def test_expert_ids_and_works_the_set_lacks_are_noted(tiny_dataset: Path, tmp_pa
     assert "1 relevant expert ids of qrels/dev-experts.tsv are not in experts.jsonl" in notes
     assert "'e-gone'" in notes
     assert "1 works of 1 experts are not in corpus.jsonl" in notes and "'d99'" in notes
+
+
+def test_report_md_says_why_a_table_is_empty() -> None:
+    """Only the baseline run, or an unanswerable set scored without a ranker: report.md
+    printed a table header with no rows."""
+    from techmatch.eval.report import render_markdown
+
+    test = {"delta": 0.0, "p_randomization": 1.0, "p_ttest": 1.0}
+    report = {"dataset": "s", "split": "dev", "queries": 2, "corpus": {"records": 12},
+              "settings": {"encoder": "e5-small", "k": 100},
+              "configs": {"lexical": {"ndcg@10": 0.9}}, "params": {},
+              "significance": {"baseline": "lexical", "tests": {}},
+              "failures": {"lexical": {"1-ndcg@10": 0.1, "1-ndcg_exp@10": 0.1, "count": 0,
+                                       "queries": []}},
+              "recall_curve": {}, "notes": [], "abstention": {}}
+    md = render_markdown(report)
+    assert "| config | ndcg@10 |\n|---|---|\n\n" not in md
+    assert "No configuration other than the baseline was run." in md
+    assert "Measured by the ranker configurations (ranker, ranker-default, " \
+           "ranker-untrained); none was run." in md
+    report["significance"]["tests"] = {"dense": {"ndcg@10": test}}  # type: ignore[index]
+    assert "| dense | +0.0000 (1 / 1) |" in render_markdown(report)
