@@ -322,6 +322,8 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
     national_targets, summed = _national_targets(by_year)
     served = len(set().union(*acts.served.values())) if acts.served else 0
     notes = [f"{m}: 全国目标为各城市目标之和" for m in METRICS if m in summed]
+    if city is not None and not names:  # a typo would otherwise read as "no row"
+        notes.append(f"城市“{city}”不是登记的试点城市，统计期内也没有它的记录")
     return Dashboard(
         start=start, end=end, city=city, years=years, today=day, cities=rows,
         national=_scope(NATIONAL, acts.national, served, national_targets),

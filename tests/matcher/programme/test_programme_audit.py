@@ -377,3 +377,20 @@ def test_cli_dashboard_prints_the_notes_the_page_and_workbook_show(tmp_path: Pat
                           "--today", "2026-11-30")
     assert code == 0, err
     assert "说明：签约对接数：全国目标为各城市目标之和" in out.splitlines()
+
+
+def test_a_board_asked_for_a_city_it_knows_nothing_of_says_so(tmp_path: Path) -> None:
+    """--city 苏洲 (a typo) printed the national row alone, as if 苏洲 simply had no row; the
+    board now says the city is neither a pilot city nor in any record."""
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        save(store, "city", [PilotCity(name="苏州", batch=1)])
+
+        def notes(city: str) -> list[str]:
+            return dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                             city=city, today=dt.date(2026, 11, 30)).notes
+
+        assert notes("苏洲") == ["城市“苏洲”不是登记的试点城市，统计期内也没有它的记录"]
+        assert notes("苏州") == []
+    finally:
+        store.close()
