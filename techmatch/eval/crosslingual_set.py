@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from techmatch.errors import ValidationError
 from techmatch.eval.datasets import load_dataset
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.matcher.crosslingual import Dictionary, default_dictionary
@@ -79,6 +80,9 @@ def _write_qrels(path: Path, qrels: dict[str, dict[str, int]], kept: dict[str, s
 def build(source: Path, out: Path, *, split: str = "dev") -> dict[str, int]:
     """Write the English set into `out` (corpus linked to the source's); returns counts."""
     ds = load_dataset(source, split)
+    if Path(out).resolve() == Path(source).resolve():  # would replace the source's own files
+        raise ValidationError(f"--out is the source set {source}: give another folder",
+                              field="out")
     import jieba
 
     dictionary = default_dictionary()

@@ -232,3 +232,23 @@ def test_report_md_says_why_a_table_is_empty() -> None:
            "ranker-untrained); none was run." in md
     report["significance"]["tests"] = {"dense": {"ndcg@10": test}}  # type: ignore[index]
     assert "| dense | +0.0000 (1 / 1) |" in render_markdown(report)
+
+
+def test_crosslingual_builder_refuses_to_write_over_its_source(tiny_dataset: Path,
+                                                               tmp_path: Path) -> None:
+    """--out = --source replaced corpus.jsonl by a link to itself and overwrote the queries."""
+    import pytest
+
+    from techmatch.errors import ValidationError
+    from techmatch.eval.crosslingual_set import build
+
+    dataset = _copy(tiny_dataset, tmp_path)
+    before = {p.name: p.read_bytes() for p in (dataset / "corpus.jsonl",
+                                               dataset / "queries.jsonl")}
+    (tmp_path / "alias").symlink_to(dataset)
+    for out in (dataset, tmp_path / "alias", dataset / "qrels" / ".."):
+        with pytest.raises(ValidationError) as err:
+            build(dataset, out)
+        assert err.value.field == "out" and str(dataset) in str(err.value)
+    assert not (dataset / "corpus.jsonl").is_symlink()
+    assert {n: (dataset / n).read_bytes() for n in before} == before
