@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from techmatch.errors import ValidationError
+from techmatch.errors import TechmatchError, ValidationError
 from techmatch.eval.datasets import load_dataset
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.matcher.crosslingual import Dictionary, default_dictionary
@@ -119,7 +119,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--split", default="dev")
     args = parser.parse_args(argv)
-    print(json.dumps(build(args.source, args.out, split=args.split)))
+    try:
+        print(json.dumps(build(args.source, args.out, split=args.split)))
+    except TechmatchError as exc:  # a bad set or --out: one line naming it, exit 2
+        parser.exit(2, f"error: {exc}\n")
 
 
 if __name__ == "__main__":

@@ -252,3 +252,17 @@ def test_crosslingual_builder_refuses_to_write_over_its_source(tiny_dataset: Pat
         assert err.value.field == "out" and str(dataset) in str(err.value)
     assert not (dataset / "corpus.jsonl").is_symlink()
     assert {n: (dataset / n).read_bytes() for n in before} == before
+
+
+def test_crosslingual_builder_errors_are_one_line_not_a_traceback(tmp_path: Path,
+                                                                   capsys) -> None:
+    import pytest
+
+    from techmatch.eval.crosslingual_set import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["--source", str(tmp_path / "nope"), "--out", str(tmp_path / "en")])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err == f"error: file {tmp_path / 'nope'}: dataset folder {tmp_path / 'nope'} " \
+                  f"does not exist\n"
