@@ -59,6 +59,7 @@ from techmatch.models.programme import (
     Participant,
     china_today,
 )
+from techmatch.models.records import Need
 from techmatch.store import Store
 
 UNKNOWN = "未知"
@@ -322,6 +323,7 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
     national_targets, summed = _national_targets(by_year)
     served = len(set().union(*acts.served.values())) if acts.served else 0
     notes = [f"{m}: 全国目标为各城市目标之和" for m in METRICS if m in summed]
+    notes += _mixed_provinces(store, names)
     if city is not None and not names:  # a typo would otherwise read as "no row"
         notes.append(f"城市“{city}”不是登记的试点城市，统计期内也没有它的记录")
     return Dashboard(
@@ -332,6 +334,32 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
                 if city is None or city_label(e.city) == city],
         overdue=[o for o in overdue_milestones(store, today=day)
                  if city is None or city_label(o.milestone.city) == city], notes=notes)
+
+
+_PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省",
+                      "市")
+
+
+def _province(value: str) -> str:
+    """A province as compared here: 辽宁省 is 辽宁, 北京市 is 北京, 广西壮族自治区 is 广西."""
+    text = city_label(value)
+    for suffix in _PROVINCE_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix) + 1:
+            return text[:-len(suffix)]
+    return text
+
+
+def _mixed_provinces(store: Store, names: Sequence[str]) -> list[str]:
+    """A note per city row whose needs name several provinces: same-name places (朝阳 in
+    辽宁 and in 北京) are one row, as the KPIs group needs by city alone."""
+    shown = set(names)
+    provinces: dict[str, set[str]] = defaultdict(set)
+    for n in store.iter_records("need"):
+        if isinstance(n, Need) and n.province and n.province.strip() \
+                and (where := city_label(n.city)) in shown:
+            provinces[where].add(_province(n.province))
+    return [f"城市“{where}”的需求来自不同省份（{'、'.join(sorted(found))}），同名城市合并为一行统计"
+            for where, found in sorted(provinces.items()) if len(found) > 1]
 
 
 def _national_targets(by_year: Targets) -> tuple[dict[str, float], set[str]]:

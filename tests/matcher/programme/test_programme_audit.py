@@ -394,3 +394,21 @@ def test_a_board_asked_for_a_city_it_knows_nothing_of_says_so(tmp_path: Path) ->
         assert notes("苏州") == []
     finally:
         store.close()
+
+
+def test_a_city_row_mixing_provinces_is_flagged(tmp_path: Path) -> None:
+    """Needs of 朝阳 in 辽宁 and of 朝阳 in 北京 (two places) were summed into one 朝阳 row
+    without a word; the board notes that the row joins several provinces (辽宁省 is 辽宁)."""
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        store.upsert([Need(id="N1", title="甲", city="朝阳", province="辽宁省"),
+                      Need(id="N2", title="乙", city="朝阳", province="北京"),
+                      Need(id="N3", title="丙", city="朝阳", province="辽宁"),
+                      Need(id="N4", title="丁", city="苏州", province="江苏")])
+        save(store, "city", [PilotCity(name="朝阳", province="辽宁", batch=2),
+                             PilotCity(name="苏州", province="江苏", batch=1)])
+        board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                          today=dt.date(2026, 11, 30))
+    finally:
+        store.close()
+    assert board.notes == ["城市“朝阳”的需求来自不同省份（北京、辽宁），同名城市合并为一行统计"]
