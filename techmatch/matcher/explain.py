@@ -91,7 +91,8 @@ def highlights(query: NormalizedText, record: NormalizedText,
     """Shared terms (longest first) with their spans in both original texts. A term whose
     every occurrence on one side lies inside a longer listed term (半导 and 导体 beside
     半导体, 学习 beside 深度学习 when it never stands alone) is a fragment, not a match of
-    its own: it is left out."""
+    its own: it is left out. Beyond MAX_TERMS, the terms the query states first are kept
+    (the need's title words, not the first by Unicode order)."""
     out = []
     q_taken: list[tuple[int, int]] = []
     r_taken: list[tuple[int, int]] = []
@@ -108,8 +109,10 @@ def highlights(query: NormalizedText, record: NormalizedText,
         out.append(Highlight(term=term, query_spans=q_all[:MAX_SPANS],
                              record_spans=r_all[:MAX_SPANS],
                              display=query.original[first[0]:first[1]]))
-        if len(out) >= MAX_TERMS:
-            break
+    if len(out) > MAX_TERMS:
+        first_stated = sorted(out, key=lambda h: (h.query_spans[0][0], h.term))[:MAX_TERMS]
+        kept = {h.term for h in first_stated}
+        out = [h for h in out if h.term in kept]
     return out
 
 
