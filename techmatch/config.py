@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     api_keys: str = Field(default="", description="'role:sha256hex,...' (roles read/write/admin)")
     cors_origins: str = ""
     max_body_bytes: int = Field(default=5_000_000, ge=1024)
+    max_upload_rows: int = Field(default=100_000, ge=1,
+                                 description="data rows one uploaded file may hold")
     confidence_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
     console_session_minutes: int = Field(default=480, ge=1, le=10_080,
                                          description="staff console login lifetime")

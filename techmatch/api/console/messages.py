@@ -192,6 +192,10 @@ FILE_RULES: tuple[Rule, ...] = (
      "不是可读取的 XLSX 工作簿（文件损坏或不是 XLSX）"),
     (re.compile(r"^the file has no header row \(it is empty\)$"), "文件为空，没有表头行"),
     (re.compile(r"^the file has no data rows \(it is empty\)$"), "文件没有数据行"),
+    (re.compile(r"^the file has more than (\d+) data rows, the most one upload may hold "
+                r"\(TECHMATCH_MAX_UPLOAD_ROWS\); split it, or load it with techmatch ingest$"),
+     r"文件超过 \1 行数据（一次上传的上限，TECHMATCH_MAX_UPLOAD_ROWS），请拆分后分批上传，"
+     r"或在服务器上用 techmatch ingest 导入"),
     (re.compile(r"^the rows look like (\w+) records, not (\w+) records: (.+?) (?:is an?|are) "
                 r"\w+ fields? that .*$", re.S),
      lambda m: f"文件的列属于{_KIND[m.group(1)]}，而不是{_KIND[m.group(2)]}"

@@ -19,6 +19,7 @@ from techmatch.api.deps import EngineDep, PageDep, Reader, VisibilityDep, Writer
 from techmatch.api.errors import problem_responses
 from techmatch.api.schemas import Page
 from techmatch.errors import NotFoundError, RowsRejectedError
+from techmatch.indexers.ingest.readers import row_limit
 from techmatch.matcher.dockings import (
     Assign,
     DockingFilters,
@@ -198,8 +199,9 @@ def import_file(principal: Writer, file: Annotated[UploadFile, File(description=
         with path.open("wb") as out:
             while chunk := file.file.read(1 << 20):
                 out.write(chunk)
-        report = import_dockings(engine.store, path, actor=principal.actor,
-                                 levels=load_levels(engine.settings.home), name=name)
+        with row_limit(engine.settings.max_upload_rows):
+            report = import_dockings(engine.store, path, actor=principal.actor,
+                                     levels=load_levels(engine.settings.home), name=name)
     if report.rejected and not report.imported:  # as the records upload and the CLI (exit 2)
         raise RowsRejectedError(f"every row was rejected ({report.rejected} of {report.read}); "
                                 f"nothing was stored", source=name,

@@ -17,6 +17,7 @@ from techmatch.api.errors import problem_responses
 from techmatch.api.security import Principal
 from techmatch.api.visibility import Visibility
 from techmatch.errors import ValidationError
+from techmatch.indexers.ingest.readers import row_limit
 from techmatch.matcher import programme as service
 from techmatch.matcher.programme.redact import redact, redact_dispatch
 from techmatch.matcher.programme.registry import check_kind
@@ -149,7 +150,8 @@ def import_rows(principal: Writer, kind: KindPath, engine: EngineDep,
         with path.open("wb") as out:
             while chunk := file.file.read(1 << 20):
                 out.write(chunk)
-        report = service.import_file(engine.store, kind, path, name=name)
+        with row_limit(engine.settings.max_upload_rows):
+            report = service.import_file(engine.store, kind, path, name=name)
     return report.as_dict()
 
 

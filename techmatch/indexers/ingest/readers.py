@@ -12,9 +12,12 @@ messages (an upload's own file name, never a server path).
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -24,7 +27,8 @@ from techmatch.indexers.ingest.clip import clip
 from techmatch.indexers.ingest.csvrows import split_records
 from techmatch.indexers.ingest.encoding import Decoded, decode, decode_lines
 
-__all__ = ["FORMATS", "RawRow", "Source", "decode", "read_source", "sniff_delimiter"]
+__all__ = ["FORMATS", "RawRow", "Source", "decode", "read_source", "row_limit",
+           "sniff_delimiter"]
 
 # .txt: delimited text as Excel saves "Unicode text" (UTF-16, tabs); the delimiter is sniffed.
 FORMATS: dict[str, str] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
@@ -40,6 +44,27 @@ _MERGE = re.compile(rb'<(?:\w+:)?mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 # Title rows (a merged 2024年…汇总表, a group header 基本信息 / 详情) a header may sit below.
 MAX_TITLE_ROWS = 5
 HeaderTest = Callable[[list[str]], bool]
+# Data rows one read may hold (None: any); set around HTTP uploads by `row_limit`.
+_ROW_LIMIT: ContextVar[int | None] = ContextVar("techmatch_row_limit", default=None)
+
+
+@contextmanager
+def row_limit(rows: int) -> Iterator[None]:
+    """Files read inside the block may hold at most `rows` data rows: a sheet is refused as
+    soon as it has more (an upload of a few KB of XLSX can unpack to millions of rows)."""
+    token = _ROW_LIMIT.set(rows)
+    try:
+        yield
+    finally:
+        _ROW_LIMIT.reset(token)
+
+
+def _check_rows(count: int, label: str) -> None:
+    limit = _ROW_LIMIT.get()
+    if limit is not None and count > limit:
+        raise IngestError(f"the file has more than {limit} data rows, the most one upload may "
+                          f"hold (TECHMATCH_MAX_UPLOAD_ROWS); split it, or load it with "
+                          f"techmatch ingest", source=label)
 
 
 @dataclass(frozen=True)
@@ -100,6 +125,7 @@ def read_source(path: Path, *, sheet: str | None = None, name: str | None = None
             source = _read_jsonl(path, decoded, label)
     if not source.rows:
         raise IngestError("the file has no data rows (it is empty)", source=label)
+    _check_rows(len(source.rows), label)
     return source
 
 
@@ -181,8 +207,13 @@ def _pick_sheet(book: object, names: list[str], path: Path, label: str,
     error: IngestError | None = None
     for title in names:
         rows = book[title].iter_rows(values_only=True)  # type: ignore[index]
+        limit = _ROW_LIMIT.get()
+        if limit is not None:  # stop reading a sheet past the limit (+ header and title rows)
+            rows = itertools.islice(rows, limit + MAX_TITLE_ROWS + 2)
         table = [_Line(number, [_cell(value) for value in values])
                  for number, values in enumerate(rows, 1)]
+        if limit is not None and len(table) > limit + MAX_TITLE_ROWS + 1:
+            _check_rows(len(table), label)
         _fill_merged(table, _merged_ranges(book[title]))  # type: ignore[index]
         try:
             source = _tabular(path, "xlsx", None, table, label, ragged=False,
