@@ -139,6 +139,10 @@ def train_ranker(
         if sources != 1:
             raise ValidationError("give exactly one of --qrels, --from-feedback, --dataset",
                                   field="source")
+        if half is not None and dataset is None:  # it would be ignored: nothing held out
+            raise ValidationError("--half splits the queries of a --dataset; with --qrels or "
+                                  "--from-feedback every labelled query is fitted",
+                                  field="half")
         out = run_training(settings_for(home, new_home=True), qrels=qrels,
                            from_feedback=from_feedback, dataset=dataset, split=split, half=half,
                            calibration=calibration, seed=seed)

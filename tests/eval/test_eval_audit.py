@@ -266,3 +266,15 @@ def test_crosslingual_builder_errors_are_one_line_not_a_traceback(tmp_path: Path
     err = capsys.readouterr().err
     assert err == f"error: file {tmp_path / 'nope'}: dataset folder {tmp_path / 'nope'} " \
                   f"does not exist\n"
+
+
+def test_train_ranker_half_without_a_dataset_is_refused(tmp_path: Path) -> None:
+    """--half splits a --dataset's queries; with --qrels or --from-feedback it was ignored and
+    the model fitted on every query, which the evaluator then scored as held out."""
+    qrels = tmp_path / "qrels.tsv"
+    qrels.write_text("query-id\tcorpus-id\tscore\nN001\tA001\t1\n", encoding="utf-8")
+    for source in (["--qrels", str(qrels)], ["--from-feedback"]):
+        result = CliRunner().invoke(app, ["train-ranker", *source, "--half", "1",
+                                          "--home", str(tmp_path / "home")])
+        assert result.exit_code == 2, (source, result.output)
+        assert "field 'half'" in result.stderr and "--dataset" in result.stderr
