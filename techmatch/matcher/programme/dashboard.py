@@ -41,13 +41,14 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 
 from pydantic import BaseModel, Field
 
-from techmatch.errors import ValidationError
+from techmatch.errors import NotFoundError, ValidationError
 from techmatch.matcher.conflicts import name_key
 from techmatch.matcher.dockings import get_docking
 from techmatch.matcher.dockings.kpis import city_label, kpi_report
 from techmatch.matcher.programme import registry
 from techmatch.matcher.programme.redact import redact
 from techmatch.matcher.programme.targets import OverdueMilestone, list_targets, overdue_milestones
+from techmatch.models.dockings import Docking
 from techmatch.models.industries import load_taxonomy
 from techmatch.models.programme import (
     EVENT_STATUS_LABELS,
@@ -260,13 +261,24 @@ def _rounded(table: Mapping[str, BreakdownRow]) -> list[BreakdownRow]:
             for _, r in sorted(table.items())]
 
 
-def _event_line(store: Store, e: Event, hidden: Set[str]) -> EventLine:
+def _docking(store: Store, docking_id: str) -> Docking | None:
+    try:
+        return get_docking(store, docking_id)
+    except NotFoundError:
+        return None
+
+
+def _event_line(store: Store, e: Event, hidden: Set[str], notes: list[str]) -> EventLine:
+    """The event's line; an invitation citing a docking that does not exist (saved so by
+    hand or an import) counts none and adds a note naming it."""
     e = redact(e, hidden)  # a viewer who may not see a confidential need reads a neutral title
     invited = [p for p in e.participants if p.role == "invitee"]
     ids = [p.docking_id for p in invited if p.docking_id]
+    found = {i: d for i in ids if (d := _docking(store, i)) is not None}
+    if missing := [i for i in ids if i not in found]:
+        notes.append(f"活动 {e.id} 的邀请引用了不存在的对接 {'、'.join(missing)}，未计入")
     signed, value = 0, 0.0
-    for docking_id in ids:
-        d = get_docking(store, docking_id)
+    for d in found.values():
         if d.stage in ("signed", "completed"):
             signed += 1
             value += d.contract.value_wan if d.contract else 0.0
@@ -274,7 +286,7 @@ def _event_line(store: Store, e: Event, hidden: Set[str]) -> EventLine:
                      date=e.date, city=e.city, industry=e.industry, team_id=e.team_id,
                      overseas=e.overseas, status=e.status,
                      status_label=EVENT_STATUS_LABELS[e.status], invitations=len(invited),
-                     dockings=len(ids), signed=signed, deal_value=round(value, 6))
+                     dockings=len(found), signed=signed, deal_value=round(value, 6))
 
 
 Targets = dict[int, dict[str, dict[str, float]]]  # year → city → metric → value
@@ -330,7 +342,7 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
         start=start, end=end, city=city, years=years, today=day, cities=rows,
         national=_scope(NATIONAL, acts.national, served, national_targets),
         by_industry=_rounded(acts.industry), by_team=_rounded(acts.team),
-        events=[_event_line(store, e, hidden) for e in events
+        events=[_event_line(store, e, hidden, notes) for e in events
                 if city is None or city_label(e.city) == city],
         overdue=[o for o in overdue_milestones(store, today=day)
                  if city is None or city_label(o.milestone.city) == city], notes=notes)

@@ -412,3 +412,26 @@ def test_a_city_row_mixing_provinces_is_flagged(tmp_path: Path) -> None:
     finally:
         store.close()
     assert board.notes == ["城市“朝阳”的需求来自不同省份（北京、辽宁），同名城市合并为一行统计"]
+
+
+def test_an_invitation_citing_a_missing_docking_does_not_take_the_board_down(
+        tmp_path: Path) -> None:
+    """An event saved (API PUT or an import's participants column) with an invitation whose
+    docking id does not exist made the whole 项目看板 404 (no docking with id 'D-nope') for
+    every city; the event's line now counts only the dockings there are, and a note names
+    the broken reference so staff can mend it."""
+    invitee = Participant(role="invitee", kind="enterprise", name="甲公司", need_id="N1",
+                          achievement_id="A1", status="docking", docking_id="D-nope")
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        save(store, "event", [Event(id="EV1", type="roadshow", title="路演", city="苏州",
+                                    date=dt.date(2026, 3, 1), status="held",
+                                    participants=[invitee])])
+        board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                          today=dt.date(2026, 11, 30))
+    finally:
+        store.close()
+    assert [(e.id, e.invitations, e.dockings, e.signed) for e in board.events] == [
+        ("EV1", 1, 0, 0)]
+    assert board.cities[0].cell("events.roadshow").actual == 1
+    assert board.notes == ["活动 EV1 的邀请引用了不存在的对接 D-nope，未计入"]
