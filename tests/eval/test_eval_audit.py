@@ -278,3 +278,18 @@ def test_train_ranker_half_without_a_dataset_is_refused(tmp_path: Path) -> None:
                                           "--home", str(tmp_path / "home")])
         assert result.exit_code == 2, (source, result.output)
         assert "field 'half'" in result.stderr and "--dataset" in result.stderr
+
+
+def test_train_ranker_comparison_names_the_untrained_weights_as_eval_does(
+        tiny_dataset: Path, tmp_path: Path) -> None:
+    """Its comparison called the hand-set weights 'default-ranker', while eval's
+    ranker-default is the shipped model and ranker-untrained the hand-set weights."""
+    dataset = _copy(tiny_dataset, tmp_path)
+    with (dataset / "qrels" / "dev.tsv").open("a", encoding="utf-8") as fh:
+        fh.write("q5\td11\t2\nq6\td03\t2\nq2\td01\t0\nq3\td02\t0\nq6\td01\t0\nq1\td12\t0\n")
+    result = CliRunner().invoke(app, ["train-ranker", "--dataset", str(dataset), "--half", "1",
+                                      "--json", "--home", str(tmp_path / "home")])
+    assert result.exit_code == 0, result.output
+    comparison = json.loads(result.stdout)["comparison"]
+    assert list(comparison["means"]) == ["hybrid", "untrained-ranker", "trained-ranker"]
+    assert list(comparison["significance_vs_hybrid"]) == ["untrained-ranker", "trained-ranker"]
