@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_headers=["X-API-Key",
-                           "Content-Type"], allow_methods=["GET", "POST", "PUT", "DELETE"])
+                           "Content-Type"], allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
