@@ -253,10 +253,11 @@ class Explainer:
         names = scored.table.names
         cols = [names.index(f) for f in scored.model.features]
         contribs = self._contributions(scored, rows, cols)
+        intercept = float(scored.model.intercept) + 0.0  # score = intercept + Σ contributions
         for i, (hit, rec) in enumerate(zip(hits, records, strict=True)):
             exp = Explanation(matched_terms=highlights(q_text, normalized_text(texts[i]),
                                                        terms[i]),
-                              contributions=contribs[i])
+                              contributions=contribs[i], intercept=intercept)
             pair = pairs[i] if i < top else None
             if pair is not None:
                 exp.query_sentence, exp.record_sentence, exp.sentence_similarity = pair

@@ -82,6 +82,8 @@ class Explanation(BaseModel):
     record_sentence: str | None = None
     sentence_similarity: float | None = None
     contributions: list[Contribution] = Field(default_factory=list)
+    intercept: float | None = Field(None, description="the ranking model's constant: score = "
+                                    "intercept + Σ contributions (None: not recorded)")
     works: list[dict[str, object]] = Field(default_factory=list,
                                            description="expert hits: the works that matched")
     notes: list[str] = Field(default_factory=list)
