@@ -225,6 +225,10 @@ def run_training(settings: Settings, *, qrels: Path | None, from_feedback: bool,
             labels, source = read_qrels(qrels), f"qrels {qrels}"
         else:
             labels, source = feedback_qrels(engine.store), "feedback"
+            if not labels:
+                raise ValidationError(f"no feedback is stored in {settings.home} yet: record "
+                                      f"judgements first (techmatch feedback, the console or "
+                                      f"POST /v1/feedback)", field="from-feedback")
     # feedback adapts what the home ranks with (its own model, else the shipped one), or
     # what that model was adapted from when it came from feedback itself (counted once)
     base = feedback_base(settings.home, engine.encoder.id) if from_feedback else \

@@ -293,3 +293,13 @@ def test_train_ranker_comparison_names_the_untrained_weights_as_eval_does(
     comparison = json.loads(result.stdout)["comparison"]
     assert list(comparison["means"]) == ["hybrid", "untrained-ranker", "trained-ranker"]
     assert list(comparison["significance_vs_hybrid"]) == ["untrained-ranker", "trained-ranker"]
+
+
+def test_train_ranker_from_feedback_without_feedback_says_so(tmp_path: Path) -> None:
+    """It said 'field qrels: no labelled pair has both its query and its candidate in the
+    store', naming an option that was not given and suggesting missing records."""
+    result = CliRunner().invoke(app, ["train-ranker", "--from-feedback",
+                                      "--home", str(tmp_path / "home")])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: field 'from-feedback': no feedback is stored")
+    assert "techmatch feedback" in result.stderr
