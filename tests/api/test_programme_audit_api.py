@@ -38,3 +38,14 @@ def test_console_dashboard_downloads_are_named_after_their_city(client: TestClie
         national = client.get(f"/programme/{fmt}", params=WINDOW, headers=HTML)
         assert f'filename="programme-2026-01-01-2026-12-31.{fmt}"' in \
             national.headers["content-disposition"]
+
+
+def test_console_dashboard_says_which_day_a_signing_counts_on(client: TestClient) -> None:
+    """Signed deals count on the UTC day of the signing move (as every docking KPI does),
+    while events and milestones are calendar dates: a deal signed at 07:00 on 1 January in
+    Beijing counts in the previous year. The page now says so beside its 统计日."""
+    _login(client)
+    page = client.get("/programme", params=WINDOW, headers=HTML)
+    assert page.status_code == 200
+    text = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
+    assert "签约按签约操作时间的 UTC 日期计入统计期（北京时间 0–8 时签约计入前一日）" in text

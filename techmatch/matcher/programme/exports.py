@@ -10,6 +10,7 @@ from techmatch.matcher.programme.dashboard import Dashboard, ScopeRow
 from techmatch.models.programme import METRIC_LABELS
 from techmatch.xlsx import Sheet, write_sheets
 
+SIGNING_DAY = "签约操作时间的 UTC 日期（北京时间 0–8 时签约计入前一日）"  # as the docking KPIs
 CHART_METRICS: tuple[str, ...] = ("events", "enterprises_served", "dockings_signed", "deal_value")
 
 
@@ -42,7 +43,7 @@ def dashboard_sheets(board: Dashboard) -> list[Sheet]:
                 o.days_late, o.milestone.owner] for o in board.overdue]
     summary: list[list[Any]] = [["城市", board.city or "全部城市"],
                                 ["开始日期", board.start], ["结束日期", board.end],
-                                ["统计日", board.today],
+                                ["统计日", board.today], ["签约计入日", SIGNING_DAY],
                                 *[["说明", note_text(n)] for n in board.notes]]
     return [
         Sheet("全国汇总", metric_head, _scope_rows([board.national]), widths=(10, 8, 20, 20)),
