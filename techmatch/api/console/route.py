@@ -20,6 +20,7 @@ from techmatch.api.console.deps import (
 )
 from techmatch.api.console.messages import error_message
 from techmatch.api.console.views.intake import field_label
+from techmatch.api.errors import scrub_paths
 from techmatch.errors import (
     ConflictError,
     IndexError_,
@@ -79,7 +80,8 @@ class ConsoleRoute(APIRoute):
                 status = _status(exc)
                 if status == 500:
                     log.exception("console request failed")
-                return error_page(request, status, error_message(exc, field_label))
+                # as the API: the server's file-system paths never reach a page
+                return error_page(request, status, scrub_paths(error_message(exc, field_label)))
             except RequestValidationError as exc:
                 fields = "、".join(field_label(".".join(map(str, e.get("loc", ())[1:])))
                                   if len(e.get("loc", ())) > 1 else "请求"
