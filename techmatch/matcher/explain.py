@@ -293,9 +293,12 @@ class Explainer:
         works = scored.works
         if works is None or not expert.works:
             return []
-        order = sorted(expert.works, key=lambda w: (-works.hybrid.get(w, 0.0),
-                                                    -works.dense.get(w, 0.0), w))[:MAX_WORKS]
-        found = self.engine.store.get_many(order)
-        return [{"id": w, "title": found[w].display_title if w in found else "",
+        ranked = sorted(expert.works, key=lambda w: (-works.hybrid.get(w, 0.0),
+                                                     -works.dense.get(w, 0.0), w))
+        found = self.engine.store.get_many(ranked[:MAX_WORKS])
+        if len(found) < min(MAX_WORKS, len(ranked)):  # a work was deleted: look further
+            found = self.engine.store.get_many(ranked)
+        order = [w for w in ranked if w in found][:MAX_WORKS]  # never a deleted work
+        return [{"id": w, "title": found[w].display_title,
                  "score": round(works.hybrid.get(w, 0.0), 4),
                  "dense": round(works.dense.get(w, 0.0), 4)} for w in order]
