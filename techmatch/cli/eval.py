@@ -200,14 +200,20 @@ def loso_command(
         if json_out:
             print_json(report)
             return
-        for fold in report["folds"]:
-            test = fold["ranker_vs_best"]["ndcg_exp@10"]
-            typer.echo(f"{fold['dataset']} (训练集 {', '.join(fold['trained_on'])}; "
-                       f"{fold['queries']} 条查询)")
-            for name, values in fold["configs"].items():
-                typer.echo(f"  {name:<16}" + "".join(f"{m} {v:.4f}  " for m, v in values.items()))
-            typer.echo(f"  ranker − {fold['best_untrained']}: {test['delta']:+.4f} nDCG_exp@10, "
-                       f"p = {test['p_randomization']:.4f} / {test['p_ttest']:.2g}")
+        _print_loso(report)
+
+
+def _print_loso(report: dict[str, Any]) -> None:
+    for fold in report["folds"]:
+        test = fold["ranker_vs_best"]["ndcg_exp@10"]
+        typer.echo(f"{fold['dataset']} (训练集 {', '.join(fold['trained_on'])}; "
+                   f"{fold['queries']} 条查询)")
+        width = max(map(len, fold["configs"])) + 1  # a space after the longest name
+        for name, values in fold["configs"].items():
+            typer.echo(f"  {name:<{width}}" + "  ".join(f"{m} {v:.4f}"
+                                                       for m, v in values.items()))
+        typer.echo(f"  ranker − {fold['best_untrained']}: {test['delta']:+.4f} nDCG_exp@10, "
+                   f"p = {test['p_randomization']:.4f} / {test['p_ttest']:.2g}")
 
 
 def export_feedback_command(

@@ -303,3 +303,20 @@ def test_train_ranker_from_feedback_without_feedback_says_so(tmp_path: Path) -> 
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("error: field 'from-feedback': no feedback is stored")
     assert "techmatch feedback" in result.stderr
+
+
+def test_loso_console_keeps_a_space_after_the_longest_configuration_name(capsys) -> None:
+    """'ranker-untrainedndcg_exp@10 0.9972' ran the name into the first metric."""
+    from techmatch.cli.eval import _print_loso
+
+    values = {"ndcg_exp@10": 0.9972, "ndcg@10": 0.9962}
+    test = {"delta": -0.0146, "p_randomization": 0.5055, "p_ttest": 0.17}
+    _print_loso({"folds": [{"dataset": "kw", "trained_on": ["title"], "queries": 20,
+                            "best_untrained": "hybrid-weighted",
+                            "configs": {"lexical": values, "ranker-untrained": values},
+                            "ranker_vs_best": {"ndcg_exp@10": test}}]})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "kw (训练集 title; 20 条查询)"
+    assert lines[2].startswith("  ranker-untrained ndcg_exp@10 0.9972")
+    assert lines[1].index("ndcg_exp@10") == lines[2].index("ndcg_exp@10")
+    assert lines[3] == "  ranker − hybrid-weighted: -0.0146 nDCG_exp@10, p = 0.5055 / 0.17"
