@@ -92,11 +92,14 @@ def eval_command(
 def _table(report: dict) -> str:
     configs = report["configs"]
     metrics = list(next(iter(configs.values()), {}))
+    first = max(18, *(len(n) + 1 for n in configs))
+    col = max(12, *(len(m) + 1 for m in metrics))  # a space before each column
     lines = [f"{report['dataset']} / {report['split']}: {report['queries']} queries",
-             "config".ljust(18) + "".join(m.rjust(12) for m in metrics) + "1-nDCG@10".rjust(12)]
+             "config".ljust(first) + "".join(m.rjust(col) for m in metrics)
+             + "1-nDCG@10".rjust(col)]
     for name, values in configs.items():
-        lines.append(name.ljust(18) + "".join(f"{values[m]:12.4f}" for m in metrics)
-                     + f"{report['failures'][name]['1-ndcg@10']:12.4f}")
+        lines.append(name.ljust(first) + "".join(f"{values[m]:{col}.4f}" for m in metrics)
+                     + f"{report['failures'][name]['1-ndcg@10']:{col}.4f}")
     return "\n".join(lines)
 
 

@@ -320,3 +320,19 @@ def test_loso_console_keeps_a_space_after_the_longest_configuration_name(capsys)
     assert lines[2].startswith("  ranker-untrained ndcg_exp@10 0.9972")
     assert lines[1].index("ndcg_exp@10") == lines[2].index("ndcg_exp@10")
     assert lines[3] == "  ranker − hybrid-weighted: -0.0146 nDCG_exp@10, p = 0.5055 / 0.17"
+
+
+def test_eval_console_table_columns_stay_apart_and_aligned() -> None:
+    """'lexical-untranslated' (20 characters) pushed its row out of line and a 12-character
+    metric name (ndcg_exp@100) ran into the one before it."""
+    from techmatch.cli.eval import _table
+
+    values = {"ndcg@10": 0.95, "ndcg_exp@100": 0.9}
+    failures = {"1-ndcg@10": 0.05}
+    text = _table({"dataset": "s", "split": "dev", "queries": 2,
+                   "configs": {"lexical": values, "lexical-untranslated": values},
+                   "failures": {"lexical": failures, "lexical-untranslated": failures}})
+    header, *rows = text.splitlines()[1:]
+    assert header.split() == ["config", "ndcg@10", "ndcg_exp@100", "1-nDCG@10"]
+    assert len({len(line) for line in (header, *rows)}) == 1
+    assert all(line.index("0.9500") == rows[0].index("0.9500") for line in rows)
