@@ -158,6 +158,19 @@ def targets(year: Annotated[list[int] | None, typer.Option(help="Year (repeatabl
             typer.echo(f"{t.year} {t.city} {METRIC_LABELS[t.metric]}({t.metric}) {t.value:g}")
 
 
+@programme_app.command("delete-target")
+def delete_target(year: Annotated[int, typer.Argument(min=2000, max=2100, help="Year.")],
+                  city: Annotated[str, typer.Argument(help="City (全国 for national).")],
+                  metric: Annotated[str, typer.Argument(help="Metric code or Chinese name.")],
+                  home: HomeOpt = None) -> None:
+    """Remove one target (e.g. one typed for the wrong city)."""
+    from techmatch.matcher.programme import delete_target as remove
+
+    with cli_errors(), _store(home) as store:
+        remove(store, year=year, city=city, metric=metric)
+        typer.echo(f"已删除 {year} 年 {city} 的目标 {metric}")
+
+
 @programme_app.command("overdue")
 def overdue(today: DateOpt = None, city: CityOpt = None, home: HomeOpt = None,
             json_out: JsonOpt = False) -> None:

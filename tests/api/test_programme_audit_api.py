@@ -49,3 +49,18 @@ def test_console_dashboard_says_which_day_a_signing_counts_on(client: TestClient
     assert page.status_code == 200
     text = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
     assert "签约按签约操作时间的 UTC 日期计入统计期（北京时间 0–8 时签约计入前一日）" in text
+
+
+def test_api_deletes_a_target_typed_for_the_wrong_city(client: TestClient) -> None:
+    """PUT /v1/programme/targets could set a target for 苏洲 (a typo) but nothing removed it;
+    DELETE /v1/programme/targets (admin) does, and a write key is refused."""
+    admin, write = {"X-API-Key": KEYS["admin"]}, {"X-API-Key": KEYS["write"]}
+    body = [{"year": 2026, "city": "苏洲", "metric": "dockings_signed", "value": 5}]
+    assert client.put("/v1/programme/targets", json=body, headers=write).status_code == 200
+    query = {"year": 2026, "city": "苏洲", "metric": "签约对接数"}
+    assert client.delete("/v1/programme/targets", params=query, headers=write).status_code == 403
+    assert client.delete("/v1/programme/targets", params=query, headers=admin).status_code == 204
+    left = client.get("/v1/programme/targets", params={"city": "苏洲"}, headers=admin).json()
+    assert left == []
+    again = client.delete("/v1/programme/targets", params=query, headers=admin)
+    assert again.status_code == 404

@@ -121,6 +121,18 @@ def get_targets(principal: Reader, engine: EngineDep,
     return service.list_targets(engine.store, years=year or [], city=city)
 
 
+@router.delete("/targets", status_code=204, summary="删除一个年度目标",
+               description="需要 admin 权限；城市任何写法（蘇州即苏州），指标为代码或中文名。",
+               responses=problem_responses(404))
+def delete_target(principal: Admin, engine: EngineDep,
+                  year: Annotated[int, Query(ge=2000, le=2100, description="年度")],
+                  city: Annotated[str, Query(min_length=1, max_length=100,
+                                             description="城市（全国为全国目标）")],
+                  metric: Annotated[str, Query(min_length=1, max_length=100,
+                                               description="指标代码或中文名")]) -> None:
+    service.delete_target(engine.store, year=year, city=city, metric=metric)
+
+
 @router.put("/targets", response_model=list[Target], summary="设置年度目标（同年同城同指标覆盖）",
             description="需要 write 权限；城市为“全国”表示全国目标。")
 def put_targets(principal: Writer, body: Annotated[list[Target], Field(max_length=MAX_ITEMS)],

@@ -17,7 +17,12 @@ from techmatch.matcher.programme.events import (
 )
 from techmatch.matcher.programme.imports import ImportReport, import_file
 from techmatch.matcher.programme.registry import KINDS, SaveReport, find, get, items, remove, save
-from techmatch.matcher.programme.targets import list_targets, overdue_milestones, set_targets
+from techmatch.matcher.programme.targets import (
+    delete_target,
+    list_targets,
+    overdue_milestones,
+    set_targets,
+)
 from techmatch.matcher.programme.training import (
     TrainingPlan,
     TrainingTopic,
@@ -27,7 +32,8 @@ from techmatch.matcher.programme.training import (
 )
 
 __all__ = ["KINDS", "Dashboard", "ImportReport", "SaveReport", "TrainingPlan", "TrainingTopic",
-           "dashboard", "find", "get", "import_file", "items", "list_events", "list_targets",
+           "dashboard", "delete_target", "find", "get", "import_file", "items", "list_events",
+           "list_targets",
            "overdue_milestones", "plan_training", "record_dockings", "remove", "roadshow_event",
            "save", "save_event", "set_outcome", "set_targets", "training_event",
            "unmet_needs"]

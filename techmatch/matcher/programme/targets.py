@@ -8,9 +8,10 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from techmatch.errors import NotFoundError, ValidationError
 from techmatch.matcher.dockings.kpis import city_label
 from techmatch.matcher.programme import registry
-from techmatch.models.programme import Milestone, Target
+from techmatch.models.programme import METRIC_LABELS, Milestone, Target
 from techmatch.store import Store
 from techmatch.store.programme import ProgrammeRepo, TargetRow
 
@@ -27,6 +28,28 @@ def set_targets(store: Store, items: Sequence[Target]) -> None:
     with repo.transaction():
         repo.delete_targets(stale)
         repo.set_targets(rows)
+
+
+def metric_code(text: str) -> str:
+    """A metric by its code or Chinese name (签约对接数 → dockings_signed)."""
+    codes = {label: code for code, label in METRIC_LABELS.items()}
+    found = text.strip() if text.strip() in METRIC_LABELS else codes.get(text.strip())
+    if found is None:
+        raise ValidationError(f"unknown metric {text!r}; valid: {', '.join(METRIC_LABELS)}",
+                              field="metric")
+    return found
+
+
+def delete_target(store: Store, *, year: int, city: str, metric: str) -> None:
+    """Remove one target (every stored writing of its city: 蘇州 is 苏州); NotFoundError when
+    there is none."""
+    code, want = metric_code(metric), city_label(city)
+    repo = ProgrammeRepo(store)
+    found = [(r.year, r.city, r.metric) for r in repo.targets(years=[year])
+             if r.metric == code and city_label(r.city) == want]
+    if not found:
+        raise NotFoundError(f"no {year} target of {code} for {city}")
+    repo.delete_targets(found)
 
 
 def list_targets(store: Store, *, years: Sequence[int] = (),

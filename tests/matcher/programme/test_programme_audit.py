@@ -436,3 +436,22 @@ def test_an_invitation_citing_a_missing_docking_does_not_take_the_board_down(
         ("EV1", 1, 0, 0)]
     assert board.cities[0].cell("events.roadshow").actual == 1
     assert board.notes == ["活动 EV1 的邀请引用了不存在的对接 D-nope，未计入"]
+
+
+def test_a_target_typed_for_the_wrong_city_can_be_removed(tmp_path: Path) -> None:
+    """A target imported for 苏洲 (a typo) could be overwritten but never removed: its row
+    stayed on the 项目看板 for good. `programme delete-target` removes it (any writing of
+    the city, the metric by code or Chinese name); a missing one is exit 3 naming it."""
+    home = tmp_path / "home"
+    targets = tmp_path / "targets.csv"
+    targets.write_text("年度,城市,指标,目标值\n2026,苏洲,签约对接数,5\n2026,苏州,签约对接数,4\n",
+                       encoding="utf-8")
+    assert _run(home, "import", "target", str(targets))[0] == 0
+    code, out, err = _run(home, "delete-target", "2026", "苏洲", "签约对接数")
+    assert code == 0, err
+    code, out, _ = _run(home, "targets", "--json")
+    assert [(t["city"], t["value"]) for t in json.loads(out)] == [("苏州", 4)]
+    code, _, err = _run(home, "delete-target", "2026", "苏洲", "dockings_signed")
+    assert code == 3 and "2026" in err and "苏洲" in err
+    code, _, err = _run(home, "delete-target", "2026", "苏州", "签约数")
+    assert code == 2 and "签约数" in err
