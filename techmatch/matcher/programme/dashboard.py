@@ -318,7 +318,7 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
     day = today or china_today()
     years = _years(start, end)
     team_names = {t.id: t.name for t in registry.items(store, "team")}
-    city = city_label(city) if city is not None else None
+    city = city_label(city) if city and city.strip() else None  # blank: every city
     acts = _Actuals(city)
     events = _count_registries(store, acts, start, end, team_names, day)
     _count_dockings(store, acts, start, end, team_names, day)

@@ -455,3 +455,17 @@ def test_a_target_typed_for_the_wrong_city_can_be_removed(tmp_path: Path) -> Non
     assert code == 3 and "2026" in err and "苏洲" in err
     code, _, err = _run(home, "delete-target", "2026", "苏州", "签约数")
     assert code == 2 and "签约数" in err
+
+
+def test_a_blank_city_filter_is_the_whole_board(tmp_path: Path) -> None:
+    """GET /v1/programme/dashboard?city= (a form's empty 城市 choice) answered with the 未知
+    row alone, where the console reads an empty choice as 全部城市; blank is no filter."""
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        save(store, "city", [PilotCity(name="苏州", batch=1), PilotCity(name="无锡", batch=2)])
+        boards = [dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                            city=city, today=dt.date(2026, 11, 30)) for city in ("", " ", None)]
+    finally:
+        store.close()
+    assert [[r.city for r in b.cities] for b in boards] == [["无锡", "苏州"]] * 3
+    assert [b.city for b in boards] == [None] * 3
