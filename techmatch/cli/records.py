@@ -14,7 +14,7 @@ from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, progr
 from techmatch.errors import BackendError, LockedError, RowsRejectedError, ValidationError
 from techmatch.matcher.dockings.deletion import delete_record
 from techmatch.matcher.engine import Engine
-from techmatch.models.records import KINDS, record_type
+from techmatch.models.records import KIND_LABELS, KINDS, record_type
 from techmatch.models.results import Filters, Ranking
 from techmatch.store.factory import open_store
 
@@ -151,8 +151,19 @@ def search(text: Annotated[str, typer.Argument(help="Free text query")], kind: K
         _attach_titles(engine, ranking)
         if json_out:
             print_json(ranking.model_dump(mode="json", exclude_none=True))
+        elif not ranking.hits:  # else nothing at all was printed
+            typer.echo(_no_hits(kind, filters, ranking.mode))
         else:
             _print_ranking(ranking)
+
+
+def _no_hits(kind: str, filters: Filters, mode: str) -> str:
+    """Why a search listed nothing, in staff's words."""
+    if not filters.is_empty():
+        return f"没有命中：{KIND_LABELS[kind]}索引中没有符合筛选条件的记录"
+    if mode == "lexical":
+        return f"没有命中：没有{KIND_LABELS[kind]}包含这些词（可改用 --mode hybrid）"
+    return f"没有命中：{KIND_LABELS[kind]}索引是空的"
 
 
 def _attach_titles(engine: Engine, ranking: Ranking) -> None:

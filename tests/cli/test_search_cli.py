@@ -40,3 +40,23 @@ def test_duplicates_with_a_mistyped_kind_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "unknown kind 'achievments'" in result.output
     assert "near-duplicate" not in result.output
+
+
+def test_a_search_without_hits_says_so(tmp_path: Path) -> None:
+    """A search the filters left empty printed nothing at all (exit 0): no line said whether
+    the command ran, found nothing, or searched an empty index."""
+    sample = Path(__file__).resolve().parents[2] / "data" / "samples" / "achievements.jsonl"
+    two = tmp_path / "two.jsonl"
+    two.write_text("".join(sample.read_text(encoding="utf-8").splitlines(True)[:2]),
+                   encoding="utf-8")
+    home = str(tmp_path / "home")
+    loaded = CliRunner().invoke(app, ["ingest", str(two), "--kind", "achievement",
+                                      "--home", home])
+    assert loaded.exit_code == 0, loaded.output
+    found = CliRunner().invoke(app, ["search", "锂电池隔膜", "--kind", "achievement",
+                                     "--home", home])
+    assert found.exit_code == 0 and "A001" in found.output
+    empty = CliRunner().invoke(app, ["search", "锂电池隔膜", "--kind", "achievement",
+                                     "--city", "火星", "--home", home])
+    assert empty.exit_code == 0, empty.output
+    assert empty.output.strip() == "没有命中：成果索引中没有符合筛选条件的记录"
