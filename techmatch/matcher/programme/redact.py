@@ -4,14 +4,15 @@ An event built from a confidential need gives it away in more than its invitatio
 topic is named by its needs' keywords (培训·苏州·oled、mura缺陷) and a trainer's reason cites
 the need it ranked for (需求 N037 第 1 名). For such a viewer the invitation loses enterprise,
 need and reason (as before), every other text loses the ids of hidden needs, and an event that
-involves one (invited, or cited in a reason or its outcome notes) shows a neutral title and no
-topic, saved plan or outcome notes.
+involves one (invited, or cited in a reason, its outcome notes or its saved plan) shows a
+neutral title and no topic, saved plan or outcome notes.
 One rule for the API, the console's event pages and the 项目看板 (JSON, XLSX, PNG). A team
 dispatch sent to one loses its id and its enterprise's name, and its purpose and outcome.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Set
 
@@ -59,6 +60,9 @@ def redact(event: Event, hidden: Set[str]) -> Event:
         involved |= named
         people.append(p.model_copy(update={"reason": reason}) if named else p)
     involved |= scrub(event.outcome.notes, hidden)[1]
+    # a saved plan lists the needs each achievement covers, invited or not
+    involved |= event.plan is not None and scrub(json.dumps(event.plan, ensure_ascii=False,
+                                                            default=str), hidden)[1]
     if not involved:
         return event
     # staff's outcome notes describe the event, and so the hidden need's problem, freely
