@@ -92,6 +92,19 @@ def set_rows(dataset_dir: Path, settings: Settings, split: str, opts: TrainOptio
     return rows, [prefix + q for q in kept], [prefix + q for q in held], encoder_id
 
 
+def distinct_names(dataset_dirs: Sequence[Path]) -> None:
+    """Each set's rows are pooled under `<folder name>/<query id>` and reported by folder
+    name: two sets (or one given twice) with one name are an error."""
+    seen: dict[str, Path] = {}
+    for path in map(Path, dataset_dirs):
+        name = path.resolve().name
+        if name in seen:
+            raise ValidationError(f"two sets are named {name!r} ({seen[name]}, {path}): each "
+                                  f"set is pooled and reported by its folder name; give each "
+                                  f"set once, in folders of distinct names", field="dataset")
+        seen[name] = path
+
+
 def merge_rows(parts: Sequence[PairRows]) -> PairRows:
     names = {p.names for p in parts}
     if len(names) != 1:
@@ -116,6 +129,7 @@ def train_on_sets(dataset_dirs: Sequence[Path], settings: Settings, *, split: st
     opts.check(KIND)
     if not dataset_dirs:
         raise ValidationError("give at least one training set", field="dataset")
+    distinct_names(dataset_dirs)
     cache = cache if cache is not None else {}
     parts, kept, held, encoders = [], [], [], set()
     for path in dataset_dirs:
@@ -187,6 +201,7 @@ def leave_one_set_out(dataset_dirs: Sequence[Path], settings: Settings,
     extra = [Path(p) for p in train_only if Path(p) not in paths]
     if len(paths) < 2:
         raise ValidationError("leave-one-set-out needs at least two sets", field="dataset")
+    distinct_names([*paths, *extra])
     started = time.perf_counter()
     folds = []
     cache: RowsCache = {}

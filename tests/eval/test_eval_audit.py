@@ -336,3 +336,19 @@ def test_eval_console_table_columns_stay_apart_and_aligned() -> None:
     assert header.split() == ["config", "ndcg@10", "ndcg_exp@100", "1-nDCG@10"]
     assert len({len(line) for line in (header, *rows)}) == 1
     assert all(line.index("0.9500") == rows[0].index("0.9500") for line in rows)
+
+
+def test_loso_refuses_two_sets_with_one_folder_name(tiny_dataset: Path, tmp_path: Path) -> None:
+    """Rows are pooled under '<folder name>/<query id>': two sets named alike merged their
+    queries into one group and both folds were reported as the same dataset."""
+    other = tmp_path / "elsewhere" / tiny_dataset.name
+    shutil.copytree(tiny_dataset, other)
+    home = tmp_path / "home"
+    for extra in (["--dataset", str(other)], ["--dataset", str(tiny_dataset)],
+                  ["--dataset", str(_copy(tiny_dataset, tmp_path)), "--train-set", str(other)]):
+        result = CliRunner().invoke(app, ["loso", "--dataset", str(tiny_dataset), *extra,
+                                          "--home", str(home)])
+        assert result.exit_code == 2, (extra, result.output)
+        assert "field 'dataset'" in result.stderr and "'tiny-zh'" in result.stderr, \
+            result.stderr
+        assert not (home / "eval").exists()
