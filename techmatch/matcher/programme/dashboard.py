@@ -20,6 +20,7 @@ confidence (DESIGN.md):
   again is one deal; a contract that fell through (reopened to 洽谈 or dropped since) counts
   none. City and industry are the need's, team is the docking's.
 - workstations: workstations started in the window; orders_delivered: orders delivered in it.
+- overdue: milestones of the years the window touches that are overdue as of `today`.
 
 Cities are compared in the KPIs' form (`kpis.city_label`: 蘇州 is 苏州, stray spaces
 folded), so an event, target or pilot city written another way is the same row as its
@@ -344,8 +345,8 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
         by_industry=_rounded(acts.industry), by_team=_rounded(acts.team),
         events=[_event_line(store, e, hidden, notes) for e in events
                 if city is None or city_label(e.city) == city],
-        overdue=[o for o in overdue_milestones(store, today=day)
-                 if city is None or city_label(o.milestone.city) == city], notes=notes)
+        overdue=[o for o in overdue_milestones(store, today=day) if o.milestone.year in years
+                 and (city is None or city_label(o.milestone.city) == city)], notes=notes)
 
 
 _PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省",

@@ -469,3 +469,25 @@ def test_a_blank_city_filter_is_the_whole_board(tmp_path: Path) -> None:
         store.close()
     assert [[r.city for r in b.cities] for b in boards] == [["无锡", "苏州"]] * 3
     assert [b.city for b in boards] == [None] * 3
+
+
+def test_a_years_board_lists_that_years_overdue_milestones(tmp_path: Path) -> None:
+    """The 2025 board (as of 2026-11-30) listed 2026's overdue milestones among its 超期节点
+    (and counted them on its tile); a board shows the milestones of the years it covers."""
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        save(store, "milestone", [
+            Milestone(id="M25", year=2025, city="苏州", title="2025 年度总结",
+                      due=dt.date(2025, 12, 31)),
+            Milestone(id="M26", year=2026, city="苏州", title="2026 中期评估",
+                      due=dt.date(2026, 6, 30))])
+
+        def overdue(start: dt.date, end: dt.date) -> list[str]:
+            return [o.milestone.id for o in dashboard(
+                store, start=start, end=end, today=dt.date(2026, 11, 30)).overdue]
+
+        assert overdue(dt.date(2025, 1, 1), dt.date(2025, 12, 31)) == ["M25"]
+        assert overdue(dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == ["M26"]
+        assert overdue(dt.date(2025, 7, 1), dt.date(2026, 6, 30)) == ["M25", "M26"]
+    finally:
+        store.close()
