@@ -336,17 +336,36 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
     national_targets, summed = _national_targets(by_year)
     served = len(set().union(*acts.served.values())) if acts.served else 0
     notes = [f"{m}: 全国目标为各城市目标之和" for m in METRICS if m in summed]
+    national = _scope(NATIONAL, acts.national, served, national_targets)
+    if city is None:
+        notes += _distinct_notes(national, rows)
     notes += _mixed_provinces(store, names)
     if city is not None and not names:  # a typo would otherwise read as "no row"
         notes.append(f"城市“{city}”不是登记的试点城市，统计期内也没有它的记录")
     return Dashboard(
         start=start, end=end, city=city, years=years, today=day, cities=rows,
-        national=_scope(NATIONAL, acts.national, served, national_targets),
+        national=national,
         by_industry=_rounded(acts.industry), by_team=_rounded(acts.team),
         events=[_event_line(store, e, hidden, notes) for e in events
                 if city is None or city_label(e.city) == city],
         overdue=[o for o in overdue_milestones(store, today=day) if o.milestone.year in years
                  and (city is None or city_label(o.milestone.city) == city)], notes=notes)
+
+
+_DISTINCT = {"teams_formed": "服务多个城市的团队在每个城市各计一次",
+             "enterprises_served": "在多个城市受服务的企业在每个城市各计一次"}
+
+
+def _distinct_notes(national: ScopeRow, rows: Sequence[ScopeRow]) -> list[str]:
+    """Why a national count is below the sum of its city rows (counted once nationally)."""
+    out = []
+    for metric, why in _DISTINCT.items():
+        total, whole = sum(r.cell(metric).actual for r in rows), national.cell(metric).actual
+        if total > whole:
+            out.append(f"{metric}: 全国 {whole:g} 为去重后的数，各城市合计 {total:g}（{why}）")
+        elif total < whole:  # teams that list no city count nationally only
+            out.append(f"{metric}: 全国 {whole:g} 含未列服务城市的团队，各城市合计 {total:g}")
+    return out
 
 
 _PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省",

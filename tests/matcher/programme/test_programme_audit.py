@@ -491,3 +491,26 @@ def test_a_years_board_lists_that_years_overdue_milestones(tmp_path: Path) -> No
         assert overdue(dt.date(2025, 7, 1), dt.date(2026, 6, 30)) == ["M25", "M26"]
     finally:
         store.close()
+
+
+def test_a_national_count_that_is_not_the_sum_of_its_cities_says_why(tmp_path: Path) -> None:
+    """A team serving 苏州 and 无锡 counts in both city columns and once in 全国 (4 / 6 on the
+    samples), and a firm served in two cities is one enterprise nationally: the columns did
+    not add up and nothing said why. The board notes each such metric with both numbers."""
+    store = Store(tmp_path / "store.sqlite")
+    people = [Participant(role="attendee", kind="enterprise", name="甲公司")]
+    try:
+        save(store, "team", [Team(id="T1", name="服务团", cities=["苏州", "无锡"],
+                                  formed_on=dt.date(2026, 3, 1))])
+        save(store, "event", [
+            Event(id=f"EV{i}", type="forum", title="论坛", city=city, status="held",
+                  date=dt.date(2026, 5, 1), participants=people)
+            for i, city in enumerate(("苏州", "无锡"))])
+        board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                          today=dt.date(2026, 11, 30))
+    finally:
+        store.close()
+    assert board.notes == [
+        "teams_formed: 全国 1 为去重后的数，各城市合计 2（服务多个城市的团队在每个城市各计一次）",
+        "enterprises_served: 全国 1 为去重后的数，各城市合计 2"
+        "（在多个城市受服务的企业在每个城市各计一次）"]
