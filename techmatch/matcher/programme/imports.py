@@ -88,6 +88,23 @@ def _is_date(annotation: object) -> bool:
     return dt.date in (get_args(annotation) or (annotation,))
 
 
+_THOUSANDS = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_YEAR = re.compile(r"^(\d{4})\s*年(?:度)?$")
+
+
+def _is_number(annotation: object) -> bool:
+    """An int or float field (`| None` allowed), not a bool."""
+    return bool({int, float} & set(get_args(annotation) or (annotation,)))
+
+
+def _number_text(value: str) -> str:
+    """A number as staff write it: thousands separators (1,000) and a year as 2026年."""
+    if _THOUSANDS.match(value):
+        return value.replace(",", "")
+    year = _YEAR.match(value)
+    return year.group(1) if year else value
+
+
 def _coerce(kind: str, model: type[BaseModel], name: str, value: object) -> object:
     if isinstance(value, str):
         value = value.strip()
@@ -99,6 +116,8 @@ def _coerce(kind: str, model: type[BaseModel], name: str, value: object) -> obje
         return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
     if info is not None and _is_date(info.annotation) and isinstance(value, (str, int, float)):
         value = date_value(value)  # 2026/3/2, 2026年3月2日, a serial number → a datetime
+    if info is not None and isinstance(value, str) and _is_number(info.annotation):
+        value = _number_text(value)  # 1,000 → 1000; 2026年 → 2026
     labels = VALUE_LABELS.get(kind, {}).get(name)
     if labels and isinstance(value, str):
         reverse = {label: code for code, label in labels.items()}

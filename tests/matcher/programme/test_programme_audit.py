@@ -514,3 +514,20 @@ def test_a_national_count_that_is_not_the_sum_of_its_cities_says_why(tmp_path: P
         "teams_formed: 全国 1 为去重后的数，各城市合计 2（服务多个城市的团队在每个城市各计一次）",
         "enterprises_served: 全国 1 为去重后的数，各城市合计 2"
         "（在多个城市受服务的企业在每个城市各计一次）"]
+
+
+def test_target_numbers_read_as_staff_write_them(tmp_path: Path) -> None:
+    """A target sheet with 1,000 万元 (thousands separator, as Excel shows and exports it) and
+    年度 2026年 refused those rows, where the docking import reads 1,000; both now load, and
+    a word (几十) is still a row error naming the field."""
+    targets = tmp_path / "targets.csv"
+    targets.write_text('年度,城市,指标,目标值\n2026,苏州,签约金额（万元）,"1,000"\n'
+                       "2026年,苏州,签约对接数,12\n2026,苏州,培训场次,几十\n", encoding="utf-8")
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        report = import_file(store, "target", targets)
+        assert [(e.row, e.field) for e in report.errors] == [(4, "value")]
+        assert sorted((t.metric, t.value) for t in list_targets(store)) == [
+            ("deal_value", 1000.0), ("dockings_signed", 12.0)]
+    finally:
+        store.close()
