@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from techmatch.errors import LockedError
+from techmatch.errors import LockedError, StoreUnavailableError
 from techmatch.store.db import SQLITE, Params, Row
 
 
@@ -56,24 +56,25 @@ class SQLiteDatabase:
         self.url = f"sqlite:///{self.path}"
         self._lock = threading.RLock()
         self._depth = 0
-        self._db = connect_wal(self.path, timeout=timeout)
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
+        with storage_errors(self.path):
+            self._db = connect_wal(self.path, timeout=timeout)
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
 
     def execute(self, sql: str, params: Params = ()) -> int:
-        with self._lock:
+        with self._lock, storage_errors(self.path):
             return int(self._db.execute(sql, tuple(params)).rowcount)
 
     def executemany(self, sql: str, rows: Sequence[Params]) -> None:
-        with self._lock:
+        with self._lock, storage_errors(self.path):
             self._db.executemany(sql, [tuple(r) for r in rows])
 
     def fetch(self, sql: str, params: Params = ()) -> list[Row]:
-        with self._lock:
+        with self._lock, storage_errors(self.path):
             return self._db.execute(sql, tuple(params)).fetchall()
 
     def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        with self._lock:
+        with self._lock, storage_errors(self.path):
             row: Row | None = self._db.execute(sql, tuple(params)).fetchone()
             return row
 
@@ -87,16 +88,21 @@ class SQLiteDatabase:
                 finally:
                     self._depth -= 1
                 return
-            self._db.execute("BEGIN IMMEDIATE")
+            with storage_errors(self.path):
+                self._db.execute("BEGIN IMMEDIATE")
             self._depth = 1
             try:
                 yield
+                with storage_errors(self.path):
+                    self._db.execute("COMMIT")
             except BaseException:
-                self._depth = 0
-                self._db.execute("ROLLBACK")
+                # SQLite already rolled back after some errors (a full disk): a second
+                # ROLLBACK would raise and hide the error that matters
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
-            self._depth = 0
-            self._db.execute("COMMIT")
+            finally:
+                self._depth = 0
 
     def serialize(self, name: str) -> None:
         """BEGIN IMMEDIATE already holds the database's single write lock."""
@@ -170,6 +176,40 @@ class SQLiteDatabase:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+# SQLite's words for a disk that is full, read-only or gone: reported as the store being
+# unavailable (exit 8, HTTP 503), not as a traceback.
+_STORAGE_FAILURES = ("disk i/o error", "database or disk is full", "readonly database",
+                     "unable to open database file")
+
+
+@contextmanager
+def storage_errors(path: Path) -> Iterator[None]:
+    """Translate SQLite's full / read-only / I/O failures into StoreUnavailableError."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if not any(words in str(exc).lower() for words in _STORAGE_FAILURES):
+            raise
+        raise StoreUnavailableError(storage_message(path, exc)) from exc
+
+
+def storage_message(path: Path, exc: Exception) -> str:
+    """What is wrong with the disk under the store, in the operator's terms."""
+    folder = path.parent
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return f"存储 {path} 无法读写（{exc}）：请检查目录是否存在、权限与磁盘"
+    if stats.f_flag & os.ST_RDONLY:
+        cause = f"{folder} 所在的文件系统是只读的"
+    elif stats.f_bavail * stats.f_frsize < 8 * 1024 * 1024:
+        cause = f"磁盘已满（{folder} 剩余 {stats.f_bavail * stats.f_frsize // 1024} KB）"
+    else:
+        cause = "写入失败"
+    return (f"存储 {path} 无法写入：{cause}（SQLite: {exc}）；本次写入未提交，已存储的数据未改动，"
+            f"请释放空间或恢复写权限后重试")
 
 
 def _quoted(name: str) -> str:
