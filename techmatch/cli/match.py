@@ -255,11 +255,12 @@ def run_training(settings: Settings, *, qrels: Path | None, from_feedback: bool,
 def _dataset_labels(settings: Settings, path: Path, split: str, half: int | None
                     ) -> tuple[Any, Engine, dict[str, Any], dict[str, dict[str, int]],
                                         list[str]]:
-    from techmatch.eval.datasets import load_dataset
+    from techmatch.eval.datasets import load_dataset, require_scored
     from techmatch.eval.runner import open_workspace
     from techmatch.matcher.train import needs_from_queries, query_half
 
     ds = load_dataset(path, split)
+    require_scored(ds, ds.query_ids())  # before the corpus is indexed
     engine = open_workspace(ds, settings).engine
     # a query with an empty text is no need: skipped, reported as `eval` reports it
     queries = needs_from_queries({q: t for q, t in ds.queries.items() if t.strip()},

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -112,6 +112,18 @@ def _known_queries(file: Path, queries: dict[str, str]) -> Qrels:
                               f"e.g. {unknown[:3]}", source=str(file),
                               row=qrels_row(file, unknown[0]), field="query-id")
     return qrels
+
+
+def require_scored(dataset: Dataset, query_ids: Sequence[str], *,
+                   half: int | None = None) -> list[str]:
+    """`query_ids` (the queries to score), or an error naming the split's qrels file when
+    there is none: checked before the corpus is indexed."""
+    if not query_ids:
+        raise ValidationError(f"split {dataset.split!r} has no query with a positive grade"
+                              + (f" in half {half}" if half else "") + " and a text",
+                              source=str(dataset.path / "qrels" / f"{dataset.split}.tsv"),
+                              field="split")
+    return list(query_ids)
 
 
 _RECORD_ID: pydantic.TypeAdapter[str] = pydantic.TypeAdapter(RecordId)

@@ -32,6 +32,7 @@ from techmatch.eval.datasets import (
     corpus_hash,
     expert_qrels,
     load_dataset,
+    require_scored,
     restore_ids,
 )
 from techmatch.eval.experts import rank_experts
@@ -190,10 +191,8 @@ def _check_expert_ids(dataset: Dataset, engine: Engine, ws: Workspace) -> None:
 def build_context(ws: Workspace, dataset: Dataset, *, default_params: RetrievalParams,
                   k: int = 100, query_ids: Sequence[str] | None = None,
                   model_home: Path | None = None) -> EvalContext:
-    qids = list(query_ids) if query_ids is not None else dataset.query_ids()
-    if not qids:
-        raise ValidationError(f"split {dataset.split!r} has no query with a positive grade",
-                              field="split")
+    qids = require_scored(dataset, list(query_ids) if query_ids is not None
+                          else dataset.query_ids())
     return EvalContext(retriever=ws.engine.retriever(), query_ids=qids,
                        texts=[dataset.queries[q] for q in qids], default_params=default_params,
                        k=k, kind=KIND, max_depth=max(k, default_params.depth, 200),
@@ -356,6 +355,7 @@ def run_evaluation(dataset_dir: Path, settings: Settings, options: EvalOptions, 
     if options.baseline not in names:
         names.insert(0, options.baseline)
     _check_options(options, names, settings)  # before minutes of indexing
+    require_scored(dataset, _half(dataset.query_ids(), options), half=options.half)
     default_params = settings.retrieval()
     ws = open_workspace(dataset, settings, encoder=encoder, progress=progress)
     try:

@@ -19,7 +19,7 @@ import numpy as np
 from techmatch.config import RetrievalParams, Settings
 from techmatch.errors import ValidationError
 from techmatch.eval.configs import EvalContext
-from techmatch.eval.datasets import Dataset, load_dataset
+from techmatch.eval.datasets import Dataset, load_dataset, require_scored
 from techmatch.eval.metrics import evaluate, mean
 from techmatch.eval.runner import build_context, open_workspace
 from techmatch.indexers.encoders import Encoder
@@ -119,6 +119,7 @@ def run_tuning(dataset_dir: Path, settings: Settings, *, split: str = "dev", fol
         raise ValidationError("must be >= 1 (1: no cross-validation)", field="folds")
     if folds > 1:  # checked before minutes of indexing, as cross_validate checks it
         _check_folds(folds, len(dataset.query_ids()))
+    require_scored(dataset, dataset.query_ids())
     points = grid()
     ws = open_workspace(dataset, settings, encoder=encoder)
     try:

@@ -352,3 +352,21 @@ def test_loso_refuses_two_sets_with_one_folder_name(tiny_dataset: Path, tmp_path
         assert "field 'dataset'" in result.stderr and "'tiny-zh'" in result.stderr, \
             result.stderr
         assert not (home / "eval").exists()
+
+
+def test_qrels_without_a_positive_grade_are_refused_before_indexing(tiny_dataset: Path,
+                                                                     tmp_path: Path) -> None:
+    """eval, tune and train-ranker loaded and encoded the corpus first, then said only
+    "split 'dev' has no query with a positive grade" (no file)."""
+    dataset = _copy(tiny_dataset, tmp_path)
+    qrels = dataset / "qrels" / "dev.tsv"
+    qrels.write_text("query-id\tcorpus-id\tscore\nq1\td01\t0\n", encoding="utf-8")
+    home = tmp_path / "home"
+    for command in (["eval", "--threads", "1"], ["tune", "--threads", "1", "--dry-run"],
+                    ["train-ranker"]):
+        result = CliRunner().invoke(app, [*command, "--dataset", str(dataset),
+                                          "--home", str(home)])
+        assert result.exit_code == 2, (command, result.output)
+        assert f"file {qrels}" in result.stderr, result.stderr
+        assert "has no query with a positive grade" in result.stderr
+        assert not (home / "eval").exists(), command
