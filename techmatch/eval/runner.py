@@ -144,7 +144,8 @@ def _load_experts(dataset: Dataset, engine: Engine, ws: Workspace) -> None:
     experts = [Expert(id=e.id, name=e.name, bio=e.profile, works=list(e.works))
                for e in dataset.experts or ()]
     report = engine.store.upsert(experts)
-    ws.notes.append(f"loaded {len(experts)} experts ({report.as_dict()})")
+    ws.notes.append(f"loaded {len(experts)} experts (" + ", ".join(
+        f"{n} {what}" for what, n in report.as_dict().items()) + ")")
     engine.store.set_meta("eval.experts_hash", digest)
 
 
