@@ -159,10 +159,20 @@ def parse_row(kind: str, model: type[BaseModel], values: Mapping[str, object], *
     try:
         return model.model_validate(fields)
     except pydantic.ValidationError as exc:
-        return [RowError(file, row, ".".join(map(str, e["loc"])) or None,
-                         e["msg"] if e["type"] == "missing"
-                         else f"{e['msg']} (got {str(e.get('input'))[:40]!r})")
+        return [RowError(file, row, ".".join(map(str, e["loc"])) or None, _message(kind, e))
                 for e in exc.errors()]
+
+
+def _message(kind: str, error: Any) -> str:
+    """A row error's text; a coded field lists its Chinese choices (the sheet's words)."""
+    if error["type"] == "missing":
+        return str(error["msg"])
+    name = str(error["loc"][0]) if error["loc"] else ""
+    labels = VALUE_LABELS.get(kind, {}).get(name)
+    if labels and error["type"] == "literal_error":
+        return (f"“{error.get('input')}”不是可用的{FIELD_LABELS.get(name, name)}；可填："
+                f"{'、'.join(labels.values())}（或代码 {'、'.join(labels)}）")
+    return f"{error['msg']} (got {str(error.get('input'))[:40]!r})"
 
 
 def _check_columns(kind: str, model: type[BaseModel], header: list[str], file: str

@@ -531,3 +531,22 @@ def test_target_numbers_read_as_staff_write_them(tmp_path: Path) -> None:
             ("deal_value", 1000.0), ("dockings_signed", 12.0)]
     finally:
         store.close()
+
+
+def test_a_coded_value_not_understood_lists_the_chinese_choices(tmp_path: Path) -> None:
+    """A sheet saying 路演 for the event type got "Input should be 'roadshow', 'training', …
+    (got '路演')": codes the sheet's writer never saw. The error now lists the Chinese
+    choices (技术路演、培训 …) beside the codes."""
+    events = tmp_path / "events.csv"
+    events.write_text("编号,活动类型,活动名称,日期,城市,状态\nEV1,路演,路演,2026-03-01,苏州,办完了\n",
+                      encoding="utf-8")
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        report = import_file(store, "event", events)
+    finally:
+        store.close()
+    messages = {e.field: e.message for e in report.errors}
+    assert messages["type"] == ("“路演”不是可用的类型；可填：技术路演、培训、国际技术贸易、"
+                                "决策咨询、论坛（或代码 roadshow、training、trade、consulting、"
+                                "forum）")
+    assert messages["status"].startswith("“办完了”不是可用的状态；可填：计划、已举办、取消")
