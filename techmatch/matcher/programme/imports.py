@@ -169,7 +169,7 @@ def _message(kind: str, error: Any) -> str:
         return str(error["msg"])
     name = str(error["loc"][0]) if error["loc"] else ""
     labels = VALUE_LABELS.get(kind, {}).get(name)
-    if labels and error["type"] == "literal_error":
+    if labels and error["type"] in ("literal_error", "value_error"):  # an unknown code
         return (f"“{error.get('input')}”不是可用的{FIELD_LABELS.get(name, name)}；可填："
                 f"{'、'.join(labels.values())}（或代码 {'、'.join(labels)}）")
     return f"{error['msg']} (got {str(error.get('input'))[:40]!r})"

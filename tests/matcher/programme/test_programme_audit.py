@@ -550,3 +550,15 @@ def test_a_coded_value_not_understood_lists_the_chinese_choices(tmp_path: Path) 
                                 "决策咨询、论坛（或代码 roadshow、training、trade、consulting、"
                                 "forum）")
     assert messages["status"].startswith("“办完了”不是可用的状态；可填：计划、已举办、取消")
+
+
+def test_an_unknown_target_metric_lists_the_chinese_metric_names(tmp_path: Path) -> None:
+    targets = tmp_path / "targets.csv"
+    targets.write_text("年度,城市,指标,目标值\n2026,苏州,签约数,5\n", encoding="utf-8")
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        [error] = import_file(store, "target", targets).errors
+    finally:
+        store.close()
+    assert error.field == "metric"
+    assert error.message.startswith("“签约数”不是可用的指标；可填：组建服务团队数、服务企业数")
