@@ -157,7 +157,12 @@ class PostgresDatabase:
                                   f"({redact(self.url)})")
             yield
         finally:
-            conn.close()  # ends the session: the lock goes with it
+            try:  # released before returning: a session's end is noticed by the server
+                # only after close() returned, so the next job could still find it held
+                conn.execute("SELECT pg_advisory_unlock(%s)", (lock_key(name),))
+            except psycopg.Error:
+                pass  # the session is gone, and the lock with it
+            conn.close()
 
     def lock_held(self, name: str) -> bool:
         """Read from pg_locks: a bigint advisory key shows as classid (high 32 bits) and
