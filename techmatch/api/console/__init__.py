@@ -45,7 +45,8 @@ __all__ = ["install"]
 def install(app: FastAPI, settings: Settings) -> None:
     """Mount the console on `app` (sessions signed with the home's console secret)."""
     app.state.console_codec = SessionCodec(load_secret(settings.home),
-                                           settings.console_session_minutes * 60)
+                                           settings.console_session_minutes * 60,
+                                           home=settings.home)
     for module in ROUTERS:
         app.include_router(module.router)
     app.mount("/static/console", StaticFiles(directory=STATIC), name="console-static")
