@@ -70,3 +70,19 @@ def test_a_search_nothing_passes_has_no_notice_about_a_list(client: TestClient) 
                       headers=HTML)
     assert "没有符合条件的记录" in page.text and "检索到 0 条" in page.text
     assert _notice(page.text) is None
+
+
+def test_the_match_page_of_a_need_without_text_says_what_to_do(client: TestClient) -> None:
+    """匹配 for a need titled '！！！' listed experts ranked by the punctuation's embedding, the
+    first at 84% (on the samples), with no word in common."""
+    done = client.post("/v1/needs", json={"id": "need-bang", "title": "！！！"},
+                       headers={"X-API-Key": KEYS["write"]}, params={"wait": "true"})
+    assert done.status_code == 200, done.text
+    _login(client)
+    for target in ("achievement", "expert"):
+        page = client.get("/needs/need-bang/match", params={"target": target}, headers=HTML)
+        assert page.status_code == 200
+        banner = re.search(r'<p class="banner route"[^>]*id="route-banner"[^>]*>(.*?)</p>',
+                           page.text, re.S)
+        assert banner is not None and "没有可用于匹配的文字" in banner.group(1)
+        assert '<article class="hit"' not in page.text

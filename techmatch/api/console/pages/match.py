@@ -13,7 +13,9 @@ from techmatch.api.console.views import decide
 from techmatch.api.console.views.matching import cards, exclusion_filters, signal_scale
 from techmatch.api.deps import EngineDep, ServiceDep, VisibilityDep
 from techmatch.errors import NotFoundError
+from techmatch.indexers.ingest.normalize import has_searchable
 from techmatch.models.records import Need
+from techmatch.models.results import Ranking
 
 router = console_router()
 IdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[\w.\-:]+$")]
@@ -37,8 +39,10 @@ def match_page(request: Request, rid: IdPath, session: Staff, engine: EngineDep,
                target: TargetQ = "achievement") -> Response:
     need = _need(engine, visibility, session, rid)
     seen = decide.decisions(engine.store, need.id)
-    ranking = service.match_need(need, target=target, k=MATCH_K,
-                                 filters=exclusion_filters(seen.excluded))
+    no_text = not has_searchable(need.text())  # as the API's 422: nothing to match by
+    ranking = (Ranking(kind=target, mode="", hits=[], routed_to_staff=True) if no_text else
+               service.match_need(need, target=target, k=MATCH_K,
+                                  filters=exclusion_filters(seen.excluded)))
     ranking = visibility.redact(ranking, session.principal)
     records = engine.store.get_many(h.id for h in ranking.hits)
     items = cards(need, ranking, records, seen)
@@ -50,7 +54,7 @@ def match_page(request: Request, rid: IdPath, session: Staff, engine: EngineDep,
         h.conflict and (h.confidence or 0.0) >= threshold for h in ranking.hits)
     return render(request, "match.html", {
         "title": f"匹配 · {need.id}", "need": need, "target": target, "ranking": ranking,
-        "blocked": blocked,
+        "blocked": blocked, "no_text": no_text,
         "cards": items, "scale": signal_scale(items), "excluded": seen.excluded_count(target),
         "threshold": threshold, "flash": flash,
         "reasons": decide.REJECT_REASONS}, session=session)
