@@ -215,6 +215,9 @@ def import_file(store: Store, kind: str, path: Path, *, sheet: str | None = None
             rows.append(raw.row)
     report.warnings += _repeat_warnings(good, rows, label)
     report.warnings += _city_warnings(store, kind, good, rows, label)
+    report.warnings += [f"{label}: 团队 {t.id} 没有组建日期（第 {row} 行），不计入任何统计期的"
+                        f"组建服务团队数" for t, row in zip(good, rows, strict=True)
+                        if isinstance(t, pm.Team) and t.formed_on is None]
     if kind == "target":
         report.created, report.updated = _target_keys(store, good)  # type: ignore[arg-type]
         targets.set_targets(store, good)  # type: ignore[arg-type]

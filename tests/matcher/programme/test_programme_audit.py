@@ -562,3 +562,19 @@ def test_an_unknown_target_metric_lists_the_chinese_metric_names(tmp_path: Path)
         store.close()
     assert error.field == "metric"
     assert error.message.startswith("“签约数”不是可用的指标；可填：组建服务团队数、服务企业数")
+
+
+def test_a_team_imported_without_its_formation_date_is_named(tmp_path: Path) -> None:
+    """A team without 组建日期 is stored but can never count in 组建服务团队数 (no window
+    holds it), and nothing said so; the import now names it."""
+    teams = tmp_path / "teams.csv"
+    teams.write_text("编号,名称,服务城市,组建日期\nT1,服务团一,苏州,2026-03-01\nT2,服务团二,苏州,\n",
+                     encoding="utf-8")
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        report = import_file(store, "team", teams)
+    finally:
+        store.close()
+    assert report.created == ["T1", "T2"]
+    assert report.warnings == [
+        f"{teams}: 团队 T2 没有组建日期（第 3 行），不计入任何统计期的组建服务团队数"]
