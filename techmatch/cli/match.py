@@ -10,6 +10,7 @@ import typer
 from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, settings_for
 from techmatch.config import Settings
 from techmatch.errors import ValidationError
+from techmatch.indexers.ingest.normalize import require_searchable
 from techmatch.matcher.engine import Engine
 from techmatch.models.results import Ranking
 
@@ -35,6 +36,9 @@ def match(rid: Annotated[str, typer.Argument(metavar="ID", help="Need or achieve
     with cli_errors():
         engine = Engine.open(settings_for(home))
         service = MatchService(engine)
+        if kind in ("achievement", "expert", "need"):  # as the API: nothing to match by
+            of = "achievement" if kind == "need" else "need"
+            require_searchable(engine.store.get(rid, of).text(), f"{of} {rid!r}", field="ID")
         if kind in ("achievement", "expert"):
             ranking = service.match_need(rid, target=kind, k=k,  # type: ignore[arg-type]
                                          prefer_local=prefer_local, require_local=require_local,

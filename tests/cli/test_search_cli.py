@@ -60,3 +60,18 @@ def test_a_search_without_hits_says_so(tmp_path: Path) -> None:
                                      "--city", "火星", "--home", home])
     assert empty.exit_code == 0, empty.output
     assert empty.output.strip() == "没有命中：成果索引中没有符合筛选条件的记录"
+
+
+def test_matching_a_need_without_text_is_refused(tmp_path: Path) -> None:
+    """`techmatch match` of a stored need titled '！！！' ranked candidates by the embedding of
+    punctuation (an expert at confidence 0.84 on the samples); the API answers 422."""
+    needs = tmp_path / "needs.jsonl"
+    needs.write_text('{"id": "NB", "title": "！！！", "description": "——"}\n', encoding="utf-8")
+    home = str(tmp_path / "home")
+    loaded = CliRunner().invoke(app, ["ingest", str(needs), "--kind", "need", "--no-index",
+                                      "--home", home])
+    assert loaded.exit_code == 0, loaded.output
+    for kind in ("achievement", "expert"):
+        result = CliRunner().invoke(app, ["match", "NB", "--kind", kind, "--home", home])
+        assert result.exit_code == 2, result.output
+        assert "need 'NB' has no text with letters, digits or CJK characters" in result.output

@@ -19,8 +19,8 @@ from techmatch.api.schemas import (
 )
 from techmatch.api.search_filters import check_filters
 from techmatch.errors import NotFoundError, ValidationError
-from techmatch.indexers.ingest.normalize import has_searchable
-from techmatch.models.records import Need, Record
+from techmatch.indexers.ingest.normalize import has_searchable, require_searchable
+from techmatch.models.records import Need
 
 router = APIRouter(prefix="/v1/match", tags=["match"],
                    responses=problem_responses(401, 403, 404, 413, 422, 503))
@@ -47,7 +47,7 @@ def match_stored_need(principal: Reader, need_id: IdPath, engine: EngineDep,
     need = engine.store.get(need_id, "need")
     if not visibility.visible(need, principal):
         raise NotFoundError(f"no need with id {need_id!r}")
-    _check_text(need, "path.need_id")
+    require_searchable(need.text(), f"need {need.id!r}", field="path.need_id")
     ranking = service.match_need(need, target=target, k=k, explain=explain,
                                  prefer_local=prefer_local, require_local=require_local,
                                  show_excluded=excluded)
@@ -77,16 +77,8 @@ def match_achievement(principal: Reader, achievement_id: IdPath, engine: EngineD
                       service: ServiceDep, visibility: VisibilityDep, k: KQuery = 10,
                       explain: ExplainQuery = True) -> Response:
     achievement = engine.store.get(achievement_id, "achievement")
-    _check_text(achievement, "path.achievement_id")
+    require_searchable(achievement.text(), f"achievement {achievement.id!r}",
+                       field="path.achievement_id")
     filters = visibility.filters_for("need", None, principal)
     ranking = service.match_achievement(achievement, k=k, filters=filters, explain=explain)
     return model_json(visibility.redact(ranking, principal))
-
-
-def _check_text(record: Record, field: str) -> None:
-    """A stored record with nothing to match by is refused as the ad-hoc need is: ranked
-    by the embedding of punctuation, a need titled '！！！' got an expert at confidence 0.84."""
-    if not has_searchable(record.text()):
-        raise ValidationError(f"{record.kind} {record.id!r} has no text with letters, digits or "
-                              f"CJK characters (title, description or abstract, keywords): "
-                              f"nothing to match by", field=field)
