@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +46,13 @@ def write_sheets(path: Path, sheets: Sequence[Sheet]) -> None:
             width = spec.widths[i - 1] if i <= len(spec.widths) else DEFAULT_WIDTH
             sheet.column_dimensions[sheet.cell(1, i).column_letter].width = width
         sheet.freeze_panes = "A2"
+    # saved beside the target and moved into place whole: a full disk or a kill midway
+    # leaves the previous workbook, never a truncated one
+    part = Path(path).with_name(f".{Path(path).name}.part")
     try:
-        book.save(path)
+        book.save(part)
+        os.replace(part, path)
     except OSError as exc:
-        raise ValidationError(f"cannot write: {exc}", source=str(path), field="xlsx") from exc
+        part.unlink(missing_ok=True)
+        raise ValidationError(f"无法写入工作簿（cannot write: {exc.strerror or exc}）；"
+                              f"原文件未改动", source=str(path), field="xlsx") from exc
