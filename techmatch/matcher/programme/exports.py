@@ -14,8 +14,9 @@ SIGNING_DAY = "签约操作时间的 UTC 日期（北京时间 0–8 时签约�
 CHART_METRICS: tuple[str, ...] = ("events", "enterprises_served", "dockings_signed", "deal_value")
 
 
-def _pct(ratio: float | None) -> str | None:
-    return None if ratio is None else f"{ratio:.0%}"
+def _pct(ratio: float | None) -> float | None:
+    """完成率 in percent as a number (133.3), so a sheet sorts and sums it."""
+    return None if ratio is None else round(ratio * 100, 1)
 
 
 def note_text(note: str) -> str:
@@ -32,7 +33,7 @@ def _scope_rows(rows: list[ScopeRow]) -> list[list[Any]]:
 
 def dashboard_sheets(board: Dashboard) -> list[Sheet]:
     """The dashboard as spreadsheet tables (Chinese headers; metric codes kept beside)."""
-    metric_head = ["城市", "试点批次", "指标", "指标代码", "实际", "目标", "完成率"]
+    metric_head = ["城市", "试点批次", "指标", "指标代码", "实际", "目标", "完成率（%）"]
     events = [[e.id, e.type_label, e.title, e.date, e.city, e.industry, e.team_id,
                "是" if e.overseas else "否", e.status_label,
                e.invitations, e.dockings, e.signed, e.deal_value] for e in board.events]

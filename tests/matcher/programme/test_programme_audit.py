@@ -578,3 +578,22 @@ def test_a_team_imported_without_its_formation_date_is_named(tmp_path: Path) -> 
     assert report.created == ["T1", "T2"]
     assert report.warnings == [
         f"{teams}: 团队 T2 没有组建日期（第 3 行），不计入任何统计期的组建服务团队数"]
+
+
+def test_the_workbooks_completion_rates_are_numbers_that_sort(tmp_path: Path) -> None:
+    """完成率 was written as text (133%, 33%, 5%): sorting cities by it in Excel put 133% before
+    33% before 5% and a sum or average was impossible. It is now a number of percent."""
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        save(store, "team", [Team(id=f"T{i}", name="服务团", cities=["苏州"],
+                                  formed_on=dt.date(2026, 3, 1)) for i in range(4)])
+        set_targets(store, [Target(year=2026, city="苏州", metric="teams_formed", value=3),
+                            Target(year=2026, city="苏州", metric="events", value=0)])
+        board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                          today=dt.date(2026, 11, 30))
+    finally:
+        store.close()
+    sheet = next(s for s in dashboard_sheets(board) if s.title == "城市指标")
+    assert sheet.headers[-1] == "完成率（%）"
+    rates = {row[3]: row[6] for row in sheet.rows}
+    assert rates["teams_formed"] == 133.3 and rates["events"] is None

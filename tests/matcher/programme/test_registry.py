@@ -145,9 +145,9 @@ def test_dashboard_against_targets_with_national_roll_up(store: Store, tmp_path:
     assert book.sheetnames[:2] == ["全国汇总", "城市指标"]
     sheet = book["城市指标"]
     assert [c.value for c in sheet[1]] == ["城市", "试点批次", "指标", "指标代码", "实际", "目标",
-                                           "完成率"]
+                                           "完成率（%）"]
     rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
-    assert ["苏州", 1, "培训场次", "events.training", 1, 3, "33%"] in rows
+    assert ["苏州", 1, "培训场次", "events.training", 1, 3, 33.3] in rows
     assert [c.value for c in book["超期节点"][2]][:2] == ["M02", "青岛"]
     png = draw_dashboard(board, tmp_path / "board.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
