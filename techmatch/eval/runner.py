@@ -7,6 +7,7 @@ content-addressed cache `<home>/cache`, so a rebuilt index re-encodes nothing it
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -109,15 +110,18 @@ def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | N
         log.info("loading %s into %s", dataset.corpus_path, path)
         prepared = path / "corpus.prepared.jsonl"  # every line as the records accept it
         prep = prepare_corpus(dataset.corpus_path, prepared, KIND)
-        ws.notes += prep.notes()
+        notes = prep.notes()
         report = ingest_files([prepared], KIND, engine.store, reject_dir=path / "rejects",
                               names=[str(dataset.corpus_path)])
         prepared.unlink()
-        ws.notes.append(f"loaded corpus: {report.read} rows read, {report.rejected} rejected"
-                        + (f" (see {path / 'rejects'})" if report.rejected else "")
-                        + (f", {len(report.duplicates)} ids given twice (the last line "
-                           f"kept)" if report.duplicates else ""))
+        notes.append(f"loaded corpus: {report.read} rows read, {report.rejected} rejected"
+                     + (f" (see {path / 'rejects'})" if report.rejected else "")
+                     + (f", {len(report.duplicates)} ids given twice (the last line "
+                        f"kept)" if report.duplicates else ""))
+        # kept for reruns on this work folder: their reports say what the loading changed
+        engine.store.set_meta("eval.load_notes", json.dumps(notes, ensure_ascii=False))
         engine.store.set_meta("eval.corpus_hash", loaded)
+    ws.notes += json.loads(engine.store.get_meta("eval.load_notes") or "[]")
     kinds: tuple[str, ...] = (KIND,)
     if dataset.experts:
         _load_experts(dataset, engine, ws)

@@ -197,24 +197,29 @@ def test_qrels_rows_that_contradict_or_name_unknown_queries(tmp_path: Path) -> N
 
 def test_work_folder_loaded_by_the_old_loader_is_loaded_again(
         tiny_dataset: Path, eval_settings: Settings, raw_encoder: Encoder,
-        vector_cache: Path) -> None:
+        vector_cache: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A work folder whose corpus was loaded before lines were prepared (it may miss refused
-    lines) is loaded again; one loaded by this version is reused as it is."""
+    lines) is loaded again; one loaded by this version is reused as it is (its notes are
+    those of the load, so a rerun reports them too)."""
     from techmatch.eval.datasets import corpus_hash
     from techmatch.eval.runner import open_workspace
 
     ds = load_dataset(tiny_dataset, "dev")
 
-    def notes(mark_old: bool) -> list[str]:
-        ws = open_workspace(ds, eval_settings, encoder=CachedEncoder(raw_encoder, vector_cache))
+    def loads(mark_old: bool) -> tuple[bool, list[str]]:
+        caplog.clear()
+        with caplog.at_level("INFO", logger="techmatch.eval.runner"):
+            ws = open_workspace(ds, eval_settings,
+                                encoder=CachedEncoder(raw_encoder, vector_cache))
         if mark_old:  # as the loader before version 2 marked it
             ws.engine.store.set_meta("eval.corpus_hash", corpus_hash(ds.corpus_path))
         ws.engine.close()
-        return ws.notes
+        return any(r.getMessage().startswith("loading ") for r in caplog.records), ws.notes
 
-    assert any("loaded corpus" in n for n in notes(mark_old=True))
-    assert any("loaded corpus" in n for n in notes(mark_old=False))
-    assert notes(mark_old=False) == []
+    assert loads(mark_old=True)[0]
+    loaded, notes = loads(mark_old=False)
+    assert loaded and any("loaded corpus" in n for n in notes)
+    assert loads(mark_old=False) == (False, [n for n in notes if not n.startswith("indexed")])
 
 
 def test_queries_longer_than_a_need_become_needs() -> None:

@@ -371,3 +371,24 @@ def test_qrels_without_a_positive_grade_are_refused_before_indexing(tiny_dataset
         assert f"file {qrels}" in result.stderr, result.stderr
         assert "has no query with a positive grade" in result.stderr
         assert not (home / "eval").exists(), command
+
+
+def test_a_rerun_reports_what_loading_the_corpus_changed(tiny_dataset: Path, tmp_path: Path,
+                                                         eval_settings, raw_encoder,
+                                                         vector_cache) -> None:
+    """The first run noted the rejected line and the stand-in ids; a rerun on the same work
+    folder reported no note at all, so its report hid that a line was left out."""
+    from techmatch.eval.runner import EvalOptions, run_evaluation
+    from techmatch.indexers.vector_cache import CachedEncoder
+
+    dataset = _copy(tiny_dataset, tmp_path)
+    (dataset / "experts.jsonl").unlink()
+    with (dataset / "corpus.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write('{"_id": "no text", "title": "", "text": ""}\n')
+    options = EvalOptions(configs=("lexical",), metrics=("ndcg@10",), trials=10)
+    first, again = (run_evaluation(dataset, eval_settings, options,
+                                   encoder=CachedEncoder(raw_encoder, vector_cache))
+                    for _ in range(2))
+    loaded = [n for n in first["notes"] if not n.startswith("indexed ")]
+    assert any("1 rejected" in n for n in loaded) and any("stand-in" in n for n in loaded)
+    assert again["notes"] == loaded
