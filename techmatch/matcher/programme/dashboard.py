@@ -339,6 +339,7 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
     national = _scope(NATIONAL, acts.national, served, national_targets)
     if city is None:
         notes += _distinct_notes(national, rows)
+        notes += _national_only_notes(acts, national)
     notes += _mixed_provinces(store, names)
     if city is not None and not names:  # a typo would otherwise read as "no row"
         notes.append(f"城市“{city}”不是登记的试点城市，统计期内也没有它的记录")
@@ -363,9 +364,17 @@ def _distinct_notes(national: ScopeRow, rows: Sequence[ScopeRow]) -> list[str]:
         total, whole = sum(r.cell(metric).actual for r in rows), national.cell(metric).actual
         if total > whole:
             out.append(f"{metric}: 全国 {whole:g} 为去重后的数，各城市合计 {total:g}（{why}）")
-        elif total < whole:  # teams that list no city count nationally only
+        elif total < whole and metric == "teams_formed":  # teams listing no city
             out.append(f"{metric}: 全国 {whole:g} 含未列服务城市的团队，各城市合计 {total:g}")
     return out
+
+
+def _national_only_notes(acts: _Actuals, national: ScopeRow) -> list[str]:
+    """Records whose city is 全国 (a national forum) count in the national column only."""
+    found = Counter(acts.city.get(NATIONAL, Counter()))
+    found["enterprises_served"] = len(acts.served.get(NATIONAL, ()))
+    return [f"{m}: 全国 {national.cell(m).actual:g} 含城市填“全国”的记录 {n:g}，不在任何城市行中"
+            for m, n in sorted(found.items()) if n]
 
 
 _PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省",

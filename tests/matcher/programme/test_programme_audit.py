@@ -597,3 +597,23 @@ def test_the_workbooks_completion_rates_are_numbers_that_sort(tmp_path: Path) ->
     assert sheet.headers[-1] == "完成率（%）"
     rates = {row[3]: row[6] for row in sheet.rows}
     assert rates["teams_formed"] == 133.3 and rates["events"] is None
+
+
+def test_a_national_event_counts_nationally_and_says_so(tmp_path: Path) -> None:
+    """An event held for the whole programme (城市 全国, e.g. a national forum) counted in the
+    全国 column but in no city's, so the columns did not add up with no word why."""
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        save(store, "event", [
+            Event(id="EV1", type="forum", title="全国论坛", city="全国", status="held",
+                  date=dt.date(2026, 5, 1)),
+            Event(id="EV2", type="forum", title="论坛", city="苏州", status="held",
+                  date=dt.date(2026, 6, 1))])
+        board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                          today=dt.date(2026, 11, 30))
+    finally:
+        store.close()
+    assert [r.city for r in board.cities] == ["苏州"]
+    assert board.national.cell("events").actual == 2
+    assert board.notes == ["events: 全国 2 含城市填“全国”的记录 1，不在任何城市行中",
+                           "events.forum: 全国 2 含城市填“全国”的记录 1，不在任何城市行中"]
