@@ -10,6 +10,8 @@ import openpyxl
 from api_support import headers
 from fastapi.testclient import TestClient
 
+from techmatch.matcher.programme.redact import HIDDEN_WORK
+
 TODAY = dt.datetime.now(dt.timezone.utc).date()
 WINDOW = {"start": f"{TODAY.year}-01-01", "end": f"{TODAY.year}-12-31"}
 CITY = {"name": "深圳", "province": "广东", "batch": 1, "start": "2026-02-01"}
@@ -151,8 +153,7 @@ def test_an_event_citing_a_confidential_need_shows_read_keys_no_topic_title_or_i
                       headers=headers("write")).status_code == 200
     seen = client.get("/v1/programme/event/EVT", headers=headers("read")).json()
     assert seen["title"] == "培训·深圳（含保密需求，主题不公开）" and seen["topic"] is None
-    assert seen["participants"][0]["reason"] == \
-        "相关成果：A1《储能安全》（需求 （保密需求） 第 1 名）；可安排"
+    assert seen["participants"][0]["reason"] == f"相关成果：{HIDDEN_WORK}；可安排"
     assert seen["participants"][1]["need_id"] == "need-battery"  # not hidden: untouched
     listed = client.get("/v1/programme/event", headers=headers("read")).json()
     assert "储能电站火灾预警" not in str(listed) and "need-secret" not in str(listed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from techmatch.matcher.programme.redact import HIDDEN_NAME, redact, scrub
+from techmatch.matcher.programme.redact import HIDDEN_NAME, HIDDEN_WORK, redact, scrub
 from techmatch.models.programme import Event, Participant
 
 HIDDEN = frozenset({"N037", "need-secret"})
@@ -31,8 +31,20 @@ def test_an_event_citing_a_hidden_need_loses_title_topic_and_plan() -> None:
     seen = redact(_event(trainer), HIDDEN)
     assert (seen.title, seen.topic, seen.plan) == \
         ("培训·苏州（含保密需求，主题不公开）", None, None)
-    assert seen.participants[0].reason == "A1《显示面板检测》（需求 （保密需求） 第 1 名）"
+    # the achievement it ranked for the hidden need would name that need's topic
+    assert seen.participants[0].reason == HIDDEN_WORK
     assert seen.participants[0].name == "李工"
+
+
+def test_a_trainer_keeps_the_works_cited_for_visible_needs_only() -> None:
+    reason = ("与主题需求平均匹配置信度 0.62；相关成果："
+              "A081《基于人眼视觉模型的OLED面板Mura缺陷检测》（需求 N037 第 1 名）；"
+              "A002《锂电池隔膜涂层》（需求 N001 第 2 名）；可安排")
+    trainer = Participant(role="trainer", kind="expert", ref="E1", name="李工", reason=reason)
+    seen = redact(_event(trainer), HIDDEN).participants[0]
+    assert seen.reason == ("与主题需求平均匹配置信度 0.62；相关成果：" + HIDDEN_WORK
+                           + "；A002《锂电池隔膜涂层》（需求 N001 第 2 名）；可安排")
+    assert "OLED" not in seen.reason and "A081" not in seen.reason
 
 
 def test_an_invitation_of_a_hidden_need_is_masked_and_others_are_untouched() -> None:
