@@ -118,7 +118,8 @@ def list_(kind: KindArg, city: CityOpt = None,
             return
         for i in found:
             label = getattr(i, "title", None) or getattr(i, "name", "")
-            typer.echo(f"{i.id}  {label}  {getattr(i, 'city', '') or ''}")
+            where = "、".join(getattr(i, "cities", None) or [getattr(i, "city", None) or ""])
+            typer.echo(f"{i.id}  {label}  {where}")
 
 
 @programme_app.command("show")

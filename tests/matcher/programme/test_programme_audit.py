@@ -617,3 +617,15 @@ def test_a_national_event_counts_nationally_and_says_so(tmp_path: Path) -> None:
     assert board.national.cell("events").actual == 2
     assert board.notes == ["events: 全国 2 含城市填“全国”的记录 1，不在任何城市行中",
                            "events.forum: 全国 2 含城市填“全国”的记录 1，不在任何城市行中"]
+
+
+def test_cli_list_shows_the_cities_a_team_serves(tmp_path: Path) -> None:
+    """`programme list team` printed each team with an empty city (a team's cities are a
+    list), so --city 苏州 answered lines that did not say 苏州."""
+    home = tmp_path / "home"
+    teams = tmp_path / "teams.csv"
+    teams.write_text("编号,名称,服务城市,组建日期\nT1,长三角团队,苏州/杭州,2026-03-01\n",
+                     encoding="utf-8")
+    assert _run(home, "import", "team", str(teams))[0] == 0
+    code, out, _ = _run(home, "list", "team", "--city", "苏州")
+    assert code == 0 and out.splitlines() == ["T1  长三角团队  苏州、杭州"]
