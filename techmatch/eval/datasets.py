@@ -362,7 +362,7 @@ def read_qrels(path: Path) -> Qrels:
                 raise ValueError(parts[2])
             grade = int(value)  # "2" and "2.0" alike
         except ValueError:
-            if row == 1:
+            if row == 1 and not _is_number(parts[2]):  # a header; "0.5" is a bad grade
                 continue
             raise ValidationError(f"score {parts[2]!r} is not an integer", source=str(path),
                                   row=row, field="score") from None
@@ -374,6 +374,14 @@ def read_qrels(path: Path) -> Qrels:
         seen.setdefault((qid, doc), row)
         qrels.setdefault(qid, {})[doc] = grade
     return qrels
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def qrels_row(path: Path, qid: str) -> int | None:

@@ -392,3 +392,21 @@ def test_a_rerun_reports_what_loading_the_corpus_changed(tiny_dataset: Path, tmp
     loaded = [n for n in first["notes"] if not n.startswith("indexed ")]
     assert any("1 rejected" in n for n in loaded) and any("stand-in" in n for n in loaded)
     assert again["notes"] == loaded
+
+
+def test_a_first_qrels_row_with_a_fractional_grade_is_an_error_not_a_header(
+        tmp_path: Path) -> None:
+    """A qrels file without header whose first row graded 0.5 lost that row silently (it was
+    taken for a header); only a first row whose score is not a number is a header."""
+    import pytest
+
+    from techmatch.errors import ValidationError
+    from techmatch.eval.datasets import read_qrels
+
+    path = tmp_path / "dev.tsv"
+    path.write_text("q1\td01\t0.5\nq1\td02\t1\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as err:
+        read_qrels(path)
+    assert err.value.row == 1 and err.value.field == "score" and "'0.5'" in str(err.value)
+    path.write_text("qid\tdoc\tgrade\nq1\td02\t1\n", encoding="utf-8")  # a header
+    assert read_qrels(path) == {"q1": {"d02": 1}}
