@@ -29,8 +29,9 @@ DatasetOpt = Annotated[Path, typer.Option("--dataset", help="BEIR folder (corpus
 SplitOpt = Annotated[str, typer.Option("--split", help="Qrels split to use.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Report folder (default: inside "
                                              "the dataset's work folder).")]
-ThreadsOpt = Annotated[int | None, typer.Option("--threads", help="Encoder threads (default: "
-                                                "TECHMATCH_THREADS, else every core).")]
+ThreadsOpt = Annotated[int | None, typer.Option("--threads", min=1, help="Encoder threads "
+                                                "(default: TECHMATCH_THREADS, else every "
+                                                "core).")]
 
 
 def _settings(home: Path | None, threads: int | None) -> Settings:

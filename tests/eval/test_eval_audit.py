@@ -410,3 +410,13 @@ def test_a_first_qrels_row_with_a_fractional_grade_is_an_error_not_a_header(
     assert err.value.row == 1 and err.value.field == "score" and "'0.5'" in str(err.value)
     path.write_text("qid\tdoc\tgrade\nq1\td02\t1\n", encoding="utf-8")  # a header
     assert read_qrels(path) == {"q1": {"d02": 1}}
+
+
+def test_threads_below_one_is_a_usage_error_not_a_traceback(tiny_dataset: Path,
+                                                            tmp_path: Path) -> None:
+    for command in ("eval", "tune", "loso"):
+        result = CliRunner().invoke(app, [command, "--dataset", str(tiny_dataset),
+                                          "--threads", "0", "--home", str(tmp_path / "h")])
+        assert result.exit_code == 2, (command, result.output)
+        assert "Invalid value for '--threads'" in result.output, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
