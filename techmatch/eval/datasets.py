@@ -82,6 +82,9 @@ class Dataset:
 def load_dataset(path: Path, split: str = "dev") -> Dataset:
     """Read a BEIR folder; missing files and malformed rows raise with file and row named."""
     path = Path(path)
+    if path.is_file():  # e.g. --dataset DIR/corpus.jsonl
+        raise IngestError(f"{path} is a file, not a BEIR folder (corpus.jsonl, queries.jsonl, "
+                          f"qrels/<split>.tsv): give its folder", source=str(path))
     if not path.is_dir():
         raise IngestError(f"dataset folder {path} does not exist", source=str(path))
     for name in ("corpus.jsonl", "queries.jsonl"):

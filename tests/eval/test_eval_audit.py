@@ -420,3 +420,15 @@ def test_threads_below_one_is_a_usage_error_not_a_traceback(tiny_dataset: Path,
         assert result.exit_code == 2, (command, result.output)
         assert "Invalid value for '--threads'" in result.output, result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_dataset_path_that_is_a_file_is_not_called_missing(tiny_dataset: Path) -> None:
+    import pytest
+
+    from techmatch.errors import ValidationError
+    from techmatch.eval.datasets import load_dataset
+
+    with pytest.raises(ValidationError) as err:
+        load_dataset(tiny_dataset / "corpus.jsonl")
+    assert "does not exist" not in str(err.value)
+    assert "is a file, not a BEIR folder" in str(err.value)
