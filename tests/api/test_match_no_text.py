@@ -28,3 +28,19 @@ def test_matching_a_stored_record_without_text_is_422(live_server: str) -> None:
         assert "has no text with letters, digits or CJK characters" in \
             error["message"]
     assert fine.status_code == 200 and fine.json()["hits"]
+
+
+def test_require_local_without_a_place_names_the_parameter(live_server: str) -> None:
+    """The 422 named field 'require_local' (no location), where every other error of the API
+    names query.<name> or body.<name>."""
+    with httpx.Client(base_url=live_server, timeout=60) as client:
+        done = client.post("/v1/needs", json={"id": "need-nowhere", "title": "锂电池热失控预警"},
+                           headers=headers("write"), params={"wait": "true"})
+        assert done.status_code == 200, done.text
+        stored = client.get("/v1/match/needs/need-nowhere", headers=headers("read"),
+                            params={"require_local": True})
+        adhoc = client.post("/v1/match/need", headers=headers("read"), json={
+            "need": {"title": "锂电池热失控预警"}, "require_local": True})
+    assert stored.status_code == 422 and adhoc.status_code == 422
+    assert stored.json()["errors"][0]["field"] == "query.require_local"
+    assert adhoc.json()["errors"][0]["field"] == "body.require_local"

@@ -20,7 +20,7 @@ from techmatch.api.schemas import (
 from techmatch.api.search_filters import check_filters
 from techmatch.errors import NotFoundError, ValidationError
 from techmatch.indexers.ingest.normalize import has_searchable, require_searchable
-from techmatch.models.records import Need
+from techmatch.models.records import Need, Record
 
 router = APIRouter(prefix="/v1/match", tags=["match"],
                    responses=problem_responses(401, 403, 404, 413, 422, 503))
@@ -48,6 +48,7 @@ def match_stored_need(principal: Reader, need_id: IdPath, engine: EngineDep,
     if not visibility.visible(need, principal):
         raise NotFoundError(f"no need with id {need_id!r}")
     require_searchable(need.text(), f"need {need.id!r}", field="path.need_id")
+    _check_local(need, require_local, "query.require_local")
     ranking = service.match_need(need, target=target, k=k, explain=explain,
                                  prefer_local=prefer_local, require_local=require_local,
                                  show_excluded=excluded)
@@ -62,6 +63,7 @@ def match_adhoc_need(principal: Reader, body: MatchNeedRequest, service: Service
         raise ValidationError("the need has no title, description or keywords with letters, "
                               "digits or CJK characters", field="body.need")
     need: Need = body.need.to_need()
+    _check_local(need, body.require_local, "body.require_local")
     filters = body.filters.to_filters() if body.filters else None
     check_filters(body.target, filters)
     ranking = service.match_need(need, target=body.target, k=body.k, filters=filters,
@@ -82,3 +84,9 @@ def match_achievement(principal: Reader, achievement_id: IdPath, engine: EngineD
     filters = visibility.filters_for("need", None, principal)
     ranking = service.match_achievement(achievement, k=k, filters=filters, explain=explain)
     return model_json(visibility.redact(ranking, principal))
+
+
+def _check_local(need: Record, require_local: bool, field: str) -> None:
+    """The service's check, naming the request's parameter (query. / body.) as every 422."""
+    if require_local and not (need.city or need.province):
+        raise ValidationError("require_local needs the need's city or province", field=field)
