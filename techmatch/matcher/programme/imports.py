@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -213,6 +214,8 @@ def import_file(store: Store, kind: str, path: Path, *, sheet: str | None = None
             report.warnings += [str(n) for n in notes]  # mapped / unmapped industries, by row
             good.append(result)
             rows.append(raw.row)
+    good, named = _team_refs(store, good, rows, label)
+    report.warnings += named
     report.warnings += _repeat_warnings(good, rows, label)
     report.warnings += _city_warnings(store, kind, good, rows, label)
     report.warnings += [f"{label}: 团队 {t.id} 没有组建日期（第 {row} 行），不计入任何统计期的"
@@ -225,6 +228,36 @@ def import_file(store: Store, kind: str, path: Path, *, sheet: str | None = None
         saved = registry.save(store, kind, good)
         report.created, report.updated = saved.created, saved.updated
     return report
+
+
+def _team_refs(store: Store, records: list[BaseModel], rows: list[int], label: str
+               ) -> tuple[list[BaseModel], list[str]]:
+    """Events and dispatches whose 服务团队 names a registered team by its name get its id;
+    a team that is not registered is warned about (once per value, with its rows). As is
+    when the kind has no team or no team is registered."""
+    teams = registry.items(store, "team")
+    if not records or "team_id" not in type(records[0]).model_fields or not teams:
+        return records, []
+    ids = {t.id for t in teams}
+    names = Counter(t.name for t in teams)
+    by_name = {t.name: t.id for t in teams if names[t.name] == 1}  # a shared name: no guess
+    named: dict[tuple[str, str], list[int]] = {}
+    unknown: dict[str, list[int]] = {}
+    out = []
+    for record, row in zip(records, rows, strict=True):
+        team = getattr(record, "team_id", None)
+        if team is not None and team not in ids:
+            if team in by_name:
+                named.setdefault((team, by_name[team]), []).append(row)
+                record = record.model_copy(update={"team_id": by_name[team]})
+            else:
+                unknown.setdefault(team, []).append(row)
+        out.append(record)
+    notes = [f"{label}: 服务团队“{name}”按名称读作 {tid}（第 {'、'.join(map(str, found))} 行）"
+             for (name, tid), found in named.items()]
+    notes += [f"{label}: 服务团队“{team}”不是登记的团队编号（第 {'、'.join(map(str, found))} 行）"
+              for team, found in unknown.items()]
+    return out, notes
 
 
 def _key(record: BaseModel) -> str:

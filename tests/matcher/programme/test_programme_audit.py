@@ -629,3 +629,30 @@ def test_cli_list_shows_the_cities_a_team_serves(tmp_path: Path) -> None:
     assert _run(home, "import", "team", str(teams))[0] == 0
     code, out, _ = _run(home, "list", "team", "--city", "苏州")
     assert code == 0 and out.splitlines() == ["T1  长三角团队  苏州、杭州"]
+
+
+def test_an_import_reads_a_team_named_by_its_name_as_that_team(tmp_path: Path) -> None:
+    """Events whose 服务团队 column gave the team's name (苏州新材料科技服务团) instead of its
+    编号 T01 were stored with the name: on the board's team rows they made a row apart from
+    T01's dispatches and deals. A registered team's name now reads as its id (noted by row);
+    a team that is not registered is named in a warning."""
+    events = tmp_path / "events.csv"
+    events.write_text("编号,活动类型,活动名称,日期,城市,服务团队\n"
+                      "EV1,培训,培训一,2026-03-01,苏州,苏州新材料科技服务团\n"
+                      "EV2,培训,培训二,2026-03-02,苏州,T01\n"
+                      "EV3,培训,培训三,2026-03-03,苏州,T99\n", encoding="utf-8")
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        save(store, "team", [Team(id="T01", name="苏州新材料科技服务团", cities=["苏州"],
+                                  formed_on=dt.date(2026, 2, 20))])
+        report = import_file(store, "event", events)
+        assert [get(store, "event", i).team_id for i in ("EV1", "EV2", "EV3")] == [
+            "T01", "T01", "T99"]
+        assert report.warnings == [
+            f"{events}: 服务团队“苏州新材料科技服务团”按名称读作 T01（第 2 行）",
+            f"{events}: 服务团队“T99”不是登记的团队编号（第 4 行）"]
+        board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                          today=dt.date(2026, 11, 30))
+        assert [(r.key, r.events) for r in board.by_team] == [("T01", 2), ("T99", 1)]
+    finally:
+        store.close()
