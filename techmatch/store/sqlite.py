@@ -182,6 +182,7 @@ class SQLiteDatabase:
 # unavailable (exit 8, HTTP 503), not as a traceback.
 _STORAGE_FAILURES = ("disk i/o error", "database or disk is full", "readonly database",
                      "unable to open database file")
+_DAMAGED = ("file is not a database", "malformed")
 
 
 @contextmanager
@@ -193,6 +194,12 @@ def storage_errors(path: Path) -> Iterator[None]:
         if not any(words in str(exc).lower() for words in _STORAGE_FAILURES):
             raise
         raise StoreUnavailableError(storage_message(path, exc)) from exc
+    except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
+        if not any(words in str(exc).lower() for words in _DAMAGED):
+            raise
+        raise StoreUnavailableError(
+            f"存储 {path} 已损坏或不是 SQLite 数据库（SQLite: {exc}）：techmatch 没有改动它；"
+            f"请从备份恢复该文件，或将其移开后重新导入数据") from exc
 
 
 def storage_message(path: Path, exc: Exception) -> str:

@@ -35,3 +35,15 @@ def test_a_full_disk_is_a_clear_error_and_loses_nothing(tmp_path: Path) -> None:
     store.upsert(big[:3])
     assert store.count("need") == 23
     store.close()
+
+
+def test_a_damaged_store_file_is_a_clear_error(tmp_path: Path) -> None:
+    """A store.sqlite that is not a database (a copy cut short, a file put in its place)
+    gave `DatabaseError: file is not a database` with a traceback."""
+    path = tmp_path / "store.sqlite"
+    path.write_bytes(b"not a database, a half-copied file" * 100)
+    before = path.read_bytes()
+    with pytest.raises(StoreUnavailableError) as caught:
+        Store(path)
+    assert str(path) in str(caught.value) and "已损坏" in str(caught.value)
+    assert path.read_bytes() == before
