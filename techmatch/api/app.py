@@ -15,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from techmatch.api import console
+from techmatch.api.docs import install_docs
 from techmatch.api.errors import Problem, install_error_handlers
 from techmatch.api.limits import RequestLimitMiddleware
 from techmatch.api.metrics import Metrics, MetricsMiddleware
@@ -79,7 +80,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     state = AppState(settings=settings, keyring=keyring, anonymous=anonymous, engine=engine,
                      service=service)
     app = FastAPI(title="techmatch", version="0.1.0", description=DESCRIPTION,
-                  openapi_tags=TAGS, lifespan=_lifespan)
+                  openapi_tags=TAGS, lifespan=_lifespan, docs_url=None, redoc_url=None)
+    install_docs(app)  # /docs and /redoc from the package's own files, no CDN
     app.state.tm = state
     app.state.metrics = Metrics(lambda: state.engine if state.phase == "ready" else None)
     install_error_handlers(app)
