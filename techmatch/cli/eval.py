@@ -80,7 +80,8 @@ def eval_command(
         if out is None:
             from techmatch.eval.datasets import load_dataset
 
-            out = workspace_path(settings, load_dataset(dataset, split))[0] / f"report-{split}"
+            name = f"report-{split}" + (f"-half{half}" if half else "")  # halves apart
+            out = workspace_path(settings, load_dataset(dataset, split))[0] / name
         paths = write_report(report, out)
         log.info("report written to %s", paths["md"])
         if json_out:

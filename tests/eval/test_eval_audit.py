@@ -432,3 +432,18 @@ def test_a_dataset_path_that_is_a_file_is_not_called_missing(tiny_dataset: Path)
         load_dataset(tiny_dataset / "corpus.jsonl")
     assert "does not exist" not in str(err.value)
     assert "is a file, not a BEIR folder" in str(err.value)
+
+
+def test_each_half_keeps_its_own_default_report(tiny_dataset: Path, tmp_path: Path) -> None:
+    """eval --half 2 wrote report-dev/ like the run on all queries, replacing its report."""
+    base = ["eval", "--dataset", str(tiny_dataset), "--json", "--home", str(tmp_path / "home"),
+            "--threads", "1", "--trials", "10", "--retrievers", "lexical", "--metrics",
+            "ndcg@10"]
+    reports = {}
+    for half in ([], ["--half", "1"], ["--half", "2"]):
+        result = CliRunner().invoke(app, [*base, *half])
+        assert result.exit_code == 0, result.output
+        out = json.loads(result.stdout)
+        reports[Path(out["report"]).parent.name] = out["queries"]
+    assert reports.keys() == {"report-dev", "report-dev-half1", "report-dev-half2"}
+    assert reports["report-dev"] == reports["report-dev-half1"] + reports["report-dev-half2"]
