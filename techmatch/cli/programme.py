@@ -18,6 +18,7 @@ import typer
 
 from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, settings_for
 from techmatch.errors import ValidationError
+from techmatch.matcher.dockings.tracking import amount_text
 from techmatch.models.programme import china_today
 from techmatch.store import Store
 
@@ -156,7 +157,8 @@ def targets(year: Annotated[list[int] | None, typer.Option(help="Year (repeatabl
             print_json([t.model_dump(mode="json") for t in found])
             return
         for t in found:
-            typer.echo(f"{t.year} {t.city} {METRIC_LABELS[t.metric]}({t.metric}) {t.value:g}")
+            typer.echo(f"{t.year} {t.city} {METRIC_LABELS[t.metric]}({t.metric}) "
+                       f"{amount_text(t.value)}")
 
 
 @programme_app.command("delete-target")
@@ -212,9 +214,9 @@ def dashboard(start: Annotated[dt.datetime, typer.Option("--from", formats=["%Y-
             print_json(board.model_dump(mode="json"))
         else:
             for row in [*board.cities, board.national]:
-                cells = "  ".join(f"{c.label} {c.actual:g}" + (f"/{c.target:g}" if c.target
-                                                               is not None else "")
-                                  for c in row.cells if c.actual or c.target is not None)
+                cells = "  ".join(f"{c.label} {amount_text(c.actual)}" + (
+                    f"/{amount_text(c.target)}" if c.target is not None else "")
+                    for c in row.cells if c.actual or c.target is not None)
                 typer.echo(f"{row.city}: {cells or '—'}")
             for o in board.overdue:
                 typer.echo(f"超期节点 {o.milestone.id} {o.milestone.title}（{o.days_late} 天）")

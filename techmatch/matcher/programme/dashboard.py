@@ -46,6 +46,7 @@ from techmatch.errors import NotFoundError, ValidationError
 from techmatch.matcher.conflicts import name_key
 from techmatch.matcher.dockings import get_docking
 from techmatch.matcher.dockings.kpis import city_label, kpi_report
+from techmatch.matcher.dockings.tracking import amount_text
 from techmatch.matcher.programme import registry
 from techmatch.matcher.programme.redact import redact
 from techmatch.matcher.programme.targets import OverdueMilestone, list_targets, overdue_milestones
@@ -362,10 +363,11 @@ def _distinct_notes(national: ScopeRow, rows: Sequence[ScopeRow]) -> list[str]:
     out = []
     for metric, why in _DISTINCT.items():
         total, whole = sum(r.cell(metric).actual for r in rows), national.cell(metric).actual
+        said, summed = amount_text(whole), amount_text(total)
         if total > whole:
-            out.append(f"{metric}: 全国 {whole:g} 为去重后的数，各城市合计 {total:g}（{why}）")
+            out.append(f"{metric}: 全国 {said} 为去重后的数，各城市合计 {summed}（{why}）")
         elif total < whole and metric == "teams_formed":  # teams listing no city
-            out.append(f"{metric}: 全国 {whole:g} 含未列服务城市的团队，各城市合计 {total:g}")
+            out.append(f"{metric}: 全国 {said} 含未列服务城市的团队，各城市合计 {summed}")
     return out
 
 
@@ -373,8 +375,8 @@ def _national_only_notes(acts: _Actuals, national: ScopeRow) -> list[str]:
     """Records whose city is 全国 (a national forum) count in the national column only."""
     found = Counter(acts.city.get(NATIONAL, Counter()))
     found["enterprises_served"] = len(acts.served.get(NATIONAL, ()))
-    return [f"{m}: 全国 {national.cell(m).actual:g} 含城市填“全国”的记录 {n:g}，不在任何城市行中"
-            for m, n in sorted(found.items()) if n]
+    return [f"{m}: 全国 {amount_text(national.cell(m).actual)} 含城市填“全国”的记录 "
+            f"{amount_text(n)}，不在任何城市行中" for m, n in sorted(found.items()) if n]
 
 
 _PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省",

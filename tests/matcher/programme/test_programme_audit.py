@@ -656,3 +656,20 @@ def test_an_import_reads_a_team_named_by_its_name_as_that_team(tmp_path: Path) -
         assert [(r.key, r.events) for r in board.by_team] == [("T01", 2), ("T99", 1)]
     finally:
         store.close()
+
+
+def test_cli_dashboard_prints_large_amounts_without_an_exponent(tmp_path: Path) -> None:
+    """A national 签约金额 target of 2,000,000 万元 printed as 0/2e+06, and 1234567 as
+    1.23457e+06 (6 significant digits, the last ones lost); the text now reads the numbers
+    as the console does (2000000, 1234567.5)."""
+    home = tmp_path / "home"
+    targets = tmp_path / "targets.csv"
+    targets.write_text("年度,城市,指标,目标值\n2026,全国,签约金额（万元）,2000000\n"
+                       "2026,苏州,签约金额（万元）,1234567.5\n", encoding="utf-8")
+    assert _run(home, "import", "target", str(targets))[0] == 0
+    code, out, err = _run(home, "dashboard", "--from", "2026-01-01", "--to", "2026-12-31",
+                          "--today", "2026-11-30")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "苏州: 签约金额（万元） 0/1234567.5" in lines
+    assert "全国: 签约金额（万元） 0/2000000" in lines
