@@ -42,7 +42,8 @@ def render_markdown(report: dict[str, Any], *, picture: str = "report.png") -> s
     configs: dict[str, dict[str, float]] = report["configs"]
     metrics = list(next(iter(configs.values()), {}))
     failures = report["failures"]
-    lines = [f"# Evaluation: {report['dataset']} / {report['split']}", "",
+    half = f", half {report['half']}" if report.get("half") else ""
+    lines = [f"# Evaluation: {report['dataset']} / {report['split']}{half}", "",
              f"{report['queries']} queries · {report['corpus']['records']} records · encoder "
              f"{report['settings'].get('encoder_id', report['settings']['encoder'])} · runs cut "
              f"at k={report['settings']['k']} · "

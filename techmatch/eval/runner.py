@@ -372,7 +372,8 @@ def run_evaluation(dataset_dir: Path, settings: Settings, options: EvalOptions, 
             log.info("running %s", name)
             runs[name] = CONFIGS[name](ctx)
         report: dict[str, Any] = {
-            "dataset": dataset.name, "split": dataset.split, "queries": len(ctx.query_ids),
+            "dataset": dataset.name, "split": dataset.split, "half": options.half,
+            "queries": len(ctx.query_ids),
             "corpus": {"path": str(dataset.corpus_path), "hash": ws.corpus_hash,
                        "records": ws.engine.store.count(KIND)},
             "workspace": str(ws.path), "params": ctx.params_used, "models": ctx.models_used,
@@ -410,6 +411,7 @@ def run_evaluation(dataset_dir: Path, settings: Settings, options: EvalOptions, 
 def summary(report: dict[str, Any]) -> dict[str, Any]:
     """The one JSON object `techmatch eval --json` prints."""
     out = {key: report[key] for key in ("dataset", "split", "queries", "configs")}
+    out["half"] = report.get("half")  # None: every query of the split
     out["models"] = report.get("models", {})
     sig = report["significance"]
     out["significance"] = {"baseline": sig["baseline"], "tests": sig["tests"]}

@@ -447,3 +447,18 @@ def test_each_half_keeps_its_own_default_report(tiny_dataset: Path, tmp_path: Pa
         reports[Path(out["report"]).parent.name] = out["queries"]
     assert reports.keys() == {"report-dev", "report-dev-half1", "report-dev-half2"}
     assert reports["report-dev"] == reports["report-dev-half1"] + reports["report-dev-half2"]
+
+
+def test_a_half_run_says_which_half_in_json_and_markdown(tiny_dataset: Path,
+                                                         tmp_path: Path) -> None:
+    """report.json and report.md of eval --half 2 did not say that half 2 was scored."""
+    result = CliRunner().invoke(app, [
+        "eval", "--dataset", str(tiny_dataset), "--json", "--home", str(tmp_path / "home"),
+        "--threads", "1", "--trials", "10", "--retrievers", "lexical", "--metrics", "ndcg@10",
+        "--half", "2"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["half"] == 2
+    report = Path(out["report"])
+    assert json.loads((report.parent / "report.json").read_text(encoding="utf-8"))["half"] == 2
+    assert report.read_text(encoding="utf-8").startswith("# Evaluation: tiny-zh / dev, half 2\n")
