@@ -19,7 +19,8 @@ class RecordListing:
         self._db = db
 
     def confidential_need_ids(self) -> frozenset[str]:
-        sql = ("SELECT id FROM records WHERE kind = 'need' AND deleted = 0 AND "
+        # deleted ones too: their tombstone keeps the mark, and their dockings stay hidden
+        sql = ("SELECT id FROM records WHERE kind = 'need' AND "
                + self._db.dialect.json_true("data", "confidential"))
         return frozenset(str(r[0]) for r in self._db.fetch(sql))
 

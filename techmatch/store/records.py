@@ -237,14 +237,14 @@ class Store:
         """Tombstone a record (its kind is returned); unknown or deleted ids raise NotFoundError."""
         with self._db.transaction():
             self._db.serialize("changes")
-            row = self._db.fetchone("SELECT kind FROM records WHERE id = ? AND deleted = 0",
-                                    (rid,))
+            row = self._db.fetchone("SELECT kind, data FROM records WHERE id = ? AND "
+                                    "deleted = 0", (rid,))
             if row is None:
                 raise NotFoundError(f"no record with id {rid!r}")
             now = _now()
             seq = self._log(row[0], rid, "delete", now)
-            self._db.execute("UPDATE records SET data=NULL, hash=NULL, deleted=1, seq=?, "
-                             "updated=? WHERE id=?", (seq, now, rid))
+            self._db.execute("UPDATE records SET data=?, hash=NULL, deleted=1, seq=?, "
+                             "updated=? WHERE id=?", (_tombstone(row[1]), seq, now, rid))
             return str(row[0])
 
     # -- reads -----------------------------------------------------------------------------
@@ -371,3 +371,13 @@ def _check_kind(kind: str) -> None:
 
 def _load(kind: str, data: str) -> Record:
     return record_type(kind).model_validate_json(data)  # type: ignore[return-value]
+
+
+def _tombstone(data: str | None) -> str | None:
+    """What a deleted record keeps of its data: only that it was confidential, so the
+    dockings that outlive a confidential need stay hidden from read keys; nothing else."""
+    try:
+        confidential = bool(data) and json.loads(str(data)).get("confidential") is True
+    except (ValueError, AttributeError):
+        confidential = False
+    return '{"confidential": true}' if confidential else None
