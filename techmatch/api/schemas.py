@@ -233,6 +233,7 @@ class FeedbackCreate(BaseModel):
 
     query_id: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w.\-:/]+$")]
     candidate_id: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w.\-:/]+$")]
+    _fold_ids = field_validator("query_id", "candidate_id", mode="before")(fold_id)
     label: FeedbackLabel = Field(
         description="accepted 采纳 / rejected 拒绝 / contacted 已联系 / deal 成交")
     reason: RejectReason | None = Field(default=None, description="拒绝原因（仅 rejected 时必填）")

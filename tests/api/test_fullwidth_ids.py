@@ -31,3 +31,21 @@ def test_api_writes_fold_full_width_ids_as_ingest_does(client: TestClient,
     assert got.status_code == 200 and got.json()["id"] == "N901"
     assert client.delete("/v1/needs/Ｎ９０１", headers=write).status_code == 200
     assert engine.store.count("need") == 4
+
+
+def test_ids_typed_full_width_find_the_record_in_match_dockings_and_feedback(
+        client: TestClient) -> None:
+    """After the records API, the routes that name a stored record: a full-width id answered
+    404 (match) or 404 / 422 (dockings, feedback) although ingest had stored it folded."""
+    need, cand = "ｎｅｅｄ-ｂｌａｄｅ", "ａｃｈ-ｅｄｄｙ"
+    match = client.get(f"/v1/match/needs/{need}?target=achievement&k=2",
+                       headers=headers("read"))
+    assert match.status_code == 200, match.text
+    made = client.post("/v1/dockings", json={"need_id": need, "candidate_id": cand},
+                       headers=headers("write"))
+    assert made.status_code in (200, 201), made.text
+    assert (made.json()["need_id"], made.json()["candidate_id"]) == ("need-blade", "ach-eddy")
+    judged = client.post("/v1/feedback", json={"query_id": need, "candidate_id": cand,
+                                               "label": "contacted"}, headers=headers("write"))
+    assert judged.status_code in (200, 201), judged.text
+    assert judged.json()["docking_id"] == made.json()["id"]

@@ -13,7 +13,7 @@ from pathlib import Path as FsPath
 from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, UploadFile
-from pydantic import ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 
 from techmatch.api.deps import EngineDep, PageDep, Reader, VisibilityDep, Writer
 from techmatch.api.errors import problem_responses
@@ -43,6 +43,7 @@ from techmatch.models.dockings import (
     Source,
     Stage,
 )
+from techmatch.models.records import fold_id
 from techmatch.models.strict import NumbersNotBooleans
 
 router = APIRouter(prefix="/v1/dockings", tags=["dockings"],
@@ -63,8 +64,10 @@ class DockingCreate(NumbersNotBooleans):
         "examples": [{"need_id": "N001", "candidate_id": "A001", "source": "match", "rank": 1,
                       "confidence": 0.82, "owner": "张三", "team": "T01"}]})
 
-    need_id: Annotated[str, Field(min_length=1, max_length=128, pattern=ID)]
-    candidate_id: Annotated[str, Field(min_length=1, max_length=128, pattern=ID)]
+    need_id: Annotated[str, BeforeValidator(fold_id), Field(min_length=1, max_length=128,
+                                                            pattern=ID)]
+    candidate_id: Annotated[str, BeforeValidator(fold_id), Field(min_length=1, max_length=128,
+                                                                 pattern=ID)]
     source: Source = Field(default="manual", description="来源：search/match/batch/roadshow/"
                                                          "team_plan/manual/import/feedback")
     rank: int | None = Field(default=None, ge=1, description="推荐时的名次")

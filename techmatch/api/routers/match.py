@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from pydantic import AfterValidator
 
 from techmatch.api.deps import EngineDep, Reader, ServiceDep, VisibilityDep
 from techmatch.api.errors import problem_responses
@@ -20,13 +21,14 @@ from techmatch.api.schemas import (
 from techmatch.api.search_filters import check_filters
 from techmatch.errors import NotFoundError, ValidationError
 from techmatch.indexers.ingest.normalize import has_searchable, require_searchable
-from techmatch.models.records import Need, Record
+from techmatch.models.records import Need, Record, fold_id
 
 router = APIRouter(prefix="/v1/match", tags=["match"],
                    responses=problem_responses(401, 403, 404, 413, 422, 503))
 
-IdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[\w.\-:/]+$",
-                             description="记录 id")]
+IdPath = Annotated[str, AfterValidator(fold_id),  # Ｎ００１ is N001, as ingest reads it
+                   Path(min_length=1, max_length=128, pattern=r"^[\w.\-:/]+$",
+                        description="记录 id")]
 KQuery = Annotated[int, Query(ge=1, le=MAX_K, description="返回条数，最多 100")]
 ExplainQuery = Annotated[bool, Query(description="是否返回匹配解释")]
 
