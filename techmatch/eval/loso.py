@@ -31,7 +31,14 @@ from techmatch.errors import ValidationError
 from techmatch.eval.configs import CONFIGS
 from techmatch.eval.datasets import load_dataset
 from techmatch.eval.metrics import evaluate, mean, parse_metrics
-from techmatch.eval.runner import KIND, EvalOptions, build_context, open_workspace, score_runs
+from techmatch.eval.runner import (
+    KIND,
+    EvalOptions,
+    build_context,
+    open_workspace,
+    score_runs,
+    skipped_queries,
+)
 from techmatch.matcher.scorer import RankerModel, save_model
 from techmatch.matcher.train import (
     PairRows,
@@ -181,11 +188,14 @@ def score_set(dataset_dir: Path, settings: Settings, model: RankerModel, *,
                                         options=EvalOptions(baseline=best,
                                                             trials=options.trials,
                                                             seed=options.seed))
-    return {"dataset": ds.name, "queries": len(ctx.query_ids), "best_untrained": best,
-            "configs": scored["configs"],
-            "ranker_vs_best": scored["significance"]["tests"]["ranker"],
-            "failures": {n: f[f"1-{SELECT_METRIC}"] for n, f in scored["failures"].items()},
-            "per_query": {n: v[SELECT_METRIC] for n, v in scored["per_query"].items()}}
+    out = {"dataset": ds.name, "queries": len(ctx.query_ids), "best_untrained": best,
+           "configs": scored["configs"],
+           "ranker_vs_best": scored["significance"]["tests"]["ranker"],
+           "failures": {n: f[f"1-{SELECT_METRIC}"] for n, f in scored["failures"].items()},
+           "per_query": {n: v[SELECT_METRIC] for n, v in scored["per_query"].items()}}
+    if skipped_queries(ds):
+        out["skipped_queries"] = skipped_queries(ds)
+    return out
 
 
 def leave_one_set_out(dataset_dirs: Sequence[Path], settings: Settings,

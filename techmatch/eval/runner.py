@@ -336,6 +336,14 @@ def _check_options(options: EvalOptions, names: Sequence[str], settings: Setting
         trained_model(settings.home)
 
 
+def skipped_queries(dataset: Dataset) -> dict[str, list[str]]:
+    """Judged queries left out, by reason (`empty_text`, `no_positive_grade`); empty when
+    none: what eval, tune and loso report as `skipped_queries`."""
+    out = {"empty_text": dataset.empty_queries(),
+           "no_positive_grade": dataset.ungraded_queries()}
+    return {reason: ids for reason, ids in out.items() if ids}
+
+
 def _half(query_ids: list[str], options: EvalOptions) -> list[str]:
     """All query ids, or half 1 / 2 of them exactly as `train-ranker --half` splits them."""
     if options.half is None:
@@ -392,14 +400,15 @@ def run_evaluation(dataset_dir: Path, settings: Settings, options: EvalOptions, 
                 ctx, dataset.queries, ctx.query_ids,
                 _half(dataset.unanswerable_ids(), options), dataset.qrels, configs=names,
                 threshold=settings.confidence_threshold)
-        empty = dataset.empty_queries()
-        if empty:
-            report["skipped_queries"] = {"empty_text": empty}
+        skipped = skipped_queries(dataset)
+        if skipped:
+            report["skipped_queries"] = skipped
+        if "empty_text" in skipped:
+            empty = skipped["empty_text"]
             report["notes"].append(f"{len(empty)} queries with empty text skipped, e.g. "
                                    f"{empty[:3]}")
-        ungraded = dataset.ungraded_queries()
-        if ungraded:
-            report.setdefault("skipped_queries", {})["no_positive_grade"] = ungraded
+        if "no_positive_grade" in skipped:
+            ungraded = skipped["no_positive_grade"]
             report["notes"].append(f"{len(ungraded)} queries whose qrels grade nothing above 0 "
                                    f"skipped, e.g. {ungraded[:3]}")
     finally:

@@ -21,7 +21,7 @@ from techmatch.errors import ValidationError
 from techmatch.eval.configs import EvalContext
 from techmatch.eval.datasets import Dataset, load_dataset, require_scored
 from techmatch.eval.metrics import evaluate, mean
-from techmatch.eval.runner import build_context, open_workspace
+from techmatch.eval.runner import build_context, open_workspace, skipped_queries
 from techmatch.indexers.encoders import Encoder
 
 log = logging.getLogger(__name__)
@@ -136,6 +136,8 @@ def run_tuning(dataset_dir: Path, settings: Settings, *, split: str = "dev", fol
             "splits": {split: _compare_split(ctx, dataset, best, metrics)}}
         if folds > 1:
             report["cross_validation"] = cross_validate(points, scores, folds=folds, seed=seed)
+        if skipped_queries(dataset):
+            report["skipped_queries"] = skipped_queries(dataset)
         others = [s for s in dataset.splits if s == "test" and s != split]
         for other in others:
             held = load_dataset(dataset_dir, other)

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from techmatch.cli import app
@@ -462,3 +463,39 @@ def test_a_half_run_says_which_half_in_json_and_markdown(tiny_dataset: Path,
     report = Path(out["report"])
     assert json.loads((report.parent / "report.json").read_text(encoding="utf-8"))["half"] == 2
     assert report.read_text(encoding="utf-8").startswith("# Evaluation: tiny-zh / dev, half 2\n")
+
+
+@pytest.mark.slow  # a tune and a leave-one-set-out over two sets
+def test_tune_and_loso_report_the_queries_they_skip(tiny_dataset: Path, tmp_path: Path) -> None:
+    """eval lists queries with empty text under skipped_queries (issue 20 item 4); tune and
+    loso skipped them without a word."""
+    dataset = _copy(tiny_dataset, tmp_path)
+    _set_query_text(dataset, "q1", "")
+    home = ["--home", str(tmp_path / "home"), "--threads", "1"]
+    result = CliRunner().invoke(app, ["tune", "--dataset", str(dataset), "--dry-run", "--json",
+                                      *home])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["skipped_queries"] == {"empty_text": ["q1"]}
+    from techmatch.config import Settings
+    from techmatch.eval.loso import LosoOptions, leave_one_set_out
+    from techmatch.matcher.train import TrainOptions
+
+    titles = []
+    for name in ("titles-a", "titles-b"):  # each record queried by its own title
+        folder = tmp_path / name
+        (folder / "qrels").mkdir(parents=True)
+        shutil.copy(tiny_dataset / "corpus.jsonl", folder / "corpus.jsonl")
+        docs = [json.loads(line) for line in
+                (tiny_dataset / "corpus.jsonl").read_text("utf-8").splitlines()]
+        (folder / "queries.jsonl").write_text("".join(json.dumps(
+            {"_id": f"t{d['_id']}", "text": d["title"]}, ensure_ascii=False) + "\n"
+            for d in docs), encoding="utf-8")
+        (folder / "qrels" / "dev.tsv").write_text("".join(
+            f"t{d['_id']}\t{d['_id']}\t2\n" for d in docs), encoding="utf-8")
+        titles.append(folder)
+    _set_query_text(titles[1], "td01", " ")
+    settings = Settings(home=tmp_path / "loso-home", threads=1)
+    options = LosoOptions(train=TrainOptions(negatives=3, holdout=0.0, folds=2), trials=10)
+    folds = {f["dataset"]: f for f in leave_one_set_out(titles, settings, options)["folds"]}
+    assert folds["titles-b"]["skipped_queries"] == {"empty_text": ["td01"]}
+    assert "skipped_queries" not in folds["titles-a"]
