@@ -32,6 +32,7 @@ from techmatch.errors import (  # noqa: E402
 from techmatch.indexers import elastic  # noqa: E402
 from techmatch.indexers.base import Document  # noqa: E402
 from techmatch.indexers.elastic import bulk, queries  # noqa: E402
+from techmatch.indexers.elastic.client import guarded  # noqa: E402
 from techmatch.indexers.tokenize import Tokenizer  # noqa: E402
 from techmatch.models.records import Achievement  # noqa: E402
 from techmatch.models.results import Filters  # noqa: E402
@@ -245,6 +246,21 @@ def test_unreachable_cluster_names_url_and_cause(tmp_path: Path) -> None:
     message = str(err.value)
     assert "http://127.0.0.1:9" in message and "unreachable" in message
     assert "Connection refused" in message and "s3cret" not in message
+    assert message.startswith("无法连接 Elasticsearch http://127.0.0.1:9"), message  # zh-CN
+
+
+def test_failed_request_says_so_in_chinese_with_status_and_reason(settings: Settings) -> None:
+    """An operator reads what failed in Chinese; the HTTP status and the cluster's reason stay."""
+    es = Elasticsearch(settings.es_url)
+    try:
+        with pytest.raises(BackendError) as err, guarded(settings.es_url or "", "create X"):
+            es.indices.create(index="Not_Lowercase")  # HTTP 400 invalid_index_name_exception
+    finally:
+        es.close()
+    message = str(err.value)
+    assert message.startswith(
+        f"Elasticsearch {settings.es_url} 请求失败（create X，HTTP 400）"), message
+    assert "invalid_index_name_exception" in message
 
 
 def test_missing_index_and_incompatible_meta(settings: Settings, store: Store,

@@ -27,7 +27,8 @@ def test_unreachable_cluster_is_one_error_line_without_tracebacks(tmp_path: Path
     done = subprocess.run([sys.executable, "-m", "techmatch", "search", "电池", "--kind", "need"],
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 8, done.stderr[-2000:]
-    assert f"error: Elasticsearch at {url} is unreachable" in done.stderr
+    assert f"error: 无法连接 Elasticsearch {url}" in done.stderr
+    assert f"Elasticsearch at {url} is unreachable" in done.stderr
     assert "Connection refused" in done.stderr
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
     assert "[status:N/A" not in done.stderr  # the client's per-request INFO lines

@@ -129,7 +129,8 @@ def version_number(client: Elasticsearch) -> str:
 
 @contextmanager
 def guarded(url: str, what: str) -> Iterator[None]:
-    """Turn client exceptions into BackendError naming the URL, the operation and the cause.
+    """Turn client exceptions into BackendError naming the URL, the operation and the cause
+(zh-CN for the operator; an unreachable cluster keeps the English phrase that logs grep for).
 
     Elasticsearch 404s pass through unchanged: callers decide what a missing index means.
     """
@@ -138,10 +139,11 @@ def guarded(url: str, what: str) -> Iterator[None]:
     except EsNotFound:
         raise
     except ApiError as exc:
-        raise BackendError(f"Elasticsearch at {redact(url)}: {what} failed with HTTP "
-                           f"{exc.meta.status}: {_reason(exc)}") from exc
+        raise BackendError(f"Elasticsearch {redact(url)} 请求失败（{what}，HTTP "
+                           f"{exc.meta.status}）: {_reason(exc)}") from exc
     except TransportError as exc:
-        raise BackendError(f"Elasticsearch at {redact(url)} is unreachable ({what}): "
+        raise BackendError(f"无法连接 Elasticsearch {redact(url)}（{what}）"
+                           f"(Elasticsearch at {redact(url)} is unreachable): "
                            f"{_cause(exc)}") from exc
 
 
