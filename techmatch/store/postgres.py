@@ -153,8 +153,8 @@ class PostgresDatabase:
                 got = conn.execute("SELECT pg_try_advisory_lock(%s)",
                                    (lock_key(name),)).fetchone()
             if not got or not got[0]:
-                raise LockedError(f"lock {name!r} is held by another node of this store "
-                                  f"({redact(self.url)})")
+                raise LockedError(f"锁 {name} 由本存储的另一个节点持有（{redact(self.url)}）"
+                                  f"(lock {name!r} is held by another node of this store)")
             yield
         finally:
             try:  # released before returning: a session's end is noticed by the server

@@ -116,8 +116,8 @@ class SQLiteDatabase:
             except BlockingIOError:
                 handle.seek(0)
                 holder = handle.read().strip() or "unknown"
-                raise LockedError(f"lock {name!r} is held by another process (pid {holder}, "
-                                  f"{path})") from None
+                raise LockedError(f"锁 {name} 由进程 {holder} 持有（{path}）(lock {name!r} is held "
+                                  f"by another process)") from None
             try:
                 handle.seek(0)
                 handle.truncate()

@@ -1,0 +1,30 @@
+"""`techmatch batch` while another run holds the lock said only, in English, 'another batch
+run holds the batch lock of sqlite:///… (lock 'batch' is held by another process (pid …))';
+operators read diagnostics in Chinese: it now says so in Chinese first, naming the holder's
+pid and what to do, with the English kept after it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from techmatch.errors import LockedError
+from techmatch.matcher.batch.lock import LOCK_NAME, batch_lock
+from techmatch.store import Store
+
+
+def test_a_held_batch_lock_is_explained_in_chinese(tmp_path: Path) -> None:
+    store, other = Store(tmp_path / "store.sqlite"), Store(tmp_path / "store.sqlite")
+    try:
+        with other.advisory_lock(LOCK_NAME):
+            with pytest.raises(LockedError) as caught, batch_lock(store):
+                pass
+        message = str(caught.value)
+        assert message.startswith("另一个批量匹配正在运行")
+        assert f"进程 {os.getpid()}" in message and "请等它结束后再运行" in message
+        assert "another batch run" in message
+    finally:
+        store.close()
+        other.close()
