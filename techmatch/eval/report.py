@@ -79,11 +79,23 @@ def _significance(report: dict[str, Any], metrics: list[str]) -> list[str]:
     return lines + _table(["config", *metrics], rows)
 
 
+# Retrieval parameters each mode / fusion ignores (left out of the reports).
+_UNUSED = {"lexical": ("fusion", "rrf_k", "normalization", "lexical_weight"),
+           "dense": ("fusion", "rrf_k", "normalization", "lexical_weight"),
+           "rrf": ("normalization", "lexical_weight"), "weighted": ("rrf_k",)}
+
+
+def shown_params(params: dict[str, Any]) -> str:
+    """`k=v, …` of the retrieval parameters the configuration uses."""
+    unused = _UNUSED.get(params.get("mode", ""), ()) or \
+        _UNUSED.get(params.get("fusion", ""), ())
+    return ", ".join(f"{k}={v}" for k, v in params.items() if k not in unused)
+
+
 def _params(report: dict[str, Any]) -> list[str]:
     lines = ["## Configurations", ""]
     for name, params in report.get("params", {}).items():
-        shown = ", ".join(f"{k}={v}" for k, v in params.items())
-        lines.append(f"- `{name}`: {shown}")
+        lines.append(f"- `{name}`: {shown_params(params)}")
     return lines
 
 
@@ -150,7 +162,7 @@ def write_tune_report(report: dict[str, Any], out: Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "tune.json", "md": out / "tune.md"}
     _write_text(paths["json"], json.dumps(report, ensure_ascii=False, indent=2, default=str))
-    best = ", ".join(f"{k}={v}" for k, v in report["best"].items())
+    best = shown_params(report["best"])
     lines = [f"# Tuning: {report['dataset']} / {report['split']}", "",
              f"{report['queries']} queries · {report['grid_points']} grid points · objective "
              f"{report['objective']} · {report.get('seconds', '?')} s", "", f"Winner: {best}", ""]
@@ -166,8 +178,7 @@ def write_tune_report(report: dict[str, Any], out: Path) -> dict[str, Path]:
                   f"Held-out {report['objective']}: {cv['held_out']:.4f}", ""]
         lines += _table(["fold", "queries", "train", "held out", "chosen"],
                         [[str(r["fold"]), str(r["queries"]), f"{r['train']:.4f}",
-                          f"{r['held_out']:.4f}",
-                          ", ".join(f"{k}={v}" for k, v in r["params"].items())]
+                          f"{r['held_out']:.4f}", shown_params(r["params"])]
                          for r in cv["per_fold"]])
         lines.append("")
     if report.get("note"):

@@ -499,3 +499,18 @@ def test_tune_and_loso_report_the_queries_they_skip(tiny_dataset: Path, tmp_path
     folds = {f["dataset"]: f for f in leave_one_set_out(titles, settings, options)["folds"]}
     assert folds["titles-b"]["skipped_queries"] == {"empty_text": ["td01"]}
     assert "skipped_queries" not in folds["titles-a"]
+
+
+def test_reports_show_only_the_parameters_a_configuration_uses(tmp_path: Path) -> None:
+    """tune.md's 'Winner: … fusion=weighted, rrf_k=60, …' and report.md's 'lexical: mode=lexical,
+    fusion=rrf, rrf_k=60, …' named parameters that the configuration ignores."""
+    from techmatch.config import RetrievalParams
+    from techmatch.eval.report import shown_params
+
+    weighted = RetrievalParams(fusion="weighted", lexical_weight=0.6).model_dump()
+    assert shown_params(weighted) == ("mode=hybrid, fusion=weighted, normalization=minmax, "
+                                      "lexical_weight=0.6, depth=100")
+    assert shown_params(RetrievalParams().model_dump()) == "mode=hybrid, fusion=rrf, rrf_k=60, " \
+                                                           "depth=100"
+    assert shown_params(RetrievalParams(mode="lexical").model_dump()) == "mode=lexical, " \
+                                                                         "depth=100"
