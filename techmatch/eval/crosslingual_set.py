@@ -95,6 +95,9 @@ def build(source: Path, out: Path, *, split: str = "dev") -> dict[str, int]:
         if english:
             kept[qid] = english
     unanswerable = [q for q in ds.unanswerable_ids() if q in kept]
+    # a rebuild into `out` keeps no file of an earlier source that this one lacks
+    for stale in ("unanswerable.txt", "experts.jsonl", f"qrels/{split}-experts.tsv"):
+        (out / stale).unlink(missing_ok=True)
     if unanswerable:
         (out / "unanswerable.txt").write_text("".join(f"{q}\n" for q in unanswerable),
                                               encoding="utf-8")

@@ -514,3 +514,34 @@ def test_reports_show_only_the_parameters_a_configuration_uses(tmp_path: Path) -
                                                            "depth=100"
     assert shown_params(RetrievalParams(mode="lexical").model_dump()) == "mode=lexical, " \
                                                                          "depth=100"
+
+
+def test_crosslingual_rebuild_leaves_no_file_of_the_previous_source(tmp_path: Path) -> None:
+    """Rebuilt into the same --out from a source without experts or unanswerable needs, the
+    set kept the old experts.jsonl, qrels/dev-experts.tsv and unanswerable.txt, and eval
+    scored the new queries against the old source's experts and unanswerable list."""
+    from techmatch.eval.crosslingual_set import build
+
+    def source(name: str, extras: bool) -> Path:
+        src = tmp_path / name
+        (src / "qrels").mkdir(parents=True)
+        (src / "corpus.jsonl").write_text(json.dumps(
+            {"_id": "p1", "title": "材料", "text": "化学材料"}, ensure_ascii=False) + "\n",
+            encoding="utf-8")
+        (src / "queries.jsonl").write_text("".join(json.dumps(
+            {"_id": q, "text": "材料、化学"}, ensure_ascii=False) + "\n" for q in ("q1", "q2")),
+            encoding="utf-8")
+        (src / "qrels" / "dev.tsv").write_text("q1\tp1\t2\n", encoding="utf-8")
+        if extras:
+            (src / "unanswerable.txt").write_text("q2\n", encoding="utf-8")
+            (src / "experts.jsonl").write_text(json.dumps(
+                {"id": "x1", "name": "x1", "works": ["p1"]}) + "\n", encoding="utf-8")
+            (src / "qrels" / "dev-experts.tsv").write_text("q1\tx1\t2\n", encoding="utf-8")
+        return src
+
+    out = tmp_path / "en"
+    build(source("with", True), out)
+    assert (out / "unanswerable.txt").exists() and (out / "experts.jsonl").exists()
+    build(source("without", False), out)
+    left = {p.relative_to(out).as_posix() for p in out.rglob("*")}
+    assert left == {"corpus.jsonl", "queries.jsonl", "qrels", "qrels/dev.tsv"}
