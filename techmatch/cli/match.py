@@ -168,11 +168,28 @@ def _print_training(out: dict[str, Any]) -> None:
             if info.get(key):
                 typer.echo(f"reliability on {label}:")
                 typer.echo(Reliability.model_validate(info[key]).table())
-    for name, value in out.get("comparison", {}).items():
-        typer.echo(f"{name}: {value}")
+    if out.get("comparison"):
+        _print_comparison(out["comparison"])
     empty = out.get("skipped_queries", {}).get("empty_text", [])
     if empty:
         typer.echo(f"已跳过 {len(empty)} 条文本为空的查询：{'、'.join(empty[:10])}")
+
+
+def _print_comparison(comparison: dict[str, Any]) -> None:
+    """train-ranker's held-out comparison as a table: means, then Δ and p vs the hybrid."""
+    means = comparison["means"]
+    metrics = list(next(iter(means.values()), {}))
+    width = max(map(len, means)) + 1
+    typer.echo(f"held-out queries: {comparison['queries']}")
+    typer.echo(" " * width + "".join(f"{m:>9}" for m in metrics))
+    tests = comparison.get("significance_vs_hybrid", {})
+    for name, values in means.items():
+        line = f"{name:<{width}}" + "".join(f"{values[m]:9.4f}" for m in metrics)
+        if name in tests:
+            line += "   vs hybrid: " + ", ".join(
+                f"{m} {t['delta']:+.4f} (p {t['p_randomization']:.2g} / {t['p_ttest']:.2g})"
+                for m, t in tests[name].items())
+        typer.echo(line)
 
 
 def duplicates(kind: Annotated[str, typer.Option("--kind", help="need | achievement | expert")],

@@ -545,3 +545,22 @@ def test_crosslingual_rebuild_leaves_no_file_of_the_previous_source(tmp_path: Pa
     build(source("without", False), out)
     left = {p.relative_to(out).as_posix() for p in out.rglob("*")}
     assert left == {"corpus.jsonl", "queries.jsonl", "qrels", "qrels/dev.tsv"}
+
+
+def test_train_ranker_prints_its_held_out_comparison_as_a_table(capsys) -> None:
+    """The console showed 'means: {...}' and 'significance_vs_hybrid: {...}' as Python dicts
+    with 16-digit floats."""
+    from techmatch.cli.match import _print_comparison
+
+    test = {"delta": 0.004524143928196667, "p_randomization": 1.0, "p_ttest": 0.3408931}
+    zero = {"delta": 0.0, "p_randomization": 1.0, "p_ttest": 1.0}
+    _print_comparison({"queries": 11, "means": {
+        "hybrid": {"ndcg@10": 0.9955, "mrr@10": 1.0},
+        "untrained-ranker": {"ndcg@10": 1.0, "mrr@10": 1.0}},
+        "significance_vs_hybrid": {"untrained-ranker": {"ndcg@10": test, "mrr@10": zero}}})
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["held-out queries: 11",
+                   "                   ndcg@10   mrr@10",
+                   "hybrid              0.9955   1.0000",
+                   "untrained-ranker    1.0000   1.0000   vs hybrid: ndcg@10 +0.0045 "
+                   "(p 1 / 0.34), mrr@10 +0.0000 (p 1 / 1)"]
