@@ -57,8 +57,10 @@ def _reindex_one(engine: Engine, kind: str, advance: Progress) -> SyncReport:
 
 def rollback(kind: Annotated[str, typer.Option("--kind", help="need | achievement | expert")],
              home: HomeOpt = None, json_out: JsonOpt = False) -> None:
-    """Point the Elasticsearch alias of KIND back at the generation the last reindex replaced."""
+    """Point the Elasticsearch alias of KIND back at the generation the last reindex replaced
+    (refused when that generation was built by another version, which could not read it)."""
     from techmatch.indexers import elastic
+    from techmatch.matcher.engine import Engine
 
     with cli_errors():
         settings = settings_for(home)
@@ -67,7 +69,12 @@ def rollback(kind: Annotated[str, typer.Option("--kind", help="need | achievemen
                               "(TECHMATCH_BACKEND=elasticsearch); the embedded backend keeps "
                               "its previous generation on disk and is rebuilt with "
                               "`techmatch index --full`")
-        swap = elastic.rollback(settings, kind)
+        engine = Engine.open(settings)  # the encoder and tokenizer that will read it
+        try:
+            swap = elastic.rollback(settings, kind, encoder=engine.encoder,
+                                    tokenizer=engine.tokenizer)
+        finally:
+            engine.close()
         if json_out:
             print_json(swap._asdict())
         else:

@@ -282,6 +282,32 @@ def test_missing_index_and_incompatible_meta(settings: Settings, store: Store,
     assert report.generation.endswith("_v2")
 
 
+def test_rollback_refuses_a_generation_the_running_version_cannot_read(
+        settings: Settings, store: Store, client: Elasticsearch, opts: dict[str, Any]) -> None:
+    """After an upgrade rebuilt the index (another encoder), `techmatch rollback` moved every
+    reader onto the old generation, which the running version then refused on every search;
+    it now refuses to move the alias and says why."""
+
+    class NewEncoder(FakeEncoder):
+        id, dim = "new-encoder", 32
+
+    old = elastic.sync_index(settings, KIND, store, **opts).generation
+    new = elastic.reindex(settings, KIND, store, **{**opts, "encoder": NewEncoder()}).generation
+    with pytest.raises(IndexMismatchError) as err:
+        elastic.rollback(settings, KIND, client=client, encoder=NewEncoder(),
+                         tokenizer=opts["tokenizer"])
+    message = str(err.value)
+    assert old in message and "'fake-hash-16'" in message and "'new-encoder'" in message
+    assert "未回滚" in message
+    alias = f"{settings.es_index_prefix}_{KIND}"
+    assert sorted(client.indices.get_alias(name=alias).body) == [new]  # alias not moved
+    # the version that built the old generation may roll back to it
+    swap = elastic.rollback(settings, KIND, client=client, **{k: v for k, v in opts.items()
+                                                             if k != "client"})
+    assert swap.after == old
+    assert sorted(client.indices.get_alias(name=alias).body) == [old]
+
+
 def test_lexical_only_index_refuses_dense_search(settings: Settings, store: Store,
                                                  opts: dict[str, Any]) -> None:
     lexical = {**opts, "dense": False}

@@ -42,7 +42,7 @@ from techmatch.indexers.elastic.lifecycle import (
     verify,
     write_meta,
 )
-from techmatch.indexers.elastic.mapping import Identity, index_body
+from techmatch.indexers.elastic.mapping import Identity, check_meta, index_body
 from techmatch.indexers.encoders import Encoder
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.store import Store
@@ -106,8 +106,12 @@ def reindex(settings: Settings, kind: str, store: Store, *, encoder: Encoder,
                         tokenizer, progress, exact_max=settings.dense_exact_max)
 
 
-def rollback(settings: Settings, kind: str, *, client: Elasticsearch | None = None) -> Swap:
-    """Point the alias back at the generation the last reindex replaced."""
+def rollback(settings: Settings, kind: str, *, client: Elasticsearch | None = None,
+             encoder: Encoder | None = None, tokenizer: Tokenizer | None = None,
+             dense: bool = True) -> Swap:
+    """Point the alias back at the generation the last reindex replaced. Given the running
+    encoder and tokenizer, refuse a generation they cannot read (built by another version):
+    moving the alias there would fail every search until the next reindex."""
     with cluster(settings, kind, client) as cl:
         current = resolve(cl)
         if current is None:
@@ -118,7 +122,17 @@ def rollback(settings: Settings, kind: str, *, client: Elasticsearch | None = No
             raise NotFoundError(f"{current} has no previous generation to roll back to "
                                 f"(recorded: {previous!r}); run `techmatch reindex --kind "
                                 f"{kind}` instead")
+        if encoder is not None and tokenizer is not None:
+            _check_readable(cl, str(previous), identity_of(kind, encoder, tokenizer, dense))
         return swap_alias(cl, current, str(previous))
+
+
+def _check_readable(cl: Cluster, name: str, identity: Identity) -> None:
+    try:
+        check_meta(name, read_meta(cl, name), identity)
+    except IndexMismatchError as exc:
+        raise IndexMismatchError(f"未回滚：{cl.alias} 仍指向当前代；上一代 {name} 由其他配置"
+                                 f"构建，当前版本无法读取 (rollback refused: {exc})") from exc
 
 
 def _reindex(cl: Cluster, store: Store, identity: Identity, encoder: Encoder,
