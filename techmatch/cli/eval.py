@@ -179,6 +179,9 @@ def loso_command(
                                                               objective=objective),
                               trials=trials, seed=seed, half=half)
         fit_all = save_shipped or shipped_out is not None
+        if shipped_out is not None and not shipped_out.parent.is_dir():  # before the fits
+            raise ValidationError(f"folder {shipped_out.parent} does not exist",
+                                  field="shipped-out")
         full: dict[str, Any]
         if train_set and (half is not None or len(dataset) < 2):
             raise ValidationError("needs two or more --dataset and no --half",

@@ -564,3 +564,15 @@ def test_train_ranker_prints_its_held_out_comparison_as_a_table(capsys) -> None:
                    "hybrid              0.9955   1.0000",
                    "untrained-ranker    1.0000   1.0000   vs hybrid: ndcg@10 +0.0045 "
                    "(p 1 / 0.34), mrr@10 +0.0000 (p 1 / 1)"]
+
+
+def test_loso_refuses_an_unwritable_shipped_out_before_fitting(tiny_dataset: Path,
+                                                               tmp_path: Path) -> None:
+    """--shipped-out into a missing folder failed only when writing, after every fold."""
+    target = tmp_path / "no-such-dir" / "model.json"
+    home = tmp_path / "home"
+    result = CliRunner().invoke(app, ["loso", "--dataset", str(tiny_dataset), "--shipped-out",
+                                      str(target), "--home", str(home)])
+    assert result.exit_code == 2, result.output
+    assert "field 'shipped-out'" in result.stderr and str(target.parent) in result.stderr
+    assert not (home / "eval").exists()
