@@ -40,6 +40,13 @@ def _settings(home: Path | None, threads: int | None) -> Settings:
     return settings_for(home, new_home=True, threads=threads)
 
 
+def _check_out(out: Path | None) -> None:
+    """--out must be a folder (or not exist yet): checked before the run, not after it."""
+    if out is not None and out.exists() and not out.is_dir():
+        raise ValidationError(f"{out} is a file: give a folder for the report files",
+                              field="out")
+
+
 def _count_lines(path: Path) -> int:
     try:
         with path.open("rb") as fh:
@@ -71,6 +78,7 @@ def eval_command(
     from techmatch.eval.runner import EvalOptions, run_evaluation, summary, workspace_path
 
     with cli_errors():
+        _check_out(out)
         settings = _settings(home, threads)
         options = EvalOptions(split=split, configs=tuple(retrievers.split(",")),
                               metrics=tuple(metrics.split(",")), baseline=baseline,
@@ -121,6 +129,7 @@ def tune_command(
     from techmatch.eval.tune import run_tuning
 
     with cli_errors():
+        _check_out(out)
         settings = _settings(home, threads)
         report = run_tuning(dataset, settings, split=split, folds=folds, seed=seed,
                             save=not dry_run)

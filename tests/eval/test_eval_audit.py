@@ -576,3 +576,17 @@ def test_loso_refuses_an_unwritable_shipped_out_before_fitting(tiny_dataset: Pat
     assert result.exit_code == 2, result.output
     assert "field 'shipped-out'" in result.stderr and str(target.parent) in result.stderr
     assert not (home / "eval").exists()
+
+
+def test_an_out_that_is_a_file_is_refused_before_the_run(tiny_dataset: Path,
+                                                         tmp_path: Path) -> None:
+    """eval/tune --out FILE ran everything, then failed with 'File exists'."""
+    target = tmp_path / "report.md"
+    target.write_text("mine\n", encoding="utf-8")
+    home = tmp_path / "home"
+    for command in (["eval"], ["tune", "--dry-run"]):
+        result = CliRunner().invoke(app, [*command, "--dataset", str(tiny_dataset), "--out",
+                                          str(target), "--home", str(home), "--threads", "1"])
+        assert result.exit_code == 2, (command, result.output)
+        assert "field 'out'" in result.stderr and str(target) in result.stderr
+        assert not (home / "eval").exists() and target.read_text(encoding="utf-8") == "mine\n"
