@@ -197,7 +197,8 @@ def delete(rid: Annotated[str, typer.Argument(help="Record id")], home: HomeOpt 
         engine = Engine.open(settings_for(home))
         kind = delete_record(engine.store, rid)
         typer.echo(f"deleted {kind} {rid}")
-        _sync_after_write(engine, kind, lock_timeout, echo=True)
+        with _stored_first(kind):
+            _sync_after_write(engine, kind, lock_timeout, echo=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def _closed_port() -> int:
     with socket.socket() as sock:
@@ -60,5 +62,43 @@ def test_ingest_with_cluster_down_keeps_rows_and_says_how_to_catch_up(tmp_path: 
     store = Store(home / "store.sqlite")
     try:
         assert store.count("achievement") == 2
+    finally:
+        store.close()
+
+
+def test_delete_with_cluster_down_says_the_store_has_it_and_how_to_catch_up(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`techmatch delete` with the cluster down printed 'deleted …' and then only the
+    unreachable error (exit 8): was the record still findable? It now says, as ingest does,
+    that the store has the change and which command updates the index."""
+    from typer.testing import CliRunner
+
+    from techmatch.cli import app
+    from techmatch.indexers import vector_cache as encoder_module
+    from techmatch.store import Store
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contract"))
+    from contract import FakeEncoder, contract_records
+
+    home = tmp_path / "home"
+    home.mkdir()
+    record = contract_records()[0]
+    store = Store(home / "store.sqlite")
+    store.upsert([record])
+    store.close()
+    for key, value in {"BACKEND": "elasticsearch", "HOME": str(home), "THREADS": "1",
+                       "ES_URL": f"http://127.0.0.1:{_closed_port()}",
+                       "ES_INDEX_PREFIX": "tmclosed"}.items():
+        monkeypatch.setenv(f"TECHMATCH_{key}", value)
+    monkeypatch.delenv("TECHMATCH_STORE_URL", raising=False)
+    monkeypatch.setattr(encoder_module, "build_encoder", lambda *a, **k: FakeEncoder())
+    done = CliRunner().invoke(app, ["delete", record.id])
+    assert done.exit_code == 8, done.output
+    assert f"deleted {record.kind} {record.id}" in done.stdout
+    assert "index not updated: the store has the change" in done.stderr
+    assert f"techmatch index --kind {record.kind}" in done.stderr
+    store = Store(home / "store.sqlite")
+    try:
+        assert store.count(record.kind) == 0
     finally:
         store.close()
