@@ -28,11 +28,12 @@ from techmatch.errors import (  # noqa: E402
     IndexMismatchError,
     IndexMissingError,
     NotFoundError,
+    ValidationError,
 )
 from techmatch.indexers import elastic  # noqa: E402
 from techmatch.indexers.base import Document  # noqa: E402
 from techmatch.indexers.elastic import bulk, queries  # noqa: E402
-from techmatch.indexers.elastic.client import guarded  # noqa: E402
+from techmatch.indexers.elastic.client import alias_name, guarded  # noqa: E402
 from techmatch.indexers.tokenize import Tokenizer  # noqa: E402
 from techmatch.models.records import Achievement  # noqa: E402
 from techmatch.models.results import Filters  # noqa: E402
@@ -247,6 +248,15 @@ def test_unreachable_cluster_names_url_and_cause(tmp_path: Path) -> None:
     assert "http://127.0.0.1:9" in message and "unreachable" in message
     assert "Connection refused" in message and "s3cret" not in message
     assert message.startswith("无法连接 Elasticsearch http://127.0.0.1:9"), message  # zh-CN
+
+
+def test_unknown_kind_is_a_bad_option_as_on_the_embedded_backend(tmp_path: Path) -> None:
+    """`techmatch index/reindex/rollback --kind bogus` exited 5 (configuration) on
+    Elasticsearch and 2 (bad option, field 'kind') on the embedded backend."""
+    settings = Settings(home=tmp_path, backend="elasticsearch", es_url="http://127.0.0.1:9")
+    with pytest.raises(ValidationError) as err:
+        alias_name(settings, "bogus")
+    assert err.value.field == "kind" and "need, achievement, expert" in str(err.value)
 
 
 def test_failed_request_says_so_in_chinese_with_status_and_reason(settings: Settings) -> None:

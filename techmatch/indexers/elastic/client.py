@@ -14,7 +14,7 @@ from elasticsearch import NotFoundError as EsNotFound
 
 from techmatch.config import Settings
 from techmatch.errors import BackendError, ConfigError
-from techmatch.models.records import KINDS
+from techmatch.models.records import record_type
 
 REQUEST_TIMEOUT = 30.0
 TRANSPORT_RETRIES = 3
@@ -43,8 +43,7 @@ def redact(url: str) -> str:
 
 def alias_name(settings: Settings, kind: str) -> str:
     """Alias every reader uses for one kind: `<prefix>_<kind>`."""
-    if kind not in KINDS:
-        raise ConfigError(f"unknown kind {kind!r}; valid: {', '.join(KINDS)}")
+    record_type(kind)  # an unknown kind is a bad option (ValidationError), as on embedded
     prefix = settings.es_index_prefix
     if not _PREFIX.match(prefix):
         raise ConfigError(f"TECHMATCH_ES_INDEX_PREFIX {prefix!r} is not a valid index name "
