@@ -45,7 +45,7 @@ class TokenIds:
         found = self._rows.get(text)
         if found is None:
             vocab = self._vocab
-            new = tokens.difference(vocab)  # O(len(tokens)); `tokens - vocab.keys()` walks vocab
+            new = tokens - vocab.keys()
             if new:
                 vocab.update(zip(new, range(len(vocab), len(vocab) + len(new)), strict=True))
             found = self._rows[text] = np.fromiter(map(vocab.__getitem__, tokens),
@@ -56,7 +56,7 @@ class TokenIds:
         """Ids of the known tokens among `tokens` (a token no remembered row holds cannot be
         shared with one: it is left out)."""
         vocab = self._vocab
-        known = vocab.keys() & tokens  # walks `tokens`, not the vocabulary
+        known = vocab.keys() & tokens
         return np.fromiter(map(vocab.__getitem__, known), dtype=np.int32, count=len(known))
 
     def overlaps(self, rows: Sequence[np.ndarray], groups: Sequence[np.ndarray]) -> np.ndarray:
