@@ -318,19 +318,14 @@ def fill_hybrid(values: np.ndarray, names: tuple[str, ...], n: int) -> None:
 def fill_prf_columns(values: np.ndarray, names: tuple[str, ...],
                      facets: list[frozenset[str]], token_sets: list[frozenset[str]],
                      scores: np.ndarray, vectors: np.ndarray | None,
-                     lowered: Callable[[], list[str]], query_text: str, *,
-                     terms: np.ndarray | None = None,
-                     phrases: Callable[[Sequence[str], list[str]], np.ndarray] = phrase_coverage
-                     ) -> None:
+                     lowered: Callable[[], list[str]], query_text: str) -> None:
     """The PRF and style-gated columns from the kept rows' disciplines, token sets, scores
-    and vectors; `lowered()` gives their lower-cased texts (read only for list-style queries).
-    The batch (techmatch.matcher.tablecols) passes `prf_terms` already counted (`terms`) and
-    a `phrases` equal to `phrase_coverage`."""
-    cols = prf_columns(facets, token_sets, scores, vectors, terms=terms)
+    and vectors; `lowered()` gives their lower-cased texts (read only for list-style queries)."""
+    cols = prf_columns(facets, token_sets, scores, vectors)
     if STYLED_FEATURES.keys() & set(names):
         style = query_style(query_text)
         cols["top_discipline"] = top_discipline(facets)
-        cols["phrase_coverage"] = phrases(style.phrases, lowered()) \
+        cols["phrase_coverage"] = phrase_coverage(style.phrases, lowered()) \
             if style.list_style else np.zeros(len(facets))
         cols.update(styled_columns(style.list_style, cols))
     for name, col in cols.items():

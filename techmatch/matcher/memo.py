@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.matcher.crosslingual import language as text_language
-from techmatch.matcher.tokenids import TokenIds
 from techmatch.models.records import Record
 
 MAX_ENTRIES = 400_000  # beyond this a table is cleared (a bounded, simple policy)
@@ -32,8 +31,6 @@ class CandidateMemo:
         self._normal: dict[str, str] = {}
         self._language: dict[str, str | None] = {}
         self._lowered: dict[str, tuple[Record, str]] = {}
-        # token ids of the candidates' token sets, for the table's overlaps (tablecols)
-        self.token_ids = TokenIds()
 
     def text(self, record: Record) -> str:
         """`record.text()`."""

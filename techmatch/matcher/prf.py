@@ -103,15 +103,7 @@ def term_agreement(token_sets: Sequence[frozenset[str]], scores: np.ndarray,
     rows[np.repeat(np.arange(n), [len(c) for c in cols]),
          np.fromiter(chain.from_iterable(cols), dtype=np.intp)] = 1.0
     inter = rows @ rows[:top].T
-    return shared_agreement(inter, np.array([len(t) for t in token_sets], dtype=np.float64),
-                            scores)
-
-
-def shared_agreement(inter: np.ndarray, sizes: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """`term_agreement` from the counts: `inter` (n, top) float64, |tokens of candidate i ∩
-    tokens of top hit j|; `sizes` (n,) float64, each candidate's token count. The batch counts
-    `inter` from token ids (techmatch.matcher.tokenids): the same integers."""
-    top = inter.shape[1]
+    sizes = np.array([len(t) for t in token_sets], dtype=np.float64)
     union = sizes[:, None] + sizes[None, :top] - inter
     sim = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
     return _leave_one_out(sim, _weights(scores), top)
@@ -186,18 +178,17 @@ def uses_prf(model: object, text: str | None = None) -> bool:
 
 def prf_columns(facets: Sequence[frozenset[str]], token_sets: Sequence[frozenset[str]],
                 scores: np.ndarray, vectors: np.ndarray | None,
-                k: int = PRF_K, terms: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """The three PRF columns for candidates in ranking order (top hits first); `terms`:
-    `prf_terms` when the caller computed it (the batch, `shared_agreement`)."""
+                k: int = PRF_K) -> dict[str, np.ndarray]:
+    """The three PRF columns for candidates in ranking order (top hits first)."""
     n = len(facets)
     dense = (centroid_similarity(vectors, scores, k) if vectors is not None
              and len(vectors) == n else np.zeros(n))
     return {"prf_discipline": discipline_agreement(facets, scores, k),
-            "prf_terms": term_agreement(token_sets, scores, k) if terms is None else terms,
+            "prf_terms": term_agreement(token_sets, scores, k),
             "prf_dense": dense}
 
 
 __all__ = ["HYBRID_LEXICAL_WEIGHT", "LIST_FEATURES", "PRF_FEATURES", "PRF_K", "STYLED_FEATURES",
            "STYLE_FEATURES", "STYLE_GATE", "centroid_similarity", "discipline_agreement",
-           "minmax", "phrase_coverage", "prf_columns", "shared_agreement", "styled_columns",
-           "term_agreement", "top_discipline", "uses_prf"]
+           "minmax", "phrase_coverage", "prf_columns", "styled_columns", "term_agreement",
+           "top_discipline", "uses_prf"]

@@ -16,13 +16,11 @@ checks the two agree value for value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime, timezone
-from itertools import accumulate
 
 import numpy as np
 
-from techmatch.matcher import _textmask
 from techmatch.matcher.features import (
     FEATURES,
     FeatureTable,
@@ -40,13 +38,11 @@ from techmatch.matcher.features import (
     region,
 )
 from techmatch.matcher.memo import CandidateMemo
-from techmatch.matcher.prf import PRF_FEATURES, PRF_K, phrase_coverage, shared_agreement
-from techmatch.matcher.tokenids import TokenIds
+from techmatch.matcher.prf import PRF_FEATURES
 from techmatch.models.records import Achievement, Record
 from techmatch.models.results import Ranking
 
 KIND = "achievement"
-_SEP = "\x00"  # joins texts for `phrase_covers` (a text or phrase holding it: searched apart)
 
 
 def applies(kind: str, records: Mapping[str, Record]) -> bool:
@@ -83,16 +79,11 @@ def achievement_table(query: Query, q_tokens: frozenset[str], ranking: Ranking,
     put("dense", cos)
     put("dense_gap", cos - max_dense)
     c_toks = [tokens.get(rid, frozenset()) for rid in ids]
+    shared = [len(q_tokens & c) for c in c_toks]
     n_q, n_t = len(q_tokens), len(translated)
-    counts = None if memo is None else _overlaps(memo.token_ids, q_tokens, translated, ids,
-                                                 c_toks, texts=[memo.text(r) for r in recs])
-    if counts is None:
-        shared = [len(q_tokens & c) for c in c_toks]
-        in_translated = [len(translated & c) for c in c_toks]
-    else:  # the same integers, counted from token ids
-        shared, in_translated = counts[:, 0].tolist(), counts[:, 1].tolist()
-    put("term_coverage", [max(s / n_q if n_q else 0.0, t / n_t if n_t else 0.0)
-                          for s, t in zip(shared, in_translated, strict=True)])
+    put("term_coverage", [max(s / n_q if n_q else 0.0,
+                              len(translated & c) / n_t if n_t else 0.0)
+                          for s, c in zip(shared, c_toks, strict=True)])
     put("keyword_jaccard", _keyword_jaccard(query, n_q, recs, c_toks, shared))
     q_disc, q_ind = disciplines(query.record), industries(query.record)
     if q_disc:
@@ -110,51 +101,21 @@ def achievement_table(query: Query, q_tokens: frozenset[str], ranking: Ranking,
     else:
         _fill_list(values, names, ids, [hits[i].score for i in keep], recs, c_toks,
                    vectors[keep] if vectors is not None and len(vectors) == len(hits)
-                   else None, memo, prf=prf, query_text=query.text,
-                   inter=None if counts is None else counts[:, 2:])
+                   else None, memo, prf=prf, query_text=query.text)
     return FeatureTable(ids=ids, names=names, values=values)
-
-
-def _overlaps(token_ids: TokenIds, q_tokens: frozenset[str], translated: frozenset[str],
-              ids: list[str], c_toks: list[frozenset[str]], *, texts: list[str]) -> np.ndarray:
-    """(n, 2 + top) int64 overlaps of each candidate's tokens with the query's, the
-    translation's and each of the top PRF_K candidates' (`texts`: the candidates' texts, the
-    keys of their token sets)."""
-    token_ids.trim()
-    rows = [token_ids.row(text, c) for text, c in zip(texts, c_toks, strict=True)]
-    groups = [token_ids.ids(q_tokens), token_ids.ids(translated), *rows[:min(PRF_K, len(ids))]]
-    return token_ids.overlaps(rows, groups)
 
 
 def _fill_list(values: np.ndarray, names: tuple[str, ...], ids: list[str],
                scores: list[float], recs: list[Achievement], c_toks: list[frozenset[str]],
                vectors: np.ndarray | None, memo: CandidateMemo, *, prf: bool,
-               query_text: str, inter: np.ndarray | None = None) -> None:
-    """`features._fill_prf` of the kept hits, with the memo's lower-cased texts; `inter`:
-    (n, top) overlaps of the candidates' tokens with the top candidates' (`prf_terms` from
-    them, `prf.shared_agreement`)."""
+               query_text: str) -> None:
+    """`features._fill_prf` of the kept hits, with the memo's lower-cased texts."""
     fill_hybrid(values, names, len(ids))
     if not prf or not ids or not set(PRF_FEATURES) & set(names):
         return
-    w = np.array(scores, dtype=np.float64)
-    terms = None if inter is None else shared_agreement(
-        np.ascontiguousarray(inter, dtype=np.float64),
-        np.array([len(t) for t in c_toks], dtype=np.float64), w)
-    fill_prf_columns(values, names, [disciplines(r) for r in recs], c_toks, w, vectors,
-                     lambda: [memo.lowered(r) for r in recs], query_text, terms=terms,
-                     phrases=phrase_covers)
-
-
-def phrase_covers(phrases: Sequence[str], texts: Sequence[str]) -> np.ndarray:
-    """`prf.phrase_coverage(phrases, texts)` (the same floats): each phrase searched once in
-    all the texts joined (techmatch.matcher._textmask), not once per text."""
-    if (not phrases or not texts or len(texts) > _textmask.MAX_TEXTS
-            or any(_SEP in p for p in phrases) or any(_SEP in t for t in texts)):
-        return phrase_coverage(phrases, texts)
-    ends = list(accumulate(len(t) + 1 for t in texts))
-    found = np.array(_textmask.masks(_SEP.join(texts), ends, list(phrases)), dtype=np.uint64)
-    bits = (found[:, None] >> np.arange(len(texts), dtype=np.uint64)) & np.uint64(1)
-    return np.array([c / len(phrases) for c in bits.sum(axis=0).tolist()])
+    fill_prf_columns(values, names, [disciplines(r) for r in recs], c_toks,
+                     np.array(scores, dtype=np.float64), vectors,
+                     lambda: [memo.lowered(r) for r in recs], query_text)
 
 
 def _keyword_jaccard(query: Query, n_q: int, recs: list[Achievement],
@@ -173,4 +134,4 @@ def _keyword_jaccard(query: Query, n_q: int, recs: list[Achievement],
     return out
 
 
-__all__ = ["achievement_table", "applies", "phrase_covers"]
+__all__ = ["achievement_table", "applies"]
