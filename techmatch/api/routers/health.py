@@ -10,9 +10,15 @@ from fastapi.responses import JSONResponse
 from techmatch.api.deps import get_state
 from techmatch.api.errors import scrub_paths
 from techmatch.api.schemas import Health, Readiness
+from techmatch.api.security import HEADER
+from techmatch.api.state import AppState
 from techmatch.models.records import KINDS
 
 router = APIRouter(tags=["health"])
+# /readyz answers without a key (probes, load balancers): a failed start's reason can name the
+# store's or the cluster's address, user and database, so only callers with a key read it
+HIDDEN_REASON = ("启动失败，原因见服务器日志，或带 API 密钥请求本接口 "
+                 "(start-up failed: see the server log)")
 
 
 @router.get("/healthz", response_model=Health, summary="存活检查",
@@ -38,6 +44,8 @@ def readyz(request: Request) -> JSONResponse:
         status = "lagging"  # a missing index the follower is building
     elif not ready:
         status = "error"
+        if state.phase == "error" and not _keyed(state, request):
+            detail = HIDDEN_REASON
     elif over:
         status, detail = "lagging", _lag_detail(over, lag, state.settings.index_lag_max_seconds)
     body = Readiness(status=status, detail=scrub_paths(detail), generations=generations,
@@ -45,6 +53,12 @@ def readyz(request: Request) -> JSONResponse:
                      lag_max_seconds=state.settings.index_lag_max_seconds)
     return JSONResponse(body.model_dump(mode="json"),
                         status_code=200 if status == "ready" else 503)
+
+
+def _keyed(state: AppState, request: Request) -> bool:
+    """Whether the caller sent a valid API key (any role), or the app is anonymous."""
+    key = request.headers.get(HEADER)
+    return state.anonymous or (bool(key) and state.keyring.authenticate(key or "") is not None)
 
 
 def _lag_detail(over: list[str], lag: dict[str, dict[str, float | int]], bound: float) -> str:
