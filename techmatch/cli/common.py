@@ -38,6 +38,13 @@ EXIT_CODES: dict[type[TechmatchError], int] = {
 }
 
 
+def record_id(value: str) -> str:
+    """A record id argument as ingest and the API read it (NFKC, trimmed): Ｎ００１ is N001."""
+    from techmatch.models.records import fold_id
+
+    return str(fold_id(value))
+
+
 def settings_for(home: Path | None, *, new_home: bool = False,
                  **overrides: object) -> Settings:
     """Settings with the CLI's options. Only commands that start a home (ingest, demo,

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, settings_for
+from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, record_id, settings_for
 from techmatch.config import Settings
 from techmatch.store import Store
 
@@ -54,8 +54,9 @@ def _show(items: list, json_out: bool, total: int | None = None) -> None:  # typ
 
 
 @dockings_app.command("create")
-def create(need_id: Annotated[str, typer.Argument(help="Need id")],
-           candidate_id: Annotated[str, typer.Argument(help="Achievement or expert id")],
+def create(need_id: Annotated[str, typer.Argument(help="Need id", callback=record_id)],
+           candidate_id: Annotated[str, typer.Argument(help="Achievement or expert id",
+                                                        callback=record_id)],
            source: Annotated[str, typer.Option(help="search | match | batch | roadshow | "
                                                     "team_plan | manual")] = "manual",
            rank: Annotated[int | None, typer.Option(help="Rank when suggested")] = None,

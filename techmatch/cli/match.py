@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, settings_for
+from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, record_id, settings_for
 from techmatch.config import Settings
 from techmatch.errors import ValidationError
 from techmatch.indexers.ingest.normalize import require_searchable
@@ -21,7 +21,8 @@ KindOpt = Annotated[str, typer.Option("--kind", help="achievement | expert (ID i
                                       "need (ID is an achievement)")]
 
 
-def match(rid: Annotated[str, typer.Argument(metavar="ID", help="Need or achievement id")],
+def match(rid: Annotated[str, typer.Argument(metavar="ID", help="Need or achievement id",
+                                                   callback=record_id)],
           kind: KindOpt, k: Annotated[int, typer.Option("--k", "-k", help="Hits.")] = 10,
           prefer_local: Annotated[bool, typer.Option(help="Favour the same city/province.")]
           = False,
@@ -82,8 +83,10 @@ def _print(ranking: Ranking) -> None:
             typer.echo(f"     说明：{note}")
 
 
-def feedback(need_id: Annotated[str, typer.Argument(help="Need id (or achievement id)")],
-             candidate_id: Annotated[str, typer.Argument(help="Achievement / expert id")],
+def feedback(need_id: Annotated[str, typer.Argument(help="Need id (or achievement id)",
+                                                        callback=record_id)],
+             candidate_id: Annotated[str, typer.Argument(help="Achievement / expert id",
+                                                             callback=record_id)],
              label: Annotated[str, typer.Option(help="accepted | rejected | contacted | deal")],
              reason: Annotated[str | None, typer.Option(
                  help="With rejected: not_relevant | too_early | already_solved | too_costly "

@@ -10,7 +10,15 @@ from typing import Annotated, Literal
 
 import typer
 
-from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, progress, settings_for
+from techmatch.cli.common import (
+    HomeOpt,
+    JsonOpt,
+    cli_errors,
+    print_json,
+    progress,
+    record_id,
+    settings_for,
+)
 from techmatch.errors import BackendError, LockedError, RowsRejectedError, ValidationError
 from techmatch.matcher.dockings.deletion import delete_record
 from techmatch.matcher.engine import Engine
@@ -20,6 +28,7 @@ from techmatch.store.factory import open_store
 
 LOCK_POLL_SECONDS = 0.5
 KindOpt = Annotated[str, typer.Option("--kind", help="need | achievement | expert")]
+RecordIdArg = Annotated[str, typer.Argument(help="Record id", callback=record_id)]  # Ｎ００１: N001
 LockTimeoutOpt = Annotated[float, typer.Option(
     "--lock-timeout", min=0.0,
     help="Seconds to wait for another process's index build before leaving the "
@@ -181,7 +190,7 @@ def _print_ranking(ranking: Ranking) -> None:
                    f"{h.title}")
 
 
-def get(rid: Annotated[str, typer.Argument(help="Record id")], home: HomeOpt = None) -> None:
+def get(rid: RecordIdArg, home: HomeOpt = None) -> None:
     """Print one stored record as JSON."""
     with cli_errors():
         engine = Engine.open(settings_for(home))
@@ -189,7 +198,7 @@ def get(rid: Annotated[str, typer.Argument(help="Record id")], home: HomeOpt = N
         print_json({"kind": record.kind, **record.model_dump(mode="json")})
 
 
-def delete(rid: Annotated[str, typer.Argument(help="Record id")], home: HomeOpt = None,
+def delete(rid: RecordIdArg, home: HomeOpt = None,
            lock_timeout: LockTimeoutOpt = 60.0) -> None:
     """Delete a record from the store and from its index (the delete is reported even when
     another process's index build makes the index wait)."""

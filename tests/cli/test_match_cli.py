@@ -143,3 +143,18 @@ def test_feedback_says_what_it_moved_in_chinese(home: Path) -> None:
     assert "需求 N006 状态改为 已匹配" in result.stdout
     again = _run(home, "feedback", "N006", "A016", "--label", "deal")
     assert again["stage"] == "signed" and again.get("need_status") is None  # nothing changed
+
+
+def test_ids_typed_full_width_name_the_stored_records(home: Path) -> None:
+    """`techmatch get Ｎ００１` (a Chinese input method's full-width forms) said 'not found'
+    while ingest and the API read Ｎ００１ as N001; the CLI's record ids are folded the same way."""
+    assert _plain(home, "get", "Ｎ００１") == _plain(home, "get", "N001")
+    wide = _run(home, "match", "Ｎ００１", "--kind", "achievement", "--k", "2")
+    assert [h["id"] for h in wide["hits"]] == \
+        [h["id"] for h in _run(home, "match", "N001", "--kind", "achievement", "--k", "2")["hits"]]
+
+
+def _plain(home: Path, *args: str) -> dict:  # type: ignore[type-arg]
+    result = CliRunner().invoke(app, [*args, "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
