@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import threading
@@ -133,3 +134,14 @@ class LiveServer:
         self.server.should_exit = True
         self.thread.join(30)
         self.sock.close()
+
+
+def console_login(client: TestClient, role: str) -> None:
+    """Sign `client` in to the staff console with the `role` key (CSRF token from the form)."""
+    html = {"accept": "text/html"}
+    form = client.get("/login", headers=html)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None, form.text[:500]
+    done = client.post("/login", data={"api_key": KEYS[role], "csrf_token": token.group(1)},
+                       headers=html, follow_redirects=False)
+    assert done.status_code == 303, done.text[:500]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from api_support import KEYS, headers
+from api_support import console_login, headers
 from fastapi.testclient import TestClient
 
 from techmatch.matcher.batch.lock import LOCK_NAME
@@ -20,14 +20,6 @@ HTML = {"accept": "text/html"}
 RUN = RunRecord(run_id="20261130T010000Z-abc123", started="2026-11-30T01:00:00.000000+00:00",
                 finished=None, status="running", kinds=["achievement"], k=3, full=False)
 
-
-def _login(client: TestClient) -> None:
-    form = client.get("/login", headers=HTML)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert token is not None
-    done = client.post("/login", data={"api_key": KEYS["read"], "csrf_token": token.group(1)},
-                       headers=HTML, follow_redirects=False)
-    assert done.status_code == 303
 
 
 def _seen(client: TestClient) -> tuple[tuple[str, str], str, str]:
@@ -45,7 +37,7 @@ def test_a_run_whose_process_died_is_shown_interrupted(client: TestClient,
                                                        engine: Engine) -> None:
     with engine.store.transaction():
         engine.store.batch.insert_run(RUN)
-    _login(client)
+    console_login(client, "read")
     assert _seen(client) == (("interrupted", "中断"), "中断", "interrupted")
     assert engine.store.batch.get_run(RUN.run_id).status == "running"  # resumable as before
 

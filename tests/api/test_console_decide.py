@@ -5,21 +5,13 @@ from __future__ import annotations
 
 import re
 
-from api_support import KEYS
+from api_support import console_login
 from fastapi.testclient import TestClient
 
 from techmatch.matcher.feedback import record_feedback
 
 HTML = {"accept": "text/html"}
 
-
-def _login(client: TestClient) -> None:
-    form = client.get("/login", headers=HTML)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert token is not None, form.text[:500]
-    done = client.post("/login", data={"api_key": KEYS["write"], "csrf_token": token.group(1)},
-                       headers=HTML, follow_redirects=False)
-    assert done.status_code == 303, done.text[:500]
 
 
 def _card(html: str, candidate: str) -> str:
@@ -37,7 +29,7 @@ def test_a_pair_dropped_without_never_suggest_offers_no_decision_that_must_fail(
                     reason="too_early")
     record_feedback(engine.store, "need-blade", "exp-battery", label="rejected",
                     reason="not_relevant")
-    _login(client)
+    console_login(client, "write")
     page = client.get("/needs/need-blade/match", headers=HTML)
     assert page.status_code == 200
     dropped = _card(page.text, "ach-paper")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from api_support import KEYS
+from api_support import console_login
 from fastapi.testclient import TestClient
 
 from techmatch.matcher.dockings.tracking import Move, NewDocking, create_docking, move_docking
@@ -14,21 +14,13 @@ from techmatch.matcher.engine import Engine
 HTML = {"accept": "text/html"}
 
 
-def _login(client: TestClient) -> None:
-    form = client.get("/login", headers=HTML)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert token is not None
-    done = client.post("/login", data={"api_key": KEYS["write"], "csrf_token": token.group(1)},
-                       headers=HTML, follow_redirects=False)
-    assert done.status_code == 303
-
 
 def test_a_deleted_candidate_is_named_deleted_on_the_board_and_the_docking(
         client: TestClient, engine: Engine) -> None:
     docking = create_docking(engine.store, NewDocking("need-blade", "ach-eddy"))
     move_docking(engine.store, docking.id, Move(to="dropped", reason="too_costly"))
     engine.store.delete("ach-eddy")
-    _login(client)
+    console_login(client, "write")
     for page in (client.get("/dockings", headers=HTML), client.get(f"/dockings/{docking.id}",
                                                                     headers=HTML)):
         assert page.status_code == 200

@@ -6,19 +6,11 @@ from __future__ import annotations
 
 import re
 
-from api_support import KEYS
+from api_support import KEYS, console_login
 from fastapi.testclient import TestClient
 
 HTML = {"accept": "text/html"}
 
-
-def _login(client: TestClient) -> None:
-    form = client.get("/login", headers=HTML)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert token is not None, form.text[:500]
-    done = client.post("/login", data={"api_key": KEYS["read"], "csrf_token": token.group(1)},
-                       headers=HTML, follow_redirects=False)
-    assert done.status_code == 303, done.text[:500]
 
 
 def _notice(html: str) -> str | None:
@@ -27,7 +19,7 @@ def _notice(html: str) -> str | None:
 
 
 def test_a_search_nothing_answers_says_so(client: TestClient) -> None:
-    _login(client)
+    console_login(client, "read")
     api = client.post("/v1/search", headers={"X-API-Key": KEYS["read"]},
                       json={"kind": "achievement", "text": "量子计算机 芯片封装", "k": 10})
     assert api.json()["routed_to_staff"] is True  # the API's verdict the page must carry
@@ -40,7 +32,7 @@ def test_a_search_nothing_answers_says_so(client: TestClient) -> None:
 
 
 def test_a_search_with_a_confident_hit_has_no_notice(client: TestClient) -> None:
-    _login(client)
+    console_login(client, "read")
     api = client.post("/v1/search", headers={"X-API-Key": KEYS["read"]},
                       json={"kind": "achievement", "text": "涡流阵列 叶片表面裂纹检测", "k": 10})
     assert api.json()["routed_to_staff"] is False
@@ -52,7 +44,7 @@ def test_a_search_with_a_confident_hit_has_no_notice(client: TestClient) -> None
 def test_a_long_search_text_says_what_was_searched(client: TestClient) -> None:
     """A pasted problem statement longer than the box's 200 characters was cut silently: the
     ranking answered its first 200 characters and nothing said so."""
-    _login(client)
+    console_login(client, "read")
     statement = "航空发动机涡轮叶片表面微裂纹需要在线无损检测，" * 12  # 23 × 12 = 276 characters
     page = client.get("/achievements", params={"q": statement}, headers=HTML)
     assert page.status_code == 200
@@ -65,7 +57,7 @@ def test_a_long_search_text_says_what_was_searched(client: TestClient) -> None:
 
 def test_a_search_nothing_passes_has_no_notice_about_a_list(client: TestClient) -> None:
     """With a filter no record passes, the notice said 以下仅按相关度列出 above an empty table."""
-    _login(client)
+    console_login(client, "read")
     page = client.get("/achievements", params={"q": "量子计算机 芯片封装", "type": "software"},
                       headers=HTML)
     assert "没有符合条件的记录" in page.text and "检索到 0 条" in page.text
@@ -78,7 +70,7 @@ def test_the_match_page_of_a_need_without_text_says_what_to_do(client: TestClien
     done = client.post("/v1/needs", json={"id": "need-bang", "title": "！！！"},
                        headers={"X-API-Key": KEYS["write"]}, params={"wait": "true"})
     assert done.status_code == 200, done.text
-    _login(client)
+    console_login(client, "read")
     for target in ("achievement", "expert"):
         page = client.get("/needs/need-bang/match", params={"target": target}, headers=HTML)
         assert page.status_code == 200

@@ -6,26 +6,18 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from api_support import KEYS
+from api_support import KEYS, console_login
 from fastapi.testclient import TestClient
 
 HTML = {"accept": "text/html"}
 WINDOW = {"from": "2026-01-01", "to": "2026-12-31"}
 
 
-def _login(client: TestClient) -> None:
-    form = client.get("/login", headers=HTML)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert token is not None, form.text[:500]
-    done = client.post("/login", data={"api_key": KEYS["read"], "csrf_token": token.group(1)},
-                       headers=HTML, follow_redirects=False)
-    assert done.status_code == 303, done.text[:500]
-
 
 def test_console_dashboard_downloads_are_named_after_their_city(client: TestClient) -> None:
     """苏州's and 青岛's 导出 XLSX / 下载图表 PNG were both programme-2026-01-01-2026-12-31.*:
     saving the second overwrote (or renamed) the first."""
-    _login(client)
+    console_login(client, "read")
     for fmt in ("xlsx", "png"):
         names = []
         for city in ("苏州", "青岛"):
@@ -44,7 +36,7 @@ def test_console_dashboard_says_which_day_a_signing_counts_on(client: TestClient
     """Signed deals count on the UTC day of the signing move (as every docking KPI does),
     while events and milestones are calendar dates: a deal signed at 07:00 on 1 January in
     Beijing counts in the previous year. The page now says so beside its 统计日."""
-    _login(client)
+    console_login(client, "read")
     page = client.get("/programme", params=WINDOW, headers=HTML)
     assert page.status_code == 200
     text = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
