@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
-from api_support import headers
+from api_support import console_login, headers
 from fastapi.testclient import TestClient
-from test_console_decide import HTML, _login
+from test_console_decide import HTML
 
 
 def _text(html: str) -> str:
@@ -17,7 +17,7 @@ def _text(html: str) -> str:
 
 
 def test_console_search_with_a_control_character_is_a_chinese_page(client: TestClient) -> None:
-    _login(client)
+    console_login(client, "write")
     response = client.get("/needs?q=%E8%A3%82%0B%E7%BA%B9", headers=HTML)
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("text/html")

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import re
 
+from api_support import console_login
 from fastapi.testclient import TestClient
-from test_console_decide import HTML, _login
+from test_console_decide import HTML
 
 from techmatch.matcher.engine import Engine
 
 
 def test_console_error_page_hides_server_paths(client: TestClient, engine: Engine) -> None:
-    _login(client)
+    console_login(client, "write")
     (engine.settings.home / "retrieval.json").write_text('{"mode": "bogus"', encoding="utf-8")
     response = client.get("/needs?q=电池", headers=HTML)
     assert response.status_code == 500

@@ -5,13 +5,13 @@ the login page. (Checked in headless Chromium: Back after logout lands on /login
 
 from __future__ import annotations
 
-from api_support import SECRET_NEED
+from api_support import SECRET_NEED, console_login
 from fastapi.testclient import TestClient
-from test_console_decide import HTML, _login
+from test_console_decide import HTML
 
 
 def test_console_pages_and_downloads_are_not_stored(client: TestClient) -> None:
-    _login(client)
+    console_login(client, "write")
     for path in (f"/needs/{SECRET_NEED}", "/needs", "/dockings", "/coverage/xlsx",
                  "/needs/nobody"):
         response = client.get(path, headers=HTML)

@@ -8,8 +8,9 @@ import io
 import re
 
 import openpyxl
+from api_support import console_login
 from fastapi.testclient import TestClient
-from test_console_decide import HTML, _login
+from test_console_decide import HTML
 
 
 def _upload(client: TestClient, name: str, data: bytes) -> tuple[int, str]:
@@ -22,7 +23,7 @@ def _upload(client: TestClient, name: str, data: bytes) -> tuple[int, str]:
 
 
 def test_upload_of_staff_files(client: TestClient, engine) -> None:  # type: ignore[no-untyped-def]
-    _login(client)
+    console_login(client, "write")
     book = openpyxl.Workbook()
     book.active.title = "填表说明"
     book.active.append(["请勿修改列名"])

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 
-from api_support import headers
+from api_support import console_login, headers
 from fastapi.testclient import TestClient
-from test_console_decide import HTML, _login
+from test_console_decide import HTML
 
 
 def test_console_upload_over_the_limit_is_a_chinese_page(client: TestClient) -> None:
-    _login(client)
+    console_login(client, "write")
     form = client.get("/upload", headers=HTML)
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
     assert token is not None

@@ -10,9 +10,9 @@ import re
 
 import openpyxl
 import pytest
-from api_support import headers
+from api_support import console_login, headers
 from fastapi.testclient import TestClient
-from test_console_decide import HTML, _login
+from test_console_decide import HTML
 
 from techmatch.api.console.messages import upload_error
 from techmatch.errors import IngestError
@@ -59,7 +59,7 @@ def test_a_file_within_the_limit_loads(small: TestClient) -> None:
 
 
 def test_console_upload_names_the_limit_in_chinese(small: TestClient) -> None:
-    _login(small)
+    console_login(small, "write")
     form = small.get("/upload", headers=HTML)
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
     assert token is not None
