@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, Field, field_validator
+from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from techmatch.errors import ConfigError
@@ -106,6 +107,65 @@ class Settings(BaseSettings):
 
 
 def get_settings(**overrides: object) -> Settings:
-    """Settings from the environment, with explicit overrides (CLI options) applied."""
+    """Settings from the environment, with explicit overrides (CLI options) applied.
+
+    A value the settings refuse (TECHMATCH_THREADS=0, TECHMATCH_BACKEND=solr …) is a
+    ConfigError naming the variable, its value and what it accepts, not pydantic's traceback."""
     clean = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**clean)  # type: ignore[arg-type]
+    try:
+        return Settings(**clean)  # type: ignore[arg-type]
+    except PydanticValidationError as exc:
+        problems = [_setting_problem(error, set(clean)) for error in exc.errors()]
+        raise ConfigError("配置无效：" + "；".join(problems)) from None
+
+
+_SECRET_SETTINGS = frozenset({"api_keys", "es_api_key", "es_password"})
+
+
+def _setting_problem(error: Any, overridden: set[str]) -> str:
+    """One refused setting: TECHMATCH_THREADS 的值 '0' 无效：应为 1 到 64 之间的整数."""
+    loc = error.get("loc") or ()
+    name = str(loc[0]) if loc else ""
+    variable = f"{Settings.model_config.get('env_prefix', '')}{name}".upper()
+    if name in overridden:
+        variable = f"--{name.replace('_', '-')}（{variable}）"
+    value = "***" if name in _SECRET_SETTINGS else str(error.get("input", ""))
+    accepted = _accepted(name)
+    gap = " " if accepted[:1].isascii() else ""
+    return f"{variable} 的值 '{value}' 无效：应为{gap}{accepted}"
+
+
+def _accepted(name: str) -> str:
+    """What a setting accepts, from its type and bounds."""
+    field = Settings.model_fields.get(name)
+    if field is None:
+        return "有效值"
+    annotation = field.annotation
+    if get_origin(annotation) is Literal:
+        return "以下之一：" + "、".join(str(a) for a in get_args(annotation))
+    if annotation is bool:
+        return "true 或 false（也可写 1 / 0、yes / no）"
+    bounds: dict[str, float] = {}
+    for item in field.metadata:
+        for key in ("ge", "gt", "le", "lt"):
+            if getattr(item, key, None) is not None:
+                bounds[key] = getattr(item, key)
+    kind = "整数" if annotation is int else "数" if annotation is float else None
+    if kind is None:
+        return "有效值"
+
+    def fmt(number: float) -> str:
+        return f"{number:g}"
+
+    low = ("ge", bounds["ge"]) if "ge" in bounds else ("gt", bounds["gt"]) if "gt" in bounds \
+        else None
+    high = ("le", bounds["le"]) if "le" in bounds else ("lt", bounds["lt"]) if "lt" in bounds \
+        else None
+    if low and high and low[0] == "ge" and high[0] == "le":
+        return f"{fmt(low[1])} 到 {fmt(high[1])} 之间的{kind}"
+    parts = []
+    if low:
+        parts.append(f"不小于 {fmt(low[1])}" if low[0] == "ge" else f"大于 {fmt(low[1])}")
+    if high:
+        parts.append(f"不大于 {fmt(high[1])}" if high[0] == "le" else f"小于 {fmt(high[1])}")
+    return ("、".join(parts) + " 的" if parts else "") + kind
