@@ -50,6 +50,8 @@ _HTTP_TITLES = {400: "请求错误 (bad request)", 401: "未认证 (unauthorized
                 413: "请求体过大 (content too large)",
                 415: "媒体类型不支持 (unsupported media type)",
                 422: "请求参数无效 (invalid request)", 503: "服务未就绪 (service unavailable)"}
+# stable codes (the problem type's slug) of the HTTP errors raised as HTTPException
+_HTTP_SLUGS = {401: "unauthorized", 403: "forbidden"}
 
 
 class FieldError(BaseModel):
@@ -153,7 +155,8 @@ def http_problem(request: Request, exc: Exception) -> JSONResponse:
     elif exc.status_code == 404 and detail == "Not Found":  # no route, not a missing record
         title = "接口不存在 (no such route)"
         detail = f"no route {request.method} {request.url.path}; see /docs for the routes"
-    return problem_response(exc.status_code, detail, title=title, headers=headers)
+    return problem_response(exc.status_code, detail, title=title, headers=headers,
+                            slug=_HTTP_SLUGS.get(exc.status_code))
 
 
 def _allowed_methods(request: Request) -> list[str]:

@@ -21,6 +21,7 @@ from fastapi.security import APIKeyHeader
 from techmatch.errors import ConfigError
 
 ROLES: tuple[str, ...] = ("read", "write", "admin")
+ROLE_LABELS = {"read": "只读", "write": "编辑", "admin": "管理员"}  # what staff read (zh-CN)
 _RANK = {role: i for i, role in enumerate(ROLES)}
 _HEX = re.compile(r"^[0-9a-f]{64}$")
 HEADER = "X-API-Key"
@@ -107,11 +108,12 @@ async def authenticate(request: Request,
     if auth.anonymous:
         return Principal("admin", "anonymous")
     if not key:
-        raise HTTPException(401, f"missing API key: send it in the {HEADER} header",
+        raise HTTPException(401, f"缺少 API 密钥：请在请求头 {HEADER} 中提供",
                             headers={"WWW-Authenticate": HEADER})
     principal = auth.keyring.authenticate(key)
     if principal is None:
-        raise HTTPException(401, "invalid API key", headers={"WWW-Authenticate": HEADER})
+        raise HTTPException(401, "API 密钥无效：请检查密钥是否正确、是否仍在配置中",
+                            headers={"WWW-Authenticate": HEADER})
     return principal
 
 
@@ -122,9 +124,11 @@ def require(role: str) -> Callable[[Principal], Awaitable[Principal]]:
 
     async def check(principal: Annotated[Principal, Security(authenticate)]) -> Principal:
         if not principal.allows(role):
-            article = "an" if role == "admin" else "a"  # "needs an admin key", as dockings say
-            raise HTTPException(403, f"this operation needs {article} {role} key; "
-                                     f"yours is {principal.role}")
+            # the role codes stay beside their labels: clients and docs name roles by code
+            higher = "" if role == ROLES[-1] else "或更高"
+            raise HTTPException(403, f"此操作需要{ROLE_LABELS[role]}（{role}）{higher}权限的"
+                                     f"密钥，当前密钥为{ROLE_LABELS[principal.role]}"
+                                     f"（{principal.role}）")
         return principal
 
     check.__name__ = f"require_{role}"

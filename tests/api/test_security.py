@@ -52,6 +52,8 @@ def test_missing_or_wrong_key_is_401(client: TestClient) -> None:
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["status"] == 401
+        assert response.json()["type"] == "urn:techmatch:problem:unauthorized"
+        assert "密钥" in response.json()["detail"]
 
 
 @pytest.mark.parametrize("method, path, body", [

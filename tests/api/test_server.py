@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
-from api_support import headers
+from api_support import KEYS, headers
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +34,29 @@ def test_no_key_401_problem_json(http: httpx.Client) -> None:
 def test_read_key_write_403(http: httpx.Client) -> None:
     response = http.post("/v1/needs", json={"id": "n", "title": "题"}, headers=headers("read"))
     assert response.status_code == 403 and response.json()["status"] == 403
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("key, slug", [(None, "unauthorized"), ("not-a-key", "unauthorized"),
+                                       ("read", "forbidden")])
+def test_auth_errors_read_in_chinese_with_a_stable_code(http: httpx.Client, key: str | None,
+                                                        slug: str) -> None:
+    """401 (no key, a wrong key) and 403 (a read key writing) over the network: the detail
+    is Chinese (staff read it) and the problem type carries the stable English code; they
+    read 'missing API key: …', 'invalid API key', 'this operation needs a write key; …'."""
+    sent = {} if key is None else headers(key) if key in KEYS else {"X-API-Key": key}
+    response = http.post("/v1/needs", json={"id": "n", "title": "题"}, headers=sent)
+    body = response.json()
+    assert response.status_code == body["status"] == (403 if slug == "forbidden" else 401)
+    assert body["type"] == f"urn:techmatch:problem:{slug}"
+    assert _CJK.search(body["detail"]) and _CJK.search(body["title"])
+    assert not re.search(r"\b(missing|invalid|needs|yours)\b", body["detail"])
+    if slug == "forbidden":  # the role codes stay beside the Chinese labels
+        assert "（write）" in body["detail"] and "（read）" in body["detail"]
+    elif key is None:  # the header to send is named
+        assert "X-API-Key" in body["detail"]
 
 
 def test_oversized_body_413(http: httpx.Client) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from techmatch.api.security import ROLE_LABELS
 from techmatch.models.plan_labels import (
     ASSIGN_STATUS_LABELS,
     CONSTRAINT_LABELS,
@@ -16,7 +17,7 @@ from techmatch.models.signals import SIGNAL_LABELS
 KIND = KIND_LABELS
 KIND_LIBRARY = {"need": "需求库", "achievement": "成果库", "expert": "专家库"}
 PLURAL = {"need": "needs", "achievement": "achievements", "expert": "experts"}
-ROLE = {"read": "只读", "write": "编辑", "admin": "管理员"}
+ROLE = ROLE_LABELS
 NEED_STATUS = {"open": "待匹配", "matched": "已匹配", "closed": "已关闭"}
 ACHIEVEMENT_TYPE = {"paper": "论文", "patent": "专利", "technology": "技术", "software": "软件",
                     "other": "其他"}
