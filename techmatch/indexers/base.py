@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import NamedTuple
 
 import numpy as np
@@ -24,6 +25,19 @@ FACETS: tuple[str, ...] = ("province", "city", "industry", "discipline", "type",
 SCHEMA_VERSION = 1
 
 Progress = Callable[[int], None]
+# Distinct tokens a lexical query keeps at most, the first ones in order of occurrence, on
+# every backend alike. Elasticsearch refuses a query with more leaf clauses than its max clause
+# count (computed from the node's heap and search threads, never below 1,024; 8,192 on a 512 MB
+# node with 4 search threads): a need past it failed there and answered on the embedded
+# backend. 1,000 leaves the last 24 clauses of the smallest node to the filters.
+MAX_QUERY_TERMS = 1_000
+
+
+def query_terms(tokens: Sequence[str]) -> list[str]:
+    """The terms a lexical query searches: distinct non-blank tokens in first-occurrence order
+    (a repeated token counts once), at most MAX_QUERY_TERMS of them."""
+    distinct = dict.fromkeys(t for t in tokens if t and not t.isspace())
+    return list(islice(distinct, MAX_QUERY_TERMS))
 
 
 class Candidates(NamedTuple):

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from techmatch.indexers.base import normalize_filters
+from techmatch.indexers.base import normalize_filters, query_terms
 from techmatch.indexers.elastic.mapping import ID, TOKENS, VECTOR
 from techmatch.models.results import Filters
 
@@ -36,10 +36,12 @@ def lexical_body(tokens: Sequence[str], *, k: int, filters: Filters | None) -> d
     """BM25 over the OR of `tokens`, filters inside the bool query (not post-filtered).
 
     A repeated query token counts once, as in the embedded backend (a `match` query would
-    otherwise add one clause per repetition and weigh that term twice).
+    otherwise add one clause per repetition and weigh that term twice), and only the first
+    MAX_QUERY_TERMS distinct tokens are searched, as there too: past the cluster's max clause
+    count the whole search would fail (too_many_clauses).
     """
     keep, drop = filter_clauses(filters)
-    terms = dict.fromkeys(t for t in tokens if t and not t.isspace())
+    terms = query_terms(tokens)
     match = {"match": {TOKENS: {"query": " ".join(terms), "operator": "or"}}}
     query: dict[str, Any] = {"bool": {"must": [match]}}
     if keep:

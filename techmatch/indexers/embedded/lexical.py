@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import tantivy
 
-from techmatch.indexers.base import FACETS, Document
+from techmatch.indexers.base import FACETS, Document, query_terms
 from techmatch.indexers.embedded.generations import link_or_copy_tree
 from techmatch.models.results import Filters
 
@@ -95,8 +95,10 @@ class LexicalSearcher:
 
     def search(self, tokens: Sequence[str], k: int, filters: Filters | None
                ) -> tuple[np.ndarray, np.ndarray]:
-        """(keys int64, scores float32) best first; duplicate query tokens count once."""
-        terms = list(dict.fromkeys(t for t in tokens if t and not t.isspace()))
+        """(keys int64, scores float32) best first; duplicate query tokens count once, and
+        only the first MAX_QUERY_TERMS distinct ones are searched (`query_terms`), as on
+        Elasticsearch."""
+        terms = query_terms(tokens)
         if not terms or k <= 0 or self._excludes_all(filters):
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         query = self._query(terms, filters)
