@@ -11,6 +11,10 @@ routed shares at the settings' threshold, and ECE of the top-1 and top-10 hits, 
 half's needs and over the answerable ones only (what `techmatch eval` reports for experts,
 whose set has no unanswerable needs), the latter beside its floor (`calibrate.ece_floor`).
 Rankings use the default ranker weights, as the fit.
+
+Every set and the model file are checked before any set is ranked: a missing folder or file,
+an answerable set without unanswerable.txt, an expert set without experts.jsonl, qrels with
+no judged need in the half or a malformed row is one line `error: file …[, row N]: …`, exit 2.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError as PydanticValidationError
 
-from techmatch.config import get_settings
-from techmatch.errors import ValidationError
+from techmatch.config import Settings, get_settings
+from techmatch.errors import ConfigError, IngestError, TechmatchError, ValidationError
 from techmatch.eval.abstain_fit import (
     OTHER,
     Rows,
@@ -33,7 +38,7 @@ from techmatch.eval.abstain_fit import (
     probabilities,
 )
 from techmatch.eval.abstention import auroc
-from techmatch.eval.datasets import expert_qrels, load_dataset
+from techmatch.eval.datasets import Dataset, expert_qrels, load_dataset, require_scored
 from techmatch.matcher.abstain import AbstainModel, default_abstain
 from techmatch.matcher.calibrate import ece_floor, reliability
 from techmatch.matcher.train import query_half
@@ -71,6 +76,78 @@ def check(model: AbstainModel, rows: Rows, answerable: np.ndarray,
             "ece_top10_answerable_floor": ece(answerable, 10, floor=True)}
 
 
+def load_models(path: Path | None) -> dict[str, AbstainModel | None]:
+    """The models of `--model` (default: the shipped ones); a missing or malformed file, or one
+    without a kind, is an error naming the file."""
+    if path is None:
+        return {k: default_abstain(k) for k in ("achievement", "expert")}
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IngestError("模型文件不存在（--model）", source=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IngestError(f"无法读取模型文件：{exc}", source=str(path)) from None
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"不是有效的 JSON（line {exc.lineno}, column {exc.colno}）："
+                              f"{exc.msg}", source=str(path)) from None
+    if not isinstance(raw, dict):
+        raise ValidationError("应为 JSON 对象 {\"achievement\": …, \"expert\": …}",
+                              source=str(path))
+    models: dict[str, AbstainModel | None] = {}
+    for kind in ("achievement", "expert"):
+        if kind not in raw:
+            raise ValidationError(f"缺少 {kind} 模型（abstain_fit --out 写出的文件含 "
+                                  f"achievement 与 expert）", field=kind, source=str(path))
+        try:
+            models[kind] = AbstainModel.model_validate(raw[kind])
+        except PydanticValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in (kind, *first["loc"]))
+            raise ValidationError(f"模型无效：{first['msg']}", field=where,
+                                  source=str(path)) from None
+    for name, value in raw.items():  # a `close` model another kind names (experts)
+        if name not in models and isinstance(value, dict):
+            try:
+                models[name] = AbstainModel.model_validate(value)
+            except PydanticValidationError:
+                pass
+    return models
+
+
+def _answerable_set(path: Path, half: int) -> tuple[Dataset, list[str], set[str]]:
+    """The set, its needs of the half and the unanswerable ones among them, or an error naming
+    the file that lacks them."""
+    ds = load_dataset(path)
+    if not ds.unanswerable:
+        raise ValidationError("没有无解需求：--answerable-set 需要 unanswerable.txt（每行一个"
+                              "无正确答案的 query id），AUROC 与转人工比例都靠它",
+                              source=str(ds.path / "unanswerable.txt"))
+    none = set(query_half(ds.unanswerable_ids(), half)[0])
+    if not none:
+        raise ValidationError(f"第 {half} 半没有带文本的无解需求",
+                              source=str(ds.path / "unanswerable.txt"))
+    good = require_scored(ds, query_half(ds.query_ids(), half)[0], half=half)
+    ids = sorted(q for q in [*good, *none] if ds.queries[q].strip())
+    return ds, ids, none
+
+
+def _expert_set(path: Path, half: int) -> tuple[Dataset, list[str]]:
+    """The need→expert set and its needs of the half (each twice: as is and with its
+    relevant experts left out), or an error naming the file that lacks them."""
+    ds = load_dataset(path)
+    if not ds.experts:
+        raise ValidationError("没有专家：--expert-set 需要 experts.jsonl（每行一位专家及其 "
+                              "works）", source=str(ds.path / "experts.jsonl"))
+    qrels = expert_qrels(ds)
+    good = query_half([q for q in ds.query_ids() if q in qrels], half)[0]
+    if not good:
+        judged = ds.path / "qrels" / (f"{ds.split}-experts.tsv"
+                                      if ds.expert_judgements is not None else f"{ds.split}.tsv")
+        raise ValidationError(f"第 {half} 半没有任何需求有相关专家（无正分的判定，或判定的"
+                              f"成果不属于 experts.jsonl 中的专家）", source=str(judged))
+    return ds, sorted([*good, *(OTHER + q for q in good)])
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answerable-set", type=Path, action="append", required=True)
@@ -80,34 +157,36 @@ def main(argv: list[str] | None = None) -> None:
                         help="abstention models file (default: the shipped one)")
     parser.add_argument("--home", type=Path, default=None)
     args = parser.parse_args(argv)
-    settings = get_settings()
-    if args.home is not None:
-        settings = settings.model_copy(update={"home": args.home})
-    models = ({k: AbstainModel.model_validate(v) for k, v in json.loads(
-        args.model.read_text(encoding="utf-8")).items()} if args.model else
-        {k: default_abstain(k) for k in ("achievement", "expert")})
+    try:  # a bad set, qrels or model file: one line naming it, exit 2, before any ranking
+        settings = get_settings()
+        if args.home is not None:
+            settings = settings.model_copy(update={"home": args.home})
+        models = load_models(args.model)
+        answerable = [_answerable_set(path, args.half) for path in args.answerable_set]
+        experts = [_expert_set(path, args.half) for path in args.expert_set]
+        out = _check_sets(settings, models, answerable, experts, args.half)
+    except TechmatchError as exc:
+        parser.exit(2 if not isinstance(exc, ConfigError) else 5, f"error: {exc}\n")
+    print(json.dumps(out, indent=1, ensure_ascii=False))
+
+
+def _check_sets(settings: Settings, models: dict[str, AbstainModel | None],
+                answerable: list[tuple[Dataset, list[str], set[str]]],
+                experts: list[tuple[Dataset, list[str]]], half: int) -> dict[str, Any]:
     threshold = settings.confidence_threshold
     out: dict[str, Any] = {}
-    for path in args.answerable_set:
-        ds = load_dataset(path)
-        none = set(query_half(ds.unanswerable_ids(), args.half)[0])
-        ids = sorted(q for q in [*query_half(ds.query_ids(), args.half)[0], *none]
-                     if ds.queries[q].strip())
-        rows = achievement_rows(settings, ds, args.half)
+    for ds, ids, none in answerable:
+        rows = achievement_rows(settings, ds, half)
         out[ds.name] = check(models["achievement"], rows,  # type: ignore[arg-type]
                              np.array([q not in none for q in ids]), threshold)
-    for path in args.expert_set:
-        ds = load_dataset(path)
-        qrels = expert_qrels(ds)
-        good = query_half([q for q in ds.query_ids() if q in qrels], args.half)[0]
-        ids = sorted([*good, *(OTHER + q for q in good)])
-        rows = expert_rows(settings, ds, args.half)
+    for ds, ids in experts:
+        rows = expert_rows(settings, ds, half)
         expert = models["expert"]
         close = models.get(expert.close) if expert is not None and expert.close else None
         out[f"{ds.name} (experts)"] = check(expert, rows,  # type: ignore[arg-type]
                                             np.array([not q.startswith(OTHER) for q in ids]),
                                             threshold, close)
-    print(json.dumps(out, indent=1, ensure_ascii=False))
+    return out
 
 
 if __name__ == "__main__":

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from techmatch.errors import ValidationError
+from techmatch.eval import abstain_check
 from techmatch.eval.abstain_check import check
 from techmatch.eval.abstain_fit import Rows
 from techmatch.matcher.abstain import EVIDENCE, AbstainModel
@@ -42,3 +46,98 @@ def test_check_reports_auroc_routing_and_ece_of_every_and_answerable_need() -> N
     assert out["ece_top1_answerable"] == pytest.approx((2 - p[0] - p[1]) / 2, abs=1e-4)
     with pytest.raises(ValidationError):
         check(_model(), rows, np.array([True]), threshold=0.35)
+
+
+# --- bad evaluation sets: `python -m techmatch.eval.abstain_check` said so only in a Python
+# traceback (IngestError / ValueError 'need at least one array to concatenate' /
+# FileNotFoundError / KeyError), after encoding the sets before it. Each is now one line
+# naming the file (and row), exit 2, checked before any set is ranked.
+
+def _copy_set(src: Path, dst: Path, *, unanswerable: bool = True) -> Path:
+    shutil.copytree(src, dst)
+    if unanswerable:  # q5, q6 are in queries.jsonl without qrels: the unanswerable needs
+        (dst / "unanswerable.txt").write_text("q5\nq6\n", encoding="utf-8")
+    return dst
+
+
+@pytest.fixture
+def no_ranking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every problem must be found before a set is ranked (minutes on a real set)."""
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("a set was ranked before the sets were checked")
+    monkeypatch.setattr(abstain_check, "achievement_rows", refuse)
+    monkeypatch.setattr(abstain_check, "expert_rows", refuse)
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as caught:
+        abstain_check.main([*args, "--half", "2"])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2, err
+    assert "Traceback" not in err
+    return err
+
+
+@pytest.mark.usefixtures("no_ranking")
+def test_a_missing_set_is_named(tmp_path: Path, tiny_dataset: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    good = _copy_set(tiny_dataset, tmp_path / "good")
+    err = _run(["--answerable-set", str(good), "--expert-set", str(tmp_path / "nope")], capsys)
+    assert str(tmp_path / "nope") in err and "does not exist" in err
+
+
+@pytest.mark.usefixtures("no_ranking")
+def test_an_answerable_set_without_unanswerable_txt_is_named(
+        tmp_path: Path, tiny_dataset: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bare = _copy_set(tiny_dataset, tmp_path / "bare", unanswerable=False)
+    err = _run(["--answerable-set", str(bare), "--expert-set", str(tiny_dataset)], capsys)
+    assert str(bare / "unanswerable.txt") in err and "无解需求" in err
+
+
+@pytest.mark.usefixtures("no_ranking")
+def test_empty_qrels_are_named(tmp_path: Path, tiny_dataset: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    empty = _copy_set(tiny_dataset, tmp_path / "empty")
+    (empty / "qrels" / "dev.tsv").write_text("", encoding="utf-8")
+    err = _run(["--answerable-set", str(empty), "--expert-set", str(tiny_dataset)], capsys)
+    assert str(empty / "qrels" / "dev.tsv") in err
+    err = _run(["--answerable-set", str(_copy_set(tiny_dataset, tmp_path / "good")),
+                "--expert-set", str(empty)], capsys)
+    assert str(empty / "qrels" / "dev.tsv") in err
+
+
+@pytest.mark.usefixtures("no_ranking")
+def test_malformed_qrels_name_the_row(tmp_path: Path, tiny_dataset: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    bad = _copy_set(tiny_dataset, tmp_path / "bad")
+    (bad / "qrels" / "dev.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td02\n",
+                                           encoding="utf-8")
+    err = _run(["--answerable-set", str(bad), "--expert-set", str(tiny_dataset)], capsys)
+    assert f"file {bad / 'qrels' / 'dev.tsv'}, row 2" in err
+
+
+@pytest.mark.usefixtures("no_ranking")
+def test_an_expert_set_without_experts_is_named(tmp_path: Path, tiny_dataset: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    works_only = _copy_set(tiny_dataset, tmp_path / "works")
+    (works_only / "experts.jsonl").unlink()
+    err = _run(["--answerable-set", str(_copy_set(tiny_dataset, tmp_path / "good")),
+                "--expert-set", str(works_only)], capsys)
+    assert str(works_only / "experts.jsonl") in err
+
+
+@pytest.mark.usefixtures("no_ranking")
+@pytest.mark.parametrize(("text", "says"), [(None, "不存在"), ('{"achievement": 3', "line 1"),
+                                            ("{}", "achievement"),
+                                            ('{"achievement": {"kind": 3}, "expert": {}}',
+                                             "achievement")])
+def test_a_bad_model_file_is_named(tmp_path: Path, tiny_dataset: Path,
+                                   capsys: pytest.CaptureFixture[str], text: str | None,
+                                   says: str) -> None:
+    model = tmp_path / "models.json"
+    if text is not None:
+        model.write_text(text, encoding="utf-8")
+    good = _copy_set(tiny_dataset, tmp_path / "good")
+    err = _run(["--answerable-set", str(good), "--expert-set", str(good),
+                "--model", str(model)], capsys)
+    assert str(model) in err and says in err
