@@ -232,7 +232,7 @@ def kpis(start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-D
          xlsx: Annotated[Path | None, typer.Option(help="Also write an XLSX (Chinese headers)")]
          = None,
          home: HomeOpt = None, json_out: JsonOpt = False) -> None:
-    """Docking KPIs over a date window (UTC dates, both ends included)."""
+    """Docking KPIs over a date window (China dates, UTC+8, both ends included)."""
     from techmatch.matcher.dockings.kpis import kpi_report, table
     from techmatch.xlsx import Sheet, write_sheets
 

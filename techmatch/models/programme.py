@@ -30,6 +30,24 @@ def china_today() -> dt.date:
     return _utcnow().astimezone(CHINA).date()
 
 
+def china_day(moment: dt.datetime) -> dt.date:
+    """The China (UTC+8) date of a timestamp, the day staff count it on (docking KPIs, due
+    dates, the console's ranges); one without a time zone is read as UTC, as the store writes
+    it (never as the server's local time, so a day counts the same on every machine)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(CHINA).date()
+
+
+def china_midnight_utc(day: dt.date) -> str:
+    """The start of China day `day` as the store's fixed-width UTC text
+    (2026-12-02 → 2026-12-01T16:00:00.000000+00:00): text order is time order."""
+    if day == dt.date.min:
+        return ""  # before every timestamp
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=CHINA).astimezone(dt.timezone.utc)
+    return start.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
 Names = list[Annotated[str, Field(min_length=1, max_length=200)]]
 NATIONAL = "全国"  # the city value of a national target
 

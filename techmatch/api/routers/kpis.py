@@ -18,8 +18,8 @@ NameQuery = Annotated[str | None, Query(min_length=1, max_length=100)]
 
 
 @router.get("/kpis", response_model=KpiReport, summary="对接绩效指标",
-            description="时间窗 [from, to]（UTC 日期，含两端）内：发布需求数、有推荐的需求数、"
-                        "推荐、已联系、企业确认、洽谈、签约、验收、终止、超期，签约金额（万元），"
+            description="时间窗 [from, to]（北京时间 UTC+8 日期，含两端）内：发布需求数、"
+                        "有推荐的需求数、推荐、已联系、企业确认、洽谈、签约、验收、终止、超期，签约金额（万元），"
                         "阶段转化率与各阶段中位天数；按城市 × 行业 × 服务团 × 负责人分组"
                         "（by 选维度），另给合计行。")
 def kpis(principal: Reader, engine: EngineDep,

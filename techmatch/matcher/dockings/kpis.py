@@ -1,9 +1,11 @@
 """KPIs (绩效考核) of dockings over a date window, per city × industry × team × owner.
 
-Window: `start` and `end` are dates, both inclusive, compared with the UTC date of each
-event (a timestamp without a time zone is read as UTC): an event at 23:59:59.999999 UTC on
-`end` counts, one at 00:00 UTC the day after does not; one at 00:00 UTC on `start` counts, one
-a microsecond earlier does not.
+Window: `start` and `end` are dates, both inclusive, compared with the China (UTC+8) date of
+each event, the day the programme's pages count (`models.programme.china_day`; a timestamp
+without a time zone is read as UTC): an event at 2026-12-01T17:30Z is on 2 December; one at
+23:59:59.999999 Beijing time on `end` (15:59:59.999999 UTC) counts, one at 00:00 Beijing time
+the day after does not; one at 00:00 Beijing time on `start` (16:00 UTC the day before)
+counts, one a microsecond earlier does not. "Today" (overdue) is China's today too.
 
 Groups: a docking's need gives city and industry ("未知" when unknown), the docking gives
 team and owner ("未分配" when unset). `by` picks the dimensions (default all four); the
@@ -51,6 +53,7 @@ from techmatch.errors import ValidationError
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.matcher.dockings.levels import OVERDUE_STAGES
 from techmatch.models.dockings import STAGE_LABELS, STAGE_RANK, STAGES
+from techmatch.models.programme import china_day, china_midnight_utc, china_today
 from techmatch.models.records import Need
 from techmatch.store import Store
 from techmatch.store.dockings import DockingRepo, KpiDocking, KpiMove
@@ -84,7 +87,7 @@ Key = tuple[str, ...]
 
 @dataclass(frozen=True)
 class NeedFacts:
-    """What KPIs need of a need: where, which industry, when it was posted (UTC date)."""
+    """What KPIs need of a need: where, which industry, when it was posted (China date)."""
 
     city: str
     industry: str
@@ -102,7 +105,8 @@ class KpiRow(BaseModel):
 
 
 class KpiReport(BaseModel):
-    """KPIs over [start, end] (UTC dates, both inclusive), one row per group and a total."""
+    """KPIs over [start, end] (China dates, UTC+8, both inclusive), one row per group and a
+    total."""
 
     start: dt.date
     end: dt.date
@@ -129,14 +133,6 @@ def _label(value: str | None, missing: str) -> str:
     return normalize(value, lower=False) if value and value.strip() else missing
 
 
-def utc_day(moment: dt.datetime) -> dt.date:
-    """The UTC date of a timestamp; one without a time zone is read as UTC (never as the
-    server's local time, so a window counts the same on every machine)."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        return moment.date()
-    return moment.astimezone(dt.timezone.utc).date()
-
-
 def city_label(value: str | None) -> str:
     """A city as the KPI groups name it: the facets' form with case kept (蘇州 is 苏州,
     full-width and stray spaces folded), 未知 when blank."""
@@ -146,7 +142,7 @@ def city_label(value: str | None) -> str:
 def need_facts(needs: Iterable[Need]) -> dict[str, NeedFacts]:
     out = {}
     for n in needs:
-        posted = utc_day(n.created_at) if n.created_at else None
+        posted = china_day(n.created_at) if n.created_at else None
         out[n.id] = NeedFacts(_label(n.city, UNKNOWN), _label(n.industry, UNKNOWN), posted)
     return out
 
@@ -164,14 +160,15 @@ def compute_kpis(dockings: Sequence[KpiDocking], moves: Sequence[KpiMove],
     if unknown or not by:
         raise ValidationError(f"unknown dimensions {unknown}; valid: {', '.join(DIMENSIONS)}",
                               field="by")
-    day = today or dt.datetime.now(dt.timezone.utc).date()
+    day = today or china_today()
     by = [d for d in DIMENSIONS if d in by]
     wanted = _wanted(filters or {}, by)
     accs: dict[Key, _Acc] = defaultdict(_Acc)
     total = _Acc()
     history = _by_docking(moves)
-    # The day after `end` as text; past the last representable date any later text will do.
-    window = (start.isoformat(), (end + dt.timedelta(days=1)).isoformat()
+    # China midnight of `start` and of the day after `end` as the store's UTC text; past the
+    # last representable date any later text will do.
+    window = (china_midnight_utc(start), china_midnight_utc(end + dt.timedelta(days=1))
               if end < dt.date.max else "9999-99")
     for d in dockings:
         facts = needs.get(d.need_id, NeedFacts(UNKNOWN, UNKNOWN, None))
@@ -211,7 +208,7 @@ def _quiet(d: KpiDocking, facts: NeedFacts, window: tuple[str, str], start: dt.d
     its due date not in it."""
     if facts.posted is not None and start <= facts.posted <= end:
         return False
-    if d.due_on is not None and window[0] <= d.due_on < window[1]:
+    if d.due_on is not None and start.isoformat() <= d.due_on <= end.isoformat():
         return False
     return d.created_at >= window[1] or (d.stage_at is not None and d.stage_at < window[0])
 
@@ -245,8 +242,8 @@ class _Events:
 
 def _events(d: KpiDocking, moves: list[KpiMove], facts: NeedFacts, window: tuple[str, str],
             start: dt.date, end: dt.date, today: dt.date) -> _Events:
-    """The docking's in-window events; `window` = (first day, day after the last) as ISO
-    text, so fixed-width UTC timestamps compare as text."""
+    """The docking's in-window events; `window` = (China midnight of the first day, of the
+    day after the last) as fixed-width UTC text, so the store's timestamps compare as text."""
     low, high = window
     out = _Events()
     if facts.posted is not None and start <= facts.posted <= end:

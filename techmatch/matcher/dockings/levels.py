@@ -6,11 +6,11 @@ Defaults below; `<home>/service_levels.json` overrides them:
      "workdays": ["2026-10-10", ...]}
 
 `holidays` are weekdays off; `workdays` are weekend days worked (调休). A stage entered on
-day D with a level of n working days is due at the end of the n-th working day after D
-(D itself does not count); a docking is overdue when today is after its due date and it
-is still in that stage. Due dates are fixed when a stage is entered: changing the levels
-later does not move them. Stages without a level (signed → completed excepted: 验收 has
-one; dropped and completed have none) are never overdue.
+day D (its China date, UTC+8) with a level of n working days is due at the end of the n-th
+working day after D (D itself does not count); a docking is overdue when today (in China) is
+after its due date and it is still in that stage. Due dates are fixed when a stage is
+entered: changing the levels later does not move them. Stages without a level (signed →
+completed excepted: 验收 has one; dropped and completed have none) are never overdue.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 
 from techmatch.errors import ValidationError
 from techmatch.models.dockings import OPEN_STAGES
+from techmatch.models.programme import china_day
 
 LEVELS_FILE = "service_levels.json"
 DEFAULT_DAYS: dict[str, int] = {"suggested": 5, "contacted": 10, "confirmed": 15,
@@ -52,11 +53,12 @@ class ServiceLevels:
         return day
 
     def due_on(self, stage: str, entered: dt.datetime) -> dt.date | None:
-        """Due date of `stage` entered at `entered` (UTC date), None when it has no level."""
+        """Due date of `stage` entered at `entered` (counted from its China date, UTC+8, the
+        day staff entered it), None when it has no level."""
         n = self.days.get(stage)
         if n is None:
             return None
-        return self.add_working_days(entered.astimezone(dt.timezone.utc).date(), n)
+        return self.add_working_days(china_day(entered), n)
 
 
 OVERDUE_STAGES: tuple[str, ...] = (*OPEN_STAGES, "signed")

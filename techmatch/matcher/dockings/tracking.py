@@ -31,6 +31,7 @@ from techmatch.models.dockings import (
     HistoryView,
 )
 from techmatch.models.plan_labels import CONFLICT_LABELS
+from techmatch.models.programme import china_today
 from techmatch.models.records import KIND_LABELS
 from techmatch.models.results import Conflict
 from techmatch.store import Store
@@ -234,7 +235,7 @@ def list_dockings(store: Store, filters: DockingFilters, *, offset: int = 0, lim
                   admin: bool = False) -> tuple[list[DockingView], int]:
     """One page of dockings as views — newest first; overdue ones by due date, most overdue
     first — and the total under `filters`."""
-    day = today or utcnow().date()
+    day = today or china_today()
     query = _query(filters, hidden_needs, day)
     rows, total = DockingRepo(store).page(query, offset=offset, limit=limit)
     return [view(d, today=day, admin=admin) for d in rows], total
@@ -244,7 +245,7 @@ def stage_counts(store: Store, filters: DockingFilters, *,
                  hidden_needs: frozenset[str] = frozenset(),
                  today: dt.date | None = None) -> dict[str, int]:
     """How many dockings under `filters` are at each stage (all of them, not one page)."""
-    day = today or utcnow().date()
+    day = today or china_today()
     return DockingRepo(store).stage_counts(_query(filters, hidden_needs, day))
 
 
@@ -265,7 +266,7 @@ def is_overdue(docking: Docking, today: dt.date) -> bool:
 
 def view(docking: Docking, *, today: dt.date | None = None, admin: bool = False) -> DockingView:
     """`docking` with labels, overdue flag and allowed moves."""
-    day = today or utcnow().date()
+    day = today or china_today()
     return DockingView(
         **docking.model_dump(), stage_label=STAGE_LABELS[docking.stage],
         peak_stage_label=STAGE_LABELS[docking.peak_stage],

@@ -10,7 +10,7 @@ from techmatch.matcher.programme.dashboard import Dashboard, ScopeRow
 from techmatch.models.programme import METRIC_LABELS
 from techmatch.xlsx import Sheet, write_sheets
 
-SIGNING_DAY = "签约操作时间的 UTC 日期（北京时间 0–8 时签约计入前一日）"  # as the docking KPIs
+SIGNING_DAY = "签约操作时间的北京时间（UTC+8）日期"  # as the docking KPIs
 CHART_METRICS: tuple[str, ...] = ("events", "enterprises_served", "dockings_signed", "deal_value")
 
 

@@ -88,8 +88,8 @@ def _independent(store: Store) -> dict[tuple[str, ...], dict[str, object]]:
     needs = {n.id: n for n in store.iter_records("need")}
     dockings = repo.all()
 
-    def inside(t: dt.datetime) -> bool:
-        return START <= t.astimezone(UTC).date() <= END
+    def inside(t: dt.datetime) -> bool:  # on a China (UTC+8) day of the window
+        return START <= t.astimezone(dt.timezone(dt.timedelta(hours=8))).date() <= END
 
     def key(city: object, industry: object, team: object, owner: object) -> tuple[str, ...]:
         return (city or "未知", industry or "未知", team or "未分配", owner or "未分配")  # type: ignore[return-value]
@@ -179,11 +179,12 @@ def _window_case(moment: dt.datetime) -> int:
     return report.total.counts["signed"]
 
 
-def test_window_edges_are_utc_dates_both_inclusive() -> None:
-    assert _window_case(dt.datetime(2026, 11, 1, 0, 0, tzinfo=UTC)) == 1
-    assert _window_case(dt.datetime(2026, 10, 31, 23, 59, 59, 999999, tzinfo=UTC)) == 0
-    assert _window_case(dt.datetime(2026, 11, 30, 23, 59, 59, 999999, tzinfo=UTC)) == 1
-    assert _window_case(dt.datetime(2026, 12, 1, 0, 0, tzinfo=UTC)) == 0
+def test_window_edges_are_china_dates_both_inclusive() -> None:
+    """Was UTC dates; the KPIs count China (UTC+8) days as the programme pages do."""
+    assert _window_case(dt.datetime(2026, 10, 31, 16, 0, tzinfo=UTC)) == 1
+    assert _window_case(dt.datetime(2026, 10, 31, 15, 59, 59, 999999, tzinfo=UTC)) == 0
+    assert _window_case(dt.datetime(2026, 11, 30, 15, 59, 59, 999999, tzinfo=UTC)) == 1
+    assert _window_case(dt.datetime(2026, 11, 30, 16, 0, tzinfo=UTC)) == 0
 
 
 def test_bad_windows_and_dimensions_name_the_field() -> None:

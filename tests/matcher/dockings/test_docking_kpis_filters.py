@@ -1,5 +1,5 @@
-"""KPIs filtered to one city (rows and the 合计 total cover that city only); the UTC date
-of a need posted without a time zone."""
+"""KPIs filtered to one city (rows and the 合计 total cover that city only); the China date
+of a need posted without a time zone (read as UTC, never as the server's local time)."""
 
 from __future__ import annotations
 
@@ -70,14 +70,14 @@ def shanghai_clock(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-
 
 
 @pytest.mark.usefixtures("shanghai_clock")
-def test_a_need_posted_without_a_time_zone_counts_on_its_utc_date_on_any_server() -> None:
-    """2026-03-01T02:00 without a zone is read as UTC (posted 03-01), not as the server's
-    local time (which on a UTC+8 server made it 02-28 and left it out of March)."""
+def test_a_need_posted_without_a_time_zone_counts_on_its_china_date_on_any_server() -> None:
+    """2026-02-28T20:00 without a zone is read as UTC (03-01 04:00 in China: posted 03-01),
+    not as the server's local time (which on a UTC+8 server made it 02-28)."""
     facts = need_facts([Need(id="N1", title="需求", city="苏州",
-                             created_at=dt.datetime(2026, 3, 1, 2, 0))])
+                             created_at=dt.datetime(2026, 2, 28, 20, 0))])
     assert facts["N1"].posted == dt.date(2026, 3, 1)
     aware = need_facts([Need(id="N2", title="需求", created_at=dt.datetime(
         2026, 3, 1, 7, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))])
-    assert aware["N2"].posted == dt.date(2026, 2, 28)
+    assert aware["N2"].posted == dt.date(2026, 3, 1)
     report = compute_kpis([], [], facts, start=START, end=END)
     assert report.total.counts["needs_posted"] == 1

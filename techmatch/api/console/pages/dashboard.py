@@ -12,6 +12,7 @@ from techmatch.api.console.pages.common import console_router, parse_date
 from techmatch.api.console.views.dashboard import build_dashboard
 from techmatch.api.console.views.docking_board import overdue_dockings
 from techmatch.api.deps import EngineDep, VisibilityDep
+from techmatch.models.programme import china_today
 
 router = console_router()
 DEFAULT_DAYS = 30
@@ -21,7 +22,7 @@ DEFAULT_DAYS = 30
 def dashboard(request: Request, session: Staff, engine: EngineDep,
               visibility: VisibilityDep) -> Response:
     errors: dict[str, str] = {}
-    today = dt.date.today()
+    today = china_today()  # the KPIs' days, not the server's
     end = parse_date(request.query_params.get("to"), "to", errors) or today
     start = (parse_date(request.query_params.get("from"), "from", errors)
              or end - dt.timedelta(days=DEFAULT_DAYS))

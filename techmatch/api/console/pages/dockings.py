@@ -27,6 +27,7 @@ from techmatch.matcher.dockings import (
     view,
 )
 from techmatch.models.dockings import STAGE_LABELS, Contract
+from techmatch.models.programme import china_today
 
 router = console_router()
 DockingId = Annotated[str, Path(max_length=64, pattern=r"^[\w\-]+$")]
@@ -52,7 +53,7 @@ def docking_board(request: Request, session: Staff, engine: EngineDep,
         "title": "对接看板", "columns": columns, "total": total, "shown": len(views),
         "filters": filters, "conflicts": conflicts,
         "titles": titles, "reasons": REJECT_REASONS,
-        "contracts": CONTRACTS, "stage_labels": STAGE_LABELS, "today": dt.date.today(),
+        "contracts": CONTRACTS, "stage_labels": STAGE_LABELS, "today": china_today(),
         "flash": f"对接 {done} 已更新" if done else ""}, session=session)
 
 

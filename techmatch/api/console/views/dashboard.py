@@ -9,8 +9,9 @@ from techmatch.matcher.analytics.dockable import Best, dockable_best
 from techmatch.matcher.batch import results
 from techmatch.matcher.batch.plan import is_open
 from techmatch.matcher.batch.results import RunRecord
-from techmatch.matcher.dockings.kpis import COUNT_LABELS, KpiRow, kpi_report, utc_day
+from techmatch.matcher.dockings.kpis import COUNT_LABELS, KpiRow, kpi_report
 from techmatch.models.plan_labels import CONFLICT_LABELS
+from techmatch.models.programme import china_day
 from techmatch.models.records import Need
 from techmatch.store import Store
 
@@ -40,12 +41,13 @@ class Dashboard:
 
 
 def in_range(moment: dt.datetime | str | None, start: dt.date, end: dt.date) -> bool:
-    """True when a timestamp (datetime or ISO text) falls on a UTC day in [start, end], as
-    the KPIs count (`dockings.kpis.utc_day`: 2026-03-01T07:00+08:00 is 2026-02-28)."""
+    """True when a timestamp (datetime or ISO text) falls on a China (UTC+8) day in
+    [start, end], as the KPIs count (`models.programme.china_day`: 2026-02-28T23:00Z is
+    2026-03-01; a timestamp without a zone is UTC)."""
     if moment is None:
         return False
     when = moment if isinstance(moment, dt.datetime) else dt.datetime.fromisoformat(str(moment))
-    return start <= utc_day(when) <= end
+    return start <= china_day(when) <= end
 
 
 def _unmatched(need: Need, best: Best | None, threshold: float) -> Unmatched:
