@@ -72,7 +72,8 @@ def _corpus_line(record: Record) -> dict[str, Any]:
     body = record.text()
     if title and body.startswith(title):
         body = body[len(title):].lstrip("\n")
-    meta = {k: v for k, v in record.facets().items() if v is not None}
+    # one value as a string (as before facets held several), several as a list
+    meta = {k: v[0] if len(v) == 1 else list(v) for k, v in record.facets().items() if v}
     return {"_id": record.id, "title": title, "text": body, "metadata": meta}
 
 

@@ -22,7 +22,10 @@ from techmatch.models.results import Filters
 
 FACETS: tuple[str, ...] = ("province", "city", "industry", "discipline", "type", "status",
                            "language")
-SCHEMA_VERSION = 1
+# Bumped when what an index holds changes; a generation of another version is refused on open
+# (IndexMismatchError naming the fix) and rebuilt in full by the next sync / `techmatch index`.
+# 2 (2026-12-01): facets hold every value (an expert's second discipline was not indexed).
+SCHEMA_VERSION = 2
 
 Progress = Callable[[int], None]
 # Distinct tokens a lexical query keeps at most, the first ones in order of occurrence, on
@@ -49,20 +52,22 @@ class Candidates(NamedTuple):
 
 @dataclass(frozen=True)
 class Document:
-    """What an index stores for one record: tokens for BM25, text for the encoder, facets."""
+    """What an index stores for one record: tokens for BM25, text for the encoder, facets
+    (every normalised value of each facet, () for none: a filter matches any of them)."""
 
     id: str
     kind: str
     tokens: list[str]
     dense_text: str
-    facets: dict[str, str | None]
+    facets: dict[str, tuple[str, ...]]
 
 
 def to_document(record: Record, tokenizer: Tokenizer) -> Document:
     """The single place that turns a record into index input (every backend uses it)."""
     text = record.text()
-    facets = {name: record.facets().get(name) for name in FACETS}
-    facets = {k: (normalize(v) if isinstance(v, str) and v else None) for k, v in facets.items()}
+    found = record.facets()
+    facets = {name: tuple(dict.fromkeys(n for v in found.get(name, ()) if (n := normalize(v))))
+              for name in FACETS}
     return Document(id=record.id, kind=record.kind, tokens=tokenizer.tokens(text),
                     dense_text=normalize(text, lower=False), facets=facets)
 

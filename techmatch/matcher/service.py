@@ -476,8 +476,8 @@ def passes(record: Record, filters: Filters | None) -> bool:
         return False
     facets = record.facets()
     for name, values in filters.facet_items():
-        value = facets.get(name)
-        if value is None or normalize(value) not in {normalize(v) for v in values}:
+        held = {normalize(v) for v in facets.get(name, ())}
+        if held.isdisjoint(normalize(v) for v in values):  # any of the record's values
             return False
     return True
 

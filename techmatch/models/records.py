@@ -47,6 +47,11 @@ def _as_list(value: object) -> object:
     return value
 
 
+def _values(*values: str | None) -> tuple[str, ...]:
+    """The non-empty values of one facet, in order, each once."""
+    return tuple(dict.fromkeys(v for v in values if v))
+
+
 class NeedStatus(str, Enum):
     open = "open"
     matched = "matched"
@@ -113,9 +118,11 @@ class _Record(BaseModel):
             parts.append("、".join(self.keywords))
         return "\n".join(parts)
 
-    def facets(self) -> dict[str, str | None]:
-        """Keyword-like values used by filters (all backends index exactly these)."""
-        return {"province": self.province, "city": self.city}
+    def facets(self) -> dict[str, tuple[str, ...]]:
+        """Keyword-like values used by filters (all backends index exactly these): every value
+        of each facet, () for none. A facet may hold several (an expert's disciplines,
+        industries, languages); a filter matches a record holding any of its values."""
+        return {"province": _values(self.province), "city": _values(self.city)}
 
 
 class Need(_Record):
@@ -133,9 +140,9 @@ class Need(_Record):
     confidential: bool = False
     contact: ShortText | None = None
 
-    def facets(self) -> dict[str, str | None]:
-        return {**super().facets(), "industry": self.industry, "discipline": self.discipline,
-                "status": str(self.status)}
+    def facets(self) -> dict[str, tuple[str, ...]]:
+        return {**super().facets(), "industry": _values(self.industry),
+                "discipline": _values(self.discipline), "status": _values(str(self.status))}
 
 
 class Achievement(_Record):
@@ -159,9 +166,10 @@ class Achievement(_Record):
     def _split_owners(cls, value: object) -> object:
         return _as_list(value)
 
-    def facets(self) -> dict[str, str | None]:
-        return {**super().facets(), "industry": self.industry, "discipline": self.discipline,
-                "type": str(self.type), "language": self.language}
+    def facets(self) -> dict[str, tuple[str, ...]]:
+        return {**super().facets(), "industry": _values(self.industry),
+                "discipline": _values(self.discipline), "type": _values(str(self.type)),
+                "language": _values(self.language)}
 
 
 class Expert(_Record):
@@ -194,11 +202,9 @@ class Expert(_Record):
         parts = [self.title, self.bio, "、".join(self.disciplines), "、".join(self.keywords)]
         return "\n".join(p for p in parts if p)
 
-    def facets(self) -> dict[str, str | None]:
-        return {**super().facets(),
-                "discipline": self.disciplines[0] if self.disciplines else None,
-                "industry": self.industries[0] if self.industries else None,
-                "language": self.languages[0] if self.languages else None}
+    def facets(self) -> dict[str, tuple[str, ...]]:
+        return {**super().facets(), "discipline": _values(*self.disciplines),
+                "industry": _values(*self.industries), "language": _values(*self.languages)}
 
 
 class ServiceTeam(BaseModel):

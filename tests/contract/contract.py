@@ -18,7 +18,7 @@ from techmatch.indexers.base import Index
 from techmatch.indexers.encoders import HashEncoder
 from techmatch.indexers.factory import open_index, sync_index
 from techmatch.indexers.tokenize import Tokenizer
-from techmatch.models.records import Achievement
+from techmatch.models.records import Achievement, Expert
 from techmatch.models.results import Filters
 from techmatch.store import Store
 
@@ -49,6 +49,25 @@ def contract_records() -> list[Achievement]:
     return strong + weak + other
 
 
+def contract_experts() -> list[Expert]:
+    """Experts with several disciplines / industries / languages (a filter on any value must
+    find them), names and organisations (searched only through the `names` field)."""
+    return [
+        Expert(id="ex-1", name="张伟", organization="清华大学", title="教授",
+               bio="锂电池正极材料与储能", disciplines=["材料科学", "化学工程"],
+               industries=["新能源", "新材料"], languages=["zh", "en"], city="北京"),
+        Expert(id="ex-2", name="李娜", organization="南京大学", title="研究员",
+               bio="锂电池隔膜与电解液", disciplines=["化学工程"], industries=["新能源"],
+               city="南京"),
+        Expert(id="ex-3", name="王芳", organization="清华大学", title="副教授",
+               bio="光伏组件与储能系统集成", disciplines=["电气工程"], industries=["新能源"],
+               city="北京"),
+        Expert(id="ex-4", name="陈明", organization="苏州大学", title="高级工程师",
+               bio="工业机器人视觉检测与智能制造产线", disciplines=["机械工程", "计算机科学"],
+               industries=["智能制造", "人工智能", "新能源"], city="苏州"),
+    ]
+
+
 class Harness:
     """Store + backend under test: load records, delete, and reopen the current index."""
 
@@ -58,15 +77,14 @@ class Harness:
         self.encoder = FakeEncoder()
         self.store = Store(Path(settings.home) / "store.sqlite")
 
-    def sync(self) -> Index:
-        sync_index(self.settings, "achievement", self.store, encoder=self.encoder,
+    def sync(self, kind: str = "achievement") -> Index:
+        sync_index(self.settings, kind, self.store, encoder=self.encoder,
                    tokenizer=self.tokenizer)
-        return open_index(self.settings, "achievement", encoder=self.encoder,
-                          tokenizer=self.tokenizer)
+        return open_index(self.settings, kind, encoder=self.encoder, tokenizer=self.tokenizer)
 
-    def load(self, records: Sequence[Achievement]) -> Index:
+    def load(self, records: Sequence[Achievement | Expert], kind: str = "achievement") -> Index:
         self.store.upsert(list(records))
-        return self.sync()
+        return self.sync(kind)
 
     def delete(self, rid: str) -> Index:
         self.store.delete(rid)
@@ -190,3 +208,47 @@ class IndexContract:
         after = harness.load([changed])
         assert not np.allclose(after.vectors(["gx-00"])[0], old)
         assert after.search_dense(after.vectors(["gx-00"])[0], k=1).ids == ["gx-00"]
+
+    # -- experts: multi-valued facets ------------------------------------------------------
+    @pytest.fixture
+    def experts(self, harness: Harness) -> Index:
+        return harness.load(contract_experts(), kind="expert")
+
+    def test_lexical_filter_matches_any_value_of_a_facet(self, harness: Harness,
+                                                         experts: Index) -> None:
+        """An expert's second discipline / industry / language filters like the first."""
+        tokens = harness.tokens("锂电池 储能 智能制造")
+        found = experts.search_lexical(tokens, k=10, filters=Filters(discipline=["化学工程"]))
+        assert sorted(found.ids) == ["ex-1", "ex-2"]
+        found = experts.search_lexical(tokens, k=10, filters=Filters(industry=["人工智能"]))
+        assert found.ids == ["ex-4"]
+        found = experts.search_lexical(tokens, k=10, filters=Filters(language=["en"]))
+        assert found.ids == ["ex-1"]
+        both = Filters(discipline=["计算机科学", "电气工程"], industry=["新能源"])
+        assert sorted(experts.search_lexical(tokens, k=10, filters=both).ids) == ["ex-3", "ex-4"]
+        none = Filters(discipline=["计算机科学"], industry=["新材料"])  # facets AND, values OR
+        assert experts.search_lexical(tokens, k=10, filters=none).ids == []
+
+    def test_dense_filter_matches_any_value_of_a_facet(self, experts: Index) -> None:
+        query = experts.vectors(["ex-2"])[0]
+        found = experts.search_dense(query, k=4, filters=Filters(industry=["新材料"]))
+        assert found.ids == ["ex-1"]
+        found = experts.search_dense(query, k=4, filters=Filters(discipline=["计算机科学"]))
+        assert found.ids == ["ex-4"]
+        found = experts.search_dense(query, k=4, filters=Filters(industry=["新能源"],
+                                                                 exclude_ids=["ex-2"]))
+        assert sorted(found.ids) == ["ex-1", "ex-3", "ex-4"]
+
+    def test_dense_multi_valued_filter_after_delete_and_upsert(self, harness: Harness,
+                                                               experts: Index) -> None:
+        """Compaction and incremental syncs keep a row's further values with that row."""
+        harness.store.delete("ex-1")
+        after = harness.sync("expert")
+        query = after.vectors(["ex-2"])[0]
+        assert after.search_dense(query, k=4, filters=Filters(industry=["新材料"])).ids == []
+        moved = contract_experts()[1].model_copy(update={"industries": ["新能源", "新材料"]})
+        after = harness.load([moved], kind="expert")
+        assert after.search_dense(query, k=4, filters=Filters(industry=["新材料"])).ids == [
+            "ex-2"]
+        assert after.search_dense(query, k=4, filters=Filters(industry=["人工智能"])).ids == [
+            "ex-4"]

@@ -26,10 +26,10 @@ class ElasticHarness(Harness):
         super().__init__(settings, tokenizer)
         self.client = elastic.connect(settings)
 
-    def sync(self) -> Index:
+    def sync(self, kind: str = "achievement") -> Index:
         options = {"encoder": self.encoder, "tokenizer": self.tokenizer, "client": self.client}
-        elastic.sync_index(self.settings, "achievement", self.store, **options)  # type: ignore
-        return elastic.open_index(self.settings, "achievement", **options)  # type: ignore
+        elastic.sync_index(self.settings, kind, self.store, **options)  # type: ignore
+        return elastic.open_index(self.settings, kind, **options)  # type: ignore
 
     def close(self) -> None:
         drop_prefix(self.client, self.settings.es_index_prefix)

@@ -108,7 +108,7 @@ def test_bulk_reports_bad_items_and_loads_the_rest(settings: Settings, store: St
     name = elastic.current_generation(settings, KIND, client=client)
     assert name is not None
     good = [Document(id=f"ok-{i}", kind=KIND, tokens=["好"], dense_text="好",
-                     facets={"city": "苏州"}) for i in range(3)]
+                     facets={"city": ("苏州",)}) for i in range(3)]
     actions = list(bulk.index_actions(name, good, None))
     actions.insert(1, {"_index": name, "_id": "bad-field", "_source": {"id": "x", "nope": 1}})
     actions.append({"_index": name, "_id": "bad-type", "_source": {"city": {"a": 1}}})
@@ -290,6 +290,24 @@ def test_missing_index_and_incompatible_meta(settings: Settings, store: Store,
     report = elastic.sync_index(settings, KIND, store, **{**opts, "encoder": OtherEncoder()})
     assert report.full and report.notes[0].startswith("rebuilt in full:")
     assert report.generation.endswith("_v2")
+
+
+def test_generation_of_the_single_valued_facet_format_is_refused_then_rebuilt(
+        settings: Settings, store: Store, client: Elasticsearch, opts: dict[str, Any]) -> None:
+    """A generation from before facets held every value (`_meta.schema_version` 1: an
+    expert's facets were one keyword each) is refused on open and rebuilt by the next sync."""
+    report = elastic.sync_index(settings, KIND, store, **opts)
+    meta = client.indices.get_mapping(index=report.generation)[report.generation][
+        "mappings"]["_meta"]
+    client.indices.put_mapping(index=report.generation, meta={**meta, "schema_version": 1})
+    with pytest.raises(IndexMismatchError) as err:
+        elastic.open_index(settings, KIND, **opts)
+    assert "schema version is 1 in the index" in str(err.value)
+    assert f"techmatch reindex --kind {KIND}" in str(err.value)
+    again = elastic.sync_index(settings, KIND, store, **opts)
+    assert again.full and again.generation.endswith("_v2")
+    assert again.notes[0].startswith("rebuilt in full:") and "schema version" in again.notes[0]
+    assert elastic.open_index(settings, KIND, **opts).count() == 12
 
 
 def test_rollback_refuses_a_generation_the_running_version_cannot_read(

@@ -95,6 +95,33 @@ def test_encoder_and_tokenizer_mismatch_are_errors(settings: Settings, store: St
         _open(settings, Tokenizer(user_dict=user_dict))
 
 
+def test_generation_of_the_single_valued_facet_format_is_refused_then_rebuilt(
+        settings: Settings, store: Store, tokenizer: Tokenizer) -> None:
+    """A home indexed before facets held every value (schema version 1: one code per row and
+    facet, no `more_*` arrays) is not read as if it were current: opening it names the schema
+    version and the fix, and the next sync (`techmatch index`, the server's follower) rebuilds
+    it in full instead of extending it."""
+    _sync(settings, store, tokenizer)
+    folder = kind_dir(settings, KIND) / "gen-1"
+    with np.load(folder / "rows.npz") as data:
+        old = {k: data[k] for k in data.files if not k.startswith("more_")}
+    with open(folder / "rows.npz", "wb") as handle:
+        np.savez(handle, **old)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["schema_version"] = 1
+    manifest["files"]["rows.npz"][0] = (folder / "rows.npz").stat().st_size
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(IndexMismatchError,
+                       match=r"schema version 1 \(running [2-9]\).*techmatch index --full"):
+        _open(settings, tokenizer)
+    report = _sync(settings, store, tokenizer)
+    assert report.full and report.generation == "gen-2" and report.upserted == 12
+    assert report.notes[0].startswith("rebuilt in full:") and "schema version 1" in report.notes[0]
+    found = _open(settings, tokenizer).search_lexical(tokenizer.tokens("锂电池"), k=20,
+                                                      filters=Filters(city=["深圳"]))
+    assert sorted(found.ids) == ["sz-00", "sz-01", "sz-02"]
+
+
 def test_incremental_sync_encodes_only_changed_records(settings: Settings, store: Store,
                                                        tokenizer: Tokenizer) -> None:
     _sync(settings, store, tokenizer)

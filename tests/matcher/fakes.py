@@ -96,7 +96,8 @@ class FakeIndex(Index):
             return True
         if filters.exclude_ids and doc.id in filters.exclude_ids:
             return False
-        return all(doc.facets.get(name) in values for name, values in filters.facet_items())
+        return all(set(doc.facets.get(name) or ()) & set(values)
+                   for name, values in filters.facet_items())
 
     def _top(self, scored: dict[str, float], k: int) -> Candidates:
         order = sorted(scored.items(), key=lambda item: (-item[1], item[0]))[:k]

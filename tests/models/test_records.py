@@ -31,8 +31,18 @@ def test_maturity_range_and_unknown_fields() -> None:
 def test_facets_and_text() -> None:
     e = Expert(id="e1", name="王明", title="教授", bio="研究锂电池", disciplines=["材料科学"],
                city="苏州")
-    assert e.facets()["discipline"] == "材料科学" and e.facets()["city"] == "苏州"
+    assert e.facets()["discipline"] == ("材料科学",) and e.facets()["city"] == ("苏州",)
+    assert e.facets()["industry"] == () and e.facets()["language"] == ("zh",)
     assert "研究锂电池" in e.text() and e.kind == "expert"
+
+
+def test_expert_facets_hold_every_value() -> None:
+    """Filters read every discipline / industry / language of an expert, not only the first."""
+    e = Expert(id="e2", name="李娜", bio="锂电池", disciplines="材料科学、化学工程、材料科学",
+               industries=["新能源", "新材料"], languages=["zh", "en"])
+    facets = e.facets()
+    assert facets["discipline"] == ("材料科学", "化学工程")
+    assert facets["industry"] == ("新能源", "新材料") and facets["language"] == ("zh", "en")
 
 
 def test_record_type_lists_valid_kinds() -> None:

@@ -35,9 +35,10 @@ class BulkReport:
 
 
 def source(doc: Document, vector: np.ndarray | None) -> dict[str, Any]:
-    """The `_source` of one document; facets that are None are left out."""
+    """The `_source` of one document: a facet's values as a keyword array (a `terms` filter
+    matches any of them); facets without a value are left out."""
     body: dict[str, Any] = {ID: doc.id, TOKENS: " ".join(doc.tokens)}
-    body.update({name: value for name, value in doc.facets.items() if value is not None})
+    body.update({name: list(values) for name, values in doc.facets.items() if values})
     if vector is not None:
         body[VECTOR] = [float(x) for x in vector]
     return body

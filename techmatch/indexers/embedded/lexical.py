@@ -2,9 +2,10 @@
 
 Fields: `key` (u64 fast field, the row key), `id` (raw, for deletes and exclusions), `body`
 (the tokens joined by spaces, `whitespace` tokenizer, term frequencies without positions) and
-one raw field per facet. Queries are built from tokens with `Query.term_query`; user text never
-reaches a query parser. Filters are MUST clauses with a constant score of 0, so they restrict
-the match set inside the same query without changing BM25 scores.
+one raw field per facet (every value of a multi-valued facet). Queries are built from tokens
+with `Query.term_query`; user text never reaches a query parser. Filters are MUST clauses with
+a constant score of 0, so they restrict the match set inside the same query without changing
+BM25 scores.
 
 Incremental syncs hard-link the previous generation's files into the new folder (tantivy never
 rewrites a file in place), then delete the changed ids by term and add their new versions.
@@ -62,8 +63,7 @@ class LexicalWriter:
             entry.add_text("id", doc.id)
             entry.add_text("body", " ".join(doc.tokens))
             for name in FACETS:
-                value = doc.facets.get(name)
-                if value is not None:
+                for value in doc.facets.get(name) or ():  # several values: any one matches
                     entry.add_text(name, value)
             self.writer.add_document(entry)
 

@@ -3,7 +3,9 @@
 Row i of `vectors.npy` belongs to row i here. Keys are handed out in increasing order and never
 reused (a changed record gets a new key), so `keys` is sorted and maps a faiss / tantivy key back
 to its row with one `searchsorted`. Facet values are dictionary-coded (-1 = no value) so a
-filter becomes a boolean mask over rows without touching any record.
+filter becomes a boolean mask over rows without touching any record. A row's first value of a
+facet is in `codes`; its further values (an expert's second discipline) are (row, code) pairs in
+`more`, few next to the rows, and a filter allows a row when any of its values is wanted.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ IDS_FILE = "ids.json"
 
 @dataclass
 class Rows:
-    """Columns of equal length n: ids, keys (int64, ascending), live (bool), facet codes."""
+    """Columns of equal length n: ids, keys (int64, ascending), live (bool), facet codes;
+    `more[facet]` = (rows int64, codes int32) of the values after each row's first."""
 
     ids: list[str] = field(default_factory=list)
     keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -32,6 +35,8 @@ class Rows:
     codes: dict[str, np.ndarray] = field(
         default_factory=lambda: {f: np.zeros(0, dtype=np.int32) for f in FACETS})
     vocab: dict[str, list[str]] = field(default_factory=lambda: {f: [] for f in FACETS})
+    more: dict[str, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=lambda: {f: _no_more() for f in FACETS})
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -42,6 +47,7 @@ class Rows:
         for name in FACETS:
             arrays[f"codes_{name}"] = self.codes[name]
             arrays[f"vocab_{name}"] = np.asarray(self.vocab[name], dtype=np.str_)
+            arrays[f"more_rows_{name}"], arrays[f"more_codes_{name}"] = self.more[name]
         with open(folder / ROWS_FILE, "wb") as handle:
             np.savez(handle, **arrays)  # type: ignore[arg-type]
         (folder / IDS_FILE).write_text(json.dumps(self.ids, ensure_ascii=False),
@@ -52,9 +58,11 @@ class Rows:
         with np.load(folder / ROWS_FILE, allow_pickle=False) as data:
             codes = {name: data[f"codes_{name}"].astype(np.int32) for name in FACETS}
             vocab = {name: [str(v) for v in data[f"vocab_{name}"]] for name in FACETS}
+            more = {name: (data[f"more_rows_{name}"].astype(np.int64),
+                           data[f"more_codes_{name}"].astype(np.int32)) for name in FACETS}
             keys, live = data["keys"].astype(np.int64), data["live"].astype(bool)
         ids = json.loads((folder / IDS_FILE).read_text(encoding="utf-8"))
-        return cls(ids=ids, keys=keys, live=live, codes=codes, vocab=vocab)
+        return cls(ids=ids, keys=keys, live=live, codes=codes, vocab=vocab, more=more)
 
     # -- building ----------------------------------------------------------------------------
     def kill(self, ids: Iterable[str]) -> None:
@@ -66,10 +74,16 @@ class Rows:
     def compacted(self) -> tuple[Rows, np.ndarray]:
         """Live rows only, and the selected row numbers (to slice vectors the same way)."""
         rows = np.flatnonzero(self.live)
+        new_row = np.full(len(self), -1, dtype=np.int64)
+        new_row[rows] = np.arange(len(rows), dtype=np.int64)
+        more = {}
+        for name, (at, codes) in self.more.items():
+            kept = new_row[at] >= 0
+            more[name] = (new_row[at][kept], codes[kept])
         out = Rows(ids=[self.ids[r] for r in rows], keys=self.keys[rows],
                    live=np.ones(len(rows), dtype=bool),
                    codes={f: c[rows] for f, c in self.codes.items()},
-                   vocab={f: list(v) for f, v in self.vocab.items()})
+                   vocab={f: list(v) for f, v in self.vocab.items()}, more=more)
         return out, rows
 
     def append(self, docs: Sequence[Document], keys: np.ndarray) -> None:
@@ -91,13 +105,21 @@ class Rows:
             return allowed
         for name, values in filters.facet_items():
             lookup = {v: i for i, v in enumerate(self.vocab[name])}
-            codes = [lookup[v] for v in values if v in lookup]
-            allowed &= np.isin(self.codes[name], np.asarray(codes, dtype=np.int32))
+            codes = np.asarray([lookup[v] for v in values if v in lookup], dtype=np.int32)
+            holds = np.isin(self.codes[name], codes)
+            at, more = self.more[name]
+            if len(at):  # rows holding a wanted value after their first one
+                holds[at[np.isin(more, codes)]] = True
+            allowed &= holds
         for rid in filters.exclude_ids or []:
             row = row_of.get(rid)
             if row is not None:
                 allowed[row] = False
         return allowed
+
+
+def _no_more() -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
 
 
 class RowsAppender:
@@ -112,28 +134,32 @@ class RowsAppender:
         self.rows = rows
         self._keys: list[np.ndarray] = []
         self._codes: dict[str, list[np.ndarray]] = {f: [] for f in FACETS}
+        self._more: dict[str, list[tuple[int, int]]] = {f: [] for f in FACETS}
         self._lookup = {f: {v: i for i, v in enumerate(rows.vocab[f])} for f in FACETS}
         self._count = 0
 
     def add(self, docs: Sequence[Document], keys: np.ndarray) -> None:
         if len(keys) != len(docs):
             raise ValueError(f"{len(docs)} documents but {len(keys)} keys")
+        first_row = len(self.rows.ids)
         self.rows.ids.extend(d.id for d in docs)
         self._keys.append(np.asarray(keys, dtype=np.int64))
         self._count += len(docs)
         for name in FACETS:
-            lookup, vocab = self._lookup[name], self.rows.vocab[name]
+            lookup, vocab, more = self._lookup[name], self.rows.vocab[name], self._more[name]
             new = np.empty(len(docs), dtype=np.int32)
             for i, doc in enumerate(docs):
-                value = doc.facets.get(name)
-                if value is None:
-                    new[i] = -1
-                    continue
-                code = lookup.get(value)
-                if code is None:
-                    code = lookup[value] = len(vocab)
-                    vocab.append(value)
-                new[i] = code
+                values = doc.facets.get(name) or ()
+                new[i] = -1
+                for j, value in enumerate(values):
+                    code = lookup.get(value)
+                    if code is None:
+                        code = lookup[value] = len(vocab)
+                        vocab.append(value)
+                    if j == 0:
+                        new[i] = code
+                    else:
+                        more.append((first_row + i, code))
             self._codes[name].append(new)
 
     def finish(self) -> Rows:
@@ -143,5 +169,10 @@ class RowsAppender:
         rows.live = np.concatenate([rows.live, np.ones(self._count, dtype=bool)])
         for name in FACETS:
             rows.codes[name] = np.concatenate([rows.codes[name], *self._codes[name]])
+            at, codes = rows.more[name]
+            pairs = np.asarray(self._more[name], dtype=np.int64).reshape(-1, 2)
+            rows.more[name] = (np.concatenate([at, pairs[:, 0]]),
+                               np.concatenate([codes, pairs[:, 1].astype(np.int32)]))
         self._keys, self._codes, self._count = [], {f: [] for f in FACETS}, 0
+        self._more = {f: [] for f in FACETS}
         return rows
