@@ -17,11 +17,15 @@ if TYPE_CHECKING:
 
 def reindex(home: HomeOpt = None,
             kind: Annotated[str | None, typer.Option("--kind", help="Only this kind.")] = None,
+            take_over: Annotated[bool, typer.Option(
+                "--take-over", help="Elasticsearch: rebuild an index prefix another home "
+                "(store) built, and own it from now on (that home is then refused).")] = False,
             json_out: JsonOpt = False) -> None:
     """Rebuild indexes from the store as a new generation and switch readers to it atomically.
 
     Elasticsearch: builds <prefix>_<kind>_v<N+1>, verifies its count, swaps the alias and keeps
     the previous index for `techmatch rollback`. Embedded: same as `techmatch index --full`.
+    An Elasticsearch prefix another home built is refused (exit 5) unless --take-over.
     """
     from techmatch.matcher.engine import Engine
 
@@ -31,7 +35,7 @@ def reindex(home: HomeOpt = None,
         engine = Engine.open(settings)
         try:
             with progress("reindexing", sum(engine.store.count(k) for k in kinds)) as advance:
-                reports = [_reindex_one(engine, k, advance) for k in kinds]
+                reports = [_reindex_one(engine, k, advance, take_over) for k in kinds]
         finally:
             engine.close()
         if json_out:
@@ -43,14 +47,16 @@ def reindex(home: HomeOpt = None,
                 typer.echo(f"  {note}")
 
 
-def _reindex_one(engine: Engine, kind: str, advance: Progress) -> SyncReport:
+def _reindex_one(engine: Engine, kind: str, advance: Progress,
+                 take_over: bool = False) -> SyncReport:
     from techmatch.indexers.factory import sync_index
 
     if engine.settings.backend == "elasticsearch":
         from techmatch.indexers import elastic
 
         return elastic.reindex(engine.settings, kind, engine.store, encoder=engine.encoder,
-                               tokenizer=engine.tokenizer, progress=advance)
+                               tokenizer=engine.tokenizer, progress=advance,
+                               take_over=take_over)
     return sync_index(engine.settings, kind, engine.store, encoder=engine.encoder,
                       tokenizer=engine.tokenizer, full=True, progress=advance)
 

@@ -443,24 +443,3 @@ def test_knn_response_parsing_scores_and_ties() -> None:
     assert found.ids == ["a", "b", "c"]  # equal scores ordered by id
     assert [round(float(s), 4) for s in found.scores] == [0.8, 0.8, 0.0]  # 2 * score - 1
     assert index.applied_seq == 7 and index.generation == "p_v1"
-
-
-def test_index_of_another_store_is_rebuilt_not_mixed(settings: Settings, store: Store,
-                                                     tmp_path: Path,
-                                                     opts: dict[str, Any]) -> None:
-    """Two stores synced under one prefix (two homes, or eval sets run one after the other):
-    the second sync must not apply its "changes since" onto the first store's index."""
-    elastic.sync_index(settings, KIND, store, **opts)
-    other = Store(tmp_path / "other.sqlite")
-    try:
-        other.upsert([Achievement(id=f"x-{i}", title="钠离子电池", city="苏州")
-                      for i in range(store.last_seq(KIND) + 1)])  # a sequence ahead of store's
-        report = elastic.sync_index(settings, KIND, other, **opts)
-        assert report.full and "another store" in report.notes[0]
-        index = elastic.open_index(settings, KIND, **opts)
-        assert index.count() == other.count(KIND) and not index.has("su-00")
-        again = elastic.sync_index(settings, KIND, other, **opts)
-        assert not again.full and again.notes == ["up to date: no store changes since the "
-                                                  "current generation"]
-    finally:
-        other.close()

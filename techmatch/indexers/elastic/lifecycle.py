@@ -8,18 +8,20 @@ generation it replaced is kept for `rollback`; older ones are deleted.
 
 from __future__ import annotations
 
+import socket
 import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from elasticsearch import Elasticsearch
 from elasticsearch import NotFoundError as EsNotFound
 
 from techmatch.config import Settings
-from techmatch.errors import BackendError, IndexMissingError
+from techmatch.errors import BackendError, ConfigError, IndexMissingError
 from techmatch.indexers.base import Document, Progress
 from techmatch.indexers.elastic import bulk
 from techmatch.indexers.elastic.client import (
@@ -84,6 +86,37 @@ def store_id(store: Store) -> str:
         sid = uuid.uuid4().hex
         store.set_meta(STORE_ID_KEY, sid)
     return sid
+
+
+def home_label(settings: Settings) -> str:
+    """`host:/absolute/home` of the running process, recorded as a generation's builder."""
+    return f"{socket.gethostname()}:{Path(settings.home).resolve()}"
+
+
+def owner_meta(settings: Settings, store: Store) -> dict[str, str]:
+    """The `_meta` keys that say which store (and home) a generation belongs to. Servers and
+    homes on one store (PostgreSQL) share its id, so they share the index too."""
+    return {"store_id": store_id(store), "home": home_label(settings)}
+
+
+def check_owner(cl: Cluster, settings: Settings, store: Store, kind: str, index: str,
+                meta: dict[str, Any]) -> None:
+    """Refuse (ConfigError) to sync or rebuild a generation another store built: two homes on
+    one prefix would otherwise each find the index stale and rebuild it from their own store,
+    over and over. A generation that names no store (built before owners were recorded) is
+    taken as this store's."""
+    owner = meta.get("store_id")
+    ours = store_id(store)
+    if owner is None or owner == ours:
+        return
+    prefix = settings.es_index_prefix
+    raise ConfigError(
+        f"Elasticsearch 索引前缀 {prefix} 已被另一个数据目录使用：{cl.alias}（当前代 {index}）"
+        f"由数据目录 {meta.get('home') or '（未记录，旧版本所建）'} 建立（存储标识 {owner}），"
+        f"本数据目录 {home_label(settings)}（存储标识 {ours}）不会重建它，以免两个数据目录"
+        f"互相覆盖索引。请给每个数据目录设置各自的 TECHMATCH_ES_INDEX_PREFIX；若原数据目录已"
+        f"停用，可运行 techmatch reindex --kind {kind} --take-over 由本数据目录接管该前缀 "
+        f"(index prefix {prefix} belongs to another home)")
 
 
 def identity_of(kind: str, encoder: Encoder, tokenizer: Tokenizer, dense: bool) -> Identity:

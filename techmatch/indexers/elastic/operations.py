@@ -11,7 +11,7 @@ import time
 from elasticsearch import Elasticsearch
 
 from techmatch.config import Settings
-from techmatch.errors import IndexMismatchError, IndexMissingError, NotFoundError
+from techmatch.errors import ConfigError, IndexMismatchError, IndexMissingError, NotFoundError
 from techmatch.indexers.base import Progress, SyncReport, to_document
 from techmatch.indexers.elastic import bulk
 from techmatch.indexers.elastic.client import (
@@ -26,6 +26,7 @@ from techmatch.indexers.elastic.lifecycle import (
     Cluster,
     Swap,
     bulk_settings,
+    check_owner,
     cluster,
     drop,
     elapsed,
@@ -33,11 +34,11 @@ from techmatch.indexers.elastic.lifecycle import (
     identity_of,
     load,
     open_on,
+    owner_meta,
     prune,
     read_meta,
     refresh,
     resolve,
-    store_id,
     swap_alias,
     verify,
     write_meta,
@@ -73,37 +74,56 @@ def sync_index(settings: Settings, kind: str, store: Store, *, encoder: Encoder,
                tokenizer: Tokenizer, full: bool = False, progress: Progress | None = None,
                client: Elasticsearch | None = None, dense: bool = True) -> SyncReport:
     """Apply store changes since the generation's `applied_seq`. A first or `full` sync, or
-    one over a generation built with another encoder/tokenizer, is a zero-downtime reindex."""
+    one over a generation built with another encoder/tokenizer, is a zero-downtime reindex.
+
+    A generation another store built (another home on the same prefix) is neither synced nor
+    rebuilt: ConfigError naming the prefix and the home that owns it (`check_owner`)."""
     identity = identity_of(kind, encoder, tokenizer, dense)
     with cluster(settings, kind, client) as cl:
         index, why = None, ""
-        if not full and resolve(cl) is not None:
+        current = resolve(cl)
+        if current is not None:
+            check_owner(cl, settings, store, kind, current, read_meta(cl, current))
+        if not full and current is not None:
             try:
                 index = open_on(Cluster(cl.client, cl.url, cl.alias, owns=False), identity)
             except IndexMismatchError as exc:
                 why = f"rebuilt in full: {exc}"
-        if index is not None and index.meta.get("store_id") not in (None, store_id(store)):
-            # same cluster and prefix, another store (two homes, or eval sets one after the
-            # other): applying "changes since" its sequence would mix two corpora silently
-            why = (f"rebuilt in full: {index.generation} was built from another store "
-                   f"({index.meta.get('store_id')}); set TECHMATCH_ES_INDEX_PREFIX per store")
-            index.close()
-            index = None
+        owner = owner_meta(settings, store)
         if index is None:
-            report = _reindex(cl, store, identity, encoder, tokenizer, progress,
+            report = _reindex(cl, store, identity, encoder, tokenizer, progress, owner,
                               exact_max=settings.dense_exact_max)
             report.notes[:0] = [why] if why else []
             return report
-        return _apply_changes(cl, store, index, identity, encoder, tokenizer, progress)
+        return _apply_changes(cl, store, index, identity, encoder, tokenizer, progress, owner)
 
 
 def reindex(settings: Settings, kind: str, store: Store, *, encoder: Encoder,
             tokenizer: Tokenizer, progress: Progress | None = None,
-            client: Elasticsearch | None = None, dense: bool = True) -> SyncReport:
-    """Build `<alias>_v<N+1>` from the store, verify counts, swap the alias atomically."""
+            client: Elasticsearch | None = None, dense: bool = True,
+            take_over: bool = False) -> SyncReport:
+    """Build `<alias>_v<N+1>` from the store, verify counts, swap the alias atomically.
+
+    Refused when another store built the current generation, unless `take_over`: this store
+    then rebuilds the prefix's index and owns it from now on (the other home is refused)."""
     with cluster(settings, kind, client) as cl:
-        return _reindex(cl, store, identity_of(kind, encoder, tokenizer, dense), encoder,
-                        tokenizer, progress, exact_max=settings.dense_exact_max)
+        notes: list[str] = []
+        current = resolve(cl)
+        if current is not None:
+            meta = read_meta(cl, current)
+            try:
+                check_owner(cl, settings, store, kind, current, meta)
+            except ConfigError:
+                if not take_over:
+                    raise
+                notes.append(f"接管索引前缀 {settings.es_index_prefix}：{current} 原由数据目录 "
+                             f"{meta.get('home') or '（未记录）'} 建立（存储标识 "
+                             f"{meta.get('store_id')}）")
+        report = _reindex(cl, store, identity_of(kind, encoder, tokenizer, dense), encoder,
+                          tokenizer, progress, owner_meta(settings, store),
+                          exact_max=settings.dense_exact_max)
+        report.notes[:0] = notes
+        return report
 
 
 def rollback(settings: Settings, kind: str, *, client: Elasticsearch | None = None,
@@ -136,7 +156,8 @@ def _check_readable(cl: Cluster, name: str, identity: Identity) -> None:
 
 
 def _reindex(cl: Cluster, store: Store, identity: Identity, encoder: Encoder,
-             tokenizer: Tokenizer, progress: Progress | None, *, exact_max: int) -> SyncReport:
+             tokenizer: Tokenizer, progress: Progress | None, owner: dict[str, str], *,
+             exact_max: int) -> SyncReport:
     """Exact vectors when the store holds at most `exact_max` records of the kind (decided
     here, per generation: an index that grows past it by syncs goes HNSW at the next reindex)."""
     start = time.perf_counter()
@@ -165,7 +186,7 @@ def _reindex(cl: Cluster, store: Store, identity: Identity, encoder: Encoder,
         drop(cl, name)
         raise
     meta = {**body["mappings"]["_meta"], **identity.meta(applied_seq=target, previous=before),
-            "store_id": store_id(store)}
+            **owner}
     write_meta(cl, name, meta)
     swap = swap_alias(cl, before, name)
     notes = [f"alias {swap.alias}: {swap.before or '(none)'} -> {swap.after}"]
@@ -176,13 +197,15 @@ def _reindex(cl: Cluster, store: Store, identity: Identity, encoder: Encoder,
 
 
 def _apply_changes(cl: Cluster, store: Store, index: ElasticIndex, identity: Identity,
-                   encoder: Encoder, tokenizer: Tokenizer,
-                   progress: Progress | None) -> SyncReport:
+                   encoder: Encoder, tokenizer: Tokenizer, progress: Progress | None,
+                   owner: dict[str, str]) -> SyncReport:
     """Incremental sync; a failed item holds `applied_seq` back so the next sync retries it."""
     start = time.perf_counter()
     name = index.generation
     changes = store.changes_since(index.applied_seq, identity.kind)
     if not changes:
+        if index.meta.get("store_id") is None:  # built before owners were recorded: claim it
+            write_meta(cl, name, {**index.meta, **owner})
         return SyncReport(kind=identity.kind, applied_seq=index.applied_seq, generation=name,
                           seconds=elapsed(start),
                           notes=["up to date: no store changes since the current generation"])
@@ -198,7 +221,7 @@ def _apply_changes(cl: Cluster, store: Store, index: ElasticIndex, identity: Ide
         failed = {rid for rid, _, _ in report.errors}
         target = min(c.seq for c in changes if c.id in failed) - 1
         notes.append(report.summary() + "; they are retried by the next sync")
-    write_meta(cl, name, {**index.meta, "applied_seq": target, "store_id": store_id(store)})
+    write_meta(cl, name, {**index.meta, "applied_seq": target, **owner})
     return SyncReport(kind=identity.kind, upserted=len(report.indexed),
                       deleted=len(report.deleted), encoded=encoded, applied_seq=target,
                       generation=name, seconds=elapsed(start), notes=notes)
