@@ -60,7 +60,7 @@ def match(rid: Annotated[str, typer.Argument(metavar="ID", help="Need or achieve
 
 def _print(ranking: Ranking) -> None:
     """The ranking for staff reading a terminal: Chinese labels, ids and codes as stored."""
-    if ranking.routed_to_staff:
+    if ranking.message:  # routed to staff, or the filters left nothing (message_code)
         typer.echo(f"!! {ranking.message}")
     for h in ranking.hits:
         dup = f"（与 {h.duplicate_of} 近似重复）" if h.duplicate_of else ""

@@ -36,11 +36,12 @@ from techmatch.matcher.scorer import CURRENT, MODELS_DIR, LinearModel, RankerMod
 from techmatch.matcher.shipped import active_model
 from techmatch.matcher.taxonomy import expand_filters
 from techmatch.models.records import Achievement, Expert, Need, Record
-from techmatch.models.results import Component, Filters, Hit, Ranking
+from techmatch.models.results import Component, Filters, Hit, MessageCode, Ranking
 from techmatch.store import Store
 
-# staff-facing (zh-CN); `routed_to_staff` is the stable code beside it
-ROUTE_MESSAGE = "没有足够好的匹配，请转人工处理"
+# staff-facing (zh-CN); `Ranking.message_code` is the stable code beside each
+ROUTE_MESSAGE = "没有足够好的匹配，请转人工处理"  # no_good_match (abstention)
+FILTERED_MESSAGE = "没有符合筛选条件的记录，请放宽筛选条件"  # no_filter_match
 PREFER_LOCAL_BONUS = 0.15
 ENCODER_THREADS = 4  # concurrent requests of one API worker each encode in their own thread
 _TARGETS = ("achievement", "expert", "need")
@@ -280,7 +281,8 @@ class MatchService:
         scored = self._score(queries, target, filters=filters, mode=mode,
                              depth=max(k, self.depth), prefer_local=prefer_local,
                              vectors=vectors)
-        return [self._ranking(s, target, k, explain, records) for s in scored]
+        filtered = filters is not None and bool(filters.facet_items())  # not exclude_ids
+        return [self._ranking(s, target, k, explain, records, filtered) for s in scored]
 
     def _score(self, queries: Sequence[Query], target: str, *, filters: Filters | None,
                mode: str | None, depth: int, prefer_local: bool = False,
@@ -385,7 +387,7 @@ class MatchService:
                       translated=translated, translator=translator)
 
     def _ranking(self, s: Scored, target: str, k: int, explain: bool,
-                 records: bool = True) -> Ranking:
+                 records: bool = True, filtered: bool = False) -> Ranking:
         order = s.order()[:k]
         by_id = {h.id: h for h in s.ranking.hits}
         hits = []
@@ -402,10 +404,11 @@ class MatchService:
             mark_duplicates(hits, s.vectors[order], threshold=self.duplicate_threshold)
         if explain and hits:
             self.explainer.explain(s, hits, order)
-        routed, message = route(hits, self.engine.settings.confidence_threshold)
+        routed, message, code = route(hits, self.engine.settings.confidence_threshold,
+                                      filtered=filtered)
         return Ranking(query_id=s.query.id, kind=target, mode=s.ranking.mode, hits=hits,
                        generation=s.ranking.generation, routed_to_staff=routed,
-                       message=message)
+                       message=message, message_code=code)
 
 
 def _banned(store: Store, queries: Sequence[Query], rankings: Sequence[Ranking],
@@ -425,17 +428,24 @@ def _banned(store: Store, queries: Sequence[Query], rankings: Sequence[Ranking],
     return out
 
 
-def route(hits: Sequence[Hit], threshold: float) -> tuple[bool, str | None]:
-    """(routed to staff, the message): routed when no hit that can become a docking reaches
-    `threshold`. A list whose only confident hits are conflicted (the enterprise's own result,
-    an expert it employs or who excludes it: techmatch.matcher.conflicts) is routed too — the
-    need is not served by them — and the message says why."""
+def route(hits: Sequence[Hit], threshold: float, *,
+          filtered: bool = False) -> tuple[bool, str | None, MessageCode | None]:
+    """(routed to staff, the message, its code): routed when no hit that can become a docking
+    reaches `threshold` (no_good_match). A list whose only confident hits are conflicted (the
+    enterprise's own result, an expert it employs or who excludes it:
+    techmatch.matcher.conflicts) is routed too — the need is not served by them — and the
+    message says why (only_conflicted). An empty list under facet filters (`filtered`) is no
+    abstention: the filters left nothing to rank, and the message says so (no_filter_match,
+    not routed)."""
+    if not hits and filtered:
+        return False, FILTERED_MESSAGE, "no_filter_match"
     if max((h.confidence or 0.0 for h in hits if h.conflict is None), default=0.0) >= threshold:
-        return False, None
+        return False, None, None
     blocked = next((h for h in hits if h.conflict and (h.confidence or 0.0) >= threshold), None)
     if blocked is not None:
-        return True, f"可信的候选均不宜对接（{blocked.conflict_label}），请转人工处理"
-    return True, ROUTE_MESSAGE
+        return (True, f"可信的候选均不宜对接（{blocked.conflict_label}），请转人工处理",
+                "only_conflicted")
+    return True, ROUTE_MESSAGE, "no_good_match"
 
 
 def _target(kind: str) -> str:

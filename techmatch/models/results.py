@@ -114,6 +114,9 @@ class Hit(BaseModel):
         return CONFLICT_LABELS.get(self.conflict) if self.conflict else None
 
 
+MessageCode = Literal["no_good_match", "only_conflicted", "no_filter_match"]
+
+
 class Ranking(BaseModel):
     """Ordered hits for one query, with the index generation that answered it."""
 
@@ -124,6 +127,11 @@ class Ranking(BaseModel):
     generation: str | None = None
     routed_to_staff: bool = False
     message: str | None = None
+    message_code: MessageCode | None = Field(
+        default=None, description="stable code of `message`: no_good_match (no hit that can "
+        "become a docking is confident: routed), only_conflicted (the confident hits are "
+        "conflicted: routed), no_filter_match (the filters left no candidate: not routed, "
+        "widen them)")
     excluded: list[Excluded] | None = Field(
         default=None, description="asked for: candidates left out because staff dropped the "
                                   "pair (not relevant / never suggest), with the reason")

@@ -31,17 +31,22 @@ def test_conflict_codes_both_directions_and_unknown_names() -> None:
 
 
 def test_routing_reads_only_hits_that_can_dock() -> None:
-    from techmatch.matcher.service import ROUTE_MESSAGE, route
+    from techmatch.matcher.service import FILTERED_MESSAGE, ROUTE_MESSAGE, route
     from techmatch.models.results import Hit
 
     def hit(i: int, confidence: float | None, clash: str | None = None) -> Hit:
         return Hit(id=f"a{i}", kind="achievement", score=1.0, rank=i,
                    confidence=confidence, conflict=clash)  # type: ignore[arg-type]
 
-    assert route([], 0.35) == (True, ROUTE_MESSAGE)
-    assert route([hit(1, 0.9), hit(2, 0.1)], 0.35) == (False, None)
-    assert route([hit(1, 0.2), hit(2, None)], 0.35) == (True, ROUTE_MESSAGE)
-    assert route([hit(1, 0.9, "own_result"), hit(2, 0.5)], 0.35) == (False, None)
+    # (routed, message, code). An empty list is abstention only when no filter emptied it:
+    # this test pinned (True, 没有足够好的匹配…) for every empty list, filtered or not.
+    abstain = (True, ROUTE_MESSAGE, "no_good_match")
+    assert route([], 0.35) == abstain
+    assert route([], 0.35, filtered=True) == (False, FILTERED_MESSAGE, "no_filter_match")
+    assert route([hit(1, 0.2)], 0.35, filtered=True) == abstain
+    assert route([hit(1, 0.9), hit(2, 0.1)], 0.35) == (False, None, None)
+    assert route([hit(1, 0.2), hit(2, None)], 0.35) == abstain
+    assert route([hit(1, 0.9, "own_result"), hit(2, 0.5)], 0.35) == (False, None, None)
     assert route([hit(1, 0.9, "own_result"), hit(2, 0.2)], 0.35) == (
-        True, "可信的候选均不宜对接（需求企业自有成果），请转人工处理")
-    assert route([hit(1, 0.2, "excluded"), hit(2, 0.1)], 0.35) == (True, ROUTE_MESSAGE)
+        True, "可信的候选均不宜对接（需求企业自有成果），请转人工处理", "only_conflicted")
+    assert route([hit(1, 0.2, "excluded"), hit(2, 0.1)], 0.35) == abstain

@@ -11,7 +11,7 @@ from fakes import make_engine
 from techmatch.config import Settings
 from techmatch.errors import NotFoundError, ValidationError
 from techmatch.matcher.explain import NOT_CALIBRATED
-from techmatch.matcher.service import ROUTE_MESSAGE, MatchService
+from techmatch.matcher.service import FILTERED_MESSAGE, ROUTE_MESSAGE, MatchService
 from techmatch.models.records import Achievement, Expert, Need
 from techmatch.models.results import Filters, Ranking
 
@@ -169,3 +169,31 @@ def test_free_text_search_any_kind_with_mode_and_filters(service: MatchService) 
     assert [h.id for h in needs.hits] == ["n1"]
     assert needs.hits[0].explanation is not None
     assert needs.hits[0].explanation.matched_terms
+
+
+def test_an_empty_list_the_filters_caused_says_so_not_no_good_match(
+        service: MatchService) -> None:
+    """A region / industry filter that left no candidate answered 没有足够好的匹配，请转人工处理
+    (routed), as if the engine had abstained. It now says 没有符合筛选条件的记录 with its own
+    code, and is not routed: staff cannot do better than widen the filters."""
+    for ranking in (service.search("锂电池热失控", kind="achievement",
+                                   filters=Filters(city=["拉萨"])),
+                    service.match_need("n1", target="expert", filters=Filters(industry=["航天"])),
+                    service.match_achievement("a1", filters=Filters(province=["西藏"]))):
+        assert ranking.hits == []
+        assert ranking.message_code == "no_filter_match"
+        assert ranking.message == FILTERED_MESSAGE == "没有符合筛选条件的记录，请放宽筛选条件"
+        assert not ranking.routed_to_staff
+
+
+def test_abstention_keeps_its_code_and_wording(tmp_path: Path) -> None:
+    engine = make_engine(tmp_path, RECORDS, settings=Settings(home=tmp_path,
+                                                              confidence_threshold=0.999))
+    service = MatchService(engine)
+    filtered = service.search("完全无关 quantum chromodynamics", kind="achievement",
+                              filters=Filters(city=["苏州"]))  # candidates left, none good
+    assert filtered.hits and filtered.routed_to_staff
+    assert (filtered.message_code, filtered.message) == ("no_good_match", ROUTE_MESSAGE)
+    confident = MatchService(make_engine(tmp_path / "b", RECORDS)).match_need(
+        "n1", target="achievement", k=4)
+    assert confident.message_code is None and confident.message is None
