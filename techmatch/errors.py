@@ -14,7 +14,8 @@
     ├── LockedError             another process holds a lock (batch run, index build)
     ├── ConflictError           a write lost a race: the record changed since it was read
     ├── AddressInUseError       the server's host:port is already bound by another process
-    └── InfeasibleError         an assignment's constraints cannot all be met
+    ├── InfeasibleError         an assignment's constraints cannot all be met
+    └── StoreTooNewError        the store's schema is newer than this code knows (upgrade)
 """
 
 from __future__ import annotations
@@ -116,3 +117,8 @@ class InfeasibleError(TechmatchError):
     def __init__(self, message: str, diagnostics: list[str] | None = None) -> None:
         super().__init__(message)
         self.diagnostics = diagnostics or []
+
+
+class StoreTooNewError(TechmatchError):
+    """The store was migrated by a newer techmatch: its schema has versions this code does not
+    know, so it is not opened (and not changed) until techmatch is upgraded."""

@@ -22,6 +22,7 @@ from techmatch.errors import (
     InfeasibleError,
     LockedError,
     NotFoundError,
+    StoreTooNewError,
     TechmatchError,
     ValidationError,
 )
@@ -35,6 +36,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 EXIT_CODES: dict[type[TechmatchError], int] = {
     ValidationError: 2, NotFoundError: 3, IndexError_: 4, ConfigError: 5, LockedError: 6,
     InfeasibleError: 7, BackendError: 8, ConflictError: 9, AddressInUseError: 10,
+    StoreTooNewError: 11,
 }
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from techmatch.errors import StoreTooNewError
 from techmatch.store.db import Database, split_statements
 
 
@@ -153,6 +154,7 @@ def migrate(db: Database, migrations: tuple[Migration, ...] | None = None) -> li
     done: list[int] = []
     with db.transaction():
         db.serialize("migrations")
+        refuse_newer(db, migrations)  # before any write: a newer store stays as it is
         db.execute(db.dialect.ddl(_VERSION_TABLE))
         have = {int(r[0]) for r in db.fetch("SELECT version FROM schema_version")}
         for migration in sorted(migrations, key=lambda m: m.version):
@@ -165,6 +167,25 @@ def migrate(db: Database, migrations: tuple[Migration, ...] | None = None) -> li
                         datetime.now(timezone.utc).isoformat(timespec="seconds")))
             done.append(migration.version)
     return done
+
+
+def refuse_newer(db: Database, migrations: tuple[Migration, ...]) -> None:
+    """StoreTooNewError when the store records a schema version none of `migrations` is: a
+    newer techmatch migrated it, and this code would misread (or damage) its tables."""
+    if "schema_version" not in db.tables():
+        return
+    known = {m.version for m in migrations}
+    have = {int(r[0]) for r in db.fetch("SELECT version FROM schema_version")}
+    unknown = sorted(have - known)
+    if unknown:
+        from techmatch.store.postgres import redact
+
+        raise StoreTooNewError(
+            f"存储 {redact(db.url)} 的结构版本为 {max(have)}（含本版本不认识的 "
+            f"{', '.join(map(str, unknown))}），这个版本的 techmatch 只支持到 {max(known)}："
+            f"它由更新的 techmatch 迁移过，请升级 techmatch 后再打开；存储未作任何修改 "
+            f"(store schema {max(have)} is newer than this techmatch supports: "
+            f"{max(known)}; upgrade techmatch)")
 
 
 def latest_version() -> int:

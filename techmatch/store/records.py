@@ -81,7 +81,11 @@ class Store:
 
     def __init__(self, target: Path | str | Database) -> None:
         self._db = open_database(target)
-        migrate(self._db)
+        try:
+            migrate(self._db)  # refuses a store a newer techmatch migrated (StoreTooNewError)
+        except BaseException:
+            self._db.close()
+            raise
 
     @property
     def url(self) -> str:
