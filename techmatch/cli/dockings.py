@@ -50,7 +50,7 @@ def _show(items: list, json_out: bool, total: int | None = None) -> None:  # typ
         typer.echo(f"{d.id}  {d.need_id} → {d.candidate_id}  {d.stage_label}({d.stage}) "
                    f"v{d.version}{extra}  负责人 {d.owner or '未分配'}{due}")
     if total is not None:
-        typer.echo(f"{len(items)} of {total} dockings")
+        typer.echo(f"共 {total} 条对接，列出 {len(items)} 条")
 
 
 @dockings_app.command("create")
@@ -204,11 +204,11 @@ def import_command(path: Annotated[Path, typer.Argument(help="CSV / TSV / XLSX f
         if json_out:
             print_json(report.model_dump())
         else:
-            typer.echo(f"{report.file}: read {report.read}, imported {report.imported}, "
-                       f"rejected {report.rejected}")
+            typer.echo(f"{report.file}：读取 {report.read} 行，导入 {report.imported} 行，"
+                       f"拒绝 {report.rejected} 行")
             for e in report.errors:
-                typer.echo(f"  row {e.row}" + (f" field '{e.field}'" if e.field else "")
-                           + f": {e.message}")
+                typer.echo(f"  第 {e.row} 行" + (f"，字段 {e.field}" if e.field else "")
+                           + f"：{e.message}")
     if report.rejected and not report.imported:
         raise typer.Exit(2)
 
@@ -252,7 +252,7 @@ def kpis(start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-D
         for row in rows:
             typer.echo(" | ".join("—" if v is None else str(v) for v in row))
         if xlsx is not None:
-            typer.echo(f"wrote {xlsx}")
+            typer.echo(f"已写入 {xlsx}")
 
 
 def _day(text: str, option: str) -> dt.date:
@@ -261,7 +261,7 @@ def _day(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ValidationError(f"not a date (YYYY-MM-DD): {text}", field=option) from None
+        raise ValidationError(f"不是日期（应为 YYYY-MM-DD）：{text}", field=option) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ import typer
 
 from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, progress, settings_for
 from techmatch.errors import ConfigError
-from techmatch.models.records import KINDS
+from techmatch.models.records import KIND_LABELS, KINDS
 
 if TYPE_CHECKING:
     from techmatch.indexers.base import Progress, SyncReport
@@ -34,7 +34,7 @@ def reindex(home: HomeOpt = None,
         kinds = (kind,) if kind else KINDS
         engine = Engine.open(settings)
         try:
-            with progress("reindexing", sum(engine.store.count(k) for k in kinds)) as advance:
+            with progress("重建索引", sum(engine.store.count(k) for k in kinds)) as advance:
                 reports = [_reindex_one(engine, k, advance, take_over) for k in kinds]
         finally:
             engine.close()
@@ -42,7 +42,8 @@ def reindex(home: HomeOpt = None,
             print_json({"reindex": [r.__dict__ for r in reports]})
             return
         for r in reports:
-            typer.echo(f"{r.kind}: {r.upserted} records → {r.generation} (seq {r.applied_seq})")
+            typer.echo(f"{KIND_LABELS.get(r.kind, r.kind)}索引：{r.upserted} 条记录 → "
+                       f"{r.generation}（序号 {r.applied_seq}）")
             for note in r.notes:
                 typer.echo(f"  {note}")
 
@@ -71,10 +72,9 @@ def rollback(kind: Annotated[str, typer.Option("--kind", help="need | achievemen
     with cli_errors():
         settings = settings_for(home)
         if settings.backend != "elasticsearch":
-            raise ConfigError("rollback applies to the Elasticsearch backend "
-                              "(TECHMATCH_BACKEND=elasticsearch); the embedded backend keeps "
-                              "its previous generation on disk and is rebuilt with "
-                              "`techmatch index --full`")
+            raise ConfigError("rollback 只用于 Elasticsearch 后端（TECHMATCH_BACKEND="
+                              "elasticsearch）；内嵌后端在磁盘上保留上一代索引，请用 "
+                              "techmatch index --full 重建")
         engine = Engine.open(settings)  # the encoder and tokenizer that will read it
         try:
             swap = elastic.rollback(settings, kind, encoder=engine.encoder,
@@ -84,7 +84,7 @@ def rollback(kind: Annotated[str, typer.Option("--kind", help="need | achievemen
         if json_out:
             print_json(swap._asdict())
         else:
-            typer.echo(f"{swap.alias}: {swap.before} → {swap.after}")
+            typer.echo(f"已回滚 {swap.alias}：{swap.before} → {swap.after}")
 
 
 def register(app: typer.Typer) -> None:

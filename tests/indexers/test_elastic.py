@@ -384,7 +384,7 @@ def test_cli_ingest_search_delete_reindex_rollback(tmp_path: Path, es_url: str,
         assert set(lexical[:8]) == {f"su-{i:02d}" for i in range(8)}
         hybrid = search_ids("hybrid")
         assert len(hybrid) == 12 and set(hybrid) == {r.id for r in contract_records()}
-        assert "deleted achievement su-00" in run("delete", "su-00")
+        assert "已删除成果 su-00" in run("delete", "su-00")
         assert "su-00" not in search_ids("hybrid") and len(search_ids("dense")) == 11
         for expected in ("v2", "v3"):
             report = json.loads(run("reindex", "--kind", KIND, "--json"))["reindex"][0]

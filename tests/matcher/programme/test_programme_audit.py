@@ -209,7 +209,7 @@ def test_load_folder_prints_the_imports_warnings(tmp_path: Path) -> None:
     (folder / "targets.csv").write_text("年度,城市,指标,目标值\n2026,苏州市,签约对接数,5\n",
                                         encoding="utf-8")
     code, out, err = _run(tmp_path / "home", "load-folder", str(folder))
-    assert code == 0 and "target: " in out
+    assert code == 0 and "目标：" in out
     assert "城市“苏州市”不是登记的试点城市（第 2 行）" in err
     code, _, err = _run(tmp_path / "home", "import", "target", str(folder / "targets.csv"))
     assert code == 0 and err.count(str(folder / "targets.csv")) == 1, err

@@ -28,6 +28,7 @@ from techmatch.matcher.dockings import (
 )
 from techmatch.models.dockings import STAGE_LABELS, Contract
 from techmatch.models.programme import china_today
+from techmatch.models.records import fold_id
 
 router = console_router()
 DockingId = Annotated[str, Path(max_length=64, pattern=r"^[\w\-]+$")]
@@ -42,7 +43,9 @@ def _hidden(session: Staff, visibility: VisibilityDep) -> frozenset[str]:
 def docking_board(request: Request, session: Staff, engine: EngineDep,
                   visibility: VisibilityDep) -> Response:
     q = request.query_params
-    filters = DockingFilters(need_id=q.get("need") or None, owner=q.get("owner") or None,
+    # a need id as the API reads it (N017 pasted with a space, Ｎ０１７ from an input method)
+    filters = DockingFilters(need_id=str(fold_id(q.get("need", ""))) or None,
+                             owner=q.get("owner", "").strip() or None,
                              overdue=q.get("overdue") == "1")
     columns, total = board(engine.store, filters, hidden=_hidden(session, visibility),
                            admin=session.principal.allows("admin"))

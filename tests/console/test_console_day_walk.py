@@ -1,0 +1,41 @@
+"""A staff member's working day in headless Chromium (helper audit): what was typed, pasted or
+looked up the way staff do it must find what is stored."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from console_support import KEYS, Server
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from test_console_browser import heading, login, settle, wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("console")]
+
+
+def _api(server: Server, method: str, path: str, **kwargs: object) -> httpx.Response:
+    return httpx.request(method, server.url + path, headers={"X-API-Key": KEYS["admin"]},
+                         timeout=60, **kwargs)  # type: ignore[arg-type]
+
+
+def test_docking_board_finds_a_need_id_pasted_with_a_space_or_typed_full_width(
+        browser: WebDriver, server: Server) -> None:
+    """对接看板's 需求编号 filter compared the text as typed: N017 pasted from a spreadsheet
+    with a trailing space, or Ｎ０１７ from a Chinese input method, read 没有符合筛选条件的对接
+    while N017's docking was on the board (the API, CLI and need pages read both as N017)."""
+    created = _api(server, "POST", "/v1/dockings", json={"need_id": "N017",
+                                                         "candidate_id": "A043"})
+    assert created.status_code == 201, created.text
+    did = created.json()["id"]
+    login(browser, server, "write")
+    for typed in ("N017 ", "Ｎ０１７"):
+        browser.get(server.url + "/dockings")
+        box = settle(browser, "#need")
+        box.send_keys(typed + Keys.ENTER)  # keyboard only: Enter submits the filter
+        wait_for(lambda: "need=" in browser.current_url)
+        assert heading(browser) == "对接看板"
+        assert not browser.find_elements(By.ID, "board-empty"), typed
+        cards = [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".card a")]
+        assert did in cards, (typed, cards)
+        assert settle(browser, "#need").get_attribute("value") == "N017"
