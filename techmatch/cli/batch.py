@@ -43,8 +43,8 @@ def batch(kinds: KindsOpt = "achievement,expert",
                                k=k, full=full, chunk=chunk, explain=explain,
                                workers=workers)
         if export is not None and export.exists() and not export.is_dir():
-            raise ValidationError("not a folder (the results are written into it as "
-                                  "batch-results.jsonl / .csv / .xlsx)", source=str(export),
+            raise ValidationError("不是文件夹（结果以 batch-results.jsonl / .csv / .xlsx "
+                                  "写入其中）", source=str(export),
                                   field="export")
         engine = Engine.open(settings_for(home))
         try:
@@ -126,7 +126,7 @@ def stats(threshold: Annotated[float | None, typer.Option(
             return
         typer.echo(markdown(report))
         for name, path in paths.items():
-            typer.echo(f"wrote {name}: {path}")
+            typer.echo(f"已写入 {name}：{path}")
 
 
 def register(app: typer.Typer) -> None:

@@ -33,6 +33,14 @@ HomeOpt = Annotated[Path | None, typer.Option("--home", envvar="TECHMATCH_HOME",
                                               help="Data folder (default ./techmatch-data).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
+# what an unusable path given on the command line means, in staff's words (the OS's own
+# strerror is English)
+_OS_ERRORS: tuple[tuple[type[OSError], str], ...] = (
+    (FileExistsError, "文件已存在"), (FileNotFoundError, "文件或目录不存在"),
+    (IsADirectoryError, "这是一个目录，不是文件"), (NotADirectoryError, "路径中有一段不是目录"),
+    (PermissionError, "没有访问权限"),
+)
+
 EXIT_CODES: dict[type[TechmatchError], int] = {
     ValidationError: 2, NotFoundError: 3, IndexError_: 4, ConfigError: 5, LockedError: 6,
     InfeasibleError: 7, BackendError: 8, ConflictError: 9, AddressInUseError: 10,
@@ -75,14 +83,27 @@ def cli_errors() -> Iterator[None]:
         yield
     except TechmatchError as exc:
         code = next((c for t, c in EXIT_CODES.items() if isinstance(exc, t)), 1)
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"错误：{error_text(exc)}", err=True)
         for line in getattr(exc, "diagnostics", []) or []:
             typer.echo(f"  - {line}", err=True)
         raise typer.Exit(code) from None
     except (FileExistsError, FileNotFoundError, IsADirectoryError, NotADirectoryError,
             PermissionError) as exc:  # an output path given on the command line is unusable
-        typer.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+        reason = next((text for kind, text in _OS_ERRORS if isinstance(exc, kind)), str(exc))
+        typer.echo(f"错误：{exc.filename or ''}：{reason}", err=True)
         raise typer.Exit(2) from None
+
+
+def error_text(exc: TechmatchError) -> str:
+    """What the operator reads for `exc`: a bad input's file, row and field named in Chinese
+    (文件 a.csv，第 3 行，字段 kind：…) before the message; other errors as raised."""
+    if not isinstance(exc, ValidationError):
+        return str(exc)
+    where = [f"文件 {exc.source}" if exc.source else "",
+             f"第 {exc.row} 行" if exc.row is not None else "",
+             f"字段 {exc.field}" if exc.field else ""]
+    prefix = "，".join(part for part in where if part)
+    return f"{prefix}：{exc.message}" if prefix else exc.message
 
 
 def _drop_traceback(record: logging.LogRecord) -> bool:

@@ -43,7 +43,7 @@ def _settings(home: Path | None, threads: int | None) -> Settings:
 def _check_out(out: Path | None) -> None:
     """--out must be a folder (or not exist yet): checked before the run, not after it."""
     if out is not None and out.exists() and not out.is_dir():
-        raise ValidationError(f"{out} is a file: give a folder for the report files",
+        raise ValidationError(f"{out} 是一个文件：请给出存放报告文件的文件夹",
                               field="out")
 
 
@@ -189,15 +189,15 @@ def loso_command(
                               trials=trials, seed=seed, half=half)
         fit_all = save_shipped or shipped_out is not None
         if shipped_out is not None and not shipped_out.parent.is_dir():  # before the fits
-            raise ValidationError(f"folder {shipped_out.parent} does not exist",
+            raise ValidationError(f"文件夹 {shipped_out.parent} 不存在",
                                   field="shipped-out")
         full: dict[str, Any]
         if train_set and (half is not None or len(dataset) < 2):
-            raise ValidationError("needs two or more --dataset and no --half",
+            raise ValidationError("需要两个或更多 --dataset，且不能与 --half 同用",
                                   field="train-set")
         if half is not None:
             if fit_all:
-                raise ValidationError("--half fits on half the queries: not a shipped model",
+                raise ValidationError("--half 只在一半查询上拟合，不能作为随包发布的模型",
                                       field="half")
             full = in_distribution(dataset, settings, options)
         elif len(dataset) == 1 and fit_all:  # nothing to hold out: only fit the shipped model

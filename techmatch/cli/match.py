@@ -12,6 +12,7 @@ from techmatch.config import Settings
 from techmatch.errors import ValidationError
 from techmatch.indexers.ingest.normalize import require_searchable
 from techmatch.matcher.engine import Engine
+from techmatch.models.records import KIND_LABELS
 from techmatch.models.results import Ranking
 
 if TYPE_CHECKING:
@@ -47,7 +48,8 @@ def match(rid: Annotated[str, typer.Argument(metavar="ID", help="Need or achieve
         elif kind == "need":
             ranking = service.match_achievement(rid, k=k)
         else:
-            raise ValidationError(f"unknown kind {kind!r}; valid: achievement, expert, need",
+            raise ValidationError(f"未知类型 {kind!r}；可选：achievement（成果）、expert（专家）、"
+                                  f"need（需求）",
                                   field="kind")
         if json_out:
             print_json(ranking.model_dump(mode="json", exclude_none=True))
@@ -144,11 +146,11 @@ def train_ranker(
     with cli_errors():
         sources = sum([qrels is not None, from_feedback, dataset is not None])
         if sources != 1:
-            raise ValidationError("give exactly one of --qrels, --from-feedback, --dataset",
+            raise ValidationError("--qrels、--from-feedback、--dataset 三者须且只能给出一个",
                                   field="source")
         if half is not None and dataset is None:  # it would be ignored: nothing held out
-            raise ValidationError("--half splits the queries of a --dataset; with --qrels or "
-                                  "--from-feedback every labelled query is fitted",
+            raise ValidationError("--half 只拆分 --dataset 的查询；用 --qrels 或 --from-feedback "
+                                  "时每条有标注的查询都参与拟合",
                                   field="half")
         out = run_training(settings_for(home, new_home=True), qrels=qrels,
                            from_feedback=from_feedback, dataset=dataset, split=split, half=half,
@@ -162,14 +164,15 @@ def train_ranker(
 def _print_training(out: dict[str, Any]) -> None:
     from techmatch.matcher.calibrate import Reliability
 
-    typer.echo(f"saved {out['path']} (version {out['version']})")
+    typer.echo(f"已保存 {out['path']}（版本 {out['version']}）")
     for kind, info in out["kinds"].items():
-        typer.echo(f"[{kind}] pairs {info['pairs']} (positives {info['positives']}), "
-                   f"queries {info['queries']}, held out {info['heldout_queries']}")
-        for key, label in (("reliability", "every retrieved pair of the held-out queries"),
-                           ("reliability_top10", "top-10 hits of the held-out queries")):
+        typer.echo(f"[{KIND_LABELS.get(kind, kind)}] 样本对 {info['pairs']}（正例 "
+                   f"{info['positives']}），查询 {info['queries']}，留出 "
+                   f"{info['heldout_queries']}")
+        for key, label in (("reliability", "留出查询的全部检索对"),
+                           ("reliability_top10", "留出查询的前 10 名")):
             if info.get(key):
-                typer.echo(f"reliability on {label}:")
+                typer.echo(f"可靠性（{label}）：")
                 typer.echo(Reliability.model_validate(info[key]).table())
     if out.get("comparison"):
         _print_comparison(out["comparison"])
@@ -183,13 +186,13 @@ def _print_comparison(comparison: dict[str, Any]) -> None:
     means = comparison["means"]
     metrics = list(next(iter(means.values()), {}))
     width = max(map(len, means)) + 1
-    typer.echo(f"held-out queries: {comparison['queries']}")
+    typer.echo(f"留出查询：{comparison['queries']} 条")
     typer.echo(" " * width + "".join(f"{m:>9}" for m in metrics))
     tests = comparison.get("significance_vs_hybrid", {})
     for name, values in means.items():
         line = f"{name:<{width}}" + "".join(f"{values[m]:9.4f}" for m in metrics)
         if name in tests:
-            line += "   vs hybrid: " + ", ".join(
+            line += "   对比 hybrid：" + "，".join(
                 f"{m} {t['delta']:+.4f} (p {t['p_randomization']:.2g} / {t['p_ttest']:.2g})"
                 for m, t in tests[name].items())
         typer.echo(line)
@@ -213,10 +216,10 @@ def duplicates(kind: Annotated[str, typer.Option("--kind", help="need | achievem
                         "pairs": pairs})
             return
         for p in pairs:
-            jac = f" jaccard {p['jaccard']:.3f}" if p["jaccard"] is not None else ""
-            typer.echo(f"{p['a']} ~ {p['b']}  cosine {p['cosine']:.4f}{jac}  "
+            jac = f" 词重合 {p['jaccard']:.3f}" if p["jaccard"] is not None else ""
+            typer.echo(f"{p['a']} ~ {p['b']}  余弦 {p['cosine']:.4f}{jac}  "
                        f"{p['title_a']} | {p['title_b']}")
-        typer.echo(f"{len(pairs)} near-duplicate pair(s) among {kind} records")
+        typer.echo(f"{KIND_LABELS.get(kind, kind)}记录中共有 {len(pairs)} 对近似重复")
 
 
 # `train-ranker --from-feedback` keeps the model it adapts as if it were this many judged needs
@@ -250,9 +253,9 @@ def run_training(settings: Settings, *, qrels: Path | None, from_feedback: bool,
         else:
             labels, source = feedback_qrels(engine.store), "feedback"
             if not labels:
-                raise ValidationError(f"no feedback is stored in {settings.home} yet: record "
-                                      f"judgements first (techmatch feedback, the console or "
-                                      f"POST /v1/feedback)", field="from-feedback")
+                raise ValidationError(f"{settings.home} 中还没有反馈：请先记录判断（techmatch "
+                                      f"feedback、工作台或 POST /v1/feedback）",
+                                      field="from-feedback")
     # feedback adapts what the home ranks with (its own model, else the shipped one), or
     # what that model was adapted from when it came from feedback itself (counted once)
     base = feedback_base(settings.home, engine.encoder.id) if from_feedback else \

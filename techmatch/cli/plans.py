@@ -33,7 +33,7 @@ def _quotas(items: list[str] | None, field: str) -> dict[str, int]:
     for item in items or []:
         name, sep, count = item.partition("=")
         if not sep or not name.strip() or not count.strip().isdigit():
-            raise ValidationError(f"expected NAME=COUNT, got {item!r}", field=field)
+            raise ValidationError(f"应为 名称=数量（如 苏州=3），收到 {item!r}", field=field)
         out[name.strip()] = int(count)
     return out
 
@@ -43,7 +43,7 @@ def _pairs(items: list[str] | None) -> list[tuple[str, str]]:
     for item in items or []:
         need_id, sep, expert_id = item.partition(":")
         if not sep or not need_id or not expert_id:
-            raise ValidationError(f"expected NEED:EXPERT, got {item!r}", field="why_not")
+            raise ValidationError(f"应为 需求编号:专家编号，收到 {item!r}", field="why_not")
         out.append((need_id.strip(), expert_id.strip()))
     return out
 
@@ -90,7 +90,7 @@ def assign(
     with cli_errors():
         team = pick_team(load_teams(team_file), team_id) if team_file else None
         if team is None and not (experts and needs):
-            raise ValidationError("give --team FILE, or both --experts and --needs",
+            raise ValidationError("请给出 --team FILE，或同时给出 --experts 和 --needs",
                                   field="team")
         low, high = per_need_limits(team, min_per_need, max_per_need)
         try:

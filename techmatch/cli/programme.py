@@ -19,7 +19,7 @@ import typer
 from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json, settings_for
 from techmatch.errors import ValidationError
 from techmatch.matcher.dockings.tracking import amount_text
-from techmatch.models.programme import china_today
+from techmatch.models.programme import EVENT_STATUS_LABELS, china_today
 from techmatch.store import Store
 
 programme_app = typer.Typer(name="programme", no_args_is_help=True,
@@ -46,9 +46,16 @@ def _day(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value else None
 
 
+def _registry(kind: str) -> str:
+    """A registry kind in staff's words (试点城市、服务团队 …; `target` is 目标)."""
+    from techmatch.models.programme import REGISTRY_LABELS
+
+    return {**REGISTRY_LABELS, "target": "目标"}.get(kind, kind)
+
+
 def _warning(file: str, text: str) -> str:
     """A warning line naming its file once (row warnings name it already)."""
-    return f"warning: {text}" if text.startswith(file) else f"warning: {file}: {text}"
+    return f"警告：{text}" if text.startswith(file) else f"警告：{file}：{text}"
 
 
 @programme_app.command("import")
@@ -68,12 +75,12 @@ def import_(kind: Annotated[str, typer.Argument(help="A registry kind, or `targe
             print_json([r.as_dict() for r in reports])
         for r in reports:
             if not json_out:
-                typer.echo(f"{r.file}: {r.read} rows, {len(r.created)} created, "
-                           f"{len(r.updated)} updated, {r.as_dict()['rejected']} rejected")
+                typer.echo(f"{r.file}：读取 {r.read} 行，新增 {len(r.created)} 条，更新 "
+                           f"{len(r.updated)} 条，拒绝 {r.as_dict()['rejected']} 行")
             for w in r.warnings:
                 typer.echo(_warning(r.file, w), err=True)
             for e in r.errors:
-                typer.echo(f"error: {e}", err=True)
+                typer.echo(f"错误：{e.text()}", err=True)
         if any(r.read and not (r.created or r.updated) for r in reports):
             raise typer.Exit(2)
 
@@ -90,11 +97,12 @@ def load_folder(folder: Annotated[Path, typer.Argument(help="e.g. data/samples/p
             print_json([r.as_dict() for r in reports])
             return
         for r in reports:
-            typer.echo(f"{r.kind}: {r.file} {len(r.created) + len(r.updated)}/{r.read} stored")
+            typer.echo(f"{_registry(r.kind)}：{r.file} 已存入 "
+                       f"{len(r.created) + len(r.updated)}/{r.read} 行")
             for w in r.warnings:
                 typer.echo(_warning(r.file, w), err=True)
             for e in r.errors:
-                typer.echo(f"error: {e}", err=True)
+                typer.echo(f"错误：{e.text()}", err=True)
 
 
 @programme_app.command("list")
@@ -141,7 +149,7 @@ def delete(kind: KindArg, item_id: Annotated[str, typer.Argument(help="Id.")],
 
     with cli_errors(), _store(home) as store:
         remove(store, kind, item_id)
-        typer.echo(f"deleted {kind} {item_id}")
+        typer.echo(f"已删除{_registry(kind)} {item_id}")
 
 
 @programme_app.command("targets")
@@ -224,10 +232,10 @@ def dashboard(start: Annotated[dt.datetime, typer.Option("--from", formats=["%Y-
                 typer.echo(f"说明：{note_text(note)}")
         if xlsx is not None:
             write_dashboard_xlsx(board, xlsx)
-            typer.echo(f"wrote {xlsx}", err=True)
+            typer.echo(f"已写入 {xlsx}", err=True)
         if png is not None:
             draw_dashboard(board, png)
-            typer.echo(f"wrote {png}", err=True)
+            typer.echo(f"已写入 {png}", err=True)
 
 
 @programme_app.command("roadshow-event")
@@ -317,12 +325,13 @@ def outcome(event_id: Annotated[str, typer.Argument(help="Event id.")],
 
     with cli_errors(), _store(home) as store:
         if status not in (None, "planned", "held", "cancelled"):
-            raise ValidationError(f"unknown status {status!r}; valid: planned, held, "
-                                  f"cancelled", field="status")
+            raise ValidationError(f"未知状态 {status!r}；可选：planned（计划）、held（已举办）、"
+                                  f"cancelled（取消）", field="status")
         ids = [x.strip() for x in (attended or "").split(",") if x.strip()]
         event = set_outcome(store, event_id, status=status, attendance=attendance,
                             notes=notes, attended=ids)
-        typer.echo(f"{event.id}: {event.status}")
+        typer.echo(f"{event.id}：{EVENT_STATUS_LABELS.get(event.status, event.status)}"
+                   f"（{event.status}）")
 
 
 @programme_app.command("training")
@@ -345,7 +354,8 @@ def training(city: CityOpt = None,
 
     with cli_errors():
         if save_topic is not None and (event_id is None or date is None):
-            raise ValidationError("--save-topic needs --event-id and --date", field="event_id")
+            raise ValidationError("--save-topic 需要同时给出 --event-id 和 --date",
+                                  field="event_id")
         engine = Engine.open(settings_for(home))
         try:
             plan = plan_training(engine, MatchService(engine), city=city, industry=industry,
@@ -354,7 +364,7 @@ def training(city: CityOpt = None,
             saved = None
             if save_topic is not None:
                 if not 1 <= save_topic <= len(plan.topics):
-                    raise ValidationError(f"no topic {save_topic}; {len(plan.topics)} topics",
+                    raise ValidationError(f"没有第 {save_topic} 个主题；共 {len(plan.topics)} 个",
                                           field="save_topic")
                 saved = save_event(engine.store, training_event(
                     plan.topics[save_topic - 1], event_id=event_id or "",

@@ -74,8 +74,8 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="JSONL / CSV / XLSX 
         if json_out:
             print_json(out)
         if report.all_rejected:
-            raise RowsRejectedError(f"every row was rejected ({report.rejected} of "
-                                    f"{report.read}); nothing was stored")
+            raise RowsRejectedError(f"所有行都被拒绝（{report.read} 行中 {report.rejected} 行），"
+                                    f"没有存入任何记录")
 
 
 @contextmanager
@@ -85,9 +85,8 @@ def _stored_first(kind: str) -> Iterator[None]:
     try:
         yield
     except BackendError:
-        typer.echo(f"index not updated: the store has the change; once the backend is "
-                   f"reachable run `techmatch index --kind {kind}` (a running `techmatch "
-                   f"serve` catches up by itself)", err=True)
+        typer.echo(f"索引未更新：改动已存入存储；检索后端恢复后运行 techmatch index --kind "
+                   f"{kind}（正在运行的 techmatch serve 会自行补上）", err=True)
         raise
 
 
@@ -102,16 +101,16 @@ def _sync_after_write(engine: Engine, kind: str, timeout: float, *,
             if time.monotonic() < deadline:
                 time.sleep(min(LOCK_POLL_SECONDS, max(deadline - time.monotonic(), 0.01)))
                 continue
-            note = (f"index not updated: {exc} (waited {timeout:g} s); the store has the "
-                    f"change and a running `techmatch serve` indexes it within seconds, "
-                    f"otherwise run `techmatch index --kind {kind}`")
+            note = (f"索引未更新：{exc}（已等待 {timeout:g} 秒）；改动已存入存储，正在运行的 "
+                    f"techmatch serve 会在几秒内建好索引，否则请运行 techmatch index --kind "
+                    f"{kind}")
             if echo:
                 typer.echo(note, err=True)
             return {"status": "deferred", "reason": str(exc), "waited_seconds": timeout}
         report = reports[0]
         if echo:
-            typer.echo(f"index {kind}: +{report.upserted} -{report.deleted} → "
-                       f"{report.generation} (seq {report.applied_seq})")
+            typer.echo(f"{KIND_LABELS[kind]}索引：写入 {report.upserted}，删除 {report.deleted}"
+                       f" → {report.generation}（序号 {report.applied_seq}）")
         return {"status": "indexed", **report.__dict__}
 
 
@@ -128,13 +127,14 @@ def index(home: HomeOpt = None, kind: Annotated[str | None, typer.Option(
             print_json({"index": reports})
         else:
             for r in reports:
-                typer.echo(f"{r['kind']}: +{r['upserted']} -{r['deleted']} encoded "
-                           f"{r['encoded']} → {r['generation']} (seq {r['applied_seq']})")
+                typer.echo(f"{KIND_LABELS[r['kind']]}索引：写入 {r['upserted']}，删除 "
+                           f"{r['deleted']}，编码 {r['encoded']} → {r['generation']}（序号 "
+                           f"{r['applied_seq']}）")
 
 
 def _sync(engine: Engine, kinds: tuple[str, ...], *, full: bool) -> list:
     todo = sum(engine.store.count(k) for k in kinds)
-    with progress("indexing", todo) as advance:
+    with progress("建索引", todo) as advance:
         return engine.sync(kinds, full=full, progress=advance)
 
 
@@ -151,7 +151,7 @@ def search(text: Annotated[str, typer.Argument(help="Free text query")], kind: K
     with cli_errors():
         record_type(kind)  # a typo is no missing index: name the valid kinds
         if not has_searchable(text):  # as the API's 422: nothing to rank by
-            raise ValidationError("query text has no letters, digits or CJK characters",
+            raise ValidationError("查询文本中没有字母、数字或汉字，无法检索",
                                   field="TEXT")
         engine = Engine.open(settings_for(home))
         filters = Filters(city=city or None, province=province or None,
@@ -186,7 +186,7 @@ def _print_ranking(ranking: Ranking) -> None:
     for h in ranking.hits:
         lex = f"{h.lexical.score:.2f}#{h.lexical.rank}" if h.lexical.rank else "-"
         den = f"{h.dense.score:.3f}#{h.dense.rank}" if h.dense.rank else "-"
-        typer.echo(f"{h.rank:>3}. {h.id:<16} {h.score:.4f}  lex {lex:<12} dense {den:<12} "
+        typer.echo(f"{h.rank:>3}. {h.id:<16} {h.score:.4f}  词项 {lex:<12} 语义 {den:<12} "
                    f"{h.title}")
 
 
@@ -205,7 +205,7 @@ def delete(rid: RecordIdArg, home: HomeOpt = None,
     with cli_errors():
         engine = Engine.open(settings_for(home))
         kind = delete_record(engine.store, rid)
-        typer.echo(f"deleted {kind} {rid}")
+        typer.echo(f"已删除{KIND_LABELS[kind]} {rid}")
         with _stored_first(kind):
             _sync_after_write(engine, kind, lock_timeout, echo=True)
 

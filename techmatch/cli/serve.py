@@ -39,19 +39,19 @@ def serve(host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0
             key = new_key()
             entries = [os.environ.get("TECHMATCH_API_KEYS", ""), f"admin:{hash_key(key)}"]
             os.environ["TECHMATCH_API_KEYS"] = ",".join(e for e in entries if e)
-            typer.echo(f"dev API key (admin, this run only): {key}")
+            typer.echo(f"开发用 API 密钥（管理员，仅本次运行有效）：{key}")
             typer.echo(f"  curl -H 'X-API-Key: {key}' http://{host}:{port}/v1/match/needs/<id>")
-            typer.echo(f"staff console (工作台): http://{host}:{port}/ — log in with this key")
+            typer.echo(f"工作台：http://{host}:{port}/ — 用这个密钥登录")
         settings = get_settings()
         if not KeyRing.parse(settings.api_keys):
             if not anonymous_allowed():
-                raise ConfigError("no API keys configured: set TECHMATCH_API_KEYS (see "
-                                  "`techmatch api-key`), pass --dev-key, or set "
-                                  "TECHMATCH_ALLOW_ANONYMOUS=1 for local development")
+                raise ConfigError("没有配置 API 密钥：请设置 TECHMATCH_API_KEYS（用 techmatch "
+                                  "api-key 生成），或加 --dev-key，或在本机开发时设置 "
+                                  "TECHMATCH_ALLOW_ANONYMOUS=1")
             _require_loopback(host, "TECHMATCH_ALLOW_ANONYMOUS")
         check_address(host, port)
-        typer.echo(f"serving {settings.home} on http://{host}:{port} ({workers} worker(s))",
-                   err=True)
+        typer.echo(f"正在提供服务：数据目录 {settings.home}，地址 http://{host}:{port}"
+                   f"（{workers} 个工作进程）", err=True)
         uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
                     log_level="info")
 
@@ -67,14 +67,14 @@ def check_address(host: str, port: int) -> None:
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise AddressInUseError(
-                    f"{host}:{port} is already in use by another process; pick another port "
-                    f"(`techmatch serve --port N`, or `make run PORT=N`)") from None
-            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+                    f"{host}:{port} 已被其他进程占用：请换一个端口（techmatch serve --port N，"
+                    f"或 make run PORT=N）") from None
+            raise ConfigError(f"无法监听 {host}:{port}：{exc.strerror}") from None
 
 
 def _require_loopback(host: str, what: str) -> None:
     if host not in LOOPBACK:
-        raise ConfigError(f"{what} is for local development: bind to 127.0.0.1, not {host}")
+        raise ConfigError(f"{what} 只用于本机开发：请绑定 127.0.0.1，而不是 {host}")
 
 
 def api_key(role: Annotated[str, typer.Option(help="read | write | admin")] = "read",
@@ -84,17 +84,22 @@ def api_key(role: Annotated[str, typer.Option(help="read | write | admin")] = "r
 
     with cli_errors():
         if role not in ROLES:
-            raise ConfigError(f"unknown role {role!r}; valid: {', '.join(ROLES)}")
+            raise ConfigError(f"未知角色 {role!r}；可选：{_roles()}")
         key = new_key()
         entry = f"{role}:{hash_key(key)}"
         if json_out:
             print_json({"role": role, "key": key, "entry": entry})
             return
-        typer.echo(f"key:   {key}")
-        typer.echo(f"entry: {entry}")
-        typer.echo("Give the key to its user; add the entry to TECHMATCH_API_KEYS "
-                   "(comma-separated), e.g.")
+        typer.echo(f"密钥：{key}")
+        typer.echo(f"配置项：{entry}")
+        typer.echo("把密钥交给使用者；把配置项加入 TECHMATCH_API_KEYS（多项以逗号分隔），例如")
         typer.echo(f"  export TECHMATCH_API_KEYS='{entry}'")
+
+
+def _roles() -> str:
+    from techmatch.api.security import ROLE_LABELS, ROLES
+
+    return "、".join(f"{role}（{ROLE_LABELS[role]}）" for role in ROLES)
 
 
 def register(app: typer.Typer) -> None:

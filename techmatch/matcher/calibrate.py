@@ -82,12 +82,12 @@ class Reliability(BaseModel):
     pairs: int
 
     def table(self) -> str:
-        lines = ["bin          conf   prec   count"]
+        lines = ["区间         置信度 精确率   对数"]
         for b in self.bins:
             conf = f"{b.confidence:.3f}" if b.confidence is not None else "  -  "
             prec = f"{b.precision:.3f}" if b.precision is not None else "  -  "
             lines.append(f"[{b.low:.1f}, {b.high:.1f})  {conf}  {prec}  {b.count:6d}")
-        lines.append(f"ECE = {self.ece:.4f} over {self.pairs} pairs")
+        lines.append(f"ECE = {self.ece:.4f}（共 {self.pairs} 对）")
         return "\n".join(lines)
 
 

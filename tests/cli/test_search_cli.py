@@ -29,7 +29,7 @@ def test_a_query_without_letters_digits_or_cjk_is_refused(tmp_path: Path, text: 
     result = CliRunner().invoke(app, ["search", text, "--kind", "achievement",
                                       "--home", str(tmp_path)])
     assert result.exit_code == 2, result.output
-    assert "TEXT" in result.output and "letters, digits or CJK" in result.output
+    assert "字段 TEXT" in result.output and "没有字母、数字或汉字" in result.output
 
 
 def test_duplicates_with_a_mistyped_kind_is_refused(tmp_path: Path) -> None:

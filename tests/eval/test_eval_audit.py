@@ -88,8 +88,8 @@ def test_eval_refuses_bad_options_before_indexing_the_corpus(tiny_dataset: Path,
     """A cold corpus takes minutes to encode: an option error must come first."""
     home = tmp_path / "home"
     base = ["eval", "--dataset", str(tiny_dataset), "--home", str(home), "--threads", "1"]
-    cases = {("--trials", "0"): "'trials'", ("--half", "3"): "'half'",
-             ("--baseline", "bm25"): "'baseline': unknown configuration(s) bm25",
+    cases = {("--trials", "0"): "字段 trials：", ("--half", "3"): "字段 half：",
+             ("--baseline", "bm25"): "字段 baseline：unknown configuration(s) bm25",
              ("--retrievers", "lexical,ranker"): "no trained ranker model"}
     for option, expected in cases.items():
         result = CliRunner().invoke(app, [*base, *option])
@@ -106,7 +106,7 @@ def test_tune_refuses_a_fold_count_before_indexing(tiny_dataset: Path, tmp_path:
                                           str(home), "--threads", "1", "--dry-run",
                                           "--folds", folds])
         assert result.exit_code == 2, (folds, result.output)
-        assert "'folds'" in result.stderr and expected in result.stderr, result.stderr
+        assert "字段 folds：" in result.stderr and expected in result.stderr, result.stderr
         assert not (home / "eval").exists(), folds  # nothing indexed
 
 
@@ -149,11 +149,11 @@ def test_training_option_typos_are_refused_before_any_feature_row(tiny_dataset: 
     first model was fitted, after every query of a set was ranked for its feature rows."""
     home = tmp_path / "home"
     two = ["--dataset", str(tiny_dataset), "--dataset", str(_copy(tiny_dataset, tmp_path))]
-    cases = {("loso", *two, "--objective", "listwise"): "'objective': unknown objective",
-             ("loso", *two, "--features", "hybrid_mmx"): "'features': unknown ranking features",
-             ("loso", *two, "--half", "1", "--objective", "x"): "'objective'",
+    cases = {("loso", *two, "--objective", "listwise"): "字段 objective：unknown objective",
+             ("loso", *two, "--features", "hybrid_mmx"): "字段 features：unknown ranking features",
+             ("loso", *two, "--half", "1", "--objective", "x"): "字段 objective：",
              ("train-ranker", "--dataset", str(tiny_dataset), "--calibration", "beta"):
-             "'calibration': unknown calibration"}
+             "字段 calibration：unknown calibration"}
     for args, expected in cases.items():
         result = CliRunner().invoke(app, [*args, "--home", str(home)])
         assert result.exit_code == 2, (args, result.output)
@@ -279,7 +279,7 @@ def test_train_ranker_half_without_a_dataset_is_refused(tmp_path: Path) -> None:
         result = CliRunner().invoke(app, ["train-ranker", *source, "--half", "1",
                                           "--home", str(tmp_path / "home")])
         assert result.exit_code == 2, (source, result.output)
-        assert "field 'half'" in result.stderr and "--dataset" in result.stderr
+        assert "字段 half：" in result.stderr and "--dataset" in result.stderr
 
 
 def test_train_ranker_comparison_names_the_untrained_weights_as_eval_does(
@@ -303,7 +303,8 @@ def test_train_ranker_from_feedback_without_feedback_says_so(tmp_path: Path) -> 
     result = CliRunner().invoke(app, ["train-ranker", "--from-feedback",
                                       "--home", str(tmp_path / "home")])
     assert result.exit_code == 2, result.output
-    assert result.stderr.startswith("error: field 'from-feedback': no feedback is stored")
+    assert result.stderr.startswith("错误：字段 from-feedback：")
+    assert "中还没有反馈" in result.stderr
     assert "techmatch feedback" in result.stderr
 
 
@@ -351,7 +352,7 @@ def test_loso_refuses_two_sets_with_one_folder_name(tiny_dataset: Path, tmp_path
         result = CliRunner().invoke(app, ["loso", "--dataset", str(tiny_dataset), *extra,
                                           "--home", str(home)])
         assert result.exit_code == 2, (extra, result.output)
-        assert "field 'dataset'" in result.stderr and "'tiny-zh'" in result.stderr, \
+        assert "字段 dataset：" in result.stderr and "'tiny-zh'" in result.stderr, \
             result.stderr
         assert not (home / "eval").exists()
 
@@ -369,7 +370,7 @@ def test_qrels_without_a_positive_grade_are_refused_before_indexing(tiny_dataset
         result = CliRunner().invoke(app, [*command, "--dataset", str(dataset),
                                           "--home", str(home)])
         assert result.exit_code == 2, (command, result.output)
-        assert f"file {qrels}" in result.stderr, result.stderr
+        assert f"文件 {qrels}" in result.stderr, result.stderr
         assert "has no query with a positive grade" in result.stderr
         assert not (home / "eval").exists(), command
 
@@ -559,11 +560,11 @@ def test_train_ranker_prints_its_held_out_comparison_as_a_table(capsys) -> None:
         "untrained-ranker": {"ndcg@10": 1.0, "mrr@10": 1.0}},
         "significance_vs_hybrid": {"untrained-ranker": {"ndcg@10": test, "mrr@10": zero}}})
     out = capsys.readouterr().out.splitlines()
-    assert out == ["held-out queries: 11",
+    assert out == ["留出查询：11 条",
                    "                   ndcg@10   mrr@10",
                    "hybrid              0.9955   1.0000",
-                   "untrained-ranker    1.0000   1.0000   vs hybrid: ndcg@10 +0.0045 "
-                   "(p 1 / 0.34), mrr@10 +0.0000 (p 1 / 1)"]
+                   "untrained-ranker    1.0000   1.0000   对比 hybrid：ndcg@10 +0.0045 "
+                   "(p 1 / 0.34)，mrr@10 +0.0000 (p 1 / 1)"]
 
 
 def test_loso_refuses_an_unwritable_shipped_out_before_fitting(tiny_dataset: Path,
@@ -574,7 +575,7 @@ def test_loso_refuses_an_unwritable_shipped_out_before_fitting(tiny_dataset: Pat
     result = CliRunner().invoke(app, ["loso", "--dataset", str(tiny_dataset), "--shipped-out",
                                       str(target), "--home", str(home)])
     assert result.exit_code == 2, result.output
-    assert "field 'shipped-out'" in result.stderr and str(target.parent) in result.stderr
+    assert "字段 shipped-out：文件夹" in result.stderr and str(target.parent) in result.stderr
     assert not (home / "eval").exists()
 
 
@@ -588,5 +589,5 @@ def test_an_out_that_is_a_file_is_refused_before_the_run(tiny_dataset: Path,
         result = CliRunner().invoke(app, [*command, "--dataset", str(tiny_dataset), "--out",
                                           str(target), "--home", str(home), "--threads", "1"])
         assert result.exit_code == 2, (command, result.output)
-        assert "field 'out'" in result.stderr and str(target) in result.stderr
+        assert "字段 out：" in result.stderr and str(target) in result.stderr
         assert not (home / "eval").exists() and target.read_text(encoding="utf-8") == "mine\n"

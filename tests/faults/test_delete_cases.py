@@ -34,13 +34,13 @@ def test_delete_reports_the_delete_when_the_index_is_locked(tmp_path: Path) -> N
         fcntl.flock(held, fcntl.LOCK_EX)
         code, out, err = _run(home, "delete", "N1", "--lock-timeout", "0.3")
         assert code == 0, err
-        assert "deleted need N1" in out
-        assert "index not updated" in err and "techmatch index --kind need" in err
+        assert "已删除需求 N1" in out
+        assert "索引未更新" in err and "techmatch index --kind need" in err
         timer = threading.Timer(0.5, fcntl.flock, args=(held, fcntl.LOCK_UN))
         timer.start()
         code, out, err = _run(home, "delete", "N2", "--lock-timeout", "60")
         timer.join()
-    assert code == 0 and "deleted need N2" in out and "index not updated" not in err
+    assert code == 0 and "已删除需求 N2" in out and "索引未更新" not in err
     store = Store(home / "store.sqlite")
     try:
         assert store.count("need") == 0

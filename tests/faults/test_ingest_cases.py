@@ -124,8 +124,8 @@ def test_every_row_rejected_is_exit_2_with_the_report(tmp_path: Path) -> None:
     path.write_text('{"id": "N1"}\n{"id": "bad id!", "title": "x"}\n', encoding="utf-8")
     code, out, err = _ingest(tmp_path / "home", str(path), "--kind", "need")
     assert code == 2
-    assert "0 inserted" in out and "2 rejected" in out
-    assert "every row was rejected (2 of 2)" in err
+    assert "新增 0 条" in out and "拒绝 2 行" in out
+    assert "所有行都被拒绝（2 行中 2 行）" in err
     assert _stored(tmp_path / "home", "need") == []
 
 
@@ -194,8 +194,8 @@ def test_ingest_reports_what_it_stored_while_another_process_builds(tmp_path: Pa
         fcntl.flock(held, fcntl.LOCK_EX)
         code, out, err = _ingest(home, str(path), "--kind", "need", "--lock-timeout", "0.5")
         assert code == 0
-        assert "need: 3 inserted" in out
-        assert "index not updated" in err and "waited 0.5 s" in err
+        assert "需求（need）：新增 3 条" in out
+        assert "索引未更新" in err and "已等待 0.5 秒" in err
         assert sorted(_stored(home, "need")) == ["N0", "N1", "N2"]
         timer = threading.Timer(1.0, fcntl.flock, args=(held, fcntl.LOCK_UN))
         timer.start()
@@ -221,4 +221,4 @@ def test_address_in_use_has_its_own_exit_code(tmp_path: Path, monkeypatch: pytes
         result = CliRunner().invoke(app, [command, "--port", str(port), "--home",
                                           str(tmp_path / "home")])
     assert result.exit_code == 10
-    assert f"127.0.0.1:{port} is already in use" in result.stderr
+    assert f"127.0.0.1:{port} 已被其他进程占用" in result.stderr

@@ -29,7 +29,7 @@ def test_unreachable_cluster_is_one_error_line_without_tracebacks(tmp_path: Path
     done = subprocess.run([sys.executable, "-m", "techmatch", "search", "电池", "--kind", "need"],
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 8, done.stderr[-2000:]
-    assert f"error: 无法连接 Elasticsearch {url}" in done.stderr
+    assert f"错误：无法连接 Elasticsearch {url}" in done.stderr
     assert f"Elasticsearch at {url} is unreachable" in done.stderr
     assert "Connection refused" in done.stderr
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
@@ -56,8 +56,8 @@ def test_ingest_with_cluster_down_keeps_rows_and_says_how_to_catch_up(tmp_path: 
                            "--kind", "achievement"], env=env, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 8, done.stderr[-2000:]
-    assert "2 inserted" in done.stdout
-    assert "index not updated" in done.stderr
+    assert "新增 2 条" in done.stdout
+    assert "索引未更新" in done.stderr
     assert "techmatch index --kind achievement" in done.stderr
     store = Store(home / "store.sqlite")
     try:
@@ -75,6 +75,7 @@ def test_delete_with_cluster_down_says_the_store_has_it_and_how_to_catch_up(
 
     from techmatch.cli import app
     from techmatch.indexers import vector_cache as encoder_module
+    from techmatch.models.records import KIND_LABELS
     from techmatch.store import Store
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contract"))
@@ -94,8 +95,8 @@ def test_delete_with_cluster_down_says_the_store_has_it_and_how_to_catch_up(
     monkeypatch.setattr(encoder_module, "build_encoder", lambda *a, **k: FakeEncoder())
     done = CliRunner().invoke(app, ["delete", record.id])
     assert done.exit_code == 8, done.output
-    assert f"deleted {record.kind} {record.id}" in done.stdout
-    assert "index not updated: the store has the change" in done.stderr
+    assert f"已删除{KIND_LABELS[record.kind]} {record.id}" in done.stdout
+    assert "索引未更新：改动已存入存储" in done.stderr
     assert f"techmatch index --kind {record.kind}" in done.stderr
     store = Store(home / "store.sqlite")
     try:

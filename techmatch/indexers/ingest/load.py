@@ -31,8 +31,11 @@ from techmatch.indexers.ingest.kind_check import (
 )
 from techmatch.indexers.ingest.readers import RawRow, read_source
 from techmatch.indexers.ingest.validate import RowError, from_json, validate_row
-from techmatch.models.records import Record, record_type
+from techmatch.models.records import KIND_LABELS, Record, record_type
 from techmatch.store import Store, UpsertReport
+
+# --on-duplicate in the report: which copy of a repeated id was kept
+_KEPT = {"last": "保留最后一次出现", "first": "保留第一次出现", "error": "重复即报错"}
 
 OnDuplicate = Literal["last", "first", "error"]
 ON_DUPLICATE: tuple[str, ...] = ("last", "first", "error")
@@ -49,6 +52,11 @@ class Duplicate:
     def __str__(self) -> str:
         return (f"duplicate id {self.id!r}: kept {self.kept[0]} row {self.kept[1]}, "
                 f"dropped {self.dropped[0]} row {self.dropped[1]}")
+
+    def text(self) -> str:
+        """The report line for staff (zh-CN)."""
+        return (f"重复编号 {self.id}：保留 {self.kept[0]} 第 {self.kept[1]} 行，舍弃 "
+                f"{self.dropped[0]} 第 {self.dropped[1]} 行")
 
     def as_dict(self) -> dict[str, object]:
         return {"id": self.id, "kept": {"file": self.kept[0], "row": self.kept[1]},
@@ -110,19 +118,22 @@ class IngestReport:
                 "errors": [e.as_dict() for e in self.errors], "warnings": self.warnings}
 
     def summary_lines(self) -> list[str]:
-        """Human-readable report: one line per file, the totals, duplicates, then errors."""
+        """Human-readable report for staff (zh-CN): one line per file, the totals, duplicates,
+        then errors (each row's reason as the loader gives it)."""
         lines = []
         for f in self.files:
-            line = f"{f.file} ({f.format}{', ' + f.encoding if f.encoding else ''}): " \
-                   f"{f.read} rows read, {f.rejected} rejected"
+            line = f"{f.file}（{f.format}{'，' + f.encoding if f.encoding else ''}）：" \
+                   f"读取 {f.read} 行，拒绝 {f.rejected} 行"
             lines.append(line + (f" → {f.reject_file}" if f.reject_file else ""))
         counts = self.loaded.as_dict()
-        lines.append(f"{self.kind}: {counts['inserted']} inserted, {counts['updated']} updated, "
-                     f"{counts['unchanged']} unchanged, {self.rejected} rejected, "
-                     f"{len(self.duplicates)} duplicate ids ({self.on_duplicate} wins)")
-        lines += [f"warning: {w}" for w in self.warnings]
-        lines += [str(d) for d in self.duplicates]
-        lines += [str(e) for e in self.errors]
+        lines.append(f"{KIND_LABELS.get(self.kind, self.kind)}（{self.kind}）：新增 "
+                     f"{counts['inserted']} 条，更新 {counts['updated']} 条，未变 "
+                     f"{counts['unchanged']} 条，拒绝 {self.rejected} 行，重复编号 "
+                     f"{len(self.duplicates)} 个"
+                     f"（{_KEPT.get(self.on_duplicate, self.on_duplicate)}）")
+        lines += [f"警告：{w}" for w in self.warnings]
+        lines += [d.text() for d in self.duplicates]
+        lines += [e.text() for e in self.errors]
         return lines
 
 

@@ -53,6 +53,11 @@ class RowError:
         where = f", field '{self.field}'" if self.field else ""
         return f"{self.file}, row {self.row}{where}: {self.message}"
 
+    def text(self) -> str:
+        """The report line for staff (zh-CN); the reason is the loader's."""
+        where = f"，字段 {self.field}" if self.field else ""
+        return f"{self.file} 第 {self.row} 行{where}：{self.message}"
+
     def as_dict(self) -> dict[str, object]:
         return {"file": self.file, "row": self.row, "field": self.field, "message": self.message}
 

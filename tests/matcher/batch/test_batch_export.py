@@ -77,7 +77,7 @@ def test_cli_export_to_a_file_is_a_clear_error_before_the_run(tmp_path: Path) ->
     result = CliRunner().invoke(app, ["batch", "--export", str(target),
                                       "--home", str(tmp_path / "home")])
     assert result.exit_code == 2, result.output
-    assert "export" in result.stderr and "not a folder" in result.stderr, result.stderr
+    assert "字段 export" in result.stderr and "不是文件夹" in result.stderr, result.stderr
     assert "Traceback" not in result.output and not (tmp_path / "home").exists()
 
 

@@ -75,12 +75,12 @@ def test_cli_import_exits_2_when_every_row_fails(store: Store, tmp_path: Path) -
     bad = tmp_path / "bad.csv"
     bad.write_text("需求编号,候选编号\nN9,A1\n", encoding="gb18030")
     result = CliRunner().invoke(app, ["dockings", "import", str(bad), "--home", str(home)])
-    assert result.exit_code == 2 and "row 2 field 'need_id'" in result.stdout
+    assert result.exit_code == 2 and "第 2 行，字段 need_id" in result.stdout
     good = tmp_path / "good.csv"
     good.write_text("need_id,candidate_id,stage,owner\nN3,E1,contacted,赵六\n",
                     encoding="utf-8")
     result = CliRunner().invoke(app, ["dockings", "import", str(good), "--home", str(home)])
-    assert result.exit_code == 0 and "imported 1" in result.stdout
+    assert result.exit_code == 0 and "导入 1 行" in result.stdout
     with pytest.raises(IngestError):
         import_dockings(store, tmp_path / "missing.csv")
 

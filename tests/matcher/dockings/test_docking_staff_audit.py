@@ -293,10 +293,10 @@ def test_cli_kpis_names_the_bad_date_option(store: Store) -> None:
     out = CliRunner().invoke(app, ["kpis", "--from", "2026-11-01", "--to", "2026-11-31",
                                    "--home", str(home)])
     assert out.exit_code == 2, out.output
-    assert "field 'to'" in out.output and "2026-11-31" in out.output
+    assert "字段 to：不是日期" in out.output and "2026-11-31" in out.output
     out = CliRunner().invoke(app, ["kpis", "--from", "11/01/2026", "--to", "2026-11-30",
                                    "--home", str(home)])
-    assert "field 'from'" in out.output and "11/01/2026" in out.output
+    assert "字段 from：不是日期" in out.output and "11/01/2026" in out.output
 
 
 def test_import_accepts_todays_date_in_beijing_before_utc_midnight(store: Store,

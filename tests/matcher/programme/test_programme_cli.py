@@ -23,15 +23,15 @@ def test_cli_load_import_overdue_and_dashboard(tmp_path: Path) -> None:
     home = tmp_path / "home"
     code, out, err = _run(home, "load-folder", str(PROGRAMME))
     assert code == 0, err
-    assert "target: " in out and "12/12 stored" in out
+    assert "目标：" in out and "已存入 12/12 行" in out
     code, out, _ = _run(home, "overdue", "--today", "2026-11-30", "--json")
     assert code == 0 and [o["milestone"]["id"] for o in json.loads(out)] == ["M02"]
     bad = tmp_path / "teams.csv"
     bad.write_text("编号,名称,类型,服务城市,组建日期\nT9,新团队,服务队,杭州/宁波,2026-05-01\n"
                    "T10,坏团队,旅游团,杭州,2026-05-01\n", encoding="utf-8")
     code, out, err = _run(home, "import", "team", str(bad))
-    assert code == 0 and "1 created" in out
-    assert f"{bad}, row 3, field 'type'" in err
+    assert code == 0 and "新增 1 条" in out
+    assert f"错误：{bad} 第 3 行，字段 type：" in err
     code, out, _ = _run(home, "show", "team", "T9")
     assert json.loads(out)["cities"] == ["杭州", "宁波"] and json.loads(out)["type"] == \
         "service_squad"
