@@ -39,3 +39,32 @@ def test_docking_board_finds_a_need_id_pasted_with_a_space_or_typed_full_width(
         cards = [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".card a")]
         assert did in cards, (typed, cards)
         assert settle(browser, "#need").get_attribute("value") == "N017"
+
+
+def _first_rows(browser: WebDriver, server: Server, path: str, n: int = 3) -> list[str]:
+    browser.get(server.url + path)
+    settle(browser, "#result-summary")
+    return [a.text for a in browser.find_elements(By.CSS_SELECTOR,
+                                                   "table.records tbody td:first-child a")][:n]
+
+
+def test_the_search_box_finds_a_record_by_its_id_or_name(browser: WebDriver,
+                                                         server: Server) -> None:
+    """专家库's search box with an expert's name (蒋伟) listed 周雅琴 first at 62% and 蒋伟
+    fifth at 17% — an expert's name is not in the text matching reads, so the semantic
+    neighbours of two characters ranked; 需求库 with a need's id (N002) or its enterprise
+    (苏州精传) listed other needs, all below the threshold. A typed id or a name now lists
+    the record(s) it names first, marked 编号一致 / 名称一致, the ranked hits after; a read key
+    still finds no confidential need by its enterprise."""
+    login(browser, server, "write")
+    assert _first_rows(browser, server, "/experts?q=蒋伟", 1) == ["E018"]
+    assert settle(browser, "table.records tbody tr td:last-child").text == "名称一致"
+    assert not browser.find_elements(By.ID, "search-weak")
+    assert _first_rows(browser, server, "/needs?q=n002", 1) == ["N002"]
+    assert settle(browser, "table.records tbody tr td:last-child").text == "编号一致"
+    assert _first_rows(browser, server, "/needs?q=苏州精传", 1) == ["N002"]
+    assert _first_rows(browser, server, "/achievements?q=Ａ００５", 1) == ["A005"]
+    assert _first_rows(browser, server, "/needs?q=杭州驰越", 1) == ["N010"]  # confidential
+    login(browser, server, "read")
+    assert "N010" not in _first_rows(browser, server, "/needs?q=杭州驰越", 100)
+    assert "N010" not in _first_rows(browser, server, "/needs?q=N010", 100)

@@ -15,7 +15,13 @@ from techmatch.api.console.pages.common import (
     date_range,
     page_number,
 )
-from techmatch.api.console.views.catalog import FACETS, ListQuery, search_filters, search_page
+from techmatch.api.console.views.catalog import (
+    FACETS,
+    ListQuery,
+    direct,
+    search_filters,
+    search_page,
+)
 from techmatch.api.deps import EngineDep, ServiceDep, VisibilityDep
 from techmatch.errors import NotFoundError
 from techmatch.indexers.ingest.normalize import has_searchable
@@ -49,11 +55,13 @@ def _list(request: Request, kind: str, session: Staff, service: ServiceDep,
         hidden = visibility.confidential_ids() if hide and kind == "need" else frozenset()
         ranking = service.search(query.text, kind=kind, k=100, explain=False,
                                  filters=search_filters(query, hidden))
-        found = catalog.store.get_many(h.id for h in ranking.hits)
-        page = search_page(query, [found[h.id] for h in ranking.hits if h.id in found],
+        named = direct(catalog.rows(kind), query.text)  # an id or a name typed: those first
+        order = list(dict.fromkeys([*named, *(h.id for h in ranking.hits)]))
+        found = catalog.store.get_many(order)
+        page = search_page(query, [found[i] for i in order if i in found],
                            {h.id: h.confidence or 0.0 for h in ranking.hits},
-                           hide_confidential=hide)
-        page.weak = ranking.routed_to_staff and page.total > 0
+                           hide_confidential=hide, named=named)
+        page.weak = ranking.routed_to_staff and page.total > 0 and not page.direct
     else:
         page = catalog.page(query, hide_confidential=hide)
     keep = {k: v for k, v in params.items() if k != "page" and v}

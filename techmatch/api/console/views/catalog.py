@@ -3,7 +3,12 @@
 Without search text, a light row per record (facets, date, title) is kept per kind and
 rebuilt only when the store's change sequence for that kind moves, so filtering and paging
 are list operations in memory and only the shown page is loaded. With search text, the
-ranking service answers (hybrid search under the same facet filters) and its hits are paged.
+ranking service answers (hybrid search under the same facet filters) and its hits are paged,
+after the records the text names: an id typed as it is stored (folded: Ｎ００１ is N001; any
+case) or the start of a name — an expert's name or organization, a need's enterprise, an
+achievement's institution (苏州精传, 浙江大学; a topic word inside a company name, 新材料 in
+苏州纳锂新材料科技, does not count). Matching reads none of these, so without this a search
+for 蒋伟 ranked other experts' texts first.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import threading
 from dataclasses import dataclass, field
 
 from techmatch.indexers.ingest.normalize import normalize
-from techmatch.models.records import Expert, Need, Record
+from techmatch.models.records import Achievement, Expert, Need, Record, fold_id
 from techmatch.models.results import Filters
 from techmatch.store import Store
 
@@ -32,6 +37,7 @@ class Row:
     facets: dict[str, tuple[str, ...]]
     created: dt.date | None
     confidential: bool
+    names: tuple[str, ...] = ()  # normalised name-like fields (`names_of`), for `direct`
 
 
 @dataclass
@@ -53,6 +59,7 @@ class ListPage:
     page: int
     pages: int
     scores: dict[str, float] = field(default_factory=dict)
+    direct: dict[str, str] = field(default_factory=dict)  # id → 编号一致 / 名称一致
     searched: bool = False
     weak: bool = False  # searched, and no hit reaches the confidence threshold
 
@@ -71,10 +78,43 @@ def _facets(record: Record) -> dict[str, tuple[str, ...]]:
     return values
 
 
+def names_of(record: Record) -> tuple[str, ...]:
+    """What staff look a record up by besides its id, normalised: an expert's name and
+    organization, a need's enterprise, an achievement's institution."""
+    if isinstance(record, Expert):
+        values = [record.name, record.organization]
+    elif isinstance(record, Need):
+        values = [record.enterprise]
+    elif isinstance(record, Achievement):
+        values = [record.institution]
+    else:
+        values = []
+    return tuple(normalize(v) for v in values if v)
+
+
 def row_of(record: Record) -> Row:
     created = record.created_at.date() if record.created_at else None
     return Row(record.id, _facets(record), created,
-               bool(isinstance(record, Need) and record.confidential))
+               bool(isinstance(record, Need) and record.confidential), names_of(record))
+
+
+ID_MATCH, NAME_MATCH = "编号一致", "名称一致"
+NAME_MIN_CHARS = 2  # one character names half the experts
+
+
+def direct(rows: list[Row], text: str) -> dict[str, str]:
+    """The rows `text` names, in order — its id (folded, any case) first, then the rows with
+    a name equal to it, then those with a name starting with it — each with why."""
+    wanted = str(fold_id(text)).casefold()
+    name = normalize(text)
+    found = {r.id: ID_MATCH for r in rows if r.id.casefold() == wanted}
+    if len(name) >= NAME_MIN_CHARS:
+        for exact in (True, False):
+            for r in rows:
+                if r.id not in found and any(n == name if exact else n.startswith(name)
+                                             for n in r.names):
+                    found[r.id] = NAME_MATCH
+    return found
 
 
 class Catalog:
@@ -138,11 +178,13 @@ def search_filters(query: ListQuery, hidden: frozenset[str]) -> Filters:
 
 
 def search_page(query: ListQuery, records: list[Record], scores: dict[str, float], *,
-                hide_confidential: bool) -> ListPage:
-    """Page the service's hits (already in rank order) after the date range and visibility."""
+                hide_confidential: bool, named: dict[str, str] | None = None) -> ListPage:
+    """Page the service's hits (already in rank order) after the date range and visibility;
+    `named` (`direct`'s answer, its records first in `records`) keeps its marks."""
     kept = [r for r in records if keep(row_of(r), query, hide_confidential)]
     total = len(kept)
     pages = max(1, -(-total // PAGE_SIZE))
     number = min(max(query.page, 1), pages)
+    marks = {r.id: named[r.id] for r in kept if named and r.id in named}
     return ListPage(kept[(number - 1) * PAGE_SIZE:number * PAGE_SIZE], total, number, pages,
-                    scores=scores, searched=True)
+                    scores=scores, direct=marks, searched=True)
