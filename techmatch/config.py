@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=5_000_000, ge=1024)
     max_upload_rows: int = Field(default=100_000, ge=1,
                                  description="data rows one uploaded file may hold")
+    max_upload_cell_chars: int = Field(
+        default=32_767, ge=1, description="characters one cell of an uploaded CSV / XLSX may "
+                                          "hold (32,767: Excel's own limit)")
+    max_upload_unpacked_bytes: int = Field(
+        default=100_000_000, ge=1, description="bytes an uploaded XLSX may unpack to (its "
+                                               "parts together), checked before it is parsed")
     confidence_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
     console_session_minutes: int = Field(default=480, ge=1, le=10_080,
                                          description="staff console login lifetime")

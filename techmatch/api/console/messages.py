@@ -196,6 +196,18 @@ FILE_RULES: tuple[Rule, ...] = (
                 r"\(TECHMATCH_MAX_UPLOAD_ROWS\); split it, or load it with techmatch ingest$"),
      r"文件超过 \1 行数据（一次上传的上限，TECHMATCH_MAX_UPLOAD_ROWS），请拆分后分批上传，"
      r"或在服务器上用 techmatch ingest 导入"),
+    (re.compile(r"^row (\d+), column ([A-Z]+)(?: \((.+)\))?: the cell holds (\d+) characters, "
+                r"more than one cell of an upload may hold \((\d+), "
+                r"TECHMATCH_MAX_UPLOAD_CELL_CHARS\)$", re.S),
+     lambda m: f"第 {m[1]} 行 {m[2]} 列" + (f"（{m[3]}）" if m[3] else "")
+     + f"的单元格有 {m[4]} 个字符，超过一次上传每个单元格的上限 {m[5]}"
+       f"（TECHMATCH_MAX_UPLOAD_CELL_CHARS），请缩短后再上传"),
+    (re.compile(r"^the workbook unpacks to (\d+) bytes, more than one upload may hold "
+                r"\((\d+) bytes, TECHMATCH_MAX_UPLOAD_UNPACKED_BYTES\); its largest part is "
+                r"(\S+) \((\d+) bytes\).*$", re.S),
+     r"工作簿解压后有 \1 字节，超过一次上传的上限 \2 字节（TECHMATCH_MAX_UPLOAD_UNPACKED_BYTES），"
+     r"最大的部分是 \3（\4 字节），可能有单元格存了超长文本：请拆分或清理后再上传，"
+     r"或在服务器上用 techmatch ingest 导入"),
     (re.compile(r"^the rows look like (\w+) records, not (\w+) records: (.+?) (?:is an?|are) "
                 r"\w+ fields? that .*$", re.S),
      lambda m: f"文件的列属于{_KIND[m.group(1)]}，而不是{_KIND[m.group(2)]}"

@@ -19,7 +19,7 @@ from techmatch.api.deps import EngineDep, PageDep, Reader, VisibilityDep, Writer
 from techmatch.api.errors import problem_responses
 from techmatch.api.schemas import Page
 from techmatch.errors import NotFoundError, RowsRejectedError
-from techmatch.indexers.ingest.readers import row_limit
+from techmatch.indexers.ingest.readers import upload_limits
 from techmatch.matcher.dockings import (
     Assign,
     DockingFilters,
@@ -202,7 +202,7 @@ def import_file(principal: Writer, file: Annotated[UploadFile, File(description=
         with path.open("wb") as out:
             while chunk := file.file.read(1 << 20):
                 out.write(chunk)
-        with row_limit(engine.settings.max_upload_rows):
+        with upload_limits(engine.settings):
             report = import_dockings(engine.store, path, actor=principal.actor,
                                      levels=load_levels(engine.settings.home), name=name)
     if report.rejected and not report.imported:  # as the records upload and the CLI (exit 2)

@@ -17,7 +17,7 @@ from techmatch.api.errors import problem_responses
 from techmatch.api.security import Principal
 from techmatch.api.visibility import Visibility
 from techmatch.errors import ValidationError
-from techmatch.indexers.ingest.readers import row_limit
+from techmatch.indexers.ingest.readers import upload_limits
 from techmatch.matcher import programme as service
 from techmatch.matcher.programme.redact import redact, redact_dispatch
 from techmatch.matcher.programme.registry import check_kind
@@ -162,7 +162,7 @@ def import_rows(principal: Writer, kind: KindPath, engine: EngineDep,
         with path.open("wb") as out:
             while chunk := file.file.read(1 << 20):
                 out.write(chunk)
-        with row_limit(engine.settings.max_upload_rows):
+        with upload_limits(engine.settings):
             report = service.import_file(engine.store, kind, path, name=name)
     return report.as_dict()
 

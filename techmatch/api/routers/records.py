@@ -47,7 +47,7 @@ from techmatch.api.syncer import IndexSyncer
 from techmatch.api.visibility import LIST_FILTERS
 from techmatch.errors import NotFoundError, RowsRejectedError, ValidationError
 from techmatch.indexers.ingest.load import ingest_files
-from techmatch.indexers.ingest.readers import row_limit
+from techmatch.indexers.ingest.readers import upload_limits
 from techmatch.matcher.dockings.deletion import delete_record
 from techmatch.matcher.dockings.effects import sync_needs
 from techmatch.matcher.engine import Engine
@@ -292,7 +292,7 @@ def _ingest_upload(engine: Engine, syncer: IndexSyncer, kind: str, file: UploadF
             while chunk := file.file.read(1 << 20):
                 out.write(chunk)
         # The file is called by its own name in every message: never the server's temp path.
-        with row_limit(engine.settings.max_upload_rows):
+        with upload_limits(engine.settings):
             report = ingest_files([path], kind, engine.store, names=[name],
                                   on_duplicate=options.on_duplicate,  # type: ignore[arg-type]
                                   force_kind=options.force_kind)

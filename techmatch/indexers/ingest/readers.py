@@ -16,11 +16,12 @@ import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 from techmatch.errors import IngestError
 from techmatch.indexers.ingest.clip import clip
@@ -28,7 +29,7 @@ from techmatch.indexers.ingest.csvrows import split_records
 from techmatch.indexers.ingest.encoding import Decoded, decode, decode_lines
 
 __all__ = ["FORMATS", "RawRow", "Source", "decode", "read_source", "row_limit",
-           "sniff_delimiter"]
+           "sniff_delimiter", "upload_limits"]
 
 # .txt: delimited text as Excel saves "Unicode text" (UTF-16, tabs); the delimiter is sniffed.
 FORMATS: dict[str, str] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
@@ -44,19 +45,37 @@ _MERGE = re.compile(rb'<(?:\w+:)?mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 # Title rows (a merged 2024年…汇总表, a group header 基本信息 / 详情) a header may sit below.
 MAX_TITLE_ROWS = 5
 HeaderTest = Callable[[list[str]], bool]
-# Data rows one read may hold (None: any); set around HTTP uploads by `row_limit`.
+# Data rows one read may hold, characters one cell may hold, bytes a workbook may unpack to
+# (None: any); set around HTTP uploads by `row_limit` / `upload_limits`.
 _ROW_LIMIT: ContextVar[int | None] = ContextVar("techmatch_row_limit", default=None)
+_CELL_LIMIT: ContextVar[int | None] = ContextVar("techmatch_cell_limit", default=None)
+_UNPACKED_LIMIT: ContextVar[int | None] = ContextVar("techmatch_unpacked_limit", default=None)
 
 
 @contextmanager
-def row_limit(rows: int) -> Iterator[None]:
+def row_limit(rows: int, *, cell_chars: int | None = None,
+              unpacked_bytes: int | None = None) -> Iterator[None]:
     """Files read inside the block may hold at most `rows` data rows: a sheet is refused as
-    soon as it has more (an upload of a few KB of XLSX can unpack to millions of rows)."""
-    token = _ROW_LIMIT.set(rows)
+    soon as it has more (an upload of a few KB of XLSX can unpack to millions of rows).
+    `cell_chars`: a cell (CSV or XLSX) longer than this refuses the file, naming its row and
+    column; `unpacked_bytes`: a workbook whose parts unpack to more is refused before it is
+    parsed (a few hundred KB of XLSX can hold one cell of hundreds of millions of characters,
+    which no row limit sees)."""
+    tokens = (_ROW_LIMIT.set(rows), _CELL_LIMIT.set(cell_chars),
+              _UNPACKED_LIMIT.set(unpacked_bytes))
     try:
         yield
     finally:
-        _ROW_LIMIT.reset(token)
+        _UNPACKED_LIMIT.reset(tokens[2])
+        _CELL_LIMIT.reset(tokens[1])
+        _ROW_LIMIT.reset(tokens[0])
+
+
+def upload_limits(settings: Any) -> AbstractContextManager[None]:
+    """`row_limit` with an upload's limits from the settings (TECHMATCH_MAX_UPLOAD_ROWS,
+    TECHMATCH_MAX_UPLOAD_CELL_CHARS, TECHMATCH_MAX_UPLOAD_UNPACKED_BYTES)."""
+    return row_limit(settings.max_upload_rows, cell_chars=settings.max_upload_cell_chars,
+                     unpacked_bytes=settings.max_upload_unpacked_bytes)
 
 
 def _check_rows(count: int, label: str) -> None:
@@ -173,6 +192,7 @@ def _read_xlsx(path: Path, sheet: str | None, label: str,
                is_header: HeaderTest | None) -> Source:
     import openpyxl
 
+    _check_unpacked(path, label)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any parser failure on user bytes is a bad file
@@ -197,6 +217,28 @@ def _read_xlsx(path: Path, sheet: str | None, label: str,
         others = ", ".join(name for name in sheets if name != read)
         source.warnings.append(clip(f"sheet {read!r} was read; other sheets were not: {others}"))
     return source
+
+
+def _check_unpacked(path: Path, label: str) -> None:
+    """Refuse a workbook whose parts unpack to more than the upload's limit, before any part
+    is parsed (the zip's own sizes: a part cannot unpack to more than it declares)."""
+    import zipfile
+
+    limit = _UNPACKED_LIMIT.get()
+    if limit is None:
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = [(info.file_size, info.filename) for info in archive.infolist()]
+    except (zipfile.BadZipFile, OSError):
+        return  # not a zip: openpyxl's refusal names it
+    total = sum(size for size, _ in parts)
+    if total > limit:
+        size, part = max(parts)
+        raise IngestError(f"the workbook unpacks to {total} bytes, more than one upload may hold "
+                          f"({limit} bytes, TECHMATCH_MAX_UPLOAD_UNPACKED_BYTES); its largest "
+                          f"part is {part} ({size} bytes): a cell with a huge text? Split it, "
+                          f"or load it with techmatch ingest", source=label)
 
 
 def _pick_sheet(book: object, names: list[str], path: Path, label: str,
@@ -316,6 +358,7 @@ def _tabular(path: Path, fmt: str, encoding: str | None, table: list[_Line], lab
         raise IngestError("the file has no header row (it is empty)", source=label)
     start = _header_index(table, filled, is_header)
     header = _header_names(table[start].cells or [])
+    _check_cells(table, header, label)
     named = max((i + 1 for i, name in enumerate(header) if name), default=0)
     source = Source(path, fmt, encoding, [name for name in header if name], [],
                     header_row=table[start].row)
@@ -347,6 +390,24 @@ def _tabular(path: Path, fmt: str, encoding: str | None, table: list[_Line], lab
     if stray:
         source.warnings.append("values in columns without a header were ignored")
     return source
+
+
+def _check_cells(table: list[_Line], header: list[str], label: str) -> None:
+    """Refuse the file at its first cell longer than the upload's limit, naming the row and
+    the column (letter and header name)."""
+    limit = _CELL_LIMIT.get()
+    if limit is None:
+        return
+    from openpyxl.utils.cell import get_column_letter
+
+    for line in table:
+        for i, cell in enumerate(line.cells or ()):
+            if isinstance(cell, str) and len(cell) > limit:
+                name = header[i] if i < len(header) and header[i] else ""
+                column = get_column_letter(i + 1) + (f" ({name})" if name else "")
+                raise IngestError(f"row {line.row}, column {column}: the cell holds {len(cell)} "
+                                  f"characters, more than one cell of an upload may hold "
+                                  f"({limit}, TECHMATCH_MAX_UPLOAD_CELL_CHARS)", source=label)
 
 
 def _header_index(table: list[_Line], filled: list[int], is_header: HeaderTest | None) -> int:

@@ -23,7 +23,7 @@ from techmatch.api.console.views.intake import (
 )
 from techmatch.api.deps import EngineDep, SyncerDep
 from techmatch.errors import IngestError, NotFoundError
-from techmatch.indexers.ingest.readers import row_limit
+from techmatch.indexers.ingest.readers import upload_limits
 
 router = console_router()
 KindForm = Annotated[Literal["need", "achievement", "expert"], Form()]
@@ -73,7 +73,7 @@ def upload(request: Request, session: WriterPost, engine: EngineDep, syncer: Syn
                            f"请上传 {' / '.join(s[1:].upper() for s in ALLOWED_SUFFIXES)} 文件"
         return render(request, "upload.html", context, session=session, status_code=400)
     try:
-        with row_limit(engine.settings.max_upload_rows):
+        with upload_limits(engine.settings):
             result = ingest_upload(engine.settings.home, engine.store, kind, file.filename,
                                    file.file)
     except IngestError as exc:
