@@ -68,3 +68,35 @@ def test_the_search_box_finds_a_record_by_its_id_or_name(browser: WebDriver,
     login(browser, server, "read")
     assert "N010" not in _first_rows(browser, server, "/needs?q=杭州驰越", 100)
     assert "N010" not in _first_rows(browser, server, "/needs?q=N010", 100)
+
+
+NARROW = ("/needs", "/achievements", "/experts", "/programme", "/programme/events",
+          "/programme/teams", "/programme/cities", "/", "/dockings", "/coverage")
+
+
+@pytest.mark.parametrize("width,height", [(390, 844), (1280, 800)])
+def test_wide_tables_scroll_in_place_on_a_narrow_window(browser: WebDriver, server: Server,
+                                                        width: int, height: int) -> None:
+    """On a phone (390×844) 需求库 / 成果库 / 专家库, 项目看板's tables, 活动 and 服务团队 ran off
+    the right edge: the whole page scrolled sideways, 录入时间 cut off, and the enterprise
+    column was one character a line. Their tables now scroll sideways in place, each column
+    at least 5 characters wide, and the page itself fits the window."""
+    login(browser, server, "write")
+    browser.set_window_size(width, height)
+    try:
+        for path in NARROW:
+            browser.get(server.url + path)
+            settle(browser, "h1")
+            page = browser.execute_script(
+                "const e = document.documentElement; return [e.scrollWidth, e.clientWidth]")
+            assert page[0] <= page[1], (path, page)
+        if width < 800:
+            browser.get(server.url + "/needs")
+            table = settle(browser, "table.records")
+            inner = browser.execute_script(
+                "return [arguments[0].scrollWidth, arguments[0].clientWidth]", table)
+            assert inner[0] > inner[1], inner  # the table scrolls, the page does not
+            cell = settle(browser, "table.records tbody td:nth-child(3)")  # 企业
+            assert cell.size["width"] >= 4 * 15, cell.size
+    finally:
+        browser.set_window_size(1360, 1000)
