@@ -8,6 +8,7 @@ which exports and the console show. Dates are calendar dates (no time of day).
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -90,8 +91,30 @@ class Contact(_Model):
     email: ShortText | None = None
 
 
+_PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省",
+                      "市")
+
+
+def province_short(value: str) -> str:
+    """A province as pilot city ids name it: 辽宁省 is 辽宁, 北京市 is 北京, 广西壮族自治区 is
+    广西 (full-width forms and spaces folded)."""
+    text = "".join(unicodedata.normalize("NFKC", value).split())
+    for suffix in _PROVINCE_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix) + 1:
+            return text[:-len(suffix)]
+    return text
+
+
+def pilot_city_id(name: str, province: str | None) -> str:
+    """The id of a pilot city: its name, with the province in brackets when it has one —
+    朝阳（辽宁） and 朝阳（北京） are two pilot cities; a city without a province is its name."""
+    short = province_short(province) if province else ""
+    return f"{name}（{short}）" if short else name
+
+
 class PilotCity(_Model):
-    """A pilot city (试点城市): batch, start, agreement and contacts; keyed by its name."""
+    """A pilot city (试点城市): batch, start, agreement and contacts; keyed by its name and
+    province (`pilot_city_id`): two places of one name in two provinces are two cities."""
 
     KIND: ClassVar[str] = "city"
 
@@ -105,7 +128,7 @@ class PilotCity(_Model):
 
     @property
     def id(self) -> str:
-        return self.name
+        return pilot_city_id(self.name, self.province)
 
 
 class Organisation(_Model):

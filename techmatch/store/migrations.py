@@ -13,6 +13,7 @@ Rules: never edit an applied migration; add a new version. DDL of version 1 and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -25,6 +26,7 @@ class Migration:
     version: int
     name: str
     ddl: str  # portable DDL, SQLite spelling
+    run: Callable[[Database], None] | None = None  # a data step after the DDL, same transaction
 
 
 RECORDS = """
@@ -136,7 +138,9 @@ def registered() -> tuple[Migration, ...]:
 
     return (*MIGRATIONS,
             Migration(3, "dockings and their history", dockings.SCHEMA),
-            Migration(4, "programme registries and targets", programme.SCHEMA))
+            Migration(4, "programme registries and targets", programme.SCHEMA),
+            Migration(5, "pilot cities keyed by name and province", "",
+                      run=programme.rekey_pilot_cities))
 
 _VERSION_TABLE = ("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
                   "name TEXT NOT NULL, applied TEXT NOT NULL)")
@@ -162,6 +166,8 @@ def migrate(db: Database, migrations: tuple[Migration, ...] | None = None) -> li
                 continue
             for statement in split_statements(db.dialect.ddl(migration.ddl)):
                 db.execute(statement)
+            if migration.run is not None:
+                migration.run(db)
             db.execute("INSERT INTO schema_version(version, name, applied) VALUES (?, ?, ?)",
                        (migration.version, migration.name,
                         datetime.now(timezone.utc).isoformat(timespec="seconds")))

@@ -1,7 +1,8 @@
 """Programme tables and every SQL statement of them: registries, targets.
 
-- `programme_items`: one row per (kind, id) of the registries (pilot city, organisation,
-  team, dispatch, workstation, order, event, milestone): the record's JSON plus the columns
+- `programme_items`: one row per (kind, id) of the registries (pilot city — its id is its
+  name and province since migration 5 —, organisation, team, dispatch, workstation, order,
+  event, milestone): the record's JSON plus the columns
   lists filter on — `city`, `day` (the record's date, ISO text so text order is date order)
   and `ref` (the team of a dispatch or event, the expert of a workstation).
 - `programme_targets`: one number per (year, city, metric); city `全国` is national.
@@ -45,6 +46,28 @@ CREATE TABLE IF NOT EXISTS programme_targets (
   PRIMARY KEY (year, city, metric)
 );
 """
+
+
+def rekey_pilot_cities(db: Database) -> None:
+    """Store migration 5: a pilot city was keyed by its name; its id is now its name and
+    province (`models.programme.pilot_city_id`: 朝阳（辽宁）), so two places of one name can
+    both be pilot cities. A row whose new id is taken, or whose JSON no longer reads, keeps
+    its key (it stays readable by it)."""
+    import pydantic
+
+    from techmatch.models.programme import PilotCity
+
+    rows = db.fetch("SELECT id, data FROM programme_items WHERE kind = 'city'")
+    taken = {str(r[0]) for r in rows}
+    for old, data in rows:
+        try:
+            new = PilotCity.model_validate_json(data).id
+        except pydantic.ValidationError:
+            continue
+        if new != old and new not in taken:
+            db.execute("UPDATE programme_items SET id = ? WHERE kind = 'city' AND id = ?",
+                       (new, old))
+            taken.add(new)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def test_registry_roles_write_and_admin(client: TestClient) -> None:
     url = "/v1/programme/city"
     assert client.put(url, json=[CITY], headers=headers("read")).status_code == 403
     r = client.put(url, json=[CITY], headers=headers("write"))
-    assert r.status_code == 200 and r.json() == {"created": ["深圳"], "updated": []}
+    assert r.status_code == 200 and r.json() == {"created": ["深圳（广东）"], "updated": []}
     assert client.get(f"{url}/深圳", headers=headers("read")).json()["batch"] == 1
     bad = client.put(url, json=[CITY, {**CITY, "batch": 0}], headers=headers("write"))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.1.batch"

@@ -214,6 +214,8 @@ def import_file(store: Store, kind: str, path: Path, *, sheet: str | None = None
             report.warnings += [str(n) for n in notes]  # mapped / unmapped industries, by row
             good.append(result)
             rows.append(raw.row)
+    if kind == "city":  # 朝阳 without a province, when two pilot cities are named 朝阳
+        good, rows = _place_cities(store, good, rows, label, report)
     good, named = _team_refs(store, good, rows, label)
     report.warnings += named
     report.warnings += _repeat_warnings(good, rows, label)
@@ -258,6 +260,23 @@ def _team_refs(store: Store, records: list[BaseModel], rows: list[int], label: s
     notes += [f"{label}: 服务团队“{team}”不是登记的团队编号（第 {'、'.join(map(str, found))} 行）"
               for team, found in unknown.items()]
     return out, notes
+
+
+def _place_cities(store: Store, records: list[BaseModel], rows: list[int], label: str,
+                  report: ImportReport) -> tuple[list[BaseModel], list[int]]:
+    """Pilot city rows as they will be stored (`registry.place_cities`: a row naming one
+    pilot city by its name alone gets that city's province); a row naming several is an
+    error of the row, field `province`, and is not stored."""
+    keep: list[BaseModel] = []
+    kept: list[int] = []
+    placed = registry.place_cities(store, [r for r in records if isinstance(r, pm.PilotCity)])
+    for row, where in zip(rows, placed, strict=True):
+        if isinstance(where, str):
+            report.errors.append(RowError(label, row, "province", where))
+        else:
+            keep.append(where.city)
+            kept.append(row)
+    return keep, kept
 
 
 def _key(record: BaseModel) -> str:

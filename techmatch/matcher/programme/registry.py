@@ -5,15 +5,16 @@ and console call)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
-from techmatch.errors import ValidationError
+from techmatch.errors import NotFoundError, ValidationError
 from techmatch.matcher.dockings.kpis import city_label
-from techmatch.models.programme import REGISTRY_TYPES
+from techmatch.models.programme import REGISTRY_TYPES, PilotCity, pilot_city_id
 from techmatch.store import Store
 from techmatch.store.programme import ItemRow, ProgrammeRepo
 
@@ -68,13 +69,30 @@ class SaveReport:
 
 
 def save(store: Store, kind: str, items: Sequence[BaseModel]) -> SaveReport:
-    """Insert or replace records of one registry in one transaction."""
+    """Insert or replace records of one registry in one transaction. Pilot cities are placed
+    first (`place_cities`): a city named without a province that several pilot cities share
+    raises ValidationError (field `<n>.province`)."""
     model = check_kind(kind)
     for item in items:
         if not isinstance(item, model):
             raise ValidationError(f"expected a {model.__name__}, got {type(item).__name__}",
                                   field="kind")
-    flags = ProgrammeRepo(store).put([to_row(kind, i) for i in items])
+    repo = ProgrammeRepo(store)
+    moved: list[str | None] = [None] * len(items)  # the row a city replaces (got its province)
+    if kind == "city":
+        cities = [i for i in items if isinstance(i, PilotCity)]
+        placed = []
+        for n, where in enumerate(place_cities(store, cities)):
+            if isinstance(where, str):
+                raise ValidationError(where, field=f"{n}.province")
+            placed.append(where)
+        items, moved = [p.city for p in placed], [p.replaces for p in placed]
+    with repo.transaction():
+        flags = repo.put([to_row(kind, i) for i in items])
+        for old in moved:
+            if old is not None:
+                repo.delete("city", old)
+    flags = [new and old is None for new, old in zip(flags, moved, strict=True)]
     report = SaveReport()
     for item, new in zip(items, flags, strict=True):
         (report.created if new else report.updated).append(str(item.id))  # type: ignore[attr-defined]
@@ -82,15 +100,99 @@ def save(store: Store, kind: str, items: Sequence[BaseModel]) -> SaveReport:
 
 
 def get(store: Store, kind: str, item_id: str) -> Any:
-    """One record (NotFoundError when missing)."""
+    """One record (NotFoundError when missing); a pilot city by `city_key`."""
     model = check_kind(kind)
+    if kind == "city":
+        item_id = city_key(store, item_id)
     return model.model_validate_json(ProgrammeRepo(store).get(kind, item_id).data)
 
 
 def find(store: Store, kind: str, item_id: str) -> Any | None:
     model = check_kind(kind)
+    if kind == "city":
+        try:
+            item_id = city_key(store, item_id)
+        except NotFoundError:
+            return None
     row = ProgrammeRepo(store).find(kind, item_id)
     return model.model_validate_json(row.data) if row else None
+
+
+_QUALIFIED = re.compile(r"^(.+?)\s*[（(]\s*(.+?)\s*[）)]$")
+
+
+def city_key(store: Store, ref: str) -> str:
+    """The id of the pilot city `ref` names: its id (朝阳（辽宁）), the name with the province
+    in either brackets (朝阳(辽宁省)), or the bare name when one pilot city has it (苏州).
+    A bare name several pilot cities share raises ValidationError (field `province`) listing
+    them; an unknown one NotFoundError."""
+    repo = ProgrammeRepo(store)
+    text = ref.strip()
+    if repo.find("city", text) is not None:
+        return text
+    qualified = _QUALIFIED.match(text)
+    if qualified:
+        key = pilot_city_id(qualified.group(1), qualified.group(2))
+        if repo.find("city", key) is not None:
+            return key
+    else:
+        same = _named(items(store, "city"), text)
+        if len(same) == 1:
+            return same[0].id
+        if same:
+            raise ValidationError(_ambiguous(text, same), field="province")
+    raise NotFoundError(f"no city with id {ref!r}")
+
+
+def _named(cities: Sequence[PilotCity], name: str) -> list[PilotCity]:
+    """The pilot cities of one name (蘇州 is 苏州), by id."""
+    want = city_label(name)
+    return sorted((c for c in cities if city_label(c.name) == want), key=lambda c: c.id)
+
+
+def _ambiguous(name: str, same: Sequence[PilotCity]) -> str:
+    ids = [c.id for c in same]
+    return (f"试点城市“{name}”有 {len(ids)} 个同名城市（{'、'.join(ids)}），请写明省份，如"
+            f"“{ids[0]}”")
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A pilot city as it will be stored, and the id of the row it replaces (a city stored
+    without a province that now has one)."""
+
+    city: PilotCity
+    replaces: str | None = None
+
+
+def place_cities(store: Store, cities: Sequence[PilotCity]) -> list[Placed | str]:
+    """Each pilot city as it will be stored, or why it cannot be (in order; earlier ones
+    count for later ones):
+
+    - its id is stored (same name and province): it replaces that city;
+    - no province, and one pilot city has the name: that city, keeping its province (an
+      import by name alone works as before); several: refused, asking for the province;
+    - a province, and the one pilot city of the name has none: that city, now with it;
+    - else a new pilot city.
+    """
+    known = {c.id: c for c in items(store, "city")}
+    out: list[Placed | str] = []
+    for city in cities:
+        same = _named(list(known.values()), city.name)
+        replaces = None
+        if city.id in known:
+            pass
+        elif not city.province and len(same) == 1:
+            city = city.model_copy(update={"province": same[0].province})
+        elif not city.province and same:
+            out.append(_ambiguous(city.name, same))
+            continue
+        elif city.province and len(same) == 1 and not same[0].province:
+            replaces = same[0].id
+            known.pop(replaces)
+        known[city.id] = city
+        out.append(Placed(city, replaces))
+    return out
 
 
 def items(store: Store, kind: str, *, city: str | None = None, ref: str | None = None,
@@ -121,4 +223,6 @@ def _cities(kind: str, item: Any) -> list[str | None]:
 
 def remove(store: Store, kind: str, item_id: str) -> None:
     check_kind(kind)
+    if kind == "city":
+        item_id = city_key(store, item_id)
     ProgrammeRepo(store).delete(kind, item_id)
