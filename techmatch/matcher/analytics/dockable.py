@@ -18,7 +18,7 @@ and counts as dockable, as the batch-results API shows it unmarked.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from techmatch.matcher.conflicts import conflict
@@ -34,11 +34,13 @@ R = TypeVar("R", bound=Record)
 class Best:
     """One need's best stored pairs: `confidence` over the pairs that can dock (0.0 when all
     are conflicted), and the conflict code and confidence of the best conflicted pair when it
-    ranks above them (else None)."""
+    ranks above them (else None); `kind`, the target kind (achievement / expert) of the pair
+    `confidence` is from (None when no pair can dock)."""
 
     confidence: float
     conflict: Conflict | None = None
     conflict_confidence: float | None = None
+    kind: str | None = field(default=None, compare=False)  # shown, not what a Best is
 
 
 class DockableBest:
@@ -71,24 +73,30 @@ class DockableBest:
         every need with such a pair (ties: first pair stored — `pairs()` orders by confidence,
         kind, rank)."""
         dockable: dict[str, float] = {}
+        kind_of: dict[str, str] = {}
         blocked: dict[str, tuple[float, Conflict]] = {}
         chosen = [i for i, p in enumerate(self._pairs) if not kinds or p.kind in kinds]
         for i in chosen:
             pair = self._pairs[i]
             code = self._conflicts.get(i)
             if code is None:
-                dockable[pair.need_id] = max(dockable.get(pair.need_id, 0.0), pair.confidence)
+                if pair.need_id not in kind_of or pair.confidence > dockable[pair.need_id]:
+                    dockable[pair.need_id] = pair.confidence
+                    kind_of[pair.need_id] = pair.kind
             elif pair.need_id not in blocked or pair.confidence > blocked[pair.need_id][0]:
                 blocked[pair.need_id] = (pair.confidence, code)
-        return {need_id: _best(dockable.get(need_id, 0.0), blocked.get(need_id))
+        return {need_id: _best(dockable.get(need_id, 0.0), blocked.get(need_id),
+                               kind_of.get(need_id))
                 for need_id in dict.fromkeys(self._pairs[i].need_id for i in chosen)}
 
 
-def _best(confidence: float, blocked: tuple[float, Conflict] | None) -> Best:
-    """The best dockable confidence, with the best conflicted pair when it ranks above."""
+def _best(confidence: float, blocked: tuple[float, Conflict] | None,
+          kind: str | None = None) -> Best:
+    """The best dockable confidence (of a `kind` pair), with the best conflicted pair when it
+    ranks above."""
     if blocked is None or blocked[0] <= confidence:
-        return Best(confidence)
-    return Best(confidence, blocked[1], blocked[0])
+        return Best(confidence, kind=kind)
+    return Best(confidence, blocked[1], blocked[0], kind=kind)
 
 
 def dockable_best(store: Store, needs: Mapping[str, Need], kinds: Sequence[str] | None = None,
@@ -122,6 +130,7 @@ def dockable_best(store: Store, needs: Mapping[str, Need], kinds: Sequence[str] 
                 if i + 1 < len(queues[need_id]):
                     later[need_id] = i + 1
                     continue
-            out[need_id] = _best(0.0 if code else pair.confidence, blocked.get(need_id))
+            out[need_id] = _best(0.0 if code else pair.confidence, blocked.get(need_id),
+                                 None if code else pair.kind)
         pending = later
     return out

@@ -26,6 +26,7 @@ class Unmatched:
     need: Need
     best: float | None
     conflict_label: str | None = None
+    target: str = "achievement"  # the 匹配 tab `best` is from (人工匹配 opens it)
 
 
 @dataclass
@@ -55,7 +56,8 @@ def _unmatched(need: Need, best: Best | None, threshold: float) -> Unmatched:
         return Unmatched(need, None)
     blocked = best.conflict is not None and (best.conflict_confidence or 0.0) >= threshold
     return Unmatched(need, best.confidence,
-                     CONFLICT_LABELS[best.conflict] if blocked and best.conflict else None)
+                     CONFLICT_LABELS[best.conflict] if blocked and best.conflict else None,
+                     best.kind or "achievement")
 
 
 def build_dashboard(store: Store, *, threshold: float, start: dt.date, end: dt.date,
