@@ -25,7 +25,8 @@ FACETS: tuple[str, ...] = ("province", "city", "industry", "discipline", "type",
 # Bumped when what an index holds changes; a generation of another version is refused on open
 # (IndexMismatchError naming the fix) and rebuilt in full by the next sync / `techmatch index`.
 # 2 (2026-12-01): facets hold every value (an expert's second discipline was not indexed).
-SCHEMA_VERSION = 2
+# 3 (2026-12-01): a separate `names` text field (an expert's name and organisation).
+SCHEMA_VERSION = 3
 
 Progress = Callable[[int], None]
 # Distinct tokens a lexical query keeps at most, the first ones in order of occurrence, on
@@ -53,13 +54,16 @@ class Candidates(NamedTuple):
 @dataclass(frozen=True)
 class Document:
     """What an index stores for one record: tokens for BM25, text for the encoder, facets
-    (every normalised value of each facet, () for none: a filter matches any of them)."""
+    (every normalised value of each facet, () for none: a filter matches any of them), and
+    `names`: tokens of the record's names (an expert's name and organisation), a field of its
+    own that only `search_names` reads — matching searches `tokens` alone."""
 
     id: str
     kind: str
     tokens: list[str]
     dense_text: str
     facets: dict[str, tuple[str, ...]]
+    names: list[str] = field(default_factory=list)
 
 
 def to_document(record: Record, tokenizer: Tokenizer) -> Document:
@@ -68,8 +72,10 @@ def to_document(record: Record, tokenizer: Tokenizer) -> Document:
     found = record.facets()
     facets = {name: tuple(dict.fromkeys(n for v in found.get(name, ()) if (n := normalize(v))))
               for name in FACETS}
+    names = record.names()
     return Document(id=record.id, kind=record.kind, tokens=tokenizer.tokens(text),
-                    dense_text=normalize(text, lower=False), facets=facets)
+                    dense_text=normalize(text, lower=False), facets=facets,
+                    names=tokenizer.tokens("\n".join(names)) if names else [])
 
 
 def normalize_filters(filters: Filters | None) -> Filters | None:
@@ -125,6 +131,12 @@ class Index(ABC):
     def search_lexical(self, tokens: Sequence[str], *, k: int,
                        filters: Filters | None = None) -> Candidates:
         """BM25 top-k for the OR of `tokens` (already tokenized: no query parser)."""
+
+    def search_names(self, tokens: Sequence[str], *, k: int,
+                     filters: Filters | None = None) -> Candidates:
+        """BM25 top-k for the OR of `tokens` over the `names` field only (an expert's name and
+        organisation); empty for kinds without names. Only explicit searches call it."""
+        return Candidates([], np.zeros(0, dtype=np.float32))
 
     def doc_freqs(self, tokens: Sequence[str]) -> np.ndarray | None:
         """Documents holding each distinct token of `tokens` (first-occurrence order), the

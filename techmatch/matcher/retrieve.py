@@ -86,6 +86,19 @@ class Retriever:
                                mode=mode, hits=hits, generation=index.generation))
         return out
 
+    def search_names(self, texts: Sequence[str], *, kind: str, k: int,
+                     filters: Filters | None = None) -> list[Candidates]:
+        """Per text, the records of `kind` whose names (an expert's name or organisation)
+        hold its words, BM25 over the index's `names` field under the same filters as
+        `search_many`. For explicit searches only: matching a need never calls it."""
+        index = self.index(kind)
+        flt = normalize_filters(expand_filters(filters))
+        out = []
+        for text in texts:
+            tokens = self.tokenizer.tokens(text)
+            out.append(index.search_names(tokens, k=k, filters=flt) if tokens else _EMPTY)
+        return out
+
     def _lexical(self, index: Index, texts: Sequence[str], depth: int,
                  flt: Filters | None, kind: str = "achievement",
                  query_tokens: Sequence[list[str]] | None = None) -> list[Candidates]:

@@ -30,12 +30,13 @@ from techmatch.matcher.features import FeatureTable, Query, WorkScores, build_ta
 from techmatch.matcher.fieldprofile import FieldCentroids
 from techmatch.matcher.langshift import LanguageShift, cross_offsets
 from techmatch.matcher.memo import CandidateMemo
+from techmatch.matcher.names import named_ids
 from techmatch.matcher.prf import uses_prf
 from techmatch.matcher.querybatch import QueryBatcher
 from techmatch.matcher.scorer import CURRENT, MODELS_DIR, LinearModel, RankerModel
 from techmatch.matcher.shipped import active_model
 from techmatch.matcher.taxonomy import expand_filters
-from techmatch.models.records import Achievement, Expert, Need, Record
+from techmatch.models.records import Achievement, Expert, Need, Record, record_type
 from techmatch.models.results import Component, Filters, Hit, MessageCode, Ranking
 from techmatch.store import Store
 
@@ -70,15 +71,20 @@ class Scored:
     q_tokens: frozenset[str] = frozenset()
     translated: frozenset[str] = frozenset()  # the query's dictionary tokens
     translator: Translator | None = None
+    # records a free-text search names whole (an expert's full name or organisation in the
+    # query: techmatch.matcher.names), listed before the others
+    named: frozenset[str] = frozenset()
     _order: list[int] | None = field(default=None, init=False, repr=False)
 
     def order(self) -> list[int]:
-        """Table rows in the final order (score descending, ties by id). Sorted once: the
-        hits, the evidence and the hit confidences all read it, and `final` is fixed once
-        scored (the evidence changes only `confidence`)."""
+        """Table rows in the final order (records the query names first, then score
+        descending, ties by id). Sorted once: the hits, the evidence and the hit confidences
+        all read it, and `final` is fixed once scored (the evidence changes only
+        `confidence`)."""
         if self._order is None:
-            self._order = sorted(range(len(self.table.ids)),
-                                 key=lambda j: (-self.final[j], self.table.ids[j]))
+            ids, named = self.table.ids, self.named
+            self._order = sorted(range(len(ids)),
+                                 key=lambda j: (ids[j] not in named, -self.final[j], ids[j]))
         return list(self._order)
 
 
@@ -110,9 +116,11 @@ class MatchService:
     # -- public API ------------------------------------------------------------------------
     def search(self, text: str, *, kind: str, k: int = 10, mode: str | None = None,
                filters: Filters | None = None, explain: bool = True) -> Ranking:
-        """Free text → records of `kind`."""
+        """Free text → records of `kind`. Experts are also found by name and organisation,
+        and those the text names whole come first (techmatch.matcher.names); matching a
+        need never reads names."""
         return self._rank([Query.of(text)], _target(kind), k=k, mode=mode, filters=filters,
-                          explain=explain)[0]
+                          explain=explain, names=True)[0]
 
     def match_need(self, need: str | Need, *, target: Literal["achievement", "expert"],
                    k: int = 10, filters: Filters | None = None, explain: bool = True,
@@ -275,12 +283,12 @@ class MatchService:
     def _rank(self, queries: Sequence[Query], target: str, *, k: int, mode: str | None = None,
               filters: Filters | None = None, explain: bool = True,
               prefer_local: bool = False, vectors: np.ndarray | None = None,
-              records: bool = True) -> list[Ranking]:
+              records: bool = True, names: bool = False) -> list[Ranking]:
         if k < 1:
             raise ValidationError("must be >= 1", field="k")
         scored = self._score(queries, target, filters=filters, mode=mode,
                              depth=max(k, self.depth), prefer_local=prefer_local,
-                             vectors=vectors)
+                             vectors=vectors, names=names)
         filtered = filters is not None and bool(filters.facet_items())  # not exclude_ids
         return [self._ranking(s, target, k, explain, records, filtered) for s in scored]
 
@@ -288,9 +296,11 @@ class MatchService:
                mode: str | None, depth: int, prefer_local: bool = False,
                extra: Mapping[str, Record] | None = None,
                vectors: np.ndarray | None = None, all_features: bool = False,
-               keep_dropped: bool = False) -> list[Scored]:
+               keep_dropped: bool = False, names: bool = False) -> list[Scored]:
         """Score each query's retrieved candidates; pairs staff dropped (not relevant / never
-        suggest) are left out unless `keep_dropped` (training reads them as labels)."""
+        suggest) are left out unless `keep_dropped` (training reads them as labels). `names`
+        (free-text search only): records whose names hold the query's words join the
+        candidates, and those it names whole are listed first."""
         self.refresh_model()
         texts = [q.text for q in queries]
         retriever = self.engine.retriever()  # once per call: each lookup stats every index
@@ -307,6 +317,8 @@ class MatchService:
         work_rankings = (expert_mod.achievement_rankings(self.engine, texts, qvecs,
                                                          self.work_depth)
                          if target == "expert" else None)
+        by_name = (retriever.search_names(texts, kind=target, k=depth, filters=filters)
+                   if names and record_type(target).NAME_FIELDS else None)
         banned = {} if keep_dropped else _banned(self.engine.store, queries, rankings, target)
         # many queries (a batch chunk): their candidates read and seq-checked in one pass
         fetched = (self.engine.store.parsed.get_many(
@@ -321,12 +333,18 @@ class MatchService:
                 _extend(ranking, pool, target)
             if extra:
                 _extend(ranking, list(extra), target)
+            if by_name is not None:
+                _extend(ranking, by_name[i].ids, target)
             if query.id in banned:  # dropped by staff for this pair: never suggested again
                 ranking.hits = [h for h in ranking.hits if h.id not in banned[query.id]]
             scored = self._features(query, ranking, target, qvecs[i], filters, hybrid,
                                     extra or {}, prefer_local, all_features,
                                     translator=retriever.translator,
                                     language_shift=retriever.language_shift, fetched=fetched)
+            if by_name is not None:
+                scored.named = named_ids(query.text, (scored.records[rid] for rid in
+                                                      by_name[i].ids if rid in scored.records),
+                                         self.tokens)
             needevidence.attach(self, scored, target,
                                 work_rankings[i] if work_rankings is not None else None,
                                 qvecs[i])

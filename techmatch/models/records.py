@@ -73,6 +73,9 @@ class _Record(BaseModel):
                               validate_default=True)
 
     TEXT_FIELDS: ClassVar[tuple[str, ...]] = ()
+    # fields searched only when staff look a record up by them (an expert's name), never by
+    # matching: a need's text must not rank an expert up because it happens to hold their name
+    NAME_FIELDS: ClassVar[tuple[str, ...]] = ()
     KIND: ClassVar[str] = ""
 
     id: RecordId
@@ -117,6 +120,10 @@ class _Record(BaseModel):
         if self.keywords:
             parts.append("、".join(self.keywords))
         return "\n".join(parts)
+
+    def names(self) -> tuple[str, ...]:
+        """The non-empty values of `NAME_FIELDS` (the index's separate `names` field)."""
+        return _values(*(getattr(self, name) for name in self.NAME_FIELDS))
 
     def facets(self) -> dict[str, tuple[str, ...]]:
         """Keyword-like values used by filters (all backends index exactly these): every value
@@ -176,6 +183,7 @@ class Expert(_Record):
     """A person with expertise: profile, works (achievement ids) and capacity (人才库)."""
 
     TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("name", "title", "bio")
+    NAME_FIELDS: ClassVar[tuple[str, ...]] = ("name", "organization")
     KIND: ClassVar[str] = "expert"
 
     name: ShortText = ""

@@ -252,3 +252,36 @@ class IndexContract:
             "ex-2"]
         assert after.search_dense(query, k=4, filters=Filters(industry=["人工智能"])).ids == [
             "ex-4"]
+
+    # -- experts: names and organisations (their own field) --------------------------------
+    def test_names_are_searched_in_their_own_field(self, harness: Harness,
+                                                   experts: Index) -> None:
+        """An expert's name and organisation are found by `search_names`, and only there:
+        the BM25 body that matching searches does not hold them."""
+        assert experts.search_names(harness.tokens("张伟"), k=10).ids == ["ex-1"]
+        found = experts.search_names(harness.tokens("清华大学"), k=10)  # 清华 华大 大学 清华大学
+        assert sorted(found.ids[:2]) == ["ex-1", "ex-3"] and len(found.ids) == 4  # 大学: all
+        assert found.scores[1] > found.scores[2] > 0
+        assert experts.search_names(harness.tokens("苏州大学 陈明"), k=10).ids[0] == "ex-4"
+        assert experts.search_lexical(harness.tokens("张伟 清华大学"), k=10).ids == []
+        assert experts.search_names(harness.tokens("锂电池 储能"), k=10).ids == []
+        assert experts.search_names([], k=10).ids == []
+
+    def test_name_search_filters_and_follows_changes(self, harness: Harness,
+                                                     experts: Index) -> None:
+        tokens = harness.tokens("清华大学")
+        found = experts.search_names(tokens, k=10, filters=Filters(discipline=["化学工程"]))
+        assert found.ids == ["ex-1", "ex-2"]  # ex-2: 南京大学 shares 大学
+        found = experts.search_names(tokens, k=10, filters=Filters(exclude_ids=["ex-1"]))
+        assert found.ids[0] == "ex-3" and "ex-1" not in found.ids
+        moved = contract_experts()[2].model_copy(update={"organization": "浙江"})
+        after = harness.load([moved], kind="expert")
+        assert after.search_names(tokens, k=10).ids[0] == "ex-1"
+        assert "ex-3" not in after.search_names(tokens, k=10).ids
+        assert after.search_names(harness.tokens("浙江"), k=10).ids == ["ex-3"]
+        harness.store.delete("ex-1")
+        assert "ex-1" not in harness.sync("expert").search_names(tokens, k=10).ids
+
+    def test_records_without_names_answer_no_name_search(self, harness: Harness,
+                                                         index: Index) -> None:
+        assert index.search_names(harness.tokens("锂电池"), k=10).ids == []

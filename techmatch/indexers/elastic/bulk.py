@@ -11,7 +11,7 @@ from elasticsearch import Elasticsearch, helpers
 
 from techmatch.indexers.base import Document
 from techmatch.indexers.elastic.client import RETRY_STATUSES, guarded
-from techmatch.indexers.elastic.mapping import ID, TOKENS, VECTOR
+from techmatch.indexers.elastic.mapping import ID, NAMES, TOKENS, VECTOR
 
 CHUNK = 500
 MAX_RETRIES = 4
@@ -39,6 +39,8 @@ def source(doc: Document, vector: np.ndarray | None) -> dict[str, Any]:
     matches any of them); facets without a value are left out."""
     body: dict[str, Any] = {ID: doc.id, TOKENS: " ".join(doc.tokens)}
     body.update({name: list(values) for name, values in doc.facets.items() if values})
+    if doc.names:
+        body[NAMES] = " ".join(doc.names)
     if vector is not None:
         body[VECTOR] = [float(x) for x in vector]
     return body

@@ -15,7 +15,7 @@ from techmatch.errors import BackendError, IndexMissingError
 from techmatch.indexers.base import Candidates, Index
 from techmatch.indexers.elastic import queries
 from techmatch.indexers.elastic.client import guarded
-from techmatch.indexers.elastic.mapping import TOKENS, VECTOR, Identity
+from techmatch.indexers.elastic.mapping import NAMES, TOKENS, VECTOR, Identity
 from techmatch.models.results import Filters
 
 VECTOR_READ_CHUNK = 1000
@@ -68,6 +68,15 @@ class ElasticIndex(Index):
             return _empty()
         body = queries.lexical_body(tokens, k=k, filters=filters)
         with self._guard("lexical search"):
+            hits = self._client.search(index=self._name, **body)["hits"]["hits"]
+        return _candidates([(h["_id"], float(h["_score"])) for h in hits])
+
+    def search_names(self, tokens: Sequence[str], *, k: int,
+                     filters: Filters | None = None) -> Candidates:
+        if not tokens or k <= 0:
+            return _empty()
+        body = queries.lexical_body(tokens, k=k, filters=filters, field=NAMES)
+        with self._guard("name search"):
             hits = self._client.search(index=self._name, **body)["hits"]["hits"]
         return _candidates([(h["_id"], float(h["_score"])) for h in hits])
 

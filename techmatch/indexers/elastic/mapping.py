@@ -16,6 +16,7 @@ from techmatch.errors import IndexMismatchError
 from techmatch.indexers.base import FACETS, SCHEMA_VERSION
 
 TOKENS = "tokens"
+NAMES = "names"  # tokens of an expert's name and organisation: only explicit searches read it
 VECTOR = "vector"
 ID = "id"
 SIMILARITY = "dot_product"  # encoders return unit rows, so dot product == cosine
@@ -54,6 +55,8 @@ def index_body(identity: Identity, *, previous: str | None,
         ID: {"type": "keyword"},
         TOKENS: {"type": "text", "analyzer": "whitespace", "similarity": "BM25",
                  "norms": True, "index_options": "freqs"},
+        NAMES: {"type": "text", "analyzer": "whitespace", "similarity": "BM25",
+                "norms": True, "index_options": "freqs"},
     }
     for facet in FACETS:
         properties[facet] = {"type": "keyword", "ignore_above": KEYWORD_MAX}

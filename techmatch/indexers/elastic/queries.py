@@ -32,7 +32,8 @@ def filter_clauses(filters: Filters | None) -> tuple[list[dict[str, Any]], list[
     return keep, drop
 
 
-def lexical_body(tokens: Sequence[str], *, k: int, filters: Filters | None) -> dict[str, Any]:
+def lexical_body(tokens: Sequence[str], *, k: int, filters: Filters | None,
+                 field: str = TOKENS) -> dict[str, Any]:
     """BM25 over the OR of `tokens`, filters inside the bool query (not post-filtered).
 
     A repeated query token counts once, as in the embedded backend (a `match` query would
@@ -42,7 +43,7 @@ def lexical_body(tokens: Sequence[str], *, k: int, filters: Filters | None) -> d
     """
     keep, drop = filter_clauses(filters)
     terms = query_terms(tokens)
-    match = {"match": {TOKENS: {"query": " ".join(terms), "operator": "or"}}}
+    match = {"match": {field: {"query": " ".join(terms), "operator": "or"}}}
     query: dict[str, Any] = {"bool": {"must": [match]}}
     if keep:
         query["bool"]["filter"] = keep

@@ -24,7 +24,7 @@ from techmatch.indexers.embedded.generations import (
     read_current,
     verify,
 )
-from techmatch.indexers.embedded.lexical import LexicalSearcher
+from techmatch.indexers.embedded.lexical import NAMES, LexicalSearcher
 from techmatch.indexers.embedded.rows import Rows
 from techmatch.indexers.encoders import Encoder
 from techmatch.indexers.tokenize import Tokenizer
@@ -69,6 +69,11 @@ class EmbeddedIndex(Index):
     def search_lexical(self, tokens: Sequence[str], *, k: int,
                        filters: Filters | None = None) -> Candidates:
         keys, scores = self._lexical.search(tokens, k, normalize_filters(filters))
+        return _candidates(self.rows, self.rows.rows_of_keys(keys), scores)
+
+    def search_names(self, tokens: Sequence[str], *, k: int,
+                     filters: Filters | None = None) -> Candidates:
+        keys, scores = self._lexical.search(tokens, k, normalize_filters(filters), field=NAMES)
         return _candidates(self.rows, self.rows.rows_of_keys(keys), scores)
 
     def doc_freqs(self, tokens: Sequence[str]) -> np.ndarray | None:

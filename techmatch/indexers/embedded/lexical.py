@@ -1,11 +1,12 @@
 """Lexical part of a generation: a tantivy index over jieba tokens, BM25 as tantivy computes it.
 
 Fields: `key` (u64 fast field, the row key), `id` (raw, for deletes and exclusions), `body`
-(the tokens joined by spaces, `whitespace` tokenizer, term frequencies without positions) and
-one raw field per facet (every value of a multi-valued facet). Queries are built from tokens
-with `Query.term_query`; user text never reaches a query parser. Filters are MUST clauses with
-a constant score of 0, so they restrict the match set inside the same query without changing
-BM25 scores.
+(the tokens joined by spaces, `whitespace` tokenizer, term frequencies without positions),
+`names` (likewise, the tokens of an expert's name and organisation: searched only by
+`search(..., field=NAMES)`, so matching never reads them) and one raw field per facet (every
+value of a multi-valued facet). Queries are built from tokens with `Query.term_query`; user
+text never reaches a query parser. Filters are MUST clauses with a constant score of 0, so
+they restrict the match set inside the same query without changing BM25 scores.
 
 Incremental syncs hard-link the previous generation's files into the new folder (tantivy never
 rewrites a file in place), then delete the changed ids by term and add their new versions.
@@ -24,6 +25,7 @@ from techmatch.indexers.embedded.generations import link_or_copy_tree
 from techmatch.models.results import Filters
 
 LEXICAL_DIR = "lexical"
+BODY, NAMES = "body", "names"
 WRITER_HEAP = 64_000_000
 
 
@@ -31,8 +33,9 @@ def schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_unsigned_field("key", stored=False, indexed=True, fast=True)
     builder.add_text_field("id", stored=False, tokenizer_name="raw", index_option="basic")
-    builder.add_text_field("body", stored=False, tokenizer_name="whitespace",
-                           index_option="freq")
+    for name in (BODY, NAMES):
+        builder.add_text_field(name, stored=False, tokenizer_name="whitespace",
+                               index_option="freq")
     for name in FACETS:
         builder.add_text_field(name, stored=False, tokenizer_name="raw", index_option="basic")
     return builder.build()
@@ -61,7 +64,9 @@ class LexicalWriter:
             entry = tantivy.Document()
             entry.add_unsigned("key", int(key))
             entry.add_text("id", doc.id)
-            entry.add_text("body", " ".join(doc.tokens))
+            entry.add_text(BODY, " ".join(doc.tokens))
+            if doc.names:
+                entry.add_text(NAMES, " ".join(doc.names))
             for name in FACETS:
                 for value in doc.facets.get(name) or ():  # several values: any one matches
                     entry.add_text(name, value)
@@ -91,17 +96,17 @@ class LexicalSearcher:
         """Documents holding each distinct token (first-occurrence order), as tantivy's BM25
         counts them (deleted documents count until a merge drops them)."""
         terms = list(dict.fromkeys(t for t in tokens if t and not t.isspace()))
-        return np.array([self.searcher.doc_freq("body", t) for t in terms], dtype=np.int64)
+        return np.array([self.searcher.doc_freq(BODY, t) for t in terms], dtype=np.int64)
 
-    def search(self, tokens: Sequence[str], k: int, filters: Filters | None
-               ) -> tuple[np.ndarray, np.ndarray]:
-        """(keys int64, scores float32) best first; duplicate query tokens count once, and
-        only the first MAX_QUERY_TERMS distinct ones are searched (`query_terms`), as on
-        Elasticsearch."""
+    def search(self, tokens: Sequence[str], k: int, filters: Filters | None,
+               field: str = BODY) -> tuple[np.ndarray, np.ndarray]:
+        """(keys int64, scores float32) best first over `field` (BODY or NAMES); duplicate
+        query tokens count once, and only the first MAX_QUERY_TERMS distinct ones are searched
+        (`query_terms`), as on Elasticsearch."""
         terms = query_terms(tokens)
         if not terms or k <= 0 or self._excludes_all(filters):
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        query = self._query(terms, filters)
+        query = self._query(terms, filters, field)
         hits = self.searcher.search(query, limit=k, count=False).hits
         if not hits:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
@@ -119,9 +124,10 @@ class LexicalSearcher:
         return any(all(self.searcher.doc_freq(name, v) == 0 for v in values)
                    for name, values in filters.facet_items())
 
-    def _query(self, terms: list[str], filters: Filters | None) -> tantivy.Query:
+    def _query(self, terms: list[str], filters: Filters | None,
+               field: str = BODY) -> tantivy.Query:
         query, occur = tantivy.Query, tantivy.Occur
-        should = query.boolean_query([(occur.Should, query.term_query(self.schema, "body", t))
+        should = query.boolean_query([(occur.Should, query.term_query(self.schema, field, t))
                                       for t in terms])
         if filters is None:
             return should
