@@ -83,7 +83,7 @@ def eval_command(
         options = EvalOptions(split=split, configs=tuple(retrievers.split(",")),
                               metrics=tuple(metrics.split(",")), baseline=baseline,
                               trials=trials, seed=seed, half=half)
-        with progress("indexing", _count_lines(dataset / "corpus.jsonl")) as advance:
+        with progress("建索引", _count_lines(dataset / "corpus.jsonl")) as advance:
             report = run_evaluation(dataset, settings, options, progress=advance)
         if out is None:
             from techmatch.eval.datasets import load_dataset
@@ -96,7 +96,7 @@ def eval_command(
             print_json({**summary(report), "report": str(paths["md"])})
         else:
             typer.echo(_table(report))
-            typer.echo(f"report: {paths['md']}")
+            typer.echo(f"报告：{paths['md']}")
 
 
 def _table(report: dict) -> str:
@@ -104,8 +104,8 @@ def _table(report: dict) -> str:
     metrics = list(next(iter(configs.values()), {}))
     first = max(18, *(len(n) + 1 for n in configs))
     col = max(12, *(len(m) + 1 for m in metrics))  # a space before each column
-    lines = [f"{report['dataset']} / {report['split']}: {report['queries']} queries",
-             "config".ljust(first) + "".join(m.rjust(col) for m in metrics)
+    lines = [f"{report['dataset']} / {report['split']}：{report['queries']} 条查询",
+             "配置".ljust(first - 2) + "".join(m.rjust(col) for m in metrics)  # 2 wide chars
              + "1-nDCG@10".rjust(col)]
     for name, values in configs.items():
         lines.append(name.ljust(first) + "".join(f"{values[m]:{col}.4f}" for m in metrics)
@@ -223,14 +223,15 @@ def loso_command(
 def _print_loso(report: dict[str, Any]) -> None:
     for fold in report["folds"]:
         test = fold["ranker_vs_best"]["ndcg_exp@10"]
-        typer.echo(f"{fold['dataset']} (训练集 {', '.join(fold['trained_on'])}; "
-                   f"{fold['queries']} 条查询)")
+        typer.echo(f"{fold['dataset']}（训练集 {', '.join(fold['trained_on'])}；"
+                   f"{fold['queries']} 条查询）")
         width = max(map(len, fold["configs"])) + 1  # a space after the longest name
         for name, values in fold["configs"].items():
             typer.echo(f"  {name:<{width}}" + "  ".join(f"{m} {v:.4f}"
                                                        for m, v in values.items()))
-        typer.echo(f"  ranker − {fold['best_untrained']}: {test['delta']:+.4f} nDCG_exp@10, "
-                   f"p = {test['p_randomization']:.4f} / {test['p_ttest']:.2g}")
+        typer.echo(f"  ranker 相对 {fold['best_untrained']}：nDCG_exp@10 {test['delta']:+.4f}，"
+                   f"p = {test['p_randomization']:.4f} / {test['p_ttest']:.2g}"
+                   f"（随机化检验 / t 检验）")
 
 
 def export_feedback_command(

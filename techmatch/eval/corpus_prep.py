@@ -38,12 +38,11 @@ class PrepReport:
     def notes(self) -> list[str]:
         out = []
         if self.stand_in_ids:
-            out.append(f"{self.stand_in_ids} corpus ids the records refuse (spaces, other "
-                       f"characters, > 128 characters) were given stand-in ids; the report "
-                       f"shows the set's own ids")
-        out += [f"{n} corpus lines had their {key!r} cut to what a record holds"
+            out.append(f"{self.stand_in_ids} 个语料编号不被记录接受（含空格或其他字符，或超过 "
+                       f"128 个字符），已换用替代编号；报告中显示数据集自己的编号")
+        out += [f"{n} 行语料的 {key!r} 过长，已截断到记录能容纳的长度"
                 for key, n in sorted(self.cut.items())]
-        out += [f"{n} corpus lines had a {key!r} value the records refuse; it was left out"
+        out += [f"{n} 行语料的 {key!r} 取值不被记录接受，已略去"
                 for key, n in sorted(self.dropped.items())]
         return out
 

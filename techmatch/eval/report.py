@@ -1,4 +1,6 @@
-"""Evaluation report files: report.json (everything), report.md (tables), report.png (picture)."""
+"""Evaluation report files: report.json (everything), report.md (tables), report.png (picture).
+
+The Markdown is for staff (zh-CN); configuration, metric and parameter names stay codes."""
 
 from __future__ import annotations
 
@@ -42,20 +44,20 @@ def render_markdown(report: dict[str, Any], *, picture: str = "report.png") -> s
     configs: dict[str, dict[str, float]] = report["configs"]
     metrics = list(next(iter(configs.values()), {}))
     failures = report["failures"]
-    half = f", half {report['half']}" if report.get("half") else ""
-    lines = [f"# Evaluation: {report['dataset']} / {report['split']}{half}", "",
-             f"{report['queries']} queries · {report['corpus']['records']} records · encoder "
-             f"{report['settings'].get('encoder_id', report['settings']['encoder'])} · runs cut "
-             f"at k={report['settings']['k']} · "
-             f"{report.get('seconds', '?')} s", "", f"![metrics]({picture})", "",
-             "## Metrics", ""]
+    half = f"（第 {report['half']} 半查询）" if report.get("half") else ""
+    lines = [f"# 评估：{report['dataset']} / {report['split']}{half}", "",
+             f"{report['queries']} 条查询 · {report['corpus']['records']} 条记录 · 编码器 "
+             f"{report['settings'].get('encoder_id', report['settings']['encoder'])} · "
+             f"每次检索取前 k={report['settings']['k']} · "
+             f"用时 {report.get('seconds', '?')} 秒", "", f"![指标]({picture})", "",
+             "## 指标", ""]
     rows = [[name, *(f"{values[m]:.4f}" for m in metrics),
              f"{failures[name]['1-ndcg@10']:.4f}",
              f"{failures[name]['1-ndcg_exp@10']:.4f}",
              str(failures[name]["count"])]
             for name, values in configs.items()]
-    lines += _table(["config", *metrics, "1 − nDCG@10", "1 − nDCG_exp@10",
-                     "failing (nDCG@10 < 1)"], rows)
+    lines += _table(["配置", *metrics, "1 − nDCG@10", "1 − nDCG_exp@10",
+                     "未满分查询（nDCG@10 < 1）"], rows)
     lines += ["", *_significance(report, metrics), "", *_params(report)]
     if "experts" in report:
         lines += ["", *_experts(report["experts"])]
@@ -63,20 +65,20 @@ def render_markdown(report: dict[str, Any], *, picture: str = "report.png") -> s
         lines += ["", *_abstention(report["abstention"])]
     lines += ["", *_failing(report)]
     if report.get("notes"):
-        lines += ["", "## Notes", "", *(f"- {note}" for note in report["notes"])]
+        lines += ["", "## 说明", "", *(f"- {note}" for note in report["notes"])]
     return "\n".join(lines) + "\n"
 
 
 def _significance(report: dict[str, Any], metrics: list[str]) -> list[str]:
     sig = report["significance"]
-    lines = [f"## Significance against `{sig['baseline']}`", "",
-             "Δ of means; p from a paired randomisation test / paired t-test.", ""]
+    lines = [f"## 相对 `{sig['baseline']}` 的显著性", "",
+             "Δ 为均值之差；括号内 p 值依次来自配对随机化检验 / 配对 t 检验。", ""]
     if not sig["tests"]:
-        return lines + ["No configuration other than the baseline was run."]
+        return lines + ["除基线外没有运行其他配置。"]
     rows = [[name, *(f"{t[m]['delta']:+.4f} ({t[m]['p_randomization']:.3g} / "
                      f"{t[m]['p_ttest']:.3g})" for m in metrics)]
             for name, t in sig["tests"].items()]
-    return lines + _table(["config", *metrics], rows)
+    return lines + _table(["配置", *metrics], rows)
 
 
 # Retrieval parameters each mode / fusion ignores (left out of the reports).
@@ -93,16 +95,16 @@ def shown_params(params: dict[str, Any]) -> str:
 
 
 def _params(report: dict[str, Any]) -> list[str]:
-    lines = ["## Configurations", ""]
+    lines = ["## 配置参数", ""]
     for name, params in report.get("params", {}).items():
         lines.append(f"- `{name}`: {shown_params(params)}")
     return lines
 
 
 def _experts(experts: dict[str, Any]) -> list[str]:
-    lines = ["## Need → expert", "",
-             f"{experts['experts']} experts ranked by affinity from their works for "
-             f"{experts['queries']} queries. Relevance: {experts['relevance']}.", ""]
+    lines = ["## 需求 → 专家", "",
+             f"按代表成果的相关度，为 {experts['queries']} 条查询排序 {experts['experts']} 位"
+             f"专家。相关性判断：{experts['relevance']}。", ""]
     configs = experts.get("configs") or {experts["config"]: experts["metrics"]}
     names = list(experts["metrics"])
     tests = experts.get("significance", {}).get("tests", {})
@@ -111,12 +113,12 @@ def _experts(experts: dict[str, Any]) -> list[str]:
         p = {m: tests.get(config, {}).get(m, {}).get("p_randomization") for m in names}
         rows.append([config, *[f"{values[m]:.4f}" + (f" (p={p[m]:.4f})" if p[m] is not None
                                                       else "") for m in names]])
-    lines += _table(["configuration", *names], rows)
+    lines += _table(["配置", *names], rows)
     calibration = experts.get("calibration") or {}
     if calibration:
-        lines += ["", "Calibration of the confidences (ECE; floor: what a perfectly calibrated "
-                      "model with the same confidences shows on as few pairs):", ""]
-        lines += _table(["configuration", "ECE top-1", "floor", "ECE top-10", "floor", "pairs"],
+        lines += ["", "置信度校准（ECE；下限：置信度相同、样本对同样少时，完全校准的模型"
+                      "也会呈现的 ECE）：", ""]
+        lines += _table(["配置", "ECE top-1", "下限", "ECE top-10", "下限", "样本对"],
                         [[name, _fmt(c.get("ece_top1")), _fmt(c.get("ece_top1_floor")),
                           _fmt(c.get("ece_top10")), _fmt(c.get("ece_top10_floor")),
                           str(c.get("pairs", ""))] for name, c in calibration.items()])
@@ -124,18 +126,17 @@ def _experts(experts: dict[str, Any]) -> list[str]:
 
 
 def _abstention(abstention: dict[str, Any]) -> list[str]:
-    lines = ["## No good match (abstention)", ""]
+    lines = ["## 无合适匹配（转人工）", ""]
     if not abstention:
-        return lines + [f"Measured by the ranker configurations ({', '.join(RANKER_MODELS)}); "
-                        f"none was run."]
+        return lines + [f"由排序模型配置（{'、'.join(RANKER_MODELS)}）测量；本次没有运行。"]
     rows = []
     for name, a in abstention.items():
         rows.append([name, str(a["answerable"]), str(a["unanswerable"]), f"{a['threshold']:g}",
                      _fmt(a["auroc"]), _fmt(a["routed_unanswerable"]),
                      _fmt(a["routed_answerable"]), _fmt(a["ece_top1"]),
                      _fmt(a.get("ece_top10"))])
-    return lines + _table(["configuration", "answerable", "unanswerable", "threshold", "AUROC",
-                           "routed (unanswerable)", "routed (answerable)", "ECE top-1",
+    return lines + _table(["配置", "有答案", "无答案", "阈值", "AUROC",
+                           "转人工（无答案）", "转人工（有答案）", "ECE top-1",
                            "ECE top-10"], rows)
 
 
@@ -147,14 +148,14 @@ def _failing(report: dict[str, Any]) -> list[str]:
     failures = report["failures"]
     name = "default" if "default" in failures else list(failures)[-1]
     rows = failures[name]["queries"]
-    lines = [f"## Failing queries of `{name}` ({len(rows)}; worst {FAILING_SHOWN} shown, all "
-             f"in report.json)", ""]
+    lines = [f"## `{name}` 未满分的查询（{len(rows)} 条；列出最差的 {FAILING_SHOWN} 条，全部见 "
+             f"report.json）", ""]
     table = [[row["id"], row["text"][:60].replace("|", "\\|"), f"{row['ndcg@10']:.3f}",
               str(row["first_relevant_rank"] or "—"), ", ".join(row["top"])]
              for row in rows[:FAILING_SHOWN]]
     if not table:
-        return lines + ["None."]
-    return lines + _table(["query", "text", "nDCG@10", "first relevant rank", "top 3"], table)
+        return lines + ["无。"]
+    return lines + _table(["查询", "文本", "nDCG@10", "首个相关结果的名次", "前 3 名"], table)
 
 
 def write_tune_report(report: dict[str, Any], out: Path) -> dict[str, Path]:
@@ -163,27 +164,28 @@ def write_tune_report(report: dict[str, Any], out: Path) -> dict[str, Path]:
     paths = {"json": out / "tune.json", "md": out / "tune.md"}
     _write_text(paths["json"], json.dumps(report, ensure_ascii=False, indent=2, default=str))
     best = shown_params(report["best"])
-    lines = [f"# Tuning: {report['dataset']} / {report['split']}", "",
-             f"{report['queries']} queries · {report['grid_points']} grid points · objective "
-             f"{report['objective']} · {report.get('seconds', '?')} s", "", f"Winner: {best}", ""]
+    lines = [f"# 调参：{report['dataset']} / {report['split']}", "",
+             f"{report['queries']} 条查询 · {report['grid_points']} 个网格点 · 目标 "
+             f"{report['objective']} · 用时 {report.get('seconds', '?')} 秒", "",
+             f"最优参数：{best}", ""]
     for split, setups in report["splits"].items():
         metrics = list(next(iter(setups.values()), {}))
-        lines += [f"## {split}", ""]
-        lines += _table(["setup", *metrics], [[name, *(f"{v[m]:.4f}" for m in metrics)]
+        lines += [f"## {split} 划分", ""]
+        lines += _table(["设置", *metrics], [[name, *(f"{v[m]:.4f}" for m in metrics)]
                                               for name, v in setups.items()])
         lines.append("")
     if "cross_validation" in report:
         cv = report["cross_validation"]
-        lines += [f"## {cv['folds']}-fold cross-validation (seed {cv['seed']})", "",
-                  f"Held-out {report['objective']}: {cv['held_out']:.4f}", ""]
-        lines += _table(["fold", "queries", "train", "held out", "chosen"],
+        lines += [f"## {cv['folds']} 折交叉验证（种子 {cv['seed']}）", "",
+                  f"留出 {report['objective']}：{cv['held_out']:.4f}", ""]
+        lines += _table(["折", "查询", "训练", "留出", "选中的参数"],
                         [[str(r["fold"]), str(r["queries"]), f"{r['train']:.4f}",
                           f"{r['held_out']:.4f}", shown_params(r["params"])]
                          for r in cv["per_fold"]])
         lines.append("")
     if report.get("note"):
-        lines += [f"Note: {report['note']}", ""]
+        lines += [f"说明：{report['note']}", ""]
     if report.get("saved_to"):
-        lines += [f"Saved to `{report['saved_to']}`.", ""]
+        lines += [f"已保存到 `{report['saved_to']}`。", ""]
     _write_text(paths["md"], "\n".join(lines))
     return paths

@@ -43,6 +43,7 @@ from techmatch.indexers.encoders import Encoder
 from techmatch.matcher.engine import Engine
 
 log = logging.getLogger(__name__)
+_UPSERTED = {"inserted": "新增", "updated": "更新", "unchanged": "未变"}  # notes (zh-CN)
 
 KIND = "achievement"
 # Bumped when the corpus is loaded differently: a work folder loaded before is loaded again
@@ -114,10 +115,10 @@ def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | N
         report = ingest_files([prepared], KIND, engine.store, reject_dir=path / "rejects",
                               names=[str(dataset.corpus_path)])
         prepared.unlink()
-        notes.append(f"loaded corpus: {report.read} rows read, {report.rejected} rejected"
-                     + (f" (see {path / 'rejects'})" if report.rejected else "")
-                     + (f", {len(report.duplicates)} ids given twice (the last line "
-                        f"kept)" if report.duplicates else ""))
+        notes.append(f"已载入语料：读取 {report.read} 行，拒绝 {report.rejected} 行"
+                     + (f"（见 {path / 'rejects'}）" if report.rejected else "")
+                     + (f"，{len(report.duplicates)} 个编号出现两次（保留最后一行）"
+                        if report.duplicates else ""))
         # kept for reruns on this work folder: their reports say what the loading changed
         engine.store.set_meta("eval.load_notes", json.dumps(notes, ensure_ascii=False))
         engine.store.set_meta("eval.corpus_hash", loaded)
@@ -129,8 +130,8 @@ def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | N
     started = time.perf_counter()
     for sync in engine.sync(kinds, progress=progress):
         if sync.upserted or sync.deleted:
-            ws.notes.append(f"indexed {sync.upserted} records ({sync.encoded} encoded) in "
-                            f"{time.perf_counter() - started:.1f} s")
+            ws.notes.append(f"已建索引：{sync.upserted} 条记录（编码 {sync.encoded} 条），用时 "
+                            f"{time.perf_counter() - started:.1f} 秒")
     _check_judged_ids(dataset, engine, ws)
     if dataset.experts:
         _check_expert_ids(dataset, engine, ws)
@@ -148,8 +149,8 @@ def _load_experts(dataset: Dataset, engine: Engine, ws: Workspace) -> None:
     experts = [Expert(id=e.id, name=e.name, bio=e.profile, works=list(e.works))
                for e in dataset.experts or ()]
     report = engine.store.upsert(experts)
-    ws.notes.append(f"loaded {len(experts)} experts (" + ", ".join(
-        f"{n} {what}" for what, n in report.as_dict().items()) + ")")
+    ws.notes.append(f"已载入 {len(experts)} 位专家（" + "，".join(
+        f"{_UPSERTED.get(what, what)} {n}" for what, n in report.as_dict().items()) + "）")
     engine.store.set_meta("eval.experts_hash", digest)
 
 
@@ -161,9 +162,9 @@ def _check_judged_ids(dataset: Dataset, engine: Engine, ws: Workspace) -> None:
     if missing:
         shown = sorted(dataset.original_ids.get(d, d) for d in missing)[:3]
         experts = sum(d in found for d in missing)
-        note = (f"{len(missing)} relevant corpus ids of the qrels are not corpus records "
-                f"(rejected or absent rows" + (f"; {experts} are experts" if experts else "")
-                + f"), so no configuration can find them, e.g. {shown}")
+        note = (f"qrels 中有 {len(missing)} 个相关语料编号不是语料记录（被拒绝或不存在的行"
+                + (f"；其中 {experts} 个是专家" if experts else "")
+                + f"），任何配置都找不到它们，例如 {shown}")
         log.warning(note)
         ws.notes.append(note)
 
@@ -177,17 +178,16 @@ def _check_expert_ids(dataset: Dataset, engine: Engine, ws: Workspace) -> None:
     absent = sorted(original.get(x, x) for x in judged - known)
     notes = []
     if absent:
-        notes.append(f"{len(absent)} relevant expert ids of qrels/{dataset.split}-"
-                     f"experts.tsv are not in experts.jsonl, so no ranking can find them, "
-                     f"e.g. {absent[:3]}")
+        notes.append(f"qrels/{dataset.split}-experts.tsv 中有 {len(absent)} 个相关专家编号"
+                     f"不在 experts.jsonl 中，任何排序都找不到他们，例如 {absent[:3]}")
     works = {w for e in dataset.experts or () for w in e.works}
     found = engine.store.get_many(works)
     gone = {w for w in works if w not in found or found[w].kind != KIND}
     if gone:
         owners = sum(any(w in gone for w in e.works) for e in dataset.experts or ())
         shown = sorted(original.get(w, w) for w in gone)[:3]
-        notes.append(f"{len(gone)} works of {owners} experts are not in corpus.jsonl "
-                     f"(they count as never retrieved), e.g. {shown}")
+        notes.append(f"{owners} 位专家的 {len(gone)} 项成果不在 corpus.jsonl 中（按从未检出"
+                     f"计），例如 {shown}")
     for note in notes:
         log.warning(note)
     ws.notes += notes

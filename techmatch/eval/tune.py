@@ -144,10 +144,10 @@ def run_tuning(dataset_dir: Path, settings: Settings, *, split: str = "dev", fol
             test_ctx = build_context(ws, held, default_params=best, k=100)
             report["splits"][other] = _compare_split(test_ctx, held, best, metrics)
         if not others:
-            report["note"] = (f"{dataset.name} has no test split: the {split} numbers of the "
-                              f"tuned point are optimistic" +
-                              ("; see cross_validation for a held-out estimate" if folds > 1
-                               else "; use --folds 2 for a held-out estimate"))
+            report["note"] = (f"{dataset.name} 没有 test 划分：最优参数在 {split} 上的数值"
+                              f"偏乐观" +
+                              ("；留出估计见交叉验证（cross_validation）" if folds > 1
+                               else "；加 --folds 2 可得到留出估计"))
     finally:
         ws.engine.close()
     if save:

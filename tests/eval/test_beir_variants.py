@@ -162,8 +162,8 @@ def test_ids_the_records_refuse_score_like_plain_ids(tmp_path: Path, tiny_datase
         assert values["ndcg@10"]["需求 1"] == plain["per_query"][name]["ndcg@10"]["q1"]
     assert report["experts"]["configs"] == plain["experts"]["configs"]
     assert "需求 1" in report["experts"]["per_query"]["ndcg@10"]
-    assert any("stand-in ids" in note for note in report["notes"])
-    assert any("1 ids given twice" in note for note in report["notes"])
+    assert any("替代编号" in note for note in report["notes"])
+    assert any("1 个编号出现两次" in note for note in report["notes"])
     assert report["skipped_queries"] == {"no_positive_grade": ["需求 9"]}
     assert "skipped_queries" not in plain
 
@@ -218,8 +218,8 @@ def test_work_folder_loaded_by_the_old_loader_is_loaded_again(
 
     assert loads(mark_old=True)[0]
     loaded, notes = loads(mark_old=False)
-    assert loaded and any("loaded corpus" in n for n in notes)
-    assert loads(mark_old=False) == (False, [n for n in notes if not n.startswith("indexed")])
+    assert loaded and any("已载入语料" in n for n in notes)
+    assert loads(mark_old=False) == (False, [n for n in notes if not n.startswith("已建索引")])
 
 
 def test_queries_longer_than_a_need_become_needs() -> None:

@@ -48,7 +48,7 @@ def test_tune_dry_run_does_not_save(tiny_dataset: Path, tmp_path: Path) -> None:
     out = json.loads(result.stdout)
     assert out["grid_points"] == 42 and "saved_to" not in out
     assert not (home / "retrieval.json").exists()
-    assert (tmp_path / "tune" / "tune.md").read_text(encoding="utf-8").startswith("# Tuning")
+    assert (tmp_path / "tune" / "tune.md").read_text(encoding="utf-8").startswith("# 调参：")
 
 
 def test_missing_dataset_is_a_clear_error(tmp_path: Path) -> None:

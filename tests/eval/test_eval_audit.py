@@ -139,8 +139,8 @@ def test_qrels_grading_experts_are_noted_when_achievements_are_scored(
         configs=("lexical",), metrics=("ndcg@10",), trials=10), encoder=encoder)
     assert report["configs"]["lexical"]["ndcg@10"] == 0.0
     assert report["experts"]["metrics"]["ndcg@10"] > 0.0
-    note = [n for n in report["notes"] if "relevant" in n]
-    assert len(note) == 1 and "2 relevant" in note[0] and "'e1', 'e2'" in note[0], note
+    note = [n for n in report["notes"] if "相关语料编号" in n]
+    assert len(note) == 1 and "有 2 个相关" in note[0] and "'e1', 'e2'" in note[0], note
 
 
 def test_training_option_typos_are_refused_before_any_feature_row(tiny_dataset: Path,
@@ -208,10 +208,10 @@ def test_expert_ids_and_works_the_set_lacks_are_noted(tiny_dataset: Path, tmp_pa
     report = run_evaluation(dataset, eval_settings, EvalOptions(
         configs=("lexical",), metrics=("ndcg@10",), trials=10), encoder=encoder)
     notes = "\n".join(report["notes"])
-    assert "1 relevant expert ids of qrels/dev-experts.tsv are not in experts.jsonl" in notes
+    assert "qrels/dev-experts.tsv 中有 1 个相关专家编号不在 experts.jsonl 中" in notes
     assert "'e-gone'" in notes
-    assert "1 works of 1 experts are not in corpus.jsonl" in notes and "'d99'" in notes
-    assert "loaded 6 experts (6 inserted, 0 updated, 0 unchanged)" in notes  # not a dict
+    assert "1 位专家的 1 项成果不在 corpus.jsonl 中" in notes and "'d99'" in notes
+    assert "已载入 6 位专家（新增 6，更新 0，未变 0）" in notes  # not a dict
 
 
 def test_report_md_says_why_a_table_is_empty() -> None:
@@ -228,10 +228,9 @@ def test_report_md_says_why_a_table_is_empty() -> None:
                                        "queries": []}},
               "recall_curve": {}, "notes": [], "abstention": {}}
     md = render_markdown(report)
-    assert "| config | ndcg@10 |\n|---|---|\n\n" not in md
-    assert "No configuration other than the baseline was run." in md
-    assert "Measured by the ranker configurations (ranker, ranker-default, " \
-           "ranker-untrained); none was run." in md
+    assert "| 配置 | ndcg@10 |\n|---|---|\n\n" not in md
+    assert "除基线外没有运行其他配置。" in md
+    assert "由排序模型配置（ranker、ranker-default、ranker-untrained）测量；本次没有运行。" in md
     report["significance"]["tests"] = {"dense": {"ndcg@10": test}}  # type: ignore[index]
     assert "| dense | +0.0000 (1 / 1) |" in render_markdown(report)
 
@@ -319,10 +318,18 @@ def test_loso_console_keeps_a_space_after_the_longest_configuration_name(capsys)
                             "configs": {"lexical": values, "ranker-untrained": values},
                             "ranker_vs_best": {"ndcg_exp@10": test}}]})
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "kw (训练集 title; 20 条查询)"
+    assert lines[0] == "kw（训练集 title；20 条查询）"
     assert lines[2].startswith("  ranker-untrained ndcg_exp@10 0.9972")
     assert lines[1].index("ndcg_exp@10") == lines[2].index("ndcg_exp@10")
-    assert lines[3] == "  ranker − hybrid-weighted: -0.0146 nDCG_exp@10, p = 0.5055 / 0.17"
+    assert lines[3] == ("  ranker 相对 hybrid-weighted：nDCG_exp@10 -0.0146，p = 0.5055 / 0.17"
+                        "（随机化检验 / t 检验）")
+
+
+def _columns(line: str) -> int:
+    """Terminal columns of `line`: a wide (CJK) character takes two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
 
 
 def test_eval_console_table_columns_stay_apart_and_aligned() -> None:
@@ -335,9 +342,10 @@ def test_eval_console_table_columns_stay_apart_and_aligned() -> None:
     text = _table({"dataset": "s", "split": "dev", "queries": 2,
                    "configs": {"lexical": values, "lexical-untranslated": values},
                    "failures": {"lexical": failures, "lexical-untranslated": failures}})
-    header, *rows = text.splitlines()[1:]
-    assert header.split() == ["config", "ndcg@10", "ndcg_exp@100", "1-nDCG@10"]
-    assert len({len(line) for line in (header, *rows)}) == 1
+    title, header, *rows = text.splitlines()
+    assert title == "s / dev：2 条查询"
+    assert header.split() == ["配置", "ndcg@10", "ndcg_exp@100", "1-nDCG@10"]
+    assert len({_columns(line) for line in (header, *rows)}) == 1  # as a terminal shows it
     assert all(line.index("0.9500") == rows[0].index("0.9500") for line in rows)
 
 
@@ -391,8 +399,8 @@ def test_a_rerun_reports_what_loading_the_corpus_changed(tiny_dataset: Path, tmp
     first, again = (run_evaluation(dataset, eval_settings, options,
                                    encoder=CachedEncoder(raw_encoder, vector_cache))
                     for _ in range(2))
-    loaded = [n for n in first["notes"] if not n.startswith("indexed ")]
-    assert any("1 rejected" in n for n in loaded) and any("stand-in" in n for n in loaded)
+    loaded = [n for n in first["notes"] if not n.startswith("已建索引")]
+    assert any("拒绝 1 行" in n for n in loaded) and any("替代编号" in n for n in loaded)
     assert again["notes"] == loaded
 
 
@@ -463,7 +471,7 @@ def test_a_half_run_says_which_half_in_json_and_markdown(tiny_dataset: Path,
     assert out["half"] == 2
     report = Path(out["report"])
     assert json.loads((report.parent / "report.json").read_text(encoding="utf-8"))["half"] == 2
-    assert report.read_text(encoding="utf-8").startswith("# Evaluation: tiny-zh / dev, half 2\n")
+    assert report.read_text(encoding="utf-8").startswith("# 评估：tiny-zh / dev（第 2 半查询）\n")
 
 
 @pytest.mark.slow  # a tune and a leave-one-set-out over two sets

@@ -132,11 +132,11 @@ def test_tiny_set_end_to_end(tiny_dataset: Path, eval_settings: Settings,
     assert all(report["per_query"][n]["mrr@10"]["q4"] == 1.0 for n in report["configs"])
     assert report["experts"]["queries"] == 4
     assert 0.5 <= report["experts"]["metrics"]["mrr@10"] <= 1.0
-    assert any("loaded corpus" in note for note in report["notes"])
+    assert any("已载入语料" in note for note in report["notes"])
     out = summary(report)
     assert set(out) >= {"dataset", "split", "queries", "configs", "significance", "seconds"}
     # a second run reuses the work folder: nothing is loaded or indexed again
     again = run_evaluation(tiny_dataset, eval_settings, EvalOptions(trials=500),
                            encoder=CachedEncoder(raw_encoder, vector_cache))  # type: ignore[arg-type]
-    assert again["notes"] == ["loaded corpus: 12 rows read, 0 rejected"]  # as loaded before
+    assert again["notes"] == ["已载入语料：读取 12 行，拒绝 0 行"]  # as loaded before
     assert again["configs"] == report["configs"]
