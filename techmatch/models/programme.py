@@ -40,6 +40,22 @@ def china_day(moment: dt.datetime) -> dt.date:
     return moment.astimezone(CHINA).date()
 
 
+def china_minute(moment: dt.datetime | str | None) -> str:
+    """A stored timestamp as staff read it: its China (UTC+8) date and minute,
+    '2026-12-01 03:33' for 2026-11-30T19:33Z (ISO text or datetime; without a zone it is UTC,
+    as `china_day` reads it). Empty for None or text that is no timestamp."""
+    if isinstance(moment, str):
+        try:
+            moment = dt.datetime.fromisoformat(moment.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return ""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
 def china_midnight_utc(day: dt.date) -> str:
     """The start of China day `day` as the store's fixed-width UTC text
     (2026-12-02 → 2026-12-01T16:00:00.000000+00:00): text order is time order."""

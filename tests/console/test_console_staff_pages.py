@@ -206,19 +206,19 @@ def test_last_batch_tile_says_how_many_needs_the_run_covered(tmp_path: Path) -> 
         store.close()
     shown = _page("dashboard.html", board=board, threshold=0.35, overdue=[], errors={})
     assert "，43 条待匹配需求" in shown, shown
-    import re  # the run finished now; a UTC time, not Beijing time: say so
-    assert re.search(r"最近批量匹配：\d{4}-\d\d-\d\d \d\d:\d\d UTC，43 条", shown), shown
+    import re  # the run finished now, shown in Beijing time and saying so
+    assert re.search(r"最近批量匹配：\d{4}-\d\d-\d\d \d\d:\d\d（北京时间），43 条", shown), shown
 
-def test_saved_plan_times_say_they_are_utc() -> None:
-    """已保存的方案 and a plan's 生成于 showed UTC times unmarked (19:47 for 03:47 in Beijing);
-    the docking history already heads its column 时间（UTC）."""
+def test_saved_plan_times_read_in_beijing_time() -> None:
+    """已保存的方案 and a plan's 生成于 showed UTC times (19:47 for 03:47 in Beijing); staff
+    count days in China time, so they read in Beijing time and say so."""
     from techmatch.api.console.views.saved_plans import SavedPlan
 
     plan = SavedPlan(id="roadshow-0123456789ab", kind="roadshow", status="saved",
                      created="2026-11-30T19:47:02+00:00", actor="write:abcd", title="苏州 技术路演",
                      params={}, plan={})
     shown = _page("roadshow.html", values={}, error="", saved=[plan], cities=[], industries=[])
-    assert "苏州 技术路演 2026-11-30 19:47 UTC · write:abcd" in shown, shown
+    assert "苏州 技术路演 2026-12-01 03:47（北京时间） · write:abcd" in shown, shown
 
 
 def _detail(record: object, **extra: object) -> str:

@@ -265,9 +265,10 @@ def test_board_columns_count_every_docking_of_their_stage(tmp_path, monkeypatch)
     assert "推荐 4（显示 2）" in flat and "已联系 1（显示 0） 企业确认 0 洽谈 0 签约 0" in flat
 
 
-def test_docking_history_says_its_times_are_utc(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """The 历史 table showed '2026-11-30 19:33' for a move staff made at 03:33 on 1 December
-    (Beijing time) without saying which clock: the times are UTC, as due dates and KPI days."""
+def test_docking_history_reads_in_beijing_time(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The 历史 table showed '2026-11-30 19:33' (UTC) for a move staff made at 03:33 on
+    1 December in Beijing; due dates and KPI days are China days, so the history reads in
+    Beijing time too, and says so."""
     import datetime as dt
 
     from techmatch.matcher.dockings import (
@@ -291,8 +292,9 @@ def test_docking_history_says_its_times_are_utc(tmp_path) -> None:  # type: igno
     text = " ".join(_page("docking.html", d=view(moved), history=docking_history(store, d.id),
                           titles={}, reasons={}, contracts={}, stage_labels={},
                           flash="").split())
-    assert "时间（UTC）" in text
-    assert "2026-11-30 19:33" in text and "2026-12-01 01:05" in text
+    assert "时间（北京时间）" in text and "UTC" not in text
+    assert "2026-12-01 03:33" in text and "2026-12-01 09:05" in text
+    assert "2026-11-30 19:33" not in text
 
 
 def test_dashboard_counts_every_overdue_docking(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -18,11 +18,13 @@ from techmatch.api.console import charts, labels
 from techmatch.api.console.highlight import mark
 from techmatch.api.console.session import SESSION_COOKIE, SessionCodec, StaffSession, tokens_equal
 from techmatch.api.state import AppState
+from techmatch.models.programme import china_minute
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.globals.update(labels=labels.TABLES, label=labels.label, mark=mark,
                              signal_bar=charts.signal_bar, meter=charts.meter,
                              number=charts.number)
+TEMPLATES.env.filters["china_minute"] = china_minute  # stored UTC → 北京时间 for staff
 # (path, label, role needed): pages that only write are not offered to read keys.
 NAV = (("/", "工作台", "read"), ("/needs", "需求库", "read"), ("/achievements", "成果库", "read"),
        ("/experts", "专家库", "read"), ("/needs/new", "需求录入", "write"),
