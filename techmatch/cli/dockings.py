@@ -247,7 +247,7 @@ def kpis(start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-D
         if json_out:
             print_json(report.model_dump(mode="json"))
             return
-        typer.echo(f"对接绩效 {first} ～ {last}（UTC，含两端）")
+        typer.echo(f"对接绩效 {first} ～ {last}（北京时间日期，含两端）")
         typer.echo(" | ".join(headers))
         for row in rows:
             typer.echo(" | ".join("—" if v is None else str(v) for v in row))
