@@ -100,3 +100,31 @@ def test_wide_tables_scroll_in_place_on_a_narrow_window(browser: WebDriver, serv
             assert cell.size["width"] >= 4 * 15, cell.size
     finally:
         browser.set_window_size(1360, 1000)
+
+
+def test_programme_team_row_of_unassigned_dockings_names_it_once(browser: WebDriver,
+                                                                  server: Server) -> None:
+    """项目看板 按服务团队: a deal signed by a docking with no team read 未分配 未分配 (the row's
+    label and then its key, shown grey beside a team's name as its id); it reads 未分配 once,
+    and a registered team keeps its id beside its name."""
+    top = _api(server, "GET", "/v1/match/needs/N020?k=1").json()["hits"][0]["id"]
+    created = _api(server, "POST", "/v1/dockings", json={"need_id": "N020", "candidate_id": top})
+    assert created.status_code == 201, created.text
+    did, version = created.json()["id"], 1
+    for stage in ("contacted", "confirmed", "negotiating", "signed"):
+        body: dict[str, object] = {"to": stage, "version": version}
+        if stage == "signed":
+            body["contract"] = {"contract_type": "license", "value_wan": 12,
+                                "signed_on": "2026-11-20"}
+        moved = _api(server, "POST", f"/v1/dockings/{did}/moves", json=body)
+        assert moved.status_code == 200, moved.text
+        version = moved.json()["version"]
+    login(browser, server, "write")
+    browser.get(server.url + "/programme")
+    assert heading(browser) == "项目看板"
+    section = browser.find_element(By.XPATH, "//section[h2[text()='按服务团队']]")
+    rows = {r.find_element(By.CSS_SELECTOR, "td").text: r.text
+            for r in section.find_elements(By.CSS_SELECTOR, "tbody tr")}
+    assert "未分配" in rows, rows
+    assert all(name.split() != ["未分配", "未分配"] for name in rows), rows
+    assert any(name.endswith(" T01") for name in rows), rows  # a team: name, then its id
