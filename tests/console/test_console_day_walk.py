@@ -3,12 +3,17 @@ looked up the way staff do it must find what is stored."""
 
 from __future__ import annotations
 
+import csv
+import io
+from pathlib import Path
+
 import httpx
 import pytest
 from console_support import KEYS, Server
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import Select
 from test_console_browser import heading, login, settle, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("console")]
@@ -128,3 +133,39 @@ def test_programme_team_row_of_unassigned_dockings_names_it_once(browser: WebDri
     assert "未分配" in rows, rows
     assert all(name.split() != ["未分配", "未分配"] for name in rows), rows
     assert any(name.endswith(" T01") for name in rows), rows  # a team: name, then its id
+
+
+def test_rejected_rows_download_as_a_chinese_csv_staff_can_open(
+        browser: WebDriver, server: Server, downloads: Path, tmp_path: Path) -> None:
+    """批量导入 offered the rejected rows only as <file>.rejects.jsonl — one JSON object a
+    line, reasons in English (must be one of 'open', 'matched' or 'closed' (got '处理中')),
+    while the page said them in Chinese; Excel cannot open it. A CSV (UTF-8 with BOM) now
+    comes first: 行号, 字段, 退回原因 as the page says them, then the row's own columns."""
+    upload = tmp_path / "day-needs.csv"
+    upload.write_bytes((
+        "需求编号,需求名称,需求描述,城市,状态,发布时间\r\n"
+        "DW01,叶片涡流检测自动化,需要自动化涡流检测方案,西安,待匹配,2026/11/30\r\n"
+        "DW02,智慧灌溉水肥一体化,低成本水肥一体化控制器,青岛,处理中,2026-11-28\r\n"
+        "DW03,湿法冶金提锂,锂电池回收湿法冶金提锂工艺,合肥,待匹配,2026-13-45\r\n"
+    ).encode("gb18030"))
+    login(browser, server, "write")
+    browser.get(server.url + "/upload")
+    Select(browser.find_element(By.ID, "kind")).select_by_value("need")
+    browser.find_element(By.ID, "file").send_keys(str(upload))
+    browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    assert settle(browser, "#rows-rejected").text == "2"
+    link = settle(browser, "#rejects-csv")
+    assert link.text.startswith("下载退回行"), link.text
+    link.click()
+    target = downloads / "day-needs.csv.rejects.csv"
+    wait_for(lambda: target.exists() and target.stat().st_size > 0)
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 with a BOM
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == ["行号", "字段", "退回原因", "需求编号", "需求名称", "需求描述", "城市",
+                       "状态", "发布时间"], rows[0]
+    assert [r[:3] for r in rows[1:]] == [
+        ["3", "状态", "取值应为 待匹配、已匹配、已关闭 之一（收到 处理中）"],
+        ["4", "录入时间", "应为日期，如 2024-01-05、2024/1/5 或 2024年1月5日（收到 '2026-13-45'）"]]
+    assert rows[1][3:] == ["DW02", "智慧灌溉水肥一体化", "低成本水肥一体化控制器", "青岛", "处理中",
+                           "2026-11-28"]

@@ -13,15 +13,19 @@ from techmatch.api.console.messages import upload_error, upload_warning
 from techmatch.api.console.pages.common import console_router
 from techmatch.api.console.views.intake import (
     ALLOWED_SUFFIXES,
+    CSV_SUFFIX,
     FORM_FIELDS,
+    JSONL_SUFFIX,
     field_label,
     ingest_upload,
     new_need_id,
+    rejects_csv,
     rejects_path,
     row_message,
     validate_need,
 )
 from techmatch.api.deps import EngineDep, SyncerDep
+from techmatch.api.routers.programme_events import attachment
 from techmatch.errors import IngestError, NotFoundError
 from techmatch.indexers.ingest.readers import upload_limits
 
@@ -91,7 +95,12 @@ def upload(request: Request, session: WriterPost, engine: EngineDep, syncer: Syn
 def download_rejects(session: Writer, engine: EngineDep,
                      token: Annotated[str, Path(max_length=64)],
                      name: Annotated[str, Path(max_length=200)]) -> Response:
-    path = rejects_path(engine.settings.home, token, name)
+    as_csv = name.endswith(CSV_SUFFIX)  # the rows for Excel, reasons in Chinese
+    path = rejects_path(engine.settings.home, token,
+                        name[:-len(CSV_SUFFIX)] + JSONL_SUFFIX if as_csv else name)
     if path is None:
         raise NotFoundError("没有这个退回文件（可能已被清理）")
+    if as_csv:
+        return Response(rejects_csv(path), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": attachment(name)})
     return FileResponse(path, media_type="application/x-ndjson", filename=name)

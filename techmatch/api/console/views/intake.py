@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 import secrets
 import shutil
@@ -121,6 +124,45 @@ def rejects_path(home: Path, token: str, name: str) -> Path | None:
         return None
     path = home / UPLOAD_DIR / token / name
     return path if path.is_file() else None
+
+
+CSV_SUFFIX, JSONL_SUFFIX = ".rejects.csv", ".rejects.jsonl"
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def rejects_csv(path: Path) -> bytes:
+    """An upload's rejects file (JSON lines, the loader's English reasons) as a CSV staff open
+    in Excel (UTF-8 with BOM): 行号, 字段, 退回原因 as the page says them, then the row's own
+    columns in the file's order (原始内容 for a line that was not read into columns)."""
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip()]
+    columns: list[str] = []
+    for line in lines:
+        raw = line.get("raw")
+        if isinstance(raw, dict):
+            columns.extend(c for c in raw if c not in columns)
+    plain = any(not isinstance(line.get("raw"), dict) for line in lines)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["行号", "字段", "退回原因", *columns, *(["原始内容"] if plain else [])])
+    for line in lines:
+        errors = line.get("errors") or [line]
+        fields = "、".join(dict.fromkeys(field_label(e.get("field")) for e in errors))
+        reasons = "；".join(dict.fromkeys(row_message(str(e.get("message", "")))
+                                         for e in errors))
+        raw = line.get("raw")
+        values = [_cell(raw.get(c)) if isinstance(raw, dict) else "" for c in columns]
+        if plain:
+            values.append("" if isinstance(raw, dict) else _cell(raw))
+        writer.writerow([_cell(line.get("row")), fields, reasons, *values])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def field_label(field: str | None) -> str:
