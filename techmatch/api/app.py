@@ -74,9 +74,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     keyring = KeyRing.parse(settings.api_keys)
     anonymous = anonymous_allowed() if allow_anonymous is None else allow_anonymous
     if not keyring and not anonymous:
-        raise ConfigError("no API keys configured: set TECHMATCH_API_KEYS='role:sha256hex,...' "
-                          "(make one with `techmatch api-key --role admin`), or set "
-                          f"{ANONYMOUS_ENV}=1 for local development (everyone is admin)")
+        raise ConfigError("没有配置 API 密钥：请设置 TECHMATCH_API_KEYS='role:sha256hex,...'"
+                          "（用 techmatch api-key --role admin 生成），或在本机开发时设置 "
+                          f"{ANONYMOUS_ENV}=1（所有人都是管理员）")
     state = AppState(settings=settings, keyring=keyring, anonymous=anonymous, engine=engine,
                      service=service)
     app = FastAPI(title="techmatch", version="0.1.0", description=DESCRIPTION,

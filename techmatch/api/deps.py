@@ -21,7 +21,7 @@ def get_state(request: Request) -> AppState:
 
 def _ready(state: AppState) -> AppState:
     if state.phase != "ready":
-        detail = state.error or "the engine is still loading; retry when /readyz says ready"
+        detail = state.error or "引擎与索引正在加载，请在 /readyz 显示就绪后重试"
         raise HTTPException(503, detail, headers={"Retry-After": "5"})
     return state
 

@@ -124,11 +124,11 @@ def _request_validation_handler(request: Request, exc: Exception) -> JSONRespons
     errors = [_field_error(err) for err in exc.errors()]
     content_type = request.headers.get("content-type", "")
     if content_type and "json" not in content_type.lower():  # FastAPI never parsed the body
-        hint = ("the body must be JSON sent with Content-Type: application/json (got "
-                f"{content_type.split(';')[0].strip()})")  # curl -d sends a form type
+        hint = ("请求体应为 JSON，并以 Content-Type: application/json 发送（收到 "
+                f"{content_type.split(';')[0].strip()}）")  # curl -d sends a form type
         errors = [FieldError(field=e.field, message=hint) if e.field == "body" else e
                   for e in errors]
-    detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5]) or "invalid request"
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5]) or "请求参数无效"
     return problem_response(422, detail, slug="validation", errors=errors)
 
 
@@ -138,8 +138,8 @@ def _field_error(err: Any) -> FieldError:
     loc, message = tuple(err.get("loc", ())), str(err.get("msg", ""))
     if err.get("type") == "json_invalid" and len(loc) == 2 and isinstance(loc[1], int):
         reason = (err.get("ctx") or {}).get("error", "")
-        return FieldError(field="body", message=f"{message} at character {loc[1]}"
-                                               + (f": {reason}" if reason else ""))
+        return FieldError(field="body", message=f"JSON 解析错误（第 {loc[1]} 个字符处）"
+                                               + (f"：{reason}" if reason else ""))
     return FieldError(field=_loc_path(loc), message=message)
 
 
@@ -150,11 +150,11 @@ def http_problem(request: Request, exc: Exception) -> JSONResponse:
     allowed = _allowed_methods(request) if exc.status_code == 405 else []
     if allowed:  # Starlette's Allow names only the first route at the path
         headers = {**(headers or {}), "Allow": ", ".join(allowed)}
-        detail = f"{request.method} is not allowed on {request.url.path}; allowed: " \
+        detail = f"{request.url.path} 不接受 {request.method} 请求；可用方法：" \
                  f"{', '.join(allowed)}"
     elif exc.status_code == 404 and detail == "Not Found":  # no route, not a missing record
         title = "接口不存在 (no such route)"
-        detail = f"no route {request.method} {request.url.path}; see /docs for the routes"
+        detail = f"没有接口 {request.method} {request.url.path}；接口列表见 /docs"
     return problem_response(exc.status_code, detail, title=title, headers=headers,
                             slug=_HTTP_SLUGS.get(exc.status_code))
 
@@ -171,7 +171,7 @@ def _allowed_methods(request: Request) -> list[str]:
 
 def _unexpected_handler(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error", exc_info=exc)
-    return problem_response(500, "internal error; see the server log",
+    return problem_response(500, "内部错误，详情见服务器日志",
                             title="内部错误 (internal error)", slug="internal")
 
 

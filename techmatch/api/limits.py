@@ -32,10 +32,9 @@ def text_problem(text: str) -> str | None:
     for pos, ch in enumerate(text):
         code = ord(ch)
         if 0xD800 <= code <= 0xDFFF:
-            return f"contains a lone surrogate U+{code:04X} at position {pos}"
+            return f"第 {pos} 个字符是孤立的代理码位 U+{code:04X}（不是有效的 Unicode 字符）"
         if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) == "Cc":
-            return (f"contains control character U+{code:04X} at position {pos}; "
-                    f"only newline and tab are allowed")
+            return (f"第 {pos} 个字符是控制字符 U+{code:04X}；只允许换行符和制表符")
     return None
 
 
@@ -45,7 +44,7 @@ def find_bad_text(value: object, root: str = "body") -> FieldError | None:
     while stack:
         node, path, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
-            return FieldError(field=path, message=f"nested deeper than {MAX_JSON_DEPTH} levels")
+            return FieldError(field=path, message=f"嵌套超过 {MAX_JSON_DEPTH} 层")
         if isinstance(node, str):
             problem = text_problem(node)
             if problem:
@@ -54,7 +53,7 @@ def find_bad_text(value: object, root: str = "body") -> FieldError | None:
             for key, child in node.items():
                 problem = text_problem(key)
                 if problem:
-                    return FieldError(field=path, message=f"a field name {problem}")
+                    return FieldError(field=path, message=f"字段名中{problem}")
                 stack.append((child, f"{path}.{key}", depth + 1))
         elif isinstance(node, list):
             stack.extend((child, f"{path}.{i}", depth + 1) for i, child in enumerate(node))
@@ -64,8 +63,8 @@ def find_bad_text(value: object, root: str = "body") -> FieldError | None:
 def check_page(offset: int, limit: int) -> None:
     """Deep pagination is refused: offset + limit must stay within MAX_PAGE_DEPTH."""
     if offset + limit > MAX_PAGE_DEPTH:
-        raise ValidationError(f"offset + limit must be <= {MAX_PAGE_DEPTH} (got {offset + limit});"
-                              f" narrow the filters instead of paging deeper",
+        raise ValidationError(f"offset + limit 不能超过 {MAX_PAGE_DEPTH}（当前为 "
+                              f"{offset + limit}）；请收窄筛选条件，不要翻得更深",
                               field="query.offset")
 
 
@@ -77,7 +76,7 @@ def _query_problem(scope: Scope) -> FieldError | None:
         pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8",
                           errors="strict")
     except UnicodeDecodeError as exc:
-        return FieldError(field="query", message=f"query string is not valid UTF-8: {exc.reason}")
+        return FieldError(field="query", message=f"查询字符串不是有效的 UTF-8：{exc.reason}")
     for name, value in pairs:
         problem = text_problem(name) or text_problem(value)
         if problem:
@@ -90,8 +89,8 @@ def _json_problem(body: bytes) -> FieldError | None:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return FieldError(field="body", message=f"body is not valid UTF-8: byte "
-                          f"0x{body[exc.start]:02x} at offset {exc.start} ({exc.reason})")
+        return FieldError(field="body", message=f"请求体不是有效的 UTF-8：偏移 {exc.start} "
+                          f"处的字节 0x{body[exc.start]:02x}（{exc.reason}）")
     try:
         document = json.loads(text)
     except (ValueError, RecursionError):
@@ -161,15 +160,15 @@ class RequestLimitMiddleware:
                          declared: str | None) -> None:
         response: Response
         if declared is not None and not declared.isdigit():
-            response = problem_response(400, f"invalid Content-Length {declared!r}")
+            response = problem_response(400, f"Content-Length 无效：{declared!r}")
         elif _console_page(scope):  # a staff member's upload form: a page, not JSON
             response = _console_answer(
                 "文件过大", f"上传内容超过 {self.max_body_bytes / 1e6:g} MB 的上限"
                 "（TECHMATCH_MAX_BODY_BYTES），请拆分文件后分批上传", 413)
         else:
             response = problem_response(
-                413, f"request body exceeds {self.max_body_bytes} bytes "
-                     f"(setting TECHMATCH_MAX_BODY_BYTES); split the batch or the file",
+                413, f"请求体超过 {self.max_body_bytes} 字节的上限（设置项 "
+                     f"TECHMATCH_MAX_BODY_BYTES），请拆分批量请求或文件",
                 slug="too-large")
         await response(scope, receive, send)
 

@@ -31,8 +31,8 @@ def reject_unknown_query(request: Request, principal: Reader) -> None:
         declared = _DECLARED[id(route)] = frozenset(_query_names(route.dependant))
     unknown = sorted(set(request.query_params.keys()) - declared)
     if unknown:
-        valid = ", ".join(sorted(declared)) or "none"
-        raise ValidationError(f"unknown query parameter '{unknown[0]}'; valid: {valid}",
+        valid = ", ".join(sorted(declared)) or "无"
+        raise ValidationError(f"未知查询参数 '{unknown[0]}'；可用：{valid}",
                               field=f"query.{unknown[0]}")
 
 

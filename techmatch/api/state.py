@@ -85,7 +85,7 @@ class AppState:
     def readiness(self) -> tuple[bool, str, dict[str, str | None], dict[str, int]]:
         """(ready, detail, generation per kind, documents per kind)."""
         if self.phase != "ready" or self.engine is None:
-            return False, self.error or "engine and indexes are loading", {}, {}
+            return False, self.error or "引擎与索引正在加载", {}, {}
         generations: dict[str, str | None] = {}
         documents: dict[str, int] = {}
         missing = []
@@ -101,8 +101,8 @@ class AppState:
                 return False, str(exc), generations, documents
             generations[kind], documents[kind] = str(idx.generation), idx.count()
         if missing:
-            return (False, f"no index for {', '.join(missing)} although the store has records; "
-                    f"it is being built (or run `techmatch index`)", generations, documents)
+            return (False, f"{', '.join(missing)} 在存储中有记录但还没有索引：正在建立（或运行 "
+                    f"techmatch index）", generations, documents)
         return True, "", generations, documents
 
     def lag(self) -> tuple[dict[str, dict[str, float | int]], list[str]]:

@@ -14,7 +14,7 @@ def test_broken_json_names_body_and_the_offset(live_server: str) -> None:
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
     error = r.json()["errors"][0]
     assert error["field"] == "body"
-    assert error["message"].startswith("JSON decode error at character 12")
+    assert error["message"].startswith("JSON 解析错误（第 12 个字符处）")
 
 
 def test_json_sent_with_another_content_type_says_so(live_server: str) -> None:
@@ -29,6 +29,6 @@ def test_json_sent_with_another_content_type_says_so(live_server: str) -> None:
     assert r.status_code == 422, r.text
     error = r.json()["errors"][0]
     assert error["field"] == "body"
-    assert "Content-Type: application/json" in error["message"]
+    assert error["message"].startswith("请求体应为 JSON，并以 Content-Type: application/json 发送")
     assert "x-www-form-urlencoded" in error["message"]
     assert ok.status_code == 200

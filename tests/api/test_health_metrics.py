@@ -30,9 +30,11 @@ def test_readyz_is_503_until_indexes_are_loaded(engine: Engine) -> None:
         assert client.get("/healthz").json() == {"status": "ok"}
         loading = client.get("/readyz")
         assert loading.status_code == 503 and loading.json()["status"] == "loading"
+        assert loading.json()["detail"] == "引擎与索引正在加载"
         search = client.post("/v1/search", json={"kind": "need", "text": "裂纹"},
                              headers=headers("read"))
         assert search.status_code == 503 and search.headers["retry-after"] == "5"
+        assert search.json()["detail"] == "引擎与索引正在加载，请在 /readyz 显示就绪后重试"
         gate.set()
         wait_ready(client)
         ready = client.get("/readyz").json()

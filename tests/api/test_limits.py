@@ -15,7 +15,7 @@ from techmatch.indexers.ingest.normalize import has_searchable
 def test_text_problem_names_the_character() -> None:
     assert text_problem("正常文本\n第二行\t制表") is None
     assert "U+0007" in (text_problem("a\x07b") or "")
-    assert "lone surrogate U+D800" in (text_problem("x\ud800") or "")
+    assert "孤立的代理码位 U+D800" in (text_problem("x\ud800") or "")
     assert "U+0085" in (text_problem("a\x85") or "")  # C1 controls too
 
 
@@ -43,7 +43,8 @@ def test_body_over_limit_is_413_by_content_length(client: TestClient) -> None:
     big = json.dumps({"kind": "need", "text": "裂" * limit}).encode()
     response = client.post("/v1/search", content=big, headers={
         **headers("read"), "content-type": "application/json"})
-    assert "exceeds" in _problem(response, 413)["detail"]
+    assert _problem(response, 413)["detail"] == (
+        f"请求体超过 {limit} 字节的上限（设置项 TECHMATCH_MAX_BODY_BYTES），请拆分批量请求或文件")
 
 
 def test_streamed_body_over_limit_is_413(client: TestClient) -> None:
@@ -60,8 +61,8 @@ def test_streamed_body_over_limit_is_413(client: TestClient) -> None:
 
 @pytest.mark.parametrize("raw, field, words", [
     (b'{"need": {"title": "\\u0007bell"}}', "body.need.title", "U+0007"),
-    (b'{"need": {"title": "\\ud800"}}', "body.need.title", "lone surrogate"),
-    (b'{"need": {"title": "\xff\xfe"}}', "body", "not valid UTF-8"),
+    (b'{"need": {"title": "\\ud800"}}', "body.need.title", "孤立的代理码位"),
+    (b'{"need": {"title": "\xff\xfe"}}', "body", "请求体不是有效的 UTF-8"),
     (b'{"need": {"keywords": ["ok", "\\u001b[31m"]}}', "body.need.keywords.1", "U+001B"),
 ])
 def test_bad_text_is_422_naming_the_field(client: TestClient, raw: bytes, field: str,

@@ -15,7 +15,7 @@ def test_405_allow_lists_every_method_of_the_path(live_server: str) -> None:
     assert r.headers["content-type"] == "application/problem+json"
     allowed = {m.strip() for m in r.headers["allow"].split(",")}
     assert {"GET", "PUT", "DELETE"} <= allowed and "PATCH" not in allowed
-    assert "PATCH is not allowed on /v1/needs/need-blade" in r.json()["detail"]
+    assert r.json()["detail"].startswith("/v1/needs/need-blade 不接受 PATCH 请求；可用方法：")
 
 
 def test_unknown_route_is_not_a_missing_record(live_server: str) -> None:
@@ -25,5 +25,5 @@ def test_unknown_route_is_not_a_missing_record(live_server: str) -> None:
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
     body = r.json()
     assert body["title"] == "接口不存在 (no such route)"
-    assert body["detail"] == "no route GET /v1/neds/need-blade; see /docs for the routes"
+    assert body["detail"] == "没有接口 GET /v1/neds/need-blade；接口列表见 /docs"
     assert record.status_code == 404 and record.json()["title"] == "记录不存在 (not found)"

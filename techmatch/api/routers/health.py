@@ -62,8 +62,8 @@ def _keyed(state: AppState, request: Request) -> bool:
 
 
 def _lag_detail(over: list[str], lag: dict[str, dict[str, float | int]], bound: float) -> str:
-    parts = [f"{k} {lag[k]['records']} records / {lag[k]['seconds']} s" for k in over]
-    return f"indexes behind the store by more than {bound:g} s: " + ", ".join(parts)
+    parts = [f"{k} {lag[k]['records']} 条记录 / {lag[k]['seconds']} 秒" for k in over]
+    return f"索引落后存储超过 {bound:g} 秒：" + "，".join(parts)
 
 
 @router.get("/metrics", summary="Prometheus 指标", response_class=Response,

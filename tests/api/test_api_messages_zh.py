@@ -1,0 +1,37 @@
+"""The API's own error details read in Chinese (staff read them through clients and the docs
+page): the handlers said 'internal error; see the server log', 'offset + limit must be <=
+10000 …', 'unknown query parameter …', 'request body exceeds …'. The problem's title keeps
+its English word and the type its stable slug; field paths stay codes."""
+
+from __future__ import annotations
+
+import re
+
+from api_support import headers
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_an_unexpected_error_is_500_in_chinese(app: FastAPI) -> None:
+    def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    app.add_api_route("/v1/boom", boom)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        body = client.get("/v1/boom").json()
+    assert body["status"] == 500 and body["type"] == "urn:techmatch:problem:internal"
+    assert body["detail"] == "内部错误，详情见服务器日志"
+
+
+def test_paging_too_deep_and_unknown_parameters_say_why_in_chinese(client: TestClient) -> None:
+    deep = client.get("/v1/needs", params={"offset": 9990, "limit": 50},
+                      headers=headers("read")).json()
+    assert deep["errors"] == [{"field": "query.offset", "message": "offset + limit 不能超过 "
+                               "10000（当前为 10040）；请收窄筛选条件，不要翻得更深"}]
+    unknown = client.get("/v1/needs", params={"statu": "open"}, headers=headers("read")).json()
+    assert unknown["errors"][0]["field"] == "query.statu"
+    for body in (deep, unknown):
+        assert body["type"] == "urn:techmatch:problem:validation"
+        assert _CJK.search(body["detail"]) and _CJK.search(body["errors"][0]["message"])
