@@ -22,11 +22,17 @@ confidence (DESIGN.md):
 - workstations: workstations started in the window; orders_delivered: orders delivered in it.
 - overdue: milestones of the years the window touches that are overdue as of `today`.
 
-Cities are compared in the KPIs' form (`kpis.city_label`: 蘇州 is 苏州, stray spaces
-folded), so an event, target or pilot city written another way is the same row as its
-dockings; a record without a city (blank) counts under 未知, as dockings whose need names
-none do.
-With `city`, the city rows and the industry / team rows cover that city only; the national
+A row is a pilot city, keyed by its id (name and province: 朝阳（辽宁） and 朝阳（北京） are
+two rows), or a city no pilot city names. A record is placed as `places.Places.key` says: by
+its id or its name (in the KPIs' form, `kpis.city_label`: 蘇州 is 苏州, stray spaces folded,
+so an event, target or pilot city written another way is the same row as its dockings), a
+need by its city and province (a docking is its need's); a record without a city (blank)
+counts under 未知, as dockings whose need names none do. A record naming only a name that
+several pilot cities share (朝阳, no province) cannot be placed: it counts in the national
+column only and a note lists it (无法确定城市). A row reads as its name, or as its id where a
+name is shared (`ScopeRow.city`; `city_id` is the key).
+With `city` (an id, a name with its province, or a name one pilot city has), the city rows
+and the industry / team rows cover that city only; the national
 row stays national. Targets: the sum over the years the window touches. The national target
 of a metric is, year by year, that year's `全国` target when one is set, else the sum of that
 year's city targets (a window over 2026–2027 with a 2026 `全国` target and only city targets for
@@ -45,9 +51,15 @@ from pydantic import BaseModel, Field
 from techmatch.errors import NotFoundError, ValidationError
 from techmatch.matcher.conflicts import name_key
 from techmatch.matcher.dockings import get_docking
-from techmatch.matcher.dockings.kpis import city_label, kpi_report
+from techmatch.matcher.dockings.kpis import (
+    NeedFacts,
+    city_label,
+    compute_kpis,
+    need_facts,
+)
 from techmatch.matcher.dockings.tracking import amount_text
 from techmatch.matcher.programme import registry
+from techmatch.matcher.programme.places import UNPLACED, Places
 from techmatch.matcher.programme.redact import redact
 from techmatch.matcher.programme.targets import OverdueMilestone, list_targets, overdue_milestones
 from techmatch.models.dockings import Docking
@@ -61,9 +73,11 @@ from techmatch.models.programme import (
     Event,
     Participant,
     china_today,
+    province_short,
 )
 from techmatch.models.records import Need
 from techmatch.store import Store
+from techmatch.store.dockings import DockingRepo
 
 UNKNOWN = "未知"
 SERVED = ("attended", "docking")  # invitation states that count an enterprise as served
@@ -80,7 +94,10 @@ class MetricCell(BaseModel):
 class ScopeRow(BaseModel):
     """The metrics of one city (or of the nation)."""
 
-    city: str
+    city: str = Field(description="城市：名称，同名城市带省份（朝阳（辽宁））")
+    city_id: str | None = Field(default=None, description="试点城市编号（名称加省份），"
+                                "非试点城市为其名称；全国行为 None")
+    province: str | None = None
     batch: int | None = None
     cells: list[MetricCell]
 
@@ -123,6 +140,7 @@ class Dashboard(BaseModel):
     start: dt.date
     end: dt.date
     city: str | None = Field(default=None, description="只看这一城市（None：全部城市）")
+    city_id: str | None = Field(default=None, description="只看的城市的编号")
     years: list[int]
     today: dt.date
     cities: list[ScopeRow]
@@ -150,8 +168,9 @@ def _top_industry(value: str | None) -> str:
 class _Actuals:
     """Counters per city, industry and team, filled from the registries and dockings."""
 
-    def __init__(self, only: str | None = None) -> None:
-        self.only = only  # a city: industry and team rows count that city only
+    def __init__(self, places: Places, only: str | None = None) -> None:
+        self.places = places
+        self.only = only  # a city's key: industry and team rows count that city only
         self.city: dict[str, Counter[str]] = defaultdict(Counter)
         self.national: Counter[str] = Counter()
         self.served: dict[str, set[str]] = defaultdict(set)
@@ -191,15 +210,17 @@ def _happened(e: Event, today: dt.date) -> bool:
 def _count_registries(store: Store, acts: _Actuals, start: dt.date, end: dt.date,
                       team_names: Mapping[str, str], today: dt.date) -> list[Event]:
     """Count the registries' outcomes; the events of the window not cancelled (to list)."""
+    key = acts.places.key
     teams = registry.items(store, "team", start=start, end=end)
     for team in teams:
-        for city in dict.fromkeys(map(city_label, team.cities)):  # listed twice: one team
+        for city in dict.fromkeys(key(c, ref=f"服务团队 {team.id}")  # listed twice: one team
+                                  for c in team.cities):
             acts.city[city]["teams_formed"] += 1
     acts.national["teams_formed"] += len(teams)
     events = [e for e in registry.items(store, "event", start=start, end=end)
               if e.status != "cancelled"]
     for e in (e for e in events if _happened(e, today)):
-        where = city_label(e.city)
+        where = key(e.city, ref=f"活动 {e.id}")
         acts.add(where, "events")
         acts.add(where, f"events.{e.type}")
         _serve(acts, where, [_enterprise(p) for p in e.participants if p.kind == "enterprise"
@@ -210,24 +231,34 @@ def _count_registries(store: Store, acts: _Actuals, start: dt.date, end: dt.date
             acts.row(acts.team, e.team_id, team_names.get(e.team_id, e.team_id),
                      where).events += 1
     for d in registry.items(store, "dispatch", start=start, end=end):
-        _serve(acts, city_label(d.city), d.enterprises)
+        where = key(d.city, ref=f"派出记录 {d.id}")
+        _serve(acts, where, d.enterprises)
         acts.row(acts.team, d.team_id, team_names.get(d.team_id, d.team_id),
-                 city_label(d.city)).dispatches += 1
+                 where).dispatches += 1
     for w in registry.items(store, "workstation", start=start, end=end):
-        acts.add(city_label(w.city), "workstations")
-        _serve(acts, city_label(w.city), [w.enterprise])
+        where = key(w.city, ref=f"专家工作站 {w.id}")
+        acts.add(where, "workstations")
+        _serve(acts, where, [w.enterprise])
     for o in registry.items(store, "order"):
+        where = key(o.city, ref=f"订单 {o.id}")
         if o.status != "cancelled" and _inside(o.ordered_on, start, end):
-            _serve(acts, city_label(o.city), [o.enterprise])
+            _serve(acts, where, [o.enterprise])
         if o.status in ("delivered", "closed") and _inside(o.delivered_on, start, end):
-            acts.add(city_label(o.city), "orders_delivered")
+            acts.add(where, "orders_delivered")
     return events
 
 
 def _count_dockings(store: Store, acts: _Actuals, start: dt.date, end: dt.date,
                     team_names: Mapping[str, str], today: dt.date) -> None:
-    report = kpi_report(store, start=start, end=end, by=("city", "industry", "team"),
-                        today=today, standing=True)
+    """Signed deals from the dockings' KPIs, each under its need's city as `Places.key`
+    places it (city and province)."""
+    repo = DockingRepo(store)
+    found = [n for n in store.iter_records("need") if isinstance(n, Need)]
+    facts = need_facts(found)
+    needs = {n.id: NeedFacts(acts.places.key(n.city, n.province, ref=f"需求 {n.id}"),
+                             facts[n.id].industry, facts[n.id].posted) for n in found}
+    report = compute_kpis(repo.kpi_dockings(), repo.kpi_moves(), needs, start=start, end=end,
+                          by=("city", "industry", "team"), today=today, standing=True)
     for row in report.rows:
         signed, value = row.counts["signed"], row.deal_value
         if not signed:
@@ -245,7 +276,8 @@ def _count_dockings(store: Store, acts: _Actuals, start: dt.date, end: dt.date,
 
 
 def _scope(city: str, counts: Mapping[str, float], served: int,
-           targets: Mapping[str, float], batch: int | None = None) -> ScopeRow:
+           targets: Mapping[str, float], batch: int | None = None, *,
+           city_id: str | None = None, province: str | None = None) -> ScopeRow:
     cells = []
     for metric in METRICS:
         actual = round(float(served if metric == "enterprises_served"
@@ -254,7 +286,7 @@ def _scope(city: str, counts: Mapping[str, float], served: int,
         ratio = actual / target if target else None
         cells.append(MetricCell(metric=metric, label=METRIC_LABELS[metric], actual=actual,
                                 target=target, ratio=ratio))
-    return ScopeRow(city=city, batch=batch, cells=cells)
+    return ScopeRow(city=city, city_id=city_id, province=province, batch=batch, cells=cells)
 
 
 def _rounded(table: Mapping[str, BreakdownRow]) -> list[BreakdownRow]:
@@ -294,10 +326,11 @@ def _event_line(store: Store, e: Event, hidden: Set[str], notes: list[str]) -> E
 Targets = dict[int, dict[str, dict[str, float]]]  # year → city → metric → value
 
 
-def _targets_by_year(store: Store, years: Iterable[int]) -> Targets:
+def _targets_by_year(store: Store, years: Iterable[int], places: Places) -> Targets:
     out: Targets = defaultdict(lambda: defaultdict(dict))
-    for t in list_targets(store, years=list(years)):
-        out[t.year][city_label(t.city)][t.metric] = t.value  # 蘇州 is 苏州: one target
+    for t in list_targets(store, years=list(years)):  # 蘇州 is 苏州: one target
+        where = places.key(t.city, ref=f"目标 {t.year} {METRIC_LABELS.get(t.metric, t.metric)}")
+        out[t.year][where][t.metric] = t.value
     return out
 
 
@@ -320,38 +353,44 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
     day = today or china_today()
     years = _years(start, end)
     team_names = {t.id: t.name for t in registry.items(store, "team")}
-    city = city_label(city) if city and city.strip() else None  # blank: every city
-    acts = _Actuals(city)
+    places = Places.of(store)
+    asked = city_label(city) if city and city.strip() else None  # blank: every city
+    want = places.lookup(city) if city and city.strip() else None
+    acts = _Actuals(places, want)
     events = _count_registries(store, acts, start, end, team_names, day)
     _count_dockings(store, acts, start, end, team_names, day)
-    by_year = _targets_by_year(store, years)
+    by_year = _targets_by_year(store, years, places)
     targets = _targets_by_city(by_year)
-    pilots = {city_label(c.name): c for c in registry.items(store, "city")}
-    names = sorted((set(pilots) | set(targets) | set(acts.city) | set(acts.served))
-                   - {NATIONAL})
-    if city is not None:
-        names = [n for n in names if n == city]
-    rows = [_scope(n, acts.city.get(n, Counter()), len(acts.served.get(n, ())),
-                   targets.get(n, {}), pilots[n].batch if n in pilots else None)
+    keys = {k for k in (set(places.pilots) | set(targets) | set(acts.city) | set(acts.served))
+            if k != NATIONAL and places.unplaced(k) is None}
+    labels = places.labels(sorted(keys | ({want} if want is not None else set())))
+    names = sorted(keys, key=lambda k: (labels[k], k))
+    if want is not None:
+        names = [n for n in names if n == want]
+    rows = [_scope(labels[n], acts.city.get(n, Counter()), len(acts.served.get(n, ())),
+                   targets.get(n, {}), places.pilots[n].batch if n in places.pilots else None,
+                   city_id=n, province=places.province(n))
             for n in names]
     national_targets, summed = _national_targets(by_year)
     served = len(set().union(*acts.served.values())) if acts.served else 0
     notes = [f"{m}: 全国目标为各城市目标之和" for m in METRICS if m in summed]
     national = _scope(NATIONAL, acts.national, served, national_targets)
-    if city is None:
+    if want is None:
         notes += _distinct_notes(national, rows)
         notes += _national_only_notes(acts, national)
-    notes += _mixed_provinces(store, names)
-    if city is not None and not names:  # a typo would otherwise read as "no row"
-        notes.append(f"城市“{city}”不是登记的试点城市，统计期内也没有它的记录")
+    notes += _unplaced_notes(places, acts, by_year,
+                             None if want is None else places.name(want))
+    notes += _mixed_provinces(store, places, names)
+    if want is not None and not names:  # a typo would otherwise read as "no row"
+        notes.append(f"城市“{asked}”不是登记的试点城市，统计期内也没有它的记录")
     return Dashboard(
-        start=start, end=end, city=city, years=years, today=day, cities=rows,
-        national=national,
+        start=start, end=end, city=None if want is None else labels[want], city_id=want,
+        years=years, today=day, cities=rows, national=national,
         by_industry=_rounded(acts.industry), by_team=_rounded(acts.team),
         events=[_event_line(store, e, hidden, notes) for e in events
-                if city is None or city_label(e.city) == city],
+                if want is None or places.key(e.city) == want],
         overdue=[o for o in overdue_milestones(store, today=day) if o.milestone.year in years
-                 and (city is None or city_label(o.milestone.city) == city)], notes=notes)
+                 and (want is None or places.key(o.milestone.city) == want)], notes=notes)
 
 
 _DISTINCT = {"teams_formed": "服务多个城市的团队在每个城市各计一次",
@@ -379,28 +418,44 @@ def _national_only_notes(acts: _Actuals, national: ScopeRow) -> list[str]:
             f"{amount_text(n)}，不在任何城市行中" for m, n in sorted(found.items()) if n]
 
 
-_PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省",
-                      "市")
+def _unplaced_notes(places: Places, acts: _Actuals, by_year: Targets,
+                    name: str | None) -> list[str]:
+    """A note per shared name (of `name` only, when given) that records name without a
+    province: they count in the national column only (无法确定城市), listed with what they
+    count."""
+    refs: dict[str, list[str]] = defaultdict(list)
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    found = {k for k in [*acts.city, *acts.served] if places.unplaced(k) is not None}
+    for cities in by_year.values():
+        found |= {k for k in cities if places.unplaced(k) is not None}
+    for k in sorted(found):
+        shared = places.name(k)
+        refs[shared].append(places.ref(k))
+        counts[shared].update(acts.city.get(k, Counter()))
+        counts[shared]["enterprises_served"] += len(acts.served.get(k, ()))
+    out = []
+    for shared, listed in sorted(refs.items()):
+        if name is not None and shared != name:
+            continue
+        ids = [c.id for c in places.named.get(shared, [])]
+        what = "、".join(f"{METRIC_LABELS[m]} {amount_text(n)}"
+                        for m, n in sorted(counts[shared].items()) if n and m in METRIC_LABELS)
+        out.append(f"{UNPLACED}：“{shared}”有 {len(ids)} 个同名试点城市（{'、'.join(ids)}），"
+                   f"{'、'.join(dict.fromkeys(listed))} 只写了城市名、没有省份，"
+                   f"只计入全国{f'（{what}）' if what else ''}，不计入任何城市；"
+                   f"请补上省份或写明如“{ids[0]}”")
+    return out
 
 
-def _province(value: str) -> str:
-    """A province as compared here: 辽宁省 is 辽宁, 北京市 is 北京, 广西壮族自治区 is 广西."""
-    text = city_label(value)
-    for suffix in _PROVINCE_SUFFIXES:
-        if text.endswith(suffix) and len(text) > len(suffix) + 1:
-            return text[:-len(suffix)]
-    return text
-
-
-def _mixed_provinces(store: Store, names: Sequence[str]) -> list[str]:
-    """A note per city row whose needs name several provinces: same-name places (朝阳 in
-    辽宁 and in 北京) are one row, as the KPIs group needs by city alone."""
-    shown = set(names)
+def _mixed_provinces(store: Store, places: Places, names: Sequence[str]) -> list[str]:
+    """A note per row of a city no pilot city names whose needs name several provinces:
+    such same-name places (朝阳 in 辽宁 and in 北京, neither a pilot city) are one row."""
+    shown = {n for n in names if n not in places.pilots}
     provinces: dict[str, set[str]] = defaultdict(set)
     for n in store.iter_records("need"):
         if isinstance(n, Need) and n.province and n.province.strip() \
-                and (where := city_label(n.city)) in shown:
-            provinces[where].add(_province(n.province))
+                and (where := places.key(n.city, n.province)) in shown:
+            provinces[where].add(province_short(n.province))
     return [f"城市“{where}”的需求来自不同省份（{'、'.join(sorted(found))}），同名城市合并为一行统计"
             for where, found in sorted(provinces.items()) if len(found) > 1]
 

@@ -200,24 +200,34 @@ def items(store: Store, kind: str, *, city: str | None = None, ref: str | None =
           overseas: bool | None = None) -> list[Any]:
     """Records of a registry, by (date, id); dates bound the record's own date, inclusive.
 
-    `city` keeps the records of that city as the dashboard counts them (`city_label`: 蘇州
-    is 苏州; a team serving it among its cities). `overseas` keeps organisations, teams and
-    events of the overseas strand (True) or the others (False); registries without the flag
-    raise."""
+    `city` keeps the records of that city as the dashboard counts them (`places.Places.key`:
+    a pilot city's id or name, 蘇州 is 苏州; a team serving it among its cities); a name that
+    several pilot cities share keeps the records of any of them. `overseas` keeps
+    organisations, teams and events of the overseas strand (True) or the others (False);
+    registries without the flag raise."""
     model = check_kind(kind)
     if overseas is not None and "overseas" not in model.model_fields:
         raise ValidationError(f"{kind} records have no overseas flag", field="overseas")
     rows = ProgrammeRepo(store).list_items(kind, ref=ref, start=start, end=end)
     found: list[Any] = [model.model_validate_json(r.data) for r in rows]
-    want = city_label(city) if city is not None else None
-    return [i for i in found if (overseas is None or i.overseas == overseas)
-            and (want is None or want in map(city_label, _cities(kind, i)))]
+    found = [i for i in found if overseas is None or i.overseas == overseas]
+    if city is None:
+        return found
+    from techmatch.matcher.programme.places import Places
+
+    places = Places(found if kind == "city" else items(store, "city"))
+    want = places.key(city)
+    if places.unplaced(want) is not None:  # 朝阳 of two pilot cities: every 朝阳
+        name = city_label(city)
+        return [i for i in found if name in (places.name(places.key(c))
+                                             for c in _cities(kind, i))]
+    return [i for i in found if want in (places.key(c) for c in _cities(kind, i))]
 
 
 def _cities(kind: str, item: Any) -> list[str | None]:
-    """The cities a record is in: a pilot city's name, a team's cities, else its city."""
+    """The cities a record is in: a pilot city's id, a team's cities, else its city."""
     if kind == "city":
-        return [item.name]
+        return [item.id]
     return list(item.cities) if kind == "team" else [getattr(item, "city", None)]
 
 

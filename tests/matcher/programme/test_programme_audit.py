@@ -362,16 +362,27 @@ def test_a_board_asked_for_a_city_it_knows_nothing_of_says_so(store: Store) -> N
 
 def test_a_city_row_mixing_provinces_is_flagged(store: Store) -> None:
     """Needs of 朝阳 in 辽宁 and of 朝阳 in 北京 (two places) were summed into one 朝阳 row
-    without a word; the board notes that the row joins several provinces (辽宁省 is 辽宁)."""
+    without a word; the board notes that the row joins several provinces (辽宁省 is 辽宁) when
+    neither is a pilot city (a row by name). Changed deliberately: with the pilot city 朝阳 in
+    辽宁 registered, the 北京 need is another place (its own row once it counts anything),
+    not part of the pilot city's row, so there is nothing to flag."""
     store.upsert([Need(id="N1", title="甲", city="朝阳", province="辽宁省"),
                   Need(id="N2", title="乙", city="朝阳", province="北京"),
                   Need(id="N3", title="丙", city="朝阳", province="辽宁"),
                   Need(id="N4", title="丁", city="苏州", province="江苏")])
-    save(store, "city", [PilotCity(name="朝阳", province="辽宁", batch=2),
-                         PilotCity(name="苏州", province="江苏", batch=1)])
-    board = dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
-                      today=dt.date(2026, 11, 30))
-    assert board.notes == ["城市“朝阳”的需求来自不同省份（北京、辽宁），同名城市合并为一行统计"]
+    save(store, "city", [PilotCity(name="苏州", province="江苏", batch=1)])
+    set_targets(store, [Target(year=2026, city="朝阳", metric="events", value=2)])
+
+    def board() -> Dashboard:
+        return dashboard(store, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                         today=dt.date(2026, 11, 30))
+
+    mixed = "城市“朝阳”的需求来自不同省份（北京、辽宁），同名城市合并为一行统计"
+    assert board().notes[1:] == [mixed]
+    save(store, "city", [PilotCity(name="朝阳", province="辽宁", batch=2)])
+    assert board().notes[1:] == []
+    assert [(r.city, r.city_id) for r in board().cities] == [("朝阳", "朝阳（辽宁）"),
+                                                             ("苏州", "苏州（江苏）")]
 
 
 def test_an_invitation_citing_a_missing_docking_does_not_take_the_board_down(

@@ -36,6 +36,7 @@ from techmatch.matcher.dockings import load_levels
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.plans import open_needs
 from techmatch.matcher.programme.exports import draw_dashboard, write_dashboard_xlsx
+from techmatch.matcher.programme.places import Places
 from techmatch.matcher.roadshow import RoadshowPlan
 from techmatch.models.programme import EVENT_TYPES, Event, china_today
 from techmatch.models.records import Expert
@@ -64,12 +65,20 @@ def _board(request: Request, engine: Engine, session: StaffSession, visibility: 
            ) -> tuple[service.Dashboard, dict[str, str]]:
     errors: dict[str, str] = {}
     start, end = _window(request, errors)
-    return service.dashboard(engine.store, start=start, end=end, city=_city(request),
-                             hidden=hidden_needs(session.principal, visibility)), errors
+    hidden = hidden_needs(session.principal, visibility)
+    try:
+        return service.dashboard(engine.store, start=start, end=end, city=_city(request),
+                                 hidden=hidden), errors
+    except ValidationError as e:
+        if e.field != "city":
+            raise
+        errors["city"] = e.message  # 朝阳 of two pilot cities: which one — every city meanwhile
+        return service.dashboard(engine.store, start=start, end=end, hidden=hidden), errors
 
 
-def _cities(engine: Engine) -> list[str]:
-    return [c.name for c in service.items(engine.store, "city")]
+def _cities(engine: Engine) -> list[tuple[str, str]]:
+    """(id, label) of the pilot cities: 朝阳（辽宁） and 朝阳（北京） where a name is shared."""
+    return Places.of(engine.store).choices()
 
 
 @router.get("/programme")
