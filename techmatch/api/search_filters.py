@@ -11,7 +11,13 @@ from __future__ import annotations
 from typing import get_args
 
 from techmatch.errors import ValidationError
-from techmatch.models.records import RECORD_TYPES, Achievement, AchievementType, NeedStatus
+from techmatch.models.records import (
+    KIND_LABELS,
+    RECORD_TYPES,
+    Achievement,
+    AchievementType,
+    NeedStatus,
+)
 from techmatch.models.results import Filters
 
 CODED_FILTERS: dict[str, tuple[str, ...]] = {  # filters whose values are stable codes
@@ -34,14 +40,15 @@ def check_filters(kind: str, filters: Filters | None, field: str = "body.filters
     valid = SEARCH_FACETS[kind]
     for name, values in filters.facet_items():
         if name not in valid:
-            raise ValidationError(f"not a filter of {kind} records; valid: {', '.join(valid)}",
+            raise ValidationError(f"{KIND_LABELS.get(kind, kind)}记录没有筛选条件 {name}；可用："
+                                  f"{', '.join(valid)}",
                                   field=f"{field}.{name}")
         blank = next((i for i, v in enumerate(values) if not v.strip()), None)
         if blank is not None:  # no record's facet is blank: it matched nothing
-            raise ValidationError("a blank value matches no record",
+            raise ValidationError("空白的取值匹配不到任何记录",
                                   field=f"{field}.{name}.{blank}")
         codes = CODED_FILTERS.get(name) if kind in _CODED_KINDS.get(name, ()) else None
         unknown = [v for v in values if codes is not None and v.strip().lower() not in codes]
         if codes is not None and unknown:
-            raise ValidationError(f"unknown {name} '{unknown[0]}'; valid: {', '.join(codes)}",
+            raise ValidationError(f"{name} 没有取值 '{unknown[0]}'；可选：{', '.join(codes)}",
                                   field=f"{field}.{name}")

@@ -17,6 +17,6 @@ def test_an_import_whose_every_row_is_rejected_is_422_naming_rows(client: TestCl
     assert response.status_code == 422, response.text
     body = response.json()
     assert [e["field"] for e in body["errors"]] == ["row 2.candidate_id", "row 3.stage"]
-    assert "对接台账.csv" in response.text and "2 of 2" in body["detail"]
+    assert "对接台账.csv" in response.text and "所有行都被拒绝（2 行中 2 行）" in body["detail"]
     listed = client.get("/v1/dockings", headers=headers("read")).json()
     assert listed["total"] == 0

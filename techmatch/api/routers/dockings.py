@@ -206,8 +206,8 @@ def import_file(principal: Writer, file: Annotated[UploadFile, File(description=
             report = import_dockings(engine.store, path, actor=principal.actor,
                                      levels=load_levels(engine.settings.home), name=name)
     if report.rejected and not report.imported:  # as the records upload and the CLI (exit 2)
-        raise RowsRejectedError(f"every row was rejected ({report.rejected} of {report.read}); "
-                                f"nothing was stored", source=name,
+        raise RowsRejectedError(f"所有行都被拒绝（{report.read} 行中 {report.rejected} 行），"
+                                f"没有存入任何记录", source=name,
                                 rows=[(e.row, e.field, e.message) for e in report.errors])
     return report.model_copy(update={"file": name})
 

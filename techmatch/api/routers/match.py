@@ -62,8 +62,8 @@ def match_stored_need(principal: Reader, need_id: IdPath, engine: EngineDep,
 def match_adhoc_need(principal: Reader, body: MatchNeedRequest, service: ServiceDep,
                      visibility: VisibilityDep) -> Response:
     if not has_searchable(body.need.text()):
-        raise ValidationError("the need has no title, description or keywords with letters, "
-                              "digits or CJK characters", field="body.need")
+        raise ValidationError("需求的标题、描述和关键词中都没有字母、数字或汉字，无法匹配",
+                              field="body.need")
     need: Need = body.need.to_need()
     _check_local(need, body.require_local, "body.require_local")
     filters = body.filters.to_filters() if body.filters else None
@@ -91,4 +91,4 @@ def match_achievement(principal: Reader, achievement_id: IdPath, engine: EngineD
 def _check_local(need: Record, require_local: bool, field: str) -> None:
     """The service's check, naming the request's parameter (query. / body.) as every 422."""
     if require_local and not (need.city or need.province):
-        raise ValidationError("require_local needs the need's city or province", field=field)
+        raise ValidationError("require_local 需要需求填写了城市或省份", field=field)

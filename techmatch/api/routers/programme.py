@@ -178,7 +178,7 @@ def list_items(principal: Reader, kind: KindPath, engine: EngineDep, visibility:
                    description="海外专项：机构、团队、活动按海外标记筛选")] = None
                ) -> list[dict[str, Any]]:
     if start is not None and end is not None and end < start:  # was 200 [] (read as "none")
-        raise ValidationError(f"the window ends ({end}) before it starts ({start})", field="end")
+        raise ValidationError(f"结束日期（{end}）早于开始日期（{start}）", field="end")
     found = service.items(engine.store, kind, city=city, ref=ref, start=start, end=end,
                           overseas=overseas)
     return [_public(i, principal, visibility, engine.store) for i in found]

@@ -51,7 +51,7 @@ from techmatch.indexers.ingest.readers import upload_limits
 from techmatch.matcher.dockings.deletion import delete_record
 from techmatch.matcher.dockings.effects import sync_needs
 from techmatch.matcher.engine import Engine
-from techmatch.models.records import Need, fold_id
+from techmatch.models.records import KIND_LABELS, Need, fold_id
 from techmatch.store import Store, UpsertReport
 
 ID_PATTERN = r"^[\w.\-:/]+$"
@@ -156,11 +156,11 @@ class ListFilters:
     def for_kind(self, kind: str) -> dict[str, str]:
         for name, value in self.values.items():
             if name not in LIST_FILTERS[kind]:
-                raise ValidationError(f"not a filter of {kind} records; valid: "
+                raise ValidationError(f"{KIND_LABELS[kind]}记录没有筛选条件 {name}；可用："
                                       f"{', '.join(LIST_FILTERS[kind])}", field=f"query.{name}")
             codes = CODED_FILTERS.get(name)
             if codes is not None and value not in codes:  # a typo listed nothing, with 200
-                raise ValidationError(f"unknown {name} '{value}'; valid: {', '.join(codes)}",
+                raise ValidationError(f"{name} 没有取值 '{value}'；可选：{', '.join(codes)}",
                                       field=f"query.{name}")
         return self.values
 
@@ -186,8 +186,8 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
                 engine: EngineDep, syncer: SyncerDep,
                 wait: WaitDep) -> WriteResult:
         if record.id != rid:  # type: ignore[attr-defined]
-            raise ValidationError(f"id in the body ({record.id!r}) differs from the path "  # type: ignore[attr-defined]
-                                  f"({rid!r})", field="body.id")
+            raise ValidationError(f"请求体中的 id（{record.id!r}）与路径中的 id（{rid!r}）"  # type: ignore[attr-defined]
+                                  f"不一致", field="body.id")
         return _upsert_single(engine, syncer, kind, record, wait)
 
     @router.post(f"/{plural}/batch", tags=tags, responses=ACCEPTED,
@@ -297,8 +297,8 @@ def _ingest_upload(engine: Engine, syncer: IndexSyncer, kind: str, file: UploadF
                                   on_duplicate=options.on_duplicate,  # type: ignore[arg-type]
                                   force_kind=options.force_kind)
     if report.all_rejected:
-        raise RowsRejectedError(f"every row was rejected ({report.rejected} of {report.read}); "
-                                f"nothing was stored", source=name,
+        raise RowsRejectedError(f"所有行都被拒绝（{report.read} 行中 {report.rejected} 行），"
+                                f"没有存入任何记录", source=name,
                                 rows=[(e.row, e.field, e.message) for e in report.errors])
     loaded = report.loaded
     _follow_dockings(engine, kind, loaded)

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1", tags=["search"],
 def search(principal: Reader, body: SearchRequest, service: ServiceDep,
            visibility: VisibilityDep) -> Response:
     if not has_searchable(body.text):
-        raise ValidationError("query text has no letters, digits or CJK characters",
+        raise ValidationError("查询文本中没有字母、数字或汉字，无法检索",
                               field="body.text")
     base = body.filters.to_filters() if body.filters else None
     check_filters(body.kind, base)
