@@ -293,7 +293,7 @@ def test_coverage_and_other_pages_render(browser: WebDriver, server: Server,
     assert report.find_element(By.TAG_NAME, "h2").text == "tiny-zh · dev"
     configs = [row.find_elements(By.TAG_NAME, "td")[0].text
                for row in report.find_elements(By.CSS_SELECTOR, "div.charts table tbody tr")]
-    assert configs == ["lexical", "dense", "hybrid-rrf"]
+    assert configs == ["关键词检索 lexical", "语义检索 dense", "混合检索（RRF 融合） hybrid-rrf"]
     assert report.find_elements(By.CSS_SELECTOR, "svg.bars rect")
     shoot("evaluation")
     for path, title in (("/achievements", "成果库"), ("/experts", "专家库"),
