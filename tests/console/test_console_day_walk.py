@@ -169,3 +169,34 @@ def test_rejected_rows_download_as_a_chinese_csv_staff_can_open(
         ["4", "录入时间", "应为日期，如 2024-01-05、2024/1/5 或 2024年1月5日（收到 '2026-13-45'）"]]
     assert rows[1][3:] == ["DW02", "智慧灌溉水肥一体化", "低成本水肥一体化控制器", "青岛", "处理中",
                            "2026-11-28"]
+
+
+def test_a_staff_key_reads_as_its_role_not_a_code(browser: WebDriver, server: Server) -> None:
+    """A match adopted on the console is owned by the key that adopted it, shown everywhere as
+    write:58855166 — 负责人 on the board and the docking's page, 操作人 in its history — an
+    English code where staff read Chinese. It reads 编辑（密钥 58855166）; the board's 负责人
+    filter takes what the page shows, and saving the owner unchanged keeps the key's id."""
+    login(browser, server, "write")
+    browser.get(server.url + "/needs/N023/match")
+    settle(browser, "form[action$='/match/accept'] button").click()
+    wait_for(lambda: "done=accepted" in browser.current_url)
+    listed = _api(server, "GET", "/v1/dockings?need_id=N023").json()["items"]
+    assert len(listed) == 1, listed
+    did, owner = listed[0]["id"], listed[0]["owner"]
+    role, key_id = owner.split(":")
+    shown = f"编辑（密钥 {key_id}）"
+    assert role == "write"
+    browser.get(server.url + f"/dockings/{did}")
+    page = settle(browser, "main").text
+    assert owner not in page and shown in page, page
+    browser.get(server.url + "/dockings")
+    settle(browser, "#owner").send_keys(shown + Keys.ENTER)
+    wait_for(lambda: "owner=" in browser.current_url)
+    cards = browser.find_elements(By.CSS_SELECTOR, f"#docking-{did}")
+    assert cards and shown in cards[0].text and owner not in cards[0].text
+    browser.get(server.url + f"/dockings/{did}")
+    settle(browser, "details.move:nth-of-type(2) summary").click()
+    assert settle(browser, "#owner").get_attribute("value") == shown
+    browser.find_element(By.CSS_SELECTOR, "form[action$='/owner'] button").click()
+    wait_for(lambda: "done=owner" in browser.current_url)
+    assert _api(server, "GET", f"/v1/dockings/{did}").json()["owner"] == owner

@@ -25,6 +25,7 @@ TEMPLATES.env.globals.update(labels=labels.TABLES, label=labels.label, mark=mark
                              signal_bar=charts.signal_bar, meter=charts.meter,
                              number=charts.number)
 TEMPLATES.env.filters["china_minute"] = china_minute  # stored UTC → 北京时间 for staff
+TEMPLATES.env.filters["actor"] = labels.actor  # write:58855166 → 编辑（密钥 58855166）
 # (path, label, role needed): pages that only write are not offered to read keys.
 NAV = (("/", "工作台", "read"), ("/needs", "需求库", "read"), ("/achievements", "成果库", "read"),
        ("/experts", "专家库", "read"), ("/needs/new", "需求录入", "write"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from techmatch.api.security import ROLE_LABELS
@@ -56,6 +57,27 @@ def label(table: Mapping[str, str], code: object) -> str:
     """The Chinese label of `code` in `table`, or the code itself when it has none."""
     text = "" if code is None else str(code)
     return table.get(text, text)
+
+
+_ACTOR = re.compile(r"(read|write|admin):([0-9a-f]{8})")
+_ACTOR_SHOWN = re.compile(r"(只读|编辑|管理员)（密钥 ([0-9a-f]{8})）")
+
+
+def actor(value: object) -> str:
+    """A staff key as an actor or owner (`write:58855166`, `security.Principal.actor`) as staff
+    read it: 编辑（密钥 58855166）; any other text (a name typed as owner) as it is."""
+    text = "" if value is None else str(value)
+    found = _ACTOR.fullmatch(text)
+    return f"{ROLE[found[1]]}（密钥 {found[2]}）" if found else text
+
+
+def actor_code(text: str) -> str:
+    """`actor`'s text back to the stored form (a form or filter holding what the page shows)."""
+    found = _ACTOR_SHOWN.fullmatch(text.strip())
+    if not found:
+        return text.strip()
+    role = next(code for code, shown in ROLE.items() if shown == found[1])
+    return f"{role}:{found[2]}"
 
 
 TABLES: dict[str, Mapping[str, str]] = {

@@ -10,6 +10,7 @@ from fastapi import Form, Path, Request
 from starlette.responses import RedirectResponse, Response
 
 from techmatch.api.console.deps import Staff, WriterPost, render
+from techmatch.api.console.labels import actor_code
 from techmatch.api.console.pages.common import console_router
 from techmatch.api.console.views.decide import REJECT_REASONS
 from techmatch.api.console.views.docking_board import CONTRACTS, board, sides, titles_of
@@ -45,7 +46,7 @@ def docking_board(request: Request, session: Staff, engine: EngineDep,
     q = request.query_params
     # a need id as the API reads it (N017 pasted with a space, Ｎ０１７ from an input method)
     filters = DockingFilters(need_id=str(fold_id(q.get("need", ""))) or None,
-                             owner=q.get("owner", "").strip() or None,
+                             owner=actor_code(q.get("owner", "")) or None,
                              overdue=q.get("overdue") == "1")
     columns, total = board(engine.store, filters, hidden=_hidden(session, visibility),
                            admin=session.principal.allows("admin"))
@@ -131,6 +132,6 @@ def reassign(docking_id: DockingId, session: WriterPost, engine: EngineDep,
              version: Annotated[int, Form(ge=1)]) -> Response:
     if not owner.strip():  # blank: would clear the owner (min_length counts the spaces)
         raise ValidationError("required", field="owner")
-    assign_docking(engine.store, docking_id, Assign(version=version, owner=owner.strip()),
+    assign_docking(engine.store, docking_id, Assign(version=version, owner=actor_code(owner)),
                    actor=session.principal.actor)
     return RedirectResponse(f"/dockings/{docking_id}?done=owner", status_code=303)
