@@ -3,12 +3,16 @@
 The work folder `<home>/eval/<dataset>-<corpus hash>/` holds a private store and index of the
 corpus; it is reused while corpus.jsonl is unchanged. Passage vectors live in the shared
 content-addressed cache `<home>/cache`, so a rebuilt index re-encodes nothing it has seen.
+On Elasticsearch the work folder's index has a prefix of its own, derived from the home's
+(`eval_index_prefix`: `<prefix>-eval-<dataset slug>-<corpus hash>`), never the home's.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -91,6 +95,39 @@ def workspace_path(settings: Settings, dataset: Dataset) -> tuple[Path, str]:
     return settings.home / "eval" / f"{dataset.name}-{digest}", digest
 
 
+_PREFIX_MAX = 101  # what techmatch.indexers.elastic.client accepts as a prefix
+
+
+def eval_index_prefix(home_prefix: str, dataset: str, digest: str) -> str:
+    """The Elasticsearch index prefix of one eval work folder: `<home prefix>-eval-<dataset
+    slug>-<first 8 digits of the corpus hash>` (techmatch-eval-scifact-0a1b2c3d). Each work
+    folder has its own store, so it must not share the home's prefix (whose index another
+    store owns: refused) nor another work folder's. The slug is the dataset's name in index
+    characters (lowercase letters, digits, '-'); a name that loses characters doing so gets a
+    short hash of itself, so two names never share a slug."""
+    slug = re.sub(r"[^a-z0-9]+", "-", dataset.lower()).strip("-")
+    if slug != dataset:
+        slug = "-".join(p for p in (slug, hashlib.sha256(dataset.encode()).hexdigest()[:6]) if p)
+    tail = f"-eval-{slug}-{digest[:8]}"
+    room = _PREFIX_MAX - len(home_prefix) - len(tail)
+    if room < 0:  # a long home prefix: the slug becomes a hash, then the home prefix gives way
+        slug = hashlib.sha256(dataset.encode()).hexdigest()[:6]
+        tail = f"-eval-{slug}-{digest[:8]}"
+        home_prefix = home_prefix[:_PREFIX_MAX - len(tail)]
+    return f"{home_prefix}{tail}"
+
+
+def workspace_settings(settings: Settings, path: Path, dataset: Dataset,
+                       digest: str) -> Settings:
+    """The settings of an eval work folder: its own home (store, index), the home's vector
+    cache, and on Elasticsearch its own index prefix (`eval_index_prefix`)."""
+    update: dict[str, Any] = {"home": path, "cache_dir": settings.vector_cache_dir}
+    if settings.backend == "elasticsearch":
+        update["es_index_prefix"] = eval_index_prefix(settings.es_index_prefix, dataset.name,
+                                                      digest)
+    return settings.model_copy(update=update)
+
+
 def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | None = None,
                    progress: Callable[[int], None] | None = None) -> Workspace:
     """Open (building on first use) the store + index of the dataset's corpus."""
@@ -102,10 +139,11 @@ def open_workspace(dataset: Dataset, settings: Settings, *, encoder: Encoder | N
     if encoder is None:
         encoder = settings_encoder(settings)  # type: ignore[assignment]
     # The work folder shares the vector cache, so a changed corpus re-encodes only new texts.
-    engine = Engine.open(settings.model_copy(update={"home": path,
-                                                    "cache_dir": settings.vector_cache_dir}),
-                         encoder=encoder)
+    engine = Engine.open(workspace_settings(settings, path, dataset, digest), encoder=encoder)
     ws = Workspace(engine=engine, path=path, corpus_hash=digest)
+    if settings.backend == "elasticsearch":
+        ws.notes.append(f"Elasticsearch 索引前缀：{engine.settings.es_index_prefix}"
+                        f"（评估专用，主数据目录的前缀 {settings.es_index_prefix} 不受影响）")
     loaded = f"{digest}+{LOAD_VERSION}"
     if engine.store.get_meta("eval.corpus_hash") != loaded:
         log.info("loading %s into %s", dataset.corpus_path, path)
