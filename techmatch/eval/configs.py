@@ -84,7 +84,7 @@ class EvalContext:
     def candidates(self, mode: str, depth: int) -> list[Candidates]:
         """Per query, the `mode` ("lexical" | "dense") retriever's top-`depth` list."""
         if mode not in ("lexical", "dense"):
-            raise ValidationError(f"unknown retriever {mode!r}; valid: lexical, dense",
+            raise ValidationError(f"未知检索方式 {mode!r}；可选：lexical、dense",
                                   field="mode")
         have = self._cache.get(mode)
         if have is None or self.max_depth < depth:
@@ -127,7 +127,7 @@ class EvalContext:
         from techmatch.matcher.service import MatchService
 
         if self.engine is None:
-            raise ValidationError("the ranker needs the workspace engine", field="retrievers")
+            raise ValidationError("排序模型需要评估工作区的引擎", field="retrievers")
         model = self.ranker_model(name)
         self.models_used[name] = model_label(model)
         return MatchService(self.engine, model=model)
@@ -167,8 +167,8 @@ def trained_model(home: Path | None) -> Any:
 
     model = load_current(home) if home else None
     if model is None:
-        raise ValidationError(f"no trained ranker model in {home}/models: run "
-                              f"`techmatch train-ranker` first", field="retrievers")
+        raise ValidationError(f"{home}/models 中没有训练好的排序模型：请先运行 "
+                              f"techmatch train-ranker", field="retrievers")
     return model
 
 
@@ -195,8 +195,8 @@ def resolve_configs(names: Sequence[str] | str, *, field: str = "retrievers") ->
     out = list(dict.fromkeys(n.strip() for n in items if n.strip()))
     unknown = [n for n in out if n not in CONFIGS]
     if unknown:
-        raise ValidationError(f"unknown configuration(s) {', '.join(unknown)}; valid: "
-                              f"{', '.join(CONFIGS)}", field=field)
+        raise ValidationError(f"未知配置 {', '.join(unknown)}；可选：{', '.join(CONFIGS)}",
+                              field=field)
     if not out:
-        raise ValidationError("no configuration given", field=field)
+        raise ValidationError("没有给出配置", field=field)
     return out

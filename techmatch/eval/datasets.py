@@ -83,17 +83,17 @@ def load_dataset(path: Path, split: str = "dev") -> Dataset:
     """Read a BEIR folder; missing files and malformed rows raise with file and row named."""
     path = Path(path)
     if path.is_file():  # e.g. --dataset DIR/corpus.jsonl
-        raise IngestError(f"{path} is a file, not a BEIR folder (corpus.jsonl, queries.jsonl, "
-                          f"qrels/<split>.tsv): give its folder", source=str(path))
+        raise IngestError(f"{path} 是文件，不是 BEIR 文件夹（corpus.jsonl、queries.jsonl、"
+                          f"qrels/<split>.tsv）：请给出文件夹", source=str(path))
     if not path.is_dir():
-        raise IngestError(f"dataset folder {path} does not exist", source=str(path))
+        raise IngestError(f"数据集文件夹 {path} 不存在", source=str(path))
     for name in ("corpus.jsonl", "queries.jsonl"):
         if not (path / name).is_file():
-            raise IngestError(f"missing {name} (BEIR layout)", source=str(path / name))
+            raise IngestError(f"缺少 {name}（BEIR 目录结构）", source=str(path / name))
     splits = available_splits(path)
     if split not in splits:
-        raise ValidationError(f"no qrels/{split}.tsv in {path}; available splits: "
-                              f"{', '.join(splits) or 'none'}", field="split")
+        raise ValidationError(f"{path} 中没有 qrels/{split}.tsv；现有划分："
+                              f"{', '.join(splits) or '无'}", field="split")
     queries, meta = read_queries(path / "queries.jsonl")
     qrels = _known_queries(path / "qrels" / f"{split}.tsv", queries)
     experts = read_experts(path / "experts.jsonl") if (path / "experts.jsonl").exists() else None
@@ -111,8 +111,8 @@ def _known_queries(file: Path, queries: dict[str, str]) -> Qrels:
     qrels = read_qrels(file)
     unknown = sorted(set(qrels) - set(queries))
     if unknown:
-        raise ValidationError(f"{len(unknown)} qrels query ids are not in queries.jsonl, "
-                              f"e.g. {unknown[:3]}", source=str(file),
+        raise ValidationError(f"qrels 中有 {len(unknown)} 个查询编号不在 queries.jsonl 中，"
+                              f"例如 {unknown[:3]}", source=str(file),
                               row=qrels_row(file, unknown[0]), field="query-id")
     return qrels
 
@@ -122,8 +122,8 @@ def require_scored(dataset: Dataset, query_ids: Sequence[str], *,
     """`query_ids` (the queries to score), or an error naming the split's qrels file when
     there is none: checked before the corpus is indexed."""
     if not query_ids:
-        raise ValidationError(f"split {dataset.split!r} has no query with a positive grade"
-                              + (f" in half {half}" if half else "") + " and a text",
+        raise ValidationError(f"划分 {dataset.split!r}" + (f"的第 {half} 半" if half else "")
+                              + "中没有既有正向评分、又有文本的查询",
                               source=str(dataset.path / "qrels" / f"{dataset.split}.tsv"),
                               field="split")
     return list(query_ids)
@@ -193,11 +193,11 @@ def read_unanswerable(path: Path, queries: dict[str, str], qrels: Qrels) -> tupl
         if not qid:
             continue
         if qid not in queries:
-            raise ValidationError(f"{qid!r} is not in queries.jsonl", field="query-id",
+            raise ValidationError(f"{qid!r} 不在 queries.jsonl 中", field="query-id",
                                   source=str(file), row=row)
         if any(g > 0 for g in qrels.get(qid, {}).values()):
-            raise ValidationError(f"{qid!r} is listed as unanswerable but has relevant "
-                                  f"records in the qrels", field="query-id", source=str(file),
+            raise ValidationError(f"{qid!r} 列为无答案，但 qrels 中有它的相关记录",
+                                  field="query-id", source=str(file),
                                   row=row)
         out.append(qid)
     return tuple(sorted(set(out)))
@@ -220,16 +220,16 @@ def jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
                 try:
                     obj = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise ValidationError(f"not JSON: {exc.msg}", source=str(path),
+                    raise ValidationError(f"不是 JSON：{exc.msg}", source=str(path),
                                           row=row) from None
                 if not isinstance(obj, dict):
-                    raise ValidationError("each line must be a JSON object", source=str(path),
+                    raise ValidationError("每行应为一个 JSON 对象", source=str(path),
                                           row=row)
                 yield row, obj
     except UnicodeDecodeError as exc:
         raise not_utf8(path, exc) from None
     except OSError as exc:
-        raise IngestError(f"cannot read: {exc}", source=str(path)) from exc
+        raise IngestError(f"无法读取：{exc}", source=str(path)) from exc
 
 
 def not_utf8(path: Path, exc: UnicodeDecodeError) -> IngestError:
@@ -239,10 +239,10 @@ def not_utf8(path: Path, exc: UnicodeDecodeError) -> IngestError:
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError as bad:
-                return IngestError(f"not UTF-8 text (byte 0x{raw[bad.start]:02x} at byte "
-                                   f"{bad.start + 1} of the line; GBK?): save the file as "
+                return IngestError(f"不是 UTF-8 文本（该行第 {bad.start + 1} 个字节 "
+                                   f"0x{raw[bad.start]:02x}，可能是 GBK）：请把文件另存为 "
                                    f"UTF-8", source=str(path), row=row)
-    return IngestError(f"cannot read: {exc}", source=str(path))
+    return IngestError(f"无法读取：{exc}", source=str(path))
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -253,7 +253,7 @@ def _read_lines(path: Path) -> list[str]:
     except UnicodeDecodeError as exc:
         raise not_utf8(path, exc) from None
     except OSError as exc:
-        raise IngestError(f"cannot read: {exc}", source=str(path)) from exc
+        raise IngestError(f"无法读取：{exc}", source=str(path)) from exc
 
 
 def text_field(obj: dict[str, object], name: str, path: Path, row: int) -> str:
@@ -261,7 +261,7 @@ def text_field(obj: dict[str, object], name: str, path: Path, row: int) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValidationError("must be a string", field=name, source=str(path), row=row)
+        raise ValidationError("应为字符串", field=name, source=str(path), row=row)
     return value
 
 
@@ -270,7 +270,7 @@ def id_field(obj: dict[str, object], name: str, path: Path, row: int) -> str:
     if value is None and name == "_id":
         value = obj.get("id")  # BEIR writes `_id`; some exports write `id`
     if not isinstance(value, str | int) or not str(value).strip():
-        raise ValidationError("missing or empty id", field=name, source=str(path), row=row)
+        raise ValidationError("缺少编号或编号为空", field=name, source=str(path), row=row)
     return str(value).strip()
 
 
@@ -284,8 +284,8 @@ def read_queries(path: Path) -> tuple[dict[str, str], dict[str, dict[str, object
         qid = id_field(obj, "_id", path, row)
         text = text_field(obj, "text", path, row)
         if qid in queries and queries[qid] != text:
-            raise ValidationError(f"query id {qid!r} given again with another text (first at "
-                                  f"row {first[qid]})", field="_id", source=str(path), row=row)
+            raise ValidationError(f"查询编号 {qid!r} 再次出现且文本不同（首次在第 {first[qid]} "
+                                  f"行）", field="_id", source=str(path), row=row)
         first.setdefault(qid, row)
         queries[qid] = text
         extra = obj.get("metadata")
@@ -351,13 +351,13 @@ def read_qrels(path: Path) -> Qrels:
             continue
         if columns is not None:
             if len(parts) != width:
-                raise ValidationError(f"expected {width} columns as the header names, got "
-                                      f"{len(parts)}", source=str(path), row=row)
+                raise ValidationError(f"应有 {width} 列（与表头一致），实际 {len(parts)} 列",
+                                      source=str(path), row=row)
             parts = [parts[i] for i in columns]
         elif len(parts) == 4:  # TREC style: qid 0 docid grade
             parts = [parts[0], parts[2], parts[3]]
         if len(parts) != 3:
-            raise ValidationError(f"expected 3 tab-separated columns, got {len(parts)}",
+            raise ValidationError(f"应有 3 列（以制表符分隔），实际 {len(parts)} 列",
                                   source=str(path), row=row)
         try:
             value = float(parts[2])
@@ -367,12 +367,12 @@ def read_qrels(path: Path) -> Qrels:
         except ValueError:
             if row == 1 and not _is_number(parts[2]):  # a header; "0.5" is a bad grade
                 continue
-            raise ValidationError(f"score {parts[2]!r} is not an integer", source=str(path),
+            raise ValidationError(f"评分 {parts[2]!r} 不是整数", source=str(path),
                                   row=row, field="score") from None
         qid, doc = parts[0].strip(), parts[1].strip()
         if qrels.get(qid, {}).get(doc, grade) != grade:
-            raise ValidationError(f"({qid!r}, {doc!r}) is graded {qrels[qid][doc]} on row "
-                                  f"{seen[qid, doc]} and {grade} here", source=str(path),
+            raise ValidationError(f"（{qid!r}，{doc!r}）在第 {seen[qid, doc]} 行评为 "
+                                  f"{qrels[qid][doc]}，这里评为 {grade}", source=str(path),
                                   row=row, field="score")
         seen.setdefault((qid, doc), row)
         qrels.setdefault(qid, {})[doc] = grade
@@ -403,13 +403,13 @@ def read_experts(path: Path) -> tuple[ExpertEntry, ...]:
     for row, obj in jsonl_rows(path):
         eid = id_field(obj, "id", path, row)
         if eid in seen:
-            raise ValidationError(f"duplicate expert id {eid!r}", field="id", source=str(path),
+            raise ValidationError(f"专家编号 {eid!r} 重复", field="id", source=str(path),
                                   row=row)
         seen.add(eid)
         works = obj.get("works", [])
         if not isinstance(works, list) or not all(
                 isinstance(w, str | int) and not isinstance(w, bool) for w in works):
-            raise ValidationError("must be a list of corpus ids", field="works",
+            raise ValidationError("应为语料编号的列表", field="works",
                                   source=str(path), row=row)
         works = [str(w).strip() for w in works]  # integer ids as corpus `_id`s may be
         profile = text_field(obj, "profile", path, row) or text_field(obj, "bio", path, row)

@@ -106,16 +106,16 @@ def distinct_names(dataset_dirs: Sequence[Path]) -> None:
     for path in map(Path, dataset_dirs):
         name = path.resolve().name
         if name in seen:
-            raise ValidationError(f"two sets are named {name!r} ({seen[name]}, {path}): each "
-                                  f"set is pooled and reported by its folder name; give each "
-                                  f"set once, in folders of distinct names", field="dataset")
+            raise ValidationError(f"两个数据集都叫 {name!r}（{seen[name]}、{path}）：数据集按"
+                                  f"文件夹名汇总和报告；每个数据集只给一次，并放在名字不同的"
+                                  f"文件夹里", field="dataset")
         seen[name] = path
 
 
 def merge_rows(parts: Sequence[PairRows]) -> PairRows:
     names = {p.names for p in parts}
     if len(names) != 1:
-        raise ValidationError("feature rows of different feature sets", field="datasets")
+        raise ValidationError("各数据集的特征行使用了不同的特征集", field="datasets")
     out = PairRows(names=parts[0].names)
     for p in parts:
         out.x += p.x
@@ -135,7 +135,7 @@ def train_on_sets(dataset_dirs: Sequence[Path], settings: Settings, *, split: st
     opts = options or TrainOptions()
     opts.check(KIND)
     if not dataset_dirs:
-        raise ValidationError("give at least one training set", field="dataset")
+        raise ValidationError("请至少给出一个训练集", field="dataset")
     distinct_names(dataset_dirs)
     cache = cache if cache is not None else {}
     parts, kept, held, encoders = [], [], [], set()
@@ -148,7 +148,7 @@ def train_on_sets(dataset_dirs: Sequence[Path], settings: Settings, *, split: st
         held += h
         encoders.add(enc)
     if len(encoders) != 1:
-        raise ValidationError(f"sets encoded with different encoders {sorted(encoders)}",
+        raise ValidationError(f"各数据集用不同的编码器编码：{sorted(encoders)}",
                               field="dataset")
     model = RankerModel()
     model.models[KIND] = fit_rows(merge_rows(parts), kept, held, KIND, opts)
@@ -210,7 +210,7 @@ def leave_one_set_out(dataset_dirs: Sequence[Path], settings: Settings,
     paths = [Path(p) for p in dataset_dirs]
     extra = [Path(p) for p in train_only if Path(p) not in paths]
     if len(paths) < 2:
-        raise ValidationError("leave-one-set-out needs at least two sets", field="dataset")
+        raise ValidationError("留一数据集验证需要至少两个数据集", field="dataset")
     distinct_names([*paths, *extra])
     started = time.perf_counter()
     folds = []
@@ -240,7 +240,7 @@ def in_distribution(dataset_dirs: Sequence[Path], settings: Settings,
                     options: LosoOptions) -> dict[str, Any]:
     """Fit on half `options.half` of every set together, score the other half of each."""
     if options.half not in (1, 2):
-        raise ValidationError("must be 1 or 2", field="half")
+        raise ValidationError("应为 1 或 2", field="half")
     started = time.perf_counter()
     paths = [Path(p) for p in dataset_dirs]
     model = train_on_sets(paths, settings, split=options.split, options=options.train,

@@ -74,7 +74,7 @@ def choose(points: Sequence[RetrievalParams], scores: np.ndarray,
 
 def _check_folds(folds: int, queries: int) -> None:
     if folds < 2 or folds > queries:
-        raise ValidationError(f"must be between 2 and the number of queries ({queries})",
+        raise ValidationError(f"应在 2 到查询数（{queries}）之间",
                               field="folds")
 
 
@@ -116,7 +116,7 @@ def run_tuning(dataset_dir: Path, settings: Settings, *, split: str = "dev", fol
     started = time.perf_counter()
     dataset = load_dataset(dataset_dir, split)
     if folds < 1:
-        raise ValidationError("must be >= 1 (1: no cross-validation)", field="folds")
+        raise ValidationError("应不小于 1（1 表示不做交叉验证）", field="folds")
     if folds > 1:  # checked before minutes of indexing, as cross_validate checks it
         _check_folds(folds, len(dataset.query_ids()))
     require_scored(dataset, dataset.query_ids())

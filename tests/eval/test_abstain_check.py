@@ -83,7 +83,7 @@ def test_a_missing_set_is_named(tmp_path: Path, tiny_dataset: Path,
                                 capsys: pytest.CaptureFixture[str]) -> None:
     good = _copy_set(tiny_dataset, tmp_path / "good")
     err = _run(["--answerable-set", str(good), "--expert-set", str(tmp_path / "nope")], capsys)
-    assert str(tmp_path / "nope") in err and "does not exist" in err
+    assert str(tmp_path / "nope") in err and "不存在" in err
 
 
 @pytest.mark.usefixtures("no_ranking")

@@ -54,7 +54,7 @@ def test_qrels_header_names_columns_in_any_order_with_extra_ones(tmp_path: Path)
     assert read_qrels(path) == {"q1": {"d1": 2}, "q 1": {"d 2": 0}}
     path.write_text("query-id\tcorpus-id\tscore\tnote\nq1\td1\t2\tx\nq1\td2\t1\n",
                     encoding="utf-8")
-    with pytest.raises(ValidationError, match="row 3.*expected 4 columns"):
+    with pytest.raises(ValidationError, match="row 3.*应有 4 列"):
         read_qrels(path)
 
 
@@ -73,7 +73,7 @@ def test_a_repeated_query_id_must_repeat_its_text(tmp_path: Path) -> None:
     assert load_dataset(same, "dev").queries == {"q1": "电池"}
     other = _set(tmp_path / "b", [{"_id": "q1", "text": "电池"}, {"_id": 2, "text": "x"},
                                   {"_id": "q1", "text": "风机"}], "q1\td1\t1\n")
-    with pytest.raises(ValidationError, match="row 1") as err:
+    with pytest.raises(ValidationError, match="首次在第 1 行") as err:
         load_dataset(other, "dev")
     assert (err.value.row, err.value.field) == (3, "_id")
     assert err.value.source == str(other / "queries.jsonl")
@@ -186,7 +186,7 @@ def test_qrels_rows_that_contradict_or_name_unknown_queries(tmp_path: Path) -> N
     path.write_text("q1\td1\t2\nq1\td2\t1\nq1\td1\t2.0\n", encoding="utf-8")
     assert read_qrels(path) == {"q1": {"d1": 2, "d2": 1}}  # a repeated row is harmless
     path.write_text("q1\td1\t2\nq1\td2\t1\nq1\td1\t0\n", encoding="utf-8")
-    with pytest.raises(ValidationError, match="graded 2 on row 1 and 0 here") as err:
+    with pytest.raises(ValidationError, match="在第 1 行评为 2，这里评为 0") as err:
         read_qrels(path)
     assert (err.value.row, err.value.field) == (3, "score")
     ds = _set(tmp_path / "s", [{"_id": "q1", "text": "电池"}], "q1\td1\t1\nq7\td1\t2\n")

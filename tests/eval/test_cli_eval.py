@@ -55,7 +55,8 @@ def test_missing_dataset_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "--dataset", str(tmp_path / "nope"),
                                       "--home", str(tmp_path / "h")])
     assert result.exit_code == 2
-    assert "does not exist" in result.stderr
+    assert result.stderr.startswith(f"错误：文件 {tmp_path / 'nope'}：数据集文件夹 ")
+    assert "不存在" in result.stderr
 
 
 def test_ranker_configs_and_halves(tiny_dataset: Path, tmp_path: Path) -> None:

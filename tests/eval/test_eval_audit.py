@@ -89,8 +89,8 @@ def test_eval_refuses_bad_options_before_indexing_the_corpus(tiny_dataset: Path,
     home = tmp_path / "home"
     base = ["eval", "--dataset", str(tiny_dataset), "--home", str(home), "--threads", "1"]
     cases = {("--trials", "0"): "字段 trials：", ("--half", "3"): "字段 half：",
-             ("--baseline", "bm25"): "字段 baseline：unknown configuration(s) bm25",
-             ("--retrievers", "lexical,ranker"): "no trained ranker model"}
+             ("--baseline", "bm25"): "字段 baseline：未知配置 bm25；可选：",
+             ("--retrievers", "lexical,ranker"): "没有训练好的排序模型"}
     for option, expected in cases.items():
         result = CliRunner().invoke(app, [*base, *option])
         assert result.exit_code == 2, (option, result.output)
@@ -100,8 +100,8 @@ def test_eval_refuses_bad_options_before_indexing_the_corpus(tiny_dataset: Path,
 
 def test_tune_refuses_a_fold_count_before_indexing(tiny_dataset: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
-    for folds, expected in (("0", "must be >= 1"), ("-2", "must be >= 1"),
-                            ("9", "between 2 and the number of queries (4)")):
+    for folds, expected in (("0", "应不小于 1"), ("-2", "应不小于 1"),
+                            ("9", "应在 2 到查询数（4）之间")):
         result = CliRunner().invoke(app, ["tune", "--dataset", str(tiny_dataset), "--home",
                                           str(home), "--threads", "1", "--dry-run",
                                           "--folds", folds])
@@ -265,8 +265,7 @@ def test_crosslingual_builder_errors_are_one_line_not_a_traceback(tmp_path: Path
         main(["--source", str(tmp_path / "nope"), "--out", str(tmp_path / "en")])
     assert done.value.code == 2
     err = capsys.readouterr().err
-    assert err == f"error: file {tmp_path / 'nope'}: dataset folder {tmp_path / 'nope'} " \
-                  f"does not exist\n"
+    assert err == f"error: file {tmp_path / 'nope'}: 数据集文件夹 {tmp_path / 'nope'} 不存在\n"
 
 
 def test_train_ranker_half_without_a_dataset_is_refused(tmp_path: Path) -> None:
@@ -379,7 +378,7 @@ def test_qrels_without_a_positive_grade_are_refused_before_indexing(tiny_dataset
                                           "--home", str(home)])
         assert result.exit_code == 2, (command, result.output)
         assert f"文件 {qrels}" in result.stderr, result.stderr
-        assert "has no query with a positive grade" in result.stderr
+        assert "中没有既有正向评分、又有文本的查询" in result.stderr
         assert not (home / "eval").exists(), command
 
 
@@ -440,8 +439,8 @@ def test_a_dataset_path_that_is_a_file_is_not_called_missing(tiny_dataset: Path)
 
     with pytest.raises(ValidationError) as err:
         load_dataset(tiny_dataset / "corpus.jsonl")
-    assert "does not exist" not in str(err.value)
-    assert "is a file, not a BEIR folder" in str(err.value)
+    assert "不存在" not in str(err.value)
+    assert "是文件，不是 BEIR 文件夹" in str(err.value)
 
 
 def test_each_half_keeps_its_own_default_report(tiny_dataset: Path, tmp_path: Path) -> None:

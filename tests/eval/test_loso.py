@@ -138,7 +138,7 @@ def test_in_distribution_fits_on_one_half_of_every_set_and_scores_the_other(
 
 
 def test_needs_two_sets(tiny_dataset: Path, settings: Settings) -> None:
-    with pytest.raises(ValidationError, match="two sets"):
+    with pytest.raises(ValidationError, match="需要至少两个数据集"):
         leave_one_set_out([tiny_dataset], settings)
 
 
@@ -150,7 +150,7 @@ def test_cli_refuses_one_set_without_a_shipped_fit(tiny_dataset: Path, tmp_path:
     result = CliRunner().invoke(app, ["loso", "--dataset", str(tiny_dataset),
                                       "--home", str(tmp_path / "home")])
     assert result.exit_code != 0
-    assert "two sets" in result.output
+    assert "需要至少两个数据集" in result.output
 
 
 def test_cli_refuses_train_sets_with_half_or_one_set(tiny_dataset: Path, tmp_path: Path) -> None:

@@ -47,6 +47,6 @@ def test_ranker_untrained_ignores_the_shipped_model(tmp_path):
 
 
 def test_ranker_needs_a_saved_model(tmp_path):
-    with pytest.raises(ValidationError, match="no trained ranker model"):
+    with pytest.raises(ValidationError, match="没有训练好的排序模型"):
         _context("hash-384", model_home=tmp_path).ranker_model("ranker")
     assert set(RANKER_MODELS) == {"ranker", "ranker-default", "ranker-untrained"}
