@@ -367,9 +367,9 @@ def expert_product_run(ctx: EvalContext, query_ids: Sequence[str], *, config: st
 def _check_options(options: EvalOptions, names: Sequence[str], settings: Settings) -> None:
     """The option errors that would otherwise surface after the corpus is indexed."""
     if options.trials < 1:
-        raise ValidationError("must be >= 1", field="trials")
+        raise ValidationError("应不小于 1", field="trials")
     if options.half not in (None, 1, 2):
-        raise ValidationError("must be 1 or 2", field="half")
+        raise ValidationError("应为 1 或 2", field="half")
     if "ranker" in names:
         trained_model(settings.home)
 

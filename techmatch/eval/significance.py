@@ -32,7 +32,7 @@ def randomization_test(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.
     """
     d = _paired(a, b)
     if trials < 1:
-        raise ValidationError("must be >= 1", field="trials")
+        raise ValidationError("应不小于 1", field="trials")
     if d.size == 0 or not np.any(d):
         return 1.0
     observed = abs(float(d.mean())) - 1e-12  # tolerance: float noise must not break ties

@@ -83,16 +83,16 @@ class TrainOptions:
         from techmatch.matcher.features import FEATURES
 
         if self.objective not in OBJECTIVES:
-            raise ValidationError(f"unknown objective {self.objective!r}; valid: "
+            raise ValidationError(f"未知拟合目标 {self.objective!r}；可选："
                                   f"{', '.join(OBJECTIVES)}", field="objective")
         if self.calibration not in METHODS:
-            raise ValidationError(f"unknown calibration {self.calibration!r}; valid: "
+            raise ValidationError(f"未知校准方法 {self.calibration!r}；可选："
                                   f"{', '.join(METHODS)}", field="calibration")
         names = FEATURES.get(kind or "", ())
         unknown = sorted(set(self.features or ()) - set(names))
         if kind and unknown:
-            raise ValidationError(f"unknown ranking features {unknown}; valid: "
-                                  f"{', '.join(names)}", field="features")
+            raise ValidationError(f"未知排序特征 {unknown}；可选：{', '.join(names)}",
+                                  field="features")
 
 
 @dataclass
@@ -127,7 +127,7 @@ def query_half(query_ids: Sequence[str], half: int) -> tuple[list[str], list[str
     """(half `half`, the other half): the one fixed split `train-ranker --half` and
     `eval --half` share, whatever seeds those commands are given."""
     if half not in (1, 2):
-        raise ValidationError("must be 1 or 2", field="half")
+        raise ValidationError("应为 1 或 2", field="half")
     first, second = split_queries(query_ids, 0.5, seed=0, salt="half")
     return (first, second) if half == 1 else (second, first)
 
@@ -192,7 +192,7 @@ def collect_rows(service: MatchService, qrels: Qrels, queries: Mapping[str, Reco
                                     for i in keep]))
             rows.groups.extend([qid] * len(keep))
     if rows is None:
-        raise ValidationError(f"no labelled query for target {target!r} could be ranked",
+        raise ValidationError(f"目标 {target!r} 没有一条有标注的查询能够排序",
                               field="qrels")
     return rows
 
@@ -232,7 +232,7 @@ def pair_differences(x: np.ndarray, y: np.ndarray, groups: np.ndarray
         diffs.append(d)
         weights.append(np.full(len(d), 1.0 / len(d)))
     if not diffs:
-        raise ValidationError("no query has both a relevant and a non-relevant candidate",
+        raise ValidationError("没有查询同时有相关和不相关的候选",
                               field="qrels")
     return np.vstack(diffs), np.concatenate(weights)
 
@@ -266,7 +266,7 @@ def fit_linear(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], kind: str,
     from sklearn.linear_model import LogisticRegression
 
     if opts.objective not in OBJECTIVES:
-        raise ValidationError(f"unknown objective {opts.objective!r}; valid: "
+        raise ValidationError(f"未知拟合目标 {opts.objective!r}；可选："
                               f"{', '.join(OBJECTIVES)}", field="objective")
     mean = x.mean(axis=0)
     std = x.std(axis=0)
@@ -278,7 +278,7 @@ def fit_linear(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], kind: str,
     live &= style_support(x, names, groups)
     if opts.objective == "pairwise":
         if groups is None:
-            raise ValidationError("a pairwise fit needs the query of every row", field="groups")
+            raise ValidationError("成对拟合需要每一行所属的查询", field="groups")
         return fit_pairwise(x, y, groups, names, kind, opts, live)
     std = np.where(live, std, 1.0)
     lr = LogisticRegression(C=opts.c or 1.0, class_weight="balanced", random_state=opts.seed,
@@ -349,8 +349,8 @@ def fit_rows(rows: PairRows, kept: Sequence[str], held: Sequence[str], target: s
     (with fewer than MIN_CALIBRATION positives: the prior's calibrator and intercept kept)."""
     unknown = sorted(set(opts.features or ()) - set(rows.names))
     if unknown:
-        raise ValidationError(f"unknown ranking features {unknown}; valid: "
-                              f"{', '.join(rows.names)}", field="features")
+        raise ValidationError(f"未知排序特征 {unknown}；可选：{', '.join(rows.names)}",
+                              field="features")
     x, y, groups = rows.arrays()
     fit_mask = np.isin(groups, kept)
     if len(set(y[fit_mask].tolist())) < 2:

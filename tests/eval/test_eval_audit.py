@@ -88,7 +88,8 @@ def test_eval_refuses_bad_options_before_indexing_the_corpus(tiny_dataset: Path,
     """A cold corpus takes minutes to encode: an option error must come first."""
     home = tmp_path / "home"
     base = ["eval", "--dataset", str(tiny_dataset), "--home", str(home), "--threads", "1"]
-    cases = {("--trials", "0"): "字段 trials：", ("--half", "3"): "字段 half：",
+    cases = {("--trials", "0"): "字段 trials：应不小于 1",
+             ("--half", "3"): "字段 half：应为 1 或 2",
              ("--baseline", "bm25"): "字段 baseline：未知配置 bm25；可选：",
              ("--retrievers", "lexical,ranker"): "没有训练好的排序模型"}
     for option, expected in cases.items():
@@ -149,11 +150,12 @@ def test_training_option_typos_are_refused_before_any_feature_row(tiny_dataset: 
     first model was fitted, after every query of a set was ranked for its feature rows."""
     home = tmp_path / "home"
     two = ["--dataset", str(tiny_dataset), "--dataset", str(_copy(tiny_dataset, tmp_path))]
-    cases = {("loso", *two, "--objective", "listwise"): "字段 objective：unknown objective",
-             ("loso", *two, "--features", "hybrid_mmx"): "字段 features：unknown ranking features",
+    cases = {("loso", *two, "--objective", "listwise"): "字段 objective：未知拟合目标 'listwise'",
+             ("loso", *two, "--features", "hybrid_mmx"):
+             "字段 features：未知排序特征 ['hybrid_mmx']",
              ("loso", *two, "--half", "1", "--objective", "x"): "字段 objective：",
              ("train-ranker", "--dataset", str(tiny_dataset), "--calibration", "beta"):
-             "字段 calibration：unknown calibration"}
+             "字段 calibration：未知校准方法 'beta'"}
     for args, expected in cases.items():
         result = CliRunner().invoke(app, [*args, "--home", str(home)])
         assert result.exit_code == 2, (args, result.output)

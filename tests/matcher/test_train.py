@@ -67,7 +67,7 @@ def test_fit_rows_names_unknown_features() -> None:
     from techmatch.matcher.train import PairRows, fit_rows
 
     rows = PairRows(names=("a", "b"), x=[np.eye(2)], y=[np.array([1, 0])], groups=["q", "q"])
-    with pytest.raises(ValidationError, match="unknown ranking features.*'zz'"):
+    with pytest.raises(ValidationError, match="未知排序特征.*'zz'"):
         fit_rows(rows, ["q"], [], "achievement", TrainOptions(features=("a", "zz")))
 
 
