@@ -10,17 +10,19 @@ from techmatch.store import Store
 
 
 def open_index(settings: Settings, kind: str, *, encoder: Encoder,
-               tokenizer: Tokenizer) -> Index:
+               tokenizer: Tokenizer, store: Store | None = None) -> Index:
     """The current index of `kind` for the configured backend.
 
     Raises IndexMissingError when nothing was built ("run `techmatch index`") and
     IndexMismatchError naming what differs (encoder id/dim, tokenizer fingerprint, schema
-    version) and the fix (`techmatch index --full`).
+    version) and the fix (`techmatch index --full`). Elasticsearch with `store` (the home's):
+    ConfigError when another store built the prefix's index (its records are not this home's).
     """
     if settings.backend == "elasticsearch":
         from techmatch.indexers import elastic
 
-        return elastic.open_index(settings, kind, encoder=encoder, tokenizer=tokenizer)
+        return elastic.open_index(settings, kind, encoder=encoder, tokenizer=tokenizer,
+                                  store=store)
     from techmatch.indexers.embedded import open_embedded
 
     return open_embedded(settings, kind, encoder=encoder, tokenizer=tokenizer)

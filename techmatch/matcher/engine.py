@@ -74,7 +74,8 @@ class Engine:
             if current_generation(self.settings, kind) == idx.generation:
                 self._stamps[kind] = stamp
                 return idx
-        fresh = open_index(self.settings, kind, encoder=self.encoder, tokenizer=self.tokenizer)
+        fresh = open_index(self.settings, kind, encoder=self.encoder, tokenizer=self.tokenizer,
+                           store=self.store)  # Elasticsearch: refused when another home's
         with self._lock:
             current = self.indexes.get(kind)
             if current is not None and current.generation == fresh.generation:

@@ -100,11 +100,12 @@ def owner_meta(settings: Settings, store: Store) -> dict[str, str]:
 
 
 def check_owner(cl: Cluster, settings: Settings, store: Store, kind: str, index: str,
-                meta: dict[str, Any]) -> None:
+                meta: dict[str, Any], *, searching: bool = False) -> None:
     """Refuse (ConfigError) to sync or rebuild a generation another store built: two homes on
     one prefix would otherwise each find the index stale and rebuild it from their own store,
-    over and over. A generation that names no store (built before owners were recorded) is
-    taken as this store's."""
+    over and over. `searching`: refuse to open it for searches too (they would answer with
+    the other home's records). A generation that names no store (built before owners were
+    recorded) is taken as this store's."""
     owner = meta.get("store_id")
     ours = store_id(store)
     if owner is None or owner == ours:
@@ -113,8 +114,10 @@ def check_owner(cl: Cluster, settings: Settings, store: Store, kind: str, index:
     raise ConfigError(
         f"Elasticsearch 索引前缀 {prefix} 已被另一个数据目录使用：{cl.alias}（当前代 {index}）"
         f"由数据目录 {meta.get('home') or '（未记录，旧版本所建）'} 建立（存储标识 {owner}），"
-        f"本数据目录 {home_label(settings)}（存储标识 {ours}）不会重建它，以免两个数据目录"
-        f"互相覆盖索引。请给每个数据目录设置各自的 TECHMATCH_ES_INDEX_PREFIX；若原数据目录已"
+        f"本数据目录 {home_label(settings)}（存储标识 {ours}）"
+        + ("不会用它搜索，以免搜索结果是另一个数据目录的记录。" if searching else
+           "不会重建它，以免两个数据目录互相覆盖索引。")
+        + f"请给每个数据目录设置各自的 TECHMATCH_ES_INDEX_PREFIX；若原数据目录已"
         f"停用，可运行 techmatch reindex --kind {kind} --take-over 由本数据目录接管该前缀 "
         f"(index prefix {prefix} belongs to another home)")
 

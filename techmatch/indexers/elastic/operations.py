@@ -50,13 +50,22 @@ from techmatch.store import Store
 
 
 def open_index(settings: Settings, kind: str, *, encoder: Encoder, tokenizer: Tokenizer,
-               client: Elasticsearch | None = None, dense: bool = True) -> ElasticIndex:
-    """Handle on the generation behind `<prefix>_<kind>`; the handle owns a client it made."""
+               client: Elasticsearch | None = None, dense: bool = True,
+               store: Store | None = None) -> ElasticIndex:
+    """Handle on the generation behind `<prefix>_<kind>`; the handle owns a client it made.
+
+    With `store` (a home opening its index to search it), a generation another store built
+    is refused (`check_owner`: ConfigError, exit 5): its searches would answer with the
+    other home's records. Homes on one store (PostgreSQL) share its id and the index."""
     alias = alias_name(settings, kind)
     cl = Cluster(client or connect(settings), redact(settings.es_url or ""), alias,
                  owns=client is None)
     try:
-        return open_on(cl, identity_of(kind, encoder, tokenizer, dense))
+        index = open_on(cl, identity_of(kind, encoder, tokenizer, dense))
+        if store is not None:
+            check_owner(cl, settings, store, kind, index.generation, index.meta,
+                        searching=True)
+        return index
     except BaseException:
         cl.close()
         raise
