@@ -230,7 +230,7 @@ def test_expert_detail_shows_languages_and_entry_time_for_people(browser: WebDri
     login(browser, server, "read")
     browser.get(server.url + "/experts/E001")
     assert _field(browser, "语言") == "中文"
-    assert _field(browser, "录入时间") == "2025-06-02 09:00"
+    assert _field(browser, "录入时间") == "2025-06-02 09:00（北京时间）"  # stored +08:00
 
 
 def test_need_form_drops_control_characters_like_the_loader(browser: WebDriver,
