@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from techmatch.errors import NotFoundError, ValidationError
 from techmatch.matcher.dockings.kpis import city_label
 from techmatch.matcher.programme import registry
+from techmatch.matcher.programme.places import Places
 from techmatch.models.programme import METRIC_LABELS, Milestone, Target
 from techmatch.store import Store
 from techmatch.store.programme import ProgrammeRepo, TargetRow
@@ -54,11 +55,16 @@ def delete_target(store: Store, *, year: int, city: str, metric: str) -> None:
 
 def list_targets(store: Store, *, years: Sequence[int] = (),
                  city: str | None = None) -> list[Target]:
-    """Targets of the years (all when none) and of `city` as the dashboard reads it (蘇州 is
-    苏州)."""
-    want = city_label(city) if city is not None else None
-    return [_target(r) for r in ProgrammeRepo(store).targets(years=years)
-            if want is None or city_label(r.city) == want]
+    """Targets of the years (all when none) and of `city` as the dashboard keys it
+    (`places.Places`): a pilot city's id in any writing (朝阳（北京） is 朝阳(北京市)), a name
+    one pilot city has (苏州 is 苏州（江苏）), another city by its name (蘇州 is 苏州); a name
+    several pilot cities share raises ValidationError (field `city`) listing them."""
+    rows = ProgrammeRepo(store).targets(years=years)
+    if city is None:
+        return [_target(r) for r in rows]
+    places = Places.of(store)
+    want = places.lookup(city)
+    return [_target(r) for r in rows if places.key(r.city) == want]
 
 
 def _target(row: TargetRow) -> Target:

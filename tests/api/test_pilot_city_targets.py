@@ -1,0 +1,82 @@
+"""年度目标 by city with two pilot cities of one name (朝阳 in 辽宁 and in 北京) and 苏州, over
+the API (/v1/programme/targets?city=) and the CLI (techmatch programme targets --city).
+
+Before, the filter compared city names as written: 朝阳（北京） missed the target stored as
+朝阳(北京市), 苏州（江苏） found nothing, and a bare 朝阳 — which two pilot cities share — was
+answered as if it named one. The filter now keys cities as the dashboard does
+(places.Places): the pilot-city id in any writing, a unique bare name as before, and a shared
+bare name refused (422 / exit 2) listing the ids.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from api_support import headers
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from techmatch.cli import app
+
+CITIES = "城市,省份,批次\n朝阳,辽宁省,2\n朝阳,北京,3\n苏州,江苏,1\n"
+TARGETS = [{"year": 2026, "city": "朝阳（辽宁）", "metric": "dockings_signed", "value": 2},
+           {"year": 2026, "city": "朝阳(北京市)", "metric": "dockings_signed", "value": 5},
+           {"year": 2026, "city": "苏州", "metric": "dockings_signed", "value": 4},
+           {"year": 2026, "city": "苏州", "metric": "events", "value": 3}]
+
+
+def _values(found: list[dict]) -> list[tuple[str, str, float]]:
+    return sorted((t["city"], t["metric"], t["value"]) for t in found)
+
+
+def test_targets_filter_by_pilot_city_over_the_api(client: TestClient) -> None:
+    r = client.post("/v1/programme/import/city", headers=headers("write"),
+                    files={"file": ("cities.csv", CITIES.encode(), "text/csv")})
+    assert r.status_code == 200, r.text
+    r = client.put("/v1/programme/targets", headers=headers("write"), json=TARGETS)
+    assert r.status_code == 200, r.text
+
+    def get(city: str) -> object:
+        return client.get("/v1/programme/targets", params={"city": city},
+                          headers=headers("read"))
+
+    for asked in ("朝阳（北京）", "朝阳(北京)", "朝阳（北京市）"):
+        r = get(asked)
+        assert r.status_code == 200, r.text
+        assert _values(r.json()) == [("朝阳(北京市)", "dockings_signed", 5)], asked
+    assert _values(get("朝阳(辽宁省)").json()) == [("朝阳(辽宁)", "dockings_signed", 2)]
+    suzhou = [("苏州", "dockings_signed", 4), ("苏州", "events", 3)]
+    assert _values(get("苏州").json()) == suzhou
+    assert _values(get("苏州（江苏）").json()) == suzhou
+    both = get("朝阳")
+    assert both.status_code == 422, both.text
+    assert "请写明省份" in both.text and "朝阳（北京）" in both.text and "朝阳（辽宁）" in both.text
+    assert len(client.get("/v1/programme/targets", headers=headers("read")).json()) == 4
+
+
+def _run(home: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["programme", *args, "--home", str(home)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_targets_filter_by_pilot_city_on_the_cli(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (tmp_path / "cities.csv").write_text(CITIES, encoding="utf-8")
+    (tmp_path / "targets.csv").write_text(
+        "年度,城市,指标,目标值\n2026,朝阳（辽宁）,签约对接数,2\n2026,朝阳(北京市),签约对接数,5\n"
+        "2026,苏州,签约对接数,4\n", encoding="utf-8")
+    assert _run(home, "import", "city", str(tmp_path / "cities.csv"))[0] == 0
+    assert _run(home, "import", "target", str(tmp_path / "targets.csv"))[0] == 0
+
+    code, out, err = _run(home, "targets", "--city", "朝阳（北京）", "--json")
+    assert code == 0, err
+    assert _values(json.loads(out)) == [("朝阳(北京市)", "dockings_signed", 5)]
+    code, out, err = _run(home, "targets", "--city", "苏州（江苏）", "--json")
+    assert code == 0, err
+    assert _values(json.loads(out)) == [("苏州", "dockings_signed", 4)]
+    code, out, _ = _run(home, "targets", "--city", "苏州", "--json")
+    assert code == 0 and _values(json.loads(out)) == [("苏州", "dockings_signed", 4)]
+    code, out, err = _run(home, "targets", "--city", "朝阳")
+    assert code == 2, out
+    assert "请写明省份" in err and "朝阳（北京）" in err and "朝阳（辽宁）" in err
