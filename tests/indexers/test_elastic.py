@@ -286,9 +286,9 @@ def test_missing_index_and_incompatible_meta(settings: Settings, store: Store,
         elastic.open_index(settings, KIND, **{**opts, "encoder": OtherEncoder()})
     message = str(err.value)
     assert "'fake-hash-16'" in message and "'other-encoder'" in message
-    assert "vector dim is 16" in message and "techmatch reindex --kind achievement" in message
+    assert "向量维数在索引中为 16" in message and "techmatch reindex --kind achievement" in message
     report = elastic.sync_index(settings, KIND, store, **{**opts, "encoder": OtherEncoder()})
-    assert report.full and report.notes[0].startswith("rebuilt in full:")
+    assert report.full and report.notes[0].startswith("已完整重建：")
     assert report.generation.endswith("_v2")
 
 
@@ -302,11 +302,11 @@ def test_generation_of_the_single_valued_facet_format_is_refused_then_rebuilt(
     client.indices.put_mapping(index=report.generation, meta={**meta, "schema_version": 1})
     with pytest.raises(IndexMismatchError) as err:
         elastic.open_index(settings, KIND, **opts)
-    assert "schema version is 1 in the index" in str(err.value)
+    assert "结构版本在索引中为 1" in str(err.value)
     assert f"techmatch reindex --kind {KIND}" in str(err.value)
     again = elastic.sync_index(settings, KIND, store, **opts)
     assert again.full and again.generation.endswith("_v2")
-    assert again.notes[0].startswith("rebuilt in full:") and "schema version" in again.notes[0]
+    assert again.notes[0].startswith("已完整重建：") and "结构版本" in again.notes[0]
     assert elastic.open_index(settings, KIND, **opts).count() == 12
 
 

@@ -87,11 +87,11 @@ def test_encoder_and_tokenizer_mismatch_are_errors(settings: Settings, store: St
     class Other(FakeEncoder):
         id = "other-encoder"
 
-    with pytest.raises(IndexMismatchError, match=r"encoder 'fake-hash-16'/16.*index --full"):
+    with pytest.raises(IndexMismatchError, match=r"编码模型 'fake-hash-16'/16.*index --full"):
         open_index(settings, KIND, encoder=Other(), tokenizer=tokenizer)
     user_dict = tmp_path / "dict.txt"
     user_dict.write_text("正极材料前驱体 10\n", encoding="utf-8")
-    with pytest.raises(IndexMismatchError, match="tokenizer fingerprint"):
+    with pytest.raises(IndexMismatchError, match="分词指纹"):
         _open(settings, Tokenizer(user_dict=user_dict))
 
 
@@ -112,11 +112,11 @@ def test_generation_of_the_single_valued_facet_format_is_refused_then_rebuilt(
     manifest["files"]["rows.npz"][0] = (folder / "rows.npz").stat().st_size
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(IndexMismatchError,
-                       match=r"schema version 1 \(running [2-9]\).*techmatch index --full"):
+                       match=r"结构版本 1（当前 [2-9]）.*techmatch index --full"):
         _open(settings, tokenizer)
     report = _sync(settings, store, tokenizer)
     assert report.full and report.generation == "gen-2" and report.upserted == 12
-    assert report.notes[0].startswith("rebuilt in full:") and "schema version 1" in report.notes[0]
+    assert report.notes[0].startswith("已完整重建：") and "结构版本 1" in report.notes[0]
     found = _open(settings, tokenizer).search_lexical(tokenizer.tokens("锂电池"), k=20,
                                                       filters=Filters(city=["深圳"]))
     assert sorted(found.ids) == ["sz-00", "sz-01", "sz-02"]

@@ -81,16 +81,14 @@ def index_body(identity: Identity, *, previous: str | None,
 
 def check_meta(index: str, meta: dict[str, Any], wanted: Identity) -> None:
     """Raise IndexMismatchError naming every difference and the command that fixes it."""
-    found = {"schema version": meta.get("schema_version"), "kind": meta.get("kind"),
-             "encoder": meta.get("encoder_id"), "vector dim": meta.get("dim"),
-             "tokenizer fingerprint": meta.get("tokenizer"),
-             "vectors indexed": meta.get("dense", True)}
-    expected = {"schema version": SCHEMA_VERSION, "kind": wanted.kind,
-                "encoder": wanted.encoder_id, "vector dim": wanted.dim,
-                "tokenizer fingerprint": wanted.tokenizer, "vectors indexed": wanted.dense}
-    diffs = [f"{name} is {found[name]!r} in the index but {expected[name]!r} here"
+    found = {"结构版本": meta.get("schema_version"), "类别": meta.get("kind"),
+             "编码模型": meta.get("encoder_id"), "向量维数": meta.get("dim"),
+             "分词指纹": meta.get("tokenizer"), "已索引向量": meta.get("dense", True)}
+    expected = {"结构版本": SCHEMA_VERSION, "类别": wanted.kind,
+                "编码模型": wanted.encoder_id, "向量维数": wanted.dim,
+                "分词指纹": wanted.tokenizer, "已索引向量": wanted.dense}
+    diffs = [f"{name}在索引中为 {found[name]!r}，当前配置为 {expected[name]!r}"
              for name in expected if found[name] != expected[name]]
     if diffs:
-        raise IndexMismatchError(f"Elasticsearch index {index} does not match the running "
-                                 f"configuration: {'; '.join(diffs)}; run `techmatch reindex "
-                                 f"--kind {wanted.kind}` to rebuild it")
+        raise IndexMismatchError(f"Elasticsearch 索引 {index} 与当前配置不符：{'；'.join(diffs)}；"
+                                 f"请运行 `techmatch reindex --kind {wanted.kind}` 重建")

@@ -97,7 +97,7 @@ def sync_index(settings: Settings, kind: str, store: Store, *, encoder: Encoder,
             try:
                 index = open_on(Cluster(cl.client, cl.url, cl.alias, owns=False), identity)
             except IndexMismatchError as exc:
-                why = f"rebuilt in full: {exc}"
+                why = f"已完整重建：{exc}"
         owner = owner_meta(settings, store)
         if index is None:
             report = _reindex(cl, store, identity, encoder, tokenizer, progress, owner,

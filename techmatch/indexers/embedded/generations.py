@@ -32,7 +32,7 @@ MANIFEST = "manifest.json"
 KEEP = 2
 _GEN = re.compile(r"^gen-(\d+)$")
 _SECRET_SETTINGS = {"es_api_key", "es_password", "api_keys"}
-FIX = "run `techmatch index --full` to rebuild it"
+FIX = "请运行 `techmatch index --full` 重建"
 
 
 @dataclass
@@ -62,24 +62,24 @@ class Manifest:
         try:
             return cls(**json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError) as exc:
-            raise IndexError_(f"{path}: unreadable index manifest ({exc}); {FIX}") from exc
+            raise IndexError_(f"{path}：索引清单无法读取（{exc}）；{FIX}") from exc
 
     def check(self, *, kind: str, encoder_id: str, encoder_dim: int, fingerprint: str) -> None:
         """Raise IndexMismatchError naming every difference with the running configuration."""
         diffs = []
         if self.schema_version != SCHEMA_VERSION:
-            diffs.append(f"schema version {self.schema_version} (running {SCHEMA_VERSION})")
+            diffs.append(f"结构版本 {self.schema_version}（当前 {SCHEMA_VERSION}）")
         if self.kind != kind:
-            diffs.append(f"kind {self.kind!r} (asked for {kind!r})")
+            diffs.append(f"类别 {self.kind!r}（需要 {kind!r}）")
         if self.encoder_id != encoder_id or self.encoder_dim != encoder_dim:
-            diffs.append(f"encoder {self.encoder_id!r}/{self.encoder_dim} (running "
-                         f"{encoder_id!r}/{encoder_dim})")
+            diffs.append(f"编码模型 {self.encoder_id!r}/{self.encoder_dim}（当前 "
+                         f"{encoder_id!r}/{encoder_dim}）")
         if self.tokenizer_fingerprint != fingerprint:
-            diffs.append(f"tokenizer fingerprint {self.tokenizer_fingerprint} (running "
-                         f"{fingerprint}: dictionary or stopwords changed)")
+            diffs.append(f"分词指纹 {self.tokenizer_fingerprint}（当前 {fingerprint}：词典或停用词"
+                         f"已改变）")
         if diffs:
-            raise IndexMismatchError(f"the {kind} index was built with " + "; ".join(diffs)
-                                     + f"; {FIX}")
+            raise IndexMismatchError(f"{kind} 索引的构建配置与当前不同：" + "；".join(diffs)
+                                     + f"；{FIX}")
 
 
 def resolved_settings(settings: Settings) -> dict[str, object]:

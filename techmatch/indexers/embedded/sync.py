@@ -118,7 +118,7 @@ def _usable_previous(root: Path, current: str | None, kind: str, encoder: Encode
                        fingerprint=tokenizer.fingerprint)
         verify(folder, manifest, deep=False)
     except IndexError_ as exc:
-        report.notes.append(f"rebuilt in full: {exc}")
+        report.notes.append(f"已完整重建：{exc}")
         return None
     return folder, manifest
 
