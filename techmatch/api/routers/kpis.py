@@ -21,7 +21,9 @@ NameQuery = Annotated[str | None, Query(min_length=1, max_length=100)]
             description="时间窗 [from, to]（北京时间 UTC+8 日期，含两端）内：发布需求数、"
                         "有推荐的需求数、推荐、已联系、企业确认、洽谈、签约、验收、终止、超期，签约金额（万元），"
                         "阶段转化率与各阶段中位天数；按城市 × 行业 × 服务团 × 负责人分组"
-                        "（by 选维度），另给合计行。")
+                        "（by 选维度），另给合计行。城市为需求所在的试点城市"
+                        "（同名城市带省份，如 朝阳（辽宁）；只写同名城市名、"
+                        "没有省份的需求为 朝阳（无法确定城市））。")
 def kpis(principal: Reader, engine: EngineDep,
          start: Annotated[dt.date, Query(alias="from", description="起始日期（含）")],
          end: Annotated[dt.date, Query(alias="to", description="截止日期（含）")],

@@ -198,7 +198,8 @@ def _wanted(filters: Mapping[str, str], by: Sequence[str]) -> dict[int, str]:
 
 
 def _kept(wanted: Mapping[int, str], full_key: Key) -> bool:
-    return all(full_key[i] == value for i, value in wanted.items())
+    # in the label form on both sides: a group may read 朝阳（辽宁）, full-width (kpi_report)
+    return all(_label(full_key[i], UNKNOWN) == value for i, value in wanted.items())
 
 
 def _quiet(d: KpiDocking, facts: NeedFacts, window: tuple[str, str], start: dt.date,
@@ -347,9 +348,28 @@ def kpi_report(store: Store, *, start: dt.date, end: dt.date,
                today: dt.date | None = None, standing: bool = False) -> KpiReport:
     """KPIs of the store's dockings; `filters` keep only the dockings and needs whose
     dimension equals the given value (e.g. {"city": "苏州"}): the rows of those groups and
-    a total over them."""
+    a total over them.
+
+    A need's city group is the pilot city the programme dashboard places it in
+    (`programme.places.Places.key`: its city and province), read as the board reads it: the
+    name, with the province where pilot cities share the name (朝阳（辽宁）), a city no pilot
+    city names as before; a need naming only a shared name is 朝阳（无法确定城市）. A city
+    filter is keyed the same way (朝阳(北京市) is 朝阳（北京）); a shared bare name raises
+    ValidationError (field `city`) listing the pilot cities."""
+    from techmatch.matcher.programme.places import Places  # places reads city_label here
+
     repo = DockingRepo(store)
-    needs = need_facts(n for n in store.iter_records("need") if isinstance(n, Need))
+    found = [n for n in store.iter_records("need") if isinstance(n, Need)]
+    needs = need_facts(found)
+    places = Places.of(store)
+    placed: dict[tuple[str | None, str | None], str] = {}  # a few places, many needs
+    keys = {n.id: placed.get((n.city, n.province)) or placed.setdefault(
+        (n.city, n.province), places.key(n.city, n.province)) for n in found}
+    want = places.lookup(filters["city"]) if filters and "city" in filters else None
+    shown = places.groups([*keys.values(), *([want] if want is not None else [])])
+    if filters and want is not None:
+        filters = {**filters, "city": shown[want]}
+    needs = {i: NeedFacts(shown[keys[i]], f.industry, f.posted) for i, f in needs.items()}
     return compute_kpis(repo.kpi_dockings(), repo.kpi_moves(), needs, start=start, end=end,
                         by=by, today=today, filters=filters, standing=standing)
 

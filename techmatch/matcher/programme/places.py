@@ -139,6 +139,15 @@ class Places:
             count[self.name(k)].add(k)
         return {k: (k if len(count[self.name(k)]) > 1 else self.name(k)) for k in keys}
 
+    def groups(self, keys: Iterable[str]) -> dict[str, str]:
+        """How a city group of the docking KPIs reads each key: as a board row reads
+        (`labels`: the name, the id where a name is shared, a city no pilot city names as
+        before); a key whose city cannot be told as the name with 无法确定城市 beside it
+        (朝阳（无法确定城市）), one group per name."""
+        found = list(dict.fromkeys(keys))
+        shown = self.labels([k for k in found if not k.startswith(_MARK)])
+        return {k: shown.get(k) or f"{self.name(k)}（{UNPLACED}）" for k in found}
+
     def choices(self) -> list[tuple[str, str]]:
         """(id, label) of every pilot city, by label: what a city dropdown offers."""
         shown = self.labels(list(self.pilots))
