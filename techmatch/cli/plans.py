@@ -144,6 +144,13 @@ def _print_assignment(plan: TeamPlan, answers: list[WhyNot]) -> None:
             typer.echo("   备选：" + "，".join(
                 f"{x.expert_id} {x.score:.3f}{'' if x.has_capacity else '（已满）'}"
                 for x in result.alternates))
+    if a.uncovered:
+        typer.echo(f"无法覆盖的需求 {len(a.uncovered)} 条（其余需求照常派单）：")
+        for u in a.uncovered:
+            typer.echo(f"   {u.need_id} {needs[u.need_id].display_title}：{u.text}"
+                       f"（{u.reason}）")
+        for d in a.diagnostics:
+            typer.echo(f"   诊断：{d.text}")
     if a.solved:
         typer.echo("专家负载（已派/容量）：" + "，".join(f"{x.expert_id} {x.load}/{x.capacity}"
                                                       for x in a.experts))
@@ -171,7 +178,10 @@ def _assignment_sheets(plan: TeamPlan, answers: list[WhyNot]) -> list[Sheet]:
     why = [[w.need_id, w.expert_id, w.reason_label, w.score, w.text] for w in answers]
     diag = [[d.constraint_label, d.subject, d.required, d.available, d.shortfall, d.text]
             for d in a.diagnostics]
+    uncovered = [[u.need_id, needs[u.need_id].display_title, u.reason_label, u.text, u.reason]
+                 for u in a.uncovered]
     summary: list[list[Any]] = [["状态", a.status_label], ["总分", round(a.total_score, 4)],
+               ["无法覆盖的需求数", len(a.uncovered)],
                ["最差需求得分", None if a.worst_need_score is None
                 else round(a.worst_need_score, 4)],
                ["目标", OBJECTIVE_LABELS.get(a.objective, a.objective)], ["求解器", a.solver]]
@@ -183,6 +193,7 @@ def _assignment_sheets(plan: TeamPlan, answers: list[WhyNot]) -> list[Sheet]:
         Sheet("专家负荷", ["专家编号", "姓名", "已分配需求数", "容量", "需求", "不能服务的需求"],
               loads),
         Sheet("未分配原因", ["需求编号", "专家编号", "原因", "匹配分", "说明"], why),
+        Sheet("无法覆盖的需求", ["需求编号", "需求标题", "原因", "说明", "原因代码"], uncovered),
         Sheet("不可行诊断", ["约束", "对象", "需要", "可用", "缺口", "说明"], diag),
         Sheet("概要", ["项目", "值"], summary),
     ]

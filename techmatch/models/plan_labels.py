@@ -23,8 +23,14 @@ CAUSE_LABELS: dict[str, str] = {
     "dropped": "对接已被工作人员终止", "capacity_full": "专家容量已满"}
 QUOTA_FACET_LABELS: dict[str, str] = {"city": "城市", "industry": "行业"}
 ASSIGN_STATUS_LABELS: dict[str, str] = {
-    "optimal": "最优方案", "feasible": "可行方案", "infeasible": "约束无法同时满足",
+    "optimal": "最优方案", "feasible": "可行方案",
+    "partial": "部分方案（约束无法同时满足，可覆盖的需求照常派单）",
+    "infeasible": "约束无法同时满足",
     "error": "求解出错", "timeout": "求解超时"}
+# why a partial plan leaves a need without experts (Assignment.uncovered)
+UNCOVERED_LABELS: dict[str, str] = {
+    "no_eligible_expert": "没有可分配的专家", "too_few_experts": "可分配的专家少于最少人数",
+    "capacity_full": "可分配的专家容量已被其他需求占满"}
 EXPERT_ROLE_LABELS: dict[str, str] = {"owner": "成果完成人", "commentator": "点评专家"}
 # why an achievement's owner does not present it at a roadshow
 OWNER_OUT_LABELS: dict[str, str] = {"unavailable": "不可服务",
@@ -41,4 +47,5 @@ CONFLICT_LABELS: dict[str, str] = {
 
 
 __all__ = ["ASSIGN_STATUS_LABELS", "CAUSE_LABELS", "CONFLICT_LABELS", "CONSTRAINT_LABELS",
-           "EXPERT_ROLE_LABELS", "OWNER_OUT_LABELS", "QUOTA_FACET_LABELS", "WHY_NOT_LABELS"]
+           "EXPERT_ROLE_LABELS", "OWNER_OUT_LABELS", "QUOTA_FACET_LABELS", "UNCOVERED_LABELS",
+           "WHY_NOT_LABELS"]

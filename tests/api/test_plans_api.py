@@ -24,14 +24,15 @@ def test_assign_needs_write_role_and_reports_infeasible_as_problem(
         client: TestClient) -> None:
     r = client.post("/v1/plans/assign", json=ASSIGN, headers=headers("read"))
     assert r.status_code == 403
-    body = {**ASSIGN, "constraints": {"min_experts_per_need": 2, "default_capacity": 1,
-                                      "min_score": 0.0}}
+    # 3 experts a need, 2 experts in all: no need can be covered (else a partial plan)
+    body = {**ASSIGN, "constraints": {"min_experts_per_need": 3, "max_experts_per_need": 3,
+                                      "default_capacity": 1, "min_score": 0.0}}
     r = client.post("/v1/plans/assign", json=body, headers=headers("write"))
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
     problem = r.json()
     assert problem["type"].endswith("infeasible")
-    assert "total demand 4 > total capacity 2" in problem["detail"]
+    assert "total demand 6 > total capacity 2" in problem["detail"]
     assert problem["errors"][0]["field"] == "constraints"
 
 
@@ -121,3 +122,22 @@ def test_why_not_for_a_need_outside_the_plan_names_the_question(client: TestClie
     assert r.status_code == 422, r.text
     error = r.json()["errors"][0]
     assert error["field"] == "why_not[1].need_id" and "need-nope" in error["message"]
+
+
+def test_assign_gives_the_partial_plan_and_lists_the_uncovered_need(
+        client: TestClient) -> None:
+    """One need below the minimum confidence for every expert no longer sinks the plan: the
+    other need is assigned (200, status partial) and the uncovered one is listed with its
+    reason code, Chinese label and text; the diagnostics stay."""
+    body = {**ASSIGN, "expert_ids": ["exp-battery"], "constraints": {"max_experts_per_need": 1}}
+    r = client.post("/v1/plans/assign", json=body, headers=headers("write"))
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert got["status"] == "partial" and got["status_label"].startswith("部分方案")
+    assert [(p["need_id"], p["expert_id"]) for p in got["pairs"]] == [
+        ("need-battery", "exp-battery")]
+    [left] = got["uncovered"]
+    assert (left["need_id"], left["reason"], left["causes"]) == (
+        "need-blade", "no_eligible_expert", {"below_threshold": 1})
+    assert left["reason_label"] == "没有可分配的专家" and "低于最低置信度 1 位" in left["text"]
+    assert "need-blade" in {d["subject"] for d in got["diagnostics"]}

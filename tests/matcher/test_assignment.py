@@ -85,6 +85,22 @@ def check_feasible(problem: AssignmentProblem, result: Assignment) -> None:
             assert n.enterprise not in e.exclusions
 
 
+def check_partial(problem: AssignmentProblem, result: Assignment) -> None:
+    """A partial plan: covered needs get their min..max experts, the uncovered ones none, and
+    every other hard constraint but the quotas holds."""
+    left = {u.need_id for u in result.uncovered}
+    chosen = np.zeros(problem.scores.shape, dtype=bool)
+    for pair in result.pairs:
+        assert pair.need_id not in left
+        chosen[problem.need_index(pair.need_id), problem.expert_index(pair.expert_id)] = True
+    assert not (chosen & ~problem.allowed).any(), "a forbidden pair was chosen"
+    counts = chosen.sum(axis=1)
+    covered = np.array([n.id not in left for n in problem.needs])
+    assert (counts[covered] >= problem.need_min[covered]).all()
+    assert (counts <= problem.need_max).all() and (counts[~covered] == 0).all()
+    assert (chosen.sum(axis=0) <= problem.capacity).all()
+
+
 def random_instance(seed: int, n: int, m: int, quotas: bool = True) -> AssignmentProblem:
     rng = np.random.default_rng(seed)
     provinces = ["湖北", "湖南"]
@@ -115,10 +131,13 @@ def test_matches_brute_force_optimum(seed: int, n: int, m: int, objective: str) 
     problem = random_instance(seed, n, m)
     expected = brute_force(problem, objective)
     result = assign(problem, objective=objective)
-    if expected is None:
-        assert result.status == Status.infeasible
+    if expected is None:  # the needs that can be covered still get a plan (status partial)
+        assert result.status in (Status.partial, Status.infeasible)
         assert result.diagnostics and result.message.startswith("infeasible")
-        assert result.pairs == []
+        if result.status == Status.partial:
+            check_partial(problem, result)
+        else:
+            assert result.pairs == [] and result.uncovered == []
     else:
         assert result.status == Status.optimal, result.message
         check_feasible(problem, result)
@@ -130,7 +149,9 @@ def test_matches_brute_force_optimum(seed: int, n: int, m: int, objective: str) 
 def test_larger_random_instances_never_violate_constraints(seed: int, top_k: int | None) -> None:
     problem = random_instance(seed, 12, 7)
     result = assign(problem, top_k=top_k)
-    if result.solved:
+    if result.status == Status.partial:
+        check_partial(problem, result)
+    elif result.solved:
         check_feasible(problem, result)
         loads = {x.expert_id: x.load for x in result.experts}
         assert all(loads[e.id] <= c for e, c in zip(problem.experts, problem.capacity,
@@ -225,14 +246,17 @@ def test_total_demand_over_capacity_names_the_numbers() -> None:
     problem = encode([need(i) for i in range(3)], [expert(j, capacity=2) for j in range(2)],
                      np.ones((3, 2)), Constraints(min_experts_per_need=2, max_experts_per_need=2))
     result = assign(problem)
-    assert result.status == Status.infeasible and result.pairs == []
+    # a partial plan since the uncovered needs are listed (test_assignment_partial.py)
+    assert result.status == Status.partial and len(result.uncovered) == 1
     first = result.diagnostics[0]
     assert (first.constraint, first.required, first.available, first.shortfall) == (
         "total_capacity", 6, 4, 2)
     assert "total demand 6 > total capacity 4" in result.message
-    with pytest.raises(InfeasibleError) as caught:
-        result.raise_for_status()
-    assert "total demand 6 > total capacity 4" in caught.value.diagnostics[0]
+    none = encode([need(i) for i in range(3)], [expert(j, capacity=1) for j in range(2)],
+                  np.ones((3, 2)), Constraints(min_experts_per_need=3, max_experts_per_need=3))
+    with pytest.raises(InfeasibleError) as caught:  # no need can be covered: still an error
+        assign(none).raise_for_status()
+    assert "total demand 9 > total capacity 2" in caught.value.diagnostics[0]
 
 
 def test_total_capacity_text_says_how_much_is_usable_by_these_needs() -> None:
@@ -333,7 +357,7 @@ def test_hidden_conflict_found_by_relaxation() -> None:
     problem = encode(needs, experts, np.ones((4, 3)),
                      Constraints(min_experts_per_need=1, max_experts_per_need=1))
     result = assign(problem)
-    assert result.status == Status.infeasible
+    assert result.status == Status.partial and len(result.uncovered) == 1  # n0 or n1
     assert [d.constraint for d in result.diagnostics] in (["need_min"], ["capacity"])
     assert result.diagnostics[0].shortfall == 1
     assert set(result.diagnostics[0].subjects) <= {"n0", "n1", "e0"}
@@ -434,7 +458,11 @@ def test_a_need_left_without_an_expert_carries_why() -> None:
     assert by_need["n2"].unserved == {"below_threshold": 1, "capacity_full": 1, "region": 1}
     assert by_need["n1"].unserved == {} and by_need["n1"].unserved_text == ""
     hard = encode(needs, experts, scores, Constraints(same_province=True, min_score=0.35))
-    assert all(r.unserved == {} for r in assign(hard).needs)  # infeasible: diagnostics say it
+    # partial (n0 has no expert): n0 is listed as uncovered, with the same counts
+    partial = assign(hard)
+    assert [(u.need_id, u.reason, u.causes) for u in partial.uncovered] == [
+        ("n0", "no_eligible_expert", {"below_threshold": 2, "region": 1}),
+        ("n2", "capacity_full", {"below_threshold": 1, "capacity_full": 1, "region": 1})]
 
 
 def test_why_not_exclusion_and_unsolved() -> None:
@@ -442,11 +470,16 @@ def test_why_not_exclusion_and_unsolved() -> None:
                      [expert(0, exclusions=["Acme"], capacity=1)], np.ones((2, 1)),
                      Constraints(min_experts_per_need=1, max_experts_per_need=1))
     result = assign(problem)
-    assert result.status == Status.infeasible
+    assert result.status == Status.partial  # n1 gets e0, n0 is uncovered
     assert why_not(problem, result, "n0", "e0").detail == "excluded"
     assert why_not(problem, result, "n0", "e0").text == \
         "利益冲突：专家声明回避该企业（匹配分 1.00）"
-    assert why_not(problem, result, "n1", "e0").reason == "not_solved"
+    assert why_not(problem, result, "n1", "e0").reason == "assigned"
+    none = encode([need(0, enterprise="Acme")], [expert(0, exclusions=["Acme"]), expert(1)],
+                  np.ones((1, 2)), Constraints(min_experts_per_need=2))  # no need coverable
+    unsolved = assign(none)
+    assert unsolved.status == Status.infeasible
+    assert why_not(none, unsolved, "n0", "e1").reason == "not_solved"
     empty = encode([need(0)], [expert(0, capacity=0)], np.ones((1, 1)),
                    Constraints(min_experts_per_need=0, max_experts_per_need=1))
     assert why_not(empty, assign(empty), "n0", "e0").text == \
@@ -480,7 +513,7 @@ def test_public_names() -> None:
     assert sorted(package.__all__) == sorted(
         ["OBJECTIVES", "SOLVERS", "Alternate", "Assignment", "AssignmentProblem",
          "Constraints", "Diagnostic", "ExpertLoad", "NeedResult", "Pair", "Quota", "Reason",
-         "Solution", "Status", "WhyNot", "assign", "decode", "encode", "explain_infeasible",
-         "get_solver", "solve", "why_not"])
+         "Solution", "Status", "UncoveredNeed", "WhyNot", "assign", "decode", "encode",
+         "explain_infeasible", "get_solver", "solve", "why_not"])
     assert all(hasattr(package, name) for name in package.__all__)
     assert list(package.SOLVERS) == ["milp"]

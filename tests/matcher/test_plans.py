@@ -119,7 +119,11 @@ def test_infeasible_assignment_returns_diagnostics(engine: Engine,
                        need_ids=["N001", "N005"],
                        constraints=Constraints(min_experts_per_need=2,
                                                default_capacity=1)).assignment
-    assert result.status == Status.infeasible and not result.pairs
+    # two experts of capacity 1 cover one need of two: that need is planned (status
+    # partial), the other listed as uncovered; the diagnostics stay
+    assert result.status == Status.partial and len(result.pairs) == 2
+    [left] = result.uncovered
+    assert left.need_id in ("N001", "N005") and left.reason == "capacity_full"
     assert result.diagnostics[0].constraint == "total_capacity"
     assert (result.diagnostics[0].required, result.diagnostics[0].available) == (4, 2)
 
@@ -212,15 +216,47 @@ def test_cli_assign_infeasible_prints_diagnostic_and_exits_7(engine: Engine) -> 
     assert "目标 总匹配分最大 · 求解器 milp" in out and "milp/total" not in out
     assert "Traceback" not in out + err
     code, out, _ = _cli(engine, "assign", "--experts", "E001,E002", "--needs", "N001,N005",
-                        "--min-per-need", "2", "--capacity", "1", "--json")
-    assert code == 7
+                        "--min-per-need", "3", "--capacity", "1", "--json")
+    assert code == 7  # no need can get 3 experts of 2: nothing to plan
     body = json.loads(out)
-    assert body["status"] == "infeasible" and body["diagnostics"][0]["shortfall"] == 2
+    assert body["status"] == "infeasible" and body["diagnostics"][0]["shortfall"] == 4
     # codes stay, Chinese labels and text beside them
     assert body["status_label"] == "约束无法同时满足"
     diag = body["diagnostics"][0]
     assert diag["constraint_label"] == CONSTRAINT_LABELS[diag["constraint"]]
-    assert diag["text"].startswith(diag["constraint_label"]) and "缺口 2" in diag["text"]
+    assert diag["text"].startswith(diag["constraint_label"]) and "缺口 4" in diag["text"]
+
+
+@slow
+def test_cli_assign_partial_plan_lists_the_uncovered_need(engine: Engine,
+                                                          tmp_path: Path) -> None:
+    """Two experts of capacity 1, two needs wanting 2 each: the CLI used to exit 7 with no
+    plan; it now prints (text, JSON, XLSX) the plan of the need it can cover and the other
+    need as uncovered, with the reason, and exits 0."""
+    args = ["assign", "--experts", "E001,E002", "--needs", "N001,N005", "--min-per-need", "2",
+            "--capacity", "1", "--min-score", "0"]
+    xlsx = tmp_path / "partial.xlsx"
+    code, out, err = _cli(engine, *args, "--json", "--xlsx", str(xlsx))
+    assert code == 0, err
+    body = json.loads(out)
+    assert body["status"] == "partial" and len(body["pairs"]) == 2
+    [left] = body["uncovered"]
+    covered = {p["need_id"] for p in body["pairs"]}
+    assert len(covered) == 1 and left["need_id"] in {"N001", "N005"} - covered
+    assert (left["reason"], left["reason_label"]) == ("capacity_full",
+                                                      "可分配的专家容量已被其他需求占满")
+    assert body["diagnostics"][0]["constraint"] == "total_capacity"
+    book = openpyxl.load_workbook(xlsx)
+    rows = list(book["无法覆盖的需求"].iter_rows(values_only=True))
+    assert rows[0] == ("需求编号", "需求标题", "原因", "说明", "原因代码")
+    assert rows[1][0] == left["need_id"] and rows[1][4] == "capacity_full"
+    assert rows[1][3] == left["text"]
+    assert len(list(book["分配结果"].iter_rows())) == 3
+    code, out, err = _cli(engine, *args)
+    assert code == 0, err
+    assert "方案状态 部分方案" in out and "无法覆盖的需求 1 条（其余需求照常派单）" in out
+    assert f"{left['need_id']} " in out and "可分配的专家容量已被其他需求占满" in out
+    assert "诊断：专家总容量不足" in out
 
 
 @slow

@@ -134,8 +134,10 @@ class RoadshowRequest(NumbersNotBooleans):
 @router.post("/assign", response_model=AssignResponse, summary="服务团专家分配",
              description="在容量、每需求专家数、利益冲突（同单位、回避名单）、同省规则与"
                          "城市/行业覆盖下限约束下，最大化总匹配分（或先保最差需求）。"
-                         "约束无法同时满足时返回 422 (urn:techmatch:problem:infeasible)，"
-                         "errors 逐条说明哪条约束差多少。需要 write 权限。")
+                         "约束无法同时满足时仍为能覆盖的需求给出最优方案（status partial），"
+                         "uncovered 逐条列出无法覆盖的需求与原因（reason 代码与中文 text），"
+                         "diagnostics 说明哪条约束差多少；一条需求也覆盖不了时返回 422 "
+                         "(urn:techmatch:problem:infeasible)。需要 write 权限。")
 def assign(principal: Writer, body: AssignRequest, engine: EngineDep,
            service: ServiceDep) -> AssignResponse:
     plan = plan_team(engine, service, team=body.team, expert_ids=body.expert_ids,

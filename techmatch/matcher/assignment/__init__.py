@@ -6,6 +6,7 @@ from techmatch.matcher.assignment.decode import (
     ExpertLoad,
     NeedResult,
     Pair,
+    UncoveredNeed,
     WhyNot,
     assign,
     decode,
@@ -31,6 +32,6 @@ from techmatch.matcher.assignment.solvers import (
 __all__ = [
     "OBJECTIVES", "SOLVERS", "Alternate", "Assignment", "AssignmentProblem", "Constraints",
     "Diagnostic", "ExpertLoad", "NeedResult", "Pair", "Quota", "Reason", "Solution", "Status",
-    "WhyNot", "assign", "decode", "encode", "explain_infeasible", "get_solver", "solve",
-    "why_not",
+    "UncoveredNeed", "WhyNot", "assign", "decode", "encode", "explain_infeasible", "get_solver",
+    "solve", "why_not",
 ]

@@ -12,7 +12,12 @@ from techmatch.matcher.assignment.diagnose import Diagnostic, causes, usable
 from techmatch.matcher.assignment.problem import REASON_TEXT, AssignmentProblem, Reason
 from techmatch.matcher.assignment.solvers import Solution, Status, solve
 from techmatch.models.dockings import REASON_LABELS
-from techmatch.models.plan_labels import ASSIGN_STATUS_LABELS, CAUSE_LABELS, WHY_NOT_LABELS
+from techmatch.models.plan_labels import (
+    ASSIGN_STATUS_LABELS,
+    CAUSE_LABELS,
+    UNCOVERED_LABELS,
+    WHY_NOT_LABELS,
+)
 
 WhyNotReason = Literal["assigned", "conflict", "unavailable", "region", "unscored",
                        "below_threshold", "capacity_full", "beaten", "pruned", "need_limit",
@@ -57,6 +62,39 @@ class NeedResult(BaseModel):
                                          for code, count in self.unserved.items())
 
 
+UncoveredReason = Literal["no_eligible_expert", "too_few_experts", "capacity_full"]
+
+
+class UncoveredNeed(BaseModel):
+    """A need a partial plan leaves without experts, and why (the diagnostics say more)."""
+
+    need_id: str
+    reason: UncoveredReason = Field(description="no_eligible_expert: no expert may serve it; "
+                                    "too_few_experts: fewer than its minimum may; "
+                                    "capacity_full: the experts it may use are taken by "
+                                    "needs the plan covers")
+    min_experts: int
+    eligible: int = Field(description="experts allowed for it, with capacity")
+    causes: dict[str, int] = Field(default_factory=dict, description="its experts by why "
+                                   "none serves it (codes as in diagnostics' causes)")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def reason_label(self) -> str:
+        return UNCOVERED_LABELS.get(self.reason, self.reason)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def text(self) -> str:
+        """Why, for staff, in Chinese."""
+        text = (f"{self.reason_label}（至少需要 {self.min_experts} 位，可分配的专家 "
+                f"{self.eligible} 位）")
+        if self.causes:
+            text += "；" + "，".join(f"{CAUSE_LABELS.get(code, code)} {count} 位"
+                                    for code, count in self.causes.items())
+        return text
+
+
 class ExpertLoad(BaseModel):
     expert_id: str
     load: int
@@ -89,6 +127,9 @@ class Assignment(BaseModel):
     needs: list[NeedResult] = Field(default_factory=list)
     experts: list[ExpertLoad] = Field(default_factory=list)
     diagnostics: list[Diagnostic] = Field(default_factory=list)
+    uncovered: list[UncoveredNeed] = Field(
+        default_factory=list, description="status partial: the needs the plan leaves without "
+                                          "experts because the constraints cannot all hold")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -97,7 +138,8 @@ class Assignment(BaseModel):
 
     @property
     def solved(self) -> bool:
-        return self.status in (Status.optimal, Status.feasible)
+        """A plan to show: optimal, feasible, or partial (some needs uncovered)."""
+        return self.status in (Status.optimal, Status.feasible, Status.partial)
 
     def raise_for_status(self) -> Assignment:
         """Return self when solved; otherwise raise InfeasibleError carrying the diagnostics."""
@@ -180,7 +222,7 @@ def decode(problem: AssignmentProblem, solution: Solution, *, alternates: int = 
     chosen, scores = solution.chosen, problem.scores
     rows, cols = np.nonzero(chosen)
     pairs = [_pair(problem, int(i), int(j)) for i, j in zip(rows, cols, strict=True)]
-    solved = solution.status in (Status.optimal, Status.feasible)
+    solved = solution.status in (Status.optimal, Status.feasible, Status.partial)
     ok, load = usable(problem), chosen.sum(axis=0)  # once: recomputing per need is O(n^2 m)
     by_need: dict[str, list[Pair]] = {n.id: [] for n in problem.needs}
     for pair in pairs:
@@ -199,13 +241,29 @@ def decode(problem: AssignmentProblem, solution: Solution, *, alternates: int = 
                           needs=[problem.needs[i].id for i in np.flatnonzero(chosen[:, j])],
                           blocked=blocked[j])
                for j, e in enumerate(problem.experts)]
-    must = [r.total_score for r in needs if r.min_experts >= 1]
+    uncovered = _uncovered(problem, chosen, ok, load) if solution.status == Status.partial \
+        else []
+    left = {u.need_id for u in uncovered}
+    must = [r.total_score for r in needs if r.min_experts >= 1 and r.need_id not in left]
     return Assignment(status=solution.status, solver=solution.solver,
                       objective=solution.objective, top_k=top_k,
                       total_score=solution.total_score,
                       worst_need_score=min(must) if must and pairs else None,
                       seconds=solution.seconds, message=solution.message, pairs=pairs,
-                      needs=needs, experts=experts, diagnostics=solution.diagnostics)
+                      needs=needs, experts=experts, diagnostics=solution.diagnostics,
+                      uncovered=uncovered)
+
+
+def _uncovered(problem: AssignmentProblem, chosen: np.ndarray, ok: np.ndarray,
+               load: np.ndarray) -> list[UncoveredNeed]:
+    out = []
+    for i in np.flatnonzero(chosen.sum(axis=1) < problem.need_min):
+        eligible, low = int(ok[i].sum()), int(problem.need_min[i])
+        reason: UncoveredReason = ("no_eligible_expert" if eligible == 0 else
+                                   "too_few_experts" if eligible < low else "capacity_full")
+        out.append(UncoveredNeed(need_id=problem.needs[i].id, reason=reason, min_experts=low,
+                                 eligible=eligible, causes=_unserved(problem, int(i), load)))
+    return out
 
 
 def assign(problem: AssignmentProblem, *, solver: str = "milp", objective: str = "total",

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_matrix, hstack, vstack
+from scipy.sparse import csr_matrix, diags, hstack, vstack
 
 from techmatch.errors import ValidationError
 from techmatch.matcher.assignment.diagnose import Diagnostic, explain_infeasible, simple_checks
@@ -45,6 +45,8 @@ class Status(str, Enum):
 
     optimal = "optimal"
     feasible = "feasible"  # a solution, but a limit stopped the proof of optimality
+    partial = "partial"  # the constraints cannot all hold: the best plan for the needs that
+    # can be covered; the others are listed as uncovered (Assignment.uncovered) with why
     infeasible = "infeasible"
     time_limit = "time_limit"  # limit reached without any solution
     error = "error"
@@ -207,8 +209,53 @@ def candidates(problem: AssignmentProblem, top_k: int | None) -> tuple[np.ndarra
     return rows, cols
 
 
+def coverable(problem: AssignmentProblem, time_limit: float | None = None) -> np.ndarray:
+    """(n_needs,) bool: the largest set of needs that can all get their minimum of experts at
+    once (capacities and per-need maxima hold; coverage quotas are left aside), ties broken
+    by the total score. Needs of minimum 0 count as covered."""
+    n, m = problem.scores.shape
+    must = problem.need_min >= 1
+    rows, cols = np.nonzero(usable_pairs(problem))
+    k = len(rows)
+    x_need = csr_matrix((np.ones(k), (rows, np.arange(k))), shape=(n, k))
+    x_expert = csr_matrix((np.ones(k), (cols, np.arange(k))), shape=(m, k))
+    # z_i = 1: need i is covered; it then gets min_i..max_i experts, else none at all
+    at_least = hstack([x_need, diags(-problem.need_min.astype(float) * must)]).tocsr()
+    at_most = hstack([x_need, diags(-problem.need_max.astype(float) * must)]).tocsr()
+    capacity = hstack([x_expert, csr_matrix((m, n))]).tocsr()
+    rows_ = [LinearConstraint(at_least, np.zeros(n), np.full(n, np.inf)),
+             LinearConstraint(at_most, np.full(n, -np.inf),
+                              np.where(must, 0, problem.need_max).astype(float)),
+             LinearConstraint(capacity, np.full(m, -np.inf), problem.capacity.astype(float))]
+    ties = _tie_costs(problem, rows, cols)
+    weight = 1.0 + float(np.abs(ties).sum())  # one more need covered beats any score gain
+    cost = -np.concatenate([ties, np.full(n, weight)])
+    bounds = Bounds(0, np.concatenate([np.ones(k), must.astype(float)]))
+    status, x, _ = _run(cost, rows_, np.ones(k + n), bounds, time_limit)
+    if x is None or status not in (Status.optimal, Status.feasible):
+        return ~must
+    return ~must | (x[k:] > 0.5)
+
+
+def _partial(problem: AssignmentProblem, run: Solver, objective: str,
+             time_limit: float | None) -> tuple[_Output, np.ndarray, np.ndarray] | None:
+    """The best plan (by `objective`) for the needs `coverable` keeps, the others given no
+    expert; None when no need can be covered."""
+    covered = coverable(problem, time_limit)
+    if not covered[problem.need_min >= 1].any():
+        return None
+    reduced = replace(problem, need_min=np.where(covered, problem.need_min, 0),
+                      need_max=np.where(covered, problem.need_max, 0), quotas=())
+    rows, cols = candidates(reduced, None)
+    out = run(reduced, rows, cols, objective, time_limit)
+    if out.status not in (Status.optimal, Status.feasible):
+        return None
+    return _Output(Status.partial, out.picked, out.message), rows, cols
+
+
 def _solution(problem: AssignmentProblem, out: _Output, rows: np.ndarray, cols: np.ndarray,
-              meta: tuple[str, str, float]) -> Solution:
+              meta: tuple[str, str, float], partial: tuple[_Output, np.ndarray, np.ndarray]
+              | None = None) -> Solution:
     chosen = np.zeros(problem.scores.shape, dtype=bool)
     if out.picked is not None and out.status in (Status.optimal, Status.feasible):
         chosen[rows[out.picked], cols[out.picked]] = True
@@ -216,6 +263,10 @@ def _solution(problem: AssignmentProblem, out: _Output, rows: np.ndarray, cols: 
     message = out.message
     if out.status == Status.infeasible:
         diagnostics, message = explain_infeasible(problem)
+        if partial is not None:  # the diagnostics stay: they say why the rest is uncovered
+            out, rows, cols = partial
+            if out.picked is not None:
+                chosen[rows[out.picked], cols[out.picked]] = True
     total = float(problem.scores[chosen].sum())
     return Solution(out.status, chosen, total, meta[0], meta[1], time.perf_counter() - meta[2],
                     message, diagnostics)
@@ -223,7 +274,9 @@ def _solution(problem: AssignmentProblem, out: _Output, rows: np.ndarray, cols: 
 
 def solve(problem: AssignmentProblem, *, solver: str = "milp", objective: str = "total",
           top_k: int | None = None, time_limit: float | None = None) -> Solution:
-    """Solve `problem`; infeasible problems come back with diagnostics, never an exception."""
+    """Solve `problem`; infeasible problems come back with diagnostics, never an exception,
+    and with the best plan for the needs that can be covered (status partial) unless none
+    can."""
     if objective not in OBJECTIVES:
         raise ValidationError(f"unknown objective {objective!r}; valid: {', '.join(OBJECTIVES)}",
                               field="objective")
@@ -231,13 +284,16 @@ def solve(problem: AssignmentProblem, *, solver: str = "milp", objective: str = 
     started = time.perf_counter()
     meta = (solver, objective, started)
     found = simple_checks(problem)
-    if found:  # proven infeasible by counting: no need to solve anything
+    if found:  # proven infeasible by counting: no need to solve the whole problem
         empty = np.zeros(0, dtype=np.int64)
-        return _solution(problem, _Output(Status.infeasible, None, ""), empty, empty, meta)
+        return _solution(problem, _Output(Status.infeasible, None, ""), empty, empty, meta,
+                         _partial(problem, run, objective, time_limit))
     rows, cols = candidates(problem, top_k)
     out = run(problem, rows, cols, objective, time_limit)
     if out.status == Status.infeasible and top_k is not None:
         # Pruning can remove the only way to satisfy capacities; retry on every usable pair.
         rows, cols = candidates(problem, None)
         out = run(problem, rows, cols, objective, time_limit)
-    return _solution(problem, out, rows, cols, meta)
+    partial = (_partial(problem, run, objective, time_limit)
+               if out.status == Status.infeasible else None)
+    return _solution(problem, out, rows, cols, meta, partial)

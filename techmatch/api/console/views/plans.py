@@ -92,8 +92,11 @@ def assignment_sheets(assignment: Assignment, names: Mapping[str, str],
               x.blocked_text] for x in assignment.experts]
     why = [[w.need_id, w.expert_id, w.text] for w in answers]
     diag = [[d.text] for d in assignment.diagnostics]
+    uncovered = [[u.need_id, names.get(u.need_id, ""), u.reason_label, u.text, u.reason]
+                 for u in assignment.uncovered]
     summary: list[list[Any]] = [
         ["状态", assignment.status_label],
+        ["无法覆盖的需求数", len(assignment.uncovered)],
         ["总分", round(assignment.total_score, 4)],
         ["最差需求得分", None if assignment.worst_need_score is None
          else round(assignment.worst_need_score, 4)],
@@ -106,6 +109,8 @@ def assignment_sheets(assignment: Assignment, names: Mapping[str, str],
         Sheet("专家负荷", ["专家编号", "专家", "已分配需求数", "容量", "需求", "不能服务的需求"],
               loads, (10, 12, 12, 8, 24, 40)),
         Sheet("未分配原因", ["需求编号", "专家编号", "原因"], why, (10, 10, 60)),
+        Sheet("无法覆盖的需求", ["需求编号", "需求", "原因", "说明", "原因代码"], uncovered,
+              (10, 40, 24, 60, 18)),
         Sheet("不可行诊断", ["说明"], diag, (80,)),
         Sheet("概要", ["项目", "值"], summary, (16, 30)),
     ]
