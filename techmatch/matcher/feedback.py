@@ -4,7 +4,8 @@ Labels and the docking stage each one moves the pair's docking to (created at `s
 with source `feedback` when the pair has none; intermediate stages are walked one by one):
 
     accepted → confirmed 企业确认 · contacted → contacted 已联系 · deal → signed 签约 ·
-    rejected + reason → dropped 终止 with that reason
+    rejected + reason → dropped 终止 with that reason (already_solved 需求已解决 also closes
+    the need, as a board drop does: `dockings.effects.close_solved_need`)
 
 so `feedback N C --label rejected --reason not_relevant` is the same as dropping the docking
 as not relevant (the pair is never suggested again). A label the docking cannot reach by
@@ -25,7 +26,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from techmatch.errors import NotFoundError, ValidationError
-from techmatch.matcher.dockings.effects import sync_need_status
+from techmatch.matcher.dockings.effects import close_solved_need, closes_need, sync_need_status
 from techmatch.matcher.dockings.grades import Qrels, docking_qrels
 from techmatch.matcher.dockings.levels import ServiceLevels
 from techmatch.matcher.dockings.moves import check_move, path_to
@@ -99,12 +100,15 @@ def record_feedback(store: Store, query_id: str, candidate_id: str, *, label: st
     with repo.transaction():
         _apply_pending(store, repo, feedback)
         need_id, cand = _pair(found[query_id], found[candidate_id])
+        before = repo.find_pair(need_id, cand.id)
         docking = _apply(repo, need_id, cand, label=label, reason=reason, note=note,
                          actor=actor, at=at, strict=True, levels=levels)
         fid = feedback.insert(query_id, candidate_id, label=label, reason=reason, note=note,
                               actor=actor, at=iso(at))
         feedback.set_applied(fid)
         status = sync_need_status(store, need_id)
+        if closes_need(before.stage if before else "suggested", docking):
+            status = close_solved_need(store, need_id) or status  # 需求已解决
     return Feedback(fid=fid, query_id=query_id, candidate_id=candidate_id,
                     label=label, reason=reason, note=note, actor=actor,  # type: ignore[arg-type]
                     at=iso(at), docking_id=docking.id, stage=docking.stage, need_id=need_id,
@@ -241,15 +245,20 @@ def _apply_pending(store: Store, repo: DockingRepo, feedback: FeedbackRepo) -> i
     if not rows:
         return 0
     found = store.get_many({i for r in rows for i in (r.query_id, r.candidate_id)})
-    touched = {need_id for row in rows if (need_id := _apply_row(repo, row, found))}
+    solved: set[str] = set()
+    touched = {need_id for row in rows if (need_id := _apply_row(repo, row, found, solved))}
     feedback.set_applied(rows[-1].fid)
     for need_id in sorted(touched):
         sync_need_status(store, need_id)
+    for need_id in sorted(solved):  # rejected as 需求已解决, as record_feedback does
+        close_solved_need(store, need_id)
     return len(rows)
 
 
-def _apply_row(repo: DockingRepo, row: FeedbackRow, found: dict[str, Record]) -> str | None:
-    """Apply one stored judgement; the id of the need whose docking moved (None: skipped)."""
+def _apply_row(repo: DockingRepo, row: FeedbackRow, found: dict[str, Record],
+               solved: set[str]) -> str | None:
+    """Apply one stored judgement; the id of the need whose docking moved (None: skipped).
+    A need whose pair this drops as already solved is added to `solved`."""
     query, cand = found.get(row.query_id), found.get(row.candidate_id)
     label = str(row.label).strip().lower()
     if query is None or cand is None or label not in LABEL_STAGES \
@@ -261,6 +270,9 @@ def _apply_row(repo: DockingRepo, row: FeedbackRow, found: dict[str, Record]) ->
     at = dt.datetime.fromisoformat(row.at) if row.at else dt.datetime.now(dt.timezone.utc)
     if at.tzinfo is None:
         at = at.replace(tzinfo=dt.timezone.utc)
-    _apply(repo, need_id, other, label=label, reason=reason, note=row.note, actor=row.actor,
-           at=at, strict=False)
+    before = repo.find_pair(need_id, other.id)
+    docking = _apply(repo, need_id, other, label=label, reason=reason, note=row.note,
+                     actor=row.actor, at=at, strict=False)
+    if closes_need(before.stage if before else "suggested", docking):
+        solved.add(need_id)
     return need_id

@@ -145,6 +145,22 @@ def test_feedback_says_what_it_moved_in_chinese(home: Path) -> None:
     assert again["stage"] == "signed" and again.get("need_status") is None  # nothing changed
 
 
+def test_feedback_rejected_as_already_solved_closes_the_need(home: Path) -> None:
+    """A rejection as 需求已解决 left the need open (still in the nightly batch); the CLI closes
+    it as the console and the API do, and says so."""
+    from techmatch.config import Settings
+    from techmatch.store.factory import open_store
+
+    result = CliRunner().invoke(app, ["feedback", "N012", "A016", "--label", "rejected",
+                                      "--reason", "already_solved", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert "需求 N012 状态改为 已关闭（不再进入每晚批量匹配）" in result.stdout
+    store = open_store(Settings(home=home))
+    need = store.get("N012", "need")
+    store.close()
+    assert getattr(need, "status", None) == "closed"
+
+
 def test_ids_typed_full_width_name_the_stored_records(home: Path) -> None:
     """`techmatch get Ｎ００１` (a Chinese input method's full-width forms) said 'not found'
     while ingest and the API read Ｎ００１ as N001; the CLI's record ids are folded the same way."""

@@ -4,6 +4,11 @@
   `closed` unless the docking is kept open (`keep_open`; changed after 验收, the need follows:
   `matched` again, or `closed`). An admin's reopen out of signed / completed sets the need
   back to `open` when no other docking of it is signed or completed.
+- A pair dropped (rejected) with the reason already_solved 需求已解决 closes its need (from
+  open or matched; `close_solved_need`): the match, the nightly batch and 工作台 stop treating
+  it as open. Who and when are the drop's history entry (its note says the need was closed);
+  it is a one-off effect of that drop, not a rule re-derived from the dockings, so staff undo
+  it by editing the need's status back (待匹配), and later syncs keep what they set.
 - A pair dropped as not relevant, or dropped with `never_suggest`, is excluded for that need
   from match, search by need, batch, roadshow invitations and team assignment
   (`exclusions`); the consumers list it under `excluded` with its reason when asked.
@@ -59,6 +64,33 @@ def sync_need_status(store: Store, need_id: str, *, reopened: bool = False) -> s
             return None
         store.upsert([need.model_copy(update={"status": wanted})])
     return wanted
+
+
+SOLVED_REASON = "already_solved"
+SOLVED_NOTE = "需求已解决：需求状态改为已关闭（如需重新开放，请编辑需求状态）"
+
+
+def closes_need(from_stage: str, docking: Docking) -> bool:
+    """A move into dropped with the reason already_solved (需求已解决)."""
+    return (docking.stage == "dropped" and from_stage != "dropped"
+            and docking.reason == SOLVED_REASON)
+
+
+def close_solved_need(store: Store, need_id: str) -> str | None:
+    """The need a pair was dropped for as already solved: closed when open or matched;
+    returns "closed" when it changed (joins the caller's transaction, under the records'
+    lock as `sync_need_status`)."""
+    repo = DockingRepo(store)
+    with repo.transaction():
+        repo.lock_records()
+        try:
+            need = store.get(need_id, "need")
+        except NotFoundError:
+            return None
+        if not isinstance(need, Need) or str(need.status) == "closed":
+            return None
+        store.upsert([need.model_copy(update={"status": "closed"})])
+    return "closed"
 
 
 def sync_needs(store: Store, need_ids: Iterable[str]) -> dict[str, str]:

@@ -141,6 +141,8 @@ def move_docking(store: Store, docking_id: str, move: Move, *, actor: str | None
         # leaves a need staff closed closed).
         effects.sync_need_status(store, updated.need_id, reopened=is_reopen(
             current.stage, updated.stage) and current.stage in ("signed", "completed"))
+        if effects.closes_need(current.stage, updated):  # 需求已解决: the need is closed
+            effects.close_solved_need(store, updated.need_id)
     return updated
 
 
@@ -172,7 +174,9 @@ def plan_move(current: Docking, move: Move, *, actor: str | None, admin: bool,
         "contract": contract, "stage_at": now,
         "keep_open": current.keep_open if move.keep_open is None else move.keep_open,
         "due_on": levels.due_on(move.to, now) if move.to in OVERDUE_STAGES else None})
-    note = "；".join(part for part in (decided, move.note) if part) or None
+    solved = effects.SOLVED_NOTE if dropping and current.stage != "dropped" \
+        and move.reason == effects.SOLVED_REASON else None
+    note = "；".join(part for part in (decided, move.note, solved) if part) or None
     if reopen:
         note = "重新打开" + (f"：{note}" if note else "")
     entry = HistoryEntry(docking_id=current.id, version=updated.version, at=now, actor=actor,

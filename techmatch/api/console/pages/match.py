@@ -23,7 +23,9 @@ TargetQ = Annotated[Literal["achievement", "expert"], Query()]
 IdForm = Annotated[str, Form(min_length=1, max_length=128, pattern=r"^[\w.\-:]+$")]
 MATCH_K = 10
 FLASH = {"accepted": "已采纳 {c}，已创建对接（见对接看板）",
-         "rejected": "已拒绝 {c}，对接已终止"}
+         "rejected": "已拒绝 {c}，对接已终止",
+         "solved": "已拒绝 {c}，对接已终止；需求已解决，需求 {n} 已关闭（不再进入每晚批量匹配；"
+                   "如需重新开放，请编辑需求状态）"}
 
 
 def _need(engine: EngineDep, visibility: VisibilityDep, session: Staff, rid: str) -> Need:
@@ -47,7 +49,8 @@ def match_page(request: Request, rid: IdPath, session: Staff, engine: EngineDep,
     records = engine.store.get_many(h.id for h in ranking.hits)
     items = cards(need, ranking, records, seen)
     done = request.query_params.get("done", "")
-    flash = FLASH[done].format(c=request.query_params.get("c", "")) if done in FLASH else ""
+    flash = FLASH[done].format(c=request.query_params.get("c", ""), n=rid) \
+        if done in FLASH else ""
     threshold = engine.settings.confidence_threshold
     # routed although confident: every confident candidate is conflicted (service.route)
     blocked = ranking.routed_to_staff and any(
@@ -82,7 +85,8 @@ def reject(rid: IdPath, session: WriterPost, engine: EngineDep, visibility: Visi
     decide.reject(engine.store, decide.load_levels(engine.settings.home), need, candidate_id,
                   reason=reason, note=note.strip() or None, never_suggest=never_suggest == "on",
                   actor=session.principal.actor)
-    return RedirectResponse(f"/needs/{rid}/match?target={target}&done=rejected&c={candidate_id}",
+    done = "solved" if reason == "already_solved" else "rejected"
+    return RedirectResponse(f"/needs/{rid}/match?target={target}&done={done}&c={candidate_id}",
                             status_code=303)
 
 
