@@ -11,7 +11,7 @@ from techmatch.api.security import KeyRing
 from techmatch.api.syncer import IndexSyncer
 from techmatch.api.visibility import Visibility
 from techmatch.config import Settings
-from techmatch.errors import BackendError, IndexMissingError, TechmatchError
+from techmatch.errors import BackendError, IndexMismatchError, IndexMissingError, TechmatchError
 from techmatch.matcher.crosslingual import default_dictionary
 from techmatch.matcher.engine import Engine
 from techmatch.models.records import KINDS
@@ -64,6 +64,12 @@ class AppState:
                 try:
                     self.engine.index(kind)
                 except IndexMissingError:
+                    continue
+                except IndexMismatchError as exc:
+                    # built by another version or configuration (an index layout change after
+                    # an upgrade): the follower below rebuilds it in full from the store, as
+                    # `techmatch index` would; until then /readyz says which kind is missing
+                    log.warning("%s 索引将由服务从存储完整重建：%s", kind, exc)
                     continue
             # The query translation dictionary (~1 s to parse) before "ready", not on the first
             # requests (techmatch.matcher.crosslingual).
