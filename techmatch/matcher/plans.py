@@ -110,11 +110,18 @@ def open_needs(engine: Engine, *, city: str | None = None, province: str | None 
                industry: str | None = None) -> list[Need]:
     """Open needs located in `city` / `province` and of `industry` (None = any), by id.
 
+    `city` is a place as the programme dashboard keys it (`programme.places.Places`): a
+    pilot city's id (朝阳（辽宁）, 朝阳(辽宁省)) or a name, a need being in it by its city and
+    province — 朝阳 in 辽宁 and in 北京 are two places, and a name several pilot cities
+    share is refused (ValidationError field `city`) unless `province` tells which.
     `industry` rolls down the taxonomy (集成电路 ⊂ 电子核心产业 ⊂ 新一代信息技术产业); see
     `matcher.taxonomy.industry_matches`."""
+    from techmatch.matcher.programme.places import Places
+
+    inside = Places.of(engine.store).holds(city, province) if city is not None else None
     return [n for n in engine.store.iter_records("need")
-            if isinstance(n, Need) and n.status == "open" and _same(n.city, city)
-            and _same(n.province, province)
+            if isinstance(n, Need) and n.status == "open"
+            and (inside is None or inside(n)) and _same(n.province, province)
             and industry_matches(n.industry, industry, text=headline(n))]
 
 

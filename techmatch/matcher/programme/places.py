@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from techmatch.errors import ValidationError
+from techmatch.indexers.ingest.normalize import normalize
 from techmatch.matcher.dockings.kpis import city_label
 from techmatch.models.programme import NATIONAL, PilotCity, pilot_city_id, province_short
 
@@ -147,6 +149,29 @@ class Places:
         found = list(dict.fromkeys(keys))
         shown = self.labels([k for k in found if not k.startswith(_MARK)])
         return {k: shown.get(k) or f"{self.name(k)}（{UNPLACED}）" for k in found}
+
+    def of_needs(self, needs: Iterable[Any]) -> dict[str, str]:
+        """Need id → its city as the planners and the docking KPIs read it (`groups` over
+        the needs' keys: 朝阳（辽宁） where the name is shared, 苏州 as before)."""
+        keys = {n.id: self.key(n.city, n.province) for n in needs}
+        shown = self.groups(keys.values())
+        return {i: shown[k] for i, k in keys.items()}
+
+    def need_choices(self, needs: Iterable[Any]) -> list[str]:
+        """The cities a planner's dropdown offers for these needs: each place once, by
+        label (a pilot city's id where a name is shared); needs whose city cannot be told
+        (a shared name without a province) offer none."""
+        keys = {self.key(n.city, n.province) for n in needs if n.city and n.city.strip()}
+        return sorted(set(self.labels([k for k in keys if not k.startswith(_MARK)]).values()))
+
+    def holds(self, city: str, province: str | None = None) -> Callable[[Any], bool]:
+        """A test of a record (city, province: a need) being in the city asked for, as
+        `key` places both (`lookup` when no province is given: a shared bare name raises
+        ValidationError listing the pilot cities)."""
+        want = (self.key(city, province) if province and province.strip()
+                else self.lookup(city))
+        folded = normalize(want)
+        return lambda r: normalize(self.key(r.city, getattr(r, "province", None))) == folded
 
     def choices(self) -> list[tuple[str, str]]:
         """(id, label) of every pilot city, by label: what a city dropdown offers."""

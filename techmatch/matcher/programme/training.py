@@ -2,11 +2,14 @@
 teach and enterprises to invite, with reasons; save a proposal as a training event.
 
 Unmet demand: open needs without a confirmed docking (企业确认 or later). Needs are grouped
-per (city, top industry of the taxonomy); inside a group two needs join one topic when they
-share a keyword (the need's own keywords, else its title words) or their vectors' cosine is
-at least `link_similarity` (connected components, so the grouping does not depend on input
-order). On the samples e5-small cosines of needs of the same industry and of different
-industries overlap (medians 0.878 and 0.868), so the vector link only joins near-duplicates.
+per (city, top industry of the taxonomy), the city as the programme dashboard places a need
+(`places.Places`: city and province, so 朝阳 in 辽宁 and in 北京 are two cities, shown as
+朝阳（辽宁）; a need naming only a shared name is grouped under that name with a note);
+inside a group two needs join one topic when they share a keyword (the need's own keywords,
+else its title words) or their vectors' cosine is at least `link_similarity` (connected
+components, so the grouping does not depend on input order). On the samples e5-small cosines
+of needs of the same industry and of different industries overlap (medians 0.878 and
+0.868), so the vector link only joins near-duplicates.
 A topic is named by its most frequent keywords (ties by first appearance).
 
 Experts for a topic come from the ranking service (need → expert for every need of the
@@ -17,8 +20,8 @@ roadshows and team assignment), and when they are available (the record's flag, 
 and not trainer or presenter at another event on the same date). An expert who works for an invited
 enterprise or declared it in its exclusions (techmatch.matcher.conflicts) never teaches the
 topic; the topic's notes name those the plan would otherwise have proposed.
-Enterprises: those of the topic's needs first, then other open needs of the city that
-mention a topic keyword.
+Enterprises: those of the topic's needs first, then other open needs of the same city that
+mention a topic keyword. `city` is a pilot city's id, or a name (`plans.open_needs`).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from techmatch.matcher.conflicts import conflict, name_key
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.plans import PairScorer, open_needs
 from techmatch.matcher.programme import registry
+from techmatch.matcher.programme.places import UNPLACED, Places
 from techmatch.models.industries import load_taxonomy
 from techmatch.models.plan_labels import CONFLICT_LABELS
 from techmatch.models.programme import Event, Participant
@@ -110,10 +114,9 @@ def unmet_needs(engine: Engine, *, city: str | None = None,
     return [n for n in open_needs(engine, city=city, industry=industry) if n.id not in confirmed]
 
 
-def _cell(need: Need) -> tuple[str, str]:
+def _top(need: Need) -> str:
     node = load_taxonomy().at_level(need.industry, 1)
-    return (normalize(need.city or "未知", lower=False),
-            node.name if node else (need.industry or "未知"))
+    return node.name if node else (need.industry or "未知")
 
 
 def cluster(needs: Sequence[Need], vectors: np.ndarray, keywords: Sequence[set[str]], *,
@@ -277,11 +280,20 @@ def plan_training(engine: Engine, service: PairScorer, *, city: str | None = Non
     unmet = unmet_needs(engine, city=city, industry=industry)
     experts = {e.id: e for e in engine.store.iter_records("expert") if isinstance(e, Expert)}
     booked = _booked(engine, date)
+    # a need's city as the dashboard places it (city and province: 朝阳 in 辽宁 and in 北京 are
+    # two cells); invitees come from the other open needs of the same place
+    places = Places.of(engine.store)
+    pool = open_needs(engine)
+    keys = {n.id: places.key(n.city, n.province) for n in [*pool, *unmet]}
+    shown = places.labels(sorted({k for k in keys.values() if places.unplaced(k) is None}))
     cells: dict[tuple[str, str], list[Need]] = defaultdict(list)
     for need in unmet:
-        cells[_cell(need)].append(need)
+        cells[(keys[need.id], _top(need))].append(need)
     topics = []
-    for (where, top), needs in sorted(cells.items()):
+    for (place, top), needs in sorted(cells.items(), key=lambda kv: (
+            shown.get(kv[0][0]) or places.name(kv[0][0]), kv[0][1], kv[0][0])):
+        where = shown.get(place) or places.name(place)  # 朝阳 when no city can be told
+        unsure = places.unplaced(place)
         vecs = engine.record_vectors("need", needs)
         vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
         terms = [topic_terms(n, engine.tokenizer) for n in needs]
@@ -291,7 +303,7 @@ def plan_training(engine: Engine, service: PairScorer, *, city: str | None = Non
                 continue
             members = [needs[i] for i in group]
             label = _topic_words([terms[i] for i in group])
-            others = [n for n in open_needs(engine, city=where) if n.id not in
+            others = [n for n in pool if keys[n.id] == place and n.id not in
                       {m.id for m in members}]
             invitees = _invitees(members, label, others, invites_per_topic)
             invited = {v.need_id for v in invitees}
@@ -303,6 +315,9 @@ def plan_training(engine: Engine, service: PairScorer, *, city: str | None = Non
             none = (f"没有作品与主题相符、可安排且平均匹配置信度不低于 {min_score:g} 的专家"
                     if not chosen else None)
             notes = ([none] if none else []) + left_out
+            if unsure is not None:
+                notes.insert(0, f"{UNPLACED}：需求只写了城市名“{unsure.name}”、没有省份，"
+                                f"不知是 {'、'.join(unsure.ids)} 中的哪一个")
             notes = notes[:20]
             topics.append(TrainingTopic(
                 city=where, industry=top, topic=f"{top}：{'、'.join(label)}", keywords=label,

@@ -28,6 +28,7 @@ from techmatch.errors import NotFoundError, ValidationError
 from techmatch.matcher.assignment import Assignment, Constraints, WhyNot
 from techmatch.matcher.engine import Engine
 from techmatch.matcher.plans import open_needs, plan_city_roadshow, plan_team
+from techmatch.matcher.programme.places import Places
 from techmatch.matcher.roadshow import RoadshowPlan, expert_reason, invitee_reason
 from techmatch.models.records import ServiceTeam
 from techmatch.xlsx import write_sheets
@@ -44,9 +45,23 @@ def _ids(text: str) -> list[str]:
 
 
 def _places(engine: Engine) -> dict[str, list[str]]:
+    """The dropdowns: the open needs' cities as the programme keys them (a pilot city's id
+    where two share a name: 朝阳（辽宁）, 朝阳（北京）; 苏州 as before) and their industries."""
     needs = open_needs(engine)
-    return {"cities": sorted({n.city for n in needs if n.city}),
+    return {"cities": Places.of(engine.store).need_choices(needs),
             "industries": sorted({n.industry for n in needs if n.industry})}
+
+
+def _roadshow_error(engine: Engine, exc: Exception, city: str, industry: str) -> str:
+    if not isinstance(exc, ValidationError):
+        return "日期格式应为 YYYY-MM-DD"
+    if exc.field != "city":
+        return f"无法生成方案：{error_message(exc, field_label)}"
+    try:
+        there = open_needs(engine, city=city)
+    except ValidationError as unsure:  # 朝阳 that two pilot cities share: which one
+        return f"无法生成方案：{error_message(unsure, field_label)}"
+    return no_needs_text(city, industry, there)
 
 
 def _titles(engine: Engine, ids: list[str]) -> dict[str, str]:
@@ -78,9 +93,7 @@ def roadshow(request: Request, session: WriterPost, engine: EngineDep, service: 
                                   slots=slots, invites_per_achievement=invites, date=day,
                                   prefer_province=prefer_province == "on")
     except (ValidationError, ValueError) as exc:
-        message = ("日期格式应为 YYYY-MM-DD" if not isinstance(exc, ValidationError)
-                   else no_needs_text(city, industry, open_needs(engine, city=city))
-                   if exc.field == "city" else f"无法生成方案：{error_message(exc, field_label)}")
+        message = _roadshow_error(engine, exc, city, industry)
         return render(request, "roadshow.html", {
             "title": "路演策划", "values": values, "error": message,
             "saved": PlanFiles(engine.settings.home).recent("roadshow"), **_places(engine)},

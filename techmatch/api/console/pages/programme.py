@@ -216,7 +216,7 @@ def _training_page(request: Request, session: StaffSession, engine: Engine,
     day = values.get("date") or (china_today() + dt.timedelta(days=30)).isoformat()
     return render(request, "programme_training.html", {
         "title": "培训策划", "values": values, "plan": plan, "error": error, "day": day,
-        "cities": sorted({n.city for n in needs if n.city}),
+        "cities": Places.of(engine.store).need_choices(needs),  # 朝阳（辽宁） where shared
         "industries": sorted({n.industry for n in needs if n.industry}), **HELPERS},
         session=session, status_code=status)
 
@@ -240,10 +240,17 @@ def training_plan(request: Request, session: WriterPost, engine: EngineDep,
     if errors:
         return _training_page(request, session, engine, values, error=errors["date"],
                               status=400)
-    plan = service.plan_training(engine, match, city=city or None, industry=industry or None,
-                                 date=day, experts_per_topic=experts,
-                                 invites_per_topic=invites,
-                                 overseas_only=overseas_only == "on")
+    try:
+        plan = service.plan_training(engine, match, city=city or None,
+                                     industry=industry or None, date=day,
+                                     experts_per_topic=experts, invites_per_topic=invites,
+                                     overseas_only=overseas_only == "on")
+    except ValidationError as e:
+        if e.field != "city":
+            raise
+        # 朝阳 that two pilot cities share: which one
+        return _training_page(request, session, engine, values,
+                              error=f"无法生成方案：{e.message}", status=400)
     return _training_page(request, session, engine, values, plan=plan)
 
 
