@@ -176,6 +176,8 @@ class _Actuals:
         self.served: dict[str, set[str]] = defaultdict(set)
         self.industry: dict[str, BreakdownRow] = {}
         self.team: dict[str, BreakdownRow] = {}
+        # teams in no city row, by why: unsure (a shared name only), unlisted, national
+        self.rowless_teams: dict[str, list[str]] = defaultdict(list)
 
     def add(self, city: str, metric: str, n: float = 1.0) -> None:
         self.city[city][metric] += n  # type: ignore[assignment]
@@ -213,9 +215,14 @@ def _count_registries(store: Store, acts: _Actuals, start: dt.date, end: dt.date
     key = acts.places.key
     teams = registry.items(store, "team", start=start, end=end)
     for team in teams:
-        for city in dict.fromkeys(key(c, ref=f"服务团队 {team.id}")  # listed twice: one team
-                                  for c in team.cities):
+        served = list(dict.fromkeys(key(c, ref=f"服务团队 {team.id}")  # listed twice: one
+                                    for c in team.cities))
+        for city in served:
             acts.city[city]["teams_formed"] += 1
+        if all(k == NATIONAL or acts.places.unplaced(k) is not None for k in served):
+            why = ("unlisted" if not served else "national" if set(served) == {NATIONAL}
+                   else "unsure")
+            acts.rowless_teams[why].append(team.id)
     acts.national["teams_formed"] += len(teams)
     events = [e for e in registry.items(store, "event", start=start, end=end)
               if e.status != "cancelled"]
@@ -376,7 +383,7 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
     notes = [f"{m}: 全国目标为各城市目标之和" for m in METRICS if m in summed]
     national = _scope(NATIONAL, acts.national, served, national_targets)
     if want is None:
-        notes += _distinct_notes(national, rows)
+        notes += _distinct_notes(national, rows, acts.rowless_teams)
         notes += _national_only_notes(acts, national)
     notes += _unplaced_notes(places, acts, by_year,
                              None if want is None else places.name(want))
@@ -397,16 +404,29 @@ _DISTINCT = {"teams_formed": "服务多个城市的团队在每个城市各计�
              "enterprises_served": "在多个城市受服务的企业在每个城市各计一次"}
 
 
-def _distinct_notes(national: ScopeRow, rows: Sequence[ScopeRow]) -> list[str]:
-    """Why a national count is below the sum of its city rows (counted once nationally)."""
+def _distinct_notes(national: ScopeRow, rows: Sequence[ScopeRow],
+                    rowless_teams: Mapping[str, Sequence[str]]) -> list[str]:
+    """Why a national count differs from the sum of its city rows: counted once nationally,
+    and teams in no city row — their city cannot be determined (a name several pilot cities
+    share, as the 无法确定城市 note says), they list none, or only 全国."""
     out = []
     for metric, why in _DISTINCT.items():
         total, whole = sum(r.cell(metric).actual for r in rows), national.cell(metric).actual
         said, summed = amount_text(whole), amount_text(total)
-        if total > whole:
+        apart = (sum(len(v) for v in rowless_teams.values()) if metric == "teams_formed"
+                 else 0)
+        if total > whole - apart:
             out.append(f"{metric}: 全国 {said} 为去重后的数，各城市合计 {summed}（{why}）")
-        elif total < whole and metric == "teams_formed":  # teams listing no city
-            out.append(f"{metric}: 全国 {said} 含未列服务城市的团队，各城市合计 {summed}")
+        if apart:
+            unsure, unlisted, national_only = (rowless_teams.get(k, ())
+                                               for k in ("unsure", "unlisted", "national"))
+            parts = ([f"服务城市无法确定的团队 {len(unsure)} 个（{'、'.join(unsure[:10])}"
+                      f"{' 等' if len(unsure) > 10 else ''}，见“{UNPLACED}”）"]
+                     if unsure else [])
+            parts += [f"未列服务城市的团队 {len(unlisted)} 个"] if unlisted else []
+            parts += [f"服务城市只填“{NATIONAL}”的团队 {len(national_only)} 个"] \
+                if national_only else []
+            out.append(f"{metric}: 全国 {said} 含{'、'.join(parts)}，各城市合计 {summed}")
     return out
 
 
