@@ -25,6 +25,7 @@ from techmatch.indexers.ingest.readers import read_source
 from techmatch.indexers.ingest.validate import RowError, date_value, field_shape
 from techmatch.matcher.dockings.kpis import city_label
 from techmatch.matcher.programme import registry, targets
+from techmatch.matcher.programme.places import UNPLACED, Places
 from techmatch.models import programme as pm
 from techmatch.store import Store
 
@@ -301,20 +302,38 @@ CITY_KINDS = frozenset({"target", "team", "dispatch", "workstation", "order", "e
 
 def _city_warnings(store: Store, kind: str, records: list[BaseModel], rows: list[int],
                    label: str) -> list[str]:
-    """One warning per city that is no registered pilot city (in the dashboard's form:
-    蘇州 is 苏州), naming its rows: 苏州市 or a typo would be a dashboard row of its own.
+    """One warning per city the dashboard would not place in a pilot city's row
+    (`places.Places.key`: a pilot city's id in any writing, or a name one pilot city has;
+    蘇州 is 苏州), naming its rows: 苏州市 or a typo would be a dashboard row of its own, and a
+    name several pilot cities share (朝阳) counts in the national column only (无法确定城市).
     None when no pilot city is registered yet."""
-    pilots = {city_label(c.name) for c in registry.items(store, "city")}
-    if kind not in CITY_KINDS or not pilots:
+    if kind not in CITY_KINDS:
+        return []
+    places = Places.of(store)
+    if not places.pilots:
         return []
     unknown: dict[str, list[int]] = {}
+    unsure: dict[str, list[int]] = {}
+    choices: dict[str, tuple[str, ...]] = {}  # a shared name → the pilot cities it may be
     for record, row in zip(records, rows, strict=True):
         names = getattr(record, "cities", None) or [getattr(record, "city", None)]
         for name in names:
-            if name and name.strip() and city_label(name) not in pilots | {pm.NATIONAL}:
+            if not (name and name.strip()):
+                continue
+            where = places.key(name)
+            if (shared := places.unplaced(where)) is not None:
+                unsure.setdefault(name, []).append(row)
+                choices[name] = shared.ids
+            elif where not in places.pilots and where != pm.NATIONAL:
                 unknown.setdefault(name, []).append(row)
-    return [f"{label}: 城市“{name}”不是登记的试点城市（第 {'、'.join(map(str, found))} 行），"
-            f"项目看板上单列一行" for name, found in unknown.items()]
+    out = [f"{label}: 城市“{name}”不是登记的试点城市（第 {'、'.join(map(str, found))} 行），"
+           f"项目看板上单列一行" for name, found in unknown.items()]
+    for name, found in unsure.items():
+        ids = choices[name]
+        out.append(f"{label}: {UNPLACED}：城市“{name}”有 {len(ids)} 个同名试点城市"
+                   f"（{'、'.join(ids)}）（第 {'、'.join(map(str, found))} 行），"
+                   f"项目看板只计入全国；请写明省份，如“{ids[0]}”")
+    return out
 
 
 def _target_keys(store: Store, items: list[pm.Target]) -> tuple[list[str], list[str]]:
