@@ -11,11 +11,13 @@ from starlette.responses import RedirectResponse, Response
 
 from techmatch.api.console.deps import Staff, WriterPost, render
 from techmatch.api.console.labels import actor_code
+from techmatch.api.console.messages import error_message
 from techmatch.api.console.pages.common import console_router
 from techmatch.api.console.views.decide import REJECT_REASONS
 from techmatch.api.console.views.docking_board import CONTRACTS, board, sides, titles_of
+from techmatch.api.console.views.intake import field_label
 from techmatch.api.deps import EngineDep, VisibilityDep
-from techmatch.errors import NotFoundError, ValidationError
+from techmatch.errors import ConflictError, NotFoundError, ValidationError
 from techmatch.matcher.dockings import (
     Assign,
     DockingFilters,
@@ -64,6 +66,17 @@ def docking_board(request: Request, session: Staff, engine: EngineDep,
 @router.get("/dockings/{docking_id}")
 def docking_detail(request: Request, docking_id: DockingId, session: Staff,
                    engine: EngineDep, visibility: VisibilityDep) -> Response:
+    return _detail_page(request, docking_id, session, engine, visibility,
+                        flash="已更新" if request.query_params.get("done") else "")
+
+
+def _detail_page(request: Request, docking_id: str, session: Staff, engine: EngineDep,
+                 visibility: VisibilityDep, *, flash: str = "",
+                 move_values: dict[str, str] | None = None,
+                 move_errors: dict[str, str] | None = None, move_message: str = "",
+                 status_code: int = 200) -> Response:
+    """The docking's page; after a refused move, its form open again with what was typed and
+    the message above it and beside the field it concerns."""
     docking = get_docking(engine.store, docking_id)
     if docking.need_id in _hidden(session, visibility):
         raise NotFoundError(f"没有编号为 {docking_id} 的对接")
@@ -72,8 +85,9 @@ def docking_detail(request: Request, docking_id: DockingId, session: Staff,
         "title": f"对接 {docking_id}", "d": shown, "history": docking_history(engine.store,
                                                                             docking_id),
         "titles": titles_of(engine.store, [shown]), "reasons": REJECT_REASONS,
-        "contracts": CONTRACTS, "stage_labels": STAGE_LABELS,
-        "flash": "已更新" if request.query_params.get("done") else ""}, session=session)
+        "contracts": CONTRACTS, "stage_labels": STAGE_LABELS, "flash": flash,
+        "move_values": move_values, "move_errors": move_errors or {},
+        "move_message": move_message}, session=session, status_code=status_code)
 
 
 def _contract(kind: str, value: str, day: str) -> Contract | None:
@@ -106,22 +120,39 @@ def _amount(value: str) -> float:
     return amount
 
 
+MOVE_FIELDS = ("to", "reason", "reason_note", "contract_type", "value_wan", "signed_on")
+
+
 @router.post("/dockings/{docking_id}/move")
-def move(docking_id: DockingId, session: WriterPost, engine: EngineDep,
+def move(request: Request, docking_id: DockingId, session: WriterPost, engine: EngineDep,
+         visibility: VisibilityDep,
          to: Annotated[str, Form(max_length=20)], version: Annotated[int, Form(ge=1)],
          reason: Short = "", reason_note: Annotated[str, Form(max_length=2000)] = "",
          never_suggest: Short = "", contract_type: Short = "", value_wan: Short = "",
          signed_on: Short = "", note: Annotated[str, Form(max_length=2000)] = "",
          back: Short = "") -> Response:
     dropping = to == "dropped"
-    move_docking(engine.store, docking_id, Move(
-        to=to, version=version, reason=reason or None if dropping else None,
-        reason_note=reason_note.strip() or None if dropping else None,
-        never_suggest=dropping and never_suggest == "on",
-        contract=_contract(contract_type, value_wan, signed_on) if to == "signed" else None,
-        note=note.strip() or None), actor=session.principal.actor,
-        admin=session.principal.allows("admin"), levels=load_levels(engine.settings.home))
     target = back if back.startswith("/dockings") and not back.startswith("//") else "/dockings"
+    try:
+        move_docking(engine.store, docking_id, Move(
+            to=to, version=version, reason=reason or None if dropping else None,
+            reason_note=reason_note.strip() or None if dropping else None,
+            never_suggest=dropping and never_suggest == "on",
+            contract=_contract(contract_type, value_wan, signed_on) if to == "signed" else None,
+            note=note.strip() or None), actor=session.principal.actor,
+            admin=session.principal.allows("admin"), levels=load_levels(engine.settings.home))
+    except (ValidationError, ConflictError) as exc:
+        # refused (no reason to drop, a stale version …): the docking's page with the form
+        # open and what was typed, not an error page that Back empties
+        field = getattr(exc, "field", None)
+        typed = {"to": to, "reason": reason, "reason_note": reason_note,
+                 "never_suggest": never_suggest, "contract_type": contract_type,
+                 "value_wan": value_wan, "signed_on": signed_on, "note": note, "back": target}
+        return _detail_page(
+            request, docking_id, session, engine, visibility, move_values=typed,
+            move_errors={field: error_message(exc)} if field in MOVE_FIELDS else {},
+            move_message=error_message(exc, field_label),
+            status_code=409 if isinstance(exc, ConflictError) else 400)
     sep = "&" if "?" in target else "?"
     return RedirectResponse(f"{target}{sep}done={docking_id}", status_code=303)
 
