@@ -80,3 +80,60 @@ def test_targets_filter_by_pilot_city_on_the_cli(tmp_path: Path) -> None:
     code, out, err = _run(home, "targets", "--city", "朝阳")
     assert code == 2, out
     assert "请写明省份" in err and "朝阳（北京）" in err and "朝阳（辽宁）" in err
+
+
+def test_a_pilot_city_target_written_two_ways_is_one_target(client: TestClient) -> None:
+    """A target set again with the id (朝阳（北京）) after one typed 朝阳(北京市) was stored as a
+    second row: the board kept whichever sorted last (the old 5), and DELETE with the id
+    found neither (English 404). Setting replaces every writing of the pilot city; deleting
+    removes them; a bare shared name still deletes the target typed with that bare name."""
+    r = client.post("/v1/programme/import/city", headers=headers("write"),
+                    files={"file": ("cities.csv", CITIES.encode(), "text/csv")})
+    assert r.status_code == 200, r.text
+    first = [{"year": 2026, "city": "朝阳(北京市)", "metric": "dockings_signed", "value": 5},
+             {"year": 2026, "city": "朝阳（辽宁）", "metric": "dockings_signed", "value": 2},
+             {"year": 2026, "city": "朝阳", "metric": "dockings_signed", "value": 1}]
+    assert client.put("/v1/programme/targets", headers=headers("write"),
+                      json=first).status_code == 200
+    again = [{"year": 2026, "city": "朝阳（北京）", "metric": "dockings_signed", "value": 6}]
+    assert client.put("/v1/programme/targets", headers=headers("write"),
+                      json=again).status_code == 200
+    found = client.get("/v1/programme/targets", params={"city": "朝阳（北京）"},
+                       headers=headers("read")).json()
+    assert _values(found) == [("朝阳(北京)", "dockings_signed", 6)]
+    board = client.get("/v1/programme/dashboard", headers=headers("read"), params={
+        "start": "2026-01-01", "end": "2026-12-31", "city": "朝阳（北京）"}).json()
+    cell = next(c for c in board["cities"][0]["cells"] if c["metric"] == "dockings_signed")
+    assert cell["target"] == 6
+
+    admin = headers("admin")
+    gone = client.delete("/v1/programme/targets", headers=admin, params={
+        "year": 2026, "city": "朝阳(北京)", "metric": "签约对接数"})
+    assert gone.status_code == 204, gone.text
+    assert client.get("/v1/programme/targets", params={"city": "朝阳（北京）"},
+                      headers=headers("read")).json() == []
+    bare = client.delete("/v1/programme/targets", headers=admin, params={
+        "year": 2026, "city": "朝阳", "metric": "dockings_signed"})
+    assert bare.status_code == 204, bare.text
+    left = client.get("/v1/programme/targets", headers=headers("read")).json()
+    assert _values(left) == [("朝阳(辽宁)", "dockings_signed", 2)]
+    missing = client.delete("/v1/programme/targets", headers=admin, params={
+        "year": 2026, "city": "朝阳（北京）", "metric": "dockings_signed"})
+    assert missing.status_code == 404 and "没有" in missing.text and "朝阳（北京）" in missing.text
+
+
+def test_an_import_setting_a_pilot_city_target_again_reports_an_update(
+        client: TestClient) -> None:
+    r = client.post("/v1/programme/import/city", headers=headers("write"),
+                    files={"file": ("cities.csv", CITIES.encode(), "text/csv")})
+    assert r.status_code == 200, r.text
+    for value, created, updated in ((5, ["2026/朝阳(北京市)/dockings_signed"], []),
+                                    (6, [], ["2026/朝阳（北京）/dockings_signed"])):
+        city = "朝阳(北京市)" if value == 5 else "朝阳（北京）"
+        csv = f"年度,城市,指标,目标值\n2026,{city},签约对接数,{value}\n".encode()
+        r = client.post("/v1/programme/import/target", headers=headers("write"),
+                        files={"file": ("targets.csv", csv, "text/csv")})
+        assert r.status_code == 200, r.text
+        assert (r.json()["created"], r.json()["updated"]) == (created, updated)
+    found = client.get("/v1/programme/targets", headers=headers("read")).json()
+    assert _values(found) == [("朝阳(北京)", "dockings_signed", 6)]

@@ -338,13 +338,15 @@ def _city_warnings(store: Store, kind: str, records: list[BaseModel], rows: list
 
 def _target_keys(store: Store, items: list[pm.Target]) -> tuple[list[str], list[str]]:
     """(created, updated) keys `year/city/metric` of targets about to be stored: a target
-    already stored, or given twice in the file, replaces a value (updated)."""
-    seen = {(t.year, city_label(t.city), t.metric) for t in
+    already stored, or given twice in the file, replaces a value (updated); the city as one
+    target has it (`targets.target_places`: 朝阳（北京） is 朝阳(北京市))."""
+    place = targets.target_places(store)
+    seen = {(t.year, place(t.city), t.metric) for t in
             targets.list_targets(store, years=sorted({t.year for t in items}))}
     created: list[str] = []
     updated: list[str] = []
     for t in items:
-        key = (t.year, city_label(t.city), t.metric)
+        key = (t.year, place(t.city), t.metric)
         (updated if key in seen else created).append(f"{t.year}/{t.city}/{t.metric}")
         seen.add(key)
     return created, updated

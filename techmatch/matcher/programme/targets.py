@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel
 
@@ -17,15 +17,32 @@ from techmatch.store import Store
 from techmatch.store.programme import ProgrammeRepo, TargetRow
 
 
+def target_places(store: Store) -> Callable[[str], str]:
+    """A target's city as one target has it: the pilot city it names (`places.Places.key`:
+    朝阳（北京） is 朝阳(北京市), 苏州 is 苏州（江苏）), else the city in the dashboard's form
+    (`city_label`: 蘇州 is 苏州) — also a name several pilot cities share, as written."""
+    places = Places.of(store)
+
+    def place(city: str) -> str:
+        key = places.key(city)
+        return city_label(city) if places.unplaced(key) is not None else key
+    return place
+
+
 def set_targets(store: Store, items: Sequence[Target]) -> None:
     """Store targets, the city in the dashboard's form (`city_label`): a (year, city, metric)
     given again replaces its value, also when its city is written another way (蘇州 given
-    after 苏州, or the other way round, is one target)."""
+    after 苏州, 朝阳（北京） after 朝阳(北京市), or the other way round, is one target; the
+    last writing given is kept)."""
     repo = ProgrammeRepo(store)
-    rows = [TargetRow(t.year, city_label(t.city), t.metric, t.value) for t in items]
-    keys = {(r.year, r.city, r.metric) for r in rows}
+    place = target_places(store)
+    rows = list({(t.year, place(t.city), t.metric): TargetRow(
+        t.year, city_label(t.city), t.metric, t.value) for t in items}.values())
+    given = {(r.year, r.city, r.metric) for r in rows}
+    keys = {(r.year, place(r.city), r.metric) for r in rows}
     stale = [(r.year, r.city, r.metric) for r in repo.targets(years=sorted({r.year for r in rows}))
-             if r.city != city_label(r.city) and (r.year, city_label(r.city), r.metric) in keys]
+             if (r.year, r.city, r.metric) not in given
+             and (r.year, place(r.city), r.metric) in keys]
     with repo.transaction():
         repo.delete_targets(stale)
         repo.set_targets(rows)
@@ -42,14 +59,16 @@ def metric_code(text: str) -> str:
 
 
 def delete_target(store: Store, *, year: int, city: str, metric: str) -> None:
-    """Remove one target (every stored writing of its city: 蘇州 is 苏州); NotFoundError when
-    there is none."""
-    code, want = metric_code(metric), city_label(city)
+    """Remove one target (every stored writing of its city: 蘇州 is 苏州, 朝阳（北京） is
+    朝阳(北京市); a name several pilot cities share removes the target typed with that name);
+    NotFoundError when there is none."""
+    code, place = metric_code(metric), target_places(store)
+    want = place(city)
     repo = ProgrammeRepo(store)
     found = [(r.year, r.city, r.metric) for r in repo.targets(years=[year])
-             if r.metric == code and city_label(r.city) == want]
+             if r.metric == code and place(r.city) == want]
     if not found:
-        raise NotFoundError(f"no {year} target of {code} for {city}")
+        raise NotFoundError(f"没有 {year} 年“{city}”的{METRIC_LABELS[code]}目标（{code}）")
     repo.delete_targets(found)
 
 
