@@ -139,11 +139,14 @@ def city_label(value: str | None) -> str:
     return _label(value, UNKNOWN)
 
 
-def need_facts(needs: Iterable[Need]) -> dict[str, NeedFacts]:
+def need_facts(needs: Iterable[Need],
+               cities: Mapping[str, str] | None = None) -> dict[str, NeedFacts]:
+    """Facts per need id; `cities` (need id → city group) overrides the city as written."""
     out = {}
     for n in needs:
         posted = china_day(n.created_at) if n.created_at else None
-        out[n.id] = NeedFacts(_label(n.city, UNKNOWN), _label(n.industry, UNKNOWN), posted)
+        city = cities[n.id] if cities is not None else _label(n.city, UNKNOWN)
+        out[n.id] = NeedFacts(city, _label(n.industry, UNKNOWN), posted)
     return out
 
 
@@ -360,7 +363,6 @@ def kpi_report(store: Store, *, start: dt.date, end: dt.date,
 
     repo = DockingRepo(store)
     found = [n for n in store.iter_records("need") if isinstance(n, Need)]
-    needs = need_facts(found)
     places = Places.of(store)
     placed: dict[tuple[str | None, str | None], str] = {}  # a few places, many needs
     keys = {n.id: placed.get((n.city, n.province)) or placed.setdefault(
@@ -369,7 +371,7 @@ def kpi_report(store: Store, *, start: dt.date, end: dt.date,
     shown = places.groups([*keys.values(), *([want] if want is not None else [])])
     if filters and want is not None:
         filters = {**filters, "city": shown[want]}
-    needs = {i: NeedFacts(shown[keys[i]], f.industry, f.posted) for i, f in needs.items()}
+    needs = need_facts(found, {i: shown[k] for i, k in keys.items()})
     return compute_kpis(repo.kpi_dockings(), repo.kpi_moves(), needs, start=start, end=end,
                         by=by, today=today, filters=filters, standing=standing)
 
