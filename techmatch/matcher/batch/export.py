@@ -124,15 +124,16 @@ def write_csv(rows: Sequence[dict[str, Any]], path: Path) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow([header for _, header in COLUMNS])
-        writer.writerows([_as_text(v) for v in _display(row)] for row in rows)
+        writer.writerows([formula_safe(v) for v in _display(row)] for row in rows)
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _as_text(value: Any) -> Any:
-    """Text Excel would read as a formula (= + - @ first) behind an apostrophe: a CSV cell
-    has no text type, and record text is the user's, not ours."""
+def formula_safe(value: Any) -> Any:
+    """Text Excel would read as a formula (= + - @, tab or CR first) behind an apostrophe: a
+    CSV cell has no text type, and record text is the user's, not ours. The one guard of
+    every CSV the project writes (batch export, 批量导入's rejected rows)."""
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 

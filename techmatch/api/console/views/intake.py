@@ -19,6 +19,7 @@ import pydantic
 from techmatch.api.console.messages import row_message  # noqa: F401 - the upload page's
 from techmatch.indexers.ingest.load import IngestReport, ingest_files
 from techmatch.indexers.ingest.normalize import clean_display
+from techmatch.matcher.batch.export import formula_safe
 from techmatch.matcher.dockings.effects import sync_needs
 from techmatch.models.records import Need
 from techmatch.store import Store
@@ -151,7 +152,8 @@ def rejects_csv(path: Path) -> bytes:
     plain = any(not isinstance(line.get("raw"), dict) for line in lines)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["行号", "字段", "退回原因", *columns, *(["原始内容"] if plain else [])])
+    writer.writerow([formula_safe(c) for c in
+                     ["行号", "字段", "退回原因", *columns, *(["原始内容"] if plain else [])]])
     for line in lines:
         errors = line.get("errors") or [line]
         fields = "、".join(dict.fromkeys(field_label(e.get("field")) for e in errors))
@@ -161,7 +163,10 @@ def rejects_csv(path: Path) -> bytes:
         values = [_cell(raw.get(c)) if isinstance(raw, dict) else "" for c in columns]
         if plain:
             values.append("" if isinstance(raw, dict) else _cell(raw))
-        writer.writerow([_cell(line.get("row")), fields, reasons, *values])
+        # the cells are the uploaded file's: one starting with = + - @ must not become a
+        # live formula when staff open the CSV in Excel
+        writer.writerow([formula_safe(c) for c in
+                         [_cell(line.get("row")), fields, reasons, *values]])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
