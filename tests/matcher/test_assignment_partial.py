@@ -4,6 +4,8 @@ one for the needs that can be covered (status partial) and lists the others with
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from test_assignment import expert, need
@@ -76,3 +78,23 @@ def test_nothing_coverable_stays_infeasible() -> None:
     result = assign(problem)
     assert result.status == Status.infeasible and result.pairs == [] and result.diagnostics
     assert result.uncovered == []
+
+
+def test_a_partial_plan_of_a_team_sized_problem_takes_no_longer_than_a_solve() -> None:
+    """The coverage step was a 0/1 program solved by branch and cut: 500 needs x 100 experts,
+    demand beyond the experts' capacity, took ~10 s (a feasible solve of that size: < 1 s).
+    With minima of 1 it is a flow problem: the LP vertex is already 0/1."""
+    rng = np.random.default_rng(0)
+    n, m = 500, 100
+    scores = rng.random((n, m))
+    scores[: n // 50] = 0.1  # 10 needs below the minimum confidence for every expert
+    problem = encode([need(i) for i in range(n)],
+                     [expert(j, capacity=int(rng.integers(1, 6))) for j in range(m)], scores,
+                     Constraints(min_score=0.35, max_experts_per_need=2))
+    started = time.perf_counter()
+    result = assign(problem, top_k=10)
+    assert time.perf_counter() - started < 4.0
+    assert result.status == Status.partial
+    capacity = int(problem.capacity.sum())
+    assert len({p.need_id for p in result.pairs}) == min(capacity, n - n // 50)
+    assert {u.need_id for u in result.uncovered} >= {f"n{i}" for i in range(n // 50)}
