@@ -145,3 +145,30 @@ def console_login(client: TestClient, role: str) -> None:
     done = client.post("/login", data={"api_key": KEYS[role], "csrf_token": token.group(1)},
                        headers=html, follow_redirects=False)
     assert done.status_code == 303, done.text[:500]
+
+
+# Two pilot cities of one name (朝阳 in 辽宁 and in 北京) beside a unique one (苏州).
+TWO_CHAOYANG = "城市,省份,批次\n朝阳,辽宁省,2\n朝阳,北京,3\n苏州,江苏,1\n"
+
+
+def import_pilot_cities(client: TestClient, csv: str = TWO_CHAOYANG) -> None:
+    """Register the pilot cities of `csv` through the API's city import (write key)."""
+    r = client.post("/v1/programme/import/city", headers=headers("write"),
+                    files={"file": ("cities.csv", csv.encode(), "text/csv")})
+    assert r.status_code == 200, r.text
+
+
+def sign_docking(engine: Engine, need: str, value: float, candidate: str = "ach-eddy") -> None:
+    """A docking of `need` taken through every stage to 签约 on 2 March 2026, worth `value`."""
+    import datetime as dt
+
+    from techmatch.matcher.dockings import Move, NewDocking, create_docking, move_docking
+    from techmatch.models.dockings import Contract
+
+    at = dt.datetime(2026, 3, 2, 3, 0, tzinfo=dt.timezone.utc)
+    docking = create_docking(engine.store, NewDocking(need_id=need, candidate_id=candidate),
+                             now=at)
+    for stage in ("contacted", "confirmed", "negotiating"):
+        move_docking(engine.store, docking.id, Move(to=stage), now=at)
+    move_docking(engine.store, docking.id, Move(to="signed", contract=Contract(
+        contract_type="transfer", value_wan=value, signed_on=at.date())), now=at)

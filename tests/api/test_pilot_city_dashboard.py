@@ -10,37 +10,21 @@ province counts in the national column only, noted as 无法确定城市.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 
 import openpyxl
-from api_support import console_login, headers
+from api_support import console_login, headers, import_pilot_cities, sign_docking
 from fastapi.testclient import TestClient
 
-from techmatch.matcher.dockings import Move, NewDocking, create_docking, move_docking
 from techmatch.matcher.engine import Engine
-from techmatch.models.dockings import Contract
 from techmatch.models.records import Need
 
 WINDOW = {"start": "2026-01-01", "end": "2026-12-31", "today": "2026-11-30"}
 
 
-def _sign(engine: Engine, need: str, value: float) -> None:
-    at = dt.datetime(2026, 3, 2, 3, 0, tzinfo=dt.timezone.utc)
-    docking = create_docking(engine.store, NewDocking(need_id=need, candidate_id="ach-eddy"),
-                             now=at)
-    for stage in ("contacted", "confirmed", "negotiating"):
-        move_docking(engine.store, docking.id, Move(to=stage), now=at)
-    move_docking(engine.store, docking.id, Move(to="signed", contract=Contract(
-        contract_type="transfer", value_wan=value, signed_on=at.date())), now=at)
-
-
 def _setup(client: TestClient, engine: Engine) -> None:
-    cities = "城市,省份,批次\n朝阳,辽宁省,2\n朝阳,北京,3\n苏州,江苏,1\n".encode()
-    r = client.post("/v1/programme/import/city", headers=headers("write"),
-                    files={"file": ("cities.csv", cities, "text/csv")})
-    assert r.status_code == 200, r.text
+    import_pilot_cities(client)
     r = client.put("/v1/programme/targets", headers=headers("write"), json=[
         {"year": 2026, "city": "朝阳（辽宁）", "metric": "dockings_signed", "value": 2},
         {"year": 2026, "city": "朝阳(北京)", "metric": "dockings_signed", "value": 5},
@@ -52,7 +36,7 @@ def _setup(client: TestClient, engine: Engine) -> None:
         Need(id="N-X", title="不知哪个朝阳的需求", city="朝阳"),
         Need(id="N-SZ", title="苏州的需求", city="苏州", province="江苏")])
     for need, value in (("N-LN", 10), ("N-BJ", 20), ("N-X", 7), ("N-SZ", 1)):
-        _sign(engine, need, value)
+        sign_docking(engine, need, value)
 
 
 def _rows(board: dict) -> dict[str, tuple]:

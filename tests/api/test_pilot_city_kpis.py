@@ -10,37 +10,21 @@ shared name is its own group 朝阳（无法确定城市）. The city filter key
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
-from api_support import headers
+from api_support import headers, import_pilot_cities, sign_docking
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from techmatch.cli import app
-from techmatch.matcher.dockings import Move, NewDocking, create_docking, move_docking
 from techmatch.matcher.engine import Engine
-from techmatch.models.dockings import Contract
 from techmatch.models.records import Need
 
 WINDOW = {"from": "2026-03-01", "to": "2026-03-31"}
 
 
-def _sign(engine: Engine, need: str, value: float) -> None:
-    at = dt.datetime(2026, 3, 2, 3, 0, tzinfo=dt.timezone.utc)
-    docking = create_docking(engine.store, NewDocking(need_id=need, candidate_id="ach-eddy"),
-                             now=at)
-    for stage in ("contacted", "confirmed", "negotiating"):
-        move_docking(engine.store, docking.id, Move(to=stage), now=at)
-    move_docking(engine.store, docking.id, Move(to="signed", contract=Contract(
-        contract_type="transfer", value_wan=value, signed_on=at.date())), now=at)
-
-
 def _setup(client: TestClient, engine: Engine) -> None:
-    cities = "城市,省份,批次\n朝阳,辽宁省,2\n朝阳,北京,3\n苏州,江苏,1\n".encode()
-    r = client.post("/v1/programme/import/city", headers=headers("write"),
-                    files={"file": ("cities.csv", cities, "text/csv")})
-    assert r.status_code == 200, r.text
+    import_pilot_cities(client)
     engine.store.upsert([
         Need(id="N-LN", title="辽宁朝阳的需求", city="朝阳", province="辽宁省"),
         Need(id="N-LN2", title="辽宁朝阳的另一需求", city="朝阳(辽宁)"),
@@ -50,7 +34,7 @@ def _setup(client: TestClient, engine: Engine) -> None:
         Need(id="N-SH", title="深圳的需求", city="深圳", province="广东")])
     for need, value in (("N-LN", 10), ("N-LN2", 1), ("N-BJ", 20), ("N-X", 7), ("N-SZ", 1),
                         ("N-SH", 2)):
-        _sign(engine, need, value)
+        sign_docking(engine, need, value)
 
 
 def _cities(report: dict) -> dict[str, tuple[int, float]]:

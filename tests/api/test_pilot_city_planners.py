@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from api_support import console_login, headers
+from api_support import console_login, headers, import_pilot_cities
 from fastapi.testclient import TestClient
 
 from techmatch.matcher.engine import Engine
@@ -24,10 +24,7 @@ HTML = {"accept": "text/html"}
 
 
 def _setup(client: TestClient, engine: Engine) -> None:
-    cities = "城市,省份,批次\n朝阳,辽宁省,2\n朝阳,北京,3\n苏州,江苏,1\n".encode()
-    r = client.post("/v1/programme/import/city", headers=headers("write"),
-                    files={"file": ("cities.csv", cities, "text/csv")})
-    assert r.status_code == 200, r.text
+    import_pilot_cities(client)
     engine.store.upsert([
         Need(id="N-LN", title="动力锂电池热失控预警", description=BATTERY, city="朝阳",
              province="辽宁省", industry="新能源汽车", enterprise="辽宁电池厂"),

@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from api_support import headers
+from api_support import TWO_CHAOYANG, headers, import_pilot_cities
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from techmatch.cli import app
 
-CITIES = "城市,省份,批次\n朝阳,辽宁省,2\n朝阳,北京,3\n苏州,江苏,1\n"
+CITIES = TWO_CHAOYANG
 TARGETS = [{"year": 2026, "city": "朝阳（辽宁）", "metric": "dockings_signed", "value": 2},
            {"year": 2026, "city": "朝阳(北京市)", "metric": "dockings_signed", "value": 5},
            {"year": 2026, "city": "苏州", "metric": "dockings_signed", "value": 4},
@@ -31,9 +31,7 @@ def _values(found: list[dict]) -> list[tuple[str, str, float]]:
 
 
 def test_targets_filter_by_pilot_city_over_the_api(client: TestClient) -> None:
-    r = client.post("/v1/programme/import/city", headers=headers("write"),
-                    files={"file": ("cities.csv", CITIES.encode(), "text/csv")})
-    assert r.status_code == 200, r.text
+    import_pilot_cities(client)
     r = client.put("/v1/programme/targets", headers=headers("write"), json=TARGETS)
     assert r.status_code == 200, r.text
 
@@ -87,9 +85,7 @@ def test_a_pilot_city_target_written_two_ways_is_one_target(client: TestClient) 
     second row: the board kept whichever sorted last (the old 5), and DELETE with the id
     found neither (English 404). Setting replaces every writing of the pilot city; deleting
     removes them; a bare shared name still deletes the target typed with that bare name."""
-    r = client.post("/v1/programme/import/city", headers=headers("write"),
-                    files={"file": ("cities.csv", CITIES.encode(), "text/csv")})
-    assert r.status_code == 200, r.text
+    import_pilot_cities(client)
     first = [{"year": 2026, "city": "朝阳(北京市)", "metric": "dockings_signed", "value": 5},
              {"year": 2026, "city": "朝阳（辽宁）", "metric": "dockings_signed", "value": 2},
              {"year": 2026, "city": "朝阳", "metric": "dockings_signed", "value": 1}]
@@ -124,9 +120,7 @@ def test_a_pilot_city_target_written_two_ways_is_one_target(client: TestClient) 
 
 def test_an_import_setting_a_pilot_city_target_again_reports_an_update(
         client: TestClient) -> None:
-    r = client.post("/v1/programme/import/city", headers=headers("write"),
-                    files={"file": ("cities.csv", CITIES.encode(), "text/csv")})
-    assert r.status_code == 200, r.text
+    import_pilot_cities(client)
     for value, created, updated in ((5, ["2026/朝阳(北京市)/dockings_signed"], []),
                                     (6, [], ["2026/朝阳（北京）/dockings_signed"])):
         city = "朝阳(北京市)" if value == 5 else "朝阳（北京）"

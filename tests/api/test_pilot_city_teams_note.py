@@ -9,7 +9,7 @@ pointing at the 无法确定城市 note), teams listing no city, teams listing o
 
 from __future__ import annotations
 
-from api_support import headers
+from api_support import headers, import_pilot_cities
 from fastapi.testclient import TestClient
 
 WINDOW = {"start": "2026-01-01", "end": "2026-12-31", "today": "2026-11-30"}
@@ -27,10 +27,7 @@ def _team(team_id: str, *cities: str) -> dict:
 
 
 def test_a_team_of_a_shared_city_name_is_noted_as_undetermined(client: TestClient) -> None:
-    cities = "城市,省份,批次\n朝阳,辽宁省,2\n朝阳,北京,3\n苏州,江苏,1\n".encode()
-    r = client.post("/v1/programme/import/city", headers=headers("write"),
-                    files={"file": ("cities.csv", cities, "text/csv")})
-    assert r.status_code == 200, r.text
+    import_pilot_cities(client)
     r = client.put("/v1/programme/team", headers=headers("write"),
                    json=[_team("T1", "朝阳"), _team("T2", "苏州")])
     assert r.status_code == 200, r.text
