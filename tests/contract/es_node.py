@@ -11,8 +11,10 @@ from __future__ import annotations
 import itertools
 import json
 import os
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from elastic_transport import Urllib3HttpNode
 
 _prefixes = itertools.count()
@@ -28,6 +30,20 @@ def drop_prefix(client: Any, prefix: str) -> None:
     names = sorted(client.indices.get_alias(index=f"{prefix}_*").body)
     if names:
         client.indices.delete(index=",".join(names))
+
+
+@pytest.fixture(name="prefix")
+def fresh_prefix(es_url: str) -> Iterator[str]:
+    """A test's own index prefix on the session's node (`unique_prefix`), its indexes dropped
+    afterwards. Import it into a test module to use it as the `prefix` fixture."""
+    from techmatch.config import Settings
+    from techmatch.indexers import elastic
+
+    name = unique_prefix()
+    yield name
+    client = elastic.connect(Settings(backend="elasticsearch", es_url=es_url))
+    drop_prefix(client, name)
+    client.close()
 
 
 class Recorder:

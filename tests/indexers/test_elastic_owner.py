@@ -19,7 +19,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contract"))
 from contract import FakeEncoder, contract_records  # noqa: E402
-from es_node import drop_prefix, unique_prefix  # noqa: E402
+from es_node import fresh_prefix  # noqa: E402, F401 - the `prefix` fixture
 
 from techmatch.config import Settings  # noqa: E402
 from techmatch.errors import ConfigError  # noqa: E402
@@ -29,15 +29,6 @@ from techmatch.models.records import Achievement  # noqa: E402
 from techmatch.store import Store  # noqa: E402
 
 KIND = "achievement"
-
-
-@pytest.fixture
-def prefix(es_url: str) -> Iterator[str]:
-    name = unique_prefix()
-    yield name
-    client = elastic.connect(Settings(backend="elasticsearch", es_url=es_url))
-    drop_prefix(client, name)
-    client.close()
 
 
 def _home(tmp_path: Path, name: str, es_url: str, prefix: str) -> tuple[Settings, Store]:

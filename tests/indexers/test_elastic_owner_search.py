@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,29 +20,19 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contract"))
 from contract import FakeEncoder  # noqa: E402
-from es_node import drop_prefix, unique_prefix  # noqa: E402
+from es_node import fresh_prefix  # noqa: E402, F401 - the `prefix` fixture
 
 from techmatch.api.app import create_app  # noqa: E402
 from techmatch.api.security import hash_key  # noqa: E402
 from techmatch.cli import app  # noqa: E402
 from techmatch.config import Settings  # noqa: E402
 from techmatch.errors import ConfigError  # noqa: E402
-from techmatch.indexers import elastic  # noqa: E402
 from techmatch.indexers import vector_cache as encoder_module  # noqa: E402
 from techmatch.matcher.engine import Engine  # noqa: E402
 from techmatch.models.records import Achievement  # noqa: E402
 
 KIND = "achievement"
 KEY = "owner-search-read-key"
-
-
-@pytest.fixture
-def prefix(es_url: str) -> Iterator[str]:
-    name = unique_prefix()
-    yield name
-    client = elastic.connect(Settings(backend="elasticsearch", es_url=es_url))
-    drop_prefix(client, name)
-    client.close()
 
 
 def _settings(home: Path, es_url: str, prefix: str, **more: object) -> Settings:
