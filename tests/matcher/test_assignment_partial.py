@@ -4,8 +4,6 @@ one for the needs that can be covered (status partial) and lists the others with
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from test_assignment import expert, need
@@ -80,10 +78,22 @@ def test_nothing_coverable_stays_infeasible() -> None:
     assert result.uncovered == []
 
 
-def test_a_partial_plan_of_a_team_sized_problem_takes_no_longer_than_a_solve() -> None:
+def test_a_partial_plan_of_a_team_sized_problem_needs_no_branch_and_cut(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """The coverage step was a 0/1 program solved by branch and cut: 500 needs x 100 experts,
     demand beyond the experts' capacity, took ~10 s (a feasible solve of that size: < 1 s).
-    With minima of 1 it is a flow problem: the LP vertex is already 0/1."""
+    With minima of 1 it is a flow problem: the LP vertex is already 0/1, so no step of the
+    plan runs the integer program (its time is measured by the commit, not asserted here)."""
+    from techmatch.matcher.assignment import solvers
+
+    integer_runs = []
+    run = solvers._run
+
+    def recording(cost, rows, integrality, bounds, limit):  # type: ignore[no-untyped-def]
+        integer_runs.append(bool(np.asarray(integrality).any()))
+        return run(cost, rows, integrality, bounds, limit)
+
+    monkeypatch.setattr(solvers, "_run", recording)
     rng = np.random.default_rng(0)
     n, m = 500, 100
     scores = rng.random((n, m))
@@ -91,9 +101,8 @@ def test_a_partial_plan_of_a_team_sized_problem_takes_no_longer_than_a_solve() -
     problem = encode([need(i) for i in range(n)],
                      [expert(j, capacity=int(rng.integers(1, 6))) for j in range(m)], scores,
                      Constraints(min_score=0.35, max_experts_per_need=2))
-    started = time.perf_counter()
     result = assign(problem, top_k=10)
-    assert time.perf_counter() - started < 4.0
+    assert integer_runs and not any(integer_runs), integer_runs
     assert result.status == Status.partial
     capacity = int(problem.capacity.sum())
     assert len({p.need_id for p in result.pairs}) == min(capacity, n - n // 50)
