@@ -64,6 +64,24 @@ def run_tiny_eval(home: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+def admin_api(server: Server, method: str, path: str, **kwargs: object) -> httpx.Response:
+    """One request to the test server's API with the admin key."""
+    return httpx.request(method, server.url + path, headers={"X-API-Key": KEYS["admin"]},
+                         timeout=60, **kwargs)  # type: ignore[arg-type]
+
+
+def new_docking(server: Server, need: str) -> str:
+    """A new docking of `need` at 推荐 with its best candidate that has none yet: the console
+    tests share one server, and several dock the same sample needs."""
+    for hit in admin_api(server, "GET", f"/v1/match/needs/{need}?k=10").json()["hits"]:
+        made = admin_api(server, "POST", "/v1/dockings",
+                         json={"need_id": need, "candidate_id": hit["id"]})
+        if made.status_code != 409:
+            assert made.status_code == 201, made.text
+            return str(made.json()["id"])
+    raise AssertionError(f"every candidate of {need} is docked already")
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

@@ -7,9 +7,9 @@ import csv
 import io
 from pathlib import Path
 
-import httpx
 import pytest
-from console_support import KEYS, Server
+from console_support import Server, new_docking
+from console_support import admin_api as _api
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -19,20 +19,12 @@ from test_console_browser import heading, login, settle, wait_for
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("console")]
 
 
-def _api(server: Server, method: str, path: str, **kwargs: object) -> httpx.Response:
-    return httpx.request(method, server.url + path, headers={"X-API-Key": KEYS["admin"]},
-                         timeout=60, **kwargs)  # type: ignore[arg-type]
-
-
 def test_docking_board_finds_a_need_id_pasted_with_a_space_or_typed_full_width(
         browser: WebDriver, server: Server) -> None:
     """对接看板's 需求编号 filter compared the text as typed: N017 pasted from a spreadsheet
     with a trailing space, or Ｎ０１７ from a Chinese input method, read 没有符合筛选条件的对接
     while N017's docking was on the board (the API, CLI and need pages read both as N017)."""
-    created = _api(server, "POST", "/v1/dockings", json={"need_id": "N017",
-                                                         "candidate_id": "A043"})
-    assert created.status_code == 201, created.text
-    did = created.json()["id"]
+    did = new_docking(server, "N017")
     login(browser, server, "write")
     for typed in ("N017 ", "Ｎ０１７"):
         browser.get(server.url + "/dockings")

@@ -5,27 +5,15 @@ typed and the message, not an error page."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
-from console_support import KEYS, Server
+from console_support import Server, new_docking
+from console_support import admin_api as _api
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 from test_console_browser import heading, login, settle
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("console")]
-
-
-def _api(server: Server, method: str, path: str, **kwargs: object) -> httpx.Response:
-    return httpx.request(method, server.url + path, headers={"X-API-Key": KEYS["admin"]},
-                         timeout=60, **kwargs)  # type: ignore[arg-type]
-
-
-def _docking(server: Server, need: str) -> str:
-    top = _api(server, "GET", f"/v1/match/needs/{need}?k=1").json()["hits"][0]["id"]
-    made = _api(server, "POST", "/v1/dockings", json={"need_id": need, "candidate_id": top})
-    assert made.status_code == 201, made.text
-    return str(made.json()["id"])
 
 
 def _open_form(browser: WebDriver, server: Server, did: str) -> None:
@@ -37,7 +25,7 @@ def _open_form(browser: WebDriver, server: Server, did: str) -> None:
 
 def test_dropping_without_a_reason_is_stopped_beside_the_field(browser: WebDriver,
                                                                server: Server) -> None:
-    did = _docking(server, "N016")
+    did = new_docking(server, "N016")
     login(browser, server, "write")
     _open_form(browser, server, did)
     url = browser.current_url
@@ -59,7 +47,7 @@ def test_dropping_without_a_reason_is_stopped_beside_the_field(browser: WebDrive
 
 def test_a_refused_drop_keeps_the_form_and_what_was_typed(browser: WebDriver,
                                                           server: Server) -> None:
-    did = _docking(server, "N017")
+    did = new_docking(server, "N017")
     login(browser, server, "write")
     _open_form(browser, server, did)
     Select(browser.find_element(By.ID, f"reason-{did}")).select_by_value("other")

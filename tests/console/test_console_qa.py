@@ -9,7 +9,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from console_support import KEYS, Server
+from console_support import Server
+from console_support import admin_api as _api
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
@@ -17,11 +18,6 @@ from test_console_browser import heading, login, settle, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("console")]
 ENGLISH_WORD = re.compile(r"\b[A-Za-z]{4,}\b")
-
-
-def _api(server: Server, method: str, path: str, **kwargs: object) -> httpx.Response:
-    return httpx.request(method, server.url + path, headers={"X-API-Key": KEYS["admin"]},
-                         timeout=60, **kwargs)  # type: ignore[arg-type]
 
 
 def _negotiating(server: Server, need: str, candidate: str) -> str:
