@@ -20,6 +20,7 @@ from techmatch.models.results import Filters
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contract"))
 from contract import contract_experts  # noqa: E402
+from es_node import drop_prefix  # noqa: E402
 
 BACKENDS = ["embedded", pytest.param("elasticsearch", marks=pytest.mark.slow)]
 
@@ -49,9 +50,7 @@ def es_engine(tmp_path_factory: pytest.TempPathFactory, es_url: str) -> Iterator
     yield engine
     engine.close()
     client = elastic.connect(settings)
-    names = sorted(client.indices.get_alias(index=f"{settings.es_index_prefix}_*").body)
-    if names:  # by name: the node refuses wildcard deletes
-        client.indices.delete(index=",".join(names))
+    drop_prefix(client, settings.es_index_prefix)
     client.close()
 
 

@@ -20,6 +20,7 @@ from techmatch.models.results import Filters
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "contract"))
 from contract import contract_experts  # noqa: E402
+from es_node import drop_prefix  # noqa: E402
 
 BACKENDS = ["embedded", pytest.param("elasticsearch", marks=pytest.mark.slow)]
 NEED = Need(id="n-1", title="清华大学张伟团队 锂电池储能", description="锂电池正极材料循环寿命")
@@ -58,6 +59,11 @@ def es_engine(tmp_path_factory: pytest.TempPathFactory, es_url: str) -> Iterator
     engine = _engine(settings, contract_experts())
     yield engine
     engine.close()
+    from techmatch.indexers import elastic
+
+    client = elastic.connect(settings)
+    drop_prefix(client, settings.es_index_prefix)  # the node outlives the test session
+    client.close()
     _drop(settings)
 
 
