@@ -107,3 +107,48 @@ def test_a_partial_plan_of_a_team_sized_problem_needs_no_branch_and_cut(
     capacity = int(problem.capacity.sum())
     assert len({p.need_id for p in result.pairs}) == min(capacity, n - n // 50)
     assert {u.need_id for u in result.uncovered} >= {f"n{i}" for i in range(n // 50)}
+
+
+def test_a_partial_plan_keeps_the_city_quota_before_more_scores() -> None:
+    """Quotas are staff's stated coverage (at least N needs of a city or industry served).
+    When the plan cannot cover every need, the needs it covers honour the quotas as far as
+    they can before the scores decide: before, the partial plan set quotas aside and covered
+    the two best-scored needs of 武汉, leaving 青岛's quota of 1 at 0."""
+    scores = np.array([[0.9], [0.8], [0.1]])
+    problem = encode([need(0, city="武汉"), need(1, city="武汉"), need(2, city="青岛")],
+                     [expert(0, capacity=2)], scores,
+                     Constraints(min_experts_per_need=1, max_experts_per_need=1, min_score=0.0,
+                                 city_quotas={"青岛": 1}))
+    result = assign(problem)
+    assert result.status == Status.partial
+    assert {(p.need_id, p.expert_id) for p in result.pairs} == {("n0", "e0"), ("n2", "e0")}
+    assert [u.need_id for u in result.uncovered] == ["n1"]
+
+
+def test_a_quota_that_cannot_be_met_still_covers_the_most_needs() -> None:
+    # 青岛's quota of 2 exceeds its one need: that need is covered, and the capacity left
+    # goes to the best of the rest, as many needs as the capacity allows.
+    scores = np.array([[0.9], [0.8], [0.1], [0.7]])
+    problem = encode([need(0, city="武汉"), need(1, city="武汉"), need(2, city="青岛"),
+                      need(3, city="武汉")],
+                     [expert(0, capacity=3)], scores,
+                     Constraints(min_experts_per_need=1, max_experts_per_need=1, min_score=0.0,
+                                 city_quotas={"青岛": 2}))
+    result = assign(problem)
+    assert result.status == Status.partial
+    assert {p.need_id for p in result.pairs} == {"n0", "n1", "n2"}
+    assert any(d.constraint == "quota" for d in result.diagnostics)
+
+
+def test_a_quota_need_that_cannot_be_covered_takes_no_capacity_from_the_rest() -> None:
+    # n2 (青岛) needs two experts and only e0 may serve it: it cannot be covered, so the
+    # quota stays short and e0's capacity goes to both 武汉 needs, not to half of n2.
+    scores = np.array([[0.9], [0.8], [0.1]])
+    problem = encode([need(0, city="武汉"), need(1, city="武汉"), need(2, city="青岛")],
+                     [expert(0, capacity=2)], scores,
+                     Constraints(min_experts_per_need=1, max_experts_per_need=1, min_score=0.0,
+                                 per_need={"n2": (2, 2)}, city_quotas={"青岛": 1}))
+    result = assign(problem)
+    assert result.status == Status.partial
+    assert {p.need_id for p in result.pairs} == {"n0", "n1"}
+    assert [u.need_id for u in result.uncovered] == ["n2"]

@@ -28,7 +28,7 @@ from enum import Enum
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_matrix, diags, hstack, vstack
+from scipy.sparse import csr_matrix, diags, hstack, identity, vstack
 
 from techmatch.errors import ValidationError
 from techmatch.matcher.assignment.diagnose import Diagnostic, explain_infeasible, simple_checks
@@ -210,35 +210,65 @@ def candidates(problem: AssignmentProblem, top_k: int | None) -> tuple[np.ndarra
 
 
 def coverable(problem: AssignmentProblem, time_limit: float | None = None) -> np.ndarray:
-    """(n_needs,) bool: the largest set of needs that can all get their minimum of experts at
-    once (capacities and per-need maxima hold; coverage quotas are left aside), ties broken
-    by the total score. Needs of minimum 0 count as covered."""
+    """(n_needs,) bool: the needs that can all get their minimum of experts at once
+    (capacities and per-need maxima hold). Lexicographic: first the coverage quotas as far as
+    they can be met (their total shortfall least: a quota is staff's stated coverage of a city
+    or industry), then the most needs covered, then the total score. Needs of minimum 0 count
+    as covered.
+
+    Variables [x pairs (k) | z covered (n) | y served (q quota members) | s shortfall (g)]:
+    a need is served for its quotas with one expert, as in the plan itself (`linear_rows`)."""
     n, m = problem.scores.shape
     must = problem.need_min >= 1
     rows, cols = np.nonzero(usable_pairs(problem))
     k = len(rows)
+    lin = linear_rows(problem, rows, cols)
+    q, g = lin.served.shape[0], lin.quota.shape[0]
     x_need = csr_matrix((np.ones(k), (rows, np.arange(k))), shape=(n, k))
     x_expert = csr_matrix((np.ones(k), (cols, np.arange(k))), shape=(m, k))
+
+    def over(x: csr_matrix, z: csr_matrix | None = None, y: csr_matrix | None = None,
+             s: csr_matrix | None = None) -> csr_matrix:
+        height = x.shape[0]
+        return hstack([x, z if z is not None else csr_matrix((height, n)),
+                       y if y is not None else csr_matrix((height, q)),
+                       s if s is not None else csr_matrix((height, g))]).tocsr()
+
     # z_i = 1: need i is covered (gets at least min_i experts); at most max_i either way
-    at_least = hstack([x_need, diags(-problem.need_min.astype(float) * must)]).tocsr()
-    per_need = hstack([x_need, csr_matrix((n, n))]).tocsr()
-    capacity = hstack([x_expert, csr_matrix((m, n))]).tocsr()
-    rows_ = [LinearConstraint(at_least, np.zeros(n), np.full(n, np.inf)),
-             LinearConstraint(per_need, np.full(n, -np.inf), problem.need_max.astype(float)),
-             LinearConstraint(capacity, np.full(m, -np.inf), problem.capacity.astype(float))]
+    minimum = problem.need_min.astype(float) * must
+    minima = np.array([quota.minimum for quota in problem.quotas], dtype=float)
+    rows_ = [LinearConstraint(over(x_need, z=diags(-minimum)), np.zeros(n), np.full(n, np.inf)),
+             LinearConstraint(over(x_need), np.full(n, -np.inf),
+                              problem.need_max.astype(float)),
+             LinearConstraint(over(x_expert), np.full(m, -np.inf),
+                              problem.capacity.astype(float))]
+    if g:  # y_i <= sum_j x_ij, and y_i <= z_i for a need that must be covered (an uncovered
+        # need gets no expert in the plan); sum_{i in quota} y_i + s_quota >= its minimum
+        held = must[lin.members]
+        pick = csr_matrix((-np.ones(int(held.sum())), (np.flatnonzero(held),
+                                                       lin.members[held])), shape=(q, n))
+        rows_ += [LinearConstraint(over(lin.served[:, :k], y=lin.served[:, k:]),
+                                   np.full(q, -np.inf), np.zeros(q)),
+                  LinearConstraint(over(csr_matrix((q, k)), z=pick, y=identity(q, format="csr")),
+                                   np.full(q, -np.inf), np.zeros(q)),
+                  LinearConstraint(over(csr_matrix((g, k)), y=lin.quota[:, k:],
+                                        s=identity(g, format="csr")), minima,
+                                   np.full(g, np.inf))]
     ties = _tie_costs(problem, rows, cols)
     weight = 1.0 + float(np.abs(ties).sum())  # one more need covered beats any score gain
-    cost = -np.concatenate([ties, np.full(n, weight)])
-    bounds = Bounds(0, np.concatenate([np.ones(k), must.astype(float)]))
-    # With minima of 1 this is a flow problem (totally unimodular): the LP vertex is 0/1
-    # and ~10x faster than branch and cut; the MIP runs only when it is not.
-    status, x, _ = _run(cost, rows_, np.zeros(k + n), bounds, time_limit)
+    shortfall = weight * (n + 1)  # one quota unit met beats any number of needs covered
+    cost = np.concatenate([-ties, np.full(n, -weight), np.zeros(q), np.full(g, shortfall)])
+    bounds = Bounds(0, np.concatenate([np.ones(k), must.astype(float), np.ones(q), minima]))
+    # With minima of 1 and no quotas this is a flow problem (totally unimodular): the LP
+    # vertex is 0/1 and ~10x faster than branch and cut; the MIP runs only when it is not.
+    width = k + n + q + g
+    status, x, _ = _run(cost, rows_, np.zeros(width), bounds, time_limit)
     if x is not None and status == Status.optimal and np.allclose(x, np.round(x), atol=1e-6):
-        return ~must | (x[k:] > 0.5)
-    status, x, _ = _run(cost, rows_, np.ones(k + n), bounds, time_limit)
+        return ~must | (x[k:k + n] > 0.5)
+    status, x, _ = _run(cost, rows_, np.ones(width), bounds, time_limit)
     if x is None or status not in (Status.optimal, Status.feasible):
         return ~must
-    return ~must | (x[k:] > 0.5)
+    return ~must | (x[k:k + n] > 0.5)
 
 
 def _partial(problem: AssignmentProblem, run: Solver, objective: str,
