@@ -26,7 +26,8 @@ FACETS: tuple[str, ...] = ("province", "city", "industry", "discipline", "type",
 # (IndexMismatchError naming the fix) and rebuilt in full by the next sync / `techmatch index`.
 # 2 (2026-12-01): facets hold every value (an expert's second discipline was not indexed).
 # 3 (2026-12-01): a separate `names` text field (an expert's name and organisation).
-SCHEMA_VERSION = 3
+# 4 (2026-12-01): `names` also holds an achievement's institution and a need's enterprise.
+SCHEMA_VERSION = 4
 
 Progress = Callable[[int], None]
 # Distinct tokens a lexical query keeps at most, the first ones in order of occurrence, on
@@ -55,8 +56,9 @@ class Candidates(NamedTuple):
 class Document:
     """What an index stores for one record: tokens for BM25, text for the encoder, facets
     (every normalised value of each facet, () for none: a filter matches any of them), and
-    `names`: tokens of the record's names (an expert's name and organisation), a field of its
-    own that only `search_names` reads — matching searches `tokens` alone."""
+    `names`: tokens of the record's names (`Record.NAME_FIELDS`: an expert's name and
+    organisation, an achievement's institution, a need's enterprise), a field of its own that
+    only `search_names` reads — matching searches `tokens` alone."""
 
     id: str
     kind: str
@@ -134,8 +136,8 @@ class Index(ABC):
 
     def search_names(self, tokens: Sequence[str], *, k: int,
                      filters: Filters | None = None) -> Candidates:
-        """BM25 top-k for the OR of `tokens` over the `names` field only (an expert's name and
-        organisation); empty for kinds without names. Only explicit searches call it."""
+        """BM25 top-k for the OR of `tokens` over the `names` field only (`Record.NAME_FIELDS`);
+        empty for kinds without names. Only explicit searches call it."""
         return Candidates([], np.zeros(0, dtype=np.float32))
 
     def doc_freqs(self, tokens: Sequence[str]) -> np.ndarray | None:

@@ -88,7 +88,7 @@ class Retriever:
 
     def search_names(self, texts: Sequence[str], *, kind: str, k: int,
                      filters: Filters | None = None) -> list[Candidates]:
-        """Per text, the records of `kind` whose names (an expert's name or organisation)
+        """Per text, the records of `kind` whose names (`Record.NAME_FIELDS`)
         hold its words, BM25 over the index's `names` field under the same filters as
         `search_many`. For explicit searches only: matching a need never calls it."""
         index = self.index(kind)

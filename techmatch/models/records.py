@@ -73,8 +73,9 @@ class _Record(BaseModel):
                               validate_default=True)
 
     TEXT_FIELDS: ClassVar[tuple[str, ...]] = ()
-    # fields searched only when staff look a record up by them (an expert's name), never by
-    # matching: a need's text must not rank an expert up because it happens to hold their name
+    # fields searched only when staff look a record up by them (an expert's name and
+    # organisation, an achievement's institution, a need's enterprise), never by matching: a
+    # need's text must not rank an expert up because it happens to hold their name
     NAME_FIELDS: ClassVar[tuple[str, ...]] = ()
     KIND: ClassVar[str] = ""
 
@@ -136,6 +137,7 @@ class Need(_Record):
     """An enterprise's technical problem (问题库 entry): the demand side."""
 
     TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("title", "description")
+    NAME_FIELDS: ClassVar[tuple[str, ...]] = ("enterprise",)
     KIND: ClassVar[str] = "need"
 
     title: ShortText = ""
@@ -156,6 +158,7 @@ class Achievement(_Record):
     """A research result offered for transfer: paper, patent, technology, software (成果库)."""
 
     TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("title", "abstract")
+    NAME_FIELDS: ClassVar[tuple[str, ...]] = ("institution",)
     KIND: ClassVar[str] = "achievement"
 
     title: ShortText = ""

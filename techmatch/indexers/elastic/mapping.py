@@ -16,7 +16,7 @@ from techmatch.errors import IndexMismatchError
 from techmatch.indexers.base import FACETS, SCHEMA_VERSION
 
 TOKENS = "tokens"
-NAMES = "names"  # tokens of an expert's name and organisation: only explicit searches read it
+NAMES = "names"  # tokens of a record's names (NAME_FIELDS): only explicit searches read it
 VECTOR = "vector"
 ID = "id"
 SIMILARITY = "dot_product"  # encoders return unit rows, so dot product == cosine

@@ -2,7 +2,7 @@
 
 Fields: `key` (u64 fast field, the row key), `id` (raw, for deletes and exclusions), `body`
 (the tokens joined by spaces, `whitespace` tokenizer, term frequencies without positions),
-`names` (likewise, the tokens of an expert's name and organisation: searched only by
+`names` (likewise, the tokens of the record's names, `Record.NAME_FIELDS`: searched only by
 `search(..., field=NAMES)`, so matching never reads them) and one raw field per facet (every
 value of a multi-valued facet). Queries are built from tokens with `Query.term_query`; user
 text never reaches a query parser. Filters are MUST clauses with a constant score of 0, so

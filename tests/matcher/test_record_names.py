@@ -1,0 +1,77 @@
+"""Staff look achievements up by their institution and needs by their enterprise, as experts
+by name and organisation (the index's `names` field, read only by free-text searches); matching
+a need to achievements never reads institutions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from techmatch.config import Settings
+from techmatch.indexers.encoders import HashEncoder
+from techmatch.matcher.engine import Engine
+from techmatch.matcher.service import MatchService
+from techmatch.models.records import Achievement, Need
+
+CAS = "中国科学院苏州纳米技术与纳米仿生研究所"
+ACHIEVEMENTS = [
+    Achievement(id="a-1", title="勃姆石浆料高分散制备", abstract="锂电池隔膜涂覆", institution=CAS),
+    Achievement(id="a-2", title="水性陶瓷涂覆隔膜", abstract="掉粉抑制与粘结体系",
+                institution="苏州大学材料与化学化工学部"),
+    Achievement(id="a-3", title="碳化硅功率模块双面散热封装", abstract="车规级功率器件",
+                institution="浙江大学电气工程学院"),
+    Achievement(id="a-4", title="隔膜涂布浆料在线粘度监测", abstract="自动补液装置",
+                institution=CAS),
+]
+NEEDS = [
+    Need(id="n-1", title="隔膜陶瓷涂覆浆料分散不均", description="涂层掉粉",
+         enterprise="苏州纳锂新材料科技有限公司"),
+    Need(id="n-2", title="减速器噪声偏大", description="传动精度衰减",
+         enterprise="苏州精传智能装备有限公司"),
+    Need(id="n-3", title=f"{CAS} 勃姆石 隔膜浆料", description="锂电池隔膜涂覆浆料分散"),
+]
+
+
+def _engine(home: Path, achievements: list[Achievement]) -> Engine:
+    engine = Engine.open(Settings(home=home, threads=1), encoder=HashEncoder())
+    engine.store.upsert([*achievements, *NEEDS])
+    engine.sync(("achievement", "need"))
+    return engine
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MatchService]:
+    engine = _engine(tmp_path_factory.mktemp("record-names") / "home", ACHIEVEMENTS)
+    yield MatchService(engine)
+    engine.close()
+
+
+def _ids(service: MatchService, text: str, kind: str) -> list[str]:
+    return [h.id for h in service.search(text, kind=kind, k=10, explain=False).hits]
+
+
+def test_an_institution_finds_its_achievements_and_an_enterprise_its_needs(
+        service: MatchService) -> None:
+    assert set(_ids(service, CAS, "achievement")[:2]) == {"a-1", "a-4"}
+    assert _ids(service, "浙江大学电气工程学院", "achievement")[0] == "a-3"
+    assert _ids(service, "苏州精传智能装备有限公司", "need")[0] == "n-2"
+
+
+def test_matching_a_need_never_reads_institutions(service: MatchService,
+                                                  tmp_path: Path) -> None:
+    """n-3 holds a-1's and a-4's institution: matching ranks exactly as it does when every
+    institution is another one (names are not evidence of fit)."""
+    ranking = service.match_need("n-3", target="achievement", k=10, explain=False)
+    renamed = [a.model_copy(update={"institution": f"机构{i}"})
+               for i, a in enumerate(ACHIEVEMENTS)]
+    other = _engine(tmp_path / "renamed", renamed)
+    try:
+        plain = MatchService(other).match_need("n-3", target="achievement", k=10,
+                                               explain=False)
+    finally:
+        other.close()
+    assert [(h.id, round(h.score, 6)) for h in ranking.hits] == [
+        (h.id, round(h.score, 6)) for h in plain.hits]
+    assert {h.id for h in ranking.hits} == {"a-1", "a-2", "a-3", "a-4"}
