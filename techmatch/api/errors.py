@@ -27,6 +27,7 @@ from techmatch.errors import (
     TechmatchError,
     ValidationError,
 )
+from techmatch.models.validation_zh import json_reason_zh, message_zh
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 MAX_ROW_ERRORS = 100  # rows listed in one problem body (an upload may reject thousands)
@@ -58,7 +59,12 @@ class FieldError(BaseModel):
     """One invalid input, located by a dotted path such as `body.need.title` or `query.k`."""
 
     field: str = Field(description="出错字段的路径，如 body.need.title")
-    message: str = Field(description="错误说明")
+    message: str = Field(description="错误说明（中文）")
+    code: str | None = Field(default=None, description=(
+        "稳定的英文错误代码：请求校验错误为 pydantic 的错误类型（如 missing、int_parsing、"
+        "string_too_long），其他为 invalid、not_found、conflict、row_rejected、infeasible"))
+    loc: list[str | int] | None = Field(default=None, description=(
+        "请求校验错误的原始位置（pydantic 的 loc），如 [\"body\", \"need\", \"title\"]"))
 
 
 class Problem(BaseModel):
@@ -78,7 +84,7 @@ def problem_response(status: int, detail: str, *, title: str | None = None,
     body = Problem(type=f"urn:techmatch:problem:{slug}" if slug else "about:blank",
                    title=title or _HTTP_TITLES.get(status, "错误 (error)"), status=status,
                    detail=detail, errors=list(errors))
-    return JSONResponse(body.model_dump(mode="json"), status_code=status,
+    return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=status,
                         media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -104,14 +110,17 @@ def _techmatch_handler(_: Request, exc: Exception) -> JSONResponse:
         log.error("%s: %s", type(exc).__name__, exc)
     errors: list[FieldError] = []
     if isinstance(exc, ValidationError) and exc.field:
-        errors.append(FieldError(field=exc.field, message=exc.message))
+        errors.append(FieldError(field=exc.field, message=exc.message, code="invalid"))
     if isinstance(exc, RowsRejectedError):
-        errors.extend(FieldError(field=f"row {row}" + (f".{name}" if name else ""), message=text)
+        errors.extend(FieldError(field=f"row {row}" + (f".{name}" if name else ""), message=text,
+                                 code="row_rejected")
                       for row, name, text in exc.rows[:MAX_ROW_ERRORS])
     if isinstance(exc, ConflictError | NotFoundError) and exc.field:
-        errors.append(FieldError(field=exc.field, message=exc.message))
+        code = "conflict" if isinstance(exc, ConflictError) else "not_found"
+        errors.append(FieldError(field=exc.field, message=exc.message, code=code))
     if isinstance(exc, InfeasibleError):
-        errors.extend(FieldError(field="constraints", message=d) for d in exc.diagnostics)
+        errors.extend(FieldError(field="constraints", message=d, code="infeasible")
+                      for d in exc.diagnostics)
     # a store outage passes: clients (and load balancers) are told when to try again
     headers = ({"Retry-After": str(exc.retry_after)}
                if isinstance(exc, StoreUnavailableError) else None)
@@ -126,21 +135,26 @@ def _request_validation_handler(request: Request, exc: Exception) -> JSONRespons
     if content_type and "json" not in content_type.lower():  # FastAPI never parsed the body
         hint = ("请求体应为 JSON，并以 Content-Type: application/json 发送（收到 "
                 f"{content_type.split(';')[0].strip()}）")  # curl -d sends a form type
-        errors = [FieldError(field=e.field, message=hint) if e.field == "body" else e
+        errors = [e.model_copy(update={"message": hint}) if e.field == "body" else e
                   for e in errors]
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5]) or "请求参数无效"
     return problem_response(422, detail, slug="validation", errors=errors)
 
 
 def _field_error(err: Any) -> FieldError:
-    """One pydantic error; broken JSON names `body` and the character offset (its loc's
-    offset read as `body.11`, like an array index)."""
-    loc, message = tuple(err.get("loc", ())), str(err.get("msg", ""))
-    if err.get("type") == "json_invalid" and len(loc) == 2 and isinstance(loc[1], int):
+    """One pydantic error in Chinese (models/validation_zh.py), its type kept as `code` and its
+    loc as `loc`; broken JSON names `body` and the character offset (its loc's offset read as
+    `body.11`, like an array index)."""
+    loc, code = tuple(err.get("loc", ())), str(err.get("type", "")) or None
+    raw = [part if isinstance(part, int) else str(part) for part in loc]
+    if code == "json_invalid" and len(loc) == 2 and isinstance(loc[1], int):
         reason = (err.get("ctx") or {}).get("error", "")
         return FieldError(field="body", message=f"JSON 解析错误（第 {loc[1]} 个字符处）"
-                                               + (f"：{reason}" if reason else ""))
-    return FieldError(field=_loc_path(loc), message=message)
+                                               + (f"：{json_reason_zh(reason)}" if reason
+                                                  else ""),
+                          code=code, loc=raw)
+    field = _loc_path(loc)
+    return FieldError(field=field, message=message_zh(err, field), code=code, loc=raw)
 
 
 def http_problem(request: Request, exc: Exception) -> JSONResponse:

@@ -24,6 +24,10 @@ MAX_QUERY_CHARS = 2_000
 MAX_BATCH = 1_000
 MAX_FILTER_VALUES = 50
 MAX_JSON_DEPTH = 32
+# Python's UTF-8 decoder reasons, in Chinese
+_UTF8_REASONS = {"invalid start byte": "无效的起始字节",
+                 "invalid continuation byte": "无效的后续字节",
+                 "unexpected end of data": "数据意外结束"}
 _ALLOWED_CONTROLS = frozenset("\n\t\r")  # \r too: pasted Windows text is common and harmless
 
 
@@ -44,16 +48,17 @@ def find_bad_text(value: object, root: str = "body") -> FieldError | None:
     while stack:
         node, path, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
-            return FieldError(field=path, message=f"嵌套超过 {MAX_JSON_DEPTH} 层")
+            return FieldError(field=path, message=f"嵌套超过 {MAX_JSON_DEPTH} 层", code="too_deep")
         if isinstance(node, str):
             problem = text_problem(node)
             if problem:
-                return FieldError(field=path, message=problem)
+                return FieldError(field=path, message=problem, code="text_invalid")
         elif isinstance(node, dict):
             for key, child in node.items():
                 problem = text_problem(key)
                 if problem:
-                    return FieldError(field=path, message=f"字段名中{problem}")
+                    return FieldError(field=path, message=f"字段名中{problem}",
+                                      code="text_invalid")
                 stack.append((child, f"{path}.{key}", depth + 1))
         elif isinstance(node, list):
             stack.extend((child, f"{path}.{i}", depth + 1) for i, child in enumerate(node))
@@ -76,12 +81,13 @@ def _query_problem(scope: Scope) -> FieldError | None:
         pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8",
                           errors="strict")
     except UnicodeDecodeError as exc:
-        return FieldError(field="query", message=f"查询字符串不是有效的 UTF-8：{exc.reason}")
+        return FieldError(field="query", message="查询字符串不是有效的 UTF-8："
+                          + _UTF8_REASONS.get(exc.reason, "编码错误"), code="utf8_invalid")
     for name, value in pairs:
         problem = text_problem(name) or text_problem(value)
         if problem:
             return FieldError(field=f"query.{name if not text_problem(name) else '?'}",
-                              message=problem)
+                              message=problem, code="text_invalid")
     return None
 
 
@@ -90,7 +96,8 @@ def _json_problem(body: bytes) -> FieldError | None:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         return FieldError(field="body", message=f"请求体不是有效的 UTF-8：偏移 {exc.start} "
-                          f"处的字节 0x{body[exc.start]:02x}（{exc.reason}）")
+                          f"处的字节 0x{body[exc.start]:02x}"
+                          f"（{_UTF8_REASONS.get(exc.reason, '编码错误')}）", code="utf8_invalid")
     try:
         document = json.loads(text)
     except (ValueError, RecursionError):

@@ -86,6 +86,7 @@ def assign(
     from techmatch.matcher.assignment import Constraints
     from techmatch.matcher.plans import load_teams, per_need_limits, pick_team, plan_team
     from techmatch.matcher.service import MatchService
+    from techmatch.models.validation_zh import message_zh
 
     with cli_errors():
         team = pick_team(load_teams(team_file), team_id) if team_file else None
@@ -100,7 +101,7 @@ def assign(
                 city_quotas=_quotas(quota_city, "quota_city"),
                 industry_quotas=_quotas(quota_industry, "quota_industry"))
         except pydantic.ValidationError as exc:  # pydantic's error: report it as a bad option
-            message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+            message = message_zh(exc.errors()[0], "constraints")
             raise ValidationError(message, field="constraints") from None
         questions = _pairs(why_not)
         engine = Engine.open(settings_for(home))

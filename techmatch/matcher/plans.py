@@ -41,6 +41,7 @@ from techmatch.models.dockings import ExcludedPair
 from techmatch.models.programme import Event
 from techmatch.models.records import Achievement, Expert, Need, Record, ServiceTeam
 from techmatch.models.results import Filters, Ranking
+from techmatch.models.validation_zh import message_zh
 from techmatch.store.programme import ProgrammeRepo
 
 PREFER_PROVINCE_BONUS = 0.1  # added to achievement→need scores of same-province achievements
@@ -73,7 +74,7 @@ def load_teams(path: Path) -> list[ServiceTeam]:
         try:
             teams.append(ServiceTeam.model_validate_json(line))
         except pydantic.ValidationError as exc:
-            raise ValidationError(str(exc.errors()[0]["msg"]), source=str(path), row=row,
+            raise ValidationError(message_zh(exc.errors()[0]), source=str(path), row=row,
                                   field=".".join(map(str, exc.errors()[0]["loc"])) or None
                                   ) from None
     if not teams:

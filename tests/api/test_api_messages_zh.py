@@ -29,7 +29,8 @@ def test_paging_too_deep_and_unknown_parameters_say_why_in_chinese(client: TestC
     deep = client.get("/v1/needs", params={"offset": 9990, "limit": 50},
                       headers=headers("read")).json()
     assert deep["errors"] == [{"field": "query.offset", "message": "offset + limit 不能超过 "
-                               "10000（当前为 10040）；请收窄筛选条件，不要翻得更深"}]
+                               "10000（当前为 10040）；请收窄筛选条件，不要翻得更深",
+                               "code": "invalid"}]
     unknown = client.get("/v1/needs", params={"statu": "open"}, headers=headers("read")).json()
     assert unknown["errors"][0]["field"] == "query.statu"
     for body in (deep, unknown):

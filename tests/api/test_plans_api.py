@@ -95,7 +95,8 @@ def test_assign_min_above_max_says_so(client: TestClient) -> None:
     assert r.status_code == 422, r.text
     error = r.json()["errors"][0]
     assert error["field"] == "body.constraints"
-    assert "min_experts_per_need > max_experts_per_need" in error["message"], error
+    assert error["message"] == ("每个需求的专家数下限（min_experts_per_need = 5）大于上限"
+                                "（max_experts_per_need = 1）"), error
     assert "pydantic" not in r.text
 
 

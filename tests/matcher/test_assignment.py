@@ -222,14 +222,14 @@ def test_same_province_rule_refuses_an_overseas_expert() -> None:
 def test_encode_rejects_bad_input() -> None:
     with pytest.raises(ValidationError, match="shape"):
         encode([need(0)], [expert(0)], np.zeros((2, 1)))
-    with pytest.raises(ValidationError, match="duplicate id 'n0'"):
+    with pytest.raises(ValidationError, match="编号 n0 重复"):
         encode([need(0), need(0)], [expert(0)], np.zeros((2, 1)))
     with pytest.raises(pydantic.ValidationError, match="min_experts_per_need"):
         Constraints(min_experts_per_need=3, max_experts_per_need=1)
     # an override naming no need / expert of the plan was ignored: E01 kept its capacity
     for constraints, field in ((Constraints(capacity={"e9": 0}), "constraints.capacity"),
                                (Constraints(per_need={"n9": (0, 0)}), "constraints.per_need")):
-        with pytest.raises(ValidationError, match="unknown id 'e9'|unknown id 'n9'") as caught:
+        with pytest.raises(ValidationError, match="未知编号 e9|未知编号 n9") as caught:
             encode([need(0)], [expert(0)], np.ones((1, 1)), constraints)
         assert caught.value.field == field
     problem = encode([need(0)], [expert(0)], np.ones((1, 1)))
@@ -437,7 +437,7 @@ def test_why_not_reasons(small: tuple[AssignmentProblem, Assignment]) -> None:
     beaten = why_not(problem, result, "n2", "e5")
     assert beaten.reason == "beaten" and beaten.related[0].expert_id == "e2"
     assert "beaten by e2" in beaten.message
-    with pytest.raises(ValidationError, match="unknown id 'e9'"):
+    with pytest.raises(ValidationError, match="未知编号 e9"):
         why_not(problem, result, "n0", "e9")
 
 

@@ -438,7 +438,8 @@ def test_cli_assign_min_above_max_says_so(tmp_path: Path) -> None:
                                       "--min-per-need", "5", "--max-per-need", "1",
                                       "--home", str(tmp_path)])
     assert result.exit_code == 2
-    assert "min_experts_per_need > max_experts_per_need" in result.stderr, result.stderr
+    assert "专家数下限（min_experts_per_need = 5）大于上限（max_experts_per_need = 1）" \
+        in result.stderr, result.stderr
     assert "pydantic" not in result.stderr
 
 

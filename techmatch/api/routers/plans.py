@@ -18,6 +18,7 @@ from techmatch.matcher.roadshow import RoadshowPlan
 from techmatch.models.dockings import ExcludedPair
 from techmatch.models.records import RecordId, ServiceTeam
 from techmatch.models.strict import NumbersNotBooleans
+from techmatch.models.validation_zh import message_zh
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"],
                    responses=problem_responses(401, 403, 404, 413, 422, 503))
@@ -60,7 +61,7 @@ class ConstraintsIn(NumbersNotBooleans):
         try:
             return Constraints(min_experts_per_need=low, max_experts_per_need=high, **data)
         except pydantic.ValidationError as exc:  # pydantic's check of min <= max
-            message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+            message = message_zh(exc.errors()[0], "body.constraints")
             raise ValidationError(message, field="body.constraints") from None
 
 

@@ -25,6 +25,7 @@ from techmatch.matcher.programme.targets import OverdueMilestone
 from techmatch.models.industries import load_taxonomy
 from techmatch.models.programme import Dispatch, Event, PilotCity, Target, china_today
 from techmatch.models.records import Need
+from techmatch.models.validation_zh import message_zh
 from techmatch.store import Store
 
 router = APIRouter(prefix="/v1/programme", tags=["programme"],
@@ -204,7 +205,7 @@ def put_items(principal: Writer, kind: KindPath, engine: EngineDep,
         except pydantic.ValidationError as exc:
             err = exc.errors()[0]
             where = ".".join(str(p) for p in ("body", i, *err["loc"]))
-            raise ValidationError(str(err["msg"]), field=where) from None
+            raise ValidationError(message_zh(err, where), field=where) from None
     report = service.save(engine.store, kind, parsed)
     return {"created": report.created, "updated": report.updated}
 

@@ -63,13 +63,16 @@ class Constraints(BaseModel):
     @model_validator(mode="after")
     def _check_limits(self) -> Constraints:
         if self.min_experts_per_need > self.max_experts_per_need:
-            raise ValueError("min_experts_per_need > max_experts_per_need")
+            raise ValueError(f"每个需求的专家数下限（min_experts_per_need = "
+                             f"{self.min_experts_per_need}）大于上限（max_experts_per_need = "
+                             f"{self.max_experts_per_need}）")
         for need_id, (low, high) in self.per_need.items():
             if not 0 <= low <= high:
-                raise ValueError(f"per_need[{need_id!r}]: need 0 <= min <= max, got {low}, {high}")
+                raise ValueError(f"per_need[{need_id!r}]：应满足 0 ≤ 下限 ≤ 上限，"
+                                 f"收到 {low}、{high}")
         if any(v < 0 for v in (*self.capacity.values(), *self.city_quotas.values(),
                                *self.industry_quotas.values())):
-            raise ValueError("capacities and quotas must be >= 0")
+            raise ValueError("专家容量与城市、行业配额不能为负数")
         return self
 
 
@@ -125,7 +128,7 @@ def _index_of(ids: list[str], wanted: str, field: str) -> int:
     try:
         return ids.index(wanted)
     except ValueError:
-        raise ValidationError(f"unknown id {wanted!r}", field=field) from None
+        raise ValidationError(f"未知编号 {wanted}", field=field) from None
 
 
 def _codes(values: Sequence[str], vocabulary: dict[str, int]) -> np.ndarray:
@@ -232,7 +235,7 @@ def _check_ids(ids: list[str], field: str) -> None:
     seen: set[str] = set()
     for row, record_id in enumerate(ids):
         if record_id in seen:
-            raise ValidationError(f"duplicate id {record_id!r}", field=field, row=row)
+            raise ValidationError(f"编号 {record_id} 重复", field=field, row=row)
         seen.add(record_id)
 
 
@@ -245,7 +248,7 @@ def _check_overrides(needs: Sequence[Need], experts: Sequence[Expert],
                               {e.id for e in experts})):
         unknown = sorted(set(keys) - ids)
         if unknown:
-            raise ValidationError(f"unknown id {unknown[0]!r}", field=field)
+            raise ValidationError(f"未知编号 {unknown[0]}", field=field)
 
 
 def encode(needs: Sequence[Need], experts: Sequence[Expert], scores: np.ndarray,

@@ -27,6 +27,7 @@ from techmatch.matcher.dockings.kpis import city_label
 from techmatch.matcher.programme import registry, targets
 from techmatch.matcher.programme.places import UNPLACED, Places
 from techmatch.models import programme as pm
+from techmatch.models.validation_zh import message_zh
 from techmatch.store import Store
 
 FIELD_LABELS: dict[str, str] = {
@@ -168,13 +169,13 @@ def parse_row(kind: str, model: type[BaseModel], values: Mapping[str, object], *
 def _message(kind: str, error: Any) -> str:
     """A row error's text; a coded field lists its Chinese choices (the sheet's words)."""
     if error["type"] == "missing":
-        return str(error["msg"])
+        return message_zh(error)
     name = str(error["loc"][0]) if error["loc"] else ""
     labels = VALUE_LABELS.get(kind, {}).get(name)
     if labels and error["type"] in ("literal_error", "value_error"):  # an unknown code
         return (f"“{error.get('input')}”不是可用的{FIELD_LABELS.get(name, name)}；可填："
                 f"{'、'.join(labels.values())}（或代码 {'、'.join(labels)}）")
-    return f"{error['msg']} (got {str(error.get('input'))[:40]!r})"
+    return f"{message_zh(error)}（收到 {str(error.get('input'))[:40]!r}）"
 
 
 def _check_columns(kind: str, model: type[BaseModel], header: list[str], file: str

@@ -22,6 +22,7 @@ from techmatch.indexers.ingest.normalize import clean_display
 from techmatch.matcher.batch.export import formula_safe
 from techmatch.matcher.dockings.effects import sync_needs
 from techmatch.models.records import Need
+from techmatch.models.validation_zh import message_zh
 from techmatch.store import Store
 
 FORM_FIELDS: tuple[str, ...] = ("id", "title", "description", "enterprise", "industry",
@@ -34,22 +35,10 @@ TEXT_NEEDED = "标题、需求描述或关键词至少填写一项"
 
 
 def _message(error: dict[str, object]) -> str:
-    kind = str(error.get("type", ""))
-    ctx = error.get("ctx") or {}
-    assert isinstance(ctx, dict)
-    if kind == "missing":
-        return "必填"
-    if kind == "string_too_long":
-        return f"过长：最多 {ctx.get('max_length')} 个字符"
-    if kind == "too_long":
-        return f"过多：最多 {ctx.get('max_length')} 项"
-    if kind == "string_pattern_mismatch":
-        return "只能包含字母、数字、下划线、点、短横线或冒号"
-    if kind == "enum" or kind == "literal_error":
-        return "取值无效"
-    if kind == "value_error" and "text field" in str(error.get("msg", "")):
+    """A form field's pydantic error in Chinese (the API's table, models/validation_zh.py)."""
+    if error.get("type") == "value_error" and not error.get("loc"):  # the record's text check
         return TEXT_NEEDED
-    return str(error.get("msg", "无效"))
+    return message_zh(error)
 
 
 def validate_need(values: dict[str, str], confidential: bool,
