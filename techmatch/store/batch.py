@@ -132,10 +132,21 @@ class BatchRepository:
             return 0.0
 
     # -- results and state -----------------------------------------------------------------
-    def state(self, kind: str) -> dict[str, tuple[str, str, int]]:
-        """need id → (inputs fingerprint, run id, number of stored hits) for one target kind."""
-        rows = self._db.fetch("SELECT need_id, fingerprint, run_id, hits FROM batch_state "
-                              "WHERE kind = ?", (kind,))
+    def state(self, kind: str, need_ids: Sequence[str] | None = None
+              ) -> dict[str, tuple[str, str, int]]:
+        """need id → (inputs fingerprint, run id, number of stored hits) for one target kind
+        (of the given needs only, when `need_ids` is given)."""
+        if need_ids is None:
+            rows = self._db.fetch("SELECT need_id, fingerprint, run_id, hits FROM batch_state "
+                                  "WHERE kind = ?", (kind,))
+        else:
+            ids = list(dict.fromkeys(need_ids))
+            rows = []
+            for start in range(0, len(ids), _IN_CHUNK):
+                part = ids[start:start + _IN_CHUNK]
+                rows += self._db.fetch(
+                    "SELECT need_id, fingerprint, run_id, hits FROM batch_state WHERE kind = ? "
+                    f"AND need_id IN ({','.join('?' * len(part))})", (kind, *part))
         return {r[0]: (r[1], r[2], int(r[3])) for r in rows}
 
     def topk(self, kind: str) -> dict[str, list[tuple[str, float]]]:
@@ -202,11 +213,13 @@ class BatchRepository:
             [(need_id, kind, fingerprint, run_id, len(hits))
              for need_id, fingerprint, hits, _ in needs])
 
-    def forget_needs(self, need_ids: Sequence[str]) -> None:
-        """Drop results and state of needs that no longer exist (caller's transaction)."""
+    def forget_needs(self, need_ids: Sequence[str], kind: str | None = None) -> None:
+        """Drop results and state of needs that no longer exist, or whose results are known
+        to be stale (of one target kind when `kind` is given; caller's transaction)."""
+        where, extra = ("need_id = ? AND kind = ?", (kind,)) if kind else ("need_id = ?", ())
         for need_id in need_ids:
-            self._db.execute("DELETE FROM batch_results WHERE need_id = ?", (need_id,))
-            self._db.execute("DELETE FROM batch_state WHERE need_id = ?", (need_id,))
+            self._db.execute(f"DELETE FROM batch_results WHERE {where}", (need_id, *extra))
+            self._db.execute(f"DELETE FROM batch_state WHERE {where}", (need_id, *extra))
 
     def stored_need_ids(self) -> set[str]:
         return {r[0] for r in self._db.fetch("SELECT DISTINCT need_id FROM batch_state")}

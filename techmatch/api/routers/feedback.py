@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from techmatch.api.deps import EngineDep, PageDep, Reader, VisibilityDep, Writer
+from techmatch.api.deps import EngineDep, PageDep, Reader, ServiceDep, VisibilityDep, Writer
 from techmatch.api.errors import problem_responses
 from techmatch.api.schemas import FeedbackCreate, FeedbackPublic, Page
+from techmatch.matcher.batch.live import refresh_needs
 from techmatch.matcher.dockings import load_levels
 from techmatch.matcher.feedback import list_feedback, record_feedback
 from techmatch.models.dockings import STAGE_LABELS
@@ -26,10 +27,13 @@ IdQuery = Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[
                          "流程不允许的判断（如终止后再采纳、以另一原因再次拒绝）返回 422 并说明"
                          "当前阶段与允许的操作。需要 write 权限。",
              responses=problem_responses(404))
-def create_feedback(principal: Writer, body: FeedbackCreate, engine: EngineDep) -> FeedbackPublic:
+def create_feedback(principal: Writer, body: FeedbackCreate, engine: EngineDep,
+                    service: ServiceDep) -> FeedbackPublic:
     fb = record_feedback(engine.store, body.query_id, body.candidate_id, label=body.label,
                          reason=body.reason, note=body.note, actor=principal.actor,
                          levels=load_levels(engine.settings.home))
+    if fb.need_id:  # a rejection changes the need's matches: 工作台 / 覆盖分析 at once
+        refresh_needs(service, [fb.need_id])
     return FeedbackPublic.model_validate(
         {**fb.model_dump(), "stage_label": STAGE_LABELS.get(fb.stage or "")})
 

@@ -21,6 +21,7 @@ from techmatch.api.deps import (
     EngineDep,
     PageDep,
     Reader,
+    ServiceDep,
     SyncerDep,
     VisibilityDep,
     Writer,
@@ -48,6 +49,7 @@ from techmatch.api.visibility import LIST_FILTERS
 from techmatch.errors import NotFoundError, RowsRejectedError, ValidationError
 from techmatch.indexers.ingest.load import ingest_files
 from techmatch.indexers.ingest.readers import upload_limits
+from techmatch.matcher.batch.live import refresh_needs
 from techmatch.matcher.dockings.deletion import delete_record
 from techmatch.matcher.dockings.effects import sync_needs
 from techmatch.matcher.engine import Engine
@@ -176,28 +178,28 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
                  summary=f"新增或更新一条{label}",
                  description=f"按 id 写入一条{label}；内容未变时不产生新版本。需要 write 权限。")
     def upsert_one(principal: Writer, record: create, engine: EngineDep,  # type: ignore[valid-type]
-                   syncer: SyncerDep, wait: WaitDep) -> WriteResult:
-        return _upsert_single(engine, syncer, kind, record, wait)
+                   syncer: SyncerDep, wait: WaitDep, service: ServiceDep) -> WriteResult:
+        return _upsert_single(engine, syncer, kind, record, wait, service)
 
     @router.put(f"/{plural}/{{rid:path}}", tags=tags, responses=ACCEPTED,
                 summary=f"按 id 更新一条{label}",
                 description="路径中的 id 必须与请求体中的 id 相同。需要 write 权限。")
     def put_one(principal: Writer, rid: RecordIdPath, record: create,  # type: ignore[valid-type]
                 engine: EngineDep, syncer: SyncerDep,
-                wait: WaitDep) -> WriteResult:
+                wait: WaitDep, service: ServiceDep) -> WriteResult:
         if record.id != rid:  # type: ignore[attr-defined]
             raise ValidationError(f"请求体中的 id（{record.id!r}）与路径中的 id（{rid!r}）"  # type: ignore[attr-defined]
                                   f"不一致", field="body.id")
-        return _upsert_single(engine, syncer, kind, record, wait)
+        return _upsert_single(engine, syncer, kind, record, wait, service)
 
     @router.post(f"/{plural}/batch", tags=tags, responses=ACCEPTED,
                  summary=f"批量新增或更新{label}",
                  description="一次最多 1000 条，在一个事务中写入；"
                              "任何一条无效则全部不写并指出字段。")
     def upsert_batch(principal: Writer, body: batch, engine: EngineDep,  # type: ignore[valid-type]
-                     syncer: SyncerDep, wait: WaitDep) -> BatchResult:
+                     syncer: SyncerDep, wait: WaitDep, service: ServiceDep) -> BatchResult:
         report = engine.store.upsert(_keep_secret(engine.store, body.records))  # type: ignore[attr-defined,arg-type]
-        _follow_dockings(engine, kind, report)
+        _follow_dockings(engine, kind, report, service)
         seq = engine.store.last_seq(kind)
         changed = bool(report.inserted or report.updated)
         return BatchResult(kind=kind, inserted=report.inserted, updated=report.updated,  # type: ignore[arg-type]
@@ -238,14 +240,15 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
                              "文件编码可为 UTF-8 或 GB18030。文件无法读取、为空、看起来是"
                              "另一类记录，或所有行都被拒绝时返回 422。需要 write 权限。")
     def upload(principal: Writer, file: Annotated[UploadFile, File(description="数据文件")],
-               engine: EngineDep, syncer: SyncerDep, wait: WaitDep,
+               engine: EngineDep, syncer: SyncerDep, wait: WaitDep, service: ServiceDep,
                on_duplicate: Annotated[Literal["last", "first", "error"], Query(
                    description="文件中重复 id 的处理方式")] = "last",
                force_kind: Annotated[bool, Query(
                    description="列名看起来属于另一类记录时仍按本类写入")] = False,
                ) -> UploadReport:
         return _ingest_upload(engine, syncer, kind, file, UploadOptions(on_duplicate,
-                                                                        force_kind), wait)
+                                                                        force_kind), wait,
+                              service)
 
 
 def _keep_secret(store: Store, records: list[BaseModel]) -> list[BaseModel]:
@@ -261,20 +264,22 @@ def _keep_secret(store: Store, records: list[BaseModel]) -> list[BaseModel]:
 
 
 def _upsert_single(engine: Engine, syncer: IndexSyncer, kind: str, record: BaseModel,
-                   wait: WriteWait) -> WriteResult:
+                   wait: WriteWait, service: object) -> WriteResult:
     report = engine.store.upsert(_keep_secret(engine.store, [record]))  # type: ignore[arg-type]
-    _follow_dockings(engine, kind, report)
+    _follow_dockings(engine, kind, report, service)
     status = "inserted" if report.inserted else "updated" if report.updated else "unchanged"
     seq = engine.store.last_seq(kind)
     return WriteResult(id=record.id, kind=kind, status=status,  # type: ignore[attr-defined,arg-type]
                        index=index_state(syncer, kind, seq, status != "unchanged", wait))
 
 
-def _follow_dockings(engine: Engine, kind: str, report: UpsertReport) -> None:
+def _follow_dockings(engine: Engine, kind: str, report: UpsertReport, service: object) -> None:
     """Written needs with dockings keep the status their dockings give (a need with a signed
-    docking re-sent as `open` stays matched)."""
+    docking re-sent as `open` stays matched); their stored batch results are brought up to
+    date at once (工作台, 覆盖分析: techmatch.matcher.batch.live)."""
     if kind == "need":
         sync_needs(engine.store, [*report.inserted, *report.updated])
+        refresh_needs(service, [*report.inserted, *report.updated])  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -284,7 +289,7 @@ class UploadOptions:
 
 
 def _ingest_upload(engine: Engine, syncer: IndexSyncer, kind: str, file: UploadFile,
-                   options: UploadOptions, wait: WriteWait) -> UploadReport:
+                   options: UploadOptions, wait: WriteWait, service: object) -> UploadReport:
     name = _SAFE_NAME.sub("_", FsPath(file.filename or "upload").name) or "upload"
     with tempfile.TemporaryDirectory(prefix="techmatch-upload-") as tmp:
         path = FsPath(tmp) / name
@@ -301,7 +306,7 @@ def _ingest_upload(engine: Engine, syncer: IndexSyncer, kind: str, file: UploadF
                                 f"没有存入任何记录", source=name,
                                 rows=[(e.row, e.field, e.message) for e in report.errors])
     loaded = report.loaded
-    _follow_dockings(engine, kind, loaded)
+    _follow_dockings(engine, kind, loaded, service)
     changed = bool(loaded.inserted or loaded.updated)
     seq = engine.store.last_seq(kind)
     first = report.files[0] if report.files else None

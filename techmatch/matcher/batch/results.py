@@ -67,9 +67,11 @@ def as_shown(store: Store, run: RunRecord) -> RunRecord:
     return replace(run, status=shown_status(store, run))
 
 
-def state(store: Store, kind: str) -> dict[str, tuple[str, str, int]]:
-    """need id → (inputs fingerprint, run id, number of stored hits) for one target kind."""
-    return store.batch.state(kind)
+def state(store: Store, kind: str, need_ids: Sequence[str] | None = None
+          ) -> dict[str, tuple[str, str, int]]:
+    """need id → (inputs fingerprint, run id, number of stored hits) for one target kind
+    (of the given needs only, when `need_ids` is given)."""
+    return store.batch.state(kind, need_ids)
 
 
 def topk(store: Store, kind: str) -> dict[str, list[tuple[str, float]]]:
@@ -118,9 +120,10 @@ def write_rankings(store: Store, run_id: str, kind: str,
     write_results(store, run_id, kind, [NeedResult.of(*row) for row in rows])
 
 
-def forget_needs(store: Store, need_ids: Sequence[str]) -> None:
-    """Drop results and state of needs that no longer exist (caller's transaction)."""
-    store.batch.forget_needs(need_ids)
+def forget_needs(store: Store, need_ids: Sequence[str], kind: str | None = None) -> None:
+    """Drop results and state of needs that no longer exist, or whose results are stale (of
+    one target kind when `kind` is given; caller's transaction)."""
+    store.batch.forget_needs(need_ids, kind)
 
 
 def stored_need_ids(store: Store) -> set[str]:

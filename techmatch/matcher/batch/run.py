@@ -280,14 +280,8 @@ class _Job:
     def _rows(self, kind: str, need_ids: list[str]) -> list[results.NeedResult]:
         """What to store for the open needs of one chunk (rows, not rankings: a worker
         sends them to the parent, and rows are what it writes)."""
-        needs = self._open_needs(need_ids)
-        rankings = (self.service.match_many(needs, target=kind, k=self.options.k,
-                                            explain=self.options.explain, records=False)
-                    if needs else [])  # rows keep ids, not the records themselves
-        inputs = need_inputs(self.store, needs, kind)
-        rows = [results.NeedResult.of(n.id, need_fingerprint(self.fps[kind], inputs[n.id]), r)
-                for n, r in zip(needs, rankings, strict=True)]
-        del rankings
+        rows = need_rows(self.service, self._open_needs(need_ids), kind, k=self.options.k,
+                         explain=self.options.explain, config_fp=self.fps[kind])
         gcpause.after_chunk()
         return rows
 
@@ -354,6 +348,19 @@ class _Job:
             out[kind] = {"recomputed": len(plan), "skipped": len(open_ids - set(plan)),
                          "reasons": reasons, "chunks": done[kind].chunks if kind in done else 0}
         return out
+
+
+def need_rows(service: MatchService, needs: Sequence[Need], kind: str, *, k: int,
+              explain: bool, config_fp: str) -> list[results.NeedResult]:
+    """What the batch stores for `needs` and one target kind: each need's ranking
+    (`match_many`, hits without their records: rows keep ids) as rows, with its inputs
+    fingerprint under the configuration `config_fp`. A chunk of a run and the refresh after
+    a staff action (`live.py`) both store these."""
+    rankings = (service.match_many(needs, target=kind, k=k, explain=explain, records=False)
+                if needs else [])
+    inputs = need_inputs(service.engine.store, needs, kind)
+    return [results.NeedResult.of(n.id, need_fingerprint(config_fp, inputs[n.id]), r)
+            for n, r in zip(needs, rankings, strict=True)]
 
 
 def tail_parts(tasks: Sequence[tuple[str, list[str]]], workers: int

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import File, Form, Path, Request, UploadFile
 from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from techmatch.api.console.deps import Writer, WriterPost, render
@@ -24,10 +25,11 @@ from techmatch.api.console.views.intake import (
     row_message,
     validate_need,
 )
-from techmatch.api.deps import EngineDep, SyncerDep
+from techmatch.api.deps import EngineDep, ServiceDep, SyncerDep
 from techmatch.api.routers.programme_events import attachment
 from techmatch.errors import IngestError, NotFoundError
 from techmatch.indexers.ingest.readers import upload_limits
+from techmatch.matcher.batch.live import refresh_needs
 
 router = console_router()
 KindForm = Annotated[Literal["need", "achievement", "expert"], Form()]
@@ -42,7 +44,7 @@ def need_form(request: Request, session: Writer) -> Response:
 
 @router.post("/needs/new")
 async def create_need(request: Request, session: WriterPost, engine: EngineDep,
-                      syncer: SyncerDep) -> Response:
+                      syncer: SyncerDep, service: ServiceDep) -> Response:
     form = await request.form()
     values = {name: str(form.get(name, "")) for name in FORM_FIELDS}
     confidential = form.get("confidential") == "on"
@@ -54,6 +56,8 @@ async def create_need(request: Request, session: WriterPost, engine: EngineDep,
             "confidential": confidential}, session=session, status_code=400)
     engine.store.upsert([need])
     syncer.schedule("need")
+    # matched now, not 未计算 on the 工作台 until the night's batch (batch.live)
+    await run_in_threadpool(refresh_needs, service, [need.id])
     return RedirectResponse(f"/needs/{need.id}?done=created", status_code=303)
 
 
@@ -65,7 +69,8 @@ def upload_form(request: Request, session: Writer) -> Response:
 
 @router.post("/upload")
 def upload(request: Request, session: WriterPost, engine: EngineDep, syncer: SyncerDep,
-           kind: KindForm, file: Annotated[UploadFile, File()]) -> Response:
+           service: ServiceDep, kind: KindForm, file: Annotated[UploadFile, File()]
+           ) -> Response:
     name = (file.filename or "").lower()
     context: dict[str, object] = {"title": "批量导入", "upload": None, "kind": kind, "error": ""}
     if name.endswith(".xls"):
@@ -86,6 +91,8 @@ def upload(request: Request, session: WriterPost, engine: EngineDep, syncer: Syn
     loaded = result.report.loaded
     if loaded.inserted or loaded.updated:
         syncer.schedule(kind)
+    if kind == "need":  # the 工作台 / 覆盖分析 show them at once (a large file: 未计算)
+        refresh_needs(service, [*loaded.inserted, *loaded.updated])
     context.update(upload=result, row_message=row_message, field_label=field_label,
                    upload_warning=upload_warning)
     return render(request, "upload.html", context, session=session)

@@ -14,6 +14,7 @@ from techmatch.api.console.views.matching import cards, exclusion_filters, signa
 from techmatch.api.deps import EngineDep, ServiceDep, VisibilityDep
 from techmatch.errors import NotFoundError
 from techmatch.indexers.ingest.normalize import has_searchable
+from techmatch.matcher.batch.live import refresh_needs
 from techmatch.models.records import Need
 from techmatch.models.results import Ranking
 
@@ -65,19 +66,22 @@ def match_page(request: Request, rid: IdPath, session: Staff, engine: EngineDep,
 
 @router.post("/needs/{rid}/match/accept")
 def accept(rid: IdPath, session: WriterPost, engine: EngineDep, visibility: VisibilityDep,
-           candidate_id: IdForm, target: Annotated[Literal["achievement", "expert"], Form()],
+           service: ServiceDep, candidate_id: IdForm,
+           target: Annotated[Literal["achievement", "expert"], Form()],
            confidence: Annotated[float | None, Form(ge=0, le=1)] = None,
            rank: Annotated[int | None, Form(ge=1, le=1000)] = None) -> Response:
     need = _need(engine, visibility, session, rid)
     decide.accept(engine.store, decide.load_levels(engine.settings.home), need, candidate_id,
                   confidence=confidence, rank=rank, actor=session.principal.actor)
+    refresh_needs(service, [need.id])  # 工作台 / 覆盖分析 at once (batch.live)
     return RedirectResponse(f"/needs/{rid}/match?target={target}&done=accepted&c={candidate_id}",
                             status_code=303)
 
 
 @router.post("/needs/{rid}/match/reject")
 def reject(rid: IdPath, session: WriterPost, engine: EngineDep, visibility: VisibilityDep,
-           candidate_id: IdForm, target: Annotated[Literal["achievement", "expert"], Form()],
+           service: ServiceDep, candidate_id: IdForm,
+           target: Annotated[Literal["achievement", "expert"], Form()],
            reason: Annotated[str, Form(max_length=40)],
            note: Annotated[str, Form(max_length=2000)] = "",
            never_suggest: Annotated[str, Form(max_length=4)] = "") -> Response:
@@ -85,6 +89,7 @@ def reject(rid: IdPath, session: WriterPost, engine: EngineDep, visibility: Visi
     decide.reject(engine.store, decide.load_levels(engine.settings.home), need, candidate_id,
                   reason=reason, note=note.strip() or None, never_suggest=never_suggest == "on",
                   actor=session.principal.actor)
+    refresh_needs(service, [need.id])  # the rejected pair leaves 工作台 / 覆盖分析 at once
     done = "solved" if reason == "already_solved" else "rejected"
     return RedirectResponse(f"/needs/{rid}/match?target={target}&done={done}&c={candidate_id}",
                             status_code=303)
