@@ -105,3 +105,36 @@ def test_compiled_masks_equal_the_python_search() -> None:
         _textmask.masks(many.joined, many.ends, ["x"])
     with pytest.raises(TypeError, match="str"):
         _textmask.masks("ab", [3], [b"a"])
+
+
+def test_compiled_masks_indexed_search_equals_the_python_search() -> None:
+    """With many strings `_textmask.masks` searches a character-pair index of the joined
+    text instead of scanning it once per string: the same masks as `_Joined.mask` on
+    need-sized inputs (20 texts of a few hundred characters, ~200 strings of every length,
+    overlapping and repeated occurrences, strings longer than any text), below and above the
+    number of strings where the index is used, and past a short `ends`."""
+    import random
+
+    from techmatch.matcher import _textmask
+    from techmatch.matcher.abstain import _Joined
+
+    rng = random.Random(19)
+    alphabet = ["a", "a", "b", "锂", "电", "池", "电", "𠀋", "é", " ", "\x01"]
+    for _ in range(60):
+        texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400)))
+                 for _ in range(rng.randint(1, 20))]
+        joined = _Joined(texts)
+        # strings taken from the texts (present) and drawn at random (mostly absent)
+        taken = []
+        for _ in range(120):
+            text = rng.choice(texts)
+            start = rng.randint(0, max(len(text) - 1, 0))
+            taken.append(text[start:start + rng.randint(0, 6)])
+        drawn = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 5)))
+                 for _ in range(80)]
+        for alts in (taken + drawn, drawn[:3], taken[:7], ["a" * 500, "aa", "aaa"] * 3):
+            assert _textmask.masks(joined.joined, joined.ends, alts) == [joined.mask(a)
+                                                                         for a in alts]
+    # occurrences past the last separator are not counted, as in the scan
+    assert _textmask.masks("abab", [2], ["ab"] * 8) == [1] * 8
+    assert _textmask.masks("abab", [2], ["ab"]) == [1]
