@@ -30,22 +30,21 @@ class ConfigError(TechmatchError):
 
 
 class ValidationError(TechmatchError):
-    """Input is invalid; `field` names the offending field (dotted path) when known."""
+    """Input is invalid; `field` names the offending field (dotted path) when known.
+
+    `str(exc)` names where, in Chinese, before the message (staff read it in the API's
+    `detail`, on the CLI and in logs): 文件 a.csv，第 3 行，字段 kind：<message>. `message`,
+    `field`, `row` and `source` stay apart for callers that show them separately."""
 
     def __init__(self, message: str, *, field: str | None = None, row: int | None = None,
                  source: str | None = None) -> None:
         self.field = field
         self.row = row
         self.source = source
-        where = []
-        if source:
-            where.append(f"file {source}")
-        if row is not None:
-            where.append(f"row {row}")
-        if field:
-            where.append(f"field '{field}'")
-        prefix = ", ".join(where)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        where = [f"文件 {source}" if source else "", f"第 {row} 行" if row is not None else "",
+                 f"字段 {field}" if field else ""]
+        prefix = "，".join(part for part in where if part)
+        super().__init__(f"{prefix}：{message}" if prefix else message)
         self.message = message
 
 

@@ -95,15 +95,9 @@ def cli_errors() -> Iterator[None]:
 
 
 def error_text(exc: TechmatchError) -> str:
-    """What the operator reads for `exc`: a bad input's file, row and field named in Chinese
-    (文件 a.csv，第 3 行，字段 kind：…) before the message; other errors as raised."""
-    if not isinstance(exc, ValidationError):
-        return str(exc)
-    where = [f"文件 {exc.source}" if exc.source else "",
-             f"第 {exc.row} 行" if exc.row is not None else "",
-             f"字段 {exc.field}" if exc.field else ""]
-    prefix = "，".join(part for part in where if part)
-    return f"{prefix}：{exc.message}" if prefix else exc.message
+    """What the operator reads for `exc`: as raised — a bad input's file, row and field are
+    named in Chinese (文件 a.csv，第 3 行，字段 kind：…) by ValidationError itself."""
+    return str(exc)
 
 
 def _drop_traceback(record: logging.LogRecord) -> bool:

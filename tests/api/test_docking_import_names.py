@@ -14,5 +14,5 @@ def test_damaged_workbook_is_named_by_its_upload_name(client: TestClient) -> Non
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
     detail = response.json()["detail"]
-    assert "file 对接记录_损坏_.xlsx:" in detail, detail
+    assert "文件 对接记录_损坏_.xlsx：" in detail, detail
     assert "<path>" not in detail and "techmatch-dockings-" not in detail

@@ -58,7 +58,7 @@ def test_a_cell_over_the_limit_is_refused_naming_row_and_column(small: TestClien
         response = small.post(url, headers=headers("write"), files={"file": (name, data)})
         assert response.status_code == 422, response.text
         assert response.json()["detail"] == (
-            f"file {name}: row 3, column B (需求标题): the cell holds {CELL + 1} characters, "
+            f"文件 {name}：row 3, column B (需求标题): the cell holds {CELL + 1} characters, "
             f"more than one cell of an upload may hold ({CELL}, TECHMATCH_MAX_UPLOAD_CELL_CHARS)")
     assert small.get("/v1/needs/cell-1", headers=headers("read")).status_code == 404
 
@@ -75,7 +75,7 @@ def test_a_workbook_that_unpacks_too_far_is_refused_unread(
                           files={"file": ("bomb.xlsx", data)})
     assert response.status_code == 422, response.text
     detail = response.json()["detail"]
-    assert detail.startswith("file bomb.xlsx: the workbook unpacks to ")
+    assert detail.startswith("文件 bomb.xlsx：the workbook unpacks to ")
     assert "more than one upload may hold (2000000 bytes, TECHMATCH_MAX_UPLOAD_UNPACKED_BYTES)" \
         in detail and "xl/worksheets/sheet1.xml" in detail
 

@@ -46,7 +46,7 @@ def test_api_uploads_over_the_row_limit_are_refused(small: TestClient, url: str)
         response = small.post(url, headers=headers("write"), files={"file": (name, data)})
         assert response.status_code == 422, response.text
         assert response.json()["detail"] == (
-            f"file {name}: the file has more than {LIMIT} data rows, the most one upload may "
+            f"文件 {name}：the file has more than {LIMIT} data rows, the most one upload may "
             f"hold (TECHMATCH_MAX_UPLOAD_ROWS); split it, or load it with techmatch ingest")
     assert small.get("/v1/needs/big-0", headers=headers("read")).status_code == 404
 

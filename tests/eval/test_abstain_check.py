@@ -113,7 +113,7 @@ def test_malformed_qrels_name_the_row(tmp_path: Path, tiny_dataset: Path,
     (bad / "qrels" / "dev.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td02\n",
                                            encoding="utf-8")
     err = _run(["--answerable-set", str(bad), "--expert-set", str(tiny_dataset)], capsys)
-    assert f"file {bad / 'qrels' / 'dev.tsv'}, row 2" in err
+    assert f"文件 {bad / 'qrels' / 'dev.tsv'}，第 2 行" in err
 
 
 @pytest.mark.usefixtures("no_ranking")

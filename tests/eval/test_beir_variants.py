@@ -54,7 +54,7 @@ def test_qrels_header_names_columns_in_any_order_with_extra_ones(tmp_path: Path)
     assert read_qrels(path) == {"q1": {"d1": 2}, "q 1": {"d 2": 0}}
     path.write_text("query-id\tcorpus-id\tscore\tnote\nq1\td1\t2\tx\nq1\td2\t1\n",
                     encoding="utf-8")
-    with pytest.raises(ValidationError, match="row 3.*应有 4 列"):
+    with pytest.raises(ValidationError, match="第 3 行.*应有 4 列"):
         read_qrels(path)
 
 
@@ -108,7 +108,7 @@ def test_prepared_corpus_keeps_every_line(tmp_path: Path) -> None:
     assert report.cut == {"title": 1, "text": 1}
     assert report.dropped == {"metadata.type": 1}
     (tmp_path / "bad.jsonl").write_text('{"_id": "d1", "title": ["x"], "text": "y"}\n', "utf-8")
-    with pytest.raises(ValidationError, match="row 1.*'title'"):
+    with pytest.raises(ValidationError, match="第 1 行，字段 title"):
         prepare_corpus(tmp_path / "bad.jsonl", tmp_path / "out.jsonl", "achievement")
 
 

@@ -50,7 +50,7 @@ def test_qrels_header_trec_format_and_bad_rows(tmp_path: Path) -> None:
     path.write_text("query-id\tcorpus-id\tscore\nq1\td1\t2\nq1\t0\td2\t1\n", encoding="utf-8")
     assert read_qrels(path) == {"q1": {"d1": 2, "d2": 1}}
     path.write_text("q1\td1\t2\nq1\td2\thigh\n", encoding="utf-8")
-    with pytest.raises(ValidationError, match="row 2"):
+    with pytest.raises(ValidationError, match="第 2 行"):
         read_qrels(path)
     path.write_text("q1 0 d1 1\r\nq2  0  d3  2.0\n", encoding="utf-8")  # TREC, spaces
     assert read_qrels(path) == {"q1": {"d1": 1}, "q2": {"d3": 2}}
@@ -65,7 +65,7 @@ def test_plain_id_key_is_accepted(tmp_path: Path) -> None:
     (tmp_path / "c.jsonl").write_text('{"id": 7, "title": "t", "text": "x"}\n', "utf-8")
     (tmp_path / "q.jsonl").write_text('{"id": "q1", "text": "问"}\n{"text": "无"}\n', "utf-8")
     assert [d.id for d in read_corpus(tmp_path / "c.jsonl")] == ["7"]
-    with pytest.raises(ValidationError, match="row 2"):
+    with pytest.raises(ValidationError, match="第 2 行"):
         read_queries(tmp_path / "q.jsonl")
 
 
@@ -87,5 +87,5 @@ def test_bad_experts_line_names_the_row(tmp_path: Path, tiny_dataset: Path) -> N
     (tmp_path / "qrels" / "dev.tsv").write_text("q1\td01\t1\n", encoding="utf-8")
     (tmp_path / "experts.jsonl").write_text('{"id": "e1", "works": ["d01"]}\n'
                                             '{"id": "e2", "works": "d02"}\n', encoding="utf-8")
-    with pytest.raises(ValidationError, match="row 2.*works"):
+    with pytest.raises(ValidationError, match="第 2 行.*works"):
         load_dataset(tmp_path, "dev")

@@ -267,7 +267,7 @@ def test_crosslingual_builder_errors_are_one_line_not_a_traceback(tmp_path: Path
         main(["--source", str(tmp_path / "nope"), "--out", str(tmp_path / "en")])
     assert done.value.code == 2
     err = capsys.readouterr().err
-    assert err == f"error: file {tmp_path / 'nope'}: 数据集文件夹 {tmp_path / 'nope'} 不存在\n"
+    assert err == f"error: 文件 {tmp_path / 'nope'}：数据集文件夹 {tmp_path / 'nope'} 不存在\n"
 
 
 def test_train_ranker_half_without_a_dataset_is_refused(tmp_path: Path) -> None:

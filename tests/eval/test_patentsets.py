@@ -68,7 +68,7 @@ def test_refuses_output_inside_a_source_and_names_a_bad_row(tmp_path: Path) -> N
     (kp / "data_A.json").write_text(json.dumps([{"input": "摘要：x", "output": "y"},
                                                 {"input": "标题：x", "output": "y"}],
                                                ensure_ascii=False), encoding="utf-8")
-    with pytest.raises(ValidationError, match=r"row 2, field 'input'"):
+    with pytest.raises(ValidationError, match="第 2 行，字段 input"):
         build(kp, src, tmp_path / "out", sets=("pat-kw-a",))
     with pytest.raises(ValidationError, match="unknown set"):
         build(kp, src, tmp_path / "out", sets=("pat-claims",))

@@ -86,7 +86,7 @@ def test_malformed_workbook_is_422_without_server_paths(client: TestClient) -> N
             out.writestr(name, blob)
     response = _upload(client, "needs", "needs.xlsx", broken.getvalue())
     assert response.status_code == 422
-    assert "file needs.xlsx: not a readable XLSX workbook" in response.json()["detail"]
+    assert "文件 needs.xlsx：not a readable XLSX workbook" in response.json()["detail"]
     _no_server_paths(response.text)
 
 
@@ -96,7 +96,7 @@ def test_empty_upload_is_422_in_every_format(client: TestClient, name: str, data
     # Old: an empty .jsonl was a 200 with nothing in it, an empty .csv a 422.
     response = _upload(client, "needs", name, data)
     assert response.status_code == 422
-    assert response.json()["detail"].startswith(f"file {name}: ")
+    assert response.json()["detail"].startswith(f"文件 {name}：")
     assert response.json()["detail"].endswith("(it is empty)")
     _no_server_paths(response.text)
 

@@ -137,7 +137,7 @@ def test_team_file_and_ids_are_checked(engine: Engine, service: MatchService,
         pick_team(load_teams(TEAMS), "T09")
     bad = tmp_path / "teams.jsonl"
     bad.write_text('{"id": "T1", "name": "x"}\n{"id": "T2"}\n', encoding="utf-8")
-    with pytest.raises(ValidationError, match="row 2"):
+    with pytest.raises(ValidationError, match="第 2 行"):
         load_teams(bad)
     bom = tmp_path / "excel.jsonl"  # saved by Excel / Notepad: UTF-8 with a BOM
     bom.write_text('{"id": "T1", "name": "x"}\n', encoding="utf-8-sig")
