@@ -33,8 +33,10 @@ fonts: system
 
 # torch is pinned to the CPU build first so sentence-transformers does not pull a CUDA build.
 # setup.py builds the compiled segmenter (techmatch/indexers/_jiebafast.c) and the key-term
-# cover's search (techmatch/matcher/_textmask.c): a change reinstalls
-$(STAMP): pyproject.toml setup.py techmatch/indexers/_jiebafast.c techmatch/matcher/_textmask.c
+# cover's search (techmatch/matcher/_textmask.c) and the set-overlap counts
+# (techmatch/matcher/_overlap.c): a change reinstalls
+$(STAMP): pyproject.toml setup.py techmatch/indexers/_jiebafast.c techmatch/matcher/_textmask.c \
+		techmatch/matcher/_overlap.c
 	@$(MAKE) --no-print-directory system
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip

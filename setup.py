@@ -2,7 +2,9 @@
 
 `techmatch.indexers._jiebafast` is jieba's search-mode segmentation in C (the tokeniser's
 hot path, see techmatch/indexers/segment.py); `techmatch.matcher._textmask` finds which of a
-need's candidate texts hold each key term (the abstention evidence, techmatch/matcher/abstain.py).
+need's candidate texts hold each key term (the abstention evidence, techmatch/matcher/abstain.py);
+`techmatch.matcher._overlap` counts set intersections (the PRF term agreement,
+techmatch/matcher/prf.py).
 They are built by every install (`pip install -e .`,
 which `make install` runs) with the C compiler Python was built with, and a failed build fails
 the install: there is no slower fallback path.
@@ -23,6 +25,11 @@ setup(
         Extension(
             "techmatch.matcher._textmask",
             sources=["techmatch/matcher/_textmask.c"],
+            extra_compile_args=["-O2"],
+        ),
+        Extension(
+            "techmatch.matcher._overlap",
+            sources=["techmatch/matcher/_overlap.c"],
             extra_compile_args=["-O2"],
         ),
     ],

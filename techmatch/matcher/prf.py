@@ -33,10 +33,11 @@ fit how many list-style queries it saw).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain
+from itertools import accumulate
 
 import numpy as np
 
+from techmatch.matcher import _overlap, _textmask
 from techmatch.matcher.querystyle import list_style
 
 PRF_K = 10
@@ -51,6 +52,7 @@ STYLED_FEATURES: dict[str, str] = {
 }
 STYLE_FEATURES = (STYLE_GATE, *STYLED_FEATURES)
 HYBRID_LEXICAL_WEIGHT = 0.5  # RetrievalParams.lexical_weight's default
+_SEP = "\x00"  # joins texts for `phrase_coverage` (no text or phrase holds it, or no joining)
 
 
 def _weights(scores: np.ndarray) -> np.ndarray:
@@ -88,21 +90,19 @@ def discipline_agreement(facets: Sequence[frozenset[str]], scores: np.ndarray,
 
 def term_agreement(token_sets: Sequence[frozenset[str]], scores: np.ndarray,
                    k: int = PRF_K) -> np.ndarray:
-    """`prf_terms`: weighted mean Jaccard of each candidate's tokens with the other top hits."""
+    """`prf_terms`: weighted mean Jaccard of each candidate's tokens with the other top hits.
+    |candidate ∩ top hit| counted in C (techmatch.matcher._overlap: exact integers, as the 0/1
+    token matrix product they replace gave)."""
     n = len(token_sets)
     if n == 0:
         return np.zeros(0)
     top = min(k, n)
-    vocab: dict[str, int] = {}
-    for toks in token_sets[:top]:  # only the top hits' tokens can be shared with them
-        for t in toks:
-            vocab.setdefault(t, len(vocab))
-    rows = np.zeros((n, max(len(vocab), 1)))
-    shared = vocab.keys()  # each candidate's row: a set intersection in C, one assignment
-    cols = [[vocab[t] for t in toks & shared] for toks in token_sets]
-    rows[np.repeat(np.arange(n), [len(c) for c in cols]),
-         np.fromiter(chain.from_iterable(cols), dtype=np.intp)] = 1.0
-    inter = rows @ rows[:top].T
+    if top > _overlap.MAX_TOP:
+        inter = np.array([[len(a & b) for b in token_sets[:top]] for a in token_sets],
+                         dtype=np.float64).reshape(n, top)
+    else:
+        inter = np.frombuffer(_overlap.pair_counts(token_sets, top),
+                              dtype=np.int64).reshape(n, top).astype(np.float64)
     sizes = np.array([len(t) for t in token_sets], dtype=np.float64)
     union = sizes[:, None] + sizes[None, :top] - inter
     sim = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
@@ -138,10 +138,18 @@ def top_discipline(facets: Sequence[frozenset[str]]) -> np.ndarray:
 
 
 def phrase_coverage(phrases: Sequence[str], texts: Sequence[str]) -> np.ndarray:
-    """Share of the (lower-cased) query phrases found verbatim in each (lower-cased) text."""
+    """Share of the (lower-cased) query phrases found verbatim in each (lower-cased) text:
+    each phrase looked up once in the texts joined (techmatch.matcher._textmask), the same
+    counts as `p in t` per phrase and text."""
     if not phrases:
         return np.zeros(len(texts))
-    return np.array([sum(p in t for p in phrases) / len(phrases) for t in texts])
+    if (not texts or len(texts) > _textmask.MAX_TEXTS
+            or any(_SEP in t for t in texts) or any(_SEP in p for p in phrases)):
+        return np.array([sum(p in t for p in phrases) / len(phrases) for t in texts])
+    ends = list(accumulate(len(t) + 1 for t in texts))
+    found = np.array(_textmask.masks(_SEP.join(texts), ends, list(phrases)), dtype=np.uint64)
+    held = (found[:, None] >> np.arange(len(texts), dtype=np.uint64)) & np.uint64(1)
+    return np.array([int(c) / len(phrases) for c in held.sum(axis=0)])
 
 
 def styled_columns(gate: float, base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -124,3 +124,72 @@ def test_term_agreement_equals_pairwise_jaccard_by_sets() -> None:
                     for a in sets])
     want = _leave_one_out(sim, _weights(scores), top)
     np.testing.assert_allclose(term_agreement(sets, scores, k=top), want, rtol=0, atol=1e-12)
+
+
+def _term_agreement_by_matrix(token_sets, scores, k):
+    """prf_terms as computed before the C counts: a 0/1 row per candidate over the top hits'
+    vocabulary, the intersections as its product with the top rows (the reference)."""
+    from techmatch.matcher.prf import _leave_one_out, _weights
+
+    n, top = len(token_sets), min(k, len(token_sets))
+    vocab: dict[str, int] = {}
+    for toks in token_sets[:top]:
+        for t in toks:
+            vocab.setdefault(t, len(vocab))
+    rows = np.zeros((n, max(len(vocab), 1)))
+    for i, toks in enumerate(token_sets):
+        for t in toks:
+            if t in vocab:
+                rows[i, vocab[t]] = 1.0
+    inter = rows @ rows[:top].T
+    sizes = np.array([len(t) for t in token_sets], dtype=np.float64)
+    union = sizes[:, None] + sizes[None, :top] - inter
+    sim = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    return _leave_one_out(sim, _weights(scores), top)
+
+
+def test_term_agreement_is_bit_for_bit_the_matrix_computation() -> None:
+    """The counted intersections (techmatch.matcher._overlap) give exactly the floats of the
+    0/1 matrix product, on need-sized lists (50 candidates of ~100 tokens, k 10), small and
+    empty sets, equal strings that are distinct objects, and k beyond the C limit."""
+    from techmatch.matcher import _overlap
+
+    rng = np.random.default_rng(19)
+    words = [f"词{i}" for i in range(400)]
+    for trial in range(40):
+        n = int(rng.integers(1, 60))
+        sets = [frozenset("".join(list(w)) for w in rng.choice(
+            words, size=int(rng.integers(0, 120)), replace=False)) for _ in range(n)]
+        if trial % 5 == 0:
+            sets[0] = frozenset()
+        scores = np.sort(rng.random(n))[::-1]
+        for k in (1, 3, 10, 70):
+            got = term_agreement(sets, scores, k=k)
+            assert got.tobytes() == _term_agreement_by_matrix(sets, scores, k).tobytes()
+    cells = np.frombuffer(_overlap.pair_counts([F({"a", "b"}), F({"b"}), F()], 2), np.int64)
+    assert cells.tolist() == [2, 1, 1, 1, 0, 0]
+    with pytest.raises(ValueError, match="top"):
+        _overlap.pair_counts([F()], 2)
+    with pytest.raises(TypeError, match="set"):
+        _overlap.pair_counts([["a"]], 1)
+
+
+def test_phrase_coverage_joined_search_equals_the_per_text_test() -> None:
+    """`phrase_coverage` looks each phrase up once in the texts joined: the same floats as
+    counting `p in t` per text, with repeated and empty phrases, a separator inside a text
+    (searched per text), and more texts than one search takes."""
+    from techmatch.matcher.prf import phrase_coverage
+
+    def by_text(phrases, texts):
+        return np.array([sum(p in t for p in phrases) / len(phrases) for t in texts])
+
+    rng = np.random.default_rng(5)
+    alphabet = list("锂电池隔膜ab ,")
+    for _ in range(200):
+        texts = ["".join(rng.choice(alphabet, size=int(rng.integers(0, 40))))
+                 for _ in range(int(rng.integers(0, 70)))]
+        phrases = tuple("".join(rng.choice(alphabet, size=int(rng.integers(0, 4))))
+                        for _ in range(int(rng.integers(1, 12))))
+        assert phrase_coverage(phrases, texts).tobytes() == by_text(phrases, texts).tobytes()
+    texts = ["锂电池\x00隔膜", "隔膜", ""]
+    assert phrase_coverage(("隔膜", "锂电池"), texts).tolist() == [1.0, 0.5, 0.0]
