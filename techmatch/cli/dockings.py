@@ -90,7 +90,9 @@ def move(docking_id: Annotated[str, typer.Argument(help="Docking id")],
              help="When signing: transfer | license | development | service | consulting | "
                   "equity")] = None,
          value: Annotated[float | None, typer.Option(help="When signing: value in 万元")] = None,
-         signed_on: Annotated[str | None, typer.Option(help="When signing: YYYY-MM-DD")] = None,
+         signed_on: Annotated[str | None, typer.Option(
+             help="When signing: the contract's date 签约日期 YYYY-MM-DD (China date; KPIs "
+                  "count the deal on it); default: today")] = None,
          note: Annotated[str | None, typer.Option(help="Free text")] = None,
          keep_open: Annotated[bool | None, typer.Option(help="Keep the need open after 验收")]
          = None,
@@ -113,13 +115,13 @@ def _contract(kind: str | None, value: float | None, day: str | None):  # type: 
     import pydantic
 
     from techmatch.errors import ValidationError
-    from techmatch.models.dockings import Contract
+    from techmatch.models.dockings import ContractTerms
 
     if kind is None and value is None and day is None:
         return None
     try:
-        return Contract.model_validate({"contract_type": kind, "value_wan": value,
-                                        "signed_on": day})
+        return ContractTerms.model_validate({"contract_type": kind, "value_wan": value,
+                                             "signed_on": day})
     except pydantic.ValidationError as exc:
         err = exc.errors()[0]
         raise ValidationError(str(err["msg"]), field=f"contract.{err['loc'][0]}") from None

@@ -56,14 +56,25 @@ SOURCE_LABELS: dict[str, str] = {
 CandidateKind = Literal["achievement", "expert"]
 
 
-class Contract(NumbersNotBooleans):
-    """What a signing records: contract type, value in 万元 (10,000 yuan) and date."""
+class ContractTerms(NumbersNotBooleans):
+    """A signing as staff give it: contract type, value in 万元 (10,000 yuan) and, when known,
+    the contract's date (签约日期, a China date); without it the signing is dated the day it
+    is recorded (`matcher.dockings.tracking.signing_date`)."""
 
     model_config = ConfigDict(extra="forbid")
 
     contract_type: ContractType
     value_wan: float = Field(ge=0, allow_inf_nan=False, description="合同金额（万元）")
-    signed_on: dt.date
+    signed_on: dt.date | None = Field(
+        default=None, description="签约日期（合同签订日，北京时间日期；不晚于今天、不早于对接"
+                                  "创建日；不填为记录当天）。签约数与签约金额按它计入统计期")
+
+
+class Contract(ContractTerms):
+    """What a signing records: contract type, value in 万元 and the contract's date (签约日期),
+    the day deals count on in the KPIs and the programme dashboard."""
+
+    signed_on: dt.date = Field(description="签约日期（合同签订日，北京时间日期）")  # type: ignore[assignment]
 
 
 class Docking(BaseModel):

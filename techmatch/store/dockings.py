@@ -146,6 +146,7 @@ class KpiDocking(NamedTuple):
     created_at: str
     due_on: str | None
     stage_at: str | None = None  # when the last move happened
+    signed_on: str | None = None  # the contract's date (签约日期) of the contract it holds
 
 
 class KpiMove(NamedTuple):
@@ -310,7 +311,7 @@ class DockingRepo:
 
     def kpi_dockings(self) -> list[KpiDocking]:
         rows = self._db.fetch("SELECT id, need_id, owner, team, stage, contract_value, "
-                              "created_at, due_on, stage_at FROM dockings")
+                              "created_at, due_on, stage_at, signed_on FROM dockings")
         return list(map(KpiDocking._make, rows))
 
     def kpi_moves(self) -> list[KpiMove]:

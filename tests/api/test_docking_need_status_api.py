@@ -13,11 +13,14 @@ from typer.testing import CliRunner
 from techmatch.cli import app
 from techmatch.matcher.dockings import Move, NewDocking, create_docking, move_docking
 from techmatch.models.dockings import Contract
+from techmatch.models.programme import china_today
 from techmatch.models.records import Achievement, Need
 from techmatch.store import Store
 
 W = headers("write")
-CONTRACT = {"contract_type": "license", "value_wan": 88.5, "signed_on": "2026-11-20"}
+# signed today: a contract date is never after the signing's record nor before the docking
+CONTRACT = {"contract_type": "license", "value_wan": 88.5,
+            "signed_on": china_today().isoformat()}
 
 
 def _sign(client: httpx.Client, need_id: str, candidate_id: str) -> None:

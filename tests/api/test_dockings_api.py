@@ -10,7 +10,11 @@ import pytest
 from api_support import SECRET_NEED, headers
 from fastapi.testclient import TestClient
 
-CONTRACT = {"contract_type": "license", "value_wan": 88.5, "signed_on": "2026-11-20"}
+from techmatch.models.programme import china_today
+
+# signed today: a contract date is never after the signing's record nor before the docking
+CONTRACT = {"contract_type": "license", "value_wan": 88.5,
+            "signed_on": china_today().isoformat()}
 
 
 def _create(client: TestClient, need: str = "need-blade", cand: str = "ach-eddy",

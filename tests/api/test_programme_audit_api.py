@@ -33,14 +33,16 @@ def test_console_dashboard_downloads_are_named_after_their_city(client: TestClie
 
 
 def test_console_dashboard_says_which_day_a_signing_counts_on(client: TestClient) -> None:
-    """Signed deals count on the China (UTC+8) day of the signing move, as every docking KPI
-    does (they counted UTC days, so a deal signed at 07:00 on 1 January in Beijing fell in
-    the previous year). The page says so beside its 统计日."""
+    """Signed deals count on the contract's date (签约日期, a China date; without one, the
+    China (UTC+8) day of the signing move), as every docking KPI does (they counted UTC days,
+    so a deal signed at 07:00 on 1 January in Beijing fell in the previous year). The page
+    says so beside its 统计日."""
     console_login(client, "read")
     page = client.get("/programme", params=WINDOW, headers=HTML)
     assert page.status_code == 200
     text = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
-    assert "签约按签约操作时间的北京时间（UTC+8）日期计入统计期，与对接绩效一致" in text
+    assert "签约按合同的签约日期（北京时间）计入统计期，未填签约日期的按签约操作当天，" \
+        "与对接绩效一致" in text
 
 
 def test_api_deletes_a_target_typed_for_the_wrong_city(client: TestClient) -> None:

@@ -111,8 +111,7 @@ def test_programme_team_row_of_unassigned_dockings_names_it_once(browser: WebDri
     for stage in ("contacted", "confirmed", "negotiating", "signed"):
         body: dict[str, object] = {"to": stage, "version": version}
         if stage == "signed":
-            body["contract"] = {"contract_type": "license", "value_wan": 12,
-                                "signed_on": "2026-11-20"}
+            body["contract"] = {"contract_type": "license", "value_wan": 12}  # signed today
         moved = _api(server, "POST", f"/v1/dockings/{did}/moves", json=body)
         assert moved.status_code == 200, moved.text
         version = moved.json()["version"]

@@ -3,6 +3,7 @@ in Chinese, numbers that stay finite, downloads that open."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -15,6 +16,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 from test_console_browser import heading, login, settle, wait_for
+
+from techmatch.models.programme import china_today
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("console")]
 ENGLISH_WORD = re.compile(r"\b[A-Za-z]{4,}\b")
@@ -53,28 +56,32 @@ def _sign(browser: WebDriver, server: Server, did: str, **fields: str) -> str:
 def test_signing_form_names_the_contract_field_in_chinese(browser: WebDriver,
                                                           server: Server) -> None:
     """A bad amount or a missing date named 'contract' and showed the generic 输入有误
-    fallback around an already Chinese sentence; each part now names its own field."""
+    fallback around an already Chinese sentence; each part now names its own field. (签约日期
+    may be left out since it defaults to today; a date after today is refused beside it.)"""
     did = _negotiating(server, "N012", _api(server, "GET", "/v1/match/needs/N012?k=1")
                        .json()["hits"][0]["id"])
     login(browser, server, "write")
-    cases = [({}, "合同：签约需要填写合同类型、金额（万元）和签约日期"),
-             ({"type": "license", "value": "abc", "day": "2026-11-20"},
+    today = china_today().isoformat()
+    later = (china_today() + dt.timedelta(days=3)).isoformat()
+    cases = [({}, "合同：签约需要填写合同类型和金额（万元）；签约日期不填为今天"),
+             ({"type": "license", "value": "abc", "day": today},
               "合同金额（万元）：不是数字：abc"),
-             ({"type": "license", "value": "", "day": "2026-11-20"}, "合同金额（万元）：必填"),
-             ({"type": "license", "value": "inf", "day": "2026-11-20"},
+             ({"type": "license", "value": "", "day": today}, "合同金额（万元）：必填"),
+             ({"type": "license", "value": "inf", "day": today},
               "合同金额（万元）：应不小于 0"),
-             ({"type": "license", "value": "120"}, "签约日期：必填")]
+             ({"type": "license", "value": "120", "day": later},
+              f"签约日期：{later} 晚于今天（{today}，北京时间）：签约日期应为合同实际签订的日期")]
     for fields, expected in cases:
         shown = _sign(browser, server, did, **fields)
         assert shown == expected, (fields, shown)
         assert not ENGLISH_WORD.search(shown) and "详情" not in shown, shown
     got = _api(server, "GET", f"/v1/dockings/{did}").json()
     assert (got["stage"], got["contract"]) == ("negotiating", None)  # nothing stored
-    assert _sign(browser, server, did, type="license", value="120", day="2026-11-20") == ""
+    assert _sign(browser, server, did, type="license", value="120", day=today) == ""
     assert heading(browser).endswith("签约")
     got = _api(server, "GET", f"/v1/dockings/{did}").json()
     assert got["contract"] == {"contract_type": "license", "value_wan": 120.0,
-                               "signed_on": "2026-11-20"}
+                               "signed_on": today}
 
 
 def _upload(browser: WebDriver, server: Server, kind: str, path: Path) -> None:

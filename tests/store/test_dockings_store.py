@@ -48,7 +48,7 @@ def test_flow_history_conflict_and_effects(store: Store) -> None:
         move_docking(store, d.id, Move(to=stage, version=version), now=T0)
     with pytest.raises(ConflictError, match="negotiating"):
         move_docking(store, d.id, Move(to="signed", version=2))
-    contract = Contract(contract_type="equity", value_wan=1234.5, signed_on=dt.date(2026, 11, 9))
+    contract = Contract(contract_type="equity", value_wan=1234.5, signed_on=T0.date())
     signed = move_docking(store, d.id, Move(to="signed", version=4, contract=contract), now=T0)
     assert signed.contract == contract and store.get("n1").status == "matched"
     assert [h.version for h in docking_history(store, d.id)] == [1, 2, 3, 4, 5]
@@ -116,7 +116,7 @@ def test_stage_counts_need_status_follow_up_and_kept_posting_date(store: Store) 
     for version, stage in enumerate(("contacted", "confirmed", "negotiating"), 1):
         move_docking(store, d.id, Move(to=stage, version=version), now=T0)
     move_docking(store, d.id, Move(to="signed", version=4, contract=Contract(
-        contract_type="service", value_wan=3, signed_on=dt.date(2026, 11, 20))), now=T0)
+        contract_type="service", value_wan=3, signed_on=T0.date())), now=T0)
     assert stage_counts(store, DockingFilters()) == {"suggested": 2, "signed": 1}
     assert stage_counts(store, DockingFilters(need_id="n1", stages=("suggested",))) == \
         {"suggested": 2}

@@ -36,7 +36,7 @@ from techmatch.matcher.dockings import (
 )
 from techmatch.matcher.dockings.importer import ImportReport, import_dockings
 from techmatch.models.dockings import (
-    Contract,
+    ContractTerms,
     DockingView,
     HistoryView,
     Reason,
@@ -93,8 +93,10 @@ class MoveRequest(NumbersNotBooleans):
     reason_note: Annotated[str, Field(max_length=2000)] | None = Field(
         default=None, description="原因说明（原因为 other 时必填）")
     never_suggest: bool = Field(default=False, description="终止后不再推荐该对")
-    contract: Contract | None = Field(
-        default=None, description="签约时必填：合同类型、金额（万元）、签约日期")
+    contract: ContractTerms | None = Field(
+        default=None, description="签约时必填：合同类型、金额（万元）；签约日期（合同签订日，"
+                                  "北京时间日期）可不填，默认记录当天；不得晚于今天或早于对接"
+                                  "创建日。签约数与签约金额按签约日期计入统计期")
     note: Annotated[str, Field(max_length=2000)] | None = None
     keep_open: bool | None = Field(default=None, description="验收后需求仍保持开放")
 

@@ -2,9 +2,13 @@
 
 One row per docking; headers in Chinese or English (`COLUMNS`); codes or Chinese labels for
 stage, reason, contract type and source. Required: need id, candidate id. A row's stage is
-entered at its stage date (default: its creation date, default: now) and created at its
-creation date (default: its stage date, default: now), never later than the import; dates
-after today in every time zone (UTC+14) are row errors. The history gets two entries for
+entered at its stage date (default: a signed / completed row's contract date 签约日期, else
+its creation date, default: now) and created at its creation date (default: the earliest of
+its stage and contract dates, default: now), never later than the import; dates after today
+in every time zone (UTC+14) are row errors. A signed / completed row needs contract type and
+value; its contract date (the day its deal counts on in the KPIs) defaults to its stage
+date, and lies between its creation and stage dates, never after China's today (row errors
+naming signed_on). The history gets two entries for
 a row beyond `suggested` — created (None → suggested, at the creation date) and imported
 straight into its stage (suggested → stage, at the stage date) — so KPIs count each
 imported docking as having reached every stage up to its own on that date.
@@ -27,7 +31,7 @@ from techmatch.indexers.ingest.columns import header_key
 from techmatch.indexers.ingest.readers import read_source
 from techmatch.matcher.dockings.effects import sync_need_status
 from techmatch.matcher.dockings.levels import OVERDUE_STAGES, ServiceLevels
-from techmatch.matcher.dockings.tracking import Move, decision, new_id
+from techmatch.matcher.dockings.tracking import Move, decision, new_id, signing_date
 from techmatch.models.dockings import (
     CONTRACT_LABELS,
     REASON_LABELS,
@@ -37,6 +41,7 @@ from techmatch.models.dockings import (
     Docking,
     HistoryEntry,
 )
+from techmatch.models.programme import china_day
 from techmatch.store import Store
 from techmatch.store.dockings import DockingRepo
 
@@ -143,9 +148,19 @@ def parse_row(fields: dict[str, object], *, kinds: dict[str, str], now: dt.datet
     for name, day in days.items():
         if day > latest:  # a typo such as 2062: never in a KPI window, never overdue
             raise ValidationError(f"date in the future: {day.isoformat()}", field=name)
-    first = days.get("created_at", days.get("stage_at"))  # no creation date: the stage's
+    # a signed / completed row's 签约日期 (the day its deal counts on)
+    signing = _date(fields["signed_on"], "signed_on") \
+        if "signed_on" in fields and stage in ("signed", "completed") else None
+    # no creation date: the row's earliest date (its stage's, its contract's)
+    first = days.get("created_at") or min(
+        [d for d in (days.get("stage_at"), signing) if d is not None], default=None)
     created = min(_at(first), now) if first is not None else now
-    entered = min(_at(days["stage_at"]), now) if "stage_at" in days else created
+    # no stage date: a signed or completed row entered its stage on its contract's date (one
+    # before the creation date is refused as such by the contract's check below)
+    entered_on = days.get("stage_at", signing)
+    if "stage_at" not in days and signing is not None and first is not None:
+        entered_on = max(signing, first)
+    entered = min(_at(entered_on), now) if entered_on is not None else created
     if entered < created:
         raise ValidationError("the stage date is before the creation date", field="stage_at")
     reason = _code(REASON_LABELS, "reason")(fields["reason"]) if "reason" in fields else None
@@ -154,7 +169,7 @@ def parse_row(fields: dict[str, object], *, kinds: dict[str, str], now: dt.datet
                               field="reason")
     if reason == "other" and not str(fields.get("reason_note", "")).strip():
         raise ValidationError("reason 'other' needs a reason note", field="reason_note")
-    contract = _contract(fields, stage)
+    contract = _contract(fields, stage, created=created, entered=entered, now=now)
     rank = int(_number(fields["rank"], "rank", int)) if "rank" in fields else None
     conf = float(_number(fields["confidence"], "confidence", float)) \
         if "confidence" in fields else None
@@ -185,23 +200,33 @@ def parse_row(fields: dict[str, object], *, kinds: dict[str, str], now: dt.datet
     return docking, history
 
 
-def _contract(fields: dict[str, object], stage: str) -> Contract | None:
+def _contract(fields: dict[str, object], stage: str, *, created: dt.datetime,
+              entered: dt.datetime, now: dt.datetime) -> Contract | None:
+    """A signed / completed row's contract; its 签约日期 defaults to the row's stage date and
+    lies between its creation date and its stage date, never after today (China dates)."""
     given = [n for n in ("contract_type", "value_wan", "signed_on") if n in fields]
     if stage not in ("signed", "completed"):
         if given:
             raise ValidationError("contract columns are only filled for signed or completed "
                                   "dockings", field=given[0])
         return None
-    missing = [n for n in ("contract_type", "value_wan", "signed_on") if n not in fields]
+    missing = [n for n in ("contract_type", "value_wan") if n not in fields]
     if missing:
-        raise ValidationError("a signed docking needs contract type, value (万元) and date",
+        raise ValidationError("a signed docking needs contract type and value (万元)",
                               field=missing[0])
     value = float(_number(fields["value_wan"], "value_wan", float))
     if not math.isfinite(value) or value < 0:
         raise ValidationError("must be >= 0", field="value_wan")
+    stage_day = china_day(entered)
+    given_day = _date(fields["signed_on"], "signed_on") if "signed_on" in fields else None
+    day = signing_date(given_day or stage_day, created=china_day(created),
+                       today=china_day(now), hint="请核对签约日期与创建日期")
+    if day > stage_day:
+        raise ValidationError(f"{day.isoformat()} 晚于阶段日期（{stage_day.isoformat()}）：签约"
+                              f"日期不能晚于进入「{STAGE_LABELS[stage]}」的日期，请核对日期",
+                              field="signed_on")
     return Contract(contract_type=_code(CONTRACT_LABELS, "contract_type")(  # type: ignore[arg-type]
-        fields["contract_type"]), value_wan=value,
-        signed_on=_date(fields["signed_on"], "signed_on"))
+        fields["contract_type"]), value_wan=value, signed_on=day)
 
 
 def _text(fields: dict[str, object], name: str) -> str | None:

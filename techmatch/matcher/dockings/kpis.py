@@ -24,10 +24,17 @@ Per group, counting events inside the window:
   into 签约 reaches 已联系 … 签约 at once).
 - dropped: dockings moved to 终止 in the window.
 - deal_value: contract value (万元) of the dockings counted as signed.
+- The day a signing counts on (signed, deal_value; `deal_day`) is the contract's date
+  (签约日期) of the contract the docking holds, for its latest signing (the last move from
+  below 签约 to 签约 or later), not the day the move was recorded: a contract signed on 20
+  November and entered on 1 December counts in November. A signing without a contract date
+  (a 成交 judgement, a signing reopened and signed again since) counts on the China day it
+  was recorded, and so does one whose stored date is after that day (typed before dates were
+  checked).
 - With `standing=True` (the programme dashboard's signed deals), signed and deal_value count
-  the standing contract instead: a docking now at 签约 or 验收 counts once, in the window of
-  its latest signing (the last move from below 签约 to 签约 or later), with that contract's
-  value; one whose contract fell through (reopened to 洽谈, or dropped since) counts none.
+  the standing contract instead: a docking now at 签约 or 验收 counts once, on the day of
+  its latest signing, with that contract's value; one whose contract fell through (reopened
+  to 洽谈, or dropped since) counts none.
 - conversion: each stage's count over the previous stage's count in the same window
   (contacted / suggested, …, completed / signed) and signed / suggested; None when the
   denominator is 0.
@@ -64,6 +71,7 @@ DIMENSION_LABELS: dict[str, str] = {"city": "城市", "industry": "行业", "tea
 UNKNOWN = "未知"
 UNASSIGNED = "未分配"
 _VERSION = operator.attrgetter("version")
+_SIGNED = STAGE_RANK["signed"]
 REACHED: tuple[str, ...] = ("contacted", "confirmed", "negotiating", "signed", "completed")
 TIMED: tuple[str, ...] = ("suggested", "contacted", "confirmed", "negotiating", "signed")
 NEED_COUNTS: frozenset[str] = frozenset({"needs_posted", "needs_suggested"})
@@ -180,7 +188,7 @@ def compute_kpis(dockings: Sequence[KpiDocking], moves: Sequence[KpiMove],
             continue
         events = _events(d, history.get(d.id, []), facts, window, start, end, day)
         if standing:
-            _standing_signature(events, d, history.get(d.id, []), window)
+            _standing_signature(events, d, history.get(d.id, []), start, end)
         if events.counts or events.needs or events.stays:
             key = _key(by, facts.city, facts.industry, d.team, d.owner)
             _add(accs[key], events)
@@ -214,6 +222,8 @@ def _quiet(d: KpiDocking, facts: NeedFacts, window: tuple[str, str], start: dt.d
         return False
     if d.due_on is not None and start.isoformat() <= d.due_on <= end.isoformat():
         return False
+    if d.signed_on is not None and start.isoformat() <= d.signed_on <= end.isoformat():
+        return False  # a deal dated in the window, whenever it was recorded
     return d.created_at >= window[1] or (d.stage_at is not None and d.stage_at < window[0])
 
 
@@ -258,8 +268,11 @@ def _events(d: KpiDocking, moves: list[KpiMove], facts: NeedFacts, window: tuple
     reached: dict[str, str] = {}
     entered: dict[str, str] = {}
     top = 0  # rank of the furthest main-path stage reached so far
+    signings: list[int] = []  # versions of the moves from below 签约 to 签约 or later
     for m in moves:
         rank = STAGE_RANK.get(m.to_stage, 0)
+        if rank >= _SIGNED and STAGE_RANK.get(m.from_stage or "", -1) < _SIGNED:
+            signings.append(m.version)
         while top < rank:  # first reach of every stage up to this one
             top += 1
             reached[STAGES[top]] = m.at
@@ -272,8 +285,11 @@ def _events(d: KpiDocking, moves: list[KpiMove], facts: NeedFacts, window: tuple
         if began is not None and inside and m.from_stage in TIMED:
             out.stays.append((m.from_stage, _days(began, m.at)))  # type: ignore[arg-type]
         entered[m.to_stage] = m.at
-    out.counts.update(stage for stage, at in reached.items() if low <= at < high)
-    if "signed" in reached and low <= reached["signed"] < high:
+    out.counts.update(stage for stage, at in reached.items()
+                      if low <= at < high and stage != "signed")
+    if "signed" in reached and start.isoformat() <= deal_day(
+            d, reached["signed"], latest=len(signings) == 1) <= end.isoformat():
+        out.counts.add("signed")  # first signed, on its contract's date (`deal_day`)
         out.value = float(d.contract_value or 0.0)
     if d.stage in OVERDUE_STAGES and d.due_on is not None:
         due = dt.date.fromisoformat(d.due_on)
@@ -283,18 +299,29 @@ def _events(d: KpiDocking, moves: list[KpiMove], facts: NeedFacts, window: tuple
 
 
 def _standing_signature(out: _Events, d: KpiDocking, moves: list[KpiMove],
-                        window: tuple[str, str]) -> None:
+                        start: dt.date, end: dt.date) -> None:
     """Replace signed / deal value by the standing contract's (see `standing`)."""
     out.counts.discard("signed")
     out.value = None
     if d.stage not in ("signed", "completed"):
         return
-    rank = STAGE_RANK["signed"]
-    crossed = [m.at for m in moves if STAGE_RANK.get(m.to_stage, -1) >= rank
-               and STAGE_RANK.get(m.from_stage or "", -1) < rank]
-    if crossed and window[0] <= crossed[-1] < window[1]:
+    crossed = [m.at for m in moves if STAGE_RANK.get(m.to_stage, -1) >= _SIGNED
+               and STAGE_RANK.get(m.from_stage or "", -1) < _SIGNED]
+    if crossed and start.isoformat() <= deal_day(d, crossed[-1], latest=True) \
+            <= end.isoformat():
         out.counts.add("signed")
         out.value = float(d.contract_value or 0.0)
+
+
+def deal_day(d: KpiDocking, at: str, *, latest: bool) -> str:
+    """The China date (ISO text) a signing of `d` recorded at `at` (store UTC text) counts
+    on: for its latest signing, the date of the contract it holds (签约日期) — never after the
+    day the signing was recorded —, else (no contract date, or an earlier signing of a docking
+    signed again since) the China day it was recorded."""
+    recorded = china_day(dt.datetime.fromisoformat(at)).isoformat()
+    if latest and d.signed_on:
+        return min(d.signed_on[:10], recorded)
+    return recorded
 
 
 def _add(acc: _Acc, events: _Events) -> None:

@@ -25,13 +25,14 @@ from techmatch.models.dockings import (
     STAGE_LABELS,
     STAGE_RANK,
     Contract,
+    ContractTerms,
     Docking,
     DockingView,
     HistoryEntry,
     HistoryView,
 )
 from techmatch.models.plan_labels import CONFLICT_LABELS
-from techmatch.models.programme import china_today
+from techmatch.models.programme import china_day, china_today
 from techmatch.models.records import KIND_LABELS
 from techmatch.models.results import Conflict
 from techmatch.store import Store
@@ -60,14 +61,16 @@ class NewDocking:
 
 @dataclass(frozen=True)
 class Move:
-    """One requested move; `version` is the version the caller read (None: do not check)."""
+    """One requested move; `version` is the version the caller read (None: do not check).
+    A signing's contract may leave out its date (签约日期): the move dates it the day it is
+    recorded (China date)."""
 
     to: str
     version: int | None = None
     reason: str | None = None
     reason_note: str | None = None
     never_suggest: bool = False
-    contract: Contract | None = None
+    contract: ContractTerms | None = None
     note: str | None = None
     keep_open: bool | None = None
 
@@ -154,10 +157,15 @@ def plan_move(current: Docking, move: Move, *, actor: str | None, admin: bool,
         check_move(current.stage, move.to, admin=admin)
     else:
         check_stage(move.to)
-    decided = decision(move)  # before a reopen fills in the contract that still holds
+    given = move  # as given: the history notes its own contract, not the one a reopen keeps
     if move.to == "signed" and move.contract is None and current.stage == "completed":
         move = replace(move, contract=current.contract)  # reopened: the contract still holds
     _check_details(move, require_contract=require_contract)
+    if given.to == "signed" and given.contract is not None:  # dated (签约日期), date checked
+        given = replace(given, contract=signed_contract(
+            given.contract, created_at=current.created_at, now=now))
+        move = replace(move, contract=given.contract)
+    decided = decision(given)
     reopen = is_reopen(current.stage, move.to)
     peak: str = current.peak_stage
     if move.to in STAGE_RANK and STAGE_RANK[move.to] > STAGE_RANK[peak]:
@@ -288,6 +296,33 @@ def amount_text(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
+def signing_date(given: dt.date | None, *, created: dt.date, today: dt.date,
+                 field: str = "signed_on", hint: str = "请核对日期") -> dt.date:
+    """The contract date (签约日期) of a signing recorded on China day `today` for a docking
+    created on China day `created`: `given`, or `today` when none is given. A date after
+    `today` or before `created` raises ValidationError naming `field`, in Chinese (`hint`
+    says what to do about the latter)."""
+    if given is None:
+        return today
+    if given > today:
+        raise ValidationError(f"{given.isoformat()} 晚于今天（{today.isoformat()}，北京时间）："
+                              f"签约日期应为合同实际签订的日期", field=field)
+    if given < created:
+        raise ValidationError(f"{given.isoformat()} 早于这条对接的创建日期（{created.isoformat()}"
+                              f"）：签约日期不能早于创建日，{hint}", field=field)
+    return given
+
+
+def signed_contract(terms: ContractTerms, *, created_at: dt.datetime,
+                    now: dt.datetime) -> Contract:
+    """`terms` as stored: dated by `signing_date` (the move's China day when no date is given;
+    checked against it and the docking's creation day)."""
+    day = signing_date(terms.signed_on, created=china_day(created_at), today=china_day(now),
+                       hint="请核对日期；补录创建之前签订的合同请用对接导入并填写创建日期")
+    return Contract(contract_type=terms.contract_type, value_wan=terms.value_wan,
+                    signed_on=day)
+
+
 def decision(move: Move) -> str | None:
     """What the history keeps of a drop's reason or a signing's contract (in Chinese), so a
     later reopen and a new decision do not erase the earlier one."""
@@ -298,8 +333,8 @@ def decision(move: Move) -> str | None:
         return said + ("；不再推荐" if move.never_suggest else "")
     if move.to == "signed" and move.contract is not None:
         c = move.contract
-        return (f"合同：{CONTRACT_LABELS[c.contract_type]}，{amount_text(c.value_wan)} 万元，"
-                f"签约日期 {c.signed_on.isoformat()}")
+        day = f"，签约日期 {c.signed_on.isoformat()}" if c.signed_on else ""
+        return f"合同：{CONTRACT_LABELS[c.contract_type]}，{amount_text(c.value_wan)} 万元{day}"
     return None
 
 
@@ -316,8 +351,8 @@ def _check_details(move: Move, *, require_contract: bool) -> None:
                               field="reason")
     if move.to == "signed":
         if move.contract is None and require_contract:
-            raise ValidationError("signing needs the contract: contract_type, value_wan "
-                                  "(万元) and signed_on", field="contract")
+            raise ValidationError("signing needs the contract: contract_type and value_wan "
+                                  "(万元); signed_on defaults to today", field="contract")
     elif move.contract is not None:
         raise ValidationError("a contract is only given when moving to signed",
                               field="contract")

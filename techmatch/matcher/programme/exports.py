@@ -10,7 +10,8 @@ from techmatch.matcher.programme.dashboard import Dashboard, ScopeRow
 from techmatch.models.programme import METRIC_LABELS
 from techmatch.xlsx import Sheet, write_sheets
 
-SIGNING_DAY = "签约操作时间的北京时间（UTC+8）日期"  # as the docking KPIs
+SIGNING_DAY = ("合同的签约日期（北京时间日期）；未填签约日期的（如反馈“成交”）按签约操作当天的"
+               "北京时间（UTC+8）日期")  # as the docking KPIs (kpis.deal_day)
 CHART_METRICS: tuple[str, ...] = ("events", "enterprises_served", "dockings_signed", "deal_value")
 
 

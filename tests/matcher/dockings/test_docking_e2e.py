@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from techmatch.cli import app
 from techmatch.matcher.service import MatchService
+from techmatch.models.programme import china_today
 
 
 def _cli(home: Path, *args: str) -> dict:  # type: ignore[type-arg]
@@ -37,7 +38,8 @@ def test_match_to_signed_deal_counts_everywhere(tmp_path: Path) -> None:
     for stage in ("contacted", "confirmed", "negotiating"):
         _cli(home, "dockings", "move", did, "--to", stage)
     signed = _cli(home, "dockings", "move", did, "--to", "signed", "--contract-type",
-                  "license", "--value", "150.5", "--signed-on", "2026-11-20")[0]
+                  "license", "--value", "150.5", "--signed-on",
+                  china_today().isoformat())[0]  # the KPIs below count it on this date
     assert signed["stage_label"] == "签约" and signed["contract"]["value_wan"] == 150.5
     shown = CliRunner().invoke(app, ["get", "N001", "--home", str(home)])
     assert json.loads(shown.stdout)["status"] == "matched"

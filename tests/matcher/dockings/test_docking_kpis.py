@@ -66,13 +66,18 @@ def _one(repo: DockingRepo, rng: random.Random, did: str, need: str, cand: str,
         if stage in MAIN and MAIN.index(stage) > MAIN.index(peak):
             peak = stage
     value = round(rng.uniform(5, 500), 2) if peak in ("signed", "completed") else None
+    signed_on = None
+    if value is not None:  # the contract's date: up to 20 days before the signing's record
+        signing = next(when for _, dst, when in history if dst in ("signed", "completed"))
+        signed_on = max(_china(signing) - dt.timedelta(days=int(value * 100) % 21),
+                        _china(created))
     due = (at + dt.timedelta(days=rng.uniform(-30, 30))).date()
     docking = Docking(id=did, need_id=need, candidate_id=cand, candidate_kind="achievement",
                       source="match", stage=stage, peak_stage=peak,  # type: ignore[arg-type]
                       reason="too_costly" if stage == "dropped" else None,
                       owner=rng.choice(OWNERS), team=rng.choice(TEAMS),
                       contract={"contract_type": "development", "value_wan": value,
-                                "signed_on": at.date()} if value is not None else None,
+                                "signed_on": signed_on} if value is not None else None,
                       version=len(history), created_at=created, stage_at=at,
                       due_on=due if stage not in ("dropped", "completed") else None)
     entries = [HistoryEntry(docking_id=did, version=v, at=when, from_stage=src,  # type: ignore[arg-type]
@@ -80,6 +85,10 @@ def _one(repo: DockingRepo, rng: random.Random, did: str, need: str, cand: str,
     repo.insert(docking, entries[0])
     for entry in entries[1:]:
         repo.append(entry)
+
+
+def _china(at: dt.datetime) -> dt.date:
+    return at.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
 
 
 def _independent(store: Store) -> dict[tuple[str, ...], dict[str, object]]:
@@ -111,10 +120,15 @@ def _independent(store: Store) -> dict[tuple[str, ...], dict[str, object]]:
         for stage in MAIN[1:]:
             times = [h.at for h in hist if h.to_stage in MAIN
                      and MAIN.index(h.to_stage) >= MAIN.index(stage)]
-            if times and inside(min(times)):
-                r[stage].add(d.id)  # type: ignore[attr-defined]
-                if stage == "signed":
+            if times and stage == "signed":  # on its contract's date (signed once here)
+                day = _china(min(times))
+                if d.contract is not None:
+                    day = min(day, d.contract.signed_on)
+                if START <= day <= END:
+                    r[stage].add(d.id)  # type: ignore[attr-defined]
                     r["value"] = r["value"] + (d.contract.value_wan if d.contract else 0.0)  # type: ignore[operator]
+            elif times and inside(min(times)):
+                r[stage].add(d.id)  # type: ignore[attr-defined]
         if any(h.to_stage == "dropped" and h.from_stage != "dropped" and inside(h.at)
                for h in hist):
             r["dropped"].add(d.id)  # type: ignore[attr-defined]

@@ -23,8 +23,11 @@ from techmatch.store import Store
 
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)  # a Monday
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.timezone.utc)
-LICENSE = Contract(contract_type="license", value_wan=120.5, signed_on=dt.date(2026, 11, 20))
+# signed on the day of the move (T0), never after it; TRANSFER at DEC1 (a contract date is
+# never after the day its signing is recorded)
+LICENSE = Contract(contract_type="license", value_wan=120.5, signed_on=dt.date(2026, 11, 2))
 TRANSFER = Contract(contract_type="transfer", value_wan=80, signed_on=dt.date(2026, 12, 1))
+DEC1 = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.timezone.utc)
 
 
 @pytest.fixture()
@@ -54,10 +57,10 @@ def test_history_keeps_each_drop_reason_and_contract_after_a_reopen(store: Store
     move_docking(store, d.id, Move(to="contacted"), admin=True, now=T0)
     _walk(store, d.id, "confirmed", "negotiating", "signed")
     move_docking(store, d.id, Move(to="negotiating"), admin=True, now=T0)
-    move_docking(store, d.id, Move(to="signed", contract=TRANSFER, note="改为转让"), now=T0)
+    move_docking(store, d.id, Move(to="signed", contract=TRANSFER, note="改为转让"), now=DEC1)
     notes = [h.note for h in docking_history(store, d.id)]
     assert notes[1] == "终止原因：成本过高（报价超预算）；不再推荐；企业来电", notes
-    assert notes[5] == "合同：技术许可，120.5 万元，签约日期 2026-11-20", notes
+    assert notes[5] == "合同：技术许可，120.5 万元，签约日期 2026-11-02", notes
     assert notes[6] == "重新打开", notes
     assert notes[7] == "合同：技术转让，80 万元，签约日期 2026-12-01；改为转让", notes
 
@@ -255,12 +258,12 @@ def test_cli_shows_a_large_deal_without_an_exponent(store: Store) -> None:
 
     d = create_docking(store, NewDocking("n1", "a1"), now=T0)
     _walk(store, d.id, "contacted", "confirmed", "negotiating")
-    big = Contract(contract_type="equity", value_wan=1_000_000, signed_on=dt.date(2026, 11, 20))
+    big = Contract(contract_type="equity", value_wan=1_000_000, signed_on=dt.date(2026, 11, 2))
     move_docking(store, d.id, Move(to="signed", contract=big), now=T0)
     home = Path(store.url.removeprefix("sqlite:///")).parent
     out = CliRunner().invoke(app, ["dockings", "get", d.id, "--home", str(home)])
     assert out.exit_code == 0, out.output
-    assert "作价入股 1000000 万元 2026-11-20" in out.output and "e+" not in out.output
+    assert "作价入股 1000000 万元 2026-11-02" in out.output and "e+" not in out.output
 
 
 def test_imported_history_keeps_the_drop_reason_and_contract(store: Store,

@@ -22,11 +22,13 @@ from techmatch.matcher.dockings import (
     move_docking,
 )
 from techmatch.models.dockings import Contract
+from techmatch.models.programme import china_today
 from techmatch.models.records import Achievement, Expert, Need
 from techmatch.store import Store
 
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)  # a Monday
-CONTRACT = Contract(contract_type="license", value_wan=120.5, signed_on=dt.date(2026, 11, 20))
+# signed today: a contract date is never after the signing's record nor before the docking
+CONTRACT = Contract(contract_type="license", value_wan=120.5, signed_on=china_today())
 
 
 @pytest.fixture()

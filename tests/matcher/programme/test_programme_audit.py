@@ -331,7 +331,7 @@ def test_a_city_board_says_which_city_it_is(store: Store) -> None:
     summaries = [dict(next(s for s in dashboard_sheets(b) if s.title == "概要").rows)
                  for b in boards]
     assert [s["城市"] for s in summaries] == ["苏州", "全部城市"]
-    assert summaries[0]["签约计入日"].startswith("签约操作时间的北京时间（UTC+8）日期")
+    assert summaries[0]["签约计入日"].startswith("合同的签约日期（北京时间日期）")
 
 
 def test_cli_dashboard_prints_the_notes_the_page_and_workbook_show(tmp_path: Path) -> None:

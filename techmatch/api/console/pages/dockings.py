@@ -29,7 +29,7 @@ from techmatch.matcher.dockings import (
     move_docking,
     view,
 )
-from techmatch.models.dockings import STAGE_LABELS, Contract
+from techmatch.models.dockings import STAGE_LABELS, ContractTerms
 from techmatch.models.programme import china_today
 from techmatch.models.records import fold_id
 
@@ -90,19 +90,20 @@ def _detail_page(request: Request, docking_id: str, session: Staff, engine: Engi
         "move_message": move_message}, session=session, status_code=status_code)
 
 
-def _contract(kind: str, value: str, day: str) -> Contract | None:
-    """The signing form's contract; a bad part is named by its own field (合同金额, 签约日期)."""
+def _contract(kind: str, value: str, day: str) -> ContractTerms | None:
+    """The signing form's contract; a bad part is named by its own field (合同金额, 签约日期).
+    No 签约日期: the move dates it today (China date)."""
     if not kind:
         return None
     amount = _amount(value.strip())
-    if not day:
-        raise ValidationError("required", field="signed_on")
+    signed = None
+    if day.strip():
+        try:
+            signed = dt.date.fromisoformat(day.strip())
+        except ValueError:
+            raise ValidationError(f"not a date (YYYY-MM-DD): {day}", field="signed_on") from None
     try:
-        signed = dt.date.fromisoformat(day)
-    except ValueError:
-        raise ValidationError(f"not a date (YYYY-MM-DD): {day}", field="signed_on") from None
-    try:
-        return Contract(contract_type=kind, value_wan=amount, signed_on=signed)  # type: ignore[arg-type]
+        return ContractTerms(contract_type=kind, value_wan=amount, signed_on=signed)  # type: ignore[arg-type]
     except ValueError:
         raise ValidationError(f"unknown value {kind}; valid: {', '.join(CONTRACTS)}",
                               field="contract_type") from None
