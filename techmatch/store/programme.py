@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from techmatch.errors import NotFoundError
@@ -88,6 +88,8 @@ class TargetRow:
     city: str
     metric: str
     value: float
+    # when it was last set (UTC ISO text), as read back; not part of a row's equality
+    updated: str = field(default="", compare=False)
 
 
 def _now() -> str:
@@ -181,7 +183,7 @@ class ProgrammeRepo:
                                  "AND metric = ?", (year, city, metric))
 
     def targets(self, *, years: Sequence[int] = (), city: str | None = None) -> list[TargetRow]:
-        sql = "SELECT year, city, metric, value FROM programme_targets WHERE 1 = 1"
+        sql = "SELECT year, city, metric, value, updated FROM programme_targets WHERE 1 = 1"
         args: list[object] = []
         if years:
             sql += f" AND year IN ({', '.join('?' * len(years))})"
@@ -190,4 +192,4 @@ class ProgrammeRepo:
             sql += " AND city = ?"
             args.append(city)
         rows = self._db.fetch(sql + " ORDER BY year, city, metric", args)
-        return [TargetRow(int(y), str(c), str(m), float(v)) for y, c, m, v in rows]
+        return [TargetRow(int(y), str(c), str(m), float(v), str(u)) for y, c, m, v, u in rows]

@@ -71,7 +71,9 @@ class SaveReport:
 def save(store: Store, kind: str, items: Sequence[BaseModel]) -> SaveReport:
     """Insert or replace records of one registry in one transaction. Pilot cities are placed
     first (`place_cities`): a city named without a province that several pilot cities share
-    raises ValidationError (field `<n>.province`)."""
+    raises ValidationError (field `<n>.province`); targets whose cities the new pilot cities
+    make one city (朝阳(北京市) and 朝阳(北京) once 朝阳（北京） is registered) are merged in the
+    same transaction (`targets.merge_target_writings`: the newest kept)."""
     model = check_kind(kind)
     for item in items:
         if not isinstance(item, model):
@@ -92,6 +94,10 @@ def save(store: Store, kind: str, items: Sequence[BaseModel]) -> SaveReport:
         for old in moved:
             if old is not None:
                 repo.delete("city", old)
+        if kind == "city":  # targets stored under two writings of a city now registered
+            from techmatch.matcher.programme.targets import merge_target_writings
+
+            merge_target_writings(store)
     flags = [new and old is None for new, old in zip(flags, moved, strict=True)]
     report = SaveReport()
     for item, new in zip(items, flags, strict=True):

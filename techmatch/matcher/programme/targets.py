@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
+from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from pydantic import BaseModel
 
@@ -29,11 +32,75 @@ def target_places(store: Store) -> Callable[[str], str]:
     return place
 
 
+log = logging.getLogger(__name__)
+MERGED_KEY = "programme.targets_merged"  # meta: when stored writings were last merged
+
+
+@dataclass(frozen=True)
+class MergedTarget:
+    """A target whose city was stored in several writings: the row kept and those removed."""
+
+    year: int
+    city: str  # the writing kept
+    metric: str
+    value: float
+    dropped: list[tuple[str, float]]  # (city as written, value) of the rows removed
+
+
+def merge_target_writings(store: Store) -> list[MergedTarget]:
+    """Merge stored targets whose cities are writings of one city as `target_places` keys it
+    (蘇州 and 苏州, 朝阳(北京市) and 朝阳（北京）, 苏州 and 苏州（江苏）): rows set before 104d22b
+    and c668b4e made setting a target replace its other writings, or split since by a pilot
+    city registered later. Per (year, city, metric) the most recently updated row is kept
+    (on a tie the one whose city text sorts last: the one the dashboard showed); the others
+    are deleted, in one transaction, and nothing else changes. Returns what was merged, by
+    year, city and metric."""
+    repo = ProgrammeRepo(store)
+    place = target_places(store)
+    merged: list[tuple[tuple[int, str, str], MergedTarget]] = []
+    with repo.transaction():
+        groups: dict[tuple[int, str, str], list[TargetRow]] = defaultdict(list)
+        for row in repo.targets():
+            groups[(row.year, place(row.city), row.metric)].append(row)
+        stale: list[tuple[int, str, str]] = []
+        for key, rows in groups.items():
+            if len(rows) < 2:
+                continue
+            keep = max(rows, key=lambda r: (r.updated, r.city))
+            others = sorted((r for r in rows if r is not keep), key=lambda r: r.city)
+            stale += [(r.year, r.city, r.metric) for r in others]
+            merged.append((key, MergedTarget(keep.year, keep.city, keep.metric, keep.value,
+                                             [(r.city, r.value) for r in others])))
+        repo.delete_targets(stale)
+    for _, m in sorted(merged, key=lambda km: km[0]):
+        log.info("目标 %s 年 %s %s：保留“%s”的 %s（最近更新），删除 %s", m.year, m.city,
+                 METRIC_LABELS.get(m.metric, m.metric), m.city, m.value,
+                 "、".join(f"“{c}”的 {v}" for c, v in m.dropped))
+    return [m for _, m in sorted(merged, key=lambda km: km[0])]
+
+
+def _merged_once(store: Store) -> None:
+    """A store whose targets were never merged (`merge_target_writings`) is merged now, and
+    that is recorded in meta (`MERGED_KEY`: when, and how many targets): the programme's data
+    migration, run on the first read or write of targets (the store's schema migrations
+    cannot: the store layer knows no city normalisation). Later splits come only from a pilot
+    city registered since, and `registry.save` merges those."""
+    if store.get_meta(MERGED_KEY) is not None:
+        return
+    repo = ProgrammeRepo(store)
+    with repo.transaction():
+        if store.get_meta(MERGED_KEY) is None:  # not merged by another writer meanwhile
+            merged = merge_target_writings(store)
+            at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+            store.set_meta(MERGED_KEY, f"{at} merged={len(merged)}")
+
+
 def set_targets(store: Store, items: Sequence[Target]) -> None:
     """Store targets, the city in the dashboard's form (`city_label`): a (year, city, metric)
     given again replaces its value, also when its city is written another way (蘇州 given
     after 苏州, 朝阳（北京） after 朝阳(北京市), or the other way round, is one target; the
     last writing given is kept)."""
+    _merged_once(store)
     repo = ProgrammeRepo(store)
     place = target_places(store)
     rows = list({(t.year, place(t.city), t.metric): TargetRow(
@@ -62,7 +129,9 @@ def delete_target(store: Store, *, year: int, city: str, metric: str) -> None:
     """Remove one target (every stored writing of its city: 蘇州 is 苏州, 朝阳（北京） is
     朝阳(北京市); a name several pilot cities share removes the target typed with that name);
     NotFoundError when there is none."""
-    code, place = metric_code(metric), target_places(store)
+    code = metric_code(metric)
+    _merged_once(store)
+    place = target_places(store)
     want = place(city)
     repo = ProgrammeRepo(store)
     found = [(r.year, r.city, r.metric) for r in repo.targets(years=[year])
@@ -78,6 +147,7 @@ def list_targets(store: Store, *, years: Sequence[int] = (),
     (`places.Places`): a pilot city's id in any writing (朝阳（北京） is 朝阳(北京市)), a name
     one pilot city has (苏州 is 苏州（江苏）), another city by its name (蘇州 is 苏州); a name
     several pilot cities share raises ValidationError (field `city`) listing them."""
+    _merged_once(store)
     rows = ProgrammeRepo(store).targets(years=years)
     if city is None:
         return [_target(r) for r in rows]
