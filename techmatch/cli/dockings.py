@@ -211,6 +211,8 @@ def import_command(path: Annotated[Path, typer.Argument(help="CSV / TSV / XLSX f
             for e in report.errors:
                 typer.echo(f"  第 {e.row} 行" + (f"，字段 {e.field}" if e.field else "")
                            + f"：{e.message}")
+            for need_id in report.closed_needs:
+                typer.echo(f"需求 {need_id} 状态改为 已关闭（需求已解决，不再进入每晚批量匹配）")
     if report.rejected and not report.imported:
         raise typer.Exit(2)
 

@@ -26,7 +26,12 @@ from typing import Literal
 from pydantic import BaseModel
 
 from techmatch.errors import NotFoundError, ValidationError
-from techmatch.matcher.dockings.effects import close_solved_need, closes_need, sync_need_status
+from techmatch.matcher.dockings.effects import (
+    close_solved_need,
+    closes_need,
+    follow_moves,
+    sync_need_status,
+)
 from techmatch.matcher.dockings.grades import Qrels, docking_qrels
 from techmatch.matcher.dockings.levels import ServiceLevels
 from techmatch.matcher.dockings.moves import check_move, path_to
@@ -106,9 +111,8 @@ def record_feedback(store: Store, query_id: str, candidate_id: str, *, label: st
         fid = feedback.insert(query_id, candidate_id, label=label, reason=reason, note=note,
                               actor=actor, at=iso(at))
         feedback.set_applied(fid)
-        status = sync_need_status(store, need_id)
-        if closes_need(before.stage if before else "suggested", docking):
-            status = close_solved_need(store, need_id) or status  # 需求已解决
+        status = follow_moves(store, need_id,  # 需求已解决 closes the need
+                              [(before.stage if before else "suggested", docking)])
     return Feedback(fid=fid, query_id=query_id, candidate_id=candidate_id,
                     label=label, reason=reason, note=note, actor=actor,  # type: ignore[arg-type]
                     at=iso(at), docking_id=docking.id, stage=docking.stage, need_id=need_id,

@@ -76,6 +76,25 @@ def closes_need(from_stage: str, docking: Docking) -> bool:
             and docking.reason == SOLVED_REASON)
 
 
+def solved_note(from_stage: str, to_stage: str, reason: str | None) -> str | None:
+    """What the history entry of a move into dropped as already_solved adds (else None)."""
+    return SOLVED_NOTE if to_stage == "dropped" and from_stage != "dropped" \
+        and reason == SOLVED_REASON else None
+
+
+def follow_moves(store: Store, need_id: str, moves: Iterable[tuple[str, Docking]], *,
+                 reopened: bool = False) -> str | None:
+    """A need after dockings of it moved — each (stage it was at, docking after the move):
+    its status follows its dockings (`sync_need_status`), then a move into dropped as
+    already_solved closes it (`close_solved_need`). Returns its status when it changed. The
+    one path of move_docking, record_feedback and the docking import (joins the caller's
+    transaction)."""
+    status = sync_need_status(store, need_id, reopened=reopened)
+    if any(closes_need(from_stage, docking) for from_stage, docking in moves):
+        status = close_solved_need(store, need_id) or status
+    return status
+
+
 def close_solved_need(store: Store, need_id: str) -> str | None:
     """The need a pair was dropped for as already solved: closed when open or matched;
     returns "closed" when it changed (joins the caller's transaction, under the records'

@@ -11,7 +11,10 @@ date, and lies between its creation and stage dates, never after China's today (
 naming signed_on). The history gets two entries for
 a row beyond `suggested` — created (None → suggested, at the creation date) and imported
 straight into its stage (suggested → stage, at the stage date) — so KPIs count each
-imported docking as having reached every stage up to its own on that date.
+imported docking as having reached every stage up to its own on that date. Each row then
+has the effects of that move on its need, by the board's own path (`effects.follow_moves`):
+a signed row makes the need matched, a row dropped as already_solved (需求已解决) closes it
+(listed in `closed_needs`, the history note saying so).
 
 Every row is checked first; rows with errors are reported (row number as a spreadsheet shows
 it, field, message) and not written; the good rows are written in one transaction.
@@ -29,7 +32,7 @@ from pydantic import BaseModel, Field
 from techmatch.errors import ValidationError
 from techmatch.indexers.ingest.columns import header_key
 from techmatch.indexers.ingest.readers import read_source
-from techmatch.matcher.dockings.effects import sync_need_status
+from techmatch.matcher.dockings.effects import SOLVED_REASON, follow_moves, solved_note
 from techmatch.matcher.dockings.levels import OVERDUE_STAGES, ServiceLevels
 from techmatch.matcher.dockings.tracking import Move, decision, new_id, signing_date
 from techmatch.models.dockings import (
@@ -83,6 +86,9 @@ class ImportReport(BaseModel):
     rejected: int = 0
     ids: list[str] = Field(default_factory=list)
     errors: list[RowProblem] = Field(default_factory=list)
+    # needs the import closed: a row dropped as already_solved (需求已解决), as the same move
+    # made on the board closes its need (dockings.effects.follow_moves)
+    closed_needs: list[str] = Field(default_factory=list)
 
 
 def _code(vocabulary: dict[str, str], field: str) -> Callable[[object], str]:
@@ -195,8 +201,9 @@ def parse_row(fields: dict[str, object], *, kinds: dict[str, str], now: dt.datet
                            Move(to=stage, reason=reason, reason_note=docking.reason_note))
         history.append(HistoryEntry(docking_id=did, version=2, at=entered, actor=actor,
                                     from_stage="suggested", to_stage=stage,  # type: ignore[arg-type]
-                                    note=f"表格导入：记为{STAGE_LABELS[stage]}"
-                                    + (f"；{decided}" if decided else "")))
+                                    note="；".join(part for part in (
+                                        f"表格导入：记为{STAGE_LABELS[stage]}", decided,
+                                        solved_note("suggested", stage, reason)) if part)))
     return docking, history
 
 
@@ -270,8 +277,14 @@ def import_dockings(store: Store, path: Path, *, actor: str | None = None,
                 report.errors.append(RowProblem(row=number, field=exc.field,
                                                 message=exc.message))
         repo.insert_many([d for d, _ in good], [e for _, h in good for e in h])
-        for need_id in sorted({d.need_id for d, _ in good}):
-            sync_need_status(store, need_id)
+        # each row a move from 推荐 into its stage, with the effects of that move on the board
+        moved: dict[str, list[tuple[str, Docking]]] = {}
+        for docking, _ in good:
+            moved.setdefault(docking.need_id, []).append(("suggested", docking))
+        for need_id in sorted(moved):
+            if follow_moves(store, need_id, moved[need_id]) == "closed" and any(
+                    d.reason == SOLVED_REASON for _, d in moved[need_id]):
+                report.closed_needs.append(need_id)
     report.imported, report.rejected = len(good), len(report.errors)
     report.ids = [d.id for d, _ in good]
     return report

@@ -142,10 +142,10 @@ def move_docking(store: Store, docking_id: str, move: Move, *, actor: str | None
         # Same transaction: a need is never left `open` beside a signed docking. Only a
         # reopen out of 签约 / 验收 may set the need back to open (a dropped pair reopened
         # leaves a need staff closed closed).
-        effects.sync_need_status(store, updated.need_id, reopened=is_reopen(
-            current.stage, updated.stage) and current.stage in ("signed", "completed"))
-        if effects.closes_need(current.stage, updated):  # 需求已解决: the need is closed
-            effects.close_solved_need(store, updated.need_id)
+        # (a drop as 需求已解决 closes it: effects.follow_moves, as feedback and the import)
+        effects.follow_moves(store, updated.need_id, [(current.stage, updated)],
+                             reopened=is_reopen(current.stage, updated.stage)
+                             and current.stage in ("signed", "completed"))
     return updated
 
 
@@ -182,8 +182,7 @@ def plan_move(current: Docking, move: Move, *, actor: str | None, admin: bool,
         "contract": contract, "stage_at": now,
         "keep_open": current.keep_open if move.keep_open is None else move.keep_open,
         "due_on": levels.due_on(move.to, now) if move.to in OVERDUE_STAGES else None})
-    solved = effects.SOLVED_NOTE if dropping and current.stage != "dropped" \
-        and move.reason == effects.SOLVED_REASON else None
+    solved = effects.solved_note(current.stage, move.to, move.reason)
     note = "；".join(part for part in (decided, move.note, solved) if part) or None
     if reopen:
         note = "重新打开" + (f"：{note}" if note else "")
