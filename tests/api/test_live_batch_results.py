@@ -86,6 +86,34 @@ def test_a_rejection_shows_on_the_dashboard_at_once(client: TestClient, engine: 
     assert _board_row(client, "need-blade") == _best(client, "need-blade") != shown
 
 
+def test_a_board_drop_and_an_import_refresh_the_need(client: TestClient,
+                                                     engine: Engine) -> None:
+    _batch(engine)
+    before = _stored(client, "need-battery")
+    top = before[0][0]
+    made = client.post("/v1/dockings", headers=W,
+                       json={"need_id": "need-battery", "candidate_id": top})
+    assert made.status_code == 201, made.text
+    assert _stored(client, "need-battery")[0][0] == top  # a docking at 推荐 changes nothing
+    moved = client.post(f"/v1/dockings/{made.json()['id']}/moves", headers=W, json={
+        "to": "dropped", "version": 1, "reason": "not_relevant"})
+    assert moved.status_code == 200, moved.text
+    assert top not in {c for c, _ in _stored(client, "need-battery")}
+    _same(client, "need-battery")
+    # the pair reopened (an admin's move back to 推荐): a candidate again, at once
+    reopened = client.post(f"/v1/dockings/{made.json()['id']}/moves", headers=A,
+                           json={"to": "suggested", "version": 2})
+    assert reopened.status_code == 200, reopened.text
+    assert _equal(_stored(client, "need-battery"), before)
+    blade_top = _stored(client, "need-blade")[0][0]
+    ledger = f"需求编号,候选编号,阶段,终止原因\nneed-blade,{blade_top},终止,不相关\n"
+    imported = client.post("/v1/dockings/import", headers=W,
+                           files={"file": ("台账.csv", ledger.encode(), "text/csv")})
+    assert imported.status_code == 200, imported.text
+    assert blade_top not in {c for c, _ in _stored(client, "need-blade")}
+    _same(client, "need-blade")
+
+
 def _need(need_id: str, **fields: Any) -> dict[str, Any]:
     return {"id": need_id, "title": "航空发动机叶片表面裂纹的涡流检测",
             "description": "镍基高温合金叶片表面微裂纹，需要快速无损检测。",

@@ -97,3 +97,29 @@ def test_a_need_entered_rejected_and_closed_shows_at_once(browser: WebDriver,
     page = browser.page_source
     assert not re.search(rf'href="/needs/{NEED}"', page)  # not on the 无合适匹配 list
     assert _coverage_cell(browser, server) is None
+
+
+def test_a_drop_on_the_docking_page_leaves_the_stored_results_at_once(browser: WebDriver,
+                                                                      server: Server) -> None:
+    """对接 page, 推进 / 终止 → 终止 as 不相关: the pair is never suggested again, and the
+    need's stored results (工作台, 覆盖分析) lose it at once, as the 匹配 page's 拒绝 does."""
+    need = "N-LIVE-2"
+    made = _api(server, "POST", "/v1/needs", json={
+        "id": need, "title": "锂电池热失控早期预警与电池管理系统", "city": "深圳"})
+    assert made.status_code in (200, 201), made.text
+    hits = _api(server, "GET", f"/v1/batch/results/{need}").json()
+    top = next(h["candidate_id"] for h in hits if h["kind"] == "achievement")
+    docking = _api(server, "POST", "/v1/dockings", json={"need_id": need, "candidate_id": top})
+    assert docking.status_code == 201, docking.text
+    did = docking.json()["id"]
+    login(browser, server, "write")
+    browser.get(server.url + f"/dockings/{did}")
+    settle(browser, "details.move summary").click()
+    Select(browser.find_element(By.ID, f"to-{did}")).select_by_value("dropped")
+    Select(browser.find_element(By.ID, f"reason-{did}")).select_by_value("not_relevant")
+    browser.find_element(By.CSS_SELECTOR, "details.move form button[type=submit]").click()
+    assert settle(browser, ".flash").text == "已更新"
+    hits = _api(server, "GET", f"/v1/batch/results/{need}").json()
+    stored = [h["candidate_id"] for h in hits if h["kind"] == "achievement"]
+    alone = _api(server, "GET", f"/v1/match/needs/{need}?k={K}&explain=false").json()["hits"]
+    assert top not in stored and stored == [h["id"] for h in alone]

@@ -15,11 +15,12 @@ from typing import Annotated
 from fastapi import APIRouter, File, Path, Query, UploadFile
 from pydantic import BeforeValidator, ConfigDict, Field
 
-from techmatch.api.deps import EngineDep, PageDep, Reader, VisibilityDep, Writer
+from techmatch.api.deps import EngineDep, PageDep, Reader, ServiceDep, VisibilityDep, Writer
 from techmatch.api.errors import problem_responses
 from techmatch.api.schemas import Page
 from techmatch.errors import NotFoundError, RowsRejectedError
 from techmatch.indexers.ingest.readers import upload_limits
+from techmatch.matcher.batch.live import refresh_needs
 from techmatch.matcher.dockings import (
     Assign,
     DockingFilters,
@@ -170,24 +171,26 @@ def history(principal: Reader, docking_id: IdPath, engine: EngineDep,
                          "版本过期返回 409（给出当前阶段）。重开需要 admin 权限。",
              responses=problem_responses(409))
 def move(principal: Writer, docking_id: IdPath, body: MoveRequest,
-         engine: EngineDep) -> DockingView:
+         engine: EngineDep, service: ServiceDep) -> DockingView:
     change = Move(to=body.to, version=body.version, reason=body.reason,
                   reason_note=body.reason_note, never_suggest=body.never_suggest,
                   contract=body.contract, note=body.note, keep_open=body.keep_open)
     admin = principal.allows("admin")
     docking = move_docking(engine.store, docking_id, change, actor=principal.actor,
                            admin=admin, levels=load_levels(engine.settings.home))
+    refresh_needs(service, [docking.need_id])  # a drop or reopen changes its matches
     return view(docking, admin=admin)
 
 
 @router.patch("/{docking_id}", response_model=DockingView, summary="变更负责人或服务团",
               responses=problem_responses(409))
 def reassign(principal: Writer, docking_id: IdPath, body: AssignRequest,
-             engine: EngineDep) -> DockingView:
+             engine: EngineDep, service: ServiceDep) -> DockingView:
     docking = assign_docking(engine.store, docking_id,
                              Assign(version=body.version, owner=body.owner, team=body.team,
                                     keep_open=body.keep_open, note=body.note),
                              actor=principal.actor)
+    refresh_needs(service, [docking.need_id])  # 验收后保持开放 may reopen the need
     return view(docking, admin=principal.allows("admin"))
 
 
@@ -197,7 +200,7 @@ def reassign(principal: Writer, docking_id: IdPath, body: AssignRequest,
                          "需要 write 权限。",
              responses=problem_responses(400))  # 400: broken multipart
 def import_file(principal: Writer, file: Annotated[UploadFile, File(description="表格文件")],
-                engine: EngineDep) -> ImportReport:
+                engine: EngineDep, service: ServiceDep) -> ImportReport:
     name = _SAFE_NAME.sub("_", FsPath(file.filename or "upload.csv").name) or "upload.csv"
     with tempfile.TemporaryDirectory(prefix="techmatch-dockings-") as tmp:
         path = FsPath(tmp) / name
@@ -211,5 +214,6 @@ def import_file(principal: Writer, file: Annotated[UploadFile, File(description=
         raise RowsRejectedError(f"所有行都被拒绝（{report.read} 行中 {report.rejected} 行），"
                                 f"没有存入任何记录", source=name,
                                 rows=[(e.row, e.field, e.message) for e in report.errors])
+    refresh_needs(service, {get_docking(engine.store, i).need_id for i in report.ids})
     return report.model_copy(update={"file": name})
 

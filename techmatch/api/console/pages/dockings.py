@@ -16,8 +16,9 @@ from techmatch.api.console.pages.common import console_router
 from techmatch.api.console.views.decide import REJECT_REASONS
 from techmatch.api.console.views.docking_board import CONTRACTS, board, sides, titles_of
 from techmatch.api.console.views.intake import field_label
-from techmatch.api.deps import EngineDep, VisibilityDep
+from techmatch.api.deps import EngineDep, ServiceDep, VisibilityDep
 from techmatch.errors import ConflictError, NotFoundError, ValidationError
+from techmatch.matcher.batch.live import refresh_needs
 from techmatch.matcher.dockings import (
     Assign,
     DockingFilters,
@@ -126,7 +127,7 @@ MOVE_FIELDS = ("to", "reason", "reason_note", "contract_type", "value_wan", "sig
 
 @router.post("/dockings/{docking_id}/move")
 def move(request: Request, docking_id: DockingId, session: WriterPost, engine: EngineDep,
-         visibility: VisibilityDep,
+         visibility: VisibilityDep, service: ServiceDep,
          to: Annotated[str, Form(max_length=20)], version: Annotated[int, Form(ge=1)],
          reason: Short = "", reason_note: Annotated[str, Form(max_length=2000)] = "",
          never_suggest: Short = "", contract_type: Short = "", value_wan: Short = "",
@@ -135,7 +136,7 @@ def move(request: Request, docking_id: DockingId, session: WriterPost, engine: E
     dropping = to == "dropped"
     target = back if back.startswith("/dockings") and not back.startswith("//") else "/dockings"
     try:
-        move_docking(engine.store, docking_id, Move(
+        moved = move_docking(engine.store, docking_id, Move(
             to=to, version=version, reason=reason or None if dropping else None,
             reason_note=reason_note.strip() or None if dropping else None,
             never_suggest=dropping and never_suggest == "on",
@@ -154,6 +155,7 @@ def move(request: Request, docking_id: DockingId, session: WriterPost, engine: E
             move_errors={field: error_message(exc)} if field in MOVE_FIELDS else {},
             move_message=error_message(exc, field_label),
             status_code=409 if isinstance(exc, ConflictError) else 400)
+    refresh_needs(service, [moved.need_id])  # a drop or reopen shows on 工作台 at once
     sep = "&" if "?" in target else "?"
     return RedirectResponse(f"{target}{sep}done={docking_id}", status_code=303)
 
