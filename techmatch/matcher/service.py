@@ -74,6 +74,11 @@ class Scored:
     # records a free-text search names whole (an expert's full name or organisation in the
     # query: techmatch.matcher.names), listed before the others
     named: frozenset[str] = frozenset()
+    # candidates staff dropped for this query (not relevant / never suggest): scored with the
+    # others, so every list-relative feature, confidence and the abstention evidence read the
+    # same list as before the drop (a rejection says nothing in favour of the others), and
+    # left out only when the hits are built (`hit_order`)
+    dropped: frozenset[str] = frozenset()
     _order: list[int] | None = field(default=None, init=False, repr=False)
 
     def order(self) -> list[int]:
@@ -86,6 +91,12 @@ class Scored:
             self._order = sorted(range(len(ids)),
                                  key=lambda j: (ids[j] not in named, -self.final[j], ids[j]))
         return list(self._order)
+
+    def hit_order(self) -> list[int]:
+        """`order()` without the rows staff dropped: the rows that may become hits."""
+        if not self.dropped:
+            return self.order()
+        return [j for j in self.order() if self.table.ids[j] not in self.dropped]
 
 
 class MatchService:
@@ -127,7 +138,8 @@ class MatchService:
                    prefer_local: bool = False, require_local: bool = False,
                    show_excluded: bool = False) -> Ranking:
         """A need (id or record) → achievements or experts. Pairs staff dropped as not
-        relevant (or never to suggest) are left out; `show_excluded` lists them."""
+        relevant (or never to suggest) are left out of the hits, and the others keep the
+        confidences they had before the drop; `show_excluded` lists them."""
         record = self._resolve(need, "need")
         if target not in ("achievement", "expert"):
             raise ValidationError(f"unknown target {target!r}; valid: achievement, expert",
@@ -159,14 +171,15 @@ class MatchService:
 
     def score_pairs(self, needs: Sequence[Need], candidates: Sequence[Record], *,
                     target: str) -> np.ndarray:
-        """(len(needs), len(candidates)) confidences in [0, 1] for every pair."""
+        """(len(needs), len(candidates)) confidences in [0, 1] for every pair; a pair staff
+        dropped (never suggested again) scores 0, the others as if it had not been dropped."""
         target = _target(target)
         extra = {c.id: c for c in candidates}
         scored = self._score([Query.of(n) for n in needs], target, filters=None, mode=None,
                              depth=self.work_depth, extra=extra)
         out = np.zeros((len(needs), len(candidates)), dtype=np.float64)
         for i, s in enumerate(scored):
-            pos = {rid: j for j, rid in enumerate(s.table.ids)}
+            pos = {rid: j for j, rid in enumerate(s.table.ids) if rid not in s.dropped}
             for j, cand in enumerate(candidates):
                 if cand.id in pos:
                     out[i, j] = s.confidence[pos[cand.id]]
@@ -193,7 +206,8 @@ class MatchService:
     def scored(self, queries: Sequence[Query], *, target: str,
                filters: Filters | None = None) -> list[Scored]:
         """Per query: its scored candidates with their abstention evidence, before hits are
-        built (what the abstention and hit-confidence models are fitted on)."""
+        built (what the abstention and hit-confidence models are fitted on); the candidates
+        staff dropped are among them, named in `Scored.dropped`."""
         return self._score(queries, _target(target), filters=filters, mode=None,
                            depth=self.depth)
 
@@ -297,8 +311,9 @@ class MatchService:
                extra: Mapping[str, Record] | None = None,
                vectors: np.ndarray | None = None, all_features: bool = False,
                keep_dropped: bool = False, names: bool = False) -> list[Scored]:
-        """Score each query's retrieved candidates; pairs staff dropped (not relevant / never
-        suggest) are left out unless `keep_dropped` (training reads them as labels). `names`
+        """Score each query's retrieved candidates. Pairs staff dropped (not relevant / never
+        suggest) are scored with the others and named in `Scored.dropped` (left out of the
+        hits by `_ranking`), unless `keep_dropped` (training reads them as labels). `names`
         (free-text search only): records whose names hold the query's words join the
         candidates, and those it names whole are listed first."""
         self.refresh_model()
@@ -335,12 +350,13 @@ class MatchService:
                 _extend(ranking, list(extra), target)
             if by_name is not None:
                 _extend(ranking, by_name[i].ids, target)
-            if query.id in banned:  # dropped by staff for this pair: never suggested again
-                ranking.hits = [h for h in ranking.hits if h.id not in banned[query.id]]
             scored = self._features(query, ranking, target, qvecs[i], filters, hybrid,
                                     extra or {}, prefer_local, all_features,
                                     translator=retriever.translator,
                                     language_shift=retriever.language_shift, fetched=fetched)
+            # dropped by staff for this pair: scored like the rest (the others' list-relative
+            # values unchanged by the drop), never suggested again (`_ranking`)
+            scored.dropped = frozenset(banned.get(query.id, ())) if query.id else frozenset()
             if by_name is not None:
                 scored.named = named_ids(query.text, (scored.records[rid] for rid in
                                                       by_name[i].ids if rid in scored.records),
@@ -406,7 +422,7 @@ class MatchService:
 
     def _ranking(self, s: Scored, target: str, k: int, explain: bool,
                  records: bool = True, filtered: bool = False) -> Ranking:
-        order = s.order()[:k]
+        order = s.hit_order()[:k]  # never a pair staff dropped; ranks 1..k without gaps
         by_id = {h.id: h for h in s.ranking.hits}
         hits = []
         for rank, j in enumerate(order, 1):

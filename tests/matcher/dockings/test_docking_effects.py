@@ -15,6 +15,7 @@ from techmatch.matcher.dockings import Move, NewDocking, create_docking, move_do
 from techmatch.matcher.feedback import record_feedback
 from techmatch.matcher.plans import load_teams, pick_team, plan_city_roadshow, plan_team
 from techmatch.matcher.service import MatchService
+from techmatch.models.results import Ranking
 
 
 @pytest.fixture()
@@ -52,6 +53,55 @@ def test_match_leaves_the_pair_out_and_lists_it_when_asked(engine: FakeEngine) -
                                                        explain=False).hits}
 
 
+def _kept(before: Ranking, after: Ranking, dropped: str) -> None:
+    """`after` (the same query after `dropped` was rejected) leaves it out, ranks 1..k without
+    gaps, and every other candidate keeps the confidence it had before the rejection (the
+    features and confidences are list-relative: the list must be the same)."""
+    assert dropped not in {h.id for h in after.hits}
+    assert [h.rank for h in after.hits] == list(range(1, len(after.hits) + 1))
+    was = {h.id: h.confidence for h in before.hits}
+    assert [h.id for h in after.hits if h.id in was] == \
+        [h.id for h in before.hits if h.id != dropped]
+    assert len(after.hits) == len(before.hits)  # the next candidate moved up into the k
+    for h in after.hits:
+        if h.id in was:
+            assert h.confidence == pytest.approx(was[h.id], abs=1e-9), h.id
+    for h in after.hits:  # no explanation speaks of the dropped candidate
+        assert h.duplicate_of != dropped
+        assert h.explanation is not None and dropped not in h.explanation.model_dump_json()
+
+
+@pytest.mark.parametrize("target", ["achievement", "expert"])
+def test_a_rejection_leaves_the_others_confidences_as_they_were(engine: FakeEngine,
+                                                                 target: str) -> None:
+    """Rejecting N016's top achievement lifted A041 from 22 % to 75 % on the real encoder:
+    the dropped pair was taken out before the list-relative features were built."""
+    service = MatchService(engine)
+    before = service.match_need("N016", target=target, k=10)  # type: ignore[arg-type]
+    top = before.hits[0].id
+    _drop(engine, "N016", top)
+    after = service.match_need("N016", target=target, k=10,  # type: ignore[arg-type]
+                               show_excluded=True)
+    _kept(before, after, top)
+    assert [e.candidate_id for e in after.excluded or []] == [top]
+    [many] = service.match_many([engine.store.get("N016")], target=target,  # type: ignore[list-item]
+                                k=10)
+    assert [h.id for h in many.hits] == [h.id for h in after.hits]  # the batch's path
+    assert [h.confidence for h in many.hits] == \
+        pytest.approx([h.confidence for h in after.hits], abs=1e-9)
+
+
+def test_a_rejection_leaves_the_other_needs_confidences_as_they_were(
+        engine: FakeEngine) -> None:
+    """Achievement → needs: the need that dropped the achievement is left out, the other
+    needs keep their confidences."""
+    service = MatchService(engine)
+    before = service.match_achievement("A040", k=10)
+    top = before.hits[0].id
+    _drop(engine, top, "A040")
+    _kept(before, service.match_achievement("A040", k=10), top)
+
+
 def test_feedback_rejected_not_relevant_excludes_like_a_drop(engine: FakeEngine) -> None:
     service = MatchService(engine)
     expert = service.match_need("N002", target="expert", k=3, explain=False).hits[0].id
@@ -67,7 +117,8 @@ def test_feedback_rejected_not_relevant_excludes_like_a_drop(engine: FakeEngine)
 
 def test_incremental_batch_recomputes_exactly_the_need_whose_exclusions_changed(
         batched: FakeEngine) -> None:
-    top = {n: [c for c, _ in v] for n, v in results.topk(batched.store, "achievement").items()}
+    stored = results.topk(batched.store, "achievement")
+    top = {n: [c for c, _ in v] for n, v in stored.items()}
     need = sorted(top)[0]
     dropped = top[need][0]
     _drop(batched, need, dropped, never=True, reason="too_early")  # excluded: never_suggest
@@ -76,6 +127,12 @@ def test_incremental_batch_recomputes_exactly_the_need_whose_exclusions_changed(
     assert summary.counts["achievement"]["reasons"] == {"need_or_config_changed": 1}
     after = {n: [c for c, _ in v] for n, v in results.topk(batched.store, "achievement").items()}
     assert dropped not in after[need] and after[need][0] == top[need][1]
+    # the others keep the confidences stored before the drop (their list is scored unchanged;
+    # 1e-6: the need is now encoded alone, not in its chunk, as test_batch_equals_per_need)
+    was = dict(stored[need])
+    now = dict(results.topk(batched.store, "achievement")[need])
+    assert {c: now[c] for c in was if c in now} == \
+        pytest.approx({c: was[c] for c in was if c in now}, abs=1e-6)
     assert {n: v for n, v in after.items() if n != need} == \
         {n: v for n, v in top.items() if n != need}
     assert run_batch(batched, OPTIONS).recomputed == 0  # and it stays out
