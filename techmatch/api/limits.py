@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from techmatch.api.errors import FieldError, problem_response
 from techmatch.errors import ValidationError
+from techmatch.models.validation_zh import decode_reason_zh
 
 MAX_K = 100
 MAX_PAGE_DEPTH = 10_000
@@ -24,10 +25,6 @@ MAX_QUERY_CHARS = 2_000
 MAX_BATCH = 1_000
 MAX_FILTER_VALUES = 50
 MAX_JSON_DEPTH = 32
-# Python's UTF-8 decoder reasons, in Chinese
-_UTF8_REASONS = {"invalid start byte": "无效的起始字节",
-                 "invalid continuation byte": "无效的后续字节",
-                 "unexpected end of data": "数据意外结束"}
 _ALLOWED_CONTROLS = frozenset("\n\t\r")  # \r too: pasted Windows text is common and harmless
 
 
@@ -82,7 +79,7 @@ def _query_problem(scope: Scope) -> FieldError | None:
                           errors="strict")
     except UnicodeDecodeError as exc:
         return FieldError(field="query", message="查询字符串不是有效的 UTF-8："
-                          + _UTF8_REASONS.get(exc.reason, "编码错误"), code="utf8_invalid")
+                          + decode_reason_zh(exc.reason), code="utf8_invalid")
     for name, value in pairs:
         problem = text_problem(name) or text_problem(value)
         if problem:
@@ -97,7 +94,7 @@ def _json_problem(body: bytes) -> FieldError | None:
     except UnicodeDecodeError as exc:
         return FieldError(field="body", message=f"请求体不是有效的 UTF-8：偏移 {exc.start} "
                           f"处的字节 0x{body[exc.start]:02x}"
-                          f"（{_UTF8_REASONS.get(exc.reason, '编码错误')}）", code="utf8_invalid")
+                          f"（{decode_reason_zh(exc.reason)}）", code="utf8_invalid")
     try:
         document = json.loads(text)
     except (ValueError, RecursionError):

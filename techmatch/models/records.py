@@ -13,6 +13,25 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 Kind = Literal["need", "achievement", "expert"]
 KINDS: tuple[str, ...] = ("need", "achievement", "expert")
 KIND_LABELS = {"need": "需求", "achievement": "成果", "expert": "专家"}  # zh-CN, staff-facing
+# the records' coded values as staff write them (the loader reads these words back)
+STATUS_LABELS = {"open": "待匹配", "matched": "已匹配", "closed": "已关闭"}
+TYPE_LABELS = {"paper": "论文", "patent": "专利", "technology": "技术", "software": "软件",
+               "other": "其他"}
+LANGUAGE_LABELS = {"zh": "中文", "en": "英文", "other": "其他"}
+# the records' fields as staff name them (an expert's `title` is 职称 on its own pages)
+RECORD_FIELD_LABELS = {
+    "id": "编号", "title": "标题", "description": "需求描述", "enterprise": "企业",
+    "industry": "行业", "discipline": "学科", "province": "省份", "city": "城市",
+    "keywords": "关键词", "status": "状态", "confidential": "保密", "contact": "联系方式",
+    "abstract": "摘要", "type": "类型", "institution": "单位", "owners": "完成人",
+    "maturity": "成熟度（TRL）", "language": "语言", "name": "姓名", "organization": "单位",
+    "disciplines": "学科", "industries": "行业", "bio": "简介", "works": "代表成果",
+    "capacity": "服务容量", "available": "可服务", "languages": "语言", "overseas": "海外",
+    "exclusions": "回避企业", "created_at": "录入时间", "updated_at": "更新时间",
+}
+# the text fields (TEXT_FIELDS) each kind needs one of, or keywords, as staff name them
+TEXT_FIELD_LABELS = {"need": "标题、需求描述", "achievement": "标题、摘要",
+                     "expert": "姓名、职称、简介"}
 
 RecordId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w.\-:/]+$")]
 ShortText = Annotated[str, Field(max_length=500)]
@@ -96,8 +115,8 @@ class _Record(BaseModel):
     def _needs_text(self) -> _Record:
         if not any((getattr(self, name) or "").strip() for name in self.TEXT_FIELDS
                    if isinstance(getattr(self, name), str)) and not self.keywords:
-            fields = "/".join(self.TEXT_FIELDS)
-            raise ValueError(f"at least one text field ({fields}) or keywords must be non-empty")
+            fields = TEXT_FIELD_LABELS.get(self.KIND, "、".join(self.TEXT_FIELDS))
+            raise ValueError(f"{fields}与关键词至少填写一项")
         return self
 
     @property

@@ -63,6 +63,29 @@ def json_reason_zh(reason: str) -> str:
     return next((zh for en, zh in _JSON_REASONS if reason.startswith(en)), "格式错误")
 
 
+# Python's text decoders say why a byte is refused
+_DECODE_REASONS = {"invalid start byte": "无效的起始字节",
+                   "invalid continuation byte": "无效的后续字节",
+                   "unexpected end of data": "数据意外结束",
+                   "illegal multibyte sequence": "非法的多字节序列",
+                   "illegal encoding": "非法编码", "truncated data": "数据被截断",
+                   "illegal UTF-16 surrogate": "非法的 UTF-16 代理码位"}
+
+
+def decode_reason_zh(reason: str) -> str:
+    """A UnicodeDecodeError's reason ('invalid start byte', …) in Chinese."""
+    return _DECODE_REASONS.get(reason, "编码错误")
+
+
+_JSON_TYPES = {"list": "数组", "dict": "对象", "str": "字符串", "int": "数字", "float": "数字",
+               "bool": "布尔值", "NoneType": "null"}
+
+
+def json_type_zh(value: object) -> str:
+    """What a parsed JSON value is, in Chinese (数组, 对象, 字符串 …)."""
+    return _JSON_TYPES.get(type(value).__name__, type(value).__name__)
+
+
 def _stripped(prefix: str) -> Callable[[Ctx, str], str]:
     """A validator's own message (raised in Chinese), without pydantic's English prefix."""
     return lambda _ctx, msg: msg.removeprefix(prefix)

@@ -58,8 +58,8 @@ def test_a_cell_over_the_limit_is_refused_naming_row_and_column(small: TestClien
         response = small.post(url, headers=headers("write"), files={"file": (name, data)})
         assert response.status_code == 422, response.text
         assert response.json()["detail"] == (
-            f"文件 {name}：row 3, column B (需求标题): the cell holds {CELL + 1} characters, "
-            f"more than one cell of an upload may hold ({CELL}, TECHMATCH_MAX_UPLOAD_CELL_CHARS)")
+            f"文件 {name}：第 3 行 B 列（需求标题）的单元格有 {CELL + 1} 个字符，超过一次上传"
+            f"每个单元格的上限 {CELL}（TECHMATCH_MAX_UPLOAD_CELL_CHARS），请缩短后再上传")
     assert small.get("/v1/needs/cell-1", headers=headers("read")).status_code == 404
 
 
@@ -75,9 +75,9 @@ def test_a_workbook_that_unpacks_too_far_is_refused_unread(
                           files={"file": ("bomb.xlsx", data)})
     assert response.status_code == 422, response.text
     detail = response.json()["detail"]
-    assert detail.startswith("文件 bomb.xlsx：the workbook unpacks to ")
-    assert "more than one upload may hold (2000000 bytes, TECHMATCH_MAX_UPLOAD_UNPACKED_BYTES)" \
-        in detail and "xl/worksheets/sheet1.xml" in detail
+    assert detail.startswith("文件 bomb.xlsx：工作簿解压后有 ")
+    assert "超过一次上传的上限 2000000 字节（TECHMATCH_MAX_UPLOAD_UNPACKED_BYTES）" in detail
+    assert "最大的部分是 xl/worksheets/sheet1.xml（" in detail
 
 
 def test_cells_within_the_limit_load(small: TestClient) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -16,7 +17,7 @@ from test_console_decide import HTML
 
 from techmatch.api.console.messages import upload_error
 from techmatch.errors import IngestError
-from techmatch.indexers.ingest.readers import row_limit
+from techmatch.indexers.ingest.readers import read_source, row_limit
 
 LIMIT = 20
 
@@ -46,8 +47,8 @@ def test_api_uploads_over_the_row_limit_are_refused(small: TestClient, url: str)
         response = small.post(url, headers=headers("write"), files={"file": (name, data)})
         assert response.status_code == 422, response.text
         assert response.json()["detail"] == (
-            f"文件 {name}：the file has more than {LIMIT} data rows, the most one upload may "
-            f"hold (TECHMATCH_MAX_UPLOAD_ROWS); split it, or load it with techmatch ingest")
+            f"文件 {name}：文件超过 {LIMIT} 行数据（一次上传的上限，TECHMATCH_MAX_UPLOAD_ROWS），"
+            f"请拆分后分批上传，或在服务器上用 techmatch ingest 导入")
     assert small.get("/v1/needs/big-0", headers=headers("read")).status_code == 404
 
 
@@ -71,10 +72,10 @@ def test_console_upload_names_the_limit_in_chinese(small: TestClient) -> None:
             "请拆分后分批上传，或在服务器上用 techmatch ingest 导入") in text
 
 
-def test_row_limit_is_scoped() -> None:
-    with row_limit(5):
-        pass
-    error = IngestError("the file has more than 5 data rows, the most one upload may hold "
-                        "(TECHMATCH_MAX_UPLOAD_ROWS); split it, or load it with techmatch "
-                        "ingest", source="a.csv")
-    assert upload_error(error).startswith("a.csv：文件超过 5 行数据")
+def test_row_limit_is_scoped(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("id,title\n" + "".join(f"r{i},t{i}\n" for i in range(6)), encoding="utf-8")
+    with row_limit(5), pytest.raises(IngestError) as caught:
+        read_source(path, name="a.csv")
+    assert upload_error(caught.value).startswith("a.csv：文件超过 5 行数据")
+    assert len(read_source(path, name="a.csv").rows) == 6  # outside the block: no limit

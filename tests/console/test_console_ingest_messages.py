@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from techmatch.api.console.messages import upload_error, upload_warning
+from techmatch.api.console.messages import upload_error
 from techmatch.errors import IngestError
 from techmatch.indexers.ingest.load import ingest_files
 from techmatch.store import Store
@@ -37,7 +37,7 @@ def test_sheet_and_title_row_warnings_read_in_chinese(tmp_path: Path) -> None:
         report = ingest_files([path], "need", store, names=["needs.xlsx"])
     finally:
         store.close()
-    shown = [upload_warning(w) for w in report.warnings]
+    shown = report.warnings
     assert shown == ["needs.xlsx：第 2 行作为表头，其上的标题行已跳过：2024年需求汇总表",
                      "needs.xlsx：已读取工作表「需求」，未读取：填表说明"]
 
@@ -45,10 +45,12 @@ def test_sheet_and_title_row_warnings_read_in_chinese(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("name", "data", "expected"), [
     ("h.csv", "名称,描述\n好,苏州\n".encode(),
      "h.csv：缺少编号列（可用表头：id、_id、编号、记录编号、唯一编号、record_id、需求编号、问题编号）；"
-     "第 1 行被读作表头：名称, 描述"),
+     "第 1 行被读作表头：名称、描述"),
     ("u.csv", b"\xff\xfe" + "编号".encode("utf-16-le") + b"\x00\xd8",
-     "u.csv：文件无法解码：应为 UTF-8、UTF-16 或 GB18030 编码的文本"),
-    ("n.xlsx", None, "n.xlsx：工作簿中没有含记录的工作表（工作表：说明、空白）"),
+     "u.csv：文件无法按 UTF-16 解码（文件以 UTF-16 字节序标记开头）：字节偏移 6：数据意外结束；"
+     "请另存为 UTF-8 或 GB18030"),
+    ("n.xlsx", None, "n.xlsx：工作簿中没有含记录的工作表（需要有编号列的表头和数据行；"
+                     "工作表：说明、空白）"),
 ])
 def test_refused_files_read_in_chinese(tmp_path: Path, name: str, data: bytes | None,
                                        expected: str) -> None:
@@ -70,7 +72,6 @@ def test_refused_files_read_in_chinese(tmp_path: Path, name: str, data: bytes | 
 
 def test_an_id_stored_as_another_kind_names_that_kind_in_chinese(tmp_path: Path) -> None:
     # Old: 编号 N1 已被另一类记录（need）使用 — the kind left in English.
-    from techmatch.api.console.messages import row_message
     from techmatch.models.records import Need
 
     path = tmp_path / "achievements.csv"
@@ -82,17 +83,16 @@ def test_an_id_stored_as_another_kind_names_that_kind_in_chinese(tmp_path: Path)
         assert store.get("N1").kind == "need"
     finally:
         store.close()
-    assert [row_message(e.message) for e in report.errors] == ["编号 N1 已被另一类记录（需求）使用"]
+    assert [e.message for e in report.errors] == ["编号 N1 已被另一类记录（需求）使用"]
 
 
 def test_a_bad_date_reads_in_chinese() -> None:
-    from techmatch.api.console.messages import row_message
     from techmatch.indexers.ingest.validate import validate_row
 
     errors = validate_row({"id": "D1", "title": "题", "created_at": "昨天"}, "need", file="a.csv",
                           row=2)
     assert isinstance(errors, list)
-    assert [row_message(e.message) for e in errors] == [
+    assert [e.message for e in errors] == [
         "应为日期，如 2024-01-05、2024/1/5 或 2024年1月5日（收到 '昨天'）"]
 
 
@@ -107,5 +107,5 @@ def test_fields_kept_on_update_read_in_chinese(tmp_path: Path) -> None:
         report = ingest_files([path], "need", store, names=["retitle.csv"])
     finally:
         store.close()
-    assert [upload_warning(w) for w in report.warnings] == [
+    assert report.warnings == [
         "retitle.csv：更新的记录保留了文件中没有的列的原值：保密（1 条）、联系方式（1 条）"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from techmatch.api.console.messages import error_message, row_message
+from techmatch.api.console.messages import error_message
 from techmatch.api.console.views.intake import field_label
 from techmatch.errors import ConflictError, NotFoundError, TechmatchError, ValidationError
 from techmatch.matcher.dockings import Move, NewDocking, create_docking, move_docking
@@ -73,7 +73,3 @@ def test_unknown_forms_keep_a_chinese_headline_and_the_detail() -> None:
     text = error_message(ConflictError("something new happened"))
     assert text == "操作冲突，请刷新后重试（详情：something new happened）"
     assert error_message(ValidationError("odd", field="title"), field_label).startswith("标题：")
-
-
-def test_row_messages_still_translate() -> None:
-    assert row_message("must be between 1 and 9 (got 12)") == "应在 1 到 9 之间（收到 12）"

@@ -30,7 +30,6 @@ def test_a_start_after_the_end_is_named_not_silently_empty() -> None:
 def test_a_bad_status_or_type_in_an_upload_reads_in_chinese(tmp_path: Path) -> None:
     """批量导入 said 状态：取值应为 'open', 'matched'、'closed' 之一 — English codes where the
     loader takes 待匹配 / 已匹配 / 已关闭 — and left out what the row held."""
-    from techmatch.api.console.messages import row_message
     from techmatch.indexers.ingest.load import ingest_files
     from techmatch.store import Store
 
@@ -40,9 +39,9 @@ def test_a_bad_status_or_type_in_an_upload_reads_in_chinese(tmp_path: Path) -> N
     results.write_text("编号,标题,类型\nY1,勃姆石,书籍\n", encoding="utf-8")
     store = Store(tmp_path / "store.sqlite")
     try:
-        shown = [row_message(e.message) for e in
+        shown = [e.message for e in
                  ingest_files([needs], "need", store, names=["needs.csv"]).errors]
-        shown += [row_message(e.message) for e in
+        shown += [e.message for e in
                   ingest_files([results], "achievement", store, names=["results.csv"]).errors]
     finally:
         store.close()

@@ -54,12 +54,16 @@ def test_list_filters_keep_facets_dates_and_visibility() -> None:
 
 
 def test_loader_row_messages_read_in_chinese() -> None:
-    from techmatch.api.console.views.intake import field_label, row_message
+    """The loader raises its row reasons in Chinese (the console showed them through a
+    catalogue of the English forms; the API and CLI showed the English)."""
+    from techmatch.api.console.views.intake import field_label
+    from techmatch.indexers.ingest.validate import validate_row
 
-    assert row_message("is required") == "必填"
-    assert row_message("is longer than 500 characters") == "过长：最多 500 个字符"
-    assert row_message("must be between 1 and 9 (got 12)") == "应在 1 到 9 之间（收到 12）"
-    assert row_message("some new message") == "some new message"  # unknown forms unchanged
+    errors = validate_row({"title": "题" * 501, "maturity": 12}, "achievement", file="a.csv",
+                          row=2)
+    assert isinstance(errors, list)
+    assert {e.field: e.message for e in errors} == {
+        "id": "必填", "title": "过长：最多 500 个字符", "maturity": "应在 1 到 9 之间（收到 12）"}
     assert field_label("title/description") == "标题/需求描述"
     assert field_label(None) == "整行"
 
@@ -89,7 +93,7 @@ def test_loader_file_row_and_warning_texts_read_in_chinese(tmp_path) -> None:  #
     page shows them: Chinese, with no English word left (QA pass)."""
     import re
 
-    from techmatch.api.console.messages import row_message, upload_error, upload_warning
+    from techmatch.api.console.messages import upload_error
     from techmatch.errors import IngestError
     from techmatch.indexers.ingest.load import ingest_files
     from techmatch.store import Store
@@ -106,8 +110,8 @@ def test_loader_file_row_and_warning_texts_read_in_chinese(tmp_path) -> None:  #
     for name, (kind, text) in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
         report = ingest_files([tmp_path / name], kind, store, names=[name], force_kind=True)
-        shown += [row_message(e.message) for e in report.errors]
-        shown += [upload_warning(w) for w in report.warnings]
+        shown += [e.message for e in report.errors]
+        shown += report.warnings
     refused = {"e.json": b'{"a": 1}', "f.json": b"[1,", "h.csv": "编号,城市\nH1,苏州\n".encode(),
                "i.csv": "标题,城市\n好,苏州\n".encode(), "j.jsonl": b"1\n2\n", "k.csv": b"",
                "l.xlsx": b"PK\x03\x04 not a workbook"}

@@ -68,7 +68,7 @@ def test_upload_with_an_unterminated_quote_names_the_row(client: TestClient) -> 
     body = response.json()
     assert response.status_code == 200
     assert body["inserted"] == ["H1", *[f"H{i}" for i in range(3, 9)]]
-    assert [(e["row"], "never closes" in e["message"]) for e in body["errors"]] == [(3, True)]
+    assert [(e["row"], "引号没有闭合" in e["message"]) for e in body["errors"]] == [(3, True)]
 
 
 def test_malformed_workbook_is_422_without_server_paths(client: TestClient) -> None:
@@ -86,7 +86,7 @@ def test_malformed_workbook_is_422_without_server_paths(client: TestClient) -> N
             out.writestr(name, blob)
     response = _upload(client, "needs", "needs.xlsx", broken.getvalue())
     assert response.status_code == 422
-    assert "文件 needs.xlsx：not a readable XLSX workbook" in response.json()["detail"]
+    assert "文件 needs.xlsx：不是可读取的 XLSX 工作簿" in response.json()["detail"]
     _no_server_paths(response.text)
 
 
@@ -97,7 +97,8 @@ def test_empty_upload_is_422_in_every_format(client: TestClient, name: str, data
     response = _upload(client, "needs", name, data)
     assert response.status_code == 422
     assert response.json()["detail"].startswith(f"文件 {name}：")
-    assert response.json()["detail"].endswith("(it is empty)")
+    assert response.json()["detail"] in (f"文件 {name}：文件没有数据行（文件为空）",
+                                         f"文件 {name}：文件为空，没有表头行")
     _no_server_paths(response.text)
 
 
@@ -116,7 +117,7 @@ def test_needs_uploaded_as_achievements_are_refused(client: TestClient) -> None:
     data = (SAMPLES / "needs.jsonl").read_bytes()
     response = _upload(client, "achievements", "needs.jsonl", data)
     assert response.status_code == 422
-    assert "look like need records" in response.json()["detail"]
+    assert "文件的列属于需求记录，而不是成果记录" in response.json()["detail"]
     forced = _upload(client, "achievements", "needs.jsonl", data, force_kind="true").json()
     assert len([e for e in forced["errors"] if e["field"] == "confidential"]) == 4
     assert len(forced["inserted"]) == 44

@@ -55,9 +55,9 @@ def test_unterminated_quote_and_ragged_rows_are_named_good_rows_load(tmp_path: P
     assert report["loaded"]["inserted"] == 23 and report["rejected"] == 2
     errors = {e["row"]: e["message"] for e in report["errors"]}
     assert set(errors) == {12, 26}
-    assert "quote opened on line 12 never closes" in errors[12]
+    assert "第 12 行的引号没有闭合" in errors[12]
     assert 'N11,"未闭合的引号标题,描述' in errors[12]  # the raw line
-    assert "has 2 fields but the header names 3 columns" in errors[26]
+    assert "该行有 2 个字段，而表头有 3 列" in errors[26]
     assert sorted(_stored(tmp_path / "home", "need")) == sorted(
         [g.split(",")[0] for g in good] + [a.split(",")[0] for a in after])
 
@@ -73,8 +73,8 @@ def test_one_bad_byte_rejects_one_row_of_a_gb18030_file(tmp_path: Path) -> None:
                            "--json")
     report = _json(out)
     assert code == 0 and report["files"][0]["encoding"] == "gb18030"
-    assert [(e["row"], e["message"][:35]) for e in report["errors"]] == [
-        (3, "cannot decode the row: bytes that a")]
+    assert [(e["row"], e["message"][:31]) for e in report["errors"]] == [
+        (3, "该行无法解码：第 4 个字节起不是 GB18030（文件偏移 ")]
     assert sorted(_stored(tmp_path / "home", "achievement")) == ["A1", "A3"]
 
 
@@ -97,7 +97,7 @@ def test_malformed_workbook_is_exit_2_without_traceback(tmp_path: Path) -> None:
     _broken_content_types(path)
     code, out, err = _ingest(tmp_path / "home", str(path), "--kind", "need", "--no-index")
     assert code == 2
-    assert "not a readable XLSX workbook" in err and "needs.xlsx" in err
+    assert "不是可读取的 XLSX 工作簿" in err and "needs.xlsx" in err
     assert "Traceback" not in out + err
 
 
@@ -136,7 +136,8 @@ def test_wrong_kind_is_refused_and_force_kind_keeps_confidential_rows_out(tmp_pa
     home = tmp_path / "home"
     code, _, err = _ingest(home, str(needs), "--kind", "achievement", "--no-index")
     assert code == 2
-    assert "look like need records" in err and "confidential" in err and "--force-kind" in err
+    assert "文件的列属于需求记录，而不是成果记录" in err and "confidential" in err
+    assert "--force-kind" in err
     assert _stored(home, "achievement") == []
     code, out, _ = _ingest(home, str(needs), "--kind", "achievement", "--no-index",
                            "--force-kind", "--json")

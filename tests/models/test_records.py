@@ -10,7 +10,7 @@ from techmatch.models import Achievement, Expert, Need, record_type
 
 
 def test_a_record_needs_some_text() -> None:
-    with pytest.raises(pydantic.ValidationError, match="at least one text field"):
+    with pytest.raises(pydantic.ValidationError, match="标题、需求描述与关键词至少填写一项"):
         Need(id="n1")
     assert Need(id="n1", keywords=["储能"]).keywords == ["储能"]
 

@@ -12,31 +12,29 @@ from techmatch.models.plan_labels import (
     EXPERT_ROLE_LABELS,
     WHY_NOT_LABELS,
 )
-from techmatch.models.records import KIND_LABELS
+from techmatch.models.records import (
+    KIND_LABELS,
+    LANGUAGE_LABELS,
+    RECORD_FIELD_LABELS,
+    STATUS_LABELS,
+    TYPE_LABELS,
+)
 from techmatch.models.signals import SIGNAL_LABELS
 
 KIND = KIND_LABELS
 KIND_LIBRARY = {"need": "需求库", "achievement": "成果库", "expert": "专家库"}
 PLURAL = {"need": "needs", "achievement": "achievements", "expert": "experts"}
 ROLE = ROLE_LABELS
-NEED_STATUS = {"open": "待匹配", "matched": "已匹配", "closed": "已关闭"}
-ACHIEVEMENT_TYPE = {"paper": "论文", "patent": "专利", "technology": "技术", "software": "软件",
-                    "other": "其他"}
-LANGUAGE = {"zh": "中文", "en": "英文", "other": "其他"}
+NEED_STATUS = STATUS_LABELS
+ACHIEVEMENT_TYPE = TYPE_LABELS
+LANGUAGE = LANGUAGE_LABELS
 SIGNAL = SIGNAL_LABELS
 WHY_NOT = WHY_NOT_LABELS
 CONSTRAINT = CONSTRAINT_LABELS
 ASSIGN_STATUS = ASSIGN_STATUS_LABELS
 EXPERT_ROLE = EXPERT_ROLE_LABELS
 FIELD = {
-    "id": "编号", "title": "标题", "description": "需求描述", "enterprise": "企业",
-    "industry": "行业", "discipline": "学科", "province": "省份", "city": "城市",
-    "keywords": "关键词", "status": "状态", "confidential": "保密", "contact": "联系方式",
-    "abstract": "摘要", "type": "类型", "institution": "单位", "owners": "完成人",
-    "maturity": "成熟度（TRL）", "language": "语言", "name": "姓名", "organization": "单位",
-    "disciplines": "学科", "industries": "行业", "bio": "简介", "works": "代表成果",
-    "capacity": "服务容量", "available": "可服务", "languages": "语言", "overseas": "海外",
-    "exclusions": "回避企业", "created_at": "录入时间", "updated_at": "更新时间",
+    **RECORD_FIELD_LABELS,
     # docking, KPI and plan fields named by their errors
     "to": "目标阶段", "version": "版本", "need_id": "需求", "candidate_id": "对接对象",
     "source": "来源", "rank": "排名", "confidence": "置信度", "owner": "负责人",

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from techmatch.indexers.ingest.normalize import to_simplified
-from techmatch.models.records import KINDS
+from techmatch.models.records import KINDS, RECORD_FIELD_LABELS
 
 # Aliases shared by every kind. Keys are compared after `header_key` (NFKC, lower case,
 # spaces/hyphens → underscores), so "Keywords", "keywords " and "ＫＥＹＷＯＲＤＳ" all match.
@@ -171,7 +171,7 @@ class ColumnMap:
     def warnings(self) -> list[str]:
         out = []
         if self.unknown:
-            out.append("unknown columns ignored: " + ", ".join(self.unknown))
+            out.append("已忽略未知列：" + "、".join(self.unknown))
         out.extend(self.shadowed)
         return out
 
@@ -188,8 +188,8 @@ def map_header(header: list[str], kind: str) -> ColumnMap:
         elif name is None:
             mapping.unknown.append(text)
         elif name in taken:
-            mapping.shadowed.append(f"column {text!r} ignored: {taken[name]!r} already gives "
-                                    f"'{name}'")
+            mapping.shadowed.append(f"已忽略列「{text}」：「{taken[name]}」已提供该字段"
+                                    f"（{RECORD_FIELD_LABELS.get(name, name)}）")
         else:
             taken[name] = text
             mapping.fields[text] = name

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -81,7 +82,7 @@ def split_records(text: str, delimiter: str) -> Iterator[CsvRecord]:
         try:
             cells = _cells("".join(lines[i:j + 1]), delimiter)
         except csv.Error as exc:  # a cell past FIELD_LIMIT
-            yield CsvRecord(row, i + 1, j + 1, None, f"the row cannot be read: {exc}", clip(raw))
+            yield CsvRecord(row, i + 1, j + 1, None, f"该行无法读取：{_csv_reason(exc)}", clip(raw))
             i = j + 1
             continue
         if width is None and any(c.strip() for c in cells):
@@ -95,12 +96,18 @@ def split_records(text: str, delimiter: str) -> Iterator[CsvRecord]:
         i = j + 1
 
 
+def _csv_reason(exc: csv.Error) -> str:
+    """The csv module's reason in Chinese (a cell past FIELD_LIMIT is the one it raises)."""
+    text = str(exc)
+    match = re.search(r"field larger than field limit \((\d+)\)", text)
+    return f"单元格超过 {match.group(1)} 个字符" if match else "格式错误"
+
+
 def _unclosed(line: int, raw: str) -> str:
-    return (f"a quote opened on line {line} never closes (the rest of the file would become "
-            f"one field); fix the quoting of this row: {clip(raw, 120)}")
+    return (f"第 {line} 行的引号没有闭合（否则其后的内容会并成一个字段），请修正该行的引号："
+            f"{clip(raw, 120)}")
 
 
 def _swallowing(first: int, last: int, got: int, width: int) -> str:
-    return (f"a quoted field runs from line {first} to line {last} and the row then has {got} "
-            f"fields instead of {width}: probably a quote that does not close; the following "
-            f"lines are read as rows of their own")
+    return (f"引号内的字段从第 {first} 行延续到第 {last} 行，该行因此有 {got} 个字段而不是 "
+            f"{width} 个：可能是引号没有闭合；其后各行单独读取")

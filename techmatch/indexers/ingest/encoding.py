@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from techmatch.errors import IngestError
+from techmatch.models.validation_zh import decode_reason_zh as _why
 
 # Decode line by line only when most lines decode: a binary file is a file error, not rows.
 MIN_GOOD_SHARE = 0.5
@@ -32,8 +33,7 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
     decoded = decode_lines(data, source)
     if decoded.bad:
         line, why = next(iter(decoded.bad.items()))
-        raise IngestError(f"cannot decode the file as {decoded.encoding}: line {line}: {why}",
-                          source=source)
+        raise IngestError(f"文件无法按 {decoded.encoding} 解码：第 {line} 行：{why}", source=source)
     return decoded.text, decoded.encoding
 
 
@@ -58,8 +58,9 @@ def decode_lines(data: bytes, source: str) -> Decoded:
     guess = _guess(data)
     if guess is not None:
         return Decoded(*guess)
-    raise IngestError(f"cannot decode the file: invalid UTF-8 at byte offset {offset} "
-                      f"({reason}), not GB18030 either, and no other text encoding fits",
+    raise IngestError(f"文件无法解码：字节偏移 {offset} 处不是有效的 UTF-8"
+                      f"（{_why(reason)}），也不是 GB18030，其他文本编码也不合适；请另存为 "
+                      f"UTF-8 或 GB18030 编码的文本",
                       source=source)
 
 
@@ -68,9 +69,9 @@ def _utf16(data: bytes, source: str) -> Decoded:
     try:
         text = data.decode("utf-16")
     except UnicodeDecodeError as exc:
-        raise IngestError(f"cannot decode the file as UTF-16 (it starts with a UTF-16 byte "
-                          f"order mark): byte offset {exc.start}: {exc.reason}; save it as "
-                          f"UTF-8 or GB18030", source=source) from None
+        raise IngestError(f"文件无法按 UTF-16 解码（文件以 UTF-16 字节序标记开头）：字节偏移 "
+                          f"{exc.start}：{_why(exc.reason)}；请另存为 UTF-8 或 GB18030",
+                          source=source) from None
     if "\n" not in text:
         text = text.replace("\r", "\n")
     return Decoded(text, "utf-16")
@@ -103,8 +104,8 @@ def _decode_each(lines: list[bytes], encoding: str) -> Decoded:
             texts.append(line.decode(encoding))
         except UnicodeDecodeError as exc:
             texts.append(line.decode(encoding, errors="replace"))
-            bad[number] = (f"bytes that are not {encoding.upper()} at byte {exc.start + 1} of "
-                           f"the line (file offset {offset + exc.start}): {exc.reason}")
+            bad[number] = (f"第 {exc.start + 1} 个字节起不是 {encoding.upper()}（文件偏移 "
+                           f"{offset + exc.start}：{_why(exc.reason)}）")
         offset += len(line) + 1
     return Decoded("\n".join(texts), encoding, bad)
 

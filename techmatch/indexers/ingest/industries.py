@@ -44,7 +44,7 @@ def map_industries(record: R, *, file: str, row: int) -> tuple[R, list[RowError]
 
 def _note(m: Mapping, file: str, row: int, field: str) -> RowError:
     if m.code is None:
-        text = f"行业“{m.text}”不在战略性新兴产业分类中，按原文保存 (unmapped industry)"
+        text = f"行业“{m.text}”不在战略性新兴产业分类中，按原文保存"
     else:
-        text = f"行业“{m.text}”映射为“{m.name}”（{m.code}）(mapped industry)"
+        text = f"行业“{m.text}”映射为“{m.name}”（{m.code}）"
     return RowError(file, row, field, text)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from techmatch.errors import IngestError
 from techmatch.indexers.ingest.columns import VALUE_ALIASES, field_for
-from techmatch.models.records import KINDS
+from techmatch.models.records import KIND_LABELS, KINDS
 
 # Fields only one kind has (shared names such as id, title, keywords, city say nothing).
 CHARACTERISTIC: dict[str, frozenset[str]] = {
@@ -53,13 +53,11 @@ def refuse_other_kind(names: Iterable[str], kind: str, file: str) -> None:
     if found is None:
         return
     other, hits = found
-    raise IngestError(f"the rows look like {other} records, not {kind} records: "
-                      f"{', '.join(hits)} {'is a' if len(hits) == 1 else 'are'} {other} "
-                      f"field{'s' if len(hits) > 1 else ''} that {kind} records do not have; "
-                      f"use --kind {other} (HTTP: POST /v1/{other}s/upload), or --force-kind "
-                      f"(HTTP: force_kind=true) to load them as {kind} records anyway",
-                      source=file,
-                      field="kind")
+    theirs, ours = KIND_LABELS[other], KIND_LABELS[kind]
+    raise IngestError(f"文件的列属于{theirs}记录，而不是{ours}记录（{'、'.join(hits)} 是{theirs}"
+                      f"的字段，{ours}没有）；请把记录类型选为{theirs}（命令行 --kind {other}，"
+                      f"HTTP：POST /v1/{other}s/upload），或用 --force-kind（HTTP：force_kind="
+                      f"true）仍按{ours}导入", source=file, field="kind")
 
 
 def confidential_keys(names: Iterable[str], kind: str) -> list[str]:

@@ -31,7 +31,7 @@ from techmatch.indexers.ingest.kind_check import (
 )
 from techmatch.indexers.ingest.readers import RawRow, read_source
 from techmatch.indexers.ingest.validate import RowError, from_json, validate_row
-from techmatch.models.records import KIND_LABELS, Record, record_type
+from techmatch.models.records import KIND_LABELS, RECORD_FIELD_LABELS, Record, record_type
 from techmatch.store import Store, UpsertReport
 
 # --on-duplicate in the report: which copy of a repeated id was kept
@@ -50,8 +50,7 @@ class Duplicate:
     dropped: tuple[str, int]
 
     def __str__(self) -> str:
-        return (f"duplicate id {self.id!r}: kept {self.kept[0]} row {self.kept[1]}, "
-                f"dropped {self.dropped[0]} row {self.dropped[1]}")
+        return self.text()
 
     def text(self) -> str:
         """The report line for staff (zh-CN)."""
@@ -102,7 +101,7 @@ class IngestReport:
 
     @property
     def warnings(self) -> list[str]:
-        return [f"{f.file}: {w}" for f in self.files for w in f.warnings]
+        return [f"{f.file}：{w}" for f in self.files for w in f.warnings]
 
     @property
     def all_rejected(self) -> bool:
@@ -170,8 +169,8 @@ def ingest_files(paths: Iterable[str | Path], kind: str, store: Store, *,
     """
     record_type(kind)
     if on_duplicate not in ON_DUPLICATE:
-        raise ValidationError(f"unknown duplicate rule {on_duplicate!r}; valid: "
-                              f"{', '.join(ON_DUPLICATE)}", field="on_duplicate")
+        raise ValidationError(f"未知的重复编号处理方式 {on_duplicate!r}；可选："
+                              f"{'、'.join(ON_DUPLICATE)}", field="on_duplicate")
     files = [Path(p) for p in paths]
     labels = list(names) if names is not None else [str(p) for p in files]
     parsed = [_parse_file(path, label, kind, sheet, force_kind)
@@ -207,10 +206,10 @@ def resolve_duplicates(rows: list[_Good], rule: str) -> tuple[list[_Good], list[
         duplicates.append(Duplicate(good.record.id, (keep.file, keep.row), (drop.file, drop.row)))
     if duplicates and rule == "error":
         first = duplicates[0]
-        raise IngestError(f"{len(duplicates)} duplicate ids in the input, e.g. {first.id!r} at "
-                          f"row {first.kept[1]} and {first.dropped[0]} row {first.dropped[1]}; "
-                          f"use on_duplicate='last' or 'first' to pick one", source=first.kept[0],
-                          field="id")
+        raise IngestError(f"输入中有 {len(duplicates)} 个重复编号，如 {first.id}"
+                          f"（第 {first.kept[1]} 行与 {first.dropped[0]} 第 {first.dropped[1]} "
+                          f"行）；用 on_duplicate="
+                          f"'last' 或 'first' 选定一条", source=first.kept[0], field="id")
     kept = [g for g in rows if chosen[g.record.id] is g]
     return kept, duplicates
 
@@ -230,7 +229,8 @@ def _parse_file(path: Path, name: str, kind: str, sheet: str | None,
     if source.header is not None:
         columns = map_header(source.header, kind)
         _check_header(set(columns.fields.values()), kind, name,
-                      f"row {source.header_row}: {clip(', '.join(source.header), 200)}")
+                      f"第 {source.header_row} 行被读作表头："
+                      f"{clip('、'.join(source.header), 200)}")
         parsed.report.warnings += [clip(w) for w in columns.warnings()]
     unknown: dict[str, None] = {}
     for raw in source.rows:
@@ -252,10 +252,10 @@ def _parse_file(path: Path, name: str, kind: str, sheet: str | None,
             parsed.reject(raw.row, result, raw.values)
         else:
             result, notes = map_industries(result, file=name, row=raw.row)
-            parsed.report.warnings += [str(n) for n in notes]  # unmapped industries, by row
+            parsed.report.warnings += [f"第 {n.row} 行：{n.message}" for n in notes]  # industries
             parsed.good.append(_Good(result, name, raw.row, given, blank_secret))
     if unknown:
-        parsed.report.warnings.append(clip("unknown keys ignored: " + ", ".join(unknown)))
+        parsed.report.warnings.append(clip("已忽略未知字段：" + "、".join(unknown)))
     return parsed
 
 
@@ -272,9 +272,8 @@ def _json_keys(rows: list[RawRow]) -> list[str]:
 
 
 def _confidential_error(file: str, row: int, key: str, kind: str) -> RowError:
-    return RowError(file, row, key, f"the row is marked confidential, but {kind} records have "
-                                    f"no confidential flag: it is not loaded, so it cannot "
-                                    f"become readable by read keys (load it as a need)")
+    return RowError(file, row, key, f"该行标记为保密，但{KIND_LABELS.get(kind, kind)}没有保密标记："
+                                    f"未导入（否则只读密钥也能读到它；保密记录请按需求导入）")
 
 
 def _json_fields(raw: RawRow, kind: str, unknown: dict[str, None]) -> dict[str, object]:
@@ -300,14 +299,13 @@ def _check_header(mapped: set[str], kind: str, file: str, header: str) -> None:
     """A tabular file needs an id column and at least one text (or keywords) column;
     `header` shows the row read as the header and its names."""
     if "id" not in mapped:
-        raise IngestError(f"missing required column 'id' (any of: "
-                          f"{', '.join(aliases_of('id', kind))}) in the header ({header})",
+        raise IngestError(f"缺少编号列（可用表头：{'、'.join(aliases_of('id', kind))}）；{header}",
                           source=file, field="id")
     text_fields = (*record_type(kind).TEXT_FIELDS, "keywords")
     if not mapped & set(text_fields):
-        names = ", ".join(a for t in text_fields for a in aliases_of(t, kind)[:3])
-        raise IngestError(f"no text column: need one of {names} (header {header})", source=file,
-                          field="/".join(text_fields))
+        names = "、".join(a for t in text_fields for a in aliases_of(t, kind)[:3])
+        raise IngestError(f"没有文本列：至少需要其中之一：{names}；{header}",
+                          source=file, field="/".join(text_fields))
 
 
 def _drop_kind_conflicts(rows: list[_Good], kind: str, stored: dict[str, Record],
@@ -318,7 +316,8 @@ def _drop_kind_conflicts(rows: list[_Good], kind: str, stored: dict[str, Record]
         other = stored.get(good.record.id)
         if other is not None and other.kind != kind:
             error = RowError(good.file, good.row, "id",
-                             f"id {good.record.id!r} is already stored as a {other.kind}")
+                             f"编号 {good.record.id} 已被另一类记录"
+                             f"（{KIND_LABELS.get(other.kind, other.kind)}）使用")
             by_file[good.file].reject(good.row, [error], good.record.model_dump(mode="json"))
         else:
             kept.append(good)
@@ -358,15 +357,16 @@ def _keep_stored_fields(rows: list[_Good], stored: dict[str, Record],
         out.append(good)
     for file, rows_kept in kept_secret.items():
         by_file[file].report.warnings.append(clip(
-            f"an empty confidential cell kept the stored flag of {len(rows_kept)} record(s) "
-            f"(rows {', '.join(map(str, rows_kept[:10]))}{', …' if len(rows_kept) > 10 else ''});"
-            " write no / 否 to make a need public"))
+            f"是否保密为空的 {len(rows_kept)} 条记录保留了原有的保密标记（第 "
+            f"{'、'.join(map(str, rows_kept[:10]))}{'…' if len(rows_kept) > 10 else ''} 行）；"
+            "要公开请填“否”"))
     for file, counts in kept_fields.items():
         if not counts:
             continue
         by_file[file].report.warnings.append(clip(
-            "updated records kept their stored values of fields the file has no column for: "
-            + ", ".join(f"{name} ({n})" for name, n in sorted(counts.items()))))
+            "更新的记录保留了文件中没有的列的原值："
+            + "、".join(f"{RECORD_FIELD_LABELS.get(name, name)}（{n} 条）"
+                       for name, n in sorted(counts.items()))))
     return out
 
 

@@ -27,6 +27,7 @@ from techmatch.errors import IngestError
 from techmatch.indexers.ingest.clip import clip
 from techmatch.indexers.ingest.csvrows import split_records
 from techmatch.indexers.ingest.encoding import Decoded, decode, decode_lines
+from techmatch.models.validation_zh import json_reason_zh, json_type_zh
 
 __all__ = ["FORMATS", "RawRow", "Source", "decode", "read_source", "row_limit",
            "sniff_delimiter", "upload_limits"]
@@ -36,8 +37,8 @@ FORMATS: dict[str, str] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json
                            ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx",
                            ".xlsm": "xlsx"}
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an Excel 97-2003 workbook (.xls)
-_XLS = ("an Excel 97-2003 workbook (.xls) cannot be read; save it as .xlsx (Excel: "
-        "文件 > 另存为 > Excel 工作簿)")
+_XLS = ("这是 Excel 97-2003 工作簿（.xls），无法读取：请在 Excel 中另存为 .xlsx（文件 > 另存为 > "
+        "Excel 工作簿）")
 _DELIMITERS = ",\t;"
 _SNIFF_CHARS = 64 * 1024
 # A merged range in a sheet's XML (after its rows): <mergeCell ref="C2:C4"/>
@@ -81,9 +82,8 @@ def upload_limits(settings: Any) -> AbstractContextManager[None]:
 def _check_rows(count: int, label: str) -> None:
     limit = _ROW_LIMIT.get()
     if limit is not None and count > limit:
-        raise IngestError(f"the file has more than {limit} data rows, the most one upload may "
-                          f"hold (TECHMATCH_MAX_UPLOAD_ROWS); split it, or load it with "
-                          f"techmatch ingest", source=label)
+        raise IngestError(f"文件超过 {limit} 行数据（一次上传的上限，TECHMATCH_MAX_UPLOAD_ROWS），"
+                          f"请拆分后分批上传，或在服务器上用 techmatch ingest 导入", source=label)
 
 
 @dataclass(frozen=True)
@@ -128,10 +128,10 @@ def read_source(path: Path, *, sheet: str | None = None, name: str | None = None
     if path.suffix.lower() == ".xls":
         raise IngestError(_XLS, source=label)
     if fmt is None:
-        raise IngestError(f"unknown file extension {path.suffix or '(none)'!r}; supported: "
-                          f"{', '.join(sorted(FORMATS))}", source=label)
+        raise IngestError(f"不支持的文件扩展名 {path.suffix or '（无）'}；支持："
+                          f"{'、'.join(sorted(FORMATS))}", source=label)
     if not path.is_file():
-        raise IngestError("no such file", source=label)
+        raise IngestError("文件不存在", source=label)
     if fmt == "xlsx":
         source = _read_xlsx(path, sheet, label, is_header)
     else:
@@ -143,7 +143,7 @@ def read_source(path: Path, *, sheet: str | None = None, name: str | None = None
         else:
             source = _read_jsonl(path, decoded, label)
     if not source.rows:
-        raise IngestError("the file has no data rows (it is empty)", source=label)
+        raise IngestError("文件没有数据行（文件为空）", source=label)
     _check_rows(len(source.rows), label)
     return source
 
@@ -173,7 +173,7 @@ def _read_csv(path: Path, decoded: Decoded, label: str, is_header: HeaderTest | 
         lines = range(record.first_line, record.last_line + 1)
         bad = next((decoded.bad[n] for n in lines if n in decoded.bad), None)
         if bad is not None:
-            table.append(_Line(record.row, None, f"cannot decode the row: {bad}",
+            table.append(_Line(record.row, None, f"该行无法解码：{bad}",
                                clip(physical[record.first_line - 1].rstrip("\r"))))
         else:
             cells: list[object] | None = list(record.cells) if record.cells is not None else None
@@ -181,8 +181,7 @@ def _read_csv(path: Path, decoded: Decoded, label: str, is_header: HeaderTest | 
     first = next((line for line in table if line.error is not None or
                   any(not _blank(c) for c in line.cells or [])), None)
     if first is not None and first.error is not None:  # no header: the rows cannot be named
-        raise IngestError(f"the header row (row {first.row}) cannot be read: {first.error}",
-                          source=label)
+        raise IngestError(f"表头行（第 {first.row} 行）无法读取：{first.error}", source=label)
     return _tabular(path, "csv", decoded.encoding, table, label, ragged=True,
                     is_header=is_header)
 
@@ -195,27 +194,27 @@ def _read_xlsx(path: Path, sheet: str | None, label: str,
     _check_unpacked(path, label)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any parser failure on user bytes is a bad file
+    except Exception:  # noqa: BLE001 - any parser failure on user bytes is a bad file
         with path.open("rb") as head:
             if head.read(len(_OLE)) == _OLE:  # a .xls renamed .xlsx
                 raise IngestError(_XLS, source=label) from None
-        raise IngestError(f"not a readable XLSX workbook ({_reason(exc)})", source=label) from None
+        raise IngestError("不是可读取的 XLSX 工作簿（文件损坏或不是 XLSX）", source=label) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
-            raise IngestError(f"no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)}",
-                              source=label)
+            raise IngestError(f"没有名为「{sheet}」的工作表（工作表："
+                              f"{'、'.join(book.sheetnames)}）", source=label)
         sheets = list(book.sheetnames)
         names = [sheet] if sheet is not None else sheets if is_header else sheets[:1]
         read, source = _pick_sheet(book, names, path, label, is_header)
     except IngestError:
         raise
-    except Exception as exc:  # noqa: BLE001 - a damaged sheet part inside a valid zip
-        raise IngestError(f"not a readable XLSX workbook ({_reason(exc)})", source=label) from None
+    except Exception:  # noqa: BLE001 - a damaged sheet part inside a valid zip
+        raise IngestError("不是可读取的 XLSX 工作簿（文件损坏或不是 XLSX）", source=label) from None
     finally:
         book.close()
     if len(sheets) > 1:
-        others = ", ".join(name for name in sheets if name != read)
-        source.warnings.append(clip(f"sheet {read!r} was read; other sheets were not: {others}"))
+        others = "、".join(name for name in sheets if name != read)
+        source.warnings.append(clip(f"已读取工作表「{read}」，未读取：{others}"))
     return source
 
 
@@ -235,10 +234,10 @@ def _check_unpacked(path: Path, label: str) -> None:
     total = sum(size for size, _ in parts)
     if total > limit:
         size, part = max(parts)
-        raise IngestError(f"the workbook unpacks to {total} bytes, more than one upload may hold "
-                          f"({limit} bytes, TECHMATCH_MAX_UPLOAD_UNPACKED_BYTES); its largest "
-                          f"part is {part} ({size} bytes): a cell with a huge text? Split it, "
-                          f"or load it with techmatch ingest", source=label)
+        raise IngestError(f"工作簿解压后有 {total} 字节，超过一次上传的上限 {limit} 字节"
+                          f"（TECHMATCH_MAX_UPLOAD_UNPACKED_BYTES），最大的部分是 {part}（{size} "
+                          f"字节），可能有单元格存了超长文本：请拆分或清理后再上传，或在服务器上用 "
+                          f"techmatch ingest 导入", source=label)
 
 
 def _pick_sheet(book: object, names: list[str], path: Path, label: str,
@@ -270,8 +269,8 @@ def _pick_sheet(book: object, names: list[str], path: Path, label: str,
         return fallback
     if error is not None and len(names) == 1:
         raise error
-    raise IngestError(f"no sheet holds records (a header with an id column and data rows); "
-                      f"sheets: {', '.join(names)}", source=label)
+    raise IngestError(f"工作簿中没有含记录的工作表（需要有编号列的表头和数据行；工作表："
+                      f"{'、'.join(names)}）", source=label)
 
 
 def _merged_ranges(worksheet: object) -> list[tuple[int, int, int, int]]:
@@ -312,14 +311,6 @@ def _fill_merged(table: list[_Line], ranges: list[tuple[int, int, int, int]]) ->
                     line.cells[column - 1] = value
 
 
-def _reason(exc: Exception) -> str:
-    """A short reason without file-system paths (the message may name the server's file)."""
-    text = str(exc)
-    if "/" in text or "\\" in text:
-        text = ""
-    return clip(f"{type(exc).__name__}: {text}" if text else type(exc).__name__, 160)
-
-
 def _cell(value: object) -> object:
     """JSON-friendly cell value: dates as ISO text, whole floats as ints."""
     if isinstance(value, (datetime, date, time)):
@@ -355,7 +346,7 @@ def _tabular(path: Path, fmt: str, encoding: str | None, table: list[_Line], lab
     filled = [i for i, line in enumerate(table)
               if line.cells is not None and not all(_blank(c) for c in line.cells)]
     if not filled:
-        raise IngestError("the file has no header row (it is empty)", source=label)
+        raise IngestError("文件为空，没有表头行", source=label)
     start = _header_index(table, filled, is_header)
     header = _header_names(table[start].cells or [])
     _check_cells(table, header, label)
@@ -366,8 +357,8 @@ def _tabular(path: Path, fmt: str, encoding: str | None, table: list[_Line], lab
     if skipped:
         titles = " / ".join(_joined([c for c in table[i].cells or [] if not _blank(c)])
                             for i in skipped)
-        source.warnings.append(clip(f"row {table[start].row} was read as the header; the "
-                                    f"title rows above it were skipped: {titles}"))
+        source.warnings.append(clip(f"第 {table[start].row} 行作为表头，其上的标题行已跳过："
+                                    f"{titles}"))
     rejected_before = [line for line in table[:start] if line.error is not None]
     stray = False
     for line in [*rejected_before, *table[start + 1:]]:
@@ -388,7 +379,7 @@ def _tabular(path: Path, fmt: str, encoding: str | None, table: list[_Line], lab
             not name and i < len(cells) and not _blank(cells[i]) for i, name in enumerate(header))
         source.rows.append(RawRow(line.row, values))
     if stray:
-        source.warnings.append("values in columns without a header were ignored")
+        source.warnings.append("没有表头的列中的值已忽略")
     return source
 
 
@@ -404,10 +395,11 @@ def _check_cells(table: list[_Line], header: list[str], label: str) -> None:
         for i, cell in enumerate(line.cells or ()):
             if isinstance(cell, str) and len(cell) > limit:
                 name = header[i] if i < len(header) and header[i] else ""
-                column = get_column_letter(i + 1) + (f" ({name})" if name else "")
-                raise IngestError(f"row {line.row}, column {column}: the cell holds {len(cell)} "
-                                  f"characters, more than one cell of an upload may hold "
-                                  f"({limit}, TECHMATCH_MAX_UPLOAD_CELL_CHARS)", source=label)
+                column = f"{get_column_letter(i + 1)} 列" + (f"（{name}）" if name else "")
+                raise IngestError(f"第 {line.row} 行 {column}的单元格有 {len(cell)} 个字符，"
+                                  f"超过一次上传每个单元格的上限 {limit}"
+                                  f"（TECHMATCH_MAX_UPLOAD_CELL_CHARS），请缩短后再上传",
+                                  source=label)
 
 
 def _header_index(table: list[_Line], filled: list[int], is_header: HeaderTest | None) -> int:
@@ -421,8 +413,7 @@ def _header_index(table: list[_Line], filled: list[int], is_header: HeaderTest |
 
 
 def _ragged(got: int, named: int) -> str:
-    return (f"the row has {got} fields but the header names {named} columns (a missing or "
-            f"extra delimiter, or a quote that does not close)")
+    return (f"该行有 {got} 个字段，而表头有 {named} 列（分隔符多了或少了，或引号没有闭合）")
 
 
 def _joined(cells: list[object]) -> str:
@@ -449,13 +440,13 @@ def _read_jsonl(path: Path, decoded: Decoded, label: str) -> Source:
     for number, line in enumerate(decoded.text.split("\n"), start=1):
         line = line.strip().lstrip("\ufeff")
         if number in decoded.bad:
-            rows.append(RawRow(number, {}, error=f"cannot decode the line: {decoded.bad[number]}",
+            rows.append(RawRow(number, {}, error=f"该行无法解码：{decoded.bad[number]}",
                                text=clip(line)))
         elif line:
             rows.append(_json_row(number, line))
     if rows and all(r.error is not None for r in rows) and not decoded.bad:
-        raise IngestError(f"not JSON Lines: no line holds a JSON object (line {rows[0].row}: "
-                          f"{rows[0].error})", source=label)
+        raise IngestError(f"不是 JSON Lines：没有一行是 JSON 对象（第 {rows[0].row} 行："
+                          f"{rows[0].error}）", source=label)
     return Source(path, "jsonl", decoded.encoding, None, rows)
 
 
@@ -463,10 +454,11 @@ def _json_row(number: int, line: str) -> RawRow:
     try:
         value = json.loads(line)
     except json.JSONDecodeError as exc:
-        return RawRow(number, {}, error=f"invalid JSON: {exc.msg} (column {exc.colno})",
+        return RawRow(number, {}, error=f"不是有效的 JSON（第 {exc.colno} 列附近："
+                                        f"{json_reason_zh(exc.msg)}）",
                       text=clip(line))
     if not isinstance(value, dict):
-        return RawRow(number, {}, error=f"expected a JSON object, got {type(value).__name__}",
+        return RawRow(number, {}, error=f"应为 JSON 对象（{{…}}），收到{json_type_zh(value)}",
                       text=clip(line))
     return RawRow(number, value)
 
@@ -478,16 +470,15 @@ def _read_json(path: Path, decoded: Decoded, label: str) -> Source:
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":  # one object per line in a file named .json
             return _read_jsonl(path, decoded, label)
-        raise IngestError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
-                          source=label) from None
+        raise IngestError(f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列附近："
+                          f"{json_reason_zh(exc.msg)}）", source=label) from None
     if decoded.bad:  # one array: no rows to reject apart, so the file is refused
         line, why = next(iter(decoded.bad.items()))
-        raise IngestError(f"cannot decode line {line}: {why}", source=label)
+        raise IngestError(f"第 {line} 行无法解码：{why}", source=label)
     if not isinstance(value, list):
-        raise IngestError(f"expected a JSON array of objects, got {type(value).__name__}",
-                          source=label)
+        raise IngestError(f"应为 JSON 对象数组，收到{json_type_zh(value)}", source=label)
     rows = [RawRow(i, item) if isinstance(item, dict) else
-            RawRow(i, {}, error=f"expected a JSON object, got {type(item).__name__}",
+            RawRow(i, {}, error=f"应为 JSON 对象（{{…}}），收到{json_type_zh(item)}",
                    text=clip(json.dumps(item, ensure_ascii=False)))
             for i, item in enumerate(value, start=1)]
     return Source(path, "json", decoded.encoding, None, rows)

@@ -22,7 +22,15 @@ from techmatch.indexers.ingest.columns import (
     value_alias,
 )
 from techmatch.indexers.ingest.normalize import clean_display
-from techmatch.models.records import KIND_LABELS, Record, record_type
+from techmatch.models.records import (
+    KIND_LABELS,
+    LANGUAGE_LABELS,
+    STATUS_LABELS,
+    TYPE_LABELS,
+    Record,
+    record_type,
+)
+from techmatch.models.validation_zh import message_zh
 
 _TRL = re.compile(r"^(?:trl\s*)?(\d+)\s*级?$", re.IGNORECASE)
 _LIST_SPLIT = re.compile(r"[,，;；、|/\s]+")  # as the records split joined strings
@@ -37,7 +45,9 @@ _SERIAL = re.compile(r"^\d+(?:\.\d+)?$")
 # with an optional time; ISO text is left to pydantic.
 _LOCAL_DATE = re.compile(r"^(\d{4})(?:[/.年](\d{1,2})[/.月](\d{1,2})日?|(\d{2})(\d{2}))"
                          r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-DATE_MESSAGE = "must be a date such as 2024-01-05, 2024/1/5 or 2024年1月5日"
+DATE_MESSAGE = "应为日期，如 2024-01-05、2024/1/5 或 2024年1月5日"
+# coded values → the words staff write (and the loader reads back)
+_VALUE_LABELS: dict[str, str] = {**STATUS_LABELS, **TYPE_LABELS, **LANGUAGE_LABELS}
 
 
 @dataclass(frozen=True)
@@ -50,11 +60,10 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        where = f", field '{self.field}'" if self.field else ""
-        return f"{self.file}, row {self.row}{where}: {self.message}"
+        return self.text()
 
     def text(self) -> str:
-        """The report line for staff (zh-CN); the reason is the loader's."""
+        """The report line for staff (zh-CN)."""
         where = f"，字段 {self.field}" if self.field else ""
         return f"{self.file} 第 {self.row} 行{where}：{self.message}"
 
@@ -93,7 +102,8 @@ def validate_row(fields: dict[str, object], kind: str, *, file: str,
     fields = dict(fields)
     given_kind = _kind_code(fields.pop("kind", None))
     if given_kind not in (None, "", kind):
-        message = f"the row holds a {given_kind!r} record, expected {kind!r}"
+        given = KIND_LABELS.get(str(given_kind), str(given_kind))
+        message = f"该行是{given}记录，应为{KIND_LABELS[kind]}记录"
         return [RowError(file, row, "kind", message)]
     shapes = _shapes(model)
     values = {name: _coerce(value, shapes.get(name, "other"), name)
@@ -230,33 +240,30 @@ def _row_error(err: ErrorDetails, model: type[pydantic.BaseModel], file: str,
 
 def _message(err: ErrorDetails, model: type[pydantic.BaseModel],
              loc: tuple[int | str, ...]) -> str:
+    """A row error in Chinese: pydantic's table (models/validation_zh.py), with what the loader
+    says better for a sheet — the dates and yes/no it reads, a coded field's Chinese words,
+    both bounds of a range — and what the cell held."""
     kind = err["type"]
-    ctx: dict[str, object] = dict(err.get("ctx") or {})
+    got = f"（收到 {_shown(err.get('input'))}）"
+    if kind in ("missing", "extra_forbidden"):
+        return "必填" if kind == "missing" else "不是该类记录的字段"
+    if kind in ("value_error", "string_too_long", "too_long"):
+        return message_zh(err)
     if kind in ("less_than_equal", "greater_than_equal", "less_than", "greater_than"):
-        text = _bounds(model, str(loc[0])) if loc else str(err["msg"])
-    elif kind == "missing":
-        return "is required"
-    elif kind == "extra_forbidden":
-        return "is not a field of this kind of record"
-    elif kind == "value_error":
-        return str(err["msg"]).removeprefix("Value error, ")
+        text = _bounds(model, str(loc[0])) if loc else message_zh(err)
     elif kind.startswith(("datetime_", "date_")):
         text = DATE_MESSAGE
     elif kind == "bool_parsing":
-        text = "must be yes or no (是/否, true/false, 1/0)"
+        text = "应为是或否（是/否、true/false、1/0）"
     elif kind in ("enum", "literal_error"):
-        text = f"must be one of {ctx.get('expected')}"
-    elif kind == "int_parsing" or kind == "int_from_float":
-        text = "must be a whole number"
-    elif kind == "string_pattern_mismatch":
-        text = "may hold only letters, digits, '_', '.', '-', ':' and '/'"
-    elif kind == "string_too_long":
-        return f"is longer than {ctx.get('max_length')} characters"
-    elif kind == "too_long":
-        return f"has more than {ctx.get('max_length')} items"
+        codes = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+        words = "、".join(dict.fromkeys(_VALUE_LABELS.get(c, c) for c in codes))
+        return f"取值应为 {words} 之一（收到 {str(err.get('input'))[:40]}）"
+    elif kind in ("int_parsing", "int_from_float"):
+        text = "应为整数"
     else:
-        text = str(err["msg"])
-    return f"{text} (got {_shown(err.get('input'))})"
+        text = message_zh(err)
+    return text + got
 
 
 def _bounds(model: type[pydantic.BaseModel], name: str) -> str:
@@ -266,10 +273,10 @@ def _bounds(model: type[pydantic.BaseModel], name: str) -> str:
         low = getattr(item, "ge", low)
         high = getattr(item, "le", high)
     if low is not None and high is not None:
-        return f"must be between {low} and {high}"
+        return f"应在 {low} 到 {high} 之间"
     if low is not None:
-        return f"must be at least {low}"
-    return f"must be at most {high}" if high is not None else "is out of range"
+        return f"应不小于 {low}"
+    return f"应不大于 {high}" if high is not None else "超出范围"
 
 
 def _shown(value: object) -> str:

@@ -185,9 +185,9 @@ def _check_columns(kind: str, model: type[BaseModel], header: list[str], file: s
     mapped = {headers[h.strip()] for h in header if h.strip() in headers}
     missing = [n for n, f in model.model_fields.items() if f.is_required() and n not in mapped]
     if missing:
-        names = ", ".join(f"{n}（{FIELD_LABELS.get(n, n)}）" for n in missing)
-        raise IngestError(f"missing required columns for {kind}: {names}; the file's columns: "
-                          f"{', '.join(header)}", source=file, field=missing[0])
+        names = "、".join(f"{FIELD_LABELS.get(n, n)}（{n}）" for n in missing)
+        raise IngestError(f"缺少必需的列：{names}；文件的列：{'、'.join(header)}", source=file,
+                          field=missing[0])
     return [h for h in header if h.strip() and h.strip() not in headers]
 
 
@@ -201,7 +201,7 @@ def import_file(store: Store, kind: str, path: Path, *, sheet: str | None = None
     if source.header is not None:
         unknown = _check_columns(kind, model, source.header, label)
         if unknown:
-            report.warnings.append(f"unknown columns ignored: {', '.join(unknown)}")
+            report.warnings.append(f"已忽略未知列：{'、'.join(unknown)}")
     good: list[BaseModel] = []
     rows: list[int] = []
     for raw in source.rows:

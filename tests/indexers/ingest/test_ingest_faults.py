@@ -41,12 +41,12 @@ def test_unclosed_quote_is_one_bad_record_and_reading_resumes() -> None:
     assert [(r.row, r.first_line, r.cells) for r in records] == [
         (1, 1, ["id", "title"]), (2, 2, ["A1", "ok"]), (3, 3, None), (4, 4, ["A3", "fine"]),
         (5, 5, ["A4", "closed, with comma"])]
-    assert records[2].text == 'A2,"open' and "line 3 to line 5" in (records[2].error or "")
+    assert records[2].text == 'A2,"open' and "从第 3 行延续到第 5 行" in (records[2].error or "")
 
 
 def test_quote_open_at_end_of_file_names_its_line() -> None:
     records = list(split_records('id,title\nA1,"never closed\nA2,x\n', ","))
-    assert records[1].error is not None and "line 2 never closes" in records[1].error
+    assert records[1].error is not None and "第 2 行的引号没有闭合" in records[1].error
     assert records[2].cells == ["A2", "x"]
 
 
@@ -86,5 +86,5 @@ def test_an_unreadable_header_is_a_file_error(tmp_path: Path) -> None:
     path = tmp_path / "h.csv"
     path.write_bytes("编号,标题\nA1,第一\nA2,第二\nA3,第三\n".encode("gb18030")
                      .replace("标题".encode("gb18030"), b"\xff\xff", 1))
-    with pytest.raises(IngestError, match=r"the header row \(row 1\) cannot be read"):
+    with pytest.raises(IngestError, match=r"表头行（第 1 行）无法读取：该行无法解码"):
         read_source(path)

@@ -41,10 +41,9 @@ def test_gb18030_csv_loads_good_rows_and_names_each_bad_row(tmp_path: Path,
     assert report.files[0].encoding == "gb18030"
     assert (report.read, report.rejected, report.loaded.inserted) == (4, 2, ["A001", "A004"])
     assert [str(e).removeprefix(str(tmp_path) + "/") for e in report.errors] == [
-        "achievements.csv, row 3, field 'title/abstract': at least one text field "
-        "(title/abstract) or keywords must be non-empty",
-        "achievements.csv, row 4, field 'maturity': must be between 1 and 9 (got 12)"]
-    assert report.warnings == [f"{achievements}: unknown columns ignored: 备注"]
+        "achievements.csv 第 3 行，字段 title/abstract：标题、摘要与关键词至少填写一项",
+        "achievements.csv 第 4 行，字段 maturity：应在 1 到 9 之间（收到 12）"]
+    assert report.warnings == [f"{achievements}：已忽略未知列：备注"]
     stored = store.get("A001")
     assert isinstance(stored, Achievement)
     assert (stored.type, stored.maturity, stored.city) == ("patent", 6, "宁波")
@@ -58,7 +57,7 @@ def test_gb18030_csv_loads_good_rows_and_names_each_bad_row(tmp_path: Path,
     assert [(x["row"], x["field"]) for x in lines] == [(3, "confidential"),
                                                        (4, "title/description")]
     assert lines[0]["raw"]["是否保密"] == "也许" and lines[0]["file"] == str(needs)
-    assert lines[0]["message"].startswith("must be yes or no")
+    assert lines[0]["message"] == "应为是或否（是/否、true/false、1/0）（收到 '也许'）"
     assert len((rejects / "achievements.csv.rejects.jsonl").read_text("utf-8").splitlines()) == 2
 
 
@@ -123,8 +122,8 @@ def test_jsonl_with_a_bad_line(tmp_path: Path, store: Store) -> None:
     report = ingest_files([path], "achievement", store, reject_dir=tmp_path / "r")
     assert sorted(report.loaded.inserted) == ["A1", "A3"]
     assert [(e.row, e.field) for e in report.errors] == [(2, None)]
-    assert report.errors[0].message.startswith("invalid JSON")
-    assert report.warnings == [f"{path}: unknown keys ignored: colour"]
+    assert report.errors[0].message == "不是有效的 JSON（第 32 列附近：字段名应使用双引号）"
+    assert report.warnings == [f"{path}：已忽略未知字段：colour"]
     reject = json.loads((tmp_path / "r" / "a.jsonl.rejects.jsonl").read_text("utf-8"))
     assert reject["raw"] == '{"id": "A2", "title": "broken",'
 
@@ -173,7 +172,7 @@ def test_duplicate_rule(tmp_path: Path, store: Store, rule: str, title: str,
 
 def test_duplicate_rule_error_refuses_the_input(tmp_path: Path, store: Store) -> None:
     path = _write(tmp_path / "d.csv", DUPES)
-    with pytest.raises(IngestError, match="2 duplicate ids") as info:
+    with pytest.raises(IngestError, match="输入中有 2 个重复编号，如 D1") as info:
         ingest_files([path], "achievement", store, reject_dir=None, on_duplicate="error")
     assert "d.csv" in str(info.value)
     assert store.count() == 0
@@ -206,7 +205,7 @@ def test_id_stored_as_another_kind_is_a_row_error(tmp_path: Path, store: Store) 
     report = ingest_files([path], "achievement", store, reject_dir=None)
     assert report.loaded.inserted == ["X2"]
     assert [(e.row, e.field, e.message) for e in report.errors] == [
-        (2, "id", "id 'X1' is already stored as a need")]
+        (2, "id", "编号 X1 已被另一类记录（需求）使用")]
 
 
 def test_a_clean_file_never_removes_another_files_rejects(tmp_path: Path, store: Store) -> None:

@@ -34,7 +34,7 @@ def test_undecodable_file_names_file_and_offset(tmp_path: Path) -> None:
     with pytest.raises(IngestError) as info:
         read_source(path)
     assert "bad.csv" in str(info.value)
-    assert "byte offset 15" in str(info.value)
+    assert "字节偏移 15 处不是有效的 UTF-8" in str(info.value)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
@@ -48,8 +48,8 @@ def test_one_bad_byte_rejects_only_its_row(tmp_path: Path, encoding: str) -> Non
     assert source.encoding == encoding
     assert [(r.row, r.values.get("编号"), r.error is None) for r in source.rows] == [
         (2, "A1", True), (3, None, False), (4, "A3", True)]
-    assert source.rows[1].error.startswith(f"cannot decode the row: bytes that are not "
-                                           f"{encoding.upper()} at byte 4 of the line")
+    assert source.rows[1].error.startswith(f"该行无法解码：第 4 个字节起不是 "
+                                           f"{encoding.upper()}（文件偏移 ")
 
 
 def test_one_bad_byte_in_jsonl_rejects_only_its_line(tmp_path: Path) -> None:
@@ -57,11 +57,12 @@ def test_one_bad_byte_in_jsonl_rejects_only_its_line(tmp_path: Path) -> None:
     path.write_bytes(b'{"id": "A1"}\n{"id": "A2\xff"}\n{"id": "A3"}\n')
     rows = read_source(path).rows
     assert [(r.row, r.values.get("id")) for r in rows] == [(1, "A1"), (2, None), (3, "A3")]
-    assert "line" in (rows[1].error or "") and rows[1].text == '{"id": "A2\ufffd"}'
+    assert (rows[1].error or "").startswith("该行无法解码：第 11 个字节起不是 UTF-8")
+    assert rows[1].text == '{"id": "A2\ufffd"}'
 
 
 def test_bom_offset_counts_the_bom() -> None:
-    with pytest.raises(IngestError, match="byte offset 5"):
+    with pytest.raises(IngestError, match="字节偏移 5 处"):
         decode(b"\xef\xbb\xbfab\xff\x00\x81\xff\xfe\x80" * 1 + b"\x00\xff" * 50, "x.csv")
 
 
@@ -104,7 +105,7 @@ def test_xlsx_header_in_first_non_empty_row_and_sheet_option(tmp_path: Path) -> 
     assert source.header == ["编号", "标题", "成熟度"]
     assert [(r.row, r.values) for r in source.rows] == [
         (4, {"编号": "A1", "标题": "氢燃料电池", "成熟度": 6}), (6, {"编号": 1001, "标题": "储能"})]
-    with pytest.raises(IngestError, match="no sheet 'x'; sheets: 说明, 成果"):
+    with pytest.raises(IngestError, match="没有名为「x」的工作表（工作表：说明、成果）"):
         read_source(path, sheet="x")
 
 
@@ -113,15 +114,15 @@ def test_jsonl_bad_line_is_a_row_error(tmp_path: Path) -> None:
     path.write_text('{"id": "A1"}\n\n{"id": "A2",\n[1]\n{"id": "A3"}\n', encoding="utf-8")
     rows = read_source(path).rows
     assert [r.row for r in rows] == [1, 3, 4, 5]
-    assert rows[1].error is not None and rows[1].error.startswith("invalid JSON")
-    assert rows[2].error == "expected a JSON object, got list"
+    assert rows[1].error is not None and rows[1].error.startswith("不是有效的 JSON（第 13 列附近")
+    assert rows[2].error == "应为 JSON 对象（{…}），收到数组"
     assert rows[3].values == {"id": "A3"}
 
 
 def test_jsonl_without_any_object_is_a_file_error(tmp_path: Path) -> None:
     path = tmp_path / "a.jsonl"
     path.write_text("id,title\nA1,x\n", encoding="utf-8")
-    with pytest.raises(IngestError, match="not JSON Lines"):
+    with pytest.raises(IngestError, match="不是 JSON Lines：没有一行是 JSON 对象"):
         read_source(path)
 
 
@@ -129,19 +130,19 @@ def test_json_array_and_json_lines_named_json(tmp_path: Path) -> None:
     array = tmp_path / "a.json"
     array.write_text(json.dumps([{"id": "A1"}, 3]), encoding="utf-8")
     rows = read_source(array).rows
-    assert rows[0].values == {"id": "A1"} and rows[1].error == "expected a JSON object, got int"
+    assert rows[0].values == {"id": "A1"} and rows[1].error == "应为 JSON 对象（{…}），收到数字"
     lines = tmp_path / "b.json"
     lines.write_text('{"id": "A1"}\n{"id": "A2"}\n', encoding="utf-8")
     assert [r.values["id"] for r in read_source(lines).rows] == ["A1", "A2"]
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
-    ("a.xls", b"x", r"Excel 97-2003 workbook \(.xls\) cannot be read; save it as .xlsx"),
-    ("a.doc", b"x", "unknown file extension '.doc'"),
-    ("a.json", b'{"id": 1}', "expected a JSON array"),
-    ("a.json", b'[{"id": 1}', "invalid JSON at line 1"),
-    ("a.csv", b"\n,,\n", "no header row"),
-    ("a.xlsx", b"not a zip", "not a readable XLSX"),
+    ("a.xls", b"x", r"Excel 97-2003 工作簿（\.xls），无法读取：请在 Excel 中另存为 \.xlsx"),
+    ("a.doc", b"x", "不支持的文件扩展名 .doc；支持："),
+    ("a.json", b'{"id": 1}', "应为 JSON 对象数组，收到对象"),
+    ("a.json", b'[{"id": 1}', "不是有效的 JSON（第 1 行第 11 列附近：此处缺少逗号）"),
+    ("a.csv", b"\n,,\n", "文件为空，没有表头行"),
+    ("a.xlsx", b"not a zip", "不是可读取的 XLSX 工作簿"),
 ])
 def test_whole_file_errors(tmp_path: Path, name: str, content: bytes, message: str) -> None:
     path = tmp_path / name

@@ -37,7 +37,7 @@ def test_a_cell_longer_than_the_csv_field_limit_is_a_row_error_naming_the_field(
     report = ingest_files([path], "need", store)
     assert report.loaded.inserted == ["H2"]
     assert [(e.row, e.field) for e in report.errors] == [(2, "description")]
-    assert "longer than 20000 characters" in report.errors[0].message
+    assert report.errors[0].message == "过长：最多 20000 个字符"
     assert store.get("KEEP1").model_dump_json() == before
 
 
@@ -126,7 +126,8 @@ def test_a_title_row_above_the_header_is_skipped_and_said(tmp_path: Path, store:
     book.save(tmp_path / "needs.xlsx")
     report = ingest_files([tmp_path / "needs.xlsx"], "need", store)
     assert report.loaded.inserted == ["1001", "1002"] and report.rejected == 0
-    assert any("row 3" in w and "2024年企业技术需求汇总表" in w for w in report.files[0].warnings)
+    assert any(w.startswith("第 3 行作为表头，其上的标题行已跳过：")
+               and "2024年企业技术需求汇总表" in w for w in report.files[0].warnings)
 
 
 def test_a_workbook_whose_first_sheet_is_a_cover_note_reads_the_sheet_with_the_records(
@@ -143,7 +144,7 @@ def test_a_workbook_whose_first_sheet_is_a_cover_note_reads_the_sheet_with_the_r
     book.save(tmp_path / "needs.xlsx")
     report = ingest_files([tmp_path / "needs.xlsx"], "need", store)
     assert report.loaded.inserted == ["S1", "S2"]
-    assert any("'需求'" in w and "填表说明" in w and "统计" in w
+    assert any("已读取工作表「需求」" in w and "填表说明" in w and "统计" in w
                for w in report.files[0].warnings)
 
 
@@ -156,7 +157,7 @@ def test_a_workbook_without_an_id_column_names_the_header_row_it_read(tmp_path: 
     book.save(tmp_path / "needs.xlsx")
     with pytest.raises(IngestError) as caught:
         ingest_files([tmp_path / "needs.xlsx"], "need", store)
-    assert "row 1" in str(caught.value) and "名称, 描述" in str(caught.value)
+    assert "第 1 行被读作表头：名称、描述" in str(caught.value)
     assert store.get("KEEP1").model_dump_json() == before and store.count("need") == 1
 
 
@@ -201,7 +202,7 @@ def test_excel_unicode_text_txt_loads_and_an_xls_says_save_as_xlsx(tmp_path: Pat
     old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     with pytest.raises(IngestError) as caught:
         ingest_files([old], "need", store)
-    assert "Excel 97-2003" in str(caught.value) and "save it as .xlsx" in str(caught.value)
+    assert "Excel 97-2003" in str(caught.value) and "另存为 .xlsx" in str(caught.value)
     assert [r.id for r in store.iter_records("need")] == ["X1"]
 
 
@@ -221,10 +222,8 @@ def test_dates_as_chinese_staff_write_them(tmp_path: Path, store: Store) -> None
     assert d5 is not None and (d5.date(), d5.hour, d5.minute) == (date(2024, 1, 5), 14, 30)
     errors = {e.row: (e.field, e.message) for e in report.errors}
     assert errors == {
-        7: ("created_at", "must be a date such as 2024-01-05, 2024/1/5 or 2024年1月5日 "
-                          "(got '2024/13/45')"),
-        8: ("created_at", "must be a date such as 2024-01-05, 2024/1/5 or 2024年1月5日 "
-                          "(got '昨天')")}
+        7: ("created_at", "应为日期，如 2024-01-05、2024/1/5 或 2024年1月5日（收到 '2024/13/45'）"),
+        8: ("created_at", "应为日期，如 2024-01-05、2024/1/5 或 2024年1月5日（收到 '昨天'）")}
 
 
 def test_a_cell_merged_down_several_rows_gives_its_value_to_each_row(tmp_path: Path,
@@ -276,7 +275,7 @@ def test_a_kind_column_in_a_mixed_table_rejects_the_rows_of_other_kinds(tmp_path
     report = ingest_files([path], "need", store)
     assert report.loaded.inserted == ["K1", "K4"]
     assert [(e.row, e.field) for e in report.errors] == [(3, "kind"), (4, "kind")]
-    assert "'achievement' record, expected 'need'" in report.errors[0].message
+    assert report.errors[0].message == "该行是成果记录，应为需求记录"
     assert report.files[0].warnings == []
 
 
@@ -296,7 +295,8 @@ def test_a_file_with_fewer_columns_updates_only_the_columns_it_has(tmp_path: Pat
     assert (need.title, need.description, need.city) == ("新标题", "新描述", None)  # type: ignore[attr-defined]
     assert (need.confidential, need.enterprise, need.contact, need.keywords) == (  # type: ignore[attr-defined]
         True, "某公司", "张工 13800000000", ["碳化硅", "散热"])
-    assert any("kept" in w and "confidential" in w for w in report.files[0].warnings)
+    assert any("保留了文件中没有的列的原值" in w and "保密（" in w
+               for w in report.files[0].warnings)
     jsonl = tmp_path / "retitle.jsonl"
     jsonl.write_text('{"id": "C1", "title": "JSON 标题"}\n', encoding="utf-8")
     ingest_files([jsonl], "need", store)

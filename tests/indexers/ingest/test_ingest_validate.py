@@ -31,8 +31,8 @@ def test_field_for(header: str, kind: str, expected: str | None) -> None:
 def test_map_header_reports_unknown_and_shadowed_columns() -> None:
     columns = map_header(["编号", "标题", "备注", "题目", "n_labels"], "achievement")
     assert columns.fields == {"编号": "id", "标题": "title"}
-    assert columns.warnings() == ["unknown columns ignored: 备注, n_labels",
-                                  "column '题目' ignored: '标题' already gives 'title'"]
+    assert columns.warnings() == ["已忽略未知列：备注、n_labels",
+                                  "已忽略列「题目」：「标题」已提供该字段（标题）"]
 
 
 def test_value_aliases_become_record_values() -> None:
@@ -58,31 +58,30 @@ def test_every_error_of_a_row_is_reported_with_its_field() -> None:
     assert isinstance(errors, list)
     by_field = {e.field: e for e in errors}
     assert set(by_field) == {"id", "maturity", "type"}
-    assert str(by_field["maturity"]) == ("achievements.csv, row 7, field 'maturity': must be "
-                                         "between 1 and 9 (got 12)")
-    assert by_field["type"].message.startswith("must be one of 'paper', 'patent'")
+    assert str(by_field["maturity"]) == \
+        "achievements.csv 第 7 行，字段 maturity：应在 1 到 9 之间（收到 12）"
+    assert by_field["type"].message.startswith("取值应为 论文、专利、技术、软件、其他 之一（收到 ")
 
 
 def test_missing_text_and_bad_boolean_messages() -> None:
     errors = validate_row({"id": "N1", "enterprise": "某公司"}, "need", file="n.csv", row=3)
     assert errors == [RowError("n.csv", 3, "title/description",
-                               "at least one text field (title/description) or keywords must "
-                               "be non-empty")]
+                               "标题、需求描述与关键词至少填写一项")]
     errors = validate_row({"id": "N1", "title": "x", "confidential": "也许"}, "need",
                           file="n.csv", row=4)
     assert isinstance(errors, list)
     assert [(e.field, e.message) for e in errors] == [
-        ("confidential", "must be yes or no (是/否, true/false, 1/0) (got '也许')")]
+        ("confidential", "应为是或否（是/否、true/false、1/0）（收到 '也许'）")]
 
 
 def test_kind_mismatch_and_missing_id() -> None:
     errors = validate_row({"kind": "need", "id": "N1", "title": "x"}, "achievement",
                           file="a.jsonl", row=1)
     assert errors == [RowError("a.jsonl", 1, "kind",
-                               "the row holds a 'need' record, expected 'achievement'")]
+                               "该行是需求记录，应为成果记录")]
     errors = validate_row({"title": "x"}, "achievement", file="a.jsonl", row=2)
     assert isinstance(errors, list) and [(e.field, e.message) for e in errors] == [
-        ("id", "is required")]
+        ("id", "必填")]
 
 
 def test_display_text_is_kept_as_written() -> None:

@@ -170,8 +170,8 @@ def test_programme_import_maps_industries_onto_the_taxonomy_as_record_ingest_doe
     report = import_file(store, "event", events)
     assert get(store, "event", "EV1").industry == "集成电路制造"
     assert get(store, "event", "EV2").industry == "纺织服装"
-    assert [w.split(": ", 1)[0] for w in report.warnings] == [
-        f"{events}, row 2, field 'industry'", f"{events}, row 3, field 'industry'"]
+    assert [w.split("：", 1)[0] for w in report.warnings] == [
+        f"{events} 第 2 行，字段 industry", f"{events} 第 3 行，字段 industry"]
     assert "不在战略性新兴产业分类中" in report.warnings[1]
     team_report = import_file(store, "team", teams)
     assert get(store, "team", "T1").industries == ["集成电路制造", "新材料"]

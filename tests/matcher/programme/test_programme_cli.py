@@ -36,7 +36,7 @@ def test_cli_load_import_overdue_and_dashboard(tmp_path: Path) -> None:
     assert json.loads(out)["cities"] == ["杭州", "宁波"] and json.loads(out)["type"] == \
         "service_squad"
     code, _, err = _run(home, "import", "event", str(PROGRAMME / "targets.csv"))
-    assert code == 2 and "missing required columns for event" in err
+    assert code == 2 and "缺少必需的列：编号（id）、类型（type）" in err
     xlsx, png = tmp_path / "board.xlsx", tmp_path / "board.png"
     code, out, err = _run(home, "dashboard", "--from", "2026-01-01", "--to", "2026-12-31",
                           "--today", "2026-11-30", "--xlsx", str(xlsx), "--png", str(png))

@@ -194,10 +194,10 @@ def test_import_maps_synonyms_and_reports_unmapped_industries_by_row(tmp_path: P
     try:
         report = ingest_files([csv], "need", store)
         assert report.loaded.as_dict()["inserted"] == 4  # nothing rejected for an industry
-        notes = [w for w in report.warnings if "industry" in w]
+        notes = [w for w in report.warnings if "行业“" in w]
         assert len(notes) == 2
-        assert "row 3" in notes[0] and "纺织服装" in notes[0] and "unmapped" in notes[0]
-        assert "row 4" in notes[1] and "集成电路制造" in notes[1]
+        assert f"{csv}：第 3 行：行业“纺织服装”不在战略性新兴产业分类中，按原文保存" == notes[0]
+        assert "第 4 行" in notes[1] and "映射为“集成电路制造”" in notes[1]
         assert store.get("X3").industry == "集成电路制造"  # rewritten, so filters find it
         assert store.get("X2").industry == "纺织服装"  # kept as written
         assert store.get("X1").industry == "集成电路"

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from techmatch.api.console.deps import Writer, WriterPost, render
-from techmatch.api.console.messages import upload_error, upload_warning
+from techmatch.api.console.messages import upload_error
 from techmatch.api.console.pages.common import console_router
 from techmatch.api.console.views.intake import (
     ALLOWED_SUFFIXES,
@@ -22,7 +22,6 @@ from techmatch.api.console.views.intake import (
     new_need_id,
     rejects_csv,
     rejects_path,
-    row_message,
     validate_need,
 )
 from techmatch.api.deps import EngineDep, ServiceDep, SyncerDep
@@ -93,8 +92,7 @@ def upload(request: Request, session: WriterPost, engine: EngineDep, syncer: Syn
         syncer.schedule(kind)
     if kind == "need":  # the 工作台 / 覆盖分析 show them at once (a large file: 未计算)
         refresh_needs(service, [*loaded.inserted, *loaded.updated])
-    context.update(upload=result, row_message=row_message, field_label=field_label,
-                   upload_warning=upload_warning)
+    context.update(upload=result, field_label=field_label)
     return render(request, "upload.html", context, session=session)
 
 

@@ -16,7 +16,6 @@ from typing import BinaryIO
 
 import pydantic
 
-from techmatch.api.console.messages import row_message  # noqa: F401 - the upload page's
 from techmatch.indexers.ingest.load import IngestReport, ingest_files
 from techmatch.indexers.ingest.normalize import clean_display
 from techmatch.matcher.batch.export import formula_safe
@@ -146,8 +145,7 @@ def rejects_csv(path: Path) -> bytes:
     for line in lines:
         errors = line.get("errors") or [line]
         fields = "、".join(dict.fromkeys(field_label(e.get("field")) for e in errors))
-        reasons = "；".join(dict.fromkeys(row_message(str(e.get("message", "")))
-                                         for e in errors))
+        reasons = "；".join(dict.fromkeys(str(e.get("message", "")) for e in errors))
         raw = line.get("raw")
         values = [_cell(raw.get(c)) if isinstance(raw, dict) else "" for c in columns]
         if plain:
