@@ -145,8 +145,8 @@ def search(text: Annotated[str, typer.Argument(help="Free text query")], kind: K
            province: Annotated[list[str] | None, typer.Option(help="Filter: province")] = None,
            industry: Annotated[list[str] | None, typer.Option(help="Filter: industry")] = None,
            home: HomeOpt = None, json_out: JsonOpt = False) -> None:
-    """Free-text search over one kind, hits with lexical and dense components; experts also
-    by name or organisation (those the text names whole first)."""
+    """Free-text search over one kind, hits with lexical and dense components; records also
+    by name (those the text names first: techmatch.matcher.names)."""
     from techmatch.indexers.ingest.normalize import has_searchable
     from techmatch.matcher.names import named_first
 
@@ -160,10 +160,9 @@ def search(text: Annotated[str, typer.Argument(help="Free text query")], kind: K
                           industry=industry or None)
         retriever = engine.retriever()
         ranking = retriever.search(text, kind=kind, k=k, mode=mode, filters=filters)
-        if record_type(kind).NAME_FIELDS:  # an expert looked up by name or organisation
+        if record_type(kind).NAME_FIELDS:  # a record looked up by name (matcher.names)
             named = retriever.search_names([text], kind=kind, k=k, filters=filters)[0]
-            ranking = named_first(ranking, text, named, engine.store.get_many(named.ids),
-                                  lambda t: frozenset(engine.tokenizer.tokens(t)), k)
+            ranking = named_first(ranking, text, named, engine.store.get_many(named.ids), k)
         _attach_titles(engine, ranking)
         if json_out:
             print_json(ranking.model_dump(mode="json", exclude_none=True))

@@ -7,6 +7,7 @@ inside a backend; they only see `Candidates`.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ FACETS: tuple[str, ...] = ("province", "city", "industry", "discipline", "type",
 # 2 (2026-12-01): facets hold every value (an expert's second discipline was not indexed).
 # 3 (2026-12-01): a separate `names` text field (an expert's name and organisation).
 # 4 (2026-12-01): `names` also holds an achievement's institution and a need's enterprise.
-SCHEMA_VERSION = 4
+# 5 (2026-12-01): `names` also holds the starts of each name (`name_starts`).
+SCHEMA_VERSION = 5
 
 Progress = Callable[[int], None]
 # Distinct tokens a lexical query keeps at most, the first ones in order of occurrence, on
@@ -57,8 +59,9 @@ class Document:
     """What an index stores for one record: tokens for BM25, text for the encoder, facets
     (every normalised value of each facet, () for none: a filter matches any of them), and
     `names`: tokens of the record's names (`Record.NAME_FIELDS`: an expert's name and
-    organisation, an achievement's institution, a need's enterprise), a field of its own that
-    only `search_names` reads — matching searches `tokens` alone."""
+    organisation, an achievement's institution, a need's enterprise) and their starts
+    (`name_starts`), a field of its own that only `search_names` reads — matching searches
+    `tokens` alone."""
 
     id: str
     kind: str
@@ -66,6 +69,39 @@ class Document:
     dense_text: str
     facets: dict[str, tuple[str, ...]]
     names: list[str] = field(default_factory=list)
+
+
+# A name's starts in the `names` field: the mark, then the name's first 2, 3 … characters
+# (normalised, spaces removed, at most NAME_START_CHARS), so that a search finds 蒋伟民 and
+# 中国科学院物理研究所 by 蒋伟 / 中国科学院 whatever the tokenizer made of the names. Which
+# start names a record (a person's 2 characters, an organisation's 4, a Latin word whole) is
+# the rule of techmatch.matcher.names; the index only makes every start findable.
+NAME_START = "^"  # the tokenizer never emits it: no query token meets a start by chance
+NAME_START_CHARS = (2, 40)
+_WHITESPACE = re.compile(r"\s+")
+
+
+def compact_name(text: str) -> str:
+    """A name as names are compared: normalised (蘇州 = 苏州, Ｎ = n), without spaces."""
+    return _WHITESPACE.sub("", normalize(text))
+
+
+def name_starts(values: Sequence[str]) -> list[str]:
+    """The `names` field's start terms of these names (`NAME_START`)."""
+    low, high = NAME_START_CHARS
+    out: dict[str, None] = {}
+    for value in values:
+        name = compact_name(value)
+        for end in range(low, min(len(name), high) + 1):
+            out[NAME_START + name[:end]] = None
+    return list(out)
+
+
+def name_start_term(text: str) -> str | None:
+    """The start term a search for `text` looks up (None: too short or too long to be one)."""
+    name = compact_name(text)
+    low, high = NAME_START_CHARS
+    return NAME_START + name if low <= len(name) <= high else None
 
 
 def to_document(record: Record, tokenizer: Tokenizer) -> Document:
@@ -77,7 +113,8 @@ def to_document(record: Record, tokenizer: Tokenizer) -> Document:
     names = record.names()
     return Document(id=record.id, kind=record.kind, tokens=tokenizer.tokens(text),
                     dense_text=normalize(text, lower=False), facets=facets,
-                    names=tokenizer.tokens("\n".join(names)) if names else [])
+                    names=([*tokenizer.tokens("\n".join(names)), *name_starts(names)]
+                           if names else []))
 
 
 def normalize_filters(filters: Filters | None) -> Filters | None:

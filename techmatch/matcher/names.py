@@ -1,67 +1,152 @@
-"""Looking an expert up by name or organisation (staff typing 张伟 or 清华大学 in the search).
+"""When a search's text names a record: the one rule the API, the CLI and the console use.
 
-Names are not matching evidence: a need that happens to hold an expert's name or employer says
-nothing about the expert's fit, so names live in the index's own `names` field
-(`Index.search_names`) and only free-text searches (`MatchService.search`) read it; matching a
-need never does. Such a search adds the experts whose name or organisation holds the query's
-words to the candidates, and lists first those the query names whole — its text contains the
-expert's full name or full organisation (清华大学 锂电池: the Tsinghua experts, ordered by the
-ranking among them, then everyone else). A query holding only part of a name (清华) keeps them
-as candidates without moving them up, so a topic word that is also part of an organisation
-(化工 in 北京化工大学) does not reorder a topic search. `techmatch search` (retrieval only, no
-ranker) lists the records the query names whole first in the same way (`named_first`).
+Staff look records up by name — an expert's name or organisation, an achievement's institution,
+a need's enterprise (`Record.NAME_FIELDS`). Names are not matching evidence: a need that
+happens to hold an expert's name or employer says nothing about the expert's fit, so names
+live in the index's own `names` field (`Index.search_names`) and only free-text searches read
+it (`MatchService.search`, the console's search box, `techmatch search`); matching a need never
+does. Such a search adds the records whose names hold the query's words or start with it to
+the candidates, and lists first those the text names:
+
+- whole: the text holds one of the record's names in full (normalised, spaces ignored; a name
+  in Latin letters as whole words — Li is not named by "lithium"): 蒋伟, 清华大学 锂电池,
+  苏州大学陈明, "MIT battery". A name of one character (王) names nothing.
+- by its start: the whole text is the start of a name, long enough to be clear — 2 characters
+  of a person's name (蒋伟 → 蒋伟民: surname and the start of the given name, 李明 → 李明远),
+  4 of an organisation's (中国科学院 → 中国科学院物理研究所, 苏州精传 → 苏州精传智能装备有限公司),
+  and in Latin letters whole words only (Michael → Michael Harris; Mich names nothing).
+
+So a fragment names nothing: 苏州 or 浙江 (a place that starts half the organisations), 清华,
+and a topic word inside a name (化工 in 北京化工大学, 新材料 in 苏州纳锂新材料科技) keep such
+records as candidates without moving them up or marking them. Records named whole come before
+those named by a start, each group in ranking order (the console lists a typed id before both).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from techmatch.indexers.base import Candidates
+from techmatch.indexers.base import compact_name
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.models.records import Record
 from techmatch.models.results import Component, Hit, Ranking
 
-MIN_CHARS = 2  # a one-character name (王) is part of too many queries to count as named
+if TYPE_CHECKING:
+    from techmatch.indexers.base import Candidates
+
+Naming = Literal["whole", "start"]
+WHOLE: Naming = "whole"
+START: Naming = "start"
+MIN_CHARS = 2  # a one-character name (王) is part of too many texts to count as named
+PERSON_START = 2  # 蒋伟 names 蒋伟民: surname + the start of the given name
+ORGANISATION_START = 4  # 苏州精传, 中国科学院; not 苏州, 浙江, 清华 (a place, a fragment)
+PERSON_FIELDS = frozenset({"name"})  # NAME_FIELDS holding a person's name; others: organisations
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_SPACE = re.compile(r"\s+")
+_LATIN = r"[^\W_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"  # a letter or digit, not Chinese
+_IS_LATIN = re.compile(_LATIN)
 
 
-def _compact(text: str) -> str:
-    return _SPACE.sub("", normalize(text))
+class Name(NamedTuple):
+    """One name of a record, prepared once for comparing with many texts."""
+
+    compact: str  # normalised, without spaces (`compact_name`)
+    words: str  # normalised, single spaces (where a Latin name's words end)
+    start: int  # the fewest characters of `compact` that name it by its start
 
 
-def named_in(text: str, record: Record, tokens: Callable[[str], frozenset[str]]) -> bool:
-    """True when `text` holds one of the record's names whole: the full name or organisation,
-    normalised and without spaces, occurs in it (a name in Latin letters also as whole words:
-    Li is not named by "lithium")."""
-    query = _compact(text)
-    for value in record.names():
-        name = _compact(value)
-        if len(name) < MIN_CHARS or name not in query:
+class Text(NamedTuple):
+    """A search's text, prepared once for comparing with many names."""
+
+    compact: str
+    words: str
+
+
+def names_of(record: Record) -> tuple[Name, ...]:
+    """The record's names (`Record.NAME_FIELDS`), prepared."""
+    out = []
+    for field in record.NAME_FIELDS:
+        value = getattr(record, field, None)
+        if isinstance(value, str) and value.strip():
+            out.append(Name(compact_name(value), _words(value),
+                            PERSON_START if field in PERSON_FIELDS else ORGANISATION_START))
+    return tuple(out)
+
+
+def text_of(text: str) -> Text:
+    return Text(compact_name(text), _words(text))
+
+
+def naming(text: Text, names: Sequence[Name]) -> Naming | None:
+    """How `text` names a record with these names: WHOLE, START, or None (module doc)."""
+    found: Naming | None = None
+    for name in names:
+        if len(name.compact) < MIN_CHARS:
             continue
-        if _CJK.search(name) or tokens(value) <= tokens(text):
-            return True
-    return False
+        if name.compact in text.compact:
+            if _CJK.search(name.compact) or _holds_words(text.words, name.words):
+                return WHOLE
+        elif (found is None and len(text.compact) >= name.start
+              and name.compact.startswith(text.compact)
+              and _ends_clean(name.words, len(text.compact))):
+            found = START
+    return found
 
 
-def named_ids(text: str, records: Iterable[Record],
-              tokens: Callable[[str], frozenset[str]]) -> frozenset[str]:
-    """Ids of the records `text` names whole (`named_in`)."""
-    return frozenset(r.id for r in records if named_in(text, r, tokens))
+def named_in(text: str, record: Record) -> bool:
+    """True when `text` names `record`, whole or by a clear start."""
+    return naming(text_of(text), names_of(record)) is not None
+
+
+def named_ids(text: str, records: Iterable[Record]) -> dict[str, Naming]:
+    """The records `text` names, each with how (`naming`)."""
+    typed = text_of(text)
+    out = {}
+    for record in records:
+        how = naming(typed, names_of(record))
+        if how is not None:
+            out[record.id] = how
+    return out
 
 
 def named_first(ranking: Ranking, text: str, named: Candidates, records: Mapping[str, Record],
-                tokens: Callable[[str], frozenset[str]], k: int) -> Ranking:
-    """`ranking` (a retrieval answer) with the records `text` names whole first, in the order
-    of the name search `named`; one retrieval missed joins with empty components, score 0.
-    At most `k` hits, ranks renumbered."""
-    whole = [rid for rid in named.ids if rid in records and named_in(text, records[rid], tokens)]
-    if not whole:
+                k: int) -> Ranking:
+    """`ranking` (a retrieval answer, `techmatch search`) with the records `text` names first
+    (`Hit.named`) — named whole, then by a start, each in the order of the name search `named`;
+    one retrieval missed joins with empty components, score 0. At most `k` hits, ranks
+    renumbered."""
+    how = named_ids(text, (records[rid] for rid in named.ids if rid in records))
+    front = sorted(how, key=lambda rid: how[rid] != WHOLE)  # stable: name-search order kept
+    if not front:
         return ranking
     have = {h.id: h for h in ranking.hits}
-    front = [have.get(rid) or Hit(id=rid, kind=ranking.kind, score=0.0, rank=1,
-                                  lexical=Component(), dense=Component()) for rid in whole]
-    rest = [h for h in ranking.hits if h.id not in set(whole)]
-    hits = [h.model_copy(update={"rank": rank}) for rank, h in enumerate([*front, *rest][:k], 1)]
+    hits = [have.get(rid) or Hit(id=rid, kind=ranking.kind, score=0.0, rank=1,
+                                 lexical=Component(), dense=Component()) for rid in front]
+    hits += [h for h in ranking.hits if h.id not in how]
+    hits = [h.model_copy(update={"rank": rank, "named": h.id in how})
+            for rank, h in enumerate(hits[:k], 1)]
     return ranking.model_copy(update={"hits": hits})
+
+
+def _words(text: str) -> str:
+    return " ".join(normalize(text).split())
+
+
+def _holds_words(text: str, name: str) -> bool:
+    """True when `name` occurs in `text` as whole words (no letter or digit either side)."""
+    return re.search(f"(?<!{_LATIN}){re.escape(name)}(?!{_LATIN})", text) is not None
+
+
+def _ends_clean(words: str, chars: int) -> bool:
+    """True when the first `chars` non-space characters of `words` end a Chinese character
+    or a whole Latin word (Michael of Michael Harris, not Mich)."""
+    seen = 0
+    for i, ch in enumerate(words):
+        if ch == " ":
+            continue
+        seen += 1
+        if seen == chars:
+            after = words[i + 1] if i + 1 < len(words) else " "
+            return not (_IS_LATIN.match(ch) and _IS_LATIN.match(after))
+    return False

@@ -9,7 +9,7 @@ from pydantic import TypeAdapter
 
 from techmatch.config import RetrievalParams
 from techmatch.errors import IndexMissingError, ValidationError
-from techmatch.indexers.base import Candidates, Index, normalize_filters
+from techmatch.indexers.base import Candidates, Index, name_start_term, normalize_filters
 from techmatch.indexers.encoders import Encoder
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.crosslingual import Translator, with_translation
@@ -88,14 +88,16 @@ class Retriever:
 
     def search_names(self, texts: Sequence[str], *, kind: str, k: int,
                      filters: Filters | None = None) -> list[Candidates]:
-        """Per text, the records of `kind` whose names (`Record.NAME_FIELDS`)
-        hold its words, BM25 over the index's `names` field under the same filters as
-        `search_many`. For explicit searches only: matching a need never calls it."""
+        """Per text, the records of `kind` whose names (`Record.NAME_FIELDS`) hold its
+        words or start with it (`name_start_term`), BM25 over the index's `names` field under
+        the same filters as `search_many`. For explicit searches only: matching a need never
+        calls it; which of them the text names is techmatch.matcher.names' rule."""
         index = self.index(kind)
         flt = normalize_filters(expand_filters(filters))
         out = []
         for text in texts:
-            tokens = self.tokenizer.tokens(text)
+            start = name_start_term(text)
+            tokens = [*([start] if start else []), *self.tokenizer.tokens(text)]
             out.append(index.search_names(tokens, k=k, filters=flt) if tokens else _EMPTY)
         return out
 

@@ -30,7 +30,7 @@ from techmatch.matcher.features import FeatureTable, Query, WorkScores, build_ta
 from techmatch.matcher.fieldprofile import FieldCentroids
 from techmatch.matcher.langshift import LanguageShift, cross_offsets
 from techmatch.matcher.memo import CandidateMemo
-from techmatch.matcher.names import named_ids
+from techmatch.matcher.names import WHOLE, Naming, named_ids
 from techmatch.matcher.prf import uses_prf
 from techmatch.matcher.querybatch import QueryBatcher
 from techmatch.matcher.scorer import CURRENT, MODELS_DIR, LinearModel, RankerModel
@@ -71,9 +71,9 @@ class Scored:
     q_tokens: frozenset[str] = frozenset()
     translated: frozenset[str] = frozenset()  # the query's dictionary tokens
     translator: Translator | None = None
-    # records a free-text search names whole (an expert's full name or organisation in the
-    # query: techmatch.matcher.names), listed before the others
-    named: frozenset[str] = frozenset()
+    # records a free-text search names (a whole name or a clear start of one:
+    # techmatch.matcher.names) and how, listed before the others: whole, then by a start
+    named: dict[str, Naming] = field(default_factory=dict)
     # candidates staff dropped for this query (not relevant / never suggest): scored with the
     # others, so every list-relative feature, confidence and the abstention evidence read the
     # same list as before the drop (a rejection says nothing in favour of the others), and
@@ -89,7 +89,8 @@ class Scored:
         if self._order is None:
             ids, named = self.table.ids, self.named
             self._order = sorted(range(len(ids)),
-                                 key=lambda j: (ids[j] not in named, -self.final[j], ids[j]))
+                                 key=lambda j: (_tier(named.get(ids[j])), -self.final[j],
+                                                ids[j]))
         return list(self._order)
 
     def hit_order(self) -> list[int]:
@@ -127,9 +128,9 @@ class MatchService:
     # -- public API ------------------------------------------------------------------------
     def search(self, text: str, *, kind: str, k: int = 10, mode: str | None = None,
                filters: Filters | None = None, explain: bool = True) -> Ranking:
-        """Free text → records of `kind`. Experts are also found by name and organisation,
-        and those the text names whole come first (techmatch.matcher.names); matching a
-        need never reads names."""
+        """Free text → records of `kind`. Records are also found by name (`NAME_FIELDS`),
+        and those the text names come first, `Hit.named` (techmatch.matcher.names); matching
+        a need never reads names."""
         return self._rank([Query.of(text)], _target(kind), k=k, mode=mode, filters=filters,
                           explain=explain, names=True)[0]
 
@@ -359,8 +360,7 @@ class MatchService:
             scored.dropped = frozenset(banned.get(query.id, ())) if query.id else frozenset()
             if by_name is not None:
                 scored.named = named_ids(query.text, (scored.records[rid] for rid in
-                                                      by_name[i].ids if rid in scored.records),
-                                         self.tokens)
+                                                      by_name[i].ids if rid in scored.records))
             needevidence.attach(self, scored, target,
                                 work_rankings[i] if work_rankings is not None else None,
                                 qvecs[i])
@@ -432,7 +432,7 @@ class MatchService:
             hits.append(Hit(id=rid, kind=target, score=float(s.final[j]), rank=rank,
                             title=rec.display_title, lexical=src.lexical, dense=src.dense,
                             confidence=float(s.confidence[j]),
-                            conflict=conflict(s.query.record, rec),
+                            conflict=conflict(s.query.record, rec), named=rid in s.named,
                             record=rec.model_dump(mode="json") if records else None))
         if target != "expert":  # two people are never "the same record" by profile cosine
             mark_duplicates(hits, s.vectors[order], threshold=self.duplicate_threshold)
@@ -480,6 +480,11 @@ def route(hits: Sequence[Hit], threshold: float, *,
         return (True, f"可信的候选均不宜对接（{blocked.conflict_label}），请转人工处理",
                 "only_conflicted")
     return True, ROUTE_MESSAGE, "no_good_match"
+
+
+def _tier(named: Naming | None) -> int:
+    """Where a record comes in a search's list: named whole, named by a start, the rest."""
+    return 2 if named is None else 0 if named == WHOLE else 1
 
 
 def _target(kind: str) -> str:

@@ -106,6 +106,10 @@ class Hit(BaseModel):
         default=None, description="relevant but no docking: the need's enterprise owns the "
                                   "achievement, or the expert works for it / declared it in "
                                   "exclusions (plans refuse such pairs)")
+    named: bool = Field(
+        default=False, description="free-text search: the text names this record (名称一致: "
+                                   "its name, organisation, institution or enterprise whole, "
+                                   "or a clear start of it); such hits are listed first")
     record: dict[str, object] | None = None
 
     @computed_field  # type: ignore[prop-decorator]

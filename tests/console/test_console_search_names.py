@@ -1,4 +1,5 @@
-"""The library search box's direct hits (views.catalog.direct): what a typed id or name names."""
+"""The library search box's direct hits (views.catalog.direct): what a typed id or name names
+(names by techmatch.matcher.names, the rule the API's search uses)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,20 @@ def test_a_name_equal_comes_before_a_name_it_starts() -> None:
     assert list(direct(ROWS, "蒋伟").items()) == [("E018", NAME_MATCH), ("E019", NAME_MATCH)]
     assert direct(ROWS, "蘇州精傳") == {"N002": NAME_MATCH}  # traditional, as matching reads
     assert direct(ROWS, "中国科学院") == {"A001": NAME_MATCH}
-    assert direct(ROWS, "苏州") == {"N001": NAME_MATCH, "N002": NAME_MATCH, "E019": NAME_MATCH}
+    assert direct(ROWS, "浙江大学电气工程学院 碳化硅") == {"E018": NAME_MATCH}  # whole, in a text
+
+
+def test_names_of_one_group_come_in_the_searchs_order() -> None:
+    rows = [row_of(Expert(id=rid, name=name, bio="x")) for rid, name in
+            (("E1", "蒋伟民"), ("E2", "蒋伟"), ("E3", "蒋伟东"))]
+    assert list(direct(rows, "蒋伟")) == ["E2", "E1", "E3"]
+    assert list(direct(rows, "蒋伟", {"E3": 1, "E2": 2, "E1": 3})) == ["E2", "E3", "E1"]
+
+
+def test_a_place_or_a_short_start_names_nothing() -> None:
+    """苏州 starts the names of most records here: it flooded the list with 名称一致."""
+    assert direct(ROWS, "苏州") == {}
+    assert direct(ROWS, "苏州精") == {}  # an organisation's start needs four characters
 
 
 def test_a_topic_word_inside_a_name_or_one_character_names_nothing() -> None:

@@ -116,13 +116,21 @@ def test_matching_a_need_never_reads_names(request: pytest.FixtureRequest,
     assert {h.id for h in ranking.hits} == {"ex-1", "ex-2", "ex-3", "ex-4"}
 
 
-def test_a_query_names_an_expert_only_by_a_whole_name() -> None:
-    tokens = lambda text: frozenset(text.lower().split())  # noqa: E731
-    expert = Expert(id="e", name="张伟", organization="北京化工大学", bio="催化")
-    assert named_in("张伟", expert, tokens) and named_in("北京化工大学 催化剂", expert, tokens)
-    assert named_in("北京 化工 大学", expert, tokens)  # spaces typed in the middle
-    assert not named_in("化工 废水处理", expert, tokens)  # part of the organisation only
-    assert not named_in("张", Expert(id="w", name="张", bio="x"), tokens)
+def test_a_query_names_an_expert_by_a_whole_name_or_a_clear_start() -> None:
+    expert = Expert(id="e", name="张伟民", organization="北京化工大学", bio="催化")
+    assert named_in("张伟民", expert) and named_in("北京化工大学 催化剂", expert)
+    assert named_in("北京 化工 大学", expert)  # spaces typed in the middle
+    assert named_in("张伟", expert)  # surname and the start of the given name
+    assert named_in("北京化工", expert)  # four characters of the organisation
+    assert not named_in("张", expert) and not named_in("北京", expert)  # fragments
+    assert not named_in("北京化", expert)
+    assert not named_in("化工 废水处理", expert)  # part of the organisation only
+    assert not named_in("张伟 催化", expert)  # a start names only as the whole text
+    assert not named_in("张", Expert(id="w", name="张", bio="x"))
     latin = Expert(id="l", name="Li", organization="MIT", bio="battery")
-    assert named_in("li", latin, tokens) and named_in("mit battery", latin, tokens)
-    assert not named_in("lithium limits", latin, tokens)
+    assert named_in("li", latin) and named_in("MIT battery", latin)
+    assert not named_in("lithium limits", latin)
+    harris = Expert(id="h", name="Michael Harris", organization="University of Manchester",
+                    bio="x")
+    assert named_in("michael", harris) and named_in("University of", harris)
+    assert not named_in("mich", harris) and not named_in("Univ", harris)

@@ -75,3 +75,20 @@ def test_matching_a_need_never_reads_institutions(service: MatchService,
     assert [(h.id, round(h.score, 6)) for h in ranking.hits] == [
         (h.id, round(h.score, 6)) for h in plain.hits]
     assert {h.id for h in ranking.hits} == {"a-1", "a-2", "a-3", "a-4"}
+
+
+def _named(service: MatchService, text: str, kind: str) -> list[str]:
+    return [h.id for h in service.search(text, kind=kind, k=10, explain=False).hits if h.named]
+
+
+def test_a_clear_start_of_a_name_names_a_record_and_a_fragment_does_not(
+        service: MatchService) -> None:
+    """As the console's search box reads it (techmatch.matcher.names): 苏州精传 and 中国科学院
+    name their records, 苏州 (a place starting most names here) and 新材料 name nothing."""
+    assert _named(service, "苏州精传", "need") == ["n-2"]
+    assert _ids(service, "苏州精传", "need")[0] == "n-2"
+    assert set(_named(service, "中国科学院", "achievement")) == {"a-1", "a-4"}
+    assert _named(service, "苏州", "need") == [] and _named(service, "苏州", "achievement") == []
+    assert _named(service, "新材料", "need") == []
+    assert _named(service, "苏州纳锂新材料科技有限公司 隔膜", "need") == ["n-1"]  # whole
+

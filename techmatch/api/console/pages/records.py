@@ -55,7 +55,8 @@ def _list(request: Request, kind: str, session: Staff, service: ServiceDep,
         hidden = visibility.confidential_ids() if hide and kind == "need" else frozenset()
         ranking = service.search(query.text, kind=kind, k=100, explain=False,
                                  filters=search_filters(query, hidden))
-        named = direct(catalog.rows(kind), query.text)  # an id or a name typed: those first
+        named = direct(catalog.rows(kind), query.text,  # an id or a name typed: those first
+                       {h.id: h.rank for h in ranking.hits})
         order = list(dict.fromkeys([*named, *(h.id for h in ranking.hits)]))
         found = catalog.store.get_many(order)
         page = search_page(query, [found[i] for i in order if i in found],

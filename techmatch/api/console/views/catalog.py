@@ -5,20 +5,24 @@ rebuilt only when the store's change sequence for that kind moves, so filtering 
 are list operations in memory and only the shown page is loaded. With search text, the
 ranking service answers (hybrid search under the same facet filters) and its hits are paged,
 after the records the text names: an id typed as it is stored (folded: Ｎ００１ is N001; any
-case) or the start of a name — an expert's name or organization, a need's enterprise, an
-achievement's institution (苏州精传, 浙江大学; a topic word inside a company name, 新材料 in
-苏州纳锂新材料科技, does not count). Matching reads none of these, so without this a search
-for 蒋伟 ranked other experts' texts first.
+case), then the records it names by name — an expert's name or organization, a need's
+enterprise, an achievement's institution — by the rule the API's search uses
+(techmatch.matcher.names: a whole name, or a clear start such as 蒋伟, 苏州精传, 中国科学院;
+苏州 or a topic word inside a company name, 新材料 in 苏州纳锂新材料科技, names nothing).
+Matching reads none of these, so without this a search for 蒋伟 ranked other experts' texts
+first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from techmatch.indexers.ingest.normalize import normalize
-from techmatch.models.records import Achievement, Expert, Need, Record, fold_id
+from techmatch.matcher.names import WHOLE, Name, names_of, naming, text_of
+from techmatch.models.records import Expert, Need, Record, fold_id
 from techmatch.models.results import Filters
 from techmatch.store import Store
 
@@ -37,7 +41,7 @@ class Row:
     facets: dict[str, tuple[str, ...]]
     created: dt.date | None
     confidential: bool
-    names: tuple[str, ...] = ()  # normalised name-like fields (`names_of`), for `direct`
+    names: tuple[Name, ...] = ()  # its names prepared (techmatch.matcher.names), for `direct`
 
 
 @dataclass
@@ -78,20 +82,6 @@ def _facets(record: Record) -> dict[str, tuple[str, ...]]:
     return values
 
 
-def names_of(record: Record) -> tuple[str, ...]:
-    """What staff look a record up by besides its id, normalised: an expert's name and
-    organization, a need's enterprise, an achievement's institution."""
-    if isinstance(record, Expert):
-        values = [record.name, record.organization]
-    elif isinstance(record, Need):
-        values = [record.enterprise]
-    elif isinstance(record, Achievement):
-        values = [record.institution]
-    else:
-        values = []
-    return tuple(normalize(v) for v in values if v)
-
-
 def row_of(record: Record) -> Row:
     created = record.created_at.date() if record.created_at else None
     return Row(record.id, _facets(record), created,
@@ -99,27 +89,27 @@ def row_of(record: Record) -> Row:
 
 
 ID_MATCH, NAME_MATCH = "编号一致", "名称一致"
-NAME_MIN_CHARS = 2  # one character names half the experts
 
 
-def direct(rows: list[Row], text: str) -> dict[str, str]:
-    """The rows `text` names, in order — its id (folded, any case) first, then the rows with
-    a name equal to it, then those with a name starting with it — each with why."""
+def direct(rows: list[Row], text: str, rank: Mapping[str, int] | None = None) -> dict[str, str]:
+    """The rows `text` names, in order — its id (folded, any case) first, then the rows it
+    names whole, then those it names by a start (techmatch.matcher.names), each group in the
+    order of `rank` (the search's ranks: the API's order) — each with why."""
     wanted = str(fold_id(text)).casefold()
-    name = normalize(text)
-    by_name = len(name) >= NAME_MIN_CHARS
+    typed = text_of(text)
     ids: list[str] = []
-    equal: list[str] = []
+    whole: list[str] = []
     starts: list[str] = []
     for r in rows:  # one pass (20,000 rows: 10-15 ms a query, two passes took 21-27)
         if r.id.casefold() == wanted:
             ids.append(r.id)
-        elif by_name and r.names:
-            if name in r.names:
-                equal.append(r.id)
-            elif any(n.startswith(name) for n in r.names):
-                starts.append(r.id)
-    return {**dict.fromkeys(ids, ID_MATCH), **dict.fromkeys(equal + starts, NAME_MATCH)}
+        elif r.names and (how := naming(typed, r.names)) is not None:
+            (whole if how == WHOLE else starts).append(r.id)
+    if rank:
+        last = len(rank) + 1
+        whole.sort(key=lambda rid: rank.get(rid, last))
+        starts.sort(key=lambda rid: rank.get(rid, last))
+    return {**dict.fromkeys(ids, ID_MATCH), **dict.fromkeys(whole + starts, NAME_MATCH)}
 
 
 class Catalog:
