@@ -43,6 +43,8 @@ from techmatch.store import Store
 # staff-facing (zh-CN); `Ranking.message_code` is the stable code beside each
 ROUTE_MESSAGE = "没有足够好的匹配，请转人工处理"  # no_good_match (abstention)
 FILTERED_MESSAGE = "没有符合筛选条件的记录，请放宽筛选条件"  # no_filter_match
+# named_match: a search's list opens with the records its text names (not routed)
+NAMED_MESSAGE = "按名称找到：列在前面的记录名称与检索词一致（名称一致），其余仅按相关度列出"
 PREFER_LOCAL_BONUS = 0.15
 ENCODER_THREADS = 4  # concurrent requests of one API worker each encode in their own thread
 _TARGETS = ("achievement", "expert", "need")
@@ -470,11 +472,15 @@ def route(hits: Sequence[Hit], threshold: float, *,
     techmatch.matcher.conflicts) is routed too — the need is not served by them — and the
     message says why (only_conflicted). An empty list under facet filters (`filtered`) is no
     abstention: the filters left nothing to rank, and the message says so (no_filter_match,
-    not routed)."""
+    not routed). Nor is a search whose list opens with records its text names (`Hit.named`,
+    techmatch.matcher.names): staff found what they named, whatever the semantic confidence
+    (named_match, not routed)."""
     if not hits and filtered:
         return False, FILTERED_MESSAGE, "no_filter_match"
     if max((h.confidence or 0.0 for h in hits if h.conflict is None), default=0.0) >= threshold:
         return False, None, None
+    if any(h.named and h.conflict is None for h in hits):
+        return False, NAMED_MESSAGE, "named_match"
     blocked = next((h for h in hits if h.conflict and (h.confidence or 0.0) >= threshold), None)
     if blocked is not None:
         return (True, f"可信的候选均不宜对接（{blocked.conflict_label}），请转人工处理",

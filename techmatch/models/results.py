@@ -118,7 +118,7 @@ class Hit(BaseModel):
         return CONFLICT_LABELS.get(self.conflict) if self.conflict else None
 
 
-MessageCode = Literal["no_good_match", "only_conflicted", "no_filter_match"]
+MessageCode = Literal["no_good_match", "only_conflicted", "no_filter_match", "named_match"]
 
 
 class Ranking(BaseModel):
@@ -135,7 +135,8 @@ class Ranking(BaseModel):
         default=None, description="stable code of `message`: no_good_match (no hit that can "
         "become a docking is confident: routed), only_conflicted (the confident hits are "
         "conflicted: routed), no_filter_match (the filters left no candidate: not routed, "
-        "widen them)")
+        "widen them), named_match (a search lists first the records its text names, "
+        "`Hit.named`, and none is confident: not routed — staff found what they named)")
     excluded: list[Excluded] | None = Field(
         default=None, description="asked for: candidates left out because staff dropped the "
                                   "pair (not relevant / never suggest), with the reason")

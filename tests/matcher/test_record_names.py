@@ -92,3 +92,21 @@ def test_a_clear_start_of_a_name_names_a_record_and_a_fragment_does_not(
     assert _named(service, "新材料", "need") == []
     assert _named(service, "苏州纳锂新材料科技有限公司 隔膜", "need") == ["n-1"]  # whole
 
+
+def test_a_search_that_names_its_answer_is_not_routed_to_staff(service: MatchService) -> None:
+    """苏州精传智能装备有限公司 typed: n-2 comes first marked named, and no hit is confident —
+    the list said 没有足够好的匹配，请转人工处理 (no_good_match) although staff found what they
+    named. Such a list is not routed and says why (named_match); the rest routes as before."""
+    from techmatch.matcher.service import NAMED_MESSAGE, route
+
+    threshold = service.engine.settings.confidence_threshold
+    ranking = service.search("苏州精传智能装备有限公司", kind="need", k=10, explain=False)
+    assert ranking.hits[0].id == "n-2" and ranking.hits[0].named
+    assert max(h.confidence or 0.0 for h in ranking.hits) < threshold  # nothing confident
+    assert (ranking.routed_to_staff, ranking.message_code) == (False, "named_match")
+    assert ranking.message == NAMED_MESSAGE
+    topic = service.search("量子计算机 芯片封装", kind="need", k=10, explain=False)
+    assert not any(h.named for h in topic.hits)
+    assert (topic.routed_to_staff, topic.message_code) == (True, "no_good_match")
+    weak = [h.model_copy(update={"named": False}) for h in ranking.hits]
+    assert route(weak, threshold)[2] == "no_good_match"  # the same list without the name
