@@ -11,8 +11,9 @@ from api_support import headers
 from fastapi.testclient import TestClient
 
 from techmatch.matcher.programme.redact import HIDDEN_WORK
+from techmatch.models.programme import china_today
 
-TODAY = dt.datetime.now(dt.timezone.utc).date()
+TODAY = china_today()  # the programme counts China days; a signing may not predate its docking
 WINDOW = {"start": f"{TODAY.year}-01-01", "end": f"{TODAY.year}-12-31"}
 CITY = {"name": "深圳", "province": "广东", "batch": 1, "start": "2026-02-01"}
 

@@ -3,7 +3,6 @@ matched → KPIs count it and coverage shows it as signed (not just suggested)."
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -46,7 +45,7 @@ def test_match_to_signed_deal_counts_everywhere(tmp_path: Path) -> None:
     history = _cli(home, "dockings", "history", did)
     assert [h["to_stage"] for h in history] == ["suggested", "contacted", "confirmed",
                                                  "negotiating", "signed"]
-    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    today = china_today().isoformat()  # the KPIs count China days (UTC is a day behind 16–24h)
     xlsx = tmp_path / "kpis.xlsx"
     result = CliRunner().invoke(app, ["kpis", "--from", today, "--to", today, "--by",
                                       "city,industry,owner", "--xlsx", str(xlsx), "--home",

@@ -29,11 +29,11 @@ from techmatch.matcher.programme import (
 from techmatch.matcher.programme.imports import import_folder
 from techmatch.matcher.service import MatchService
 from techmatch.models.dockings import Contract
-from techmatch.models.programme import Target
+from techmatch.models.programme import Target, china_today
 from techmatch.models.records import Expert
 
 pytestmark = pytest.mark.slow  # the samples home encodes 214 texts (~60 s on a cold cache)
-TODAY = dt.datetime.now(dt.timezone.utc).date()
+TODAY = china_today()  # the programme counts China days; a signing may not predate its docking
 WINDOW = (dt.date(TODAY.year, 1, 1), dt.date(TODAY.year, 12, 31))
 
 
