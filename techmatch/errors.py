@@ -71,6 +71,23 @@ class NotFoundError(TechmatchError):
         self.message = message
 
 
+# what a missing id named, as staff call it (records, dockings, the programme's registries)
+NOT_FOUND_WORDS = {
+    "record": "记录", "need": "需求", "achievement": "成果", "expert": "专家",
+    "candidate": "成果或专家", "query": "需求或成果", "docking": "对接", "run": "批量运行",
+    "city": "试点城市", "organisation": "机构", "team": "服务团队", "dispatch": "派出记录",
+    "workstation": "专家工作站", "order": "订单式服务", "event": "活动", "milestone": "节点",
+    "target": "目标", "plan": "方案",
+}
+
+
+def no_such(kind: str, ids: str | list[str], *, field: str | None = None) -> NotFoundError:
+    """'没有编号为 N9 的需求': a NotFoundError naming the id(s) and what they should have been
+    (`kind` a code of NOT_FOUND_WORDS)."""
+    listed = "、".join(ids) if isinstance(ids, list) else ids
+    return NotFoundError(f"没有编号为 {listed} 的{NOT_FOUND_WORDS.get(kind, kind)}", field=field)
+
+
 class IndexError_(TechmatchError):  # noqa: N801 - avoid shadowing the builtin IndexError
     """An index is missing, corrupt or incompatible with the running configuration."""
 

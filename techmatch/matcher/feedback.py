@@ -25,7 +25,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from techmatch.errors import NotFoundError, ValidationError
+from techmatch.errors import ValidationError, no_such
 from techmatch.matcher.dockings.effects import (
     close_solved_need,
     closes_need,
@@ -164,10 +164,9 @@ def qrels_lines(qrels: Qrels) -> list[str]:
 
 def _check_kinds(found: dict[str, Record], query_id: str, candidate_id: str) -> None:
     if query_id not in found:
-        raise NotFoundError(f"no need or achievement with id {query_id!r}", field="query_id")
+        raise no_such("query", query_id, field="query_id")
     if candidate_id not in found:
-        raise NotFoundError(f"no candidate record with id {candidate_id!r}",
-                            field="candidate_id")
+        raise no_such("record", candidate_id, field="candidate_id")
     kind, other = found[query_id].kind, found[candidate_id].kind
     if kind not in CANDIDATE_KINDS:  # e.g. an expert first: a pair is judged from its need
         hint = f"; give the need first ({candidate_id} {query_id})" if other == "need" else ""

@@ -21,7 +21,7 @@ from typing import Protocol
 import numpy as np
 import pydantic
 
-from techmatch.errors import NotFoundError, ValidationError
+from techmatch.errors import NotFoundError, ValidationError, no_such
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.matcher.assignment import (
     Assignment,
@@ -103,7 +103,7 @@ def _records(engine: Engine, ids: Sequence[str], kind: str) -> list[Record]:
     found = engine.store.get_many(ids)
     missing = [i for i in ids if i not in found or found[i].kind != kind]
     if missing:
-        raise NotFoundError(f"no {kind} with id {', '.join(map(repr, missing))}")
+        raise no_such(kind, missing)
     return [found[i] for i in dict.fromkeys(ids)]
 
 

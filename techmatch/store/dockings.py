@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from techmatch.errors import ConflictError, NotFoundError
+from techmatch.errors import ConflictError, no_such
 from techmatch.models.dockings import Contract, Docking, HistoryEntry
 from techmatch.store.db import Database
 from techmatch.store.records import Store
@@ -237,7 +237,7 @@ class DockingRepo:
     def get(self, docking_id: str) -> Docking:
         row = self._db.fetchone(f"{_SELECT} WHERE id = ?", (docking_id,))
         if row is None:
-            raise NotFoundError(f"no docking with id {docking_id!r}")
+            raise no_such("docking", docking_id)
         return _docking(row)
 
     def find_pair(self, need_id: str, candidate_id: str) -> Docking | None:

@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from techmatch.errors import NotFoundError
+from techmatch.errors import no_such
 
 if TYPE_CHECKING:
     from techmatch.store.db import Database
@@ -133,7 +133,7 @@ class ProgrammeRepo:
     def get(self, kind: str, item_id: str) -> ItemRow:
         row = self._db.fetchone(f"{_ITEM} WHERE kind = ? AND id = ?", (kind, item_id))
         if row is None:
-            raise NotFoundError(f"no {kind} with id {item_id!r}")
+            raise no_such(kind, item_id)
         return ItemRow(*row)
 
     def find(self, kind: str, item_id: str) -> ItemRow | None:
@@ -162,7 +162,7 @@ class ProgrammeRepo:
         with self._db.transaction():
             if not self._db.execute("DELETE FROM programme_items WHERE kind = ? AND id = ?",
                                     (kind, item_id)):
-                raise NotFoundError(f"no {kind} with id {item_id!r}")
+                raise no_such(kind, item_id)
 
     # -- targets -------------------------------------------------------------------------------
     def set_targets(self, rows: Sequence[TargetRow]) -> None:

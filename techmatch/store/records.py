@@ -25,8 +25,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from techmatch.errors import ConfigError, NotFoundError, ValidationError
-from techmatch.models.records import KINDS, Record, record_type
+from techmatch.errors import ConfigError, ValidationError, no_such
+from techmatch.models.records import KIND_LABELS, KINDS, Record, record_type
 from techmatch.store.db import Database, split_statements
 from techmatch.store.migrations import applied_versions, migrate
 
@@ -188,8 +188,8 @@ class Store:
             kind, stored_hash, deleted = stored.get(record.id, (record.kind, None, 1))
             live = not deleted
             if live and kind != record.kind:
-                raise ValidationError(f"id {record.id!r} is already a {kind}, cannot store "
-                                      f"it as a {record.kind}", field="id")
+                raise ValidationError(f"编号 {record.id} 已被另一类记录（{KIND_LABELS[kind]}）"
+                                      f"使用，不能存为{KIND_LABELS[record.kind]}", field="id")
             if live and stored_hash == digest:
                 report.unchanged.append(record.id)
                 continue
@@ -244,7 +244,7 @@ class Store:
             row = self._db.fetchone("SELECT kind, data FROM records WHERE id = ? AND "
                                     "deleted = 0", (rid,))
             if row is None:
-                raise NotFoundError(f"no record with id {rid!r}")
+                raise no_such("record", rid)
             now = _now()
             seq = self._log(row[0], rid, "delete", now)
             self._db.execute("UPDATE records SET data=?, hash=NULL, deleted=1, seq=?, "
@@ -256,8 +256,7 @@ class Store:
         row = self._db.fetchone("SELECT kind, data FROM records WHERE id = ? AND deleted = 0",
                                 (rid,))
         if row is None or (kind is not None and row[0] != kind):
-            what = f"{kind} " if kind else "record "
-            raise NotFoundError(f"no {what}with id {rid!r}")
+            raise no_such(kind or "record", rid)
         return _load(row[0], row[1])
 
     def get_many(self, ids: Iterable[str]) -> dict[str, Record]:
@@ -348,9 +347,9 @@ def open_database(target: Path | str | Database) -> Database:
             and not target.startswith("sqlite:///"):
         # not a file name: `mysql://…` or a typo such as `postgresql:/…` would otherwise
         # become an empty SQLite file below the working directory, silently not shared
-        raise ConfigError(f"store URL {_without_credentials(target)!r} is not supported: use "
-                          "postgresql://user@host:5432/db (TECHMATCH_STORE_URL, migrate --to), "
-                          "or leave TECHMATCH_STORE_URL unset for <home>/store.sqlite")
+        raise ConfigError(f"不支持存储 URL {_without_credentials(target)!r}：请用 "
+                          "postgresql://user@host:5432/db（TECHMATCH_STORE_URL、migrate --to），"
+                          "或不设 TECHMATCH_STORE_URL 而用 <home>/store.sqlite")
     if isinstance(target, (str, Path)):
         from techmatch.store.sqlite import SQLiteDatabase
 
@@ -370,7 +369,7 @@ def _without_credentials(url: str) -> str:
 
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
-        raise ValidationError(f"unknown kind {kind!r}; valid: {', '.join(KINDS)}", field="kind")
+        raise ValidationError(f"未知记录类型 {kind!r}；可选：{'、'.join(KINDS)}", field="kind")
 
 
 def _load(kind: str, data: str) -> Record:

@@ -47,7 +47,7 @@ def test_batch_is_all_or_nothing(client: TestClient) -> None:
 
 def test_id_of_another_kind_is_rejected(client: TestClient) -> None:
     response = client.post("/v1/achievements", json={"id": "need-blade", "title": "x"}, headers=W)
-    assert response.status_code == 422 and "already a need" in response.json()["detail"]
+    assert response.status_code == 422 and "已被另一类记录（需求）使用" in response.json()["detail"]
     assert client.get("/v1/achievements/need-blade", headers=W).status_code == 404
 
 
@@ -106,4 +106,4 @@ def test_upload_jsonl_and_unknown_format(client: TestClient) -> None:
     assert ok.json()["inserted"] == ["exp-u0", "exp-u1"]
     bad = client.post("/v1/experts/upload", headers=W,
                       files={"file": ("experts.pdf", b"%PDF", "application/pdf")})
-    assert bad.status_code == 422 and "extension" in bad.json()["detail"]
+    assert bad.status_code == 422 and "不支持的文件扩展名 .pdf" in bad.json()["detail"]

@@ -93,7 +93,8 @@ def test_batch_results_of_an_unknown_need_are_404(client: TestClient) -> None:
                  "/v1/batch/results/ach-eddy"):  # an achievement is not a need
         r = client.get(path, headers=headers("read"))
         assert r.status_code == 404, (path, r.text)
-        assert r.json()["detail"].startswith("no need with id"), r.text
+        assert r.json()["detail"].startswith("没有编号为 "), r.text
+        assert r.json()["detail"].endswith(" 的需求"), r.text
 
 
 def test_batch_results_of_a_closed_need_mark_a_deleted_candidate(client: TestClient,

@@ -136,6 +136,13 @@ def test_a_message_already_in_chinese_is_shown_as_it_is() -> None:
     from techmatch.errors import NotFoundError, ValidationError
 
     assert error_message(NotFoundError("没有编号为 NOPE 的活动")) == "没有编号为 NOPE 的活动"
+    # ids and codes in a Chinese message are not English left in it (need-blade read as two
+    # English words put the message behind 未找到（详情：…）)
+    for text in ("没有编号为 need-blade 的需求", "用 on_duplicate='last' 或 'first' 选定一条",
+                 "请把记录类型选为需求（命令行 --kind need）"):
+        assert error_message(ValidationError(text)) == text
+    assert error_message(NotFoundError("no open needs in 苏州")) == \
+        "未找到（详情：no open needs in 苏州）"
     dated = error_message(ValidationError("请填写日期", field="date"), field_label)
     assert dated == "日期：请填写日期"
     english = error_message(ValidationError("odd new text", field="title"), field_label)

@@ -146,7 +146,7 @@ def test_team_file_and_ids_are_checked(engine: Engine, service: MatchService,
     gbk.write_bytes('{"id": "T1", "name": "服务队"}\n'.encode("gbk"))
     with pytest.raises(ValidationError, match="gbk.jsonl"):
         load_teams(gbk)
-    with pytest.raises(NotFoundError, match="'N999'"):
+    with pytest.raises(NotFoundError, match="没有编号为 N999 的需求"):
         plan_team(engine, service, expert_ids=["E001"], need_ids=["N001", "N999"])
 
 

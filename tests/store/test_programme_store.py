@@ -39,7 +39,7 @@ def test_items_round_trip_with_bounds_and_refs(store: Store) -> None:
     assert repo.get("event", "E1").city == "杭州" and repo.get("team", "E1").data == "{}"
     repo.delete("event", "E1")
     assert repo.find("event", "E1") is None
-    with pytest.raises(NotFoundError, match="no event with id 'E1'"):
+    with pytest.raises(NotFoundError, match="没有编号为 E1 的活动"):
         repo.delete("event", "E1")
 
 

@@ -61,7 +61,7 @@ def test_delete_tombstones_and_logs(store: Store) -> None:
 def test_failed_batch_changes_nothing(store: Store) -> None:
     store.upsert([Need(id="x1", title="need")])
     before = store.last_seq()
-    with pytest.raises(ValidationError, match="already a need"):
+    with pytest.raises(ValidationError, match="已被另一类记录（需求）使用"):
         store.upsert([Achievement(id="a9", title="ok"), Achievement(id="x1", title="clash")])
     assert store.last_seq() == before
     with pytest.raises(NotFoundError):

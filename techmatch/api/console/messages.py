@@ -61,13 +61,6 @@ _RULES: tuple[Rule, ...] = (
     (re.compile(r"^a docking for need '(.+)' and candidate '(.+)' exists already: (\S+)$"),
      r"需求 \1 与 \2 的对接已存在（\3）"),
     (re.compile(r"^this need and candidate already have a docking"), "该需求与对象的对接已存在"),
-    (re.compile(r"^no docking with id '(.+)'$"), r"没有编号为 \1 的对接"),
-    (re.compile(r"^no docking for (\S+)/(\S+)$"), r"需求 \1 与 \2 之间没有对接"),
-    (re.compile(r"^no need with id '(.+)'$"), r"没有编号为 \1 的需求"),
-    (re.compile(r"^no achievement or expert with id '(.+)'$"), r"没有编号为 \1 的成果或专家"),
-    (re.compile(r"^no (need|achievement|expert|city|team|event|industry|target|pilot city|"
-                r"service team) with id (.+)$"),
-     lambda m: f"没有编号为 {m.group(2).replace(chr(39), '')} 的{_KIND[m.group(1)]}"),
     (re.compile(r"^no service team '(.+)'; teams: (.*)$"), r"没有服务团 \1（现有：\2）"),
     (re.compile(r"^dropping needs a reason; valid: .*$"), "终止对接需要选择原因"),
     (re.compile(r"^reason 'other' needs a (?:free-text )?reason[ _]note$"),
@@ -125,7 +118,9 @@ _RULES: tuple[Rule, ...] = (
 )
 
 _CHINESE = re.compile(r"[\u4e00-\u9fff]")
-_ENGLISH_WORD = re.compile(r"\b[a-z]{3,}\b")  # ids such as NOPE or E001 are not words
+# an English sentence left in the text: three words in a row (ids such as need-blade, codes
+# such as --kind need or on_duplicate='last' are not one)
+_ENGLISH_PHRASE = re.compile(r"\b[a-z]{2,} [a-z]{2,} [a-z]{2,}\b")
 
 _HEADLINE: tuple[tuple[type[TechmatchError], str], ...] = (
     (StoreUnavailableError, "数据库暂时无法连接，请稍后重试"),
@@ -158,8 +153,8 @@ def error_message(exc: TechmatchError, field_label: Callable[[str], str] | None 
     message = exc.message if isinstance(exc, ValidationError) else str(exc)
     field = exc.field if isinstance(exc, ValidationError) else getattr(exc, "field", None)
     chinese = _translate(_RULES, message)
-    if chinese is None and _CHINESE.search(message) and not _ENGLISH_WORD.search(message):
-        chinese = message  # raised in Chinese already (console and programme code)
+    if chinese is None and _CHINESE.search(message) and not _ENGLISH_PHRASE.search(message):
+        chinese = message  # raised in Chinese already
     if chinese is None:
         headline = next((text for kind, text in _HEADLINE if isinstance(exc, kind)), "操作未完成")
         chinese = f"{headline}（详情：{message}）"

@@ -18,7 +18,7 @@ from pydantic import BeforeValidator, ConfigDict, Field
 from techmatch.api.deps import EngineDep, PageDep, Reader, ServiceDep, VisibilityDep, Writer
 from techmatch.api.errors import problem_responses
 from techmatch.api.schemas import Page
-from techmatch.errors import NotFoundError, RowsRejectedError
+from techmatch.errors import RowsRejectedError, no_such
 from techmatch.indexers.ingest.readers import upload_limits
 from techmatch.matcher.batch.live import refresh_needs
 from techmatch.matcher.dockings import (
@@ -118,7 +118,7 @@ def _visible(engine: EngineDep, visibility: VisibilityDep, principal: Reader,
              docking_id: str) -> None:
     docking = get_docking(engine.store, docking_id)
     if visibility.hide_pairs([docking.need_id], principal):
-        raise NotFoundError(f"no docking with id {docking_id!r}")
+        raise no_such("docking", docking_id)
 
 
 @router.post("", status_code=201, response_model=DockingView, summary="新建对接记录",

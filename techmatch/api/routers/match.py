@@ -19,7 +19,7 @@ from techmatch.api.schemas import (
     Target,
 )
 from techmatch.api.search_filters import check_filters
-from techmatch.errors import NotFoundError, ValidationError
+from techmatch.errors import ValidationError, no_such
 from techmatch.indexers.ingest.normalize import has_searchable, require_searchable
 from techmatch.models.records import Need, Record, fold_id
 
@@ -48,7 +48,7 @@ def match_stored_need(principal: Reader, need_id: IdPath, engine: EngineDep,
                       ) -> Response:
     need = engine.store.get(need_id, "need")
     if not visibility.visible(need, principal):
-        raise NotFoundError(f"no need with id {need_id!r}")
+        raise no_such("need", need_id)
     require_searchable(need.text(), f"need {need.id!r}", field="path.need_id")
     _check_local(need, require_local, "query.require_local")
     ranking = service.match_need(need, target=target, k=k, explain=explain,

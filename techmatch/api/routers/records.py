@@ -46,7 +46,7 @@ from techmatch.api.schemas import (
 from techmatch.api.search_filters import CODED_FILTERS
 from techmatch.api.syncer import IndexSyncer
 from techmatch.api.visibility import LIST_FILTERS
-from techmatch.errors import NotFoundError, RowsRejectedError, ValidationError
+from techmatch.errors import RowsRejectedError, ValidationError, no_such
 from techmatch.indexers.ingest.load import ingest_files
 from techmatch.indexers.ingest.readers import upload_limits
 from techmatch.matcher.batch.live import refresh_needs
@@ -137,7 +137,7 @@ def index_state(syncer: IndexSyncer, kind: str, seq: int, changed: bool,
 def _visible_record(engine: Engine, visibility, principal, kind: str, rid: str):  # noqa: ANN001,ANN202
     record = engine.store.get(rid, kind)
     if not visibility.visible(record, principal):
-        raise NotFoundError(f"no {kind} with id {rid!r}")  # same answer as a missing id
+        raise no_such(kind, rid)  # same answer as a missing id
     return record
 
 

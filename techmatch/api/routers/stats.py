@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from techmatch.api.deps import EngineDep, Reader, SettingsDep, VisibilityDep
 from techmatch.api.errors import problem_responses
-from techmatch.errors import NotFoundError
+from techmatch.errors import no_such
 from techmatch.matcher.analytics import coverage_report
 from techmatch.matcher.batch import results
 from techmatch.matcher.batch.plan import REASON_LABELS
@@ -70,7 +70,7 @@ def batch_results(principal: Reader, engine: EngineDep, visibility: VisibilityDe
                                                pattern=r"^[\w.\-:/]+$")]
                   ) -> list[dict[str, Any]]:
     if not principal.sees_confidential and need_id in visibility.confidential_ids():
-        raise NotFoundError(f"no need with id {need_id!r}")
+        raise no_such("need", need_id)
     need = engine.store.get(need_id, "need")  # an unknown id is 404, not [] ("no run yet")
     hits = [asdict(h) for h in results.iter_hits(engine.store, need_id=need_id)]
     if not principal.sees_confidential:
@@ -93,7 +93,7 @@ def batch_excluded(principal: Reader, engine: EngineDep, visibility: VisibilityD
                                                 pattern=r"^[\w.\-:/]+$")]
                    ) -> list[dict[str, Any]]:
     if not principal.sees_confidential and need_id in visibility.confidential_ids():
-        raise NotFoundError(f"no need with id {need_id!r}")
+        raise no_such("need", need_id)
     engine.store.get(need_id, "need")  # an unknown id is 404, not []
     found = exclusions(engine.store, [need_id]).get(need_id, {})
     return [{"need_id": need_id, **found[c].model_dump(mode="json")} for c in sorted(found)]

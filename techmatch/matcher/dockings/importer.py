@@ -29,7 +29,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from techmatch.errors import ValidationError
+from techmatch.errors import ValidationError, no_such
 from techmatch.indexers.ingest.columns import header_key
 from techmatch.indexers.ingest.readers import read_source
 from techmatch.matcher.dockings.effects import SOLVED_REASON, follow_moves, solved_note
@@ -142,10 +142,9 @@ def parse_row(fields: dict[str, object], *, kinds: dict[str, str], now: dt.datet
             raise ValidationError("required", field=name)
     need_id, cand_id = str(fields["need_id"]).strip(), str(fields["candidate_id"]).strip()
     if kinds.get(need_id) != "need":
-        raise ValidationError(f"no need with id {need_id!r}", field="need_id")
+        raise ValidationError(str(no_such("need", need_id)), field="need_id")
     if kinds.get(cand_id) not in ("achievement", "expert"):
-        raise ValidationError(f"no achievement or expert with id {cand_id!r}",
-                              field="candidate_id")
+        raise ValidationError(str(no_such("candidate", cand_id)), field="candidate_id")
     stage = _code(STAGE_LABELS, "stage")(fields.get("stage", "suggested"))
     source = _code(SOURCE_LABELS, "source")(fields.get("source", "import"))
     days = {name: _date(fields[name], name) for name in ("created_at", "stage_at")

@@ -11,7 +11,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, replace
 
-from techmatch.errors import NotFoundError, ValidationError
+from techmatch.errors import ValidationError, no_such
 from techmatch.matcher.conflicts import conflict
 from techmatch.matcher.dockings import effects
 from techmatch.matcher.dockings.levels import OVERDUE_STAGES, ServiceLevels
@@ -363,10 +363,10 @@ def _check_pair(store: Store, need_id: str, candidate_id: str
     found = store.get_many([need_id, candidate_id])
     need = found.get(need_id)
     if need is None or need.kind != "need":
-        raise NotFoundError(f"no need with id {need_id!r}")
+        raise no_such("need", need_id)
     cand = found.get(candidate_id)
     if cand is None:
-        raise NotFoundError(f"no achievement or expert with id {candidate_id!r}")
+        raise no_such("candidate", candidate_id)
     if cand.kind not in CANDIDATE_KINDS:
         raise ValidationError(f"a docking pairs a need with an achievement or expert, "
                               f"not a {cand.kind}", field="candidate_id")

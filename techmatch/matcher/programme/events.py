@@ -78,7 +78,7 @@ def _existing(store: Store, need_id: str, candidate_id: str) -> str:
     found, _ = list_dockings(store, DockingFilters(need_id=need_id, candidate_id=candidate_id),
                              limit=1)
     if not found:
-        raise NotFoundError(f"no docking for {need_id}/{candidate_id}")
+        raise NotFoundError(f"需求 {need_id} 与 {candidate_id} 之间没有对接")
     return found[0].id
 
 

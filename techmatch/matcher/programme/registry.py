@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from techmatch.errors import NotFoundError, ValidationError
+from techmatch.errors import NotFoundError, ValidationError, no_such
 from techmatch.matcher.dockings.kpis import city_label
 from techmatch.models.programme import REGISTRY_TYPES, PilotCity, pilot_city_id
 from techmatch.store import Store
@@ -147,7 +147,7 @@ def city_key(store: Store, ref: str) -> str:
             return same[0].id
         if same:
             raise ValidationError(_ambiguous(text, same), field="province")
-    raise NotFoundError(f"no city with id {ref!r}")
+    raise no_such("city", ref)
 
 
 def _named(cities: Sequence[PilotCity], name: str) -> list[PilotCity]:

@@ -66,9 +66,9 @@ def test_create_rejects_bad_pairs(store: Store) -> None:
     create_docking(store, NewDocking("n1", "x1"))
     with pytest.raises(ConflictError, match="exists already"):
         create_docking(store, NewDocking("n1", "x1"))
-    with pytest.raises(NotFoundError, match="need"):
+    with pytest.raises(NotFoundError, match="的需求$"):
         create_docking(store, NewDocking("nope", "a1"))
-    with pytest.raises(NotFoundError, match="achievement or expert"):
+    with pytest.raises(NotFoundError, match="的成果或专家$"):
         create_docking(store, NewDocking("n1", "nope"))
     with pytest.raises(ValidationError) as err:
         create_docking(store, NewDocking("n1", "n2"))
