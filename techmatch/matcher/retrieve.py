@@ -68,7 +68,7 @@ class Retriever:
             raise ValidationError(f"unknown mode {mode!r}; valid: lexical, dense, hybrid",
                                   field="mode")
         if k < 1:
-            raise ValidationError("must be >= 1", field="k")
+            raise ValidationError("应不小于 1", field="k")
         index = self.index(kind)
         flt = normalize_filters(expand_filters(filters))  # industry rolls down the taxonomy
         depth = max(p.depth, k)

@@ -302,7 +302,7 @@ class MatchService:
               prefer_local: bool = False, vectors: np.ndarray | None = None,
               records: bool = True, names: bool = False) -> list[Ranking]:
         if k < 1:
-            raise ValidationError("must be >= 1", field="k")
+            raise ValidationError("应不小于 1", field="k")
         scored = self._score(queries, target, filters=filters, mode=mode,
                              depth=max(k, self.depth), prefer_local=prefer_local,
                              vectors=vectors, names=names)

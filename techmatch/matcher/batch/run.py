@@ -79,11 +79,11 @@ class BatchOptions:
             raise ValidationError(f"unknown target kinds {unknown}; valid: {', '.join(TARGETS)}",
                                   field="kinds")
         if self.k < 1:
-            raise ValidationError("must be >= 1", field="k")
+            raise ValidationError("应不小于 1", field="k")
         if self.chunk < 1:
-            raise ValidationError("must be >= 1", field="chunk")
+            raise ValidationError("应不小于 1", field="chunk")
         if self.workers < 0:
-            raise ValidationError("must be >= 0 (0: one per CPU)", field="workers")
+            raise ValidationError("应不小于 0（0：每个 CPU 一个）", field="workers")
 
 
 @dataclass

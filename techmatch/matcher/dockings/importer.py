@@ -101,8 +101,8 @@ def _code(vocabulary: dict[str, str], field: str) -> Callable[[object], str]:
             return text
         if text in by_label:
             return by_label[text]
-        valid = ", ".join(f"{c} ({lbl})" for c, lbl in vocabulary.items())
-        raise ValidationError(f"unknown value {text!r}; valid: {valid}", field=field)
+        valid = "、".join(f"{lbl}（{c}）" for c, lbl in vocabulary.items())
+        raise ValidationError(f"未知取值 {text!r}（可选：{valid}）", field=field)
     return parse
 
 
@@ -111,14 +111,14 @@ def _date(value: object, field: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ValidationError(f"not a date (YYYY-MM-DD): {value!r}", field=field) from None
+        raise ValidationError(f"不是日期（应为 YYYY-MM-DD）：{value!r}", field=field) from None
 
 
 def _number(value: object, field: str, kind: type) -> float | int:
     try:
         return kind(str(value).strip().replace(",", ""))  # type: ignore[no-any-return]
     except ValueError:
-        raise ValidationError(f"not a number: {value!r}", field=field) from None
+        raise ValidationError(f"不是数字：{value!r}", field=field) from None
 
 
 def _fields(values: dict[str, object]) -> dict[str, object]:
@@ -139,7 +139,7 @@ def parse_row(fields: dict[str, object], *, kinds: dict[str, str], now: dt.datet
     """One spreadsheet row → a docking and its history (raises ValidationError with field)."""
     for name in ("need_id", "candidate_id"):
         if not str(fields.get(name, "")).strip():
-            raise ValidationError("required", field=name)
+            raise ValidationError("必填", field=name)
     need_id, cand_id = str(fields["need_id"]).strip(), str(fields["candidate_id"]).strip()
     if kinds.get(need_id) != "need":
         raise ValidationError(str(no_such("need", need_id)), field="need_id")
@@ -179,7 +179,7 @@ def parse_row(fields: dict[str, object], *, kinds: dict[str, str], now: dt.datet
     conf = float(_number(fields["confidence"], "confidence", float)) \
         if "confidence" in fields else None
     if conf is not None and not 0 <= conf <= 1:
-        raise ValidationError("must be between 0 and 1", field="confidence")
+        raise ValidationError("应在 0 到 1 之间", field="confidence")
     did = new_id()
     peak = stage if stage != "dropped" else "suggested"
     docking = Docking(
@@ -222,7 +222,7 @@ def _contract(fields: dict[str, object], stage: str, *, created: dt.datetime,
                               field=missing[0])
     value = float(_number(fields["value_wan"], "value_wan", float))
     if not math.isfinite(value) or value < 0:
-        raise ValidationError("must be >= 0", field="value_wan")
+        raise ValidationError("应不小于 0", field="value_wan")
     stage_day = china_day(entered)
     given_day = _date(fields["signed_on"], "signed_on") if "signed_on" in fields else None
     day = signing_date(given_day or stage_day, created=china_day(created),

@@ -106,9 +106,9 @@ def create_docking(store: Store, spec: NewDocking, *, actor: str | None = None,
         raise ValidationError(f"unknown source {spec.source!r}; valid: {', '.join(SOURCES)}",
                               field="source")
     if spec.confidence is not None and not 0.0 <= spec.confidence <= 1.0:
-        raise ValidationError("must be between 0 and 1", field="confidence")
+        raise ValidationError("应在 0 到 1 之间", field="confidence")
     if spec.rank is not None and spec.rank < 1:
-        raise ValidationError("must be >= 1", field="rank")
+        raise ValidationError("应不小于 1", field="rank")
     at = now or utcnow()
     docking = Docking(id=new_id(), need_id=spec.need_id, candidate_id=spec.candidate_id,
                       candidate_kind=kind, source=spec.source,  # type: ignore[arg-type]

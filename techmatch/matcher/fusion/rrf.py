@@ -21,7 +21,7 @@ def rrf(lists: Sequence[Candidates], *, k: int = 60,
         weights: Sequence[float] | None = None) -> Candidates:
     """Fuse ranked lists; ties are broken by id so the result is order-independent."""
     if k < 1:
-        raise ValidationError("must be >= 1", field="rrf_k")
+        raise ValidationError("应不小于 1", field="rrf_k")
     weights = list(weights) if weights is not None else [1.0] * len(lists)
     if len(weights) != len(lists):
         raise ValidationError("one weight per list", field="weights")

@@ -59,6 +59,10 @@ def test_xlsx_rows_load_and_bad_rows_are_named(store: Store, tmp_path: Path) -> 
     assert [(e.row, e.field) for e in report.errors] == [
         (3, "stage"), (4, "reason_note"), (5, "contract_type"), (6, "value_wan"),
         (7, "need_id"), (8, "created_at"), (10, "candidate_id")]
+    said = {e.row: e.message for e in report.errors}  # the API and CLI show them as they are
+    assert said[3].startswith("未知取值 'terminated'（可选：推荐（suggested）、")
+    assert said[7] == "必填"
+    assert said[8] == "不是日期（应为 YYYY-MM-DD）：'2026-13-01'"
     signed = DockingRepo(store).find_pair("N1", "A1")
     assert signed is not None and signed.contract is not None
     assert (signed.stage, signed.owner, signed.contract.value_wan) == ("signed", "张三", 56.5)
@@ -95,5 +99,5 @@ def test_an_infinite_contract_value_is_a_row_error(store: Store, tmp_path: Path)
     report = import_dockings(store, csv, now=NOW)
     assert (report.imported, report.rejected) == (1, 2)
     assert [(e.row, e.field, e.message) for e in report.errors] == [
-        (2, "value_wan", "must be >= 0"), (3, "value_wan", "must be >= 0")]
+        (2, "value_wan", "应不小于 0"), (3, "value_wan", "应不小于 0")]
     assert [d.need_id for d in DockingRepo(store).all()] == ["N3"]

@@ -102,23 +102,24 @@ def _contract(kind: str, value: str, day: str) -> ContractTerms | None:
         try:
             signed = dt.date.fromisoformat(day.strip())
         except ValueError:
-            raise ValidationError(f"not a date (YYYY-MM-DD): {day}", field="signed_on") from None
+            raise ValidationError(f"不是日期（应为 YYYY-MM-DD）：{day}",
+                                  field="signed_on") from None
     try:
         return ContractTerms(contract_type=kind, value_wan=amount, signed_on=signed)  # type: ignore[arg-type]
     except ValueError:
-        raise ValidationError(f"unknown value {kind}; valid: {', '.join(CONTRACTS)}",
+        raise ValidationError(f"未知取值 {kind}（可选：{'、'.join(CONTRACTS)}）",
                               field="contract_type") from None
 
 
 def _amount(value: str) -> float:
     if not value:
-        raise ValidationError("required", field="value_wan")
+        raise ValidationError("必填", field="value_wan")
     try:
         amount = float(value)
     except ValueError:
-        raise ValidationError(f"not a number: {value}", field="value_wan") from None
+        raise ValidationError(f"不是数字：{value}", field="value_wan") from None
     if not math.isfinite(amount) or amount < 0:
-        raise ValidationError("must be >= 0", field="value_wan")
+        raise ValidationError("应不小于 0", field="value_wan")
     return amount
 
 
@@ -165,7 +166,7 @@ def reassign(docking_id: DockingId, session: WriterPost, engine: EngineDep,
              owner: Annotated[str, Form(min_length=1, max_length=100)],
              version: Annotated[int, Form(ge=1)]) -> Response:
     if not owner.strip():  # blank: would clear the owner (min_length counts the spaces)
-        raise ValidationError("required", field="owner")
+        raise ValidationError("必填", field="owner")
     assign_docking(engine.store, docking_id, Assign(version=version, owner=actor_code(owner)),
                    actor=session.principal.actor)
     return RedirectResponse(f"/dockings/{docking_id}?done=owner", status_code=303)
