@@ -48,7 +48,7 @@ class NeedCreate(Need):
 def _no_bool(value: object) -> object:
     """Numbers are numbers: pydantic's lax mode would read `true` as 1."""
     if isinstance(value, bool):
-        raise ValueError("must be a whole number, not true/false")
+        raise ValueError("应为整数，不能是 true/false")
     return value
 
 

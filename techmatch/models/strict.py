@@ -46,5 +46,5 @@ class NumbersNotBooleans(BaseModel):
             key = info.alias or name
             value = data.get(key, data.get(name))
             if value is not None and _numeric(info.annotation) and _has_bool(value):
-                raise ValueError(f"field {key!r} must be a number, not true/false")
+                raise ValueError(f"字段 {key!r} 应为数字，不能是 true/false")
         return data

@@ -53,3 +53,14 @@ def test_query_limits_and_json_reasons_read_in_chinese(live_server: str) -> None
     json_error = broken.json()["errors"][0]
     assert json_error["code"] == "json_invalid"
     assert json_error["message"] == "JSON 解析错误（第 25 个字符处）：此处缺少值"
+
+
+def test_a_boolean_for_a_number_is_refused_in_chinese(live_server: str) -> None:
+    """Our own checks behind pydantic said 'field 'slots' must be a number, not true/false'."""
+    with httpx.Client(base_url=live_server, timeout=60) as client:
+        r = client.post("/v1/plans/roadshow", json={"city": "苏州", "slots": True},
+                        headers=headers("write"))
+    assert r.status_code == 422, r.text
+    error = r.json()["errors"][0]
+    assert (error["code"], error["message"]) == ("value_error",
+                                                 "字段 'slots' 应为数字，不能是 true/false")

@@ -26,7 +26,7 @@ def test_numbers_pass_and_booleans_in_numeric_fields_are_refused_by_name() -> No
     assert (ok.count, ok.share, ok.pair, ok.per_key, ok.flag) == (3, 0.5, (1, 2), {"a": 1}, True)
     for field, value in (("count", True), ("share", False), ("pair", [1, True]),
                          ("per_key", {"a": True})):
-        with pytest.raises(ValidationError, match=f"'{field}' must be a number"):
+        with pytest.raises(ValidationError, match=f"字段 '{field}' 应为数字，不能是 true/false"):
             Sample.model_validate({field: value})
 
 
