@@ -19,7 +19,11 @@ the candidates, and lists first those the text names:
 So a fragment names nothing: 苏州 or 浙江 (a place that starts half the organisations), 清华,
 and a topic word inside a name (化工 in 北京化工大学, 新材料 in 苏州纳锂新材料科技) keep such
 records as candidates without moving them up or marking them. Records named whole come before
-those named by a start, each group in ranking order (the console lists a typed id before both).
+those named by a start, each group in ranking order.
+
+A text that is a record's id (`id_key`: trimmed, full-width folded as ingest reads ids —
+Ｎ０１６ is N016 — and in any case: n016) names it before all of these (编号一致): the
+console's search box and `MatchService.search` both read `id_key`.
 """
 
 from __future__ import annotations
@@ -30,13 +34,14 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from techmatch.indexers.base import compact_name
 from techmatch.indexers.ingest.normalize import normalize
-from techmatch.models.records import Record
+from techmatch.models.records import Record, fold_id
 from techmatch.models.results import Component, Hit, Ranking
 
 if TYPE_CHECKING:
     from techmatch.indexers.base import Candidates
 
-Naming = Literal["whole", "start"]
+Naming = Literal["id", "whole", "start"]
+ID: Naming = "id"  # the whole text is the record's id (`id_key`)
 WHOLE: Naming = "whole"
 START: Naming = "start"
 MIN_CHARS = 2  # a one-character name (王) is part of too many texts to count as named
@@ -61,6 +66,19 @@ class Text(NamedTuple):
 
     compact: str
     words: str
+
+
+def id_key(text: str) -> str:
+    """`text` as an id is compared: folded as ingest reads ids (NFKC, trimmed: Ｎ０１６ is
+    N016) and in any case (n016). A record's id `rid` is typed when
+    `rid.casefold() == id_key(text)`."""
+    return str(fold_id(text)).casefold()
+
+
+def typed_ids(text: str, ids: Iterable[str]) -> list[str]:
+    """The ids among `ids` that the whole `text` is (`id_key`)."""
+    wanted = id_key(text)
+    return [rid for rid in ids if rid.casefold() == wanted]
 
 
 def names_of(record: Record) -> tuple[Name, ...]:
@@ -124,7 +142,8 @@ def named_first(ranking: Ranking, text: str, named: Candidates, records: Mapping
     hits = [have.get(rid) or Hit(id=rid, kind=ranking.kind, score=0.0, rank=1,
                                  lexical=Component(), dense=Component()) for rid in front]
     hits += [h for h in ranking.hits if h.id not in how]
-    hits = [h.model_copy(update={"rank": rank, "named": h.id in how})
+    hits = [h.model_copy(update={"rank": rank, "named": h.id in how,
+                                 "match_by": "name" if h.id in how else None})
             for rank, h in enumerate(hits[:k], 1)]
     return ranking.model_copy(update={"hits": hits})
 

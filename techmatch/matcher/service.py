@@ -30,7 +30,7 @@ from techmatch.matcher.features import FeatureTable, Query, WorkScores, build_ta
 from techmatch.matcher.fieldprofile import FieldCentroids
 from techmatch.matcher.langshift import LanguageShift, cross_offsets
 from techmatch.matcher.memo import CandidateMemo
-from techmatch.matcher.names import WHOLE, Naming, named_ids
+from techmatch.matcher.names import ID, START, WHOLE, Naming, id_key, named_ids, typed_ids
 from techmatch.matcher.prf import uses_prf
 from techmatch.matcher.querybatch import QueryBatcher
 from techmatch.matcher.scorer import CURRENT, MODELS_DIR, LinearModel, RankerModel
@@ -45,6 +45,8 @@ ROUTE_MESSAGE = "没有足够好的匹配，请转人工处理"  # no_good_match
 FILTERED_MESSAGE = "没有符合筛选条件的记录，请放宽筛选条件"  # no_filter_match
 # named_match: a search's list opens with the records its text names (not routed)
 NAMED_MESSAGE = "按名称找到：列在前面的记录名称与检索词一致（名称一致），其余仅按相关度列出"
+# id_match: a search's text is a record's id (techmatch.matcher.names.id_key): it comes first
+ID_MESSAGE = "按编号找到：列在最前的记录编号与检索词一致（编号一致），其余仅按相关度列出"
 PREFER_LOCAL_BONUS = 0.15
 ENCODER_THREADS = 4  # concurrent requests of one API worker each encode in their own thread
 _TARGETS = ("achievement", "expert", "need")
@@ -73,8 +75,8 @@ class Scored:
     q_tokens: frozenset[str] = frozenset()
     translated: frozenset[str] = frozenset()  # the query's dictionary tokens
     translator: Translator | None = None
-    # records a free-text search names (a whole name or a clear start of one:
-    # techmatch.matcher.names) and how, listed before the others: whole, then by a start
+    # records a free-text search names (its id, a whole name or a clear start of one:
+    # techmatch.matcher.names) and how, listed before the others: id, whole, then by a start
     named: dict[str, Naming] = field(default_factory=dict)
     # candidates staff dropped for this query (not relevant / never suggest): scored with the
     # others, so every list-relative feature, confidence and the abstention evidence read the
@@ -130,9 +132,10 @@ class MatchService:
     # -- public API ------------------------------------------------------------------------
     def search(self, text: str, *, kind: str, k: int = 10, mode: str | None = None,
                filters: Filters | None = None, explain: bool = True) -> Ranking:
-        """Free text → records of `kind`. Records are also found by name (`NAME_FIELDS`),
-        and those the text names come first, `Hit.named` (techmatch.matcher.names); matching
-        a need never reads names."""
+        """Free text → records of `kind`. Records are also found by id (the whole text, as the
+        console reads it: `names.id_key`) and by name (`NAME_FIELDS`), and those the text
+        names come first, `Hit.named` / `Hit.match_by` (techmatch.matcher.names); matching a
+        need never reads names."""
         return self._rank([Query.of(text)], _target(kind), k=k, mode=mode, filters=filters,
                           explain=explain, names=True)[0]
 
@@ -297,6 +300,14 @@ class MatchService:
             raise ValidationError(f"expected a {kind}, got a {value.kind}", field="kind")
         return value
 
+    def _typed_ids(self, text: str, target: str) -> list[str]:
+        """The stored ids of `target` the whole `text` is (`names.id_key`; one read, none
+        for a text with spaces or longer than an id)."""
+        key = id_key(text)
+        if not key or len(key) > 128 or any(ch.isspace() for ch in key):
+            return []
+        return typed_ids(text, self.engine.store.ids_lower(target, key))
+
     def _rank(self, queries: Sequence[Query], target: str, *, k: int, mode: str | None = None,
               filters: Filters | None = None, explain: bool = True,
               prefer_local: bool = False, vectors: np.ndarray | None = None,
@@ -351,8 +362,10 @@ class MatchService:
                 _extend(ranking, pool, target)
             if extra:
                 _extend(ranking, list(extra), target)
-            if by_name is not None:
-                _extend(ranking, by_name[i].ids, target)
+            typed = self._typed_ids(query.text, target) if names else []
+            if typed or by_name is not None:
+                _extend(ranking, [*typed, *(by_name[i].ids if by_name is not None else ())],
+                        target)
             scored = self._features(query, ranking, target, qvecs[i], filters, hybrid,
                                     extra or {}, prefer_local, all_features,
                                     translator=retriever.translator,
@@ -363,6 +376,8 @@ class MatchService:
             if by_name is not None:
                 scored.named = named_ids(query.text, (scored.records[rid] for rid in
                                                       by_name[i].ids if rid in scored.records))
+            # the id before any name (a record named both ways: by its id)
+            scored.named.update((rid, ID) for rid in typed if rid in scored.records)
             needevidence.attach(self, scored, target,
                                 work_rankings[i] if work_rankings is not None else None,
                                 qvecs[i])
@@ -435,6 +450,7 @@ class MatchService:
                             title=rec.display_title, lexical=src.lexical, dense=src.dense,
                             confidence=float(s.confidence[j]),
                             conflict=conflict(s.query.record, rec), named=rid in s.named,
+                            match_by=_match_by(s.named.get(rid)),
                             record=rec.model_dump(mode="json") if records else None))
         if target != "expert":  # two people are never "the same record" by profile cosine
             mark_duplicates(hits, s.vectors[order], threshold=self.duplicate_threshold)
@@ -474,12 +490,15 @@ def route(hits: Sequence[Hit], threshold: float, *,
     abstention: the filters left nothing to rank, and the message says so (no_filter_match,
     not routed). Nor is a search whose list opens with records its text names (`Hit.named`,
     techmatch.matcher.names): staff found what they named, whatever the semantic confidence
-    (named_match, not routed)."""
+    (named_match, not routed; id_match when the text is the first such record's id)."""
     if not hits and filtered:
         return False, FILTERED_MESSAGE, "no_filter_match"
     if max((h.confidence or 0.0 for h in hits if h.conflict is None), default=0.0) >= threshold:
         return False, None, None
-    if any(h.named and h.conflict is None for h in hits):
+    found = next((h for h in hits if h.named and h.conflict is None), None)
+    if found is not None:
+        if found.match_by == "id":
+            return False, ID_MESSAGE, "id_match"
         return False, NAMED_MESSAGE, "named_match"
     blocked = next((h for h in hits if h.conflict and (h.confidence or 0.0) >= threshold), None)
     if blocked is not None:
@@ -488,9 +507,17 @@ def route(hits: Sequence[Hit], threshold: float, *,
     return True, ROUTE_MESSAGE, "no_good_match"
 
 
+_TIERS: dict[Naming | None, int] = {ID: 0, WHOLE: 1, START: 2, None: 3}
+
+
 def _tier(named: Naming | None) -> int:
-    """Where a record comes in a search's list: named whole, named by a start, the rest."""
-    return 2 if named is None else 0 if named == WHOLE else 1
+    """Where a record comes in a search's list: its id typed, named whole, named by a start,
+    the rest."""
+    return _TIERS[named]
+
+
+def _match_by(named: Naming | None) -> Literal["id", "name"] | None:
+    return None if named is None else "id" if named == ID else "name"
 
 
 def _target(kind: str) -> str:

@@ -89,6 +89,9 @@ class Explanation(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
+MATCH_BY_LABELS = {"id": "编号一致", "name": "名称一致"}
+
+
 class Hit(BaseModel):
     """One scored record in answer to a query."""
 
@@ -107,9 +110,13 @@ class Hit(BaseModel):
                                   "achievement, or the expert works for it / declared it in "
                                   "exclusions (plans refuse such pairs)")
     named: bool = Field(
-        default=False, description="free-text search: the text names this record (名称一致: "
-                                   "its name, organisation, institution or enterprise whole, "
-                                   "or a clear start of it); such hits are listed first")
+        default=False, description="free-text search: the text names this record — its id "
+                                   "(编号一致) or its name, organisation, institution or "
+                                   "enterprise whole or by a clear start (名称一致); such hits "
+                                   "are listed first, by id before by name (`match_by`)")
+    match_by: Literal["id", "name"] | None = Field(
+        default=None, description="how the text names this record (`named`): id (the whole "
+                                  "text is its id, folded: Ｎ０１６ or n016 is N016) or name")
     record: dict[str, object] | None = None
 
     @computed_field  # type: ignore[prop-decorator]
@@ -117,8 +124,14 @@ class Hit(BaseModel):
     def conflict_label(self) -> str | None:
         return CONFLICT_LABELS.get(self.conflict) if self.conflict else None
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def match_by_label(self) -> str | None:
+        return MATCH_BY_LABELS.get(self.match_by) if self.match_by else None
 
-MessageCode = Literal["no_good_match", "only_conflicted", "no_filter_match", "named_match"]
+
+MessageCode = Literal["no_good_match", "only_conflicted", "no_filter_match", "named_match",
+                      "id_match"]
 
 
 class Ranking(BaseModel):
@@ -136,7 +149,8 @@ class Ranking(BaseModel):
         "become a docking is confident: routed), only_conflicted (the confident hits are "
         "conflicted: routed), no_filter_match (the filters left no candidate: not routed, "
         "widen them), named_match (a search lists first the records its text names, "
-        "`Hit.named`, and none is confident: not routed — staff found what they named)")
+        "`Hit.named`, and none is confident: not routed — staff found what they named), "
+        "id_match (the same, the text being the first such record's id: `match_by` id)")
     excluded: list[Excluded] | None = Field(
         default=None, description="asked for: candidates left out because staff dropped the "
                                   "pair (not relevant / never suggest), with the reason")

@@ -273,6 +273,14 @@ class Store:
                 out[rec.id] = rec
         return out
 
+    def ids_lower(self, kind: str, value: str) -> list[str]:
+        """Live ids of `kind` whose lower case is `value` (a search's typed id:
+        techmatch.matcher.names.typed_ids checks the exact rule)."""
+        _check_kind(kind)
+        rows = self._db.fetch("SELECT id FROM records WHERE kind = ? AND deleted = 0 "
+                              "AND LOWER(id) = ?", (kind, value))
+        return [r[0] for r in rows]
+
     def iter_records(self, kind: str, *, batch: int = 1000) -> Iterator[Record]:
         """Every live record of a kind, ordered by id."""
         _check_kind(kind)

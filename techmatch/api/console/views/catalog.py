@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from techmatch.indexers.ingest.normalize import normalize
-from techmatch.matcher.names import WHOLE, Name, names_of, naming, text_of
-from techmatch.models.records import Expert, Need, Record, fold_id
+from techmatch.matcher.names import WHOLE, Name, id_key, names_of, naming, text_of
+from techmatch.models.records import Expert, Need, Record
 from techmatch.models.results import Filters
 from techmatch.store import Store
 
@@ -92,10 +92,11 @@ ID_MATCH, NAME_MATCH = "编号一致", "名称一致"
 
 
 def direct(rows: list[Row], text: str, rank: Mapping[str, int] | None = None) -> dict[str, str]:
-    """The rows `text` names, in order — its id (folded, any case) first, then the rows it
+    """The rows `text` names, in order — its id (`names.id_key`: folded, any case; the rule
+    `MatchService.search` reads) first, then the rows it
     names whole, then those it names by a start (techmatch.matcher.names), each group in the
     order of `rank` (the search's ranks: the API's order) — each with why."""
-    wanted = str(fold_id(text)).casefold()
+    wanted = id_key(text)
     typed = text_of(text)
     ids: list[str] = []
     whole: list[str] = []
