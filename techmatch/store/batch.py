@@ -213,6 +213,12 @@ class BatchRepository:
             [(need_id, kind, fingerprint, run_id, len(hits))
              for need_id, fingerprint, hits, _ in needs])
 
+    def hold(self) -> None:
+        """Inside a transaction: wait until no other writer of stored results holds them, so
+        what the caller reads next stays true until it commits (a batch chunk and a live
+        refresh check a need's current inputs before replacing its rows)."""
+        self._db.serialize("batch_results")
+
     def forget_needs(self, need_ids: Sequence[str], kind: str | None = None) -> None:
         """Drop results and state of needs that no longer exist, or whose results are known
         to be stale (of one target kind when `kind` is given; caller's transaction)."""

@@ -19,7 +19,8 @@ more than since the refresh, never fewer. Past `LIVE_LIMIT` stale needs in one a
 file of hundreds of needs) the rest are not matched in the request: their stale rows are
 dropped, so the pages list them as 未计算 until the next batch rather than an old ranking;
 the same when matching fails (an index being rebuilt). Before the first finished batch
-nothing is stored and nothing is done.
+nothing is stored and nothing is done. A batch chunk that read a need before such an
+action and commits after its refresh keeps the refreshed rows (`run.write_current`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from techmatch.matcher.batch.fingerprint import (
     resolved_config,
 )
 from techmatch.matcher.batch.plan import is_open
-from techmatch.matcher.batch.run import need_rows
+from techmatch.matcher.batch.run import need_rows, write_current
 from techmatch.matcher.service import MatchService
 from techmatch.models.records import Need
 
@@ -83,8 +84,8 @@ def refresh_needs(service: MatchService, need_ids: Iterable[str], *,
         try:
             rows = need_rows(service, wanted, kind, k=run.k, explain=explain,
                              config_fp=config_fp)
-            with results.transaction(store):
-                results.write_results(store, run.run_id, kind, rows)
+            with results.transaction(store):  # a later action's refresh may have won
+                write_current(store, run.run_id, kind, rows, config_fp=config_fp)
         except Exception:  # noqa: BLE001 - as above; its stale rows are dropped instead
             log.exception("需求 %s 的匹配结果（%s）未能即时更新，待下次批量匹配",
                           "、".join(n.id for n in wanted), kind)

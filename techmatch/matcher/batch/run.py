@@ -3,7 +3,9 @@
 One run: take the lock → sync the indexes → resume the unfinished run with the same
 configuration, or plan a new one (`plan.py`: incremental rule) → for each target kind
 match the planned needs in id order, chunk by chunk, committing each chunk's results and
-the checkpoint in one transaction → forget deleted needs, snapshot unmatched topics, close
+the checkpoint in one transaction (a need whose inputs changed since the chunk read them —
+a staff action, whose live refresh stored newer rows — keeps what is stored:
+`write_current`) → forget deleted needs, snapshot unmatched topics, close
 the run record.
 
 Chunks are matched in `workers` forked processes (`workers.py`; default one per CPU) and
@@ -288,7 +290,7 @@ class _Job:
     def _commit(self, run_id: str, kind: str, need_ids: list[str],
                 rows: list[results.NeedResult]) -> None:
         with results.transaction(self.store):
-            results.write_results(self.store, run_id, kind, rows)
+            write_current(self.store, run_id, kind, rows, config_fp=self.fps[kind])
             checkpoint.advance(self.store, run_id, kind, need_ids)
 
     # -- finish ----------------------------------------------------------------------------
@@ -361,6 +363,32 @@ def need_rows(service: MatchService, needs: Sequence[Need], kind: str, *, k: int
     inputs = need_inputs(service.engine.store, needs, kind)
     return [results.NeedResult.of(n.id, need_fingerprint(config_fp, inputs[n.id]), r)
             for n, r in zip(needs, rankings, strict=True)]
+
+
+def write_current(store: Store, run_id: str, kind: str, rows: Sequence[results.NeedResult],
+                  *, config_fp: str) -> list[str]:
+    """Replace the stored rows of each need whose inputs are still those the rows were
+    computed from (their fingerprint under `config_fp`); return the ids of the others, left
+    as stored when they are current, else dropped (未计算 until the next run recomputes them;
+    caller's transaction). A chunk reads its needs, matches them, then commits:
+    a staff action in between (a pair rejected, a need edited) has had its own rows stored by
+    `live.refresh_needs`, or its stale rows dropped — newer than the chunk's, which would put
+    the old ranking back. Checked under the results' write lock, in the transaction that
+    writes, so no refresh commits between the check and the write."""
+    if not rows:
+        return []
+    store.batch.hold()
+    live = store.get_many([row.need_id for row in rows])
+    needs = [n for row in rows if isinstance(n := live.get(row.need_id), Need)]
+    inputs = need_inputs(store, needs, kind)
+    now = {n.id: need_fingerprint(config_fp, inputs[n.id]) for n in needs}
+    results.write_results(store, run_id, kind,
+                          [row for row in rows if now.get(row.need_id) == row.fingerprint])
+    skipped = [row.need_id for row in rows if now.get(row.need_id) != row.fingerprint]
+    stored = results.state(store, kind, skipped) if skipped else {}
+    results.forget_needs(store, [nid for nid in skipped if nid in stored
+                                 and stored[nid][0] != now.get(nid)], kind)
+    return skipped
 
 
 def tail_parts(tasks: Sequence[tuple[str, list[str]]], workers: int
