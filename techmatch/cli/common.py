@@ -20,6 +20,7 @@ from techmatch.errors import (
     ConflictError,
     IndexError_,
     InfeasibleError,
+    IngestError,
     LockedError,
     NotFoundError,
     StoreTooNewError,
@@ -96,8 +97,11 @@ def cli_errors() -> Iterator[None]:
 
 def error_text(exc: TechmatchError) -> str:
     """What the operator reads for `exc`: as raised — a bad input's file, row and field are
-    named in Chinese (文件 a.csv，第 3 行，字段 kind：…) by ValidationError itself."""
-    return str(exc)
+    named in Chinese (文件 a.csv，第 3 行，字段 kind：…) by ValidationError itself; a file of
+    another kind also says how to choose or force the kind on the command line."""
+    from techmatch.indexers.ingest.kind_check import forcing_hint
+
+    return str(forcing_hint(exc, http=False) if isinstance(exc, IngestError) else exc)
 
 
 def _drop_traceback(record: logging.LogRecord) -> bool:

@@ -138,7 +138,7 @@ def test_upload_report_and_file_errors_read_in_chinese(browser: WebDriver, serve
                      encoding="utf-8")
     _upload(browser, server, "need", lines)
     texts = _report_texts(browser)
-    assert texts == ["2 整行 不是有效的 JSON（第 15 列附近）",
+    assert texts == ["2 整行 不是有效的 JSON（第 15 列附近：字段名应使用双引号）",
                      "3 整行 应为 JSON 对象（{…}），收到数组"], texts
     cases = [("qa-empty.csv", "need", b"", "文件无法导入：qa-empty.csv：文件为空，没有表头行"),
              ("qa-kind.csv", "achievement", "编号,标题,企业,保密\nQD01,标题,某公司,否\n"

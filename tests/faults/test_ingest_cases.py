@@ -136,7 +136,7 @@ def test_wrong_kind_is_refused_and_force_kind_keeps_confidential_rows_out(tmp_pa
     home = tmp_path / "home"
     code, _, err = _ingest(home, str(needs), "--kind", "achievement", "--no-index")
     assert code == 2
-    assert "文件的列属于需求记录，而不是成果记录" in err and "confidential" in err
+    assert "文件的列属于需求，而不是成果" in err and "confidential" in err
     assert "--force-kind" in err
     assert _stored(home, "achievement") == []
     code, out, _ = _ingest(home, str(needs), "--kind", "achievement", "--no-index",

@@ -46,7 +46,8 @@ from techmatch.api.schemas import (
 from techmatch.api.search_filters import CODED_FILTERS
 from techmatch.api.syncer import IndexSyncer
 from techmatch.api.visibility import LIST_FILTERS
-from techmatch.errors import RowsRejectedError, ValidationError, no_such
+from techmatch.errors import IngestError, RowsRejectedError, ValidationError, no_such
+from techmatch.indexers.ingest.kind_check import forcing_hint
 from techmatch.indexers.ingest.load import ingest_files
 from techmatch.indexers.ingest.readers import upload_limits
 from techmatch.matcher.batch.live import refresh_needs
@@ -298,9 +299,12 @@ def _ingest_upload(engine: Engine, syncer: IndexSyncer, kind: str, file: UploadF
                 out.write(chunk)
         # The file is called by its own name in every message: never the server's temp path.
         with upload_limits(engine.settings):
-            report = ingest_files([path], kind, engine.store, names=[name],
-                                  on_duplicate=options.on_duplicate,  # type: ignore[arg-type]
-                                  force_kind=options.force_kind)
+            try:
+                report = ingest_files([path], kind, engine.store, names=[name],
+                                      on_duplicate=options.on_duplicate,  # type: ignore[arg-type]
+                                      force_kind=options.force_kind)
+            except IngestError as exc:
+                raise forcing_hint(exc, http=True) from None
     if report.all_rejected:
         raise RowsRejectedError(f"所有行都被拒绝（{report.read} 行中 {report.rejected} 行），"
                                 f"没有存入任何记录", source=name,

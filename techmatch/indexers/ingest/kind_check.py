@@ -54,10 +54,27 @@ def refuse_other_kind(names: Iterable[str], kind: str, file: str) -> None:
         return
     other, hits = found
     theirs, ours = KIND_LABELS[other], KIND_LABELS[kind]
-    raise IngestError(f"文件的列属于{theirs}记录，而不是{ours}记录（{'、'.join(hits)} 是{theirs}"
-                      f"的字段，{ours}没有）；请把记录类型选为{theirs}（命令行 --kind {other}，"
-                      f"HTTP：POST /v1/{other}s/upload），或用 --force-kind（HTTP：force_kind="
-                      f"true）仍按{ours}导入", source=file, field="kind")
+    raise OtherKindError(f"文件的列属于{theirs}，而不是{ours}（{'、'.join(hits)} 是{theirs}的"
+                         f"字段）；请把记录类型选为{theirs}", source=file, other=other)
+
+
+class OtherKindError(IngestError):
+    """The file's columns are another kind's (`other`); the message is the console's (staff
+    pick the kind there), `forcing_hint` adds how the CLI or HTTP chooses or forces it."""
+
+    def __init__(self, message: str, *, source: str, other: str) -> None:
+        super().__init__(message, source=source, field="kind")
+        self.other = other
+
+
+def forcing_hint(exc: IngestError, *, http: bool) -> IngestError:
+    """`exc` with how to choose the kind, or load the file as the chosen one anyway, on the
+    CLI (--kind, --force-kind) or over HTTP (the kind's upload route, force_kind=true)."""
+    if not isinstance(exc, OtherKindError):
+        return exc
+    how = (f"HTTP：POST /v1/{exc.other}s/upload；确需按所选类型导入加 force_kind=true" if http
+           else f"命令行：--kind {exc.other}；确需按所选类型导入加 --force-kind")
+    return IngestError(f"{exc.message}（{how}）", source=exc.source, field=exc.field)
 
 
 def confidential_keys(names: Iterable[str], kind: str) -> list[str]:
