@@ -34,6 +34,29 @@ def _store(home: Path | None) -> Iterator[tuple[Settings, Store]]:
         store.close()
 
 
+def echo_waiting(store: Store, before: dict[str, str], need_ids: list[str], *,
+                 json_out: bool) -> None:
+    """After an action that may have changed what these needs' matches depend on: drop the
+    stale stored batch rows of those that changed (`before`: `inputs_now` taken before the
+    action) and say how many await the next batch (on stderr under --json)."""
+    from techmatch.matcher.batch.live import await_batch, changed, inputs_now, waiting_line
+
+    line = waiting_line(await_batch(store, changed(before, inputs_now(store, need_ids))))
+    if line:
+        typer.echo(line, err=json_out)
+
+
+def _need_of(store: Store, docking_id: str) -> list[str]:
+    """The need of a docking (none when there is no such docking: the move says so)."""
+    from techmatch.errors import NotFoundError
+    from techmatch.store.dockings import DockingRepo
+
+    try:
+        return [DockingRepo(store).get(docking_id).need_id]
+    except NotFoundError:
+        return []
+
+
 def _show(items: list, json_out: bool, total: int | None = None) -> None:  # type: ignore[type-arg]
     from techmatch.matcher.dockings.tracking import amount_text
 
@@ -99,16 +122,19 @@ def move(docking_id: Annotated[str, typer.Argument(help="Docking id")],
          admin: Annotated[bool, typer.Option(help="Act as admin (may reopen)")] = False,
          actor: ActorOpt = None, home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """Move a docking along the allowed-moves table (drop with a reason, sign with a contract)."""
+    from techmatch.matcher.batch.live import inputs_now
     from techmatch.matcher.dockings import Move, load_levels, move_docking, view
 
     with cli_errors(), _store(home) as (settings, store):
         contract = _contract(contract_type, value, signed_on)
+        before = inputs_now(store, _need_of(store, docking_id))
         d = move_docking(store, docking_id,
                          Move(to=to, version=version, reason=reason, reason_note=reason_note,
                               never_suggest=never_suggest, contract=contract, note=note,
                               keep_open=keep_open),
                          actor=actor, admin=admin, levels=load_levels(settings.home))
         _show([view(d, admin=admin)], json_out)
+        echo_waiting(store, before, [d.need_id], json_out=json_out)
 
 
 def _contract(kind: str | None, value: float | None, day: str | None):  # type: ignore[no-untyped-def]
@@ -197,10 +223,12 @@ def import_command(path: Annotated[Path, typer.Argument(help="CSV / TSV / XLSX f
                    actor: ActorOpt = None, home: HomeOpt = None,
                    json_out: JsonOpt = False) -> None:
     """Import docking records from a staff spreadsheet; bad rows are listed, good rows load."""
+    from techmatch.matcher.batch.live import inputs_now
     from techmatch.matcher.dockings import load_levels
     from techmatch.matcher.dockings.importer import import_dockings
 
     with cli_errors(), _store(home) as (settings, store):
+        before = inputs_now(store)  # every need with stored results: those that can be stale
         report = import_dockings(store, path, actor=actor, sheet=sheet,
                                  levels=load_levels(settings.home))
         if json_out:
@@ -213,6 +241,8 @@ def import_command(path: Annotated[Path, typer.Argument(help="CSV / TSV / XLSX f
                            + f"：{e.message}")
             for need_id in report.closed_needs:
                 typer.echo(f"需求 {need_id} 状态改为 已关闭（需求已解决，不再进入每晚批量匹配）")
+        if report.imported:
+            echo_waiting(store, before, list(before), json_out=json_out)
     if report.rejected and not report.imported:
         raise typer.Exit(2)
 

@@ -98,11 +98,14 @@ def feedback(need_id: Annotated[str, typer.Argument(help="Need id (or achievemen
              home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """Record a staff or outcome judgement on a proposed pair: a move of its docking
     (accepted → 企业确认, contacted → 已联系, deal → 签约, rejected → 终止 with the reason)."""
+    from techmatch.cli.dockings import echo_waiting
+    from techmatch.matcher.batch.live import inputs_now
     from techmatch.matcher.dockings import load_levels
     from techmatch.matcher.feedback import record_feedback
 
     with cli_errors():
         engine = Engine.open(settings_for(home))
+        before = inputs_now(engine.store, [need_id, candidate_id])  # either may be the need
         fb = record_feedback(engine.store, need_id, candidate_id, label=label, reason=reason,
                              note=note, actor=actor,
                              levels=load_levels(engine.settings.home))
@@ -110,6 +113,8 @@ def feedback(need_id: Annotated[str, typer.Argument(help="Need id (or achievemen
             print_json(fb.model_dump())
         else:
             _print_feedback(fb)
+        echo_waiting(engine.store, before, [fb.need_id] if fb.need_id else [],
+                     json_out=json_out)
 
 
 def _print_feedback(fb: Feedback) -> None:

@@ -52,6 +52,7 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="JSONL / CSV / XLSX 
     rejected. The load summary is printed even when indexing has to wait for another process.
     """
     from techmatch.indexers.ingest.load import ingest_files
+    from techmatch.matcher.batch.live import await_batch, waiting_line
     from techmatch.matcher.dockings.effects import sync_needs
 
     with cli_errors():
@@ -60,13 +61,18 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="JSONL / CSV / XLSX 
         try:
             report = ingest_files(paths, kind, store, reject_dir=settings.home / "rejects",
                                   on_duplicate=on_duplicate, force_kind=force_kind)
+            waiting: list[str] = []
             if kind == "need":  # a need with a signed docking re-sent as `open` stays matched
                 sync_needs(store, [*report.loaded.inserted, *report.loaded.updated])
+                # new or edited: their stored batch rows (an edited need's) are stale
+                waiting = await_batch(store, [*report.loaded.inserted, *report.loaded.updated])
         finally:
             store.close()
         out = report.as_dict()
         if not json_out:
             typer.echo("\n".join(report.summary_lines()))
+        if line := waiting_line(waiting):
+            typer.echo(line, err=json_out)
         if not no_index and not report.all_rejected:
             with _stored_first(kind):
                 engine = Engine.open(settings)

@@ -21,12 +21,17 @@ dropped, so the pages list them as 未计算 until the next batch rather than an
 the same when matching fails (an index being rebuilt). Before the first finished batch
 nothing is stored and nothing is done. A batch chunk that read a need before such an
 action and commits after its refresh keeps the refreshed rows (`run.write_current`).
+
+The CLI does not load the matcher (the encoder takes seconds): its actions that change a
+need's inputs (`dockings move` / `import`, `feedback`, `ingest` of needs) compare the
+inputs before and after (`inputs_now`) and drop the stale rows of the open needs that
+changed (`await_batch`), so the pages say 未计算 until the next batch, as past the limit.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from techmatch.matcher.batch import results
@@ -40,6 +45,7 @@ from techmatch.matcher.batch.plan import is_open
 from techmatch.matcher.batch.run import need_rows, write_current
 from techmatch.matcher.service import MatchService
 from techmatch.models.records import Need
+from techmatch.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -128,3 +134,46 @@ def _stale(service: MatchService, kinds: dict[str, tuple[str, bool]],
         out[kind] = {n.id for n in needs if n.id not in stored
                      or stored[n.id][0] != need_fingerprint(config_fp, inputs[n.id])}
     return out
+
+
+TARGET_KINDS = ("achievement", "expert")
+
+
+def inputs_now(store: Store, need_ids: Iterable[str] | None = None) -> dict[str, str]:
+    """need id → what its stored results depend on beyond the configuration (its content
+    and the pairs dropped for it, every target kind: `need_inputs`), of the given needs or,
+    when None, of every need with stored results. Compared before and after an action."""
+    ids = sorted(results.stored_need_ids(store) if need_ids is None else set(need_ids))
+    live = store.get_many(ids) if ids else {}
+    needs = [n for nid in ids if isinstance(n := live.get(nid), Need)]
+    per = {kind: need_inputs(store, needs, kind) if needs else {} for kind in TARGET_KINDS}
+    return {n.id: "\n".join(per[kind][n.id] for kind in TARGET_KINDS) for n in needs}
+
+
+def changed(before: Mapping[str, str], after: Mapping[str, str]) -> list[str]:
+    """Needs whose inputs differ between two `inputs_now` (new ones included)."""
+    return sorted(nid for nid, now in after.items() if before.get(nid) != now)
+
+
+def await_batch(store: Store, need_ids: Iterable[str]) -> list[str]:
+    """Drop the stored results of these needs, changed by an action that does not re-match
+    them (the CLI's), so the pages list them as 未计算 rather than an old ranking; return the
+    open ones: they await the next batch. A closed need keeps its last rows, as the batch
+    keeps them."""
+    ids = sorted(set(need_ids))
+    live = store.get_many(ids) if ids else {}
+    waiting = [nid for nid in ids if isinstance(n := live.get(nid), Need) and is_open(n)]
+    if waiting:
+        with results.transaction(store):
+            results.forget_needs(store, waiting)
+    return waiting
+
+
+def waiting_line(need_ids: Iterable[str]) -> str | None:
+    """The CLI's line for needs whose results await the next batch (None: none)."""
+    ids = sorted(set(need_ids))
+    if not ids:
+        return None
+    shown = "、".join(ids[:5]) + (" 等" if len(ids) > 5 else "")
+    return (f"{len(ids)} 条需求（{shown}）的匹配结果待下次批量匹配（techmatch batch）更新，"
+            f"工作台、覆盖分析暂显示为 未计算")
