@@ -46,9 +46,6 @@ FILTERED_MESSAGE = "没有符合筛选条件的记录，请放宽筛选条件"  
 # named_match: a search's list opens with the records its text names (not routed)
 NAMED_MESSAGE = "按名称找到：列在前面的记录名称与检索词一致（名称一致），其余仅按相关度列出"
 # id_match: a search's text is a record's id (techmatch.matcher.names.id_key): it comes first
-# a free-text search scores this many candidates whatever its k (at most the API's MAX_K):
-# list-relative features (and so the order, named records' included) read the same list
-SEARCH_DEPTH = 100
 ID_MESSAGE = "按编号找到：列在最前的记录编号与检索词一致（编号一致），其余仅按相关度列出"
 PREFER_LOCAL_BONUS = 0.15
 ENCODER_THREADS = 4  # concurrent requests of one API worker each encode in their own thread
@@ -138,10 +135,9 @@ class MatchService:
         """Free text → records of `kind`. Records are also found by id (the whole text, as the
         console reads it: `names.id_key`) and by name (`NAME_FIELDS`), and those the text
         names come first, `Hit.named` / `Hit.match_by` (techmatch.matcher.names); matching a
-        need never reads names. Scored from SEARCH_DEPTH candidates whatever `k` (up to it),
-        so the console's k=100 and the API's k=10 list the same text in the same order."""
+        need never reads names."""
         return self._rank([Query.of(text)], _target(kind), k=k, mode=mode, filters=filters,
-                          explain=explain, names=True, depth=SEARCH_DEPTH)[0]
+                          explain=explain, names=True)[0]
 
     def match_need(self, need: str | Need, *, target: Literal["achievement", "expert"],
                    k: int = 10, filters: Filters | None = None, explain: bool = True,
@@ -315,12 +311,11 @@ class MatchService:
     def _rank(self, queries: Sequence[Query], target: str, *, k: int, mode: str | None = None,
               filters: Filters | None = None, explain: bool = True,
               prefer_local: bool = False, vectors: np.ndarray | None = None,
-              records: bool = True, names: bool = False,
-              depth: int | None = None) -> list[Ranking]:
+              records: bool = True, names: bool = False) -> list[Ranking]:
         if k < 1:
             raise ValidationError("应不小于 1", field="k")
         scored = self._score(queries, target, filters=filters, mode=mode,
-                             depth=max(k, depth or self.depth), prefer_local=prefer_local,
+                             depth=max(k, self.depth), prefer_local=prefer_local,
                              vectors=vectors, names=names)
         filtered = filters is not None and bool(filters.facet_items())  # not exclude_ids
         return [self._ranking(s, target, k, explain, records, filtered) for s in scored]

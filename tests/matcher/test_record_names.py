@@ -110,26 +110,3 @@ def test_a_search_that_names_its_answer_is_not_routed_to_staff(service: MatchSer
     assert (topic.routed_to_staff, topic.message_code) == (True, "no_good_match")
     weak = [h.model_copy(update={"named": False}) for h in ranking.hits]
     assert route(weak, threshold)[2] == "no_good_match"  # the same list without the name
-
-
-MANY_TOPICS = ["锂电池隔膜涂覆", "碳化硅功率模块", "减速器传动精度", "印染废水处理", "涡轮叶片检测",
-               "氢燃料电池电堆", "光伏组件封装", "工业机器人视觉", "生物医用材料", "智能电网调度"]
-
-
-def test_the_named_records_order_does_not_depend_on_k(tmp_path: Path) -> None:
-    """The console asks k=100 and the API 10 by default: the records a text names (and the
-    list) open in the same order for both — scored from the same candidates whatever k."""
-    many = [Achievement(id=f"m-{i:03d}", title=f"{MANY_TOPICS[i % 10]}技术{i}",
-                        abstract=f"{MANY_TOPICS[i * 3 % 10]} 第{i}代 {MANY_TOPICS[i * 7 % 10]}",
-                        institution=CAS if i % 3 == 0 else f"某大学{i}")
-            for i in range(150)]
-    engine = _engine(tmp_path / "home", [*ACHIEVEMENTS, *many])
-    try:
-        service = MatchService(engine)
-        for text in (CAS, f"{CAS} 锂电池隔膜", "中国科学院苏州"):
-            small = service.search(text, kind="achievement", k=10, explain=False).hits
-            large = service.search(text, kind="achievement", k=100, explain=False).hits
-            assert [h.id for h in large[:10]] == [h.id for h in small], text
-            assert small[0].named and [h.named for h in large[:10]] == [h.named for h in small]
-    finally:
-        engine.close()
