@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from techmatch.errors import ConflictError, no_such
-from techmatch.models.dockings import Contract, Docking, HistoryEntry
+from techmatch.models.dockings import STAGE_LABELS, Contract, Docking, HistoryEntry
 from techmatch.store.db import Database
 from techmatch.store.records import Store
 
@@ -188,9 +188,8 @@ class DockingRepo:
         """A new docking and its first history row; a duplicate pair is a ConflictError."""
         found = self._pair_id(docking.need_id, docking.candidate_id)
         if found is not None:
-            raise ConflictError(f"a docking for need {docking.need_id!r} and candidate "
-                                f"{docking.candidate_id!r} exists already: {found}",
-                                field="candidate_id")
+            raise ConflictError(f"需求 {docking.need_id} 与 {docking.candidate_id} 的对接已存在"
+                                f"（{found}）", field="candidate_id")
         marks = ", ".join("?" * len(_COLUMNS))
         self._db.execute(f"INSERT INTO dockings ({', '.join(_COLUMNS)}) VALUES ({marks})",
                          _row(docking))
@@ -216,9 +215,10 @@ class DockingRepo:
             [*(values[c] for c in _MUTABLE), docking.id, expected_version])
         if changed != 1:
             current = self.get(docking.id)
-            raise ConflictError(f"docking {docking.id} changed since version "
-                                f"{expected_version}: it is now at stage {current.stage!r} "
-                                f"(version {current.version})", field="version")
+            raise ConflictError(f"对接 {docking.id} 已被他人更新，现处于「"
+                                f"{STAGE_LABELS[current.stage]}」阶段（第 {current.version} 版，"
+                                f"而不是第 {expected_version} 版）；请刷新页面后重试",
+                                field="version")
         self.append(entry)
 
     def lock_records(self) -> None:

@@ -60,8 +60,8 @@ def test_invalid_move_is_422_naming_from_to_and_allowed(client: TestClient) -> N
     assert response.status_code == 422
     body = response.json()
     assert body["errors"][0]["field"] == "to"
-    assert "from suggested" in body["detail"] and "to signed" in body["detail"]
-    assert "allowed from suggested: contacted (已联系), dropped (终止)" in body["detail"]
+    assert "不能从「推荐」改为「签约」" in body["detail"]
+    assert "当前阶段可改为：已联系、终止" in body["detail"]
     drop = _move(client, d["id"], "dropped", 1)
     assert drop.status_code == 422 and drop.json()["errors"][0]["field"] == "reason"
 
@@ -71,7 +71,7 @@ def test_stale_version_is_409_naming_the_current_stage(client: TestClient) -> No
     assert _move(client, d["id"], "contacted", 1).status_code == 200
     stale = _move(client, d["id"], "confirmed", 1)
     assert stale.status_code == 409
-    assert "'contacted'" in stale.json()["detail"]
+    assert "现处于「已联系」阶段" in stale.json()["detail"]
     assert stale.json()["errors"][0]["field"] == "version"
     dup = client.post("/v1/dockings", json={"need_id": "need-blade", "candidate_id": "ach-eddy"},
                       headers=headers("write"))
@@ -97,7 +97,7 @@ def test_reopen_needs_an_admin_key(client: TestClient) -> None:
     dropped = _move(client, d["id"], "dropped", 1, reason="too_costly").json()
     assert dropped["reason_label"] == "成本过高" and dropped["allowed_moves"] == []
     denied = _move(client, d["id"], "contacted", 2)
-    assert denied.status_code == 422 and "admin" in denied.json()["detail"]
+    assert denied.status_code == 422 and "重新打开需要管理员权限" in denied.json()["detail"]
     reopened = _move(client, d["id"], "contacted", 2, role="admin")
     assert reopened.status_code == 200 and reopened.json()["stage"] == "contacted"
 

@@ -63,9 +63,11 @@ def test_docking_errors_read_in_chinese(store: Store) -> None:
 
 
 def test_move_names_both_stages_and_the_allowed_ones_in_chinese() -> None:
-    exc = ValidationError("cannot move from suggested (已推荐) to signed (已签约); allowed from "
-                          "suggested: contacted (已联系), dropped (终止)", field="to")
-    text = error_message(exc, field_label)
+    from techmatch.matcher.dockings.moves import check_move
+
+    with pytest.raises(ValidationError) as caught:  # raised in Chinese (the API and CLI too)
+        check_move("suggested", "signed")
+    text = error_message(caught.value, field_label)
     assert text == "目标阶段：不能从「推荐」改为「签约」；当前阶段可改为：已联系、终止", text
 
 

@@ -46,7 +46,7 @@ def test_flow_history_conflict_and_effects(store: Store) -> None:
                                          owner="张三"), now=T0)
     for version, stage in enumerate(("contacted", "confirmed", "negotiating"), start=1):
         move_docking(store, d.id, Move(to=stage, version=version), now=T0)
-    with pytest.raises(ConflictError, match="negotiating"):
+    with pytest.raises(ConflictError, match="现处于「洽谈」阶段"):
         move_docking(store, d.id, Move(to="signed", version=2))
     contract = Contract(contract_type="equity", value_wan=1234.5, signed_on=T0.date())
     signed = move_docking(store, d.id, Move(to="signed", version=4, contract=contract), now=T0)

@@ -23,25 +23,8 @@ from techmatch.errors import (
     TechmatchError,
     ValidationError,
 )
-from techmatch.models.dockings import STAGE_LABELS
 
 Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
-
-
-def _stage(code: str) -> str:
-    return STAGE_LABELS.get(code.strip("'\""), code)
-
-
-def _stages(listed: str) -> str:
-    """'contacted (已联系), dropped (终止)' or 'none' → '已联系、终止' / '无'."""
-    codes = [part.split(" (")[0].strip() for part in listed.split(",") if part.strip()]
-    return "、".join(_stage(c) for c in codes if c != "none") or "无"
-
-
-def _move(m: re.Match[str]) -> str:
-    hint = "；重新打开需要管理员权限" if m.group(4) else ""
-    return (f"不能从「{_stage(m.group(1))}」改为「{_stage(m.group(2))}」；"
-            f"当前阶段可改为：{_stages(m.group(3))}{hint}")
 
 
 _KIND = {"need": "需求", "achievement": "成果", "expert": "专家", "city": "城市",
@@ -51,33 +34,14 @@ _KIND = {"need": "需求", "achievement": "成果", "expert": "专家", "city": 
 # Docking, programme, plan and store messages (techmatch/matcher/dockings, programme, plans,
 # assignment; techmatch/store/dockings, programme).
 _RULES: tuple[Rule, ...] = (
-    (re.compile(r"^cannot move from (\w+) \(.*?\) to (\w+) \(.*?\); allowed from \w+: (.*?)"
-                r"(; reopening needs an admin key)?$"), _move),
-    (re.compile(r"^unknown stage '(.*)'; valid: .*$"), r"未知阶段 \1"),
-    (re.compile(r"^docking (\S+) (?:is at version (\d+), not \d+|changed since version \d+)"
-                r": it is now at stage '(\w+)'.*$"),
-     lambda m: f"对接 {m.group(1)} 已被他人更新，现处于「{_stage(m.group(3))}」阶段；"
-               "请刷新页面后重试"),
-    (re.compile(r"^a docking for need '(.+)' and candidate '(.+)' exists already: (\S+)$"),
-     r"需求 \1 与 \2 的对接已存在（\3）"),
     (re.compile(r"^this need and candidate already have a docking"), "该需求与对象的对接已存在"),
     (re.compile(r"^no service team '(.+)'; teams: (.*)$"), r"没有服务团 \1（现有：\2）"),
-    (re.compile(r"^dropping needs a reason; valid: .*$"), "终止对接需要选择原因"),
-    (re.compile(r"^reason 'other' needs a (?:free-text )?reason[ _]note$"),
-     "原因为「其他」时需要填写说明"),
-    (re.compile(r"^a reason \(and never_suggest\) is only given when dropping"),
-     "只有终止对接时才填写原因"),
+    (re.compile(r"^reason 'other' needs a reason note$"), "原因为「其他」时需要填写说明"),
     (re.compile(r"^a reason is given exactly when the stage is dropped"),
      "阶段为终止时必须填写原因，其他阶段不填"),
-    (re.compile(r"^signing needs the contract"),
-     "签约需要填写合同类型和金额（万元）；签约日期不填为今天"),
     (re.compile(r"^a signed docking needs contract type"), "签约的对接需要合同类型和金额（万元）"),
-    (re.compile(r"^a contract is only given when moving to signed"), "只有改为签约时才填写合同"),
     (re.compile(r"^contract columns are only filled for signed or completed"),
      "只有签约或完成的对接才填写合同列"),
-    (re.compile(r"^give owner, team or keep_open$"), "请填写负责人、服务团或保持需求开放"),
-    (re.compile(r"^a docking pairs a need with an achievement or expert"),
-     "对接只能在需求与成果或专家之间建立"),
     (re.compile(r"^unknown source '(.*)'; valid: .*$"), r"未知来源 \1"),
     (re.compile(r"^the window ends \((.+)\) before it starts \((.+)\)$"),
      r"结束日期（\1）早于开始日期（\2）"),

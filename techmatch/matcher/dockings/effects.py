@@ -19,7 +19,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 
 from techmatch.errors import ConflictError, NotFoundError
-from techmatch.models.dockings import REASON_LABELS, Docking, Excluded, ExcludedPair
+from techmatch.models.dockings import (
+    REASON_LABELS,
+    STAGE_LABELS,
+    Docking,
+    Excluded,
+    ExcludedPair,
+)
 from techmatch.models.records import Need
 from techmatch.store import Store
 from techmatch.store.dockings import DockingRepo
@@ -31,9 +37,9 @@ CONFIRMED_STAGES: tuple[str, ...] = ("confirmed", "negotiating", "signed", "comp
 def check_version(current: Docking, version: int) -> None:
     """ConflictError naming the current stage when `version` is not the docking's."""
     if version != current.version:
-        raise ConflictError(f"docking {current.id} is at version {current.version}, not "
-                            f"{version}: it is now at stage {current.stage!r}; reload and "
-                            f"retry", field="version")
+        raise ConflictError(f"对接 {current.id} 已被他人更新，现处于「"
+                            f"{STAGE_LABELS[current.stage]}」阶段（第 {current.version} 版，"
+                            f"而不是第 {version} 版）；请刷新页面后重试", field="version")
 
 
 def need_status(dockings: Sequence[Docking], current: str, *, reopened: bool) -> str:

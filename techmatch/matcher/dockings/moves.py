@@ -42,7 +42,7 @@ def is_reopen(from_stage: str, to_stage: str) -> bool:
 
 def check_stage(stage: str, *, field: str = "to") -> None:
     if stage not in ALL_STAGES:
-        raise ValidationError(f"unknown stage {stage!r}; valid: {', '.join(ALL_STAGES)}",
+        raise ValidationError(f"未知阶段 {stage!r}（可选：{'、'.join(STAGE_LABELS.values())}）",
                               field=field)
 
 
@@ -53,13 +53,11 @@ def check_move(from_stage: str, to_stage: str, *, admin: bool = False) -> None:
     allowed = allowed_moves(from_stage, admin=admin)
     if to_stage in allowed:
         return
-    shown = ", ".join(f"{s} ({STAGE_LABELS[s]})" for s in allowed) or "none"
-    hint = ""
-    if to_stage in REOPEN_MOVES.get(from_stage, ()):
-        hint = "; reopening needs an admin key"
+    shown = "、".join(STAGE_LABELS[s] for s in allowed) or "无"
+    hint = "；重新打开需要管理员权限" if to_stage in REOPEN_MOVES.get(from_stage, ()) else ""
     raise ValidationError(
-        f"cannot move from {from_stage} ({STAGE_LABELS[from_stage]}) to {to_stage} "
-        f"({STAGE_LABELS[to_stage]}); allowed from {from_stage}: {shown}{hint}", field="to")
+        f"不能从「{STAGE_LABELS[from_stage]}」改为「{STAGE_LABELS[to_stage]}」；当前阶段可改为："
+        f"{shown}{hint}", field="to")
 
 
 def path_to(from_stage: str, to_stage: str) -> list[str] | None:

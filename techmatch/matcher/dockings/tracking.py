@@ -103,8 +103,8 @@ def create_docking(store: Store, spec: NewDocking, *, actor: str | None = None,
     """A docking at stage `suggested` for a live need and achievement / expert."""
     kind, clash = _check_pair(store, spec.need_id, spec.candidate_id)
     if spec.source not in SOURCES:
-        raise ValidationError(f"unknown source {spec.source!r}; valid: {', '.join(SOURCES)}",
-                              field="source")
+        raise ValidationError(f"未知来源 {spec.source!r}（可选："
+                              f"{'、'.join(SOURCE_LABELS[s] for s in SOURCES)}）", field="source")
     if spec.confidence is not None and not 0.0 <= spec.confidence <= 1.0:
         raise ValidationError("应在 0 到 1 之间", field="confidence")
     if spec.rank is not None and spec.rank < 1:
@@ -203,7 +203,7 @@ def assign_docking(store: Store, docking_id: str, change: Assign, *,
         fields = {k: v for k, v in (("owner", change.owner), ("team", change.team),
                                     ("keep_open", change.keep_open)) if v is not None}
         if not fields:
-            raise ValidationError("give owner, team or keep_open", field="owner")
+            raise ValidationError("请填写负责人、服务团或保持需求开放", field="owner")
         updated = current.model_copy(update={**fields, "version": current.version + 1})
         said = "，".join(f"{ASSIGN_LABELS[k]}={_said(v)}" for k, v in fields.items())
         entry = HistoryEntry(docking_id=current.id, version=updated.version, at=at, actor=actor,
@@ -340,21 +340,17 @@ def decision(move: Move) -> str | None:
 def _check_details(move: Move, *, require_contract: bool) -> None:
     if move.to == "dropped":
         if move.reason not in REASONS:
-            raise ValidationError(f"dropping needs a reason; valid: {', '.join(REASONS)}",
-                                  field="reason")
+            raise ValidationError("终止对接需要选择原因", field="reason")
         if move.reason == "other" and not (move.reason_note or "").strip():
-            raise ValidationError("reason 'other' needs a free-text reason_note",
-                                  field="reason_note")
+            raise ValidationError("原因为「其他」时需要填写说明", field="reason_note")
     elif move.reason is not None or move.never_suggest:
-        raise ValidationError("a reason (and never_suggest) is only given when dropping",
-                              field="reason")
+        raise ValidationError("只有终止对接时才填写原因（及不再推荐）", field="reason")
     if move.to == "signed":
         if move.contract is None and require_contract:
-            raise ValidationError("signing needs the contract: contract_type and value_wan "
-                                  "(万元); signed_on defaults to today", field="contract")
+            raise ValidationError("签约需要填写合同类型和金额（万元）；签约日期不填为今天",
+                                  field="contract")
     elif move.contract is not None:
-        raise ValidationError("a contract is only given when moving to signed",
-                              field="contract")
+        raise ValidationError("只有改为签约时才填写合同", field="contract")
 
 
 def _check_pair(store: Store, need_id: str, candidate_id: str
@@ -368,6 +364,6 @@ def _check_pair(store: Store, need_id: str, candidate_id: str
     if cand is None:
         raise no_such("candidate", candidate_id)
     if cand.kind not in CANDIDATE_KINDS:
-        raise ValidationError(f"a docking pairs a need with an achievement or expert, "
-                              f"not a {cand.kind}", field="candidate_id")
+        raise ValidationError(f"对接只能在需求与成果或专家之间建立，不能与"
+                              f"{KIND_LABELS.get(cand.kind, cand.kind)}建立", field="candidate_id")
     return cand.kind, conflict(need, cand)

@@ -71,7 +71,7 @@ def test_labels_walk_the_table_and_refuse_what_it_does_not_allow(store: Store) -
     d = get_docking(store, fb.docking_id or "")
     assert d.stage == "signed" and d.version == 5  # created + four steps, one history row each
     assert store.get("n1").status == "matched"
-    with pytest.raises(ValidationError, match="cannot move from signed"):
+    with pytest.raises(ValidationError, match="不能从「签约」改为「终止」"):
         record_feedback(store, "n1", "a2", label="rejected", reason="too_costly")
     assert len(list_feedback(store)) == 1  # a refused judgement is not stored either
     fb = record_feedback(store, "a1", "n2", label="contacted")  # achievement → need

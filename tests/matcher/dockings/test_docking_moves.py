@@ -43,11 +43,11 @@ def test_every_pair_of_stages(src: str, dst: str) -> None:
             check_move(src, dst, admin=admin)
         message = str(err.value)
         assert err.value.field == "to"
-        assert f"from {src} ({STAGE_LABELS[src]}) to {dst}" in message
+        assert f"不能从「{STAGE_LABELS[src]}」改为「{STAGE_LABELS[dst]}」" in message
         allowed = allowed_moves(src, admin=admin)
-        assert all(s in message for s in allowed)
-        assert ("none" in message) == (not allowed)
-        assert ("needs an admin key" in message) == (reopen and not admin)
+        assert all(STAGE_LABELS[s] in message.split("当前阶段可改为：")[1] for s in allowed)
+        assert ("当前阶段可改为：无" in message) == (not allowed)
+        assert ("重新打开需要管理员权限" in message) == (reopen and not admin)
 
 
 def test_reopen_is_admin_only_and_leads_back_to_open_stages() -> None:

@@ -64,7 +64,7 @@ def test_create_keeps_source_rank_confidence_and_due_date(store: Store) -> None:
 
 def test_create_rejects_bad_pairs(store: Store) -> None:
     create_docking(store, NewDocking("n1", "x1"))
-    with pytest.raises(ConflictError, match="exists already"):
+    with pytest.raises(ConflictError, match="需求 n1 与 x1 的对接已存在"):
         create_docking(store, NewDocking("n1", "x1"))
     with pytest.raises(NotFoundError, match="的需求$"):
         create_docking(store, NewDocking("nope", "a1"))
@@ -86,7 +86,7 @@ def test_stale_version_is_a_conflict_naming_the_current_stage(store: Store) -> N
     move_docking(store, d.id, Move(to="contacted", version=1))
     with pytest.raises(ConflictError) as err:
         move_docking(store, d.id, Move(to="contacted", version=1))
-    assert "'contacted'" in str(err.value) and err.value.field == "version"
+    assert "现处于「已联系」阶段" in str(err.value) and err.value.field == "version"
     assert get_docking(store, d.id).version == 2
     assert len(docking_history(store, d.id)) == 2
 
@@ -138,7 +138,7 @@ def test_reopen_needs_admin_and_dropping_records_reason(store: Store) -> None:
     dropped = move_docking(store, d.id, Move(to="dropped", reason="too_costly",
                                              never_suggest=True))
     assert (dropped.reason, dropped.never_suggest, dropped.due_on) == ("too_costly", True, None)
-    with pytest.raises(ValidationError, match="needs an admin key"):
+    with pytest.raises(ValidationError, match="重新打开需要管理员权限"):
         move_docking(store, d.id, Move(to="contacted"))
     again = move_docking(store, d.id, Move(to="contacted"), admin=True, actor="admin:k")
     assert (again.stage, again.reason, again.never_suggest) == ("contacted", None, False)
