@@ -67,7 +67,8 @@ class IndexSyncer:
         self._interval = interval
         self._cond = threading.Condition()
         self._pending: set[str] = set()
-        self._applied: dict[str, int] = {k: self._index_seq(k) for k in self._kinds}
+        self._applied: dict[str, int] = {k: self._published_seq(k, warn=True)
+                                         for k in self._kinds}
         self._generation: dict[str, str] = {}
         self._retry_at: dict[str, float] = {}
         self.last_error: str | None = None
@@ -88,9 +89,12 @@ class IndexSyncer:
             return self._applied.get(kind), self._generation.get(kind)
 
     def lag(self, kind: str) -> Lag:
-        """Records (distinct ids) the index of `kind` lacks and the age of the oldest change."""
+        """Records (distinct ids) the index of `kind` lacks and the age of the oldest change:
+        past what the published index holds, which the follower records only after `sync`
+        returns (read in between, /readyz said ready with a lag)."""
         with self._cond:
             applied = self._applied.get(kind, 0)
+        applied = max(applied, self._published_seq(kind))
         pending = self._changes.pending(kind, applied)
         return Lag(pending.records, pending.seconds(), max(pending.last_seq, applied), applied)
 
@@ -112,13 +116,16 @@ class IndexSyncer:
         self._thread.join(timeout)
 
     # -- the follower thread ----------------------------------------------------------------
-    def _index_seq(self, kind: str) -> int:
+    def _published_seq(self, kind: str, *, warn: bool = False) -> int:
+        """The sequence the published index of `kind` holds (0: none or unreadable; the
+        follower's sync reports why, `warn` logs it at start)."""
         try:
             return self._engine.index(kind).applied_seq
         except IndexMissingError:
             return 0
-        except TechmatchError as exc:  # unreadable index: the first sync reports it
-            log.warning("index of %s not readable at start: %s", kind, exc)
+        except TechmatchError as exc:
+            if warn:
+                log.warning("index of %s not readable at start: %s", kind, exc)
             return 0
 
     def _run(self) -> None:

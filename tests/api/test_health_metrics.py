@@ -72,6 +72,30 @@ def test_readyz_lagging_until_the_follower_builds_a_missing_index(tmp_path,  # n
         assert searched.status_code == 200 and searched.json()["hits"][0]["id"] == "n1"
 
 
+def test_lag_is_what_the_published_index_holds(tmp_path, engine: Engine,  # noqa: ANN001
+                                                monkeypatch) -> None:  # noqa: ANN001
+    """The follower publishes an index (`engine.sync`) before it records the sequence applied;
+    /readyz read in between said ready with lag 1 (a fresh-clone run caught it). The lag is
+    what the published index holds, whoever built it: here the follower never records."""
+    from techmatch.api.syncer import IndexSyncer
+
+    home = tmp_path / "published"
+    home.mkdir()
+    store = Store(home / STORE_FILE)
+    store.upsert([Need(id="n1", title="题目")])
+    fresh = Engine(settings=Settings(home=home, threads=1), store=store,
+                   tokenizer=engine.tokenizer, encoder=engine.encoder)
+    monkeypatch.setattr(IndexSyncer, "_sync_one", lambda self, kind: None)
+    syncer = IndexSyncer(fresh, ("need",), interval=0.05)
+    try:
+        assert syncer.lag("need").records == 1  # nothing indexed yet
+        fresh.sync(("need",))  # published; the follower has recorded nothing
+        lag = syncer.lag("need")
+        assert (lag.records, lag.applied_seq) == (0, store.last_seq("need"))
+    finally:
+        syncer.close()
+
+
 def _metric(text: str, prefix: str) -> float:
     lines = [line for line in text.splitlines() if line.startswith(prefix)]
     assert lines, f"no metric {prefix}"
