@@ -66,7 +66,7 @@ def load_teams(path: Path) -> list[ServiceTeam]:
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()  # a BOM is not JSON
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"cannot read: {exc}", source=str(path)) from exc
+        raise ValidationError(f"无法读取文件：{exc}", source=str(path)) from exc
     teams = []
     for row, line in enumerate(lines, start=1):
         if not line.strip():
@@ -78,7 +78,7 @@ def load_teams(path: Path) -> list[ServiceTeam]:
                                   field=".".join(map(str, exc.errors()[0]["loc"])) or None
                                   ) from None
     if not teams:
-        raise ValidationError("no service team in the file", source=str(path))
+        raise ValidationError("文件中没有服务团", source=str(path))
     return teams
 
 
@@ -92,7 +92,7 @@ def pick_team(teams: Sequence[ServiceTeam], team_id: str | None) -> ServiceTeam:
     for team in teams:
         if team.id == team_id:
             return team
-    raise NotFoundError(f"no service team {team_id!r}; teams: {', '.join(t.id for t in teams)}")
+    raise NotFoundError(f"没有服务团 {team_id}（现有：{'、'.join(t.id for t in teams)}）")
 
 
 def _same(value: str | None, wanted: str | None) -> bool:
@@ -131,7 +131,7 @@ def _servable(needs: list[Record]) -> list[Need]:
     and hold a slot of its capacity (a team file may list a need closed since)."""
     closed = [n.id for n in needs if isinstance(n, Need) and n.status == "closed"]
     if closed:
-        raise ValidationError(f"closed needs cannot be served: {', '.join(closed)}",
+        raise ValidationError(f"{'、'.join(closed)} 已关闭，不能派单，请从需求编号中删去",
                               field="need_ids")
     return needs  # type: ignore[return-value]
 
@@ -142,12 +142,12 @@ def team_needs(engine: Engine, team: ServiceTeam | None, need_ids: Sequence[str]
     if need_ids:
         return _servable(_records(engine, need_ids, "need"))
     if team is None:
-        raise ValidationError("give need ids or a service team", field="need_ids")
+        raise ValidationError("请选择需求或服务团", field="need_ids")
     if team.needs:
         return _servable(_records(engine, team.needs, "need"))
     if not (team.city or team.province or team.industry):
-        raise ValidationError(f"team {team.id} lists no needs and no city, province or "
-                              f"industry to find them", field="team.needs")
+        raise ValidationError(f"服务团 {team.id} 没有列出需求，也没有城市、省份或行业范围",
+                              field="team.needs")
     return open_needs(engine, city=team.city, province=team.province, industry=team.industry)
 
 
@@ -155,7 +155,7 @@ def team_experts(engine: Engine, team: ServiceTeam | None,
                  expert_ids: Sequence[str]) -> list[Expert]:
     ids = list(expert_ids) or (team.experts if team is not None else [])
     if not ids:
-        raise ValidationError("give expert ids or a service team with experts",
+        raise ValidationError("请选择专家或含专家的服务团",
                               field="expert_ids")
     return _records(engine, ids, "expert")  # type: ignore[return-value]
 
@@ -186,7 +186,7 @@ def team_problem(engine: Engine, service: PairScorer, *, team: ServiceTeam | Non
     experts = team_experts(engine, team, expert_ids)
     if not needs:
         where = " ".join(x for x in (team.city, team.province, team.industry) if x) if team else ""
-        raise ValidationError(f"no open needs to serve ({where or 'none given'})",
+        raise ValidationError(f"没有待服务的需求（{where or '未指定范围'}）",
                               field="need_ids")
     dropped = excluded_pairs(engine.store, [n.id for n in needs], {e.id for e in experts})
     return encode(needs, experts, service.score_pairs(needs, experts, target="expert"),
@@ -285,20 +285,20 @@ def overseas_supply(achievements: Sequence[Achievement], experts: Sequence[Exper
     owned = {w for e in abroad for w in e.works}
     kept = [a for a in achievements if a.id in owned or ids & set(a.owners)]
     if not kept:
-        raise ValidationError("no achievement of an overseas expert among the candidates",
+        raise ValidationError("候选成果中没有海外专家的成果",
                               field="overseas")
     return kept, abroad
 
 
 def _no_needs(engine: Engine, city: str, industry: str | None) -> ValidationError:
     pairs = sorted({(n.city or "?", n.industry or "?") for n in open_needs(engine, city=city)})
-    hint = ("; open needs there: " + ", ".join(f"{c}/{i}" for c, i in pairs[:10])
-            if pairs else "; no open needs in that city at all")
+    hint = ("；该城市的待服务需求（城市/行业）：" + "、".join(f"{c}/{i}" for c, i in pairs[:10])
+            if pairs else "；该城市没有任何待服务的需求")
     what = f"{city}/{industry}" if industry else city
     path = industry_path(industry)
     if path:
-        what += f" ({path})"
-    return ValidationError(f"no open needs in {what}{hint}", field="city")
+        what += f"（{path}）"
+    return ValidationError(f"{what} 没有待服务的需求{hint}", field="city")
 
 
 def booked_experts(engine: Engine, date: dt.date | None) -> dict[str, str]:

@@ -199,7 +199,7 @@ def test_roadshow_invites_only_local_needs_in_falling_gain_order(
 @slow
 def test_roadshow_without_local_needs_names_the_problem(engine: Engine,
                                                         service: MatchService) -> None:
-    with pytest.raises(ValidationError, match="no open needs in 苏州/海洋工程"):
+    with pytest.raises(ValidationError, match="苏州/海洋工程.* 没有待服务的需求"):
         plan_city_roadshow(engine, service, city="苏州", industry="海洋工程", slots=2)
 
 
@@ -321,7 +321,7 @@ def test_cli_roadshow_json_and_text(engine: Engine, tmp_path: Path) -> None:
     assert ("已排成果数", len(plan["items"])) in summary
     assert ("日期", "待定") in summary  # no --date: the cell was empty (the console's says 待定)
     code, _, err = _cli(engine, "roadshow", "--city", "拉萨", "--slots", "2")
-    assert code == 2 and "no open needs in 拉萨" in err
+    assert code == 2 and "拉萨 没有待服务的需求" in err
 
 
 @slow
@@ -380,7 +380,7 @@ def test_team_needs_are_open_local_and_normalised(small: Engine) -> None:
     assert [n.id for n in plans.team_needs(small, team, [])] == ["n1", "n2"]  # 蘇州 = 苏州
     result = plan_team(small, KeywordScorer(), team=team).assignment
     assert {(p.need_id, p.expert_id) for p in result.pairs} == {("n2", "e1"), ("n1", "e2")}
-    with pytest.raises(ValidationError, match="no open needs"):
+    with pytest.raises(ValidationError, match="没有待服务的需求（拉萨"):
         plan_team(small, KeywordScorer(), team=team.model_copy(update={"city": "拉萨"}))
 
 
@@ -499,11 +499,11 @@ def test_a_closed_need_named_by_id_is_refused_not_dispatched(small: Engine) -> N
 
     with pytest.raises(ValidationError) as caught:
         plan_team(small, KeywordScorer(), need_ids=["n1", "n3"], expert_ids=["e2"])
-    assert caught.value.message == "closed needs cannot be served: n3"
+    assert caught.value.message == "n3 已关闭，不能派单，请从需求编号中删去"  # raised in Chinese
     assert error_message(caught.value, field_label) == \
         "需求：n3 已关闭，不能派单，请从需求编号中删去"
     team = ServiceTeam(id="T", name="x", experts=["e2"], needs=["n3", "n2"])
-    with pytest.raises(ValidationError, match="closed needs cannot be served: n3"):
+    with pytest.raises(ValidationError, match="n3 已关闭，不能派单"):
         plan_team(small, KeywordScorer(), team=team)
     assert plan_team(small, KeywordScorer(), need_ids=["n1", "n2"],
                      expert_ids=["e1", "e2"]).assignment.solved  # open needs: as before

@@ -35,7 +35,6 @@ _KIND = {"need": "需求", "achievement": "成果", "expert": "专家", "city": 
 # assignment; techmatch/store/dockings, programme).
 _RULES: tuple[Rule, ...] = (
     (re.compile(r"^this need and candidate already have a docking"), "该需求与对象的对接已存在"),
-    (re.compile(r"^no service team '(.+)'; teams: (.*)$"), r"没有服务团 \1（现有：\2）"),
     (re.compile(r"^reason 'other' needs a reason note$"), "原因为「其他」时需要填写说明"),
     (re.compile(r"^a reason is given exactly when the stage is dropped"),
      "阶段为终止时必须填写原因，其他阶段不填"),
@@ -56,15 +55,6 @@ _RULES: tuple[Rule, ...] = (
      "路演方案需要城市才能保存为活动"),
     (re.compile(r"^unknown event type '(.*)'; valid: .*$"), r"未知活动类型 \1"),
     (re.compile(r"^unknown registry '(.*)'; valid: .*$"), r"未知名录 \1"),
-    (re.compile(r"^give need ids or a service team$"), "请选择需求或服务团"),
-    (re.compile(r"^give expert ids or a service team with experts$"), "请选择专家或含专家的服务团"),
-    (re.compile(r"^team (\S+) lists no needs and no city, province or"),
-     r"服务团 \1 没有列出需求，也没有城市、省份或行业范围"),
-    (re.compile(r"^no open needs to serve \((.*)\)$"), r"没有待服务的需求（\1）"),
-    (re.compile(r"^closed needs cannot be served: (.*)$"),
-     lambda m: f"{m.group(1).replace(', ', '、')} 已关闭，不能派单，请从需求编号中删去"),
-    (re.compile(r"^no achievement of an overseas expert among the candidates$"),
-     "候选成果中没有海外专家的成果"),
     (re.compile(r"^unknown (solver|objective) '(.*)'; valid: .*$"),
      lambda m: f"未知{'求解器' if m.group(1) == 'solver' else '优化目标'} {m.group(2)}"),
     (re.compile(r"^no index for kind '(need|achievement|expert)'; run `techmatch index`$"),
