@@ -204,7 +204,7 @@ def test_overseas_roadshow_without_overseas_supply_is_a_clear_error(client: Test
     body = {"city": "深圳", "slots": 1, "min_score": 0.0, "overseas": True}
     r = client.post("/v1/plans/roadshow", json=body, headers=headers("write"))
     assert r.status_code == 422
-    assert "no achievement of an overseas expert" in r.json()["detail"]
+    assert "候选成果中没有海外专家的成果" in r.json()["detail"]
     assert r.json()["errors"][0]["field"] == "overseas"
 
 
