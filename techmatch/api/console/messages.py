@@ -34,18 +34,8 @@ _KIND = {"need": "需求", "achievement": "成果", "expert": "专家", "city": 
 # Docking, programme, plan and store messages (techmatch/matcher/dockings, programme, plans,
 # assignment; techmatch/store/dockings, programme).
 _RULES: tuple[Rule, ...] = (
-    (re.compile(r"^this need and candidate already have a docking"), "该需求与对象的对接已存在"),
-    (re.compile(r"^reason 'other' needs a reason note$"), "原因为「其他」时需要填写说明"),
-    (re.compile(r"^a reason is given exactly when the stage is dropped"),
-     "阶段为终止时必须填写原因，其他阶段不填"),
-    (re.compile(r"^a signed docking needs contract type"), "签约的对接需要合同类型和金额（万元）"),
-    (re.compile(r"^contract columns are only filled for signed or completed"),
-     "只有签约或完成的对接才填写合同列"),
-    (re.compile(r"^unknown source '(.*)'; valid: .*$"), r"未知来源 \1"),
     (re.compile(r"^the window ends \((.+)\) before it starts \((.+)\)$"),
      r"结束日期（\1）早于开始日期（\2）"),
-    (re.compile(r"^the stage date is before the creation date$"), "阶段日期早于创建日期"),
-    (re.compile(r"^date in the future: (.*)$"), r"日期晚于今天：\1"),
     (re.compile(r"^unknown dimensions (.*); valid: (.*)$"), r"未知统计维度 \1（可选：\2）"),
     (re.compile(r"^filter on '(.+)' needs it among the dimensions"),
      r"按 \1 筛选时需要把它列为统计维度"),

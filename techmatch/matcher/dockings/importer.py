@@ -152,7 +152,7 @@ def parse_row(fields: dict[str, object], *, kinds: dict[str, str], now: dt.datet
     latest = (now + LOCAL_AHEAD).date()  # today somewhere: Beijing is ahead of UTC
     for name, day in days.items():
         if day > latest:  # a typo such as 2062: never in a KPI window, never overdue
-            raise ValidationError(f"date in the future: {day.isoformat()}", field=name)
+            raise ValidationError(f"日期晚于今天：{day.isoformat()}", field=name)
     # a signed / completed row's 签约日期 (the day its deal counts on)
     signing = _date(fields["signed_on"], "signed_on") \
         if "signed_on" in fields and stage in ("signed", "completed") else None
@@ -167,13 +167,13 @@ def parse_row(fields: dict[str, object], *, kinds: dict[str, str], now: dt.datet
         entered_on = max(signing, first)
     entered = min(_at(entered_on), now) if entered_on is not None else created
     if entered < created:
-        raise ValidationError("the stage date is before the creation date", field="stage_at")
+        raise ValidationError(f"阶段日期（{china_day(entered).isoformat()}）早于创建日期"
+                              f"（{china_day(created).isoformat()}）", field="stage_at")
     reason = _code(REASON_LABELS, "reason")(fields["reason"]) if "reason" in fields else None
     if (stage == "dropped") != (reason is not None):
-        raise ValidationError("a reason is given exactly when the stage is dropped (终止)",
-                              field="reason")
+        raise ValidationError("阶段为终止时必须填写终止原因，其他阶段不填", field="reason")
     if reason == "other" and not str(fields.get("reason_note", "")).strip():
-        raise ValidationError("reason 'other' needs a reason note", field="reason_note")
+        raise ValidationError("原因为「其他」时需要填写说明", field="reason_note")
     contract = _contract(fields, stage, created=created, entered=entered, now=now)
     rank = int(_number(fields["rank"], "rank", int)) if "rank" in fields else None
     conf = float(_number(fields["confidence"], "confidence", float)) \
@@ -213,12 +213,12 @@ def _contract(fields: dict[str, object], stage: str, *, created: dt.datetime,
     given = [n for n in ("contract_type", "value_wan", "signed_on") if n in fields]
     if stage not in ("signed", "completed"):
         if given:
-            raise ValidationError("contract columns are only filled for signed or completed "
-                                  "dockings", field=given[0])
+            raise ValidationError("只有签约或验收的对接才填写合同列（合同类型、合同金额、"
+                                  "签约日期）", field=given[0])
         return None
     missing = [n for n in ("contract_type", "value_wan") if n not in fields]
     if missing:
-        raise ValidationError("a signed docking needs contract type and value (万元)",
+        raise ValidationError("签约或验收的对接需要填写合同类型和合同金额（万元）",
                               field=missing[0])
     value = float(_number(fields["value_wan"], "value_wan", float))
     if not math.isfinite(value) or value < 0:
@@ -265,11 +265,10 @@ def import_dockings(store: Store, path: Path, *, actor: str | None = None,
                                              levels=levels or ServiceLevels())
                 pair = (docking.need_id, docking.candidate_id)
                 if pair in seen:
-                    raise ValidationError(f"the same need and candidate as row {seen[pair]}",
+                    raise ValidationError(f"与第 {seen[pair]} 行的需求和成果/专家相同",
                                           field="candidate_id")
                 if repo.find_pair(*pair) is not None:
-                    raise ValidationError("this need and candidate already have a docking",
-                                          field="candidate_id")
+                    raise ValidationError("该需求与该成果/专家的对接已存在", field="candidate_id")
                 seen[pair] = number
                 good.append((docking, history))
             except ValidationError as exc:

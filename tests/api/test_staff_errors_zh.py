@@ -1,0 +1,51 @@
+"""Refusals staff meet through the API read in Chinese, raised so at their source: the
+docking import's row reasons said 'this need and candidate already have a docking', 'reason
+'other' needs a reason note', 'a signed docking needs contract type and value (万元)', …
+on the API and the CLI while only the console translated them."""
+
+from __future__ import annotations
+
+import re
+
+from api_support import headers
+from fastapi.testclient import TestClient
+
+# an English sentence left in a message: three words in a row
+_ENGLISH = re.compile(r"\b[a-z]{2,} [a-z]{2,} [a-z]{2,}\b")
+
+
+def _import(client: TestClient, csv: str) -> dict:
+    response = client.post("/v1/dockings/import", headers=headers("write"),
+                           files={"file": ("对接台账.csv", csv.encode("utf-8"), "text/csv")})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_docking_import_row_reasons_read_in_chinese(client: TestClient) -> None:
+    first = _import(client, "需求编号,候选编号,阶段\nneed-blade,ach-eddy,推荐\n")
+    assert first["imported"] == 1, first
+    csv = ("需求编号,候选编号,阶段,创建日期,阶段日期,终止原因,原因说明,合同类型,合同金额\n"
+           "need-blade,ach-eddy,推荐,,,,,,\n"
+           "need-battery,ach-bms,推荐,,,,,,\n"
+           "need-battery,ach-bms,推荐,,,,,,\n"
+           "need-water,ach-ozone,推荐,2099-01-01,,,,,\n"
+           "need-water,ach-ozone,已联系,2026-11-10,2026-11-01,,,,\n"
+           "need-water,exp-ndt,终止,,,,,,\n"
+           "need-water,exp-battery,终止,,,other,,,\n"
+           "need-water,ach-paper,推荐,,,,,,10\n"
+           "need-blade,exp-ndt,签约,,,,,,\n")
+    report = _import(client, csv)
+    said = {(e["row"], e["field"]): e["message"] for e in report["errors"]}
+    assert said == {
+        (2, "candidate_id"): "该需求与该成果/专家的对接已存在",
+        (4, "candidate_id"): "与第 3 行的需求和成果/专家相同",
+        (5, "created_at"): "日期晚于今天：2099-01-01",
+        (6, "stage_at"): "阶段日期（2026-11-01）早于创建日期（2026-11-10）",
+        (7, "reason"): "阶段为终止时必须填写终止原因，其他阶段不填",
+        (8, "reason_note"): "原因为「其他」时需要填写说明",
+        (9, "value_wan"): "只有签约或验收的对接才填写合同列（合同类型、合同金额、签约日期）",
+        (10, "contract_type"): "签约或验收的对接需要填写合同类型和合同金额（万元）",
+    }, said
+    assert report["imported"] == 1
+    for message in said.values():
+        assert not _ENGLISH.search(message), message
