@@ -49,3 +49,34 @@ def test_docking_import_row_reasons_read_in_chinese(client: TestClient) -> None:
     assert report["imported"] == 1
     for message in said.values():
         assert not _ENGLISH.search(message), message
+
+
+def _refusal(client: TestClient, path: str, params: dict[str, str]) -> tuple[str, str]:
+    response = client.get(path, params=params, headers=headers("read"))
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["type"] == "urn:techmatch:problem:validation"
+    error = body["errors"][0]
+    assert error["code"] == "invalid" and error["message"] in body["detail"]
+    return error["field"], error["message"]
+
+
+def test_kpi_and_dashboard_refusals_read_in_chinese(client: TestClient) -> None:
+    """'the window ends (…) before it starts (…)', 'unknown dimensions [...]; valid: …' and
+    'filter on 'team' needs it among the dimensions (city)'."""
+    window = {"from": "2026-12-01", "to": "2026-11-01"}
+    month = {"from": "2026-11-01", "to": "2026-11-30"}
+    said = [
+        _refusal(client, "/v1/kpis", window),
+        _refusal(client, "/v1/kpis", {**month, "by": "city,colour"}),
+        _refusal(client, "/v1/kpis", {**month, "by": "city", "team": "一队"}),
+        _refusal(client, "/v1/programme/dashboard", {"start": "2026-12-01",
+                                                     "end": "2026-11-01"}),
+    ]
+    assert said == [
+        ("to", "结束日期（2026-11-01）早于开始日期（2026-12-01）"),
+        ("by", "未知统计维度 colour（可选：city（城市）、industry（行业）、team（服务团）、"
+               "owner（负责人））"),
+        ("team", "按服务团（team）筛选时需要把它列为统计维度（当前：city（城市））"),
+        ("end", "结束日期（2026-11-01）早于开始日期（2026-12-01）"),
+    ], said

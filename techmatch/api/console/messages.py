@@ -34,11 +34,6 @@ _KIND = {"need": "需求", "achievement": "成果", "expert": "专家", "city": 
 # Docking, programme, plan and store messages (techmatch/matcher/dockings, programme, plans,
 # assignment; techmatch/store/dockings, programme).
 _RULES: tuple[Rule, ...] = (
-    (re.compile(r"^the window ends \((.+)\) before it starts \((.+)\)$"),
-     r"结束日期（\1）早于开始日期（\2）"),
-    (re.compile(r"^unknown dimensions (.*); valid: (.*)$"), r"未知统计维度 \1（可选：\2）"),
-    (re.compile(r"^filter on '(.+)' needs it among the dimensions"),
-     r"按 \1 筛选时需要把它列为统计维度"),
     (re.compile(r"^a roadshow becomes an event only with a date$"),
      "路演方案需要日期才能保存为活动"),
     (re.compile(r"^a roadshow becomes an event only with a city$"),

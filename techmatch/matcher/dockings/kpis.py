@@ -165,12 +165,11 @@ def compute_kpis(dockings: Sequence[KpiDocking], moves: Sequence[KpiMove],
                  standing: bool = False) -> KpiReport:
     """KPIs as defined in the module docstring (pure)."""
     if end < start:
-        raise ValidationError(f"the window ends ({end}) before it starts ({start})",
-                              field="to")
+        raise ValidationError(f"结束日期（{end}）早于开始日期（{start}）", field="to")
     unknown = [d for d in by if d not in DIMENSIONS]
     if unknown or not by:
-        raise ValidationError(f"unknown dimensions {unknown}; valid: {', '.join(DIMENSIONS)}",
-                              field="by")
+        said = f"未知统计维度 {'、'.join(unknown)}" if unknown else "至少需要一个统计维度"
+        raise ValidationError(f"{said}（可选：{_dimension_list(DIMENSIONS)}）", field="by")
     day = today or china_today()
     by = [d for d in DIMENSIONS if d in by]
     wanted = _wanted(filters or {}, by)
@@ -203,9 +202,15 @@ def _wanted(filters: Mapping[str, str], by: Sequence[str]) -> dict[int, str]:
     """Filters as (position in a full DIMENSIONS key → value in its label form)."""
     bad = [k for k in filters if k not in by]
     if bad:
-        raise ValidationError(f"filter on {bad[0]!r} needs it among the dimensions "
-                              f"({', '.join(by)})", field=bad[0])
+        label = DIMENSION_LABELS.get(bad[0], bad[0])
+        raise ValidationError(f"按{label}（{bad[0]}）筛选时需要把它列为统计维度"
+                              f"（当前：{_dimension_list(by)}）", field=bad[0])
     return {DIMENSIONS.index(k): _label(v, UNKNOWN) for k, v in filters.items()}
+
+
+def _dimension_list(dims: Sequence[str]) -> str:
+    """city（城市）、industry（行业）: the codes a request writes, with what staff call them."""
+    return "、".join(f"{d}（{DIMENSION_LABELS[d]}）" for d in dims)
 
 
 def _kept(wanted: Mapping[int, str], full_key: Key) -> bool:

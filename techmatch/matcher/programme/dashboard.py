@@ -356,7 +356,7 @@ def dashboard(store: Store, *, start: dt.date, end: dt.date, city: str | None = 
     """Actual against target over [start, end] (see the module docstring); `hidden`: the
     confidential need ids the viewer may not see (their events' titles are neutral)."""
     if end < start:
-        raise ValidationError(f"the window ends ({end}) before it starts ({start})", field="end")
+        raise ValidationError(f"结束日期（{end}）早于开始日期（{start}）", field="end")
     day = today or china_today()
     years = _years(start, end)
     team_names = {t.id: t.name for t in registry.items(store, "team")}

@@ -162,7 +162,7 @@ def test_dashboard_window_and_city(store: Store) -> None:
     assert [(r.label, r.events) for r in only.by_industry] == [("高端装备制造产业", 1)]
     assert [r.key for r in only.by_team] == ["T03"]
     assert only.national.cell("events").actual == 4  # the national row stays national
-    with pytest.raises(ValidationError, match="ends"):
+    with pytest.raises(ValidationError, match="早于开始日期"):
         dashboard(store, start=YEAR[1], end=YEAR[0])
 
 
