@@ -9,7 +9,9 @@ need→expert set's needs of the half, each also ranked with its relevant expert
 need no expert fits). Reported per set: AUROC of the top confidence (answerable vs not),
 routed shares at the settings' threshold, and ECE of the top-1 and top-10 hits, over all the
 half's needs and over the answerable ones only (what `techmatch eval` reports for experts,
-whose set has no unanswerable needs), the latter beside its floor (`calibrate.ece_floor`).
+whose set has no unanswerable needs), the latter beside its floor (`calibrate.ece_floor`),
+the debiased ℓ2 calibration error (`calibrate.debiased_ce`) and a 90 % bootstrap interval
+of the ECE, needs resampled (`calibrate.ece_interval`).
 Rankings use the default ranker weights, as the fit.
 
 Every set and the model file are checked before any set is ranked: a missing folder or file,
@@ -40,7 +42,7 @@ from techmatch.eval.abstain_fit import (
 from techmatch.eval.abstention import auroc
 from techmatch.eval.datasets import Dataset, expert_qrels, load_dataset, require_scored
 from techmatch.matcher.abstain import AbstainModel, default_abstain
-from techmatch.matcher.calibrate import ece_floor, reliability
+from techmatch.matcher.calibrate import calibration_errors, reliability
 from techmatch.matcher.train import query_half
 
 
@@ -56,12 +58,23 @@ def check(model: AbstainModel, rows: Rows, answerable: np.ndarray,
             if model.hits else np.array([pi])
             for pi, v, d in zip(p, rows.values, copies, strict=True)]
 
-    def ece(mask: np.ndarray, top: int, floor: bool = False) -> float:
-        c = [x for ci, m in zip(conf, mask, strict=True) if m for x in ci[:top]]
-        r = [x for li, m in zip(rows.labels, mask, strict=True) if m for x in li[:top]]
-        if floor:
-            return round(ece_floor(np.array(c)), 4)
-        return round(reliability(np.array(c), np.array(r)).ece, 4)
+    def pairs(mask: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        keep = [i for i, m in enumerate(mask) if m]
+        c = [x for i in keep for x in conf[i][:top]]
+        r = [x for i in keep for x in rows.labels[i][:top]]
+        g = [i for i in keep for _ in conf[i][:top]]  # a need's hits resample together
+        return np.array(c), np.array(r), np.array(g)
+
+    def ece(mask: np.ndarray, top: int) -> float:
+        c, r, _ = pairs(mask, top)
+        return round(reliability(c, r).ece, 4)
+
+    def errors(mask: np.ndarray, top: int) -> dict[str, Any]:
+        name = f"ece_top{top}_answerable"
+        e = calibration_errors(*pairs(mask, top))
+        return {f"{name}_floor": round(e["floor"], 4),
+                f"{name}_debiased": round(e["debiased"], 4),
+                f"{name}_interval": [round(v, 4) for v in e["interval"]]}
 
     every = np.ones(len(p), dtype=bool)
     return {"needs": len(p), "answerable": int(answerable.sum()),
@@ -72,8 +85,7 @@ def check(model: AbstainModel, rows: Rows, answerable: np.ndarray,
             "ece_top1": ece(every, 1), "ece_top10": ece(every, 10),
             "ece_top1_answerable": ece(answerable, 1),
             "ece_top10_answerable": ece(answerable, 10),
-            "ece_top1_answerable_floor": ece(answerable, 1, floor=True),
-            "ece_top10_answerable_floor": ece(answerable, 10, floor=True)}
+            **errors(answerable, 1), **errors(answerable, 10)}
 
 
 def load_models(path: Path | None) -> dict[str, AbstainModel | None]:

@@ -117,12 +117,20 @@ def _experts(experts: dict[str, Any]) -> list[str]:
     calibration = experts.get("calibration") or {}
     if calibration:
         lines += ["", "置信度校准（ECE；下限：置信度相同、样本对同样少时，完全校准的模型"
-                      "也会呈现的 ECE）：", ""]
-        lines += _table(["配置", "ECE top-1", "下限", "ECE top-10", "下限", "样本对"],
-                        [[name, _fmt(c.get("ece_top1")), _fmt(c.get("ece_top1_floor")),
-                          _fmt(c.get("ece_top10")), _fmt(c.get("ece_top10_floor")),
+                      "也会呈现的 ECE；去偏：Kumar 等 2019 的去偏 ℓ2 校准误差，完全校准时约为 0；"
+                      "区间：按查询重抽样的 ECE 90% bootstrap 区间）：", ""]
+        lines += _table(["配置", "ECE top-1", "下限", "去偏", "90% 区间", "ECE top-10", "下限",
+                         "去偏", "90% 区间", "样本对"],
+                        [[name, *_errors(c, "ece_top1"), *_errors(c, "ece_top10"),
                           str(c.get("pairs", ""))] for name, c in calibration.items()])
     return lines
+
+
+def _errors(c: dict[str, Any], name: str) -> list[str]:
+    """ECE, floor, debiased error and interval of one calibration row ("-" when absent)."""
+    interval = c.get(f"{name}_interval")
+    return [_fmt(c.get(name)), _fmt(c.get(f"{name}_floor")), _fmt(c.get(f"{name}_debiased")),
+            f"{interval[0]:.4f}–{interval[1]:.4f}" if interval else "-"]
 
 
 def _abstention(abstention: dict[str, Any]) -> list[str]:

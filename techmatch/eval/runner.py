@@ -316,28 +316,38 @@ def score_experts(ctx: EvalContext, dataset: Dataset, metrics: Sequence[Metric],
 
 
 def hit_calibration(hits: dict[str, list[tuple[str, float]]],
-                    qrels: dict[str, dict[str, int]], *, top: int = 10) -> dict[str, float]:
+                    qrels: dict[str, dict[str, int]], *, top: int = 10) -> dict[str, Any]:
     """ECE of the confidences of each query's top-1 and top-`top` hits against relevance, each
     beside its floor (`techmatch.matcher.calibrate.ece_floor`: what a perfectly calibrated
-    model with the same confidences would show on as few pairs)."""
+    model with the same confidences would show on as few pairs), the debiased ℓ2 calibration
+    error (`debiased_ce`, about 0 for a calibrated model however few the pairs) and a 90 %
+    bootstrap interval of the ECE, queries resampled (`ece_interval`)."""
     from techmatch.eval.abstention import TOP_HITS
-    from techmatch.matcher.calibrate import ece_floor, reliability
+    from techmatch.matcher.calibrate import calibration_errors
 
     top = min(top, TOP_HITS)
-    conf1, rel1, conf, rel = [], [], [], []
-    for qid, pairs in hits.items():
+    conf1: list[float] = []
+    rel1: list[int] = []
+    conf: list[float] = []
+    rel: list[int] = []
+    group: list[int] = []
+    for i, (qid, pairs) in enumerate(hits.items()):
         for rank, (rid, c) in enumerate(pairs[:top]):
             r = 1 if qrels.get(qid, {}).get(rid, 0) > 0 else 0
             conf.append(c)
             rel.append(r)
+            group.append(i)
             if rank == 0:
                 conf1.append(c)
                 rel1.append(r)
-    return {"ece_top1": reliability(np.array(conf1), np.array(rel1)).ece if conf1 else 0.0,
-            f"ece_top{top}": reliability(np.array(conf), np.array(rel)).ece if conf else 0.0,
-            "ece_top1_floor": ece_floor(np.array(conf1)),
-            f"ece_top{top}_floor": ece_floor(np.array(conf)),
-            "pairs": len(conf)}
+    out: dict[str, Any] = {}
+    for name, cs, rs, groups in (("ece_top1", conf1, rel1, None),
+                                 (f"ece_top{top}", conf, rel, np.array(group))):
+        errors = calibration_errors(np.array(cs), np.array(rs), groups)
+        out.update({name: errors["ece"], f"{name}_floor": errors["floor"],
+                    f"{name}_debiased": errors["debiased"],
+                    f"{name}_interval": errors["interval"]})
+    return {**out, "pairs": len(conf)}
 
 
 def expert_product_run(ctx: EvalContext, query_ids: Sequence[str], *, config: str,

@@ -44,6 +44,13 @@ def test_check_reports_auroc_routing_and_ece_of_every_and_answerable_need() -> N
     expect_top1 = (abs(p[0] - 1) + abs(p[1] - 1) + abs(p[2] - 0)) / 3
     assert out["ece_top1"] == pytest.approx(expect_top1, abs=1e-4)
     assert out["ece_top1_answerable"] == pytest.approx((2 - p[0] - p[1]) / 2, abs=1e-4)
+    # beside the floor: the debiased error (both answerable top hits share a bin and are
+    # good: gap² less ȳ(1 − ȳ)/(n − 1) = 0) and the ECE's interval, needs resampled
+    gap = 1 - (p[0] + p[1]) / 2
+    assert out["ece_top1_answerable_debiased"] == pytest.approx(gap, abs=1e-4)
+    low, high = out["ece_top1_answerable_interval"]
+    assert low <= out["ece_top1_answerable"] <= high and low < high
+    assert out["ece_top10_answerable_debiased"] >= 0
     with pytest.raises(ValidationError):
         check(_model(), rows, np.array([True]), threshold=0.35)
 

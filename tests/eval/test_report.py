@@ -88,3 +88,18 @@ def test_report_and_tune_markdown_read_in_chinese(tmp_path: Path) -> None:
     assert tune_md.startswith("# 调参：演示集 / dev\n\n4 条查询 · 12 个网格点 · 目标 ndcg@10")
     assert "最优参数：mode=hybrid, fusion=rrf, rrf_k=60" in tune_md
     assert "已保存到 `/tmp/retrieval.json`。" in tune_md
+
+
+def test_expert_calibration_table_shows_debiased_error_and_interval() -> None:
+    report = _report()
+    report["experts"] = {"experts": 6, "queries": 2, "relevance": "qrels", "config": "default",
+                         "metrics": {"ndcg@10": 0.5},
+                         "calibration": {"expert-ranker-default": {
+                             "ece_top1": 0.145, "ece_top1_floor": 0.111,
+                             "ece_top1_debiased": 0.08, "ece_top1_interval": [0.12, 0.21],
+                             "ece_top10": 0.027, "ece_top10_floor": 0.03, "pairs": 710}}}
+    md = render_markdown(report)
+    assert "| 配置 | ECE top-1 | 下限 | 去偏 | 90% 区间 | ECE top-10 | 下限 | 去偏 | 90% 区间 " \
+           "| 样本对 |" in md
+    assert ("| expert-ranker-default | 0.1450 | 0.1110 | 0.0800 | 0.1200–0.2100 | 0.0270 | "
+            "0.0300 | - | - | 710 |") in md

@@ -140,3 +140,29 @@ def test_tiny_set_end_to_end(tiny_dataset: Path, eval_settings: Settings,
                            encoder=CachedEncoder(raw_encoder, vector_cache))  # type: ignore[arg-type]
     assert again["notes"] == ["已载入语料：读取 12 行，拒绝 0 行"]  # as loaded before
     assert again["configs"] == report["configs"]
+
+
+def test_hit_calibration_reports_debiased_error_and_interval_by_query() -> None:
+    """The expert calibration carried the plain ECE and its floor only; 71 top hits cannot show
+    ECE ≤ 0.05 by it, so the debiased error and the ECE's bootstrap interval sit beside it."""
+    from techmatch.eval.runner import hit_calibration
+    from techmatch.matcher.calibrate import debiased_ce, reliability
+
+    conf = [0.15] * 4 + [0.9] * 5
+    labels = [1, 0, 0, 0, 1, 1, 0, 0, 0]
+    hits = {"q1": [(f"e{i}", c) for i, c in enumerate(conf)]}
+    qrels = {"q1": {f"e{i}": 1 for i, y in enumerate(labels) if y}}
+    one = hit_calibration(hits, qrels)
+    assert one["ece_top10"] == pytest.approx(reliability(np.array(conf), np.array(labels)).ece)
+    assert one["ece_top10_debiased"] == pytest.approx(debiased_ce(np.array(conf),
+                                                                  np.array(labels)))
+    # one query: its hits resample together, so the interval is the ECE itself
+    assert one["ece_top10_interval"] == pytest.approx([one["ece_top10"]] * 2)
+    # nine queries of one hit each: the interval spreads
+    many = hit_calibration({f"q{i}": [(f"e{i}", c)] for i, c in enumerate(conf)},
+                           {f"q{i}": {f"e{i}": 1} for i, y in enumerate(labels) if y})
+    assert many["ece_top1"] == pytest.approx(one["ece_top10"])
+    low, high = many["ece_top1_interval"]
+    assert low < many["ece_top1"] < high
+    assert many["ece_top1_debiased"] == pytest.approx(one["ece_top10_debiased"])
+    assert many["pairs"] == 9 and many["ece_top1_floor"] > 0
