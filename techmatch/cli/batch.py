@@ -67,21 +67,27 @@ def summary_lines(summary: BatchSummary, kinds: Sequence[str],
     """The printed summary (what the cron log shows staff): run, counts per target kind with
     the reasons, exported files."""
     from techmatch.matcher.batch.plan import REASON_LABELS
+    from techmatch.matcher.batch.results import COUNT_LABELS
 
-    open_needs = summary.recomputed + summary.skipped
+    fresh_label = COUNT_LABELS["skipped_fresh"]
+    open_needs = summary.recomputed + summary.skipped + summary.skipped_fresh
+    fresh = (f"，{fresh_label} {summary.skipped_fresh} 条（本次未写入其结果）"
+             if summary.skipped_fresh else "")
     done = ("没有待匹配需求（请确认 --home / TECHMATCH_HOME 指向的数据目录）" if not open_needs
             else f"自上次运行以来没有变化，{open_needs} 条待匹配需求均未重算"
-            if not summary.recomputed
+            if not summary.recomputed and not summary.skipped_fresh
             else f"重算 {summary.recomputed} 条待匹配需求（共 {open_needs} 条），"
-                 f"跳过 {summary.skipped} 条")
+                 f"跳过 {summary.skipped} 条{fresh}")
     resumed = "（续跑中断的运行）" if summary.resumed else ""
     lines = [f"批量匹配 {summary.run_id}{resumed}：{done}，用时 {summary.seconds:.1f} 秒"]
     for kind in kinds:
         c = summary.counts.get(kind, {})
         why = "、".join(f"{REASON_LABELS.get(r, r)} {n} 条"
                         for r, n in sorted(c.get("reasons", {}).items()))
+        kind_fresh = (f"，{fresh_label} {c['skipped_fresh']} 条" if c.get("skipped_fresh")
+                      else "")
         lines.append(f"  {KIND_LABELS.get(kind, kind)}：重算 {c.get('recomputed', 0)} 条，"
-                     f"跳过 {c.get('skipped', 0)} 条，提交 {c.get('chunks', 0)} 批"
+                     f"跳过 {c.get('skipped', 0)} 条{kind_fresh}，提交 {c.get('chunks', 0)} 批"
                      + (f"；原因：{why}" if why else ""))
     lines.extend(f"  已导出 {fmt.upper()}：{path}" for fmt, path in paths.items())
     return lines

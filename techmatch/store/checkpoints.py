@@ -3,7 +3,10 @@
 A run's plan (need ids per target kind, with the reason) is written once when the run
 starts; the checkpoint of a kind (last need id done, count) is advanced in the same
 transaction that stores a chunk's results, so a killed run resumes exactly after the last
-committed chunk. Writes marked "caller's transaction" run inside `Store.transaction()`.
+committed chunk. A planned need the chunk did not store (`fresh`: staff changed it while the
+run matched it, and the live refresh stored newer rows or dropped the stale ones) is marked in
+the plan (`batch_plan.fresh`, schema version 6) in the same transaction, so a resumed run
+counts it too. Writes marked "caller's transaction" run inside `Store.transaction()`.
 """
 
 from __future__ import annotations
@@ -62,6 +65,18 @@ class PlanRepository:
         self._db.execute("UPDATE batch_checkpoints SET last_need_id = ?, done = done + ?, "
                          "chunks = chunks + 1 WHERE run_id = ? AND kind = ?",
                          (max(need_ids), len(need_ids), run_id, kind))
+
+    def mark_fresh(self, run_id: str, kind: str, need_ids: Sequence[str]) -> None:
+        """Mark planned needs a chunk left as stored (changed during the run; caller's
+        transaction)."""
+        self._db.executemany("UPDATE batch_plan SET fresh = 1 WHERE run_id = ? AND kind = ? "
+                             "AND need_id = ?", [(run_id, kind, nid) for nid in need_ids])
+
+    def fresh(self, run_id: str, kind: str) -> set[str]:
+        """Planned needs of one kind a chunk left as stored (`mark_fresh`)."""
+        rows = self._db.fetch("SELECT need_id FROM batch_plan WHERE run_id = ? AND kind = ? "
+                              "AND fresh = 1", (run_id, kind))
+        return {r[0] for r in rows}
 
     def checkpoints(self, run_id: str | None = None) -> dict[str, Checkpoint]:
         """kind → checkpoint of one run (of the newest-started run when `run_id` is None)."""

@@ -125,6 +125,10 @@ CREATE TABLE IF NOT EXISTS batch_checkpoints (
 );
 """
 
+# Planned needs a chunk did not store, a staff action having changed them during the run
+# (`PlanRepository.mark_fresh`): counted apart from the recomputed ones.
+PLAN_FRESH = "ALTER TABLE batch_plan ADD COLUMN fresh INTEGER NOT NULL DEFAULT 0;"
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "records, change log, feedback, meta", RECORDS),
     Migration(2, "batch runs, results, state, topics, plans, checkpoints", BATCH),
@@ -140,7 +144,9 @@ def registered() -> tuple[Migration, ...]:
             Migration(3, "dockings and their history", dockings.SCHEMA),
             Migration(4, "programme registries and targets", programme.SCHEMA),
             Migration(5, "pilot cities keyed by name and province", "",
-                      run=programme.rekey_pilot_cities))
+                      run=programme.rekey_pilot_cities),
+            Migration(6, "batch plans mark needs left to a staff action's refresh",
+                      PLAN_FRESH))
 
 _VERSION_TABLE = ("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
                   "name TEXT NOT NULL, applied TEXT NOT NULL)")

@@ -181,6 +181,8 @@ def test_plans_and_checkpoints(store: Store) -> None:
     with store.transaction():
         store.plans.save_plan("r1", "expert", {"n2": "new", "n1": "full", "n3": "new"})
         store.plans.advance("r1", "expert", ["n1", "n2"])
+        store.plans.mark_fresh("r1", "expert", ["n2"])  # left to a staff refresh (run.py)
+    assert store.plans.fresh("r1", "expert") == {"n2"} and store.plans.fresh("r1", "need") == set()
     assert store.plans.pending("r1", "expert") == ["n3"]
     assert store.plans.reasons("r1") == {"expert": {"full": 1, "new": 2}}
     point = store.plans.checkpoints("r1")["expert"]

@@ -13,7 +13,7 @@ from techmatch.errors import no_such
 from techmatch.matcher.analytics import coverage_report
 from techmatch.matcher.batch import results
 from techmatch.matcher.batch.plan import REASON_LABELS
-from techmatch.matcher.batch.results import RUN_STATUS_LABELS
+from techmatch.matcher.batch.results import COUNT_LABELS, RUN_STATUS_LABELS
 from techmatch.matcher.conflicts import conflict
 from techmatch.matcher.dockings.effects import exclusions
 from techmatch.models.plan_labels import CONFLICT_LABELS
@@ -51,13 +51,15 @@ def batch_runs(principal: Reader, engine: EngineDep,
 
 
 def _run_view(run: results.RunRecord) -> dict[str, Any]:
-    """A run with Chinese labels beside its codes: `status_label`, and `reason_labels` for
-    every recompute reason its counts name (`new` 尚无结果 …)."""
+    """A run with Chinese labels beside its codes: `status_label`, `count_labels` for its
+    counts (`skipped_fresh` 运行期间经人工操作更新 …), and `reason_labels` for every recompute
+    reason its counts name (`new` 尚无结果 …)."""
     view = asdict(run)
     view["status_label"] = RUN_STATUS_LABELS.get(run.status, run.status)
     codes = {code for part in (run.counts or {}).values() if isinstance(part, dict)
              for code in (part.get("reasons") or {})}
     view["reason_labels"] = {code: REASON_LABELS.get(code, code) for code in sorted(codes)}
+    view["count_labels"] = dict(COUNT_LABELS)
     return view
 
 

@@ -36,6 +36,18 @@ def advance(store: Store, run_id: str, kind: str, need_ids: Sequence[str]) -> No
     store.plans.advance(run_id, kind, need_ids)
 
 
+def mark_fresh(store: Store, run_id: str, kind: str, need_ids: Sequence[str]) -> None:
+    """Mark planned needs a chunk did not store (changed by staff during the run: their live
+    refresh's rows stand, `run.write_current`; caller's transaction)."""
+    if need_ids:
+        store.plans.mark_fresh(run_id, kind, need_ids)
+
+
+def fresh(store: Store, run_id: str, kind: str) -> set[str]:
+    """Planned needs of one kind a chunk did not store (`mark_fresh`)."""
+    return store.plans.fresh(run_id, kind)
+
+
 def checkpoints(store: Store, run_id: str) -> dict[str, Checkpoint]:
     return store.plans.checkpoints(run_id)
 

@@ -17,7 +17,7 @@ from techmatch.models.results import Ranking
 from techmatch.store import Store
 from techmatch.store.batch import ResultRow, RunRecord, StoredHit, StoredPair
 
-__all__ = ["RUN_STATUS_LABELS", "ResultRow", "RunRecord", "StoredHit", "StoredPair"]
+__all__ = ["COUNT_LABELS", "RUN_STATUS_LABELS", "ResultRow", "RunRecord", "StoredHit", "StoredPair"]
 
 # A run's status codes (store.migrations' CHECK) and their Chinese labels, for staff;
 # `interrupted` is never stored: it is how `shown_status` reads a running run whose process
@@ -25,6 +25,13 @@ __all__ = ["RUN_STATUS_LABELS", "ResultRow", "RunRecord", "StoredHit", "StoredPa
 RUN_STATUS_LABELS: dict[str, str] = {
     "running": "运行中", "finished": "完成", "failed": "失败", "abandoned": "已放弃",
     "interrupted": "中断",
+}
+# A finished run's counts (`run._Job.finish`; per target kind and, the first three, over all
+# kinds: recomputed + skipped + skipped_fresh = open_needs) and their Chinese labels.
+COUNT_LABELS: dict[str, str] = {
+    "open_needs": "待匹配需求", "recomputed": "重算", "skipped": "跳过（无变化）",
+    "skipped_fresh": "运行期间经人工操作更新", "forgotten_needs": "清除已删除需求的结果",
+    "chunks": "提交批次",
 }
 BATCH_LOCK = "batch"  # the advisory lock every live run holds (`lock.py`)
 

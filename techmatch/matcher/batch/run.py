@@ -5,7 +5,8 @@ configuration, or plan a new one (`plan.py`: incremental rule) → for each targ
 match the planned needs in id order, chunk by chunk, committing each chunk's results and
 the checkpoint in one transaction (a need whose inputs changed since the chunk read them —
 a staff action, whose live refresh stored newer rows — keeps what is stored:
-`write_current`) → forget deleted needs, snapshot unmatched topics, close
+`write_current`, and is marked in the plan: counted as `skipped_fresh`, not recomputed)
+→ forget deleted needs, snapshot unmatched topics, close
 the run record.
 
 Chunks are matched in `workers` forked processes (`workers.py`; default one per CPU) and
@@ -90,7 +91,10 @@ class BatchOptions:
 
 @dataclass
 class BatchSummary:
-    """What a run did; `recomputed` / `skipped` count open needs over all target kinds."""
+    """What a run did, in open needs over all target kinds: `recomputed` (the run stored
+    rows for it on at least one kind), `skipped_fresh` (planned, but staff changed it during
+    the run on every kind planned: the live refresh's rows, or none, stand), `skipped` (not
+    planned: nothing changed); the three add up to the open needs."""
 
     run_id: str
     status: str
@@ -98,6 +102,7 @@ class BatchSummary:
     recomputed: int
     skipped: int
     seconds: float
+    skipped_fresh: int = 0
     counts: dict[str, Any] = field(default_factory=dict)
     generations: dict[str, str] = field(default_factory=dict)
     message: str = ""
@@ -290,7 +295,8 @@ class _Job:
     def _commit(self, run_id: str, kind: str, need_ids: list[str],
                 rows: list[results.NeedResult]) -> None:
         with results.transaction(self.store):
-            write_current(self.store, run_id, kind, rows, config_fp=self.fps[kind])
+            fresh = write_current(self.store, run_id, kind, rows, config_fp=self.fps[kind])
+            checkpoint.mark_fresh(self.store, run_id, kind, fresh)
             checkpoint.advance(self.store, run_id, kind, need_ids)
 
     # -- finish ----------------------------------------------------------------------------
@@ -300,8 +306,12 @@ class _Job:
         open_ids = {n.id for n in needs if is_open(n)}
         gone = sorted(results.stored_need_ids(self.store) - {n.id for n in needs})
         planned = {kd: checkpoint.planned(self.store, run.run_id, kd) for kd in run.kinds}
-        recomputed = set().union(*planned.values()) & open_ids
-        counts = self._counts(run, planned, open_ids, gone)
+        fresh = {kd: checkpoint.fresh(self.store, run.run_id, kd) for kd in run.kinds}
+        recomputed = set().union(*(set(planned[kd]) - fresh[kd] for kd in run.kinds)) & open_ids
+        left = (set().union(*planned.values()) & open_ids) - recomputed
+        counts = self._counts(run, planned, fresh, open_ids, gone)
+        counts.update(recomputed=len(recomputed), skipped_fresh=len(left),
+                      skipped=len(open_ids) - len(recomputed) - len(left))
         counts["topics_threshold"] = self.engine.settings.confidence_threshold
         words = {n.id: need_keywords(n, self.engine.tokenizer) for n in needs
                  if isinstance(n, Need) and n.id in open_ids}  # tokenized once for all scopes
@@ -316,14 +326,17 @@ class _Job:
             results.set_status(self.store, run.run_id, "finished", counts=counts,
                                generations=self._generations())
             checkpoint.prune(self.store, keep)
-        skipped = len(open_ids) - len(recomputed)
+        skipped = counts["skipped"]
         message = (f"nothing changed since the last run: 0 of {len(open_ids)} open needs "
-                   "recomputed" if not recomputed else
+                   "recomputed" if not recomputed and not left else
                    f"recomputed {len(recomputed)} of {len(open_ids)} open needs, "
-                   f"skipped {skipped}")
+                   f"skipped {skipped}"
+                   + (f", {len(left)} changed by staff during the run (their live results "
+                      "kept)" if left else ""))
         return BatchSummary(run_id=run.run_id, status="finished", resumed=resumed,
                             recomputed=len(recomputed), skipped=skipped, seconds=0.0,
-                            counts=counts, generations=self._generations(), message=message)
+                            skipped_fresh=len(left), counts=counts,
+                            generations=self._generations(), message=message)
 
     def _topics(self, words: Mapping[str, set[str]], scope: str, needs: Mapping[str, Need],
                 seen: dict[str, Record]) -> dict[str, int]:
@@ -340,14 +353,21 @@ class _Job:
         return dict(counts)
 
     def _counts(self, run: results.RunRecord, planned: dict[str, dict[str, str]],
-                open_ids: set[str], gone: list[str]) -> dict[str, Any]:
+                fresh: dict[str, set[str]], open_ids: set[str], gone: list[str]
+                ) -> dict[str, Any]:
+        """Per target kind, over the open needs: recomputed + skipped (not planned) +
+        skipped_fresh (planned, left to a staff action's refresh) = open_needs; `reasons`
+        count the plan (a need planned, then closed or deleted, too)."""
         out: dict[str, Any] = {"open_needs": len(open_ids), "forgotten_needs": len(gone)}
         done = checkpoint.checkpoints(self.store, run.run_id)
         for kind, plan in planned.items():
             reasons: dict[str, int] = {}
             for why in plan.values():
                 reasons[why] = reasons.get(why, 0) + 1
-            out[kind] = {"recomputed": len(plan), "skipped": len(open_ids - set(plan)),
+            ran = set(plan) & open_ids
+            out[kind] = {"recomputed": len(ran - fresh[kind]),
+                         "skipped": len(open_ids - ran),
+                         "skipped_fresh": len(ran & fresh[kind]),
                          "reasons": reasons, "chunks": done[kind].chunks if kind in done else 0}
         return out
 
