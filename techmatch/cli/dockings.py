@@ -88,6 +88,10 @@ def create(need_id: Annotated[str, typer.Argument(help="Need id", callback=recor
            owner: Annotated[str | None, typer.Option(help="负责人")] = None,
            team: Annotated[str | None, typer.Option(help="服务团")] = None,
            note: Annotated[str | None, typer.Option(help="Free text")] = None,
+           created_on: Annotated[str | None, typer.Option(
+               help="创建日期 YYYY-MM-DD (China date, not after today) when the docking began "
+                    "before it is recorded; a signing's 签约日期 may not be earlier; "
+                    "default: today")] = None,
            actor: ActorOpt = None, home: HomeOpt = None, json_out: JsonOpt = False) -> None:
     """Start following a pair (stage 推荐 suggested)."""
     from techmatch.matcher.dockings import NewDocking, create_docking, load_levels, view
@@ -95,7 +99,8 @@ def create(need_id: Annotated[str, typer.Argument(help="Need id", callback=recor
     with cli_errors(), _store(home) as (settings, store):
         d = create_docking(store, NewDocking(need_id, candidate_id, source=source, rank=rank,
                                              confidence=confidence, owner=owner, team=team,
-                                             note=note),
+                                             note=note, created_on=_day(created_on, "created_on")
+                                             if created_on else None),
                            actor=actor, levels=load_levels(settings.home))
         _show([view(d)], json_out)
 

@@ -40,7 +40,7 @@ FIELD = {
     "source": "来源", "rank": "排名", "confidence": "置信度", "owner": "负责人",
     "team": "服务团", "reason": "终止原因", "reason_note": "原因说明", "stage_at": "阶段日期",
     "contract": "合同", "contract_type": "合同类型", "value_wan": "合同金额（万元）",
-    "signed_on": "签约日期",
+    "signed_on": "签约日期", "created_on": "创建日期",
     "start": "开始日期", "end": "结束日期", "by": "统计维度", "date": "日期",
     "need_ids": "需求", "expert_ids": "专家", "objective": "优化目标", "solver": "求解器",
     "needs": "需求编号", "experts": "专家编号",

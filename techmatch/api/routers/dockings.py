@@ -7,6 +7,7 @@ negotiating). History has no write route: it is appended by moves only.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tempfile
 from pathlib import Path as FsPath
@@ -78,6 +79,9 @@ class DockingCreate(NumbersNotBooleans):
     team: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(default=None,
                                                                description="服务团/队")
     note: Annotated[str, Field(max_length=2000)] | None = None
+    created_on: dt.date | None = Field(
+        default=None, description="创建日期（北京时间日期）：补录以前开始的对接时填写，不得晚于"
+                                  "今天；不填为今天。签约日期不得早于此日；历史记录注明实际录入时间")
 
 
 class MoveRequest(NumbersNotBooleans):
@@ -127,7 +131,7 @@ def _visible(engine: EngineDep, visibility: VisibilityDep, principal: Reader,
 def create(principal: Writer, body: DockingCreate, engine: EngineDep) -> DockingView:
     spec = NewDocking(need_id=body.need_id, candidate_id=body.candidate_id, source=body.source,
                       rank=body.rank, confidence=body.confidence, owner=body.owner,
-                      team=body.team, note=body.note)
+                      team=body.team, note=body.note, created_on=body.created_on)
     docking = create_docking(engine.store, spec, actor=principal.actor,
                              levels=load_levels(engine.settings.home))
     return view(docking, admin=principal.allows("admin"))

@@ -34,7 +34,13 @@ from techmatch.indexers.ingest.columns import header_key
 from techmatch.indexers.ingest.readers import read_source
 from techmatch.matcher.dockings.effects import SOLVED_REASON, follow_moves, solved_note
 from techmatch.matcher.dockings.levels import OVERDUE_STAGES, ServiceLevels
-from techmatch.matcher.dockings.tracking import Move, decision, new_id, signing_date
+from techmatch.matcher.dockings.tracking import (
+    Move,
+    day_at,
+    decision,
+    new_id,
+    signing_date,
+)
 from techmatch.models.dockings import (
     CONTRACT_LABELS,
     REASON_LABELS,
@@ -130,10 +136,6 @@ def _fields(values: dict[str, object]) -> dict[str, object]:
     return out
 
 
-def _at(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(9, 0), tzinfo=dt.timezone.utc)
-
-
 def parse_row(fields: dict[str, object], *, kinds: dict[str, str], now: dt.datetime,
               actor: str | None, levels: ServiceLevels) -> tuple[Docking, list[HistoryEntry]]:
     """One spreadsheet row → a docking and its history (raises ValidationError with field)."""
@@ -159,13 +161,13 @@ def parse_row(fields: dict[str, object], *, kinds: dict[str, str], now: dt.datet
     # no creation date: the row's earliest date (its stage's, its contract's)
     first = days.get("created_at") or min(
         [d for d in (days.get("stage_at"), signing) if d is not None], default=None)
-    created = min(_at(first), now) if first is not None else now
+    created = day_at(first, now) if first is not None else now
     # no stage date: a signed or completed row entered its stage on its contract's date (one
     # before the creation date is refused as such by the contract's check below)
     entered_on = days.get("stage_at", signing)
     if "stage_at" not in days and signing is not None and first is not None:
         entered_on = max(signing, first)
-    entered = min(_at(entered_on), now) if entered_on is not None else created
+    entered = day_at(entered_on, now) if entered_on is not None else created
     if entered < created:
         raise ValidationError(f"阶段日期（{china_day(entered).isoformat()}）早于创建日期"
                               f"（{china_day(created).isoformat()}）", field="stage_at")

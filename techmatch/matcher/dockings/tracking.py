@@ -47,7 +47,9 @@ def utcnow() -> dt.datetime:
 
 @dataclass(frozen=True)
 class NewDocking:
-    """What creating a docking needs; rank / confidence as the suggestion showed them."""
+    """What creating a docking needs; rank / confidence as the suggestion showed them.
+    `created_on` (创建日期, China date, not after today): the day the docking began when it is
+    recorded later (default: now); stored as the import stores a back-dated creation."""
 
     need_id: str
     candidate_id: str
@@ -57,6 +59,7 @@ class NewDocking:
     owner: str | None = None
     team: str | None = None
     note: str | None = None
+    created_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,36 @@ def new_id() -> str:
     return f"DK{uuid.uuid4().hex[:12].upper()}"
 
 
+def day_at(day: dt.date, now: dt.datetime) -> dt.datetime:
+    """The time a docking event staff date by its day only is stored at: 09:00 UTC (17:00
+    Beijing) of `day`, never later than `now` (the import's creation and stage dates, a
+    creation date given when creating)."""
+    return min(dt.datetime.combine(day, dt.time(9, 0), tzinfo=dt.timezone.utc), now)
+
+
+def creation_time(day: dt.date | None, *, now: dt.datetime,
+                  field: str = "created_on") -> dt.datetime:
+    """When a docking created at `now` with the creation date (创建日期) `day` was created:
+    `now` when no date or today's (China date) is given, else `day_at(day)`. A date after
+    China's today raises ValidationError naming `field`, in Chinese."""
+    today = china_day(now)
+    if day is None or day == today:
+        return now
+    if day > today:
+        raise ValidationError(f"{day.isoformat()} 晚于今天（{today.isoformat()}，北京时间）："
+                              f"创建日期不能晚于今天", field=field)
+    return day_at(day, now)
+
+
+def recorded_note(created: dt.datetime, now: dt.datetime) -> str | None:
+    """What the first history entry of a docking created on an earlier day than it was
+    recorded says of when it was actually recorded (China time); None when not back-dated."""
+    if created == now:
+        return None
+    shown = now.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+    return f"补录：创建日期 {china_day(created).isoformat()}，实际录入于 {shown}（北京时间）"
+
+
 def create_docking(store: Store, spec: NewDocking, *, actor: str | None = None,
                    levels: ServiceLevels | None = None, now: dt.datetime | None = None
                    ) -> Docking:
@@ -109,7 +142,8 @@ def create_docking(store: Store, spec: NewDocking, *, actor: str | None = None,
         raise ValidationError("应在 0 到 1 之间", field="confidence")
     if spec.rank is not None and spec.rank < 1:
         raise ValidationError("应不小于 1", field="rank")
-    at = now or utcnow()
+    recorded = now or utcnow()
+    at = creation_time(spec.created_on, now=recorded)  # 创建日期 given: on that day
     docking = Docking(id=new_id(), need_id=spec.need_id, candidate_id=spec.candidate_id,
                       candidate_kind=kind, source=spec.source,  # type: ignore[arg-type]
                       rank=spec.rank, confidence=spec.confidence, stage="suggested",
@@ -119,6 +153,8 @@ def create_docking(store: Store, spec: NewDocking, *, actor: str | None = None,
     note = spec.note or f"来源：{SOURCE_LABELS[spec.source]}"
     if clash is not None:  # kept, but whoever follows the docking should know
         note += f"；注意：{CONFLICT_LABELS[clash]}（相关但不宜对接）"
+    late = recorded_note(at, recorded)  # the history keeps when it was really recorded
+    note += f"；{late}" if late else ""
     entry = HistoryEntry(docking_id=docking.id, version=1, at=at, actor=actor,
                          from_stage=None, to_stage="suggested", note=note)
     repo = DockingRepo(store)
@@ -317,7 +353,8 @@ def signed_contract(terms: ContractTerms, *, created_at: dt.datetime,
     """`terms` as stored: dated by `signing_date` (the move's China day when no date is given;
     checked against it and the docking's creation day)."""
     day = signing_date(terms.signed_on, created=china_day(created_at), today=china_day(now),
-                       hint="请核对日期；补录创建之前签订的合同请用对接导入并填写创建日期")
+                       hint="请核对日期；合同早于对接开始时，新建对接时填写创建日期"
+                            "（或用对接导入并填写创建日期）")
     return Contract(contract_type=terms.contract_type, value_wan=terms.value_wan,
                     signed_on=day)
 

@@ -69,10 +69,12 @@ def accept(rid: IdPath, session: WriterPost, engine: EngineDep, visibility: Visi
            service: ServiceDep, candidate_id: IdForm,
            target: Annotated[Literal["achievement", "expert"], Form()],
            confidence: Annotated[float | None, Form(ge=0, le=1)] = None,
-           rank: Annotated[int | None, Form(ge=1, le=1000)] = None) -> Response:
+           rank: Annotated[int | None, Form(ge=1, le=1000)] = None,
+           created_on: Annotated[str, Form(max_length=40)] = "") -> Response:
     need = _need(engine, visibility, session, rid)
     decide.accept(engine.store, decide.load_levels(engine.settings.home), need, candidate_id,
-                  confidence=confidence, rank=rank, actor=session.principal.actor)
+                  confidence=confidence, rank=rank, actor=session.principal.actor,
+                  created_on=decide.form_day(created_on, "created_on"))
     refresh_needs(service, [need.id])  # 工作台 / 覆盖分析 at once (batch.live)
     return RedirectResponse(f"/needs/{rid}/match?target={target}&done=accepted&c={candidate_id}",
                             status_code=303)

@@ -4,6 +4,7 @@ reason, and by default marks it never to be suggested again, so it leaves the li
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -67,16 +68,30 @@ def _pair(store: Store, need_id: str, candidate_id: str) -> DockingView | None:
     return views[0] if views else None
 
 
+def form_day(text: str, field: str) -> dt.date | None:
+    """A date typed in a form (YYYY-MM-DD; blank: None); anything else is refused naming
+    `field`, in Chinese."""
+    if not text.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(f"不是日期（应为 YYYY-MM-DD）：{text}", field=field) from None
+
+
 def accept(store: Store, levels: ServiceLevels, need: Need, candidate_id: str, *,
-           confidence: float | None, rank: int | None, actor: str) -> Docking:
-    """A docking for the pair at 推荐 (source: 匹配), owned by whoever accepted it."""
+           confidence: float | None, rank: int | None, actor: str,
+           created_on: dt.date | None = None) -> Docking:
+    """A docking for the pair at 推荐 (source: 匹配), owned by whoever accepted it; created
+    on `created_on` (创建日期) when staff record it later than it began."""
     existing = _pair(store, need.id, candidate_id)
     if existing is not None:
         raise ConflictError(f"{need.id} 与 {candidate_id} 已有对接 {existing.id}"
                             f"（{STAGE_LABELS[existing.stage]}）")
     return create_docking(store, NewDocking(need_id=need.id, candidate_id=candidate_id,
                                             source="match", rank=rank, confidence=confidence,
-                                            owner=actor), actor=actor,
+                                            owner=actor, created_on=created_on),
+                          actor=actor,
                           levels=levels)
 
 
