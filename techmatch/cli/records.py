@@ -151,10 +151,11 @@ def search(text: Annotated[str, typer.Argument(help="Free text query")], kind: K
            province: Annotated[list[str] | None, typer.Option(help="Filter: province")] = None,
            industry: Annotated[list[str] | None, typer.Option(help="Filter: industry")] = None,
            home: HomeOpt = None, json_out: JsonOpt = False) -> None:
-    """Free-text search over one kind, hits with lexical and dense components; records also
-    by name (those the text names first: techmatch.matcher.names)."""
+    """Free-text search over one kind, ranked as POST /v1/search ranks it (MatchService.search):
+    a record whose id the text is comes first (编号一致), then those it names (名称一致:
+    techmatch.matcher.names), each hit with its confidence and lexical and dense components."""
     from techmatch.indexers.ingest.normalize import has_searchable
-    from techmatch.matcher.names import named_first
+    from techmatch.matcher.service import MatchService
 
     with cli_errors():
         record_type(kind)  # a typo is no missing index: name the valid kinds
@@ -164,14 +165,11 @@ def search(text: Annotated[str, typer.Argument(help="Free text query")], kind: K
         engine = Engine.open(settings_for(home))
         filters = Filters(city=city or None, province=province or None,
                           industry=industry or None)
-        retriever = engine.retriever()
-        ranking = retriever.search(text, kind=kind, k=k, mode=mode, filters=filters)
-        if record_type(kind).NAME_FIELDS:  # a record looked up by name (matcher.names)
-            named = retriever.search_names([text], kind=kind, k=k, filters=filters)[0]
-            ranking = named_first(ranking, text, named, engine.store.get_many(named.ids), k)
-        _attach_titles(engine, ranking)
-        if json_out:
-            print_json(ranking.model_dump(mode="json", exclude_none=True))
+        # explanations only for --json (the API's default); the table does not show them
+        ranking = MatchService(engine).search(text, kind=kind, k=k, mode=mode,
+                                              filters=filters, explain=json_out)
+        if json_out:  # the API's body: every field, null where it says null
+            print_json(ranking.model_dump(mode="json", by_alias=True))
         elif not ranking.hits:  # else nothing at all was printed
             typer.echo(_no_hits(kind, filters, ranking.mode))
         else:
@@ -187,19 +185,18 @@ def _no_hits(kind: str, filters: Filters, mode: str) -> str:
     return f"没有命中：{KIND_LABELS[kind]}索引是空的"
 
 
-def _attach_titles(engine: Engine, ranking: Ranking) -> None:
-    records = engine.store.get_many(h.id for h in ranking.hits)
-    for hit in ranking.hits:
-        rec = records.get(hit.id)
-        hit.title = rec.display_title if rec is not None else ""
-
-
 def _print_ranking(ranking: Ranking) -> None:
+    """One line a hit: confidence, score, the two retrievals' components, how the text named
+    it (编号一致 / 名称一致) and its title; the answer's message first (按编号找到, 转人工)."""
+    if ranking.message:
+        typer.echo(f"!! {ranking.message}")
     for h in ranking.hits:
         lex = f"{h.lexical.score:.2f}#{h.lexical.rank}" if h.lexical.rank else "-"
         den = f"{h.dense.score:.3f}#{h.dense.rank}" if h.dense.rank else "-"
-        typer.echo(f"{h.rank:>3}. {h.id:<16} {h.score:.4f}  词项 {lex:<12} 语义 {den:<12} "
-                   f"{h.title}")
+        mark = f"【{h.match_by_label}】" if h.match_by_label else ""
+        dup = f"（与 {h.duplicate_of} 近似重复）" if h.duplicate_of else ""
+        typer.echo(f"{h.rank:>3}. {h.id:<16} 置信度 {h.confidence or 0:.3f}  "
+                   f"得分 {h.score:+.3f}  词项 {lex:<12} 语义 {den:<12} {mark}{h.title}{dup}")
 
 
 def get(rid: RecordIdArg, home: HomeOpt = None) -> None:

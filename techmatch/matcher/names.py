@@ -4,9 +4,9 @@ Staff look records up by name — an expert's name or organisation, an achieveme
 a need's enterprise (`Record.NAME_FIELDS`). Names are not matching evidence: a need that
 happens to hold an expert's name or employer says nothing about the expert's fit, so names
 live in the index's own `names` field (`Index.search_names`) and only free-text searches read
-it (`MatchService.search`, the console's search box, `techmatch search`); matching a need never
-does. Such a search adds the records whose names hold the query's words or start with it to
-the candidates, and lists first those the text names:
+it (`MatchService.search`: the API and `techmatch search`; the console's search box);
+matching a need never does. Such a search adds the records whose names hold the query's
+words or start with it to the candidates, and lists first those the text names:
 
 - whole: the text holds one of the record's names in full (normalised, spaces ignored; a name
   in Latin letters as whole words — Li is not named by "lithium"): 蒋伟, 清华大学 锂电池,
@@ -29,16 +29,12 @@ console's search box and `MatchService.search` both read `id_key`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from collections.abc import Iterable, Sequence
+from typing import Literal, NamedTuple
 
 from techmatch.indexers.base import compact_name
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.models.records import Record, fold_id
-from techmatch.models.results import Component, Hit, Ranking
-
-if TYPE_CHECKING:
-    from techmatch.indexers.base import Candidates
 
 Naming = Literal["id", "whole", "start"]
 ID: Naming = "id"  # the whole text is the record's id (`id_key`)
@@ -126,26 +122,6 @@ def named_ids(text: str, records: Iterable[Record]) -> dict[str, Naming]:
         if how is not None:
             out[record.id] = how
     return out
-
-
-def named_first(ranking: Ranking, text: str, named: Candidates, records: Mapping[str, Record],
-                k: int) -> Ranking:
-    """`ranking` (a retrieval answer, `techmatch search`) with the records `text` names first
-    (`Hit.named`) — named whole, then by a start, each in the order of the name search `named`;
-    one retrieval missed joins with empty components, score 0. At most `k` hits, ranks
-    renumbered."""
-    how = named_ids(text, (records[rid] for rid in named.ids if rid in records))
-    front = sorted(how, key=lambda rid: how[rid] != WHOLE)  # stable: name-search order kept
-    if not front:
-        return ranking
-    have = {h.id: h for h in ranking.hits}
-    hits = [have.get(rid) or Hit(id=rid, kind=ranking.kind, score=0.0, rank=1,
-                                 lexical=Component(), dense=Component()) for rid in front]
-    hits += [h for h in ranking.hits if h.id not in how]
-    hits = [h.model_copy(update={"rank": rank, "named": h.id in how,
-                                 "match_by": "name" if h.id in how else None})
-            for rank, h in enumerate(hits[:k], 1)]
-    return ranking.model_copy(update={"hits": hits})
 
 
 def _words(text: str) -> str:

@@ -337,10 +337,14 @@ class MatchService:
         # the GIL in its products); the dense side waits for its vectors
         pending = self._encode(queries) if vectors is None else None
         q_tokens = self._query_tokens(texts) if self.memo is not None else None
-        rankings = retriever.search_many(texts, kind=target, k=depth, mode=mode,
-                                         filters=filters,
-                                         vectors=vectors if pending is None else pending.result,
-                                         query_tokens=q_tokens)
+        try:
+            rankings = retriever.search_many(
+                texts, kind=target, k=depth, mode=mode, filters=filters,
+                vectors=vectors if pending is None else pending.result, query_tokens=q_tokens)
+        except BaseException:
+            if pending is not None:  # no index (a CLI exiting at once): let the encoder finish,
+                pending.exception()  # else the process aborts with torch's thread running
+            raise
         qvecs = pending.result() if pending is not None else vectors
         assert qvecs is not None  # pending is None only when the vectors were given
         work_rankings = (expert_mod.achievement_rankings(self.engine, texts, qvecs,
