@@ -5,10 +5,14 @@ on the API and the CLI while only the console translated them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from typing import Any
 
 from api_support import headers
 from fastapi.testclient import TestClient
+
+from techmatch.matcher.engine import Engine
 
 # an English sentence left in a message: three words in a row
 _ENGLISH = re.compile(r"\b[a-z]{2,} [a-z]{2,} [a-z]{2,}\b")
@@ -80,3 +84,39 @@ def test_kpi_and_dashboard_refusals_read_in_chinese(client: TestClient) -> None:
         ("team", "按服务团（team）筛选时需要把它列为统计维度（当前：city（城市））"),
         ("end", "结束日期（2026-11-01）早于开始日期（2026-12-01）"),
     ], said
+
+
+def test_programme_refusals_read_in_chinese(client: TestClient, engine: Engine) -> None:
+    """'unknown registry 'teams'; valid: city, organisation, …' answered GET and PUT
+    /v1/programme/teams (and `techmatch programme list teams`); the event list's 'unknown
+    event type …' and a plan saved as an event without date or city ('a roadshow becomes an
+    event only with a date') reached the console in English."""
+    from techmatch.errors import ValidationError
+    from techmatch.matcher.programme import list_events, roadshow_event
+    from techmatch.matcher.roadshow import RoadshowPlan
+
+    registry = ("kind", "未知登记类别 teams（可选：city（试点城市）、organisation（机构）、"
+                        "team（服务团队）、dispatch（派出记录）、workstation（专家工作站）、"
+                        "order（订单式服务）、event（活动）、milestone（节点））")
+    assert _refusal(client, "/v1/programme/teams", {}) == registry
+    put = client.put("/v1/programme/teams", json=[], headers=headers("write"))
+    assert put.status_code == 422 and put.json()["errors"][0]["message"] == registry[1]
+    store = engine.store
+    empty: dict[str, Any] = {"slots": 1, "invites_per_achievement": 1, "items": [],
+                             "total_covered_demand": 0.0}
+    said: dict[str | None, str] = {}
+    for call in (
+        lambda: list_events(store, type="party"),
+        lambda: roadshow_event(RoadshowPlan(city="深圳", **empty), event_id="E1"),
+        lambda: roadshow_event(RoadshowPlan(city="", date=dt.date(2026, 12, 3), **empty),
+                               event_id="E1"),
+    ):
+        try:
+            call()
+        except ValidationError as exc:
+            said[exc.field] = exc.message
+    assert said == {
+        "type": "未知活动类型 party（可选：roadshow（技术路演）、training（培训）、"
+                "trade（国际技术贸易）、consulting（决策咨询）、forum（论坛））",
+        "date": "路演方案需要日期才能保存为活动",
+        "city": "路演方案需要城市才能保存为活动"}, said

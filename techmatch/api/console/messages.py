@@ -34,12 +34,6 @@ _KIND = {"need": "需求", "achievement": "成果", "expert": "专家", "city": 
 # Docking, programme, plan and store messages (techmatch/matcher/dockings, programme, plans,
 # assignment; techmatch/store/dockings, programme).
 _RULES: tuple[Rule, ...] = (
-    (re.compile(r"^a roadshow becomes an event only with a date$"),
-     "路演方案需要日期才能保存为活动"),
-    (re.compile(r"^a roadshow becomes an event only with a city$"),
-     "路演方案需要城市才能保存为活动"),
-    (re.compile(r"^unknown event type '(.*)'; valid: .*$"), r"未知活动类型 \1"),
-    (re.compile(r"^unknown registry '(.*)'; valid: .*$"), r"未知名录 \1"),
     (re.compile(r"^unknown (solver|objective) '(.*)'; valid: .*$"),
      lambda m: f"未知{'求解器' if m.group(1) == 'solver' else '优化目标'} {m.group(2)}"),
     (re.compile(r"^no index for kind '(need|achievement|expert)'; run `techmatch index`$"),

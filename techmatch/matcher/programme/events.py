@@ -24,7 +24,13 @@ from techmatch.matcher.dockings import (
 )
 from techmatch.matcher.programme import registry
 from techmatch.matcher.roadshow import RoadshowPlan
-from techmatch.models.programme import EVENT_TYPES, Event, Outcome, Participant
+from techmatch.models.programme import (
+    EVENT_TYPE_LABELS,
+    EVENT_TYPES,
+    Event,
+    Outcome,
+    Participant,
+)
 from techmatch.models.records import Expert
 from techmatch.store import Store
 
@@ -35,9 +41,9 @@ def roadshow_event(plan: RoadshowPlan, *, event_id: str, title: str | None = Non
                    ) -> Event:
     """The event a roadshow plan describes (not stored yet); the plan needs city and date."""
     if plan.date is None:
-        raise ValidationError("a roadshow becomes an event only with a date", field="date")
+        raise ValidationError("路演方案需要日期才能保存为活动", field="date")
     if not plan.city:
-        raise ValidationError("a roadshow becomes an event only with a city", field="city")
+        raise ValidationError("路演方案需要城市才能保存为活动", field="city")
     experts = experts or {}
     people: list[Participant] = []
     for item in plan.items:
@@ -138,7 +144,7 @@ def set_outcome(store: Store, event_id: str, *, status: str | None = None,
 def list_events(store: Store, *, city: str | None = None, type: str | None = None,
                 start: dt.date | None = None, end: dt.date | None = None) -> list[Event]:
     if type is not None and type not in EVENT_TYPES:
-        raise ValidationError(f"unknown event type {type!r}; valid: {', '.join(EVENT_TYPES)}",
-                              field="type")
+        valid = "、".join(f"{t}（{EVENT_TYPE_LABELS[t]}）" for t in EVENT_TYPES)
+        raise ValidationError(f"未知活动类型 {type}（可选：{valid}）", field="type")
     found = registry.items(store, "event", city=city, start=start, end=end)
     return [e for e in found if type is None or e.type == type]

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from techmatch.errors import NotFoundError, ValidationError, no_such
 from techmatch.matcher.dockings.kpis import city_label
-from techmatch.models.programme import REGISTRY_TYPES, PilotCity, pilot_city_id
+from techmatch.models.programme import REGISTRY_LABELS, REGISTRY_TYPES, PilotCity, pilot_city_id
 from techmatch.store import Store
 from techmatch.store.programme import ItemRow, ProgrammeRepo
 
@@ -26,8 +26,8 @@ def check_kind(kind: str) -> type[BaseModel]:
     try:
         return REGISTRY_TYPES[kind]
     except KeyError:
-        raise ValidationError(f"unknown registry {kind!r}; valid: {', '.join(KINDS)}",
-                              field="kind") from None
+        valid = "、".join(f"{k}（{REGISTRY_LABELS[k]}）" for k in KINDS)
+        raise ValidationError(f"未知登记类别 {kind}（可选：{valid}）", field="kind") from None
 
 
 def _columns(kind: str, item: Any) -> tuple[str | None, str | None, str | None]:

@@ -70,7 +70,7 @@ def test_save_replaces_and_remove_deletes(store: Store) -> None:
     remove(store, "milestone", "M09")
     with pytest.raises(NotFoundError):
         get(store, "milestone", "M09")
-    with pytest.raises(ValidationError, match="unknown registry 'teams'; valid: city"):
+    with pytest.raises(ValidationError, match="未知登记类别 teams（可选：city（试点城市）"):
         items(store, "teams")
 
 
