@@ -233,10 +233,15 @@ def test_encode_rejects_bad_input() -> None:
             encode([need(0)], [expert(0)], np.ones((1, 1)), constraints)
         assert caught.value.field == field
     problem = encode([need(0)], [expert(0)], np.ones((1, 1)))
-    with pytest.raises(ValidationError, match="valid: milp"):
+    with pytest.raises(ValidationError) as solver:
         assign(problem, solver="hungarian")
-    with pytest.raises(ValidationError, match="valid: total, fairness"):
+    assert (solver.value.field, solver.value.message) == (
+        "solver", "未知求解器 hungarian（可选：milp）")
+    with pytest.raises(ValidationError) as goal:
         assign(problem, objective="happiness")
+    assert (goal.value.field, goal.value.message) == (
+        "objective",
+        "未知优化目标 happiness（可选：total（总匹配分最大）、fairness（先保最差需求））")
 
 
 # ---------------------------------------------------------------- infeasible → diagnostics

@@ -34,8 +34,6 @@ _KIND = {"need": "需求", "achievement": "成果", "expert": "专家", "city": 
 # Docking, programme, plan and store messages (techmatch/matcher/dockings, programme, plans,
 # assignment; techmatch/store/dockings, programme).
 _RULES: tuple[Rule, ...] = (
-    (re.compile(r"^unknown (solver|objective) '(.*)'; valid: .*$"),
-     lambda m: f"未知{'求解器' if m.group(1) == 'solver' else '优化目标'} {m.group(2)}"),
     (re.compile(r"^no index for kind '(need|achievement|expert)'; run `techmatch index`$"),
      lambda m: f"{_KIND[m.group(1)]}索引尚未建立：导入记录后运行 techmatch index"),
     (re.compile(r"^lock '(.+)' is held by another (?:node|process).*$"),

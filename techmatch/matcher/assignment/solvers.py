@@ -36,6 +36,7 @@ from techmatch.matcher.assignment.diagnose import usable as usable_pairs
 from techmatch.matcher.assignment.problem import AssignmentProblem, linear_rows
 
 OBJECTIVES: tuple[str, ...] = ("total", "fairness")
+OBJECTIVE_LABELS: dict[str, str] = {"total": "总匹配分最大", "fairness": "先保最差需求"}
 _TIE_EPS = 1e-6
 _FAIRNESS_TOL = 1e-6
 
@@ -184,7 +185,7 @@ def get_solver(name: str) -> Solver:
     try:
         return SOLVERS[name]
     except KeyError:
-        raise ValidationError(f"unknown solver {name!r}; valid: {', '.join(sorted(SOLVERS))}",
+        raise ValidationError(f"未知求解器 {name}（可选：{'、'.join(sorted(SOLVERS))}）",
                               field="solver") from None
 
 
@@ -312,8 +313,8 @@ def solve(problem: AssignmentProblem, *, solver: str = "milp", objective: str = 
     and with the best plan for the needs that can be covered (status partial) unless none
     can."""
     if objective not in OBJECTIVES:
-        raise ValidationError(f"unknown objective {objective!r}; valid: {', '.join(OBJECTIVES)}",
-                              field="objective")
+        valid = "、".join(f"{o}（{OBJECTIVE_LABELS[o]}）" for o in OBJECTIVES)
+        raise ValidationError(f"未知优化目标 {objective}（可选：{valid}）", field="objective")
     run = get_solver(solver)
     started = time.perf_counter()
     meta = (solver, objective, started)
