@@ -19,22 +19,21 @@ Per group, counting events inside the window:
   or in its (city, industry, 未分配, 未分配) group when it has none.
 - needs_suggested: distinct needs with a docking created in the window.
 - suggested: dockings created in the window.
-- contacted, confirmed, negotiating, signed, completed: dockings that first reached that
-  stage or a later one of the main path (推荐 → … → 验收) in the window (an import straight
-  into 签约 reaches 已联系 … 签约 at once).
+- contacted, confirmed, negotiating, completed: dockings that first reached that stage or a
+  later one of the main path (推荐 → … → 验收) in the window (an import straight into 签约
+  reaches 已联系 … 签约 at once).
+- signed, deal_value: the deals, as every view counts them (this funnel, the 工作台 tiles,
+  the programme dashboard's national, city, industry and team rows): a docking now holding a
+  contract (at 签约 or 验收) counts once, on its contract's date (签约日期, `deal_day`), with
+  that contract's value (万元) — not on the day the signing was recorded: a contract signed
+  on 20 November and entered on 1 December counts in November. Signed, reopened (or dropped
+  and reopened) and signed again is one deal, on the latest contract's date (the one stored;
+  the earlier one fell through); a docking whose contract fell through (reopened to 洽谈, or
+  dropped since) counts none, though it still counts as having reached 洽谈. A signing
+  without a contract date (a 成交 judgement) counts on the China day of its latest signing
+  (the last move from below 签约 to 签约 or later), and so does one whose stored date is after
+  that day (typed before dates were checked).
 - dropped: dockings moved to 终止 in the window.
-- deal_value: contract value (万元) of the dockings counted as signed.
-- The day a signing counts on (signed, deal_value; `deal_day`) is the contract's date
-  (签约日期) of the contract the docking holds, for its latest signing (the last move from
-  below 签约 to 签约 or later), not the day the move was recorded: a contract signed on 20
-  November and entered on 1 December counts in November. A signing without a contract date
-  (a 成交 judgement, a signing reopened and signed again since) counts on the China day it
-  was recorded, and so does one whose stored date is after that day (typed before dates were
-  checked).
-- With `standing=True` (the programme dashboard's signed deals), signed and deal_value count
-  the standing contract instead: a docking now at 签约 or 验收 counts once, on the day of
-  its latest signing, with that contract's value; one whose contract fell through (reopened
-  to 洽谈, or dropped since) counts none.
 - conversion: each stage's count over the previous stage's count in the same window
   (contacted / suggested, …, completed / signed) and signed / suggested; None when the
   denominator is 0.
@@ -161,8 +160,7 @@ def need_facts(needs: Iterable[Need],
 def compute_kpis(dockings: Sequence[KpiDocking], moves: Sequence[KpiMove],
                  needs: Mapping[str, NeedFacts], *, start: dt.date, end: dt.date,
                  by: Sequence[str] = DIMENSIONS, today: dt.date | None = None,
-                 filters: Mapping[str, str] | None = None,
-                 standing: bool = False) -> KpiReport:
+                 filters: Mapping[str, str] | None = None) -> KpiReport:
     """KPIs as defined in the module docstring (pure)."""
     if end < start:
         raise ValidationError(f"结束日期（{end}）早于开始日期（{start}）", field="to")
@@ -186,8 +184,6 @@ def compute_kpis(dockings: Sequence[KpiDocking], moves: Sequence[KpiMove],
                 wanted, _key(DIMENSIONS, facts.city, facts.industry, d.team, d.owner)):
             continue
         events = _events(d, history.get(d.id, []), facts, window, start, end, day)
-        if standing:
-            _standing_signature(events, d, history.get(d.id, []), start, end)
         if events.counts or events.needs or events.stays:
             key = _key(by, facts.city, facts.industry, d.team, d.owner)
             _add(accs[key], events)
@@ -273,11 +269,11 @@ def _events(d: KpiDocking, moves: list[KpiMove], facts: NeedFacts, window: tuple
     reached: dict[str, str] = {}
     entered: dict[str, str] = {}
     top = 0  # rank of the furthest main-path stage reached so far
-    signings: list[int] = []  # versions of the moves from below 签约 to 签约 or later
+    signed_at: str | None = None  # the latest move from below 签约 to 签约 or later
     for m in moves:
         rank = STAGE_RANK.get(m.to_stage, 0)
         if rank >= _SIGNED and STAGE_RANK.get(m.from_stage or "", -1) < _SIGNED:
-            signings.append(m.version)
+            signed_at = m.at
         while top < rank:  # first reach of every stage up to this one
             top += 1
             reached[STAGES[top]] = m.at
@@ -292,9 +288,9 @@ def _events(d: KpiDocking, moves: list[KpiMove], facts: NeedFacts, window: tuple
         entered[m.to_stage] = m.at
     out.counts.update(stage for stage, at in reached.items()
                       if low <= at < high and stage != "signed")
-    if "signed" in reached and start.isoformat() <= deal_day(
-            d, reached["signed"], latest=len(signings) == 1) <= end.isoformat():
-        out.counts.add("signed")  # first signed, on its contract's date (`deal_day`)
+    if d.stage in ("signed", "completed") and signed_at is not None and \
+            start.isoformat() <= deal_day(d, signed_at) <= end.isoformat():
+        out.counts.add("signed")  # the contract it holds, once, on its date (`deal_day`)
         out.value = float(d.contract_value or 0.0)
     if d.stage in OVERDUE_STAGES and d.due_on is not None:
         due = dt.date.fromisoformat(d.due_on)
@@ -303,28 +299,13 @@ def _events(d: KpiDocking, moves: list[KpiMove], facts: NeedFacts, window: tuple
     return out
 
 
-def _standing_signature(out: _Events, d: KpiDocking, moves: list[KpiMove],
-                        start: dt.date, end: dt.date) -> None:
-    """Replace signed / deal value by the standing contract's (see `standing`)."""
-    out.counts.discard("signed")
-    out.value = None
-    if d.stage not in ("signed", "completed"):
-        return
-    crossed = [m.at for m in moves if STAGE_RANK.get(m.to_stage, -1) >= _SIGNED
-               and STAGE_RANK.get(m.from_stage or "", -1) < _SIGNED]
-    if crossed and start.isoformat() <= deal_day(d, crossed[-1], latest=True) \
-            <= end.isoformat():
-        out.counts.add("signed")
-        out.value = float(d.contract_value or 0.0)
-
-
-def deal_day(d: KpiDocking, at: str, *, latest: bool) -> str:
-    """The China date (ISO text) a signing of `d` recorded at `at` (store UTC text) counts
-    on: for its latest signing, the date of the contract it holds (签约日期) — never after the
-    day the signing was recorded —, else (no contract date, or an earlier signing of a docking
-    signed again since) the China day it was recorded."""
+def deal_day(d: KpiDocking, at: str) -> str:
+    """The China date (ISO text) the deal of `d`, whose latest signing was recorded at `at`
+    (store UTC text), counts on: the date of the contract it holds (签约日期) — never after
+    the day that signing was recorded —, else (no contract date) the China day it was
+    recorded."""
     recorded = china_day(dt.datetime.fromisoformat(at)).isoformat()
-    if latest and d.signed_on:
+    if d.signed_on:
         return min(d.signed_on[:10], recorded)
     return recorded
 
@@ -380,7 +361,7 @@ def _row(group: dict[str, str], acc: _Acc) -> KpiRow:
 
 def kpi_report(store: Store, *, start: dt.date, end: dt.date,
                by: Sequence[str] = DIMENSIONS, filters: Mapping[str, str] | None = None,
-               today: dt.date | None = None, standing: bool = False) -> KpiReport:
+               today: dt.date | None = None) -> KpiReport:
     """KPIs of the store's dockings; `filters` keep only the dockings and needs whose
     dimension equals the given value (e.g. {"city": "苏州"}): the rows of those groups and
     a total over them.
@@ -405,7 +386,7 @@ def kpi_report(store: Store, *, start: dt.date, end: dt.date,
         filters = {**filters, "city": shown[want]}
     needs = need_facts(found, {i: shown[k] for i, k in keys.items()})
     return compute_kpis(repo.kpi_dockings(), repo.kpi_moves(), needs, start=start, end=end,
-                        by=by, today=today, filters=filters, standing=standing)
+                        by=by, today=today, filters=filters)
 
 
 def table(report: KpiReport) -> tuple[list[str], list[list[object]]]:

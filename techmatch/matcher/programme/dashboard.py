@@ -15,10 +15,11 @@ confidence (DESIGN.md):
   the window. A blank name counts none, and so does an invitee named only by its need id
   (the planners' placeholder when the need names no enterprise).
 - dockings_signed, deal_value (万元): signed deals from the dockings' own KPIs
-  (`matcher.dockings.kpis`, `standing=True`): a docking now at 签约 or 验收 counts once, in
-  the window of its latest signing, with that contract's value; signed, reopened and signed
-  again is one deal; a contract that fell through (reopened to 洽谈 or dropped since) counts
-  none. City and industry are the need's, team is the docking's.
+  (`matcher.dockings.kpis`, the same count as its funnel): a docking now at 签约 or 验收
+  counts once, on its contract's date (签约日期), with that contract's value; signed,
+  reopened and signed again is one deal, on the latest contract's date; a contract that
+  fell through (reopened to 洽谈 or dropped since) counts none. City and industry are the
+  need's, team is the docking's.
 - workstations: workstations started in the window; orders_delivered: orders delivered in it.
 - overdue: milestones of the years the window touches that are overdue as of `today`.
 
@@ -265,7 +266,7 @@ def _count_dockings(store: Store, acts: _Actuals, start: dt.date, end: dt.date,
     needs = {n.id: NeedFacts(acts.places.key(n.city, n.province, ref=f"需求 {n.id}"),
                              facts[n.id].industry, facts[n.id].posted) for n in found}
     report = compute_kpis(repo.kpi_dockings(), repo.kpi_moves(), needs, start=start, end=end,
-                          by=("city", "industry", "team"), today=today, standing=True)
+                          by=("city", "industry", "team"), today=today)
     for row in report.rows:
         signed, value = row.counts["signed"], row.deal_value
         if not signed:

@@ -137,11 +137,12 @@ def test_a_deal_signed_again_counts_once_on_its_latest_contract(store: Store) ->
     d = move_docking(store, d.id, Move(to="negotiating"), admin=True,
                      now=dt.datetime(2026, 11, 2, 2, 0, tzinfo=UTC))  # the contract fell through
     _sign(store, d, dt.date(2026, 11, 18), value=80.0)
-    assert _deals(store, NOV)[2:] == (1, 80.0)  # the dashboard: the standing contract
-    assert _deals(store, DEC)[2:] == (0, 0.0)
+    # the funnel and the dashboard alike: the standing contract, on its date
+    assert _deals(store, NOV) == (1, 80.0, 1, 80.0)
+    assert _deals(store, DEC) == (0, 0.0, 0, 0.0)
     oct_ = kpi_report(store, start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31),
                       by=("city",), today=DEC[0]).total
-    assert oct_.counts["signed"] == 1  # the funnel: first signed on 26 October, as recorded
+    assert oct_.counts["signed"] == 0  # not the first signing of 26 October, which fell through
 
 
 HEADERS = "需求编号,候选编号,阶段,合同类型,合同金额（万元）,签约日期,创建日期,阶段日期\n"
