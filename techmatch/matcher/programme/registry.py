@@ -73,7 +73,8 @@ def save(store: Store, kind: str, items: Sequence[BaseModel]) -> SaveReport:
     first (`place_cities`): a city named without a province that several pilot cities share
     raises ValidationError (field `<n>.province`); targets whose cities the new pilot cities
     make one city (朝阳(北京市) and 朝阳(北京) once 朝阳（北京） is registered) are merged in the
-    same transaction (`targets.merge_target_writings`: the newest kept)."""
+    same transaction (`targets.merge_target_writings`: the newest kept), as are a store's
+    never merged before on its first programme write (`targets.merge_once`)."""
     model = check_kind(kind)
     for item in items:
         if not isinstance(item, model):
@@ -94,10 +95,11 @@ def save(store: Store, kind: str, items: Sequence[BaseModel]) -> SaveReport:
         for old in moved:
             if old is not None:
                 repo.delete("city", old)
-        if kind == "city":  # targets stored under two writings of a city now registered
-            from techmatch.matcher.programme.targets import merge_target_writings
+        # the store's first programme write merges stored target writings (once); pilot
+        # cities saved merge those a city now registered makes one
+        from techmatch.matcher.programme.targets import merge_once
 
-            merge_target_writings(store)
+        merge_once(store, again=kind == "city")
     flags = [new and old is None for new, old in zip(flags, moved, strict=True)]
     report = SaveReport()
     for item, new in zip(items, flags, strict=True):
@@ -238,7 +240,14 @@ def _cities(kind: str, item: Any) -> list[str | None]:
 
 
 def remove(store: Store, kind: str, item_id: str) -> None:
+    """Delete one record (a pilot city by `city_key`); the store's first programme write
+    merges stored target writings first (`targets.merge_once`)."""
+    from techmatch.matcher.programme.targets import merge_once
+
     check_kind(kind)
     if kind == "city":
         item_id = city_key(store, item_id)
-    ProgrammeRepo(store).delete(kind, item_id)
+    repo = ProgrammeRepo(store)
+    with repo.transaction():
+        merge_once(store)
+        repo.delete(kind, item_id)

@@ -59,14 +59,11 @@ def merge_target_writings(store: Store) -> list[MergedTarget]:
     place = target_places(store)
     merged: list[tuple[tuple[int, str, str], MergedTarget]] = []
     with repo.transaction():
-        groups: dict[tuple[int, str, str], list[TargetRow]] = defaultdict(list)
-        for row in repo.targets():
-            groups[(row.year, place(row.city), row.metric)].append(row)
         stale: list[tuple[int, str, str]] = []
-        for key, rows in groups.items():
+        for key, rows in _writings(repo.targets(), place).items():
             if len(rows) < 2:
                 continue
-            keep = max(rows, key=lambda r: (r.updated, r.city))
+            keep = _newest(rows)
             others = sorted((r for r in rows if r is not keep), key=lambda r: r.city)
             stale += [(r.year, r.city, r.metric) for r in others]
             merged.append((key, MergedTarget(keep.year, keep.city, keep.metric, keep.value,
@@ -79,18 +76,39 @@ def merge_target_writings(store: Store) -> list[MergedTarget]:
     return [m for _, m in sorted(merged, key=lambda km: km[0])]
 
 
-def _merged_once(store: Store) -> None:
+def _writings(rows: Sequence[TargetRow], place: Callable[[str], str]
+              ) -> dict[tuple[int, str, str], list[TargetRow]]:
+    """Rows by the target they are — (year, city as `target_places` keys it, metric) — in
+    the order given."""
+    groups: dict[tuple[int, str, str], list[TargetRow]] = defaultdict(list)
+    for row in rows:
+        groups[(row.year, place(row.city), row.metric)].append(row)
+    return groups
+
+
+def _newest(rows: Sequence[TargetRow]) -> TargetRow:
+    """The writing a merge keeps: the most recently updated; on a tie the one whose city
+    text sorts last (the one the dashboard showed)."""
+    return max(rows, key=lambda r: (r.updated, r.city))
+
+
+def merge_once(store: Store, *, again: bool = False) -> None:
     """A store whose targets were never merged (`merge_target_writings`) is merged now, and
     that is recorded in meta (`MERGED_KEY`: when, and how many targets): the programme's data
-    migration, run on the first read or write of targets (the store's schema migrations
-    cannot: the store layer knows no city normalisation). Later splits come only from a pilot
-    city registered since, and `registry.save` merges those."""
-    if store.get_meta(MERGED_KEY) is not None:
+    migration, run by the first programme write (`set_targets`, `delete_target`,
+    `registry.save` / `remove`: the API's PUT / DELETE, imports, the CLI), inside the caller's
+    transaction when there is one. Never by a read: a GET must not write, and a store not
+    merged yet reads as the merge will leave it (`list_targets`). Not a store schema
+    migration: the store layer knows no city normalisation. A store merged before is not
+    merged again; `again` (pilot cities saved: a city registered since can make two stored
+    writings one) merges whatever is split, keeping the first record."""
+    if store.get_meta(MERGED_KEY) is not None and not again:
         return
     repo = ProgrammeRepo(store)
     with repo.transaction():
-        if store.get_meta(MERGED_KEY) is None:  # not merged by another writer meanwhile
-            merged = merge_target_writings(store)
+        first = store.get_meta(MERGED_KEY) is None  # not merged by another writer meanwhile
+        merged = merge_target_writings(store) if first or again else []
+        if first:
             at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
             store.set_meta(MERGED_KEY, f"{at} merged={len(merged)}")
 
@@ -99,8 +117,9 @@ def set_targets(store: Store, items: Sequence[Target]) -> None:
     """Store targets, the city in the dashboard's form (`city_label`): a (year, city, metric)
     given again replaces its value, also when its city is written another way (蘇州 given
     after 苏州, 朝阳（北京） after 朝阳(北京市), or the other way round, is one target; the
-    last writing given is kept)."""
-    _merged_once(store)
+    last writing given is kept). The store's first programme write: merges stored writings
+    once (`merge_once`)."""
+    merge_once(store)
     repo = ProgrammeRepo(store)
     place = target_places(store)
     rows = list({(t.year, place(t.city), t.metric): TargetRow(
@@ -130,7 +149,7 @@ def delete_target(store: Store, *, year: int, city: str, metric: str) -> None:
     朝阳(北京市); a name several pilot cities share removes the target typed with that name);
     NotFoundError when there is none."""
     code = metric_code(metric)
-    _merged_once(store)
+    merge_once(store)
     place = target_places(store)
     want = place(city)
     repo = ProgrammeRepo(store)
@@ -146,9 +165,13 @@ def list_targets(store: Store, *, years: Sequence[int] = (),
     """Targets of the years (all when none) and of `city` as the dashboard keys it
     (`places.Places`): a pilot city's id in any writing (朝阳（北京） is 朝阳(北京市)), a name
     one pilot city has (苏州 is 苏州（江苏）), another city by its name (蘇州 is 苏州); a name
-    several pilot cities share raises ValidationError (field `city`) listing them."""
-    _merged_once(store)
+    several pilot cities share raises ValidationError (field `city`) listing them. Writes
+    nothing: on a store whose writings were never merged (`merge_once`) each target reads as
+    the merge will leave it, its newest writing."""
     rows = ProgrammeRepo(store).targets(years=years)
+    if store.get_meta(MERGED_KEY) is None:
+        keep = {id(_newest(found)) for found in _writings(rows, target_places(store)).values()}
+        rows = [r for r in rows if id(r) in keep]
     if city is None:
         return [_target(r) for r in rows]
     places = Places.of(store)

@@ -41,11 +41,13 @@ ROWS = [  # (city as stored by older code, metric, value, updated)
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
     """A store as older code left it: both writings of some targets, each row as written."""
     s = Store(tmp_path / "store.sqlite")
-    registry.save(s, "city", [PilotCity(name="苏州", province="江苏", batch=1),
-                              PilotCity(name="朝阳", province="北京", batch=2),
-                              PilotCity(name="朝阳", province="辽宁", batch=2),
-                              PilotCity(name="无锡", province="江苏", batch=1)])
     repo = ProgrammeRepo(s)
+    with repo.transaction():  # rows as written then (registry.save now merges: a write)
+        repo.put([registry.to_row("city", c) for c in (
+            PilotCity(name="苏州", province="江苏", batch=1),
+            PilotCity(name="朝阳", province="北京", batch=2),
+            PilotCity(name="朝阳", province="辽宁", batch=2),
+            PilotCity(name="无锡", province="江苏", batch=1))])
     for year in (2026, 2027):
         for city, metric, value, updated in ROWS:
             monkeypatch.setattr(programme_store, "_now", lambda at=updated: at)
@@ -78,7 +80,9 @@ def test_writings_of_one_target_become_one_row_and_nothing_else_changes(store: S
 
 
 def test_lists_and_the_board_read_one_target_per_city_the_newest(store: Store) -> None:
-    """Read through the programme's own functions (no explicit merge): the first read merges."""
+    """Read through the programme's own functions (no explicit merge): a store not merged yet
+    reads as the merge will leave it, and the reads write nothing (a GET never writes)."""
+    before = _stored(store)
     suzhou = [(t.city, t.metric, t.value) for t in list_targets(store, years=[2026],
                                                                  city="苏州")]
     assert sorted(suzhou) == [("苏州", "deal_value", 50.0), ("苏州", "events", 6.0),
@@ -91,8 +95,50 @@ def test_lists_and_the_board_read_one_target_per_city_the_newest(store: Store) -
     assert rows["朝阳（辽宁）"].cell("dockings_signed").target == 7
     assert rows["无锡（江苏）"].cell("deal_value").target == 12
     assert board.national.cell("deal_value").target == 1000
-    assert len(ProgrammeRepo(store).targets()) == 2 * (len(ROWS) - 4)
-    assert store.get_meta(targets.MERGED_KEY) is not None  # once per store
+    assert _stored(store) == before  # nothing merged by a read
+    assert store.get_meta(targets.MERGED_KEY) is None
+
+
+def _meta_and_rows(store: Store) -> tuple[str | None, set[tuple[int, str, str, float]]]:
+    return store.get_meta(targets.MERGED_KEY), _stored(store)
+
+
+@pytest.mark.parametrize("write", ["target", "delete", "registry", "city"])
+def test_the_first_write_merges_a_store_not_merged_yet(store: Store, write: str) -> None:
+    """The merge is the first programme write's (a target set or deleted, a registry record
+    saved: the API's PUT / DELETE, imports, the CLI), recorded once in meta."""
+    from techmatch.models.programme import Target, Team
+
+    before = _stored(store)
+    if write == "target":
+        targets.set_targets(store, [Target(year=2030, city="全国", metric="events", value=1)])
+        before.add((2030, "全国", "events", 1.0))
+    elif write == "delete":
+        targets.delete_target(store, year=2027, city="全国", metric="deal_value")
+        before.discard((2027, "全国", "deal_value", 1001.0))
+    elif write == "registry":
+        registry.save(store, "team", [Team(id="T1", name="服务一队", cities=["苏州"])])
+    else:
+        registry.save(store, "city", [PilotCity(name="常州", province="江苏", batch=2)])
+    dropped = {(y, c, m, v + y - 2026) for y in (2026, 2027) for c, m, v in (
+        ("蘇州", "events", 4.0), ("朝阳(北京市)", "dockings_signed", 3.0),
+        ("苏州(江苏)", "teams_formed", 1.0), ("无锡", "deal_value", 10.0))}
+    merged, rows = _meta_and_rows(store)
+    assert rows == before - dropped
+    assert merged is not None and merged.endswith("merged=8")
+
+
+def test_a_store_merged_before_is_not_merged_again(store: Store) -> None:
+    """A store whose targets were merged (meta recorded, by 16100be's first read or by a
+    write) keeps its rows and its record through later reads and writes."""
+    from techmatch.models.programme import Target
+
+    store.set_meta(targets.MERGED_KEY, "2026-12-01T04:10:00+00:00 merged=8")
+    before = _stored(store)  # two writings left as they are: not merged a second time
+    assert len(list_targets(store)) == len(before)  # read as stored
+    targets.set_targets(store, [Target(year=2030, city="全国", metric="events", value=1)])
+    assert _meta_and_rows(store) == ("2026-12-01T04:10:00+00:00 merged=8",
+                                     before | {(2030, "全国", "events", 1.0)})
 
 
 def test_registering_the_pilot_city_merges_its_two_writings(tmp_path: Path,
