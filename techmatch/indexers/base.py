@@ -29,7 +29,9 @@ FACETS: tuple[str, ...] = ("province", "city", "industry", "discipline", "type",
 # 3 (2026-12-01): a separate `names` text field (an expert's name and organisation).
 # 4 (2026-12-01): `names` also holds an achievement's institution and a need's enterprise.
 # 5 (2026-12-01): `names` also holds the starts of each name (`name_starts`).
-SCHEMA_VERSION = 5
+# 6 (2026-12-01): `names` also holds a person's aliases in brackets, each with its starts
+#                 (王海伦（Helen Wang）: 王海伦, Helen Wang; `Record.names`).
+SCHEMA_VERSION = 6
 
 Progress = Callable[[int], None]
 # Distinct tokens a lexical query keeps at most, the first ones in order of occurrence, on
@@ -110,10 +112,11 @@ def to_document(record: Record, tokenizer: Tokenizer) -> Document:
     found = record.facets()
     facets = {name: tuple(dict.fromkeys(n for v in found.get(name, ()) if (n := normalize(v))))
               for name in FACETS}
-    names = record.names()
+    names = record.names()  # aliases too (王海伦（Helen Wang）: 王海伦, Helen Wang), for starts
+    written = record.names(aliases=False)  # tokens once: an alias's words are in its name
     return Document(id=record.id, kind=record.kind, tokens=tokenizer.tokens(text),
                     dense_text=normalize(text, lower=False), facets=facets,
-                    names=([*tokenizer.tokens("\n".join(names)), *name_starts(names)]
+                    names=([*tokenizer.tokens("\n".join(written)), *name_starts(names)]
                            if names else []))
 
 

@@ -11,6 +11,8 @@ words or start with it to the candidates, and lists first those the text names:
 - whole: the text holds one of the record's names in full (normalised, spaces ignored; a name
   in Latin letters as whole words — Li is not named by "lithium"): 蒋伟, 清华大学 锂电池,
   苏州大学陈明, "MIT battery". A name of one character (王) names nothing.
+- a person's name with an alias in brackets is three names: 王海伦（Helen Wang） is named by
+  王海伦 and by Helen Wang (`Record.name_values`); an organisation's brackets are no alias.
 - by its start: the whole text is the start of a name, long enough to be clear — 2 characters
   of a person's name (蒋伟 → 蒋伟民: surname and the start of the given name, 李明 → 李明远),
   4 of an organisation's (中国科学院 → 中国科学院物理研究所, 苏州精传 → 苏州精传智能装备有限公司),
@@ -78,14 +80,11 @@ def typed_ids(text: str, ids: Iterable[str]) -> list[str]:
 
 
 def names_of(record: Record) -> tuple[Name, ...]:
-    """The record's names (`Record.NAME_FIELDS`), prepared."""
-    out = []
-    for field in record.NAME_FIELDS:
-        value = getattr(record, field, None)
-        if isinstance(value, str) and value.strip():
-            out.append(Name(compact_name(value), _words(value),
-                            PERSON_START if field in PERSON_FIELDS else ORGANISATION_START))
-    return tuple(out)
+    """The record's names (`Record.NAME_FIELDS`, a person's aliases in brackets each a name
+    of its own: `Record.name_values`), prepared."""
+    return tuple(Name(compact_name(value), _words(value),
+                      PERSON_START if field in PERSON_FIELDS else ORGANISATION_START)
+                 for field, value in record.name_values())
 
 
 def text_of(text: str) -> Text:

@@ -38,6 +38,8 @@ ShortText = Annotated[str, Field(max_length=500)]
 LongText = Annotated[str, Field(max_length=20_000)]
 
 _SPLIT = re.compile(r"[,，;；、|/\s]+")
+# a name's alias in brackets: 王海伦（Helen Wang）, David Chen (陈大卫), 张伟【Wei Zhang】
+_ALIAS = re.compile(r"[（(【\[]([^（()）【】\[\]]*)[）)】\]]")
 
 
 TITLE_CHARS = 80  # display titles (lists, exports, explanations)
@@ -55,6 +57,15 @@ def fold_id(value: object) -> object:
     if isinstance(value, list):
         return [fold_id(v) for v in value]
     return value
+
+
+def name_aliases(value: str) -> tuple[str, ...]:
+    """A name as written, then the name outside its brackets and each name in them:
+    王海伦（Helen Wang） → (王海伦（Helen Wang）, 王海伦, Helen Wang); a name without brackets
+    (or with unbalanced ones) is itself alone."""
+    parts = [value.strip(), _ALIAS.sub(" ", value).strip(),
+             *(m.group(1).strip() for m in _ALIAS.finditer(value))]
+    return tuple(dict.fromkeys(p for p in parts if p))
 
 
 def _as_list(value: object) -> object:
@@ -96,6 +107,10 @@ class _Record(BaseModel):
     # organisation, an achievement's institution, a need's enterprise), never by matching: a
     # need's text must not rank an expert up because it happens to hold their name
     NAME_FIELDS: ClassVar[tuple[str, ...]] = ()
+    # NAME_FIELDS whose bracketed parts are names of their own (`name_aliases`): a person's
+    # (王海伦（Helen Wang）); never an organisation's, whose brackets hold places and notes
+    # (华为技术有限公司（深圳）, …（筹）) that would name it in any text holding them
+    ALIAS_FIELDS: ClassVar[tuple[str, ...]] = ()
     KIND: ClassVar[str] = ""
 
     id: RecordId
@@ -141,9 +156,24 @@ class _Record(BaseModel):
             parts.append("、".join(self.keywords))
         return "\n".join(parts)
 
-    def names(self) -> tuple[str, ...]:
-        """The non-empty values of `NAME_FIELDS` (the index's separate `names` field)."""
-        return _values(*(getattr(self, name) for name in self.NAME_FIELDS))
+    def names(self, *, aliases: bool = True) -> tuple[str, ...]:
+        """The non-empty values of `NAME_FIELDS` (the index's separate `names` field), with
+        their aliases (`name_values`) unless `aliases` is False: the values as written."""
+        if not aliases:
+            return _values(*(getattr(self, name) for name in self.NAME_FIELDS))
+        return _values(*(value for _field, value in self.name_values()))
+
+    def name_values(self) -> tuple[tuple[str, str], ...]:
+        """(field, name) for each non-empty value of `NAME_FIELDS`, then, in `ALIAS_FIELDS`,
+        each of its names apart (`name_aliases`)."""
+        out: dict[tuple[str, str], None] = {}
+        for name in self.NAME_FIELDS:
+            value = getattr(self, name, None)
+            if not isinstance(value, str) or not value.strip():
+                continue
+            for one in name_aliases(value) if name in self.ALIAS_FIELDS else (value,):
+                out[(name, one)] = None
+        return tuple(out)
 
     def facets(self) -> dict[str, tuple[str, ...]]:
         """Keyword-like values used by filters (all backends index exactly these): every value
@@ -206,6 +236,7 @@ class Expert(_Record):
 
     TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("name", "title", "bio")
     NAME_FIELDS: ClassVar[tuple[str, ...]] = ("name", "organization")
+    ALIAS_FIELDS: ClassVar[tuple[str, ...]] = ("name",)
     KIND: ClassVar[str] = "expert"
 
     name: ShortText = ""
