@@ -16,6 +16,7 @@ from techmatch.matcher.crosslingual import Translator, with_translation
 from techmatch.matcher.fusion import rrf, weighted
 from techmatch.matcher.langshift import default_shift, with_other_languages
 from techmatch.matcher.taxonomy import expand_filters
+from techmatch.models.records import KIND_LABELS
 from techmatch.models.results import Filters, Hit, Ranking
 
 _EMPTY = Candidates([], np.zeros(0, dtype=np.float32))
@@ -40,7 +41,9 @@ class Retriever:
         try:
             return self.indexes[kind]
         except KeyError:
-            raise IndexMissingError(f"no index for kind {kind!r}; run `techmatch index`") from None
+            label = KIND_LABELS.get(kind, kind)
+            raise IndexMissingError(f"{label}索引尚未建立：导入记录后运行 techmatch index"
+                                    ) from None
 
     def search(self, text: str, *, kind: str, k: int = 10, mode: str | None = None,
                filters: Filters | None = None, params: RetrievalParams | None = None,

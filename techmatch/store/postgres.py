@@ -153,8 +153,7 @@ class PostgresDatabase:
                 got = conn.execute("SELECT pg_try_advisory_lock(%s)",
                                    (lock_key(name),)).fetchone()
             if not got or not got[0]:
-                raise LockedError(f"锁 {name} 由本存储的另一个节点持有（{redact(self.url)}）"
-                                  f"(lock {name!r} is held by another node of this store)")
+                raise LockedError(f"锁 {name} 正由本存储的另一个节点持有（{redact(self.url)}）")
             yield
         finally:
             try:  # released before returning: a session's end is noticed by the server

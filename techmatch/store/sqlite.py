@@ -116,8 +116,7 @@ class SQLiteDatabase:
             except BlockingIOError:
                 handle.seek(0)
                 holder = handle.read().strip() or "unknown"
-                raise LockedError(f"锁 {name} 由进程 {holder} 持有（{path}）(lock {name!r} is held "
-                                  f"by another process)") from None
+                raise LockedError(f"锁 {name} 正由进程 {holder} 持有（{path}）") from None
             try:
                 handle.seek(0)
                 handle.truncate()

@@ -152,12 +152,19 @@ def test_coverage_page_says_rising_topics_compare_another_threshold(tmp_path: Pa
 
 
 def test_a_missing_index_reads_in_chinese() -> None:
-    """索引尚未就绪（详情：no index for kind 'need'; run `techmatch index`）."""
+    """索引尚未就绪（详情：no index for kind 'need'; run `techmatch index`）: the retriever
+    raises it in Chinese now, and the console shows it as it is."""
+    import pytest
+
     from techmatch.api.console.messages import error_message
     from techmatch.errors import IndexMissingError
+    from techmatch.matcher.retrieve import Retriever
 
-    shown = error_message(IndexMissingError("no index for kind 'need'; run `techmatch index`"))
-    assert shown == "需求索引尚未建立：导入记录后运行 techmatch index"
+    retriever = Retriever({}, tokenizer=None, encoder=None,  # type: ignore[arg-type]
+                          translate=False)
+    with pytest.raises(IndexMissingError) as missing:
+        retriever.index("need")
+    assert error_message(missing.value) == "需求索引尚未建立：导入记录后运行 techmatch index"
 
 
 def test_open_needs_tile_says_how_many_the_list_leaves_out(tmp_path: Path) -> None:

@@ -26,6 +26,5 @@ def batch_lock(store: Store) -> Iterator[None]:
             stack.enter_context(store.advisory_lock(LOCK_NAME))
         except LockedError as exc:
             raise LockedError(f"另一个批量匹配正在运行：{exc}；批量运行从不重叠，请等它结束后"
-                              f"再运行 (another batch run holds the batch lock of {store.url})"
-                              ) from None
+                              f"再运行（存储 {store.url}）") from None
         yield

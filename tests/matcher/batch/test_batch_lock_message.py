@@ -1,7 +1,7 @@
 """`techmatch batch` while another run holds the lock said only, in English, 'another batch
 run holds the batch lock of sqlite:///… (lock 'batch' is held by another process (pid …))';
-operators read diagnostics in Chinese: it now says so in Chinese first, naming the holder's
-pid and what to do, with the English kept after it."""
+operators read diagnostics in Chinese: it now says so in Chinese only, naming the holder's
+pid, what to do and the store."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def test_a_held_batch_lock_is_explained_in_chinese(tmp_path: Path) -> None:
         message = str(caught.value)
         assert message.startswith("另一个批量匹配正在运行")
         assert f"进程 {os.getpid()}" in message and "请等它结束后再运行" in message
-        assert "another batch run" in message
+        assert message.endswith(f"（存储 {store.url}）")
+        assert "is held by" not in message and "another batch" not in message  # no English
     finally:
         store.close()
         other.close()

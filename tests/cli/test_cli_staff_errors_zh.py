@@ -1,0 +1,44 @@
+"""Index and lock refusals read in Chinese on the CLI, raised so at their source: a search of
+a home with no index said "no index for kind 'need'; run `techmatch index`", and a batch run
+while another held the lock said, after its Chinese, "(lock 'batch' is held by another
+process) … (another batch run holds the batch lock of sqlite:///…)"; only the console
+translated (or hid) them."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from techmatch.cli import app
+from techmatch.store import Store
+
+# an English sentence left in a message: three words in a row
+_ENGLISH = re.compile(r"\b[a-z]{2,} [a-z]{2,} [a-z]{2,}\b")
+
+
+def test_a_search_without_an_index_says_how_to_build_it(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    result = CliRunner().invoke(app, ["search", "电池", "--kind", "need", "--home", str(home)])
+    assert result.exit_code == 4, result.output
+    assert result.stderr == "错误：需求索引尚未建立：导入记录后运行 techmatch index\n"
+
+
+def test_a_held_batch_lock_reads_in_chinese(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    store = Store(home / "store.sqlite")
+    try:
+        with store.advisory_lock("batch"):
+            result = CliRunner().invoke(app, ["batch", "--home", str(home)])
+    finally:
+        store.close()
+    assert result.exit_code == 6, result.output
+    assert result.stderr == (
+        f"错误：另一个批量匹配正在运行：锁 batch 正由进程 {os.getpid()} 持有"
+        f"（{home / 'batch.lock'}）；"
+        f"批量运行从不重叠，请等它结束后再运行（存储 sqlite:///{home / 'store.sqlite'}）\n")
+    assert not _ENGLISH.search(result.stderr)
