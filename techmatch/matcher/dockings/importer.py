@@ -4,12 +4,12 @@ One row per docking; headers in Chinese or English (`COLUMNS`); codes or Chinese
 stage, reason, contract type and source. Required: need id, candidate id. A row's stage is
 entered at its stage date (default: a signed / completed row's contract date 签约日期, else
 its creation date, default: now) and created at its creation date (default: the earliest of
-its stage and contract dates, default: now), never later than the import; dates after today
-in every time zone (UTC+14) are row errors. A signed / completed row needs contract type and
-value; its contract date (the day its deal counts on in the KPIs) defaults to its stage
-date, and lies between its creation and stage dates, never after China's today (row errors
-naming signed_on). The history gets two entries for
-a row beyond `suggested` — created (None → suggested, at the creation date) and imported
+its stage and contract dates, default: now), never later than the import; dates after
+China's today (UTC+8, as creating a docking and signing one check) are row errors. A
+signed / completed row needs contract type and value; its contract date (the day its deal
+counts on in the KPIs) defaults to its stage date, and lies between its creation and stage
+dates, never after China's today (row errors naming signed_on). The history gets two
+entries for a row beyond `suggested` — created (None → suggested, at the creation date) and imported
 straight into its stage (suggested → stage, at the stage date) — so KPIs count each
 imported docking as having reached every stage up to its own on that date. Each row then
 has the effects of that move on its need, by the board's own path (`effects.follow_moves`):
@@ -72,8 +72,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "stage_at": ("stage_at", "阶段日期", "进入阶段日期"),
     "note": ("note", "备注"),
 }
-# A date is "in the future" only after today in every time zone (UTC+14 at most).
-LOCAL_AHEAD = dt.timedelta(hours=14)
 _LOOKUP = {header_key(alias): name for name, aliases in COLUMNS.items() for alias in aliases}
 
 
@@ -151,7 +149,7 @@ def parse_row(fields: dict[str, object], *, kinds: dict[str, str], now: dt.datet
     source = _code(SOURCE_LABELS, "source")(fields.get("source", "import"))
     days = {name: _date(fields[name], name) for name in ("created_at", "stage_at")
             if name in fields}
-    latest = (now + LOCAL_AHEAD).date()  # today somewhere: Beijing is ahead of UTC
+    latest = china_day(now)  # staff's today: a later date is a typo such as 2062
     for name, day in days.items():
         if day > latest:  # a typo such as 2062: never in a KPI window, never overdue
             raise ValidationError(f"日期晚于今天：{day.isoformat()}", field=name)

@@ -14,6 +14,7 @@ import pytest
 
 from techmatch.errors import ValidationError
 from techmatch.matcher.dockings import Move, NewDocking, create_docking, move_docking
+from techmatch.matcher.dockings.importer import ImportReport, import_dockings
 from techmatch.matcher.dockings.kpis import kpi_report
 from techmatch.models.dockings import ContractTerms
 from techmatch.models.programme import china_day
@@ -86,3 +87,22 @@ def test_today_in_china_is_not_the_future_and_keeps_the_recording_time(store: St
                                          created_on=dt.date(2026, 12, 1)), now=early)
     assert d.created_at == early
     assert "补录" not in (DockingRepo(store).history(d.id)[0].note or "")
+
+
+def _import(store: Store, tmp_path: Path, csv: str, now: dt.datetime) -> ImportReport:
+    path = tmp_path / "台账.csv"
+    path.write_text(csv, encoding="utf-8")
+    return import_dockings(store, path, now=now)
+
+
+def test_the_import_refuses_a_date_after_today_in_china(store: Store, tmp_path: Path) -> None:
+    """The import compared its 创建日期 / 阶段日期 with today at UTC+14: from 18:00 Beijing
+    time a row dated tomorrow (China) was taken, as creating refuses it."""
+    evening = dt.datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # 20:00 on 1 December in Beijing
+    report = _import(store, tmp_path, "需求编号,候选编号,阶段,创建日期,阶段日期\n"
+                     "N1,A1,推荐,2026-12-02,\nN1,A2,已联系,2026-12-01,2026-12-02\n", evening)
+    assert [(e.row, e.field, e.message) for e in report.errors] == [
+        (2, "created_at", "日期晚于今天：2026-12-02"),
+        (3, "stage_at", "日期晚于今天：2026-12-02")]
+    assert report.imported == 0
+
