@@ -58,6 +58,24 @@ def login(driver: WebDriver, server: Server, role: str) -> None:
     assert heading(driver) == "工作台"
 
 
+def drop_docking(driver: WebDriver, server: Server, did: str, *, note: str = "",
+                 reason: str = "", reason_note: str = "", submit: bool = True) -> None:
+    """On the docking's page, 推进 / 终止 → 终止: the move note, the reason (a code:
+    not_relevant, other …) and its note when given, then 提交 unless `submit` is False (the
+    form is left filled in, open)."""
+    driver.get(server.url + f"/dockings/{did}")
+    settle(driver, "details.move summary").click()
+    Select(driver.find_element(By.ID, f"to-{did}")).select_by_value("dropped")
+    if note:
+        driver.find_element(By.ID, f"mnote-{did}").send_keys(note)
+    if reason:
+        Select(driver.find_element(By.ID, f"reason-{did}")).select_by_value(reason)
+    if reason_note:
+        driver.find_element(By.ID, f"rnote-{did}").send_keys(reason_note)
+    if submit:
+        driver.find_element(By.CSS_SELECTOR, "details.move form button[type=submit]").click()
+
+
 @pytest.fixture()
 def shoot(browser: WebDriver, shots: Path) -> Callable[[str], Path]:
     def take(name: str) -> Path:

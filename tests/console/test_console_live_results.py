@@ -13,7 +13,7 @@ from console_support import admin_api as _api
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
-from test_console_browser import heading, login, settle, wait_for
+from test_console_browser import drop_docking, heading, login, settle, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("console")]
 NEED = "N-LIVE-1"
@@ -113,11 +113,7 @@ def test_a_drop_on_the_docking_page_leaves_the_stored_results_at_once(browser: W
     assert docking.status_code == 201, docking.text
     did = docking.json()["id"]
     login(browser, server, "write")
-    browser.get(server.url + f"/dockings/{did}")
-    settle(browser, "details.move summary").click()
-    Select(browser.find_element(By.ID, f"to-{did}")).select_by_value("dropped")
-    Select(browser.find_element(By.ID, f"reason-{did}")).select_by_value("not_relevant")
-    browser.find_element(By.CSS_SELECTOR, "details.move form button[type=submit]").click()
+    drop_docking(browser, server, did, reason="not_relevant")
     assert settle(browser, ".flash").text == "已更新"
     hits = _api(server, "GET", f"/v1/batch/results/{need}").json()
     stored = [h["candidate_id"] for h in hits if h["kind"] == "achievement"]

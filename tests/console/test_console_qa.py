@@ -15,7 +15,7 @@ from console_support import admin_api as _api
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
-from test_console_browser import heading, login, settle, wait_for
+from test_console_browser import drop_docking, heading, login, settle, wait_for
 
 from techmatch.models.programme import china_today
 
@@ -202,11 +202,7 @@ def test_dropping_as_other_without_a_note_says_so_in_chinese(browser: WebDriver,
     '输入有误（详情：reason 'other' needs a free-text reason_note）'."""
     did = _docking_for(server, "N015")
     login(browser, server, "write")
-    browser.get(server.url + f"/dockings/{did}")
-    settle(browser, "details.move summary").click()
-    Select(browser.find_element(By.ID, f"to-{did}")).select_by_value("dropped")
-    Select(browser.find_element(By.ID, f"reason-{did}")).select_by_value("other")
-    browser.find_element(By.CSS_SELECTOR, "details.move form button[type=submit]").click()
+    drop_docking(browser, server, did, reason="other")
     # said beside the field before posting since the drop form checks itself
     # (test_console_docking_drop_form.py); the server's refusal reads the same
     assert settle(browser, f"#err-rnote-{did}").text == "原因为「其他」时需要填写说明"
