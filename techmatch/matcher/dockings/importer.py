@@ -9,8 +9,9 @@ China's today (UTC+8, as creating a docking and signing one check) are row error
 signed / completed row needs contract type and value; its contract date (the day its deal
 counts on in the KPIs) defaults to its stage date, and lies between its creation and stage
 dates, never after China's today (row errors naming signed_on). The history gets two
-entries for a row beyond `suggested` — created (None → suggested, at the creation date) and imported
-straight into its stage (suggested → stage, at the stage date) — so KPIs count each
+entries for a row beyond `suggested` — created (None → suggested, at the creation date;
+when that is earlier than the import, its note says when the row was really recorded) and
+imported straight into its stage (suggested → stage, at the stage date) — so KPIs count each
 imported docking as having reached every stage up to its own on that date. Each row then
 has the effects of that move on its need, by the board's own path (`effects.follow_moves`):
 a signed row makes the need matched, a row dropped as already_solved (需求已解决) closes it
@@ -39,6 +40,7 @@ from techmatch.matcher.dockings.tracking import (
     day_at,
     decision,
     new_id,
+    recorded_note,
     signing_date,
 )
 from techmatch.models.dockings import (
@@ -191,9 +193,12 @@ def parse_row(fields: dict[str, object], *, kinds: dict[str, str], now: dt.datet
         team=_text(fields, "team"), contract=contract, version=1 if stage == "suggested" else 2,
         created_at=created, created_by=actor, stage_at=entered,
         due_on=levels.due_on(stage, entered) if stage in OVERDUE_STAGES else None)
+    # a back-dated row's first entry says when it was really recorded (as creating one)
     history = [HistoryEntry(docking_id=did, version=1, at=created, actor=actor,
                             from_stage=None, to_stage="suggested",
-                            note=_text(fields, "note") or "表格导入")]
+                            note="；".join(part for part in (
+                                _text(fields, "note") or "表格导入",
+                                recorded_note(created, now)) if part))]
     if stage != "suggested":
         # the reason of a 终止 row, the contract of a 签约 / 验收 row (kept past a reopen)
         decided = decision(Move(to="signed", contract=contract) if contract else

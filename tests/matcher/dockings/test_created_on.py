@@ -106,3 +106,16 @@ def test_the_import_refuses_a_date_after_today_in_china(store: Store, tmp_path: 
         (3, "stage_at", "日期晚于今天：2026-12-02")]
     assert report.imported == 0
 
+
+def test_an_imported_row_notes_when_it_was_really_recorded(store: Store,
+                                                          tmp_path: Path) -> None:
+    """The import stored a back-dated row's history from its 创建日期 on, with nothing saying
+    when it was entered; its first entry now says so (a row without dates is recorded now)."""
+    report = _import(store, tmp_path, "需求编号,候选编号,阶段,创建日期\n"
+                     "N1,A1,推荐,2026-11-03\nN1,A2,推荐,\n", NOW)
+    assert report.imported == 2, report.errors
+    notes = {d.candidate_id: DockingRepo(store).history(d.id)[0].note
+             for d in DockingRepo(store).all()}
+    assert notes == {
+        "A1": "表格导入；补录：创建日期 2026-11-03，实际录入于 2026-12-01 14:05（北京时间）",
+        "A2": "表格导入"}
