@@ -36,8 +36,8 @@ from techmatch.matcher.dockings.grades import Qrels, docking_qrels
 from techmatch.matcher.dockings.levels import ServiceLevels
 from techmatch.matcher.dockings.moves import check_move, path_to
 from techmatch.matcher.dockings.tracking import Move, new_id, plan_move
-from techmatch.models.dockings import Docking, HistoryEntry
-from techmatch.models.records import Record
+from techmatch.models.dockings import REASON_LABELS, Docking, HistoryEntry
+from techmatch.models.records import KIND_LABELS, Record
 from techmatch.store import Store
 from techmatch.store.dockings import DockingRepo, FeedbackRepo, FeedbackRow, iso
 
@@ -78,18 +78,22 @@ class Feedback(BaseModel):
 
 def validate_feedback(label: str, reason: str | None) -> None:
     """Raise ValidationError naming the field when label / reason are not allowed."""
+    reasons = _coded(REJECT_REASONS, REASON_LABELS)
     if label not in FEEDBACK_LABELS:
-        raise ValidationError(f"unknown label {label!r}; valid: {', '.join(FEEDBACK_LABELS)}",
-                              field="label")
+        raise ValidationError(f"未知反馈类型 {label}（可选："
+                              f"{_coded(FEEDBACK_LABELS, LABEL_NAMES)}）", field="label")
     if label == "rejected":
         if not reason:
-            raise ValidationError(f"a rejection needs a reason; valid: "
-                                  f"{', '.join(REJECT_REASONS)}", field="reason")
+            raise ValidationError(f"拒绝需要填写原因（可选：{reasons}）", field="reason")
         if reason not in REJECT_REASONS:
-            raise ValidationError(f"unknown reason {reason!r}; valid: "
-                                  f"{', '.join(REJECT_REASONS)}", field="reason")
+            raise ValidationError(f"未知拒绝原因 {reason}（可选：{reasons}）", field="reason")
     elif reason is not None:
-        raise ValidationError("a reason is only given with label 'rejected'", field="reason")
+        raise ValidationError("只有拒绝（rejected）时才填写原因", field="reason")
+
+
+def _coded(codes: tuple[str, ...], labels: dict[str, str]) -> str:
+    """not_relevant（不相关）、too_early（技术成熟度不够）: codes as written, labels as read."""
+    return "、".join(f"{c}（{labels[c]}）" for c in codes)
 
 
 def record_feedback(store: Store, query_id: str, candidate_id: str, *, label: str,
@@ -169,17 +173,17 @@ def _check_kinds(found: dict[str, Record], query_id: str, candidate_id: str) -> 
         raise no_such("record", candidate_id, field="candidate_id")
     kind, other = found[query_id].kind, found[candidate_id].kind
     if kind not in CANDIDATE_KINDS:  # e.g. an expert first: a pair is judged from its need
-        hint = f"; give the need first ({candidate_id} {query_id})" if other == "need" else ""
-        raise ValidationError(f"{query_id} is {_an(kind)}: the first id must be a need or an "
-                              f"achievement{hint}", field="query_id")
+        hint = f"；请先写需求（{candidate_id} {query_id}）" if other == "need" else ""
+        raise ValidationError(f"{query_id} 是{_kind(kind)}：第一个编号应为需求或成果{hint}",
+                              field="query_id")
     allowed = CANDIDATE_KINDS[kind]
     if other not in allowed:
-        raise ValidationError(f"{_an(kind)} cannot be paired with {_an(other)}; candidates "
-                              f"of {_an(kind)} are {', '.join(allowed)}", field="candidate_id")
+        raise ValidationError(f"{_kind(kind)}不能与{_kind(other)}配对：{_kind(kind)}的候选为"
+                              f"{'、'.join(_kind(k) for k in allowed)}", field="candidate_id")
 
 
-def _an(kind: str) -> str:
-    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
+def _kind(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)
 
 
 def _pair(query: Record, candidate: Record) -> tuple[str, Record]:
@@ -221,11 +225,13 @@ def _apply(repo: DockingRepo, need_id: str, cand: Record, *, label: str, reason:
 def _refuse_new_reason(docking: Docking, reason: str | None) -> None:
     """A dropped docking keeps its reason: a rejection with another one would be stored as
     feedback while the docking (what match, batch and grades read) stays as it was."""
+    def named(code: str | None) -> str:
+        return f"{code}（{REASON_LABELS[code]}）" if code in REASON_LABELS else str(code)
+
     raise ValidationError(
-        f"the pair's docking {docking.id} is already dropped (终止) with reason "
-        f"{docking.reason!r}, not {reason!r}; to change the reason an admin reopens it "
-        f"first (`techmatch dockings move {docking.id} --to suggested --admin`)",
-        field="reason")
+        f"这一对的对接 {docking.id} 已终止，原因为 {named(docking.reason)}，不是 {named(reason)}；"
+        f"要更改原因，请管理员先把它重新打开（techmatch dockings move {docking.id} --to "
+        f"suggested --admin）", field="reason")
 
 
 def _create(repo: DockingRepo, need_id: str, cand: Record, *, actor: str | None,

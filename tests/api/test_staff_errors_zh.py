@@ -120,3 +120,40 @@ def test_programme_refusals_read_in_chinese(client: TestClient, engine: Engine) 
                 "trade（国际技术贸易）、consulting（决策咨询）、forum（论坛））",
         "date": "路演方案需要日期才能保存为活动",
         "city": "路演方案需要城市才能保存为活动"}, said
+
+
+def test_feedback_refusals_read_in_chinese(client: TestClient) -> None:
+    """POST /v1/feedback (and `techmatch feedback`) said 'a rejection needs a reason; valid:
+    not_relevant, …', 'a reason is only given with label 'rejected'', 'exp-ndt is an expert:
+    the first id must be a need or an achievement; give the need first (…)', 'a need cannot
+    be paired with a need; …' and 'the pair's docking D is already dropped (终止) with reason
+    'too_early', not 'not_relevant'; …'."""
+    def said(body: dict[str, str]) -> tuple[str, str]:
+        response = client.post("/v1/feedback", json=body, headers=headers("write"))
+        assert response.status_code == 422, response.text
+        error = response.json()["errors"][0]
+        return error["field"], error["message"]
+
+    pair = {"query_id": "need-blade", "candidate_id": "ach-eddy"}
+    rejected = client.post("/v1/feedback", headers=headers("write"),
+                           json={**pair, "label": "rejected", "reason": "too_early"})
+    assert rejected.status_code == 201, rejected.text
+    docking = rejected.json()["docking_id"]
+    reasons = ("not_relevant（不相关）、too_early（技术成熟度不够）、already_solved（需求已解决）、"
+               "too_costly（成本过高）、ip_confidentiality（知识产权或保密问题）、"
+               "unresponsive（企业无回应）、other（其他）")
+    assert [
+        said({**pair, "label": "rejected"}),
+        said({**pair, "label": "accepted", "reason": "other"}),
+        said({"query_id": "exp-ndt", "candidate_id": "need-water", "label": "accepted"}),
+        said({"query_id": "need-water", "candidate_id": "need-blade", "label": "accepted"}),
+        said({**pair, "label": "rejected", "reason": "not_relevant"}),
+    ] == [
+        ("reason", f"拒绝需要填写原因（可选：{reasons}）"),
+        ("reason", "只有拒绝（rejected）时才填写原因"),
+        ("query_id", "exp-ndt 是专家：第一个编号应为需求或成果；请先写需求（need-water exp-ndt）"),
+        ("candidate_id", "需求不能与需求配对：需求的候选为成果、专家"),
+        ("reason", f"这一对的对接 {docking} 已终止，原因为 too_early（技术成熟度不够），"
+                   "不是 not_relevant（不相关）；要更改原因，请管理员先把它重新打开"
+                   f"（techmatch dockings move {docking} --to suggested --admin）"),
+    ]

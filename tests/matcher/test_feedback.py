@@ -209,8 +209,8 @@ def test_an_expert_given_first_is_named_as_the_wrong_field(engine) -> None:  # t
     with pytest.raises(ValidationError) as err:
         record_feedback(engine.store, "x1", "n0", label="accepted")
     assert err.value.field == "query_id"
-    assert "n0 x1" in str(err.value) and "a expert" not in str(err.value)
+    assert "（n0 x1）" in str(err.value) and "x1 是专家" in str(err.value)
     with pytest.raises(ValidationError) as wrong:
         record_feedback(engine.store, "early0", "x1", label="accepted")
-    assert wrong.value.field == "candidate_id" and "an achievement" in str(wrong.value)
+    assert wrong.value.field == "candidate_id" and "成果不能与专家配对" in str(wrong.value)
     assert list_feedback(engine.store) == []
