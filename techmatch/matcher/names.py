@@ -24,8 +24,8 @@ records as candidates without moving them up or marking them. Records named whol
 those named by a start, each group in ranking order.
 
 A text that is a record's id (`id_key`: trimmed, full-width folded as ingest reads ids —
-Ｎ０１６ is N016 — and in any case: n016) names it before all of these (编号一致): the
-console's search box and `MatchService.search` both read `id_key`.
+Ｎ０１６ is N016 — and in any case, in every script: n016, énergie-1) names it before all of
+these (编号一致): the console's search box and `MatchService.search` both read `id_key`.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ from typing import Literal, NamedTuple
 
 from techmatch.indexers.base import compact_name
 from techmatch.indexers.ingest.normalize import normalize
-from techmatch.models.records import Record, fold_id
+from techmatch.models.ids import id_key
+from techmatch.models.records import Record
 
 Naming = Literal["id", "whole", "start"]
 ID: Naming = "id"  # the whole text is the record's id (`id_key`)
@@ -66,17 +67,11 @@ class Text(NamedTuple):
     words: str
 
 
-def id_key(text: str) -> str:
-    """`text` as an id is compared: folded as ingest reads ids (NFKC, trimmed: Ｎ０１６ is
-    N016) and in any case (n016). A record's id `rid` is typed when
-    `rid.casefold() == id_key(text)`."""
-    return str(fold_id(text)).casefold()
-
-
 def typed_ids(text: str, ids: Iterable[str]) -> list[str]:
-    """The ids among `ids` that the whole `text` is (`id_key`)."""
+    """The ids among `ids` that the whole `text` is: the same key on both sides (`id_key`,
+    models.records; the store looks stored ids up by it: `Store.ids_by_key`)."""
     wanted = id_key(text)
-    return [rid for rid in ids if rid.casefold() == wanted]
+    return [rid for rid in ids if id_key(rid) == wanted]
 
 
 def names_of(record: Record) -> tuple[Name, ...]:

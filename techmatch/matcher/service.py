@@ -301,12 +301,13 @@ class MatchService:
         return value
 
     def _typed_ids(self, text: str, target: str) -> list[str]:
-        """The stored ids of `target` the whole `text` is (`names.id_key`; one read, none
-        for a text with spaces or longer than an id)."""
+        """The stored ids of `target` the whole `text` is (`names.id_key`, the same key the
+        store keeps for each id; one indexed read, none for a text with spaces or longer than
+        an id)."""
         key = id_key(text)
         if not key or len(key) > 128 or any(ch.isspace() for ch in key):
             return []
-        return typed_ids(text, self.engine.store.ids_lower(target, key))
+        return typed_ids(text, self.engine.store.ids_by_key(target, key))
 
     def _rank(self, queries: Sequence[Query], target: str, *, k: int, mode: str | None = None,
               filters: Filters | None = None, explain: bool = True,

@@ -129,6 +129,24 @@ CREATE TABLE IF NOT EXISTS batch_checkpoints (
 # (`PlanRepository.mark_fresh`): counted apart from the recomputed ones.
 PLAN_FRESH = "ALTER TABLE batch_plan ADD COLUMN fresh INTEGER NOT NULL DEFAULT 0;"
 
+# Each record's id as a typed id is compared (`models.ids.id_key`, computed in Python:
+# NFKC, trimmed, case-folded in every script), so a search looks ids up by the same key on
+# both databases (`Store.ids_by_key`) — SQL's LOWER folds ASCII letters only.
+ID_KEY = """
+ALTER TABLE records ADD COLUMN id_key TEXT;
+CREATE INDEX IF NOT EXISTS records_id_key ON records(kind, id_key);
+"""
+
+
+def backfill_id_keys(db: Database) -> None:
+    """The key of every record stored before the column (tombstones too: one may come back)."""
+    from techmatch.models.ids import id_key
+
+    rows = db.fetch("SELECT id FROM records WHERE id_key IS NULL")
+    db.executemany("UPDATE records SET id_key = ? WHERE id = ?",
+                   [(id_key(str(r[0])), r[0]) for r in rows])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "records, change log, feedback, meta", RECORDS),
     Migration(2, "batch runs, results, state, topics, plans, checkpoints", BATCH),
@@ -146,7 +164,9 @@ def registered() -> tuple[Migration, ...]:
             Migration(5, "pilot cities keyed by name and province", "",
                       run=programme.rekey_pilot_cities),
             Migration(6, "batch plans mark needs left to a staff action's refresh",
-                      PLAN_FRESH))
+                      PLAN_FRESH),
+            Migration(7, "records keyed by their folded id (typed ids)", ID_KEY,
+                      run=backfill_id_keys))
 
 _VERSION_TABLE = ("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
                   "name TEXT NOT NULL, applied TEXT NOT NULL)")

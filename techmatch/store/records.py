@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from techmatch.errors import ConfigError, ValidationError, no_such
+from techmatch.models.ids import id_key
 from techmatch.models.records import KIND_LABELS, KINDS, Record, record_type
 from techmatch.store.db import Database, split_statements
 from techmatch.store.migrations import applied_versions, migrate
@@ -198,16 +199,17 @@ class Store:
                                                    or datetime.now(timezone.utc)})
             seq += 1
             changes.append((seq, record.kind, record.id, "upsert", now))
-            rows.append((record.id, record.kind, record.model_dump_json(), digest, seq, now))
+            rows.append((record.id, id_key(record.id), record.kind, record.model_dump_json(),
+                         digest, seq, now))
             stored[record.id] = (record.kind, digest, 0)  # a repeated id sees this version
             (report.updated if live else report.inserted).append(record.id)
         self._db.executemany("INSERT INTO changes(seq, kind, id, op, at) VALUES (?, ?, ?, ?, ?)",
                              changes)
         self._db.executemany(
-            "INSERT INTO records(id, kind, data, hash, seq, deleted, updated) "
-            "VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT(id) DO UPDATE SET kind=excluded.kind, "
-            "data=excluded.data, hash=excluded.hash, seq=excluded.seq, deleted=0, "
-            "updated=excluded.updated", rows)
+            "INSERT INTO records(id, id_key, kind, data, hash, seq, deleted, updated) "
+            "VALUES (?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT(id) DO UPDATE SET "
+            "id_key=excluded.id_key, kind=excluded.kind, data=excluded.data, "
+            "hash=excluded.hash, seq=excluded.seq, deleted=0, updated=excluded.updated", rows)
         return seq
 
     def _created_at(self, ids: Sequence[str]) -> dict[str, datetime]:
@@ -273,12 +275,13 @@ class Store:
                 out[rec.id] = rec
         return out
 
-    def ids_lower(self, kind: str, value: str) -> list[str]:
-        """Live ids of `kind` whose lower case is `value` (a search's typed id:
-        techmatch.matcher.names.typed_ids checks the exact rule)."""
+    def ids_by_key(self, kind: str, key: str) -> list[str]:
+        """Live ids of `kind` whose key is `key` (`models.ids.id_key`, computed in Python
+        on both sides: a search's typed id; the `id_key` column, written with each record and
+        back-filled by migration 7)."""
         _check_kind(kind)
-        rows = self._db.fetch("SELECT id FROM records WHERE kind = ? AND deleted = 0 "
-                              "AND LOWER(id) = ?", (kind, value))
+        rows = self._db.fetch("SELECT id FROM records WHERE kind = ? AND id_key = ? "
+                              "AND deleted = 0 ORDER BY id", (kind, key))
         return [r[0] for r in rows]
 
     def iter_records(self, kind: str, *, batch: int = 1000) -> Iterator[Record]:

@@ -110,4 +110,4 @@ def test_missing_source_is_a_clear_error(tmp_path: Path) -> None:
 def test_without_to_reports_schema_versions(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["migrate", "--home", str(tmp_path), "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["schema_versions"] == [1, 2, 3, 4, 5, 6]
+    assert json.loads(result.output)["schema_versions"] == [1, 2, 3, 4, 5, 6, 7]
