@@ -21,6 +21,9 @@ from techmatch.models.results import Filters, Hit, Ranking
 
 _EMPTY = Candidates([], np.zeros(0, dtype=np.float32))
 
+# what staff call the retrieval modes (codes as requests write them)
+MODE_LABELS: dict[str, str] = {"lexical": "关键词检索", "dense": "语义检索", "hybrid": "混合检索"}
+
 
 class Retriever:
     """Answers free-text queries over one index per kind; built once and shared."""
@@ -68,8 +71,8 @@ class Retriever:
         p = params or self.params
         mode = mode or p.mode
         if mode not in ("lexical", "dense", "hybrid"):
-            raise ValidationError(f"unknown mode {mode!r}; valid: lexical, dense, hybrid",
-                                  field="mode")
+            valid = "、".join(f"{m}（{label}）" for m, label in MODE_LABELS.items())
+            raise ValidationError(f"未知检索方式 {mode}（可选：{valid}）", field="mode")
         if k < 1:
             raise ValidationError("应不小于 1", field="k")
         index = self.index(kind)

@@ -297,8 +297,8 @@ def record_type(kind: str) -> type[_Record]:
     except KeyError:
         from techmatch.errors import ValidationError
 
-        raise ValidationError(f"unknown kind {kind!r}; valid: {', '.join(KINDS)}",
-                              field="kind") from None
+        valid = "、".join(f"{k}（{KIND_LABELS[k]}）" for k in KINDS)
+        raise ValidationError(f"未知记录类型 {kind}（可选：{valid}）", field="kind") from None
 
 
 def max_length(model: type[BaseModel], name: str) -> int | None:

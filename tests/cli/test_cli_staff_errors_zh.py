@@ -42,3 +42,35 @@ def test_a_held_batch_lock_reads_in_chinese(tmp_path: Path) -> None:
         f"（{home / 'batch.lock'}）；"
         f"批量运行从不重叠，请等它结束后再运行（存储 sqlite:///{home / 'store.sqlite'}）\n")
     assert not _ENGLISH.search(result.stderr)
+
+
+def test_search_options_read_in_chinese(tmp_path: Path) -> None:
+    """`techmatch search --kind needs` / `duplicates --kind achievments` said "unknown kind
+    'needs'; valid: need, achievement, expert" and `--mode fuzzy` "unknown mode 'fuzzy';
+    valid: lexical, dense, hybrid"."""
+    home = tmp_path / "home"
+    home.mkdir()
+    kinds = "need（需求）、achievement（成果）、expert（专家）"
+    for args, said in (
+            (["search", "电池", "--kind", "needs"],
+             f"字段 kind：未知记录类型 needs（可选：{kinds}）"),
+            (["duplicates", "--kind", "achievments"],
+             f"字段 kind：未知记录类型 achievments（可选：{kinds}）"),
+            (["search", "电池", "--kind", "need", "--mode", "fuzzy"],
+             "字段 mode：未知检索方式 fuzzy（可选：lexical（关键词检索）、dense（语义检索）、"
+             "hybrid（混合检索））")):
+        result = CliRunner().invoke(app, [*args, "--home", str(home)])
+        assert result.exit_code == 2, result.output
+        assert result.stderr == f"错误：{said}\n", result.stderr
+
+
+def test_batch_and_stats_target_kinds_read_in_chinese(tmp_path: Path) -> None:
+    """`techmatch batch --kinds need` and `stats --kinds need` said "unknown target kinds
+    ['need']; valid: achievement, expert"."""
+    home = tmp_path / "home"
+    home.mkdir()
+    said = "错误：字段 kinds：未知匹配对象 need（可选：achievement（成果）、expert（专家））\n"
+    for command in ("batch", "stats"):
+        result = CliRunner().invoke(app, [command, "--kinds", "need", "--home", str(home)])
+        assert result.exit_code == 2, result.output
+        assert result.stderr == said, result.stderr

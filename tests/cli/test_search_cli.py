@@ -17,8 +17,8 @@ def test_a_mistyped_kind_names_the_valid_kinds(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["search", "锂电池", "--kind", "needs",
                                       "--home", str(tmp_path)])
     assert result.exit_code == 2, result.output
-    assert "unknown kind 'needs'" in result.output
-    assert "valid: need, achievement, expert" in result.output
+    assert "未知记录类型 needs" in result.output
+    assert "可选：need（需求）、achievement（成果）、expert（专家）" in result.output
     assert "techmatch index" not in result.output
 
 
@@ -38,7 +38,7 @@ def test_duplicates_with_a_mistyped_kind_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["duplicates", "--kind", "achievments",
                                       "--home", str(tmp_path)])
     assert result.exit_code == 2, result.output
-    assert "unknown kind 'achievments'" in result.output
+    assert "未知记录类型 achievments" in result.output
     assert "near-duplicate" not in result.output
 
 

@@ -24,7 +24,6 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from techmatch.errors import ValidationError
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.analytics.dockable import Best, DockableBest
@@ -242,12 +241,11 @@ def coverage_report(store: Store, tokenizer: Tokenizer, *, threshold: float,
                     industry_level: int | None = None) -> CoverageReport:
     """Coverage of the store's open needs by the latest batch results (see module doc)."""
     from techmatch.matcher.batch import results
-    from techmatch.matcher.batch.run import TARGETS
+    from techmatch.matcher.batch.run import TARGETS, target_kinds_error
 
     unknown = sorted(set(kinds or ()) - set(TARGETS))
     if unknown or (kinds is not None and not kinds):
-        raise ValidationError(f"unknown target kinds {unknown}; valid: {', '.join(TARGETS)}",
-                              field="kinds")
+        raise target_kinds_error(unknown)
     scope = results.scope_of(kinds or TARGETS)
     finished = results.runs(store, status="finished", limit=2)
     run_id = finished[0].run_id if finished else None

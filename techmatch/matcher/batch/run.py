@@ -46,12 +46,19 @@ from techmatch.matcher.engine import Engine
 from techmatch.matcher.features import Query
 from techmatch.matcher.memo import CandidateMemo
 from techmatch.matcher.service import MatchService
-from techmatch.models.records import Need, Record
+from techmatch.models.records import KIND_LABELS, Need, Record
 from techmatch.store import Store
 
 log = logging.getLogger(__name__)
 
 TARGETS: tuple[str, ...] = ("achievement", "expert")
+
+
+def target_kinds_error(unknown: Sequence[str]) -> ValidationError:
+    """Target kinds refused (field kinds): the unknown ones, or none given; lists TARGETS."""
+    valid = "、".join(f"{k}（{KIND_LABELS[k]}）" for k in TARGETS)
+    said = f"未知匹配对象 {'、'.join(unknown)}" if unknown else "至少需要一种匹配对象"
+    return ValidationError(f"{said}（可选：{valid}）", field="kinds")
 KEEP_PLANS = 30
 PRELOAD_CHUNK = 5000  # candidate records parsed per statement group by `_preload`
 TAIL_CHUNKS = 2  # per worker: the run's last chunks, handed out in parts (`tail_parts`)
@@ -79,8 +86,7 @@ class BatchOptions:
     def __post_init__(self) -> None:
         unknown = [kd for kd in self.kinds if kd not in TARGETS]
         if unknown or not self.kinds:
-            raise ValidationError(f"unknown target kinds {unknown}; valid: {', '.join(TARGETS)}",
-                                  field="kinds")
+            raise target_kinds_error(unknown)
         if self.k < 1:
             raise ValidationError("应不小于 1", field="k")
         if self.chunk < 1:
