@@ -280,9 +280,10 @@ class Store:
         on both sides: a search's typed id; the `id_key` column, written with each record and
         back-filled by migration 7)."""
         _check_kind(kind)
+        # sorted here: ORDER BY id makes SQLite walk the kind's ids (records_kind) instead
         rows = self._db.fetch("SELECT id FROM records WHERE kind = ? AND id_key = ? "
-                              "AND deleted = 0 ORDER BY id", (kind, key))
-        return [r[0] for r in rows]
+                              "AND deleted = 0", (kind, key))
+        return sorted(str(r[0]) for r in rows)
 
     def iter_records(self, kind: str, *, batch: int = 1000) -> Iterator[Record]:
         """Every live record of a kind, ordered by id."""

@@ -73,3 +73,27 @@ def test_the_search_lists_an_id_typed_in_another_case_first(tmp_path: Path) -> N
             assert hits[0].id == rid and hits[0].match_by == "id", (typed, hits[0].id)
     finally:
         engine.close()
+
+
+def test_the_lookup_reads_the_key_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ORDER BY id` made SQLite walk the kind's ids (records_kind) instead of the key's index:
+    ~2.8 ms a search over 5,000 achievements, every search, whatever the text."""
+    store = Store(tmp_path / "store.sqlite")
+    try:
+        store.upsert(_records())
+        seen: list[tuple[str, tuple[object, ...]]] = []
+        fetch = store._db.fetch  # noqa: SLF001 - the statement the lookup runs
+
+        def record(sql: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+            seen.append((sql, tuple(args)))
+            return fetch(sql, args)
+
+        monkeypatch.setattr(store._db, "fetch", record)  # noqa: SLF001
+        assert store.ids_by_key("achievement", id_key("a041")) == ["A041"]
+        monkeypatch.undo()
+        (sql, args), = seen
+        plan = " ".join(str(r[-1]) for r in store._db.fetch(  # noqa: SLF001
+            f"EXPLAIN QUERY PLAN {sql}", args))
+        assert "records_id_key" in plan, plan
+    finally:
+        store.close()
