@@ -60,7 +60,7 @@ from techmatch.matcher.dockings.kpis import (
 )
 from techmatch.matcher.dockings.tracking import amount_text
 from techmatch.matcher.programme import registry
-from techmatch.matcher.programme.places import UNPLACED, Places
+from techmatch.matcher.programme.places import UNPLACED, Places, province_label
 from techmatch.matcher.programme.redact import redact
 from techmatch.matcher.programme.targets import OverdueMilestone, list_targets, overdue_milestones
 from techmatch.models.dockings import Docking
@@ -74,7 +74,6 @@ from techmatch.models.programme import (
     Event,
     Participant,
     china_today,
-    province_short,
 )
 from techmatch.models.records import Need
 from techmatch.store import Store
@@ -476,7 +475,7 @@ def _mixed_provinces(store: Store, places: Places, names: Sequence[str]) -> list
     for n in store.iter_records("need"):
         if isinstance(n, Need) and n.province and n.province.strip() \
                 and (where := places.key(n.city, n.province)) in shown:
-            provinces[where].add(province_short(n.province))
+            provinces[where].add(province_label(n.province))
     return [f"城市“{where}”的需求来自不同省份（{'、'.join(sorted(found))}），同名城市合并为一行统计"
             for where, found in sorted(provinces.items()) if len(found) > 1]
 

@@ -37,6 +37,12 @@ _QUALIFIED = re.compile(r"^(.+?)\s*[（(]\s*(.+?)\s*[）)]$")
 _MARK = "\x00"  # starts the key of a record whose city cannot be told (never shown)
 
 
+def province_label(value: str) -> str:
+    """A province as records are compared on it: `province_short` of its simplified writing,
+    so 遼寧省 is 辽宁 as 朝陽 is 朝阳 (`city_label`)."""
+    return province_short(normalize(value, lower=False))
+
+
 @dataclass(frozen=True)
 class Unplaced:
     """A record whose city names several pilot cities and no province: its city as written
@@ -82,14 +88,14 @@ class Places:
         if label == NATIONAL or not same:
             return label
         if province and province.strip():
-            short = province_short(province)
+            short = province_label(province)
             for c in same:
-                if c.province and province_short(c.province) == short:
+                if c.province and province_label(c.province) == short:
                     return c.id
             bare = [c for c in same if not c.province]
             if len(bare) == 1:
                 return bare[0].id
-            other = pilot_city_id(label, province)
+            other = pilot_city_id(label, short)
             self._names[other] = label
             return other
         if len(same) == 1:
@@ -128,7 +134,7 @@ class Places:
     def province(self, key: str) -> str | None:
         if key in self.pilots:
             found = self.pilots[key].province
-            return province_short(found) if found else None
+            return province_label(found) if found else None
         if key in self._names:
             return key[len(self._names[key]) + 1:-1]
         return None
