@@ -8,9 +8,10 @@ and hits are filtered again afterwards as a second guard.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from techmatch.api.security import Principal
+from techmatch.matcher.facets import normalized
 from techmatch.models.records import Record
 from techmatch.models.results import Filters, Hit, Ranking
 from techmatch.store import Store
@@ -74,10 +75,17 @@ class Visibility:
             hits.append(hit.model_copy(update={"rank": len(hits) + 1, "record": record}))
         return ranking.model_copy(update={"hits": hits})
 
-    def list(self, kind: str, principal: Principal, *, filters: dict[str, str],
+    def list(self, kind: str, principal: Principal, *, filters: Mapping[str, Sequence[str]],
              offset: int, limit: int) -> tuple[list[Record], int]:
-        """One page of live records of `kind` (ordered by id) and the total under `filters`."""
-        allowed = {k: v for k, v in filters.items() if k in LIST_FILTERS[kind]}
+        """One page of live records of `kind` (ordered by id) and the total under `filters`:
+        a field matches a value in any writing, as search filters compare (`normalized`: 蘇州
+        is 苏州, full-width and case folded), and any of a filter's values."""
+        allowed: dict[str, list[str]] = {}
+        for name, values in filters.items():
+            if name in LIST_FILTERS[kind]:
+                wanted = {normalized(v) for v in values}
+                allowed[name] = [raw for raw in self._store.listing.values(kind, name)
+                                 if normalized(raw) in wanted]
         return self._store.listing.page(kind, filters=allowed,
                                         hide_confidential=kind == "need"
                                         and not principal.sees_confidential,

@@ -15,7 +15,7 @@ from pathlib import Path as FsPath
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
-from pydantic import AfterValidator, BaseModel, Field, create_model
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, create_model
 
 from techmatch.api.deps import (
     EngineDep,
@@ -72,7 +72,9 @@ RecordIdPath = Annotated[str, AfterValidator(fold_id),  # Ｎ００１ is N001, 
 WaitQuery = Annotated[bool, Query(description="等待索引同步完成后再返回；最多等待 "
                                              "TECHMATCH_WRITE_WAIT_SECONDS（默认 30 秒），"
                                              "超时则返回 202 并给出索引落后程度")]
-FacetQuery = Annotated[str | None, Query(min_length=1, max_length=200)]
+# a filter given twice is any-of (`?city=苏州&city=深圳`), as the values of a search filter
+FacetQuery = Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=200)]]
+                       | None, Query(max_length=50)]
 
 
 class RowProblem(BaseModel):
@@ -143,7 +145,8 @@ def _visible_record(engine: Engine, visibility, principal, kind: str, rid: str):
 
 
 class ListFilters:
-    """Exact-match filters of the list endpoints (only those that apply to the kind)."""
+    """Filters of the list endpoints (only those that apply to the kind): a value matches in
+    any writing (`Visibility.list`), the values of one filter are any-of."""
 
     def __init__(self, province: FacetQuery = None, city: FacetQuery = None,
                  industry: FacetQuery = None, discipline: FacetQuery = None,
@@ -156,15 +159,16 @@ class ListFilters:
                  "enterprise": enterprise, "organization": organization}
         self.values = {k: v for k, v in given.items() if v is not None}
 
-    def for_kind(self, kind: str) -> dict[str, str]:
-        for name, value in self.values.items():
+    def for_kind(self, kind: str) -> dict[str, list[str]]:
+        for name, values in self.values.items():
             if name not in LIST_FILTERS[kind]:
                 raise ValidationError(f"{KIND_LABELS[kind]}记录没有筛选条件 {name}；可用："
                                       f"{', '.join(LIST_FILTERS[kind])}", field=f"query.{name}")
             codes = CODED_FILTERS.get(name)
-            if codes is not None and value not in codes:  # a typo listed nothing, with 200
-                raise ValidationError(f"{name} 没有取值 '{value}'；可选：{', '.join(codes)}",
-                                      field=f"query.{name}")
+            for value in values:
+                if codes is not None and value not in codes:  # a typo listed nothing, with 200
+                    raise ValidationError(f"{name} 没有取值 '{value}'；可选：{', '.join(codes)}",
+                                          field=f"query.{name}")
         return self.values
 
 
@@ -225,7 +229,8 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
 
     @router.get(f"/{plural}", tags=tags, summary=f"分页列出{label}",
                 response_model=Page[public],  # type: ignore[valid-type]
-                description="按 id 排序；可按地区、行业等精确筛选；offset + limit ≤ 10000。")
+                description="按 id 排序；可按地区、行业等筛选（繁简、全半角视为同一写法，"
+                            "同一条件给多次为任一匹配）；offset + limit ≤ 10000。")
     def list_records(principal: Reader, page: PageDep, visibility: VisibilityDep,
                      filters: Annotated[ListFilters, Depends()]) -> dict[str, object]:
         values = filters.for_kind(kind)
