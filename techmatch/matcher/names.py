@@ -21,7 +21,8 @@ words or start with it to the candidates, and lists first those the text names:
 So a fragment names nothing: 苏州 or 浙江 (a place that starts half the organisations), 清华,
 and a topic word inside a name (化工 in 北京化工大学, 新材料 in 苏州纳锂新材料科技) keep such
 records as candidates without moving them up or marking them. Records named whole come before
-those named by a start, each group in ranking order.
+those named by a start, each group by the query's similarity to them (`Scored.order`: the same
+order whatever k).
 
 A text that is a record's id (`id_key`: trimmed, full-width folded as ingest reads ids —
 Ｎ０１６ is N016 — and in any case, in every script: n016, énergie-1) names it before all of
@@ -30,6 +31,7 @@ these (编号一致): the console's search box and `MatchService.search` both re
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Literal, NamedTuple
@@ -77,9 +79,17 @@ def typed_ids(text: str, ids: Iterable[str]) -> list[str]:
 def names_of(record: Record) -> tuple[Name, ...]:
     """The record's names (`Record.NAME_FIELDS`, a person's aliases in brackets each a name
     of its own: `Record.name_values`), prepared."""
+    return _prepared(record.name_values())
+
+
+@functools.lru_cache(maxsize=65_536)
+def _prepared(values: tuple[tuple[str, str], ...]) -> tuple[Name, ...]:
+    """(field, name) pairs prepared, once per distinct names: a search reads the names of up
+    to 100 records, mostly the same institutions and people again (normalising them was most
+    of its naming cost)."""
     return tuple(Name(compact_name(value), _words(value),
                       PERSON_START if field in PERSON_FIELDS else ORGANISATION_START)
-                 for field, value in record.name_values())
+                 for field, value in values)
 
 
 def text_of(text: str) -> Text:

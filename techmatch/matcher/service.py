@@ -48,6 +48,9 @@ NAMED_MESSAGE = "按名称找到：列在前面的记录名称与检索词一致
 # id_match: a search's text is a record's id (techmatch.matcher.names.id_key): it comes first
 ID_MESSAGE = "按编号找到：列在最前的记录编号与检索词一致（编号一致），其余仅按相关度列出"
 PREFER_LOCAL_BONUS = 0.15
+# how deep a search reads the names field whatever k (the API's MAX_K): which records the text
+# names, and so their order (`Scored.order`), are the same for k=10 and k=100
+NAME_DEPTH = 100
 ENCODER_THREADS = 4  # concurrent requests of one API worker each encode in their own thread
 _TARGETS = ("achievement", "expert", "need")
 
@@ -78,6 +81,9 @@ class Scored:
     # records a free-text search names (its id, a whole name or a clear start of one:
     # techmatch.matcher.names) and how, listed before the others: id, whole, then by a start
     named: dict[str, Naming] = field(default_factory=dict)
+    # per table row, the query's cosine to the record (language-shifted): absolute, unlike
+    # `final` (list-relative features), so the named records' order does not depend on k
+    similarity: np.ndarray | None = None
     # candidates staff dropped for this query (not relevant / never suggest): scored with the
     # others, so every list-relative feature, confidence and the abstention evidence read the
     # same list as before the drop (a rejection says nothing in favour of the others), and
@@ -86,15 +92,22 @@ class Scored:
     _order: list[int] | None = field(default=None, init=False, repr=False)
 
     def order(self) -> list[int]:
-        """Table rows in the final order (records the query names first, then score
-        descending, ties by id). Sorted once: the hits, the evidence and the hit confidences
-        all read it, and `final` is fixed once scored (the evidence changes only
+        """Table rows in the final order: the records the query names first (by its id, named
+        whole, named by a start), each group by the query's similarity to them (absolute: the
+        same order whatever k, where `final` is relative to the list scored), then the rest
+        by score descending; ties by id. Sorted once: the hits, the evidence and the hit
+        confidences all read it, and `final` is fixed once scored (the evidence changes only
         `confidence`)."""
         if self._order is None:
-            ids, named = self.table.ids, self.named
-            self._order = sorted(range(len(ids)),
-                                 key=lambda j: (_tier(named.get(ids[j])), -self.final[j],
-                                                ids[j]))
+            ids, named, sim = self.table.ids, self.named, self.similarity
+
+            def key(j: int) -> tuple[int, float, str]:
+                tier = _tier(named.get(ids[j]))
+                if tier < _TIERS[None] and sim is not None:
+                    return tier, -float(sim[j]), ids[j]
+                return tier, -float(self.final[j]), ids[j]
+
+            self._order = sorted(range(len(ids)), key=key)
         return list(self._order)
 
     def hit_order(self) -> list[int]:
@@ -309,6 +322,33 @@ class MatchService:
             return []
         return typed_ids(text, self.engine.store.ids_by_key(target, key))
 
+    def _name_candidates(self, text: str, ids: Sequence[str], *, depth: int, k: int,
+                         target: str, qvec: np.ndarray,
+                         language_shift: LanguageShift | None
+                         ) -> tuple[list[str], dict[str, Naming] | None, Mapping[str, Record]]:
+        """The name search's records that join a search's candidates: its first `depth`, as
+        ever, and past them the named records (`named_ids`) among the first `k` of every
+        record the text names (read NAME_DEPTH deep whatever k) in `Scored.order`'s order —
+        by how named, then similarity. So the first k named records are candidates whatever
+        k (at k = NAME_DEPTH all are), at the cost of reading the vectors of the named ones
+        and scoring at most k more candidates. Also how the text names each of `ids` (None
+        when nothing past `depth` was read) and the records read."""
+        head, tail = list(ids[:depth]), ids[depth:]
+        if not tail:
+            return head, None, {}
+        records = dict(self.engine.store.parsed.get_many(list(tail)))
+        if not named_ids(text, records.values()):  # the common case: nothing named past depth
+            return head, None, {}
+        records.update(self.engine.store.parsed.get_many(head))
+        how = named_ids(text, (records[rid] for rid in ids if rid in records))
+        named = [records[rid] for rid in ids if rid in how]
+        sim = (self.engine.record_vectors(target, named) @ qvec
+               + cross_offsets(language_shift, qvec, text, named))
+        first = sorted(range(len(named)),
+                       key=lambda j: (_tier(how[named[j].id]), -float(sim[j]), named[j].id))[:k]
+        keep = {named[j].id for j in first}
+        return [*head, *(rid for rid in tail if rid in keep)], how, records
+
     def _rank(self, queries: Sequence[Query], target: str, *, k: int, mode: str | None = None,
               filters: Filters | None = None, explain: bool = True,
               prefer_local: bool = False, vectors: np.ndarray | None = None,
@@ -317,7 +357,7 @@ class MatchService:
             raise ValidationError("应不小于 1", field="k")
         scored = self._score(queries, target, filters=filters, mode=mode,
                              depth=max(k, self.depth), prefer_local=prefer_local,
-                             vectors=vectors, names=names)
+                             vectors=vectors, names=names, k=k)
         filtered = filters is not None and bool(filters.facet_items())  # not exclude_ids
         return [self._ranking(s, target, k, explain, records, filtered) for s in scored]
 
@@ -325,12 +365,14 @@ class MatchService:
                mode: str | None, depth: int, prefer_local: bool = False,
                extra: Mapping[str, Record] | None = None,
                vectors: np.ndarray | None = None, all_features: bool = False,
-               keep_dropped: bool = False, names: bool = False) -> list[Scored]:
+               keep_dropped: bool = False, names: bool = False,
+               k: int | None = None) -> list[Scored]:
         """Score each query's retrieved candidates. Pairs staff dropped (not relevant / never
         suggest) are scored with the others and named in `Scored.dropped` (left out of the
         hits by `_ranking`), unless `keep_dropped` (training reads them as labels). `names`
         (free-text search only): records whose names hold the query's words join the
-        candidates, and those it names whole are listed first."""
+        candidates, and those it names whole are listed first (the first `k` of them
+        candidates whatever `depth`: `_name_candidates`)."""
         self.refresh_model()
         texts = [q.text for q in queries]
         retriever = self.engine.retriever()  # once per call: each lookup stats every index
@@ -351,7 +393,8 @@ class MatchService:
         work_rankings = (expert_mod.achievement_rankings(self.engine, texts, qvecs,
                                                          self.work_depth)
                          if target == "expert" else None)
-        by_name = (retriever.search_names(texts, kind=target, k=depth, filters=filters)
+        by_name = (retriever.search_names(texts, kind=target, k=max(depth, NAME_DEPTH),
+                                          filters=filters)
                    if names and record_type(target).NAME_FIELDS else None)
         banned = {} if keep_dropped else _banned(self.engine.store, queries, rankings, target)
         # many queries (a batch chunk): their candidates read and seq-checked in one pass
@@ -368,17 +411,30 @@ class MatchService:
             if extra:
                 _extend(ranking, list(extra), target)
             typed = self._typed_ids(query.text, target) if names else []
-            if typed or by_name is not None:
-                _extend(ranking, [*typed, *(by_name[i].ids if by_name is not None else ())],
-                        target)
+            how: dict[str, Naming] | None = None
+            by_names: list[str] = []
+            read: Mapping[str, Record] = {}
+            name_ids = by_name[i].ids if by_name is not None else []
+            if by_name is not None:
+                # the name search's first `depth` records are candidates, as ever; past them
+                # only the first k named (read as deep whatever k: NAME_DEPTH)
+                by_names, how, read = self._name_candidates(
+                    query.text, name_ids, depth=depth, k=k or depth, target=target,
+                    qvec=qvecs[i], language_shift=retriever.language_shift)
+            if typed or by_names:
+                _extend(ranking, [*typed, *by_names], target)
             scored = self._features(query, ranking, target, qvecs[i], filters, hybrid,
                                     extra or {}, prefer_local, all_features,
                                     translator=retriever.translator,
-                                    language_shift=retriever.language_shift, fetched=fetched)
+                                    language_shift=retriever.language_shift,
+                                    fetched={**(fetched or {}), **read} if read else fetched)
             # dropped by staff for this pair: scored like the rest (the others' list-relative
             # values unchanged by the drop), never suggested again (`_ranking`)
             scored.dropped = frozenset(banned.get(query.id, ())) if query.id else frozenset()
-            if by_name is not None:
+            if how is not None:  # read by `_name_candidates` already
+                scored.named = {rid: how[rid] for rid in name_ids
+                                if rid in how and rid in scored.records}
+            elif by_name is not None:
                 scored.named = named_ids(query.text, (scored.records[rid] for rid in
                                                       by_name[i].ids if rid in scored.records))
             # the id before any name (a record named both ways: by its id)
@@ -437,10 +493,12 @@ class MatchService:
         bonus = PREFER_LOCAL_BONUS if prefer_local else 0.0
         final = raw + bonus * table.column("region")
         keep = {rid: j for j, rid in enumerate(h.id for h in ranking.hits)}
-        vectors = vectors[[keep[rid] for rid in table.ids]] if len(table.ids) else vectors[:0]
+        rows = [keep[rid] for rid in table.ids]
+        vectors = vectors[rows] if len(table.ids) else vectors[:0]
         return Scored(query, ranking, table, model, raw, final, model.confidence(raw),
                       vectors, records, works, bonus, texts=texts, q_tokens=q_tokens,
-                      translated=translated, translator=translator)
+                      translated=translated, translator=translator,
+                      similarity=np.asarray(cos)[rows] if len(rows) else np.zeros(0))
 
     def _ranking(self, s: Scored, target: str, k: int, explain: bool,
                  records: bool = True, filtered: bool = False) -> Ranking:
