@@ -396,10 +396,10 @@ def _check_pair(store: Store, need_id: str, candidate_id: str
     found = store.get_many([need_id, candidate_id])
     need = found.get(need_id)
     if need is None or need.kind != "need":
-        raise no_such("need", need_id)
+        raise no_such("need", need_id, field="need_id")
     cand = found.get(candidate_id)
     if cand is None:
-        raise no_such("candidate", candidate_id)
+        raise no_such("candidate", candidate_id, field="candidate_id")
     if cand.kind not in CANDIDATE_KINDS:
         raise ValidationError(f"对接只能在需求与成果或专家之间建立，不能与"
                               f"{KIND_LABELS.get(cand.kind, cand.kind)}建立", field="candidate_id")
