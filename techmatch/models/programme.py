@@ -296,7 +296,7 @@ class Target(_Model):
     @classmethod
     def _known(cls, value: str) -> str:
         if value not in METRIC_LABELS:
-            raise ValueError(f"unknown metric {value!r}; valid: {', '.join(METRIC_LABELS)}")
+            raise ValueError(unknown_metric(value))
         return value
 
 
@@ -330,6 +330,12 @@ METRIC_LABELS: dict[str, str] = {
     "workstations": "专家工作站数", "orders_delivered": "完成订单式服务数",
 }
 METRICS: tuple[str, ...] = tuple(METRIC_LABELS)
+
+
+def unknown_metric(text: str) -> str:
+    """未知指标 X（可选：teams_formed（组建服务团队数）、…）: codes beside their names."""
+    valid = "、".join(f"{code}（{label}）" for code, label in METRIC_LABELS.items())
+    return f"未知指标 {text}（可选：{valid}）"
 
 REGISTRY_TYPES: dict[str, type[BaseModel]] = {
     "city": PilotCity, "organisation": Organisation, "team": Team, "dispatch": Dispatch,

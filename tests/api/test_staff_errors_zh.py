@@ -157,3 +157,28 @@ def test_feedback_refusals_read_in_chinese(client: TestClient) -> None:
                    "不是 not_relevant（不相关）；要更改原因，请管理员先把它重新打开"
                    f"（techmatch dockings move {docking} --to suggested --admin）"),
     ]
+
+
+def test_event_outcome_and_target_refusals_read_in_chinese(client: TestClient) -> None:
+    """POST /v1/programme/events/E/outcome with a need not invited said 'not invited to event
+    E: need-x', DELETE /v1/programme/targets with a mistyped metric 'unknown metric 'deals';
+    valid: …' (and `techmatch programme outcome / targets`)."""
+    event = {"id": "EV-1", "type": "forum", "title": "论坛", "date": "2026-11-20", "city": "苏州"}
+    saved = client.put("/v1/programme/event", json=[event], headers=headers("write"))
+    assert saved.status_code == 200, saved.text
+    outcome = client.post("/v1/programme/events/EV-1/outcome", headers=headers("write"),
+                          json={"status": "held", "attended": ["need-x", "need-blade"]})
+    assert outcome.status_code == 422, outcome.text
+    assert outcome.json()["errors"][0] == {
+        "field": "attended", "code": "invalid",
+        "message": "以下需求没有受邀参加活动 EV-1：need-blade、need-x"}
+    target = client.delete("/v1/programme/targets", headers=headers("admin"),
+                           params={"year": 2026, "city": "苏州", "metric": "deals"})
+    assert target.status_code == 422, target.text
+    error = target.json()["errors"][0]
+    assert error["field"] == "metric"
+    assert error["message"].startswith("未知指标 deals（可选：teams_formed（组建服务团队数）、")
+    put = client.put("/v1/programme/targets", headers=headers("write"),
+                     json=[{"year": 2026, "city": "苏州", "metric": "deals", "value": 3}])
+    assert put.status_code == 422, put.text
+    assert put.json()["errors"][0]["message"] == error["message"]

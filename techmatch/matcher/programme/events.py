@@ -132,7 +132,7 @@ def set_outcome(store: Store, event_id: str, *, status: str | None = None,
         wanted = set(attended)
         unknown = sorted(wanted - {p.need_id for p in event.participants if p.need_id})
         if unknown:  # a typo would otherwise be ignored and nobody marked
-            raise ValidationError(f"not invited to event {event_id}: {', '.join(unknown)}",
+            raise ValidationError(f"以下需求没有受邀参加活动 {event_id}：{'、'.join(unknown)}",
                                   field="attended")
         update["participants"] = [
             p.model_copy(update={"status": "attended"})

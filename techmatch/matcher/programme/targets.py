@@ -15,7 +15,7 @@ from techmatch.errors import NotFoundError, ValidationError
 from techmatch.matcher.dockings.kpis import city_label
 from techmatch.matcher.programme import registry
 from techmatch.matcher.programme.places import Places
-from techmatch.models.programme import METRIC_LABELS, Milestone, Target
+from techmatch.models.programme import METRIC_LABELS, Milestone, Target, unknown_metric
 from techmatch.store import Store
 from techmatch.store.programme import ProgrammeRepo, TargetRow
 
@@ -139,8 +139,7 @@ def metric_code(text: str) -> str:
     codes = {label: code for code, label in METRIC_LABELS.items()}
     found = text.strip() if text.strip() in METRIC_LABELS else codes.get(text.strip())
     if found is None:
-        raise ValidationError(f"unknown metric {text!r}; valid: {', '.join(METRIC_LABELS)}",
-                              field="metric")
+        raise ValidationError(unknown_metric(text), field="metric")
     return found
 
 
