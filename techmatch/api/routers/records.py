@@ -7,8 +7,10 @@ background (`IndexSyncer`), or before the response when the caller passes `wait=
 # No `from __future__ import annotations` here: the routes are built in a loop per kind and
 # FastAPI must see the evaluated body types of those closures.
 
+import inspect
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path as FsPath
@@ -54,7 +56,7 @@ from techmatch.matcher.batch.live import refresh_needs
 from techmatch.matcher.dockings.deletion import delete_record
 from techmatch.matcher.dockings.effects import sync_needs
 from techmatch.matcher.engine import Engine
-from techmatch.models.records import KIND_LABELS, Need, fold_id
+from techmatch.models.records import Need, fold_id
 from techmatch.store import Store, UpsertReport
 
 ID_PATTERN = r"^[\w.\-:/]+$"
@@ -144,32 +146,27 @@ def _visible_record(engine: Engine, visibility, principal, kind: str, rid: str):
     return record
 
 
-class ListFilters:
-    """Filters of the list endpoints (only those that apply to the kind): a value matches in
-    any writing (`Visibility.list`), the values of one filter are any-of."""
+def list_filters(kind: str) -> Callable[..., dict[str, list[str]]]:
+    """The filters dependency of one kind's list: it declares only that kind's filters
+    (`LIST_FILTERS`), so the OpenAPI page and the 422 for an unknown parameter
+    (`query_check`) offer those alone. A value matches in any writing (`Visibility.list`), the
+    values of one filter are any-of; an unknown code of a coded filter is 422."""
 
-    def __init__(self, province: FacetQuery = None, city: FacetQuery = None,
-                 industry: FacetQuery = None, discipline: FacetQuery = None,
-                 status: FacetQuery = None, type: FacetQuery = None,  # noqa: A002
-                 language: FacetQuery = None, institution: FacetQuery = None,
-                 enterprise: FacetQuery = None, organization: FacetQuery = None) -> None:
-        given = {"province": province, "city": city, "industry": industry,
-                 "discipline": discipline, "status": status, "type": type,
-                 "language": language, "institution": institution,
-                 "enterprise": enterprise, "organization": organization}
-        self.values = {k: v for k, v in given.items() if v is not None}
-
-    def for_kind(self, kind: str) -> dict[str, list[str]]:
-        for name, values in self.values.items():
-            if name not in LIST_FILTERS[kind]:
-                raise ValidationError(f"{KIND_LABELS[kind]}记录没有筛选条件 {name}；可用："
-                                      f"{', '.join(LIST_FILTERS[kind])}", field=f"query.{name}")
+    def filters(**given: list[str] | None) -> dict[str, list[str]]:
+        values = {k: v for k, v in given.items() if v is not None}
+        for name, listed in values.items():
             codes = CODED_FILTERS.get(name)
-            for value in values:
+            for value in listed:
                 if codes is not None and value not in codes:  # a typo listed nothing, with 200
                     raise ValidationError(f"{name} 没有取值 '{value}'；可选：{', '.join(codes)}",
                                           field=f"query.{name}")
-        return self.values
+        return values
+
+    filters.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
+                          annotation=FacetQuery) for name in LIST_FILTERS[kind]])
+    filters.__name__ = f"{kind}_list_filters"
+    return filters
 
 
 def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
@@ -232,8 +229,8 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
                 description="按 id 排序；可按地区、行业等筛选（繁简、全半角视为同一写法，"
                             "同一条件给多次为任一匹配）；offset + limit ≤ 10000。")
     def list_records(principal: Reader, page: PageDep, visibility: VisibilityDep,
-                     filters: Annotated[ListFilters, Depends()]) -> dict[str, object]:
-        values = filters.for_kind(kind)
+                     values: Annotated[dict[str, list[str]], Depends(list_filters(kind))]
+                     ) -> dict[str, object]:
         items, total = visibility.list(kind, principal, filters=values, offset=page.offset,
                                        limit=page.limit)
         return {"total": total, "offset": page.offset, "limit": page.limit,
