@@ -36,7 +36,7 @@ from techmatch.matcher.querybatch import QueryBatcher
 from techmatch.matcher.scorer import CURRENT, MODELS_DIR, LinearModel, RankerModel
 from techmatch.matcher.shipped import active_model
 from techmatch.matcher.taxonomy import expand_filters
-from techmatch.models.records import Achievement, Expert, Need, Record, record_type
+from techmatch.models.records import KIND_LABELS, Achievement, Expert, Need, Record, record_type
 from techmatch.models.results import Component, Filters, Hit, MessageCode, Ranking
 from techmatch.store import Store
 
@@ -161,8 +161,8 @@ class MatchService:
         confidences they had before the drop; `show_excluded` lists them."""
         record = self._resolve(need, "need")
         if target not in ("achievement", "expert"):
-            raise ValidationError(f"unknown target {target!r}; valid: achievement, expert",
-                                  field="target")
+            raise ValidationError(f"未知匹配对象 {target}（可选：achievement（成果）、"
+                                  f"expert（专家））", field="target")
         if require_local:
             filters = local_filters(record, filters)
         ranking = self._rank([Query.of(record)], target, k=k, filters=filters, explain=explain,
@@ -310,7 +310,8 @@ class MatchService:
         if isinstance(value, str):
             return self.engine.store.get(value, kind)
         if value.kind != kind:
-            raise ValidationError(f"expected a {kind}, got a {value.kind}", field="kind")
+            raise ValidationError(f"应为{KIND_LABELS.get(kind, kind)}，不是"
+                                  f"{KIND_LABELS.get(value.kind, value.kind)}", field="kind")
         return value
 
     def _typed_ids(self, text: str, target: str) -> list[str]:
@@ -585,8 +586,8 @@ def _match_by(named: Naming | None) -> Literal["id", "name"] | None:
 
 def _target(kind: str) -> str:
     if kind not in _TARGETS:
-        raise ValidationError(f"unknown kind {kind!r}; valid: {', '.join(_TARGETS)}",
-                              field="kind")
+        valid = "、".join(f"{k}（{KIND_LABELS[k]}）" for k in _TARGETS)
+        raise ValidationError(f"未知记录类型 {kind}（可选：{valid}）", field="kind")
     return kind
 
 
@@ -635,6 +636,5 @@ def local_filters(need: Record, filters: Filters | None) -> Filters:
     elif need.province:
         data["province"] = [need.province]
     else:
-        raise ValidationError("require_local needs the need's city or province",
-                              field="require_local")
+        raise ValidationError("require_local 需要需求填写了城市或省份", field="require_local")
     return Filters.model_validate(data)

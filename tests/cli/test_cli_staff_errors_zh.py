@@ -74,3 +74,19 @@ def test_batch_and_stats_target_kinds_read_in_chinese(tmp_path: Path) -> None:
         result = CliRunner().invoke(app, [command, "--kinds", "need", "--home", str(home)])
         assert result.exit_code == 2, result.output
         assert result.stderr == said, result.stderr
+
+
+def test_require_local_without_a_place_reads_in_chinese(tmp_path: Path) -> None:
+    """`techmatch match N1 --kind expert --require-local` for a need with neither city nor
+    province said "require_local needs the need's city or province" (the API said it in
+    Chinese already)."""
+    home = ["--home", str(tmp_path / "home")]
+    source = tmp_path / "needs.jsonl"
+    source.write_text('{"id": "N1", "title": "叶片裂纹检测"}\n', encoding="utf-8")
+    ingest = CliRunner().invoke(app, ["ingest", str(source), "--kind", "need", "--no-index",
+                                      *home])
+    assert ingest.exit_code == 0, ingest.output
+    result = CliRunner().invoke(app, ["match", "N1", "--kind", "expert", "--require-local",
+                                      *home])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "错误：字段 require_local：require_local 需要需求填写了城市或省份\n"
