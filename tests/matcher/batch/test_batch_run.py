@@ -164,11 +164,11 @@ def test_expert_candidates_include_owners_of_changed_achievements(batched: FakeE
 
 def test_a_second_run_is_refused_while_the_lock_is_held(batched: FakeEngine) -> None:
     with batch_lock(batched.store):
-        with pytest.raises(LockedError, match="another batch run"):
+        with pytest.raises(LockedError, match="另一个批量匹配正在运行"):
             run_batch(batched, OPTIONS)
         result = CliRunner().invoke(app, ["batch", "--home", str(batched.settings.home)])
     assert result.exit_code == 6
-    assert "another batch run" in result.output
+    assert "另一个批量匹配正在运行" in result.output
 
 
 def test_bad_options_name_the_field() -> None:
