@@ -197,9 +197,10 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
     @router.post(f"/{plural}/batch", tags=tags, responses=ACCEPTED,
                  summary=f"批量新增或更新{label}",
                  description="一次最多 1000 条，在一个事务中写入；"
-                             "任何一条无效则全部不写并指出字段。")
+                             "任何一条无效（或编号重复）则全部不写并指出字段。")
     def upsert_batch(principal: Writer, body: batch, engine: EngineDep,  # type: ignore[valid-type]
                      syncer: SyncerDep, wait: WaitDep, service: ServiceDep) -> BatchResult:
+        _refuse_repeated_ids(body.records)  # type: ignore[attr-defined]
         report = engine.store.upsert(_keep_secret(engine.store, body.records))  # type: ignore[attr-defined,arg-type]
         _follow_dockings(engine, kind, report, service)
         seq = engine.store.last_seq(kind)
@@ -252,6 +253,18 @@ def _add_kind(kind: str, plural: str, label: str, create: type[BaseModel],
         return _ingest_upload(engine, syncer, kind, file, UploadOptions(on_duplicate,
                                                                         force_kind), wait,
                               service)
+
+
+def _refuse_repeated_ids(records: list[BaseModel]) -> None:
+    """A batch names each id once: a second record of an id would silently replace the first
+    in the same transaction (listed as inserted and updated). 422 naming the repeat."""
+    first: dict[str, int] = {}
+    for i, record in enumerate(records):
+        rid = str(record.id)  # type: ignore[attr-defined]  # folded as stored (fold_id)
+        if rid in first:
+            raise ValidationError(f"编号 {rid} 在本批中重复（与 records.{first[rid]} 相同）；"
+                                  "每个编号只能出现一次", field=f"body.records.{i}.id")
+        first[rid] = i
 
 
 def _keep_secret(store: Store, records: list[BaseModel]) -> list[BaseModel]:
