@@ -90,3 +90,22 @@ def test_require_local_without_a_place_reads_in_chinese(tmp_path: Path) -> None:
                                       *home])
     assert result.exit_code == 2, result.output
     assert result.stderr == "错误：字段 require_local：require_local 需要需求填写了城市或省份\n"
+
+
+def test_an_index_another_process_builds_reads_in_chinese(tmp_path: Path) -> None:
+    """`techmatch index --kind need` while another process built it said "another process is
+    building the need index (…/index/need)"."""
+    import fcntl
+
+    home = tmp_path / "home"
+    home.mkdir()
+    store = Store(home / "store.sqlite")
+    store.close()
+    lock_path = home / "index" / "need" / ".build.lock"
+    lock_path.parent.mkdir(parents=True)
+    with lock_path.open("a+") as held:  # another builder holds the kind's lock (flock)
+        fcntl.flock(held, fcntl.LOCK_EX)
+        result = CliRunner().invoke(app, ["index", "--kind", "need", "--home", str(home)])
+    assert result.exit_code == 6, result.output
+    assert result.stderr == (f"错误：另一个进程正在建立需求索引（{lock_path.parent}），"
+                             "请等它完成后再试\n"), result.stderr

@@ -169,7 +169,7 @@ def test_corrupt_file_is_detected(settings: Settings, store: Store,
     data = bytearray(path.read_bytes())
     data[-1] ^= 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(IndexError_, match="checksum"):
+    with pytest.raises(IndexError_, match="校验和与索引清单不符"):
         index.verify()  # type: ignore[attr-defined]
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from techmatch.config import Settings
 from techmatch.errors import IndexError_, IndexMismatchError, IndexMissingError, LockedError
 from techmatch.indexers.base import SCHEMA_VERSION
+from techmatch.models.records import KIND_LABELS
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -33,6 +34,11 @@ KEEP = 2
 _GEN = re.compile(r"^gen-(\d+)$")
 _SECRET_SETTINGS = {"es_api_key", "es_password", "api_keys"}
 FIX = "请运行 `techmatch index --full` 重建"
+
+
+def _label(kind: str) -> str:
+    """需求 / 成果 / 专家: what staff call an index's kind."""
+    return KIND_LABELS.get(kind, kind)
 
 
 @dataclass
@@ -104,10 +110,11 @@ def current_folder(root: Path, kind: str) -> Path:
     """Folder of the current generation; IndexMissingError when none was built."""
     name = read_current(root)
     if name is None:
-        raise IndexMissingError(f"no {kind} index under {root}; run `techmatch index`")
+        raise IndexMissingError(f"{_label(kind)}索引尚未建立（{root}）：导入记录后运行 "
+                                f"techmatch index")
     folder = root / name
     if not folder.is_dir():
-        raise IndexError_(f"{root / CURRENT} names {name}, which does not exist; {FIX}")
+        raise IndexError_(f"{root / CURRENT} 指向的索引版本 {name} 不存在；{FIX}")
     return folder
 
 
@@ -160,7 +167,8 @@ def build_lock(root: Path, kind: str) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise LockedError(f"another process is building the {kind} index ({root})") from None
+            raise LockedError(f"另一个进程正在建立{_label(kind)}索引（{root}），请等它完成后再试"
+                              ) from None
         try:
             yield
         finally:
@@ -183,9 +191,9 @@ def verify(folder: Path, manifest: Manifest, *, deep: bool) -> None:
     for rel, (size, digest) in manifest.files.items():
         path = folder / rel
         if not path.is_file() or path.stat().st_size != size:
-            raise IndexError_(f"{path}: missing or wrong size in generation {folder.name}; {FIX}")
+            raise IndexError_(f"{path}：索引版本 {folder.name} 缺少此文件或大小不符；{FIX}")
         if deep and _sha256(path) != digest:
-            raise IndexError_(f"{path}: checksum differs from the manifest; {FIX}")
+            raise IndexError_(f"{path}：校验和与索引清单不符；{FIX}")
 
 
 def link_or_copy_tree(src: Path, dst: Path) -> None:
