@@ -107,9 +107,10 @@ class MoveRequest(NumbersNotBooleans):
 
 
 class AssignRequest(NumbersNotBooleans):
-    """变更负责人、服务团或“验收后保持开放”；不改变阶段，但记入历史。"""
+    """变更负责人、服务团或“验收后保持开放”；不改变阶段，但记入历史。version 为读取时的版本。"""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "examples": [{"version": 3, "owner": "李四", "team": "T02"}]})
 
     version: int = Field(ge=1, description="读取时的版本号")
     owner: Annotated[str, Field(min_length=1, max_length=100)] | None = None
