@@ -106,19 +106,20 @@ def copy_store(source: Store, target: Store, *, batch: int = 1000) -> CopyReport
         report.tables.append(TableCheck(table, n_src, n_dst, sum_src, sum_dst))
     if not report.equal:
         bad = ", ".join(t.table for t in report.tables if not t.equal)
-        raise BackendError(f"复制后校验不一致 (copy verification failed) for {bad}")
+        raise BackendError(f"复制后校验不一致：{bad}")
     return report
 
 
 def _columns(src: Database, dst: Database, table: str) -> list[str]:
     have = dst.columns(table)
     if not have:
-        raise ConfigError(f"target store has no table {table!r}: open it with this version "
-                          "of techmatch first (its migrations create every table)")
+        raise ConfigError(f"目标存储没有表 {table}：请先用这一版 techmatch 打开它"
+                          "（迁移会建好所有表）")
     columns = src.columns(table)
     missing = [c for c in columns if c not in have]
     if missing:
-        raise ConfigError(f"target table {table!r} lacks columns {missing}")
+        raise ConfigError(f"目标表 {table} 缺少列 {'、'.join(missing)}：请先用这一版 techmatch "
+                          "打开它（迁移会补齐）")
     return columns
 
 
@@ -127,10 +128,9 @@ def _require_empty(dst: Database, tables: list[str]) -> None:
     for table in tables:
         row = dst.fetchone(f"SELECT COUNT(*) FROM {_q(table)}")
         if row and row[0]:
-            full.append(f"{table} ({row[0]} rows)")
+            full.append(f"{table}（{row[0]} 行）")
     if full:
-        raise ConfigError(f"目标存储不是空的 (target store is not empty): {', '.join(full)}; "
-                          "copy into a new, empty database")
+        raise ConfigError(f"目标存储不是空的：{'、'.join(full)}；请复制到一个新的空数据库")
 
 
 def _q(name: str) -> str:

@@ -77,14 +77,14 @@ def test_non_empty_target_is_refused(home: Path, pg_url: str) -> None:
     target.upsert([Need(id="n-existing", title="已有")])
     source = Store(home / "store.sqlite")
     try:
-        with pytest.raises(ConfigError, match="not empty"):
+        with pytest.raises(ConfigError, match="目标存储不是空的"):
             copy_store(source, target)
         assert target.count() == 1  # nothing written
     finally:
         source.close()
         target.close()
     result = CliRunner().invoke(app, ["migrate", "--to", pg_url, "--home", str(home)])
-    assert result.exit_code == 5 and "records (1 rows)" in result.output
+    assert result.exit_code == 5 and "records（1 行）" in result.output
 
 
 def test_checksum_sees_one_changed_value(tmp_path: Path) -> None:
