@@ -69,29 +69,42 @@ def write_dashboard_xlsx(board: Dashboard, path: Path) -> Path:
 def draw_dashboard(board: Dashboard, path: Path) -> Path:
     """Bars of actual per city with target ticks, one panel per key metric (PNG)."""
     import matplotlib
-    from matplotlib.figure import Figure
 
-    font = cjk_font()
-    cities = [r.city for r in board.cities] or ["—"]
-    with matplotlib.rc_context({"font.family": [font, "DejaVu Sans"],
+    with matplotlib.rc_context({"font.family": [cjk_font(), "DejaVu Sans"],
                                 "axes.unicode_minus": False}):
-        fig = Figure(figsize=(12, 8), dpi=100)
-        axes = fig.subplots(2, 2).ravel()
-        for ax, metric in zip(axes, CHART_METRICS, strict=True):
-            actual = [r.cell(metric).actual for r in board.cities] or [0.0]
-            target = [r.cell(metric).target for r in board.cities] or [None]
-            xs = range(len(cities))
-            ax.bar(xs, actual, color="#1f77b4", label="实际")
-            marks = [(x, t) for x, t in zip(xs, target, strict=True) if t is not None]
-            if marks:
-                ax.scatter([x for x, _ in marks], [t for _, t in marks], marker="_", s=600,
-                           color="#d62728", linewidths=3, label="目标", zorder=3)
-            ax.set_xticks(list(xs), cities, rotation=30, ha="right")
-            ax.set_title(METRIC_LABELS[metric])
-            ax.legend(loc="upper right", fontsize=8)
-        fig.suptitle(f"科创中国 绩效看板 {board.city or '全部城市'} {board.start} — {board.end}",
-                     fontsize=13)
-        fig.tight_layout()
+        fig = dashboard_figure(board)
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path)
     return path
+
+
+def dashboard_figure(board: Dashboard) -> Any:
+    """The chart `draw_dashboard` saves: a count's axis (活动场次, 服务企业数, 签约对接数) has whole
+    ticks and every axis starts at 0 — a panel with nothing yet read −0.04 … 0.04, and one of
+    2 deals 0.25, 0.50 … 1.75."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    cities = [r.city for r in board.cities] or ["—"]
+    fig = Figure(figsize=(12, 8), dpi=100)
+    axes = fig.subplots(2, 2).ravel()
+    for ax, metric in zip(axes, CHART_METRICS, strict=True):
+        actual = [r.cell(metric).actual for r in board.cities] or [0.0]
+        target = [r.cell(metric).target for r in board.cities] or [None]
+        xs = range(len(cities))
+        ax.bar(xs, actual, color="#1f77b4", label="实际")
+        marks = [(x, t) for x, t in zip(xs, target, strict=True) if t is not None]
+        if marks:
+            ax.scatter([x for x, _ in marks], [t for _, t in marks], marker="_", s=600,
+                       color="#d62728", linewidths=3, label="目标", zorder=3)
+        top = max([*actual, *(t for _, t in marks)], default=0.0)
+        ax.set_ylim(0, top * 1.1 if top > 0 else 1)
+        if metric != "deal_value":
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xticks(list(xs), cities, rotation=30, ha="right")
+        ax.set_title(METRIC_LABELS[metric])
+        ax.legend(loc="upper right", fontsize=8)
+    fig.suptitle(f"科创中国 绩效看板 {board.city or '全部城市'} {board.start} — {board.end}",
+                 fontsize=13)
+    fig.tight_layout()
+    return fig
