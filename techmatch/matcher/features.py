@@ -23,6 +23,7 @@ from techmatch.matcher.prf import (
     STYLE_FEATURES,
     STYLED_FEATURES,
     minmax,
+    patent_hybrid,
     phrase_coverage,
     prf_columns,
     styled_columns,
@@ -47,6 +48,9 @@ PROFILE_SIGNALS = ("fused", "lexical", "dense", "dense_gap", "term_coverage", "k
 WORK_VOTES_K = 5  # work_votes: mean of the best 5 work scores, absent works count 0
 RECENCY_YEARS = 3.0
 CAPACITY_SCALE = 5.0
+# the target kind whose `hybrid_mm` takes a patent-language query's phrase evidence: measured
+# on achievements (patents restating their title), not on needs or experts
+PHRASE_KIND = "achievement"
 _FACET_SPLIT = re.compile(r"[/、,，;；|]+")
 
 
@@ -276,7 +280,8 @@ def build_table(query: Query, q_tokens: frozenset[str], ranking: Ranking, kind: 
         rows.append([np.nan if (v := row.get(n, 0.0)) is None else v for n in names])
     values = np.array(rows, dtype=np.float64).reshape(len(ids), len(names))
     _fill_unknown(values)
-    _fill_prf(values, names, ids, hits, records, tokens, vectors, prf=prf, query_text=query.text)
+    _fill_prf(values, names, ids, hits, records, tokens, vectors, prf=prf, query_text=query.text,
+              phrase=kind == PHRASE_KIND)
     return FeatureTable(ids=ids, names=names, values=values)
 
 
@@ -291,10 +296,13 @@ def _fill_unknown(values: np.ndarray) -> None:
 
 def _fill_prf(values: np.ndarray, names: tuple[str, ...], ids: list[str], hits: Sequence[Hit],
               records: Mapping[str, Record], tokens: Mapping[str, frozenset[str]],
-              vectors: np.ndarray | None, *, prf: bool = True, query_text: str = "") -> None:
+              vectors: np.ndarray | None, *, prf: bool = True, query_text: str = "",
+              phrase: bool = True) -> None:
     """The list, PRF and style-gated columns (techmatch.matcher.prf) of the kept hits, in
-    ranking order; the gated ones need the query's text (techmatch.matcher.querystyle)."""
-    fill_hybrid(values, names, len(ids))
+    ranking order; the gated ones need the query's text (techmatch.matcher.querystyle);
+    `phrase`: the patent-language phrase evidence in `hybrid_mm` (achievement targets)."""
+    fill_hybrid(values, names, len(ids), query_text,
+                (lambda: [records[rid].text() for rid in ids]) if phrase else None)
     if not prf or not ids or not set(PRF_FEATURES) & set(names):
         return
     pos = {h.id: i for i, h in enumerate(hits)}
@@ -306,13 +314,17 @@ def _fill_prf(values: np.ndarray, names: tuple[str, ...], ids: list[str], hits: 
                      lambda: [records[rid].text().lower() for rid in ids], query_text)
 
 
-def fill_hybrid(values: np.ndarray, names: tuple[str, ...], n: int) -> None:
-    """The min-max scaled retrieval columns and their mixture, over the `n` kept rows."""
+def fill_hybrid(values: np.ndarray, names: tuple[str, ...], n: int, query_text: str = "",
+                texts: Callable[[], Sequence[str]] | None = None) -> None:
+    """The min-max scaled retrieval columns and their mixture, over the `n` kept rows; with
+    the kept rows' `texts`, a patent-language query's phrase evidence mixed into the mixture
+    (techmatch.matcher.prf.patent_hybrid: nothing is read or computed for other queries)."""
     if n and "hybrid_mm" in names:
         lex, den = (minmax(values[:, names.index(c)]) for c in ("lexical", "dense"))
         values[:, names.index("lexical_mm")], values[:, names.index("dense_mm")] = lex, den
-        values[:, names.index("hybrid_mm")] = (HYBRID_LEXICAL_WEIGHT * lex
-                                               + (1 - HYBRID_LEXICAL_WEIGHT) * den)
+        hybrid = HYBRID_LEXICAL_WEIGHT * lex + (1 - HYBRID_LEXICAL_WEIGHT) * den
+        values[:, names.index("hybrid_mm")] = (hybrid if texts is None
+                                               else patent_hybrid(hybrid, query_text, texts))
 
 
 def fill_prf_columns(values: np.ndarray, names: tuple[str, ...],

@@ -28,17 +28,25 @@ query's phrases found verbatim in the candidate's text) — each centred over th
 candidates and multiplied by the query's `list_style` (techmatch.matcher.querystyle), and
 `list_style` itself (the gate; constant within a query, so it ranks nothing: it tells the
 fit how many list-style queries it saw).
+
+Phrase evidence for patent language (`phrase_bm25`, `patent_hybrid`): BM25 over character
+bigrams with document frequencies and mean length from the candidate list itself (no index
+of its own), mixed into `hybrid_mm` with the a-priori share PHRASE_SHARE × the query's
+`patent_style` (techmatch.matcher.querystyle); 0 for any other query, which then computes
+nothing of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from itertools import accumulate
 
 import numpy as np
 
+from techmatch.indexers.ingest.normalize import normalize
 from techmatch.matcher import _overlap, _textmask
-from techmatch.matcher.querystyle import list_style
+from techmatch.matcher.querystyle import list_style, patent_style
 
 PRF_K = 10
 PRF_FEATURES = ("prf_discipline", "prf_terms", "prf_dense")
@@ -52,6 +60,9 @@ STYLED_FEATURES: dict[str, str] = {
 }
 STYLE_FEATURES = (STYLE_GATE, *STYLED_FEATURES)
 HYBRID_LEXICAL_WEIGHT = 0.5  # RetrievalParams.lexical_weight's default
+PHRASE_SHARE = 1 / 3  # phrase evidence's share of `hybrid_mm` at patent_style 1 (a priori)
+PHRASE_K1, PHRASE_B = 1.2, 0.75
+_NON_WORD = re.compile(r"[^\w\u3400-\u9fff]")
 _SEP = "\x00"  # joins texts for `phrase_coverage` (no text or phrase holds it, or no joining)
 
 
@@ -173,6 +184,51 @@ def minmax(values: np.ndarray) -> np.ndarray:
     return (v - lo) / (hi - lo) if hi > lo else np.zeros_like(v)
 
 
+def _word_runs(text: str) -> str:
+    """The normalised, lower-cased text with every non-word character a space."""
+    return _NON_WORD.sub(" ", normalize(text or "").lower())
+
+
+def phrase_grams(text: str) -> list[str]:
+    """Character bigrams of the normalised, lower-cased text within runs of word characters."""
+    return [p[i:i + 2] for p in _word_runs(text).split() for i in range(len(p) - 1)]
+
+
+def _gram_count(runs: str, gram: str) -> int:
+    """Occurrences of a bigram in `runs`, overlapping ones counted ("aaa" holds "aa" twice)."""
+    if gram[0] != gram[1]:
+        return runs.count(gram)
+    return sum(1 for _ in re.finditer(f"(?={re.escape(gram)})", runs))
+
+
+def phrase_bm25(query: str, texts: Sequence[str]) -> np.ndarray:
+    """BM25 (k1 1.2, b 0.75) of each text for the query's distinct character bigrams, with
+    document frequencies and mean length (in bigrams) from `texts` (the query's candidate
+    list). Counted with C-level substring counts, not a bigram list per text."""
+    grams = list(dict.fromkeys(phrase_grams(query)))
+    if not grams or not texts:
+        return np.zeros(len(texts))
+    runs = [_word_runs(t) for t in texts]
+    hits = np.array([[_gram_count(r, g) for g in grams] for r in runs], dtype=np.float64)
+    dl = np.array([sum(max(len(p) - 1, 0) for p in r.split()) for r in runs], dtype=np.float64)
+    n, df, avgdl = len(texts), (hits > 0).sum(axis=0), max(float(dl.mean()), 1e-9)
+    idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+    norm = PHRASE_K1 * (1 - PHRASE_B + PHRASE_B * dl / avgdl)
+    return np.asarray((idf * hits * (PHRASE_K1 + 1) / (hits + norm[:, None])).sum(axis=1))
+
+
+def patent_hybrid(hybrid: np.ndarray, query_text: str,
+                  texts: Callable[[], Sequence[str]]) -> np.ndarray:
+    """`hybrid_mm` with the list's phrase evidence mixed in for patent language:
+    (1 − a·g) · hybrid + a · g · minmax(phrase_bm25), a = PHRASE_SHARE, g = patent_style;
+    `hybrid` itself (and `texts` never read) when g is 0."""
+    g = patent_style(query_text)
+    if not g or not len(hybrid):
+        return hybrid
+    share = PHRASE_SHARE * g
+    return (1 - share) * hybrid + share * minmax(phrase_bm25(query_text, texts()))
+
+
 def uses_prf(model: object, text: str | None = None) -> bool:
     """True when a linear model (features, weights) gives a PRF feature a non-zero weight, or
     a style-gated one and the query `text` (None: any query) has some list style: a
@@ -196,7 +252,8 @@ def prf_columns(facets: Sequence[frozenset[str]], token_sets: Sequence[frozenset
             "prf_dense": dense}
 
 
-__all__ = ["HYBRID_LEXICAL_WEIGHT", "LIST_FEATURES", "PRF_FEATURES", "PRF_K", "STYLED_FEATURES",
-           "STYLE_FEATURES", "STYLE_GATE", "centroid_similarity", "discipline_agreement",
-           "minmax", "phrase_coverage", "prf_columns", "styled_columns", "term_agreement",
-           "top_discipline", "uses_prf"]
+__all__ = ["HYBRID_LEXICAL_WEIGHT", "LIST_FEATURES", "PHRASE_SHARE", "PRF_FEATURES", "PRF_K",
+           "STYLED_FEATURES", "STYLE_FEATURES", "STYLE_GATE", "centroid_similarity",
+           "discipline_agreement", "minmax", "patent_hybrid", "phrase_bm25", "phrase_coverage",
+           "phrase_grams", "prf_columns", "styled_columns", "term_agreement", "top_discipline",
+           "uses_prf"]

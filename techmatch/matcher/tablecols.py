@@ -109,8 +109,8 @@ def _fill_list(values: np.ndarray, names: tuple[str, ...], ids: list[str],
                scores: list[float], recs: list[Achievement], c_toks: list[frozenset[str]],
                vectors: np.ndarray | None, memo: CandidateMemo, *, prf: bool,
                query_text: str) -> None:
-    """`features._fill_prf` of the kept hits, with the memo's lower-cased texts."""
-    fill_hybrid(values, names, len(ids))
+    """`features._fill_prf` of the kept hits, with the memo's texts."""
+    fill_hybrid(values, names, len(ids), query_text, lambda: [memo.text(r) for r in recs])
     if not prf or not ids or not set(PRF_FEATURES) & set(names):
         return
     fill_prf_columns(values, names, [disciplines(r) for r in recs], c_toks,

@@ -71,6 +71,8 @@ def test_column_wise_table_equals_build_table(prf: bool) -> None:
         query, q_tokens, ranking, records, tokens, dense, vectors, translated = _case(seed)
         if seed % 5 == 0:
             query = Query.of("锂电池、隔膜、回收")  # free text, list style: the gated columns
+        elif seed % 5 == 1:  # patent language: the phrase evidence mixed into hybrid_mm
+            query = Query.of("一种锂电池隔膜涂层的回收方法")
         want = build_table(query, q_tokens, ranking, "achievement", records, tokens, dense,
                            now=NOW, translated=translated, vectors=vectors, prf=prf)
         for memo in (None, shared, CandidateMemo()):  # fresh, and remembered across cases
