@@ -46,7 +46,7 @@ def test_expert_facets_hold_every_value() -> None:
 
 
 def test_record_type_lists_valid_kinds() -> None:
-    with pytest.raises(ValidationError, match="need, achievement, expert"):
+    with pytest.raises(ValidationError, match="未知记录类型 patent（可选：need（需求）、"):
         record_type("patent")
 
 
