@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from techmatch.errors import NotFoundError, ValidationError, no_such
 from techmatch.matcher.dockings.kpis import city_label
+from techmatch.matcher.programme.places import province_label
 from techmatch.models.programme import REGISTRY_LABELS, REGISTRY_TYPES, PilotCity, pilot_city_id
 from techmatch.store import Store
 from techmatch.store.programme import ItemRow, ProgrammeRepo
@@ -131,7 +132,8 @@ _QUALIFIED = re.compile(r"^(.+?)\s*[（(]\s*(.+?)\s*[）)]$")
 
 def city_key(store: Store, ref: str) -> str:
     """The id of the pilot city `ref` names: its id (朝阳（辽宁）), the name with the province
-    in either brackets (朝阳(辽宁省)), or the bare name when one pilot city has it (苏州).
+    in either brackets (朝阳(辽宁省), or in traditional writing 朝陽(遼寧省)), or the bare name
+    when one pilot city has it (苏州, 蘇州).
     A bare name several pilot cities share raises ValidationError (field `province`) listing
     them; an unknown one NotFoundError."""
     repo = ProgrammeRepo(store)
@@ -143,6 +145,12 @@ def city_key(store: Store, ref: str) -> str:
         key = pilot_city_id(qualified.group(1), qualified.group(2))
         if repo.find("city", key) is not None:
             return key
+        # in another writing (朝陽(遼寧省) is 朝阳（辽宁）): name and province compared folded
+        want = province_label(qualified.group(2))
+        same = [c for c in _named(items(store, "city"), qualified.group(1))
+                if c.province and province_label(c.province) == want]
+        if len(same) == 1:
+            return same[0].id
     else:
         same = _named(items(store, "city"), text)
         if len(same) == 1:
