@@ -35,7 +35,7 @@ from techmatch.indexers.base import Document  # noqa: E402
 from techmatch.indexers.elastic import bulk, queries  # noqa: E402
 from techmatch.indexers.elastic.client import alias_name, guarded  # noqa: E402
 from techmatch.indexers.tokenize import Tokenizer  # noqa: E402
-from techmatch.models.records import Achievement  # noqa: E402
+from techmatch.models.records import KIND_LABELS, Achievement  # noqa: E402
 from techmatch.models.results import Filters  # noqa: E402
 from techmatch.store import Store  # noqa: E402
 
@@ -218,7 +218,7 @@ def test_failed_items_stop_reindex_before_the_swap(settings: Settings, store: St
                                                    opts: dict[str, Any]) -> None:
     elastic.sync_index(settings, KIND, store, **opts)
     recorder.fail_bulk = [(400, "mapper_parsing_exception")]
-    with pytest.raises(BackendError, match="stopped before the alias swap.*mapper_parsing"):
+    with pytest.raises(BackendError, match="在切换别名前停止.*1 条文档写入失败.*mapper_parsing"):
         elastic.reindex(settings, KIND, store, **opts)
     prefix = settings.es_index_prefix
     assert elastic.current_generation(settings, KIND, client=client) == f"{prefix}_{KIND}_v1"
@@ -256,7 +256,7 @@ def test_unknown_kind_is_a_bad_option_as_on_the_embedded_backend(tmp_path: Path)
     settings = Settings(home=tmp_path, backend="elasticsearch", es_url="http://127.0.0.1:9")
     with pytest.raises(ValidationError) as err:
         alias_name(settings, "bogus")
-    assert err.value.field == "kind" and "need, achievement, expert" in str(err.value)
+    assert err.value.field == "kind" and "未知记录类型 bogus（可选：need（需求）" in str(err.value)
 
 
 def test_failed_request_says_so_in_chinese_with_status_and_reason(settings: Settings) -> None:
@@ -275,8 +275,9 @@ def test_failed_request_says_so_in_chinese_with_status_and_reason(settings: Sett
 
 def test_missing_index_and_incompatible_meta(settings: Settings, store: Store,
                                              opts: dict[str, Any]) -> None:
-    with pytest.raises(IndexMissingError, match="techmatch index"):
+    with pytest.raises(IndexMissingError, match="techmatch index") as missing:
         elastic.open_index(settings, KIND, **opts)
+    assert str(missing.value).startswith(f"Elasticsearch 中还没有{KIND_LABELS[KIND]}索引（")
     elastic.sync_index(settings, KIND, store, **opts)
 
     class OtherEncoder(FakeEncoder):
@@ -341,7 +342,7 @@ def test_lexical_only_index_refuses_dense_search(settings: Settings, store: Stor
     lexical = {**opts, "dense": False}
     elastic.sync_index(settings, KIND, store, **lexical)
     index = elastic.open_index(settings, KIND, **lexical)
-    with pytest.raises(BackendError, match="without vectors"):
+    with pytest.raises(BackendError, match="建立时没有向量（仅关键词检索）"):
         index.search_dense(FakeEncoder().encode_queries(["锂电池"])[0], k=3)
     assert not index.vectors(["su-01"]).any()
     assert index.search_lexical(opts["tokenizer"].tokens("锂电池"), k=1).ids == ["su-00"]

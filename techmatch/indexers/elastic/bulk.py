@@ -28,10 +28,10 @@ class BulkReport:
     errors: list[tuple[str, int, str]] = field(default_factory=list)
 
     def summary(self, limit: int = 5) -> str:
-        shown = "; ".join(f"{rid} (HTTP {status}): {reason}"
+        shown = "；".join(f"{rid}（HTTP {status}）：{reason}"
                           for rid, status, reason in self.errors[:limit])
-        more = f" and {len(self.errors) - limit} more" if len(self.errors) > limit else ""
-        return f"{len(self.errors)} documents failed: {shown}{more}"
+        more = f"；另有 {len(self.errors) - limit} 条" if len(self.errors) > limit else ""
+        return f"{len(self.errors)} 条文档写入失败：{shown}{more}"
 
 
 def source(doc: Document, vector: np.ndarray | None) -> dict[str, Any]:

@@ -148,9 +148,8 @@ class ElasticIndex(Index):
 
     def _require_vectors(self) -> None:
         if not self._identity.dense:
-            raise BackendError(f"Elasticsearch index {self._name} was built without vectors "
-                               "(lexical-only); run `techmatch reindex` with a cluster that "
-                               "supports dense_vector")
+            raise BackendError(f"Elasticsearch 索引 {self._name} 建立时没有向量（仅关键词检索）；"
+                               "请在支持 dense_vector 的集群上运行 techmatch reindex")
 
     def _msearch(self, searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """One msearch; a shard lost with a node in the middle of a query (the copy answering
@@ -173,8 +172,8 @@ class ElasticIndex(Index):
             with guarded(self._url, f"{what} on {self._name}"):
                 yield
         except EsNotFound as exc:
-            raise IndexMissingError(f"Elasticsearch index {self._name} no longer exists "
-                                    "(deleted by a later reindex?); reopen the index") from exc
+            raise IndexMissingError(f"Elasticsearch 索引 {self._name} 已不存在（可能已被之后的"
+                                    "重建删除）；请重新打开索引") from exc
 
 
 RETRIES = 3

@@ -36,6 +36,7 @@ from techmatch.indexers.elastic.index import ElasticIndex
 from techmatch.indexers.elastic.mapping import Identity, check_meta
 from techmatch.indexers.encoders import Encoder
 from techmatch.indexers.tokenize import Tokenizer
+from techmatch.models.records import KIND_LABELS
 from techmatch.store import Store
 
 ENCODE_CHUNK = 256
@@ -127,6 +128,11 @@ def identity_of(kind: str, encoder: Encoder, tokenizer: Tokenizer, dense: bool) 
                     tokenizer=tokenizer.fingerprint, dense=dense)
 
 
+def _label(kind: str) -> str:
+    """需求 / 成果 / 专家: what staff call an index's kind."""
+    return KIND_LABELS.get(kind, kind)
+
+
 def resolve(cl: Cluster) -> str | None:
     """The concrete index behind the alias, None when the alias does not exist yet."""
     try:
@@ -135,9 +141,9 @@ def resolve(cl: Cluster) -> str | None:
     except EsNotFound:
         return None
     if len(names) != 1:
-        raise BackendError(f"Elasticsearch at {cl.url}: alias {cl.alias} points at "
-                           f"{len(names)} indices ({', '.join(names)}); expected one. Fix it "
-                           f"with `techmatch rollback` or the _aliases API")
+        raise BackendError(f"Elasticsearch {cl.url}：别名 {cl.alias} 指向 {len(names)} 个索引"
+                           f"（{', '.join(names)}），应只指向一个；请用 techmatch rollback 或 "
+                           f"_aliases API 修正")
     return names[0]
 
 
@@ -170,8 +176,8 @@ def open_on(cl: Cluster, identity: Identity) -> ElasticIndex:
     """Handle on the generation behind the alias, refused if its `_meta` disagrees."""
     name = resolve(cl)
     if name is None:
-        raise IndexMissingError(f"no Elasticsearch index for kind {identity.kind} at {cl.url} "
-                                f"(alias {cl.alias}); run `techmatch index` to build it")
+        raise IndexMissingError(f"Elasticsearch 中还没有{_label(identity.kind)}索引（{cl.url}，"
+                                f"别名 {cl.alias}）：请运行 techmatch index 建立")
     meta = read_meta(cl, name)
     check_meta(name, meta, identity)
     version = server_version(cl.client, cl.url)
@@ -242,15 +248,15 @@ def verify(cl: Cluster, index: str, store: Store, kind: str, report: bulk.BulkRe
            read: int, target: int) -> None:
     """Refuse to swap when items failed or the new generation's count disagrees with the store."""
     if report.errors:
-        raise BackendError(f"reindex of {index} stopped before the alias swap (the alias still "
-                           f"points at the previous generation): {report.summary()}")
+        raise BackendError(f"{index} 的重建在切换别名前停止（别名仍指向上一代）："
+                           f"{report.summary()}")
     found = count(cl, index)
     if found != read:
-        raise BackendError(f"reindex of {index}: it holds {found} documents but {read} "
-                           f"{kind} records were read from the store; alias not moved")
+        raise BackendError(f"{index} 的重建：索引中有 {found} 条文档，但从存储读取了 {read} 条"
+                           f"{_label(kind)}记录；别名未切换")
     if store.last_seq(kind) == target and store.count(kind) != found:
-        raise BackendError(f"reindex of {index}: it holds {found} documents but the store has "
-                           f"{store.count(kind)} live {kind} records; alias not moved")
+        raise BackendError(f"{index} 的重建：索引中有 {found} 条文档，但存储中有 "
+                           f"{store.count(kind)} 条{_label(kind)}记录；别名未切换")
 
 
 def drop(cl: Cluster, index: str) -> None:

@@ -46,6 +46,7 @@ from techmatch.indexers.elastic.lifecycle import (
 from techmatch.indexers.elastic.mapping import Identity, check_meta, index_body
 from techmatch.indexers.encoders import Encoder
 from techmatch.indexers.tokenize import Tokenizer
+from techmatch.models.records import KIND_LABELS
 from techmatch.store import Store
 
 
@@ -144,8 +145,8 @@ def rollback(settings: Settings, kind: str, *, client: Elasticsearch | None = No
     with cluster(settings, kind, client) as cl:
         current = resolve(cl)
         if current is None:
-            raise IndexMissingError(f"no Elasticsearch index for kind {kind} at {cl.url} "
-                                    f"(alias {cl.alias}); nothing to roll back")
+            raise IndexMissingError(f"Elasticsearch 中没有{KIND_LABELS.get(kind, kind)}索引"
+                                    f"（{cl.url}，别名 {cl.alias}）：没有可回滚的版本")
         previous = read_meta(cl, current).get("previous")
         if not previous or previous not in generations(cl):
             raise NotFoundError(f"{current} has no previous generation to roll back to "
@@ -229,7 +230,7 @@ def _apply_changes(cl: Cluster, store: Store, index: ElasticIndex, identity: Ide
     if report.errors:
         failed = {rid for rid, _, _ in report.errors}
         target = min(c.seq for c in changes if c.id in failed) - 1
-        notes.append(report.summary() + "; they are retried by the next sync")
+        notes.append(report.summary() + "；下次同步时重试")
     write_meta(cl, name, {**index.meta, "applied_seq": target, **owner})
     return SyncReport(kind=identity.kind, upserted=len(report.indexed),
                       deleted=len(report.deleted), encoded=encoded, applied_seq=target,
