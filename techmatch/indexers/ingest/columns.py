@@ -22,7 +22,7 @@ _COMMON: dict[str, tuple[str, ...]] = {
 
 _BY_KIND: dict[str, dict[str, tuple[str, ...]]] = {
     "need": {
-        "id": ("需求编号", "问题编号"),
+        "id": ("需求编号", "问题编号", "need_id"),
         "title": ("title", "标题", "题目", "名称", "需求名称", "问题名称", "需求标题"),
         "description": ("description", "问题描述", "需求描述", "描述", "需求内容", "详细描述",
                         "text", "正文", "内容"),
@@ -34,7 +34,8 @@ _BY_KIND: dict[str, dict[str, tuple[str, ...]]] = {
         "contact": ("contact", "联系方式", "联系人", "联系电话"),
     },
     "achievement": {
-        "id": ("成果编号", "publication_number", "公开号", "公开(公告)号", "申请号", "专利号"),
+        "id": ("成果编号", "achievement_id", "publication_number", "公开号", "公开(公告)号",
+               "申请号", "专利号"),
         "title": ("title", "标题", "题目", "名称", "成果名称", "专利名称", "论文题目"),
         "abstract": ("abstract", "摘要", "简介", "成果简介", "内容摘要", "text", "正文",
                      "内容", "description", "描述"),
@@ -49,7 +50,7 @@ _BY_KIND: dict[str, dict[str, tuple[str, ...]]] = {
         "keywords": ("labels",),
     },
     "expert": {
-        "id": ("专家编号", "人员编号"),
+        "id": ("专家编号", "人员编号", "expert_id"),
         "name": ("name", "姓名", "专家姓名"),
         "title": ("title", "职称", "职务"),
         "organization": ("organization", "工作单位", "单位", "所在单位", "机构", "institution"),
