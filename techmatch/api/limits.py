@@ -30,7 +30,7 @@ _ALLOWED_CONTROLS = frozenset("\n\t\r")  # \r too: pasted Windows text is common
 
 def text_problem(text: str) -> str | None:
     """Why `text` is unacceptable (lone surrogate, control character), or None if it is fine."""
-    for pos, ch in enumerate(text):
+    for pos, ch in enumerate(text, 1):  # counted as staff count: the first character is 第 1 个
         code = ord(ch)
         if 0xD800 <= code <= 0xDFFF:
             return f"第 {pos} 个字符是孤立的代理码位 U+{code:04X}（不是有效的 Unicode 字符）"

@@ -82,7 +82,7 @@ def test_invalid_text_422_problem_json(http: httpx.Client) -> None:
                          headers={**headers("read"), "content-type": "application/json"})
     assert response.status_code == 422
     assert response.json()["errors"] == [{"field": "body.text",
-                                          "message": "第 0 个字符是孤立的代理码位 U+D83D"
+                                          "message": "第 1 个字符是孤立的代理码位 U+D83D"
                                                      "（不是有效的 Unicode 字符）",
                                           "code": "text_invalid"}]
 
