@@ -25,6 +25,7 @@ def batch_lock(store: Store) -> Iterator[None]:
         try:
             stack.enter_context(store.advisory_lock(LOCK_NAME))
         except LockedError as exc:
+            from techmatch.store.postgres import redact  # the URL without its password
             raise LockedError(f"另一个批量匹配正在运行：{exc}；批量运行从不重叠，请等它结束后"
-                              f"再运行（存储 {store.url}）") from None
+                              f"再运行（存储 {redact(store.url)}）") from None
         yield

@@ -29,3 +29,20 @@ def test_a_held_batch_lock_is_explained_in_chinese(tmp_path: Path) -> None:
     finally:
         store.close()
         other.close()
+
+
+class _HeldStore:
+    """A store on a PostgreSQL URL with a password whose batch lock another node holds."""
+
+    url = "postgresql://techmatch:s3cret-pw@db.example:5432/techmatch"
+
+    def advisory_lock(self, name: str) -> object:
+        raise LockedError(f"锁 {name} 正由本存储的另一个节点持有")
+
+
+def test_the_lock_message_never_shows_the_store_password() -> None:
+    with pytest.raises(LockedError) as caught, batch_lock(_HeldStore()):  # type: ignore[arg-type]
+        pass
+    message = str(caught.value)
+    assert "s3cret-pw" not in message
+    assert message.endswith("（存储 postgresql://techmatch:***@db.example:5432/techmatch）")
