@@ -149,7 +149,8 @@ def _field_error(err: Any) -> FieldError:
     raw = [part if isinstance(part, int) else str(part) for part in loc]
     if code == "json_invalid" and len(loc) == 2 and isinstance(loc[1], int):
         reason = (err.get("ctx") or {}).get("error", "")
-        return FieldError(field="body", message=f"JSON 解析错误（第 {loc[1]} 个字符处）"
+        # loc[1] is the 0-based offset where parsing stopped; staff count from 1
+        return FieldError(field="body", message=f"JSON 解析错误（第 {loc[1] + 1} 个字符处）"
                                                + (f"：{json_reason_zh(reason)}" if reason
                                                   else ""),
                           code=code, loc=raw)

@@ -27,3 +27,16 @@ def test_body_and_query_name_the_same_place(client: TestClient) -> None:
     assert query.status_code == 422, query.text
     assert query.json()["errors"][0]["message"].startswith("第 2 个字符")
     assert client.get("/v1/needs/cc-1", headers=headers("read")).status_code == 404
+
+
+def test_broken_json_names_the_character_counted_from_one(client: TestClient) -> None:
+    """'{"id": }': parsing stops at the 8th character, the `}` — it said 第 7 个字符处, and
+    第 0 个字符处 for a body that is not JSON at all."""
+    for body, place in ((b'{"id": }', 8), (b"x", 1)):
+        r = client.post("/v1/needs", content=body, headers={
+            **headers("write"), "content-type": "application/json"})
+        assert r.status_code == 422, r.text
+        error = r.json()["errors"][0]
+        assert error["field"] == "body" and error["code"] == "json_invalid"
+        assert error["message"].startswith(f"JSON 解析错误（第 {place} 个字符处）"), error
+        assert error["loc"] == ["body", place - 1]  # pydantic's own offset, kept raw

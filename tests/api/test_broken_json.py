@@ -14,7 +14,7 @@ def test_broken_json_names_body_and_the_offset(live_server: str) -> None:
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
     error = r.json()["errors"][0]
     assert error["field"] == "body"
-    assert error["message"].startswith("JSON 解析错误（第 12 个字符处）")
+    assert error["message"].startswith("JSON 解析错误（第 13 个字符处）")
 
 
 def test_json_sent_with_another_content_type_says_so(live_server: str) -> None:

@@ -52,7 +52,7 @@ def test_query_limits_and_json_reasons_read_in_chinese(live_server: str) -> None
     assert text["code"] == "string_too_long" and text["message"].startswith("过长：最多 ")
     json_error = broken.json()["errors"][0]
     assert json_error["code"] == "json_invalid"
-    assert json_error["message"] == "JSON 解析错误（第 25 个字符处）：此处缺少值"
+    assert json_error["message"] == "JSON 解析错误（第 26 个字符处）：此处缺少值"
 
 
 def test_a_boolean_for_a_number_is_refused_in_chinese(live_server: str) -> None:
