@@ -99,7 +99,7 @@ def test_an_export_that_fails_midway_leaves_the_last_export_whole(
         raise OSError(28, "No space left on device", str(path))
 
     monkeypatch.setattr(export, "write_sheets", broken)
-    with pytest.raises(ValidationError, match="cannot write the export"):
+    with pytest.raises(ValidationError, match="无法写入导出文件（磁盘空间不足）"):
         export_results(batched.store, folder)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == {
         f"batch-results.{fmt}": data for fmt, data in first.items()}
