@@ -40,3 +40,41 @@ def test_an_export_folder_that_cannot_be_made_reads_in_chinese(tmp_path: Path) -
     assert _error(result.stderr) == (f"错误：文件 {target}，字段 export：无法写入导出文件"
                                      "（路径中有一段不是文件夹）；已有的导出文件未改动")
     assert not _ENGLISH.search(_error(result.stderr))
+
+
+def test_a_bad_service_levels_file_reads_in_chinese(tmp_path: Path) -> None:
+    """A mistyped <home>/service_levels.json refused every docking move in English:
+    "cannot read service levels: Expecting ',' delimiter: line 1 column 26 (char 25)",
+    "… invalid literal for int() with base 10: 'five'", "… Invalid isoformat string:
+    'tomorrow'" and "levels must be >= 0 days for stages of suggested, …; got ['dropped']"."""
+    home = _home(tmp_path)
+    levels = home / "service_levels.json"
+    stages = ("suggested（推荐）、contacted（已联系）、confirmed（企业确认）、negotiating（洽谈）、"
+              "signed（签约）")
+    for text, said in (
+            ('{"days": {"contacted": 3 "signed": 5}}', "：不是有效的 JSON（第 1 行第 26 列）"),
+            ('{"days": {"contacted": "five"}}',
+             "，字段 days.contacted：应为不小于 0 的整数工作日数，不是 'five'"),
+            ('{"days": {"contacted": -2}}',
+             "，字段 days.contacted：应为不小于 0 的整数工作日数，不是 -2"),
+            ('{"days": {"dropped": 3}}',
+             f"，字段 days：未知阶段 dropped（可设时限的阶段：{stages}）"),
+            ('{"holidays": ["2026-10-01", "tomorrow"]}',
+             "，字段 holidays：第 2 个日期 'tomorrow' 无效（应为 YYYY-MM-DD）"),
+            ('["contacted", 3]', '：应为 JSON 对象：{"days": {阶段: 工作日数}, "holidays": [日期], '
+                                 '"workdays": [日期]}')):
+        levels.write_text(text, encoding="utf-8")
+        result = CliRunner().invoke(app, ["dockings", "create", "N1", "A1", "--home", str(home)])
+        assert result.exit_code == 2, result.output
+        assert result.stderr == f"错误：文件 {levels}{said}\n", result.stderr
+
+
+def test_service_levels_written_as_before_still_load(tmp_path: Path) -> None:
+    from techmatch.matcher.dockings import load_levels
+
+    (tmp_path / "service_levels.json").write_text(
+        '{"days": {"contacted": "7", "signed": 30.0}, "workdays": ["2026-10-10"]}',
+        encoding="utf-8")
+    levels = load_levels(tmp_path)
+    assert (levels.days["contacted"], levels.days["signed"]) == (7, 30)
+    assert [d.isoformat() for d in levels.workdays] == ["2026-10-10"]

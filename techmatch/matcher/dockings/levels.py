@@ -19,9 +19,10 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from techmatch.errors import ValidationError
-from techmatch.models.dockings import OPEN_STAGES
+from techmatch.models.dockings import OPEN_STAGES, STAGE_LABELS
 from techmatch.models.programme import china_day
 
 LEVELS_FILE = "service_levels.json"
@@ -65,20 +66,59 @@ OVERDUE_STAGES: tuple[str, ...] = (*OPEN_STAGES, "signed")
 
 
 def load_levels(home: Path) -> ServiceLevels:
-    """The levels of `<home>/service_levels.json`, or the defaults when it does not exist."""
+    """The levels of `<home>/service_levels.json`, or the defaults when it does not exist.
+
+    A file that cannot be used is refused naming it and the entry (staff read it on the CLI,
+    the API and the console): 文件 …/service_levels.json，字段 days.contacted：…"""
     path = Path(home) / LEVELS_FILE
     if not path.is_file():
         return ServiceLevels()
+    source = str(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-        days = {**DEFAULT_DAYS, **{str(k): int(v) for k, v in data.get("days", {}).items()}}
-        holidays = frozenset(dt.date.fromisoformat(d) for d in data.get("holidays", []))
-        workdays = frozenset(dt.date.fromisoformat(d) for d in data.get("workdays", []))
-    except (OSError, ValueError, TypeError, AttributeError) as exc:
-        raise ValidationError(f"cannot read service levels: {exc}", source=str(path)) from exc
-    unknown = sorted(set(days) - set(OVERDUE_STAGES))
-    if unknown or any(v < 0 for v in days.values()):
-        raise ValidationError(f"levels must be >= 0 days for stages of "
-                              f"{', '.join(OVERDUE_STAGES)}; got {unknown or days}",
-                              source=str(path), field="days")
-    return ServiceLevels(days=days, holidays=holidays, workdays=workdays)
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError("服务时限文件不是 UTF-8 文本", source=source) from None
+    except OSError as exc:
+        raise ValidationError(f"无法读取服务时限文件（{exc.strerror or exc}）",
+                              source=source) from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        line, col = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+        where = f"（第 {line} 行第 {col} 列）" if line is not None else ""
+        raise ValidationError(f"不是有效的 JSON{where}", source=source) from None
+    if not isinstance(data, dict):
+        raise ValidationError('应为 JSON 对象：{"days": {阶段: 工作日数}, "holidays": '
+                              '[日期], "workdays": [日期]}', source=source)
+    given = data.get("days", {})
+    if not isinstance(given, dict):
+        raise ValidationError("应为对象：{阶段: 工作日数}", source=source, field="days")
+    stages = "、".join(f"{s}（{STAGE_LABELS.get(s, s)}）" for s in OVERDUE_STAGES)
+    days = dict(DEFAULT_DAYS)
+    for stage, value in given.items():
+        if str(stage) not in OVERDUE_STAGES:
+            raise ValidationError(f"未知阶段 {stage}（可设时限的阶段：{stages}）",
+                                  source=source, field="days")
+        if isinstance(value, float) and value.is_integer() or (
+                isinstance(value, str) and value.strip().isdigit()):
+            value = int(value)  # 5.0 and "5" read as before
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValidationError(f"应为不小于 0 的整数工作日数，不是 {value!r}",
+                                  source=source, field=f"days.{stage}")
+        days[str(stage)] = value
+    return ServiceLevels(days=days, holidays=_dates(data, "holidays", source),
+                         workdays=_dates(data, "workdays", source))
+
+
+def _dates(data: dict[str, Any], name: str, source: str) -> frozenset[dt.date]:
+    values = data.get(name, [])
+    if not isinstance(values, list):
+        raise ValidationError("应为日期列表（YYYY-MM-DD）", source=source, field=name)
+    out = set()
+    for i, value in enumerate(values, 1):
+        try:
+            out.add(dt.date.fromisoformat(value))
+        except (TypeError, ValueError):
+            raise ValidationError(f"第 {i} 个日期 {value!r} 无效（应为 YYYY-MM-DD）",
+                                  source=source, field=name) from None
+    return frozenset(out)
