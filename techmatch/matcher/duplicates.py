@@ -36,9 +36,13 @@ class DuplicatePair:
                 "jaccard": None if self.jaccard is None else round(self.jaccard, 4)}
 
 
+_THRESHOLD_LABELS = {"threshold": "余弦阈值", "jaccard_threshold": "词重合阈值"}
+
+
 def _check(threshold: float, name: str) -> None:
     if not 0.0 < threshold <= 1.0:
-        raise ValidationError("must be in (0, 1]", field=name)
+        raise ValidationError(f"{_THRESHOLD_LABELS.get(name, name)}应大于 0 且不超过 1，"
+                              f"不是 {threshold:g}", field=name)
 
 
 def find_duplicates(ids: Sequence[str], vectors: np.ndarray, *,

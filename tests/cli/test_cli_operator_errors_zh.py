@@ -78,3 +78,15 @@ def test_service_levels_written_as_before_still_load(tmp_path: Path) -> None:
     levels = load_levels(tmp_path)
     assert (levels.days["contacted"], levels.days["signed"]) == (7, 30)
     assert [d.isoformat() for d in levels.workdays] == ["2026-10-10"]
+
+
+def test_a_duplicates_threshold_out_of_range_reads_in_chinese(tmp_path: Path) -> None:
+    """`techmatch duplicates --threshold 95` (a percentage) said "must be in (0, 1]"."""
+    home = _home(tmp_path)
+    for option, value, said in (
+            ("--threshold", "95", "字段 threshold：余弦阈值应大于 0 且不超过 1，不是 95"),
+            ("--jaccard", "0", "字段 jaccard_threshold：词重合阈值应大于 0 且不超过 1，不是 0")):
+        result = CliRunner().invoke(app, ["duplicates", "--kind", "need", option, value,
+                                          "--home", str(home)])
+        assert result.exit_code == 2, result.output
+        assert result.stderr == f"错误：{said}\n", result.stderr
