@@ -15,7 +15,7 @@ from techmatch.indexers.base import Candidates, Document, Index, SyncReport, to_
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.indexers.tokenize import Tokenizer
 from techmatch.matcher.engine import STORE_FILE, Engine
-from techmatch.models.records import KINDS, Record
+from techmatch.models.records import KIND_LABELS, KINDS, Record
 from techmatch.models.results import Filters
 from techmatch.store import Store
 
@@ -142,7 +142,9 @@ class FakeEngine(Engine):
         try:
             return self.indexes[kind]
         except KeyError:
-            raise IndexMissingError(f"no index for kind {kind!r}") from None
+            # as the real retriever says it (techmatch.matcher.retrieve.Retriever.index)
+            raise IndexMissingError(f"{KIND_LABELS.get(kind, kind)}索引尚未建立："
+                                    "导入记录后运行 techmatch index") from None
 
     def sync(self, kinds: tuple[str, ...] = KINDS, *, full: bool = False,
              progress: Callable[[int], None] | None = None) -> list[SyncReport]:
