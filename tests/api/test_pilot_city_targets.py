@@ -1,5 +1,6 @@
 """年度目标 by city with two pilot cities of one name (朝阳 in 辽宁 and in 北京) and 苏州, over
-the API (/v1/programme/targets?city=) and the CLI (techmatch programme targets --city).
+the API (/v1/programme/targets?city=) and the CLI (techmatch programme targets --city); a
+pilot city's target is stored and listed under its id (朝阳（北京）, 苏州（江苏）).
 
 Before, the filter compared city names as written: 朝阳（北京） missed the target stored as
 朝阳(北京市), 苏州（江苏） found nothing, and a bare 朝阳 — which two pilot cities share — was
@@ -42,9 +43,9 @@ def test_targets_filter_by_pilot_city_over_the_api(client: TestClient) -> None:
     for asked in ("朝阳（北京）", "朝阳(北京)", "朝阳（北京市）"):
         r = get(asked)
         assert r.status_code == 200, r.text
-        assert _values(r.json()) == [("朝阳(北京市)", "dockings_signed", 5)], asked
-    assert _values(get("朝阳(辽宁省)").json()) == [("朝阳(辽宁)", "dockings_signed", 2)]
-    suzhou = [("苏州", "dockings_signed", 4), ("苏州", "events", 3)]
+        assert _values(r.json()) == [("朝阳（北京）", "dockings_signed", 5)], asked
+    assert _values(get("朝阳(辽宁省)").json()) == [("朝阳（辽宁）", "dockings_signed", 2)]
+    suzhou = [("苏州（江苏）", "dockings_signed", 4), ("苏州（江苏）", "events", 3)]
     assert _values(get("苏州").json()) == suzhou
     assert _values(get("苏州（江苏）").json()) == suzhou
     both = get("朝阳")
@@ -69,12 +70,12 @@ def test_targets_filter_by_pilot_city_on_the_cli(tmp_path: Path) -> None:
 
     code, out, err = _run(home, "targets", "--city", "朝阳（北京）", "--json")
     assert code == 0, err
-    assert _values(json.loads(out)) == [("朝阳(北京市)", "dockings_signed", 5)]
+    assert _values(json.loads(out)) == [("朝阳（北京）", "dockings_signed", 5)]
     code, out, err = _run(home, "targets", "--city", "苏州（江苏）", "--json")
     assert code == 0, err
-    assert _values(json.loads(out)) == [("苏州", "dockings_signed", 4)]
+    assert _values(json.loads(out)) == [("苏州（江苏）", "dockings_signed", 4)]
     code, out, _ = _run(home, "targets", "--city", "苏州", "--json")
-    assert code == 0 and _values(json.loads(out)) == [("苏州", "dockings_signed", 4)]
+    assert code == 0 and _values(json.loads(out)) == [("苏州（江苏）", "dockings_signed", 4)]
     code, out, err = _run(home, "targets", "--city", "朝阳")
     assert code == 2, out
     assert "请写明省份" in err and "朝阳（北京）" in err and "朝阳（辽宁）" in err
@@ -96,7 +97,7 @@ def test_a_pilot_city_target_written_two_ways_is_one_target(client: TestClient) 
                       json=again).status_code == 200
     found = client.get("/v1/programme/targets", params={"city": "朝阳（北京）"},
                        headers=headers("read")).json()
-    assert _values(found) == [("朝阳(北京)", "dockings_signed", 6)]
+    assert _values(found) == [("朝阳（北京）", "dockings_signed", 6)]
     board = client.get("/v1/programme/dashboard", headers=headers("read"), params={
         "start": "2026-01-01", "end": "2026-12-31", "city": "朝阳（北京）"}).json()
     cell = next(c for c in board["cities"][0]["cells"] if c["metric"] == "dockings_signed")
@@ -112,7 +113,7 @@ def test_a_pilot_city_target_written_two_ways_is_one_target(client: TestClient) 
         "year": 2026, "city": "朝阳", "metric": "dockings_signed"})
     assert bare.status_code == 204, bare.text
     left = client.get("/v1/programme/targets", headers=headers("read")).json()
-    assert _values(left) == [("朝阳(辽宁)", "dockings_signed", 2)]
+    assert _values(left) == [("朝阳（辽宁）", "dockings_signed", 2)]
     missing = client.delete("/v1/programme/targets", headers=admin, params={
         "year": 2026, "city": "朝阳（北京）", "metric": "dockings_signed"})
     assert missing.status_code == 404 and "没有" in missing.text and "朝阳（北京）" in missing.text
@@ -130,4 +131,4 @@ def test_an_import_setting_a_pilot_city_target_again_reports_an_update(
         assert r.status_code == 200, r.text
         assert (r.json()["created"], r.json()["updated"]) == (created, updated)
     found = client.get("/v1/programme/targets", headers=headers("read")).json()
-    assert _values(found) == [("朝阳(北京)", "dockings_signed", 6)]
+    assert _values(found) == [("朝阳（北京）", "dockings_signed", 6)]

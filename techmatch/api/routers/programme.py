@@ -138,8 +138,7 @@ def delete_target(principal: Admin, engine: EngineDep,
             description="需要 write 权限；城市为“全国”表示全国目标。")
 def put_targets(principal: Writer, body: Annotated[list[Target], Field(max_length=MAX_ITEMS)],
                 engine: EngineDep) -> list[Target]:
-    service.set_targets(engine.store, body)
-    return body
+    return service.set_targets(engine.store, body)
 
 
 @router.get("/milestones/overdue", response_model=list[OverdueMilestone], summary="超期节点")

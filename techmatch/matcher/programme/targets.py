@@ -113,17 +113,32 @@ def merge_once(store: Store, *, again: bool = False) -> None:
             store.set_meta(MERGED_KEY, f"{at} merged={len(merged)}")
 
 
-def set_targets(store: Store, items: Sequence[Target]) -> None:
-    """Store targets, the city in the dashboard's form (`city_label`): a (year, city, metric)
-    given again replaces its value, also when its city is written another way (蘇州 given
-    after 苏州, 朝阳（北京） after 朝阳(北京市), or the other way round, is one target; the
-    last writing given is kept). The store's first programme write: merges stored writings
-    once (`merge_once`)."""
+def stored_city(store: Store) -> Callable[[str], str]:
+    """A target's city as `set_targets` stores it: the id of the pilot city it names in any
+    writing (朝陽(遼寧省), 朝阳(辽宁) and 朝阳（辽宁） are 朝阳（辽宁）, as the pilot-city routes
+    and the dashboard read them), else the city in the dashboard's form (`city_label`: 蘇州
+    is 苏州; a name several pilot cities share as written)."""
+    places = Places.of(store)
+
+    def stored(city: str) -> str:
+        key = places.key(city)
+        return key if key in places.pilots else city_label(city)
+    return stored
+
+
+def set_targets(store: Store, items: Sequence[Target]) -> list[Target]:
+    """Store targets, the city under the pilot city's id or in the dashboard's form
+    (`stored_city`): a (year, city, metric) given again replaces its value, also when its
+    city is written another way (蘇州 given after 苏州, 朝阳（北京） after 朝阳(北京市), or the
+    other way round, is one target; the last value given is kept). Returns the targets as
+    stored, in the order given (one per target). The store's first programme write: merges
+    stored writings once (`merge_once`)."""
     merge_once(store)
     repo = ProgrammeRepo(store)
     place = target_places(store)
+    stored = stored_city(store)
     rows = list({(t.year, place(t.city), t.metric): TargetRow(
-        t.year, city_label(t.city), t.metric, t.value) for t in items}.values())
+        t.year, stored(t.city), t.metric, t.value) for t in items}.values())
     given = {(r.year, r.city, r.metric) for r in rows}
     keys = {(r.year, place(r.city), r.metric) for r in rows}
     stale = [(r.year, r.city, r.metric) for r in repo.targets(years=sorted({r.year for r in rows}))
@@ -132,6 +147,7 @@ def set_targets(store: Store, items: Sequence[Target]) -> None:
     with repo.transaction():
         repo.delete_targets(stale)
         repo.set_targets(rows)
+    return [_target(r) for r in rows]
 
 
 def metric_code(text: str) -> str:

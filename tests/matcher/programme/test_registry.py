@@ -58,7 +58,8 @@ def test_samples_load_into_every_registry(store: Store) -> None:
     assert [c.name for c in items(store, "city", start=dt.date(2026, 4, 1))] == [
         "成都", "西安", "合肥", "青岛"]
     targets = {(t.city, t.metric): t.value for t in list_targets(store, years=[2026])}
-    assert targets[("苏州", "events.training")] == 3 and targets[("全国", "dockings_signed")] == 40
+    assert targets[("苏州（江苏）", "events.training")] == 3  # stored under the pilot id
+    assert targets[("全国", "dockings_signed")] == 40
 
 
 def test_save_replaces_and_remove_deletes(store: Store) -> None:
