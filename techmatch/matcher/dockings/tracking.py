@@ -229,7 +229,9 @@ def plan_move(current: Docking, move: Move, *, actor: str | None, admin: bool,
 
 def assign_docking(store: Store, docking_id: str, change: Assign, *,
                    actor: str | None = None, now: dt.datetime | None = None) -> Docking:
-    """Change owner / team / keep-open; logged as a history row from and to the same stage."""
+    """Change owner / team / keep-open; logged as a history row from and to the same stage
+    naming the fields that change. Values the docking already has change nothing: it is
+    returned as it is (same version, no history row; a stale version is still a conflict)."""
     repo = DockingRepo(store)
     at = now or utcnow()
     with repo.transaction():
@@ -240,6 +242,9 @@ def assign_docking(store: Store, docking_id: str, change: Assign, *,
                                     ("keep_open", change.keep_open)) if v is not None}
         if not fields:
             raise ValidationError("请填写负责人、服务团或保持需求开放", field="owner")
+        fields = {k: v for k, v in fields.items() if getattr(current, k) != v}
+        if not fields:  # what it already has: no new version, no history row
+            return current
         updated = current.model_copy(update={**fields, "version": current.version + 1})
         said = "，".join(f"{ASSIGN_LABELS[k]}={_said(v)}" for k, v in fields.items())
         entry = HistoryEntry(docking_id=current.id, version=updated.version, at=at, actor=actor,
