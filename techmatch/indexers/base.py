@@ -130,6 +130,9 @@ def normalize_filters(filters: Filters | None) -> Filters | None:
             data[name] = [normalize(v) for v in values]
     return Filters.model_validate(data)
 
+# a sync's note when nothing changed (both backends; staff read it in `techmatch index --json`)
+UP_TO_DATE = "已是最新：当前索引版本建立后存储中没有变化"
+
 
 @dataclass
 class SyncReport:

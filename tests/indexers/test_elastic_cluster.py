@@ -275,7 +275,7 @@ def test_bulk_back_pressure_429s_are_retried(pair_env: tuple[Settings, Elasticse
                                 tokenizer=tokenizer, client=client)
     rejected = _write_rejections(client) - before
     assert rejected > 0, "the nodes rejected nothing: the test did not exercise back-pressure"
-    assert report.upserted == 1000 and report.notes[0].startswith("alias")
+    assert report.upserted == 1000 and report.notes[0].startswith("别名 ")
     index = elastic.open_index(settings, KIND, encoder=FakeEncoder(), tokenizer=tokenizer,
                                client=client)
     assert index.count() == 1000

@@ -12,7 +12,7 @@ from elasticsearch import Elasticsearch
 
 from techmatch.config import Settings
 from techmatch.errors import ConfigError, IndexMismatchError, IndexMissingError, NotFoundError
-from techmatch.indexers.base import Progress, SyncReport, to_document
+from techmatch.indexers.base import UP_TO_DATE, Progress, SyncReport, to_document
 from techmatch.indexers.elastic import bulk
 from techmatch.indexers.elastic.client import (
     alias_name,
@@ -199,8 +199,8 @@ def _reindex(cl: Cluster, store: Store, identity: Identity, encoder: Encoder,
             **owner}
     write_meta(cl, name, meta)
     swap = swap_alias(cl, before, name)
-    notes = [f"alias {swap.alias}: {swap.before or '(none)'} -> {swap.after}"]
-    notes += [f"deleted old generation {old}" for old in prune(cl, keep={name, before})]
+    notes = [f"别名 {swap.alias}：{swap.before or '（无）'} → {swap.after}"]
+    notes += [f"已删除旧版本索引 {old}" for old in prune(cl, keep={name, before})]
     return SyncReport(kind=identity.kind, upserted=len(report.indexed), encoded=encoded,
                       applied_seq=target, generation=name, full=True,
                       seconds=elapsed(start), notes=notes)
@@ -218,7 +218,7 @@ def _apply_changes(cl: Cluster, store: Store, index: ElasticIndex, identity: Ide
             write_meta(cl, name, {**index.meta, **owner})
         return SyncReport(kind=identity.kind, applied_seq=index.applied_seq, generation=name,
                           seconds=elapsed(start),
-                          notes=["up to date: no store changes since the current generation"])
+                          notes=[UP_TO_DATE])
     records = store.get_many(c.id for c in changes if c.op == "upsert")
     docs = [to_document(r, tokenizer) for r in records.values() if r.kind == identity.kind]
     gone = [c.id for c in changes if c.id not in records]

@@ -27,7 +27,7 @@ import numpy as np
 
 from techmatch.config import Settings
 from techmatch.errors import IndexError_
-from techmatch.indexers.base import Document, Progress, SyncReport, to_document
+from techmatch.indexers.base import UP_TO_DATE, Document, Progress, SyncReport, to_document
 from techmatch.indexers.embedded.dense import load_vectors, save_dense
 from techmatch.indexers.embedded.generations import (
     Manifest,
@@ -100,7 +100,7 @@ def sync_embedded(settings: Settings, kind: str, store: Store, *, encoder: Encod
             report.applied_seq = plan.applied_seq
         elif previous is not None:  # nothing changed since the current generation
             report.generation, report.applied_seq = previous[0].name, previous[1].applied_seq
-            report.notes.append("up to date: no store changes since the current generation")
+            report.notes.append(UP_TO_DATE)
         collect_garbage(root, current)
     report.seconds = time.perf_counter() - started
     return report
