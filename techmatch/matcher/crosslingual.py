@@ -68,7 +68,9 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _SKIP = ("surname", "variant of", "see ", "abbr.", "cl:", "old variant", "used in",
          "japanese variant")
-_STOP = frozenset("a an the of to and or for in on at by with from as is be that this it "
+# English words no translation is looked up for (also kept out of explanations' matched
+# terms: explain.py)
+ENGLISH_STOP = frozenset("a an the of to and or for in on at by with from as is be that this it "
                   "its using use used based new method".split())
 
 
@@ -107,7 +109,7 @@ class Dictionary:
         while i < len(words):
             for n in range(min(MAX_WORDS, len(words) - i), 0, -1):
                 phrase = " ".join(words[i:i + n])
-                found = self._lookup(phrase) if (n > 1 or phrase not in _STOP) else ()
+                found = self._lookup(phrase) if (n > 1 or phrase not in ENGLISH_STOP) else ()
                 if found:
                     out.extend(found)
                     i += n
@@ -133,7 +135,7 @@ class Dictionary:
                     self._english.clear()
                 words = self._english[token] = tuple(
                     w for gloss in self.zh_en.get(token, ()) for w in _WORD.findall(gloss)
-                    if w not in _STOP)
+                    if w not in ENGLISH_STOP)
             out.extend(words)
         return out
 

@@ -20,6 +20,7 @@ from pydantic import TypeAdapter
 
 from techmatch.indexers.encoders import Encoder
 from techmatch.indexers.ingest.normalize import normalize, to_simplified
+from techmatch.matcher.crosslingual import ENGLISH_STOP
 from techmatch.matcher.engine import Engine
 from techmatch.models.records import Expert
 from techmatch.models.results import Contribution, Explanation, Highlight, Hit
@@ -199,13 +200,40 @@ _NOT_TELLING = frozenset({
     "under", "also", "more", "less", "hours", "hour", "years", "year", "days", "months",
     "mg", "mm", "kg", "cm", "ml",
 })
+# English function words (prepositions, conjunctions, determiners, pronouns, auxiliaries,
+# link adverbs): the tokenizer's stopword list drops a few (a, the, of …), so a need and a
+# record both written in English shared "during", "into", "which" as 匹配词. Together with
+# the cross-lingual lookup's stop words (using, based, method …). Display only.
+_ENGLISH_FUNCTION = ENGLISH_STOP | frozenset("""
+    about above across after against along amid among amongst around as at before behind
+    below beneath beside besides between beyond by despite down during except for from in
+    inside into like near of off on onto out outside over past since through throughout till
+    to toward towards under underneath until up upon via with within without versus vs
+    and or but nor so yet if because although though unless whereas whether while when
+    where whenever wherever once than both either neither
+    a an the this that these those each every some any all no not other another such
+    several many much few more most less least own same
+    i me my we us our you your he him his she her it its they them their itself themselves
+    who whom whose which what whatever whichever
+    is are was were be been being am do does did doing done have has had having can could
+    may might must shall should will would
+    also very too just only then there here thus hence therefore however moreover
+    furthermore even ever again already often etc
+""".split())
 
 
 def _telling(term: str) -> bool:
     """Terms worth showing staff: not a lone character, not a bare number or percentage, not
     a word that only compares, counts time or links (低于、小时、用于)."""
     return (len(term) >= 2 and not term.removesuffix("%").replace(".", "").isdigit()
-            and term not in _NOT_TELLING)
+            and term not in _NOT_TELLING and term not in _ENGLISH_FUNCTION)
+
+
+def shared_terms(query_tokens: Collection[str], record_tokens: Collection[str]) -> list[str]:
+    """The terms an explanation may list for a record: tokens of both texts worth showing
+    staff (`_telling`), sorted."""
+    return sorted(t for t in frozenset(query_tokens).intersection(record_tokens)
+                  if _telling(t))
 
 
 _CONTRIBUTIONS = TypeAdapter(list[Contribution])
@@ -244,8 +272,7 @@ class Explainer:
         records = [scored.records[h.id] for h in hits]
         # the texts the service already built for the features (a record's text() is a join)
         texts = [scored.texts.get(h.id) or r.text() for h, r in zip(hits, records, strict=True)]
-        terms = [sorted(t for t in q_tokens.intersection(self.tokens(text))  # no set copy
-                        if _telling(t)) for text in texts]
+        terms = [shared_terms(q_tokens, self.tokens(text)) for text in texts]
         dense = self.engine.settings.explain_dense_sentences
         top = min(SENTENCE_HITS, len(hits)) if dense else len(hits)
         pairs = best_sentence_pairs(self.tokens, scored.query.text, texts[:top], terms[:top],

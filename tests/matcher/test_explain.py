@@ -146,3 +146,24 @@ def test_matched_terms_read_as_the_need_writes_them() -> None:
     found = highlights(query, record, ["pcb", "aoi", "检测", "tmah"])
     assert [(h.term, h.display) for h in found] == [
         ("tmah", "ＴＭＡＨ"), ("aoi", "AOI"), ("pcb", "PCB"), ("检测", "檢測")]
+
+
+def test_english_function_words_are_not_matched_terms() -> None:
+    """An English need (boehmite slurry coating for separators during lithium battery
+    manufacturing) listed during among the 匹配词 of an English record that also said during:
+    the tokenizer's stopwords drop only a few English words (a, the, of …)."""
+    from techmatch.indexers.tokenize import Tokenizer
+    from techmatch.matcher.explain import shared_terms
+
+    tok = Tokenizer()
+    need = "Boehmite slurry coating for separators during lithium battery manufacturing"
+    record = ("A boehmite slurry is coated onto separators during lithium battery "
+              "manufacturing, which improves heat resistance through a thin layer")
+    shared = set(tok.tokens(need)) & set(tok.tokens(record))
+    assert "during" in shared  # the tokenizer keeps it: the explanation must leave it out
+    terms = shared_terms(tok.tokens(need), tok.tokens(record))
+    assert "during" not in terms
+    assert {"boehmite", "slurry", "separators", "lithium", "battery"} <= set(terms)
+    words = ("during", "into", "which", "through", "between", "these", "could", "using",
+             "however", "boehmite", "well", "coating")
+    assert shared_terms(words, words) == ["boehmite", "coating", "well"]
