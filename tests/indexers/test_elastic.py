@@ -215,8 +215,11 @@ def test_reindex_prunes_all_but_current_and_previous(settings: Settings, store: 
     assert sorted(client.indices.get_alias(index=f"{prefix}_*").body) == [
         f"{prefix}_{KIND}_v2", f"{prefix}_{KIND}_v3"]
     assert elastic.rollback(settings, KIND, client=client).after == f"{prefix}_{KIND}_v2"
-    with pytest.raises(NotFoundError, match="no previous generation"):
+    with pytest.raises(NotFoundError) as refused:
         elastic.rollback(settings, KIND, client=client)  # v1 was pruned
+    assert str(refused.value) == (
+        f"{v2} 没有可回滚的上一代：记录的上一代 {v1} 已不存在（只保留当前和上一代）；"
+        f"请改为运行 techmatch reindex --kind {KIND}")
 
 
 def test_failed_items_stop_reindex_before_the_swap(settings: Settings, store: Store,
@@ -333,7 +336,9 @@ def test_rollback_refuses_a_generation_the_running_version_cannot_read(
                          tokenizer=opts["tokenizer"])
     message = str(err.value)
     assert old in message and "'fake-hash-16'" in message and "'new-encoder'" in message
-    assert "未回滚" in message
+    assert message.startswith(f"未回滚：{settings.es_index_prefix}_{KIND} 仍指向当前代；上一代 "
+                              f"{old} 由其他配置构建，当前版本无法读取（Elasticsearch 索引 {old} ")
+    assert "rollback refused" not in message
     alias = f"{settings.es_index_prefix}_{KIND}"
     assert sorted(client.indices.get_alias(name=alias).body) == [new]  # alias not moved
     # the version that built the old generation may roll back to it

@@ -149,9 +149,10 @@ def rollback(settings: Settings, kind: str, *, client: Elasticsearch | None = No
                                     f"（{cl.url}，别名 {cl.alias}）：没有可回滚的版本")
         previous = read_meta(cl, current).get("previous")
         if not previous or previous not in generations(cl):
-            raise NotFoundError(f"{current} has no previous generation to roll back to "
-                                f"(recorded: {previous!r}); run `techmatch reindex --kind "
-                                f"{kind}` instead")
+            what = (f"记录的上一代 {previous} 已不存在（只保留当前和上一代）" if previous
+                    else "没有记录上一代（它不是由重建产生的）")
+            raise NotFoundError(f"{current} 没有可回滚的上一代：{what}；请改为运行 "
+                                f"techmatch reindex --kind {kind}")
         if encoder is not None and tokenizer is not None:
             _check_readable(cl, str(previous), identity_of(kind, encoder, tokenizer, dense))
         return swap_alias(cl, current, str(previous))
@@ -162,7 +163,7 @@ def _check_readable(cl: Cluster, name: str, identity: Identity) -> None:
         check_meta(name, read_meta(cl, name), identity)
     except IndexMismatchError as exc:
         raise IndexMismatchError(f"未回滚：{cl.alias} 仍指向当前代；上一代 {name} 由其他配置"
-                                 f"构建，当前版本无法读取 (rollback refused: {exc})") from exc
+                                 f"构建，当前版本无法读取（{exc}）") from exc
 
 
 def _reindex(cl: Cluster, store: Store, identity: Identity, encoder: Encoder,
