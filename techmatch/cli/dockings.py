@@ -270,15 +270,24 @@ def kpis(start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-D
          = "city,industry,team,owner",
          xlsx: Annotated[Path | None, typer.Option(help="Also write an XLSX (Chinese headers)")]
          = None,
+         city: Annotated[str | None, typer.Option(help="Only this city (pilot city id or name)")]
+         = None,
+         industry: Annotated[str | None, typer.Option(help="Only this industry")] = None,
+         team: Annotated[str | None, typer.Option(help="Only this team")] = None,
+         owner: Annotated[str | None, typer.Option(help="Only this owner")] = None,
          home: HomeOpt = None, json_out: JsonOpt = False) -> None:
-    """Docking KPIs over a date window (China dates, UTC+8, both ends included)."""
-    from techmatch.matcher.dockings.kpis import kpi_report, table
+    """Docking KPIs over a date window (China dates, UTC+8, both ends included); --city,
+    --industry, --team, --owner keep those dockings and needs only (grouped by them or not)."""
+    from techmatch.matcher.dockings.kpis import LABELS, kpi_report, table
     from techmatch.xlsx import Sheet, write_sheets
 
     with cli_errors(), _store(home) as (_, store):
         first, last = _day(start, "from"), _day(end, "to")
+        filters = {k: v for k, v in (("city", city), ("industry", industry), ("team", team),
+                                     ("owner", owner)) if v is not None}
         report = kpi_report(store, start=first, end=last,
-                            by=[d.strip() for d in by.split(",") if d.strip()])
+                            by=[d.strip() for d in by.split(",") if d.strip()],
+                            filters=filters)
         headers, rows = table(report)
         if xlsx is not None:
             write_sheets(xlsx, [Sheet(title=f"对接绩效 {first}～{last}", headers=headers,
@@ -286,7 +295,9 @@ def kpis(start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-D
         if json_out:
             print_json(report.model_dump(mode="json"))
             return
-        typer.echo(f"对接绩效 {first} ～ {last}（北京时间日期，含两端）")
+        only = "、".join(f"{LABELS[k]}：{v}" for k, v in filters.items())
+        typer.echo(f"对接绩效 {first} ～ {last}（北京时间日期，含两端）"
+                   + (f"，仅 {only}" if only else ""))
         typer.echo(" | ".join(headers))
         for row in rows:
             typer.echo(" | ".join("—" if v is None else str(v) for v in row))

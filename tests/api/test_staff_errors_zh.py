@@ -66,14 +66,13 @@ def _refusal(client: TestClient, path: str, params: dict[str, str]) -> tuple[str
 
 
 def test_kpi_and_dashboard_refusals_read_in_chinese(client: TestClient) -> None:
-    """'the window ends (…) before it starts (…)', 'unknown dimensions [...]; valid: …' and
-    'filter on 'team' needs it among the dimensions (city)'."""
+    """'the window ends (…) before it starts (…)' and 'unknown dimensions [...]; valid: …'
+    (a filter off the grouped dimensions is allowed: test_kpis_filter_off_dimension)."""
     window = {"from": "2026-12-01", "to": "2026-11-01"}
     month = {"from": "2026-11-01", "to": "2026-11-30"}
     said = [
         _refusal(client, "/v1/kpis", window),
         _refusal(client, "/v1/kpis", {**month, "by": "city,colour"}),
-        _refusal(client, "/v1/kpis", {**month, "by": "city", "team": "一队"}),
         _refusal(client, "/v1/programme/dashboard", {"start": "2026-12-01",
                                                      "end": "2026-11-01"}),
     ]
@@ -81,7 +80,6 @@ def test_kpi_and_dashboard_refusals_read_in_chinese(client: TestClient) -> None:
         ("to", "结束日期（2026-11-01）早于开始日期（2026-12-01）"),
         ("by", "未知统计维度 colour（可选：city（城市）、industry（行业）、team（服务团）、"
                "owner（负责人））"),
-        ("team", "按服务团（team）筛选时需要把它列为统计维度（当前：city（城市））"),
         ("end", "结束日期（2026-11-01）早于开始日期（2026-12-01）"),
     ], said
 

@@ -11,7 +11,12 @@ Groups: a docking's need gives city and industry ("未知" when unknown), the do
 team and owner ("未分配" when unset). `by` picks the dimensions (default all four); the
 other dimensions are merged. Only groups with something in the window get a row; the
 `total` row counts over all dockings (needs distinct). `filters` (e.g. city = 苏州) keep
-only the dockings and needs of groups with that value, and the total counts over those.
+only the dockings and needs with that value, and the total counts over those; a filter need
+not be a grouped dimension (city = 苏州 by industry: the industries of 苏州).
+
+A need's rows are not exclusive: grouped by team or owner, a need with dockings in two teams
+counts its needs_posted / needs_suggested in both rows, so those rows can add up to more
+than the total, which counts each need once (city and industry are the need's own: one row).
 
 Per group, counting events inside the window:
 
@@ -170,7 +175,7 @@ def compute_kpis(dockings: Sequence[KpiDocking], moves: Sequence[KpiMove],
         raise ValidationError(f"{said}（可选：{_dimension_list(DIMENSIONS)}）", field="by")
     day = today or china_today()
     by = [d for d in DIMENSIONS if d in by]
-    wanted = _wanted(filters or {}, by)
+    wanted = _wanted(filters or {})
     accs: dict[Key, _Acc] = defaultdict(_Acc)
     total = _Acc()
     history = _by_docking(moves)
@@ -194,13 +199,14 @@ def compute_kpis(dockings: Sequence[KpiDocking], moves: Sequence[KpiMove],
                      total=_row({d: "合计" for d in by}, total))
 
 
-def _wanted(filters: Mapping[str, str], by: Sequence[str]) -> dict[int, str]:
-    """Filters as (position in a full DIMENSIONS key → value in its label form)."""
-    bad = [k for k in filters if k not in by]
+def _wanted(filters: Mapping[str, str]) -> dict[int, str]:
+    """Filters as (position in a full DIMENSIONS key → value in its label form). A filter
+    need not be among the grouped dimensions: it is tested on each docking's full key
+    (city = 苏州 by industry: the industries of 苏州's needs and dockings)."""
+    bad = [k for k in filters if k not in DIMENSIONS]
     if bad:
-        label = DIMENSION_LABELS.get(bad[0], bad[0])
-        raise ValidationError(f"按{label}（{bad[0]}）筛选时需要把它列为统计维度"
-                              f"（当前：{_dimension_list(by)}）", field=bad[0])
+        raise ValidationError(f"未知筛选维度 {bad[0]}（可选：{_dimension_list(DIMENSIONS)}）",
+                              field=bad[0])
     return {DIMENSIONS.index(k): _label(v, UNKNOWN) for k, v in filters.items()}
 
 

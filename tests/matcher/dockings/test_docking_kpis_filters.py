@@ -52,8 +52,8 @@ def test_a_city_filter_totals_that_city_only(tmp_path: Path) -> None:
     assert (everywhere.total.counts["signed"], everywhere.total.deal_value) == (2, 140.0)
     assert everywhere.total.counts["needs_posted"] == 3
     with pytest.raises(ValidationError) as err:
-        kpi_report(store, start=START, end=END, by=["city"], filters={"team": "T1"})
-    assert err.value.field == "team"
+        kpi_report(store, start=START, end=END, by=["city"], filters={"colour": "红"})
+    assert err.value.field == "colour" and "未知筛选维度 colour" in str(err.value)
     store.close()
 
 
