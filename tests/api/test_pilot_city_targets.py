@@ -88,10 +88,13 @@ def test_a_pilot_city_target_written_two_ways_is_one_target(client: TestClient) 
     removes them; a bare shared name still deletes the target typed with that bare name."""
     import_pilot_cities(client)
     first = [{"year": 2026, "city": "朝阳(北京市)", "metric": "dockings_signed", "value": 5},
-             {"year": 2026, "city": "朝阳（辽宁）", "metric": "dockings_signed", "value": 2},
-             {"year": 2026, "city": "朝阳", "metric": "dockings_signed", "value": 1}]
+             {"year": 2026, "city": "朝阳（辽宁）", "metric": "dockings_signed", "value": 2}]
     assert client.put("/v1/programme/targets", headers=headers("write"),
                       json=first).status_code == 200
+    # a shared bare name: PUT refuses it (test_target_pilot_city_writing), an import warns
+    bare = "年度,城市,指标,目标值\n2026,朝阳,签约对接数,1\n".encode()
+    assert client.post("/v1/programme/import/target", headers=headers("write"), files={
+        "file": ("targets.csv", bare, "text/csv")}).status_code == 200
     again = [{"year": 2026, "city": "朝阳（北京）", "metric": "dockings_signed", "value": 6}]
     assert client.put("/v1/programme/targets", headers=headers("write"),
                       json=again).status_code == 200

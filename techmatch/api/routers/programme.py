@@ -21,7 +21,7 @@ from techmatch.indexers.ingest.readers import upload_limits
 from techmatch.matcher import programme as service
 from techmatch.matcher.programme.redact import redact, redact_dispatch
 from techmatch.matcher.programme.registry import check_kind
-from techmatch.matcher.programme.targets import OverdueMilestone
+from techmatch.matcher.programme.targets import OverdueMilestone, refuse_shared_names
 from techmatch.models.industries import load_taxonomy
 from techmatch.models.programme import Dispatch, Event, PilotCity, Target, china_today
 from techmatch.models.records import Need
@@ -135,9 +135,12 @@ def delete_target(principal: Admin, engine: EngineDep,
 
 
 @router.put("/targets", response_model=list[Target], summary="设置年度目标（同年同城同指标覆盖）",
-            description="需要 write 权限；城市为“全国”表示全国目标。")
+            description="需要 write 权限；城市为“全国”表示全国目标；试点城市的任何写法"
+                        "（朝陽(遼寧省)）按其编号（朝阳（辽宁））保存并返回；几个试点城市同名而"
+                        "没写省份时 422。", responses=problem_responses(422))
 def put_targets(principal: Writer, body: Annotated[list[Target], Field(max_length=MAX_ITEMS)],
                 engine: EngineDep) -> list[Target]:
+    refuse_shared_names(engine.store, body, field="body")
     return service.set_targets(engine.store, body)
 
 

@@ -126,6 +126,19 @@ def stored_city(store: Store) -> Callable[[str], str]:
     return stored
 
 
+def refuse_shared_names(store: Store, items: Sequence[Target], *, field: str = "city") -> None:
+    """ValidationError (field `field` with the item's index: body.0.city) for the first
+    target whose city is a name several pilot cities share, without a province (朝阳 when
+    朝阳（辽宁） and 朝阳（北京） are pilot cities): the board could not place it. As the
+    targets list and the pilot-city routes refuse such a name; imports warn instead."""
+    places = Places.of(store)
+    for i, t in enumerate(items):
+        if (shared := places.unplaced(places.key(t.city))) is not None:
+            raise ValidationError(
+                f"试点城市“{t.city}”有 {len(shared.ids)} 个同名城市（{'、'.join(shared.ids)}），"
+                f"请写明省份，如“{shared.ids[0]}”", field=f"{field}.{i}.city")
+
+
 def set_targets(store: Store, items: Sequence[Target]) -> list[Target]:
     """Store targets, the city under the pilot city's id or in the dashboard's form
     (`stored_city`): a (year, city, metric) given again replaces its value, also when its
