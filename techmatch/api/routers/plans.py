@@ -98,7 +98,8 @@ class AssignRequest(NumbersNotBooleans):
     @model_validator(mode="after")
     def _has_input(self) -> AssignRequest:
         if self.team is None and not (self.expert_ids and self.need_ids):
-            raise ValueError("give a team, or both expert_ids and need_ids")
+            raise ValueError("请给出服务团 team，或同时给出 expert_ids（专家编号）和 "
+                             "need_ids（需求编号）")
         return self
 
 
