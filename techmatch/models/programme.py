@@ -201,7 +201,7 @@ class Dispatch(_Model):
     @model_validator(mode="after")
     def _dates(self) -> Dispatch:
         if self.end is not None and self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
+            raise ValueError(f"结束日期 end（{self.end}）早于开始日期 start（{self.start}）")
         return self
 
 

@@ -16,3 +16,15 @@ def test_an_assignment_without_a_team_or_lists_reads_in_chinese(client: TestClie
     said = "请给出服务团 team，或同时给出 expert_ids（专家编号）和 need_ids（需求编号）"
     assert response.json()["detail"] == f"body: {said}"
     assert response.json()["errors"][0]["message"] == said
+
+
+def test_a_dispatch_ending_before_it_starts_reads_in_chinese(client: TestClient) -> None:
+    """PUT /v1/programme/dispatch with end before start answered 422 '字段 body.0：end
+    2026-11-01 is before start 2026-11-10'."""
+    response = client.put("/v1/programme/dispatch", headers=headers("write"),
+                          json=[{"id": "D1", "team_id": "T1", "city": "苏州",
+                                 "start": "2026-11-10", "end": "2026-11-01"}])
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == (
+        "字段 body.0：结束日期 end（2026-11-01）早于开始日期 start（2026-11-10）")
+    assert client.get("/v1/programme/dispatch/D1", headers=headers("read")).status_code == 404
