@@ -251,12 +251,17 @@ class FeedbackPublic(BaseModel):
     note: str | None = None
     actor: str | None = None
     at: str
-    docking_id: str | None = Field(default=None, description="该判断移动的对接（记录时返回）")
-    stage: str | None = Field(default=None, description="对接移动后的阶段代码（记录时返回）")
-    stage_label: str | None = Field(default=None, description="阶段中文名，如 签约")
-    need_id: str | None = Field(default=None, description="该对的需求（记录时返回）")
+    docking_id: str | None = Field(
+        default=None, description="该对的对接（记录与列表均返回；列表中该对已无对接时为空）")
+    stage: str | None = Field(
+        default=None, description="判断使对接移到的阶段代码（仅记录时返回；列表中为空，"
+                                  "对接当前阶段见 GET /v1/dockings/{docking_id}）")
+    stage_label: str | None = Field(default=None,
+                                    description="阶段中文名，如 签约（仅记录时返回）")
+    need_id: str | None = Field(default=None, description="该对的需求（记录与列表均返回）")
     need_status: str | None = Field(
-        default=None, description="判断改变了需求状态时的新状态（matched / closed / open）")
+        default=None, description="判断改变了需求状态时的新状态（matched / closed / open；"
+                                  "仅记录时返回）")
 
 
 class IndexLag(BaseModel):

@@ -130,6 +130,31 @@ def list_feedback(store: Store, *, query_id: str | None = None,
     return [Feedback.model_validate(r.__dict__) for r in rows]
 
 
+def with_pairs(store: Store, items: list[Feedback]) -> list[Feedback]:
+    """`items` with `need_id` (the pair's need: the query, or the candidate of an
+    achievement's judgement) and `docking_id` (the pair's docking, if it has one) filled in,
+    for a listed page: one record read for the page, one docking lookup per item. `stage`
+    and `need_status` stay unset: they are what the judgement did, known when it is
+    recorded (the docking's stage now: GET /v1/dockings/{docking_id})."""
+    found = store.get_many({i for f in items for i in (f.query_id, f.candidate_id)})
+    repo = DockingRepo(store)
+    out = []
+    for f in items:
+        query, cand = found.get(f.query_id), found.get(f.candidate_id)
+        if query is not None and query.kind == "need":
+            pairs = [(f.query_id, f.candidate_id)]
+        elif cand is not None and cand.kind == "need":
+            pairs = [(f.candidate_id, f.query_id)]
+        else:  # a record deleted since: the docking, if any, tells the need
+            pairs = [(f.query_id, f.candidate_id), (f.candidate_id, f.query_id)]
+        docking = next((d for n, c in pairs if (d := repo.find_pair(n, c)) is not None), None)
+        need_id = docking.need_id if docking is not None else (
+            pairs[0][0] if len(pairs) == 1 else None)
+        out.append(f.model_copy(update={"need_id": need_id,
+                                        "docking_id": docking.id if docking else None}))
+    return out
+
+
 def list_feedback_rows(store: Store) -> list[FeedbackRow]:
     """Every stored judgement as it was given (unknown legacy labels included)."""
     return FeedbackRepo(store).rows()

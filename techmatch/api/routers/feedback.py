@@ -11,7 +11,7 @@ from techmatch.api.errors import problem_responses
 from techmatch.api.schemas import FeedbackCreate, FeedbackPublic, Page
 from techmatch.matcher.batch.live import refresh_needs
 from techmatch.matcher.dockings import load_levels
-from techmatch.matcher.feedback import list_feedback, record_feedback
+from techmatch.matcher.feedback import list_feedback, record_feedback, with_pairs
 from techmatch.models.dockings import STAGE_LABELS
 
 router = APIRouter(prefix="/v1/feedback", tags=["feedback"],
@@ -40,6 +40,9 @@ def create_feedback(principal: Writer, body: FeedbackCreate, engine: EngineDep,
 
 @router.get("", response_model=Page[FeedbackPublic], summary="列出反馈",
             description="按记录顺序；可按需求/成果 id 或候选 id 筛选。"
+                        "每条给出该对的需求（need_id）与对接（docking_id，无对接时为空）；"
+                        "stage / need_status 只在记录时返回（对接当前阶段见 "
+                        "GET /v1/dockings/{docking_id}）。"
                         "只读密钥看不到涉及保密需求的反馈。")
 def get_feedback(principal: Reader, engine: EngineDep, visibility: VisibilityDep, page: PageDep,
                  query_id: IdQuery = None, candidate_id: IdQuery = None) -> dict[str, object]:
@@ -50,5 +53,5 @@ def get_feedback(principal: Reader, engine: EngineDep, visibility: VisibilityDep
         secret = visibility.confidential_ids()
         rows = [r for r in rows if r.query_id not in secret and r.candidate_id not in secret]
     items = [FeedbackPublic.model_validate(r.model_dump())
-             for r in rows[page.offset:page.offset + page.limit]]
+             for r in with_pairs(engine.store, rows[page.offset:page.offset + page.limit])]
     return {"total": len(rows), "offset": page.offset, "limit": page.limit, "items": items}
