@@ -72,14 +72,18 @@ class KeyRing:
         for n, raw in enumerate(part.strip() for part in spec.split(",")):
             if not raw:
                 continue
-            role, _, digest = raw.partition(":")
+            role, colon, digest = raw.partition(":")
             role, digest = role.strip().lower(), digest.strip().lower()
+            where = f"TECHMATCH_API_KEYS 第 {n + 1} 项"
+            if not colon:  # never echoed: it may be a key pasted in place of its entry
+                raise ConfigError(f"{where}应写作 角色:sha256摘要（用 techmatch api-key 生成"
+                                  f"配置项），不是密钥本身")
             if role not in _RANK:
-                raise ConfigError(f"api_keys entry {n + 1}: unknown role {role!r}; "
-                                  f"valid: {', '.join(ROLES)}")
+                roles = "、".join(f"{r}（{ROLE_LABELS[r]}）" for r in ROLES)
+                raise ConfigError(f"{where}：未知角色 {role}（可选：{roles}）")
             if not _HEX.match(digest):
-                raise ConfigError(f"api_keys entry {n + 1}: expected 64 hex digits of sha256 "
-                                  f"after '{role}:' (make one with `techmatch api-key`)")
+                raise ConfigError(f"{where}：{role}: 之后应为 64 位十六进制的 sha256 摘要"
+                                  f"（用 techmatch api-key 生成）")
             entries.append((role, digest))
         return cls(tuple(entries))
 

@@ -20,8 +20,8 @@ def test_keyring_parses_and_authenticates_highest_role() -> None:
     assert ring.authenticate("k2").key_id == hash_key("k2")[:8]  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("spec, words", [("boss:" + "a" * 64, "unknown role"),
-                                         ("read:xyz", "64 hex digits")])
+@pytest.mark.parametrize("spec, words", [("boss:" + "a" * 64, "未知角色 boss"),
+                                         ("read:xyz", "64 位十六进制")])
 def test_keyring_rejects_malformed_entries(spec: str, words: str) -> None:
     with pytest.raises(ConfigError, match=words):
         KeyRing.parse(spec)

@@ -151,3 +151,25 @@ def test_an_index_run_with_nothing_to_do_says_so_in_chinese(tmp_path: Path) -> N
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout)["index"][0]["notes"] == [
         "已是最新：当前索引版本建立后存储中没有变化"]
+
+
+def test_malformed_api_keys_read_in_chinese_and_never_show_a_key(tmp_path: Path) -> None:
+    """`techmatch serve` with a mistyped TECHMATCH_API_KEYS said "api_keys entry 2: unknown
+    role 'boss'; valid: read, write, admin" or "… expected 64 hex digits of sha256 after
+    'read:' …" — and a key pasted in place of its entry was printed back as the 'role'."""
+    home = _home(tmp_path)
+    digest = "a" * 64
+    roles = "read（只读）、write（编辑）、admin（管理员）"
+    pasted = "tm_" + "S3cret" * 7
+    for keys, said in (
+            (f"read:{digest},boss:{digest}",
+             f"TECHMATCH_API_KEYS 第 2 项：未知角色 boss（可选：{roles}）"),
+            ("read:xyz", "TECHMATCH_API_KEYS 第 1 项：read: 之后应为 64 位十六进制的 sha256 摘要"
+                         "（用 techmatch api-key 生成）"),
+            (f"admin:{digest},{pasted}", "TECHMATCH_API_KEYS 第 2 项应写作 角色:sha256摘要"
+                                         "（用 techmatch api-key 生成配置项），不是密钥本身")):
+        result = CliRunner().invoke(app, ["serve", "--home", str(home)],
+                                    env={"TECHMATCH_API_KEYS": keys})
+        assert result.exit_code == 5, result.output
+        assert result.stderr == f"错误：{said}\n", result.stderr
+        assert pasted.lower() not in result.output.lower()
