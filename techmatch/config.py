@@ -97,11 +97,30 @@ class Settings(BaseSettings):
         path = self.home / TUNED_FILE
         if not path.exists():
             return RetrievalParams()
+        from techmatch.models.validation_zh import message_zh
+
+        fix = "；请删除它或重新运行 techmatch tune"
         try:
-            return RetrievalParams.model_validate(json.loads(path.read_text(encoding="utf-8")))
-        except (ValueError, OSError) as exc:
-            raise ConfigError(f"{path}: cannot read tuned retrieval parameters: {exc}; "
-                              f"delete it or rerun `techmatch tune`") from exc
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"调优检索参数文件 {path} 不是 UTF-8 文本{fix}") from exc
+        except OSError as exc:
+            raise ConfigError(f"无法读取调优检索参数文件 {path}（{exc.strerror or exc}）{fix}"
+                              ) from exc
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            where = (f"（第 {exc.lineno} 行第 {exc.colno} 列）"
+                     if isinstance(exc, json.JSONDecodeError) else "")
+            raise ConfigError(f"调优检索参数文件 {path} 不是有效的 JSON{where}{fix}") from exc
+        try:
+            return RetrievalParams.model_validate(data)
+        except PydanticValidationError as exc:
+            error = exc.errors()[0]
+            field = ".".join(str(p) for p in error["loc"])
+            where = f"字段 {field}：" if field else ""
+            raise ConfigError(f"调优检索参数文件 {path} 无效：{where}"
+                              f"{message_zh(error, field or None)}{fix}") from exc
 
     def save_retrieval(self, params: RetrievalParams) -> Path:
         self.home.mkdir(parents=True, exist_ok=True)

@@ -43,10 +43,10 @@ class Tokenizer:
         self._jieba = jieba.Tokenizer()
         dict_texts = [_resource_text("domain_dict.txt")]
         if user_dict is not None:
-            dict_texts.append(_read(user_dict, "user dictionary"))
+            dict_texts.append(_read(user_dict, "用户词典（TECHMATCH_USER_DICT）"))
         stop_texts = [_resource_text("stopwords.txt")]
         if stopwords is not None:
-            stop_texts.append(_read(stopwords, "stopword list"))
+            stop_texts.append(_read(stopwords, "停用词表（TECHMATCH_STOPWORDS）"))
         self._jieba.initialize()
         for text in dict_texts:
             for line in text.splitlines():
@@ -144,5 +144,9 @@ def _bigrams(run: list[str]) -> list[str]:
 def _read(path: Path, what: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {what} {path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{what} {path} 不是 UTF-8 文本") from exc
+    except OSError as exc:
+        reason = ("文件不存在" if isinstance(exc, FileNotFoundError)
+                  else exc.strerror or str(exc))
+        raise ConfigError(f"无法读取{what} {path}（{reason}）") from exc

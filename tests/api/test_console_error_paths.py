@@ -20,4 +20,4 @@ def test_console_error_page_hides_server_paths(client: TestClient, engine: Engin
     assert response.status_code == 500
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text))
     assert str(engine.settings.home) not in text
-    assert "&lt;path&gt;: cannot read tuned retrieval parameters" in response.text, text[-400:]
+    assert "调优检索参数文件 &lt;path&gt; 不是有效的 JSON" in response.text, text[-400:]

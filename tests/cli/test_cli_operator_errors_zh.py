@@ -173,3 +173,34 @@ def test_malformed_api_keys_read_in_chinese_and_never_show_a_key(tmp_path: Path)
         assert result.exit_code == 5, result.output
         assert result.stderr == f"错误：{said}\n", result.stderr
         assert pasted.lower() not in result.output.lower()
+
+
+def test_unreadable_configuration_files_read_in_chinese(tmp_path: Path) -> None:
+    """A broken <home>/retrieval.json said "…/retrieval.json: cannot read tuned retrieval
+    parameters: 1 validation error for RetrievalParams\\nmode\\n  Input should be …; delete it
+    or rerun `techmatch tune`", and a missing TECHMATCH_USER_DICT "cannot read user dictionary
+    …: [Errno 2] No such file or directory: …"."""
+    home = ["--home", str(tmp_path / "home")]
+    source = tmp_path / "needs.jsonl"
+    source.write_text('{"id": "N1", "title": "叶片裂纹检测"}\n', encoding="utf-8")
+    ingest = CliRunner().invoke(app, ["ingest", str(source), "--kind", "need", *home])
+    assert ingest.exit_code == 0, ingest.output
+    tuned = tmp_path / "home" / "retrieval.json"
+    fix = "；请删除它或重新运行 techmatch tune"
+    for text, said in (
+            ('{"mode": "bogus"',
+             f"调优检索参数文件 {tuned} 不是有效的 JSON（第 1 行第 17 列）{fix}"),
+            ('{"mode": "bogus"}',
+             f"调优检索参数文件 {tuned} 无效：字段 mode：取值应为 'lexical'、'dense'、'hybrid' "
+             f"之一{fix}")):
+        tuned.write_text(text, encoding="utf-8")
+        result = CliRunner().invoke(app, ["search", "叶片", "--kind", "need", *home])
+        assert result.exit_code == 5, result.output
+        assert result.stderr == f"错误：{said}\n", result.stderr
+    tuned.unlink()
+    missing = tmp_path / "词典.txt"
+    result = CliRunner().invoke(app, ["search", "叶片", "--kind", "need", *home],
+                                env={"TECHMATCH_USER_DICT": str(missing)})
+    assert result.exit_code == 5, result.output
+    assert result.stderr == (f"错误：无法读取用户词典（TECHMATCH_USER_DICT） {missing}"
+                             "（文件不存在）\n")
