@@ -43,6 +43,14 @@ _DELIMITERS = ",\t;"
 _SNIFF_CHARS = 64 * 1024
 # A merged range in a sheet's XML (after its rows): <mergeCell ref="C2:C4"/>
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+# A cell of a sheet's XML: its attributes and, unless empty (<c r="A1"/>), its content
+_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
+_CELL_OPEN = re.compile(rb'<(?:\w+:)?c\b')
+_CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_FORMULA = re.compile(rb'<(?:\w+:)?f\b')
+_VALUE = re.compile(rb'<(?:\w+:)?v\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?v>)', re.S)
+_TEXT_TYPE = re.compile(rb'\bt="str"')
+_UNCACHED = "公式单元格没有计算结果：请在 Excel 中打开并保存后再上传"
 # Title rows (a merged 2024年…汇总表, a group header 基本信息 / 详情) a header may sit below.
 MAX_TITLE_ROWS = 5
 HeaderTest = Callable[[list[str]], bool]
@@ -206,6 +214,7 @@ def _read_xlsx(path: Path, sheet: str | None, label: str,
         sheets = list(book.sheetnames)
         names = [sheet] if sheet is not None else sheets if is_header else sheets[:1]
         read, source = _pick_sheet(book, names, path, label, is_header)
+        _refuse_uncached(book[read], read, source, label)
     except IngestError:
         raise
     except Exception:  # noqa: BLE001 - a damaged sheet part inside a valid zip
@@ -292,6 +301,65 @@ def _merged_ranges(worksheet: object) -> list[tuple[int, int, int, int]]:
     finally:
         source.close()
     return found
+
+
+def _uncached_formulas(worksheet: object) -> list[tuple[int, int]]:
+    """(row, column), 1-based, of each formula cell without a computed value: a workbook
+    written by a script (openpyxl writes <f>…</f><v/>) and never saved by Excel, whose cells
+    read as empty with data_only. A text result stored as empty (t="str", <v></v>) is a
+    value. Read from the sheet's XML, chunk by chunk; chunks without a formula are skipped."""
+    from openpyxl.utils.cell import column_index_from_string
+
+    source = worksheet._get_source()  # type: ignore[attr-defined]  # read-only sheet's XML
+    found: list[tuple[int, int]] = []
+    tail = b""
+    try:
+        while chunk := source.read(1 << 20):
+            data = tail + chunk
+            end = 0
+            if _FORMULA.search(data):
+                for m in _CELL.finditer(data):
+                    end = m.end()
+                    body = m[2]
+                    if not body or not _FORMULA.search(body):
+                        continue
+                    value = _VALUE.search(body)
+                    if value is not None and (value[1] or _TEXT_TYPE.search(m[1])):
+                        continue
+                    ref = _CELL_REF.search(m[1])
+                    if ref is not None:
+                        found.append((int(ref[2]), column_index_from_string(ref[1].decode())))
+            else:
+                end = max((m.end() for m in _CELL.finditer(data)), default=0)
+            # keep a cell cut at the chunk's end (from its opening tag) for the next read
+            opened = [m.start() for m in _CELL_OPEN.finditer(data, end)]
+            tail = data[min([*opened, max(end, len(data) - 16)]):]
+    finally:
+        source.close()
+    return found
+
+
+def _refuse_uncached(worksheet: object, title: str, source: Source, label: str) -> None:
+    """Refuse the sheet read when a cell of its header row, or of a named column below it,
+    is a formula without a computed value, naming the sheet, the cells and their columns."""
+    from openpyxl.utils.cell import get_column_letter
+
+    top = source.header_row or 1
+    found = [(r, c) for r, c in _uncached_formulas(worksheet) if r >= top]
+    if not found:
+        return
+    row = next(worksheet.iter_rows(min_row=top, max_row=top, values_only=True),  # type: ignore[attr-defined]
+               ())
+    names = _header_names([_cell(v) for v in row])
+    named = [(r, c, names[c - 1] if c <= len(names) else "") for r, c in sorted(found)]
+    named = [(r, c, n) for r, c, n in named if r == top or n]
+    if not named:
+        return
+    shown = "、".join(f"{get_column_letter(c)}{r}" + (f"（{n}）" if n and r > top else "（表头）"
+                                                      if r == top else "")
+                     for r, c, n in named[:5])
+    more = f" 等 {len(named)} 个单元格" if len(named) > 5 else ""
+    raise IngestError(clip(f"工作表「{title}」{shown}{more}：{_UNCACHED}"), source=label)
 
 
 def _fill_merged(table: list[_Line], ranges: list[tuple[int, int, int, int]]) -> None:
