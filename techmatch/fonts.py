@@ -33,6 +33,5 @@ def cjk_font() -> str:
     for name in CJK_FONTS:
         if name in known:
             return name
-    raise ConfigError("no Chinese (CJK) font found for the report picture (looked for "
-                      f"{', '.join(CJK_FONTS)}); install the Debian package fonts-noto-cjk: "
-                      "`apt-get install fonts-noto-cjk`")
+    raise ConfigError(f"服务器上没有可绘制图片的中文字体（查找了 {'、'.join(CJK_FONTS)}）："
+                      "请安装 Debian 包 fonts-noto-cjk（apt-get install fonts-noto-cjk）")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 from api_support import headers
 from fastapi.testclient import TestClient
 
@@ -28,3 +29,22 @@ def test_a_dispatch_ending_before_it_starts_reads_in_chinese(client: TestClient)
     assert response.json()["detail"] == (
         "字段 body.0：结束日期 end（2026-11-01）早于开始日期 start（2026-11-10）")
     assert client.get("/v1/programme/dispatch/D1", headers=headers("read")).status_code == 404
+
+
+def test_a_chart_without_a_chinese_font_reads_in_chinese(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard chart (GET /v1/programme/dashboard?format=png) on a server without a CJK
+    font answered "no Chinese (CJK) font found for the report picture (looked for …); install
+    the Debian package fonts-noto-cjk: `apt-get install fonts-noto-cjk`"."""
+    from matplotlib import font_manager
+
+    from techmatch import fonts
+
+    monkeypatch.setattr(fonts, "CJK_FONTS", ("Techmatch No Such Font",))
+    monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
+    response = client.get("/v1/programme/dashboard", headers=headers("read"),
+                          params={"start": "2026-01-01", "end": "2026-12-31", "format": "png"})
+    assert response.status_code == 500, response.text
+    assert response.json()["detail"] == (
+        "服务器上没有可绘制图片的中文字体（查找了 Techmatch No Such Font）："
+        "请安装 Debian 包 fonts-noto-cjk（apt-get install fonts-noto-cjk）")
