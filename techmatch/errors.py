@@ -20,6 +20,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class TechmatchError(Exception):
     """Base of every error techmatch raises on purpose."""
@@ -138,3 +140,17 @@ class InfeasibleError(TechmatchError):
 class StoreTooNewError(TechmatchError):
     """The store was migrated by a newer techmatch: its schema has versions this code does not
     know, so it is not opened (and not changed) until techmatch is upgraded."""
+
+
+# why a file cannot be written or read, in staff's words (the OS's strerror is English)
+_OS_REASONS: dict[int, str] = {
+    errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EACCES: "没有写入权限",
+    errno.EPERM: "没有写入权限", errno.EROFS: "文件系统只读",
+    errno.ENOTDIR: "路径中有一段不是文件夹", errno.EISDIR: "目标是文件夹，不是文件",
+    errno.ENOENT: "文件或文件夹不存在", errno.EEXIST: "文件已存在",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """`exc` in Chinese for the common causes; otherwise the OS's own text."""
+    return _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from techmatch.errors import ValidationError
+from techmatch.errors import ValidationError, os_reason
 
 DEFAULT_WIDTH = 18
 
@@ -53,6 +54,7 @@ def write_sheets(path: Path, sheets: Sequence[Sheet]) -> None:
         book.save(part)
         os.replace(part, path)
     except OSError as exc:
-        part.unlink(missing_ok=True)
-        raise ValidationError(f"无法写入工作簿（cannot write: {exc.strerror or exc}）；"
-                              f"原文件未改动", source=str(path), field="xlsx") from exc
+        with contextlib.suppress(OSError):  # a folder that is not there has no part either
+            part.unlink(missing_ok=True)
+        raise ValidationError(f"无法写入工作簿（{os_reason(exc)}）；原文件未改动",
+                              source=str(path), field="xlsx") from exc

@@ -204,3 +204,19 @@ def test_unreadable_configuration_files_read_in_chinese(tmp_path: Path) -> None:
     assert result.exit_code == 5, result.output
     assert result.stderr == (f"错误：无法读取用户词典（TECHMATCH_USER_DICT） {missing}"
                              "（文件不存在）\n")
+
+
+def test_a_workbook_that_cannot_be_written_reads_in_chinese(tmp_path: Path) -> None:
+    """`techmatch kpis --xlsx a-file/kpis.xlsx` (any workbook written to a path) should have
+    said "无法写入工作簿（cannot write: Not a directory）；原文件未改动", half English; removing
+    the part file that was never written raised again, so staff read only
+    "…/.kpis.xlsx.part：路径中有一段不是目录"."""
+    home = _home(tmp_path)
+    blocker = tmp_path / "reports.txt"
+    blocker.write_text("not a folder", encoding="utf-8")
+    target = blocker / "kpis.xlsx"
+    result = CliRunner().invoke(app, ["kpis", "--from", "2026-01-01", "--to", "2026-12-31",
+                                      "--xlsx", str(target), "--home", str(home)])
+    assert result.exit_code == 2, result.output
+    assert _error(result.stderr) == (f"错误：文件 {target}，字段 xlsx：无法写入工作簿"
+                                     "（路径中有一段不是文件夹）；原文件未改动")

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import errno
 import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from techmatch.errors import ValidationError
+from techmatch.errors import ValidationError, os_reason
 from techmatch.matcher.batch import results
 from techmatch.matcher.conflicts import conflict_label
 from techmatch.models.records import KIND_LABELS, Need, Record
@@ -29,13 +28,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("reason", "匹配理由"),
     ("run_id", "批次编号"),
 )
-# why a folder cannot take the export, in staff's words (the OS's strerror is English)
-_OS_REASONS: dict[int, str] = {
-    errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EACCES: "没有写入权限",
-    errno.EPERM: "没有写入权限", errno.EROFS: "文件系统只读",
-    errno.ENOTDIR: "路径中有一段不是文件夹", errno.EISDIR: "目标是文件夹，不是文件",
-    errno.ENOENT: "文件或文件夹不存在", errno.EEXIST: "文件已存在",
-}
 STATUS_LABELS = {"open": "待匹配", "matched": "已匹配", "closed": "已关闭"}
 BASENAME = "batch-results"
 
@@ -105,8 +97,7 @@ def export_results(store: Store, folder: Path, *, kinds: Sequence[str] | None = 
         for fmt, part in parts.items():
             os.replace(part, out[fmt])
     except OSError as exc:  # a file in the way, no permission, disk full: name the option
-        reason = _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
-        raise ValidationError(f"无法写入导出文件（{reason}）；已有的导出文件未改动",
+        raise ValidationError(f"无法写入导出文件（{os_reason(exc)}）；已有的导出文件未改动",
                               source=str(exc.filename or folder), field="export") from None
     finally:  # a folder that could not be made has no parts to remove: keep the reason above
         for part in parts.values():
