@@ -471,8 +471,9 @@ def train_ranker(engine: Engine, qrels: Qrels, *, queries: Mapping[str, Record] 
             if qid in known and cid in cands:
                 by_kind.setdefault(cands[cid].kind, {}).setdefault(qid, {})[cid] = grade
     if not by_kind:
-        raise ValidationError("no labelled pair has both its query and its candidate in the "
-                              "store", field="qrels")
+        pairs = sum(len(docs) for docs in qrels.values())
+        raise ValidationError(f"{pairs} 对标注中没有一对的查询和候选都在存储中：请先导入这些"
+                              f"记录，或检查标注里的编号", field="qrels")
     model = RankerModel(models=dict(base.models) if base else {})
     model.trained_on = {"source": source, "seed": opts.seed, "calibration": opts.calibration,
                         "negatives": opts.negatives, "depth": opts.depth,

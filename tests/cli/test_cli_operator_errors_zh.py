@@ -220,3 +220,16 @@ def test_a_workbook_that_cannot_be_written_reads_in_chinese(tmp_path: Path) -> N
     assert result.exit_code == 2, result.output
     assert _error(result.stderr) == (f"错误：文件 {target}，字段 xlsx：无法写入工作簿"
                                      "（路径中有一段不是文件夹）；原文件未改动")
+
+
+def test_qrels_over_records_not_stored_read_in_chinese(tmp_path: Path) -> None:
+    """`techmatch train-ranker --qrels` whose ids are not in the store said "field qrels: no
+    labelled pair has both its query and its candidate in the store"."""
+    home = _home(tmp_path)
+    qrels = tmp_path / "qrels.tsv"
+    qrels.write_text("query-id\tcorpus-id\tscore\nN9\tA9\t2\nN9\tA8\t0\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["train-ranker", "--qrels", str(qrels),
+                                      "--home", str(home)])
+    assert result.exit_code == 2, result.output
+    assert _error(result.stderr) == ("错误：字段 qrels：2 对标注中没有一对的查询和候选都在存储中："
+                                     "请先导入这些记录，或检查标注里的编号")
