@@ -24,9 +24,9 @@ Per group, counting events inside the window:
   or in its (city, industry, 未分配, 未分配) group when it has none.
 - needs_suggested: distinct needs with a docking created in the window.
 - suggested: dockings created in the window.
-- contacted, confirmed, negotiating, completed: dockings that first reached that stage or a
-  later one of the main path (推荐 → … → 验收) in the window (an import straight into 签约
-  reaches 已联系 … 签约 at once).
+- contacted, confirmed, negotiating: dockings that first reached that stage or a later one
+  of the main path (推荐 → … → 验收) in the window (an import straight into 签约 reaches
+  已联系 … 洽谈 at once).
 - signed, deal_value: the deals, as every view counts them (this funnel, the 工作台 tiles,
   the programme dashboard's national, city, industry and team rows): a docking now holding a
   contract (at 签约 or 验收) counts once, on its contract's date (签约日期, `deal_day`), with
@@ -38,6 +38,12 @@ Per group, counting events inside the window:
   without a contract date (a 成交 judgement) counts on the China day of its latest signing
   (the last move from below 签约 to 签约 or later), and so does one whose stored date is after
   that day (typed before dates were checked).
+- completed (验收): the deals above whose docking now stands at 验收, counted with its deal
+  (on the contract's date, `deal_day`), not on the day 验收 was recorded: a docking counts as
+  completed only while it stands at 验收 — reopened from 验收 (back to 签约 or 洽谈) or
+  dropped since, it counts none — and never in a window where its deal does not count, so
+  completed ≤ signed in every group and window (签约→验收 conversion ≤ 1): the share of
+  the window's deals accepted so far.
 - dropped: dockings moved to 终止 in the window.
 - conversion: each stage's count over the previous stage's count in the same window
   (contacted / suggested, …, completed / signed) and signed / suggested; None when the
@@ -76,6 +82,7 @@ UNKNOWN = "未知"
 UNASSIGNED = "未分配"
 _VERSION = operator.attrgetter("version")
 _SIGNED = STAGE_RANK["signed"]
+_DEAL_STAGES: tuple[str, ...] = ("signed", "completed")  # holding a contract
 REACHED: tuple[str, ...] = ("contacted", "confirmed", "negotiating", "signed", "completed")
 TIMED: tuple[str, ...] = ("suggested", "contacted", "confirmed", "negotiating", "signed")
 NEED_COUNTS: frozenset[str] = frozenset({"needs_posted", "needs_suggested"})
@@ -293,11 +300,13 @@ def _events(d: KpiDocking, moves: list[KpiMove], facts: NeedFacts, window: tuple
             out.stays.append((m.from_stage, _days(began, m.at)))  # type: ignore[arg-type]
         entered[m.to_stage] = m.at
     out.counts.update(stage for stage, at in reached.items()
-                      if low <= at < high and stage != "signed")
-    if d.stage in ("signed", "completed") and signed_at is not None and \
+                      if low <= at < high and stage not in _DEAL_STAGES)
+    if d.stage in _DEAL_STAGES and signed_at is not None and \
             start.isoformat() <= deal_day(d, signed_at) <= end.isoformat():
         out.counts.add("signed")  # the contract it holds, once, on its date (`deal_day`)
         out.value = float(d.contract_value or 0.0)
+        if d.stage == "completed":
+            out.counts.add("completed")  # accepted: with its deal, on the deal's day
     if d.stage in OVERDUE_STAGES and d.due_on is not None:
         due = dt.date.fromisoformat(d.due_on)
         if due < today and start <= due <= end:

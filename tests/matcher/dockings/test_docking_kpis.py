@@ -127,7 +127,9 @@ def _independent(store: Store) -> dict[tuple[str, ...], dict[str, object]]:
                 if START <= day <= END:
                     r[stage].add(d.id)  # type: ignore[attr-defined]
                     r["value"] = r["value"] + (d.contract.value_wan if d.contract else 0.0)  # type: ignore[operator]
-            elif times and inside(min(times)):
+                    if d.stage == "completed":  # 验收: standing there, with its deal
+                        r["completed"].add(d.id)  # type: ignore[attr-defined]
+            elif times and stage != "completed" and inside(min(times)):
                 r[stage].add(d.id)  # type: ignore[attr-defined]
         if any(h.to_stage == "dropped" and h.from_stage != "dropped" and inside(h.at)
                for h in hist):
