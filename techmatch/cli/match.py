@@ -40,7 +40,8 @@ def match(rid: Annotated[str, typer.Argument(metavar="ID", help="Need or achieve
         service = MatchService(engine)
         if kind in ("achievement", "expert", "need"):  # as the API: nothing to match by
             of = "achievement" if kind == "need" else "need"
-            require_searchable(engine.store.get(rid, of).text(), f"{of} {rid!r}", field="ID")
+            require_searchable(engine.store.get(rid, of).text(), f"{KIND_LABELS[of]} {rid}",
+                               field="ID")
         if kind in ("achievement", "expert"):
             ranking = service.match_need(rid, target=kind, k=k,  # type: ignore[arg-type]
                                          prefer_local=prefer_local, require_local=require_local,

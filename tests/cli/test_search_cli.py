@@ -74,4 +74,5 @@ def test_matching_a_need_without_text_is_refused(tmp_path: Path) -> None:
     for kind in ("achievement", "expert"):
         result = CliRunner().invoke(app, ["match", "NB", "--kind", kind, "--home", home])
         assert result.exit_code == 2, result.output
-        assert "need 'NB' has no text with letters, digits or CJK characters" in result.output
+        assert result.stderr == ("错误：字段 ID：需求 NB 没有可用于匹配的文字：标题、描述或摘要、"
+                                 "关键词中没有字母、数字或汉字\n"), result.stderr

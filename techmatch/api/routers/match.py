@@ -49,7 +49,7 @@ def match_stored_need(principal: Reader, need_id: IdPath, engine: EngineDep,
     need = engine.store.get(need_id, "need")
     if not visibility.visible(need, principal):
         raise no_such("need", need_id)
-    require_searchable(need.text(), f"need {need.id!r}", field="path.need_id")
+    require_searchable(need.text(), f"需求 {need.id}", field="path.need_id")
     _check_local(need, require_local, "query.require_local")
     ranking = service.match_need(need, target=target, k=k, explain=explain,
                                  prefer_local=prefer_local, require_local=require_local,
@@ -81,7 +81,7 @@ def match_achievement(principal: Reader, achievement_id: IdPath, engine: EngineD
                       service: ServiceDep, visibility: VisibilityDep, k: KQuery = 10,
                       explain: ExplainQuery = True) -> Response:
     achievement = engine.store.get(achievement_id, "achievement")
-    require_searchable(achievement.text(), f"achievement {achievement.id!r}",
+    require_searchable(achievement.text(), f"成果 {achievement.id}",
                        field="path.achievement_id")
     filters = visibility.filters_for("need", None, principal)
     ranking = service.match_achievement(achievement, k=k, filters=filters, explain=explain)

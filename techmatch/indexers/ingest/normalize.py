@@ -106,6 +106,5 @@ def require_searchable(text: str, what: str, *, field: str) -> None:
     """Refuse to match by `text` (a stored record's) when it has nothing to match by: ranked
     by the embedding of punctuation, a need titled '！！！' got an expert at confidence 0.84."""
     if not has_searchable(text):
-        raise ValidationError(f"{what} has no text with letters, digits or CJK characters "
-                              f"(title, description or abstract, keywords): nothing to match by",
-                              field=field)
+        raise ValidationError(f"{what} 没有可用于匹配的文字：标题、描述或摘要、关键词中没有字母、"
+                              f"数字或汉字", field=field)
