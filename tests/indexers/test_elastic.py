@@ -443,11 +443,14 @@ def test_knn_response_parsing_scores_and_ties() -> None:
 
     hits = [{"_id": "b", "_score": 0.9}, {"_id": "a", "_score": 0.9}, {"_id": "c", "_score": 0.5}]
     stub = _StubClient([{"hits": {"hits": hits}}, {"error": {"type": "boom"}}])
-    index = ElasticIndex(stub, "http://es", "p_v1", Identity(KIND, "fake", 16, "t"),  # type: ignore[arg-type]
+    index = ElasticIndex(stub, "http://elastic:pw@es", "p_v1", Identity(KIND, "fake", 16, "t"),  # type: ignore[arg-type]
                          {"applied_seq": 7})
     queries_ = FakeEncoder().encode_queries(["x", "y"])
-    with pytest.raises(BackendError, match="boom"):
+    with pytest.raises(BackendError) as failed:
         index.search_dense_batch(queries_, k=3, filters=Filters(city=["苏州"]))
+    # it said "Elasticsearch at http://elastic:pw@es: kNN search on p_v1 failed: {'type': 'boom'}"
+    assert str(failed.value) == ("Elasticsearch http://es：索引 p_v1 的向量检索"
+                                 "（kNN search）失败：boom")
     assert stub.searches[0] == {"index": "p_v1", "allow_partial_search_results": False}
     assert stub.searches[1]["knn"]["filter"]["bool"]["filter"] == [{"terms": {"city": ["苏州"]}}]
     stub.responses = stub.responses[:1]

@@ -14,7 +14,7 @@ from elasticsearch import NotFoundError as EsNotFound
 from techmatch.errors import BackendError, IndexMissingError
 from techmatch.indexers.base import Candidates, Index
 from techmatch.indexers.elastic import queries
-from techmatch.indexers.elastic.client import guarded
+from techmatch.indexers.elastic.client import guarded, redact
 from techmatch.indexers.elastic.mapping import NAMES, TOKENS, VECTOR, Identity
 from techmatch.models.results import Filters
 
@@ -114,8 +114,11 @@ class ElasticIndex(Index):
         out = []
         for response in responses:
             if "error" in response:
-                raise BackendError(f"Elasticsearch at {self._url}: kNN search on {self._name} "
-                                   f"failed: {response['error']}")
+                error = response["error"]
+                reason = (error.get("reason") or error.get("type") or str(error)
+                          if isinstance(error, dict) else str(error))
+                raise BackendError(f"Elasticsearch {redact(self._url)}：索引 {self._name} "
+                                   f"的向量检索（kNN search）失败：{reason}")
             out.append(_candidates([(h["_id"], queries.inner_product(float(h["_score"])))
                                     for h in response["hits"]["hits"]]))
         return out
