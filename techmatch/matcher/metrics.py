@@ -43,20 +43,20 @@ def parse_metric(name: str) -> Metric:
     clean = name.strip().lower()
     match = _NAME.match(clean)
     if match is None:
-        raise ValidationError(f"unknown metric {name!r}; valid: ndcg[@k], ndcg_exp[@k], "
-                              f"mrr[@k], recall@k, map[@k], precision@k (p@k)",
+        raise ValidationError(f"未知评测指标 {name.strip()}（可选：ndcg[@k]、ndcg_exp[@k]、"
+                              f"mrr[@k]、recall@k、map[@k]、precision@k（p@k））",
                               field="metrics")
     family, cut_text = match.group(1), match.group(2)
     cut = int(cut_text) if cut_text else None
     if cut is not None and cut < 1:
-        raise ValidationError(f"cutoff of {name!r} must be >= 1", field="metrics")
+        raise ValidationError(f"{name.strip()} 的截断位置应不小于 1", field="metrics")
     if family == "mrr":
         return Metric(clean, "recip_rank", "recip_rank", cut)
     if family == "ndcg_exp":
         measure, key = (f"ndcg_cut.{cut}", f"ndcg_cut_{cut}") if cut else ("ndcg", "ndcg")
         return Metric(clean, measure, key, exp_gain=True)
     if family in ("recall", "precision", "p") and cut is None:
-        raise ValidationError(f"{name!r} needs a cutoff, e.g. {family}@10", field="metrics")
+        raise ValidationError(f"{name.strip()} 需要截断位置，如 {family}@10", field="metrics")
     trec = {"ndcg": "ndcg_cut", "recall": "recall", "map": "map_cut", "precision": "P",
             "p": "P"}[family]
     if cut is None:
@@ -73,7 +73,7 @@ def parse_metrics(names: Sequence[str] | str) -> list[Metric]:
             metric = parse_metric(item)
             out.setdefault(metric.name, metric)
     if not out:
-        raise ValidationError("no metric given", field="metrics")
+        raise ValidationError("至少需要一个评测指标", field="metrics")
     return list(out.values())
 
 

@@ -55,10 +55,22 @@ def test_names_map_to_trec_measures() -> None:
     assert [m.name for m in parse_metrics("ndcg@10, map,ndcg@10")] == ["ndcg@10", "map"]
 
 
-@pytest.mark.parametrize("name", ["bleu", "recall", "ndcg@0", "mrr@x", ""])
-def test_bad_names_raise(name: str) -> None:
-    with pytest.raises(ValidationError):
+_FAMILIES = "ndcg[@k]、ndcg_exp[@k]、mrr[@k]、recall@k、map[@k]、precision@k（p@k）"
+
+
+@pytest.mark.parametrize(("name", "said"), [
+    ("bleu", f"未知评测指标 bleu（可选：{_FAMILIES}）"),
+    ("recall", "recall 需要截断位置，如 recall@10"),
+    ("ndcg@0", "ndcg@0 的截断位置应不小于 1"),
+    ("mrr@x", f"未知评测指标 mrr@x（可选：{_FAMILIES}）"),
+    ("", "至少需要一个评测指标")])
+def test_bad_names_raise(name: str, said: str) -> None:
+    """`techmatch eval --metrics …` refused in English: "unknown metric 'bleu'; valid: …",
+    "'recall' needs a cutoff, e.g. recall@10", "cutoff of 'ndcg@0' must be >= 1", "no metric
+    given"."""
+    with pytest.raises(ValidationError) as bad:
         parse_metrics([name])
+    assert str(bad.value) == f"字段 metrics：{said}"
 
 
 def test_recall_curve_steps_at_each_relevant_rank() -> None:
