@@ -45,13 +45,12 @@ def fit_calibrator(scores: np.ndarray, labels: np.ndarray, *, method: str = "pla
                    seed: int = 0) -> Calibrator:
     """Fit on (n,) raw scores and (n,) 0/1 labels; both classes must be present."""
     if method not in METHODS:
-        raise ValidationError(f"unknown calibration {method!r}; valid: {', '.join(METHODS)}",
+        raise ValidationError(f"未知校准方法 {method}（可选：{'、'.join(METHODS)}）",
                               field="calibration")
     scores = np.asarray(scores, dtype=np.float64)
     labels = np.asarray(labels, dtype=np.int64)
     if len(set(labels.tolist())) < 2:
-        raise ValidationError("calibration needs both relevant and non-relevant pairs",
-                              field="labels")
+        raise ValidationError("校准需要同时有相关和不相关的样本对", field="labels")
     if method == "platt":
         from sklearn.linear_model import LogisticRegression
 

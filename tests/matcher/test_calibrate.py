@@ -46,10 +46,14 @@ def test_reliability_by_hand() -> None:
 
 
 def test_bad_inputs() -> None:
-    with pytest.raises(ValidationError, match="calibration"):
+    """train-ranker --calibration beta said "unknown calibration 'beta'; valid: platt,
+    isotonic"; labels of one class "calibration needs both relevant and non-relevant pairs"."""
+    with pytest.raises(ValidationError) as method:
         fit_calibrator(np.zeros(3), np.array([0, 1, 0]), method="beta")
-    with pytest.raises(ValidationError, match="both"):
+    assert str(method.value) == "字段 calibration：未知校准方法 beta（可选：platt、isotonic）"
+    with pytest.raises(ValidationError) as one_class:
         fit_calibrator(np.zeros(3), np.zeros(3))
+    assert str(one_class.value) == "字段 labels：校准需要同时有相关和不相关的样本对"
 
 
 # --- debiased calibration error and the ECE's bootstrap interval (issue 13): the plain ECE
