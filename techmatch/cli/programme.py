@@ -295,14 +295,20 @@ def roadshow_event(
 @programme_app.command("event-dockings")
 def event_dockings(event_id: Annotated[str, typer.Argument(help="Event id.")],
                    actor: Annotated[str | None, typer.Option(help="Who acts.")] = None,
+                   created_on: Annotated[dt.datetime | None, typer.Option(
+                       formats=["%Y-%m-%d"],
+                       help="创建日期 YYYY-MM-DD of the new dockings (China date, not after "
+                            "today); default: the event's date (today if it is ahead)")] = None,
                    home: HomeOpt = None, json_out: JsonOpt = False) -> None:
-    """Turn an event's invitations into dockings (existing ones are linked, not duplicated)."""
+    """Turn an event's invitations into dockings (existing ones are linked, not duplicated),
+    created on the event's date unless --created-on says otherwise."""
     from techmatch.matcher.dockings import load_levels
     from techmatch.matcher.programme import record_dockings
 
     with cli_errors(), _store(home) as store:
         links = record_dockings(store, event_id, actor=actor,
-                                levels=load_levels(settings_for(home).home))
+                                levels=load_levels(settings_for(home).home),
+                                created_on=_day(created_on))
         if json_out:
             print_json([x.model_dump(mode="json") for x in links])
             return

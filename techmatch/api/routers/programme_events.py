@@ -61,6 +61,16 @@ class RoadshowEventOut(BaseModel):
     dockings: list[DockingLink]
 
 
+class EventDockingsRequest(NumbersNotBooleans):
+    """把活动邀请转为对接：创建日期默认为活动日期。"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    created_on: dt.date | None = Field(
+        default=None, description="对接的创建日期（北京时间日期，不得晚于今天）；不填为活动日期"
+                                  "（活动在今天之后则为今天）")
+
+
 class OutcomeRequest(NumbersNotBooleans):
     model_config = ConfigDict(extra="forbid")
 
@@ -118,10 +128,13 @@ def roadshow_event(principal: Writer, body: RoadshowEventRequest, engine: Engine
 
 @router.post("/events/{event_id}/dockings", response_model=list[DockingLink],
              summary="活动邀请转为对接",
-             description="已有对接的邀请只关联，不重复创建。需要 write 权限。")
-def event_dockings(principal: Writer, event_id: EventId, engine: EngineDep) -> list[DockingLink]:
+             description="已有对接的邀请只关联，不重复创建。新对接的创建日期为活动日期（活动在今天"
+                         "之后则为今天），或请求体的 created_on（不得晚于今天）。需要 write 权限。")
+def event_dockings(principal: Writer, event_id: EventId, engine: EngineDep,
+                   body: EventDockingsRequest | None = None) -> list[DockingLink]:
     return service.record_dockings(engine.store, event_id, actor=principal.actor,
-                                   levels=load_levels(engine.settings.home))
+                                   levels=load_levels(engine.settings.home),
+                                   created_on=body.created_on if body else None)
 
 
 @router.post("/events/{event_id}/outcome", response_model=Event, summary="记录活动结果",

@@ -4,7 +4,9 @@
 and the achievement they are invited to, presenters with their role); `record_dockings`
 creates one docking (source `roadshow`) per invitation through the dockings service, links
 it on the invitation and marks the invitation `docking`. Running it again links the dockings
-already there instead of failing.
+already there instead of failing. The dockings are created on the event's date (创建日期, China
+date) — a roadshow held last week and recorded today produced its dockings last week — or on
+today when the event is still ahead; a given `created_on` (not after today) replaces it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from techmatch.matcher.dockings import (
     create_docking,
     list_dockings,
 )
+from techmatch.matcher.dockings.tracking import creation_time, utcnow
 from techmatch.matcher.programme import registry
 from techmatch.matcher.roadshow import RoadshowPlan
 from techmatch.models.programme import (
@@ -30,6 +33,7 @@ from techmatch.models.programme import (
     Event,
     Outcome,
     Participant,
+    china_day,
 )
 from techmatch.models.records import Expert
 from techmatch.store import Store
@@ -89,11 +93,17 @@ def _existing(store: Store, need_id: str, candidate_id: str) -> str:
 
 
 def record_dockings(store: Store, event_id: str, *, actor: str | None = None,
-                    owner: str | None = None,
-                    levels: ServiceLevels | None = None) -> list[DockingLink]:
+                    owner: str | None = None, levels: ServiceLevels | None = None,
+                    created_on: dt.date | None = None,
+                    now: dt.datetime | None = None) -> list[DockingLink]:
     """One docking per invitation of the event (see the module docstring); due dates follow
-    `levels` (the home's service_levels.json)."""
+    `levels` (the home's service_levels.json). Created on `created_on` (创建日期), by default
+    the event's date, or today (China date) when the event is after today; a `created_on`
+    after today raises ValidationError naming `created_on`, nothing stored."""
     event: Event = registry.get(store, "event", event_id)
+    recorded = now or utcnow()
+    creation_time(created_on, now=recorded)  # a date after today: refused before anything
+    day = created_on if created_on is not None else min(event.date, china_day(recorded))
     links: list[DockingLink] = []
     people = []
     for p in event.participants:
@@ -102,10 +112,10 @@ def record_dockings(store: Store, event_id: str, *, actor: str | None = None,
             continue
         spec = NewDocking(need_id=p.need_id, candidate_id=p.achievement_id, source="roadshow",
                           owner=owner, team=event.team_id,
-                          note=f"路演活动 {event.id}：{event.title}")
+                          note=f"路演活动 {event.id}：{event.title}", created_on=day)
         try:
-            docking_id, created = create_docking(store, spec, actor=actor,
-                                                 levels=levels).id, True
+            docking_id, created = create_docking(store, spec, actor=actor, levels=levels,
+                                                 now=recorded).id, True
         except ConflictError:
             docking_id, created = _existing(store, p.need_id, p.achievement_id), False
         links.append(DockingLink(need_id=p.need_id, achievement_id=p.achievement_id,

@@ -16,6 +16,7 @@ from techmatch.api.console.deps import Staff, Writer, WriterPost, render
 from techmatch.api.console.pages.common import console_router, date_range, parse_date
 from techmatch.api.console.pages.plans import XLSX, PlanId, plan_page
 from techmatch.api.console.session import StaffSession
+from techmatch.api.console.views.decide import form_day
 from techmatch.api.console.views.programme import (
     LABELS,
     dashboard_view,
@@ -162,10 +163,14 @@ def event_detail(request: Request, event_id: EventId, session: Staff, engine: En
 
 
 @router.post("/programme/events/{event_id}/dockings")
-def event_dockings(event_id: EventId, session: WriterPost, engine: EngineDep) -> Response:
+def event_dockings(event_id: EventId, session: WriterPost, engine: EngineDep,
+                   created_on: Annotated[str, Form(max_length=40)] = "") -> Response:
+    """The invitations become dockings, created on the form's 创建日期 (blank: the event's
+    date, or today when the event is ahead)."""
     service.record_dockings(engine.store, _event(engine, event_id).id,
                             actor=session.principal.actor,
-                            levels=load_levels(engine.settings.home))
+                            levels=load_levels(engine.settings.home),
+                            created_on=form_day(created_on, "created_on"))
     return RedirectResponse(f"/programme/events/{event_id}?done=dockings", status_code=303)
 
 
