@@ -63,7 +63,7 @@ def test_signing_form_names_the_contract_field_in_chinese(browser: WebDriver,
     login(browser, server, "write")
     today = china_today().isoformat()
     later = (china_today() + dt.timedelta(days=3)).isoformat()
-    cases = [({}, "合同：签约需要填写合同类型和金额（万元）；签约日期不填为今天"),
+    cases = [({}, "合同类型：必选"), ({"value": "12.5"}, "合同类型：必选"),
              ({"type": "license", "value": "abc", "day": today},
               "合同金额（万元）：不是数字：abc"),
              ({"type": "license", "value": "", "day": today}, "合同金额（万元）：必填"),

@@ -91,11 +91,11 @@ def _detail_page(request: Request, docking_id: str, session: Staff, engine: Engi
         "move_message": move_message}, session=session, status_code=status_code)
 
 
-def _contract(kind: str, value: str, day: str) -> ContractTerms | None:
-    """The signing form's contract; a bad part is named by its own field (合同金额, 签约日期).
-    No 签约日期: the move dates it today (China date)."""
+def _contract(kind: str, value: str, day: str) -> ContractTerms:
+    """The signing form's contract; a bad part is named by its own field (合同类型, 合同金额,
+    签约日期). No 签约日期: the move dates it today (China date)."""
     if not kind:
-        return None
+        raise ValidationError("必选", field="contract_type")
     amount = _amount(value.strip())
     signed = None
     if day.strip():
