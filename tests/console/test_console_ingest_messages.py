@@ -44,7 +44,7 @@ def test_sheet_and_title_row_warnings_read_in_chinese(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("name", "data", "expected"), [
     ("h.csv", "名称,描述\n好,苏州\n".encode(),
-     "h.csv：缺少编号列（可用表头：id、_id、编号、记录编号、唯一编号、record_id、需求编号、问题编号）；"
+     "h.csv：缺少编号列（可用表头：id、_id、编号、记录编号、唯一编号、record_id、需求编号、问题编号、need_id）；"
      "第 1 行被读作表头：名称、描述"),
     ("u.csv", b"\xff\xfe" + "编号".encode("utf-16-le") + b"\x00\xd8",
      "u.csv：文件无法按 UTF-16 解码（文件以 UTF-16 字节序标记开头）：字节偏移 6：数据意外结束；"
