@@ -17,6 +17,7 @@ from techmatch.api.console.views.coverage import (
     coverage_for_range,
     coverage_sheets,
     coverage_view,
+    run_time,
 )
 from techmatch.api.deps import EngineDep, VisibilityDep
 from techmatch.api.visibility import Visibility
@@ -45,7 +46,8 @@ def coverage(request: Request, session: Staff, engine: EngineDep,
     report, start, end, errors = _report(request, session, engine, visibility)
     query = request.url.query
     return render(request, "coverage.html", {
-        "title": "覆盖分析", "view": coverage_view(report), "start": start, "end": end,
+        "title": "覆盖分析", "view": coverage_view(report, run_time(engine.store, report.run_id)),
+        "start": start, "end": end,
         "errors": errors, "export": "/coverage/xlsx" + (f"?{query}" if query else "")},
         session=session)
 
@@ -56,7 +58,8 @@ def coverage_xlsx(request: Request, session: Staff, engine: EngineDep,
     report, start, end, _ = _report(request, session, engine, visibility)
     with tempfile.TemporaryDirectory(prefix="techmatch-xlsx-") as tmp:
         path = Path(tmp) / "coverage.xlsx"
-        write_sheets(path, coverage_sheets(report, start, end))
+        write_sheets(path, coverage_sheets(report, start, end,
+                                                 run_time(engine.store, report.run_id)))
         body = path.read_bytes()
     return Response(body, media_type=XLSX,
                     headers={"Content-Disposition": 'attachment; filename="coverage.xlsx"'})

@@ -15,6 +15,7 @@ from techmatch.matcher.analytics.coverage import CoverageReport, compute_coverag
 from techmatch.matcher.batch import results
 from techmatch.matcher.batch.run import TARGETS
 from techmatch.matcher.dockings.effects import need_outcomes
+from techmatch.models.programme import china_minute
 from techmatch.models.records import Need
 from techmatch.store import Store
 from techmatch.xlsx import Sheet
@@ -25,6 +26,14 @@ class CoverageView:
     report: CoverageReport
     heat: Markup
     keywords: Markup
+    run_at: str = ""  # the batch's time as staff read it (run_time)
+
+
+def run_time(store: Store, run_id: str | None) -> str:
+    """When the batch `run_id` finished (else started), in Beijing time as 工作台 shows it:
+    '2026-12-01 15:21'; empty without a run."""
+    run = results.get_run(store, run_id) if run_id else None
+    return china_minute(run.finished or run.started) if run else ""
 
 
 def coverage_for_range(store: Store, tokenizer: Tokenizer, *, threshold: float,
@@ -55,7 +64,7 @@ def coverage_for_range(store: Store, tokenizer: Tokenizer, *, threshold: float,
 HEAT_CAPTION = "各城市 × 行业 未匹配 / 待匹配需求数（颜色：待匹配数；红框：有未匹配）"
 
 
-def coverage_view(report: CoverageReport) -> CoverageView:
+def coverage_view(report: CoverageReport, run_at: str = "") -> CoverageView:
     shown = [c for c in report.cells if c.open_needs]
     cities = sorted({c.city for c in shown})
     industries = sorted({c.industry for c in shown})
@@ -66,14 +75,14 @@ def coverage_view(report: CoverageReport) -> CoverageView:
              for c in shown]
     rising = frozenset(t.keyword for t in report.rising)
     return CoverageView(
-        report=report,
+        report=report, run_at=run_at,
         heat=heat_map(cities, industries, cells, caption=HEAT_CAPTION),
         keywords=bar_list([(k, float(n)) for k, n in report.top_keywords[:15]],
                           caption="未匹配需求高频关键词", highlight=rising))
 
 
 def coverage_sheets(report: CoverageReport, start: dt.date | None,
-                    end: dt.date | None) -> list[Sheet]:
+                    end: dt.date | None, run_at: str = "") -> list[Sheet]:
     cells = [[c.city, c.industry, c.open_needs, c.suggested, c.unmatched, c.confirmed,
               c.signed, c.achievements_local, c.achievements_industry, c.experts_local,
               c.experts_industry]
@@ -85,6 +94,7 @@ def coverage_sheets(report: CoverageReport, start: dt.date | None,
     t = report.totals
     summary: list[list[Any]] = [["录入起", start or "不限"], ["录入止", end or "不限"],
                ["置信度阈值", report.threshold], ["批次", report.run_id or "（尚无）"],
+               ["批次时间（北京时间）", run_at or "（尚无）"],
                ["待匹配需求", t["open_needs"]], ["机器有可信推荐", t["suggested"]],
                ["无可信匹配", t["unmatched"]],
                ["其中可信候选均不宜对接", t.get("conflicted_only", 0)],
