@@ -94,7 +94,7 @@ def test_trains_one_model_per_labelled_kind(tmp_path: Path) -> None:
             rel = lm.metrics[key]
             assert isinstance(rel, dict) and 0.0 <= rel["ece"] <= 1.0 and rel["pairs"] > 0
     assert model.trained_on["kinds"] == ["achievement", "expert"]
-    with pytest.raises(ValidationError, match="store"):
+    with pytest.raises(ValidationError, match="都在存储中"):
         train_ranker(engine, {"zz": {"yy": 1}})
 
 
