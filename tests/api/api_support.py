@@ -136,13 +136,18 @@ class LiveServer:
         self.sock.close()
 
 
+def csrf_of(page: str) -> str:
+    """The CSRF token of a console page's form (every console POST carries it)."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None, page[:500]
+    return token.group(1)
+
+
 def console_login(client: TestClient, role: str) -> None:
     """Sign `client` in to the staff console with the `role` key (CSRF token from the form)."""
     html = {"accept": "text/html"}
     form = client.get("/login", headers=html)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert token is not None, form.text[:500]
-    done = client.post("/login", data={"api_key": KEYS[role], "csrf_token": token.group(1)},
+    done = client.post("/login", data={"api_key": KEYS[role], "csrf_token": csrf_of(form.text)},
                        headers=html, follow_redirects=False)
     assert done.status_code == 303, done.text[:500]
 

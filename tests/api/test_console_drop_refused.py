@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from api_support import console_login, headers
+from api_support import console_login, csrf_of, headers
 from fastapi.testclient import TestClient
 
 HTML = {"accept": "text/html"}
@@ -18,12 +18,12 @@ def test_a_drop_without_a_reason_re_renders_the_form(client: TestClient) -> None
     did = made.json()["id"]
     console_login(client, "write")
     page = client.get(f"/dockings/{did}", headers=HTML)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None and "<details class=\"move\" open>" not in page.text
+    token = csrf_of(page.text)
+    assert "<details class=\"move\" open>" not in page.text
     answer = client.post(f"/dockings/{did}/move", headers=HTML, follow_redirects=False, data={
         "to": "dropped", "version": "1", "reason": "", "reason_note": "电话沟通",
         "note": "企业不再跟进", "back": "/dockings?stage=suggested",
-        "csrf_token": token.group(1)})
+        "csrf_token": token})
     assert answer.status_code == 400
     html = answer.text
     assert "<h1>对接 " + did in html and "输入有误" not in html

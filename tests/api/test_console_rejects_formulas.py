@@ -8,7 +8,7 @@ import csv
 import io
 import re
 
-from api_support import console_login
+from api_support import console_login, csrf_of
 from fastapi.testclient import TestClient
 from test_console_decide import HTML
 
@@ -25,10 +25,9 @@ def test_rejected_rows_csv_keeps_formula_like_cells_as_text(client: TestClient) 
     out = io.StringIO()
     csv.writer(out).writerows(rows)
     form = client.get("/upload", headers=HTML)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert token is not None
+    token = csrf_of(form.text)
     page = client.post("/upload", headers=HTML, data={"kind": "need",
-                                                      "csrf_token": token.group(1)},
+                                                      "csrf_token": token},
                        files={"file": ("fx.csv", out.getvalue().encode("utf-8"))})
     assert page.status_code == 200, page.text[-800:]
     link = re.search(r'id="rejects-csv" href="([^"]+)"', page.text)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from api_support import console_login, headers
+from api_support import console_login, csrf_of, headers
 from fastapi.testclient import TestClient
 from test_contract_date_api import HTML, _negotiating
 
@@ -16,11 +16,10 @@ def test_signing_without_a_contract_type_names_that_field(client: TestClient) ->
     did = _negotiating(client, "ach-eddy")
     console_login(client, "write")
     page = client.get(f"/dockings/{did}", headers=HTML)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None
+    token = csrf_of(page.text)
     refused = client.post(f"/dockings/{did}/move", headers=HTML, follow_redirects=False, data={
         "to": "signed", "version": "4", "contract_type": "", "value_wan": "12.5",
-        "signed_on": "", "note": "合同已签", "csrf_token": token.group(1)})
+        "signed_on": "", "note": "合同已签", "csrf_token": token})
     assert refused.status_code == 400
     error = re.search(rf'<span class="field-error" id="err-ct-{did}">([^<]*)</span>',
                       refused.text)

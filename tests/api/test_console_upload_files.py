@@ -8,17 +8,16 @@ import io
 import re
 
 import openpyxl
-from api_support import console_login
+from api_support import console_login, csrf_of
 from fastapi.testclient import TestClient
 from test_console_decide import HTML
 
 
 def _upload(client: TestClient, name: str, data: bytes) -> tuple[int, str]:
     form = client.get("/upload", headers=HTML)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert token is not None
+    token = csrf_of(form.text)
     response = client.post("/upload", headers=HTML, files={"file": (name, data)},
-                           data={"kind": "need", "csrf_token": token.group(1)})
+                           data={"kind": "need", "csrf_token": token})
     return response.status_code, re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text))
 
 

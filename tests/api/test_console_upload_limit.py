@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from api_support import console_login, headers
+from api_support import console_login, csrf_of, headers
 from fastapi.testclient import TestClient
 from test_console_decide import HTML
 
@@ -14,12 +14,11 @@ from test_console_decide import HTML
 def test_console_upload_over_the_limit_is_a_chinese_page(client: TestClient) -> None:
     console_login(client, "write")
     form = client.get("/upload", headers=HTML)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert token is not None
+    token = csrf_of(form.text)
     limit = client.app.state.tm.settings.max_body_bytes  # type: ignore[attr-defined]
     big = b"id,title\nN9," + b"x" * limit + b"\n"
     response = client.post("/upload", headers=HTML, files={"file": ("big.csv", big)},
-                           data={"kind": "need", "csrf_token": token.group(1)})
+                           data={"kind": "need", "csrf_token": token})
     assert response.status_code == 413
     assert response.headers["content-type"].startswith("text/html")
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text))

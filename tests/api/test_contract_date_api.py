@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from api_support import console_login, headers
+from api_support import console_login, csrf_of, headers
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -61,10 +61,9 @@ def test_the_console_form_signs_without_a_date_and_names_a_bad_one(
     console_login(client, "write")
     page = client.get(f"/dockings/{did}", headers=HTML)
     assert "签约日期（合同签订日，统计按此日计入；不填为今天）" in page.text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None
+    token = csrf_of(page.text)
     form = {"to": "signed", "version": "4", "contract_type": "license", "value_wan": "8",
-            "csrf_token": token.group(1)}
+            "csrf_token": token}
     future = (today + dt.timedelta(days=3)).isoformat()
     refused = client.post(f"/dockings/{did}/move", headers=HTML, follow_redirects=False,
                           data={**form, "signed_on": future})

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 
-from api_support import console_login, headers
+from api_support import console_login, csrf_of, headers
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -85,9 +84,8 @@ def test_the_console_accept_form_takes_a_creation_date(client: TestClient) -> No
     page = client.get("/needs/need-blade/match", headers=HTML)
     assert page.status_code == 200, page.text[-2000:]
     assert "创建日期（补录时填写，不填为今天）" in page.text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None
-    form = {"candidate_id": "ach-eddy", "target": "achievement", "csrf_token": token.group(1)}
+    token = csrf_of(page.text)
+    form = {"candidate_id": "ach-eddy", "target": "achievement", "csrf_token": token}
     future = (china_today() + dt.timedelta(days=3)).isoformat()
     refused = client.post("/needs/need-blade/match/accept", headers=HTML,
                           follow_redirects=False, data={**form, "created_on": future})

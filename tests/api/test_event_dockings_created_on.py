@@ -6,9 +6,8 @@ gave dockings created today. They are now created on the event's date, or on a g
 from __future__ import annotations
 
 import datetime as dt
-import re
 
-from api_support import console_login, headers
+from api_support import console_login, csrf_of, headers
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -57,17 +56,16 @@ def test_the_event_page_form_takes_a_creation_date(client: TestClient) -> None:
     page = client.get("/programme/events/RS-CON", headers=HTML)
     assert page.status_code == 200, page.text[-2000:]
     assert "创建日期（不填为活动日期" in page.text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None
+    token = csrf_of(page.text)
     url = "/programme/events/RS-CON/dockings"
     future = (china_today() + dt.timedelta(days=3)).isoformat()
     refused = client.post(url, headers=HTML, follow_redirects=False,
-                          data={"csrf_token": token.group(1), "created_on": future})
+                          data={"csrf_token": token, "created_on": future})
     assert refused.status_code == 400, refused.text[-2000:]
     assert f"创建日期：{future} 晚于今天" in refused.text
     assert _created(client, "ach-bms") == []
     done = client.post(url, headers=HTML, follow_redirects=False,
-                       data={"csrf_token": token.group(1), "created_on": ""})
+                       data={"csrf_token": token, "created_on": ""})
     assert done.status_code == 303, done.text[-2000:]
     assert _created(client, "ach-bms") == [held]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from api_support import console_login, headers, import_pilot_cities
+from api_support import console_login, csrf_of, headers, import_pilot_cities
 from fastapi.testclient import TestClient
 
 from techmatch.matcher.engine import Engine
@@ -43,12 +43,6 @@ def _options(page: str) -> list[str]:
     return [v for v in re.findall(r'<option value="([^"]*)"', found.group(1)) if v]
 
 
-def _csrf(page: str) -> str:
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert token is not None
-    return token.group(1)
-
-
 def _topics(page: str) -> list[tuple[str, tuple[str, ...]]]:
     return [(city, tuple(re.findall(r'<a href="/needs/([^"]+)">', needs)))
             for city, needs in re.findall(
@@ -68,16 +62,16 @@ def test_planner_dropdowns_and_plans_tell_same_name_cities_apart(client: TestCli
 
     # 培训策划 of one 朝阳: its needs only, the topic under its id
     r = client.post("/programme/training", headers=HTML, data={
-        "city": "朝阳（辽宁）", "experts": "1", "invites": "5", "csrf_token": _csrf(training)})
+        "city": "朝阳（辽宁）", "experts": "1", "invites": "5", "csrf_token": csrf_of(training)})
     assert r.status_code == 200, r.text[:500]
     topics = _topics(r.text)
     assert topics and {c for c, _ in topics} == {"朝阳（辽宁）"}, topics
     assert {n for _, ids in topics for n in ids} == {"N-LN", "N-LN2"}
     r = client.post("/programme/training", headers=HTML, data={
-        "city": "朝阳", "experts": "1", "invites": "5", "csrf_token": _csrf(training)})
+        "city": "朝阳", "experts": "1", "invites": "5", "csrf_token": csrf_of(training)})
     assert r.status_code == 400 and "请写明省份" in r.text and "朝阳（辽宁）" in r.text
     every = client.post("/programme/training", headers=HTML, data={
-        "experts": "1", "invites": "5", "csrf_token": _csrf(training)}).text
+        "experts": "1", "invites": "5", "csrf_token": csrf_of(training)}).text
     placed = {n: c for c, ids in _topics(every) for n in ids}
     assert (placed["N-LN"], placed["N-LN2"], placed["N-BJ"], placed["N-X"]) == (
         "朝阳（辽宁）", "朝阳（辽宁）", "朝阳（北京）", "朝阳"), placed
@@ -85,7 +79,7 @@ def test_planner_dropdowns_and_plans_tell_same_name_cities_apart(client: TestCli
 
     # 路演策划: a shared bare name is refused on the form and over the API
     r = client.post("/plans/roadshow", headers=HTML, data={
-        "city": "朝阳", "slots": "2", "invites": "5", "csrf_token": _csrf(roadshow)})
+        "city": "朝阳", "slots": "2", "invites": "5", "csrf_token": csrf_of(roadshow)})
     assert r.status_code == 400 and "请写明省份" in r.text, r.text[:500]
     body = {"slots": 2, "invites_per_achievement": 5, "min_score": 0.0}
     r = client.post("/v1/plans/roadshow", json={**body, "city": "朝阳"},

@@ -5,9 +5,7 @@ Before, the need stayed open and the nightly batch and 工作台 kept treating i
 
 from __future__ import annotations
 
-import re
-
-from api_support import console_login, headers
+from api_support import console_login, csrf_of, headers
 from fastapi.testclient import TestClient
 
 from techmatch.matcher.engine import Engine
@@ -76,11 +74,10 @@ def test_a_board_drop_as_already_solved_closes_the_need(client: TestClient) -> N
 def test_the_console_reject_as_already_solved_closes_the_need(client: TestClient) -> None:
     console_login(client, "write")
     page = client.get("/needs/need-battery/match", headers={"accept": "text/html"})
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None
+    token = csrf_of(page.text)
     done = client.post("/needs/need-battery/match/reject", headers={"accept": "text/html"},
                        data={"candidate_id": "ach-bms", "target": "achievement",
-                             "reason": "already_solved", "csrf_token": token.group(1)})
+                             "reason": "already_solved", "csrf_token": token})
     assert done.status_code == 200, done.text[-500:]
     assert "需求已解决，需求 need-battery 已关闭" in done.text
     assert _status(client, "need-battery") == "closed"

@@ -12,7 +12,7 @@ import zipfile
 
 import openpyxl
 import pytest
-from api_support import console_login, headers
+from api_support import console_login, csrf_of, headers
 from fastapi.testclient import TestClient
 from test_console_decide import HTML
 
@@ -97,11 +97,10 @@ def test_cells_within_the_limit_load(small: TestClient) -> None:
 def test_console_upload_says_which_cell_in_chinese(small: TestClient) -> None:
     console_login(small, "write")
     form = small.get("/upload", headers=HTML)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert token is not None
+    token = csrf_of(form.text)
     response = small.post("/upload", headers=HTML,
                           files={"file": ("long.xlsx", _xlsx("缩" * (CELL + 1)))},
-                          data={"kind": "need", "csrf_token": token.group(1)})
+                          data={"kind": "need", "csrf_token": token})
     assert response.status_code == 400
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text))
     assert (f"long.xlsx：第 3 行 B 列（需求标题）的单元格有 {CELL + 1} 个字符，"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from api_support import console_login, headers
+from api_support import console_login, csrf_of, headers
 from fastapi.testclient import TestClient
 from test_console_decide import HTML
 
@@ -62,10 +62,9 @@ def test_a_file_within_the_limit_loads(small: TestClient) -> None:
 def test_console_upload_names_the_limit_in_chinese(small: TestClient) -> None:
     console_login(small, "write")
     form = small.get("/upload", headers=HTML)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert token is not None
+    token = csrf_of(form.text)
     response = small.post("/upload", headers=HTML, files={"file": ("big.xlsx", _xlsx(LIMIT + 1))},
-                          data={"kind": "need", "csrf_token": token.group(1)})
+                          data={"kind": "need", "csrf_token": token})
     assert response.status_code == 400
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text))
     assert (f"big.xlsx：文件超过 {LIMIT} 行数据（一次上传的上限，TECHMATCH_MAX_UPLOAD_ROWS），"
