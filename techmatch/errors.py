@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import errno
+from collections.abc import Iterable, Mapping
 
 
 class TechmatchError(Exception):
@@ -81,6 +82,12 @@ NOT_FOUND_WORDS = {
     "workstation": "专家工作站", "order": "订单式服务", "event": "活动", "milestone": "节点",
     "target": "目标", "plan": "方案",
 }
+
+
+def coded(codes: Iterable[str], labels: Mapping[str, str]) -> str:
+    """city（城市）、industry（行业）: codes as a request writes them, each with what staff call
+    it — the choices listed in a refusal (未知… X（可选：…）)."""
+    return "、".join(f"{c}（{labels.get(c, c)}）" for c in codes)
 
 
 def no_such(kind: str, ids: str | list[str], *, field: str | None = None) -> NotFoundError:

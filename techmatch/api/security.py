@@ -18,7 +18,7 @@ from typing import Annotated
 from fastapi import HTTPException, Request, Security
 from fastapi.security import APIKeyHeader
 
-from techmatch.errors import ConfigError
+from techmatch.errors import ConfigError, coded
 
 ROLES: tuple[str, ...] = ("read", "write", "admin")
 ROLE_LABELS = {"read": "只读", "write": "编辑", "admin": "管理员"}  # what staff read (zh-CN)
@@ -79,7 +79,7 @@ class KeyRing:
                 raise ConfigError(f"{where}应写作 角色:sha256摘要（用 techmatch api-key 生成"
                                   f"配置项），不是密钥本身")
             if role not in _RANK:
-                roles = "、".join(f"{r}（{ROLE_LABELS[r]}）" for r in ROLES)
+                roles = coded(ROLES, ROLE_LABELS)
                 raise ConfigError(f"{where}：未知角色 {role}（可选：{roles}）")
             if not _HEX.match(digest):
                 raise ConfigError(f"{where}：{role}: 之后应为 64 位十六进制的 sha256 摘要"

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from techmatch.cli.common import HomeOpt, JsonOpt, cli_errors, print_json
-from techmatch.errors import AddressInUseError, ConfigError
+from techmatch.errors import AddressInUseError, ConfigError, coded
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 APP_FACTORY = "techmatch.api.app:create_app"
@@ -99,7 +99,7 @@ def api_key(role: Annotated[str, typer.Option(help="read | write | admin")] = "r
 def _roles() -> str:
     from techmatch.api.security import ROLE_LABELS, ROLES
 
-    return "、".join(f"{role}（{ROLE_LABELS[role]}）" for role in ROLES)
+    return coded(ROLES, ROLE_LABELS)
 
 
 def register(app: typer.Typer) -> None:

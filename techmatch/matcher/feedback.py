@@ -25,7 +25,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from techmatch.errors import ValidationError, no_such
+from techmatch.errors import ValidationError, coded, no_such
 from techmatch.matcher.dockings.effects import (
     close_solved_need,
     closes_need,
@@ -78,10 +78,10 @@ class Feedback(BaseModel):
 
 def validate_feedback(label: str, reason: str | None) -> None:
     """Raise ValidationError naming the field when label / reason are not allowed."""
-    reasons = _coded(REJECT_REASONS, REASON_LABELS)
+    reasons = coded(REJECT_REASONS, REASON_LABELS)
     if label not in FEEDBACK_LABELS:
         raise ValidationError(f"未知反馈类型 {label}（可选："
-                              f"{_coded(FEEDBACK_LABELS, LABEL_NAMES)}）", field="label")
+                              f"{coded(FEEDBACK_LABELS, LABEL_NAMES)}）", field="label")
     if label == "rejected":
         if not reason:
             raise ValidationError(f"拒绝需要填写原因（可选：{reasons}）", field="reason")
@@ -90,10 +90,6 @@ def validate_feedback(label: str, reason: str | None) -> None:
     elif reason is not None:
         raise ValidationError("只有拒绝（rejected）时才填写原因", field="reason")
 
-
-def _coded(codes: tuple[str, ...], labels: dict[str, str]) -> str:
-    """not_relevant（不相关）、too_early（技术成熟度不够）: codes as written, labels as read."""
-    return "、".join(f"{c}（{labels[c]}）" for c in codes)
 
 
 def record_feedback(store: Store, query_id: str, candidate_id: str, *, label: str,

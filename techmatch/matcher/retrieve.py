@@ -8,7 +8,7 @@ import numpy as np
 from pydantic import TypeAdapter
 
 from techmatch.config import RetrievalParams
-from techmatch.errors import IndexMissingError, ValidationError
+from techmatch.errors import IndexMissingError, ValidationError, coded
 from techmatch.indexers.base import Candidates, Index, name_start_term, normalize_filters
 from techmatch.indexers.encoders import Encoder
 from techmatch.indexers.tokenize import Tokenizer
@@ -71,7 +71,7 @@ class Retriever:
         p = params or self.params
         mode = mode or p.mode
         if mode not in ("lexical", "dense", "hybrid"):
-            valid = "、".join(f"{m}（{label}）" for m, label in MODE_LABELS.items())
+            valid = coded(MODE_LABELS, MODE_LABELS)
             raise ValidationError(f"未知检索方式 {mode}（可选：{valid}）", field="mode")
         if k < 1:
             raise ValidationError("应不小于 1", field="k")

@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-from techmatch.errors import ValidationError
+from techmatch.errors import ValidationError, coded
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.indexers.token_cache import TokenSets
 from techmatch.indexers.vector_cache import encode_apart
@@ -586,7 +586,7 @@ def _match_by(named: Naming | None) -> Literal["id", "name"] | None:
 
 def _target(kind: str) -> str:
     if kind not in _TARGETS:
-        valid = "、".join(f"{k}（{KIND_LABELS[k]}）" for k in _TARGETS)
+        valid = coded(_TARGETS, KIND_LABELS)
         raise ValidationError(f"未知记录类型 {kind}（可选：{valid}）", field="kind")
     return kind
 

@@ -334,7 +334,9 @@ METRICS: tuple[str, ...] = tuple(METRIC_LABELS)
 
 def unknown_metric(text: str) -> str:
     """未知指标 X（可选：teams_formed（组建服务团队数）、…）: codes beside their names."""
-    valid = "、".join(f"{code}（{label}）" for code, label in METRIC_LABELS.items())
+    from techmatch.errors import coded
+
+    valid = coded(METRIC_LABELS, METRIC_LABELS)
     return f"未知指标 {text}（可选：{valid}）"
 
 REGISTRY_TYPES: dict[str, type[BaseModel]] = {

@@ -295,9 +295,9 @@ def record_type(kind: str) -> type[_Record]:
     try:
         return RECORD_TYPES[kind]
     except KeyError:
-        from techmatch.errors import ValidationError
+        from techmatch.errors import ValidationError, coded
 
-        valid = "、".join(f"{k}（{KIND_LABELS[k]}）" for k in KINDS)
+        valid = coded(KINDS, KIND_LABELS)
         raise ValidationError(f"未知记录类型 {kind}（可选：{valid}）", field="kind") from None
 
 

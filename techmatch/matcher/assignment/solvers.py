@@ -30,7 +30,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix, diags, hstack, identity, vstack
 
-from techmatch.errors import ValidationError
+from techmatch.errors import ValidationError, coded
 from techmatch.matcher.assignment.diagnose import Diagnostic, explain_infeasible, simple_checks
 from techmatch.matcher.assignment.diagnose import usable as usable_pairs
 from techmatch.matcher.assignment.problem import AssignmentProblem, linear_rows
@@ -313,7 +313,7 @@ def solve(problem: AssignmentProblem, *, solver: str = "milp", objective: str = 
     and with the best plan for the needs that can be covered (status partial) unless none
     can."""
     if objective not in OBJECTIVES:
-        valid = "、".join(f"{o}（{OBJECTIVE_LABELS[o]}）" for o in OBJECTIVES)
+        valid = coded(OBJECTIVES, OBJECTIVE_LABELS)
         raise ValidationError(f"未知优化目标 {objective}（可选：{valid}）", field="objective")
     run = get_solver(solver)
     started = time.perf_counter()

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from techmatch.errors import IndexMissingError, ValidationError
+from techmatch.errors import IndexMissingError, ValidationError, coded
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.matcher.analytics.dockable import dockable_best
 from techmatch.matcher.analytics.topics import need_keywords
@@ -56,7 +56,7 @@ TARGETS: tuple[str, ...] = ("achievement", "expert")
 
 def target_kinds_error(unknown: Sequence[str]) -> ValidationError:
     """Target kinds refused (field kinds): the unknown ones, or none given; lists TARGETS."""
-    valid = "、".join(f"{k}（{KIND_LABELS[k]}）" for k in TARGETS)
+    valid = coded(TARGETS, KIND_LABELS)
     said = f"未知匹配对象 {'、'.join(unknown)}" if unknown else "至少需要一种匹配对象"
     return ValidationError(f"{said}（可选：{valid}）", field="kinds")
 KEEP_PLANS = 30

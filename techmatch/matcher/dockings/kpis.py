@@ -66,7 +66,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
-from techmatch.errors import ValidationError
+from techmatch.errors import ValidationError, coded
 from techmatch.indexers.ingest.normalize import normalize
 from techmatch.matcher.dockings.levels import OVERDUE_STAGES
 from techmatch.models.dockings import STAGE_LABELS, STAGE_RANK, STAGES
@@ -179,7 +179,7 @@ def compute_kpis(dockings: Sequence[KpiDocking], moves: Sequence[KpiMove],
     unknown = [d for d in by if d not in DIMENSIONS]
     if unknown or not by:
         said = f"未知统计维度 {'、'.join(unknown)}" if unknown else "至少需要一个统计维度"
-        raise ValidationError(f"{said}（可选：{_dimension_list(DIMENSIONS)}）", field="by")
+        raise ValidationError(f"{said}（可选：{coded(DIMENSIONS, DIMENSION_LABELS)}）", field="by")
     day = today or china_today()
     by = [d for d in DIMENSIONS if d in by]
     wanted = _wanted(filters or {})
@@ -212,14 +212,10 @@ def _wanted(filters: Mapping[str, str]) -> dict[int, str]:
     (city = 苏州 by industry: the industries of 苏州's needs and dockings)."""
     bad = [k for k in filters if k not in DIMENSIONS]
     if bad:
-        raise ValidationError(f"未知筛选维度 {bad[0]}（可选：{_dimension_list(DIMENSIONS)}）",
-                              field=bad[0])
+        valid = coded(DIMENSIONS, DIMENSION_LABELS)
+        raise ValidationError(f"未知筛选维度 {bad[0]}（可选：{valid}）", field=bad[0])
     return {DIMENSIONS.index(k): _label(v, UNKNOWN) for k, v in filters.items()}
 
-
-def _dimension_list(dims: Sequence[str]) -> str:
-    """city（城市）、industry（行业）: the codes a request writes, with what staff call them."""
-    return "、".join(f"{d}（{DIMENSION_LABELS[d]}）" for d in dims)
 
 
 def _kept(wanted: Mapping[int, str], full_key: Key) -> bool:

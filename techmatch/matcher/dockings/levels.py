@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from techmatch.errors import ValidationError
+from techmatch.errors import ValidationError, coded
 from techmatch.models.dockings import OPEN_STAGES, STAGE_LABELS
 from techmatch.models.programme import china_day
 
@@ -93,7 +93,7 @@ def load_levels(home: Path) -> ServiceLevels:
     given = data.get("days", {})
     if not isinstance(given, dict):
         raise ValidationError("应为对象：{阶段: 工作日数}", source=source, field="days")
-    stages = "、".join(f"{s}（{STAGE_LABELS.get(s, s)}）" for s in OVERDUE_STAGES)
+    stages = coded(OVERDUE_STAGES, STAGE_LABELS)
     days = dict(DEFAULT_DAYS)
     for stage, value in given.items():
         if str(stage) not in OVERDUE_STAGES:

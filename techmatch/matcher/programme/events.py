@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, Field
 
-from techmatch.errors import ConflictError, NotFoundError, ValidationError
+from techmatch.errors import ConflictError, NotFoundError, ValidationError, coded
 from techmatch.matcher.dockings import (
     DockingFilters,
     NewDocking,
@@ -154,7 +154,7 @@ def set_outcome(store: Store, event_id: str, *, status: str | None = None,
 def list_events(store: Store, *, city: str | None = None, type: str | None = None,
                 start: dt.date | None = None, end: dt.date | None = None) -> list[Event]:
     if type is not None and type not in EVENT_TYPES:
-        valid = "、".join(f"{t}（{EVENT_TYPE_LABELS[t]}）" for t in EVENT_TYPES)
+        valid = coded(EVENT_TYPES, EVENT_TYPE_LABELS)
         raise ValidationError(f"未知活动类型 {type}（可选：{valid}）", field="type")
     found = registry.items(store, "event", city=city, start=start, end=end)
     return [e for e in found if type is None or e.type == type]

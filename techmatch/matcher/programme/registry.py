@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from techmatch.errors import NotFoundError, ValidationError, no_such
+from techmatch.errors import NotFoundError, ValidationError, coded, no_such
 from techmatch.matcher.dockings.kpis import city_label
 from techmatch.matcher.programme.places import province_label
 from techmatch.models.programme import REGISTRY_LABELS, REGISTRY_TYPES, PilotCity, pilot_city_id
@@ -27,7 +27,7 @@ def check_kind(kind: str) -> type[BaseModel]:
     try:
         return REGISTRY_TYPES[kind]
     except KeyError:
-        valid = "、".join(f"{k}（{REGISTRY_LABELS[k]}）" for k in KINDS)
+        valid = coded(KINDS, REGISTRY_LABELS)
         raise ValidationError(f"未知登记类别 {kind}（可选：{valid}）", field="kind") from None
 
 
